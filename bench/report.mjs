@@ -1,0 +1,141 @@
+// Renders a results JSON as the Markdown table in bench/results/latest.md.
+// Standalone: node bench/report.mjs bench/results/<date>-<mode>.json
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fmtBytes, messageCounts } from './lib/target-checks.mjs';
+import { ratio } from './lib/stats.mjs';
+
+const ORDER = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres', 'switchboard-cluster'];
+const dash = '–';
+
+function rows(byTarget) {
+  return Object.entries(byTarget ?? {}).sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b));
+}
+function x(value) {
+  return value == null ? dash : `${value}×`;
+}
+function n(value) {
+  return value == null ? dash : String(value);
+}
+function pct(value) {
+  return value == null ? dash : `${value}%`;
+}
+function table(header, body) {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+function skippedRow(name, result, width) {
+  return [name, `skipped: ${result.skipped}`, ...Array(width - 2).fill('')];
+}
+function lostDup(scenario, result) {
+  const counts = messageCounts(scenario, result);
+  if (!counts.length) return [dash, dash];
+  return [counts.reduce((s, c) => s + c.lost, 0), counts.reduce((s, c) => s + c.duplicated, 0)];
+}
+
+export function renderMarkdown(results) {
+  const { meta, scenarios, checks, notes } = results;
+  const m = meta.machine;
+  const out = [];
+  out.push(`# Switchboard benchmark — ${meta.mode} mode — ${meta.date}`, '');
+  out.push(
+    table(
+      ['Machine', 'Node', 'Commit', 'Command', 'fd limit', 'Duration'],
+      [[`${m.cores} cores, ${m.memoryGiB} GiB, ${m.cpuModel} (${m.kernel})`, m.node, m.commit, `\`${meta.command}\``, meta.fdLimit, `${Math.round(meta.durationMs / 1000)} s`]],
+    ),
+    '',
+  );
+  out.push('Ratios are to the bare node:http baseline measured in the same run (lower is better unless noted). CPU percentages are of one core; "other CPU" is what processes outside the measurement used on the same machine during the window (a shared machine makes figures noisy).', '');
+
+  out.push('## Targets (issue 5)', '');
+  out.push(
+    table(
+      ['Target', 'Measured', 'Limit', 'Result', 'Detail'],
+      checks.map((c) => [c.name, c.value == null ? dash : `${c.value}${c.unit === '×' ? '×' : ` ${c.unit}`}`, c.limit == null ? dash : `${c.limit}${c.unit === '×' ? '×' : ` ${c.unit}`}`, c.pass === null ? 'not measured' : c.pass ? 'pass' : `**FAIL**${c.unit === '×' && c.value != null ? ` (${Math.round((c.value / c.limit - 1) * 100)}% over)` : ''}`, c.note]),
+    ),
+    '',
+  );
+
+  const idle = scenarios.idleCapacity;
+  if (idle) {
+    const base = idle.baseline;
+    out.push('## 1. Idle capacity', '');
+    out.push(
+      table(
+        ['Server', 'Held polls', 'RSS / held poll', '× baseline', 'RSS / poll (excl. session)', 'Idle server CPU', 'Idle client CPU', 'Answered correctly at hold', 'Max late'],
+        rows(idle).map(([name, r]) =>
+          r.skipped
+            ? skippedRow(name, r, 9)
+            : [name, r.polls, fmtBytes(r.bytesPerHeldPoll), x(ratio(r.bytesPerHeldPoll, base?.bytesPerHeldPoll)), fmtBytes(r.bytesPerPollExcludingSession), `${r.idleServerCpuPercent}%`, `${r.idleClientCpuPercent}%`, `${r.answers.correct}/${r.polls}${r.allAnsweredCorrectly ? '' : ` **(${JSON.stringify(r.answers)})**`}`, `${r.answers.maxLateMs} ms`],
+        ),
+      ),
+      '',
+    );
+  }
+
+  const latency = scenarios.deliveryLatency;
+  if (latency) {
+    const base = latency.baseline;
+    out.push('## 2. Delivery latency (agent send → visitor poll response)', '');
+    const body = [];
+    for (const [name, r] of rows(latency)) {
+      if (r.skipped) {
+        body.push(skippedRow(name, r, 14));
+        continue;
+      }
+      for (const step of r.steps) {
+        const b = base?.steps?.find((s) => s.rate === step.rate);
+        body.push([name, `${step.rate}/s (${r.chats} chats)`, step.achievedRate, step.latencyMs.p50, step.latencyMs.p99, step.latencyMs.max, x(ratio(step.latencyMs.p99, b?.latencyMs.p99)), step.ackLatencyMs.p99, n(step.serverCpuMicrosPerMessage), `${step.serverCpuPercent}%`, `${step.clientCpuPercent}%`, pct(step.otherCpuPercent), step.messages.lost, step.messages.duplicated]);
+      }
+    }
+    out.push(table(['Server', 'Rate', 'Achieved /s', 'p50 ms', 'p99 ms', 'max ms', 'p99 × baseline', 'send ack p99 ms', 'server µs/msg', 'server CPU', 'client CPU', 'other CPU', 'lost', 'dup'], body), '');
+  }
+
+  const tp = scenarios.throughput;
+  if (tp) {
+    const base = tp.baseline;
+    out.push('## 3. Throughput (closed loop, visitor → agent → visitor)', '');
+    out.push(
+      table(
+        ['Server', 'Chats', 'Delivered msgs/s', '× baseline (higher is better)', 'server µs/msg', '× baseline', 'client µs/msg', 'DB µs/msg', 'server CPU', 'client CPU', 'other CPU', 'round trip p99 ms', 'lost', 'dup'],
+        rows(tp).map(([name, r]) =>
+          r.skipped
+            ? skippedRow(name, r, 14)
+            : [name, r.chats, r.messagesPerSecond, x(ratio(r.messagesPerSecond, base?.messagesPerSecond)), n(r.serverCpuMicrosPerMessage), x(ratio(r.serverCpuMicrosPerMessage, base?.serverCpuMicrosPerMessage)), n(r.clientCpuMicrosPerMessage), n(r.databaseCpuMicrosPerMessage), `${r.serverCpuPercent}%`, `${r.clientCpuPercent}%`, pct(r.otherCpuPercent), r.roundTripMs.p99, ...lostDup('throughput', r)],
+        ),
+      ),
+      '',
+    );
+  }
+
+  const restart = scenarios.restartRecovery;
+  if (restart) {
+    const base = restart.baseline;
+    out.push('## 4. Start-up and recovery (restart with live sessions in the store)', '');
+    out.push(
+      table(
+        ['Server', 'Sessions', 'Stop (SIGTERM) ms', 'Spawn → listening ms', 'Spawn → old session served ms', '× baseline', 'Sampled sessions lost'],
+        rows(restart).map(([name, r]) =>
+          r.skipped
+            ? skippedRow(name, r, 7)
+            : [name, r.sessions, r.stopMs, r.listeningMs, n(r.servedAgainMs) + (r.probeFailure ? ` (${r.probeFailure})` : ''), x(ratio(r.servedAgainMs, base?.servedAgainMs)), r.persistent ? `${r.sessionsLostInSample}/${r.sampled}` : 'all (in memory)'],
+        ),
+      ),
+      '',
+    );
+  }
+
+  if (notes?.length) out.push('## Notes', '', ...notes.map((note) => `- ${note}`), '');
+  return out.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: node bench/report.mjs bench/results/<date>-<mode>.json\n');
+    process.exit(2);
+  }
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  const target = path.join(path.dirname(file), 'latest.md');
+  writeFileSync(target, renderMarkdown(results));
+  process.stdout.write(`wrote ${target}\n`);
+}

@@ -1,0 +1,241 @@
+// Client side of Switchboard: visitor sessions over the Live Agent REST API and
+// the agent API for agent→visitor sends. A "channel" is one visitor session.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { MESSAGE_ID_PATTERN, freePort, runBounded, sleep } from '../lib/load-generator.mjs';
+import { startServerProcess } from '../lib/server-process.mjs';
+import { AGENT_BUTTON, AGENT_CREDENTIALS, DEPLOYMENT_ID, ECHO_BUTTON, ORG_ID, switchboardConfig } from './switchboard-config.mjs';
+import { freshPostgresDatabase } from './postgres-database.mjs';
+
+const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
+const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const API_VERSION = '34';
+const SETUP_CONCURRENCY = 64;
+
+export function switchboardUnavailableReason() {
+  return existsSync(MAIN) ? null : 'dist/src/cli/main.js missing (server not built: npm run build)';
+}
+
+function visitorHeaders(channel, extra = {}) {
+  return {
+    'x-liveagent-api-version': API_VERSION,
+    'x-liveagent-session-key': channel.key,
+    'x-liveagent-affinity': channel.affinityToken,
+    ...extra,
+  };
+}
+
+/** Parses a Messages 200 body into [{type, message}], or null when it is not JSON. */
+function parseMessages(body) {
+  try {
+    const payload = JSON.parse(body);
+    return { messages: Array.isArray(payload.messages) ? payload.messages : [], sequence: payload.sequence };
+  } catch {
+    return null;
+  }
+}
+
+/** Unique bench ids carried by ChatMessage events (one per message). */
+function idsIn(messages) {
+  const ids = [];
+  for (const entry of messages) {
+    if (entry?.type !== 'ChatMessage') continue;
+    const found = String(entry.message?.text ?? '').match(MESSAGE_ID_PATTERN);
+    if (found) ids.push(found[0]);
+  }
+  return ids;
+}
+
+/**
+ * @param storage 'sqlite' | 'postgres'
+ * @param cpuProfileDir when set, the server runs with node --cpu-prof into this directory
+ */
+export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null }) {
+  let startCount = 0;
+  const target = {
+    name: `switchboard-${storage}`,
+    label: `Switchboard (${storage === 'sqlite' ? 'SQLite WAL' : 'PostgreSQL'}, 1 node)`,
+    timeoutStatus: 204,
+    persistent: true,
+    host: '127.0.0.1',
+    port: null,
+    server: null,
+    dataDir: null,
+    unavailable: switchboardUnavailableReason(),
+    agentToken: null,
+
+    /** Starts the server; `reuseData` keeps the previous data dir / database (restart). */
+    async start({ holdSeconds, reuseData = false }) {
+      startCount += 1;
+      target.port = await freePort();
+      let storageConfig;
+      if (!reuseData || !target.dataDir) {
+        target.dataDir = path.join(runDir, `${target.name}-data-${startCount}`);
+        rmSync(target.dataDir, { recursive: true, force: true });
+        mkdirSync(target.dataDir, { recursive: true });
+        if (storage === 'postgres') {
+          const db = await freshPostgresDatabase();
+          if (db.unavailable) throw new Error(db.unavailable);
+          target.postgresUrl = db.url;
+        }
+      }
+      storageConfig = storage === 'postgres' ? { kind: 'postgres', postgresUrl: target.postgresUrl } : { kind: 'sqlite' };
+      const configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
+      writeFileSync(configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig }), null, 2));
+      const nodeArgs = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+      target.server = await startServerProcess({
+        command: process.execPath,
+        args: [...nodeArgs, MAIN, 'serve', '--port', String(target.port), '--host', '127.0.0.1', '--data-dir', target.dataDir, '--config', configPath],
+        cwd: REPO_ROOT,
+        logPath: path.join(runDir, `${target.name}-${startCount}.log`),
+        timeoutMs: 60_000,
+      });
+      target.agentToken = null;
+      return { readyMs: target.server.readyMs };
+    },
+    serverPids: () => (target.server ? [target.server.pid] : []),
+    async stop(options) {
+      const ms = await target.server?.stop(options);
+      target.server = null;
+      return ms;
+    },
+
+    /** Agent API probe: null when usable, else the reason (404 on login = not built yet). */
+    async agentApiUnavailableReason(pool) {
+      const login = await pool.request({ method: 'POST', path: '/agent/v1/auth/login', body: AGENT_CREDENTIALS });
+      if (login.status === 404) return 'agent API not available (POST /agent/v1/auth/login → 404)';
+      if (login.status !== 200) return `agent login failed: ${login.status} ${login.error ?? login.body.slice(0, 200)}`;
+      try {
+        target.agentToken = JSON.parse(login.body).accessToken;
+      } catch {
+        return `agent login answered 200 without JSON: ${login.body.slice(0, 200)}`;
+      }
+      const presence = await pool.request({ method: 'PUT', path: '/agent/v1/presence', headers: target.agentHeaders(), body: { status: 'online' } });
+      if (presence.status < 200 || presence.status >= 300) return `agent presence failed: ${presence.status} ${presence.body.slice(0, 200)}`;
+      return null;
+    },
+    agentHeaders: () => ({ authorization: `Bearer ${target.agentToken}` }),
+
+    /**
+     * Opens `count` visitor sessions prepared for `purpose`:
+     *  idle  — SessionId only (a poll before ChasitorInit is held until the hold expires)
+     *  echo  — ChasitorInit on the echo-bot button, greeting drained
+     *  agent — ChasitorInit on the bench agent's button, accepted by the agent, drained
+     *  store — ChasitorInit on the echo-bot button, nothing drained (restart scenario)
+     */
+    async openChannels(pool, count, purpose) {
+      let failures = 0;
+      const errors = [];
+      const fail = (why) => {
+        failures += 1;
+        if (errors.length < 5) errors.push(why);
+        return null;
+      };
+      const opened = await runBounded(count, SETUP_CONCURRENCY, async (i) => {
+        const slot = i;
+        const res = await pool.request({
+          slot,
+          path: '/chat/rest/System/SessionId',
+          headers: { 'x-liveagent-api-version': API_VERSION, 'x-liveagent-affinity': 'null' },
+        });
+        if (res.status !== 200) return fail(`SessionId ${res.status} ${res.error ?? res.body.slice(0, 120)}`);
+        const session = JSON.parse(res.body);
+        const channel = { id: session.id, key: session.key, affinityToken: session.affinityToken, slot, ack: -1, sequence: 1, backlog: [] };
+        if (purpose === 'idle') return channel;
+        const button = purpose === 'agent' ? AGENT_BUTTON : ECHO_BUTTON;
+        const init = await pool.request({
+          slot,
+          method: 'POST',
+          path: '/chat/rest/Chasitor/ChasitorInit',
+          headers: visitorHeaders(channel, { 'x-liveagent-sequence': '1' }),
+          body: {
+            organizationId: ORG_ID,
+            deploymentId: DEPLOYMENT_ID,
+            buttonId: button,
+            sessionId: channel.id,
+            userAgent: 'switchboard-bench',
+            language: 'en-US',
+            screenResolution: '1920x1080',
+            visitorName: `bench-${i}`,
+            prechatDetails: [],
+            prechatEntities: [],
+            receiveQueueUpdates: true,
+            isPost: true,
+          },
+        });
+        if (init.status !== 200) return fail(`ChasitorInit ${init.status} ${init.body.slice(0, 120)}`);
+        if (purpose === 'store') return channel;
+        if (purpose === 'agent') {
+          const accepted = await target.acceptChat(pool, channel);
+          if (!accepted.ok) return fail(`accept ${accepted.status} ${accepted.body}`);
+          const drained = await target.drainUntil(pool, channel, (types) => types.includes('ChatEstablished'));
+          return drained ? channel : fail('ChatEstablished never arrived');
+        }
+        const drained = await target.drainUntil(pool, channel, (types) => types.includes('ChatMessage'));
+        return drained ? channel : fail('echo-bot greeting never arrived');
+      });
+      return { channels: opened.filter(Boolean), failures, errors };
+    },
+
+    /** Accepts a chat offered to the bench agent; the offer may lag ChasitorInit a little. */
+    async acceptChat(pool, channel) {
+      let last = null;
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        last = await pool.request({ slot: channel.slot, method: 'POST', path: `/agent/v1/chats/${channel.id}/accept`, headers: target.agentHeaders() });
+        if (last.status >= 200 && last.status < 300) return { ok: true };
+        if (last.status !== 404 && last.status !== 409) break;
+        await sleep(100);
+      }
+      return { ok: false, status: last?.status, body: last?.body.slice(0, 120) };
+    },
+
+    /** Polls until `done(types seen)` holds; bench ids seen meanwhile are kept in channel.backlog. */
+    async drainUntil(pool, channel, done) {
+      const types = [];
+      for (let i = 0; i < 10; i += 1) {
+        const result = await target.poll(pool, channel, { timeoutMs: 40_000 });
+        if (result.kind === 'error') return false;
+        types.push(...result.types);
+        channel.backlog.push(...result.ids);
+        if (done(types)) return true;
+      }
+      return false;
+    },
+
+    async poll(pool, channel, { timeoutMs = 40_000, onFlushed } = {}) {
+      const res = await pool.request({
+        slot: channel.slot,
+        path: `/chat/rest/System/Messages?ack=${channel.ack}`,
+        headers: visitorHeaders(channel),
+        timeoutMs,
+        onFlushed,
+      });
+      if (res.status === 204) return { kind: res.body === '' ? 'timeout' : 'error', ids: [], types: [], res };
+      if (res.status !== 200) return { kind: 'error', ids: [], types: [], res };
+      const parsed = parseMessages(res.body);
+      if (!parsed) return { kind: 'error', ids: [], types: [], res };
+      if (Number.isInteger(parsed.sequence)) channel.ack = parsed.sequence;
+      return { kind: 'messages', ids: idsIn(parsed.messages), types: parsed.messages.map((m) => m?.type), res };
+    },
+
+    /** Agent → visitor; 200 means durable. */
+    async agentSend(pool, channel, id, slot) {
+      const res = await pool.request({ slot, method: 'POST', path: `/agent/v1/chats/${channel.id}/messages`, headers: target.agentHeaders(), body: { text: id } });
+      return { ok: res.status === 200, res };
+    },
+
+    /** Visitor → agent (the echo bot answers with the same text). */
+    async visitorSend(pool, channel, id, slot = channel.slot) {
+      channel.sequence += 1;
+      const res = await pool.request({
+        slot,
+        method: 'POST',
+        path: '/chat/rest/Chasitor/ChatMessage',
+        headers: visitorHeaders(channel, { 'x-liveagent-sequence': String(channel.sequence) }),
+        body: { text: id },
+      });
+      return { ok: res.status === 200, res };
+    },
+  };
+  return target;
+}

@@ -1,0 +1,91 @@
+/**
+ * An in-process store: nothing survives a restart. For tests and for running the
+ * emulator in CI where persistence is not wanted (`storage.kind: memory`).
+ */
+import type { ChatStore } from '../../ports/chat-store.js';
+import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from '../../ports/records.js';
+
+export class MemoryChatStore implements ChatStore {
+  readonly kind = 'memory';
+  private sessions = new Map<string, string>();
+  private events = new Map<string, LogEvent[]>();
+  private stats = new Map<string, ButtonStatsRecord>();
+  private crumbs = new Map<string, { location: string; at: number }[]>();
+  private meta = new Map<string, string>();
+
+  migrate(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  write(batch: WriteBatch): Promise<void> {
+    // Validate first so a bad batch changes nothing (all or none, like a transaction).
+    const lastOffset = new Map<string, number>();
+    for (const e of batch.events) {
+      const prev = lastOffset.get(e.sessionId) ?? this.events.get(e.sessionId)?.at(-1)?.offset ?? 0;
+      if (e.offset <= prev) return Promise.reject(new Error(`offset ${e.offset} for ${e.sessionId} is not after ${prev}`));
+      lastOffset.set(e.sessionId, e.offset);
+    }
+    for (const e of batch.events) {
+      let log = this.events.get(e.sessionId);
+      if (!log) this.events.set(e.sessionId, (log = []));
+      log.push(structuredClone(e));
+    }
+    for (const s of batch.sessions) this.sessions.set(s.id, JSON.stringify(s));
+    for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
+    for (const b of batch.visitorBreadcrumbs) {
+      let list = this.crumbs.get(b.visitorId);
+      if (!list) this.crumbs.set(b.visitorId, (list = []));
+      list.push({ location: b.location, at: b.at });
+    }
+    return Promise.resolve();
+  }
+
+  loadOpenSessions(): Promise<SessionRecord[]> {
+    return Promise.resolve([...this.sessions.values()].map((s) => JSON.parse(s) as SessionRecord).filter((s) => !s.closed));
+  }
+
+  getSession(id: string): Promise<SessionRecord | null> {
+    const s = this.sessions.get(id);
+    return Promise.resolve(s ? (JSON.parse(s) as SessionRecord) : null);
+  }
+
+  readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
+    const log = this.events.get(sessionId) ?? [];
+    return Promise.resolve(log.filter((e) => e.offset > afterOffset).slice(0, limit).map((e) => structuredClone(e)));
+  }
+
+  readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]> {
+    const log = this.events.get(sessionId) ?? [];
+    return Promise.resolve(log.filter((e) => e.vseq !== null && e.vseq > afterVseq).slice(0, limit).map((e) => structuredClone(e)));
+  }
+
+  loadButtonStats(): Promise<ButtonStatsRecord[]> {
+    return Promise.resolve([...this.stats.values()].map((s) => ({ ...s })));
+  }
+
+  readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
+    return Promise.resolve((this.crumbs.get(visitorId) ?? []).slice(-limit));
+  }
+
+  findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
+    const all = [...this.sessions.values()].map((s) => JSON.parse(s) as SessionRecord).filter((s) => s.request?.visitorId === visitorId);
+    return Promise.resolve(all.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, limit));
+  }
+
+  getMeta(key: string): Promise<string | null> {
+    return Promise.resolve(this.meta.get(key) ?? null);
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    this.meta.set(key, value);
+    return Promise.resolve();
+  }
+
+  ping(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The ChatStore over Kysely, shared by SQLite and PostgreSQL: the same queries,
+ * a different dialect. Each write batch is one transaction (group commit).
+ */
+import { Migrator, type Kysely } from 'kysely';
+import type { ChatStore } from '../../ports/chat-store.js';
+import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from '../../ports/records.js';
+import { migrationProvider, type SqlDialectName } from './migrations.js';
+import type { Database, EventsTable } from './schema.js';
+
+/** SQLite limits bound parameters per statement; keep multi-row inserts under it. */
+const EVENT_ROWS_PER_INSERT = 100;
+
+export class KyselyChatStore implements ChatStore {
+  readonly kind: string;
+
+  constructor(
+    protected readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialectName,
+  ) {
+    this.kind = dialect;
+  }
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async write(batch: WriteBatch): Promise<void> {
+    if (!batch.sessions.length && !batch.events.length && !batch.buttonStats.length && !batch.visitorBreadcrumbs.length) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < batch.events.length; i += EVENT_ROWS_PER_INSERT) {
+        const rows: EventsTable[] = batch.events.slice(i, i + EVENT_ROWS_PER_INSERT).map((e) => ({
+          session_id: e.sessionId, offset: e.offset, vseq: e.vseq, type: e.type, actor: e.actor, at: e.at, data: JSON.stringify(e.data),
+        }));
+        await trx.insertInto('events').values(rows).execute();
+      }
+      for (const s of batch.sessions) {
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.request?.visitorId ?? null, updated_at: s.lastSeenAt, record: JSON.stringify(s) };
+        await trx.insertInto('sessions').values(row)
+          .onConflict((oc) => oc.column('id').doUpdateSet({ owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, updated_at: row.updated_at, record: row.record }))
+          .execute();
+      }
+      for (const b of batch.buttonStats) {
+        await trx.insertInto('button_stats').values({ button_id: b.buttonId, average_wait_ms: b.averageWaitMs, samples: b.samples })
+          .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: b.averageWaitMs, samples: b.samples }))
+          .execute();
+      }
+      if (batch.visitorBreadcrumbs.length) {
+        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: b.visitorId, location: b.location, at: b.at }))).execute();
+      }
+    });
+  }
+
+  async loadOpenSessions(): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom('sessions').select('record').where('closed', '=', 0).execute();
+    return rows.map((r) => JSON.parse(r.record) as SessionRecord);
+  }
+
+  async getSession(id: string): Promise<SessionRecord | null> {
+    const row = await this.db.selectFrom('sessions').select('record').where('id', '=', id).executeTakeFirst();
+    return row ? (JSON.parse(row.record) as SessionRecord) : null;
+  }
+
+  async readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll()
+      .where('session_id', '=', sessionId).where('offset', '>', afterOffset)
+      .orderBy('offset').limit(limit).execute();
+    return rows.map(toLogEvent);
+  }
+
+  async readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll()
+      .where('session_id', '=', sessionId).where('vseq', '>', afterVseq)
+      .orderBy('vseq').limit(limit).execute();
+    return rows.map(toLogEvent);
+  }
+
+  async loadButtonStats(): Promise<ButtonStatsRecord[]> {
+    const rows = await this.db.selectFrom('button_stats').selectAll().execute();
+    return rows.map((r) => ({ buttonId: r.button_id, averageWaitMs: r.average_wait_ms === null ? null : Number(r.average_wait_ms), samples: Number(r.samples) }));
+  }
+
+  async readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
+    const rows = await this.db.selectFrom('breadcrumbs').select(['location', 'at', 'id'])
+      .where('visitor_id', '=', visitorId).orderBy('id', 'desc').limit(limit).execute();
+    return rows.reverse().map((r) => ({ location: r.location, at: Number(r.at) }));
+  }
+
+  async findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
+    const rows = await this.db.selectFrom('sessions').select('record')
+      .where('visitor_id', '=', visitorId).orderBy('updated_at', 'desc').limit(limit).execute();
+    return rows.map((r) => JSON.parse(r.record) as SessionRecord);
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.db.selectFrom('meta').select('key').limit(1).execute();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function toLogEvent(r: { session_id: string; offset: number; vseq: number | null; type: string; actor: string; at: number | string; data: string }): LogEvent {
+  return {
+    sessionId: r.session_id,
+    offset: Number(r.offset),
+    vseq: r.vseq === null ? null : Number(r.vseq),
+    type: r.type,
+    actor: r.actor as LogEvent['actor'],
+    at: Number(r.at),
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  };
+}

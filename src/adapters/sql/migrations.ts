@@ -1,0 +1,58 @@
+/**
+ * Schema migrations, as code, run at start-up by both SQL stores. Append new
+ * migrations; never edit one that has shipped.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+function migrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+  '0001-initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('sessions').ifNotExists()
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('owner', 'varchar(32)', (c) => c.notNull())
+        .addColumn('closed', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('visitor_id', 'varchar(256)')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_open').ifNotExists().on('sessions').columns(['closed', 'owner']).execute();
+      await db.schema.createIndex('sessions_visitor').ifNotExists().on('sessions').columns(['visitor_id', 'updated_at']).execute();
+      await db.schema.createTable('events').ifNotExists()
+        .addColumn('session_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('offset', 'integer', (c) => c.notNull())
+        .addColumn('vseq', 'integer')
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('actor', 'varchar(16)', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['session_id', 'offset'])
+        .execute();
+      await db.schema.createIndex('events_vseq').ifNotExists().on('events').columns(['session_id', 'vseq']).execute();
+      await db.schema.createTable('button_stats').ifNotExists()
+        .addColumn('button_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('average_wait_ms', 'double precision')
+        .addColumn('samples', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('breadcrumbs').ifNotExists()
+        .addColumn('id', dialect === 'sqlite' ? 'integer' : 'serial', (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('visitor_id', 'varchar(256)', (c) => c.notNull())
+        .addColumn('location', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('breadcrumbs_visitor').ifNotExists().on('breadcrumbs').columns(['visitor_id', 'id']).execute();
+      await db.schema.createTable('meta').ifNotExists()
+        .addColumn('key', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  },
+  };
+}
+
+export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
+  return { getMigrations: () => Promise.resolve(migrations(dialect)) };
+}

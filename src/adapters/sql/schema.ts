@@ -1,0 +1,52 @@
+/**
+ * Table shapes shared by the SQLite and PostgreSQL stores. Timestamps are
+ * milliseconds (BIGINT); structured fields are JSON text so both engines store
+ * them the same way.
+ */
+import type { Generated } from 'kysely';
+
+export interface SessionsTable {
+  id: string;
+  owner: string;
+  closed: number;
+  visitor_id: string | null;
+  updated_at: number | string;
+  /** The whole SessionRecord as JSON. */
+  record: string;
+}
+
+export interface EventsTable {
+  session_id: string;
+  offset: number;
+  vseq: number | null;
+  type: string;
+  actor: string;
+  at: number | string;
+  data: string;
+}
+
+export interface ButtonStatsTable {
+  button_id: string;
+  average_wait_ms: number | null;
+  samples: number;
+}
+
+export interface BreadcrumbsTable {
+  id: Generated<number>;
+  visitor_id: string;
+  location: string;
+  at: number | string;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  sessions: SessionsTable;
+  events: EventsTable;
+  button_stats: ButtonStatsTable;
+  breadcrumbs: BreadcrumbsTable;
+  meta: MetaTable;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * `switchboard` command line: serve, check-config, help.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { readFileSync } from 'node:fs';
+
+const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
+
+Usage:
+  switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE]
+  switchboard check-config FILE
+  switchboard --help
+
+Commands:
+  serve          Start the server (default: 127.0.0.1:8080, data in ./data, demo deployment)
+  check-config   Validate a config file (JSON or YAML) without starting
+
+Environment:
+  HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
+  SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL
+`;
+
+/** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
+const SHUTDOWN_DEADLINE_MS = 8_000;
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' } },
+    strict: true,
+  });
+  const file = values.config ?? process.env.SWITCHBOARD_CONFIG;
+  const config = loadConfig(file || undefined, process.env, {
+    host: values.host,
+    port: values.port === undefined ? undefined : portFrom(values.port, '--port'),
+    dataDir: values['data-dir'],
+  });
+  // Loaded here so `--help` and `check-config` start without the server's dependencies.
+  const { createSwitchboard } = await import('../main.js');
+  const sb = await createSwitchboard(config);
+  await sb.listen();
+  let signalled = false;
+  const shutdown = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    sb.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      sb.logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    force.unref();
+    sb.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        sb.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+function checkConfig(argv: string[]): void {
+  const file = argv[0];
+  if (!file) throw new ConfigError(['usage: switchboard check-config FILE'], '(arguments)');
+  validateConfig(parseConfigText(readFileSync(file, 'utf8'), file), file);
+  process.stdout.write(`${file}: ok\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'serve') {
+      await serve(rest);
+      return -1; // keep running
+    }
+    if (command === 'check-config') {
+      checkConfig(rest);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
+    return 2;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exit(code);

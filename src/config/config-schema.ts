@@ -1,0 +1,123 @@
+/**
+ * The configuration file's schema. One TypeBox schema validates the file, fills
+ * defaults and documents every field (docs/configuration.md is written from it).
+ */
+import Type, { type Static } from 'typebox';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** A chat button, with every Button field of the Live Agent guide (chapter 8). */
+export const ButtonConfig = Type.Object({
+  id: Id,
+  type: Type.Union([Type.Literal('Standard'), Type.Literal('Invite'), Type.Literal('ToAgent')], { default: 'Standard' }),
+  label: Type.Optional(Type.String()),
+  /** Skills (queues) this button routes to; agents with any of them serve it. */
+  skills: Type.Array(Type.String(), { default: [] }),
+  routing: Type.Union([Type.Literal('MostAvailable'), Type.Literal('LeastActive')], { default: 'MostAvailable' }),
+  offerTimeoutSeconds: Type.Number({ minimum: 1, default: 30 }),
+  queueSizeLimit: Type.Integer({ minimum: 0, default: 100 }),
+  sneakPeekEnabled: Type.Boolean({ default: true }),
+  chasitorIdleTimeout: Type.Object({
+    isEnabled: Type.Boolean({ default: false }),
+    warningTime: Type.Integer({ minimum: 0, default: 60 }),
+    timeout: Type.Integer({ minimum: 0, default: 120 }),
+  }, { default: {} }),
+  postChatUrl: Type.Optional(Type.String()),
+  endpointUrl: Type.Optional(Type.String()),
+  prechatUrl: Type.Optional(Type.String()),
+  /** Pre-chat form shown by the widget; values arrive as prechatDetails. */
+  prechatForm: Type.Optional(Type.Array(Type.Object({
+    label: Type.String(),
+    name: Type.String(),
+    type: Type.Union([Type.Literal('text'), Type.Literal('email'), Type.Literal('textarea')], { default: 'text' }),
+    required: Type.Boolean({ default: false }),
+  }))),
+  language: Type.Optional(Type.String()),
+  inviteImageUrl: Type.Optional(Type.String()),
+  inviteImageWidth: Type.Optional(Type.Number()),
+  inviteImageHeight: Type.Optional(Type.Number()),
+  inviteRenderer: Type.Optional(Type.Union(['Slide', 'Fade', 'Appear', 'Custom'].map((v) => Type.Literal(v)))),
+  inviteStartPosition: Type.Optional(Type.String()),
+  inviteEndPosition: Type.Optional(Type.String()),
+  hasInviteAfterAccept: Type.Optional(Type.Boolean()),
+  hasInviteAfterReject: Type.Optional(Type.Boolean()),
+  inviteRejectTime: Type.Optional(Type.Number()),
+  inviteRules: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** For ToAgent buttons: the agent the button targets. */
+  agentId: Type.Optional(Id),
+});
+export type ButtonConfig = Static<typeof ButtonConfig>;
+
+export const DeploymentConfig = Type.Object({
+  id: Id,
+  name: Type.Optional(Type.String()),
+  buttons: Type.Array(ButtonConfig, { default: [] }),
+});
+export type DeploymentConfig = Static<typeof DeploymentConfig>;
+
+export const AgentConfig = Type.Object({
+  id: Id,
+  name: Type.String({ minLength: 1 }),
+  username: Type.Optional(Type.String({ minLength: 1 })),
+  /** scrypt hash (`scrypt$N$r$p$salt$hash`) or, for demos only, `plain:secret`. */
+  password: Type.Optional(Type.String()),
+  role: Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')], { default: 'agent' }),
+  skills: Type.Array(Type.String(), { default: [] }),
+  capacity: Type.Integer({ minimum: 0, default: 3 }),
+  /** A built-in bot drives this agent: `echo` is the demo bot. */
+  bot: Type.Optional(Type.Literal('echo')),
+  greeting: Type.Optional(Type.String()),
+});
+export type AgentConfig = Static<typeof AgentConfig>;
+
+export const OrgConfig = Type.Object({
+  id: Id,
+  name: Type.Optional(Type.String()),
+  deployments: Type.Array(DeploymentConfig, { default: [] }),
+  agents: Type.Array(AgentConfig, { default: [] }),
+});
+export type OrgConfig = Static<typeof OrgConfig>;
+
+export const SettingsConfig = Type.Object({
+  /** How long a Messages long poll is held before 204 (wire-compat: about 25 s). */
+  pollHoldSeconds: Type.Number({ minimum: 0.05, maximum: 120, default: 25 }),
+  /** clientPollTimeout announced in SessionId. */
+  clientPollTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 40 }),
+  /** Extra time after clientPollTimeout before a silent visitor is timed out. */
+  sessionGraceSeconds: Type.Number({ minimum: 0, default: 20 }),
+  /** Messages per long-poll payload; 1 is safe for clients that read messages[0] only. */
+  messagesPerPayload: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
+  maxBodyBytes: Type.Integer({ minimum: 256, default: 65536 }),
+  maxMessageLength: Type.Integer({ minimum: 1, default: 4000 }),
+  minApiVersion: Type.Number({ default: 29 }),
+  maxApiVersion: Type.Number({ default: 66 }),
+  pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
+  connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),
+  /** contentServerUrl in Settings; defaults to the server's own base URL. */
+  contentServerUrl: Type.Optional(Type.String()),
+});
+export type SettingsConfig = Static<typeof SettingsConfig>;
+
+export const StorageConfig = Type.Object({
+  kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('memory')], { default: 'sqlite' }),
+  /** SQLite: `normal` survives process crashes (kill -9); `full` also survives power loss. */
+  sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
+  postgresUrl: Type.Optional(Type.String()),
+});
+
+export const ServerConfig = Type.Object({
+  host: Type.String({ default: '127.0.0.1' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  dataDir: Type.String({ default: './data' }),
+  /** Public base URL (for contentServerUrl and links); defaults to http://host:port. */
+  publicUrl: Type.Optional(Type.String()),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((v) => Type.Literal(v)), { default: 'info' }),
+});
+
+export const SwitchboardConfig = Type.Object({
+  server: Type.Object(ServerConfig.properties, { default: {} }),
+  storage: Type.Object(StorageConfig.properties, { default: {} }),
+  settings: Type.Object(SettingsConfig.properties, { default: {} }),
+  orgs: Type.Array(OrgConfig, { default: [] }),
+});
+export type SwitchboardConfig = Static<typeof SwitchboardConfig>;

@@ -1,0 +1,103 @@
+/**
+ * Reads the config file (JSON or YAML), fills defaults, applies environment
+ * overrides, and validates against the schema. Errors name the bad field's path.
+ */
+import { readFileSync } from 'node:fs';
+import Value from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { SwitchboardConfig } from './config-schema.js';
+import { demoOrg } from './demo-deployment.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[], source: string) {
+    super(`invalid config ${source}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigOverrides {
+  host?: string | undefined;
+  port?: number | undefined;
+  dataDir?: string | undefined;
+}
+
+/** Parses file text by extension (YAML is a superset of JSON, so unknown means YAML). */
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`cannot parse: ${(err as Error).message}`], source);
+  }
+}
+
+/** Validates and fills defaults; throws ConfigError listing every problem with its path. */
+export function validateConfig(raw: unknown, source: string): SwitchboardConfig {
+  const input = raw === null || raw === undefined ? {} : raw;
+  const withDefaults = Value.Default(SwitchboardConfig, structuredClone(input));
+  const errors = [...Value.Errors(SwitchboardConfig, withDefaults)];
+  if (errors.length) {
+    throw new ConfigError(errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`), source);
+  }
+  const config = withDefaults as SwitchboardConfig;
+  const problems = crossCheck(config);
+  if (problems.length) throw new ConfigError(problems, source);
+  return config;
+}
+
+/** Checks the schema cannot express: unique ids, references that must resolve. */
+function crossCheck(config: SwitchboardConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  const unique = (id: string, path: string) => {
+    const prior = seen.get(id);
+    if (prior) problems.push(`${path}: id ${id} is already used at ${prior}`);
+    else seen.set(id, path);
+  };
+  const usernames = new Set<string>();
+  config.orgs.forEach((org, o) => {
+    unique(org.id, `/orgs/${o}/id`);
+    org.deployments.forEach((d, di) => {
+      unique(d.id, `/orgs/${o}/deployments/${di}/id`);
+      d.buttons.forEach((b, bi) => {
+        unique(b.id, `/orgs/${o}/deployments/${di}/buttons/${bi}/id`);
+        if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
+        if (b.agentId && !org.agents.some((a) => a.id === b.agentId)) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
+      });
+    });
+    org.agents.forEach((a, ai) => {
+      unique(a.id, `/orgs/${o}/agents/${ai}/id`);
+      if (a.username) {
+        if (usernames.has(a.username)) problems.push(`/orgs/${o}/agents/${ai}/username: ${a.username} is already used`);
+        usernames.add(a.username);
+      }
+    });
+  });
+  if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
+  return problems;
+}
+
+/**
+ * The effective config: the file (or the demo deployment when there is none),
+ * then environment variables, then command-line flags.
+ */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
+  const raw = file ? parseConfigText(readFileSync(file, 'utf8'), file) : {};
+  const config = validateConfig(raw, file ?? '(defaults)');
+  if (!file || config.orgs.length === 0) config.orgs = [structuredClone(demoOrg), ...config.orgs.filter((o) => o.id !== demoOrg.id)];
+  if (env.HOST) config.server.host = env.HOST;
+  if (env.PORT) config.server.port = portFrom(env.PORT, 'PORT');
+  if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
+  if (env.SWITCHBOARD_STORAGE) config.storage.kind = env.SWITCHBOARD_STORAGE as typeof config.storage.kind;
+  if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
+  if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = env.SWITCHBOARD_LOG_LEVEL as typeof config.server.logLevel;
+  if (flags.host !== undefined) config.server.host = flags.host;
+  if (flags.port !== undefined) config.server.port = flags.port;
+  if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
+  return validateConfig(config, file ?? '(defaults)');
+}
+
+export function portFrom(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError([`${name}: ${text} is not a port number`], name);
+  return n;
+}

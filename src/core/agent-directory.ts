@@ -1,0 +1,70 @@
+/**
+ * Agents at run time: presence, capacity, the chats they hold, and the listeners
+ * that receive their notifications (the demo bot, agent streams).
+ */
+import type { AgentConfig } from '../config/config-schema.js';
+import type { LogEvent } from '../ports/records.js';
+
+export type Presence = 'online' | 'away' | 'offline';
+
+export type AgentNotification =
+  | { kind: 'offer'; sessionId: string }
+  | { kind: 'offer-withdrawn'; sessionId: string; reason: string }
+  | { kind: 'event'; event: LogEvent };
+
+export type AgentListener = (n: AgentNotification) => void;
+
+export interface AgentRuntime {
+  id: string;
+  orgId: string;
+  name: string;
+  config: AgentConfig;
+  presence: Presence;
+  /** 0 means unlimited (bots). */
+  capacity: number;
+  /** Chats offered to or held by this agent. */
+  chats: Set<string>;
+  lastSeenAt: number;
+}
+
+export class AgentDirectory {
+  private readonly agents = new Map<string, AgentRuntime>();
+  private readonly listeners = new Map<string, Set<AgentListener>>();
+
+  register(orgId: string, config: AgentConfig): AgentRuntime {
+    const a: AgentRuntime = { id: config.id, orgId, name: config.name, config, presence: 'offline', capacity: config.capacity, chats: new Set(), lastSeenAt: 0 };
+    this.agents.set(config.id, a);
+    return a;
+  }
+
+  get(id: string): AgentRuntime | undefined {
+    return this.agents.get(id);
+  }
+
+  all(): AgentRuntime[] {
+    return [...this.agents.values()];
+  }
+
+  /** True when the agent may take one more chat. */
+  hasRoom(a: AgentRuntime): boolean {
+    return a.presence === 'online' && (a.capacity === 0 || a.chats.size < a.capacity);
+  }
+
+  /** Load ratio for Most Available routing; unlimited agents count as empty. */
+  loadRatio(a: AgentRuntime): number {
+    return a.capacity === 0 ? 0 : a.chats.size / a.capacity;
+  }
+
+  subscribe(agentId: string, listener: AgentListener): () => void {
+    let set = this.listeners.get(agentId);
+    if (!set) this.listeners.set(agentId, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  notify(agentId: string, n: AgentNotification): void {
+    const set = this.listeners.get(agentId);
+    if (!set) return;
+    for (const l of set) l(n);
+  }
+}

@@ -1,0 +1,447 @@
+/**
+ * The chat lifecycle: a visitor asks for a chat, the router offers it to an
+ * agent, the agent accepts, both sides talk, someone ends it. Every change is an
+ * event appended to the session's log; notifications (poll wake-ups, agent
+ * listeners) run only after the group commit made those events durable.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { SettingsConfig } from '../config/config-schema.js';
+import type { ChatStore } from '../ports/chat-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
+import { fail } from '../protocol/errors.js';
+import type { ChasitorInit } from '../protocol/visitor-requests.js';
+import { AgentDirectory, type Presence } from './agent-directory.js';
+import type { Catalog } from './catalog.js';
+import { ChatSession } from './chat-session.js';
+import { CommitQueue } from './commit-queue.js';
+import { EventType } from './event-types.js';
+import { Router, type RoutingDecision } from './routing/router.js';
+import { WaitEstimator } from './routing/wait-estimator.js';
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EngineDeps {
+  store: ChatStore;
+  clock: Clock;
+  catalog: Catalog;
+  settings: SettingsConfig;
+  /** This node's affinity token (8 hex characters). */
+  nodeId: string;
+  logger: EngineLogger;
+}
+
+export class ChatEngine {
+  readonly sessions = new Map<string, ChatSession>();
+  readonly directory = new AgentDirectory();
+  readonly router: Router;
+  readonly waits = new WaitEstimator();
+  readonly queue: CommitQueue;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly settings: SettingsConfig;
+  readonly nodeId: string;
+  private readonly store: ChatStore;
+  private readonly logger: EngineLogger;
+  /** Agents that must hear about an event, fixed when it was appended. */
+  private readonly recipients = new WeakMap<LogEvent, string[]>();
+  private readonly lastQueueUpdate = new Map<string, string>();
+  /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
+  private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
+
+  constructor(deps: EngineDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.catalog = deps.catalog;
+    this.settings = deps.settings;
+    this.nodeId = deps.nodeId;
+    this.logger = deps.logger;
+    this.router = new Router(this.catalog, this.directory);
+    this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed'));
+    for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);
+  }
+
+  /** Loads open sessions and routing state from the store (restart recovery). */
+  async start(): Promise<void> {
+    this.waits.load(await this.store.loadButtonStats());
+    const now = this.clock.now();
+    for (const record of await this.store.loadOpenSessions()) {
+      if (record.owner !== this.nodeId) continue;
+      // Visitors could not poll while we were down: give them a fresh timeout window.
+      record.lastSeenAt = Math.max(record.lastSeenAt, now);
+      record.issuedRecent ??= [];
+      const s = new ChatSession(record, this.queue, false);
+      this.sessions.set(record.id, s);
+      if (record.chatState === 'offered') record.chatState = 'waiting';
+      if (record.chatState === 'waiting' && record.routedButtonId) {
+        record.agentId = null;
+        this.router.enqueue(record.routedButtonId, record.id, record.queuedAt ?? record.createdAt);
+      } else if (record.chatState === 'established' && record.agentId) {
+        this.directory.get(record.agentId)?.chats.add(record.id);
+      }
+    }
+    this.dispatch();
+  }
+
+  onEventsDurable(listener: (events: LogEvent[]) => void): void {
+    this.durableListeners.push(listener);
+  }
+
+  // ---- sessions -----------------------------------------------------------
+
+  createSession(): ChatSession {
+    const id = randomUUID();
+    const now = this.clock.now();
+    const record: SessionRecord = {
+      id,
+      key: `${id}!${now}!${randomBytes(16).toString('hex')}`,
+      owner: this.nodeId,
+      epoch: randomBytes(4).toString('hex'),
+      createdAt: now,
+      lastSeenAt: now,
+      chatState: 'none',
+      request: null,
+      routedButtonId: null,
+      agentId: null,
+      queuedAt: null,
+      establishedAt: null,
+      endedAt: null,
+      endReason: null,
+      declinedBy: [],
+      lastOffset: 0,
+      lastVseq: 0,
+      cursor: 0,
+      confirmed: 0,
+      issuedRecent: [],
+      appliedSeqMax: 0,
+      appliedSeqRecent: [],
+      closed: false,
+    };
+    const s = new ChatSession(record, this.queue, true);
+    this.sessions.set(id, s);
+    s.touchRecord();
+    return s;
+  }
+
+  /** Looks a session up by its key (`id!epochMs!opaque`). */
+  findByKey(key: string): ChatSession | undefined {
+    const id = key.split('!')[0] ?? '';
+    const s = this.sessions.get(id);
+    return s && s.record.key === key ? s : undefined;
+  }
+
+  /** Marks a session over: its key answers 403 from now on. */
+  close(s: ChatSession): void {
+    if (s.record.closed) return;
+    s.record.closed = true;
+    s.touchRecord();
+    this.sessions.delete(s.id);
+    this.router.remove(s.id);
+    s.offerTimer?.cancel();
+    s.heldPoll?.wake();
+  }
+
+  // ---- visitor side -------------------------------------------------------
+
+  requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string): void {
+    const r = s.record;
+    if (r.chatState !== 'none') return; // a retried ChasitorInit: the chat already exists
+    const deployment = this.catalog.deployment(init.organizationId, init.deploymentId);
+    if (!deployment) fail('UNKNOWN_DEPLOYMENT', `organizationId ${init.organizationId} / deploymentId ${init.deploymentId}`);
+    const button = this.catalog.button(init.buttonId);
+    if (!button || !deployment.buttonIds.includes(button.config.id)) {
+      fail('UNKNOWN_DEPLOYMENT', `buttonId ${init.buttonId}`);
+    }
+    const now = this.clock.now();
+    const visitorId = init.visitorId ?? cookieVisitorId ?? randomUUID();
+    r.request = {
+      orgId: deployment.orgId, deploymentId: init.deploymentId, buttonId: button.config.id, visitorName: init.visitorName || 'Visitor',
+      visitorId, agentId: init.agentId, doFallback: init.doFallback, buttonOverrides: init.buttonOverrides,
+      receiveQueueUpdates: init.receiveQueueUpdates, prechatDetails: init.prechatDetails, prechatEntities: init.prechatEntities,
+      userAgent: init.userAgent, language: init.language, screenResolution: init.screenResolution, extra: init.extra, ipAddress,
+    };
+    r.queuedAt = now;
+    this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
+    const target = this.chooseEntryButton(init);
+    if (!target) {
+      this.failRequest(s, 'Unavailable', button.config.postChatUrl);
+      return;
+    }
+    r.routedButtonId = target;
+    r.chatState = 'waiting';
+    const targetButton = this.catalog.button(target)!.config;
+    if (this.router.queued(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
+      this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
+      return;
+    }
+    this.router.enqueue(target, s.id, now);
+    const position = this.router.position(s.id);
+    this.append(s, EventType.ChatRequestSuccess, 'system', {
+      queuePosition: position,
+      estimatedWaitTime: this.waits.estimateForPosition(target, position),
+      connectionTimeout: this.settings.connectionTimeoutMs,
+      visitorId,
+      customDetails: init.prechatDetails,
+      url: '',
+      oref: '',
+      postChatUrl: button.config.postChatUrl ?? '',
+      sensitiveDataRules: [],
+      transcriptSaveEnabled: false,
+    }, true);
+    this.dispatch();
+  }
+
+  visitorMessage(s: ChatSession, text: string): void {
+    this.requireChat(s);
+    this.append(s, EventType.VisitorMessage, 'visitor', { text, name: s.record.request!.visitorName }, false);
+  }
+
+  visitorTyping(s: ChatSession, typing: boolean): void {
+    if (!this.chatActive(s)) return; // typing outside a chat carries nothing worth keeping
+    this.append(s, typing ? EventType.VisitorTyping : EventType.VisitorNotTyping, 'visitor', {}, false);
+  }
+
+  visitorSneakPeek(s: ChatSession, position: number, text: string): void {
+    if (!this.chatActive(s)) return;
+    this.append(s, EventType.SneakPeek, 'visitor', { position, text }, false);
+  }
+
+  visitorCustomEvent(s: ChatSession, type: string, data: string): void {
+    this.requireChat(s);
+    this.append(s, EventType.VisitorCustomEvent, 'visitor', { type, data }, false);
+  }
+
+  /** The visitor ended the chat (ChatEnd or DELETE SessionId): the session closes at once. */
+  visitorEnd(s: ChatSession, reason: string): void {
+    if (this.chatActive(s)) {
+      this.append(s, EventType.VisitorEnded, 'visitor', { reason }, false);
+      this.finishChat(s, 'client');
+    }
+    this.close(s);
+  }
+
+  /** A visitor that stopped polling: the agent side is told, the session closes. */
+  visitorTimedOut(s: ChatSession): void {
+    if (this.chatActive(s)) {
+      this.append(s, EventType.VisitorTimedOut, 'system', { reason: 'clientTimeout', lastSeenAt: s.record.lastSeenAt }, false);
+      this.finishChat(s, 'clientTimeout');
+    }
+    this.close(s);
+  }
+
+  breadcrumb(s: ChatSession | undefined, visitorId: string | undefined, location: string): void {
+    const now = this.clock.now();
+    if (s && s.record.request) this.append(s, EventType.Breadcrumb, 'visitor', { location }, false);
+    const vid = s?.record.request?.visitorId ?? visitorId;
+    if (vid) this.queue.addBreadcrumb(vid, location, now);
+  }
+
+  // ---- agent side ---------------------------------------------------------
+
+  setPresence(agentId: string, presence: Presence): void {
+    const a = this.directory.get(agentId);
+    if (!a) fail('NOT_FOUND', `agent ${agentId}`);
+    a.presence = presence;
+    a.lastSeenAt = this.clock.now();
+    if (presence === 'online') this.dispatch();
+  }
+
+  accept(agentId: string, sessionId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
+    const r = s.record;
+    const agent = this.directory.get(agentId)!;
+    const button = this.catalog.button(r.routedButtonId!)!.config;
+    const now = this.clock.now();
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    this.router.remove(s.id);
+    r.chatState = 'established';
+    r.establishedAt = now;
+    this.queue.addButtonStats(this.waits.observe(button.id, now - (r.queuedAt ?? now)));
+    this.append(s, EventType.ChatEstablished, 'agent', {
+      name: agent.name, userId: agent.id, items: [], sneakPeekEnabled: button.sneakPeekEnabled,
+      chasitorIdleTimeout: { ...button.chasitorIdleTimeout },
+    }, true);
+    this.sendQueueUpdates();
+  }
+
+  decline(agentId: string, sessionId: string, reason: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
+    this.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
+  }
+
+  agentMessage(agentId: string, sessionId: string, text: string, meta: Record<string, unknown> = {}): LogEvent {
+    const s = this.requireAgentChat(agentId, sessionId);
+    if (text.length > this.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.settings.maxMessageLength}`);
+    const agent = this.directory.get(agentId)!;
+    return this.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+  }
+
+  agentTyping(agentId: string, sessionId: string, typing: boolean): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    const agent = this.directory.get(agentId)!;
+    this.append(s, typing ? EventType.AgentTyping : EventType.AgentNotTyping, 'agent', { name: agent.name, agentId }, true);
+  }
+
+  agentCustomEvent(agentId: string, sessionId: string, type: string, data: string): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    this.append(s, EventType.AgentCustomEvent, 'agent', { type, data }, true);
+  }
+
+  agentEnd(agentId: string, sessionId: string): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    this.append(s, EventType.ChatEnded, 'agent', { reason: 'agent', attachedRecords: [] }, true);
+    this.finishChat(s, 'agent');
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  /** Appends an event and fixes which agent hears of it once it is durable. */
+  append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent {
+    const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
+    if (s.record.agentId) this.recipients.set(e, [s.record.agentId]);
+    return e;
+  }
+
+  /** Offers every waiting chat it can, oldest first within each button's queue. */
+  dispatch(): void {
+    for (const buttonId of this.router.buttonsWithQueues()) {
+      const button = this.catalog.button(buttonId)?.config;
+      if (!button) continue;
+      for (const id of this.router.queued(buttonId)) {
+        const s = this.sessions.get(id);
+        if (!s || s.record.chatState !== 'waiting') continue;
+        const r = s.record;
+        const direct = r.request?.agentId && !r.declinedBy.includes('*direct*') ? r.request.agentId : undefined;
+        let decision: RoutingDecision | null = direct ? this.router.pickAgent(direct, r.declinedBy) : this.router.pick(button, r.declinedBy);
+        if (!decision && direct && r.request?.doFallback) decision = this.router.pick(button, r.declinedBy);
+        if (decision) this.offer(s, decision);
+      }
+    }
+    this.sendQueueUpdates();
+  }
+
+  private offer(s: ChatSession, decision: RoutingDecision): void {
+    const r = s.record;
+    const agent = this.directory.get(decision.agentId)!;
+    r.chatState = 'offered';
+    r.agentId = agent.id;
+    agent.chats.add(s.id);
+    const button = this.catalog.button(r.routedButtonId!)!.config;
+    this.append(s, EventType.ChatOffered, 'system', { agentId: agent.id, rule: decision.rule, candidates: decision.candidates, $meta: { offer: true } }, false);
+    s.offerTimer = this.clock.setTimeout(() => {
+      if (this.sessions.get(s.id) === s && r.chatState === 'offered' && r.agentId === agent.id) {
+        this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: agent.id });
+      }
+    }, button.offerTimeoutSeconds * 1000);
+  }
+
+  private withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }): void {
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    this.append(s, type, 'agent', data, false);
+    this.directory.get(data.agentId)?.chats.delete(s.id);
+    this.directory.notify(data.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: type });
+    r.declinedBy.push(data.agentId);
+    r.agentId = null;
+    r.chatState = 'waiting';
+    this.dispatch();
+  }
+
+  /** The first button of overrides-then-own that has an agent online; null when none has. */
+  private chooseEntryButton(init: ChasitorInit): string | null {
+    if (init.agentId) {
+      const a = this.directory.get(init.agentId);
+      if (a && a.presence === 'online') return this.catalog.button(init.buttonId)!.config.id;
+      if (!init.doFallback) return null;
+    }
+    const ids = [...init.buttonOverrides, init.buttonId];
+    const buttons = ids.map((id) => this.catalog.button(id)?.config).filter((b) => b !== undefined);
+    const withRoom = buttons.find((b) => this.router.isAvailable(b));
+    const online = withRoom ?? buttons.find((b) => this.router.onlineAgents(b).length > 0);
+    return online?.id ?? null;
+  }
+
+  private failRequest(s: ChatSession, reason: string, postChatUrl: string | undefined, detail?: string): void {
+    const r = s.record;
+    r.chatState = 'ended';
+    r.endedAt = this.clock.now();
+    r.endReason = detail ?? reason;
+    this.append(s, EventType.ChatRequestFail, 'system', { reason, postChatUrl: postChatUrl ?? '', ...(detail ? { $meta: { detail } } : {}) }, true);
+  }
+
+  /** Ends the chat: frees the agent, leaves the queue, lets others move up. */
+  private finishChat(s: ChatSession, reason: string): void {
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
+    this.router.remove(s.id);
+    this.lastQueueUpdate.delete(s.id);
+    r.chatState = 'ended';
+    r.endedAt = this.clock.now();
+    r.endReason = reason;
+    s.touchRecord();
+    this.dispatch();
+  }
+
+  /** QueueUpdate to every visitor who asked, whenever position or estimate changed. */
+  private sendQueueUpdates(): void {
+    for (const buttonId of this.router.buttonsWithQueues()) {
+      this.router.queued(buttonId).forEach((id, i) => {
+        const s = this.sessions.get(id);
+        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
+        const position = i + 1;
+        const estimatedWaitTime = this.waits.estimateForPosition(buttonId, position);
+        const key = `${position}:${estimatedWaitTime}`;
+        const last = this.lastQueueUpdate.get(id);
+        if (last === key) return;
+        this.lastQueueUpdate.set(id, key);
+        if (last === undefined) return; // ChatRequestSuccess already told the visitor
+        this.append(s, EventType.QueueUpdate, 'system', { position, estimatedWaitTime }, true);
+      });
+    }
+  }
+
+  chatActive(s: ChatSession): boolean {
+    const st = s.record.chatState;
+    return st === 'waiting' || st === 'offered' || st === 'established';
+  }
+
+  /** Throws unless the session has a chat that has not ended (visitor sends need one). */
+  requireChat(s: ChatSession): void {
+    if (s.record.chatState === 'none') fail('CHAT_NOT_STARTED');
+    if (s.record.chatState === 'ended') fail('SESSION_INVALID', 'chat has ended');
+  }
+
+  private requireAgentChat(agentId: string, sessionId: string): ChatSession {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
+    return s;
+  }
+
+  private onDurable(events: LogEvent[]): void {
+    const woken = new Set<ChatSession>();
+    for (const e of events) {
+      const s = this.sessions.get(e.sessionId);
+      if (s) {
+        if (e.offset > s.durableOffset) s.durableOffset = e.offset;
+        if (e.vseq !== null && s.heldPoll) woken.add(s);
+      }
+      if (e.type === EventType.ChatOffered) {
+        this.directory.notify(String(e.data.agentId), { kind: 'offer', sessionId: e.sessionId });
+        continue;
+      }
+      for (const agentId of this.recipients.get(e) ?? []) this.directory.notify(agentId, { kind: 'event', event: e });
+    }
+    for (const s of woken) s.heldPoll?.wake();
+    for (const l of this.durableListeners) l(events);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One visitor session in memory: its durable record, the tail of its event log
+ * the visitor has not confirmed yet, and the poll it is holding. The owning node
+ * is the only writer, so offsets are assigned here without a round trip.
+ */
+import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
+import type { CommitQueue } from './commit-queue.js';
+
+/** A Messages request waiting for events. */
+export interface HeldPoll {
+  /** Called when a durable visitor event arrives or the session changes. */
+  wake(): void;
+}
+
+/** How many delivered events stay in memory for re-delivery after an old ack. */
+const DELIVERED_KEPT = 16;
+const ISSUED_KEPT = 32;
+const APPLIED_SEQ_KEPT = 64;
+
+export class ChatSession {
+  /** Visitor-visible events that may still be (re)delivered, ascending by vseq. */
+  private tail: LogEvent[] = [];
+  /** False after a restart until the tail was read back from the store. */
+  tailLoaded: boolean;
+  /** Highest offset known to be durable; polls never deliver past it. */
+  durableOffset: number;
+  heldPoll: HeldPoll | null = null;
+  /** Increments with every Messages request; an older poll that sees a newer number gives way. */
+  pollGeneration = 0;
+  /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
+  recoveryPending = false;
+  /** Timer for the current offer (routing), if any. */
+  offerTimer: { cancel(): void } | null = null;
+
+  constructor(
+    public record: SessionRecord,
+    private readonly queue: CommitQueue,
+    fresh: boolean,
+  ) {
+    this.tailLoaded = fresh;
+    this.durableOffset = record.lastOffset;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Queues this session's record for the next group commit. */
+  touchRecord(): void {
+    this.queue.markDirty(this.record.id, () => structuredClone(this.record));
+  }
+
+  /**
+   * Appends an event to the log. Visitor-visible events get the next visitor
+   * sequence. The event is durable once the commit queue has flushed.
+   */
+  append(type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean, at: number): LogEvent {
+    const r = this.record;
+    r.lastOffset += 1;
+    const event: LogEvent = { sessionId: r.id, offset: r.lastOffset, vseq: null, type, actor, at, data };
+    if (visibleToVisitor) {
+      r.lastVseq += 1;
+      event.vseq = r.lastVseq;
+      this.tail.push(event);
+    }
+    this.queue.addEvent(event);
+    this.touchRecord();
+    return event;
+  }
+
+  /**
+   * The contiguous run of events after `afterVseq` held in memory, or null when
+   * the next one is not in memory and the store must be read.
+   */
+  cachedVisitorEvents(afterVseq: number): LogEvent[] | null {
+    if (afterVseq >= this.record.lastVseq) return [];
+    if (!this.tailLoaded) return null;
+    const start = this.tail.findIndex((e) => e.vseq === afterVseq + 1);
+    if (start < 0) return null;
+    const run: LogEvent[] = [];
+    for (let i = start; i < this.tail.length && this.tail[i]!.vseq === afterVseq + 1 + run.length; i++) run.push(this.tail[i]!);
+    return run;
+  }
+
+  /** Installs events read from the store as the tail (after a restart or a deep rewind). */
+  adoptTail(events: LogEvent[]): void {
+    const known = new Set(this.tail.map((e) => e.vseq));
+    const merged = [...events.filter((e) => !known.has(e.vseq)), ...this.tail];
+    merged.sort((a, b) => a.vseq! - b.vseq!);
+    this.tail = merged;
+    this.tailLoaded = true;
+  }
+
+  /** Takes back a payload whose poll was abandoned before the response went out. */
+  undoDelivery(lastVseq: number, previousCursor: number): void {
+    const r = this.record;
+    if (r.cursor !== lastVseq) return;
+    r.cursor = previousCursor;
+    r.issuedRecent = r.issuedRecent.filter((s) => s !== lastVseq);
+    this.touchRecord();
+  }
+
+  /** Moves the delivery cursor (session recovery); events after it will be delivered. */
+  resetCursor(vseq: number): void {
+    const r = this.record;
+    r.cursor = Math.max(0, Math.min(vseq, r.lastVseq));
+    r.confirmed = Math.min(r.confirmed, r.cursor);
+    r.issuedRecent = r.issuedRecent.filter((s) => s <= r.cursor);
+    this.touchRecord();
+  }
+
+  /** Records a payload handed to a poll. */
+  markDelivered(lastVseq: number): void {
+    const r = this.record;
+    r.cursor = lastVseq;
+    r.issuedRecent.push(lastVseq);
+    if (r.issuedRecent.length > ISSUED_KEPT) r.issuedRecent.splice(0, r.issuedRecent.length - ISSUED_KEPT);
+    this.trimTail();
+    this.touchRecord();
+  }
+
+  /**
+   * Applies a client's ack (wire-compat.md): -1 or absent says nothing; an ack
+   * the server never issued is ignored; an issued ack below the cursor means the
+   * responses after it were lost, so the cursor goes back to it.
+   */
+  applyAck(ack: number | undefined): void {
+    const r = this.record;
+    if (ack === undefined || ack < 0 || ack > r.cursor) return;
+    if (ack === r.cursor) {
+      if (r.confirmed !== ack) { r.confirmed = ack; this.trimTail(); this.touchRecord(); }
+      return;
+    }
+    if (ack < r.confirmed || !r.issuedRecent.includes(ack)) return;
+    r.cursor = ack;
+    r.confirmed = ack;
+    r.issuedRecent = r.issuedRecent.filter((s) => s <= ack);
+    this.touchRecord();
+  }
+
+  /**
+   * Retry detection for X-LIVEAGENT-SEQUENCE: true when this sequence was applied
+   * already. Sequences may arrive out of order from concurrent requests, so a
+   * window of recent ones is kept rather than only the highest.
+   */
+  isDuplicateSequence(seq: number): boolean {
+    const r = this.record;
+    if (r.appliedSeqRecent.includes(seq)) return true;
+    const oldest = r.appliedSeqRecent.length >= APPLIED_SEQ_KEPT ? Math.min(...r.appliedSeqRecent) : -Infinity;
+    return seq < oldest;
+  }
+
+  recordSequence(seq: number): void {
+    const r = this.record;
+    r.appliedSeqRecent.push(seq);
+    if (r.appliedSeqRecent.length > APPLIED_SEQ_KEPT) {
+      r.appliedSeqRecent.sort((a, b) => a - b);
+      r.appliedSeqRecent.splice(0, r.appliedSeqRecent.length - APPLIED_SEQ_KEPT);
+    }
+    r.appliedSeqMax = Math.max(r.appliedSeqMax, seq);
+    this.touchRecord();
+  }
+
+  /** Keeps undelivered events plus a few delivered ones for cheap re-delivery. */
+  private trimTail(): void {
+    const keepFrom = Math.max(this.record.confirmed, this.record.cursor - DELIVERED_KEPT);
+    if (this.tail.length && this.tail[0]!.vseq! <= keepFrom) this.tail = this.tail.filter((e) => e.vseq! > keepFrom);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Names of the events in a session's log. Visitor-visible events carry exactly
+ * their wire fields in `data` (plus an optional `$meta`, stripped before
+ * delivery); the rest are for the agent side, the transcript and supervisors.
+ */
+import type { LogEvent } from '../ports/records.js';
+import type { WireMessage } from '../protocol/visitor-messages.js';
+
+export const EventType = {
+  ChatRequested: 'ChatRequested',
+  ChatRequestSuccess: 'ChatRequestSuccess',
+  ChatRequestFail: 'ChatRequestFail',
+  ChatOffered: 'ChatOffered',
+  OfferDeclined: 'OfferDeclined',
+  OfferTimedOut: 'OfferTimedOut',
+  ChatEstablished: 'ChatEstablished',
+  AgentMessage: 'ChatMessage',
+  VisitorMessage: 'ChasitorChatMessage',
+  AgentTyping: 'AgentTyping',
+  AgentNotTyping: 'AgentNotTyping',
+  VisitorTyping: 'ChasitorTyping',
+  VisitorNotTyping: 'ChasitorNotTyping',
+  SneakPeek: 'ChasitorSneakPeek',
+  AgentCustomEvent: 'CustomEvent',
+  VisitorCustomEvent: 'ChasitorCustomEvent',
+  QueueUpdate: 'QueueUpdate',
+  Breadcrumb: 'NewVisitorBreadcrumb',
+  ChatTransferred: 'ChatTransferred',
+  AgentDisconnect: 'AgentDisconnect',
+  ChatEnded: 'ChatEnded',
+  VisitorEnded: 'ChasitorChatEnded',
+  VisitorTimedOut: 'ChasitorTimedOut',
+  SessionData: 'ChasitorSessionData',
+  ResyncState: 'ChasitorResyncState',
+} as const;
+
+/** The wire message a visitor receives for a visitor-visible event. */
+export function toVisitorMessage(e: LogEvent): WireMessage {
+  if (!('$meta' in e.data)) return { type: e.type, message: e.data };
+  const { $meta: _meta, ...message } = e.data;
+  return { type: e.type, message };
+}

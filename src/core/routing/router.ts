@@ -1,0 +1,105 @@
+/**
+ * Queues and agent selection. Each button has a FIFO queue ordered by the time
+ * the chat first asked for an agent, so a chat that comes back (agent
+ * disconnect, transfer to a button) regains its old place. Selection follows the
+ * button's rule: Most Available (lowest load ratio) or Least Active (fewest chats).
+ */
+import type { ButtonConfig } from '../../config/config-schema.js';
+import type { AgentDirectory, AgentRuntime } from '../agent-directory.js';
+import type { Catalog } from '../catalog.js';
+
+export interface Candidate {
+  agentId: string;
+  active: number;
+  capacity: number;
+  load: number;
+}
+
+/** Why an agent was chosen: kept in the log so supervisors can see it. */
+export interface RoutingDecision {
+  agentId: string;
+  rule: ButtonConfig['routing'] | 'DirectToAgent';
+  candidates: Candidate[];
+}
+
+interface QueueEntry {
+  sessionId: string;
+  queuedAt: number;
+}
+
+export class Router {
+  private readonly queues = new Map<string, QueueEntry[]>();
+  private readonly where = new Map<string, string>();
+
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly directory: AgentDirectory,
+  ) {}
+
+  enqueue(buttonId: string, sessionId: string, queuedAt: number): void {
+    this.remove(sessionId);
+    let q = this.queues.get(buttonId);
+    if (!q) this.queues.set(buttonId, (q = []));
+    let i = q.length;
+    while (i > 0 && q[i - 1]!.queuedAt > queuedAt) i--;
+    q.splice(i, 0, { sessionId, queuedAt });
+    this.where.set(sessionId, buttonId);
+  }
+
+  remove(sessionId: string): void {
+    const b = this.where.get(sessionId);
+    if (b === undefined) return;
+    this.where.delete(sessionId);
+    const q = this.queues.get(b);
+    if (q) q.splice(q.findIndex((e) => e.sessionId === sessionId), 1);
+  }
+
+  queueOf(sessionId: string): string | undefined {
+    return this.where.get(sessionId);
+  }
+
+  /** 1-based position in its button's queue, 0 when not queued. */
+  position(sessionId: string): number {
+    const b = this.where.get(sessionId);
+    if (b === undefined) return 0;
+    return (this.queues.get(b) ?? []).findIndex((e) => e.sessionId === sessionId) + 1;
+  }
+
+  queued(buttonId: string): string[] {
+    return (this.queues.get(buttonId) ?? []).map((e) => e.sessionId);
+  }
+
+  buttonsWithQueues(): string[] {
+    return [...this.queues.keys()].filter((b) => (this.queues.get(b)?.length ?? 0) > 0);
+  }
+
+  /** Agents who serve the button and are online (whether or not they have room). */
+  onlineAgents(button: ButtonConfig): AgentRuntime[] {
+    return this.directory.all().filter((a) => a.presence === 'online' && this.catalog.agentServesButton(a.config, button));
+  }
+
+  /** A button is available when an agent serving it is online with free capacity. */
+  isAvailable(button: ButtonConfig): boolean {
+    return this.onlineAgents(button).some((a) => this.directory.hasRoom(a));
+  }
+
+  /** Picks an agent for a chat on `button`, skipping `exclude` (agents who declined). */
+  pick(button: ButtonConfig, exclude: readonly string[]): RoutingDecision | null {
+    const candidates = this.onlineAgents(button)
+      .filter((a) => this.directory.hasRoom(a) && !exclude.includes(a.id))
+      .map((a) => ({ agentId: a.id, active: a.chats.size, capacity: a.capacity, load: this.directory.loadRatio(a) }));
+    if (!candidates.length) return null;
+    const rule = button.routing;
+    const sorted = [...candidates].sort((x, y) =>
+      rule === 'LeastActive' ? x.active - y.active || x.load - y.load : x.load - y.load || x.active - y.active,
+    );
+    return { agentId: sorted[0]!.agentId, rule, candidates };
+  }
+
+  /** Direct routing to one agent (ChasitorInit agentId, ToAgent). */
+  pickAgent(agentId: string, exclude: readonly string[]): RoutingDecision | null {
+    const a = this.directory.get(agentId);
+    if (!a || !this.directory.hasRoom(a) || exclude.includes(a.id)) return null;
+    return { agentId: a.id, rule: 'DirectToAgent', candidates: [{ agentId: a.id, active: a.chats.size, capacity: a.capacity, load: this.directory.loadRatio(a) }] };
+  }
+}

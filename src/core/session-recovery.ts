@@ -1,0 +1,88 @@
+/**
+ * Affinity and session recovery (wire-compat.md). A request whose affinity token
+ * names another node gets 503; only then may the client call ResyncSession (v34:
+ * a ChasitorSessionData snapshot opens the next poll) or ReconnectSession (later
+ * clients: polling resumes after the offset they had).
+ */
+import type { ChatStore } from '../ports/chat-store.js';
+import type { LogEvent } from '../ports/records.js';
+import { fail } from '../protocol/errors.js';
+import type { TranscriptEntry } from '../protocol/visitor-messages.js';
+import type { ChatEngine } from './chat-engine.js';
+import type { ChatSession } from './chat-session.js';
+import { EventType } from './event-types.js';
+
+/** Affinity tokens that mean "none yet" (first calls, ReconnectSession). */
+export function isNullAffinity(token: string | undefined): boolean {
+  return token === undefined || token.trim() === '' || token.trim().toLowerCase() === 'null' || token.trim() === 'undefined';
+}
+
+export class SessionRecovery {
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly store: ChatStore,
+  ) {}
+
+  /** Gate check: throws AFFINITY_INVALID (503) when the token names another owner. */
+  checkAffinity(s: ChatSession, token: string | undefined): void {
+    if (isNullAffinity(token)) return;
+    if (token!.trim().toLowerCase() === s.record.owner) return;
+    s.recoveryPending = true;
+    fail('AFFINITY_INVALID');
+  }
+
+  async resync(s: ChatSession): Promise<{ isValid: boolean; key: string; affinityToken: string }> {
+    if (!s.recoveryPending) fail('RECOVERY_NOT_PENDING');
+    s.recoveryPending = false;
+    const r = s.record;
+    const chatMessages = await this.transcript(s);
+    // The snapshot replaces everything the client had not yet received, as the
+    // session on a new server would: it is the next thing delivered.
+    const queuePosition = this.engine.router.position(s.id);
+    const event = this.engine.append(s, EventType.SessionData, 'system', {
+      queuePosition,
+      url: '',
+      oref: '',
+      postChatUrl: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.postChatUrl ?? '' : '',
+      sneakPeekEnabled: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.sneakPeekEnabled ?? false : false,
+      chatMessages,
+    }, true);
+    s.resetCursor(event.vseq! - 1);
+    await this.engine.queue.commit();
+    return { isValid: true, key: r.key, affinityToken: r.owner };
+  }
+
+  async reconnect(s: ChatSession, offset: number | undefined): Promise<{ resetSequence: boolean; affinityToken: string }> {
+    if (!s.recoveryPending) fail('RECOVERY_NOT_PENDING');
+    s.recoveryPending = false;
+    if (offset !== undefined && offset >= 0) {
+      const events = await this.visibleEvents(s);
+      let vseq = 0;
+      for (const e of events) if (e.offset <= offset) vseq = e.vseq!;
+      s.resetCursor(vseq);
+      await this.engine.queue.commit();
+    }
+    return { resetSequence: false, affinityToken: s.record.owner };
+  }
+
+  private async visibleEvents(s: ChatSession): Promise<LogEvent[]> {
+    await this.engine.queue.commit();
+    return this.store.readVisitorEvents(s.id, 0, 100_000);
+  }
+
+  private async transcript(s: ChatSession): Promise<TranscriptEntry[]> {
+    await this.engine.queue.commit();
+    const events = await this.store.readEvents(s.id, 0, 100_000);
+    const out: TranscriptEntry[] = [];
+    for (const e of events) {
+      if (e.type === EventType.AgentMessage) {
+        out.push({ type: 'Agent', name: String(e.data.name ?? ''), content: String(e.data.text ?? ''), timestamp: e.at, sequence: e.offset });
+      } else if (e.type === EventType.VisitorMessage) {
+        out.push({ type: 'Chasitor', name: String(e.data.name ?? ''), content: String(e.data.text ?? ''), timestamp: e.at, sequence: e.offset });
+      } else if (e.type === EventType.ChatTransferred) {
+        out.push({ type: 'OperatorTransferred', name: String(e.data.name ?? ''), content: '', timestamp: e.at, sequence: e.offset });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * System/Messages, the visitor's long poll. Answers at once when durable events
+ * wait, holds otherwise, and gives an empty answer (204) after the hold. A
+ * newer poll on the same session replaces an older one, and a poll the client
+ * abandoned gives back what it took, so no message goes to a dead socket.
+ */
+import type { SettingsConfig } from '../config/config-schema.js';
+import type { ChatStore } from '../ports/chat-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { LogEvent } from '../ports/records.js';
+import { fail } from '../protocol/errors.js';
+import { STATE_CHANGING_TYPES, type WireMessage } from '../protocol/visitor-messages.js';
+import type { ChatEngine } from './chat-engine.js';
+import type { ChatSession } from './chat-session.js';
+import { toVisitorMessage } from './event-types.js';
+
+export type PollOutcome =
+  | { kind: 'messages'; messages: WireMessage[]; sequence: number; offset: number }
+  | { kind: 'empty' }
+  | { kind: 'abandoned' };
+
+/** Store reads per poll when the tail is not in memory. */
+const READ_BATCH = 100;
+
+export class VisitorPoller {
+  private shuttingDown = false;
+  private readonly held = new Set<{ wake(): void }>();
+
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly store: ChatStore,
+    private readonly clock: Clock,
+    private readonly settings: SettingsConfig,
+  ) {}
+
+  /** Number of polls being held right now. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  async poll(s: ChatSession, ack: number | undefined, signal: AbortSignal): Promise<PollOutcome> {
+    const generation = ++s.pollGeneration;
+    s.heldPoll?.wake(); // an older poll gives way (it sees the newer generation)
+    s.applyAck(ack);
+    const deadline = this.clock.now() + this.settings.pollHoldSeconds * 1000;
+    for (;;) {
+      this.touch(s);
+      if (s.record.closed || this.engine.sessions.get(s.id) !== s) fail('SESSION_INVALID');
+      const r = s.record;
+      if (r.chatState === 'ended' && r.cursor >= r.lastVseq && r.lastVseq > 0) {
+        // Everything including the final event was delivered and not re-requested.
+        this.engine.close(s);
+        fail('SESSION_INVALID');
+      }
+      const events = await this.pending(s);
+      if (s.pollGeneration !== generation) fail('POLL_REPLACED');
+      if (signal.aborted) return { kind: 'abandoned' };
+      if (events.length) return this.deliver(s, events, signal);
+      if (this.shuttingDown) return { kind: 'empty' };
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) return { kind: 'empty' };
+      const why = await this.hold(s, remaining, signal);
+      if (s.pollGeneration !== generation) fail('POLL_REPLACED');
+      if (why === 'timeout') {
+        this.touch(s);
+        return { kind: 'empty' };
+      }
+      if (why === 'aborted') return { kind: 'abandoned' };
+    }
+  }
+
+  /** Answers every held poll (with what is waiting, else empty): used by SIGTERM. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const h of [...this.held]) h.wake();
+  }
+
+  private async deliver(s: ChatSession, events: LogEvent[], signal: AbortSignal): Promise<PollOutcome> {
+    const payload = [events[0]!];
+    for (let i = 1; i < events.length && payload.length < this.settings.messagesPerPayload; i++) {
+      // Clients that read only messages[0] must still see every state change.
+      if (STATE_CHANGING_TYPES.has(events[i]!.type)) break;
+      payload.push(events[i]!);
+    }
+    const last = payload[payload.length - 1]!;
+    const previousCursor = s.record.cursor;
+    s.markDelivered(last.vseq!);
+    await this.engine.queue.commit();
+    if (signal.aborted) {
+      s.undoDelivery(last.vseq!, previousCursor);
+      return { kind: 'abandoned' };
+    }
+    return { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset };
+  }
+
+  /** Durable visitor events after the cursor, from memory or, after a restart, the store. */
+  private async pending(s: ChatSession): Promise<LogEvent[]> {
+    const after = s.record.cursor;
+    let events = s.cachedVisitorEvents(after);
+    if (events === null) {
+      s.adoptTail(await this.store.readVisitorEvents(s.id, after, READ_BATCH));
+      events = s.cachedVisitorEvents(s.record.cursor) ?? [];
+    }
+    const durable = s.durableOffset;
+    let n = 0;
+    while (n < events.length && events[n]!.offset <= durable) n++;
+    return n === events.length ? events : events.slice(0, n);
+  }
+
+  private hold(s: ChatSession, ms: number, signal: AbortSignal): Promise<'wake' | 'timeout' | 'aborted'> {
+    return new Promise((resolve) => {
+      let done = false;
+      const finish = (why: 'wake' | 'timeout' | 'aborted') => {
+        if (done) return;
+        done = true;
+        timer.cancel();
+        signal.removeEventListener('abort', onAbort);
+        if (s.heldPoll === holder) s.heldPoll = null;
+        this.held.delete(holder);
+        resolve(why);
+      };
+      const onAbort = () => finish('aborted');
+      const holder = { wake: () => finish('wake') };
+      const timer = this.clock.setTimeout(() => finish('timeout'), ms);
+      s.heldPoll = holder;
+      this.held.add(holder);
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (this.shuttingDown) finish('wake');
+    });
+  }
+
+  private touch(s: ChatSession): void {
+    s.record.lastSeenAt = this.clock.now();
+  }
+}

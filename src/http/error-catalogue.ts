@@ -1,0 +1,44 @@
+/**
+ * The one place where a failure becomes an HTTP status and a body. Bodies are
+ * short plain text: several Live Agent clients compare them verbatim
+ * (wire-compat.md), so the visitor-facing texts below are exact.
+ * docs/errors.md lists this table; a unit test keeps the two in step.
+ */
+import type { ErrorCode } from '../protocol/errors.js';
+
+export interface CatalogueEntry {
+  status: number;
+  message: string;
+  /** True when the detail may be appended after the message ("message: detail"). */
+  withDetail: boolean;
+}
+
+export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
+  VERSION_MISSING: { status: 400, message: 'No version header found', withDetail: false },
+  VERSION_INVALID: { status: 400, message: 'Invalid version header', withDetail: true },
+  VERSION_UNSUPPORTED: { status: 400, message: 'Unsupported API version', withDetail: true },
+  BODY_MALFORMED_JSON: { status: 400, message: 'Malformed JSON body', withDetail: true },
+  BODY_INVALID: { status: 400, message: 'Invalid request body', withDetail: true },
+  BODY_TOO_LARGE: { status: 413, message: 'Request body too large', withDetail: true },
+  MESSAGE_TOO_LONG: { status: 400, message: 'Message text too long', withDetail: true },
+  SESSION_INVALID: { status: 403, message: 'Session required but was invalid or not found', withDetail: false },
+  AFFINITY_INVALID: { status: 503, message: 'Invalid Affinity Token', withDetail: false },
+  RESOURCE_NOT_FOUND: { status: 404, message: 'Resource not found', withDetail: true },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed', withDetail: true },
+  RECOVERY_NOT_PENDING: { status: 405, message: 'No session recovery is pending', withDetail: false },
+  POLL_REPLACED: { status: 409, message: 'Poll replaced by a newer poll on this session', withDetail: false },
+  CHAT_NOT_STARTED: { status: 400, message: 'No chat in this session: send ChasitorInit first', withDetail: false },
+  UNKNOWN_DEPLOYMENT: { status: 400, message: 'Unknown organization, deployment or button', withDetail: true },
+  QUERY_INVALID: { status: 400, message: 'Invalid query parameter', withDetail: true },
+  UNAUTHENTICATED: { status: 401, message: 'Authentication required', withDetail: true },
+  FORBIDDEN: { status: 403, message: 'Forbidden', withDetail: true },
+  NOT_FOUND: { status: 404, message: 'Not found', withDetail: true },
+  CONFLICT: { status: 409, message: 'Conflict', withDetail: true },
+  INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
+};
+
+export function renderError(code: ErrorCode, detail?: string): { status: number; body: string } {
+  const entry = ERROR_CATALOGUE[code];
+  const body = entry.withDetail && detail ? `${entry.message}: ${detail}` : entry.message;
+  return { status: entry.status, body };
+}

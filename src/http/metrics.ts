@@ -1,0 +1,43 @@
+/**
+ * Prometheus metrics at /metrics. Counters are cheap increments on the hot path;
+ * gauges are read from the engine when scraped, so nothing updates them per request.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChatEngine } from '../core/chat-engine.js';
+import type { VisitorPoller } from '../core/visitor-poller.js';
+
+export interface VisitorMetrics {
+  requestStarted(noun: string): void;
+  retriedSequence(): void;
+  errorAnswered(status: number): void;
+}
+
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller): { registry: Registry; visitor: VisitorMetrics } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
+  const retries = new Counter({ name: 'switchboard_visitor_sequence_retries_total', help: 'POSTs recognised as retries by X-LIVEAGENT-SEQUENCE', registers: [registry] });
+  const errors = new Counter({ name: 'switchboard_http_errors_total', help: 'Error answers by status', labelNames: ['status'], registers: [registry] });
+  new Gauge({ name: 'switchboard_held_polls', help: 'Messages long polls being held', registers: [registry], collect() { this.set(poller.heldCount); } });
+  new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
+  new Gauge({ name: 'switchboard_commit_batches', help: 'Group commits written since start', registers: [registry], collect() { this.set(engine.queue.batches); } });
+  new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
+  const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
+  return {
+    registry,
+    visitor: {
+      // Unknown nouns share one label so a scanner cannot blow up the label set.
+      requestStarted: (noun) => requests.inc({ noun: known.has(noun) ? noun : 'other' }),
+      retriedSequence: () => retries.inc(),
+      errorAnswered: (status) => errors.inc({ status: String(status) }),
+    },
+  };
+}
+
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', async (_req, reply) => {
+    const text = await registry.metrics();
+    void reply.type(registry.contentType).send(text);
+  });
+}

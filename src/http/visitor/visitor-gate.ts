@@ -1,0 +1,132 @@
+/**
+ * The one request gate for /chat/rest/*. In this order, before any noun runs:
+ * resolve the noun (404/405), check the API version (400), parse the body as
+ * JSON whatever the Content-Type says (400), find the session (403), check
+ * affinity (503), and drop a repeated X-LIVEAGENT-SEQUENCE (200 OK, not applied).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import type { SessionRecovery } from '../../core/session-recovery.js';
+import { parseApiVersion } from '../../protocol/api-version.js';
+import { fail } from '../../protocol/errors.js';
+import { isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
+import type { VisitorMetrics } from '../metrics.js';
+import { VISITOR_COOKIE, type NounResult, type NounSpec, type VisitorRequest } from './visitor-nouns.js';
+
+export interface GateDeps {
+  engine: ChatEngine;
+  recovery: SessionRecovery;
+  nouns: NounSpec[];
+  metrics: VisitorMetrics;
+  baseUrl: () => string;
+}
+
+const BASE = '/chat/rest/';
+
+export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
+  const { engine, recovery, metrics } = deps;
+  const byPath = new Map<string, NounSpec[]>();
+  for (const n of deps.nouns) {
+    const k = `${n.prefix}/${n.noun}`.toLowerCase();
+    byPath.set(k, [...(byPath.get(k) ?? []), n]);
+  }
+  const settings = engine.settings;
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const path = (request.url.split('?')[0] ?? '').slice(BASE.length);
+    const [prefix = '', noun = '', ...rest] = path.split('/');
+    const candidates = byPath.get(`${prefix}/${noun}`.toLowerCase());
+    metrics.requestStarted(noun);
+    if (!candidates) fail('RESOURCE_NOT_FOUND', `${prefix}/${noun}`.slice(0, 100));
+    const spec = candidates.find((c) => c.method === request.method);
+    if (!spec) {
+      void reply.header('Allow', candidates.map((c) => c.method).join(', '));
+      fail('METHOD_NOT_ALLOWED', `${request.method} ${candidates[0]!.prefix}/${candidates[0]!.noun}`);
+    }
+    if (rest.length && !(spec.noun === 'SessionId' && spec.method === 'DELETE')) fail('RESOURCE_NOT_FOUND', path.slice(0, 100));
+    parseApiVersion(request.headers['x-liveagent-api-version'], settings.minApiVersion, settings.maxApiVersion);
+
+    const body = spec.method === 'POST' ? parseBody(request.body) : {};
+    const key = headerValue(request.headers['x-liveagent-session-key']);
+    const session = spec.session !== 'none' && key ? engine.findByKey(key) : undefined;
+    if (spec.session === 'required' && !session) fail('SESSION_INVALID');
+    if (session) {
+      if (spec.affinity) recovery.checkAffinity(session, headerValue(request.headers['x-liveagent-affinity']));
+      session.record.lastSeenAt = engine.clock.now();
+    }
+
+    const abort = new AbortController();
+    reply.raw.on('close', () => { if (!reply.raw.writableEnded) abort.abort(); });
+    const req: VisitorRequest = {
+      method: request.method, headers: request.headers, query: request.query as Record<string, unknown>, body, rest, session,
+      ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal: abort.signal,
+    };
+
+    let result: NounResult;
+    if (spec.prepare) {
+      const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
+      if (seq !== undefined && session!.isDuplicateSequence(seq)) {
+        metrics.retriedSequence();
+      } else {
+        const apply = spec.prepare(req);
+        apply();
+        if (seq !== undefined && session && !session.record.closed) session.recordSequence(seq);
+      }
+      await engine.queue.commit();
+      result = { kind: 'ok' };
+    } else {
+      result = await spec.handle!(req);
+    }
+    send(reply, result, request);
+  };
+
+  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
+}
+
+function send(reply: FastifyReply, result: NounResult, request: FastifyRequest): void {
+  if (result.kind === 'ok') {
+    void reply.code(200).type('text/plain; charset=utf-8').send('OK');
+  } else if (result.kind === 'empty') {
+    void reply.code(204).send();
+  } else {
+    if (result.setVisitorCookie) {
+      const secure = request.protocol === 'https';
+      const attrs = secure ? 'SameSite=None; Secure' : 'SameSite=Lax';
+      void reply.header('Set-Cookie', `${VISITOR_COOKIE}=${result.setVisitorCookie}; Path=/; Max-Age=31536000; HttpOnly; ${attrs}`);
+    }
+    void reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(result.body));
+  }
+}
+
+/** Bodies arrive as text whatever the Content-Type; empty means `{}`. */
+function parseBody(raw: unknown): JsonObject {
+  if (raw === undefined || raw === null) return {};
+  if (isObject(raw)) return raw;
+  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return fail('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120));
+  }
+  if (parsed === null) return {};
+  if (!isObject(parsed)) fail('BODY_INVALID', 'body must be a JSON object');
+  return parsed;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) {
+      const value = v.join('=');
+      return /^[\w-]{8,64}$/.test(value) ? value : undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,230 @@
+/**
+ * The visitor resources of the Live Agent REST API, one entry per noun. The gate
+ * (visitor-gate.ts) has already checked version, session, affinity and sequence
+ * by the time a handler runs. POST nouns are split into `prepare` (validate,
+ * may fail) and the thunk it returns (apply, cannot fail), so MultiNoun can
+ * validate every part before applying any.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import type { ChatSession } from '../../core/chat-session.js';
+import type { SessionRecovery } from '../../core/session-recovery.js';
+import type { VisitorPoller } from '../../core/visitor-poller.js';
+import { fail } from '../../protocol/errors.js';
+import { canonicalId, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
+import {
+  parseBreadcrumb, parseChasitorInit, parseChatEnd, parseChatMessage, parseCustomEvent, parseMultiNoun, parseSneakPeek,
+} from '../../protocol/visitor-requests.js';
+
+export interface VisitorRequest {
+  method: string;
+  headers: IncomingHttpHeaders;
+  query: Record<string, unknown>;
+  body: JsonObject;
+  /** Path segments after the noun (DELETE SessionId/{key}). */
+  rest: string[];
+  session: ChatSession | undefined;
+  ip: string;
+  visitorCookie: string | undefined;
+  baseUrl: string;
+  signal: AbortSignal;
+}
+
+export type NounResult =
+  | { kind: 'ok' }
+  | { kind: 'json'; body: unknown; setVisitorCookie?: string }
+  | { kind: 'empty' };
+
+export interface NounSpec {
+  prefix: string;
+  noun: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** required: a valid session key; optional: used when present; none: ignored. */
+  session: 'required' | 'optional' | 'none';
+  /** Checked against the session's owner (ResyncSession/ReconnectSession skip it). */
+  affinity: boolean;
+  /** X-LIVEAGENT-SEQUENCE applies: a repeated sequence is answered OK and not applied. */
+  sequenced: boolean;
+  prepare?: (req: VisitorRequest) => () => void;
+  handle?: (req: VisitorRequest) => Promise<NounResult>;
+}
+
+export interface NounDeps {
+  engine: ChatEngine;
+  poller: VisitorPoller;
+  recovery: SessionRecovery;
+}
+
+export const VISITOR_COOKIE = 'liveagent_vid';
+
+function wrap(type: string, message: unknown): { messages: { type: string; message: unknown }[] } {
+  return { messages: [{ type, message }] };
+}
+
+export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[] {
+  const settings = engine.settings;
+  const session = (req: VisitorRequest): ChatSession => req.session ?? fail('SESSION_INVALID');
+
+  const chasitorPost = (noun: string, prepare: (req: VisitorRequest) => () => void): NounSpec =>
+    ({ prefix: 'Chasitor', noun, method: 'POST', session: 'required', affinity: true, sequenced: true, prepare });
+
+  const postNouns: NounSpec[] = [
+    chasitorPost('ChasitorInit', (req) => {
+      const init = parseChasitorInit(req.body);
+      return () => engine.requestChat(session(req), init, req.ip, req.visitorCookie);
+    }),
+    chasitorPost('ChatMessage', (req) => {
+      const { text } = parseChatMessage(req.body, settings.maxMessageLength);
+      const s = session(req);
+      engine.requireChat(s);
+      // In a MultiNoun an earlier ChatEnd may have closed the chat: then there is no one to tell.
+      return () => { if (engine.chatActive(s)) engine.visitorMessage(s, text); };
+    }),
+    chasitorPost('ChasitorTyping', (req) => () => engine.visitorTyping(session(req), true)),
+    chasitorPost('ChasitorNotTyping', (req) => () => engine.visitorTyping(session(req), false)),
+    chasitorPost('ChasitorSneakPeek', (req) => {
+      const { position, text } = parseSneakPeek(req.body, settings.maxMessageLength);
+      return () => engine.visitorSneakPeek(session(req), position, text);
+    }),
+    chasitorPost('CustomEvent', (req) => {
+      const { type, data } = parseCustomEvent(req.body, settings.maxMessageLength);
+      const s = session(req);
+      engine.requireChat(s);
+      return () => { if (engine.chatActive(s)) engine.visitorCustomEvent(s, type, data); };
+    }),
+    chasitorPost('ChatEnd', (req) => {
+      const { reason } = parseChatEnd(req.body);
+      return () => engine.visitorEnd(session(req), reason);
+    }),
+    { ...chasitorPost('ChasitorResyncState', (req) => () => { engine.append(session(req), 'ChasitorResyncState', 'visitor', { ...req.body }, false); }), sequenced: false },
+  ];
+  const byName = new Map(postNouns.map((n) => [n.noun.toLowerCase(), n]));
+
+  return [
+    ...postNouns,
+    {
+      prefix: 'System', noun: 'MultiNoun', method: 'POST', session: 'required', affinity: true, sequenced: true,
+      prepare: (req) => {
+        const calls = parseMultiNoun(req.body);
+        // Validate every part first: a bad part rejects the whole request, nothing applied.
+        const thunks: (() => void)[] = [];
+        const valid = { ...req };
+        for (const [i, call] of calls.entries()) {
+          const spec = byName.get(call.noun.toLowerCase());
+          if (!spec?.prepare) fail('BODY_INVALID', `nouns[${i}]: ${call.prefix}/${call.noun} cannot be batched`);
+          thunks.push(spec.prepare({ ...valid, body: call.body }));
+        }
+        return () => { for (const t of thunks) t(); };
+      },
+    },
+    {
+      prefix: 'System', noun: 'SessionId', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      handle: () => {
+        const s = engine.createSession();
+        return Promise.resolve({ kind: 'json', body: { key: s.record.key, id: s.id, clientPollTimeout: settings.clientPollTimeoutSeconds, affinityToken: s.record.owner } });
+      },
+    },
+    {
+      prefix: 'System', noun: 'SessionId', method: 'DELETE', session: 'none', affinity: false, sequenced: false,
+      handle: async (req) => {
+        const key = decodeURIComponent(req.rest.join('/'));
+        const s = (key && engine.findByKey(key)) || req.session;
+        if (!s) fail('SESSION_INVALID');
+        engine.visitorEnd(s, 'client');
+        await engine.queue.commit();
+        return { kind: 'ok' };
+      },
+    },
+    {
+      prefix: 'System', noun: 'Messages', method: 'GET', session: 'required', affinity: true, sequenced: false,
+      handle: async (req) => {
+        const ackRaw = req.query.ack;
+        const ack = readInteger(Array.isArray(ackRaw) ? ackRaw[ackRaw.length - 1] : ackRaw);
+        const out = await poller.poll(session(req), ack, req.signal);
+        if (out.kind === 'messages') return { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } };
+        return { kind: 'empty' };
+      },
+    },
+    {
+      prefix: 'System', noun: 'ResyncSession', method: 'GET', session: 'optional', affinity: false, sequenced: false,
+      handle: async (req) => {
+        const id = typeof req.query.SessionId === 'string' ? req.query.SessionId : undefined;
+        const s = req.session ?? (id ? engine.sessions.get(id) : undefined);
+        if (!s) fail('SESSION_INVALID');
+        return { kind: 'json', body: await recovery.resync(s) };
+      },
+    },
+    {
+      prefix: 'System', noun: 'ReconnectSession', method: 'GET', session: 'required', affinity: false, sequenced: false,
+      handle: async (req) => {
+        const offset = readInteger(req.query['ReconnectSession.offset']);
+        return { kind: 'json', body: wrap('ReconnectSession', await recovery.reconnect(session(req), offset)) };
+      },
+    },
+    {
+      prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      handle: (req) => {
+        const ids = readIdList(req.query['Availability.ids']);
+        const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
+        const results = ids.map((id) => {
+          const button = engine.catalog.button(id);
+          if (button) {
+            const available = engine.router.isAvailable(button.config);
+            const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.queued(button.config.id).length + 1) } : {};
+            return available ? { id, isAvailable: true, ...wait } : { id, ...wait };
+          }
+          const agent = engine.directory.get(engine.catalog.agent(id)?.config.id ?? '');
+          return agent && engine.directory.hasRoom(agent) ? { id, isAvailable: true } : { id };
+        });
+        return Promise.resolve({ kind: 'json', body: wrap('Availability', { results }) });
+      },
+    },
+    {
+      prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      handle: (req) => {
+        const orgId = typeof req.query.org_id === 'string' ? req.query.org_id : '';
+        const deploymentId = typeof req.query.deployment_id === 'string' ? req.query.deployment_id : '';
+        const deployment = engine.catalog.deployment(orgId, deploymentId);
+        const asked = readIdList(req.query['Settings.buttonIds']);
+        const ids = asked.length ? asked : deployment?.buttonIds ?? [];
+        const buttons = ids.map((id) => engine.catalog.button(id)).filter((b) => b !== undefined)
+          .filter((b) => !deployment || deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id)))
+          .map((b) => buttonSettings(b.config, engine.router.isAvailable(b.config)));
+        return Promise.resolve({
+          kind: 'json',
+          body: wrap('Settings', { pingRate: settings.pingRateMs, contentServerUrl: settings.contentServerUrl ?? req.baseUrl, buttons }),
+        });
+      },
+    },
+    {
+      prefix: 'Visitor', noun: 'VisitorId', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      handle: (req) => {
+        const given = typeof req.query.visitorId === 'string' && /^[\w-]{8,64}$/.test(req.query.visitorId) ? req.query.visitorId : undefined;
+        const id = given ?? req.visitorCookie ?? randomUUID();
+        return Promise.resolve({ kind: 'json', body: wrap('VisitorId', { sessionId: id }), setVisitorCookie: id });
+      },
+    },
+    {
+      prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
+      prepare: (req) => {
+        const { location } = parseBreadcrumb(req.body);
+        return () => engine.breadcrumb(req.session, req.visitorCookie, location);
+      },
+    },
+  ];
+}
+
+type ButtonCfg = NonNullable<ReturnType<ChatEngine['catalog']['button']>>['config'];
+
+/** A Button as the guide's Settings response lists it (chapter 8). */
+function buttonSettings(b: ButtonCfg, isAvailable: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: b.id, type: b.type, isAvailable };
+  const optional = [
+    'endpointUrl', 'prechatUrl', 'language', 'inviteImageUrl', 'inviteImageWidth', 'inviteImageHeight', 'inviteRenderer',
+    'inviteStartPosition', 'inviteEndPosition', 'hasInviteAfterAccept', 'hasInviteAfterReject', 'inviteRejectTime', 'inviteRules',
+  ] as const;
+  for (const k of optional) if (b[k] !== undefined) out[k] = b[k];
+  if (b.prechatForm) out.prechatForm = b.prechatForm;
+  return out;
+}

@@ -1,0 +1,37 @@
+import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from './records.js';
+
+/**
+ * Durable storage for sessions and their event logs. Implemented by the memory,
+ * SQLite and PostgreSQL adapters; `src/adapters/chat-store-conformance.ts` is the
+ * suite every one of them passes.
+ */
+export interface ChatStore {
+  readonly kind: string;
+  /** Creates or upgrades the schema (migrations are code, run at start-up). */
+  migrate(): Promise<void>;
+  /** Writes a batch atomically: all of it or none of it. */
+  write(batch: WriteBatch): Promise<void>;
+  /** Sessions that are not closed, for recovery at start-up. */
+  loadOpenSessions(): Promise<SessionRecord[]>;
+  /** One session by id, open or closed. */
+  getSession(id: string): Promise<SessionRecord | null>;
+  /** Events with offset > afterOffset, in order, at most `limit`. */
+  readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]>;
+  /** Visitor-visible events with vseq > afterVseq, in order, at most `limit`. */
+  readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]>;
+  loadButtonStats(): Promise<ButtonStatsRecord[]>;
+  /** Breadcrumbs recorded for a visitor id, oldest first. */
+  readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]>;
+  /** Ended chats of a visitor (for "earlier chats"), newest first. */
+  findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]>;
+  /** A small key/value area for node identity and the like. */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+  /** True when the store answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function emptyBatch(): WriteBatch {
+  return { sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [] };
+}

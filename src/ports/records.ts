@@ -1,0 +1,98 @@
+/**
+ * What the store keeps. Records are plain data so every adapter (memory, SQLite,
+ * PostgreSQL) stores the same shapes and one conformance suite checks them all.
+ */
+
+/** Where a chat is in its life. */
+export type ChatState = 'none' | 'waiting' | 'offered' | 'established' | 'ended';
+
+/** Who produced an event. */
+export type Actor = 'visitor' | 'agent' | 'system';
+
+/** The chat request a visitor made with ChasitorInit, as the agent side sees it. */
+export interface ChatRequestRecord {
+  orgId: string;
+  deploymentId: string;
+  buttonId: string;
+  visitorName: string;
+  visitorId: string;
+  agentId?: string | undefined;
+  doFallback: boolean;
+  buttonOverrides: string[];
+  receiveQueueUpdates: boolean;
+  prechatDetails: unknown[];
+  prechatEntities: unknown[];
+  userAgent: string;
+  language: string;
+  screenResolution: string;
+  extra: Record<string, unknown>;
+  ipAddress: string;
+}
+
+/** One visitor session (SessionId) and the chat inside it. */
+export interface SessionRecord {
+  id: string;
+  key: string;
+  /** Affinity token of the node that owns the session. */
+  owner: string;
+  /** Identifies this log; changes only if the log had to be recreated. */
+  epoch: string;
+  createdAt: number;
+  /** Last time the visitor was heard from (any request). */
+  lastSeenAt: number;
+  chatState: ChatState;
+  request: ChatRequestRecord | null;
+  /** Button the chat is currently routed through (changes on transfer to a button). */
+  routedButtonId: string | null;
+  agentId: string | null;
+  queuedAt: number | null;
+  establishedAt: number | null;
+  endedAt: number | null;
+  endReason: string | null;
+  /** Agents that declined or let the current offer time out. */
+  declinedBy: string[];
+  /** Last log offset appended (all audiences). */
+  lastOffset: number;
+  /** Last visitor sequence assigned (visitor-visible events only, dense). */
+  lastVseq: number;
+  /** Visitor delivery cursor: highest vseq handed to a poll. */
+  cursor: number;
+  /** Highest vseq the visitor confirmed with an ack. */
+  confirmed: number;
+  /** Sequences recently answered to polls: only these are honoured as a rewinding ack. */
+  issuedRecent: number[];
+  /** Highest X-LIVEAGENT-SEQUENCE applied, and a window of recent ones (retry detection). */
+  appliedSeqMax: number;
+  appliedSeqRecent: number[];
+  /** The session is over and every message was delivered: requests answer 403. */
+  closed: boolean;
+}
+
+/** One entry of a session's ordered, durable event log. */
+export interface LogEvent {
+  sessionId: string;
+  /** Position in the session's log, dense from 1. */
+  offset: number;
+  /** Position among visitor-visible events (dense from 1), or null when the visitor never sees it. */
+  vseq: number | null;
+  type: string;
+  actor: Actor;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/** Per-button routing statistics that must survive a restart. */
+export interface ButtonStatsRecord {
+  buttonId: string;
+  /** Moving average of waits in milliseconds (A = 0.9·A' + 0.1·W), null when unknown. */
+  averageWaitMs: number | null;
+  samples: number;
+}
+
+/** Everything one group commit writes, atomically. */
+export interface WriteBatch {
+  sessions: SessionRecord[];
+  events: LogEvent[];
+  buttonStats: ButtonStatsRecord[];
+  visitorBreadcrumbs: { visitorId: string; location: string; at: number }[];
+}

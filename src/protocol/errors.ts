@@ -1,0 +1,43 @@
+/**
+ * Domain failures as values. Each has a stable code; `src/http/error-catalogue.ts`
+ * is the only place that turns a code into a status and a body.
+ */
+export type ErrorCode =
+  | 'VERSION_MISSING'
+  | 'VERSION_INVALID'
+  | 'VERSION_UNSUPPORTED'
+  | 'BODY_MALFORMED_JSON'
+  | 'BODY_INVALID'
+  | 'BODY_TOO_LARGE'
+  | 'MESSAGE_TOO_LONG'
+  | 'SESSION_INVALID'
+  | 'AFFINITY_INVALID'
+  | 'RESOURCE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'RECOVERY_NOT_PENDING'
+  | 'POLL_REPLACED'
+  | 'CHAT_NOT_STARTED'
+  | 'UNKNOWN_DEPLOYMENT'
+  | 'QUERY_INVALID'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INTERNAL';
+
+export class SwitchboardError extends Error {
+  readonly code: ErrorCode;
+  /** Short human detail appended to the catalogue text (e.g. a field path). */
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'SwitchboardError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function fail(code: ErrorCode, detail?: string): never {
+  throw new SwitchboardError(code, detail);
+}

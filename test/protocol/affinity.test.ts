@@ -1,0 +1,138 @@
+/**
+ * Affinity, 503 and session recovery: the v34 ResyncSession path, the later
+ * ReconnectSession path, and 405 for both without a prior 503.
+ */
+import { describe, expect, it } from 'vitest';
+import { useServer } from './harness.js';
+import { INVALID_AFFINITY, ORG_ID, Visitor, expectOk, expectPlainError } from './visitor.js';
+
+const server = useServer();
+
+/** A well-formed token that is not this session's. */
+function wrongToken(real: string): string {
+  return real === 'deadbeef' ? 'feedface' : 'deadbeef';
+}
+
+async function chat(): Promise<Visitor> {
+  const v = new Visitor(server);
+  await v.start();
+  return v;
+}
+
+describe('503 Invalid Affinity Token', () => {
+  it('a poll or a POST with a wrong non-null affinity token is 503 in plain text', async () => {
+    const v = await chat();
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'wrong node' }), 503, INVALID_AFFINITY);
+  });
+
+  it('the session behind a 503 is not harmed: the right token keeps working', async () => {
+    const v = await chat();
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'never applied' }), 503, INVALID_AFFINITY);
+    v.affinity = real;
+    await v.say('right node');
+    await v.awaitEchoes(['right node']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['right node']);
+  });
+});
+
+describe('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorResyncState', () => {
+  it('after a 503 the client resyncs and the chat continues', async () => {
+    const v = await chat();
+    await v.say('before resync');
+    await v.awaitEchoes(['before resync']);
+
+    const stale = wrongToken(v.affinity);
+    v.affinity = stale;
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+
+    // The client still holds the stale token when it asks to resync.
+    const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expect(res.status, res.text).toBe(200);
+    const body = res.json as Record<string, unknown>;
+    expect(body['isValid']).toBe(true);
+    expect(typeof body['key'] === 'string' && body['key'].length > 0, res.text).toBe(true);
+    expect(body['affinityToken']).toMatch(/^[0-9a-f]{8}$/);
+    v.key = String(body['key']);
+    v.affinity = String(body['affinityToken']);
+    v.forgetCursor();
+
+    const first = await v.poll();
+    expect(first.status, first.text).toBe(200);
+    expect(first.messages[0]?.type, 'first message after ResyncSession').toBe('ChasitorSessionData');
+    const data = first.messages[0]?.message ?? {};
+    if ('sneakPeekEnabled' in data) expect(typeof data['sneakPeekEnabled']).toBe('boolean');
+    expect(Array.isArray(data['chatMessages']), `ChasitorSessionData.chatMessages: ${first.text}`).toBe(true);
+    const transcript = data['chatMessages'] as Array<Record<string, unknown>>;
+    expect(transcript.some((e) => e['type'] === 'Chasitor' && e['content'] === 'before resync'), JSON.stringify(transcript)).toBe(true);
+    expect(transcript.some((e) => e['type'] === 'Agent' && e['content'] === 'before resync'), JSON.stringify(transcript)).toBe(true);
+
+    // ChasitorResyncState carries no sequence header.
+    expectOk(await v.post('Chasitor/ChasitorResyncState', { organizationId: ORG_ID }, { sequence: null }), 'ChasitorResyncState');
+
+    await v.say('after resync');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after resync'), 'echo after resync');
+    await v.expectNoMore();
+    expect(v.texts().filter((t) => t === 'after resync')).toHaveLength(1);
+  });
+});
+
+describe('later recovery: ReconnectSession', () => {
+  it('with affinity null after a 503: wrapped ReconnectSession, old key still valid, polling resumes after offset', async () => {
+    const v = await chat();
+    await v.say('r1');
+    await v.awaitEchoes(['r1']);
+    const offset = v.lastOffset as number;
+    await v.say('r2');
+    await new Promise((r) => setTimeout(r, 300));
+
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+
+    v.affinity = 'null';
+    const res = await server.req('GET', 'System/ReconnectSession', { headers: v.headers(), query: { 'ReconnectSession.offset': offset } });
+    expect(res.status, res.text).toBe(200);
+    const body = res.json as { messages?: Array<{ type?: string; message?: Record<string, unknown> }> };
+    expect(body.messages?.[0]?.type, res.text).toBe('ReconnectSession');
+    const msg = body.messages?.[0]?.message ?? {};
+    expect(typeof msg['resetSequence'], res.text).toBe('boolean');
+    expect(msg['affinityToken']).toMatch(/^[0-9a-f]{8}$/);
+    v.affinity = String(msg['affinityToken']);
+    if (msg['resetSequence'] === true) v.sentSequence = 0;
+    v.forgetCursor();
+
+    // Same key, new token: r2 arrives once, r1 is not repeated, and the chat goes on.
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'r2'), 'r2 after reconnect');
+    await v.say('r3');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'r3'), 'r3 after reconnect');
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['r1', 'r2', 'r3']);
+  });
+});
+
+describe('recovery without a prior 503', () => {
+  it('ResyncSession is 405 and the session keeps working', async () => {
+    const v = await chat();
+    const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expectPlainError(res, 405);
+    await v.say('still fine');
+    expect(await v.awaitEchoes(['still fine'])).toEqual(['still fine']);
+  });
+
+  it('ReconnectSession with affinity null is 405 and the session keeps working', async () => {
+    const v = await chat();
+    const res = await server.req('GET', 'System/ReconnectSession', {
+      headers: { ...v.headers(), 'X-LIVEAGENT-AFFINITY': 'null' },
+      query: { 'ReconnectSession.offset': v.lastOffset ?? 0 },
+    });
+    expectPlainError(res, 405);
+    await v.say('still fine');
+    expect(await v.awaitEchoes(['still fine'])).toEqual(['still fine']);
+  });
+});

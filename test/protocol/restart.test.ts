@@ -1,0 +1,96 @@
+/**
+ * Sessions and chats survive a restart of the process on the same data dir:
+ * a client that keeps polling with the same key and affinity token resumes
+ * with no loss and no duplicate, after SIGTERM and after kill -9.
+ */
+import { describe, expect, it } from 'vitest';
+import { OWNS_PROCESS, needsProcess, sleep, useServer } from './harness.js';
+import { Visitor, expectOk, type AckMode } from './visitor.js';
+
+const server = useServer();
+/** Long hold, so that a poll is surely held when SIGTERM arrives. */
+const longHold = useServer({ pollHoldSeconds: 20 });
+
+describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
+  it.each<AckMode>(['sequence', 'none'])('SIGTERM and start again: the client keeps polling (ack mode %s), no loss, no duplicate', async (mode) => {
+    const v = new Visitor(server);
+    v.ackMode = mode;
+    await v.start();
+    await v.say('before 1');
+    await v.awaitEchoes(['before 1']);
+    await v.say('before 2');
+    await sleep(300); // the echo of "before 2" is pending, not yet delivered
+
+    const exit = await server.restart();
+    expect(exit.ms, 'exits within 10 s of SIGTERM').toBeLessThan(10_000);
+    expect(exit.code, `graceful exit code\n${server.logTail}`).toBe(0);
+
+    await v.awaitEchoes(['before 1', 'before 2']);
+    await v.say('after');
+    await v.awaitEchoes(['before 1', 'before 2', 'after']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['before 1', 'before 2', 'after']);
+    expect(v.received.filter((m) => m.type === 'ChatEstablished')).toHaveLength(1);
+  });
+
+  it.each<AckMode>(['sequence', 'none'])('kill -9 right after a 200: the message is echoed exactly once after restart (ack mode %s)', async (mode) => {
+    const v = new Visitor(server);
+    v.ackMode = mode;
+    await v.start();
+    await v.say('k1');
+    await v.awaitEchoes(['k1']);
+
+    const seq = v.sentSequence + 1;
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seq }), 'ChatMessage k2');
+    await server.kill9();
+    await server.start();
+
+    // A client that missed the 200 retries with the same sequence: still applied once.
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seq }), 'retried k2 after restart');
+    await v.awaitEchoes(['k1', 'k2']);
+    await v.say('k3');
+    await v.awaitEchoes(['k1', 'k2', 'k3']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['k1', 'k2', 'k3']);
+  });
+
+  it('kill -9 during a held poll: the client re-polls after restart and misses nothing', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const held = v.poll().then(
+      (r) => r.status,
+      () => -1,
+    );
+    await sleep(200);
+    await server.kill9();
+    expect([-1, 204]).toContain(await held);
+    await server.start();
+    await v.say('after crash');
+    await v.awaitEchoes(['after crash']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['after crash']);
+  });
+
+  it('SIGTERM answers a held poll (204 or 200) and the process exits within 10 s', async () => {
+    const v = new Visitor(longHold);
+    await v.start();
+    const held = v.poll().then(
+      (r) => ({ status: r.status, text: r.text, at: performance.now() }),
+      (err: unknown) => ({ status: -1, text: String(err), at: performance.now() }),
+    );
+    await sleep(300);
+    const sent = performance.now();
+    const exit = await longHold.stop();
+    const res = await held;
+    expect([200, 204], `held poll answered ${res.status} ${res.text}`).toContain(res.status);
+    expect(res.at - sent, 'held poll answered promptly, not at the end of the 20 s hold').toBeLessThan(10_000);
+    expect(exit.ms, 'exit within 10 s of SIGTERM').toBeLessThan(10_000);
+    expect(exit.code).toBe(0);
+
+    // And the chat is still there after the restart.
+    await longHold.start();
+    await v.say('after SIGTERM');
+    await v.awaitEchoes(['after SIGTERM']);
+    expect(v.echoes()).toEqual(['after SIGTERM']);
+  });
+});

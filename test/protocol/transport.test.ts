@@ -1,0 +1,287 @@
+/**
+ * Transport rules of wire-compat.md: version header, header case, liberal
+ * body parsing, plain `OK`, Accept, CORS, 404/405/413/400 with short
+ * plain-text bodies, and that bad input never breaks the session it touched.
+ */
+import { describe, expect, it } from 'vitest';
+import { OWNS_PROCESS, TestServer, needsProcess, useServer } from './harness.js';
+import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
+
+const server = useServer();
+
+const availabilityQuery = { org_id: ORG_ID, deployment_id: DEPLOYMENT_ID, 'Availability.ids': BOT_BUTTON };
+
+async function chat(): Promise<Visitor> {
+  const v = new Visitor(server);
+  await v.start();
+  return v;
+}
+
+describe('version header', () => {
+  it('missing version header is 400 "No version header found" in plain text', async () => {
+    const res = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expectPlainError(res, 400, 'No version header found');
+    const avail = await server.req('GET', 'Visitor/Availability', { query: availabilityQuery });
+    expectPlainError(avail, 400, 'No version header found');
+  });
+
+  it('missing version header on an in-session POST is 400 and the session keeps working', async () => {
+    const v = await chat();
+    const headers = v.headers({ 'X-LIVEAGENT-SEQUENCE': String(++v.sentSequence) });
+    delete headers['X-LIVEAGENT-API-VERSION'];
+    const res = await server.req('POST', 'Chasitor/ChatMessage', { headers, body: { text: 'lost' } });
+    expectPlainError(res, 400, 'No version header found');
+    await v.say('still here');
+    expect(await v.awaitEchoes(['still here'])).toEqual(['still here']);
+  });
+
+  it.each(['34', '34.0', '42.0', '29', '57', '45'])('accepts version %j', async (version) => {
+    const res = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': version, 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expect(res.status, res.text).toBe(200);
+  });
+
+  it('accepts the numeric 34 as clients serialise it from a number', async () => {
+    const version = String(34);
+    const res = await server.req('GET', 'Visitor/Availability', { headers: { 'X-LIVEAGENT-API-VERSION': version }, query: availabilityQuery });
+    expect(res.status, res.text).toBe(200);
+  });
+
+  it.each(['12', '28', '999', 'abc', ''])('rejects version %j with a short plain-text 400', async (version) => {
+    const res = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': version, 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expectPlainError(res, 400);
+  });
+
+  it.each([
+    ['lower case', 'x-liveagent-api-version', 'x-liveagent-affinity', 'x-liveagent-session-key', 'x-liveagent-sequence'],
+    ['mixed case', 'X-LiveAgent-Api-Version', 'X-LiveAgent-Affinity', 'X-LiveAgent-Session-Key', 'X-LiveAgent-Sequence'],
+  ])('header names in %s work for SessionId, ChasitorInit, ChatMessage and Messages', async (_label, hVersion, hAffinity, hKey, hSeq) => {
+    const sid = await server.req('GET', 'System/SessionId', { headers: { [hVersion]: API_VERSION, [hAffinity]: 'null' } });
+    expect(sid.status, sid.text).toBe(200);
+    const v = new Visitor(server);
+    const body = sid.json as { key: string; id: string; affinityToken: string };
+    v.key = body.key;
+    v.id = body.id;
+    v.affinity = body.affinityToken;
+    const h = (seq?: number): Record<string, string> => ({
+      [hVersion]: API_VERSION,
+      [hAffinity]: v.affinity,
+      [hKey]: v.key,
+      ...(seq === undefined ? {} : { [hSeq]: String(seq) }),
+    });
+    expectOk(await server.req('POST', 'Chasitor/ChasitorInit', { headers: h(1), body: v.initBody() }), 'ChasitorInit');
+    // Poll with the same odd-case headers until the chat is established.
+    let established = false;
+    for (let i = 0; i < 10 && !established; i++) {
+      const res = await server.req('GET', 'System/Messages', { headers: h() });
+      expect([200, 204], res.text).toContain(res.status);
+      established = res.text.includes('ChatEstablished');
+    }
+    expect(established).toBe(true);
+    expectOk(await server.req('POST', 'Chasitor/ChatMessage', { headers: h(2), body: { text: 'case' } }), 'ChatMessage');
+  });
+});
+
+describe('request bodies', () => {
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['text/plain;charset=UTF-8', 'text/plain;charset=UTF-8'],
+    ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded'],
+    ['application/json; charset=utf-8', 'application/json; charset=utf-8'],
+    ['no Content-Type', undefined],
+  ])('a JSON body sent as %s is parsed as JSON', async (label, contentType) => {
+    const v = await chat();
+    const text = `ct ${label} "quoted" & = + %20`;
+    const headers = v.headers({ 'X-LIVEAGENT-SEQUENCE': String(++v.sentSequence) });
+    if (contentType) headers['Content-Type'] = contentType;
+    const res = await server.req('POST', 'Chasitor/ChatMessage', { headers, body: new TextEncoder().encode(JSON.stringify({ text })) });
+    expectOk(res, `ChatMessage as ${label}`);
+    expect(await v.awaitEchoes([text])).toEqual([text]);
+  });
+
+  it('an empty body with no Content-Type is {} and answers 200 OK', async () => {
+    const v = await chat();
+    const headers = v.headers({ 'X-LIVEAGENT-SEQUENCE': String(++v.sentSequence) });
+    expectOk(await server.req('POST', 'Chasitor/ChasitorTyping', { headers, body: new Uint8Array(0) }), 'ChasitorTyping');
+  });
+
+  it('an empty body with Content-Type application/json answers 200 OK', async () => {
+    const v = await chat();
+    for (const noun of ['Chasitor/ChasitorTyping', 'Chasitor/ChasitorNotTyping']) {
+      const headers = v.headers({ 'X-LIVEAGENT-SEQUENCE': String(++v.sentSequence), 'Content-Type': 'application/json' });
+      expectOk(await server.req('POST', noun, { headers, body: new Uint8Array(0) }), `${noun} with empty JSON body`);
+    }
+    const bc = await server.req('POST', 'Visitor/Breadcrumb', {
+      headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ location: 'https://example.com/p' }),
+    });
+    expectOk(bc, 'Breadcrumb');
+  });
+
+  it('a successful POST body is exactly "OK" with no newline', async () => {
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', { text: 'exact ok' });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('OK');
+    expect(res.text.endsWith('\n')).toBe(false);
+  });
+
+  it('malformed JSON is a short plain-text 400 and the session keeps working', async () => {
+    const v = await chat();
+    for (const bad of ['{"text": ', '{text: hi}', 'not json at all', '{"text":"a"}}']) {
+      const res = await v.post('Chasitor/ChatMessage', bad);
+      expectPlainError(res, 400);
+    }
+    await v.say('after malformed');
+    expect(await v.awaitEchoes(['after malformed'])).toEqual(['after malformed']);
+  });
+
+  it('wrong types and missing fields are 400, never 500, and the session keeps working', async () => {
+    const v = await chat();
+    for (const bad of [{ text: 123 }, { text: null }, { text: ['a'] }, {}, [1, 2], 'just a string', 42]) {
+      const res = await v.post('Chasitor/ChatMessage', typeof bad === 'string' ? JSON.stringify(bad) : bad);
+      expectPlainError(res, 400);
+    }
+    await v.say('after wrong types');
+    expect(await v.awaitEchoes(['after wrong types'])).toEqual(['after wrong types']);
+  });
+
+  it('a body over 64 KiB is 413 with a short plain-text body and the session keeps working', async () => {
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', { text: 'x'.repeat(100 * 1024) });
+    expectPlainError(res, 413);
+    await v.say('after 413');
+    expect(await v.awaitEchoes(['after 413'])).toEqual(['after 413']);
+  });
+
+  it.skipIf(!OWNS_PROCESS)(needsProcess('configured maxBodyBytes: 413 above the limit, 200 below it'), async () => {
+    const small = new TestServer({ maxBodyBytes: 1024 });
+    await small.start();
+    try {
+      const v = new Visitor(small);
+      await v.start();
+      expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'y'.repeat(1500) }), 413);
+      await v.say('z'.repeat(900));
+      expect(await v.awaitEchoes(['z'.repeat(900)])).toEqual(['z'.repeat(900)]);
+    } finally {
+      await small.dispose();
+    }
+  });
+});
+
+describe('Accept', () => {
+  it.each(['content/json', 'text/html', 'application/xml', 'nonsense', '*/*;q=0'])('Accept %j never gets 406 and always gets JSON', async (accept) => {
+    const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Accept: accept } });
+    expect(sid.status).toBe(200);
+    expect(sid.headers.get('content-type') ?? '').toMatch(/^application\/json/);
+    expect(sid.json).toBeTypeOf('object');
+
+    const avail = await server.req('GET', 'Visitor/Availability', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, Accept: accept }, query: availabilityQuery });
+    expect(avail.status).toBe(200);
+    expect(avail.headers.get('content-type') ?? '').toMatch(/^application\/json/);
+
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', { text: 'accept' }, { headers: { Accept: accept } });
+    expectOk(res);
+    const poll = await v.poll({ headers: { Accept: accept } });
+    expect(poll.status).toBe(200);
+    expect(poll.headers.get('content-type') ?? '').toMatch(/^application\/json/);
+  });
+});
+
+describe('CORS', () => {
+  const requested = ['x-liveagent-api-version', 'x-liveagent-affinity', 'x-liveagent-session-key', 'x-liveagent-sequence', 'content-type'];
+
+  function allowedHeaders(value: string | null): string[] {
+    return (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  }
+
+  it.each([
+    ['https://widget.example.com', 'System/SessionId', 'GET'],
+    ['http://localhost:3000', 'Chasitor/ChatMessage', 'POST'],
+    ['https://shop.example.org:8443', 'System/Messages', 'GET'],
+  ])('preflight from %s to %s reflects the origin, allows credentials and lists each header', async (origin, path, method) => {
+    const res = await server.req('OPTIONS', path, {
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': method,
+        'Access-Control-Request-Headers': requested.join(','),
+      },
+    });
+    expect([200, 204], `preflight status ${res.status} ${res.text}`).toContain(res.status);
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    const allowed = allowedHeaders(res.headers.get('access-control-allow-headers'));
+    expect(allowed).not.toContain('*');
+    for (const h of requested) expect(allowed, `Access-Control-Allow-Headers lists ${h}`).toContain(h);
+    const methods = (res.headers.get('access-control-allow-methods') ?? '').toUpperCase();
+    expect(methods).not.toContain('*');
+    expect(methods).toContain(method);
+  });
+
+  it('preflight with upper-case requested header names lists them too', async () => {
+    const upper = ['X-LIVEAGENT-API-VERSION', 'X-LIVEAGENT-AFFINITY', 'X-LIVEAGENT-SESSION-KEY', 'X-LIVEAGENT-SEQUENCE', 'Content-Type'];
+    const res = await server.req('OPTIONS', 'Chasitor/ChasitorInit', {
+      headers: { Origin: 'https://a.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': upper.join(', ') },
+    });
+    expect([200, 204]).toContain(res.status);
+    const allowed = allowedHeaders(res.headers.get('access-control-allow-headers'));
+    for (const h of upper) expect(allowed).toContain(h.toLowerCase());
+  });
+
+  it('normal responses reflect the exact Origin with credentials, errors included', async () => {
+    const origin = 'https://widget.example.com';
+    const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Origin: origin } });
+    expect(sid.status).toBe(200);
+    expect(sid.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(sid.headers.get('access-control-allow-credentials')).toBe('true');
+
+    const v = await chat();
+    const post = await v.post('Chasitor/ChatMessage', { text: 'cors' }, { headers: { Origin: origin } });
+    expectOk(post);
+    expect(post.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(post.headers.get('access-control-allow-credentials')).toBe('true');
+
+    // Browser clients match on error bodies, so errors need CORS headers to be readable.
+    const gone = await server.req('GET', 'System/Messages', {
+      headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': v.affinity, 'X-LIVEAGENT-SESSION-KEY': 'nope!0!nope', Origin: origin },
+    });
+    expectPlainError(gone, 403, SESSION_GONE);
+    expect(gone.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(gone.headers.get('access-control-allow-credentials')).toBe('true');
+
+    const noVersion = await server.req('GET', 'System/SessionId', { headers: { Origin: origin } });
+    expect(noVersion.status).toBe(400);
+    expect(noVersion.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+});
+
+describe('routing errors', () => {
+  it.each([
+    ['GET', 'System/NoSuchNoun'],
+    ['POST', 'Chasitor/NoSuchNoun'],
+    ['GET', 'Foo/Bar'],
+    ['GET', 'Visitor/NoSuchThing'],
+  ])('%s unknown noun %s is 404 with a short plain-text body', async (method, path) => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const res = await server.req(method, path, { headers: v.headers({ 'X-LIVEAGENT-SEQUENCE': '1' }), body: method === 'POST' ? {} : undefined });
+    expectPlainError(res, 404);
+  });
+
+  it.each([
+    ['POST', 'System/SessionId'],
+    ['GET', 'Chasitor/ChatMessage'],
+    ['GET', 'Chasitor/ChasitorInit'],
+    ['PUT', 'Chasitor/ChatMessage'],
+    ['GET', 'System/MultiNoun'],
+    ['POST', 'System/Messages'],
+    ['POST', 'Visitor/Availability'],
+    ['GET', 'Visitor/Breadcrumb'],
+  ])('wrong method %s %s is 405 with a short plain-text body and the session keeps working', async (method, path) => {
+    const v = await chat();
+    const res = await server.req(method, path, { headers: v.headers({ 'X-LIVEAGENT-SEQUENCE': String(++v.sentSequence) }), body: method === 'GET' ? undefined : { text: 'x' } });
+    expectPlainError(res, 405);
+    await v.say('after 405');
+    expect(await v.awaitEchoes(['after 405'])).toEqual(['after 405']);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Visitor/Availability, Visitor/Settings, Visitor/Breadcrumb and Visitor/VisitorId:
+ * the query forms of the field, the message-payload wrapper and real availability.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Res } from './harness.js';
+import { useServer } from './harness.js';
+import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, EMPTY_BUTTON, ORG_ID, Visitor, expectOk } from './visitor.js';
+
+const server = useServer();
+const V = { 'X-LIVEAGENT-API-VERSION': API_VERSION };
+
+/** Unwraps `{"messages":[{"type": type, "message": {...}}]}`. */
+function unwrap(res: Res, type: string): Record<string, unknown> {
+  expect(res.status, res.text).toBe(200);
+  expect(res.headers.get('content-type') ?? '').toMatch(/^application\/json/);
+  const body = res.json as { messages?: Array<{ type?: unknown; message?: unknown }> };
+  expect(Array.isArray(body.messages), `wrapped like a message payload: ${res.text}`).toBe(true);
+  const m = body.messages?.[0];
+  expect(m?.type).toBe(type);
+  expect(m?.message).toBeTypeOf('object');
+  return m?.message as Record<string, unknown>;
+}
+
+type Result = Record<string, unknown>;
+
+async function availability(query: string): Promise<Result[]> {
+  const res = await server.req('GET', 'Visitor/Availability', { headers: V, query });
+  const message = unwrap(res, 'Availability');
+  expect(Array.isArray(message['results']), res.text).toBe(true);
+  return message['results'] as Result[];
+}
+
+function byId(results: Result[], id: string): Result | undefined {
+  return results.find((r) => r['id'] === id);
+}
+
+const base = `org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}`;
+
+describe('Visitor/Availability', () => {
+  it('one id: the demo bot button is available', async () => {
+    const results = await availability(`${base}&Availability.ids=${BOT_BUTTON}`);
+    expect(byId(results, BOT_BUTTON)?.['isAvailable']).toBe(true);
+  });
+
+  it.each([
+    ['a comma list', `${BOT_BUTTON},${EMPTY_BUTTON}`],
+    ['[a,b]', `[${BOT_BUTTON},${EMPTY_BUTTON}]`],
+    ['[a,b] percent-encoded', `%5B${BOT_BUTTON}%2C${EMPTY_BUTTON}%5D`],
+    ['a comma list with spaces', `${BOT_BUTTON},%20${EMPTY_BUTTON}`],
+  ])('ids as %s: available has isAvailable true, unavailable omits isAvailable', async (_label, ids) => {
+    const results = await availability(`${base}&Availability.ids=${ids}`);
+    const bot = byId(results, BOT_BUTTON);
+    const empty = byId(results, EMPTY_BUTTON);
+    expect(bot?.['isAvailable']).toBe(true);
+    expect(empty, `a result for ${EMPTY_BUTTON}`).toBeDefined();
+    expect(empty && 'isAvailable' in empty, `unavailable ${EMPTY_BUTTON} omits isAvailable: ${JSON.stringify(empty)}`).toBe(false);
+  });
+
+  it('needEstimatedWaitTime=1 adds estimatedWaitTime: a number, -1 when unknown', async () => {
+    const results = await availability(`${base}&Availability.ids=${BOT_BUTTON},${EMPTY_BUTTON}&Availability.needEstimatedWaitTime=1`);
+    const ewt = byId(results, BOT_BUTTON)?.['estimatedWaitTime'];
+    expect(typeof ewt, JSON.stringify(results)).toBe('number');
+    expect((ewt as number) === -1 || (ewt as number) >= 0).toBe(true);
+    const emptyEwt = byId(results, EMPTY_BUTTON)?.['estimatedWaitTime'];
+    if (emptyEwt !== undefined) expect(emptyEwt === -1 || (typeof emptyEwt === 'number' && emptyEwt >= 0)).toBe(true);
+  });
+
+  it('after a chat was accepted on the bot button, its estimated wait is known (>= 0 s)', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const results = await availability(`${base}&Availability.ids=${BOT_BUTTON}&Availability.needEstimatedWaitTime=1`);
+    const ewt = byId(results, BOT_BUTTON)?.['estimatedWaitTime'];
+    expect(typeof ewt).toBe('number');
+    expect(ewt as number, 'a measured moving average in seconds, not -1').toBeGreaterThanOrEqual(0);
+    expect(ewt as number, 'the bot accepts at once: seconds, not ms').toBeLessThan(60);
+  });
+
+  it('an unknown id is never reported available', async () => {
+    const results = await availability(`${base}&Availability.ids=573999999999999`);
+    expect(byId(results, '573999999999999')?.['isAvailable']).not.toBe(true);
+  });
+
+  it('a nonsense Accept header still gets JSON', async () => {
+    const res = await server.req('GET', 'Visitor/Availability', { headers: { ...V, Accept: 'content/json' }, query: `${base}&Availability.ids=${BOT_BUTTON}` });
+    unwrap(res, 'Availability');
+  });
+});
+
+describe('Visitor/Settings', () => {
+  it('is wrapped with type Settings and carries pingRate, contentServerUrl and the buttons', async () => {
+    const res = await server.req('GET', 'Visitor/Settings', {
+      headers: V,
+      query: `${base}&Settings.buttonIds=${BOT_BUTTON},${EMPTY_BUTTON}&Settings.updateBreadcrumb=1`,
+    });
+    const s = unwrap(res, 'Settings');
+    expect(typeof s['pingRate'], res.text).toBe('number');
+    expect(s['pingRate'] as number).toBeGreaterThan(0);
+    expect(typeof s['contentServerUrl'], res.text).toBe('string');
+    expect(() => new URL(String(s['contentServerUrl']))).not.toThrow();
+    expect(Array.isArray(s['buttons']), res.text).toBe(true);
+    const buttons = s['buttons'] as Result[];
+    const bot = byId(buttons, BOT_BUTTON);
+    const empty = byId(buttons, EMPTY_BUTTON);
+    expect(bot?.['type']).toBe('Standard');
+    expect(bot?.['isAvailable']).toBe(true);
+    expect(empty?.['type']).toBe('Standard');
+    expect(empty?.['isAvailable']).not.toBe(true);
+  });
+});
+
+describe('Visitor/Breadcrumb', () => {
+  it('POST {location} answers 200 OK, without a session', async () => {
+    const res = await server.req('POST', 'Visitor/Breadcrumb', { headers: V, body: { location: 'https://shop.example.com/page2' } });
+    expectOk(res, 'Breadcrumb');
+  });
+
+  it('POST {location} in a chat answers 200 OK and the chat goes on', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    expectOk(await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: 'https://shop.example.com/checkout' } }), 'Breadcrumb');
+    expectOk(await server.req('POST', 'Visitor/Breadcrumb', { headers: { ...v.headers(), 'Content-Type': 'text/plain' }, body: JSON.stringify({ location: 'https://shop.example.com/x' }) }), 'Breadcrumb as text/plain');
+    await v.say('after breadcrumb');
+    expect(await v.awaitEchoes(['after breadcrumb'])).toEqual(['after breadcrumb']);
+  });
+});
+
+describe('Visitor/VisitorId', () => {
+  function visitorIdOf(res: Res): string {
+    expect(res.status, res.text).toBe(200);
+    const body = res.json as Record<string, unknown> & { messages?: Array<{ message?: Record<string, unknown> }> };
+    const id = typeof body['sessionId'] === 'string' ? body['sessionId'] : body.messages?.[0]?.message?.['sessionId'];
+    expect(typeof id === 'string' && id.length > 0, `VisitorId carries sessionId: ${res.text}`).toBe(true);
+    return id as string;
+  }
+
+  it('gives a visitor id that stays the same for the same browser (cookies sent back)', async () => {
+    const first = await server.req('GET', 'Visitor/VisitorId', { headers: V, query: base });
+    const id = visitorIdOf(first);
+    const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const again = await server.req('GET', 'Visitor/VisitorId', { headers: { ...V, ...(cookie ? { Cookie: cookie } : {}) }, query: base });
+    expect(visitorIdOf(again)).toBe(id);
+  });
+
+  it('different browsers (no cookies) get different visitor ids', async () => {
+    const a = visitorIdOf(await server.req('GET', 'Visitor/VisitorId', { headers: V, query: base }));
+    const b = visitorIdOf(await server.req('GET', 'Visitor/VisitorId', { headers: V, query: base }));
+    expect(a).not.toBe(b);
+  });
+});
