@@ -16,6 +16,15 @@ import { DEFAULT_GREETING, EchoBot } from './core/demo-bot.js';
 import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
+import websocket from '@fastify/websocket';
+import { AgentStreamHub } from './core/agent-stream-hub.js';
+import { ChatViews } from './core/chat-views.js';
+import { TokenService } from './core/identity/token-service.js';
+import { UserDirectory } from './core/identity/user-directory.js';
+import { PresenceMonitor } from './core/presence-monitor.js';
+import { registerAgentRoutes } from './http/agent/agent-routes.js';
+import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
+import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { createHttpServer } from './http/create-http-server.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
@@ -29,6 +38,8 @@ export interface Switchboard {
   engine: ChatEngine;
   store: ChatStore;
   bots: EchoBot[];
+  users: UserDirectory;
+  hub: AgentStreamHub;
   logger: Logger;
   /** Listens on the configured host/port; returns the base URL. */
   listen(): Promise<string>;
@@ -49,6 +60,15 @@ export async function openStore(config: SwitchboardConfig): Promise<ChatStore> {
   return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous });
 }
 
+/** The secret that signs bearer tokens; kept in the store so tokens survive restarts. */
+async function tokenSecret(store: ChatStore): Promise<Buffer> {
+  const known = await store.getMeta('token_secret');
+  if (known && /^[0-9a-f]{64}$/.test(known)) return Buffer.from(known, 'hex');
+  const secret = randomBytes(32);
+  await store.setMeta('token_secret', secret.toString('hex'));
+  return secret;
+}
+
 /** The node's affinity token: 8 hex characters, kept in the store so it survives restarts. */
 async function nodeIdentity(store: ChatStore): Promise<string> {
   const known = await store.getMeta('node_id');
@@ -67,6 +87,14 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const catalog = new Catalog(config);
   const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger });
 
+  const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
+  await users.load(config.orgs);
+  const hub = new AgentStreamHub(engine, users, clock);
+  for (const a of engine.directory.all()) if (!a.config.bot) hub.attachAgent(a.id);
+  for (const u of catalog.allAgents()) if (u.config.password?.startsWith('plain:') && !config.orgs.some((o) => o.id === '00D000000000001' && o.agents.includes(u.config))) {
+    logger.warn({ user: u.config.username }, 'plain-text password in config: use a scrypt hash outside demos');
+  }
+
   const bots = catalog.allAgents().filter((a) => a.config.bot === 'echo')
     .map((a) => new EchoBot(engine, store, a.config.id, a.config.greeting ?? DEFAULT_GREETING, logger));
   for (const bot of bots) bot.attach();
@@ -77,17 +105,29 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const recovery = new SessionRecovery(engine, store);
   const reaper = new SessionReaper(engine, clock, config.settings);
   reaper.start();
+  const presence = new PresenceMonitor(engine, hub, clock, config.settings.agentGraceSeconds * 1000);
+  presence.start();
 
   const metrics = createMetrics(engine, poller);
   const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor });
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store) });
+  registerAgentStreamRoutes(app, users, hub);
+  registerOpenApiRoute(app, specs);
   registerHealthRoutes(app, store);
   registerMetricsRoute(app, metrics.registry);
 
   let stopping: Promise<void> | null = null;
+  // While stopping, every response closes its connection, so no idle keep-alive
+  // socket holds the process past SIGTERM's deadline.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    if (stopping) void reply.header('Connection', 'close');
+    done(null, payload);
+  });
   return {
-    app, engine, store, bots, logger,
+    app, engine, store, bots, logger, users, hub,
     async listen() {
       const address = await app.listen({
         host: config.server.host,
@@ -100,8 +140,15 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     stop() {
       stopping ??= (async () => {
         reaper.stop();
+        presence.stop();
         poller.shutdown();
-        await app.close();
+        const closing = app.close();
+        // Polls answered just now may still be flushing; then drop whatever is idle or stuck.
+        const sweep = setTimeout(() => app.server.closeIdleConnections(), 200);
+        const hard = setTimeout(() => app.server.closeAllConnections(), 3000);
+        await closing;
+        clearTimeout(sweep);
+        clearTimeout(hard);
         for (const bot of bots) bot.detach();
         await engine.queue.drain();
         await store.close();

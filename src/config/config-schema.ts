@@ -91,6 +91,8 @@ export const SettingsConfig = Type.Object({
   maxMessageLength: Type.Integer({ minimum: 1, default: 4000 }),
   minApiVersion: Type.Number({ default: 29 }),
   maxApiVersion: Type.Number({ default: 66 }),
+  /** An agent with no stream and no heartbeat for this long is set offline and its chats requeued. */
+  agentGraceSeconds: Type.Number({ minimum: 0.1, default: 60 }),
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
   connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),
   /** contentServerUrl in Settings; defaults to the server's own base URL. */

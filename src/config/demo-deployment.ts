@@ -11,7 +11,16 @@ export const DEMO_IDS = {
   botButtonId: '573000000000001',
   emptyButtonId: '573000000000002',
   botAgentId: '005000000000001',
+  humanButtonId: '573000000000003',
+  humanAgentId: '005000000000002',
+  supervisorId: '005000000000003',
 } as const;
+
+/** Demo logins, printed at start-up. Demo only: a real config uses scrypt hashes. */
+export const DEMO_LOGINS = [
+  { username: 'agent', password: 'agent-demo', role: 'agent' },
+  { username: 'supervisor', password: 'supervisor-demo', role: 'supervisor' },
+] as const;
 
 export const demoOrg: OrgConfig = {
   id: DEMO_IDS.organizationId,
@@ -31,10 +40,17 @@ export const demoOrg: OrgConfig = {
           offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
+        {
+          id: DEMO_IDS.humanButtonId, type: 'Standard', label: 'Chat with a person', skills: ['support'], routing: 'MostAvailable',
+          offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true,
+          chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
+        },
       ],
     },
   ],
   agents: [
     { id: DEMO_IDS.botAgentId, name: 'Demo Bot', role: 'agent', skills: ['demo-bot'], capacity: 0, bot: 'echo', greeting: DEFAULT_GREETING },
+    { id: DEMO_IDS.humanAgentId, name: 'Alex Agent', username: 'agent', password: 'plain:agent-demo', role: 'agent', skills: ['support'], capacity: 3 },
+    { id: DEMO_IDS.supervisorId, name: 'Sam Supervisor', username: 'supervisor', password: 'plain:supervisor-demo', role: 'supervisor', skills: ['support'], capacity: 3 },
   ],
 };

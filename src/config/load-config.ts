@@ -32,7 +32,7 @@ export function parseConfigText(text: string, source: string): unknown {
 
 /** Validates and fills defaults; throws ConfigError listing every problem with its path. */
 export function validateConfig(raw: unknown, source: string): SwitchboardConfig {
-  const input = raw === null || raw === undefined ? {} : raw;
+  const input = stringifyIds(raw === null || raw === undefined ? {} : structuredClone(raw));
   const withDefaults = Value.Default(SwitchboardConfig, structuredClone(input));
   const errors = [...Value.Errors(SwitchboardConfig, withDefaults)];
   if (errors.length) {
@@ -42,6 +42,28 @@ export function validateConfig(raw: unknown, source: string): SwitchboardConfig 
   const problems = crossCheck(config);
   if (problems.length) throw new ConfigError(problems, source);
   return config;
+}
+
+/**
+ * Salesforce-style ids are all digits in the demo (`572000000000001`), and YAML
+ * reads an unquoted one as a number: ids are turned back into strings.
+ */
+function stringifyIds(raw: unknown): unknown {
+  const fix = (o: unknown, keys: string[]) => {
+    if (typeof o !== 'object' || o === null) return;
+    const rec = o as Record<string, unknown>;
+    for (const k of keys) if (typeof rec[k] === 'number') rec[k] = String(rec[k]);
+  };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  for (const org of list((raw as { orgs?: unknown }).orgs)) {
+    fix(org, ['id']);
+    for (const d of list((org as { deployments?: unknown }).deployments)) {
+      fix(d, ['id']);
+      for (const b of list((d as { buttons?: unknown }).buttons)) fix(b, ['id', 'agentId']);
+    }
+    for (const a of list((org as { agents?: unknown }).agents)) fix(a, ['id']);
+  }
+  return raw;
 }
 
 /** Checks the schema cannot express: unique ids, references that must resolve. */
@@ -97,7 +119,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
 }
 
 export function portFrom(text: string, name: string): number {
-  const n = Number(text);
+  const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError([`${name}: ${text} is not a port number`], name);
   return n;
 }

@@ -4,6 +4,7 @@
  */
 import type { AgentConfig } from '../config/config-schema.js';
 import type { LogEvent } from '../ports/records.js';
+import { canonicalId } from '../protocol/liberal-values.js';
 
 export type Presence = 'online' | 'away' | 'offline';
 
@@ -33,12 +34,13 @@ export class AgentDirectory {
 
   register(orgId: string, config: AgentConfig): AgentRuntime {
     const a: AgentRuntime = { id: config.id, orgId, name: config.name, config, presence: 'offline', capacity: config.capacity, chats: new Set(), lastSeenAt: 0 };
-    this.agents.set(config.id, a);
+    this.agents.set(canonicalId(config.id), a);
     return a;
   }
 
+  /** By id; an 18-character Salesforce id finds its 15-character agent. */
   get(id: string): AgentRuntime | undefined {
-    return this.agents.get(id);
+    return this.agents.get(canonicalId(id));
   }
 
   all(): AgentRuntime[] {

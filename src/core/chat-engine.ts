@@ -5,17 +5,18 @@
  * listeners) run only after the group commit made those events durable.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { SettingsConfig } from '../config/config-schema.js';
+import type { ButtonConfig, SettingsConfig } from '../config/config-schema.js';
 import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
 import { fail } from '../protocol/errors.js';
 import type { ChasitorInit } from '../protocol/visitor-requests.js';
 import { AgentDirectory, type Presence } from './agent-directory.js';
-import type { Catalog } from './catalog.js';
+import type { ButtonEntry, Catalog } from './catalog.js';
 import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType } from './event-types.js';
+import { IdleTimeouts } from './idle-timeout.js';
 import { Router, type RoutingDecision } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -41,6 +42,7 @@ export class ChatEngine {
   readonly router: Router;
   readonly waits = new WaitEstimator();
   readonly queue: CommitQueue;
+  readonly idle: IdleTimeouts;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -63,6 +65,15 @@ export class ChatEngine {
     this.router = new Router(this.catalog, this.directory);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed'));
     for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);
+    this.idle = new IdleTimeouts(this.clock, {
+      buttonFor: (s) => (s.record.routedButtonId ? this.catalog.button(s.record.routedButtonId)?.config : undefined),
+      warn: (s, type) => { if (this.chatActive(s)) this.append(s, 'ChasitorIdleTimeoutWarningEvent', 'system', { type }, true); },
+      expire: (s) => {
+        if (!this.chatActive(s)) return;
+        this.append(s, EventType.ChatEnded, 'system', { reason: 'chasitorIdleTimeout', attachedRecords: [] }, true);
+        this.finishChat(s, 'chasitorIdleTimeout');
+      },
+    });
   }
 
   /** Loads open sessions and routing state from the store (restart recovery). */
@@ -79,7 +90,7 @@ export class ChatEngine {
       if (record.chatState === 'offered') record.chatState = 'waiting';
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
-        this.router.enqueue(record.routedButtonId, record.id, record.queuedAt ?? record.createdAt);
+        this.router.enqueue(record.queueKey ?? record.routedButtonId, record.id, record.queuedAt ?? record.createdAt);
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
       }
@@ -134,9 +145,21 @@ export class ChatEngine {
     return s && s.record.key === key ? s : undefined;
   }
 
+  /**
+   * Keys of sessions closed lately, with the sequences they applied: a retried
+   * ChatEnd or DELETE (its response was lost) gets `200 OK`, not 403.
+   */
+  private readonly closedKeys = new Map<string, number[]>();
+
+  recentlyClosed(key: string): number[] | undefined {
+    return this.closedKeys.get(key);
+  }
+
   /** Marks a session over: its key answers 403 from now on. */
   close(s: ChatSession): void {
     if (s.record.closed) return;
+    this.closedKeys.set(s.record.key, [...s.record.appliedSeqRecent]);
+    if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
     s.record.closed = true;
     s.touchRecord();
     this.sessions.delete(s.id);
@@ -147,15 +170,20 @@ export class ChatEngine {
 
   // ---- visitor side -------------------------------------------------------
 
-  requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string): void {
-    const r = s.record;
-    if (r.chatState !== 'none') return; // a retried ChasitorInit: the chat already exists
+  /** Checks a ChasitorInit's ids before anything is applied (a MultiNoun validates every part first). */
+  validateInit(init: ChasitorInit): { deployment: { orgId: string; buttonIds: string[] }; button: ButtonEntry } {
     const deployment = this.catalog.deployment(init.organizationId, init.deploymentId);
     if (!deployment) fail('UNKNOWN_DEPLOYMENT', `organizationId ${init.organizationId} / deploymentId ${init.deploymentId}`);
     const button = this.catalog.button(init.buttonId);
-    if (!button || !deployment.buttonIds.includes(button.config.id)) {
-      fail('UNKNOWN_DEPLOYMENT', `buttonId ${init.buttonId}`);
-    }
+    if (!button || !deployment.buttonIds.includes(button.config.id)) fail('UNKNOWN_DEPLOYMENT', `buttonId ${init.buttonId}`);
+    for (const id of init.buttonOverrides) if (!this.catalog.button(id)) fail('UNKNOWN_DEPLOYMENT', `buttonOverrides ${id}`);
+    return { deployment, button };
+  }
+
+  requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string): void {
+    const r = s.record;
+    if (r.chatState !== 'none') return; // a retried ChasitorInit: the chat already exists
+    const { deployment, button } = this.validateInit(init);
     const now = this.clock.now();
     const visitorId = init.visitorId ?? cookieVisitorId ?? randomUUID();
     r.request = {
@@ -172,6 +200,7 @@ export class ChatEngine {
       return;
     }
     r.routedButtonId = target;
+    r.queueKey = target;
     r.chatState = 'waiting';
     const targetButton = this.catalog.button(target)!.config;
     if (this.router.queued(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
@@ -198,6 +227,7 @@ export class ChatEngine {
   visitorMessage(s: ChatSession, text: string): void {
     this.requireChat(s);
     this.append(s, EventType.VisitorMessage, 'visitor', { text, name: s.record.request!.visitorName }, false);
+    this.idle.onVisitorMessage(s);
   }
 
   visitorTyping(s: ChatSession, typing: boolean): void {
@@ -260,14 +290,103 @@ export class ChatEngine {
     s.offerTimer?.cancel();
     s.offerTimer = null;
     this.router.remove(s.id);
+    const wasEstablished = r.establishedAt !== null;
     r.chatState = 'established';
-    r.establishedAt = now;
-    this.queue.addButtonStats(this.waits.observe(button.id, now - (r.queuedAt ?? now)));
-    this.append(s, EventType.ChatEstablished, 'agent', {
-      name: agent.name, userId: agent.id, items: [], sneakPeekEnabled: button.sneakPeekEnabled,
-      chasitorIdleTimeout: { ...button.chasitorIdleTimeout },
-    }, true);
+    r.queueKey = null;
+    r.transferFrom = null;
+    r.transferTo = null;
+    r.declinedBy = [];
+    const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
+    if (wasEstablished) {
+      // A new agent in a chat the visitor already had: the guide's ChatTransferred.
+      this.append(s, EventType.ChatTransferred, 'system', fields, true);
+    } else {
+      r.establishedAt = now;
+      this.queue.addButtonStats(this.waits.observe(button.id, now - (r.queuedAt ?? now)));
+      this.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
+    }
     this.sendQueueUpdates();
+  }
+
+  /**
+   * Transfer to an agent, a skill or a button. The chat leaves its agent at once;
+   * the visitor sees ChatTransferred when the new agent accepts, and nothing the
+   * visitor sends meanwhile is lost (it is in the log the new agent reads).
+   */
+  transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    const r = s.record;
+    let queueKey: string;
+    if (target.agentId) {
+      const to = this.directory.get(target.agentId);
+      if (!to || to.orgId !== this.directory.get(agentId)!.orgId || !this.directory.hasRoom(to) || to.id === agentId) fail('CONFLICT', `agent ${target.agentId} cannot take a chat now`);
+      queueKey = r.queueKey ?? r.routedButtonId!;
+      r.transferTo = to.id;
+    } else if (target.skill) {
+      queueKey = `skill:${target.skill}`;
+    } else if (target.buttonId) {
+      const b = this.catalog.button(target.buttonId) ?? fail('NOT_FOUND', `button ${target.buttonId}`);
+      queueKey = b.config.id;
+      r.routedButtonId = b.config.id;
+    } else {
+      return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');
+    }
+    const cfg = this.queueConfig(queueKey, r.routedButtonId!);
+    if (!target.agentId && !this.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
+    this.append(s, 'TransferRequested', 'agent', { from: agentId, ...target }, false);
+    this.directory.get(agentId)?.chats.delete(s.id);
+    r.transferFrom = agentId;
+    r.declinedBy = target.agentId ? [] : [agentId];
+    this.requeue(s, queueKey);
+  }
+
+  /** An agent went away: the visitor hears AgentDisconnect and the chat queues again at its old place. */
+  agentDisconnected(agentId: string): void {
+    const a = this.directory.get(agentId);
+    if (!a) return;
+    a.presence = 'offline';
+    for (const id of [...a.chats]) {
+      const s = this.sessions.get(id);
+      if (!s) continue;
+      if (s.record.chatState === 'offered') {
+        this.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
+      } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
+        this.append(s, EventType.AgentDisconnect, 'system', {}, true);
+        a.chats.delete(id);
+        s.record.declinedBy = [agentId];
+        this.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
+      }
+    }
+    this.dispatch();
+  }
+
+  /** A supervisor takes a chat over (or hands it to `toAgentId`) without the agent's consent. */
+  reassign(sessionId: string, toAgentId: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || (s.record.chatState !== 'established' && s.record.chatState !== 'waiting' && s.record.chatState !== 'offered')) fail('CONFLICT', 'chat is not active');
+    const to = this.directory.get(toAgentId) ?? fail('NOT_FOUND', `agent ${toAgentId}`);
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    if (r.agentId && r.agentId !== to.id) {
+      this.directory.get(r.agentId)?.chats.delete(s.id);
+      this.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'reassigned' });
+    }
+    this.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id }, false);
+    this.router.remove(s.id);
+    r.chatState = 'offered';
+    r.agentId = to.id;
+    to.chats.add(s.id);
+    // Forced: the new holder accepts on their behalf, visitor sees the change.
+    this.accept(to.id, s.id);
+  }
+
+  /** A note from a supervisor to the chat's agent; never delivered to the visitor. */
+  whisper(fromUserId: string, sessionId: string, text: string): LogEvent {
+    const s = this.sessions.get(sessionId);
+    if (!s || !this.chatActive(s)) fail('CONFLICT', 'chat is not active');
+    if (text.length > this.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.settings.maxMessageLength}`);
+    return this.append(s, 'Whisper', 'system', { from: fromUserId, text }, false);
   }
 
   decline(agentId: string, sessionId: string, reason: string): void {
@@ -280,7 +399,9 @@ export class ChatEngine {
     const s = this.requireAgentChat(agentId, sessionId);
     if (text.length > this.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.settings.maxMessageLength}`);
     const agent = this.directory.get(agentId)!;
-    return this.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+    const e = this.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+    this.idle.armAfterAgentMessage(s);
+    return e;
   }
 
   agentTyping(agentId: string, sessionId: string, typing: boolean): void {
@@ -311,16 +432,15 @@ export class ChatEngine {
 
   /** Offers every waiting chat it can, oldest first within each button's queue. */
   dispatch(): void {
-    for (const buttonId of this.router.buttonsWithQueues()) {
-      const button = this.catalog.button(buttonId)?.config;
-      if (!button) continue;
-      for (const id of this.router.queued(buttonId)) {
+    for (const queueKey of this.router.buttonsWithQueues()) {
+      for (const id of this.router.queued(queueKey)) {
         const s = this.sessions.get(id);
         if (!s || s.record.chatState !== 'waiting') continue;
         const r = s.record;
-        const direct = r.request?.agentId && !r.declinedBy.includes('*direct*') ? r.request.agentId : undefined;
+        const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
+        const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
         let decision: RoutingDecision | null = direct ? this.router.pickAgent(direct, r.declinedBy) : this.router.pick(button, r.declinedBy);
-        if (!decision && direct && r.request?.doFallback) decision = this.router.pick(button, r.declinedBy);
+        if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = this.router.pick(button, r.declinedBy);
         if (decision) this.offer(s, decision);
       }
     }
@@ -333,7 +453,7 @@ export class ChatEngine {
     r.chatState = 'offered';
     r.agentId = agent.id;
     agent.chats.add(s.id);
-    const button = this.catalog.button(r.routedButtonId!)!.config;
+    const button = this.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!);
     this.append(s, EventType.ChatOffered, 'system', { agentId: agent.id, rule: decision.rule, candidates: decision.candidates, $meta: { offer: true } }, false);
     s.offerTimer = this.clock.setTimeout(() => {
       if (this.sessions.get(s.id) === s && r.chatState === 'offered' && r.agentId === agent.id) {
@@ -352,7 +472,36 @@ export class ChatEngine {
     r.declinedBy.push(data.agentId);
     r.agentId = null;
     r.chatState = 'waiting';
+    const back = r.transferTo && r.transferFrom ? this.directory.get(r.transferFrom) : undefined;
+    if (back && back.presence === 'online') {
+      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the visitor.
+      this.router.remove(s.id);
+      r.transferTo = null;
+      r.transferFrom = null;
+      r.chatState = 'established';
+      r.agentId = back.id;
+      back.chats.add(s.id);
+      this.append(s, 'TransferFailed', 'system', { to: data.agentId, reason: type }, false);
+    }
     this.dispatch();
+  }
+
+  /** Puts a chat back into a queue at its original place (queuedAt is kept). */
+  private requeue(s: ChatSession, queueKey: string): void {
+    const r = s.record;
+    r.agentId = null;
+    r.chatState = 'waiting';
+    r.queueKey = queueKey;
+    this.idle.disarm(s);
+    this.router.enqueue(queueKey, s.id, r.queuedAt ?? r.createdAt);
+    this.dispatch();
+  }
+
+  /** Routing settings for a queue: its button's, or for `skill:x` the routed button's with skill x. */
+  queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
+    const base = this.catalog.button(routedButtonId)?.config ?? this.catalog.allButtons()[0]!.config;
+    if (!queueKey.startsWith('skill:')) return this.catalog.button(queueKey)?.config ?? base;
+    return { ...base, type: 'Standard', agentId: undefined, skills: [queueKey.slice('skill:'.length)] };
   }
 
   /** The first button of overrides-then-own that has an agent online; null when none has. */
@@ -380,6 +529,7 @@ export class ChatEngine {
   /** Ends the chat: frees the agent, leaves the queue, lets others move up. */
   private finishChat(s: ChatSession, reason: string): void {
     const r = s.record;
+    this.idle.disarm(s);
     s.offerTimer?.cancel();
     s.offerTimer = null;
     if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);

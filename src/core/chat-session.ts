@@ -29,6 +29,8 @@ export class ChatSession {
   pollGeneration = 0;
   /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
   recoveryPending = false;
+  /** Recent agent clientMessageIds → offset, so a retried send is not applied twice. */
+  readonly sentClientIds = new Map<string, number>();
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;
 
@@ -91,6 +93,11 @@ export class ChatSession {
     this.tailLoaded = true;
   }
 
+  rememberClientId(id: string, offset: number): void {
+    this.sentClientIds.set(id, offset);
+    if (this.sentClientIds.size > 256) this.sentClientIds.delete(this.sentClientIds.keys().next().value!);
+  }
+
   /** Takes back a payload whose poll was abandoned before the response went out. */
   undoDelivery(lastVseq: number, previousCursor: number): void {
     const r = this.record;
@@ -121,17 +128,24 @@ export class ChatSession {
 
   /**
    * Applies a client's ack (wire-compat.md): -1 or absent says nothing; an ack
-   * the server never issued is ignored; an issued ack below the cursor means the
-   * responses after it were lost, so the cursor goes back to it.
+   * the server never issued is ignored. An issued ack below the cursor rewinds
+   * only when the client repeats the ack of its previous poll — that is what a
+   * client does when the response to that poll was lost. A client counting its
+   * own polls never repeats a value, so it is never sent anything twice.
    */
   applyAck(ack: number | undefined): void {
     const r = this.record;
+    const previous = r.lastAck ?? null;
+    if (ack !== undefined && ack !== previous) {
+      r.lastAck = ack;
+      this.touchRecord();
+    }
     if (ack === undefined || ack < 0 || ack > r.cursor) return;
     if (ack === r.cursor) {
       if (r.confirmed !== ack) { r.confirmed = ack; this.trimTail(); this.touchRecord(); }
       return;
     }
-    if (ack < r.confirmed || !r.issuedRecent.includes(ack)) return;
+    if (ack !== previous || ack < r.confirmed || !(ack === 0 || r.issuedRecent.includes(ack))) return;
     r.cursor = ack;
     r.confirmed = ack;
     r.issuedRecent = r.issuedRecent.filter((s) => s <= ack);

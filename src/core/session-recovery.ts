@@ -47,7 +47,15 @@ export class SessionRecovery {
       sneakPeekEnabled: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.sneakPeekEnabled ?? false : false,
       chatMessages,
     }, true);
+    // Events the client had not received: chat messages are in the snapshot's
+    // transcript; anything else that matters (ChatEstablished, ChatEnded, …) is
+    // re-sent after the snapshot so no state change is lost.
+    const pending = (await this.store.readVisitorEvents(s.id, r.cursor, 100_000)).filter((e) => e.offset < event.offset);
     s.resetCursor(event.vseq! - 1);
+    for (const e of pending) {
+      if (e.type === EventType.AgentMessage || e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) continue;
+      this.engine.append(s, e.type, e.actor, { ...e.data }, true);
+    }
     await this.engine.queue.commit();
     return { isValid: true, key: r.key, affinityToken: r.owner };
   }

@@ -3,7 +3,7 @@
  * clients send, the error catalogue as the only error renderer, CORS, and the
  * route groups. Knows nothing about storage.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
 import { registerCors } from './cors.js';
@@ -26,12 +26,34 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     return503OnClosing: false,
     keepAliveTimeout: 65_000,
     requestTimeout: 0,
+    // Errors fastify raises before routing (a malformed URL) still answer in plain text.
+    frameworkErrors: (err, _req, reply: FastifyReply) => {
+      const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
+      void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
+    },
+  });
+
+  // Visitor clients send any Content-Type, including ones that are not media types
+  // at all (`garbage`, `;`): for /chat/rest the header is ignored and the body read as text.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.url.startsWith('/chat/rest/') && req.headers['content-type'] !== undefined) req.headers['content-type'] = 'text/plain';
+    done();
   });
 
   // Clients send JSON with any Content-Type, or none, or an empty body with
   // application/json: read every body as text and let the gate parse it.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // The agent API is ours and strict: its bodies must be JSON (400 names the problem).
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    if (!req.url.startsWith('/agent/')) return done(null, body);
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new SwitchboardError('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120)), undefined);
+    }
+  });
 
   app.setErrorHandler((err: FastifyError | SwitchboardError, request, reply) => {
     let rendered: { status: number; body: string };
@@ -51,7 +73,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => {
     opts.metrics.errorAnswered(404);
-    void reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${request.method} ${request.url.split('?')[0]!.slice(0, 100)}`);
+    const r = renderError('RESOURCE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 100)}`);
+    void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
   });
 
   registerCors(app);

@@ -27,6 +27,10 @@ export interface ChatStore {
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  /** JSON documents by kind (users, API keys) for the admin API. */
+  listDocuments(kind: string): Promise<{ id: string; body: unknown }[]>;
+  putDocument(kind: string, id: string, body: unknown): Promise<void>;
+  deleteDocument(kind: string, id: string): Promise<boolean>;
   /** True when the store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -49,6 +49,12 @@ export interface SessionRecord {
   establishedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
+  /** Router queue holding the chat: a button id or `skill:<name>` (transfers to a skill). */
+  queueKey?: string | null;
+  /** Agent who started a transfer still in progress. */
+  transferFrom?: string | null;
+  /** Agent a transfer (or reassignment) is aimed at. */
+  transferTo?: string | null;
   /** Agents that declined or let the current offer time out. */
   declinedBy: string[];
   /** Last log offset appended (all audiences). */
@@ -59,6 +65,8 @@ export interface SessionRecord {
   cursor: number;
   /** Highest vseq the visitor confirmed with an ack. */
   confirmed: number;
+  /** The ack of the previous poll: a rewind needs the client to repeat it (see applyAck). */
+  lastAck?: number | null;
   /** Sequences recently answered to polls: only these are honoured as a rewinding ack. */
   issuedRecent: number[];
   /** Highest X-LIVEAGENT-SEQUENCE applied, and a window of recent ones (retry detection). */

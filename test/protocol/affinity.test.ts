@@ -19,7 +19,7 @@ async function chat(): Promise<Visitor> {
   return v;
 }
 
-describe('503 Invalid Affinity Token', () => {
+describe.concurrent('503 Invalid Affinity Token', () => {
   it('a poll or a POST with a wrong non-null affinity token is 503 in plain text', async () => {
     const v = await chat();
     const real = v.affinity;
@@ -41,7 +41,7 @@ describe('503 Invalid Affinity Token', () => {
   });
 });
 
-describe('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorResyncState', () => {
+describe.concurrent('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorResyncState', () => {
   it('after a 503 the client resyncs and the chat continues', async () => {
     const v = await chat();
     await v.say('before resync');
@@ -82,7 +82,7 @@ describe('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorResyncState'
   });
 });
 
-describe('later recovery: ReconnectSession', () => {
+describe.concurrent('later recovery: ReconnectSession', () => {
   it('with affinity null after a 503: wrapped ReconnectSession, old key still valid, polling resumes after offset', async () => {
     const v = await chat();
     await v.say('r1');
@@ -116,7 +116,7 @@ describe('later recovery: ReconnectSession', () => {
   });
 });
 
-describe('recovery without a prior 503', () => {
+describe.concurrent('recovery without a prior 503', () => {
   it('ResyncSession is 405 and the session keeps working', async () => {
     const v = await chat();
     const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });

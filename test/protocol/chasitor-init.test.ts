@@ -58,7 +58,7 @@ async function expectEstablished(v: Visitor): Promise<void> {
   expect(est.message['userId']).toBe(BOT_USER_ID);
 }
 
-describe('ChasitorInit bodies', () => {
+describe.concurrent('ChasitorInit bodies', () => {
   it('accepts every field real clients send, booleans as strings and unknown fields', async () => {
     const v = new Visitor(server);
     await v.createSession();
@@ -100,7 +100,7 @@ describe('ChasitorInit bodies', () => {
   });
 });
 
-describe('chat request outcome', () => {
+describe.concurrent('chat request outcome', () => {
   it('ChatRequestSuccess arrives in the first poll after ChasitorInit, with the field set', async () => {
     const v = new Visitor(server);
     await v.createSession();
@@ -150,7 +150,7 @@ describe('chat request outcome', () => {
   });
 });
 
-describe('demo bot', () => {
+describe.concurrent('demo bot', () => {
   it('ChatEstablished carries name, userId, sneakPeekEnabled and chasitorIdleTimeout', async () => {
     const v = new Visitor(server);
     await v.createSession();

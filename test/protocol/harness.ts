@@ -8,7 +8,7 @@
  * the global `fetch`; nothing in here knows about the server's internals.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,8 +168,16 @@ export class TestServer {
   private lastPort = 0;
   private log = '';
 
-  constructor(settings: TestSettings = {}) {
-    this.settings = { pollHoldSeconds: 1, ...settings };
+  /**
+   * @param settings overrides of the test config's `settings`.
+   * @param opts `withConfig: false` starts the server with no `--config` (its built-in demo deployment).
+   */
+  constructor(
+    settings: TestSettings = {},
+    private readonly opts: { withConfig?: boolean } = {},
+  ) {
+    // Short holds keep the suite fast: every "nothing more pending" check waits one hold.
+    this.settings = opts.withConfig === false ? {} : { pollHoldSeconds: 0.5, ...settings };
   }
 
   get ownsProcess(): boolean {
@@ -198,6 +206,7 @@ export class TestServer {
       return;
     }
     if (this.child) throw new Error('server already running');
+    if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} not found: run \`npm run build\` first, or set SWITCHBOARD_BASE_URL`);
     if (!this.root) {
       this.root = mkdtempSync(join(tmpdir(), 'switchboard-protocol-'));
       mkdirSync(join(this.root, 'data'));
@@ -216,11 +225,9 @@ export class TestServer {
     const root = this.root as string;
     const env = { ...process.env };
     for (const name of ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_CONFIG', 'SWITCHBOARD_BASE_URL']) delete env[name];
-    const child = spawn(
-      process.execPath,
-      [MAIN_JS, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(root, 'data'), '--config', join(root, 'switchboard.json')],
-      { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const args = [MAIN_JS, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(root, 'data')];
+    if (this.opts.withConfig !== false) args.push('--config', join(root, 'switchboard.json'));
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`could not spawn ${MAIN_JS}`);
     const pid = child.pid;
     livePids.add(pid);
@@ -325,8 +332,8 @@ export class TestServer {
  * Registers a server for the current test file: started in `beforeAll`,
  * disposed in `afterAll`. Settings apply only when the suite owns the process.
  */
-export function useServer(settings: TestSettings = {}): TestServer {
-  const server = new TestServer(settings);
+export function useServer(settings: TestSettings = {}, opts: { withConfig?: boolean } = {}): TestServer {
+  const server = new TestServer(settings, opts);
   beforeAll(() => server.start());
   afterAll(() => server.dispose());
   return server;

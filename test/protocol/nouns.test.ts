@@ -33,7 +33,7 @@ async function expectSessionGone(v: Visitor): Promise<void> {
   expect(v.echoes()).not.toContain('after the end');
 }
 
-describe('typing, sneak peek, custom events', () => {
+describe.concurrent('typing, sneak peek, custom events', () => {
   it.each([
     ['ChasitorTyping', {}],
     ['ChasitorTyping', undefined],
@@ -61,7 +61,7 @@ describe('typing, sneak peek, custom events', () => {
   });
 });
 
-describe('ChatEnd', () => {
+describe.concurrent('ChatEnd', () => {
   it.each([
     ['{"reason":"client"}', { reason: 'client' }],
     ['{"reason":"client ended chat"}', { reason: 'client ended chat' }],
@@ -85,7 +85,7 @@ describe('ChatEnd', () => {
   });
 });
 
-describe('MultiNoun', () => {
+describe.concurrent('MultiNoun', () => {
   it('runs nouns given with `object`, in order, and answers 200 OK', async () => {
     const v = await chat();
     const res = await v.post('System/MultiNoun', {
@@ -146,7 +146,7 @@ describe('MultiNoun', () => {
   });
 });
 
-describe('sequence retries', () => {
+describe.concurrent('sequence retries', () => {
   it('a repeated X-LIVEAGENT-SEQUENCE answers 200 OK and is applied once', async () => {
     const v = await chat();
     const seq = v.sentSequence + 1;
@@ -173,7 +173,7 @@ describe('sequence retries', () => {
   });
 });
 
-describe('message length', () => {
+describe.concurrent('message length', () => {
   it('4001 characters is 400 in plain text, 4000 is echoed, and the session keeps working', async () => {
     const v = await chat();
     expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'x'.repeat(4001) }), 400);

@@ -12,46 +12,73 @@ const server = useServer();
 const longHold = useServer({ pollHoldSeconds: 20 });
 
 describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
-  it.each<AckMode>(['sequence', 'none'])('SIGTERM and start again: the client keeps polling (ack mode %s), no loss, no duplicate', async (mode) => {
-    const v = new Visitor(server);
-    v.ackMode = mode;
-    await v.start();
-    await v.say('before 1');
-    await v.awaitEchoes(['before 1']);
-    await v.say('before 2');
-    await sleep(300); // the echo of "before 2" is pending, not yet delivered
+  /** One visitor per ack style: the guide's (previous sequence) and none (server-side cursor). */
+  function visitors(): Visitor[] {
+    return (['sequence', 'none'] as AckMode[]).map((mode) => {
+      const v = new Visitor(server);
+      v.ackMode = mode;
+      return v;
+    });
+  }
+
+  it('SIGTERM and start again: clients keep polling with the same key, no loss, no duplicate', async () => {
+    const vs = visitors();
+    await Promise.all(
+      vs.map(async (v) => {
+        await v.start();
+        await v.say('before 1');
+        await v.awaitEchoes(['before 1']);
+        await v.say('before 2');
+      }),
+    );
+    await sleep(300); // the echoes of "before 2" are pending, not yet delivered
 
     const exit = await server.restart();
     expect(exit.ms, 'exits within 10 s of SIGTERM').toBeLessThan(10_000);
     expect(exit.code, `graceful exit code\n${server.logTail}`).toBe(0);
 
-    await v.awaitEchoes(['before 1', 'before 2']);
-    await v.say('after');
-    await v.awaitEchoes(['before 1', 'before 2', 'after']);
-    await v.expectNoMore();
-    expect(v.echoes()).toEqual(['before 1', 'before 2', 'after']);
-    expect(v.received.filter((m) => m.type === 'ChatEstablished')).toHaveLength(1);
+    await Promise.all(
+      vs.map(async (v) => {
+        await v.awaitEchoes(['before 1', 'before 2']);
+        await v.say('after');
+        await v.awaitEchoes(['before 1', 'before 2', 'after']);
+        await v.expectNoMore();
+        expect(v.echoes(), `ack mode ${v.ackMode}`).toEqual(['before 1', 'before 2', 'after']);
+        expect(v.received.filter((m) => m.type === 'ChatEstablished')).toHaveLength(1);
+      }),
+    );
   });
 
-  it.each<AckMode>(['sequence', 'none'])('kill -9 right after a 200: the message is echoed exactly once after restart (ack mode %s)', async (mode) => {
-    const v = new Visitor(server);
-    v.ackMode = mode;
-    await v.start();
-    await v.say('k1');
-    await v.awaitEchoes(['k1']);
-
-    const seq = v.sentSequence + 1;
-    expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seq }), 'ChatMessage k2');
+  it('kill -9 right after a 200: the message is echoed exactly once after restart, a retry is not applied twice', async () => {
+    const vs = visitors();
+    await Promise.all(
+      vs.map(async (v) => {
+        await v.start();
+        await v.say('k1');
+        await v.awaitEchoes(['k1']);
+      }),
+    );
+    const seqs = await Promise.all(
+      vs.map(async (v) => {
+        const seq = v.sentSequence + 1;
+        expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seq }), 'ChatMessage k2');
+        return seq;
+      }),
+    );
     await server.kill9();
     await server.start();
 
-    // A client that missed the 200 retries with the same sequence: still applied once.
-    expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seq }), 'retried k2 after restart');
-    await v.awaitEchoes(['k1', 'k2']);
-    await v.say('k3');
-    await v.awaitEchoes(['k1', 'k2', 'k3']);
-    await v.expectNoMore();
-    expect(v.echoes()).toEqual(['k1', 'k2', 'k3']);
+    await Promise.all(
+      vs.map(async (v, i) => {
+        // A client that missed the 200 retries with the same sequence: still applied once.
+        expectOk(await v.post('Chasitor/ChatMessage', { text: 'k2' }, { sequence: seqs[i] }), 'retried k2 after restart');
+        await v.awaitEchoes(['k1', 'k2']);
+        await v.say('k3');
+        await v.awaitEchoes(['k1', 'k2', 'k3']);
+        await v.expectNoMore();
+        expect(v.echoes(), `ack mode ${v.ackMode}`).toEqual(['k1', 'k2', 'k3']);
+      }),
+    );
   });
 
   it('kill -9 during a held poll: the client re-polls after restart and misses nothing', async () => {

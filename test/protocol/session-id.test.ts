@@ -24,7 +24,7 @@ function expectSessionShape(body: unknown): void {
   expect(b['affinityToken']).toMatch(/^[0-9a-f]{8}$/);
 }
 
-describe('GET System/SessionId', () => {
+describe.concurrent('GET System/SessionId', () => {
   it.each([
     ['the string "null"', 'null'],
     ['an empty value', ''],
@@ -70,7 +70,7 @@ describe('GET System/SessionId', () => {
   });
 });
 
-describe('unknown sessions', () => {
+describe.concurrent('unknown sessions', () => {
   it.each([
     ['no session key', undefined],
     ['a made-up key', 'deadbeef-0000!1700000000000!nothing'],
@@ -88,7 +88,7 @@ describe('unknown sessions', () => {
   });
 });
 
-describe('DELETE System/SessionId/{key}', () => {
+describe.concurrent('DELETE System/SessionId/{key}', () => {
   it.each([
     ['the key as it is', (k: string) => k],
     ['the key percent-encoded', (k: string) => k.replaceAll('!', '%21')],

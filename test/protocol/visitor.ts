@@ -193,6 +193,7 @@ export class Visitor {
       expect(isRecord(m) && typeof m['type'] === 'string' && isRecord(m['message']), `message shape {type, message}: ${JSON.stringify(m)}`).toBe(true);
     }
     result.messages = messages as LaMessage[];
+    for (const m of result.messages) expectWellFormed(m);
     result.messages.forEach((m, i) => {
       if (i > 0) expect(STATE_CHANGING.has(m.type), `${m.type} must open a payload, found at messages[${i}]: ${res.text}`).toBe(false);
     });
@@ -202,8 +203,9 @@ export class Visitor {
     result.sequence = sequence as number;
     result.offset = offset as number;
     if (!opts.allowRewind) {
-      if (this.lastSequence !== undefined) expect(result.sequence, 'sequence only goes up').toBeGreaterThan(this.lastSequence);
-      if (this.lastOffset !== undefined) expect(result.offset, 'offset only goes up').toBeGreaterThan(this.lastOffset);
+      const ctx = `(ack sent: ${ack === null ? 'none' : JSON.stringify(ack)}; a re-delivery?) payload ${res.text.slice(0, 300)}`;
+      if (this.lastSequence !== undefined) expect(result.sequence, `sequence only goes up ${ctx}`).toBeGreaterThan(this.lastSequence);
+      if (this.lastOffset !== undefined) expect(result.offset, `offset only goes up ${ctx}`).toBeGreaterThan(this.lastOffset);
     }
     this.lastSequence = result.sequence;
     this.lastOffset = result.offset;
@@ -298,9 +300,62 @@ export class Visitor {
   }
 }
 
+/**
+ * The fields wire-compat.md lists per message type ("Message types clients
+ * handle"), checked on every message of those types that a poll delivers.
+ */
+export function expectWellFormed(m: LaMessage): void {
+  const b = m.message;
+  const what = `${m.type} ${JSON.stringify(b).slice(0, 300)}`;
+  const str = (k: string): void => expect(typeof b[k], `${what}: ${k} is a string`).toBe('string');
+  const num = (k: string): void => expect(typeof b[k], `${what}: ${k} is a number`).toBe('number');
+  const int = (k: string): void => expect(Number.isInteger(b[k]), `${what}: ${k} is an integer`).toBe(true);
+  const bool = (k: string): void => expect(typeof b[k], `${what}: ${k} is a boolean`).toBe('boolean');
+  switch (m.type) {
+    case 'ChatMessage':
+      str('text');
+      str('name');
+      break;
+    case 'AgentTyping':
+    case 'AgentNotTyping':
+      str('name');
+      str('agentId');
+      break;
+    case 'QueueUpdate':
+      int('position');
+      if ('estimatedWaitTime' in b) num('estimatedWaitTime');
+      break;
+    case 'ChatRequestSuccess':
+      int('queuePosition');
+      num('estimatedWaitTime');
+      num('connectionTimeout');
+      str('visitorId');
+      break;
+    case 'ChatRequestFail':
+      expect(['Unavailable', 'NoPost', 'InternalFailure'], what).toContain(b['reason']);
+      break;
+    case 'ChatEstablished':
+    case 'ChatTransferred':
+      str('name');
+      str('userId');
+      bool('sneakPeekEnabled');
+      break;
+    case 'ChatEnded':
+      if ('reason' in b) str('reason');
+      if ('attachedRecords' in b) expect(Array.isArray(b['attachedRecords']), what).toBe(true);
+      break;
+    case 'CustomEvent':
+      str('type');
+      break;
+    case 'NewVisitorBreadcrumb':
+      str('location');
+      break;
+  }
+}
+
 /** Asserts a short plain-text error body (wire-compat: "Error bodies are short plain text"). */
-export function expectPlainError(res: Res, status: number, contains?: string): void {
-  expect(res.status, `expected ${status}, body ${JSON.stringify(res.text)}`).toBe(status);
+export function expectPlainError(res: Res, status: number, contains?: string, context = ''): void {
+  expect(res.status, `${context} expected ${status}, got body ${JSON.stringify(res.text.slice(0, 300))}`).toBe(status);
   expect(res.headers.get('content-type') ?? '', 'error bodies are text/plain').toMatch(/^text\/plain/);
   expect(res.text.length, 'error body is short').toBeLessThanOrEqual(200);
   expect(res.text.length, 'error body is not empty').toBeGreaterThan(0);

@@ -12,6 +12,7 @@ export class MemoryChatStore implements ChatStore {
   private stats = new Map<string, ButtonStatsRecord>();
   private crumbs = new Map<string, { location: string; at: number }[]>();
   private meta = new Map<string, string>();
+  private docs = new Map<string, string>();
 
   migrate(): Promise<void> {
     return Promise.resolve();
@@ -79,6 +80,21 @@ export class MemoryChatStore implements ChatStore {
   setMeta(key: string, value: string): Promise<void> {
     this.meta.set(key, value);
     return Promise.resolve();
+  }
+
+  listDocuments(kind: string): Promise<{ id: string; body: unknown }[]> {
+    const prefix = `${kind}\u0000`;
+    const out = [...this.docs.entries()].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => ({ id: k.slice(prefix.length), body: JSON.parse(v) as unknown }));
+    return Promise.resolve(out.sort((a, b) => (a.id < b.id ? -1 : 1)));
+  }
+
+  putDocument(kind: string, id: string, body: unknown): Promise<void> {
+    this.docs.set(`${kind}\u0000${id}`, JSON.stringify(body));
+    return Promise.resolve();
+  }
+
+  deleteDocument(kind: string, id: string): Promise<boolean> {
+    return Promise.resolve(this.docs.delete(`${kind}\u0000${id}`));
   }
 
   ping(): Promise<boolean> {

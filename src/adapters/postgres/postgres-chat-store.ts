@@ -31,5 +31,5 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyChatStore(db, 'postgres');
+  return new KyselyChatStore(db, 'postgres', schema);
 }

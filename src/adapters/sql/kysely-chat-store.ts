@@ -17,12 +17,14 @@ export class KyselyChatStore implements ChatStore {
   constructor(
     protected readonly db: Kysely<Database>,
     private readonly dialect: SqlDialectName,
+    /** PostgreSQL schema holding the tables (and Kysely's migration bookkeeping). */
+    private readonly schema?: string,
   ) {
     this.kind = dialect;
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), ...(this.schema ? { migrationTableSchema: this.schema } : {}) });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
@@ -104,6 +106,22 @@ export class KyselyChatStore implements ChatStore {
 
   async setMeta(key: string, value: string): Promise<void> {
     await this.db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
+  async listDocuments(kind: string): Promise<{ id: string; body: unknown }[]> {
+    const rows = await this.db.selectFrom('documents').select(['id', 'body']).where('kind', '=', kind).orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, body: JSON.parse(r.body) as unknown }));
+  }
+
+  async putDocument(kind: string, id: string, body: unknown): Promise<void> {
+    const text = JSON.stringify(body);
+    await this.db.insertInto('documents').values({ kind, id, body: text })
+      .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({ body: text })).execute();
+  }
+
+  async deleteDocument(kind: string, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('documents').where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   async ping(): Promise<boolean> {

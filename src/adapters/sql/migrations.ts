@@ -50,6 +50,17 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await sql`select 1`.execute(db);
     },
   },
+  '0002-documents': {
+    async up(db: Kysely<unknown>) {
+      // Small JSON documents managed through the admin API: users, API keys.
+      await db.schema.createTable('documents').ifNotExists()
+        .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+        .addColumn('id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('documents_pk', ['kind', 'id'])
+        .execute();
+    },
+  },
   };
 }
 

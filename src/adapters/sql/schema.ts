@@ -43,7 +43,14 @@ export interface MetaTable {
   value: string;
 }
 
+export interface DocumentsTable {
+  kind: string;
+  id: string;
+  body: string;
+}
+
 export interface Database {
+  documents: DocumentsTable;
   sessions: SessionsTable;
   events: EventsTable;
   button_stats: ButtonStatsTable;

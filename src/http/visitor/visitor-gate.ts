@@ -49,7 +49,16 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
     const body = spec.method === 'POST' ? parseBody(request.body) : {};
     const key = headerValue(request.headers['x-liveagent-session-key']);
     const session = spec.session !== 'none' && key ? engine.findByKey(key) : undefined;
-    if (spec.session === 'required' && !session) fail('SESSION_INVALID');
+    if (spec.session === 'required' && !session) {
+      const seq = readInteger(headerValue(request.headers['x-liveagent-sequence']));
+      const applied = key ? engine.recentlyClosed(key) : undefined;
+      if (spec.sequenced && seq !== undefined && applied?.includes(seq)) {
+        // The response to this request was lost after it ended the session: it is a retry.
+        void reply.code(200).type('text/plain; charset=utf-8').send('OK');
+        return;
+      }
+      fail('SESSION_INVALID');
+    }
     if (session) {
       if (spec.affinity) recovery.checkAffinity(session, headerValue(request.headers['x-liveagent-affinity']));
       session.record.lastSeenAt = engine.clock.now();

@@ -72,6 +72,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
   const postNouns: NounSpec[] = [
     chasitorPost('ChasitorInit', (req) => {
       const init = parseChasitorInit(req.body);
+      if (session(req).record.chatState === 'none') engine.validateInit(init);
       return () => engine.requestChat(session(req), init, req.ip, req.visitorCookie);
     }),
     chasitorPost('ChatMessage', (req) => {
@@ -120,16 +121,18 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     },
     {
       prefix: 'System', noun: 'SessionId', method: 'GET', session: 'none', affinity: false, sequenced: false,
-      handle: () => {
+      handle: async () => {
         const s = engine.createSession();
-        return Promise.resolve({ kind: 'json', body: { key: s.record.key, id: s.id, clientPollTimeout: settings.clientPollTimeoutSeconds, affinityToken: s.record.owner } });
+        await engine.queue.commit(); // the key must survive a crash the moment the client has it
+        return { kind: 'json', body: { key: s.record.key, id: s.id, clientPollTimeout: settings.clientPollTimeoutSeconds, affinityToken: s.record.owner } };
       },
     },
     {
-      prefix: 'System', noun: 'SessionId', method: 'DELETE', session: 'none', affinity: false, sequenced: false,
+      prefix: 'System', noun: 'SessionId', method: 'DELETE', session: 'optional', affinity: false, sequenced: false,
       handle: async (req) => {
         const key = decodeURIComponent(req.rest.join('/'));
         const s = (key && engine.findByKey(key)) || req.session;
+        if (!s && engine.recentlyClosed(key || String(req.headers['x-liveagent-session-key'] ?? ''))) return { kind: 'ok' }; // a retried DELETE
         if (!s) fail('SESSION_INVALID');
         engine.visitorEnd(s, 'client');
         await engine.queue.commit();

@@ -1,0 +1,126 @@
+/**
+ * The one conformance suite every ChatStore adapter passes (memory, SQLite,
+ * PostgreSQL). Each adapter's test file calls `describeChatStore` with a factory
+ * that opens a fresh, empty store against the real backend.
+ */
+import { describe, expect, it } from 'vitest';
+import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
+import type { LogEvent, SessionRecord } from '../ports/records.js';
+
+export interface StoreFactory {
+  /** A fresh, empty, migrated store. */
+  open(): Promise<ChatStore>;
+  /** Reopens the same data after close (omit for stores that keep nothing). */
+  reopen?: (previous: ChatStore) => Promise<ChatStore>;
+}
+
+export function sessionRecord(id: string, patch: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id, key: `${id}!1!x`, owner: 'abcdef01', epoch: 'e1', createdAt: 1000, lastSeenAt: 1000, chatState: 'none', request: null,
+    routedButtonId: null, agentId: null, queuedAt: null, establishedAt: null, endedAt: null, endReason: null, declinedBy: [],
+    lastOffset: 0, lastVseq: 0, cursor: 0, confirmed: 0, issuedRecent: [], appliedSeqMax: 0, appliedSeqRecent: [], closed: false,
+    ...patch,
+  };
+}
+
+export function logEvent(sessionId: string, offset: number, vseq: number | null, text = `m${offset}`): LogEvent {
+  return { sessionId, offset, vseq, type: vseq === null ? 'ChasitorChatMessage' : 'ChatMessage', actor: vseq === null ? 'visitor' : 'agent', at: 2000 + offset, data: { text, nested: { ok: true } } };
+}
+
+export function describeChatStore(name: string, factory: StoreFactory): void {
+  describe(`ChatStore conformance: ${name}`, () => {
+    const withStore = (fn: (store: ChatStore) => Promise<void>) => async () => {
+      const store = await factory.open();
+      try {
+        await fn(store);
+      } finally {
+        await store.close();
+      }
+    };
+
+    it('migrates idempotently and answers ping', withStore(async (store) => {
+      await store.migrate();
+      expect(await store.ping()).toBe(true);
+    }));
+
+    it('writes a batch and reads sessions and events back in order', withStore(async (store) => {
+      const s = sessionRecord('s1', { lastOffset: 3, lastVseq: 2, request: { visitorId: 'v1' } as SessionRecord['request'] });
+      await store.write({ ...emptyBatch(), sessions: [s], events: [logEvent('s1', 1, 1), logEvent('s1', 2, null), logEvent('s1', 3, 2)] });
+      expect(await store.getSession('s1')).toEqual(s);
+      expect((await store.readEvents('s1', 0, 10)).map((e) => e.offset)).toEqual([1, 2, 3]);
+      expect((await store.readEvents('s1', 1, 1)).map((e) => e.offset)).toEqual([2]);
+      const visible = await store.readVisitorEvents('s1', 0, 10);
+      expect(visible.map((e) => [e.offset, e.vseq])).toEqual([[1, 1], [3, 2]]);
+      expect(visible[0]).toEqual(logEvent('s1', 1, 1));
+      expect(await store.readVisitorEvents('s1', 1, 10)).toHaveLength(1);
+      expect(await store.getSession('nope')).toBeNull();
+    }));
+
+    it('upserts sessions and lists only open ones', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('a'), sessionRecord('b')] });
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('b', { closed: true, cursor: 5 })] });
+      const open = await store.loadOpenSessions();
+      expect(open.map((s) => s.id)).toEqual(['a']);
+      expect((await store.getSession('b'))?.cursor).toBe(5);
+    }));
+
+    it('writes all of a batch or none of it', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), events: [logEvent('x', 1, 1)] });
+      const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })], events: [logEvent('x', 2, 2), logEvent('x', 1, 1)] };
+      await expect(store.write(bad)).rejects.toThrow();
+      expect(await store.getSession('x')).toBeNull();
+      expect((await store.readEvents('x', 0, 10)).map((e) => e.offset)).toEqual([1]);
+    }));
+
+    it('keeps button statistics, breadcrumbs, visitor history and meta', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1500.5, samples: 3 }] });
+      await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }] });
+      expect(await store.loadButtonStats()).toEqual([{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }]);
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ visitorId: 'v', location: `https://x/${i}`, at: i })) });
+      expect(await store.readBreadcrumbs('v', 2)).toEqual([{ location: 'https://x/2', at: 2 }, { location: 'https://x/3', at: 3 }]);
+      const req = (vid: string) => ({ visitorId: vid }) as SessionRecord['request'];
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('old', { request: req('v9'), lastSeenAt: 10 }), sessionRecord('new', { request: req('v9'), lastSeenAt: 20 }), sessionRecord('other', { request: req('v8') })] });
+      expect((await store.findSessionsByVisitor('v9', 10)).map((s) => s.id)).toEqual(['new', 'old']);
+      expect(await store.getMeta('k')).toBeNull();
+      await store.setMeta('k', 'one');
+      await store.setMeta('k', 'two');
+      expect(await store.getMeta('k')).toBe('two');
+    }));
+
+    it('stores, lists, replaces and deletes documents by kind', withStore(async (store) => {
+      await store.putDocument('user', 'b', { name: 'B' });
+      await store.putDocument('user', 'a', { name: 'A' });
+      await store.putDocument('apikey', 'a', { other: true });
+      await store.putDocument('user', 'a', { name: 'A2' });
+      expect(await store.listDocuments('user')).toEqual([{ id: 'a', body: { name: 'A2' } }, { id: 'b', body: { name: 'B' } }]);
+      expect(await store.deleteDocument('user', 'a')).toBe(true);
+      expect(await store.deleteDocument('user', 'a')).toBe(false);
+      expect((await store.listDocuments('user')).map((d) => d.id)).toEqual(['b']);
+      expect(await store.listDocuments('apikey')).toHaveLength(1);
+    }));
+
+    it('rejects a second event at the same offset', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), events: [logEvent('d', 1, 1)] });
+      await expect(store.write({ ...emptyBatch(), events: [logEvent('d', 1, 1, 'again')] })).rejects.toThrow();
+      expect((await store.readEvents('d', 0, 10)).map((e) => e.data.text)).toEqual(['m1']);
+    }));
+
+    if (factory.reopen) {
+      const reopen = factory.reopen;
+      it('keeps everything across close and reopen', async () => {
+        const first = await factory.open();
+        await first.write({ ...emptyBatch(), sessions: [sessionRecord('p', { lastOffset: 1 })], events: [logEvent('p', 1, 1)] });
+        await first.setMeta('node_id', '0badc0de');
+        await first.close();
+        const second = await reopen(first);
+        try {
+          expect((await second.loadOpenSessions()).map((s) => s.id)).toEqual(['p']);
+          expect(await second.readEvents('p', 0, 10)).toEqual([logEvent('p', 1, 1)]);
+          expect(await second.getMeta('node_id')).toBe('0badc0de');
+        } finally {
+          await second.close();
+        }
+      });
+    }
+  });
+}

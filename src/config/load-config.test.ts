@@ -1,0 +1,247 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_IDS, demoOrg } from './demo-deployment.js';
+import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from './load-config.js';
+
+/** The problems a config is rejected with (fails the test when it is accepted). */
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('config was accepted');
+}
+
+const org = (patch: Record<string, unknown> = {}) => ({
+  id: '00D000000000009',
+  deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', skills: ['sales'] }] }],
+  agents: [{ id: '005000000000009', name: 'Grace', skills: ['sales'] }],
+  ...patch,
+});
+
+let dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+  dirs.push(dir);
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('validateConfig', () => {
+  it('fills every default from an empty config', () => {
+    for (const raw of [{}, null, undefined]) {
+      const config = validateConfig(raw, 'test');
+      expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './data' });
+      expect(config.storage.kind).toBe('sqlite');
+      expect(config.settings).toMatchObject({ pollHoldSeconds: 25, clientPollTimeoutSeconds: 40, messagesPerPayload: 1, maxBodyBytes: 65536, maxMessageLength: 4000 });
+      expect(config.orgs).toEqual([]);
+    }
+  });
+
+  it('fills button and agent defaults', () => {
+    const config = validateConfig({ orgs: [org()] }, 'test');
+    const button = config.orgs[0]!.deployments[0]!.buttons[0]!;
+    expect(button).toMatchObject({ type: 'Standard', routing: 'MostAvailable', offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true });
+    expect(button.chasitorIdleTimeout).toEqual({ isEnabled: false, warningTime: 60, timeout: 120 });
+    expect(config.orgs[0]!.agents[0]).toMatchObject({ role: 'agent', capacity: 3 });
+  });
+
+  it('does not change the object it was given', () => {
+    const raw = { orgs: [org()] };
+    const before = JSON.stringify(raw);
+    validateConfig(raw, 'test');
+    expect(JSON.stringify(raw)).toBe(before);
+  });
+
+  it('accepts the demo org', () => {
+    expect(validateConfig({ orgs: [structuredClone(demoOrg)] }, 'test').orgs[0]!.id).toBe(DEMO_IDS.organizationId);
+  });
+
+  it('reports the JSON path of a bad field', () => {
+    const bad = org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', routing: 'Random' }] }] });
+    const problems = problemsOf(() => validateConfig({ orgs: [bad] }, 'switchboard.yaml'));
+    expect(problems.some((p) => p.startsWith('/orgs/0/deployments/0/buttons/0/routing')), problems.join('\n')).toBe(true);
+  });
+
+  it.each([
+    ['/settings/pollHoldSeconds', { settings: { pollHoldSeconds: 0 } }],
+    ['/settings/messagesPerPayload', { settings: { messagesPerPayload: 'one' } }],
+    ['/server/port', { server: { port: 70000 } }],
+    ['/storage/kind', { storage: { kind: 'mongodb' } }],
+    ['/orgs/0/agents/0/name', { orgs: [org({ agents: [{ id: '005000000000009', name: '' }] })] }],
+    ['/orgs/0/agents/0/capacity', { orgs: [org({ agents: [{ id: '005000000000009', name: 'G', capacity: -1 }] })] }],
+    ['/orgs/1/deployments/0/buttons/0/type', { orgs: [org(), org({ id: '00D00000000000A', deployments: [{ id: '57200000000000A', buttons: [{ id: '57300000000000A', type: 'Fancy' }] }], agents: [] })] }],
+  ])('names %s', (path, raw) => {
+    const problems = problemsOf(() => validateConfig(raw, 'test'));
+    expect(problems.some((p) => p.startsWith(path)), problems.join('\n')).toBe(true);
+  });
+
+  it('puts the source and every problem in the message', () => {
+    try {
+      validateConfig({ settings: { pollHoldSeconds: 0, maxMessageLength: 0 } }, 'my-config.yaml');
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toContain('my-config.yaml');
+      expect((err as Error).message).toContain('/settings/pollHoldSeconds');
+      expect((err as Error).message).toContain('/settings/maxMessageLength');
+    }
+  });
+
+  it('reports a duplicate button id with both paths', () => {
+    const dup = org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009' }, { id: '573000000000009' }] }] });
+    const problems = problemsOf(() => validateConfig({ orgs: [dup] }, 'test'));
+    expect(problems).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/1\/id: .*573000000000009.*\/orgs\/0\/deployments\/0\/buttons\/0\/id/)]);
+  });
+
+  it('reports ids duplicated across orgs and kinds', () => {
+    const problems = problemsOf(() => validateConfig({ orgs: [org(), org({ agents: [] , deployments: [] })] }, 'test'));
+    expect(problems.some((p) => p.startsWith('/orgs/1/id') && p.includes('/orgs/0/id'))).toBe(true);
+    const clash = org({ agents: [{ id: '573000000000009', name: 'Same id as the button' }] });
+    expect(problemsOf(() => validateConfig({ orgs: [clash] }, 'test')).some((p) => p.startsWith('/orgs/0/agents/0/id'))).toBe(true);
+  });
+
+  it('reports a duplicate username', () => {
+    const twins = org({ agents: [{ id: '005000000000009', name: 'A', username: 'ada' }, { id: '005000000000008', name: 'B', username: 'ada' }] });
+    expect(problemsOf(() => validateConfig({ orgs: [twins] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/agents\/1\/username/)]);
+  });
+
+  it('checks ToAgent buttons name an agent of the org', () => {
+    const noAgent = org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', type: 'ToAgent' }] }] });
+    expect(problemsOf(() => validateConfig({ orgs: [noAgent] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/agentId: required/)]);
+    const unknown = org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', type: 'ToAgent', agentId: '005000000000777' }] }] });
+    expect(problemsOf(() => validateConfig({ orgs: [unknown] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/agentId: no agent 005000000000777/)]);
+  });
+
+  it('requires postgresUrl for postgres storage', () => {
+    expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres' } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl/)]);
+  });
+});
+
+describe('parseConfigText', () => {
+  it('parses YAML', () => {
+    const yaml = [
+      'server:',
+      '  port: 9000',
+      'settings:',
+      '  pollHoldSeconds: 10',
+      'orgs:',
+      '  - id: 00D000000000009',
+      '    deployments:',
+      '      - id: "572000000000009"',
+      '        buttons:',
+      '          - id: "573000000000009"',
+      '            routing: LeastActive',
+      '            skills: [sales]',
+      '    agents:',
+      '      - { id: "005000000000009", name: Grace, skills: [sales] }',
+    ].join('\n');
+    const config = validateConfig(parseConfigText(yaml, 'switchboard.yaml'), 'switchboard.yaml');
+    expect(config.server.port).toBe(9000);
+    expect(config.settings.pollHoldSeconds).toBe(10);
+    expect(config.orgs[0]!.deployments[0]!.buttons[0]).toMatchObject({ id: '573000000000009', routing: 'LeastActive', skills: ['sales'] });
+    expect(config.orgs[0]!.agents[0]).toMatchObject({ id: '005000000000009', name: 'Grace' });
+  });
+
+  it('reads unquoted all-digit ids in YAML as string ids', () => {
+    const yaml = 'orgs:\n  - id: 00D000000000009\n    deployments:\n      - id: 572000000000009\n        buttons:\n          - id: 573000000000009\n';
+    const config = validateConfig(parseConfigText(yaml, 'c.yml'), 'c.yml');
+    expect(config.orgs[0]!.deployments[0]!.id).toBe('572000000000009');
+    expect(config.orgs[0]!.deployments[0]!.buttons[0]!.id).toBe('573000000000009');
+  });
+
+  it('parses JSON by extension, and JSON under any other name (YAML is a superset)', () => {
+    expect(parseConfigText('{"server":{"port":1}}', 'c.json')).toEqual({ server: { port: 1 } });
+    expect(parseConfigText('{"server":{"port":1}}', 'c.conf')).toEqual({ server: { port: 1 } });
+  });
+
+  it('reports text that does not parse as a ConfigError naming the file', () => {
+    expect(() => parseConfigText('{"server":', 'c.json')).toThrow(ConfigError);
+    expect(() => parseConfigText('a: [1, 2', 'c.yaml')).toThrow(/c\.yaml/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('loads the demo deployment when there is no file', () => {
+    const config = loadConfig(undefined, {}, {});
+    expect(config.orgs.map((o) => o.id)).toEqual([DEMO_IDS.organizationId]);
+    const buttons = config.orgs[0]!.deployments[0]!.buttons.map((b) => b.id);
+    expect(buttons).toEqual(expect.arrayContaining([DEMO_IDS.botButtonId, DEMO_IDS.emptyButtonId]));
+    expect(config.orgs[0]!.agents).toEqual(expect.arrayContaining([expect.objectContaining({ id: DEMO_IDS.botAgentId, name: 'Demo Bot', bot: 'echo' })]));
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './data' });
+  });
+
+  it('applies PORT, HOST and SWITCHBOARD_DATA_DIR', () => {
+    const config = loadConfig(undefined, { PORT: '9191', HOST: '0.0.0.0', SWITCHBOARD_DATA_DIR: '/var/lib/switchboard' }, {});
+    expect(config.server).toMatchObject({ host: '0.0.0.0', port: 9191, dataDir: '/var/lib/switchboard' });
+  });
+
+  it('lets flags win over the environment, and the environment over the file', () => {
+    const file = tempFile('c.yaml', 'server:\n  host: 10.0.0.1\n  port: 7000\n  dataDir: /from/file\n');
+    expect(loadConfig(file, {}, {}).server).toMatchObject({ host: '10.0.0.1', port: 7000, dataDir: '/from/file' });
+    expect(loadConfig(file, { PORT: '7001', HOST: '10.0.0.2' }, {}).server).toMatchObject({ host: '10.0.0.2', port: 7001, dataDir: '/from/file' });
+    expect(loadConfig(file, { PORT: '7001', HOST: '10.0.0.2', SWITCHBOARD_DATA_DIR: '/from/env' }, { port: 7002, host: '10.0.0.3', dataDir: '/from/flag' }).server)
+      .toMatchObject({ host: '10.0.0.3', port: 7002, dataDir: '/from/flag' });
+  });
+
+  it('rejects a PORT that is not a port number', () => {
+    for (const port of ['http', '-1', '65536', '80.5']) expect(() => loadConfig(undefined, { PORT: port }, {})).toThrow(ConfigError);
+  });
+
+  it('validates environment overrides too', () => {
+    expect(() => loadConfig(undefined, { SWITCHBOARD_STORAGE: 'mongodb' }, {})).toThrow(/\/storage\/kind/);
+  });
+
+  it('loads a JSON file with its own org and no demo', () => {
+    const file = tempFile('c.json', JSON.stringify({ orgs: [org()] }));
+    expect(loadConfig(file, {}, {}).orgs.map((o) => o.id)).toEqual(['00D000000000009']);
+  });
+
+  it('adds the demo org to a file that defines no orgs', () => {
+    const file = tempFile('c.yaml', 'settings:\n  pollHoldSeconds: 5\n');
+    const config = loadConfig(file, {}, {});
+    expect(config.settings.pollHoldSeconds).toBe(5);
+    expect(config.orgs.map((o) => o.id)).toEqual([DEMO_IDS.organizationId]);
+  });
+
+  it('reports the path of a bad field in a file', () => {
+    const file = tempFile('bad.yaml', [
+      'orgs:',
+      '  - id: "00D000000000009"',
+      '    deployments:',
+      '      - id: "572000000000009"',
+      '        buttons:',
+      '          - id: "573000000000009"',
+      '            routing: Random',
+    ].join('\n'));
+    try {
+      loadConfig(file, {}, {});
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toContain(file);
+      expect((err as ConfigError).problems.some((p) => p.startsWith('/orgs/0/deployments/0/buttons/0/routing'))).toBe(true);
+    }
+  });
+});
+
+describe('portFrom', () => {
+  it('reads ports and rejects the rest', () => {
+    expect(portFrom('0', 'PORT')).toBe(0);
+    expect(portFrom('65535', 'PORT')).toBe(65535);
+    expect(() => portFrom('8080x', 'PORT')).toThrow(/PORT: 8080x is not a port number/);
+  });
+
+  it.each(['', ' ', '0x1F90', '1e3'])('%j is not a port number (not port 0 or a hex/exponent reading)', (text) => {
+    expect(() => portFrom(text, '--port')).toThrow(ConfigError);
+  });
+});

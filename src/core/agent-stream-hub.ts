@@ -1,0 +1,165 @@
+/**
+ * One realtime stream per user (agent or supervisor): offers, chat events,
+ * presence and queue changes, each with an id `epoch:offset` in that user's
+ * stream. A client that reconnects with its last id gets exactly what it
+ * missed, in order; when the id is from another epoch (server restarted) or
+ * older than the buffer, it gets `resync` with a snapshot instead — the same
+ * {offset, epoch} design as the visitor log (docs/adr/0001).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../ports/clock.js';
+import type { LogEvent } from '../ports/records.js';
+import type { AgentNotification } from './agent-directory.js';
+import type { ChatEngine } from './chat-engine.js';
+import { roleAtLeast, type UserDirectory } from './identity/user-directory.js';
+
+export interface StreamEvent {
+  id: string;
+  type: string;
+  chatId?: string | undefined;
+  at: number;
+  data: unknown;
+}
+
+export type StreamListener = (e: StreamEvent) => void;
+
+/** Events kept per user for resume. */
+const BUFFER = 2000;
+
+class UserStream {
+  readonly epoch = randomBytes(4).toString('hex');
+  offset = 0;
+  buffer: StreamEvent[] = [];
+  readonly listeners = new Set<StreamListener>();
+  /** Last time a connection was open or the user sent a heartbeat. */
+  lastAliveAt = 0;
+}
+
+export type ResumeResult = { kind: 'replay'; events: StreamEvent[] } | { kind: 'resync'; snapshot: unknown; reason: string };
+
+export class AgentStreamHub {
+  private readonly streams = new Map<string, UserStream>();
+
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly users: UserDirectory,
+    private readonly clock: Clock,
+  ) {
+    engine.onEventsDurable((events) => this.fanOutToSupervisors(events));
+  }
+
+  /** Starts forwarding an agent's notifications into its stream. */
+  attachAgent(userId: string): void {
+    this.engine.directory.subscribe(userId, (n) => this.onNotification(userId, n));
+  }
+
+  publish(userId: string, type: string, chatId: string | undefined, data: unknown): StreamEvent {
+    const st = this.stream(userId);
+    st.offset += 1;
+    const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
+    st.buffer.push(e);
+    if (st.buffer.length > BUFFER) st.buffer.splice(0, st.buffer.length - BUFFER);
+    for (const l of st.listeners) l(e);
+    return e;
+  }
+
+  /**
+   * Subscribes a connection. With `lastEventId` the missed events are returned
+   * for replay first (or a resync when they cannot be), then live events follow.
+   */
+  subscribe(userId: string, lastEventId: string | undefined, listener: StreamListener): { resume: ResumeResult; close: () => void } {
+    const st = this.stream(userId);
+    const resume = this.resume(userId, st, lastEventId);
+    st.listeners.add(listener);
+    st.lastAliveAt = this.clock.now();
+    return {
+      resume,
+      close: () => {
+        st.listeners.delete(listener);
+        st.lastAliveAt = this.clock.now();
+      },
+    };
+  }
+
+  heartbeat(userId: string): void {
+    this.stream(userId).lastAliveAt = this.clock.now();
+  }
+
+  /** Connections open for a user, and when it was last seen alive. */
+  liveness(userId: string): { connections: number; lastAliveAt: number } {
+    const st = this.streams.get(userId);
+    return { connections: st?.listeners.size ?? 0, lastAliveAt: st?.lastAliveAt ?? 0 };
+  }
+
+  /** What a client needs to rebuild its view: presence, offers, chats. */
+  snapshot(userId: string): unknown {
+    const user = this.users.get(userId);
+    const agent = this.engine.directory.get(userId);
+    const supervisor = user ? roleAtLeast(user.role, 'supervisor') : false;
+    const chats = [...this.engine.sessions.values()]
+      .filter((s) => s.record.request && (s.record.agentId === userId || (supervisor && s.record.request.orgId === user?.orgId)))
+      .filter((s) => s.record.chatState !== 'ended' && s.record.chatState !== 'none')
+      .map((s) => ({ chatId: s.id, state: s.record.chatState, agentId: s.record.agentId, buttonId: s.record.routedButtonId, visitorName: s.record.request!.visitorName, lastOffset: s.record.lastOffset }));
+    return {
+      presence: agent?.presence ?? 'offline',
+      capacity: agent?.capacity ?? 0,
+      load: agent?.chats.size ?? 0,
+      chats,
+    };
+  }
+
+  private resume(userId: string, st: UserStream, lastEventId: string | undefined): ResumeResult {
+    if (!lastEventId) return { kind: 'replay', events: [] };
+    const [epoch, offText] = lastEventId.split(':');
+    const offset = Number(offText);
+    if (epoch !== st.epoch || !Number.isInteger(offset) || offset < 0 || offset > st.offset) {
+      return { kind: 'resync', snapshot: this.snapshot(userId), reason: 'epoch changed' };
+    }
+    const first = st.buffer[0];
+    if (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1)) {
+      return { kind: 'resync', snapshot: this.snapshot(userId), reason: 'too old' };
+    }
+    return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset) };
+  }
+
+  private stream(userId: string): UserStream {
+    let st = this.streams.get(userId);
+    if (!st) this.streams.set(userId, (st = new UserStream()));
+    return st;
+  }
+
+  private onNotification(userId: string, n: AgentNotification): void {
+    if (n.kind === 'offer') {
+      const s = this.engine.sessions.get(n.sessionId);
+      const r = s?.record;
+      this.publish(userId, 'offer', n.sessionId, r && {
+        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey, visitorName: r.request?.visitorName, transfer: r.establishedAt !== null,
+        prechatDetails: r.request?.prechatDetails, expiresAt: this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
+      });
+    } else if (n.kind === 'offer-withdrawn') {
+      this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
+    } else {
+      this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
+    }
+  }
+
+  /** Supervisors with an open stream see every event of their org's chats. */
+  private fanOutToSupervisors(events: LogEvent[]): void {
+    const watching = [...this.streams.entries()].filter(([id, st]) => st.listeners.size > 0 && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor'));
+    if (!watching.length) return;
+    for (const e of events) {
+      const org = this.engine.sessions.get(e.sessionId)?.record.request?.orgId;
+      for (const [id] of watching) {
+        if (org && this.users.get(id)?.orgId === org && this.engine.sessions.get(e.sessionId)?.record.agentId !== id) {
+          this.publish(id, 'monitor.event', e.sessionId, toWire(e));
+        }
+      }
+    }
+  }
+}
+
+/** A log event as agents see it (internal `$meta` stays on the server). */
+export function toWire(e: LogEvent): { offset: number; type: string; actor: string; at: number; data: Record<string, unknown> } {
+  const { $meta: _meta, ...data } = e.data;
+  return { offset: e.offset, type: e.type, actor: e.actor, at: e.at, data };
+}

@@ -1,0 +1,306 @@
+/**
+ * The chat lifecycle through the whole request path (app.inject): sequence
+ * retries, ChasitorInit on a button nobody serves, the demo bot's echo order,
+ * ChatEnd variants, over-long messages. Fake clock, in-memory store.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
+import { validateConfig } from '../config/load-config.js';
+import { createSwitchboard, type Switchboard } from '../main.js';
+import type { WireMessage } from '../protocol/visitor-messages.js';
+import { EventType } from './event-types.js';
+
+const HOLD_SECONDS = 25;
+const VERSION = { 'x-liveagent-api-version': '34' };
+
+interface Visitor {
+  key: string;
+  id: string;
+  affinity: string;
+}
+
+interface Payload {
+  messages: WireMessage[];
+  sequence: number;
+  offset: number;
+}
+
+let running: Switchboard[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.stop()));
+  running = [];
+});
+
+async function boot(settings: Record<string, unknown> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
+  running.push(sb);
+  return { sb, clock };
+}
+
+/** Lets the commit queue (setImmediate) and the bot's promise chains run. */
+async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    await ticks(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function headers(v: Visitor, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': v.affinity, ...extra };
+}
+
+async function newVisitor(sb: Switchboard): Promise<Visitor> {
+  const res = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/SessionId', headers: { ...VERSION, 'x-liveagent-affinity': 'null' } });
+  expect(res.statusCode).toBe(200);
+  const body = res.json<{ key: string; id: string; affinityToken: string }>();
+  return { key: body.key, id: body.id, affinity: body.affinityToken };
+}
+
+async function post(sb: Switchboard, v: Visitor, noun: string, body: unknown, sequence?: number) {
+  const extra: Record<string, string> = { 'content-type': 'application/json' };
+  if (sequence !== undefined) extra['x-liveagent-sequence'] = String(sequence);
+  return sb.app.inject({ method: 'POST', url: `/chat/rest/${noun}`, headers: headers(v, extra), payload: JSON.stringify(body) });
+}
+
+async function init(sb: Switchboard, v: Visitor, buttonId: string = DEMO_IDS.botButtonId): Promise<void> {
+  const res = await post(sb, v, 'Chasitor/ChasitorInit', {
+    organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId, sessionId: v.id, visitorName: 'Ada',
+  }, 1);
+  expect(res.statusCode).toBe(200);
+}
+
+function poll(sb: Switchboard, v: Visitor, ack?: number | string) {
+  const q = ack === undefined ? '' : `?ack=${ack}`;
+  return sb.app.inject({ method: 'GET', url: `/chat/rest/System/Messages${q}`, headers: headers(v) });
+}
+
+/** A poll that must answer 200 at once (events are waiting or arrive without the clock moving). */
+async function take(sb: Switchboard, v: Visitor, ack?: number | string): Promise<Payload> {
+  const res = await poll(sb, v, ack);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<Payload>();
+}
+
+function session(sb: Switchboard, v: Visitor) {
+  const s = sb.engine.sessions.get(v.id);
+  if (!s) throw new Error('session is gone');
+  return s;
+}
+
+/** Waits until the session has `n` visitor-visible events and all of them are durable. */
+async function waitForEvents(sb: Switchboard, v: Visitor, n: number): Promise<void> {
+  await until(`${n} durable visitor events`, () => {
+    const s = sb.engine.sessions.get(v.id);
+    return !!s && s.record.lastVseq >= n && s.durableOffset >= s.record.lastOffset;
+  });
+}
+
+async function logTypes(sb: Switchboard, v: Visitor): Promise<string[]> {
+  await sb.engine.queue.commit();
+  return (await sb.store.readEvents(v.id, 0, 100_000)).map((e) => e.type);
+}
+
+/** A bot chat whose first three messages (success, established, greeting) were polled. */
+async function establishedChat(sb: Switchboard): Promise<Visitor> {
+  const v = await newVisitor(sb);
+  await init(sb, v);
+  const types: string[] = [];
+  for (let i = 0; i < 3; i++) types.push((await take(sb, v)).messages[0]!.type);
+  expect(types).toEqual(['ChatRequestSuccess', 'ChatEstablished', 'ChatMessage']);
+  return v;
+}
+
+/** Polls until `n` ChatMessage texts arrived; fails on anything but 200. */
+async function collectTexts(sb: Switchboard, v: Visitor, n: number): Promise<string[]> {
+  const texts: string[] = [];
+  for (let polls = 0; texts.length < n; polls++) {
+    expect(polls).toBeLessThan(n * 3);
+    for (const m of (await take(sb, v)).messages) if (m.type === 'ChatMessage') texts.push(String(m.message.text));
+  }
+  return texts;
+}
+
+async function expectNothingMore(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<void> {
+  const idle = poll(sb, v);
+  await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+  clock.advance(HOLD_SECONDS * 1000);
+  const res = await idle;
+  expect(res.statusCode, res.body).toBe(204);
+}
+
+describe('X-LIVEAGENT-SEQUENCE retries', () => {
+  it('a repeated sequence answers 200 OK and is applied once', async () => {
+    const { sb, clock } = await boot();
+    const v = await establishedChat(sb);
+    for (let i = 0; i < 3; i++) {
+      const res = await post(sb, v, 'Chasitor/ChatMessage', { text: 'once' }, 2);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe('OK');
+    }
+    expect((await logTypes(sb, v)).filter((t) => t === EventType.VisitorMessage)).toHaveLength(1);
+    expect(await collectTexts(sb, v, 1)).toEqual(['once']);
+    await expectNothingMore(sb, clock, v);
+  });
+
+  it('the next sequence is applied after a retry', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'a' }, 2);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'a' }, 2);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'b' }, 3);
+    expect(await collectTexts(sb, v, 2)).toEqual(['a', 'b']);
+  });
+
+  it('sequences arriving out of order are each applied once', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'four' }, 4);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'three' }, 3);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'four' }, 4);
+    await post(sb, v, 'Chasitor/ChatMessage', { text: 'three' }, 3);
+    expect(await collectTexts(sb, v, 2)).toEqual(['four', 'three']);
+    expect((await logTypes(sb, v)).filter((t) => t === EventType.VisitorMessage)).toHaveLength(2);
+  });
+
+  it('a retried ChasitorInit does not start a second chat', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    await init(sb, v);
+    await waitForEvents(sb, v, 3);
+    expect((await logTypes(sb, v)).filter((t) => t === EventType.ChatRequested)).toHaveLength(1);
+  });
+
+  it('a retried MultiNoun is applied once', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const body = { nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'x' } }, { prefix: 'Chasitor', noun: 'ChatMessage', data: '{"text":"y"}' }] };
+    expect((await post(sb, v, 'System/MultiNoun', body, 2)).body).toBe('OK');
+    expect((await post(sb, v, 'System/MultiNoun', body, 2)).body).toBe('OK');
+    expect(await collectTexts(sb, v, 2)).toEqual(['x', 'y']);
+    expect((await logTypes(sb, v)).filter((t) => t === EventType.VisitorMessage)).toHaveLength(2);
+  });
+
+  it('a rejected request does not use up its sequence', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const tooLong = await post(sb, v, 'Chasitor/ChatMessage', { text: 'x'.repeat(4001) }, 2);
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toMatch(/^Message text too long/);
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'fixed' }, 2)).statusCode).toBe(200);
+    expect(await collectTexts(sb, v, 1)).toEqual(['fixed']);
+  });
+});
+
+describe('ChasitorInit on a button with no agents', () => {
+  it('delivers ChatRequestFail (Unavailable) at messages[0], then the session is over', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v, DEMO_IDS.emptyButtonId);
+    const p = await take(sb, v);
+    expect(p.messages).toHaveLength(1);
+    expect(p.messages[0]!.type).toBe('ChatRequestFail');
+    expect(p.messages[0]!.message.reason).toBe('Unavailable');
+    expect(typeof p.messages[0]!.message.postChatUrl).toBe('string');
+    expect((await logTypes(sb, v))).not.toContain(EventType.ChatRequestSuccess);
+
+    const after = await poll(sb, v);
+    expect(after.statusCode).toBe(403);
+    expect(after.body).toBe('Session required but was invalid or not found');
+  });
+
+  it('uses the first override that has an agent online', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    const res = await post(sb, v, 'Chasitor/ChasitorInit', {
+      organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId: DEMO_IDS.emptyButtonId,
+      buttonOverrides: [DEMO_IDS.botButtonId], sessionId: v.id,
+    }, 1);
+    expect(res.statusCode).toBe(200);
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatRequestSuccess');
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatEstablished');
+  });
+
+  it('an unknown button is a 400 and the session keeps working', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId: '573000000000999' }, 1);
+    expect(res.statusCode).toBe(400);
+    await init(sb, v);
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatRequestSuccess');
+  });
+});
+
+describe('demo bot', () => {
+  it('echoes 20 messages sent back to back exactly once, in order', async () => {
+    const { sb, clock } = await boot();
+    const v = await establishedChat(sb);
+    const sent = Array.from({ length: 20 }, (_, i) => `message ${i + 1}`);
+    for (const [i, text] of sent.entries()) {
+      const res = await post(sb, v, 'Chasitor/ChatMessage', { text }, i + 2);
+      expect(res.statusCode).toBe(200);
+    }
+    expect(await collectTexts(sb, v, 20)).toEqual(sent);
+    await expectNothingMore(sb, clock, v);
+  });
+
+  it('echoes 20 messages of one MultiNoun in order', async () => {
+    const { sb, clock } = await boot();
+    const v = await establishedChat(sb);
+    const sent = Array.from({ length: 20 }, (_, i) => `part ${i + 1}`);
+    const res = await post(sb, v, 'System/MultiNoun', { nouns: sent.map((text) => ({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text } })) }, 2);
+    expect(res.statusCode).toBe(200);
+    expect(await collectTexts(sb, v, 20)).toEqual(sent);
+    await expectNothingMore(sb, clock, v);
+  });
+
+  it('echoes the text verbatim, as the bot agent', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const text = '  <b>Ünïcødé</b> "quotes" \n 🚀  ';
+    await post(sb, v, 'Chasitor/ChatMessage', { text }, 2);
+    const m = (await take(sb, v)).messages[0]!;
+    expect(m).toEqual({ type: 'ChatMessage', message: { text, name: 'Demo Bot', agentId: DEMO_IDS.botAgentId, schedule: { responseDelayMilliseconds: 0 } } });
+  });
+});
+
+describe('ChatEnd', () => {
+  it.each([
+    { reason: 'client' },
+    { reason: 'client ended chat' },
+    { type: 'ChatEndReason', reason: 'client' },
+    { ChatEndReason: { reason: 'client' } },
+    { ack: -1 },
+    {},
+  ])('%j ends the chat: 200 OK, then 403', async (body) => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const res = await post(sb, v, 'Chasitor/ChatEnd', body, 2);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('OK');
+    expect(sb.engine.directory.get(DEMO_IDS.botAgentId)!.chats.has(v.id)).toBe(false);
+    const ended = (await sb.store.readEvents(v.id, 0, 1000)).find((e) => e.type === EventType.VisitorEnded);
+    expect(ended?.data.reason).toBeTypeOf('string');
+    expect((await poll(sb, v)).statusCode).toBe(403);
+  });
+
+  it('an empty body with Content-Type application/json ends the chat', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const res = await sb.app.inject({ method: 'POST', url: '/chat/rest/Chasitor/ChatEnd', headers: headers(v, { 'content-type': 'application/json' }), payload: '' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('OK');
+    expect((await poll(sb, v)).statusCode).toBe(403);
+  });
+});

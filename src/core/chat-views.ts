@@ -1,0 +1,72 @@
+/**
+ * Read models of a chat for the agent side: summary, details (prechat data,
+ * breadcrumbs, earlier chats of the same visitor, live sneak peek) and the full
+ * ordered transcript — both sides, system events, timestamps.
+ */
+import type { ChatStore } from '../ports/chat-store.js';
+import type { SessionRecord } from '../ports/records.js';
+import type { ChatSummary, ChatEventWire } from '../protocol/agent-api-types.js';
+import { toWire } from './agent-stream-hub.js';
+import type { ChatEngine } from './chat-engine.js';
+import { EventType } from './event-types.js';
+
+export function summarize(r: SessionRecord, queuePosition: number): ChatSummary {
+  return {
+    chatId: r.id, state: r.chatState, agentId: r.agentId, buttonId: r.routedButtonId, visitorName: r.request?.visitorName ?? '',
+    visitorId: r.request?.visitorId ?? '', queuedAt: r.queuedAt, establishedAt: r.establishedAt, endedAt: r.endedAt, endReason: r.endReason, queuePosition,
+  };
+}
+
+export class ChatViews {
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly store: ChatStore,
+  ) {}
+
+  /** A chat by id: live from memory, or ended from the store. */
+  async record(chatId: string): Promise<SessionRecord | null> {
+    return this.engine.sessions.get(chatId)?.record ?? (await this.store.getSession(chatId));
+  }
+
+  summary(r: SessionRecord): ChatSummary {
+    return summarize(r, this.engine.router.position(r.id));
+  }
+
+  async details(r: SessionRecord): Promise<Record<string, unknown>> {
+    const req = r.request!;
+    const [breadcrumbs, earlier, events] = await Promise.all([
+      this.store.readBreadcrumbs(req.visitorId, 50),
+      this.store.findSessionsByVisitor(req.visitorId, 20),
+      this.events(r.id),
+    ]);
+    const peek = [...events].reverse().find((e) => e.type === EventType.SneakPeek);
+    const button = r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config : undefined;
+    return {
+      chat: this.summary(r),
+      prechatDetails: req.prechatDetails,
+      prechatEntities: req.prechatEntities,
+      visitor: { id: req.visitorId, name: req.visitorName, userAgent: req.userAgent, language: req.language, screenResolution: req.screenResolution, ipAddress: req.ipAddress, geoLocation: null },
+      breadcrumbs,
+      earlierChats: earlier.filter((s) => s.id !== r.id).map((s) => ({ chatId: s.id, endedAt: s.endedAt, endReason: s.endReason })),
+      sneakPeekEnabled: button?.sneakPeekEnabled ?? false,
+      sneakPeek: peek && button?.sneakPeekEnabled ? { position: Number(peek.data.position ?? 0), text: String(peek.data.text ?? '') } : null,
+    };
+  }
+
+  /** Every event of the chat in order (flushes pending writes first). */
+  async events(chatId: string): Promise<ChatEventWire[]> {
+    await this.engine.queue.commit();
+    const out: ChatEventWire[] = [];
+    for (let after = 0; ;) {
+      const batch = await this.store.readEvents(chatId, after, 1000);
+      out.push(...batch.map(toWire));
+      if (batch.length < 1000) return out;
+      after = batch[batch.length - 1]!.offset;
+    }
+  }
+
+  /** Whether a user ever held the chat (agents may read transcripts of their own chats). */
+  static participated(events: ChatEventWire[], userId: string): boolean {
+    return events.some((e) => e.data.agentId === userId || e.data.userId === userId || e.data.to === userId);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Users (agents, supervisors, admins) and API keys. Users come from the config
+ * file and from the admin API (stored as documents, which also carry changes to
+ * config users such as a bumped token version). API keys are stored hashed.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { OrgConfig } from '../../config/config-schema.js';
+import type { ChatStore } from '../../ports/chat-store.js';
+import type { Clock } from '../../ports/clock.js';
+import { fail } from '../../protocol/errors.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+import type { TokenService } from './token-service.js';
+import { ACCESS_TTL_MS } from './token-service.js';
+
+export type Role = 'agent' | 'supervisor' | 'admin';
+const RANK: Record<Role, number> = { agent: 1, supervisor: 2, admin: 3 };
+
+export interface UserRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  username?: string | undefined;
+  passwordHash?: string | undefined;
+  role: Role;
+  skills: string[];
+  capacity: number;
+  bot?: 'echo' | undefined;
+  tokenVersion: number;
+  disabled: boolean;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  /** The highest role this key may act with (never above its user's role). */
+  role: Role;
+  hash: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface Principal {
+  userId: string;
+  orgId: string;
+  name: string;
+  role: Role;
+  via: 'token' | 'apikey';
+}
+
+export interface PublicUser {
+  id: string;
+  orgId: string;
+  name: string;
+  username?: string | undefined;
+  role: Role;
+  skills: string[];
+  capacity: number;
+  disabled: boolean;
+}
+
+export function roleAtLeast(role: Role, needed: Role): boolean {
+  return RANK[role] >= RANK[needed];
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class UserDirectory {
+  private readonly users = new Map<string, UserRecord>();
+  private readonly keys = new Map<string, ApiKeyRecord>();
+
+  constructor(
+    private readonly store: ChatStore,
+    readonly tokens: TokenService,
+    private readonly clock: Clock,
+  ) {}
+
+  async load(orgs: OrgConfig[]): Promise<void> {
+    for (const org of orgs) {
+      for (const a of org.agents) {
+        this.users.set(a.id, {
+          id: a.id, orgId: org.id, name: a.name, username: a.username, passwordHash: a.password, role: a.role,
+          skills: a.skills, capacity: a.capacity, bot: a.bot, tokenVersion: 0, disabled: false,
+        });
+      }
+    }
+    for (const d of await this.store.listDocuments('user')) this.users.set(d.id, d.body as UserRecord);
+    for (const d of await this.store.listDocuments('apikey')) this.keys.set(d.id, d.body as ApiKeyRecord);
+  }
+
+  get(id: string): UserRecord | undefined {
+    return this.users.get(id);
+  }
+
+  list(orgId: string): PublicUser[] {
+    return [...this.users.values()].filter((u) => u.orgId === orgId).map(toPublic);
+  }
+
+  async login(username: string, password: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser }> {
+    const user = [...this.users.values()].find((u) => u.username === username);
+    // Verify even for unknown users so timing does not reveal which usernames exist.
+    const ok = await verifyPassword(password, user?.passwordHash ?? 'plain:\u0000never');
+    if (!user || !ok || user.disabled) fail('UNAUTHENTICATED', 'wrong username or password');
+    return this.issuePair(user);
+  }
+
+  refresh(refreshToken: string): { accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser } {
+    const claims = this.tokens.verify(refreshToken, 'refresh');
+    const user = claims ? this.users.get(claims.sub) : undefined;
+    if (!claims || !user || user.disabled || claims.ver !== user.tokenVersion) fail('UNAUTHENTICATED', 'refresh token invalid or expired');
+    return this.issuePair(user);
+  }
+
+  /** Revokes every token issued to the user so far. */
+  async logout(userId: string): Promise<void> {
+    const user = this.users.get(userId);
+    if (!user) return;
+    user.tokenVersion += 1;
+    await this.store.putDocument('user', user.id, user);
+  }
+
+  /** Resolves a bearer credential (access token or API key) to a principal. */
+  authenticate(credential: string): Principal | null {
+    if (credential.startsWith('sbk_')) return this.authenticateKey(credential);
+    const claims = this.tokens.verify(credential, 'access');
+    const user = claims ? this.users.get(claims.sub) : undefined;
+    if (!claims || !user || user.disabled || claims.ver !== user.tokenVersion) return null;
+    return { userId: user.id, orgId: user.orgId, name: user.name, role: user.role, via: 'token' };
+  }
+
+  async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
+    const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
+    if (this.users.has(id)) fail('CONFLICT', `user ${id} exists`);
+    if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
+    const user: UserRecord = {
+      id, orgId, name: input.name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
+      passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
+    };
+    this.users.set(id, user);
+    await this.store.putDocument('user', id, user);
+    return user;
+  }
+
+  async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
+    const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
+    if (patch.name !== undefined) user.name = patch.name;
+    if (patch.role !== undefined) user.role = patch.role;
+    if (patch.skills !== undefined) user.skills = patch.skills;
+    if (patch.capacity !== undefined) user.capacity = patch.capacity;
+    if (patch.disabled !== undefined) user.disabled = patch.disabled;
+    if (patch.password !== undefined) {
+      user.passwordHash = await hashPassword(patch.password);
+      user.tokenVersion += 1;
+    }
+    if (patch.disabled) user.tokenVersion += 1;
+    await this.store.putDocument('user', id, user);
+    return user;
+  }
+
+  async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
+    const user = this.users.get(userId) ?? fail('NOT_FOUND', `user ${userId}`);
+    const effective: Role = roleAtLeast(user.role, role) ? role : user.role;
+    const id = randomBytes(6).toString('hex');
+    const key = `sbk_${id}_${randomBytes(24).toString('base64url')}`;
+    const record: ApiKeyRecord = { id, userId, name, role: effective, hash: sha256(key), createdAt: this.clock.now(), revokedAt: null };
+    this.keys.set(id, record);
+    await this.store.putDocument('apikey', id, record);
+    return { id, key, record };
+  }
+
+  listApiKeys(orgId: string): Omit<ApiKeyRecord, 'hash'>[] {
+    return [...this.keys.values()].filter((k) => this.users.get(k.userId)?.orgId === orgId).map(({ hash: _hash, ...rest }) => rest);
+  }
+
+  apiKey(id: string): ApiKeyRecord | undefined {
+    return this.keys.get(id);
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    const k = this.keys.get(id) ?? fail('NOT_FOUND', `api key ${id}`);
+    k.revokedAt = this.clock.now();
+    await this.store.putDocument('apikey', id, k);
+  }
+
+  private authenticateKey(key: string): Principal | null {
+    const id = key.split('_')[1] ?? '';
+    const record = this.keys.get(id);
+    if (!record || record.revokedAt !== null) return null;
+    const a = Buffer.from(record.hash);
+    const b = Buffer.from(sha256(key));
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
+    const user = this.users.get(record.userId);
+    if (!user || user.disabled) return null;
+    const role: Role = roleAtLeast(user.role, record.role) ? record.role : user.role;
+    return { userId: user.id, orgId: user.orgId, name: user.name, role, via: 'apikey' };
+  }
+
+  private issuePair(user: UserRecord): { accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser } {
+    const access = this.tokens.issue(user.id, 'access', user.tokenVersion);
+    const refresh = this.tokens.issue(user.id, 'refresh', user.tokenVersion);
+    return { accessToken: access.token, refreshToken: refresh.token, expiresIn: Math.round(ACCESS_TTL_MS / 1000), user: toPublic(user) };
+  }
+}
+
+export function toPublic(u: UserRecord): PublicUser {
+  return { id: u.id, orgId: u.orgId, name: u.name, username: u.username, role: u.role, skills: u.skills, capacity: u.capacity, disabled: u.disabled };
+}

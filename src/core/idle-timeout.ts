@@ -1,0 +1,58 @@
+/**
+ * Chasitor idle timeout, per button: after an agent's message, a visitor who
+ * stays silent for `warningTime` seconds gets a warning, and after `timeout`
+ * seconds the chat ends (ChatEnded, reason `chasitorIdleTimeout`). Any visitor
+ * message clears it.
+ */
+import type { ButtonConfig } from '../config/config-schema.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
+import type { ChatSession } from './chat-session.js';
+
+export interface IdleTimeoutHost {
+  buttonFor(s: ChatSession): ButtonConfig | undefined;
+  /** The visitor-visible warning (type `triggered` or `cleared`). */
+  warn(s: ChatSession, type: 'triggered' | 'cleared'): void;
+  expire(s: ChatSession): void;
+}
+
+interface Armed {
+  warning: TimerHandle | null;
+  end: TimerHandle;
+  warned: boolean;
+}
+
+export class IdleTimeouts {
+  private readonly armed = new Map<string, Armed>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly host: IdleTimeoutHost,
+  ) {}
+
+  armAfterAgentMessage(s: ChatSession): void {
+    const cfg = this.host.buttonFor(s)?.chasitorIdleTimeout;
+    if (!cfg?.isEnabled || cfg.timeout <= 0) return;
+    if (this.armed.has(s.id)) return; // already counting from the first unanswered agent message
+    const a: Armed = { warning: null, end: null as unknown as TimerHandle, warned: false };
+    if (cfg.warningTime > 0 && cfg.warningTime < cfg.timeout) {
+      a.warning = this.clock.setTimeout(() => { a.warned = true; this.host.warn(s, 'triggered'); }, cfg.warningTime * 1000);
+    }
+    a.end = this.clock.setTimeout(() => { this.disarm(s); this.host.expire(s); }, cfg.timeout * 1000);
+    this.armed.set(s.id, a);
+  }
+
+  onVisitorMessage(s: ChatSession): void {
+    const a = this.armed.get(s.id);
+    if (!a) return;
+    this.disarm(s);
+    if (a.warned) this.host.warn(s, 'cleared');
+  }
+
+  disarm(s: ChatSession): void {
+    const a = this.armed.get(s.id);
+    if (!a) return;
+    a.warning?.cancel();
+    a.end.cancel();
+    this.armed.delete(s.id);
+  }
+}

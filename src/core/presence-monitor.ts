@@ -1,0 +1,41 @@
+/**
+ * Drops agents who went silent: online (or away), no stream connection open and
+ * no heartbeat for the grace period. Their chats go back to the queue at their
+ * old place and the visitor hears AgentDisconnect (engine.agentDisconnected).
+ * In-process bots have no stream and are never dropped.
+ */
+import type { Clock, TimerHandle } from '../ports/clock.js';
+import type { AgentStreamHub } from './agent-stream-hub.js';
+import type { ChatEngine } from './chat-engine.js';
+
+export class PresenceMonitor {
+  private timer: TimerHandle | null = null;
+
+  constructor(
+    private readonly engine: ChatEngine,
+    private readonly hub: AgentStreamHub,
+    private readonly clock: Clock,
+    private readonly graceMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = this.clock.setInterval(() => this.sweep(), Math.max(100, Math.min(5000, this.graceMs / 4)));
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  sweep(): string[] {
+    const now = this.clock.now();
+    const dropped: string[] = [];
+    for (const a of this.engine.directory.all()) {
+      if (a.config.bot || a.presence === 'offline') continue;
+      const live = this.hub.liveness(a.id);
+      if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt) <= this.graceMs) continue;
+      this.engine.agentDisconnected(a.id);
+      dropped.push(a.id);
+    }
+    return dropped;
+  }
+}

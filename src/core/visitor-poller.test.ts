@@ -1,0 +1,332 @@
+/**
+ * System/Messages through the whole request path (app.inject), with a fake
+ * clock for the hold and an in-memory store: hold and 204, ack handling,
+ * payload splitting, replaced polls.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
+import { validateConfig } from '../config/load-config.js';
+import { createSwitchboard, type Switchboard } from '../main.js';
+import { STATE_CHANGING_TYPES, type WireMessage } from '../protocol/visitor-messages.js';
+
+const HOLD_SECONDS = 25;
+const VERSION = { 'x-liveagent-api-version': '34' };
+
+interface Visitor {
+  key: string;
+  id: string;
+  affinity: string;
+}
+
+interface Payload {
+  messages: WireMessage[];
+  sequence: number;
+  offset: number;
+}
+
+let running: Switchboard[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.stop()));
+  running = [];
+});
+
+async function boot(settings: Record<string, unknown> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
+  running.push(sb);
+  return { sb, clock };
+}
+
+/** Lets the commit queue (setImmediate) and the bot's promise chains run. */
+async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    await ticks(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function headers(v: Visitor, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': v.affinity, ...extra };
+}
+
+async function newVisitor(sb: Switchboard): Promise<Visitor> {
+  const res = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/SessionId', headers: { ...VERSION, 'x-liveagent-affinity': 'null' } });
+  expect(res.statusCode).toBe(200);
+  const body = res.json<{ key: string; id: string; affinityToken: string }>();
+  return { key: body.key, id: body.id, affinity: body.affinityToken };
+}
+
+async function post(sb: Switchboard, v: Visitor, noun: string, body: unknown, sequence?: number) {
+  const extra: Record<string, string> = { 'content-type': 'application/json' };
+  if (sequence !== undefined) extra['x-liveagent-sequence'] = String(sequence);
+  return sb.app.inject({ method: 'POST', url: `/chat/rest/${noun}`, headers: headers(v, extra), payload: JSON.stringify(body) });
+}
+
+async function init(sb: Switchboard, v: Visitor, buttonId: string = DEMO_IDS.botButtonId): Promise<void> {
+  const res = await post(sb, v, 'Chasitor/ChasitorInit', {
+    organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId, sessionId: v.id, visitorName: 'Ada',
+  }, 1);
+  expect(res.statusCode).toBe(200);
+}
+
+function poll(sb: Switchboard, v: Visitor, ack?: number | string) {
+  const q = ack === undefined ? '' : `?ack=${ack}`;
+  return sb.app.inject({ method: 'GET', url: `/chat/rest/System/Messages${q}`, headers: headers(v) });
+}
+
+/** A poll that must answer 200 at once (events are waiting or arrive without the clock moving). */
+async function take(sb: Switchboard, v: Visitor, ack?: number | string): Promise<Payload> {
+  const res = await poll(sb, v, ack);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<Payload>();
+}
+
+function session(sb: Switchboard, v: Visitor) {
+  const s = sb.engine.sessions.get(v.id);
+  if (!s) throw new Error('session is gone');
+  return s;
+}
+
+/** Waits until the session has `n` visitor-visible events and all of them are durable. */
+async function waitForEvents(sb: Switchboard, v: Visitor, n: number): Promise<void> {
+  await until(`${n} durable visitor events`, () => {
+    const s = sb.engine.sessions.get(v.id);
+    return !!s && s.record.lastVseq >= n && s.durableOffset >= s.record.lastOffset;
+  });
+}
+
+describe('long poll hold', () => {
+  it('answers 204 with an empty body once the hold has passed, not before', async () => {
+    const { sb, clock } = await boot();
+    const v = await newVisitor(sb);
+    let settled = false;
+    const pending = poll(sb, v).finally(() => { settled = true; });
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+
+    clock.advance(HOLD_SECONDS * 1000 - 1);
+    await ticks();
+    expect(settled).toBe(false);
+
+    clock.advance(1);
+    const res = await pending;
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+  });
+
+  it('holds a poll that starts before ChasitorInit and wakes it with ChatRequestSuccess', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    const pending = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    await init(sb, v);
+    const res = await pending;
+    expect(res.statusCode).toBe(200);
+    expect(res.json<Payload>().messages[0]!.type).toBe('ChatRequestSuccess');
+  });
+
+  it('holds for the configured pollHoldSeconds', async () => {
+    const { sb, clock } = await boot({ pollHoldSeconds: 3 });
+    const v = await newVisitor(sb);
+    const pending = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(3000);
+    expect((await pending).statusCode).toBe(204);
+  });
+
+  it('a new poll after a 204 holds again and the chat goes on', async () => {
+    const { sb, clock } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    for (const type of ['ChatRequestSuccess', 'ChatEstablished', 'ChatMessage']) expect((await take(sb, v)).messages[0]!.type).toBe(type);
+    const idle = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(HOLD_SECONDS * 1000);
+    expect((await idle).statusCode).toBe(204);
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'still here' }, 2)).statusCode).toBe(200);
+    expect((await take(sb, v)).messages[0]!.message.text).toBe('still here');
+  });
+});
+
+describe('ack', () => {
+  /** A bot chat with the greeting and `echoes` echo replies all durable, nothing polled yet. */
+  async function chatWithEchoes(sb: Switchboard, echoes: number): Promise<Visitor> {
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    await waitForEvents(sb, v, 3); // ChatRequestSuccess, ChatEstablished, greeting
+    for (let i = 1; i <= echoes; i++) expect((await post(sb, v, 'Chasitor/ChatMessage', { text: `m${i}` }, i + 1)).statusCode).toBe(200);
+    await waitForEvents(sb, v, 3 + echoes);
+    return v;
+  }
+
+  const expectedTypes = (echoes: number) => ['ChatRequestSuccess', 'ChatEstablished', 'ChatMessage', ...Array<string>(echoes).fill('ChatMessage')];
+
+  it('without ack: every message exactly once, in order, sequence going up by one', async () => {
+    const { sb, clock } = await boot();
+    const v = await chatWithEchoes(sb, 3);
+    const got: Payload[] = [];
+    for (let i = 0; i < 6; i++) got.push(await take(sb, v));
+    expect(got.map((p) => p.messages.length)).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(got.map((p) => p.messages[0]!.type)).toEqual(expectedTypes(3));
+    expect(got.map((p) => p.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(got.slice(3).map((p) => p.messages[0]!.message.text)).toEqual(['m1', 'm2', 'm3']);
+    for (let i = 1; i < got.length; i++) expect(got[i]!.offset).toBeGreaterThan(got[i - 1]!.offset);
+
+    const idle = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(HOLD_SECONDS * 1000);
+    expect((await idle).statusCode).toBe(204);
+  });
+
+  it('ack=-1 on every poll is never a rewind', async () => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 2);
+    const got: Payload[] = [];
+    for (let i = 0; i < 5; i++) got.push(await take(sb, v, -1));
+    expect(got.map((p) => p.sequence)).toEqual([1, 2, 3, 4, 5]);
+    expect(got.map((p) => p.messages[0]!.type)).toEqual(expectedTypes(2));
+  });
+
+  it('a client that acks each sequence it got gets everything once', async () => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 2);
+    let ack = -1;
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await take(sb, v, ack);
+      seqs.push(p.sequence);
+      ack = p.sequence;
+    }
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('re-sending an old ack re-delivers what came after it', async () => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 2);
+    const first = await take(sb, v);
+    const second = await take(sb, v, first.sequence);
+    // The response carrying `second` was lost: the client sends its old ack again.
+    const again = await take(sb, v, first.sequence);
+    expect(again.sequence).toBe(second.sequence);
+    expect(again.messages).toEqual(second.messages);
+    // And the chat goes on from there, with nothing skipped.
+    const third = await take(sb, v, again.sequence);
+    expect(third.sequence).toBe(3);
+    expect(third.messages[0]!.type).toBe('ChatMessage');
+  });
+
+  it('an ack the server never issued (987654) is ignored and drops nothing', async () => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 2);
+    const got: Payload[] = [];
+    for (let i = 0; i < 5; i++) got.push(await take(sb, v, 987654));
+    expect(got.map((p) => p.sequence)).toEqual([1, 2, 3, 4, 5]);
+    expect(got.slice(3).map((p) => p.messages[0]!.message.text)).toEqual(['m1', 'm2']);
+  });
+
+  it('an ack below the cursor that was never issued does not rewind', async () => {
+    const { sb } = await boot({ messagesPerPayload: 3 });
+    const v = await chatWithEchoes(sb, 3);
+    const a = await take(sb, v); // [ChatRequestSuccess]
+    const b = await take(sb, v, a.sequence); // [ChatEstablished, greeting, m1]
+    expect(b.sequence).toBe(4);
+    // 3 lies inside the last payload, but no payload ended at 3.
+    const c = await take(sb, v, 3);
+    expect(c.sequence).toBe(6);
+    expect(c.messages.map((m) => m.message.text)).toEqual(['m2', 'm3']);
+  });
+
+  it.each(['abc', '', '1.5', '-1', '[1]'])('an unreadable ack %j is treated as none', async (ack) => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 0);
+    expect((await take(sb, v, encodeURIComponent(ack))).sequence).toBe(1);
+    expect((await take(sb, v, encodeURIComponent(ack))).sequence).toBe(2);
+  });
+
+  it('ignores extra query parameters', async () => {
+    const { sb } = await boot();
+    const v = await chatWithEchoes(sb, 0);
+    const res = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/Messages?pc=17&ack=-1&x=y', headers: headers(v) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<Payload>().sequence).toBe(1);
+  });
+});
+
+describe('payloads with messagesPerPayload 3', () => {
+  it('a state-changing message only ever opens a payload', async () => {
+    const { sb } = await boot({ messagesPerPayload: 3 });
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    await waitForEvents(sb, v, 3);
+    for (let i = 1; i <= 4; i++) expect((await post(sb, v, 'Chasitor/ChatMessage', { text: `m${i}` }, i + 1)).statusCode).toBe(200);
+    await waitForEvents(sb, v, 7);
+    sb.engine.agentEnd(DEMO_IDS.botAgentId, v.id); // ChatEnded right after a run of chat messages
+    await waitForEvents(sb, v, 8);
+
+    const payloads: WireMessage[][] = [];
+    for (;;) {
+      const res = await poll(sb, v);
+      if (res.statusCode !== 200) {
+        expect(res.statusCode).toBe(403); // everything delivered, chat over
+        break;
+      }
+      payloads.push(res.json<Payload>().messages);
+      expect(payloads.length).toBeLessThan(10);
+    }
+
+    for (const p of payloads) {
+      expect(p.length).toBeGreaterThanOrEqual(1);
+      expect(p.length).toBeLessThanOrEqual(3);
+      for (const m of p.slice(1)) expect(STATE_CHANGING_TYPES.has(m.type), `${m.type} after messages[0]`).toBe(false);
+    }
+    expect(payloads.map((p) => p.map((m) => m.type))).toEqual([
+      ['ChatRequestSuccess'],
+      ['ChatEstablished', 'ChatMessage', 'ChatMessage'],
+      ['ChatMessage', 'ChatMessage', 'ChatMessage'],
+      ['ChatEnded'],
+    ]);
+    const texts = payloads.flat().filter((m) => m.type === 'ChatMessage').map((m) => m.message.text);
+    expect(texts.slice(1)).toEqual(['m1', 'm2', 'm3', 'm4']);
+  });
+});
+
+describe('concurrent polls', () => {
+  it('a second poll makes the first answer 409 and the second gets the message', async () => {
+    const { sb, clock } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    for (let i = 0; i < 3; i++) await take(sb, v); // request success, established, greeting
+
+    const first = poll(sb, v);
+    await until('the first poll to be held', () => session(sb, v).heldPoll !== null);
+    const held = session(sb, v).heldPoll;
+    const second = poll(sb, v);
+    const replaced = await first;
+    expect(replaced.statusCode).toBe(409);
+    expect(replaced.headers['content-type']).toMatch(/^text\/plain/);
+    await until('the second poll to be held', () => session(sb, v).heldPoll !== null && session(sb, v).heldPoll !== held);
+
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'only to the newer poll' }, 2)).statusCode).toBe(200);
+    const res = await second;
+    expect(res.statusCode).toBe(200);
+    const payload = res.json<Payload>();
+    expect(payload.messages).toHaveLength(1);
+    expect(payload.messages[0]!.message.text).toBe('only to the newer poll');
+    expect(payload.sequence).toBe(4);
+
+    // Nothing is left over for a third poll: the message went out once.
+    const third = poll(sb, v);
+    await until('the third poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(HOLD_SECONDS * 1000);
+    expect((await third).statusCode).toBe(204);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Authentication and authorization for the agent API: every route declares the
+ * role it needs; this resolves the bearer credential (header, or `access_token`
+ * query for EventSource/WebSocket which cannot set headers) and checks it.
+ * An agent only reaches chats routed to them; supervisors reach their org's.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import type { ChatSession } from '../../core/chat-session.js';
+import { roleAtLeast, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { fail } from '../../protocol/errors.js';
+
+export function credentialOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  const q = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof q === 'string' ? q : undefined;
+}
+
+export function authenticate(users: UserDirectory, request: FastifyRequest, needed: Role): Principal {
+  const credential = credentialOf(request);
+  if (!credential) fail('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+  const principal = users.authenticate(credential);
+  if (!principal) fail('UNAUTHENTICATED', 'token invalid or expired');
+  if (!roleAtLeast(principal.role, needed)) fail('FORBIDDEN', `needs role ${needed}`);
+  return principal;
+}
+
+/** The live chat a principal may act on; 404 for an unknown id, 403 for someone else's. */
+export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: { supervisorMayRead: boolean }): ChatSession {
+  const s = engine.sessions.get(chatId);
+  if (!s || !s.record.request) fail('NOT_FOUND', `chat ${chatId}`);
+  if (s.record.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
+  if (s.record.agentId === p.userId) return s;
+  if (opts.supervisorMayRead && roleAtLeast(p.role, 'supervisor')) return s;
+  return fail('FORBIDDEN', 'chat is not routed to you');
+}

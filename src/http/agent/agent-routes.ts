@@ -1,0 +1,196 @@
+/**
+ * The agent API, /agent/v1: auth, presence, offers and chat actions,
+ * supervisor and admin operations. Every route is declared once in ROUTES-style
+ * calls to `route()`, which registers it with fastify (TypeBox schemas validate
+ * input) and records it for the OpenAPI document.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import { ChatViews } from '../../core/chat-views.js';
+import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { fail } from '../../protocol/errors.js';
+import * as T from '../../protocol/agent-api-types.js';
+import { authenticate, chatFor } from './agent-access.js';
+
+export interface AgentRouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  /** Role needed; null for unauthenticated routes (login, refresh). */
+  role: Role | null;
+  body?: TSchema;
+  params?: TSchema;
+  response?: TSchema;
+}
+
+export interface AgentRouteDeps {
+  engine: ChatEngine;
+  users: UserDirectory;
+  hub: AgentStreamHub;
+  views: ChatViews;
+}
+
+type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
+
+export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): AgentRouteSpec[] {
+  const { engine, users, hub, views } = deps;
+  const specs: AgentRouteSpec[] = [];
+  const route = (spec: AgentRouteSpec, handler: Handler) => {
+    specs.push(spec);
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}) },
+      handler: async (req, reply) => {
+        const p = spec.role ? authenticate(users, req, spec.role) : (null as unknown as Principal);
+        const out = await handler(req, p, reply);
+        if (!reply.sent) void reply.send(out ?? { ok: true });
+      },
+    });
+  };
+  const body = <S>(req: FastifyRequest) => req.body as S;
+  const chatId = (req: FastifyRequest) => (req.params as { chatId: string }).chatId;
+  const commit = async (v: unknown = { ok: true }) => { await engine.queue.commit(); return v; };
+
+  // ---- identity ----
+  route({ method: 'POST', url: '/agent/v1/auth/login', summary: 'Log in with username and password', role: null, body: T.LoginRequest, response: T.TokenPair },
+    async (req) => { const b = body<{ username: string; password: string }>(req); return users.login(b.username, b.password); });
+  route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair },
+    (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
+  route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
+    async (_req, p) => { await users.logout(p.userId); return { ok: true }; });
+  route({ method: 'GET', url: '/agent/v1/me', summary: 'The current user', role: 'agent', response: T.PublicUser },
+    (_req, p) => toPublic(users.get(p.userId)!));
+
+  // ---- presence ----
+  route({ method: 'PUT', url: '/agent/v1/presence', summary: 'Set presence (online, away, offline) and optionally capacity', role: 'agent', body: T.PresenceRequest, response: T.PresenceState },
+    (req, p) => {
+      const b = body<T.PresenceRequest>(req);
+      const a = engine.directory.get(p.userId) ?? fail('NOT_FOUND', 'user is not an agent');
+      if (b.capacity !== undefined) a.capacity = b.capacity;
+      hub.heartbeat(p.userId);
+      if (b.status === 'offline') engine.agentDisconnected(p.userId);
+      else engine.setPresence(p.userId, b.status);
+      return commit({ status: a.presence, capacity: a.capacity, load: a.chats.size });
+    });
+  route({ method: 'POST', url: '/agent/v1/heartbeat', summary: 'Keep presence alive without a stream connection', role: 'agent', response: T.Ok },
+    (_req, p) => { hub.heartbeat(p.userId); return { ok: true }; });
+
+  // ---- chats ----
+  route({ method: 'GET', url: '/agent/v1/chats', summary: 'Chats routed to me (supervisors: all active chats of the org)', role: 'agent' },
+    (_req, p) => {
+      const all = roleAtLeast(p.role, 'supervisor');
+      return [...engine.sessions.values()]
+        .filter((s) => s.record.request?.orgId === p.orgId && (all || s.record.agentId === p.userId) && s.record.chatState !== 'none')
+        .map((s) => views.summary(s.record));
+    });
+  route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
+    (req, p) => views.details(chatFor(engine, p, chatId(req), { supervisorMayRead: true }).record));
+  route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'Full ordered transcript (JSON, or JSON Lines with ?format=jsonl)', role: 'agent', params: T.ChatIdParams, response: T.Transcript },
+    async (req, p, reply) => {
+      const r = await views.record(chatId(req));
+      if (!r?.request) fail('NOT_FOUND', `chat ${chatId(req)}`);
+      if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
+      const events = await views.events(r.id);
+      if (!roleAtLeast(p.role, 'supervisor') && r.agentId !== p.userId && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
+      const transcript = { chat: views.summary(r), prechatDetails: r.request.prechatDetails, events };
+      if ((req.query as { format?: string }).format === 'jsonl') {
+        const lines = [JSON.stringify({ kind: 'chat', ...transcript.chat, prechatDetails: transcript.prechatDetails }), ...events.map((e) => JSON.stringify({ kind: 'event', ...e }))];
+        void reply.type('application/x-ndjson').header('Content-Disposition', `attachment; filename="chat-${r.id}.jsonl"`).send(`${lines.join('\n')}\n`);
+        return undefined;
+      }
+      return transcript;
+    });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/accept', summary: 'Accept an offer', role: 'agent', params: T.ChatIdParams, response: T.Ok },
+    (req, p) => { engine.accept(p.userId, chatId(req)); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/decline', summary: 'Decline an offer (it goes to the next agent)', role: 'agent', params: T.ChatIdParams, body: T.DeclineRequest, response: T.Ok },
+    (req, p) => { engine.decline(p.userId, chatId(req), body<{ reason?: string }>(req)?.reason ?? 'declined'); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/messages', summary: 'Send a message to the visitor (200 once durable)', role: 'agent', params: T.ChatIdParams, body: T.SendMessageRequest, response: T.SentMessage },
+    async (req, p) => {
+      const b = body<T.SendMessageRequest>(req);
+      const s = chatFor(engine, p, chatId(req), { supervisorMayRead: false });
+      const prior = b.clientMessageId ? s.sentClientIds.get(b.clientMessageId) : undefined;
+      if (prior !== undefined) return commit({ offset: prior });
+      const e = engine.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
+      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
+      return commit({ offset: e.offset });
+    });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/typing', summary: 'Typing / not typing', role: 'agent', params: T.ChatIdParams, body: T.TypingRequest, response: T.Ok },
+    (req, p) => { engine.agentTyping(p.userId, chatId(req), body<{ typing: boolean }>(req).typing); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/events', summary: 'Send a custom event to the visitor', role: 'agent', params: T.ChatIdParams, body: T.CustomEventRequest, response: T.Ok },
+    (req, p) => { const b = body<{ type: string; data: string }>(req); engine.agentCustomEvent(p.userId, chatId(req), b.type, b.data); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', params: T.ChatIdParams, body: T.TransferRequest, response: T.Ok },
+    (req, p) => { engine.transfer(p.userId, chatId(req), body<T.TransferRequest>(req)); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', params: T.ChatIdParams, response: T.Ok },
+    (req, p) => { engine.agentEnd(p.userId, chatId(req)); return commit(); });
+
+  // ---- supervisors ----
+  route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats', role: 'supervisor' },
+    (_req, p) => {
+      const now = engine.clock.now();
+      const queues = engine.router.buttonsWithQueues().map((key) => ({
+        queue: key,
+        waiting: engine.router.queued(key).map((id) => engine.sessions.get(id)).filter((s) => s?.record.request?.orgId === p.orgId)
+          .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
+      })).filter((q) => q.waiting.length);
+      const agents = engine.directory.all().filter((a) => a.orgId === p.orgId)
+        .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: a.chats.size, connections: hub.liveness(a.id).connections }));
+      const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
+      return { queues, agents, chats };
+    });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', params: T.ChatIdParams, body: T.WhisperRequest, response: T.Ok },
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.whisper(p.userId, chatId(req), body<{ text: string }>(req).text); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/takeover', summary: 'Take the chat over from its agent', role: 'supervisor', params: T.ChatIdParams, response: T.Ok },
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.reassign(chatId(req), p.userId); return commit(); });
+  route({ method: 'POST', url: '/agent/v1/chats/:chatId/reassign', summary: 'Reassign the chat to another agent', role: 'supervisor', params: T.ChatIdParams, body: T.ReassignRequest, response: T.Ok },
+    (req, p) => {
+      chatFor(engine, p, chatId(req), { supervisorMayRead: true });
+      const to = body<{ agentId: string }>(req).agentId;
+      if (users.get(to)?.orgId !== p.orgId) fail('NOT_FOUND', `agent ${to}`);
+      engine.reassign(chatId(req), to);
+      return commit();
+    });
+
+  // ---- admin ----
+  route({ method: 'GET', url: '/agent/v1/admin/users', summary: 'Users of the org', role: 'admin' }, (_req, p) => users.list(p.orgId));
+  route({ method: 'POST', url: '/agent/v1/admin/users', summary: 'Create a user', role: 'admin', body: T.CreateUserRequest, response: T.PublicUser },
+    async (req, p) => {
+      const u = await users.createUser(p.orgId, body(req));
+      const a = engine.directory.register(p.orgId, { id: u.id, name: u.name, role: u.role, skills: u.skills, capacity: u.capacity });
+      hub.attachAgent(a.id);
+      return toPublic(u);
+    });
+  route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', body: T.UpdateUserRequest, response: T.PublicUser },
+    async (req, p) => {
+      const id = (req.params as { userId: string }).userId;
+      if (users.get(id)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${id}`);
+      const u = await users.updateUser(id, body(req));
+      const a = engine.directory.get(id);
+      if (a) {
+        Object.assign(a.config, { name: u.name, skills: u.skills, capacity: u.capacity, role: u.role });
+        a.name = u.name;
+        a.capacity = u.capacity;
+        if (u.disabled) engine.agentDisconnected(id);
+      }
+      return commit(toPublic(u));
+    });
+  route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin' }, (_req, p) => users.listApiKeys(p.orgId));
+  route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated },
+    async (req, p) => {
+      const b = body<{ userId: string; name: string; role: Role }>(req);
+      if (users.get(b.userId)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${b.userId}`);
+      const k = await users.createApiKey(b.userId, b.name, b.role);
+      return { id: k.id, key: k.key };
+    });
+  route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', response: T.Ok },
+    async (req, p) => {
+      const id = (req.params as { keyId: string }).keyId;
+      const k = users.apiKey(id);
+      if (!k || users.get(k.userId)?.orgId !== p.orgId) fail('NOT_FOUND', `api key ${id}`);
+      await users.revokeApiKey(id);
+      return { ok: true };
+    });
+  return specs;
+}

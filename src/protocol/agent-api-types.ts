@@ -1,0 +1,91 @@
+/**
+ * Wire types of the agent API (/agent/v1), one TypeBox schema each. Fastify
+ * validates requests with them, the OpenAPI document is generated from them, and
+ * the SDK imports the static types — one definition for all three.
+ */
+import Type, { type Static } from 'typebox';
+
+export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
+
+export const LoginRequest = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) });
+export const RefreshRequest = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) });
+export const PublicUser = Type.Object({
+  id: Type.String(), orgId: Type.String(), name: Type.String(), username: Type.Optional(Type.String()), role: Role,
+  skills: Type.Array(Type.String()), capacity: Type.Integer(), disabled: Type.Boolean(),
+});
+export type PublicUser = Static<typeof PublicUser>;
+export const TokenPair = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer(), user: PublicUser });
+export type TokenPair = Static<typeof TokenPair>;
+
+export const Presence = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export const PresenceRequest = Type.Object({ status: Presence, capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) });
+export type PresenceRequest = Static<typeof PresenceRequest>;
+export const PresenceState = Type.Object({ status: Presence, capacity: Type.Integer(), load: Type.Integer() });
+
+export const ChatIdParams = Type.Object({ chatId: Type.String({ minLength: 1, maxLength: 128 }) });
+export const DeclineRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) });
+export const SendMessageRequest = Type.Object({
+  text: Type.String({ minLength: 1 }),
+  /** Makes a retried send idempotent. */
+  clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
+export type SendMessageRequest = Static<typeof SendMessageRequest>;
+export const SentMessage = Type.Object({ offset: Type.Integer() });
+export const TypingRequest = Type.Object({ typing: Type.Boolean() });
+export const CustomEventRequest = Type.Object({ type: Type.String({ minLength: 1, maxLength: 256 }), data: Type.String({ maxLength: 65536 }) });
+export const TransferRequest = Type.Object({
+  agentId: Type.Optional(Type.String({ minLength: 1 })),
+  skill: Type.Optional(Type.String({ minLength: 1 })),
+  buttonId: Type.Optional(Type.String({ minLength: 1 })),
+});
+export type TransferRequest = Static<typeof TransferRequest>;
+export const WhisperRequest = Type.Object({ text: Type.String({ minLength: 1 }) });
+export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1 }) });
+export const Ok = Type.Object({ ok: Type.Literal(true) });
+
+export const ChatEventWire = Type.Object({
+  offset: Type.Integer(), type: Type.String(), actor: Type.String(), at: Type.Number(), data: Type.Record(Type.String(), Type.Unknown()),
+});
+export type ChatEventWire = Static<typeof ChatEventWire>;
+
+export const ChatSummary = Type.Object({
+  chatId: Type.String(), state: Type.String(), agentId: Type.Union([Type.String(), Type.Null()]), buttonId: Type.Union([Type.String(), Type.Null()]),
+  visitorName: Type.String(), visitorId: Type.String(), queuedAt: Type.Union([Type.Number(), Type.Null()]), establishedAt: Type.Union([Type.Number(), Type.Null()]),
+  endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]), queuePosition: Type.Integer(),
+});
+export type ChatSummary = Static<typeof ChatSummary>;
+
+export const ChatDetails = Type.Object({
+  chat: ChatSummary,
+  prechatDetails: Type.Array(Type.Unknown()),
+  prechatEntities: Type.Array(Type.Unknown()),
+  visitor: Type.Object({
+    id: Type.String(), name: Type.String(), userAgent: Type.String(), language: Type.String(), screenResolution: Type.String(), ipAddress: Type.String(),
+    geoLocation: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+  }),
+  breadcrumbs: Type.Array(Type.Object({ location: Type.String(), at: Type.Number() })),
+  earlierChats: Type.Array(Type.Object({ chatId: Type.String(), endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]) })),
+  sneakPeekEnabled: Type.Boolean(),
+  sneakPeek: Type.Union([Type.Null(), Type.Object({ position: Type.Integer(), text: Type.String() })]),
+});
+
+export const Transcript = Type.Object({ chat: ChatSummary, prechatDetails: Type.Array(Type.Unknown()), events: Type.Array(ChatEventWire) });
+
+export const StreamEvent = Type.Object({ id: Type.String(), type: Type.String(), chatId: Type.Optional(Type.String()), at: Type.Number(), data: Type.Unknown() });
+export type StreamEventWire = Static<typeof StreamEvent>;
+
+export const CreateUserRequest = Type.Object({
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+  role: Role,
+  skills: Type.Array(Type.String(), { default: [] }),
+  capacity: Type.Integer({ minimum: 0, maximum: 1000, default: 3 }),
+});
+export const UpdateUserRequest = Type.Partial(Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
+  skills: Type.Array(Type.String()), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
+}));
+export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
+export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { SwitchboardError } from './errors.js';
+import { canonicalId, isObject, readBoolean, readIdList, readInteger, readString } from './liberal-values.js';
+
+describe('readBoolean', () => {
+  it.each([true, 'true', 'TRUE', ' True ', 1, '1', 'yes', 'on', -1])('%j is true', (v) => {
+    expect(readBoolean(v)).toBe(true);
+  });
+
+  it.each([false, 'false', 'FALSE', 0, '0', 'no', 'off', 'nonsense'])('%j is false', (v) => {
+    expect(readBoolean(v, true)).toBe(false);
+  });
+
+  it.each([undefined, null, '', {}, []])('%j falls back to the default', (v) => {
+    expect(readBoolean(v)).toBe(false);
+    expect(readBoolean(v, true)).toBe(true);
+  });
+});
+
+describe('readInteger', () => {
+  it.each([
+    [3, 3],
+    [-1, -1],
+    [0, 0],
+    ['3', 3],
+    [' 42 ', 42],
+    ['-1', -1],
+    ['123456789012345', 123456789012345],
+  ])('%j reads as %d', (v, expected) => {
+    expect(readInteger(v)).toBe(expected);
+  });
+
+  it.each([undefined, null, '', 'abc', '1.5', 1.5, '1e3', NaN, Infinity, '1234567890123456', true, {}, ['1']])('%j is unreadable', (v) => {
+    expect(readInteger(v)).toBeUndefined();
+  });
+});
+
+describe('readIdList', () => {
+  it('reads one id', () => {
+    expect(readIdList('a')).toEqual(['a']);
+  });
+
+  it('reads a comma list', () => {
+    expect(readIdList('a,b')).toEqual(['a', 'b']);
+    expect(readIdList(' a , b ,, ')).toEqual(['a', 'b']);
+  });
+
+  it('reads a bracketed list, quoted or not', () => {
+    expect(readIdList('[a,b]')).toEqual(['a', 'b']);
+    expect(readIdList('["a","b"]')).toEqual(['a', 'b']);
+    expect(readIdList(" [ 'a' , 'b' ] ")).toEqual(['a', 'b']);
+  });
+
+  it('reads repeated parameters (an array), each in any syntax', () => {
+    expect(readIdList(['a', 'b'])).toEqual(['a', 'b']);
+    expect(readIdList(['a', 'b,c', '[d,e]'])).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('drops duplicates and keeps the order given', () => {
+    expect(readIdList(['b', 'a,b', 'a'])).toEqual(['b', 'a']);
+  });
+
+  it.each([undefined, null, '', '[]', 42, {}, [1, null]])('%j is an empty list', (v) => {
+    expect(readIdList(v)).toEqual([]);
+  });
+});
+
+describe('canonicalId', () => {
+  it('cuts an 18-character id to its 15-character form', () => {
+    expect(canonicalId('573000000000001AAA')).toBe('573000000000001');
+  });
+
+  it('leaves 15-character and other ids alone', () => {
+    expect(canonicalId('573000000000001')).toBe('573000000000001');
+    expect(canonicalId('short')).toBe('short');
+    expect(canonicalId('573000000000001-AA')).toBe('573000000000001-AA');
+    expect(canonicalId('573000000000001AAAA')).toBe('573000000000001AAAA');
+  });
+
+  it('makes the 15- and 18-character forms of one id equal', () => {
+    expect(canonicalId('00D000000000001EAA')).toBe(canonicalId('00D000000000001'));
+  });
+});
+
+describe('readString', () => {
+  it('accepts numbers as text', () => {
+    expect(readString({ n: 42 }, 'n')).toBe('42');
+  });
+
+  it('reports a missing required field as BODY_INVALID', () => {
+    expect(() => readString({}, 'x', { required: true })).toThrow(SwitchboardError);
+    expect(() => readString({ x: '  ' }, 'x', { required: true })).toThrow(/x must not be empty/);
+  });
+
+  it('rejects objects and over-long values', () => {
+    expect(() => readString({ x: {} }, 'x')).toThrow(/BODY_INVALID/);
+    expect(() => readString({ x: 'abcd' }, 'x', { maxLength: 3 })).toThrow(/BODY_INVALID/);
+  });
+});
+
+describe('isObject', () => {
+  it('is true only for plain objects', () => {
+    expect(isObject({})).toBe(true);
+    expect(isObject([])).toBe(false);
+    expect(isObject(null)).toBe(false);
+    expect(isObject('x')).toBe(false);
+  });
+});

@@ -1,0 +1,284 @@
+import { describe, expect, it } from 'vitest';
+import { SwitchboardError, type ErrorCode } from './errors.js';
+import {
+  parseBreadcrumb, parseChasitorInit, parseChatEnd, parseChatMessage, parseCustomEvent, parseMultiNoun, parseSneakPeek,
+} from './visitor-requests.js';
+
+/** The catalogue code a call fails with, or undefined when it succeeds. */
+function failureOf(fn: () => unknown): ErrorCode | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SwitchboardError) return err.code;
+    throw err;
+  }
+  return undefined;
+}
+
+const ids = { organizationId: '00D000000000001', deploymentId: '572000000000001', buttonId: '573000000000001' };
+
+/** A ChasitorInit body as the web widgets and mobile SDKs send it, strings where they send strings. */
+const fieldInit = {
+  ...ids,
+  sessionId: '5b4b0f31-2d3c-4b5e-9d10-6a2f1c3f7a11',
+  agentId: '',
+  doFallback: 'true',
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+  language: 'en-US',
+  screenResolution: '1920x1080',
+  visitorName: 'Ada',
+  prechatDetails: [
+    {
+      label: 'E-mail', value: 'ada@example.com', transcriptFields: ['Email__c'], displayToAgent: 'true',
+      entityMaps: [{ entityName: 'Contact', fieldName: 'Email' }],
+    },
+    { label: 'Order', value: 12345, transcriptFields: [], displayToAgent: false, entityMaps: [] },
+  ],
+  prechatEntities: [
+    {
+      entityName: 'Contact', saveToTranscript: 'Contact', linkToEntityName: 'Case', linkToEntityField: 'ContactId',
+      entityFieldsMaps: [{ fieldName: 'Email', label: 'E-mail', doFind: true, isExactMatch: 'true', doCreate: false }],
+    },
+  ],
+  buttonOverrides: ['573000000000002'],
+  receiveQueueUpdates: 'true',
+  isPost: 'true',
+  trackingId: 'track-1',
+  visitorInfo: { referrer: 'https://example.com/', pages: 3 },
+};
+
+describe('parseChasitorInit', () => {
+  it('accepts every field real clients send, booleans as strings', () => {
+    const init = parseChasitorInit(structuredClone(fieldInit));
+    expect(init).toMatchObject({
+      ...ids,
+      sessionId: fieldInit.sessionId,
+      agentId: undefined,
+      doFallback: true,
+      receiveQueueUpdates: true,
+      isPost: true,
+      visitorName: 'Ada',
+      userAgent: fieldInit.userAgent,
+      language: 'en-US',
+      screenResolution: '1920x1080',
+      trackingId: 'track-1',
+      buttonOverrides: ['573000000000002'],
+    });
+  });
+
+  it('reads "false" strings as false', () => {
+    const init = parseChasitorInit({ ...ids, doFallback: 'false', receiveQueueUpdates: 'false', isPost: 'false' });
+    expect(init.doFallback).toBe(false);
+    expect(init.receiveQueueUpdates).toBe(false);
+    expect(init.isPost).toBe(false);
+  });
+
+  it('defaults what a minimal client leaves out (sessionId may be omitted)', () => {
+    const init = parseChasitorInit({ ...ids });
+    expect(init).toMatchObject({
+      sessionId: undefined, agentId: undefined, doFallback: false, receiveQueueUpdates: false, isPost: true,
+      visitorName: '', userAgent: '', language: '', screenResolution: '',
+      prechatDetails: [], prechatEntities: [], buttonOverrides: [], trackingId: undefined, visitorId: undefined, extra: {},
+    });
+  });
+
+  it('keeps prechatDetails with their entityMaps and normalises their fields', () => {
+    const [email, order] = parseChasitorInit(structuredClone(fieldInit)).prechatDetails;
+    expect(email).toMatchObject({
+      label: 'E-mail', value: 'ada@example.com', transcriptFields: ['Email__c'], displayToAgent: true,
+      entityMaps: [{ entityName: 'Contact', fieldName: 'Email' }],
+    });
+    // A non-string value reaches the agent as text, not as a type error.
+    expect(order).toMatchObject({ label: 'Order', value: '12345', displayToAgent: false, entityMaps: [] });
+  });
+
+  it('keeps prechatEntities whole, entityFieldsMaps included', () => {
+    const init = parseChasitorInit(structuredClone(fieldInit));
+    expect(init.prechatEntities).toEqual(fieldInit.prechatEntities);
+  });
+
+  it.each([
+    ['null', null, []],
+    ['missing', undefined, []],
+    ['an empty string', '', []],
+    ['an array', ['573000000000002', ' 573000000000003 ', '', 7], ['573000000000002', '573000000000003']],
+    ['a comma string', '573000000000002, 573000000000003', ['573000000000002', '573000000000003']],
+    ['one id as a string', '573000000000002', ['573000000000002']],
+  ])('buttonOverrides as %s', (_what, value, expected) => {
+    expect(parseChasitorInit({ ...ids, buttonOverrides: value }).buttonOverrides).toEqual(expected);
+  });
+
+  it('rejects buttonOverrides of another type', () => {
+    expect(failureOf(() => parseChasitorInit({ ...ids, buttonOverrides: { a: 1 } }))).toBe('BODY_INVALID');
+  });
+
+  it('keeps unknown fields in extra and only those', () => {
+    const init = parseChasitorInit({ ...structuredClone(fieldInit), newField: [1, 2], 'weird key': null });
+    expect(init.extra).toEqual({ visitorInfo: fieldInit.visitorInfo, newField: [1, 2], 'weird key': null });
+  });
+
+  it('treats an empty agentId or visitorId as absent and trims them', () => {
+    expect(parseChasitorInit({ ...ids, agentId: '   ', visitorId: '' })).toMatchObject({ agentId: undefined, visitorId: undefined });
+    expect(parseChasitorInit({ ...ids, agentId: ' 005000000000001 ', visitorId: 'v-1' })).toMatchObject({ agentId: '005000000000001', visitorId: 'v-1' });
+  });
+
+  it('accepts ids sent as numbers', () => {
+    expect(parseChasitorInit({ ...ids, deploymentId: 572000000000001 }).deploymentId).toBe('572000000000001');
+  });
+
+  it.each(['organizationId', 'deploymentId', 'buttonId'] as const)('a missing %s is BODY_INVALID', (field) => {
+    const body: Record<string, unknown> = { ...ids };
+    delete body[field];
+    expect(failureOf(() => parseChasitorInit(body))).toBe('BODY_INVALID');
+    expect(failureOf(() => parseChasitorInit({ ...ids, [field]: '' }))).toBe('BODY_INVALID');
+    expect(failureOf(() => parseChasitorInit({ ...ids, [field]: null }))).toBe('BODY_INVALID');
+  });
+
+  it('names the missing field', () => {
+    const { buttonId: _b, ...noButton } = ids;
+    expect(() => parseChasitorInit(noButton)).toThrow(/buttonId/);
+  });
+
+  it.each([
+    ['prechatDetails not an array', { prechatDetails: 'x' }],
+    ['a prechatDetails entry not an object', { prechatDetails: ['x'] }],
+    ['prechatEntities not an array', { prechatEntities: {} }],
+    ['visitorName an object', { visitorName: { first: 'A' } }],
+    ['buttonId too long', { buttonId: 'x'.repeat(65) }],
+  ])('%s is BODY_INVALID', (_what, patch) => {
+    expect(failureOf(() => parseChasitorInit({ ...ids, ...patch }))).toBe('BODY_INVALID');
+  });
+});
+
+describe('parseChatEnd', () => {
+  it.each([
+    [{ reason: 'client' }, 'client'],
+    [{ type: 'ChatEndReason', reason: 'client' }, 'client'],
+    [{ ChatEndReason: { reason: 'client' } }, 'client'],
+    [{ ack: -1 }, 'client'],
+    [{}, 'client'],
+    [{ reason: '' }, 'client'],
+    [{ reason: 42 }, 'client'],
+    [{ ChatEndReason: 'client' }, 'client'],
+    [{ ChatEndReason: {} }, 'client'],
+  ])('%j ends the chat with reason %j', (body, reason) => {
+    expect(parseChatEnd(body)).toEqual({ reason });
+  });
+
+  it('keeps a free-text reason', () => {
+    expect(parseChatEnd({ reason: 'client ended chat' })).toEqual({ reason: 'client ended chat' });
+  });
+
+  it('prefers the nested reason and bounds its length', () => {
+    expect(parseChatEnd({ reason: 'outer', ChatEndReason: { reason: 'inner' } })).toEqual({ reason: 'inner' });
+    expect(parseChatEnd({ reason: 'r'.repeat(1000) }).reason).toHaveLength(256);
+  });
+});
+
+describe('parseMultiNoun', () => {
+  it('reads `object` (what clients send)', () => {
+    const calls = parseMultiNoun({
+      nouns: [
+        { prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'Bye' } },
+        { prefix: 'Chasitor', noun: 'ChatEnd', object: { reason: 'client' } },
+      ],
+    });
+    expect(calls).toEqual([
+      { prefix: 'Chasitor', noun: 'ChatMessage', body: { text: 'Bye' } },
+      { prefix: 'Chasitor', noun: 'ChatEnd', body: { reason: 'client' } },
+    ]);
+  });
+
+  it('reads `data` (what the guide says), as an object or as a JSON string', () => {
+    expect(parseMultiNoun({ nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', data: { text: 'a' } }] })[0]!.body).toEqual({ text: 'a' });
+    expect(parseMultiNoun({ nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', data: '{"text":"b"}' }] })[0]!.body).toEqual({ text: 'b' });
+    expect(parseMultiNoun({ nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: '{"text":"c"}' }] })[0]!.body).toEqual({ text: 'c' });
+  });
+
+  it('prefers `object` when both are present', () => {
+    expect(parseMultiNoun({ nouns: [{ noun: 'ChatMessage', object: { text: 'o' }, data: { text: 'd' } }] })[0]!.body).toEqual({ text: 'o' });
+  });
+
+  it('defaults the prefix to Chasitor and an absent or empty payload to {}', () => {
+    expect(parseMultiNoun({ nouns: [{ noun: 'ChasitorTyping' }, { noun: 'ChasitorNotTyping', data: '  ' }, { noun: 'ChatEnd', object: null }] }))
+      .toEqual([
+        { prefix: 'Chasitor', noun: 'ChasitorTyping', body: {} },
+        { prefix: 'Chasitor', noun: 'ChasitorNotTyping', body: {} },
+        { prefix: 'Chasitor', noun: 'ChatEnd', body: {} },
+      ]);
+  });
+
+  it('accepts an empty list', () => {
+    expect(parseMultiNoun({ nouns: [] })).toEqual([]);
+  });
+
+  it.each([
+    ['nouns missing', {}],
+    ['nouns not an array', { nouns: { noun: 'ChatMessage' } }],
+    ['an entry not an object', { nouns: ['ChatMessage'] }],
+    ['an entry without noun', { nouns: [{ prefix: 'Chasitor', object: {} }] }],
+    ['data not JSON', { nouns: [{ noun: 'ChatMessage', data: '{text:' }] }],
+    ['data JSON but not an object', { nouns: [{ noun: 'ChatMessage', data: '[1,2]' }] }],
+    ['object an array', { nouns: [{ noun: 'ChatMessage', object: [1] }] }],
+    ['more than 50 nouns', { nouns: Array.from({ length: 51 }, () => ({ noun: 'ChasitorTyping' })) }],
+  ])('%s is BODY_INVALID', (_what, body) => {
+    expect(failureOf(() => parseMultiNoun(body))).toBe('BODY_INVALID');
+  });
+});
+
+describe('parseChatMessage', () => {
+  it('reads the text, numbers as text', () => {
+    expect(parseChatMessage({ text: 'Hi' }, 4000)).toEqual({ text: 'Hi' });
+    expect(parseChatMessage({ text: 42 }, 4000)).toEqual({ text: '42' });
+    expect(parseChatMessage({ text: '' }, 4000)).toEqual({ text: '' });
+  });
+
+  it('accepts exactly the limit', () => {
+    expect(parseChatMessage({ text: 'x'.repeat(4000) }, 4000).text).toHaveLength(4000);
+  });
+
+  it('a text over the limit is MESSAGE_TOO_LONG, not BODY_INVALID', () => {
+    expect(failureOf(() => parseChatMessage({ text: 'x'.repeat(4001) }, 4000))).toBe('MESSAGE_TOO_LONG');
+    expect(failureOf(() => parseChatMessage({ text: 'abcdef' }, 5))).toBe('MESSAGE_TOO_LONG');
+  });
+
+  it.each([{}, { text: null }, { text: { a: 1 } }, { text: ['a'] }, { message: 'Hi' }])('%j is BODY_INVALID', (body) => {
+    expect(failureOf(() => parseChatMessage(body, 4000))).toBe('BODY_INVALID');
+  });
+});
+
+describe('parseSneakPeek', () => {
+  it('reads position and text', () => {
+    expect(parseSneakPeek({ position: 3, text: 'Hi th' }, 4000)).toEqual({ position: 3, text: 'Hi th' });
+    expect(parseSneakPeek({ position: '3', text: 'Hi th' }, 4000)).toEqual({ position: 3, text: 'Hi th' });
+  });
+
+  it('defaults position to the text length and text to empty', () => {
+    expect(parseSneakPeek({ text: 'abc' }, 4000)).toEqual({ position: 3, text: 'abc' });
+    expect(parseSneakPeek({}, 4000)).toEqual({ position: 0, text: '' });
+  });
+
+  it('limits the text like a message', () => {
+    expect(failureOf(() => parseSneakPeek({ text: 'x'.repeat(11) }, 10))).toBe('MESSAGE_TOO_LONG');
+  });
+});
+
+describe('parseCustomEvent', () => {
+  it('keeps data as text; objects become JSON text', () => {
+    expect(parseCustomEvent({ type: 't', data: 'd' }, 4000)).toEqual({ type: 't', data: 'd' });
+    expect(parseCustomEvent({ type: 't', data: { a: 1 } }, 4000)).toEqual({ type: 't', data: '{"a":1}' });
+    expect(parseCustomEvent({ type: 't' }, 4000)).toEqual({ type: 't', data: '' });
+  });
+
+  it('requires a type and limits the data', () => {
+    expect(failureOf(() => parseCustomEvent({ data: 'd' }, 4000))).toBe('BODY_INVALID');
+    expect(failureOf(() => parseCustomEvent({ type: 't', data: 'x'.repeat(11) }, 10))).toBe('MESSAGE_TOO_LONG');
+  });
+});
+
+describe('parseBreadcrumb', () => {
+  it('requires a location', () => {
+    expect(parseBreadcrumb({ location: 'https://example.com/a' })).toEqual({ location: 'https://example.com/a' });
+    expect(failureOf(() => parseBreadcrumb({}))).toBe('BODY_INVALID');
+  });
+});
