@@ -427,6 +427,9 @@ export class ChatEngine {
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent {
     const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
     if (s.record.agentId) this.recipients.set(e, [s.record.agentId]);
+    // A held poll takes the event now: its delivery cursor then joins the same
+    // group commit, and the poll answers only after that commit (visitor-poller).
+    if (visibleToVisitor) s.heldPoll?.wake();
     return e;
   }
 
@@ -578,20 +581,13 @@ export class ChatEngine {
   }
 
   private onDurable(events: LogEvent[]): void {
-    const woken = new Set<ChatSession>();
     for (const e of events) {
-      const s = this.sessions.get(e.sessionId);
-      if (s) {
-        if (e.offset > s.durableOffset) s.durableOffset = e.offset;
-        if (e.vseq !== null && s.heldPoll) woken.add(s);
-      }
       if (e.type === EventType.ChatOffered) {
         this.directory.notify(String(e.data.agentId), { kind: 'offer', sessionId: e.sessionId });
         continue;
       }
       for (const agentId of this.recipients.get(e) ?? []) this.directory.notify(agentId, { kind: 'event', event: e });
     }
-    for (const s of woken) s.heldPoll?.wake();
     for (const l of this.durableListeners) l(events);
   }
 }

@@ -3,7 +3,7 @@
  * the visitor has not confirmed yet, and the poll it is holding. The owning node
  * is the only writer, so offsets are assigned here without a round trip.
  */
-import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
+import { toSessionRow, type Actor, type LogEvent, type SessionRecord } from '../ports/records.js';
 import type { CommitQueue } from './commit-queue.js';
 
 /** A Messages request waiting for events. */
@@ -22,8 +22,6 @@ export class ChatSession {
   private tail: LogEvent[] = [];
   /** False after a restart until the tail was read back from the store. */
   tailLoaded: boolean;
-  /** Highest offset known to be durable; polls never deliver past it. */
-  durableOffset: number;
   heldPoll: HeldPoll | null = null;
   /** Increments with every Messages request; an older poll that sees a newer number gives way. */
   pollGeneration = 0;
@@ -40,7 +38,6 @@ export class ChatSession {
     fresh: boolean,
   ) {
     this.tailLoaded = fresh;
-    this.durableOffset = record.lastOffset;
   }
 
   get id(): string {
@@ -49,7 +46,7 @@ export class ChatSession {
 
   /** Queues this session's record for the next group commit. */
   touchRecord(): void {
-    this.queue.markDirty(this.record.id, () => structuredClone(this.record));
+    this.queue.markDirty(this.record.id, () => toSessionRow(this.record));
   }
 
   /**

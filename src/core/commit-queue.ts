@@ -6,11 +6,11 @@
  * the disk.
  */
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
-import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from '../ports/records.js';
+import type { ButtonStatsRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
 
 interface Pending {
   batch: WriteBatch;
-  dirty: Map<string, () => SessionRecord>;
+  dirty: Map<string, () => SessionRow>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -34,7 +34,7 @@ export class CommitQueue {
   }
 
   /** Marks a session for writing; its snapshot is taken at flush time (latest state wins). */
-  markDirty(id: string, snapshot: () => SessionRecord): void {
+  markDirty(id: string, snapshot: () => SessionRow): void {
     this.current().dirty.set(id, snapshot);
   }
 

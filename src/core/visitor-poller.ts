@@ -1,6 +1,5 @@
 /**
- * System/Messages, the visitor's long poll. Answers at once when durable events
- * wait, holds otherwise, and gives an empty answer (204) after the hold. A
+ * System/Messages, the visitor's long poll. Answers at once when events wait, holds otherwise, and gives an empty answer (204) after the hold. A
  * newer poll on the same session replaces an older one, and a poll the client
  * abandoned gives back what it took, so no message goes to a dead socket.
  */
@@ -93,7 +92,11 @@ export class VisitorPoller {
     return { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset };
   }
 
-  /** Durable visitor events after the cursor, from memory or, after a restart, the store. */
+  /**
+   * Visitor events after the cursor, from memory or, after a restart, the store.
+   * They may not be durable yet: `deliver` answers only after the group commit
+   * that holds them (and the cursor move), so nothing reaches a client before the disk.
+   */
   private async pending(s: ChatSession): Promise<LogEvent[]> {
     const after = s.record.cursor;
     let events = s.cachedVisitorEvents(after);
@@ -101,10 +104,7 @@ export class VisitorPoller {
       s.adoptTail(await this.store.readVisitorEvents(s.id, after, READ_BATCH));
       events = s.cachedVisitorEvents(s.record.cursor) ?? [];
     }
-    const durable = s.durableOffset;
-    let n = 0;
-    while (n < events.length && events[n]!.offset <= durable) n++;
-    return n === events.length ? events : events.slice(0, n);
+    return events;
   }
 
   private hold(s: ChatSession, ms: number, signal: AbortSignal): Promise<'wake' | 'timeout' | 'aborted'> {

@@ -24,11 +24,17 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller): { regi
   new Gauge({ name: 'switchboard_commit_batches', help: 'Group commits written since start', registers: [registry], collect() { this.set(engine.queue.batches); } });
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
+  const children = new Map<string, { inc(): void }>();
   return {
     registry,
     visitor: {
       // Unknown nouns share one label so a scanner cannot blow up the label set.
-      requestStarted: (noun) => requests.inc({ noun: known.has(noun) ? noun : 'other' }),
+      requestStarted: (noun) => {
+        const key = known.has(noun) ? noun : 'other';
+        let child = children.get(key);
+        if (!child) children.set(key, (child = requests.labels(key)));
+        child.inc();
+      },
       retriedSequence: () => retries.inc(),
       errorAnswered: (status) => errors.inc({ status: String(status) }),
     },

@@ -97,9 +97,25 @@ export interface ButtonStatsRecord {
   samples: number;
 }
 
+/** A session as written: the record serialized once, plus the indexed columns. */
+export interface SessionRow {
+  id: string;
+  owner: string;
+  closed: boolean;
+  visitorId: string | null;
+  createdAt: number;
+  /** JSON of the SessionRecord. */
+  json: string;
+}
+
+/** Serializes a record at the moment of the call (later changes do not leak in). */
+export function toSessionRow(r: SessionRecord): SessionRow {
+  return { id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt, json: JSON.stringify(r) };
+}
+
 /** Everything one group commit writes, atomically. */
 export interface WriteBatch {
-  sessions: SessionRecord[];
+  sessions: SessionRow[];
   events: LogEvent[];
   buttonStats: ButtonStatsRecord[];
   visitorBreadcrumbs: { visitorId: string; location: string; at: number }[];

@@ -31,7 +31,7 @@ export class MemoryChatStore implements ChatStore {
       if (!log) this.events.set(e.sessionId, (log = []));
       log.push(structuredClone(e));
     }
-    for (const s of batch.sessions) this.sessions.set(s.id, JSON.stringify(s));
+    for (const s of batch.sessions) this.sessions.set(s.id, s.json);
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
@@ -70,7 +70,7 @@ export class MemoryChatStore implements ChatStore {
 
   findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
     const all = [...this.sessions.values()].map((s) => JSON.parse(s) as SessionRecord).filter((s) => s.request?.visitorId === visitorId);
-    return Promise.resolve(all.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, limit));
+    return Promise.resolve(all.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -42,9 +42,9 @@ export class KyselyChatStore implements ChatStore {
         await trx.insertInto('events').values(rows).execute();
       }
       for (const s of batch.sessions) {
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.request?.visitorId ?? null, updated_at: s.lastSeenAt, record: JSON.stringify(s) };
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json };
         await trx.insertInto('sessions').values(row)
-          .onConflict((oc) => oc.column('id').doUpdateSet({ owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, updated_at: row.updated_at, record: row.record }))
+          .onConflict((oc) => oc.column('id').doUpdateSet({ owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, created_at: row.created_at, record: row.record }))
           .execute();
       }
       for (const b of batch.buttonStats) {
@@ -78,7 +78,7 @@ export class KyselyChatStore implements ChatStore {
   async readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll()
       .where('session_id', '=', sessionId).where('vseq', '>', afterVseq)
-      .orderBy('vseq').limit(limit).execute();
+      .orderBy('offset').limit(limit).execute();
     return rows.map(toLogEvent);
   }
 
@@ -95,7 +95,7 @@ export class KyselyChatStore implements ChatStore {
 
   async findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
     const rows = await this.db.selectFrom('sessions').select('record')
-      .where('visitor_id', '=', visitorId).orderBy('updated_at', 'desc').limit(limit).execute();
+      .where('visitor_id', '=', visitorId).orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map((r) => JSON.parse(r.record) as SessionRecord);
   }
 

@@ -15,11 +15,11 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         .addColumn('owner', 'varchar(32)', (c) => c.notNull())
         .addColumn('closed', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('visitor_id', 'varchar(256)')
-        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('record', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('sessions_open').ifNotExists().on('sessions').columns(['closed', 'owner']).execute();
-      await db.schema.createIndex('sessions_visitor').ifNotExists().on('sessions').columns(['visitor_id', 'updated_at']).execute();
+      await db.schema.createIndex('sessions_visitor').ifNotExists().on('sessions').columns(['visitor_id', 'created_at']).execute();
       await db.schema.createTable('events').ifNotExists()
         .addColumn('session_id', 'varchar(128)', (c) => c.notNull())
         .addColumn('offset', 'integer', (c) => c.notNull())
@@ -29,8 +29,10 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('data', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('events_pk', ['session_id', 'offset'])
+        // One B-tree per event insert on SQLite (the hot path): the primary key is the table.
+        .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
         .execute();
-      await db.schema.createIndex('events_vseq').ifNotExists().on('events').columns(['session_id', 'vseq']).execute();
+      // No index on vseq: visitor reads walk the session's primary-key range (vseq grows with offset).
       await db.schema.createTable('button_stats').ifNotExists()
         .addColumn('button_id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('average_wait_ms', 'double precision')

@@ -10,7 +10,7 @@ export interface SessionsTable {
   owner: string;
   closed: number;
   visitor_id: string | null;
-  updated_at: number | string;
+  created_at: number | string;
   /** The whole SessionRecord as JSON. */
   record: string;
 }

@@ -22,6 +22,7 @@ export interface GateDeps {
 }
 
 const BASE = '/chat/rest/';
+const NEVER_ABORTED = new AbortController().signal;
 
 export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
   const { engine, recovery, metrics } = deps;
@@ -64,11 +65,16 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
       session.record.lastSeenAt = engine.clock.now();
     }
 
-    const abort = new AbortController();
-    reply.raw.on('close', () => { if (!reply.raw.writableEnded) abort.abort(); });
+    // Only a held poll needs to notice its client leaving.
+    let signal = NEVER_ABORTED;
+    if (spec.noun === 'Messages') {
+      const abort = new AbortController();
+      reply.raw.on('close', () => { if (!reply.raw.writableEnded) abort.abort(); });
+      signal = abort.signal;
+    }
     const req: VisitorRequest = {
       method: request.method, headers: request.headers, query: request.query as Record<string, unknown>, body, rest, session,
-      ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal: abort.signal,
+      ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal,
     };
 
     let result: NounResult;
