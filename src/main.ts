@@ -12,7 +12,8 @@ import { systemClock } from './adapters/memory/system-clock.js';
 import type { SwitchboardConfig } from './config/config-schema.js';
 import { Catalog } from './core/catalog.js';
 import { ChatEngine } from './core/chat-engine.js';
-import { DEFAULT_GREETING, EchoBot } from './core/demo-bot.js';
+import { InjectTransport } from './bots/agent-transport.js';
+import { DEFAULT_GREETING, EchoBot } from './bots/echo-bot.js';
 import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
@@ -90,16 +91,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
   await users.load(config.orgs);
   const hub = new AgentStreamHub(engine, users, clock);
-  for (const a of engine.directory.all()) if (!a.config.bot) hub.attachAgent(a.id);
+  for (const a of engine.directory.all()) hub.attachAgent(a.id);
   for (const u of catalog.allAgents()) if (u.config.password?.startsWith('plain:') && !config.orgs.some((o) => o.id === '00D000000000001' && o.agents.includes(u.config))) {
     logger.warn({ user: u.config.username }, 'plain-text password in config: use a scrypt hash outside demos');
   }
 
-  const bots = catalog.allAgents().filter((a) => a.config.bot === 'echo')
-    .map((a) => new EchoBot(engine, store, a.config.id, a.config.greeting ?? DEFAULT_GREETING, logger));
-  for (const bot of bots) bot.attach();
   await engine.start();
-  for (const bot of bots) bot.recover();
 
   const poller = new VisitorPoller(engine, store, clock, config.settings);
   const recovery = new SessionRecovery(engine, store);
@@ -126,6 +123,14 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     if (stopping) void reply.header('Connection', 'close');
     done(null, payload);
   });
+
+  // Bots are clients of the public agent API, started before the server listens
+  // so the demo button is available from the first request.
+  await app.ready();
+  const bots = catalog.allAgents().filter((a) => a.config.bot === 'echo')
+    .map((a) => new EchoBot(new InjectTransport(app, users.serviceToken(a.config.id)), a.config.id, a.config.greeting ?? DEFAULT_GREETING, logger));
+  for (const bot of bots) await bot.start();
+
   return {
     app, engine, store, bots, logger, users, hub,
     async listen() {
@@ -141,6 +146,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       stopping ??= (async () => {
         reaper.stop();
         presence.stop();
+        for (const bot of bots) bot.stop();
         poller.shutdown();
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.
@@ -149,7 +155,6 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         await closing;
         clearTimeout(sweep);
         clearTimeout(hard);
-        for (const bot of bots) bot.detach();
         await engine.queue.drain();
         await store.close();
       })();

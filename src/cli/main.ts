@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
 import { readFileSync } from 'node:fs';
+import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
 
 const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
 
@@ -40,7 +41,10 @@ async function serve(argv: string[]): Promise<void> {
   // Loaded here so `--help` and `check-config` start without the server's dependencies.
   const { createSwitchboard } = await import('../main.js');
   const sb = await createSwitchboard(config);
-  await sb.listen();
+  const url = await sb.listen();
+  if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
+    sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
+  }
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

@@ -3,7 +3,7 @@
  * these ids: never change them.
  */
 import type { OrgConfig } from './config-schema.js';
-import { DEFAULT_GREETING } from '../core/demo-bot.js';
+import { DEFAULT_GREETING } from '../bots/echo-bot.js';
 
 export const DEMO_IDS = {
   organizationId: '00D000000000001',

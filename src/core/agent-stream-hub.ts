@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { LogEvent } from '../ports/records.js';
+import type { ChatEventWire } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type UserDirectory } from './identity/user-directory.js';
@@ -159,7 +160,8 @@ export class AgentStreamHub {
 }
 
 /** A log event as agents see it (internal `$meta` stays on the server). */
-export function toWire(e: LogEvent): { offset: number; type: string; actor: string; at: number; data: Record<string, unknown> } {
-  const { $meta: _meta, ...data } = e.data;
-  return { offset: e.offset, type: e.type, actor: e.actor, at: e.at, data };
+export function toWire(e: LogEvent): ChatEventWire {
+  const { $meta, ...data } = e.data;
+  const clientMessageId = (typeof $meta === 'object' && $meta !== null ? ($meta as { clientMessageId?: unknown }).clientMessageId : undefined);
+  return { offset: e.offset, type: e.type, actor: e.actor, at: e.at, data, ...(typeof clientMessageId === 'string' ? { clientMessageId } : {}) };
 }

@@ -20,6 +20,9 @@ import { IdleTimeouts } from './idle-timeout.js';
 import { Router, type RoutingDecision } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
+/** Agent actions not echoed back on the acting agent's own stream. */
+const SELF_AUTHORED: ReadonlySet<string> = new Set([EventType.AgentMessage, EventType.AgentTyping, EventType.AgentNotTyping, EventType.AgentCustomEvent]);
+
 export interface EngineLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -426,7 +429,9 @@ export class ChatEngine {
   /** Appends an event and fixes which agent hears of it once it is durable. */
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent {
     const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
-    if (s.record.agentId) this.recipients.set(e, [s.record.agentId]);
+    // The chat's agent hears of everything except what it did itself (it has the
+    // API response; its transcript still has it).
+    if (s.record.agentId && !(actor === 'agent' && SELF_AUTHORED.has(type))) this.recipients.set(e, [s.record.agentId]);
     // A held poll takes the event now: its delivery cursor then joins the same
     // group commit, and the poll answers only after that commit (visitor-poller).
     if (visibleToVisitor) s.heldPoll?.wake();

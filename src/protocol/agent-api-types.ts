@@ -45,6 +45,8 @@ export const Ok = Type.Object({ ok: Type.Literal(true) });
 
 export const ChatEventWire = Type.Object({
   offset: Type.Integer(), type: Type.String(), actor: Type.String(), at: Type.Number(), data: Type.Record(Type.String(), Type.Unknown()),
+  /** The id the sending agent gave its message (idempotent sends), when it gave one. */
+  clientMessageId: Type.Optional(Type.String()),
 });
 export type ChatEventWire = Static<typeof ChatEventWire>;
 

@@ -24,14 +24,28 @@ export class TokenService {
     private readonly clock: Clock,
   ) {}
 
-  issue(sub: string, typ: TokenClaims['typ'], ver: number): { token: string; expiresAt: number } {
-    const exp = this.clock.now() + (typ === 'access' ? ACCESS_TTL_MS : REFRESH_TTL_MS);
+  issue(sub: string, typ: TokenClaims['typ'], ver: number, ttlMs?: number): { token: string; expiresAt: number } {
+    const exp = this.clock.now() + (ttlMs ?? (typ === 'access' ? ACCESS_TTL_MS : REFRESH_TTL_MS));
     const payload = Buffer.from(JSON.stringify({ sub, typ, exp, ver } satisfies TokenClaims)).toString('base64url');
     return { token: `sb1.${payload}.${this.sign(payload)}`, expiresAt: exp };
   }
 
+  /** Tokens already verified (each request of an agent carries the same one). */
+  private readonly verified = new Map<string, TokenClaims>();
+
   /** The claims of a valid, unexpired token of the given type; null otherwise. */
   verify(token: string, typ: TokenClaims['typ']): TokenClaims | null {
+    const cached = this.verified.get(token);
+    if (cached) return cached.typ === typ && cached.exp > this.clock.now() ? cached : null;
+    const claims = this.verifyUncached(token, typ);
+    if (claims) {
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private verifyUncached(token: string, typ: TokenClaims['typ']): TokenClaims | null {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== 'sb1') return null;
     const [, payload, sig] = parts as [string, string, string];

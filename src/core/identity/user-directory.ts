@@ -119,6 +119,16 @@ export class UserDirectory {
     await this.store.putDocument('user', user.id, user);
   }
 
+  /**
+   * An access token for an in-process client (the demo bot). It never leaves the
+   * process; it lasts as long as the process and dies with a logout or restart
+   * of the token version.
+   */
+  serviceToken(userId: string): string {
+    const user = this.users.get(userId) ?? fail('NOT_FOUND', `user ${userId}`);
+    return this.tokens.issue(user.id, 'access', user.tokenVersion, 365 * 24 * 60 * 60 * 1000).token;
+  }
+
   /** Resolves a bearer credential (access token or API key) to a principal. */
   authenticate(credential: string): Principal | null {
     if (credential.startsWith('sbk_')) return this.authenticateKey(credential);

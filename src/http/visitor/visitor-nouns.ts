@@ -131,7 +131,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       prefix: 'System', noun: 'SessionId', method: 'DELETE', session: 'optional', affinity: false, sequenced: false,
       handle: async (req) => {
         const key = decodeURIComponent(req.rest.join('/'));
-        const s = (key && engine.findByKey(key)) || req.session;
+        // The key in the path names the session; the header is used only when the path has none.
+        const s = key ? engine.findByKey(key) : req.session;
         if (!s && engine.recentlyClosed(key || String(req.headers['x-liveagent-session-key'] ?? ''))) return { kind: 'ok' }; // a retried DELETE
         if (!s) fail('SESSION_INVALID');
         engine.visitorEnd(s, 'client');

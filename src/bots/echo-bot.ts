@@ -1,0 +1,128 @@
+/**
+ * The demo bot, a client of the public agent API: goes online, accepts every
+ * chat offered to it, greets, and echoes each visitor message verbatim, in
+ * order, exactly once — also across a crash. What it already answered is in the
+ * chat's transcript (each reply carries clientMessageId `echo-<offset>`, the
+ * greeting `greeting`), so after a restart it reads the transcript and answers
+ * only what is still unanswered; a retried send is deduplicated by the server.
+ */
+import type { ChatEventWire } from '../protocol/agent-api-types.js';
+import type { AgentTransport } from './agent-transport.js';
+
+export const DEFAULT_GREETING = 'Hello! I am the Switchboard demo bot. Everything you type is echoed back.';
+
+export interface BotLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+interface BotChat {
+  greeted: boolean;
+  answeredUpTo: number;
+  /** Work for one chat runs in order. */
+  chain: Promise<void>;
+}
+
+export class EchoBot {
+  private readonly chats = new Map<string, BotChat>();
+  private closeStream: (() => void) | null = null;
+
+  constructor(
+    private readonly api: AgentTransport,
+    readonly agentId: string,
+    private readonly greeting: string,
+    private readonly logger: BotLogger,
+  ) {}
+
+  /** Opens the stream, goes online, and catches up on chats it held before a restart. */
+  async start(): Promise<void> {
+    this.closeStream = await this.api.stream((m) => this.onMessage(m));
+    await this.call('PUT', '/agent/v1/presence', { status: 'online' });
+    const mine = await this.api.request<{ chatId: string; state: string; agentId: string | null }[]>('GET', '/agent/v1/chats');
+    for (const c of Array.isArray(mine.body) ? mine.body : []) {
+      if (c.agentId !== this.agentId) continue;
+      if (c.state === 'offered') this.enqueue(c.chatId, () => this.accept(c.chatId));
+      else if (c.state === 'established') this.enqueue(c.chatId, () => this.reconcile(c.chatId));
+    }
+  }
+
+  stop(): void {
+    this.closeStream?.();
+    this.closeStream = null;
+  }
+
+  /** Resolves when all queued work is done (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.chats.values()].map((c) => c.chain));
+  }
+
+  private onMessage(m: { type: string; chatId?: string; data?: unknown; snapshot?: unknown }): void {
+    const chatId = m.chatId;
+    if (m.type === 'resync') {
+      const snap = m.snapshot as { chats?: { chatId: string; agentId: string | null; state: string }[] } | undefined;
+      for (const c of snap?.chats ?? []) if (c.agentId === this.agentId && c.state === 'established') this.enqueue(c.chatId, () => this.reconcile(c.chatId));
+      return;
+    }
+    if (!chatId) return;
+    if (m.type === 'offer') {
+      this.enqueue(chatId, () => this.accept(chatId));
+      return;
+    }
+    if (m.type !== 'chat.event') return;
+    const e = m.data as ChatEventWire;
+    if (e.type === 'ChatEstablished' || e.type === 'ChatTransferred') this.enqueue(chatId, () => this.reconcile(chatId));
+    else if (e.type === 'ChasitorChatMessage') this.enqueue(chatId, () => this.answer(chatId, e));
+    else if (e.type === 'ChatEnded' || e.type === 'ChasitorChatEnded' || e.type === 'ChasitorTimedOut') this.enqueue(chatId, () => { this.chats.delete(chatId); });
+  }
+
+  private async accept(chatId: string): Promise<void> {
+    await this.call('POST', `/agent/v1/chats/${encodeURIComponent(chatId)}/accept`);
+  }
+
+  /** Reads the transcript and does whatever is still owed: greeting, replies. */
+  private async reconcile(chatId: string): Promise<void> {
+    const res = await this.api.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
+    if (res.status !== 200 || !res.body.events) return;
+    const chat = this.chat(chatId);
+    for (const e of res.body.events) {
+      if (e.type !== 'ChatMessage' || e.data.agentId !== this.agentId) continue;
+      if (e.clientMessageId === 'greeting') chat.greeted = true;
+      const replyTo = /^echo-(\d+)$/.exec(e.clientMessageId ?? '');
+      if (replyTo) chat.answeredUpTo = Math.max(chat.answeredUpTo, Number(replyTo[1]));
+    }
+    if (!chat.greeted) {
+      chat.greeted = true;
+      await this.send(chatId, this.greeting, 'greeting');
+    }
+    for (const e of res.body.events) if (e.type === 'ChasitorChatMessage') await this.answer(chatId, e);
+  }
+
+  private async answer(chatId: string, e: ChatEventWire): Promise<void> {
+    const chat = this.chat(chatId);
+    if (e.offset <= chat.answeredUpTo) return;
+    chat.answeredUpTo = e.offset;
+    await this.send(chatId, String(e.data.text ?? ''), `echo-${e.offset}`);
+  }
+
+  private async send(chatId: string, text: string, clientMessageId: string): Promise<void> {
+    await this.call('POST', `/agent/v1/chats/${encodeURIComponent(chatId)}/messages`, { text, clientMessageId });
+  }
+
+  /** A chat may end between an event and the answer: a 4xx then is expected, not an error. */
+  private async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<void> {
+    const res = await this.api.request(method, path, body);
+    if (res.status >= 500) this.logger.warn({ path, status: res.status, body: res.body }, 'demo bot request failed');
+    else if (res.status >= 400) this.logger.info({ path, status: res.status }, 'demo bot action skipped');
+  }
+
+  private chat(chatId: string): BotChat {
+    let c = this.chats.get(chatId);
+    if (!c) this.chats.set(chatId, (c = { greeted: false, answeredUpTo: 0, chain: Promise.resolve() }));
+    return c;
+  }
+
+  private enqueue(chatId: string, work: () => void | Promise<void>): void {
+    const c = this.chat(chatId);
+    c.chain = c.chain.then(work).catch((err: unknown) => this.logger.warn({ err, chatId }, 'demo bot could not handle an event'));
+  }
+}

