@@ -3,6 +3,8 @@
  * layers together. Everything else receives its dependencies.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createSqliteChatStore } from './adapters/sqlite/sqlite-chat-store.js';
@@ -28,6 +30,7 @@ import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { createHttpServer } from './http/create-http-server.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
@@ -115,6 +118,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   registerOpenApiRoute(app, specs);
   registerHealthRoutes(app, store);
   registerMetricsRoute(app, metrics.registry);
+  const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+  registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
 
   let stopping: Promise<void> | null = null;
   // While stopping, every response closes its connection, so no idle keep-alive

@@ -1,0 +1,52 @@
+/**
+ * The front doors served by the server itself: the embeddable widget at
+ * /widget.js, the agent console at /console, and the demo page at /. Files come
+ * from the front-end build outputs (`npm run build` makes them); a missing build
+ * answers 503 with what to run, never a crash.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.map': 'application/json; charset=utf-8',
+};
+
+export interface StaticRoots {
+  /** Directory holding widget.js. */
+  widgetDir: string;
+  /** Directory holding the console build (index.html and assets). */
+  consoleDir: string;
+  /** Directory holding the demo page (index.html). */
+  demoDir: string;
+}
+
+async function sendFile(reply: FastifyReply, root: string, relative: string, cache: string): Promise<void> {
+  const path = normalize(join(root, relative));
+  if (!path.startsWith(normalize(root) + sep) && path !== normalize(root)) {
+    void reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    return;
+  }
+  try {
+    const body = await readFile(path);
+    void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('Cache-Control', cache).send(body);
+  } catch {
+    void reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${relative.slice(0, 100)} (run \`npm run build\` to build the front ends)`);
+  }
+}
+
+export function registerStaticRoutes(app: FastifyInstance, roots: StaticRoots): void {
+  app.get('/widget.js', (_req, reply) => sendFile(reply, roots.widgetDir, 'widget.js', 'public, max-age=300'));
+  app.get('/console', (_req, reply) => { void reply.redirect('/console/'); });
+  app.get('/console/', (_req, reply) => sendFile(reply, roots.consoleDir, 'index.html', 'no-cache'));
+  app.get('/console/*', (req, reply) => sendFile(reply, roots.consoleDir, (req.params as { '*': string })['*'], 'public, max-age=300'));
+  app.get('/', (_req, reply) => sendFile(reply, roots.demoDir, 'index.html', 'no-cache'));
+}
