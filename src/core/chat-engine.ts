@@ -240,6 +240,8 @@ export class ChatEngine {
 
   visitorSneakPeek(s: ChatSession, position: number, text: string): void {
     if (!this.chatActive(s)) return;
+    // Sneak peek reaches agents only where the button enables it.
+    if (!(s.record.routedButtonId && this.catalog.button(s.record.routedButtonId)?.config.sneakPeekEnabled)) return;
     this.append(s, EventType.SneakPeek, 'visitor', { position, text }, false);
   }
 

@@ -108,9 +108,21 @@ export interface SessionRow {
   json: string;
 }
 
+/** The chat request never changes once made: its JSON is computed once per request object. */
+const requestJson = new WeakMap<ChatRequestRecord, string>();
+
 /** Serializes a record at the moment of the call (later changes do not leak in). */
 export function toSessionRow(r: SessionRecord): SessionRow {
-  return { id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt, json: JSON.stringify(r) };
+  let json: string;
+  if (r.request) {
+    let req = requestJson.get(r.request);
+    if (req === undefined) requestJson.set(r.request, (req = JSON.stringify(r.request)));
+    // The session's hot fields change on every write; the request part is reused.
+    json = `{"request":${req},${JSON.stringify({ ...r, request: undefined }).slice(1)}`;
+  } else {
+    json = JSON.stringify(r);
+  }
+  return { id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt, json };
 }
 
 /** Everything one group commit writes, atomically. */

@@ -185,7 +185,7 @@ class Harness {
 
   private checkOffer(s: ChatSession, to: string, rule: string): void {
     const r = s.record;
-    const bad = (msg: string) => this.violations.push(`offer of ${s.id.slice(0, 8)} to ${to}: ${msg}`);
+    const bad = (msg: string): void => { this.violations.push(`offer of ${s.id.slice(0, 8)} to ${to}: ${msg}`); };
     const agent = this.engine.directory.get(to);
     if (!agent) return bad('unknown agent');
     if (r.chatState !== 'offered' || r.agentId !== to) bad(`record says ${r.chatState} / ${r.agentId}`);
