@@ -282,7 +282,14 @@ export class ChatEngine {
     if (!a) fail('NOT_FOUND', `agent ${agentId}`);
     a.presence = presence;
     a.lastSeenAt = this.clock.now();
-    if (presence === 'online') this.dispatch();
+    if (presence !== 'online') {
+      // Offers wait for no one who stepped away: they go to the next agent.
+      for (const id of [...a.chats]) {
+        const s = this.sessions.get(id);
+        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
+      }
+    }
+    this.dispatch();
   }
 
   accept(agentId: string, sessionId: string): void {
@@ -297,7 +304,6 @@ export class ChatEngine {
     this.router.remove(s.id);
     const wasEstablished = r.establishedAt !== null;
     r.chatState = 'established';
-    r.queueKey = null;
     r.transferFrom = null;
     r.transferTo = null;
     r.declinedBy = [];
@@ -332,12 +338,14 @@ export class ChatEngine {
     } else if (target.buttonId) {
       const b = this.catalog.button(target.buttonId) ?? fail('NOT_FOUND', `button ${target.buttonId}`);
       queueKey = b.config.id;
-      r.routedButtonId = b.config.id;
     } else {
       return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');
     }
-    const cfg = this.queueConfig(queueKey, r.routedButtonId!);
+    const routedButtonId = target.buttonId ? queueKey : r.routedButtonId!;
+    const cfg = this.queueConfig(queueKey, routedButtonId);
     if (!target.agentId && !this.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
+    // Checked: from here on the transfer happens.
+    r.routedButtonId = routedButtonId;
     this.append(s, 'TransferRequested', 'agent', { from: agentId, ...target }, false);
     this.directory.get(agentId)?.chats.delete(s.id);
     r.transferFrom = agentId;
@@ -483,7 +491,12 @@ export class ChatEngine {
     r.agentId = null;
     r.chatState = 'waiting';
     const back = r.transferTo && r.transferFrom ? this.directory.get(r.transferFrom) : undefined;
-    if (back && back.presence === 'online') {
+    if (r.transferTo && !(back && this.directory.hasRoom(back))) {
+      // The transfer failed and its agent cannot take the chat back: route it like any waiting chat.
+      r.transferTo = null;
+      r.transferFrom = null;
+    }
+    if (back && r.transferTo && this.directory.hasRoom(back)) {
       // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the visitor.
       this.router.remove(s.id);
       r.transferTo = null;

@@ -1,0 +1,39 @@
+/**
+ * What the console needs from the SDK's AgentClient. The views depend on this
+ * interface only, so the console is tested against the SDK in one place
+ * (sdk-adapter.ts) and the views never see transport details.
+ */
+import type { ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget } from './wire-types.ts';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface StreamHandlers {
+  offer(data: OfferData, at: number): void;
+  offerWithdrawn(data: OfferWithdrawnData): void;
+  chatEvent(chatId: string, e: ChatEventWire): void;
+  monitorEvent(chatId: string, e: ChatEventWire): void;
+  resync(snapshot: ResyncSnapshot | undefined): void;
+  connection(state: ConnectionState): void;
+}
+
+export interface AgentPort {
+  login(username: string, password: string): Promise<PublicUser>;
+  logout(): Promise<void>;
+  setPresence(status: Presence, capacity?: number): Promise<PresenceState>;
+  accept(chatId: string): Promise<void>;
+  decline(chatId: string, reason?: string): Promise<void>;
+  send(chatId: string, text: string, clientMessageId: string): Promise<{ offset: number }>;
+  typing(chatId: string, typing: boolean): Promise<void>;
+  transfer(chatId: string, target: TransferTarget): Promise<void>;
+  end(chatId: string): Promise<void>;
+  chats(): Promise<ChatSummary[]>;
+  chat(chatId: string): Promise<ChatDetails>;
+  transcript(chatId: string): Promise<Transcript>;
+  overview(): Promise<Overview>;
+  whisper(chatId: string, text: string): Promise<void>;
+  takeover(chatId: string): Promise<void>;
+  reassign(chatId: string, agentId: string): Promise<void>;
+  /** Opens the stream; it reconnects and resumes on its own until `disconnect`. */
+  connect(handlers: StreamHandlers): void;
+  disconnect(): void;
+}

@@ -1,0 +1,259 @@
+/**
+ * One chat in the console: header with actions, visitor details, transcript,
+ * the visitor's typing and sneak peek, and either the composer (the agent's
+ * own chat) or the supervisor's controls (a chat opened read-only).
+ */
+import type { AgentPort } from './agent-port.ts';
+import { el, uid } from './dom-builder.ts';
+import { TranscriptView } from './transcript-view.ts';
+import { VisitorDetails } from './visitor-details.ts';
+import type { ChatEventWire, PublicUser } from './wire-types.ts';
+
+/** How long after the last keystroke "typing" turns off. */
+const TYPING_IDLE_MS = 1500;
+const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
+
+export type PanelMode = 'agent' | 'monitor';
+
+export interface PanelHost {
+  client: AgentPort;
+  me: PublicUser;
+  /** Agents a supervisor can reassign to (empty for agents). */
+  agents(): { id: string; name: string }[];
+  close(panel: ChatPanel): void;
+  openTransfer(panel: ChatPanel, opener: HTMLElement): void;
+  takenOver(panel: ChatPanel): void;
+  report(message: string): void;
+  /** A visitor message arrived live (for notifications). */
+  visitorMessage(panel: ChatPanel, text: string): void;
+}
+
+export class ChatPanel {
+  readonly element: HTMLElement;
+  readonly transcript: TranscriptView;
+  private readonly details = new VisitorDetails();
+  private readonly status: HTMLElement;
+  private readonly actions: HTMLElement;
+  private readonly peek: HTMLElement;
+  private readonly footer: HTMLElement;
+  private readonly title: HTMLElement;
+  private composer: HTMLTextAreaElement | undefined;
+  private typingSent = false;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private visitorTyping = false;
+  private sneakPeek = '';
+  private ended = false;
+  private detached: string | null = null;
+
+  constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost) {
+    const titleId = uid('chat-title');
+    this.title = el('h2', { id: titleId }, visitorName || 'Visitor');
+    this.status = el('span', { class: 'badge' }, mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
+    this.actions = el('div', { class: 'actions' });
+    this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`);
+    this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
+    this.footer = el('div', { class: 'chat-footer' });
+    this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
+      el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status), this.actions),
+      this.details.element, this.transcript.element, this.peek, this.footer);
+    this.renderControls();
+  }
+
+  get isEnded(): boolean {
+    return this.ended || this.detached !== null;
+  }
+
+  /** Loads details and the full transcript; safe to repeat (events dedupe by offset). */
+  async reload(): Promise<void> {
+    const [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
+    this.details.set(details);
+    if (details.chat.visitorName && details.chat.visitorName !== this.visitorName) {
+      this.visitorName = details.chat.visitorName;
+      this.title.textContent = this.visitorName;
+    }
+    for (const e of transcript.events) this.ingest(e, false);
+    if (details.chat.state === 'ended') this.markEnded('Ended');
+    else if (this.mode === 'agent' && details.chat.agentId !== this.host.me.id) this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
+    this.renderPeek();
+  }
+
+  /** One event from the stream (`live`) or a transcript reload. */
+  ingest(e: ChatEventWire, live: boolean): void {
+    const fresh = this.transcript.add(e);
+    if (!fresh) return;
+    switch (e.type) {
+      case 'ChasitorTyping':
+        if (live) this.visitorTyping = true;
+        break;
+      case 'ChasitorNotTyping':
+        this.visitorTyping = false;
+        break;
+      case 'ChasitorSneakPeek':
+        this.sneakPeek = typeof e.data['text'] === 'string' ? e.data['text'] : '';
+        break;
+      case 'ChasitorChatMessage':
+        this.visitorTyping = false;
+        this.sneakPeek = '';
+        if (live) this.host.visitorMessage(this, String(e.data['text'] ?? ''));
+        break;
+      case 'NewVisitorBreadcrumb':
+        this.details.addBreadcrumb(String(e.data['location'] ?? ''), e.at);
+        break;
+      case 'TransferRequested':
+        if (this.mode === 'agent' && e.data['from'] === this.host.me.id) this.detach('Transferred');
+        break;
+    }
+    if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
+    this.renderPeek();
+  }
+
+  /** The chat left this agent (transfer, reassignment): read-only from now on. */
+  detach(reason: string): void {
+    if (this.detached || this.mode !== 'agent') return;
+    this.detached = reason;
+    this.status.textContent = reason;
+    this.stopTyping();
+    this.renderControls();
+  }
+
+  markEnded(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.visitorTyping = false;
+    this.sneakPeek = '';
+    this.status.textContent = reason;
+    this.element.classList.add('ended');
+    this.stopTyping();
+    this.renderControls();
+    this.renderPeek();
+  }
+
+  focusComposer(): void {
+    (this.composer ?? this.transcript.element).focus();
+  }
+
+  private renderPeek(): void {
+    const typing = this.visitorTyping && !this.isEnded;
+    const text = this.isEnded ? '' : this.sneakPeek;
+    this.peek.replaceChildren();
+    if (text) this.peek.append(el('span', { class: 'peek-label' }, 'Visitor is typing: '), el('q', { class: 'peek-text' }, text));
+    else if (typing) this.peek.append(el('span', { class: 'peek-label' }, 'Visitor is typing…'));
+    this.peek.hidden = !text && !typing;
+  }
+
+  private renderControls(): void {
+    this.actions.replaceChildren();
+    this.footer.replaceChildren();
+    this.composer = undefined;
+    if (this.isEnded || this.mode === 'monitor') {
+      this.actions.append(el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
+    }
+    if (this.isEnded) return;
+    if (this.mode === 'agent') {
+      this.actions.prepend(
+        el('button', { type: 'button', onclick: (ev: Event) => this.host.openTransfer(this, ev.currentTarget as HTMLElement) }, 'Transfer…'),
+        el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'));
+      this.footer.append(this.buildComposer());
+    } else {
+      this.footer.append(this.buildMonitorControls());
+    }
+  }
+
+  private buildComposer(): HTMLElement {
+    const id = uid('composer');
+    const box = el('textarea', { id, rows: 2, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
+    this.composer = box;
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    box.addEventListener('input', () => this.onInput(box.value));
+    const form = el('form', { class: 'composer' },
+      el('label', { for: id, class: 'sr-only' }, `Message to ${this.visitorName || 'the visitor'}`),
+      box, el('button', { type: 'submit', class: 'primary' }, 'Send'));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = box.value.trim();
+      if (!text) return;
+      box.value = '';
+      this.stopTyping();
+      this.send(text, crypto.randomUUID());
+    });
+    return form;
+  }
+
+  private send(text: string, clientMessageId: string): void {
+    if (!this.transcript.isPending(clientMessageId)) this.transcript.addPending(clientMessageId, text, this.host.me.name);
+    // The stream never echoes the agent's own messages: the reply's offset places it.
+    this.host.client.send(this.chatId, text, clientMessageId).then(
+      ({ offset }) => {
+        this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
+      },
+      (err: unknown) => {
+        this.transcript.fail(clientMessageId, () => this.send(text, clientMessageId));
+        this.host.report(`Message not sent: ${errorText(err)}`);
+      });
+  }
+
+  private onInput(value: string): void {
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    if (!value) {
+      this.stopTyping();
+      return;
+    }
+    if (!this.typingSent) {
+      this.typingSent = true;
+      this.host.client.typing(this.chatId, true).catch(() => undefined); // typing is best effort
+    }
+    this.typingTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  private stopTyping(): void {
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
+    if (!this.typingSent) return;
+    this.typingSent = false;
+    this.host.client.typing(this.chatId, false).catch(() => undefined);
+  }
+
+  private async endChat(): Promise<void> {
+    try {
+      await this.host.client.end(this.chatId);
+      this.markEnded('Ended');
+    } catch (err) {
+      this.host.report(`Could not end the chat: ${errorText(err)}`);
+    }
+  }
+
+  private buildMonitorControls(): HTMLElement {
+    const whisperId = uid('whisper');
+    const input = el('input', { id: whisperId, type: 'text', autocomplete: 'off' });
+    const whisper = el('form', { class: 'whisper' },
+      el('label', { for: whisperId }, 'Whisper to the agent'), input, el('button', { type: 'submit' }, 'Whisper'));
+    whisper.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      this.host.client.whisper(this.chatId, text).then(() => { input.value = ''; }, (err: unknown) => this.host.report(`Whisper failed: ${errorText(err)}`));
+    });
+    const selectId = uid('reassign');
+    const select = el('select', { id: selectId }, ...this.host.agents().map((a) => el('option', { value: a.id }, a.name)));
+    const reassign = el('form', { class: 'reassign' },
+      el('label', { for: selectId }, 'Reassign to'), select, el('button', { type: 'submit' }, 'Reassign'));
+    reassign.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (!select.value) return;
+      this.host.client.reassign(this.chatId, select.value).then(() => this.host.report('Chat reassigned'), (err: unknown) => this.host.report(`Reassign failed: ${errorText(err)}`));
+    });
+    const takeover = el('button', { type: 'button', class: 'primary', onclick: () => {
+      this.host.client.takeover(this.chatId).then(() => this.host.takenOver(this), (err: unknown) => this.host.report(`Take over failed: ${errorText(err)}`));
+    } }, 'Take over');
+    return el('div', { class: 'monitor-controls' }, whisper, reassign, takeover);
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

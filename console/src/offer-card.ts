@@ -1,0 +1,59 @@
+/**
+ * An incoming chat offer: who, from which queue, pre-chat data, and a
+ * countdown to `expiresAt` (corrected for the difference between the
+ * server's clock and ours, measured from the event's `at`).
+ */
+import { el } from './dom-builder.ts';
+import type { OfferData } from './wire-types.ts';
+
+export class OfferCard {
+  readonly element: HTMLElement;
+  private readonly countdown: HTMLElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly deadline: number;
+  private readonly total: number;
+
+  constructor(readonly offer: OfferData, serverAt: number, actions: { accept(card: OfferCard): void; decline(card: OfferCard): void }) {
+    const skew = Number.isFinite(serverAt) ? Date.now() - serverAt : 0;
+    this.deadline = offer.expiresAt + skew;
+    this.total = Math.max(1000, this.deadline - Date.now());
+    this.countdown = el('span', { class: 'countdown' });
+    this.progress = el('progress', { max: 100, value: 100, 'aria-hidden': 'true' });
+    const who = offer.visitorName || 'A visitor';
+    const prechat = (offer.prechatDetails ?? []).flatMap((d) => {
+      const r = d as Record<string, unknown>;
+      return r && typeof r === 'object' && r['value'] ? [`${String(r['label'] ?? r['name'] ?? '')}: ${String(r['value'])}`] : [];
+    });
+    this.element = el('article', { class: 'offer', 'aria-label': `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
+      el('h3', {}, offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`),
+      el('p', { class: 'muted' }, `Queue ${offer.queue ?? offer.buttonId ?? '—'}`),
+      prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map((p) => el('li', {}, p))) : null,
+      el('p', {}, this.countdown, ' ', this.progress),
+      el('div', { class: 'actions' },
+        el('button', { type: 'button', class: 'primary', onclick: () => actions.accept(this) }, 'Accept'),
+        el('button', { type: 'button', onclick: () => actions.decline(this) }, 'Decline')));
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 250);
+  }
+
+  get chatId(): string {
+    return this.offer.chatId;
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.element.remove();
+  }
+
+  setBusy(busy: boolean): void {
+    for (const b of this.element.querySelectorAll('button')) b.disabled = busy;
+  }
+
+  private tick(): void {
+    const left = Math.max(0, this.deadline - Date.now());
+    this.countdown.textContent = left > 0 ? `Expires in ${Math.ceil(left / 1000)} s` : 'Expired';
+    this.progress.value = Math.round((left / this.total) * 100);
+    if (left <= 0) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The supervisor's view: queues with their waiting chats, agents with presence
+ * and load, and live chats, each of which opens read-only (monitor.event).
+ * Refreshed from GET /agent/v1/supervisor/overview while visible.
+ */
+import type { AgentPort } from './agent-port.ts';
+import { el, formatDuration, replaceChildren } from './dom-builder.ts';
+import type { Overview } from './wire-types.ts';
+
+const REFRESH_MS = 2000;
+
+export class SupervisorView {
+  readonly element: HTMLElement;
+  readonly monitors: HTMLElement;
+  private readonly queues = el('div');
+  private readonly agents = el('div');
+  private readonly chats = el('div');
+  private readonly updated = el('p', { class: 'muted' });
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private soon: ReturnType<typeof setTimeout> | undefined;
+  last: Overview | undefined;
+
+  constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void, private readonly report: (m: string) => void) {
+    this.monitors = el('div', { class: 'chats monitors', 'aria-label': 'Chats you are monitoring' });
+    this.element = el('section', { class: 'supervisor', 'aria-labelledby': 'supervisor-title', hidden: true },
+      el('h2', { id: 'supervisor-title' }, 'Supervisor'),
+      this.updated,
+      el('div', { class: 'grid3' },
+        el('section', { 'aria-labelledby': 'queues-title' }, el('h3', { id: 'queues-title' }, 'Queues'), this.queues),
+        el('section', { 'aria-labelledby': 'agents-title' }, el('h3', { id: 'agents-title' }, 'Agents'), this.agents),
+        el('section', { 'aria-labelledby': 'live-title' }, el('h3', { id: 'live-title' }, 'Live chats'), this.chats)),
+      this.monitors);
+  }
+
+  show(visible: boolean): void {
+    this.element.hidden = !visible;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (!visible) return;
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
+  }
+
+  /** Refreshes soon (coalesces bursts of monitor events). */
+  nudge(): void {
+    if (this.element.hidden || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      void this.refresh();
+    }, 300);
+  }
+
+  stop(): void {
+    this.show(false);
+  }
+
+  async refresh(): Promise<void> {
+    let o: Overview;
+    try {
+      o = await this.client.overview();
+    } catch (err) {
+      this.updated.textContent = `Could not refresh: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    this.last = o;
+    const names = new Map(o.agents.map((a) => [a.id, a.name]));
+    this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.queue })));
+    replaceChildren(this.queues, waiting.length
+      ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), 'queues')
+      : el('p', { class: 'muted' }, 'No one is waiting.'));
+    replaceChildren(this.agents, table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
+      a.name, el('span', { class: `presence ${a.presence}` }, a.presence), `${a.load} / ${a.capacity}`,
+    ]), 'agents'));
+    const live = o.chats.filter((c) => c.state !== 'ended');
+    replaceChildren(this.chats, live.length
+      ? table(['Visitor', 'State', 'Agent', ''], live.map((c) => [
+        c.visitorName, c.state, c.agentId ? names.get(c.agentId) ?? c.agentId : '—',
+        el('button', { type: 'button', onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
+      ]), 'live-chats')
+      : el('p', { class: 'muted' }, 'No live chats.'));
+    void this.report;
+  }
+}
+
+function table(head: string[], rows: (string | Node)[][], name: string): HTMLTableElement {
+  return el('table', { class: `grid ${name}` },
+    el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h || el('span', { class: 'sr-only' }, 'Actions'))))),
+    el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', {}, c))))));
+}

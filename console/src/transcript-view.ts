@@ -1,0 +1,124 @@
+/**
+ * One chat's transcript: events keyed by their log offset, so an event that
+ * arrives twice (live, then again in a reload after a reconnect) is shown
+ * once. Messages the agent is still sending show as pending until the server
+ * gives them an offset.
+ */
+import { el, formatTime } from './dom-builder.ts';
+import type { ChatEventWire } from './wire-types.ts';
+
+/** Event types shown as lines; the rest (typing, queue updates, offers) only change state. */
+const SYSTEM_TEXT: Record<string, (e: ChatEventWire) => string> = {
+  ChatEstablished: (e) => `Chat started with ${str(e.data['name'])}`,
+  ChatTransferred: (e) => `Chat transferred to ${str(e.data['name'])}`,
+  TransferRequested: () => 'Transfer requested',
+  TransferFailed: () => 'Transfer failed',
+  ChatReassigned: () => 'Chat reassigned by a supervisor',
+  AgentDisconnect: () => 'Agent disconnected; chat queued again',
+  ChatEnded: (e) => `Chat ended (${str(e.data['reason']) || 'agent'})`,
+  ChasitorChatEnded: () => 'The visitor ended the chat',
+  ChasitorTimedOut: () => 'The visitor timed out',
+  NewVisitorBreadcrumb: (e) => `Visitor opened ${str(e.data['location'])}`,
+};
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+export interface PendingMessage {
+  clientMessageId: string;
+  text: string;
+  node: HTMLElement;
+}
+
+export class TranscriptView {
+  readonly element: HTMLElement;
+  private readonly events = new Map<number, ChatEventWire>();
+  private readonly nodes = new Map<number, HTMLElement>();
+  private readonly pending = new Map<string, PendingMessage>();
+  private maxOffset = -1;
+
+  constructor(label: string) {
+    // role=log is a polite live region: screen readers announce new messages.
+    this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
+  }
+
+  has(offset: number): boolean {
+    return this.events.has(offset);
+  }
+
+  /** Adds an event once; returns false when it was already there. */
+  add(e: ChatEventWire): boolean {
+    if (this.events.has(e.offset)) return false;
+    this.events.set(e.offset, e);
+    if (e.clientMessageId) this.settle(e.clientMessageId);
+    const node = this.render(e);
+    if (!node) return true;
+    this.nodes.set(e.offset, node);
+    const stickToBottom = this.element.scrollTop + this.element.clientHeight >= this.element.scrollHeight - 40;
+    if (e.offset > this.maxOffset) {
+      this.element.insertBefore(node, this.firstPending());
+    } else {
+      // An older event (a reload filled a gap): insert it in offset order.
+      const after = [...this.nodes.entries()].filter(([o]) => o > e.offset).sort((a, b) => a[0] - b[0])[0];
+      this.element.insertBefore(node, after ? after[1] : this.firstPending());
+    }
+    this.maxOffset = Math.max(this.maxOffset, e.offset);
+    if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
+    return true;
+  }
+
+  /** Shows a message being sent; `settle` or `fail` resolves it. */
+  addPending(clientMessageId: string, text: string, author: string): void {
+    const node = this.bubble('agent pending', author, text, Date.now());
+    node.dataset['clientMessageId'] = clientMessageId;
+    node.append(el('span', { class: 'note' }, 'sending…'));
+    this.pending.set(clientMessageId, { clientMessageId, text, node });
+    this.element.append(node);
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  settle(clientMessageId: string): void {
+    this.pending.get(clientMessageId)?.node.remove();
+    this.pending.delete(clientMessageId);
+  }
+
+  /** Marks a pending message as failed with a retry button. */
+  fail(clientMessageId: string, retry: () => void): void {
+    const p = this.pending.get(clientMessageId);
+    if (!p) return;
+    p.node.classList.add('failed');
+    p.node.querySelector('.note')?.replaceWith(el('span', { class: 'note' }, 'not sent ', el('button', { type: 'button', class: 'link', onclick: retry }, 'Retry')));
+  }
+
+  isPending(clientMessageId: string): boolean {
+    return this.pending.has(clientMessageId);
+  }
+
+  private firstPending(): Node | null {
+    return this.element.querySelector('.pending');
+  }
+
+  private render(e: ChatEventWire): HTMLElement | null {
+    const text = str(e.data['text']);
+    switch (e.type) {
+      case 'ChasitorChatMessage':
+        return this.bubble('visitor', str(e.data['name']) || 'Visitor', text, e.at);
+      case 'ChatMessage':
+        return this.bubble('agent', str(e.data['name']) || 'Agent', text, e.at);
+      case 'Whisper':
+        return this.bubble('whisper', 'Supervisor whisper (not sent to the visitor)', text, e.at);
+      default: {
+        const describe = SYSTEM_TEXT[e.type];
+        if (!describe) return null;
+        return el('p', { class: 'system', 'data-type': e.type }, el('time', { datetime: new Date(e.at).toISOString() }, formatTime(e.at)), ' ', describe(e));
+      }
+    }
+  }
+
+  private bubble(kind: string, author: string, text: string, at: number): HTMLElement {
+    return el('div', { class: `msg ${kind}` },
+      el('p', { class: 'meta' }, el('span', { class: 'author' }, author), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
+      el('p', { class: 'text' }, text));
+  }
+}

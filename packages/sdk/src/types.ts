@@ -1,0 +1,111 @@
+/**
+ * Public types of the SDK, derived from the server's TypeBox schemas
+ * (src/protocol) with type-only imports: a field cannot drift between the
+ * server, the SDK and the docs. Nothing here exists at run time.
+ */
+import type { Static } from 'typebox';
+import type * as Agent from '../../../src/protocol/agent-api-types.js';
+import type * as Visitor from '../../../src/protocol/visitor-messages.js';
+
+// ---- visitor wire messages (System/Messages) ----
+export type ChatRequestSuccessMessage = Static<typeof Visitor.ChatRequestSuccess>;
+export type ChatRequestFailMessage = Static<typeof Visitor.ChatRequestFail>;
+export type ChatEstablishedMessage = Static<typeof Visitor.ChatEstablished>;
+export type ChatMessageMessage = Static<typeof Visitor.ChatMessage>;
+export type AgentTypingMessage = Static<typeof Visitor.AgentTyping>;
+export type QueueUpdateMessage = Static<typeof Visitor.QueueUpdate>;
+export type ChatEndedMessage = Static<typeof Visitor.ChatEnded>;
+export type ChatTransferredMessage = Static<typeof Visitor.ChatTransferred>;
+export type CustomEventMessage = Static<typeof Visitor.CustomEvent>;
+export type ChasitorSessionDataMessage = Static<typeof Visitor.ChasitorSessionData>;
+export type TranscriptEntry = Visitor.TranscriptEntry;
+export type CustomDetail = Visitor.CustomDetail;
+export type MessagesResponse = Visitor.MessagesResponse;
+export type SessionIdResponse = Visitor.SessionIdResponse;
+export type ResyncSessionResponse = Static<typeof Visitor.ResyncSessionResponse>;
+export type ReconnectSessionMessage = Static<typeof Visitor.ReconnectSessionMessage>;
+/** One entry of a Messages payload, as it arrives. */
+export type RawVisitorMessage = MessagesResponse['messages'][number];
+
+/** A pre-chat field, sent in ChasitorInit `prechatDetails` (missing fields get defaults). */
+export type PrechatDetail = Pick<CustomDetail, 'label' | 'value'> & Partial<Pick<CustomDetail, 'transcriptFields' | 'displayToAgent'>>;
+
+export type VisitorState = 'idle' | 'connecting' | 'waiting' | 'chatting' | 'ended' | 'failed';
+export type ConnectionState = 'online' | 'reconnecting' | 'offline';
+
+/** Events of {@link VisitorClient}, by name, with their payloads. */
+export interface VisitorEvents {
+  /** Queue position and estimated wait (seconds, -1 unknown): from ChatRequestSuccess and QueueUpdate. */
+  queue: QueueUpdateMessage;
+  established: Pick<ChatEstablishedMessage, 'name' | 'userId' | 'sneakPeekEnabled' | 'chasitorIdleTimeout'>;
+  /** An agent (or bot) message. Messages recovered from a ChasitorSessionData snapshot carry the last known agent id. */
+  message: Pick<ChatMessageMessage, 'text' | 'name' | 'agentId'>;
+  agentTyping: boolean;
+  transferred: Pick<ChatTransferredMessage, 'name' | 'userId'>;
+  /** The chat is over: `agent` (ChatEnded), `client` (end()), `session` (the server no longer knows the session). */
+  ended: { reason: string };
+  /** The chat could not start or continue: ChatRequestFail's reason, `network` (gave up retrying) or `recovery`. */
+  failed: { reason: string };
+  agentDisconnected: Record<string, never>;
+  customEvent: CustomEventMessage;
+  connection: ConnectionState;
+  /** Every message received, before it is interpreted (including types the SDK does not know). */
+  raw: RawVisitorMessage;
+}
+
+// ---- agent API ----
+export type PublicUser = Agent.PublicUser;
+export type TokenPair = Agent.TokenPair;
+export type Presence = Static<typeof Agent.Presence>;
+export type PresenceState = Static<typeof Agent.PresenceState>;
+export type TransferTarget = Agent.TransferRequest;
+export type SentMessage = Static<typeof Agent.SentMessage>;
+export type ChatEventWire = Agent.ChatEventWire;
+export type ChatSummary = Agent.ChatSummary;
+export type ChatDetails = Static<typeof Agent.ChatDetails>;
+export type Transcript = Static<typeof Agent.Transcript>;
+export type StreamEvent = Agent.StreamEventWire;
+
+/** An offer as the stream carries it (`data` of an `offer` event). */
+export interface OfferData {
+  chatId: string;
+  buttonId: string | null;
+  queue: string | null;
+  visitorName?: string;
+  transfer: boolean;
+  prechatDetails?: CustomDetail[];
+  /** Epoch ms after which the offer goes to someone else. */
+  expiresAt: number;
+}
+
+/** The stream could not replay what was missed: rebuild the view from `snapshot`. */
+export interface ResyncData {
+  reason: string;
+  snapshot: {
+    presence: Presence;
+    capacity: number;
+    load: number;
+    chats: Array<{ chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number }>;
+  };
+}
+
+/** Events of {@link AgentClient}, by name, with their payloads. */
+export interface AgentEvents {
+  offer: StreamEvent & { data: OfferData };
+  'offer.withdrawn': StreamEvent & { data: { chatId: string; reason: string } };
+  /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
+  'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
+  /** Supervisors: an event of another agent's chat in the org. */
+  'monitor.event': StreamEvent & { chatId: string; data: ChatEventWire };
+  resync: ResyncData;
+  connection: ConnectionState;
+  /** Every stream event that carries an id, whatever its type. */
+  event: StreamEvent;
+}
+
+/** The supervisor overview (GET /agent/v1/supervisor/overview). */
+export interface SupervisorOverview {
+  queues: Array<{ queue: string; waiting: Array<{ chatId: string; visitorName: string; state: string; waitingMs: number }> }>;
+  agents: Array<{ id: string; name: string; presence: Presence; capacity: number; load: number; connections: number }>;
+  chats: ChatSummary[];
+}

@@ -1,0 +1,77 @@
+/** A minimal agent-side client over fetch, for the browser suite to play the human agent. */
+
+export interface ChatEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export class TestAgent {
+  private token = '';
+
+  constructor(private readonly baseUrl: string) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    this.token = '';
+    const pair = await this.call<{ accessToken: string }>('POST', '/agent/v1/auth/login', { username, password });
+    this.token = pair.accessToken;
+  }
+
+  presence(status: 'online' | 'away' | 'offline'): Promise<unknown> {
+    return this.call('PUT', '/agent/v1/presence', { status });
+  }
+
+  chats(): Promise<{ chatId: string; state: string; visitorName: string }[]> {
+    return this.call('GET', '/agent/v1/chats');
+  }
+
+  details(chatId: string): Promise<{ prechatDetails: { label: string; value: unknown }[]; sneakPeek: { text: string } | null; chat: { state: string } }> {
+    return this.call('GET', `/agent/v1/chats/${chatId}`);
+  }
+
+  async events(chatId: string): Promise<ChatEvent[]> {
+    return (await this.call<{ events: ChatEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events;
+  }
+
+  accept(chatId: string): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/accept`);
+  }
+
+  send(chatId: string, text: string): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/messages`, { text });
+  }
+
+  typing(chatId: string, typing: boolean): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/typing`, { typing });
+  }
+
+  end(chatId: string): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/end`);
+  }
+}
+
+/** Polls `probe` until it returns a value other than undefined (or throws after `ms`). */
+export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

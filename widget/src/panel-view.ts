@@ -1,0 +1,130 @@
+/**
+ * The widget's DOM inside its shadow root: launcher button and chat panel, with
+ * small methods to render state. No chat logic lives here (see chat-widget.ts).
+ *
+ * Accessibility: the panel is a non-modal dialog labelled by its title; the
+ * message list is a `role=log` live region (polite) that keyboard users can
+ * focus to scroll; status changes (queue, reconnecting, ended) go to a
+ * `role=status` line; every control has a visible label or an aria-label.
+ */
+import { h, show } from './dom.js';
+import type { PrechatField } from './button-status.js';
+import { CSS } from './styles.js';
+
+export type View = 'offline' | 'prechat' | 'chat';
+export type Author = 'agent' | 'me' | 'sys';
+
+let nextId = 0;
+const uid = (p: string): string => `sb-${p}-${++nextId}`;
+
+export class PanelView {
+  readonly launcher: HTMLButtonElement;
+  readonly launcherText: HTMLSpanElement;
+  readonly panel: HTMLDivElement;
+  readonly status: HTMLDivElement;
+  readonly body: HTMLDivElement;
+  readonly offline: HTMLParagraphElement;
+  readonly prechat: HTMLFormElement;
+  readonly log: HTMLDivElement;
+  readonly typing: HTMLDivElement;
+  readonly composer: HTMLFormElement;
+  readonly input: HTMLTextAreaElement;
+  readonly send: HTMLButtonElement;
+  readonly actions: HTMLDivElement;
+  readonly newChat: HTMLButtonElement;
+  readonly saveAfter: HTMLButtonElement;
+  readonly save: HTMLButtonElement;
+  readonly end: HTMLButtonElement;
+  readonly close: HTMLButtonElement;
+
+  constructor(readonly root: ShadowRoot, title: string) {
+    const titleId = uid('title');
+    const panelId = uid('panel');
+    const inputId = uid('input');
+    root.appendChild(h('style', {}, CSS));
+
+    this.launcherText = h('span', {}, title);
+    this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText);
+
+    this.save = h('button', { type: 'button', 'aria-label': 'Download transcript', title: 'Download transcript' }, '⤓');
+    this.end = h('button', { type: 'button' }, 'End chat');
+    this.close = h('button', { type: 'button', 'aria-label': 'Minimize chat', title: 'Minimize chat' }, '✕');
+    this.status = h('div', { class: 'status', role: 'status' });
+    this.offline = h('p', {}, 'Nobody is available to chat right now. Please try again later.');
+    this.prechat = h('form', { class: 'pre', novalidate: true });
+    this.body = h('div', { class: 'body' }, this.offline, this.prechat);
+    this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages', tabindex: '0' });
+    this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
+    this.input = h('textarea', { id: inputId, rows: '1', maxlength: '4000', autocomplete: 'off', placeholder: 'Type a message…' });
+    this.send = h('button', { type: 'submit' }, 'Send');
+    this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, 'Message'), this.input, this.send);
+    this.saveAfter = h('button', { type: 'button', class: 'q' }, 'Download transcript');
+    this.newChat = h('button', { type: 'button' }, 'Start a new chat');
+    this.actions = h('div', { class: 'actions' }, this.saveAfter, this.newChat);
+
+    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, hidden: true },
+      h('header', {}, h('h2', { id: titleId }, title), this.save, this.end, this.close),
+      this.status, this.body, this.log, this.typing, this.composer, this.actions);
+    root.append(this.launcher, this.panel);
+    this.showView('prechat');
+    this.chatControls('none');
+  }
+
+  /** Which main area shows: the offline note, the pre-chat form or the message log. */
+  showView(view: View): void {
+    show(this.body, view !== 'chat');
+    show(this.offline, view === 'offline');
+    show(this.prechat, view === 'prechat');
+    show(this.log, view === 'chat');
+  }
+
+  /** `live`: composer and End; `after`: transcript and new-chat buttons; `none`: neither. */
+  chatControls(mode: 'live' | 'after' | 'none'): void {
+    show(this.composer, mode === 'live');
+    show(this.end, mode === 'live');
+    show(this.actions, mode === 'after');
+    show(this.save, mode !== 'none');
+  }
+
+  setStatus(text: string, warn = false): void {
+    if (this.status.textContent !== text) this.status.textContent = text;
+    if (warn) this.status.dataset.kind = 'warn';
+    else delete this.status.dataset.kind;
+  }
+
+  setTyping(text: string): void {
+    this.typing.textContent = text;
+  }
+
+  /** Appends one message to the log and keeps the newest in view. */
+  addMessage(author: Author, who: string, text: string): void {
+    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, 'You: ') : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ':'));
+    this.log.appendChild(h('div', { class: `msg ${author}` }, label, ' ', text));
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  clearLog(): void {
+    this.log.replaceChildren();
+  }
+
+  /** Rebuilds the pre-chat form for these fields (none: just a Start button). */
+  renderPrechat(fields: readonly PrechatField[]): void {
+    const rows = fields.map((f) => {
+      const id = uid('f');
+      const attrs = { id, name: f.name, required: f.required, 'aria-required': f.required ? 'true' : undefined, autocomplete: f.type === 'email' ? 'email' : f.name.toLowerCase().includes('name') ? 'name' : 'off' };
+      const control = f.type === 'textarea' ? h('textarea', { ...attrs, rows: '3' }) : h('input', { ...attrs, type: f.type });
+      return h('label', { for: id }, `${f.label}${f.required ? ' (required)' : ''}`, control);
+    });
+    const intro = h('p', {}, fields.length ? 'Tell us a little about yourself to start the chat.' : 'Start a chat with us.');
+    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', role: 'alert' }), h('button', { type: 'submit' }, 'Start chat'));
+  }
+
+  /** The first control a keyboard user should land on in the current view. */
+  firstFocus(): HTMLElement {
+    if (!this.composer.hidden) return this.input;
+    if (!this.actions.hidden) return this.newChat;
+    if (!this.prechat.hidden) return this.prechat.querySelector<HTMLElement>('input,textarea,button') ?? this.close;
+    return this.close;
+  }
+}
