@@ -70,6 +70,8 @@ export class ChatPanel {
     if (details.chat.visitorName && details.chat.visitorName !== this.visitorName) {
       this.visitorName = details.chat.visitorName;
       this.title.textContent = this.visitorName;
+      const label = this.footer.querySelector('label');
+      if (label && this.composer) label.textContent = `Message to ${this.visitorName}`;
     }
     for (const e of transcript.events) this.ingest(e, false);
     if (details.chat.state === 'ended') this.markEnded('Ended');
@@ -239,7 +241,14 @@ export class ChatPanel {
       this.host.client.whisper(this.chatId, text).then(() => { input.value = ''; }, (err: unknown) => this.host.report(`Whisper failed: ${errorText(err)}`));
     });
     const selectId = uid('reassign');
-    const select = el('select', { id: selectId }, ...this.host.agents().map((a) => el('option', { value: a.id }, a.name)));
+    const options = () => this.host.agents().map((a) => el('option', { value: a.id }, a.name));
+    const select = el('select', { id: selectId }, ...options());
+    // The agent list changes (presence, load): refresh it whenever the list is about to be used.
+    select.addEventListener('focus', () => {
+      const keep = select.value;
+      select.replaceChildren(...options());
+      if (keep) select.value = keep;
+    });
     const reassign = el('form', { class: 'reassign' },
       el('label', { for: selectId }, 'Reassign to'), select, el('button', { type: 'submit' }, 'Reassign'));
     reassign.addEventListener('submit', (ev) => {

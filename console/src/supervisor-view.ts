@@ -20,7 +20,7 @@ export class SupervisorView {
   private soon: ReturnType<typeof setTimeout> | undefined;
   last: Overview | undefined;
 
-  constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void, private readonly report: (m: string) => void) {
+  constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void) {
     this.monitors = el('div', { class: 'chats monitors', 'aria-label': 'Chats you are monitoring' });
     this.element = el('section', { class: 'supervisor', 'aria-labelledby': 'supervisor-title', hidden: true },
       el('h2', { id: 'supervisor-title' }, 'Supervisor'),
@@ -79,7 +79,6 @@ export class SupervisorView {
         el('button', { type: 'button', onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
       ]), 'live-chats')
       : el('p', { class: 'muted' }, 'No live chats.'));
-    void this.report;
   }
 }
 

@@ -14,7 +14,11 @@ export interface TransferOptions {
 
 type Kind = 'agentId' | 'skill' | 'buttonId';
 
-export function openTransferDialog(visitorName: string, options: TransferOptions, opener: HTMLElement, submit: (target: TransferTarget) => Promise<void>): void {
+/**
+ * Opens the dialog. Focus returns to `opener` on close, or to `fallback` when
+ * the opener is gone (a finished transfer removes the chat's buttons).
+ */
+export function openTransferDialog(visitorName: string, options: TransferOptions, opener: HTMLElement, fallback: HTMLElement, submit: (target: TransferTarget) => Promise<void>): void {
   const titleId = uid('transfer-title');
   const error = el('p', { class: 'error', role: 'alert' });
   const fields: Record<Kind, HTMLInputElement> = {
@@ -75,6 +79,10 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
   dialog.addEventListener('close', () => {
     dialog.remove();
     if (opener.isConnected) opener.focus();
+    else {
+      if (!fallback.hasAttribute('tabindex')) fallback.setAttribute('tabindex', '-1');
+      fallback.focus();
+    }
   });
   document.body.append(dialog);
   dialog.showModal();

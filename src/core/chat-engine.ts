@@ -392,6 +392,7 @@ export class ChatEngine {
     to.chats.add(s.id);
     // Forced: the new holder accepts on their behalf, visitor sees the change.
     this.accept(to.id, s.id);
+    this.dispatch(); // the previous agent's freed capacity may take a waiting chat
   }
 
   /** A note from a supervisor to the chat's agent; never delivered to the visitor. */

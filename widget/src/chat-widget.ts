@@ -192,6 +192,8 @@ export class ChatWidget {
     this.setChatStatus('Connecting…');
     this.note('Chat requested');
     this.renderLauncher();
+    // The form (and its focused button) just went away: keep keyboard users in the widget.
+    if (!v.panel.hidden) v.input.focus();
     this.chat = connectChat({
       baseUrl: this.opts.baseUrl,
       organizationId: this.opts.organizationId,
@@ -204,7 +206,7 @@ export class ChatWidget {
         if (this.phase === 'starting') this.phase = 'waiting';
         if (this.phase !== 'waiting') return;
         const w = waitText(wait);
-        const place = position <= 1 ? 'You are next in line.' : `You are number ${position} in line.`;
+        const place = position <= 1 ? 'You are next in line (position 1).' : `You are number ${position} in line.`;
         this.setChatStatus(`${place}${w ? ` Estimated wait: ${w}.` : ''}`);
       },
       established: (name, sneakPeek) => {

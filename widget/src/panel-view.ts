@@ -73,6 +73,7 @@ export class PanelView {
 
   /** Which main area shows: the offline note, the pre-chat form or the message log. */
   showView(view: View): void {
+    this.panel.dataset.view = view;
     show(this.body, view !== 'chat');
     show(this.offline, view === 'offline');
     show(this.prechat, view === 'prechat');
@@ -99,8 +100,8 @@ export class PanelView {
 
   /** Appends one message to the log and keeps the newest in view. */
   addMessage(author: Author, who: string, text: string): void {
-    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, 'You: ') : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ':'));
-    this.log.appendChild(h('div', { class: `msg ${author}` }, label, ' ', text));
+    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, 'You: ') : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ': '));
+    this.log.appendChild(h('div', { class: `msg ${author}` }, label, text));
     this.log.scrollTop = this.log.scrollHeight;
   }
 

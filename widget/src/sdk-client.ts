@@ -41,15 +41,12 @@ export interface ChatConnection {
   dispose(): void;
 }
 
-type Fields = Record<string, unknown>;
-const str = (e: unknown, k: string): string => (typeof e === 'object' && e !== null && typeof (e as Fields)[k] === 'string' ? String((e as Fields)[k]) : '');
-const num = (e: unknown, k: string): number | undefined => (typeof e === 'object' && e !== null && typeof (e as Fields)[k] === 'number' ? Number((e as Fields)[k]) : undefined);
-
-/** Reports a failed call once; the SDK retries transport errors itself. */
+/** Reports a failed call; the SDK has already retried what a retry could fix. */
 function report(what: string): (err: unknown) => void {
   return (err) => console.warn(`[switchboard] ${what} failed`, err);
 }
 
+/** Starts a chat; the callbacks fire until the chat ends or `dispose()` is called. */
 export function connectChat(start: ChatStart, cb: ChatCallbacks): ChatConnection {
   const client = new VisitorClient({
     baseUrl: start.baseUrl,
@@ -57,18 +54,18 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks): ChatConnection
     deploymentId: start.deploymentId,
     buttonId: start.buttonId,
     visitorName: start.visitorName,
-    prechatDetails: start.prechatDetails.map((d) => ({ label: d.label, value: d.value, displayToAgent: true, transcriptFields: [], entityMaps: [] })),
+    prechatDetails: start.prechatDetails.map((d) => ({ label: d.label, value: d.value, displayToAgent: true, transcriptFields: [] })),
     receiveQueueUpdates: true,
   });
   const offs = [
-    client.on('queue', (e: unknown) => cb.queue(num(e, 'position') ?? num(e, 'queuePosition') ?? 0, num(e, 'estimatedWaitTime'))),
-    client.on('established', (e: unknown) => cb.established(str(e, 'name'), (e as Fields | undefined)?.sneakPeekEnabled !== false)),
-    client.on('message', (e: unknown) => cb.message(str(e, 'name'), str(e, 'text'))),
-    client.on('agentTyping', (e: unknown) => cb.agentTyping(typeof e === 'boolean' ? e : (e as Fields | undefined)?.typing !== false)),
-    client.on('transferred', (e: unknown) => cb.transferred(str(e, 'name'))),
-    client.on('ended', (e: unknown) => cb.ended(str(e, 'reason'))),
-    client.on('failed', (e: unknown) => cb.failed(str(e, 'reason'))),
-    client.on('connection', (e: unknown) => cb.connection(connected(e))),
+    client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
+    client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),
+    client.on('message', (e) => cb.message(String(e.name ?? ''), String(e.text ?? ''))),
+    client.on('agentTyping', (on) => cb.agentTyping(on)),
+    client.on('transferred', (e) => cb.transferred(String(e.name ?? ''))),
+    client.on('ended', (e) => cb.ended(e.reason)),
+    client.on('failed', (e) => cb.failed(e.reason)),
+    client.on('connection', (state) => cb.connection(state === 'online')),
   ];
   client.start().catch((err: unknown) => cb.failed(err instanceof Error ? err.message : String(err)));
   return {
@@ -78,9 +75,4 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks): ChatConnection
     end: () => client.end().catch(report('end')),
     dispose: () => offs.forEach((off) => off()),
   };
-}
-
-function connected(e: unknown): boolean {
-  const s = typeof e === 'string' ? e : str(e, 'state') || str(e, 'status');
-  return !/reconnect|offline|lost|retry|down/i.test(s);
 }

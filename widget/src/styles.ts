@@ -23,6 +23,8 @@ button:disabled{opacity:.6;cursor:default}
 [data-offline] .dot{background:#ddd}
 .panel{position:fixed;right:16px;bottom:84px;z-index:2147483001;width:min(380px,calc(100vw - 32px));height:min(580px,calc(100vh - 110px));display:flex;flex-direction:column;
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
+.panel:not([data-view=chat]){height:auto;max-height:calc(100vh - 110px)}
+[aria-invalid=true]{border-color:#b3261e;border-width:2px}
 header{display:flex;align-items:center;gap:.25em;padding:.5em .5em .5em 1em;background:var(--a);color:#fff}
 header h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
 header button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
@@ -46,6 +48,6 @@ form.compose{display:flex;gap:.5em;padding:.6em;border-top:1px solid var(--l);al
 form.compose textarea{flex:1;min-height:44px;max-height:8em}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
-@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0;border:0}.launch{right:12px;bottom:12px}}
+@media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{right:12px;bottom:12px}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .16s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;

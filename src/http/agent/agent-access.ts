@@ -35,3 +35,12 @@ export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: 
   if (opts.supervisorMayRead && roleAtLeast(p.role, 'supervisor')) return s;
   return fail('FORBIDDEN', 'chat is not routed to you');
 }
+
+/**
+ * For offers: another org's chat is 403; otherwise the engine answers (409 when
+ * the offer is not, or no longer, this agent's — it may have moved on).
+ */
+export function sameOrg(engine: ChatEngine, p: Principal, chatId: string): void {
+  const org = engine.sessions.get(chatId)?.record.request?.orgId;
+  if (org !== undefined && org !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
+}

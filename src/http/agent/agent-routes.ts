@@ -12,7 +12,7 @@ import { ChatViews } from '../../core/chat-views.js';
 import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
-import { authenticate, chatFor } from './agent-access.js';
+import { authenticate, chatFor, sameOrg } from './agent-access.js';
 
 export interface AgentRouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -104,9 +104,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return transcript;
     });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/accept', summary: 'Accept an offer', role: 'agent', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { engine.accept(p.userId, chatId(req)); return commit(); });
+    (req, p) => { sameOrg(engine, p, chatId(req)); engine.accept(p.userId, chatId(req)); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/decline', summary: 'Decline an offer (it goes to the next agent)', role: 'agent', params: T.ChatIdParams, body: T.DeclineRequest, response: T.Ok },
-    (req, p) => { engine.decline(p.userId, chatId(req), body<{ reason?: string }>(req)?.reason ?? 'declined'); return commit(); });
+    (req, p) => { sameOrg(engine, p, chatId(req)); engine.decline(p.userId, chatId(req), body<{ reason?: string }>(req)?.reason ?? 'declined'); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/messages', summary: 'Send a message to the visitor (200 once durable)', role: 'agent', params: T.ChatIdParams, body: T.SendMessageRequest, response: T.SentMessage },
     async (req, p) => {
       const b = body<T.SendMessageRequest>(req);
@@ -118,13 +118,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return commit({ offset: e.offset });
     });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/typing', summary: 'Typing / not typing', role: 'agent', params: T.ChatIdParams, body: T.TypingRequest, response: T.Ok },
-    (req, p) => { engine.agentTyping(p.userId, chatId(req), body<{ typing: boolean }>(req).typing); return commit(); });
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentTyping(p.userId, chatId(req), body<{ typing: boolean }>(req).typing); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/events', summary: 'Send a custom event to the visitor', role: 'agent', params: T.ChatIdParams, body: T.CustomEventRequest, response: T.Ok },
-    (req, p) => { const b = body<{ type: string; data: string }>(req); engine.agentCustomEvent(p.userId, chatId(req), b.type, b.data); return commit(); });
+    (req, p) => { const b = body<{ type: string; data: string }>(req); chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentCustomEvent(p.userId, chatId(req), b.type, b.data); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', params: T.ChatIdParams, body: T.TransferRequest, response: T.Ok },
-    (req, p) => { engine.transfer(p.userId, chatId(req), body<T.TransferRequest>(req)); return commit(); });
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.transfer(p.userId, chatId(req), body<T.TransferRequest>(req)); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { engine.agentEnd(p.userId, chatId(req)); return commit(); });
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentEnd(p.userId, chatId(req)); return commit(); });
 
   // ---- supervisors ----
   route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats', role: 'supervisor' },

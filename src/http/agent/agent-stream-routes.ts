@@ -49,11 +49,13 @@ export function registerAgentStreamRoutes(app: FastifyInstance, users: UserDirec
       'X-Accel-Buffering': 'no',
       ...(req.headers.origin ? { 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true' } : {}),
     });
+    res.flushHeaders(); // a client with nothing pending must not wait for the first event to connect
     const write = (e: { id?: string; type: string; data: unknown }) => {
       res.write(`${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
     const sub = hub.subscribe(principal.userId, lastEventIdOf(req), (e) => write(e));
-    if (sub.resume.kind === 'resync') write({ type: 'resync', data: { reason: sub.resume.reason, snapshot: sub.resume.snapshot } });
+    // Same frame shape as the WebSocket's resync.
+    if (sub.resume.kind === 'resync') res.write(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
     else for (const e of sub.resume.events) write(e);
     const keepalive = setInterval(() => { res.write(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
     keepalive.unref();

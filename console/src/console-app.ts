@@ -1,0 +1,351 @@
+/**
+ * The logged-in console: presence bar, incoming offers, the agent's chats side
+ * by side, and (supervisors) the supervisor view. Routes stream events to the
+ * right chat; after a reconnect or a `resync` it reloads chats and transcripts,
+ * which are keyed by offset, so nothing is lost and nothing shows twice.
+ */
+import type { AgentPort, ConnectionState, StreamHandlers } from './agent-port.ts';
+import { alertHidden, notificationPermission, requestNotifications, unlockAudio } from './attention.ts';
+import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
+import { el, replaceChildren } from './dom-builder.ts';
+import { OfferCard } from './offer-card.ts';
+import { SupervisorView } from './supervisor-view.ts';
+import { openTransferDialog } from './transfer-dialog.ts';
+import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
+
+const PRESENCES: Presence[] = ['online', 'away', 'offline'];
+const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Connection lost — reconnecting…', closed: 'Disconnected' };
+
+export class ConsoleApp {
+  readonly element: HTMLElement;
+  private readonly offers = new Map<string, OfferCard>();
+  private readonly panels = new Map<string, ChatPanel>();
+  private readonly monitors = new Map<string, ChatPanel>();
+  /** Chats the agent closed: late events must not reopen them. */
+  private readonly closed = new Set<string>();
+  private readonly offersList = el('div', { class: 'offers-list' });
+  private readonly offersSection: HTMLElement;
+  private readonly chatsArea = el('div', { class: 'chats' });
+  private readonly emptyChats = el('p', { class: 'muted empty' }, 'No chats yet. Go online to receive chat offers.');
+  private readonly agentView: HTMLElement;
+  private readonly supervisor: SupervisorView | undefined;
+  private readonly connection = el('span', { class: 'connection', role: 'status' }, 'Connecting…');
+  private readonly loadOut = el('output', { class: 'load', 'aria-live': 'polite' });
+  private readonly capacityInput: HTMLInputElement;
+  private readonly radios = new Map<Presence, HTMLInputElement>();
+  private readonly announcer = el('div', { class: 'sr-only', 'aria-live': 'assertive' });
+  private readonly toast = el('p', { class: 'toast', role: 'status' });
+  private readonly notifyButton = el('button', { type: 'button' });
+  private readonly viewButtons = new Map<'chats' | 'supervisor', HTMLButtonElement>();
+  private presence: Presence = 'offline';
+  private capacity: number;
+  private wasOpen = false;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly host: PanelHost;
+
+  constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
+    this.capacity = me.capacity;
+    const isSupervisor = me.role === 'supervisor' || me.role === 'admin';
+    this.capacityInput = el('input', { id: 'capacity', type: 'number', min: 0, max: 1000, value: me.capacity, class: 'capacity' });
+    this.capacityInput.addEventListener('change', () => void this.changePresence(this.presence, Number(this.capacityInput.value)));
+    this.host = {
+      client, me,
+      agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${a.load}/${a.capacity})` })),
+      close: (p) => this.closePanel(p),
+      openTransfer: (p, opener) => this.openTransfer(p, opener),
+      takenOver: (p) => void this.takenOver(p),
+      report: (m) => this.report(m),
+      visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
+    };
+    this.offersSection = el('section', { class: 'offers', 'aria-labelledby': 'offers-title', hidden: true },
+      el('h2', { id: 'offers-title' }, 'Incoming offers'), this.offersList);
+    this.agentView = el('section', { class: 'agent-view', 'aria-labelledby': 'chats-title' },
+      el('h2', { id: 'chats-title', class: 'sr-only' }, 'My chats'), this.emptyChats, this.chatsArea);
+    if (isSupervisor) this.supervisor = new SupervisorView(client, (id, name) => void this.openMonitor(id, name));
+    this.element = el('div', { class: 'app' },
+      this.header(isSupervisor),
+      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.supervisor?.element),
+      this.toast, this.announcer);
+    this.updateLoad();
+    this.updateNotifyButton();
+  }
+
+  /** Connects the stream and shows the initial state. */
+  start(): void {
+    const handlers: StreamHandlers = {
+      offer: (data, at) => this.onOffer(data, at),
+      offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
+      chatEvent: (chatId, e) => this.onChatEvent(chatId, e),
+      monitorEvent: (chatId, e) => {
+        this.monitors.get(chatId)?.ingest(e, true);
+        this.supervisor?.nudge();
+      },
+      resync: (snapshot) => void this.onResync(snapshot),
+      connection: (state) => this.onConnection(state),
+    };
+    this.client.connect(handlers);
+    // A socket can survive a network change half-dead: when the browser says the
+    // network is back, reconnect at once (the stream resumes from its last event id).
+    window.addEventListener('offline', () => {
+      this.connection.textContent = 'Offline — waiting for the network…';
+      this.connection.dataset['state'] = 'closed';
+    });
+    window.addEventListener('online', () => {
+      this.client.disconnect();
+      this.client.connect(handlers);
+    });
+    void this.reloadChats();
+  }
+
+  private header(isSupervisor: boolean): HTMLElement {
+    const presence = el('fieldset', { class: 'presence-switch' }, el('legend', {}, 'Presence'),
+      ...PRESENCES.map((p) => {
+        const radio = el('input', { type: 'radio', name: 'presence', id: `presence-${p}`, value: p, checked: p === this.presence });
+        radio.addEventListener('change', () => { if (radio.checked) void this.changePresence(p); });
+        this.radios.set(p, radio);
+        return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
+      }));
+    const nav = isSupervisor ? el('nav', { 'aria-label': 'Views', class: 'views' }, this.viewButton('chats', 'My chats'), this.viewButton('supervisor', 'Supervisor')) : null;
+    this.notifyButton.addEventListener('click', () => {
+      unlockAudio();
+      void requestNotifications().then(() => this.updateNotifyButton());
+    });
+    return el('header', { class: 'topbar' },
+      el('p', { class: 'brand' }, 'Switchboard'),
+      el('p', { class: 'whoami' }, `${this.me.name} (${this.me.role})`),
+      presence,
+      el('div', { class: 'capacity-box' }, el('label', { for: 'capacity' }, 'Capacity'), this.capacityInput, this.loadOut),
+      this.connection,
+      nav,
+      this.notifyButton,
+      el('button', { type: 'button', onclick: () => void this.logout() }, 'Log out'));
+  }
+
+  private viewButton(view: 'chats' | 'supervisor', label: string): HTMLButtonElement {
+    const b = el('button', { type: 'button', 'aria-pressed': view === 'chats' ? 'true' : 'false', onclick: () => this.showView(view) }, label);
+    this.viewButtons.set(view, b);
+    return b;
+  }
+
+  private showView(view: 'chats' | 'supervisor'): void {
+    for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === view));
+    this.agentView.hidden = view !== 'chats';
+    this.supervisor?.show(view === 'supervisor');
+  }
+
+  private updateNotifyButton(): void {
+    const p = notificationPermission();
+    this.notifyButton.hidden = p === 'unsupported';
+    this.notifyButton.textContent = p === 'granted' ? 'Notifications on' : p === 'denied' ? 'Notifications blocked' : 'Enable notifications';
+    this.notifyButton.disabled = p !== 'default';
+  }
+
+  private async changePresence(status: Presence, capacity?: number): Promise<void> {
+    unlockAudio();
+    try {
+      const state = await this.client.setPresence(status, capacity);
+      this.applyPresence(state.status, state.capacity);
+      this.report(`You are ${state.status}`);
+    } catch (err) {
+      this.applyPresence(this.presence, this.capacity);
+      this.report(`Could not change presence: ${errorText(err)}`);
+    }
+  }
+
+  private applyPresence(status: Presence, capacity: number): void {
+    this.presence = status;
+    this.capacity = capacity;
+    for (const [p, r] of this.radios) r.checked = p === status;
+    if (document.activeElement !== this.capacityInput) this.capacityInput.value = String(capacity);
+    this.updateLoad();
+  }
+
+  /** Load as the server counts it: open offers plus chats held. */
+  private updateLoad(): void {
+    const held = [...this.panels.values()].filter((p) => !p.isEnded).length;
+    this.loadOut.textContent = `Load ${held + this.offers.size} / ${this.capacity}`;
+    this.emptyChats.hidden = this.panels.size > 0;
+    this.offersSection.hidden = this.offers.size === 0;
+  }
+
+  private onOffer(data: OfferData, at: number): void {
+    if (this.offers.has(data.chatId) || this.panels.get(data.chatId)?.isEnded === false) return;
+    const card = new OfferCard(data, at, { accept: (c) => void this.accept(c), decline: (c) => void this.decline(c) });
+    this.offers.set(data.chatId, card);
+    this.offersList.append(card.element);
+    this.updateLoad();
+    const who = data.visitorName || 'a visitor';
+    this.announce(`New chat offer from ${who}`);
+    alertHidden('offer', data.transfer ? `Transfer offer: ${who}` : `Chat offer: ${who}`, 'Open the console to accept', data.chatId);
+  }
+
+  private onOfferWithdrawn(chatId: string, reason: string | undefined): void {
+    const card = this.offers.get(chatId);
+    if (card) {
+      card.dispose();
+      this.offers.delete(chatId);
+      this.announce(`Offer from ${card.offer.visitorName || 'a visitor'} withdrawn`);
+    } else {
+      this.panels.get(chatId)?.detach(reason === 'reassigned' ? 'Reassigned by a supervisor' : 'Withdrawn');
+    }
+    this.updateLoad();
+  }
+
+  private async accept(card: OfferCard): Promise<void> {
+    card.setBusy(true);
+    try {
+      await this.client.accept(card.chatId);
+      this.dropOffer(card);
+      await this.openPanel(card.chatId, card.offer.visitorName ?? '', true);
+    } catch (err) {
+      this.dropOffer(card);
+      this.report(`Could not accept: ${errorText(err)}`);
+    }
+  }
+
+  private async decline(card: OfferCard): Promise<void> {
+    card.setBusy(true);
+    try {
+      await this.client.decline(card.chatId, 'declined');
+    } catch (err) {
+      this.report(`Could not decline: ${errorText(err)}`);
+    }
+    this.dropOffer(card);
+  }
+
+  private dropOffer(card: OfferCard): void {
+    const hadFocus = card.element.contains(document.activeElement);
+    card.dispose();
+    this.offers.delete(card.chatId);
+    this.updateLoad();
+    if (hadFocus) this.nextFocus();
+  }
+
+  private nextFocus(): void {
+    const target = this.offersList.querySelector<HTMLButtonElement>('button') ?? this.chatsArea.querySelector<HTMLElement>('textarea') ?? document.getElementById('chats-title');
+    if (target && target.id === 'chats-title') target.setAttribute('tabindex', '-1');
+    target?.focus();
+  }
+
+  private async openPanel(chatId: string, visitorName: string, focus: boolean): Promise<ChatPanel> {
+    this.closed.delete(chatId);
+    let panel = this.panels.get(chatId);
+    if (!panel || panel.isEnded) {
+      panel?.element.remove();
+      panel = new ChatPanel(chatId, 'agent', visitorName, this.host);
+      this.panels.set(chatId, panel);
+      this.chatsArea.append(panel.element);
+      this.updateLoad();
+    }
+    if (focus) panel.focusComposer();
+    try {
+      await panel.reload();
+    } catch (err) {
+      this.report(`Could not load the chat: ${errorText(err)}`);
+    }
+    this.updateLoad();
+    return panel;
+  }
+
+  private onChatEvent(chatId: string, e: ChatEventWire): void {
+    const panel = this.panels.get(chatId);
+    // Accepting: the stream can beat the accept reply; the accept opens the panel and loads the transcript.
+    if (!panel && this.offers.has(chatId)) return;
+    if (panel && !(panel.isEnded && (e.type === 'ChatTransferred' || e.type === 'ChatEstablished'))) {
+      panel.ingest(e, true);
+    } else if (!this.closed.has(chatId) || e.type === 'ChatTransferred' || e.type === 'ChatEstablished') {
+      // A chat we do not show yet (reassigned to us, or after a reload): open it.
+      void this.openPanel(chatId, String(e.data['visitorName'] ?? ''), false);
+    }
+    this.updateLoad();
+  }
+
+  private async reloadChats(): Promise<void> {
+    try {
+      const mine = (await this.client.chats()).filter((c) => c.agentId === this.me.id && (c.state === 'established'));
+      for (const c of mine) if (!this.panels.has(c.chatId) && !this.closed.has(c.chatId)) void this.openPanel(c.chatId, c.visitorName, false);
+    } catch (err) {
+      this.report(`Could not load chats: ${errorText(err)}`);
+    }
+    await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => !p.isEnded).map((p) => p.reload().catch(() => undefined)));
+    this.updateLoad();
+  }
+
+  private async onResync(snapshot: ResyncSnapshot | undefined): Promise<void> {
+    if (snapshot) this.applyPresence(snapshot.presence, snapshot.capacity);
+    // Offers we show may be gone; the snapshot lists what is still offered to us.
+    const offered = new Set((snapshot?.chats ?? []).filter((c) => c.state === 'offered' && c.agentId === this.me.id).map((c) => c.chatId));
+    for (const card of [...this.offers.values()]) if (snapshot && !offered.has(card.chatId)) this.dropOffer(card);
+    await this.reloadChats();
+  }
+
+  private onConnection(state: ConnectionState): void {
+    this.connection.textContent = CONNECTION_TEXT[state];
+    this.connection.dataset['state'] = state;
+    // Replay covers what the stream missed; reloading transcripts too costs little and catches any gap.
+    if (state === 'open' && this.wasOpen) void this.reloadChats();
+    if (state === 'open') this.wasOpen = true;
+  }
+
+  private closePanel(panel: ChatPanel): void {
+    const map = panel.mode === 'agent' ? this.panels : this.monitors;
+    map.delete(panel.chatId);
+    if (panel.mode === 'agent') this.closed.add(panel.chatId);
+    panel.element.remove();
+    this.updateLoad();
+    this.nextFocus();
+  }
+
+  private openTransfer(panel: ChatPanel, opener: HTMLElement): void {
+    const agents = (this.supervisor?.last?.agents ?? []).filter((a) => a.id !== this.me.id).map((a) => ({ id: a.id, name: a.name }));
+    const name = panel.element.querySelector('h2')?.textContent ?? '';
+    openTransferDialog(name, { agents, skills: this.me.skills, buttons: [] }, opener, panel.element.querySelector('h2') ?? panel.element, async (target) => {
+      await this.client.transfer(panel.chatId, target);
+      panel.detach('Transferred');
+      this.updateLoad();
+      this.report('Chat transferred');
+    });
+  }
+
+  private async openMonitor(chatId: string, visitorName: string): Promise<void> {
+    if (!this.supervisor) return;
+    let panel = this.monitors.get(chatId);
+    if (!panel) {
+      panel = new ChatPanel(chatId, 'monitor', visitorName, this.host);
+      this.monitors.set(chatId, panel);
+      this.supervisor.monitors.append(panel.element);
+    }
+    panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
+    panel.element.querySelector<HTMLElement>('h2')?.focus();
+    try {
+      await panel.reload();
+    } catch (err) {
+      this.report(`Could not open the chat: ${errorText(err)}`);
+    }
+  }
+
+  private async takenOver(panel: ChatPanel): Promise<void> {
+    this.monitors.delete(panel.chatId);
+    panel.element.remove();
+    this.showView('chats');
+    await this.openPanel(panel.chatId, panel.element.querySelector('h2')?.textContent ?? '', true);
+    this.report('You took over the chat');
+  }
+
+  private async logout(): Promise<void> {
+    this.supervisor?.stop();
+    this.client.disconnect();
+    await this.client.logout().catch(() => undefined);
+    location.reload();
+  }
+
+  report(message: string): void {
+    this.toast.textContent = message;
+    if (this.toastTimer) clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => { this.toast.textContent = ''; }, 8000);
+  }
+
+  private announce(text: string): void {
+    replaceChildren(this.announcer, text);
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Client of Switchboard's agent API (/agent/v1): login and token refresh,
+ * presence, offers, chat actions, supervisor actions, and the realtime stream.
+ * Message sends carry a `clientMessageId`, so a send retried after a network
+ * failure is applied once.
+ */
+import { AgentStream, type WebSocketConstructor } from './agent-stream.js';
+import { backoffDelay, sleep, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { SwitchboardHttpError, isNetworkError } from './errors.js';
+import type { FetchLike } from './live-agent-http.js';
+import type {
+  AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
+  TokenPair, Transcript, TransferTarget,
+} from './types.js';
+
+export interface AgentClientOptions {
+  /** Server root, e.g. `https://chat.example.com`. */
+  baseUrl: string;
+  fetch?: FetchLike;
+  /**
+   * The WebSocket class for connect(): the browser's by default; in Node 20 pass
+   * the `ws` package's (`import WebSocket from 'ws'`).
+   */
+  WebSocket?: unknown;
+  /** Retry timing of idempotent calls and of stream reconnects (giveUpAfterMs applies to calls, default 30000). */
+  retry?: RetryOptions;
+}
+
+interface CallOptions {
+  /** Retry on network failures and 502–504 (only for calls that are safe to repeat). */
+  retry?: boolean;
+  /** Send the bearer token (default true). */
+  auth?: boolean;
+}
+
+/** Refresh this long before the access token expires. */
+const REFRESH_MARGIN_MS = 60_000;
+
+export class AgentClient {
+  private readonly events = new Emitter<AgentEvents>();
+  private readonly fetchImpl: FetchLike;
+  private accessToken: string | undefined;
+  private refreshToken: string | undefined;
+  private refreshing: Promise<boolean> | null = null;
+  private refreshTimer: Timer | undefined;
+  private stream: AgentStream | undefined;
+  /** Per chat: the tail of its queue of actions. */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly opts: AgentClientOptions) {
+    this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  on<K extends keyof AgentEvents>(event: K, handler: (payload: AgentEvents[K]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  /** Logs in; the access token is then refreshed before it expires. */
+  async login(username: string, password: string): Promise<PublicUser> {
+    const pair = await this.call<TokenPair>('POST', '/auth/login', { username, password }, { auth: false, retry: true });
+    this.adopt(pair);
+    return pair.user;
+  }
+
+  /** Uses an access token obtained elsewhere (an API key, a token from your backend). It is not refreshed. */
+  useToken(accessToken: string): void {
+    clearTimeout(this.refreshTimer);
+    this.accessToken = accessToken;
+    this.refreshToken = undefined;
+  }
+
+  /** Revokes every token of this user and closes the stream. */
+  async logout(): Promise<void> {
+    try {
+      if (this.accessToken) await this.call('POST', '/auth/logout');
+    } finally {
+      clearTimeout(this.refreshTimer);
+      this.accessToken = undefined;
+      this.refreshToken = undefined;
+      this.disconnect();
+    }
+  }
+
+  /** The current user. */
+  me(): Promise<PublicUser> {
+    return this.call('GET', '/me', undefined, { retry: true });
+  }
+
+  // ---------------------------------------------------------------- presence and chats
+
+  setPresence(status: Presence, capacity?: number): Promise<PresenceState> {
+    return this.call('PUT', '/presence', capacity === undefined ? { status } : { status, capacity }, { retry: true });
+  }
+
+  accept(chatId: string): Promise<void> {
+    return this.action(chatId, 'accept');
+  }
+
+  decline(chatId: string, reason?: string): Promise<void> {
+    return this.action(chatId, 'decline', reason === undefined ? {} : { reason });
+  }
+
+  /** Sends a message; retried on network failures under one `clientMessageId`, so it is applied once. */
+  send(chatId: string, text: string, clientMessageId: string = newId()): Promise<SentMessage> {
+    return this.inOrder(chatId, () => this.call('POST', `/chats/${enc(chatId)}/messages`, { text, clientMessageId }, { retry: true }));
+  }
+
+  typing(chatId: string, typing: boolean): Promise<void> {
+    return this.action(chatId, 'typing', { typing }, true);
+  }
+
+  customEvent(chatId: string, type: string, data: string): Promise<void> {
+    return this.action(chatId, 'events', { type, data });
+  }
+
+  transfer(chatId: string, target: TransferTarget): Promise<void> {
+    return this.action(chatId, 'transfer', target);
+  }
+
+  end(chatId: string): Promise<void> {
+    return this.action(chatId, 'end');
+  }
+
+  /** Chats routed to me (supervisors: every active chat of the org). */
+  chats(): Promise<ChatSummary[]> {
+    return this.call('GET', '/chats', undefined, { retry: true });
+  }
+
+  /** Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek. */
+  chat(chatId: string): Promise<ChatDetails> {
+    return this.call('GET', `/chats/${enc(chatId)}`, undefined, { retry: true });
+  }
+
+  transcript(chatId: string): Promise<Transcript> {
+    return this.call('GET', `/chats/${enc(chatId)}/transcript`, undefined, { retry: true });
+  }
+
+  // ---------------------------------------------------------------- supervisors
+
+  overview(): Promise<SupervisorOverview> {
+    return this.call('GET', '/supervisor/overview', undefined, { retry: true });
+  }
+
+  whisper(chatId: string, text: string): Promise<void> {
+    return this.action(chatId, 'whisper', { text });
+  }
+
+  takeover(chatId: string): Promise<void> {
+    return this.action(chatId, 'takeover');
+  }
+
+  reassign(chatId: string, agentId: string): Promise<void> {
+    return this.action(chatId, 'reassign', { agentId });
+  }
+
+  // ---------------------------------------------------------------- stream
+
+  /** Opens the realtime stream (resolves once open); it then reconnects and resumes by itself until disconnect(). */
+  connect(): Promise<void> {
+    const WS = (this.opts.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as WebSocketConstructor | undefined;
+    if (!WS) return Promise.reject(new Error('no WebSocket implementation: pass `WebSocket` (in Node 20: the `ws` package)'));
+    this.stream ??= new AgentStream({
+      baseUrl: this.opts.baseUrl,
+      WebSocket: WS,
+      retry: this.opts.retry,
+      token: () => this.accessToken,
+      reauthenticate: () => this.refresh(),
+      onEvent: (e) => this.dispatch(e),
+      onResync: (r) => this.events.emit('resync', r),
+      onConnection: (c) => this.events.emit('connection', c),
+    });
+    return this.stream.connect();
+  }
+
+  disconnect(): void {
+    this.stream?.disconnect();
+  }
+
+  /** The id of the last stream event received. */
+  get lastEventId(): string | undefined {
+    return this.stream?.lastId;
+  }
+
+  private dispatch(e: StreamEvent): void {
+    switch (e.type) {
+      case 'offer':
+        this.events.emit('offer', e as AgentEvents['offer']);
+        break;
+      case 'offer.withdrawn':
+        this.events.emit('offer.withdrawn', e as AgentEvents['offer.withdrawn']);
+        break;
+      case 'chat.event':
+      case 'monitor.event':
+        this.events.emit(e.type, e as StreamEvent & { chatId: string; data: ChatEventWire });
+        break;
+      default:
+        break;
+    }
+    this.events.emit('event', e);
+  }
+
+  // ---------------------------------------------------------------- tokens
+
+  private adopt(pair: TokenPair): void {
+    this.accessToken = pair.accessToken;
+    this.refreshToken = pair.refreshToken;
+    clearTimeout(this.refreshTimer);
+    const inMs = Math.max(5_000, pair.expiresIn * 1000 - Math.min(REFRESH_MARGIN_MS, (pair.expiresIn * 1000) / 5));
+    this.refreshTimer = setTimeout(() => {
+      void this.refresh().then((ok) => {
+        // Could not refresh now (server away): try again soon; the stream reauthenticates on its own too.
+        if (!ok && this.refreshToken) {
+          this.refreshTimer = setTimeout(() => void this.refresh(), 10_000);
+          unrefTimer(this.refreshTimer);
+        }
+      });
+    }, inMs);
+    unrefTimer(this.refreshTimer);
+  }
+
+  /** Exchanges the refresh token for a new pair; false when there is none or it was refused. */
+  private refresh(): Promise<boolean> {
+    if (!this.refreshToken) return Promise.resolve(false);
+    this.refreshing ??= this.call<TokenPair>('POST', '/auth/refresh', { refreshToken: this.refreshToken }, { auth: false, retry: true })
+      .then((pair) => {
+        this.adopt(pair);
+        return true;
+      }, () => false)
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  private async action(chatId: string, verb: string, body?: unknown, retry = false): Promise<void> {
+    await this.inOrder(chatId, () => this.call('POST', `/chats/${enc(chatId)}/${verb}`, body, { retry }));
+  }
+
+  /**
+   * Runs the chat actions of one chat one after the other, in call order: a send
+   * that is retried after a network failure must not be overtaken by the next
+   * send (or by end()), or the visitor would see the messages out of order.
+   */
+  private inOrder<T>(chatId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(chatId) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const tail = next.then(() => undefined, () => undefined);
+    this.chains.set(chatId, tail);
+    void tail.then(() => {
+      if (this.chains.get(chatId) === tail) this.chains.delete(chatId);
+    });
+    return next;
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
+    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}/agent/v1${path}`;
+    const started = Date.now();
+    let attempt = 0;
+    let reauthenticated = false;
+    for (;;) {
+      const headers: Record<string, string> = {};
+      if (o.auth !== false && this.accessToken) headers['Authorization'] = `Bearer ${this.accessToken}`;
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      let status: number;
+      let text: string;
+      try {
+        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        status = res.status;
+        text = await res.text();
+      } catch (err) {
+        if (!o.retry || !isNetworkError(err) || Date.now() - started > (this.opts.retry?.giveUpAfterMs ?? 30_000)) throw err;
+        await sleep(backoffDelay(++attempt, this.opts.retry));
+        continue;
+      }
+      if (status === 401 && o.auth !== false && !reauthenticated && this.refreshToken) {
+        reauthenticated = true;
+        if (await this.refresh()) continue;
+      }
+      if (o.retry && status >= 502 && status <= 504 && Date.now() - started <= (this.opts.retry?.giveUpAfterMs ?? 30_000)) {
+        await sleep(backoffDelay(++attempt, this.opts.retry));
+        continue;
+      }
+      if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} /agent/v1${path}`);
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** A random id for idempotent sends (crypto.randomUUID where available). */
+function newId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}

@@ -1,0 +1,188 @@
+/**
+ * The agent's realtime stream (WebSocket /agent/v1/stream): reconnects with
+ * backoff and jitter, resumes from the last event id it saw (the server replays
+ * what was missed, or sends `resync` with a snapshot), drops an event it has
+ * already seen, and sends a heartbeat frame so presence stays alive.
+ */
+import { backoffDelay, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
+import type { ConnectionState, ResyncData, StreamEvent } from './types.js';
+
+/** What the SDK needs of a WebSocket: the browser's and the `ws` package's both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (ev: { data?: unknown; code?: number }) => void): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface AgentStreamDeps {
+  baseUrl: string;
+  WebSocket: WebSocketConstructor;
+  retry: RetryOptions | undefined;
+  /** The access token to connect with. */
+  token: () => string | undefined;
+  /** After the server refused the token: refresh it; false when that is not possible. */
+  reauthenticate: () => Promise<boolean>;
+  onEvent: (e: StreamEvent) => void;
+  onResync: (r: ResyncData) => void;
+  onConnection: (c: ConnectionState) => void;
+}
+
+const HEARTBEAT_MS = 20_000;
+const OPEN = 1;
+
+export class AgentStream {
+  private ws: WebSocketLike | undefined;
+  private lastEventId: string | undefined;
+  private closed = true;
+  private attempt = 0;
+  private reconnectTimer: Timer | undefined;
+  private firstOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  /** The current socket is open and was not refused. */
+  private online = false;
+
+  constructor(private readonly deps: AgentStreamDeps) {}
+
+  /** Opens the stream; resolves once it is open. Later drops reconnect on their own. */
+  connect(): Promise<void> {
+    if (!this.closed) return Promise.resolve();
+    this.closed = false;
+    return new Promise((resolve, reject) => {
+      this.firstOpen = { resolve, reject };
+      this.open();
+    });
+  }
+
+  disconnect(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    const ws = this.ws;
+    this.ws = undefined;
+    this.online = false;
+    ws?.close(1000, 'client disconnect');
+    this.firstOpen?.reject(new Error('disconnected before the stream opened'));
+    this.firstOpen = undefined;
+    this.deps.onConnection('offline');
+  }
+
+  /** The id of the last event received (what a reconnect resumes after). */
+  get lastId(): string | undefined {
+    return this.lastEventId;
+  }
+
+  private open(): void {
+    if (this.closed) return;
+    const token = this.deps.token();
+    if (!token) return this.fail(new Error('not logged in: call login() or useToken() first'));
+    const url = new URL(`${this.deps.baseUrl.replace(/\/+$/, '')}/agent/v1/stream`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('access_token', token);
+    if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
+    let ws: WebSocketLike;
+    try {
+      ws = new this.deps.WebSocket(url.toString());
+    } catch (err) {
+      return this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+    this.ws = ws;
+    let refusedWith: number | undefined;
+    let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+    ws.addEventListener('open', () => {
+      if (this.ws !== ws) return;
+      heartbeat = setInterval(() => {
+        if (ws.readyState === OPEN) ws.send('{"type":"heartbeat"}');
+      }, HEARTBEAT_MS);
+      unrefTimer(heartbeat);
+    });
+    ws.addEventListener('message', (ev) => {
+      if (this.ws !== ws) return;
+      const frame = parseFrame(ev.data);
+      if (!frame) return;
+      if (frame['type'] === 'error') {
+        refusedWith = Number(frame['status']) || 401;
+        return;
+      }
+      this.markOpen();
+      if (frame['type'] === 'resync') {
+        this.deps.onResync({ reason: String(frame['reason'] ?? ''), snapshot: frame['snapshot'] as ResyncData['snapshot'] });
+        return;
+      }
+      if (typeof frame['id'] !== 'string') return;
+      if (this.seen(frame['id'])) return;
+      this.lastEventId = frame['id'];
+      this.deps.onEvent(frame as unknown as StreamEvent);
+    });
+    // Every failure ends in `close`; `error` only needs a listener (ws throws without one).
+    ws.addEventListener('error', () => undefined);
+    ws.addEventListener('close', (ev) => {
+      clearInterval(heartbeat);
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      this.online = false;
+      if (this.closed) return;
+      const code = ev.code ?? 0;
+      if (refusedWith === 401 || code === 4401) {
+        this.deps.onConnection('reconnecting');
+        this.deps.reauthenticate().then(
+          (ok) => (ok ? this.scheduleReconnect(0) : this.fail(new Error('the stream refused the access token'))),
+          (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
+        );
+        return;
+      }
+      if (refusedWith === 403 || code === 4403) return this.fail(new Error('the stream is forbidden for this user'));
+      this.deps.onConnection('reconnecting');
+      this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
+    });
+
+    // The server says nothing on a successful connect: call it open once the
+    // socket is open and no refusal followed within a moment.
+    ws.addEventListener('open', () => {
+      setTimeout(() => {
+        if (this.ws === ws && refusedWith === undefined && ws.readyState === OPEN) this.markOpen();
+      }, 50);
+    });
+  }
+
+  private markOpen(): void {
+    if (this.online) return;
+    this.online = true;
+    this.attempt = 0;
+    this.deps.onConnection('online');
+    this.firstOpen?.resolve();
+    this.firstOpen = undefined;
+  }
+
+  /** True for an event at or before the last one seen in the same epoch (a replay overlap). */
+  private seen(id: string): boolean {
+    if (!this.lastEventId) return false;
+    const [epoch, off] = id.split(':');
+    const [lastEpoch, lastOff] = this.lastEventId.split(':');
+    return epoch === lastEpoch && Number(off) <= Number(lastOff);
+  }
+
+  private scheduleReconnect(ms: number): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.open(), ms);
+  }
+
+  /** Gives up for good: `connection` turns `offline`, and connect() rejects if it is still waiting. */
+  private fail(err: Error): void {
+    this.closed = true;
+    this.online = false;
+    this.deps.onConnection('offline');
+    this.firstOpen?.reject(err);
+    this.firstOpen = undefined;
+  }
+}
+
+function parseFrame(data: unknown): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(typeof data === 'string' ? data : String(data)) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

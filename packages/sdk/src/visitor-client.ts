@@ -1,0 +1,559 @@
+/**
+ * The Live Agent visitor loop: SessionId → ChasitorInit → long poll, for
+ * Switchboard or any Live Agent compatible server (wire-compat.md).
+ *
+ * Two independent lanes share one session:
+ * - the poll loop: `System/Messages?ack=<last sequence>`, 204 → poll again,
+ *   network failure → backoff with jitter, 503 → recovery, 403 → ended;
+ * - the outbox: every POST in call order, each with its X-LIVEAGENT-SEQUENCE
+ *   fixed when queued, so a retry after a network failure or a 503 reuses it
+ *   and the server drops the duplicate.
+ */
+import { backoffDelay, sleep, type RetryOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
+import { isRecord, laRequest, parseJson, type FetchLike, type LaAnswer, type LaRequest } from './live-agent-http.js';
+import type {
+  ChasitorSessionDataMessage, ConnectionState, PrechatDetail, RawVisitorMessage, SessionIdResponse, VisitorEvents, VisitorState,
+} from './types.js';
+
+export interface VisitorClientOptions {
+  /** Server root, e.g. `https://chat.example.com` (the client appends `/chat/rest/...`). */
+  baseUrl: string;
+  organizationId: string;
+  deploymentId: string;
+  buttonId: string;
+  /** X-LIVEAGENT-API-VERSION (default 34). */
+  apiVersion?: number;
+  fetch?: FetchLike;
+  visitorName?: string;
+  prechatDetails?: PrechatDetail[];
+  /** Ask for QueueUpdate messages (default true). */
+  receiveQueueUpdates?: boolean;
+  visitorId?: string;
+  retry?: RetryOptions;
+  /**
+   * What to do after `503 Invalid Affinity Token`: `reconnect` (later API versions,
+   * `System/ReconnectSession` with the last offset; default) or `resync` (v34,
+   * `System/ResyncSession`, then ChasitorSessionData and ChasitorResyncState).
+   */
+  recovery?: 'resync' | 'reconnect';
+  /** Browsers: `include` sends the `liveagent_vid` cookie cross-origin. */
+  credentials?: 'include' | 'same-origin' | 'omit';
+  /** Extra ChasitorInit fields (`buttonOverrides`, `agentId`, `doFallback`, `prechatEntities`, ...). */
+  initExtras?: Record<string, unknown>;
+}
+
+interface Outgoing {
+  noun: string;
+  body: () => unknown;
+  sequence: number | null;
+  inFlight: boolean;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+const MAX_RECOVERIES = 3;
+
+export class VisitorClient {
+  private readonly events = new Emitter<VisitorEvents>();
+  private readonly fetchImpl: FetchLike;
+  private readonly stopper = new AbortController();
+  private _state: VisitorState = 'idle';
+  private connection: ConnectionState | undefined;
+
+  private key: string | undefined;
+  private id: string | undefined;
+  private affinity = 'null';
+  private pollTimeoutMs = 50_000;
+  private sessionReady: Promise<void>;
+  private markSessionReady!: () => void;
+
+  /** Last `sequence` received: the next poll's ack. */
+  private lastSequence = -1;
+  /** Highest `offset` received: what ReconnectSession resumes after. */
+  private lastOffset = -1;
+  /** Send `ack=-1` until a poll succeeds (after ResyncSession the old sequence must not rewind the new cursor). */
+  private ackReset = false;
+  private nextSequence = 1;
+  private agentId = '';
+
+  private readonly outbox: Outgoing[] = [];
+  private pumping = false;
+  private loops = 0;
+  private recovering: Promise<void> | null = null;
+  private consecutiveRecoveries = 0;
+  /** Set between ResyncSession and ChasitorResyncState: the outbox waits, as v34 clients do. */
+  private resyncHold: { gen: number; promise: Promise<void>; release: () => void } | null = null;
+  private resyncGen = 0;
+  private failingSince: number | null = null;
+  private ending = false;
+
+  constructor(private readonly opts: VisitorClientOptions) {
+    const f = opts.fetch;
+    // Unbound `fetch` throws "Illegal invocation" in browsers: always call it as a global.
+    this.fetchImpl = f ?? ((input, init) => fetch(input, init));
+    this.sessionReady = new Promise((r) => (this.markSessionReady = r));
+  }
+
+  get state(): VisitorState {
+    return this._state;
+  }
+
+  /** The session id (`id` of System/SessionId), once known. */
+  get sessionId(): string | undefined {
+    return this.id;
+  }
+
+  on<K extends keyof VisitorEvents>(event: K, handler: (payload: VisitorEvents[K]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  /** SessionId, then ChasitorInit, then the poll loop runs in the background. Rejects when the chat request is refused. */
+  async start(): Promise<void> {
+    if (this._state !== 'idle') throw new Error(`start() called in state ${this._state}`);
+    this._state = 'connecting';
+    const init = this.enqueue('Chasitor/ChasitorInit', () => this.initBody());
+    try {
+      await this.createSession();
+      await init;
+    } catch (err) {
+      if (err instanceof SwitchboardHttpError) this.finish('failed', err.status === 403 ? 'session' : 'init');
+      throw err;
+    }
+    if (this._state === 'connecting') this._state = 'waiting';
+    this.pollLoop().catch((err: unknown) => this.crash(err));
+  }
+
+  send(text: string): Promise<void> {
+    return this.enqueue('Chasitor/ChatMessage', () => ({ text }));
+  }
+
+  typing(isTyping: boolean): Promise<void> {
+    return this.enqueue(isTyping ? 'Chasitor/ChasitorTyping' : 'Chasitor/ChasitorNotTyping', () => ({}));
+  }
+
+  /** Sends what the visitor is typing. Updates that pile up while offline collapse into the latest. */
+  sneakPeek(text: string): Promise<void> {
+    const last = this.outbox[this.outbox.length - 1];
+    const body = { position: text.length, text };
+    if (last && last.noun === 'Chasitor/ChasitorSneakPeek' && !last.inFlight) {
+      last.body = () => body;
+      return last.promise;
+    }
+    return this.enqueue('Chasitor/ChasitorSneakPeek', () => body);
+  }
+
+  customEvent(type: string, data: string): Promise<void> {
+    return this.enqueue('Chasitor/CustomEvent', () => ({ type, data }));
+  }
+
+  /** ChatEnd (after everything queued before it), then stops polling. Emits `ended` `{reason: 'client'}`. */
+  async end(): Promise<void> {
+    if (this._state === 'ended' || this._state === 'failed') return;
+    if (this._state === 'idle') return this.finish('ended', 'client');
+    this.ending = true;
+    try {
+      await this.enqueue('Chasitor/ChatEnd', () => ({ reason: 'client' }));
+    } catch (err) {
+      if (!(err instanceof SwitchboardClosedError)) throw err;
+    } finally {
+      this.finish('ended', 'client');
+    }
+  }
+
+  // ---------------------------------------------------------------- session
+
+  private async createSession(): Promise<void> {
+    let attempt = 0;
+    for (;;) {
+      const res = await this.exchange({ method: 'GET', path: 'System/SessionId', query: { 'SessionId.ClientType': 'chasitor' } }, 30_000).catch(() => null);
+      this.throwIfStopped();
+      if (res?.status === 200) {
+        const body = parseJson(res.text) as Partial<SessionIdResponse> | undefined;
+        if (!isRecord(body) || typeof body.key !== 'string') throw new SwitchboardHttpError(res.status, res.text, 'GET System/SessionId: no key');
+        this.key = body.key;
+        this.id = String(body.id);
+        this.affinity = body.affinityToken ? String(body.affinityToken) : 'null';
+        const timeout = Number(body.clientPollTimeout);
+        if (Number.isFinite(timeout) && timeout > 0) this.pollTimeoutMs = timeout * 1000 + 10_000;
+        this.noteSuccess();
+        this.markSessionReady();
+        return;
+      }
+      if (res && res.status < 500) throw new SwitchboardHttpError(res.status, res.text, 'GET System/SessionId');
+      await this.failed(++attempt);
+    }
+  }
+
+  private initBody(): Record<string, unknown> {
+    const o = this.opts;
+    const nav = (globalThis as { navigator?: { userAgent?: string; language?: string } }).navigator;
+    const screen = (globalThis as { screen?: { width?: number; height?: number } }).screen;
+    return {
+      organizationId: o.organizationId,
+      deploymentId: o.deploymentId,
+      buttonId: o.buttonId,
+      sessionId: this.id,
+      userAgent: nav?.userAgent ?? 'switchboard-sdk',
+      language: nav?.language ?? 'en-US',
+      screenResolution: screen?.width ? `${screen.width}x${screen.height ?? 0}` : '',
+      visitorName: o.visitorName ?? 'Visitor',
+      prechatDetails: (o.prechatDetails ?? []).map((d) => ({ transcriptFields: [], displayToAgent: true, ...d })),
+      prechatEntities: [],
+      receiveQueueUpdates: o.receiveQueueUpdates ?? true,
+      isPost: true,
+      ...(o.visitorId ? { visitorId: o.visitorId } : {}),
+      ...o.initExtras,
+    };
+  }
+
+  // ---------------------------------------------------------------- poll loop
+
+  private async pollLoop(): Promise<void> {
+    this.loops += 1;
+    try {
+      let attempt = 0;
+      while (!this.stopped) {
+        if (this.recovering) {
+          await this.recovering;
+          continue;
+        }
+        const affinityUsed = this.affinity;
+        const gen = this.resyncGen;
+        const ack = this.ackReset ? -1 : this.lastSequence;
+        let res: LaAnswer;
+        try {
+          res = await this.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, this.pollTimeoutMs);
+        } catch {
+          if (this.stopped) return;
+          await this.failed(++attempt);
+          continue;
+        }
+        if (this.stopped) return;
+        if (res.status === 200 || res.status === 204) {
+          attempt = 0;
+          this.noteSuccess();
+          // Only a poll that itself sent -1 ends the reset: one held since before the reset says nothing.
+          if (ack === -1) this.ackReset = false;
+          if (res.status === 200) await this.onPayload(res.text);
+          if (this.resyncHold && this.resyncHold.gen === gen) await this.completeResync();
+        } else if (res.status === 409) {
+          // Our poll was replaced by a newer one on this session: if that one is ours, this loop is redundant.
+          if (this.loops > 1) return;
+          await sleep(backoffDelay(1, this.opts.retry), this.stopper.signal);
+        } else if (res.status === 403) {
+          // After our own ChatEnd the server closes the session at once; that 403 is the end we asked for.
+          return this.finish('ended', this.ending ? 'client' : 'session');
+        } else if (res.status === 503) {
+          if (this.affinity === affinityUsed) await this.recover();
+        } else {
+          await this.failed(++attempt);
+        }
+      }
+    } finally {
+      this.loops -= 1;
+    }
+  }
+
+  private async onPayload(text: string): Promise<void> {
+    const body = parseJson(text);
+    if (!isRecord(body) || !Array.isArray(body['messages'])) return;
+    const sequence = Number(body['sequence']);
+    const offset = Number(body['offset']);
+    // A payload we already handled (the server re-sent it after a lost answer): drop it.
+    if (Number.isInteger(sequence) && this.lastSequence >= 0 && sequence <= this.lastSequence) return;
+    const offsetBefore = this.lastOffset;
+    if (Number.isInteger(sequence)) this.lastSequence = sequence;
+    if (Number.isInteger(offset)) this.lastOffset = Math.max(this.lastOffset, offset);
+    for (const m of body['messages'] as unknown[]) {
+      if (this.stopped) return;
+      if (!isRecord(m) || typeof m['type'] !== 'string') continue;
+      const msg: RawVisitorMessage = { type: m['type'], message: isRecord(m['message']) ? m['message'] : {} };
+      this.events.emit('raw', msg);
+      await this.handle(msg, offsetBefore);
+    }
+  }
+
+  private async handle({ type, message: m }: RawVisitorMessage, offsetBefore: number): Promise<void> {
+    const str = (k: string): string => (typeof m[k] === 'string' ? m[k] : m[k] === undefined || m[k] === null ? '' : String(m[k]));
+    const num = (k: string, d = -1): number => (typeof m[k] === 'number' ? m[k] : Number.isFinite(Number(m[k])) && m[k] !== undefined ? Number(m[k]) : d);
+    switch (type) {
+      case 'ChatRequestSuccess':
+        if (this._state === 'connecting') this._state = 'waiting';
+        this.events.emit('queue', { position: num('queuePosition', 0), estimatedWaitTime: num('estimatedWaitTime') });
+        break;
+      case 'QueueUpdate':
+        this.events.emit('queue', { position: num('position', 0), estimatedWaitTime: num('estimatedWaitTime') });
+        break;
+      case 'ChatRequestFail':
+        return this.finish('failed', str('reason') || 'Unavailable');
+      case 'ChatEstablished': {
+        this.agentId = str('userId');
+        this._state = 'chatting';
+        const idle = isRecord(m['chasitorIdleTimeout']) ? m['chasitorIdleTimeout'] : {};
+        this.events.emit('established', {
+          name: str('name'), userId: this.agentId, sneakPeekEnabled: m['sneakPeekEnabled'] === true || m['sneakPeekEnabled'] === 'true',
+          chasitorIdleTimeout: { isEnabled: idle['isEnabled'] === true, warningTime: Number(idle['warningTime'] ?? 0), timeout: Number(idle['timeout'] ?? 0) },
+        });
+        break;
+      }
+      case 'ChatMessage':
+        if (m['agentId'] !== undefined) this.agentId = str('agentId');
+        this.events.emit('message', { text: str('text'), name: str('name'), agentId: str('agentId') || this.agentId });
+        break;
+      case 'AgentTyping':
+      case 'AgentNotTyping':
+        this.events.emit('agentTyping', type === 'AgentTyping');
+        break;
+      case 'ChatTransferred':
+        this.agentId = str('userId');
+        this._state = 'chatting';
+        this.events.emit('transferred', { name: str('name'), userId: this.agentId });
+        break;
+      case 'AgentDisconnect':
+        // The chat goes back to the queue until another agent takes it.
+        if (this._state === 'chatting') this._state = 'waiting';
+        this.events.emit('agentDisconnected', {});
+        break;
+      case 'CustomEvent':
+        this.events.emit('customEvent', { type: str('type'), data: str('data') });
+        break;
+      case 'ChatEnded':
+        return this.finish('ended', str('reason') || 'agent');
+      case 'ChasitorSessionData':
+        this.replaySnapshot(m as Partial<ChasitorSessionDataMessage>, offsetBefore);
+        if (this.resyncHold) await this.completeResync();
+        break;
+      default:
+        break; // types we do not know are only in `raw`, as the field expects
+    }
+  }
+
+  /**
+   * After ResyncSession the server replaces what was not yet delivered with a
+   * transcript snapshot: agent messages newer than the last payload we saw are
+   * emitted from it, so nothing is lost and nothing repeats.
+   */
+  private replaySnapshot(data: Partial<ChasitorSessionDataMessage>, offsetBefore: number): void {
+    if (this._state === 'waiting' && typeof data.queuePosition === 'number' && data.queuePosition > 0) {
+      this.events.emit('queue', { position: data.queuePosition, estimatedWaitTime: -1 });
+    }
+    for (const e of Array.isArray(data.chatMessages) ? data.chatMessages : []) {
+      if (e.type !== 'Agent' || !(Number(e.sequence) > offsetBefore)) continue;
+      this.events.emit('message', { text: String(e.content), name: String(e.name), agentId: this.agentId });
+    }
+  }
+
+  // ---------------------------------------------------------------- recovery (503)
+
+  private recover(): Promise<void> {
+    this.recovering ??= this.runRecovery().finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  private async runRecovery(): Promise<void> {
+    this.setConnection('reconnecting');
+    if (++this.consecutiveRecoveries > MAX_RECOVERIES) return this.finish('failed', 'recovery');
+    const resync = this.opts.recovery === 'resync';
+    let attempt = 0;
+    while (!this.stopped) {
+      let res: LaAnswer;
+      try {
+        res = resync
+          ? await this.exchange({ method: 'GET', path: 'System/ResyncSession', query: { SessionId: this.id ?? '' } }, 30_000)
+          : await this.exchange({
+            method: 'GET', path: 'System/ReconnectSession', query: this.lastOffset >= 0 ? { 'ReconnectSession.offset': this.lastOffset } : {},
+          }, 30_000, 'null');
+      } catch {
+        if (this.stopped) return;
+        await this.failed(++attempt);
+        continue;
+      }
+      if (res.status === 200) return resync ? this.applyResync(res.text) : this.applyReconnect(res.text);
+      if (res.status === 403) return this.finish('ended', 'session');
+      // 405: nothing to recover (someone already did); the request that got the 503 is retried and tells.
+      if (res.status === 405) return;
+      if (res.status < 500) return this.finish('failed', 'recovery');
+      await this.failed(++attempt);
+    }
+  }
+
+  private applyReconnect(text: string): void {
+    const body = parseJson(text);
+    const first = isRecord(body) && Array.isArray(body['messages']) ? (body['messages'] as unknown[])[0] : undefined;
+    const m = isRecord(first) && isRecord(first['message']) ? first['message'] : isRecord(body) ? body : {};
+    if (typeof m['affinityToken'] === 'string' && m['affinityToken']) this.affinity = m['affinityToken'];
+    if (m['resetSequence'] === true) {
+      this.lastSequence = -1;
+      this.ackReset = true;
+    }
+  }
+
+  private applyResync(text: string): void {
+    const body = parseJson(text);
+    if (!isRecord(body) || body['isValid'] === false) return this.finish('ended', 'session');
+    if (typeof body['key'] === 'string' && body['key']) this.key = body['key'];
+    if (typeof body['affinityToken'] === 'string' && body['affinityToken']) this.affinity = body['affinityToken'];
+    this.ackReset = true;
+    this.resyncGen += 1;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    this.resyncHold?.release();
+    this.resyncHold = { gen: this.resyncGen, promise, release };
+  }
+
+  /** ChasitorResyncState (no sequence), then the outbox re-sends what the 503 cancelled. */
+  private async completeResync(): Promise<void> {
+    const hold = this.resyncHold;
+    if (!hold) return;
+    this.resyncHold = null;
+    let attempt = 0;
+    while (!this.stopped) {
+      try {
+        const res = await this.exchange({ method: 'POST', path: 'Chasitor/ChasitorResyncState', body: { organizationId: this.opts.organizationId } }, 30_000);
+        if (res.status === 403) this.finish('ended', 'session');
+        if (res.status < 500) break;
+      } catch {
+        if (this.stopped) break;
+      }
+      await this.failed(++attempt);
+    }
+    hold.release();
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  private enqueue(noun: string, body: () => unknown): Promise<void> {
+    if (this.stopped) return Promise.reject(new SwitchboardClosedError(`${noun}: the chat is over`));
+    if (this._state === 'idle' && noun !== 'Chasitor/ChasitorInit') return Promise.reject(new Error(`${noun}: call start() first`));
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.outbox.push({ noun, body, sequence: this.nextSequence++, inFlight: false, promise, resolve, reject });
+    void this.pump();
+    return promise;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      await this.sessionReady;
+      let attempt = 0;
+      while (this.outbox.length > 0 && !this.stopped) {
+        if (this.recovering) {
+          await this.recovering;
+          continue;
+        }
+        if (this.resyncHold) {
+          await this.resyncHold.promise;
+          continue;
+        }
+        const item = this.outbox[0] as Outgoing;
+        item.inFlight = true;
+        const affinityUsed = this.affinity;
+        let res: LaAnswer;
+        try {
+          res = await this.exchange({ method: 'POST', path: item.noun, body: item.body() }, 30_000, undefined, item.sequence);
+        } catch {
+          if (this.stopped) break;
+          await this.failed(++attempt);
+          continue;
+        }
+        if (res.status === 503) {
+          if (this.affinity === affinityUsed) await this.recover();
+          continue;
+        }
+        if (res.status >= 500 || res.status === 429) {
+          await this.failed(++attempt);
+          continue;
+        }
+        attempt = 0;
+        this.outbox.shift();
+        if (res.status < 300 || (res.status === 403 && item.noun === 'Chasitor/ChatEnd')) {
+          this.noteSuccess();
+          item.resolve();
+          continue;
+        }
+        item.reject(new SwitchboardHttpError(res.status, res.text, `POST ${item.noun}`));
+        if (res.status === 403) this.finish('ended', this.ending ? 'client' : 'session');
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private get stopped(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw new SwitchboardClosedError('the chat is over');
+  }
+
+  private exchange(r: Omit<LaRequest, 'headers' | 'timeoutMs'>, timeoutMs: number, affinity?: string, sequence?: number | null): Promise<LaAnswer> {
+    const headers: Record<string, string> = {
+      'X-LIVEAGENT-API-VERSION': String(this.opts.apiVersion ?? 34),
+      'X-LIVEAGENT-AFFINITY': affinity ?? this.affinity,
+    };
+    if (this.key) headers['X-LIVEAGENT-SESSION-KEY'] = this.key;
+    if (sequence !== undefined && sequence !== null) headers['X-LIVEAGENT-SEQUENCE'] = String(sequence);
+    return laRequest(this.fetchImpl, this.opts.baseUrl, {
+      ...r, headers, timeoutMs, signal: this.stopper.signal, ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+    });
+  }
+
+  /** A failed exchange: report, give up when failing for too long, else wait the backoff. */
+  private async failed(attempt: number): Promise<void> {
+    this.setConnection('reconnecting');
+    const now = Date.now();
+    this.failingSince ??= now;
+    if (now - this.failingSince > (this.opts.retry?.giveUpAfterMs ?? 120_000)) return this.finish('failed', 'network');
+    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal);
+  }
+
+  private noteSuccess(): void {
+    this.failingSince = null;
+    this.consecutiveRecoveries = 0;
+    this.setConnection('online');
+  }
+
+  private setConnection(c: ConnectionState): void {
+    if (this.connection === c) return;
+    this.connection = c;
+    this.events.emit('connection', c);
+  }
+
+  /** The one way the client stops: state, events, nothing left in flight. */
+  private finish(state: 'ended' | 'failed', reason: string): void {
+    if (this._state === 'ended' || this._state === 'failed') return;
+    this._state = state;
+    this.stopper.abort();
+    this.markSessionReady();
+    this.resyncHold?.release();
+    for (const item of this.outbox.splice(0)) {
+      // A ChatEnd still queued when the chat ends has nothing left to do.
+      if (item.noun === 'Chasitor/ChatEnd') item.resolve();
+      else item.reject(new SwitchboardClosedError(`${item.noun}: the chat is over (${reason})`));
+    }
+    if (state === 'ended') this.events.emit('ended', { reason });
+    else this.events.emit('failed', { reason });
+    this.setConnection('offline');
+  }
+
+  private crash(err: unknown): void {
+    this.finish('failed', 'internal');
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * In a chat, end to end: messages both ways, typing, custom events both ways,
+ * sneak peek, idempotent sends (clientMessageId), chat details, the transcript
+ * (JSON and JSON Lines) and the agent ending the chat; transfers to an agent,
+ * a skill and a button with nothing the visitor sends during them lost.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, useAgentServer,
+} from './agent-fixtures.js';
+
+const server = useAgentServer();
+
+interface WireEvent {
+  offset: number;
+  type: string;
+  actor: string;
+  at: number;
+  data: Record<string, unknown>;
+  clientMessageId?: string;
+}
+
+const PRECHAT = [{ label: 'Email', value: 'pat@example.com', transcriptFields: [], displayToAgent: true }];
+
+describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
+  it('carries messages, typing, custom events and sneak peek both ways; retried sends apply once; agent ends', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Pat', prechatDetails: PRECHAT, visitorId: 'visitor-pat-1' });
+    const offer = await alice.nextOffer();
+    const chatId = offer.chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+
+    // Visitor → agent.
+    await v.post('Chasitor/ChasitorTyping', {});
+    await v.post('Chasitor/ChasitorSneakPeek', { position: 9, text: 'Where is ' });
+    await alice.nextChatEvent(chatId, 'ChasitorSneakPeek');
+    const details = await alice.ok<{ sneakPeekEnabled: boolean; sneakPeek: { text: string } | null; prechatDetails: unknown[]; visitor: Record<string, unknown>; chat: Record<string, unknown> }>('GET', `/agent/v1/chats/${chatId}`);
+    expect(details.sneakPeekEnabled).toBe(true);
+    expect(details.sneakPeek).toMatchObject({ position: 9, text: 'Where is ' });
+    expect(details.prechatDetails).toEqual([expect.objectContaining({ label: 'Email', value: 'pat@example.com' })]);
+    expect(details.visitor).toMatchObject({ id: 'visitor-pat-1', name: 'Pat', language: 'en-US' });
+    expect(details.chat).toMatchObject({ chatId, state: 'established', agentId: USERS.alice.id, buttonId: BUTTON.support });
+    await v.say('Where is my order?');
+    await v.post('Chasitor/ChasitorNotTyping', {});
+    await v.post('Chasitor/CustomEvent', { type: 'page', data: '/orders/17' });
+    const msg = await alice.nextChatEvent(chatId, 'ChasitorChatMessage');
+    expect(msg.data).toMatchObject({ type: 'ChasitorChatMessage', actor: 'visitor', data: { text: 'Where is my order?', name: 'Pat' } });
+    expect((await alice.nextChatEvent(chatId, 'ChasitorCustomEvent')).data['data']).toEqual({ type: 'page', data: '/orders/17' });
+    const types = alice.chatEvents(chatId).map((e) => e.data['type']);
+    expect(types).toEqual(expect.arrayContaining(['ChasitorTyping', 'ChasitorSneakPeek', 'ChasitorChatMessage', 'ChasitorNotTyping', 'ChasitorCustomEvent']));
+    expect(types.indexOf('ChasitorTyping')).toBeLessThan(types.indexOf('ChasitorChatMessage'));
+
+    // Agent → visitor, with a retried send that must apply once.
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: true });
+    const first = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'It ships today.', clientMessageId: 'm-1' });
+    const retry = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'It ships today.', clientMessageId: 'm-1' });
+    expect(retry.offset).toBe(first.offset);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: false });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cobrowse', data: '{"url":"/track"}' });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+    await v.pollUntil((all) => all.filter((m) => m.type === 'ChatMessage').length >= 2 && all.some((m) => m.type === 'CustomEvent'), 'agent messages and custom event');
+    expect(v.texts()).toEqual(['It ships today.', 'Anything else?']);
+    expect(received(v, 'ChatMessage')[0]!.message).toMatchObject({ name: 'Alice Agent', agentId: USERS.alice.id });
+    expect(received(v, 'AgentTyping')).toHaveLength(1);
+    expect(received(v, 'AgentNotTyping')).toHaveLength(1);
+    expect(received(v, 'CustomEvent')[0]!.message).toMatchObject({ type: 'cobrowse', data: '{"url":"/track"}' });
+    // The agent does not get its own sends echoed on its stream.
+    expect(alice.chatEvents(chatId, 'ChatMessage')).toEqual([]);
+
+    // End: the visitor hears ChatEnded, reason agent; the chat leaves the agent's list.
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    expect((await v.waitFor('ChatEnded')).message['reason']).toBe('agent');
+    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'late' })).status).toBeGreaterThanOrEqual(400);
+    expect((await alice.presence('online')).load).toBe(0);
+
+    // Transcript: both sides, system events, timestamps, prechat data, in order.
+    const t = await alice.ok<{ chat: Record<string, unknown>; prechatDetails: unknown[]; events: WireEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+    expect(t.chat).toMatchObject({ chatId, state: 'ended', endReason: 'agent', visitorName: 'Pat' });
+    expect(t.prechatDetails).toEqual([expect.objectContaining({ label: 'Email', value: 'pat@example.com' })]);
+    const ev = t.events;
+    expect(ev.map((e) => e.offset)).toEqual([...ev.map((e) => e.offset)].sort((a, b) => a - b));
+    for (let i = 1; i < ev.length; i++) expect(ev[i]!.at).toBeGreaterThanOrEqual(ev[i - 1]!.at);
+    const seq = ev.map((e) => e.type);
+    for (const type of ['ChatRequested', 'ChatRequestSuccess', 'ChatOffered', 'ChatEstablished', 'ChasitorChatMessage', 'ChatMessage', 'CustomEvent', 'ChasitorCustomEvent', 'ChatEnded']) expect(seq, type).toContain(type);
+    expect(seq.indexOf('ChatOffered')).toBeLessThan(seq.indexOf('ChatEstablished'));
+    expect(ev.find((e) => e.type === 'ChatRequested')?.data['prechatDetails']).toEqual(t.prechatDetails);
+    const sent = ev.filter((e) => e.type === 'ChatMessage');
+    expect(sent.map((e) => e.data['text'])).toEqual(['It ships today.', 'Anything else?']);
+    expect(sent[0]!.clientMessageId).toBe('m-1');
+    expect(JSON.stringify(ev)).not.toContain('$meta');
+
+    const jsonl = await alice.call('GET', `/agent/v1/chats/${chatId}/transcript?format=jsonl`);
+    expect(jsonl.status).toBe(200);
+    expect(jsonl.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    const lines = jsonl.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ kind: 'chat', chatId, prechatDetails: t.prechatDetails });
+    expect(lines.slice(1).map((l) => l['type'])).toEqual(seq);
+    expect(lines.slice(1).every((l) => l['kind'] === 'event')).toBe(true);
+
+    // The same visitor comes back: the agent sees the earlier chat.
+    const mark = alice.events.length;
+    const again = await requestChat(server, BUTTON.support, { visitorName: 'Pat', visitorId: 'visitor-pat-1' });
+    const second = (await alice.nextOffer(mark)).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${second}/accept`);
+    await again.waitFor('ChatEstablished');
+    const d2 = await alice.ok<{ earlierChats: { chatId: string }[] }>('GET', `/agent/v1/chats/${second}`);
+    expect(d2.earlierChats.map((c) => c.chatId)).toContain(chatId);
+  });
+
+  it('transfers to an agent, a skill and a button; the visitor hears ChatTransferred and nothing sent meanwhile is lost', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Quinn' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+
+    // No one else serves billing yet: the transfer is refused and nothing changes.
+    const refused = await alice.call('POST', `/agent/v1/chats/${chatId}/transfer`, { buttonId: BUTTON.billing });
+    expect(refused.status, refused.text).toBe(409);
+    const empty = await alice.call('POST', `/agent/v1/chats/${chatId}/transfer`, {});
+    expect(empty.status, empty.text).toBe(400);
+
+    // 1. To an agent.
+    const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+    const ob = await bob.nextOffer(0, chatId);
+    expect(ob.data['transfer']).toBe(true);
+    await v.say('said during transfer 1');
+    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still mine?' })).status).toBe(403);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    const tr1 = await v.waitFor('ChatTransferred');
+    expect(tr1.message).toMatchObject({ name: 'Bob Agent', userId: USERS.bob.id, sneakPeekEnabled: true });
+    expect(await transcriptTexts(bob, chatId)).toContain('said during transfer 1');
+    await alice.leave();
+
+    // 2. To a skill (sales: Carol).
+    const carol = await onlineAgent(server, USERS.carol);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { skill: 'sales' });
+    await carol.nextOffer(0, chatId);
+    await v.say('said during transfer 2');
+    await carol.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    const from = v.received.indexOf(tr1) + 1;
+    const tr2 = await v.waitFor('ChatTransferred', 'second ChatTransferred', from);
+    expect(tr2.message).toMatchObject({ name: 'Carol Agent', userId: USERS.carol.id });
+    expect(await transcriptTexts(carol, chatId)).toEqual(['said during transfer 1', 'said during transfer 2']);
+    await bob.leave();
+
+    // 3. To a button (billing: Bill).
+    const bill = await onlineAgent(server, USERS.bill);
+    await carol.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { buttonId: BUTTON.billing });
+    await bill.nextOffer(0, chatId);
+    await v.say('said during transfer 3');
+    await bill.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    const tr3 = await v.waitFor('ChatTransferred', 'third ChatTransferred', v.received.indexOf(tr2) + 1);
+    expect(tr3.message).toMatchObject({ name: 'Bill Billing', userId: USERS.bill.id });
+    const billView = await bill.ok<{ chat: { buttonId: string } }>('GET', `/agent/v1/chats/${chatId}`);
+    expect(billView.chat.buttonId).toBe(BUTTON.billing);
+    expect(await transcriptTexts(bill, chatId)).toEqual(['said during transfer 1', 'said during transfer 2', 'said during transfer 3']);
+
+    // The new agent talks to the visitor; the visitor's later messages reach only the new agent.
+    await bill.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Billing here.' });
+    await v.say('thanks');
+    await bill.nextChatEvent(chatId, 'ChasitorChatMessage');
+    expect(carol.chatEvents(chatId, 'ChasitorChatMessage').map((e) => (e.data['data'] as { text: string }).text)).not.toContain('thanks');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'Billing here.'), 'the new agent message');
+    expect(received(v, 'ChatEstablished')).toHaveLength(1);
+    expect(received(v, 'ChatTransferred')).toHaveLength(3);
+
+    const t = await bill.ok<{ events: WireEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+    expect(t.events.filter((e) => e.type === 'TransferRequested').map((e) => e.data)).toEqual([
+      expect.objectContaining({ from: USERS.alice.id, agentId: USERS.bob.id }),
+      expect.objectContaining({ from: USERS.bob.id, skill: 'sales' }),
+      expect.objectContaining({ from: USERS.carol.id, buttonId: BUTTON.billing }),
+    ]);
+    await bill.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    expect((await v.waitFor('ChatEnded')).message['reason']).toBe('agent');
+  });
+});
+
+async function transcriptTexts(a: AgentUser, chatId: string): Promise<string[]> {
+  const t = await a.ok<{ events: WireEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+  return t.events.filter((e) => e.type === 'ChasitorChatMessage').map((e) => String(e.data['text']));
+}

@@ -1,0 +1,78 @@
+/**
+ * Browser side of the console tests: Debian's Chromium driven by
+ * playwright-core (never a downloaded browser), a logged-in console page per
+ * user, axe-core checks and screenshots for docs/.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const AXE = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+export const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface ConsolePage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught page errors and console errors, for the final check. */
+  errors: string[];
+}
+
+/** A fresh context (own storage, own network switch) with the console open at its login form. */
+export async function openConsole(browser: Browser, baseUrl: string): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, baseURL: baseUrl });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') errors.push(`console: ${msg.text()}`); });
+  await page.goto('/console/');
+  await page.getByLabel('Username').waitFor();
+  return { context, page, errors };
+}
+
+export async function login(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('group', { name: 'Presence' }).waitFor();
+}
+
+export async function setPresence(page: Page, status: 'Online' | 'Away' | 'Offline'): Promise<void> {
+  await page.getByRole('radio', { name: status }).check();
+  await page.getByRole('status').filter({ hasText: `You are ${status.toLowerCase()}` }).waitFor();
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/** Runs axe-core on the page; returns the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate('typeof window.axe !== "undefined"'))) await page.addScriptTag({ path: AXE });
+  const result = (await page.evaluate('window.axe.run(document, { resultTypes: ["violations"] })')) as { violations: AxeViolation[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Readable summary of violations for an assertion message. */
+export function describeViolations(vs: AxeViolation[]): string {
+  return vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')}`).join('\n');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `console-${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,206 @@
+/**
+ * The agent console in a real browser (Debian's Chromium via playwright-core)
+ * against the real server: two agents and a supervisor in their own browser
+ * contexts, a visitor driven over the plain visitor REST API. One chat goes
+ * through offer, accept, messages, typing and sneak peek, a network drop, a
+ * transfer, supervision and the end; axe-core checks every view.
+ */
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
+import { describeViolations, launchChromium, login, openConsole, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
+import { PollingVisitor } from './console-visitor.js';
+
+const server = new ConsoleTestServer();
+let browser: Browser;
+let alex: ConsolePage;
+let blair: ConsolePage;
+let sam: ConsolePage;
+let vera: PollingVisitor;
+let walt: PollingVisitor | undefined;
+const VERA = 'Vera Visitor';
+const screenshots: string[] = [];
+
+function chat(page: Page, visitorName: string): Locator {
+  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
+}
+
+function transcript(page: Page, visitorName: string): Locator {
+  return chat(page, visitorName).getByRole('log');
+}
+
+async function expectAccessible(page: Page, view: string): Promise<void> {
+  const violations = await seriousViolations(page);
+  expect(violations, `axe on the ${view} view:\n${describeViolations(violations)}`).toEqual([]);
+}
+
+beforeAll(async () => {
+  await server.start();
+  browser = await launchChromium();
+  [alex, blair, sam] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
+  vera = new PollingVisitor(server, VERA);
+}, 60_000);
+
+afterAll(async () => {
+  await vera?.stop();
+  await walt?.stop();
+  await browser?.close();
+  await server.dispose();
+});
+
+// On a failure, show what each console showed: a browser test is hard to debug blind.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const [who, p] of [['alex', alex], ['blair', blair], ['sam', sam]] as const) {
+    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
+    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
+  }
+});
+
+describe('agent console', () => {
+  it('logs in (accessible login form) and goes online', async () => {
+    await expectAccessible(alex.page, 'login');
+    screenshots.push(await screenshot(alex.page, 'login'));
+    await login(alex.page, AGENT1.username, AGENT1.password);
+    await login(blair.page, AGENT2.username, AGENT2.password);
+    await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
+    await setPresence(alex.page, 'Online');
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 0 / 3');
+  });
+
+  it('shows an offer with a countdown; accepting establishes the chat for the visitor', async () => {
+    await vera.request([{ label: 'Email', value: 'vera@example.com' }, { label: 'Order', value: 'A-1042' }]);
+    const offer = alex.page.getByRole('article', { name: `Chat offer from ${VERA}` });
+    await offer.waitFor();
+    await expect(offer.locator('.countdown').textContent()).resolves.toMatch(/^Expires in (2\d|30) s$/);
+    await expect(offer.textContent()).resolves.toContain('Order: A-1042');
+    screenshots.push(await screenshot(alex.page, 'offer'));
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    const established = await vera.waitForType('ChatEstablished');
+    expect(established.message['name']).toBe(AGENT1.name);
+    await chat(alex.page, VERA).waitFor();
+    await expect(alex.page.getByRole('article').count()).resolves.toBe(0);
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 1 / 3');
+    // Accepting moves focus to the new chat's composer.
+    await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('TEXTAREA');
+  });
+
+  it('exchanges messages both ways and shows the visitor typing and the sneak peek', async () => {
+    await vera.say('Hello, where is my order?');
+    await transcript(alex.page, VERA).getByText('Hello, where is my order?').waitFor();
+
+    const composer = chat(alex.page, VERA).getByRole('textbox', { name: `Message to ${VERA}` });
+    await composer.pressSequentially('Let me check');
+    await vera.waitForType('AgentTyping');
+    await composer.press('Enter');
+    const reply = await vera.waitFor('the agent reply', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Let me check');
+    expect(reply.message['name']).toBe(AGENT1.name);
+    await expect(composer.inputValue()).resolves.toBe('');
+    await transcript(alex.page, VERA).locator('.msg.agent:not(.pending)').getByText('Let me check').waitFor();
+    await vera.waitForType('AgentNotTyping');
+
+    await vera.post('Chasitor/ChasitorTyping', {});
+    await chat(alex.page, VERA).getByText('Visitor is typing…').waitFor();
+    await vera.post('Chasitor/ChasitorSneakPeek', { position: 0, text: 'it was order A-10' });
+    await chat(alex.page, VERA).locator('.peek-text').getByText('it was order A-10').waitFor();
+    await chat(alex.page, VERA).getByText('Visitor details').click();
+    await chat(alex.page, VERA).getByRole('cell', { name: 'vera@example.com' }).waitFor();
+    await expectAccessible(alex.page, 'main (chat)');
+    screenshots.push(await screenshot(alex.page, 'chat'));
+  });
+
+  it('recovers from a network drop without losing or repeating a message', async () => {
+    await alex.context.setOffline(true);
+    await alex.page.getByRole('status').filter({ hasText: /Offline|reconnecting/ }).waitFor();
+    await vera.say('Sent while the agent was offline');
+    await new Promise((r) => setTimeout(r, 2000));
+    // The drop is real: nothing reaches the console while it is offline.
+    expect(await transcript(alex.page, VERA).locator('.msg.visitor').filter({ hasText: 'Sent while the agent was offline' }).count()).toBe(0);
+    await alex.context.setOffline(false);
+    const line = transcript(alex.page, VERA).locator('.msg.visitor').filter({ hasText: 'Sent while the agent was offline' });
+    await line.first().waitFor({ timeout: 15_000 });
+    await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
+    // Give replay and the transcript reload time to (wrongly) add a copy.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await line.count()).toBe(1);
+    expect(await transcript(alex.page, VERA).locator('.msg.visitor').filter({ hasText: 'Hello, where is my order?' }).count()).toBe(1);
+    // And the agent can still talk.
+    await chat(alex.page, VERA).getByRole('textbox').fill('Back again');
+    await chat(alex.page, VERA).getByRole('textbox').press('Enter');
+    await vera.waitFor('message after the drop', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Back again');
+  });
+
+  it('transfers to the second agent, who gets the whole transcript', async () => {
+    await setPresence(blair.page, 'Online');
+    await chat(alex.page, VERA).getByRole('button', { name: 'Transfer…' }).click();
+    const dialog = alex.page.getByRole('dialog', { name: `Transfer chat with ${VERA}` });
+    await dialog.waitFor();
+    await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")')).toBe('Agent id');
+    await expectAccessible(alex.page, 'transfer dialog');
+    screenshots.push(await screenshot(alex.page, 'transfer'));
+    await dialog.getByRole('combobox', { name: 'Agent id' }).fill(AGENT2.id);
+    await dialog.getByRole('button', { name: 'Transfer' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await chat(alex.page, VERA).getByText('Transferred', { exact: true }).waitFor();
+    // The dialog's opener is gone with the transfer: focus lands on the chat's heading, not on <body>.
+    await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.textContent')).toBe(VERA);
+
+    await vera.say('Said during the transfer');
+    const offer = blair.page.getByRole('article', { name: `Chat offer from ${VERA}` });
+    await offer.getByRole('heading', { name: `Transfer: ${VERA}` }).waitFor();
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    const transferred = await vera.waitForType('ChatTransferred');
+    expect(transferred.message['name']).toBe(AGENT2.name);
+    const log = transcript(blair.page, VERA);
+    for (const text of ['Hello, where is my order?', 'Let me check', 'Sent while the agent was offline', 'Said during the transfer']) {
+      await log.getByText(text).first().waitFor();
+      expect(await log.getByText(text).count(), text).toBe(1);
+    }
+    await chat(blair.page, VERA).getByRole('textbox').fill('Hi, Blair here');
+    await chat(blair.page, VERA).getByRole('textbox').press('Enter');
+    await vera.waitFor('message from agent 2', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Hi, Blair here');
+  });
+
+  it('supervisor sees queues and agents, watches a chat read-only and whispers', async () => {
+    // A second visitor waits in the queue: offered to Alex, who does not answer yet.
+    walt = new PollingVisitor(server, 'Walt Waiting');
+    await walt.request();
+    await walt.waitForType('ChatRequestSuccess');
+    await alex.page.getByRole('article', { name: 'Chat offer from Walt Waiting' }).waitFor();
+
+    await login(sam.page, SUPERVISOR.username, SUPERVISOR.password);
+    await sam.page.getByRole('button', { name: 'Supervisor' }).click();
+    const sup = sam.page.getByRole('region', { name: 'Supervisor' });
+    await sup.locator('table.queues').getByRole('cell', { name: 'Walt Waiting' }).waitFor();
+    const agents = sup.locator('table.agents');
+    await agents.getByRole('row').filter({ hasText: AGENT1.name }).filter({ hasText: 'online' }).waitFor();
+    await agents.getByRole('row').filter({ hasText: AGENT2.name }).filter({ hasText: '1 / 3' }).waitFor();
+    await sup.getByRole('button', { name: `Open chat with ${VERA} read-only` }).click();
+
+    const watched = chat(sam.page, VERA);
+    await watched.getByRole('log').getByText('Hi, Blair here').waitFor();
+    expect(await watched.locator('textarea').count(), 'read-only: no composer').toBe(0);
+    await vera.say('Is anyone watching?');
+    await watched.getByRole('log').getByText('Is anyone watching?').waitFor();
+
+    await watched.getByRole('textbox', { name: 'Whisper to the agent' }).fill('Offer a 10% voucher');
+    await watched.getByRole('button', { name: 'Whisper', exact: true }).click();
+    await transcript(blair.page, VERA).locator('.msg.whisper').getByText('Offer a 10% voucher').waitFor();
+    await expectAccessible(sam.page, 'supervisor');
+    screenshots.push(await screenshot(sam.page, 'supervisor'));
+  });
+
+  it('ends the chat; the visitor never received the whisper', async () => {
+    await chat(blair.page, VERA).getByRole('button', { name: 'End chat' }).click();
+    const ended = await vera.waitForType('ChatEnded');
+    expect(ended.message['reason']).toBe('agent');
+    await chat(blair.page, VERA).locator('.badge').getByText('Ended').waitFor();
+    expect(await chat(blair.page, VERA).locator('textarea').count()).toBe(0);
+    await vera.stop();
+    const texts = vera.received.map((m) => JSON.stringify(m.message));
+    expect(texts.some((t) => t.includes('voucher')), 'whisper leaked to the visitor').toBe(false);
+    screenshots.push(await screenshot(blair.page, 'ended'));
+    for (const p of [alex, blair, sam]) expect(p.errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), 'browser errors').toEqual([]);
+    expect(screenshots.length).toBeGreaterThanOrEqual(6);
+  });
+});

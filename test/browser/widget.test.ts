@@ -1,0 +1,220 @@
+/**
+ * The chat widget in a real browser (Debian's Chromium via playwright-core)
+ * against the real server: the demo page, a chat with the demo bot, the offline
+ * note, a chat with a human agent played through the agent API (pre-chat form,
+ * queue position, typing both ways, sneak peek, a network drop, agent end),
+ * accessibility (axe-core), a 360 px phone screen and the bundle budget.
+ * Screenshots go to docs/screenshots/widget-*.png.
+ *
+ * Needs `npm run build` and `npx vite build --config widget/vite.config.ts`.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, TestAgent } from './agent-api.js';
+import { BOT_GREETING, browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
+import { axeWidget, focusedInWidget, launchChromium, serious, waitForText, widgetOf } from './widget-page.js';
+
+const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
+const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
+const BUDGET_GZIP_BYTES = 30 * 1024;
+
+let server: RunningServer;
+let browser: Browser;
+let context: BrowserContext | undefined;
+
+beforeAll(async () => {
+  if (!existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`npx vite build --config widget/vite.config.ts\``);
+  mkdirSync(SHOTS, { recursive: true });
+  [server, browser] = await Promise.all([startServer(browserConfig()), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+});
+
+async function newPage(viewport = { width: 1000, height: 760 }): Promise<Page> {
+  context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[page error]', err));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.warn('[page console]', m.text()); });
+  return page;
+}
+
+async function openDemo(page: Page, button: 'bot' | 'human' | 'nobody'): Promise<ReturnType<typeof widgetOf>> {
+  await page.goto(`${server.baseUrl}/?button=${button}`);
+  const w = widgetOf(page);
+  await w.launcher.waitFor({ state: 'visible' });
+  // The launcher renders before Visitor/Settings answers; wait for the settled state.
+  await waitForText(w.status, /We are (online|offline)/, 10_000, 'attached');
+  return w;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `widget-${name}.png`) });
+
+describe('chat widget in Chromium', () => {
+  it('the demo page loads, links to the console, and the launcher shows the bot as available', async () => {
+    const page = await newPage();
+    const w = await openDemo(page, 'bot');
+    expect(await page.title()).toBe('Switchboard demo');
+    expect(await page.locator('a[href="/console"]').count()).toBeGreaterThan(0);
+    expect(await w.launcher.textContent()).toBe('Chat with us');
+    expect(await w.launcher.getAttribute('data-offline')).toBeNull();
+    expect(await w.launcher.getAttribute('aria-expanded')).toBe('false');
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await shot(page, 'launcher');
+  });
+
+  it('has a full chat with the demo bot: greeting, echo, transcript download, end, keyboard focus', async () => {
+    const page = await newPage();
+    const w = await openDemo(page, 'bot');
+    await w.launcher.focus();
+    await page.keyboard.press('Enter');
+    await w.panel.waitFor({ state: 'visible' });
+    expect(await w.launcher.getAttribute('aria-expanded')).toBe('true');
+    expect(await focusedInWidget(page)).toMatch(/^textarea/);
+    await waitForText(w.agentMessages, new RegExp(BOT_GREETING.slice(0, 20)));
+    await waitForText(w.status, /chatting with Demo Bot/);
+
+    await page.keyboard.type('hello bot');
+    await page.keyboard.press('Enter');
+    await waitForText(w.agentMessages, /^Demo Bot:?\s*hello bot$/);
+    expect(await w.input.inputValue()).toBe('');
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await shot(page, 'chat-bot');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), w.saveButton.click()]);
+    expect(download.suggestedFilename()).toMatch(/^chat-transcript-\d{4}-\d{2}-\d{2}\.txt$/);
+    const text = readFileSync(await download.path(), 'utf8');
+    expect(text).toContain(`Demo Bot: ${BOT_GREETING}`);
+    expect(text).toContain('You: hello bot');
+    expect(text).toContain('Demo Bot: hello bot');
+
+    await w.endButton.click();
+    await waitForText(w.status, /You ended the chat/);
+    expect(await w.input.isVisible()).toBe(false);
+    expect(await focusedInWidget(page)).toMatch(/Download transcript/);
+    await shot(page, 'ended');
+
+    await page.keyboard.press('Escape');
+    await w.panel.waitFor({ state: 'hidden' });
+    expect(await focusedInWidget(page)).toMatch(/^button\.launch/);
+  });
+
+  it('shows the offline note when nobody can take the button', async () => {
+    const page = await newPage();
+    const w = await openDemo(page, 'nobody');
+    expect(await w.launcher.textContent()).toMatch(/offline/);
+    await w.launcher.click();
+    await w.offlineNote.waitFor({ state: 'visible' });
+    expect(await w.input.isVisible()).toBe(false);
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await shot(page, 'offline');
+  });
+
+  it('chats with a human agent: pre-chat form, queue position, typing both ways, sneak peek, network drop, agent end', async () => {
+    const agent = new TestAgent(server.baseUrl);
+    await agent.login('agent', 'agent-demo');
+    await agent.presence('online');
+    const page = await newPage();
+    const w = await openDemo(page, 'human');
+    await w.launcher.click();
+
+    // Pre-chat form from the button's config; required fields are checked before anything is sent.
+    const name = w.host.getByLabel('Your name (required)');
+    await name.waitFor({ state: 'visible' });
+    expect(await focusedInWidget(page)).toMatch(/^input/);
+    await w.host.getByRole('button', { name: 'Start chat' }).click();
+    await waitForText(w.host.getByRole('alert'), /required/);
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await shot(page, 'prechat');
+    await name.fill('Robin Visitor');
+    await w.host.getByLabel('Email (required)').fill('robin@example.com');
+    await w.host.getByLabel('Question').fill('Where is my order?');
+    await w.host.getByRole('button', { name: 'Start chat' }).click();
+
+    // Offered to the agent but not accepted yet: the visitor waits in the queue.
+    await waitForText(w.status, /(next|number \d+) in line/);
+    expect(await focusedInWidget(page)).toMatch(/^textarea/);
+    await shot(page, 'queue');
+    const chat = await eventually(async () => (await agent.chats()).find((c) => c.visitorName === 'Robin Visitor'), 10_000, 'the offer');
+    const details = await agent.details(chat.chatId);
+    expect(details.prechatDetails.map((d) => [d.label, d.value])).toEqual([
+      ['Your name', 'Robin Visitor'], ['Email', 'robin@example.com'], ['Question', 'Where is my order?'],
+    ]);
+    await agent.accept(chat.chatId);
+    await waitForText(w.status, /chatting with Alex Agent/);
+
+    // Visitor typing: ChasitorTyping and the sneak peek reach the agent.
+    await w.input.pressSequentially('Is it shipped', { delay: 40 });
+    await eventually(async () => ((await agent.events(chat.chatId)).some((e) => e.type === 'ChasitorTyping') ? true : undefined), 5000, 'ChasitorTyping');
+    await eventually(async () => ((await agent.details(chat.chatId)).sneakPeek?.text === 'Is it shipped' ? true : undefined), 5000, 'the sneak peek');
+
+    // Agent typing shows in the widget, and goes away with the message.
+    await agent.typing(chat.chatId, true);
+    await waitForText(w.typing, /Alex Agent is typing/);
+    await shot(page, 'typing');
+    await agent.send(chat.chatId, 'Let me check that for you.');
+    await waitForText(w.agentMessages, /Let me check that for you\./);
+    expect((await w.typing.textContent())?.trim()).toBe('');
+
+    await page.keyboard.press('Enter');
+    await eventually(async () => {
+      const events = await agent.events(chat.chatId);
+      return events.some((e) => e.type === 'ChasitorChatMessage' && e.data.text === 'Is it shipped') && events.some((e) => e.type === 'ChasitorNotTyping') ? true : undefined;
+    }, 5000, 'the visitor message and NotTyping');
+
+    // Network drop: the page goes offline for about 2 s; once the widget notices, the agent
+    // writes. The message arrives after recovery, exactly once.
+    const droppedAt = Date.now();
+    await context!.setOffline(true);
+    await waitForText(w.status, /Reconnecting/, 6000);
+    await shot(page, 'reconnecting');
+    await agent.send(chat.chatId, 'It shipped yesterday.');
+    await page.waitForTimeout(Math.max(500, droppedAt + 2000 - Date.now()));
+    expect(await w.agentMessages.filter({ hasText: 'It shipped yesterday.' }).count()).toBe(0);
+    await context!.setOffline(false);
+    await waitForText(w.agentMessages, /It shipped yesterday\./, 20_000);
+    await waitForText(w.status, /chatting with Alex Agent/, 10_000);
+    await page.waitForTimeout(1500);
+    expect(await w.agentMessages.filter({ hasText: 'It shipped yesterday.' }).count()).toBe(1);
+
+    await agent.end(chat.chatId);
+    await waitForText(w.status, /The chat has ended/);
+    expect(await w.input.isVisible()).toBe(false);
+    await agent.presence('offline');
+  });
+
+  it('works on a 360 px wide phone screen', async () => {
+    const page = await newPage({ width: 360, height: 740 });
+    const w = await openDemo(page, 'bot');
+    await w.launcher.click();
+    await waitForText(w.agentMessages, new RegExp(BOT_GREETING.slice(0, 20)));
+    const box = await w.panel.boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(360);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    await w.input.fill('small screen');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /small screen/);
+    expect(await w.host.getByRole('button', { name: 'Minimize chat' }).isVisible()).toBe(true);
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await shot(page, 'mobile-360');
+  });
+
+  it(`stays within the bundle budget (${BUDGET_GZIP_BYTES} bytes gzip)`, () => {
+    const raw = readFileSync(WIDGET_JS);
+    const gz = gzipSync(raw, { level: 9 }).length;
+    console.info(`widget.js: ${raw.length} bytes, ${gz} bytes gzip (budget ${BUDGET_GZIP_BYTES})`);
+    expect(gz).toBeLessThanOrEqual(BUDGET_GZIP_BYTES);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * AgentClient and VisitorClient in one chat on the demo deployment's human
+ * button: offer, accept, messages both ways, typing both ways, sneak peek,
+ * custom events, details and transcript, and the agent ending the chat.
+ */
+import WebSocket from 'ws';
+import { describe, expect, it } from 'vitest';
+import { AgentClient, SwitchboardHttpError, VisitorClient } from '../../packages/sdk/src/index.js';
+import { useServer } from '../protocol/harness.js';
+import { DEMO, FAST_RETRY, recordAgent, recordVisitor, until } from './sdk-fixtures.js';
+
+const server = useServer({}, { withConfig: false });
+
+describe('AgentClient and VisitorClient', () => {
+  it('refuses a wrong password with SwitchboardHttpError 401', async () => {
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket });
+    const err = await agent.login('agent', 'wrong').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwitchboardHttpError);
+    expect((err as SwitchboardHttpError).status).toBe(401);
+  });
+
+  it('have a chat: offer, accept, messages, typing, sneak peek, custom events, agent ends', async () => {
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    const user = await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    expect(user).toMatchObject({ name: 'Alex Agent', role: 'agent' });
+    const ar = recordAgent(agent);
+    await agent.connect();
+    expect(await agent.setPresence('online', 3)).toEqual({ status: 'online', capacity: 3, load: 0 });
+
+    const v = new VisitorClient({
+      baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
+      visitorName: 'Vera', prechatDetails: [{ label: 'Email', value: 'vera@example.com' }], retry: FAST_RETRY,
+    });
+    const vr = recordVisitor(v);
+    await v.start();
+    await until(() => ar.offers().length > 0, 'an offer', 10_000, () => ar.events);
+    const offer = ar.offers()[0]!;
+    const chatId = offer.chatId!;
+    expect(offer.data).toMatchObject({ chatId, visitorName: 'Vera', transfer: false });
+    expect(v.state).toBe('waiting');
+
+    await agent.accept(chatId);
+    await until(() => v.state === 'chatting', 'ChatEstablished', 10_000, () => vr.log);
+    expect(vr.of('established')[0]).toMatchObject({ name: 'Alex Agent', sneakPeekEnabled: true });
+
+    // Agent → visitor: typing, a message, not typing, a custom event.
+    await agent.typing(chatId, true);
+    await until(() => vr.of('agentTyping').includes(true), 'AgentTyping');
+    const sent = await agent.send(chatId, 'Hi Vera, how can I help?');
+    expect(sent.offset).toEqual(expect.any(Number));
+    await agent.typing(chatId, false);
+    await agent.customEvent(chatId, 'cobrowse', '{"url":"/pricing"}');
+    await until(() => vr.of('customEvent').length > 0, 'CustomEvent at the visitor');
+    expect(vr.texts()).toEqual(['Hi Vera, how can I help?']);
+    expect(vr.of('agentTyping')).toEqual([true, false]);
+    expect(vr.of('customEvent')).toEqual([{ type: 'cobrowse', data: '{"url":"/pricing"}' }]);
+    expect(vr.of('message')[0]).toMatchObject({ name: 'Alex Agent', agentId: user.id });
+
+    // Visitor → agent: typing, sneak peek, a message, not typing, a custom event.
+    await v.typing(true);
+    await v.sneakPeek('Where is');
+    await v.send('Where is my order?');
+    await v.typing(false);
+    await v.customEvent('page', '/orders');
+    await until(() => ar.chatEvents(chatId, 'ChasitorCustomEvent').length > 0, 'the visitor custom event', 10_000, () => ar.events);
+    const types = ar.chatEvents(chatId).map((e) => e['type']);
+    for (const t of ['ChasitorTyping', 'ChasitorSneakPeek', 'ChasitorChatMessage', 'ChasitorNotTyping', 'ChasitorCustomEvent']) expect(types).toContain(t);
+    expect(ar.visitorTexts(chatId)).toEqual(['Where is my order?']);
+
+    const details = await agent.chat(chatId);
+    expect(details.chat).toMatchObject({ chatId, visitorName: 'Vera', agentId: user.id });
+    expect(details.prechatDetails).toEqual([expect.objectContaining({ label: 'Email', value: 'vera@example.com' })]);
+    expect(details.sneakPeek).toMatchObject({ text: 'Where is' });
+    expect((await agent.chats()).map((c) => c.chatId)).toContain(chatId);
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'ChatEnded at the visitor', 10_000, () => vr.log);
+    expect(vr.of('ended')).toEqual([{ reason: 'agent' }]);
+    const transcript = await agent.transcript(chatId);
+    const texts = transcript.events.filter((e) => e.type === 'ChatMessage' || e.type === 'ChasitorChatMessage').map((e) => e.data['text']);
+    expect(texts).toEqual(['Hi Vera, how can I help?', 'Where is my order?']);
+
+    // Stream ids only go up, one step at a time (one epoch, nothing skipped, nothing twice).
+    const offsets = ar.events.map((e) => Number(e.id.split(':')[1]));
+    expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
+    await agent.setPresence('offline');
+    agent.disconnect();
+    expect(ar.connection.at(-1)).toBe('offline');
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * A network drop in the middle of a chat: the visitor and the agent both talk
+ * to the server through a TCP proxy that cuts every connection and refuses new
+ * ones for about a second while both sides keep sending. Afterwards each side
+ * has every message of the other exactly once, in order, and the agent stream
+ * resumed from its last event id (no resync, no gap, no repeat).
+ */
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+import { useServer } from '../protocol/harness.js';
+import { DEMO, FAST_RETRY, recordAgent, recordVisitor, until } from './sdk-fixtures.js';
+import { TcpProxy } from './tcp-proxy.js';
+
+const server = useServer({}, { withConfig: false });
+let proxy: TcpProxy;
+
+beforeAll(async () => {
+  const target = new URL(server.baseUrl);
+  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port) });
+  await proxy.start();
+});
+afterAll(() => proxy.stop());
+
+describe('network drop in the middle of a chat', () => {
+  it('both sides recover with no loss and no duplicate', async () => {
+    const agent = new AgentClient({ baseUrl: proxy.baseUrl, WebSocket, retry: FAST_RETRY });
+    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const ar = recordAgent(agent);
+    await agent.connect();
+    await agent.setPresence('online');
+
+    const v = new VisitorClient({
+      baseUrl: proxy.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
+      visitorName: 'Drop Test', retry: FAST_RETRY,
+    });
+    const vr = recordVisitor(v);
+    await v.start();
+    await until(() => ar.offers().length > 0, 'an offer', 10_000, () => ar.events);
+    const chatId = ar.offers()[0]!.chatId!;
+    await agent.accept(chatId);
+    await until(() => v.state === 'chatting', 'ChatEstablished');
+
+    await agent.send(chatId, 'a1');
+    await agent.send(chatId, 'a2');
+    await v.send('v1');
+    await v.send('v2');
+    await until(() => vr.texts().length === 2 && ar.visitorTexts(chatId).length === 2, 'the first messages both ways');
+    const lastIdBefore = agent.lastEventId;
+    const connectionsBefore = proxy.connections;
+
+    // Cut everything (held poll, stream, keep-alive sockets) and refuse new connections for ~1 s,
+    // while both sides keep sending: their requests fail and are retried.
+    proxy.drop(1_000);
+    const during = Promise.all([
+      agent.send(chatId, 'a3'),
+      v.send('v3'),
+      new Promise((r) => setTimeout(r, 300)).then(() => Promise.all([agent.send(chatId, 'a4'), v.send('v4')])),
+    ]);
+    await during;
+    await agent.send(chatId, 'a5');
+    await v.send('v5');
+
+    const agentTexts = ['a1', 'a2', 'a3', 'a4', 'a5'];
+    const visitorTexts = ['v1', 'v2', 'v3', 'v4', 'v5'];
+    await until(() => vr.texts().length >= 5 && ar.visitorTexts(chatId).length >= 5, 'every message after the drop', 15_000,
+      () => ({ visitor: vr.texts(), agent: ar.visitorTexts(chatId), connection: vr.of('connection') }));
+    // Give a late duplicate the chance to show up before asserting there is none.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(vr.texts()).toEqual(agentTexts);
+    expect(ar.visitorTexts(chatId)).toEqual(visitorTexts);
+    // The server applied each retried send once (clientMessageId) and each retried ChatMessage once (sequence).
+    const transcript = await agent.transcript(chatId);
+    expect(transcript.events.filter((e) => e.type === 'ChatMessage').map((e) => e.data['text'])).toEqual(agentTexts);
+    expect(transcript.events.filter((e) => e.type === 'ChasitorChatMessage').map((e) => e.data['text'])).toEqual(visitorTexts);
+
+    // Both sides noticed and came back.
+    expect(vr.of('connection')).toEqual(expect.arrayContaining(['reconnecting']));
+    expect(vr.of('connection').at(-1)).toBe('online');
+    expect(ar.connection).toEqual(expect.arrayContaining(['online', 'reconnecting']));
+    expect(ar.connection.at(-1)).toBe('online');
+    expect(proxy.connections).toBeGreaterThan(connectionsBefore);
+
+    // The stream resumed from its last id: no resync, ids consecutive across the drop.
+    expect(ar.resyncs).toEqual([]);
+    const ids = ar.events.map((e) => e.id);
+    expect(ids).toContain(lastIdBefore);
+    expect(new Set(ids.map((id) => id.split(':')[0])).size).toBe(1);
+    const offsets = ids.map((id) => Number(id.split(':')[1]));
+    expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Shared pieces of the SDK suite: the built-in demo deployment's ids, an event
+ * recorder, and a wait that polls a condition (the clients run on their own).
+ */
+import type { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+
+export const DEMO = {
+  organizationId: '00D000000000001',
+  deploymentId: '572000000000001',
+  botButtonId: '573000000000001',
+  humanButtonId: '573000000000003',
+  agentLogin: { username: 'agent', password: 'agent-demo' },
+  greeting: 'Hello! I am the Switchboard demo bot. Everything you type is echoed back.',
+} as const;
+
+/** Fast retries keep the network tests short. */
+export const FAST_RETRY = { baseMs: 50, maxMs: 400 };
+
+/** Resolves once `cond()` holds; fails with `what` and the `state()` dump after `ms`. */
+export async function until(cond: () => boolean, what: string, ms = 10_000, state: () => unknown = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Everything a VisitorClient emits, in order. */
+export function recordVisitor(v: VisitorClient) {
+  const log: Array<{ event: string; payload: unknown }> = [];
+  const names = ['queue', 'established', 'message', 'agentTyping', 'transferred', 'ended', 'failed', 'agentDisconnected', 'customEvent', 'connection', 'raw'] as const;
+  for (const name of names) v.on(name, (payload: unknown) => log.push({ event: name, payload }));
+  return {
+    log,
+    of: (event: string) => log.filter((e) => e.event === event).map((e) => e.payload),
+    texts: () => log.filter((e) => e.event === 'message').map((e) => (e.payload as { text: string }).text),
+    rawTypes: () => log.filter((e) => e.event === 'raw').map((e) => (e.payload as { type: string }).type),
+  };
+}
+
+/** Everything an AgentClient's stream delivers, in order. */
+export function recordAgent(a: AgentClient) {
+  const events: Array<{ id: string; type: string; chatId?: string; data: Record<string, unknown> }> = [];
+  const connection: string[] = [];
+  const resyncs: unknown[] = [];
+  a.on('event', (e) => events.push(e as (typeof events)[number]));
+  a.on('connection', (c) => connection.push(c));
+  a.on('resync', (r) => resyncs.push(r));
+  /** Log events of `chatId` (chat.event), by log type. */
+  const chatEvents = (chatId: string, type?: string) =>
+    events.filter((e) => e.type === 'chat.event' && e.chatId === chatId && (type === undefined || e.data['type'] === type)).map((e) => e.data);
+  return {
+    events,
+    connection,
+    resyncs,
+    chatEvents,
+    visitorTexts: (chatId: string) => chatEvents(chatId, 'ChasitorChatMessage').map((d) => String((d['data'] as { text: string }).text)),
+    offers: () => events.filter((e) => e.type === 'offer'),
+  };
+}

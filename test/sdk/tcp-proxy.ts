@@ -1,0 +1,56 @@
+/**
+ * A tiny TCP proxy for network-failure tests: forwards 127.0.0.1:<port> to a
+ * target, and on `drop(ms)` destroys every open connection and refuses new
+ * ones (accept, then destroy) for `ms`, like a flaky network would.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+export class TcpProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private downUntil = 0;
+  /** Connections accepted so far (a reconnect shows up here). */
+  connections = 0;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      this.connections += 1;
+      if (Date.now() < this.downUntil) {
+        client.destroy();
+        return;
+      }
+      const upstream = createConnection(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined); // a destroyed peer is the point of this proxy
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const addr = this.server.address();
+    if (addr && typeof addr === 'object') this.port = addr.port;
+  }
+
+  /** Cuts every connection now and refuses new ones for `ms`. */
+  drop(ms: number): void {
+    this.downUntil = Date.now() + ms;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

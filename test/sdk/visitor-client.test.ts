@@ -1,0 +1,121 @@
+/**
+ * VisitorClient against a live server: a whole chat with the demo bot, and
+ * recovery from an injected `503 Invalid Affinity Token` on a POST and on a
+ * poll, with both recovery paths (ReconnectSession and the v34 ResyncSession).
+ */
+import { describe, expect, it } from 'vitest';
+import { VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
+import { useServer } from '../protocol/harness.js';
+import { DEMO, FAST_RETRY, recordVisitor, until } from './sdk-fixtures.js';
+
+const server = useServer({}, { withConfig: false });
+
+/**
+ * A fetch that logs every request and, when armed, sends one request matching
+ * `method path` with a wrong affinity token (as if it reached the wrong node).
+ */
+function affinityFault() {
+  const requests: Array<{ method: string; path: string; sequence: string | undefined; status?: number }> = [];
+  let armed: string | null = null;
+  const f: typeof fetch = async (input, init) => {
+    const url = new URL(String(input));
+    const method = init?.method ?? 'GET';
+    const path = url.pathname.replace('/chat/rest/', '');
+    const headers = { ...(init?.headers as Record<string, string>) };
+    if (armed === `${method} ${path}`) {
+      armed = null;
+      headers['X-LIVEAGENT-AFFINITY'] = 'deadbeef';
+    }
+    const entry: (typeof requests)[number] = { method, path, sequence: headers['X-LIVEAGENT-SEQUENCE'] };
+    requests.push(entry);
+    const res = await fetch(input, { ...init, headers });
+    entry.status = res.status;
+    return res;
+  };
+  return { fetch: f, requests, arm: (what: string) => void (armed = what), armed: () => armed };
+}
+
+function visitor(extra: Partial<VisitorClientOptions> = {}): VisitorClient {
+  return new VisitorClient({
+    baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.botButtonId,
+    visitorName: 'SDK Visitor', retry: FAST_RETRY, ...extra,
+  });
+}
+
+describe('VisitorClient with the demo bot', () => {
+  it('runs a chat end to end: queue, established, greeting, echoes in order, end', async () => {
+    const v = visitor();
+    const rec = recordVisitor(v);
+    expect(v.state).toBe('idle');
+    await v.start();
+    expect(v.sessionId).toMatch(/.+/);
+    await until(() => rec.texts().length >= 1, 'the greeting', 10_000, () => rec.log);
+    expect(v.state).toBe('chatting');
+    expect(rec.of('queue')[0]).toMatchObject({ position: expect.any(Number), estimatedWaitTime: expect.any(Number) });
+    expect(rec.of('established')[0]).toMatchObject({ name: 'Demo Bot', userId: expect.any(String), sneakPeekEnabled: true });
+    expect(rec.rawTypes().slice(0, 2)).toEqual(['ChatRequestSuccess', 'ChatEstablished']);
+
+    await v.typing(true);
+    await v.sneakPeek('one');
+    await Promise.all([v.send('one'), v.send('two'), v.send('three')]);
+    await v.typing(false);
+    await until(() => rec.texts().length >= 4, 'three echoes', 10_000, () => rec.texts());
+    expect(rec.texts()).toEqual([DEMO.greeting, 'one', 'two', 'three']);
+
+    await v.end();
+    expect(v.state).toBe('ended');
+    expect(rec.of('ended')).toEqual([{ reason: 'client' }]);
+    expect(rec.of('connection').at(-1)).toBe('offline');
+    await expect(v.send('too late')).rejects.toThrow(/over/);
+  });
+});
+
+describe.concurrent('VisitorClient recovery after 503 Invalid Affinity Token', () => {
+  for (const recovery of ['reconnect', 'resync'] as const) {
+    it(`${recovery}: a POST and a poll that hit the wrong node are recovered and re-sent once`, async () => {
+      const fault = affinityFault();
+      const v = visitor({ fetch: fault.fetch, recovery });
+      const rec = recordVisitor(v);
+      await v.start();
+      await until(() => rec.texts().length >= 1, 'the greeting');
+      await v.send('before');
+      await until(() => rec.texts().length >= 2, 'echo of before');
+
+      // A POST with a wrong token: 503, recovery, then the same sequence again.
+      fault.arm('POST Chasitor/ChatMessage');
+      await v.send('after post 503');
+      await until(() => rec.texts().includes('after post 503'), 'echo after the POST 503', 10_000, () => rec.log);
+      const posts = fault.requests.filter((r) => r.path === 'Chasitor/ChatMessage');
+      expect(posts.map((r) => r.status)).toEqual([200, 503, 200]);
+      expect(posts[2]?.sequence, 'the re-sent ChatMessage keeps its sequence').toBe(posts[1]?.sequence);
+
+      // A poll with a wrong token: the echo of `wake` answers the held poll, the next poll gets the 503.
+      const recoveryPath = recovery === 'resync' ? 'System/ResyncSession' : 'System/ReconnectSession';
+      fault.arm('GET System/Messages');
+      await v.send('wake');
+      await until(() => fault.requests.filter((r) => r.path === recoveryPath && r.status === 200).length === 2, 'recovery after the poll 503', 10_000,
+        () => fault.requests);
+      await v.send('after poll 503');
+      await until(() => rec.texts().includes('after poll 503'), 'echo after the poll 503', 10_000, () => rec.log);
+
+      expect(fault.requests.filter((r) => r.path === recoveryPath).map((r) => r.status)).toEqual([200, 200]);
+      expect(fault.requests.filter((r) => r.status === 503)).toHaveLength(2);
+      if (recovery === 'resync') {
+        expect(rec.rawTypes().filter((t) => t === 'ChasitorSessionData')).toHaveLength(2);
+        // v34 order: ResyncSession, (poll: ChasitorSessionData), ChasitorResyncState, then the cancelled POST.
+        const order = fault.requests.map((r) => `${r.method} ${r.path} ${r.status}`);
+        const resync = order.indexOf('GET System/ResyncSession 200');
+        const state = order.indexOf('POST Chasitor/ChasitorResyncState 200');
+        const resent = order.lastIndexOf('POST Chasitor/ChatMessage 200');
+        expect(resync).toBeGreaterThan(-1);
+        expect(state).toBeGreaterThan(resync);
+        expect(resent).toBeGreaterThan(state);
+      }
+      // Nothing lost, nothing twice, in order.
+      expect(rec.texts()).toEqual([DEMO.greeting, 'before', 'after post 503', 'wake', 'after poll 503']);
+      expect(v.state).toBe('chatting');
+      await v.end();
+      expect(v.state).toBe('ended');
+    });
+  }
+});
