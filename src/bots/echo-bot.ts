@@ -79,12 +79,40 @@ export class EchoBot {
     await this.call('POST', `/agent/v1/chats/${encodeURIComponent(chatId)}/accept`);
   }
 
+  /**
+   * Transcript reads at once. After a restart the bot may hold thousands of
+   * chats; reading them all at once would starve the server it runs in.
+   */
+  private static readonly RECONCILE_CONCURRENCY = 4;
+  private reconciling = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.reconciling >= EchoBot.RECONCILE_CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.reconciling++;
+    try {
+      return await work();
+    } finally {
+      this.reconciling--;
+      this.waiting.shift()?.();
+    }
+  }
+
   /** Reads the transcript and does whatever is still owed: greeting, replies. */
   private async reconcile(chatId: string): Promise<void> {
-    const res = await this.api.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
-    if (res.status !== 200 || !res.body.events) return;
+    const res = await this.slot(() => this.readTranscript(chatId));
+    if (!res) return;
+    await this.settle(chatId, res);
+  }
+
+  private async readTranscript(chatId: string): Promise<{ events: ChatEventWire[] } | null> {
+    const r = await this.api.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
+    return r.status === 200 && r.body.events ? { events: r.body.events } : null;
+  }
+
+  private async settle(chatId: string, res: { events: ChatEventWire[] }): Promise<void> {
     const chat = this.chat(chatId);
-    for (const e of res.body.events) {
+    for (const e of res.events) {
       if (e.type !== 'ChatMessage' || e.data.agentId !== this.agentId) continue;
       if (e.clientMessageId === 'greeting') chat.greeted = true;
       const replyTo = /^echo-(\d+)$/.exec(e.clientMessageId ?? '');
@@ -94,7 +122,7 @@ export class EchoBot {
       chat.greeted = true;
       await this.send(chatId, this.greeting, 'greeting');
     }
-    for (const e of res.body.events) if (e.type === 'ChasitorChatMessage') await this.answer(chatId, e);
+    for (const e of res.events) if (e.type === 'ChasitorChatMessage') await this.answer(chatId, e);
   }
 
   private async answer(chatId: string, e: ChatEventWire): Promise<void> {
