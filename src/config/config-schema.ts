@@ -91,6 +91,11 @@ export const SettingsConfig = Type.Object({
   maxMessageLength: Type.Integer({ minimum: 1, default: 4000 }),
   minApiVersion: Type.Number({ default: 29 }),
   maxApiVersion: Type.Number({ default: 66 }),
+  /**
+   * Read the visitor's location from CDN/proxy headers (CF-IPCountry, CloudFront-Viewer-*, X-Geo-*).
+   * Only behind a proxy that sets them: otherwise a visitor could claim any location.
+   */
+  trustGeoHeaders: Type.Boolean({ default: false }),
   /** An agent with no stream and no heartbeat for this long is set offline and its chats requeued. */
   agentGraceSeconds: Type.Number({ minimum: 0.1, default: 60 }),
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),

@@ -10,6 +10,7 @@ import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
 import { fail } from '../protocol/errors.js';
+import type { GeoLocation } from '../protocol/geo-location.js';
 import type { ChasitorInit } from '../protocol/visitor-requests.js';
 import { AgentDirectory, type Presence } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
@@ -183,7 +184,7 @@ export class ChatEngine {
     return { deployment, button };
   }
 
-  requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string): void {
+  requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string, geoLocation: GeoLocation | null = null): void {
     const r = s.record;
     if (r.chatState !== 'none') return; // a retried ChasitorInit: the chat already exists
     const { deployment, button } = this.validateInit(init);
@@ -194,6 +195,7 @@ export class ChatEngine {
       visitorId, agentId: init.agentId, doFallback: init.doFallback, buttonOverrides: init.buttonOverrides,
       receiveQueueUpdates: init.receiveQueueUpdates, prechatDetails: init.prechatDetails, prechatEntities: init.prechatEntities,
       userAgent: init.userAgent, language: init.language, screenResolution: init.screenResolution, extra: init.extra, ipAddress,
+      geoLocation,
     };
     r.queuedAt = now;
     this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
@@ -218,6 +220,7 @@ export class ChatEngine {
       connectionTimeout: this.settings.connectionTimeoutMs,
       visitorId,
       customDetails: init.prechatDetails,
+      ...(geoLocation ? { geoLocation } : {}),
       url: '',
       oref: '',
       postChatUrl: button.config.postChatUrl ?? '',

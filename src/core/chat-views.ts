@@ -45,7 +45,7 @@ export class ChatViews {
       chat: this.summary(r),
       prechatDetails: req.prechatDetails,
       prechatEntities: req.prechatEntities,
-      visitor: { id: req.visitorId, name: req.visitorName, userAgent: req.userAgent, language: req.language, screenResolution: req.screenResolution, ipAddress: req.ipAddress, geoLocation: null },
+      visitor: { id: req.visitorId, name: req.visitorName, userAgent: req.userAgent, language: req.language, screenResolution: req.screenResolution, ipAddress: req.ipAddress, geoLocation: req.geoLocation ?? null },
       breadcrumbs,
       earlierChats: earlier.filter((s) => s.id !== r.id).map((s) => ({ chatId: s.id, endedAt: s.endedAt, endReason: s.endReason })),
       sneakPeekEnabled: button?.sneakPeekEnabled ?? false,

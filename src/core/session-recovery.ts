@@ -41,6 +41,7 @@ export class SessionRecovery {
     const queuePosition = this.engine.router.position(s.id);
     const event = this.engine.append(s, EventType.SessionData, 'system', {
       queuePosition,
+      ...(r.request?.geoLocation ? { geoLocation: r.request.geoLocation } : {}),
       url: '',
       oref: '',
       postChatUrl: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.postChatUrl ?? '' : '',

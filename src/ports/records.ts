@@ -27,6 +27,8 @@ export interface ChatRequestRecord {
   screenResolution: string;
   extra: Record<string, unknown>;
   ipAddress: string;
+  /** Where the visitor is, as a trusted proxy reported it (settings.trustGeoHeaders); null when unknown. */
+  geoLocation?: { countryCode: string; countryName: string; region?: string; city?: string; latitude?: number; longitude?: number } | null;
 }
 
 /** One visitor session (SessionId) and the chat inside it. */

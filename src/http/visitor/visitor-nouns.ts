@@ -12,6 +12,7 @@ import type { ChatSession } from '../../core/chat-session.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import type { VisitorPoller } from '../../core/visitor-poller.js';
 import { fail } from '../../protocol/errors.js';
+import { geoFromHeaders } from '../../protocol/geo-location.js';
 import { canonicalId, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import {
   parseBreadcrumb, parseChasitorInit, parseChatEnd, parseChatMessage, parseCustomEvent, parseMultiNoun, parseSneakPeek,
@@ -73,7 +74,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     chasitorPost('ChasitorInit', (req) => {
       const init = parseChasitorInit(req.body);
       if (session(req).record.chatState === 'none') engine.validateInit(init);
-      return () => engine.requestChat(session(req), init, req.ip, req.visitorCookie);
+      const geo = settings.trustGeoHeaders ? geoFromHeaders(req.headers) : null;
+      return () => engine.requestChat(session(req), init, req.ip, req.visitorCookie, geo);
     }),
     chasitorPost('ChatMessage', (req) => {
       const { text } = parseChatMessage(req.body, settings.maxMessageLength);
