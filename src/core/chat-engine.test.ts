@@ -3,109 +3,19 @@
  * retries, ChasitorInit on a button nobody serves, the demo bot's echo order,
  * ChatEnd variants, over-long messages. Fake clock, in-memory store.
  */
-import pino from 'pino';
+
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../adapters/memory/fake-clock.js';
-import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
-import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
-import { validateConfig } from '../config/load-config.js';
-import { createSwitchboard, type Switchboard } from '../main.js';
-import type { WireMessage } from '../protocol/visitor-messages.js';
+import type { FakeClock } from '../adapters/memory/fake-clock.js';
+
+import { DEMO_IDS } from '../config/demo-deployment.js';
+
+import { type Switchboard } from '../main.js';
+
 import { EventType } from './event-types.js';
 
-const HOLD_SECONDS = 25;
-const VERSION = { 'x-liveagent-api-version': '34' };
+import { HOLD_SECONDS, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, until, waitForEvents } from './inject-harness.test-support.js';
 
-interface Visitor {
-  key: string;
-  id: string;
-  affinity: string;
-}
-
-interface Payload {
-  messages: WireMessage[];
-  sequence: number;
-  offset: number;
-}
-
-let running: Switchboard[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.map((s) => s.stop()));
-  running = [];
-});
-
-async function boot(settings: Record<string, unknown> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
-  const clock = new FakeClock();
-  const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
-  running.push(sb);
-  return { sb, clock };
-}
-
-/** Lets the commit queue (setImmediate) and the bot's promise chains run. */
-async function ticks(n = 5): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (cond()) return;
-    await ticks(1);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function headers(v: Visitor, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': v.affinity, ...extra };
-}
-
-async function newVisitor(sb: Switchboard): Promise<Visitor> {
-  const res = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/SessionId', headers: { ...VERSION, 'x-liveagent-affinity': 'null' } });
-  expect(res.statusCode).toBe(200);
-  const body = res.json<{ key: string; id: string; affinityToken: string }>();
-  return { key: body.key, id: body.id, affinity: body.affinityToken };
-}
-
-async function post(sb: Switchboard, v: Visitor, noun: string, body: unknown, sequence?: number) {
-  const extra: Record<string, string> = { 'content-type': 'application/json' };
-  if (sequence !== undefined) extra['x-liveagent-sequence'] = String(sequence);
-  return sb.app.inject({ method: 'POST', url: `/chat/rest/${noun}`, headers: headers(v, extra), payload: JSON.stringify(body) });
-}
-
-async function init(sb: Switchboard, v: Visitor, buttonId: string = DEMO_IDS.botButtonId): Promise<void> {
-  const res = await post(sb, v, 'Chasitor/ChasitorInit', {
-    organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId, sessionId: v.id, visitorName: 'Ada',
-  }, 1);
-  expect(res.statusCode).toBe(200);
-}
-
-function poll(sb: Switchboard, v: Visitor, ack?: number | string) {
-  const q = ack === undefined ? '' : `?ack=${ack}`;
-  return sb.app.inject({ method: 'GET', url: `/chat/rest/System/Messages${q}`, headers: headers(v) });
-}
-
-/** A poll that must answer 200 at once (events are waiting or arrive without the clock moving). */
-async function take(sb: Switchboard, v: Visitor, ack?: number | string): Promise<Payload> {
-  const res = await poll(sb, v, ack);
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<Payload>();
-}
-
-function session(sb: Switchboard, v: Visitor) {
-  const s = sb.engine.sessions.get(v.id);
-  if (!s) throw new Error('session is gone');
-  return s;
-}
-
-/** Waits until the session has `n` visitor-visible events and all of them are durable. */
-async function waitForEvents(sb: Switchboard, v: Visitor, n: number): Promise<void> {
-  await until(`${n} durable visitor events`, () => {
-    const s = sb.engine.sessions.get(v.id);
-    return !!s && s.record.lastVseq >= n;
-  });
-  await sb.engine.queue.commit();
-}
+afterEach(stopAll);
 
 async function logTypes(sb: Switchboard, v: Visitor): Promise<string[]> {
   await sb.engine.queue.commit();

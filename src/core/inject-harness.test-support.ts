@@ -1,0 +1,107 @@
+/**
+ * Shared helpers for unit tests that drive a whole Switchboard through
+ * fastify inject() with a fake clock and the memory store.
+ */
+import pino from 'pino';
+import { expect } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
+import { validateConfig } from '../config/load-config.js';
+import { createSwitchboard, type Switchboard } from '../main.js';
+import type { WireMessage } from '../protocol/visitor-messages.js';
+
+export const HOLD_SECONDS = 25;
+export const VERSION = { 'x-liveagent-api-version': '34' };
+
+export interface Visitor {
+  key: string;
+  id: string;
+  affinity: string;
+}
+
+export interface Payload {
+  messages: WireMessage[];
+  sequence: number;
+  offset: number;
+}
+
+let running: Switchboard[] = [];
+
+/** Stops every server `boot` started (call from afterEach). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(running.map((s) => s.stop()));
+  running = [];
+}
+
+export async function boot(settings: Record<string, unknown> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
+  running.push(sb);
+  return { sb, clock };
+}
+
+/** Lets the commit queue (setImmediate) and the bot's promise chains run. */
+export async function ticks(n = 5): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+export async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (cond()) return;
+    await ticks(1);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function headers(v: Visitor, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': v.affinity, ...extra };
+}
+
+export async function newVisitor(sb: Switchboard): Promise<Visitor> {
+  const res = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/SessionId', headers: { ...VERSION, 'x-liveagent-affinity': 'null' } });
+  expect(res.statusCode).toBe(200);
+  const body = res.json<{ key: string; id: string; affinityToken: string }>();
+  return { key: body.key, id: body.id, affinity: body.affinityToken };
+}
+
+export async function post(sb: Switchboard, v: Visitor, noun: string, body: unknown, sequence?: number) {
+  const extra: Record<string, string> = { 'content-type': 'application/json' };
+  if (sequence !== undefined) extra['x-liveagent-sequence'] = String(sequence);
+  return sb.app.inject({ method: 'POST', url: `/chat/rest/${noun}`, headers: headers(v, extra), payload: JSON.stringify(body) });
+}
+
+export async function init(sb: Switchboard, v: Visitor, buttonId: string = DEMO_IDS.botButtonId): Promise<void> {
+  const res = await post(sb, v, 'Chasitor/ChasitorInit', {
+    organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId, sessionId: v.id, visitorName: 'Ada',
+  }, 1);
+  expect(res.statusCode).toBe(200);
+}
+
+export function poll(sb: Switchboard, v: Visitor, ack?: number | string) {
+  const q = ack === undefined ? '' : `?ack=${ack}`;
+  return sb.app.inject({ method: 'GET', url: `/chat/rest/System/Messages${q}`, headers: headers(v) });
+}
+
+/** A poll that must answer 200 at once (events are waiting or arrive without the clock moving). */
+export async function take(sb: Switchboard, v: Visitor, ack?: number | string): Promise<Payload> {
+  const res = await poll(sb, v, ack);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json<Payload>();
+}
+
+export function session(sb: Switchboard, v: Visitor) {
+  const s = sb.engine.sessions.get(v.id);
+  if (!s) throw new Error('session is gone');
+  return s;
+}
+
+/** Waits until the session has `n` visitor-visible events and all of them are durable. */
+export async function waitForEvents(sb: Switchboard, v: Visitor, n: number): Promise<void> {
+  await until(`${n} durable visitor events`, () => {
+    const s = sb.engine.sessions.get(v.id);
+    return !!s && s.record.lastVseq >= n;
+  });
+  await sb.engine.queue.commit();
+}
