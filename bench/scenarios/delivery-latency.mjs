@@ -9,7 +9,8 @@ import { startCpuWindow } from '../lib/process-stats.mjs';
 import { startPollLoops, waitUntil } from '../lib/poll-loops.mjs';
 
 const MAX_SENDS_IN_FLIGHT = 2000;
-const DRAIN_MS = 10_000;
+// Overridable so an overloaded run can be checked for late vs lost (BENCH_DRAIN_MS=60000).
+const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 10_000);
 
 export async function deliveryLatency(target, { chats, rates, secondsPerRate, holdSeconds, addresses, log }) {
   if (target.unavailable) return { skipped: target.unavailable };
