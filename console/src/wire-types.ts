@@ -1,29 +1,12 @@
 /**
- * The agent API's wire types as the console uses them, derived from the
- * server's TypeBox schemas (src/protocol/agent-api-types.ts) so they cannot drift.
+ * The agent API's wire types as the console uses them: the SDK's types (which
+ * are derived from the server's TypeBox schemas), not a second copy.
  */
-import type { Static } from 'typebox';
-import type * as T from '../../src/protocol/agent-api-types.ts';
+import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/index.ts';
 
-export type PublicUser = T.PublicUser;
-export type ChatEventWire = T.ChatEventWire;
-export type ChatSummary = T.ChatSummary;
-export type ChatDetails = Static<typeof T.ChatDetails>;
-export type Transcript = Static<typeof T.Transcript>;
-export type Presence = Static<typeof T.Presence>;
-export type PresenceState = Static<typeof T.PresenceState>;
-export type TransferTarget = T.TransferRequest;
-
-/** `data` of an `offer` stream event (src/core/agent-stream-hub.ts). */
-export interface OfferData {
-  chatId: string;
-  buttonId: string | null;
-  queue: string | null;
-  visitorName?: string;
-  transfer: boolean;
-  prechatDetails?: unknown[];
-  expiresAt: number;
-}
+export type {
+  ChatDetails, ChatEventWire, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript, TransferTarget,
+} from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */
 export interface OfferWithdrawnData {
@@ -32,16 +15,7 @@ export interface OfferWithdrawnData {
 }
 
 /** The snapshot a `resync` carries. */
-export interface ResyncSnapshot {
-  presence: Presence;
-  capacity: number;
-  load: number;
-  chats: { chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number }[];
-}
+export type ResyncSnapshot = ResyncData['snapshot'];
 
 /** GET /agent/v1/supervisor/overview. */
-export interface Overview {
-  queues: { queue: string; waiting: { chatId: string; visitorName: string; state: string; waitingMs: number }[] }[];
-  agents: { id: string; name: string; presence: Presence; capacity: number; load: number; connections: number }[];
-  chats: ChatSummary[];
-}
+export type Overview = SupervisorOverview;
