@@ -2,7 +2,10 @@
 // (when installed) and Switchboard (when built), in one run on one machine.
 //   node bench/run.mjs --quick            (< 3 minutes)
 //   node bench/run.mjs                    (full mode)
-//   options: --only idle,latency,throughput,restart   --cpu-prof (Switchboard runs under node --cpu-prof)
+//   options: --only idle,latency,throughput,restart   --targets baseline,nchan,switchboard-sqlite,switchboard-postgres
+//            --cpu-prof (Switchboard runs under node --cpu-prof)
+//   A run narrowed by --only or --targets is written to bench/.run/ (not results/), so it never
+//   replaces the committed full picture; pass --save to write it to bench/results/ under its own name.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,6 +52,8 @@ async function main() {
     options: {
       quick: { type: 'boolean', default: false },
       only: { type: 'string' },
+      targets: { type: 'string' },
+      save: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
     },
   });
@@ -56,6 +61,8 @@ async function main() {
   const plan = MODES[mode];
   const only = values.only ? new Set(values.only.split(',')) : null;
   const wanted = (name) => !only || only.has(name);
+  const onlyTargets = values.targets ? new Set(values.targets.split(',')) : null;
+  const partial = Boolean(only || onlyTargets);
   const runDir = path.join(BENCH_DIR, '.run', `${mode}-${process.pid}`);
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
@@ -65,10 +72,12 @@ async function main() {
   const startedAt = Date.now();
   const notes = [];
   const context = { runDir, fdLimit, cpuProfileDir };
-  const baseline = makeTarget('baseline', context);
-  const nchan = makeTarget('nchan', context);
-  const sqlite = makeTarget('switchboard-sqlite', context);
-  const postgres = makeTarget('switchboard-postgres', context);
+  const skippedByOption = { unavailable: 'not selected (--targets)' };
+  const pick = (name) => (!onlyTargets || onlyTargets.has(name) ? makeTarget(name, context) : { name, ...skippedByOption });
+  const baseline = pick('baseline');
+  const nchan = pick('nchan');
+  const sqlite = pick('switchboard-sqlite');
+  const postgres = pick('switchboard-postgres');
   let jobCounter = 0;
   /** Runs one scenario against one target in its own process (bounded in time). */
   const isolated = (scenario, target, params, timeoutMs) => {
@@ -106,7 +115,8 @@ async function main() {
     }
   }
   if (wanted('latency')) {
-    const p = plan.latency;
+    // BENCH_RATES=500,2000 narrows the rates (for profiling one step).
+    const p = { ...plan.latency, ...(process.env.BENCH_RATES ? { rates: process.env.BENCH_RATES.split(',').map(Number) } : {}) };
     log(`[2/4] delivery latency: ${p.chats} chats, ${p.rates.join(' / ')} msgs/s × ${p.secondsPerRate} s`);
     scenarios.deliveryLatency = {};
     for (const target of [baseline, nchan, sqlite]) {
@@ -156,12 +166,14 @@ async function main() {
     checks: evaluateTargets(scenarios),
     notes,
   };
-  const resultsDir = path.join(BENCH_DIR, 'results');
+  const resultsDir = partial && !values.save ? runDir : path.join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const jsonPath = path.join(resultsDir, `${date}-${mode}.json`);
+  const name = partial ? `${date}-${mode}-${[...(only ?? ['all'])].join('+')}-${[...(onlyTargets ?? ['all'])].join('+')}` : `${date}-${mode}`;
+  const jsonPath = path.join(resultsDir, `${name}.json`);
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, 'latest.md'), renderMarkdown(results));
-  log(`bench: done in ${Math.round(results.meta.durationMs / 1000)} s → ${path.relative(REPO_ROOT, jsonPath)}, bench/results/latest.md`);
+  const mdPath = path.join(resultsDir, partial ? `${name}.md` : 'latest.md');
+  writeFileSync(mdPath, renderMarkdown(results));
+  log(`bench: done in ${Math.round(results.meta.durationMs / 1000)} s → ${path.relative(REPO_ROOT, jsonPath)}, ${path.relative(REPO_ROOT, mdPath)}`);
   for (const c of results.checks) log(`  ${c.pass === null ? 'n/a ' : c.pass ? 'pass' : 'FAIL'}  ${c.name}: ${c.value ?? ''} ${c.note}`);
 }
 

@@ -114,7 +114,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store) });
-  registerAgentStreamRoutes(app, users, hub);
+  registerAgentStreamRoutes(app, engine, users, hub);
   registerOpenApiRoute(app, specs);
   registerHealthRoutes(app, store);
   registerMetricsRoute(app, metrics.registry);

@@ -1,6 +1,6 @@
 // Server-side CPU and memory read straight from /proc, so the figures cover the
 // whole process (all threads) and cost the server nothing to report.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticksPerSecond = 100;
@@ -22,6 +22,29 @@ export function processCpuMicros(pid) {
   } catch {
     return null;
   }
+}
+
+/** CPU micros per thread name of one process (main thread, V8 GC helpers, libuv pool, workers). */
+export function threadCpuMicros(pid) {
+  const out = {};
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(pid) ? 'main' : name;
+      out[key] = (out[key] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+    } catch {
+      // thread exited
+    }
+  }
+  return out;
 }
 
 /** Resident set size of one process in bytes (VmRSS), or null when it is gone. */
@@ -97,6 +120,8 @@ export function machineBusyMicros() {
 export function startCpuWindow(getServerPids, extraPids = () => []) {
   const wallStart = performance.now();
   const serverStart = totalCpuMicros(getServerPids());
+  const mainPid = getServerPids()[0];
+  const threadsStart = mainPid ? threadCpuMicros(mainPid) : {};
   const extraStart = totalCpuMicros(extraPids());
   const clientStart = process.cpuUsage();
   const machineStart = machineBusyMicros();
@@ -105,6 +130,13 @@ export function startCpuWindow(getServerPids, extraPids = () => []) {
       const client = process.cpuUsage(clientStart);
       const wallMs = performance.now() - wallStart;
       const serverCpuMicros = totalCpuMicros(getServerPids()) - serverStart;
+      // Where the server's CPU went, by thread name, as % of one core over the window.
+      const threadsEnd = mainPid ? threadCpuMicros(mainPid) : {};
+      const serverThreadsPercent = {};
+      for (const [name, micros] of Object.entries(threadsEnd)) {
+        const used = micros - (threadsStart[name] ?? 0);
+        if (used > 0) serverThreadsPercent[name] = Math.round((used / 1000 / wallMs) * 1000) / 10;
+      }
       const extraCpuMicros = totalCpuMicros(extraPids()) - extraStart;
       const clientCpuMicros = client.user + client.system;
       const machine = machineStart === null ? null : machineBusyMicros() - machineStart;
@@ -114,6 +146,7 @@ export function startCpuWindow(getServerPids, extraPids = () => []) {
         wallMs,
         otherCpuPercent,
         serverCpuMicros,
+        serverThreadsPercent,
         extraCpuMicros,
         clientCpuMicros,
       };

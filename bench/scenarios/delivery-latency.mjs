@@ -66,6 +66,7 @@ async function runRate({ target, pool, channels, rate, seconds, ledger, ledgerOf
   let inFlight = 0;
   let sent = 0;
   let lateSends = 0; // sends held back because MAX_SENDS_IN_FLIGHT was reached
+  const metricsBefore = await target.serverMetrics?.(pool);
   const cpu = startCpuWindow(target.serverPids);
   const t0 = performance.now();
   while (sent < total && performance.now() - t0 < seconds * 1000 * 3) {
@@ -98,8 +99,17 @@ async function runRate({ target, pool, channels, rate, seconds, ledger, ledgerOf
   const sendMs = performance.now() - t0;
   await waitUntil(() => inFlight === 0 && ledger.pending() === 0, DRAIN_MS);
   const usage = cpu.end();
+  const metricsAfter = await target.serverMetrics?.(pool);
   const counts = ledger.counts();
+  const round = (v) => Math.round(v * 100) / 100;
+  const serverSide = metricsBefore && metricsAfter ? {
+    eventLoopDelayMs: { p50: round(metricsAfter.eventLoopDelayMs.p50), p99: round(metricsAfter.eventLoopDelayMs.p99), max: round(metricsAfter.eventLoopDelayMs.max) },
+    gcPauses: metricsAfter.gc.count - metricsBefore.gc.count,
+    gcMs: round((metricsAfter.gc.seconds - metricsBefore.gc.seconds) * 1000),
+    commits: metricsAfter.commitBatches - metricsBefore.commitBatches,
+  } : null;
   return {
+    serverSide: serverSide && { ...serverSide, threadsPercent: usage.serverThreadsPercent },
     rate,
     seconds,
     attempted: sent,

@@ -1,8 +1,11 @@
 // Scenario 3 — throughput: a closed loop over C chats. Each chat sends one
 // message as the visitor and waits until the answer reaches its own poll before
-// sending the next. On Switchboard the answer comes from the agent side (the
-// in-process echo bot); on the bare servers the published message comes
-// straight back. Reports delivered messages/s and server CPU µs per delivered message.
+// sending the next. On Switchboard the visitor's message is delivered to an
+// agent (the bench agent on its stream socket), who answers it; the answer is
+// delivered to the visitor's poll: two deliveries per round trip, both counted
+// and both checked for loss and duplication. On the bare servers the published
+// message comes straight back (one delivery per round trip). Reports delivered
+// messages/s and server CPU µs per delivered message, and the same per round trip.
 import { ClientPool, nextMessageId, sleep } from '../lib/load-generator.mjs';
 import { MessageLedger, summarizeLatencies } from '../lib/stats.mjs';
 import { pidsByCommand, startCpuWindow } from '../lib/process-stats.mjs';
@@ -19,14 +22,50 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
   }
   const pool = new ClientPool({ host: target.host, port: target.port, addresses });
   let loops = null;
+  const twoLegs = typeof target.startEchoAgent === 'function';
   try {
-    const { channels, failures, errors } = await target.openChannels(pool, chats, 'echo');
+    if (twoLegs) {
+      const reason = await target.agentApiUnavailableReason(pool);
+      if (reason) return { skipped: reason };
+    }
+    const { channels, failures, errors } = await target.openChannels(pool, chats, twoLegs ? 'agent' : 'echo');
     if (channels.length === 0) return { skipped: `no chat could be set up: ${errors.join('; ')}` };
 
     const ledger = new MessageLedger();
     const waiters = new Map(); // id -> resolve
     let measuring = false;
     let deliveredInWindow = 0;
+    let roundTripsInWindow = 0;
+    const toAgentLatencies = [];
+    const sendFailures = { count: 0, samples: [] };
+    const noteFailure = (res) => {
+      sendFailures.count += 1;
+      if (sendFailures.samples.length < 5) sendFailures.samples.push(`${res.status} ${res.error ?? res.body.slice(0, 120)}`);
+    };
+    // The agent's answer to bench id `bmt…` carries `bmu…`, so both legs are tracked apart.
+    const answerOf = (id) => (twoLegs ? id.replace(/^bmt/, 'bmu') : id);
+    if (twoLegs) {
+      target.startEchoAgent({
+        pool,
+        onReceived(id, at) {
+          const latency = ledger.recordDelivery(id, at);
+          if (latency === null) return null; // a duplicate (counted) is not answered twice
+          if (measuring) {
+            deliveredInWindow += 1;
+            toAgentLatencies.push(latency);
+          }
+          const answer = answerOf(id);
+          ledger.registerSend(answer, performance.now());
+          return answer;
+        },
+        onSendFailed(answer, res) {
+          noteFailure(res);
+          if (!ledger.isDelivered(answer)) ledger.sent.delete(answer);
+          waiters.get(answer)?.('failed');
+          waiters.delete(answer);
+        },
+      });
+    }
     loops = startPollLoops({
       target,
       pool,
@@ -36,38 +75,44 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
         for (const id of ids) {
           const latency = ledger.recordDelivery(id, endedAt);
           if (latency !== null && measuring) deliveredInWindow += 1;
-          waiters.get(id)?.();
+          waiters.get(id)?.('answered');
           waiters.delete(id);
         }
       },
     });
     await sleep(300);
 
-    const sendFailures = { count: 0, samples: [] };
     let stalls = 0;
+    const roundTrips = [];
     let stopped = false;
     const hardStop = performance.now() + (warmupSeconds + seconds) * 1000 + 30_000;
     async function chatLoop(channel) {
       while (!stopped && performance.now() < hardStop) {
         const id = nextMessageId('t');
+        const expected = answerOf(id);
         let answered = null;
         const answer = new Promise((resolve) => {
           answered = resolve;
-          waiters.set(id, resolve);
+          waiters.set(expected, resolve);
         });
-        ledger.registerSend(id, performance.now());
+        const startedAt = performance.now();
+        ledger.registerSend(id, startedAt);
         const { ok, res } = await target.visitorSend(pool, channel, id);
         if (!ok) {
-          waiters.delete(id);
+          waiters.delete(expected);
           if (!ledger.isDelivered(id)) ledger.sent.delete(id);
-          sendFailures.count += 1;
-          if (sendFailures.samples.length < 5) sendFailures.samples.push(`${res.status} ${res.error ?? res.body.slice(0, 120)}`);
+          noteFailure(res);
           await sleep(50);
           continue;
         }
         const timer = setTimeout(() => answered('timeout'), ANSWER_TIMEOUT_MS);
-        if ((await answer) === 'timeout') stalls += 1;
+        const outcome = await answer;
         clearTimeout(timer);
+        if (outcome === 'timeout') stalls += 1;
+        else if (outcome !== 'failed') {
+          roundTrips.push(performance.now() - startedAt);
+          if (measuring) roundTripsInWindow += 1;
+        }
       }
     }
     const chatLoops = channels.map((channel) => chatLoop(channel));
@@ -75,11 +120,11 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     const dbPids = target.name.endsWith('postgres') ? () => pidsByCommand('postgres') : () => [];
     measuring = true;
     const cpu = startCpuWindow(target.serverPids, dbPids);
-    const latencyStart = ledger.latencies.length;
+    const latencyStart = roundTrips.length;
     await sleep(seconds * 1000);
     const usage = cpu.end();
     measuring = false;
-    const windowLatencies = ledger.latencies.slice(latencyStart);
+    const windowLatencies = roundTrips.slice(latencyStart);
     stopped = true;
     await Promise.all(chatLoops);
     await waitUntil(() => ledger.pending() === 0, 5000);
@@ -87,6 +132,11 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     const perMessage = (micros) => (deliveredInWindow ? Math.round(micros / deliveredInWindow) : null);
     const result = {
       chats: channels.length,
+      deliveriesPerRoundTrip: twoLegs ? 2 : 1,
+      agent: twoLegs ? `bench agent over ${target.agentTransport === 'rest' ? 'REST sends + stream socket' : 'its stream socket'}` : null,
+      roundTripsPerSecond: Math.round((roundTripsInWindow / usage.wallMs) * 1000),
+      serverCpuMicrosPerRoundTrip: roundTripsInWindow ? Math.round(usage.serverCpuMicros / roundTripsInWindow) : null,
+      visitorToAgentMs: twoLegs ? summarizeLatencies(toAgentLatencies) : null,
       setupFailures: failures,
       setupErrors: errors,
       seconds,
@@ -96,6 +146,7 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       clientCpuMicrosPerMessage: perMessage(usage.clientCpuMicros),
       databaseCpuMicrosPerMessage: target.name.endsWith('postgres') ? perMessage(usage.extraCpuMicros) : null,
       serverCpuPercent: Math.round((usage.serverCpuMicros / 1000 / usage.wallMs) * 100),
+      serverThreadsPercent: usage.serverThreadsPercent,
       clientCpuPercent: Math.round((usage.clientCpuMicros / 1000 / usage.wallMs) * 100),
       otherCpuPercent: usage.otherCpuPercent,
       roundTripMs: summarizeLatencies(windowLatencies),

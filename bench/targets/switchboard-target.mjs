@@ -6,6 +6,13 @@ import { MESSAGE_ID_PATTERN, freePort, runBounded, sleep } from '../lib/load-gen
 import { startServerProcess } from '../lib/server-process.mjs';
 import { AGENT_BUTTON, AGENT_CREDENTIALS, DEPLOYMENT_ID, ECHO_BUTTON, ORG_ID, switchboardConfig } from './switchboard-config.mjs';
 import { freshPostgresDatabase } from './postgres-database.mjs';
+import { AgentSocket } from './agent-socket.mjs';
+
+/**
+ * How the bench agent sends: 'socket' (command frames on its stream socket, the
+ * way the console and the SDK send) or 'rest' (POST /agent/v1/chats/:id/messages).
+ */
+const AGENT_TRANSPORT = process.env.BENCH_AGENT_TRANSPORT === 'rest' ? 'rest' : 'socket';
 
 const REPO_ROOT = path.join(import.meta.dirname, '..', '..');
 const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -63,6 +70,8 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     dataDir: null,
     unavailable: switchboardUnavailableReason(),
     agentToken: null,
+    agentSocket: null,
+    agentTransport: AGENT_TRANSPORT,
 
     /** Starts the server; `reuseData` keeps the previous data dir / database (restart). */
     async start({ holdSeconds, reuseData = false }) {
@@ -82,7 +91,8 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       storageConfig = storage === 'postgres' ? { kind: 'postgres', postgresUrl: target.postgresUrl } : { kind: 'sqlite' };
       const configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
       writeFileSync(configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig }), null, 2));
-      const nodeArgs = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+      // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
+      const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
       target.server = await startServerProcess({
         command: process.execPath,
         args: [...nodeArgs, MAIN, 'serve', '--port', String(target.port), '--host', '127.0.0.1', '--data-dir', target.dataDir, '--config', configPath],
@@ -95,9 +105,37 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     },
     serverPids: () => (target.server ? [target.server.pid] : []),
     async stop(options) {
+      target.agentSocket?.close();
+      target.agentSocket = null;
       const ms = await target.server?.stop(options);
       target.server = null;
       return ms;
+    },
+
+    /**
+     * The server's own view of a measurement window, from /metrics: event-loop
+     * delay (prom-client resets it at every scrape) and GC time (cumulative; the
+     * caller subtracts the scrape taken at the start of the window).
+     */
+    async serverMetrics(pool) {
+      const res = await pool.request({ path: '/metrics' });
+      if (res.status !== 200) return null;
+      const values = {};
+      for (const line of res.body.split('\n')) {
+        if (!line || line.startsWith('#')) continue;
+        const space = line.lastIndexOf(' ');
+        values[line.slice(0, space)] = Number(line.slice(space + 1));
+      }
+      const gc = { count: 0, seconds: 0 };
+      for (const [key, value] of Object.entries(values)) {
+        if (key.startsWith('nodejs_gc_duration_seconds_count')) gc.count += value;
+        if (key.startsWith('nodejs_gc_duration_seconds_sum')) gc.seconds += value;
+      }
+      return {
+        eventLoopDelayMs: { p50: values.nodejs_eventloop_lag_p50_seconds * 1000, p99: values.nodejs_eventloop_lag_p99_seconds * 1000, max: values.nodejs_eventloop_lag_max_seconds * 1000 },
+        gc,
+        commitBatches: values.switchboard_commit_batches,
+      };
     },
 
     /** Agent API probe: null when usable, else the reason (404 on login = not built yet). */
@@ -112,6 +150,12 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       }
       const presence = await pool.request({ method: 'PUT', path: '/agent/v1/presence', headers: target.agentHeaders(), body: { status: 'online' } });
       if (presence.status < 200 || presence.status >= 300) return `agent presence failed: ${presence.status} ${presence.body.slice(0, 200)}`;
+      target.agentSocket = new AgentSocket({ host: target.host, port: target.port, token: target.agentToken });
+      try {
+        await target.agentSocket.open();
+      } catch (err) {
+        return `agent stream socket failed: ${err.message}`;
+      }
       return null;
     },
     agentHeaders: () => ({ authorization: `Bearer ${target.agentToken}` }),
@@ -218,10 +262,29 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       return { kind: 'messages', ids: idsIn(parsed.messages), types: parsed.messages.map((m) => m?.type), res };
     },
 
-    /** Agent → visitor; 200 means durable. */
+    /** Agent → visitor; 200 (or an ok reply on the socket) means durable. */
     async agentSend(pool, channel, id, slot) {
+      if (AGENT_TRANSPORT === 'socket') return target.agentSocket.command('messages', channel.id, { text: id });
       const res = await pool.request({ slot, method: 'POST', path: `/agent/v1/chats/${channel.id}/messages`, headers: target.agentHeaders(), body: { text: id } });
       return { ok: res.status === 200, res };
+    },
+
+    /**
+     * The bench agent answers every visitor message on its chats: `onReceived(id,
+     * receivedAt)` records the visitor→agent delivery and returns the id of the
+     * answer, which the agent sends back (over its socket, or REST).
+     */
+    startEchoAgent({ pool, onReceived, onSendFailed }) {
+      target.agentSocket.onChatEvent((frame, at) => {
+        const event = frame.data;
+        if (event?.type !== 'ChasitorChatMessage') return;
+        const found = String(event.data?.text ?? '').match(MESSAGE_ID_PATTERN);
+        if (!found) return;
+        const replyId = onReceived(found[0], at);
+        if (!replyId) return;
+        const channel = { id: frame.chatId };
+        target.agentSend(pool, channel, replyId, 0).then(({ ok, res }) => { if (!ok) onSendFailed(replyId, res); });
+      });
     },
 
     /** Visitor → agent (the echo bot answers with the same text). */

@@ -3,7 +3,7 @@
  * the visitor has not confirmed yet, and the poll it is holding. The owning node
  * is the only writer, so offsets are assigned here without a round trip.
  */
-import { toSessionRow, type Actor, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { toSessionRow, type Actor, type LogEvent, type SessionRecord, type SessionRow } from '../ports/records.js';
 import type { CommitQueue } from './commit-queue.js';
 
 /** A Messages request waiting for events. */
@@ -46,8 +46,15 @@ export class ChatSession {
 
   /** Queues this session's record for the next group commit. */
   touchRecord(): void {
-    this.queue.markDirty(this.record.id, () => toSessionRow(this.record));
+    this.queue.markDirty(this.record.id, this.snapshot);
   }
+
+  /** Queues the record to ride with the next commit without causing one (see CommitQueue.markDirtyLazily). */
+  private touchRecordLazily(): void {
+    this.queue.markDirtyLazily(this.record.id, this.snapshot);
+  }
+
+  private readonly snapshot = (): SessionRow => toSessionRow(this.record);
 
   /**
    * Appends an event to the log. Visitor-visible events get the next visitor
@@ -133,13 +140,16 @@ export class ChatSession {
   applyAck(ack: number | undefined): void {
     const r = this.record;
     const previous = r.lastAck ?? null;
+    // The ack bookkeeping is lazily durable: it rides with the next commit, and
+    // every delivery (a cursor move) is a commit, so a crash can only lose ack
+    // changes made after the last delivery, which no rewind depends on.
     if (ack !== undefined && ack !== previous) {
       r.lastAck = ack;
-      this.touchRecord();
+      this.touchRecordLazily();
     }
     if (ack === undefined || ack < 0 || ack > r.cursor) return;
     if (ack === r.cursor) {
-      if (r.confirmed !== ack) { r.confirmed = ack; this.trimTail(); this.touchRecord(); }
+      if (r.confirmed !== ack) { r.confirmed = ack; this.trimTail(); this.touchRecordLazily(); }
       return;
     }
     if (ack !== previous || ack < r.confirmed || !(ack === 0 || r.issuedRecent.includes(ack))) return;

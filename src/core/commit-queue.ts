@@ -16,8 +16,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** A lazily marked session is written at the latest this long after it changed. */
+const LAZY_FLUSH_MS = 1000;
+
 export class CommitQueue {
   private pending: Pending | null = null;
+  /** Sessions whose changes need not be durable at once: they ride with the next commit. */
+  private readonly lazy = new Map<string, () => SessionRow>();
+  private lazyTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private scheduled = false;
   /** Number of batches written, for metrics and benchmarks. */
@@ -38,6 +44,23 @@ export class CommitQueue {
     this.current().dirty.set(id, snapshot);
   }
 
+  /**
+   * Marks a session for writing without asking for a commit of its own: for
+   * bookkeeping no answer depends on (a poll's ack, when the visitor was last
+   * heard from). It is written with the next group commit, or within
+   * LAZY_FLUSH_MS when nothing else is written.
+   */
+  markDirtyLazily(id: string, snapshot: () => SessionRow): void {
+    this.lazy.set(id, snapshot);
+    if (!this.lazyTimer) {
+      this.lazyTimer = setTimeout(() => {
+        this.lazyTimer = null;
+        if (this.lazy.size) this.current();
+      }, LAZY_FLUSH_MS);
+      this.lazyTimer.unref();
+    }
+  }
+
   addButtonStats(s: ButtonStatsRecord): void {
     const b = this.current().batch;
     b.buttonStats = b.buttonStats.filter((x) => x.buttonId !== s.buttonId);
@@ -55,6 +78,7 @@ export class CommitQueue {
 
   /** Writes whatever is pending now and waits for it (used at shutdown). */
   async drain(): Promise<void> {
+    if (this.lazy.size && !this.pending) this.current();
     while (this.pending || this.writing) {
       if (this.writing) await this.writing.catch(() => undefined);
       else if (this.pending) await this.flush();
@@ -82,6 +106,12 @@ export class CommitQueue {
     if (this.writing || !this.pending) return;
     const p = this.pending;
     this.pending = null;
+    for (const [id, snap] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, snap);
+    this.lazy.clear();
+    if (this.lazyTimer) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = null;
+    }
     for (const snap of p.dirty.values()) p.batch.sessions.push(snap());
     const run = (async () => {
       try {

@@ -13,6 +13,20 @@ import type { ChatEngine } from './chat-engine.js';
 import type { ChatSession } from './chat-session.js';
 import { toVisitorMessage } from './event-types.js';
 
+/**
+ * Tells a poll that its client went away. A plain object rather than an
+ * AbortSignal: one is made for every held poll, and an EventTarget per poll
+ * costs memory and GC time on a server holding tens of thousands of them.
+ */
+export interface ClientGone {
+  aborted: boolean;
+  /** Set by the poller while it holds; called once by the HTTP layer when the client leaves. */
+  onAbort: (() => void) | null;
+}
+
+/** For requests that cannot be abandoned mid-way. */
+export const NEVER_GONE: ClientGone = Object.freeze({ aborted: false, onAbort: null }) as ClientGone;
+
 export type PollOutcome =
   | { kind: 'messages'; messages: WireMessage[]; sequence: number; offset: number }
   | { kind: 'empty' }
@@ -37,7 +51,7 @@ export class VisitorPoller {
     return this.held.size;
   }
 
-  async poll(s: ChatSession, ack: number | undefined, signal: AbortSignal): Promise<PollOutcome> {
+  async poll(s: ChatSession, ack: number | undefined, signal: ClientGone): Promise<PollOutcome> {
     const generation = ++s.pollGeneration;
     s.heldPoll?.wake(); // an older poll gives way (it sees the newer generation)
     s.applyAck(ack);
@@ -74,7 +88,7 @@ export class VisitorPoller {
     for (const h of [...this.held]) h.wake();
   }
 
-  private async deliver(s: ChatSession, events: LogEvent[], signal: AbortSignal): Promise<PollOutcome> {
+  private async deliver(s: ChatSession, events: LogEvent[], signal: ClientGone): Promise<PollOutcome> {
     const payload = [events[0]!];
     for (let i = 1; i < events.length && payload.length < this.settings.messagesPerPayload; i++) {
       // Clients that read only messages[0] must still see every state change.
@@ -107,14 +121,14 @@ export class VisitorPoller {
     return events;
   }
 
-  private hold(s: ChatSession, ms: number, signal: AbortSignal): Promise<'wake' | 'timeout' | 'aborted'> {
+  private hold(s: ChatSession, ms: number, signal: ClientGone): Promise<'wake' | 'timeout' | 'aborted'> {
     return new Promise((resolve) => {
       let done = false;
       const finish = (why: 'wake' | 'timeout' | 'aborted') => {
         if (done) return;
         done = true;
         timer.cancel();
-        signal.removeEventListener('abort', onAbort);
+        if (signal.onAbort === onAbort) signal.onAbort = null;
         if (s.heldPoll === holder) s.heldPoll = null;
         this.held.delete(holder);
         resolve(why);
@@ -124,7 +138,7 @@ export class VisitorPoller {
       const timer = this.clock.setTimeout(() => finish('timeout'), ms);
       s.heldPoll = holder;
       this.held.add(holder);
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal !== NEVER_GONE) signal.onAbort = onAbort;
       if (this.shuttingDown) finish('wake');
     });
   }

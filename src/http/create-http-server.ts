@@ -20,6 +20,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     loggerInstance: opts.logger,
     // Per-request logs would dominate the hot path of a long-poll server.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request: pino's child binds every level method, about
+    // 1 KB per request that a held poll keeps alive for its whole hold (GC time
+    // and memory per held poll, bench/results/profiling-notes.md). Errors log
+    // the request id themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: opts.maxBodyBytes,
     // Held polls are answered by the shutdown path; then idle keep-alive sockets close.
     forceCloseConnections: 'idle',
@@ -64,7 +69,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       rendered = { status: err.statusCode, body: err.message.slice(0, 200) };
     } else {
-      request.log.error({ err, url: request.url }, 'unhandled error');
+      request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
       rendered = renderError('INTERNAL');
     }
     opts.metrics.errorAnswered(rendered.status);

@@ -222,6 +222,16 @@ export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The answer to a command frame sent on the stream socket. */
+export interface CommandReply {
+  type: 'reply';
+  ref: string;
+  ok: boolean;
+  result?: Record<string, unknown>;
+  status?: number;
+  error?: string;
+}
+
 /** A user of the agent API: REST calls with a bearer credential, and one stream. */
 export class AgentUser {
   accessToken = '';
@@ -307,6 +317,21 @@ export class AgentUser {
     await until(() => find() !== undefined, `${this.login.username}: ${what}`, ms, () => this.events.map((e) => `${e.type}:${String(e.data?.['type'] ?? '')}`));
     return find()!;
   }
+
+  /**
+   * Sends a command frame on the stream socket and waits for its reply
+   * (`{type: 'reply', ref, ok, result | status, error}`).
+   */
+  async command(action: string, chatId: string | undefined, body?: unknown): Promise<CommandReply> {
+    const ws = this.ws;
+    if (!ws) throw new Error('connect() first');
+    this.refCounter += 1;
+    const ref = `r${this.refCounter}`;
+    ws.send(JSON.stringify({ ref, action, chatId, body }));
+    return (await this.next((e) => e.type === 'reply' && (e as unknown as CommandReply).ref === ref, `reply to ${action} ${ref}`)) as unknown as CommandReply;
+  }
+
+  private refCounter = 0;
 
   /** The next offer (of `chatId` when given) after index `from`. */
   nextOffer(from = 0, chatId?: string, ms?: number): Promise<StreamEvent> {

@@ -6,12 +6,19 @@
  * The group-commit write is the hot path, so it runs as one synchronous
  * better-sqlite3 transaction over statements Kysely compiled once at start-up
  * (same SQL as the shared store, without per-query compile and prepare).
+ * Checkpoints run in a worker thread, never inside a commit (wal-checkpointer.ts).
  */
+
+/** How often the background checkpointer copies the WAL back into the database. */
+const CHECKPOINT_INTERVAL_MS = 250;
+/** After a checkpoint the WAL is reused from its start; beyond this it is also truncated. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { WriteBatch } from '../../ports/records.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { KyselyChatStore } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
@@ -28,6 +35,7 @@ class SqliteChatStore extends KyselyChatStore {
   constructor(
     db: Kysely<Database>,
     private readonly database: Sqlite.Database,
+    private readonly checkpointer: WalCheckpointer | null,
   ) {
     super(db, 'sqlite');
   }
@@ -35,6 +43,17 @@ class SqliteChatStore extends KyselyChatStore {
   override async migrate(): Promise<void> {
     await super.migrate();
     this.statements = this.prepare();
+    await this.checkpointer?.whenReady();
+  }
+
+  /** Runs a WAL checkpoint now in the background thread (tests and diagnostics). */
+  checkpointNow() {
+    return this.checkpointer?.checkpointNow() ?? Promise.resolve(null);
+  }
+
+  override async close(): Promise<void> {
+    await this.checkpointer?.stop().catch(() => undefined);
+    await super.close();
   }
 
   override write(batch: WriteBatch): Promise<void> {
@@ -69,7 +88,7 @@ class SqliteChatStore extends KyselyChatStore {
   }
 }
 
-export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore {
+export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore & { checkpointNow(): Promise<unknown> } {
   let file = ':memory:';
   if (!opts.inMemory) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -80,6 +99,12 @@ export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore {
   database.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  let checkpointer: WalCheckpointer | null = null;
+  if (!opts.inMemory) {
+    database.pragma('wal_autocheckpoint = 0');
+    database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS);
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new SqliteChatStore(db, database);
+  return new SqliteChatStore(db, database, checkpointer);
 }

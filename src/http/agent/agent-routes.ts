@@ -12,7 +12,8 @@ import { ChatViews } from '../../core/chat-views.js';
 import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
-import { authenticate, chatFor, sameOrg } from './agent-access.js';
+import { authenticate, chatFor } from './agent-access.js';
+import { CHAT_ACTIONS } from './chat-actions.js';
 
 export interface AgentRouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -103,28 +104,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       }
       return transcript;
     });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/accept', summary: 'Accept an offer', role: 'agent', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { sameOrg(engine, p, chatId(req)); engine.accept(p.userId, chatId(req)); return commit(); });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/decline', summary: 'Decline an offer (it goes to the next agent)', role: 'agent', params: T.ChatIdParams, body: T.DeclineRequest, response: T.Ok },
-    (req, p) => { sameOrg(engine, p, chatId(req)); engine.decline(p.userId, chatId(req), body<{ reason?: string }>(req)?.reason ?? 'declined'); return commit(); });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/messages', summary: 'Send a message to the visitor (200 once durable)', role: 'agent', params: T.ChatIdParams, body: T.SendMessageRequest, response: T.SentMessage },
-    async (req, p) => {
-      const b = body<T.SendMessageRequest>(req);
-      const s = chatFor(engine, p, chatId(req), { supervisorMayRead: false });
-      const prior = b.clientMessageId ? s.sentClientIds.get(b.clientMessageId) : undefined;
-      if (prior !== undefined) return commit({ offset: prior });
-      const e = engine.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
-      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
-      return commit({ offset: e.offset });
-    });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/typing', summary: 'Typing / not typing', role: 'agent', params: T.ChatIdParams, body: T.TypingRequest, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentTyping(p.userId, chatId(req), body<{ typing: boolean }>(req).typing); return commit(); });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/events', summary: 'Send a custom event to the visitor', role: 'agent', params: T.ChatIdParams, body: T.CustomEventRequest, response: T.Ok },
-    (req, p) => { const b = body<{ type: string; data: string }>(req); chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentCustomEvent(p.userId, chatId(req), b.type, b.data); return commit(); });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', params: T.ChatIdParams, body: T.TransferRequest, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.transfer(p.userId, chatId(req), body<T.TransferRequest>(req)); return commit(); });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: false }); engine.agentEnd(p.userId, chatId(req)); return commit(); });
+  for (const action of CHAT_ACTIONS) {
+    route({ method: 'POST', url: `/agent/v1/chats/:chatId/${action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response },
+      (req, p) => commit(action.run(engine, p, chatId(req), req.body)));
+  }
 
   // ---- supervisors ----
   route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats', role: 'supervisor' },
@@ -140,8 +123,6 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
       return { queues, agents, chats };
     });
-  route({ method: 'POST', url: '/agent/v1/chats/:chatId/whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', params: T.ChatIdParams, body: T.WhisperRequest, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.whisper(p.userId, chatId(req), body<{ text: string }>(req).text); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/takeover', summary: 'Take the chat over from its agent', role: 'supervisor', params: T.ChatIdParams, response: T.Ok },
     (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.reassign(chatId(req), p.userId); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/reassign', summary: 'Reassign the chat to another agent', role: 'supervisor', params: T.ChatIdParams, body: T.ReassignRequest, response: T.Ok },

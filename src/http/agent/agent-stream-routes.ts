@@ -2,13 +2,18 @@
  * The agent's realtime stream: a WebSocket at /agent/v1/stream, and the same
  * events as Server-Sent Events at /agent/v1/events for clients that cannot use
  * WebSocket. Resume with `lastEventId` (query) or the `Last-Event-ID` header.
+ * The WebSocket also takes chat actions as command frames (chat-actions.ts), so
+ * an agent that already holds its socket does not pay an HTTP request per message.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
 import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js';
-import type { UserDirectory } from '../../core/identity/user-directory.js';
-import { SwitchboardError } from '../../protocol/errors.js';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import { roleAtLeast, type UserDirectory } from '../../core/identity/user-directory.js';
+import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { renderError } from '../error-catalogue.js';
-import { authenticate } from './agent-access.js';
+import { authenticate, credentialOf } from './agent-access.js';
+import { chatActionNamed, checkActionBody } from './chat-actions.js';
 
 const SSE_KEEPALIVE_MS = 15_000;
 
@@ -19,7 +24,58 @@ function lastEventIdOf(req: FastifyRequest): string | undefined {
   return typeof h === 'string' && h ? h : undefined;
 }
 
-export function registerAgentStreamRoutes(app: FastifyInstance, users: UserDirectory, hub: AgentStreamHub): void {
+/** A command frame: `{ref, action, chatId, body}`; `auth` replaces the socket's token. */
+interface CommandFrame {
+  ref?: unknown;
+  action?: unknown;
+  chatId?: unknown;
+  body?: unknown;
+}
+
+/** Largest command frame read; a chat message is far smaller (the REST body limit applies there). */
+const MAX_COMMAND_BYTES = 256 * 1024;
+
+function errorReply(ref: unknown, err: unknown): string {
+  const r = err instanceof SwitchboardError ? renderError(err.code, err.detail) : renderError('INTERNAL');
+  return JSON.stringify({ type: 'reply', ref, ok: false, status: r.status, error: r.body });
+}
+
+/**
+ * Runs the command frames of one socket. The credential is checked again for
+ * every command (a revoked or expired token stops working on an open socket too);
+ * replies go out after the group commit, in the order the commands arrived.
+ */
+function commandRunner(engine: ChatEngine, users: UserDirectory, socket: WebSocket, userId: string, initialCredential: string) {
+  let credential = initialCredential;
+  const send = (text: string) => { if (socket.readyState === socket.OPEN) socket.send(text); };
+  return (frame: CommandFrame): void => {
+    const ref = typeof frame.ref === 'string' || typeof frame.ref === 'number' ? frame.ref : null;
+    try {
+      if (frame.action === 'auth') {
+        const token = (frame.body as { token?: unknown } | undefined)?.token;
+        if (typeof token !== 'string' || !users.authenticate(token)) fail('UNAUTHENTICATED', 'token invalid or expired');
+        if (users.authenticate(token)!.userId !== userId) fail('FORBIDDEN', 'a socket stays with the user it was opened for');
+        credential = token;
+        send(JSON.stringify({ type: 'reply', ref, ok: true, result: { ok: true } }));
+        return;
+      }
+      const action = typeof frame.action === 'string' ? chatActionNamed(frame.action) : undefined;
+      if (!action) fail('RESOURCE_NOT_FOUND', `action ${String(frame.action).slice(0, 40)}`);
+      if (typeof frame.chatId !== 'string' || !frame.chatId) fail('BODY_INVALID', 'chatId must be a string');
+      const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
+      if (!roleAtLeast(principal.role, action.role)) fail('FORBIDDEN', `needs role ${action.role}`);
+      const result = action.run(engine, principal, frame.chatId, checkActionBody(action, frame.body));
+      engine.queue.commit().then(
+        () => send(JSON.stringify({ type: 'reply', ref, ok: true, result })),
+        (err: unknown) => send(errorReply(ref, err)),
+      );
+    } catch (err) {
+      send(errorReply(ref, err));
+    }
+  };
+}
+
+export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub): void {
   app.get('/agent/v1/stream', { websocket: true }, (socket, req) => {
     let principal;
     try {
@@ -34,7 +90,18 @@ export function registerAgentStreamRoutes(app: FastifyInstance, users: UserDirec
     const sub = hub.subscribe(principal.userId, lastEventIdOf(req), send);
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
-    socket.on('message', () => hub.heartbeat(principal.userId)); // any client frame counts as a heartbeat
+    const runCommand = commandRunner(engine, users, socket, principal.userId, credentialOf(req)!);
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      hub.heartbeat(principal.userId); // any client frame counts as a heartbeat
+      if (isBinary || data.length > MAX_COMMAND_BYTES || data[0] !== 0x7b /* { */) return;
+      let frame: CommandFrame;
+      try {
+        frame = JSON.parse(data.toString('utf8')) as CommandFrame;
+      } catch {
+        return; // not a command: a keep-alive in whatever form the client sends
+      }
+      if (frame !== null && typeof frame === 'object' && 'action' in frame) runCommand(frame);
+    });
     socket.on('close', () => sub.close());
   });
 

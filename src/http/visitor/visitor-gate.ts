@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
+import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
 import { fail } from '../../protocol/errors.js';
 import { isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
@@ -22,7 +23,6 @@ export interface GateDeps {
 }
 
 const BASE = '/chat/rest/';
-const NEVER_ABORTED = new AbortController().signal;
 
 export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
   const { engine, recovery, metrics } = deps;
@@ -66,11 +66,17 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
     }
 
     // Only a held poll needs to notice its client leaving.
-    let signal = NEVER_ABORTED;
+    let signal = NEVER_GONE;
     if (spec.noun === 'Messages') {
-      const abort = new AbortController();
-      reply.raw.on('close', () => { if (!reply.raw.writableEnded) abort.abort(); });
-      signal = abort.signal;
+      const gone: ClientGone = { aborted: false, onAbort: null };
+      const res = reply.raw;
+      // `on`, not `once`: once() wraps the listener in a bound function per call.
+      res.on('close', () => {
+        if (res.writableEnded || gone.aborted) return;
+        gone.aborted = true;
+        gone.onAbort?.();
+      });
+      signal = gone;
     }
     const req: VisitorRequest = {
       method: request.method, headers: request.headers, query: request.query as Record<string, unknown>, body, rest, session,

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { ChatSession } from '../../core/chat-session.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
-import type { VisitorPoller } from '../../core/visitor-poller.js';
+import type { ClientGone, VisitorPoller } from '../../core/visitor-poller.js';
 import { fail } from '../../protocol/errors.js';
 import { geoFromHeaders } from '../../protocol/geo-location.js';
 import { canonicalId, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
@@ -29,7 +29,7 @@ export interface VisitorRequest {
   ip: string;
   visitorCookie: string | undefined;
   baseUrl: string;
-  signal: AbortSignal;
+  signal: ClientGone;
 }
 
 export type NounResult =

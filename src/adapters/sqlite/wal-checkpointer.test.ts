@@ -1,0 +1,64 @@
+/**
+ * The SQLite store keeps checkpoints out of its commits: the writer connection
+ * never checkpoints, the background thread does, and the WAL is reused rather
+ * than growing without bound. Real SQLite files in a temp dir.
+ */
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { LogEvent } from '../../ports/records.js';
+import { createSqliteChatStore } from './sqlite-chat-store.js';
+
+function batchOf(sessionId: string, fromOffset: number, count: number): { sessions: never[]; events: LogEvent[]; buttonStats: never[]; visitorBreadcrumbs: never[] } {
+  const events: LogEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const offset = fromOffset + i;
+    events.push({ sessionId, offset, vseq: offset, type: 'ChatMessage', actor: 'agent', at: offset, data: { text: `message ${offset} ${'x'.repeat(400)}` } });
+  }
+  return { sessions: [], events, buttonStats: [], visitorBreadcrumbs: [] };
+}
+
+describe('SQLite WAL checkpoints', () => {
+  it('copies the WAL back into the database from the background thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    await store.migrate();
+    for (let b = 0; b < 200; b++) await store.write(batchOf('s1', b * 10 + 1, 10));
+    const walBytes = statSync(join(dir, 'switchboard.sqlite-wal')).size;
+    // 2,000 events of ~450 bytes: the WAL holds them, the database file does not yet.
+    expect(walBytes).toBeGreaterThan(500_000);
+
+    const result = (await store.checkpointNow()) as { log: number; checkpointed: number; busy: number };
+    expect(result.busy).toBe(0);
+    expect(result.log).toBeGreaterThan(0);
+    expect(result.checkpointed).toBe(result.log);
+    expect(statSync(join(dir, 'switchboard.sqlite')).size).toBeGreaterThan(500_000);
+
+    // The next commits reuse the WAL from its start instead of growing it.
+    for (let b = 200; b < 220; b++) await store.write(batchOf('s1', b * 10 + 1, 10));
+    expect(statSync(join(dir, 'switchboard.sqlite-wal')).size).toBeLessThanOrEqual(walBytes);
+    expect(await store.readEvents('s1', 2195, 100)).toHaveLength(5);
+    await store.close();
+
+    // Everything is in the file a fresh connection opens.
+    const check = new Sqlite(join(dir, 'switchboard.sqlite'), { readonly: true });
+    expect((check.prepare('select count(*) as n from events').get() as { n: number }).n).toBe(2200);
+    check.close();
+  });
+
+  it('never checkpoints inside a commit on the writer connection', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    await store.migrate();
+    // Well past SQLite's default 1,000-page automatic checkpoint: without the
+    // background thread (stopped here by closing it first) the WAL only grows.
+    await (store as unknown as { checkpointer: { stop(): Promise<unknown> } }).checkpointer.stop();
+    const before = statSync(join(dir, 'switchboard.sqlite')).size;
+    for (let b = 0; b < 150; b++) await store.write(batchOf('s2', b * 100 + 1, 100));
+    expect(statSync(join(dir, 'switchboard.sqlite-wal')).size).toBeGreaterThan(4096 * 1000);
+    expect(statSync(join(dir, 'switchboard.sqlite')).size).toBe(before);
+    await store.close();
+  });
+});

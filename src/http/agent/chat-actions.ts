@@ -1,0 +1,95 @@
+/**
+ * The actions an agent takes inside a chat, defined once and reachable two
+ * ways: `POST /agent/v1/chats/:chatId/<action>` and a command frame on the
+ * agent's stream socket (`{ref, action, chatId, body}`, see docs/agent-api.md).
+ * Both check the same role and chat access, validate the body with the same
+ * TypeBox schema and answer only once the change is durable.
+ */
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import type { Principal, Role } from '../../core/identity/user-directory.js';
+import { fail } from '../../protocol/errors.js';
+import * as T from '../../protocol/agent-api-types.js';
+import { chatFor, sameOrg } from './agent-access.js';
+
+export interface ChatAction {
+  /** The last path segment of the REST route, and the `action` of a stream command. */
+  name: string;
+  summary: string;
+  role: Role;
+  body?: TSchema;
+  response: TSchema;
+  /** Applies the action; the caller answers after the group commit. */
+  run(engine: ChatEngine, p: Principal, chatId: string, body: unknown): unknown;
+}
+
+const ok = { ok: true };
+
+export const CHAT_ACTIONS: ChatAction[] = [
+  {
+    name: 'accept', summary: 'Accept an offer', role: 'agent', response: T.Ok,
+    run(engine, p, chatId) { sameOrg(engine, p, chatId); engine.accept(p.userId, chatId); return ok; },
+  },
+  {
+    name: 'decline', summary: 'Decline an offer (it goes to the next agent)', role: 'agent', body: T.DeclineRequest, response: T.Ok,
+    run(engine, p, chatId, body) { sameOrg(engine, p, chatId); engine.decline(p.userId, chatId, (body as { reason?: string } | undefined)?.reason ?? 'declined'); return ok; },
+  },
+  {
+    name: 'messages', summary: 'Send a message to the visitor (200 once durable)', role: 'agent', body: T.SendMessageRequest, response: T.SentMessage,
+    run(engine, p, chatId, body) {
+      const b = body as T.SendMessageRequest;
+      const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
+      const prior = b.clientMessageId ? s.sentClientIds.get(b.clientMessageId) : undefined;
+      if (prior !== undefined) return { offset: prior };
+      const e = engine.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
+      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
+      return { offset: e.offset };
+    },
+  },
+  {
+    name: 'typing', summary: 'Typing / not typing', role: 'agent', body: T.TypingRequest, response: T.Ok,
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentTyping(p.userId, chatId, (body as { typing: boolean }).typing); return ok; },
+  },
+  {
+    name: 'events', summary: 'Send a custom event to the visitor', role: 'agent', body: T.CustomEventRequest, response: T.Ok,
+    run(engine, p, chatId, body) {
+      const b = body as { type: string; data: string };
+      chatFor(engine, p, chatId, { supervisorMayRead: false });
+      engine.agentCustomEvent(p.userId, chatId, b.type, b.data);
+      return ok;
+    },
+  },
+  {
+    name: 'transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', body: T.TransferRequest, response: T.Ok,
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.transfer(p.userId, chatId, body as T.TransferRequest); return ok; },
+  },
+  {
+    name: 'end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', response: T.Ok,
+    run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentEnd(p.userId, chatId); return ok; },
+  },
+  {
+    name: 'whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', body: T.WhisperRequest, response: T.Ok,
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: true }); engine.whisper(p.userId, chatId, (body as { text: string }).text); return ok; },
+  },
+];
+
+const byName = new Map(CHAT_ACTIONS.map((a) => [a.name, a]));
+const checkers = new Map(CHAT_ACTIONS.filter((a) => a.body).map((a) => [a.name, Compile(a.body!)]));
+
+export function chatActionNamed(name: string): ChatAction | undefined {
+  return byName.get(name);
+}
+
+/**
+ * Validates a stream command's body the way fastify validates the REST body
+ * (400 with the field path). A missing body is `{}`, as an empty POST is.
+ */
+export function checkActionBody(action: ChatAction, body: unknown): unknown {
+  const checker = checkers.get(action.name);
+  if (!checker) return body;
+  const value = body ?? {};
+  if (checker.Check(value)) return value;
+  const first = checker.Errors(value)[0];
+  return fail('BODY_INVALID', `body${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.slice(0, 200));
+}

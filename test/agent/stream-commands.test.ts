@@ -1,0 +1,104 @@
+/**
+ * Chat actions as command frames on the agent's WebSocket: the same actions,
+ * checks and durability as the REST routes, answered with a reply frame that
+ * carries the command's ref. Bad commands get an error reply and leave the
+ * socket and the chat as they were.
+ */
+import { describe, expect, it } from 'vitest';
+import { request } from '../protocol/harness.js';
+import {
+  AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, useAgentServer,
+} from './agent-fixtures.js';
+
+const server = useAgentServer();
+
+describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () => {
+  it('accepts, sends (idempotently), types and ends a chat over the socket', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Sock' });
+    const chatId = (await alice.nextOffer()).chatId!;
+
+    expect(await alice.command('accept', chatId)).toMatchObject({ ok: true, result: { ok: true } });
+    await v.waitFor('ChatEstablished');
+
+    expect((await alice.command('typing', chatId, { typing: true })).ok).toBe(true);
+    const sent = await alice.command('messages', chatId, { text: 'Over the socket', clientMessageId: 'sock-1' });
+    expect(sent.ok).toBe(true);
+    expect(sent.result!['offset']).toEqual(expect.any(Number));
+    // A retried command with the same clientMessageId is applied once.
+    const retried = await alice.command('messages', chatId, { text: 'Over the socket', clientMessageId: 'sock-1' });
+    expect(retried.result!['offset']).toBe(sent.result!['offset']);
+    const second = await alice.command('messages', chatId, { text: 'And again' });
+    expect(second.result!['offset']).toBeGreaterThan(sent.result!['offset'] as number);
+
+    await v.pollUntil((all) => all.filter((m) => m.type === 'ChatMessage').length >= 2, 'both messages');
+    expect(v.texts()).toEqual(['Over the socket', 'And again']);
+    expect(received(v, 'AgentTyping')).toHaveLength(1);
+
+    // The same chat is reachable over REST: the two paths are one set of actions.
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Over REST' });
+    await v.pollUntil((all) => all.filter((m) => m.type === 'ChatMessage').length >= 3, 'the REST message');
+    expect(v.texts()).toEqual(['Over the socket', 'And again', 'Over REST']);
+
+    expect((await alice.command('end', chatId)).ok).toBe(true);
+    await v.waitFor('ChatEnded');
+    await alice.leave();
+  });
+
+  it('answers bad commands with an error reply and keeps the socket open', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const bob = await onlineAgent(server, USERS.bob, { online: false });
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Bad' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.command('accept', chatId);
+    await v.waitFor('ChatEstablished');
+
+    expect(await alice.command('launch-rockets', chatId)).toMatchObject({ ok: false, status: 404 });
+    expect(await alice.command('messages', undefined, { text: 'x' })).toMatchObject({ ok: false, status: 400 });
+    const empty = await alice.command('messages', chatId, { text: '' });
+    expect(empty).toMatchObject({ ok: false, status: 400 });
+    expect(empty.error).toContain('body/text');
+    expect(await alice.command('messages', chatId, { words: 'no text' })).toMatchObject({ ok: false, status: 400 });
+    // Someone else's chat, an unknown chat, and a supervisor-only action.
+    expect(await bob.command('messages', chatId, { text: 'not mine' })).toMatchObject({ ok: false, status: 403 });
+    expect(await alice.command('messages', '570nosuchchat', { text: 'x' })).toMatchObject({ ok: false, status: 404 });
+    expect(await alice.command('whisper', chatId, { text: 'psst' })).toMatchObject({ ok: false, status: 403 });
+    // Frames that are not commands are keep-alives: ignored, the socket stays.
+    alice.ws!.send('ping');
+    alice.ws!.send('{not json');
+    alice.ws!.send(JSON.stringify({ type: 'ping' }));
+
+    expect((await alice.command('messages', chatId, { text: 'still here' })).ok).toBe(true);
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage'), 'the good message');
+    expect(v.texts()).toEqual(['still here']);
+    expect(alice.closeCode).toBeUndefined();
+    await alice.leave();
+    await bob.leave();
+  });
+
+  it('checks the token on every command; an auth frame renews it for the same user only', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Tok' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.command('accept', chatId);
+    await v.waitFor('ChatEstablished');
+
+    // Logging out revokes every token: the open socket's commands stop working too.
+    await alice.ok('POST', '/agent/v1/auth/logout');
+    expect(await alice.command('messages', chatId, { text: 'after logout' })).toMatchObject({ ok: false, status: 401 });
+
+    const fresh = await AgentUser.login(server, USERS.alice);
+    const carol = await AgentUser.login(server, USERS.carol);
+    expect(await alice.command('auth', undefined, { token: 'garbage' })).toMatchObject({ ok: false, status: 401 });
+    expect(await alice.command('auth', undefined, { token: carol.accessToken })).toMatchObject({ ok: false, status: 403 });
+    expect((await alice.command('auth', undefined, { token: fresh.accessToken })).ok).toBe(true);
+    expect((await alice.command('messages', chatId, { text: 'renewed' })).ok).toBe(true);
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage'), 'the message after renewal');
+    expect(v.texts()).toEqual(['renewed']);
+
+    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/end`, { headers: { Authorization: `Bearer ${fresh.accessToken}` } });
+    expect(res.status).toBe(200);
+    alice.accessToken = fresh.accessToken;
+    await alice.leave();
+  });
+});
