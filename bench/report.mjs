@@ -84,10 +84,10 @@ export function renderMarkdown(results) {
       }
       for (const step of r.steps) {
         const b = base?.steps?.find((s) => s.rate === step.rate);
-        body.push([name, `${step.rate}/s (${r.chats} chats)`, step.achievedRate, step.latencyMs.p50, step.latencyMs.p99, step.latencyMs.max, x(ratio(step.latencyMs.p99, b?.latencyMs.p99)), step.ackLatencyMs.p99, n(step.serverCpuMicrosPerMessage), `${step.serverCpuPercent}%`, `${step.clientCpuPercent}%`, pct(step.otherCpuPercent), step.messages.lost, step.messages.duplicated]);
+        body.push([name, `${step.rate}/s (${r.chats} chats)`, step.achievedRate, step.latencyMs.p50, step.latencyMs.p99, step.latencyMs.max, x(ratio(step.latencyMs.p99, b?.latencyMs.p99)), step.ackLatencyMs.p99, n(step.serverCpuMicrosPerMessage), `${step.serverCpuPercent}%`, `${step.clientCpuPercent}%`, pct(step.otherCpuPercent), step.messages.late ?? 0, step.messages.lost, step.messages.duplicated]);
       }
     }
-    out.push(table(['Server', 'Rate', 'Achieved /s', 'p50 ms', 'p99 ms', 'max ms', 'p99 × baseline', 'send ack p99 ms', 'server µs/msg', 'server CPU', 'client CPU', 'other CPU', 'lost', 'dup'], body), '');
+    out.push(table(['Server', 'Rate', 'Achieved /s', 'p50 ms', 'p99 ms', 'max ms', 'p99 × baseline', 'send ack p99 ms', 'server µs/msg', 'server CPU', 'client CPU', 'other CPU', 'late (after the drain)', 'lost', 'dup'], body), '');
   }
 
   const tp = scenarios.throughput;
@@ -96,11 +96,11 @@ export function renderMarkdown(results) {
     out.push('## 3. Throughput (closed loop, visitor → agent → visitor)', '');
     out.push(
       table(
-        ['Server', 'Chats', 'Delivered msgs/s', '× baseline (higher is better)', 'server µs/msg', '× baseline', 'client µs/msg', 'DB µs/msg', 'server CPU', 'client CPU', 'other CPU', 'round trip p99 ms', 'lost', 'dup'],
+        ['Server', 'Chats', 'Deliveries per round trip', 'Delivered msgs/s', '× baseline (higher is better)', 'server µs/msg', '× baseline', 'server µs/round trip', 'client µs/msg', 'DB µs/msg', 'server CPU', 'client CPU', 'other CPU', 'visitor→agent p99 ms', 'round trip p99 ms', 'lost', 'dup'],
         rows(tp).map(([name, r]) =>
           r.skipped
-            ? skippedRow(name, r, 14)
-            : [name, r.chats, r.messagesPerSecond, x(ratio(r.messagesPerSecond, base?.messagesPerSecond)), n(r.serverCpuMicrosPerMessage), x(ratio(r.serverCpuMicrosPerMessage, base?.serverCpuMicrosPerMessage)), n(r.clientCpuMicrosPerMessage), n(r.databaseCpuMicrosPerMessage), `${r.serverCpuPercent}%`, `${r.clientCpuPercent}%`, pct(r.otherCpuPercent), r.roundTripMs.p99, ...lostDup('throughput', r)],
+            ? skippedRow(name, r, 17)
+            : [name, r.chats, r.deliveriesPerRoundTrip ?? 1, r.messagesPerSecond, x(ratio(r.messagesPerSecond, base?.messagesPerSecond)), n(r.serverCpuMicrosPerMessage), x(ratio(r.serverCpuMicrosPerMessage, base?.serverCpuMicrosPerMessage)), n(r.serverCpuMicrosPerRoundTrip), n(r.clientCpuMicrosPerMessage), n(r.databaseCpuMicrosPerMessage), `${r.serverCpuPercent}%`, `${r.clientCpuPercent}%`, pct(r.otherCpuPercent), n(r.visitorToAgentMs?.p99), r.roundTripMs.p99, ...lostDup('throughput', r)],
         ),
       ),
       '',

@@ -60,7 +60,7 @@ export function baselineTarget({ runDir }) {
       target.port = await freePort();
       target.server = await startServerProcess({
         command: process.execPath,
-        args: [BASELINE_SCRIPT, '--port', String(target.port), '--hold-ms', String(holdSeconds * 1000)],
+        args: [...(process.env.BENCH_BASELINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), BASELINE_SCRIPT, '--port', String(target.port), '--hold-ms', String(holdSeconds * 1000)],
         logPath: path.join(runDir, `baseline-${target.port}.log`),
       });
       return { readyMs: target.server.readyMs };

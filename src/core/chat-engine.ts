@@ -54,7 +54,11 @@ export class ChatEngine {
   private readonly store: ChatStore;
   private readonly logger: EngineLogger;
   /** Agents that must hear about an event, fixed when it was appended. */
-  private readonly recipients = new WeakMap<LogEvent, string[]>();
+  /**
+   * Who hears of an event once it is durable; entries leave in onDurable. A Map,
+   * not a WeakMap: ephemeron tables make every young-generation GC slower.
+   */
+  private readonly recipients = new Map<LogEvent, string[]>();
   private readonly lastQueueUpdate = new Map<string, string>();
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
@@ -606,11 +610,13 @@ export class ChatEngine {
 
   private onDurable(events: LogEvent[]): void {
     for (const e of events) {
+      const agents = this.recipients.get(e);
+      if (agents) this.recipients.delete(e);
       if (e.type === EventType.ChatOffered) {
         this.directory.notify(String(e.data.agentId), { kind: 'offer', sessionId: e.sessionId });
         continue;
       }
-      for (const agentId of this.recipients.get(e) ?? []) this.directory.notify(agentId, { kind: 'event', event: e });
+      for (const agentId of agents ?? []) this.directory.notify(agentId, { kind: 'event', event: e });
     }
     for (const l of this.durableListeners) l(events);
   }

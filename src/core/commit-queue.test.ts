@@ -1,0 +1,100 @@
+/**
+ * Group commit: everything changed in one turn is one write; a strict change
+ * asks for a commit, a lazy one (ack bookkeeping) rides with the next commit or
+ * is written within a second, and shutdown drains both.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import type { SessionRow, WriteBatch } from '../ports/records.js';
+import { CommitQueue } from './commit-queue.js';
+
+function row(id: string, json: string): () => SessionRow {
+  return () => ({ id, owner: 'n1', closed: false, visitorId: null, createdAt: 1, json });
+}
+
+function recordingStore(): { store: MemoryChatStore; batches: WriteBatch[] } {
+  const store = new MemoryChatStore();
+  const batches: WriteBatch[] = [];
+  const write = store.write.bind(store);
+  store.write = (b) => {
+    batches.push(b);
+    return write(b);
+  };
+  return { store, batches };
+}
+
+describe('CommitQueue', () => {
+  it('writes what changed in one turn as one batch, latest snapshot of each session', async () => {
+    const { store, batches } = recordingStore();
+    const q = new CommitQueue(store, () => undefined, () => undefined);
+    q.markDirty('a', row('a', '{"v":1}'));
+    q.markDirty('b', row('b', '{"v":1}'));
+    q.markDirty('a', row('a', '{"v":2}'));
+    await q.commit();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.sessions.map((s) => [s.id, s.json])).toEqual([['a', '{"v":2}'], ['b', '{"v":1}']]);
+  });
+
+  it('does not commit for a lazy change alone; it rides with the next commit', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { store, batches } = recordingStore();
+      const q = new CommitQueue(store, () => undefined, () => undefined);
+      q.markDirtyLazily('lazy', row('lazy', '{"ack":3}'));
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toHaveLength(0);
+      q.markDirty('strict', row('strict', '{"cursor":4}'));
+      await q.commit();
+      expect(batches).toHaveLength(1);
+      expect(batches[0]!.sessions.map((s) => s.id).sort()).toEqual(['lazy', 'strict']);
+      // Nothing is left over for the timer.
+      vi.advanceTimersByTime(2000);
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('writes a lazy change within a second when nothing else is written', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { store, batches } = recordingStore();
+      const q = new CommitQueue(store, () => undefined, () => undefined);
+      q.markDirtyLazily('lazy', row('lazy', '{"ack":3}'));
+      vi.advanceTimersByTime(999);
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      await new Promise((r) => setImmediate(r));
+      await q.commit();
+      expect(batches).toHaveLength(1);
+      expect(await store.getSession('lazy')).toEqual({ ack: 3 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('drains lazy changes at shutdown', async () => {
+    const { store, batches } = recordingStore();
+    const q = new CommitQueue(store, () => undefined, () => undefined);
+    q.markDirtyLazily('lazy', row('lazy', '{"ack":9}'));
+    await q.drain();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.sessions[0]!.json).toBe('{"ack":9}');
+  });
+
+  it('reports a failed write to the callers waiting on it, and keeps working', async () => {
+    const store = new MemoryChatStore();
+    const errors: unknown[] = [];
+    const q = new CommitQueue(store, () => undefined, (e) => errors.push(e));
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    await q.commit();
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // offset 1 again
+    await expect(q.commit()).rejects.toThrow(/offset/);
+    expect(errors).toHaveLength(1);
+    q.addEvent({ sessionId: 's', offset: 2, vseq: 2, type: 'X', actor: 'system', at: 2, data: {} });
+    await q.commit();
+    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
+  });
+});
