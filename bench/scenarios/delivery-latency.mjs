@@ -109,7 +109,17 @@ async function runRate({ target, pool, channels, rate, seconds, ledger, ledgerOf
   const counts = ledger.counts();
   counts.late = pendingAtDrain - counts.lost;
   const round = (v) => Math.round(v * 100) / 100;
+  // Server-side delivery time (append → poll answer), from the histogram: the
+  // bucket bound holding each quantile (an upper bound), to tell server and client apart.
+  const bucketQuantile = (q) => {
+    const before = new Map(metricsBefore.deliveryBuckets.map((b) => [b.le, b.count]));
+    const window = metricsAfter.deliveryBuckets.map((b) => ({ le: b.le, count: b.count - (before.get(b.le) ?? 0) }));
+    const total = window.at(-1)?.count ?? 0;
+    const hit = window.find((b) => b.count >= q * total);
+    return total && hit ? (hit.le === Infinity ? '>30000' : hit.le * 1000) : null;
+  };
   const serverSide = metricsBefore && metricsAfter ? {
+    deliveryMsAtMost: { p50: bucketQuantile(0.5), p99: bucketQuantile(0.99), p999: bucketQuantile(0.999) },
     eventLoopDelayMs: { p50: round(metricsAfter.eventLoopDelayMs.p50), p99: round(metricsAfter.eventLoopDelayMs.p99), max: round(metricsAfter.eventLoopDelayMs.max) },
     gcPauses: metricsAfter.gc.count - metricsBefore.gc.count,
     gcMs: round((metricsAfter.gc.seconds - metricsBefore.gc.seconds) * 1000),

@@ -131,7 +131,12 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         if (key.startsWith('nodejs_gc_duration_seconds_count')) gc.count += value;
         if (key.startsWith('nodejs_gc_duration_seconds_sum')) gc.seconds += value;
       }
+      const deliveryBuckets = Object.entries(values)
+        .filter(([key]) => key.startsWith('switchboard_delivery_seconds_bucket'))
+        .map(([key, count]) => ({ le: key.includes('+Inf') ? Infinity : Number(/le="([^"]+)"/.exec(key)[1]), count }))
+        .sort((a, b) => a.le - b.le);
       return {
+        deliveryBuckets,
         eventLoopDelayMs: { p50: values.nodejs_eventloop_lag_p50_seconds * 1000, p99: values.nodejs_eventloop_lag_p99_seconds * 1000, max: values.nodejs_eventloop_lag_max_seconds * 1000 },
         gc,
         commitBatches: values.switchboard_commit_batches,

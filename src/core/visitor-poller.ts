@@ -38,6 +38,8 @@ const READ_BATCH = 100;
 export class VisitorPoller {
   private shuttingDown = false;
   private readonly held = new Set<{ wake(): void }>();
+  /** Told, for every answered payload, how long its oldest event waited since it was appended (ms). */
+  onDelivered: (waitedMs: number) => void = () => undefined;
 
   constructor(
     private readonly engine: ChatEngine,
@@ -103,6 +105,7 @@ export class VisitorPoller {
       s.undoDelivery(last.vseq!, previousCursor);
       return { kind: 'abandoned' };
     }
+    this.onDelivered(this.clock.now() - payload[0]!.at);
     return { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset };
   }
 

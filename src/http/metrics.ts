@@ -3,7 +3,7 @@
  * gauges are read from the engine when scraped, so nothing updates them per request.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChatEngine } from '../core/chat-engine.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
 
@@ -23,6 +23,13 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller): { regi
   new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
   new Gauge({ name: 'switchboard_commit_batches', help: 'Group commits written since start', registers: [registry], collect() { this.set(engine.queue.batches); } });
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
+  const delivery = new Histogram({
+    name: 'switchboard_delivery_seconds',
+    help: 'From an event being appended to the poll answer that carries it (oldest event of each payload; includes the group commit, and any time no poll was waiting)',
+    buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1, 5, 30],
+    registers: [registry],
+  });
+  poller.onDelivered = (ms) => delivery.observe(ms / 1000);
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
   const children = new Map<string, { inc(): void }>();
   return {
