@@ -45,7 +45,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
 
     it('writes a batch and reads sessions and events back in order', withStore(async (store) => {
       const s = sessionRecord('s1', { lastOffset: 3, lastVseq: 2, request: { visitorId: 'v1' } as SessionRecord['request'] });
-      await store.write({ ...emptyBatch(), sessions: [s].map(toSessionRow), events: [logEvent('s1', 1, 1), logEvent('s1', 2, null), logEvent('s1', 3, 2)] });
+      await store.write({ ...emptyBatch(), sessions: [s].map((r) => toSessionRow(r)), events: [logEvent('s1', 1, 1), logEvent('s1', 2, null), logEvent('s1', 3, 2)] });
       expect(await store.getSession('s1')).toEqual(s);
       expect((await store.readEvents('s1', 0, 10)).map((e) => e.offset)).toEqual([1, 2, 3]);
       expect((await store.readEvents('s1', 1, 1)).map((e) => e.offset)).toEqual([2]);
@@ -57,8 +57,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
     }));
 
     it('upserts sessions and lists only open ones', withStore(async (store) => {
-      await store.write({ ...emptyBatch(), sessions: [sessionRecord('a'), sessionRecord('b')].map(toSessionRow) });
-      await store.write({ ...emptyBatch(), sessions: [sessionRecord('b', { closed: true, cursor: 5 })].map(toSessionRow) });
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('a'), sessionRecord('b')].map((r) => toSessionRow(r)) });
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('b', { closed: true, cursor: 5 })].map((r) => toSessionRow(r)) });
       const open = await store.loadOpenSessions();
       expect(open.map((s) => s.id)).toEqual(['a']);
       expect((await store.getSession('b'))?.cursor).toBe(5);
@@ -66,7 +66,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
 
     it('writes all of a batch or none of it', withStore(async (store) => {
       await store.write({ ...emptyBatch(), events: [logEvent('x', 1, 1)] });
-      const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })].map(toSessionRow), events: [logEvent('x', 2, 2), logEvent('x', 1, 1)] };
+      const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })].map((r) => toSessionRow(r)), events: [logEvent('x', 2, 2), logEvent('x', 1, 1)] };
       await expect(store.write(bad)).rejects.toThrow();
       expect(await store.getSession('x')).toBeNull();
       expect((await store.readEvents('x', 0, 10)).map((e) => e.offset)).toEqual([1]);
@@ -79,12 +79,30 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ visitorId: 'v', location: `https://x/${i}`, at: i })) });
       expect(await store.readBreadcrumbs('v', 2)).toEqual([{ location: 'https://x/2', at: 2 }, { location: 'https://x/3', at: 3 }]);
       const req = (vid: string) => ({ visitorId: vid }) as SessionRecord['request'];
-      await store.write({ ...emptyBatch(), sessions: [sessionRecord('old', { request: req('v9'), createdAt: 10 }), sessionRecord('new', { request: req('v9'), createdAt: 20 }), sessionRecord('other', { request: req('v8') })].map(toSessionRow) });
+      await store.write({ ...emptyBatch(), sessions: [sessionRecord('old', { request: req('v9'), createdAt: 10 }), sessionRecord('new', { request: req('v9'), createdAt: 20 }), sessionRecord('other', { request: req('v8') })].map((r) => toSessionRow(r)) });
       expect((await store.findSessionsByVisitor('v9', 10)).map((s) => s.id)).toEqual(['new', 'old']);
       expect(await store.getMeta('k')).toBeNull();
       await store.setMeta('k', 'one');
       await store.setMeta('k', 'two');
       expect(await store.getMeta('k')).toBe('two');
+    }));
+
+    it('writes the chat request once: later rows without it keep the stored request; rows from before the request column still read', withStore(async (store) => {
+      const request = { visitorId: 'v-req', visitorName: 'Pat', prechatDetails: [{ label: 'Email', value: 'pat@example.com' }] } as unknown as SessionRecord['request'];
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('q', { request, cursor: 1 }))] });
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('q', { request, cursor: 7 }), false)] });
+      const back = await store.getSession('q');
+      expect(back?.cursor).toBe(7);
+      expect(back?.request).toEqual(request);
+      expect((await store.findSessionsByVisitor('v-req', 5))[0]?.request).toEqual(request);
+      expect((await store.loadOpenSessions()).find((r) => r.id === 'q')?.request).toEqual(request);
+      // A row as written before the request had its own column: request inside the record JSON.
+      const legacy = sessionRecord('legacy', { request, cursor: 3 });
+      await store.write({ ...emptyBatch(), sessions: [{ ...toSessionRow(legacy, false), json: JSON.stringify(legacy) }] });
+      expect((await store.getSession('legacy'))?.request).toEqual(request);
+      // A session without a request reads back with request null.
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('bare', { request: null }))] });
+      expect((await store.getSession('bare'))?.request).toBeNull();
     }));
 
     it('stores, lists, replaces and deletes documents by kind', withStore(async (store) => {
@@ -109,7 +127,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       const reopen = factory.reopen;
       it('keeps everything across close and reopen', async () => {
         const first = await factory.open();
-        await first.write({ ...emptyBatch(), sessions: [sessionRecord('p', { lastOffset: 1 })].map(toSessionRow), events: [logEvent('p', 1, 1)] });
+        await first.write({ ...emptyBatch(), sessions: [sessionRecord('p', { lastOffset: 1 })].map((r) => toSessionRow(r)), events: [logEvent('p', 1, 1)] });
         await first.setMeta('node_id', '0badc0de');
         await first.close();
         const second = await reopen(first);

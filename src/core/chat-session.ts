@@ -54,7 +54,18 @@ export class ChatSession {
     this.queue.markDirtyLazily(this.record.id, this.snapshot);
   }
 
-  private readonly snapshot = (): SessionRow => toSessionRow(this.record);
+  /**
+   * The request object last handed to a write: requests never change, so it is
+   * written once. (Should that write fail, the store is failing as a whole and
+   * the batch's events are lost with it; the server logs it as an error.)
+   */
+  private writtenRequest: SessionRecord['request'] | undefined = undefined;
+
+  private readonly snapshot = (): SessionRow => {
+    const row = toSessionRow(this.record, this.record.request !== this.writtenRequest);
+    this.writtenRequest = this.record.request;
+    return row;
+  };
 
   /**
    * Appends an event to the log. Visitor-visible events get the next visitor

@@ -99,32 +99,50 @@ export interface ButtonStatsRecord {
   samples: number;
 }
 
-/** A session as written: the record serialized once, plus the indexed columns. */
+/**
+ * A session as written: the record serialized once, plus the indexed columns.
+ * The chat request (prechat data, user agent…: most of a record's size) is its
+ * own column, written when it is new and otherwise left as stored, so the
+ * writes that follow every message carry only the small, changing part.
+ */
 export interface SessionRow {
   id: string;
   owner: string;
   closed: boolean;
   visitorId: string | null;
   createdAt: number;
-  /** JSON of the SessionRecord. */
+  /** JSON of the SessionRecord without its `request`. */
   json: string;
+  /** JSON of the request when it must be written; null keeps the stored one. */
+  requestJson: string | null;
 }
 
-/** The chat request never changes once made: its JSON is computed once per request object. */
-const requestJson = new WeakMap<ChatRequestRecord, string>();
-
-/** Serializes a record at the moment of the call (later changes do not leak in). */
-export function toSessionRow(r: SessionRecord): SessionRow {
+/**
+ * Serializes a record at the moment of the call (later changes do not leak in).
+ * `withRequest: false` leaves the stored request as it is (the caller knows it
+ * was written already and has not changed: requests never change once made).
+ */
+export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
+  const request = r.request;
+  r.request = null;
   let json: string;
-  if (r.request) {
-    let req = requestJson.get(r.request);
-    if (req === undefined) requestJson.set(r.request, (req = JSON.stringify(r.request)));
-    // The session's hot fields change on every write; the request part is reused.
-    json = `{"request":${req},${JSON.stringify({ ...r, request: undefined }).slice(1)}`;
-  } else {
+  try {
     json = JSON.stringify(r);
+  } finally {
+    r.request = request;
   }
-  return { id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt, json };
+  return {
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, createdAt: r.createdAt, json,
+    requestJson: withRequest && request ? JSON.stringify(request) : null,
+  };
+}
+
+/** Rebuilds a record from its row: the request column wins over (older rows') request inside the JSON. */
+export function fromSessionRow(json: string, requestJson: string | null): SessionRecord {
+  const r = JSON.parse(json) as SessionRecord;
+  if (requestJson !== null) r.request = JSON.parse(requestJson) as ChatRequestRecord;
+  else r.request ??= null;
+  return r;
 }
 
 /** Everything one group commit writes, atomically. */

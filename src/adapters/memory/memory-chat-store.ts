@@ -3,11 +3,11 @@
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
 import type { ChatStore } from '../../ports/chat-store.js';
-import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from '../../ports/records.js';
+import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 
 export class MemoryChatStore implements ChatStore {
   readonly kind = 'memory';
-  private sessions = new Map<string, string>();
+  private sessions = new Map<string, { json: string; request: string | null }>();
   private events = new Map<string, LogEvent[]>();
   private stats = new Map<string, ButtonStatsRecord>();
   private crumbs = new Map<string, { location: string; at: number }[]>();
@@ -31,7 +31,7 @@ export class MemoryChatStore implements ChatStore {
       if (!log) this.events.set(e.sessionId, (log = []));
       log.push(structuredClone(e));
     }
-    for (const s of batch.sessions) this.sessions.set(s.id, s.json);
+    for (const s of batch.sessions) this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? this.sessions.get(s.id)?.request ?? null });
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
@@ -42,12 +42,12 @@ export class MemoryChatStore implements ChatStore {
   }
 
   loadOpenSessions(): Promise<SessionRecord[]> {
-    return Promise.resolve([...this.sessions.values()].map((s) => JSON.parse(s) as SessionRecord).filter((s) => !s.closed));
+    return Promise.resolve([...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request)).filter((s) => !s.closed));
   }
 
   getSession(id: string): Promise<SessionRecord | null> {
     const s = this.sessions.get(id);
-    return Promise.resolve(s ? (JSON.parse(s) as SessionRecord) : null);
+    return Promise.resolve(s ? fromSessionRow(s.json, s.request) : null);
   }
 
   readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
@@ -69,7 +69,7 @@ export class MemoryChatStore implements ChatStore {
   }
 
   findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
-    const all = [...this.sessions.values()].map((s) => JSON.parse(s) as SessionRecord).filter((s) => s.request?.visitorId === visitorId);
+    const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request)).filter((s) => s.request?.visitorId === visitorId);
     return Promise.resolve(all.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
   }
 

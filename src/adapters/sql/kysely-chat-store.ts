@@ -2,9 +2,9 @@
  * The ChatStore over Kysely, shared by SQLite and PostgreSQL: the same queries,
  * a different dialect. Each write batch is one transaction (group commit).
  */
-import { Migrator, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import type { ChatStore } from '../../ports/chat-store.js';
-import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from '../../ports/records.js';
+import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 import { migrationProvider, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 
@@ -42,9 +42,12 @@ export class KyselyChatStore implements ChatStore {
         await trx.insertInto('events').values(rows).execute();
       }
       for (const s of batch.sessions) {
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json };
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json, request: s.requestJson };
         await trx.insertInto('sessions').values(row)
-          .onConflict((oc) => oc.column('id').doUpdateSet({ owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, created_at: row.created_at, record: row.record }))
+          .onConflict((oc) => oc.column('id').doUpdateSet({
+            owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, created_at: row.created_at, record: row.record,
+            request: sql`coalesce(excluded.request, sessions.request)`,
+          }))
           .execute();
       }
       for (const b of batch.buttonStats) {
@@ -59,13 +62,13 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async loadOpenSessions(): Promise<SessionRecord[]> {
-    const rows = await this.db.selectFrom('sessions').select('record').where('closed', '=', 0).execute();
-    return rows.map((r) => JSON.parse(r.record) as SessionRecord);
+    const rows = await this.db.selectFrom('sessions').select(['record', 'request']).where('closed', '=', 0).execute();
+    return rows.map((r) => fromSessionRow(r.record, r.request));
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
-    const row = await this.db.selectFrom('sessions').select('record').where('id', '=', id).executeTakeFirst();
-    return row ? (JSON.parse(row.record) as SessionRecord) : null;
+    const row = await this.db.selectFrom('sessions').select(['record', 'request']).where('id', '=', id).executeTakeFirst();
+    return row ? fromSessionRow(row.record, row.request) : null;
   }
 
   async readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
@@ -94,9 +97,9 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
-    const rows = await this.db.selectFrom('sessions').select('record')
+    const rows = await this.db.selectFrom('sessions').select(['record', 'request'])
       .where('visitor_id', '=', visitorId).orderBy('created_at', 'desc').limit(limit).execute();
-    return rows.map((r) => JSON.parse(r.record) as SessionRecord);
+    return rows.map((r) => fromSessionRow(r.record, r.request));
   }
 
   async getMeta(key: string): Promise<string | null> {

@@ -52,6 +52,13 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await sql`select 1`.execute(db);
     },
   },
+  '0003-session-request-column': {
+    async up(db: Kysely<unknown>) {
+      // The chat request moves out of the record JSON that every message rewrites
+      // (docs/adr/0009). Older rows keep it inside `record`; readers merge both.
+      await db.schema.alterTable('sessions').addColumn('request', 'text').execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

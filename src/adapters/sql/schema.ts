@@ -11,8 +11,10 @@ export interface SessionsTable {
   closed: number;
   visitor_id: string | null;
   created_at: number | string;
-  /** The whole SessionRecord as JSON. */
+  /** The SessionRecord as JSON, without its request (older rows: with it). */
   record: string;
+  /** The chat request as JSON (null: none, or a row written before migration 0003). */
+  request: string | null;
 }
 
 export interface EventsTable {

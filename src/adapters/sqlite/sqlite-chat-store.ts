@@ -71,16 +71,17 @@ class SqliteChatStore extends KyselyChatStore {
     const k = this.db;
     const compile = (q: { compile(): { sql: string } }) => this.database.prepare(q.compile().sql);
     const insertEvent = compile(k.insertInto('events').values({ session_id: '', offset: 0, vseq: 0, type: '', actor: '', at: 0, data: '' }));
-    const upsertSession = compile(k.insertInto('sessions').values({ id: '', owner: '', closed: 0, visitor_id: '', created_at: 0, record: '' })
+    const upsertSession = compile(k.insertInto('sessions').values({ id: '', owner: '', closed: 0, visitor_id: '', created_at: 0, record: '', request: '' })
       .onConflict((oc) => oc.column('id').doUpdateSet({
         owner: sql`excluded.owner`, closed: sql`excluded.closed`, visitor_id: sql`excluded.visitor_id`, created_at: sql`excluded.created_at`, record: sql`excluded.record`,
+        request: sql`coalesce(excluded.request, sessions.request)`,
       })));
     const upsertStats = compile(k.insertInto('button_stats').values({ button_id: '', average_wait_ms: 0, samples: 0 })
       .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: sql`excluded.average_wait_ms`, samples: sql`excluded.samples` })));
     const insertCrumb = compile(k.insertInto('breadcrumbs').values({ visitor_id: '', location: '', at: 0 }));
     const transaction = this.database.transaction((batch: WriteBatch) => {
       for (const e of batch.events) insertEvent.run(e.sessionId, e.offset, e.vseq, e.type, e.actor, e.at, JSON.stringify(e.data));
-      for (const s of batch.sessions) upsertSession.run(s.id, s.owner, s.closed ? 1 : 0, s.visitorId, s.createdAt, s.json);
+      for (const s of batch.sessions) upsertSession.run(s.id, s.owner, s.closed ? 1 : 0, s.visitorId, s.createdAt, s.json, s.requestJson);
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
       for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.visitorId, b.location, b.at);
     });
