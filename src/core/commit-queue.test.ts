@@ -1,9 +1,9 @@
 /**
  * Group commit: everything changed in one turn is one write; a strict change
- * asks for a commit, a lazy one (ack bookkeeping) rides with the next commit or
- * is written within a second, and shutdown drains both.
+ * asks for a commit, a lazy one (ack bookkeeping) never does: it rides with the
+ * same session's next strict write, and shutdown drains what is left.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
 import type { SessionRow, WriteBatch } from '../ports/records.js';
 import { CommitQueue } from './commit-queue.js';
@@ -35,44 +35,25 @@ describe('CommitQueue', () => {
     expect(batches[0]!.sessions.map((s) => [s.id, s.json])).toEqual([['a', '{"v":2}'], ['b', '{"v":1}']]);
   });
 
-  it('does not commit for a lazy change alone; it rides with the next commit', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
-      const { store, batches } = recordingStore();
-      const q = new CommitQueue(store, () => undefined, () => undefined);
-      q.markDirtyLazily('lazy', row('lazy', '{"ack":3}'));
-      await new Promise((r) => setImmediate(r));
-      expect(batches).toHaveLength(0);
-      q.markDirty('strict', row('strict', '{"cursor":4}'));
-      await q.commit();
-      expect(batches).toHaveLength(1);
-      expect(batches[0]!.sessions.map((s) => s.id).sort()).toEqual(['lazy', 'strict']);
-      // Nothing is left over for the timer.
-      vi.advanceTimersByTime(2000);
-      await new Promise((r) => setImmediate(r));
-      expect(batches).toHaveLength(1);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it('writes a lazy change within a second when nothing else is written', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    try {
-      const { store, batches } = recordingStore();
-      const q = new CommitQueue(store, () => undefined, () => undefined);
-      q.markDirtyLazily('lazy', row('lazy', '{"ack":3}'));
-      vi.advanceTimersByTime(999);
-      await new Promise((r) => setImmediate(r));
-      expect(batches).toHaveLength(0);
-      vi.advanceTimersByTime(1);
-      await new Promise((r) => setImmediate(r));
-      await q.commit();
-      expect(batches).toHaveLength(1);
-      expect(await store.getSession('lazy')).toMatchObject({ ack: 3 });
-    } finally {
-      vi.useRealTimers();
-    }
+  it('never commits for a lazy change; the same session\'s next strict write carries it', async () => {
+    const { store, batches } = recordingStore();
+    const q = new CommitQueue(store, () => undefined, () => undefined);
+    const record = { ack: 3, cursor: 4 };
+    const snapshot = () => row('a', JSON.stringify(record))();
+    q.markDirtyLazily('a', snapshot);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toHaveLength(0);
+    // Another session's commit does not take it along…
+    q.markDirty('b', row('b', '{"cursor":1}'));
+    await q.commit();
+    expect(batches.map((b) => b.sessions.map((s) => s.id))).toEqual([['b']]);
+    expect(q.lazyCount).toBe(1);
+    // …its own strict write does, with the record as it is now.
+    record.cursor = 5;
+    q.markDirty('a', snapshot);
+    await q.commit();
+    expect(batches[1]!.sessions.map((s) => s.json)).toEqual(['{"ack":3,"cursor":5}']);
+    expect(q.lazyCount).toBe(0);
   });
 
   it('drains lazy changes at shutdown', async () => {

@@ -16,16 +16,14 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** A lazily marked session is written at the latest this long after it changed. */
-const LAZY_FLUSH_MS = 1000;
-
 export class CommitQueue {
   private pending: Pending | null = null;
-  /** Sessions whose changes need not be durable at once: they ride with the next commit. */
+  /** Sessions with changes that need not be durable on their own (see markDirtyLazily). */
   private readonly lazy = new Map<string, () => SessionRow>();
-  private lazyTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private scheduled = false;
+  /** Set by drain(): lazy changes are written too. */
+  private draining = false;
   /** Number of batches written, for metrics and benchmarks. */
   batches = 0;
 
@@ -45,20 +43,18 @@ export class CommitQueue {
   }
 
   /**
-   * Marks a session for writing without asking for a commit of its own: for
-   * bookkeeping no answer depends on (a poll's ack, when the visitor was last
-   * heard from). It is written with the next group commit, or within
-   * LAZY_FLUSH_MS when nothing else is written.
+   * Notes a change that need not be durable by itself: a poll's ack
+   * bookkeeping. It asks for no commit: the session's next strict write carries
+   * it (a snapshot takes the whole record), and shutdown writes what is left.
+   * A crash may roll it back; docs/adr/0009 says why no answer depends on it.
    */
   markDirtyLazily(id: string, snapshot: () => SessionRow): void {
     this.lazy.set(id, snapshot);
-    if (!this.lazyTimer) {
-      this.lazyTimer = setTimeout(() => {
-        this.lazyTimer = null;
-        if (this.lazy.size) this.current();
-      }, LAZY_FLUSH_MS);
-      this.lazyTimer.unref();
-    }
+  }
+
+  /** Sessions with lazy changes not written yet (tests, diagnostics). */
+  get lazyCount(): number {
+    return this.lazy.size;
   }
 
   addButtonStats(s: ButtonStatsRecord): void {
@@ -78,6 +74,7 @@ export class CommitQueue {
 
   /** Writes whatever is pending now and waits for it (used at shutdown). */
   async drain(): Promise<void> {
+    this.draining = true;
     if (this.lazy.size && !this.pending) this.current();
     while (this.pending || this.writing) {
       if (this.writing) await this.writing.catch(() => undefined);
@@ -106,13 +103,14 @@ export class CommitQueue {
     if (this.writing || !this.pending) return;
     const p = this.pending;
     this.pending = null;
-    for (const [id, snap] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, snap);
-    this.lazy.clear();
-    if (this.lazyTimer) {
-      clearTimeout(this.lazyTimer);
-      this.lazyTimer = null;
+    if (this.draining) {
+      for (const [id, snap] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, snap);
+      this.lazy.clear();
     }
-    for (const snap of p.dirty.values()) p.batch.sessions.push(snap());
+    for (const [id, snap] of p.dirty) {
+      this.lazy.delete(id);
+      p.batch.sessions.push(snap());
+    }
     const run = (async () => {
       try {
         await this.store.write(p.batch);

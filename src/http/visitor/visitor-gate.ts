@@ -23,6 +23,7 @@ export interface GateDeps {
 }
 
 const BASE = '/chat/rest/';
+const OK: NounResult = { kind: 'ok' };
 
 export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
   const { engine, recovery, metrics } = deps;
@@ -33,7 +34,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
   }
   const settings = engine.settings;
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  // Not async: a held poll should keep one promise alive, not a suspended frame
+  // per layer. Errors thrown here reach fastify's error handler; later ones are
+  // sent to it with reply.send(err).
+  const handler = (request: FastifyRequest, reply: FastifyReply): void => {
     const path = (request.url.split('?')[0] ?? '').slice(BASE.length);
     const [prefix = '', noun = '', ...rest] = path.split('/');
     const candidates = byPath.get(`${prefix}/${noun}`.toLowerCase());
@@ -83,7 +87,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
       ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal,
     };
 
-    let result: NounResult;
+    const failed = (err: unknown) => void reply.send(err);
     if (spec.prepare) {
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
       if (seq !== undefined && session!.isDuplicateSequence(seq)) {
@@ -93,12 +97,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
         apply();
         if (seq !== undefined && session && !session.record.closed) session.recordSequence(seq);
       }
-      await engine.queue.commit();
-      result = { kind: 'ok' };
-    } else {
-      result = await spec.handle!(req);
+      engine.queue.commit().then(() => send(reply, OK, request), failed);
+      return;
     }
-    send(reply, result, request);
+    spec.handle!(req).then((result) => send(reply, result, request), failed);
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });

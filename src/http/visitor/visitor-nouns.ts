@@ -58,6 +58,7 @@ export interface NounDeps {
 }
 
 export const VISITOR_COOKIE = 'liveagent_vid';
+const EMPTY_RESULT: NounResult = { kind: 'empty' };
 
 function wrap(type: string, message: unknown): { messages: { type: string; message: unknown }[] } {
   return { messages: [{ type, message }] };
@@ -144,12 +145,12 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     },
     {
       prefix: 'System', noun: 'Messages', method: 'GET', session: 'required', affinity: true, sequenced: false,
-      handle: async (req) => {
+      // Not async, like the gate: nothing but the poll's own promise stays alive while it is held.
+      handle: (req) => {
         const ackRaw = req.query.ack;
         const ack = readInteger(Array.isArray(ackRaw) ? ackRaw[ackRaw.length - 1] : ackRaw);
-        const out = await poller.poll(session(req), ack, req.signal);
-        if (out.kind === 'messages') return { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } };
-        return { kind: 'empty' };
+        return poller.poll(session(req), ack, req.signal).then((out): NounResult =>
+          (out.kind === 'messages' ? { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } } : EMPTY_RESULT));
       },
     },
     {
