@@ -111,7 +111,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const metrics = createMetrics(engine, poller);
   const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor });
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
-  registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl });
+  let stopping: Promise<void> | null = null;
+  registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store) });
   registerAgentStreamRoutes(app, engine, users, hub);
@@ -121,13 +122,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
 
-  let stopping: Promise<void> | null = null;
-  // While stopping, every response closes its connection, so no idle keep-alive
-  // socket holds the process past SIGTERM's deadline.
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    if (stopping) void reply.header('Connection', 'close');
-    done(null, payload);
-  });
+  // While stopping, the polls answered by the shutdown close their connections
+  // (the gate adds Connection: close), fastify does the same for requests that
+  // arrive meanwhile, and stop() sweeps idle keep-alive sockets, so none holds the
+  // process past SIGTERM's deadline. (Not an onSend hook: that costs every response.)
 
   // Bots are clients of the public agent API, started before the server listens
   // so the demo button is available from the first request.

@@ -59,7 +59,8 @@ export class AgentStreamHub {
     st.offset += 1;
     const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
     st.buffer.push(e);
-    if (st.buffer.length > BUFFER) st.buffer.splice(0, st.buffer.length - BUFFER);
+    // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
+    if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
     for (const l of st.listeners) l(e);
     return e;
   }
@@ -146,11 +147,15 @@ export class AgentStreamHub {
 
   /** Supervisors with an open stream see every event of their org's chats. */
   private fanOutToSupervisors(events: LogEvent[]): void {
-    const watching = [...this.streams.entries()].filter(([id, st]) => st.listeners.size > 0 && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor'));
-    if (!watching.length) return;
+    // Runs after every commit: allocates nothing unless a supervisor is watching.
+    let watching: string[] | null = null;
+    for (const [id, st] of this.streams) {
+      if (st.listeners.size > 0 && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor')) (watching ??= []).push(id);
+    }
+    if (!watching) return;
     for (const e of events) {
       const org = this.engine.sessions.get(e.sessionId)?.record.request?.orgId;
-      for (const [id] of watching) {
+      for (const id of watching) {
         if (org && this.users.get(id)?.orgId === org && this.engine.sessions.get(e.sessionId)?.record.agentId !== id) {
           this.publish(id, 'monitor.event', e.sessionId, toWire(e));
         }

@@ -20,6 +20,8 @@ export interface GateDeps {
   nouns: NounSpec[];
   metrics: VisitorMetrics;
   baseUrl: () => string;
+  /** True once the server is shutting down: answers then close their connection. */
+  stopping: () => boolean;
 }
 
 const BASE = '/chat/rest/';
@@ -59,7 +61,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
       const applied = key ? engine.recentlyClosed(key) : undefined;
       if (spec.sequenced && seq !== undefined && applied?.includes(seq)) {
         // The response to this request was lost after it ended the session: it is a retry.
-        void reply.code(200).type('text/plain; charset=utf-8').send('OK');
+        send(reply, OK, request, deps.stopping());
         return;
       }
       fail('SESSION_INVALID');
@@ -97,16 +99,17 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
         apply();
         if (seq !== undefined && session && !session.record.closed) session.recordSequence(seq);
       }
-      engine.queue.commit().then(() => send(reply, OK, request), failed);
+      engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), failed);
       return;
     }
-    spec.handle!(req).then((result) => send(reply, result, request), failed);
+    spec.handle!(req).then((result) => send(reply, result, request, deps.stopping()), failed);
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
 }
 
-function send(reply: FastifyReply, result: NounResult, request: FastifyRequest): void {
+function send(reply: FastifyReply, result: NounResult, request: FastifyRequest, stopping: boolean): void {
+  if (stopping) void reply.header('Connection', 'close');
   if (result.kind === 'ok') {
     void reply.code(200).type('text/plain; charset=utf-8').send('OK');
   } else if (result.kind === 'empty') {
