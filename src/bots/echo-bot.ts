@@ -94,7 +94,10 @@ export class EchoBot {
       return await work();
     } finally {
       this.reconciling--;
-      this.waiting.shift()?.();
+      // The next one starts on a later turn, so requests waiting in the event
+      // loop are served between reconciles (SQLite reads are synchronous).
+      const next = this.waiting.shift();
+      if (next) setImmediate(next);
     }
   }
 
