@@ -79,7 +79,8 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       target.port = await freePort();
       let storageConfig;
       if (!reuseData || !target.dataDir) {
-        target.dataDir = path.join(runDir, `${target.name}-data-${startCount}`);
+        // BENCH_DATA_DIR (diagnosis) puts the store elsewhere, e.g. on tmpfs to take the disk out of a run.
+        target.dataDir = path.join(process.env.BENCH_DATA_DIR || runDir, `${target.name}-data-${startCount}`);
         rmSync(target.dataDir, { recursive: true, force: true });
         mkdirSync(target.dataDir, { recursive: true });
         if (storage === 'postgres') {
