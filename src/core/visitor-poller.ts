@@ -40,12 +40,13 @@ class HeldWait implements HeldPoll {
 
   constructor(
     private readonly poller: VisitorPoller,
+    clock: Clock,
     private readonly s: ChatSession,
     private readonly signal: ClientGone,
     ms: number,
     private readonly callback: (why: 'wake' | 'timeout' | 'aborted') => void,
   ) {
-    this.timer = poller.clockPort.setTimeout(() => this.finish('timeout'), ms);
+    this.timer = clock.setTimeout(() => this.finish('timeout'), ms);
     s.heldPoll = this;
     if (signal !== NEVER_GONE) signal.onAbort = () => this.finish('aborted');
     poller.hold(this);
@@ -132,7 +133,7 @@ export class VisitorPoller {
           if (this.shuttingDown) return resolve(EMPTY);
           const remaining = deadline - this.clock.now();
           if (remaining <= 0) return resolve(EMPTY);
-          new HeldWait(this, s, signal, remaining, (why) => {
+          new HeldWait(this, this.clock, s, signal, remaining, (why) => {
             if (s.pollGeneration !== generation) return reject(new SwitchboardError('POLL_REPLACED'));
             if (why === 'timeout') {
               this.touch(s);
@@ -174,7 +175,7 @@ export class VisitorPoller {
     return { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset };
   }
 
-  /** Registers a held poll so shutdown can answer it (HeldWait). */
+  /** Registers a held poll so shutdown can answer it (called by HeldWait). */
   hold(h: HeldWait): void {
     this.held.add(h);
     if (this.shuttingDown) h.wake();
@@ -182,10 +183,6 @@ export class VisitorPoller {
 
   release(h: HeldWait): void {
     this.held.delete(h);
-  }
-
-  get clockPort(): Clock {
-    return this.clock;
   }
 
   /**
