@@ -103,9 +103,13 @@ export class AgentClient {
     return this.action(chatId, 'decline', reason === undefined ? {} : { reason });
   }
 
-  /** Sends a message; retried on network failures under one `clientMessageId`, so it is applied once. */
+  /**
+   * Sends a message: over the stream socket when it is open (one frame, no HTTP
+   * request), else over REST; retried under one `clientMessageId`, so it is applied once.
+   */
   send(chatId: string, text: string, clientMessageId: string = newId()): Promise<SentMessage> {
-    return this.inOrder(chatId, () => this.call('POST', `/chats/${enc(chatId)}/messages`, { text, clientMessageId }, { retry: true }));
+    const body = { text, clientMessageId };
+    return this.inOrder(chatId, () => this.viaStream('messages', chatId, body, () => this.call('POST', `/chats/${enc(chatId)}/messages`, body, { retry: true })));
   }
 
   typing(chatId: string, typing: boolean): Promise<void> {
@@ -207,6 +211,8 @@ export class AgentClient {
   private adopt(pair: TokenPair): void {
     this.accessToken = pair.accessToken;
     this.refreshToken = pair.refreshToken;
+    // An open socket keeps the token it was opened with: give it the new one for its commands.
+    void this.stream?.command('auth', undefined, { token: pair.accessToken });
     clearTimeout(this.refreshTimer);
     const inMs = Math.max(5_000, pair.expiresIn * 1000 - Math.min(REFRESH_MARGIN_MS, (pair.expiresIn * 1000) / 5));
     this.refreshTimer = setTimeout(() => {
@@ -237,8 +243,23 @@ export class AgentClient {
 
   // ---------------------------------------------------------------- HTTP
 
+  /** A chat action; the idempotent ones (`retry`) go over the stream socket when it is open. */
   private async action(chatId: string, verb: string, body?: unknown, retry = false): Promise<void> {
-    await this.inOrder(chatId, () => this.call('POST', `/chats/${enc(chatId)}/${verb}`, body, { retry }));
+    const rest = () => this.call('POST', `/chats/${enc(chatId)}/${verb}`, body, { retry });
+    await this.inOrder(chatId, () => (retry ? this.viaStream(verb, chatId, body, rest) : rest()));
+  }
+
+  /**
+   * Runs an idempotent chat action as a command on the stream socket. Falls back
+   * to REST when the socket is not open, the reply never came (it may have been
+   * applied: the action is idempotent), or the socket's token was refused (REST
+   * refreshes it, and adopt() hands the new one to the socket).
+   */
+  private async viaStream<T>(action: string, chatId: string, body: unknown, rest: () => Promise<T>): Promise<T> {
+    const reply = this.stream ? await this.stream.command(action, chatId, body) : null;
+    if (!reply || (!reply.ok && reply.status === 401)) return rest();
+    if (!reply.ok) throw new SwitchboardHttpError(reply.status ?? 500, reply.error ?? '', `${action} ${chatId} (stream command)`);
+    return reply.result as T;
   }
 
   /**

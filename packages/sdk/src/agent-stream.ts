@@ -31,6 +31,16 @@ export interface AgentStreamDeps {
 
 const HEARTBEAT_MS = 20_000;
 const OPEN = 1;
+/** A command without a reply by then is given up on the socket (the caller falls back to REST). */
+const COMMAND_TIMEOUT_MS = 10_000;
+
+/** The server's answer to a command frame (docs/agent-api.md, "Commands on the stream socket"). */
+export interface CommandReply {
+  ok: boolean;
+  result?: unknown;
+  status?: number;
+  error?: string;
+}
 
 export class AgentStream {
   private ws: WebSocketLike | undefined;
@@ -41,6 +51,9 @@ export class AgentStream {
   private firstOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
   /** The current socket is open and was not refused. */
   private online = false;
+  private nextRef = 0;
+  /** Commands sent and not answered yet, by ref. */
+  private readonly pending = new Map<number, { ws: WebSocketLike; timer: Timer; resolve: (r: CommandReply | null) => void }>();
 
   constructor(private readonly deps: AgentStreamDeps) {}
 
@@ -70,6 +83,35 @@ export class AgentStream {
   /** The id of the last event received (what a reconnect resumes after). */
   get lastId(): string | undefined {
     return this.lastEventId;
+  }
+
+  /**
+   * Sends a chat action on the socket. Resolves with the server's reply, or with
+   * null when it could not be sent or no reply came (socket gone, timeout): the
+   * caller then uses REST, which is safe for the idempotent actions it sends here.
+   */
+  command(action: string, chatId: string | undefined, body: unknown): Promise<CommandReply | null> {
+    const ws = this.ws;
+    if (!this.online || !ws || ws.readyState !== OPEN) return Promise.resolve(null);
+    const ref = ++this.nextRef;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.settle(ref, null), COMMAND_TIMEOUT_MS);
+      unrefTimer(timer);
+      this.pending.set(ref, { ws, timer, resolve });
+      try {
+        ws.send(JSON.stringify({ ref, action, chatId, body }));
+      } catch {
+        this.settle(ref, null);
+      }
+    });
+  }
+
+  private settle(ref: number, reply: CommandReply | null): void {
+    const p = this.pending.get(ref);
+    if (!p) return;
+    this.pending.delete(ref);
+    clearTimeout(p.timer);
+    p.resolve(reply);
   }
 
   private open(): void {
@@ -106,6 +148,10 @@ export class AgentStream {
         return;
       }
       this.markOpen();
+      if (frame['type'] === 'reply') {
+        if (typeof frame['ref'] === 'number') this.settle(frame['ref'], frame as unknown as CommandReply);
+        return;
+      }
       if (frame['type'] === 'resync') {
         this.deps.onResync({ reason: String(frame['reason'] ?? ''), snapshot: frame['snapshot'] as ResyncData['snapshot'] });
         return;
@@ -119,6 +165,7 @@ export class AgentStream {
     ws.addEventListener('error', () => undefined);
     ws.addEventListener('close', (ev) => {
       clearInterval(heartbeat);
+      for (const [ref, p] of this.pending) if (p.ws === ws) this.settle(ref, null);
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.online = false;
