@@ -49,7 +49,7 @@ export class ChatSession {
     this.queue.markDirty(this.record.id, this.snapshot);
   }
 
-  /** Queues the record to ride with the next commit without causing one (see CommitQueue.markDirtyLazily). */
+  /** Notes a change that rides with this session's next strict write, without causing a commit (CommitQueue.markDirtyLazily). */
   private touchRecordLazily(): void {
     this.queue.markDirtyLazily(this.record.id, this.snapshot);
   }
@@ -151,9 +151,9 @@ export class ChatSession {
   applyAck(ack: number | undefined): void {
     const r = this.record;
     const previous = r.lastAck ?? null;
-    // The ack bookkeeping is lazily durable: it rides with the next commit, and
-    // every delivery (a cursor move) is a commit, so a crash can only lose ack
-    // changes made after the last delivery, which no rewind depends on.
+    // The ack bookkeeping is lazily durable: it rides with this session's next
+    // strict write, and every delivery (a cursor move) is one, so a crash can only
+    // lose ack changes made after the last delivery, which no rewind depends on.
     if (ack !== undefined && ack !== previous) {
       r.lastAck = ack;
       this.touchRecordLazily();

@@ -32,9 +32,6 @@ interface CommandFrame {
   body?: unknown;
 }
 
-/** Largest command frame read; a chat message is far smaller (the REST body limit applies there). */
-const MAX_COMMAND_BYTES = 256 * 1024;
-
 /**
  * Sends text frames on a socket, coalescing the frames of one tick into one
  * write: a commit that answers many commands (or publishes many chat events)
@@ -118,7 +115,8 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!);
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       hub.heartbeat(principal.userId); // any client frame counts as a heartbeat
-      if (isBinary || data.length > MAX_COMMAND_BYTES || data[0] !== 0x7b /* { */) return;
+      // Frames are at most 64 KB (the socket's maxPayload, main.ts), like a REST body.
+      if (isBinary || data[0] !== 0x7b /* { */) return;
       let frame: CommandFrame;
       try {
         frame = JSON.parse(data.toString('utf8')) as CommandFrame;
