@@ -56,7 +56,9 @@ export class ChatEngine {
   /** Agents that must hear about an event, fixed when it was appended. */
   /**
    * Who hears of an event once it is durable; entries leave in onDurable. A Map,
-   * not a WeakMap: ephemeron tables make every young-generation GC slower.
+   * not a WeakMap: ephemeron tables make every young-generation GC slower. (A batch
+   * whose write fails never reaches onDurable and leaves its few entries behind;
+   * that store failure is already logged as an error.)
    */
   private readonly recipients = new Map<LogEvent, string[]>();
   private readonly lastQueueUpdate = new Map<string, string>();
