@@ -196,6 +196,10 @@ export class ChatSession {
   /** Keeps undelivered events plus a few delivered ones for cheap re-delivery. */
   private trimTail(): void {
     const keepFrom = Math.max(this.record.confirmed, this.record.cursor - DELIVERED_KEPT);
-    if (this.tail.length && this.tail[0]!.vseq! <= keepFrom) this.tail = this.tail.filter((e) => e.vseq! > keepFrom);
+    // In place, not a filtered copy: a replaced array that was already promoted
+    // would keep its events alive through young-generation GCs until a full one.
+    let drop = 0;
+    while (drop < this.tail.length && this.tail[drop]!.vseq! <= keepFrom) drop++;
+    if (drop) this.tail.splice(0, drop);
   }
 }

@@ -30,40 +30,101 @@ export const NEVER_GONE: ClientGone = Object.freeze({ aborted: false, onAbort: n
 const EMPTY: PollOutcome = Object.freeze({ kind: 'empty' }) as PollOutcome;
 const ABANDONED: PollOutcome = Object.freeze({ kind: 'abandoned' }) as PollOutcome;
 
+/** How a poll ends: an error (a SwitchboardError such as POLL_REPLACED) or its outcome. */
+export type PollDone = (err: unknown, outcome: PollOutcome | null) => void;
+
 /**
- * A poll waiting for events: woken by an append, by a newer poll, by shutdown,
- * by its client leaving, or by the end of the hold. Calls `done` once.
+ * One Messages request, from arrival to answer: checks, takes waiting events or
+ * holds until an append, a newer poll, shutdown, its client leaving or the end
+ * of the hold wakes it, then checks again. Calls `done` once.
+ *
+ * One plain object with a callback, not a promise chain: a held poll is alive
+ * for seconds and survives young-generation GCs, so everything it references is
+ * copied by each of them, and a promise resolved with the payload would keep the
+ * payload alive (from an already promoted, dead object) until the next full GC
+ * (bench/results/profiling-notes.md, session 3).
  */
-class HeldWait implements HeldPoll {
-  private done = false;
-  private readonly timer: TimerHandle;
+class PollRun implements HeldPoll {
+  private timer: TimerHandle | null = null;
+  private tailRead = false;
+  private finished = false;
+  private readonly onTimeout = (): void => this.resume('timeout');
 
   constructor(
     private readonly poller: VisitorPoller,
-    clock: Clock,
     private readonly s: ChatSession,
+    private readonly generation: number,
+    private readonly deadline: number,
     private readonly signal: ClientGone,
-    ms: number,
-    private readonly callback: (why: 'wake' | 'timeout' | 'aborted') => void,
-  ) {
-    this.timer = clock.setTimeout(() => this.finish('timeout'), ms);
-    s.heldPoll = this;
-    if (signal !== NEVER_GONE) signal.onAbort = () => this.finish('aborted');
-    poller.hold(this);
+    private readonly done: PollDone,
+  ) {}
+
+  step(): void {
+    const { poller, s } = this;
+    try {
+      poller.touch(s);
+      if (s.record.closed || poller.engine.sessions.get(s.id) !== s) fail('SESSION_INVALID');
+      const r = s.record;
+      if (r.chatState === 'ended' && r.cursor >= r.lastVseq && r.lastVseq > 0) {
+        // Everything including the final event was delivered and not re-requested.
+        poller.engine.close(s);
+        fail('SESSION_INVALID');
+      }
+      let events = s.cachedVisitorEvents(r.cursor);
+      if (events === null) {
+        if (!this.tailRead) {
+          // After a restart or a deep rewind the tail comes from the store, then the checks run again.
+          this.tailRead = true;
+          poller.store.readVisitorEvents(s.id, r.cursor, READ_BATCH).then((read) => { s.adoptTail(read); this.step(); }, (err: unknown) => this.end(err, null));
+          return;
+        }
+        events = [];
+      }
+      this.tailRead = false;
+      if (s.pollGeneration !== this.generation) fail('POLL_REPLACED');
+      if (this.signal.aborted) return this.end(null, ABANDONED);
+      if (events.length) return poller.deliver(s, events, this.signal, this.done);
+      if (poller.shuttingDown) return this.end(null, EMPTY);
+      const remaining = this.deadline - poller.clock.now();
+      if (remaining <= 0) return this.end(null, EMPTY);
+      this.hold(remaining);
+    } catch (err) {
+      this.end(err, null);
+    }
   }
 
+  /** Woken by an append, a newer poll or shutdown: look again. */
   wake(): void {
-    this.finish('wake');
+    this.resume('wake');
   }
 
-  private finish(why: 'wake' | 'timeout' | 'aborted'): void {
-    if (this.done) return;
-    this.done = true;
+  private hold(ms: number): void {
+    this.timer = this.poller.clock.setTimeout(this.onTimeout, ms);
+    this.s.heldPoll = this;
+    if (this.signal !== NEVER_GONE) this.signal.onAbort = () => this.resume('aborted');
+    this.poller.hold(this);
+  }
+
+  private resume(why: 'wake' | 'timeout' | 'aborted'): void {
+    if (this.timer === null) return; // not holding (woken already)
     this.timer.cancel();
+    this.timer = null;
     if (this.signal !== NEVER_GONE) this.signal.onAbort = null;
     if (this.s.heldPoll === this) this.s.heldPoll = null;
     this.poller.release(this);
-    this.callback(why);
+    if (this.s.pollGeneration !== this.generation) return this.end(new SwitchboardError('POLL_REPLACED'), null);
+    if (why === 'timeout') {
+      this.poller.touch(this.s);
+      return this.end(null, EMPTY);
+    }
+    if (why === 'aborted') return this.end(null, ABANDONED);
+    this.step();
+  }
+
+  private end(err: unknown, outcome: PollOutcome | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.done(err, outcome);
   }
 }
 
@@ -76,15 +137,15 @@ export type PollOutcome =
 const READ_BATCH = 100;
 
 export class VisitorPoller {
-  private shuttingDown = false;
+  shuttingDown = false;
   private readonly held = new Set<HeldPoll>();
   /** Told, for every answered payload, how long its oldest event waited since it was appended (ms). */
   onDelivered: (waitedMs: number) => void = () => undefined;
 
   constructor(
-    private readonly engine: ChatEngine,
-    private readonly store: ChatStore,
-    private readonly clock: Clock,
+    readonly engine: ChatEngine,
+    readonly store: ChatStore,
+    readonly clock: Clock,
     private readonly settings: SettingsConfig,
   ) {}
 
@@ -93,61 +154,12 @@ export class VisitorPoller {
     return this.held.size;
   }
 
-  /**
-   * One Messages request. Written as a small state machine rather than an async
-   * loop: a held poll then keeps one promise and one hold object alive, not a
-   * chain of suspended async frames. With tens of thousands of polls held, that
-   * difference is most of what each young-generation GC has to copy (bench/results).
-   */
-  poll(s: ChatSession, ack: number | undefined, signal: ClientGone): Promise<PollOutcome> {
+  /** One Messages request (see PollRun); `done` is called once, with an error or the outcome. */
+  poll(s: ChatSession, ack: number | undefined, signal: ClientGone, done: PollDone): void {
     const generation = ++s.pollGeneration;
     s.heldPoll?.wake(); // an older poll gives way (it sees the newer generation)
     s.applyAck(ack);
-    const deadline = this.clock.now() + this.settings.pollHoldSeconds * 1000;
-    return new Promise<PollOutcome>((resolve, reject) => {
-      const step = (tailRead: boolean): void => {
-        try {
-          this.touch(s);
-          if (s.record.closed || this.engine.sessions.get(s.id) !== s) fail('SESSION_INVALID');
-          const r = s.record;
-          if (r.chatState === 'ended' && r.cursor >= r.lastVseq && r.lastVseq > 0) {
-            // Everything including the final event was delivered and not re-requested.
-            this.engine.close(s);
-            fail('SESSION_INVALID');
-          }
-          let events = s.cachedVisitorEvents(r.cursor);
-          if (events === null) {
-            if (!tailRead) {
-              // After a restart or a deep rewind the tail comes from the store, then the checks run again.
-              this.store.readVisitorEvents(s.id, r.cursor, READ_BATCH).then((read) => { s.adoptTail(read); step(true); }, reject);
-              return;
-            }
-            events = [];
-          }
-          if (s.pollGeneration !== generation) fail('POLL_REPLACED');
-          if (signal.aborted) return resolve(ABANDONED);
-          if (events.length) {
-            this.deliver(s, events, signal).then(resolve, reject);
-            return;
-          }
-          if (this.shuttingDown) return resolve(EMPTY);
-          const remaining = deadline - this.clock.now();
-          if (remaining <= 0) return resolve(EMPTY);
-          new HeldWait(this, this.clock, s, signal, remaining, (why) => {
-            if (s.pollGeneration !== generation) return reject(new SwitchboardError('POLL_REPLACED'));
-            if (why === 'timeout') {
-              this.touch(s);
-              return resolve(EMPTY);
-            }
-            if (why === 'aborted') return resolve(ABANDONED);
-            step(false);
-          });
-        } catch (err) {
-          reject(err);
-        }
-      };
-      step(false);
-    });
+    new PollRun(this, s, generation, this.clock.now() + this.settings.pollHoldSeconds * 1000, signal, done).step();
   }
 
   /** Answers every held poll (with what is waiting, else empty): used by SIGTERM. */
@@ -156,7 +168,12 @@ export class VisitorPoller {
     for (const h of [...this.held]) h.wake();
   }
 
-  private async deliver(s: ChatSession, events: LogEvent[], signal: ClientGone): Promise<PollOutcome> {
+  /**
+   * Hands events to a poll (called by PollRun). Events in a payload may not be
+   * durable yet: the answer waits for the group commit that holds them and the
+   * cursor move, so nothing reaches a client before the disk.
+   */
+  deliver(s: ChatSession, events: LogEvent[], signal: ClientGone, done: PollDone): void {
     const payload = [events[0]!];
     for (let i = 1; i < events.length && payload.length < this.settings.messagesPerPayload; i++) {
       // Clients that read only messages[0] must still see every state change.
@@ -166,31 +183,28 @@ export class VisitorPoller {
     const last = payload[payload.length - 1]!;
     const previousCursor = s.record.cursor;
     s.markDelivered(last.vseq!);
-    await this.engine.queue.commit();
-    if (signal.aborted) {
-      s.undoDelivery(last.vseq!, previousCursor);
-      return { kind: 'abandoned' };
-    }
-    this.onDelivered(this.clock.now() - payload[0]!.at);
-    return { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset };
+    this.engine.queue.commit().then(() => {
+      if (signal.aborted) {
+        s.undoDelivery(last.vseq!, previousCursor);
+        return done(null, ABANDONED);
+      }
+      this.onDelivered(this.clock.now() - payload[0]!.at);
+      done(null, { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset });
+    }, (err: unknown) => done(err, null));
   }
 
-  /** Registers a held poll so shutdown can answer it (called by HeldWait). */
-  hold(h: HeldWait): void {
+  /** Registers a held poll so shutdown can answer it (called by PollRun). */
+  hold(h: HeldPoll): void {
     this.held.add(h);
     if (this.shuttingDown) h.wake();
   }
 
-  release(h: HeldWait): void {
+  release(h: HeldPoll): void {
     this.held.delete(h);
   }
 
-  /**
-   * Events handed to a payload may not be durable yet: `deliver` answers only
-   * after the group commit that holds them (and the cursor move), so nothing
-   * reaches a client before the disk.
-   */
-  private touch(s: ChatSession): void {
+  /** The visitor was heard from (every poll step and hold timeout). */
+  touch(s: ChatSession): void {
     s.record.lastSeenAt = this.clock.now();
   }
 }

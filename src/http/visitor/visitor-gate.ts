@@ -89,6 +89,13 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
       ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal,
     };
 
+    if (spec.poll) {
+      spec.poll(req, (err, result) => {
+        if (result) send(reply, result, request, deps.stopping());
+        else void reply.send(err);
+      });
+      return;
+    }
     const failed = (err: unknown) => void reply.send(err);
     if (spec.prepare) {
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;

@@ -49,6 +49,8 @@ export interface NounSpec {
   sequenced: boolean;
   prepare?: (req: VisitorRequest) => () => void;
   handle?: (req: VisitorRequest) => Promise<NounResult>;
+  /** The long poll (Messages): answers through `done`, once. */
+  poll?: (req: VisitorRequest, done: (err: unknown, result: NounResult | null) => void) => void;
 }
 
 export interface NounDeps {
@@ -145,12 +147,14 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     },
     {
       prefix: 'System', noun: 'Messages', method: 'GET', session: 'required', affinity: true, sequenced: false,
-      // Not async, like the gate: nothing but the poll's own promise stays alive while it is held.
-      handle: (req) => {
+      // A callback, not a promise: see PollRun (core/visitor-poller.ts) for why a held poll keeps so little.
+      poll: (req, done) => {
         const ackRaw = req.query.ack;
         const ack = readInteger(Array.isArray(ackRaw) ? ackRaw[ackRaw.length - 1] : ackRaw);
-        return poller.poll(session(req), ack, req.signal).then((out): NounResult =>
-          (out.kind === 'messages' ? { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } } : EMPTY_RESULT));
+        poller.poll(session(req), ack, req.signal, (err, out) => {
+          if (out === null) return done(err, null);
+          done(null, out.kind === 'messages' ? { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } } : EMPTY_RESULT);
+        });
       },
     },
     {
