@@ -150,7 +150,8 @@ export class ChatEngine {
 
   /** Looks a session up by its key (`id!epochMs!opaque`). */
   findByKey(key: string): ChatSession | undefined {
-    const id = key.split('!')[0] ?? '';
+    const bang = key.indexOf('!');
+    const id = bang < 0 ? key : key.slice(0, bang);
     const s = this.sessions.get(id);
     return s && s.record.key === key ? s : undefined;
   }

@@ -17,7 +17,7 @@ function recordingStore(): { store: MemoryChatStore; batches: WriteBatch[] } {
   const batches: WriteBatch[] = [];
   const write = store.write.bind(store);
   store.write = (b) => {
-    batches.push(b);
+    batches.push(structuredClone(b)); // the queue reuses its batch once the write settled (ChatStore.write)
     return write(b);
   };
   return { store, batches };
@@ -54,6 +54,18 @@ describe('CommitQueue', () => {
     await q.commit();
     expect(batches[1]!.sessions.map((s) => s.json)).toEqual(['{"ack":3,"cursor":5}']);
     expect(q.lazyCount).toBe(0);
+  });
+
+  it('reuses its batch only after the write settled, emptied', async () => {
+    const { store, batches } = recordingStore();
+    const q = new CommitQueue(store, () => undefined, () => undefined);
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    q.markDirty('s', row('s', '{"n":1}'));
+    await q.commit();
+    q.addEvent({ sessionId: 's', offset: 2, vseq: 2, type: 'X', actor: 'system', at: 2, data: {} });
+    await q.commit();
+    expect(batches.map((b) => [b.events.map((e) => e.offset), b.sessions.map((r) => r.id)])).toEqual([[[1], ['s']], [[2], []]]);
+    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
   });
 
   it('drains lazy changes at shutdown', async () => {

@@ -9,7 +9,11 @@ export interface ChatStore {
   readonly kind: string;
   /** Creates or upgrades the schema (migrations are code, run at start-up). */
   migrate(): Promise<void>;
-  /** Writes a batch atomically: all of it or none of it. */
+  /**
+   * Writes a batch atomically: all of it or none of it. The batch is the
+   * caller's again once the promise settles (the commit queue empties and reuses
+   * it): an adapter copies whatever it keeps.
+   */
   write(batch: WriteBatch): Promise<void>;
   /** Sessions that are not closed, for recovery at start-up. */
   loadOpenSessions(): Promise<SessionRecord[]>;

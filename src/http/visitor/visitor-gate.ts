@@ -26,13 +26,15 @@ export interface GateDeps {
 
 const BASE = '/chat/rest/';
 const OK: NounResult = { kind: 'ok' };
+const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 
 export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
   const { engine, recovery, metrics } = deps;
+  // Nouns match case-insensitively; the spelling of the guide is also a key, so
+  // the usual request finds its noun without lower-casing the path first.
   const byPath = new Map<string, NounSpec[]>();
   for (const n of deps.nouns) {
-    const k = `${n.prefix}/${n.noun}`.toLowerCase();
-    byPath.set(k, [...(byPath.get(k) ?? []), n]);
+    for (const k of new Set([`${n.prefix}/${n.noun}`, `${n.prefix}/${n.noun}`.toLowerCase()])) byPath.set(k, [...(byPath.get(k) ?? []), n]);
   }
   const settings = engine.settings;
 
@@ -40,11 +42,18 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
   // per layer. Errors thrown here reach fastify's error handler; later ones are
   // sent to it with reply.send(err).
   const handler = (request: FastifyRequest, reply: FastifyReply): void => {
-    const path = (request.url.split('?')[0] ?? '').slice(BASE.length);
-    const [prefix = '', noun = '', ...rest] = path.split('/');
-    const candidates = byPath.get(`${prefix}/${noun}`.toLowerCase());
+    // Runs for every visitor request, so the path is cut with indexOf, not split.
+    const url = request.url;
+    const query = url.indexOf('?');
+    const path = (query < 0 ? url : url.slice(0, query)).slice(BASE.length);
+    const firstSlash = path.indexOf('/');
+    const secondSlash = firstSlash < 0 ? -1 : path.indexOf('/', firstSlash + 1);
+    const nounPath = secondSlash < 0 ? path : path.slice(0, secondSlash);
+    const rest = secondSlash < 0 ? NO_SEGMENTS : path.slice(secondSlash + 1).split('/');
+    const noun = firstSlash < 0 ? '' : nounPath.slice(firstSlash + 1);
+    const candidates = byPath.get(nounPath) ?? byPath.get(nounPath.toLowerCase());
     metrics.requestStarted(noun);
-    if (!candidates) fail('RESOURCE_NOT_FOUND', `${prefix}/${noun}`.slice(0, 100));
+    if (!candidates) fail('RESOURCE_NOT_FOUND', (firstSlash < 0 ? `${path}/` : nounPath).slice(0, 100));
     const spec = candidates.find((c) => c.method === request.method);
     if (!spec) {
       void reply.header('Allow', candidates.map((c) => c.method).join(', '));

@@ -24,7 +24,7 @@ export interface VisitorRequest {
   query: Record<string, unknown>;
   body: JsonObject;
   /** Path segments after the noun (DELETE SessionId/{key}). */
-  rest: string[];
+  rest: readonly string[];
   session: ChatSession | undefined;
   ip: string;
   visitorCookie: string | undefined;
