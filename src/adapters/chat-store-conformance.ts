@@ -64,6 +64,22 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.getSession('b'))?.cursor).toBe(5);
     }));
 
+    it('rewrites a session whose indexed columns change (owner, closed, visitor) and whose record alone changes', withStore(async (store) => {
+      const request = { visitorId: 'v1' } as SessionRecord['request'];
+      const write = (r: SessionRecord, withRequest = true) => store.write({ ...emptyBatch(), sessions: [toSessionRow(r, withRequest)] });
+      await write(sessionRecord('k', { request }));
+      await write(sessionRecord('k', { request, cursor: 1 }), false); // record only
+      expect((await store.getSession('k'))?.cursor).toBe(1);
+      await write(sessionRecord('k', { request, cursor: 2, owner: 'node0002' }), false); // owner moves
+      expect(await store.getSession('k')).toEqual(sessionRecord('k', { request, cursor: 2, owner: 'node0002' }));
+      await write(sessionRecord('k', { request: { visitorId: 'v2' } as SessionRecord['request'], cursor: 3, owner: 'node0002', chatState: 'ended' })); // visitor id changes
+      expect((await store.findSessionsByVisitor('v2', 10)).map((s) => s.id)).toEqual(['k']);
+      expect(await store.findSessionsByVisitor('v1', 10)).toEqual([]);
+      await write(sessionRecord('k', { request: { visitorId: 'v2' } as SessionRecord['request'], cursor: 4, owner: 'node0002', closed: true, chatState: 'ended' }), false);
+      expect(await store.loadOpenSessions()).toEqual([]);
+      expect((await store.getSession('k'))?.cursor).toBe(4);
+    }));
+
     it('writes all of a batch or none of it', withStore(async (store) => {
       await store.write({ ...emptyBatch(), events: [logEvent('x', 1, 1)] });
       const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })].map((r) => toSessionRow(r)), events: [logEvent('x', 2, 2), logEvent('x', 1, 1)] };
