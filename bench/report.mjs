@@ -4,6 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fmtBytes, messageCounts } from './lib/target-checks.mjs';
 import { ratio } from './lib/stats.mjs';
+import { p99RatiosByRepetition } from './lib/repetitions.mjs';
+
+const SB_NAME = 'switchboard-sqlite';
 
 const ORDER = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres', 'switchboard-cluster'];
 const dash = '–';
@@ -79,15 +82,21 @@ export function renderMarkdown(results) {
     const body = [];
     for (const [name, r] of rows(latency)) {
       if (r.skipped) {
-        body.push(skippedRow(name, r, 14));
+        body.push(skippedRow(name, r, 16));
         continue;
       }
       for (const step of r.steps) {
         const b = base?.steps?.find((s) => s.rate === step.rate);
-        body.push([name, `${step.rate}/s (${r.chats} chats)`, step.achievedRate, step.latencyMs.p50, step.latencyMs.p99, step.latencyMs.max, x(ratio(step.latencyMs.p99, b?.latencyMs.p99)), step.ackLatencyMs.p99, n(step.serverCpuMicrosPerMessage), `${step.serverCpuPercent}%`, `${step.clientCpuPercent}%`, pct(step.otherCpuPercent), step.messages.late ?? 0, step.messages.lost, step.messages.duplicated]);
+        const { ratios, median } = p99RatiosByRepetition(r, base, step.rate);
+        const times = ratios.length > 1 ? `${x(median)} (${ratios.map((v) => `${v}`).join(' / ')})` : x(ratio(step.latencyMs.p99, b?.latencyMs.p99));
+        const tallies = (r.repetitions ?? [r]).map((run) => run.steps.find((s) => s.rate === step.rate)?.messages).filter(Boolean);
+        const sum = (k) => tallies.reduce((a, m) => a + (m[k] ?? 0), 0);
+        body.push([name, `${step.rate}/s (${r.chats} chats)`, step.achievedRate, step.latencyMs.p50, step.latencyMs.p99, step.p99ByRepetition ? step.p99ByRepetition.join(' / ') : step.latencyMs.p99, step.latencyMs.max, times, step.ackLatencyMs.p99, n(step.serverCpuMicrosPerMessage), `${step.serverCpuPercent}%`, `${step.clientCpuPercent}%`, pct(step.otherCpuPercent), sum('late'), sum('lost'), sum('duplicated')]);
       }
     }
-    out.push(table(['Server', 'Rate', 'Achieved /s', 'p50 ms', 'p99 ms', 'max ms', 'p99 × baseline', 'send ack p99 ms', 'server µs/msg', 'server CPU', 'client CPU', 'other CPU', 'late (after the drain)', 'lost', 'dup'], body), '');
+    const reps = latency[SB_NAME]?.repetitions?.length ?? base?.repetitions?.length ?? 1;
+    if (reps > 1) out.push(`${reps} repetitions, the servers taking turns; each row shows the repetition with the median p99, every repetition's p99, and p99 × baseline as the median of the per-repetition ratios (each repetition against the baseline's turn in the same repetition). Late / lost / dup add up all repetitions.`, '');
+    out.push(table(['Server', 'Rate', 'Achieved /s', 'p50 ms', 'p99 ms', 'p99 per repetition ms', 'max ms', 'p99 × baseline', 'send ack p99 ms', 'server µs/msg', 'server CPU', 'client CPU', 'other CPU', 'late (after the drain)', 'lost', 'dup'], body), '');
   }
 
   const tp = scenarios.throughput;

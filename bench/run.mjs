@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { makeTarget } from './targets/make-target.mjs';
 import { commandLine, machineInfo } from './lib/machine-info.mjs';
 import { evaluateTargets } from './lib/target-checks.mjs';
+import { combineRepetitions } from './lib/repetitions.mjs';
 import { renderMarkdown } from './report.mjs';
 
 const BENCH_DIR = import.meta.dirname;
@@ -21,13 +22,13 @@ const REPO_ROOT = path.join(BENCH_DIR, '..');
 const MODES = {
   quick: {
     idle: { polls: 5000, holdSeconds: 10 },
-    latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 3, holdSeconds: 25 },
+    latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 3, holdSeconds: 25, repetitions: 1 },
     throughput: { chats: 200, warmupSeconds: 1, seconds: 4, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
     restart: { sessions: 2000, holdSeconds: 25, storages: ['sqlite'] },
   },
   full: {
     idle: { polls: 19_000, holdSeconds: 25 },
-    latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 10, holdSeconds: 25 },
+    latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 10, holdSeconds: 25, repetitions: 3 },
     throughput: { chats: 200, warmupSeconds: 2, seconds: 15, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
     restart: { sessions: 10_000, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
   },
@@ -115,13 +116,21 @@ async function main() {
     }
   }
   if (wanted('latency')) {
-    // BENCH_RATES=500,2000 narrows the rates (for profiling one step).
-    const p = { ...plan.latency, ...(process.env.BENCH_RATES ? { rates: process.env.BENCH_RATES.split(',').map(Number) } : {}) };
-    log(`[2/4] delivery latency: ${p.chats} chats, ${p.rates.join(' / ')} msgs/s × ${p.secondsPerRate} s`);
-    scenarios.deliveryLatency = {};
-    for (const target of [baseline, nchan, sqlite]) {
-      scenarios.deliveryLatency[target.name] = await isolated('deliveryLatency', target, { ...p, addresses: addresses(p.chats) }, 300_000);
+    // BENCH_RATES=500,2000 narrows the rates (for profiling one step); BENCH_REPETITIONS sets the turns.
+    const p = {
+      ...plan.latency,
+      ...(process.env.BENCH_RATES ? { rates: process.env.BENCH_RATES.split(',').map(Number) } : {}),
+      ...(process.env.BENCH_REPETITIONS ? { repetitions: Math.max(1, Number(process.env.BENCH_REPETITIONS)) } : {}),
+    };
+    log(`[2/4] delivery latency: ${p.chats} chats, ${p.rates.join(' / ')} msgs/s × ${p.secondsPerRate} s, ${p.repetitions} repetition(s), servers taking turns`);
+    const runs = {};
+    for (let repetition = 1; repetition <= p.repetitions; repetition++) {
+      if (p.repetitions > 1) log(`  repetition ${repetition}/${p.repetitions}`);
+      for (const target of [baseline, nchan, sqlite]) {
+        (runs[target.name] ??= []).push(await isolated('deliveryLatency', target, { ...p, addresses: addresses(p.chats) }, 300_000));
+      }
     }
+    scenarios.deliveryLatency = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, combineRepetitions(r)]));
   }
   if (wanted('throughput')) {
     const p = plan.throughput;

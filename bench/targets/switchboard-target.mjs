@@ -90,6 +90,8 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         }
       }
       storageConfig = storage === 'postgres' ? { kind: 'postgres', postgresUrl: target.postgresUrl } : { kind: 'sqlite' };
+      // BENCH_SQLITE_AS_MEMORY=1 (diagnosis only): the in-memory store instead of SQLite, to see what storage costs.
+      if (storage === 'sqlite' && process.env.BENCH_SQLITE_AS_MEMORY === '1') storageConfig = { kind: 'memory' };
       const configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
       writeFileSync(configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig }), null, 2));
       // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
