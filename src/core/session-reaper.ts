@@ -6,6 +6,7 @@
 import type { SettingsConfig } from '../config/config-schema.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { ChatEngine } from './chat-engine.js';
+import type { ChatSession } from './chat-session.js';
 
 export class SessionReaper {
   private timer: TimerHandle | null = null;
@@ -31,13 +32,15 @@ export class SessionReaper {
   sweep(): number {
     const now = this.clock.now();
     const limit = this.limitMs();
-    let ended = 0;
-    for (const s of [...this.engine.sessions.values()]) {
+    // Runs every second over every session: collect the few that are due rather
+    // than copying the whole map first (ending a session changes the map).
+    let due: ChatSession[] | null = null;
+    for (const s of this.engine.sessions.values()) {
       if (s.heldPoll || now - s.record.lastSeenAt <= limit) continue;
-      this.engine.visitorTimedOut(s);
-      ended++;
+      (due ??= []).push(s);
     }
-    return ended;
+    for (const s of due ?? []) this.engine.visitorTimedOut(s);
+    return due?.length ?? 0;
   }
 
   private limitMs(): number {
