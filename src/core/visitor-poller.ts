@@ -137,17 +137,23 @@ export type PollOutcome =
 const READ_BATCH = 100;
 
 export class VisitorPoller {
-  shuttingDown = false;
+  private stopping = false;
   private readonly held = new Set<HeldPoll>();
   /** Told, for every answered payload, how long its oldest event waited since it was appended (ms). */
   onDelivered: (waitedMs: number) => void = () => undefined;
 
+  // engine, store and clock are read by PollRun.
   constructor(
     readonly engine: ChatEngine,
     readonly store: ChatStore,
     readonly clock: Clock,
     private readonly settings: SettingsConfig,
   ) {}
+
+  /** True once shutdown() ran: polls answer at once instead of holding. */
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
 
   /** Number of polls being held right now. */
   get heldCount(): number {
@@ -164,7 +170,7 @@ export class VisitorPoller {
 
   /** Answers every held poll (with what is waiting, else empty): used by SIGTERM. */
   shutdown(): void {
-    this.shuttingDown = true;
+    this.stopping = true;
     for (const h of [...this.held]) h.wake();
   }
 
@@ -196,7 +202,7 @@ export class VisitorPoller {
   /** Registers a held poll so shutdown can answer it (called by PollRun). */
   hold(h: HeldPoll): void {
     this.held.add(h);
-    if (this.shuttingDown) h.wake();
+    if (this.stopping) h.wake();
   }
 
   release(h: HeldPoll): void {
