@@ -88,7 +88,9 @@ async function main() {
     const resultPath = path.join(runDir, `result-${jobCounter}.json`);
     writeFileSync(jobPath, JSON.stringify({ scenario, target: target.name, context, params }));
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.join(BENCH_DIR, 'lib', 'scenario-child.mjs'), jobPath, resultPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+      // BENCH_CLIENT_CPUS (diagnosis): a `taskset -c` CPU list for the load generator; the servers it starts get BENCH_SERVER_CPUS or the same list.
+      const childArgs = [path.join(BENCH_DIR, 'lib', 'scenario-child.mjs'), jobPath, resultPath];
+      const child = spawn(...(process.env.BENCH_CLIENT_CPUS ? ['taskset', ['-c', process.env.BENCH_CLIENT_CPUS, process.execPath, ...childArgs]] : [process.execPath, childArgs]), { stdio: ['ignore', 'inherit', 'inherit'] });
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);

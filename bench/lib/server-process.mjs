@@ -11,7 +11,9 @@ import { createWriteStream } from 'node:fs';
 export function startServerProcess({ command, args, cwd, env, readyPattern = /listening on http:\/\//, timeoutMs = 30_000, logPath }) {
   return new Promise((resolve, reject) => {
     const spawnedAt = performance.now();
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_SERVER_CPUS (diagnosis): a `taskset -c` CPU list for the server, e.g. to keep it off the load generator's core.
+    const pinned = process.env.BENCH_SERVER_CPUS ? ['taskset', ['-c', process.env.BENCH_SERVER_CPUS, command, ...args]] : [command, args];
+    const child = spawn(pinned[0], pinned[1], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = logPath ? createWriteStream(logPath) : null;
     let tail = '';
     let ready = false;

@@ -28,6 +28,8 @@ export class MessageLedger {
     this.deliveries = new Map(); // id -> delivery count
     this.unknown = 0; // deliveries of ids that were never sent
     this.latencies = [];
+    /** Set to an array to keep [id, absolute send time, latency] per delivery (bench/diagnostics). */
+    this.trace = null;
   }
 
   registerSend(id, at) {
@@ -46,6 +48,7 @@ export class MessageLedger {
     if (seen > 0) return null;
     const latency = at - sentAt;
     this.latencies.push(latency);
+    this.trace?.push([id, performance.timeOrigin + sentAt, latency]);
     return latency;
   }
 

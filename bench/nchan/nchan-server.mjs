@@ -29,7 +29,10 @@ export async function startNchan({ runDir, port, holdSeconds, fdLimit }) {
   const confPath = path.join(prefix, 'nginx.conf');
   writeFileSync(confPath, nginxConf({ prefix, port, holdSeconds, modulePath, fdLimit }));
   const startedAt = performance.now();
-  const child = spawn('nginx', ['-p', prefix, '-c', confPath, '-e', path.join(prefix, 'error.log')], {
+  const nginxArgs = ['-p', prefix, '-c', confPath, '-e', path.join(prefix, 'error.log')];
+  // BENCH_SERVER_CPUS (diagnosis): the same CPU list as the other servers (bench/lib/server-process.mjs).
+  const cpus = process.env.BENCH_SERVER_CPUS;
+  const child = spawn(cpus ? 'taskset' : 'nginx', cpus ? ['-c', cpus, 'nginx', ...nginxArgs] : nginxArgs, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

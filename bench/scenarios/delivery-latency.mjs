@@ -3,6 +3,8 @@
 // from the moment the agent's send starts to the moment the visitor's poll
 // response is complete; every message carries a unique id, so lost and
 // duplicated messages are counted exactly.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ClientPool, nextMessageId, sleep } from '../lib/load-generator.mjs';
 import { MessageLedger, summarizeLatencies } from '../lib/stats.mjs';
 import { startCpuWindow } from '../lib/process-stats.mjs';
@@ -14,6 +16,8 @@ const MAX_SENDS_IN_FLIGHT = 2000;
 // overloaded server delivers its backlog eventually, and only what never arrives is lost.
 const DRAIN_MS = Number(process.env.BENCH_DRAIN_MS ?? 10_000);
 const LATE_DRAIN_MS = Number(process.env.BENCH_LATE_DRAIN_MS ?? 60_000);
+/** Diagnosis only (bench/diagnostics/README.md): where the client's side of every delivery is written. */
+const PROBE_DIR = process.env.BENCH_PROBE_DIR;
 
 export async function deliveryLatency(target, { chats, rates, secondsPerRate, holdSeconds, addresses, log }) {
   if (target.unavailable) return { skipped: target.unavailable };
@@ -50,6 +54,7 @@ export async function deliveryLatency(target, { chats, rates, secondsPerRate, ho
     const steps = [];
     for (const rate of rates) {
       const ledger = new MessageLedger();
+      if (PROBE_DIR) ledger.trace = [];
       const step = await runRate({ target, pool, channels, rate, seconds: secondsPerRate, ledger, ledgerOf });
       steps.push(step);
       log(`  ${target.name} @ ${rate}/s: p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} max ${step.latencyMs.max} ms, late ${step.messages.late}, lost ${step.messages.lost}, dup ${step.messages.duplicated}`);
@@ -107,6 +112,8 @@ async function runRate({ target, pool, channels, rate, seconds, ledger, ledgerOf
   const pendingAtDrain = ledger.pending();
   if (pendingAtDrain > 0) await waitUntil(allDelivered, LATE_DRAIN_MS);
   const counts = ledger.counts();
+  // Diagnosis (bench/diagnostics): the client's side of every delivery, to line up with the servers' probes.
+  if (ledger.trace) writeFileSync(path.join(PROBE_DIR, `client-${target.name}-${rate}-${Date.now()}.json`), JSON.stringify(ledger.trace));
   counts.late = pendingAtDrain - counts.lost;
   const round = (v) => Math.round(v * 100) / 100;
   // Server-side delivery time (append → poll answer), from the histogram: the

@@ -1,0 +1,32 @@
+// Young-generation GC per delivered message in each latency window, from a
+// server run with --trace-gc-nvp (BENCH_NODE_ARGS="--trace-gc-nvp"; the log is
+// bench/.run/<run>/switchboard-sqlite-<n>.log) and the probe dir of the same run
+// (stall-probe.mjs gives the server's time origin, the client files the windows).
+// These figures move far less from run to run than a p99 does.
+// usage: node bench/diagnostics/gc-window.mjs <server log> <probe dir>
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+const [logFile, dir] = process.argv.slice(2);
+if (!dir) throw new Error('usage: gc-window.mjs <server log> <probe dir>');
+const read = (f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+const server = readdirSync(dir).filter((f) => f.startsWith('probe-')).map(read).find((p) => p.argv.join(' ').includes('cli/main.js') && p.recv.length > 0);
+if (!server) throw new Error('no Switchboard probe with messages in that dir');
+// "[pid:0x...]    15501 ms: pause=9.0 mutator=346.6 gc=s ... allocated=... promoted=... new_space_survived=..."
+const records = readFileSync(logFile, 'utf8').split('\n').flatMap((line) => {
+  const m = line.match(/\]\s+(\d+) ms: (pause=.*)$/);
+  if (!m) return [];
+  const fields = Object.fromEntries(m[2].trim().split(/\s+/).map((kv) => kv.split('=')));
+  return [{ at: server.timeOrigin + Number(m[1]), ...fields }];
+});
+for (const f of readdirSync(dir).filter((f) => f.startsWith('client-switchboard'))) {
+  const trace = read(f);
+  if (trace.length < 100) continue;
+  const [t0, t1] = [trace[0][1], trace.at(-1)[1]];
+  const inWindow = records.filter((r) => r.at >= t0 && r.at <= t1);
+  const scavenges = inWindow.filter((r) => r.gc === 's');
+  const sum = (k) => scavenges.reduce((a, r) => a + Number(r[k] ?? 0), 0);
+  const kb = (k) => (sum(k) / trace.length / 1024).toFixed(2);
+  const seconds = (t1 - t0) / 1000;
+  console.log(`${f}: ${trace.length} msgs in ${seconds.toFixed(1)} s; scavenges ${scavenges.length} (other GCs ${inWindow.length - scavenges.length}), pause mean ${(sum('pause') / scavenges.length).toFixed(2)} ms, ${(sum('pause') / seconds).toFixed(1)} ms/s; per message: allocated ${kb('allocated')} KB, survived ${kb('new_space_survived')} KB, promoted ${kb('promoted')} KB; helper threads ${(sum('background.scavenge.parallel') / scavenges.length).toFixed(1)} ms per scavenge`);
+}
