@@ -62,6 +62,8 @@ export class ChatEngine {
    */
   private readonly recipients = new Map<LogEvent, string[]>();
   private readonly lastQueueUpdate = new Map<string, string>();
+  /** Hands out ChatSession.queueTicket. */
+  private queueTickets = 0;
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
 
@@ -100,7 +102,7 @@ export class ChatEngine {
       if (record.chatState === 'offered') record.chatState = 'waiting';
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
-        this.router.enqueue(record.queueKey ?? record.routedButtonId, record.id, record.queuedAt ?? record.createdAt);
+        this.router.enqueue(record.queueKey ?? record.routedButtonId, record.id, record.queuedAt ?? record.createdAt, this.queueTicketOf(s));
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
       }
@@ -219,7 +221,7 @@ export class ChatEngine {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }
-    this.router.enqueue(target, s.id, now);
+    this.router.enqueue(target, s.id, now, this.queueTicketOf(s));
     const position = this.router.position(s.id);
     this.append(s, EventType.ChatRequestSuccess, 'system', {
       queuePosition: position,
@@ -520,14 +522,19 @@ export class ChatEngine {
     this.dispatch();
   }
 
-  /** Puts a chat back into a queue at its original place (queuedAt is kept). */
+  /** The chat's place among chats queued in the same millisecond (ChatSession.queueTicket). */
+  private queueTicketOf(s: ChatSession): number {
+    return (s.queueTicket ??= ++this.queueTickets);
+  }
+
+  /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
   private requeue(s: ChatSession, queueKey: string): void {
     const r = s.record;
     r.agentId = null;
     r.chatState = 'waiting';
     r.queueKey = queueKey;
     this.idle.disarm(s);
-    this.router.enqueue(queueKey, s.id, r.queuedAt ?? r.createdAt);
+    this.router.enqueue(queueKey, s.id, r.queuedAt ?? r.createdAt, this.queueTicketOf(s));
     this.dispatch();
   }
 

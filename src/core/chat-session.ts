@@ -31,6 +31,12 @@ export class ChatSession {
   readonly sentClientIds = new Map<string, number>();
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;
+  /**
+   * Order of first queueing on this node, the tie-break between chats queued in
+   * the same millisecond; kept across requeues. In memory only: after a restart
+   * the recovered chats are queued in the order they are loaded, before any new arrival.
+   */
+  queueTicket: number | null = null;
 
   constructor(
     public record: SessionRecord,

@@ -25,6 +25,8 @@ export interface RoutingDecision {
 interface QueueEntry {
   sessionId: string;
   queuedAt: number;
+  /** Arrival order among chats queued in the same millisecond (see ChatSession.queueTicket). */
+  ticket: number;
 }
 
 export class Router {
@@ -36,13 +38,18 @@ export class Router {
     private readonly directory: AgentDirectory,
   ) {}
 
-  enqueue(buttonId: string, sessionId: string, queuedAt: number): void {
+  /**
+   * Queues a chat by (queuedAt, ticket): a chat that comes back (its agent
+   * dropped, a transfer failed) keeps its queuedAt and its ticket, so it goes back
+   * to its old place, also ahead of chats that arrived later in the same millisecond.
+   */
+  enqueue(buttonId: string, sessionId: string, queuedAt: number, ticket: number): void {
     this.remove(sessionId);
     let q = this.queues.get(buttonId);
     if (!q) this.queues.set(buttonId, (q = []));
     let i = q.length;
-    while (i > 0 && q[i - 1]!.queuedAt > queuedAt) i--;
-    q.splice(i, 0, { sessionId, queuedAt });
+    while (i > 0 && (q[i - 1]!.queuedAt > queuedAt || (q[i - 1]!.queuedAt === queuedAt && q[i - 1]!.ticket > ticket))) i--;
+    q.splice(i, 0, { sessionId, queuedAt, ticket });
     this.where.set(sessionId, buttonId);
   }
 

@@ -232,12 +232,15 @@ class Harness {
 
     // Queue membership: waiting / offered in exactly one queue, the rest in none.
     const occurrences = new Map<string, string[]>();
+    const arrival = new Map(this.all.map((s, i) => [s.id, i]));
     for (const key of router.buttonsWithQueues()) {
       const ids = router.queued(key);
       for (const id of ids) occurrences.set(id, [...(occurrences.get(id) ?? []), key]);
       const times = ids.map((id) => engine.sessions.get(id)?.record.queuedAt ?? null);
       for (let i = 1; i < times.length; i++) {
         if (times[i - 1] === null || times[i] === null || times[i - 1]! > times[i]!) problems.push(`queue ${key} is not FIFO: queuedAt ${JSON.stringify(times)}`);
+        // Chats queued in the same millisecond keep the order they arrived in, also after a requeue.
+        else if (times[i - 1] === times[i] && arrival.get(ids[i - 1]!)! > arrival.get(ids[i]!)!) problems.push(`queue ${key} puts ${ids[i]!.slice(0, 8)} behind ${ids[i - 1]!.slice(0, 8)}, which arrived later in the same millisecond`);
       }
       for (const id of ids) if (!engine.sessions.has(id)) problems.push(`queue ${key} holds closed session ${id.slice(0, 8)}`);
     }
@@ -430,6 +433,17 @@ describe('routing invariants', () => {
       { kind: 'transferAgent', pick: 0, agent: 1 },
       { kind: 'presence', agent: 0, presence: 'away' },
       { kind: 'decline', pick: 0 },
+    ]);
+  });
+
+  it('a chat requeued after its agent dropped goes back ahead of a later arrival of the same millisecond', async () => {
+    // V1 and V2 arrive in the same millisecond; a0 takes V1, then drops: V1 returns
+    // to the queue at its old place, which is ahead of V2 (ties were inserted behind).
+    await scenario({ buttons: [button(['support'])], agents: [agent(['support']), agent(['support'], 1, false)] }, [
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V1 → offered to a0
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → waits, same queuedAt
+      { kind: 'accept', pick: 0 },
+      { kind: 'disconnect', agent: 0 }, // V1 → requeued
     ]);
   });
 
