@@ -189,7 +189,6 @@ export class ChatEngine {
     if (!deployment) fail('UNKNOWN_DEPLOYMENT', `organizationId ${init.organizationId} / deploymentId ${init.deploymentId}`);
     const button = this.catalog.button(init.buttonId);
     if (!button || !deployment.buttonIds.includes(button.config.id)) fail('UNKNOWN_DEPLOYMENT', `buttonId ${init.buttonId}`);
-    for (const id of init.buttonOverrides) if (!this.catalog.button(id)) fail('UNKNOWN_DEPLOYMENT', `buttonOverrides ${id}`);
     return { deployment, button };
   }
 
@@ -208,7 +207,7 @@ export class ChatEngine {
     };
     r.queuedAt = now;
     this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
-    const target = this.chooseEntryButton(init);
+    const target = this.chooseEntryButton(init, deployment.orgId);
     if (!target) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl);
       return;
@@ -348,7 +347,8 @@ export class ChatEngine {
     } else if (target.skill) {
       queueKey = `skill:${target.skill}`;
     } else if (target.buttonId) {
-      const b = this.catalog.button(target.buttonId) ?? fail('NOT_FOUND', `button ${target.buttonId}`);
+      const b = this.catalog.button(target.buttonId);
+      if (!b || b.orgId !== r.request?.orgId) fail('NOT_FOUND', `button ${target.buttonId}`);
       queueKey = b.config.id;
     } else {
       return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');
@@ -470,7 +470,7 @@ export class ChatEngine {
         const r = s.record;
         const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
         const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
-        let decision: RoutingDecision | null = direct ? this.router.pickAgent(direct, r.declinedBy) : this.router.pick(button, r.declinedBy);
+        let decision: RoutingDecision | null = direct && r.request ? this.router.pickAgent(direct, r.request.orgId, r.declinedBy) : this.router.pick(button, r.declinedBy);
         if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = this.router.pick(button, r.declinedBy);
         if (decision) this.offer(s, decision);
       }
@@ -546,14 +546,17 @@ export class ChatEngine {
   }
 
   /** The first button of overrides-then-own that has an agent online; null when none has. */
-  private chooseEntryButton(init: ChasitorInit): string | null {
+  private chooseEntryButton(init: ChasitorInit, orgId: string): string | null {
     if (init.agentId) {
+      // An agent of another org is treated like one who is not online.
       const a = this.directory.get(init.agentId);
-      if (a && a.presence === 'online') return this.catalog.button(init.buttonId)!.config.id;
+      if (a && a.orgId === orgId && a.presence === 'online') return this.catalog.button(init.buttonId)!.config.id;
       if (!init.doFallback) return null;
     }
+    // Overrides we do not know, or of another org, are skipped (docs/visitor-api.md):
+    // a chat never moves into another org's queues.
     const ids = [...init.buttonOverrides, init.buttonId];
-    const buttons = ids.map((id) => this.catalog.button(id)?.config).filter((b) => b !== undefined);
+    const buttons = ids.map((id) => this.catalog.button(id)).filter((b) => b !== undefined && b.orgId === orgId).map((b) => b!.config);
     const withRoom = buttons.find((b) => this.router.isAvailable(b));
     const online = withRoom ?? buttons.find((b) => this.router.onlineAgents(b).length > 0);
     return online?.id ?? null;

@@ -225,4 +225,50 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     expect(o.data['visitorName']).toBe('Fallback');
     await bob.leave();
   });
+
+  it('agents of another org never get a chat, even with the same skill; transfers cannot cross orgs', async () => {
+    // Eve (the other org) has skill `support`, like the main org's support button.
+    const eve = await onlineAgent(server, USERS.eve);
+    expect((await availability([BUTTON.support]))[BUTTON.support]).toBe(false);
+    const lonely = await requestChat(server, BUTTON.support, { visitorName: 'Not for Eve' });
+    expect((await lonely.waitFor('ChatRequestFail')).message['reason']).toBe('Unavailable');
+
+    // A chat of the main org, held by Alice: no transfer reaches the other org.
+    const alice = await onlineAgent(server, USERS.alice);
+    await requestChat(server, BUTTON.support, { visitorName: 'Stays home' });
+    const offer = await alice.nextOffer();
+    await alice.ok('POST', `/agent/v1/chats/${offer.chatId!}/accept`);
+    const toSkill = await alice.call('POST', `/agent/v1/chats/${offer.chatId!}/transfer`, { skill: 'support' });
+    expect(toSkill.status, toSkill.text).toBe(409);
+    const toButton = await alice.call('POST', `/agent/v1/chats/${offer.chatId!}/transfer`, { buttonId: BUTTON.other });
+    expect(toButton.status, toButton.text).toBe(404);
+    const toAgent = await alice.call('POST', `/agent/v1/chats/${offer.chatId!}/transfer`, { agentId: USERS.eve.id });
+    expect(toAgent.status, toAgent.text).toBe(409);
+
+    // And the other org's own button still reaches Eve.
+    await requestChat(server, BUTTON.other, { visitorName: 'For Eve' }, 'other');
+    const eveOffer = await eve.nextOffer();
+    expect(eveOffer.data['visitorName']).toBe('For Eve');
+    expect(eve.offers().map((o) => o.data['visitorName'])).toEqual(['For Eve']);
+    await alice.leave();
+    await eve.leave();
+  });
+
+  it('ChasitorInit skips unknown and other orgs\' button overrides and treats another org\'s agent as offline', async () => {
+    const eve = await onlineAgent(server, USERS.eve);
+    // The other org's button is skipped, as an unknown id is: nobody of this org is online.
+    const overridden = await requestChat(server, BUTTON.support, { buttonOverrides: [BUTTON.other, '5730000000000ZZ'] });
+    expect((await overridden.waitFor('ChatRequestFail')).message['reason']).toBe('Unavailable');
+    // Eve is online but not of this org: like an agent who is not online.
+    const strict = await requestChat(server, BUTTON.support, { agentId: USERS.eve.id, doFallback: false });
+    expect((await strict.waitFor('ChatRequestFail')).message['reason']).toBe('Unavailable');
+
+    const bob = await onlineAgent(server, USERS.bob);
+    await requestChat(server, BUTTON.support, { buttonOverrides: ['5730000000000ZZ', BUTTON.other], visitorName: 'Routed home' });
+    expect((await bob.nextOffer()).data['visitorName']).toBe('Routed home');
+    await pause(300);
+    expect(eve.offers()).toEqual([]);
+    await bob.leave();
+    await eve.leave();
+  });
 });

@@ -80,9 +80,16 @@ export class Router {
     return [...this.queues.keys()].filter((b) => (this.queues.get(b)?.length ?? 0) > 0);
   }
 
-  /** Agents who serve the button and are online (whether or not they have room). */
+  /**
+   * Agents who serve the button and are online (whether or not they have room):
+   * only agents of the button's own org, whatever skills other orgs' agents have.
+   * (A skill queue's config carries the id of the chat's routed button, so it
+   * resolves to the chat's org too.)
+   */
   onlineAgents(button: ButtonConfig): AgentRuntime[] {
-    return this.directory.all().filter((a) => a.presence === 'online' && this.catalog.agentServesButton(a.config, button));
+    const orgId = this.catalog.button(button.id)?.orgId;
+    if (orgId === undefined) return [];
+    return this.directory.all().filter((a) => a.orgId === orgId && a.presence === 'online' && this.catalog.agentServesButton(a.config, button));
   }
 
   /** A button is available when an agent serving it is online with free capacity. */
@@ -103,10 +110,10 @@ export class Router {
     return { agentId: sorted[0]!.agentId, rule, candidates };
   }
 
-  /** Direct routing to one agent (ChasitorInit agentId, ToAgent). */
-  pickAgent(agentId: string, exclude: readonly string[]): RoutingDecision | null {
+  /** Direct routing to one agent of the chat's org (ChasitorInit agentId, a transfer to an agent). */
+  pickAgent(agentId: string, orgId: string, exclude: readonly string[]): RoutingDecision | null {
     const a = this.directory.get(agentId);
-    if (!a || !this.directory.hasRoom(a) || exclude.includes(a.id)) return null;
+    if (!a || a.orgId !== orgId || !this.directory.hasRoom(a) || exclude.includes(a.id)) return null;
     return { agentId: a.id, rule: 'DirectToAgent', candidates: [{ agentId: a.id, active: a.chats.size, capacity: a.capacity, load: this.directory.loadRatio(a) }] };
   }
 }
