@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget } from './wire-types.ts';
+import type { ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -25,6 +25,8 @@ export interface AgentPort {
   send(chatId: string, text: string, clientMessageId: string): Promise<{ offset: number }>;
   typing(chatId: string, typing: boolean): Promise<void>;
   transfer(chatId: string, target: TransferTarget): Promise<void>;
+  /** Who could take a transfer now: the other agents of the org, its skills and buttons. */
+  transferTargets(): Promise<TransferTargets>;
   end(chatId: string): Promise<void>;
   chats(): Promise<ChatSummary[]>;
   chat(chatId: string): Promise<ChatDetails>;

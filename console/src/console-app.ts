@@ -10,7 +10,7 @@ import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { SupervisorView } from './supervisor-view.ts';
-import { openTransferDialog } from './transfer-dialog.ts';
+import { openTransferDialog, type TransferOptions } from './transfer-dialog.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
@@ -52,7 +52,7 @@ export class ConsoleApp {
       client, me,
       agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${a.load}/${a.capacity})` })),
       close: (p) => this.closePanel(p),
-      openTransfer: (p, opener) => this.openTransfer(p, opener),
+      openTransfer: (p, opener) => void this.openTransfer(p, opener),
       takenOver: (p) => void this.takenOver(p),
       report: (m) => this.report(m),
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
@@ -296,15 +296,31 @@ export class ConsoleApp {
     this.nextFocus();
   }
 
-  private openTransfer(panel: ChatPanel, opener: HTMLElement): void {
-    const agents = (this.supervisor?.last?.agents ?? []).filter((a) => a.id !== this.me.id).map((a) => ({ id: a.id, name: a.name }));
+  private async openTransfer(panel: ChatPanel, opener: HTMLElement): Promise<void> {
+    const options = await this.transferOptions();
+    if (!panel.element.isConnected) return; // the chat went away while we asked
     const name = panel.element.querySelector('h2')?.textContent ?? '';
-    openTransferDialog(name, { agents, skills: this.me.skills, buttons: [] }, opener, panel.element.querySelector('h2') ?? panel.element, async (target) => {
+    openTransferDialog(name, options, opener, panel.element.querySelector('h2') ?? panel.element, async (target) => {
       await this.client.transfer(panel.chatId, target);
       panel.detach('Transferred');
       this.updateLoad();
       this.report('Chat transferred');
     });
+  }
+
+  /** Who could take a transfer now; without an answer the dialog still takes typed ids. */
+  private async transferOptions(): Promise<TransferOptions> {
+    try {
+      const t = await this.client.transferTargets();
+      const room = (available: number, online: number) => (available ? `${available} available` : online ? `${online} online, all busy` : 'nobody online');
+      return {
+        agents: t.agents.map((a) => ({ id: a.id, name: a.name, hint: a.available ? 'available' : a.presence === 'online' ? `busy, ${a.load}/${a.capacity}` : a.presence })),
+        skills: t.skills.map((s) => ({ skill: s.skill, hint: room(s.availableAgents, s.onlineAgents) })),
+        buttons: t.buttons.map((b) => ({ id: b.id, label: b.label, hint: room(b.availableAgents, b.onlineAgents) })),
+      };
+    } catch {
+      return { agents: [], skills: this.me.skills.map((skill) => ({ skill })), buttons: [] };
+    }
   }
 
   private async openMonitor(chatId: string, visitorName: string): Promise<void> {

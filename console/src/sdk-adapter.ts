@@ -21,6 +21,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     send: (id, text, clientMessageId) => client.send(id, text, clientMessageId),
     typing: async (id, typing) => { await client.typing(id, typing); },
     transfer: async (id, target) => { await client.transfer(id, target); },
+    transferTargets: () => client.transferTargets(),
     end: async (id) => { await client.end(id); },
     chats: () => client.chats(),
     chat: (id) => client.chat(id),

@@ -6,10 +6,11 @@
 import { el, uid } from './dom-builder.ts';
 import type { TransferTarget } from './wire-types.ts';
 
+/** Suggestions for the three fields; `hint` says who could take the chat now. */
 export interface TransferOptions {
-  agents: { id: string; name: string }[];
-  skills: string[];
-  buttons: string[];
+  agents: { id: string; name: string; hint?: string }[];
+  skills: { skill: string; hint?: string }[];
+  buttons: { id: string; label: string; hint?: string }[];
 }
 
 type Kind = 'agentId' | 'skill' | 'buttonId';
@@ -27,10 +28,11 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
     buttonId: el('input', { type: 'text', autocomplete: 'off' }),
   };
   const labels: Record<Kind, string> = { agentId: 'Agent', skill: 'Skill', buttonId: 'Button' };
+  const withHint = (text: string, hint: string | undefined) => (hint ? `${text} (${hint})` : text);
   const lists: Record<Kind, string[][]> = {
-    agentId: options.agents.map((a) => [a.id, a.name]),
-    skill: options.skills.map((s) => [s, s]),
-    buttonId: options.buttons.map((b) => [b, b]),
+    agentId: options.agents.map((a) => [a.id, withHint(a.name, a.hint)]),
+    skill: options.skills.map((s) => [s.skill, withHint(s.skill, s.hint)]),
+    buttonId: options.buttons.map((b) => [b.id, withHint(b.label, b.hint)]),
   };
   const radios: HTMLInputElement[] = [];
   const rows = (Object.keys(fields) as Kind[]).map((kind, i) => {
@@ -70,8 +72,9 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
       fields[kind].focus();
       return;
     }
-    // A name typed for an agent is resolved to the agent's id.
-    const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value : value;
+    // A name typed for an agent, or a label for a button, is resolved to its id.
+    const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value
+      : kind === 'buttonId' ? options.buttons.find((b) => b.label === value)?.id ?? value : value;
     submit({ [kind]: target }).then(() => dialog.close(), (err: unknown) => {
       error.textContent = `Transfer failed: ${err instanceof Error ? err.message : String(err)}`;
     });

@@ -39,6 +39,19 @@ export const TransferRequest = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type TransferRequest = Static<typeof TransferRequest>;
+/**
+ * Where the caller could transfer a chat now (GET /agent/v1/transfer-targets):
+ * the other agents of the org with their presence and load, and the skills and
+ * buttons of the org with how many other agents could take a chat there.
+ * `available` mirrors the transfer's own check (online with room), so a
+ * transfer to a target shown as available is not refused unless things change.
+ */
+export const TransferTargets = Type.Object({
+  agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), presence: Presence, load: Type.Integer(), capacity: Type.Integer(), available: Type.Boolean() })),
+  skills: Type.Array(Type.Object({ skill: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
+  buttons: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
+});
+export type TransferTargets = Static<typeof TransferTargets>;
 export const WhisperRequest = Type.Object({ text: Type.String({ minLength: 1 }) });
 export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1 }) });
 export const Ok = Type.Object({ ok: Type.Literal(true) });

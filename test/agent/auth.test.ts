@@ -133,6 +133,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect(overview.chats.map((c) => c.chatId)).not.toContain(chatId);
     expect(overview.agents.map((a) => a.id).sort()).toEqual([USERS.eve.id, USERS.sue.id].sort());
     expect(await bob.ok<unknown[]>('GET', '/agent/v1/chats')).toEqual([]);
+    // Transfer targets name only the caller's own org.
+    const targets = await eve.ok<{ agents: { id: string }[]; buttons: { id: string }[] }>('GET', '/agent/v1/transfer-targets');
+    expect(targets.agents.map((a) => a.id)).toEqual([USERS.sue.id]);
+    expect(targets.buttons.map((b) => b.id)).toEqual([BUTTON.other]);
 
     await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
     await v.waitFor('ChatEnded');
@@ -223,7 +227,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
       'PUT /agent/v1/presence', 'POST /agent/v1/heartbeat', 'GET /agent/v1/chats', 'GET /agent/v1/chats/{chatId}',
       'GET /agent/v1/chats/{chatId}/transcript', 'POST /agent/v1/chats/{chatId}/accept', 'POST /agent/v1/chats/{chatId}/decline',
       'POST /agent/v1/chats/{chatId}/messages', 'POST /agent/v1/chats/{chatId}/typing', 'POST /agent/v1/chats/{chatId}/events',
-      'POST /agent/v1/chats/{chatId}/transfer', 'POST /agent/v1/chats/{chatId}/end', 'GET /agent/v1/supervisor/overview',
+      'POST /agent/v1/chats/{chatId}/transfer', 'GET /agent/v1/transfer-targets', 'POST /agent/v1/chats/{chatId}/end', 'GET /agent/v1/supervisor/overview',
       'POST /agent/v1/chats/{chatId}/whisper', 'POST /agent/v1/chats/{chatId}/takeover', 'POST /agent/v1/chats/{chatId}/reassign',
       'GET /agent/v1/admin/users', 'POST /agent/v1/admin/users', 'PATCH /agent/v1/admin/users/{userId}', 'GET /agent/v1/admin/api-keys',
       'POST /agent/v1/admin/api-keys', 'DELETE /agent/v1/admin/api-keys/{keyId}', 'GET /agent/v1/stream', 'GET /agent/v1/events',

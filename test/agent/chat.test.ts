@@ -108,6 +108,53 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     expect(d2.earlierChats.map((c) => c.chatId)).toContain(chatId);
   });
 
+  it('transfer targets: the other agents of my org with presence and room, skills and buttons with who could take a chat', async () => {
+    type Targets = {
+      agents: { id: string; name: string; presence: string; load: number; capacity: number; available: boolean }[];
+      skills: { skill: string; availableAgents: number; onlineAgents: number }[];
+      buttons: { id: string; label: string; availableAgents: number; onlineAgents: number }[];
+    };
+    // Carol (sales, capacity 1) takes a chat before the others come online: online but full.
+    const carol = await onlineAgent(server, USERS.carol);
+    await requestChat(server, BUTTON.sales, { visitorName: 'Fills Carol' });
+    const offer = await carol.nextOffer();
+    await carol.ok('POST', `/agent/v1/chats/${offer.chatId!}/accept`);
+    const alice = await onlineAgent(server, USERS.alice);
+    const bob = await onlineAgent(server, USERS.bob);
+
+    const t = await alice.ok<Targets>('GET', '/agent/v1/transfer-targets');
+    const ids = t.agents.map((a) => a.id);
+    expect(ids).not.toContain(USERS.alice.id); // not the caller
+    expect(ids).not.toContain(USERS.eve.id); // not another org
+    expect(ids).toEqual(expect.arrayContaining([USERS.bob.id, USERS.carol.id, USERS.dave.id, USERS.sam.id]));
+    expect(t.agents.find((a) => a.id === USERS.bob.id)).toMatchObject({ name: 'Bob Agent', presence: 'online', load: 0, capacity: 2, available: true });
+    expect(t.agents.find((a) => a.id === USERS.carol.id)).toMatchObject({ presence: 'online', load: 1, capacity: 1, available: false });
+    expect(t.agents.find((a) => a.id === USERS.dave.id)).toMatchObject({ presence: 'offline', available: false });
+    expect(t.agents[0]!.available).toBe(true); // available agents first
+    // Skills: support has Bob (Alice is the caller, Sam is offline); sales has Carol, online but full.
+    expect(t.skills.find((s) => s.skill === 'support')).toEqual({ skill: 'support', availableAgents: 1, onlineAgents: 1 });
+    expect(t.skills.find((s) => s.skill === 'sales')).toEqual({ skill: 'sales', availableAgents: 0, onlineAgents: 1 });
+    expect(t.skills.find((s) => s.skill === 'billing')).toEqual({ skill: 'billing', availableAgents: 0, onlineAgents: 0 });
+    expect(t.buttons.map((b) => b.id)).toEqual(expect.arrayContaining([BUTTON.support, BUTTON.billing, BUTTON.toAlice]));
+    expect(t.buttons.map((b) => b.id)).not.toContain(BUTTON.other);
+    expect(t.buttons.find((b) => b.id === BUTTON.toAlice)).toMatchObject({ availableAgents: 0, onlineAgents: 0 }); // only Alice serves it
+    expect(t.buttons.find((b) => b.id === BUTTON.support)).toMatchObject({ availableAgents: 1, onlineAgents: 1 });
+
+    // What it calls available, a transfer takes; what it calls full, a transfer to that agent refuses.
+    await requestChat(server, BUTTON.toAlice, { visitorName: 'Moves' });
+    const mine = await alice.nextOffer();
+    await alice.ok('POST', `/agent/v1/chats/${mine.chatId!}/accept`);
+    expect((await alice.call('POST', `/agent/v1/chats/${mine.chatId!}/transfer`, { agentId: USERS.carol.id })).status).toBe(409);
+    await alice.ok('POST', `/agent/v1/chats/${mine.chatId!}/transfer`, { agentId: USERS.bob.id });
+    expect((await bob.nextOffer(0, mine.chatId)).data['transfer']).toBe(true);
+
+    // Without a token: 401.
+    expect((await alice.call('GET', '/agent/v1/transfer-targets', undefined, '')).status).toBe(401);
+    await alice.leave();
+    await bob.leave();
+    await carol.leave();
+  });
+
   it('transfers to an agent, a skill and a button; the visitor hears ChatTransferred and nothing sent meanwhile is lost', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Quinn' });

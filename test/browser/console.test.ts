@@ -138,7 +138,10 @@ describe('agent console', () => {
     await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.getAttribute("aria-label")')).toBe('Agent id');
     await expectAccessible(alex.page, 'transfer dialog');
     screenshots.push(await screenshot(alex.page, 'transfer'));
-    await dialog.getByRole('combobox', { name: 'Agent id' }).fill(AGENT2.id);
+    // The agent list comes from GET /agent/v1/transfer-targets: Blair, online with room, is suggested
+    // by name, and a typed name is resolved to the id.
+    expect(await dialog.locator(`datalist option[value="${AGENT2.id}"]`).getAttribute('label')).toBe(`${AGENT2.name} (available)`);
+    await dialog.getByRole('combobox', { name: 'Agent id' }).fill(AGENT2.name);
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await dialog.waitFor({ state: 'detached' });
     await chat(alex.page, VERA).getByText('Transferred', { exact: true }).waitFor();

@@ -72,6 +72,11 @@ describe('AgentClient and VisitorClient', () => {
     expect(details.prechatDetails).toEqual([expect.objectContaining({ label: 'Email', value: 'vera@example.com' })]);
     expect(details.sneakPeek).toMatchObject({ text: 'Where is' });
     expect((await agent.chats()).map((c) => c.chatId)).toContain(chatId);
+    // Transfer targets: the demo bot (unlimited capacity) is another agent of the org, available now.
+    const targets = await agent.transferTargets();
+    expect(targets.agents).toContainEqual(expect.objectContaining({ id: '005000000000001', name: 'Demo Bot', presence: 'online', available: true }));
+    expect(targets.agents.map((a) => a.id)).not.toContain(user.id);
+    expect(targets.buttons).toContainEqual(expect.objectContaining({ id: DEMO.botButtonId, label: 'Chat with the demo bot', availableAgents: 1 }));
 
     await agent.end(chatId);
     await until(() => v.state === 'ended', 'ChatEnded at the visitor', 10_000, () => vr.log);

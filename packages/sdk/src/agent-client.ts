@@ -11,7 +11,7 @@ import { SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TransferTarget,
+  TokenPair, Transcript, TransferTarget, TransferTargets,
 } from './types.js';
 
 export interface AgentClientOptions {
@@ -122,6 +122,11 @@ export class AgentClient {
 
   transfer(chatId: string, target: TransferTarget): Promise<void> {
     return this.action(chatId, 'transfer', target);
+  }
+
+  /** The other agents of my org, and its skills and buttons, with who could take a transfer now. */
+  transferTargets(): Promise<TransferTargets> {
+    return this.call('GET', '/transfer-targets', undefined, { retry: true });
   }
 
   end(chatId: string): Promise<void> {

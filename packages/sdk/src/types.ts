@@ -59,6 +59,8 @@ export type TokenPair = Agent.TokenPair;
 export type Presence = Static<typeof Agent.Presence>;
 export type PresenceState = Static<typeof Agent.PresenceState>;
 export type TransferTarget = Agent.TransferRequest;
+/** Agents, skills and buttons a chat could be transferred to now (GET /agent/v1/transfer-targets). */
+export type TransferTargets = Agent.TransferTargets;
 export type SentMessage = Static<typeof Agent.SentMessage>;
 export type ChatEventWire = Agent.ChatEventWire;
 export type ChatSummary = Agent.ChatSummary;

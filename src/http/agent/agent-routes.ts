@@ -9,6 +9,7 @@ import type { TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
+import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
@@ -87,6 +88,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         .filter((s) => s.record.request?.orgId === p.orgId && (all || s.record.agentId === p.userId) && s.record.chatState !== 'none')
         .map((s) => views.summary(s.record));
     });
+  route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
+    (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
     (req, p) => views.details(chatFor(engine, p, chatId(req), { supervisorMayRead: true }).record));
   route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'Full ordered transcript (JSON, or JSON Lines with ?format=jsonl)', role: 'agent', params: T.ChatIdParams, response: T.Transcript },
