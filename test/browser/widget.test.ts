@@ -109,6 +109,39 @@ describe('chat widget in Chromium', () => {
     expect(await focusedInWidget(page)).toMatch(/^button\.launch/);
   });
 
+  it('a reload continues the chat: the same log, the same session, nothing repeated or lost', async () => {
+    const page = await newPage();
+    let w = await openDemo(page, 'bot');
+    await w.launcher.click();
+    await waitForText(w.agentMessages, new RegExp(BOT_GREETING.slice(0, 20)));
+    await w.input.fill('before the reload');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /before the reload$/);
+
+    await page.reload();
+    w = widgetOf(page);
+    // The panel comes back open, with the log as it was and the chat running.
+    await w.panel.waitFor({ state: 'visible' });
+    await waitForText(w.status, /chatting with Demo Bot/);
+    expect(await w.agentMessages.filter({ hasText: /before the reload$/ }).count()).toBe(1);
+    expect(await w.agentMessages.filter({ hasText: BOT_GREETING.slice(0, 20) }).count()).toBe(1);
+    await w.input.fill('after the reload');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /after the reload$/);
+    await page.waitForTimeout(500); // room for a duplicate to show up
+    expect(await w.agentMessages.filter({ hasText: /after the reload$/ }).count()).toBe(1);
+    expect(await w.agentMessages.filter({ hasText: /before the reload$/ }).count()).toBe(1);
+    expect(await w.host.locator('.msg.me').filter({ hasText: 'after the reload' }).count()).toBe(1);
+
+    // An ended chat is not brought back.
+    await w.endButton.click();
+    await waitForText(w.status, /You ended the chat/);
+    await page.reload();
+    w = widgetOf(page);
+    await waitForText(w.status, /We are online/, 10_000, 'attached');
+    expect(await w.panel.isVisible()).toBe(false);
+  });
+
   it('shows the offline note when nobody can take the button', async () => {
     const page = await newPage();
     const w = await openDemo(page, 'nobody');

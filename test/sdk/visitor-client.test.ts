@@ -43,6 +43,34 @@ function visitor(extra: Partial<VisitorClientOptions> = {}): VisitorClient {
 }
 
 describe('VisitorClient with the demo bot', () => {
+  it('continues a chat in a new client from snapshot(): nothing repeated, nothing lost, the same session', async () => {
+    const first = visitor();
+    const r1 = recordVisitor(first);
+    await first.start();
+    await until(() => r1.texts().length >= 1, 'the greeting', 10_000, () => r1.log);
+    await first.send('before the move');
+    await until(() => r1.texts().includes('before the move'), 'the first echo', 10_000, () => r1.log);
+    expect(visitor().snapshot()).toBeNull(); // nothing to continue before a chat starts
+
+    // What a page keeps in sessionStorage: plain JSON.
+    const snap = JSON.parse(JSON.stringify(first.detach())) as Parameters<VisitorClient['resume']>[0];
+    expect(first.state).toBe('ended');
+    expect(r1.of('ended')).toEqual([]); // the chat itself did not end
+    await expect(first.send('too late')).rejects.toThrow(/over|detached/);
+
+    const second = visitor();
+    const r2 = recordVisitor(second);
+    second.resume(snap);
+    expect(second.state).toBe('chatting');
+    expect(second.sessionId).toBe(first.sessionId);
+    await second.send('after the move');
+    await until(() => r2.texts().includes('after the move'), 'the echo in the new client', 10_000, () => r2.log);
+    // The new client hears only what came after the snapshot: no greeting, no first echo again.
+    expect(r2.texts()).toEqual(['after the move']);
+    await second.end();
+    expect(r2.of('ended')).toEqual([{ reason: 'client' }]);
+  });
+
   it('runs a chat end to end: queue, established, greeting, echoes in order, end', async () => {
     const v = visitor();
     const rec = recordVisitor(v);

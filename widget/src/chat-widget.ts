@@ -6,7 +6,8 @@
 import { fetchAvailability, fetchSettings, type PrechatField } from './button-status.js';
 import { InputSignals } from './input-signals.js';
 import { PanelView } from './panel-view.js';
-import { connectChat, type ChatConnection, type PrechatDetail } from './sdk-client.js';
+import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
+import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
 
 export interface WidgetOptions {
@@ -40,6 +41,9 @@ export class ChatWidget {
   private agentName = 'Agent';
   private sneakPeek = true;
   private lines: TranscriptLine[] = [];
+  /** What the log shows, kept to rebuild it after a reload (ChatMemory). */
+  private shown: SavedLine[] = [];
+  private readonly memory: ChatMemory;
   private outbox: string[] = [];
   private chatStatus = '';
   private reconnecting = false;
@@ -47,6 +51,7 @@ export class ChatWidget {
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.view = new PanelView(root, opts.title);
+    this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
     this.signals = new InputSignals(
       { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text) },
       { idleMs: 3000, peekIntervalMs: 400, sneakPeek: () => this.sneakPeek && this.phase === 'chatting' },
@@ -65,8 +70,12 @@ export class ChatWidget {
       console.warn('[switchboard] could not load chat settings', err);
     }
     this.view.renderPrechat(this.form);
+    // A chat the previous page of this tab left running goes on here.
+    const saved = this.memory.load();
+    if (saved) this.restore(saved);
+    else this.renderIdle();
     this.renderLauncher();
-    this.renderIdle();
+    window.addEventListener('pagehide', () => this.persist());
     setInterval(() => void this.refresh(), AVAILABILITY_REFRESH_MS);
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') void this.refresh(); });
   }
@@ -137,6 +146,8 @@ export class ChatWidget {
     v.newChat.addEventListener('click', () => {
       this.phase = 'idle';
       this.lines = [];
+      this.shown = [];
+      this.memory.clear();
       this.view.clearLog();
       this.renderIdle();
       this.open();
@@ -194,14 +205,48 @@ export class ChatWidget {
     this.renderLauncher();
     // The form (and its focused button) just went away: keep keyboard users in the widget.
     if (!v.panel.hidden) v.input.focus();
-    this.chat = connectChat({
-      baseUrl: this.opts.baseUrl,
-      organizationId: this.opts.organizationId,
-      deploymentId: this.opts.deploymentId,
-      buttonId: this.opts.buttonId,
-      visitorName: named?.value || this.opts.visitorName || 'Visitor',
-      prechatDetails: details,
-    }, {
+    this.chat = connectChat(this.chatStart(named?.value || this.opts.visitorName || 'Visitor', details), this.callbacks());
+  }
+
+  /** Continues the chat a previous page of this tab saved: its log, its state, its session. */
+  private restore(saved: SavedChat): void {
+    const v = this.view;
+    this.phase = saved.phase;
+    this.agentName = saved.agentName;
+    this.sneakPeek = saved.sneakPeek;
+    this.outbox = [...saved.outbox];
+    this.reconnecting = false;
+    v.clearLog();
+    for (const line of saved.lines) this.show(line);
+    v.showView('chat');
+    v.chatControls('live');
+    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : 'Waiting for an agent…');
+    if (saved.open) {
+      v.panel.hidden = false;
+      v.launcher.setAttribute('aria-expanded', 'true');
+    }
+    this.chat = connectChat(this.chatStart(this.opts.visitorName || 'Visitor', []), this.callbacks(), saved.client);
+  }
+
+  private chatStart(visitorName: string, details: PrechatDetail[]): ChatStart {
+    const o = this.opts;
+    return { baseUrl: o.baseUrl, organizationId: o.organizationId, deploymentId: o.deploymentId, buttonId: o.buttonId, visitorName, prechatDetails: details };
+  }
+
+  /** Saves the running chat for the next page of this tab (ChatMemory); nothing before the request is through. */
+  private persist(): void {
+    if (this.phase !== 'waiting' && this.phase !== 'chatting') return;
+    const client = this.chat?.snapshot();
+    if (!client) return;
+    this.memory.save({
+      v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
+      lines: this.shown, outbox: this.outbox, client,
+    });
+  }
+
+  private callbacks(): ChatCallbacks {
+    const v = this.view;
+    return {
       queue: (position, wait) => {
         if (this.phase === 'starting') this.phase = 'waiting';
         if (this.phase !== 'waiting') return;
@@ -235,7 +280,7 @@ export class ChatWidget {
         this.reconnecting = !ok;
         this.renderChatStatus();
       },
-    });
+    };
   }
 
   private sendInput(): void {
@@ -260,6 +305,7 @@ export class ChatWidget {
     if (this.phase === 'ended' || this.phase === 'failed') return;
     const hadFocus = this.view.root.activeElement !== null;
     this.phase = phase;
+    this.memory.clear();
     this.signals.sent();
     this.chat?.dispose();
     this.chat = undefined;
@@ -288,7 +334,13 @@ export class ChatWidget {
   }
 
   private record(author: 'agent' | 'me' | 'sys', who: string, text: string): void {
-    this.lines.push({ at: new Date(), from: author === 'sys' ? '' : who, text });
-    this.view.addMessage(author, who, text);
+    this.show({ author, who, text, at: Date.now() });
+    this.persist();
+  }
+
+  private show(line: SavedLine): void {
+    this.shown.push(line);
+    this.lines.push({ at: new Date(line.at), from: line.author === 'sys' ? '' : line.who, text: line.text });
+    this.view.addMessage(line.author, line.who, line.text);
   }
 }

@@ -3,7 +3,7 @@
  * and turns its events into the few callbacks the widget renders. The SDK does
  * the Live Agent loop itself (long poll, acks, retries, 503 recovery).
  */
-import { VisitorClient } from '../../packages/sdk/src/index.ts';
+import { VisitorClient, type VisitorSnapshot } from '../../packages/sdk/src/index.ts';
 
 export interface PrechatDetail {
   label: string;
@@ -37,6 +37,8 @@ export interface ChatConnection {
   typing(on: boolean): void;
   sneakPeek(text: string): void;
   end(): Promise<void>;
+  /** The chat as JSON for another page to continue (null before the chat request is through). */
+  snapshot(): VisitorSnapshot | null;
   /** Stops listening (the chat itself is left as it is). */
   dispose(): void;
 }
@@ -46,8 +48,11 @@ function report(what: string): (err: unknown) => void {
   return (err) => console.warn(`[switchboard] ${what} failed`, err);
 }
 
-/** Starts a chat; the callbacks fire until the chat ends or `dispose()` is called. */
-export function connectChat(start: ChatStart, cb: ChatCallbacks): ChatConnection {
+/**
+ * Starts a chat, or with `resume` continues one a previous page saved; the
+ * callbacks fire until the chat ends or `dispose()` is called.
+ */
+export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: VisitorSnapshot): ChatConnection {
   const client = new VisitorClient({
     baseUrl: start.baseUrl,
     organizationId: start.organizationId,
@@ -67,12 +72,21 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks): ChatConnection
     client.on('failed', (e) => cb.failed(e.reason)),
     client.on('connection', (state) => cb.connection(state === 'online')),
   ];
-  client.start().catch((err: unknown) => cb.failed(err instanceof Error ? err.message : String(err)));
+  if (resume) {
+    try {
+      client.resume(resume);
+    } catch (err) {
+      cb.failed(err instanceof Error ? err.message : String(err));
+    }
+  } else {
+    client.start().catch((err: unknown) => cb.failed(err instanceof Error ? err.message : String(err)));
+  }
   return {
     send: (text) => { client.send(text).catch(report('send')); },
     typing: (on) => { client.typing(on).catch(report('typing')); },
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
     end: () => client.end().catch(report('end')),
+    snapshot: () => client.snapshot(),
     dispose: () => offs.forEach((off) => off()),
   };
 }

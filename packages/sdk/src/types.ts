@@ -31,6 +31,26 @@ export type RawVisitorMessage = MessagesResponse['messages'][number];
 export type PrechatDetail = Pick<CustomDetail, 'label' | 'value'> & Partial<Pick<CustomDetail, 'transcriptFields' | 'displayToAgent'>>;
 
 export type VisitorState = 'idle' | 'connecting' | 'waiting' | 'chatting' | 'ended' | 'failed';
+
+/**
+ * What a page needs to continue a visitor's chat after a reload or a navigation
+ * (VisitorClient.snapshot() / resume()): the session, where the poll stands, and
+ * the requests not answered yet with their X-LIVEAGENT-SEQUENCE numbers, so that
+ * re-sending them applies each once. Plain JSON: keep it in sessionStorage.
+ */
+export interface VisitorSnapshot {
+  v: 1;
+  key: string;
+  id: string;
+  affinity: string;
+  pollTimeoutMs: number;
+  state: 'waiting' | 'chatting';
+  lastSequence: number;
+  lastOffset: number;
+  nextSequence: number;
+  agentId: string;
+  pending: { noun: string; body: unknown; sequence: number | null }[];
+}
 export type ConnectionState = 'online' | 'reconnecting' | 'offline';
 
 /** Events of {@link VisitorClient}, by name, with their payloads. */

@@ -14,7 +14,7 @@ import { Emitter } from './emitter.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import { isRecord, laRequest, parseJson, type FetchLike, type LaAnswer, type LaRequest } from './live-agent-http.js';
 import type {
-  ChasitorSessionDataMessage, ConnectionState, PrechatDetail, RawVisitorMessage, SessionIdResponse, VisitorEvents, VisitorState,
+  ChasitorSessionDataMessage, ConnectionState, PrechatDetail, RawVisitorMessage, SessionIdResponse, VisitorEvents, VisitorSnapshot, VisitorState,
 } from './types.js';
 
 export interface VisitorClientOptions {
@@ -124,6 +124,70 @@ export class VisitorClient {
     }
     if (this._state === 'connecting') this._state = 'waiting';
     this.pollLoop().catch((err: unknown) => this.crash(err));
+  }
+
+  /**
+   * The chat as plain JSON, to continue it in another page with resume(); null
+   * until the chat request is through (and after the chat is over). Take it when
+   * the page goes away (`pagehide`): what happens after it is not in it.
+   */
+  snapshot(): VisitorSnapshot | null {
+    if ((this._state !== 'waiting' && this._state !== 'chatting') || !this.key || !this.id) return null;
+    return {
+      v: 1, key: this.key, id: this.id, affinity: this.affinity, pollTimeoutMs: this.pollTimeoutMs, state: this._state,
+      lastSequence: this.lastSequence, lastOffset: this.lastOffset, nextSequence: this.nextSequence, agentId: this.agentId,
+      pending: this.outbox.map((o) => ({ noun: o.noun, body: o.body(), sequence: o.sequence })),
+    };
+  }
+
+  /**
+   * Continues a chat from snapshot() instead of start(): no new session, the poll
+   * loop goes on from the last sequence received (the server re-sends what the old
+   * page had not confirmed), and requests that were not answered are sent again
+   * under their own sequence numbers (the server applies each once). A chat that
+   * ended meanwhile ends here too.
+   */
+  resume(snap: VisitorSnapshot): void {
+    if (this._state !== 'idle') throw new Error(`resume() called in state ${this._state}`);
+    if (snap.v !== 1 || typeof snap.key !== 'string' || typeof snap.id !== 'string') throw new Error('resume(): not a VisitorClient snapshot');
+    this.key = snap.key;
+    this.id = snap.id;
+    this.affinity = snap.affinity;
+    this.pollTimeoutMs = snap.pollTimeoutMs;
+    this.lastSequence = snap.lastSequence;
+    this.lastOffset = snap.lastOffset;
+    this.nextSequence = snap.nextSequence;
+    this.agentId = snap.agentId;
+    this._state = snap.state;
+    this.markSessionReady();
+    for (const p of snap.pending) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+      promise.catch(() => undefined); // nobody awaits a request of the previous page
+      this.outbox.push({ noun: p.noun, body: () => p.body, sequence: p.sequence, inFlight: false, promise, resolve, reject });
+    }
+    this.pollLoop().catch((err: unknown) => this.crash(err));
+    void this.pump();
+  }
+
+  /**
+   * Lets go of the chat without ending it, and returns its snapshot (null when
+   * there is nothing to continue): this client stops (state `ended`, no `ended`
+   * event; its pending calls reject with SwitchboardClosedError) and resume()
+   * continues the chat in another client. A page that unloads needs no detach:
+   * snapshot() on `pagehide` is enough.
+   */
+  detach(): VisitorSnapshot | null {
+    const snap = this.snapshot();
+    if (this._state === 'ended' || this._state === 'failed') return snap;
+    this._state = 'ended';
+    this.stopper.abort();
+    this.markSessionReady();
+    this.resyncHold?.release();
+    for (const item of this.outbox.splice(0)) item.reject(new SwitchboardClosedError(`${item.noun}: the client was detached`));
+    this.setConnection('offline');
+    return snap;
   }
 
   send(text: string): Promise<void> {
