@@ -18,6 +18,10 @@ export interface StreamHandlers {
 
 export interface AgentPort {
   login(username: string, password: string): Promise<PublicUser>;
+  /** Logs in again with the refresh token an earlier page of this tab kept. */
+  resumeSession(refreshToken: string): Promise<PublicUser>;
+  /** The refresh token of this login, for the next page of this tab. */
+  refreshToken(): string | undefined;
   logout(): Promise<void>;
   setPresence(status: Presence, capacity?: number): Promise<PresenceState>;
   accept(chatId: string): Promise<void>;

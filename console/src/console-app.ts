@@ -70,8 +70,20 @@ export class ConsoleApp {
     this.updateNotifyButton();
   }
 
-  /** Connects the stream and shows the initial state. */
-  start(): void {
+  /** Called before a logout reloads the page (the saved login must go first). */
+  onLogout: () => void = () => undefined;
+
+  /** Presence and capacity as set now (kept across a reload by main.ts). */
+  get presenceState(): { presence: Presence; capacity: number } {
+    return { presence: this.presence, capacity: this.capacity };
+  }
+
+  /**
+   * Connects the stream and shows the initial state. `restore` is the presence the
+   * agent had before the page reloaded: set again at once, so chats held within the
+   * grace period stay with the agent.
+   */
+  start(restore?: { presence: Presence; capacity: number }): void {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -94,6 +106,7 @@ export class ConsoleApp {
       this.client.disconnect();
       this.client.connect(handlers);
     });
+    if (restore && restore.presence !== 'offline') void this.changePresence(restore.presence, restore.capacity);
     void this.reloadChats();
   }
 
@@ -349,6 +362,7 @@ export class ConsoleApp {
   }
 
   private async logout(): Promise<void> {
+    this.onLogout();
     this.supervisor?.stop();
     this.client.disconnect();
     await this.client.logout().catch(() => undefined);

@@ -1,19 +1,61 @@
-/** Entry point of the agent console: login, then the console for that user. */
+/**
+ * Entry point of the agent console: login (or the login this tab had before a
+ * reload, session-memory.ts), then the console for that user.
+ */
 import './styles.css';
 import { unlockAudio } from './attention.ts';
 import { ConsoleApp } from './console-app.ts';
 import { loginView } from './login-view.ts';
 import { sdkAgentPort } from './sdk-adapter.ts';
+import { clearSession, loadSession, saveSession } from './session-memory.ts';
+import type { Presence, PublicUser } from './wire-types.ts';
 
 const root = document.getElementById('app')!;
 const client = sdkAgentPort(location.origin);
 
-root.replaceChildren(loginView(async (username, password) => {
-  unlockAudio();
-  const me = await client.login(username, password);
+function run(me: PublicUser, restore?: { presence: Presence; capacity: number }): ConsoleApp {
   const app = new ConsoleApp(client, me);
   root.replaceChildren(app.element);
   document.title = `${me.name} — Switchboard console`;
-  app.start();
-  document.getElementById('presence-online')?.focus();
-}));
+  let loggedOut = false;
+  const remember = (): void => {
+    const refreshToken = client.refreshToken();
+    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState });
+  };
+  app.onLogout = () => {
+    loggedOut = true;
+    clearSession();
+  };
+  // Saved when the page goes away, so the newest refresh token and presence are kept.
+  window.addEventListener('pagehide', remember);
+  remember();
+  app.start(restore);
+  return app;
+}
+
+function showLogin(): void {
+  root.replaceChildren(loginView(async (username, password) => {
+    unlockAudio();
+    const me = await client.login(username, password);
+    run(me);
+    document.getElementById('presence-online')?.focus();
+  }));
+}
+
+const saved = loadSession();
+if (saved) {
+  const pending = document.createElement('p');
+  pending.setAttribute('role', 'status');
+  pending.textContent = 'Signing in…';
+  root.replaceChildren(pending);
+  client.resumeSession(saved.refreshToken).then(
+    (me) => run(me, { presence: saved.presence, capacity: saved.capacity }),
+    () => {
+      // Expired or revoked (a logout elsewhere): log in again.
+      clearSession();
+      showLogin();
+    },
+  );
+} else {
+  showLogin();
+}

@@ -14,6 +14,8 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
   let unsubscribe: (() => void)[] = [];
   return {
     login: (u, p) => client.login(u, p),
+    resumeSession: (token) => client.resumeSession(token),
+    refreshToken: () => client.refreshToken(),
     logout: async () => { await client.logout(); },
     setPresence: (status, capacity) => client.setPresence(status, capacity),
     accept: async (id) => { await client.accept(id); },

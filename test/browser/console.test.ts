@@ -130,6 +130,27 @@ describe('agent console', () => {
     await vera.waitFor('message after the drop', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Back again');
   });
 
+  it('a reload keeps the agent signed in and online, with the chat and its whole transcript', async () => {
+    await alex.page.reload();
+    // No login form: the tab's saved session signs in again and sets the presence the agent had.
+    await alex.page.getByRole('group', { name: 'Presence' }).waitFor();
+    expect(await alex.page.getByLabel('Password').count()).toBe(0);
+    await expect.poll(() => alex.page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+    const log = transcript(alex.page, VERA);
+    for (const text of ['Hello, where is my order?', 'Sent while the agent was offline', 'Back again']) {
+      await log.getByText(text).first().waitFor();
+      expect(await log.getByText(text).count(), text).toBe(1);
+    }
+    await vera.say('Sent after the agent reloaded');
+    const line = log.locator('.msg.visitor').filter({ hasText: 'Sent after the agent reloaded' });
+    await line.first().waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await line.count()).toBe(1);
+    await chat(alex.page, VERA).getByRole('textbox').fill('Still here after the reload');
+    await chat(alex.page, VERA).getByRole('textbox').press('Enter');
+    await vera.waitFor('message after the reload', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Still here after the reload');
+  });
+
   it('transfers to the second agent, who gets the whole transcript', async () => {
     await setPresence(blair.page, 'Online');
     await chat(alex.page, VERA).getByRole('button', { name: 'Transfer…' }).click();

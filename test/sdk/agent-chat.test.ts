@@ -19,6 +19,20 @@ describe('AgentClient and VisitorClient', () => {
     expect((err as SwitchboardHttpError).status).toBe(401);
   });
 
+  it('resumes a login in a new client from the refresh token; a logout revokes it', async () => {
+    const first = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    const user = await first.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const token = first.refreshToken();
+    expect(token).toEqual(expect.any(String));
+    const second = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    expect(await second.resumeSession(token!)).toMatchObject({ id: user.id, name: user.name });
+    expect((await second.me()).id).toBe(user.id); // the new client's own tokens work
+    await second.logout();
+    const err = await new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY }).resumeSession(token!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwitchboardHttpError);
+    expect((err as SwitchboardHttpError).status).toBe(401);
+  });
+
   it('have a chat: offer, accept, messages, typing, sneak peek, custom events, agent ends', async () => {
     const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
     const user = await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);

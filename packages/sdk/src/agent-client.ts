@@ -41,7 +41,7 @@ export class AgentClient {
   private readonly events = new Emitter<AgentEvents>();
   private readonly fetchImpl: FetchLike;
   private accessToken: string | undefined;
-  private refreshToken: string | undefined;
+  private currentRefreshToken: string | undefined;
   private refreshing: Promise<boolean> | null = null;
   private refreshTimer: Timer | undefined;
   private stream: AgentStream | undefined;
@@ -65,11 +65,27 @@ export class AgentClient {
     return pair.user;
   }
 
+  /**
+   * Logs in again with the refresh token of an earlier login (refreshToken(), kept
+   * by a page that reloads): a new token pair, refreshed from then on like after
+   * login(). Rejects with SwitchboardHttpError 401 when the token expired or was revoked.
+   */
+  async resumeSession(refreshToken: string): Promise<PublicUser> {
+    const pair = await this.call<TokenPair>('POST', '/auth/refresh', { refreshToken }, { auth: false, retry: true });
+    this.adopt(pair);
+    return pair.user;
+  }
+
+  /** The current refresh token (after login() or resumeSession(); none with useToken()), for resumeSession() in a later page. */
+  refreshToken(): string | undefined {
+    return this.currentRefreshToken;
+  }
+
   /** Uses an access token obtained elsewhere (an API key, a token from your backend). It is not refreshed. */
   useToken(accessToken: string): void {
     clearTimeout(this.refreshTimer);
     this.accessToken = accessToken;
-    this.refreshToken = undefined;
+    this.currentRefreshToken = undefined;
   }
 
   /** Revokes every token of this user and closes the stream. */
@@ -79,7 +95,7 @@ export class AgentClient {
     } finally {
       clearTimeout(this.refreshTimer);
       this.accessToken = undefined;
-      this.refreshToken = undefined;
+      this.currentRefreshToken = undefined;
       this.disconnect();
     }
   }
@@ -215,7 +231,7 @@ export class AgentClient {
 
   private adopt(pair: TokenPair): void {
     this.accessToken = pair.accessToken;
-    this.refreshToken = pair.refreshToken;
+    this.currentRefreshToken = pair.refreshToken;
     // An open socket keeps the token it was opened with: give it the new one for its commands.
     void this.stream?.command('auth', undefined, { token: pair.accessToken });
     clearTimeout(this.refreshTimer);
@@ -223,7 +239,7 @@ export class AgentClient {
     this.refreshTimer = setTimeout(() => {
       void this.refresh().then((ok) => {
         // Could not refresh now (server away): try again soon; the stream reauthenticates on its own too.
-        if (!ok && this.refreshToken) {
+        if (!ok && this.currentRefreshToken) {
           this.refreshTimer = setTimeout(() => void this.refresh(), 10_000);
           unrefTimer(this.refreshTimer);
         }
@@ -234,8 +250,8 @@ export class AgentClient {
 
   /** Exchanges the refresh token for a new pair; false when there is none or it was refused. */
   private refresh(): Promise<boolean> {
-    if (!this.refreshToken) return Promise.resolve(false);
-    this.refreshing ??= this.call<TokenPair>('POST', '/auth/refresh', { refreshToken: this.refreshToken }, { auth: false, retry: true })
+    if (!this.currentRefreshToken) return Promise.resolve(false);
+    this.refreshing ??= this.call<TokenPair>('POST', '/auth/refresh', { refreshToken: this.currentRefreshToken }, { auth: false, retry: true })
       .then((pair) => {
         this.adopt(pair);
         return true;
@@ -303,7 +319,7 @@ export class AgentClient {
         await sleep(backoffDelay(++attempt, this.opts.retry));
         continue;
       }
-      if (status === 401 && o.auth !== false && !reauthenticated && this.refreshToken) {
+      if (status === 401 && o.auth !== false && !reauthenticated && this.currentRefreshToken) {
         reauthenticated = true;
         if (await this.refresh()) continue;
       }
