@@ -16,6 +16,7 @@ import { Catalog } from './core/catalog.js';
 import { ChatEngine } from './core/chat-engine.js';
 import { InjectTransport } from './bots/agent-transport.js';
 import { DEFAULT_GREETING, EchoBot } from './bots/echo-bot.js';
+import { RetentionSweeper } from './core/retention-sweeper.js';
 import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
@@ -107,8 +108,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   reaper.start();
   const presence = new PresenceMonitor(engine, hub, clock, config.settings.agentGraceSeconds * 1000);
   presence.start();
+  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays }, logger);
+  retention.start();
 
-  const metrics = createMetrics(engine, poller);
+  const metrics = createMetrics(engine, poller, retention);
   const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor });
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let stopping: Promise<void> | null = null;
@@ -149,6 +152,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       stopping ??= (async () => {
         reaper.stop();
         presence.stop();
+        await retention.stop();
         for (const bot of bots) bot.stop();
         poller.shutdown();
         const closing = app.close();

@@ -103,6 +103,38 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.getMeta('k')).toBe('two');
     }));
 
+    it('purges closed sessions created before a time, with their events and old breadcrumbs, in batches; open ones stay', withStore(async (store) => {
+      const sessions = [
+        sessionRecord('old-closed-1', { createdAt: 100, closed: true, lastOffset: 2 }),
+        sessionRecord('old-closed-2', { createdAt: 200, closed: true, lastOffset: 1 }),
+        sessionRecord('old-closed-3', { createdAt: 300, closed: true, lastOffset: 1 }),
+        sessionRecord('old-open', { createdAt: 100, lastOffset: 1 }),
+        sessionRecord('new-closed', { createdAt: 5000, closed: true, lastOffset: 1 }),
+      ];
+      await store.write({
+        ...emptyBatch(),
+        sessions: sessions.map((r) => toSessionRow(r)),
+        events: [logEvent('old-closed-1', 1, 1), logEvent('old-closed-1', 2, 2), logEvent('old-closed-2', 1, 1), logEvent('old-closed-3', 1, 1), logEvent('old-open', 1, 1), logEvent('new-closed', 1, 1)],
+        visitorBreadcrumbs: [{ visitorId: 'v', location: 'https://x/old1', at: 100 }, { visitorId: 'v', location: 'https://x/old2', at: 200 }, { visitorId: 'w', location: 'https://x/new', at: 5000 }],
+      });
+      // A batch of two: two closed sessions and two breadcrumbs go, a full batch says "more may be due".
+      expect(await store.purgeClosedBefore(1000, 2)).toEqual({ sessions: 2, breadcrumbs: 2 });
+      expect(await store.purgeClosedBefore(1000, 2)).toEqual({ sessions: 1, breadcrumbs: 0 });
+      expect(await store.purgeClosedBefore(1000, 2)).toEqual({ sessions: 0, breadcrumbs: 0 });
+      for (const id of ['old-closed-1', 'old-closed-2', 'old-closed-3']) {
+        expect(await store.getSession(id), id).toBeNull();
+        expect(await store.readEvents(id, 0, 10), id).toEqual([]);
+      }
+      // Open sessions are never purged, whatever their age; newer closed ones stay.
+      expect((await store.getSession('old-open'))?.id).toBe('old-open');
+      expect((await store.readEvents('old-open', 0, 10)).map((e) => e.offset)).toEqual([1]);
+      expect((await store.getSession('new-closed'))?.id).toBe('new-closed');
+      expect((await store.readEvents('new-closed', 0, 10)).map((e) => e.offset)).toEqual([1]);
+      expect(await store.readBreadcrumbs('v', 10)).toEqual([]);
+      expect(await store.readBreadcrumbs('w', 10)).toEqual([{ location: 'https://x/new', at: 5000 }]);
+      expect((await store.loadOpenSessions()).map((r) => r.id)).toEqual(['old-open']);
+    }));
+
     it('writes the chat request once: later rows without it keep the stored request; rows from before the request column still read', withStore(async (store) => {
       const request = { visitorId: 'v-req', visitorName: 'Pat', prechatDetails: [{ label: 'Email', value: 'pat@example.com' }] } as unknown as SessionRecord['request'];
       await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('q', { request, cursor: 1 }))] });

@@ -100,6 +100,11 @@ export const SettingsConfig = Type.Object({
   agentGraceSeconds: Type.Number({ minimum: 0.1, default: 60 }),
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
   connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),
+  /**
+   * Delete chats that ended more than this many days ago (session, events, transcript) and
+   * breadcrumbs as old, in the background. 0 keeps everything.
+   */
+  retentionDays: Type.Integer({ minimum: 0, default: 0 }),
   /** contentServerUrl in Settings; defaults to the server's own base URL. */
   contentServerUrl: Type.Optional(Type.String()),
 });

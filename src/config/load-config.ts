@@ -111,6 +111,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
   if (env.SWITCHBOARD_STORAGE) config.storage.kind = env.SWITCHBOARD_STORAGE as typeof config.storage.kind;
   if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
+  if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = env.SWITCHBOARD_LOG_LEVEL as typeof config.server.logLevel;
   if (flags.host !== undefined) config.server.host = flags.host;
   if (flags.port !== undefined) config.server.port = flags.port;
@@ -122,4 +123,9 @@ export function portFrom(text: string, name: string): number {
   const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError([`${name}: ${text} is not a port number`], name);
   return n;
+}
+
+function nonNegativeInteger(text: string, name: string): number {
+  if (!/^\d{1,9}$/.test(text)) throw new ConfigError([`${name}: ${text} is not a whole number of days`], name);
+  return Number(text);
 }

@@ -13,7 +13,7 @@ import { type Switchboard } from '../main.js';
 
 import { EventType } from './event-types.js';
 
-import { HOLD_SECONDS, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, until, waitForEvents } from './inject-harness.test-support.js';
+import { HOLD_SECONDS, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, ticks, until, waitForEvents } from './inject-harness.test-support.js';
 
 afterEach(stopAll);
 
@@ -213,5 +213,35 @@ describe('ChatEnd', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('OK');
     expect((await poll(sb, v)).statusCode).toBe(403);
+  });
+});
+
+describe('retention (settings.retentionDays)', () => {
+  it('deletes an ended chat and its transcript once it is older than the retention; a newer one stays', async () => {
+    const { sb, clock } = await boot({ retentionDays: 1 });
+    const old = await establishedChat(sb);
+    expect((await post(sb, old, 'Chasitor/ChatEnd', { reason: 'client' }, 2)).statusCode).toBe(200);
+    await ticks(10);
+    expect(await sb.store.getSession(old.id)).not.toBeNull();
+
+    clock.advance(24 * 60 * 60 * 1000); // a day later the old chat is due...
+    await ticks(10);
+    const newer = await establishedChat(sb);
+    expect((await post(sb, newer, 'Chasitor/ChatEnd', { reason: 'client' }, 2)).statusCode).toBe(200);
+    clock.advance(60 * 60 * 1000); // ...and the hourly sweep takes it
+    for (let i = 0; i < 50 && (await sb.store.getSession(old.id)) !== null; i++) await ticks(2);
+    expect(await sb.store.getSession(old.id)).toBeNull();
+    expect(await sb.store.readEvents(old.id, 0, 1000)).toEqual([]);
+    expect((await sb.store.getSession(newer.id))?.id).toBe(newer.id);
+    expect((await sb.store.readEvents(newer.id, 0, 1000)).length).toBeGreaterThan(0);
+  });
+
+  it('is off by default: nothing is ever deleted', async () => {
+    const { sb, clock } = await boot();
+    const v = await establishedChat(sb);
+    expect((await post(sb, v, 'Chasitor/ChatEnd', { reason: 'client' }, 2)).statusCode).toBe(200);
+    clock.advance(400 * 24 * 60 * 60 * 1000);
+    await ticks(20);
+    expect((await sb.store.getSession(v.id))?.id).toBe(v.id);
   });
 });

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChatEngine } from '../core/chat-engine.js';
+import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
 
 export interface VisitorMetrics {
@@ -13,7 +14,7 @@ export interface VisitorMetrics {
   errorAnswered(status: number): void;
 }
 
-export function createMetrics(engine: ChatEngine, poller: VisitorPoller): { registry: Registry; visitor: VisitorMetrics } {
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper): { registry: Registry; visitor: VisitorMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
@@ -22,6 +23,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller): { regi
   new Gauge({ name: 'switchboard_held_polls', help: 'Messages long polls being held', registers: [registry], collect() { this.set(poller.heldCount); } });
   new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
   new Gauge({ name: 'switchboard_commit_batches', help: 'Group commits written since start', registers: [registry], collect() { this.set(engine.queue.batches); } });
+  new Gauge({ name: 'switchboard_retention_deleted_chats', help: 'Ended chats deleted by retention since start', registers: [registry], collect() { this.set(retention?.purged.sessions ?? 0); } });
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
   const delivery = new Histogram({
     name: 'switchboard_delivery_seconds',

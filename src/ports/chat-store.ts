@@ -28,6 +28,13 @@ export interface ChatStore {
   readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]>;
   /** Ended chats of a visitor (for "earlier chats"), newest first. */
   findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]>;
+  /**
+   * Retention: deletes up to `limit` closed sessions created before `before` (ms)
+   * with all their events, and up to `limit` breadcrumbs recorded before it, in
+   * one transaction. Open sessions are never touched. Returns what went, so the
+   * caller repeats while a batch comes back full.
+   */
+  purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }>;
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

@@ -18,6 +18,29 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve();
   }
 
+  purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
+    let sessions = 0;
+    for (const [id, row] of this.sessions) {
+      if (sessions >= limit) break;
+      const r = JSON.parse(row.json) as { closed?: boolean; createdAt?: number };
+      if (!r.closed || (r.createdAt ?? Infinity) >= before) continue;
+      this.sessions.delete(id);
+      this.events.delete(id);
+      sessions += 1;
+    }
+    let breadcrumbs = 0;
+    for (const [visitorId, list] of this.crumbs) {
+      const keep = list.filter((c) => {
+        if (c.at >= before || breadcrumbs >= limit) return true;
+        breadcrumbs += 1;
+        return false;
+      });
+      if (keep.length) this.crumbs.set(visitorId, keep);
+      else this.crumbs.delete(visitorId);
+    }
+    return Promise.resolve({ sessions, breadcrumbs });
+  }
+
   write(batch: WriteBatch): Promise<void> {
     // Validate first so a bad batch changes nothing (all or none, like a transaction).
     const lastOffset = new Map<string, number>();

@@ -102,6 +102,19 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => fromSessionRow(r.record, r.request));
   }
 
+  async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before).limit(limit).execute()).map((r) => r.id);
+      if (ids.length) {
+        await trx.deleteFrom('events').where('session_id', 'in', ids).execute();
+        await trx.deleteFrom('sessions').where('id', 'in', ids).execute();
+      }
+      const crumbs = (await trx.selectFrom('breadcrumbs').select('id').where('at', '<', before).limit(limit).execute()).map((r) => r.id);
+      if (crumbs.length) await trx.deleteFrom('breadcrumbs').where('id', 'in', crumbs).execute();
+      return { sessions: ids.length, breadcrumbs: crumbs.length };
+    });
+  }
+
   async getMeta(key: string): Promise<string | null> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value ?? null;

@@ -56,6 +56,22 @@ class SqliteChatStore extends KyselyChatStore {
     await super.close();
   }
 
+  /**
+   * One synchronous better-sqlite3 transaction, not Kysely's: an await between
+   * the statements of a Kysely transaction would let a group commit run inside it
+   * on this one connection (as a savepoint), so a message acknowledged as durable
+   * could still be rolled back with the purge.
+   */
+  override purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
+    const st = this.statements;
+    if (!st) return super.purgeClosedBefore(before, limit);
+    try {
+      return Promise.resolve(st.purge(before, limit));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   override write(batch: WriteBatch): Promise<void> {
     const st = this.statements;
     if (!st) return super.write(batch);
@@ -98,7 +114,19 @@ class SqliteChatStore extends KyselyChatStore {
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
       for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.visitorId, b.location, b.at);
     });
-    return { transaction };
+    const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
+    const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');
+    const deleteSession = this.database.prepare('delete from "sessions" where "id" = ?');
+    const dueCrumbs = this.database.prepare('delete from "breadcrumbs" where "id" in (select "id" from "breadcrumbs" where "at" < ? limit ?)');
+    const purge = this.database.transaction((before: number, limit: number) => {
+      const ids = dueSessions.all(before, limit) as string[];
+      for (const id of ids) {
+        deleteEvents.run(id);
+        deleteSession.run(id);
+      }
+      return { sessions: ids.length, breadcrumbs: dueCrumbs.run(before, limit).changes };
+    });
+    return { transaction, purge };
   }
 }
 

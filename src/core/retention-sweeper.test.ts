@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { logEvent, sessionRecord } from '../adapters/chat-store-conformance.js';
+import { emptyBatch } from '../ports/chat-store.js';
+import { toSessionRow } from '../ports/records.js';
+import { RetentionSweeper } from './retention-sweeper.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const quiet = { info: () => undefined, error: () => undefined };
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function world(clock: FakeClock) {
+  const store = new MemoryChatStore();
+  const now = clock.now();
+  const old = Array.from({ length: 5 }, (_, i) => sessionRecord(`old-${i}`, { createdAt: now - 31 * DAY, closed: true, lastOffset: 1 }));
+  const rows = [...old, sessionRecord('recent', { createdAt: now - 29 * DAY, closed: true, lastOffset: 1 }), sessionRecord('open', { createdAt: now - 90 * DAY, lastOffset: 1 })];
+  await store.write({ ...emptyBatch(), sessions: rows.map((r) => toSessionRow(r)), events: rows.map((r) => logEvent(r.id, 1, 1)) });
+  return store;
+}
+
+describe('RetentionSweeper', () => {
+  it('deletes ended chats older than retentionDays in batches with a pause between them; open and recent ones stay', async () => {
+    const clock = new FakeClock();
+    const store = await world(clock);
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 30, batchSize: 2, pauseMs: 100 }, quiet);
+    const done = sweeper.sweep();
+    await settle();
+    // One batch of two, then it waits for the pause before the next.
+    expect(await store.getSession('old-0')).toBeNull();
+    expect(await store.getSession('old-2')).not.toBeNull();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    expect(await done).toEqual({ sessions: 5, breadcrumbs: 0 });
+    for (let i = 0; i < 5; i++) expect(await store.readEvents(`old-${i}`, 0, 10)).toEqual([]);
+    expect((await store.getSession('recent'))?.id).toBe('recent');
+    expect((await store.getSession('open'))?.id).toBe('open');
+    expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0 });
+  });
+
+  it('sweeps on its own after start, and never when retentionDays is 0', async () => {
+    const clock = new FakeClock();
+    const off = new RetentionSweeper(await world(clock), clock, { retentionDays: 0 }, quiet);
+    off.start();
+    expect(off.enabled).toBe(false);
+    expect(clock.pendingTimers()).toBe(0);
+
+    const store = await world(clock);
+    const on = new RetentionSweeper(store, clock, { retentionDays: 30, intervalMs: 60_000 }, quiet);
+    on.start();
+    clock.advance(4_999);
+    await settle();
+    expect(await store.getSession('old-0')).not.toBeNull();
+    clock.advance(1);
+    await settle();
+    expect(await store.getSession('old-0')).toBeNull();
+    expect(on.purged.sessions).toBe(5);
+    // Later chats age into the window and go at a following sweep.
+    clock.advance(2 * DAY);
+    await settle();
+    clock.advance(60_000); // the next sweep after the clock moved on
+    await settle();
+    expect(await store.getSession('recent')).toBeNull();
+    expect((await store.getSession('open'))?.id).toBe('open');
+    await on.stop();
+    expect(clock.pendingTimers()).toBe(0); // the first sweep's one-off timer ran, the interval is cancelled
+  });
+});

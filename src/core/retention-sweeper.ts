@@ -1,0 +1,85 @@
+/**
+ * Retention: deletes chats that ended more than `retentionDays` ago (the closed
+ * session, its whole event log, hence its transcript) and breadcrumbs as old.
+ * Off by default (`retentionDays: 0` keeps everything). Runs in small batches
+ * with a pause between them, so a first sweep over years of history never holds
+ * the event loop (SQLite deletes run on it) for more than one small batch.
+ */
+import type { ChatStore } from '../ports/chat-store.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface RetentionOptions {
+  retentionDays: number;
+  /** Time between sweeps. */
+  intervalMs?: number;
+  /** Sessions (and breadcrumbs) per batch. */
+  batchSize?: number;
+  /** Pause between two batches of one sweep. */
+  pauseMs?: number;
+}
+
+export interface RetentionLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export class RetentionSweeper {
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  /** Totals since start, for /metrics. */
+  readonly purged = { sessions: 0, breadcrumbs: 0 };
+
+  constructor(
+    private readonly store: ChatStore,
+    private readonly clock: Clock,
+    private readonly opts: RetentionOptions,
+    private readonly log: RetentionLog,
+  ) {}
+
+  get enabled(): boolean {
+    return this.opts.retentionDays > 0;
+  }
+
+  /** Sweeps once soon after start, then every interval. */
+  start(): void {
+    if (!this.enabled) return;
+    const run = (): void => {
+      this.running ??= this.sweep().then(() => { this.running = null; });
+    };
+    this.timer = this.clock.setInterval(run, this.opts.intervalMs ?? 60 * 60 * 1000);
+    this.clock.setTimeout(run, 5_000);
+  }
+
+  /** Stops sweeping; waits for a batch in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Deletes everything due now, batch by batch; returns what went. */
+  async sweep(): Promise<{ sessions: number; breadcrumbs: number }> {
+    const before = this.clock.now() - this.opts.retentionDays * DAY_MS;
+    const limit = this.opts.batchSize ?? 200;
+    const total = { sessions: 0, breadcrumbs: 0 };
+    try {
+      for (;;) {
+        const n = await this.store.purgeClosedBefore(before, limit);
+        total.sessions += n.sessions;
+        total.breadcrumbs += n.breadcrumbs;
+        if (this.stopped || (n.sessions < limit && n.breadcrumbs < limit)) break;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.opts.pauseMs ?? 50));
+      }
+    } catch (err) {
+      this.log.error({ err }, 'retention sweep failed; it runs again at the next interval');
+    }
+    this.purged.sessions += total.sessions;
+    this.purged.breadcrumbs += total.breadcrumbs;
+    if (total.sessions || total.breadcrumbs) this.log.info({ ...total, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
+    return total;
+  }
+}
