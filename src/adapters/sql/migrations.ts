@@ -59,6 +59,13 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.alterTable('sessions').addColumn('request', 'text').execute();
     },
   },
+  '0004-retention-index': {
+    async up(db: Kysely<unknown>) {
+      // Retention finds closed sessions by age (purgeClosedBefore); the index changes only
+      // when a session closes, never on the per-message record update.
+      await db.schema.createIndex('sessions_closed_created').ifNotExists().on('sessions').columns(['closed', 'created_at']).execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.
