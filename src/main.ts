@@ -117,7 +117,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   let stopping: Promise<void> | null = null;
   registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store) });
+  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store });
   registerAgentStreamRoutes(app, engine, users, hub);
   registerOpenApiRoute(app, specs);
   registerHealthRoutes(app, store);

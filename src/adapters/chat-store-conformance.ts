@@ -135,6 +135,22 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.loadOpenSessions()).map((r) => r.id)).toEqual(['old-open']);
     }));
 
+    it('deletes named sessions with their events (closed ones only) and a visitor\'s breadcrumbs', withStore(async (store) => {
+      const rows = [sessionRecord('gone-1', { closed: true, lastOffset: 1 }), sessionRecord('gone-2', { closed: true, lastOffset: 1 }), sessionRecord('still-open', { lastOffset: 1 }), sessionRecord('bystander', { closed: true, lastOffset: 1 })];
+      await store.write({ ...emptyBatch(), sessions: rows.map((r) => toSessionRow(r)), events: rows.map((r) => logEvent(r.id, 1, 1)) });
+      expect(await store.deleteClosedSessions(['gone-1', 'gone-2', 'still-open', 'never-was'])).toBe(2);
+      expect(await store.getSession('gone-1')).toBeNull();
+      expect(await store.readEvents('gone-2', 0, 10)).toEqual([]);
+      expect((await store.getSession('still-open'))?.id).toBe('still-open');
+      expect((await store.readEvents('still-open', 0, 10)).map((e) => e.offset)).toEqual([1]);
+      expect((await store.getSession('bystander'))?.id).toBe('bystander');
+      expect(await store.deleteClosedSessions([])).toBe(0);
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [{ visitorId: 'erase-me', location: 'https://x/1', at: 1 }, { visitorId: 'erase-me', location: 'https://x/2', at: 2 }, { visitorId: 'keep-me', location: 'https://x/3', at: 3 }] });
+      expect(await store.deleteBreadcrumbs('erase-me')).toBe(2);
+      expect(await store.readBreadcrumbs('erase-me', 10)).toEqual([]);
+      expect(await store.readBreadcrumbs('keep-me', 10)).toEqual([{ location: 'https://x/3', at: 3 }]);
+    }));
+
     it('writes the chat request once: later rows without it keep the stored request; rows from before the request column still read', withStore(async (store) => {
       const request = { visitorId: 'v-req', visitorName: 'Pat', prechatDetails: [{ label: 'Email', value: 'pat@example.com' }] } as unknown as SessionRecord['request'];
       await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('q', { request, cursor: 1 }))] });

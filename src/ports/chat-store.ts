@@ -35,6 +35,13 @@ export interface ChatStore {
    * caller repeats while a batch comes back full.
    */
   purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }>;
+  /**
+   * Erasure: deletes these sessions with all their events, those that are closed
+   * only (an open one is left as it is). Returns how many were deleted.
+   */
+  deleteClosedSessions(ids: readonly string[]): Promise<number>;
+  /** Erasure: deletes every breadcrumb recorded for a visitor id; returns how many. */
+  deleteBreadcrumbs(visitorId: string): Promise<number>;
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

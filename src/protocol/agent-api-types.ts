@@ -104,3 +104,8 @@ export const UpdateUserRequest = Type.Partial(Type.Object({
 }));
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
+export const VisitorIdParams = Type.Object({ visitorId: Type.String({ minLength: 1, maxLength: 256 }) });
+/** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
+export const VisitorErasure = Type.Object({
+  deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),
+});

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, useAgentServer,
+  AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, pause, received, requestChat, useAgentServer,
 } from './agent-fixtures.js';
 
 const server = useAgentServer();
@@ -106,6 +106,33 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await again.waitFor('ChatEstablished');
     const d2 = await alice.ok<{ earlierChats: { chatId: string }[] }>('GET', `/agent/v1/chats/${second}`);
     expect(d2.earlierChats.map((c) => c.chatId)).toContain(chatId);
+  });
+
+  it("erasure: an admin deletes a visitor's ended chats and transcripts; running chats and agents cannot", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const root = await AgentUser.login(server, USERS.root);
+    const v = await requestChat(server, BUTTON.toAlice, { visitorName: 'Forget Me', visitorId: 'visitor-erase-1' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    // Still running: nothing is deleted, the chat is counted.
+    expect(await root.ok('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).toEqual({ deletedChats: 0, activeChats: 1, deletedBreadcrumbs: 0, breadcrumbsKept: false });
+    expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(200);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await v.waitFor('ChatEnded');
+    // The session closes when the visitor's next poll finds everything delivered (403 from then on).
+    expect((await v.poll()).status).toBe(403);
+    // An agent may not erase; an admin may, now that the chat is over.
+    expect((await alice.call('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).status).toBe(403);
+    let erased = 0;
+    for (let i = 0; i < 50 && erased === 0; i++) {
+      erased = (await root.ok<{ deletedChats: number }>('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).deletedChats;
+      if (!erased) await pause(100);
+    }
+    expect(erased).toBe(1);
+    expect((await root.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(404);
+    expect(await root.ok('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).toMatchObject({ deletedChats: 0, activeChats: 0 });
+    await alice.leave();
   });
 
   it('transfer targets: the other agents of my org with presence and room, skills and buttons with who could take a chat', async () => {

@@ -18,6 +18,24 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve();
   }
 
+  deleteBreadcrumbs(visitorId: string): Promise<number> {
+    const n = this.crumbs.get(visitorId)?.length ?? 0;
+    this.crumbs.delete(visitorId);
+    return Promise.resolve(n);
+  }
+
+  deleteClosedSessions(ids: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const id of ids) {
+      const row = this.sessions.get(id);
+      if (!row || !(JSON.parse(row.json) as { closed?: boolean }).closed) continue;
+      this.sessions.delete(id);
+      this.events.delete(id);
+      n += 1;
+    }
+    return Promise.resolve(n);
+  }
+
   purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
     let sessions = 0;
     for (const [id, row] of this.sessions) {

@@ -115,6 +115,22 @@ export class KyselyChatStore implements ChatStore {
     });
   }
 
+  async deleteClosedSessions(ids: readonly string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      const closed = (await trx.selectFrom('sessions').select('id').where('id', 'in', [...ids]).where('closed', '=', 1).execute()).map((r) => r.id);
+      if (!closed.length) return 0;
+      await trx.deleteFrom('events').where('session_id', 'in', closed).execute();
+      await trx.deleteFrom('sessions').where('id', 'in', closed).execute();
+      return closed.length;
+    });
+  }
+
+  async deleteBreadcrumbs(visitorId: string): Promise<number> {
+    const r = await this.db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async getMeta(key: string): Promise<string | null> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value ?? null;

@@ -72,6 +72,17 @@ class SqliteChatStore extends KyselyChatStore {
     }
   }
 
+  /** One synchronous transaction, for the reason given at purgeClosedBefore. */
+  override deleteClosedSessions(ids: readonly string[]): Promise<number> {
+    const st = this.statements;
+    if (!st) return super.deleteClosedSessions(ids);
+    try {
+      return Promise.resolve(st.deleteClosed(ids));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   override write(batch: WriteBatch): Promise<void> {
     const st = this.statements;
     if (!st) return super.write(batch);
@@ -126,7 +137,18 @@ class SqliteChatStore extends KyselyChatStore {
       }
       return { sessions: ids.length, breadcrumbs: dueCrumbs.run(before, limit).changes };
     });
-    return { transaction, purge };
+    const isClosed = this.database.prepare('select 1 from "sessions" where "id" = ? and "closed" = 1').pluck();
+    const deleteClosed = this.database.transaction((ids: readonly string[]) => {
+      let n = 0;
+      for (const id of ids) {
+        if (!isClosed.get(id)) continue;
+        deleteEvents.run(id);
+        deleteSession.run(id);
+        n += 1;
+      }
+      return n;
+    });
+    return { transaction, purge, deleteClosed };
   }
 }
 

@@ -10,6 +10,8 @@ import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
+import { eraseVisitor } from '../../core/visitor-erasure.js';
+import type { ChatStore } from '../../ports/chat-store.js';
 import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
@@ -32,12 +34,13 @@ export interface AgentRouteDeps {
   users: UserDirectory;
   hub: AgentStreamHub;
   views: ChatViews;
+  store: ChatStore;
 }
 
 type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
 
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): AgentRouteSpec[] {
-  const { engine, users, hub, views } = deps;
+  const { engine, users, hub, views, store } = deps;
   const specs: AgentRouteSpec[] = [];
   const route = (spec: AgentRouteSpec, handler: Handler) => {
     specs.push(spec);
@@ -160,6 +163,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       }
       return commit(toPublic(u));
     });
+  route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
+    (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId));
   route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin' }, (_req, p) => users.listApiKeys(p.orgId));
   route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated },
     async (req, p) => {
