@@ -46,6 +46,11 @@ describe('RetentionSweeper', () => {
     off.start();
     expect(off.enabled).toBe(false);
     expect(clock.pendingTimers()).toBe(0);
+    // Stopped before its first sweep: nothing is left to fire.
+    const early = new RetentionSweeper(await world(clock), clock, { retentionDays: 30 }, quiet);
+    early.start();
+    await early.stop();
+    expect(clock.pendingTimers()).toBe(0);
 
     const store = await world(clock);
     const on = new RetentionSweeper(store, clock, { retentionDays: 30, intervalMs: 60_000 }, quiet);

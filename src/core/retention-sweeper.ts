@@ -27,6 +27,7 @@ export interface RetentionLog {
 
 export class RetentionSweeper {
   private timer: TimerHandle | null = null;
+  private first: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   /** Totals since start, for /metrics. */
@@ -47,17 +48,20 @@ export class RetentionSweeper {
   start(): void {
     if (!this.enabled) return;
     const run = (): void => {
+      if (this.stopped) return;
       this.running ??= this.sweep().then(() => { this.running = null; });
     };
     this.timer = this.clock.setInterval(run, this.opts.intervalMs ?? 60 * 60 * 1000);
-    this.clock.setTimeout(run, 5_000);
+    this.first = this.clock.setTimeout(run, 5_000);
   }
 
   /** Stops sweeping; waits for a batch in progress. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
+    this.first?.cancel();
     this.timer = null;
+    this.first = null;
     await this.running;
   }
 

@@ -230,7 +230,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
       'POST /agent/v1/chats/{chatId}/transfer', 'GET /agent/v1/transfer-targets', 'POST /agent/v1/chats/{chatId}/end', 'GET /agent/v1/supervisor/overview',
       'POST /agent/v1/chats/{chatId}/whisper', 'POST /agent/v1/chats/{chatId}/takeover', 'POST /agent/v1/chats/{chatId}/reassign',
       'GET /agent/v1/admin/users', 'POST /agent/v1/admin/users', 'PATCH /agent/v1/admin/users/{userId}', 'GET /agent/v1/admin/api-keys',
-      'POST /agent/v1/admin/api-keys', 'DELETE /agent/v1/admin/api-keys/{keyId}', 'GET /agent/v1/stream', 'GET /agent/v1/events',
+      'POST /agent/v1/admin/api-keys', 'DELETE /agent/v1/admin/api-keys/{keyId}', 'DELETE /agent/v1/admin/visitors/{visitorId}', 'GET /agent/v1/stream', 'GET /agent/v1/events',
     ]) expect(routes, r).toContain(r);
     expect(doc.paths['/agent/v1/supervisor/overview']?.['get']?.['x-required-role']).toBe('supervisor');
     expect(doc.paths['/agent/v1/admin/users']?.['post']?.['x-required-role']).toBe('admin');
