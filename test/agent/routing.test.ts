@@ -226,6 +226,14 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await bob.leave();
   });
 
+  it('ChasitorInit agentId in its 18-character form finds the configured 15-character agent', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    await requestChat(server, BUTTON.support, { agentId: `${USERS.alice.id}AAA`, doFallback: false, visitorName: 'Long Id' });
+    const offer = await alice.nextOffer();
+    expect(offer.data['visitorName']).toBe('Long Id');
+    await alice.leave();
+  });
+
   it('agents of another org never get a chat, even with the same skill; transfers cannot cross orgs', async () => {
     // Eve (the other org) has skill `support`, like the main org's support button.
     const eve = await onlineAgent(server, USERS.eve);
