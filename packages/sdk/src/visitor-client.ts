@@ -56,6 +56,17 @@ interface Outgoing {
 
 const MAX_RECOVERIES = 3;
 
+/** A request for the outbox, with the promise its caller awaits. */
+function outgoing(noun: string, body: () => unknown, sequence: number | null): Outgoing {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { noun, body, sequence, inFlight: false, promise, resolve, reject };
+}
+
 export class VisitorClient {
   private readonly events = new Emitter<VisitorEvents>();
   private readonly fetchImpl: FetchLike;
@@ -161,11 +172,9 @@ export class VisitorClient {
     this._state = snap.state;
     this.markSessionReady();
     for (const p of snap.pending) {
-      let resolve!: () => void;
-      let reject!: (err: Error) => void;
-      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-      promise.catch(() => undefined); // nobody awaits a request of the previous page
-      this.outbox.push({ noun: p.noun, body: () => p.body, sequence: p.sequence, inFlight: false, promise, resolve, reject });
+      const item = outgoing(p.noun, () => p.body, p.sequence);
+      item.promise.catch(() => undefined); // nobody awaits a request of the previous page
+      this.outbox.push(item);
     }
     this.pollLoop().catch((err: unknown) => this.crash(err));
     void this.pump();
@@ -494,15 +503,10 @@ export class VisitorClient {
   private enqueue(noun: string, body: () => unknown): Promise<void> {
     if (this.stopped) return Promise.reject(new SwitchboardClosedError(`${noun}: the chat is over`));
     if (this._state === 'idle' && noun !== 'Chasitor/ChasitorInit') return Promise.reject(new Error(`${noun}: call start() first`));
-    let resolve!: () => void;
-    let reject!: (err: Error) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.outbox.push({ noun, body, sequence: this.nextSequence++, inFlight: false, promise, resolve, reject });
+    const item = outgoing(noun, body, this.nextSequence++);
+    this.outbox.push(item);
     void this.pump();
-    return promise;
+    return item.promise;
   }
 
   private async pump(): Promise<void> {
