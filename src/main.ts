@@ -112,7 +112,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   retention.start();
 
   const metrics = createMetrics(engine, poller, retention);
-  const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor });
+  const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy });
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let stopping: Promise<void> | null = null;
   registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null });

@@ -124,6 +124,13 @@ export const ServerConfig = Type.Object({
   /** Public base URL (for contentServerUrl and links); defaults to http://host:port. */
   publicUrl: Type.Optional(Type.String()),
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((v) => Type.Literal(v)), { default: 'info' }),
+  /**
+   * Behind a reverse proxy or load balancer: whose X-Forwarded-For to believe, so the
+   * visitor's own address is seen (fastify's trustProxy). `false` (default): the socket's
+   * peer; `true`: any proxy; a number: that many hops; a string: comma-separated addresses
+   * or CIDR ranges of the proxies.
+   */
+  trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 1, maximum: 32 }), Type.String({ minLength: 1 })], { default: false }),
 });
 
 export const SwitchboardConfig = Type.Object({

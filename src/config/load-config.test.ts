@@ -193,6 +193,15 @@ describe('loadConfig', () => {
       .toMatchObject({ host: '10.0.0.3', port: 7002, dataDir: '/from/flag' });
   });
 
+  it('reads SWITCHBOARD_TRUST_PROXY (true/false, hops, proxy addresses) and SWITCHBOARD_RETENTION_DAYS', () => {
+    expect(loadConfig(undefined, {}, {}).server.trustProxy).toBe(false);
+    expect(loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: 'true' }, {}).server.trustProxy).toBe(true);
+    expect(loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: '2' }, {}).server.trustProxy).toBe(2);
+    expect(loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }, {}).server.trustProxy).toBe('10.0.0.0/8,127.0.0.1');
+    expect(loadConfig(undefined, { SWITCHBOARD_RETENTION_DAYS: '30' }, {}).settings.retentionDays).toBe(30);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_RETENTION_DAYS: 'forever' }, {})).toThrow(ConfigError);
+  });
+
   it('rejects a PORT that is not a port number', () => {
     for (const port of ['http', '-1', '65536', '80.5']) expect(() => loadConfig(undefined, { PORT: port }, {})).toThrow(ConfigError);
   });

@@ -111,6 +111,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
   if (env.SWITCHBOARD_STORAGE) config.storage.kind = env.SWITCHBOARD_STORAGE as typeof config.storage.kind;
   if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
+  if (env.SWITCHBOARD_TRUST_PROXY) config.server.trustProxy = trustProxyFrom(env.SWITCHBOARD_TRUST_PROXY);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = env.SWITCHBOARD_LOG_LEVEL as typeof config.server.logLevel;
   if (flags.host !== undefined) config.server.host = flags.host;
@@ -128,4 +129,11 @@ export function portFrom(text: string, name: string): number {
 function nonNegativeInteger(text: string, name: string): number {
   if (!/^\d{1,9}$/.test(text)) throw new ConfigError([`${name}: ${text} is not a whole number of days`], name);
   return Number(text);
+}
+
+/** `true`/`false`, a hop count, or a list of proxy addresses / CIDR ranges. */
+function trustProxyFrom(text: string): boolean | number | string {
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d{1,2}$/.test(text) && Number(text) >= 1) return Number(text);
+  return text;
 }

@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
   metrics: VisitorMetrics;
+  /** fastify's trustProxy (config server.trustProxy). */
+  trustProxy?: boolean | number | string;
 }
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
@@ -26,6 +28,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // the request id themselves.
     childLoggerFactory: (logger) => logger,
     bodyLimit: opts.maxBodyBytes,
+    // A hop count becomes the equivalent function (fastify's types take no number).
+    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : opts.trustProxy ?? false,
     // Held polls are answered by the shutdown path; then idle keep-alive sockets close.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
@@ -84,4 +88,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   registerCors(app);
   return app;
+}
+
+/** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries back. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
