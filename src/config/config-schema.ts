@@ -101,6 +101,16 @@ export const SettingsConfig = Type.Object({
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
   connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),
   /**
+   * New visitor sessions (System/SessionId) one address may open per minute, also its burst;
+   * more get 429 with Retry-After. Loopback addresses are never limited. 0 turns it off.
+   */
+  newSessionsPerMinutePerAddress: Type.Integer({ minimum: 0, default: 120 }),
+  /**
+   * Wrong passwords for one user name from one address before agent logins from there
+   * get 429; one more try per minute after that. Loopback is never limited. 0 turns it off.
+   */
+  failedLoginsPerAddress: Type.Integer({ minimum: 0, default: 10 }),
+  /**
    * Delete chats that ended more than this many days ago (session, events, transcript) and
    * breadcrumbs as old, in the background. 0 keeps everything.
    */

@@ -68,6 +68,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     let rendered: { status: number; body: string };
     if (err instanceof SwitchboardError) {
       rendered = renderError(err.code, err.detail);
+      if (err.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(err.retryAfterSeconds));
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       rendered = renderError('BODY_TOO_LARGE', `limit ${opts.maxBodyBytes} bytes`);
     } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

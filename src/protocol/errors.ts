@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {
@@ -30,11 +31,15 @@ export class SwitchboardError extends Error {
   /** Short human detail appended to the catalogue text (e.g. a field path). */
   readonly detail: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string) {
+  /** Sent as Retry-After (seconds) with the answer, for RATE_LIMITED. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, retryAfterSeconds?: number) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'SwitchboardError';
     this.code = code;
     this.detail = detail;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -9,11 +9,12 @@ import type { TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
+import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
-import { fail } from '../../protocol/errors.js';
+import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
@@ -35,6 +36,8 @@ export interface AgentRouteDeps {
   hub: AgentStreamHub;
   views: ChatViews;
   store: ChatStore;
+  /** Throttles password guessing per user name and address (settings.failedLoginsPerAddress); none when off. */
+  loginLimiter?: RateLimiter | undefined;
 }
 
 type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
@@ -61,7 +64,19 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   // ---- identity ----
   route({ method: 'POST', url: '/agent/v1/auth/login', summary: 'Log in with username and password', role: null, body: T.LoginRequest, response: T.TokenPair },
-    async (req) => { const b = body<{ username: string; password: string }>(req); return users.login(b.username, b.password); });
+    async (req) => {
+      const b = body<{ username: string; password: string }>(req);
+      const limiter = deps.loginLimiter && !isLoopback(req.ip) ? deps.loginLimiter : undefined;
+      const key = `${req.ip}|${b.username}`;
+      const waitMs = limiter?.peek(key) ?? 0;
+      if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'too many wrong passwords for this user from this address', Math.ceil(waitMs / 1000));
+      try {
+        return await users.login(b.username, b.password);
+      } catch (err) {
+        if (err instanceof SwitchboardError && err.code === 'UNAUTHENTICATED') limiter?.take(key);
+        throw err;
+      }
+    });
   route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair },
     (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },

@@ -6,10 +6,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatEngine } from '../../core/chat-engine.js';
+import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
-import { fail } from '../../protocol/errors.js';
+import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import type { VisitorMetrics } from '../metrics.js';
 import { VISITOR_COOKIE, type NounResult, type NounSpec, type VisitorRequest } from './visitor-nouns.js';
@@ -22,6 +23,8 @@ export interface GateDeps {
   baseUrl: () => string;
   /** True once the server is shutting down: answers then close their connection. */
   stopping: () => boolean;
+  /** Limits new sessions per client address (settings.newSessionsPerMinutePerAddress); none when off. */
+  newSessionLimiter?: RateLimiter | undefined;
 }
 
 const BASE = '/chat/rest/';
@@ -61,6 +64,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
     }
     if (rest.length && !(spec.noun === 'SessionId' && spec.method === 'DELETE')) fail('RESOURCE_NOT_FOUND', path.slice(0, 100));
     parseApiVersion(request.headers['x-liveagent-api-version'], settings.minApiVersion, settings.maxApiVersion);
+    if (spec.noun === 'SessionId' && spec.method === 'GET' && deps.newSessionLimiter && !isLoopback(request.ip)) {
+      const waitMs = deps.newSessionLimiter.take(request.ip);
+      if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'new sessions from this address', Math.ceil(waitMs / 1000));
+    }
 
     const body = spec.method === 'POST' ? parseBody(request.body) : {};
     const key = headerValue(request.headers['x-liveagent-session-key']);

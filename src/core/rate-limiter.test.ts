@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { isLoopback, RateLimiter } from './rate-limiter.js';
+
+describe('RateLimiter', () => {
+  it('allows a burst, then one per refill interval, per key', () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock, 3, 60); // 3 at once, then one a second
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 0]);
+    expect(limiter.take('a')).toBe(1000);
+    expect(limiter.take('b')).toBe(0); // another address has its own bucket
+    clock.advance(999);
+    expect(limiter.peek('a')).toBe(1);
+    clock.advance(1);
+    expect(limiter.peek('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(1000);
+    clock.advance(60_000);
+    expect([limiter.take('a'), limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 0, 1000]); // refilled to the burst, no more
+    expect(limiter.peek('never-seen')).toBe(0);
+  });
+
+  it('knows loopback addresses', () => {
+    for (const a of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
+    for (const a of ['10.0.0.1', '192.0.2.1', '::ffff:10.0.0.1', '2001:db8::1', '1127.0.0.1']) expect(isLoopback(a), a).toBe(false);
+  });
+});

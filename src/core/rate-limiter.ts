@@ -1,0 +1,77 @@
+/**
+ * Token buckets keyed by a client address (or address and user name): `burst`
+ * tokens, refilled at `perMinute`. Loopback clients are never limited (the demo
+ * deployment's contract: local tools, tests and benchmarks run unthrottled).
+ * Time comes from the Clock, so tests drive refills.
+ */
+import type { Clock } from '../ports/clock.js';
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Buckets kept before full (idle) ones are dropped: bounds memory under address churn. */
+const MAX_BUCKETS = 50_000;
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly burst: number,
+    private readonly perMinute: number,
+  ) {}
+
+  /** Takes a token for `key`: 0 when there was one, else the ms until there will be. */
+  take(key: string): number {
+    const b = this.refilled(key);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return this.waitMs(b);
+  }
+
+  /** Like take() without taking: 0 when a token is there. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    return b ? (this.refill(b), b.tokens >= 1 ? 0 : this.waitMs(b)) : 0;
+  }
+
+  private refilled(key: string): Bucket {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= MAX_BUCKETS) this.dropFull();
+      b = { tokens: this.burst, at: this.clock.now() };
+      this.buckets.set(key, b);
+    } else {
+      this.refill(b);
+    }
+    return b;
+  }
+
+  private refill(b: Bucket): void {
+    const now = this.clock.now();
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) * this.perMinute) / 60_000);
+    b.at = now;
+  }
+
+  private waitMs(b: Bucket): number {
+    // (Less a hair: refills are fractional, and 0.999 tokens must not read as 2 ms.)
+    return Math.max(1, Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute - 1e-6));
+  }
+
+  private dropFull(): void {
+    for (const [key, b] of this.buckets) {
+      this.refill(b);
+      if (b.tokens >= this.burst) this.buckets.delete(key);
+    }
+  }
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopback(address: string): boolean {
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || a.startsWith('127.');
+}

@@ -1,0 +1,60 @@
+/**
+ * Abuse limits at the edges (settings.newSessionsPerMinutePerAddress,
+ * settings.failedLoginsPerAddress): 429 with Retry-After from a remote address,
+ * never from loopback (the demo deployment's contract), and off at 0.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { boot, stopAll, VERSION } from '../core/inject-harness.test-support.js';
+import type { Switchboard } from '../main.js';
+
+afterEach(stopAll);
+
+const newSession = (sb: Switchboard, remoteAddress: string) =>
+  sb.app.inject({ method: 'GET', url: '/chat/rest/System/SessionId', remoteAddress, headers: { ...VERSION, 'x-liveagent-affinity': 'null' } });
+const login = (sb: Switchboard, remoteAddress: string, password: string) =>
+  sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', remoteAddress, payload: { username: 'agent', password } });
+
+describe('new visitor sessions per address', () => {
+  it('answers 429 with Retry-After past the limit, per address; the minute after, sessions open again', async () => {
+    const { sb, clock } = await boot({ newSessionsPerMinutePerAddress: 3 });
+    for (let i = 0; i < 3; i++) expect((await newSession(sb, '192.0.2.10')).statusCode).toBe(200);
+    const limited = await newSession(sb, '192.0.2.10');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.body).toBe('Too Many Requests: new sessions from this address');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await newSession(sb, '192.0.2.11')).statusCode).toBe(200); // another address
+    clock.advance(20_000); // a third of a minute: one session's worth
+    expect((await newSession(sb, '192.0.2.10')).statusCode).toBe(200);
+    expect((await newSession(sb, '192.0.2.10')).statusCode).toBe(429);
+  });
+
+  it('never limits loopback, and is off at 0', async () => {
+    const { sb } = await boot({ newSessionsPerMinutePerAddress: 2 });
+    for (let i = 0; i < 10; i++) expect((await newSession(sb, '127.0.0.1')).statusCode).toBe(200);
+    const off = (await boot({ newSessionsPerMinutePerAddress: 0 })).sb;
+    for (let i = 0; i < 10; i++) expect((await newSession(off, '192.0.2.10')).statusCode).toBe(200);
+  });
+});
+
+describe('failed agent logins per user name and address', () => {
+  it('throttles password guessing: 429 after the allowed failures, even for the right password, until a minute passes', async () => {
+    const { sb, clock } = await boot({ failedLoginsPerAddress: 3 });
+    for (let i = 0; i < 3; i++) expect((await login(sb, '198.51.100.7', `wrong-${i}`)).statusCode).toBe(401);
+    const limited = await login(sb, '198.51.100.7', 'agent-demo');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.body).toMatch(/^Too Many Requests: too many wrong passwords/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // The user is not locked out everywhere: from another address the right password works.
+    expect((await login(sb, '198.51.100.8', 'agent-demo')).statusCode).toBe(200);
+    clock.advance(60_000);
+    expect((await login(sb, '198.51.100.7', 'agent-demo')).statusCode).toBe(200);
+    // Right passwords never use up the allowance.
+    for (let i = 0; i < 5; i++) expect((await login(sb, '198.51.100.9', 'agent-demo')).statusCode).toBe(200);
+  });
+
+  it('never limits loopback', async () => {
+    const { sb } = await boot({ failedLoginsPerAddress: 1 });
+    for (let i = 0; i < 5; i++) expect((await login(sb, '127.0.0.1', 'wrong')).statusCode).toBe(401);
+    expect((await login(sb, '127.0.0.1', 'agent-demo')).statusCode).toBe(200);
+  });
+});
