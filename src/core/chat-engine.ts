@@ -18,7 +18,8 @@ import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
-import { Router, type RoutingDecision } from './routing/router.js';
+import { Dispatcher } from './routing/dispatcher.js';
+import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
 /** Agent actions not echoed back on the acting agent's own stream. */
@@ -47,6 +48,8 @@ export class ChatEngine {
   readonly waits = new WaitEstimator();
   readonly queue: CommitQueue;
   readonly idle: IdleTimeouts;
+  /** Queues, offers and queue updates (routing/dispatcher.ts). */
+  readonly dispatcher: Dispatcher;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -61,9 +64,6 @@ export class ChatEngine {
    * that store failure is already logged as an error.)
    */
   private readonly recipients = new Map<LogEvent, string[]>();
-  private readonly lastQueueUpdate = new Map<string, string>();
-  /** Hands out ChatSession.queueTicket. */
-  private queueTickets = 0;
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
 
@@ -86,6 +86,17 @@ export class ChatEngine {
         this.finishChat(s, 'chasitorIdleTimeout');
       },
     });
+    this.dispatcher = new Dispatcher({ host: this, router: this.router, directory: this.directory, catalog: this.catalog, waits: this.waits, idle: this.idle, clock: this.clock });
+  }
+
+  /** Offers every waiting chat it can (Dispatcher.dispatch). */
+  dispatch(): void {
+    this.dispatcher.dispatch();
+  }
+
+  /** Routing settings for a queue (Dispatcher.queueConfig). */
+  queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
+    return this.dispatcher.queueConfig(queueKey, routedButtonId);
   }
 
   /** Loads open sessions and routing state from the store (restart recovery). */
@@ -102,7 +113,7 @@ export class ChatEngine {
       if (record.chatState === 'offered') record.chatState = 'waiting';
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
-        this.router.enqueue(record.queueKey ?? record.routedButtonId, record.id, record.queuedAt ?? record.createdAt, this.queueTicketOf(s));
+        this.dispatcher.enqueue(record.queueKey ?? record.routedButtonId, s, record.queuedAt ?? record.createdAt);
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
       }
@@ -220,7 +231,7 @@ export class ChatEngine {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }
-    this.router.enqueue(target, s.id, now, this.queueTicketOf(s));
+    this.dispatcher.enqueue(target, s, now);
     const position = this.router.position(s.id);
     this.append(s, EventType.ChatRequestSuccess, 'system', {
       queuePosition: position,
@@ -297,7 +308,7 @@ export class ChatEngine {
       // Offers wait for no one who stepped away: they go to the next agent.
       for (const id of [...a.chats]) {
         const s = this.sessions.get(id);
-        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
+        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
       }
     }
     this.dispatch();
@@ -327,7 +338,7 @@ export class ChatEngine {
       this.queue.addButtonStats(this.waits.observe(button.id, now - (r.queuedAt ?? now)));
       this.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
     }
-    this.sendQueueUpdates();
+    this.dispatcher.sendQueueUpdates();
   }
 
   /**
@@ -362,7 +373,7 @@ export class ChatEngine {
     this.directory.get(agentId)?.chats.delete(s.id);
     r.transferFrom = agentId;
     r.declinedBy = target.agentId ? [] : [agentId];
-    this.requeue(s, queueKey);
+    this.dispatcher.requeue(s, queueKey);
   }
 
   /** An agent went away: the visitor hears AgentDisconnect and the chat queues again at its old place. */
@@ -374,12 +385,12 @@ export class ChatEngine {
       const s = this.sessions.get(id);
       if (!s) continue;
       if (s.record.chatState === 'offered') {
-        this.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
+        this.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
       } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
         this.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);
         s.record.declinedBy = [agentId];
-        this.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
+        this.dispatcher.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
       }
     }
     this.dispatch();
@@ -418,7 +429,7 @@ export class ChatEngine {
   decline(agentId: string, sessionId: string, reason: string): void {
     const s = this.sessions.get(sessionId);
     if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
-    this.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
+    this.dispatcher.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
   }
 
   agentMessage(agentId: string, sessionId: string, text: string, meta: Record<string, unknown> = {}): LogEvent {
@@ -461,90 +472,6 @@ export class ChatEngine {
     return e;
   }
 
-  /** Offers every waiting chat it can, oldest first within each button's queue. */
-  dispatch(): void {
-    for (const queueKey of this.router.buttonsWithQueues()) {
-      for (const id of this.router.queued(queueKey)) {
-        const s = this.sessions.get(id);
-        if (!s || s.record.chatState !== 'waiting') continue;
-        const r = s.record;
-        const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
-        const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
-        let decision: RoutingDecision | null = direct && r.request ? this.router.pickAgent(direct, r.request.orgId, r.declinedBy) : this.router.pick(button, r.declinedBy);
-        if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = this.router.pick(button, r.declinedBy);
-        if (decision) this.offer(s, decision);
-      }
-    }
-    this.sendQueueUpdates();
-  }
-
-  private offer(s: ChatSession, decision: RoutingDecision): void {
-    const r = s.record;
-    const agent = this.directory.get(decision.agentId)!;
-    r.chatState = 'offered';
-    r.agentId = agent.id;
-    agent.chats.add(s.id);
-    const button = this.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!);
-    this.append(s, EventType.ChatOffered, 'system', { agentId: agent.id, rule: decision.rule, candidates: decision.candidates, $meta: { offer: true } }, false);
-    s.offerTimer = this.clock.setTimeout(() => {
-      if (this.sessions.get(s.id) === s && r.chatState === 'offered' && r.agentId === agent.id) {
-        this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: agent.id });
-      }
-    }, button.offerTimeoutSeconds * 1000);
-  }
-
-  private withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }): void {
-    const r = s.record;
-    s.offerTimer?.cancel();
-    s.offerTimer = null;
-    this.append(s, type, 'agent', data, false);
-    this.directory.get(data.agentId)?.chats.delete(s.id);
-    this.directory.notify(data.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: type });
-    r.declinedBy.push(data.agentId);
-    r.agentId = null;
-    r.chatState = 'waiting';
-    const back = r.transferTo && r.transferFrom ? this.directory.get(r.transferFrom) : undefined;
-    if (r.transferTo && !(back && this.directory.hasRoom(back))) {
-      // The transfer failed and its agent cannot take the chat back: route it like any waiting chat.
-      r.transferTo = null;
-      r.transferFrom = null;
-    }
-    if (back && r.transferTo && this.directory.hasRoom(back)) {
-      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the visitor.
-      this.router.remove(s.id);
-      r.transferTo = null;
-      r.transferFrom = null;
-      r.chatState = 'established';
-      r.agentId = back.id;
-      back.chats.add(s.id);
-      this.append(s, 'TransferFailed', 'system', { to: data.agentId, reason: type }, false);
-    }
-    this.dispatch();
-  }
-
-  /** The chat's place among chats queued in the same millisecond (ChatSession.queueTicket). */
-  private queueTicketOf(s: ChatSession): number {
-    return (s.queueTicket ??= ++this.queueTickets);
-  }
-
-  /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
-  private requeue(s: ChatSession, queueKey: string): void {
-    const r = s.record;
-    r.agentId = null;
-    r.chatState = 'waiting';
-    r.queueKey = queueKey;
-    this.idle.disarm(s);
-    this.router.enqueue(queueKey, s.id, r.queuedAt ?? r.createdAt, this.queueTicketOf(s));
-    this.dispatch();
-  }
-
-  /** Routing settings for a queue: its button's, or for `skill:x` the routed button's with skill x. */
-  queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
-    const base = this.catalog.button(routedButtonId)?.config ?? this.catalog.allButtons()[0]!.config;
-    if (!queueKey.startsWith('skill:')) return this.catalog.button(queueKey)?.config ?? base;
-    return { ...base, type: 'Standard', agentId: undefined, skills: [queueKey.slice('skill:'.length)] };
-  }
-
   /** The first button of overrides-then-own that has an agent online; null when none has. */
   private chooseEntryButton(init: ChasitorInit, orgId: string): string | null {
     if (init.agentId) {
@@ -578,30 +505,12 @@ export class ChatEngine {
     s.offerTimer = null;
     if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
     this.router.remove(s.id);
-    this.lastQueueUpdate.delete(s.id);
+    this.dispatcher.forget(s.id);
     r.chatState = 'ended';
     r.endedAt = this.clock.now();
     r.endReason = reason;
     s.touchRecord();
     this.dispatch();
-  }
-
-  /** QueueUpdate to every visitor who asked, whenever position or estimate changed. */
-  private sendQueueUpdates(): void {
-    for (const buttonId of this.router.buttonsWithQueues()) {
-      this.router.queued(buttonId).forEach((id, i) => {
-        const s = this.sessions.get(id);
-        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
-        const position = i + 1;
-        const estimatedWaitTime = this.waits.estimateForPosition(buttonId, position);
-        const key = `${position}:${estimatedWaitTime}`;
-        const last = this.lastQueueUpdate.get(id);
-        if (last === key) return;
-        this.lastQueueUpdate.set(id, key);
-        if (last === undefined) return; // ChatRequestSuccess already told the visitor
-        this.append(s, EventType.QueueUpdate, 'system', { position, estimatedWaitTime }, true);
-      });
-    }
   }
 
   chatActive(s: ChatSession): boolean {

@@ -1,0 +1,156 @@
+/**
+ * Puts waiting chats in front of agents: queues a chat (first time, back after
+ * its agent dropped or a transfer, or after a restart), offers every waiting
+ * chat it can, withdraws offers that were declined or timed out (a failed
+ * transfer to one agent goes back to the agent who asked), and keeps visitors
+ * who asked for it told of their queue position. The Router picks the agent;
+ * the ChatEngine owns the chat lifecycle and calls in here (docs/adr/0008).
+ */
+import type { ButtonConfig } from '../../config/config-schema.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Actor, LogEvent } from '../../ports/records.js';
+import type { AgentDirectory } from '../agent-directory.js';
+import type { Catalog } from '../catalog.js';
+import type { ChatSession } from '../chat-session.js';
+import { EventType } from '../event-types.js';
+import type { IdleTimeouts } from '../idle-timeout.js';
+import type { Router, RoutingDecision } from './router.js';
+import type { WaitEstimator } from './wait-estimator.js';
+
+/** What the dispatcher needs of the engine. */
+export interface DispatchHost {
+  readonly sessions: ReadonlyMap<string, ChatSession>;
+  append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent;
+}
+
+export interface DispatcherDeps {
+  host: DispatchHost;
+  router: Router;
+  directory: AgentDirectory;
+  catalog: Catalog;
+  waits: WaitEstimator;
+  idle: IdleTimeouts;
+  clock: Clock;
+}
+
+export class Dispatcher {
+  /** The last QueueUpdate (position and estimate) each waiting visitor was told. */
+  private readonly lastQueueUpdate = new Map<string, string>();
+  /** Hands out ChatSession.queueTicket. */
+  private queueTickets = 0;
+
+  constructor(private readonly d: DispatcherDeps) {}
+
+  /** Queues a chat at `queuedAt`, keeping its place among chats of the same millisecond. */
+  enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
+    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets));
+  }
+
+  /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
+  requeue(s: ChatSession, queueKey: string): void {
+    const r = s.record;
+    r.agentId = null;
+    r.chatState = 'waiting';
+    r.queueKey = queueKey;
+    this.d.idle.disarm(s);
+    this.enqueue(queueKey, s, r.queuedAt ?? r.createdAt);
+    this.dispatch();
+  }
+
+  /** The chat left routing for good (ended): forget what its visitor was told. */
+  forget(sessionId: string): void {
+    this.lastQueueUpdate.delete(sessionId);
+  }
+
+  /** Offers every waiting chat it can, oldest first within each button's queue. */
+  dispatch(): void {
+    const { router, host } = this.d;
+    for (const queueKey of router.buttonsWithQueues()) {
+      for (const id of router.queued(queueKey)) {
+        const s = host.sessions.get(id);
+        if (!s || s.record.chatState !== 'waiting') continue;
+        const r = s.record;
+        const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
+        const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
+        let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy);
+        if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy);
+        if (decision) this.offer(s, decision);
+      }
+    }
+    this.sendQueueUpdates();
+  }
+
+  /** Withdraws the open offer (declined, timed out, agent away) and routes the chat on. */
+  withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }): void {
+    const { directory, host, router } = this.d;
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    host.append(s, type, 'agent', data, false);
+    directory.get(data.agentId)?.chats.delete(s.id);
+    directory.notify(data.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: type });
+    r.declinedBy.push(data.agentId);
+    r.agentId = null;
+    r.chatState = 'waiting';
+    const back = r.transferTo && r.transferFrom ? directory.get(r.transferFrom) : undefined;
+    if (r.transferTo && !(back && directory.hasRoom(back))) {
+      // The transfer failed and its agent cannot take the chat back: route it like any waiting chat.
+      r.transferTo = null;
+      r.transferFrom = null;
+    }
+    if (back && r.transferTo && directory.hasRoom(back)) {
+      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the visitor.
+      router.remove(s.id);
+      r.transferTo = null;
+      r.transferFrom = null;
+      r.chatState = 'established';
+      r.agentId = back.id;
+      back.chats.add(s.id);
+      host.append(s, 'TransferFailed', 'system', { to: data.agentId, reason: type }, false);
+    }
+    this.dispatch();
+  }
+
+  /** Routing settings for a queue: its button's, or for `skill:x` the routed button's with skill x. */
+  queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
+    const { catalog } = this.d;
+    const base = catalog.button(routedButtonId)?.config ?? catalog.allButtons()[0]!.config;
+    if (!queueKey.startsWith('skill:')) return catalog.button(queueKey)?.config ?? base;
+    return { ...base, type: 'Standard', agentId: undefined, skills: [queueKey.slice('skill:'.length)] };
+  }
+
+  /** QueueUpdate to every visitor who asked, whenever position or estimate changed. */
+  sendQueueUpdates(): void {
+    const { router, host, waits } = this.d;
+    for (const buttonId of router.buttonsWithQueues()) {
+      router.queued(buttonId).forEach((id, i) => {
+        const s = host.sessions.get(id);
+        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
+        const position = i + 1;
+        const estimatedWaitTime = waits.estimateForPosition(buttonId, position);
+        const key = `${position}:${estimatedWaitTime}`;
+        const last = this.lastQueueUpdate.get(id);
+        if (last === key) return;
+        this.lastQueueUpdate.set(id, key);
+        if (last === undefined) return; // ChatRequestSuccess already told the visitor
+        host.append(s, EventType.QueueUpdate, 'system', { position, estimatedWaitTime }, true);
+      });
+    }
+  }
+
+  private offer(s: ChatSession, decision: RoutingDecision): void {
+    const { directory, host, clock } = this.d;
+    const r = s.record;
+    const agent = directory.get(decision.agentId)!;
+    r.chatState = 'offered';
+    r.agentId = agent.id;
+    agent.chats.add(s.id);
+    const button = this.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!);
+    host.append(s, EventType.ChatOffered, 'system', { agentId: agent.id, rule: decision.rule, candidates: decision.candidates, $meta: { offer: true } }, false);
+    s.offerTimer = clock.setTimeout(() => {
+      if (host.sessions.get(s.id) === s && r.chatState === 'offered' && r.agentId === agent.id) {
+        this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: agent.id });
+      }
+    }, button.offerTimeoutSeconds * 1000);
+  }
+}
