@@ -64,34 +64,18 @@ class SqliteChatStore extends KyselyChatStore {
    */
   override purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
     const st = this.statements;
-    if (!st) return super.purgeClosedBefore(before, limit);
-    try {
-      return Promise.resolve(st.purge(before, limit));
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    return st ? settled(() => st.purge(before, limit)) : super.purgeClosedBefore(before, limit);
   }
 
   /** One synchronous transaction, for the reason given at purgeClosedBefore. */
   override deleteClosedSessions(ids: readonly string[]): Promise<number> {
     const st = this.statements;
-    if (!st) return super.deleteClosedSessions(ids);
-    try {
-      return Promise.resolve(st.deleteClosed(ids));
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    return st ? settled(() => st.deleteClosed(ids)) : super.deleteClosedSessions(ids);
   }
 
   override write(batch: WriteBatch): Promise<void> {
     const st = this.statements;
-    if (!st) return super.write(batch);
-    try {
-      st.transaction(batch);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
+    return st ? settled(() => st.transaction(batch)) : super.write(batch);
   }
 
   private prepare() {
@@ -128,22 +112,22 @@ class SqliteChatStore extends KyselyChatStore {
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');
     const deleteSession = this.database.prepare('delete from "sessions" where "id" = ?');
-    const dueCrumbs = this.database.prepare('delete from "breadcrumbs" where "id" in (select "id" from "breadcrumbs" where "at" < ? limit ?)');
+    const deleteDueCrumbs = this.database.prepare('delete from "breadcrumbs" where "id" in (select "id" from "breadcrumbs" where "at" < ? limit ?)');
+    const deleteWithEvents = (id: string): void => {
+      deleteEvents.run(id);
+      deleteSession.run(id);
+    };
     const purge = this.database.transaction((before: number, limit: number) => {
       const ids = dueSessions.all(before, limit) as string[];
-      for (const id of ids) {
-        deleteEvents.run(id);
-        deleteSession.run(id);
-      }
-      return { sessions: ids.length, breadcrumbs: dueCrumbs.run(before, limit).changes };
+      for (const id of ids) deleteWithEvents(id);
+      return { sessions: ids.length, breadcrumbs: deleteDueCrumbs.run(before, limit).changes };
     });
     const isClosed = this.database.prepare('select 1 from "sessions" where "id" = ? and "closed" = 1').pluck();
     const deleteClosed = this.database.transaction((ids: readonly string[]) => {
       let n = 0;
       for (const id of ids) {
         if (!isClosed.get(id)) continue;
-        deleteEvents.run(id);
-        deleteSession.run(id);
+        deleteWithEvents(id);
         n += 1;
       }
       return n;
@@ -171,4 +155,13 @@ export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore & { 
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return new SqliteChatStore(db, database, checkpointer);
+}
+
+/** A synchronous store call as a promise: its result, or its exception as the rejection. */
+function settled<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
