@@ -43,9 +43,12 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
 
   // Visitor clients send any Content-Type, including ones that are not media types
-  // at all (`garbage`, `;`): for /chat/rest the header is ignored and the body read as text.
+  // at all (`garbage`, `;`): outside the strict agent API the header is ignored and
+  // the body read as text, so /chat/rest answers by its own rules and an unknown path
+  // answers 404 (a client URL with dot segments can resolve outside /chat/rest/),
+  // never 415 for a header nobody reads.
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.url.startsWith('/chat/rest/') && req.headers['content-type'] !== undefined) req.headers['content-type'] = 'text/plain';
+    if (req.headers['content-type'] !== undefined && !req.url.startsWith('/agent/')) req.headers['content-type'] = 'text/plain';
     done();
   });
 
