@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
-import { toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { toProgressRow, toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
 
 export interface StoreFactory {
   /** A fresh, empty, migrated store. */
@@ -78,6 +78,38 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await write(sessionRecord('k', { request: { visitorId: 'v2' } as SessionRecord['request'], cursor: 4, owner: 'node0002', closed: true, chatState: 'ended' }), false);
       expect(await store.loadOpenSessions()).toEqual([]);
       expect((await store.getSession('k'))?.cursor).toBe(4);
+    }));
+
+    it('writes the progress alone and reads it merged; a full write supersedes it', withStore(async (store) => {
+      const request = { visitorId: 'v1' } as SessionRecord['request'];
+      const s = sessionRecord('p', { request, chatState: 'established', agentId: 'a1' });
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(s)] });
+      const progressed = { ...s, lastSeenAt: 1500, lastOffset: 4, lastVseq: 3, cursor: 3, confirmed: 2, lastAck: 2, issuedRecent: [1, 3], appliedSeqMax: 7, appliedSeqRecent: [6, 7] };
+      await store.write({ ...emptyBatch(), sessions: [toProgressRow(progressed)] });
+      expect(await store.getSession('p')).toEqual(progressed);
+      expect(await store.loadOpenSessions()).toEqual([progressed]);
+      expect(await store.findSessionsByVisitor('v1', 10)).toEqual([progressed]);
+      // A full write carries its own progress; an older progress row must not win over it.
+      const ended = { ...progressed, chatState: 'ended' as const, cursor: 4, lastOffset: 5, lastVseq: 4 };
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(ended, false)] });
+      expect(await store.getSession('p')).toEqual(ended);
+      // A restart reads the same (stores that keep data).
+      if (factory.reopen) {
+        await store.write({ ...emptyBatch(), sessions: [toProgressRow({ ...ended, cursor: 5 })] });
+        const again = await factory.reopen(store);
+        try {
+          expect(await again.getSession('p')).toEqual({ ...ended, cursor: 5 });
+        } finally {
+          await again.close();
+        }
+      }
+    }));
+
+    it('rejects progress for a session it never stored, and writes none of that batch', withStore(async (store) => {
+      const batch = { ...emptyBatch(), sessions: [toProgressRow(sessionRecord('ghost', { cursor: 1 }))], events: [logEvent('ghost', 1, 1)] };
+      await expect(store.write(batch)).rejects.toThrow(/progress written before the session/);
+      expect(await store.getSession('ghost')).toBeNull();
+      expect(await store.readEvents('ghost', 0, 10)).toEqual([]);
     }));
 
     it('writes all of a batch or none of it', withStore(async (store) => {

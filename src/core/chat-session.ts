@@ -3,8 +3,8 @@
  * the visitor has not confirmed yet, and the poll it is holding. The owning node
  * is the only writer, so offsets are assigned here without a round trip.
  */
-import { toSessionRow, type Actor, type LogEvent, type SessionRecord, type SessionRow } from '../ports/records.js';
-import type { CommitQueue } from './commit-queue.js';
+import { sameApartFromProgress, shapeApartFromProgress, toProgressRow, toSessionRow, type Actor, type LogEvent, type RecordShape, type SessionRecord, type SessionRow } from '../ports/records.js';
+import type { CommitQueue, RowSource } from './commit-queue.js';
 
 /** A Messages request waiting for events. */
 export interface HeldPoll {
@@ -17,7 +17,7 @@ const DELIVERED_KEPT = 16;
 const ISSUED_KEPT = 32;
 const APPLIED_SEQ_KEPT = 64;
 
-export class ChatSession {
+export class ChatSession implements RowSource {
   /** Visitor-visible events that may still be (re)delivered, ascending by vseq. */
   private tail: LogEvent[] = [];
   /** False after a restart until the tail was read back from the store. */
@@ -52,26 +52,42 @@ export class ChatSession {
 
   /** Queues this session's record for the next group commit. */
   touchRecord(): void {
-    this.queue.markDirty(this.record.id, this.snapshot);
+    this.queue.markDirty(this.record.id, this);
   }
 
   /** Notes a change that rides with this session's next strict write, without causing a commit (CommitQueue.markDirtyLazily). */
   private touchRecordLazily(): void {
-    this.queue.markDirtyLazily(this.record.id, this.snapshot);
+    this.queue.markDirtyLazily(this.record.id, this);
   }
 
   /**
    * The request object last handed to a write: requests never change, so it is
-   * written once. (Should that write fail, the store is failing as a whole and
-   * the batch's events are lost with it; the server logs it as an error.)
+   * written once.
    */
   private writtenRequest: SessionRecord['request'] | undefined = undefined;
+  /** The record apart from its progress as last written in full (null: never, on this node). */
+  private writtenShape: RecordShape | null = null;
 
-  private readonly snapshot = (): SessionRow => {
-    const row = toSessionRow(this.record, this.record.request !== this.writtenRequest);
-    this.writtenRequest = this.record.request;
+  /**
+   * The row for the next write (CommitQueue): only the progress fields when
+   * nothing else changed since the last full write (most writes: a message moves
+   * offsets and the cursor), else the whole record (docs/adr/0013). The first
+   * write on this node is always full, so a row is never progress-only before it exists.
+   */
+  rowForWrite(): SessionRow {
+    const r = this.record;
+    if (this.writtenShape !== null && r.request === this.writtenRequest && sameApartFromProgress(r, this.writtenShape)) return toProgressRow(r);
+    const row = toSessionRow(r, r.request !== this.writtenRequest);
+    this.writtenRequest = r.request;
+    this.writtenShape = shapeApartFromProgress(r);
     return row;
-  };
+  }
+
+  /** The write that carried the last row failed: the next one is full again, request included. */
+  writeFailed(): void {
+    this.writtenRequest = undefined;
+    this.writtenShape = null;
+  }
 
   /**
    * Appends an event to the log. Visitor-visible events get the next visitor

@@ -5,11 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { createSqliteChatStore } from '../adapters/sqlite/sqlite-chat-store.js';
 import type { SessionRow, WriteBatch } from '../ports/records.js';
-import { CommitQueue } from './commit-queue.js';
+import { CommitQueue, type RowSource } from './commit-queue.js';
 
-function row(id: string, json: string): () => SessionRow {
-  return () => ({ id, owner: 'n1', closed: false, visitorId: null, createdAt: 1, json, requestJson: null });
+/** A session's row source; `failed` counts writeFailed() calls. */
+function row(id: string, json: string | (() => string)): RowSource & { failed: number } {
+  return {
+    failed: 0,
+    rowForWrite: (): SessionRow => ({ id, owner: 'n1', closed: false, visitorId: null, createdAt: 1, json: typeof json === 'string' ? json : json(), progressJson: null, requestJson: null }),
+    writeFailed() { this.failed += 1; },
+  };
 }
 
 function recordingStore(): { store: MemoryChatStore; batches: WriteBatch[] } {
@@ -39,7 +45,7 @@ describe('CommitQueue', () => {
     const { store, batches } = recordingStore();
     const q = new CommitQueue(store, () => undefined, () => undefined);
     const record = { ack: 3, cursor: 4 };
-    const snapshot = () => row('a', JSON.stringify(record))();
+    const snapshot = row('a', () => JSON.stringify(record));
     q.markDirtyLazily('a', snapshot);
     await new Promise((r) => setTimeout(r, 20));
     expect(batches).toHaveLength(0);
@@ -89,5 +95,54 @@ describe('CommitQueue', () => {
     q.addEvent({ sessionId: 's', offset: 2, vseq: 2, type: 'X', actor: 'system', at: 2, data: {} });
     await q.commit();
     expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
+  });
+
+  it('tells the sessions of a failed batch, and only those', async () => {
+    const store = new MemoryChatStore();
+    const q = new CommitQueue(store, () => undefined, () => undefined);
+    const a = row('a', '{}');
+    const b = row('b', '{}');
+    q.addEvent({ sessionId: 'a', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    q.markDirty('a', a);
+    await q.commit();
+    q.addEvent({ sessionId: 'a', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // offset 1 again
+    q.markDirty('a', a);
+    await expect(q.commit()).rejects.toThrow(/offset/);
+    q.markDirty('b', b);
+    await q.commit();
+    expect([a.failed, b.failed]).toEqual([1, 0]);
+  });
+
+  it('a listener that throws does not fail a durable batch', async () => {
+    const store = new MemoryChatStore();
+    const errors: unknown[] = [];
+    const q = new CommitQueue(store, () => { throw new Error('listener'); }, (e) => errors.push(e));
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    await expect(q.commit()).resolves.toBeUndefined();
+    expect((errors[0] as Error).message).toBe('listener');
+    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1]);
+  });
+
+  it('with a synchronous store (SQLite) settles each batch in the turn it is flushed, never through write()', async () => {
+    const store = createSqliteChatStore({ dataDir: '', synchronous: 'normal', inMemory: true });
+    await store.migrate();
+    let asyncWrites = 0;
+    store.write = () => { asyncWrites += 1; return Promise.resolve(); };
+    const durable: number[][] = [];
+    const q = new CommitQueue(store, (events) => durable.push(events.map((e) => e.offset)), () => undefined);
+    const s = row('s', '{"id":"s"}');
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    q.markDirty('s', s);
+    // The flush runs in a setImmediate; a second immediate queued now runs after it.
+    const afterFlush = await Promise.race([q.commit().then(() => 'committed'), new Promise((r) => setImmediate(() => setImmediate(() => r('late'))))]);
+    expect(afterFlush).toBe('committed');
+    expect(durable).toEqual([[1]]);
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // primary key clash
+    q.markDirty('s', s);
+    await expect(q.commit()).rejects.toThrow(/UNIQUE|constraint/i);
+    expect(s.failed).toBe(1);
+    expect(asyncWrites).toBe(0);
+    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1]);
+    await store.close();
   });
 });

@@ -8,9 +8,16 @@
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import type { ButtonStatsRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
 
+/** A session that has changes to write: its row is taken at flush time (latest state wins). */
+export interface RowSource {
+  rowForWrite(): SessionRow;
+  /** The write that carried this session's row failed: the next row must not assume it landed. */
+  writeFailed(): void;
+}
+
 interface Pending {
   batch: WriteBatch;
-  dirty: Map<string, () => SessionRow>;
+  dirty: Map<string, RowSource>;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -19,11 +26,11 @@ interface Pending {
 export class CommitQueue {
   private pending: Pending | null = null;
   /** Sessions with changes that need not be durable on their own (see markDirtyLazily). */
-  private readonly lazy = new Map<string, () => SessionRow>();
+  private readonly lazy = new Map<string, RowSource>();
   private writing: Promise<void> | null = null;
   /** The batch and dirty map of the last finished write, emptied, for the next one (one allocation less per commit). */
   private spareBatch: WriteBatch | null = null;
-  private spareDirty: Map<string, () => SessionRow> | null = null;
+  private spareDirty: Map<string, RowSource> | null = null;
   private scheduled = false;
   /** Set by drain(): lazy changes are written too. */
   private draining = false;
@@ -40,9 +47,9 @@ export class CommitQueue {
     this.current().batch.events.push(e);
   }
 
-  /** Marks a session for writing; its snapshot is taken at flush time (latest state wins). */
-  markDirty(id: string, snapshot: () => SessionRow): void {
-    this.current().dirty.set(id, snapshot);
+  /** Marks a session for writing; its row is taken at flush time (latest state wins). */
+  markDirty(id: string, source: RowSource): void {
+    this.current().dirty.set(id, source);
   }
 
   /**
@@ -51,8 +58,8 @@ export class CommitQueue {
    * it (a snapshot takes the whole record), and shutdown writes what is left.
    * A crash may roll it back; docs/adr/0009 says why no answer depends on it.
    */
-  markDirtyLazily(id: string, snapshot: () => SessionRow): void {
-    this.lazy.set(id, snapshot);
+  markDirtyLazily(id: string, source: RowSource): void {
+    this.lazy.set(id, source);
   }
 
   /** Sessions with lazy changes not written yet (tests, diagnostics). */
@@ -97,39 +104,69 @@ export class CommitQueue {
       this.spareBatch = null;
       this.spareDirty = null;
     }
-    if (!this.scheduled && !this.writing) {
-      this.scheduled = true;
-      setImmediate(() => { this.scheduled = false; void this.flush(); });
-    }
+    if (!this.scheduled && !this.writing) this.schedule();
     return this.pending;
   }
 
-  private async flush(): Promise<void> {
-    if (this.writing || !this.pending) return;
+  private schedule(): void {
+    this.scheduled = true;
+    setImmediate(this.flushNow);
+  }
+
+  /** One function for every scheduled flush, not a closure per commit. */
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    void this.flush();
+  };
+
+  /**
+   * Seals the pending batch and writes it. A store with a synchronous write
+   * (SQLite) settles it in this same turn: no promise chain per commit, and
+   * wake-ups run without waiting for microtask hops.
+   */
+  private flush(): Promise<void> | undefined {
+    if (this.writing || !this.pending) return undefined;
     const p = this.pending;
     this.pending = null;
     if (this.draining) {
-      for (const [id, snap] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, snap);
+      for (const [id, source] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, source);
       this.lazy.clear();
     }
-    for (const [id, snap] of p.dirty) {
+    for (const [id, source] of p.dirty) {
       this.lazy.delete(id);
-      p.batch.sessions.push(snap());
+      p.batch.sessions.push(source.rowForWrite());
     }
-    const run = (async () => {
+    if (this.store.writeSync) {
+      let failure: { err: unknown } | null = null;
       try {
-        await this.store.write(p.batch);
-        this.batches++;
-        this.onDurable(p.batch.events);
-        p.resolve();
+        this.store.writeSync(p.batch);
       } catch (err) {
-        this.onError(err);
-        p.reject(err);
+        failure = { err };
       }
-    })();
+      this.settle(p, failure);
+      return undefined;
+    }
+    const run = this.store.write(p.batch).then(() => this.settle(p, null), (err: unknown) => this.settle(p, { err }));
     this.writing = run;
-    await run;
+    return run;
+  }
+
+  private settle(p: Pending, failure: { err: unknown } | null): void {
     this.writing = null;
+    if (failure === null) {
+      this.batches++;
+      try {
+        this.onDurable(p.batch.events);
+      } catch (err) {
+        // The batch is durable whatever a listener did: its callers still get their answer.
+        this.onError(err);
+      }
+      p.resolve();
+    } else {
+      for (const source of p.dirty.values()) source.writeFailed();
+      this.onError(failure.err);
+      p.reject(failure.err);
+    }
     // Nothing holds the batch after the write and onDurable (both synchronous
     // consumers, adapters copy what they keep): it is emptied and reused.
     const b = p.batch;
@@ -140,9 +177,6 @@ export class CommitQueue {
     p.dirty.clear();
     this.spareBatch = b;
     this.spareDirty = p.dirty;
-    if (this.pending && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => { this.scheduled = false; void this.flush(); });
-    }
+    if (this.pending && !this.scheduled) this.schedule();
   }
 }

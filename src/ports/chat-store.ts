@@ -15,6 +15,11 @@ export interface ChatStore {
    * it): an adapter copies whatever it keeps.
    */
   write(batch: WriteBatch): Promise<void>;
+  /**
+   * The same write for stores that do it synchronously (SQLite): returns once the
+   * batch is durable, throws if it is not. The commit queue prefers it when present.
+   */
+  writeSync?(batch: WriteBatch): void;
   /** Sessions that are not closed, for recovery at start-up. */
   loadOpenSessions(): Promise<SessionRecord[]>;
   /** One session by id, open or closed. */

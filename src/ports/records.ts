@@ -104,6 +104,11 @@ export interface ButtonStatsRecord {
  * The chat request (prechat data, user agent…: most of a record's size) is its
  * own column, written when it is new and otherwise left as stored, so the
  * writes that follow every message carry only the small, changing part.
+ *
+ * Most writes change only the session's progress (offsets, cursor, acks,
+ * sequences): then `json` is null and `progressJson` carries just those fields
+ * (the `progress` column), so a message does not re-serialize the whole record
+ * (docs/adr/0013). A full write stores the whole record and clears the progress.
  */
 export interface SessionRow {
   id: string;
@@ -111,11 +116,18 @@ export interface SessionRow {
   closed: boolean;
   visitorId: string | null;
   createdAt: number;
-  /** JSON of the SessionRecord without its `request`. */
-  json: string;
+  /** JSON of the SessionRecord without its `request`; null: unchanged but for the progress. */
+  json: string | null;
+  /** JSON of the progress fields when only they are written (`json` null); null otherwise. */
+  progressJson: string | null;
   /** JSON of the request when it must be written; null keeps the stored one. */
   requestJson: string | null;
 }
+
+/** The fields that change with every message or poll (see SessionRow). */
+export const PROGRESS_FIELDS = ['lastSeenAt', 'lastOffset', 'lastVseq', 'cursor', 'confirmed', 'lastAck', 'issuedRecent', 'appliedSeqMax', 'appliedSeqRecent'] as const;
+export type SessionProgress = Pick<SessionRecord, (typeof PROGRESS_FIELDS)[number]>;
+const isProgressField = new Set<string>(PROGRESS_FIELDS);
 
 /**
  * Serializes a record at the moment of the call (later changes do not leak in).
@@ -134,16 +146,74 @@ export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
     r.request = request;
   }
   return {
-    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, createdAt: r.createdAt, json,
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, createdAt: r.createdAt, json, progressJson: null,
     requestJson: withRequest && request ? JSON.stringify(request) : null,
   };
 }
 
-/** Rebuilds a record from its row: the request column wins over (older rows') request inside the JSON. */
-export function fromSessionRow(json: string, requestJson: string | null): SessionRecord {
+/** A write of the progress fields alone, for a session whose other fields are as last written in full. */
+export function toProgressRow(r: SessionRecord): SessionRow {
+  const progress: SessionProgress = {
+    lastSeenAt: r.lastSeenAt, lastOffset: r.lastOffset, lastVseq: r.lastVseq, cursor: r.cursor, confirmed: r.confirmed, lastAck: r.lastAck ?? null,
+    issuedRecent: r.issuedRecent, appliedSeqMax: r.appliedSeqMax, appliedSeqRecent: r.appliedSeqRecent,
+  };
+  return {
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt,
+    json: null, progressJson: JSON.stringify(progress), requestJson: null,
+  };
+}
+
+/**
+ * What a record looked like apart from its progress and request, to tell later
+ * whether only the progress changed (sameApartFromProgress). Arrays are copied:
+ * the record's own are changed in place.
+ */
+export interface RecordShape {
+  fields: Record<string, unknown>;
+  count: number;
+}
+
+export function shapeApartFromProgress(r: SessionRecord): RecordShape {
+  const fields: Record<string, unknown> = {};
+  let count = 0;
+  for (const [k, v] of Object.entries(r)) {
+    if (k === 'request' || isProgressField.has(k)) continue;
+    fields[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
+    count += 1;
+  }
+  return { fields, count };
+}
+
+/**
+ * True when every field but the progress and the request is as in `shape`. Runs
+ * for every session write, so it compares in place (no copies, no keys array).
+ */
+export function sameApartFromProgress(r: SessionRecord, shape: RecordShape): boolean {
+  const fields = r as unknown as Record<string, unknown>;
+  let compared = 0;
+  for (const k in fields) {
+    if (k === 'request' || isProgressField.has(k)) continue;
+    const now = fields[k];
+    const then = shape.fields[k];
+    compared += 1;
+    if (now === then) continue;
+    if (!Array.isArray(now) || !Array.isArray(then) || now.length !== then.length) return false;
+    for (let i = 0; i < now.length; i++) if (now[i] !== then[i]) return false;
+  }
+  // A field that was there then and is gone now (an optional one deleted) is a change too.
+  return compared === shape.count;
+}
+
+/**
+ * Rebuilds a record from its row: the request column wins over (older rows')
+ * request inside the JSON, and the progress column, when set, over the progress
+ * fields inside it.
+ */
+export function fromSessionRow(json: string, requestJson: string | null, progressJson: string | null = null): SessionRecord {
   const r = JSON.parse(json) as SessionRecord;
   if (requestJson !== null) r.request = JSON.parse(requestJson) as ChatRequestRecord;
   else r.request ??= null;
+  if (progressJson !== null) Object.assign(r, JSON.parse(progressJson) as SessionProgress);
   return r;
 }
 

@@ -7,7 +7,7 @@ import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionReco
 
 export class MemoryChatStore implements ChatStore {
   readonly kind = 'memory';
-  private sessions = new Map<string, { json: string; request: string | null }>();
+  private sessions = new Map<string, { json: string; request: string | null; progress: string | null }>();
   private events = new Map<string, LogEvent[]>();
   private stats = new Map<string, ButtonStatsRecord>();
   private crumbs = new Map<string, { location: string; at: number }[]>();
@@ -67,12 +67,19 @@ export class MemoryChatStore implements ChatStore {
       if (e.offset <= prev) return Promise.reject(new Error(`offset ${e.offset} for ${e.sessionId} is not after ${prev}`));
       lastOffset.set(e.sessionId, e.offset);
     }
+    for (const s of batch.sessions) {
+      if (s.json === null && !this.sessions.has(s.id)) return Promise.reject(new Error(`session ${s.id}: progress written before the session`));
+    }
     for (const e of batch.events) {
       let log = this.events.get(e.sessionId);
       if (!log) this.events.set(e.sessionId, (log = []));
       log.push(structuredClone(e));
     }
-    for (const s of batch.sessions) this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? this.sessions.get(s.id)?.request ?? null });
+    for (const s of batch.sessions) {
+      const stored = this.sessions.get(s.id);
+      if (s.json === null) stored!.progress = s.progressJson;
+      else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null });
+    }
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
@@ -83,12 +90,12 @@ export class MemoryChatStore implements ChatStore {
   }
 
   loadOpenSessions(): Promise<SessionRecord[]> {
-    return Promise.resolve([...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request)).filter((s) => !s.closed));
+    return Promise.resolve([...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress)).filter((s) => !s.closed));
   }
 
   getSession(id: string): Promise<SessionRecord | null> {
     const s = this.sessions.get(id);
-    return Promise.resolve(s ? fromSessionRow(s.json, s.request) : null);
+    return Promise.resolve(s ? fromSessionRow(s.json, s.request, s.progress) : null);
   }
 
   readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
@@ -110,7 +117,7 @@ export class MemoryChatStore implements ChatStore {
   }
 
   findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
-    const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request)).filter((s) => s.request?.visitorId === visitorId);
+    const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress)).filter((s) => s.request?.visitorId === visitorId);
     return Promise.resolve(all.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
   }
 

@@ -42,11 +42,16 @@ export class KyselyChatStore implements ChatStore {
         await trx.insertInto('events').values(rows).execute();
       }
       for (const s of batch.sessions) {
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json, request: s.requestJson };
+        if (s.json === null) {
+          const r = await trx.updateTable('sessions').set({ progress: s.progressJson }).where('id', '=', s.id).executeTakeFirst();
+          if (Number(r.numUpdatedRows) === 0) throw new Error(`session ${s.id}: progress written before the session`);
+          continue;
+        }
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
         await trx.insertInto('sessions').values(row)
           .onConflict((oc) => oc.column('id').doUpdateSet({
             owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, created_at: row.created_at, record: row.record,
-            request: sql`coalesce(excluded.request, sessions.request)`,
+            request: sql`coalesce(excluded.request, sessions.request)`, progress: null,
           }))
           .execute();
       }
@@ -62,13 +67,13 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async loadOpenSessions(): Promise<SessionRecord[]> {
-    const rows = await this.db.selectFrom('sessions').select(['record', 'request']).where('closed', '=', 0).execute();
-    return rows.map((r) => fromSessionRow(r.record, r.request));
+    const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress']).where('closed', '=', 0).execute();
+    return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
-    const row = await this.db.selectFrom('sessions').select(['record', 'request']).where('id', '=', id).executeTakeFirst();
-    return row ? fromSessionRow(row.record, row.request) : null;
+    const row = await this.db.selectFrom('sessions').select(['record', 'request', 'progress']).where('id', '=', id).executeTakeFirst();
+    return row ? fromSessionRow(row.record, row.request, row.progress) : null;
   }
 
   async readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
@@ -97,9 +102,9 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
-    const rows = await this.db.selectFrom('sessions').select(['record', 'request'])
+    const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress'])
       .where('visitor_id', '=', visitorId).orderBy('created_at', 'desc').limit(limit).execute();
-    return rows.map((r) => fromSessionRow(r.record, r.request));
+    return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
   async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {

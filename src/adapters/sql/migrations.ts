@@ -66,6 +66,14 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.createIndex('sessions_closed_created').ifNotExists().on('sessions').columns(['closed', 'created_at']).execute();
     },
   },
+  '0005-session-progress-column': {
+    async up(db: Kysely<unknown>) {
+      // Offsets, cursor and acks change with every message: written alone instead of
+      // re-serializing the whole record each time (docs/adr/0013). Null means the
+      // record column is current; readers merge the two.
+      await db.schema.alterTable('sessions').addColumn('progress', 'text').execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

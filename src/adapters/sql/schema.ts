@@ -15,6 +15,8 @@ export interface SessionsTable {
   record: string;
   /** The chat request as JSON (null: none, or a row written before migration 0003). */
   request: string | null;
+  /** The progress fields as JSON when written alone since `record` (null: `record` is current). */
+  progress: string | null;
 }
 
 export interface EventsTable {
