@@ -5,12 +5,13 @@
  */
 import type { SettingsConfig } from '../config/config-schema.js';
 import type { ChatStore } from '../ports/chat-store.js';
-import type { Clock, TimerHandle } from '../ports/clock.js';
+import type { Clock } from '../ports/clock.js';
 import type { LogEvent } from '../ports/records.js';
 import { fail, SwitchboardError } from '../protocol/errors.js';
 import { STATE_CHANGING_TYPES, type WireMessage } from '../protocol/visitor-messages.js';
 import type { ChatEngine } from './chat-engine.js';
 import type { ChatSession, HeldPoll } from './chat-session.js';
+import { DeadlineWheel, type Expiring } from './deadline-wheel.js';
 import { toVisitorMessage } from './event-types.js';
 
 /**
@@ -44,11 +45,11 @@ export type PollDone = (err: unknown, outcome: PollOutcome | null) => void;
  * payload alive (from an already promoted, dead object) until the next full GC
  * (bench/results/profiling-notes.md, session 3).
  */
-class PollRun implements HeldPoll {
-  private timer: TimerHandle | null = null;
+class PollRun implements HeldPoll, Expiring {
+  /** The poller's deadline slot while holding, -1 otherwise. */
+  private slot = -1;
   private tailRead = false;
   private finished = false;
-  private readonly onTimeout = (): void => this.resume('timeout');
 
   constructor(
     private readonly poller: VisitorPoller,
@@ -85,9 +86,8 @@ class PollRun implements HeldPoll {
       if (this.signal.aborted) return this.end(null, ABANDONED);
       if (events.length) return poller.deliver(s, events, this.signal, this.done);
       if (poller.shuttingDown) return this.end(null, EMPTY);
-      const remaining = this.deadline - poller.clock.now();
-      if (remaining <= 0) return this.end(null, EMPTY);
-      this.hold(remaining);
+      if (this.deadline <= poller.clock.now()) return this.end(null, EMPTY);
+      this.hold();
     } catch (err) {
       this.end(err, null);
     }
@@ -98,20 +98,24 @@ class PollRun implements HeldPoll {
     this.resume('wake');
   }
 
-  private hold(ms: number): void {
-    this.timer = this.poller.clock.setTimeout(this.onTimeout, ms);
+  /** The hold is over (the poller's deadline wheel). */
+  expire(): void {
+    this.resume('timeout');
+  }
+
+  private hold(): void {
+    this.slot = this.poller.deadlines.add(this, this.deadline);
     this.s.heldPoll = this;
     if (this.signal !== NEVER_GONE) this.signal.onAbort = () => this.resume('aborted');
-    this.poller.hold(this);
+    if (this.poller.shuttingDown) this.wake();
   }
 
   private resume(why: 'wake' | 'timeout' | 'aborted'): void {
-    if (this.timer === null) return; // not holding (woken already)
-    this.timer.cancel();
-    this.timer = null;
+    if (this.slot < 0) return; // not holding (woken already)
+    this.poller.deadlines.remove(this, this.slot);
+    this.slot = -1;
     if (this.signal !== NEVER_GONE) this.signal.onAbort = null;
     if (this.s.heldPoll === this) this.s.heldPoll = null;
-    this.poller.release(this);
     if (this.s.pollGeneration !== this.generation) return this.end(new SwitchboardError('POLL_REPLACED'), null);
     if (why === 'timeout') {
       this.poller.touch(this.s);
@@ -135,10 +139,13 @@ export type PollOutcome =
 
 /** Store reads per poll when the tail is not in memory. */
 const READ_BATCH = 100;
+/** Granularity of poll holds: a hold ends at its deadline or up to this much later. */
+const HOLD_RESOLUTION_MS = 25;
 
 export class VisitorPoller {
   private stopping = false;
-  private readonly held = new Set<HeldPoll>();
+  /** Every held poll, by when its hold ends (read by PollRun). */
+  readonly deadlines: DeadlineWheel<PollRun>;
   /** Told, for every answered payload, how long its oldest event waited since it was appended (ms). */
   onDelivered: (waitedMs: number) => void = () => undefined;
 
@@ -148,7 +155,9 @@ export class VisitorPoller {
     readonly store: ChatStore,
     readonly clock: Clock,
     private readonly settings: SettingsConfig,
-  ) {}
+  ) {
+    this.deadlines = new DeadlineWheel(clock, HOLD_RESOLUTION_MS);
+  }
 
   /** True once shutdown() ran: polls answer at once instead of holding. */
   get shuttingDown(): boolean {
@@ -157,7 +166,7 @@ export class VisitorPoller {
 
   /** Number of polls being held right now. */
   get heldCount(): number {
-    return this.held.size;
+    return this.deadlines.size;
   }
 
   /** One Messages request (see PollRun); `done` is called once, with an error or the outcome. */
@@ -171,7 +180,7 @@ export class VisitorPoller {
   /** Answers every held poll (with what is waiting, else empty): used by SIGTERM. */
   shutdown(): void {
     this.stopping = true;
-    for (const h of [...this.held]) h.wake();
+    for (const h of this.deadlines.items()) h.wake();
   }
 
   /**
@@ -197,16 +206,6 @@ export class VisitorPoller {
       this.onDelivered(this.clock.now() - payload[0]!.at);
       done(null, { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset });
     }, (err: unknown) => done(err, null));
-  }
-
-  /** Registers a held poll so shutdown can answer it (called by PollRun). */
-  hold(h: HeldPoll): void {
-    this.held.add(h);
-    if (this.stopping) h.wake();
-  }
-
-  release(h: HeldPoll): void {
-    this.held.delete(h);
   }
 
   /** The visitor was heard from (every poll step and hold timeout). */
