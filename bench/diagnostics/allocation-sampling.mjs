@@ -28,6 +28,8 @@ const { result } = await call('HeapProfiler.stopSampling');
 ws.close();
 const bySelf = new Map();
 const byPackage = new Map();
+/** With ALLOC_STACKS=1: for each allocating function, its callers (four frames up). */
+const stacks = new Map();
 let total = 0;
 const packageOf = (url) => {
   if (!url) return '(native/builtin)';
@@ -45,6 +47,10 @@ const walk = (node, stack) => {
     // The first frame of ours (or of a package) on the stack, from the leaf up, owns the allocation.
     const owner = [cf, ...stack].map((f) => packageOf(f.url)).find((p) => p !== '(native/builtin)' && p !== 'node core') ?? packageOf(cf.url);
     byPackage.set(owner, (byPackage.get(owner) ?? 0) + node.selfSize);
+    const callers = stack.slice(0, 4).map((f) => `${f.functionName || '(anon)'} ${(f.url || '').split('/').slice(-2).join('/')}:${f.lineNumber}`).join(' < ');
+    const perSelf = stacks.get(here) ?? new Map();
+    perSelf.set(callers, (perSelf.get(callers) ?? 0) + node.selfSize);
+    stacks.set(here, perSelf);
   }
   for (const c of node.children) walk(c, [cf, ...stack]);
 };
@@ -55,3 +61,10 @@ console.log('--- by owner (first non-core frame up the stack)');
 for (const [k, v] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(kb(v), k);
 console.log('--- by allocating function');
 for (const [k, v] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(kb(v), k);
+if (process.env.ALLOC_STACKS) {
+  console.log('--- callers of the top allocating functions');
+  for (const [k] of [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(k);
+    for (const [c, v] of [...stacks.get(k)].sort((a, b) => b[1] - a[1]).slice(0, 3)) console.log(`  ${kb(v)} < ${c}`);
+  }
+}

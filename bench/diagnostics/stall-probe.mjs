@@ -68,21 +68,26 @@ if (dir) {
   };
   let last = performance.now();
   let lastSched = sched();
+  // Minor page faults of the whole process (getrusage): a stall that faults in
+  // thousands of pages (a GC touching fresh memory) shows it here.
+  let lastFaults = process.resourceUsage().minorPageFault;
   let lastOthers = otherThreadsCpu();
   let ticks = 0;
   setInterval(() => {
     const now = performance.now();
     const s = sched();
     const gap = now - last;
+    const faults = process.resourceUsage().minorPageFault;
     if (gap > 3) {
       const others = otherThreadsCpu();
-      stalls.push([performance.timeOrigin + last, gap, s[0] - lastSched[0], s[1] - lastSched[1], others - lastOthers]);
+      stalls.push([performance.timeOrigin + last, gap, s[0] - lastSched[0], s[1] - lastSched[1], others - lastOthers, faults - lastFaults]);
       lastOthers = others;
     } else if ((++ticks & 15) === 0) {
       lastOthers = otherThreadsCpu();
     }
     last = now;
     lastSched = s;
+    lastFaults = faults;
   }, 1).unref();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcs.push([performance.timeOrigin + e.startTime, e.duration, e.detail?.kind ?? null]);
