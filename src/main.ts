@@ -30,7 +30,7 @@ import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
-import { createHttpServer } from './http/create-http-server.js';
+import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
@@ -113,13 +113,16 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   retention.start();
 
   const metrics = createMetrics(engine, poller, retention);
-  const app = createHttpServer({ logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy });
+  const rawFront: RawFront = { handle: null };
+  const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront };
+  const app = createHttpServer(httpOptions);
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let stopping: Promise<void> | null = null;
   const perSessions = config.settings.newSessionsPerMinutePerAddress;
   const newSessionLimiter = perSessions > 0 ? new RateLimiter(clock, perSessions, perSessions) : undefined;
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
-  registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter });
+  const gate = registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter });
+  installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub);

@@ -7,14 +7,18 @@ import type { FastifyInstance } from 'fastify';
 
 const ALWAYS_ALLOWED = ['X-LIVEAGENT-API-VERSION', 'X-LIVEAGENT-AFFINITY', 'X-LIVEAGENT-SESSION-KEY', 'X-LIVEAGENT-SEQUENCE', 'Content-Type', 'Authorization', 'Last-Event-ID'];
 
+/** The headers every cross-origin answer carries (fastify's hook below, and the poll fast path). */
+export function addCorsHeaders(origin: string | undefined, reply: { header(name: string, value: string): unknown }): void {
+  if (!origin) return;
+  reply.header('Access-Control-Allow-Origin', origin);
+  reply.header('Access-Control-Allow-Credentials', 'true');
+  reply.header('Vary', 'Origin');
+}
+
 export function registerCors(app: FastifyInstance): void {
   app.addHook('onRequest', (req, reply, done) => {
     const origin = req.headers.origin;
-    if (origin) {
-      reply.header('Access-Control-Allow-Origin', origin);
-      reply.header('Access-Control-Allow-Credentials', 'true');
-      reply.header('Vary', 'Origin');
-    }
+    addCorsHeaders(origin, reply);
     if (req.method === 'OPTIONS' && origin) {
       const requested = String(req.headers['access-control-request-headers'] ?? '')
         .split(',').map((h) => h.trim()).filter(Boolean);

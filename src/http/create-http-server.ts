@@ -3,11 +3,23 @@
  * clients send, the error catalogue as the only error renderer, CORS, and the
  * route groups. Knows nothing about storage.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
 import { registerCors } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
+import { pollFastPath } from './visitor/poll-fast-path.js';
+import type { GateHandler } from './visitor/visitor-gate.js';
+
+/**
+ * A hook in front of fastify on the node:http server: answers a request itself
+ * (returns true) or leaves it to fastify. Set once the routes exist
+ * (installPollFastPath); null sends everything to fastify.
+ */
+export interface RawFront {
+  handle: ((req: IncomingMessage, res: ServerResponse) => boolean) | null;
+}
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
@@ -15,7 +27,11 @@ export interface HttpServerOptions {
   metrics: VisitorMetrics;
   /** fastify's trustProxy (config server.trustProxy). */
   trustProxy?: boolean | number | string;
+  /** When given, requests pass through it before fastify (the poll fast path, ADR 0014). */
+  rawFront?: RawFront;
 }
+
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({
@@ -33,8 +49,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // Held polls are answered by the shutdown path; then idle keep-alive sockets close.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: 0,
+    // With a raw front the server is ours: fastify then applies none of the two above.
+    ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
     // Errors fastify raises before routing (a malformed URL) still answer in plain text.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
@@ -68,20 +86,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler((err: FastifyError | SwitchboardError, request, reply) => {
-    let rendered: { status: number; body: string };
-    if (err instanceof SwitchboardError) {
-      rendered = renderError(err.code, err.detail);
-      if (err.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(err.retryAfterSeconds));
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      rendered = renderError('BODY_TOO_LARGE', `limit ${opts.maxBodyBytes} bytes`);
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      rendered = { status: err.statusCode, body: err.message.slice(0, 200) };
-    } else {
-      request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
-      rendered = renderError('INTERNAL');
-    }
-    opts.metrics.errorAnswered(rendered.status);
-    void reply.code(rendered.status).type('text/plain; charset=utf-8').send(rendered.body);
+    const answer = errorAnswer(err, opts.maxBodyBytes);
+    if (answer.unexpected) request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
+    if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
+    opts.metrics.errorAnswered(answer.status);
+    void reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -97,4 +106,40 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 /** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries back. */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
+}
+
+/**
+ * What a failure answers: a SwitchboardError by the catalogue, fastify's own 4xx
+ * as they are, anything else 500 (`unexpected`: the caller logs it). Used by
+ * fastify's error handler and by the poll fast path (poll-fast-path.ts).
+ */
+export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; retryAfterSeconds?: number; unexpected: boolean } {
+  if (err instanceof SwitchboardError) {
+    const r = renderError(err.code, err.detail);
+    return err.retryAfterSeconds === undefined ? { ...r, unexpected: false } : { ...r, retryAfterSeconds: err.retryAfterSeconds, unexpected: false };
+  }
+  const e = err as Partial<FastifyError>;
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { ...renderError('BODY_TOO_LARGE', `limit ${maxBodyBytes} bytes`), unexpected: false };
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, body: String(e.message).slice(0, 200), unexpected: false };
+  return { ...renderError('INTERNAL'), unexpected: true };
+}
+
+function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = createServer((req, res) => {
+    if (front.handle?.(req, res)) return;
+    fastifyHandler(req, res);
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.requestTimeout = 0;
+  return server;
+}
+
+/** Puts the poll fast path in front of fastify: its failures answer, log and count as fastify's do. */
+export function installPollFastPath(front: RawFront, gate: GateHandler, opts: HttpServerOptions): void {
+  front.handle = pollFastPath(gate, (err, url) => {
+    const answer = errorAnswer(err, opts.maxBodyBytes);
+    if (answer.unexpected) opts.logger.error({ err, url }, 'unhandled error');
+    opts.metrics.errorAnswered(answer.status);
+    return answer;
+  });
 }

@@ -4,7 +4,8 @@
  * JSON whatever the Content-Type says (400), find the session (403), check
  * affinity (503), and drop a repeated X-LIVEAGENT-SEQUENCE (200 OK, not applied).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
@@ -28,10 +29,36 @@ export interface GateDeps {
 }
 
 const BASE = '/chat/rest/';
+
+/**
+ * What the gate reads of a request: a FastifyRequest, or the poll fast path's
+ * slimmer one over the bare node:http request (poll-fast-path.ts, ADR 0014).
+ */
+export interface GateRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly ip: string;
+  readonly protocol: string;
+  readonly query: unknown;
+  readonly body: unknown;
+}
+
+/** What the gate uses of a reply (a FastifyReply, or the fast path's). `send(err)` answers the error. */
+export interface GateReply {
+  readonly raw: ServerResponse;
+  header(name: string, value: string): unknown;
+  code(status: number): GateReply;
+  type(contentType: string): GateReply;
+  send(payload?: unknown): unknown;
+}
+
+/** The gate as a function: fastify's route calls it, and so does the poll fast path. Throws only what `reply.send(err)` would answer. */
+export type GateHandler = (request: GateRequest, reply: GateReply) => void;
 const OK: NounResult = { kind: 'ok' };
 const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 
-export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void {
+export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateHandler {
   const { engine, recovery, metrics } = deps;
   // Nouns match case-insensitively; the spelling of the guide is also a key, so
   // the usual request finds its noun without lower-casing the path first.
@@ -44,7 +71,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
   // Not async: a held poll should keep one promise alive, not a suspended frame
   // per layer. Errors thrown here reach fastify's error handler; later ones are
   // sent to it with reply.send(err).
-  const handler = (request: FastifyRequest, reply: FastifyReply): void => {
+  const handler: GateHandler = (request, reply) => {
     // Runs for every visitor request, so the path is cut with indexOf, not split.
     const url = request.url;
     const query = url.indexOf('?');
@@ -129,9 +156,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): void 
   };
 
   app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
+  return handler;
 }
 
-function send(reply: FastifyReply, result: NounResult, request: FastifyRequest, stopping: boolean): void {
+function send(reply: GateReply, result: NounResult, request: GateRequest, stopping: boolean): void {
   if (stopping) void reply.header('Connection', 'close');
   if (result.kind === 'ok') {
     void reply.code(200).type('text/plain; charset=utf-8').send('OK');

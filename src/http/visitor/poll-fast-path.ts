@@ -1,0 +1,130 @@
+/**
+ * The long poll straight from node:http: `GET /chat/rest/System/Messages` (the
+ * guide's spelling) goes to the same gate function as every other visitor
+ * request, but with a slim request and reply over the bare node:http objects
+ * instead of fastify's. A held poll lives for seconds, so whatever it references
+ * is copied by every young-generation GC; fastify's Request, Reply, their
+ * listeners and per-request state were ~0.5 KB of each held poll and ~4 KB of
+ * garbage per message (ADR 0014, bench/results/profiling-notes.md).
+ *
+ * Everything else (other spellings, other nouns, other methods) goes through
+ * fastify unchanged; an equivalence test (test/protocol/poll-fast-path.test.ts)
+ * asks both ways and compares status, headers and body.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import type { TLSSocket } from 'node:tls';
+import { addCorsHeaders } from '../cors.js';
+import type { GateHandler, GateReply, GateRequest } from './visitor-gate.js';
+
+const POLL_PATH = '/chat/rest/System/Messages';
+const QUESTION_MARK = 63;
+
+/** True for the requests the fast path answers: a GET of the poll noun in its usual spelling. */
+export function isPollRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'GET') return false;
+  const url = req.url ?? '';
+  return url.startsWith(POLL_PATH) && (url.length === POLL_PATH.length || url.charCodeAt(POLL_PATH.length) === QUESTION_MARK);
+}
+
+/** How the fast path answers a failure: the same renderer and metric as fastify's error handler. */
+export interface FailureRenderer {
+  (err: unknown, url: string): { status: number; body: string; retryAfterSeconds?: number };
+}
+
+class PollRequest implements GateRequest {
+  constructor(private readonly raw: IncomingMessage) {}
+
+  get method(): string {
+    return 'GET';
+  }
+
+  get url(): string {
+    return this.raw.url ?? POLL_PATH;
+  }
+
+  get headers(): IncomingHttpHeaders {
+    return this.raw.headers;
+  }
+
+  /** The peer's address: the poll noun never reads it (server.trustProxy matters only where the gate does: new sessions). */
+  get ip(): string {
+    return this.raw.socket.remoteAddress ?? '';
+  }
+
+  get protocol(): string {
+    return (this.raw.socket as Partial<TLSSocket>).encrypted ? 'https' : 'http';
+  }
+
+  get query(): unknown {
+    const url = this.url;
+    const q = url.indexOf('?');
+    return q < 0 ? {} : parseQuery(url.slice(q + 1));
+  }
+
+  get body(): unknown {
+    return undefined;
+  }
+}
+
+class PollReply implements GateReply {
+  private status = 200;
+  private readonly headers: Record<string, string> = {};
+
+  constructor(
+    readonly raw: ServerResponse,
+    private readonly url: string,
+    private readonly renderFailure: FailureRenderer,
+  ) {}
+
+  header(name: string, value: string): this {
+    this.headers[name.toLowerCase()] = value;
+    return this;
+  }
+
+  code(status: number): this {
+    this.status = status;
+    return this;
+  }
+
+  type(contentType: string): this {
+    this.headers['content-type'] = contentType;
+    return this;
+  }
+
+  send(payload?: unknown): this {
+    if (this.raw.headersSent || this.raw.destroyed) return this;
+    if (payload instanceof Error) {
+      const answer = this.renderFailure(payload, this.url);
+      if (answer.retryAfterSeconds !== undefined) this.header('Retry-After', String(answer.retryAfterSeconds));
+      return this.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
+    }
+    if (this.status === 204) {
+      // As fastify answers a 204: no body, no content headers.
+      delete this.headers['content-type'];
+      this.raw.writeHead(204, this.headers);
+      this.raw.end();
+      return this;
+    }
+    const body = typeof payload === 'string' ? payload : payload === undefined ? '' : String(payload);
+    this.headers['content-length'] = String(Buffer.byteLength(body));
+    this.raw.writeHead(this.status, this.headers);
+    this.raw.end(body);
+    return this;
+  }
+}
+
+/** The fast path: answers `req` and returns true when it is a poll, else returns false and leaves it to fastify. */
+export function pollFastPath(gate: GateHandler, renderFailure: FailureRenderer): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (!isPollRequest(req)) return false;
+    const reply = new PollReply(res, req.url ?? POLL_PATH, renderFailure);
+    addCorsHeaders(req.headers.origin, reply);
+    try {
+      gate(new PollRequest(req), reply);
+    } catch (err) {
+      reply.send(err instanceof Error ? err : new Error(String(err)));
+    }
+    return true;
+  };
+}
