@@ -21,12 +21,15 @@ import { toVisitorMessage } from './event-types.js';
  */
 export interface ClientGone {
   aborted: boolean;
-  /** Set by the poller while it holds; called once by the HTTP layer when the client leaves. */
-  onAbort: (() => void) | null;
+  /**
+   * Set by the poller while it holds; told once by the HTTP layer when the client
+   * leaves. An object with a method, not a callback: no closure per held poll.
+   */
+  watcher: { clientGone(): void } | null;
 }
 
 /** For requests that cannot be abandoned mid-way. */
-export const NEVER_GONE: ClientGone = Object.freeze({ aborted: false, onAbort: null }) as ClientGone;
+export const NEVER_GONE: ClientGone = Object.freeze({ aborted: false, watcher: null }) as ClientGone;
 
 const EMPTY: PollOutcome = Object.freeze({ kind: 'empty' }) as PollOutcome;
 const ABANDONED: PollOutcome = Object.freeze({ kind: 'abandoned' }) as PollOutcome;
@@ -98,6 +101,11 @@ class PollRun implements HeldPoll, Expiring {
     this.resume('wake');
   }
 
+  /** The client went away while this poll was held (ClientGone). */
+  clientGone(): void {
+    this.resume('aborted');
+  }
+
   /** The hold is over (the poller's deadline wheel). */
   expire(): void {
     this.resume('timeout');
@@ -106,7 +114,7 @@ class PollRun implements HeldPoll, Expiring {
   private hold(): void {
     this.slot = this.poller.deadlines.add(this, this.deadline);
     this.s.heldPoll = this;
-    if (this.signal !== NEVER_GONE) this.signal.onAbort = () => this.resume('aborted');
+    if (this.signal !== NEVER_GONE) this.signal.watcher = this;
     if (this.poller.shuttingDown) this.wake();
   }
 
@@ -114,7 +122,7 @@ class PollRun implements HeldPoll, Expiring {
     if (this.slot < 0) return; // not holding (woken already)
     this.poller.deadlines.remove(this, this.slot);
     this.slot = -1;
-    if (this.signal !== NEVER_GONE) this.signal.onAbort = null;
+    if (this.signal !== NEVER_GONE) this.signal.watcher = null;
     if (this.s.heldPoll === this) this.s.heldPoll = null;
     if (this.s.pollGeneration !== this.generation) return this.end(new SwitchboardError('POLL_REPLACED'), null);
     if (why === 'timeout') {

@@ -117,14 +117,12 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     // Only a held poll needs to notice its client leaving.
     let signal = NEVER_GONE;
     if (spec.noun === 'Messages') {
-      const gone: ClientGone = { aborted: false, onAbort: null };
-      const res = reply.raw;
-      // `on`, not `once`: once() wraps the listener in a bound function per call.
-      res.on('close', () => {
-        if (res.writableEnded || gone.aborted) return;
-        gone.aborted = true;
-        gone.onAbort?.();
-      });
+      const gone: ClientGone = { aborted: false, watcher: null };
+      const res = reply.raw as WatchedResponse;
+      res[CLIENT_GONE] = gone;
+      // One listener function for every poll (it finds its poll on the response),
+      // and `on`, not `once`: once() wraps the listener in a bound function per call.
+      res.on('close', onPollResponseClose);
       signal = gone;
     }
     const req: VisitorRequest = {
@@ -159,12 +157,27 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
   return handler;
 }
 
+const CLIENT_GONE = Symbol('switchboard.clientGone');
+type WatchedResponse = ServerResponse & { [CLIENT_GONE]?: ClientGone };
+
+/** A poll's response closed: if it was not answered, its client left. `this` is the response. */
+function onPollResponseClose(this: WatchedResponse): void {
+  const gone = this[CLIENT_GONE];
+  if (!gone || this.writableEnded || gone.aborted) return;
+  gone.aborted = true;
+  gone.watcher?.clientGone();
+}
+
 function send(reply: GateReply, result: NounResult, request: GateRequest, stopping: boolean): void {
   if (stopping) void reply.header('Connection', 'close');
   if (result.kind === 'ok') {
     void reply.code(200).type('text/plain; charset=utf-8').send('OK');
-  } else if (result.kind === 'empty') {
+  } else if (result.kind === 'empty' || result.kind === 'abandoned') {
+    // Abandoned: the client left; the 204 goes nowhere, it only ends the exchange.
     void reply.code(204).send();
+  } else if (result.kind === 'messages') {
+    const body = JSON.stringify({ messages: result.messages, sequence: result.sequence, offset: result.offset });
+    void reply.code(200).type('application/json; charset=utf-8').send(body);
   } else {
     if (result.setVisitorCookie) {
       const secure = request.protocol === 'https';

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { ChatSession } from '../../core/chat-session.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
-import type { ClientGone, VisitorPoller } from '../../core/visitor-poller.js';
+import type { ClientGone, PollOutcome, VisitorPoller } from '../../core/visitor-poller.js';
 import { fail } from '../../protocol/errors.js';
 import { geoFromHeaders } from '../../protocol/geo-location.js';
 import { canonicalId, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
@@ -35,7 +35,9 @@ export interface VisitorRequest {
 export type NounResult =
   | { kind: 'ok' }
   | { kind: 'json'; body: unknown; setVisitorCookie?: string }
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  /** A poll's outcome, as the poller gives it (answered as {messages, sequence, offset}, or 204). */
+  | PollOutcome;
 
 export interface NounSpec {
   prefix: string;
@@ -60,7 +62,6 @@ export interface NounDeps {
 }
 
 export const VISITOR_COOKIE = 'liveagent_vid';
-const EMPTY_RESULT: NounResult = { kind: 'empty' };
 
 function wrap(type: string, message: unknown): { messages: { type: string; message: unknown }[] } {
   return { messages: [{ type, message }] };
@@ -151,10 +152,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       poll: (req, done) => {
         const ackRaw = req.query.ack;
         const ack = readInteger(Array.isArray(ackRaw) ? ackRaw[ackRaw.length - 1] : ackRaw);
-        poller.poll(session(req), ack, req.signal, (err, out) => {
-          if (out === null) return done(err, null);
-          done(null, out.kind === 'messages' ? { kind: 'json', body: { messages: out.messages, sequence: out.sequence, offset: out.offset } } : EMPTY_RESULT);
-        });
+        // The poller's outcome is itself a NounResult: no mapping closure per held poll.
+        poller.poll(session(req), ack, req.signal, done);
       },
     },
     {
