@@ -8,7 +8,7 @@
  * here allocates ~1.7 KB less per message (ADR 0014, bench/results/profiling-notes.md).
  *
  * Everything else (other spellings, other nouns, other methods) goes through
- * fastify unchanged; an equivalence test (test/protocol/poll-fast-path.test.ts)
+ * fastify unchanged; an equivalence test (test/protocol/poll-spellings.test.ts)
  * asks both ways and compares status, headers and body.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
