@@ -3,15 +3,18 @@
 // bench/.run/<run>/switchboard-sqlite-<n>.log) and the probe dir of the same run
 // (stall-probe.mjs gives the server's time origin, the client files the windows).
 // These figures move far less from run to run than a p99 does.
-// usage: node bench/diagnostics/gc-window.mjs <server log> <probe dir>
+// usage: node bench/diagnostics/gc-window.mjs <server log> <probe dir> [target]
+// target: switchboard (default) or baseline (run the baseline with
+// BENCH_BASELINE_NODE_ARGS=--trace-gc-nvp; its log is bench/.run/<run>/baseline-<pid>.log)
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-const [logFile, dir] = process.argv.slice(2);
+const [logFile, dir, target = 'switchboard'] = process.argv.slice(2);
+const serverScript = target === 'baseline' ? 'baseline/server' : 'cli/main.js';
 if (!dir) throw new Error('usage: gc-window.mjs <server log> <probe dir>');
 const read = (f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
-const server = readdirSync(dir).filter((f) => f.startsWith('probe-')).map(read).find((p) => p.argv.join(' ').includes('cli/main.js') && p.recv.length > 0);
-if (!server) throw new Error('no Switchboard probe with messages in that dir');
+const server = readdirSync(dir).filter((f) => f.startsWith('probe-')).map(read).find((p) => p.argv.join(' ').includes(serverScript) && (target === 'baseline' || p.recv.length > 0));
+if (!server) throw new Error(`no ${target} probe with messages in that dir`);
 // "[pid:0x...]    15501 ms: pause=9.0 mutator=346.6 gc=s ... allocated=... promoted=... new_space_survived=..."
 const records = readFileSync(logFile, 'utf8').split('\n').flatMap((line) => {
   const m = line.match(/\]\s+(\d+) ms: (pause=.*)$/);
@@ -19,7 +22,7 @@ const records = readFileSync(logFile, 'utf8').split('\n').flatMap((line) => {
   const fields = Object.fromEntries(m[2].trim().split(/\s+/).map((kv) => kv.split('=')));
   return [{ at: server.timeOrigin + Number(m[1]), ...fields }];
 });
-for (const f of readdirSync(dir).filter((f) => f.startsWith('client-switchboard'))) {
+for (const f of readdirSync(dir).filter((f) => f.startsWith(`client-${target}`))) {
   const trace = read(f);
   if (trace.length < 100) continue;
   const [t0, t1] = [trace[0][1], trace.at(-1)[1]];

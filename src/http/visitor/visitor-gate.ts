@@ -131,10 +131,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     };
 
     if (spec.poll) {
-      spec.poll(req, (err, result) => {
-        if (result) send(reply, result, request, deps.stopping());
-        else void reply.send(err);
-      });
+      spec.poll(req, pollAnswer(reply, deps));
       return;
     }
     const failed = (err: unknown) => void reply.send(err);
@@ -168,7 +165,22 @@ function onPollResponseClose(this: WatchedResponse): void {
   gone.watcher?.clientGone();
 }
 
-function send(reply: GateReply, result: NounResult, request: GateRequest, stopping: boolean): void {
+/**
+ * A poll's callback lives as long as its hold. Made here, outside the gate's
+ * scope, its closure keeps the reply and the deps only: one made inside would
+ * share the gate's context, which holds the request (and through it the
+ * request's headers) for the other callbacks there. A poll's answer sets no cookie,
+ * so `send` needs no request for it.
+ */
+function pollAnswer(reply: GateReply, deps: GateDeps): (err: unknown, result: NounResult | null) => void {
+  return (err, result) => {
+    if (result) send(reply, result, null, deps.stopping());
+    else void reply.send(err);
+  };
+}
+
+/** Answers a noun's result; `request` is needed only for a result that sets the visitor cookie. */
+function send(reply: GateReply, result: NounResult, request: GateRequest | null, stopping: boolean): void {
   if (stopping) void reply.header('Connection', 'close');
   if (result.kind === 'ok') {
     void reply.code(200).type('text/plain; charset=utf-8').send('OK');
@@ -180,7 +192,7 @@ function send(reply: GateReply, result: NounResult, request: GateRequest, stoppi
     void reply.code(200).type('application/json; charset=utf-8').send(body);
   } else {
     if (result.setVisitorCookie) {
-      const secure = request.protocol === 'https';
+      const secure = request?.protocol === 'https';
       const attrs = secure ? 'SameSite=None; Secure' : 'SameSite=Lax';
       void reply.header('Set-Cookie', `${VISITOR_COOKIE}=${result.setVisitorCookie}; Path=/; Max-Age=31536000; HttpOnly; ${attrs}`);
     }
