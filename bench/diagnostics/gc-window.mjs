@@ -16,12 +16,18 @@ const read = (f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
 const server = readdirSync(dir).filter((f) => f.startsWith('probe-')).map(read).find((p) => p.argv.join(' ').includes(serverScript) && (target === 'baseline' || p.recv.length > 0));
 if (!server) throw new Error(`no ${target} probe with messages in that dir`);
 // "[pid:0x...]    15501 ms: pause=9.0 mutator=346.6 gc=s ... allocated=... promoted=... new_space_survived=..."
-const records = readFileSync(logFile, 'utf8').split('\n').flatMap((line) => {
-  const m = line.match(/\]\s+(\d+) ms: (pause=.*)$/);
+// A worker thread (the SQLite checkpointer) is an isolate of its own with its own
+// GCs in the same log: only the main isolate's (the one with the most lines) count.
+const all = readFileSync(logFile, 'utf8').split('\n').flatMap((line) => {
+  const m = line.match(/^\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (pause=.*)$/);
   if (!m) return [];
-  const fields = Object.fromEntries(m[2].trim().split(/\s+/).map((kv) => kv.split('=')));
-  return [{ at: server.timeOrigin + Number(m[1]), ...fields }];
+  const fields = Object.fromEntries(m[3].trim().split(/\s+/).map((kv) => kv.split('=')));
+  return [{ isolate: m[1], at: server.timeOrigin + Number(m[2]), ...fields }];
 });
+const perIsolate = new Map();
+for (const r of all) perIsolate.set(r.isolate, (perIsolate.get(r.isolate) ?? 0) + 1);
+const mainIsolate = [...perIsolate].sort((a, b) => b[1] - a[1])[0]?.[0];
+const records = all.filter((r) => r.isolate === mainIsolate);
 for (const f of readdirSync(dir).filter((f) => f.startsWith(`client-${target}`))) {
   const trace = read(f);
   if (trace.length < 100) continue;
