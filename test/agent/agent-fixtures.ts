@@ -7,11 +7,6 @@
  * {@link Visitor}, over the visitor REST API. Nothing here knows the server's
  * internals.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
 import { OWNS_PROCESS, TestServer, request, type Res, type TestSettings } from '../protocol/harness.js';
@@ -111,62 +106,13 @@ export function routingConfig(settings: TestSettings): object {
   };
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN_JS = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-
 /**
  * The protocol suite's {@link TestServer} (so {@link Visitor} works against it),
  * started with the routing config instead of the demo deployment.
  */
 export class AgentTestServer extends TestServer {
-  private proc: ChildProcess | undefined;
-  private dir: string | undefined;
-  private output = '';
-
-  override get logTail(): string {
-    return this.output;
-  }
-
-  override async start(): Promise<void> {
-    if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} not found: run \`npm run build\` first`);
-    this.dir = mkdtempSync(join(tmpdir(), 'switchboard-agent-'));
-    mkdirSync(join(this.dir, 'data'));
-    const configFile = join(this.dir, 'switchboard.json');
-    writeFileSync(configFile, JSON.stringify(routingConfig(this.settings), null, 2));
-    const env = { ...process.env };
-    for (const name of ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_CONFIG', 'SWITCHBOARD_BASE_URL']) delete env[name];
-    const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', join(this.dir, 'data'), '--config', configFile], {
-      cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.proc = child;
-    await new Promise<void>((resolveStart, rejectStart) => {
-      const timer = setTimeout(() => rejectStart(new Error(`server did not start within 20 s\n${this.output}`)), 20_000);
-      const onData = (chunk: Buffer): void => {
-        this.output = (this.output + chunk.toString('utf8')).slice(-65_536);
-        const m = /listening on (http:\/\/[^\s"]+)/.exec(this.output);
-        if (m?.[1] && !this.baseUrl) {
-          clearTimeout(timer);
-          this.baseUrl = m[1];
-          resolveStart();
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        rejectStart(new Error(`server exited with ${code}\n${this.output}`));
-      });
-    });
-  }
-
-  override async dispose(): Promise<void> {
-    const child = this.proc;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  constructor(settings: TestSettings = {}) {
+    super(settings, { config: routingConfig });
   }
 }
 

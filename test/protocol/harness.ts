@@ -154,10 +154,26 @@ export interface ExitInfo {
   ms: number;
 }
 
+/** How a {@link TestServer} is configured. */
+export interface ServerOptions {
+  /** `false` starts the server with no `--config` (its built-in demo deployment). */
+  withConfig?: boolean;
+  /**
+   * The config file's content, given the test settings, instead of the protocol
+   * suite's demo config. A server with its own config is always started here,
+   * also when SWITCHBOARD_BASE_URL names an external server (that one would not
+   * have this config).
+   */
+  config?: (settings: TestSettings) => object;
+  /** Built files the server needs besides dist/, each with the command that builds it. */
+  requires?: readonly (readonly [file: string, build: string])[];
+}
+
 /**
- * One server under test: a child process we own, or an external URL.
- * `start`, `stop`, `kill9` and `restart` keep the same data dir, so a restart
- * sees the sessions of the previous run.
+ * One server under test: a child process we own, or an external URL. Every
+ * suite starts the real process through this class (the agent and browser
+ * suites with configs of their own). `start`, `stop`, `kill9` and `restart`
+ * keep the same data dir, so a restart sees the sessions of the previous run.
  */
 export class TestServer {
   baseUrl = '';
@@ -167,26 +183,28 @@ export class TestServer {
   private root: string | undefined;
   private lastPort = 0;
   private log = '';
+  private readonly owned: boolean;
 
   /**
    * @param settings overrides of the test config's `settings`.
-   * @param opts `withConfig: false` starts the server with no `--config` (its built-in demo deployment).
+   * @param opts see {@link ServerOptions}.
    */
   constructor(
     settings: TestSettings = {},
-    private readonly opts: { withConfig?: boolean } = {},
+    private readonly opts: ServerOptions = {},
   ) {
     // Short holds keep the suite fast: every "nothing more pending" check waits one hold.
     this.settings = opts.withConfig === false ? {} : { pollHoldSeconds: 0.5, ...settings };
+    this.owned = OWNS_PROCESS || opts.config !== undefined;
   }
 
   get ownsProcess(): boolean {
-    return OWNS_PROCESS;
+    return this.owned;
   }
 
   /** The long-poll hold of this server, in ms (external: SWITCHBOARD_POLL_HOLD_SECONDS or 25). */
   get pollHoldMs(): number {
-    if (!OWNS_PROCESS) return Number(process.env['SWITCHBOARD_POLL_HOLD_SECONDS'] ?? 25) * 1000;
+    if (!this.owned) return Number(process.env['SWITCHBOARD_POLL_HOLD_SECONDS'] ?? 25) * 1000;
     return Number(this.settings.pollHoldSeconds ?? 25) * 1000;
   }
 
@@ -201,16 +219,19 @@ export class TestServer {
 
   /** Starts the process (or adopts the external URL). A restart reuses the previous port. */
   async start(): Promise<void> {
-    if (!OWNS_PROCESS) {
+    if (!this.owned) {
       this.baseUrl = EXTERNAL_BASE_URL ?? '';
       return;
     }
     if (this.child) throw new Error('server already running');
-    if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} not found: run \`npm run build\` first, or set SWITCHBOARD_BASE_URL`);
+    for (const [file, build] of [[MAIN_JS, 'npm run build'] as const, ...(this.opts.requires ?? [])]) {
+      if (!existsSync(file)) throw new Error(`${file} not found: run \`${build}\` first${file === MAIN_JS ? ', or set SWITCHBOARD_BASE_URL' : ''}`);
+    }
     if (!this.root) {
-      this.root = mkdtempSync(join(tmpdir(), 'switchboard-protocol-'));
+      this.root = mkdtempSync(join(tmpdir(), 'switchboard-test-'));
       mkdirSync(join(this.root, 'data'));
-      writeFileSync(join(this.root, 'switchboard.json'), JSON.stringify(demoConfig(this.settings), null, 2));
+      const config = this.opts.config ? this.opts.config(this.settings) : demoConfig(this.settings);
+      writeFileSync(join(this.root, 'switchboard.json'), JSON.stringify(config, null, 2));
     }
     try {
       await this.spawnOnce(this.lastPort);
@@ -278,7 +299,7 @@ export class TestServer {
   private async signal(sig: NodeJS.Signals, limitMs: number): Promise<ExitInfo> {
     const child = this.child;
     const exited = this.exited;
-    if (!OWNS_PROCESS) throw new Error(NEEDS_PROCESS);
+    if (!this.owned) throw new Error(NEEDS_PROCESS);
     if (!child || !exited) throw new Error('server not running');
     const started = performance.now();
     child.kill(sig);
@@ -332,7 +353,7 @@ export class TestServer {
  * Registers a server for the current test file: started in `beforeAll`,
  * disposed in `afterAll`. Settings apply only when the suite owns the process.
  */
-export function useServer(settings: TestSettings = {}, opts: { withConfig?: boolean } = {}): TestServer {
+export function useServer(settings: TestSettings = {}, opts: ServerOptions = {}): TestServer {
   const server = new TestServer(settings, opts);
   beforeAll(() => server.start());
   afterAll(() => server.dispose());
