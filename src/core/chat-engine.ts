@@ -12,7 +12,8 @@ import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
 import { fail } from '../protocol/errors.js';
 import type { GeoLocation } from '../protocol/geo-location.js';
 import type { ChasitorInit } from '../protocol/visitor-requests.js';
-import { AgentDirectory, type Presence } from './agent-directory.js';
+import { AgentActions } from './agent-actions.js';
+import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
 import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
@@ -50,6 +51,8 @@ export class ChatEngine {
   readonly idle: IdleTimeouts;
   /** Queues, offers and queue updates (routing/dispatcher.ts). */
   readonly dispatcher: Dispatcher;
+  /** What agents and supervisors do to chats (agent-actions.ts). */
+  readonly agentActions: AgentActions = new AgentActions(this);
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -297,167 +300,6 @@ export class ChatEngine {
     if (vid) this.queue.addBreadcrumb(vid, location, now);
   }
 
-  // ---- agent side ---------------------------------------------------------
-
-  setPresence(agentId: string, presence: Presence): void {
-    const a = this.directory.get(agentId);
-    if (!a) fail('NOT_FOUND', `agent ${agentId}`);
-    a.presence = presence;
-    a.lastSeenAt = this.clock.now();
-    if (presence !== 'online') {
-      // Offers wait for no one who stepped away: they go to the next agent.
-      for (const id of [...a.chats]) {
-        const s = this.sessions.get(id);
-        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
-      }
-    }
-    this.dispatch();
-  }
-
-  accept(agentId: string, sessionId: string): void {
-    const s = this.sessions.get(sessionId);
-    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
-    const r = s.record;
-    const agent = this.directory.get(agentId)!;
-    const button = this.catalog.button(r.routedButtonId!)!.config;
-    const now = this.clock.now();
-    s.offerTimer?.cancel();
-    s.offerTimer = null;
-    this.router.remove(s.id);
-    const wasEstablished = r.establishedAt !== null;
-    r.chatState = 'established';
-    r.transferFrom = null;
-    r.transferTo = null;
-    r.declinedBy = [];
-    const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
-    if (wasEstablished) {
-      // A new agent in a chat the visitor already had: the guide's ChatTransferred.
-      this.append(s, EventType.ChatTransferred, 'system', fields, true);
-    } else {
-      r.establishedAt = now;
-      this.queue.addButtonStats(this.waits.observe(button.id, now - (r.queuedAt ?? now)));
-      this.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
-    }
-    this.dispatcher.sendQueueUpdates();
-  }
-
-  /**
-   * Transfer to an agent, a skill or a button. The chat leaves its agent at once;
-   * the visitor sees ChatTransferred when the new agent accepts, and nothing the
-   * visitor sends meanwhile is lost (it is in the log the new agent reads).
-   */
-  transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
-    const s = this.requireAgentChat(agentId, sessionId);
-    const r = s.record;
-    let queueKey: string;
-    if (target.agentId) {
-      const to = this.directory.get(target.agentId);
-      if (!to || to.orgId !== this.directory.get(agentId)!.orgId || !this.directory.hasRoom(to) || to.id === agentId) fail('CONFLICT', `agent ${target.agentId} cannot take a chat now`);
-      queueKey = r.queueKey ?? r.routedButtonId!;
-      r.transferTo = to.id;
-    } else if (target.skill) {
-      queueKey = `skill:${target.skill}`;
-    } else if (target.buttonId) {
-      const b = this.catalog.button(target.buttonId);
-      if (!b || b.orgId !== r.request?.orgId) fail('NOT_FOUND', `button ${target.buttonId}`);
-      queueKey = b.config.id;
-    } else {
-      return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');
-    }
-    const routedButtonId = target.buttonId ? queueKey : r.routedButtonId!;
-    const cfg = this.queueConfig(queueKey, routedButtonId);
-    if (!target.agentId && !this.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
-    // Checked: from here on the transfer happens.
-    r.routedButtonId = routedButtonId;
-    this.append(s, 'TransferRequested', 'agent', { from: agentId, ...target }, false);
-    this.directory.get(agentId)?.chats.delete(s.id);
-    r.transferFrom = agentId;
-    r.declinedBy = target.agentId ? [] : [agentId];
-    this.dispatcher.requeue(s, queueKey);
-  }
-
-  /** An agent went away: the visitor hears AgentDisconnect and the chat queues again at its old place. */
-  agentDisconnected(agentId: string): void {
-    const a = this.directory.get(agentId);
-    if (!a) return;
-    a.presence = 'offline';
-    for (const id of [...a.chats]) {
-      const s = this.sessions.get(id);
-      if (!s) continue;
-      if (s.record.chatState === 'offered') {
-        this.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
-      } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
-        this.append(s, EventType.AgentDisconnect, 'system', {}, true);
-        a.chats.delete(id);
-        s.record.declinedBy = [agentId];
-        this.dispatcher.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
-      }
-    }
-    this.dispatch();
-  }
-
-  /** A supervisor takes a chat over (or hands it to `toAgentId`) without the agent's consent. */
-  reassign(sessionId: string, toAgentId: string): void {
-    const s = this.sessions.get(sessionId);
-    if (!s || (s.record.chatState !== 'established' && s.record.chatState !== 'waiting' && s.record.chatState !== 'offered')) fail('CONFLICT', 'chat is not active');
-    const to = this.directory.get(toAgentId) ?? fail('NOT_FOUND', `agent ${toAgentId}`);
-    const r = s.record;
-    s.offerTimer?.cancel();
-    s.offerTimer = null;
-    if (r.agentId && r.agentId !== to.id) {
-      this.directory.get(r.agentId)?.chats.delete(s.id);
-      this.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'reassigned' });
-    }
-    this.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id }, false);
-    this.router.remove(s.id);
-    r.chatState = 'offered';
-    r.agentId = to.id;
-    to.chats.add(s.id);
-    // Forced: the new holder accepts on their behalf, visitor sees the change.
-    this.accept(to.id, s.id);
-    this.dispatch(); // the previous agent's freed capacity may take a waiting chat
-  }
-
-  /** A note from a supervisor to the chat's agent; never delivered to the visitor. */
-  whisper(fromUserId: string, sessionId: string, text: string): LogEvent {
-    const s = this.sessions.get(sessionId);
-    if (!s || !this.chatActive(s)) fail('CONFLICT', 'chat is not active');
-    if (text.length > this.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.settings.maxMessageLength}`);
-    return this.append(s, 'Whisper', 'system', { from: fromUserId, text }, false);
-  }
-
-  decline(agentId: string, sessionId: string, reason: string): void {
-    const s = this.sessions.get(sessionId);
-    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
-    this.dispatcher.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
-  }
-
-  agentMessage(agentId: string, sessionId: string, text: string, meta: Record<string, unknown> = {}): LogEvent {
-    const s = this.requireAgentChat(agentId, sessionId);
-    if (text.length > this.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.settings.maxMessageLength}`);
-    const agent = this.directory.get(agentId)!;
-    const e = this.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
-    this.idle.armAfterAgentMessage(s);
-    return e;
-  }
-
-  agentTyping(agentId: string, sessionId: string, typing: boolean): void {
-    const s = this.requireAgentChat(agentId, sessionId);
-    const agent = this.directory.get(agentId)!;
-    this.append(s, typing ? EventType.AgentTyping : EventType.AgentNotTyping, 'agent', { name: agent.name, agentId }, true);
-  }
-
-  agentCustomEvent(agentId: string, sessionId: string, type: string, data: string): void {
-    const s = this.requireAgentChat(agentId, sessionId);
-    this.append(s, EventType.AgentCustomEvent, 'agent', { type, data }, true);
-  }
-
-  agentEnd(agentId: string, sessionId: string): void {
-    const s = this.requireAgentChat(agentId, sessionId);
-    this.append(s, EventType.ChatEnded, 'agent', { reason: 'agent', attachedRecords: [] }, true);
-    this.finishChat(s, 'agent');
-  }
-
   // ---- internals ----------------------------------------------------------
 
   /** Appends an event and fixes which agent hears of it once it is durable. */
@@ -497,8 +339,8 @@ export class ChatEngine {
     this.append(s, EventType.ChatRequestFail, 'system', { reason, postChatUrl: postChatUrl ?? '', ...(detail ? { $meta: { detail } } : {}) }, true);
   }
 
-  /** Ends the chat: frees the agent, leaves the queue, lets others move up. */
-  private finishChat(s: ChatSession, reason: string): void {
+  /** Ends the chat: frees the agent, leaves the queue, lets others move up (also for AgentActions). */
+  finishChat(s: ChatSession, reason: string): void {
     const r = s.record;
     this.idle.disarm(s);
     s.offerTimer?.cancel();
@@ -522,12 +364,6 @@ export class ChatEngine {
   requireChat(s: ChatSession): void {
     if (s.record.chatState === 'none') fail('CHAT_NOT_STARTED');
     if (s.record.chatState === 'ended') fail('SESSION_INVALID', 'chat has ended');
-  }
-
-  private requireAgentChat(agentId: string, sessionId: string): ChatSession {
-    const s = this.sessions.get(sessionId);
-    if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
-    return s;
   }
 
   private onDurable(events: LogEvent[]): void {

@@ -33,7 +33,7 @@ export class PresenceMonitor {
       if (a.config.bot || a.presence === 'offline') continue;
       const live = this.hub.liveness(a.id);
       if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt) <= this.graceMs) continue;
-      this.engine.agentDisconnected(a.id);
+      this.engine.agentActions.agentDisconnected(a.id);
       dropped.push(a.id);
     }
     return dropped;

@@ -178,7 +178,7 @@ describe('payloads with messagesPerPayload 3', () => {
     await waitForEvents(sb, v, 3);
     for (let i = 1; i <= 4; i++) expect((await post(sb, v, 'Chasitor/ChatMessage', { text: `m${i}` }, i + 1)).statusCode).toBe(200);
     await waitForEvents(sb, v, 7);
-    sb.engine.agentEnd(DEMO_IDS.botAgentId, v.id); // ChatEnded right after a run of chat messages
+    sb.engine.agentActions.agentEnd(DEMO_IDS.botAgentId, v.id); // ChatEnded right after a run of chat messages
     await waitForEvents(sb, v, 8);
 
     const payloads: WireMessage[][] = [];

@@ -291,19 +291,19 @@ class Harness {
         break;
       }
       case 'presence':
-        engine.setPresence(this.agentAt(action.agent).id, action.presence);
+        engine.agentActions.setPresence(this.agentAt(action.agent).id, action.presence);
         break;
       case 'disconnect':
-        engine.agentDisconnected(this.agentAt(action.agent).id);
+        engine.agentActions.agentDisconnected(this.agentAt(action.agent).id);
         break;
       case 'accept': {
         const s = pick(this.live('offered'), action.pick);
-        if (s) engine.accept(s.record.agentId!, s.id);
+        if (s) engine.agentActions.accept(s.record.agentId!, s.id);
         break;
       }
       case 'decline': {
         const s = pick(this.live('offered'), action.pick);
-        if (s) engine.decline(s.record.agentId!, s.id, 'busy');
+        if (s) engine.agentActions.decline(s.record.agentId!, s.id, 'busy');
         break;
       }
       case 'advance':
@@ -311,7 +311,7 @@ class Harness {
         break;
       case 'agentEnd': {
         const s = pick(this.live('established'), action.pick);
-        if (s) engine.agentEnd(s.record.agentId!, s.id);
+        if (s) engine.agentActions.agentEnd(s.record.agentId!, s.id);
         break;
       }
       case 'visitorEnd': {
@@ -330,7 +330,7 @@ class Harness {
             : { buttonId: buttonId(action.button % nButtons) };
         const before = JSON.stringify(s.record);
         try {
-          engine.transfer(s.record.agentId!, s.id, target);
+          engine.agentActions.transfer(s.record.agentId!, s.id, target);
         } catch (err) {
           if (!(err instanceof SwitchboardError) || err.code !== 'CONFLICT') throw err;
           const after = JSON.stringify(s.record);
@@ -345,14 +345,14 @@ class Harness {
   /** Everyone online, every offer accepted, every established chat ended, until nothing moves. */
   async settle(): Promise<void> {
     const { engine } = this;
-    for (const a of this.agents()) engine.setPresence(a.id, 'online');
+    for (const a of this.agents()) engine.agentActions.setPresence(a.id, 'online');
     await flush();
     for (let round = 0; round < 100; round++) {
       const offered = this.live('offered');
       const established = this.live('established');
       if (!offered.length && !established.length) break;
-      for (const s of offered) if (s.record.chatState === 'offered') engine.accept(s.record.agentId!, s.id);
-      for (const s of this.live('established')) engine.agentEnd(s.record.agentId!, s.id);
+      for (const s of offered) if (s.record.chatState === 'offered') engine.agentActions.accept(s.record.agentId!, s.id);
+      for (const s of this.live('established')) engine.agentActions.agentEnd(s.record.agentId!, s.id);
       await flush();
     }
   }
@@ -379,7 +379,7 @@ function diff(before: string, after: string): string {
 async function scenario(world: World, actions: Action[]): Promise<void> {
   const h = new Harness(world);
   await h.engine.start();
-  world.agents.forEach((a, i) => { if (a.online) h.engine.setPresence(agentId(i), 'online'); });
+  world.agents.forEach((a, i) => { if (a.online) h.engine.agentActions.setPresence(agentId(i), 'online'); });
   await flush();
   for (const [step, action] of actions.entries()) {
     await h.run(action);

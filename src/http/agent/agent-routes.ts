@@ -91,8 +91,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const a = engine.directory.get(p.userId) ?? fail('NOT_FOUND', 'user is not an agent');
       if (b.capacity !== undefined) a.capacity = b.capacity;
       hub.heartbeat(p.userId);
-      if (b.status === 'offline') engine.agentDisconnected(p.userId);
-      else engine.setPresence(p.userId, b.status);
+      if (b.status === 'offline') engine.agentActions.agentDisconnected(p.userId);
+      else engine.agentActions.setPresence(p.userId, b.status);
       return commit({ status: a.presence, capacity: a.capacity, load: a.chats.size });
     });
   route({ method: 'POST', url: '/agent/v1/heartbeat', summary: 'Keep presence alive without a stream connection', role: 'agent', response: T.Ok },
@@ -145,13 +145,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return { queues, agents, chats };
     });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/takeover', summary: 'Take the chat over from its agent', role: 'supervisor', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.reassign(chatId(req), p.userId); return commit(); });
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.agentActions.reassign(chatId(req), p.userId); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/reassign', summary: 'Reassign the chat to another agent', role: 'supervisor', params: T.ChatIdParams, body: T.ReassignRequest, response: T.Ok },
     (req, p) => {
       chatFor(engine, p, chatId(req), { supervisorMayRead: true });
       const to = body<{ agentId: string }>(req).agentId;
       if (users.get(to)?.orgId !== p.orgId) fail('NOT_FOUND', `agent ${to}`);
-      engine.reassign(chatId(req), to);
+      engine.agentActions.reassign(chatId(req), to);
       return commit();
     });
 
@@ -174,7 +174,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         Object.assign(a.config, { name: u.name, skills: u.skills, capacity: u.capacity, role: u.role });
         a.name = u.name;
         a.capacity = u.capacity;
-        if (u.disabled) engine.agentDisconnected(id);
+        if (u.disabled) engine.agentActions.agentDisconnected(id);
       }
       return commit(toPublic(u));
     });

@@ -29,11 +29,11 @@ const ok = { ok: true };
 export const CHAT_ACTIONS: ChatAction[] = [
   {
     name: 'accept', summary: 'Accept an offer', role: 'agent', response: T.Ok,
-    run(engine, p, chatId) { sameOrg(engine, p, chatId); engine.accept(p.userId, chatId); return ok; },
+    run(engine, p, chatId) { sameOrg(engine, p, chatId); engine.agentActions.accept(p.userId, chatId); return ok; },
   },
   {
     name: 'decline', summary: 'Decline an offer (it goes to the next agent)', role: 'agent', body: T.DeclineRequest, response: T.Ok,
-    run(engine, p, chatId, body) { sameOrg(engine, p, chatId); engine.decline(p.userId, chatId, (body as { reason?: string } | undefined)?.reason ?? 'declined'); return ok; },
+    run(engine, p, chatId, body) { sameOrg(engine, p, chatId); engine.agentActions.decline(p.userId, chatId, (body as { reason?: string } | undefined)?.reason ?? 'declined'); return ok; },
   },
   {
     name: 'messages', summary: 'Send a message to the visitor (200 once durable)', role: 'agent', body: T.SendMessageRequest, response: T.SentMessage,
@@ -42,35 +42,35 @@ export const CHAT_ACTIONS: ChatAction[] = [
       const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
       const prior = b.clientMessageId ? s.sentClientIds.get(b.clientMessageId) : undefined;
       if (prior !== undefined) return { offset: prior };
-      const e = engine.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
+      const e = engine.agentActions.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
       if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
       return { offset: e.offset };
     },
   },
   {
     name: 'typing', summary: 'Typing / not typing', role: 'agent', body: T.TypingRequest, response: T.Ok,
-    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentTyping(p.userId, chatId, (body as { typing: boolean }).typing); return ok; },
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentActions.agentTyping(p.userId, chatId, (body as { typing: boolean }).typing); return ok; },
   },
   {
     name: 'events', summary: 'Send a custom event to the visitor', role: 'agent', body: T.CustomEventRequest, response: T.Ok,
     run(engine, p, chatId, body) {
       const b = body as { type: string; data: string };
       chatFor(engine, p, chatId, { supervisorMayRead: false });
-      engine.agentCustomEvent(p.userId, chatId, b.type, b.data);
+      engine.agentActions.agentCustomEvent(p.userId, chatId, b.type, b.data);
       return ok;
     },
   },
   {
     name: 'transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', body: T.TransferRequest, response: T.Ok,
-    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.transfer(p.userId, chatId, body as T.TransferRequest); return ok; },
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentActions.transfer(p.userId, chatId, body as T.TransferRequest); return ok; },
   },
   {
     name: 'end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', response: T.Ok,
-    run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentEnd(p.userId, chatId); return ok; },
+    run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentActions.agentEnd(p.userId, chatId); return ok; },
   },
   {
     name: 'whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', body: T.WhisperRequest, response: T.Ok,
-    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: true }); engine.whisper(p.userId, chatId, (body as { text: string }).text); return ok; },
+    run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: true }); engine.agentActions.whisper(p.userId, chatId, (body as { text: string }).text); return ok; },
   },
 ];
 

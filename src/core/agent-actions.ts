@@ -1,0 +1,183 @@
+/**
+ * What agents and supervisors do to chats: presence, accepting and declining
+ * offers, messages, typing, custom events, transfers, ending, and a
+ * supervisor's reassign and whisper. Each action checks the chat's state, then
+ * changes the record and appends events through the engine (chat-engine.ts),
+ * whose group commit makes them durable before anyone hears of them.
+ */
+import type { LogEvent } from '../ports/records.js';
+import { fail } from '../protocol/errors.js';
+import type { Presence } from './agent-directory.js';
+import type { ChatEngine } from './chat-engine.js';
+import type { ChatSession } from './chat-session.js';
+import { EventType } from './event-types.js';
+
+export class AgentActions {
+  constructor(private readonly engine: ChatEngine) {}
+
+  setPresence(agentId: string, presence: Presence): void {
+    const a = this.engine.directory.get(agentId);
+    if (!a) fail('NOT_FOUND', `agent ${agentId}`);
+    a.presence = presence;
+    a.lastSeenAt = this.engine.clock.now();
+    if (presence !== 'online') {
+      // Offers wait for no one who stepped away: they go to the next agent.
+      for (const id of [...a.chats]) {
+        const s = this.engine.sessions.get(id);
+        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
+      }
+    }
+    this.engine.dispatch();
+  }
+
+  accept(agentId: string, sessionId: string): void {
+    const s = this.engine.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
+    const r = s.record;
+    const agent = this.engine.directory.get(agentId)!;
+    const button = this.engine.catalog.button(r.routedButtonId!)!.config;
+    const now = this.engine.clock.now();
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    this.engine.router.remove(s.id);
+    const wasEstablished = r.establishedAt !== null;
+    r.chatState = 'established';
+    r.transferFrom = null;
+    r.transferTo = null;
+    r.declinedBy = [];
+    const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
+    if (wasEstablished) {
+      // A new agent in a chat the visitor already had: the guide's ChatTransferred.
+      this.engine.append(s, EventType.ChatTransferred, 'system', fields, true);
+    } else {
+      r.establishedAt = now;
+      this.engine.queue.addButtonStats(this.engine.waits.observe(button.id, now - (r.queuedAt ?? now)));
+      this.engine.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
+    }
+    this.engine.dispatcher.sendQueueUpdates();
+  }
+
+  /**
+   * Transfer to an agent, a skill or a button. The chat leaves its agent at once;
+   * the visitor sees ChatTransferred when the new agent accepts, and nothing the
+   * visitor sends meanwhile is lost (it is in the log the new agent reads).
+   */
+  transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    const r = s.record;
+    let queueKey: string;
+    if (target.agentId) {
+      const to = this.engine.directory.get(target.agentId);
+      if (!to || to.orgId !== this.engine.directory.get(agentId)!.orgId || !this.engine.directory.hasRoom(to) || to.id === agentId) fail('CONFLICT', `agent ${target.agentId} cannot take a chat now`);
+      queueKey = r.queueKey ?? r.routedButtonId!;
+      r.transferTo = to.id;
+    } else if (target.skill) {
+      queueKey = `skill:${target.skill}`;
+    } else if (target.buttonId) {
+      const b = this.engine.catalog.button(target.buttonId);
+      if (!b || b.orgId !== r.request?.orgId) fail('NOT_FOUND', `button ${target.buttonId}`);
+      queueKey = b.config.id;
+    } else {
+      return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');
+    }
+    const routedButtonId = target.buttonId ? queueKey : r.routedButtonId!;
+    const cfg = this.engine.queueConfig(queueKey, routedButtonId);
+    if (!target.agentId && !this.engine.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
+    // Checked: from here on the transfer happens.
+    r.routedButtonId = routedButtonId;
+    this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...target }, false);
+    this.engine.directory.get(agentId)?.chats.delete(s.id);
+    r.transferFrom = agentId;
+    r.declinedBy = target.agentId ? [] : [agentId];
+    this.engine.dispatcher.requeue(s, queueKey);
+  }
+
+  /** An agent went away: the visitor hears AgentDisconnect and the chat queues again at its old place. */
+  agentDisconnected(agentId: string): void {
+    const a = this.engine.directory.get(agentId);
+    if (!a) return;
+    a.presence = 'offline';
+    for (const id of [...a.chats]) {
+      const s = this.engine.sessions.get(id);
+      if (!s) continue;
+      if (s.record.chatState === 'offered') {
+        this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
+      } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
+        this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
+        a.chats.delete(id);
+        s.record.declinedBy = [agentId];
+        this.engine.dispatcher.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
+      }
+    }
+    this.engine.dispatch();
+  }
+
+  /** A supervisor takes a chat over (or hands it to `toAgentId`) without the agent's consent. */
+  reassign(sessionId: string, toAgentId: string): void {
+    const s = this.engine.sessions.get(sessionId);
+    if (!s || (s.record.chatState !== 'established' && s.record.chatState !== 'waiting' && s.record.chatState !== 'offered')) fail('CONFLICT', 'chat is not active');
+    const to = this.engine.directory.get(toAgentId) ?? fail('NOT_FOUND', `agent ${toAgentId}`);
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    if (r.agentId && r.agentId !== to.id) {
+      this.engine.directory.get(r.agentId)?.chats.delete(s.id);
+      this.engine.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'reassigned' });
+    }
+    this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id }, false);
+    this.engine.router.remove(s.id);
+    r.chatState = 'offered';
+    r.agentId = to.id;
+    to.chats.add(s.id);
+    // Forced: the new holder accepts on their behalf, visitor sees the change.
+    this.accept(to.id, s.id);
+    this.engine.dispatch(); // the previous agent's freed capacity may take a waiting chat
+  }
+
+  /** A note from a supervisor to the chat's agent; never delivered to the visitor. */
+  whisper(fromUserId: string, sessionId: string, text: string): LogEvent {
+    const s = this.engine.sessions.get(sessionId);
+    if (!s || !this.engine.chatActive(s)) fail('CONFLICT', 'chat is not active');
+    if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
+    return this.engine.append(s, 'Whisper', 'system', { from: fromUserId, text }, false);
+  }
+
+  decline(agentId: string, sessionId: string, reason: string): void {
+    const s = this.engine.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
+    this.engine.dispatcher.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
+  }
+
+  agentMessage(agentId: string, sessionId: string, text: string, meta: Record<string, unknown> = {}): LogEvent {
+    const s = this.requireAgentChat(agentId, sessionId);
+    if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
+    const agent = this.engine.directory.get(agentId)!;
+    const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+    this.engine.idle.armAfterAgentMessage(s);
+    return e;
+  }
+
+  agentTyping(agentId: string, sessionId: string, typing: boolean): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    const agent = this.engine.directory.get(agentId)!;
+    this.engine.append(s, typing ? EventType.AgentTyping : EventType.AgentNotTyping, 'agent', { name: agent.name, agentId }, true);
+  }
+
+  agentCustomEvent(agentId: string, sessionId: string, type: string, data: string): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    this.engine.append(s, EventType.AgentCustomEvent, 'agent', { type, data }, true);
+  }
+
+  agentEnd(agentId: string, sessionId: string): void {
+    const s = this.requireAgentChat(agentId, sessionId);
+    this.engine.append(s, EventType.ChatEnded, 'agent', { reason: 'agent', attachedRecords: [] }, true);
+    this.engine.finishChat(s, 'agent');
+  }
+
+
+  private requireAgentChat(agentId: string, sessionId: string): ChatSession {
+    const s = this.engine.sessions.get(sessionId);
+    if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
+    return s;
+  }
+}
