@@ -6,7 +6,8 @@
 //   and, roughly, the CPU of the process's other threads (GC helpers, workers);
 // - gcs: every GC pause (PerformanceObserver);
 // - messages: when a bench message id (bm...x...x<n>) arrived in a WebSocket
-//   frame (`recv`) and when it left in an HTTP response body (`answer`).
+//   frame or an HTTP request body (`recv`: the agent's send on Switchboard, the
+//   publish on the baseline) and when it left in an HTTP response body (`answer`).
 // Times are absolute (performance.timeOrigin + now), so processes line up with
 // each other and with the client's ledger (BENCH_PROBE_DIR also makes the
 // latency scenario dump it). bench/diagnostics/decompose.mjs reads the lot.
@@ -33,6 +34,16 @@ if (dir) {
       for (const m of chunk.matchAll(ID)) if (!answer.has(m[0])) answer.set(m[0], t);
     }
     return end.call(this, chunk, ...rest);
+  };
+  // HTTP request bodies (the baseline's publish, Switchboard's REST agent): a
+  // server-side request has a method; a client's response (the load generator) has none.
+  const push = http.IncomingMessage.prototype.push;
+  http.IncomingMessage.prototype.push = function patchedPush(chunk, ...rest) {
+    if (this.method && Buffer.isBuffer(chunk) && chunk.includes('bm')) {
+      const t = abs();
+      for (const m of chunk.toString('utf8').matchAll(ID)) if (!recv.has(m[0])) recv.set(m[0], t);
+    }
+    return push.call(this, chunk, ...rest);
   };
   // WebSocket frames (the bench agent's commands), where ws is installed.
   try {
