@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, needsProcess, sleep, useServer, type Res } from './harness.js';
-import { API_VERSION, Visitor } from './visitor.js';
+import { Visitor } from './visitor.js';
 
 const server = useServer({ pollHoldSeconds: 1 });
 const GUIDE = 'System/Messages';
@@ -66,7 +66,11 @@ describe.skipIf(!OWNS_PROCESS).concurrent('the poll in every spelling', () => {
       expect(ra.status, `${what}: ${ra.text}`).toBeGreaterThanOrEqual(400);
       expectSameAnswer(ra, rb, what);
     }
-    expect(v.headers()['X-LIVEAGENT-API-VERSION']).toBe(API_VERSION);
+    // Refused polls leave the session as it was: both spellings still hold and answer it.
+    for (const path of [GUIDE, OTHER]) {
+      const after = await pollAs(v, path);
+      expect(after.status, `${path} after the errors: ${after.text}`).toBe(204);
+    }
   });
 
   it(needsProcess('a poll replaced by a newer one answers 409 the same way'), async () => {
