@@ -59,7 +59,6 @@ export class ChatEngine {
   readonly nodeId: string;
   private readonly store: ChatStore;
   private readonly logger: EngineLogger;
-  /** Agents that must hear about an event, fixed when it was appended. */
   /**
    * Who hears of an event once it is durable; entries leave in onDurable. A Map,
    * not a WeakMap: ephemeron tables make every young-generation GC slower. (A batch
