@@ -73,8 +73,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await write(sessionRecord('k', { request, cursor: 2, owner: 'node0002' }), false); // owner moves
       expect(await store.getSession('k')).toEqual(sessionRecord('k', { request, cursor: 2, owner: 'node0002' }));
       await write(sessionRecord('k', { request: { visitorId: 'v2' } as SessionRecord['request'], cursor: 3, owner: 'node0002', chatState: 'ended' })); // visitor id changes
-      expect((await store.findSessionsByVisitor('v2', 10)).map((s) => s.id)).toEqual(['k']);
-      expect(await store.findSessionsByVisitor('v1', 10)).toEqual([]);
+      expect((await store.findSessionsByVisitor(null, 'v2', 10)).map((s) => s.id)).toEqual(['k']);
+      expect(await store.findSessionsByVisitor(null, 'v1', 10)).toEqual([]);
       await write(sessionRecord('k', { request: { visitorId: 'v2' } as SessionRecord['request'], cursor: 4, owner: 'node0002', closed: true, chatState: 'ended' }), false);
       expect(await store.loadOpenSessions()).toEqual([]);
       expect((await store.getSession('k'))?.cursor).toBe(4);
@@ -88,7 +88,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), sessions: [toProgressRow(progressed)] });
       expect(await store.getSession('p')).toEqual(progressed);
       expect(await store.loadOpenSessions()).toEqual([progressed]);
-      expect(await store.findSessionsByVisitor('v1', 10)).toEqual([progressed]);
+      expect(await store.findSessionsByVisitor(null, 'v1', 10)).toEqual([progressed]);
       // A full write carries its own progress; an older progress row must not win over it.
       const ended = { ...progressed, chatState: 'ended' as const, cursor: 4, lastOffset: 5, lastVseq: 4 };
       await store.write({ ...emptyBatch(), sessions: [toSessionRow(ended, false)] });
@@ -124,11 +124,11 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1500.5, samples: 3 }] });
       await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }] });
       expect(await store.loadButtonStats()).toEqual([{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }]);
-      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ visitorId: 'v', location: `https://x/${i}`, at: i })) });
-      expect(await store.readBreadcrumbs('v', 2)).toEqual([{ location: 'https://x/2', at: 2 }, { location: 'https://x/3', at: 3 }]);
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ visitorId: 'v', orgId: null, location: `https://x/${i}`, at: i })) });
+      expect(await store.readBreadcrumbs('org-a', 'v', 2)).toEqual([{ location: 'https://x/2', at: 2 }, { location: 'https://x/3', at: 3 }]);
       const req = (vid: string) => ({ visitorId: vid }) as SessionRecord['request'];
       await store.write({ ...emptyBatch(), sessions: [sessionRecord('old', { request: req('v9'), createdAt: 10 }), sessionRecord('new', { request: req('v9'), createdAt: 20 }), sessionRecord('other', { request: req('v8') })].map((r) => toSessionRow(r)) });
-      expect((await store.findSessionsByVisitor('v9', 10)).map((s) => s.id)).toEqual(['new', 'old']);
+      expect((await store.findSessionsByVisitor(null, 'v9', 10)).map((s) => s.id)).toEqual(['new', 'old']);
       expect(await store.getMeta('k')).toBeNull();
       await store.setMeta('k', 'one');
       await store.setMeta('k', 'two');
@@ -147,7 +147,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
         ...emptyBatch(),
         sessions: sessions.map((r) => toSessionRow(r)),
         events: [logEvent('old-closed-1', 1, 1), logEvent('old-closed-1', 2, 2), logEvent('old-closed-2', 1, 1), logEvent('old-closed-3', 1, 1), logEvent('old-open', 1, 1), logEvent('new-closed', 1, 1)],
-        visitorBreadcrumbs: [{ visitorId: 'v', location: 'https://x/old1', at: 100 }, { visitorId: 'v', location: 'https://x/old2', at: 200 }, { visitorId: 'w', location: 'https://x/new', at: 5000 }],
+        visitorBreadcrumbs: [{ visitorId: 'v', orgId: null, location: 'https://x/old1', at: 100 }, { visitorId: 'v', orgId: null, location: 'https://x/old2', at: 200 }, { visitorId: 'w', orgId: null, location: 'https://x/new', at: 5000 }],
       });
       // A batch of two: two closed sessions and two breadcrumbs go, a full batch says "more may be due".
       expect(await store.purgeClosedBefore(1000, 2)).toEqual({ sessions: 2, breadcrumbs: 2 });
@@ -162,8 +162,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.readEvents('old-open', 0, 10)).map((e) => e.offset)).toEqual([1]);
       expect((await store.getSession('new-closed'))?.id).toBe('new-closed');
       expect((await store.readEvents('new-closed', 0, 10)).map((e) => e.offset)).toEqual([1]);
-      expect(await store.readBreadcrumbs('v', 10)).toEqual([]);
-      expect(await store.readBreadcrumbs('w', 10)).toEqual([{ location: 'https://x/new', at: 5000 }]);
+      expect(await store.readBreadcrumbs('org-a', 'v', 10)).toEqual([]);
+      expect(await store.readBreadcrumbs('org-a', 'w', 10)).toEqual([{ location: 'https://x/new', at: 5000 }]);
       expect((await store.loadOpenSessions()).map((r) => r.id)).toEqual(['old-open']);
     }));
 
@@ -177,10 +177,43 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.readEvents('still-open', 0, 10)).map((e) => e.offset)).toEqual([1]);
       expect((await store.getSession('bystander'))?.id).toBe('bystander');
       expect(await store.deleteClosedSessions([])).toBe(0);
-      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [{ visitorId: 'erase-me', location: 'https://x/1', at: 1 }, { visitorId: 'erase-me', location: 'https://x/2', at: 2 }, { visitorId: 'keep-me', location: 'https://x/3', at: 3 }] });
-      expect(await store.deleteBreadcrumbs('erase-me')).toBe(2);
-      expect(await store.readBreadcrumbs('erase-me', 10)).toEqual([]);
-      expect(await store.readBreadcrumbs('keep-me', 10)).toEqual([{ location: 'https://x/3', at: 3 }]);
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [{ visitorId: 'erase-me', orgId: null, location: 'https://x/1', at: 1 }, { visitorId: 'erase-me', orgId: null, location: 'https://x/2', at: 2 }, { visitorId: 'keep-me', orgId: null, location: 'https://x/3', at: 3 }] });
+      expect(await store.deleteBreadcrumbs('org-a', 'erase-me', true)).toBe(2);
+      expect(await store.readBreadcrumbs('org-a', 'erase-me', 10)).toEqual([]);
+      expect(await store.readBreadcrumbs('org-a', 'keep-me', 10)).toEqual([{ location: 'https://x/3', at: 3 }]);
+    }));
+
+    it("reads a visitor's history per org: another org's chats and breadcrumbs stay out, those posted without a chat are every org's", withStore(async (store) => {
+      const req = (orgId: string, visitorId: string) => ({ orgId, visitorId }) as SessionRecord['request'];
+      await store.write({
+        ...emptyBatch(),
+        sessions: [
+          sessionRecord('a-old', { request: req('org-a', 'shared'), createdAt: 10 }),
+          sessionRecord('b-chat', { request: req('org-b', 'shared'), createdAt: 20 }),
+          sessionRecord('a-new', { request: req('org-a', 'shared'), createdAt: 30 }),
+        ].map((r) => toSessionRow(r)),
+        visitorBreadcrumbs: [
+          { visitorId: 'shared', orgId: null, location: 'https://before-any-chat', at: 1 },
+          { visitorId: 'shared', orgId: 'org-a', location: 'https://a.example/cart', at: 2 },
+          { visitorId: 'shared', orgId: 'org-b', location: 'https://b.example/private', at: 3 },
+        ],
+      });
+      expect((await store.findSessionsByVisitor('org-a', 'shared', 10)).map((s) => s.id)).toEqual(['a-new', 'a-old']);
+      expect((await store.findSessionsByVisitor(null, 'shared', 10)).map((s) => s.id)).toEqual(['a-new', 'b-chat', 'a-old']);
+      // The limit counts the org's own chats: org B's one chat is found under org A's newer ones.
+      expect((await store.findSessionsByVisitor('org-b', 'shared', 1)).map((s) => s.id)).toEqual(['b-chat']);
+      expect(await store.findSessionsByVisitor('org-c', 'shared', 10)).toEqual([]);
+      expect(await store.readBreadcrumbs('org-a', 'shared', 10)).toEqual([{ location: 'https://before-any-chat', at: 1 }, { location: 'https://a.example/cart', at: 2 }]);
+      expect(await store.readBreadcrumbs('org-b', 'shared', 1)).toEqual([{ location: 'https://b.example/private', at: 3 }]);
+      // A session whose request names another org (same visitor) moves with it.
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('a-old', { request: req('org-b', 'shared'), createdAt: 10 }))] });
+      expect((await store.findSessionsByVisitor('org-b', 'shared', 10)).map((s) => s.id)).toEqual(['b-chat', 'a-old']);
+      expect((await store.findSessionsByVisitor('org-a', 'shared', 10)).map((s) => s.id)).toEqual(['a-new']);
+      // Erasure: an org's own breadcrumbs go, those without an org only when asked, another org's never.
+      expect(await store.deleteBreadcrumbs('org-a', 'shared', false)).toBe(1);
+      expect(await store.readBreadcrumbs('org-b', 'shared', 10)).toEqual([{ location: 'https://before-any-chat', at: 1 }, { location: 'https://b.example/private', at: 3 }]);
+      expect(await store.deleteBreadcrumbs('org-a', 'shared', true)).toBe(1);
+      expect(await store.readBreadcrumbs('org-b', 'shared', 10)).toEqual([{ location: 'https://b.example/private', at: 3 }]);
     }));
 
     it('writes the chat request once: later rows without it keep the stored request; rows from before the request column still read', withStore(async (store) => {
@@ -190,7 +223,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       const back = await store.getSession('q');
       expect(back?.cursor).toBe(7);
       expect(back?.request).toEqual(request);
-      expect((await store.findSessionsByVisitor('v-req', 5))[0]?.request).toEqual(request);
+      expect((await store.findSessionsByVisitor(null, 'v-req', 5))[0]?.request).toEqual(request);
       expect((await store.loadOpenSessions()).find((r) => r.id === 'q')?.request).toEqual(request);
       // A row as written before the request had its own column: request inside the record JSON.
       const legacy = sessionRecord('legacy', { request, cursor: 3 });

@@ -296,7 +296,8 @@ export class ChatEngine {
     const now = this.clock.now();
     if (s && s.record.request) this.append(s, EventType.Breadcrumb, 'visitor', { location }, false);
     const vid = s?.record.request?.visitorId ?? visitorId;
-    if (vid) this.queue.addBreadcrumb(vid, location, now);
+    // The chat's org when there is one; a breadcrumb posted before any chat names no org.
+    if (vid) this.queue.addBreadcrumb(vid, s?.record.request?.orgId ?? null, location, now);
   }
 
   // ---- internals ----------------------------------------------------------

@@ -35,8 +35,8 @@ export class ChatViews {
   async details(r: SessionRecord): Promise<Record<string, unknown>> {
     const req = r.request!;
     const [breadcrumbs, earlier, events] = await Promise.all([
-      this.store.readBreadcrumbs(req.visitorId, 50),
-      this.store.findSessionsByVisitor(req.visitorId, 20),
+      this.store.readBreadcrumbs(req.orgId, req.visitorId, 50),
+      this.store.findSessionsByVisitor(req.orgId, req.visitorId, 20),
       this.events(r.id),
     ]);
     const peek = [...events].reverse().find((e) => e.type === EventType.SneakPeek);

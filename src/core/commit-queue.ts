@@ -73,8 +73,8 @@ export class CommitQueue {
     b.buttonStats.push(s);
   }
 
-  addBreadcrumb(visitorId: string, location: string, at: number): void {
-    this.current().batch.visitorBreadcrumbs.push({ visitorId, location, at });
+  addBreadcrumb(visitorId: string, orgId: string | null, location: string, at: number): void {
+    this.current().batch.visitorBreadcrumbs.push({ visitorId, orgId, location, at });
   }
 
   /** Resolves once everything queued so far is durable; rejects if that write failed. */

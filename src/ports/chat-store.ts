@@ -29,10 +29,15 @@ export interface ChatStore {
   /** Visitor-visible events with vseq > afterVseq, in order, at most `limit`. */
   readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]>;
   loadButtonStats(): Promise<ButtonStatsRecord[]>;
-  /** Breadcrumbs recorded for a visitor id, oldest first. */
-  readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]>;
-  /** Ended chats of a visitor (for "earlier chats"), newest first. */
-  findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]>;
+  /**
+   * The latest `limit` breadcrumbs of a visitor id, oldest first: those of
+   * `orgId`'s chats and those posted without a chat (no org), never another
+   * org's. Visitor ids are client-chosen or shared by one browser across the
+   * sites a server hosts, so one org must not read what another recorded.
+   */
+  readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]>;
+  /** Sessions of a visitor id, newest first: `orgId`'s only, or every org's when null (erasure needs to know). */
+  findSessionsByVisitor(orgId: string | null, visitorId: string, limit: number): Promise<SessionRecord[]>;
   /**
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events, and up to `limit` breadcrumbs recorded before it, in
@@ -45,8 +50,11 @@ export interface ChatStore {
    * only (an open one is left as it is). Returns how many were deleted.
    */
   deleteClosedSessions(ids: readonly string[]): Promise<number>;
-  /** Erasure: deletes every breadcrumb recorded for a visitor id; returns how many. */
-  deleteBreadcrumbs(visitorId: string): Promise<number>;
+  /**
+   * Erasure: deletes a visitor id's breadcrumbs of `orgId`'s chats, and those
+   * posted without a chat too when `withUnattributed`; returns how many.
+   */
+  deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number>;
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

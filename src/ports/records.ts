@@ -115,6 +115,8 @@ export interface SessionRow {
   owner: string;
   closed: boolean;
   visitorId: string | null;
+  /** The org the chat was requested in (its request's orgId): visitor history is read per org. */
+  orgId: string | null;
   createdAt: number;
   /** JSON of the SessionRecord without its `request`; null: unchanged but for the progress. */
   json: string | null;
@@ -146,7 +148,7 @@ export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
     r.request = request;
   }
   return {
-    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, createdAt: r.createdAt, json, progressJson: null,
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, orgId: request?.orgId ?? null, createdAt: r.createdAt, json, progressJson: null,
     requestJson: withRequest && request ? JSON.stringify(request) : null,
   };
 }
@@ -158,7 +160,7 @@ export function toProgressRow(r: SessionRecord): SessionRow {
     issuedRecent: r.issuedRecent, appliedSeqMax: r.appliedSeqMax, appliedSeqRecent: r.appliedSeqRecent,
   };
   return {
-    id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, createdAt: r.createdAt,
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,
     json: null, progressJson: JSON.stringify(progress), requestJson: null,
   };
 }
@@ -222,5 +224,16 @@ export interface WriteBatch {
   sessions: SessionRow[];
   events: LogEvent[];
   buttonStats: ButtonStatsRecord[];
-  visitorBreadcrumbs: { visitorId: string; location: string; at: number }[];
+  visitorBreadcrumbs: BreadcrumbRecord[];
+}
+
+/**
+ * A page a visitor was on. `orgId` is the org of the chat it was posted in; a
+ * breadcrumb posted without a chat (Visitor/Breadcrumb carries no org) has none.
+ */
+export interface BreadcrumbRecord {
+  visitorId: string;
+  orgId: string | null;
+  location: string;
+  at: number;
 }

@@ -108,6 +108,42 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     expect(d2.earlierChats.map((c) => c.chatId)).toContain(chatId);
   });
 
+  it("a visitor id two orgs share: each org's agent sees only that org's earlier chats and breadcrumbs", async () => {
+    type Details = { earlierChats: { chatId: string }[]; breadcrumbs: { location: string }[] };
+    const visitorId = 'visitor-two-orgs-1';
+    // First a chat in the other org, with a breadcrumb of that org's site.
+    const eve = await onlineAgent(server, USERS.eve);
+    const theirs = await requestChat(server, BUTTON.other, { visitorName: 'Shared', visitorId }, 'other');
+    const theirChat = (await eve.nextOffer()).chatId!;
+    await eve.ok('POST', `/agent/v1/chats/${theirChat}/accept`);
+    await theirs.waitFor('ChatEstablished');
+    expect((await theirs.post('Visitor/Breadcrumb', { location: 'https://b.example/private-order' })).status).toBe(200);
+    await eve.ok('POST', `/agent/v1/chats/${theirChat}/end`);
+    await theirs.waitFor('ChatEnded');
+    // Then the same visitor id in this org.
+    const alice = await onlineAgent(server, USERS.alice);
+    const ours = await requestChat(server, BUTTON.toAlice, { visitorName: 'Shared', visitorId });
+    const ourChat = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${ourChat}/accept`);
+    await ours.waitFor('ChatEstablished');
+    expect((await ours.post('Visitor/Breadcrumb', { location: 'https://a.example/cart' })).status).toBe(200);
+    let mine: Details | undefined;
+    for (let i = 0; i < 50 && !mine?.breadcrumbs.length; i++) {
+      if (i) await pause(50);
+      mine = await alice.ok<Details>('GET', `/agent/v1/chats/${ourChat}`);
+    }
+    expect(mine!.breadcrumbs.map((b) => b.location)).toEqual(['https://a.example/cart']);
+    expect(mine!.earlierChats).toEqual([]);
+    // And the other way round: the other org's supervisor sees its own chat's history only.
+    const sue = await AgentUser.login(server, USERS.sue);
+    const theirView = await sue.ok<Details>('GET', `/agent/v1/chats/${theirChat}`);
+    expect(theirView.breadcrumbs.map((b) => b.location)).toEqual(['https://b.example/private-order']);
+    expect(theirView.earlierChats).toEqual([]);
+    await alice.ok('POST', `/agent/v1/chats/${ourChat}/end`);
+    await alice.leave();
+    await eve.leave();
+  });
+
   it("erasure: an admin deletes a visitor's ended chats and transcripts; running chats and agents cannot", async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const root = await AgentUser.login(server, USERS.root);

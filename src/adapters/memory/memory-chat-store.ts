@@ -3,14 +3,14 @@
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
 import type { ChatStore } from '../../ports/chat-store.js';
-import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
+import { fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 
 export class MemoryChatStore implements ChatStore {
   readonly kind = 'memory';
   private sessions = new Map<string, { json: string; request: string | null; progress: string | null }>();
   private events = new Map<string, LogEvent[]>();
   private stats = new Map<string, ButtonStatsRecord>();
-  private crumbs = new Map<string, { location: string; at: number }[]>();
+  private crumbs = new Map<string, Omit<BreadcrumbRecord, 'visitorId'>[]>();
   private meta = new Map<string, string>();
   private docs = new Map<string, string>();
 
@@ -18,10 +18,12 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve();
   }
 
-  deleteBreadcrumbs(visitorId: string): Promise<number> {
-    const n = this.crumbs.get(visitorId)?.length ?? 0;
-    this.crumbs.delete(visitorId);
-    return Promise.resolve(n);
+  deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number> {
+    const list = this.crumbs.get(visitorId) ?? [];
+    const keep = list.filter((c) => !(c.orgId === orgId || (withUnattributed && c.orgId === null)));
+    if (keep.length) this.crumbs.set(visitorId, keep);
+    else this.crumbs.delete(visitorId);
+    return Promise.resolve(list.length - keep.length);
   }
 
   deleteClosedSessions(ids: readonly string[]): Promise<number> {
@@ -84,7 +86,7 @@ export class MemoryChatStore implements ChatStore {
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
       if (!list) this.crumbs.set(b.visitorId, (list = []));
-      list.push({ location: b.location, at: b.at });
+      list.push({ orgId: b.orgId, location: b.location, at: b.at });
     }
     return Promise.resolve();
   }
@@ -112,12 +114,14 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve([...this.stats.values()].map((s) => ({ ...s })));
   }
 
-  readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
-    return Promise.resolve((this.crumbs.get(visitorId) ?? []).slice(-limit));
+  readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
+    const visible = (this.crumbs.get(visitorId) ?? []).filter((c) => c.orgId === orgId || c.orgId === null);
+    return Promise.resolve(visible.slice(-limit).map((c) => ({ location: c.location, at: c.at })));
   }
 
-  findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
-    const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress)).filter((s) => s.request?.visitorId === visitorId);
+  findSessionsByVisitor(orgId: string | null, visitorId: string, limit: number): Promise<SessionRecord[]> {
+    const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress))
+      .filter((s) => s.request?.visitorId === visitorId && (orgId === null || s.request.orgId === orgId));
     return Promise.resolve(all.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
   }
 

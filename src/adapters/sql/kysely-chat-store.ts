@@ -47,10 +47,10 @@ export class KyselyChatStore implements ChatStore {
           if (Number(r.numUpdatedRows) === 0) throw new Error(`session ${s.id}: progress written before the session`);
           continue;
         }
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, org_id: s.orgId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
         await trx.insertInto('sessions').values(row)
           .onConflict((oc) => oc.column('id').doUpdateSet({
-            owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, created_at: row.created_at, record: row.record,
+            owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, org_id: row.org_id, created_at: row.created_at, record: row.record,
             request: sql`coalesce(excluded.request, sessions.request)`, progress: null,
           }))
           .execute();
@@ -61,7 +61,7 @@ export class KyselyChatStore implements ChatStore {
           .execute();
       }
       if (batch.visitorBreadcrumbs.length) {
-        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: b.visitorId, location: b.location, at: b.at }))).execute();
+        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: b.visitorId, org_id: b.orgId, location: b.location, at: b.at }))).execute();
       }
     });
   }
@@ -95,15 +95,17 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => ({ buttonId: r.button_id, averageWaitMs: r.average_wait_ms === null ? null : Number(r.average_wait_ms), samples: Number(r.samples) }));
   }
 
-  async readBreadcrumbs(visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
+  async readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
     const rows = await this.db.selectFrom('breadcrumbs').select(['location', 'at', 'id'])
-      .where('visitor_id', '=', visitorId).orderBy('id', 'desc').limit(limit).execute();
+      .where('visitor_id', '=', visitorId).where((eb) => eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)]))
+      .orderBy('id', 'desc').limit(limit).execute();
     return rows.reverse().map((r) => ({ location: r.location, at: Number(r.at) }));
   }
 
-  async findSessionsByVisitor(visitorId: string, limit: number): Promise<SessionRecord[]> {
+  async findSessionsByVisitor(orgId: string | null, visitorId: string, limit: number): Promise<SessionRecord[]> {
     const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress'])
-      .where('visitor_id', '=', visitorId).orderBy('created_at', 'desc').limit(limit).execute();
+      .where('visitor_id', '=', visitorId).$if(orgId !== null, (q) => q.where('org_id', '=', orgId))
+      .orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
@@ -131,8 +133,10 @@ export class KyselyChatStore implements ChatStore {
     });
   }
 
-  async deleteBreadcrumbs(visitorId: string): Promise<number> {
-    const r = await this.db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId).executeTakeFirst();
+  async deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number> {
+    const r = await this.db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId)
+      .where((eb) => (withUnattributed ? eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)]) : eb('org_id', '=', orgId)))
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 

@@ -74,6 +74,23 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.alterTable('sessions').addColumn('progress', 'text').execute();
     },
   },
+  '0006-org-columns': {
+    async up(db: Kysely<unknown>) {
+      // Visitor ids are client-chosen, or one browser's across every site a server
+      // hosts: a visitor's earlier chats and breadcrumbs are read per org, so no
+      // tenant sees another's. Sessions take the org of their request (backfilled);
+      // breadcrumbs that of the chat they were posted in, older ones stay unattributed.
+      await db.schema.alterTable('sessions').addColumn('org_id', 'varchar(128)').execute();
+      await db.schema.alterTable('breadcrumbs').addColumn('org_id', 'varchar(128)').execute();
+      const backfill = dialect === 'sqlite'
+        ? sql`update sessions set org_id = coalesce(json_extract(request, '$.orgId'), json_extract(record, '$.request.orgId'))`
+        : sql`update sessions set org_id = coalesce(request::json ->> 'orgId', record::json -> 'request' ->> 'orgId')`;
+      await backfill.execute(db);
+      // Replaces sessions_visitor (visitor_id, created_at), a prefix of it: still one index to keep per full write.
+      await db.schema.createIndex('sessions_visitor_org').ifNotExists().on('sessions').columns(['visitor_id', 'org_id', 'created_at']).execute();
+      await db.schema.dropIndex('sessions_visitor').ifExists().execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

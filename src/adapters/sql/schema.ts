@@ -10,6 +10,8 @@ export interface SessionsTable {
   owner: string;
   closed: number;
   visitor_id: string | null;
+  /** The request's orgId (migration 0006): visitor history is read per org. */
+  org_id: string | null;
   created_at: number | string;
   /** The SessionRecord as JSON, without its request (older rows: with it). */
   record: string;
@@ -38,6 +40,8 @@ export interface ButtonStatsTable {
 export interface BreadcrumbsTable {
   id: Generated<number>;
   visitor_id: string;
+  /** The org of the chat it was posted in; null: posted without a chat (or before migration 0006). */
+  org_id: string | null;
   location: string;
   at: number | string;
 }

@@ -88,9 +88,9 @@ class SqliteChatStore extends KyselyChatStore {
     const k = this.db;
     const compile = (q: { compile(): { sql: string } }) => this.database.prepare(q.compile().sql);
     const insertEvent = compile(k.insertInto('events').values({ session_id: '', offset: 0, vseq: 0, type: '', actor: '', at: 0, data: '' }));
-    const upsertSession = compile(k.insertInto('sessions').values({ id: '', owner: '', closed: 0, visitor_id: '', created_at: 0, record: '', request: '', progress: null })
+    const upsertSession = compile(k.insertInto('sessions').values({ id: '', owner: '', closed: 0, visitor_id: '', org_id: '', created_at: 0, record: '', request: '', progress: null })
       .onConflict((oc) => oc.column('id').doUpdateSet({
-        owner: sql`excluded.owner`, closed: sql`excluded.closed`, visitor_id: sql`excluded.visitor_id`, created_at: sql`excluded.created_at`, record: sql`excluded.record`,
+        owner: sql`excluded.owner`, closed: sql`excluded.closed`, visitor_id: sql`excluded.visitor_id`, org_id: sql`excluded.org_id`, created_at: sql`excluded.created_at`, record: sql`excluded.record`,
         request: sql`coalesce(excluded.request, sessions.request)`, progress: sql`excluded.progress`,
       })));
     // Most session writes change only the record (offsets, cursor). An UPDATE
@@ -99,13 +99,13 @@ class SqliteChatStore extends KyselyChatStore {
     // indexes too (5 WAL pages per message instead of 3, bench/results). It
     // matches only when those columns are unchanged; otherwise the upsert runs.
     const updateRecordIfKeysUnchanged = this.database.prepare(
-      'update "sessions" set "record" = ?, "progress" = null, "request" = coalesce(?, "request") where "id" = ? and "owner" = ? and "closed" = ? and "visitor_id" is ? and "created_at" = ?',
+      'update "sessions" set "record" = ?, "progress" = null, "request" = coalesce(?, "request") where "id" = ? and "owner" = ? and "closed" = ? and "visitor_id" is ? and "org_id" is ? and "created_at" = ?',
     );
     // And most of those change only the progress fields (SessionRow, docs/adr/0013).
     const updateProgress = this.database.prepare('update "sessions" set "progress" = ? where "id" = ?');
     const upsertStats = compile(k.insertInto('button_stats').values({ button_id: '', average_wait_ms: 0, samples: 0 })
       .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: sql`excluded.average_wait_ms`, samples: sql`excluded.samples` })));
-    const insertCrumb = compile(k.insertInto('breadcrumbs').values({ visitor_id: '', location: '', at: 0 }));
+    const insertCrumb = compile(k.insertInto('breadcrumbs').values({ visitor_id: '', org_id: '', location: '', at: 0 }));
     const transaction = this.database.transaction((batch: WriteBatch) => {
       for (const e of batch.events) insertEvent.run(e.sessionId, e.offset, e.vseq, e.type, e.actor, e.at, JSON.stringify(e.data));
       for (const s of batch.sessions) {
@@ -114,12 +114,12 @@ class SqliteChatStore extends KyselyChatStore {
           continue;
         }
         const closed = s.closed ? 1 : 0;
-        if (updateRecordIfKeysUnchanged.run(s.json, s.requestJson, s.id, s.owner, closed, s.visitorId, s.createdAt).changes === 0) {
-          upsertSession.run(s.id, s.owner, closed, s.visitorId, s.createdAt, s.json, s.requestJson, null);
+        if (updateRecordIfKeysUnchanged.run(s.json, s.requestJson, s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt).changes === 0) {
+          upsertSession.run(s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.json, s.requestJson, null);
         }
       }
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
-      for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.visitorId, b.location, b.at);
+      for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.visitorId, b.orgId, b.location, b.at);
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');

@@ -1,0 +1,86 @@
+/**
+ * Migration 0006 on databases written before it, on both SQL backends: a
+ * session's org is backfilled from its request (its own column, or inside the
+ * record for rows older than migration 0003), and breadcrumbs already recorded
+ * stay readable as unattributed ones.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sessionRecord } from '../chat-store-conformance.js';
+import { createPostgresChatStore } from '../postgres/postgres-chat-store.js';
+import { createSqliteChatStore } from '../sqlite/sqlite-chat-store.js';
+import type { KyselyChatStore } from './kysely-chat-store.js';
+import { migrationProvider, type SqlDialectName } from './migrations.js';
+
+const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BEFORE_ORG_COLUMNS = '0005-session-progress-column';
+
+/** Rows as a store at migration 0005 wrote them. */
+async function writeOldRows(db: Kysely<Record<string, Record<string, unknown>>>): Promise<void> {
+  const withRequest = sessionRecord('with-request', { closed: true, createdAt: 10 });
+  const legacy = sessionRecord('legacy', { closed: true, createdAt: 20, request: { orgId: 'org-b', visitorId: 'v' } as never });
+  await db.insertInto('sessions').values([
+    { id: 'with-request', owner: 'n1', closed: 1, visitor_id: 'v', created_at: 10, record: JSON.stringify(withRequest), request: JSON.stringify({ orgId: 'org-a', visitorId: 'v' }), progress: null },
+    { id: 'legacy', owner: 'n1', closed: 1, visitor_id: 'v', created_at: 20, record: JSON.stringify(legacy), request: null, progress: null },
+  ]).execute();
+  await db.insertInto('breadcrumbs').values({ visitor_id: 'v', location: 'https://old.example/', at: 5 }).execute();
+}
+
+async function migrateOld(dialect: SqlDialectName, db: Kysely<Record<string, Record<string, unknown>>>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error } = await migrator.migrateTo(BEFORE_ORG_COLUMNS);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  await writeOldRows(db);
+  await db.destroy();
+}
+
+async function expectOrgsBackfilled(store: KyselyChatStore): Promise<void> {
+  await store.migrate();
+  expect((await store.findSessionsByVisitor('org-a', 'v', 10)).map((s) => s.id)).toEqual(['with-request']);
+  expect((await store.findSessionsByVisitor('org-b', 'v', 10)).map((s) => s.id)).toEqual(['legacy']);
+  expect((await store.findSessionsByVisitor(null, 'v', 10)).map((s) => s.id)).toEqual(['legacy', 'with-request']);
+  // Recorded before breadcrumbs had an org: unattributed, so every org that chats with the visitor still sees them.
+  expect(await store.readBreadcrumbs('org-a', 'v', 10)).toEqual([{ location: 'https://old.example/', at: 5 }]);
+}
+
+describe('migration 0006 (org columns) on older databases', () => {
+  it('SQLite: backfills each session\'s org from its request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-migrate-'));
+    const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: new Sqlite(join(dir, 'switchboard.sqlite')) }) });
+    await migrateOld('sqlite', db);
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    try {
+      await expectOrgsBackfilled(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  const schema = `sb_migrate_${process.pid}_${Date.now() % 100000}`;
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  });
+
+  it('PostgreSQL: backfills each session\'s org from its request', async () => {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1, options: `-c search_path=${schema}` });
+    await migrateOld('postgres', new Kysely({ dialect: new PostgresDialect({ pool }) }), schema);
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
+    try {
+      await expectOrgsBackfilled(store);
+    } finally {
+      await store.close();
+    }
+  });
+});
