@@ -95,6 +95,13 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
 
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
   await users.load(config.orgs);
+  // Users created through the admin API live in the store, not the config: they route too.
+  for (const u of users.all()) {
+    const routed = engine.directory.get(u.id);
+    if (!routed) engine.directory.register(u.orgId, { id: u.id, name: u.name, role: u.role, skills: u.skills, capacity: u.capacity });
+    // Only a user created before ids were compared by their 15-character form can collide.
+    else if (routed.id !== u.id) logger.error({ user: u.id, agent: routed.id }, 'user not routed: another agent has the same 15-character id');
+  }
   const hub = new AgentStreamHub(engine, users, clock);
   for (const a of engine.directory.all()) hub.attachAgent(a.id);
   for (const u of catalog.allAgents()) if (u.config.password?.startsWith('plain:') && !config.orgs.some((o) => o.id === '00D000000000001' && o.agents.includes(u.config))) {

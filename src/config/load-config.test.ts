@@ -110,6 +110,11 @@ describe('validateConfig', () => {
     expect(problemsOf(() => validateConfig({ orgs: [clash] }, 'test')).some((p) => p.startsWith('/orgs/0/agents/0/id'))).toBe(true);
   });
 
+  it('reports an 18-character id whose 15-character form another id already is (they would be one agent)', () => {
+    const twins = org({ agents: [{ id: '005000000000009', name: 'A' }, { id: '005000000000009AAA', name: 'B' }] });
+    expect(problemsOf(() => validateConfig({ orgs: [twins] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/agents\/1\/id: .*005000000000009AAA.*\/orgs\/0\/agents\/0\/id/)]);
+  });
+
   it('reports a duplicate username', () => {
     const twins = org({ agents: [{ id: '005000000000009', name: 'A', username: 'ada' }, { id: '005000000000008', name: 'B', username: 'ada' }] });
     expect(problemsOf(() => validateConfig({ orgs: [twins] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/agents\/1\/username/)]);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { canonicalId } from '../protocol/liberal-values.js';
 import { SwitchboardConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 
@@ -70,10 +71,12 @@ function stringifyIds(raw: unknown): unknown {
 function crossCheck(config: SwitchboardConfig): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
+  // Ids are found by their 15-character form (an 18-character Salesforce id finds
+  // its 15-character twin), so two ids that share it are one id.
   const unique = (id: string, path: string) => {
-    const prior = seen.get(id);
+    const prior = seen.get(canonicalId(id));
     if (prior) problems.push(`${path}: id ${id} is already used at ${prior}`);
-    else seen.set(id, path);
+    else seen.set(canonicalId(id), path);
   };
   const usernames = new Set<string>();
   config.orgs.forEach((org, o) => {
@@ -83,7 +86,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       d.buttons.forEach((b, bi) => {
         unique(b.id, `/orgs/${o}/deployments/${di}/buttons/${bi}/id`);
         if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
-        if (b.agentId && !org.agents.some((a) => a.id === b.agentId)) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
+        if (b.agentId && !org.agents.some((a) => canonicalId(a.id) === canonicalId(b.agentId!))) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
       });
     });
     org.agents.forEach((a, ai) => {

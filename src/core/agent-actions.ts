@@ -85,7 +85,9 @@ export class AgentActions {
     if (!target.agentId && !this.engine.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
     // Checked: from here on the transfer happens.
     r.routedButtonId = routedButtonId;
-    this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...target }, false);
+    // The target's own fields only: a body's other properties are not the log's to keep.
+    const { agentId: toAgent, skill, buttonId } = target;
+    this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...(toAgent && { agentId: toAgent }), ...(skill && { skill }), ...(buttonId && { buttonId }) }, false);
     this.engine.directory.get(agentId)?.chats.delete(s.id);
     r.transferFrom = agentId;
     r.declinedBy = target.agentId ? [] : [agentId];

@@ -5,6 +5,7 @@
 import type { AgentConfig } from '../config/config-schema.js';
 import type { LogEvent } from '../ports/records.js';
 import { canonicalId } from '../protocol/liberal-values.js';
+import { fail } from '../protocol/errors.js';
 
 export type Presence = 'online' | 'away' | 'offline';
 
@@ -32,7 +33,13 @@ export class AgentDirectory {
   private readonly agents = new Map<string, AgentRuntime>();
   private readonly listeners = new Map<string, Set<AgentListener>>();
 
+  /**
+   * Adds an agent. An id whose 15-character form is already taken is refused
+   * rather than replacing that agent (config and user creation check it first;
+   * this keeps a slip from handing one org's agent to another).
+   */
   register(orgId: string, config: AgentConfig): AgentRuntime {
+    if (this.agents.has(canonicalId(config.id))) fail('CONFLICT', `agent ${config.id} exists`);
     const a: AgentRuntime = { id: config.id, orgId, name: config.name, config, presence: 'offline', capacity: config.capacity, chats: new Set(), lastSeenAt: 0 };
     this.agents.set(canonicalId(config.id), a);
     return a;

@@ -181,6 +181,11 @@ export class ChatEngine {
     return this.closedKeys.get(key);
   }
 
+  /** The sequence of the request that ended a session: its retry is answered OK like any repeated sequence. */
+  noteClosingSequence(key: string, seq: number): void {
+    this.closedKeys.get(key)?.push(seq);
+  }
+
   /** Marks a session over: its key answers 403 from now on. */
   close(s: ChatSession): void {
     if (s.record.closed) return;

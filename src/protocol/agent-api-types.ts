@@ -34,9 +34,9 @@ export const SentMessage = Type.Object({ offset: Type.Integer() });
 export const TypingRequest = Type.Object({ typing: Type.Boolean() });
 export const CustomEventRequest = Type.Object({ type: Type.String({ minLength: 1, maxLength: 256 }), data: Type.String({ maxLength: 65536 }) });
 export const TransferRequest = Type.Object({
-  agentId: Type.Optional(Type.String({ minLength: 1 })),
-  skill: Type.Optional(Type.String({ minLength: 1 })),
-  buttonId: Type.Optional(Type.String({ minLength: 1 })),
+  agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  skill: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 export type TransferRequest = Static<typeof TransferRequest>;
 /**
@@ -53,7 +53,7 @@ export const TransferTargets = Type.Object({
 });
 export type TransferTargets = Static<typeof TransferTargets>;
 export const WhisperRequest = Type.Object({ text: Type.String({ minLength: 1 }) });
-export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1 }) });
+export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 128 }) });
 export const Ok = Type.Object({ ok: Type.Literal(true) });
 
 export const ChatEventWire = Type.Object({
@@ -95,12 +95,12 @@ export const CreateUserRequest = Type.Object({
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
   role: Role,
-  skills: Type.Array(Type.String(), { default: [] }),
+  skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { default: [], maxItems: 100 }),
   capacity: Type.Integer({ minimum: 0, maximum: 1000, default: 3 }),
 });
 export const UpdateUserRequest = Type.Partial(Type.Object({
   name: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
-  skills: Type.Array(Type.String()), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
+  skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
 }));
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });

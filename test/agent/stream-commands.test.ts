@@ -54,6 +54,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     await v.waitFor('ChatEstablished');
 
     expect(await alice.command('launch-rockets', chatId)).toMatchObject({ ok: false, status: 404 });
+    // An action that is not a string (not even one whose toString throws) is a 404 too, not a 500.
+    alice.ws!.send(JSON.stringify({ ref: 'odd-action', action: { toString: 1 }, chatId }));
+    expect(await alice.next((e) => e.type === 'reply' && (e as unknown as { ref: string }).ref === 'odd-action', 'the reply to an object action')).toMatchObject({ ok: false, status: 404 });
     expect(await alice.command('messages', undefined, { text: 'x' })).toMatchObject({ ok: false, status: 400 });
     const empty = await alice.command('messages', chatId, { text: '' });
     expect(empty).toMatchObject({ ok: false, status: 400 });

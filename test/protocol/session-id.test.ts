@@ -1,6 +1,7 @@
 /**
  * System/SessionId (GET, DELETE .../{key}) and the 403 for unknown or ended sessions.
  */
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, needsProcess, useServer } from './harness.js';
 import { API_VERSION, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
@@ -127,6 +128,20 @@ describe.concurrent('DELETE System/SessionId/{key}', () => {
     expect(res.status).toBe(200);
     await b.say('b lives');
     expect(await b.awaitEchoes(['b lives'])).toEqual(['b lives']);
+  });
+
+  it('a key in the path that does not decode is 403, not 500 (a raw request: fetch would drop the #)', async () => {
+    const { hostname, port } = new URL(server.baseUrl);
+    const statusLine = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.end(`DELETE /chat/rest/System/SessionId/abc#%ZZ HTTP/1.1\r\nHost: ${hostname}\r\nX-LIVEAGENT-API-VERSION: ${API_VERSION}\r\nConnection: close\r\n\r\n`);
+      });
+      let got = '';
+      socket.on('data', (chunk: Buffer) => { got += chunk.toString('latin1'); });
+      socket.on('end', () => resolve(got.split('\r\n')[0] ?? ''));
+      socket.on('error', reject);
+    });
+    expect(statusLine).toMatch(/^HTTP\/1\.1 403 /);
   });
 
   it('an unknown key is 403 (or 200), never 404/500', async () => {

@@ -8,6 +8,7 @@ import type { OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { fail } from '../../protocol/errors.js';
+import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import type { TokenService } from './token-service.js';
 import { ACCESS_TTL_MS } from './token-service.js';
@@ -92,6 +93,11 @@ export class UserDirectory {
     return this.users.get(id);
   }
 
+  /** Every user of every org: those of the config and those created through the admin API. */
+  all(): UserRecord[] {
+    return [...this.users.values()];
+  }
+
   list(orgId: string): PublicUser[] {
     return [...this.users.values()].filter((u) => u.orgId === orgId).map(toPublic);
   }
@@ -140,7 +146,11 @@ export class UserDirectory {
 
   async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
     const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
-    if (this.users.has(id)) fail('CONFLICT', `user ${id} exists`);
+    // The routing side finds agents by the 15-character form of their id (an 18-character
+    // Salesforce id and its 15-character twin are one agent): an id that shares it with
+    // any user, of any org, would take that user's place.
+    const same = canonicalId(id);
+    if ([...this.users.keys()].some((u) => canonicalId(u) === same)) fail('CONFLICT', `user ${id} exists`);
     if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
     const user: UserRecord = {
       id, orgId, name: input.name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,

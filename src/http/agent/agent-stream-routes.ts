@@ -81,7 +81,7 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
         return;
       }
       const action = typeof frame.action === 'string' ? chatActionNamed(frame.action) : undefined;
-      if (!action) fail('RESOURCE_NOT_FOUND', `action ${String(frame.action).slice(0, 40)}`);
+      if (!action) fail('RESOURCE_NOT_FOUND', typeof frame.action === 'string' ? `action ${frame.action.slice(0, 40)}` : 'action must be a string');
       if (typeof frame.chatId !== 'string' || !frame.chatId) fail('BODY_INVALID', 'chatId must be a string');
       const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
       if (!roleAtLeast(principal.role, action.role)) fail('FORBIDDEN', `needs role ${action.role}`);

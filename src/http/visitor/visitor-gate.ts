@@ -103,8 +103,9 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       const seq = readInteger(headerValue(request.headers['x-liveagent-sequence']));
       const applied = key ? engine.recentlyClosed(key) : undefined;
       if (spec.sequenced && seq !== undefined && applied?.includes(seq)) {
-        // The response to this request was lost after it ended the session: it is a retry.
-        send(reply, OK, request, deps.stopping());
+        // The response to this request was lost after it ended the session: it is a retry,
+        // answered once what it repeats is durable (it may still be in this turn's commit).
+        engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
         return;
       }
       fail('SESSION_INVALID');
@@ -142,7 +143,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       } else {
         const apply = spec.prepare(req);
         apply();
-        if (seq !== undefined && session && !session.record.closed) session.recordSequence(seq);
+        if (seq !== undefined && session) {
+          if (!session.record.closed) session.recordSequence(seq);
+          else engine.noteClosingSequence(session.record.key, seq);
+        }
       }
       engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), failed);
       return;

@@ -136,10 +136,14 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'System', noun: 'SessionId', method: 'DELETE', session: 'optional', affinity: false, sequenced: false,
       handle: async (req) => {
-        const key = decodeURIComponent(req.rest.join('/'));
+        const key = decodedPathKey(req.rest.join('/'));
         // The key in the path names the session; the header is used only when the path has none.
         const s = key ? engine.findByKey(key) : req.session;
-        if (!s && engine.recentlyClosed(key || String(req.headers['x-liveagent-session-key'] ?? ''))) return { kind: 'ok' }; // a retried DELETE
+        if (!s && engine.recentlyClosed(key || String(req.headers['x-liveagent-session-key'] ?? ''))) {
+          // A retried DELETE: answered once the end it repeats is durable (it may still be in this turn's commit).
+          await engine.queue.commit();
+          return { kind: 'ok' };
+        }
         if (!s) fail('SESSION_INVALID');
         engine.visitorEnd(s, 'client');
         await engine.queue.commit();
@@ -237,4 +241,13 @@ function buttonSettings(b: ButtonCfg, isAvailable: boolean): Record<string, unkn
   for (const k of optional) if (b[k] !== undefined) out[k] = b[k];
   if (b.prechatForm) out.prechatForm = b.prechatForm;
   return out;
+}
+
+/** A session key from the path; one that does not decode (`%ZZ`) names no session. */
+function decodedPathKey(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return fail('SESSION_INVALID', 'the session key in the path does not decode');
+  }
 }

@@ -1,0 +1,37 @@
+/**
+ * Users made through the admin API: they take chats after a restart like the
+ * config's agents, and an id that would be another agent's (the same
+ * 15-character form, as Salesforce ids compare) is refused, so one
+ * org's admin cannot take over another org's agent and its chats.
+ */
+import { describe, expect, it } from 'vitest';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
+
+const server = useAgentServer();
+
+describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
+  it("refuses an id whose 15-character form is another org's agent; that agent keeps its chats", async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    // Eve (the other org) has a 15-character id; its 18-character twin would be the same agent.
+    const twin = await root.call('POST', '/agent/v1/admin/users', { id: `${USERS.eve.id}AAA`, name: 'Mallory', username: 'mallory', password: 'mallory-secret', role: 'agent', skills: ['support'], capacity: 2 });
+    expect(twin.status, twin.text).toBe(409);
+    const eve = await onlineAgent(server, USERS.eve);
+    await requestChat(server, BUTTON.other, { visitorName: 'For Eve' }, 'other');
+    expect((await eve.nextOffer()).chatId).toEqual(expect.any(String));
+    await eve.leave();
+  });
+
+  it('routes chats to a user made through the admin API after a restart', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const rita = await root.ok<{ id: string }>('POST', '/agent/v1/admin/users', {
+      name: 'Rita Restart', username: 'rita', password: 'rita-password', role: 'agent', skills: ['billing'], capacity: 1,
+    });
+    await server.restart();
+    const agent = await onlineAgent(server, { id: rita.id, username: 'rita', password: 'rita-password', name: 'Rita Restart' });
+    await requestChat(server, BUTTON.billing, { visitorName: 'Needs Rita' });
+    const offer = await agent.nextOffer();
+    await agent.ok('POST', `/agent/v1/chats/${offer.chatId!}/accept`);
+    await agent.ok('POST', `/agent/v1/chats/${offer.chatId!}/messages`, { text: 'Rita here.' });
+    await agent.leave();
+  });
+});
