@@ -134,7 +134,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub);
   registerOpenApiRoute(app, specs);
-  registerHealthRoutes(app, store);
+  registerHealthRoutes(app, store, () => engine.queue.failing);
   registerMetricsRoute(app, metrics.registry);
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });

@@ -29,6 +29,39 @@ function recordingStore(): { store: MemoryChatStore; batches: WriteBatch[] } {
   return { store, batches };
 }
 
+const event = (sessionId: string, offset: number) => ({ sessionId, offset, vseq: offset, type: 'X', actor: 'system' as const, at: offset, data: {} });
+
+/** A memory store whose next `failNext` writes fail (a store that is down, then back). */
+class FlakyStore extends MemoryChatStore {
+  failNext = 0;
+
+  override write(batch: WriteBatch): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      return Promise.reject(new Error('store down'));
+    }
+    return super.write(batch);
+  }
+}
+
+/** Timers the test fires by hand; `delays` lists what was asked for. */
+class ManualTimers {
+  readonly delays: number[] = [];
+  private due: (() => void)[] = [];
+
+  setTimeout(fn: () => void, ms: number) {
+    this.delays.push(ms);
+    this.due.push(fn);
+    return { cancel: () => { this.due = this.due.filter((f) => f !== fn); } };
+  }
+
+  fire(): void {
+    const due = this.due;
+    this.due = [];
+    for (const fn of due) fn();
+  }
+}
+
 describe('CommitQueue', () => {
   it('writes what changed in one turn as one batch, latest snapshot of each session', async () => {
     const { store, batches } = recordingStore();
@@ -83,34 +116,58 @@ describe('CommitQueue', () => {
     expect(batches[0]!.sessions[0]!.json).toBe('{"ack":9}');
   });
 
-  it('reports a failed write to the callers waiting on it, and keeps working', async () => {
-    const store = new MemoryChatStore();
+  it('reports a failed write to its callers and writes it again, first, after a back-off; only its sessions are told', async () => {
+    const store = new FlakyStore();
     const errors: unknown[] = [];
-    const q = new CommitQueue(store, () => undefined, (e) => errors.push(e));
-    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
-    await q.commit();
-    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // offset 1 again
-    await expect(q.commit()).rejects.toThrow(/offset/);
-    expect(errors).toHaveLength(1);
-    q.addEvent({ sessionId: 's', offset: 2, vseq: 2, type: 'X', actor: 'system', at: 2, data: {} });
-    await q.commit();
-    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
-  });
-
-  it('tells the sessions of a failed batch, and only those', async () => {
-    const store = new MemoryChatStore();
-    const q = new CommitQueue(store, () => undefined, () => undefined);
+    const timers = new ManualTimers();
+    const q = new CommitQueue(store, () => undefined, (e) => errors.push(e), timers);
     const a = row('a', '{}');
     const b = row('b', '{}');
-    q.addEvent({ sessionId: 'a', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
+    q.addEvent(event('a', 1));
     q.markDirty('a', a);
     await q.commit();
-    q.addEvent({ sessionId: 'a', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // offset 1 again
+    store.failNext = 1;
+    q.addEvent(event('a', 2));
     q.markDirty('a', a);
-    await expect(q.commit()).rejects.toThrow(/offset/);
+    await expect(q.commit()).rejects.toThrow(/store down/);
+    expect(q.failing).toBe(true);
+    expect(timers.delays).toEqual([50]);
+    // Changes made meanwhile wait for it: nothing is written before the failed batch.
+    q.addEvent(event('b', 1));
     q.markDirty('b', b);
-    await q.commit();
+    const later = q.commit();
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await store.readEvents('a', 0, 10)).map((e) => e.offset)).toEqual([1]);
+    expect(await store.readEvents('b', 0, 10)).toEqual([]);
+    timers.fire();
+    await later;
+    expect(q.failing).toBe(false);
+    expect((await store.readEvents('a', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
+    expect((await store.readEvents('b', 0, 10)).map((e) => e.offset)).toEqual([1]);
+    expect(errors).toHaveLength(1);
     expect([a.failed, b.failed]).toEqual([1, 0]);
+  });
+
+  it('a batch the store never takes holds back every later one, backing off; drain gives up on it', async () => {
+    const store = new FlakyStore();
+    const timers = new ManualTimers();
+    const q = new CommitQueue(store, () => undefined, () => undefined, timers);
+    store.failNext = Infinity;
+    q.addEvent(event('s', 1));
+    await expect(q.commit()).rejects.toThrow(/store down/);
+    q.addEvent(event('s', 2));
+    const second = q.commit();
+    timers.fire();
+    await expect(second).rejects.toThrow(/store down/);
+    const third = q.commit();
+    timers.fire();
+    // Asked while the attempt is in flight: the answer is that attempt's.
+    await expect(q.commit()).rejects.toThrow(/store down/);
+    await expect(third).rejects.toThrow(/store down/);
+    expect(timers.delays).toEqual([50, 100, 200]);
+    expect(q.failing).toBe(true);
+    await q.drain();
+    expect(await store.readEvents('s', 0, 10)).toEqual([]);
   });
 
   it('a listener that throws does not fail a durable batch', async () => {
@@ -129,7 +186,7 @@ describe('CommitQueue', () => {
     let asyncWrites = 0;
     store.write = () => { asyncWrites += 1; return Promise.resolve(); };
     const durable: number[][] = [];
-    const q = new CommitQueue(store, (events) => durable.push(events.map((e) => e.offset)), () => undefined);
+    const q = new CommitQueue(store, (events) => durable.push(events.map((e) => e.offset)), () => undefined, new ManualTimers());
     const s = row('s', '{"id":"s"}');
     q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} });
     q.markDirty('s', s);
@@ -141,6 +198,7 @@ describe('CommitQueue', () => {
     q.markDirty('s', s);
     await expect(q.commit()).rejects.toThrow(/UNIQUE|constraint/i);
     expect(s.failed).toBe(1);
+    expect(q.failing).toBe(true);
     expect(asyncWrites).toBe(0);
     expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1]);
     await store.close();

@@ -4,8 +4,16 @@
  * (a 200 means durable). After each successful write, `onDurable` runs with the
  * events just committed, so wake-ups and agent notifications never run ahead of
  * the disk.
+ *
+ * A write that fails is not dropped: the sessions in memory already hold its
+ * changes (offsets, sequences, a retry's "already applied" marks), so its batch
+ * goes first into the next one, written again after a back-off until the store
+ * takes it. Its callers get the error (outcome unknown, as with any 5xx); a retry
+ * of theirs is then answered once the carried batch is durable. Nothing later is
+ * written before it, so the log never has a gap (docs/adr/0016).
  */
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
+import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { ButtonStatsRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
 
 /** A session that has changes to write: its row is taken at flush time (latest state wins). */
@@ -28,6 +36,8 @@ export class CommitQueue {
   /** Sessions with changes that need not be durable on their own (see markDirtyLazily). */
   private readonly lazy = new Map<string, RowSource>();
   private writing: Promise<void> | null = null;
+  /** The batch being written (async stores): commit() answers with its outcome, not just its end. */
+  private writingBatch: Pending | null = null;
   /** The batch and dirty map of the last finished write, emptied, for the next one (one allocation less per commit). */
   private spareBatch: WriteBatch | null = null;
   private spareDirty: Map<string, RowSource> | null = null;
@@ -36,12 +46,23 @@ export class CommitQueue {
   private draining = false;
   /** Number of batches written, for metrics and benchmarks. */
   batches = 0;
+  /** Number of failed writes, for metrics and tests. */
+  failures = 0;
+  /** Back-off before the next attempt while writes fail; 0 while they succeed. */
+  private retryDelayMs = 0;
+  private retryTimer: TimerHandle | null = null;
 
   constructor(
     private readonly store: ChatStore,
     private readonly onDurable: (events: LogEvent[]) => void,
     private readonly onError: (err: unknown) => void,
+    private readonly clock: Pick<Clock, 'setTimeout'> = REAL_TIMERS,
   ) {}
+
+  /** True while the last write failed and its batch waits to be written again (readiness). */
+  get failing(): boolean {
+    return this.retryDelayMs > 0;
+  }
 
   addEvent(e: LogEvent): void {
     this.current().batch.events.push(e);
@@ -79,16 +100,27 @@ export class CommitQueue {
 
   /** Resolves once everything queued so far is durable; rejects if that write failed. */
   commit(): Promise<void> {
-    return this.pending ? this.pending.promise : this.writing ?? Promise.resolve();
+    return this.pending ? this.pending.promise : this.writingBatch?.promise ?? Promise.resolve();
   }
 
-  /** Writes whatever is pending now and waits for it (used at shutdown). */
+  /**
+   * Writes whatever is pending now and waits for it (used at shutdown). A store
+   * that refuses it stops the drain: nothing of it was acknowledged.
+   */
   async drain(): Promise<void> {
     this.draining = true;
     if (this.lazy.size && !this.pending) this.current();
     while (this.pending || this.writing) {
-      if (this.writing) await this.writing.catch(() => undefined);
-      else if (this.pending) await this.flush();
+      if (this.writing) {
+        await this.writing.catch(() => undefined);
+        continue;
+      }
+      const failuresBefore = this.failures;
+      this.retryTimer?.cancel();
+      this.retryTimer = null;
+      this.scheduled = false;
+      await this.flush();
+      if (this.failures > failuresBefore) break;
     }
   }
 
@@ -148,13 +180,16 @@ export class CommitQueue {
     }
     const run = this.store.write(p.batch).then(() => this.settle(p, null), (err: unknown) => this.settle(p, { err }));
     this.writing = run;
+    this.writingBatch = p;
     return run;
   }
 
   private settle(p: Pending, failure: { err: unknown } | null): void {
     this.writing = null;
+    this.writingBatch = null;
     if (failure === null) {
       this.batches++;
+      this.retryDelayMs = 0;
       try {
         this.onDurable(p.batch.events);
       } catch (err) {
@@ -163,9 +198,11 @@ export class CommitQueue {
       }
       p.resolve();
     } else {
+      this.failures++;
       for (const source of p.dirty.values()) source.writeFailed();
       this.onError(failure.err);
       p.reject(failure.err);
+      this.carryForward(p.batch, p.dirty);
     }
     // Nothing holds the batch after the write and onDurable (both synchronous
     // consumers, adapters copy what they keep): it is emptied and reused.
@@ -179,4 +216,40 @@ export class CommitQueue {
     this.spareDirty = p.dirty;
     if (this.pending && !this.scheduled) this.schedule();
   }
+
+  /**
+   * Puts a failed batch in front of the pending one (changes made during the
+   * write come after it) and schedules the next attempt after a back-off that
+   * doubles up to RETRY_MAX_MS. Session rows are taken again at flush time.
+   */
+  private carryForward(failed: WriteBatch, dirty: Map<string, RowSource>): void {
+    this.retryDelayMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, this.retryDelayMs * 2));
+    // The next attempt waits for the back-off (or for drain()), not for the next turn.
+    this.scheduled = true;
+    const next = this.current();
+    const b = next.batch;
+    b.events = [...failed.events, ...b.events];
+    b.visitorBreadcrumbs = [...failed.visitorBreadcrumbs, ...b.visitorBreadcrumbs];
+    b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
+    for (const [id, source] of dirty) if (!next.dirty.has(id)) next.dirty.set(id, source);
+    if (this.draining) {
+      this.scheduled = false; // drain() decides whether to try again
+      return;
+    }
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = null;
+      this.flushNow();
+    }, this.retryDelayMs);
+  }
 }
+
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 5_000;
+
+/** Real timers for queues made without a clock (tests of the queue alone). */
+const REAL_TIMERS: Pick<Clock, 'setTimeout'> = {
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  },
+};

@@ -213,7 +213,11 @@ export class VisitorPoller {
       }
       this.onDelivered(this.clock.now() - payload[0]!.at);
       done(null, { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset });
-    }, (err: unknown) => done(err, null));
+    }, (err: unknown) => {
+      // Not written yet: the events stay unread, for the poll that follows this error.
+      s.undoDelivery(last.vseq!, previousCursor);
+      done(err, null);
+    });
   }
 
   /** The visitor was heard from (every poll step and hold timeout). */
