@@ -84,6 +84,9 @@ async function nodeIdentity(store: ChatStore): Promise<string> {
   return id;
 }
 
+/** How long a stream socket has to answer the close frame at shutdown before it is cut. */
+const STREAM_CLOSE_GRACE_MS = 1_000;
+
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? pino({ level: config.server.logLevel, base: undefined });
   const clock = opts.clock ?? systemClock;
@@ -130,7 +133,18 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
   const gate = registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter });
   installPollFastPath(rawFront, gate, httpOptions);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+    // At shutdown every stream socket gets a close frame (1001: reconnect elsewhere or later).
+    // One whose peer does not answer it within a second (a laptop gone to sleep) is cut:
+    // ws would wait 30 s for it, and the server would miss its 10 s exit.
+    preClose(done) {
+      const sockets = app.websocketServer.clients;
+      for (const socket of sockets) socket.close(1001, 'server shutting down');
+      setTimeout(() => { for (const socket of sockets) socket.terminate(); }, STREAM_CLOSE_GRACE_MS).unref();
+      done();
+    },
+  });
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub);
   registerOpenApiRoute(app, specs);
@@ -166,9 +180,11 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       stopping ??= (async () => {
         reaper.stop();
         presence.stop();
-        await retention.stop();
-        for (const bot of bots) bot.stop();
+        // Held polls are answered first: nothing below (a retention batch on a slow
+        // database) may keep them waiting.
         poller.shutdown();
+        for (const bot of bots) bot.stop();
+        await retention.stop();
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.
         const sweep = setTimeout(() => app.server.closeIdleConnections(), 200);

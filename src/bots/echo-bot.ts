@@ -23,6 +23,9 @@ interface BotChat {
   chain: Promise<void>;
 }
 
+/** The demo bot's answer to an empty visitor message (README). */
+export const EMPTY_ECHO = '(empty message)';
+
 export class EchoBot {
   private readonly chats = new Map<string, BotChat>();
   private closeStream: (() => void) | null = null;
@@ -132,7 +135,9 @@ export class EchoBot {
     const chat = this.chat(chatId);
     if (e.offset <= chat.answeredUpTo) return;
     chat.answeredUpTo = e.offset;
-    await this.send(chatId, String(e.data.text ?? ''), `echo-${e.offset}`);
+    // An agent message cannot be empty (the agent API says 400): an empty one is answered with EMPTY_ECHO.
+    const text = String(e.data.text ?? '');
+    await this.send(chatId, text === '' ? EMPTY_ECHO : text, `echo-${e.offset}`);
   }
 
   private async send(chatId: string, text: string, clientMessageId: string): Promise<void> {

@@ -57,6 +57,13 @@ describe.concurrent('payloads', () => {
     for (const p of v.payloads) expect(p.messages, p.text).toHaveLength(1);
   });
 
+  it('the demo bot answers an empty message too (an agent cannot send an empty one), in order', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    for (const t of ['before', '', 'after']) await v.say(t);
+    expect(await v.awaitEchoes(['before', '', 'after'])).toEqual(['before', '(empty message)', 'after']);
+  });
+
   it('answers at once when events are already waiting', async () => {
     const v = new Visitor(slow);
     await v.start();

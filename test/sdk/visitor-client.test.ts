@@ -43,6 +43,22 @@ function visitor(extra: Partial<VisitorClientOptions> = {}): VisitorClient {
 }
 
 describe('VisitorClient with the demo bot', () => {
+  it('a chat that cannot start rejects start() and leaves no unhandled rejection behind', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const refused: typeof fetch = () => Promise.resolve(new Response('Bad request', { status: 400 }));
+      const v = visitor({ fetch: refused });
+      await expect(v.start()).rejects.toThrow();
+      expect(v.state).toBe('failed');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('continues a chat in a new client from snapshot(): nothing repeated, nothing lost, the same session', async () => {
     const first = visitor();
     const r1 = recordVisitor(first);

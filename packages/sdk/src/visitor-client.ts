@@ -126,6 +126,9 @@ export class VisitorClient {
     if (this._state !== 'idle') throw new Error(`start() called in state ${this._state}`);
     this._state = 'connecting';
     const init = this.enqueue('Chasitor/ChasitorInit', () => this.initBody());
+    // When no session can be made, finish() rejects the queued ChasitorInit and nothing
+    // awaits it: handled here so it is not an unhandled rejection (which ends a Node process).
+    init.catch(() => undefined);
     try {
       await this.createSession();
       await init;
