@@ -17,6 +17,12 @@ const DELIVERED_KEPT = 16;
 const ISSUED_KEPT = 32;
 const APPLIED_SEQ_KEPT = 64;
 
+/**
+ * Agent clientMessageIds remembered per chat: retries come within seconds and a
+ * client keeps few sends in flight (the SDK one per chat), so a short list does.
+ */
+const CLIENT_IDS_KEPT = 32;
+
 export class ChatSession implements RowSource {
   /** Visitor-visible events that may still be (re)delivered, ascending by vseq. */
   private tail: LogEvent[] = [];
@@ -27,8 +33,6 @@ export class ChatSession implements RowSource {
   pollGeneration = 0;
   /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
   recoveryPending = false;
-  /** Recent agent clientMessageIds → offset, so a retried send is not applied twice. */
-  readonly sentClientIds = new Map<string, number>();
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;
   /**
@@ -130,9 +134,20 @@ export class ChatSession implements RowSource {
     this.tailLoaded = true;
   }
 
+  /** The offset an agent send with this clientMessageId got, if it was applied recently. */
+  clientIdOffset(id: string): number | undefined {
+    return this.record.agentClientIds?.find(([known]) => known === id)?.[1];
+  }
+
+  /**
+   * Remembers a send's clientMessageId in the record, so it is written with the
+   * send itself and survives a restart; the last CLIENT_IDS_KEPT are kept.
+   */
   rememberClientId(id: string, offset: number): void {
-    this.sentClientIds.set(id, offset);
-    if (this.sentClientIds.size > 256) this.sentClientIds.delete(this.sentClientIds.keys().next().value!);
+    const kept = (this.record.agentClientIds ??= []);
+    kept.push([id, offset]);
+    if (kept.length > CLIENT_IDS_KEPT) kept.splice(0, kept.length - CLIENT_IDS_KEPT);
+    this.touchRecord();
   }
 
   /** Takes back a payload whose poll was abandoned before the response went out. */

@@ -74,6 +74,12 @@ export interface SessionRecord {
   /** Highest X-LIVEAGENT-SEQUENCE applied, and a window of recent ones (retry detection). */
   appliedSeqMax: number;
   appliedSeqRecent: number[];
+  /**
+   * Recent agent `clientMessageId`s with the offset each send got, so that a
+   * retried send is answered with the first one's offset and not applied twice —
+   * also when the retry reaches the server after a restart.
+   */
+  agentClientIds?: [string, number][];
   /** The session is over and every message was delivered: requests answer 403. */
   closed: boolean;
 }
@@ -127,7 +133,7 @@ export interface SessionRow {
 }
 
 /** The fields that change with every message or poll (see SessionRow). */
-export const PROGRESS_FIELDS = ['lastSeenAt', 'lastOffset', 'lastVseq', 'cursor', 'confirmed', 'lastAck', 'issuedRecent', 'appliedSeqMax', 'appliedSeqRecent'] as const;
+export const PROGRESS_FIELDS = ['lastSeenAt', 'lastOffset', 'lastVseq', 'cursor', 'confirmed', 'lastAck', 'issuedRecent', 'appliedSeqMax', 'appliedSeqRecent', 'agentClientIds'] as const;
 export type SessionProgress = Pick<SessionRecord, (typeof PROGRESS_FIELDS)[number]>;
 const isProgressField = new Set<string>(PROGRESS_FIELDS);
 
@@ -158,6 +164,7 @@ export function toProgressRow(r: SessionRecord): SessionRow {
   const progress: SessionProgress = {
     lastSeenAt: r.lastSeenAt, lastOffset: r.lastOffset, lastVseq: r.lastVseq, cursor: r.cursor, confirmed: r.confirmed, lastAck: r.lastAck ?? null,
     issuedRecent: r.issuedRecent, appliedSeqMax: r.appliedSeqMax, appliedSeqRecent: r.appliedSeqRecent,
+    ...(r.agentClientIds ? { agentClientIds: r.agentClientIds } : {}),
   };
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,

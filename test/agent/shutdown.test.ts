@@ -1,16 +1,34 @@
 /**
- * SIGTERM with an agent's stream socket open whose peer has gone silent (a
- * laptop asleep): the server cuts it after a short grace instead of waiting 30 s
- * for the close handshake, and still exits 0 within 10 s.
+ * Restarts seen from the agent side: a send retried after a restart (same
+ * clientMessageId) is applied once; and SIGTERM with an agent's stream socket
+ * open whose peer has gone silent (a laptop asleep): the server cuts it after a
+ * short grace instead of waiting 30 s for the close handshake, and still exits 0
+ * within 10 s.
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { OWNS_PROCESS, USERS, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
 
 const server = useAgentServer();
 
-describe.skipIf(!OWNS_PROCESS)('agent API: shutdown', () => {
+describe.skipIf(!OWNS_PROCESS)('agent API: shutdown and restart', () => {
+  it('a send retried after a restart (same clientMessageId) answers the first offset and is applied once', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.toAlice, { visitorName: 'Across a restart' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    const send = { text: 'sent once', clientMessageId: 'm-across-restart' };
+    const first = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, send);
+    // The answer was lost (say), the server restarts, the client sends again.
+    await server.restart();
+    const again = await AgentUser.login(server, USERS.alice);
+    expect(await again.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, send)).toEqual(first);
+    const t = await again.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+    expect(t.events.filter((e) => e.type === 'ChatMessage' && e.data['text'] === 'sent once')).toHaveLength(1);
+  });
+
   it('SIGTERM with an agent stream whose peer never answers the close frame: still exits 0 within 10 s', async () => {
     const login = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: USERS.alice.username, password: USERS.alice.password } });
     expect(login.status, login.text).toBe(200);

@@ -40,7 +40,7 @@ export const CHAT_ACTIONS: ChatAction[] = [
     run(engine, p, chatId, body) {
       const b = body as T.SendMessageRequest;
       const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
-      const prior = b.clientMessageId ? s.sentClientIds.get(b.clientMessageId) : undefined;
+      const prior = b.clientMessageId ? s.clientIdOffset(b.clientMessageId) : undefined;
       if (prior !== undefined) return { offset: prior };
       const e = engine.agentActions.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
       if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
