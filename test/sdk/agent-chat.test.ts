@@ -19,6 +19,24 @@ describe('AgentClient and VisitorClient', () => {
     expect((err as SwitchboardHttpError).status).toBe(401);
   });
 
+  it('abandons a request that gets no answer after requestTimeoutMs and retries it', async () => {
+    let hung = 0;
+    const hangsOnce: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/agent/v1/me') && hung === 0) {
+        hung += 1;
+        // Never answers; only the client's own timeout ends it.
+        return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error)));
+      }
+      return fetch(input, init);
+    };
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY, fetch: hangsOnce, requestTimeoutMs: 300 });
+    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const started = Date.now();
+    expect(await agent.me()).toMatchObject({ name: 'Alex Agent' });
+    expect(hung).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('resumes a login in a new client from the refresh token; a logout revokes it', async () => {
     const first = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
     const user = await first.login(DEMO.agentLogin.username, DEMO.agentLogin.password);

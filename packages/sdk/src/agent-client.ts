@@ -25,6 +25,12 @@ export interface AgentClientOptions {
   WebSocket?: unknown;
   /** Retry timing of idempotent calls and of stream reconnects (giveUpAfterMs applies to calls, default 30000). */
   retry?: RetryOptions;
+  /**
+   * A request with no answer after this long is abandoned (default 30000 ms), and
+   * retried when the call is safe to repeat: a chat's actions run one after another,
+   * so one request left hanging would stall every later one of that chat.
+   */
+  requestTimeoutMs?: number;
 }
 
 interface CallOptions {
@@ -311,7 +317,8 @@ export class AgentClient {
       let status: number;
       let text: string;
       try {
-        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const signal = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
+        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
         status = res.status;
         text = await res.text();
       } catch (err) {
