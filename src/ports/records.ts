@@ -164,8 +164,9 @@ export function toProgressRow(r: SessionRecord): SessionRow {
   const progress: SessionProgress = {
     lastSeenAt: r.lastSeenAt, lastOffset: r.lastOffset, lastVseq: r.lastVseq, cursor: r.cursor, confirmed: r.confirmed, lastAck: r.lastAck ?? null,
     issuedRecent: r.issuedRecent, appliedSeqMax: r.appliedSeqMax, appliedSeqRecent: r.appliedSeqRecent,
-    ...(r.agentClientIds ? { agentClientIds: r.agentClientIds } : {}),
   };
+  // Only chats whose agent sends with clientMessageIds have them (an optional field stays absent).
+  if (r.agentClientIds) progress.agentClientIds = r.agentClientIds;
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,
     json: null, progressJson: JSON.stringify(progress), requestJson: null,

@@ -3,12 +3,12 @@
  * clientMessageId) is applied once; and SIGTERM with an agent's stream socket
  * open whose peer has gone silent (a laptop asleep): the server cuts it after a
  * short grace instead of waiting 30 s for the close handshake, and still exits 0
- * within 10 s.
+ * within 10 s; an open event stream (SSE) ends with the shutdown.
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, SseClient, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
 
 const server = useAgentServer();
 
@@ -27,6 +27,21 @@ describe.skipIf(!OWNS_PROCESS)('agent API: shutdown and restart', () => {
     expect(await again.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, send)).toEqual(first);
     const t = await again.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
     expect(t.events.filter((e) => e.type === 'ChatMessage' && e.data['text'] === 'sent once')).toHaveLength(1);
+  });
+
+  it('SIGTERM with an agent event stream (SSE) open ends it at once, without waiting for the forced close', async () => {
+    const alice = await AgentUser.login(server, USERS.alice);
+    const sse = new SseClient(server, alice.accessToken!);
+    sse.open();
+    expect(await sse.headers).toBe(200);
+    try {
+      const exit = await server.stop();
+      expect(exit.code, `graceful exit code\n${server.logTail}`).toBe(0);
+      expect(exit.ms, 'the stream ends with the shutdown, not at the forced close after 3 s').toBeLessThan(2_500);
+    } finally {
+      await sse.close();
+      await server.start();
+    }
   });
 
   it('SIGTERM with an agent stream whose peer never answers the close frame: still exits 0 within 10 s', async () => {

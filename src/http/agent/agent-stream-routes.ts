@@ -5,6 +5,7 @@
  * The WebSocket also takes chat actions as command frames (chat-actions.ts), so
  * an agent that already holds its socket does not pay an HTTP request per message.
  */
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js';
@@ -128,6 +129,14 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     socket.on('close', () => sub.close());
   });
 
+  // At shutdown the event streams end at once (EventSource reconnects with Last-Event-ID):
+  // an open one would otherwise hold the HTTP server's close until its forced close.
+  const eventStreams = new Set<ServerResponse>();
+  app.addHook('preClose', (done) => {
+    for (const res of eventStreams) res.end();
+    done();
+  });
+
   app.get('/agent/v1/events', (req, reply) => {
     const principal = authenticate(users, req, 'agent');
     reply.hijack();
@@ -149,6 +158,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     else for (const e of sub.resume.events) write(e);
     const keepalive = setInterval(() => { res.write(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
     keepalive.unref();
-    res.on('close', () => { clearInterval(keepalive); sub.close(); });
+    eventStreams.add(res);
+    res.on('close', () => { eventStreams.delete(res); clearInterval(keepalive); sub.close(); });
   });
 }
