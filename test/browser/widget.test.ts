@@ -142,6 +142,35 @@ describe('chat widget in Chromium', () => {
     expect(await w.panel.isVisible()).toBe(false);
   });
 
+  it('a duplicated tab (a copy of sessionStorage) leaves the chat to the first tab, which chats on', async () => {
+    const page = await newPage();
+    const w = await openDemo(page, 'bot');
+    await w.launcher.click();
+    await waitForText(w.agentMessages, new RegExp(BOT_GREETING.slice(0, 20)));
+    await w.input.fill('from the first tab');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /from the first tab$/);
+
+    // "Duplicate tab": a second page of the same browser starting with a copy of the first's sessionStorage.
+    // (In the page: the root tsconfig has no DOM types, hence the casts.)
+    type PageStorage = { sessionStorage: Record<string, string> & { setItem(k: string, v: string): void } };
+    const stored = await page.evaluate(() => JSON.stringify(Object.entries((globalThis as unknown as PageStorage).sessionStorage)));
+    const duplicate = await context!.newPage();
+    await duplicate.addInitScript((entries: string) => {
+      for (const [k, v] of JSON.parse(entries) as [string, string][]) (globalThis as unknown as PageStorage).sessionStorage.setItem(k, v);
+    }, stored);
+    const w2 = await openDemo(duplicate, 'bot');
+    expect(await w2.panel.isVisible()).toBe(false);
+    expect(await w2.agentMessages.count()).toBe(0);
+
+    // The first tab's chat goes on, nothing lost to the duplicate.
+    await w.input.fill('still the first tab');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /still the first tab$/);
+    await page.waitForTimeout(500); // room for a duplicate to show up
+    expect(await w.agentMessages.filter({ hasText: /still the first tab$/ }).count()).toBe(1);
+  });
+
   it('shows the offline note when nobody can take the button', async () => {
     const page = await newPage();
     const w = await openDemo(page, 'nobody');

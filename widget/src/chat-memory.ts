@@ -3,8 +3,13 @@
  * another page of the same site continues the chat instead of ending it: the
  * SDK's snapshot (session, poll position, unanswered requests), what the
  * transcript shows, and whether the panel was open. sessionStorage is per tab
- * and per origin, so two tabs never share a chat. Storage can be missing or full
- * (private modes, quotas): then the widget behaves as before, without memory.
+ * and per origin, but a duplicated tab starts with a copy of it: a tab that runs
+ * a chat answers the others' "who has it?" on a BroadcastChannel, and a tab that
+ * finds its saved chat running elsewhere leaves it there (two tabs on one session
+ * would reuse each other's sequence numbers, so the server would take the second
+ * tab's message for a retry, and they would replace each other's polls). Storage
+ * can be missing or full (private modes, quotas): then the widget behaves as
+ * before, without memory.
  */
 import type { VisitorSnapshot } from '../../packages/sdk/src/index.ts';
 
@@ -29,9 +34,20 @@ export interface SavedChat {
 
 /** How long a saved chat is worth resuming: the server's poll timeout ends a silent session well before. */
 const MAX_AGE_MS = 10 * 60_000;
+/** The channel tabs of one origin ask on; how long an asking tab waits for an answer. */
+const CHANNEL = 'switchboard-chat';
+const CLAIM_WAIT_MS = 250;
+
+interface ClaimMessage {
+  type?: unknown;
+  id?: unknown;
+}
 
 export class ChatMemory {
   private readonly key: string;
+  /** The session this tab runs (it answers for it), and the channel it answers on. */
+  private held: string | null = null;
+  private channel: BroadcastChannel | null = null;
 
   constructor(organizationId: string, deploymentId: string, buttonId: string) {
     this.key = `switchboard-chat:${organizationId}:${deploymentId}:${buttonId}`;
@@ -53,6 +69,7 @@ export class ChatMemory {
   }
 
   save(chat: SavedChat): void {
+    this.hold(chat.client.id);
     try {
       sessionStorage.setItem(this.key, JSON.stringify({ ...chat, savedAt: Date.now() }));
     } catch {
@@ -60,7 +77,35 @@ export class ChatMemory {
     }
   }
 
+  /** This tab runs the chat of this session from now on (null: none): it answers other tabs that ask. */
+  hold(sessionId: string | null): void {
+    this.held = sessionId;
+    if (!sessionId || this.channel || typeof BroadcastChannel === 'undefined') return;
+    const channel = new BroadcastChannel(CHANNEL);
+    channel.onmessage = (e: MessageEvent<ClaimMessage>) => {
+      if (e.data.type === 'who-has' && this.held !== null && e.data.id === this.held) channel.postMessage({ type: 'mine', id: this.held });
+    };
+    this.channel = channel;
+  }
+
+  /** True when another open tab of this origin runs the chat of this session (a duplicated tab's copy). */
+  claimedElsewhere(sessionId: string): Promise<boolean> {
+    if (typeof BroadcastChannel === 'undefined') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const ask = new BroadcastChannel(CHANNEL);
+      const done = (answer: boolean) => {
+        clearTimeout(timer);
+        ask.close();
+        resolve(answer);
+      };
+      const timer = setTimeout(() => done(false), CLAIM_WAIT_MS);
+      ask.onmessage = (e: MessageEvent<ClaimMessage>) => { if (e.data.type === 'mine' && e.data.id === sessionId) done(true); };
+      ask.postMessage({ type: 'who-has', id: sessionId });
+    });
+  }
+
   clear(): void {
+    this.held = null;
     try {
       sessionStorage.removeItem(this.key);
     } catch {

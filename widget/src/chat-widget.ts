@@ -70,10 +70,17 @@ export class ChatWidget {
       console.warn('[switchboard] could not load chat settings', err);
     }
     this.view.renderPrechat(this.form);
-    // A chat the previous page of this tab left running goes on here.
-    const saved = this.memory.load();
-    if (saved) this.restore(saved);
-    else this.renderIdle();
+    // A chat the previous page of this tab left running goes on here, unless another
+    // tab runs it (this one is a duplicate): then this tab starts afresh.
+    let saved = this.memory.load();
+    if (saved && (await this.memory.claimedElsewhere(saved.client.id))) {
+      this.memory.clear();
+      saved = null;
+    }
+    if (saved) {
+      this.memory.hold(saved.client.id);
+      this.restore(saved);
+    } else this.renderIdle();
     this.renderLauncher();
     window.addEventListener('pagehide', () => this.persist());
     setInterval(() => void this.refresh(), AVAILABILITY_REFRESH_MS);
