@@ -25,7 +25,7 @@ import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { ChatViews } from './core/chat-views.js';
 import { TokenService } from './core/identity/token-service.js';
-import { UserDirectory } from './core/identity/user-directory.js';
+import { UserDirectory, agentConfigOf } from './core/identity/user-directory.js';
 import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
@@ -101,7 +101,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   // Users created through the admin API live in the store, not the config: they route too.
   for (const u of users.all()) {
     const routed = engine.directory.get(u.id);
-    if (!routed) engine.directory.register(u.orgId, { id: u.id, name: u.name, role: u.role, skills: u.skills, capacity: u.capacity });
+    if (!routed) engine.directory.register(u.orgId, agentConfigOf(u));
     // Only a user created before ids were compared by their 15-character form can collide.
     else if (routed.id !== u.id) logger.error({ user: u.id, agent: routed.id }, 'user not routed: another agent has the same 15-character id');
   }

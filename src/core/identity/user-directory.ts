@@ -4,7 +4,7 @@
  * config users such as a bumped token version). API keys are stored hashed.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { OrgConfig } from '../../config/config-schema.js';
+import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { fail } from '../../protocol/errors.js';
@@ -65,6 +65,11 @@ export function roleAtLeast(role: Role, needed: Role): boolean {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** What the routing side needs of a user made through the admin API (config users have their AgentConfig). */
+export function agentConfigOf(u: UserRecord): AgentConfig {
+  return { id: u.id, name: u.name, role: u.role, skills: u.skills, capacity: u.capacity };
+}
 
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();

@@ -13,7 +13,7 @@ import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
-import { roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor } from './agent-access.js';
@@ -160,7 +160,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'POST', url: '/agent/v1/admin/users', summary: 'Create a user', role: 'admin', body: T.CreateUserRequest, response: T.PublicUser },
     async (req, p) => {
       const u = await users.createUser(p.orgId, body(req));
-      const a = engine.directory.register(p.orgId, { id: u.id, name: u.name, role: u.role, skills: u.skills, capacity: u.capacity });
+      const a = engine.directory.register(p.orgId, agentConfigOf(u));
       hub.attachAgent(a.id);
       return toPublic(u);
     });
