@@ -59,10 +59,12 @@ export interface CreateOptions {
   store?: ChatStore;
 }
 
-export async function openStore(config: SwitchboardConfig): Promise<ChatStore> {
+export async function openStore(config: SwitchboardConfig, logger?: Logger): Promise<ChatStore> {
   const s = config.storage;
   if (s.kind === 'memory') return new MemoryChatStore();
-  if (s.kind === 'postgres') return createPostgresChatStore({ url: s.postgresUrl! });
+  if (s.kind === 'postgres') {
+    return createPostgresChatStore({ url: s.postgresUrl!, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
+  }
   return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous });
 }
 
@@ -90,7 +92,7 @@ const STREAM_CLOSE_GRACE_MS = 1_000;
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? pino({ level: config.server.logLevel, base: undefined });
   const clock = opts.clock ?? systemClock;
-  const store = opts.store ?? (await openStore(config));
+  const store = opts.store ?? (await openStore(config, logger));
   await store.migrate();
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
@@ -102,6 +104,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   for (const u of users.all()) {
     const routed = engine.directory.get(u.id);
     if (!routed) engine.directory.register(u.orgId, agentConfigOf(u));
+    // A config user changed through the admin API routes by its stored skills and capacity.
+    else if (routed.id === u.id) engine.directory.applyUser(u);
     // Only a user created before ids were compared by their 15-character form can collide.
     else if (routed.id !== u.id) logger.error({ user: u.id, agent: routed.id }, 'user not routed: another agent has the same 15-character id');
   }

@@ -133,6 +133,10 @@ export class EchoBot {
 
   private async answer(chatId: string, e: ChatEventWire): Promise<void> {
     const chat = this.chat(chatId);
+    // The greeting comes first: a message that reached the bot before its chat was established
+    // (sent while the chat was offered, e.g. in the ChasitorInit's own MultiNoun) is answered by
+    // the reconcile, after the greeting.
+    if (!chat.greeted) return this.reconcile(chatId);
     if (e.offset <= chat.answeredUpTo) return;
     chat.answeredUpTo = e.offset;
     // An agent message cannot be empty (the agent API says 400): an empty one is answered with EMPTY_ECHO.

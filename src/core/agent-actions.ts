@@ -11,6 +11,7 @@ import type { Presence } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import type { ChatSession } from './chat-session.js';
 import { EventType } from './event-types.js';
+import { skillQueueKey } from './routing/dispatcher.js';
 
 export class AgentActions {
   constructor(private readonly engine: ChatEngine) {}
@@ -72,7 +73,7 @@ export class AgentActions {
       queueKey = r.queueKey ?? r.routedButtonId!;
       r.transferTo = to.id;
     } else if (target.skill) {
-      queueKey = `skill:${target.skill}`;
+      queueKey = skillQueueKey(r.request!.orgId, target.skill);
     } else if (target.buttonId) {
       const b = this.engine.catalog.button(target.buttonId);
       if (!b || b.orgId !== r.request?.orgId) fail('NOT_FOUND', `button ${target.buttonId}`);
@@ -115,10 +116,15 @@ export class AgentActions {
   }
 
   /** A supervisor takes a chat over (or hands it to `toAgentId`) without the agent's consent. */
-  reassign(sessionId: string, toAgentId: string): void {
+  reassign(sessionId: string, toAgentId: string, takeover = false): void {
     const s = this.engine.sessions.get(sessionId);
     if (!s || (s.record.chatState !== 'established' && s.record.chatState !== 'waiting' && s.record.chatState !== 'offered')) fail('CONFLICT', 'chat is not active');
     const to = this.engine.directory.get(toAgentId) ?? fail('NOT_FOUND', `agent ${toAgentId}`);
+    // Forced past capacity on purpose (a supervisor's call), but never onto an agent who is not
+    // there: the visitor would wait for someone who cannot answer. A supervisor taking a chat
+    // over is there (this request is theirs), whatever presence they set.
+    if (!takeover && to.presence === 'offline') fail('CONFLICT', `agent ${toAgentId} is offline`);
+    if (takeover) to.lastSeenAt = this.engine.clock.now();
     const r = s.record;
     s.offerTimer?.cancel();
     s.offerTimer = null;

@@ -45,6 +45,18 @@ export class AgentDirectory {
     return a;
   }
 
+  /**
+   * Applies a user's stored fields (admin changes) to its routing entry: name,
+   * skills, capacity, role. Callers dispatch afterwards.
+   */
+  applyUser(u: { id: string; name: string; skills: string[]; capacity: number; role: AgentConfig['role'] }): void {
+    const a = this.get(u.id);
+    if (!a || a.id !== u.id) return;
+    Object.assign(a.config, { name: u.name, skills: u.skills, capacity: u.capacity, role: u.role });
+    a.name = u.name;
+    a.capacity = u.capacity;
+  }
+
   /** By id; an 18-character Salesforce id finds its 15-character agent. */
   get(id: string): AgentRuntime | undefined {
     return this.agents.get(canonicalId(id));

@@ -13,6 +13,7 @@ import type { ChatEventWire } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type UserDirectory } from './identity/user-directory.js';
+import { queueLabel } from './routing/dispatcher.js';
 
 export interface StreamEvent {
   id: string;
@@ -31,7 +32,8 @@ class UserStream {
   readonly epoch = randomBytes(4).toString('hex');
   offset = 0;
   buffer: StreamEvent[] = [];
-  readonly listeners = new Set<StreamListener>();
+  /** Open connections: each listener with what ends its connection when the user's credentials are revoked. */
+  readonly listeners = new Map<StreamListener, () => void>();
   /** Last time a connection was open or the user sent a heartbeat. */
   lastAliveAt = 0;
 }
@@ -47,6 +49,22 @@ export class AgentStreamHub {
     private readonly clock: Clock,
   ) {
     engine.onEventsDurable((events) => this.fanOutToSupervisors(events));
+    users.onCredentialsRevoked((userId) => this.disconnectUser(userId));
+  }
+
+  /**
+   * Ends every open connection of a user (logout, password change, disabled, API
+   * key revoked): no event is pushed to it from now on. A client that still holds
+   * a valid credential reconnects and resumes where it was.
+   */
+  disconnectUser(userId: string): void {
+    const st = this.streams.get(userId);
+    if (!st) return;
+    for (const [listener, end] of [...st.listeners]) {
+      st.listeners.delete(listener);
+      end();
+    }
+    st.lastAliveAt = this.clock.now();
   }
 
   /** Starts forwarding an agent's notifications into its stream. */
@@ -61,18 +79,19 @@ export class AgentStreamHub {
     st.buffer.push(e);
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
     if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
-    for (const l of st.listeners) l(e);
+    for (const l of st.listeners.keys()) l(e);
     return e;
   }
 
   /**
    * Subscribes a connection. With `lastEventId` the missed events are returned
    * for replay first (or a resync when they cannot be), then live events follow.
+   * `end` closes the connection when the user's credentials are revoked.
    */
-  subscribe(userId: string, lastEventId: string | undefined, listener: StreamListener): { resume: ResumeResult; close: () => void } {
+  subscribe(userId: string, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; close: () => void } {
     const st = this.stream(userId);
     const resume = this.resume(userId, st, lastEventId);
-    st.listeners.add(listener);
+    st.listeners.set(listener, end);
     st.lastAliveAt = this.clock.now();
     return {
       resume,
@@ -135,7 +154,7 @@ export class AgentStreamHub {
       const s = this.engine.sessions.get(n.sessionId);
       const r = s?.record;
       this.publish(userId, 'offer', n.sessionId, r && {
-        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey, visitorName: r.request?.visitorName, transfer: r.establishedAt !== null,
+        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, visitorName: r.request?.visitorName, transfer: r.establishedAt !== null,
         prechatDetails: r.request?.prechatDetails, expiresAt: this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
       });
     } else if (n.kind === 'offer-withdrawn') {
@@ -154,11 +173,14 @@ export class AgentStreamHub {
     }
     if (!watching) return;
     for (const e of events) {
-      const org = this.engine.sessions.get(e.sessionId)?.record.request?.orgId;
+      // Looked up through the engine, which remembers the org of a chat closed in this batch
+      // (a visitor's ChatEnd closes the session before its last events are durable).
+      const org = this.engine.orgOfSession(e.sessionId);
+      if (!org) continue;
+      // Whoever held the chat when the event was appended had it as chat.event (or made it).
+      const holder = this.engine.holderAtAppend(e);
       for (const id of watching) {
-        if (org && this.users.get(id)?.orgId === org && this.engine.sessions.get(e.sessionId)?.record.agentId !== id) {
-          this.publish(id, 'monitor.event', e.sessionId, toWire(e));
-        }
+        if (id !== holder && this.users.get(id)?.orgId === org) this.publish(id, 'monitor.event', e.sessionId, toWire(e));
       }
     }
   }

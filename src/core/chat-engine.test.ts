@@ -206,6 +206,25 @@ describe('ChatEnd', () => {
     expect((await poll(sb, v)).statusCode).toBe(403);
   });
 
+  it('a MultiNoun [ChatEnd, ChasitorInit] queues nothing: later visitors are first in line', async () => {
+    const { sb } = await boot();
+    const initBody = { organizationId: DEMO_IDS.organizationId, deploymentId: DEMO_IDS.deploymentId, buttonId: DEMO_IDS.botButtonId, visitorName: 'Ghost' };
+    for (let i = 0; i < 3; i++) {
+      const ghost = await newVisitor(sb);
+      const res = await post(sb, ghost, 'System/MultiNoun', {
+        nouns: [{ prefix: 'Chasitor', noun: 'ChatEnd', object: { reason: 'client' } }, { prefix: 'Chasitor', noun: 'ChasitorInit', object: { ...initBody, sessionId: ghost.id } }],
+      }, 1);
+      expect(res.statusCode).toBe(200);
+      expect((await poll(sb, ghost)).statusCode).toBe(403);
+    }
+    expect(sb.engine.router.queued(DEMO_IDS.botButtonId)).toEqual([]);
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    const first = (await take(sb, v)).messages[0]!;
+    expect(first.type).toBe('ChatRequestSuccess');
+    expect(first.message.queuePosition).toBe(1);
+  });
+
   it('an empty body with Content-Type application/json ends the chat', async () => {
     const { sb } = await boot();
     const v = await establishedChat(sb);

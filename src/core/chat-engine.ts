@@ -19,7 +19,7 @@ import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
-import { Dispatcher } from './routing/dispatcher.js';
+import { Dispatcher, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -60,12 +60,17 @@ export class ChatEngine {
   private readonly store: ChatStore;
   private readonly logger: EngineLogger;
   /**
-   * Who hears of an event once it is durable; entries leave in onDurable. A Map,
-   * not a WeakMap: ephemeron tables make every young-generation GC slower. (A batch
-   * whose write fails never reaches onDurable and leaves its few entries behind;
-   * that store failure is already logged as an error.)
+   * The agent that held the chat when each event was appended: it hears of the
+   * event once it is durable (unless it did it itself), and supervisors watching
+   * the org hear of it unless they held the chat then (agent-stream-hub). Fixed
+   * at append, so an event appended just before a takeover reaches exactly one
+   * of the two. Entries leave in onDurable. A Map, not a WeakMap: ephemeron
+   * tables make every young-generation GC slower. (A batch whose write keeps
+   * failing is written again, ADR 0016, and reaches onDurable then.)
    */
-  private readonly recipients = new Map<LogEvent, string[]>();
+  private readonly heldBy = new Map<LogEvent, string>();
+  /** The org of sessions closed lately: their last events are fanned out after the close. */
+  private readonly closedOrgs = new Map<string, string>();
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
 
@@ -113,6 +118,21 @@ export class ChatEngine {
       const s = new ChatSession(record, this.queue, false);
       this.sessions.set(record.id, s);
       if (record.chatState === 'offered') record.chatState = 'waiting';
+      if (record.queueKey?.startsWith('skill:') && record.request && !record.queueKey.startsWith(`skill:${record.request.orgId}:`)) {
+        // Written before skill queues were per org (`skill:<name>`).
+        record.queueKey = skillQueueKey(record.request.orgId, record.queueKey.slice('skill:'.length));
+        s.touchRecord();
+      }
+      if (record.chatState === 'waiting' && record.transferTo) {
+        // A transfer to one agent waited for that agent's answer, and the restart took the
+        // offer away with everyone's presence: as when a transfer fails and its sender cannot
+        // take the chat back, the chat is routed like any other of its queue (the visitor saw
+        // nothing of the transfer; the transcript says why it went back to the queue).
+        this.append(s, 'TransferFailed', 'system', { to: record.transferTo, reason: 'restart' }, false);
+        record.transferTo = null;
+        record.transferFrom = null;
+        s.touchRecord();
+      }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
         this.dispatcher.enqueue(record.queueKey ?? record.routedButtonId, s, record.queuedAt ?? record.createdAt);
@@ -193,6 +213,11 @@ export class ChatEngine {
     if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
     s.record.closed = true;
     s.touchRecord();
+    const org = s.record.request?.orgId;
+    if (org) {
+      this.closedOrgs.set(s.id, org);
+      if (this.closedOrgs.size > 10_000) this.closedOrgs.delete(this.closedOrgs.keys().next().value!);
+    }
     this.sessions.delete(s.id);
     this.router.remove(s.id);
     s.offerTimer?.cancel();
@@ -213,6 +238,9 @@ export class ChatEngine {
   requestChat(s: ChatSession, init: ChasitorInit, ipAddress: string, cookieVisitorId?: string, geoLocation: GeoLocation | null = null): void {
     const r = s.record;
     if (r.chatState !== 'none') return; // a retried ChasitorInit: the chat already exists
+    // A MultiNoun [ChatEnd, ChasitorInit] closed the session first: a chat queued now would
+    // belong to no session and hold a queue place (and count towards queueSizeLimit) for ever.
+    if (r.closed) return;
     const { deployment, button } = this.validateInit(init);
     const now = this.clock.now();
     const visitorId = init.visitorId ?? cookieVisitorId ?? randomUUID();
@@ -310,9 +338,7 @@ export class ChatEngine {
   /** Appends an event and fixes which agent hears of it once it is durable. */
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent {
     const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
-    // The chat's agent hears of everything except what it did itself (it has the
-    // API response; its transcript still has it).
-    if (s.record.agentId && !(actor === 'agent' && SELF_AUTHORED.has(type))) this.recipients.set(e, [s.record.agentId]);
+    if (s.record.agentId) this.heldBy.set(e, s.record.agentId);
     // A held poll takes the event now: its delivery cursor then joins the same
     // group commit, and the poll answers only after that commit (visitor-poller).
     if (visibleToVisitor) s.heldPoll?.wake();
@@ -371,16 +397,31 @@ export class ChatEngine {
     if (s.record.chatState === 'ended') fail('SESSION_INVALID', 'chat has ended');
   }
 
+  /** The agent that held the event's chat when it was appended (null: none); valid while durable listeners run. */
+  holderAtAppend(e: LogEvent): string | null {
+    return this.heldBy.get(e) ?? null;
+  }
+
+  /** The org of a session, also of one closed lately (its last events are still being fanned out). */
+  orgOfSession(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId)?.record.request?.orgId ?? this.closedOrgs.get(sessionId);
+  }
+
   private onDurable(events: LogEvent[]): void {
     for (const e of events) {
-      const agents = this.recipients.get(e);
-      if (agents) this.recipients.delete(e);
       if (e.type === EventType.ChatOffered) {
-        this.directory.notify(String(e.data.agentId), { kind: 'offer', sessionId: e.sessionId });
+        // Only an offer still open: one withdrawn while its commit ran (agent went away) is not announced.
+        const agentId = String(e.data.agentId);
+        const r = this.sessions.get(e.sessionId)?.record;
+        if (r && r.chatState === 'offered' && r.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
         continue;
       }
-      for (const agentId of agents ?? []) this.directory.notify(agentId, { kind: 'event', event: e });
+      // The chat's agent hears of everything except what it did itself (it has the
+      // API response; its transcript still has it).
+      const holder = this.heldBy.get(e);
+      if (holder !== undefined && !(e.actor === 'agent' && SELF_AUTHORED.has(e.type))) this.directory.notify(holder, { kind: 'event', event: e });
     }
     for (const l of this.durableListeners) l(events);
+    for (const e of events) this.heldBy.delete(e);
   }
 }

@@ -200,7 +200,9 @@ export class ChatSession implements RowSource {
       if (r.confirmed !== ack) { r.confirmed = ack; this.trimTail(); this.touchRecordLazily(); }
       return;
     }
-    if (ack !== previous || ack < r.confirmed || !(ack === 0 || r.issuedRecent.includes(ack))) return;
+    // 0 is never issued (sequences start at 1): a client that sends it on every poll (an
+    // unread `sequence` defaulting to 0) would otherwise get its first payload for ever.
+    if (ack !== previous || ack < r.confirmed || !r.issuedRecent.includes(ack)) return;
     r.cursor = ack;
     r.confirmed = ack;
     r.issuedRecent = r.issuedRecent.filter((s) => s <= ack);

@@ -65,8 +65,14 @@ export class ChatViews {
     }
   }
 
-  /** Whether a user ever held the chat (agents may read transcripts of their own chats). */
+  /**
+   * Whether a user ever held the chat (agents may read transcripts of their own
+   * chats): it became the chat's agent (ChatEstablished, or ChatTransferred after a
+   * transfer, takeover or reassign). An offer it declined or let time out, a
+   * transfer addressed to it that it never took, or an agent id a visitor put in
+   * ChatRequested is not holding it.
+   */
   static participated(events: ChatEventWire[], userId: string): boolean {
-    return events.some((e) => e.data.agentId === userId || e.data.userId === userId || e.data.to === userId);
+    return events.some((e) => (e.type === EventType.ChatEstablished || e.type === EventType.ChatTransferred) && e.data.userId === userId);
   }
 }

@@ -1,8 +1,12 @@
 /**
- * Drops agents who went silent: online (or away), no stream connection open and
- * no heartbeat for the grace period. Their chats go back to the queue at their
- * old place and the visitor hears AgentDisconnect (engine.agentDisconnected).
- * In-process bots have no stream and are never dropped.
+ * Drops agents who went silent: online (or away), or offline but still holding
+ * chats, with no stream connection open and no heartbeat for the grace period.
+ * Their chats go back to the queue at their old place and the visitor hears
+ * AgentDisconnect (engine.agentDisconnected). An agent holds chats while offline
+ * after a restart (everyone starts offline, their chats are given back to them)
+ * or after a supervisor moved a chat to them: without this, such a chat would
+ * wait for that one agent for ever. In-process bots have no stream and are never
+ * dropped.
  */
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { AgentStreamHub } from './agent-stream-hub.js';
@@ -10,6 +14,8 @@ import type { ChatEngine } from './chat-engine.js';
 
 export class PresenceMonitor {
   private timer: TimerHandle | null = null;
+  /** Agents get their grace from the monitor's start too: after a restart none has been seen yet. */
+  private startedAt = 0;
 
   constructor(
     private readonly engine: ChatEngine,
@@ -19,6 +25,7 @@ export class PresenceMonitor {
   ) {}
 
   start(): void {
+    this.startedAt = this.clock.now();
     this.timer = this.clock.setInterval(() => this.sweep(), Math.max(100, Math.min(5000, this.graceMs / 4)));
   }
 
@@ -30,9 +37,9 @@ export class PresenceMonitor {
     const now = this.clock.now();
     const dropped: string[] = [];
     for (const a of this.engine.directory.all()) {
-      if (a.config.bot || a.presence === 'offline') continue;
+      if (a.config.bot || (a.presence === 'offline' && a.chats.size === 0)) continue;
       const live = this.hub.liveness(a.id);
-      if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt) <= this.graceMs) continue;
+      if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt, this.startedAt) <= this.graceMs) continue;
       this.engine.agentActions.agentDisconnected(a.id);
       dropped.push(a.id);
     }

@@ -51,7 +51,7 @@ export interface SessionRecord {
   establishedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
-  /** Router queue holding the chat: a button id or `skill:<name>` (transfers to a skill). */
+  /** Router queue holding the chat: a button id or `skill:<orgId>:<name>` (transfers to a skill, one queue per org). */
   queueKey?: string | null;
   /** Agent who started a transfer still in progress. */
   transferFrom?: string | null;

@@ -182,6 +182,25 @@ describe.concurrent('ack', () => {
     expect(v.echoes()).toEqual(['p1', 'p2', 'p3']);
   });
 
+  it('ack=0 on every poll (a client whose unread sequence defaults to 0) gets every message once, in order', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const res = await v.init(v.initBody());
+    expect(res.status, res.text).toBe(200);
+    const deadline = Date.now() + 15_000;
+    const types = () => v.received.map((m) => m.type);
+    // ChatRequestSuccess, ChatEstablished, the greeting: each exactly once (a rewind to 0 would repeat the first).
+    while (types().length < 3 && Date.now() < deadline) {
+      const r = await v.poll({ ack: 0 });
+      expect([200, 204], `status ${r.status} ${r.text}`).toContain(r.status);
+    }
+    await v.say('after zero');
+    while (!v.echoes().includes('after zero') && Date.now() < deadline) await v.poll({ ack: 0 });
+    expect(types().slice(0, 3)).toEqual(['ChatRequestSuccess', 'ChatEstablished', 'ChatMessage']);
+    expect(v.echoes()).toEqual(['after zero']);
+    expect(types().filter((t) => t === 'ChatRequestSuccess')).toHaveLength(1);
+  });
+
   it.each([-1, 0, 1, 7, 987654, -5, '1.5', 'abc', '', '1e3', '99999999999999999999', 'null', 'undefined'])(
     'ack=%j is never 409 (nor any non-2xx)',
     async (ack) => {

@@ -4,7 +4,7 @@
  * retries and the message length limit.
  */
 import { describe, expect, it } from 'vitest';
-import { useServer } from './harness.js';
+import { DEMO_GREETING, useServer } from './harness.js';
 import { SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
 
 const server = useServer();
@@ -98,6 +98,23 @@ describe.concurrent('MultiNoun', () => {
     });
     expectOk(res, 'MultiNoun');
     expect(await v.awaitEchoes(['multi one', 'multi two'])).toEqual(['multi one', 'multi two']);
+  });
+
+  it('a batch may start the chat and send its first message: [ChasitorInit, ChatMessage]', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const res = await v.post('System/MultiNoun', {
+      nouns: [
+        { prefix: 'Chasitor', noun: 'ChasitorInit', object: v.initBody() },
+        { prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'first question' } },
+        { prefix: 'Chasitor', noun: 'CustomEvent', object: { type: 'cart', data: '3 items' } },
+      ],
+    });
+    expectOk(res, 'MultiNoun');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && (m.message as { text?: string }).text === 'first question'), 'the echo');
+    expect(v.received.map((m) => m.type).slice(0, 2)).toEqual(['ChatRequestSuccess', 'ChatEstablished']);
+    // The bot greets first, then answers the message that came with the ChasitorInit.
+    expect(v.texts()).toEqual([DEMO_GREETING, 'first question']);
   });
 
   it('runs nouns given with `data` as an object (the guide names the field data)', async () => {

@@ -75,11 +75,27 @@ export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly keys = new Map<string, ApiKeyRecord>();
 
+  /** Told when a user's credentials stop working (logout, password change, disabled, API key revoked). */
+  private readonly revokedListeners: ((userId: string) => void)[] = [];
+
   constructor(
     private readonly store: ChatStore,
     readonly tokens: TokenService,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Calls `listener` whenever credentials of a user are revoked, so that what a
+   * credential opened earlier (a stream) can end too: a request checks its
+   * credential, an open stream would otherwise go on pushing events.
+   */
+  onCredentialsRevoked(listener: (userId: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
+  private revoked(userId: string): void {
+    for (const l of this.revokedListeners) l(userId);
+  }
 
   async load(orgs: OrgConfig[]): Promise<void> {
     for (const org of orgs) {
@@ -128,6 +144,7 @@ export class UserDirectory {
     if (!user) return;
     user.tokenVersion += 1;
     await this.store.putDocument('user', user.id, user);
+    this.revoked(user.id);
   }
 
   /**
@@ -179,6 +196,7 @@ export class UserDirectory {
     }
     if (patch.disabled) user.tokenVersion += 1;
     await this.store.putDocument('user', id, user);
+    if (patch.password !== undefined || patch.disabled) this.revoked(id);
     return user;
   }
 
@@ -205,6 +223,7 @@ export class UserDirectory {
     const k = this.keys.get(id) ?? fail('NOT_FOUND', `api key ${id}`);
     k.revokedAt = this.clock.now();
     await this.store.putDocument('apikey', id, k);
+    this.revoked(k.userId);
   }
 
   private authenticateKey(key: string): Principal | null {

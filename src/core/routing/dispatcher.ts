@@ -17,6 +17,30 @@ import type { IdleTimeouts } from '../idle-timeout.js';
 import type { Router, RoutingDecision } from './router.js';
 import type { WaitEstimator } from './wait-estimator.js';
 
+/**
+ * The queue of a transfer to a skill: one per org and skill, so one tenant's
+ * waiting chats never count in another's queue positions. Stored in the
+ * session record as `skill:<orgId>:<skill>`; agents see {@link queueLabel}.
+ */
+export function skillQueueKey(orgId: string, skill: string): string {
+  return `skill:${orgId}:${skill}`;
+}
+
+/**
+ * The skill of a skill queue's key. A key stored before queues were per org
+ * (`skill:<skill>`) is rewritten at start-up (ChatEngine.start), so every key
+ * here has an org part, and org ids hold no colon.
+ */
+export function skillOfQueueKey(queueKey: string): string {
+  const rest = queueKey.slice('skill:'.length);
+  return rest.slice(rest.indexOf(':') + 1);
+}
+
+/** A queue as agents and supervisors see it: a button id, or `skill:<skill>`. */
+export function queueLabel(queueKey: string): string {
+  return queueKey.startsWith('skill:') ? `skill:${skillOfQueueKey(queueKey)}` : queueKey;
+}
+
 /** What the dispatcher needs of the engine. */
 export interface DispatchHost {
   readonly sessions: ReadonlyMap<string, ChatSession>;
@@ -111,12 +135,12 @@ export class Dispatcher {
     this.dispatch();
   }
 
-  /** Routing settings for a queue: its button's, or for `skill:x` the routed button's with skill x. */
+  /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */
   queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
     const { catalog } = this.d;
     const base = catalog.button(routedButtonId)?.config ?? catalog.allButtons()[0]!.config;
     if (!queueKey.startsWith('skill:')) return catalog.button(queueKey)?.config ?? base;
-    return { ...base, type: 'Standard', agentId: undefined, skills: [queueKey.slice('skill:'.length)] };
+    return { ...base, type: 'Standard', agentId: undefined, skills: [skillOfQueueKey(queueKey)] };
   }
 
   /** QueueUpdate to every visitor who asked, whenever position or estimate changed. */

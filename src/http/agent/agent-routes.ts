@@ -10,6 +10,7 @@ import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
 import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
+import { queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
@@ -135,7 +136,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (_req, p) => {
       const now = engine.clock.now();
       const queues = engine.router.buttonsWithQueues().map((key) => ({
-        queue: key,
+        queue: queueLabel(key),
         waiting: engine.router.queued(key).map((id) => engine.sessions.get(id)).filter((s) => s?.record.request?.orgId === p.orgId)
           .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
       })).filter((q) => q.waiting.length);
@@ -145,7 +146,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return { queues, agents, chats };
     });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/takeover', summary: 'Take the chat over from its agent', role: 'supervisor', params: T.ChatIdParams, response: T.Ok },
-    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.agentActions.reassign(chatId(req), p.userId); return commit(); });
+    (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.agentActions.reassign(chatId(req), p.userId, true); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/reassign', summary: 'Reassign the chat to another agent', role: 'supervisor', params: T.ChatIdParams, body: T.ReassignRequest, response: T.Ok },
     (req, p) => {
       chatFor(engine, p, chatId(req), { supervisorMayRead: true });
@@ -169,12 +170,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const id = (req.params as { userId: string }).userId;
       if (users.get(id)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${id}`);
       const u = await users.updateUser(id, body(req));
-      const a = engine.directory.get(id);
-      if (a) {
-        Object.assign(a.config, { name: u.name, skills: u.skills, capacity: u.capacity, role: u.role });
-        a.name = u.name;
-        a.capacity = u.capacity;
+      if (engine.directory.get(id)) {
+        engine.directory.applyUser(u);
         if (u.disabled) engine.agentActions.agentDisconnected(id);
+        // More capacity or another skill can take a waiting chat now (ADR 0008: every change dispatches).
+        engine.dispatch();
       }
       return commit(toPublic(u));
     });

@@ -110,7 +110,11 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     }
     const write = frameWriter(socket);
     const send = (e: StreamEvent) => write(JSON.stringify(e));
-    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), send);
+    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), send, () => {
+      const r = renderError('UNAUTHENTICATED', 'credentials revoked');
+      write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
+      socket.close(4401, 'credentials revoked');
+    });
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!);
@@ -152,7 +156,10 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     const write = (e: { id?: string; type: string; data: unknown }) => {
       res.write(`${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
-    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), (e) => write(e));
+    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), (e) => write(e), () => {
+      const r = renderError('UNAUTHENTICATED', 'credentials revoked');
+      res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
+    });
     // Same frame shape as the WebSocket's resync.
     if (sub.resume.kind === 'resync') res.write(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
     else for (const e of sub.resume.events) write(e);

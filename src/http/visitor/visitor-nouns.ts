@@ -30,6 +30,11 @@ export interface VisitorRequest {
   visitorCookie: string | undefined;
   baseUrl: string;
   signal: ClientGone;
+  /**
+   * Set for the parts of a MultiNoun after a ChasitorInit that starts the chat:
+   * they are checked before that part is applied, and may count on the chat.
+   */
+  chatStartsInBatch?: boolean;
 }
 
 export type NounResult =
@@ -84,8 +89,9 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     chasitorPost('ChatMessage', (req) => {
       const { text } = parseChatMessage(req.body, settings.maxMessageLength);
       const s = session(req);
-      engine.requireChat(s);
-      // In a MultiNoun an earlier ChatEnd may have closed the chat: then there is no one to tell.
+      if (!req.chatStartsInBatch) engine.requireChat(s);
+      // In a MultiNoun an earlier ChatEnd may have closed the chat (or the ChasitorInit before it
+      // failed for want of an agent): then there is no one to tell.
       return () => { if (engine.chatActive(s)) engine.visitorMessage(s, text); };
     }),
     chasitorPost('ChasitorTyping', (req) => () => engine.visitorTyping(session(req), true)),
@@ -97,7 +103,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     chasitorPost('CustomEvent', (req) => {
       const { type, data } = parseCustomEvent(req.body, settings.maxMessageLength);
       const s = session(req);
-      engine.requireChat(s);
+      if (!req.chatStartsInBatch) engine.requireChat(s);
       return () => { if (engine.chatActive(s)) engine.visitorCustomEvent(s, type, data); };
     }),
     chasitorPost('ChatEnd', (req) => {
@@ -116,11 +122,14 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const calls = parseMultiNoun(req.body);
         // Validate every part first: a bad part rejects the whole request, nothing applied.
         const thunks: (() => void)[] = [];
-        const valid = { ...req };
+        const valid: VisitorRequest = { ...req };
         for (const [i, call] of calls.entries()) {
           const spec = byName.get(call.noun.toLowerCase());
           if (!spec?.prepare) fail('BODY_INVALID', `nouns[${i}]: ${call.prefix}/${call.noun} cannot be batched`);
           thunks.push(spec.prepare({ ...valid, body: call.body }));
+          // Parts are applied in order: after a ChasitorInit that starts the chat (validated just
+          // now), a ChatMessage or CustomEvent of the same batch has its chat.
+          if (spec.noun === 'ChasitorInit' && session(req).record.chatState === 'none') valid.chatStartsInBatch = true;
         }
         return () => { for (const t of thunks) t(); };
       },

@@ -1,0 +1,47 @@
+/**
+ * The PostgreSQL store against the real server: a pooled connection that the
+ * server ends (restart, failover, a proxy's idle timeout, an admin) is reported
+ * and replaced; it must not become an unhandled 'error' event that ends the
+ * process with every held poll.
+ */
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresChatStore } from './postgres-chat-store.js';
+
+const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `sb_pgconn_${process.pid}_${Date.now() % 100000}`;
+const applicationName = `switchboard-test-${process.pid}-${Date.now() % 100000}`;
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`drop schema if exists ${schema} cascade`);
+  await client.end();
+});
+
+describe('PostgreSQL store: lost connections', () => {
+  it('an idle connection ended by the server is reported, and the store goes on working', async () => {
+    const errors: Error[] = [];
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2, applicationName, onConnectionError: (err) => errors.push(err) });
+    try {
+      await store.migrate();
+      await store.setMeta('before', '1');
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      try {
+        const ended = await admin.query<{ ended: boolean }>('select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1', [applicationName]);
+        expect(ended.rows.length).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors.length).toBeGreaterThan(0);
+      // The pool opened a new connection: reads and writes work again.
+      await store.setMeta('after', '2');
+      expect(await store.getMeta('before')).toBe('1');
+      expect(await store.getMeta('after')).toBe('2');
+    } finally {
+      await store.close();
+    }
+  });
+});

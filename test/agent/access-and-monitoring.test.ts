@@ -1,0 +1,123 @@
+/**
+ * Who sees what, and when routing reacts: an admin's capacity change routes a
+ * waiting chat at once; a supervisor cannot hand a chat to an agent who is not
+ * there; supervisors see a chat's last events (also when the visitor ends it)
+ * and never the same event twice; revoked credentials end open streams; an
+ * agent who only declined an offer cannot read the chat.
+ */
+import { describe, expect, it } from 'vitest';
+import { AgentUser, BUTTON, OWNS_PROCESS, SseClient, USERS, onlineAgent, pause, requestChat, until, useAgentServer } from './agent-fixtures.js';
+
+const server = useAgentServer();
+
+describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
+  it("an admin's capacity change offers a waiting chat at once", async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    const first = await requestChat(server, BUTTON.solo, { visitorName: 'First' });
+    const firstId = (await dave.nextOffer()).chatId!;
+    await dave.ok('POST', `/agent/v1/chats/${firstId}/accept`);
+    await first.waitFor('ChatEstablished');
+    await requestChat(server, BUTTON.solo, { visitorName: 'Second' });
+    await pause(300);
+    expect(dave.offers()).toHaveLength(1);
+
+    const root = await AgentUser.login(server, USERS.root);
+    try {
+      await root.ok('PATCH', `/agent/v1/admin/users/${USERS.dave.id}`, { capacity: 2 });
+      // Nothing else happens that would route it: the change itself must.
+      await until(() => dave.offers().length === 2, 'the second offer', 3_000);
+      expect(dave.offers()[1]!.data['visitorName']).toBe('Second');
+    } finally {
+      await root.ok('PATCH', `/agent/v1/admin/users/${USERS.dave.id}`, { capacity: 1 });
+    }
+  });
+
+  it('a supervisor cannot reassign a chat to an agent who is offline', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Reassigned' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    const sam = await AgentUser.login(server, USERS.sam);
+    const res = await sam.call('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.bob.id });
+    expect(res.status, res.text).toBe(409);
+    expect(res.text).toContain('offline');
+    // The chat stays with Alice, and the visitor heard of no transfer.
+    expect((await alice.ok<{ chat: { agentId: string } }>('GET', `/agent/v1/chats/${chatId}`)).chat.agentId).toBe(USERS.alice.id);
+    expect(v.received.map((m) => m.type)).not.toContain('ChatTransferred');
+  });
+
+  it("a supervisor sees the visitor's end of a chat, and a chat it took over sends each event once", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const sam = await AgentUser.login(server, USERS.sam);
+    await sam.connect();
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Monitored' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    await v.end();
+    await sam.next((e) => e.type === 'monitor.event' && e.chatId === chatId && e.data['type'] === 'ChasitorChatEnded', "the visitor's end");
+
+    const w = await requestChat(server, BUTTON.support, { visitorName: 'Taken Over' });
+    const otherId = (await alice.nextOffer(0, undefined).then(() => alice.next((e) => e.type === 'offer' && e.chatId !== chatId, 'the second offer'))).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${otherId}/accept`);
+    await w.waitFor('ChatEstablished');
+    await sam.ok('POST', `/agent/v1/chats/${otherId}/takeover`);
+    await w.say('after the takeover');
+    const bob = await onlineAgent(server, USERS.bob);
+    // Appended while Sam holds the chat; the chat has left him by the time it is durable.
+    await sam.ok('POST', `/agent/v1/chats/${otherId}/transfer`, { agentId: bob.id });
+    await bob.nextOffer(0, otherId);
+    await sam.next((e) => e.chatId === otherId && e.data['type'] === 'TransferRequested', 'the transfer request');
+    await pause(200);
+    // Every event of the chat reaches Sam once: as chat.event while he holds it, monitor.event otherwise.
+    const offsets = sam.events.filter((e) => (e.type === 'chat.event' || e.type === 'monitor.event') && e.chatId === otherId).map((e) => Number(e.data['offset']));
+    expect(offsets.length).toBeGreaterThan(3);
+    expect(new Set(offsets).size).toBe(offsets.length);
+  });
+
+  it('disabling a user ends its open streams at once (WebSocket 4401, SSE ends)', async () => {
+    const bill = await onlineAgent(server, USERS.bill);
+    const sse = new SseClient(server, bill.accessToken);
+    sse.open();
+    expect(await sse.headers).toBe(200);
+    const root = await AgentUser.login(server, USERS.root);
+    try {
+      await root.ok('PATCH', `/agent/v1/admin/users/${USERS.bill.id}`, { disabled: true });
+      await until(() => bill.closeCode !== undefined, 'the stream to close');
+      expect(bill.closeCode).toBe(4401);
+      expect(bill.events.at(-1)).toMatchObject({ type: 'error', status: 401 });
+      await until(() => sse.events.some((e) => e.type === 'error'), 'the SSE error event');
+      await sse.close();
+    } finally {
+      await root.ok('PATCH', `/agent/v1/admin/users/${USERS.bill.id}`, { disabled: false });
+    }
+  });
+
+  it('a logout ends the supervisor stream, so it sees no more of the org', async () => {
+    const sam = await AgentUser.login(server, USERS.sam);
+    await sam.connect();
+    expect((await sam.call('POST', '/agent/v1/auth/logout')).status).toBe(200);
+    await until(() => sam.closeCode !== undefined, 'the stream to close');
+    expect(sam.closeCode).toBe(4401);
+    const seen = sam.events.length;
+    await onlineAgent(server, USERS.alice);
+    await requestChat(server, BUTTON.support, { visitorName: 'Unseen' });
+    await pause(300);
+    expect(sam.events.slice(seen)).toEqual([]);
+  });
+
+  it('an agent who only declined an offer cannot read the chat', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Declined' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/decline`, { reason: 'busy' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await bob.nextOffer(0, chatId);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    await v.say('private to Bob');
+    expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(403);
+    expect((await bob.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(200);
+  });
+});
