@@ -13,6 +13,7 @@ import type { ChatEventWire } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type UserDirectory } from './identity/user-directory.js';
+import { isResentCopy } from './event-types.js';
 import { queueLabel } from './routing/dispatcher.js';
 
 export interface StreamEvent {
@@ -176,7 +177,7 @@ export class AgentStreamHub {
       // Looked up through the engine, which remembers the org of a chat closed in this batch
       // (a visitor's ChatEnd closes the session before its last events are durable).
       const org = this.engine.orgOfSession(e.sessionId);
-      if (!org) continue;
+      if (!org || isResentCopy(e)) continue;
       // Whoever held the chat when the event was appended had it as chat.event (or made it).
       const holder = this.engine.holderAtAppend(e);
       for (const id of watching) {

@@ -17,7 +17,7 @@ import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
 import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
-import { EventType } from './event-types.js';
+import { EventType, isResentCopy } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
 import { Dispatcher, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
@@ -419,7 +419,7 @@ export class ChatEngine {
       // The chat's agent hears of everything except what it did itself (it has the
       // API response; its transcript still has it).
       const holder = this.heldBy.get(e);
-      if (holder !== undefined && !(e.actor === 'agent' && SELF_AUTHORED.has(e.type))) this.directory.notify(holder, { kind: 'event', event: e });
+      if (holder !== undefined && !(e.actor === 'agent' && SELF_AUTHORED.has(e.type)) && !isResentCopy(e)) this.directory.notify(holder, { kind: 'event', event: e });
     }
     for (const l of this.durableListeners) l(events);
     for (const e of events) this.heldBy.delete(e);

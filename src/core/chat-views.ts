@@ -8,7 +8,7 @@ import type { SessionRecord } from '../ports/records.js';
 import type { ChatSummary, ChatEventWire } from '../protocol/agent-api-types.js';
 import { toWire } from './agent-stream-hub.js';
 import type { ChatEngine } from './chat-engine.js';
-import { EventType } from './event-types.js';
+import { EventType, isResentCopy } from './event-types.js';
 
 export function summarize(r: SessionRecord, queuePosition: number): ChatSummary {
   return {
@@ -59,7 +59,8 @@ export class ChatViews {
     const out: ChatEventWire[] = [];
     for (let after = 0; ;) {
       const batch = await this.store.readEvents(chatId, after, 1000);
-      out.push(...batch.map(toWire));
+      // Copies re-sent to a visitor after a ResyncSession are not part of the chat's story.
+      for (const e of batch) if (!isResentCopy(e)) out.push(toWire(e));
       if (batch.length < 1000) return out;
       after = batch[batch.length - 1]!.offset;
     }

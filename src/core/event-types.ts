@@ -40,3 +40,12 @@ export function toVisitorMessage(e: LogEvent): WireMessage {
   const { $meta: _meta, ...message } = e.data;
   return { type: e.type, message };
 }
+
+/**
+ * A visitor-only copy of an earlier event, re-sent after a ResyncSession
+ * snapshot (session-recovery.ts): agents, supervisors and transcripts have the original.
+ */
+export function isResentCopy(e: LogEvent): boolean {
+  const meta = e.data.$meta;
+  return typeof meta === 'object' && meta !== null && 'resentOf' in meta;
+}

@@ -10,7 +10,7 @@ import { fail } from '../protocol/errors.js';
 import type { TranscriptEntry } from '../protocol/visitor-messages.js';
 import type { ChatEngine } from './chat-engine.js';
 import type { ChatSession } from './chat-session.js';
-import { EventType } from './event-types.js';
+import { EventType, isResentCopy } from './event-types.js';
 
 /** Affinity tokens that mean "none yet" (first calls, ReconnectSession). */
 export function isNullAffinity(token: string | undefined): boolean {
@@ -35,7 +35,15 @@ export class SessionRecovery {
     if (!s.recoveryPending) fail('RECOVERY_NOT_PENDING');
     s.recoveryPending = false;
     const r = s.record;
-    const chatMessages = await this.transcript(s);
+    // The transcript must hold every message logged before the snapshot: one appended
+    // while it was read (an async store) is read again rather than left out of both
+    // the snapshot and the re-sent events below.
+    let chatMessages: TranscriptEntry[];
+    for (let tries = 0; ; tries++) {
+      const before = r.lastOffset;
+      chatMessages = await this.transcript(s);
+      if (r.lastOffset === before || tries >= 10) break;
+    }
     // The snapshot replaces everything the client had not yet received, as the
     // session on a new server would: it is the next thing delivered.
     const queuePosition = this.engine.router.position(s.id);
@@ -50,12 +58,16 @@ export class SessionRecovery {
     }, true);
     // Events the client had not received: chat messages are in the snapshot's
     // transcript; anything else that matters (ChatEstablished, ChatEnded, …) is
-    // re-sent after the snapshot so no state change is lost.
+    // re-sent after the snapshot so no state change is lost. The copies are for
+    // the visitor only (`$meta.resentOf`): agents, supervisors and transcripts
+    // already have the originals. (Everything before the snapshot is durable: the
+    // transcript read committed it, and nothing was appended since.)
     const pending = (await this.store.readVisitorEvents(s.id, r.cursor, 100_000)).filter((e) => e.offset < event.offset);
     s.resetCursor(event.vseq! - 1);
     for (const e of pending) {
       if (e.type === EventType.AgentMessage || e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) continue;
-      this.engine.append(s, e.type, e.actor, { ...e.data }, true);
+      const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
+      this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
     }
     await this.engine.queue.commit();
     return { isValid: true, key: r.key, affinityToken: r.owner };
@@ -84,6 +96,7 @@ export class SessionRecovery {
     const events = await this.store.readEvents(s.id, 0, 100_000);
     const out: TranscriptEntry[] = [];
     for (const e of events) {
+      if (isResentCopy(e)) continue;
       if (e.type === EventType.AgentMessage) {
         out.push({ type: 'Agent', name: String(e.data.name ?? ''), content: String(e.data.text ?? ''), timestamp: e.at, sequence: e.offset });
       } else if (e.type === EventType.VisitorMessage) {

@@ -107,6 +107,37 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     expect(sam.events.slice(seen)).toEqual([]);
   });
 
+  it("a visitor's ResyncSession re-sends state to the visitor only: agents, supervisors and transcripts see each event once", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const sam = await AgentUser.login(server, USERS.sam);
+    await sam.connect();
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Resyncing' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await alice.nextChatEvent(chatId, 'ChatEstablished');
+    // The visitor has polled nothing yet; its node "changed" (a stale token), so it resyncs.
+    const real = v.affinity;
+    v.affinity = real === 'deadbeef' ? 'feedface' : 'deadbeef';
+    expect((await v.poll()).status).toBe(503);
+    const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expect(res.status, res.text).toBe(200);
+    v.affinity = String((res.json as Record<string, unknown>)['affinityToken']);
+    v.forgetCursor();
+    await v.waitFor('ChatEstablished');
+    expect(v.received[0]?.type).toBe('ChasitorSessionData');
+    await v.say('after the resync');
+    await alice.nextChatEvent(chatId, 'ChasitorChatMessage');
+    await sam.next((e) => e.type === 'monitor.event' && e.chatId === chatId && e.data['type'] === 'ChasitorChatMessage', 'the monitored message');
+    expect(alice.chatEvents(chatId, 'ChatEstablished')).toHaveLength(1);
+    expect(alice.chatEvents(chatId, 'ChatRequestSuccess')).toHaveLength(0);
+    const monitored = (type: string) => sam.events.filter((e) => e.type === 'monitor.event' && e.chatId === chatId && e.data['type'] === type);
+    expect(monitored('ChatEstablished')).toHaveLength(1);
+    expect(monitored('ChatRequestSuccess')).toHaveLength(1);
+    const transcript = await alice.ok<{ events: { type: string }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+    expect(transcript.events.filter((e) => e.type === 'ChatEstablished')).toHaveLength(1);
+    expect(transcript.events.filter((e) => e.type === 'ChatRequestSuccess')).toHaveLength(1);
+  });
+
   it('an agent who only declined an offer cannot read the chat', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Declined' });
