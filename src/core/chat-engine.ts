@@ -138,9 +138,30 @@ export class ChatEngine {
         this.dispatcher.enqueue(record.queueKey ?? record.routedButtonId, s, record.queuedAt ?? record.createdAt);
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
+        await this.rearmIdleTimeout(s);
       }
     }
     this.dispatch();
+  }
+
+  /**
+   * The chasitor idle timeout's timers live in memory: after a restart a chat
+   * whose last agent message is still unanswered counts again, from the restart
+   * (visitors could not answer while the server was down), keeping a warning
+   * that already fired.
+   */
+  private async rearmIdleTimeout(s: ChatSession): Promise<void> {
+    const button = s.record.routedButtonId ? this.catalog.button(s.record.routedButtonId)?.config : undefined;
+    if (!button?.chasitorIdleTimeout.isEnabled) return;
+    const tail = await this.store.readEvents(s.id, Math.max(0, s.record.lastOffset - 200), 200);
+    let unanswered = false;
+    let warned = false;
+    for (const e of tail) {
+      if (e.type === EventType.AgentMessage) unanswered = true;
+      else if (e.type === EventType.VisitorMessage) { unanswered = false; warned = false; }
+      else if (e.type === 'ChasitorIdleTimeoutWarningEvent') warned = e.data.type === 'triggered';
+    }
+    if (unanswered) this.idle.armAfterAgentMessage(s, warned);
   }
 
   onEventsDurable(listener: (events: LogEvent[]) => void): void {

@@ -29,12 +29,17 @@ export class IdleTimeouts {
     private readonly host: IdleTimeoutHost,
   ) {}
 
-  armAfterAgentMessage(s: ChatSession): void {
+  /**
+   * Starts counting (unless already counting from an earlier unanswered agent
+   * message). `warned`: the visitor was warned already (a restart re-arms a chat
+   * whose warning had fired): no second warning, and a later visitor message clears it.
+   */
+  armAfterAgentMessage(s: ChatSession, warned = false): void {
     const cfg = this.host.buttonFor(s)?.chasitorIdleTimeout;
     if (!cfg?.isEnabled || cfg.timeout <= 0) return;
     if (this.armed.has(s.id)) return; // already counting from the first unanswered agent message
-    const a: Armed = { warning: null, end: null as unknown as TimerHandle, warned: false };
-    if (cfg.warningTime > 0 && cfg.warningTime < cfg.timeout) {
+    const a: Armed = { warning: null, end: null as unknown as TimerHandle, warned };
+    if (!warned && cfg.warningTime > 0 && cfg.warningTime < cfg.timeout) {
       a.warning = this.clock.setTimeout(() => { a.warned = true; this.host.warn(s, 'triggered'); }, cfg.warningTime * 1000);
     }
     a.end = this.clock.setTimeout(() => { this.disarm(s); this.host.expire(s); }, cfg.timeout * 1000);

@@ -49,6 +49,20 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
     expect(transcript.events.find((e) => e.type === 'TransferFailed')?.data).toMatchObject({ to: USERS.bob.id, reason: 'restart' });
   });
 
+  it("a chasitor idle timeout that was counting goes on counting after a restart", async () => {
+    const ivy = await onlineAgent(server, USERS.ivy);
+    const v = await requestChat(server, BUTTON.idle, { visitorName: 'Gone Quiet' });
+    const chatId = (await ivy.nextOffer()).chatId!;
+    await ivy.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    // The idle button warns after 1 s and ends the chat after 2 s of silence after this message.
+    await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Are you still there?' });
+    await server.restart();
+    await onlineAgent(server, USERS.ivy); // back within the grace period: the chat stays with Ivy
+    const ended = await v.waitFor('ChatEnded');
+    expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+  });
+
   it("an admin's change to a config user's skills and capacity routes after a restart", async () => {
     const root = await AgentUser.login(server, USERS.root);
     // Ivy serves only `idle` in the config file.
