@@ -9,6 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { createSqliteChatStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
+import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
+import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
+import type { NodeLock } from './ports/node-lock.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { systemClock } from './adapters/memory/system-clock.js';
 import type { SwitchboardConfig } from './config/config-schema.js';
@@ -56,7 +59,26 @@ export interface Switchboard {
 export interface CreateOptions {
   clock?: Clock;
   logger?: Logger;
+  /** A store made by the caller (tests): no node lock is taken for it. */
   store?: ChatStore;
+  /** The node must stop (another node took its store over); the CLI shuts down with exit code 1. */
+  onFatal?: (reason: string) => void;
+}
+
+/** The lock that keeps a second node off this node's store (ADR 0017); none for the memory store. */
+function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void): { lock: NodeLock; held: () => boolean } | null {
+  const s = config.storage;
+  if (s.kind === 'memory') return null;
+  if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true };
+  const lock = new PostgresNodeLock(s.postgresUrl!, 'public', {
+    onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
+    onRegained: () => logger.info('node lock taken again'),
+    onTakenOver: () => {
+      logger.fatal('another node took this store over while the node lock was lost: stopping');
+      onFatal('node lock taken over');
+    },
+  });
+  return { lock, held: () => lock.held };
 }
 
 export async function openStore(config: SwitchboardConfig, logger?: Logger): Promise<ChatStore> {
@@ -92,8 +114,17 @@ const STREAM_CLOSE_GRACE_MS = 1_000;
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? pino({ level: config.server.logLevel, base: undefined });
   const clock = opts.clock ?? systemClock;
-  const store = opts.store ?? (await openStore(config, logger));
-  await store.migrate();
+  const nodeLock = opts.store ? null : nodeLockFor(config, logger, opts.onFatal ?? (() => undefined));
+  if (nodeLock) logger.debug('taking the node lock');
+  await nodeLock?.lock.acquire(config.storage.lockWaitSeconds * 1000);
+  let store: ChatStore;
+  try {
+    store = opts.store ?? (await openStore(config, logger));
+    await store.migrate();
+  } catch (err) {
+    await nodeLock?.lock.release();
+    throw err;
+  }
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
   const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger });
@@ -152,7 +183,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub);
   registerOpenApiRoute(app, specs);
-  registerHealthRoutes(app, store, () => engine.queue.failing);
+  registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true);
   registerMetricsRoute(app, metrics.registry);
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
@@ -198,6 +229,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         clearTimeout(hard);
         await engine.queue.drain();
         await store.close();
+        await nodeLock?.lock.release();
       })();
       return stopping;
     },

@@ -20,7 +20,8 @@ Commands:
 
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
-  SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL
+  SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
+  SWITCHBOARD_LOCK_WAIT_SECONDS
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
@@ -40,13 +41,14 @@ async function serve(argv: string[]): Promise<void> {
   });
   // Loaded here so `--help` and `check-config` start without the server's dependencies.
   const { createSwitchboard } = await import('../main.js');
-  const sb = await createSwitchboard(config);
+  let fatal: ((reason: string) => void) | null = null;
+  const sb = await createSwitchboard(config, { onFatal: (reason) => fatal?.(reason) });
   const url = await sb.listen();
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
   }
   let signalled = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     if (signalled) return;
     signalled = true;
     sb.logger.info({ signal }, 'shutting down');
@@ -56,13 +58,14 @@ async function serve(argv: string[]): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
     sb.stop().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         sb.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
+  fatal = (reason) => shutdown(reason, 1);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

@@ -125,6 +125,11 @@ export const StorageConfig = Type.Object({
   /** SQLite: `normal` survives process crashes (kill -9); `full` also survives power loss. */
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
   postgresUrl: Type.Optional(Type.String()),
+  /**
+   * One node per store (ADR 0017): how long a starting node waits for the one
+   * already using the store to stop (a rolling deploy) before it gives up.
+   */
+  lockWaitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
 });
 
 export const ServerConfig = Type.Object({

@@ -116,6 +116,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
   if (env.SWITCHBOARD_TRUST_PROXY) config.server.trustProxy = trustProxyFrom(env.SWITCHBOARD_TRUST_PROXY);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
+  if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeInteger(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'seconds');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = env.SWITCHBOARD_LOG_LEVEL as typeof config.server.logLevel;
   if (flags.host !== undefined) config.server.host = flags.host;
   if (flags.port !== undefined) config.server.port = flags.port;
@@ -129,8 +130,8 @@ export function portFrom(text: string, name: string): number {
   return n;
 }
 
-function nonNegativeInteger(text: string, name: string): number {
-  if (!/^\d{1,9}$/.test(text)) throw new ConfigError([`${name}: ${text} is not a whole number of days`], name);
+function nonNegativeInteger(text: string, name: string, unit = 'days'): number {
+  if (!/^\d{1,9}$/.test(text)) throw new ConfigError([`${name}: ${text} is not a whole number of ${unit}`], name);
   return Number(text);
 }
 

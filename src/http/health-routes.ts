@@ -3,13 +3,15 @@ import type { ChatStore } from '../ports/chat-store.js';
 
 /**
  * /healthz: the process serves. /readyz: the store answers too, and takes writes
- * (`writesFailing`: the last group commit failed and waits to be written again).
+ * (`writesFailing`: the last group commit failed and waits to be written again),
+ * and this node holds its store's node lock (`lockHeld`: PostgreSQL can lose it
+ * with its connection, ADR 0017).
  */
-export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, writesFailing: () => boolean): void {
+export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, writesFailing: () => boolean, lockHeld: () => boolean = () => true): void {
   app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
   app.get('/readyz', async (_req, reply) => {
     const ok = await store.ping();
-    const failing = ok && writesFailing();
-    void reply.code(ok && !failing ? 200 : 503).type('text/plain').send(!ok ? 'store unavailable' : failing ? 'store refuses writes' : 'ready');
+    const problem = !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : !lockHeld() ? 'node lock lost' : null;
+    void reply.code(problem ? 503 : 200).type('text/plain').send(problem ?? 'ready');
   });
 }

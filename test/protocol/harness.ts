@@ -217,6 +217,12 @@ export class TestServer {
     return this.child?.pid;
   }
 
+  /** The data directory of a server this suite owns (after the first start). */
+  get dataDir(): string {
+    if (!this.root) throw new Error('server not started by this suite');
+    return join(this.root, 'data');
+  }
+
   /** Starts the process (or adopts the external URL). A restart reuses the previous port. */
   async start(): Promise<void> {
     if (!this.owned) {

@@ -1,0 +1,103 @@
+/**
+ * The node lock of a PostgreSQL database (and schema): a session-level advisory
+ * lock held on a connection of its own for the life of the process. PostgreSQL
+ * drops it when that connection ends, so a crashed node never leaves it behind.
+ *
+ * If the connection is lost (the database restarted, a proxy cut it), the lock
+ * is gone with it: the node takes it again on a new connection as soon as it
+ * can. Should another node have taken it meanwhile, two nodes now write the
+ * same sessions: `onTakenOver` is told, and the node must stop.
+ */
+import pg from 'pg';
+import { retryLock, type NodeLock } from '../../ports/node-lock.js';
+
+/** First half of the advisory lock key: "SB" and a version, so other applications' locks never collide. */
+const LOCK_CLASS = 0x5342_0001;
+
+export interface PostgresNodeLockEvents {
+  /** The lock's connection ended; the node is trying to take the lock again. */
+  onLost?: (err: Error) => void;
+  /** Taken again after a loss. */
+  onRegained?: () => void;
+  /** Another node took the lock while this one had lost it. */
+  onTakenOver?: () => void;
+}
+
+export class PostgresNodeLock implements NodeLock {
+  private client: pg.Client | null = null;
+  private released = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly url: string,
+    /** The schema whose tables the node uses (`public` when none is set). */
+    private readonly schema: string,
+    private readonly events: PostgresNodeLockEvents = {},
+    private readonly applicationName = 'switchboard-node-lock',
+    /** How soon after a loss the lock is taken again. */
+    private readonly retryDelayMs = 100,
+  ) {}
+
+  acquire(waitMs: number): Promise<void> {
+    return retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`);
+  }
+
+  /** One attempt on a fresh connection; keeps the connection when the lock was taken. */
+  private async tryOnce(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
+    // A connection error before `connect` resolves is thrown by it; afterwards it arrives here.
+    client.on('error', (err) => this.lost(client, err));
+    await client.connect();
+    try {
+      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `switchboard:${this.schema}`]);
+      if (res.rows[0]?.locked === true) {
+        this.client = client;
+        return true;
+      }
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    await client.end().catch(() => undefined);
+    return false;
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client || this.released) return;
+    this.client = null;
+    this.events.onLost?.(err);
+    const again = (): void => {
+      this.retryTimer = null;
+      if (this.released) return;
+      this.tryOnce().then(
+        (held) => {
+          if (this.released) {
+            void this.release();
+            return;
+          }
+          if (held) this.events.onRegained?.();
+          else this.events.onTakenOver?.();
+        },
+        () => {
+          // The database is not reachable yet: keep trying.
+          if (!this.released) this.retryTimer = setTimeout(again, 1000);
+        },
+      );
+    };
+    this.retryTimer = setTimeout(again, this.retryDelayMs);
+  }
+
+  /** True while this node holds the lock. */
+  get held(): boolean {
+    return this.client !== null;
+  }
+
+  async release(): Promise<void> {
+    this.released = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = null;
+    // Ending the connection ends the lock.
+    await client?.end().catch(() => undefined);
+  }
+}
