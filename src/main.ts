@@ -213,6 +213,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     },
     stop() {
       stopping ??= (async () => {
+        // (`stopping` is set before this body runs its first line: the polls answered
+        // just below already carry Connection: close.)
+        await Promise.resolve();
         reaper.stop();
         presence.stop();
         // Held polls are answered first: nothing below (a retention batch on a slow

@@ -3,7 +3,7 @@
  * `switchboard` command line: serve, check-config, help.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from '../config/load-config.js';
 import { readFileSync } from 'node:fs';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
 
@@ -43,6 +43,7 @@ async function serve(argv: string[]): Promise<void> {
   const { createSwitchboard } = await import('../main.js');
   let fatal: ((reason: string) => void) | null = null;
   const sb = await createSwitchboard(config, { onFatal: (reason) => fatal?.(reason) });
+  if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
   const url = await sb.listen();
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
@@ -73,13 +74,21 @@ async function serve(argv: string[]): Promise<void> {
 function checkConfig(argv: string[]): void {
   const file = argv[0];
   if (!file) throw new ConfigError(['usage: switchboard check-config FILE'], '(arguments)');
-  validateConfig(parseConfigText(readFileSync(file, 'utf8'), file), file);
+  const raw = parseConfigText(readFileSync(file, 'utf8'), file);
+  validateConfig(raw, file);
+  // A misspelled setting would be ignored by serve: here it fails the check.
+  const unknown = unknownSettings(raw);
+  if (unknown.length) throw new ConfigError(unknown, file);
   process.stdout.write(`${file}: ok\n`);
 }
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(HELP);
+      return 0;
+    }
     if (command === 'serve') {
       await serve(rest);
       return -1; // keep running

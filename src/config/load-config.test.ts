@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_IDS, demoOrg } from './demo-deployment.js';
-import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from './load-config.js';
+import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from './load-config.js';
 
 /** The problems a config is rejected with (fails the test when it is accepted). */
 function problemsOf(fn: () => unknown): string[] {
@@ -205,6 +205,29 @@ describe('loadConfig', () => {
     expect(loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }, {}).server.trustProxy).toBe('10.0.0.0/8,127.0.0.1');
     expect(loadConfig(undefined, { SWITCHBOARD_RETENTION_DAYS: '30' }, {}).settings.retentionDays).toBe(30);
     expect(() => loadConfig(undefined, { SWITCHBOARD_RETENTION_DAYS: 'forever' }, {})).toThrow(ConfigError);
+  });
+
+  it('reads trustProxy as people write it: TRUE/yes, 0/no, quoted hop counts; a number is never an address', () => {
+    const env = (v: string) => loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: v }, {}).server.trustProxy;
+    expect(env('TRUE')).toBe(true);
+    expect(env('yes')).toBe(true);
+    expect(env('0')).toBe(false);
+    expect(env('No')).toBe(false);
+    expect(() => env('100')).toThrow(ConfigError);
+    expect(validateConfig({ server: { trustProxy: '2' } }, 'test').server.trustProxy).toBe(2);
+    expect(validateConfig({ server: { trustProxy: 'True' } }, 'test').server.trustProxy).toBe(true);
+    expect(() => validateConfig({ server: { trustProxy: 100 } }, 'test')).toThrow(ConfigError);
+  });
+
+  it('names settings it does not know, with the one most likely meant', () => {
+    const raw = { foo: 'bar', settings: { pollHoldSecs: 3, pollHoldSeconds: 5 }, server: { trustproxy: true }, orgs: [{ ...org(), colour: 'red' }] };
+    expect(unknownSettings(raw)).toEqual([
+      'foo: unknown setting',
+      'settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)',
+      'server.trustproxy: unknown setting (did you mean trustProxy?)',
+      'orgs[0].colour: unknown setting',
+    ]);
+    expect(unknownSettings({ settings: { pollHoldSeconds: 5 }, orgs: [org()] })).toEqual([]);
   });
 
   it('rejects a PORT that is not a port number', () => {

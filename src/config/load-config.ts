@@ -34,6 +34,8 @@ export function parseConfigText(text: string, source: string): unknown {
 /** Validates and fills defaults; throws ConfigError listing every problem with its path. */
 export function validateConfig(raw: unknown, source: string): SwitchboardConfig {
   const input = stringifyIds(raw === null || raw === undefined ? {} : structuredClone(raw));
+  const server = (input as { server?: Record<string, unknown> }).server;
+  if (typeof server === 'object' && server !== null && 'trustProxy' in server) server.trustProxy = normalizeTrustProxy(server.trustProxy);
   const withDefaults = Value.Default(SwitchboardConfig, structuredClone(input));
   const errors = [...Value.Errors(SwitchboardConfig, withDefaults)];
   if (errors.length) {
@@ -137,7 +139,52 @@ function nonNegativeInteger(text: string, name: string, unit = 'days'): number {
 
 /** `true`/`false`, a hop count, or a list of proxy addresses / CIDR ranges. */
 function trustProxyFrom(text: string): boolean | number | string {
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (/^\d{1,2}$/.test(text) && Number(text) >= 1) return Number(text);
-  return text;
+  return normalizeTrustProxy(text) as boolean | number | string;
+}
+
+/**
+ * `trustProxy` as written by people: `TRUE`/`yes` are true, `0`/`no` false, a
+ * number (also quoted) a hop count, anything else proxy addresses. A number
+ * never becomes an address (`100` was read as 0.0.0.100): out of range, the
+ * schema's 1–32 hop check reports it.
+ */
+function normalizeTrustProxy(v: unknown): unknown {
+  if (typeof v !== 'string') return v === 0 ? false : v;
+  const t = v.trim();
+  if (/^(true|yes)$/i.test(t)) return true;
+  if (/^(false|no|0)$/i.test(t)) return false;
+  if (/^\d+$/.test(t)) return Number(t);
+  return t;
+}
+
+/**
+ * Keys the schema does not know, with their paths (`settings.pollHoldSecs`) and
+ * the known key they most likely meant: a misspelled setting would otherwise be
+ * ignored without a word. `check-config` fails on them; `serve` logs them.
+ */
+export function unknownSettings(raw: unknown): string[] {
+  const out: string[] = [];
+  /** The parts of a JSON schema this walk reads. */
+  interface Node { type?: unknown; properties?: Record<string, Node>; items?: Node }
+  const walk = (value: unknown, schema: Node, path: string): void => {
+    if (schema.type === 'object' && schema.properties && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const props = schema.properties;
+      for (const [k, v] of Object.entries(value)) {
+        const sub = props[k];
+        if (sub) walk(v, sub, path ? `${path}.${k}` : k);
+        else out.push(`${path ? `${path}.${k}` : k}: unknown setting${suggest(k, Object.keys(props))}`);
+      }
+    } else if (schema.type === 'array' && schema.items && Array.isArray(value)) {
+      const items = schema.items;
+      value.forEach((item, i) => walk(item, items, `${path}[${i}]`));
+    }
+  };
+  walk(raw, SwitchboardConfig as unknown as Node, '');
+  return out;
+}
+
+function suggest(key: string, known: string[]): string {
+  const k = key.toLowerCase();
+  const near = known.find((n) => n.toLowerCase() === k) ?? known.find((n) => n.toLowerCase().startsWith(k.slice(0, Math.max(4, k.length - 3))));
+  return near ? ` (did you mean ${near}?)` : '';
 }

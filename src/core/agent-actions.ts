@@ -173,6 +173,8 @@ export class AgentActions {
 
   agentCustomEvent(agentId: string, sessionId: string, type: string, data: string): void {
     const s = this.requireAgentChat(agentId, sessionId);
+    // The same limit as the visitor's CustomEvent data and every message (settings.maxMessageLength).
+    if (data.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${data.length} > ${this.engine.settings.maxMessageLength}`);
     this.engine.append(s, EventType.AgentCustomEvent, 'agent', { type, data }, true);
   }
 

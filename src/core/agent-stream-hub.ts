@@ -12,7 +12,7 @@ import type { LogEvent } from '../ports/records.js';
 import type { ChatEventWire } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
-import { roleAtLeast, type UserDirectory } from './identity/user-directory.js';
+import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
 import { isResentCopy } from './event-types.js';
 import { queueLabel } from './routing/dispatcher.js';
 
@@ -33,8 +33,12 @@ class UserStream {
   readonly epoch = randomBytes(4).toString('hex');
   offset = 0;
   buffer: StreamEvent[] = [];
-  /** Open connections: each listener with what ends its connection when the user's credentials are revoked. */
-  readonly listeners = new Map<StreamListener, () => void>();
+  /**
+   * Open connections: each listener with what ends its connection when the user's
+   * credentials are revoked, and whether its credential may see supervisors' events
+   * (an API key can be limited below its user's role).
+   */
+  readonly listeners = new Map<StreamListener, { end: () => void; monitor: boolean }>();
   /** Last time a connection was open or the user sent a heartbeat. */
   lastAliveAt = 0;
 }
@@ -61,9 +65,9 @@ export class AgentStreamHub {
   disconnectUser(userId: string): void {
     const st = this.streams.get(userId);
     if (!st) return;
-    for (const [listener, end] of [...st.listeners]) {
+    for (const [listener, c] of [...st.listeners]) {
       st.listeners.delete(listener);
-      end();
+      c.end();
     }
     st.lastAliveAt = this.clock.now();
   }
@@ -80,22 +84,29 @@ export class AgentStreamHub {
     st.buffer.push(e);
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
     if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
-    for (const l of st.listeners.keys()) l(e);
+    for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(e);
     return e;
   }
 
   /**
    * Subscribes a connection. With `lastEventId` the missed events are returned
    * for replay first (or a resync when they cannot be), then live events follow.
-   * `end` closes the connection when the user's credentials are revoked.
+   * `end` closes the connection when the user's credentials are revoked. `role` is
+   * the credential's (an API key may act below its user's role): below supervisor,
+   * the connection gets no `monitor.event` and a snapshot of its own chats only.
    */
-  subscribe(userId: string, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; close: () => void } {
+  subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; close: () => void; setRole: (role: Role) => void } {
     const st = this.stream(userId);
-    const resume = this.resume(userId, st, lastEventId);
-    st.listeners.set(listener, end);
+    const connection = { end, monitor: roleAtLeast(role, 'supervisor') };
+    const resume = this.resume(userId, st, lastEventId, connection.monitor);
+    st.listeners.set(listener, connection);
     st.lastAliveAt = this.clock.now();
     return {
       resume,
+      // The connection's credential was replaced (an `auth` frame): what it may see follows.
+      setRole: (next) => {
+        connection.monitor = roleAtLeast(next, 'supervisor');
+      },
       close: () => {
         st.listeners.delete(listener);
         st.lastAliveAt = this.clock.now();
@@ -113,11 +124,11 @@ export class AgentStreamHub {
     return { connections: st?.listeners.size ?? 0, lastAliveAt: st?.lastAliveAt ?? 0 };
   }
 
-  /** What a client needs to rebuild its view: presence, offers, chats. */
-  snapshot(userId: string): unknown {
+  /** What a client needs to rebuild its view: presence, offers, chats (all of the org's for a supervisor's credential). */
+  snapshot(userId: string, monitor: boolean): unknown {
     const user = this.users.get(userId);
     const agent = this.engine.directory.get(userId);
-    const supervisor = user ? roleAtLeast(user.role, 'supervisor') : false;
+    const supervisor = user ? monitor && roleAtLeast(user.role, 'supervisor') : false;
     const chats = [...this.engine.sessions.values()]
       .filter((s) => s.record.request && (s.record.agentId === userId || (supervisor && s.record.request.orgId === user?.orgId)))
       .filter((s) => s.record.chatState !== 'ended' && s.record.chatState !== 'none')
@@ -130,18 +141,18 @@ export class AgentStreamHub {
     };
   }
 
-  private resume(userId: string, st: UserStream, lastEventId: string | undefined): ResumeResult {
+  private resume(userId: string, st: UserStream, lastEventId: string | undefined, monitor: boolean): ResumeResult {
     if (!lastEventId) return { kind: 'replay', events: [] };
     const [epoch, offText] = lastEventId.split(':');
     const offset = Number(offText);
     if (epoch !== st.epoch || !Number.isInteger(offset) || offset < 0 || offset > st.offset) {
-      return { kind: 'resync', snapshot: this.snapshot(userId), reason: 'epoch changed' };
+      return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'epoch changed' };
     }
     const first = st.buffer[0];
     if (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1)) {
-      return { kind: 'resync', snapshot: this.snapshot(userId), reason: 'too old' };
+      return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
-    return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset) };
+    return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
   }
 
   private stream(userId: string): UserStream {

@@ -20,6 +20,26 @@ describe('RateLimiter', () => {
     expect(limiter.peek('never-seen')).toBe(0);
   });
 
+  it('stays bounded when every request brings a new key that has not refilled (a client varying user names)', () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock, 1, 1); // a key refills only after a minute
+    const started = performance.now();
+    for (let i = 0; i < 120_000; i++) limiter.take(`198.51.100.7|user-${i}`);
+    expect(limiter.size).toBeLessThanOrEqual(50_000);
+    // Each full scan frees a tenth: scans are thousands of keys apart, not one per key.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // The newest keys are still limited.
+    expect(limiter.take('198.51.100.7|user-119999')).toBeGreaterThan(0);
+  });
+
+  it('gives back a token for an attempt that did not count', () => {
+    const limiter = new RateLimiter(new FakeClock(), 1, 1);
+    expect(limiter.take('k')).toBe(0);
+    expect(limiter.take('k')).toBeGreaterThan(0);
+    limiter.refund('k');
+    expect(limiter.take('k')).toBe(0);
+  });
+
   it('knows loopback addresses', () => {
     for (const a of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
     for (const a of ['10.0.0.1', '192.0.2.1', '::ffff:10.0.0.1', '2001:db8::1', '1127.0.0.1']) expect(isLoopback(a), a).toBe(false);

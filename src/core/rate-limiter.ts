@@ -33,6 +33,12 @@ export class RateLimiter {
     return this.waitMs(b);
   }
 
+  /** Gives back a token taken for an attempt that turned out not to count (a right password). */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+
   /** Like take() without taking: 0 when a token is there. */
   peek(key: string): number {
     const b = this.buckets.get(key);
@@ -62,11 +68,27 @@ export class RateLimiter {
     return Math.max(1, Math.ceil(((1 - b.tokens) * 60_000) / this.perMinute - 1e-6));
   }
 
+  /**
+   * Frees room: buckets that refilled completely say nothing and go. If that frees
+   * less than a tenth (a client making a new key per request: another address, or
+   * another user name at login), the oldest buckets go too, so memory stays bounded
+   * and the next full scan is thousands of insertions away instead of one.
+   */
   private dropFull(): void {
     for (const [key, b] of this.buckets) {
       this.refill(b);
       if (b.tokens >= this.burst) this.buckets.delete(key);
     }
+    let excess = this.buckets.size - Math.floor(MAX_BUCKETS * 0.9);
+    for (const key of this.buckets.keys()) {
+      if (excess-- <= 0) break;
+      this.buckets.delete(key);
+    }
+  }
+
+  /** Buckets held (tests, metrics). */
+  get size(): number {
+    return this.buckets.size;
   }
 }
 

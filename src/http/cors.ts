@@ -24,7 +24,7 @@ export function registerCors(app: FastifyInstance): void {
         .split(',').map((h) => h.trim()).filter(Boolean);
       const names = [...ALWAYS_ALLOWED];
       for (const h of requested) if (!names.some((n) => n.toLowerCase() === h.toLowerCase())) names.push(h);
-      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
       reply.header('Access-Control-Allow-Headers', names.join(', '));
       reply.header('Access-Control-Max-Age', '600');
       void reply.code(204).send();

@@ -33,6 +33,9 @@ export interface HttpServerOptions {
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
+/** How long a client may take to send a whole request (see createHttpServer). */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
@@ -50,7 +53,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     return503OnClosing: false,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    requestTimeout: 0,
+    // The time to *receive* a request (headers and body), not to answer it: a held
+    // poll is received at once. A body trickled in byte by byte is cut after this
+    // (node checks every 30 s), so slow senders cannot pile up open connections.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // With a raw front the server is ours: fastify then applies none of the two above.
     ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
     // Errors fastify raises before routing (a malformed URL) still answer in plain text.
@@ -130,7 +136,7 @@ function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, r
     fastifyHandler(req, res);
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.requestTimeout = 0;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return server;
 }
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { boot, stopAll, VERSION } from '../core/inject-harness.test-support.js';
+import { DEMO_IDS } from '../config/demo-deployment.js';
 import type { Switchboard } from '../main.js';
 
 afterEach(stopAll);
@@ -50,6 +51,18 @@ describe('failed agent logins per user name and address', () => {
     expect((await login(sb, '198.51.100.7', 'agent-demo')).statusCode).toBe(200);
     // Right passwords never use up the allowance.
     for (let i = 0; i < 5; i++) expect((await login(sb, '198.51.100.9', 'agent-demo')).statusCode).toBe(200);
+  });
+
+  it('guesses sent all at once are charged before they are checked: no more than the allowance is ever checked', async () => {
+    const { sb } = await boot({ failedLoginsPerAddress: 3 });
+    // A scrypt-hashed password: each check takes a libuv thread for a while, so the guesses overlap.
+    await sb.users.createUser(DEMO_IDS.organizationId, { name: 'Hashed', username: 'hashed', password: 'the-right-password', role: 'agent', skills: [], capacity: 1 });
+    const guess = (i: number) => sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', remoteAddress: '198.51.100.20', payload: { username: 'hashed', password: `parallel-${i}` } });
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => guess(i)));
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(3);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(27);
+    expect(codes.every((c) => c === 401 || c === 429)).toBe(true);
   });
 
   it('never limits loopback', async () => {

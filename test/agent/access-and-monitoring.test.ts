@@ -138,6 +138,33 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     expect(transcript.events.filter((e) => e.type === 'ChatRequestSuccess')).toHaveLength(1);
   });
 
+  it("a supervisor's API key limited to `agent` gets no supervisor events on the stream, and a snapshot of its own chats only", async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const key = await root.ok<{ id: string; key: string }>('POST', '/agent/v1/admin/api-keys', { userId: USERS.sam.id, name: 'limited', role: 'agent' });
+    try {
+      const limited = new SseClient(server, key.key);
+      limited.open();
+      expect(await limited.headers).toBe(200);
+      const sam = await AgentUser.login(server, USERS.sam);
+      await sam.connect();
+      const alice = await onlineAgent(server, USERS.alice);
+      await requestChat(server, BUTTON.support, { visitorName: 'Not For Keys' });
+      await alice.nextOffer();
+      await sam.next((e) => e.type === 'monitor.event' && e.data['type'] === 'ChatRequested', 'the monitored request');
+      await pause(200);
+      expect(limited.events.filter((e) => e.type === 'monitor.event')).toEqual([]);
+      await limited.close();
+      // A resync (an id of another epoch) lists only the key's own chats.
+      const again = new SseClient(server, key.key);
+      again.open('00000000:1');
+      await until(() => again.events.some((e) => e.type === 'resync'), 'the resync');
+      expect((again.events.find((e) => e.type === 'resync')!.snapshot as { chats: unknown[] }).chats).toEqual([]);
+      await again.close();
+    } finally {
+      await root.ok('DELETE', `/agent/v1/admin/api-keys/${key.id}`);
+    }
+  });
+
   it('an agent who only declined an offer cannot read the chat', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Declined' });

@@ -216,6 +216,15 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect((await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: 'nina', password: 'nina-password' } })).status).toBe(401);
   });
 
+  it('never logs in a user that has no password, whatever is sent', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    await root.ok('POST', '/agent/v1/admin/users', { name: 'Key Only', username: 'keyonly', role: 'supervisor' });
+    for (const password of ['\u0000never', 'never', 'plain:\u0000never']) {
+      const res = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: 'keyonly', password } });
+      expect(res.status, `password ${JSON.stringify(password)}: ${res.text}`).toBe(401);
+    }
+  });
+
   it('serves an OpenAPI document listing every route with its role', async () => {
     const res = await request(server.baseUrl, 'GET', '/agent/v1/openapi.json');
     expect(res.status).toBe(200);

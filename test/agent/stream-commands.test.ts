@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
 import {
-  AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, useAgentServer,
+  AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, until, useAgentServer,
 } from './agent-fixtures.js';
 
 const server = useAgentServer();
@@ -86,22 +86,27 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     await alice.command('accept', chatId);
     await v.waitFor('ChatEstablished');
 
-    // Logging out revokes every token: the open socket's commands stop working too.
+    // Logging out revokes every token: the open socket is closed (4401), so nothing more is pushed to it
+    // and no command runs on it.
     await alice.ok('POST', '/agent/v1/auth/logout');
-    expect(await alice.command('messages', chatId, { text: 'after logout' })).toMatchObject({ ok: false, status: 401 });
+    await until(() => alice.closeCode !== undefined, 'the socket to close');
+    expect(alice.closeCode).toBe(4401);
 
+    // A new login, a new socket (within the grace period: the chat stays Alice's).
     const fresh = await AgentUser.login(server, USERS.alice);
+    await fresh.connect();
     const carol = await AgentUser.login(server, USERS.carol);
-    expect(await alice.command('auth', undefined, { token: 'garbage' })).toMatchObject({ ok: false, status: 401 });
-    expect(await alice.command('auth', undefined, { token: carol.accessToken })).toMatchObject({ ok: false, status: 403 });
-    expect((await alice.command('auth', undefined, { token: fresh.accessToken })).ok).toBe(true);
-    expect((await alice.command('messages', chatId, { text: 'renewed' })).ok).toBe(true);
+    expect(await fresh.command('auth', undefined, { token: 'garbage' })).toMatchObject({ ok: false, status: 401 });
+    expect(await fresh.command('auth', undefined, { token: carol.accessToken })).toMatchObject({ ok: false, status: 403 });
+    // An auth frame replaces the socket's credential (the way a client renews before expiry).
+    const renewal = await AgentUser.login(server, USERS.alice);
+    expect((await fresh.command('auth', undefined, { token: renewal.accessToken })).ok).toBe(true);
+    expect((await fresh.command('messages', chatId, { text: 'renewed' })).ok).toBe(true);
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage'), 'the message after renewal');
     expect(v.texts()).toEqual(['renewed']);
 
-    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/end`, { headers: { Authorization: `Bearer ${fresh.accessToken}` } });
+    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/end`, { headers: { Authorization: `Bearer ${renewal.accessToken}` } });
     expect(res.status).toBe(200);
-    alice.accessToken = fresh.accessToken;
-    await alice.leave();
+    await fresh.leave();
   });
 });

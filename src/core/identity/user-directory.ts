@@ -75,6 +75,13 @@ export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly keys = new Map<string, ApiKeyRecord>();
 
+  private unmatchable: Promise<string> | null = null;
+
+  /** A scrypt hash of a random secret nobody knows (made once, on first use). */
+  private unmatchableHash(): Promise<string> {
+    return (this.unmatchable ??= hashPassword(randomBytes(32).toString('base64')));
+  }
+
   /** Told when a user's credentials stop working (logout, password change, disabled, API key revoked). */
   private readonly revokedListeners: ((userId: string) => void)[] = [];
 
@@ -125,9 +132,11 @@ export class UserDirectory {
 
   async login(username: string, password: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser }> {
     const user = [...this.users.values()].find((u) => u.username === username);
-    // Verify even for unknown users so timing does not reveal which usernames exist.
-    const ok = await verifyPassword(password, user?.passwordHash ?? 'plain:\u0000never');
-    if (!user || !ok || user.disabled) fail('UNAUTHENTICATED', 'wrong username or password');
+    const stored = user?.passwordHash;
+    // An unknown user, or one without a password, is checked against a scrypt hash of a
+    // random secret, like a real one: the answer takes as long, and never succeeds.
+    const ok = await verifyPassword(password, stored ?? (await this.unmatchableHash()));
+    if (!user || stored === undefined || !ok || user.disabled) fail('UNAUTHENTICATED', 'wrong username or password');
     return this.issuePair(user);
   }
 

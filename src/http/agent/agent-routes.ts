@@ -43,6 +43,9 @@ export interface AgentRouteDeps {
 
 type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
 
+/** Password checks one non-loopback address may have running at once. */
+const LOGINS_IN_FLIGHT_PER_ADDRESS = 4;
+
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): AgentRouteSpec[] {
   const { engine, users, hub, views, store } = deps;
   const specs: AgentRouteSpec[] = [];
@@ -64,18 +67,35 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   const commit = async (v: unknown = { ok: true }) => { await engine.queue.commit(); return v; };
 
   // ---- identity ----
+  /** Password checks running per non-loopback address (see the login route). */
+  const loginsInFlight = new Map<string, number>();
   route({ method: 'POST', url: '/agent/v1/auth/login', summary: 'Log in with username and password', role: null, body: T.LoginRequest, response: T.TokenPair },
     async (req) => {
       const b = body<{ username: string; password: string }>(req);
       const limiter = deps.loginLimiter && !isLoopback(req.ip) ? deps.loginLimiter : undefined;
+      if (!limiter) return users.login(b.username, b.password);
+      // Every attempt takes its token before the password is checked and gets it back
+      // if the password was right: attempts sent all at once cannot all slip past a
+      // limit that is charged only after each check.
       const key = `${req.ip}|${b.username}`;
-      const waitMs = limiter?.peek(key) ?? 0;
+      const waitMs = limiter.take(key);
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'too many wrong passwords for this user from this address', Math.ceil(waitMs / 1000));
+      // A password check is ~50 ms of a libuv thread (scrypt): one address gets a few at a
+      // time, so a burst from it cannot stall everybody else's logins.
+      const inFlight = loginsInFlight.get(req.ip) ?? 0;
+      if (inFlight >= LOGINS_IN_FLIGHT_PER_ADDRESS) {
+        limiter.refund(key);
+        throw new SwitchboardError('RATE_LIMITED', 'too many logins in progress from this address', 1);
+      }
+      loginsInFlight.set(req.ip, inFlight + 1);
       try {
-        return await users.login(b.username, b.password);
-      } catch (err) {
-        if (err instanceof SwitchboardError && err.code === 'UNAUTHENTICATED') limiter?.take(key);
-        throw err;
+        const pair = await users.login(b.username, b.password);
+        limiter.refund(key);
+        return pair;
+      } finally {
+        const n = (loginsInFlight.get(req.ip) ?? 1) - 1;
+        if (n > 0) loginsInFlight.set(req.ip, n);
+        else loginsInFlight.delete(req.ip);
       }
     });
   route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair },

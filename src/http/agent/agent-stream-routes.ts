@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
-import { roleAtLeast, type UserDirectory } from '../../core/identity/user-directory.js';
+import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { renderError } from '../error-catalogue.js';
 import { authenticate, credentialOf } from './agent-access.js';
@@ -68,7 +68,7 @@ function errorReply(ref: unknown, err: unknown): string {
  * every command (a revoked or expired token stops working on an open socket too);
  * replies go out after the group commit, in the order the commands arrived.
  */
-function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: string) => void, userId: string, initialCredential: string) {
+function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: string) => void, userId: string, initialCredential: string, setRole: (role: Role) => void) {
   let credential = initialCredential;
   return (frame: CommandFrame): void => {
     const ref = typeof frame.ref === 'string' || typeof frame.ref === 'number' ? frame.ref : null;
@@ -76,8 +76,10 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
       if (frame.action === 'auth') {
         const token = (frame.body as { token?: unknown } | undefined)?.token;
         if (typeof token !== 'string' || !users.authenticate(token)) fail('UNAUTHENTICATED', 'token invalid or expired');
-        if (users.authenticate(token)!.userId !== userId) fail('FORBIDDEN', 'a socket stays with the user it was opened for');
+        const next = users.authenticate(token)!;
+        if (next.userId !== userId) fail('FORBIDDEN', 'a socket stays with the user it was opened for');
         credential = token;
+        setRole(next.role);
         send(JSON.stringify({ type: 'reply', ref, ok: true, result: { ok: true } }));
         return;
       }
@@ -110,14 +112,14 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     }
     const write = frameWriter(socket);
     const send = (e: StreamEvent) => write(JSON.stringify(e));
-    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), send, () => {
+    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
       socket.close(4401, 'credentials revoked');
     });
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
-    const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!);
+    const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       hub.heartbeat(principal.userId); // any client frame counts as a heartbeat
       // Frames are at most 64 KB (the socket's maxPayload, main.ts), like a REST body.
@@ -156,7 +158,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     const write = (e: { id?: string; type: string; data: unknown }) => {
       res.write(`${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
-    const sub = hub.subscribe(principal.userId, lastEventIdOf(req), (e) => write(e), () => {
+    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), (e) => write(e), () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
     });
