@@ -6,6 +6,7 @@
  * agent who only declined an offer cannot read the chat.
  */
 import { describe, expect, it } from 'vitest';
+import { request } from '../protocol/harness.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, SseClient, USERS, onlineAgent, pause, requestChat, until, useAgentServer } from './agent-fixtures.js';
 
 const server = useAgentServer();
@@ -163,6 +164,21 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     } finally {
       await root.ok('DELETE', `/agent/v1/admin/api-keys/${key.id}`);
     }
+  });
+
+  it("an agent's custom event obeys maxMessageLength like every message; admin PATCH passes a CORS preflight", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Limits' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    const long = await alice.call('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cart', data: 'x'.repeat(4001) });
+    expect(long.status, long.text).toBe(400);
+    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cart', data: 'x'.repeat(4000) })).status).toBe(200);
+    const preflight = await request(server.baseUrl, 'OPTIONS', `/agent/v1/admin/users/${USERS.bill.id}`, {
+      headers: { Origin: 'https://admin.example', 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
   });
 
   it('an agent who only declined an offer cannot read the chat', async () => {

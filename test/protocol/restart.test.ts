@@ -3,6 +3,7 @@
  * a client that keeps polling with the same key and affinity token resumes
  * with no loss and no duplicate, after SIGTERM and after kill -9.
  */
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, needsProcess, sleep, useServer } from './harness.js';
 import { Visitor, expectOk, type AckMode } from './visitor.js';
@@ -96,6 +97,27 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
     await v.awaitEchoes(['after crash']);
     await v.expectNoMore();
     expect(v.echoes()).toEqual(['after crash']);
+  });
+
+  it('a poll the shutdown answers tells its client to close the connection', async () => {
+    const v = new Visitor(longHold);
+    await v.start();
+    const agent = new http.Agent({ keepAlive: true });
+    const answered = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const req = http.request(new URL(`${longHold.baseUrl}/chat/rest/System/Messages`), { headers: v.headers(), agent }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await sleep(300);
+    await longHold.stop();
+    const res = await answered;
+    agent.destroy();
+    expect([200, 204]).toContain(res.status);
+    expect(res.connection).toBe('close');
+    await longHold.start();
   });
 
   it('SIGTERM answers a held poll (204 or 200) and the process exits within 10 s', async () => {
