@@ -116,6 +116,22 @@ describe('VisitorClient with the demo bot', () => {
 
 describe.concurrent('VisitorClient recovery after 503 Invalid Affinity Token', () => {
   for (const recovery of ['reconnect', 'resync'] as const) {
+    it(`${recovery}: a ChasitorInit that hits the wrong node is recovered, and start() resolves`, async () => {
+      const fault = affinityFault();
+      fault.arm('POST Chasitor/ChasitorInit');
+      const v = visitor({ fetch: fault.fetch, recovery });
+      const rec = recordVisitor(v);
+      await v.start();
+      await until(() => rec.texts().length >= 1, 'the greeting', 10_000, () => fault.requests);
+      await v.send('after init 503');
+      await until(() => rec.texts().includes('after init 503'), 'the echo', 10_000, () => rec.log);
+      expect(fault.requests.filter((r) => r.path === 'Chasitor/ChasitorInit').map((r) => r.status)).toEqual([503, 200]);
+      expect(rec.texts()).toEqual([DEMO.greeting, 'after init 503']);
+      await v.end();
+    });
+  }
+
+  for (const recovery of ['reconnect', 'resync'] as const) {
     it(`${recovery}: a POST and a poll that hit the wrong node are recovered and re-sent once`, async () => {
       const fault = affinityFault();
       const v = visitor({ fetch: fault.fetch, recovery });

@@ -48,7 +48,7 @@ export class AgentClient {
   private readonly fetchImpl: FetchLike;
   private accessToken: string | undefined;
   private currentRefreshToken: string | undefined;
-  private refreshing: Promise<boolean> | null = null;
+  private refreshing: Promise<'ok' | 'refused' | 'unavailable'> | null = null;
   private refreshTimer: Timer | undefined;
   private stream: AgentStream | undefined;
   /** Per chat: the tail of its queue of actions. */
@@ -198,7 +198,7 @@ export class AgentClient {
       WebSocket: WS,
       retry: this.opts.retry,
       token: () => this.accessToken,
-      reauthenticate: () => this.refresh(),
+      reauthenticate: () => this.refreshOutcome(),
       onEvent: (e) => this.dispatch(e),
       onResync: (r) => this.events.emit('resync', r),
       onConnection: (c) => this.events.emit('connection', c),
@@ -254,14 +254,19 @@ export class AgentClient {
     unrefTimer(this.refreshTimer);
   }
 
-  /** Exchanges the refresh token for a new pair; false when there is none or it was refused. */
-  private refresh(): Promise<boolean> {
-    if (!this.currentRefreshToken) return Promise.resolve(false);
+  /** Exchanges the refresh token for a new pair; false when there is none, it was refused, or the server could not be asked. */
+  private async refresh(): Promise<boolean> {
+    return (await this.refreshOutcome()) === 'ok';
+  }
+
+  /** Like refresh(), telling a refusal (log in again) from a server that could not be asked now. */
+  private refreshOutcome(): Promise<'ok' | 'refused' | 'unavailable'> {
+    if (!this.currentRefreshToken) return Promise.resolve('refused');
     this.refreshing ??= this.call<TokenPair>('POST', '/auth/refresh', { refreshToken: this.currentRefreshToken }, { auth: false, retry: true })
       .then((pair) => {
         this.adopt(pair);
-        return true;
-      }, () => false)
+        return 'ok' as const;
+      }, (err: unknown) => (err instanceof SwitchboardHttpError && (err.status === 400 || err.status === 401 || err.status === 403) ? 'refused' as const : 'unavailable' as const))
       .finally(() => {
         this.refreshing = null;
       });

@@ -22,8 +22,12 @@ export interface AgentStreamDeps {
   retry: RetryOptions | undefined;
   /** The access token to connect with. */
   token: () => string | undefined;
-  /** After the server refused the token: refresh it; false when that is not possible. */
-  reauthenticate: () => Promise<boolean>;
+  /**
+   * After the server refused the token: refresh it. `refused`: the server said no
+   * (the session is over, log in again); `unavailable`: it could not be asked now
+   * (network, 5xx, 429) and is worth trying again.
+   */
+  reauthenticate: () => Promise<'ok' | 'refused' | 'unavailable'>;
   onEvent: (e: StreamEvent) => void;
   onResync: (r: ResyncData) => void;
   onConnection: (c: ConnectionState) => void;
@@ -122,6 +126,16 @@ export class AgentStream {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     url.searchParams.set('access_token', token);
     if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
+    // Never two sockets: one left from before (a reconnect racing a connect()) is closed, not orphaned.
+    const previous = this.ws;
+    if (previous) {
+      this.ws = undefined;
+      try {
+        previous.close(1000, 'replaced');
+      } catch {
+        // already closing
+      }
+    }
     let ws: WebSocketLike;
     try {
       ws = new this.deps.WebSocket(url.toString());
@@ -174,7 +188,13 @@ export class AgentStream {
       if (refusedWith === 401 || code === 4401) {
         this.deps.onConnection('reconnecting');
         this.deps.reauthenticate().then(
-          (ok) => (ok ? this.scheduleReconnect(0) : this.fail(new Error('the stream refused the access token'))),
+          (outcome) => {
+            // disconnect() (and maybe a new connect()) while the refresh ran: that call decides now.
+            if (this.closed || this.ws !== undefined) return;
+            if (outcome === 'ok') this.scheduleReconnect(0);
+            else if (outcome === 'unavailable') this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
+            else this.fail(new Error('the stream refused the access token'));
+          },
           (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
         );
         return;

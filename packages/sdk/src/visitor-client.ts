@@ -480,6 +480,10 @@ export class VisitorClient {
     const promise = new Promise<void>((r) => (release = r));
     this.resyncHold?.release();
     this.resyncHold = { gen: this.resyncGen, promise, release };
+    // The hold is released after a poll; before start() has its ChasitorInit through (a
+    // 503 on the ChasitorInit itself), no poll runs yet: finish the resync now, and the
+    // snapshot comes with the first poll.
+    if (this.loops === 0) this.completeResync().catch((err: unknown) => this.crash(err));
   }
 
   /** ChasitorResyncState (no sequence), then the outbox re-sends what the 503 cancelled. */
