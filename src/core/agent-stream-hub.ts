@@ -101,6 +101,9 @@ export class AgentStreamHub {
     const resume = this.resume(userId, st, lastEventId, connection.monitor);
     st.listeners.set(listener, connection);
     st.lastAliveAt = this.clock.now();
+    // A connection that replays nothing (a fresh page, or a resync) would not learn of
+    // offers made before it: they are announced again (clients know them by chatId).
+    if (resume.kind === 'resync' || !lastEventId) this.announceOpenOffers(userId);
     return {
       resume,
       // The connection's credential was replaced (an `auth` frame): what it may see follows.
@@ -155,6 +158,16 @@ export class AgentStreamHub {
     return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
   }
 
+  /** Publishes an `offer` for every offer open to the user now (with its real expiry). */
+  private announceOpenOffers(userId: string): void {
+    const agent = this.engine.directory.get(userId);
+    if (!agent) return;
+    for (const chatId of agent.chats) {
+      const r = this.engine.sessions.get(chatId)?.record;
+      if (r?.chatState === 'offered' && r.agentId === agent.id) this.onNotification(userId, { kind: 'offer', sessionId: chatId });
+    }
+  }
+
   private stream(userId: string): UserStream {
     let st = this.streams.get(userId);
     if (!st) this.streams.set(userId, (st = new UserStream()));
@@ -167,7 +180,7 @@ export class AgentStreamHub {
       const r = s?.record;
       this.publish(userId, 'offer', n.sessionId, r && {
         chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, visitorName: r.request?.visitorName, transfer: r.establishedAt !== null,
-        prechatDetails: r.request?.prechatDetails, expiresAt: this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
+        prechatDetails: r.request?.prechatDetails, expiresAt: s.offerExpiresAt || this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
       });
     } else if (n.kind === 'offer-withdrawn') {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });

@@ -35,6 +35,8 @@ export class ChatSession implements RowSource {
   recoveryPending = false;
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;
+  /** When the open offer goes to someone else (epoch ms); what a re-announced offer says. */
+  offerExpiresAt = 0;
   /**
    * Order of first queueing on this node, the tie-break between chats queued in
    * the same millisecond; kept across requeues. In memory only: after a restart

@@ -181,6 +181,18 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     expect(preflight.headers.get('access-control-allow-methods')).toContain('PATCH');
   });
 
+  it('a new connection (a reloaded console) is told of the offers open to it, with their real expiry', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    await requestChat(server, BUTTON.solo, { visitorName: 'Offered Before Reload' });
+    const first = await dave.nextOffer();
+    const reloaded = await AgentUser.login(server, USERS.dave);
+    await reloaded.connect();
+    const again = await reloaded.nextOffer(0, first.chatId, 3_000);
+    expect(again.data['expiresAt']).toBe(first.data['expiresAt']);
+    expect(again.data['visitorName']).toBe('Offered Before Reload');
+    await reloaded.ok('POST', `/agent/v1/chats/${first.chatId!}/accept`);
+  });
+
   it('an agent who only declined an offer cannot read the chat', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Declined' });

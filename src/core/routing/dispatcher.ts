@@ -171,6 +171,7 @@ export class Dispatcher {
     agent.chats.add(s.id);
     const button = this.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!);
     host.append(s, EventType.ChatOffered, 'system', { agentId: agent.id, rule: decision.rule, candidates: decision.candidates, $meta: { offer: true } }, false);
+    s.offerExpiresAt = clock.now() + button.offerTimeoutSeconds * 1000;
     s.offerTimer = clock.setTimeout(() => {
       if (host.sessions.get(s.id) === s && r.chatState === 'offered' && r.agentId === agent.id) {
         this.withdrawOffer(s, EventType.OfferTimedOut, { agentId: agent.id });
