@@ -249,6 +249,19 @@ describe('chat widget in Chromium', () => {
     await page.waitForTimeout(1500);
     expect(await w.agentMessages.filter({ hasText: 'It shipped yesterday.' }).count()).toBe(1);
 
+    // Minimized: a reply is announced outside the hidden panel and counted on the launcher.
+    await w.host.getByRole('button', { name: 'Minimize chat' }).click();
+    await w.panel.waitFor({ state: 'hidden' });
+    await agent.send(chat.chatId, 'Anything else?');
+    await waitForText(w.host.locator('.unread'), /^1 new$/);
+    expect(await w.launcher.textContent()).toMatch(/1 new$/);
+    await waitForText(w.host.locator('[role=status]:not(.status)'), /New message from Alex Agent: Anything else\?/, 10_000, 'attached');
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await w.launcher.click();
+    await w.panel.waitFor({ state: 'visible' });
+    expect(await w.host.locator('.unread').isVisible()).toBe(false);
+    await waitForText(w.agentMessages, /Anything else\?/);
+
     await agent.end(chat.chatId);
     await waitForText(w.status, /The chat has ended/);
     expect(await w.input.isVisible()).toBe(false);

@@ -37,6 +37,8 @@ export class ChatWidget {
   private available = false;
   private form: PrechatField[] = [];
   private phase: Phase = 'idle';
+  /** Agent messages that arrived while the panel was minimized. */
+  private unread = 0;
   private chat: ChatConnection | undefined;
   private agentName = 'Agent';
   private sneakPeek = true;
@@ -90,6 +92,8 @@ export class ChatWidget {
   open(): void {
     const v = this.view;
     v.panel.hidden = false;
+    this.unread = 0;
+    this.renderLauncher();
     v.launcher.setAttribute('aria-expanded', 'true');
     if (this.phase === 'idle' && this.available && this.form.length === 0) this.start([]);
     v.firstFocus().focus();
@@ -166,6 +170,7 @@ export class ChatWidget {
     const busy = this.phase === 'starting' || this.phase === 'waiting' || this.phase === 'chatting';
     const offline = !this.available && !busy;
     v.launcherText.textContent = offline ? `${this.opts.title} (offline)` : this.opts.title;
+    v.setUnread(this.unread);
     if (offline) v.launcher.dataset.offline = '';
     else delete v.launcher.dataset.offline;
     v.launcher.hidden = offline && this.opts.offline === 'hide' && v.panel.hidden;
@@ -274,6 +279,13 @@ export class ChatWidget {
       message: (name, text) => {
         v.setTyping('');
         this.record('agent', name || this.agentName, text);
+        // Minimized: the log is hidden with the panel, so the reply is announced and counted
+        // on the launcher instead (for screen readers and for the eye).
+        if (v.panel.hidden) {
+          this.unread += 1;
+          v.announce(`New message from ${name || this.agentName}: ${text}`);
+          this.renderLauncher();
+        }
       },
       agentTyping: (on) => v.setTyping(on ? `${this.agentName} is typing…` : ''),
       transferred: (name) => {

@@ -20,6 +20,10 @@ const uid = (p: string): string => `sb-${p}-${++nextId}`;
 export class PanelView {
   readonly launcher: HTMLButtonElement;
   readonly launcherText: HTMLSpanElement;
+  /** "2 new" on the launcher while minimized messages wait. */
+  readonly unreadBadge: HTMLSpanElement;
+  /** A polite live region outside the panel. */
+  readonly announcer: HTMLDivElement;
   readonly panel: HTMLDivElement;
   readonly status: HTMLDivElement;
   readonly body: HTMLDivElement;
@@ -44,8 +48,11 @@ export class PanelView {
     root.appendChild(h('style', {}, CSS));
 
     this.launcherText = h('span', {}, title);
+    this.unreadBadge = h('span', { class: 'unread', hidden: true });
     this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog' },
-      h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText);
+      h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText, this.unreadBadge);
+    // Outside the panel: heard while the panel is minimized (the log is hidden with it).
+    this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite' });
 
     this.save = h('button', { type: 'button', 'aria-label': 'Download transcript', title: 'Download transcript' }, '⤓');
     this.end = h('button', { type: 'button' }, 'End chat');
@@ -66,9 +73,20 @@ export class PanelView {
     this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, hidden: true },
       h('header', {}, h('h2', { id: titleId }, title), this.save, this.end, this.close),
       this.status, this.body, this.log, this.typing, this.composer, this.actions);
-    root.append(this.launcher, this.panel);
+    root.append(this.launcher, this.announcer, this.panel);
     this.showView('prechat');
     this.chatControls('none');
+  }
+
+  /** Says `text` to screen readers, also while the panel is minimized. */
+  announce(text: string): void {
+    this.announcer.textContent = text;
+  }
+
+  /** The launcher's count of messages that arrived while minimized (0 hides it). */
+  setUnread(n: number): void {
+    this.unreadBadge.hidden = n === 0;
+    this.unreadBadge.textContent = n === 0 ? '' : `${n} new`;
   }
 
   /** Which main area shows: the offline note, the pre-chat form or the message log. */

@@ -20,6 +20,8 @@ button:disabled{opacity:.6;cursor:default}
 .launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border-radius:999px;padding:.8em 1.3em;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;gap:.5em;align-items:center}
 .launch[data-offline]{background:#595959;border-color:#595959}
 .dot{width:.6em;height:.6em;border-radius:50%;background:#7ee2a8}
+.unread{background:#fff;color:#111;border-radius:999px;padding:0 .5em;font-size:.85em;font-weight:600}
+.unread[hidden]{display:none}
 [data-offline] .dot{background:#ddd}
 .panel{position:fixed;right:16px;bottom:84px;z-index:2147483001;width:min(380px,calc(100vw - 32px));height:min(580px,calc(100vh - 110px));display:flex;flex-direction:column;
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
