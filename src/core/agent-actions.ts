@@ -41,6 +41,7 @@ export class AgentActions {
     s.offerTimer?.cancel();
     s.offerTimer = null;
     this.engine.router.remove(s.id);
+    this.engine.dispatcher.forget(s.id);
     const wasEstablished = r.establishedAt !== null;
     r.chatState = 'established';
     r.transferFrom = null;

@@ -289,9 +289,11 @@ export class ChatEngine {
     }
     this.dispatcher.enqueue(target, s, now);
     const position = this.router.position(s.id);
+    const estimatedWaitTime = this.waits.estimateForPosition(target, position);
+    this.dispatcher.told(s.id, position, estimatedWaitTime);
     this.append(s, EventType.ChatRequestSuccess, 'system', {
       queuePosition: position,
-      estimatedWaitTime: this.waits.estimateForPosition(target, position),
+      estimatedWaitTime,
       connectionTimeout: this.settings.connectionTimeoutMs,
       visitorId,
       customDetails: init.prechatDetails,

@@ -33,13 +33,15 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   });
   poller.onDelivered = (ms) => delivery.observe(ms / 1000);
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
+  // The gate matches nouns in any case (clients spell them `system/sessionid` too): so does the label.
+  const byLowerCase = new Map([...known].map((n) => [n.toLowerCase(), n]));
   const children = new Map<string, { inc(): void }>();
   return {
     registry,
     visitor: {
       // Unknown nouns share one label so a scanner cannot blow up the label set.
       requestStarted: (noun) => {
-        const key = known.has(noun) ? noun : 'other';
+        const key = known.has(noun) ? noun : byLowerCase.get(noun.toLowerCase()) ?? 'other';
         let child = children.get(key);
         if (!child) children.set(key, (child = requests.labels(key)));
         child.inc();

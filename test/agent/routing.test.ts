@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION } from '../protocol/visitor.js';
 import {
-  AgentUser, BUTTON, DEPLOYMENT, ORG, OWNS_PROCESS, USERS, onlineAgent, pause, received, requestChat, useAgentServer,
+  AgentUser, BUTTON, DEPLOYMENT, ORG, OWNS_PROCESS, USERS, onlineAgent, pause, received, requestChat, until, useAgentServer,
 } from './agent-fixtures.js';
 
 const server = useAgentServer();
@@ -129,6 +129,24 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await other.ok('POST', `/agent/v1/chats/${chatId}/end`);
     await alice.leave();
     await bob.leave();
+  });
+
+  it('a chat offered at once and then declined hears its new place in the queue', async () => {
+    const alice = await onlineAgent(server, USERS.alice, { capacity: 1 });
+    const carol = await onlineAgent(server, USERS.carol); // capacity 1
+    await requestChat(server, BUTTON.sales, { visitorName: 'Sales One', receiveQueueUpdates: true });
+    const v2 = await requestChat(server, BUTTON.sales, { visitorName: 'Sales Two', receiveQueueUpdates: true });
+    expect((await v2.waitFor('ChatRequestSuccess')).message['queuePosition']).toBe(2);
+    await until(() => alice.offers().length + carol.offers().length === 2, 'both offers');
+    const byName = (name: string) => [...alice.offers().map((o) => [alice, o] as const), ...carol.offers().map((o) => [carol, o] as const)].find(([, o]) => o.data['visitorName'] === name)!;
+    const [first, o1] = byName('Sales One');
+    const [second, o2] = byName('Sales Two');
+    await first.ok('POST', `/agent/v1/chats/${o1.chatId!}/accept`);
+    await second.ok('POST', `/agent/v1/chats/${o2.chatId!}/decline`, { reason: 'busy' });
+    // Nobody else has room: Sales Two waits, first in line, and is told so.
+    const upd = await v2.waitFor('QueueUpdate');
+    expect(upd.message['position']).toBe(1);
+    await alice.presence('offline', 2); // the configured capacity again, for the tests after this one
   });
 
   it('never exceeds capacity: a second chat waits with its queue position and QueueUpdate', async () => {

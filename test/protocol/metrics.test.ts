@@ -36,4 +36,20 @@ describe('metrics', () => {
     expect(sample(after.text, 'switchboard_commit_batches')).toBeGreaterThan(0);
     expect(after.text).toContain('nodejs_gc_duration_seconds');
   });
+
+  it('counts a noun however it is spelled, and a retried ChatEnd as a retry', async () => {
+    const count = async (series: string) => sample((await request(server.baseUrl, 'GET', '/metrics')).text, series) ?? 0;
+    const sessionIds = await count('switchboard_visitor_requests_total{noun="SessionId"}');
+    const retries = await count('switchboard_visitor_sequence_retries_total');
+    const lower = await server.req('GET', 'system/sessionid', { headers: { 'X-LIVEAGENT-API-VERSION': '34', 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expect(lower.status).toBe(200);
+    expect(await count('switchboard_visitor_requests_total{noun="SessionId"}')).toBe(sessionIds + 1);
+
+    const v = new Visitor(server);
+    await v.start();
+    const end = { sequence: 90 };
+    expect((await v.post('Chasitor/ChatEnd', { reason: 'client' }, end)).status).toBe(200);
+    expect((await v.post('Chasitor/ChatEnd', { reason: 'client' }, end)).status).toBe(200);
+    expect(await count('switchboard_visitor_sequence_retries_total')).toBe(retries + 1);
+  });
 });

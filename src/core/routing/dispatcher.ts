@@ -81,9 +81,18 @@ export class Dispatcher {
     this.dispatch();
   }
 
-  /** The chat left routing for good (ended): forget what its visitor was told. */
+  /**
+   * The chat left the queue (an agent took it, or it ended): forget what its
+   * visitor was told, so that if it comes back (agent disconnect, a transfer to a
+   * skill or button) the visitor hears its new place.
+   */
   forget(sessionId: string): void {
     this.lastQueueUpdate.delete(sessionId);
+  }
+
+  /** What ChatRequestSuccess told the visitor: QueueUpdates follow when it changes. */
+  told(sessionId: string, position: number, estimatedWaitTime: number): void {
+    this.lastQueueUpdate.set(sessionId, `${position}:${estimatedWaitTime}`);
   }
 
   /** Offers every waiting chat it can, oldest first within each button's queue. */
@@ -149,14 +158,15 @@ export class Dispatcher {
     for (const buttonId of router.buttonsWithQueues()) {
       router.queued(buttonId).forEach((id, i) => {
         const s = host.sessions.get(id);
-        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
+        // A transfer to one agent waits for that agent, not for its place in line: nothing to tell.
+        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates || s.record.transferTo) return;
         const position = i + 1;
         const estimatedWaitTime = waits.estimateForPosition(buttonId, position);
         const key = `${position}:${estimatedWaitTime}`;
-        const last = this.lastQueueUpdate.get(id);
-        if (last === key) return;
+        // Compared with what the visitor was last told (ChatRequestSuccess counts); nothing
+        // told yet (back in the queue after an agent) means this is news.
+        if (this.lastQueueUpdate.get(id) === key) return;
         this.lastQueueUpdate.set(id, key);
-        if (last === undefined) return; // ChatRequestSuccess already told the visitor
         host.append(s, EventType.QueueUpdate, 'system', { position, estimatedWaitTime }, true);
       });
     }

@@ -105,6 +105,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       if (spec.sequenced && seq !== undefined && applied?.includes(seq)) {
         // The response to this request was lost after it ended the session: it is a retry,
         // answered once what it repeats is durable (it may still be in this turn's commit).
+        metrics.retriedSequence();
         engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
         return;
       }

@@ -197,7 +197,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
             const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.queued(button.config.id).length + 1) } : {};
             return available ? { id, isAvailable: true, ...wait } : { id, ...wait };
           }
-          const agent = engine.directory.get(engine.catalog.agent(id)?.config.id ?? '');
+          // The routing directory, not the config: agents made through the admin API count too.
+          const agent = engine.directory.get(id);
           return agent && engine.directory.hasRoom(agent) ? { id, isAvailable: true } : { id };
         });
         return Promise.resolve({ kind: 'json', body: wrap('Availability', { results }) });
