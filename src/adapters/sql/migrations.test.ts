@@ -61,6 +61,31 @@ describe('migration 0006 (org columns) on older databases', () => {
     }
   });
 
+  it('SQLite: a migration that fails half-way leaves nothing behind, and runs whole once the cause is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-migrate-'));
+    const file = join(dir, 'switchboard.sqlite');
+    const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: new Sqlite(file) }) });
+    await migrateOld('sqlite', db);
+    // An obstacle for 0006's last steps (its index name taken by a table): its columns are added first.
+    const raw = new Sqlite(file);
+    raw.exec('CREATE TABLE sessions_visitor_org (x INTEGER)');
+    raw.close();
+    const failing = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    await expect(failing.migrate()).rejects.toThrow();
+    await failing.close();
+    const check = new Sqlite(file);
+    const columns = (check.prepare('PRAGMA table_info(sessions)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toContain('org_id');
+    check.exec('DROP TABLE sessions_visitor_org');
+    check.close();
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    try {
+      await expectOrgsBackfilled(store);
+    } finally {
+      await store.close();
+    }
+  });
+
   const schema = `sb_migrate_${process.pid}_${Date.now() % 100000}`;
   afterAll(async () => {
     const client = new pg.Client({ connectionString: PG_URL });

@@ -16,7 +16,8 @@ const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { KyselyChatStore } from '../sql/kysely-chat-store.js';
@@ -165,7 +166,7 @@ export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore & { 
     database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database }) });
   return new SqliteChatStore(db, database, checkpointer);
 }
 
