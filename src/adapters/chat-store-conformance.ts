@@ -114,7 +114,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
 
     it('writes all of a batch or none of it', withStore(async (store) => {
       await store.write({ ...emptyBatch(), events: [logEvent('x', 1, 1)] });
-      const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })].map((r) => toSessionRow(r)), events: [logEvent('x', 2, 2), logEvent('x', 1, 1)] };
+      const bad = { ...emptyBatch(), sessions: [sessionRecord('x', { cursor: 9 })].map((r) => toSessionRow(r)), events: [logEvent('x', 2, 2), logEvent('x', 1, 1, 'not what offset 1 holds')] };
       await expect(store.write(bad)).rejects.toThrow();
       expect(await store.getSession('x')).toBeNull();
       expect((await store.readEvents('x', 0, 10)).map((e) => e.offset)).toEqual([1]);
@@ -244,6 +244,14 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.deleteDocument('user', 'a')).toBe(false);
       expect((await store.listDocuments('user')).map((d) => d.id)).toEqual(['b']);
       expect(await store.listDocuments('apikey')).toHaveLength(1);
+    }));
+
+    it('takes a batch written again after its answer was lost: stored events are skipped, the rest is written', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('r'))], events: [logEvent('r', 1, 1), logEvent('r', 2, 2)] });
+      // The same batch again, with what came after it (the commit queue carries a failed batch forward).
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('r', { cursor: 3 }))], events: [logEvent('r', 1, 1), logEvent('r', 2, 2), logEvent('r', 3, 3)] });
+      expect((await store.readEvents('r', 0, 10)).map((e) => [e.offset, e.data.text])).toEqual([[1, 'm1'], [2, 'm2'], [3, 'm3']]);
+      expect((await store.getSession('r'))?.cursor).toBe(3);
     }));
 
     it('rejects a second event at the same offset', withStore(async (store) => {

@@ -55,7 +55,7 @@ export function parseChasitorInit(body: JsonObject): ChasitorInit {
     receiveQueueUpdates: readBoolean(body.receiveQueueUpdates, false),
     isPost: readBoolean(body.isPost, true),
     trackingId: readString(body, 'trackingId', { maxLength: 256 }),
-    visitorId: emptyToUndefined(readString(body, 'visitorId', { maxLength: 256 })),
+    visitorId: withoutNul(emptyToUndefined(readString(body, 'visitorId', { maxLength: 256 })), 'visitorId'),
     extra,
   };
 }
@@ -124,7 +124,17 @@ export function parseChatEnd(body: JsonObject): { reason: string } {
 }
 
 export function parseBreadcrumb(body: JsonObject): { location: string } {
-  return { location: readString(body, 'location', { required: true, maxLength: 4096 }) };
+  return { location: withoutNul(readString(body, 'location', { required: true, maxLength: 4096 }), 'location') };
+}
+
+/**
+ * A URL or an id never holds a NUL character, and PostgreSQL's text columns
+ * cannot store one: refused here rather than failing the group commit it
+ * would ride in.
+ */
+function withoutNul<T extends string | undefined>(value: T, field: string): T {
+  if (value !== undefined && value.includes('\u0000')) fail('BODY_INVALID', `${field} must not contain NUL characters`);
+  return value;
 }
 
 export interface NounCall {

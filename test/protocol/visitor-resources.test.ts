@@ -123,6 +123,20 @@ describe.concurrent('Visitor/Breadcrumb', () => {
     await v.say('after breadcrumb');
     expect(await v.awaitEchoes(['after breadcrumb'])).toEqual(['after breadcrumb']);
   });
+
+  it('a location or visitorId holding a NUL character is 400, and the session goes on', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const bad = await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: 'https://shop.example.com/\u0000' } });
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.text).toContain('NUL');
+    const other = new Visitor(server);
+    await other.createSession();
+    const init = await other.init(other.initBody(undefined, { visitorId: 'abc\u0000def' }));
+    expect(init.status, init.text).toBe(400);
+    await v.say('after the NUL');
+    expect(await v.awaitEchoes(['after the NUL'])).toEqual(['after the NUL']);
+  });
 });
 
 describe.concurrent('Visitor/VisitorId', () => {

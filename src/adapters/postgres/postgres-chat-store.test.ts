@@ -19,6 +19,19 @@ afterAll(async () => {
   await client.end();
 });
 
+describe('PostgreSQL store: text it cannot hold', () => {
+  it('a NUL in a breadcrumb or visitor id does not refuse the batch (PostgreSQL text cannot store NUL)', async () => {
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
+    try {
+      await store.migrate();
+      await store.write({ sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [{ visitorId: 'nul-visitor\u0000', orgId: 'org', location: 'https://x.example/\u0000', at: 1 }] });
+      expect(await store.readBreadcrumbs('org', 'nul-visitor\uFFFD', 10)).toEqual([{ location: 'https://x.example/\uFFFD', at: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('PostgreSQL store: lost connections', () => {
   it('an idle connection ended by the server is reported, and the store goes on working', async () => {
     const errors: Error[] = [];

@@ -39,7 +39,18 @@ export class KyselyChatStore implements ChatStore {
         const rows: EventsTable[] = batch.events.slice(i, i + EVENT_ROWS_PER_INSERT).map((e) => ({
           session_id: e.sessionId, offset: e.offset, vseq: e.vseq, type: e.type, actor: e.actor, at: e.at, data: JSON.stringify(e.data),
         }));
-        await trx.insertInto('events').values(rows).execute();
+        // A batch written again after a commit whose answer was lost (ADR 0016) finds its events
+        // there already: the same rows are skipped; a different event at a taken offset is refused.
+        const inserted = await trx.insertInto('events').values(rows).onConflict((oc) => oc.columns(['session_id', 'offset']).doNothing())
+          .returning(['session_id', 'offset']).execute();
+        if (inserted.length < rows.length) {
+          const fresh = new Set(inserted.map((r) => `${r.session_id}\u0000${Number(r.offset)}`));
+          for (const row of rows) {
+            if (fresh.has(`${row.session_id}\u0000${row.offset}`)) continue;
+            const stored = await trx.selectFrom('events').select(['type', 'actor', 'at', 'data']).where('session_id', '=', row.session_id).where('offset', '=', row.offset).executeTakeFirst();
+            if (!stored || !sameEvent(stored, row)) throw new Error(`event ${row.offset} of ${row.session_id} exists with other content`);
+          }
+        }
       }
       for (const s of batch.sessions) {
         if (s.json === null) {
@@ -47,7 +58,7 @@ export class KyselyChatStore implements ChatStore {
           if (Number(r.numUpdatedRows) === 0) throw new Error(`session ${s.id}: progress written before the session`);
           continue;
         }
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: s.visitorId, org_id: s.orgId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
+        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: plainText(s.visitorId), org_id: s.orgId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
         await trx.insertInto('sessions').values(row)
           .onConflict((oc) => oc.column('id').doUpdateSet({
             owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, org_id: row.org_id, created_at: row.created_at, record: row.record,
@@ -61,7 +72,7 @@ export class KyselyChatStore implements ChatStore {
           .execute();
       }
       if (batch.visitorBreadcrumbs.length) {
-        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: b.visitorId, org_id: b.orgId, location: b.location, at: b.at }))).execute();
+        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: plainText(b.visitorId), org_id: b.orgId, location: plainText(b.location), at: b.at }))).execute();
       }
     });
   }
@@ -177,6 +188,20 @@ export class KyselyChatStore implements ChatStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** The row stored at an offset is the one a batch brings again (a retried write). */
+export function sameEvent(stored: { type: string; actor: string; at: number | string; data: string }, row: { type: string; actor: string; at: number | string; data: string }): boolean {
+  return stored.type === row.type && stored.actor === row.actor && Number(stored.at) === Number(row.at) && stored.data === row.data;
+}
+
+/**
+ * Client text that goes into a text column as it is (not inside JSON): PostgreSQL
+ * cannot store NUL, and one refused row would refuse its whole batch, again and
+ * again (ADR 0016). The protocol refuses NUL in these fields; this is the last guard.
+ */
+function plainText<T extends string | null>(value: T): T {
+  return (value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
 }
 
 function toLogEvent(r: { session_id: string; offset: number; vseq: number | null; type: string; actor: string; at: number | string; data: string }): LogEvent {

@@ -20,7 +20,7 @@ import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
-import { KyselyChatStore } from '../sql/kysely-chat-store.js';
+import { KyselyChatStore, sameEvent } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
 export interface SqliteOptions {
@@ -107,8 +107,19 @@ class SqliteChatStore extends KyselyChatStore {
     const upsertStats = compile(k.insertInto('button_stats').values({ button_id: '', average_wait_ms: 0, samples: 0 })
       .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: sql`excluded.average_wait_ms`, samples: sql`excluded.samples` })));
     const insertCrumb = compile(k.insertInto('breadcrumbs').values({ visitor_id: '', org_id: '', location: '', at: 0 }));
+    const storedEvent = this.database.prepare('select "type", "actor", "at", "data" from "events" where "session_id" = ? and "offset" = ?');
     const transaction = this.database.transaction((batch: WriteBatch) => {
-      for (const e of batch.events) insertEvent.run(e.sessionId, e.offset, e.vseq, e.type, e.actor, e.at, JSON.stringify(e.data));
+      for (const e of batch.events) {
+        const data = JSON.stringify(e.data);
+        try {
+          insertEvent.run(e.sessionId, e.offset, e.vseq, e.type, e.actor, e.at, data);
+        } catch (err) {
+          // Written before by a batch whose answer was lost: the same row is skipped (see the shared store).
+          const stored = (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+            ? storedEvent.get(e.sessionId, e.offset) as { type: string; actor: string; at: number; data: string } | undefined : undefined;
+          if (!stored || !sameEvent(stored, { type: e.type, actor: e.actor, at: e.at, data })) throw err;
+        }
+      }
       for (const s of batch.sessions) {
         if (s.json === null) {
           if (updateProgress.run(s.progressJson, s.id).changes === 0) throw new Error(`session ${s.id}: progress written before the session`);
