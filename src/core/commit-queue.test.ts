@@ -34,8 +34,10 @@ const event = (sessionId: string, offset: number) => ({ sessionId, offset, vseq:
 /** A memory store whose next `failNext` writes fail (a store that is down, then back). */
 class FlakyStore extends MemoryChatStore {
   failNext = 0;
+  attempts = 0;
 
   override write(batch: WriteBatch): Promise<void> {
+    this.attempts += 1;
     if (this.failNext > 0) {
       this.failNext -= 1;
       return Promise.reject(new Error('store down'));
@@ -166,8 +168,12 @@ describe('CommitQueue', () => {
     await expect(third).rejects.toThrow(/store down/);
     expect(timers.delays).toEqual([50, 100, 200]);
     expect(q.failing).toBe(true);
+    const attemptsBefore = store.attempts;
     await q.drain();
     expect(await store.readEvents('s', 0, 10)).toEqual([]);
+    // Once, and then no more: not a loop against a store that is being closed.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(store.attempts - attemptsBefore).toBe(1);
   });
 
   it('a listener that throws does not fail a durable batch', async () => {
@@ -194,7 +200,7 @@ describe('CommitQueue', () => {
     const afterFlush = await Promise.race([q.commit().then(() => 'committed'), new Promise((r) => setImmediate(() => setImmediate(() => r('late'))))]);
     expect(afterFlush).toBe('committed');
     expect(durable).toEqual([[1]]);
-    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'X', actor: 'system', at: 1, data: {} }); // primary key clash
+    q.addEvent({ sessionId: 's', offset: 1, vseq: 1, type: 'Y', actor: 'system', at: 1, data: {} }); // another event at a taken offset
     q.markDirty('s', s);
     await expect(q.commit()).rejects.toThrow(/UNIQUE|constraint/i);
     expect(s.failed).toBe(1);

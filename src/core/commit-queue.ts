@@ -214,7 +214,9 @@ export class CommitQueue {
     p.dirty.clear();
     this.spareBatch = b;
     this.spareDirty = p.dirty;
-    if (this.pending && !this.scheduled) this.schedule();
+    // A failure while draining is drain()'s to decide on (it stops): scheduling here would
+    // write again at once, in a loop, against a store that is being closed.
+    if (this.pending && !this.scheduled && !(failure && this.draining)) this.schedule();
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * Retention: deletes chats that ended more than `retentionDays` ago (the closed
+ * Retention: deletes ended chats created more than `retentionDays` ago (the closed
  * session, its whole event log, hence its transcript) and breadcrumbs as old.
  * Off by default (`retentionDays: 0` keeps everything). Runs in small batches
  * with a pause between them, so a first sweep over years of history never holds

@@ -206,4 +206,14 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(403);
     expect((await bob.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(200);
   });
+
+  it('an agent offered a chat the visitor left before anyone answered cannot read it afterwards', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Left While Offered' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    // While the offer is open, the agent may look (to decide).
+    expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(200);
+    await v.end();
+    expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(403);
+  });
 });

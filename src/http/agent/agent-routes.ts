@@ -137,7 +137,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       if (!r?.request) fail('NOT_FOUND', `chat ${chatId(req)}`);
       if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
       const events = await views.events(r.id);
-      if (!roleAtLeast(p.role, 'supervisor') && r.agentId !== p.userId && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
+      // The chat's agent while it runs (an open offer included: what to accept), afterwards only
+      // someone who held it (an offer that ended unanswered gave no access).
+      const current = r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established');
+      if (!roleAtLeast(p.role, 'supervisor') && !current && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
       const transcript = { chat: views.summary(r), prechatDetails: r.request.prechatDetails, events };
       if ((req.query as { format?: string }).format === 'jsonl') {
         const lines = [JSON.stringify({ kind: 'chat', ...transcript.chat, prechatDetails: transcript.prechatDetails }), ...events.map((e) => JSON.stringify({ kind: 'event', ...e }))];
