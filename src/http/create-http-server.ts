@@ -96,7 +96,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     if (answer.unexpected) request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
     opts.metrics.errorAnswered(answer.status);
-    void reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
+    void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -3,6 +3,7 @@
  * body parsing, plain `OK`, Accept, CORS, 404/405/413/400 with short
  * plain-text bodies, and that bad input never breaks the session it touched.
  */
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, TestServer, needsProcess, useServer } from './harness.js';
 import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
@@ -294,5 +295,57 @@ describe.concurrent('routing errors', () => {
     expectPlainError(res, 405);
     await v.say('after 405');
     expect(await v.awaitEchoes(['after 405'])).toEqual(['after 405']);
+  });
+});
+
+describe.concurrent('what real HTTP stacks send', () => {
+  it('no visitor answer may be kept by a shared cache: Cache-Control no-store on OK, polls, SessionId and errors', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const poll = await v.poll();
+    expect(poll.headers.get('cache-control'), `poll ${poll.status}`).toBe('no-store');
+    const post = await v.post('Chasitor/ChasitorTyping', {});
+    expect(post.headers.get('cache-control')).toBe('no-store');
+    const sessionId = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expect(sessionId.headers.get('cache-control')).toBe('no-store');
+    const gone = await server.req('GET', 'System/Messages', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-SESSION-KEY': 'nope!1!x', 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expect(gone.status).toBe(403);
+    expect(gone.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a body that starts with a UTF-8 byte order mark (.NET) is read like any other', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify({ text: 'with a BOM' }))]);
+    expectOk(await v.post('Chasitor/ChatMessage', bom), 'ChatMessage with a BOM');
+    expect(await v.awaitEchoes(['with a BOM'])).toEqual(['with a BOM']);
+  });
+
+  it('a Live Agent header sent twice (Java addRequestProperty, OkHttp addHeader) counts once', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const base = new URL(server.baseUrl);
+    const twice = (path: string, body: string, sequence: number) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({
+        host: base.hostname, port: base.port, method: 'POST', path: `/chat/rest/${path}`,
+        headers: {
+          'X-LIVEAGENT-API-VERSION': [API_VERSION, API_VERSION], 'X-LIVEAGENT-SESSION-KEY': [v.key, v.key],
+          'X-LIVEAGENT-AFFINITY': [v.affinity, v.affinity], 'X-LIVEAGENT-SEQUENCE': [String(sequence), String(sequence)], 'Content-Type': 'application/json',
+        },
+      }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => { text += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const seq = 500;
+    expect(await twice('Chasitor/ChatMessage', JSON.stringify({ text: 'doubled headers' }), seq)).toEqual({ status: 200, text: 'OK' });
+    // The same sequence again (a retry): applied once.
+    expect(await twice('Chasitor/ChatMessage', JSON.stringify({ text: 'doubled headers' }), seq)).toEqual({ status: 200, text: 'OK' });
+    expect(await v.awaitEchoes(['doubled headers'])).toEqual(['doubled headers']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['doubled headers']);
   });
 });

@@ -56,6 +56,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       url: spec.url,
       schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}) },
       handler: async (req, reply) => {
+        // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
+        void reply.header('Cache-Control', 'no-store');
         const p = spec.role ? authenticate(users, req, spec.role) : (null as unknown as Principal);
         const out = await handler(req, p, reply);
         if (!reply.sent) void reply.send(out ?? { ok: true });

@@ -135,6 +135,9 @@ class PollReply implements GateReply {
       return this.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
     }
     const headers = (this.headers ??= {});
+    // As the gate's send() (no shared cache may keep a poll answer): set here, at the answer,
+    // so a held poll carries no headers object until then.
+    headers['cache-control'] = 'no-store';
     if (this.status === 204) {
       // As fastify answers a 204: no body, no content headers.
       delete headers['content-type'];

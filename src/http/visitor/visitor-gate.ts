@@ -187,6 +187,9 @@ function pollAnswer(reply: GateReply, deps: GateDeps): (err: unknown, result: No
 /** Answers a noun's result; `request` is needed only for a result that sets the visitor cookie. */
 function send(reply: GateReply, result: NounResult, request: GateRequest | null, stopping: boolean): void {
   if (stopping) void reply.header('Connection', 'close');
+  // Every visitor's poll has the same URL (the session key is a header): a shared cache in
+  // front (a CDN, Varnish) must never keep one visitor's answer for another.
+  void reply.header('Cache-Control', 'no-store');
   if (result.kind === 'ok') {
     void reply.code(200).type('text/plain; charset=utf-8').send('OK');
   } else if (result.kind === 'empty' || result.kind === 'abandoned') {
@@ -209,7 +212,9 @@ function send(reply: GateReply, result: NounResult, request: GateRequest | null,
 function parseBody(raw: unknown): JsonObject {
   if (raw === undefined || raw === null) return {};
   if (isObject(raw)) return raw;
-  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  let text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
+  // A UTF-8 byte order mark (.NET's StreamWriter with Encoding.UTF8 writes one) is not JSON.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {
@@ -222,8 +227,16 @@ function parseBody(raw: unknown): JsonObject {
   return parsed;
 }
 
+/**
+ * One Live Agent header's value. Node joins a header sent twice into `a, a`
+ * (Java's addRequestProperty and OkHttp's addHeader send separate lines): the
+ * first is read. None of these values (keys, tokens, numbers) holds a comma.
+ */
 function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+  const first = Array.isArray(v) ? v[0] : v;
+  if (first === undefined) return undefined;
+  const comma = first.indexOf(',');
+  return comma < 0 ? first : first.slice(0, comma).trim();
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {
