@@ -65,7 +65,19 @@ export class ChatPanel {
 
   /** Loads details and the full transcript; safe to repeat (events dedupe by offset). */
   async reload(): Promise<void> {
-    const [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
+    let details: Awaited<ReturnType<AgentPort['chat']>>;
+    let transcript: Awaited<ReturnType<AgentPort['transcript']>>;
+    try {
+      [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
+    } catch (err) {
+      // Lost while we were away (taken over, reassigned, requeued, erased): the server says no.
+      const status = (err as { status?: unknown }).status;
+      if (this.mode === 'agent' && (status === 403 || status === 404 || status === 409)) {
+        this.detach(status === 404 ? 'Gone' : 'No longer with you');
+        return;
+      }
+      throw err;
+    }
     this.details.set(details);
     if (details.chat.visitorName && details.chat.visitorName !== this.visitorName) {
       this.visitorName = details.chat.visitorName;
@@ -104,9 +116,26 @@ export class ChatPanel {
       case 'TransferRequested':
         if (this.mode === 'agent' && e.data['from'] === this.host.me.id) this.detach('Transferred');
         break;
+      case 'TransferFailed':
+        // The agent asked for declined or let it time out: the chat came back to us.
+        if (live) this.reattach();
+        break;
+      case 'AgentDisconnect':
+        // The server dropped us (or we went offline): the chat went back to the queue.
+        if (this.mode === 'agent') this.detach('Back in the queue (you were disconnected)');
+        break;
     }
     if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
     this.renderPeek();
+  }
+
+  /** A transfer failed and the chat is ours again: active as before. */
+  reattach(): void {
+    if (!this.detached || this.ended || this.mode !== 'agent') return;
+    this.detached = null;
+    this.status.textContent = 'Active';
+    this.renderControls();
+    this.host.report(`The transfer did not go through: ${this.visitorName || 'the chat'} is back with you`);
   }
 
   /** The chat left this agent (transfer, reassignment): read-only from now on. */
@@ -223,7 +252,10 @@ export class ChatPanel {
   private async endChat(): Promise<void> {
     try {
       await this.host.client.end(this.chatId);
+      const hadFocus = this.element.contains(document.activeElement) || document.activeElement === document.body;
       this.markEnded('Ended');
+      // The End button is gone with the composer: keep the keyboard in this chat.
+      if (hadFocus) this.actions.querySelector<HTMLButtonElement>('button')?.focus();
     } catch (err) {
       this.host.report(`Could not end the chat: ${errorText(err)}`);
     }

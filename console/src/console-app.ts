@@ -46,8 +46,17 @@ export class ConsoleApp {
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
     this.capacity = me.capacity;
     const isSupervisor = me.role === 'supervisor' || me.role === 'admin';
-    this.capacityInput = el('input', { id: 'capacity', type: 'number', min: 0, max: 1000, value: me.capacity, class: 'capacity' });
-    this.capacityInput.addEventListener('change', () => void this.changePresence(this.presence, Number(this.capacityInput.value)));
+    this.capacityInput = el('input', { id: 'capacity', type: 'number', min: 1, max: 1000, value: me.capacity, class: 'capacity' });
+    this.capacityInput.addEventListener('change', () => {
+      // 0 means "unlimited" to the server (bots): an emptied or bad box is not a capacity.
+      const value = Number(this.capacityInput.value);
+      if (this.capacityInput.value.trim() === '' || !Number.isInteger(value) || value < 1 || value > 1000) {
+        this.capacityInput.value = String(this.capacity);
+        this.report('Capacity is a whole number from 1 to 1000');
+        return;
+      }
+      void this.changePresence(this.presence, value);
+    });
     this.host = {
       client, me,
       agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${a.load}/${a.capacity})` })),
@@ -195,9 +204,11 @@ export class ConsoleApp {
   private onOfferWithdrawn(chatId: string, reason: string | undefined): void {
     const card = this.offers.get(chatId);
     if (card) {
+      const hadFocus = card.element.contains(document.activeElement);
       card.dispose();
       this.offers.delete(chatId);
       this.announce(`Offer from ${card.offer.visitorName || 'a visitor'} withdrawn`);
+      if (hadFocus) this.nextFocus();
     } else {
       this.panels.get(chatId)?.detach(reason === 'reassigned' ? 'Reassigned by a supervisor' : 'Withdrawn');
     }
@@ -205,29 +216,32 @@ export class ConsoleApp {
   }
 
   private async accept(card: OfferCard): Promise<void> {
+    const hadFocus = card.element.contains(document.activeElement);
     card.setBusy(true);
     try {
       await this.client.accept(card.chatId);
       this.dropOffer(card);
       await this.openPanel(card.chatId, card.offer.visitorName ?? '', true);
     } catch (err) {
-      this.dropOffer(card);
+      this.dropOffer(card, hadFocus);
       this.report(`Could not accept: ${errorText(err)}`);
     }
   }
 
   private async decline(card: OfferCard): Promise<void> {
+    // Taken before the buttons are disabled (a disabled button loses the focus).
+    const hadFocus = card.element.contains(document.activeElement);
     card.setBusy(true);
     try {
       await this.client.decline(card.chatId, 'declined');
     } catch (err) {
       this.report(`Could not decline: ${errorText(err)}`);
     }
-    this.dropOffer(card);
+    this.dropOffer(card, hadFocus);
   }
 
-  private dropOffer(card: OfferCard): void {
-    const hadFocus = card.element.contains(document.activeElement);
+  private dropOffer(card: OfferCard, focused?: boolean): void {
+    const hadFocus = focused ?? card.element.contains(document.activeElement);
     card.dispose();
     this.offers.delete(card.chatId);
     this.updateLoad();
@@ -306,7 +320,14 @@ export class ConsoleApp {
     if (panel.mode === 'agent') this.closed.add(panel.chatId);
     panel.element.remove();
     this.updateLoad();
-    this.nextFocus();
+    if (panel.mode === 'monitor' && this.supervisor) {
+      // The supervisor view is the one on screen: its heading takes the focus.
+      const heading = this.supervisor.element.querySelector<HTMLElement>('h2');
+      heading?.setAttribute('tabindex', '-1');
+      heading?.focus();
+    } else {
+      this.nextFocus();
+    }
   }
 
   private async openTransfer(panel: ChatPanel, opener: HTMLElement): Promise<void> {
@@ -364,6 +385,9 @@ export class ConsoleApp {
   private async logout(): Promise<void> {
     this.onLogout();
     this.supervisor?.stop();
+    // Not routable any more: no new offers for someone who left, and held chats go back to the
+    // queue now instead of after the grace period.
+    await this.client.setPresence('offline').catch(() => undefined);
     this.client.disconnect();
     await this.client.logout().catch(() => undefined);
     location.reload();

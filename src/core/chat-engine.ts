@@ -361,7 +361,9 @@ export class ChatEngine {
   /** Appends an event and fixes which agent hears of it once it is durable. */
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent {
     const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
-    if (s.record.agentId) this.heldBy.set(e, s.record.agentId);
+    // Held, not offered: an agent with an open offer has `offer` / `offer.withdrawn`, and events of
+    // a chat it never took (its own OfferDeclined, a message sent meanwhile) are not its chat's.
+    if (s.record.agentId && s.record.chatState === 'established') this.heldBy.set(e, s.record.agentId);
     // A held poll takes the event now: its delivery cursor then joins the same
     // group commit, and the poll answers only after that commit (visitor-poller).
     if (visibleToVisitor) s.heldPoll?.wake();

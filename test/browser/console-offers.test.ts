@@ -1,0 +1,115 @@
+/**
+ * The console keeps in step with what the server decided, in a real browser:
+ * a declined offer opens no chat (and the keyboard stays in the console); a
+ * transfer the other agent declines gives the chat back, active; a chat that
+ * went back to the queue because its agent went offline is shown so, without a
+ * composer; an emptied capacity box is refused (0 would mean unlimited); and
+ * logging out takes the agent off routing at once.
+ */
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../protocol/harness.js';
+import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
+import { PollingVisitor } from './console-visitor.js';
+
+const server = new ConsoleTestServer();
+let browser: Browser;
+let alex: ConsolePage;
+let blair: ConsolePage;
+const visitors: PollingVisitor[] = [];
+
+function chat(page: Page, visitorName: string): Locator {
+  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
+}
+
+async function visitor(name: string): Promise<PollingVisitor> {
+  const v = new PollingVisitor(server, name);
+  visitors.push(v);
+  await v.request();
+  return v;
+}
+
+/** The agent's presence as the server has it (through a supervisor's overview). */
+async function presenceOnServer(agentId: string): Promise<string> {
+  const sam = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: SUPERVISOR.username, password: SUPERVISOR.password } });
+  const token = (sam.json as { accessToken: string }).accessToken;
+  const overview = await request(server.baseUrl, 'GET', '/agent/v1/supervisor/overview', { headers: { Authorization: `Bearer ${token}` } });
+  return (overview.json as { agents: { id: string; presence: string }[] }).agents.find((a) => a.id === agentId)?.presence ?? 'unknown';
+}
+
+beforeAll(async () => {
+  await server.start();
+  browser = await launchChromium();
+  [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
+  await login(alex.page, AGENT1.username, AGENT1.password);
+  await login(blair.page, AGENT2.username, AGENT2.password);
+}, 60_000);
+
+afterAll(async () => {
+  for (const v of visitors) await v.stop().catch(() => undefined);
+  await browser?.close();
+  await server.dispose();
+});
+
+describe('agent console and the server agree', () => {
+  it('a declined offer opens no chat, and the keyboard stays in the console', async () => {
+    await setPresence(alex.page, 'Online');
+    await visitor('Dana Declined');
+    const offer = alex.page.getByRole('article', { name: 'Chat offer from Dana Declined' });
+    await offer.getByRole('button', { name: 'Decline' }).focus();
+    await alex.page.keyboard.press('Enter');
+    await offer.waitFor({ state: 'detached' });
+    await alex.page.waitForTimeout(800); // the OfferDeclined event would have arrived by now
+    expect(await chat(alex.page, 'Dana Declined').count()).toBe(0);
+    expect(await alex.page.locator('output.load').textContent()).toBe('Load 0 / 3');
+    expect(await alex.page.evaluate('document.activeElement !== document.body')).toBe(true);
+    await setPresence(alex.page, 'Away'); // Dana waits for someone else
+  });
+
+  it('a transfer the other agent declines comes back to the first, active', async () => {
+    await setPresence(alex.page, 'Online');
+    const v = await visitor('Tess Transfer');
+    await alex.page.getByRole('article', { name: 'Chat offer from Tess Transfer' }).getByRole('button', { name: 'Accept' }).click();
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    // Blair may be offered Dana (still waiting) too; only Tess matters here.
+    await chat(alex.page, 'Tess Transfer').getByRole('button', { name: 'Transfer…' }).click();
+    const dialog = alex.page.getByRole('dialog', { name: 'Transfer chat with Tess Transfer' });
+    await dialog.getByRole('combobox', { name: 'Agent id' }).fill(AGENT2.id);
+    await dialog.getByRole('button', { name: 'Transfer' }).click();
+    await chat(alex.page, 'Tess Transfer').getByText('Transferred', { exact: true }).waitFor();
+    await blair.page.getByRole('article', { name: 'Chat offer from Tess Transfer' }).getByRole('button', { name: 'Decline' }).click();
+    await chat(alex.page, 'Tess Transfer').locator('.badge').getByText('Active').waitFor();
+    const box = chat(alex.page, 'Tess Transfer').getByRole('textbox');
+    await box.fill('Still with me');
+    await box.press('Enter');
+    await v.waitFor('the message after the failed transfer', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Still with me');
+    await setPresence(blair.page, 'Away');
+  });
+
+  it('going offline with a chat shows it back in the queue, without a composer', async () => {
+    await setPresence(alex.page, 'Offline');
+    const panel = chat(alex.page, 'Tess Transfer');
+    await panel.locator('.badge').getByText(/Back in the queue/).waitFor();
+    expect(await panel.locator('textarea').count()).toBe(0);
+  });
+
+  it('an emptied capacity box is refused: the server keeps the capacity', async () => {
+    const box = alex.page.getByLabel('Capacity');
+    await box.fill('');
+    await box.press('Tab');
+    await alex.page.getByRole('status').filter({ hasText: 'Capacity is a whole number' }).waitFor();
+    expect(await box.inputValue()).toBe('3');
+    await setPresence(alex.page, 'Online');
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toMatch(/\/ 3$/);
+  });
+
+  it('logging out takes the agent off routing at once', async () => {
+    await setPresence(blair.page, 'Online');
+    expect(await presenceOnServer(AGENT2.id)).toBe('online');
+    await blair.page.getByRole('button', { name: 'Log out' }).click();
+    await blair.page.getByLabel('Username').waitFor();
+    expect(await presenceOnServer(AGENT2.id)).toBe('offline');
+  });
+});
