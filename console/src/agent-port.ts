@@ -10,6 +10,8 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export interface StreamHandlers {
   offer(data: OfferData, at: number): void;
   offerWithdrawn(data: OfferWithdrawnData): void;
+  /** Presence as the server has it now (changed elsewhere: another tab, a drop). */
+  presence(status: Presence, capacity: number): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
   resync(snapshot: ResyncSnapshot | undefined): void;

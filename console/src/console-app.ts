@@ -96,6 +96,7 @@ export class ConsoleApp {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
+      presence: (status, capacity) => this.applyPresence(status, capacity),
       chatEvent: (chatId, e) => this.onChatEvent(chatId, e),
       monitorEvent: (chatId, e) => {
         this.monitors.get(chatId)?.ingest(e, true);
@@ -207,7 +208,8 @@ export class ConsoleApp {
       const hadFocus = card.element.contains(document.activeElement);
       card.dispose();
       this.offers.delete(chatId);
-      this.announce(`Offer from ${card.offer.visitorName || 'a visitor'} withdrawn`);
+      // `accepted`: taken in another tab of ours; its events open the chat here too.
+      this.announce(reason === 'accepted' ? `Offer from ${card.offer.visitorName || 'a visitor'} accepted in another window` : `Offer from ${card.offer.visitorName || 'a visitor'} withdrawn`);
       if (hadFocus) this.nextFocus();
     } else {
       this.panels.get(chatId)?.detach(reason === 'reassigned' ? 'Reassigned by a supervisor' : 'Withdrawn');

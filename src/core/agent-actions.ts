@@ -21,6 +21,7 @@ export class AgentActions {
     if (!a) fail('NOT_FOUND', `agent ${agentId}`);
     a.presence = presence;
     a.lastSeenAt = this.engine.clock.now();
+    this.engine.directory.notify(a.id, { kind: 'presence' });
     if (presence !== 'online') {
       // Offers wait for no one who stepped away: they go to the next agent.
       for (const id of [...a.chats]) {
@@ -47,6 +48,8 @@ export class AgentActions {
     r.transferFrom = null;
     r.transferTo = null;
     r.declinedBy = [];
+    // The agent's other connections (another tab) still show the offer: it is taken.
+    this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
     const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
     if (wasEstablished) {
       // A new agent in a chat the visitor already had: the guide's ChatTransferred.
@@ -101,6 +104,7 @@ export class AgentActions {
     const a = this.engine.directory.get(agentId);
     if (!a) return;
     a.presence = 'offline';
+    this.engine.directory.notify(a.id, { kind: 'presence' });
     for (const id of [...a.chats]) {
       const s = this.engine.sessions.get(id);
       if (!s) continue;

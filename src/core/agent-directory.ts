@@ -12,7 +12,9 @@ export type Presence = 'online' | 'away' | 'offline';
 export type AgentNotification =
   | { kind: 'offer'; sessionId: string }
   | { kind: 'offer-withdrawn'; sessionId: string; reason: string }
-  | { kind: 'event'; event: LogEvent };
+  | { kind: 'event'; event: LogEvent }
+  /** Presence or capacity changed (by the agent on any connection, or by the server: a drop, a disable). */
+  | { kind: 'presence' };
 
 export type AgentListener = (n: AgentNotification) => void;
 

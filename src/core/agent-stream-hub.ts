@@ -184,6 +184,9 @@ export class AgentStreamHub {
       });
     } else if (n.kind === 'offer-withdrawn') {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
+    } else if (n.kind === 'presence') {
+      const a = this.engine.directory.get(userId);
+      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: a.chats.size });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
     }

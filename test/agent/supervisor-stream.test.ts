@@ -65,7 +65,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     await sam.ok('POST', `/agent/v1/chats/${chatId}/takeover`);
     const tr = await v.waitFor('ChatTransferred');
     expect(tr.message).toMatchObject({ name: 'Sam Supervisor', userId: USERS.sam.id });
-    const gone = await alice.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId, 'the chat leaving Alice');
+    const gone = await alice.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId && e.data['reason'] !== 'accepted', 'the chat leaving Alice');
     expect(gone.data['reason']).toBe('reassigned');
     expect((await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'mine?' })).status).toBe(403);
     await sam.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Supervisor here.' });

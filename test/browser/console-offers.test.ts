@@ -3,8 +3,9 @@
  * a declined offer opens no chat (and the keyboard stays in the console); a
  * transfer the other agent declines gives the chat back, active; a chat that
  * went back to the queue because its agent went offline is shown so, without a
- * composer; an emptied capacity box is refused (0 would mean unlimited); and
- * logging out takes the agent off routing at once.
+ * composer; an emptied capacity box is refused (0 would mean unlimited); a
+ * second tab follows presence and offers taken in the first; and logging out
+ * takes the agent off routing at once.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,27 @@ describe('agent console and the server agree', () => {
     expect(await box.inputValue()).toBe('3');
     await setPresence(alex.page, 'Online');
     await expect.poll(() => alex.page.locator('output.load').textContent()).toMatch(/\/ 3$/);
+  });
+
+  it('a second tab of the same agent follows presence, drops an offer the first accepted and shows that chat', async () => {
+    const second = await openConsole(browser, server.baseUrl);
+    try {
+      await login(second.page, AGENT1.username, AGENT1.password);
+      await setPresence(alex.page, 'Away');
+      await expect.poll(() => second.page.getByRole('radio', { name: 'Away' }).isChecked()).toBe(true);
+      await setPresence(alex.page, 'Online');
+      await expect.poll(() => second.page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+      const v = await visitor('Tabitha Two Tabs');
+      const inFirst = alex.page.getByRole('article', { name: 'Chat offer from Tabitha Two Tabs' });
+      const inSecond = second.page.getByRole('article', { name: 'Chat offer from Tabitha Two Tabs' });
+      await inSecond.waitFor();
+      await inFirst.getByRole('button', { name: 'Accept' }).click();
+      await v.waitForType('ChatEstablished');
+      await inSecond.waitFor({ state: 'detached' });
+      await chat(second.page, 'Tabitha Two Tabs').getByRole('textbox').waitFor();
+    } finally {
+      await second.context.close();
+    }
   });
 
   it('logging out takes the agent off routing at once', async () => {

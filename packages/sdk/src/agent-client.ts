@@ -223,6 +223,9 @@ export class AgentClient {
       case 'offer.withdrawn':
         this.events.emit('offer.withdrawn', e as AgentEvents['offer.withdrawn']);
         break;
+      case 'presence':
+        this.events.emit('presence', e as AgentEvents['presence']);
+        break;
       case 'chat.event':
       case 'monitor.event':
         this.events.emit(e.type, e as StreamEvent & { chatId: string; data: ChatEventWire });

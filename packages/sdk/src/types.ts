@@ -115,6 +115,8 @@ export interface ResyncData {
 export interface AgentEvents {
   offer: StreamEvent & { data: OfferData };
   'offer.withdrawn': StreamEvent & { data: { chatId: string; reason: string } };
+  /** Presence or capacity changed, also by the server (a drop after the grace period, another tab). */
+  presence: StreamEvent & { data: { status: 'online' | 'away' | 'offline'; capacity: number; load: number } };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */
