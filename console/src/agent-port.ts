@@ -11,7 +11,7 @@ export interface StreamHandlers {
   offer(data: OfferData, at: number): void;
   offerWithdrawn(data: OfferWithdrawnData): void;
   /** Presence as the server has it now (changed elsewhere: another tab, a drop). */
-  presence(status: Presence, capacity: number): void;
+  presence(status: Presence, capacity: number, at: number): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
   resync(snapshot: ResyncSnapshot | undefined): void;

@@ -96,8 +96,14 @@ export class ConsoleApp {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
-      presence: (status, capacity) => this.applyPresence(status, capacity),
-      chatEvent: (chatId, e) => this.onChatEvent(chatId, e),
+      presence: (status, capacity, at) => {
+        this.noteServerTime(at);
+        this.applyPresence(status, capacity);
+      },
+      chatEvent: (chatId, e) => {
+        this.noteServerTime(e.at);
+        this.onChatEvent(chatId, e);
+      },
       monitorEvent: (chatId, e) => {
         this.monitors.get(chatId)?.ingest(e, true);
         this.supervisor?.nudge();
@@ -191,9 +197,22 @@ export class ConsoleApp {
     this.offersSection.hidden = this.offers.size === 0;
   }
 
+  /**
+   * How far our clock is ahead of the server's: the smallest `now - at` seen over
+   * stream events. A live event gives clock difference plus delivery time; a
+   * replayed one (after an outage) gives more, so it never lengthens a countdown.
+   */
+  private clockOffset = Number.POSITIVE_INFINITY;
+
+  private noteServerTime(at: number): void {
+    if (Number.isFinite(at)) this.clockOffset = Math.min(this.clockOffset, Date.now() - at);
+  }
+
   private onOffer(data: OfferData, at: number): void {
+    this.noteServerTime(at);
     if (this.offers.has(data.chatId) || this.panels.get(data.chatId)?.isEnded === false) return;
-    const card = new OfferCard(data, at, { accept: (c) => void this.accept(c), decline: (c) => void this.decline(c) });
+    const offset = Number.isFinite(this.clockOffset) ? this.clockOffset : 0;
+    const card = new OfferCard(data, offset, { accept: (c) => void this.accept(c), decline: (c) => void this.decline(c) });
     this.offers.set(data.chatId, card);
     this.offersList.append(card.element);
     this.updateLoad();

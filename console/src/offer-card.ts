@@ -1,7 +1,8 @@
 /**
  * An incoming chat offer: who, from which queue, pre-chat data, and a
- * countdown to `expiresAt` (corrected for the difference between the
- * server's clock and ours, measured from the event's `at`).
+ * countdown to `expiresAt` (server time), corrected by `clockOffset`: how far
+ * our clock is ahead of the server's (ConsoleApp measures it from live events;
+ * a replayed offer's own `at` is late by the outage and would lengthen it).
  */
 import { el } from './dom-builder.ts';
 import type { OfferData } from './wire-types.ts';
@@ -14,9 +15,8 @@ export class OfferCard {
   private readonly deadline: number;
   private readonly total: number;
 
-  constructor(readonly offer: OfferData, serverAt: number, actions: { accept(card: OfferCard): void; decline(card: OfferCard): void }) {
-    const skew = Number.isFinite(serverAt) ? Date.now() - serverAt : 0;
-    this.deadline = offer.expiresAt + skew;
+  constructor(readonly offer: OfferData, clockOffset: number, actions: { accept(card: OfferCard): void; decline(card: OfferCard): void }) {
+    this.deadline = offer.expiresAt + clockOffset;
     this.total = Math.max(1000, this.deadline - Date.now());
     this.countdown = el('span', { class: 'countdown' });
     this.progress = el('progress', { max: 100, value: 100, 'aria-hidden': 'true' });

@@ -127,6 +127,21 @@ describe('agent console and the server agree', () => {
     }
   });
 
+  it('an offer that arrives during a network outage counts down from what is really left', async () => {
+    await setPresence(alex.page, 'Online');
+    await alex.context.setOffline(true);
+    await alex.page.locator('.connection').filter({ hasText: /reconnecting|Offline/ }).waitFor();
+    await visitor('Olive Outage');
+    await alex.page.waitForTimeout(8_000);
+    await alex.context.setOffline(false);
+    const offer = alex.page.getByRole('article', { name: 'Chat offer from Olive Outage' });
+    await offer.waitFor({ timeout: 15_000 });
+    const left = Number(/(\d+) s/.exec((await offer.locator('.countdown').textContent()) ?? '')?.[1]);
+    // 30 s offers, published 8 s or more ago: a replayed event's own `at` must not restart the clock.
+    expect(left).toBeLessThanOrEqual(23);
+    expect(left).toBeGreaterThan(5);
+  });
+
   it('logging out takes the agent off routing at once', async () => {
     await setPresence(blair.page, 'Online');
     expect(await presenceOnServer(AGENT2.id)).toBe('online');
