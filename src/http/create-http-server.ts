@@ -3,6 +3,7 @@
  * clients send, the error catalogue as the only error renderer, CORS, and the
  * route groups. Knows nothing about storage.
  */
+import { TextDecoder } from 'node:util';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../protocol/errors.js';
@@ -32,6 +33,25 @@ export interface HttpServerOptions {
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Decoders by charset label, made once each (the labels WHATWG knows; anything else reads as UTF-8). */
+const decoders = new Map<string, TextDecoder>();
+
+/** A visitor request body as text, in the charset its Content-Type declared (UTF-8 by default). */
+function decodeBody(body: Buffer, contentType: string | undefined): string {
+  const label = contentType ? /charset=([\w.:-]+)/i.exec(contentType)?.[1]?.toLowerCase() : undefined;
+  if (!label || label === 'utf-8' || label === 'utf8') return body.toString('utf8');
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      decoder = new TextDecoder('utf-8');
+    }
+    if (decoders.size < 64) decoders.set(label, decoder);
+  }
+  return decoder.decode(body);
+}
 
 /** How long a client may take to send a whole request (see createHttpServer). */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -72,7 +92,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // answers 404 (a client URL with dot segments can resolve outside /chat/rest/),
   // never 415 for a header nobody reads.
   app.addHook('onRequest', (req, _reply, done) => {
-    if (req.headers['content-type'] !== undefined && !req.url.startsWith('/agent/')) req.headers['content-type'] = 'text/plain';
+    const type = req.headers['content-type'];
+    if (type !== undefined && !req.url.startsWith('/agent/')) {
+      // The charset is the one part of the header that matters: Apache HttpClient's
+      // StringEntity sends ISO-8859-1 unless told otherwise, and "café" must not arrive as "caf�".
+      const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1];
+      req.headers['content-type'] = charset ? `text/plain; charset=${charset}` : 'text/plain';
+    }
     done();
   });
 
@@ -80,9 +106,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // application/json: read every body as text and let the gate parse it.
   app.removeAllContentTypeParsers();
   // The agent API is ours and strict: its bodies must be JSON (400 names the problem).
-  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
-    if (!req.url.startsWith('/agent/')) return done(null, body);
-    const text = String(body);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    if (!req.url.startsWith('/agent/')) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
+    const text = (body as Buffer).toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));

@@ -321,6 +321,14 @@ describe.concurrent('what real HTTP stacks send', () => {
     expect(await v.awaitEchoes(['with a BOM'])).toEqual(['with a BOM']);
   });
 
+  it('a body in the charset its Content-Type declares (Apache HttpClient sends ISO-8859-1) is read in it', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const latin1 = Buffer.from(JSON.stringify({ text: 'café crème' }), 'latin1');
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(latin1), { headers: { 'Content-Type': 'text/plain; charset=ISO-8859-1' } }), 'ISO-8859-1 body');
+    expect(await v.awaitEchoes(['café crème'])).toEqual(['café crème']);
+  });
+
   it('a Live Agent header sent twice (Java addRequestProperty, OkHttp addHeader) counts once', async () => {
     const v = new Visitor(server);
     await v.start();
