@@ -7,17 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, SseClient, USERS, onlineAgent, pause, requestChat, until, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, SseClient, USERS, acceptedChat, onlineAgent, pause, requestChat, until, useAgentServer } from './agent-fixtures.js';
 
 const server = useAgentServer();
 
 describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
   it("an admin's capacity change offers a waiting chat at once", async () => {
     const dave = await onlineAgent(server, USERS.dave);
-    const first = await requestChat(server, BUTTON.solo, { visitorName: 'First' });
-    const firstId = (await dave.nextOffer()).chatId!;
-    await dave.ok('POST', `/agent/v1/chats/${firstId}/accept`);
-    await first.waitFor('ChatEstablished');
+    await acceptedChat(dave, BUTTON.solo, { visitorName: 'First' });
     await requestChat(server, BUTTON.solo, { visitorName: 'Second' });
     await pause(300);
     expect(dave.offers()).toHaveLength(1);
@@ -35,10 +32,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
 
   it('a supervisor cannot reassign a chat to an agent who is offline', async () => {
     const alice = await onlineAgent(server, USERS.alice);
-    const v = await requestChat(server, BUTTON.support, { visitorName: 'Reassigned' });
-    const chatId = (await alice.nextOffer()).chatId!;
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Reassigned' });
     const sam = await AgentUser.login(server, USERS.sam);
     const res = await sam.call('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.bob.id });
     expect(res.status, res.text).toBe(409);
@@ -52,10 +46,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     const alice = await onlineAgent(server, USERS.alice);
     const sam = await AgentUser.login(server, USERS.sam);
     await sam.connect();
-    const v = await requestChat(server, BUTTON.support, { visitorName: 'Monitored' });
-    const chatId = (await alice.nextOffer()).chatId!;
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Monitored' });
     await v.end();
     await sam.next((e) => e.type === 'monitor.event' && e.chatId === chatId && e.data['type'] === 'ChasitorChatEnded', "the visitor's end");
 
@@ -168,10 +159,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
 
   it("an agent's custom event obeys maxMessageLength like every message; admin PATCH passes a CORS preflight", async () => {
     const alice = await onlineAgent(server, USERS.alice);
-    const v = await requestChat(server, BUTTON.support, { visitorName: 'Limits' });
-    const chatId = (await alice.nextOffer()).chatId!;
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Limits' });
     const long = await alice.call('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cart', data: 'x'.repeat(4001) });
     expect(long.status, long.text).toBe(400);
     expect((await alice.call('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cart', data: 'x'.repeat(4000) })).status).toBe(200);

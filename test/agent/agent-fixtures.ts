@@ -317,6 +317,18 @@ export async function requestChat(server: TestServer, buttonId: string, extra: R
   return v;
 }
 
+/**
+ * A visitor asks for a chat on `buttonId`; `agent` takes the first offer it gets
+ * and the visitor sees ChatEstablished.
+ */
+export async function acceptedChat(agent: AgentUser, buttonId: string, extra: Record<string, unknown> = {}): Promise<{ v: Visitor; chatId: string }> {
+  const v = await requestChat(agent.server, buttonId, extra);
+  const chatId = (await agent.nextOffer()).chatId!;
+  await agent.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+  await v.waitFor('ChatEstablished');
+  return { v, chatId };
+}
+
 /** Messages of `type` a visitor has received so far. */
 export function received(v: Visitor, type: string): LaMessage[] {
   return v.received.filter((m) => m.type === type);

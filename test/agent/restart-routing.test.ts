@@ -5,7 +5,7 @@
  * config user (skills, capacity) still route after the restart.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, received, requestChat, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, received, requestChat, useAgentServer } from './agent-fixtures.js';
 
 // agentGraceSeconds is 1 in the routing config.
 const server = useAgentServer();
@@ -13,10 +13,7 @@ const server = useAgentServer();
 describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
   it('a chat whose agent does not come back after a restart goes back to the queue after the grace period', async () => {
     const bob = await onlineAgent(server, USERS.bob);
-    const v = await requestChat(server, BUTTON.support, { visitorName: 'Left Behind' });
-    const chatId = (await bob.nextOffer()).chatId!;
-    await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { v, chatId } = await acceptedChat(bob, BUTTON.support, { visitorName: 'Left Behind' });
     await server.restart();
 
     // Bob never returns. Alice serves the same button.
@@ -32,10 +29,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
   it('a transfer to one agent waiting for that agent at the restart is routed like any chat of its queue', async () => {
     const dave = await onlineAgent(server, USERS.dave);
     const bob = await onlineAgent(server, USERS.bob);
-    const v = await requestChat(server, BUTTON.solo, { visitorName: 'Mid Transfer' });
-    const chatId = (await dave.nextOffer()).chatId!;
-    await dave.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { chatId } = await acceptedChat(dave, BUTTON.solo, { visitorName: 'Mid Transfer' });
     // The solo button's offers last 5 s: the restart comes while Bob's offer is open.
     await dave.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
     await bob.nextOffer(0, chatId);
@@ -51,10 +45,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
 
   it("a chasitor idle timeout that was counting goes on counting after a restart", async () => {
     const ivy = await onlineAgent(server, USERS.ivy);
-    const v = await requestChat(server, BUTTON.idle, { visitorName: 'Gone Quiet' });
-    const chatId = (await ivy.nextOffer()).chatId!;
-    await ivy.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('ChatEstablished');
+    const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Gone Quiet' });
     // The idle button warns after 1 s and ends the chat after 2 s of silence after this message.
     await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Are you still there?' });
     await server.restart();
