@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { createSqliteChatStore } from './adapters/sqlite/sqlite-chat-store.js';
+import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
@@ -121,6 +121,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   try {
     store = opts.store ?? (await openStore(config, logger));
     await store.migrate();
+    const durable = (store as Partial<SqliteStore>).durability?.();
+    if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
   } catch (err) {
     await nodeLock?.lock.release();
     throw err;

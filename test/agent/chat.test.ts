@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, pause, received, requestChat, useAgentServer,
+  AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer,
 } from './agent-fixtures.js';
 
 const server = useAgentServer();
@@ -216,6 +216,31 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await alice.leave();
     await bob.leave();
     await carol.leave();
+  });
+
+  it("the guide's MultiNoun [ChatMessage, ChatEnd]: the agent gets the last message, then the end, each once", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Leaving' });
+    const res = await v.post('System/MultiNoun', {
+      nouns: [
+        { prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'Goodbye' } },
+        { prefix: 'Chasitor', noun: 'ChatEnd', object: {} },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    await alice.nextChatEvent(chatId, 'ChasitorChatEnded');
+    const types = alice.chatEvents(chatId).map((e) => `${String(e.data['type'])}${e.data['type'] === 'ChasitorChatMessage' ? `:${String((e.data['data'] as Record<string, unknown>)['text'])}` : ''}`);
+    const goodbye = types.indexOf('ChasitorChatMessage:Goodbye');
+    expect(goodbye, types.join(', ')).toBeGreaterThanOrEqual(0);
+    expect(types.filter((t) => t === 'ChasitorChatMessage:Goodbye'), types.join(', ')).toHaveLength(1);
+    expect(types.filter((t) => t === 'ChasitorChatEnded'), types.join(', ')).toHaveLength(1);
+    expect(goodbye, types.join(', ')).toBeLessThan(types.indexOf('ChasitorChatEnded'));
+    // And the stored transcript says the same.
+    const transcript = await alice.ok<{ events: WireEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+    const stored = transcript.events.map((e) => e.type);
+    expect(stored.indexOf('ChasitorChatMessage'), stored.join(', ')).toBeLessThan(stored.indexOf('ChasitorChatEnded'));
+    expect(transcript.events.find((e) => e.type === 'ChasitorChatMessage')?.data['text']).toBe('Goodbye');
+    await alice.leave();
   });
 
   it('transfers to an agent, a skill and a button; the visitor hears ChatTransferred and nothing sent meanwhile is lost', async () => {

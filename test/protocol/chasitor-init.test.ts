@@ -145,7 +145,9 @@ describe.concurrent('chat request outcome', () => {
     expect(first.messages[0]?.message['reason']).toBe('Unavailable');
     const post = first.messages[0]?.message['postChatUrl'];
     if (post !== undefined) expect(typeof post).toBe('string');
-    // No agent ever joins.
+    // The session is over: no agent can join it later, the next poll is refused.
+    const next = await v.poll();
+    expect(next.status, next.text).toBe(403);
     expect(v.received.some((m) => m.type === 'ChatEstablished')).toBe(false);
   });
 });

@@ -82,6 +82,32 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
     );
   });
 
+  it('kill -9 after a 200, with no retry: the message and its undelivered answer are there after restart, once', async () => {
+    const vs = visitors();
+    await Promise.all(
+      vs.map(async (v) => {
+        await v.start();
+        await v.say('n1');
+        await v.awaitEchoes(['n1']);
+        // Accepted, then never sent again: only the store can bring it back.
+        expectOk(await v.post('Chasitor/ChatMessage', { text: 'n2' }), 'ChatMessage n2');
+      }),
+    );
+    await sleep(300); // the bot has answered n2; the answer waits, unpolled, in the log
+    await server.kill9();
+    await server.start();
+
+    await Promise.all(
+      vs.map(async (v) => {
+        await v.awaitEchoes(['n1', 'n2']);
+        await v.say('n3');
+        await v.awaitEchoes(['n1', 'n2', 'n3']);
+        await v.expectNoMore();
+        expect(v.echoes(), `ack mode ${v.ackMode}`).toEqual(['n1', 'n2', 'n3']);
+      }),
+    );
+  });
+
   it('kill -9 during a held poll: the client re-polls after restart and misses nothing', async () => {
     const v = new Visitor(server);
     await v.start();

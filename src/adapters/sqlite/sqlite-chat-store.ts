@@ -47,6 +47,17 @@ class SqliteChatStore extends KyselyChatStore {
     await this.checkpointer?.whenReady();
   }
 
+  /**
+   * What a commit survives, as SQLite reports it for this connection (logged at
+   * start-up): `normal` keeps every commit across a process crash, `full` also
+   * across a power loss (docs/adr/0002).
+   */
+  durability(): { journalMode: string; synchronous: 'off' | 'normal' | 'full' | 'extra' } {
+    const journalMode = String(this.database.pragma('journal_mode', { simple: true }));
+    const level = Number(this.database.pragma('synchronous', { simple: true }));
+    return { journalMode, synchronous: (['off', 'normal', 'full', 'extra'] as const)[level] ?? 'off' };
+  }
+
   /** Runs a WAL checkpoint now in the background thread (tests and diagnostics). */
   checkpointNow() {
     return this.checkpointer?.checkpointNow() ?? Promise.resolve(null);
@@ -160,7 +171,9 @@ class SqliteChatStore extends KyselyChatStore {
   }
 }
 
-export function createSqliteChatStore(opts: SqliteOptions): KyselyChatStore & { checkpointNow(): Promise<unknown> } {
+export type SqliteStore = KyselyChatStore & Pick<SqliteChatStore, 'checkpointNow' | 'durability'>;
+
+export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
   let file = ':memory:';
   if (!opts.inMemory) {
     mkdirSync(opts.dataDir, { recursive: true });
