@@ -164,6 +164,29 @@ describe('parseConfigText', () => {
     expect(config.orgs[0]!.deployments[0]!.buttons[0]!.id).toBe('573000000000009');
   });
 
+  it('keeps unquoted YAML ids exactly as written: leading zeros and digits beyond 2^53 are not lost', () => {
+    const yaml = [
+      'orgs:',
+      '  - id: 00D000000000009',
+      '    deployments:',
+      '      - id: 572000000000009',
+      '        buttons:',
+      '          - { id: 5730000000000000123, type: ToAgent, agentId: 005000000000009 }',
+      '    agents:',
+      '      - { id: 005000000000009, name: Grace }',
+    ].join('\n');
+    const config = validateConfig(parseConfigText(yaml, 'c.yaml'), 'c.yaml');
+    expect(config.orgs[0]!.deployments[0]!.buttons[0]).toMatchObject({ id: '5730000000000000123', agentId: '005000000000009' });
+    expect(config.orgs[0]!.agents[0]!.id).toBe('005000000000009');
+    // Ordinary numbers stay numbers.
+    expect(parseConfigText('server: { port: 9000 }\nsettings: { pollHoldSeconds: 010 }', 'c.yaml')).toEqual({ server: { port: 9000 }, settings: { pollHoldSeconds: '010' } });
+  });
+
+  it('refuses a JSON id that is a number beyond 2^53 (it was rounded when read)', () => {
+    const json = '{"orgs":[{"id":"00D000000000009","deployments":[{"id":5720000000000000123,"buttons":[]}]}]}';
+    expect(() => validateConfig(parseConfigText(json, 'c.json'), 'c.json')).toThrow(/deployments\/0\/id: must be string/);
+  });
+
   it('parses JSON by extension, and JSON under any other name (YAML is a superset)', () => {
     expect(parseConfigText('{"server":{"port":1}}', 'c.json')).toEqual({ server: { port: 1 } });
     expect(parseConfigText('{"server":{"port":1}}', 'c.conf')).toEqual({ server: { port: 1 } });

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument, visit, Scalar } from 'yaml';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { SwitchboardConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
@@ -25,10 +25,29 @@ export interface ConfigOverrides {
 /** Parses file text by extension (YAML is a superset of JSON, so unknown means YAML). */
 export function parseConfigText(text: string, source: string): unknown {
   try {
-    return source.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return source.endsWith('.json') ? JSON.parse(text) : parseYamlKeepingDigits(text);
   } catch (err) {
     throw new ConfigError([`cannot parse: ${(err as Error).message}`], source);
   }
+}
+
+/**
+ * YAML, except that an unquoted run of digits YAML would change by reading it as
+ * a number (`005000000000009` → 5000000000009, `5730000000000000123` rounded
+ * above 2^53) stays the text that was written: such a value can only be an id,
+ * and a number that silently differs from it would never match a visitor's id.
+ */
+function parseYamlKeepingDigits(text: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw doc.errors[0]!;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'number' && node.type === Scalar.PLAIN && typeof node.source === 'string' && /^[0-9]+$/.test(node.source) && String(node.value) !== node.source) {
+        node.value = node.source;
+      }
+    },
+  });
+  return doc.toJS();
 }
 
 /** Validates and fills defaults; throws ConfigError listing every problem with its path. */
@@ -49,13 +68,15 @@ export function validateConfig(raw: unknown, source: string): SwitchboardConfig 
 
 /**
  * Salesforce-style ids are all digits in the demo (`572000000000001`), and YAML
- * reads an unquoted one as a number: ids are turned back into strings.
+ * reads an unquoted one as a number: ids are turned back into strings (those
+ * YAML would have changed are kept as written by parseYamlKeepingDigits).
  */
 function stringifyIds(raw: unknown): unknown {
   const fix = (o: unknown, keys: string[]) => {
     if (typeof o !== 'object' || o === null) return;
     const rec = o as Record<string, unknown>;
-    for (const k of keys) if (typeof rec[k] === 'number') rec[k] = String(rec[k]);
+    // A number that is not an exact integer (JSON above 2^53, 1e15) is left to fail "must be string".
+    for (const k of keys) if (typeof rec[k] === 'number' && Number.isSafeInteger(rec[k])) rec[k] = String(rec[k]);
   };
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   for (const org of list((raw as { orgs?: unknown }).orgs)) {
