@@ -228,7 +228,8 @@ export class ConsoleApp {
       card.dispose();
       this.offers.delete(chatId);
       // `accepted`: taken in another tab of ours; its events open the chat here too.
-      this.announce(reason === 'accepted' ? `Offer from ${card.offer.visitorName || 'a visitor'} accepted in another window` : `Offer from ${card.offer.visitorName || 'a visitor'} withdrawn`);
+      const who = card.offer.visitorName || 'a visitor';
+      this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
       if (hadFocus) this.nextFocus();
     } else {
       this.panels.get(chatId)?.detach(reason === 'reassigned' ? 'Reassigned by a supervisor' : 'Withdrawn');

@@ -26,7 +26,7 @@ export class AgentActions {
       // Offers wait for no one who stepped away: they go to the next agent.
       for (const id of [...a.chats]) {
         const s = this.engine.sessions.get(id);
-        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` });
+        if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` }, false);
       }
     }
     this.engine.dispatch();
@@ -109,7 +109,7 @@ export class AgentActions {
       const s = this.engine.sessions.get(id);
       if (!s) continue;
       if (s.record.chatState === 'offered') {
-        this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' });
+        this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' }, false);
       } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
         this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);

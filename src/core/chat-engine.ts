@@ -401,6 +401,8 @@ export class ChatEngine {
     this.idle.disarm(s);
     s.offerTimer?.cancel();
     s.offerTimer = null;
+    // An agent ringing for this chat drops the card now, not at the offer's expiry (and a click would only get a 409).
+    if (r.agentId && r.chatState === 'offered') this.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'ChatEnded' });
     if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
     this.router.remove(s.id);
     this.dispatcher.forget(s.id);

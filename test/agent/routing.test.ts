@@ -131,6 +131,52 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await bob.leave();
   });
 
+  it('the visitor leaving while the chat is offered withdraws the offer at once (reason ChatEnded)', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    const v = await requestChat(server, BUTTON.solo, { visitorName: 'Gone Early' });
+    const chatId = (await dave.nextOffer()).chatId!;
+    const endedAt = Date.now();
+    expect((await v.end()).status).toBe(200);
+    // The solo button's offers last 5 s: the card must drop now, not at the expiry.
+    const withdrawn = await dave.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId, 'the withdrawn offer', 0, 2_000);
+    expect(withdrawn.data['reason']).toBe('ChatEnded');
+    expect(Date.now() - endedAt).toBeLessThan(2_000);
+    expect((await dave.call('POST', `/agent/v1/chats/${chatId}/accept`)).status).toBeGreaterThanOrEqual(400);
+    await dave.leave();
+  });
+
+  it('an agent who steps away while offered a chat has not passed: back online, it is offered again', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    const v = await requestChat(server, BUTTON.solo, { visitorName: 'Patient' });
+    const chatId = (await dave.nextOffer()).chatId!;
+    const from = dave.events.length;
+    await dave.presence('away');
+    expect((await dave.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId, 'the withdrawn offer', from)).data['reason']).toBe('OfferTimedOut');
+    await dave.presence('online');
+    await dave.nextOffer(from, chatId);
+    await dave.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    expect((await v.waitFor('ChatEstablished')).message['userId']).toBe(USERS.dave.id);
+    await dave.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await dave.leave();
+  });
+
+  it('logging out takes the agent offline: a new chat is not offered to nobody, and the agent gets chats again after logging in', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    await dave.ok('POST', '/agent/v1/auth/logout');
+    expect(await availability([BUTTON.solo])).toEqual({ [BUTTON.solo]: false });
+    const v = await requestChat(server, BUTTON.solo, { visitorName: 'After Logout' });
+    const first = await v.waitFor('ChatRequestFail');
+    expect(first.message['reason']).toBe('Unavailable');
+
+    const again = await onlineAgent(server, USERS.dave);
+    const w = await requestChat(server, BUTTON.solo, { visitorName: 'After Login' });
+    const chatId = (await again.nextOffer()).chatId!;
+    await again.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await w.waitFor('ChatEstablished');
+    await again.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await again.leave();
+  });
+
   it('a chat offered at once and then declined hears its new place in the queue', async () => {
     const alice = await onlineAgent(server, USERS.alice, { capacity: 1 });
     const carol = await onlineAgent(server, USERS.carol); // capacity 1

@@ -114,7 +114,12 @@ export class Dispatcher {
   }
 
   /** Withdraws the open offer (declined, timed out, agent away) and routes the chat on. */
-  withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }): void {
+  /**
+   * Takes an open offer back. `passed` (a decline, or the offer timing out) keeps
+   * the chat from this agent from now on (ADR 0008); an agent who stepped away,
+   * went offline or logged out has not passed, and is a candidate again once back.
+   */
+  withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }, passed = true): void {
     const { directory, host, router } = this.d;
     const r = s.record;
     s.offerTimer?.cancel();
@@ -122,7 +127,7 @@ export class Dispatcher {
     host.append(s, type, 'agent', data, false);
     directory.get(data.agentId)?.chats.delete(s.id);
     directory.notify(data.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: type });
-    r.declinedBy.push(data.agentId);
+    if (passed) r.declinedBy.push(data.agentId);
     r.agentId = null;
     r.chatState = 'waiting';
     const back = r.transferTo && r.transferFrom ? directory.get(r.transferFrom) : undefined;

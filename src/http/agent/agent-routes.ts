@@ -103,7 +103,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair },
     (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
-    async (_req, p) => { await users.logout(p.userId); return { ok: true }; });
+    async (_req, p) => {
+      // Logged out everywhere is offline: no chat is offered to a user nobody can act for.
+      if (engine.directory.get(p.userId)) engine.agentActions.agentDisconnected(p.userId);
+      await users.logout(p.userId);
+      return commit({ ok: true });
+    });
   route({ method: 'GET', url: '/agent/v1/me', summary: 'The current user', role: 'agent', response: T.PublicUser },
     (_req, p) => toPublic(users.get(p.userId)!));
 
