@@ -136,18 +136,18 @@ export class ChatSession implements RowSource {
     this.tailLoaded = true;
   }
 
-  /** The offset an agent send with this clientMessageId got, if it was applied recently. */
-  clientIdOffset(id: string): number | undefined {
-    return this.record.agentClientIds?.find(([known]) => known === id)?.[1];
+  /** The offset this agent's send with this clientMessageId got, if it was applied recently. */
+  clientIdOffset(id: string, agentId: string): number | undefined {
+    return this.record.agentClientIds?.find(([known, , by]) => known === id && (by === undefined || by === agentId))?.[1];
   }
 
   /**
    * Remembers a send's clientMessageId in the record, so it is written with the
    * send itself and survives a restart; the last CLIENT_IDS_KEPT are kept.
    */
-  rememberClientId(id: string, offset: number): void {
+  rememberClientId(id: string, offset: number, agentId: string): void {
     const kept = (this.record.agentClientIds ??= []);
-    kept.push([id, offset]);
+    kept.push([id, offset, agentId]);
     if (kept.length > CLIENT_IDS_KEPT) kept.splice(0, kept.length - CLIENT_IDS_KEPT);
     this.touchRecord();
   }

@@ -77,9 +77,11 @@ export interface SessionRecord {
   /**
    * Recent agent `clientMessageId`s with the offset each send got, so that a
    * retried send is answered with the first one's offset and not applied twice —
-   * also when the retry reaches the server after a restart.
+   * also when the retry reaches the server after a restart. The third item is the
+   * sending agent: ids are the sender's, so after a transfer the next agent's
+   * `hello-<chatId>` is a new message (entries written before it had none).
    */
-  agentClientIds?: [string, number][];
+  agentClientIds?: [string, number, string?][];
   /** The session is over and every message was delivered: requests answer 403. */
   closed: boolean;
 }

@@ -243,6 +243,32 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await alice.leave();
   });
 
+  it('clientMessageId belongs to its sender: after a transfer the next agent\'s message with the same id is sent, a retry of its own is not', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const bob = await onlineAgent(server, USERS.bob);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Greeted Twice' });
+    const [first] = await Promise.race([alice.nextOffer().then((o) => [alice, o] as const), bob.nextOffer().then((o) => [bob, o] as const)]);
+    const other = first === alice ? bob : alice;
+    const chatId = first.offers()[0]!.chatId!;
+    await first.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    const greeting = { clientMessageId: `hello-${chatId}` };
+    const a = await first.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Hi from the first agent', ...greeting });
+    await first.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: other.id });
+    await other.nextOffer(0, chatId);
+    await other.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatTransferred');
+    const b = await other.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Hi from the second agent', ...greeting });
+    expect(b.offset).toBeGreaterThan(a.offset);
+    // Its own retry is still answered with the first offset, not applied again.
+    expect(await other.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Hi from the second agent', ...greeting })).toEqual(b);
+    const texts = (await other.ok<{ events: WireEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events.filter((e) => e.type === 'ChatMessage').map((e) => e.data['text']);
+    expect(texts).toEqual(['Hi from the first agent', 'Hi from the second agent']);
+    await other.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await alice.leave();
+    await bob.leave();
+  });
+
   it('transfers to an agent, a skill and a button; the visitor hears ChatTransferred and nothing sent meanwhile is lost', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Quinn' });

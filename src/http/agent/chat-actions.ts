@@ -40,10 +40,10 @@ export const CHAT_ACTIONS: ChatAction[] = [
     run(engine, p, chatId, body) {
       const b = body as T.SendMessageRequest;
       const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
-      const prior = b.clientMessageId ? s.clientIdOffset(b.clientMessageId) : undefined;
+      const prior = b.clientMessageId ? s.clientIdOffset(b.clientMessageId, p.userId) : undefined;
       if (prior !== undefined) return { offset: prior };
       const e = engine.agentActions.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
-      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset);
+      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset, p.userId);
       return { offset: e.offset };
     },
   },
