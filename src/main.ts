@@ -183,7 +183,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     },
   });
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
-  registerAgentStreamRoutes(app, engine, users, hub);
+  registerAgentStreamRoutes(app, engine, users, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true);
   registerMetricsRoute(app, metrics.registry);

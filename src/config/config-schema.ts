@@ -98,6 +98,7 @@ export const SettingsConfig = Type.Object({
   trustGeoHeaders: Type.Boolean({ default: false }),
   /** An agent with no stream and no heartbeat for this long is set offline and its chats requeued. */
   agentGraceSeconds: Type.Number({ minimum: 0.1, default: 60 }),
+  agentStreamPingSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
   connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),
   /**

@@ -1,13 +1,15 @@
 /**
  * A tiny TCP proxy for network-failure tests: forwards 127.0.0.1:<port> to a
  * target, and on `drop(ms)` destroys every open connection and refuses new
- * ones (accept, then destroy) for `ms`, like a flaky network would.
+ * ones (accept, then destroy) for `ms`, like a flaky network would; `freeze()`
+ * leaves open connections half-open (silent, never closed).
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
   private downUntil = 0;
   /** Connections accepted so far (a reconnect shows up here). */
   connections = 0;
@@ -34,6 +36,8 @@ export class TcpProxy {
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      this.pairs.add([client, upstream]);
+      client.on('close', () => this.pairs.forEach((p) => p[0] === client && this.pairs.delete(p)));
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -47,6 +51,21 @@ export class TcpProxy {
     this.downUntil = Date.now() + ms;
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+  }
+
+  /**
+   * Stops forwarding on every open connection without closing it, as a peer that
+   * went to sleep or a NAT that forgot the mapping would: no FIN, no RST, just
+   * silence. New connections work.
+   */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
   }
 
   async stop(): Promise<void> {

@@ -31,6 +31,12 @@ export interface AgentClientOptions {
    * so one request left hanging would stall every later one of that chat.
    */
   requestTimeoutMs?: number;
+  /**
+   * How often the stream sends a heartbeat (default 20000 ms). The server answers
+   * each one; a socket that brings back nothing for two intervals is taken for
+   * dead (a half-open connection after a network change or sleep) and reconnected.
+   */
+  heartbeatMs?: number;
 }
 
 interface CallOptions {
@@ -197,6 +203,7 @@ export class AgentClient {
       baseUrl: this.opts.baseUrl,
       WebSocket: WS,
       retry: this.opts.retry,
+      heartbeatMs: this.opts.heartbeatMs,
       token: () => this.accessToken,
       reauthenticate: () => this.refreshOutcome(),
       onEvent: (e) => this.dispatch(e),

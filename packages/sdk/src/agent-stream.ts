@@ -2,7 +2,9 @@
  * The agent's realtime stream (WebSocket /agent/v1/stream): reconnects with
  * backoff and jitter, resumes from the last event id it saw (the server replays
  * what was missed, or sends `resync` with a snapshot), drops an event it has
- * already seen, and sends a heartbeat frame so presence stays alive.
+ * already seen, and sends a heartbeat frame so presence stays alive. The server
+ * answers every heartbeat, so a socket that has brought nothing back for two
+ * heartbeats is dead (half-open: no close will ever come) and is replaced.
  */
 import { backoffDelay, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
 import type { ConnectionState, ResyncData, StreamEvent } from './types.js';
@@ -20,6 +22,8 @@ export interface AgentStreamDeps {
   baseUrl: string;
   WebSocket: WebSocketConstructor;
   retry: RetryOptions | undefined;
+  /** Heartbeat interval (default 20 s); nothing received for two of them ends the socket. */
+  heartbeatMs?: number | undefined;
   /** The access token to connect with. */
   token: () => string | undefined;
   /**
@@ -145,16 +149,32 @@ export class AgentStream {
     this.ws = ws;
     let refusedWith: number | undefined;
     let heartbeat: ReturnType<typeof setInterval> | undefined;
+    let heardAt = Date.now();
+    const beatMs = this.deps.heartbeatMs ?? HEARTBEAT_MS;
 
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
+      heardAt = Date.now();
       heartbeat = setInterval(() => {
-        if (ws.readyState === OPEN) ws.send('{"type":"heartbeat"}');
-      }, HEARTBEAT_MS);
+        if (ws.readyState !== OPEN) return;
+        if (Date.now() - heardAt > 2 * beatMs) {
+          // Silent through two answered heartbeats: the connection is gone without a close.
+          clearInterval(heartbeat);
+          closed(4000);
+          try {
+            ws.close(4000, 'no answer to heartbeats');
+          } catch {
+            // closing already
+          }
+          return;
+        }
+        ws.send('{"type":"heartbeat"}');
+      }, beatMs);
       unrefTimer(heartbeat);
     });
     ws.addEventListener('message', (ev) => {
       if (this.ws !== ws) return;
+      heardAt = Date.now();
       const frame = parseFrame(ev.data);
       if (!frame) return;
       if (frame['type'] === 'error') {
@@ -177,14 +197,13 @@ export class AgentStream {
     });
     // Every failure ends in `close`; `error` only needs a listener (ws throws without one).
     ws.addEventListener('error', () => undefined);
-    ws.addEventListener('close', (ev) => {
+    const closed = (code: number): void => {
       clearInterval(heartbeat);
       for (const [ref, p] of this.pending) if (p.ws === ws) this.settle(ref, null);
       if (this.ws !== ws) return;
       this.ws = undefined;
       this.online = false;
       if (this.closed) return;
-      const code = ev.code ?? 0;
       if (refusedWith === 401 || code === 4401) {
         this.deps.onConnection('reconnecting');
         this.deps.reauthenticate().then(
@@ -202,7 +221,8 @@ export class AgentStream {
       if (refusedWith === 403 || code === 4403) return this.fail(new Error('the stream is forbidden for this user'));
       this.deps.onConnection('reconnecting');
       this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
-    });
+    };
+    ws.addEventListener('close', (ev) => closed(ev.code ?? 0));
 
     // The server says nothing on a successful connect: call it open once the
     // socket is open and no refusal followed within a moment.

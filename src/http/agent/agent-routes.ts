@@ -104,8 +104,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
     async (_req, p) => {
-      // Logged out everywhere is offline: no chat is offered to a user nobody can act for.
-      if (engine.directory.get(p.userId)) engine.agentActions.agentDisconnected(p.userId);
+      // Logged out everywhere is offline: no chat is offered to a user nobody can act for. Chats
+      // it holds keep the grace period, as after a dropped connection (logging in again keeps them).
+      if (engine.directory.get(p.userId)) engine.agentActions.setPresence(p.userId, 'offline');
       await users.logout(p.userId);
       return commit({ ok: true });
     });

@@ -40,6 +40,9 @@ interface CommandFrame {
  * ws's `_socket`, a field it has exposed unchanged since ws 1.x; without it,
  * frames simply go out one by one.
  */
+/** Frames a stream socket may have waiting to be sent before it is cut (a slow or stalled reader). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 function frameWriter(socket: WebSocket): (text: string) => void {
   const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
   let corked = false;
@@ -49,6 +52,12 @@ function frameWriter(socket: WebSocket): (text: string) => void {
   };
   return (text) => {
     if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      // A reader this far behind (a stalled supervisor tab on a busy org) would grow the
+      // server's memory without bound: cut it; it resumes from its last event id or resyncs.
+      socket.terminate();
+      return;
+    }
     if (tcp && !corked) {
       corked = true;
       tcp.cork();
@@ -99,7 +108,10 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
   };
 }
 
-export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub): void {
+/** The answer to a client's `{"type":"heartbeat"}` frame (docs/agent-api.md). */
+const HEARTBEAT_ANSWER = '{"type":"heartbeat"}';
+
+export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub, streamPingMs = 30_000): void {
   app.get('/agent/v1/stream', { websocket: true }, (socket, req) => {
     let principal;
     try {
@@ -120,7 +132,19 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
+    // A peer that vanished without a close (sleep, a network change, a NAT timeout) leaves a
+    // half-open socket that looks connected for as long as TCP keeps retrying: a ping every
+    // STREAM_PING_MS, and a socket that answered none since the last one is cut, so presence
+    // (the grace period) sees the agent gone. Browsers answer pings by themselves.
+    let answered = true;
+    const pinger = setInterval(() => {
+      if (!answered) return socket.terminate();
+      answered = false;
+      socket.ping();
+    }, streamPingMs);
+    socket.on('pong', () => { answered = true; });
     socket.on('message', (data: Buffer, isBinary: boolean) => {
+      answered = true;
       hub.heartbeat(principal.userId); // any client frame counts as a heartbeat
       // Frames are at most 64 KB (the socket's maxPayload, main.ts), like a REST body.
       if (isBinary || data[0] !== 0x7b /* { */) return;
@@ -130,9 +154,15 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       } catch {
         return; // not a command: a keep-alive in whatever form the client sends
       }
-      if (frame !== null && typeof frame === 'object' && 'action' in frame) runCommand(frame);
+      if (frame === null || typeof frame !== 'object') return;
+      if ('action' in frame) runCommand(frame);
+      // Answered, so a client can tell a live socket from a half-open one (browsers see no pings).
+      else if ((frame as { type?: unknown }).type === 'heartbeat') write(HEARTBEAT_ANSWER);
     });
-    socket.on('close', () => sub.close());
+    socket.on('close', () => {
+      clearInterval(pinger);
+      sub.close();
+    });
   });
 
   // At shutdown the event streams end at once (EventSource reconnects with Last-Event-ID):
