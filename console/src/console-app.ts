@@ -223,6 +223,9 @@ export class ConsoleApp {
 
   private onOfferWithdrawn(chatId: string, reason: string | undefined): void {
     const card = this.offers.get(chatId);
+    // Our own accept or decline in flight: the server withdraws the offer from every
+    // connection, this one too, before it replies; accept()/decline() deal with the card.
+    if (card && this.answering.has(chatId)) return;
     if (card) {
       const hadFocus = card.element.contains(document.activeElement);
       card.dispose();
@@ -237,9 +240,13 @@ export class ConsoleApp {
     this.updateLoad();
   }
 
+  /** Offers this console is accepting or declining right now. */
+  private readonly answering = new Set<string>();
+
   private async accept(card: OfferCard): Promise<void> {
     const hadFocus = card.element.contains(document.activeElement);
     card.setBusy(true);
+    this.answering.add(card.chatId);
     try {
       await this.client.accept(card.chatId);
       this.dropOffer(card);
@@ -247,6 +254,8 @@ export class ConsoleApp {
     } catch (err) {
       this.dropOffer(card, hadFocus);
       this.report(`Could not accept: ${errorText(err)}`);
+    } finally {
+      this.answering.delete(card.chatId);
     }
   }
 
@@ -254,11 +263,13 @@ export class ConsoleApp {
     // Taken before the buttons are disabled (a disabled button loses the focus).
     const hadFocus = card.element.contains(document.activeElement);
     card.setBusy(true);
+    this.answering.add(card.chatId);
     try {
       await this.client.decline(card.chatId, 'declined');
     } catch (err) {
       this.report(`Could not decline: ${errorText(err)}`);
     }
+    this.answering.delete(card.chatId);
     this.dropOffer(card, hadFocus);
   }
 
@@ -271,8 +282,10 @@ export class ConsoleApp {
   }
 
   private nextFocus(): void {
-    const target = this.offersList.querySelector<HTMLButtonElement>('button') ?? this.chatsArea.querySelector<HTMLElement>('textarea') ?? document.getElementById('chats-title');
-    if (target && target.id === 'chats-title') target.setAttribute('tabindex', '-1');
+    // Last resort a visible element (a focus ring on a screen-reader-only heading shows nothing).
+    const fallback = this.emptyChats.hidden ? document.getElementById('chats-title') : this.emptyChats;
+    const target = this.offersList.querySelector<HTMLButtonElement>('button') ?? this.chatsArea.querySelector<HTMLElement>('textarea') ?? fallback;
+    if (target === fallback) target?.setAttribute('tabindex', '-1');
     target?.focus();
   }
 
@@ -329,7 +342,8 @@ export class ConsoleApp {
   }
 
   private onConnection(state: ConnectionState): void {
-    this.connection.textContent = CONNECTION_TEXT[state];
+    // Written only when it changes: a status region rewritten with the same text is announced again.
+    if (this.connection.dataset['state'] !== state) this.connection.textContent = CONNECTION_TEXT[state];
     this.connection.dataset['state'] = state;
     // Replay covers what the stream missed; reloading transcripts too costs little and catches any gap.
     if (state === 'open' && this.wasOpen) void this.reloadChats();

@@ -21,7 +21,7 @@ export class SupervisorView {
   last: Overview | undefined;
 
   constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void) {
-    this.monitors = el('div', { class: 'chats monitors', 'aria-label': 'Chats you are monitoring' });
+    this.monitors = el('div', { class: 'chats monitors', role: 'region', 'aria-label': 'Chats you are monitoring' });
     this.element = el('section', { class: 'supervisor', 'aria-labelledby': 'supervisor-title', hidden: true },
       el('h2', { id: 'supervisor-title' }, 'Supervisor'),
       this.updated,
@@ -66,19 +66,44 @@ export class SupervisorView {
     const names = new Map(o.agents.map((a) => [a.id, a.name]));
     this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.queue })));
-    replaceChildren(this.queues, waiting.length
+    this.render(this.queues, waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), () => (waiting.length
       ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), 'queues')
-      : el('p', { class: 'muted' }, 'No one is waiting.'));
-    replaceChildren(this.agents, table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
+      : el('p', { class: 'muted' }, 'No one is waiting.')));
+    this.render(this.agents, o.agents.map((a) => [a.name, a.presence, a.load, a.capacity]), () => table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
       a.name, el('span', { class: `presence ${a.presence}` }, a.presence), `${a.load} / ${a.capacity}`,
     ]), 'agents'));
     const live = o.chats.filter((c) => c.state !== 'ended');
-    replaceChildren(this.chats, live.length
+    this.render(this.chats, live.map((c) => [c.chatId, c.visitorName, c.state, c.agentId]), () => (live.length
       ? table(['Visitor', 'State', 'Agent', ''], live.map((c) => [
         c.visitorName, c.state, c.agentId ? names.get(c.agentId) ?? c.agentId : '—',
-        el('button', { type: 'button', onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
+        el('button', { type: 'button', 'data-chat-id': c.chatId, onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
       ]), 'live-chats')
-      : el('p', { class: 'muted' }, 'No live chats.'));
+      : el('p', { class: 'muted' }, 'No live chats.')));
+  }
+
+  /** What each section showed last: a refresh that changes nothing leaves the DOM (and focus, and screen readers) alone. */
+  private readonly shown = new WeakMap<HTMLElement, string>();
+
+  /**
+   * Rebuilds one section when its content changed, keeping keyboard focus: a
+   * focused Open button is focused again in the new table (the same chat), or,
+   * if that chat is gone, the section's heading takes focus instead of <body>.
+   */
+  private render(section: HTMLElement, content: unknown, build: () => Node): void {
+    const key = JSON.stringify(content);
+    if (this.shown.get(section) === key) return;
+    this.shown.set(section, key);
+    const focused = document.activeElement instanceof HTMLElement && section.contains(document.activeElement) ? document.activeElement : null;
+    const chatId = focused?.dataset['chatId'];
+    replaceChildren(section, build());
+    if (!focused) return;
+    const again = chatId ? section.querySelector<HTMLElement>(`[data-chat-id="${CSS.escape(chatId)}"]`) : null;
+    const heading = section.parentElement?.querySelector<HTMLElement>('h3');
+    if (again) again.focus();
+    else if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
   }
 }
 

@@ -77,10 +77,19 @@ describe('agent console', () => {
     screenshots.push(await screenshot(alex.page, 'offer'));
     await offer.getByRole('button', { name: 'Accept' }).click();
     const established = await vera.waitForType('ChatEstablished');
+    // The server withdraws the offer from every connection, this one too: our own accept is not
+    // "accepted in another window" to a screen reader.
+    await chat(alex.page, VERA).waitFor();
+    expect(await alex.page.locator('[aria-live="assertive"]').textContent()).not.toMatch(/another window|withdrawn/);
     expect(established.message['name']).toBe(AGENT1.name);
     await chat(alex.page, VERA).waitFor();
     await expect(alex.page.getByRole('article').count()).resolves.toBe(0);
     await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 1 / 3');
+    // 320 CSS px (WCAG 1.4.10 reflow): nothing wider than the viewport, no sideways scrolling.
+    const size = alex.page.viewportSize()!;
+    await alex.page.setViewportSize({ width: 320, height: 640 });
+    expect(await alex.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await alex.page.setViewportSize(size);
     // Accepting moves focus to the new chat's composer.
     await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('TEXTAREA');
   });
@@ -199,7 +208,12 @@ describe('agent console', () => {
     const agents = sup.locator('table.agents');
     await agents.getByRole('row').filter({ hasText: AGENT1.name }).filter({ hasText: 'online' }).waitFor();
     await agents.getByRole('row').filter({ hasText: AGENT2.name }).filter({ hasText: '1 / 3' }).waitFor();
-    await sup.getByRole('button', { name: `Open chat with ${VERA} read-only` }).click();
+    // The view refreshes every 2 s: a keyboard user's focus stays on the button it is on.
+    const open = sup.getByRole('button', { name: `Open chat with ${VERA} read-only` });
+    await open.focus();
+    await sam.page.waitForTimeout(4_500);
+    expect(await sam.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Open chat with ${VERA} read-only`);
+    await sam.page.keyboard.press('Enter');
 
     const watched = chat(sam.page, VERA);
     await watched.getByRole('log').getByText('Hi, Blair here').waitFor();
