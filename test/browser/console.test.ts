@@ -88,7 +88,7 @@ describe('agent console', () => {
     // 320 CSS px (WCAG 1.4.10 reflow): nothing wider than the viewport, no sideways scrolling.
     const size = alex.page.viewportSize()!;
     await alex.page.setViewportSize({ width: 320, height: 640 });
-    expect(await alex.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    expect(await alex.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
     await alex.page.setViewportSize(size);
     // Accepting moves focus to the new chat's composer.
     await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.tagName')).toBe('TEXTAREA');
@@ -212,7 +212,7 @@ describe('agent console', () => {
     const open = sup.getByRole('button', { name: `Open chat with ${VERA} read-only` });
     await open.focus();
     await sam.page.waitForTimeout(4_500);
-    expect(await sam.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe(`Open chat with ${VERA} read-only`);
+    expect(await sam.page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe(`Open chat with ${VERA} read-only`);
     await sam.page.keyboard.press('Enter');
 
     const watched = chat(sam.page, VERA);

@@ -182,6 +182,33 @@ describe('chat widget in Chromium', () => {
     await shot(page, 'offline');
   });
 
+  it('a server unreachable at page load: says so, retries, and then shows the required form instead of skipping it', async () => {
+    const agent = new TestAgent(server.baseUrl);
+    await agent.login('agent', 'agent-demo');
+    await agent.presence('online');
+    const page = await newPage();
+    await page.route('**/chat/rest/Visitor/**', (route) => route.abort());
+    await page.goto(`${server.baseUrl}/?button=human`);
+    const w = widgetOf(page);
+    await w.launcher.waitFor({ state: 'visible' });
+    await waitForText(w.status, /Connecting to the chat service/, 10_000, 'attached');
+    await w.launcher.click();
+    await waitForText(w.host.locator('.body p').first(), /cannot be reached/);
+    expect(await w.input.isVisible()).toBe(false);
+    await page.unroute('**/chat/rest/Visitor/**');
+    // Retried within seconds (not the 30 s availability refresh), and no chat was started meanwhile.
+    const name = w.host.getByLabel('Your name (required)');
+    await name.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await w.input.isVisible()).toBe(false);
+
+    // Keys typed in the widget stay in the widget: a host page's "/" shortcut does not fire.
+    await page.evaluate("window.__hostKeys = []; document.addEventListener('keydown', (e) => window.__hostKeys.push(e.key))");
+    await name.pressSequentially('Ann/Lee');
+    expect(await name.inputValue()).toBe('Ann/Lee');
+    expect(await page.evaluate('window.__hostKeys')).toEqual([]);
+    await agent.presence('offline');
+  });
+
   it('chats with a human agent: pre-chat form, queue position, typing both ways, sneak peek, network drop, agent end', async () => {
     const agent = new TestAgent(server.baseUrl);
     await agent.login('agent', 'agent-demo');

@@ -23,6 +23,11 @@ export interface WidgetOptions {
 }
 
 const AVAILABILITY_REFRESH_MS = 30_000;
+/** How soon the settings are asked for again while the server cannot be reached. */
+const UNREACHABLE_RETRY_MS = 5_000;
+/** When the panel covers the viewport (widget/src/styles.ts): it is modal there. */
+const FULL_SCREEN_QUERY = '(max-width: 480px)';
+const OFFLINE_TEXT = 'Nobody is available to chat right now. Please try again later.';
 
 type Phase = 'idle' | 'starting' | 'waiting' | 'chatting' | 'ended' | 'failed';
 
@@ -50,6 +55,11 @@ export class ChatWidget {
   private chatStatus = '';
   private reconnecting = false;
   private readonly signals: InputSignals;
+  /** The button's settings were read at least once (until then no chat starts). */
+  private settingsLoaded = false;
+  /** The last attempt to reach the server failed. */
+  private unreachable = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.view = new PanelView(root, opts.title);
@@ -64,13 +74,7 @@ export class ChatWidget {
 
   /** Loads the button's settings, then keeps availability fresh while no chat runs. */
   async init(): Promise<void> {
-    try {
-      const s = await fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId);
-      this.form = s.form;
-      this.available = s.available;
-    } catch (err) {
-      console.warn('[switchboard] could not load chat settings', err);
-    }
+    await this.loadSettings();
     this.view.renderPrechat(this.form);
     // A chat the previous page of this tab left running goes on here, unless another
     // tab runs it (this one is a duplicate): then this tab starts afresh.
@@ -89,13 +93,43 @@ export class ChatWidget {
     document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') void this.refresh(); });
   }
 
+  /**
+   * The button's settings (its pre-chat form and availability). Until they have
+   * been read once, no chat starts: a required form must never be skipped because
+   * the server could not be reached when the page loaded.
+   */
+  private async loadSettings(): Promise<boolean> {
+    try {
+      const s = await fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId);
+      this.form = s.form;
+      this.available = s.available;
+      this.settingsLoaded = true;
+      this.unreachable = false;
+      return true;
+    } catch (err) {
+      console.warn('[switchboard] could not load chat settings', err);
+      this.unreachable = true;
+      this.retrySoon();
+      return false;
+    }
+  }
+
+  /** While the server cannot be reached, ask again every few seconds rather than every 30. */
+  private retrySoon(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.refresh();
+    }, UNREACHABLE_RETRY_MS);
+  }
+
   open(): void {
     const v = this.view;
     v.panel.hidden = false;
     this.unread = 0;
     this.renderLauncher();
     v.launcher.setAttribute('aria-expanded', 'true');
-    if (this.phase === 'idle' && this.available && this.form.length === 0) this.start([]);
+    if (this.phase === 'idle' && this.settingsLoaded && this.available && this.form.length === 0) this.start([]);
     v.firstFocus().focus();
   }
 
@@ -108,14 +142,21 @@ export class ChatWidget {
 
   private async refresh(): Promise<void> {
     if (this.phase !== 'idle' && this.phase !== 'ended' && this.phase !== 'failed') return;
-    try {
-      const a = await fetchAvailability(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId);
-      if (a.available === this.available) return;
-      this.available = a.available;
-    } catch (err) {
-      // Keep the last known state: a failed refresh is not evidence the button went offline.
-      console.warn('[switchboard] availability check failed', err);
-      return;
+    if (!this.settingsLoaded) {
+      if (!(await this.loadSettings())) return;
+      this.view.renderPrechat(this.form);
+    } else {
+      try {
+        const a = await fetchAvailability(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId);
+        const wasUnreachable = this.unreachable;
+        this.unreachable = false;
+        if (a.available === this.available && !wasUnreachable) return;
+        this.available = a.available;
+      } catch (err) {
+        // Keep the last known availability: a failed check is not evidence the button went offline.
+        console.warn('[switchboard] availability check failed', err);
+        return;
+      }
     }
     this.renderLauncher();
     if (this.phase === 'idle') this.renderIdle();
@@ -130,7 +171,26 @@ export class ChatWidget {
         e.preventDefault();
         this.close();
       }
+      // On a narrow screen the panel covers the whole page: Tab must not move focus to
+      // controls hidden behind it, so it cycles within the panel there (a modal dialog).
+      if (e.key === 'Tab' && window.matchMedia(FULL_SCREEN_QUERY).matches) {
+        const focusable = [...v.panel.querySelectorAll<HTMLElement>('button,input,textarea,select,a[href],[tabindex="0"]')].filter((el) => !el.closest('[hidden]') && !(el as HTMLButtonElement).disabled);
+        const first = focusable[0];
+        const last = focusable[focusable.length - 1];
+        const active = v.root.activeElement;
+        if (first && last && e.shiftKey && active === first) {
+          e.preventDefault();
+          last.focus();
+        } else if (first && last && !e.shiftKey && active === last) {
+          e.preventDefault();
+          first.focus();
+        }
+      }
     });
+    // Keys typed in the widget are the widget's: out of the shadow root they are retargeted to
+    // the host element, so a host page's shortcut ("/" to search, checking activeElement) would
+    // fire while the visitor types. Stopped at the panel (the launcher's own keys go on).
+    for (const type of ['keydown', 'keypress', 'keyup'] as const) v.panel.addEventListener(type, (e) => e.stopPropagation());
     v.prechat.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submitPrechat();
@@ -179,6 +239,16 @@ export class ChatWidget {
   /** The panel before a chat: the form (or nothing to fill in), or the offline note. */
   private renderIdle(): void {
     const v = this.view;
+    if (!this.settingsLoaded) {
+      // Not "nobody is available": we do not know yet, and say so.
+      v.showView('offline');
+      v.offline.textContent = 'The chat service cannot be reached right now. Retrying…';
+      v.chatControls('none');
+      v.setTyping('');
+      v.setStatus('Connecting to the chat service…', true);
+      return;
+    }
+    v.offline.textContent = OFFLINE_TEXT;
     v.showView(this.available ? 'prechat' : 'offline');
     v.chatControls('none');
     v.setTyping('');
@@ -189,9 +259,15 @@ export class ChatWidget {
     const controls = [...this.view.prechat.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input,textarea')];
     const err = this.view.prechat.querySelector<HTMLElement>('.err');
     const missing = controls.find((c) => !c.checkValidity());
-    controls.forEach((c) => c.setAttribute('aria-invalid', String(!c.checkValidity())));
+    controls.forEach((c) => {
+      const bad = !c.checkValidity();
+      c.setAttribute('aria-invalid', String(bad));
+      // The message is tied to the field it is about, so a screen reader reads it with the field.
+      if (bad && err?.id) c.setAttribute('aria-describedby', err.id);
+      else c.removeAttribute('aria-describedby');
+    });
     if (missing) {
-      if (err) err.textContent = missing.validity.valueMissing ? 'Please fill in the required fields.' : 'Please check the highlighted field.';
+      if (err) err.textContent = missing.validity.valueMissing ? 'Please fill in the required fields.' : missing.validity.typeMismatch && missing.type === 'email' ? 'Enter a valid email address, such as name@example.com.' : 'Please check the highlighted field.';
       missing.focus();
       return;
     }
@@ -201,7 +277,7 @@ export class ChatWidget {
   }
 
   private start(details: PrechatDetail[]): void {
-    if (!this.available) return;
+    if (!this.available || !this.settingsLoaded) return;
     const v = this.view;
     const named = details.find((d, i) => /^(name|visitorname|firstname)$/i.test(this.form[i]?.name ?? ''));
     this.phase = 'starting';
@@ -296,8 +372,10 @@ export class ChatWidget {
       ended: () => this.finish('ended', 'The chat has ended.'),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? 'Sorry, nobody is available right now. Please try again later.' : `The chat could not continue (${reason}).`),
       connection: (ok) => {
+        if (this.reconnecting === !ok) return;
         this.reconnecting = !ok;
         this.renderChatStatus();
+        if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
       },
     };
   }
@@ -333,6 +411,11 @@ export class ChatWidget {
     this.setChatStatus(text);
     this.view.setTyping('');
     this.view.chatControls('after');
+    // Minimized, the log is hidden with the panel: the end is announced and shown on the launcher.
+    if (this.view.panel.hidden) {
+      this.view.announce(text);
+      this.unread += 1;
+    }
     this.renderLauncher();
     if (hadFocus && !this.view.panel.hidden) this.view.saveAfter.focus();
     void this.refresh();

@@ -49,7 +49,7 @@ export class PanelView {
 
     this.launcherText = h('span', {}, title);
     this.unreadBadge = h('span', { class: 'unread', hidden: true });
-    this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog' },
+    this.launcher = h('button', { class: 'launch', type: 'button', lang: 'en', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog' },
       h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText, this.unreadBadge);
     // Outside the panel: heard while the panel is minimized (the log is hidden with it).
     this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite' });
@@ -70,8 +70,10 @@ export class PanelView {
     this.newChat = h('button', { type: 'button' }, 'Start a new chat');
     this.actions = h('div', { class: 'actions' }, this.saveAfter, this.newChat);
 
-    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, hidden: true },
-      h('header', {}, h('h2', { id: titleId }, title), this.save, this.end, this.close),
+    // lang: the widget's own strings are English whatever the host page's language is.
+    // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
+    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang: 'en', hidden: true },
+      h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
       this.status, this.body, this.log, this.typing, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
     this.showView('prechat');
@@ -119,7 +121,8 @@ export class PanelView {
   /** Appends one message to the log and keeps the newest in view. */
   addMessage(author: Author, who: string, text: string): void {
     const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, 'You: ') : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ': '));
-    this.log.appendChild(h('div', { class: `msg ${author}` }, label, text));
+    // A system line ("X joined the chat") says what the status line above says: one announcement, not two.
+    this.log.appendChild(h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, text));
     this.log.scrollTop = this.log.scrollHeight;
   }
 
@@ -136,7 +139,7 @@ export class PanelView {
       return h('label', { for: id }, `${f.label}${f.required ? ' (required)' : ''}`, control);
     });
     const intro = h('p', {}, fields.length ? 'Tell us a little about yourself to start the chat.' : 'Start a chat with us.');
-    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', role: 'alert' }), h('button', { type: 'submit' }, 'Start chat'));
+    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, 'Start chat'));
   }
 
   /** The first control a keyboard user should land on in the current view. */

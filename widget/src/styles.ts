@@ -27,10 +27,10 @@ button:disabled{opacity:.6;cursor:default}
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
 .panel:not([data-view=chat]){height:auto;max-height:calc(100vh - 110px)}
 [aria-invalid=true]{border-color:#b3261e;border-width:2px}
-header{display:flex;align-items:center;gap:.25em;padding:.5em .5em .5em 1em;background:var(--a);color:#fff}
-header h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
-header button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
-header button:focus-visible{outline-color:#fff;outline-offset:-3px}
+.head{display:flex;align-items:center;gap:.25em;padding:.5em .5em .5em 1em;background:var(--a);color:#fff}
+.head h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
+.head button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
+.head button:focus-visible{outline-color:#fff;outline-offset:-3px}
 .status{padding:.45em 1em;border-bottom:1px solid var(--l);color:var(--m);font-size:.9em;min-height:2.2em}
 .status[data-kind=warn]{background:#fff4ce;color:#4d3800}
 .body{flex:1;overflow:auto;padding:1em;display:flex;flex-direction:column;gap:.6em}
