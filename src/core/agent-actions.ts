@@ -68,6 +68,8 @@ export class AgentActions {
    * visitor sends meanwhile is lost (it is in the log the new agent reads).
    */
   transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
+    const given = [target.agentId, target.skill, target.buttonId].filter((t) => t !== undefined).length;
+    if (given > 1) fail('BODY_INVALID', 'transfer needs exactly one of agentId, skill or buttonId');
     const s = this.requireAgentChat(agentId, sessionId);
     const r = s.record;
     let queueKey: string;

@@ -30,6 +30,28 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     }
   });
 
+  it('a chat whose visitor left and whose session closed: details for its supervisor and agent, 409 to act on it, 403 to others', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Left Already' });
+    expect((await v.end()).status).toBe(200);
+    const sam = await AgentUser.login(server, USERS.sam);
+    const bob = await AgentUser.login(server, USERS.bob);
+    // The session closes once its last events are delivered: poll until it answers 403.
+    let closed = false;
+    for (let i = 0; i < 40 && !closed; i++) {
+      closed = (await v.poll()).status === 403;
+      if (!closed) await pause(100);
+    }
+    expect(closed, 'the session closed').toBe(true);
+    const details = await sam.ok<{ chat: { chatId: string; state: string } }>('GET', `/agent/v1/chats/${chatId}`);
+    expect(details.chat).toMatchObject({ chatId, state: 'ended' });
+    expect((await alice.ok<{ chat: { chatId: string } }>('GET', `/agent/v1/chats/${chatId}`)).chat.chatId).toBe(chatId);
+    expect((await bob.call('GET', `/agent/v1/chats/${chatId}`)).status).toBe(403);
+    const late = await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'too late' });
+    expect(late.status, late.text).toBe(409);
+    expect((await sam.call('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.alice.id })).status).toBe(409);
+  });
+
   it('a supervisor cannot reassign a chat to an agent who is offline', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Reassigned' });

@@ -281,6 +281,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     expect(refused.status, refused.text).toBe(409);
     const empty = await alice.call('POST', `/agent/v1/chats/${chatId}/transfer`, {});
     expect(empty.status, empty.text).toBe(400);
+    // Two targets: which one was meant? Refused, not one of them picked silently.
+    const two = await alice.call('POST', `/agent/v1/chats/${chatId}/transfer`, { skill: 'sales', buttonId: BUTTON.billing });
+    expect(two.status, two.text).toBe(400);
+    expect(two.text).toMatch(/exactly one/);
 
     // 1. To an agent.
     const bob = await onlineAgent(server, USERS.bob);

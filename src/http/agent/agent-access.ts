@@ -26,9 +26,14 @@ export function authenticate(users: UserDirectory, request: FastifyRequest, need
   return principal;
 }
 
-/** The live chat a principal may act on; 404 for an unknown id, 403 for someone else's. */
+/**
+ * The live chat a principal may act on; 404 for an unknown id, 403 for someone
+ * else's, 409 for one of the org's that closed lately (the visitor left: the loser
+ * of that race hears the same "no longer active" as after an agent's end).
+ */
 export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: { supervisorMayRead: boolean }): ChatSession {
   const s = engine.sessions.get(chatId);
+  if (!s && engine.orgOfSession(chatId) === p.orgId) fail('CONFLICT', 'chat has ended');
   if (!s || !s.record.request) fail('NOT_FOUND', `chat ${chatId}`);
   if (s.record.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
   if (s.record.agentId === p.userId) return s;

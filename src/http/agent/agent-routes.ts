@@ -138,7 +138,16 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
-    (req, p) => views.details(chatFor(engine, p, chatId(req), { supervisorMayRead: true }).record));
+    async (req, p) => {
+      const id = chatId(req);
+      if (engine.sessions.has(id)) return views.details(chatFor(engine, p, id, { supervisorMayRead: true }).record);
+      // A chat whose session closed is read from the store, with the transcript's access rule.
+      const r = await views.record(id);
+      if (!r?.request) fail('NOT_FOUND', `chat ${id}`);
+      if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
+      if (!roleAtLeast(p.role, 'supervisor') && !ChatViews.participated(await views.events(r.id), p.userId)) fail('FORBIDDEN', 'not your chat');
+      return views.details(r);
+    });
   route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'Full ordered transcript (JSON, or JSON Lines with ?format=jsonl)', role: 'agent', params: T.ChatIdParams, response: T.Transcript },
     async (req, p, reply) => {
       const r = await views.record(chatId(req));
