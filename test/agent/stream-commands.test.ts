@@ -79,6 +79,30 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     await bob.leave();
   });
 
+  it('replies in the order the commands arrived, refusals included', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Ordered' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.command('accept', chatId);
+    await v.waitFor('ChatEstablished');
+    // One burst: a send, a refused send, an unknown action, the end, and a send the end refuses.
+    const frames = [
+      { ref: 'a', action: 'messages', chatId, body: { text: 'one' } },
+      { ref: 'b', action: 'messages', chatId, body: { text: '' } },
+      { ref: 'c', action: 'nope', chatId },
+      { ref: 'd', action: 'end', chatId },
+      { ref: 'e', action: 'messages', chatId, body: { text: 'after end' } },
+    ];
+    const from = alice.events.length;
+    for (const f of frames) alice.ws!.send(JSON.stringify(f));
+    await until(() => alice.events.slice(from).filter((e) => e.type === 'reply').length === frames.length, 'every reply');
+    const replies = alice.events.slice(from).filter((e) => e.type === 'reply') as unknown as { ref: string; ok: boolean; status?: number }[];
+    expect(replies.map((r) => r.ref)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(replies.map((r) => r.ok)).toEqual([true, false, false, true, false]);
+    expect(replies[4]!.status).toBe(409);
+    await alice.leave();
+  });
+
   it('checks the token on every command; an auth frame renews it for the same user only', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Tok' });

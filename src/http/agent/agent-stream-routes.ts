@@ -79,6 +79,22 @@ function errorReply(ref: unknown, err: unknown): string {
  */
 function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: string) => void, userId: string, initialCredential: string, setRole: (role: Role) => void) {
   let credential = initialCredential;
+  // Replies leave in the order the commands arrived: one that waits for the group commit
+  // holds back the replies after it, refusals included (a 409 must not overtake the end
+  // that caused it). While none waits, a reply goes out at once.
+  let waiting = 0;
+  let tail: Promise<void> = Promise.resolve();
+  const later = (reply: Promise<string>): void => {
+    waiting += 1;
+    tail = tail.then(() => reply).then((text) => {
+      waiting -= 1;
+      send(text);
+    });
+  };
+  const now = (text: string): void => {
+    if (waiting === 0) send(text);
+    else later(Promise.resolve(text));
+  };
   return (frame: CommandFrame): void => {
     const ref = typeof frame.ref === 'string' || typeof frame.ref === 'number' ? frame.ref : null;
     try {
@@ -89,7 +105,7 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
         if (next.userId !== userId) fail('FORBIDDEN', 'a socket stays with the user it was opened for');
         credential = token;
         setRole(next.role);
-        send(JSON.stringify({ type: 'reply', ref, ok: true, result: { ok: true } }));
+        now(JSON.stringify({ type: 'reply', ref, ok: true, result: { ok: true } }));
         return;
       }
       const action = typeof frame.action === 'string' ? chatActionNamed(frame.action) : undefined;
@@ -98,12 +114,12 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
       const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
       if (!roleAtLeast(principal.role, action.role)) fail('FORBIDDEN', `needs role ${action.role}`);
       const result = action.run(engine, principal, frame.chatId, checkActionBody(action, frame.body));
-      engine.queue.commit().then(
-        () => send(JSON.stringify({ type: 'reply', ref, ok: true, result })),
-        (err: unknown) => send(errorReply(ref, err)),
-      );
+      later(engine.queue.commit().then(
+        () => JSON.stringify({ type: 'reply', ref, ok: true, result }),
+        (err: unknown) => errorReply(ref, err),
+      ));
     } catch (err) {
-      send(errorReply(ref, err));
+      now(errorReply(ref, err));
     }
   };
 }
