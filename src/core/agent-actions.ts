@@ -127,6 +127,8 @@ export class AgentActions {
     const s = this.engine.sessions.get(sessionId);
     if (!s || (s.record.chatState !== 'established' && s.record.chatState !== 'waiting' && s.record.chatState !== 'offered')) fail('CONFLICT', 'chat is not active');
     const to = this.engine.directory.get(toAgentId) ?? fail('NOT_FOUND', `agent ${toAgentId}`);
+    // Nothing to move: the visitor must not hear of a transfer that did not happen.
+    if (s.record.chatState === 'established' && s.record.agentId === to.id) fail('CONFLICT', `the chat is already with ${toAgentId}`);
     // Forced past capacity on purpose (a supervisor's call), but never onto an agent who is not
     // there: the visitor would wait for someone who cannot answer. A supervisor taking a chat
     // over is there (this request is theirs), whatever presence they set.

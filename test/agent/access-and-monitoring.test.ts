@@ -62,6 +62,13 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     // The chat stays with Alice, and the visitor heard of no transfer.
     expect((await alice.ok<{ chat: { agentId: string } }>('GET', `/agent/v1/chats/${chatId}`)).chat.agentId).toBe(USERS.alice.id);
     expect(v.received.map((m) => m.type)).not.toContain('ChatTransferred');
+    // Reassigning it to the agent who holds it changes nothing, and the visitor hears of no transfer.
+    const same = await sam.call('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.alice.id });
+    expect(same.status, same.text).toBe(409);
+    await v.say('still with Alice');
+    await alice.nextChatEvent(chatId, 'ChasitorChatMessage');
+    await pause(200);
+    expect(v.received.map((m) => m.type)).not.toContain('ChatTransferred');
   });
 
   it("a supervisor sees the visitor's end of a chat, and a chat it took over sends each event once", async () => {
