@@ -148,9 +148,10 @@ export class AgentStreamHub {
     if (!lastEventId) return { kind: 'replay', events: [] };
     const [epoch, offText] = lastEventId.split(':');
     const offset = Number(offText);
-    if (epoch !== st.epoch || !Number.isInteger(offset) || offset < 0 || offset > st.offset) {
-      return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'epoch changed' };
-    }
+    const unusable = offText === undefined || !Number.isInteger(offset) || offset < 0 ? 'unreadable event id'
+      : epoch !== st.epoch ? 'epoch changed'
+        : offset > st.offset ? 'event id from the future' : null;
+    if (unusable) return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: unusable };
     const first = st.buffer[0];
     if (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1)) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };

@@ -160,11 +160,16 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     const epoch = alice.events[0]!.id!.split(':')[0]!;
     await alice.disconnect();
 
-    for (const stale of [`${epoch === 'deadbeef' ? 'feedface' : 'deadbeef'}:3`, `${epoch}:999999`, 'garbage']) {
+    const cases: [string, string][] = [
+      [`${epoch === 'deadbeef' ? 'feedface' : 'deadbeef'}:3`, 'epoch changed'],
+      [`${epoch}:999999`, 'event id from the future'],
+      ['garbage', 'unreadable event id'],
+    ];
+    for (const [stale, reason] of cases) {
       const from = alice.events.length;
       await alice.connect(stale);
       const r: StreamEvent = await alice.next((e) => e.type === 'resync', `resync for ${stale}`, from);
-      expect(r.reason).toEqual(expect.any(String));
+      expect(r.reason).toBe(reason);
       expect(r.snapshot).toMatchObject({ presence: 'online', capacity: 2, load: 1 });
       expect((r.snapshot!['chats'] as { chatId: string; state: string }[]).find((c) => c.chatId === chatId)).toMatchObject({ state: 'established', agentId: USERS.alice.id });
       await alice.disconnect();
