@@ -177,6 +177,18 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await again.leave();
   });
 
+  it('REST bodies: an empty decline is {} (as on the socket); a refused body reads like the socket\'s', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    await requestChat(server, BUTTON.solo, { visitorName: 'Empty Decline' });
+    const chatId = (await dave.nextOffer()).chatId!;
+    const declined = await dave.call('POST', `/agent/v1/chats/${chatId}/decline`);
+    expect(declined.status, declined.text).toBe(200);
+    const bad = await dave.call('PUT', '/agent/v1/presence', { status: 'sleeping' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/^Invalid request body: body\/status /);
+    await dave.leave();
+  });
+
   it('a chat offered at once and then declined hears its new place in the queue', async () => {
     const alice = await onlineAgent(server, USERS.alice, { capacity: 1 });
     const carol = await onlineAgent(server, USERS.carol); // capacity 1

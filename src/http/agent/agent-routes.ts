@@ -55,6 +55,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       method: spec.method,
       url: spec.url,
       schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}) },
+      // An empty POST to a route whose body fields are all optional (decline, end) is `{}`, as
+      // the same command on the stream socket is: not 400 "body must be object".
+      ...(spec.body && !(spec.body as { required?: unknown[] }).required?.length
+        ? { preValidation: (req: FastifyRequest, _reply: unknown, done: () => void) => { req.body ??= {}; done(); } }
+        : {}),
       handler: async (req, reply) => {
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
