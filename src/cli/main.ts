@@ -1,22 +1,26 @@
 #!/usr/bin/env node
 /**
- * `switchboard` command line: serve, check-config, help.
+ * `switchboard` command line: serve, check-config, hash-password, help.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from '../config/load-config.js';
 import { readFileSync } from 'node:fs';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
+import { hashPassword } from '../core/identity/password-hash.js';
 
 const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
 
 Usage:
   switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE]
   switchboard check-config FILE
+  switchboard hash-password < password.txt
   switchboard --help
 
 Commands:
   serve          Start the server (default: 127.0.0.1:8080, data in ./data, demo deployment)
   check-config   Validate a config file (JSON or YAML) without starting
+  hash-password  Read a password on stdin (one line) and print its scrypt hash for a config's
+                 \`password\` (not an argument: it would stay in the shell history and in ps)
 
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
@@ -97,6 +101,16 @@ async function main(argv: string[]): Promise<number> {
       checkConfig(rest);
       return 0;
     }
+    if (command === 'hash-password') {
+      const input = await readStdin();
+      const password = input.replace(/\r?\n$/, '');
+      if (!password) {
+        process.stderr.write('hash-password: no password on stdin (e.g. `read -rs P && printf %s "$P" | switchboard hash-password`)\n');
+        return 1;
+      }
+      process.stdout.write(`${await hashPassword(password)}\n`);
+      return 0;
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(HELP);
       return 0;
@@ -111,6 +125,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const code = await main(process.argv.slice(2));

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { parseDocument, visit, Scalar } from 'yaml';
+import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { SwitchboardConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
@@ -118,6 +119,8 @@ function crossCheck(config: SwitchboardConfig): string[] {
         if (usernames.has(a.username)) problems.push(`/orgs/${o}/agents/${ai}/username: ${a.username} is already used`);
         usernames.add(a.username);
       }
+      const hashProblem = a.password === undefined ? null : passwordHashProblem(a.password);
+      if (hashProblem) problems.push(`/orgs/${o}/agents/${ai}/password: ${hashProblem}`);
     });
   });
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');

@@ -14,6 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+const runWithInput = (input: string, ...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000, input });
 
 describe('switchboard CLI', () => {
   it('prints help for --help, also after a command, and exits 0', () => {
@@ -36,5 +37,22 @@ describe('switchboard CLI', () => {
     const bad = run('check-config', typo);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
+  });
+
+  it('hash-password prints a hash check-config accepts; check-config refuses a malformed one', () => {
+    const r = runWithInput('s3cret pass\n', 'hash-password');
+    expect(r.status, r.stderr).toBe(0);
+    const hash = r.stdout.trim();
+    expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    const agent = (password: string) => `orgs:\n  - id: '00D000000000009'\n    deployments: []\n    agents:\n      - { id: '005000000000009', name: Grace, username: grace, password: '${password}' }\n`;
+    const good = join(dir, 'hashed.yaml');
+    writeFileSync(good, agent(hash));
+    expect(run('check-config', good).status).toBe(0);
+    const bad = join(dir, 'bad-hash.yaml');
+    writeFileSync(bad, agent('scrypt$16384$8$1$c2FsdHNhbHQ=$dG9vc2hvcnQ='));
+    const refused = run('check-config', bad);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('/orgs/0/agents/0/password: scrypt key must be 16–64 bytes');
+    expect(runWithInput('', 'hash-password').status).toBe(1);
   });
 });
