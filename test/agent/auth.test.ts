@@ -244,5 +244,14 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect(doc.paths['/agent/v1/supervisor/overview']?.['get']?.['x-required-role']).toBe('supervisor');
     expect(doc.paths['/agent/v1/admin/users']?.['post']?.['x-required-role']).toBe('admin');
     expect(doc.paths['/agent/v1/presence']?.['put']?.requestBody).toBeDefined();
+    // What a generated client needs besides 200: the error answers each route can give, query parameters.
+    type Op = { responses: Record<string, unknown>; parameters?: { name: string; in: string }[]; 'x-required-role'?: string };
+    const op = (path: string, method: string) => (doc.paths[path]?.[method] as unknown as Op);
+    expect(Object.keys(op('/agent/v1/chats/{chatId}/accept', 'post').responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
+    expect(Object.keys(op('/agent/v1/auth/login', 'post').responses)).toEqual(expect.arrayContaining(['401', '429']));
+    expect(op('/agent/v1/chats/{chatId}/transcript', 'get').parameters?.map((q) => q.name)).toContain('format');
+    expect(op('/agent/v1/stream', 'get').parameters?.map((q) => q.name)).toEqual(['access_token', 'lastEventId']);
+    expect(op('/agent/v1/events', 'get')['x-required-role']).toBe('agent');
+    expect(op('/agent/v1/chats', 'get').responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'array' } } } });
   });
 });

@@ -5,7 +5,7 @@
  * input) and records it for the OpenAPI document.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
@@ -133,7 +133,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (_req, p) => { hub.heartbeat(p.userId); return { ok: true }; });
 
   // ---- chats ----
-  route({ method: 'GET', url: '/agent/v1/chats', summary: 'Chats routed to me (supervisors: all active chats of the org)', role: 'agent' },
+  route({ method: 'GET', url: '/agent/v1/chats', summary: 'Chats routed to me (supervisors: every chat of the org whose visitor session is open)', role: 'agent', response: Type.Array(T.ChatSummary) },
     (_req, p) => {
       const all = roleAtLeast(p.role, 'supervisor');
       return [...engine.sessions.values()]
@@ -202,7 +202,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
 
   // ---- admin ----
-  route({ method: 'GET', url: '/agent/v1/admin/users', summary: 'Users of the org', role: 'admin' }, (_req, p) => users.list(p.orgId));
+  route({ method: 'GET', url: '/agent/v1/admin/users', summary: 'Users of the org', role: 'admin', response: Type.Array(T.PublicUser) }, (_req, p) => users.list(p.orgId));
   route({ method: 'POST', url: '/agent/v1/admin/users', summary: 'Create a user', role: 'admin', body: T.CreateUserRequest, response: T.PublicUser },
     async (req, p) => {
       const u = await users.createUser(p.orgId, body(req));
