@@ -38,10 +38,16 @@ export class SessionRecovery {
     // The transcript must hold every message logged before the snapshot: one appended
     // while it was read (an async store) is read again rather than left out of both
     // the snapshot and the re-sent events below.
+    // The events the client had not received are read in the same stable window: with
+    // nothing awaited between the snapshot and its re-sent copies below, no event can be
+    // appended between them (on PostgreSQL a read is a real wait; an agent's ChatEnded
+    // landing there would have reached the visitor before the re-sent ChatEstablished).
     let chatMessages: TranscriptEntry[];
+    let unread: LogEvent[];
     for (let tries = 0; ; tries++) {
       const before = r.lastOffset;
       chatMessages = await this.transcript(s);
+      unread = await this.store.readVisitorEvents(s.id, r.cursor, 100_000);
       if (r.lastOffset === before || tries >= 10) break;
     }
     // The snapshot replaces everything the client had not yet received, as the
@@ -62,7 +68,7 @@ export class SessionRecovery {
     // the visitor only (`$meta.resentOf`): agents, supervisors and transcripts
     // already have the originals. (Everything before the snapshot is durable: the
     // transcript read committed it, and nothing was appended since.)
-    const pending = (await this.store.readVisitorEvents(s.id, r.cursor, 100_000)).filter((e) => e.offset < event.offset);
+    const pending = unread.filter((e) => e.offset < event.offset);
     s.resetCursor(event.vseq! - 1);
     for (const e of pending) {
       if (e.type === EventType.AgentMessage || e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) continue;

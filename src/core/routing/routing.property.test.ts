@@ -11,7 +11,7 @@
  * - each queue is ordered by queuedAt (FIFO), and a chat is never offered to an
  *   agent while an older chat of the same queue could have gone to that agent;
  * - an offer goes only to an online agent with room who serves the queue (or is
- *   the transfer target) and has not declined the chat since it was last taken;
+ *   the transfer target) and has not declined the chat (or let its offer time out) since it was last taken;
  * - no chat is left waiting while an agent who could take it has room;
  * - a command that is refused leaves the session record unchanged;
  * - in the end, with every agent online, every chat reaches `ended` and no
@@ -162,8 +162,12 @@ class Harness {
     const declined = this.declinedBy(s);
     switch (type) {
       case EventType.OfferDeclined:
-      case EventType.OfferTimedOut:
         declined.add(String(data.agentId));
+        break;
+      case EventType.OfferTimedOut:
+        // An offer withdrawn because its agent stepped away or went offline (`reason: agent …`)
+        // is not a pass: that agent may be offered the chat again once back (ADR 0008 §4).
+        if (!String(data.reason ?? '').startsWith('agent ')) declined.add(String(data.agentId));
         break;
       case EventType.ChatEstablished:
       case EventType.ChatTransferred:
