@@ -4,9 +4,9 @@
  * poll, with both recovery paths (ReconnectSession and the v34 ResyncSession).
  */
 import { describe, expect, it } from 'vitest';
-import { VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
+import { SwitchboardClosedError, VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
-import { DEMO, FAST_RETRY, recordVisitor, until } from './sdk-fixtures.js';
+import { DEMO, FAST_RETRY, deadPort, recordVisitor, until } from './sdk-fixtures.js';
 
 const server = useServer({}, { withConfig: false });
 
@@ -57,6 +57,22 @@ describe('VisitorClient with the demo bot', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('end() while start() is still retrying System/SessionId ends the chat at once (ended/client, not failed/network)', async () => {
+    const v = visitor({ baseUrl: `http://127.0.0.1:${await deadPort()}`, retry: { ...FAST_RETRY, giveUpAfterMs: 5_000 } });
+    const rec = recordVisitor(v);
+    const started = v.start().then(() => 'resolved', (err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(v.state).toBe('connecting');
+    const t0 = Date.now();
+    await v.end();
+    expect(Date.now() - t0, 'end() waited for the SessionId retries').toBeLessThan(1_000);
+    expect(v.state).toBe('ended');
+    expect(rec.of('ended')).toEqual([{ reason: 'client' }]);
+    expect(rec.of('failed')).toEqual([]);
+    // start() learns that the chat it was starting is over.
+    expect(await started).toBeInstanceOf(SwitchboardClosedError);
   });
 
   it('continues a chat in a new client from snapshot(): nothing repeated, nothing lost, the same session', async () => {

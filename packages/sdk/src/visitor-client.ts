@@ -225,10 +225,19 @@ export class VisitorClient {
     return this.enqueue('Chasitor/CustomEvent', () => ({ type, data }));
   }
 
-  /** ChatEnd (after everything queued before it), then stops polling. Emits `ended` `{reason: 'client'}`. */
+  /**
+   * ChatEnd (after everything queued before it), then stops polling. Emits `ended` `{reason: 'client'}`.
+   * Called while start() is still waiting for a session (server unreachable), it ends at once
+   * without a request, and start() rejects with SwitchboardClosedError.
+   */
   async end(): Promise<void> {
     if (this._state === 'ended' || this._state === 'failed') return;
     if (this._state === 'idle') return this.finish('ended', 'client');
+    // No session key yet: start() is still asking System/SessionId (maybe retrying
+    // against a server that is down), so the server has no chat to end. Waiting for
+    // a session only to end it would hold end() until the retries give up and then
+    // report `failed {network}`: end here; finish() aborts the SessionId loop.
+    if (this.key === undefined) return this.finish('ended', 'client');
     this.ending = true;
     try {
       await this.enqueue('Chasitor/ChatEnd', () => ({ reason: 'client' }));
