@@ -99,6 +99,12 @@ export class VisitorClient {
   private resyncHold: { gen: number; promise: Promise<void>; release: () => void } | null = null;
   private resyncGen = 0;
   private failingSince: number | null = null;
+  /**
+   * Aborted (and replaced) on every success: a lane sleeping in its backoff wakes and
+   * retries at once when the other lane got through, since the server is back. Without
+   * it the poll could sleep up to `retry.maxMs` after the outbox already reported `online`.
+   */
+  private wake = new AbortController();
   private ending = false;
 
   constructor(private readonly opts: VisitorClientOptions) {
@@ -602,13 +608,15 @@ export class VisitorClient {
     const now = Date.now();
     this.failingSince ??= now;
     if (now - this.failingSince > (this.opts.retry?.giveUpAfterMs ?? 120_000)) return this.finish('failed', 'network');
-    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal);
+    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal, this.wake.signal);
   }
 
   private noteSuccess(): void {
     this.failingSince = null;
     this.consecutiveRecoveries = 0;
     this.setConnection('online');
+    this.wake.abort();
+    this.wake = new AbortController();
   }
 
   private setConnection(c: ConnectionState): void {
