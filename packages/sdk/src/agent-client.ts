@@ -6,7 +6,7 @@
  */
 import { AgentStream, type WebSocketConstructor } from './agent-stream.js';
 import { backoffDelay, sleep, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type Handler } from './emitter.js';
 import { SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
@@ -64,7 +64,7 @@ export class AgentClient {
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  on<K extends keyof AgentEvents>(event: K, handler: (payload: AgentEvents[K]) => void): () => void {
+  on<K extends keyof AgentEvents>(event: K, handler: Handler<AgentEvents[K]>): () => void {
     return this.events.on(event, handler);
   }
 

@@ -6,6 +6,9 @@
 import type { Static } from 'typebox';
 import type * as Agent from '../../../src/protocol/agent-api-types.js';
 import type * as Visitor from '../../../src/protocol/visitor-messages.js';
+import type { HandlerError } from './emitter.js';
+
+export type { HandlerError };
 
 // ---- visitor wire messages (System/Messages) ----
 export type ChatRequestSuccessMessage = Static<typeof Visitor.ChatRequestSuccess>;
@@ -71,6 +74,8 @@ export interface VisitorEvents {
   connection: ConnectionState;
   /** Every message received, before it is interpreted (including types the SDK does not know). */
   raw: RawVisitorMessage;
+  /** A handler of another event threw or returned a rejected promise (without a listener here, it is rethrown). */
+  error: HandlerError;
 }
 
 // ---- agent API ----
@@ -125,6 +130,8 @@ export interface AgentEvents {
   connection: ConnectionState;
   /** Every stream event that carries an id, whatever its type. */
   event: StreamEvent;
+  /** A handler of another event threw or returned a rejected promise (without a listener here, it is rethrown). */
+  error: HandlerError;
 }
 
 /** The supervisor overview (GET /agent/v1/supervisor/overview). */

@@ -10,7 +10,7 @@
  *   and the server drops the duplicate.
  */
 import { backoffDelay, sleep, type RetryOptions } from './backoff.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type Handler } from './emitter.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import { isRecord, laRequest, parseJson, type FetchLike, type LaAnswer, type LaRequest } from './live-agent-http.js';
 import type {
@@ -123,7 +123,7 @@ export class VisitorClient {
     return this.id;
   }
 
-  on<K extends keyof VisitorEvents>(event: K, handler: (payload: VisitorEvents[K]) => void): () => void {
+  on<K extends keyof VisitorEvents>(event: K, handler: Handler<VisitorEvents[K]>): () => void {
     return this.events.on(event, handler);
   }
 
