@@ -23,7 +23,11 @@ export interface AgentClientOptions {
    * the `ws` package's (`import WebSocket from 'ws'`).
    */
   WebSocket?: unknown;
-  /** Retry timing of idempotent calls and of stream reconnects (giveUpAfterMs applies to calls, default 30000). */
+  /**
+   * Retry timing of idempotent calls and of stream reconnects. `giveUpAfterMs` (default 30000)
+   * bounds a call's retries and the first connect(): it rejects when the stream could not be
+   * opened in that time (a stream that was open once reconnects for as long as it takes).
+   */
   retry?: RetryOptions;
   /**
    * A request with no answer after this long is abandoned (default 30000 ms), and
@@ -195,7 +199,10 @@ export class AgentClient {
 
   // ---------------------------------------------------------------- stream
 
-  /** Opens the realtime stream (resolves once open); it then reconnects and resumes by itself until disconnect(). */
+  /**
+   * Opens the realtime stream (resolves once open); it then reconnects and resumes by itself until
+   * disconnect(). Rejects when the stream could not be opened within `retry.giveUpAfterMs` (30 s).
+   */
   connect(): Promise<void> {
     const WS = (this.opts.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as WebSocketConstructor | undefined;
     if (!WS) return Promise.reject(new Error('no WebSocket implementation: pass `WebSocket` (in Node 20: the `ws` package)'));
