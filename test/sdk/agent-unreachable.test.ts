@@ -1,11 +1,12 @@
 /**
  * AgentClient with the server out of reach (a loopback port nobody listens on):
  * the first connect() gives up after retry.giveUpAfterMs, and `connection`
- * reports each change of state once, not once per attempt.
+ * reports each change of state once, not once per attempt; logout() and close()
+ * cancel calls that are still retrying.
  */
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { AgentClient } from '../../packages/sdk/src/index.js';
+import { AgentClient, SwitchboardClosedError } from '../../packages/sdk/src/index.js';
 import { FAST_RETRY, deadPort } from './sdk-fixtures.js';
 
 /** What a promise did within `ms`: resolved, rejected (with the error), or still pending. */
@@ -32,5 +33,34 @@ describe('AgentClient while the server is unreachable', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
     expect(connection).toEqual(['reconnecting', 'offline']);
     agent.disconnect();
+  });
+
+  it('logout() cancels a send that is still retrying: it rejects at once with SwitchboardClosedError', async () => {
+    const agent = new AgentClient({ baseUrl: `http://127.0.0.1:${await deadPort()}`, WebSocket, retry: FAST_RETRY });
+    agent.useToken('any-token');
+    const send = agent.send('chat-1', 'hello');
+    await new Promise((r) => setTimeout(r, 300)); // a few failed attempts, a backoff sleep under way
+    agent.disconnect();
+    await agent.logout().catch(() => undefined); // the logout request itself cannot reach the server either
+    const result = await settledWithin(send, 3_000);
+    expect(result.outcome).toBe('rejected');
+    expect(result.error).toBeInstanceOf(SwitchboardClosedError);
+  });
+
+  it('close() cancels every call in flight or queued behind one, and later calls run again', async () => {
+    const agent = new AgentClient({ baseUrl: `http://127.0.0.1:${await deadPort()}`, WebSocket, retry: FAST_RETRY });
+    agent.useToken('any-token');
+    const calls = [agent.me(), agent.send('chat-1', 'first'), agent.send('chat-1', 'queued behind the first'), agent.typing('chat-2', true)];
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    agent.close();
+    const results = await Promise.all(calls.map((c) => settledWithin(c, 3_000)));
+    expect(results.map((r) => r.outcome)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    for (const r of results) expect(r.error).toBeInstanceOf(SwitchboardClosedError);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    // Not a dead client: a call made after close() is tried (and fails on its own terms here).
+    const after = await settledWithin(agent.chats(), 3_000);
+    expect(after.outcome).toBe('pending');
+    agent.close();
   });
 });
