@@ -35,6 +35,28 @@ function affinityFault() {
   return { fetch: f, requests, arm: (what: string) => void (armed = what), armed: () => armed };
 }
 
+/**
+ * Wraps a fetch so that, after a ResyncSession, the server looks like one that numbers
+ * the new session's payloads from 1 again (the guide's "new session"; Switchboard itself
+ * goes on counting): Messages answers are renumbered and acks translated back.
+ */
+function restartsSequencesAfterResync(inner: typeof fetch): typeof fetch {
+  let resynced = false;
+  let base: number | null = null;
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const path = url.pathname.replace('/chat/rest/', '');
+    const ack = Number(url.searchParams.get('ack'));
+    if (path === 'System/Messages' && base !== null && ack >= 0) url.searchParams.set('ack', String(ack + base));
+    const res = await inner(url.toString(), init);
+    if (path === 'System/ResyncSession' && res.status === 200) resynced = true;
+    if (path !== 'System/Messages' || res.status !== 200 || !resynced) return res;
+    const body = (await res.json()) as { sequence: number };
+    base ??= body.sequence - 1;
+    return new Response(JSON.stringify({ ...body, sequence: body.sequence - base }), { status: 200, headers: res.headers });
+  };
+}
+
 function visitor(extra: Partial<VisitorClientOptions> = {}): VisitorClient {
   return new VisitorClient({
     baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.botButtonId,
@@ -194,4 +216,21 @@ describe.concurrent('VisitorClient recovery after 503 Invalid Affinity Token', (
       expect(v.state).toBe('ended');
     });
   }
+
+  it('resync: a server that numbers the new session from 1 again loses nothing (the old sequence is not kept)', async () => {
+    const fault = affinityFault();
+    const v = visitor({ fetch: restartsSequencesAfterResync(fault.fetch), recovery: 'resync' });
+    const rec = recordVisitor(v);
+    await v.start();
+    for (const t of ['b1', 'b2', 'b3']) await v.send(t);
+    await until(() => rec.texts().length >= 4, 'the greeting and three echoes', 10_000, () => rec.log);
+    fault.arm('GET System/Messages');
+    await v.send('wake');
+    await until(() => fault.requests.some((r) => r.path === 'System/ResyncSession' && r.status === 200), 'the resync', 10_000, () => fault.requests);
+    await v.send('after resync');
+    await until(() => rec.texts().includes('after resync'), 'the echo after the resync', 5_000, () => ({ texts: rec.texts(), raw: rec.rawTypes() }));
+    expect(rec.rawTypes()).toContain('ChasitorSessionData');
+    expect(rec.texts()).toEqual([DEMO.greeting, 'b1', 'b2', 'b3', 'wake', 'after resync']);
+    await v.end();
+  });
 });

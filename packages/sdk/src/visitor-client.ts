@@ -87,6 +87,10 @@ export class VisitorClient {
   private lastOffset = -1;
   /** Send `ack=-1` until a poll succeeds (after ResyncSession the old sequence must not rewind the new cursor). */
   private ackReset = false;
+  /** Set by ResyncSession until the next new payload: a lower sequence may be the new session's numbering. */
+  private sequenceMayRestart = false;
+  /** The last few payloads handled, as received: a repeat of one of them is a re-delivery, not a restart. */
+  private readonly recentPayloads: string[] = [];
   private nextSequence = 1;
   private agentId = '';
 
@@ -353,8 +357,15 @@ export class VisitorClient {
     if (!isRecord(body) || !Array.isArray(body['messages'])) return;
     const sequence = Number(body['sequence']);
     const offset = Number(body['offset']);
-    // A payload we already handled (the server re-sent it after a lost answer): drop it.
-    if (Number.isInteger(sequence) && this.lastSequence >= 0 && sequence <= this.lastSequence) return;
+    if (Number.isInteger(sequence) && this.lastSequence >= 0 && sequence <= this.lastSequence) {
+      // A payload we already handled (the server re-sent it after a lost answer): drop it.
+      if (!this.sequenceMayRestart || this.recentPayloads.includes(text)) return;
+      // After ResyncSession, one we never saw: the new session numbers from the start again.
+      this.lastSequence = -1;
+    }
+    this.sequenceMayRestart = false;
+    this.recentPayloads.push(text);
+    if (this.recentPayloads.length > 4) this.recentPayloads.shift();
     const offsetBefore = this.lastOffset;
     if (Number.isInteger(sequence)) this.lastSequence = sequence;
     if (Number.isInteger(offset)) this.lastOffset = Math.max(this.lastOffset, offset);
@@ -489,6 +500,12 @@ export class VisitorClient {
     if (!isRecord(body) || body['isValid'] === false) return this.finish('ended', 'session');
     if (typeof body['key'] === 'string' && body['key']) this.key = body['key'];
     if (typeof body['affinityToken'] === 'string' && body['affinityToken']) this.affinity = body['affinityToken'];
+    // ResyncSession gives a new key: "the new session" (v34 guide) may number its payloads
+    // from the start again, and dropping them as already seen would lose ChasitorSessionData
+    // and every agent message until the count caught up. Not a plain reset to -1: a server
+    // that goes on counting (Switchboard) may already have answered a held poll with the
+    // snapshot, and re-sends it to our ack=-1: onPayload() tells the two apart.
+    this.sequenceMayRestart = true;
     this.ackReset = true;
     this.resyncGen += 1;
     let release!: () => void;
