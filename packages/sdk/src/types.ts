@@ -65,9 +65,16 @@ export interface VisitorEvents {
   message: Pick<ChatMessageMessage, 'text' | 'name' | 'agentId'>;
   agentTyping: boolean;
   transferred: Pick<ChatTransferredMessage, 'name' | 'userId'>;
-  /** The chat is over: `agent` (ChatEnded), `client` (end()), `session` (the server no longer knows the session). */
+  /**
+   * The chat is over: ChatEnded's reason (`agent`, `chasitorIdleTimeout` when the visitor was idle too
+   * long, or whatever the server sends), `client` (end()), `session` (the server no longer knows the session).
+   */
   ended: { reason: string };
-  /** The chat could not start or continue: ChatRequestFail's reason, `network` (gave up retrying) or `recovery`. */
+  /**
+   * The chat could not start or continue: ChatRequestFail's reason (`Unavailable`, `NoPost`,
+   * `InternalFailure`), `init` (ChasitorInit refused), `session` (403 during start()), `network`
+   * (gave up retrying), `recovery` (503 recovery failed), `internal` (a bug in the client loop).
+   */
   failed: { reason: string };
   agentDisconnected: Record<string, never>;
   customEvent: CustomEventMessage;

@@ -131,7 +131,15 @@ export class VisitorClient {
     return this.events.on(event, handler);
   }
 
-  /** SessionId, then ChasitorInit, then the poll loop runs in the background. Rejects when the chat request is refused. */
+  /**
+   * SessionId, then ChasitorInit, then the poll loop runs in the background. Resolves once
+   * ChasitorInit is accepted: whether an agent takes the chat comes later, on the poll — a
+   * refused chat request (ChatRequestFail) is the `failed` event with its reason
+   * (`Unavailable`, `NoPost`, `InternalFailure`), after start() resolved. Rejects with
+   * SwitchboardHttpError when SessionId or ChasitorInit is answered with an error (state
+   * `failed`, reason `init`, or `session` for a 403), and with SwitchboardClosedError when the
+   * client stopped first (end(), or `failed {network}` after retry.giveUpAfterMs).
+   */
   async start(): Promise<void> {
     if (this._state !== 'idle') throw new Error(`start() called in state ${this._state}`);
     this._state = 'connecting';
