@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { AgentClient, SwitchboardHttpError, VisitorClient } from '../../packages/sdk/src/index.js';
+import { AgentClient, SwitchboardHttpError, VisitorClient, type HandlerError } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
 import { DEMO, FAST_RETRY, recordAgent, recordVisitor, until } from './sdk-fixtures.js';
 
@@ -35,6 +35,45 @@ describe('AgentClient and VisitorClient', () => {
     expect(await agent.me()).toMatchObject({ name: 'Alex Agent' });
     expect(hung).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("an async handler that rejects (the README's accept with two connections) is reported as `error`, not left unhandled", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const agents: AgentClient[] = [];
+    try {
+      // One agent signed in twice (two tabs): both connections get the offer, both accept, one is refused.
+      const errors: HandlerError[] = [];
+      for (let i = 0; i < 2; i++) {
+        const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+        await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+        agent.on('offer', async (offer) => {
+          await agent.accept(offer.data.chatId);
+        });
+        agent.on('error', (e) => void errors.push(e));
+        await agent.connect();
+        agents.push(agent);
+      }
+      await agents[0]!.setPresence('online');
+      const v = new VisitorClient({
+        baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
+        visitorName: 'Two Tabs', retry: FAST_RETRY,
+      });
+      await v.start();
+      await until(() => v.state === 'chatting' && errors.length > 0, 'the chat accepted and the second accept refused', 10_000, () => errors);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.event).toBe('offer');
+      expect(errors[0]!.error).toBeInstanceOf(SwitchboardHttpError);
+      expect((errors[0]!.error as SwitchboardHttpError).status).toBe(409);
+      expect(unhandled).toEqual([]);
+      await v.end();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await agents[0]?.setPresence('offline');
+      for (const a of agents) a.disconnect();
+    }
   });
 
   it('resumes a login in a new client from the refresh token; a logout revokes it', async () => {

@@ -3,7 +3,9 @@
  * to the server through a TCP proxy that cuts every connection and refuses new
  * ones for about a second while both sides keep sending. Afterwards each side
  * has every message of the other exactly once, in order, and the agent stream
- * resumed from its last event id (no resync, no gap, no repeat).
+ * resumed from its last event id (no resync, no gap, no repeat). And once the
+ * visitor's outbox gets through after an outage, its poll runs at once instead
+ * of finishing its own backoff sleep.
  */
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +90,43 @@ describe('network drop in the middle of a chat', () => {
     expect(new Set(ids.map((id) => id.split(':')[0])).size).toBe(1);
     const offsets = ids.map((id) => Number(id.split(':')[1]));
     expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + i));
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
+
+  it('after an outage the poll runs as soon as the outbox gets through, not after its own backoff sleep', async () => {
+    // The agent talks to the server directly: only the visitor sees the outage.
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const ar = recordAgent(agent);
+    await agent.connect();
+    await agent.setPresence('online');
+    // Every backoff sleep is 3–6 s: long enough that a poll left asleep is plain to see.
+    const v = new VisitorClient({
+      baseUrl: proxy.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
+      visitorName: 'Wake Test', retry: { baseMs: 6_000, maxMs: 6_000 },
+    });
+    const vr = recordVisitor(v);
+    await v.start();
+    await until(() => ar.offers().some((o) => o.data['visitorName'] === 'Wake Test'), 'an offer', 10_000, () => ar.events);
+    const chatId = ar.offers().find((o) => o.data['visitorName'] === 'Wake Test')!.chatId!;
+    await agent.accept(chatId);
+    await until(() => v.state === 'chatting', 'ChatEstablished');
+
+    // Cut the held poll: the poll lane fails and sleeps its backoff.
+    proxy.drop(300);
+    await until(() => vr.of('connection').includes('reconnecting'), 'reconnecting');
+    await new Promise((r) => setTimeout(r, 600));
+    // The network is back; the outbox gets through at its first try and reports online.
+    await v.send('back');
+    expect(vr.of('connection').at(-1)).toBe('online');
+    const onlineAt = Date.now();
+    await agent.send(chatId, 'after the outage');
+    await until(() => vr.texts().includes('after the outage'), 'the agent message at the visitor', 10_000, () => vr.log);
+    expect(Date.now() - onlineAt, 'the agent message came long after online: the poll slept on').toBeLessThan(1_500);
 
     await agent.end(chatId);
     await until(() => v.state === 'ended', 'the end at the visitor');

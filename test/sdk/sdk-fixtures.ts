@@ -58,3 +58,14 @@ export function recordAgent(a: AgentClient) {
     offers: () => events.filter((e) => e.type === 'offer'),
   };
 }
+
+/** A loopback port nobody listens on (taken, then released): connections to it are refused. */
+export async function deadPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const addr = srv.address();
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  if (!addr || typeof addr !== 'object') throw new Error('no port');
+  return addr.port;
+}

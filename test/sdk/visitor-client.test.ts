@@ -4,9 +4,9 @@
  * poll, with both recovery paths (ReconnectSession and the v34 ResyncSession).
  */
 import { describe, expect, it } from 'vitest';
-import { VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
+import { SwitchboardClosedError, VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
-import { DEMO, FAST_RETRY, recordVisitor, until } from './sdk-fixtures.js';
+import { DEMO, FAST_RETRY, deadPort, recordVisitor, until } from './sdk-fixtures.js';
 
 const server = useServer({}, { withConfig: false });
 
@@ -35,6 +35,28 @@ function affinityFault() {
   return { fetch: f, requests, arm: (what: string) => void (armed = what), armed: () => armed };
 }
 
+/**
+ * Wraps a fetch so that, after a ResyncSession, the server looks like one that numbers
+ * the new session's payloads from 1 again (the guide's "new session"; Switchboard itself
+ * goes on counting): Messages answers are renumbered and acks translated back.
+ */
+function restartsSequencesAfterResync(inner: typeof fetch): typeof fetch {
+  let resynced = false;
+  let base: number | null = null;
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const path = url.pathname.replace('/chat/rest/', '');
+    const ack = Number(url.searchParams.get('ack'));
+    if (path === 'System/Messages' && base !== null && ack >= 0) url.searchParams.set('ack', String(ack + base));
+    const res = await inner(url.toString(), init);
+    if (path === 'System/ResyncSession' && res.status === 200) resynced = true;
+    if (path !== 'System/Messages' || res.status !== 200 || !resynced) return res;
+    const body = (await res.json()) as { sequence: number };
+    base ??= body.sequence - 1;
+    return new Response(JSON.stringify({ ...body, sequence: body.sequence - base }), { status: 200, headers: res.headers });
+  };
+}
+
 function visitor(extra: Partial<VisitorClientOptions> = {}): VisitorClient {
   return new VisitorClient({
     baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.botButtonId,
@@ -57,6 +79,22 @@ describe('VisitorClient with the demo bot', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('end() while start() is still retrying System/SessionId ends the chat at once (ended/client, not failed/network)', async () => {
+    const v = visitor({ baseUrl: `http://127.0.0.1:${await deadPort()}`, retry: { ...FAST_RETRY, giveUpAfterMs: 5_000 } });
+    const rec = recordVisitor(v);
+    const started = v.start().then(() => 'resolved', (err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(v.state).toBe('connecting');
+    const t0 = Date.now();
+    await v.end();
+    expect(Date.now() - t0, 'end() waited for the SessionId retries').toBeLessThan(1_000);
+    expect(v.state).toBe('ended');
+    expect(rec.of('ended')).toEqual([{ reason: 'client' }]);
+    expect(rec.of('failed')).toEqual([]);
+    // start() learns that the chat it was starting is over.
+    expect(await started).toBeInstanceOf(SwitchboardClosedError);
   });
 
   it('continues a chat in a new client from snapshot(): nothing repeated, nothing lost, the same session', async () => {
@@ -178,4 +216,21 @@ describe.concurrent('VisitorClient recovery after 503 Invalid Affinity Token', (
       expect(v.state).toBe('ended');
     });
   }
+
+  it('resync: a server that numbers the new session from 1 again loses nothing (the old sequence is not kept)', async () => {
+    const fault = affinityFault();
+    const v = visitor({ fetch: restartsSequencesAfterResync(fault.fetch), recovery: 'resync' });
+    const rec = recordVisitor(v);
+    await v.start();
+    for (const t of ['b1', 'b2', 'b3']) await v.send(t);
+    await until(() => rec.texts().length >= 4, 'the greeting and three echoes', 10_000, () => rec.log);
+    fault.arm('GET System/Messages');
+    await v.send('wake');
+    await until(() => fault.requests.some((r) => r.path === 'System/ResyncSession' && r.status === 200), 'the resync', 10_000, () => fault.requests);
+    await v.send('after resync');
+    await until(() => rec.texts().includes('after resync'), 'the echo after the resync', 5_000, () => ({ texts: rec.texts(), raw: rec.rawTypes() }));
+    expect(rec.rawTypes()).toContain('ChasitorSessionData');
+    expect(rec.texts()).toEqual([DEMO.greeting, 'b1', 'b2', 'b3', 'wake', 'after resync']);
+    await v.end();
+  });
 });

@@ -6,8 +6,8 @@
  */
 import { AgentStream, type WebSocketConstructor } from './agent-stream.js';
 import { backoffDelay, sleep, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
-import { Emitter } from './emitter.js';
-import { SwitchboardHttpError, isNetworkError } from './errors.js';
+import { Emitter, type Handler } from './emitter.js';
+import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
@@ -23,7 +23,11 @@ export interface AgentClientOptions {
    * the `ws` package's (`import WebSocket from 'ws'`).
    */
   WebSocket?: unknown;
-  /** Retry timing of idempotent calls and of stream reconnects (giveUpAfterMs applies to calls, default 30000). */
+  /**
+   * Retry timing of idempotent calls and of stream reconnects. `giveUpAfterMs` (default 30000)
+   * bounds a call's retries and the first connect(): it rejects when the stream could not be
+   * opened in that time (a stream that was open once reconnects for as long as it takes).
+   */
   retry?: RetryOptions;
   /**
    * A request with no answer after this long is abandoned (default 30000 ms), and
@@ -44,6 +48,8 @@ interface CallOptions {
   retry?: boolean;
   /** Send the bearer token (default true). */
   auth?: boolean;
+  /** The call's closer, taken when it was queued (default: the current one). */
+  signal?: AbortSignal;
 }
 
 /** Refresh this long before the access token expires. */
@@ -59,12 +65,18 @@ export class AgentClient {
   private stream: AgentStream | undefined;
   /** Per chat: the tail of its queue of actions. */
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Aborted by logout() and close(): every call in flight or queued, and its backoff
+   * sleeps, ends at once (a retried send would otherwise go on for giveUpAfterMs and
+   * keep a Node process alive). Replaced at once, so the client can log in again.
+   */
+  private closer = new AbortController();
 
   constructor(private readonly opts: AgentClientOptions) {
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  on<K extends keyof AgentEvents>(event: K, handler: (payload: AgentEvents[K]) => void): () => void {
+  on<K extends keyof AgentEvents>(event: K, handler: Handler<AgentEvents[K]>): () => void {
     return this.events.on(event, handler);
   }
 
@@ -100,8 +112,13 @@ export class AgentClient {
     this.currentRefreshToken = undefined;
   }
 
-  /** Revokes every token of this user and closes the stream. */
+  /**
+   * Revokes every token of this user and closes the stream. Calls still in flight or
+   * retrying reject at once with SwitchboardClosedError, as with close().
+   */
   async logout(): Promise<void> {
+    // First: a pending call must not outlive the logout, even when the logout request itself hangs.
+    this.abortCalls();
     try {
       if (this.accessToken) await this.call('POST', '/auth/logout');
     } finally {
@@ -110,6 +127,22 @@ export class AgentClient {
       this.currentRefreshToken = undefined;
       this.disconnect();
     }
+  }
+
+  /**
+   * Stops the client without logging out: closes the stream, stops refreshing the token,
+   * and every call in flight or retrying rejects at once with SwitchboardClosedError.
+   * (disconnect() only closes the stream.) Calls made afterwards run normally.
+   */
+  close(): void {
+    this.abortCalls();
+    clearTimeout(this.refreshTimer);
+    this.disconnect();
+  }
+
+  private abortCalls(): void {
+    this.closer.abort();
+    this.closer = new AbortController();
   }
 
   /** The current user. */
@@ -137,7 +170,7 @@ export class AgentClient {
    */
   send(chatId: string, text: string, clientMessageId: string = newId()): Promise<SentMessage> {
     const body = { text, clientMessageId };
-    return this.inOrder(chatId, () => this.viaStream('messages', chatId, body, () => this.call('POST', `/chats/${enc(chatId)}/messages`, body, { retry: true })));
+    return this.inOrder(chatId, (signal) => this.viaStream('messages', chatId, body, () => this.call('POST', `/chats/${enc(chatId)}/messages`, body, { retry: true, signal })));
   }
 
   typing(chatId: string, typing: boolean): Promise<void> {
@@ -195,7 +228,10 @@ export class AgentClient {
 
   // ---------------------------------------------------------------- stream
 
-  /** Opens the realtime stream (resolves once open); it then reconnects and resumes by itself until disconnect(). */
+  /**
+   * Opens the realtime stream (resolves once open); it then reconnects and resumes by itself until
+   * disconnect(). Rejects when the stream could not be opened within `retry.giveUpAfterMs` (30 s).
+   */
   connect(): Promise<void> {
     const WS = (this.opts.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket) as WebSocketConstructor | undefined;
     if (!WS) return Promise.reject(new Error('no WebSocket implementation: pass `WebSocket` (in Node 20: the `ws` package)'));
@@ -287,8 +323,10 @@ export class AgentClient {
 
   /** A chat action; the idempotent ones (`retry`) go over the stream socket when it is open. */
   private async action(chatId: string, verb: string, body?: unknown, retry = false): Promise<void> {
-    const rest = () => this.call('POST', `/chats/${enc(chatId)}/${verb}`, body, { retry });
-    await this.inOrder(chatId, () => (retry ? this.viaStream(verb, chatId, body, rest) : rest()));
+    await this.inOrder(chatId, (signal) => {
+      const rest = () => this.call('POST', `/chats/${enc(chatId)}/${verb}`, body, { retry, signal });
+      return retry ? this.viaStream(verb, chatId, body, rest) : rest();
+    });
   }
 
   /**
@@ -309,9 +347,12 @@ export class AgentClient {
    * that is retried after a network failure must not be overtaken by the next
    * send (or by end()), or the visitor would see the messages out of order.
    */
-  private inOrder<T>(chatId: string, run: () => Promise<T>): Promise<T> {
+  private inOrder<T>(chatId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const previous = this.chains.get(chatId) ?? Promise.resolve();
-    const next = previous.then(run, run);
+    // The closer of now: an action queued before a logout()/close() is cancelled by it even if its turn comes after.
+    const signal = this.closer.signal;
+    const go = (): Promise<T> => (signal.aborted ? Promise.reject(closedError(chatId)) : run(signal));
+    const next = previous.then(go, go);
     const tail = next.then(() => undefined, () => undefined);
     this.chains.set(chatId, tail);
     void tail.then(() => {
@@ -323,36 +364,52 @@ export class AgentClient {
   private async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
     const url = `${this.opts.baseUrl.replace(/\/+$/, '')}/agent/v1${path}`;
     const started = Date.now();
+    const closer = o.signal ?? this.closer.signal;
     let attempt = 0;
     let reauthenticated = false;
     for (;;) {
+      if (closer.aborted) throw closedError(`${method} /agent/v1${path}`);
       const headers: Record<string, string> = {};
       if (o.auth !== false && this.accessToken) headers['Authorization'] = `Bearer ${this.accessToken}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let status: number;
       let text: string;
+      // One signal for fetch: our time limit (a TimeoutError, retried) or the closer (not retried).
+      const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
+      const ac = new AbortController();
+      const onTimeout = (): void => ac.abort(timeout.reason);
+      const onClose = (): void => ac.abort(closer.reason);
+      timeout.addEventListener('abort', onTimeout);
+      closer.addEventListener('abort', onClose);
       try {
-        const signal = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
-        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ac.signal });
         status = res.status;
         text = await res.text();
       } catch (err) {
+        if (closer.aborted) throw closedError(`${method} /agent/v1${path}`);
         if (!o.retry || !isNetworkError(err) || Date.now() - started > (this.opts.retry?.giveUpAfterMs ?? 30_000)) throw err;
-        await sleep(backoffDelay(++attempt, this.opts.retry));
+        await sleep(backoffDelay(++attempt, this.opts.retry), closer);
         continue;
+      } finally {
+        timeout.removeEventListener('abort', onTimeout);
+        closer.removeEventListener('abort', onClose);
       }
       if (status === 401 && o.auth !== false && !reauthenticated && this.currentRefreshToken) {
         reauthenticated = true;
         if (await this.refresh()) continue;
       }
       if (o.retry && status >= 502 && status <= 504 && Date.now() - started <= (this.opts.retry?.giveUpAfterMs ?? 30_000)) {
-        await sleep(backoffDelay(++attempt, this.opts.retry));
+        await sleep(backoffDelay(++attempt, this.opts.retry), closer);
         continue;
       }
       if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} /agent/v1${path}`);
       return (text ? JSON.parse(text) : undefined) as T;
     }
   }
+}
+
+function closedError(what: string): SwitchboardClosedError {
+  return new SwitchboardClosedError(`${what}: the client was closed (logout() or close())`);
 }
 
 function enc(id: string): string {

@@ -56,7 +56,9 @@ export class AgentStream {
   private closed = true;
   private attempt = 0;
   private reconnectTimer: Timer | undefined;
-  private firstOpen: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private firstOpen: { resolve: () => void; reject: (err: Error) => void; since: number } | undefined;
+  /** The last state handed to onConnection: each change is reported once, not every attempt. */
+  private reported: ConnectionState | undefined;
   /** The current socket is open and was not refused. */
   private online = false;
   private nextRef = 0;
@@ -65,12 +67,16 @@ export class AgentStream {
 
   constructor(private readonly deps: AgentStreamDeps) {}
 
-  /** Opens the stream; resolves once it is open. Later drops reconnect on their own. */
+  /**
+   * Opens the stream; resolves once it is open. Later drops reconnect on their own.
+   * Rejects when the stream could not be opened within `retry.giveUpAfterMs` (default
+   * 30 s): a caller awaiting connect() must not wait for ever on a server that is down.
+   */
   connect(): Promise<void> {
     if (!this.closed) return Promise.resolve();
     this.closed = false;
     return new Promise((resolve, reject) => {
-      this.firstOpen = { resolve, reject };
+      this.firstOpen = { resolve, reject, since: Date.now() };
       this.open();
     });
   }
@@ -85,7 +91,7 @@ export class AgentStream {
     ws?.close(1000, 'client disconnect');
     this.firstOpen?.reject(new Error('disconnected before the stream opened'));
     this.firstOpen = undefined;
-    this.deps.onConnection('offline');
+    this.report('offline');
   }
 
   /** The id of the last event received (what a reconnect resumes after). */
@@ -205,13 +211,13 @@ export class AgentStream {
       this.online = false;
       if (this.closed) return;
       if (refusedWith === 401 || code === 4401) {
-        this.deps.onConnection('reconnecting');
+        this.report('reconnecting');
         this.deps.reauthenticate().then(
           (outcome) => {
             // disconnect() (and maybe a new connect()) while the refresh ran: that call decides now.
             if (this.closed || this.ws !== undefined) return;
             if (outcome === 'ok') this.scheduleReconnect(0);
-            else if (outcome === 'unavailable') this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
+            else if (outcome === 'unavailable') this.retryLater();
             else this.fail(new Error('the stream refused the access token'));
           },
           (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
@@ -219,8 +225,8 @@ export class AgentStream {
         return;
       }
       if (refusedWith === 403 || code === 4403) return this.fail(new Error('the stream is forbidden for this user'));
-      this.deps.onConnection('reconnecting');
-      this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
+      this.report('reconnecting');
+      this.retryLater();
     };
     ws.addEventListener('close', (ev) => closed(ev.code ?? 0));
 
@@ -237,7 +243,7 @@ export class AgentStream {
     if (this.online) return;
     this.online = true;
     this.attempt = 0;
-    this.deps.onConnection('online');
+    this.report('online');
     this.firstOpen?.resolve();
     this.firstOpen = undefined;
   }
@@ -250,6 +256,21 @@ export class AgentStream {
     return epoch === lastEpoch && Number(off) <= Number(lastOff);
   }
 
+  /** The next attempt after a backoff, unless the first connect() has waited long enough. */
+  private retryLater(): void {
+    const giveUpAfterMs = this.deps.retry?.giveUpAfterMs ?? 30_000;
+    if (this.firstOpen && Date.now() - this.firstOpen.since >= giveUpAfterMs) {
+      return this.fail(new Error(`the stream could not be opened within ${giveUpAfterMs} ms`));
+    }
+    this.scheduleReconnect(backoffDelay(++this.attempt, this.deps.retry));
+  }
+
+  private report(c: ConnectionState): void {
+    if (this.reported === c) return;
+    this.reported = c;
+    this.deps.onConnection(c);
+  }
+
   private scheduleReconnect(ms: number): void {
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => this.open(), ms);
@@ -259,7 +280,7 @@ export class AgentStream {
   private fail(err: Error): void {
     this.closed = true;
     this.online = false;
-    this.deps.onConnection('offline');
+    this.report('offline');
     this.firstOpen?.reject(err);
     this.firstOpen = undefined;
   }

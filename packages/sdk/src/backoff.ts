@@ -22,17 +22,17 @@ export function backoffDelay(attempt: number, opts: RetryOptions = {}): number {
   return step / 2 + Math.random() * (step / 2);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when any of `signals` aborts. */
+export function sleep(ms: number, ...signals: Array<AbortSignal | undefined>): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signals.some((s) => s?.aborted)) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      for (const s of signals) s?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
+    for (const s of signals) s?.addEventListener('abort', done);
   });
 }
 

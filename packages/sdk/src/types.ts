@@ -6,6 +6,9 @@
 import type { Static } from 'typebox';
 import type * as Agent from '../../../src/protocol/agent-api-types.js';
 import type * as Visitor from '../../../src/protocol/visitor-messages.js';
+import type { HandlerError } from './emitter.js';
+
+export type { HandlerError };
 
 // ---- visitor wire messages (System/Messages) ----
 export type ChatRequestSuccessMessage = Static<typeof Visitor.ChatRequestSuccess>;
@@ -62,15 +65,24 @@ export interface VisitorEvents {
   message: Pick<ChatMessageMessage, 'text' | 'name' | 'agentId'>;
   agentTyping: boolean;
   transferred: Pick<ChatTransferredMessage, 'name' | 'userId'>;
-  /** The chat is over: `agent` (ChatEnded), `client` (end()), `session` (the server no longer knows the session). */
+  /**
+   * The chat is over: ChatEnded's reason (`agent`, `chasitorIdleTimeout` when the visitor was idle too
+   * long, or whatever the server sends), `client` (end()), `session` (the server no longer knows the session).
+   */
   ended: { reason: string };
-  /** The chat could not start or continue: ChatRequestFail's reason, `network` (gave up retrying) or `recovery`. */
+  /**
+   * The chat could not start or continue: ChatRequestFail's reason (`Unavailable`, `NoPost`,
+   * `InternalFailure`), `init` (ChasitorInit refused), `session` (403 during start()), `network`
+   * (gave up retrying), `recovery` (503 recovery failed), `internal` (a bug in the client loop).
+   */
   failed: { reason: string };
   agentDisconnected: Record<string, never>;
   customEvent: CustomEventMessage;
   connection: ConnectionState;
   /** Every message received, before it is interpreted (including types the SDK does not know). */
   raw: RawVisitorMessage;
+  /** A handler of another event threw or returned a rejected promise (without a listener here, it is rethrown). */
+  error: HandlerError;
 }
 
 // ---- agent API ----
@@ -125,6 +137,8 @@ export interface AgentEvents {
   connection: ConnectionState;
   /** Every stream event that carries an id, whatever its type. */
   event: StreamEvent;
+  /** A handler of another event threw or returned a rejected promise (without a listener here, it is rethrown). */
+  error: HandlerError;
 }
 
 /** The supervisor overview (GET /agent/v1/supervisor/overview). */

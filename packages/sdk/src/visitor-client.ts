@@ -10,7 +10,7 @@
  *   and the server drops the duplicate.
  */
 import { backoffDelay, sleep, type RetryOptions } from './backoff.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type Handler } from './emitter.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import { isRecord, laRequest, parseJson, type FetchLike, type LaAnswer, type LaRequest } from './live-agent-http.js';
 import type {
@@ -87,6 +87,10 @@ export class VisitorClient {
   private lastOffset = -1;
   /** Send `ack=-1` until a poll succeeds (after ResyncSession the old sequence must not rewind the new cursor). */
   private ackReset = false;
+  /** Set by ResyncSession until the next new payload: a lower sequence may be the new session's numbering. */
+  private sequenceMayRestart = false;
+  /** The last few payloads handled, as received: a repeat of one of them is a re-delivery, not a restart. */
+  private readonly recentPayloads: string[] = [];
   private nextSequence = 1;
   private agentId = '';
 
@@ -99,6 +103,12 @@ export class VisitorClient {
   private resyncHold: { gen: number; promise: Promise<void>; release: () => void } | null = null;
   private resyncGen = 0;
   private failingSince: number | null = null;
+  /**
+   * Aborted (and replaced) on every success: a lane sleeping in its backoff wakes and
+   * retries at once when the other lane got through, since the server is back. Without
+   * it the poll could sleep up to `retry.maxMs` after the outbox already reported `online`.
+   */
+  private wake = new AbortController();
   private ending = false;
 
   constructor(private readonly opts: VisitorClientOptions) {
@@ -117,11 +127,19 @@ export class VisitorClient {
     return this.id;
   }
 
-  on<K extends keyof VisitorEvents>(event: K, handler: (payload: VisitorEvents[K]) => void): () => void {
+  on<K extends keyof VisitorEvents>(event: K, handler: Handler<VisitorEvents[K]>): () => void {
     return this.events.on(event, handler);
   }
 
-  /** SessionId, then ChasitorInit, then the poll loop runs in the background. Rejects when the chat request is refused. */
+  /**
+   * SessionId, then ChasitorInit, then the poll loop runs in the background. Resolves once
+   * ChasitorInit is accepted: whether an agent takes the chat comes later, on the poll — a
+   * refused chat request (ChatRequestFail) is the `failed` event with its reason
+   * (`Unavailable`, `NoPost`, `InternalFailure`), after start() resolved. Rejects with
+   * SwitchboardHttpError when SessionId or ChasitorInit is answered with an error (state
+   * `failed`, reason `init`, or `session` for a 403), and with SwitchboardClosedError when the
+   * client stopped first (end(), or `failed {network}` after retry.giveUpAfterMs).
+   */
   async start(): Promise<void> {
     if (this._state !== 'idle') throw new Error(`start() called in state ${this._state}`);
     this._state = 'connecting';
@@ -225,10 +243,19 @@ export class VisitorClient {
     return this.enqueue('Chasitor/CustomEvent', () => ({ type, data }));
   }
 
-  /** ChatEnd (after everything queued before it), then stops polling. Emits `ended` `{reason: 'client'}`. */
+  /**
+   * ChatEnd (after everything queued before it), then stops polling. Emits `ended` `{reason: 'client'}`.
+   * Called while start() is still waiting for a session (server unreachable), it ends at once
+   * without a request, and start() rejects with SwitchboardClosedError.
+   */
   async end(): Promise<void> {
     if (this._state === 'ended' || this._state === 'failed') return;
     if (this._state === 'idle') return this.finish('ended', 'client');
+    // No session key yet: start() is still asking System/SessionId (maybe retrying
+    // against a server that is down), so the server has no chat to end. Waiting for
+    // a session only to end it would hold end() until the retries give up and then
+    // report `failed {network}`: end here; finish() aborts the SessionId loop.
+    if (this.key === undefined) return this.finish('ended', 'client');
     this.ending = true;
     try {
       await this.enqueue('Chasitor/ChatEnd', () => ({ reason: 'client' }));
@@ -338,8 +365,15 @@ export class VisitorClient {
     if (!isRecord(body) || !Array.isArray(body['messages'])) return;
     const sequence = Number(body['sequence']);
     const offset = Number(body['offset']);
-    // A payload we already handled (the server re-sent it after a lost answer): drop it.
-    if (Number.isInteger(sequence) && this.lastSequence >= 0 && sequence <= this.lastSequence) return;
+    if (Number.isInteger(sequence) && this.lastSequence >= 0 && sequence <= this.lastSequence) {
+      // A payload we already handled (the server re-sent it after a lost answer): drop it.
+      if (!this.sequenceMayRestart || this.recentPayloads.includes(text)) return;
+      // After ResyncSession, one we never saw: the new session numbers from the start again.
+      this.lastSequence = -1;
+    }
+    this.sequenceMayRestart = false;
+    this.recentPayloads.push(text);
+    if (this.recentPayloads.length > 4) this.recentPayloads.shift();
     const offsetBefore = this.lastOffset;
     if (Number.isInteger(sequence)) this.lastSequence = sequence;
     if (Number.isInteger(offset)) this.lastOffset = Math.max(this.lastOffset, offset);
@@ -474,6 +508,12 @@ export class VisitorClient {
     if (!isRecord(body) || body['isValid'] === false) return this.finish('ended', 'session');
     if (typeof body['key'] === 'string' && body['key']) this.key = body['key'];
     if (typeof body['affinityToken'] === 'string' && body['affinityToken']) this.affinity = body['affinityToken'];
+    // ResyncSession gives a new key: "the new session" (v34 guide) may number its payloads
+    // from the start again, and dropping them as already seen would lose ChasitorSessionData
+    // and every agent message until the count caught up. Not a plain reset to -1: a server
+    // that goes on counting (Switchboard) may already have answered a held poll with the
+    // snapshot, and re-sends it to our ack=-1: onPayload() tells the two apart.
+    this.sequenceMayRestart = true;
     this.ackReset = true;
     this.resyncGen += 1;
     let release!: () => void;
@@ -593,13 +633,15 @@ export class VisitorClient {
     const now = Date.now();
     this.failingSince ??= now;
     if (now - this.failingSince > (this.opts.retry?.giveUpAfterMs ?? 120_000)) return this.finish('failed', 'network');
-    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal);
+    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal, this.wake.signal);
   }
 
   private noteSuccess(): void {
     this.failingSince = null;
     this.consecutiveRecoveries = 0;
     this.setConnection('online');
+    this.wake.abort();
+    this.wake = new AbortController();
   }
 
   private setConnection(c: ConnectionState): void {
