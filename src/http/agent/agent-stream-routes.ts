@@ -84,12 +84,13 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
   // that caused it). While none waits, a reply goes out at once.
   let waiting = 0;
   let tail: Promise<void> = Promise.resolve();
+  const sent = (text: string): void => {
+    waiting -= 1;
+    send(text);
+  };
   const later = (reply: Promise<string>): void => {
-    waiting += 1;
-    tail = tail.then(() => reply).then((text) => {
-      waiting -= 1;
-      send(text);
-    });
+    // Nothing waiting (an agent's usual send): no chain to join, one promise as before.
+    tail = waiting++ === 0 ? reply.then(sent) : tail.then(() => reply).then(sent);
   };
   const now = (text: string): void => {
     if (waiting === 0) send(text);
