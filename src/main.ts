@@ -87,7 +87,7 @@ export async function openStore(config: SwitchboardConfig, logger?: Logger): Pro
   if (s.kind === 'postgres') {
     return createPostgresChatStore({ url: s.postgresUrl!, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
   }
-  return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous });
+  return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous, logger });
 }
 
 /** The secret that signs bearer tokens; kept in the store so tokens survive restarts. */

@@ -19,7 +19,9 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
+import type { Clock } from '../../ports/clock.js';
+import { systemClock } from '../memory/system-clock.js';
 import { KyselyChatStore, sameEvent } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
@@ -28,6 +30,10 @@ export interface SqliteOptions {
   synchronous: 'normal' | 'full';
   /** For tests: an in-memory database instead of a file. */
   inMemory?: boolean;
+  /** Where background trouble is reported (a checkpointer thread that died). */
+  logger?: CheckpointerLogger;
+  /** Timers for the checkpointer's restart back-off; the system clock by default. */
+  clock?: Pick<Clock, 'setTimeout'>;
 }
 
 class SqliteChatStore extends KyselyChatStore {
@@ -188,7 +194,7 @@ export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
   if (!opts.inMemory) {
     database.pragma('wal_autocheckpoint = 0');
     database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS);
+    checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS, { timers: opts.clock ?? systemClock, logger: opts.logger });
   }
   const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database }) });
   return new SqliteChatStore(db, database, checkpointer);
