@@ -52,7 +52,7 @@ export interface Switchboard {
   logger: Logger;
   /** Listens on the configured host/port; returns the base URL. */
   listen(): Promise<string>;
-  /** Answers held polls, stops accepting, flushes the store. */
+  /** Answers held polls, stops accepting, flushes the store; rejects when the final flush failed. */
   stop(): Promise<void>;
 }
 
@@ -232,9 +232,16 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         await closing;
         clearTimeout(sweep);
         clearTimeout(hard);
-        await engine.queue.drain();
+        // A final flush the store refused still closes the store and frees the lock,
+        // then fails the stop: the CLI exits 1, not 0, when changes were lost.
+        let lost: unknown = null;
+        await engine.queue.drain().catch((err: unknown) => {
+          lost = err;
+          logger.error({ err }, 'shutdown: the store refused the last changes; they are lost');
+        });
         await store.close();
         await nodeLock?.lock.release();
+        if (lost !== null) throw lost;
       })();
       return stopping;
     },
