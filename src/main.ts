@@ -31,7 +31,7 @@ import { TokenService } from './core/identity/token-service.js';
 import { UserDirectory, agentConfigOf } from './core/identity/user-directory.js';
 import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
-import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
+import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -172,6 +172,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },
+    // A client's protocol error is a warning without a stack, not an error (agent-stream-routes.ts).
+    errorHandler: (err, socket, req) => onStreamSocketError(err, socket, req),
     // At shutdown every stream socket gets a close frame (1001: reconnect elsewhere or later).
     // One whose peer does not answer it within a second (a laptop gone to sleep) is cut:
     // ws would wait 30 s for it, and the server would miss its 10 s exit.
