@@ -68,7 +68,7 @@ describe('SQLite WAL checkpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
     const clock = new FakeClock();
     const logged: { obj: object; msg: string }[] = [];
-    const logger = { warn: (obj: object, msg: string) => logged.push({ obj, msg }), error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    const logger = { info: () => undefined, warn: (obj: object, msg: string) => logged.push({ obj, msg }), error: (obj: object, msg: string) => logged.push({ obj, msg }) };
     const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal', logger, clock });
     await store.migrate();
     const checkpointer = (store as unknown as { checkpointer: WalCheckpointer }).checkpointer;
