@@ -31,7 +31,7 @@ import { TokenService } from './core/identity/token-service.js';
 import { UserDirectory, agentConfigOf } from './core/identity/user-directory.js';
 import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
-import { registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
+import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerHealthRoutes } from './http/health-routes.js';
@@ -52,7 +52,7 @@ export interface Switchboard {
   logger: Logger;
   /** Listens on the configured host/port; returns the base URL. */
   listen(): Promise<string>;
-  /** Answers held polls, stops accepting, flushes the store. */
+  /** Answers held polls, stops accepting, flushes the store; rejects when the final flush failed. */
   stop(): Promise<void>;
 }
 
@@ -87,7 +87,7 @@ export async function openStore(config: SwitchboardConfig, logger?: Logger): Pro
   if (s.kind === 'postgres') {
     return createPostgresChatStore({ url: s.postgresUrl!, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
   }
-  return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous });
+  return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous, logger });
 }
 
 /** The secret that signs bearer tokens; kept in the store so tokens survive restarts. */
@@ -172,6 +172,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },
+    // A client's protocol error is a warning without a stack, not an error (agent-stream-routes.ts).
+    errorHandler: (err, socket, req) => onStreamSocketError(err, socket, req),
     // At shutdown every stream socket gets a close frame (1001: reconnect elsewhere or later).
     // One whose peer does not answer it within a second (a laptop gone to sleep) is cut:
     // ws would wait 30 s for it, and the server would miss its 10 s exit.
@@ -232,9 +234,16 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         await closing;
         clearTimeout(sweep);
         clearTimeout(hard);
-        await engine.queue.drain();
+        // A final flush the store refused still closes the store and frees the lock,
+        // then fails the stop: the CLI exits 1, not 0, when changes were lost.
+        let lost: unknown = null;
+        await engine.queue.drain().catch((err: unknown) => {
+          lost = err;
+          logger.error({ err }, 'shutdown: the store refused the last changes; they are lost');
+        });
         await store.close();
         await nodeLock?.lock.release();
+        if (lost !== null) throw lost;
       })();
       return stopping;
     },

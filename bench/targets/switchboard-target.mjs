@@ -142,7 +142,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         deliveryBuckets,
         eventLoopDelayMs: { p50: values.nodejs_eventloop_lag_p50_seconds * 1000, p99: values.nodejs_eventloop_lag_p99_seconds * 1000, max: values.nodejs_eventloop_lag_max_seconds * 1000 },
         gc,
-        commitBatches: values.switchboard_commit_batches,
+        commitBatches: values.switchboard_commit_batches_total,
       };
     },
 

@@ -71,11 +71,29 @@ export class EchoBot {
       this.enqueue(chatId, () => this.accept(chatId));
       return;
     }
+    // The chat left the bot (a supervisor took it over or reassigned it, the offer was
+    // withdrawn): its end now reaches the new holder, never the bot, so it is forgotten
+    // here or its entry would stay for the life of the process. `accepted` is the bot's own accept.
+    if (m.type === 'offer.withdrawn') {
+      if ((m.data as { reason?: string } | undefined)?.reason !== 'accepted') this.forget(chatId);
+      return;
+    }
     if (m.type !== 'chat.event') return;
     const e = m.data as ChatEventWire;
     if (e.type === 'ChatEstablished' || e.type === 'ChatTransferred') this.enqueue(chatId, () => this.reconcile(chatId));
     else if (e.type === 'ChasitorChatMessage') this.enqueue(chatId, () => this.answer(chatId, e));
-    else if (e.type === 'ChatEnded' || e.type === 'ChasitorChatEnded' || e.type === 'ChasitorTimedOut') this.enqueue(chatId, () => { this.chats.delete(chatId); });
+    // AgentDisconnect: the chat went back to its queue without the bot.
+    else if (e.type === 'ChatEnded' || e.type === 'ChasitorChatEnded' || e.type === 'ChasitorTimedOut' || e.type === 'AgentDisconnect') this.forget(chatId);
+  }
+
+  /** Chats the bot keeps state for (tests, diagnostics). */
+  get trackedChats(): number {
+    return this.chats.size;
+  }
+
+  /** Drops the chat's state once the work already queued for it is done. */
+  private forget(chatId: string): void {
+    if (this.chats.has(chatId)) this.enqueue(chatId, () => { this.chats.delete(chatId); });
   }
 
   private async accept(chatId: string): Promise<void> {

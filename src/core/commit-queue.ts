@@ -13,6 +13,7 @@
  * written before it, so the log never has a gap (docs/adr/0016).
  */
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
+import { SwitchboardError } from '../protocol/errors.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 import type { ButtonStatsRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
 
@@ -48,6 +49,8 @@ export class CommitQueue {
   batches = 0;
   /** Number of failed writes, for metrics and tests. */
   failures = 0;
+  /** What the store said to the last failed write (drain() reports it). */
+  private lastWriteError: unknown = null;
   /** Back-off before the next attempt while writes fail; 0 while they succeed. */
   private retryDelayMs = 0;
   private retryTimer: TimerHandle | null = null;
@@ -105,7 +108,9 @@ export class CommitQueue {
 
   /**
    * Writes whatever is pending now and waits for it (used at shutdown). A store
-   * that refuses it stops the drain: nothing of it was acknowledged.
+   * that refuses it stops the drain: nothing of it was acknowledged, and it is
+   * not tried again (the store is about to close). The drain then rejects with
+   * what was lost, so shutdown is reported as failed, never as clean.
    */
   async drain(): Promise<void> {
     this.draining = true;
@@ -120,7 +125,12 @@ export class CommitQueue {
       this.retryTimer = null;
       this.scheduled = false;
       await this.flush();
-      if (this.failures > failuresBefore) break;
+      if (this.failures > failuresBefore) {
+        // The failed batch was carried into `pending`: that is what is lost.
+        const lost = this.pending as Pending | null;
+        const cause = this.lastWriteError instanceof Error ? this.lastWriteError.message : String(this.lastWriteError);
+        throw new SwitchboardError('INTERNAL', `the final group commit was not written (${lost?.batch.events.length ?? 0} events, ${lost?.dirty.size ?? 0} sessions): ${cause}`);
+      }
     }
   }
 
@@ -199,8 +209,10 @@ export class CommitQueue {
       p.resolve();
     } else {
       this.failures++;
+      this.lastWriteError = failure.err;
       for (const source of p.dirty.values()) source.writeFailed();
-      this.onError(failure.err);
+      // While draining there is no next attempt: drain() rejects with the error instead.
+      if (!this.draining) this.onError(failure.err);
       p.reject(failure.err);
       this.carryForward(p.batch, p.dirty);
     }

@@ -5,6 +5,7 @@
  */
 import { TextDecoder } from 'node:util';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
@@ -80,8 +81,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // With a raw front the server is ours: fastify then applies none of the two above.
     ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
     // Errors fastify raises before routing (a malformed URL) still answer in plain text.
-    frameworkErrors: (err, _req, reply: FastifyReply) => {
+    frameworkErrors: (err, req, reply: FastifyReply) => {
       const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
+      if (fromClient(req.raw)) opts.metrics.errorAnswered(r.status);
       void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
     },
   });
@@ -121,18 +123,27 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     const answer = errorAnswer(err, opts.maxBodyBytes);
     if (answer.unexpected) request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
-    opts.metrics.errorAnswered(answer.status);
+    if (fromClient(request.raw)) opts.metrics.errorAnswered(answer.status);
     void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    opts.metrics.errorAnswered(404);
+    if (fromClient(request.raw)) opts.metrics.errorAnswered(404);
     const r = renderError('RESOURCE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 100)}`);
     void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
   });
 
   registerCors(app);
   return app;
+}
+
+/**
+ * False for a request made in process with `app.inject` (the demo bot, agent-transport.ts):
+ * its 4xx (a chat that ended before the bot's answer) reached no client, so it is not an
+ * error answer to count. Such a request has a mock socket, never a real one.
+ */
+function fromClient(raw: IncomingMessage): boolean {
+  return raw.socket instanceof Socket;
 }
 
 /** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries back. */

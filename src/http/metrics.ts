@@ -1,5 +1,6 @@
 /**
- * Prometheus metrics at /metrics. Counters are cheap increments on the hot path;
+ * Prometheus metrics at /metrics. Counters are cheap increments on the hot path (or
+ * catch up with a count the engine keeps, when scraped);
  * gauges are read from the engine when scraped, so nothing updates them per request.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,6 +12,7 @@ import type { VisitorPoller } from '../core/visitor-poller.js';
 export interface VisitorMetrics {
   requestStarted(noun: string): void;
   retriedSequence(): void;
+  /** An error answer to a client; never called for the in-process bot's own inject requests. */
   errorAnswered(status: number): void;
 }
 
@@ -22,8 +24,19 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   const errors = new Counter({ name: 'switchboard_http_errors_total', help: 'Error answers by status', labelNames: ['status'], registers: [registry] });
   new Gauge({ name: 'switchboard_held_polls', help: 'Messages long polls being held', registers: [registry], collect() { this.set(poller.heldCount); } });
   new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
-  new Gauge({ name: 'switchboard_commit_batches', help: 'Group commits written since start', registers: [registry], collect() { this.set(engine.queue.batches); } });
-  new Gauge({ name: 'switchboard_retention_deleted_chats', help: 'Ended chats deleted by retention since start', registers: [registry], collect() { this.set(retention?.purged.sessions ?? 0); } });
+  // Counted where they happen, with no hook on the hot path: each of these counters
+  // catches up with its source when scraped (they only ever grow, so it is still a counter).
+  const countedAt = (name: string, help: string, read: () => number) => {
+    let exported = 0;
+    new Counter({ name, help, registers: [registry], collect() {
+      const now = read();
+      if (now > exported) this.inc(now - exported);
+      exported = now;
+    } });
+  };
+  countedAt('switchboard_commit_batches_total', 'Group commits written', () => engine.queue.batches);
+  countedAt('switchboard_store_write_failures_total', 'Group commits the store refused (each is written again after a back-off)', () => engine.queue.failures);
+  countedAt('switchboard_retention_deleted_chats_total', 'Ended chats deleted by retention', () => retention?.purged.sessions ?? 0);
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
   const delivery = new Histogram({
     name: 'switchboard_delivery_seconds',

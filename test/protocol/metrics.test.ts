@@ -33,7 +33,7 @@ describe('metrics', () => {
     const le30s = sample(after.text, 'switchboard_delivery_seconds_bucket{le="30"}');
     expect(le30s).toBe(sample(after.text, 'switchboard_delivery_seconds_count'));
     expect(sample(after.text, 'switchboard_visitor_requests_total{noun="Messages"}')).toBeGreaterThanOrEqual(2);
-    expect(sample(after.text, 'switchboard_commit_batches')).toBeGreaterThan(0);
+    expect(sample(after.text, 'switchboard_commit_batches_total')).toBeGreaterThan(0);
     expect(after.text).toContain('nodejs_gc_duration_seconds');
   });
 

@@ -13,13 +13,20 @@
 const CHECKPOINT_INTERVAL_MS = 250;
 /** After a checkpoint the WAL is reused from its start; beyond this it is also truncated. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-import { mkdirSync } from 'node:fs';
+/**
+ * Files up to this size get PRAGMA quick_check at start-up (a few seconds at most);
+ * a larger one would hold the start up too long, so its check is skipped and logged.
+ */
+const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
+import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
+import type { Clock } from '../../ports/clock.js';
+import { systemClock } from '../memory/system-clock.js';
 import { KyselyChatStore, sameEvent } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
@@ -28,6 +35,12 @@ export interface SqliteOptions {
   synchronous: 'normal' | 'full';
   /** For tests: an in-memory database instead of a file. */
   inMemory?: boolean;
+  /** Where start-up checks and background trouble (a checkpointer thread that died) are reported. */
+  logger?: StoreLogger;
+  /** Files up to this size are checked at start-up (QUICK_CHECK_MAX_BYTES by default; tests). */
+  quickCheckMaxBytes?: number;
+  /** Timers for the checkpointer's restart back-off; the system clock by default. */
+  clock?: Pick<Clock, 'setTimeout'>;
 }
 
 class SqliteChatStore extends KyselyChatStore {
@@ -171,6 +184,10 @@ class SqliteChatStore extends KyselyChatStore {
   }
 }
 
+export interface StoreLogger extends CheckpointerLogger {
+  info(obj: object, msg: string): void;
+}
+
 export type SqliteStore = KyselyChatStore & Pick<SqliteChatStore, 'checkpointNow' | 'durability'>;
 
 export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
@@ -179,7 +196,16 @@ export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
     mkdirSync(opts.dataDir, { recursive: true });
     file = join(opts.dataDir, 'switchboard.sqlite');
   }
+  const existed = !opts.inMemory && existsSync(file);
   const database = new Sqlite(file);
+  if (existed) {
+    try {
+      checkIntegrity(database, file, opts.quickCheckMaxBytes ?? QUICK_CHECK_MAX_BYTES, opts.logger);
+    } catch (err) {
+      database.close();
+      throw err;
+    }
+  }
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
@@ -188,7 +214,7 @@ export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
   if (!opts.inMemory) {
     database.pragma('wal_autocheckpoint = 0');
     database.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS);
+    checkpointer = new WalCheckpointer(file, CHECKPOINT_INTERVAL_MS, { timers: opts.clock ?? systemClock, logger: opts.logger });
   }
   const db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database }) });
   return new SqliteChatStore(db, database, checkpointer);
@@ -201,4 +227,26 @@ function settled<T>(run: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/**
+ * PRAGMA quick_check on an existing database file before anything uses it. The
+ * health check reads only `meta`, so a file with corrupt pages would start and
+ * report ready, and fail later on whichever chat sits on a bad page. It refuses
+ * to start instead, saying which file and what SQLite found.
+ */
+function checkIntegrity(database: Sqlite.Database, file: string, maxBytes: number, logger: StoreLogger | undefined): void {
+  const bytes = statSync(file).size;
+  if (bytes > maxBytes) {
+    logger?.info({ file, bytes, limitBytes: maxBytes }, 'SQLite integrity check (quick_check) skipped: the file is too large to check at every start');
+    return;
+  }
+  let problems: string[];
+  try {
+    problems = (database.pragma('quick_check(20)') as { quick_check: string }[]).map((r) => r.quick_check);
+  } catch (err) {
+    problems = [err instanceof Error ? err.message : String(err)];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  throw new Error(`${file} is damaged (SQLite's quick_check: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ' …' : ''}). Restore it from a backup, or move it away to start with an empty store.`);
 }

@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../memory/fake-clock.js';
 import type { LogEvent } from '../../ports/records.js';
 import { createSqliteChatStore } from './sqlite-chat-store.js';
+import type { WalCheckpointer } from './wal-checkpointer.js';
 
 function batchOf(sessionId: string, fromOffset: number, count: number): { sessions: never[]; events: LogEvent[]; buttonStats: never[]; visitorBreadcrumbs: never[] } {
   const events: LogEvent[] = [];
@@ -61,4 +63,40 @@ describe('SQLite WAL checkpoints', () => {
     expect(statSync(join(dir, 'switchboard.sqlite')).size).toBe(before);
     await store.close();
   });
+
+  it('replaces a checkpointer thread that died, and close() settles whether one runs or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-wal-'));
+    const clock = new FakeClock();
+    const logged: { obj: object; msg: string }[] = [];
+    const logger = { info: () => undefined, warn: (obj: object, msg: string) => logged.push({ obj, msg }), error: (obj: object, msg: string) => logged.push({ obj, msg }) };
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal', logger, clock });
+    await store.migrate();
+    const checkpointer = (store as unknown as { checkpointer: WalCheckpointer }).checkpointer;
+    // A crash of the thread, as a native fault or an out-of-memory in it would end it.
+    await checkpointer.thread!.terminate();
+    expect(logged.map((l) => l.msg)).toEqual([expect.stringMatching(/exited unexpectedly/)]);
+
+    const before = statSync(join(dir, 'switchboard.sqlite')).size;
+    for (let b = 0; b < 200; b++) await store.write(batchOf('s3', b * 10 + 1, 10));
+    expect(statSync(join(dir, 'switchboard.sqlite')).size).toBe(before);
+
+    // After the back-off a new thread runs, and its periodic checkpoints copy the WAL back.
+    clock.advance(1_000);
+    expect(checkpointer.restarts).toBe(1);
+    for (let i = 0; i < 100 && statSync(join(dir, 'switchboard.sqlite')).size < 500_000; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(join(dir, 'switchboard.sqlite')).size).toBeGreaterThan(500_000);
+
+    // The replacement dies too: close() (SIGTERM) settles before any new one starts.
+    await checkpointer.thread!.terminate();
+    await expect(settlesWithin(store.close(), 2_000)).resolves.toBe('settled');
+    clock.advance(60_000);
+    expect(checkpointer.restarts).toBe(1);
+  });
 });
+
+/** 'settled' once `p` settles, 'timed out' after `ms` (a hung shutdown fails the test instead of the suite). */
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<'settled' | 'timed out'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timed out'>((resolve) => { timer = setTimeout(() => resolve('timed out'), ms); });
+  return Promise.race([p.then(() => 'settled' as const, () => 'settled' as const), timeout]).finally(() => clearTimeout(timer));
+}

@@ -125,6 +125,33 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
   };
 }
 
+/** The user each open stream socket was opened for, so its error log can name them. */
+const streamUsers = new WeakMap<FastifyRequest, string>();
+
+/** ws's codes for a peer that broke the protocol (a frame over maxPayload: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH, 1009). */
+const CLIENT_PROTOCOL_ERROR = /^WS_ERR_/;
+/** A peer that went away uncleanly: nothing the server can fix either. */
+const CLIENT_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/**
+ * @fastify/websocket's errorHandler for stream sockets. Its default logs every socket
+ * error at error level with a stack, so any client could fill the error log with
+ * frames over 64 KB: a client's fault is a warning, with the message and the user,
+ * and no stack (it would only show ws's frame parser). ws has already sent the
+ * close frame with the status (1009 for a frame too large); the socket is cut.
+ * Anything else (a throw in our handler) stays an error with its stack.
+ */
+export function onStreamSocketError(err: Error, socket: WebSocket, req: FastifyRequest): void {
+  const code = (err as { code?: unknown }).code;
+  const user = streamUsers.get(req) ?? null;
+  if (typeof code === 'string' && (CLIENT_PROTOCOL_ERROR.test(code) || CLIENT_NETWORK_ERRORS.has(code))) {
+    req.log.warn({ code, error: err.message, user }, 'agent stream socket closed: client error');
+  } else {
+    req.log.error({ err, user }, 'agent stream socket failed');
+  }
+  socket.terminate();
+}
+
 /** The answer to a client's `{"type":"heartbeat"}` frame (docs/agent-api.md). */
 const HEARTBEAT_ANSWER = '{"type":"heartbeat"}';
 
@@ -139,6 +166,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
       return;
     }
+    streamUsers.set(req, principal.userId);
     const write = frameWriter(socket);
     const send = (e: StreamEvent) => write(JSON.stringify(e));
     const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
