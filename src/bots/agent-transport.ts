@@ -9,8 +9,8 @@ import type WebSocket from 'ws';
 
 export interface AgentTransport {
   request<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  /** Opens the stream; returns a function that closes it. */
-  stream(onMessage: (msg: { type: string; id?: string; chatId?: string; data?: unknown; snapshot?: unknown }) => void): Promise<() => void>;
+  /** Opens the stream; returns a function that closes it. `onClose` hears a close it did not ask for. */
+  stream(onMessage: (msg: { type: string; id?: string; chatId?: string; data?: unknown; snapshot?: unknown }) => void, onClose?: () => void): Promise<() => void>;
 }
 
 type WsCapable = FastifyInstance & { injectWS(path: string, ctx?: unknown): Promise<WebSocket> };
@@ -37,9 +37,17 @@ export class InjectTransport implements AgentTransport {
     return { status: res.statusCode, body: parsed as T };
   }
 
-  async stream(onMessage: (msg: { type: string; id?: string; chatId?: string; data?: unknown }) => void): Promise<() => void> {
+  async stream(onMessage: (msg: { type: string; id?: string; chatId?: string; data?: unknown }) => void, onClose?: () => void): Promise<() => void> {
     const ws = await (this.app as WsCapable).injectWS(`/agent/v1/stream?access_token=${encodeURIComponent(this.token)}`);
+    let closing = false;
     ws.on('message', (raw: Buffer) => onMessage(JSON.parse(raw.toString('utf8')) as { type: string }));
-    return () => ws.terminate();
+    // The server pings every stream socket and cuts one that does not answer (agentStreamPingSeconds).
+    // injectWS's client does not answer pings by itself: without this the bot was cut after a minute.
+    ws.on('ping', (data: Buffer) => ws.pong(data));
+    ws.on('close', () => { if (!closing) onClose?.(); });
+    return () => {
+      closing = true;
+      ws.terminate();
+    };
   }
 }

@@ -39,7 +39,8 @@ export class EchoBot {
 
   /** Opens the stream, goes online, and catches up on chats it held before a restart. */
   async start(): Promise<void> {
-    this.closeStream = await this.api.stream((m) => this.onMessage(m));
+    this.stopped = false;
+    this.closeStream = await this.api.stream((m) => this.onMessage(m), () => this.reopen());
     await this.call('PUT', '/agent/v1/presence', { status: 'online' });
     const mine = await this.api.request<{ chatId: string; state: string; agentId: string | null }[]>('GET', '/agent/v1/chats');
     for (const c of Array.isArray(mine.body) ? mine.body : []) {
@@ -50,8 +51,28 @@ export class EchoBot {
   }
 
   stop(): void {
+    this.stopped = true;
     this.closeStream?.();
     this.closeStream = null;
+  }
+
+  private stopped = false;
+
+  /**
+   * The stream closed without stop() (the server cut it): open it again and catch
+   * up, so the demo bot never sits "online" on offers it cannot see. The server's
+   * shutdown closes it too; stop() comes first then, or the reopen fails quietly.
+   */
+  private reopen(attempt = 0): void {
+    this.closeStream = null;
+    if (this.stopped) return;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.start().catch((err: unknown) => {
+        this.logger.warn({ err, agent: this.agentId }, 'demo bot: could not reopen its stream');
+        this.reopen(attempt + 1);
+      });
+    }, Math.min(30_000, 500 * 2 ** attempt)).unref();
   }
 
   /** Resolves when all queued work is done (tests, shutdown). */
