@@ -23,7 +23,8 @@ export class OfferCard {
     const who = offer.visitorName || 'A visitor';
     const prechat = (offer.prechatDetails ?? []).flatMap((d) => {
       const r = d as Record<string, unknown>;
-      return r && typeof r === 'object' && r['value'] ? [`${String(r['label'] ?? r['name'] ?? '')}: ${String(r['value'])}`] : [];
+      // displayToAgent: false (the guide): a value for routing or the CRM, not for the agent's eyes.
+      return r && typeof r === 'object' && r['value'] && r['displayToAgent'] !== false ? [`${String(r['label'] ?? r['name'] ?? '')}: ${String(r['value'])}`] : [];
     });
     this.element = el('article', { class: 'offer', 'aria-label': `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
       el('h3', {}, offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`),

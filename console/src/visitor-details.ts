@@ -10,6 +10,8 @@ function prechatRows(list: unknown[]): [string, string][] {
   return list.flatMap((d): [string, string][] => {
     if (typeof d !== 'object' || d === null) return [];
     const r = d as Record<string, unknown>;
+    // displayToAgent: false (the guide): a value for routing or the CRM, not for the agent's eyes.
+    if (r['displayToAgent'] === false) return [];
     const label = String(r['label'] ?? r['name'] ?? r['fieldName'] ?? 'Field');
     const value = r['value'];
     return [[label, typeof value === 'string' ? value : JSON.stringify(value ?? '')]];

@@ -133,6 +133,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
   });
 
+  // No answer is ever to be sniffed into another type (a JSON Lines transcript rendered as HTML).
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    void reply.header('X-Content-Type-Options', 'nosniff');
+    done(null, payload);
+  });
   registerCors(app);
   return app;
 }

@@ -29,7 +29,17 @@ export interface StaticRoots {
   demoDir: string;
 }
 
-async function sendFile(reply: FastifyReply, root: string, relative: string, cache: string): Promise<void> {
+/**
+ * The console holds an agent's session: nothing but its own files may run in it
+ * (a second line of defence behind rendering every visitor value as text), and no
+ * other site may frame it (clickjacking Accept, End chat or Take over).
+ */
+const CONSOLE_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'X-Frame-Options': 'DENY',
+};
+
+async function sendFile(reply: FastifyReply, root: string, relative: string, cache: string, headers: Record<string, string> = {}): Promise<void> {
   const path = normalize(join(root, relative));
   if (!path.startsWith(normalize(root) + sep) && path !== normalize(root)) {
     void reply.code(404).type('text/plain; charset=utf-8').send('Not found');
@@ -37,7 +47,7 @@ async function sendFile(reply: FastifyReply, root: string, relative: string, cac
   }
   try {
     const body = await readFile(path);
-    void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('Cache-Control', cache).send(body);
+    void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('Cache-Control', cache).headers(headers).send(body);
   } catch {
     void reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${relative.slice(0, 100)} (run \`npm run build\` to build the front ends)`);
   }
@@ -46,7 +56,7 @@ async function sendFile(reply: FastifyReply, root: string, relative: string, cac
 export function registerStaticRoutes(app: FastifyInstance, roots: StaticRoots): void {
   app.get('/widget.js', (_req, reply) => sendFile(reply, roots.widgetDir, 'widget.js', 'public, max-age=300'));
   app.get('/console', (_req, reply) => { void reply.redirect('/console/'); });
-  app.get('/console/', (_req, reply) => sendFile(reply, roots.consoleDir, 'index.html', 'no-cache'));
-  app.get('/console/*', (req, reply) => sendFile(reply, roots.consoleDir, (req.params as { '*': string })['*'], 'public, max-age=300'));
+  app.get('/console/', (_req, reply) => sendFile(reply, roots.consoleDir, 'index.html', 'no-cache', CONSOLE_HEADERS));
+  app.get('/console/*', (req, reply) => sendFile(reply, roots.consoleDir, (req.params as { '*': string })['*'], 'public, max-age=300', CONSOLE_HEADERS));
   app.get('/', (_req, reply) => sendFile(reply, roots.demoDir, 'index.html', 'no-cache'));
 }

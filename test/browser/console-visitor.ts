@@ -22,11 +22,11 @@ export class PollingVisitor {
   }
 
   /** SessionId + ChasitorInit on the support button with pre-chat data, then polls in the background. */
-  async request(prechat: { label: string; value: string }[] = []): Promise<void> {
+  async request(prechat: { label: string; value: string; displayToAgent?: boolean }[] = []): Promise<void> {
     await this.v.createSession();
     const body = this.v.initBody(SUPPORT_BUTTON, {
       visitorName: this.name,
-      prechatDetails: prechat.map((p) => ({ ...p, transcriptFields: [], displayToAgent: true, entityMaps: [] })),
+      prechatDetails: prechat.map((p) => ({ displayToAgent: true, ...p, transcriptFields: [], entityMaps: [] })),
     });
     const res = await this.v.init(body);
     if (res.status !== 200) throw new Error(`ChasitorInit ${res.status} ${res.text}`);

@@ -58,6 +58,14 @@ afterEach(async (ctx) => {
 });
 
 describe('agent console', () => {
+  it('is served so that only its own files run in it and no other site can frame it', async () => {
+    const res = await fetch(`${server.baseUrl}/console/`);
+    expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('logs in (accessible login form) and goes online', async () => {
     await expectAccessible(alex.page, 'login');
     screenshots.push(await screenshot(alex.page, 'login'));
@@ -69,9 +77,11 @@ describe('agent console', () => {
   });
 
   it('shows an offer with a countdown; accepting establishes the chat for the visitor', async () => {
-    await vera.request([{ label: 'Email', value: 'vera@example.com' }, { label: 'Order', value: 'A-1042' }]);
+    await vera.request([{ label: 'Email', value: 'vera@example.com' }, { label: 'Order', value: 'A-1042' }, { label: 'Routing', value: 'vip-tier-7', displayToAgent: false }]);
     const offer = alex.page.getByRole('article', { name: `Chat offer from ${VERA}` });
     await offer.waitFor();
+    // displayToAgent: false is for routing or the CRM, not for the agent's eyes.
+    expect(await offer.textContent()).not.toContain('vip-tier-7');
     await expect(offer.locator('.countdown').textContent()).resolves.toMatch(/^Expires in (2\d|30) s$/);
     await expect(offer.textContent()).resolves.toContain('Order: A-1042');
     screenshots.push(await screenshot(alex.page, 'offer'));
@@ -114,6 +124,7 @@ describe('agent console', () => {
     await chat(alex.page, VERA).locator('.peek-text').getByText('it was order A-10').waitFor();
     await chat(alex.page, VERA).getByText('Visitor details').click();
     await chat(alex.page, VERA).getByRole('cell', { name: 'vera@example.com' }).waitFor();
+    expect(await chat(alex.page, VERA).textContent()).not.toContain('vip-tier-7');
     await expectAccessible(alex.page, 'main (chat)');
     screenshots.push(await screenshot(alex.page, 'chat'));
   });

@@ -88,6 +88,10 @@ describe('chat widget in Chromium', () => {
     await page.keyboard.press('Enter');
     await waitForText(w.agentMessages, /^Demo Bot:?\s*hello bot$/);
     expect(await w.input.inputValue()).toBe('');
+    // A line separator inside a message must not forge a timestamped line in the transcript file.
+    await w.input.fill('real\u2028[00:00:00] You: forged\rsecond');
+    await page.keyboard.press('Enter');
+    await waitForText(w.agentMessages, /forged/);
     expect(serious(await axeWidget(page))).toEqual([]);
     await shot(page, 'chat-bot');
 
@@ -97,6 +101,9 @@ describe('chat widget in Chromium', () => {
     expect(text).toContain(`Demo Bot: ${BOT_GREETING}`);
     expect(text).toContain('You: hello bot');
     expect(text).toContain('Demo Bot: hello bot');
+    const viewerLines = text.split(/\r\n|[\r\n\u0085\u2028\u2029]/);
+    expect(viewerLines.filter((l) => l.startsWith('[00:00:00]')), text).toEqual([]);
+    expect(viewerLines.filter((l) => l.trim().startsWith('[00:00:00] You: forged'))).toHaveLength(2); // the visitor's and the echo, indented
 
     await w.endButton.click();
     await waitForText(w.status, /You ended the chat/);

@@ -18,7 +18,9 @@ export function transcriptText(title: string, lines: readonly TranscriptLine[]):
   const first = lines[0]?.at ?? new Date();
   const head = [`${title} — chat transcript`, `Date: ${first.toDateString()}`, ''];
   const body = lines.map((l) => {
-    const text = l.text.replace(/\r?\n/g, '\n           ');
+    // Every line break a viewer honours (a lone CR, NEL, U+2028/2029 too) is indented, so a
+    // message cannot forge a line that looks like another timestamped entry.
+    const text = l.text.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, '\n           ');
     return l.from ? `[${clock(l.at)}] ${l.from}: ${text}` : `[${clock(l.at)}] -- ${text} --`;
   });
   return `${[...head, ...body].join('\n')}\n`;

@@ -138,6 +138,7 @@ class PollReply implements GateReply {
     // As the gate's send() (no shared cache may keep a poll answer): set here, at the answer,
     // so a held poll carries no headers object until then.
     headers['cache-control'] = 'no-store';
+    headers['x-content-type-options'] = 'nosniff';
     if (this.status === 204) {
       // As fastify answers a 204: no body, no content headers.
       delete headers['content-type'];
