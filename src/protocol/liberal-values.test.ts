@@ -80,6 +80,18 @@ describe('canonicalId', () => {
   it('makes the 15- and 18-character forms of one id equal', () => {
     expect(canonicalId('00D000000000001EAA')).toBe(canonicalId('00D000000000001'));
   });
+
+  it('restores the case from the suffix: an 18-character id survives upper- or lower-casing, a wrong suffix is not the same id', () => {
+    expect(canonicalId('00d000000000001eaa')).toBe('00D000000000001');
+    expect(canonicalId('00D000000000001EAA'.toLowerCase())).toBe('00D000000000001');
+    // 0050000000000A1: the only letter is the 14th character, flag 8 of the last chunk (I).
+    expect(canonicalId('0050000000000a1aai')).toBe('0050000000000A1');
+    expect(canonicalId('0050000000000A1AAA')).toBe('0050000000000a1');
+    expect(canonicalId('573000000000001ZZZ')).toBe('573000000000001ZZZ');
+    // A mixed-case id and its 18-character form, by the documented algorithm.
+    expect(canonicalId('001A0000006Vm9rIAC')).toBe('001A0000006Vm9r');
+    expect(canonicalId('001a0000006vm9riac')).toBe('001A0000006Vm9r');
+  });
 });
 
 describe('readString', () => {

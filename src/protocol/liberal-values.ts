@@ -61,10 +61,31 @@ export function readIdList(v: unknown): string[] {
   return parts;
 }
 
+/** The 18-character form's suffix alphabet: each character encodes 5 upper-case flags. */
+const CASE_SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+
 /**
- * Salesforce ids come as 15 case-sensitive characters or 18 with a checksum
- * suffix; both name the same record, so ids compare on their first 15.
+ * Salesforce ids come as 15 case-sensitive characters or 18 with a suffix that
+ * encodes the case of the first 15 — the form that survives systems which ignore
+ * case. Both name the same record, so ids compare on their 15-character form,
+ * with the case the suffix restores (`00d000000000001eaa` is `00D000000000001`).
+ * An 18-character id whose suffix does not fit its first 15 is not a Salesforce
+ * id of that record and is compared as it is.
  */
 export function canonicalId(id: string): string {
-  return /^[a-zA-Z0-9]{18}$/.test(id) ? id.slice(0, 15) : id;
+  if (!/^[a-zA-Z0-9]{18}$/.test(id)) return id;
+  const suffix = id.slice(15).toUpperCase();
+  let out = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    const flags = CASE_SUFFIX.indexOf(suffix[chunk]!);
+    if (flags < 0) return id;
+    for (let i = 0; i < 5; i++) {
+      const c = id[chunk * 5 + i]!;
+      const upper = ((flags >> i) & 1) === 1;
+      if (/[a-zA-Z]/.test(c)) out += upper ? c.toUpperCase() : c.toLowerCase();
+      else if (upper) return id; // a digit flagged upper-case: the suffix is not this id's
+      else out += c;
+    }
+  }
+  return out;
 }

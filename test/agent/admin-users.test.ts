@@ -14,7 +14,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
   it("refuses an id whose 15-character form is another org's agent; that agent keeps its chats", async () => {
     const root = await AgentUser.login(server, USERS.root);
     // Eve (the other org) has a 15-character id; its 18-character twin would be the same agent.
-    const twin = await root.call('POST', '/agent/v1/admin/users', { id: `${USERS.eve.id}AAA`, name: 'Mallory', username: 'mallory', password: 'mallory-secret', role: 'agent', skills: ['support'], capacity: 2 });
+    const twin = await root.call('POST', '/agent/v1/admin/users', { id: `${USERS.eve.id}AAI`, name: 'Mallory', username: 'mallory', password: 'mallory-secret', role: 'agent', skills: ['support'], capacity: 2 });
     expect(twin.status, twin.text).toBe(409);
     const eve = await onlineAgent(server, USERS.eve);
     await requestChat(server, BUTTON.other, { visitorName: 'For Eve' }, 'other');

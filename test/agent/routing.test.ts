@@ -302,9 +302,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await bob.leave();
   });
 
-  it('ChasitorInit agentId in its 18-character form finds the configured 15-character agent', async () => {
+  it('ChasitorInit agentId in its 18-character form (even lower-cased) finds the configured 15-character agent', async () => {
     const alice = await onlineAgent(server, USERS.alice);
-    await requestChat(server, BUTTON.support, { agentId: `${USERS.alice.id}AAA`, doFallback: false, visitorName: 'Long Id' });
+    await requestChat(server, BUTTON.support, { agentId: `${USERS.alice.id.toLowerCase()}aai`, doFallback: false, visitorName: 'Long Id' });
     const offer = await alice.nextOffer();
     expect(offer.data['visitorName']).toBe('Long Id');
     await alice.leave();
