@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, DEPLOYMENT, ORG, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
 
 const server = useAgentServer();
 
@@ -30,7 +30,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await server.restart();
     const agent = await onlineAgent(server, { id: rita.id, username: 'rita', password: 'rita-password', name: 'Rita Restart' });
     // Visitor/Availability knows her too (it looked in the config file only).
-    const availability = await request(server.baseUrl, 'GET', 'Visitor/Availability', { headers: { 'X-LIVEAGENT-API-VERSION': '34' }, query: { 'Availability.ids': rita.id } });
+    const availability = await request(server.baseUrl, 'GET', 'Visitor/Availability', { headers: { 'X-LIVEAGENT-API-VERSION': '34' }, query: { org_id: ORG, deployment_id: DEPLOYMENT, 'Availability.ids': rita.id } });
     expect(availability.json).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: rita.id, isAvailable: true }] } }] });
     await requestChat(server, BUTTON.billing, { visitorName: 'Needs Rita' });
     const offer = await agent.nextOffer();

@@ -310,6 +310,26 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await alice.leave();
   });
 
+  it("Availability and Settings answer for the asking org's buttons and agents only", async () => {
+    const eve = await onlineAgent(server, USERS.eve);
+    const alice = await onlineAgent(server, USERS.alice);
+    // Asked as the main org: the other org's online button and agent are not its to see.
+    expect(await availability([BUTTON.other, USERS.eve.id, BUTTON.support, USERS.alice.id])).toEqual({
+      [BUTTON.other]: false, [USERS.eve.id]: false, [BUTTON.support]: true, [USERS.alice.id]: true,
+    });
+    // A made-up org sees nothing, and an unknown deployment lists no buttons.
+    const made = await server.req('GET', 'Visitor/Availability', {
+      headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION }, query: `org_id=00DXXXXXXXXXXXX&deployment_id=bogus&Availability.ids=${BUTTON.support},${USERS.alice.id}`,
+    });
+    expect(JSON.stringify(made.json)).not.toContain('isAvailable');
+    const settings = await server.req('GET', 'Visitor/Settings', {
+      headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION }, query: `org_id=00DXXXXXXXXXXXX&deployment_id=bogus&Settings.buttonIds=${BUTTON.support}`,
+    });
+    expect((settings.json as { messages: { message: { buttons: unknown[] } }[] }).messages[0]!.message.buttons).toEqual([]);
+    await eve.leave();
+    await alice.leave();
+  });
+
   it('agents of another org never get a chat, even with the same skill; transfers cannot cross orgs', async () => {
     // Eve (the other org) has skill `support`, like the main org's support button.
     const eve = await onlineAgent(server, USERS.eve);

@@ -190,8 +190,11 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       handle: (req) => {
         const ids = readIdList(req.query['Availability.ids']);
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
+        // Only the asking org's buttons and agents: another org's online state is not its to read.
+        const org = canonicalId(typeof req.query.org_id === 'string' ? req.query.org_id.trim() : '');
         const results = ids.map((id) => {
           const button = engine.catalog.button(id);
+          if (button && canonicalId(button.orgId) !== org) return { id };
           if (button) {
             const available = engine.router.isAvailable(button.config);
             const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.queued(button.config.id).length + 1) } : {};
@@ -199,7 +202,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
           }
           // The routing directory, not the config: agents made through the admin API count too.
           const agent = engine.directory.get(id);
-          return agent && engine.directory.hasRoom(agent) ? { id, isAvailable: true } : { id };
+          return agent && canonicalId(agent.orgId) === org && engine.directory.hasRoom(agent) ? { id, isAvailable: true } : { id };
         });
         return Promise.resolve({ kind: 'json', body: wrap('Availability', { results }) });
       },
@@ -213,7 +216,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const asked = readIdList(req.query['Settings.buttonIds']);
         const ids = asked.length ? asked : deployment?.buttonIds ?? [];
         const buttons = ids.map((id) => engine.catalog.button(id)).filter((b) => b !== undefined)
-          .filter((b) => !deployment || deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id)))
+          // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
+          .filter((b) => deployment !== undefined && deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id)))
           .map((b) => buttonSettings(b.config, engine.router.isAvailable(b.config)));
         return Promise.resolve({
           kind: 'json',
