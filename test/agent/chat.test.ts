@@ -218,6 +218,22 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await carol.leave();
   });
 
+  it('a MultiNoun may carry a Visitor/Breadcrumb with the chat nouns: both are applied', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Crumbs' });
+    const res = await v.post('System/MultiNoun', {
+      nouns: [
+        { prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'with crumb' } },
+        { prefix: 'Visitor', noun: 'Breadcrumb', object: { location: 'https://shop.example.com/cart' } },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    await alice.nextChatEvent(chatId, 'ChasitorChatMessage');
+    const details = await alice.ok<{ breadcrumbs: { location: string }[] }>('GET', `/agent/v1/chats/${chatId}`);
+    expect(details.breadcrumbs.map((b) => b.location)).toContain('https://shop.example.com/cart');
+    await alice.leave();
+  });
+
   it("the guide's MultiNoun [ChatMessage, ChatEnd]: the agent gets the last message, then the end, each once", async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Leaving' });

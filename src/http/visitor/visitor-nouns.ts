@@ -112,7 +112,18 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     }),
     { ...chasitorPost('ChasitorResyncState', (req) => () => { engine.append(session(req), 'ChasitorResyncState', 'visitor', { ...req.body }, false); }), sequenced: false },
   ];
-  const byName = new Map(postNouns.map((n) => [n.noun.toLowerCase(), n]));
+  const breadcrumb: NounSpec = {
+    prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
+    prepare: (req) => {
+      const { location } = parseBreadcrumb(req.body);
+      return () => engine.breadcrumb(req.session, req.visitorCookie, location);
+    },
+  };
+  // A MultiNoun part is found by prefix and noun (Visitor/Breadcrumb batches too); a part whose
+  // prefix is off (clients send "Chasitor" for everything, or nothing) is found by its noun alone.
+  const batchable = [...postNouns, breadcrumb];
+  const byPath = new Map(batchable.map((n) => [`${n.prefix}/${n.noun}`.toLowerCase(), n]));
+  const byName = new Map(batchable.map((n) => [n.noun.toLowerCase(), n]));
 
   return [
     ...postNouns,
@@ -124,7 +135,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const thunks: (() => void)[] = [];
         const valid: VisitorRequest = { ...req };
         for (const [i, call] of calls.entries()) {
-          const spec = byName.get(call.noun.toLowerCase());
+          const spec = byPath.get(`${call.prefix}/${call.noun}`.toLowerCase()) ?? byName.get(call.noun.toLowerCase());
           if (!spec?.prepare) fail('BODY_INVALID', `nouns[${i}]: ${call.prefix}/${call.noun} cannot be batched`);
           thunks.push(spec.prepare({ ...valid, body: call.body }));
           // Parts are applied in order: after a ChasitorInit that starts the chat (validated just
@@ -233,13 +244,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         return Promise.resolve({ kind: 'json', body: wrap('VisitorId', { sessionId: id }), setVisitorCookie: id });
       },
     },
-    {
-      prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
-      prepare: (req) => {
-        const { location } = parseBreadcrumb(req.body);
-        return () => engine.breadcrumb(req.session, req.visitorCookie, location);
-      },
-    },
+    breadcrumb,
   ];
 }
 
