@@ -69,6 +69,14 @@ describe('agent console', () => {
   it('logs in (accessible login form) and goes online', async () => {
     await expectAccessible(alex.page, 'login');
     screenshots.push(await screenshot(alex.page, 'login'));
+    // A wrong password says so in words, not as an HTTP status line.
+    await alex.page.getByLabel('Username').fill(AGENT1.username);
+    await alex.page.getByLabel('Password').fill('not-the-password');
+    await alex.page.getByRole('button', { name: 'Log in' }).click();
+    await expect.poll(() => alex.page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+    // The browser logs the refused request itself ("Failed to load resource: 401"): expected here, and only here.
+    const refused = alex.errors.splice(0);
+    expect(refused.every((e) => /401/.test(e)), refused.join('\n')).toBe(true);
     await login(alex.page, AGENT1.username, AGENT1.password);
     await login(blair.page, AGENT2.username, AGENT2.password);
     await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
