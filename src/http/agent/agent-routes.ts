@@ -142,28 +142,31 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
+  /**
+   * A chat's record and events for reading, live or closed (from the store): the org's
+   * supervisors; the chat's agent while it runs (an open offer included: what to accept);
+   * afterwards only someone who held it (an offer that ended unanswered gave no access).
+   */
+  const readableChat = async (id: string, p: Principal) => {
+    const r = await views.record(id);
+    if (!r?.request) fail('NOT_FOUND', `chat ${id}`);
+    if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
+    const events = await views.events(r.id);
+    const current = r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established');
+    if (!roleAtLeast(p.role, 'supervisor') && !current && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
+    return { r, request: r.request, events };
+  };
   route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
     async (req, p) => {
       const id = chatId(req);
       if (engine.sessions.has(id)) return views.details(chatFor(engine, p, id, { supervisorMayRead: true }).record);
-      // A chat whose session closed is read from the store, with the transcript's access rule.
-      const r = await views.record(id);
-      if (!r?.request) fail('NOT_FOUND', `chat ${id}`);
-      if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
-      if (!roleAtLeast(p.role, 'supervisor') && !ChatViews.participated(await views.events(r.id), p.userId)) fail('FORBIDDEN', 'not your chat');
-      return views.details(r);
+      // A chat whose session closed is read from the store, by the transcript's access rule.
+      return views.details((await readableChat(id, p)).r);
     });
   route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'Full ordered transcript (JSON, or JSON Lines with ?format=jsonl)', role: 'agent', params: T.ChatIdParams, response: T.Transcript },
     async (req, p, reply) => {
-      const r = await views.record(chatId(req));
-      if (!r?.request) fail('NOT_FOUND', `chat ${chatId(req)}`);
-      if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
-      const events = await views.events(r.id);
-      // The chat's agent while it runs (an open offer included: what to accept), afterwards only
-      // someone who held it (an offer that ended unanswered gave no access).
-      const current = r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established');
-      if (!roleAtLeast(p.role, 'supervisor') && !current && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
-      const transcript = { chat: views.summary(r), prechatDetails: r.request.prechatDetails, events };
+      const { r, request, events } = await readableChat(chatId(req), p);
+      const transcript = { chat: views.summary(r), prechatDetails: request.prechatDetails, events };
       if ((req.query as { format?: string }).format === 'jsonl') {
         const lines = [JSON.stringify({ kind: 'chat', ...transcript.chat, prechatDetails: transcript.prechatDetails }), ...events.map((e) => JSON.stringify({ kind: 'event', ...e }))];
         void reply.type('application/x-ndjson').header('Content-Disposition', `attachment; filename="chat-${r.id}.jsonl"`).send(`${lines.join('\n')}\n`);
