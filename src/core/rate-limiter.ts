@@ -39,12 +39,6 @@ export class RateLimiter {
     if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
   }
 
-  /** Like take() without taking: 0 when a token is there. */
-  peek(key: string): number {
-    const b = this.buckets.get(key);
-    return b ? (this.refill(b), b.tokens >= 1 ? 0 : this.waitMs(b)) : 0;
-  }
-
   private refilled(key: string): Bucket {
     let b = this.buckets.get(key);
     if (!b) {
