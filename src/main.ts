@@ -187,7 +187,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
-  registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true);
+  registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true, () => (store as Partial<SqliteStore>).checkpointsStopped?.() ?? false);
   registerMetricsRoute(app, metrics.registry);
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });

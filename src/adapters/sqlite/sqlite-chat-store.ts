@@ -71,6 +71,11 @@ class SqliteChatStore extends KyselyChatStore {
     return { journalMode, synchronous: (['off', 'normal', 'full', 'extra'] as const)[level] ?? 'off' };
   }
 
+  /** True once the checkpointer thread crashed too often to be restarted: the node is not ready. */
+  checkpointsStopped(): boolean {
+    return this.checkpointer?.gaveUp ?? false;
+  }
+
   /** Runs a WAL checkpoint now in the background thread (tests and diagnostics). */
   checkpointNow() {
     return this.checkpointer?.checkpointNow() ?? Promise.resolve(null);
@@ -188,7 +193,7 @@ export interface StoreLogger extends CheckpointerLogger {
   info(obj: object, msg: string): void;
 }
 
-export type SqliteStore = KyselyChatStore & Pick<SqliteChatStore, 'checkpointNow' | 'durability'>;
+export type SqliteStore = KyselyChatStore & Pick<SqliteChatStore, 'checkpointNow' | 'durability' | 'checkpointsStopped'>;
 
 export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
   let file = ':memory:';

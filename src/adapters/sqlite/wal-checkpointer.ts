@@ -95,6 +95,8 @@ export class WalCheckpointer {
   private consecutiveRestarts = 0;
   /** Threads started to replace one that exited unexpectedly (tests, diagnostics). */
   restarts = 0;
+  /** No more restarts after too many crashes in a row: the WAL now grows until the server restarts (/readyz says so). */
+  gaveUp = false;
 
   constructor(
     private readonly file: string,
@@ -177,6 +179,7 @@ export class WalCheckpointer {
     if (this.stopping) return;
     const log = this.opts.logger;
     if (this.consecutiveRestarts >= MAX_CONSECUTIVE_RESTARTS) {
+      this.gaveUp = true;
       log?.error({ code, file: this.file, restarts: this.consecutiveRestarts }, 'WAL checkpointer thread exited again: no more restarts, the WAL now grows until the server restarts');
       return;
     }
