@@ -4,11 +4,9 @@
  * new socket, resumes from its last event id, and gets the events it would
  * otherwise never have seen.
  */
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
-import { DEMO, FAST_RETRY, recordAgent, recordVisitor, until } from './sdk-fixtures.js';
+import { humanChat, until } from './sdk-fixtures.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const server = useServer({}, { withConfig: false });
@@ -24,21 +22,9 @@ afterAll(() => proxy.stop());
 describe('half-open agent stream', () => {
   it('unanswered heartbeats end the socket; the stream resumes on a new one with nothing lost', async () => {
     // Only the agent goes through the proxy: the visitor keeps talking to the server directly.
-    const agent = new AgentClient({ baseUrl: proxy.baseUrl, WebSocket, retry: FAST_RETRY, heartbeatMs: 300, requestTimeoutMs: 1_500 });
-    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
-    const ar = recordAgent(agent);
-    await agent.connect();
-    await agent.setPresence('online');
-    const v = new VisitorClient({
-      baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
-      visitorName: 'Half Open', retry: FAST_RETRY,
+    const { agent, ar, v, vr, chatId } = await humanChat({
+      agentUrl: proxy.baseUrl, visitorUrl: server.baseUrl, visitorName: 'Half Open', agent: { heartbeatMs: 300, requestTimeoutMs: 1_500 },
     });
-    const vr = recordVisitor(v);
-    await v.start();
-    await until(() => ar.offers().length > 0, 'an offer', 10_000, () => ar.events);
-    const chatId = ar.offers()[0]!.chatId!;
-    await agent.accept(chatId);
-    await until(() => v.state === 'chatting', 'ChatEstablished');
     await v.send('before');
     await until(() => ar.visitorTexts(chatId).length === 1, 'the first message');
     const connectionsBefore = proxy.connections;

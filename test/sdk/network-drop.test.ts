@@ -7,11 +7,9 @@
  * visitor's outbox gets through after an outage, its poll runs at once instead
  * of finishing its own backoff sleep.
  */
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
-import { DEMO, FAST_RETRY, recordAgent, recordVisitor, until } from './sdk-fixtures.js';
+import { humanChat, until } from './sdk-fixtures.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 const server = useServer({}, { withConfig: false });
@@ -26,22 +24,7 @@ afterAll(() => proxy.stop());
 
 describe('network drop in the middle of a chat', () => {
   it('both sides recover with no loss and no duplicate', async () => {
-    const agent = new AgentClient({ baseUrl: proxy.baseUrl, WebSocket, retry: FAST_RETRY });
-    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
-    const ar = recordAgent(agent);
-    await agent.connect();
-    await agent.setPresence('online');
-
-    const v = new VisitorClient({
-      baseUrl: proxy.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
-      visitorName: 'Drop Test', retry: FAST_RETRY,
-    });
-    const vr = recordVisitor(v);
-    await v.start();
-    await until(() => ar.offers().length > 0, 'an offer', 10_000, () => ar.events);
-    const chatId = ar.offers()[0]!.chatId!;
-    await agent.accept(chatId);
-    await until(() => v.state === 'chatting', 'ChatEstablished');
+    const { agent, ar, v, vr, chatId } = await humanChat({ agentUrl: proxy.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Drop Test' });
 
     await agent.send(chatId, 'a1');
     await agent.send(chatId, 'a2');
@@ -98,23 +81,11 @@ describe('network drop in the middle of a chat', () => {
   });
 
   it('after an outage the poll runs as soon as the outbox gets through, not after its own backoff sleep', async () => {
-    // The agent talks to the server directly: only the visitor sees the outage.
-    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
-    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
-    const ar = recordAgent(agent);
-    await agent.connect();
-    await agent.setPresence('online');
-    // Every backoff sleep is 3–6 s: long enough that a poll left asleep is plain to see.
-    const v = new VisitorClient({
-      baseUrl: proxy.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
-      visitorName: 'Wake Test', retry: { baseMs: 6_000, maxMs: 6_000 },
+    // The agent talks to the server directly: only the visitor sees the outage. Every backoff
+    // sleep is 3–6 s: long enough that a poll left asleep is plain to see.
+    const { agent, v, vr, chatId } = await humanChat({
+      agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Wake Test', visitor: { retry: { baseMs: 6_000, maxMs: 6_000 } },
     });
-    const vr = recordVisitor(v);
-    await v.start();
-    await until(() => ar.offers().some((o) => o.data['visitorName'] === 'Wake Test'), 'an offer', 10_000, () => ar.events);
-    const chatId = ar.offers().find((o) => o.data['visitorName'] === 'Wake Test')!.chatId!;
-    await agent.accept(chatId);
-    await until(() => v.state === 'chatting', 'ChatEstablished');
 
     // Cut the held poll: the poll lane fails and sleeps its backoff.
     proxy.drop(300);

@@ -2,7 +2,8 @@
  * Shared pieces of the SDK suite: the built-in demo deployment's ids, an event
  * recorder, and a wait that polls a condition (the clients run on their own).
  */
-import type { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+import WebSocket from 'ws';
+import { AgentClient, VisitorClient, type AgentClientOptions, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
 
 export const DEMO = {
   organizationId: '00D000000000001',
@@ -68,4 +69,33 @@ export async function deadPort(): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   if (!addr || typeof addr !== 'object') throw new Error('no port');
   return addr.port;
+}
+
+/**
+ * The demo agent online on its stream and a visitor on the human button, the
+ * chat accepted and established: the start of every network test. `agentUrl` and
+ * `visitorUrl` say which side goes through a proxy; the offer is found by the
+ * visitor's name, so chats of other tests on the same server do not matter.
+ */
+export async function humanChat(o: {
+  agentUrl: string; visitorUrl: string; visitorName: string;
+  agent?: Partial<AgentClientOptions>; visitor?: Partial<VisitorClientOptions>;
+}) {
+  const agent = new AgentClient({ baseUrl: o.agentUrl, WebSocket, retry: FAST_RETRY, ...o.agent });
+  await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+  const ar = recordAgent(agent);
+  await agent.connect();
+  await agent.setPresence('online');
+  const v = new VisitorClient({
+    baseUrl: o.visitorUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId,
+    visitorName: o.visitorName, retry: FAST_RETRY, ...o.visitor,
+  });
+  const vr = recordVisitor(v);
+  await v.start();
+  const offer = () => ar.offers().find((e) => e.data['visitorName'] === o.visitorName);
+  await until(() => offer() !== undefined, 'an offer', 10_000, () => ar.events);
+  const chatId = offer()!.chatId!;
+  await agent.accept(chatId);
+  await until(() => v.state === 'chatting', 'ChatEstablished');
+  return { agent, ar, v, vr, chatId };
 }
