@@ -4,20 +4,13 @@
  * new socket, resumes from its last event id, and gets the events it would
  * otherwise never have seen.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../protocol/harness.js';
 import { humanChat, until } from './sdk-fixtures.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { useProxy } from './tcp-proxy.js';
 
 const server = useServer({}, { withConfig: false });
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  const target = new URL(server.baseUrl);
-  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port) });
-  await proxy.start();
-});
-afterAll(() => proxy.stop());
+const proxy = useProxy(server);
 
 describe('half-open agent stream', () => {
   it('unanswered heartbeats end the socket; the stream resumes on a new one with nothing lost', async () => {

@@ -7,20 +7,13 @@
  * visitor's outbox gets through after an outage, its poll runs at once instead
  * of finishing its own backoff sleep.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useServer } from '../protocol/harness.js';
 import { humanChat, until } from './sdk-fixtures.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { useProxy } from './tcp-proxy.js';
 
 const server = useServer({}, { withConfig: false });
-let proxy: TcpProxy;
-
-beforeAll(async () => {
-  const target = new URL(server.baseUrl);
-  proxy = new TcpProxy({ host: target.hostname, port: Number(target.port) });
-  await proxy.start();
-});
-afterAll(() => proxy.stop());
+const proxy = useProxy(server);
 
 describe('network drop in the middle of a chat', () => {
   it('both sides recover with no loss and no duplicate', async () => {

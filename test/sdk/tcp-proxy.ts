@@ -5,6 +5,8 @@
  * leaves open connections half-open (silent, never closed).
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestServer } from '../protocol/harness.js';
 
 export class TcpProxy {
   private server: Server | undefined;
@@ -15,7 +17,7 @@ export class TcpProxy {
   connections = 0;
   port = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(private readonly target: () => { host: string; port: number }) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -28,7 +30,7 @@ export class TcpProxy {
         client.destroy();
         return;
       }
-      const upstream = createConnection(this.target);
+      const upstream = createConnection(this.target());
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
@@ -72,4 +74,16 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** A proxy in front of `server` for this test file: started after the server, stopped at the end. */
+export function useProxy(server: TestServer): TcpProxy {
+  // The server's port is known only once it runs: the target is read at each connection.
+  const proxy = new TcpProxy(() => {
+    const url = new URL(server.baseUrl);
+    return { host: url.hostname, port: Number(url.port) };
+  });
+  beforeAll(() => proxy.start());
+  afterAll(() => proxy.stop());
+  return proxy;
 }
