@@ -13,6 +13,14 @@ const { values } = parseArgs({
   },
 });
 const holdMs = Number(values['hold-ms']);
+// Diagnostic only (bench/diagnostics/README.md): BENCH_BASELINE_BURN_US=<µs> makes each publish
+// spin that long on the main thread, to see what extra CPU per message alone does to the tail.
+const burnNs = BigInt(Math.round(Number(process.env.BENCH_BASELINE_BURN_US ?? 0) * 1000));
+
+function spin(ns) {
+  const start = process.hrtime.bigint();
+  while (process.hrtime.bigint() - start < ns);
+}
 
 /** channel id -> { queue: string[], held: {res, timer} | null } */
 const channels = new Map();
@@ -60,6 +68,7 @@ function publish(id, req, res) {
   const chunks = [];
   req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
+    if (burnNs > 0n) spin(burnNs);
     const message = Buffer.concat(chunks).toString('utf8');
     const entry = channel(id);
     if (entry.held) {

@@ -28,6 +28,13 @@ export function machineInfo(repoRoot) {
 export function commandLine(repoRoot) {
   const script = path.relative(repoRoot, process.argv[1]) || process.argv[1];
   const args = process.argv.slice(2);
-  if (process.env.npm_lifecycle_event === 'bench') return ['npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
-  return ['node', script, ...args].join(' ');
+  // The BENCH_* knobs change what is measured (rates, repetitions, a diagnostic baseline), so they
+  // are part of the command that produced a result.
+  const knobs = Object.keys(process.env).filter((k) => k.startsWith('BENCH_')).sort().map((k) => `${k}=${shellWord(process.env[k])}`);
+  if (process.env.npm_lifecycle_event === 'bench') return [...knobs, 'npm run bench', ...(args.length ? ['--', ...args] : [])].join(' ');
+  return [...knobs, 'node', script, ...args].join(' ');
+}
+
+function shellWord(value) {
+  return /^[\w.,:\/=+-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
