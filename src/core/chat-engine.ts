@@ -213,25 +213,34 @@ export class ChatEngine {
   }
 
   /**
-   * Keys of sessions closed lately, with the sequences they applied: a retried
-   * ChatEnd or DELETE (its response was lost) gets `200 OK`, not 403.
+   * Keys of sessions closed lately, with the sequences they applied (the one that
+   * closed it included): a retried ChatEnd or DELETE (its response was lost) gets
+   * `200 OK`, not 403. A cache in front of the store, which keeps closed sessions
+   * until they are purged: a retry after a restart finds them there.
    */
   private readonly closedKeys = new Map<string, number[]>();
 
-  recentlyClosed(key: string): number[] | undefined {
-    return this.closedKeys.get(key);
+  /** The sequences applied by the closed session this key named, or undefined when it names no closed session. */
+  async closedSequences(key: string): Promise<number[] | undefined> {
+    const cached = this.closedKeys.get(key);
+    if (cached) return cached;
+    const bang = key.indexOf('!');
+    if (bang <= 0) return undefined;
+    const record = await this.store.getSession(key.slice(0, bang));
+    if (!record?.closed || record.key !== key) return undefined;
+    this.rememberClosed(key, record.appliedSeqRecent);
+    return record.appliedSeqRecent;
   }
 
-  /** The sequence of the request that ended a session: its retry is answered OK like any repeated sequence. */
-  noteClosingSequence(key: string, seq: number): void {
-    this.closedKeys.get(key)?.push(seq);
+  private rememberClosed(key: string, applied: number[]): void {
+    this.closedKeys.set(key, applied);
+    if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
   }
 
   /** Marks a session over: its key answers 403 from now on. */
   close(s: ChatSession): void {
     if (s.record.closed) return;
-    this.closedKeys.set(s.record.key, [...s.record.appliedSeqRecent]);
-    if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
+    this.rememberClosed(s.record.key, [...s.record.appliedSeqRecent]);
     s.record.closed = true;
     s.touchRecord();
     const org = s.record.request?.orgId;

@@ -108,6 +108,28 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
     );
   });
 
+  it('kill -9 after a ChatEnd or DELETE got 200: its retry (the answer was lost) is 200 after restart too, anything else 403', async () => {
+    const ender = new Visitor(server);
+    await ender.start();
+    await ender.say('e1');
+    const endSeq = ender.sentSequence + 1;
+    expectOk(await ender.post('Chasitor/ChatEnd', { reason: 'client' }, { sequence: endSeq }), 'ChatEnd');
+    const deleter = new Visitor(server);
+    await deleter.start();
+    const del = () => server.req('DELETE', `System/SessionId/${encodeURIComponent(deleter.key)}`, { headers: deleter.headers() });
+    expect((await del()).status).toBe(200);
+    await server.kill9();
+    await server.start();
+
+    const retried = await ender.post('Chasitor/ChatEnd', { reason: 'client' }, { sequence: endSeq });
+    expect([retried.status, retried.text], 'the retried ChatEnd').toEqual([200, 'OK']);
+    expect((await del()).status, 'the retried DELETE').toBe(200);
+    expect((await ender.post('Chasitor/ChatMessage', { text: 'too late' })).status, 'a new request on the ended session').toBe(403);
+    const forged = ender.key.slice(0, ender.key.lastIndexOf('!') + 1) + 'x'.repeat(8);
+    const other = await server.req('POST', 'Chasitor/ChatEnd', { headers: ender.headers({ 'X-LIVEAGENT-SESSION-KEY': forged, 'X-LIVEAGENT-SEQUENCE': String(endSeq) }), body: {} });
+    expect(other.status, 'the right id with a wrong key').toBe(403);
+  });
+
   it('kill -9 during a held poll: the client re-polls after restart and misses nothing', async () => {
     const v = new Visitor(server);
     await v.start();

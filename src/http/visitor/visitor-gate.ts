@@ -101,15 +101,16 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     const session = spec.session !== 'none' && key ? engine.findByKey(key) : undefined;
     if (spec.session === 'required' && !session) {
       const seq = readInteger(headerValue(request.headers['x-liveagent-sequence']));
-      const applied = key ? engine.recentlyClosed(key) : undefined;
-      if (spec.sequenced && seq !== undefined && applied?.includes(seq)) {
-        // The response to this request was lost after it ended the session: it is a retry,
-        // answered once what it repeats is durable (it may still be in this turn's commit).
+      if (!key || !spec.sequenced || seq === undefined) fail('SESSION_INVALID');
+      // Perhaps the response to this request was lost after it ended the session (also
+      // before a restart): a retry, answered once what it repeats is durable (it may
+      // still be in this turn's commit).
+      engine.closedSequences(key).then((applied) => {
+        if (!applied?.includes(seq)) fail('SESSION_INVALID');
         metrics.retriedSequence();
-        engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
-        return;
-      }
-      fail('SESSION_INVALID');
+        return engine.queue.commit();
+      }).then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
+      return;
     }
     if (session) {
       if (spec.affinity) recovery.checkAffinity(session, headerValue(request.headers['x-liveagent-affinity']));
@@ -143,11 +144,10 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
         metrics.retriedSequence();
       } else {
         const apply = spec.prepare(req);
+        // Recorded before it is applied, so that a request which closes the session
+        // (ChatEnd) is among the sequences its closed record keeps.
+        if (seq !== undefined && session) session.recordSequence(seq);
         apply();
-        if (seq !== undefined && session) {
-          if (!session.record.closed) session.recordSequence(seq);
-          else engine.noteClosingSequence(session.record.key, seq);
-        }
       }
       engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), failed);
       return;

@@ -159,7 +159,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const key = decodedPathKey(req.rest.join('/'));
         // The key in the path names the session; the header is used only when the path has none.
         const s = key ? engine.findByKey(key) : req.session;
-        if (!s && engine.recentlyClosed(key || String(req.headers['x-liveagent-session-key'] ?? ''))) {
+        if (!s && await engine.closedSequences(key || String(req.headers['x-liveagent-session-key'] ?? ''))) {
           // A retried DELETE: answered once the end it repeats is durable (it may still be in this turn's commit).
           await engine.queue.commit();
           return { kind: 'ok' };
