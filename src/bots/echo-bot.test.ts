@@ -14,9 +14,9 @@ import { FakeClock } from '../adapters/memory/fake-clock.js';
 import { createSqliteChatStore } from '../adapters/sqlite/sqlite-chat-store.js';
 import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
-import { init, newVisitor, until, type Visitor } from '../core/inject-harness.test-support.js';
+import { init, newVisitor, post, until, type Visitor } from '../core/inject-harness.test-support.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
-import type { EchoBot } from './echo-bot.js';
+import { DEFAULT_GREETING, type EchoBot } from './echo-bot.js';
 
 let running: Switchboard | null = null;
 afterEach(async () => {
@@ -70,5 +70,33 @@ describe('EchoBot', () => {
     sb.engine.agentActions.agentDisconnected(bot.agentId);
     await until('the bot forgets the chat it was disconnected from', () => bot.trackedChats === 0);
     expect(sb.engine.sessions.get(requeued.id)?.record.chatState).not.toBe('established');
+  });
+
+  it('tries a request the server failed (a store read lost to a database blip) again: the chat is still greeted and answered', async () => {
+    const { sb, bot } = await boot();
+    const real = sb.store.readEvents.bind(sb.store);
+    let failures = 2;
+    sb.store.readEvents = (...args) => {
+      if (failures > 0) {
+        failures -= 1;
+        return Promise.reject(new Error('Connection terminated unexpectedly'));
+      }
+      return real(...args);
+    };
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    const agentTexts = async () => (await real(v.id, 0, 1000)).filter((e) => e.type === 'ChatMessage').map((e) => (e.data as { text?: string }).text);
+    // Real time: the bot's back-off runs on real timers.
+    const within = async (what: string, ms: number, cond: () => Promise<boolean>) => {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 25))) if (await cond()) return;
+      throw new Error(`not within ${ms} ms: ${what}`);
+    };
+    await within('the greeting is written', 5_000, async () => (await agentTexts()).length > 0);
+    expect(failures, 'the bot read the transcript through the failing store').toBe(0);
+    expect(await agentTexts()).toEqual([DEFAULT_GREETING]);
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'after the blip' }, 2)).body).toBe('OK');
+    await within('the answer is written', 5_000, async () => (await agentTexts()).length > 1);
+    await bot.idle();
+    expect(await agentTexts()).toEqual([DEFAULT_GREETING, 'after the blip']);
   });
 });

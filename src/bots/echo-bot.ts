@@ -23,6 +23,10 @@ interface BotChat {
   chain: Promise<void>;
 }
 
+/** Back-off before trying a failed request again; doubles per attempt up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
 /** The demo bot's answer to an empty visitor message (README). */
 export const EMPTY_ECHO = '(empty message)';
 
@@ -42,7 +46,7 @@ export class EchoBot {
     this.stopped = false;
     this.closeStream = await this.api.stream((m) => this.onMessage(m), () => this.reopen());
     await this.call('PUT', '/agent/v1/presence', { status: 'online' });
-    const mine = await this.api.request<{ chatId: string; state: string; agentId: string | null }[]>('GET', '/agent/v1/chats');
+    const mine = await this.request<{ chatId: string; state: string; agentId: string | null }[]>('GET', '/agent/v1/chats');
     for (const c of Array.isArray(mine.body) ? mine.body : []) {
       if (c.agentId !== this.agentId) continue;
       if (c.state === 'offered') this.enqueue(c.chatId, () => this.accept(c.chatId));
@@ -151,7 +155,7 @@ export class EchoBot {
   }
 
   private async readTranscript(chatId: string): Promise<{ events: ChatEventWire[] } | null> {
-    const r = await this.api.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
+    const r = await this.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
     return r.status === 200 && r.body.events ? { events: r.body.events } : null;
   }
 
@@ -189,9 +193,25 @@ export class EchoBot {
 
   /** A chat may end between an event and the answer: a 4xx then is expected, not an error. */
   private async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<void> {
-    const res = await this.api.request(method, path, body);
-    if (res.status >= 500) this.logger.warn({ path, status: res.status, body: res.body }, 'demo bot request failed');
+    const res = await this.request(method, path, body);
+    if (res.status >= 500 || res.status === 429) this.logger.warn({ path, status: res.status, body: res.body }, 'demo bot request failed');
     else if (res.status >= 400) this.logger.info({ path, status: res.status }, 'demo bot action skipped');
+  }
+
+  /**
+   * A request, tried again after a back-off while the server answers 5xx (its store
+   * failed a read or a write for a moment) or 429, until it answers or the bot
+   * stops: a transcript read lost to a database blip would otherwise leave the chat
+   * unanswered until the next restart. Each chat's work waits meanwhile, so its
+   * answers stay in order; a send tried again is deduplicated by its clientMessageId.
+   */
+  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.api.request<T>(method, path, body);
+      if ((res.status < 500 && res.status !== 429) || this.stopped) return res;
+      this.logger.warn({ path, status: res.status, attempt }, 'demo bot request failed: trying again');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt)).unref());
+    }
   }
 
   private chat(chatId: string): BotChat {
