@@ -132,7 +132,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger });
 
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
-  await users.load(config.orgs);
+  const loaded = await users.load(config.orgs);
+  if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users changed in the config since the admin API last wrote them: the config applies');
+  if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their stored records are ignored');
   // Users created through the admin API live in the store, not the config: they route too.
   for (const u of users.all()) {
     const routed = engine.directory.get(u.id);

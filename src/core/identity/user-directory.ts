@@ -2,6 +2,12 @@
  * Users (agents, supervisors, admins) and API keys. Users come from the config
  * file and from the admin API (stored as documents, which also carry changes to
  * config users such as a bumped token version). API keys are stored hashed.
+ *
+ * A stored document of a config user remembers a fingerprint of the config entry
+ * it started from. At start-up the config wins whenever that entry has changed
+ * since (an operator rotated a password, demoted or moved someone): what the admin
+ * API changed stands only while the config entry is the same, and a config user
+ * removed from the file is gone, whatever its document says (docs/configuration.md).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
@@ -28,6 +34,8 @@ export interface UserRecord {
   bot?: 'echo' | undefined;
   tokenVersion: number;
   disabled: boolean;
+  /** A config user's: the fingerprint of the config entry this record started from. */
+  configFingerprint?: string | undefined;
 }
 
 export interface ApiKeyRecord {
@@ -104,17 +112,41 @@ export class UserDirectory {
     for (const l of this.revokedListeners) l(userId);
   }
 
-  async load(orgs: OrgConfig[]): Promise<void> {
+  /** Loads the config's users and the stored ones; returns what the config changed or removed (logged at start-up). */
+  async load(orgs: OrgConfig[]): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
     for (const org of orgs) {
       for (const a of org.agents) {
         this.users.set(a.id, {
           id: a.id, orgId: org.id, name: a.name, username: a.username, passwordHash: a.password, role: a.role,
           skills: a.skills, capacity: a.capacity, bot: a.bot, tokenVersion: 0, disabled: false,
+          configFingerprint: configFingerprint(org.id, a),
         });
       }
     }
-    for (const d of await this.store.listDocuments('user')) this.users.set(d.id, d.body as UserRecord);
+    const changedByConfig: string[] = [];
+    const removedFromConfig: string[] = [];
+    for (const d of await this.store.listDocuments('user')) {
+      const stored = d.body as UserRecord;
+      const fromConfig = this.users.get(d.id);
+      if (!fromConfig) {
+        // A config user's document outlives its entry: the operator removed the user.
+        if (stored.configFingerprint) removedFromConfig.push(d.id);
+        else this.users.set(d.id, stored); // made through the admin API
+        continue;
+      }
+      if (stored.configFingerprint === fromConfig.configFingerprint) {
+        this.users.set(d.id, stored);
+        continue;
+      }
+      // The config entry changed since the document was written (or the document predates
+      // fingerprints): the config's fields win; what only the API has stays, and tokens
+      // issued under another password stop working.
+      changedByConfig.push(d.id);
+      fromConfig.disabled = stored.disabled;
+      fromConfig.tokenVersion = stored.tokenVersion + (stored.passwordHash === fromConfig.passwordHash ? 0 : 1);
+    }
     for (const d of await this.store.listDocuments('apikey')) this.keys.set(d.id, d.body as ApiKeyRecord);
+    return { changedByConfig, removedFromConfig };
   }
 
   get(id: string): UserRecord | undefined {
@@ -203,7 +235,16 @@ export class UserDirectory {
       user.passwordHash = await hashPassword(patch.password);
       user.tokenVersion += 1;
     }
-    if (patch.disabled) user.tokenVersion += 1;
+    if (patch.disabled) {
+      user.tokenVersion += 1;
+      // Revoked for good, as the docs say: enabling the user again does not bring back keys
+      // that may have leaked with the account.
+      for (const k of this.keys.values()) {
+        if (k.userId !== id || k.revokedAt !== null) continue;
+        k.revokedAt = this.clock.now();
+        await this.store.putDocument('apikey', k.id, k);
+      }
+    }
     await this.store.putDocument('user', id, user);
     if (patch.password !== undefined || patch.disabled) this.revoked(id);
     return user;
@@ -253,6 +294,11 @@ export class UserDirectory {
     const refresh = this.tokens.issue(user.id, 'refresh', user.tokenVersion);
     return { accessToken: access.token, refreshToken: refresh.token, expiresIn: Math.round(ACCESS_TTL_MS / 1000), user: toPublic(user) };
   }
+}
+
+/** What identifies a config entry's content: any change to it (or a move to another org) changes this. */
+function configFingerprint(orgId: string, a: AgentConfig): string {
+  return sha256(JSON.stringify([orgId, a.id, a.name, a.username ?? null, a.password ?? null, a.role, a.skills, a.capacity, a.bot ?? null]));
 }
 
 export function toPublic(u: UserRecord): PublicUser {
