@@ -18,6 +18,7 @@ import type { SwitchboardConfig } from './config/config-schema.js';
 import { Catalog } from './core/catalog.js';
 import { ChatEngine } from './core/chat-engine.js';
 import { InjectTransport } from './bots/agent-transport.js';
+import { originPolicy } from './http/cors.js';
 import { DEFAULT_GREETING, EchoBot } from './bots/echo-bot.js';
 import { RateLimiter } from './core/rate-limiter.js';
 import { RetentionSweeper } from './core/retention-sweeper.js';
@@ -163,7 +164,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
 
   const metrics = createMetrics(engine, poller, retention);
   const rawFront: RawFront = { handle: null };
-  const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront };
+  const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let stopping: Promise<void> | null = null;

@@ -147,6 +147,12 @@ export const ServerConfig = Type.Object({
    * or CIDR ranges of the proxies.
    */
   trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 1, maximum: 32 }), Type.String({ minLength: 1 })], { default: false }),
+  /**
+   * Browser origins that may call the server (`https://www.example.com`, `https://*.example.com`);
+   * a request from another origin is refused with 403. Empty (default): any origin, as Live Agent
+   * clients expect. The server's own pages are always allowed.
+   */
+  allowedOrigins: Type.Array(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s]+/?$' }), { default: [] }),
 });
 
 export const SwitchboardConfig = Type.Object({

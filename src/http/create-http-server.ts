@@ -9,7 +9,7 @@ import { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
-import { registerCors } from './cors.js';
+import { ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
 import { pollFastPath } from './visitor/poll-fast-path.js';
 import type { GateHandler } from './visitor/visitor-gate.js';
@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   trustProxy?: boolean | number | string;
   /** When given, requests pass through it before fastify (the poll fast path, ADR 0014). */
   rawFront?: RawFront;
+  /** Which browser origins may call (config server.allowedOrigins; cors.ts); any by default. */
+  allowsOrigin?: OriginPolicy;
 }
 
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -138,7 +140,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.header('X-Content-Type-Options', 'nosniff');
     done(null, payload);
   });
-  registerCors(app);
+  registerCors(app, opts.allowsOrigin ?? ANY_ORIGIN);
   return app;
 }
 
@@ -186,7 +188,7 @@ function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, r
 
 /** Puts the poll fast path in front of fastify: its failures answer, log and count as fastify's do. */
 export function installPollFastPath(front: RawFront, gate: GateHandler, opts: HttpServerOptions): void {
-  front.handle = pollFastPath(gate, (err, url) => {
+  front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url) => {
     const answer = errorAnswer(err, opts.maxBodyBytes);
     if (answer.unexpected) opts.logger.error({ err, url }, 'unhandled error');
     opts.metrics.errorAnswered(answer.status);

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'no
 import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { describe, expect, it } from 'vitest';
+import { ANY_ORIGIN } from '../cors.js';
 import { pollFastPath, pollQuery } from './poll-fast-path.js';
 import type { GateReply } from './visitor-gate.js';
 
@@ -20,6 +21,7 @@ describe('a held poll', () => {
         // As the gate does: read the headers now, answer later.
         held = { req: requests.at(-1)!, reply, seen: { ...request.headers } };
       },
+      ANY_ORIGIN,
       () => ({ status: 500, body: 'failed' }),
     );
     const server = createServer((req, res) => {

@@ -14,7 +14,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { TLSSocket } from 'node:tls';
-import { addCorsHeaders } from '../cors.js';
+import { addCorsHeaders, originRefused, type OriginPolicy } from '../cors.js';
 import type { GateHandler, GateReply, GateRequest } from './visitor-gate.js';
 
 const POLL_PATH = '/chat/rest/System/Messages';
@@ -155,12 +155,14 @@ class PollReply implements GateReply {
 }
 
 /** The fast path: answers `req` and returns true when it is a poll, else returns false and leaves it to fastify. */
-export function pollFastPath(gate: GateHandler, renderFailure: FailureRenderer): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (!isPollRequest(req)) return false;
     const reply = new PollReply(res, req.url ?? POLL_PATH, renderFailure);
-    addCorsHeaders(req.headers.origin, reply);
+    const origin = req.headers.origin;
     try {
+      if (origin && !allowsOrigin(origin, req.headers.host)) throw originRefused(origin);
+      addCorsHeaders(origin, reply);
       gate(new PollRequest(req), reply);
     } catch (err) {
       reply.send(err instanceof Error ? err : new Error(String(err)));
