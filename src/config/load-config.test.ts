@@ -230,6 +230,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig(undefined, { SWITCHBOARD_RETENTION_DAYS: 'forever' }, {})).toThrow(ConfigError);
   });
 
+  it('reads SWITCHBOARD_ALLOWED_ORIGINS as a comma-separated list and refuses an entry that is not an origin', () => {
+    expect(loadConfig(undefined, {}, {}).server.allowedOrigins).toEqual([]);
+    expect(loadConfig(undefined, { SWITCHBOARD_ALLOWED_ORIGINS: 'https://www.shop.example, https://*.help.example' }, {}).server.allowedOrigins)
+      .toEqual(['https://www.shop.example', 'https://*.help.example']);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_ALLOWED_ORIGINS: 'www.shop.example' }, {})).toThrow(ConfigError);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_ALLOWED_ORIGINS: 'https://www.shop.example/cart' }, {})).toThrow(ConfigError);
+  });
+
   it('reads trustProxy as people write it: TRUE/yes, 0/no, quoted hop counts; a number is never an address', () => {
     const env = (v: string) => loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: v }, {}).server.trustProxy;
     expect(env('TRUE')).toBe(true);
