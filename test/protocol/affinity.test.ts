@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useServer } from './harness.js';
-import { INVALID_AFFINITY, ORG_ID, Visitor, expectOk, expectPlainError } from './visitor.js';
+import { API_VERSION, INVALID_AFFINITY, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
 
 const server = useServer();
 
@@ -113,6 +113,24 @@ describe.concurrent('later recovery: ReconnectSession', () => {
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'r3'), 'r3 after reconnect');
     await v.expectNoMore();
     expect(v.echoes()).toEqual(['r1', 'r2', 'r3']);
+  });
+});
+
+describe.concurrent('ResyncSession needs the session key', () => {
+  it('with the session id alone (known to every agent of the org) it is 403 and leaves the recovery to the visitor', async () => {
+    const v = await chat();
+    v.affinity = wrongToken(v.affinity);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+
+    const idOnly = await server.req('GET', 'System/ResyncSession', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION }, query: { SessionId: v.id } });
+    expectPlainError(idOnly, 403, SESSION_GONE);
+    expect(idOnly.text).not.toContain(v.key);
+    const otherId = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: `${v.id}x` } });
+    expectPlainError(otherId, 403, SESSION_GONE);
+
+    const own = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expect(own.status, own.text).toBe(200);
+    expect((own.json as Record<string, unknown>)['key']).toBe(v.key);
   });
 });
 

@@ -183,9 +183,11 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'System', noun: 'ResyncSession', method: 'GET', session: 'optional', affinity: false, sequenced: false,
       handle: async (req) => {
+        // The session is the key's (the guide's request headers include it). The id alone is not
+        // enough: every agent of the org knows it (the chatId), and the answer carries the key.
         const id = typeof req.query.SessionId === 'string' ? req.query.SessionId : undefined;
-        const s = req.session ?? (id ? engine.sessions.get(id) : undefined);
-        if (!s) fail('SESSION_INVALID');
+        const s = req.session;
+        if (!s || (id !== undefined && id !== s.id)) fail('SESSION_INVALID');
         return { kind: 'json', body: await recovery.resync(s) };
       },
     },
