@@ -95,20 +95,22 @@ export class Dispatcher {
     this.lastQueueUpdate.set(sessionId, `${position}:${estimatedWaitTime}`);
   }
 
-  /** Offers every waiting chat it can, oldest first within each button's queue. */
+  /**
+   * Offers every waiting chat it can, oldest first across all queues (ADR 0008 §6):
+   * a chat transferred to a skill queue, or waiting on a button whose queue was made
+   * later, is not passed over by a newer chat of another queue the same agent serves.
+   */
   dispatch(): void {
     const { router, host } = this.d;
-    for (const queueKey of router.buttonsWithQueues()) {
-      for (const id of router.queued(queueKey)) {
-        const s = host.sessions.get(id);
-        if (!s || s.record.chatState !== 'waiting') continue;
-        const r = s.record;
-        const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
-        const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
-        let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy);
-        if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy);
-        if (decision) this.offer(s, decision);
-      }
+    for (const { queueKey, sessionId } of router.allQueuedOldestFirst()) {
+      const s = host.sessions.get(sessionId);
+      if (!s || s.record.chatState !== 'waiting') continue;
+      const r = s.record;
+      const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
+      const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
+      let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy);
+      if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy);
+      if (decision) this.offer(s, decision);
     }
     this.sendQueueUpdates();
   }

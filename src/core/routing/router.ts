@@ -81,6 +81,29 @@ export class Router {
   }
 
   /**
+   * Every waiting chat of every queue, oldest first by (queuedAt, ticket): a merge
+   * of the queues, each already in that order. An agent who serves several queues
+   * gets the chat that has waited longest, not the head of whichever queue happened
+   * to be made first.
+   */
+  allQueuedOldestFirst(): { queueKey: string; sessionId: string }[] {
+    const heads = [...this.queues].filter(([, q]) => q.length > 0).map(([queueKey, q]) => ({ queueKey, q, i: 0 }));
+    const out: { queueKey: string; sessionId: string }[] = [];
+    for (;;) {
+      let best: (typeof heads)[number] | undefined;
+      for (const h of heads) {
+        if (h.i >= h.q.length) continue;
+        const e = h.q[h.i]!;
+        const b = best?.q[best.i];
+        if (!b || e.queuedAt < b.queuedAt || (e.queuedAt === b.queuedAt && e.ticket < b.ticket)) best = h;
+      }
+      if (!best) return out;
+      out.push({ queueKey: best.queueKey, sessionId: best.q[best.i]!.sessionId });
+      best.i += 1;
+    }
+  }
+
+  /**
    * Agents who serve the button and are online (whether or not they have room):
    * only agents of the button's own org, whatever skills other orgs' agents have.
    * (A skill queue's config carries the id of the chat's routed button, so it

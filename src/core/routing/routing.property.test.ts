@@ -9,7 +9,7 @@
  * - every waiting or offered chat is in exactly one router queue (its
  *   queueKey), established and ended ones are in none: no chat is lost;
  * - each queue is ordered by queuedAt (FIFO), and a chat is never offered to an
- *   agent while an older chat of the same queue could have gone to that agent;
+ *   agent while an older chat of any queue could have gone to that agent;
  * - an offer goes only to an online agent with room who serves the queue (or is
  *   the transfer target) and has not declined the chat (or let its offer time out) since it was last taken;
  * - no chat is left waiting while an agent who could take it has room;
@@ -205,13 +205,19 @@ class Harness {
     } else {
       const cfg = this.engine.queueConfig(queueKey, r.routedButtonId ?? queueKey);
       if (!this.engine.catalog.agentServesButton(agent.config, cfg)) bad(`agent does not serve queue ${queueKey}`);
-      // FIFO: an older chat of this queue that this agent could have taken must not be passed over.
-      for (const id of this.engine.router.queued(queueKey)) {
-        if (id === s.id) break;
-        const older = this.engine.sessions.get(id);
-        if (!older || older.record.chatState !== 'waiting' || older.record.transferTo) continue;
-        if (!this.declinedBy(older).has(to) && this.engine.catalog.agentServesButton(agent.config, this.engine.queueConfig(queueKey, older.record.routedButtonId ?? queueKey))) {
-          bad(`older chat ${id.slice(0, 8)} of ${queueKey} was still waiting for an agent like this one`);
+      // FIFO across queues: an older chat of any queue that this agent could have taken must not be passed over.
+      const age = (c: ChatSession) => [c.record.queuedAt ?? c.record.createdAt, c.queueTicket ?? 0] as const;
+      const [at, ticket] = age(s);
+      for (const key of this.engine.router.buttonsWithQueues()) {
+        for (const id of this.engine.router.queued(key)) {
+          const older = this.engine.sessions.get(id);
+          if (!older || id === s.id || older.record.chatState !== 'waiting' || older.record.transferTo) continue;
+          if (older.record.establishedAt === null && older.record.request?.agentId) continue; // asked for one agent
+          const [olderAt, olderTicket] = age(older);
+          if (olderAt > at || (olderAt === at && olderTicket > ticket)) continue;
+          if (!this.declinedBy(older).has(to) && this.engine.catalog.agentServesButton(agent.config, this.engine.queueConfig(key, older.record.routedButtonId ?? key))) {
+            bad(`older chat ${id.slice(0, 8)} of ${key} was still waiting for an agent like this one`);
+          }
         }
       }
     }
@@ -448,6 +454,18 @@ describe('routing invariants', () => {
       { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → waits, same queuedAt
       { kind: 'accept', pick: 0 },
       { kind: 'disconnect', agent: 0 }, // V1 → requeued
+    ]);
+  });
+
+  it('an agent serving two buttons is offered the chat that waited longest, whichever queue was made first', async () => {
+    // a0 serves both buttons. Button 1's queue exists first (V1); V2 waits on button 0, then
+    // V3 on button 1; when a0 is free it must get V2 — the dispatcher drained button 1's queue first.
+    await scenario({ buttons: [button(['support']), button(['sales'])], agents: [agent(['support', 'sales'], 1)] }, [
+      { kind: 'arrive', button: 1, override: null, advanceMs: 0 }, // V1 → offered to a0
+      { kind: 'accept', pick: 0 },
+      { kind: 'arrive', button: 0, override: null, advanceMs: 1000 }, // V2 → waits
+      { kind: 'arrive', button: 1, override: null, advanceMs: 1000 }, // V3 → waits
+      { kind: 'agentEnd', pick: 0 }, // a0 is free: V2 is the oldest
     ]);
   });
 
