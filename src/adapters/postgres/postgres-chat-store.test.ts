@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresChatStore } from './postgres-chat-store.js';
+import { createPgPool, createPostgresChatStore } from './postgres-chat-store.js';
 
 const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `sb_pgconn_${process.pid}_${Date.now() % 100000}`;
@@ -56,5 +56,59 @@ describe('PostgreSQL store: lost connections', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('a connection ended while a query runs on it fails that query, reported, and the process goes on', async () => {
+    const errors: Error[] = [];
+    const name = `${applicationName}-busy`;
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2, applicationName: name, onConnectionError: (err) => errors.push(err) });
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await store.migrate();
+      await store.setMeta('before', '1');
+      // Hold the store's next query on a lock, so its connection is checked out when it is ended.
+      await admin.query('begin');
+      await admin.query(`lock table ${schema}.meta in access exclusive mode`);
+      const blocked = store.getMeta('before').then(() => 'answered', (err: unknown) => `failed: ${String(err)}`);
+      let waiting = 0;
+      for (let i = 0; i < 100 && waiting === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        waiting = (await admin.query("select count(*)::int as n from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'", [name])).rows[0].n as number;
+      }
+      expect(waiting, 'the store query waits on the lock').toBe(1);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [name]);
+      expect(await blocked).toMatch(/^failed: /);
+      await admin.query('commit');
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors.length).toBeGreaterThan(0);
+      await store.setMeta('after', '2');
+      expect(await store.getMeta('after')).toBe('2');
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it('a connection ended while checked out between queries (inside a transaction) is reported and does not end the process', async () => {
+    const errors: Error[] = [];
+    const name = `${applicationName}-tx`;
+    const pool = createPgPool({ url: PG_URL, poolSize: 2, applicationName: name, onConnectionError: (err) => errors.push(err) });
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [name]);
+      await admin.end();
+      // Without a listener on the client, its 'error' event is unhandled: vitest fails the run.
+      for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(errors.length, errors.map((e) => e.message).join('; ')).toBeGreaterThan(0);
+      await expect(client.query('select 1')).rejects.toThrow();
+    } finally {
+      client.release(true);
+    }
+    expect((await pool.query('select 1 as one')).rows[0].one, 'a new connection works').toBe(1);
+    await pool.end();
   });
 });

@@ -14,9 +14,9 @@ export interface PostgresOptions {
   /** `application_name` of the connections (what `pg_stat_activity` shows). */
   applicationName?: string;
   /**
-   * Told when an idle pooled connection fails (the server restarted, a proxy cut
-   * it, an admin ended it). The pool drops that connection and opens a new one
-   * when it is next needed; a query that fails meanwhile fails its own caller.
+   * Told when a pooled connection fails, idle or in use (the server restarted, a
+   * proxy cut it, an admin ended it). The pool drops that connection and opens a
+   * new one when it is next needed; a query that fails meanwhile fails its own caller.
    */
   onConnectionError?: (err: Error) => void;
 }
@@ -33,15 +33,27 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
       await client.end();
     }
   }
+  const pool = createPgPool(opts);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new KyselyChatStore(db, 'postgres', schema);
+}
+
+/**
+ * The store's pool. Every connection gets an 'error' listener of its own: pg's pool
+ * listens only while a connection is idle (it removes its listener on checkout), and
+ * a checked-out connection whose socket ends between queries — inside a transaction,
+ * say — emits 'error' on the client; with no listener that ends the process and every
+ * held poll with it. The query that needed the connection fails its caller either way.
+ */
+export function createPgPool(opts: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'switchboard',
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  // Without a listener, pg's pool re-emits an idle connection's error as an unhandled
-  // 'error' event: one dropped connection would end the process and every held poll with it.
-  pool.on('error', (err) => opts.onConnectionError?.(err));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyChatStore(db, 'postgres', schema);
+  pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
+  // The pool re-emits an idle connection's error on itself: the client's own listener above reported it.
+  pool.on('error', () => undefined);
+  return pool;
 }
