@@ -53,6 +53,8 @@ class PollRun implements HeldPoll, Expiring {
   private slot = -1;
   private tailRead = false;
   private finished = false;
+  /** Held after a store failure until its next try, not until the end of the hold. */
+  private retrying = false;
 
   constructor(
     private readonly poller: VisitorPoller,
@@ -79,7 +81,7 @@ class PollRun implements HeldPoll, Expiring {
         if (!this.tailRead) {
           // After a restart or a deep rewind the tail comes from the store, then the checks run again.
           this.tailRead = true;
-          poller.store.readVisitorEvents(s.id, r.cursor, READ_BATCH).then((read) => { s.adoptTail(read); this.step(); }, (err: unknown) => this.end(err, null));
+          poller.store.readVisitorEvents(s.id, r.cursor, READ_BATCH).then((read) => { s.adoptTail(read); this.step(); }, () => this.storeFailed());
           return;
         }
         events = [];
@@ -87,7 +89,7 @@ class PollRun implements HeldPoll, Expiring {
       this.tailRead = false;
       if (s.pollGeneration !== this.generation) fail('POLL_REPLACED');
       if (this.signal.aborted) return this.end(null, ABANDONED);
-      if (events.length) return poller.deliver(s, events, this.signal, this.done);
+      if (events.length) return poller.deliver(s, events, this.signal, this.done, this);
       if (poller.shuttingDown) return this.end(null, EMPTY);
       if (this.deadline <= poller.clock.now()) return this.end(null, EMPTY);
       this.hold();
@@ -111,8 +113,22 @@ class PollRun implements HeldPoll, Expiring {
     this.resume('timeout');
   }
 
-  private hold(): void {
-    this.slot = this.poller.deadlines.add(this, this.deadline);
+  /**
+   * The store failed the read or the write this answer needed (ADR 0016: the batch
+   * is written again after a back-off). Never a 5xx: several clients stop polling
+   * for good on any non-2xx answer to Messages (wire-compat.md). The poll stays
+   * held and tries again shortly, or when the session wakes it; at the end of its
+   * hold it answers empty, like any quiet poll, and the client polls again.
+   */
+  storeFailed(): void {
+    this.tailRead = false;
+    if (this.deadline <= this.poller.clock.now() || this.poller.shuttingDown) return this.end(null, EMPTY);
+    this.retrying = true;
+    this.hold(Math.min(this.deadline, this.poller.clock.now() + STORE_RETRY_MS));
+  }
+
+  private hold(until = this.deadline): void {
+    this.slot = this.poller.deadlines.add(this, until);
     this.s.heldPoll = this;
     if (this.signal !== NEVER_GONE) this.signal.watcher = this;
     if (this.poller.shuttingDown) this.wake();
@@ -125,6 +141,9 @@ class PollRun implements HeldPoll, Expiring {
     if (this.signal !== NEVER_GONE) this.signal.watcher = null;
     if (this.s.heldPoll === this) this.s.heldPoll = null;
     if (this.s.pollGeneration !== this.generation) return this.end(new SwitchboardError('POLL_REPLACED'), null);
+    const retrying = this.retrying;
+    this.retrying = false;
+    if (why === 'timeout' && retrying && this.deadline > this.poller.clock.now()) return this.step();
     if (why === 'timeout') {
       this.poller.touch(this.s);
       return this.end(null, EMPTY);
@@ -145,6 +164,8 @@ export type PollOutcome =
   | { kind: 'empty' }
   | { kind: 'abandoned' };
 
+/** After a store failure, a held poll looks again this soon (or when woken). */
+const STORE_RETRY_MS = 1_000;
 /** Store reads per poll when the tail is not in memory. */
 const READ_BATCH = 100;
 /** Granularity of poll holds: a hold ends at its deadline or up to this much later. */
@@ -196,7 +217,7 @@ export class VisitorPoller {
    * durable yet: the answer waits for the group commit that holds them and the
    * cursor move, so nothing reaches a client before the disk.
    */
-  deliver(s: ChatSession, events: LogEvent[], signal: ClientGone, done: PollDone): void {
+  deliver(s: ChatSession, events: LogEvent[], signal: ClientGone, done: PollDone, run: { storeFailed(): void }): void {
     const payload = [events[0]!];
     for (let i = 1; i < events.length && payload.length < this.settings.messagesPerPayload; i++) {
       // Clients that read only messages[0] must still see every state change.
@@ -213,10 +234,11 @@ export class VisitorPoller {
       }
       this.onDelivered(this.clock.now() - payload[0]!.at);
       done(null, { kind: 'messages', messages: payload.map(toVisitorMessage), sequence: last.vseq!, offset: last.offset });
-    }, (err: unknown) => {
-      // Not written yet: the events stay unread, for the poll that follows this error.
+    }, () => {
+      // Not written yet: the events stay unread, and the poll tries again (storeFailed).
       s.undoDelivery(last.vseq!, previousCursor);
-      done(err, null);
+      if (signal.aborted) return done(null, ABANDONED);
+      run.storeFailed();
     });
   }
 

@@ -127,4 +127,32 @@ describe('answers wait for what they repeat to be durable', () => {
     expect(ready).toBe(200);
     expect(await texts(store, id, 'ChasitorChatMessage')).toContain('while down');
   });
+
+  it('a poll never answers 5xx while the store refuses writes: it stays held or answers empty, and delivers once the store is back', async () => {
+    const store = new SlowStore();
+    const { app, id, h } = await chatOver(store);
+    const messages = async (res: { statusCode: number; body: string }) => res.statusCode === 200 ? (JSON.parse(res.body) as { messages: { type: string; message: { text?: string } }[] }).messages : [];
+    // Read the greeting first, so that the next poll is held.
+    let ack = -1;
+    for (let i = 0; i < 20; i++) {
+      const res = await app.inject({ method: 'GET', url: `/chat/rest/System/Messages?ack=${ack}`, headers: h });
+      if (res.statusCode === 200) ack = (JSON.parse(res.body) as { sequence: number }).sequence;
+      if ((await messages(res)).some((m) => m.type === 'ChatMessage')) break;
+    }
+    await sb!.engine.queue.commit();
+    store.failNext = 1_000_000;
+    const held = app.inject({ method: 'GET', url: `/chat/rest/System/Messages?ack=${ack}`, headers: h });
+    await new Promise((r) => setTimeout(r, 100));
+    const auth = { authorization: `Bearer ${sb!.users.serviceToken(DEMO_IDS.botAgentId)}` };
+    const sent = await app.inject({ method: 'POST', url: `/agent/v1/chats/${id}/messages`, headers: auth, payload: { text: 'during the outage', clientMessageId: 'o-1' } });
+    expect(sent.statusCode).toBe(500);
+    // The poll held over the outage answers empty at the end of its hold (1 s), not 500.
+    expect((await held).statusCode).toBe(204);
+    const next = app.inject({ method: 'GET', url: `/chat/rest/System/Messages?ack=${ack}`, headers: h });
+    await new Promise((r) => setTimeout(r, 300));
+    store.failNext = 0;
+    const answered = await next;
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect((await messages(answered)).map((m) => m.message.text)).toEqual(['during the outage']);
+  });
 });
