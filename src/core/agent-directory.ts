@@ -49,14 +49,16 @@ export class AgentDirectory {
 
   /**
    * Applies a user's stored fields (admin changes) to its routing entry: name,
-   * skills, capacity, role. Callers dispatch afterwards.
+   * skills, capacity, role. The capacity an agent chose for itself (PUT /presence)
+   * lasts until the process restarts: an admin change replaces it only when it
+   * changes the capacity (`capacityChanged`). Callers dispatch afterwards.
    */
-  applyUser(u: { id: string; name: string; skills: string[]; capacity: number; role: AgentConfig['role'] }): void {
+  applyUser(u: { id: string; name: string; skills: string[]; capacity: number; role: AgentConfig['role'] }, capacityChanged = true): void {
     const a = this.get(u.id);
     if (!a || a.id !== u.id) return;
     Object.assign(a.config, { name: u.name, skills: u.skills, capacity: u.capacity, role: u.role });
     a.name = u.name;
-    a.capacity = u.capacity;
+    if (capacityChanged) a.capacity = u.capacity;
   }
 
   /** By id; an 18-character Salesforce id finds its 15-character agent. */

@@ -102,6 +102,7 @@ export const UpdateUserRequest = Type.Partial(Type.Object({
   name: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
   skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
 }));
+export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
 export const VisitorIdParams = Type.Object({ visitorId: Type.String({ minLength: 1, maxLength: 256 }) });

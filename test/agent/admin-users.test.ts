@@ -38,4 +38,20 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await agent.ok('POST', `/agent/v1/chats/${offer.chatId!}/messages`, { text: 'Rita here.' });
     await agent.leave();
   });
+
+  it("an admin's change to a user keeps the capacity the agent chose for itself unless it changes the capacity, and tells the agent's stream", async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const ivy = await onlineAgent(server, USERS.ivy, { capacity: 5 });
+    const presence = () => ivy.events.filter((e) => e.type === 'presence').map((e) => e.data['capacity']);
+    const before = presence().length;
+    await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Renamed' });
+    await ivy.next((e) => e.type === 'presence', 'presence after a rename', before);
+    expect(presence().slice(before), 'a rename keeps the capacity the agent chose').toEqual([5]);
+    await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { capacity: 4 });
+    await ivy.next((e) => e.type === 'presence' && e.data['capacity'] === 4, 'presence after a capacity change', before);
+    const overview = await root.ok<{ agents: { id: string; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');
+    expect(overview.agents.find((a) => a.id === USERS.ivy.id)?.capacity).toBe(4);
+    await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Idle' });
+    await ivy.leave();
+  });
 });

@@ -217,9 +217,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     async (req, p) => {
       const id = (req.params as { userId: string }).userId;
       if (users.get(id)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${id}`);
-      const u = await users.updateUser(id, body(req));
+      const patch = body<T.UpdateUserRequest>(req);
+      const u = await users.updateUser(id, patch);
       if (engine.directory.get(id)) {
-        engine.directory.applyUser(u);
+        engine.directory.applyUser(u, patch.capacity !== undefined);
+        // The agent's consoles show its capacity: tell them (the `presence` stream event).
+        engine.directory.notify(id, { kind: 'presence' });
         if (u.disabled) engine.agentActions.agentDisconnected(id);
         // More capacity or another skill can take a waiting chat now (ADR 0008: every change dispatches).
         engine.dispatch();
