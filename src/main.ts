@@ -86,7 +86,7 @@ export async function openStore(config: SwitchboardConfig, logger?: Logger): Pro
   const s = config.storage;
   if (s.kind === 'memory') return new MemoryChatStore();
   if (s.kind === 'postgres') {
-    return createPostgresChatStore({ url: s.postgresUrl!, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
+    return createPostgresChatStore({ url: s.postgresUrl!, statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
   }
   return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous, logger });
 }

@@ -127,6 +127,11 @@ export const StorageConfig = Type.Object({
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
   postgresUrl: Type.Optional(Type.String()),
   /**
+   * PostgreSQL: the longest a statement may run (statement_timeout); a write stuck behind
+   * a lock or a dead connection then fails and is written again (ADR 0016). 0: no limit.
+   */
+  postgresStatementTimeoutSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
+  /**
    * One node per store (ADR 0017): how long a starting node waits for the one
    * already using the store to stop (a rolling deploy) before it gives up.
    */

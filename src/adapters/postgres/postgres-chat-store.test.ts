@@ -111,4 +111,25 @@ describe('PostgreSQL store: lost connections', () => {
     expect((await pool.query('select 1 as one')).rows[0].one, 'a new connection works').toBe(1);
     await pool.end();
   });
+
+  it('a write stuck behind a lock fails after the statement timeout instead of waiting for ever, and works again after', async () => {
+    const name = `${applicationName}-timeout`;
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2, applicationName: name, statementTimeoutMs: 300 });
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await store.migrate();
+      await admin.query('begin');
+      await admin.query(`lock table ${schema}.meta in access exclusive mode`);
+      const started = performance.now();
+      await expect(store.setMeta('stuck', '1')).rejects.toThrow(/statement timeout/);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      await admin.query('commit');
+      await store.setMeta('after', '2');
+      expect(await store.getMeta('after')).toBe('2');
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
 });

@@ -19,6 +19,35 @@ export interface PostgresOptions {
    * new one when it is next needed; a query that fails meanwhile fails its own caller.
    */
   onConnectionError?: (err: Error) => void;
+  /**
+   * Longest a statement may run (PostgreSQL's statement_timeout), and, 5 s later, how
+   * long the driver waits for any answer (a half-open connection never answers):
+   * a write stuck behind a lock or a dead socket fails into ADR 0016's retry and
+   * /readyz's "store refuses writes" instead of holding its request for ever.
+   * 0 turns both off. Migrations run without it.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** Default of PostgresOptions.statementTimeoutMs (storage.postgresStatementTimeoutSeconds). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+/** How long opening a connection may take before it counts as failed. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+class PostgresChatStore extends KyselyChatStore {
+  constructor(db: Kysely<Database>, schema: string | undefined, private readonly opts: PostgresOptions) {
+    super(db, 'postgres', schema);
+  }
+
+  /** On a connection of its own, without the statement timeout: a migration of a large table may take minutes. */
+  override async migrate(): Promise<void> {
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPgPool({ ...this.opts, poolSize: 1, statementTimeoutMs: 0 }) }) });
+    try {
+      await this.migrateWith(db);
+    } finally {
+      await db.destroy();
+    }
+  }
 }
 
 export async function createPostgresChatStore(opts: PostgresOptions): Promise<KyselyChatStore> {
@@ -35,7 +64,7 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
   }
   const pool = createPgPool(opts);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyChatStore(db, 'postgres', schema);
+  return new PostgresChatStore(db, schema, opts);
 }
 
 /**
@@ -46,11 +75,16 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
  * held poll with it. The query that needed the connection fails its caller either way.
  */
 export function createPgPool(opts: PostgresOptions): pg.Pool {
+  const timeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), ...(timeoutMs > 0 ? [`-c statement_timeout=${timeoutMs}`] : [])];
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'switchboard',
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+    ...(timeoutMs > 0 ? { query_timeout: timeoutMs + 5_000 } : {}),
+    ...(options.length ? { options: options.join(' ') } : {}),
   });
   pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
   // The pool re-emits an idle connection's error on itself: the client's own listener above reported it.

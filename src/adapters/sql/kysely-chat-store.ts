@@ -24,7 +24,12 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect), ...(this.schema ? { migrationTableSchema: this.schema } : {}) });
+    await this.migrateWith(this.db);
+  }
+
+  /** Runs the migrations over `db` (PostgreSQL migrates on a connection of its own, without the statement timeout). */
+  protected async migrateWith(db: Kysely<Database>): Promise<void> {
+    const migrator = new Migrator({ db, provider: migrationProvider(this.dialect), ...(this.schema ? { migrationTableSchema: this.schema } : {}) });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
