@@ -285,6 +285,26 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await bob.leave();
   });
 
+  it('a transfer to a skill whose only candidate declines comes back to the caller, who can write again', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Rita' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    const carol = await onlineAgent(server, USERS.carol);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { skill: 'sales' });
+    await carol.nextOffer(0, chatId);
+    await carol.ok('POST', `/agent/v1/chats/${chatId}/decline`);
+    const failed = await alice.nextChatEvent(chatId, 'TransferFailed');
+    expect(failed.data['data']).toMatchObject({ to: 'skill:sales' });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Still with you.' });
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'Still with you.'), "the caller's message");
+    expect(received(v, 'ChatTransferred')).toHaveLength(0);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await carol.leave();
+    await alice.leave();
+  });
+
   it('transfers to an agent, a skill and a button; the visitor hears ChatTransferred and nothing sent meanwhile is lost', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Quinn' });

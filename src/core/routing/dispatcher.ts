@@ -122,7 +122,7 @@ export class Dispatcher {
    * went offline or logged out has not passed, and is a candidate again once back.
    */
   withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }, passed = true): void {
-    const { directory, host, router } = this.d;
+    const { directory, host } = this.d;
     const r = s.record;
     s.offerTimer?.cancel();
     s.offerTimer = null;
@@ -132,23 +132,39 @@ export class Dispatcher {
     if (passed) r.declinedBy.push(data.agentId);
     r.agentId = null;
     r.chatState = 'waiting';
-    const back = r.transferTo && r.transferFrom ? directory.get(r.transferFrom) : undefined;
-    if (r.transferTo && !(back && directory.hasRoom(back))) {
-      // The transfer failed and its agent cannot take the chat back: route it like any waiting chat.
-      r.transferTo = null;
-      r.transferFrom = null;
-    }
-    if (back && r.transferTo && directory.hasRoom(back)) {
-      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the visitor.
-      router.remove(s.id);
-      r.transferTo = null;
-      r.transferFrom = null;
-      r.chatState = 'established';
-      r.agentId = back.id;
-      back.chats.add(s.id);
-      host.append(s, 'TransferFailed', 'system', { to: data.agentId, reason: type }, false);
+    const caller = r.transferFrom ? directory.get(r.transferFrom) : undefined;
+    const callerCanTakeIt = caller !== undefined && directory.hasRoom(caller);
+    if (r.transferTo) {
+      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the
+      // visitor; if that agent cannot take it, it is routed like any waiting chat.
+      if (callerCanTakeIt) this.backToCaller(s, caller, data.agentId, type);
+      else r.transferTo = r.transferFrom = null;
+    } else if (r.transferFrom && callerCanTakeIt && !this.anyCandidate(s)) {
+      // A transfer to a skill or button whose last candidate passed: nobody is left who could take
+      // it, and a chat waiting there would be held by no one while the visitor still reads the
+      // caller's name. It goes back to the caller, as a failed transfer to one agent does.
+      this.backToCaller(s, caller, queueLabel(r.queueKey ?? ''), type);
     }
     this.dispatch();
+  }
+
+  /** Whether an online agent who serves the chat's queue has not passed on it (busy or not). */
+  private anyCandidate(s: ChatSession): boolean {
+    const r = s.record;
+    const queueKey = r.queueKey ?? r.routedButtonId!;
+    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey)).some((a) => !r.declinedBy.includes(a.id));
+  }
+
+  /** A failed transfer: the chat is the caller's again (TransferFailed in its log, on the caller's stream). */
+  private backToCaller(s: ChatSession, caller: { id: string; chats: Set<string> }, to: string, reason: string): void {
+    const r = s.record;
+    this.d.router.remove(s.id);
+    r.transferTo = null;
+    r.transferFrom = null;
+    r.chatState = 'established';
+    r.agentId = caller.id;
+    caller.chats.add(s.id);
+    this.d.host.append(s, 'TransferFailed', 'system', { to, reason }, false);
   }
 
   /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */
