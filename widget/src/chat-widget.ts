@@ -308,7 +308,7 @@ export class ChatWidget {
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
-    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : 'Waiting for an agent…');
+    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : saved.status || 'Waiting for an agent…');
     if (saved.open) {
       v.panel.hidden = false;
       v.launcher.setAttribute('aria-expanded', 'true');
@@ -328,7 +328,7 @@ export class ChatWidget {
     if (!client) return;
     this.memory.save({
       v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
-      lines: this.shown, outbox: this.outbox, client,
+      lines: this.shown, outbox: this.outbox, client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
     });
   }
 
