@@ -7,6 +7,8 @@ export interface ChatEvent {
 
 export class TestAgent {
   private token = '';
+  /** Aborts the open event stream (see openStream). */
+  private stream: AbortController | undefined;
 
   constructor(private readonly baseUrl: string) {}
 
@@ -25,6 +27,24 @@ export class TestAgent {
     this.token = '';
     const pair = await this.call<{ accessToken: string }>('POST', '/agent/v1/auth/login', { username, password });
     this.token = pair.accessToken;
+  }
+
+  /**
+   * Opens the agent's event stream (SSE). While it is open the agent stays alive
+   * however short the server's agentGraceSeconds; closeStream() starts the grace period.
+   */
+  async openStream(): Promise<void> {
+    const abort = new AbortController();
+    const res = await fetch(`${this.baseUrl}/agent/v1/events`, { headers: { Authorization: `Bearer ${this.token}`, Accept: 'text/event-stream' }, signal: abort.signal });
+    if (!res.ok || !res.body) throw new Error(`GET /agent/v1/events: ${res.status}`);
+    this.stream = abort;
+    // Read and drop the events, so the server never waits on a full socket.
+    res.body.pipeTo(new WritableStream()).catch(() => undefined);
+  }
+
+  closeStream(): void {
+    this.stream?.abort();
+    this.stream = undefined;
   }
 
   presence(status: 'online' | 'away' | 'offline'): Promise<unknown> {

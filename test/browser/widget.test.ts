@@ -3,6 +3,7 @@
  * against the real server: the demo page, a chat with the demo bot, the offline
  * note, a chat with a human agent played through the agent API (pre-chat form,
  * queue position, typing both ways, sneak peek, a network drop, agent end),
+ * a reload while chatting and while queued,
  * accessibility (axe-core), a 360 px phone screen and the bundle budget.
  * Screenshots go to docs/screenshots/widget-*.png.
  *
@@ -147,6 +148,31 @@ describe('chat widget in Chromium', () => {
     w = widgetOf(page);
     await waitForText(w.status, /We are online/, 10_000, 'attached');
     expect(await w.panel.isVisible()).toBe(false);
+  });
+
+  it('a reload while queued keeps the queue position (the server does not repeat an unchanged QueueUpdate)', async () => {
+    const agent = new TestAgent(server.baseUrl);
+    await agent.login('agent', 'agent-demo');
+    await agent.presence('online');
+    const page = await newPage();
+    let w = await openDemo(page, 'human');
+    await w.launcher.click();
+    await w.host.getByLabel('Your name (required)').fill('Quinn Queued');
+    await w.host.getByLabel('Email (required)').fill('quinn@example.com');
+    await w.host.getByRole('button', { name: 'Start chat' }).click();
+    // Offered to the agent, not accepted: first in line.
+    await waitForText(w.status, /You are next in line \(position 1\)\./);
+    const queued = await w.status.textContent();
+
+    await page.reload();
+    w = widgetOf(page);
+    await w.panel.waitFor({ state: 'visible' });
+    await waitForText(w.status, /next in line/);
+    expect(await w.status.textContent()).toBe(queued);
+
+    await w.endButton.click();
+    await waitForText(w.status, /You ended the chat/);
+    await agent.presence('offline');
   });
 
   it('a duplicated tab (a copy of sessionStorage) leaves the chat to the first tab, which chats on', async () => {

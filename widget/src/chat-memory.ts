@@ -29,6 +29,12 @@ export interface SavedChat {
   lines: SavedLine[];
   /** Messages typed while waiting for an agent (sent when one joins). */
   outbox: string[];
+  /**
+   * While waiting: the status line (queue position and wait, or that the agent left).
+   * The server does not repeat an unchanged QueueUpdate, so after a reload only this
+   * can show it. Absent in chats saved by an older widget.
+   */
+  status?: string;
   client: VisitorSnapshot;
 }
 

@@ -308,7 +308,7 @@ export class ChatWidget {
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
-    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : 'Waiting for an agent…');
+    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : saved.status || 'Waiting for an agent…');
     if (saved.open) {
       v.panel.hidden = false;
       v.launcher.setAttribute('aria-expanded', 'true');
@@ -328,7 +328,7 @@ export class ChatWidget {
     if (!client) return;
     this.memory.save({
       v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
-      lines: this.shown, outbox: this.outbox, client,
+      lines: this.shown, outbox: this.outbox, client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
     });
   }
 
@@ -343,14 +343,8 @@ export class ChatWidget {
         this.setChatStatus(`${place}${w ? ` Estimated wait: ${w}.` : ''}`);
       },
       established: (name, sneakPeek) => {
-        this.phase = 'chatting';
-        this.agentName = name || 'Agent';
         this.sneakPeek = sneakPeek;
-        this.setChatStatus(`You are chatting with ${this.agentName}.`);
-        this.note(`${this.agentName} joined the chat`);
-        for (const text of this.outbox.splice(0)) this.chat?.send(text);
-        // Text typed while waiting is not a sneak peek yet: send it now that the agent is here.
-        if (this.view.input.value) this.signals.input(this.view.input.value);
+        this.agentJoined(name);
       },
       message: (name, text) => {
         v.setTyping('');
@@ -365,9 +359,26 @@ export class ChatWidget {
       },
       agentTyping: (on) => v.setTyping(on ? `${this.agentName} is typing…` : ''),
       transferred: (name) => {
+        // After an agent left, the next one comes as a transfer (ChatTransferred, not ChatEstablished).
+        if (this.phase !== 'chatting') return this.agentJoined(name);
         this.agentName = name || this.agentName;
         this.setChatStatus(`You are chatting with ${this.agentName}.`);
         this.note(`Chat transferred to ${this.agentName}`);
+      },
+      agentLeft: () => {
+        if (this.phase !== 'chatting') return;
+        // The chat is back in the queue: messages wait in the outbox and queue updates
+        // show again until the next agent takes it.
+        this.phase = 'waiting';
+        v.setTyping('');
+        const text = `${this.agentName} left the chat; waiting for another agent`;
+        this.setChatStatus('Waiting for another agent…');
+        this.note(text);
+        if (v.panel.hidden) {
+          v.announce(`${text}.`);
+          this.unread += 1;
+          this.renderLauncher();
+        }
       },
       ended: () => this.finish('ended', 'The chat has ended.'),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? 'Sorry, nobody is available right now. Please try again later.' : `The chat could not continue (${reason}).`),
@@ -378,6 +389,17 @@ export class ChatWidget {
         if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
       },
     };
+  }
+
+  /** An agent took the chat: first, or after the previous one left (then the outbox waited for this one). */
+  private agentJoined(name: string): void {
+    this.phase = 'chatting';
+    this.agentName = name || 'Agent';
+    this.setChatStatus(`You are chatting with ${this.agentName}.`);
+    this.note(`${this.agentName} joined the chat`);
+    for (const text of this.outbox.splice(0)) this.chat?.send(text);
+    // Text typed while waiting is not a sneak peek yet: send it now that the agent is here.
+    if (this.view.input.value) this.signals.input(this.view.input.value);
   }
 
   private sendInput(): void {

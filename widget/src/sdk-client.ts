@@ -25,6 +25,8 @@ export interface ChatCallbacks {
   message(name: string, text: string): void;
   agentTyping(on: boolean): void;
   transferred(agentName: string): void;
+  /** The agent dropped (AgentDisconnect): the server put the chat back in its queue until another agent takes it. */
+  agentLeft(): void;
   /** The agent (or the server) ended the chat. */
   ended(reason: string): void;
   failed(reason: string): void;
@@ -68,6 +70,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('message', (e) => cb.message(String(e.name ?? ''), String(e.text ?? ''))),
     client.on('agentTyping', (on) => cb.agentTyping(on)),
     client.on('transferred', (e) => cb.transferred(String(e.name ?? ''))),
+    client.on('agentDisconnected', () => cb.agentLeft()),
     client.on('ended', (e) => cb.ended(e.reason)),
     client.on('failed', (e) => cb.failed(e.reason)),
     client.on('connection', (state) => cb.connection(state === 'online')),
