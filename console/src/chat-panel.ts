@@ -86,8 +86,13 @@ export class ChatPanel {
       if (label && this.composer) label.textContent = `Message to ${this.visitorName}`;
     }
     for (const e of transcript.events) this.ingest(e, false);
+    // Who holds the chat now decides, not the history: a chat can leave an agent and come
+    // back (a declined transfer, transferred back, reassigned to them), and the replay still
+    // has the agent's own TransferRequested.
+    const mine = details.chat.agentId === this.host.me.id && details.chat.state === 'established';
     if (details.chat.state === 'ended') this.markEnded('Ended');
-    else if (this.mode === 'agent' && details.chat.agentId !== this.host.me.id) this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
+    else if (this.mode === 'agent' && mine) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+    else if (this.mode === 'agent') this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
     this.renderPeek();
   }
 
@@ -113,29 +118,47 @@ export class ChatPanel {
       case 'NewVisitorBreadcrumb':
         this.details.addBreadcrumb(String(e.data['location'] ?? ''), e.at);
         break;
-      case 'TransferRequested':
-        if (this.mode === 'agent' && e.data['from'] === this.host.me.id) this.detach('Transferred');
-        break;
-      case 'TransferFailed':
-        // The agent asked for declined or let it time out: the chat came back to us.
-        if (live) this.reattach();
-        break;
-      case 'AgentDisconnect':
-        // The server dropped us (or we went offline): the chat went back to the queue.
-        if (this.mode === 'agent') this.detach('Back in the queue (you were disconnected)');
-        break;
     }
+    // Whether the chat is ours changes with live events only; after a replay reload() asks the server.
+    if (live) this.followHolder(e);
     if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
     this.renderPeek();
   }
 
-  /** A transfer failed and the chat is ours again: active as before. */
-  reattach(): void {
+  /** A live event that moves the chat away from this agent or back to it. */
+  private followHolder(e: ChatEventWire): void {
+    const me = this.host.me.id;
+    switch (e.type) {
+      case 'TransferRequested':
+        if (e.data['from'] === me) this.detach('Transferred');
+        break;
+      case 'TransferFailed':
+        // The agent asked for declined or let it time out: the chat came back to us.
+        this.reattach(`The transfer did not go through: ${this.visitorName || 'the chat'} is back with you`);
+        break;
+      case 'ChatTransferred':
+      case 'ChatEstablished':
+        if (e.data['userId'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+        else this.detach('Now with another agent');
+        break;
+      case 'ChatReassigned':
+        if (e.data['to'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+        else if (e.data['from'] === me) this.detach('Reassigned by a supervisor');
+        break;
+      case 'AgentDisconnect':
+        // The server dropped us (or we went offline): the chat went back to the queue.
+        this.detach('Back in the queue (you were disconnected)');
+        break;
+    }
+  }
+
+  /** The chat is this agent's again (a failed transfer, transferred or reassigned back): active as before. */
+  reattach(message: string): void {
     if (!this.detached || this.ended || this.mode !== 'agent') return;
     this.detached = null;
     this.status.textContent = 'Active';
     this.renderControls();
-    this.host.report(`The transfer did not go through: ${this.visitorName || 'the chat'} is back with you`);
+    this.host.report(message);
   }
 
   /** The chat left this agent (transfer, reassignment): read-only from now on. */

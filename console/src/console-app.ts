@@ -313,10 +313,12 @@ export class ConsoleApp {
     const panel = this.panels.get(chatId);
     // Accepting: the stream can beat the accept reply; the accept opens the panel and loads the transcript.
     if (!panel && this.offers.has(chatId)) return;
-    if (panel && !(panel.isEnded && (e.type === 'ChatTransferred' || e.type === 'ChatEstablished'))) {
+    const toMe = e.type === 'ChatTransferred' || e.type === 'ChatEstablished';
+    if (panel && !(panel.isEnded && toMe)) {
       panel.ingest(e, true);
-    } else if (!this.closed.has(chatId) || e.type === 'ChatTransferred' || e.type === 'ChatEstablished') {
-      // A chat we do not show yet (reassigned to us, or after a reload): open it.
+    } else if (!this.closed.has(chatId) || toMe || e.type === 'TransferFailed') {
+      // A chat we do not show yet (reassigned to us, or after a reload), or one closed after
+      // transferring it that came back when the transfer failed: open it.
       void this.openPanel(chatId, String(e.data['visitorName'] ?? ''), false);
     }
     this.updateLoad();
