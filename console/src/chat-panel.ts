@@ -12,6 +12,11 @@ import type { ChatEventWire, PublicUser } from './wire-types.ts';
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
+/**
+ * The server's default `maxMessageLength` (docs/configuration.md). The agent API does not
+ * tell the configured limit, so a lower one shows only as the 400 a send gets.
+ */
+const MAX_MESSAGE_LENGTH = 4000;
 
 export type PanelMode = 'agent' | 'monitor';
 
@@ -215,7 +220,7 @@ export class ChatPanel {
 
   private buildComposer(): HTMLElement {
     const id = uid('composer');
-    const box = el('textarea', { id, rows: 2, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
+    const box = el('textarea', { id, rows: 2, maxlength: MAX_MESSAGE_LENGTH, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
     this.composer = box;
     box.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
@@ -246,6 +251,13 @@ export class ChatPanel {
         this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
       },
       (err: unknown) => {
+        // The server answered no (too long, chat no longer ours, ...): the same message would
+        // get the same answer, so no Retry; the reason is the server's own words.
+        if (isRefusal(err)) {
+          this.transcript.fail(clientMessageId);
+          this.host.report(`Message not sent: ${err.body || errorText(err)}`);
+          return;
+        }
         this.transcript.fail(clientMessageId, () => this.send(text, clientMessageId));
         this.host.report(`Message not sent: ${errorText(err)}`);
       });
@@ -316,6 +328,15 @@ export class ChatPanel {
     } }, 'Take over');
     return el('div', { class: 'monitor-controls' }, whisper, reassign, takeover);
   }
+}
+
+/**
+ * A 4xx answer: the request itself was refused. Not 408 and 429 (timed out, rate limited):
+ * those may go through when tried again.
+ */
+function isRefusal(err: unknown): err is { status: number; body?: string } {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 export function errorText(err: unknown): string {
