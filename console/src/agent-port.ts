@@ -14,7 +14,8 @@ export interface StreamHandlers {
   presence(status: Presence, capacity: number, at: number): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
-  resync(snapshot: ResyncSnapshot | undefined): void;
+  /** The stream could not replay what was missed; `reason` says why (`epoch changed`: the server restarted). */
+  resync(snapshot: ResyncSnapshot | undefined, reason: string): void;
   connection(state: ConnectionState): void;
 }
 

@@ -12,6 +12,11 @@ import type { ChatEventWire, PublicUser } from './wire-types.ts';
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
+/**
+ * The server's default `maxMessageLength` (docs/configuration.md). The agent API does not
+ * tell the configured limit, so a lower one shows only as the 400 a send gets.
+ */
+const MAX_MESSAGE_LENGTH = 4000;
 
 export type PanelMode = 'agent' | 'monitor';
 
@@ -86,8 +91,13 @@ export class ChatPanel {
       if (label && this.composer) label.textContent = `Message to ${this.visitorName}`;
     }
     for (const e of transcript.events) this.ingest(e, false);
+    // Who holds the chat now decides, not the history: a chat can leave an agent and come
+    // back (a declined transfer, transferred back, reassigned to them), and the replay still
+    // has the agent's own TransferRequested.
+    const mine = details.chat.agentId === this.host.me.id && details.chat.state === 'established';
     if (details.chat.state === 'ended') this.markEnded('Ended');
-    else if (this.mode === 'agent' && details.chat.agentId !== this.host.me.id) this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
+    else if (this.mode === 'agent' && mine) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+    else if (this.mode === 'agent') this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
     this.renderPeek();
   }
 
@@ -113,29 +123,47 @@ export class ChatPanel {
       case 'NewVisitorBreadcrumb':
         this.details.addBreadcrumb(String(e.data['location'] ?? ''), e.at);
         break;
-      case 'TransferRequested':
-        if (this.mode === 'agent' && e.data['from'] === this.host.me.id) this.detach('Transferred');
-        break;
-      case 'TransferFailed':
-        // The agent asked for declined or let it time out: the chat came back to us.
-        if (live) this.reattach();
-        break;
-      case 'AgentDisconnect':
-        // The server dropped us (or we went offline): the chat went back to the queue.
-        if (this.mode === 'agent') this.detach('Back in the queue (you were disconnected)');
-        break;
     }
+    // Whether the chat is ours changes with live events only; after a replay reload() asks the server.
+    if (live) this.followHolder(e);
     if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
     this.renderPeek();
   }
 
-  /** A transfer failed and the chat is ours again: active as before. */
-  reattach(): void {
+  /** A live event that moves the chat away from this agent or back to it. */
+  private followHolder(e: ChatEventWire): void {
+    const me = this.host.me.id;
+    switch (e.type) {
+      case 'TransferRequested':
+        if (e.data['from'] === me) this.detach('Transferred');
+        break;
+      case 'TransferFailed':
+        // The agent asked for declined or let it time out: the chat came back to us.
+        this.reattach(`The transfer did not go through: ${this.visitorName || 'the chat'} is back with you`);
+        break;
+      case 'ChatTransferred':
+      case 'ChatEstablished':
+        if (e.data['userId'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+        else this.detach('Now with another agent');
+        break;
+      case 'ChatReassigned':
+        if (e.data['to'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+        else if (e.data['from'] === me) this.detach('Reassigned by a supervisor');
+        break;
+      case 'AgentDisconnect':
+        // The server dropped us (or we went offline): the chat went back to the queue.
+        this.detach('Back in the queue (you were disconnected)');
+        break;
+    }
+  }
+
+  /** The chat is this agent's again (a failed transfer, transferred or reassigned back): active as before. */
+  reattach(message: string): void {
     if (!this.detached || this.ended || this.mode !== 'agent') return;
     this.detached = null;
     this.status.textContent = 'Active';
     this.renderControls();
-    this.host.report(`The transfer did not go through: ${this.visitorName || 'the chat'} is back with you`);
+    this.host.report(message);
   }
 
   /** The chat left this agent (transfer, reassignment): read-only from now on. */
@@ -192,7 +220,7 @@ export class ChatPanel {
 
   private buildComposer(): HTMLElement {
     const id = uid('composer');
-    const box = el('textarea', { id, rows: 2, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
+    const box = el('textarea', { id, rows: 2, maxlength: MAX_MESSAGE_LENGTH, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
     this.composer = box;
     box.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
@@ -223,6 +251,13 @@ export class ChatPanel {
         this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
       },
       (err: unknown) => {
+        // The server answered no (too long, chat no longer ours, ...): the same message would
+        // get the same answer, so no Retry; the reason is the server's own words.
+        if (isRefusal(err)) {
+          this.transcript.fail(clientMessageId);
+          this.host.report(`Message not sent: ${err.body || errorText(err)}`);
+          return;
+        }
         this.transcript.fail(clientMessageId, () => this.send(text, clientMessageId));
         this.host.report(`Message not sent: ${errorText(err)}`);
       });
@@ -293,6 +328,15 @@ export class ChatPanel {
     } }, 'Take over');
     return el('div', { class: 'monitor-controls' }, whisper, reassign, takeover);
   }
+}
+
+/**
+ * A 4xx answer: the request itself was refused. Not 408 and 429 (timed out, rate limited):
+ * those may go through when tried again.
+ */
+function isRefusal(err: unknown): err is { status: number; body?: string } {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 export function errorText(err: unknown): string {

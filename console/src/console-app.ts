@@ -108,7 +108,7 @@ export class ConsoleApp {
         this.monitors.get(chatId)?.ingest(e, true);
         this.supervisor?.nudge();
       },
-      resync: (snapshot) => void this.onResync(snapshot),
+      resync: (snapshot, reason) => void this.onResync(snapshot, reason),
       connection: (state) => this.onConnection(state),
     };
     this.client.connect(handlers);
@@ -169,15 +169,16 @@ export class ConsoleApp {
     this.notifyButton.disabled = p !== 'default';
   }
 
-  private async changePresence(status: Presence, capacity?: number): Promise<void> {
+  /** `restoring`: the presence is set again after the server restarted, and the agent is told so. */
+  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<void> {
     unlockAudio();
     try {
       const state = await this.client.setPresence(status, capacity);
       this.applyPresence(state.status, state.capacity);
-      this.report(`You are ${state.status}`);
+      this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
     } catch (err) {
       this.applyPresence(this.presence, this.capacity);
-      this.report(`Could not change presence: ${errorText(err)}`);
+      this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
     }
   }
 
@@ -313,10 +314,12 @@ export class ConsoleApp {
     const panel = this.panels.get(chatId);
     // Accepting: the stream can beat the accept reply; the accept opens the panel and loads the transcript.
     if (!panel && this.offers.has(chatId)) return;
-    if (panel && !(panel.isEnded && (e.type === 'ChatTransferred' || e.type === 'ChatEstablished'))) {
+    const toMe = e.type === 'ChatTransferred' || e.type === 'ChatEstablished';
+    if (panel && !(panel.isEnded && toMe)) {
       panel.ingest(e, true);
-    } else if (!this.closed.has(chatId) || e.type === 'ChatTransferred' || e.type === 'ChatEstablished') {
-      // A chat we do not show yet (reassigned to us, or after a reload): open it.
+    } else if (!this.closed.has(chatId) || toMe || e.type === 'TransferFailed') {
+      // A chat we do not show yet (reassigned to us, or after a reload), or one closed after
+      // transferring it that came back when the transfer failed: open it.
       void this.openPanel(chatId, String(e.data['visitorName'] ?? ''), false);
     }
     this.updateLoad();
@@ -333,8 +336,16 @@ export class ConsoleApp {
     this.updateLoad();
   }
 
-  private async onResync(snapshot: ResyncSnapshot | undefined): Promise<void> {
+  private async onResync(snapshot: ResyncSnapshot | undefined, reason: string): Promise<void> {
+    const chosen = this.presenceState;
     if (snapshot) this.applyPresence(snapshot.presence, snapshot.capacity);
+    // The server keeps no human presence across a restart (docs/architecture.md): left as it is,
+    // the agent would sit offline without knowing, the button offline and held chats at risk.
+    // Set again what the agent had chosen, as after a reload of the page.
+    const restarted = reason === 'epoch changed';
+    if (restarted && chosen.presence !== 'offline' && (chosen.presence !== this.presence || chosen.capacity !== this.capacity)) {
+      await this.changePresence(chosen.presence, chosen.capacity, true);
+    }
     // Offers we show may be gone; the snapshot lists what is still offered to us.
     const offered = new Set((snapshot?.chats ?? []).filter((c) => c.state === 'offered' && c.agentId === this.me.id).map((c) => c.chatId));
     for (const card of [...this.offers.values()]) if (snapshot && !offered.has(card.chatId)) this.dropOffer(card);

@@ -40,7 +40,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
         client.on('presence', (e) => handlers.presence(e.data.status, e.data.capacity, e.at)),
         client.on('chat.event', (e) => handlers.chatEvent(e.chatId, e.data)),
         client.on('monitor.event', (e) => handlers.monitorEvent(e.chatId, e.data)),
-        client.on('resync', (r) => handlers.resync(r.snapshot)),
+        client.on('resync', (r) => handlers.resync(r.snapshot, r.reason)),
         client.on('connection', (s) => handlers.connection(CONNECTION[s] ?? 'reconnecting')),
       ];
       handlers.connection('connecting');

@@ -83,12 +83,12 @@ export class TranscriptView {
     this.pending.delete(clientMessageId);
   }
 
-  /** Marks a pending message as failed with a retry button. */
-  fail(clientMessageId: string, retry: () => void): void {
+  /** Marks a pending message as failed, with a Retry button when trying again could help. */
+  fail(clientMessageId: string, retry?: () => void): void {
     const p = this.pending.get(clientMessageId);
     if (!p) return;
     p.node.classList.add('failed');
-    p.node.querySelector('.note')?.replaceWith(el('span', { class: 'note' }, 'not sent ', el('button', { type: 'button', class: 'link', onclick: retry }, 'Retry')));
+    p.node.querySelector('.note')?.replaceWith(el('span', { class: 'note' }, 'not sent', retry && ' ', retry && el('button', { type: 'button', class: 'link', onclick: retry }, 'Retry')));
   }
 
   isPending(clientMessageId: string): boolean {

@@ -20,9 +20,10 @@ export const AGENT1 = { id: '005000000000011', name: 'Alex Agent', username: 'al
 export const AGENT2 = { id: '005000000000012', name: 'Blair Agent', username: 'blair', password: 'blair-password' };
 export const SUPERVISOR = { id: '005000000000013', name: 'Sam Supervisor', username: 'sam', password: 'sam-password' };
 
-export function consoleConfig(): object {
+/** @param settings overrides of the config's `settings`. */
+export function consoleConfig(settings: Record<string, unknown> = {}): object {
   return {
-    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: 30 },
+    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: 30, ...settings },
     orgs: [{
       id: ORG_ID,
       deployments: [{
@@ -40,7 +41,8 @@ export function consoleConfig(): object {
 }
 
 export class ConsoleTestServer extends TestServer {
-  constructor() {
-    super({ pollHoldSeconds: 1 }, { config: consoleConfig, requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
+  /** @param settings overrides of the config's `settings` (e.g. a lower `maxMessageLength`). */
+  constructor(settings: Record<string, unknown> = {}) {
+    super({ pollHoldSeconds: 1 }, { config: () => consoleConfig(settings), requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
   }
 }

@@ -1,0 +1,145 @@
+/**
+ * A chat that comes back to an agent who once transferred it is that agent's
+ * chat again, in a real browser: after a transfer the other agent declined and
+ * a reload, after the other agent transferred it back, when the agent had
+ * closed its panel, and after a supervisor reassigned it to them. The panel
+ * follows who holds the chat now, not the agent's own `TransferRequested`
+ * that its transcript still has.
+ */
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../protocol/harness.js';
+import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
+import { PollingVisitor } from './console-visitor.js';
+
+const server = new ConsoleTestServer();
+let browser: Browser;
+let alex: ConsolePage;
+let blair: ConsolePage;
+const visitors: PollingVisitor[] = [];
+
+function chat(page: Page, visitorName: string): Locator {
+  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
+}
+
+async function visitor(name: string): Promise<PollingVisitor> {
+  const v = new PollingVisitor(server, name);
+  visitors.push(v);
+  await v.request();
+  return v;
+}
+
+async function transfer(page: Page, visitorName: string, to: { id: string }): Promise<void> {
+  await chat(page, visitorName).getByRole('button', { name: 'Transfer…' }).click();
+  const dialog = page.getByRole('dialog', { name: `Transfer chat with ${visitorName}` });
+  await dialog.getByRole('combobox', { name: 'Agent id' }).fill(to.id);
+  await dialog.getByRole('button', { name: 'Transfer' }).click();
+  await chat(page, visitorName).getByText('Transferred', { exact: true }).waitFor();
+}
+
+async function acceptOffer(page: Page, visitorName: string): Promise<void> {
+  await page.getByRole('article', { name: `Chat offer from ${visitorName}` }).getByRole('button', { name: 'Accept' }).click();
+}
+
+/** The panel is the agent's own chat: badge Active, End and a composer whose message reaches the visitor. */
+async function expectActive(page: Page, v: PollingVisitor, text: string): Promise<void> {
+  const panel = chat(page, v.name);
+  // A new panel shows Active until its transcript is in: wait for the transcript, then look.
+  await panel.getByRole('log').getByText(/Chat started with/).waitFor();
+  await expect.poll(() => panel.locator('.badge').textContent()).toBe('Active');
+  expect(await panel.getByRole('button', { name: 'End chat' }).count()).toBe(1);
+  const box = panel.getByRole('textbox');
+  await box.fill(text);
+  await box.press('Enter');
+  await v.waitFor(text, (m) => m.type === 'ChatMessage' && m.message['text'] === text);
+}
+
+async function reload(page: Page): Promise<void> {
+  await page.reload();
+  await page.getByRole('group', { name: 'Presence' }).waitFor();
+  await expect.poll(() => page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+}
+
+beforeAll(async () => {
+  await server.start();
+  browser = await launchChromium();
+  [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
+  await login(alex.page, AGENT1.username, AGENT1.password);
+  await login(blair.page, AGENT2.username, AGENT2.password);
+}, 60_000);
+
+afterAll(async () => {
+  for (const v of visitors) await v.stop().catch(() => undefined);
+  await browser?.close();
+  await server.dispose();
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const [who, p] of [['alex', alex], ['blair', blair]] as const) {
+    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
+    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
+  }
+});
+
+describe('a chat that comes back to an agent who transferred it', () => {
+  it('after a declined transfer it stays active across a reload of the console', async () => {
+    await setPresence(alex.page, 'Online');
+    const v = await visitor('Tess Transfer');
+    await acceptOffer(alex.page, v.name);
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    await transfer(alex.page, v.name, AGENT2);
+    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
+    await expectActive(alex.page, v, 'Back with you');
+    await reload(alex.page);
+    await expectActive(alex.page, v, 'Still with you after the reload');
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 1 / 3');
+  });
+
+  it('transferred there and back, it is active for the agent it came back to, also after a reload', async () => {
+    await setPresence(blair.page, 'Away'); // the new visitor goes to Alex
+    const v = await visitor('Remy Returned');
+    await acceptOffer(alex.page, v.name);
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    await transfer(alex.page, v.name, AGENT2);
+    await acceptOffer(blair.page, v.name);
+    await expectActive(blair.page, v, 'Blair here');
+    await transfer(blair.page, v.name, AGENT1);
+    await acceptOffer(alex.page, v.name);
+    await expectActive(alex.page, v, 'Alex again');
+    await reload(alex.page);
+    await expectActive(alex.page, v, 'Alex again, after a reload');
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 2 / 3');
+  });
+
+  it('closed after the transfer, it opens again when the transfer is declined', async () => {
+    await setPresence(blair.page, 'Away'); // the new visitor goes to Alex
+    const v = await visitor('Cleo Closed');
+    await acceptOffer(alex.page, v.name);
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    await transfer(alex.page, v.name, AGENT2);
+    await chat(alex.page, v.name).getByRole('button', { name: 'Close' }).click();
+    expect(await chat(alex.page, v.name).count()).toBe(0);
+    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
+    await expectActive(alex.page, v, 'Back after all');
+    await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 3 / 3');
+  });
+
+  it('reassigned by a supervisor to an agent who transferred it earlier, it is active for that agent', async () => {
+    const v = visitors.find((x) => x.name === 'Remy Returned')!;
+    const sam = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: SUPERVISOR.username, password: SUPERVISOR.password } });
+    const token = (sam.json as { accessToken: string }).accessToken;
+    const chats = await request(server.baseUrl, 'GET', '/agent/v1/chats', { headers: { Authorization: `Bearer ${token}` } });
+    const chatId = (chats.json as { chatId: string; visitorName: string }[]).find((c) => c.visitorName === v.name)!.chatId;
+    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/reassign`, { headers: { Authorization: `Bearer ${token}` }, body: { agentId: AGENT2.id } });
+    expect(res.status).toBe(200);
+    await chat(alex.page, v.name).locator('.badge').getByText('Reassigned by a supervisor').waitFor();
+    await expectActive(blair.page, v, 'Blair once more');
+    await reload(blair.page);
+    await expectActive(blair.page, v, 'Blair once more, after a reload');
+  });
+});
