@@ -28,11 +28,19 @@ export type StreamListener = (e: StreamEvent) => void;
 
 /** Events kept per user for resume. */
 const BUFFER = 2000;
+/**
+ * And for at most this long: a console away for longer gets `resync` (a snapshot)
+ * instead. It also bounds how long the text of a chat deleted by retention stays
+ * readable through a replay (an erasure drops it at once: forgetChats).
+ */
+const BUFFER_MAX_AGE_MS = 60 * 60 * 1000;
 
 class UserStream {
   readonly epoch = randomBytes(4).toString('hex');
   offset = 0;
   buffer: StreamEvent[] = [];
+  /** A resume from before this offset cannot be replayed (events were dropped by forgetChats). */
+  replayFrom = 0;
   /**
    * Open connections: each listener with what ends its connection when the user's
    * credentials are revoked, and whether its credential may see supervisors' events
@@ -84,6 +92,7 @@ export class AgentStreamHub {
     st.buffer.push(e);
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
     if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
+    if (st.buffer[0]!.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
     for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(e);
     return e;
   }
@@ -144,8 +153,32 @@ export class AgentStreamHub {
     };
   }
 
+  /**
+   * Drops every buffered event of these chats from every user's stream: they were
+   * erased (DELETE /admin/visitors/:visitorId), and a resume must not replay them.
+   * A connection whose resume point lies before a dropped event gets `resync`.
+   */
+  forgetChats(chatIds: readonly string[]): void {
+    if (!chatIds.length) return;
+    const gone = new Set(chatIds);
+    for (const st of this.streams.values()) {
+      const i = st.buffer.findIndex((e) => e.chatId !== undefined && gone.has(e.chatId));
+      if (i < 0) continue;
+      // Everything from the first dropped event on is replaced by a resync: the ids stay
+      // continuous, so no client reads a gap as "nothing happened".
+      st.buffer.splice(i);
+      st.replayFrom = st.offset;
+    }
+  }
+
+  private dropOlderThan(st: UserStream, at: number): void {
+    const keep = st.buffer.findIndex((e) => e.at >= at);
+    st.buffer.splice(0, keep < 0 ? st.buffer.length : keep);
+  }
+
   private resume(userId: string, st: UserStream, lastEventId: string | undefined, monitor: boolean): ResumeResult {
     if (!lastEventId) return { kind: 'replay', events: [] };
+    if (st.buffer.length && st.buffer[0]!.at < this.clock.now() - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, this.clock.now() - BUFFER_MAX_AGE_MS);
     const [epoch, offText] = lastEventId.split(':');
     const offset = Number(offText);
     const unusable = offText === undefined || !Number.isInteger(offset) || offset < 0 ? 'unreadable event id'
@@ -153,7 +186,7 @@ export class AgentStreamHub {
         : offset > st.offset ? 'event id from the future' : null;
     if (unusable) return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: unusable };
     const first = st.buffer[0];
-    if (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1)) {
+    if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
     return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };

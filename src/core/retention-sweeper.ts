@@ -78,6 +78,7 @@ export class RetentionSweeper {
         if (this.stopped || (n.sessions < limit && n.breadcrumbs < limit)) break;
         await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.opts.pauseMs ?? 50));
       }
+      if (total.sessions || total.breadcrumbs) await this.store.scrubDeleted();
     } catch (err) {
       this.log.error({ err }, 'retention sweep failed; it runs again at the next interval');
     }

@@ -36,15 +36,16 @@ describe('eraseVisitor', () => {
     expect(await store.readBreadcrumbs('org-a', 'v2', 10)).toHaveLength(1);
   });
 
-  it("never touches another org's chats or breadcrumbs, and keeps those without an org when another org also knows the visitor", async () => {
+  it("never touches another org's chats or breadcrumbs, and answers the same whether or not another org knows the visitor", async () => {
     const store = await storeWith([
       sessionRecord('mine', { closed: true, lastOffset: 1, request: request('org-a', 'shared') }),
       sessionRecord('theirs', { closed: true, lastOffset: 1, request: request('org-b', 'shared'), createdAt: 2000 }),
     ], [['shared', 'org-a'], ['shared', 'org-b'], ['shared', null]]);
-    expect(await eraseVisitor(store, 'org-a', 'shared')).toEqual({ deletedChats: 1, activeChats: 0, deletedBreadcrumbs: 1, breadcrumbsKept: true });
+    // The breadcrumb without an org goes too: what org-a learns must not depend on org-b's chats.
+    expect(await eraseVisitor(store, 'org-a', 'shared')).toEqual({ deletedChats: 1, activeChats: 0, deletedBreadcrumbs: 2, breadcrumbsKept: false });
     expect((await store.getSession('theirs'))?.id).toBe('theirs');
-    expect(await store.readBreadcrumbs('org-a', 'shared', 10)).toEqual([{ location: 'https://shop/2', at: 2 }]);
-    expect(await store.readBreadcrumbs('org-b', 'shared', 10)).toHaveLength(2);
+    expect(await store.readBreadcrumbs('org-a', 'shared', 10)).toEqual([]);
+    expect(await store.readBreadcrumbs('org-b', 'shared', 10)).toEqual([{ location: 'https://shop/1', at: 1 }]);
     // An org that has nothing of this visitor deletes nothing of anyone's.
     expect(await eraseVisitor(store, 'org-c', 'shared')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true });
     expect((await store.getSession('theirs'))?.id).toBe('theirs');

@@ -36,7 +36,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   };
   countedAt('switchboard_commit_batches_total', 'Group commits written', () => engine.queue.batches);
   countedAt('switchboard_store_write_failures_total', 'Group commits the store refused (each is written again after a back-off)', () => engine.queue.failures);
-  countedAt('switchboard_retention_deleted_chats_total', 'Ended chats deleted by retention', () => retention?.purged.sessions ?? 0);
+  countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
   const delivery = new Histogram({
     name: 'switchboard_delivery_seconds',

@@ -55,6 +55,13 @@ export interface ChatStore {
    * posted without a chat too when `withUnattributed`; returns how many.
    */
   deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number>;
+  /**
+   * After an erasure or a retention sweep deleted something: make what the store can
+   * of the deleted text unreadable in its files (SQLite: empty the write-ahead log;
+   * its deleted cells are already overwritten, secure_delete). PostgreSQL leaves that
+   * to VACUUM (docs/agent-api.md); the memory store has nothing to do.
+   */
+  scrubDeleted(): Promise<void>;
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

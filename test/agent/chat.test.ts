@@ -168,6 +168,14 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     expect(erased).toBe(1);
     expect((await root.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(404);
     expect(await root.ok('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).toMatchObject({ deletedChats: 0, activeChats: 0 });
+    // Nor does the stream replay it: a resume from before the chat gets a resync, not its events.
+    const offer = alice.events.find((e) => e.type === 'offer' && e.chatId === chatId)!;
+    const [epoch, offset] = String(offer.id).split(':');
+    await alice.disconnect();
+    const from = alice.events.length;
+    await alice.connect(`${epoch}:${Number(offset) - 1}`);
+    await alice.next((e) => e.type === 'resync', 'resync after the erasure', from);
+    expect(alice.events.slice(from).filter((e) => e.chatId === chatId), 'events of the erased chat replayed').toEqual([]);
     await alice.leave();
   });
 

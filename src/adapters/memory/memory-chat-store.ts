@@ -18,6 +18,10 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve();
   }
 
+  scrubDeleted(): Promise<void> {
+    return Promise.resolve();
+  }
+
   deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number> {
     const list = this.crumbs.get(visitorId) ?? [];
     const keep = list.filter((c) => !(c.orgId === orgId || (withUnattributed && c.orgId === null)));

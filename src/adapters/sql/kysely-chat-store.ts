@@ -149,6 +149,9 @@ export class KyselyChatStore implements ChatStore {
     });
   }
 
+  /** PostgreSQL: deleted rows stay in the heap until VACUUM (autovacuum), as documented. */
+  async scrubDeleted(): Promise<void> {}
+
   async deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number> {
     const r = await this.db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId)
       .where((eb) => (withUnattributed ? eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)]) : eb('org_id', '=', orgId)))

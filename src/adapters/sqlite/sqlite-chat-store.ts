@@ -76,6 +76,14 @@ class SqliteChatStore extends KyselyChatStore {
     return this.checkpointer?.gaveUp ?? false;
   }
 
+  /**
+   * The deleted rows' cells were overwritten in place (secure_delete), but their old
+   * text is still in the write-ahead log: checkpoint it all and cut the log to zero.
+   */
+  override async scrubDeleted(): Promise<void> {
+    await this.checkpointer?.checkpointNow('truncate');
+  }
+
   /** Runs a WAL checkpoint now in the background thread (tests and diagnostics). */
   checkpointNow() {
     return this.checkpointer?.checkpointNow() ?? Promise.resolve(null);
@@ -215,6 +223,9 @@ export function createSqliteChatStore(opts: SqliteOptions): SqliteStore {
   database.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // Deleted rows (erasure, retention) are overwritten, not only unlinked: their text does
+  // not linger in free pages of the file. Deletes are rare and small; the hot path inserts.
+  database.pragma('secure_delete = ON');
   let checkpointer: WalCheckpointer | null = null;
   if (!opts.inMemory) {
     database.pragma('wal_autocheckpoint = 0');

@@ -28,9 +28,9 @@ const db = new Sqlite(workerData.file);
 db.pragma('busy_timeout = 1000');
 let stopping = false;
 let checkpoints = 0;
-function checkpoint() {
+function checkpoint(mode = 'PASSIVE') {
   try {
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    const [r] = db.pragma('wal_checkpoint(' + mode + ')');
     checkpoints += 1;
     return r;
   } catch (err) {
@@ -41,6 +41,9 @@ function checkpoint() {
 const timer = setInterval(() => { if (!stopping) checkpoint(); }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m === 'now') parentPort.postMessage({ kind: 'result', result: checkpoint(), checkpoints });
+  // After personal data was deleted: copy everything back and cut the log to zero bytes,
+  // so the deleted rows' old text is no longer in the -wal file.
+  if (m === 'truncate') parentPort.postMessage({ kind: 'result', result: checkpoint('TRUNCATE'), checkpoints });
   if (m === 'stop') {
     stopping = true;
     clearInterval(timer);
@@ -117,10 +120,10 @@ export class WalCheckpointer {
   }
 
   /** Runs a checkpoint now and reports it (tests, diagnostics). */
-  checkpointNow(): Promise<CheckpointResult> {
+  checkpointNow(mode: 'passive' | 'truncate' = 'passive'): Promise<CheckpointResult> {
     const worker = this.worker;
     if (!worker) return Promise.reject(new Error('WAL checkpointer thread not running'));
-    return this.request(worker, 'now', 'result');
+    return this.request(worker, mode === 'truncate' ? 'truncate' : 'now', 'result');
   }
 
   /**

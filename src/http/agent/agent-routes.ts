@@ -230,7 +230,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return commit(toPublic(u));
     });
   route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
-    (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId));
+    (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids)));
   route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin' }, (_req, p) => users.listApiKeys(p.orgId));
   route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated },
     async (req, p) => {
