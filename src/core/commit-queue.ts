@@ -174,9 +174,16 @@ export class CommitQueue {
       for (const [id, source] of this.lazy) if (!p.dirty.has(id)) p.dirty.set(id, source);
       this.lazy.clear();
     }
-    for (const [id, source] of p.dirty) {
-      this.lazy.delete(id);
-      p.batch.sessions.push(source.rowForWrite());
+    try {
+      for (const [id, source] of p.dirty) {
+        this.lazy.delete(id);
+        p.batch.sessions.push(source.rowForWrite());
+      }
+    } catch (err) {
+      // A record that cannot be written (it should never be: bodies are checked at the gate)
+      // fails this commit like a store error; thrown from this setImmediate turn it would end the process.
+      this.settle(p, { err });
+      return undefined;
     }
     if (this.store.writeSync) {
       let failure: { err: unknown } | null = null;

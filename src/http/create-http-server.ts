@@ -7,6 +7,7 @@ import { TextDecoder } from 'node:util';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
 import { ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
@@ -114,11 +115,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     if (!req.url.startsWith('/agent/')) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
     const text = (body as Buffer).toString('utf8');
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (err) {
-      done(new SwitchboardError('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120)), undefined);
+      return done(new SwitchboardError('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120)), undefined);
     }
+    if (nestedDeeperThan(parsed)) return done(new SwitchboardError('BODY_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    done(null, parsed);
   });
 
   app.setErrorHandler((err: FastifyError | SwitchboardError, request, reply) => {

@@ -12,6 +12,7 @@ import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../protocol/json-depth.js';
 import { renderError } from '../error-catalogue.js';
 import { authenticate, credentialOf } from './agent-access.js';
 import { chatActionNamed, checkActionBody } from './chat-actions.js';
@@ -114,6 +115,7 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
       if (typeof frame.chatId !== 'string' || !frame.chatId) fail('BODY_INVALID', 'chatId must be a string');
       const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
       if (!roleAtLeast(principal.role, action.role)) fail('FORBIDDEN', `needs role ${action.role}`);
+      if (nestedDeeperThan(frame.body)) fail('BODY_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
       const result = action.run(engine, principal, frame.chatId, checkActionBody(action, frame.body));
       later(engine.queue.commit().then(
         () => JSON.stringify({ type: 'reply', ref, ok: true, result }),

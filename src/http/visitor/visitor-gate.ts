@@ -12,6 +12,7 @@ import type { SessionRecovery } from '../../core/session-recovery.js';
 import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
+import { nestedDeeperThan, MAX_JSON_DEPTH } from '../../protocol/json-depth.js';
 import { isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import type { VisitorMetrics } from '../metrics.js';
 import { VISITOR_COOKIE, type NounResult, type NounSpec, type VisitorRequest } from './visitor-nouns.js';
@@ -224,6 +225,7 @@ function parseBody(raw: unknown): JsonObject {
   }
   if (parsed === null) return {};
   if (!isObject(parsed)) fail('BODY_INVALID', 'body must be a JSON object');
+  if (nestedDeeperThan(parsed)) fail('BODY_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   return parsed;
 }
 
