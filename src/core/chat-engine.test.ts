@@ -264,3 +264,41 @@ describe('retention (settings.retentionDays)', () => {
     expect((await sb.store.getSession(v.id))?.id).toBe(v.id);
   });
 });
+
+describe('what a visitor can make the log keep', () => {
+  it('logs typing as a state: a repeated ChasitorTyping or NotTyping adds nothing', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const before = (await logTypes(sb, v)).length;
+    let seq = 2;
+    for (const noun of ['ChasitorTyping', 'ChasitorTyping', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorNotTyping', 'ChasitorTyping']) {
+      expect((await post(sb, v, `Chasitor/${noun}`, {}, seq++)).body).toBe('OK');
+    }
+    expect((await logTypes(sb, v)).slice(before)).toEqual([EventType.VisitorTyping, EventType.VisitorNotTyping, EventType.VisitorTyping]);
+  });
+
+  it('ChasitorResyncState logs its organizationId, not the rest of the body', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    expect((await post(sb, v, 'Chasitor/ChasitorResyncState', { organizationId: DEMO_IDS.organizationId, padding: 'x'.repeat(60_000) })).body).toBe('OK');
+    await sb.engine.queue.commit();
+    const logged = (await sb.store.readEvents(v.id, 0, 1000)).filter((e) => e.type === EventType.ResyncState);
+    expect(logged.map((e) => e.data)).toEqual([{ organizationId: DEMO_IDS.organizationId }]);
+  });
+});
+
+describe("a chat's details", () => {
+  it('show the latest sneak peek from the end of a long log, and none once it is far behind', async () => {
+    const { sb } = await boot();
+    const v = await establishedChat(sb);
+    const auth = { authorization: `Bearer ${sb.users.serviceToken(DEMO_IDS.botAgentId)}` };
+    const details = async () => (await sb.app.inject({ method: 'GET', url: `/agent/v1/chats/${v.id}`, headers: auth })).json<{ sneakPeek: { text: string } | null }>();
+    let seq = 2;
+    expect((await post(sb, v, 'Chasitor/ChasitorSneakPeek', { position: 5, text: 'hello' }, seq++)).body).toBe('OK');
+    expect((await details()).sneakPeek).toMatchObject({ text: 'hello' });
+    // 250 events later (the bot echoes each message), that peek is history, not what the visitor is typing.
+    for (let i = 0; i < 125; i++) expect((await post(sb, v, 'Chasitor/ChatMessage', { text: `m${i}` }, seq++)).body).toBe('OK');
+    await until('the bot answered', () => (sb.engine.sessions.get(v.id)?.record.lastOffset ?? 0) > 250);
+    expect((await details()).sneakPeek).toBeNull();
+  });
+});

@@ -324,6 +324,10 @@ export class ChatEngine {
 
   visitorTyping(s: ChatSession, typing: boolean): void {
     if (!this.chatActive(s)) return; // typing outside a chat carries nothing worth keeping
+    // A state, not a stream of keystrokes: a repeat of the last one tells the agent nothing
+    // and would grow the log without bound (some clients send ChasitorTyping per key).
+    if (s.visitorTyping === typing) return;
+    s.visitorTyping = typing;
     this.append(s, typing ? EventType.VisitorTyping : EventType.VisitorNotTyping, 'visitor', {}, false);
   }
 

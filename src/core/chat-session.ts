@@ -29,6 +29,8 @@ export class ChatSession implements RowSource {
   /** False after a restart until the tail was read back from the store. */
   tailLoaded: boolean;
   heldPoll: HeldPoll | null = null;
+  /** The visitor's last typing state (ChasitorTyping / NotTyping) logged in this process; undefined after a restart. */
+  visitorTyping: boolean | undefined;
   /** Increments with every Messages request; an older poll that sees a newer number gives way. */
   pollGeneration = 0;
   /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */

@@ -17,6 +17,9 @@ export function summarize(r: SessionRecord, queuePosition: number): ChatSummary 
   };
 }
 
+/** Events read back from the end of a chat's log to find its latest sneak peek. */
+const SNEAK_PEEK_WINDOW = 200;
+
 export class ChatViews {
   constructor(
     private readonly engine: ChatEngine,
@@ -34,12 +37,15 @@ export class ChatViews {
 
   async details(r: SessionRecord): Promise<Record<string, unknown>> {
     const req = r.request!;
-    const [breadcrumbs, earlier, events] = await Promise.all([
+    await this.engine.queue.commit();
+    const [breadcrumbs, earlier, tail] = await Promise.all([
       this.store.readBreadcrumbs(req.orgId, req.visitorId, 50),
       this.store.findSessionsByVisitor(req.orgId, req.visitorId, 20),
-      this.events(r.id),
+      // Only the tail, for the latest sneak peek: a chat's log may hold many thousands of
+      // events, and one further back is no longer what the visitor is typing.
+      this.store.readEvents(r.id, Math.max(0, r.lastOffset - SNEAK_PEEK_WINDOW), SNEAK_PEEK_WINDOW),
     ]);
-    const peek = [...events].reverse().find((e) => e.type === EventType.SneakPeek);
+    const peek = [...tail].reverse().find((e) => e.type === EventType.SneakPeek);
     const button = r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config : undefined;
     return {
       chat: this.summary(r),

@@ -110,7 +110,12 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       const { reason } = parseChatEnd(req.body);
       return () => engine.visitorEnd(session(req), reason);
     }),
-    { ...chasitorPost('ChasitorResyncState', (req) => () => { engine.append(session(req), 'ChasitorResyncState', 'visitor', { ...req.body }, false); }), sequenced: false },
+    // The guide's body is {organizationId}: that is what is logged, not whatever else a body carries (up to 64 KB each time).
+    { ...chasitorPost('ChasitorResyncState', (req) => {
+      const org = req.body.organizationId;
+      const data = typeof org === 'string' ? { organizationId: org.slice(0, 64) } : {};
+      return () => { engine.append(session(req), 'ChasitorResyncState', 'visitor', data, false); };
+    }), sequenced: false },
   ];
   const breadcrumb: NounSpec = {
     prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
