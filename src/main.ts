@@ -170,8 +170,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   let stopping: Promise<void> | null = null;
   const perSessions = config.settings.newSessionsPerMinutePerAddress;
   const newSessionLimiter = perSessions > 0 ? new RateLimiter(clock, perSessions, perSessions) : undefined;
+  const perCrumbs = config.settings.breadcrumbsPerMinutePerAddress;
+  const breadcrumbLimiter = perCrumbs > 0 ? new RateLimiter(clock, perCrumbs, perCrumbs) : undefined;
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
-  const gate = registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter });
+  const gate = registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },

@@ -107,6 +107,12 @@ export const SettingsConfig = Type.Object({
    */
   newSessionsPerMinutePerAddress: Type.Integer({ minimum: 0, default: 120 }),
   /**
+   * Visitor/Breadcrumb requests without a session (the cookie's visitor id only) one address
+   * may post per minute, also its burst; more get 429. In a chat they are not limited.
+   * Loopback addresses are never limited. 0 turns it off.
+   */
+  breadcrumbsPerMinutePerAddress: Type.Integer({ minimum: 0, default: 120 }),
+  /**
    * Wrong passwords for one user name from one address before agent logins from there
    * get 429; one more try per minute after that. Loopback is never limited. 0 turns it off.
    */

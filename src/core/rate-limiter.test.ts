@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../adapters/memory/fake-clock.js';
-import { isLoopback, RateLimiter } from './rate-limiter.js';
+import { clientKey, isLoopback, RateLimiter } from './rate-limiter.js';
 
 describe('RateLimiter', () => {
   it('allows a burst, then one per refill interval, per key', () => {
@@ -42,5 +42,18 @@ describe('RateLimiter', () => {
   it('knows loopback addresses', () => {
     for (const a of ['127.0.0.1', '127.0.0.2', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
     for (const a of ['10.0.0.1', '192.0.2.1', '::ffff:10.0.0.1', '2001:db8::1', '1127.0.0.1']) expect(isLoopback(a), a).toBe(false);
+  });
+});
+
+describe('clientKey', () => {
+  it('is the address for IPv4 (also IPv4-mapped), and the /64 network for IPv6 however it is written', () => {
+    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(clientKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:0DB8:0001:0002:ffff:0:0:1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('not an address')).toBe('not an address');
   });
 });

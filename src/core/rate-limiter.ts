@@ -4,6 +4,7 @@
  * deployment's contract: local tools, tests and benchmarks run unthrottled).
  * Time comes from the Clock, so tests drive refills.
  */
+import { isIPv6 } from 'node:net';
 import type { Clock } from '../ports/clock.js';
 
 interface Bucket {
@@ -90,4 +91,19 @@ export class RateLimiter {
 export function isLoopback(address: string): boolean {
   const a = address.startsWith('::ffff:') ? address.slice(7) : address;
   return a === '::1' || a.startsWith('127.');
+}
+
+/**
+ * Who a rate limit counts as one client: an IPv4 address, or an IPv6 address's /64
+ * network. One host is routinely given a whole /64 and can pick any address in it:
+ * counted per address, an IPv6 client had a fresh bucket for every request.
+ */
+export function clientKey(address: string): string {
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

@@ -29,11 +29,37 @@ describe('new visitor sessions per address', () => {
     expect((await newSession(sb, '192.0.2.10')).statusCode).toBe(429);
   });
 
+  it('counts an IPv6 client by its /64: a host choosing a new address per request shares one limit', async () => {
+    const { sb } = await boot({ newSessionsPerMinutePerAddress: 3 });
+    for (let i = 1; i <= 3; i++) expect((await newSession(sb, `2001:db8:1:2::${i.toString(16)}`)).statusCode).toBe(200);
+    expect((await newSession(sb, '2001:db8:1:2:abcd:ef01:2345:6789')).statusCode).toBe(429);
+    expect((await newSession(sb, '2001:db8:1:3::1')).statusCode, 'another /64').toBe(200);
+  });
+
   it('never limits loopback, and is off at 0', async () => {
     const { sb } = await boot({ newSessionsPerMinutePerAddress: 2 });
     for (let i = 0; i < 10; i++) expect((await newSession(sb, '127.0.0.1')).statusCode).toBe(200);
     const off = (await boot({ newSessionsPerMinutePerAddress: 0 })).sb;
     for (let i = 0; i < 10; i++) expect((await newSession(off, '192.0.2.10')).statusCode).toBe(200);
+  });
+});
+
+describe('breadcrumbs without a session per address', () => {
+  it('answers 429 past the limit from a remote address; in a chat, and from loopback, breadcrumbs are not limited', async () => {
+    const { sb } = await boot({ breadcrumbsPerMinutePerAddress: 2 });
+    const crumb = (remoteAddress: string, extra: Record<string, string> = {}) => sb.app.inject({
+      method: 'POST', url: '/chat/rest/Visitor/Breadcrumb', remoteAddress,
+      headers: { ...VERSION, cookie: 'liveagent_vid=victim-visitor-0001', ...extra }, payload: { location: 'https://shop.example/x' },
+    });
+    for (let i = 0; i < 2; i++) expect((await crumb('198.51.100.9')).statusCode).toBe(200);
+    const limited = await crumb('198.51.100.9');
+    expect([limited.statusCode, limited.body]).toEqual([429, 'Too Many Requests: breadcrumbs without a session from this address']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < 5; i++) expect((await crumb('127.0.0.1')).statusCode).toBe(200);
+    // In a chat (a session key): not limited.
+    const s = await newSession(sb, '198.51.100.9');
+    const { key, affinityToken } = s.json<{ key: string; affinityToken: string }>();
+    for (let i = 0; i < 5; i++) expect((await crumb('198.51.100.9', { 'x-liveagent-session-key': key, 'x-liveagent-affinity': affinityToken })).statusCode).toBe(200);
   });
 });
 

@@ -9,7 +9,7 @@ import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { ChatViews } from '../../core/chat-views.js';
-import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
+import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
@@ -84,7 +84,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       // Every attempt takes its token before the password is checked and gets it back
       // if the password was right: attempts sent all at once cannot all slip past a
       // limit that is charged only after each check.
-      const key = `${req.ip}|${b.username}`;
+      const key = `${clientKey(req.ip)}|${b.username}`;
       const waitMs = limiter.take(key);
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'too many wrong passwords for this user from this address', Math.ceil(waitMs / 1000));
       // A password check is ~50 ms of a libuv thread (scrypt): one address gets a few at a

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ChatEngine } from '../../core/chat-engine.js';
-import { isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
+import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
@@ -27,6 +27,8 @@ export interface GateDeps {
   stopping: () => boolean;
   /** Limits new sessions per client address (settings.newSessionsPerMinutePerAddress); none when off. */
   newSessionLimiter?: RateLimiter | undefined;
+  /** Limits session-less breadcrumbs per client address (settings.breadcrumbsPerMinutePerAddress); none when off. */
+  breadcrumbLimiter?: RateLimiter | undefined;
 }
 
 const BASE = '/chat/rest/';
@@ -93,13 +95,19 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     if (rest.length && !(spec.noun === 'SessionId' && spec.method === 'DELETE')) fail('RESOURCE_NOT_FOUND', path.slice(0, 100));
     parseApiVersion(request.headers['x-liveagent-api-version'], settings.minApiVersion, settings.maxApiVersion);
     if (spec.noun === 'SessionId' && spec.method === 'GET' && deps.newSessionLimiter && !isLoopback(request.ip)) {
-      const waitMs = deps.newSessionLimiter.take(request.ip);
+      const waitMs = deps.newSessionLimiter.take(clientKey(request.ip));
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'new sessions from this address', Math.ceil(waitMs / 1000));
     }
 
     const body = spec.method === 'POST' ? parseBody(request.body) : {};
     const key = headerValue(request.headers['x-liveagent-session-key']);
     const session = spec.session !== 'none' && key ? engine.findByKey(key) : undefined;
+    if (spec.noun === 'Breadcrumb' && !session && deps.breadcrumbLimiter && !isLoopback(request.ip)) {
+      // Without a session a breadcrumb needs nothing but a cookie value: unlimited, one client could
+      // fill the store, or bury a visitor's real pages (agents see the newest 50).
+      const waitMs = deps.breadcrumbLimiter.take(clientKey(request.ip));
+      if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'breadcrumbs without a session from this address', Math.ceil(waitMs / 1000));
+    }
     if (spec.session === 'required' && !session) {
       const seq = readInteger(headerValue(request.headers['x-liveagent-sequence']));
       if (!key || !spec.sequenced || seq === undefined) fail('SESSION_INVALID');
