@@ -158,7 +158,19 @@ export function onStreamSocketError(err: Error, socket: WebSocket, req: FastifyR
 const HEARTBEAT_ANSWER = '{"type":"heartbeat"}';
 
 export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub, streamPingMs = 30_000): void {
-  app.get('/agent/v1/stream', { websocket: true }, (socket, req) => {
+  app.route({
+    method: 'GET',
+    url: '/agent/v1/stream',
+    // A plain GET (a proxy that drops the Upgrade header, curl without it) reached
+    // @fastify/websocket's default: 404 with an empty body, as if the route did not exist.
+    handler: (_req, reply) => {
+      void reply.header('Upgrade', 'websocket');
+      fail('UPGRADE_REQUIRED', 'use /agent/v1/events for Server-Sent Events');
+    },
+    wsHandler: (socket, req) => streamSocket(socket, req),
+  });
+
+  function streamSocket(socket: WebSocket, req: FastifyRequest): void {
     let principal;
     try {
       principal = authenticate(users, req, 'agent');
@@ -210,7 +222,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       clearInterval(pinger);
       sub.close();
     });
-  });
+  }
 
   // At shutdown the event streams end at once (EventSource reconnects with Last-Event-ID):
   // an open one would otherwise hold the HTTP server's close until its forced close.
