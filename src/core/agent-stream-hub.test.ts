@@ -24,7 +24,7 @@ describe('the agent stream buffer', () => {
       return sub.resume;
     };
     const within = resumed(before);
-    expect(within.kind === 'replay' && within.events.filter((e) => e.type === 'test.event').map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(within.kind === 'replay' && within.events.filter(({ event: e }) => e.type === 'test.event').map(({ event: e }) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
     clock.advance(45 * 60 * 1000); // the first event is now 75 minutes old
     sb.hub.publish(user, 'test.event', undefined, { n: 3 });
     const later = resumed(before);

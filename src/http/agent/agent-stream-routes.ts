@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js';
+import type { AgentStreamHub, SerializedEvent } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
@@ -171,23 +171,31 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
   });
 
   function streamSocket(socket: WebSocket, req: FastifyRequest): void {
+    const refuse = (err: unknown): void => {
+      const r = err instanceof SwitchboardError ? renderError(err.code, err.detail) : renderError('INTERNAL');
+      socket.send(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
+      socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
+    };
     let principal;
     try {
       principal = authenticate(users, req, 'agent');
     } catch (err) {
-      const r = err instanceof SwitchboardError ? renderError(err.code, err.detail) : renderError('INTERNAL');
-      socket.send(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
-      socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
-      return;
+      return refuse(err);
     }
     streamUsers.set(req, principal.userId);
     const write = frameWriter(socket);
-    const send = (e: StreamEvent) => write(JSON.stringify(e));
-    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
-      const r = renderError('UNAUTHENTICATED', 'credentials revoked');
-      write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
-      socket.close(4401, 'credentials revoked');
-    });
+    // The event's JSON was made once by the hub, for every connection.
+    const send = (e: SerializedEvent) => write(e.json);
+    let sub;
+    try {
+      sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
+        const r = renderError('UNAUTHENTICATED', 'credentials revoked');
+        write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
+        socket.close(4401, 'credentials revoked');
+      });
+    } catch (err) {
+      return refuse(err); // too many connections open for this user: close 4429
+    }
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
@@ -234,6 +242,8 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
 
   app.get('/agent/v1/events', (req, reply) => {
     const principal = authenticate(users, req, 'agent');
+    // Refused with a status while there still is one to send (429): the headers go out before subscribing.
+    hub.checkRoomFor(principal.userId);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -244,10 +254,10 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       ...(req.headers.origin ? { 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true' } : {}),
     });
     res.flushHeaders(); // a client with nothing pending must not wait for the first event to connect
-    const write = (e: { id?: string; type: string; data: unknown }) => {
-      res.write(`${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const write = ({ event, json }: SerializedEvent) => {
+      res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
     };
-    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), (e) => write(e), () => {
+    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), write, () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
     });
