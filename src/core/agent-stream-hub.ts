@@ -48,16 +48,29 @@ export const MAX_CONNECTIONS_PER_USER = 20;
 /** Events kept per user for resume. */
 const BUFFER = 2000;
 /**
+ * And at most this many bytes of them (their JSON, as sent): counted in events alone,
+ * 2000 events of 60 KB (a supervisor's monitor.event of long messages) held 120 MB
+ * per user.
+ */
+const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
+/**
  * And for at most this long: a console away for longer gets `resync` (a snapshot)
  * instead. It also bounds how long the text of a chat deleted by retention stays
  * readable through a replay (an erasure drops it at once: forgetChats).
  */
 const BUFFER_MAX_AGE_MS = 60 * 60 * 1000;
 
+/** A buffered event with the size of its JSON in UTF-8, for the buffer's byte limit. */
+interface BufferedEvent extends SerializedEvent {
+  readonly bytes: number;
+}
+
 class UserStream {
   readonly epoch = randomBytes(4).toString('hex');
   offset = 0;
-  buffer: SerializedEvent[] = [];
+  buffer: BufferedEvent[] = [];
+  /** The sum of the buffered events' `bytes`. */
+  bufferBytes = 0;
   /** A resume from before this offset cannot be replayed (events were dropped by forgetChats). */
   replayFrom = 0;
   /**
@@ -108,11 +121,20 @@ export class AgentStreamHub {
     const st = this.stream(userId);
     st.offset += 1;
     const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
-    const serialized: SerializedEvent = { event: e, json: JSON.stringify(e) };
+    const json = JSON.stringify(e);
+    const serialized: BufferedEvent = { event: e, json, bytes: Buffer.byteLength(json) };
     st.buffer.push(serialized);
+    st.bufferBytes += serialized.bytes;
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
-    if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
-    if (st.buffer[0]!.event.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
+    if (st.buffer.length > BUFFER + BUFFER / 4) this.dropOldest(st, st.buffer.length - BUFFER);
+    // By bytes, oldest first, down to the limit (an event over it alone is not kept at all:
+    // a resume from before it gets resync). Events this large are few, so no steps.
+    if (st.bufferBytes > BUFFER_MAX_BYTES) {
+      let n = 0;
+      for (let over = st.bufferBytes - BUFFER_MAX_BYTES; over > 0; n++) over -= st.buffer[n]!.bytes;
+      this.dropOldest(st, n);
+    }
+    if (st.buffer.length && st.buffer[0]!.event.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
     for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(serialized);
     return e;
   }
@@ -198,14 +220,18 @@ export class AgentStreamHub {
       if (i < 0) continue;
       // Everything from the first dropped event on is replaced by a resync: the ids stay
       // continuous, so no client reads a gap as "nothing happened".
-      st.buffer.splice(i);
+      for (const dropped of st.buffer.splice(i)) st.bufferBytes -= dropped.bytes;
       st.replayFrom = st.offset;
     }
   }
 
   private dropOlderThan(st: UserStream, at: number): void {
     const keep = st.buffer.findIndex((e) => e.event.at >= at);
-    st.buffer.splice(0, keep < 0 ? st.buffer.length : keep);
+    this.dropOldest(st, keep < 0 ? st.buffer.length : keep);
+  }
+
+  private dropOldest(st: UserStream, n: number): void {
+    for (const gone of st.buffer.splice(0, n)) st.bufferBytes -= gone.bytes;
   }
 
   private resume(userId: string, st: UserStream, lastEventId: string | undefined, monitor: boolean): ResumeResult {
