@@ -2,6 +2,7 @@
  * Limits of the agent stream routes, on a whole Switchboard listening on
  * loopback with real clients (ws, fetch, a raw TCP socket).
  */
+import { connect } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -124,5 +125,37 @@ describe('agent stream limits', () => {
     expect(res.headers.get('upgrade')).toBe('websocket');
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toBe('WebSocket upgrade required: use /agent/v1/events for Server-Sent Events');
+  });
+
+  it('cuts an SSE connection whose reader stalled once 4 MB wait to be sent, and not one that reads', async () => {
+    const { sb, url } = await start();
+    const token = await login(url);
+    const reading = await openSse(url, token);
+    // A client that sends its request and never reads: the kernel's buffers fill, then the server's.
+    const { port } = new URL(url);
+    const stalled = connect(Number(port), '127.0.0.1');
+    stalled.on('error', () => undefined); // reset when the server cuts it
+    stalled.write(`GET /agent/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`);
+    stalled.pause();
+    await until('both connections', () => sb.hub.liveness(AGENT).connections === 2);
+
+    // 64 KB events until the stalled one is cut; without a limit the server would buffer all 64 MB for it.
+    const text = 'x'.repeat(64 * 1024);
+    let published = 0;
+    while (sb.hub.liveness(AGENT).connections === 2 && published < 1024) {
+      sb.hub.publish(AGENT, 'test.event', undefined, { n: published++, text });
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(sb.hub.liveness(AGENT).connections).toBe(1);
+    // Loopback's kernel buffers take several MB before the server's own 4 MB start to fill.
+    expect(published * text.length).toBeGreaterThan(4 * 1024 * 1024);
+
+    const received = () => reading.text().split('\n').filter((l) => l.startsWith('event: test.event')).length;
+    await until('every event at the reading client', () => received() === published, 10_000);
+    sb.hub.publish(AGENT, 'test.event', undefined, { n: published++ });
+    await until('the reading client still served', () => received() === published);
+    expect(sb.hub.liveness(AGENT).connections).toBe(1);
+    reading.abort();
+    stalled.destroy();
   });
 });

@@ -41,7 +41,7 @@ interface CommandFrame {
  * ws's `_socket`, a field it has exposed unchanged since ws 1.x; without it,
  * frames simply go out one by one.
  */
-/** Frames a stream socket may have waiting to be sent before it is cut (a slow or stalled reader). */
+/** Bytes a stream connection (WebSocket or SSE) may have waiting to be sent before it is cut (a slow or stalled reader). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 function frameWriter(socket: WebSocket): (text: string) => void {
@@ -254,17 +254,25 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       ...(req.headers.origin ? { 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true' } : {}),
     });
     res.flushHeaders(); // a client with nothing pending must not wait for the first event to connect
-    const write = ({ event, json }: SerializedEvent) => {
-      res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    const send = (text: string) => {
+      if (res.destroyed || res.writableEnded) return;
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        // As on the WebSocket: a stalled reader (a supervisor's tab on a busy org) grew the
+        // heap without bound. Cut, it frees what waits; EventSource reconnects with Last-Event-ID.
+        res.destroy();
+        return;
+      }
+      res.write(text);
     };
+    const write = ({ event, json }: SerializedEvent) => send(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
     const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), write, () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
     });
     // Same frame shape as the WebSocket's resync.
-    if (sub.resume.kind === 'resync') res.write(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
+    if (sub.resume.kind === 'resync') send(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
     else for (const e of sub.resume.events) write(e);
-    const keepalive = setInterval(() => { res.write(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
+    const keepalive = setInterval(() => { send(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
     keepalive.unref();
     eventStreams.add(res);
     res.on('close', () => { eventStreams.delete(res); clearInterval(keepalive); sub.close(); });
