@@ -13,6 +13,7 @@ import type { ChatEventWire } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
+import { fail } from '../protocol/errors.js';
 import { isResentCopy } from './event-types.js';
 import { queueLabel } from './routing/dispatcher.js';
 
@@ -24,10 +25,34 @@ export interface StreamEvent {
   data: unknown;
 }
 
-export type StreamListener = (e: StreamEvent) => void;
+/**
+ * An event as buffered for resume and handed to every connection: serialised once
+ * when published. Serialising per connection cost a supervisor with many open
+ * connections a JSON.stringify of every event for each of them.
+ */
+export interface SerializedEvent {
+  readonly event: StreamEvent;
+  /** `JSON.stringify(event)`: the WebSocket frame, and the SSE `data:` line. */
+  readonly json: string;
+}
+
+export type StreamListener = (e: SerializedEvent) => void;
+
+/**
+ * Connections one user may have open at once (WebSocket and SSE together): a console
+ * uses one per tab. Each open connection gets every event, so without a limit one
+ * user's connections multiplied the work and memory of every event.
+ */
+export const MAX_CONNECTIONS_PER_USER = 20;
 
 /** Events kept per user for resume. */
 const BUFFER = 2000;
+/**
+ * And at most this many bytes of them (their JSON, as sent): counted in events alone,
+ * 2000 events of 60 KB (a supervisor's monitor.event of long messages) held 120 MB
+ * per user.
+ */
+const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
 /**
  * And for at most this long: a console away for longer gets `resync` (a snapshot)
  * instead. It also bounds how long the text of a chat deleted by retention stays
@@ -35,10 +60,17 @@ const BUFFER = 2000;
  */
 const BUFFER_MAX_AGE_MS = 60 * 60 * 1000;
 
+/** A buffered event with the size of its JSON in UTF-8, for the buffer's byte limit. */
+interface BufferedEvent extends SerializedEvent {
+  readonly bytes: number;
+}
+
 class UserStream {
   readonly epoch = randomBytes(4).toString('hex');
   offset = 0;
-  buffer: StreamEvent[] = [];
+  buffer: BufferedEvent[] = [];
+  /** The sum of the buffered events' `bytes`. */
+  bufferBytes = 0;
   /** A resume from before this offset cannot be replayed (events were dropped by forgetChats). */
   replayFrom = 0;
   /**
@@ -51,7 +83,7 @@ class UserStream {
   lastAliveAt = 0;
 }
 
-export type ResumeResult = { kind: 'replay'; events: StreamEvent[] } | { kind: 'resync'; snapshot: unknown; reason: string };
+export type ResumeResult = { kind: 'replay'; events: SerializedEvent[] } | { kind: 'resync'; snapshot: unknown; reason: string };
 
 export class AgentStreamHub {
   private readonly streams = new Map<string, UserStream>();
@@ -89,11 +121,21 @@ export class AgentStreamHub {
     const st = this.stream(userId);
     st.offset += 1;
     const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
-    st.buffer.push(e);
+    const json = JSON.stringify(e);
+    const serialized: BufferedEvent = { event: e, json, bytes: Buffer.byteLength(json) };
+    st.buffer.push(serialized);
+    st.bufferBytes += serialized.bytes;
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
-    if (st.buffer.length > BUFFER + BUFFER / 4) st.buffer.splice(0, st.buffer.length - BUFFER);
-    if (st.buffer[0]!.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
-    for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(e);
+    if (st.buffer.length > BUFFER + BUFFER / 4) this.dropOldest(st, st.buffer.length - BUFFER);
+    // By bytes, oldest first, down to the limit (an event over it alone is not kept at all:
+    // a resume from before it gets resync). Events this large are few, so no steps.
+    if (st.bufferBytes > BUFFER_MAX_BYTES) {
+      let n = 0;
+      for (let over = st.bufferBytes - BUFFER_MAX_BYTES; over > 0; n++) over -= st.buffer[n]!.bytes;
+      this.dropOldest(st, n);
+    }
+    if (st.buffer.length && st.buffer[0]!.event.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
+    for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(serialized);
     return e;
   }
 
@@ -105,6 +147,7 @@ export class AgentStreamHub {
    * the connection gets no `monitor.event` and a snapshot of its own chats only.
    */
   subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; close: () => void; setRole: (role: Role) => void } {
+    this.checkRoomFor(userId);
     const st = this.stream(userId);
     const connection = { end, monitor: roleAtLeast(role, 'supervisor') };
     const resume = this.resume(userId, st, lastEventId, connection.monitor);
@@ -124,6 +167,17 @@ export class AgentStreamHub {
         st.lastAliveAt = this.clock.now();
       },
     };
+  }
+
+  /**
+   * Throws RATE_LIMITED when the user already has {@link MAX_CONNECTIONS_PER_USER}
+   * connections open. `subscribe` checks it too; a route calls it first when it must
+   * answer before subscribing (SSE sends its status line before the first event).
+   */
+  checkRoomFor(userId: string): void {
+    if ((this.streams.get(userId)?.listeners.size ?? 0) >= MAX_CONNECTIONS_PER_USER) {
+      fail('RATE_LIMITED', `${MAX_CONNECTIONS_PER_USER} stream connections already open for this user`);
+    }
   }
 
   heartbeat(userId: string): void {
@@ -162,34 +216,38 @@ export class AgentStreamHub {
     if (!chatIds.length) return;
     const gone = new Set(chatIds);
     for (const st of this.streams.values()) {
-      const i = st.buffer.findIndex((e) => e.chatId !== undefined && gone.has(e.chatId));
+      const i = st.buffer.findIndex(({ event: e }) => e.chatId !== undefined && gone.has(e.chatId));
       if (i < 0) continue;
       // Everything from the first dropped event on is replaced by a resync: the ids stay
       // continuous, so no client reads a gap as "nothing happened".
-      st.buffer.splice(i);
+      for (const dropped of st.buffer.splice(i)) st.bufferBytes -= dropped.bytes;
       st.replayFrom = st.offset;
     }
   }
 
   private dropOlderThan(st: UserStream, at: number): void {
-    const keep = st.buffer.findIndex((e) => e.at >= at);
-    st.buffer.splice(0, keep < 0 ? st.buffer.length : keep);
+    const keep = st.buffer.findIndex((e) => e.event.at >= at);
+    this.dropOldest(st, keep < 0 ? st.buffer.length : keep);
+  }
+
+  private dropOldest(st: UserStream, n: number): void {
+    for (const gone of st.buffer.splice(0, n)) st.bufferBytes -= gone.bytes;
   }
 
   private resume(userId: string, st: UserStream, lastEventId: string | undefined, monitor: boolean): ResumeResult {
     if (!lastEventId) return { kind: 'replay', events: [] };
-    if (st.buffer.length && st.buffer[0]!.at < this.clock.now() - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, this.clock.now() - BUFFER_MAX_AGE_MS);
+    if (st.buffer.length && st.buffer[0]!.event.at < this.clock.now() - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, this.clock.now() - BUFFER_MAX_AGE_MS);
     const [epoch, offText] = lastEventId.split(':');
     const offset = Number(offText);
     const unusable = offText === undefined || !Number.isInteger(offset) || offset < 0 ? 'unreadable event id'
       : epoch !== st.epoch ? 'epoch changed'
         : offset > st.offset ? 'event id from the future' : null;
     if (unusable) return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: unusable };
-    const first = st.buffer[0];
+    const first = st.buffer[0]?.event;
     if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
-    return { kind: 'replay', events: st.buffer.filter((e) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
+    return { kind: 'replay', events: st.buffer.filter(({ event: e }) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
   }
 
   /** Publishes an `offer` for every offer open to the user now (with its real expiry). */

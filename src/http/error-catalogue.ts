@@ -35,6 +35,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   NOT_FOUND: { status: 404, message: 'Not found', withDetail: true },
   CONFLICT: { status: 409, message: 'Conflict', withDetail: true },
   RATE_LIMITED: { status: 429, message: 'Too Many Requests', withDetail: true },
+  UPGRADE_REQUIRED: { status: 426, message: 'WebSocket upgrade required', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  | 'UPGRADE_REQUIRED'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { AgentStreamHub, StreamEvent } from '../../core/agent-stream-hub.js';
+import type { AgentStreamHub, SerializedEvent } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
@@ -41,7 +41,7 @@ interface CommandFrame {
  * ws's `_socket`, a field it has exposed unchanged since ws 1.x; without it,
  * frames simply go out one by one.
  */
-/** Frames a stream socket may have waiting to be sent before it is cut (a slow or stalled reader). */
+/** Bytes a stream connection (WebSocket or SSE) may have waiting to be sent before it is cut (a slow or stalled reader). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 function frameWriter(socket: WebSocket): (text: string) => void {
@@ -158,24 +158,44 @@ export function onStreamSocketError(err: Error, socket: WebSocket, req: FastifyR
 const HEARTBEAT_ANSWER = '{"type":"heartbeat"}';
 
 export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub, streamPingMs = 30_000): void {
-  app.get('/agent/v1/stream', { websocket: true }, (socket, req) => {
+  app.route({
+    method: 'GET',
+    url: '/agent/v1/stream',
+    // A plain GET (a proxy that drops the Upgrade header, curl without it) reached
+    // @fastify/websocket's default: 404 with an empty body, as if the route did not exist.
+    handler: (_req, reply) => {
+      void reply.header('Upgrade', 'websocket');
+      fail('UPGRADE_REQUIRED', 'use /agent/v1/events for Server-Sent Events');
+    },
+    wsHandler: (socket, req) => streamSocket(socket, req),
+  });
+
+  function streamSocket(socket: WebSocket, req: FastifyRequest): void {
+    const refuse = (err: unknown): void => {
+      const r = err instanceof SwitchboardError ? renderError(err.code, err.detail) : renderError('INTERNAL');
+      socket.send(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
+      socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
+    };
     let principal;
     try {
       principal = authenticate(users, req, 'agent');
     } catch (err) {
-      const r = err instanceof SwitchboardError ? renderError(err.code, err.detail) : renderError('INTERNAL');
-      socket.send(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
-      socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
-      return;
+      return refuse(err);
     }
     streamUsers.set(req, principal.userId);
     const write = frameWriter(socket);
-    const send = (e: StreamEvent) => write(JSON.stringify(e));
-    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
-      const r = renderError('UNAUTHENTICATED', 'credentials revoked');
-      write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
-      socket.close(4401, 'credentials revoked');
-    });
+    // The event's JSON was made once by the hub, for every connection.
+    const send = (e: SerializedEvent) => write(e.json);
+    let sub;
+    try {
+      sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), send, () => {
+        const r = renderError('UNAUTHENTICATED', 'credentials revoked');
+        write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
+        socket.close(4401, 'credentials revoked');
+      });
+    } catch (err) {
+      return refuse(err); // too many connections open for this user: close 4429
+    }
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
@@ -210,7 +230,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       clearInterval(pinger);
       sub.close();
     });
-  });
+  }
 
   // At shutdown the event streams end at once (EventSource reconnects with Last-Event-ID):
   // an open one would otherwise hold the HTTP server's close until its forced close.
@@ -222,6 +242,8 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
 
   app.get('/agent/v1/events', (req, reply) => {
     const principal = authenticate(users, req, 'agent');
+    // Refused with a status while there still is one to send (429): the headers go out before subscribing.
+    hub.checkRoomFor(principal.userId);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -232,17 +254,25 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       ...(req.headers.origin ? { 'Access-Control-Allow-Origin': req.headers.origin, 'Access-Control-Allow-Credentials': 'true' } : {}),
     });
     res.flushHeaders(); // a client with nothing pending must not wait for the first event to connect
-    const write = (e: { id?: string; type: string; data: unknown }) => {
-      res.write(`${e.id ? `id: ${e.id}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    const send = (text: string) => {
+      if (res.destroyed || res.writableEnded) return;
+      if (res.writableLength > MAX_BUFFERED_BYTES) {
+        // As on the WebSocket: a stalled reader (a supervisor's tab on a busy org) grew the
+        // heap without bound. Cut, it frees what waits; EventSource reconnects with Last-Event-ID.
+        res.destroy();
+        return;
+      }
+      res.write(text);
     };
-    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), (e) => write(e), () => {
+    const write = ({ event, json }: SerializedEvent) => send(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), write, () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
     });
     // Same frame shape as the WebSocket's resync.
-    if (sub.resume.kind === 'resync') res.write(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
+    if (sub.resume.kind === 'resync') send(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
     else for (const e of sub.resume.events) write(e);
-    const keepalive = setInterval(() => { res.write(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
+    const keepalive = setInterval(() => { send(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
     keepalive.unref();
     eventStreams.add(res);
     res.on('close', () => { eventStreams.delete(res); clearInterval(keepalive); sub.close(); });
