@@ -12,7 +12,7 @@ const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API se
 
 Usage:
   switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE]
-  switchboard check-config FILE
+  switchboard check-config [--config] FILE
   switchboard hash-password < password.txt
   switchboard --help
 
@@ -25,7 +25,7 @@ Commands:
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
-  SWITCHBOARD_LOCK_WAIT_SECONDS
+  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins)
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
@@ -76,8 +76,11 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 function checkConfig(argv: string[]): void {
-  const file = argv[0];
-  if (!file) throw new ConfigError(['usage: switchboard check-config FILE'], '(arguments)');
+  // `--config FILE` as serve takes it, or the file alone.
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const files = [...(values.config === undefined ? [] : [values.config]), ...positionals];
+  const file = files[0];
+  if (!file || files.length > 1) throw new ConfigError(['usage: switchboard check-config [--config] FILE'], '(arguments)');
   const raw = parseConfigText(readFileSync(file, 'utf8'), file);
   validateConfig(raw, file);
   // A misspelled setting would be ignored by serve: here it fails the check.

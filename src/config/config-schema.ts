@@ -127,8 +127,13 @@ export const SettingsConfig = Type.Object({
 });
 export type SettingsConfig = Static<typeof SettingsConfig>;
 
+/** The storage backends (`storage.kind`, SWITCHBOARD_STORAGE). */
+export const STORAGE_KINDS = ['sqlite', 'postgres', 'memory'] as const;
+/** pino's levels (`server.logLevel`, SWITCHBOARD_LOG_LEVEL). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const StorageConfig = Type.Object({
-  kind: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres'), Type.Literal('memory')], { default: 'sqlite' }),
+  kind: Type.Union([Type.Literal(STORAGE_KINDS[0]), Type.Literal(STORAGE_KINDS[1]), Type.Literal(STORAGE_KINDS[2])], { default: 'sqlite' }),
   /** SQLite: `normal` survives process crashes (kill -9); `full` also survives power loss. */
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
   postgresUrl: Type.Optional(Type.String()),
@@ -150,7 +155,7 @@ export const ServerConfig = Type.Object({
   dataDir: Type.String({ default: './data' }),
   /** Public base URL (for contentServerUrl and links); defaults to http://host:port. */
   publicUrl: Type.Optional(Type.String()),
-  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((v) => Type.Literal(v)), { default: 'info' }),
+  logLevel: Type.Union(LOG_LEVELS.map((v) => Type.Literal(v)), { default: 'info' }),
   /**
    * Behind a reverse proxy or load balancer: whose X-Forwarded-For to believe, so the
    * visitor's own address is seen (fastify's trustProxy). `false` (default): the socket's

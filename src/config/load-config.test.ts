@@ -265,8 +265,25 @@ describe('loadConfig', () => {
     for (const port of ['http', '-1', '65536', '80.5']) expect(() => loadConfig(undefined, { PORT: port }, {})).toThrow(ConfigError);
   });
 
-  it('validates environment overrides too', () => {
-    expect(() => loadConfig(undefined, { SWITCHBOARD_STORAGE: 'mongodb' }, {})).toThrow(/\/storage\/kind/);
+  it('names the variable, its value and the allowed values for a bad SWITCHBOARD_STORAGE or SWITCHBOARD_LOG_LEVEL', () => {
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_STORAGE: 'mongo' }, {}))).toEqual(['SWITCHBOARD_STORAGE: mongo is not one of sqlite, postgres, memory']);
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_LOG_LEVEL: 'verbose' }, {}))).toEqual(['SWITCHBOARD_LOG_LEVEL: verbose is not one of fatal, error, warn, info, debug, trace, silent']);
+    expect(loadConfig(undefined, { SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'warn' }, {})).toMatchObject({ storage: { kind: 'memory' }, server: { logLevel: 'warn' } });
+  });
+
+  it('says where the merged values came from when they are invalid: the file, the environment, the flags', () => {
+    const message = (file: string | undefined, env: NodeJS.ProcessEnv, flags = {}) => {
+      try {
+        loadConfig(file, env, flags);
+      } catch (err) {
+        return (err as ConfigError).message.split('\n')[0];
+      }
+      throw new Error('config was accepted');
+    };
+    // postgres without a URL passes the variable's own check and fails the merged config's.
+    expect(message(undefined, { SWITCHBOARD_STORAGE: 'postgres' })).toBe('invalid config environment (SWITCHBOARD_STORAGE):');
+    const file = tempFile('c.yaml', 'settings:\n  pollHoldSeconds: 5\n');
+    expect(message(file, { PORT: '7000', SWITCHBOARD_STORAGE: 'postgres' }, { host: '0.0.0.0' })).toBe(`invalid config ${file} + environment (PORT, SWITCHBOARD_STORAGE) + flags (--host):`);
   });
 
   it('loads a JSON file with its own org and no demo', () => {

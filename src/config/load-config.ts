@@ -7,7 +7,7 @@ import Value from 'typebox/value';
 import { parseDocument, visit, Scalar } from 'yaml';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
-import { SwitchboardConfig } from './config-schema.js';
+import { LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 
 export class ConfigError extends Error {
@@ -138,17 +138,42 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.HOST) config.server.host = env.HOST;
   if (env.PORT) config.server.port = portFrom(env.PORT, 'PORT');
   if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
-  if (env.SWITCHBOARD_STORAGE) config.storage.kind = env.SWITCHBOARD_STORAGE as typeof config.storage.kind;
+  if (env.SWITCHBOARD_STORAGE) config.storage.kind = oneOf(env.SWITCHBOARD_STORAGE, 'SWITCHBOARD_STORAGE', STORAGE_KINDS);
   if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
   if (env.SWITCHBOARD_TRUST_PROXY) config.server.trustProxy = trustProxyFrom(env.SWITCHBOARD_TRUST_PROXY);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS !== undefined) config.server.allowedOrigins = env.SWITCHBOARD_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeInteger(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'seconds');
-  if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = env.SWITCHBOARD_LOG_LEVEL as typeof config.server.logLevel;
+  if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (flags.host !== undefined) config.server.host = flags.host;
   if (flags.port !== undefined) config.server.port = flags.port;
   if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
-  return validateConfig(config, file ?? '(defaults)');
+  return validateConfig(config, sourcesOf(file, env, flags));
+}
+
+/** The variables loadConfig reads (docs/configuration.md lists them). */
+const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL'];
+
+/**
+ * Where the merged values came from, for an error about them: the file, the
+ * variables and the flags that were set (`(defaults)` would send a reader to
+ * look for a mistake in no file when a variable holds it).
+ */
+function sourcesOf(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): string {
+  const vars = ENV_VARS.filter((v) => v === 'SWITCHBOARD_ALLOWED_ORIGINS' ? env[v] !== undefined : env[v]);
+  const flagNames = (['host', 'port', 'dataDir'] as const).filter((f) => flags[f] !== undefined).map((f) => (f === 'dataDir' ? '--data-dir' : `--${f}`));
+  const parts = [
+    ...(file ? [file] : []),
+    ...(vars.length ? [`environment (${vars.join(', ')})`] : []),
+    ...(flagNames.length ? [`flags (${flagNames.join(', ')})`] : []),
+  ];
+  return parts.length ? parts.join(' + ') : '(defaults)';
+}
+
+/** A variable that must be one of a few words, checked where it is read so the error names it. */
+function oneOf<T extends string>(text: string, name: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) throw new ConfigError([`${name}: ${text} is not one of ${allowed.join(', ')}`], name);
+  return text as T;
 }
 
 export function portFrom(text: string, name: string): number {

@@ -79,6 +79,39 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     await bob.leave();
   });
 
+  it('validates command bodies as the REST route does: same coercion, same status, same text', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Same' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.command('accept', chatId);
+    await v.waitFor('ChatEstablished');
+
+    // Each body goes both ways; those fastify's Ajv accepts (coercing) act twice, harmlessly.
+    const cases: [action: string, body: unknown][] = [
+      ['typing', { typing: 'true' }],
+      ['messages', { text: 5 }],
+      ['messages', { text: '' }],
+      ['messages', { words: 'no text' }],
+      ['messages', undefined],
+      ['messages', { text: 'x', clientMessageId: '' }],
+      ['typing', { typing: 'maybe' }],
+      ['events', { type: 'x' }],
+      ['decline', { reason: 'r'.repeat(300) }],
+      ['transfer', { skill: '' }],
+    ];
+    for (const [action, body] of cases) {
+      const rest = await alice.call('POST', `/agent/v1/chats/${chatId}/${action}`, body);
+      const socket = await alice.command(action, chatId, body);
+      const what = `${action} ${JSON.stringify(body)}`;
+      expect({ status: socket.ok ? 200 : socket.status, text: socket.ok ? undefined : socket.error }, what)
+        .toEqual({ status: rest.status, text: rest.status === 200 ? undefined : rest.text });
+    }
+    // The coerced number arrived as text, twice (REST and socket).
+    await v.pollUntil((all) => all.filter((m) => m.type === 'ChatMessage').length >= 2, 'the coerced messages');
+    expect(v.texts()).toEqual(['5', '5']);
+    await alice.leave();
+  });
+
   it('replies in the order the commands arrived, refusals included', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Ordered' });

@@ -4,7 +4,7 @@
  * ignored by serve).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,26 @@ describe('switchboard CLI', () => {
       expect(r.stdout).toContain('Usage:');
     }
     expect(run('frobnicate').status).toBe(2);
+  });
+
+  it('--help lists every environment variable of docs/configuration.md', () => {
+    // The rows of the "Environment" table: | `NAME` | setting |
+    const documented = [...readFileSync(join('docs', 'configuration.md'), 'utf8').matchAll(/^\s*\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
+    expect(documented).toContain('SWITCHBOARD_ALLOWED_ORIGINS');
+    const help = run('--help').stdout;
+    expect(documented.filter((name) => !new RegExp(`\\b${name}\\b`).test(help))).toEqual([]);
+  });
+
+  it('check-config takes the file alone or as --config FILE, as serve does', () => {
+    const good = join(dir, 'flag.yaml');
+    writeFileSync(good, 'settings:\n  pollHoldSeconds: 5\n');
+    for (const args of [[good], ['--config', good], [`--config=${good}`]]) {
+      const r = run('check-config', ...args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toBe(`${good}: ok\n`);
+    }
+    expect(run('check-config').status).toBe(1);
+    expect(run('check-config', good, good).stderr).toContain('usage: switchboard check-config [--config] FILE');
   });
 
   it('check-config: ok for a good file, 1 naming the setting for a misspelled one', () => {

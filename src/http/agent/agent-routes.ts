@@ -29,6 +29,11 @@ export interface AgentRouteSpec {
   body?: TSchema;
   params?: TSchema;
   response?: TSchema;
+  /**
+   * Error statuses the handler answers beyond those its role, path parameters and
+   * method imply (openapi.ts), with what they mean here.
+   */
+  errors?: Record<number, string>;
 }
 
 export interface AgentRouteDeps {
@@ -76,7 +81,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   // ---- identity ----
   /** Password checks running per non-loopback address (see the login route). */
   const loginsInFlight = new Map<string, number>();
-  route({ method: 'POST', url: '/agent/v1/auth/login', summary: 'Log in with username and password', role: null, body: T.LoginRequest, response: T.TokenPair },
+  route({ method: 'POST', url: '/agent/v1/auth/login', summary: 'Log in with username and password', role: null, body: T.LoginRequest, response: T.TokenPair,
+    errors: { 401: 'Wrong username or password', 429: 'Too many failed logins from this address (Retry-After)' } },
     async (req) => {
       const b = body<{ username: string; password: string }>(req);
       const limiter = deps.loginLimiter && !isLoopback(req.ip) ? deps.loginLimiter : undefined;
@@ -105,7 +111,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         else loginsInFlight.delete(req.ip);
       }
     });
-  route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair },
+  route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair,
+    errors: { 401: 'Refresh token invalid or expired' } },
     (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
     async (_req, p) => {
@@ -119,7 +126,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (_req, p) => toPublic(users.get(p.userId)!));
 
   // ---- presence ----
-  route({ method: 'PUT', url: '/agent/v1/presence', summary: 'Set presence (online, away, offline) and optionally capacity', role: 'agent', body: T.PresenceRequest, response: T.PresenceState },
+  route({ method: 'PUT', url: '/agent/v1/presence', summary: 'Set presence (online, away, offline) and optionally capacity', role: 'agent', body: T.PresenceRequest, response: T.PresenceState,
+    errors: { 404: 'The user is not an agent' } },
     (req, p) => {
       const b = body<T.PresenceRequest>(req);
       const a = engine.directory.get(p.userId) ?? fail('NOT_FOUND', 'user is not an agent');
@@ -232,7 +240,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
     (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids)));
   route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin' }, (_req, p) => users.listApiKeys(p.orgId));
-  route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated },
+  route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated,
+    errors: { 404: 'No such user in this organization' } },
     async (req, p) => {
       const b = body<{ userId: string; name: string; role: Role }>(req);
       if (users.get(b.userId)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${b.userId}`);

@@ -3,10 +3,11 @@
  * ways: `POST /agent/v1/chats/:chatId/<action>` and a command frame on the
  * agent's stream socket (`{ref, action, chatId, body}`, see docs/agent-api.md).
  * Both check the same role and chat access, validate the body with the same
- * TypeBox schema and answer only once the change is durable.
+ * TypeBox schema and the same validator (fastify's Ajv) and answer only once
+ * the change is durable.
  */
+import AjvCompiler from '@fastify/ajv-compiler';
 import type { TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { Principal, Role } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
@@ -75,7 +76,22 @@ export const CHAT_ACTIONS: ChatAction[] = [
 ];
 
 const byName = new Map(CHAT_ACTIONS.map((a) => [a.name, a]));
-const checkers = new Map(CHAT_ACTIONS.filter((a) => a.body).map((a) => [a.name, Compile(a.body!)]));
+
+/** An Ajv validate function: true, or false with `errors` set. */
+interface BodyValidator {
+  (value: unknown): boolean;
+  errors?: { instancePath?: string; message?: string }[] | null;
+}
+
+/**
+ * The validator fastify builds for a route's body: its Ajv compiler with the
+ * options createHttpServer leaves at fastify's defaults (coerceTypes 'array',
+ * useDefaults, removeAdditional, first error only). A socket command then
+ * coerces `"true"` to true and words its errors exactly as the REST route does.
+ * (The package's types describe a compile(schema); fastify calls it with the route.)
+ */
+const compileBody = AjvCompiler()({}, { customOptions: {}, plugins: [] }) as unknown as (route: { schema: TSchema; method: string; url: string; httpPart: 'body' }) => BodyValidator;
+const validators = new Map(CHAT_ACTIONS.filter((a) => a.body).map((a) => [a.name, compileBody({ schema: a.body!, method: 'POST', url: `/agent/v1/chats/:chatId/${a.name}`, httpPart: 'body' })]));
 
 export function chatActionNamed(name: string): ChatAction | undefined {
   return byName.get(name);
@@ -83,13 +99,15 @@ export function chatActionNamed(name: string): ChatAction | undefined {
 
 /**
  * Validates a stream command's body the way fastify validates the REST body
- * (400 with the field path). A missing body is `{}`, as an empty POST is.
+ * (400 with the field path, the text of fastify's default schemaErrorFormatter).
+ * A missing body is `{}` where every field is optional, as an empty POST is
+ * (agent-routes.ts); where one is required it is refused as the POST's is.
  */
 export function checkActionBody(action: ChatAction, body: unknown): unknown {
-  const checker = checkers.get(action.name);
-  if (!checker) return body;
-  const value = body ?? {};
-  if (checker.Check(value)) return value;
-  const first = checker.Errors(value)[0];
-  return fail('BODY_INVALID', `body${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`.slice(0, 200));
+  const validate = validators.get(action.name);
+  if (!validate) return body;
+  const value = body ?? ((action.body as { required?: unknown[] }).required?.length ? undefined : {});
+  if (validate(value)) return value;
+  const text = (validate.errors ?? []).map((e) => `body${e.instancePath ?? ''} ${e.message ?? 'is invalid'}`).join(', ');
+  return fail('BODY_INVALID', text.slice(0, 200));
 }

@@ -17,12 +17,34 @@ const STREAM_QUERY = [
   { name: 'lastEventId', in: 'query', required: false, schema: { type: 'string' }, description: 'Resume after this event id (`epoch:offset`); the SSE variant also reads the Last-Event-ID header' },
 ];
 
+/** What each error status means where a route does not say more (AgentRouteSpec.errors). */
+const ERROR_MEANING: Record<number, string> = {
+  400: 'Invalid request: malformed JSON, or a body that fails the schema (the text names the field path)',
+  401: 'Missing or invalid credential',
+  403: 'Wrong role, another organization, or not your chat',
+  404: 'No such chat, user, key or visitor',
+  409: 'Valid, but not in this state (an offer no longer open, a chat you no longer hold or that ended, nobody to transfer to, a taken username)',
+  413: 'Body too large (fastify reads the body of every POST, PUT, PATCH and DELETE, so also where none is expected)',
+};
+
+/**
+ * The error statuses a route answers: those that follow from its role, path
+ * parameters and method, then the ones its handler adds (spec.errors). The
+ * document is the reference where the docs disagree, so a status a route can
+ * answer must be here (test/agent/openapi.test.ts provokes them).
+ */
+function errorResponses(s: AgentRouteSpec, path: string): Record<number, object> {
+  const readsBody = s.method !== 'GET';
+  const derived = [400, ...(s.role ? [401, 403] : []), ...(path.includes('{') ? [404] : []), ...(readsBody && s.role ? [409] : []), ...(readsBody ? [413] : [])];
+  const statuses: Record<number, string> = { ...Object.fromEntries(derived.map((status) => [status, ERROR_MEANING[status]!])), ...s.errors };
+  return Object.fromEntries(Object.entries(statuses).map(([status, meaning]) => [status, errorBody(meaning)]));
+}
+
 export function openApiDocument(specs: AgentRouteSpec[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const s of specs) {
     const path = s.url.replace(/:(\w+)/g, '{$1}');
     const params = [...[...s.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })), ...(QUERY[path] ?? [])];
-    const changes = s.method !== 'GET';
     (paths[path] ??= {})[s.method.toLowerCase()] = {
       summary: s.summary,
       ...(s.role ? { security: [{ bearer: [] }], 'x-required-role': s.role } : {}),
@@ -30,17 +52,21 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
       ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } } : {}),
       responses: {
         200: { description: 'OK', ...(s.response ? { content: { 'application/json': { schema: s.response } } } : {}) },
-        400: errorBody('Invalid request (the body names the field path)'),
-        ...(s.role ? { 401: errorBody('Missing or invalid credential'), 403: errorBody('Wrong role, another organization, or not your chat') } : {}),
-        ...(path.includes('{') ? { 404: errorBody('No such chat, user, key or visitor') } : {}),
-        ...(changes && s.role ? { 409: errorBody('Valid, but not in this state (an offer no longer open, a chat you no longer hold or that ended, nobody to transfer to, a taken username)') } : {}),
-        ...(s.body ? { 413: errorBody('Body too large') } : {}),
-        ...(s.url === '/agent/v1/auth/login' ? { 401: errorBody('Wrong username or password'), 429: errorBody('Too many failed logins from this address (Retry-After)') } : {}),
+        ...errorResponses(s, path),
       },
     };
   }
-  paths['/agent/v1/stream'] = { get: { summary: 'WebSocket stream of offers, chat events, presence and queue changes (resume with ?lastEventId=epoch:offset); command frames run chat actions', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 101: { description: 'Switching protocols' }, 401: errorBody('Missing or invalid credential (as an error frame, then close 4401)') } } };
-  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody('Missing or invalid credential') } } };
+  // The socket is always accepted (101); a bad credential is an `error` frame and a close
+  // code, never an HTTP status. OpenAPI has no place for close codes: an extension holds them.
+  paths['/agent/v1/stream'] = {
+    get: {
+      summary: 'WebSocket stream of offers, chat events, presence and queue changes (resume with ?lastEventId=epoch:offset); command frames run chat actions',
+      security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY,
+      responses: { 101: { description: 'Switching protocols. A missing, invalid or later revoked credential gets an `error` frame `{status: 401, message}`, then close code 4401' } },
+      'x-close-codes': { 4401: 'Missing or invalid credential, or credentials revoked (after an error frame)', 1009: 'A frame over 64 KB' },
+    },
+  };
+  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody(ERROR_MEANING[401]!) } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Switchboard agent API', version },
