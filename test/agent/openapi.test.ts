@@ -65,7 +65,7 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     }
   });
 
-  it('describes the stream socket: 101 always, a bad credential is close code 4401', async () => {
+  it('describes the stream socket: 101 for an upgrade (a bad credential is close code 4401), 426 without one', async () => {
     const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as Doc;
     const stream = doc.paths['/agent/v1/stream']!['get']!;
     const ws = new WebSocket(`${server.baseUrl.replace(/^http/, 'ws')}/agent/v1/stream`, { headers: bearer('garbage') });
@@ -77,7 +77,10 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     const code = await closed;
     expect(code).toBe(4401);
     expect(JSON.parse(frames[0]!)).toMatchObject({ type: 'error', status: 401 });
-    expect(Object.keys(stream.responses)).toEqual(['101']);
     expect(Object.keys(stream['x-close-codes'] ?? {})).toContain(String(code));
+    // A plain GET without the upgrade is an HTTP answer, and listed.
+    const plain = await request(server.baseUrl, 'GET', '/agent/v1/stream');
+    expect(plain.status).toBe(426);
+    expect(Object.keys(stream.responses).sort()).toEqual(['101', String(plain.status)]);
   });
 });

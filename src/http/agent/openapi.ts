@@ -62,11 +62,18 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
     get: {
       summary: 'WebSocket stream of offers, chat events, presence and queue changes (resume with ?lastEventId=epoch:offset); command frames run chat actions',
       security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY,
-      responses: { 101: { description: 'Switching protocols. A missing, invalid or later revoked credential gets an `error` frame `{status: 401, message}`, then close code 4401' } },
-      'x-close-codes': { 4401: 'Missing or invalid credential, or credentials revoked (after an error frame)', 1009: 'A frame over 64 KB' },
+      responses: {
+        101: { description: 'Switching protocols. A missing, invalid or later revoked credential gets an `error` frame `{status: 401, message}`, then close code 4401' },
+        426: errorBody('A plain HTTP request without the WebSocket upgrade (use /agent/v1/events for Server-Sent Events)'),
+      },
+      'x-close-codes': {
+        4401: 'Missing or invalid credential, or credentials revoked (after an error frame)',
+        4429: 'The user already has 20 stream connections open (after an error frame)',
+        1009: 'A frame over 64 KB',
+      },
     },
   };
-  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody(ERROR_MEANING[401]!) } } };
+  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody(ERROR_MEANING[401]!), 429: errorBody('The user already has 20 stream connections open') } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Switchboard agent API', version },
