@@ -10,6 +10,7 @@ import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { SupervisorView } from './supervisor-view.ts';
+import { sharePresence } from './tab-presence.ts';
 import { openTransferDialog, type TransferOptions } from './transfer-dialog.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
@@ -39,6 +40,12 @@ export class ConsoleApp {
   private readonly viewButtons = new Map<'chats' | 'supervisor', HTMLButtonElement>();
   private presence: Presence = 'offline';
   private capacity: number;
+  /**
+   * The presence shown is the server's (a `presence` event, our own change, a resync) or
+   * another tab's that had it; until then 'offline' is only a placeholder.
+   */
+  private presenceKnown = false;
+  private leaveTabs: () => void = () => undefined;
   private wasOpen = false;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly host: PanelHost;
@@ -98,6 +105,7 @@ export class ConsoleApp {
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
       presence: (status, capacity, at) => {
         this.noteServerTime(at);
+        this.presenceKnown = true;
         this.applyPresence(status, capacity);
       },
       chatEvent: (chatId, e) => {
@@ -112,6 +120,12 @@ export class ConsoleApp {
       connection: (state) => this.onConnection(state),
     };
     this.client.connect(handlers);
+    // The server sends no presence on connect: another tab of ours may be online already.
+    this.leaveTabs = sharePresence(this.me.id, () => (this.presenceKnown ? this.presenceState : undefined), (state) => {
+      if (this.presenceKnown) return;
+      this.presenceKnown = true;
+      this.applyPresence(state.presence, state.capacity);
+    });
     // A socket can survive a network change half-dead: when the browser says the
     // network is back, reconnect at once (the stream resumes from its last event id).
     window.addEventListener('offline', () => {
@@ -174,6 +188,7 @@ export class ConsoleApp {
     unlockAudio();
     try {
       const state = await this.client.setPresence(status, capacity);
+      this.presenceKnown = true;
       this.applyPresence(state.status, state.capacity);
       this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
     } catch (err) {
@@ -338,7 +353,10 @@ export class ConsoleApp {
 
   private async onResync(snapshot: ResyncSnapshot | undefined, reason: string): Promise<void> {
     const chosen = this.presenceState;
-    if (snapshot) this.applyPresence(snapshot.presence, snapshot.capacity);
+    if (snapshot) {
+      this.presenceKnown = true;
+      this.applyPresence(snapshot.presence, snapshot.capacity);
+    }
     // The server keeps no human presence across a restart (docs/architecture.md): left as it is,
     // the agent would sit offline without knowing, the button offline and held chats at risk.
     // Set again what the agent had chosen, as after a reload of the page.
@@ -431,6 +449,7 @@ export class ConsoleApp {
 
   private async logout(): Promise<void> {
     this.onLogout();
+    this.leaveTabs();
     this.supervisor?.stop();
     // Not routable any more: no new offers for someone who left, and held chats go back to the
     // queue now instead of after the grace period.
