@@ -46,6 +46,7 @@ export class ConsoleApp {
    */
   private presenceKnown = false;
   private leaveTabs: () => void = () => undefined;
+  private unlisten: () => void = () => undefined;
   private wasOpen = false;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly host: PanelHost;
@@ -128,14 +129,20 @@ export class ConsoleApp {
     });
     // A socket can survive a network change half-dead: when the browser says the
     // network is back, reconnect at once (the stream resumes from its last event id).
-    window.addEventListener('offline', () => {
+    const offline = (): void => {
       this.connection.textContent = 'Offline — waiting for the network…';
       this.connection.dataset['state'] = 'closed';
-    });
-    window.addEventListener('online', () => {
+    };
+    const online = (): void => {
       this.client.disconnect();
       this.client.connect(handlers);
-    });
+    };
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    this.unlisten = () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+    };
     if (restore && restore.presence !== 'offline') void this.changePresence(restore.presence, restore.capacity);
     void this.reloadChats();
   }
@@ -457,6 +464,20 @@ export class ConsoleApp {
     this.client.disconnect();
     await this.client.logout().catch(() => undefined);
     location.reload();
+  }
+
+  /**
+   * Stops everything that would go on behind a login form (the server signed this login out):
+   * the stream, its reconnects on a network change, the supervisor's polling, offer countdowns.
+   */
+  stop(): void {
+    this.unlisten();
+    this.leaveTabs();
+    this.supervisor?.stop();
+    this.client.disconnect();
+    for (const card of this.offers.values()) card.dispose();
+    this.offers.clear();
+    if (this.toastTimer) clearTimeout(this.toastTimer);
   }
 
   report(message: string): void {

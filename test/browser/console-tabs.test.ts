@@ -57,4 +57,21 @@ describe('one agent in two console tabs', () => {
     // Tab 1 did not change: asking is not telling.
     expect(await tab1.page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
   });
+
+  it('a logout in one tab shows the other the login form, saying it was signed out', async () => {
+    await tab2.getByRole('button', { name: 'Log out' }).click();
+    await tab2.getByLabel('Username').waitFor();
+    // The server closed tab 1's stream as revoked (4401), and its refresh token is refused too.
+    await tab1.page.getByRole('alert').filter({ hasText: 'You were signed out' }).waitFor();
+    await expect.poll(() => tab1.page.getByLabel('Username').isVisible()).toBe(true);
+    expect(await tab1.page.getByRole('group', { name: 'Presence' }).count()).toBe(0);
+    // Signed out for good: a reload asks for the password, and logging in again works.
+    await tab1.page.reload();
+    await tab1.page.getByLabel('Username').waitFor();
+    await login(tab1.page, AGENT1.username, AGENT1.password);
+    await tab1.page.getByText('Connected', { exact: true }).waitFor();
+    // The refused requests are logged by the browser itself (401): expected here, and only those.
+    const unexpected = tab1.errors.splice(0).filter((e) => !/401/.test(e));
+    expect(unexpected).toEqual([]);
+  });
 });
