@@ -3,15 +3,32 @@
  * real server: the second tab shows the presence the agent has, a message sent
  * in one tab shows in the other, and a logout in one tab signs the other out.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer } from './console-server.js';
+import { PollingVisitor } from './console-visitor.js';
 
 const server = new ConsoleTestServer();
 let browser: Browser;
 let tab1: ConsolePage;
 let tab2: Page;
+let vera: PollingVisitor | undefined;
+
+function chat(page: Page, visitorName: string): Locator {
+  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
+}
+
+/** The messages a tab shows in a chat, in order (sent ones only, not "sending…"). */
+function messages(page: Page, visitorName: string): Promise<string[]> {
+  return chat(page, visitorName).getByRole('log').locator('.msg:not(.pending) .text').allTextContents();
+}
+
+async function sendFrom(page: Page, visitorName: string, text: string): Promise<void> {
+  const box = chat(page, visitorName).getByRole('textbox');
+  await box.fill(text);
+  await box.press('Enter');
+}
 
 /** Another tab of tab1's browser (same context: same origin storage and channels, own sessionStorage). */
 async function secondTab(): Promise<Page> {
@@ -30,6 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  await vera?.stop();
   await browser?.close();
   await server.dispose();
 });
@@ -56,6 +74,26 @@ describe('one agent in two console tabs', () => {
     expect(await tab2.getByLabel('Capacity').inputValue()).toBe('2');
     // Tab 1 did not change: asking is not telling.
     expect(await tab1.page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+  });
+
+  it('a message sent in one tab shows in the other, in its place', async () => {
+    vera = new PollingVisitor(server, 'Vera Visitor');
+    await vera.request();
+    await tab1.page.getByRole('article', { name: `Chat offer from ${vera.name}` }).getByRole('button', { name: 'Accept' }).click();
+    await vera.waitForType('ChatEstablished');
+    await chat(tab2, vera.name).waitFor();
+
+    await sendFrom(tab1.page, vera.name, 'Hello from tab one');
+    await vera.waitFor('the message of tab one', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Hello from tab one');
+    await vera.say('Thanks');
+    await expect.poll(() => messages(tab2, vera!.name)).toEqual(['Hello from tab one', 'Thanks']);
+
+    await sendFrom(tab2, vera.name, 'And hello from tab two');
+    await vera.waitFor('the message of tab two', (m) => m.type === 'ChatMessage' && m.message['text'] === 'And hello from tab two');
+    await vera.say('Got both');
+    await expect.poll(() => messages(tab1.page, vera!.name)).toEqual(['Hello from tab one', 'Thanks', 'And hello from tab two', 'Got both']);
+    // Each shows once in both tabs, also the one a tab sent itself.
+    await expect.poll(() => messages(tab2, vera!.name)).toEqual(['Hello from tab one', 'Thanks', 'And hello from tab two', 'Got both']);
   });
 
   it('a logout in one tab shows the other the login form, saying it was signed out', async () => {
