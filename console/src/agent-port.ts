@@ -42,6 +42,12 @@ export interface AgentPort {
   whisper(chatId: string, text: string): Promise<void>;
   takeover(chatId: string): Promise<void>;
   reassign(chatId: string, agentId: string): Promise<void>;
+  /**
+   * Called once when the server no longer takes this login: the stream was closed as revoked
+   * (a logout in another tab, a new password) or a request was refused with 401, and the
+   * refresh token was refused too. Only for a login that was working (not a wrong password).
+   */
+  onSignedOut(listener: () => void): void;
   /** Opens the stream; it reconnects and resumes on its own until `disconnect`. */
   connect(handlers: StreamHandlers): void;
   disconnect(): void;

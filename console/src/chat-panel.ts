@@ -49,6 +49,9 @@ export class ChatPanel {
   private sneakPeek = '';
   private ended = false;
   private detached: string | null = null;
+  /** A transcript read that fills gaps is running; `refill`: another gap showed meanwhile. */
+  private filling = false;
+  private refill = false;
 
   constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost) {
     const titleId = uid('chat-title');
@@ -103,6 +106,7 @@ export class ChatPanel {
 
   /** One event from the stream (`live`) or a transcript reload. */
   ingest(e: ChatEventWire, live: boolean): void {
+    if (live && this.transcript.leavesGap(e.offset)) this.fillGaps();
     const fresh = this.transcript.add(e);
     if (!fresh) return;
     switch (e.type) {
@@ -128,6 +132,29 @@ export class ChatPanel {
     if (live) this.followHolder(e);
     if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
     this.renderPeek();
+  }
+
+  /**
+   * Reads the transcript again and adds what this view lacks, in offset order. The stream does
+   * not echo an agent's own messages, so what the agent sent from another tab (or device)
+   * shows here only this way; a jump in the chat's offsets says something was missed.
+   */
+  private fillGaps(): void {
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.filling = true;
+    this.host.client.transcript(this.chatId).then(
+      (t) => { for (const e of t.events) this.ingest(e, false); },
+      () => undefined, // the next gap, or the reload after a reconnect, tries again
+    ).finally(() => {
+      this.filling = false;
+      if (this.refill) {
+        this.refill = false;
+        this.fillGaps();
+      }
+    });
   }
 
   /** A live event that moves the chat away from this agent or back to it. */
@@ -248,6 +275,7 @@ export class ChatPanel {
     // The stream never echoes the agent's own messages: the reply's offset places it.
     this.host.client.send(this.chatId, text, clientMessageId).then(
       ({ offset }) => {
+        if (this.transcript.leavesGap(offset)) this.fillGaps();
         this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
       },
       (err: unknown) => {

@@ -10,6 +10,7 @@ import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { SupervisorView } from './supervisor-view.ts';
+import { sharePresence } from './tab-presence.ts';
 import { openTransferDialog, type TransferOptions } from './transfer-dialog.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
@@ -39,6 +40,13 @@ export class ConsoleApp {
   private readonly viewButtons = new Map<'chats' | 'supervisor', HTMLButtonElement>();
   private presence: Presence = 'offline';
   private capacity: number;
+  /**
+   * The presence shown is the server's (a `presence` event, our own change, a resync) or
+   * another tab's that had it; until then 'offline' is only a placeholder.
+   */
+  private presenceKnown = false;
+  private leaveTabs: () => void = () => undefined;
+  private unlisten: () => void = () => undefined;
   private wasOpen = false;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly host: PanelHost;
@@ -98,6 +106,7 @@ export class ConsoleApp {
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
       presence: (status, capacity, at) => {
         this.noteServerTime(at);
+        this.presenceKnown = true;
         this.applyPresence(status, capacity);
       },
       chatEvent: (chatId, e) => {
@@ -112,16 +121,28 @@ export class ConsoleApp {
       connection: (state) => this.onConnection(state),
     };
     this.client.connect(handlers);
+    // The server sends no presence on connect: another tab of ours may be online already.
+    this.leaveTabs = sharePresence(this.me.id, () => (this.presenceKnown ? this.presenceState : undefined), (state) => {
+      if (this.presenceKnown) return;
+      this.presenceKnown = true;
+      this.applyPresence(state.presence, state.capacity);
+    });
     // A socket can survive a network change half-dead: when the browser says the
     // network is back, reconnect at once (the stream resumes from its last event id).
-    window.addEventListener('offline', () => {
+    const offline = (): void => {
       this.connection.textContent = 'Offline — waiting for the network…';
       this.connection.dataset['state'] = 'closed';
-    });
-    window.addEventListener('online', () => {
+    };
+    const online = (): void => {
       this.client.disconnect();
       this.client.connect(handlers);
-    });
+    };
+    window.addEventListener('offline', offline);
+    window.addEventListener('online', online);
+    this.unlisten = () => {
+      window.removeEventListener('offline', offline);
+      window.removeEventListener('online', online);
+    };
     if (restore && restore.presence !== 'offline') void this.changePresence(restore.presence, restore.capacity);
     void this.reloadChats();
   }
@@ -174,6 +195,7 @@ export class ConsoleApp {
     unlockAudio();
     try {
       const state = await this.client.setPresence(status, capacity);
+      this.presenceKnown = true;
       this.applyPresence(state.status, state.capacity);
       this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
     } catch (err) {
@@ -338,7 +360,10 @@ export class ConsoleApp {
 
   private async onResync(snapshot: ResyncSnapshot | undefined, reason: string): Promise<void> {
     const chosen = this.presenceState;
-    if (snapshot) this.applyPresence(snapshot.presence, snapshot.capacity);
+    if (snapshot) {
+      this.presenceKnown = true;
+      this.applyPresence(snapshot.presence, snapshot.capacity);
+    }
     // The server keeps no human presence across a restart (docs/architecture.md): left as it is,
     // the agent would sit offline without knowing, the button offline and held chats at risk.
     // Set again what the agent had chosen, as after a reload of the page.
@@ -431,6 +456,7 @@ export class ConsoleApp {
 
   private async logout(): Promise<void> {
     this.onLogout();
+    this.leaveTabs();
     this.supervisor?.stop();
     // Not routable any more: no new offers for someone who left, and held chats go back to the
     // queue now instead of after the grace period.
@@ -438,6 +464,20 @@ export class ConsoleApp {
     this.client.disconnect();
     await this.client.logout().catch(() => undefined);
     location.reload();
+  }
+
+  /**
+   * Stops everything that would go on behind a login form (the server signed this login out):
+   * the stream, its reconnects on a network change, the supervisor's polling, offer countdowns.
+   */
+  stop(): void {
+    this.unlisten();
+    this.leaveTabs();
+    this.supervisor?.stop();
+    this.client.disconnect();
+    for (const card of this.offers.values()) card.dispose();
+    this.offers.clear();
+    if (this.toastTimer) clearTimeout(this.toastTimer);
   }
 
   report(message: string): void {

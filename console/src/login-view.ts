@@ -1,7 +1,8 @@
 /** The login form. Errors are announced (role=alert) and focus stays in the form. */
 import { el } from './dom-builder.ts';
 
-export function loginView(submit: (username: string, password: string) => Promise<void>): HTMLElement {
+/** `notice`: why the form is shown again (the server signed this tab out), above the fields. */
+export function loginView(submit: (username: string, password: string) => Promise<void>, notice?: string): HTMLElement {
   const user = el('input', { id: 'login-username', name: 'username', autocomplete: 'username', required: true });
   const pass = el('input', { id: 'login-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
   const error = el('p', { class: 'error', role: 'alert' });
@@ -9,6 +10,7 @@ export function loginView(submit: (username: string, password: string) => Promis
   const button = el('button', { type: 'submit', class: 'primary' }, 'Log in');
   const form = el('form', { class: 'login-form', 'aria-labelledby': 'login-title' },
     el('h1', { id: 'login-title' }, 'Switchboard agent console'),
+    notice ? el('p', { class: 'notice', role: 'alert' }, notice) : null,
     el('p', { class: 'muted' }, 'Log in with your agent or supervisor account.'),
     el('label', { for: 'login-username' }, 'Username'), user,
     el('label', { for: 'login-password' }, 'Password'), pass,

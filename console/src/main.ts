@@ -12,6 +12,16 @@ import type { Presence, PublicUser } from './wire-types.ts';
 
 const root = document.getElementById('app')!;
 const client = sdkAgentPort(location.origin);
+/** Puts away the console on screen (undefined while the login form shows). */
+let putAway: (() => void) | undefined;
+
+// The server no longer takes this login (a logout in another tab revokes every token of the user,
+// so does a new password): the console would sit there "Disconnected". Back to the login form.
+client.onSignedOut(() => {
+  putAway?.();
+  putAway = undefined;
+  showLogin('You were signed out (logged out in another window, or your password changed). Log in again to go on.');
+});
 
 function run(me: PublicUser, restore?: { presence: Presence; capacity: number }): ConsoleApp {
   const app = new ConsoleApp(client, me);
@@ -26,6 +36,11 @@ function run(me: PublicUser, restore?: { presence: Presence; capacity: number })
     loggedOut = true;
     clearSession();
   };
+  putAway = () => {
+    app.onLogout(); // the saved login is dead: a reload must show the form too
+    app.stop();
+    window.removeEventListener('pagehide', remember);
+  };
   // Saved when the page goes away, so the newest refresh token and presence are kept.
   window.addEventListener('pagehide', remember);
   remember();
@@ -33,13 +48,14 @@ function run(me: PublicUser, restore?: { presence: Presence; capacity: number })
   return app;
 }
 
-function showLogin(): void {
+function showLogin(notice?: string): void {
+  document.title = 'Switchboard agent console';
   root.replaceChildren(loginView(async (username, password) => {
     unlockAudio();
     const me = await client.login(username, password);
     run(me);
     document.getElementById('presence-online')?.focus();
-  }));
+  }, notice));
 }
 
 const saved = loadSession();

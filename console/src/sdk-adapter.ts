@@ -5,6 +5,7 @@
  */
 import { AgentClient } from '../../packages/sdk/src/index.ts';
 import type { AgentPort, ConnectionState, StreamHandlers } from './agent-port.ts';
+import type { PublicUser } from './wire-types.ts';
 
 
 const CONNECTION: Record<string, ConnectionState> = { online: 'open', reconnecting: 'reconnecting', offline: 'closed', connecting: 'connecting' };
@@ -12,28 +13,55 @@ const CONNECTION: Record<string, ConnectionState> = { online: 'open', reconnecti
 export function sdkAgentPort(baseUrl: string): AgentPort {
   const client = new AgentClient({ baseUrl });
   let unsubscribe: (() => void)[] = [];
+  let signedOutListener: (() => void) | undefined;
+  let signedOut = false;
+  /** The stream should be open (connect() without disconnect() since). */
+  let streaming = false;
+  const signOut = (): void => {
+    if (signedOut) return;
+    signedOut = true;
+    streaming = false;
+    for (const off of unsubscribe) off();
+    unsubscribe = [];
+    client.disconnect();
+    signedOutListener?.();
+  };
+  // The SDK refreshes the access token on a 401 by itself: a 401 that still reaches us means the
+  // refresh token was refused as well, so this login is over.
+  const checked = <T>(call: () => Promise<T>): Promise<T> => call().catch((err: unknown) => {
+    if ((err as { status?: unknown } | null)?.status === 401) signOut();
+    throw err;
+  });
+  const signedIn = (me: PublicUser): PublicUser => {
+    signedOut = false;
+    return me;
+  };
   return {
-    login: (u, p) => client.login(u, p),
-    resumeSession: (token) => client.resumeSession(token),
+    login: async (u, p) => signedIn(await client.login(u, p)),
+    resumeSession: async (token) => signedIn(await client.resumeSession(token)),
     refreshToken: () => client.refreshToken(),
     logout: async () => { await client.logout(); },
-    setPresence: (status, capacity) => client.setPresence(status, capacity),
-    accept: async (id) => { await client.accept(id); },
-    decline: async (id, reason) => { await client.decline(id, reason); },
-    send: (id, text, clientMessageId) => client.send(id, text, clientMessageId),
-    typing: async (id, typing) => { await client.typing(id, typing); },
-    transfer: async (id, target) => { await client.transfer(id, target); },
-    transferTargets: () => client.transferTargets(),
-    end: async (id) => { await client.end(id); },
-    chats: () => client.chats(),
-    chat: (id) => client.chat(id),
-    transcript: (id) => client.transcript(id),
-    overview: () => client.overview(),
-    whisper: async (id, text) => { await client.whisper(id, text); },
-    takeover: async (id) => { await client.takeover(id); },
-    reassign: async (id, agentId) => { await client.reassign(id, agentId); },
+    setPresence: (status, capacity) => checked(() => client.setPresence(status, capacity)),
+    accept: (id) => checked(() => client.accept(id)),
+    decline: (id, reason) => checked(() => client.decline(id, reason)),
+    send: (id, text, clientMessageId) => checked(() => client.send(id, text, clientMessageId)),
+    typing: (id, typing) => checked(() => client.typing(id, typing)),
+    transfer: (id, target) => checked(() => client.transfer(id, target)),
+    transferTargets: () => checked(() => client.transferTargets()),
+    end: (id) => checked(() => client.end(id)),
+    chats: () => checked(() => client.chats()),
+    chat: (id) => checked(() => client.chat(id)),
+    transcript: (id) => checked(() => client.transcript(id)),
+    overview: () => checked(() => client.overview()),
+    whisper: (id, text) => checked(() => client.whisper(id, text)),
+    takeover: (id) => checked(() => client.takeover(id)),
+    reassign: (id, agentId) => checked(() => client.reassign(id, agentId)),
+    onSignedOut(listener) {
+      signedOutListener = listener;
+    },
     connect(handlers: StreamHandlers) {
       for (const off of unsubscribe) off();
+      streaming = true;
       unsubscribe = [
         client.on('offer', (e) => handlers.offer(e.data, e.at)),
         client.on('offer.withdrawn', (e) => handlers.offerWithdrawn(e.data)),
@@ -41,13 +69,19 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
         client.on('chat.event', (e) => handlers.chatEvent(e.chatId, e.data)),
         client.on('monitor.event', (e) => handlers.monitorEvent(e.chatId, e.data)),
         client.on('resync', (r) => handlers.resync(r.snapshot, r.reason)),
-        client.on('connection', (s) => handlers.connection(CONNECTION[s] ?? 'reconnecting')),
+        client.on('connection', (s) => {
+          handlers.connection(CONNECTION[s] ?? 'reconnecting');
+          // The SDK gave up on the stream by itself: revoked credentials (close 4401 and a refused
+          // refresh), a 403, or no server for too long. A request tells which; a 401 signs out.
+          if (s === 'offline' && streaming) checked(() => client.me()).catch(() => undefined);
+        }),
       ];
       handlers.connection('connecting');
       // Failures arrive as `connection` events; the promise only says when the first open happened.
       client.connect().catch(() => undefined);
     },
     disconnect() {
+      streaming = false;
       for (const off of unsubscribe) off();
       unsubscribe = [];
       client.disconnect();

@@ -47,6 +47,14 @@ export class TranscriptView {
     return this.events.has(offset);
   }
 
+  /**
+   * Whether an event at `offset` would skip offsets after the newest one shown: events this
+   * view never got (another tab's messages, typing; the stream does not echo the agent's own).
+   */
+  leavesGap(offset: number): boolean {
+    return this.maxOffset >= 0 && offset > this.maxOffset + 1;
+  }
+
   /** Adds an event once; returns false when it was already there. */
   add(e: ChatEventWire): boolean {
     if (this.events.has(e.offset)) return false;
