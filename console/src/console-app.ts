@@ -121,7 +121,7 @@ export class ConsoleApp {
       connection: (state) => this.onConnection(state),
     };
     this.client.connect(handlers);
-    // The server sends no presence on connect: another tab of ours may be online already.
+    // The server sends the presence on connect; another tab of ours may know it sooner.
     this.leaveTabs = sharePresence(this.me.id, () => (this.presenceKnown ? this.presenceState : undefined), (state) => {
       if (this.presenceKnown) return;
       this.presenceKnown = true;

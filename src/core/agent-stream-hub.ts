@@ -146,18 +146,21 @@ export class AgentStreamHub {
    * the credential's (an API key may act below its user's role): below supervisor,
    * the connection gets no `monitor.event` and a snapshot of its own chats only.
    */
-  subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; close: () => void; setRole: (role: Role) => void } {
+  subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; announce: () => void; close: () => void; setRole: (role: Role) => void } {
     this.checkRoomFor(userId);
     const st = this.stream(userId);
     const connection = { end, monitor: roleAtLeast(role, 'supervisor') };
     const resume = this.resume(userId, st, lastEventId, connection.monitor);
     st.listeners.set(listener, connection);
     st.lastAliveAt = this.clock.now();
-    // A connection that replays nothing (a fresh page, or a resync) would not learn of
-    // offers made before it: they are announced again (clients know them by chatId).
-    if (resume.kind === 'resync' || !lastEventId) this.announceOpenOffers(userId);
     return {
       resume,
+      // A connection that replays nothing (a fresh page, or a resync) would not learn the
+      // presence or the offers made before it: they are announced again (clients know offers
+      // by chatId). Called by the connection once it has sent `resume`: a resync is the first frame.
+      announce: () => {
+        if (resume.kind === 'resync' || !lastEventId) this.announceState(userId);
+      },
       // The connection's credential was replaced (an `auth` frame): what it may see follows.
       setRole: (next) => {
         connection.monitor = roleAtLeast(next, 'supervisor');
@@ -250,10 +253,15 @@ export class AgentStreamHub {
     return { kind: 'replay', events: st.buffer.filter(({ event: e }) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
   }
 
-  /** Publishes an `offer` for every offer open to the user now (with its real expiry). */
-  private announceOpenOffers(userId: string): void {
+  /**
+   * For a connection that replays nothing: the agent's presence as it is now (a console
+   * opened on another device would otherwise show offline until the next change), then
+   * an `offer` for every offer open to the user now (with its real expiry).
+   */
+  private announceState(userId: string): void {
     const agent = this.engine.directory.get(userId);
     if (!agent) return;
+    this.onNotification(userId, { kind: 'presence' });
     for (const chatId of agent.chats) {
       const r = this.engine.sessions.get(chatId)?.record;
       if (r?.chatState === 'offered' && r.agentId === agent.id) this.onNotification(userId, { kind: 'offer', sessionId: chatId });

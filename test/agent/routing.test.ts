@@ -42,6 +42,16 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     expect((await v.waitFor('ChatRequestFail')).message['reason']).toBe('Unavailable');
   });
 
+  it('a new stream connection (a console on a second device) starts with the presence in force', async () => {
+    const bob = await onlineAgent(server, USERS.bob, { capacity: 1 });
+    const second = await AgentUser.login(server, USERS.bob);
+    await second.connect();
+    const presence = await second.next((e) => e.type === 'presence', 'presence on connect');
+    expect(presence.data).toMatchObject({ status: 'online', capacity: 1 });
+    await second.disconnect();
+    await bob.leave();
+  });
+
   it('offers on the stream; accept gives the visitor ChatEstablished with name, userId, sneakPeekEnabled, chasitorIdleTimeout', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Olga', prechatDetails: [{ label: 'Order', value: 'A-17', transcriptFields: [], displayToAgent: true }] });

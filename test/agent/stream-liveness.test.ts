@@ -40,6 +40,9 @@ describe.skipIf(!OWNS_PROCESS)('agent stream: liveness', () => {
   it('answers a heartbeat frame with a heartbeat frame; other keep-alives get no reply', async () => {
     const a = await AgentUser.login(server, USERS.alice);
     const s = await open(a, true);
+    // A new connection starts with the presence in force; what follows is the answer to the frames below.
+    await until(() => s.frames.some((f) => f.includes('"type":"presence"')), 'the presence on connect');
+    s.frames.length = 0;
     s.ws.send('ping');
     s.ws.send('{"type":"ping"}');
     s.ws.send('{"type":"heartbeat"}');

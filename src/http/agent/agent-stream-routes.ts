@@ -198,6 +198,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     }
     if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
     else for (const e of sub.resume.events) send(e);
+    sub.announce();
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
     // A peer that vanished without a close (sleep, a network change, a NAT timeout) leaves a
     // half-open socket that looks connected for as long as TCP keeps retrying: a ping every
@@ -272,6 +273,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     // Same frame shape as the WebSocket's resync.
     if (sub.resume.kind === 'resync') send(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
     else for (const e of sub.resume.events) write(e);
+    sub.announce();
     const keepalive = setInterval(() => { send(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);
     keepalive.unref();
     eventStreams.add(res);
