@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AXE = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
@@ -77,4 +77,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `console-${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** The chat panel of the visitor called `visitorName`. */
+export function chat(page: Page, visitorName: string): Locator {
+  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
 }

@@ -5,9 +5,9 @@
  * server configured with a lower limit) is shown as not sent with the server's
  * reason and no Retry: sending it again could never succeed.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -16,10 +16,6 @@ const server = new ConsoleTestServer({ maxMessageLength: LIMIT });
 let browser: Browser;
 let alex: ConsolePage;
 let v: PollingVisitor;
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 beforeAll(async () => {
   await server.start();

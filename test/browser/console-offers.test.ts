@@ -7,10 +7,10 @@
  * second tab follows presence and offers taken in the first; and logging out
  * takes the agent off routing at once.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -19,10 +19,6 @@ let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
 const visitors: PollingVisitor[] = [];
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 async function visitor(name: string): Promise<PollingVisitor> {
   const v = new PollingVisitor(server, name);

@@ -5,10 +5,10 @@
  * presence and capacity the agent had chosen again, says so, and keeps the
  * agent's chat.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -16,10 +16,6 @@ const server = new ConsoleTestServer();
 let browser: Browser;
 let alex: ConsolePage;
 const visitors: PollingVisitor[] = [];
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 /** The agent's presence and capacity as the server has them (through a supervisor's overview). */
 async function onServer(agentId: string): Promise<string> {

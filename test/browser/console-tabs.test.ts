@@ -3,9 +3,9 @@
  * real server: the second tab shows the presence the agent has, a message sent
  * in one tab shows in the other, and a logout in one tab signs the other out.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -14,10 +14,6 @@ let browser: Browser;
 let tab1: ConsolePage;
 let tab2: Page;
 let vera: PollingVisitor | undefined;
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 /** The messages a tab shows in a chat, in order (sent ones only, not "sending…"). */
 function messages(page: Page, visitorName: string): Promise<string[]> {

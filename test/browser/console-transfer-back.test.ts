@@ -6,10 +6,10 @@
  * follows who holds the chat now, not the agent's own `TransferRequested`
  * that its transcript still has.
  */
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -18,10 +18,6 @@ let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
 const visitors: PollingVisitor[] = [];
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 async function visitor(name: string): Promise<PollingVisitor> {
   const v = new PollingVisitor(server, name);

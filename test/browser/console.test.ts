@@ -8,7 +8,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
-import { describeViolations, launchChromium, login, openConsole, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, describeViolations, launchChromium, login, openConsole, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
 import { PollingVisitor } from './console-visitor.js';
 
 const server = new ConsoleTestServer();
@@ -20,10 +20,6 @@ let vera: PollingVisitor;
 let walt: PollingVisitor | undefined;
 const VERA = 'Vera Visitor';
 const screenshots: string[] = [];
-
-function chat(page: Page, visitorName: string): Locator {
-  return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
-}
 
 function transcript(page: Page, visitorName: string): Locator {
   return chat(page, visitorName).getByRole('log');
