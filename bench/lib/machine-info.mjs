@@ -36,5 +36,5 @@ export function commandLine(repoRoot) {
 }
 
 function shellWord(value) {
-  return /^[\w.,:\/=+-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+  return /^[\w.,:/=+-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
