@@ -46,6 +46,13 @@ export async function login(page: Page, username: string, password: string): Pro
   await page.getByRole('group', { name: 'Presence' }).waitFor();
 }
 
+/** One console page per user, in one browser, each logged in (in order: the server sees the logins one by one). */
+export async function loggedInConsoles<T extends readonly { username: string; password: string }[]>(browser: Browser, baseUrl: string, users: T): Promise<{ [K in keyof T]: ConsolePage }> {
+  const pages = await Promise.all(users.map(() => openConsole(browser, baseUrl)));
+  for (const [i, u] of users.entries()) await login(pages[i]!.page, u.username, u.password);
+  return pages as { [K in keyof T]: ConsolePage };
+}
+
 export async function setPresence(page: Page, status: 'Online' | 'Away' | 'Offline'): Promise<void> {
   await page.getByRole('radio', { name: status }).check();
   await page.getByRole('status').filter({ hasText: `You are ${status.toLowerCase()}` }).waitFor();

@@ -10,7 +10,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, loggedInConsoles, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -38,9 +38,7 @@ async function presenceOnServer(agentId: string): Promise<string> {
 beforeAll(async () => {
   await server.start();
   browser = await launchChromium();
-  [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
-  await login(alex.page, AGENT1.username, AGENT1.password);
-  await login(blair.page, AGENT2.username, AGENT2.password);
+  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
 }, 60_000);
 
 afterAll(async () => {

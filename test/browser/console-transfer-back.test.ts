@@ -9,7 +9,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
@@ -60,9 +60,7 @@ async function reload(page: Page): Promise<void> {
 beforeAll(async () => {
   await server.start();
   browser = await launchChromium();
-  [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
-  await login(alex.page, AGENT1.username, AGENT1.password);
-  await login(blair.page, AGENT2.username, AGENT2.password);
+  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
 }, 60_000);
 
 afterAll(async () => {
