@@ -63,6 +63,16 @@ export function addCorsHeaders(origin: string | undefined, reply: { header(name:
   reply.header('Vary', 'Origin');
 }
 
+/**
+ * The CORS headers for an answer made before the CORS hook could run (a request
+ * fastify could not route, or node could not parse): the same headers, only
+ * for an origin the policy serves. A refused origin gets none (and no 403: such
+ * a request did nothing, and its error is answer enough).
+ */
+export function addCorsHeadersWhenAllowed(origin: string | undefined, host: string | undefined, allows: OriginPolicy, reply: { header(name: string, value: string): unknown }): void {
+  if (origin && allows(origin, host)) addCorsHeaders(origin, reply);
+}
+
 export function registerCors(app: FastifyInstance, allows: OriginPolicy = ANY_ORIGIN): void {
   app.addHook('onRequest', (req, reply, done) => {
     const origin = req.headers.origin;

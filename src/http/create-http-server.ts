@@ -10,7 +10,8 @@ import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
-import { ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
 import { pollFastPath } from './visitor/poll-fast-path.js';
 import type { GateHandler } from './visitor/visitor-gate.js';
@@ -61,6 +62,7 @@ function decodeBody(body: Buffer, contentType: string | undefined): string {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
+  const allowsOrigin = opts.allowsOrigin ?? ANY_ORIGIN;
   const app = Fastify({
     loggerInstance: opts.logger,
     // Per-request logs would dominate the hot path of a long-poll server.
@@ -83,12 +85,16 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     requestTimeout: REQUEST_TIMEOUT_MS,
     // With a raw front the server is ours: fastify then applies none of the two above.
     ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
-    // Errors fastify raises before routing (a malformed URL) still answer in plain text.
+    // Errors fastify raises before routing (a malformed URL) answer as every other error
+    // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.
     frameworkErrors: (err, req, reply: FastifyReply) => {
       const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
       if (fromClient(req.raw)) opts.metrics.errorAnswered(r.status);
-      void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
+      addCorsHeadersWhenAllowed(req.headers.origin, req.headers.host, allowsOrigin, reply);
+      void reply.code(r.status).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(r.body);
     },
+    // Requests node cannot parse at all: the catalogue's plain text with CORS, not fastify's JSON (client-errors.ts).
+    clientErrorHandler: clientErrorHandler(allowsOrigin, opts.metrics, opts.logger),
   });
 
   // Visitor clients send any Content-Type, including ones that are not media types
@@ -144,7 +150,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.header('X-Content-Type-Options', 'nosniff');
     done(null, payload);
   });
-  registerCors(app, opts.allowsOrigin ?? ANY_ORIGIN);
+  registerCors(app, allowsOrigin);
   return app;
 }
 

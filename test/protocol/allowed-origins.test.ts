@@ -7,7 +7,7 @@
  * transport.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { demoConfig, useServer } from './harness.js';
+import { demoConfig, rawRequest, useServer } from './harness.js';
 import { API_VERSION, Visitor, expectOk } from './visitor.js';
 
 const ALLOWED = 'https://www.shop.example';
@@ -65,5 +65,20 @@ describe('server.allowedOrigins', () => {
     expect([200, 204]).toContain(listed.status);
     expect(listed.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect([200, 204]).toContain((await pollFrom()).status);
+  });
+
+  it('answers errors raised before any route with CORS for a listed origin only', async () => {
+    const host = new URL(server.baseUrl).host;
+    for (const [what, head] of [
+      ['unparseable', (origin: string) => `GET /chat/rest/Visitor/Settings HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${origin}\r\nContent-Length: abc\r\n\r\n`],
+      ['undecodable URL', (origin: string) => `GET /chat/rest/%zz HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${origin}\r\nConnection: close\r\n\r\n`],
+    ] as const) {
+      const listed = await rawRequest(server.baseUrl, head(ALLOWED));
+      expect(listed.status, what).toBe(400);
+      expect(listed.headers['access-control-allow-origin'], what).toBe(ALLOWED);
+      const other = await rawRequest(server.baseUrl, head(EVIL));
+      expect(other.status, what).toBe(400);
+      expect(other.headers['access-control-allow-origin'], what).toBeUndefined();
+    }
   });
 });

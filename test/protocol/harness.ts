@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +134,52 @@ export async function request(baseUrl: string, method: string, path: string, opt
     }
   }
   return { status: res.status, text, json, headers: res.headers, ms: performance.now() - started };
+}
+
+/** One answer read off a raw socket: header names lower-cased (repeated ones joined with `, `). */
+export interface RawRes {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Writes `head` (and `body`) to a fresh TCP connection as they are and reads the
+ * first answer until the server closes the connection. For what fetch will not
+ * send: malformed requests, absolute-form targets, huge headers. Send
+ * `Connection: close` with a well-formed request, or the read waits for the
+ * keep-alive timeout.
+ */
+export function rawRequest(baseUrl: string, head: string, body = ''): Promise<RawRes> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise<RawRes>((resolveRes, rejectRes) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), hostname, () => socket.write(head + body));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    // The server may reset a connection it refused while bytes were still arriving: what it wrote before counts.
+    socket.on('error', (err) => (chunks.length ? undefined : rejectRes(err)));
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) {
+        rejectRes(new Error(`no complete answer: ${JSON.stringify(text.slice(0, 200))}`));
+        return;
+      }
+      const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+      }
+      let rest = text.slice(end + 4);
+      const length = headers['content-length'];
+      if (length !== undefined) rest = rest.slice(0, Number(length));
+      resolveRes({ status: Number(statusLine?.split(' ')[1]), headers, body: rest });
+    });
+  });
 }
 
 /** Every child we spawned, so a crashed worker never leaves a server behind. */

@@ -1,0 +1,59 @@
+/**
+ * HTTP at the edges of the visitor API, as third-party clients, proxies and
+ * probes send it: errors raised before any route (a request node:http cannot
+ * parse, headers too large, a URL that does not decode) answered with CORS and
+ * the catalogue's plain text.
+ */
+import { describe, expect, it } from 'vitest';
+import { rawRequest, useServer, type RawRes } from './harness.js';
+import { API_VERSION } from './visitor.js';
+
+const server = useServer();
+const ORIGIN = 'https://shop.example';
+
+function hostOf(): string {
+  return new URL(server.baseUrl).host;
+}
+
+/** The CORS headers of a normal cross-origin answer, and the catalogue's plain-text error form. */
+function expectCorsPlainError(res: RawRes, status: number, startsWith: string, what: string): void {
+  expect(res.status, `${what}: ${res.body}`).toBe(status);
+  expect(res.headers['access-control-allow-origin'], `${what}: Access-Control-Allow-Origin`).toBe(ORIGIN);
+  expect(res.headers['access-control-allow-credentials'], what).toBe('true');
+  expect(res.headers['vary'], what).toBe('Origin');
+  expect(res.headers['content-type'], what).toBe('text/plain; charset=utf-8');
+  expect(res.headers['cache-control'], what).toBe('no-store');
+  expect(res.headers['x-content-type-options'], what).toBe('nosniff');
+  expect(res.body.startsWith(startsWith), `${what}: body ${JSON.stringify(res.body)}`).toBe(true);
+  expect(res.body.length, what).toBeLessThanOrEqual(200);
+}
+
+describe.concurrent('errors before any route carry CORS and the catalogue\'s plain text', () => {
+  it('a request node:http cannot parse: 400 Malformed request', async () => {
+    const res = await rawRequest(server.baseUrl, `GET /chat/rest/Visitor/Settings HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nContent-Length: abc\r\n\r\n`);
+    expectCorsPlainError(res, 400, 'Malformed request', 'bad Content-Length');
+    const garbage = await rawRequest(server.baseUrl, `GET /chat/rest/Visitor/Settings HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nBad Header Line\r\n\r\n`);
+    expectCorsPlainError(garbage, 400, 'Malformed request', 'a header line without a colon');
+  });
+
+  it('headers over node\'s limit (a browser with a huge cookie): 431', async () => {
+    const res = await rawRequest(server.baseUrl, `GET /chat/rest/Visitor/Settings HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nCookie: big=${'x'.repeat(20_000)}\r\n\r\n`);
+    expectCorsPlainError(res, 431, 'Request header fields too large', 'huge cookie');
+  });
+
+  it('a request target that does not decode: 400 Invalid query parameter', async () => {
+    const res = await rawRequest(server.baseUrl, `GET /chat/rest/%zz HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n\r\n`);
+    expectCorsPlainError(res, 400, 'Invalid query parameter', 'GET /chat/rest/%zz');
+  });
+
+  it('fastify\'s own 404 and 413', async () => {
+    const notFound = await rawRequest(server.baseUrl, `GET /no/such/path HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n\r\n`);
+    expect(notFound.status).toBe(404);
+    expect(notFound.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(notFound.body).toBe('Resource not found: GET /no/such/path');
+    const big = 'x'.repeat(70_000);
+    const tooLarge = await rawRequest(server.baseUrl, `POST /chat/rest/Visitor/Breadcrumb HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nX-LIVEAGENT-API-VERSION: ${API_VERSION}\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`, big);
+    expectCorsPlainError(tooLarge, 413, 'Request body too large', 'body too large');
+  });
+});
+
