@@ -13,6 +13,7 @@ import { renderError } from './error-catalogue.js';
 import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
+import { originForm } from './request-target.js';
 import { pollFastPath } from './visitor/poll-fast-path.js';
 import type { GateHandler } from './visitor/visitor-gate.js';
 
@@ -83,8 +84,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // poll is received at once. A body trickled in byte by byte is cut after this
     // (node checks every 30 s), so slow senders cannot pile up open connections.
     requestTimeout: REQUEST_TIMEOUT_MS,
-    // With a raw front the server is ours: fastify then applies none of the two above.
-    ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
+    // With a raw front the server is ours: fastify then applies none of the two above, and the front
+    // reads an absolute-form target as its path for both ways in; without one, fastify's routing does.
+    ...(opts.rawFront
+      ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) }
+      : { rewriteUrl: (req: IncomingMessage) => originForm(req.url ?? '/') }),
     // Errors fastify raises before routing (a malformed URL) answer as every other error
     // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.
     frameworkErrors: (err, req, reply: FastifyReply) => {
@@ -186,8 +190,12 @@ export function errorAnswer(err: unknown, maxBodyBytes: number): { status: numbe
   return { ...renderError('INTERNAL'), unexpected: true };
 }
 
+const SLASH = 47;
+
 function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer((req, res) => {
+    // An absolute-form target (a forward proxy's) is routed by its path, on the fast path and in fastify.
+    if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) req.url = originForm(req.url);
     if (front.handle?.(req, res)) return;
     fastifyHandler(req, res);
   });

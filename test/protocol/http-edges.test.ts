@@ -2,14 +2,19 @@
  * HTTP at the edges of the visitor API, as third-party clients, proxies and
  * probes send it: errors raised before any route (a request node:http cannot
  * parse, headers too large, a URL that does not decode) answered with CORS and
- * the catalogue's plain text.
+ * the catalogue's plain text; absolute-form request targets.
+ * The long poll is asked both ways in (the guide's spelling, answered in
+ * front of fastify, and another spelling, through it: ADR 0014).
  */
 import { describe, expect, it } from 'vitest';
 import { rawRequest, useServer, type RawRes } from './harness.js';
-import { API_VERSION } from './visitor.js';
+import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor } from './visitor.js';
 
 const server = useServer();
 const ORIGIN = 'https://shop.example';
+const GUIDE = 'System/Messages';
+const OTHER = 'system/messages';
+const AVAILABILITY = `org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}&Availability.ids=${BOT_BUTTON}`;
 
 function hostOf(): string {
   return new URL(server.baseUrl).host;
@@ -57,3 +62,30 @@ describe.concurrent('errors before any route carry CORS and the catalogue\'s pla
   });
 });
 
+describe.concurrent('absolute-form request targets (forward proxies)', () => {
+  const absolute = (path: string, headers: Record<string, string>, scheme = 'http') =>
+    rawRequest(server.baseUrl, `GET ${scheme}://${hostOf()}${path} HTTP/1.1\r\nHost: ${hostOf()}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`);
+
+  it('are routed by their path: Availability', async () => {
+    for (const scheme of ['http', 'HTTP', 'https']) {
+      const res = await absolute(`/chat/rest/Visitor/Availability?${AVAILABILITY}`, { 'X-LIVEAGENT-API-VERSION': API_VERSION }, scheme);
+      expect(res.status, `${scheme}: ${res.body}`).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: BOT_BUTTON, isAvailable: true }] } }] });
+    }
+  });
+
+  it('are routed by their path: the poll both ways in, and an unknown path is 404 by its path', async () => {
+    for (const path of [GUIDE, OTHER]) {
+      const v = new Visitor(server);
+      await v.createSession();
+      expect((await v.init()).status).toBe(200);
+      const res = await absolute(`/chat/rest/${path}?ack=-1`, v.headers());
+      expect(res.status, `${path}: ${res.body}`).toBe(200);
+      expect((JSON.parse(res.body) as { messages: { type: string }[] }).messages[0]?.type).toBe('ChatRequestSuccess');
+    }
+    const gone = await absolute(`/chat/rest/${GUIDE}`, { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-SESSION-KEY': 'nope!1!x' });
+    expect([gone.status, gone.body]).toEqual([403, SESSION_GONE]);
+    const unknown = await absolute('/chat/rest/Foo/Bar', { 'X-LIVEAGENT-API-VERSION': API_VERSION });
+    expect([unknown.status, unknown.body]).toEqual([404, 'Resource not found: Foo/Bar']);
+  });
+});
