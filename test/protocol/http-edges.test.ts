@@ -2,13 +2,13 @@
  * HTTP at the edges of the visitor API, as third-party clients, proxies and
  * probes send it: errors raised before any route (a request node:http cannot
  * parse, headers too large, a URL that does not decode) answered with CORS and
- * the catalogue's plain text; absolute-form request targets.
+ * the catalogue's plain text; HEAD; absolute-form request targets.
  * The long poll is asked both ways in (the guide's spelling, answered in
  * front of fastify, and another spelling, through it: ADR 0014).
  */
 import { describe, expect, it } from 'vitest';
 import { rawRequest, useServer, type RawRes } from './harness.js';
-import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor } from './visitor.js';
+import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor, expectPlainError } from './visitor.js';
 
 const server = useServer();
 const ORIGIN = 'https://shop.example';
@@ -59,6 +59,74 @@ describe.concurrent('errors before any route carry CORS and the catalogue\'s pla
     const big = 'x'.repeat(70_000);
     const tooLarge = await rawRequest(server.baseUrl, `POST /chat/rest/Visitor/Breadcrumb HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nX-LIVEAGENT-API-VERSION: ${API_VERSION}\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n`, big);
     expectCorsPlainError(tooLarge, 413, 'Request body too large', 'body too large');
+  });
+});
+
+describe.concurrent('HEAD', () => {
+  it('on Availability, Settings and VisitorId: the GET\'s status and headers, no body', async () => {
+    const version = { 'X-LIVEAGENT-API-VERSION': API_VERSION, Origin: ORIGIN };
+    const cases: [string, string][] = [
+      ['Visitor/Availability', AVAILABILITY],
+      ['Visitor/Settings', `org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}`],
+      ['Visitor/VisitorId', 'visitorId=probe-visitor-0001'],
+    ];
+    for (const [noun, query] of cases) {
+      const get = await server.req('GET', noun, { headers: version, query });
+      const head = await server.req('HEAD', noun, { headers: version, query });
+      expect(head.status, `HEAD ${noun}: ${head.text}`).toBe(200);
+      expect(head.text, `HEAD ${noun} has no body`).toBe('');
+      for (const name of ['content-type', 'content-length', 'cache-control', 'access-control-allow-origin', 'set-cookie']) {
+        expect(head.headers.get(name), `HEAD ${noun}: ${name}`).toBe(get.headers.get(name));
+      }
+    }
+  });
+
+  it('on a POST noun is 405 naming only POST; a GET noun\'s Allow names HEAD', async () => {
+    const headers = { 'X-LIVEAGENT-API-VERSION': API_VERSION };
+    const head = await server.req('HEAD', 'Chasitor/ChatMessage', { headers });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('POST');
+    const post = await server.req('POST', 'Visitor/Availability', { headers, body: {} });
+    expectPlainError(post, 405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('runs the gate\'s checks like GET: no version 400, unknown session 403', async () => {
+    expect((await server.req('HEAD', 'Visitor/Availability', { query: AVAILABILITY })).status).toBe(400);
+    for (const path of [GUIDE, OTHER]) {
+      const gone = await server.req('HEAD', path, { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-SESSION-KEY': 'nope!1!x' } });
+      expect(gone.status, `HEAD ${path}`).toBe(403);
+    }
+  });
+
+  it('on System/Messages answers 204 at once and delivers nothing: the next GET gets the message', async () => {
+    for (const path of [GUIDE, OTHER]) {
+      const v = new Visitor(server);
+      await v.createSession();
+      expect((await v.init()).status).toBe(200);
+      const head = await server.req('HEAD', path, { headers: v.headers(), query: { ack: -1 }, timeoutMs: 5_000 });
+      expect(head.status, `HEAD ${path}`).toBe(204);
+      expect(head.ms, `HEAD ${path} is never held`).toBeLessThan(server.pollHoldMs);
+      const poll = await v.poll({ ack: -1 });
+      expect(poll.messages[0]?.type, `GET after HEAD ${path}`).toBe('ChatRequestSuccess');
+    }
+  });
+
+  it('on System/Messages does not replace a held poll', async () => {
+    for (const path of [GUIDE, OTHER]) {
+      const v = new Visitor(server);
+      await v.createSession();
+      const held = v.poll({ ack: -1 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await server.req('HEAD', path, { headers: v.headers() })).status, `HEAD ${path}`).toBe(204);
+      expect((await held).status, `the poll held across HEAD ${path}`).toBe(204);
+    }
+  });
+
+  it('on System/SessionId answers 204 without making a session', async () => {
+    const head = await server.req('HEAD', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null' } });
+    expect(head.status).toBe(204);
+    expect(head.text).toBe('');
   });
 });
 

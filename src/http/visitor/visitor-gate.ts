@@ -59,6 +59,7 @@ export interface GateReply {
 /** The gate as a function: fastify's route calls it, and so does the poll fast path. Throws only what `reply.send(err)` would answer. */
 export type GateHandler = (request: GateRequest, reply: GateReply) => void;
 const OK: NounResult = { kind: 'ok' };
+const EMPTY: NounResult = { kind: 'empty' };
 const NO_SEGMENTS: readonly string[] = Object.freeze([]);
 
 export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateHandler {
@@ -87,14 +88,15 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     const candidates = byPath.get(nounPath) ?? byPath.get(nounPath.toLowerCase());
     metrics.requestStarted(noun);
     if (!candidates) fail('RESOURCE_NOT_FOUND', (firstSlash < 0 ? `${path}/` : nounPath).slice(0, 100));
-    const spec = candidates.find((c) => c.method === request.method);
+    // HEAD is answered by a noun's GET (RFC 9110): monitoring probes and some proxies send it.
+    const spec = candidates.find((c) => c.method === request.method) ?? (request.method === 'HEAD' ? candidates.find((c) => c.method === 'GET') : undefined);
     if (!spec) {
-      void reply.header('Allow', candidates.map((c) => c.method).join(', '));
+      void reply.header('Allow', candidates.flatMap((c) => (c.method === 'GET' ? ['GET', 'HEAD'] : [c.method])).join(', '));
       fail('METHOD_NOT_ALLOWED', `${request.method} ${candidates[0]!.prefix}/${candidates[0]!.noun}`);
     }
     if (rest.length && !(spec.noun === 'SessionId' && spec.method === 'DELETE')) fail('RESOURCE_NOT_FOUND', path.slice(0, 100));
     parseApiVersion(request.headers['x-liveagent-api-version'], settings.minApiVersion, settings.maxApiVersion);
-    if (spec.noun === 'SessionId' && spec.method === 'GET' && deps.newSessionLimiter && !isLoopback(request.ip)) {
+    if (spec.noun === 'SessionId' && request.method === 'GET' && deps.newSessionLimiter && !isLoopback(request.ip)) {
       const waitMs = deps.newSessionLimiter.take(clientKey(request.ip));
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'new sessions from this address', Math.ceil(waitMs / 1000));
     }
@@ -124,6 +126,13 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     if (session) {
       if (spec.affinity) recovery.checkAffinity(session, headerValue(request.headers['x-liveagent-affinity']));
       session.record.lastSeenAt = engine.clock.now();
+    }
+
+    // HEAD must change nothing: a noun that would (a new session, a delivery that moves the
+    // cursor and replaces the held poll) is not run; the checks above answered as for GET.
+    if (request.method === 'HEAD' && !spec.safe) {
+      send(reply, EMPTY, null, deps.stopping());
+      return;
     }
 
     // Only a held poll needs to notice its client leaving.

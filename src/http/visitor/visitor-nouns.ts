@@ -54,6 +54,13 @@ export interface NounSpec {
   affinity: boolean;
   /** X-LIVEAGENT-SEQUENCE applies: a repeated sequence is answered OK and not applied. */
   sequenced: boolean;
+  /**
+   * A GET noun that changes nothing on the server (RFC 9110's "safe"): HEAD runs it as GET
+   * does and answers its headers alone. HEAD on any other GET noun (SessionId makes a session,
+   * Messages delivers, the recoveries move the cursor) passes the gate's checks and answers
+   * 204 without running it (ADR 0019).
+   */
+  safe?: boolean;
   prepare?: (req: VisitorRequest) => () => void;
   handle?: (req: VisitorRequest) => Promise<NounResult>;
   /** The long poll (Messages): answers through `done`, once. */
@@ -204,7 +211,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       },
     },
     {
-      prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true,
       handle: (req) => {
         const ids = readIdList(req.query['Availability.ids']);
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
@@ -226,7 +233,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       },
     },
     {
-      prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true,
       handle: (req) => {
         const orgId = typeof req.query.org_id === 'string' ? req.query.org_id : '';
         const deploymentId = typeof req.query.deployment_id === 'string' ? req.query.deployment_id : '';
@@ -244,7 +251,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       },
     },
     {
-      prefix: 'Visitor', noun: 'VisitorId', method: 'GET', session: 'none', affinity: false, sequenced: false,
+      prefix: 'Visitor', noun: 'VisitorId', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true,
       handle: (req) => {
         const given = typeof req.query.visitorId === 'string' && /^[\w-]{8,64}$/.test(req.query.visitorId) ? req.query.visitorId : undefined;
         const id = given ?? req.visitorCookie ?? randomUUID();
