@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwitchboardError } from './errors.js';
-import { canonicalId, isObject, readBoolean, readIdList, readInteger, readString } from './liberal-values.js';
+import { parse as parseQuery } from 'node:querystring';
+import { canonicalId, firstOccurrences, isObject, readBoolean, readIdList, readInteger, readString } from './liberal-values.js';
 
 describe('readBoolean', () => {
   it.each([true, 'true', 'TRUE', ' True ', 1, '1', 'yes', 'on', -1])('%j is true', (v) => {
@@ -32,6 +33,25 @@ describe('readInteger', () => {
 
   it.each([undefined, null, '', 'abc', '1.5', 1.5, '1e3', NaN, Infinity, '1234567890123456', true, {}, ['1']])('%j is unreadable', (v) => {
     expect(readInteger(v)).toBeUndefined();
+  });
+});
+
+describe('firstOccurrences', () => {
+  it('reads a repeated parameter by its first occurrence, and keeps every occurrence of a list parameter', () => {
+    const q = parseQuery('org_id=a&org_id=b&ack=3&ack=4&Availability.ids=x&Availability.ids=y&pc=1');
+    expect({ ...firstOccurrences(q, ['Availability.ids']) }).toEqual({ org_id: 'a', ack: '3', 'Availability.ids': ['x', 'y'], pc: '1' });
+  });
+
+  it('returns the query itself when nothing is repeated, and {} for no query', () => {
+    const q = parseQuery('ack=3&pc=1');
+    expect(firstOccurrences(q)).toBe(q);
+    expect(firstOccurrences(undefined)).toEqual({});
+  });
+
+  it('keeps a parameter named __proto__ a parameter', () => {
+    const out = firstOccurrences(parseQuery('__proto__=a&__proto__=b&ack=1'));
+    expect(Object.getPrototypeOf(out)).toBeNull();
+    expect(out['__proto__']).toBe('a');
   });
 });
 

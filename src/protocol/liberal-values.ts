@@ -45,6 +45,28 @@ export function readInteger(v: unknown): number | undefined {
 }
 
 /**
+ * A parsed query string as the visitor nouns read it: a parameter sent more than
+ * once (`?org_id=a&org_id=b`, `ack=3&ack=4`) counts by its first occurrence, as a
+ * Live Agent header sent twice does; the `lists` parameters (`Availability.ids`)
+ * keep every occurrence. `query` itself is returned when nothing is repeated, the
+ * usual case, so the poll makes no copy.
+ */
+export function firstOccurrences(query: unknown, lists: readonly string[] = NO_LISTS): JsonObject {
+  if (!isObject(query)) return {};
+  let out: JsonObject | undefined;
+  // for-in, not Object.keys: no array per poll (query objects have no prototype, or Object's, with nothing enumerable).
+  for (const key in query) {
+    const v = query[key];
+    if (!Array.isArray(v) || lists.includes(key)) continue;
+    // No prototype, as the query parsers' own objects: a parameter named __proto__ stays a parameter.
+    out ??= Object.assign(Object.create(null) as JsonObject, query);
+    out[key] = v[0] as unknown;
+  }
+  return out ?? query;
+}
+const NO_LISTS: readonly string[] = [];
+
+/**
  * Id lists arrive as one id, a comma list, `[a,b]`, or repeated parameters.
  * Returns unique, trimmed, non-empty ids in the order given.
  */

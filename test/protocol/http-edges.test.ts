@@ -2,9 +2,9 @@
  * HTTP at the edges of the visitor API, as third-party clients, proxies and
  * probes send it: errors raised before any route (a request node:http cannot
  * parse, headers too large, a URL that does not decode) answered with CORS and
- * the catalogue's plain text; HEAD; absolute-form request targets.
- * The long poll is asked both ways in (the guide's spelling, answered in
- * front of fastify, and another spelling, through it: ADR 0014).
+ * the catalogue's plain text; HEAD; absolute-form request targets; repeated
+ * query parameters. The long poll is asked both ways in (the guide's spelling,
+ * answered in front of fastify, and another spelling, through it: ADR 0014).
  */
 import { describe, expect, it } from 'vitest';
 import { rawRequest, useServer, type RawRes } from './harness.js';
@@ -155,5 +155,49 @@ describe.concurrent('absolute-form request targets (forward proxies)', () => {
     expect([gone.status, gone.body]).toEqual([403, SESSION_GONE]);
     const unknown = await absolute('/chat/rest/Foo/Bar', { 'X-LIVEAGENT-API-VERSION': API_VERSION });
     expect([unknown.status, unknown.body]).toEqual([404, 'Resource not found: Foo/Bar']);
+  });
+});
+
+describe.concurrent('repeated query parameters: the first occurrence counts', () => {
+  it('org_id on Availability and Settings', async () => {
+    const headers = { 'X-LIVEAGENT-API-VERSION': API_VERSION };
+    const available = async (query: string) => {
+      const res = await server.req('GET', 'Visitor/Availability', { headers, query });
+      return (res.json as { messages: { message: { results: { isAvailable?: boolean }[] } }[] }).messages[0]!.message.results[0]!.isAvailable === true;
+    };
+    expect(await available(`org_id=${ORG_ID}&org_id=00D000000000999&Availability.ids=${BOT_BUTTON}`)).toBe(true);
+    expect(await available(`org_id=00D000000000999&org_id=${ORG_ID}&Availability.ids=${BOT_BUTTON}`)).toBe(false);
+    // A list parameter takes every occurrence (as documented for Availability.ids).
+    const both = await server.req('GET', 'Visitor/Availability', { headers, query: `org_id=${ORG_ID}&Availability.ids=${BOT_BUTTON}&Availability.ids=573000000000002` });
+    expect((both.json as { messages: { message: { results: { id: string }[] } }[] }).messages[0]!.message.results.map((r) => r.id)).toEqual([BOT_BUTTON, '573000000000002']);
+
+    const buttons = async (query: string) => {
+      const res = await server.req('GET', 'Visitor/Settings', { headers, query });
+      return (res.json as { messages: { message: { buttons: unknown[] } }[] }).messages[0]!.message.buttons.length;
+    };
+    expect(await buttons(`org_id=${ORG_ID}&org_id=00D000000000999&deployment_id=${DEPLOYMENT_ID}`)).toBe(2);
+    expect(await buttons(`org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}&deployment_id=572000000000999`)).toBe(2);
+    expect(await buttons(`org_id=00D000000000999&org_id=${ORG_ID}&deployment_id=${DEPLOYMENT_ID}`)).toBe(0);
+  });
+
+  it('ack on Messages, both ways in', async () => {
+    for (const path of [GUIDE, OTHER]) {
+      const v = new Visitor(server);
+      await v.createSession();
+      expect((await v.init()).status).toBe(200);
+      // Poll with ack = the last sequence until the third message (the greeting) has come.
+      let ack = -1;
+      while (ack < 3) {
+        const res = await server.req('GET', path, { headers: v.headers(), query: { ack }, timeoutMs: 10_000 });
+        expect([200, 204], res.text).toContain(res.status);
+        if (res.status === 200) ack = (res.json as { sequence: number }).sequence;
+      }
+      expect(ack, `${path}: sequences are 1, 2, 3`).toBe(3);
+      // The poll that got sequence 3 sent ack=2. ack=2 again (first) says that answer was lost: it
+      // comes again. Read as ack=3 (the last), nothing would be pending (204 after the hold).
+      const again = await server.req('GET', path, { headers: v.headers(), query: 'ack=2&ack=3', timeoutMs: 10_000 });
+      expect(again.status, `${path}: ${again.text}`).toBe(200);
+      expect((again.json as { sequence: number }).sequence, path).toBe(3);
+    }
   });
 });

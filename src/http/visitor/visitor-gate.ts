@@ -13,7 +13,7 @@ import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { nestedDeeperThan, MAX_JSON_DEPTH } from '../../protocol/json-depth.js';
-import { isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
+import { firstOccurrences, isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import type { VisitorMetrics } from '../metrics.js';
 import { VISITOR_COOKIE, type NounResult, type NounSpec, type VisitorRequest } from './visitor-nouns.js';
 
@@ -147,7 +147,8 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       signal = gone;
     }
     const req: VisitorRequest = {
-      method: request.method, headers: request.headers, query: request.query as Record<string, unknown>, body, rest, session,
+      // One rule for a repeated parameter on both ways in (fastify's parser and the fast path's): the first counts.
+      method: request.method, headers: request.headers, query: firstOccurrences(request.query, spec.listParams), body, rest, session,
       ip: request.ip, visitorCookie: readCookie(request.headers.cookie, VISITOR_COOKIE), baseUrl: deps.baseUrl(), signal,
     };
 

@@ -63,6 +63,8 @@ export interface NounSpec {
   safe?: boolean;
   prepare?: (req: VisitorRequest) => () => void;
   handle?: (req: VisitorRequest) => Promise<NounResult>;
+  /** Query parameters that take every occurrence when repeated; any other counts by its first (firstOccurrences). */
+  listParams?: readonly string[];
   /** The long poll (Messages): answers through `done`, once. */
   poll?: (req: VisitorRequest, done: (err: unknown, result: NounResult | null) => void) => void;
 }
@@ -186,8 +188,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       prefix: 'System', noun: 'Messages', method: 'GET', session: 'required', affinity: true, sequenced: false,
       // A callback, not a promise: see PollRun (core/visitor-poller.ts) for why a held poll keeps so little.
       poll: (req, done) => {
-        const ackRaw = req.query.ack;
-        const ack = readInteger(Array.isArray(ackRaw) ? ackRaw[ackRaw.length - 1] : ackRaw);
+        const ack = readInteger(req.query.ack);
         // The poller's outcome is itself a NounResult: no mapping closure per held poll.
         poller.poll(session(req), ack, req.signal, done);
       },
@@ -211,7 +212,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       },
     },
     {
-      prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true,
+      prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Availability.ids'],
       handle: (req) => {
         const ids = readIdList(req.query['Availability.ids']);
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
@@ -233,7 +234,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       },
     },
     {
-      prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true,
+      prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Settings.buttonIds'],
       handle: (req) => {
         const orgId = typeof req.query.org_id === 'string' ? req.query.org_id : '';
         const deploymentId = typeof req.query.deployment_id === 'string' ? req.query.deployment_id : '';
