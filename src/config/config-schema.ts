@@ -4,7 +4,13 @@
  */
 import Type, { type Static } from 'typebox';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
+/**
+ * Marks a field as a Salesforce-style id: the loader keeps the text a file wrote
+ * for it, whatever number YAML or JSON would read (load-config.ts).
+ */
+export const ID_FIELD = 'x-switchboard-id';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, [ID_FIELD]: true });
 
 /** A chat button, with every Button field of the Live Agent guide (chapter 8). */
 export const ButtonConfig = Type.Object({
