@@ -127,6 +127,41 @@ describe('validateConfig', () => {
     expect(problemsOf(() => validateConfig({ orgs: [unknown] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/agentId: no agent 005000000000777/)]);
   });
 
+  describe('timing settings the server could not carry out', () => {
+    const withIdle = (chasitorIdleTimeout: Record<string, unknown>, button: Record<string, unknown> = {}) =>
+      ({ orgs: [org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', chasitorIdleTimeout, ...button }] }] })] });
+    const IDLE = '/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout';
+
+    it.each([
+      [{ isEnabled: true, warningTime: 120, timeout: 120 }, `${IDLE}/warningTime`],
+      [{ isEnabled: true, warningTime: 300, timeout: 120 }, `${IDLE}/warningTime`],
+      [{ isEnabled: true, timeout: 0 }, `${IDLE}/timeout`],
+      [{ isEnabled: true, warningTime: 0, timeout: 0 }, `${IDLE}/timeout`],
+    ])('refuses an enabled chasitorIdleTimeout %j, naming %s', (idle, path) => {
+      const problems = problemsOf(() => validateConfig(withIdle(idle), 'switchboard.yaml'));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path}: `))]);
+    });
+
+    it('accepts an enabled idle timeout with the defaults, without a warning (warningTime 0), and anything while it is off', () => {
+      expect(validateConfig(withIdle({ isEnabled: true }), 'test').orgs[0]!.deployments[0]!.buttons[0]!.chasitorIdleTimeout).toEqual({ isEnabled: true, warningTime: 60, timeout: 120 });
+      expect(validateConfig(withIdle({ isEnabled: true, warningTime: 0, timeout: 30 }), 'test').orgs[0]!.deployments[0]!.buttons[0]!.chasitorIdleTimeout.timeout).toBe(30);
+      expect(() => validateConfig(withIdle({ isEnabled: false, warningTime: 300, timeout: 0 }), 'test')).not.toThrow();
+    });
+
+    it('refuses timers longer than a day (Node fires a timer beyond 24.8 days at once)', () => {
+      expect(problemsOf(() => validateConfig(withIdle({ isEnabled: true, warningTime: 60, timeout: 3_000_000 }), 'test'))).toEqual([expect.stringMatching(new RegExp(`^${IDLE}/timeout: must be <= 86400`))]);
+      expect(problemsOf(() => validateConfig(withIdle({}, { offerTimeoutSeconds: 3_000_000 }), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/offerTimeoutSeconds: must be <= 86400/)]);
+      expect(() => validateConfig(withIdle({ isEnabled: true, warningTime: 86_399, timeout: 86_400 }, { offerTimeoutSeconds: 86_400 }), 'test')).not.toThrow();
+    });
+
+    it('refuses a poll hold as long as the clientPollTimeout announced to visitors (they would give up on every held poll)', () => {
+      expect(problemsOf(() => validateConfig({ settings: { pollHoldSeconds: 40 } }, 'test'))).toEqual([expect.stringMatching(/^\/settings\/pollHoldSeconds: .*clientPollTimeoutSeconds/)]);
+      expect(problemsOf(() => validateConfig({ settings: { pollHoldSeconds: 25, clientPollTimeoutSeconds: 20 } }, 'test'))).toEqual([expect.stringMatching(/^\/settings\/pollHoldSeconds: /)]);
+      expect(validateConfig({ settings: { pollHoldSeconds: 39.5 } }, 'test').settings.pollHoldSeconds).toBe(39.5);
+      expect(validateConfig({ settings: { pollHoldSeconds: 0.5, clientPollTimeoutSeconds: 1 } }, 'test').settings.clientPollTimeoutSeconds).toBe(1);
+    });
+  });
+
   it('requires postgresUrl for postgres storage', () => {
     expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres' } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl/)]);
   });

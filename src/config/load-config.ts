@@ -7,7 +7,7 @@ import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
-import { ID_FIELD, LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig } from './config-schema.js';
+import { ID_FIELD, LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 
 export class ConfigError extends Error {
@@ -146,9 +146,16 @@ function numberIdProblems(raw: unknown): Map<string, string> {
   return problems;
 }
 
-/** Checks the schema cannot express: unique ids, references that must resolve. */
+/**
+ * Checks the schema cannot express: unique ids, references that must resolve,
+ * and timings the server would announce to visitors but could not keep.
+ */
 function crossCheck(config: SwitchboardConfig): string[] {
   const problems: string[] = [];
+  // SessionId tells a client to give up on a poll not answered within clientPollTimeout:
+  // a hold as long would have every quiet poll abandoned (and the answer lost with it).
+  const { pollHoldSeconds, clientPollTimeoutSeconds } = config.settings;
+  if (pollHoldSeconds >= clientPollTimeoutSeconds) problems.push(`/settings/pollHoldSeconds: ${pollHoldSeconds} must be less than clientPollTimeoutSeconds (${clientPollTimeoutSeconds}), which tells clients to give up on a poll not answered by then`);
   const seen = new Map<string, string>();
   // Ids are found by their 15-character form (an 18-character Salesforce id finds
   // its 15-character twin), so two ids that share it are one id.
@@ -164,6 +171,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       unique(d.id, `/orgs/${o}/deployments/${di}/id`);
       d.buttons.forEach((b, bi) => {
         unique(b.id, `/orgs/${o}/deployments/${di}/buttons/${bi}/id`);
+        problems.push(...idleTimeoutProblems(b, `/orgs/${o}/deployments/${di}/buttons/${bi}/chasitorIdleTimeout`));
         if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
         if (b.agentId && !org.agents.some((a) => canonicalId(a.id) === canonicalId(b.agentId!))) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
       });
@@ -180,6 +188,20 @@ function crossCheck(config: SwitchboardConfig): string[] {
   });
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
   return problems;
+}
+
+/**
+ * An enabled chasitorIdleTimeout is announced to the visitor in ChatEstablished:
+ * it must be one the server carries out. A warning at or after the end is never
+ * sent, and a timeout of 0 ends nothing (IdleTimeouts skips both). warningTime 0
+ * means no warning. A disabled one is announced as off and may hold anything.
+ */
+function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
+  const { isEnabled, warningTime, timeout } = button.chasitorIdleTimeout;
+  if (!isEnabled) return [];
+  if (timeout < 1) return [`${path}/timeout: must be at least 1 second while isEnabled is true (0 would announce an idle timeout that never ends the chat)`];
+  if (warningTime >= timeout) return [`${path}/warningTime: ${warningTime} must be less than timeout (${timeout}), or 0 for no warning: the chat ends before the warning would be sent`];
+  return [];
 }
 
 /**

@@ -59,6 +59,22 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config refuses an idle timeout the server would announce and never carry out, naming the path', () => {
+    const config = (idle: string) => `orgs:\n  - id: '00D000000000009'\n    deployments:\n      - id: '572000000000009'\n        buttons:\n          - { id: '573000000000009', chasitorIdleTimeout: ${idle} }\n`;
+    const late = join(dir, 'late-warning.yaml');
+    writeFileSync(late, config('{ isEnabled: true, warningTime: 120, timeout: 120 }'));
+    const r = run('check-config', late);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/warningTime: ');
+    const never = join(dir, 'never.yaml');
+    writeFileSync(never, config('{ isEnabled: true, timeout: 0 }'));
+    expect(run('check-config', never).stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/timeout: ');
+    // serve validates the same way, before it listens.
+    const served = spawnSync(process.execPath, [MAIN, 'serve', '--config', never, '--port', '0'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_STORAGE: 'memory' } });
+    expect(served.status).toBe(1);
+    expect(served.stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/timeout: ');
+  });
+
   it('hash-password prints a hash check-config accepts; check-config refuses a malformed one', () => {
     const r = runWithInput('s3cret pass\n', 'hash-password');
     expect(r.status, r.stderr).toBe(0);
