@@ -5,19 +5,23 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from '../config/load-config.js';
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
 import { hashPassword } from '../core/identity/password-hash.js';
+import { clearPortFile, removePortFile, writePortFile } from './port-file.js';
 
 const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
 
 Usage:
-  switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE]
+  switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE] [--port-file FILE]
   switchboard check-config [--config] FILE
   switchboard hash-password < password.txt
   switchboard --help
 
 Commands:
   serve          Start the server (default: 127.0.0.1:8080, data in ./data, demo deployment)
+                 --port-file FILE: once listening, write the port to FILE (\`PORT\n\`; removed at
+                 shutdown): with --port 0 the OS picks it, and a script waits for FILE to learn it
   check-config   Validate a config file (JSON or YAML) without starting
   hash-password  Read a password on stdin (one line) and print its scrypt hash for a config's
                  \`password\` (not an argument: it would stay in the shell history and in ps)
@@ -25,7 +29,8 @@ Commands:
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
-  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins)
+  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
+  SWITCHBOARD_PORT_FILE (as --port-file)
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
@@ -34,21 +39,24 @@ const SHUTDOWN_DEADLINE_MS = 8_000;
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'port-file': { type: 'string' } },
     strict: true,
   });
+  const portFile = values['port-file'] || process.env.SWITCHBOARD_PORT_FILE || undefined;
   const file = values.config ?? process.env.SWITCHBOARD_CONFIG;
   const config = loadConfig(file || undefined, process.env, {
     host: values.host,
     port: values.port === undefined ? undefined : portFrom(values.port, '--port'),
     dataDir: values['data-dir'],
   });
+  if (portFile) clearPortFile(portFile);
   // Loaded here so `--help` and `check-config` start without the server's dependencies.
   const { createSwitchboard } = await import('../main.js');
   let fatal: ((reason: string) => void) | null = null;
   const sb = await createSwitchboard(config, { onFatal: (reason) => fatal?.(reason) });
   if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
   const url = await sb.listen();
+  const { port } = sb.app.server.address() as AddressInfo;
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
   }
@@ -57,6 +65,13 @@ async function serve(argv: string[]): Promise<void> {
     if (signalled) return;
     signalled = true;
     sb.logger.info({ signal }, 'shutting down');
+    if (portFile) {
+      try {
+        removePortFile(portFile, port);
+      } catch (err) {
+        sb.logger.warn({ err, portFile }, 'could not remove the port file');
+      }
+    }
     const force = setTimeout(() => {
       sb.logger.error('shutdown deadline passed; exiting');
       process.exit(1);
@@ -73,6 +88,16 @@ async function serve(argv: string[]): Promise<void> {
   fatal = (reason) => shutdown(reason, 1);
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Written last: a script that reads the port may stop the server at once.
+  if (portFile) {
+    try {
+      writePortFile(portFile, port);
+    } catch (err) {
+      // A script waiting for the file would wait for ever: stop instead.
+      sb.logger.error({ err, portFile }, `cannot write the port file ${portFile}`);
+      shutdown('port file', 1);
+    }
+  }
 }
 
 function checkConfig(argv: string[]): void {

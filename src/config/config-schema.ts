@@ -4,7 +4,20 @@
  */
 import Type, { type Static } from 'typebox';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
+/**
+ * Marks a field as a Salesforce-style id: the loader keeps the text a file wrote
+ * for it, whatever number YAML or JSON would read (load-config.ts).
+ */
+export const ID_FIELD = 'x-switchboard-id';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, [ID_FIELD]: true });
+
+/**
+ * The longest a per-chat timer (offer, idle timeout) may be: a day. Node fires a
+ * timer longer than 2^31-1 ms (24.8 days) at once, which would end every chat
+ * at its first agent message; nothing longer than a day is meant.
+ */
+export const MAX_TIMER_SECONDS = 86_400;
 
 /** A chat button, with every Button field of the Live Agent guide (chapter 8). */
 export const ButtonConfig = Type.Object({
@@ -14,13 +27,17 @@ export const ButtonConfig = Type.Object({
   /** Skills (queues) this button routes to; agents with any of them serve it. */
   skills: Type.Array(Type.String(), { default: [] }),
   routing: Type.Union([Type.Literal('MostAvailable'), Type.Literal('LeastActive')], { default: 'MostAvailable' }),
-  offerTimeoutSeconds: Type.Number({ minimum: 1, default: 30 }),
+  offerTimeoutSeconds: Type.Number({ minimum: 1, maximum: MAX_TIMER_SECONDS, default: 30 }),
   queueSizeLimit: Type.Integer({ minimum: 0, default: 100 }),
   sneakPeekEnabled: Type.Boolean({ default: true }),
+  /**
+   * Announced in ChatEstablished and enforced. While enabled, the loader also
+   * requires `timeout` ≥ 1 and `warningTime` < `timeout` (0: no warning).
+   */
   chasitorIdleTimeout: Type.Object({
     isEnabled: Type.Boolean({ default: false }),
-    warningTime: Type.Integer({ minimum: 0, default: 60 }),
-    timeout: Type.Integer({ minimum: 0, default: 120 }),
+    warningTime: Type.Integer({ minimum: 0, maximum: MAX_TIMER_SECONDS, default: 60 }),
+    timeout: Type.Integer({ minimum: 0, maximum: MAX_TIMER_SECONDS, default: 120 }),
   }, { default: {} }),
   postChatUrl: Type.Optional(Type.String()),
   endpointUrl: Type.Optional(Type.String()),
@@ -79,7 +96,10 @@ export const OrgConfig = Type.Object({
 export type OrgConfig = Static<typeof OrgConfig>;
 
 export const SettingsConfig = Type.Object({
-  /** How long a Messages long poll is held before 204 (wire-compat: about 25 s). */
+  /**
+   * How long a Messages long poll is held before 204 (wire-compat: about 25 s). Less than
+   * clientPollTimeoutSeconds (the loader checks): clients give up on a poll after that long.
+   */
   pollHoldSeconds: Type.Number({ minimum: 0.05, maximum: 120, default: 25 }),
   /** clientPollTimeout announced in SessionId. */
   clientPollTimeoutSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 40 }),

@@ -127,6 +127,41 @@ describe('validateConfig', () => {
     expect(problemsOf(() => validateConfig({ orgs: [unknown] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/agentId: no agent 005000000000777/)]);
   });
 
+  describe('timing settings the server could not carry out', () => {
+    const withIdle = (chasitorIdleTimeout: Record<string, unknown>, button: Record<string, unknown> = {}) =>
+      ({ orgs: [org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', chasitorIdleTimeout, ...button }] }] })] });
+    const IDLE = '/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout';
+
+    it.each([
+      [{ isEnabled: true, warningTime: 120, timeout: 120 }, `${IDLE}/warningTime`],
+      [{ isEnabled: true, warningTime: 300, timeout: 120 }, `${IDLE}/warningTime`],
+      [{ isEnabled: true, timeout: 0 }, `${IDLE}/timeout`],
+      [{ isEnabled: true, warningTime: 0, timeout: 0 }, `${IDLE}/timeout`],
+    ])('refuses an enabled chasitorIdleTimeout %j, naming %s', (idle, path) => {
+      const problems = problemsOf(() => validateConfig(withIdle(idle), 'switchboard.yaml'));
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path}: `))]);
+    });
+
+    it('accepts an enabled idle timeout with the defaults, without a warning (warningTime 0), and anything while it is off', () => {
+      expect(validateConfig(withIdle({ isEnabled: true }), 'test').orgs[0]!.deployments[0]!.buttons[0]!.chasitorIdleTimeout).toEqual({ isEnabled: true, warningTime: 60, timeout: 120 });
+      expect(validateConfig(withIdle({ isEnabled: true, warningTime: 0, timeout: 30 }), 'test').orgs[0]!.deployments[0]!.buttons[0]!.chasitorIdleTimeout.timeout).toBe(30);
+      expect(() => validateConfig(withIdle({ isEnabled: false, warningTime: 300, timeout: 0 }), 'test')).not.toThrow();
+    });
+
+    it('refuses timers longer than a day (Node fires a timer beyond 24.8 days at once)', () => {
+      expect(problemsOf(() => validateConfig(withIdle({ isEnabled: true, warningTime: 60, timeout: 3_000_000 }), 'test'))).toEqual([expect.stringMatching(new RegExp(`^${IDLE}/timeout: must be <= 86400`))]);
+      expect(problemsOf(() => validateConfig(withIdle({}, { offerTimeoutSeconds: 3_000_000 }), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/offerTimeoutSeconds: must be <= 86400/)]);
+      expect(() => validateConfig(withIdle({ isEnabled: true, warningTime: 86_399, timeout: 86_400 }, { offerTimeoutSeconds: 86_400 }), 'test')).not.toThrow();
+    });
+
+    it('refuses a poll hold as long as the clientPollTimeout announced to visitors (they would give up on every held poll)', () => {
+      expect(problemsOf(() => validateConfig({ settings: { pollHoldSeconds: 40 } }, 'test'))).toEqual([expect.stringMatching(/^\/settings\/pollHoldSeconds: .*clientPollTimeoutSeconds/)]);
+      expect(problemsOf(() => validateConfig({ settings: { pollHoldSeconds: 25, clientPollTimeoutSeconds: 20 } }, 'test'))).toEqual([expect.stringMatching(/^\/settings\/pollHoldSeconds: /)]);
+      expect(validateConfig({ settings: { pollHoldSeconds: 39.5 } }, 'test').settings.pollHoldSeconds).toBe(39.5);
+      expect(validateConfig({ settings: { pollHoldSeconds: 0.5, clientPollTimeoutSeconds: 1 } }, 'test').settings.clientPollTimeoutSeconds).toBe(1);
+    });
+  });
+
   it('requires postgresUrl for postgres storage', () => {
     expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres' } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl/)]);
   });
@@ -182,9 +217,80 @@ describe('parseConfigText', () => {
     expect(parseConfigText('server: { port: 9000 }\nsettings: { pollHoldSeconds: 010 }', 'c.yaml')).toEqual({ server: { port: 9000 }, settings: { pollHoldSeconds: '010' } });
   });
 
-  it('refuses a JSON id that is a number beyond 2^53 (it was rounded when read)', () => {
-    const json = '{"orgs":[{"id":"00D000000000009","deployments":[{"id":5720000000000000123,"buttons":[]}]}]}';
-    expect(() => validateConfig(parseConfigText(json, 'c.json'), 'c.json')).toThrow(/deployments\/0\/id: must be string/);
+  it('keeps unquoted YAML ids that read as other numbers exactly as written (exponents, hex, signs), in every id field', () => {
+    // The emulator audit's config: `5725e0000000001` is 5725·10^0000000001 to YAML, and became 57250.
+    const yaml = [
+      'orgs:',
+      '  - id: 00D5e000000A1b2',
+      '    deployments:',
+      '      - id: 5725e0000000001',
+      '        buttons:',
+      '          - { id: 5735e0000000001, skills: [x], offerTimeoutSeconds: 1e1, queueSizeLimit: 0x10 }',
+      '          - { id: 5735E0000000002 }',
+      '          - { id: 1e5 }',
+      '          - { id: 0x1F }',
+      '          - { id: 0o17 }',
+      '          - { id: +573 }',
+      '          - { id: 5.0 }',
+      '          - { id: .inf }',
+      '          - { id: 5735e0000000009, type: ToAgent, agentId: 0055e0000000001 }',
+      '    agents:',
+      '      - { id: 0055e0000000001, name: N, capacity: 3 }',
+    ].join('\n');
+    const config = validateConfig(parseConfigText(yaml, 'c.yaml'), 'c.yaml');
+    const deployment = config.orgs[0]!.deployments[0]!;
+    expect(deployment.id).toBe('5725e0000000001');
+    expect(deployment.buttons.map((b) => b.id)).toEqual(['5735e0000000001', '5735E0000000002', '1e5', '0x1F', '0o17', '+573', '5.0', '.inf', '5735e0000000009']);
+    expect(deployment.buttons.at(-1)!.agentId).toBe('0055e0000000001');
+    expect(config.orgs[0]!.agents[0]!.id).toBe('0055e0000000001');
+    // Numbers that are numbers stay numbers, however they are written.
+    expect(deployment.buttons[0]).toMatchObject({ offerTimeoutSeconds: 10, queueSizeLimit: 16 });
+    expect(config.orgs[0]!.agents[0]!.capacity).toBe(3);
+  });
+
+  it('keeps an id written through a YAML alias as written', () => {
+    const yaml = 'orgs:\n  - id: &org 5725e0000000009\n    deployments: []\n    agents:\n      - { id: 0055e0000000001, name: N }\nx: *org\n';
+    expect((parseConfigText(yaml, 'c.yaml') as { orgs: { id: unknown }[] }).orgs[0]!.id).toBe('5725e0000000009');
+  });
+
+  it('keeps a JSON id written as a number exactly as written (exponent, fraction, beyond 2^53)', () => {
+    const json = '{"orgs":[{"id":"00D000000000009","deployments":[{"id":5725e0000000001,"buttons":[{"id":5720000000000000123,"offerTimeoutSeconds":1e1},{"id":573.0},{"id":573000000000009}]}],"agents":[]}]}';
+    const config = validateConfig(parseConfigText(json, 'c.json'), 'c.json');
+    expect(config.orgs[0]!.deployments[0]!.id).toBe('5725e0000000001');
+    expect(config.orgs[0]!.deployments[0]!.buttons.map((b) => b.id)).toEqual(['5720000000000000123', '573.0', '573000000000009']);
+    expect(config.orgs[0]!.deployments[0]!.buttons[0]!.offerTimeoutSeconds).toBe(10);
+  });
+
+  it('refuses an id that is a number whose text it does not have, naming the path and saying to quote it', () => {
+    const problems = problemsOf(() => validateConfig({ orgs: [org({ deployments: [{ id: 57250, buttons: [] }] })] }, 'c.yaml'));
+    expect(problems).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/id: .*57250.*quote/)]);
+    // JSON with a duplicate key cannot be read again as YAML for the id's text.
+    const json = '{"orgs":[{"id":"00D000000000009","name":"a","name":"b","deployments":[{"id":5725e0000000001,"buttons":[]}]}]}';
+    expect(problemsOf(() => validateConfig(parseConfigText(json, 'c.json'), 'c.json'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/id: .*57250.*quote/)]);
+  });
+
+  it('loads the emulator audit\'s YAML with its ids as written', () => {
+    const file = tempFile('num2.yaml', [
+      'storage: { kind: memory }',
+      'orgs:',
+      '  - id: 00D5e000000A1b2',
+      '    deployments:',
+      '      - id: 5725e0000000001',
+      '        buttons:',
+      '          - id: 5735e0000000001',
+      '            skills: [x]',
+      '          - id: 5735E0000000002',
+      '    agents:',
+      '      - id: 0055e0000000001',
+      '        name: N',
+      '        skills: [x]',
+      '        bot: echo',
+    ].join('\n'));
+    const config = loadConfig(file, {}, {});
+    expect(config.orgs.map((o) => o.id)).toEqual(['00D5e000000A1b2']);
+    expect(config.orgs[0]!.deployments[0]!.id).toBe('5725e0000000001');
+    expect(config.orgs[0]!.deployments[0]!.buttons.map((b) => b.id)).toEqual(['5735e0000000001', '5735E0000000002']);
+    expect(config.orgs[0]!.agents[0]!.id).toBe('0055e0000000001');
   });
 
   it('parses JSON by extension, and JSON under any other name (YAML is a superset)', () => {

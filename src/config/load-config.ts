@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
-import { parseDocument, visit, Scalar } from 'yaml';
+import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
-import { LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig } from './config-schema.js';
+import { ID_FIELD, LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 
 export class ConfigError extends Error {
@@ -26,7 +26,7 @@ export interface ConfigOverrides {
 /** Parses file text by extension (YAML is a superset of JSON, so unknown means YAML). */
 export function parseConfigText(text: string, source: string): unknown {
   try {
-    return source.endsWith('.json') ? JSON.parse(text) : parseYamlKeepingDigits(text);
+    return source.endsWith('.json') ? parseJsonKeepingIds(text) : parseYamlKeepingDigits(text);
   } catch (err) {
     throw new ConfigError([`cannot parse: ${(err as Error).message}`], source);
   }
@@ -37,6 +37,7 @@ export function parseConfigText(text: string, source: string): unknown {
  * a number (`005000000000009` → 5000000000009, `5730000000000000123` rounded
  * above 2^53) stays the text that was written: such a value can only be an id,
  * and a number that silently differs from it would never match a visitor's id.
+ * Every id field keeps its text whatever number it reads as (keepIdText).
  */
 function parseYamlKeepingDigits(text: string): unknown {
   const doc = parseDocument(text);
@@ -48,18 +49,79 @@ function parseYamlKeepingDigits(text: string): unknown {
       }
     },
   });
-  return doc.toJS();
+  return keepIdText(doc.toJS(), doc);
+}
+
+/**
+ * JSON, except that an id written as a number (`5725e0000000001`, which is
+ * 57250) keeps the text written. JSON.parse has no source text, so a file with
+ * such an id is read again as YAML (a superset of JSON) for it.
+ */
+function parseJsonKeepingIds(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (!idFields(value).some((f) => typeof f.holder[f.key] === 'number')) return value;
+  const doc = parseDocument(text);
+  // Not readable as YAML (a duplicate key): the numbers stay, and validateConfig refuses them.
+  return doc.errors.length ? value : keepIdText(value, doc);
+}
+
+/** One id field of a parsed config: `holder[key]`, at `path`. */
+interface IdField {
+  holder: Record<string, unknown>;
+  key: string;
+  path: (string | number)[];
+}
+
+/**
+ * Every id field present in `raw`, found by the schema's id mark, so an id
+ * field added to the schema is covered without a list here to update.
+ */
+function idFields(raw: unknown): IdField[] {
+  /** The parts of a JSON schema this walk reads. */
+  interface Node { type?: unknown; properties?: Record<string, Node>; items?: Node; [ID_FIELD]?: unknown }
+  const out: IdField[] = [];
+  const walk = (value: unknown, schema: Node, path: (string | number)[]): void => {
+    if (schema.type === 'object' && schema.properties && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const holder = value as Record<string, unknown>;
+      for (const [key, sub] of Object.entries(schema.properties)) {
+        if (!Object.hasOwn(holder, key)) continue;
+        if (sub[ID_FIELD]) out.push({ holder, key, path: [...path, key] });
+        else walk(holder[key], sub, [...path, key]);
+      }
+    } else if (schema.type === 'array' && schema.items && Array.isArray(value)) {
+      const items = schema.items;
+      value.forEach((item, i) => walk(item, items, [...path, i]));
+    }
+  };
+  walk(raw, SwitchboardConfig as unknown as Node, []);
+  return out;
+}
+
+/**
+ * Gives every id field that was read as a number the text the file wrote for it
+ * (the scalar's source): `5725e0000000001`, `0x1F` and `1e5` are ids, not the
+ * numbers 57250, 31 and 100000. Only id fields: a timeout written `1e1` is 10.
+ */
+function keepIdText(raw: unknown, doc: Document): unknown {
+  for (const f of idFields(raw)) {
+    if (typeof f.holder[f.key] !== 'number') continue;
+    let node: unknown = doc.getIn(f.path, true);
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string') f.holder[f.key] = node.source;
+  }
+  return raw;
 }
 
 /** Validates and fills defaults; throws ConfigError listing every problem with its path. */
 export function validateConfig(raw: unknown, source: string): SwitchboardConfig {
-  const input = stringifyIds(raw === null || raw === undefined ? {} : structuredClone(raw));
+  const input = raw === null || raw === undefined ? {} : structuredClone(raw);
   const server = (input as { server?: Record<string, unknown> }).server;
   if (typeof server === 'object' && server !== null && 'trustProxy' in server) server.trustProxy = normalizeTrustProxy(server.trustProxy);
+  const numberIds = numberIdProblems(input);
   const withDefaults = Value.Default(SwitchboardConfig, structuredClone(input));
-  const errors = [...Value.Errors(SwitchboardConfig, withDefaults)];
-  if (errors.length) {
-    throw new ConfigError(errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`), source);
+  const errors = [...Value.Errors(SwitchboardConfig, withDefaults)].filter((e) => !numberIds.has(e.instancePath));
+  if (numberIds.size || errors.length) {
+    throw new ConfigError([...numberIds.values(), ...errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`)], source);
   }
   const config = withDefaults as SwitchboardConfig;
   const problems = crossCheck(config);
@@ -68,32 +130,32 @@ export function validateConfig(raw: unknown, source: string): SwitchboardConfig 
 }
 
 /**
- * Salesforce-style ids are all digits in the demo (`572000000000001`), and YAML
- * reads an unquoted one as a number: ids are turned back into strings (those
- * YAML would have changed are kept as written by parseYamlKeepingDigits).
+ * Ids that are still numbers: parseConfigText gave every id it read the text
+ * the file wrote, so this one's text is unknown, and turning the number back
+ * into text could silently give another id (57250 for `5725e0000000001`).
+ * Keyed by JSON pointer, so the schema's "must be string" for it is not repeated.
  */
-function stringifyIds(raw: unknown): unknown {
-  const fix = (o: unknown, keys: string[]) => {
-    if (typeof o !== 'object' || o === null) return;
-    const rec = o as Record<string, unknown>;
-    // A number that is not an exact integer (JSON above 2^53, 1e15) is left to fail "must be string".
-    for (const k of keys) if (typeof rec[k] === 'number' && Number.isSafeInteger(rec[k])) rec[k] = String(rec[k]);
-  };
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  for (const org of list((raw as { orgs?: unknown }).orgs)) {
-    fix(org, ['id']);
-    for (const d of list((org as { deployments?: unknown }).deployments)) {
-      fix(d, ['id']);
-      for (const b of list((d as { buttons?: unknown }).buttons)) fix(b, ['id', 'agentId']);
-    }
-    for (const a of list((org as { agents?: unknown }).agents)) fix(a, ['id']);
+function numberIdProblems(raw: unknown): Map<string, string> {
+  const problems = new Map<string, string>();
+  for (const f of idFields(raw)) {
+    const value = f.holder[f.key];
+    if (typeof value !== 'number') continue;
+    const pointer = `/${f.path.join('/')}`;
+    problems.set(pointer, `${pointer}: an id must be text, and this one was read as the number ${value}: put the id in quotes as it is written (id: "…")`);
   }
-  return raw;
+  return problems;
 }
 
-/** Checks the schema cannot express: unique ids, references that must resolve. */
+/**
+ * Checks the schema cannot express: unique ids, references that must resolve,
+ * and timings the server would announce to visitors but could not keep.
+ */
 function crossCheck(config: SwitchboardConfig): string[] {
   const problems: string[] = [];
+  // SessionId tells a client to give up on a poll not answered within clientPollTimeout:
+  // a hold as long would have every quiet poll abandoned (and the answer lost with it).
+  const { pollHoldSeconds, clientPollTimeoutSeconds } = config.settings;
+  if (pollHoldSeconds >= clientPollTimeoutSeconds) problems.push(`/settings/pollHoldSeconds: ${pollHoldSeconds} must be less than clientPollTimeoutSeconds (${clientPollTimeoutSeconds}), which tells clients to give up on a poll not answered by then`);
   const seen = new Map<string, string>();
   // Ids are found by their 15-character form (an 18-character Salesforce id finds
   // its 15-character twin), so two ids that share it are one id.
@@ -109,6 +171,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       unique(d.id, `/orgs/${o}/deployments/${di}/id`);
       d.buttons.forEach((b, bi) => {
         unique(b.id, `/orgs/${o}/deployments/${di}/buttons/${bi}/id`);
+        problems.push(...idleTimeoutProblems(b, `/orgs/${o}/deployments/${di}/buttons/${bi}/chasitorIdleTimeout`));
         if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
         if (b.agentId && !org.agents.some((a) => canonicalId(a.id) === canonicalId(b.agentId!))) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
       });
@@ -125,6 +188,20 @@ function crossCheck(config: SwitchboardConfig): string[] {
   });
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
   return problems;
+}
+
+/**
+ * An enabled chasitorIdleTimeout is announced to the visitor in ChatEstablished:
+ * it must be one the server carries out. A warning at or after the end is never
+ * sent, and a timeout of 0 ends nothing (IdleTimeouts skips both). warningTime 0
+ * means no warning. A disabled one is announced as off and may hold anything.
+ */
+function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
+  const { isEnabled, warningTime, timeout } = button.chasitorIdleTimeout;
+  if (!isEnabled) return [];
+  if (timeout < 1) return [`${path}/timeout: must be at least 1 second while isEnabled is true (0 would announce an idle timeout that never ends the chat)`];
+  if (warningTime >= timeout) return [`${path}/warningTime: ${warningTime} must be less than timeout (${timeout}), or 0 for no warning: the chat ends before the warning would be sent`];
+  return [];
 }
 
 /**

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { expect } from 'vitest';
 import { FakeClock } from '../adapters/memory/fake-clock.js';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import type { SettingsConfig } from '../config/config-schema.js';
 import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
@@ -34,9 +35,14 @@ export async function stopAll(): Promise<void> {
   running = [];
 }
 
-export async function boot(settings: Record<string, unknown> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
+/**
+ * A Switchboard on the memory store and a fake clock. `unvalidated` settings are
+ * applied after validation: for a test of a guard that valid settings never reach.
+ */
+export async function boot(settings: Record<string, unknown> = {}, unvalidated: Partial<SettingsConfig> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
   const clock = new FakeClock();
   const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
+  Object.assign(config.settings, unvalidated);
   const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
   running.push(sb);
   return { sb, clock };

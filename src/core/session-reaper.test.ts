@@ -103,7 +103,8 @@ describe('session reaper', () => {
   });
 
   it('a poll being held is never reaped, however long it is held', async () => {
-    const { sb, clock } = await boot({ clientPollTimeoutSeconds: 1, sessionGraceSeconds: 0, pollHoldSeconds: 30 });
+    // A hold this much longer than clientPollTimeout is refused by the config check; the guard stays.
+    const { sb, clock } = await boot({ clientPollTimeoutSeconds: 1, sessionGraceSeconds: 0, pollHoldSeconds: 0.5 }, { pollHoldSeconds: 30 });
     const v = await newVisitor(sb);
     const held = poll(sb, v);
     await until('the poll to be held', () => session(sb, v).heldPoll !== null);

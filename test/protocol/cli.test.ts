@@ -3,15 +3,20 @@
  * failing on a setting the schema does not know (a typo would otherwise be
  * ignored by serve).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = join('dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Servers this file started that may still run (a failed test): ended by pid. */
+const servers = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of servers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const run = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000 });
 const runWithInput = (input: string, ...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000, input });
@@ -59,6 +64,22 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config refuses an idle timeout the server would announce and never carry out, naming the path', () => {
+    const config = (idle: string) => `orgs:\n  - id: '00D000000000009'\n    deployments:\n      - id: '572000000000009'\n        buttons:\n          - { id: '573000000000009', chasitorIdleTimeout: ${idle} }\n`;
+    const late = join(dir, 'late-warning.yaml');
+    writeFileSync(late, config('{ isEnabled: true, warningTime: 120, timeout: 120 }'));
+    const r = run('check-config', late);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/warningTime: ');
+    const never = join(dir, 'never.yaml');
+    writeFileSync(never, config('{ isEnabled: true, timeout: 0 }'));
+    expect(run('check-config', never).stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/timeout: ');
+    // serve validates the same way, before it listens.
+    const served = spawnSync(process.execPath, [MAIN, 'serve', '--config', never, '--port', '0'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_STORAGE: 'memory' } });
+    expect(served.status).toBe(1);
+    expect(served.stderr).toContain('/orgs/0/deployments/0/buttons/0/chasitorIdleTimeout/timeout: ');
+  });
+
   it('hash-password prints a hash check-config accepts; check-config refuses a malformed one', () => {
     const r = runWithInput('s3cret pass\n', 'hash-password');
     expect(r.status, r.stderr).toBe(0);
@@ -74,5 +95,68 @@ describe('switchboard CLI', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('/orgs/0/agents/0/password: scrypt key must be 16–64 bytes');
     expect(runWithInput('', 'hash-password').status).toBe(1);
+  });
+
+  describe('--port 0 with --port-file: a script learns the port the OS chose', () => {
+    /** A server on an OS-chosen port that logs only warnings, as a CI job runs it. */
+    const serve = (args: string[], env: Record<string, string> = {}) => {
+      const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+        env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_STORAGE: 'memory', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      servers.add(child);
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      return { child, exited, output: () => output };
+    };
+    /** What a shell loop does: wait for the file to hold a port other than a stale one. */
+    const portIn = async (file: string, stale?: string): Promise<number> => {
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+        if (text && text !== stale) {
+          expect(text).toMatch(/^[0-9]+\n$/);
+          return Number(text);
+        }
+      }
+      throw new Error(`${file} was not written within 20 s`);
+    };
+
+    it('writes the port once listening (replacing a stale file), serves on it, and removes the file at SIGTERM', async () => {
+      const file = join(dir, 'flag.port');
+      writeFileSync(file, '1\n'); // left by an earlier run that was killed
+      const server = serve(['--port-file', file]);
+      const port = await portIn(file, '1\n');
+      expect(port).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      // At warn the listening line is not logged: the file is the only place the port is shown.
+      expect(server.output()).not.toContain('listening on');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(existsSync(file)).toBe(false);
+    });
+
+    it('takes the file from SWITCHBOARD_PORT_FILE too', async () => {
+      const file = join(dir, 'env.port');
+      const server = serve([], { SWITCHBOARD_PORT_FILE: file });
+      const port = await portIn(file);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    });
+
+    it('exits with 1 naming the file when it cannot be written (a script would wait for it for ever)', async () => {
+      const file = join(dir, 'no-such-dir', 'sb.port');
+      const server = serve(['--port-file', file]);
+      expect(await server.exited).toBe(1);
+      expect(server.output()).toContain(file);
+    });
+
+    it('--help shows it', () => {
+      const help = run('--help').stdout;
+      expect(help).toContain('--port-file FILE');
+      expect(help).toContain('SWITCHBOARD_PORT_FILE');
+    });
   });
 });
