@@ -45,9 +45,14 @@ export class AgentActions {
     this.engine.dispatcher.forget(s.id);
     const wasEstablished = r.establishedAt !== null;
     r.chatState = 'established';
+    // A transfer in progress, if any, has happened: the chat stays routed where it sent it.
     r.transferFrom = null;
     r.transferTo = null;
+    r.transferOrigin = null;
     r.declinedBy = [];
+    // A count suspended while the chat was queued belonged to its previous agent (ChatTransferred
+    // tells the visitor of the new one); one still running (a reassign) goes on.
+    this.engine.idle.dropSuspended(s);
     // The agent's other connections (another tab) still show the offer: it is taken.
     this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
     const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
@@ -90,7 +95,9 @@ export class AgentActions {
     const routedButtonId = target.buttonId ? queueKey : r.routedButtonId!;
     const cfg = this.engine.queueConfig(queueKey, routedButtonId);
     if (!target.agentId && !this.engine.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
-    // Checked: from here on the transfer happens.
+    // Checked: from here on the transfer happens. How the chat was routed is kept, and put
+    // back if the transfer does not happen (Dispatcher.cancelTransfer).
+    r.transferOrigin = { routedButtonId: r.routedButtonId!, queueKey: r.queueKey ?? r.routedButtonId! };
     r.routedButtonId = routedButtonId;
     // The target's own fields only: a body's other properties are not the log's to keep.
     const { agentId: toAgent, skill, buttonId } = target;
@@ -143,6 +150,10 @@ export class AgentActions {
     }
     this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id }, false);
     this.engine.router.remove(s.id);
+    // Handed back to the agent who asked for a transfer still in progress: the transfer does not
+    // happen, and the chat is routed as before it, as when the transfer fails. Handed to anyone
+    // else, the transfer happens at the supervisor's hand (accept below).
+    if (r.transferFrom === to.id) this.engine.dispatcher.cancelTransfer(s);
     r.chatState = 'offered';
     r.agentId = to.id;
     to.chats.add(s.id);

@@ -19,7 +19,7 @@ import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
-import { Dispatcher, skillQueueKey } from './routing/dispatcher.js';
+import { Dispatcher, skillQueueKey, transferFailed } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -128,10 +128,9 @@ export class ChatEngine {
         // offer away with everyone's presence: as when a transfer fails and its sender cannot
         // take the chat back, the chat is routed like any other of its queue (the visitor saw
         // nothing of the transfer; the transcript says why it went back to the queue).
-        this.append(s, 'TransferFailed', 'system', { to: record.transferTo, reason: 'restart' }, false);
-        record.transferTo = null;
-        record.transferFrom = null;
-        s.touchRecord();
+        const to = record.transferTo;
+        this.dispatcher.cancelTransfer(s);
+        this.append(s, 'TransferFailed', 'system', transferFailed(record, to, 'restart'), false);
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;

@@ -2,7 +2,10 @@
  * Chasitor idle timeout, per button: after an agent's message, a visitor who
  * stays silent for `warningTime` seconds gets a warning, and after `timeout`
  * seconds the chat ends (ChatEnded, reason `chasitorIdleTimeout`). Any visitor
- * message clears it.
+ * message clears it. While the chat is back in a queue (a transfer, an agent
+ * who dropped) nobody holds it and the count is suspended; a transfer that
+ * fails resumes it (the visitor never saw the transfer and still owes the
+ * caller an answer), a new agent taking the chat drops it.
  */
 import type { ButtonConfig } from '../config/config-schema.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
@@ -23,6 +26,8 @@ interface Armed {
 
 export class IdleTimeouts {
   private readonly armed = new Map<string, Armed>();
+  /** Chats whose count was suspended (see {@link suspend}), with whether the warning had fired. */
+  private readonly suspended = new Map<string, boolean>();
 
   constructor(
     private readonly clock: Clock,
@@ -47,13 +52,42 @@ export class IdleTimeouts {
   }
 
   onVisitorMessage(s: ChatSession): void {
-    const a = this.armed.get(s.id);
-    if (!a) return;
+    const warned = this.armed.get(s.id)?.warned ?? this.suspended.get(s.id);
+    if (warned === undefined) return;
     this.disarm(s);
-    if (a.warned) this.host.warn(s, 'cleared');
+    if (warned) this.host.warn(s, 'cleared');
+  }
+
+  /**
+   * The chat left its agent for a queue: the timers stop, and whether they were
+   * counting (and had warned) is kept for {@link resume}.
+   */
+  suspend(s: ChatSession): void {
+    const a = this.armed.get(s.id);
+    this.disarm(s);
+    if (a) this.suspended.set(s.id, a.warned);
+  }
+
+  /**
+   * The chat is its agent's again without the visitor having seen a change (a
+   * failed transfer): a suspended count starts again from now, with the button
+   * the chat is routed through now, and a warning that fired is not repeated
+   * (as after a restart).
+   */
+  resume(s: ChatSession): void {
+    const warned = this.suspended.get(s.id);
+    if (warned === undefined) return;
+    this.suspended.delete(s.id);
+    this.armAfterAgentMessage(s, warned);
+  }
+
+  /** A new agent took the chat: a count suspended for its previous one is over. */
+  dropSuspended(s: ChatSession): void {
+    this.suspended.delete(s.id);
   }
 
   disarm(s: ChatSession): void {
+    this.suspended.delete(s.id);
     const a = this.armed.get(s.id);
     if (!a) return;
     a.warning?.cancel();

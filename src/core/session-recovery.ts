@@ -17,6 +17,25 @@ export function isNullAffinity(token: string | undefined): boolean {
   return token === undefined || token.trim() === '' || token.trim().toLowerCase() === 'null' || token.trim() === 'undefined';
 }
 
+/**
+ * Of the agent typing events a resyncing visitor had not received, the one that
+ * says the agent's typing state now: the last of them, re-sent in its place among
+ * the other re-sent events (an AgentDisconnect or ChatEnded after it still follows
+ * it). None when the visitor missed no typing event (its client has the state
+ * already), and none when the last is an AgentTyping that an agent message
+ * followed: clients end "typing" at the message, which reaches them in the
+ * snapshot, before any re-sent event, so a re-sent AgentTyping would say the
+ * agent is typing after the message and leave it so.
+ */
+function typingToResend(pending: readonly LogEvent[]): LogEvent | undefined {
+  let last: LogEvent | undefined;
+  for (const e of pending) {
+    if (e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) last = e;
+    else if (e.type === EventType.AgentMessage && last?.type === EventType.AgentTyping) last = undefined;
+  }
+  return last;
+}
+
 export class SessionRecovery {
   constructor(
     private readonly engine: ChatEngine,
@@ -64,14 +83,17 @@ export class SessionRecovery {
     }, true);
     // Events the client had not received: chat messages are in the snapshot's
     // transcript; anything else that matters (ChatEstablished, ChatEnded, …) is
-    // re-sent after the snapshot so no state change is lost. The copies are for
-    // the visitor only (`$meta.resentOf`): agents, supervisors and transcripts
-    // already have the originals. (Everything before the snapshot is durable: the
-    // transcript read committed it, and nothing was appended since.)
+    // re-sent after the snapshot so no state change is lost. Typing is a state, not
+    // a history: only the agent's typing state is re-sent, once (see typingToResend).
+    // The copies are for the visitor only (`$meta.resentOf`): agents, supervisors
+    // and transcripts already have the originals. (Everything before the snapshot is
+    // durable: the transcript read committed it, and nothing was appended since.)
     const pending = unread.filter((e) => e.offset < event.offset);
+    const typing = typingToResend(pending);
     s.resetCursor(event.vseq! - 1);
     for (const e of pending) {
-      if (e.type === EventType.AgentMessage || e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) continue;
+      if (e.type === EventType.AgentMessage) continue;
+      if ((e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) && e !== typing) continue;
       const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
       this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
     }

@@ -31,6 +31,12 @@ export interface ChatRequestRecord {
   geoLocation?: { countryCode: string; countryName: string; region?: string; city?: string; latitude?: number; longitude?: number } | null;
 }
 
+/** A chat's routing as it was before a transfer (SessionRecord.transferOrigin). */
+export interface TransferOrigin {
+  readonly routedButtonId: string;
+  readonly queueKey: string;
+}
+
 /** One visitor session (SessionId) and the chat inside it. */
 export interface SessionRecord {
   id: string;
@@ -57,6 +63,13 @@ export interface SessionRecord {
   transferFrom?: string | null;
   /** Agent a transfer (or reassignment) is aimed at. */
   transferTo?: string | null;
+  /**
+   * How the chat was routed when the transfer in progress started (a transfer to
+   * a button or a skill moves `routedButtonId` / `queueKey` at once, so that the
+   * target's agents get it): put back when the transfer does not happen, so the
+   * chat is routed exactly as before. Replaced, never changed in place.
+   */
+  transferOrigin?: TransferOrigin | null;
   /** Agents that declined or let the current offer time out. */
   declinedBy: string[];
   /** Last log offset appended (all audiences). */

@@ -8,7 +8,7 @@
  */
 import type { ButtonConfig } from '../../config/config-schema.js';
 import type { Clock } from '../../ports/clock.js';
-import type { Actor, LogEvent } from '../../ports/records.js';
+import type { Actor, LogEvent, SessionRecord } from '../../ports/records.js';
 import type { AgentDirectory } from '../agent-directory.js';
 import type { Catalog } from '../catalog.js';
 import type { ChatSession } from '../chat-session.js';
@@ -39,6 +39,14 @@ export function skillOfQueueKey(queueKey: string): string {
 /** A queue as agents and supervisors see it: a button id, or `skill:<skill>`. */
 export function queueLabel(queueKey: string): string {
   return queueKey.startsWith('skill:') ? `skill:${skillOfQueueKey(queueKey)}` : queueKey;
+}
+
+/**
+ * The data of a TransferFailed event: the target that did not take the chat, why,
+ * and where the chat is routed now (its button and queue, as an `offer` names them).
+ */
+export function transferFailed(r: SessionRecord, to: string, reason: string): Record<string, unknown> {
+  return { to, reason, buttonId: r.routedButtonId, queue: queueLabel(r.queueKey ?? r.routedButtonId ?? '') };
 }
 
 /** What the dispatcher needs of the engine. */
@@ -76,7 +84,7 @@ export class Dispatcher {
     r.agentId = null;
     r.chatState = 'waiting';
     r.queueKey = queueKey;
-    this.d.idle.disarm(s);
+    this.d.idle.suspend(s);
     this.enqueue(queueKey, s, r.queuedAt ?? r.createdAt);
     this.dispatch();
   }
@@ -138,7 +146,7 @@ export class Dispatcher {
       // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the
       // visitor; if that agent cannot take it, it is routed like any waiting chat.
       if (callerCanTakeIt) this.backToCaller(s, caller, data.agentId, type);
-      else r.transferTo = r.transferFrom = null;
+      else this.cancelTransfer(s);
     } else if (r.transferFrom && callerCanTakeIt && !this.anyCandidate(s)) {
       // A transfer to a skill or button whose last candidate passed: nobody is left who could take
       // it, and a chat waiting there would be held by no one while the visitor still reads the
@@ -155,16 +163,37 @@ export class Dispatcher {
     return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey)).some((a) => !r.declinedBy.includes(a.id));
   }
 
-  /** A failed transfer: the chat is the caller's again (TransferFailed in its log, on the caller's stream). */
+  /**
+   * A failed transfer: the chat is the caller's again, routed as before the transfer, with its
+   * idle timeout counting again (TransferFailed in its log, on the caller's stream).
+   */
   private backToCaller(s: ChatSession, caller: { id: string; chats: Set<string> }, to: string, reason: string): void {
     const r = s.record;
     this.d.router.remove(s.id);
-    r.transferTo = null;
-    r.transferFrom = null;
+    this.cancelTransfer(s);
     r.chatState = 'established';
     r.agentId = caller.id;
     caller.chats.add(s.id);
-    this.d.host.append(s, 'TransferFailed', 'system', { to, reason }, false);
+    this.d.host.append(s, 'TransferFailed', 'system', transferFailed(r, to, reason), false);
+    this.d.idle.resume(s);
+  }
+
+  /**
+   * The transfer in progress does not happen: the chat is routed exactly as before it
+   * started (its button and queue: a transfer to a button or a skill moved them), so its
+   * button's settings apply again and a later requeue (its agent dropping) goes to its own
+   * queue. The caller must take the chat out of the router first if it is queued under the
+   * target's key (a transfer to one agent keeps the chat's queue, so nothing moves then).
+   */
+  cancelTransfer(s: ChatSession): void {
+    const r = s.record;
+    if (r.transferOrigin) {
+      r.routedButtonId = r.transferOrigin.routedButtonId;
+      r.queueKey = r.transferOrigin.queueKey;
+    }
+    r.transferOrigin = null;
+    r.transferTo = null;
+    r.transferFrom = null;
   }
 
   /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */

@@ -14,6 +14,9 @@
  *   the transfer target) and has not declined the chat (or let its offer time out) since it was last taken;
  * - no chat is left waiting while an agent who could take it has room;
  * - a command that is refused leaves the session record unchanged;
+ * - a transfer that fails (TransferFailed) leaves the chat routed exactly as
+ *   before it started (its button and queue), and only a chat under transfer
+ *   remembers how it was routed;
  * - in the end, with every agent online, every chat reaches `ended` and no
  *   timer is left behind.
  */
@@ -115,6 +118,8 @@ class Harness {
   /** Violations seen inside engine calls (at the moment of an offer). */
   readonly violations: string[] = [];
   readonly trace: string[] = [];
+  /** Each chat's routing (button, queue) when its last transfer started. */
+  readonly routingAtTransfer = new Map<string, string>();
 
   constructor(world: World) {
     this.config = buildConfig(world);
@@ -184,6 +189,12 @@ class Harness {
       case EventType.ChatOffered:
         this.checkOffer(s, String(data.agentId), String(data.rule));
         break;
+      case 'TransferFailed': {
+        const was = this.routingAtTransfer.get(s.id);
+        if (was !== routingOf(s)) this.violations.push(`failed transfer of ${s.id.slice(0, 8)} left it routed ${routingOf(s)}, not ${was} as before`);
+        if (data.buttonId !== r.routedButtonId) this.violations.push(`TransferFailed of ${s.id.slice(0, 8)} names button ${String(data.buttonId)}, the chat's is ${r.routedButtonId}`);
+        break;
+      }
     }
   }
 
@@ -271,6 +282,8 @@ class Harness {
       }
       if (r.chatState === 'ended' || r.closed) {
         if (this.agents().some((a) => a.chats.has(s.id))) problems.push(`ended chat ${s.id.slice(0, 8)} is still held by an agent`);
+      } else if (!r.transferFrom !== !r.transferOrigin) {
+        problems.push(`chat ${s.id.slice(0, 8)}: transferFrom ${r.transferFrom ?? '-'} but transferOrigin ${JSON.stringify(r.transferOrigin ?? null)}`);
       }
       // Work conservation: a waiting chat never sits while an agent who could take it has room.
       if (open && r.chatState === 'waiting' && inQueues.length === 1) {
@@ -339,8 +352,10 @@ class Harness {
           : action.kind === 'transferAgent' ? { agentId: this.agentAt(action.agent).id }
             : { buttonId: buttonId(action.button % nButtons) };
         const before = JSON.stringify(s.record);
+        const routing = routingOf(s);
         try {
           engine.agentActions.transfer(s.record.agentId!, s.id, target);
+          this.routingAtTransfer.set(s.id, routing);
         } catch (err) {
           if (!(err instanceof SwitchboardError) || err.code !== 'CONFLICT') throw err;
           const after = JSON.stringify(s.record);
@@ -374,6 +389,11 @@ class Harness {
     await flush();
     await engine.queue.drain();
   }
+}
+
+/** A chat's routing: the button it is routed through and its queue. */
+function routingOf(s: ChatSession): string {
+  return `${s.record.routedButtonId ?? '-'} / ${s.record.queueKey ?? s.record.routedButtonId ?? '-'}`;
 }
 
 function diff(before: string, after: string): string {
@@ -466,6 +486,18 @@ describe('routing invariants', () => {
       { kind: 'arrive', button: 0, override: null, advanceMs: 1000 }, // V2 → waits
       { kind: 'arrive', button: 1, override: null, advanceMs: 1000 }, // V3 → waits
       { kind: 'agentEnd', pick: 0 }, // a0 is free: V2 is the oldest
+    ]);
+  });
+
+  it('a transfer to a button whose only agent declines leaves the chat routed as before', async () => {
+    // a1 declines: V1 goes back to a0 but kept button 1's routing, so a0 dropping
+    // requeued it on button 1's queue, which a0's own button's agents never see.
+    await scenario({ buttons: [button(['support']), button(['billing'])], agents: [agent(['support']), agent(['billing'])] }, [
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V1 → offered to a0
+      { kind: 'accept', pick: 0 },
+      { kind: 'transferButton', pick: 0, button: 1 }, // V1 → offered to a1
+      { kind: 'decline', pick: 0 }, // back to a0: TransferFailed
+      { kind: 'disconnect', agent: 0 },
     ]);
   });
 

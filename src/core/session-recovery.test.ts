@@ -1,0 +1,77 @@
+/**
+ * ResyncSession and the agent's typing state: the visitor gets the state the
+ * agent is in, once, after the snapshot (not every typing event it missed, and
+ * not a typing state an agent message ended). Whole request path
+ * (app.inject), fake clock, in-memory store, the demo deployment's human button.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeClock } from '../adapters/memory/fake-clock.js';
+import { DEMO_IDS } from '../config/demo-deployment.js';
+import type { Switchboard } from '../main.js';
+import { HOLD_SECONDS, VERSION, type Visitor, boot, headers, init, newVisitor, poll, session, stopAll, take, until } from './inject-harness.test-support.js';
+
+afterEach(stopAll);
+
+const AGENT = DEMO_IDS.humanAgentId;
+
+/** A chat on the human button that the demo's agent took; the visitor has polled up to ChatEstablished. */
+async function humanChat(sb: Switchboard): Promise<Visitor> {
+  sb.engine.agentActions.setPresence(AGENT, 'online');
+  const v = await newVisitor(sb);
+  await init(sb, v, DEMO_IDS.humanButtonId);
+  expect((await take(sb, v)).messages[0]!.type).toBe('ChatRequestSuccess');
+  sb.engine.agentActions.accept(AGENT, v.id);
+  expect((await take(sb, v)).messages[0]!.type).toBe('ChatEstablished');
+  return v;
+}
+
+/** A 503 for a stale affinity token, then ResyncSession; answers with the types the visitor polls next until a 204. */
+async function resyncAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<string[]> {
+  await sb.engine.queue.commit();
+  const stale = v.affinity === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
+  const refused = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers(v, { 'x-liveagent-affinity': stale }) });
+  expect(refused.statusCode).toBe(503);
+  const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+  expect(res.statusCode, res.body).toBe(200);
+  const types: string[] = [];
+  for (;;) {
+    let answered = false;
+    const p = poll(sb, v).then((r) => { answered = true; return r; });
+    await until('an answer or a held poll', () => answered || session(sb, v).heldPoll !== null);
+    if (!answered) clock.advance(HOLD_SECONDS * 1000);
+    const r = await p;
+    if (r.statusCode === 204) return types;
+    expect(r.statusCode, r.body).toBe(200);
+    for (const m of r.json<{ messages: { type: string }[] }>().messages) types.push(m.type);
+  }
+}
+
+describe('ResyncSession re-sends the agent typing state', () => {
+  it('an AgentNotTyping the visitor had not received reaches it after the snapshot', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentTyping(AGENT, v.id, true);
+    expect((await take(sb, v)).messages[0]!.type).toBe('AgentTyping');
+    sb.engine.agentActions.agentTyping(AGENT, v.id, false);
+    expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'AgentNotTyping']);
+  });
+
+  it('of several typing events missed, only the last is re-sent, in its place among the other re-sent events', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    const typing = (on: boolean) => sb.engine.agentActions.agentTyping(AGENT, v.id, on);
+    typing(true);
+    typing(false);
+    typing(true);
+    sb.engine.agentActions.agentCustomEvent(AGENT, v.id, 'after-typing', 'x');
+    expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'AgentTyping', 'CustomEvent']);
+  });
+
+  it('an AgentTyping followed by the agent message is not re-sent: the message (in the snapshot) ended it', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentTyping(AGENT, v.id, true);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'Here you are');
+    expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData']);
+  });
+});
