@@ -242,6 +242,12 @@ export interface WriteBatch {
  * breadcrumb posted without a chat (Visitor/Breadcrumb carries no org) has none.
  */
 export interface BreadcrumbRecord {
+  /**
+   * Unique per breadcrumb, given when it is queued: a batch written again after its
+   * COMMIT's answer was lost (docs/adr/0016) must not record it twice, and nothing
+   * else tells two visits to the same page in the same millisecond apart.
+   */
+  key: string;
   visitorId: string;
   orgId: string | null;
   location: string;
