@@ -78,7 +78,8 @@ export class ChatPanel {
     try {
       [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
     } catch (err) {
-      // Lost while we were away (taken over, reassigned, requeued, erased): the server says no.
+      // Lost while we were away: taken over, reassigned, requeued (409 Chat is no longer yours),
+      // ended and gone (409), erased (404); 403 for a chat this agent never held.
       const status = (err as { status?: unknown }).status;
       if (this.mode === 'agent' && (status === 403 || status === 404 || status === 409)) {
         this.detach(status === 404 ? 'Gone' : 'No longer with you');
@@ -284,6 +285,7 @@ export class ChatPanel {
         if (isRefusal(err)) {
           this.transcript.fail(clientMessageId);
           this.host.report(`Message not sent: ${err.body || errorText(err)}`);
+          this.followRefusal(err);
           return;
         }
         this.transcript.fail(clientMessageId, () => this.send(text, clientMessageId));
@@ -321,7 +323,16 @@ export class ChatPanel {
       if (hadFocus) this.actions.querySelector<HTMLButtonElement>('button')?.focus();
     } catch (err) {
       this.host.report(`Could not end the chat: ${errorText(err)}`);
+      this.followRefusal(err);
     }
+  }
+
+  /**
+   * The server says the chat was taken from this agent (409 Chat is no longer yours: the
+   * stream that would have said so was away, or is still on its way): read-only at once.
+   */
+  private followRefusal(err: unknown): void {
+    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours === true) this.detach('No longer with you');
   }
 
   private buildMonitorControls(): HTMLElement {

@@ -48,6 +48,7 @@ export class AgentActions {
     r.transferFrom = null;
     r.transferTo = null;
     r.declinedBy = [];
+    if (!r.holders?.includes(agentId)) r.holders = [...(r.holders ?? []), agentId];
     // The agent's other connections (another tab) still show the offer: it is taken.
     this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
     const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };

@@ -59,6 +59,12 @@ export interface SessionRecord {
   transferTo?: string | null;
   /** Agents that declined or let the current offer time out. */
   declinedBy: string[];
+  /**
+   * Every agent (or supervisor) who has held the chat, in the order they first took it: one who
+   * acts on it after it was taken from them hears "no longer yours" (409), not "not yours" (403).
+   * Absent on records written before it was kept.
+   */
+  holders?: string[];
   /** Last log offset appended (all audiences). */
   lastOffset: number;
   /** Last visitor sequence assigned (visitor-visible events only, dense). */

@@ -163,4 +163,35 @@ describe('AgentClient and VisitorClient', () => {
     agent.disconnect();
     expect(ar.connection.at(-1)).toBe('offline');
   });
+
+  it('a chat taken from the agent rejects its actions with SwitchboardHttpError 409, chatNoLongerYours (socket and REST alike)', async () => {
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const ar = recordAgent(agent);
+    await agent.connect();
+    await agent.setPresence('online', 3);
+    const supervisor = new AgentClient({ baseUrl: server.baseUrl, retry: FAST_RETRY });
+    await supervisor.login('supervisor', 'supervisor-demo');
+    const v = new VisitorClient({ baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId, visitorName: 'Taken', retry: FAST_RETRY });
+    await v.start();
+    const offered = () => ar.offers().find((o) => o.data['visitorName'] === 'Taken');
+    await until(() => offered() !== undefined, 'the offer', 10_000, () => ar.events);
+    const chatId = offered()!.chatId!;
+    await agent.accept(chatId);
+    await until(() => v.state === 'chatting', 'ChatEstablished');
+    await supervisor.takeover(chatId);
+    const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('answered 2xx'); }, (err: unknown) => err as SwitchboardHttpError);
+    const viaSocket = await refusal(agent.send(chatId, 'still mine?'));
+    expect(viaSocket).toBeInstanceOf(SwitchboardHttpError);
+    expect([viaSocket.status, viaSocket.chatNoLongerYours, viaSocket.body]).toEqual([409, true, 'Chat is no longer yours: another agent holds it now']);
+    const viaRest = await refusal(agent.end(chatId));
+    expect([viaRest.status, viaRest.chatNoLongerYours]).toEqual([409, true]);
+    // Another 409 (an offer that is not open) is not this one.
+    const otherConflict = await refusal(agent.accept(chatId));
+    expect([otherConflict.status, otherConflict.chatNoLongerYours]).toEqual([409, false]);
+    await supervisor.end(chatId);
+    await agent.setPresence('offline');
+    agent.disconnect();
+    await supervisor.logout();
+  });
 });
