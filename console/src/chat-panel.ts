@@ -71,6 +71,11 @@ export class ChatPanel {
     return this.ended || this.detached !== null;
   }
 
+  /** Read-only because the chat left this agent (not because it ended): it may come back. */
+  get isDetached(): boolean {
+    return this.detached !== null && !this.ended;
+  }
+
   /** Loads details and the full transcript; safe to repeat (events dedupe by offset). */
   async reload(): Promise<void> {
     let details: Awaited<ReturnType<AgentPort['chat']>>;

@@ -2,11 +2,11 @@
  * A chat that comes back to an agent who once transferred it is that agent's
  * chat again, in a real browser: after a transfer the other agent declined and
  * a reload, after the other agent transferred it back, when the agent had
- * closed its panel, and after a supervisor reassigned it to them. The panel
- * follows who holds the chat now, not the agent's own `TransferRequested`
- * that its transcript still has. And a chat taken while the stream heard
- * nothing turns read-only at the first action the server refuses as no longer
- * the agent's.
+ * closed its panel, after a supervisor reassigned it to them, and when the
+ * console's stream missed all that (a resync `too old`). The panel follows who
+ * holds the chat now, not the agent's own `TransferRequested` that its
+ * transcript still has. And a chat taken while the stream heard nothing turns
+ * read-only at the first action the server refuses as no longer the agent's.
  */
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +186,30 @@ describe('a chat that comes back to an agent who transferred it', () => {
     expect(await chat(alex.page, v.name).getByRole('textbox').count()).toBe(0);
     await switchStream(true);
     await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
+  });
+
+  it('given back while the console was away for longer than the stream keeps (a resync "too old"), it is active again', async () => {
+    const switchStream = await routedStream(alex.page);
+    await setPresence(blair.page, 'Away'); // the new visitor goes to Alex
+    const v = await visitor('Rita Resync');
+    await acceptOffer(alex.page, v.name);
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    await transfer(alex.page, v.name, AGENT2);
+    await acceptOffer(blair.page, v.name);
+    await expectActive(blair.page, v, 'Blair has it');
+    expect(await chat(alex.page, v.name).locator('.badge').textContent()).toBe('Transferred');
+    await switchStream(false);
+    // Back to Alex while the console hears nothing; then more happens in the chat than Alex's
+    // stream keeps for a resume (2,000 to 2,500 events), so the server answers with a resync.
+    await reassign(v.name, AGENT1);
+    for (let i = 0; i < 60; i++) {
+      await v.post('System/MultiNoun', { nouns: Array.from({ length: 50 }, (_, j) => ({ prefix: 'Chasitor', noun: 'ChasitorSneakPeek', object: { position: 0, text: `typing ${i}-${j}` } })) });
+    }
+    const resyncs: string[] = [];
+    alex.page.on('websocket', (ws) => ws.on('framereceived', (f) => { if (String(f.payload).includes('"type":"resync"')) resyncs.push(JSON.parse(String(f.payload)).reason as string); }));
+    await switchStream(true);
+    await expect.poll(() => resyncs, { timeout: 15_000 }).toEqual(['too old']);
+    await expectActive(alex.page, v, 'Alex again, after the resync');
   });
 });
