@@ -12,11 +12,6 @@ import type { ChatEventWire, PublicUser } from './wire-types.ts';
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
-/**
- * The server's default `maxMessageLength` (docs/configuration.md). The agent API does not
- * tell the configured limit, so a lower one shows only as the 400 a send gets.
- */
-const MAX_MESSAGE_LENGTH = 4000;
 
 export type PanelMode = 'agent' | 'monitor';
 
@@ -253,7 +248,8 @@ export class ChatPanel {
 
   private buildComposer(): HTMLElement {
     const id = uid('composer');
-    const box = el('textarea', { id, rows: 2, maxlength: MAX_MESSAGE_LENGTH, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
+    // The server's `maxMessageLength`, as the login told it: a longer message could only be refused.
+    const box = el('textarea', { id, rows: 2, maxlength: this.host.client.limits()?.maxMessageLength, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
     this.composer = box;
     box.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {

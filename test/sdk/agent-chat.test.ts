@@ -83,6 +83,7 @@ describe('AgentClient and VisitorClient', () => {
     expect(token).toEqual(expect.any(String));
     const second = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
     expect(await second.resumeSession(token!)).toMatchObject({ id: user.id, name: user.name });
+    expect(second.limits).toEqual({ maxMessageLength: 4000 }); // a reloaded console knows them too
     expect((await second.me()).id).toBe(user.id); // the new client's own tokens work
     await second.logout();
     const err = await new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY }).resumeSession(token!).catch((e: unknown) => e);
@@ -92,8 +93,12 @@ describe('AgentClient and VisitorClient', () => {
 
   it('have a chat: offer, accept, messages, typing, sneak peek, custom events, agent ends', async () => {
     const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    expect(agent.limits).toBeUndefined();
     const user = await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
     expect(user).toMatchObject({ name: 'Alex Agent', role: 'agent' });
+    // The server's limits come with the login (the demo runs with the default 4000).
+    expect(agent.limits).toEqual({ maxMessageLength: 4000 });
+    expect((await agent.me()).limits).toEqual({ maxMessageLength: 4000 });
     const ar = recordAgent(agent);
     await agent.connect();
     expect(await agent.setPresence('online', 3)).toEqual({ status: 'online', capacity: 3, load: 0 });
