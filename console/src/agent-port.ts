@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { AgentLimits, ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -25,6 +25,8 @@ export interface AgentPort {
   resumeSession(refreshToken: string): Promise<PublicUser>;
   /** The refresh token of this login, for the next page of this tab. */
   refreshToken(): string | undefined;
+  /** The server's limits (`maxMessageLength`), as the last login or token refresh gave them. */
+  limits(): AgentLimits | undefined;
   logout(): Promise<void>;
   setPresence(status: Presence, capacity?: number): Promise<PresenceState>;
   accept(chatId: string): Promise<void>;

@@ -12,11 +12,6 @@ import type { ChatEventWire, PublicUser } from './wire-types.ts';
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
-/**
- * The server's default `maxMessageLength` (docs/configuration.md). The agent API does not
- * tell the configured limit, so a lower one shows only as the 400 a send gets.
- */
-const MAX_MESSAGE_LENGTH = 4000;
 
 export type PanelMode = 'agent' | 'monitor';
 
@@ -71,6 +66,11 @@ export class ChatPanel {
     return this.ended || this.detached !== null;
   }
 
+  /** Read-only because the chat left this agent (not because it ended): it may come back. */
+  get isDetached(): boolean {
+    return this.detached !== null && !this.ended;
+  }
+
   /** Loads details and the full transcript; safe to repeat (events dedupe by offset). */
   async reload(): Promise<void> {
     let details: Awaited<ReturnType<AgentPort['chat']>>;
@@ -78,7 +78,8 @@ export class ChatPanel {
     try {
       [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
     } catch (err) {
-      // Lost while we were away (taken over, reassigned, requeued, erased): the server says no.
+      // Lost while we were away: taken over, reassigned, requeued (409 Chat is no longer yours),
+      // ended and gone (409), erased (404); 403 for a chat this agent never held.
       const status = (err as { status?: unknown }).status;
       if (this.mode === 'agent' && (status === 403 || status === 404 || status === 409)) {
         this.detach(status === 404 ? 'Gone' : 'No longer with you');
@@ -247,7 +248,8 @@ export class ChatPanel {
 
   private buildComposer(): HTMLElement {
     const id = uid('composer');
-    const box = el('textarea', { id, rows: 2, maxlength: MAX_MESSAGE_LENGTH, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
+    // The server's `maxMessageLength`, as the login told it: a longer message could only be refused.
+    const box = el('textarea', { id, rows: 2, maxlength: this.host.client.limits()?.maxMessageLength, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
     this.composer = box;
     box.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
@@ -284,6 +286,7 @@ export class ChatPanel {
         if (isRefusal(err)) {
           this.transcript.fail(clientMessageId);
           this.host.report(`Message not sent: ${err.body || errorText(err)}`);
+          this.followRefusal(err);
           return;
         }
         this.transcript.fail(clientMessageId, () => this.send(text, clientMessageId));
@@ -321,7 +324,16 @@ export class ChatPanel {
       if (hadFocus) this.actions.querySelector<HTMLButtonElement>('button')?.focus();
     } catch (err) {
       this.host.report(`Could not end the chat: ${errorText(err)}`);
+      this.followRefusal(err);
     }
+  }
+
+  /**
+   * The server says the chat was taken from this agent (409 Chat is no longer yours: the
+   * stream that would have said so was away, or is still on its way): read-only at once.
+   */
+  private followRefusal(err: unknown): void {
+    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours === true) this.detach('No longer with you');
   }
 
   private buildMonitorControls(): HTMLElement {

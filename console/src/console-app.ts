@@ -348,13 +348,22 @@ export class ConsoleApp {
   }
 
   private async reloadChats(): Promise<void> {
+    /** Chats this agent holds now whose panel went read-only: they came back while the stream missed it. */
+    const returned = new Set<string>();
     try {
       const mine = (await this.client.chats()).filter((c) => c.agentId === this.me.id && (c.state === 'established'));
-      for (const c of mine) if (!this.panels.has(c.chatId) && !this.closed.has(c.chatId)) void this.openPanel(c.chatId, c.visitorName, false);
+      for (const c of mine) {
+        const panel = this.panels.get(c.chatId);
+        if (!panel && !this.closed.has(c.chatId)) void this.openPanel(c.chatId, c.visitorName, false);
+        else if (panel?.isDetached) returned.add(c.chatId);
+      }
     } catch (err) {
       this.report(`Could not load chats: ${errorText(err)}`);
     }
-    await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => !p.isEnded).map((p) => p.reload().catch(() => undefined)));
+    // A resync that could not replay (`too old`) or a reconnect skips the events that gave the
+    // chat back (ChatTransferred, ChatReassigned): a read-only panel of a chat we hold asks the
+    // server who holds it (reload() reattaches it), as a reload of the page would.
+    await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => !p.isEnded || returned.has(p.chatId)).map((p) => p.reload().catch(() => undefined)));
     this.updateLoad();
   }
 

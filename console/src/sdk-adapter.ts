@@ -40,6 +40,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     login: async (u, p) => signedIn(await client.login(u, p)),
     resumeSession: async (token) => signedIn(await client.resumeSession(token)),
     refreshToken: () => client.refreshToken(),
+    limits: () => client.limits,
     logout: async () => { await client.logout(); },
     setPresence: (status, capacity) => checked(() => client.setPresence(status, capacity)),
     accept: (id) => checked(() => client.accept(id)),

@@ -5,7 +5,7 @@
 import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/index.ts';
 
 export type {
-  ChatDetails, ChatEventWire, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript, TransferTarget, TransferTargets,
+  AgentLimits, ChatDetails, ChatEventWire, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript, TransferTarget, TransferTargets,
 } from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */

@@ -124,7 +124,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1500.5, samples: 3 }] });
       await store.write({ ...emptyBatch(), buttonStats: [{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }] });
       expect(await store.loadButtonStats()).toEqual([{ buttonId: 'b1', averageWaitMs: 1400, samples: 4 }]);
-      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ visitorId: 'v', orgId: null, location: `https://x/${i}`, at: i })) });
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [1, 2, 3].map((i) => ({ key: `c-${i}`, visitorId: 'v', orgId: null, location: `https://x/${i}`, at: i })) });
       expect(await store.readBreadcrumbs('org-a', 'v', 2)).toEqual([{ location: 'https://x/2', at: 2 }, { location: 'https://x/3', at: 3 }]);
       const req = (vid: string) => ({ visitorId: vid }) as SessionRecord['request'];
       await store.write({ ...emptyBatch(), sessions: [sessionRecord('old', { request: req('v9'), createdAt: 10 }), sessionRecord('new', { request: req('v9'), createdAt: 20 }), sessionRecord('other', { request: req('v8') })].map((r) => toSessionRow(r)) });
@@ -147,7 +147,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
         ...emptyBatch(),
         sessions: sessions.map((r) => toSessionRow(r)),
         events: [logEvent('old-closed-1', 1, 1), logEvent('old-closed-1', 2, 2), logEvent('old-closed-2', 1, 1), logEvent('old-closed-3', 1, 1), logEvent('old-open', 1, 1), logEvent('new-closed', 1, 1)],
-        visitorBreadcrumbs: [{ visitorId: 'v', orgId: null, location: 'https://x/old1', at: 100 }, { visitorId: 'v', orgId: null, location: 'https://x/old2', at: 200 }, { visitorId: 'w', orgId: null, location: 'https://x/new', at: 5000 }],
+        visitorBreadcrumbs: [{ key: 'c1', visitorId: 'v', orgId: null, location: 'https://x/old1', at: 100 }, { key: 'c2', visitorId: 'v', orgId: null, location: 'https://x/old2', at: 200 }, { key: 'c3', visitorId: 'w', orgId: null, location: 'https://x/new', at: 5000 }],
       });
       // A batch of two: two closed sessions and two breadcrumbs go, a full batch says "more may be due".
       expect(await store.purgeClosedBefore(1000, 2)).toEqual({ sessions: 2, breadcrumbs: 2 });
@@ -177,7 +177,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.readEvents('still-open', 0, 10)).map((e) => e.offset)).toEqual([1]);
       expect((await store.getSession('bystander'))?.id).toBe('bystander');
       expect(await store.deleteClosedSessions([])).toBe(0);
-      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [{ visitorId: 'erase-me', orgId: null, location: 'https://x/1', at: 1 }, { visitorId: 'erase-me', orgId: null, location: 'https://x/2', at: 2 }, { visitorId: 'keep-me', orgId: null, location: 'https://x/3', at: 3 }] });
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [{ key: 'c4', visitorId: 'erase-me', orgId: null, location: 'https://x/1', at: 1 }, { key: 'c5', visitorId: 'erase-me', orgId: null, location: 'https://x/2', at: 2 }, { key: 'c6', visitorId: 'keep-me', orgId: null, location: 'https://x/3', at: 3 }] });
       expect(await store.deleteBreadcrumbs('org-a', 'erase-me', true)).toBe(2);
       expect(await store.readBreadcrumbs('org-a', 'erase-me', 10)).toEqual([]);
       expect(await store.readBreadcrumbs('org-a', 'keep-me', 10)).toEqual([{ location: 'https://x/3', at: 3 }]);
@@ -193,9 +193,9 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
           sessionRecord('a-new', { request: req('org-a', 'shared'), createdAt: 30 }),
         ].map((r) => toSessionRow(r)),
         visitorBreadcrumbs: [
-          { visitorId: 'shared', orgId: null, location: 'https://before-any-chat', at: 1 },
-          { visitorId: 'shared', orgId: 'org-a', location: 'https://a.example/cart', at: 2 },
-          { visitorId: 'shared', orgId: 'org-b', location: 'https://b.example/private', at: 3 },
+          { key: 'c7', visitorId: 'shared', orgId: null, location: 'https://before-any-chat', at: 1 },
+          { key: 'c8', visitorId: 'shared', orgId: 'org-a', location: 'https://a.example/cart', at: 2 },
+          { key: 'c9', visitorId: 'shared', orgId: 'org-b', location: 'https://b.example/private', at: 3 },
         ],
       });
       expect((await store.findSessionsByVisitor('org-a', 'shared', 10)).map((s) => s.id)).toEqual(['a-new', 'a-old']);
@@ -252,6 +252,18 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('r', { cursor: 3 }))], events: [logEvent('r', 1, 1), logEvent('r', 2, 2), logEvent('r', 3, 3)] });
       expect((await store.readEvents('r', 0, 10)).map((e) => [e.offset, e.data.text])).toEqual([[1, 'm1'], [2, 'm2'], [3, 'm3']]);
       expect((await store.getSession('r'))?.cursor).toBe(3);
+    }));
+
+    it('takes a batch written again after its answer was lost: its breadcrumbs are recorded once', withStore(async (store) => {
+      const crumb = (key: string, i: number) => ({ key, visitorId: 'v-retry', orgId: 'org-a', location: `https://x/${i}`, at: i });
+      const batch = { ...emptyBatch(), sessions: [toSessionRow(sessionRecord('rb'))], events: [logEvent('rb', 1, 1)], visitorBreadcrumbs: [crumb('k1', 1), crumb('k2', 2)] };
+      await store.write(batch);
+      // The commit queue carries the failed batch, whole and first, into the next write (ADR 0016).
+      await store.write({ ...batch, events: [...batch.events, logEvent('rb', 2, 2)], visitorBreadcrumbs: [...batch.visitorBreadcrumbs, crumb('k3', 3)] });
+      expect(await store.readBreadcrumbs('org-a', 'v-retry', 10)).toEqual([1, 2, 3].map((i) => ({ location: `https://x/${i}`, at: i })));
+      // Two breadcrumbs alike in all but their key are two visits (the same page, the same millisecond).
+      await store.write({ ...emptyBatch(), visitorBreadcrumbs: [crumb('k4', 4), crumb('k5', 4)] });
+      expect(await store.readBreadcrumbs('org-a', 'v-retry', 10)).toHaveLength(5);
     }));
 
     it('rejects a second event at the same offset', withStore(async (store) => {

@@ -53,6 +53,7 @@ export class AgentActions {
     // A count suspended while the chat was queued belonged to its previous agent (ChatTransferred
     // tells the visitor of the new one); one still running (a reassign) goes on.
     this.engine.idle.dropSuspended(s);
+    if (!r.holders?.includes(agentId)) r.holders = [...(r.holders ?? []), agentId];
     // The agent's other connections (another tab) still show the offer: it is taken.
     this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
     const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };

@@ -31,18 +31,26 @@ function recordingStore(): { store: MemoryChatStore; batches: WriteBatch[] } {
 
 const event = (sessionId: string, offset: number) => ({ sessionId, offset, vseq: offset, type: 'X', actor: 'system' as const, at: offset, data: {} });
 
-/** A memory store whose next `failNext` writes fail (a store that is down, then back). */
+/**
+ * A memory store whose next `failNext` writes fail (a store that is down, then back), and whose
+ * next `loseAnswerNext` writes land but report a failure (a COMMIT whose answer was lost).
+ */
 class FlakyStore extends MemoryChatStore {
   failNext = 0;
+  loseAnswerNext = 0;
   attempts = 0;
 
-  override write(batch: WriteBatch): Promise<void> {
+  override async write(batch: WriteBatch): Promise<void> {
     this.attempts += 1;
     if (this.failNext > 0) {
       this.failNext -= 1;
-      return Promise.reject(new Error('store down'));
+      throw new Error('store down');
     }
-    return super.write(batch);
+    await super.write(batch);
+    if (this.loseAnswerNext > 0) {
+      this.loseAnswerNext -= 1;
+      throw new Error('connection lost during COMMIT');
+    }
   }
 }
 
@@ -148,6 +156,23 @@ describe('CommitQueue', () => {
     expect((await store.readEvents('b', 0, 10)).map((e) => e.offset)).toEqual([1]);
     expect(errors).toHaveLength(1);
     expect([a.failed, b.failed]).toEqual([1, 0]);
+  });
+
+  it('a batch written again after its COMMIT\'s answer was lost records its breadcrumbs once', async () => {
+    const store = new FlakyStore();
+    const timers = new ManualTimers();
+    const q = new CommitQueue(store, () => undefined, () => undefined, timers);
+    store.loseAnswerNext = 1;
+    q.addEvent(event('s', 1));
+    q.addBreadcrumb('v', 'org', 'https://shop/cart', 5);
+    await expect(q.commit()).rejects.toThrow(/COMMIT/);
+    q.addBreadcrumb('v', 'org', 'https://shop/cart', 5); // the same page again, a visit of its own
+    const again = q.commit();
+    timers.fire();
+    await again;
+    expect(store.attempts).toBe(2);
+    expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1]);
+    expect(await store.readBreadcrumbs('org', 'v', 10)).toEqual([{ location: 'https://shop/cart', at: 5 }, { location: 'https://shop/cart', at: 5 }]);
   });
 
   it('a batch the store never takes holds back every later one, backing off; drain gives up on it and says so', async () => {

@@ -12,6 +12,7 @@
  * of theirs is then answered once the carried batch is durable. Nothing later is
  * written before it, so the log never has a gap (docs/adr/0016).
  */
+import { randomUUID } from 'node:crypto';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
@@ -98,7 +99,8 @@ export class CommitQueue {
   }
 
   addBreadcrumb(visitorId: string, orgId: string | null, location: string, at: number): void {
-    this.current().batch.visitorBreadcrumbs.push({ visitorId, orgId, location, at });
+    // Keyed like events are by their offset: a carried batch that had in fact landed is skipped (docs/adr/0016).
+    this.current().batch.visitorBreadcrumbs.push({ key: randomUUID(), visitorId, orgId, location, at });
   }
 
   /** Resolves once everything queued so far is durable; rejects if that write failed. */

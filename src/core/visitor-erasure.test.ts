@@ -14,7 +14,7 @@ async function storeWith(records: SessionRecord[], crumbsFor: [string, string | 
     ...emptyBatch(),
     sessions: records.map((r) => toSessionRow(r)),
     events: records.map((r) => logEvent(r.id, 1, 1)),
-    visitorBreadcrumbs: crumbsFor.map(([visitorId, orgId], i) => ({ visitorId, orgId, location: `https://shop/${i}`, at: i })),
+    visitorBreadcrumbs: crumbsFor.map(([visitorId, orgId], i) => ({ key: `k${i}`, visitorId, orgId, location: `https://shop/${i}`, at: i })),
   });
   return store;
 }

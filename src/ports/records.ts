@@ -72,6 +72,12 @@ export interface SessionRecord {
   transferOrigin?: TransferOrigin | null;
   /** Agents that declined or let the current offer time out. */
   declinedBy: string[];
+  /**
+   * Every agent (or supervisor) who has held the chat, in the order they first took it: one who
+   * acts on it after it was taken from them hears "no longer yours" (409), not "not yours" (403).
+   * Absent on records written before it was kept.
+   */
+  holders?: string[];
   /** Last log offset appended (all audiences). */
   lastOffset: number;
   /** Last visitor sequence assigned (visitor-visible events only, dense). */
@@ -255,6 +261,12 @@ export interface WriteBatch {
  * breadcrumb posted without a chat (Visitor/Breadcrumb carries no org) has none.
  */
 export interface BreadcrumbRecord {
+  /**
+   * Unique per breadcrumb, given when it is queued: a batch written again after its
+   * COMMIT's answer was lost (docs/adr/0016) must not record it twice, and nothing
+   * else tells two visits to the same page in the same millisecond apart.
+   */
+  key: string;
   visitorId: string;
   orgId: string | null;
   location: string;

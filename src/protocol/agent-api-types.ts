@@ -14,8 +14,19 @@ export const PublicUser = Type.Object({
   skills: Type.Array(Type.String()), capacity: Type.Integer(), disabled: Type.Boolean(),
 });
 export type PublicUser = Static<typeof PublicUser>;
-export const TokenPair = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer(), user: PublicUser });
+/**
+ * The server's limits on what an agent sends, so a client can stop at them rather than learn
+ * them from a 400 (the console's composer takes no more than `maxMessageLength`).
+ */
+export const AgentLimits = Type.Object({
+  maxMessageLength: Type.Integer({ minimum: 1, description: 'settings.maxMessageLength: the longest message text, custom event data or whisper, in characters' }),
+});
+export type AgentLimits = Static<typeof AgentLimits>;
+export const TokenPair = Type.Object({ accessToken: Type.String(), refreshToken: Type.String(), expiresIn: Type.Integer(), user: PublicUser, limits: AgentLimits });
 export type TokenPair = Static<typeof TokenPair>;
+/** GET /me: the user, with the server's limits (for a client that has a token but did not log in: an API key). */
+export const Me = Type.Object({ ...PublicUser.properties, limits: AgentLimits });
+export type Me = Static<typeof Me>;
 
 export const Presence = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
 export const PresenceRequest = Type.Object({ status: Presence, capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) });

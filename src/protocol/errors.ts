@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'CHAT_NO_LONGER_YOURS'
   | 'RATE_LIMITED'
   | 'UPGRADE_REQUIRED'
   | 'INTERNAL';

@@ -9,25 +9,30 @@ import WebSocket from 'ws';
 import { request } from '../protocol/harness.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
 
-const server = useAgentServer();
+/** Not the default (4000): the answers must carry the server's own setting. */
+const MAX_MESSAGE_LENGTH = 1234;
+const server = useAgentServer({ maxMessageLength: MAX_MESSAGE_LENGTH });
 
 describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
   it('logs in, refreshes, and after logout the old tokens answer 401', async () => {
     const login = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: 'alice', password: USERS.alice.password } });
     expect(login.status, login.text).toBe(200);
-    const pair = login.json as { accessToken: string; refreshToken: string; expiresIn: number; user: Record<string, unknown> };
+    const pair = login.json as { accessToken: string; refreshToken: string; expiresIn: number; user: Record<string, unknown>; limits: Record<string, unknown> };
     expect(pair.expiresIn).toBeGreaterThan(0);
+    // The server's limits, so a client can stop at them (the console's composer does).
+    expect(pair.limits).toEqual({ maxMessageLength: MAX_MESSAGE_LENGTH });
     expect(pair.user).toMatchObject({ id: USERS.alice.id, name: 'Alice Agent', role: 'agent', skills: ['support', 'sales'], capacity: 2, disabled: false });
     expect(JSON.stringify(pair.user)).not.toContain('password');
 
     const a = new AgentUser(server, USERS.alice);
     a.accessToken = pair.accessToken;
-    expect(await a.ok('GET', '/agent/v1/me')).toMatchObject({ id: USERS.alice.id, orgId: '00D0000000000A1' });
+    expect(await a.ok('GET', '/agent/v1/me')).toMatchObject({ id: USERS.alice.id, orgId: '00D0000000000A1', limits: { maxMessageLength: MAX_MESSAGE_LENGTH } });
 
     const refreshed = await request(server.baseUrl, 'POST', '/agent/v1/auth/refresh', { body: { refreshToken: pair.refreshToken } });
     expect(refreshed.status, refreshed.text).toBe(200);
-    const next = refreshed.json as { accessToken: string; refreshToken: string };
+    const next = refreshed.json as { accessToken: string; refreshToken: string; limits: unknown };
     expect(next.accessToken).toEqual(expect.any(String));
+    expect(next.limits).toEqual({ maxMessageLength: MAX_MESSAGE_LENGTH });
     expect((await a.call('GET', '/agent/v1/me', undefined, next.accessToken)).status).toBe(200);
     // An access token is not a refresh token.
     expect((await request(server.baseUrl, 'POST', '/agent/v1/auth/refresh', { body: { refreshToken: pair.accessToken } })).status).toBe(401);

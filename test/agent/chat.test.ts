@@ -336,7 +336,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     const ob = await bob.nextOffer(0, chatId);
     expect(ob.data['transfer']).toBe(true);
     await v.say('said during transfer 1');
-    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still mine?' })).status).toBe(403);
+    // Alice held it: 409 that says the chat is no longer hers (a client can act on that), not 403.
+    const notHers = await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still mine?' });
+    expect([notHers.status, notHers.text]).toEqual([409, 'Chat is no longer yours: it is offered to another agent']);
+    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/end`)).status).toBe(409);
     await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
     const tr1 = await v.waitFor('ChatTransferred');
     expect(tr1.message).toMatchObject({ name: 'Bob Agent', userId: USERS.bob.id, sneakPeekEnabled: true });

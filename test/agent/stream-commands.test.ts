@@ -79,6 +79,26 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     await bob.leave();
   });
 
+  it('a chat transferred away answers the agent who held it 409 "no longer yours", over the socket as over REST', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const bob = await onlineAgent(server, USERS.bob);
+    const v = await requestChat(server, BUTTON.support, { visitorName: 'Moved' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.command('accept', chatId);
+    await v.waitFor('ChatEstablished');
+    expect((await alice.command('transfer', chatId, { agentId: USERS.bob.id })).ok).toBe(true);
+    await bob.nextOffer(0, chatId);
+    await bob.command('accept', chatId);
+    await v.waitFor('ChatTransferred');
+    expect(await alice.command('messages', chatId, { text: 'mine?' })).toEqual(expect.objectContaining({ ok: false, status: 409, error: 'Chat is no longer yours: another agent holds it now' }));
+    expect(await alice.command('end', chatId)).toMatchObject({ ok: false, status: 409 });
+    // Once the new holder ended it, the one before hears what everyone who held it hears.
+    await bob.command('end', chatId);
+    expect(await alice.command('messages', chatId, { text: 'and now?' })).toMatchObject({ ok: false, status: 409, error: 'Conflict: chat has ended' });
+    await alice.leave();
+    await bob.leave();
+  });
+
   it('validates command bodies as the REST route does: same coercion, same status, same text', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Same' });

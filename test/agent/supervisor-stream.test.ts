@@ -67,7 +67,11 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     expect(tr.message).toMatchObject({ name: 'Sam Supervisor', userId: USERS.sam.id });
     const gone = await alice.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId && e.data['reason'] !== 'accepted', 'the chat leaving Alice');
     expect(gone.data['reason']).toBe('reassigned');
-    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'mine?' })).status).toBe(403);
+    // Alice held it: 409, the chat is no longer hers; an agent of the org who never held it: 403.
+    const notHers = await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'mine?' });
+    expect([notHers.status, notHers.text]).toEqual([409, 'Chat is no longer yours: another agent holds it now']);
+    expect((await alice.call('POST', `/agent/v1/chats/${chatId}/end`)).status).toBe(409);
+    expect((await bob.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'never mine' })).status).toBe(403);
     await sam.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Supervisor here.' });
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'Supervisor here.'), 'the supervisor message');
     // Alice has room again: the waiting chat must be offered to her (soft, so the rest still runs).
@@ -81,6 +85,8 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     const tr2 = await v.waitFor('ChatTransferred', 'ChatTransferred to Bob', v.received.indexOf(tr) + 1);
     expect(tr2.message).toMatchObject({ name: 'Bob Agent', userId: USERS.bob.id });
     await bob.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Bob now.' });
+    // The supervisor who took it over held it too: no longer theirs either.
+    expect((await sam.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still me?' })).status).toBe(409);
 
     const t = await sam.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
     expect(t.events.find((e) => e.type === 'Whisper')?.data).toMatchObject({ text: 'offer 10% off' });

@@ -2,11 +2,13 @@
  * A chat that comes back to an agent who once transferred it is that agent's
  * chat again, in a real browser: after a transfer the other agent declined and
  * a reload, after the other agent transferred it back, when the agent had
- * closed its panel, and after a supervisor reassigned it to them. The panel
- * follows who holds the chat now, not the agent's own `TransferRequested`
- * that its transcript still has.
+ * closed its panel, after a supervisor reassigned it to them, and when the
+ * console's stream missed all that (a resync `too old`). The panel follows who
+ * holds the chat now, not the agent's own `TransferRequested` that its
+ * transcript still has. And a chat taken while the stream heard nothing turns
+ * read-only at the first action the server refuses as no longer the agent's.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
 import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
@@ -34,6 +36,16 @@ async function transfer(page: Page, visitorName: string, to: { id: string }): Pr
   await chat(page, visitorName).getByText('Transferred', { exact: true }).waitFor();
 }
 
+/** A supervisor reassigns the chat of `visitorName` to `to` over the agent API. */
+async function reassign(visitorName: string, to: { id: string }): Promise<void> {
+  const sam = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: SUPERVISOR.username, password: SUPERVISOR.password } });
+  const token = (sam.json as { accessToken: string }).accessToken;
+  const chats = await request(server.baseUrl, 'GET', '/agent/v1/chats', { headers: { Authorization: `Bearer ${token}` } });
+  const chatId = (chats.json as { chatId: string; visitorName: string }[]).find((c) => c.visitorName === visitorName)!.chatId;
+  const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/reassign`, { headers: { Authorization: `Bearer ${token}` }, body: { agentId: to.id } });
+  expect(res.status, res.text).toBe(200);
+}
+
 async function acceptOffer(page: Page, visitorName: string): Promise<void> {
   await page.getByRole('article', { name: `Chat offer from ${visitorName}` }).getByRole('button', { name: 'Accept' }).click();
 }
@@ -55,6 +67,33 @@ async function reload(page: Page): Promise<void> {
   await page.reload();
   await page.getByRole('group', { name: 'Presence' }).waitFor();
   await expect.poll(() => page.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+}
+
+/**
+ * Routes the console's stream through a switch (a WebSocket route, which the page's next socket
+ * takes: the page is reloaded once). Off, the stream's socket is closed and every reconnect is
+ * closed at once (never open: the console keeps trying, and hears nothing); on again, the next
+ * reconnect reaches the server and resumes from the console's last event id.
+ */
+let streamSwitch: ((on: boolean) => Promise<void>) | undefined;
+async function routedStream(page: Page): Promise<(on: boolean) => Promise<void>> {
+  if (streamSwitch) return streamSwitch;
+  let off = false;
+  const sockets = new Set<WebSocketRoute>();
+  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
+    if (off) return void ws.close();
+    sockets.add(ws);
+    ws.connectToServer();
+  });
+  await reload(page);
+  streamSwitch = async (on) => {
+    off = !on;
+    if (on) return;
+    for (const ws of [...sockets]) await ws.close();
+    sockets.clear();
+    await page.getByRole('status').filter({ hasText: /reconnecting/ }).waitFor();
+  };
+  return streamSwitch;
 }
 
 beforeAll(async () => {
@@ -125,15 +164,52 @@ describe('a chat that comes back to an agent who transferred it', () => {
 
   it('reassigned by a supervisor to an agent who transferred it earlier, it is active for that agent', async () => {
     const v = visitors.find((x) => x.name === 'Remy Returned')!;
-    const sam = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: SUPERVISOR.username, password: SUPERVISOR.password } });
-    const token = (sam.json as { accessToken: string }).accessToken;
-    const chats = await request(server.baseUrl, 'GET', '/agent/v1/chats', { headers: { Authorization: `Bearer ${token}` } });
-    const chatId = (chats.json as { chatId: string; visitorName: string }[]).find((c) => c.visitorName === v.name)!.chatId;
-    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/reassign`, { headers: { Authorization: `Bearer ${token}` }, body: { agentId: AGENT2.id } });
-    expect(res.status).toBe(200);
+    await reassign(v.name, AGENT2);
     await chat(alex.page, v.name).locator('.badge').getByText('Reassigned by a supervisor').waitFor();
     await expectActive(blair.page, v, 'Blair once more');
     await reload(blair.page);
     await expectActive(blair.page, v, 'Blair once more, after a reload');
+  });
+
+  it('reassigned while the console heard nothing, the first action the server refuses as no longer ours makes it read-only', async () => {
+    const switchStream = await routedStream(alex.page);
+    await setPresence(blair.page, 'Away');
+    const v = await visitor('Tomas Taken');
+    await acceptOffer(alex.page, v.name);
+    await expectActive(alex.page, v, 'Hello Tomas');
+    await switchStream(false);
+    await reassign(v.name, AGENT2);
+    await chat(alex.page, v.name).getByRole('button', { name: 'End chat' }).click();
+    // 409 Chat is no longer yours: the panel follows the server, not only its stream.
+    await chat(alex.page, v.name).locator('.badge').getByText('No longer with you').waitFor();
+    expect(await chat(alex.page, v.name).getByRole('button', { name: 'End chat' }).count()).toBe(0);
+    expect(await chat(alex.page, v.name).getByRole('textbox').count()).toBe(0);
+    await switchStream(true);
+    await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
+  });
+
+  it('given back while the console was away for longer than the stream keeps (a resync "too old"), it is active again', async () => {
+    const switchStream = await routedStream(alex.page);
+    await setPresence(blair.page, 'Away'); // the new visitor goes to Alex
+    const v = await visitor('Rita Resync');
+    await acceptOffer(alex.page, v.name);
+    await v.waitForType('ChatEstablished');
+    await setPresence(blair.page, 'Online');
+    await transfer(alex.page, v.name, AGENT2);
+    await acceptOffer(blair.page, v.name);
+    await expectActive(blair.page, v, 'Blair has it');
+    expect(await chat(alex.page, v.name).locator('.badge').textContent()).toBe('Transferred');
+    await switchStream(false);
+    // Back to Alex while the console hears nothing; then more happens in the chat than Alex's
+    // stream keeps for a resume (2,000 to 2,500 events), so the server answers with a resync.
+    await reassign(v.name, AGENT1);
+    for (let i = 0; i < 60; i++) {
+      await v.post('System/MultiNoun', { nouns: Array.from({ length: 50 }, (_, j) => ({ prefix: 'Chasitor', noun: 'ChasitorSneakPeek', object: { position: 0, text: `typing ${i}-${j}` } })) });
+    }
+    const resyncs: string[] = [];
+    alex.page.on('websocket', (ws) => ws.on('framereceived', (f) => { if (String(f.payload).includes('"type":"resync"')) resyncs.push(JSON.parse(String(f.payload)).reason as string); }));
+    await switchStream(true);
+    await expect.poll(() => resyncs, { timeout: 15_000 }).toEqual(['too old']);
+    await expectActive(alex.page, v, 'Alex again, after the resync');
   });
 });

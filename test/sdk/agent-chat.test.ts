@@ -83,6 +83,7 @@ describe('AgentClient and VisitorClient', () => {
     expect(token).toEqual(expect.any(String));
     const second = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
     expect(await second.resumeSession(token!)).toMatchObject({ id: user.id, name: user.name });
+    expect(second.limits).toEqual({ maxMessageLength: 4000 }); // a reloaded console knows them too
     expect((await second.me()).id).toBe(user.id); // the new client's own tokens work
     await second.logout();
     const err = await new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY }).resumeSession(token!).catch((e: unknown) => e);
@@ -92,8 +93,12 @@ describe('AgentClient and VisitorClient', () => {
 
   it('have a chat: offer, accept, messages, typing, sneak peek, custom events, agent ends', async () => {
     const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    expect(agent.limits).toBeUndefined();
     const user = await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
     expect(user).toMatchObject({ name: 'Alex Agent', role: 'agent' });
+    // The server's limits come with the login (the demo runs with the default 4000).
+    expect(agent.limits).toEqual({ maxMessageLength: 4000 });
+    expect((await agent.me()).limits).toEqual({ maxMessageLength: 4000 });
     const ar = recordAgent(agent);
     await agent.connect();
     expect(await agent.setPresence('online', 3)).toEqual({ status: 'online', capacity: 3, load: 0 });
@@ -162,5 +167,36 @@ describe('AgentClient and VisitorClient', () => {
     await agent.setPresence('offline');
     agent.disconnect();
     expect(ar.connection.at(-1)).toBe('offline');
+  });
+
+  it('a chat taken from the agent rejects its actions with SwitchboardHttpError 409, chatNoLongerYours (socket and REST alike)', async () => {
+    const agent = new AgentClient({ baseUrl: server.baseUrl, WebSocket, retry: FAST_RETRY });
+    await agent.login(DEMO.agentLogin.username, DEMO.agentLogin.password);
+    const ar = recordAgent(agent);
+    await agent.connect();
+    await agent.setPresence('online', 3);
+    const supervisor = new AgentClient({ baseUrl: server.baseUrl, retry: FAST_RETRY });
+    await supervisor.login('supervisor', 'supervisor-demo');
+    const v = new VisitorClient({ baseUrl: server.baseUrl, organizationId: DEMO.organizationId, deploymentId: DEMO.deploymentId, buttonId: DEMO.humanButtonId, visitorName: 'Taken', retry: FAST_RETRY });
+    await v.start();
+    const offered = () => ar.offers().find((o) => o.data['visitorName'] === 'Taken');
+    await until(() => offered() !== undefined, 'the offer', 10_000, () => ar.events);
+    const chatId = offered()!.chatId!;
+    await agent.accept(chatId);
+    await until(() => v.state === 'chatting', 'ChatEstablished');
+    await supervisor.takeover(chatId);
+    const refusal = (p: Promise<unknown>) => p.then(() => { throw new Error('answered 2xx'); }, (err: unknown) => err as SwitchboardHttpError);
+    const viaSocket = await refusal(agent.send(chatId, 'still mine?'));
+    expect(viaSocket).toBeInstanceOf(SwitchboardHttpError);
+    expect([viaSocket.status, viaSocket.chatNoLongerYours, viaSocket.body]).toEqual([409, true, 'Chat is no longer yours: another agent holds it now']);
+    const viaRest = await refusal(agent.end(chatId));
+    expect([viaRest.status, viaRest.chatNoLongerYours]).toEqual([409, true]);
+    // Another 409 (an offer that is not open) is not this one.
+    const otherConflict = await refusal(agent.accept(chatId));
+    expect([otherConflict.status, otherConflict.chatNoLongerYours]).toEqual([409, false]);
+    await supervisor.end(chatId);
+    await agent.setPresence('offline');
+    agent.disconnect();
+    await supervisor.logout();
   });
 });

@@ -11,7 +11,7 @@ import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './
 import type { FetchLike } from './live-agent-http.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TransferTarget, TransferTargets,
+  TokenPair, Transcript, TransferTarget, TransferTargets, AgentLimits, Me,
 } from './types.js';
 
 export interface AgentClientOptions {
@@ -62,6 +62,7 @@ export class AgentClient {
   private currentRefreshToken: string | undefined;
   private refreshing: Promise<'ok' | 'refused' | 'unavailable'> | null = null;
   private refreshTimer: Timer | undefined;
+  private currentLimits: AgentLimits | undefined;
   private stream: AgentStream | undefined;
   /** Per chat: the tail of its queue of actions. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -81,6 +82,14 @@ export class AgentClient {
   }
 
   // ---------------------------------------------------------------- identity
+
+  /**
+   * The server's limits on what this agent sends (`maxMessageLength`: stop a message box there),
+   * from the last login, resumeSession(), token refresh or me(); undefined before any of them.
+   */
+  get limits(): AgentLimits | undefined {
+    return this.currentLimits;
+  }
 
   /** Logs in; the access token is then refreshed before it expires. */
   async login(username: string, password: string): Promise<PublicUser> {
@@ -146,8 +155,11 @@ export class AgentClient {
   }
 
   /** The current user. */
-  me(): Promise<PublicUser> {
-    return this.call('GET', '/me', undefined, { retry: true });
+  /** The current user, and the server's limits (also kept as `limits`). */
+  async me(): Promise<Me> {
+    const me = await this.call<Me>('GET', '/me', undefined, { retry: true });
+    this.currentLimits = me.limits;
+    return me;
   }
 
   // ---------------------------------------------------------------- presence and chats
@@ -284,6 +296,7 @@ export class AgentClient {
   private adopt(pair: TokenPair): void {
     this.accessToken = pair.accessToken;
     this.currentRefreshToken = pair.refreshToken;
+    this.currentLimits = pair.limits;
     // An open socket keeps the token it was opened with: give it the new one for its commands.
     void this.stream?.command('auth', undefined, { token: pair.accessToken });
     clearTimeout(this.refreshTimer);

@@ -9,7 +9,19 @@ export class SwitchboardHttpError extends Error {
   ) {
     super(`${what}: ${status} ${body.slice(0, 200)}`);
   }
+
+  /**
+   * The chat was this agent's and was taken from it (transferred away, reassigned, taken
+   * over, requeued): stop offering its actions. Another 409 (an offer no longer open, a
+   * chat that ended) is not this; an agent who never held the chat gets 403. The body's
+   * start is the server's catalogue text for CHAT_NO_LONGER_YOURS (docs/errors.md).
+   */
+  get chatNoLongerYours(): boolean {
+    return this.status === 409 && this.body.startsWith(CHAT_NO_LONGER_YOURS);
+  }
 }
+
+const CHAT_NO_LONGER_YOURS = 'Chat is no longer yours';
 
 /** The client was stopped (end(), disconnect(), the chat ended) before the request could complete. */
 export class SwitchboardClosedError extends Error {

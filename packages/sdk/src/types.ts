@@ -88,6 +88,10 @@ export interface VisitorEvents {
 // ---- agent API ----
 export type PublicUser = Agent.PublicUser;
 export type TokenPair = Agent.TokenPair;
+/** The server's limits on what an agent sends (`maxMessageLength`), with every login and /me. */
+export type AgentLimits = Agent.AgentLimits;
+/** GET /me: the user and the server's limits. */
+export type Me = Agent.Me;
 export type Presence = Static<typeof Agent.Presence>;
 export type PresenceState = Static<typeof Agent.PresenceState>;
 export type TransferTarget = Agent.TransferRequest;

@@ -100,7 +100,9 @@ export class MemoryChatStore implements ChatStore {
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
       if (!list) this.crumbs.set(b.visitorId, (list = []));
-      list.push({ orgId: b.orgId, location: b.location, at: b.at });
+      // Stored already by a batch written again (ADR 0016): skipped, as the SQL stores' unique key does.
+      if (list.some((c) => c.key === b.key)) continue;
+      list.push({ key: b.key, orgId: b.orgId, location: b.location, at: b.at });
     }
     return Promise.resolve();
   }

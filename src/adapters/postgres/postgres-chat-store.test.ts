@@ -24,7 +24,7 @@ describe('PostgreSQL store: text it cannot hold', () => {
     const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
     try {
       await store.migrate();
-      await store.write({ sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [{ visitorId: 'nul-visitor\u0000', orgId: 'org', location: 'https://x.example/\u0000', at: 1 }] });
+      await store.write({ sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [{ key: 'k1', visitorId: 'nul-visitor\u0000', orgId: 'org', location: 'https://x.example/\u0000', at: 1 }] });
       expect(await store.readBreadcrumbs('org', 'nul-visitor\uFFFD', 10)).toEqual([{ location: 'https://x.example/\uFFFD', at: 1 }]);
     } finally {
       await store.close();

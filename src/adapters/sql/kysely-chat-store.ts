@@ -77,7 +77,9 @@ export class KyselyChatStore implements ChatStore {
           .execute();
       }
       if (batch.visitorBreadcrumbs.length) {
-        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ visitor_id: plainText(b.visitorId), org_id: b.orgId, location: plainText(b.location), at: b.at }))).execute();
+        // One already stored (a batch written again, ADR 0016) is skipped by its key.
+        await trx.insertInto('breadcrumbs').values(batch.visitorBreadcrumbs.map((b) => ({ key: b.key, visitor_id: plainText(b.visitorId), org_id: b.orgId, location: plainText(b.location), at: b.at })))
+          .onConflict((oc) => oc.column('key').doNothing()).execute();
       }
     });
   }

@@ -2,7 +2,7 @@
  * Migration 0006 on databases written before it, on both SQL backends: a
  * session's org is backfilled from its request (its own column, or inside the
  * record for rows older than migration 0003), and breadcrumbs already recorded
- * stay readable as unattributed ones.
+ * stay readable as unattributed ones; after 0007 they stay too, without a key.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { emptyBatch } from '../../ports/chat-store.js';
 import { sessionRecord } from '../chat-store-conformance.js';
 import { createPostgresChatStore } from '../postgres/postgres-chat-store.js';
 import { createSqliteChatStore } from '../sqlite/sqlite-chat-store.js';
@@ -28,7 +29,8 @@ async function writeOldRows(db: Kysely<Record<string, Record<string, unknown>>>)
     { id: 'with-request', owner: 'n1', closed: 1, visitor_id: 'v', created_at: 10, record: JSON.stringify(withRequest), request: JSON.stringify({ orgId: 'org-a', visitorId: 'v' }), progress: null },
     { id: 'legacy', owner: 'n1', closed: 1, visitor_id: 'v', created_at: 20, record: JSON.stringify(legacy), request: null, progress: null },
   ]).execute();
-  await db.insertInto('breadcrumbs').values({ visitor_id: 'v', location: 'https://old.example/', at: 5 }).execute();
+  // Twice, as a batch written again after its answer was lost left them before migration 0007.
+  await db.insertInto('breadcrumbs').values([{ visitor_id: 'v', location: 'https://old.example/', at: 5 }, { visitor_id: 'v', location: 'https://old.example/', at: 5 }]).execute();
 }
 
 async function migrateOld(dialect: SqlDialectName, db: Kysely<Record<string, Record<string, unknown>>>, schema?: string): Promise<void> {
@@ -45,7 +47,13 @@ async function expectOrgsBackfilled(store: KyselyChatStore): Promise<void> {
   expect((await store.findSessionsByVisitor('org-b', 'v', 10)).map((s) => s.id)).toEqual(['legacy']);
   expect((await store.findSessionsByVisitor(null, 'v', 10)).map((s) => s.id)).toEqual(['legacy', 'with-request']);
   // Recorded before breadcrumbs had an org: unattributed, so every org that chats with the visitor still sees them.
-  expect(await store.readBreadcrumbs('org-a', 'v', 10)).toEqual([{ location: 'https://old.example/', at: 5 }]);
+  const old = { location: 'https://old.example/', at: 5 };
+  expect(await store.readBreadcrumbs('org-a', 'v', 10)).toEqual([old, old]);
+  // Migration 0007: rows from before have no key (and do not collide); a keyed one is written once.
+  const crumb = { key: 'k1', visitorId: 'v', orgId: 'org-a', location: 'https://new.example/', at: 6 };
+  await store.write({ ...emptyBatch(), visitorBreadcrumbs: [crumb] });
+  await store.write({ ...emptyBatch(), visitorBreadcrumbs: [crumb] });
+  expect(await store.readBreadcrumbs('org-a', 'v', 10)).toEqual([old, old, { location: 'https://new.example/', at: 6 }]);
 }
 
 describe('migration 0006 (org columns) on older databases', () => {

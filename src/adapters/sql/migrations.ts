@@ -91,6 +91,15 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.dropIndex('sessions_visitor').ifExists().execute();
     },
   },
+  '0007-breadcrumb-key': {
+    async up(db: Kysely<unknown>) {
+      // A batch written again after its COMMIT's answer was lost (docs/adr/0016) brings its
+      // breadcrumbs again: their key skips those already stored, as the primary key does for
+      // events. Rows from before have none (NULLs do not collide in a unique index).
+      await db.schema.alterTable('breadcrumbs').addColumn('key', 'varchar(64)').execute();
+      await db.schema.createIndex('breadcrumbs_key').unique().on('breadcrumbs').column('key').execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

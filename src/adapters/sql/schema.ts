@@ -39,6 +39,8 @@ export interface ButtonStatsTable {
 
 export interface BreadcrumbsTable {
   id: Generated<number>;
+  /** BreadcrumbRecord.key, unique (migration 0007): a batch written again skips it; null on older rows. */
+  key: string | null;
   visitor_id: string;
   /** The org of the chat it was posted in; null: posted without a chat (or before migration 0006). */
   org_id: string | null;

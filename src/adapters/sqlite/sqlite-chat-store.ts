@@ -143,7 +143,8 @@ class SqliteChatStore extends KyselyChatStore {
     const updateProgress = this.database.prepare('update "sessions" set "progress" = ? where "id" = ?');
     const upsertStats = compile(k.insertInto('button_stats').values({ button_id: '', average_wait_ms: 0, samples: 0 })
       .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: sql`excluded.average_wait_ms`, samples: sql`excluded.samples` })));
-    const insertCrumb = compile(k.insertInto('breadcrumbs').values({ visitor_id: '', org_id: '', location: '', at: 0 }));
+    // One already stored (a batch written again, ADR 0016) is skipped by its key.
+    const insertCrumb = compile(k.insertInto('breadcrumbs').values({ key: '', visitor_id: '', org_id: '', location: '', at: 0 }).onConflict((oc) => oc.column('key').doNothing()));
     const storedEvent = this.database.prepare('select "type", "actor", "at", "data" from "events" where "session_id" = ? and "offset" = ?');
     const transaction = this.database.transaction((batch: WriteBatch) => {
       for (const e of batch.events) {
@@ -168,7 +169,7 @@ class SqliteChatStore extends KyselyChatStore {
         }
       }
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
-      for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.visitorId, b.orgId, b.location, b.at);
+      for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.key, b.visitorId, b.orgId, b.location, b.at);
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');

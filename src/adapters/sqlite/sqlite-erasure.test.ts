@@ -31,7 +31,7 @@ describe('SQLite erasure on disk', () => {
     await store.migrate();
     const record = sessionRecord('erased-chat', { closed: true, lastOffset: 2, request: { orgId: 'org-a', visitorId: 'v-secret' } as SessionRecord['request'] });
     const event = (offset: number) => ({ sessionId: 'erased-chat', offset, vseq: offset, type: 'ChasitorChatMessage', actor: 'visitor' as const, at: offset, data: { text: `${SECRET} ${offset}` } });
-    await store.write({ ...emptyBatch(), sessions: [toSessionRow(record)], events: [event(1), event(2)], visitorBreadcrumbs: [{ visitorId: 'v-secret', orgId: 'org-a', location: `https://shop/${SECRET}`, at: 1 }] });
+    await store.write({ ...emptyBatch(), sessions: [toSessionRow(record)], events: [event(1), event(2)], visitorBreadcrumbs: [{ key: 'k1', visitorId: 'v-secret', orgId: 'org-a', location: `https://shop/${SECRET}`, at: 1 }] });
     await store.checkpointNow(); // the text is in the database file too, as it would be after a while
     expect(inFile(file) || inFile(`${file}-wal`), 'the text is on disk before the erasure').toBe(true);
 

@@ -27,9 +27,12 @@ export function authenticate(users: UserDirectory, request: FastifyRequest, need
 }
 
 /**
- * The live chat a principal may act on; 404 for an unknown id, 403 for someone
- * else's, 409 for one of the org's that closed lately (the visitor left: the loser
- * of that race hears the same "no longer active" as after an agent's end).
+ * The live chat a principal may act on; 404 for an unknown id, 403 for one it never
+ * held (or another org's), 409 for one of the org's that closed lately (the visitor
+ * left: the loser of that race hears the same "no longer active" as after an agent's
+ * end), and 409 CHAT_NO_LONGER_YOURS for one it held and that was taken from it
+ * (transferred, reassigned, taken over, requeued): a client can tell "drop this
+ * chat" from "you may not", which 403 alone could not.
  */
 export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: { supervisorMayRead: boolean }): ChatSession {
   const s = engine.sessions.get(chatId);
@@ -38,7 +41,18 @@ export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: 
   if (s.record.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
   if (s.record.agentId === p.userId) return s;
   if (opts.supervisorMayRead && roleAtLeast(p.role, 'supervisor')) return s;
+  if (s.record.holders?.includes(p.userId)) {
+    if (s.record.chatState === 'ended') fail('CONFLICT', 'chat has ended');
+    fail('CHAT_NO_LONGER_YOURS', whereNow(s.record.chatState));
+  }
   return fail('FORBIDDEN', 'chat is not routed to you');
+}
+
+/** Where a chat taken from its agent is now, in words (nothing about the visitor or who holds it). */
+function whereNow(state: ChatSession['record']['chatState']): string {
+  if (state === 'established') return 'another agent holds it now';
+  if (state === 'offered') return 'it is offered to another agent';
+  return 'it waits for another agent';
 }
 
 /**

@@ -77,6 +77,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   const body = <S>(req: FastifyRequest) => req.body as S;
   const chatId = (req: FastifyRequest) => (req.params as { chatId: string }).chatId;
   const commit = async (v: unknown = { ok: true }) => { await engine.queue.commit(); return v; };
+  /** The server's limits, with every login, refresh and /me (AgentLimits). */
+  const limits = (): T.AgentLimits => ({ maxMessageLength: engine.settings.maxMessageLength });
+  const withLimits = <P extends object>(pair: P) => ({ ...pair, limits: limits() });
 
   // ---- identity ----
   /** Password checks running per non-loopback address (see the login route). */
@@ -86,7 +89,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     async (req) => {
       const b = body<{ username: string; password: string }>(req);
       const limiter = deps.loginLimiter && !isLoopback(req.ip) ? deps.loginLimiter : undefined;
-      if (!limiter) return users.login(b.username, b.password);
+      if (!limiter) return withLimits(await users.login(b.username, b.password));
       // Every attempt takes its token before the password is checked and gets it back
       // if the password was right: attempts sent all at once cannot all slip past a
       // limit that is charged only after each check.
@@ -104,7 +107,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       try {
         const pair = await users.login(b.username, b.password);
         limiter.refund(key);
-        return pair;
+        return withLimits(pair);
       } finally {
         const n = (loginsInFlight.get(req.ip) ?? 1) - 1;
         if (n > 0) loginsInFlight.set(req.ip, n);
@@ -113,7 +116,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
   route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair,
     errors: { 401: 'Refresh token invalid or expired' } },
-    (req) => users.refresh(body<{ refreshToken: string }>(req).refreshToken));
+    (req) => withLimits(users.refresh(body<{ refreshToken: string }>(req).refreshToken)));
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
     async (_req, p) => {
       // Logged out everywhere is offline: no chat is offered to a user nobody can act for. Chats
@@ -122,8 +125,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       await users.logout(p.userId);
       return commit({ ok: true });
     });
-  route({ method: 'GET', url: '/agent/v1/me', summary: 'The current user', role: 'agent', response: T.PublicUser },
-    (_req, p) => toPublic(users.get(p.userId)!));
+  route({ method: 'GET', url: '/agent/v1/me', summary: 'The current user, and the server\'s limits', role: 'agent', response: T.Me },
+    (_req, p) => ({ ...toPublic(users.get(p.userId)!), limits: limits() }));
 
   // ---- presence ----
   route({ method: 'PUT', url: '/agent/v1/presence', summary: 'Set presence (online, away, offline) and optionally capacity', role: 'agent', body: T.PresenceRequest, response: T.PresenceState,
