@@ -101,6 +101,8 @@ export type ChatDetails = Static<typeof Agent.ChatDetails>;
 export type TranscriptPage = Agent.TranscriptPage;
 /** A whole transcript: every page's events in one, as AgentClient.transcript() reads them. */
 export type Transcript = TranscriptPage;
+/** Which page of a transcript: the events after log offset `after` (default 0), at most `limit` (default 500, at most 1000). */
+export type TranscriptPageOptions = Pick<Agent.TranscriptQuery, 'after' | 'limit'>;
 export type StreamEvent = Agent.StreamEventWire;
 
 /** An offer as the stream carries it (`data` of an `offer` event). */
