@@ -58,8 +58,8 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
       ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } } : {}),
       responses: {
         200: {
-          description: 'OK',
-          ...(s.response ? { content: { 'application/json': { schema: s.response }, ...(s.jsonLines ? { 'application/x-ndjson': { schema: s.jsonLines, description: 'One JSON value of this schema per line' } } : {}) } } : {}),
+          description: s.jsonLines ? 'OK. As application/x-ndjson: one JSON value of that schema per line' : 'OK',
+          ...(s.response ? { content: { 'application/json': { schema: s.response }, ...(s.jsonLines ? { 'application/x-ndjson': { schema: s.jsonLines } } : {}) } } : {}),
         },
         ...errorResponses(s, path),
       },
