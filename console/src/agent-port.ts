@@ -39,7 +39,8 @@ export interface AgentPort {
   end(chatId: string): Promise<void>;
   chats(): Promise<ChatSummary[]>;
   chat(chatId: string): Promise<ChatDetails>;
-  transcript(chatId: string): Promise<Transcript>;
+  /** The transcript after log offset `after` (default: all of it), every page read and joined. */
+  transcript(chatId: string, after?: number): Promise<Transcript>;
   overview(): Promise<Overview>;
   whisper(chatId: string, text: string): Promise<void>;
   takeover(chatId: string): Promise<void>;

@@ -47,6 +47,8 @@ export class ChatPanel {
   /** A transcript read that fills gaps is running; `refill`: another gap showed meanwhile. */
   private filling = false;
   private refill = false;
+  /** The lowest offset after which a gap showed that no read has filled yet (null: none). */
+  private gapAfter: number | null = null;
 
   constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost) {
     const titleId = uid('chat-title');
@@ -107,7 +109,7 @@ export class ChatPanel {
 
   /** One event from the stream (`live`) or a transcript reload. */
   ingest(e: ChatEventWire, live: boolean): void {
-    if (live && this.transcript.leavesGap(e.offset)) this.fillGaps();
+    if (live && this.transcript.leavesGap(e.offset)) this.fillGaps(this.transcript.newest);
     const fresh = this.transcript.add(e);
     if (!fresh) return;
     switch (e.type) {
@@ -136,24 +138,30 @@ export class ChatPanel {
   }
 
   /**
-   * Reads the transcript again and adds what this view lacks, in offset order. The stream does
-   * not echo an agent's own messages, so what the agent sent from another tab (or device)
-   * shows here only this way; a jump in the chat's offsets says something was missed.
+   * Reads the transcript after `after` (the newest offset shown when a gap showed) and adds
+   * what this view lacks, in offset order: only what follows the gap, not the whole chat
+   * again. The stream does not echo an agent's own messages, so what the agent sent from
+   * another tab (or device) shows here only this way; a jump in the chat's offsets says
+   * something was missed.
    */
-  private fillGaps(): void {
+  private fillGaps(after: number): void {
+    this.gapAfter = Math.min(this.gapAfter ?? after, after);
     if (this.filling) {
       this.refill = true;
       return;
     }
+    const from = this.gapAfter;
+    this.gapAfter = null;
     this.filling = true;
-    this.host.client.transcript(this.chatId).then(
+    this.host.client.transcript(this.chatId, from).then(
       (t) => { for (const e of t.events) this.ingest(e, false); },
-      () => undefined, // the next gap, or the reload after a reconnect, tries again
+      // Kept for the next gap (or the reload after a reconnect) to read again, from here.
+      () => { this.gapAfter = Math.min(this.gapAfter ?? from, from); },
     ).finally(() => {
       this.filling = false;
       if (this.refill) {
         this.refill = false;
-        this.fillGaps();
+        this.fillGaps(this.gapAfter ?? from);
       }
     });
   }
@@ -277,7 +285,7 @@ export class ChatPanel {
     // The stream never echoes the agent's own messages: the reply's offset places it.
     this.host.client.send(this.chatId, text, clientMessageId).then(
       ({ offset }) => {
-        if (this.transcript.leavesGap(offset)) this.fillGaps();
+        if (this.transcript.leavesGap(offset)) this.fillGaps(this.transcript.newest);
         this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
       },
       (err: unknown) => {

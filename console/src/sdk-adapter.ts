@@ -52,7 +52,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     end: (id) => checked(() => client.end(id)),
     chats: () => checked(() => client.chats()),
     chat: (id) => checked(() => client.chat(id)),
-    transcript: (id) => checked(() => client.transcript(id)),
+    transcript: (id, after) => checked(() => client.transcript(id, after)),
     overview: () => checked(() => client.overview()),
     whisper: (id, text) => checked(() => client.whisper(id, text)),
     takeover: (id) => checked(() => client.takeover(id)),

@@ -47,6 +47,11 @@ export class TranscriptView {
     return this.events.has(offset);
   }
 
+  /** The offset of the newest event this view has (-1 when it has none). */
+  get newest(): number {
+    return this.maxOffset;
+  }
+
   /**
    * Whether an event at `offset` would skip offsets after the newest one shown: events this
    * view never got (another tab's messages, typing; the stream does not echo the agent's own).

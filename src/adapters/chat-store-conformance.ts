@@ -56,6 +56,48 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.getSession('nope')).toBeNull();
     }));
 
+    it('pages through a long log by offset: every event once, in order, whatever the page size', withStore(async (store) => {
+      // Written in several batches, as group commits write a chat, with another session's events between.
+      for (let from = 1; from <= 1200; from += 300) {
+        const events: LogEvent[] = [];
+        for (let o = from; o < from + 300; o++) events.push(logEvent('long', o, o % 3 === 0 ? null : o));
+        await store.write({ ...emptyBatch(), events: [...events, logEvent(`other-${from}`, 1, 1)] });
+      }
+      for (const size of [1, 7, 500, 1000]) {
+        const offsets: number[] = [];
+        for (let after = 0; ;) {
+          const page = await store.readEvents('long', after, size);
+          expect(page.length, `page after ${after} of ${size}`).toBeLessThanOrEqual(size);
+          offsets.push(...page.map((e) => e.offset));
+          if (page.length < size) break;
+          after = page[page.length - 1]!.offset;
+        }
+        expect(offsets, `pages of ${size}`).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+      }
+      expect(await store.readEvents('long', 1200, 10)).toEqual([]);
+      expect(await store.readEvents('long', 5000, 10)).toEqual([]);
+      expect((await store.readEvents('long', 1195, 10)).map((e) => e.offset)).toEqual([1196, 1197, 1198, 1199, 1200]);
+      expect((await store.readEvents('long', 599, 2))[0]).toEqual(logEvent('long', 600, null));
+    }));
+
+    it('reads the events of some types only, by offset, in pages', withStore(async (store) => {
+      const typed = (offset: number, type: string, data: Record<string, unknown> = {}): LogEvent => ({ sessionId: 't', offset, vseq: null, type, actor: 'system', at: 3000 + offset, data });
+      const events = Array.from({ length: 40 }, (_, i) => typed(i + 1, 'ChasitorChatMessage', { text: `m${i + 1}` }));
+      events[4] = typed(5, 'ChatEstablished', { userId: 'a1' });
+      events[19] = typed(20, 'ChatTransferred', { userId: 'a2' });
+      events[29] = typed(30, 'ChatTransferred', { userId: 'a3' });
+      await store.write({ ...emptyBatch(), events });
+      await store.write({ ...emptyBatch(), events: [{ ...typed(1, 'ChatEstablished', { userId: 'elsewhere' }), sessionId: 'u' }] });
+      const kinds = ['ChatEstablished', 'ChatTransferred'];
+      expect(await store.readEventsOfTypes('t', kinds, 0, 10)).toEqual([events[4], events[19], events[29]]);
+      expect((await store.readEventsOfTypes('t', kinds, 0, 2)).map((e) => e.offset)).toEqual([5, 20]);
+      expect((await store.readEventsOfTypes('t', kinds, 20, 2)).map((e) => e.offset)).toEqual([30]);
+      expect((await store.readEventsOfTypes('t', ['ChatTransferred'], 0, 10)).map((e) => e.data.userId)).toEqual(['a2', 'a3']);
+      expect(await store.readEventsOfTypes('t', ['Nothing'], 0, 10)).toEqual([]);
+      expect(await store.readEventsOfTypes('t', [], 0, 10)).toEqual([]);
+      expect(await store.readEventsOfTypes('ghost', kinds, 0, 10)).toEqual([]);
+    }));
+
     it('upserts sessions and lists only open ones', withStore(async (store) => {
       await store.write({ ...emptyBatch(), sessions: [sessionRecord('a'), sessionRecord('b')].map((r) => toSessionRow(r)) });
       await store.write({ ...emptyBatch(), sessions: [sessionRecord('b', { closed: true, cursor: 5 })].map((r) => toSessionRow(r)) });

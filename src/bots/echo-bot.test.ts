@@ -16,6 +16,8 @@ import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
 import { init, newVisitor, post, until, type Visitor } from '../core/inject-harness.test-support.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
+import type { ChatStore } from '../ports/chat-store.js';
+import { TRANSCRIPT_PAGE_MAX } from '../protocol/agent-api-types.js';
 import { DEFAULT_GREETING, type EchoBot } from './echo-bot.js';
 
 let running: Switchboard | null = null;
@@ -24,13 +26,38 @@ afterEach(async () => {
   running = null;
 });
 
-async function boot(): Promise<{ sb: Switchboard; bot: EchoBot }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sb-bot-'));
+async function boot(dataDir = mkdtempSync(join(tmpdir(), 'sb-bot-')), store: ChatStore = createSqliteChatStore({ dataDir, synchronous: 'normal' })): Promise<{ sb: Switchboard; bot: EchoBot; dataDir: string }> {
   const config = validateConfig({ server: { dataDir }, settings: { pollHoldSeconds: 25 }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
   const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
   running = sb;
-  return { sb, bot: sb.bots[0]! };
+  return { sb, bot: sb.bots[0]!, dataDir };
+}
+
+/** Resolves once `cond()` holds, on real time (the bot's requests and back-offs run on real timers). */
+async function within(what: string, ms: number, cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 25))) if (await cond()) return;
+  throw new Error(`not within ${ms} ms: ${what}`);
+}
+
+/** The visitor sends `m<from>`…`m<from + n - 1>`, 50 to a MultiNoun, from X-LIVEAGENT-SEQUENCE `seq` on; returns the next sequence. */
+async function sayMany(sb: Switchboard, v: Visitor, from: number, n: number, seq: number): Promise<number> {
+  for (let i = from; i < from + n; i += 50, seq++) {
+    const nouns = [];
+    for (let k = i; k < Math.min(i + 50, from + n); k++) nouns.push({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: `m${k}` } });
+    expect((await post(sb, v, 'System/MultiNoun', { nouns }, seq)).body).toBe('OK');
+  }
+  return seq;
+}
+
+/** A SQLite store that records each event read (after, limit) of one session; `unwatched` reads without being recorded. */
+function watchedStore(dataDir: string, reads: [number, number][], sessionId: string): { store: ChatStore; unwatched: ChatStore['readEvents'] } {
+  const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
+  const unwatched = store.readEvents.bind(store);
+  store.readEvents = (id, after, limit) => {
+    if (id === sessionId) reads.push([after, limit]);
+    return unwatched(id, after, limit);
+  };
+  return { store, unwatched };
 }
 
 async function supervisorToken(sb: Switchboard): Promise<string> {
@@ -86,11 +113,6 @@ describe('EchoBot', () => {
     const v = await newVisitor(sb);
     await init(sb, v);
     const agentTexts = async () => (await real(v.id, 0, 1000)).filter((e) => e.type === 'ChatMessage').map((e) => (e.data as { text?: string }).text);
-    // Real time: the bot's back-off runs on real timers.
-    const within = async (what: string, ms: number, cond: () => Promise<boolean>) => {
-      for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 25))) if (await cond()) return;
-      throw new Error(`not within ${ms} ms: ${what}`);
-    };
     await within('the greeting is written', 5_000, async () => (await agentTexts()).length > 0);
     expect(failures, 'the bot read the transcript through the failing store').toBe(0);
     expect(await agentTexts()).toEqual([DEFAULT_GREETING]);
@@ -98,5 +120,54 @@ describe('EchoBot', () => {
     await within('the answer is written', 5_000, async () => (await agentTexts()).length > 1);
     await bot.idle();
     expect(await agentTexts()).toEqual([DEFAULT_GREETING, 'after the blip']);
+  });
+
+  it('after a restart, catches up on a chat longer than a transcript page: each message echoed once, in order, the greeting not repeated', async () => {
+    const first = await boot();
+    const v = await newVisitor(first.sb);
+    await init(first.sb, v);
+    // The test's own reads of what the bot sent, not recorded as the bot's.
+    let read: ChatStore['readEvents'] = first.sb.store.readEvents.bind(first.sb.store);
+    const agentTexts = async () => {
+      const texts: string[] = [];
+      for (let after = 0; ;) {
+        const page = await read(v.id, after, 1000);
+        for (const e of page) if (e.type === 'ChatMessage') texts.push(String(e.data.text));
+        if (page.length < 1000) return texts;
+        after = page[page.length - 1]!.offset;
+      }
+    };
+    const expected = (n: number) => [DEFAULT_GREETING, ...Array.from({ length: n }, (_, i) => `m${i + 1}`)];
+    // Answered before the restart: more than a page of the transcript.
+    let seq = await sayMany(first.sb, v, 1, 400, 2);
+    await within('the bot answered 400 messages', 20_000, async () => (await agentTexts()).length === 401);
+    // The bot goes (as in a crash: nothing of it is told); the visitor goes on talking.
+    first.bot.stop();
+    seq = await sayMany(first.sb, v, 401, 300, seq);
+    await first.sb.stop();
+    running = null;
+
+    const reads: [number, number][] = [];
+    const watched = watchedStore(first.dataDir, reads, v.id);
+    read = watched.unwatched;
+    const second = await boot(first.dataDir, watched.store);
+    await within('the bot answered the 300 messages sent while it was away', 30_000, async () => (await agentTexts()).length >= 701);
+    await second.bot.idle();
+    expect(await agentTexts()).toEqual(expected(700));
+    const lastOffset = second.sb.engine.sessions.get(v.id)!.record.lastOffset;
+    expect(lastOffset, 'a chat longer than a page').toBeGreaterThan(TRANSCRIPT_PAGE_MAX);
+    expect(Math.max(...reads.map(([, limit]) => limit)), 'events read at once').toBeLessThanOrEqual(TRANSCRIPT_PAGE_MAX + 1);
+
+    // Its stream is cut and it catches up again: it reads on from where it had read, not from the start.
+    reads.length = 0;
+    second.sb.hub.disconnectUser(second.bot.agentId);
+    await post(second.sb, v, 'Chasitor/ChatMessage', { text: 'm701' }, seq);
+    await within('the bot answered after its stream came back', 10_000, async () => (await agentTexts()).length === 702);
+    await second.bot.idle();
+    expect(await agentTexts()).toEqual(expected(701));
+    expect(reads.length, 'the catch-up read the transcript').toBeGreaterThan(0);
+    // At the latest, after the last message it had read before (what followed were its own replies).
+    const readBefore = (await watched.unwatched(v.id, 0, lastOffset)).find((e) => e.type === 'ChasitorChatMessage' && e.data.text === 'm700')!.offset;
+    expect(Math.min(...reads.map(([after]) => after)), 'where the catch-up started reading').toBeGreaterThanOrEqual(readBefore);
   });
 });

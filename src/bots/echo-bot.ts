@@ -3,10 +3,11 @@
  * chat offered to it, greets, and echoes each visitor message verbatim, in
  * order, exactly once — also across a crash. What it already answered is in the
  * chat's transcript (each reply carries clientMessageId `echo-<offset>`, the
- * greeting `greeting`), so after a restart it reads the transcript and answers
- * only what is still unanswered; a retried send is deduplicated by the server.
+ * greeting `greeting`), so after a restart it reads the transcript, a page at a
+ * time, and answers only what is still unanswered; a retried send is
+ * deduplicated by the server.
  */
-import type { ChatEventWire } from '../protocol/agent-api-types.js';
+import { TRANSCRIPT_PAGE_DEFAULT, type ChatEventWire, type TranscriptPage } from '../protocol/agent-api-types.js';
 import type { AgentTransport } from './agent-transport.js';
 
 export const DEFAULT_GREETING = 'Hello! I am the Switchboard demo bot. Everything you type is echoed back.';
@@ -19,6 +20,11 @@ export interface BotLogger {
 interface BotChat {
   greeted: boolean;
   answeredUpTo: number;
+  /**
+   * The log offset up to which the transcript was read and all it owed was done: a later
+   * catch-up (the stream came back) reads on from here, not the whole chat again.
+   */
+  readUpTo: number;
   /** Work for one chat runs in order. */
   chain: Promise<void>;
 }
@@ -130,6 +136,8 @@ export class EchoBot {
    * chats; reading them all at once would starve the server it runs in.
    */
   private static readonly RECONCILE_CONCURRENCY = 4;
+  /** Events per transcript page: what one read holds, whatever the chat's length. */
+  private static readonly PAGE = TRANSCRIPT_PAGE_DEFAULT;
   private reconciling = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -149,29 +157,46 @@ export class EchoBot {
 
   /** Reads the transcript and does whatever is still owed: greeting, replies. */
   private async reconcile(chatId: string): Promise<void> {
-    const res = await this.slot(() => this.readTranscript(chatId));
-    if (!res) return;
-    await this.settle(chatId, res);
-  }
-
-  private async readTranscript(chatId: string): Promise<{ events: ChatEventWire[] } | null> {
-    const r = await this.request<{ events?: ChatEventWire[] }>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript`);
-    return r.status === 200 && r.body.events ? { events: r.body.events } : null;
-  }
-
-  private async settle(chatId: string, res: { events: ChatEventWire[] }): Promise<void> {
     const chat = this.chat(chatId);
-    for (const e of res.events) {
-      if (e.type !== 'ChatMessage' || e.data.agentId !== this.agentId) continue;
-      if (e.clientMessageId === 'greeting') chat.greeted = true;
-      const replyTo = /^echo-(\d+)$/.exec(e.clientMessageId ?? '');
-      if (replyTo) chat.answeredUpTo = Math.max(chat.answeredUpTo, Number(replyTo[1]));
-    }
+    const owed = await this.slot(() => this.readOwed(chatId, chat));
+    if (!owed) return;
     if (!chat.greeted) {
       chat.greeted = true;
       await this.send(chatId, this.greeting, 'greeting');
     }
-    for (const e of res.events) if (e.type === 'ChasitorChatMessage') await this.answer(chatId, e);
+    for (const e of owed.unanswered) await this.answer(chatId, e);
+    chat.readUpTo = Math.max(chat.readUpTo, owed.through);
+  }
+
+  /**
+   * Reads the transcript after what the bot already read of it, a page at a time,
+   * noting its greeting and its highest `echo-<offset>`, and keeps only the visitor
+   * messages above that: what it still owes. A chat of any length costs a page
+   * and the unanswered messages, never the whole transcript. Null when the chat
+   * cannot be read (it left the bot or was erased).
+   */
+  private async readOwed(chatId: string, chat: BotChat): Promise<{ unanswered: ChatEventWire[]; through: number } | null> {
+    let unanswered: ChatEventWire[] = [];
+    for (let after = chat.readUpTo; ;) {
+      const res = await this.request<Partial<TranscriptPage>>('GET', `/agent/v1/chats/${encodeURIComponent(chatId)}/transcript?after=${after}&limit=${EchoBot.PAGE}`);
+      const page = res.body;
+      if (res.status !== 200 || !Array.isArray(page.events) || typeof page.nextAfter !== 'number') return null;
+      const answeredBefore = chat.answeredUpTo;
+      for (const e of page.events) {
+        if (e.type === 'ChasitorChatMessage') {
+          if (e.offset > chat.answeredUpTo) unanswered.push(e);
+          continue;
+        }
+        if (e.type !== 'ChatMessage' || e.data.agentId !== this.agentId) continue;
+        if (e.clientMessageId === 'greeting') chat.greeted = true;
+        const replyTo = /^echo-(\d+)$/.exec(e.clientMessageId ?? '');
+        if (replyTo) chat.answeredUpTo = Math.max(chat.answeredUpTo, Number(replyTo[1]));
+      }
+      // A reply comes after the message it answers, often on a later page.
+      if (chat.answeredUpTo > answeredBefore) unanswered = unanswered.filter((e) => e.offset > chat.answeredUpTo);
+      if (!page.hasMore) return { unanswered, through: page.nextAfter };
+      after = page.nextAfter;
+    }
   }
 
   private async answer(chatId: string, e: ChatEventWire): Promise<void> {
@@ -216,7 +241,7 @@ export class EchoBot {
 
   private chat(chatId: string): BotChat {
     let c = this.chats.get(chatId);
-    if (!c) this.chats.set(chatId, (c = { greeted: false, answeredUpTo: 0, chain: Promise.resolve() }));
+    if (!c) this.chats.set(chatId, (c = { greeted: false, answeredUpTo: 0, readUpTo: 0, chain: Promise.resolve() }));
     return c;
   }
 

@@ -59,15 +59,44 @@ export class ChatViews {
     };
   }
 
-  /** Every event of the chat in order (flushes pending writes first). */
-  async events(chatId: string): Promise<ChatEventWire[]> {
+  /**
+   * Up to `limit` events of the chat after log offset `after`, in order (pending
+   * writes flushed first), with the offset the next page starts after and whether
+   * the log held more. Offsets only grow, so a reader that pages on from
+   * `nextAfter` gets every event once, also while the chat runs; one page is all
+   * a request holds, however long the chat.
+   */
+  async transcriptPage(chatId: string, after: number, limit: number): Promise<{ events: ChatEventWire[]; nextAfter: number; hasMore: boolean }> {
     await this.engine.queue.commit();
-    const out: ChatEventWire[] = [];
-    for (let after = 0; ;) {
-      const batch = await this.store.readEvents(chatId, after, 1000);
-      // Copies re-sent to a visitor after a ResyncSession are not part of the chat's story.
+    const events: ChatEventWire[] = [];
+    let nextAfter = after;
+    for (;;) {
+      // One more than the page needs: whether the log goes on is then known without another read.
+      const want = limit - events.length;
+      const batch = await this.store.readEvents(chatId, nextAfter, want + 1);
+      for (const e of batch) {
+        if (events.length === limit) return { events, nextAfter, hasMore: true };
+        nextAfter = e.offset;
+        // Copies re-sent to a visitor after a ResyncSession are not part of the chat's story:
+        // skipped, and the page filled from further on, so only the last page is short.
+        if (!isResentCopy(e)) events.push(toWire(e));
+      }
+      if (batch.length <= want) return { events, nextAfter, hasMore: false };
+    }
+  }
+
+  /**
+   * Every event of the chat after `after`, in order, a store page at a time (the
+   * JSON Lines export streams them out as they come, holding one page).
+   */
+  async *transcriptBatches(chatId: string, after: number, pageSize: number): AsyncGenerator<ChatEventWire[]> {
+    await this.engine.queue.commit();
+    for (;;) {
+      const batch = await this.store.readEvents(chatId, after, pageSize);
+      const out: ChatEventWire[] = [];
       for (const e of batch) if (!isResentCopy(e)) out.push(toWire(e));
-      if (batch.length < 1000) return out;
+      if (out.length) yield out;
+      if (batch.length < pageSize) return;
       after = batch[batch.length - 1]!.offset;
     }
   }
@@ -77,9 +106,20 @@ export class ChatViews {
    * chats): it became the chat's agent (ChatEstablished, or ChatTransferred after a
    * transfer, takeover or reassign). An offer it declined or let time out, a
    * transfer addressed to it that it never took, or an agent id a visitor put in
-   * ChatRequested is not holding it.
+   * ChatRequested is not holding it. Reads those two types only, not the whole log.
    */
-  static participated(events: ChatEventWire[], userId: string): boolean {
-    return events.some((e) => (e.type === EventType.ChatEstablished || e.type === EventType.ChatTransferred) && e.data.userId === userId);
+  async heldBy(chatId: string, userId: string): Promise<boolean> {
+    await this.engine.queue.commit();
+    for (let after = 0; ;) {
+      const batch = await this.store.readEventsOfTypes(chatId, HOLDING_EVENTS, after, HOLDING_EVENTS_PAGE);
+      if (batch.some((e) => e.data.userId === userId)) return true;
+      if (batch.length < HOLDING_EVENTS_PAGE) return false;
+      after = batch[batch.length - 1]!.offset;
+    }
   }
 }
+
+/** The events that make their `userId` the chat's holder (see heldBy). */
+const HOLDING_EVENTS = [EventType.ChatEstablished, EventType.ChatTransferred];
+/** A chat has one such event per agent that took it: a page is nearly always all of them. */
+const HOLDING_EVENTS_PAGE = 100;

@@ -186,6 +186,8 @@ export function errorAnswer(err: unknown, maxBodyBytes: number): { status: numbe
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { ...renderError('BODY_TOO_LARGE', `limit ${maxBodyBytes} bytes`), unexpected: false };
   // A body the route's schema refuses reads as the same catalogue error a stream command gets.
   if (e.validation && e.validationContext === 'body') return { ...renderError('BODY_INVALID', String(e.message).slice(0, 200)), unexpected: false };
+  // A query parameter the route's schema refuses (a transcript page's limit out of range): the text names it.
+  if (e.validation && e.validationContext === 'querystring') return { ...renderError('QUERY_INVALID', String(e.message).slice(0, 200)), unexpected: false };
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, body: String(e.message).slice(0, 200), unexpected: false };
   return { ...renderError('INTERNAL'), unexpected: true };
 }

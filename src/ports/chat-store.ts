@@ -24,8 +24,18 @@ export interface ChatStore {
   loadOpenSessions(): Promise<SessionRecord[]>;
   /** One session by id, open or closed. */
   getSession(id: string): Promise<SessionRecord | null>;
-  /** Events with offset > afterOffset, in order, at most `limit`. */
+  /**
+   * Events with offset > afterOffset, in order, at most `limit`: the paged read of
+   * a log (transcripts, the demo bot's catch-up), so no caller needs a chat's whole
+   * log in memory at once.
+   */
   readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]>;
+  /**
+   * Events of the given types with offset > afterOffset, in order, at most `limit`:
+   * a few events of a long log (who held a chat: its ChatEstablished and
+   * ChatTransferred) without reading the rest of it out of the store.
+   */
+  readEventsOfTypes(sessionId: string, types: readonly string[], afterOffset: number, limit: number): Promise<LogEvent[]>;
   /** Visitor-visible events with vseq > afterVseq, in order, at most `limit`. */
   readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]>;
   loadButtonStats(): Promise<ButtonStatsRecord[]>;

@@ -95,7 +95,42 @@ export const ChatDetails = Type.Object({
   sneakPeek: Type.Union([Type.Null(), Type.Object({ position: Type.Integer(), text: Type.String() })]),
 });
 
-export const Transcript = Type.Object({ chat: ChatSummary, prechatDetails: Type.Array(Type.Unknown()), events: Type.Array(ChatEventWire) });
+/** Events in a transcript page when the request gives no `limit`. */
+export const TRANSCRIPT_PAGE_DEFAULT = 500;
+/** The most events one transcript page may ask for: what one request makes the server hold. */
+export const TRANSCRIPT_PAGE_MAX = 1000;
+
+/** Query of GET /agent/v1/chats/:chatId/transcript. */
+export const TranscriptQuery = Type.Object({
+  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Events with a greater log offset (default 0: from the start); the previous page\'s `nextAfter`' })),
+  limit: Type.Optional(Type.Integer({
+    minimum: 1, maximum: TRANSCRIPT_PAGE_MAX,
+    description: `At most this many events (default ${TRANSCRIPT_PAGE_DEFAULT}, at most ${TRANSCRIPT_PAGE_MAX}); JSON only: the JSON Lines export is every event after \`after\``,
+  })),
+  format: Type.Optional(Type.Enum(['json', 'jsonl'], { description: '`jsonl`: JSON Lines, a chat line then one line per event, streamed (a download)' })),
+});
+export type TranscriptQuery = Static<typeof TranscriptQuery>;
+
+/**
+ * One page of a chat's transcript (GET /agent/v1/chats/:chatId/transcript): the
+ * events after `after`, in offset order, and where the next page starts.
+ */
+export const TranscriptPage = Type.Object({
+  chat: ChatSummary,
+  prechatDetails: Type.Array(Type.Unknown()),
+  events: Type.Array(ChatEventWire),
+  /** The `after` of the next page: the last log offset this page covers (the request's `after` when it covers none). */
+  nextAfter: Type.Integer({ minimum: 0 }),
+  /** The log held more than this page when it was read. False on the last page; a running chat may add events later, read from `nextAfter`. */
+  hasMore: Type.Boolean(),
+});
+export type TranscriptPage = Static<typeof TranscriptPage>;
+
+/** The lines of the JSON Lines export: one chat line, then one line per event. */
+export const TranscriptChatLine = Type.Object({ kind: Type.Literal('chat'), ...ChatSummary.properties, prechatDetails: Type.Array(Type.Unknown()) });
+export const TranscriptEventLine = Type.Object({ kind: Type.Literal('event'), ...ChatEventWire.properties });
+export const TranscriptLine = Type.Union([TranscriptChatLine, TranscriptEventLine]);
+export type TranscriptLine = Static<typeof TranscriptLine>;
 
 export const StreamEvent = Type.Object({ id: Type.String(), type: Type.String(), chatId: Type.Optional(Type.String()), at: Type.Number(), data: Type.Unknown() });
 export type StreamEventWire = Static<typeof StreamEvent>;

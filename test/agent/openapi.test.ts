@@ -65,6 +65,19 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     }
   });
 
+  it('describes the transcript\'s paging: its query parameters with their bounds, the page, and the JSON Lines it can answer instead', async () => {
+    const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const op = doc.paths['/agent/v1/chats/{chatId}/transcript']!['get']!;
+    const query = (op['parameters'] as { name: string; in: string; required: boolean; schema: Record<string, unknown> }[]).filter((p) => p.in === 'query');
+    expect(query.map((p) => [p.name, p.required])).toEqual([['after', false], ['limit', false], ['format', false]]);
+    expect(query[0]!.schema).toMatchObject({ type: 'integer', minimum: 0 });
+    expect(query[1]!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 1000 });
+    expect(query[2]!.schema).toMatchObject({ enum: ['json', 'jsonl'] });
+    const ok = (op['responses'] as Record<string, { content: Record<string, { schema: { properties?: Record<string, unknown>; required?: string[]; anyOf?: unknown[] } }> }>)['200']!;
+    expect(ok.content['application/json']!.schema.required).toEqual(expect.arrayContaining(['chat', 'prechatDetails', 'events', 'nextAfter', 'hasMore']));
+    expect(ok.content['application/x-ndjson']!.schema.anyOf).toHaveLength(2);
+  });
+
   it('describes the stream socket: 101 for an upgrade (a bad credential is close code 4401), 426 without one', async () => {
     const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as Doc;
     const stream = doc.paths['/agent/v1/stream']!['get']!;

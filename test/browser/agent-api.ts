@@ -59,8 +59,15 @@ export class TestAgent {
     return this.call('GET', `/agent/v1/chats/${chatId}`);
   }
 
+  /** Every event of the chat's transcript, page after page. */
   async events(chatId: string): Promise<ChatEvent[]> {
-    return (await this.call<{ events: ChatEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events;
+    const events: ChatEvent[] = [];
+    for (let after = 0; ;) {
+      const page = await this.call<{ events: ChatEvent[]; nextAfter: number; hasMore: boolean }>('GET', `/agent/v1/chats/${chatId}/transcript?after=${after}&limit=1000`);
+      events.push(...page.events);
+      if (!page.hasMore) return events;
+      after = page.nextAfter;
+    }
   }
 
   accept(chatId: string): Promise<unknown> {

@@ -79,10 +79,15 @@ describe('one agent in two console tabs', () => {
     await vera.waitForType('ChatEstablished');
     await chat(tab2, vera.name).waitFor();
 
+    // Tab two's transcript reads: after the one that opened the chat, a gap is filled by reading what follows it only.
+    const reads: URL[] = [];
+    tab2.on('request', (r) => { if (r.url().includes('/transcript')) reads.push(new URL(r.url())); });
     await sendFrom(tab1.page, vera.name, 'Hello from tab one');
     await vera.waitFor('the message of tab one', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Hello from tab one');
     await vera.say('Thanks');
     await expect.poll(() => messages(tab2, vera!.name)).toEqual(['Hello from tab one', 'Thanks']);
+    expect(reads.length, 'tab two read the transcript for the gap').toBeGreaterThan(0);
+    expect(reads.map((u) => Number(u.searchParams.get('after'))), 'where the gap reads started').not.toContain(0);
 
     await sendFrom(tab2, vera.name, 'And hello from tab two');
     await vera.waitFor('the message of tab two', (m) => m.type === 'ChatMessage' && m.message['text'] === 'And hello from tab two');
@@ -90,6 +95,20 @@ describe('one agent in two console tabs', () => {
     await expect.poll(() => messages(tab1.page, vera!.name)).toEqual(['Hello from tab one', 'Thanks', 'And hello from tab two', 'Got both']);
     // Each shows once in both tabs, also the one a tab sent itself.
     await expect.poll(() => messages(tab2, vera!.name)).toEqual(['Hello from tab one', 'Thanks', 'And hello from tab two', 'Got both']);
+  });
+
+  it('a chat longer than a transcript page shows whole in a tab that opens it', async () => {
+    // 600 more visitor messages: with the 4 above, more than the 500 of a default page and of the first page a reload reads.
+    for (let i = 1; i <= 600; i += 50) {
+      await vera!.post('System/MultiNoun', { nouns: Array.from({ length: 50 }, (_, k) => ({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: `Line ${i + k}` } })) });
+    }
+    await expect.poll(() => messages(tab2, vera!.name).then((m) => m.length), { timeout: 20_000 }).toBe(604);
+    await tab2.reload();
+    await chat(tab2, vera!.name).waitFor();
+    await expect.poll(() => messages(tab2, vera!.name).then((m) => m.length), { timeout: 20_000 }).toBe(604);
+    const shown = await messages(tab2, vera!.name);
+    expect(shown.slice(0, 4)).toEqual(['Hello from tab one', 'Thanks', 'And hello from tab two', 'Got both']);
+    expect(shown.slice(4)).toEqual(Array.from({ length: 600 }, (_, i) => `Line ${i + 1}`));
   });
 
   it('a logout in one tab shows the other the login form, saying it was signed out', async () => {

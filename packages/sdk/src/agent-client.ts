@@ -11,7 +11,7 @@ import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './
 import type { FetchLike } from './live-agent-http.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TransferTarget, TransferTargets, AgentLimits, Me,
+  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me,
 } from './types.js';
 
 export interface AgentClientOptions {
@@ -51,6 +51,12 @@ interface CallOptions {
   /** The call's closer, taken when it was queued (default: the current one). */
   signal?: AbortSignal;
 }
+
+/**
+ * The most events a transcript page may hold (the server's TRANSCRIPT_PAGE_MAX,
+ * docs/agent-api.md): transcript() reads in pages this large, the fewest requests.
+ */
+const TRANSCRIPT_PAGE_MAX = 1000;
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -216,8 +222,46 @@ export class AgentClient {
     return this.call('GET', `/chats/${enc(chatId)}`, undefined, { retry: true });
   }
 
-  transcript(chatId: string): Promise<Transcript> {
-    return this.call('GET', `/chats/${enc(chatId)}/transcript`, undefined, { retry: true });
+  /**
+   * One page of a chat's transcript: the events after log offset `after` (default 0), at
+   * most `limit` (default 500, at most 1000), with `nextAfter` (pass it as the next page's
+   * `after`) and `hasMore`.
+   */
+  transcriptPage(chatId: string, page: TranscriptPageOptions = {}): Promise<TranscriptPage> {
+    const query = new URLSearchParams();
+    if (page.after !== undefined) query.set('after', String(page.after));
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    const q = query.toString();
+    return this.call('GET', `/chats/${enc(chatId)}/transcript${q ? `?${q}` : ''}`, undefined, { retry: true });
+  }
+
+  /**
+   * Every page of a chat's transcript after `after`, in order, one request each, until
+   * the page whose `hasMore` is false: for a long chat, handle a page and let it go.
+   */
+  async *transcriptPages(chatId: string, page: TranscriptPageOptions = {}): AsyncGenerator<TranscriptPage, void, undefined> {
+    for (let after = page.after ?? 0; ;) {
+      const p = await this.transcriptPage(chatId, { ...page, after });
+      yield p;
+      if (!p.hasMore) return;
+      after = p.nextAfter;
+    }
+  }
+
+  /**
+   * The whole transcript after `after` (default: all of it): every page read
+   * (transcriptPages) and joined into one, `chat` as the last page has it. It is all
+   * in memory at once: for a chat of many thousands of events, use transcriptPages.
+   */
+  async transcript(chatId: string, after = 0): Promise<Transcript> {
+    const events: ChatEventWire[] = [];
+    let last: TranscriptPage | undefined;
+    for await (const p of this.transcriptPages(chatId, { after, limit: TRANSCRIPT_PAGE_MAX })) {
+      for (const e of p.events) events.push(e);
+      last = p;
+    }
+    // transcriptPages yields at least one page (or throws).
+    return { ...last!, events, hasMore: false };
   }
 
   // ---------------------------------------------------------------- supervisors

@@ -101,7 +101,12 @@ export type SentMessage = Static<typeof Agent.SentMessage>;
 export type ChatEventWire = Agent.ChatEventWire;
 export type ChatSummary = Agent.ChatSummary;
 export type ChatDetails = Static<typeof Agent.ChatDetails>;
-export type Transcript = Static<typeof Agent.Transcript>;
+/** One page of a transcript (GET /agent/v1/chats/:chatId/transcript). */
+export type TranscriptPage = Agent.TranscriptPage;
+/** A whole transcript: every page's events in one, as AgentClient.transcript() reads them. */
+export type Transcript = TranscriptPage;
+/** Which page of a transcript: the events after log offset `after` (default 0), at most `limit` (default 500, at most 1000). */
+export type TranscriptPageOptions = Pick<Agent.TranscriptQuery, 'after' | 'limit'>;
 export type StreamEvent = Agent.StreamEventWire;
 
 /** An offer as the stream carries it (`data` of an `offer` event). */

@@ -118,7 +118,16 @@ export class MemoryChatStore implements ChatStore {
 
   readEvents(sessionId: string, afterOffset: number, limit: number): Promise<LogEvent[]> {
     const log = this.events.get(sessionId) ?? [];
-    return Promise.resolve(log.filter((e) => e.offset > afterOffset).slice(0, limit).map((e) => structuredClone(e)));
+    const from = firstAfter(log, afterOffset);
+    return Promise.resolve(log.slice(from, from + limit).map((e) => structuredClone(e)));
+  }
+
+  readEventsOfTypes(sessionId: string, types: readonly string[], afterOffset: number, limit: number): Promise<LogEvent[]> {
+    const log = this.events.get(sessionId) ?? [];
+    const wanted = new Set(types);
+    const out: LogEvent[] = [];
+    for (let i = firstAfter(log, afterOffset); i < log.length && out.length < limit; i++) if (wanted.has(log[i]!.type)) out.push(structuredClone(log[i]!));
+    return Promise.resolve(out);
   }
 
   readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]> {
@@ -172,4 +181,19 @@ export class MemoryChatStore implements ChatStore {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/**
+ * Index of the first event with offset > `after` in a log kept in offset order: a
+ * page of a long chat costs the page, not a pass over (and a copy of) the whole log.
+ */
+function firstAfter(log: readonly LogEvent[], after: number): number {
+  let lo = 0;
+  let hi = log.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (log[mid]!.offset > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -101,6 +101,15 @@ export class KyselyChatStore implements ChatStore {
     return rows.map(toLogEvent);
   }
 
+  async readEventsOfTypes(sessionId: string, types: readonly string[], afterOffset: number, limit: number): Promise<LogEvent[]> {
+    if (!types.length) return [];
+    // The session's primary-key range, filtered in the database: only the matching rows come back.
+    const rows = await this.db.selectFrom('events').selectAll()
+      .where('session_id', '=', sessionId).where('offset', '>', afterOffset).where('type', 'in', [...types])
+      .orderBy('offset').limit(limit).execute();
+    return rows.map(toLogEvent);
+  }
+
   async readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll()
       .where('session_id', '=', sessionId).where('vseq', '>', afterVseq)

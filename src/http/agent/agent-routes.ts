@@ -4,11 +4,12 @@
  * calls to `route()`, which registers it with fastify (TypeBox schemas validate
  * input) and records it for the OpenAPI document.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
-import { ChatViews } from '../../core/chat-views.js';
+import type { ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
@@ -28,7 +29,11 @@ export interface AgentRouteSpec {
   role: Role | null;
   body?: TSchema;
   params?: TSchema;
+  /** Query parameters (fastify validates them; the OpenAPI document lists them). */
+  querystring?: TSchema;
   response?: TSchema;
+  /** The schema of each line, for a route that can also answer JSON Lines (application/x-ndjson). */
+  jsonLines?: TSchema;
   /**
    * Error statuses the handler answers beyond those its role, path parameters and
    * method imply (openapi.ts), with what they mean here.
@@ -59,7 +64,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     app.route({
       method: spec.method,
       url: spec.url,
-      schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}) },
+      schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}), ...(spec.querystring ? { querystring: spec.querystring } : {}) },
       // An empty POST to a route whose body fields are all optional (decline, end) is `{}`, as
       // the same command on the stream socket is: not 400 "body must be object".
       ...(spec.body && !(spec.body as { required?: unknown[] }).required?.length
@@ -69,8 +74,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
         const p = spec.role ? authenticate(users, req, spec.role) : (null as unknown as Principal);
-        const out = await handler(req, p, reply);
-        if (!reply.sent) void reply.send(out ?? { ok: true });
+        // Returned for fastify to send, not sent here: fastify would take an async handler that
+        // resolves with nothing before a streamed answer (the JSON Lines export) has started
+        // writing for one that sent nothing, and answer an empty body.
+        return (await handler(req, p, reply)) ?? { ok: true };
       },
     });
   };
@@ -154,7 +161,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   /**
-   * A chat's record and events for reading, live or closed (from the store): the org's
+   * A chat's record for reading, live or closed (from the store): the org's
    * supervisors; the chat's agent while it runs (an open offer included: what to accept);
    * afterwards only someone who held it (an offer that ended unanswered gave no access).
    */
@@ -162,10 +169,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     const r = await views.record(id);
     if (!r?.request) fail('NOT_FOUND', `chat ${id}`);
     if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
-    const events = await views.events(r.id);
     const current = r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established');
-    if (!roleAtLeast(p.role, 'supervisor') && !current && !ChatViews.participated(events, p.userId)) fail('FORBIDDEN', 'not your chat');
-    return { r, request: r.request, events };
+    if (!roleAtLeast(p.role, 'supervisor') && !current && !(await views.heldBy(r.id, p.userId))) fail('FORBIDDEN', 'not your chat');
+    return { r, request: r.request };
   };
   route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
     async (req, p) => {
@@ -174,16 +180,30 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       // A chat whose session closed is read from the store, by the transcript's access rule.
       return views.details((await readableChat(id, p)).r);
     });
-  route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'Full ordered transcript (JSON, or JSON Lines with ?format=jsonl)', role: 'agent', params: T.ChatIdParams, response: T.Transcript },
+  route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'The ordered transcript a page at a time (?after=&limit=), or all of it as JSON Lines (?format=jsonl)', role: 'agent',
+    params: T.ChatIdParams, querystring: T.TranscriptQuery, response: T.TranscriptPage, jsonLines: T.TranscriptLine,
+    errors: { 400: 'A query parameter out of range or unknown (`limit` 1 to 1000, `after` ≥ 0, `format` json or jsonl; no `limit` with jsonl): the text names it' } },
     async (req, p, reply) => {
-      const { r, request, events } = await readableChat(chatId(req), p);
-      const transcript = { chat: views.summary(r), prechatDetails: request.prechatDetails, events };
-      if ((req.query as { format?: string }).format === 'jsonl') {
-        const lines = [JSON.stringify({ kind: 'chat', ...transcript.chat, prechatDetails: transcript.prechatDetails }), ...events.map((e) => JSON.stringify({ kind: 'event', ...e }))];
-        void reply.type('application/x-ndjson').header('Content-Disposition', `attachment; filename="chat-${r.id}.jsonl"`).send(`${lines.join('\n')}\n`);
-        return undefined;
+      const q = req.query as T.TranscriptQuery;
+      // The export is every event after `after`; a limit there would cut a download with nothing in it to say so.
+      if (q.format === 'jsonl' && q.limit !== undefined) fail('QUERY_INVALID', 'limit: the JSON Lines export has every event after `after`; page with JSON');
+      const { r, request } = await readableChat(chatId(req), p);
+      if (q.format !== 'jsonl') return { chat: views.summary(r), prechatDetails: request.prechatDetails, ...(await views.transcriptPage(r.id, q.after ?? 0, q.limit ?? T.TRANSCRIPT_PAGE_DEFAULT)) };
+      const head = JSON.stringify({ kind: 'chat', ...views.summary(r), prechatDetails: request.prechatDetails });
+      const batches = views.transcriptBatches(r.id, q.after ?? 0, T.TRANSCRIPT_PAGE_MAX);
+      async function* lines(): AsyncGenerator<string> {
+        yield `${head}\n`;
+        for await (const batch of batches) {
+          let chunk = '';
+          for (const e of batch) chunk += `${JSON.stringify({ kind: 'event', ...e })}\n`;
+          yield chunk;
+        }
       }
-      return transcript;
+      // Streamed a page at a time as the store gives them, so a long chat's export never sits in
+      // memory whole; one chunk in hand at most (highWaterMark 1), the socket's pace sets the reads.
+      // A store failure midway cuts the response: the download fails rather than ending short unseen.
+      void reply.type('application/x-ndjson').header('Content-Disposition', `attachment; filename="chat-${r.id}.jsonl"`);
+      return Readable.from(lines(), { objectMode: true, highWaterMark: 1 });
     });
   for (const action of CHAT_ACTIONS) {
     route({ method: 'POST', url: `/agent/v1/chats/:chatId/${action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response },

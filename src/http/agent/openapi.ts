@@ -3,15 +3,12 @@
  * specs and TypeBox schemas fastify validates with.
  */
 import type { FastifyInstance } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { AgentRouteSpec } from './agent-routes.js';
 
 /** Error answers are the catalogue's plain text (docs/errors.md): `<message>: <detail>`. */
 const errorBody = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
 
-/** Query parameters some routes read (they are not in the route specs' schemas). */
-const QUERY: Record<string, object[]> = {
-  '/agent/v1/chats/{chatId}/transcript': [{ name: 'format', in: 'query', required: false, schema: { enum: ['json', 'jsonl'] }, description: '`jsonl`: JSON Lines, a chat line then one line per event' }],
-};
 const STREAM_QUERY = [
   { name: 'access_token', in: 'query', required: false, schema: { type: 'string' }, description: 'The bearer credential, for clients that cannot set headers (browsers\' WebSocket and EventSource)' },
   { name: 'lastEventId', in: 'query', required: false, schema: { type: 'string' }, description: 'Resume after this event id (`epoch:offset`); the SSE variant also reads the Last-Event-ID header' },
@@ -40,18 +37,30 @@ function errorResponses(s: AgentRouteSpec, path: string): Record<number, object>
   return Object.fromEntries(Object.entries(statuses).map(([status, meaning]) => [status, errorBody(meaning)]));
 }
 
+/** The query parameters of a route, from the TypeBox object schema fastify validates them with. */
+function queryParameters(schema: TSchema | undefined): object[] {
+  if (!schema) return [];
+  const { properties = {}, required = [] } = schema as { properties?: Record<string, { description?: string }>; required?: string[] };
+  return Object.entries(properties).map(([name, property]) => ({
+    name, in: 'query', required: required.includes(name), schema: property, ...(property.description ? { description: property.description } : {}),
+  }));
+}
+
 export function openApiDocument(specs: AgentRouteSpec[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const s of specs) {
     const path = s.url.replace(/:(\w+)/g, '{$1}');
-    const params = [...[...s.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })), ...(QUERY[path] ?? [])];
+    const params = [...[...s.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })), ...queryParameters(s.querystring)];
     (paths[path] ??= {})[s.method.toLowerCase()] = {
       summary: s.summary,
       ...(s.role ? { security: [{ bearer: [] }], 'x-required-role': s.role } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } } : {}),
       responses: {
-        200: { description: 'OK', ...(s.response ? { content: { 'application/json': { schema: s.response } } } : {}) },
+        200: {
+          description: s.jsonLines ? 'OK. As application/x-ndjson: one JSON value of that schema per line' : 'OK',
+          ...(s.response ? { content: { 'application/json': { schema: s.response }, ...(s.jsonLines ? { 'application/x-ndjson': { schema: s.jsonLines } } : {}) } } : {}),
+        },
         ...errorResponses(s, path),
       },
     };
