@@ -13,7 +13,7 @@ import { clearPortFile, removePortFile, writePortFile } from './port-file.js';
 const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
 
 Usage:
-  switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE] [--port-file FILE]
+  switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE] [--port-file FILE] [--emulator]
   switchboard check-config [--config] FILE
   switchboard hash-password < password.txt
   switchboard --help
@@ -22,6 +22,7 @@ Commands:
   serve          Start the server (default: 127.0.0.1:8080, data in ./data, demo deployment)
                  --port-file FILE: once listening, write the port to FILE (\`PORT\n\`; removed at
                  shutdown): with --port 0 the OS picks it, and a script waits for FILE to learn it
+                 --emulator: emulator mode for CI (reset, fault injection; never in production)
   check-config   Validate a config file (JSON or YAML) without starting
   hash-password  Read a password on stdin (one line) and print its scrypt hash for a config's
                  \`password\` (not an argument: it would stay in the shell history and in ps)
@@ -30,7 +31,7 @@ Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
   SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
-  SWITCHBOARD_PORT_FILE (as --port-file)
+  SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md)
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
@@ -39,7 +40,7 @@ const SHUTDOWN_DEADLINE_MS = 8_000;
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'port-file': { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'port-file': { type: 'string' }, emulator: { type: 'boolean' } },
     strict: true,
   });
   const portFile = values['port-file'] || process.env.SWITCHBOARD_PORT_FILE || undefined;
@@ -48,6 +49,7 @@ async function serve(argv: string[]): Promise<void> {
     host: values.host,
     port: values.port === undefined ? undefined : portFrom(values.port, '--port'),
     dataDir: values['data-dir'],
+    emulator: values.emulator,
   });
   if (portFile) clearPortFile(portFile);
   // Loaded here so `--help` and `check-config` start without the server's dependencies.

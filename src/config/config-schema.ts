@@ -189,6 +189,11 @@ export const ServerConfig = Type.Object({
    * clients expect. The server's own pages are always allowed.
    */
   allowedOrigins: Type.Array(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/\\s]+/?$' }), { default: [] }),
+  /**
+   * Emulator mode, for CI (docs/emulator.md, ADR 0022): admins get /emulator/v1 to reset the
+   * server between tests and to inject failures into the visitor API. Never in production.
+   */
+  emulator: Type.Boolean({ default: false }),
 });
 
 export const SwitchboardConfig = Type.Object({

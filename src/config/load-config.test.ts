@@ -377,6 +377,19 @@ describe('loadConfig', () => {
     expect(loadConfig(undefined, { SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'warn' }, {})).toMatchObject({ storage: { kind: 'memory' }, server: { logLevel: 'warn' } });
   });
 
+  it('turns emulator mode on from the file, SWITCHBOARD_EMULATOR or --emulator; off by default', () => {
+    expect(loadConfig(undefined, {}, {}).server.emulator).toBe(false);
+    for (const on of ['true', '1', 'YES']) expect(loadConfig(undefined, { SWITCHBOARD_EMULATOR: on }, {}).server.emulator, on).toBe(true);
+    expect(loadConfig(undefined, {}, { emulator: true }).server.emulator).toBe(true);
+    const file = tempFile('emu.yaml', 'server:\n  emulator: true\n');
+    expect(loadConfig(file, {}, {}).server.emulator).toBe(true);
+    // The variable can turn off what the file turned on; the flag only turns it on.
+    expect(loadConfig(file, { SWITCHBOARD_EMULATOR: 'false' }, {}).server.emulator).toBe(false);
+    expect(loadConfig(file, { SWITCHBOARD_EMULATOR: '0' }, { emulator: true }).server.emulator).toBe(true);
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_EMULATOR: 'on-ish' }, {}))).toEqual(['SWITCHBOARD_EMULATOR: on-ish is not true or false']);
+    expect(problemsOf(() => validateConfig({ server: { emulator: 'yes' } }, 'x.yaml'))).toEqual(['/server/emulator: must be boolean']);
+  });
+
   it('says where the merged values came from when they are invalid: the file, the environment, the flags', () => {
     const message = (file: string | undefined, env: NodeJS.ProcessEnv, flags = {}) => {
       try {

@@ -21,6 +21,8 @@ export interface ConfigOverrides {
   host?: string | undefined;
   port?: number | undefined;
   dataDir?: string | undefined;
+  /** `--emulator`: turns emulator mode on (a flag cannot turn it off). */
+  emulator?: boolean | undefined;
 }
 
 /** Parses file text by extension (YAML is a superset of JSON, so unknown means YAML). */
@@ -222,14 +224,16 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeInteger(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'seconds');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
+  if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
   if (flags.host !== undefined) config.server.host = flags.host;
   if (flags.port !== undefined) config.server.port = flags.port;
   if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
+  if (flags.emulator) config.server.emulator = true;
   return validateConfig(config, sourcesOf(file, env, flags));
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL'];
+const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR'];
 
 /**
  * Where the merged values came from, for an error about them: the file, the
@@ -238,7 +242,7 @@ const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE',
  */
 function sourcesOf(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): string {
   const vars = ENV_VARS.filter((v) => v === 'SWITCHBOARD_ALLOWED_ORIGINS' ? env[v] !== undefined : env[v]);
-  const flagNames = (['host', 'port', 'dataDir'] as const).filter((f) => flags[f] !== undefined).map((f) => (f === 'dataDir' ? '--data-dir' : `--${f}`));
+  const flagNames = (['host', 'port', 'dataDir', 'emulator'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false).map((f) => (f === 'dataDir' ? '--data-dir' : `--${f}`));
   const parts = [
     ...(file ? [file] : []),
     ...(vars.length ? [`environment (${vars.join(', ')})`] : []),
@@ -257,6 +261,14 @@ export function portFrom(text: string, name: string): number {
   const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError([`${name}: ${text} is not a port number`], name);
   return n;
+}
+
+/** `true`/`false` as people write them in a variable: `1`/`0` and `yes`/`no` too, in any case. */
+function booleanFrom(text: string, name: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (t === 'true' || t === '1' || t === 'yes') return true;
+  if (t === 'false' || t === '0' || t === 'no') return false;
+  throw new ConfigError([`${name}: ${text} is not true or false`], name);
 }
 
 function nonNegativeInteger(text: string, name: string, unit = 'days'): number {

@@ -159,4 +159,39 @@ describe('switchboard CLI', () => {
       expect(help).toContain('SWITCHBOARD_PORT_FILE');
     });
   });
+
+  it('serve --emulator (or SWITCHBOARD_EMULATOR=true) turns emulator mode on, with a warning; without it there is none', async () => {
+    const logs: Record<string, string> = {};
+    for (const [name, args, env] of [
+      ['flag', ['--emulator'], {}],
+      ['variable', [], { SWITCHBOARD_EMULATOR: 'true' }],
+      ['neither', [], {}],
+    ] as const) {
+      logs[name] = await serveUntilListening([...args], { SWITCHBOARD_STORAGE: 'memory', ...env });
+    }
+    expect(logs['flag']).toMatch(/"level":40[^\n]*emulator mode is on/);
+    expect(logs['variable']).toMatch(/"level":40[^\n]*emulator mode is on/);
+    expect(logs['neither']).not.toContain('emulator mode');
+  });
 });
+
+/** Starts `serve` on a free port, returns what it logged up to "listening on", and kills it. */
+function serveUntilListening(args: string[], env: Record<string, string>): Promise<string> {
+  const base = { ...process.env };
+  for (const name of ['HOST', 'PORT', 'SWITCHBOARD_CONFIG', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_DATA_DIR']) delete base[name];
+  const child = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`serve ${args.join(' ')} did not listen: ${out}`)); }, 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (!out.includes('listening on')) return;
+      clearTimeout(timer);
+      child.once('exit', () => resolve(out));
+      child.kill('SIGKILL');
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(timer); if (!out.includes('listening on')) reject(new Error(`serve exited ${code}: ${out}`)); });
+  });
+}
