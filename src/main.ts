@@ -27,6 +27,7 @@ import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
+import { EmulatorReset } from './core/emulator-reset.js';
 import { ChatViews } from './core/chat-views.js';
 import { TokenService } from './core/identity/token-service.js';
 import { UserDirectory, agentConfigOf } from './core/identity/user-directory.js';
@@ -35,6 +36,8 @@ import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
+import { registerEmulatorRoutes } from './http/emulator/emulator-routes.js';
+import { VisitorFaults } from './http/emulator/visitor-faults.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
@@ -173,7 +176,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const perCrumbs = config.settings.breadcrumbsPerMinutePerAddress;
   const breadcrumbLimiter = perCrumbs > 0 ? new RateLimiter(clock, perCrumbs, perCrumbs) : undefined;
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
-  const gate = registerVisitorGate(app, { engine, recovery, nouns: visitorNouns({ engine, poller, recovery }), metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter });
+  const nouns = visitorNouns({ engine, poller, recovery });
+  const faults = config.server.emulator ? new VisitorFaults(nouns) : undefined;
+  const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },
@@ -192,6 +197,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
+  if (faults) {
+    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter].filter((l) => l !== undefined);
+    const reset = new EmulatorReset({ engine, hub, store, alsoClear: [() => faults.clearAll(), ...limiters.map((l) => () => l.clear())] });
+    registerEmulatorRoutes(app, { users, reset, faults });
+    logger.warn({ storage: store.kind, reset: store.canWipe === true }, 'emulator mode is on: admins can reset every chat and inject failures into the visitor API (/emulator/v1, docs/emulator.md); never turn it on in production');
+  }
   registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true, () => (store as Partial<SqliteStore>).checkpointsStopped?.() ?? false);
   registerMetricsRoute(app, metrics.registry);
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -314,6 +314,33 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.readEvents('d', 0, 10)).map((e) => e.data.text)).toEqual(['m1']);
     }));
 
+    it('wipes its chat data with a wiping batch, or refuses one and changes nothing (the emulator\'s reset)', withStore(async (store) => {
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('w', { lastOffset: 1, lastVseq: 1 }))], events: [logEvent('w', 1, 1)],
+        buttonStats: [{ buttonId: 'b', averageWaitMs: 10, samples: 1 }], visitorBreadcrumbs: [{ key: 'w1', visitorId: 'v', orgId: null, location: 'https://x/', at: 1 }] });
+      await store.setMeta('node_id', 'abcdef01');
+      await store.putDocument('user', 'u', { name: 'U' });
+      // After the wipe the same session id starts over (a new session of a fresh start could not reuse it, but nothing stops it).
+      const wiping = { ...emptyBatch(), wipe: true, sessions: [toSessionRow(sessionRecord('after'))], events: [logEvent('after', 1, 1), logEvent('w', 1, 1, 'new')] };
+      if (!store.canWipe) {
+        await expect(store.write(wiping)).rejects.toThrow(/does not wipe/);
+        if (store.writeSync) expect(() => store.writeSync!(wiping)).toThrow(/does not wipe/);
+        expect(await store.getSession('w')).not.toBeNull();
+        expect(await store.getSession('after')).toBeNull();
+        return;
+      }
+      await store.write(wiping);
+      expect(await store.getSession('w')).toBeNull();
+      expect((await store.readEvents('w', 0, 10)).map((e) => e.data.text)).toEqual(['new']);
+      expect(await store.getSession('after')).not.toBeNull();
+      expect(await store.loadButtonStats()).toEqual([]);
+      expect(await store.readBreadcrumbs('org', 'v', 10)).toEqual([]);
+      expect(await store.getMeta('node_id')).toBe('abcdef01');
+      expect(await store.listDocuments('user')).toHaveLength(1);
+      // A wiping batch that does not hold is refused whole: nothing is wiped.
+      await expect(store.write({ ...emptyBatch(), wipe: true, events: [logEvent('z', 2, 2), logEvent('z', 1, 1)] })).rejects.toThrow();
+      expect(await store.getSession('after')).not.toBeNull();
+    }));
+
     if (factory.reopen) {
       const reopen = factory.reopen;
       it('keeps everything across close and reopen', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
 import { createSqliteChatStore } from '../adapters/sqlite/sqlite-chat-store.js';
 import { DEMO_IDS, demoOrg } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
@@ -97,6 +98,25 @@ describe('EchoBot', () => {
     sb.engine.agentActions.agentDisconnected(bot.agentId);
     await until('the bot forgets the chat it was disconnected from', () => bot.trackedChats === 0);
     expect(sb.engine.sessions.get(requeued.id)?.record.chatState).not.toBe('established');
+  });
+
+  it('forgets every chat when the emulator\'s reset drops them (its resync lists none), and serves new ones', async () => {
+    const admin = { id: '005000000000009', name: 'Root', username: 'root', password: 'plain:root-pw', role: 'admin' as const, skills: [], capacity: 0 };
+    const org = structuredClone(demoOrg);
+    org.agents.push(admin);
+    const config = validateConfig({ server: { emulator: true }, storage: { kind: 'memory' }, settings: { pollHoldSeconds: 25 }, orgs: [org] }, 'test');
+    const sb = await createSwitchboard(config, { clock: new FakeClock(), store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
+    running = sb;
+    const bot = sb.bots[0]!;
+    await chatWithBot(sb, bot);
+    await chatWithBot(sb, bot);
+    expect(bot.trackedChats).toBe(2);
+    const login = await sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', payload: { username: 'root', password: 'root-pw' } });
+    const reset = await sb.app.inject({ method: 'POST', url: '/emulator/v1/reset', headers: { authorization: `Bearer ${login.json<{ accessToken: string }>().accessToken}` } });
+    expect(reset.json()).toEqual({ sessions: 2, chats: 2 });
+    await until('the bot forgets the chats the reset dropped', () => bot.trackedChats === 0);
+    await chatWithBot(sb, bot);
+    expect(bot.trackedChats).toBe(1);
   });
 
   it('tries a request the server failed (a store read lost to a database blip) again: the chat is still greeted and answered', async () => {

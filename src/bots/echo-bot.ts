@@ -94,7 +94,11 @@ export class EchoBot {
     const chatId = m.chatId;
     if (m.type === 'resync') {
       const snap = m.snapshot as { chats?: { chatId: string; agentId: string | null; state: string }[] } | undefined;
-      for (const c of snap?.chats ?? []) if (c.agentId === this.agentId && c.state === 'established') this.enqueue(c.chatId, () => this.reconcile(c.chatId));
+      const mine = (snap?.chats ?? []).filter((c) => c.agentId === this.agentId);
+      // A chat the snapshot no longer gives the bot (the emulator's reset dropped every chat)
+      // will send nothing more: its state would stay for the life of the process.
+      if (snap) for (const chatId of this.chats.keys()) if (!mine.some((c) => c.chatId === chatId)) this.forget(chatId);
+      for (const c of mine) if (c.state === 'established') this.enqueue(c.chatId, () => this.reconcile(c.chatId));
       return;
     }
     if (!chatId) return;

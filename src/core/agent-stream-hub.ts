@@ -73,12 +73,15 @@ class UserStream {
   bufferBytes = 0;
   /** A resume from before this offset cannot be replayed (events were dropped by forgetChats). */
   replayFrom = 0;
+  /** A resume from this offset or before it predates the emulator's last reset (null: none). */
+  resetThrough: number | null = null;
   /**
    * Open connections: each listener with what ends its connection when the user's
-   * credentials are revoked, and whether its credential may see supervisors' events
-   * (an API key can be limited below its user's role).
+   * credentials are revoked, what sends it a `resync` frame (a JSON text), and whether
+   * its credential may see supervisors' events (an API key can be limited below its
+   * user's role).
    */
-  readonly listeners = new Map<StreamListener, { end: () => void; monitor: boolean }>();
+  readonly listeners = new Map<StreamListener, { end: () => void; resync: (frame: string) => void; monitor: boolean }>();
   /** Last time a connection was open or the user sent a heartbeat. */
   lastAliveAt = 0;
 }
@@ -146,10 +149,10 @@ export class AgentStreamHub {
    * the credential's (an API key may act below its user's role): below supervisor,
    * the connection gets no `monitor.event` and a snapshot of its own chats only.
    */
-  subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void): { resume: ResumeResult; announce: () => void; close: () => void; setRole: (role: Role) => void } {
+  subscribe(userId: string, role: Role, lastEventId: string | undefined, listener: StreamListener, end: () => void, resync: (frame: string) => void = () => undefined): { resume: ResumeResult; announce: () => void; close: () => void; setRole: (role: Role) => void } {
     this.checkRoomFor(userId);
     const st = this.stream(userId);
-    const connection = { end, monitor: roleAtLeast(role, 'supervisor') };
+    const connection = { end, resync, monitor: roleAtLeast(role, 'supervisor') };
     const resume = this.resume(userId, st, lastEventId, connection.monitor);
     st.listeners.set(listener, connection);
     st.lastAliveAt = this.clock.now();
@@ -211,6 +214,22 @@ export class AgentStreamHub {
   }
 
   /**
+   * The emulator's reset (ADR 0022): what the streams buffered is about chats that are gone,
+   * so it is dropped (a resume from before the reset gets `resync`, reason `reset`), and
+   * every open connection gets a `resync` frame now, with the state after the reset:
+   * clients rebuild their view as after a restart, but stay connected.
+   */
+  resetStreams(): void {
+    for (const [userId, st] of this.streams) {
+      st.buffer = [];
+      st.bufferBytes = 0;
+      st.replayFrom = st.offset;
+      st.resetThrough = st.offset;
+      for (const c of st.listeners.values()) c.resync(resyncFrame('reset', this.snapshot(userId, c.monitor)));
+    }
+  }
+
+  /**
    * Drops every buffered event of these chats from every user's stream: they were
    * erased (DELETE /admin/visitors/:visitorId), and a resume must not replay them.
    * A connection whose resume point lies before a dropped event gets `resync`.
@@ -244,7 +263,8 @@ export class AgentStreamHub {
     const offset = Number(offText);
     const unusable = offText === undefined || !Number.isInteger(offset) || offset < 0 ? 'unreadable event id'
       : epoch !== st.epoch ? 'epoch changed'
-        : offset > st.offset ? 'event id from the future' : null;
+        : offset > st.offset ? 'event id from the future'
+          : st.resetThrough !== null && offset <= st.resetThrough ? 'reset' : null;
     if (unusable) return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: unusable };
     const first = st.buffer[0]?.event;
     if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
@@ -312,6 +332,11 @@ export class AgentStreamHub {
       }
     }
   }
+}
+
+/** A `resync` frame as the stream routes send it (the WebSocket's text, SSE's `data:`). */
+export function resyncFrame(reason: string, snapshot: unknown): string {
+  return JSON.stringify({ type: 'resync', reason, snapshot });
 }
 
 /** A log event as agents see it (internal `$meta` stays on the server). */

@@ -253,6 +253,29 @@ export class ChatEngine {
     s.heldPoll?.wake();
   }
 
+  /**
+   * The emulator's reset (emulator-reset.ts, ADR 0022): every session leaves as if it had
+   * never been: no event is appended for it and nothing of it is written again. Its timers
+   * stop, it leaves its queue, and its held poll wakes to find it gone (403). Returns the
+   * sessions dropped.
+   */
+  discardAllSessions(): ChatSession[] {
+    const dropped = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of dropped) {
+      this.idle.disarm(s);
+      this.router.remove(s.id);
+      this.dispatcher.forget(s.id);
+      s.discard();
+    }
+    this.closedKeys.clear();
+    this.closedOrgs.clear();
+    // Events of a write still under way reach onDurable after the reset: they tell no agent.
+    this.heldBy.clear();
+    for (const s of dropped) s.heldPoll?.wake();
+    return dropped;
+  }
+
   // ---- visitor side -------------------------------------------------------
 
   /** Checks a ChasitorInit's ids before anything is applied (a MultiNoun validates every part first). */

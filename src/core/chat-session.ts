@@ -6,6 +6,12 @@
 import { sameApartFromProgress, shapeApartFromProgress, toProgressRow, toSessionRow, type Actor, type LogEvent, type RecordShape, type SessionRecord, type SessionRow } from '../ports/records.js';
 import type { CommitQueue, RowSource } from './commit-queue.js';
 
+/** What a session hands its changes to: the commit queue, or nothing once it was discarded. */
+type ChangeSink = Pick<CommitQueue, 'addEvent' | 'markDirty' | 'markDirtyLazily'>;
+
+/** The sink of a discarded session: its changes go nowhere (see ChatSession.discard). */
+const DISCARDED: ChangeSink = { addEvent: () => undefined, markDirty: () => undefined, markDirtyLazily: () => undefined };
+
 /** A Messages request waiting for events. */
 export interface HeldPoll {
   /** Called when a durable visitor event arrives or the session changes. */
@@ -46,12 +52,29 @@ export class ChatSession implements RowSource {
    */
   queueTicket: number | null = null;
 
+  private queue: ChangeSink;
+
   constructor(
     public record: SessionRecord,
-    private readonly queue: CommitQueue,
+    queue: CommitQueue,
     fresh: boolean,
   ) {
+    this.queue = queue;
     this.tailLoaded = fresh;
+  }
+
+  /**
+   * The emulator's reset dropped this session (ADR 0022): it is closed and its chat
+   * ended, and whatever still holds it (a request awaiting a store read, a held poll
+   * about to answer) can change it no more in a way that is written: its store rows
+   * were wiped, and nothing of it may follow the wipe.
+   */
+  discard(): void {
+    this.record.closed = true;
+    this.record.chatState = 'ended';
+    this.queue = DISCARDED;
+    this.offerTimer?.cancel();
+    this.offerTimer = null;
   }
 
   get id(): string {

@@ -212,6 +212,113 @@ describe('CommitQueue', () => {
     expect((await store.readEvents('s', 0, 10)).map((e) => e.offset)).toEqual([1]);
   });
 
+  describe('discardAndWipe (the emulator\'s reset)', () => {
+    /** A memory store whose writes wait for release() (a PostgreSQL round trip). */
+    class SlowStore extends MemoryChatStore {
+      readonly written: WriteBatch[] = [];
+      failNext = 0;
+      private releases: (() => void)[] = [];
+
+      override write(batch: WriteBatch): Promise<void> {
+        const copy = structuredClone(batch);
+        return new Promise<void>((resolve, reject) => this.releases.push(() => {
+          if (this.failNext > 0) {
+            this.failNext -= 1;
+            return reject(new Error('store down'));
+          }
+          this.written.push(copy);
+          super.write(copy).then(resolve, reject);
+        }));
+      }
+
+      /** Lets the oldest waiting write go on; resolves once it has settled. */
+      async release(): Promise<void> {
+        await until(() => this.releases.length > 0);
+        this.releases.shift()!();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+
+    async function until(cond: () => boolean): Promise<void> {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
+      if (!cond()) throw new Error('condition never held');
+    }
+
+    it('drops what is queued, lazy changes included, and wipes the store before what comes after', async () => {
+      const { store, batches } = recordingStore();
+      const durable: number[][] = [];
+      const q = new CommitQueue(store, (events) => durable.push(events.map((e) => e.offset)), () => undefined);
+      q.addEvent(event('old', 1));
+      q.markDirty('old', row('old', '{"id":"old"}'));
+      await q.commit();
+      q.addEvent(event('old', 2));
+      q.markDirty('old', row('old', '{"id":"old","v":2}'));
+      q.markDirtyLazily('lazy', row('lazy', '{"id":"lazy"}'));
+      const before = q.commit();
+      const wiped = q.discardAndWipe();
+      q.addEvent(event('new', 1));
+      q.markDirty('new', row('new', '{"id":"new"}'));
+      await Promise.all([before, wiped]);
+      await q.drain();
+      expect(batches.map((b) => ({ wipe: b.wipe, sessions: b.sessions.map((x) => x.id), events: b.events.map((e) => `${e.sessionId}:${e.offset}`) }))).toEqual([
+        { wipe: false, sessions: ['old'], events: ['old:1'] },
+        { wipe: true, sessions: ['new'], events: ['new:1'] },
+      ]);
+      expect(await store.getSession('old')).toBeNull();
+      expect(await store.getSession('lazy')).toBeNull();
+      expect((await store.readEvents('new', 0, 10)).map((e) => e.offset)).toEqual([1]);
+      expect(durable).toEqual([[1], [1]]);
+    });
+
+    it('lets a write already under way end first: the wipe follows it, so none of it stays', async () => {
+      const store = new SlowStore();
+      const q = new CommitQueue(store, () => undefined, () => undefined);
+      q.addEvent(event('old', 1));
+      q.markDirty('old', row('old', '{"id":"old"}'));
+      const inFlight = q.commit();
+      await until(() => q.commit() === inFlight && store.written.length === 0);
+      await new Promise((r) => setImmediate(r)); // the flush has handed the batch to the store
+      const wiped = q.discardAndWipe();
+      q.addEvent(event('new', 1));
+      q.markDirty('new', row('new', '{"id":"new"}'));
+      await store.release();
+      await inFlight;
+      expect(await store.getSession('old')).not.toBeNull();
+      await store.release();
+      await wiped;
+      expect(store.written.map((b) => [b.wipe, b.sessions.map((x) => x.id)])).toEqual([[false, ['old']], [true, ['new']]]);
+      expect(await store.getSession('old')).toBeNull();
+      expect(await store.getSession('new')).not.toBeNull();
+    });
+
+    it('does not carry a batch that failed during the reset past the wipe, and writes a failed wipe again with its wipe', async () => {
+      const store = new SlowStore();
+      const timers = new ManualTimers();
+      const errors: unknown[] = [];
+      const q = new CommitQueue(store, () => undefined, (err) => errors.push(err), timers);
+      q.addEvent(event('old', 1));
+      q.markDirty('old', row('old', '{"id":"old"}'));
+      const inFlight = q.commit();
+      await new Promise((r) => setImmediate(r));
+      const wiped = q.discardAndWipe();
+      q.addEvent(event('new', 1));
+      q.markDirty('new', row('new', '{"id":"new"}'));
+      store.failNext = 2; // the old batch, then the wiping one
+      await store.release();
+      await expect(inFlight).rejects.toThrow('store down');
+      timers.fire();
+      await store.release();
+      // Its callers hear of the failure, as of any failed commit (ADR 0016); it is written again.
+      await expect(wiped).rejects.toThrow('store down');
+      timers.fire();
+      await store.release();
+      await q.commit();
+      expect(errors).toHaveLength(2);
+      expect(store.written.map((b) => [b.wipe, b.sessions.map((x) => x.id), b.events.map((e) => e.sessionId)])).toEqual([[true, ['new'], ['new']]]);
+      expect(await store.getSession('old')).toBeNull();
+    });
+  });
+
   it('with a synchronous store (SQLite) settles each batch in the turn it is flushed, never through write()', async () => {
     const store = createSqliteChatStore({ dataDir: '', synchronous: 'normal', inMemory: true });
     await store.migrate();

@@ -103,6 +103,24 @@ export class CommitQueue {
     this.current().batch.visitorBreadcrumbs.push({ key: randomUUID(), visitorId, orgId, location, at });
   }
 
+  /**
+   * The emulator's reset (ADR 0022): drops everything queued and not yet being written,
+   * the lazy changes included, and makes the next write wipe the store's chat data
+   * before anything else it carries. A write already under way ends first, so the
+   * store holds either what it had before the reset or nothing of it, never a part:
+   * what is appended after this call is all that follows the wipe. Resolves once the
+   * wiping write is durable (its callers, who queued changes that were dropped, are
+   * answered then too: what they did happened before the reset).
+   */
+  discardAndWipe(): Promise<void> {
+    this.lazy.clear();
+    const p = this.current();
+    emptyOut(p.batch);
+    p.dirty.clear();
+    p.batch.wipe = true;
+    return p.promise;
+  }
+
   /** Resolves once everything queued so far is durable; rejects if that write failed. */
   commit(): Promise<void> {
     return this.pending ? this.pending.promise : this.writingBatch?.promise ?? Promise.resolve();
@@ -228,10 +246,7 @@ export class CommitQueue {
     // Nothing holds the batch after the write and onDurable (both synchronous
     // consumers, adapters copy what they keep): it is emptied and reused.
     const b = p.batch;
-    b.sessions.length = 0;
-    b.events.length = 0;
-    b.buttonStats.length = 0;
-    b.visitorBreadcrumbs.length = 0;
+    emptyOut(b);
     p.dirty.clear();
     this.spareBatch = b;
     this.spareDirty = p.dirty;
@@ -251,10 +266,19 @@ export class CommitQueue {
     this.scheduled = true;
     const next = this.current();
     const b = next.batch;
+    // An emulator reset came while the failed batch was being written: what it carried
+    // was reset away, and must not follow the wipe.
+    if (b.wipe && !failed.wipe) return this.retryLater();
+    if (failed.wipe) b.wipe = true;
     b.events = [...failed.events, ...b.events];
     b.visitorBreadcrumbs = [...failed.visitorBreadcrumbs, ...b.visitorBreadcrumbs];
     b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
     for (const [id, source] of dirty) if (!next.dirty.has(id)) next.dirty.set(id, source);
+    this.retryLater();
+  }
+
+  /** Schedules the next attempt after the back-off (or leaves it to drain()). */
+  private retryLater(): void {
     if (this.draining) {
       this.scheduled = false; // drain() decides whether to try again
       return;
@@ -264,6 +288,15 @@ export class CommitQueue {
       this.flushNow();
     }, this.retryDelayMs);
   }
+}
+
+/** Empties a batch for reuse. */
+function emptyOut(b: WriteBatch): void {
+  b.sessions.length = 0;
+  b.events.length = 0;
+  b.buttonStats.length = 0;
+  b.visitorBreadcrumbs.length = 0;
+  b.wipe = false;
 }
 
 const RETRY_FIRST_MS = 50;

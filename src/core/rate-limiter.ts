@@ -34,6 +34,11 @@ export class RateLimiter {
     return this.waitMs(b);
   }
 
+  /** Forgets every client (the emulator's reset: a fresh start has full buckets). */
+  clear(): void {
+    this.buckets.clear();
+  }
+
   /** Gives back a token taken for an attempt that turned out not to count (a right password). */
   refund(key: string): void {
     const b = this.buckets.get(key);

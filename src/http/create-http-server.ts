@@ -108,7 +108,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // never 415 for a header nobody reads.
   app.addHook('onRequest', (req, _reply, done) => {
     const type = req.headers['content-type'];
-    if (type !== undefined && !req.url.startsWith('/agent/')) {
+    if (type !== undefined && !takesStrictJson(req.url)) {
       // The charset is the one part of the header that matters: Apache HttpClient's
       // StringEntity sends ISO-8859-1 unless told otherwise, and "café" must not arrive as "caf�".
       const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1];
@@ -120,9 +120,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Clients send JSON with any Content-Type, or none, or an empty body with
   // application/json: read every body as text and let the gate parse it.
   app.removeAllContentTypeParsers();
-  // The agent API is ours and strict: its bodies must be JSON (400 names the problem).
+  // The agent API (and the emulator's) is ours and strict: its bodies must be JSON (400 names the problem).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    if (!req.url.startsWith('/agent/')) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
+    if (!takesStrictJson(req.url)) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
     const text = (body as Buffer).toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     let parsed: unknown;
@@ -156,6 +156,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   registerCors(app, allowsOrigin);
   return app;
+}
+
+/** The APIs that are ours (the agent API, emulator mode's): JSON bodies, read strictly. */
+function takesStrictJson(url: string): boolean {
+  return url.startsWith('/agent/') || url.startsWith('/emulator/');
 }
 
 /**

@@ -7,6 +7,12 @@ import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from './r
  */
 export interface ChatStore {
   readonly kind: string;
+  /**
+   * True when `write` honours `WriteBatch.wipe` (the emulator's reset, ADR 0022): the
+   * memory store only. A durable store refuses such a batch rather than keep data the
+   * caller believes gone.
+   */
+  readonly canWipe?: boolean;
   /** Creates or upgrades the schema (migrations are code, run at start-up). */
   migrate(): Promise<void>;
   /**
@@ -85,5 +91,5 @@ export interface ChatStore {
 }
 
 export function emptyBatch(): WriteBatch {
-  return { sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [] };
+  return { sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [], wipe: false };
 }

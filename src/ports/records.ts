@@ -254,6 +254,12 @@ export interface WriteBatch {
   events: LogEvent[];
   buttonStats: ButtonStatsRecord[];
   visitorBreadcrumbs: BreadcrumbRecord[];
+  /**
+   * Emulator reset (ADR 0022): before the rest of the batch, in the same transaction,
+   * delete every session, event, breadcrumb and wait statistic (meta and documents
+   * stay). Sent only to a store whose `canWipe` is true.
+   */
+  wipe?: boolean;
 }
 
 /**

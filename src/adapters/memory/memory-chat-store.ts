@@ -7,6 +7,7 @@ import { fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type Log
 
 export class MemoryChatStore implements ChatStore {
   readonly kind = 'memory';
+  readonly canWipe = true;
   private sessions = new Map<string, { json: string; request: string | null; progress: string | null }>();
   private events = new Map<string, LogEvent[]>();
   private stats = new Map<string, ButtonStatsRecord>();
@@ -66,14 +67,16 @@ export class MemoryChatStore implements ChatStore {
   }
 
   write(batch: WriteBatch): Promise<void> {
+    // A wiping batch (the emulator's reset) is checked against the empty store it writes into.
+    const events = batch.wipe ? new Map<string, LogEvent[]>() : this.events;
     // Validate first so a bad batch changes nothing (all or none, like a transaction).
     const lastOffset = new Map<string, number>();
     // Written before by a batch whose answer was lost: the same events are skipped (see the SQL store).
     const again = new Set<LogEvent>();
     for (const e of batch.events) {
-      const prev = lastOffset.get(e.sessionId) ?? this.events.get(e.sessionId)?.at(-1)?.offset ?? 0;
+      const prev = lastOffset.get(e.sessionId) ?? events.get(e.sessionId)?.at(-1)?.offset ?? 0;
       if (e.offset <= prev) {
-        const stored = this.events.get(e.sessionId)?.find((x) => x.offset === e.offset);
+        const stored = events.get(e.sessionId)?.find((x) => x.offset === e.offset);
         if (stored && !lastOffset.has(e.sessionId) && stored.type === e.type && stored.actor === e.actor && stored.at === e.at && JSON.stringify(stored.data) === JSON.stringify(e.data)) {
           again.add(e);
           continue;
@@ -83,7 +86,13 @@ export class MemoryChatStore implements ChatStore {
       lastOffset.set(e.sessionId, e.offset);
     }
     for (const s of batch.sessions) {
-      if (s.json === null && !this.sessions.has(s.id)) return Promise.reject(new Error(`session ${s.id}: progress written before the session`));
+      if (s.json === null && (batch.wipe || !this.sessions.has(s.id))) return Promise.reject(new Error(`session ${s.id}: progress written before the session`));
+    }
+    if (batch.wipe) {
+      this.sessions.clear();
+      this.events.clear();
+      this.stats.clear();
+      this.crumbs.clear();
     }
     for (const e of batch.events) {
       if (again.has(e)) continue;

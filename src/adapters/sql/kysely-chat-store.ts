@@ -8,6 +8,12 @@ import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionReco
 import { migrationProvider, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 
+/**
+ * The emulator's reset wipes the memory store only (ADR 0022): a durable store refuses
+ * a wiping batch rather than write it without the wipe.
+ */
+export const WIPE_REFUSED = 'this store does not wipe: the emulator resets the memory store only (ADR 0022)';
+
 /** SQLite limits bound parameters per statement; keep multi-row inserts under it. */
 const EVENT_ROWS_PER_INSERT = 100;
 
@@ -38,6 +44,7 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async write(batch: WriteBatch): Promise<void> {
+    if (batch.wipe) throw new Error(WIPE_REFUSED);
     if (!batch.sessions.length && !batch.events.length && !batch.buttonStats.length && !batch.visitorBreadcrumbs.length) return;
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < batch.events.length; i += EVENT_ROWS_PER_INSERT) {

@@ -27,7 +27,7 @@ import type { WriteBatch } from '../../ports/records.js';
 import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../memory/system-clock.js';
-import { KyselyChatStore, sameEvent } from '../sql/kysely-chat-store.js';
+import { KyselyChatStore, WIPE_REFUSED, sameEvent } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
 export interface SqliteOptions {
@@ -147,6 +147,7 @@ class SqliteChatStore extends KyselyChatStore {
     const insertCrumb = compile(k.insertInto('breadcrumbs').values({ key: '', visitor_id: '', org_id: '', location: '', at: 0 }).onConflict((oc) => oc.column('key').doNothing()));
     const storedEvent = this.database.prepare('select "type", "actor", "at", "data" from "events" where "session_id" = ? and "offset" = ?');
     const transaction = this.database.transaction((batch: WriteBatch) => {
+      if (batch.wipe) throw new Error(WIPE_REFUSED);
       for (const e of batch.events) {
         const data = JSON.stringify(e.data);
         try {

@@ -11,6 +11,11 @@ export class WaitEstimator {
     for (const r of records) this.stats.set(r.buttonId, { ...r });
   }
 
+  /** Forgets every statistic (the emulator's reset: a fresh start on an empty store knows none). */
+  clear(): void {
+    this.stats.clear();
+  }
+
   /** Records one observed wait and returns the updated statistics to persist. */
   observe(buttonId: string, waitMs: number): ButtonStatsRecord {
     const prev = this.stats.get(buttonId);

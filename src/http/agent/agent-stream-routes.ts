@@ -8,7 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import type { AgentStreamHub, SerializedEvent } from '../../core/agent-stream-hub.js';
+import { resyncFrame, type AgentStreamHub, type SerializedEvent } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
@@ -192,11 +192,11 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
         const r = renderError('UNAUTHENTICATED', 'credentials revoked');
         write(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
         socket.close(4401, 'credentials revoked');
-      });
+      }, write);
     } catch (err) {
       return refuse(err); // too many connections open for this user: close 4429
     }
-    if (sub.resume.kind === 'resync') socket.send(JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot }));
+    if (sub.resume.kind === 'resync') socket.send(resyncFrame(sub.resume.reason, sub.resume.snapshot));
     else for (const e of sub.resume.events) send(e);
     sub.announce();
     const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
@@ -266,12 +266,13 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       res.write(text);
     };
     const write = ({ event, json }: SerializedEvent) => send(`id: ${event.id}\nevent: ${event.type}\ndata: ${json}\n\n`);
+    // Same frame shape as the WebSocket's resync, with no `id:`.
+    const resync = (frame: string) => send(`event: resync\ndata: ${frame}\n\n`);
     const sub = hub.subscribe(principal.userId, principal.role, lastEventIdOf(req), write, () => {
       const r = renderError('UNAUTHENTICATED', 'credentials revoked');
       res.end(`event: error\ndata: ${JSON.stringify({ type: 'error', status: r.status, message: r.body })}\n\n`);
-    });
-    // Same frame shape as the WebSocket's resync.
-    if (sub.resume.kind === 'resync') send(`event: resync\ndata: ${JSON.stringify({ type: 'resync', reason: sub.resume.reason, snapshot: sub.resume.snapshot })}\n\n`);
+    }, resync);
+    if (sub.resume.kind === 'resync') resync(resyncFrame(sub.resume.reason, sub.resume.snapshot));
     else for (const e of sub.resume.events) write(e);
     sub.announce();
     const keepalive = setInterval(() => { send(': keepalive\n\n'); hub.heartbeat(principal.userId); }, SSE_KEEPALIVE_MS);

@@ -14,6 +14,7 @@ import { parseApiVersion } from '../../protocol/api-version.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { nestedDeeperThan, MAX_JSON_DEPTH } from '../../protocol/json-depth.js';
 import { firstOccurrences, isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
+import { sessionIdOfKey, type VisitorFaults } from '../emulator/visitor-faults.js';
 import type { VisitorMetrics } from '../metrics.js';
 import { VISITOR_COOKIE, type NounResult, type NounSpec, type VisitorRequest } from './visitor-nouns.js';
 
@@ -29,6 +30,8 @@ export interface GateDeps {
   newSessionLimiter?: RateLimiter | undefined;
   /** Limits session-less breadcrumbs per client address (settings.breadcrumbsPerMinutePerAddress); none when off. */
   breadcrumbLimiter?: RateLimiter | undefined;
+  /** Emulator mode's fault injection (docs/emulator.md); none when the mode is off. */
+  faults?: VisitorFaults | undefined;
 }
 
 const BASE = '/chat/rest/';
@@ -95,6 +98,8 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       fail('METHOD_NOT_ALLOWED', `${request.method} ${candidates[0]!.prefix}/${candidates[0]!.noun}`);
     }
     if (rest.length && !(spec.noun === 'SessionId' && spec.method === 'DELETE')) fail('RESOURCE_NOT_FOUND', path.slice(0, 100));
+    // Injected failures come before anything reads or changes a session (or a rate limit).
+    if (deps.faults !== undefined && deps.faults.active > 0 && injectFault(deps.faults, engine, spec, request, reply, rest)) return;
     parseApiVersion(request.headers['x-liveagent-api-version'], settings.minApiVersion, settings.maxApiVersion);
     if (spec.noun === 'SessionId' && request.method === 'GET' && deps.newSessionLimiter && !isLoopback(request.ip)) {
       const waitMs = deps.newSessionLimiter.take(clientKey(request.ip));
@@ -176,6 +181,28 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
 
   app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
   return handler;
+}
+
+/**
+ * Asks the emulator's faults about a request (visitor-faults.ts): true when one dropped
+ * its connection; throws the injected error; false when no fault matches.
+ */
+function injectFault(faults: VisitorFaults, engine: ChatEngine, spec: NounSpec, request: GateRequest, reply: GateReply, rest: readonly string[]): boolean {
+  const keyHeader = request.headers['x-liveagent-session-key'];
+  // By the noun's method: a HEAD is its GET.
+  const injection = faults.take(spec, spec.method, sessionIdOfKey(keyHeader ?? (rest.length ? rest.join('/') : undefined)));
+  if (!injection) return false;
+  if (injection.drop) {
+    // No answer at all: the connection is cut, as by a proxy or a network that lost it.
+    reply.raw.destroy();
+    return true;
+  }
+  if (injection.grantsRecovery) {
+    const key = headerValue(keyHeader);
+    const session = key ? engine.findByKey(key) : undefined;
+    if (session) session.recoveryPending = true;
+  }
+  throw injection.error;
 }
 
 const CLIENT_GONE = Symbol('switchboard.clientGone');
