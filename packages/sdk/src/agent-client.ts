@@ -7,6 +7,7 @@
 import { AgentStream, type WebSocketConstructor } from './agent-stream.js';
 import { backoffDelay, sleep, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
 import { Emitter, type Handler } from './emitter.js';
+import { EmulatorApi } from './emulator-api.js';
 import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
@@ -46,6 +47,8 @@ export interface AgentClientOptions {
 interface CallOptions {
   /** Retry on network failures and 502–504 (only for calls that are safe to repeat). */
   retry?: boolean;
+  /** The API the path is under (default `/agent/v1`). */
+  root?: string;
   /** Send the bearer token (default true). */
   auth?: boolean;
   /** The call's closer, taken when it was queued (default: the current one). */
@@ -79,8 +82,15 @@ export class AgentClient {
    */
   private closer = new AbortController();
 
+  /**
+   * Emulator mode's API (reset, faults: docs/emulator.md), with this client's credentials,
+   * which must be an admin's. A server without emulator mode answers 404.
+   */
+  readonly emulator: EmulatorApi;
+
   constructor(private readonly opts: AgentClientOptions) {
     this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.emulator = new EmulatorApi((method, path, body, retry) => this.call(method, path, body, { retry, root: '/emulator/v1' }));
   }
 
   on<K extends keyof AgentEvents>(event: K, handler: Handler<AgentEvents[K]>): () => void {
@@ -419,13 +429,14 @@ export class AgentClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
-    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}/agent/v1${path}`;
+    const root = o.root ?? '/agent/v1';
+    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}${root}${path}`;
     const started = Date.now();
     const closer = o.signal ?? this.closer.signal;
     let attempt = 0;
     let reauthenticated = false;
     for (;;) {
-      if (closer.aborted) throw closedError(`${method} /agent/v1${path}`);
+      if (closer.aborted) throw closedError(`${method} ${root}${path}`);
       const headers: Record<string, string> = {};
       if (o.auth !== false && this.accessToken) headers['Authorization'] = `Bearer ${this.accessToken}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -443,7 +454,7 @@ export class AgentClient {
         status = res.status;
         text = await res.text();
       } catch (err) {
-        if (closer.aborted) throw closedError(`${method} /agent/v1${path}`);
+        if (closer.aborted) throw closedError(`${method} ${root}${path}`);
         if (!o.retry || !isNetworkError(err) || Date.now() - started > (this.opts.retry?.giveUpAfterMs ?? 30_000)) throw err;
         await sleep(backoffDelay(++attempt, this.opts.retry), closer);
         continue;
@@ -459,7 +470,7 @@ export class AgentClient {
         await sleep(backoffDelay(++attempt, this.opts.retry), closer);
         continue;
       }
-      if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} /agent/v1${path}`);
+      if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} ${root}${path}`);
       return (text ? JSON.parse(text) : undefined) as T;
     }
   }

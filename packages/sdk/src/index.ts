@@ -4,6 +4,7 @@
  */
 export { VisitorClient, type VisitorClientOptions } from './visitor-client.js';
 export { AgentClient, type AgentClientOptions } from './agent-client.js';
+export type { EmulatorApi } from './emulator-api.js';
 export type { WebSocketConstructor, WebSocketLike } from './agent-stream.js';
 export { SwitchboardHttpError, SwitchboardClosedError } from './errors.js';
 export type { RetryOptions } from './backoff.js';

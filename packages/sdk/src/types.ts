@@ -5,6 +5,7 @@
  */
 import type { Static } from 'typebox';
 import type * as Agent from '../../../src/protocol/agent-api-types.js';
+import type * as Emulator from '../../../src/protocol/emulator-types.js';
 import type * as Visitor from '../../../src/protocol/visitor-messages.js';
 import type { HandlerError } from './emitter.js';
 
@@ -156,3 +157,10 @@ export interface SupervisorOverview {
   agents: Array<{ id: string; name: string; presence: Presence; capacity: number; load: number; connections: number }>;
   chats: ChatSummary[];
 }
+
+// ---- emulator mode (/emulator/v1) ----
+export type ArmFaultRequest = Emulator.ArmFaultRequest;
+export type Fault = Emulator.Fault;
+export type FaultKind = Emulator.FaultKind;
+export type FaultsCleared = Emulator.FaultsCleared;
+export type ResetOutcome = Emulator.ResetOutcome;

@@ -1,0 +1,49 @@
+/**
+ * Switchboard's emulator mode (/emulator/v1, docs/emulator.md): reset the server
+ * between tests and inject failures into the visitor API, so a client's error
+ * handling can be tested. Reached through an admin's {@link AgentClient}
+ * (`client.emulator`); a server without emulator mode answers 404.
+ */
+import type { ArmFaultRequest, Fault, FaultsCleared, ResetOutcome } from './types.js';
+
+/** How the emulator API makes its calls: the agent client's, with its token and refresh. */
+export type EmulatorCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, retry: boolean) => Promise<T>;
+
+export class EmulatorApi {
+  constructor(private readonly call: EmulatorCall) {}
+
+  /**
+   * Puts the server back to what a fresh start with its config gives: every chat and
+   * session gone, agents offline with no load (bots online), faults cleared. Resolves
+   * with what it dropped. Memory store only (409 otherwise).
+   */
+  reset(): Promise<ResetOutcome> {
+    // Safe to repeat: a second reset finds nothing more to drop.
+    return this.call('POST', '/reset', undefined, true);
+  }
+
+  /**
+   * Arms a fault: the next `count` (1) requests to `noun` (and `method`, `sessionId`
+   * when given) answer `status`/`code` with the catalogue's body, have their
+   * connection dropped (`kind: 'drop'`), or get the 503 of a lost node (`kind: 'affinity'`).
+   */
+  armFault(fault: ArmFaultRequest): Promise<Fault> {
+    // Not retried: a retry after a lost answer would arm it twice.
+    return this.call('POST', '/faults', fault, false);
+  }
+
+  /** Every fault armed since the last clear or reset, spent ones (`remaining: 0`) included. */
+  faults(): Promise<Fault[]> {
+    return this.call('GET', '/faults', undefined, true);
+  }
+
+  /** Clears one fault (rejects with 404 when there is none with that id). */
+  async clearFault(id: string): Promise<void> {
+    await this.call('DELETE', `/faults/${encodeURIComponent(id)}`, undefined, true);
+  }
+
+  /** Clears every fault; resolves with how many there were. */
+  async clearFaults(): Promise<number> {
+    return (await this.call<FaultsCleared>('DELETE', '/faults', undefined, true)).cleared;
+  }
+}
