@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { describeChatSearch } from './chat-store-search-conformance.js';
 
 export interface StoreFactory {
   /** A fresh, empty, migrated store. */
@@ -313,6 +314,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await expect(store.write({ ...emptyBatch(), events: [logEvent('d', 1, 1, 'again')] })).rejects.toThrow();
       expect((await store.readEvents('d', 0, 10)).map((e) => e.data.text)).toEqual(['m1']);
     }));
+
+    describeChatSearch(() => factory.open());
 
     if (factory.reopen) {
       const reopen = factory.reopen;
