@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { AgentLimits, ChatDetails, ChatEventWire, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { AgentLimits, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -42,6 +42,8 @@ export interface AgentPort {
   /** The transcript after log offset `after` (default: all of it), every page read and joined. */
   transcript(chatId: string, after?: number): Promise<Transcript>;
   overview(): Promise<Overview>;
+  /** One page of a search of the org's chats, running and past (supervisors). */
+  searchChats(query: ChatSearchQuery): Promise<ChatSearchPage>;
   whisper(chatId: string, text: string): Promise<void>;
   takeover(chatId: string): Promise<void>;
   reassign(chatId: string, agentId: string): Promise<void>;

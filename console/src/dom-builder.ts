@@ -43,6 +43,11 @@ export function formatTime(at: number): string {
   return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** Day and time, for what may be days old (past chats). */
+export function formatDateTime(at: number): string {
+  return new Date(at).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 /** "1 min 05 s" style durations for waits. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -54,6 +54,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     chat: (id) => checked(() => client.chat(id)),
     transcript: (id, after) => checked(() => client.transcript(id, after)),
     overview: () => checked(() => client.overview()),
+    searchChats: (query) => checked(() => client.searchChats(query)),
     whisper: (id, text) => checked(() => client.whisper(id, text)),
     takeover: (id) => checked(() => client.takeover(id)),
     reassign: (id, agentId) => checked(() => client.reassign(id, agentId)),

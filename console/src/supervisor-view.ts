@@ -1,10 +1,12 @@
 /**
  * The supervisor's view: queues with their waiting chats, agents with presence
  * and load, and live chats, each of which opens read-only (monitor.event).
- * Refreshed from GET /agent/v1/supervisor/overview while visible.
+ * Refreshed from GET /agent/v1/supervisor/overview while visible. Below, the
+ * org's past chats (past-chats.ts), which open read-only too.
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDuration, replaceChildren } from './dom-builder.ts';
+import { PastChats } from './past-chats.ts';
 import type { Overview } from './wire-types.ts';
 
 const REFRESH_MS = 2000;
@@ -16,12 +18,14 @@ export class SupervisorView {
   private readonly agents = el('div');
   private readonly chats = el('div');
   private readonly updated = el('p', { class: 'muted' });
+  private readonly past: PastChats;
   private timer: ReturnType<typeof setInterval> | undefined;
   private soon: ReturnType<typeof setTimeout> | undefined;
   last: Overview | undefined;
 
   constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void) {
     this.monitors = el('div', { class: 'chats monitors', role: 'region', 'aria-label': 'Chats you are monitoring' });
+    this.past = new PastChats(client, () => this.last?.agents ?? [], open);
     this.element = el('section', { class: 'supervisor', 'aria-labelledby': 'supervisor-title', hidden: true },
       el('h2', { id: 'supervisor-title' }, 'Supervisor'),
       this.updated,
@@ -29,7 +33,8 @@ export class SupervisorView {
         el('section', { 'aria-labelledby': 'queues-title' }, el('h3', { id: 'queues-title' }, 'Queues'), this.queues),
         el('section', { 'aria-labelledby': 'agents-title' }, el('h3', { id: 'agents-title' }, 'Agents'), this.agents),
         el('section', { 'aria-labelledby': 'live-title' }, el('h3', { id: 'live-title' }, 'Live chats'), this.chats)),
-      this.monitors);
+      this.monitors,
+      this.past.element);
   }
 
   show(visible: boolean): void {
@@ -37,7 +42,8 @@ export class SupervisorView {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (!visible) return;
-    void this.refresh();
+    // The first search after the first overview: its rows name the agents the overview lists.
+    void this.refresh().then(() => this.past.showFirst());
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
   }
 
@@ -63,6 +69,7 @@ export class SupervisorView {
       return;
     }
     this.last = o;
+    this.past.agentsChanged();
     const names = new Map(o.agents.map((a) => [a.id, a.name]));
     this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.queue })));

@@ -5,7 +5,8 @@
 import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/index.ts';
 
 export type {
-  AgentLimits, ChatDetails, ChatEventWire, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript, TransferTarget, TransferTargets,
+  AgentLimits, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript,
+  TransferTarget, TransferTargets,
 } from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */

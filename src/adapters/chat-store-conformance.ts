@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { describeChatSearch } from './chat-store-search-conformance.js';
 
 export interface StoreFactory {
   /** A fresh, empty, migrated store. */
@@ -340,6 +341,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await expect(store.write({ ...emptyBatch(), wipe: true, events: [logEvent('z', 2, 2), logEvent('z', 1, 1)] })).rejects.toThrow();
       expect(await store.getSession('after')).not.toBeNull();
     }));
+
+    describeChatSearch(() => factory.open());
 
     if (factory.reopen) {
       const reopen = factory.reopen;

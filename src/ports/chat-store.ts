@@ -1,4 +1,45 @@
-import type { ButtonStatsRecord, LogEvent, SessionRecord, WriteBatch } from './records.js';
+import type { ButtonStatsRecord, ChatState, LogEvent, SessionRecord, WriteBatch } from './records.js';
+
+/** A place in the newest-first order of an org's chats: a session's creation time, then its id (both never change). */
+export interface SearchPosition {
+  createdAt: number;
+  id: string;
+}
+
+/**
+ * Which chats of one org `searchSessions` returns. Every filter given must hold;
+ * time ranges are half-open, `from` included and `to` not.
+ */
+export interface SessionSearch {
+  orgId: string;
+  chatState?: ChatState | undefined;
+  /** The chat's agent (`SessionRecord.agentId`): the one holding it, offered it, or the last to hold it. */
+  agentId?: string | undefined;
+  /** The button the chat was requested on (its request's `buttonId`, fixed), not the one it is routed through now. */
+  buttonId?: string | undefined;
+  visitorId?: string | undefined;
+  endReason?: string | undefined;
+  createdFrom?: number | undefined;
+  createdTo?: number | undefined;
+  endedFrom?: number | undefined;
+  endedTo?: number | undefined;
+  /** Only sessions after this place in the order (older, or as old with a smaller id): the previous page's `next`. */
+  after?: SearchPosition | undefined;
+  /** At most this many sessions come back. */
+  limit: number;
+  /**
+   * Bounds the work of one call (docs/adr/0023): the store walks at most this many of the
+   * org's sessions that match its most selective indexed filter, and stops there with
+   * what matched the other filters among them, possibly nothing, and `next` set.
+   */
+  scanLimit: number;
+}
+
+/** One page of a search: the sessions, newest first, and where the next page starts (null: nothing older matches). */
+export interface SessionSearchPage {
+  sessions: SessionRecord[];
+  next: SearchPosition | null;
+}
 
 /**
  * Durable storage for sessions and their event logs. Implemented by the memory,
@@ -54,6 +95,15 @@ export interface ChatStore {
   readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]>;
   /** Sessions of a visitor id, newest first: `orgId`'s only, or every org's when null (erasure needs to know). */
   findSessionsByVisitor(orgId: string | null, visitorId: string, limit: number): Promise<SessionRecord[]>;
+  /**
+   * The chats of one org, newest first (creation time, then id, both descending),
+   * filtered, a page at a time (keyset: `after` is the previous page's `next`).
+   * Sessions without a chat request belong to no org and never come back. Paging
+   * on until `next` is null returns every matching session exactly once, however
+   * many are created meanwhile (they are newer than any page's place); a page can
+   * be short, or empty, with `next` set when `scanLimit` stopped the walk.
+   */
+  searchSessions(query: SessionSearch): Promise<SessionSearchPage>;
   /**
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events, and up to `limit` breadcrumbs recorded before it, in

@@ -145,6 +145,17 @@ export interface SessionRow {
   /** The org the chat was requested in (its request's orgId): visitor history is read per org. */
   orgId: string | null;
   createdAt: number;
+  /**
+   * What a chat search filters on (migration 0008, docs/adr/0023): the record's
+   * state, agent, end time and reason, and the request's button. None of them is a
+   * progress field, so they change only with full writes, a few times per chat.
+   */
+  chatState: SessionRecord['chatState'];
+  agentId: string | null;
+  /** The button the chat was requested on (its request's buttonId). */
+  buttonId: string | null;
+  endedAt: number | null;
+  endReason: string | null;
   /** JSON of the SessionRecord without its `request`; null: unchanged but for the progress. */
   json: string | null;
   /** JSON of the progress fields when only they are written (`json` null); null otherwise. */
@@ -175,7 +186,8 @@ export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
     r.request = request;
   }
   return {
-    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, orgId: request?.orgId ?? null, createdAt: r.createdAt, json, progressJson: null,
+    id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, orgId: request?.orgId ?? null, createdAt: r.createdAt,
+    chatState: r.chatState, agentId: r.agentId, buttonId: request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason, json, progressJson: null,
     requestJson: withRequest && request ? JSON.stringify(request) : null,
   };
 }
@@ -190,6 +202,7 @@ export function toProgressRow(r: SessionRecord): SessionRow {
   if (r.agentClientIds) progress.agentClientIds = r.agentClientIds;
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,
+    chatState: r.chatState, agentId: r.agentId, buttonId: r.request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason,
     json: null, progressJson: JSON.stringify(progress), requestJson: null,
   };
 }

@@ -132,6 +132,49 @@ export const TranscriptEventLine = Type.Object({ kind: Type.Literal('event'), ..
 export const TranscriptLine = Type.Union([TranscriptChatLine, TranscriptEventLine]);
 export type TranscriptLine = Static<typeof TranscriptLine>;
 
+/** Chats in a search page when the request gives no `limit`. */
+export const CHAT_SEARCH_PAGE_DEFAULT = 50;
+/** The most chats one search page may ask for. */
+export const CHAT_SEARCH_PAGE_MAX = 200;
+
+const EpochMs = (description: string) => Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description }));
+
+/** Query of GET /agent/v1/supervisor/chats: every filter given must hold; time ranges are `From` included, `To` not. */
+export const ChatSearchQuery = Type.Object({
+  state: Type.Optional(Type.Enum(['waiting', 'offered', 'established', 'ended'], { description: 'The chat\'s state now' })),
+  buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
+  agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The chat\'s agent (`agentId`): the one holding or offered it now, or the last to hold it' })),
+  visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
+  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull' })),
+  createdFrom: EpochMs('Created at or after this time (epoch ms)'),
+  createdTo: EpochMs('Created before this time (epoch ms)'),
+  endedFrom: EpochMs('Ended at or after this time (epoch ms); chats that have not ended never match a time of end'),
+  endedTo: EpochMs('Ended before this time (epoch ms)'),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: CHAT_SEARCH_PAGE_MAX, description: `At most this many chats (default ${CHAT_SEARCH_PAGE_DEFAULT}, at most ${CHAT_SEARCH_PAGE_MAX})` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The previous page\'s `nextCursor`: the chats after it in the order (older)' })),
+});
+export type ChatSearchQuery = Static<typeof ChatSearchQuery>;
+
+/** One chat found by a search: its summary, when its visitor session was created, and the button it was requested on. */
+export const ChatSearchResult = Type.Object({
+  ...ChatSummary.properties,
+  createdAt: Type.Number({ description: 'When the visitor session was created (epoch ms): the order of the results, newest first' }),
+  requestedButtonId: Type.String({ description: 'The button of the chat request (`buttonId` is the one it is routed through now)' }),
+});
+export type ChatSearchResult = Static<typeof ChatSearchResult>;
+
+/**
+ * A page of a chat search (GET /agent/v1/supervisor/chats), newest first. A page
+ * can hold fewer chats than `limit`, even none, and still have a `nextCursor`:
+ * the server looks at a bounded number of chats per request. Page on until
+ * `nextCursor` is null.
+ */
+export const ChatSearchPage = Type.Object({
+  chats: Type.Array(ChatSearchResult),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null: no older chat matches' }),
+});
+export type ChatSearchPage = Static<typeof ChatSearchPage>;
+
 export const StreamEvent = Type.Object({ id: Type.String(), type: Type.String(), chatId: Type.Optional(Type.String()), at: Type.Number(), data: Type.Unknown() });
 export type StreamEventWire = Static<typeof StreamEvent>;
 

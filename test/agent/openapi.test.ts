@@ -78,6 +78,23 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     expect(ok.content['application/x-ndjson']!.schema.anyOf).toHaveLength(2);
   });
 
+  it('describes the chat search: a supervisor\'s route, its filters and page bounds as query parameters, the page, and its 400', async () => {
+    const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const op = doc.paths['/agent/v1/supervisor/chats']!['get']!;
+    expect(op['x-required-role']).toBe('supervisor');
+    const query = (op['parameters'] as { name: string; in: string; required: boolean; schema: Record<string, unknown> }[]).filter((p) => p.in === 'query');
+    expect(query.map((p) => [p.name, p.required])).toEqual(['state', 'buttonId', 'agentId', 'visitorId', 'endReason', 'createdFrom', 'createdTo', 'endedFrom', 'endedTo', 'limit', 'cursor'].map((n) => [n, false]));
+    const schema = (name: string) => query.find((p) => p.name === name)!.schema;
+    expect(schema('state')).toMatchObject({ enum: ['waiting', 'offered', 'established', 'ended'] });
+    expect(schema('limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
+    expect(schema('createdFrom')).toMatchObject({ type: 'integer', minimum: 0 });
+    const responses = op['responses'] as Record<string, { content?: Record<string, { schema: { required?: string[]; properties?: Record<string, { items?: { required?: string[] } }> } }> }>;
+    const page = responses['200']!.content!['application/json']!.schema;
+    expect(page.required).toEqual(expect.arrayContaining(['chats', 'nextCursor']));
+    expect(page.properties!['chats']!.items!.required).toEqual(expect.arrayContaining(['chatId', 'state', 'createdAt', 'requestedButtonId', 'endReason']));
+    expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+  });
+
   it('describes the stream socket: 101 for an upgrade (a bad credential is close code 4401), 426 without one', async () => {
     const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as Doc;
     const stream = doc.paths['/agent/v1/stream']!['get']!;

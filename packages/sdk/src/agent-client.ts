@@ -11,7 +11,7 @@ import { EmulatorApi } from './emulator-api.js';
 import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
-  AgentEvents, ChatDetails, ChatEventWire, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
+  AgentEvents, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me,
 } from './types.js';
 
@@ -278,6 +278,32 @@ export class AgentClient {
 
   overview(): Promise<SupervisorOverview> {
     return this.call('GET', '/supervisor/overview', undefined, { retry: true });
+  }
+
+  /**
+   * One page of a search of the org's chats, running and past (also after the visitor's
+   * session closed), newest first: `query` holds the filters, `limit` and the previous
+   * page's `nextCursor` as `cursor`. A page can hold fewer than `limit` chats, even none,
+   * and still have a `nextCursor` (the server looks at a bounded number per request).
+   */
+  searchChats(query: ChatSearchQuery = {}): Promise<ChatSearchPage> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const q = params.toString();
+    return this.call('GET', `/supervisor/chats${q ? `?${q}` : ''}`, undefined, { retry: true });
+  }
+
+  /**
+   * Every page of a chat search in turn, from `query.cursor` (default: the newest), until
+   * the one without a `nextCursor`: each matching chat comes once (`for await`).
+   */
+  async *searchChatPages(query: ChatSearchQuery = {}): AsyncGenerator<ChatSearchPage, void, undefined> {
+    for (let cursor = query.cursor; ;) {
+      const page = await this.searchChats({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+      yield page;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
   }
 
   whisper(chatId: string, text: string): Promise<void> {

@@ -109,6 +109,16 @@ export type Transcript = TranscriptPage;
 /** Which page of a transcript: the events after log offset `after` (default 0), at most `limit` (default 500, at most 1000). */
 export type TranscriptPageOptions = Pick<Agent.TranscriptQuery, 'after' | 'limit'>;
 export type StreamEvent = Agent.StreamEventWire;
+/**
+ * A chat search (GET /agent/v1/supervisor/chats, supervisors and admins): the filters (every one
+ * given must hold; times in epoch ms, `…From` included, `…To` not), `limit` (default 50, at most
+ * 200) and `cursor` (a page's `nextCursor`).
+ */
+export type ChatSearchQuery = Agent.ChatSearchQuery;
+/** One chat a search found: its summary, `createdAt` and `requestedButtonId`. */
+export type ChatSearchResult = Agent.ChatSearchResult;
+/** A page of a chat search, newest first; it can be short, even empty, with a `nextCursor`: page on until that is null. */
+export type ChatSearchPage = Agent.ChatSearchPage;
 
 /** An offer as the stream carries it (`data` of an `offer` event). */
 export interface OfferData {

@@ -2,13 +2,26 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore } from '../../ports/chat-store.js';
-import { fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
+import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
+import { fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
+import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
+
+/** A stored session: its row's JSON columns, and what a search filters on (the SQL stores' columns). */
+interface StoredSession {
+  json: string;
+  request: string | null;
+  progress: string | null;
+  keys: SearchKeys;
+}
+
+function searchKeys(s: SessionRow): SearchKeys {
+  return { id: s.id, orgId: s.orgId, createdAt: s.createdAt, chatState: s.chatState, agentId: s.agentId, buttonId: s.buttonId, visitorId: s.visitorId, endedAt: s.endedAt, endReason: s.endReason };
+}
 
 export class MemoryChatStore implements ChatStore {
   readonly kind = 'memory';
   readonly canWipe = true;
-  private sessions = new Map<string, { json: string; request: string | null; progress: string | null }>();
+  private sessions = new Map<string, StoredSession>();
   private events = new Map<string, LogEvent[]>();
   private stats = new Map<string, ButtonStatsRecord>();
   private crumbs = new Map<string, Omit<BreadcrumbRecord, 'visitorId'>[]>();
@@ -103,7 +116,7 @@ export class MemoryChatStore implements ChatStore {
     for (const s of batch.sessions) {
       const stored = this.sessions.get(s.id);
       if (s.json === null) stored!.progress = s.progressJson;
-      else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null });
+      else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null, keys: searchKeys(s) });
     }
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
     for (const b of batch.visitorBreadcrumbs) {
@@ -157,6 +170,22 @@ export class MemoryChatStore implements ChatStore {
     const all = [...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress))
       .filter((s) => s.request?.visitorId === visitorId && (orgId === null || s.request.orgId === orgId));
     return Promise.resolve(all.sort((a, b) => b.createdAt - a.createdAt).slice(0, limit));
+  }
+
+  /** The same walk as the SQL stores' (session-search-plan.ts), over every session: this store is for tests and CI. */
+  searchSessions(q: SessionSearch): Promise<SessionSearchPage> {
+    const plan = searchPlan(q);
+    const walk = [...this.sessions.values()].filter((s) => inWalk(s.keys, q, plan)).sort((a, b) => newestFirst(a.keys, b.keys));
+    const walked = plan.residual ? walk.slice(0, q.scanLimit) : walk;
+    const matches: StoredSession[] = [];
+    for (const s of walked) {
+      if (!matchesAll(s.keys, q)) continue;
+      matches.push(s);
+      if (matches.length > q.limit) break;
+    }
+    const last = walked[walked.length - 1];
+    const page = pageOf(matches.map((s) => ({ ...s.keys, stored: s })), q.limit, plan.residual && last ? { last: { createdAt: last.keys.createdAt, id: last.keys.id }, more: walk.length > walked.length } : null);
+    return Promise.resolve({ sessions: page.items.map((k) => fromSessionRow(k.stored.json, k.stored.request, k.stored.progress)), next: page.next });
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -3,10 +3,11 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { Migrator, sql, type Kysely } from 'kysely';
-import type { ChatStore } from '../../ports/chat-store.js';
+import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
 import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 import { migrationProvider, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
+import { searchSessions } from './session-search.js';
 
 /**
  * The emulator's reset wipes the memory store only (ADR 0022): a durable store refuses
@@ -70,11 +71,14 @@ export class KyselyChatStore implements ChatStore {
           if (Number(r.numUpdatedRows) === 0) throw new Error(`session ${s.id}: progress written before the session`);
           continue;
         }
-        const row = { id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: plainText(s.visitorId), org_id: s.orgId, created_at: s.createdAt, record: s.json, request: s.requestJson, progress: null };
+        const row = {
+          id: s.id, owner: s.owner, closed: s.closed ? 1 : 0, visitor_id: plainText(s.visitorId), org_id: s.orgId, created_at: s.createdAt,
+          chat_state: s.chatState, agent_id: s.agentId, button_id: s.buttonId, ended_at: s.endedAt, end_reason: s.endReason, record: s.json, request: s.requestJson, progress: null,
+        };
         await trx.insertInto('sessions').values(row)
           .onConflict((oc) => oc.column('id').doUpdateSet({
-            owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, org_id: row.org_id, created_at: row.created_at, record: row.record,
-            request: sql`coalesce(excluded.request, sessions.request)`, progress: null,
+            owner: row.owner, closed: row.closed, visitor_id: row.visitor_id, org_id: row.org_id, created_at: row.created_at, chat_state: row.chat_state, agent_id: row.agent_id,
+            button_id: row.button_id, ended_at: row.ended_at, end_reason: row.end_reason, record: row.record, request: sql`coalesce(excluded.request, sessions.request)`, progress: null,
           }))
           .execute();
       }
@@ -141,6 +145,10 @@ export class KyselyChatStore implements ChatStore {
       .where('visitor_id', '=', visitorId).$if(orgId !== null, (q) => q.where('org_id', '=', orgId))
       .orderBy('created_at', 'desc').limit(limit).execute();
     return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
+  }
+
+  searchSessions(q: SessionSearch): Promise<SessionSearchPage> {
+    return searchSessions(this.db, this.dialect, q);
   }
 
   async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {

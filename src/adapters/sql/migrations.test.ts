@@ -3,6 +3,8 @@
  * session's org is backfilled from its request (its own column, or inside the
  * record for rows older than migration 0003), and breadcrumbs already recorded
  * stay readable as unattributed ones; after 0007 they stay too, without a key.
+ * Migration 0008 backfills the chat search's columns from each record, so chats
+ * stored before it are found like new ones.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,9 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { emptyBatch } from '../../ports/chat-store.js';
+import { emptyBatch, type SessionSearch } from '../../ports/chat-store.js';
 import { sessionRecord } from '../chat-store-conformance.js';
+import { chatRecord } from '../chat-store-search-conformance.js';
 import { createPostgresChatStore } from '../postgres/postgres-chat-store.js';
 import { createSqliteChatStore } from '../sqlite/sqlite-chat-store.js';
 import type { KyselyChatStore } from './kysely-chat-store.js';
@@ -20,6 +23,7 @@ import { migrationProvider, type SqlDialectName } from './migrations.js';
 
 const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BEFORE_ORG_COLUMNS = '0005-session-progress-column';
+const BEFORE_SEARCH_COLUMNS = '0007-breadcrumb-key';
 
 /** Rows as a store at migration 0005 wrote them. */
 async function writeOldRows(db: Kysely<Record<string, Record<string, unknown>>>): Promise<void> {
@@ -112,6 +116,73 @@ describe('migration 0006 (org columns) on older databases', () => {
     const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
     try {
       await expectOrgsBackfilled(store);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** Rows as a store at migration 0007 wrote them: request in its column, or (before 0003) in the record; a progress column. */
+async function writeRowsBeforeSearch(db: Kysely<Record<string, Record<string, unknown>>>): Promise<void> {
+  const ended = chatRecord('r-new', { createdAt: 10, state: 'ended', agent: 'ag1', button: 'b1', visitor: 'v1', endedAt: 50, endReason: 'agent', closed: true });
+  const legacy = chatRecord('r-legacy', { createdAt: 20, state: 'established', agent: 'ag2', button: 'b2', visitor: 'v2' });
+  const waiting = chatRecord('r-progress', { createdAt: 30, state: 'waiting', button: 'b1', visitor: 'v1' });
+  const row = (r: typeof ended, requestInRecord = false) => ({
+    id: r.id, owner: 'n1', closed: r.closed ? 1 : 0, visitor_id: r.request!.visitorId, org_id: r.request!.orgId, created_at: r.createdAt,
+    record: JSON.stringify(requestInRecord ? r : { ...r, request: null }), request: requestInRecord ? null : JSON.stringify(r.request), progress: null as string | null,
+  });
+  await db.insertInto('sessions').values([row(ended), row(legacy, true), { ...row(waiting), progress: JSON.stringify({ lastOffset: 4, cursor: 2 }) }]).execute();
+}
+
+async function expectFoundBySearch(store: KyselyChatStore): Promise<void> {
+  await store.migrate();
+  const ids = async (q: Omit<SessionSearch, 'orgId' | 'limit' | 'scanLimit'>) => (await store.searchSessions({ orgId: 'org-a', limit: 10, scanLimit: 100, ...q })).sessions.map((s) => s.id);
+  expect(await ids({})).toEqual(['r-progress', 'r-legacy', 'r-new']);
+  expect(await ids({ chatState: 'ended', agentId: 'ag1', buttonId: 'b1', endReason: 'agent', endedFrom: 50, endedTo: 51 })).toEqual(['r-new']);
+  expect(await ids({ chatState: 'established', agentId: 'ag2', buttonId: 'b2', visitorId: 'v2' })).toEqual(['r-legacy']);
+  expect(await ids({ chatState: 'waiting', buttonId: 'b1' })).toEqual(['r-progress']);
+  expect(await ids({ visitorId: 'v1' })).toEqual(['r-progress', 'r-new']);
+  expect((await store.findSessionsByVisitor('org-a', 'v1', 10)).map((s) => s.id)).toEqual(['r-progress', 'r-new']);
+}
+
+describe('migration 0008 (chat search columns) on older databases', () => {
+  it('SQLite: fills the search columns from each record', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-migrate-'));
+    const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new SqliteDialect({ database: new Sqlite(join(dir, 'switchboard.sqlite')) }) });
+    const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateTo(BEFORE_SEARCH_COLUMNS);
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    await writeRowsBeforeSearch(db);
+    await db.destroy();
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    try {
+      await expectFoundBySearch(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  const schema = `sb_migrate8_${process.pid}_${Date.now() % 100000}`;
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  });
+
+  it('PostgreSQL: fills the search columns from each record', async () => {
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1, options: `-c search_path=${schema}` });
+    const db = new Kysely<Record<string, Record<string, unknown>>>({ dialect: new PostgresDialect({ pool }) });
+    const { error } = await new Migrator({ db, provider: migrationProvider('postgres'), migrationTableSchema: schema }).migrateTo(BEFORE_SEARCH_COLUMNS);
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    await writeRowsBeforeSearch(db);
+    await db.destroy();
+    const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
+    try {
+      await expectFoundBySearch(store);
     } finally {
       await store.close();
     }

@@ -100,6 +100,37 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.createIndex('breadcrumbs_key').unique().on('breadcrumbs').column('key').execute();
     },
   },
+  '0008-chat-search': {
+    async up(db: Kysely<unknown>) {
+      // A supervisor's search of the org's chats, live and past (docs/adr/0023). What it filters
+      // on is inside the record JSON, which no index reaches: copied into columns, which change
+      // with full writes only (a few per chat), never with the per-message progress write.
+      for (const [name, type] of [['chat_state', 'varchar(16)'], ['agent_id', 'varchar(128)'], ['button_id', 'varchar(128)'], ['ended_at', 'bigint'], ['end_reason', 'text']] as const) {
+        await db.schema.alterTable('sessions').addColumn(name, type).execute();
+      }
+      // Rows written before 0003 have their request inside the record.
+      const backfill = dialect === 'sqlite'
+        ? sql`update sessions set chat_state = json_extract(record, '$.chatState'), agent_id = json_extract(record, '$.agentId'),
+            button_id = coalesce(json_extract(request, '$.buttonId'), json_extract(record, '$.request.buttonId')),
+            ended_at = json_extract(record, '$.endedAt'), end_reason = json_extract(record, '$.endReason')`
+        : sql`update sessions set chat_state = record::json ->> 'chatState', agent_id = record::json ->> 'agentId',
+            button_id = coalesce(request::json ->> 'buttonId', record::json -> 'request' ->> 'buttonId'),
+            ended_at = round((record::json ->> 'endedAt')::numeric)::bigint, end_reason = record::json ->> 'endReason'`;
+      await backfill.execute(db);
+      // Newest first within an org, the id breaking ties: the order of every page. PostgreSQL
+      // compares ids bytewise ("C"), as SQLite and the memory store do, whatever the database's collation.
+      const id = dialect === 'postgres' ? sql`id collate "C"` : sql`id`;
+      await sql`create index if not exists sessions_org_created on sessions (org_id, created_at, ${id})`.execute(db);
+      // The filters that pick a small share of an org's chats: an agent's, a state's (all but
+      // `ended`: the chats running now), a visitor's. The visitor's replaces sessions_visitor_org,
+      // a prefix of it (still one index per full write): without the id it cannot give the order,
+      // and SQLite then walks the org's index instead, all of it for a visitor's few chats.
+      await sql`create index if not exists sessions_org_agent on sessions (org_id, agent_id, created_at, ${id})`.execute(db);
+      await sql`create index if not exists sessions_org_state on sessions (org_id, chat_state, created_at, ${id})`.execute(db);
+      await sql`create index if not exists sessions_visitor_org_created on sessions (visitor_id, org_id, created_at, ${id})`.execute(db);
+      await db.schema.dropIndex('sessions_visitor_org').ifExists().execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

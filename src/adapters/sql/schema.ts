@@ -13,6 +13,13 @@ export interface SessionsTable {
   /** The request's orgId (migration 0006): visitor history is read per org. */
   org_id: string | null;
   created_at: number | string;
+  /** What a chat search filters on (migration 0008, docs/adr/0023): copies of record fields, written with every full write. */
+  chat_state: string | null;
+  agent_id: string | null;
+  /** The button the chat was requested on (the request's buttonId). */
+  button_id: string | null;
+  ended_at: number | string | null;
+  end_reason: string | null;
   /** The SessionRecord as JSON, without its request (older rows: with it). */
   record: string;
   /** The chat request as JSON (null: none, or a row written before migration 0003). */

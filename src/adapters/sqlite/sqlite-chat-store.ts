@@ -126,18 +126,22 @@ class SqliteChatStore extends KyselyChatStore {
     const k = this.db;
     const compile = (q: { compile(): { sql: string } }) => this.database.prepare(q.compile().sql);
     const insertEvent = compile(k.insertInto('events').values({ session_id: '', offset: 0, vseq: 0, type: '', actor: '', at: 0, data: '' }));
-    const upsertSession = compile(k.insertInto('sessions').values({ id: '', owner: '', closed: 0, visitor_id: '', org_id: '', created_at: 0, record: '', request: '', progress: null })
-      .onConflict((oc) => oc.column('id').doUpdateSet({
-        owner: sql`excluded.owner`, closed: sql`excluded.closed`, visitor_id: sql`excluded.visitor_id`, org_id: sql`excluded.org_id`, created_at: sql`excluded.created_at`, record: sql`excluded.record`,
-        request: sql`coalesce(excluded.request, sessions.request)`, progress: sql`excluded.progress`,
-      })));
+    const upsertSession = compile(k.insertInto('sessions').values({
+      id: '', owner: '', closed: 0, visitor_id: '', org_id: '', created_at: 0, chat_state: '', agent_id: '', button_id: '', ended_at: 0, end_reason: '', record: '', request: '', progress: null,
+    }).onConflict((oc) => oc.column('id').doUpdateSet({
+      owner: sql`excluded.owner`, closed: sql`excluded.closed`, visitor_id: sql`excluded.visitor_id`, org_id: sql`excluded.org_id`, created_at: sql`excluded.created_at`,
+      chat_state: sql`excluded.chat_state`, agent_id: sql`excluded.agent_id`, button_id: sql`excluded.button_id`, ended_at: sql`excluded.ended_at`, end_reason: sql`excluded.end_reason`,
+      record: sql`excluded.record`, request: sql`coalesce(excluded.request, sessions.request)`, progress: sql`excluded.progress`,
+    })));
     // Most session writes change only the record (offsets, cursor). An UPDATE
     // whose SET list leaves the indexed columns out rewrites the table's page and
     // no index page; the upsert sets them all, so SQLite rewrites both secondary
     // indexes too (5 WAL pages per message instead of 3, bench/results). It
-    // matches only when those columns are unchanged; otherwise the upsert runs.
+    // matches only when those columns are unchanged (the search columns of
+    // migration 0008 included: a state change must reach them); otherwise the upsert runs.
     const updateRecordIfKeysUnchanged = this.database.prepare(
-      'update "sessions" set "record" = ?, "progress" = null, "request" = coalesce(?, "request") where "id" = ? and "owner" = ? and "closed" = ? and "visitor_id" is ? and "org_id" is ? and "created_at" = ?',
+      'update "sessions" set "record" = ?, "progress" = null, "request" = coalesce(?, "request") where "id" = ? and "owner" = ? and "closed" = ? and "visitor_id" is ? and "org_id" is ? and "created_at" = ?'
+      + ' and "chat_state" is ? and "agent_id" is ? and "button_id" is ? and "ended_at" is ? and "end_reason" is ?',
     );
     // And most of those change only the progress fields (SessionRow, docs/adr/0013).
     const updateProgress = this.database.prepare('update "sessions" set "progress" = ? where "id" = ?');
@@ -165,8 +169,8 @@ class SqliteChatStore extends KyselyChatStore {
           continue;
         }
         const closed = s.closed ? 1 : 0;
-        if (updateRecordIfKeysUnchanged.run(s.json, s.requestJson, s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt).changes === 0) {
-          upsertSession.run(s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.json, s.requestJson, null);
+        if (updateRecordIfKeysUnchanged.run(s.json, s.requestJson, s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.chatState, s.agentId, s.buttonId, s.endedAt, s.endReason).changes === 0) {
+          upsertSession.run(s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.chatState, s.agentId, s.buttonId, s.endedAt, s.endReason, s.json, s.requestJson, null);
         }
       }
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);

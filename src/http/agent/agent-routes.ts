@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
+import { searchChats } from '../../core/chat-search.js';
 import type { ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueLabel } from '../../core/routing/dispatcher.js';
@@ -224,6 +225,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
       return { queues, agents, chats };
     });
+  route({ method: 'GET', url: '/agent/v1/supervisor/chats', summary: 'Search the org\'s chats, running and past (also after the visitor\'s session closed): filters, newest first, a page at a time', role: 'supervisor',
+    querystring: T.ChatSearchQuery, response: T.ChatSearchPage,
+    errors: { 400: 'A query parameter out of range, malformed or unknown (`limit` 1 to 200, times in epoch ms, a `…From` after its `…To`, a `cursor` this server did not give): the text names it' } },
+    (req, p) => searchChats(engine, store, views, p.orgId, req.query as T.ChatSearchQuery, req.query as Record<string, unknown>));
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/takeover', summary: 'Take the chat over from its agent', role: 'supervisor', params: T.ChatIdParams, response: T.Ok },
     (req, p) => { chatFor(engine, p, chatId(req), { supervisorMayRead: true }); engine.agentActions.reassign(chatId(req), p.userId, true); return commit(); });
   route({ method: 'POST', url: '/agent/v1/chats/:chatId/reassign', summary: 'Reassign the chat to another agent', role: 'supervisor', params: T.ChatIdParams, body: T.ReassignRequest, response: T.Ok },
