@@ -3,12 +3,14 @@
  * password or role changed in the config file signs the user out (its old
  * access and refresh tokens answer 401), also for a user the admin API never
  * touched; a user removed from the file loses its tokens and API keys for good,
- * re-added or not.
+ * re-added or not. The last enabled admin of an org cannot be demoted or
+ * disabled through the API, and an admin disabled through the API gets back in
+ * when the operator changes its config entry.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { AgentUser, ORG, OWNS_PROCESS, USERS, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, ORG, OWNS_PROCESS, USERS, useAgentServer, type Login } from './agent-fixtures.js';
 
 const server = useAgentServer();
 
@@ -72,5 +74,34 @@ describe.skipIf(!OWNS_PROCESS)('agent API: config users across a restart', () =>
     expect((await refresh(bill.refreshToken)).status).toBe(401);
     expect((await me(key.key)).status, 'the API key from before the removal').toBe(401);
     expect((await login('bill', USERS.bill.password)).status, 'the user itself is back').toBe(200);
+  });
+
+  it('refuses to demote or disable the last enabled admin of an org (409), and the config file gets an admin disabled through the API back in', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    for (const patch of [{ role: 'agent' }, { role: 'supervisor' }, { disabled: true }]) {
+      const res = await root.call('PATCH', `/agent/v1/admin/users/${USERS.root.id}`, patch);
+      expect(res.status, JSON.stringify(patch)).toBe(409);
+      expect(res.text).toMatch(/^Would leave the organization without an enabled admin: /);
+    }
+    expect(await root.ok('GET', '/agent/v1/me')).toMatchObject({ role: 'admin', disabled: false });
+
+    // With a second admin, one admin may disable the other, but not then itself.
+    const ada: Login = { id: '0050000000000AD', username: 'ada', password: 'ada-password', name: 'Ada Admin' };
+    await root.ok('POST', '/agent/v1/admin/users', { id: ada.id, name: ada.name, username: ada.username, password: ada.password, role: 'admin', skills: [], capacity: 0 });
+    const adaUser = await AgentUser.login(server, ada);
+    await adaUser.ok('PATCH', `/agent/v1/admin/users/${USERS.root.id}`, { disabled: true });
+    expect((await adaUser.call('PATCH', `/agent/v1/admin/users/${ada.id}`, { disabled: true })).status).toBe(409);
+    await adaUser.ok('PATCH', `/agent/v1/admin/users/${ada.id}`, { name: 'Ada Still Admin' });
+    expect((await login('root', USERS.root.password)).status).toBe(401);
+
+    // A restart with the same file leaves root disabled (the API's change stands)...
+    await server.restart();
+    expect((await login('root', USERS.root.password)).status).toBe(401);
+    // ...a changed entry (here a new password) is the operator's way back in.
+    editConfig((agents) => agents.map((a) => (a.id === USERS.root.id ? { ...a, password: 'plain:root-recovered' } : a)));
+    await server.restart();
+    const back = await login('root', 'root-recovered');
+    expect(back.status, back.text).toBe(200);
+    expect((back.json as { user: unknown }).user).toMatchObject({ role: 'admin', disabled: false });
   });
 });

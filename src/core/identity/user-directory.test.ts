@@ -3,7 +3,8 @@
  * config user whose entry changed since the admin API stored it (a rotated
  * password, a demotion, a removal, `disabled` too), also for one the API never
  * stored, and signs it out; the admin API's changes stand while the entry is the
- * same; and disabling a user revokes its API keys for good.
+ * same; disabling a user revokes its API keys for good; and the last enabled
+ * admin of an org cannot be demoted or disabled through the API.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../adapters/memory/fake-clock.js';
 import { createSqliteChatStore, type SqliteStore } from '../../adapters/sqlite/sqlite-chat-store.js';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
+import { SwitchboardError } from '../../protocol/errors.js';
 import { TokenService } from './token-service.js';
 import { UserDirectory } from './user-directory.js';
 
@@ -184,5 +186,26 @@ describe('users across a restart', () => {
     const recovered = await start(dir, [agent({ role: 'admin', password: 'plain:recovery-password' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })]);
     expect(recovered.users.get('005000000000A01')).toMatchObject({ role: 'admin', disabled: false });
     expect(await canLogIn(recovered.users, 'ada', 'recovery-password')).toBe(true);
+  });
+
+  it('refuses to demote or disable the last enabled admin of an org; another org\'s admin or a disabled one does not count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })],
+      [agent({ id: '005000000000B01', username: 'eve', name: 'Eve', role: 'admin' })]);
+    await users.updateUser('005000000000A02', { disabled: true });
+    for (const patch of [{ role: 'agent' as const }, { role: 'supervisor' as const }, { disabled: true }]) {
+      const refused = await users.updateUser('005000000000A01', { ...patch, name: 'Changed' }).then(() => null, (e: unknown) => e);
+      expect(refused, JSON.stringify(patch)).toBeInstanceOf(SwitchboardError);
+      expect((refused as SwitchboardError).code).toBe('LAST_ADMIN');
+    }
+    expect(users.get('005000000000A01'), 'nothing of a refused change applies').toMatchObject({ name: 'Ada', role: 'admin', disabled: false });
+    await users.updateUser('005000000000A01', { role: 'admin', disabled: false, name: 'Ada Admin' });
+
+    // With another enabled admin in the org, either may go, but not both.
+    await users.updateUser('005000000000A02', { disabled: false });
+    await users.updateUser('005000000000A02', { role: 'agent' });
+    await expect(users.updateUser('005000000000A01', { disabled: true })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    // The only admin of the other org is its own last one.
+    await expect(users.updateUser('005000000000B01', { role: 'agent' })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
   });
 });

@@ -262,6 +262,9 @@ export class UserDirectory {
 
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
+    // Checked and changed in one turn of the event loop (the first await comes after), so two
+    // admins demoting each other at once cannot both pass.
+    this.keepAnAdmin(user, patch);
     if (patch.name !== undefined) user.name = patch.name;
     if (patch.role !== undefined) user.role = patch.role;
     if (patch.skills !== undefined) user.skills = patch.skills;
@@ -284,6 +287,17 @@ export class UserDirectory {
     await this.store.putDocument('user', id, user);
     if (patch.password !== undefined || patch.disabled) this.revoked(id);
     return user;
+  }
+
+  /**
+   * Refuses a change that would leave the user's org with no enabled admin: nobody could then
+   * manage its users through the API, and only the config file could bring an admin back.
+   */
+  private keepAnAdmin(user: UserRecord, patch: { role?: Role | undefined; disabled?: boolean | undefined }): void {
+    const losesAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
+    if (!losesAdmin || user.role !== 'admin' || user.disabled) return;
+    const another = [...this.users.values()].some((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (!another) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
   }
 
   async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
