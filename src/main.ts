@@ -137,8 +137,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
 
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
   const loaded = await users.load(config.orgs);
-  if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users changed in the config since the admin API last wrote them: the config applies');
-  if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their stored records are ignored');
+  if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users whose config entry changed since it was last stored: the config applies (a new password, role or org, or enabling them, signs them out)');
+  if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their tokens and API keys are revoked');
   // Users created through the admin API live in the store, not the config: they route too.
   for (const u of users.all()) {
     const routed = engine.directory.get(u.id);

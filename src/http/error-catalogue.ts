@@ -38,6 +38,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   NOT_FOUND: { status: 404, message: 'Not found', withDetail: true },
   CONFLICT: { status: 409, message: 'Conflict', withDetail: true },
   CHAT_NO_LONGER_YOURS: { status: 409, message: 'Chat is no longer yours', withDetail: true },
+  LAST_ADMIN: { status: 409, message: 'Would leave the organization without an enabled admin', withDetail: true },
   RATE_LIMITED: { status: 429, message: 'Too Many Requests', withDetail: true },
   UPGRADE_REQUIRED: { status: 426, message: 'WebSocket upgrade required', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'CHAT_NO_LONGER_YOURS'
+  | 'LAST_ADMIN'
   | 'RATE_LIMITED'
   | 'UPGRADE_REQUIRED'
   | 'INTERNAL';

@@ -270,6 +270,15 @@ export class TestServer {
     return join(this.root, 'data');
   }
 
+  /**
+   * The config file of a server this suite owns (after the first start): a test
+   * may rewrite it, as an operator would, and restart to apply it.
+   */
+  get configFile(): string {
+    if (!this.root) throw new Error('server not started by this suite');
+    return join(this.root, 'switchboard.json');
+  }
+
   /** Starts the process (or adopts the external URL). A restart reuses the previous port. */
   async start(): Promise<void> {
     if (!this.owned) {

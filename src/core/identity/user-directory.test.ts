@@ -1,8 +1,10 @@
 /**
  * Users across a restart, on a real SQLite file: the config file wins for a
  * config user whose entry changed since the admin API stored it (a rotated
- * password, a demotion, a removal), the admin API's changes stand while the entry
- * is the same, and disabling a user revokes its API keys for good.
+ * password, a demotion, a removal, `disabled` too), also for one the API never
+ * stored, and signs it out; the admin API's changes stand while the entry is the
+ * same; disabling a user revokes its API keys for good; and the last enabled
+ * admin of an org cannot be demoted or disabled through the API.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +13,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../adapters/memory/fake-clock.js';
 import { createSqliteChatStore, type SqliteStore } from '../../adapters/sqlite/sqlite-chat-store.js';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
+import { SwitchboardError } from '../../protocol/errors.js';
 import { TokenService } from './token-service.js';
 import { UserDirectory } from './user-directory.js';
 
 const ORG = '00D0000000000AA';
+const OTHER_ORG = '00D0000000000BB';
 const open: SqliteStore[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
@@ -24,18 +28,21 @@ function agent(overrides: Partial<AgentConfig> = {}): AgentConfig {
   return { id: '005000000000A01', name: 'Ada', username: 'ada', password: 'plain:first-password', role: 'supervisor', skills: ['billing'], capacity: 3, ...overrides };
 }
 
-function orgWith(agents: AgentConfig[]): OrgConfig[] {
-  return [{ id: ORG, name: 'Org', deployments: [], buttons: [], agents } as unknown as OrgConfig];
+function orgWith(agents: AgentConfig[], others: AgentConfig[] = []): OrgConfig[] {
+  return [
+    { id: ORG, name: 'Org', deployments: [], buttons: [], agents } as unknown as OrgConfig,
+    { id: OTHER_ORG, name: 'Other', deployments: [], buttons: [], agents: others } as unknown as OrgConfig,
+  ];
 }
 
 /** One start of the server's user side over the data dir: a fresh store and directory. */
-async function start(dataDir: string, agents: AgentConfig[]) {
+async function start(dataDir: string, agents: AgentConfig[], others: AgentConfig[] = []) {
   const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
   open.push(store);
   await store.migrate();
   const clock = new FakeClock();
   const users = new UserDirectory(store, new TokenService(Buffer.alloc(32, 7), clock), clock);
-  const loaded = await users.load(orgWith(agents));
+  const loaded = await users.load(orgWith(agents, others));
   return { users, loaded, stop: () => store.close().then(() => void open.splice(open.indexOf(store), 1)) };
 }
 
@@ -70,7 +77,7 @@ describe('users across a restart', () => {
     expect(second.users.get('005000000000A02'), 'entry unchanged: the API change stands').toMatchObject({ role: 'supervisor', skills: ['sales'], capacity: 5 });
   });
 
-  it('a config user removed from the file is gone, a user made through the admin API stays, and disabled stays disabled', async () => {
+  it('a config user removed from the file is gone, a user made through the admin API stays, and a changed entry enables a disabled user', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
     const first = await start(dir, [agent(), agent({ id: '005000000000A02', username: 'bob', name: 'Bob' })]);
     await first.users.updateUser('005000000000A01', { capacity: 1 });
@@ -85,7 +92,7 @@ describe('users across a restart', () => {
     expect(await canLogIn(second.users, 'ada', 'first-password')).toBe(false);
     expect(second.users.authenticate(key.key), "the removed user's API key").toBeNull();
     expect(second.users.get(made.id)).toMatchObject({ name: 'Cy', capacity: 2 });
-    expect(second.users.get('005000000000A02'), 'changed in the file, still disabled').toMatchObject({ capacity: 4, disabled: true });
+    expect(second.users.get('005000000000A02'), 'changed in the file: the file wins, disabled too').toMatchObject({ capacity: 4, disabled: false });
   });
 
   it('disabling a user revokes its API keys for good: enabling it again does not bring them back', async () => {
@@ -100,5 +107,105 @@ describe('users across a restart', () => {
     await stop();
     const again = await start(dir, [agent()]);
     expect(again.users.authenticate(key.key), 'after a restart too').toBeNull();
+  });
+
+  it('a password or role changed in the config revokes the tokens of a user the admin API never stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const first = await start(dir, [agent(), agent({ id: '005000000000A02', username: 'bob', name: 'Bob' }), agent({ id: '005000000000A03', username: 'cy', name: 'Cy' })]);
+    const ada = await first.users.login('ada', 'first-password');
+    const bob = await first.users.login('bob', 'first-password');
+    const cy = await first.users.login('cy', 'first-password');
+    await first.stop();
+
+    const second = await start(dir, [
+      agent({ password: 'plain:rotated-password' }),
+      agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'agent' }),
+      agent({ id: '005000000000A03', username: 'cy', name: 'Cy', skills: ['sales'] }),
+    ]);
+    expect(second.loaded.changedByConfig.sort()).toEqual(['005000000000A01', '005000000000A02', '005000000000A03']);
+    expect(second.users.authenticate(ada.accessToken), 'issued under the old password').toBeNull();
+    expect(() => second.users.refresh(ada.refreshToken)).toThrow();
+    expect(second.users.authenticate(bob.accessToken), 'issued under the old role').toBeNull();
+    expect(() => second.users.refresh(bob.refreshToken)).toThrow();
+    expect(second.users.authenticate(cy.accessToken)?.userId, 'only the skills changed: still signed in').toBe('005000000000A03');
+    const kept = await second.users.login('ada', 'rotated-password');
+    await second.stop();
+
+    // The next start with the same file changes nothing, and revokes nothing again.
+    const third = await start(dir, [agent({ password: 'plain:rotated-password' })]);
+    expect(third.loaded.changedByConfig).toEqual([]);
+    expect(third.users.authenticate(kept.accessToken)?.userId).toBe('005000000000A01');
+    expect(third.users.refresh(kept.refreshToken).user.id).toBe('005000000000A01');
+  });
+
+  it('tokens issued before config users had stored records stop working once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent()]);
+    // What an earlier version issued to a config user it never stored: version 0.
+    const old = users.tokens.issue('005000000000A01', 'access', 0).token;
+    expect(users.authenticate(old)).toBeNull();
+    const fresh = await users.login('ada', 'first-password');
+    expect(users.authenticate(fresh.accessToken)?.userId).toBe('005000000000A01');
+  });
+
+  it('a config user removed and added back keeps none of its old tokens, API keys or disabled state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const bob = agent({ id: '005000000000A02', username: 'bob', name: 'Bob' });
+    const first = await start(dir, [agent(), bob]);
+    const ada = await first.users.login('ada', 'first-password');
+    const key = await first.users.createApiKey('005000000000A01', 'ci', 'agent');
+    await first.users.updateUser('005000000000A02', { disabled: true });
+    await first.stop();
+
+    const second = await start(dir, []);
+    expect(second.loaded.removedFromConfig.sort()).toEqual(['005000000000A01', '005000000000A02']);
+    await second.stop();
+    const third = await start(dir, []);
+    expect(third.loaded.removedFromConfig, 'named once, at the start that found them gone').toEqual([]);
+    await third.stop();
+
+    const back = await start(dir, [agent(), bob]);
+    expect(back.users.authenticate(ada.accessToken)).toBeNull();
+    expect(() => back.users.refresh(ada.refreshToken)).toThrow();
+    expect(back.users.authenticate(key.key)).toBeNull();
+    expect(back.users.apiKey(key.id)?.revokedAt).not.toBeNull();
+    expect(back.users.get('005000000000A02')).toMatchObject({ disabled: false });
+    expect(await canLogIn(back.users, 'bob', 'first-password')).toBe(true);
+  });
+
+  it('a user disabled through the API stays disabled while its entry is unchanged, and is enabled by a change to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const first = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })]);
+    await first.users.updateUser('005000000000A01', { disabled: true });
+    await first.stop();
+
+    const same = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })]);
+    expect(await canLogIn(same.users, 'ada', 'first-password')).toBe(false);
+    await same.stop();
+
+    const recovered = await start(dir, [agent({ role: 'admin', password: 'plain:recovery-password' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })]);
+    expect(recovered.users.get('005000000000A01')).toMatchObject({ role: 'admin', disabled: false });
+    expect(await canLogIn(recovered.users, 'ada', 'recovery-password')).toBe(true);
+  });
+
+  it('refuses to demote or disable the last enabled admin of an org; another org\'s admin or a disabled one does not count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })],
+      [agent({ id: '005000000000B01', username: 'eve', name: 'Eve', role: 'admin' })]);
+    await users.updateUser('005000000000A02', { disabled: true });
+    for (const patch of [{ role: 'agent' as const }, { role: 'supervisor' as const }, { disabled: true }]) {
+      const refused = await users.updateUser('005000000000A01', { ...patch, name: 'Changed' }).then(() => null, (e: unknown) => e);
+      expect(refused, JSON.stringify(patch)).toBeInstanceOf(SwitchboardError);
+      expect((refused as SwitchboardError).code).toBe('LAST_ADMIN');
+    }
+    expect(users.get('005000000000A01'), 'nothing of a refused change applies').toMatchObject({ name: 'Ada', role: 'admin', disabled: false });
+    await users.updateUser('005000000000A01', { role: 'admin', disabled: false, name: 'Ada Admin' });
+
+    // With another enabled admin in the org, either may go, but not both.
+    await users.updateUser('005000000000A02', { disabled: false });
+    await users.updateUser('005000000000A02', { role: 'agent' });
+    await expect(users.updateUser('005000000000A01', { disabled: true })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    // The only admin of the other org is its own last one.
+    await expect(users.updateUser('005000000000B01', { role: 'agent' })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
   });
 });

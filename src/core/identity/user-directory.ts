@@ -3,11 +3,12 @@
  * file and from the admin API (stored as documents, which also carry changes to
  * config users such as a bumped token version). API keys are stored hashed.
  *
- * A stored document of a config user remembers a fingerprint of the config entry
- * it started from. At start-up the config wins whenever that entry has changed
- * since (an operator rotated a password, demoted or moved someone): what the admin
- * API changed stands only while the config entry is the same, and a config user
- * removed from the file is gone, whatever its document says (docs/configuration.md).
+ * Every config user has a stored document, which remembers a fingerprint of the
+ * config entry it started from. At start-up the config wins whenever that entry has
+ * changed since (an operator rotated a password, demoted, moved or re-enabled
+ * someone): what the admin API changed stands only while the config entry is the
+ * same, and a config user removed from the file is gone, whatever its document says
+ * (docs/configuration.md, ADR 0023).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
@@ -112,7 +113,16 @@ export class UserDirectory {
     for (const l of this.revokedListeners) l(userId);
   }
 
-  /** Loads the config's users and the stored ones; returns what the config changed or removed (logged at start-up). */
+  /**
+   * Loads the config's users and the stored ones; returns what the config changed or removed (logged at start-up).
+   *
+   * Every config user gets a stored record, written at its first start: tokens carry only
+   * a version, so without a record of the entry they were issued under, a password changed
+   * in the file could not revoke them (a config user nobody had changed through the API or
+   * logged out would keep its tokens for ever). A config user with no record yet starts at
+   * token version 1, so tokens of version 0, issued before such records existed, stop
+   * working once: the file may have changed meanwhile, and nothing says whether it did.
+   */
   async load(orgs: OrgConfig[]): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
     for (const org of orgs) {
       for (const a of org.agents) {
@@ -123,30 +133,56 @@ export class UserDirectory {
         });
       }
     }
+    // Before the users: a removed config user's keys are revoked below.
+    for (const d of await this.store.listDocuments('apikey')) this.keys.set(d.id, d.body as ApiKeyRecord);
     const changedByConfig: string[] = [];
     const removedFromConfig: string[] = [];
+    const recorded = new Set<string>();
     for (const d of await this.store.listDocuments('user')) {
       const stored = d.body as UserRecord;
       const fromConfig = this.users.get(d.id);
       if (!fromConfig) {
-        // A config user's document outlives its entry: the operator removed the user.
-        if (stored.configFingerprint) removedFromConfig.push(d.id);
-        else this.users.set(d.id, stored); // made through the admin API
+        if (!stored.configFingerprint) this.users.set(d.id, stored); // made through the admin API
+        else if (stored.configFingerprint !== REMOVED_FROM_CONFIG) {
+          // A config user's document outlives its entry: the operator removed the user.
+          removedFromConfig.push(d.id);
+          await this.forgetRemoved(stored);
+        }
         continue;
       }
+      recorded.add(d.id);
       if (stored.configFingerprint === fromConfig.configFingerprint) {
         this.users.set(d.id, stored);
         continue;
       }
-      // The config entry changed since the document was written (or the document predates
-      // fingerprints): the config's fields win; what only the API has stays, and tokens
-      // issued under another password stop working.
+      // The config entry changed since the document was written (or the user was removed and
+      // is back, or the document predates fingerprints): the config's fields win, `disabled`
+      // included, so that changing the entry is how an operator gets a user disabled through
+      // the API (the last admin, say) back in. Tokens issued under another password, role or
+      // org, or before the user was enabled again, stop working.
       changedByConfig.push(d.id);
-      fromConfig.disabled = stored.disabled;
-      fromConfig.tokenVersion = stored.tokenVersion + (stored.passwordHash === fromConfig.passwordHash ? 0 : 1);
+      fromConfig.tokenVersion = stored.tokenVersion + (signsOut(stored, fromConfig) ? 1 : 0);
+      await this.store.putDocument('user', d.id, fromConfig);
     }
-    for (const d of await this.store.listDocuments('apikey')) this.keys.set(d.id, d.body as ApiKeyRecord);
+    for (const u of this.users.values()) {
+      if (!u.configFingerprint || recorded.has(u.id)) continue;
+      u.tokenVersion = 1;
+      await this.store.putDocument('user', u.id, u);
+    }
     return { changedByConfig, removedFromConfig };
+  }
+
+  /**
+   * A config user removed from the file: its document stays, marked removed, with its tokens
+   * and API keys revoked for good, so that neither comes back if the entry is added again.
+   */
+  private async forgetRemoved(stored: UserRecord): Promise<void> {
+    await this.store.putDocument('user', stored.id, { ...stored, tokenVersion: stored.tokenVersion + 1, configFingerprint: REMOVED_FROM_CONFIG });
+    for (const k of this.keys.values()) {
+      if (k.userId !== stored.id || k.revokedAt !== null) continue;
+      k.revokedAt = this.clock.now();
+      await this.store.putDocument('apikey', k.id, k);
+    }
   }
 
   get(id: string): UserRecord | undefined {
@@ -226,6 +262,9 @@ export class UserDirectory {
 
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
+    // Checked and changed in one turn of the event loop (the first await comes after), so two
+    // admins demoting each other at once cannot both pass.
+    this.keepAnAdmin(user, patch);
     if (patch.name !== undefined) user.name = patch.name;
     if (patch.role !== undefined) user.role = patch.role;
     if (patch.skills !== undefined) user.skills = patch.skills;
@@ -248,6 +287,17 @@ export class UserDirectory {
     await this.store.putDocument('user', id, user);
     if (patch.password !== undefined || patch.disabled) this.revoked(id);
     return user;
+  }
+
+  /**
+   * Refuses a change that would leave the user's org with no enabled admin: nobody could then
+   * manage its users through the API, and only the config file could bring an admin back.
+   */
+  private keepAnAdmin(user: UserRecord, patch: { role?: Role | undefined; disabled?: boolean | undefined }): void {
+    const losesAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
+    if (!losesAdmin || user.role !== 'admin' || user.disabled) return;
+    const another = [...this.users.values()].some((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (!another) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
   }
 
   async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
@@ -294,6 +344,17 @@ export class UserDirectory {
     const refresh = this.tokens.issue(user.id, 'refresh', user.tokenVersion);
     return { accessToken: access.token, refreshToken: refresh.token, expiresIn: Math.round(ACCESS_TTL_MS / 1000), user: toPublic(user) };
   }
+}
+
+/** The fingerprint of a removed config user's document: no config entry has it. */
+const REMOVED_FROM_CONFIG = 'removed';
+
+/**
+ * Whether tokens issued to `before` must stop working for `after`: another password, role,
+ * org or disabled state (a change of name, skills or capacity leaves the user signed in).
+ */
+function signsOut(before: UserRecord, after: UserRecord): boolean {
+  return before.passwordHash !== after.passwordHash || before.role !== after.role || before.orgId !== after.orgId || before.disabled !== after.disabled;
 }
 
 /** What identifies a config entry's content: any change to it (or a move to another org) changes this. */

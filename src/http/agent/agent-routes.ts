@@ -249,7 +249,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       hub.attachAgent(a.id);
       return toPublic(u);
     });
-  route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', body: T.UpdateUserRequest, response: T.PublicUser },
+  route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', body: T.UpdateUserRequest, response: T.PublicUser,
+    errors: { 409: 'The change would leave the organization without an enabled admin (LAST_ADMIN): demoting or disabling its only one' } },
     async (req, p) => {
       const id = (req.params as { userId: string }).userId;
       if (users.get(id)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${id}`);
