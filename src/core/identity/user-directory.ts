@@ -8,7 +8,7 @@
  * changed since (an operator rotated a password, demoted, moved or re-enabled
  * someone): what the admin API changed stands only while the config entry is the
  * same, and a config user removed from the file is gone, whatever its document says
- * (docs/configuration.md, ADR 0023).
+ * (docs/configuration.md, ADR 0024).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
