@@ -6,9 +6,9 @@
  * composer; an emptied capacity box is refused (0 would mean unlimited); a
  * second tab follows presence and offers taken in the first; an offer that
  * arrives while the agent's connection is down counts down from what is left;
- * and logging out takes the agent off routing at once. The first agent's
- * browser reaches the server through a TCP proxy the tests cut
- * (cuttable-proxy.ts).
+ * an accept whose answer is lost on the wire still opens the chat; and logging
+ * out takes the agent off routing at once. The first agent's browser reaches
+ * the server through a TCP proxy the tests cut (cuttable-proxy.ts).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { request } from '../protocol/harness.js';
 import { chat, launchChromium, loggedInConsoles, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
-import { CuttableProxy, isAgentStream } from './cuttable-proxy.js';
+import { CuttableProxy, isAgentStream, lastRequest } from './cuttable-proxy.js';
 
 const server = new ConsoleTestServer();
 let browser: Browser;
@@ -154,6 +154,25 @@ describe('agent console and the server agree', () => {
     // 30 s offers, published 8 s or more ago: a replayed event's own `at` must not restart the clock.
     expect(left).toBeLessThanOrEqual(23);
     expect(left).toBeGreaterThan(5);
+  });
+
+  it('an accept whose answer is lost on the wire still opens the chat', async () => {
+    if (!(await alex.page.getByRole('radio', { name: 'Online' }).isChecked())) await setPresence(alex.page, 'Online');
+    const v = await visitor('Lou Lost Answer');
+    const offer = alex.page.getByRole('article', { name: 'Chat offer from Lou Lost Answer' });
+    // The server takes the accept; its answer never reaches the browser (the connection dies on
+    // the way back; Chromium may even send the POST again, which the server refuses with 409).
+    const lost = proxy.cutWhenServerSends((c) => /\/accept$/.test(lastRequest(c)));
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await lost;
+    await v.waitForType('ChatEstablished');
+    const panel = chat(alex.page, 'Lou Lost Answer');
+    await panel.getByRole('textbox').waitFor();
+    expect(await offer.count()).toBe(0);
+    expect(await alex.page.locator('.toast').textContent()).not.toMatch(/Could not accept/);
+    await panel.getByRole('textbox').fill('Hello Lou');
+    await panel.getByRole('textbox').press('Enter');
+    await v.waitFor('the agent\'s message', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Hello Lou');
   });
 
   it('logging out takes the agent off routing at once', async () => {
