@@ -134,8 +134,8 @@ export class ConsoleApp {
       this.connection.dataset['state'] = 'closed';
     };
     const online = (): void => {
-      this.client.disconnect();
-      this.client.connect(handlers);
+      this.onConnection('reconnecting');
+      this.client.reconnect();
     };
     window.addEventListener('offline', offline);
     window.addEventListener('online', online);
