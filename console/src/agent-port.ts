@@ -55,5 +55,11 @@ export interface AgentPort {
   onSignedOut(listener: () => void): void;
   /** Opens the stream; it reconnects and resumes on its own until `disconnect`. */
   connect(handlers: StreamHandlers): void;
+  /**
+   * Replaces the stream's socket now (the network came back: the old one may be half-open),
+   * resuming after the last event; the stream goes on trying for as long as it takes, as
+   * after any drop. Nothing before `connect` or after `disconnect`.
+   */
+  reconnect(): void;
   disconnect(): void;
 }

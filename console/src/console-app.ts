@@ -134,8 +134,8 @@ export class ConsoleApp {
       this.connection.dataset['state'] = 'closed';
     };
     const online = (): void => {
-      this.client.disconnect();
-      this.client.connect(handlers);
+      this.onConnection('reconnecting');
+      this.client.reconnect();
     };
     window.addEventListener('offline', offline);
     window.addEventListener('online', online);
@@ -276,9 +276,24 @@ export class ConsoleApp {
       await this.openPanel(card.chatId, card.offer.visitorName ?? '', true);
     } catch (err) {
       this.dropOffer(card, hadFocus);
-      this.report(`Could not accept: ${errorText(err)}`);
+      // What failed may be the answer, not the accept: a connection that dies after the server
+      // took it (the browser may even send the POST again, and that copy gets 409). The chat's
+      // ChatEstablished came while the card was up and was left to us: ask whose chat it is.
+      if (await this.holds(card.chatId)) await this.openPanel(card.chatId, card.offer.visitorName ?? '', hadFocus);
+      else this.report(`Could not accept: ${errorText(err)}`);
     } finally {
       this.answering.delete(card.chatId);
+    }
+  }
+
+  /** The server has the chat established with this agent (false when it cannot be asked now). */
+  private async holds(chatId: string): Promise<boolean> {
+    try {
+      const { chat } = await this.client.chat(chatId);
+      return chat.agentId === this.me.id && chat.state === 'established';
+    } catch {
+      // Unreachable: the stream is likely down too, and the chat reload after its reconnect finds the chat.
+      return false;
     }
   }
 

@@ -17,6 +17,8 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
   let signedOut = false;
   /** The stream should be open (connect() without disconnect() since). */
   let streaming = false;
+  /** The handlers of the last connect(). */
+  let current: StreamHandlers | undefined;
   const signOut = (): void => {
     if (signedOut) return;
     signedOut = true;
@@ -64,6 +66,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     connect(handlers: StreamHandlers) {
       for (const off of unsubscribe) off();
       streaming = true;
+      current = handlers;
       unsubscribe = [
         client.on('offer', (e) => handlers.offer(e.data, e.at)),
         client.on('offer.withdrawn', (e) => handlers.offerWithdrawn(e.data)),
@@ -80,6 +83,16 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
       ];
       handlers.connection('connecting');
       // Failures arrive as `connection` events; the promise only says when the first open happened.
+      client.connect().catch(() => undefined);
+    },
+    reconnect() {
+      if (!streaming || !current) return;
+      // Not disconnect() and connect(): that makes a stream that was open a first connect,
+      // which gives up after 30 s, and a server still out of reach then (a VPN coming up,
+      // a restart) would leave the console disconnected for good.
+      if (client.reconnect()) return;
+      // The stream had given up (no server for too long, a refusal): try afresh.
+      current.connection('connecting');
       client.connect().catch(() => undefined);
     },
     disconnect() {

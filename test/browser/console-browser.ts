@@ -19,6 +19,14 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * What Chromium logs when a connection fails: the tests cut connections on purpose
+ * (cuttable-proxy.ts, setOffline), so these are no error of the page.
+ */
+export function isNetworkFailure(message: string): boolean {
+  return /net::ERR_(INTERNET_DISCONNECTED|CONNECTION_(RESET|REFUSED|CLOSED)|SOCKET_NOT_CONNECTED|EMPTY_RESPONSE)/.test(message);
+}
+
 export interface ConsolePage {
   context: BrowserContext;
   page: Page;

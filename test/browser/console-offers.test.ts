@@ -4,18 +4,23 @@
  * transfer the other agent declines gives the chat back, active; a chat that
  * went back to the queue because its agent went offline is shown so, without a
  * composer; an emptied capacity box is refused (0 would mean unlimited); a
- * second tab follows presence and offers taken in the first; and logging out
- * takes the agent off routing at once.
+ * second tab follows presence and offers taken in the first; an offer that
+ * arrives while the agent's connection is down counts down from what is left;
+ * an accept whose answer is lost on the wire still opens the chat; and logging
+ * out takes the agent off routing at once. The first agent's browser reaches
+ * the server through a TCP proxy the tests cut (cuttable-proxy.ts).
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
 import { chat, launchChromium, loggedInConsoles, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
+import { CuttableProxy, isAgentStream, lastRequest } from './cuttable-proxy.js';
 
 const server = new ConsoleTestServer();
 let browser: Browser;
+let proxy: CuttableProxy;
 let alex: ConsolePage;
 let blair: ConsolePage;
 const visitors: PollingVisitor[] = [];
@@ -37,14 +42,23 @@ async function presenceOnServer(agentId: string): Promise<string> {
 
 beforeAll(async () => {
   await server.start();
-  browser = await launchChromium();
-  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
+  [browser, proxy] = await Promise.all([launchChromium(), CuttableProxy.start(server.baseUrl)]);
+  [alex] = await loggedInConsoles(browser, proxy.baseUrl, [AGENT1] as const);
+  [blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT2] as const);
 }, 60_000);
 
 afterAll(async () => {
   for (const v of visitors) await v.stop().catch(() => undefined);
   await browser?.close();
+  await proxy?.close();
   await server.dispose();
+});
+
+// On a failure, show what the first agent's console showed and what its connections did.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  const text = await alex?.page.locator('body').innerText().catch(() => '(no page)');
+  console.error(`--- alex console ---\n${text}\n${alex?.errors.join('\n') ?? ''}\n--- alex connections ---\n${proxy?.describe()}`);
 });
 
 describe('agent console and the server agree', () => {
@@ -123,17 +137,42 @@ describe('agent console and the server agree', () => {
 
   it('an offer that arrives during a network outage counts down from what is really left', async () => {
     await setPresence(alex.page, 'Online');
+    // The browser goes offline and its connections die with the network. (Offline alone, Chromium
+    // would keep the stream socket connected and only hold its frames back: the proxy cuts it.)
     await alex.context.setOffline(true);
+    expect(proxy.down().filter(isAgentStream), 'the stream socket was cut').toHaveLength(1);
     await alex.page.locator('.connection').filter({ hasText: /reconnecting|Offline/ }).waitFor();
     await visitor('Olive Outage');
     await alex.page.waitForTimeout(8_000);
+    expect(await alex.page.getByRole('article', { name: 'Chat offer from Olive Outage' }).count(), 'nothing reaches the console meanwhile').toBe(0);
+    // Back online: the console reconnects at once (the `online` event), not after its backoff.
+    proxy.up();
     await alex.context.setOffline(false);
     const offer = alex.page.getByRole('article', { name: 'Chat offer from Olive Outage' });
-    await offer.waitFor({ timeout: 15_000 });
+    await offer.waitFor({ timeout: 5_000 });
     const left = Number(/(\d+) s/.exec((await offer.locator('.countdown').textContent()) ?? '')?.[1]);
     // 30 s offers, published 8 s or more ago: a replayed event's own `at` must not restart the clock.
     expect(left).toBeLessThanOrEqual(23);
     expect(left).toBeGreaterThan(5);
+  });
+
+  it('an accept whose answer is lost on the wire still opens the chat', async () => {
+    if (!(await alex.page.getByRole('radio', { name: 'Online' }).isChecked())) await setPresence(alex.page, 'Online');
+    const v = await visitor('Lou Lost Answer');
+    const offer = alex.page.getByRole('article', { name: 'Chat offer from Lou Lost Answer' });
+    // The server takes the accept; its answer never reaches the browser (the connection dies on
+    // the way back; Chromium may even send the POST again, which the server refuses with 409).
+    const lost = proxy.cutWhenServerSends((c) => /\/accept$/.test(lastRequest(c)));
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await lost;
+    await v.waitForType('ChatEstablished');
+    const panel = chat(alex.page, 'Lou Lost Answer');
+    await panel.getByRole('textbox').waitFor();
+    expect(await offer.count()).toBe(0);
+    expect(await alex.page.locator('.toast').textContent()).not.toMatch(/Could not accept/);
+    await panel.getByRole('textbox').fill('Hello Lou');
+    await panel.getByRole('textbox').press('Enter');
+    await v.waitFor('the agent\'s message', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Hello Lou');
   });
 
   it('logging out takes the agent off routing at once', async () => {

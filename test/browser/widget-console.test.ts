@@ -4,8 +4,9 @@
  * (/?button=human, pre-chat form) chats with agents logged in to the console in
  * two other browser contexts. Queue position while the offer is open, accept,
  * messages and typing both ways, the sneak peek, a transfer from agent 1 to
- * agent 2 through the console's dialog, a network drop on the visitor page and
- * the agent's end. Screenshot: docs/screenshots/widget-and-console.png.
+ * agent 2 through the console's dialog, a network drop on the visitor page (cut
+ * for real: the page reaches the server through a TCP proxy, cuttable-proxy.ts)
+ * and the agent's end. Screenshot: docs/screenshots/widget-and-console.png.
  *
  * Needs `npm run build` (server, widget and console builds).
  */
@@ -13,8 +14,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './agent-api.js';
 import { REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
-import { login, openConsole, SCREENSHOTS, setPresence, type ConsolePage } from './console-browser.js';
+import { isNetworkFailure, login, openConsole, SCREENSHOTS, setPresence, type ConsolePage } from './console-browser.js';
+import { CuttableProxy, isHeldPoll } from './cuttable-proxy.js';
 import { AGENT1, AGENT2, widgetConsoleConfig } from './widget-console-server.js';
 import { launchChromium, waitForText, widgetOf } from './widget-page.js';
 
@@ -23,6 +26,8 @@ const CONSOLE_INDEX = join(REPO_ROOT, 'console', 'dist', 'index.html');
 const VISITOR = 'Robin Visitor';
 
 let server: RunningServer;
+/** Between the visitor's page and the server. */
+let proxy: CuttableProxy;
 let browser: Browser;
 let visitorContext: BrowserContext;
 let visitorPage: Page;
@@ -64,6 +69,7 @@ beforeAll(async () => {
   }
   mkdirSync(SCREENSHOTS, { recursive: true });
   [server, browser] = await Promise.all([startServer(widgetConsoleConfig()), launchChromium()]);
+  proxy = await CuttableProxy.start(server.baseUrl);
   [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
   visitorContext = await browser.newContext({ viewport: { width: 1000, height: 760 } });
   visitorContext.setDefaultTimeout(10_000);
@@ -74,6 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await proxy?.close();
   await server?.dispose();
 });
 
@@ -86,6 +93,7 @@ afterEach(async (ctx) => {
     const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
     console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
   }
+  console.error(`--- visitor's connections ---\n${proxy?.describe()}`);
   console.error(`--- server log (tail) ---\n${server?.log().slice(-4000)}`);
 });
 
@@ -94,7 +102,7 @@ describe('widget and console in Chromium', () => {
     await Promise.all([login(alex.page, AGENT1.username, AGENT1.password), login(blair.page, AGENT2.username, AGENT2.password)]);
     await setPresence(alex.page, 'Online');
 
-    await visitorPage.goto(`${server.baseUrl}/?button=human`);
+    await visitorPage.goto(`${proxy.baseUrl}/?button=human`);
     w = widgetOf(visitorPage);
     await w.launcher.waitFor({ state: 'visible' });
     await waitForText(w.status, /We are online/, 10_000, 'attached');
@@ -180,17 +188,20 @@ describe('widget and console in Chromium', () => {
 
   it('survives a network drop on the visitor page: a message sent during the drop arrives exactly once', async () => {
     const text = 'It shipped yesterday.';
+    // The proxy cuts the page's connections (its held poll among them) and refuses new ones.
+    // (Chromium's offline mode would leave a held poll running to its end.)
+    await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
     const droppedAt = Date.now();
-    await visitorContext.setOffline(true);
+    expect(proxy.down().filter(isHeldPoll), 'the held poll was cut').toHaveLength(1);
     await waitForText(w.status, /Reconnecting/, 6000);
     await composer(blair.page).fill(text);
     await composer(blair.page).press('Enter');
     await transcript(blair.page).locator('.msg.agent:not(.pending)').getByText(text).waitFor();
     await visitorPage.waitForTimeout(Math.max(500, droppedAt + 2000 - Date.now()));
-    // The drop is real: nothing reaches the widget while it is offline.
+    // The drop is real: nothing reaches the widget while it is cut off.
     expect(await w.agentMessages.filter({ hasText: text }).count()).toBe(0);
-    await visitorContext.setOffline(false);
-    await waitForText(w.agentMessages, /It shipped yesterday\./, 15_000);
+    proxy.up();
+    await waitForText(w.agentMessages, /It shipped yesterday\./, 20_000);
     await waitForText(w.status, /chatting with Blair Agent/);
     // Give a replay time to (wrongly) add a copy.
     await visitorPage.waitForTimeout(1500);
@@ -208,8 +219,8 @@ describe('widget and console in Chromium', () => {
     await waitForText(w.status, /The chat has ended/);
     await waitForText(w.log.locator('.msg.sys'), /The chat has ended/);
     expect(await w.input.isVisible()).toBe(false);
-    const offline = (e: string) => !e.includes('ERR_INTERNET_DISCONNECTED');
-    expect(visitorErrors.filter(offline), 'widget page errors').toEqual([]);
-    for (const p of [alex, blair]) expect(p.errors.filter(offline), 'console errors').toEqual([]);
+    const real = (e: string) => !isNetworkFailure(e);
+    expect(visitorErrors.filter(real), 'widget page errors').toEqual([]);
+    for (const p of [alex, blair]) expect(p.errors.filter(real), 'console errors').toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * The chat widget in a real browser (Debian's Chromium via playwright-core)
  * against the real server: the demo page, a chat with the demo bot, the offline
  * note, a chat with a human agent played through the agent API (pre-chat form,
- * queue position, typing both ways, sneak peek, a network drop, agent end),
+ * queue position, typing both ways, sneak peek, network drops cut for real by
+ * a TCP proxy between page and server (cuttable-proxy.ts), agent end),
  * a reload while chatting and while queued,
  * accessibility (axe-core), a 360 px phone screen and the bundle budget.
  * Screenshots go to docs/screenshots/widget-*.png.
@@ -16,6 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
 import { BOT_GREETING, browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
+import { CuttableProxy, isHeldPoll, isVisitorPoll, lastRequest } from './cuttable-proxy.js';
 import { axeWidget, focusedInWidget, launchChromium, serious, waitForText, widgetOf } from './widget-page.js';
 
 const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
@@ -23,6 +25,7 @@ const SHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const BUDGET_GZIP_BYTES = 30 * 1024;
 
 let server: RunningServer;
+let proxy: CuttableProxy;
 let browser: Browser;
 let context: BrowserContext | undefined;
 
@@ -30,10 +33,12 @@ beforeAll(async () => {
   if (!existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`npx vite build --config widget/vite.config.ts\``);
   mkdirSync(SHOTS, { recursive: true });
   [server, browser] = await Promise.all([startServer(browserConfig()), launchChromium()]);
+  proxy = await CuttableProxy.start(server.baseUrl);
 });
 
 afterAll(async () => {
   await browser?.close();
+  await proxy?.close();
   await server?.dispose();
 });
 
@@ -50,8 +55,9 @@ async function newPage(viewport = { width: 1000, height: 760 }): Promise<Page> {
   return page;
 }
 
-async function openDemo(page: Page, button: 'bot' | 'human' | 'nobody'): Promise<ReturnType<typeof widgetOf>> {
-  await page.goto(`${server.baseUrl}/?button=${button}`);
+/** `via`: the origin the page (and so the widget) talks to: the server's, or the proxy's. */
+async function openDemo(page: Page, button: 'bot' | 'human' | 'nobody', via = server.baseUrl): Promise<ReturnType<typeof widgetOf>> {
+  await page.goto(`${via}/?button=${button}`);
   const w = widgetOf(page);
   await w.launcher.waitFor({ state: 'visible' });
   // The launcher renders before Visitor/Settings answers; wait for the settled state.
@@ -242,12 +248,13 @@ describe('chat widget in Chromium', () => {
     await agent.presence('offline');
   });
 
-  it('chats with a human agent: pre-chat form, queue position, typing both ways, sneak peek, network drop, agent end', async () => {
+  it('chats with a human agent: pre-chat form, queue position, typing both ways, sneak peek, network drops, agent end', async () => {
     const agent = new TestAgent(server.baseUrl);
     await agent.login('agent', 'agent-demo');
     await agent.presence('online');
     const page = await newPage();
-    const w = await openDemo(page, 'human');
+    // The page reaches the server through the proxy (the agent does not): its drops are the widget's.
+    const w = await openDemo(page, 'human', proxy.baseUrl);
     await w.launcher.click();
 
     // Pre-chat form from the button's config; required fields are checked before anything is sent.
@@ -294,20 +301,44 @@ describe('chat widget in Chromium', () => {
       return events.some((e) => e.type === 'ChasitorChatMessage' && e.data.text === 'Is it shipped') && events.some((e) => e.type === 'ChasitorNotTyping') ? true : undefined;
     }, 5000, 'the visitor message and NotTyping');
 
-    // Network drop: the page goes offline for about 2 s; once the widget notices, the agent
-    // writes. The message arrives after recovery, exactly once.
+    // Network drop, for real: the proxy cuts the page's connections, the held poll among them, and
+    // refuses new ones for about 2 s; the agent writes once the widget noticed. (Chromium's offline
+    // mode would leave a held poll running to its end.) The message arrives after recovery, once.
+    await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
     const droppedAt = Date.now();
-    await context!.setOffline(true);
+    expect(proxy.down().filter(isHeldPoll), 'the held poll was cut').toHaveLength(1);
     await waitForText(w.status, /Reconnecting/, 6000);
     await shot(page, 'reconnecting');
     await agent.send(chat.chatId, 'It shipped yesterday.');
     await page.waitForTimeout(Math.max(500, droppedAt + 2000 - Date.now()));
     expect(await w.agentMessages.filter({ hasText: 'It shipped yesterday.' }).count()).toBe(0);
-    await context!.setOffline(false);
+    proxy.up();
     await waitForText(w.agentMessages, /It shipped yesterday\./, 20_000);
     await waitForText(w.status, /chatting with Alex Agent/, 10_000);
     await page.waitForTimeout(1500);
     expect(await w.agentMessages.filter({ hasText: 'It shipped yesterday.' }).count()).toBe(1);
+
+    // A poll's answer lost on the wire: the server answers with the agent's message and the
+    // connection dies before it reaches the browser. The next poll acks only what arrived, so
+    // the server sends the message again: it shows once.
+    const lostPoll = proxy.cutWhenServerSends((c, chunk) => isVisitorPoll(c) && chunk.includes('Is there anything'));
+    await agent.send(chat.chatId, 'Is there anything I can add?');
+    await lostPoll;
+    await waitForText(w.agentMessages, /Is there anything I can add\?/, 20_000);
+    await page.waitForTimeout(1500);
+    expect(await w.agentMessages.filter({ hasText: 'Is there anything I can add?' }).count()).toBe(1);
+
+    // The answer to the visitor's message lost on the wire: it is sent again under the same
+    // X-LIVEAGENT-SEQUENCE, and the server keeps one.
+    const lostAnswer = proxy.cutWhenServerSends((c) => /\/Chasitor\/ChatMessage$/.test(lastRequest(c)));
+    await w.input.fill('No, that is all');
+    await w.input.press('Enter');
+    await lostAnswer;
+    const sent = async () => (await agent.events(chat.chatId)).filter((e) => e.type === 'ChasitorChatMessage' && e.data.text === 'No, that is all').length;
+    await eventually(async () => ((await sent()) > 0 ? true : undefined), 10_000, 'the visitor message');
+    await waitForText(w.status, /chatting with Alex Agent/, 10_000);
+    await page.waitForTimeout(1500);
+    expect(await sent()).toBe(1);
 
     // Minimized: a reply is announced outside the hidden panel and counted on the launcher.
     await w.host.getByRole('button', { name: 'Minimize chat' }).click();

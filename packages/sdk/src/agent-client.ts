@@ -345,6 +345,18 @@ export class AgentClient {
     this.stream?.disconnect();
   }
 
+  /**
+   * Replaces the stream's socket now, resuming after the last event: for a network change (a
+   * browser's `online` event), after which the old socket may be half-open and the backoff may
+   * have put the next attempt many seconds away. Unlike disconnect() then connect(), a stream
+   * that was open stays so: it goes on reconnecting for as long as it takes, where a first
+   * connect() gives up after `retry.giveUpAfterMs`. Returns false, doing nothing, when the
+   * stream is not running (connect() never called, disconnect(), or given up): call connect().
+   */
+  reconnect(): boolean {
+    return this.stream?.reconnect() ?? false;
+  }
+
   /** The id of the last stream event received. */
   get lastEventId(): string | undefined {
     return this.stream?.lastId;

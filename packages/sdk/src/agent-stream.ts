@@ -94,6 +94,26 @@ export class AgentStream {
     this.report('offline');
   }
 
+  /**
+   * Opens a new socket now, resuming after the last event, and closes the old one: for a
+   * network change, after which the old socket may be half-open and the backoff may have put
+   * the next attempt many seconds away. The stream stays one that was open, so it goes on
+   * reconnecting for as long as it takes (a first connect() gives up after giveUpAfterMs).
+   * False, doing nothing, when the stream is not running (never connected, disconnect(), or
+   * given up): connect() then.
+   */
+  reconnect(): boolean {
+    if (this.closed) return false;
+    clearTimeout(this.reconnectTimer);
+    this.attempt = 0;
+    if (this.online) {
+      this.online = false;
+      this.report('reconnecting');
+    }
+    this.open();
+    return true;
+  }
+
   /** The id of the last event received (what a reconnect resumes after). */
   get lastId(): string | undefined {
     return this.lastEventId;
