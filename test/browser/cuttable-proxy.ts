@@ -10,7 +10,7 @@
  * Every connection is recorded (its requests, when and by whom it was closed),
  * so a test can say what a drop did to the server side. (The SDK suite's
  * test/sdk/tcp-proxy.ts is the Node clients' counterpart, with half-open freezes.)
- * Why the browser tests drop connections this way: docs/adr/0022.
+ * Why the browser tests drop connections this way: docs/adr/0025.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
