@@ -74,6 +74,7 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
   const s = config.storage;
   if (s.kind === 'memory') return null;
   if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true };
+  // One database per deployment (ADR 0017, note; a URL search_path is refused): advisory locks are per database.
   const lock = new PostgresNodeLock(s.postgresUrl!, 'public', {
     onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
     onRegained: () => logger.info('node lock taken again'),

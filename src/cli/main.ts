@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `switchboard` command line: serve, check-config, hash-password, help.
+ * `switchboard` command line: serve, check-config, hash-password, backup, restore, help.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from '../config/load-config.js';
@@ -16,16 +16,22 @@ Usage:
   switchboard serve [--host H] [--port P] [--data-dir DIR] [--config FILE] [--port-file FILE] [--emulator]
   switchboard check-config [--config] FILE
   switchboard hash-password < password.txt
+  switchboard backup --data-dir DIR --to FILE
+  switchboard restore --from FILE --data-dir DIR
   switchboard --help
 
 Commands:
   serve          Start the server (default: 127.0.0.1:8080, data in ./data, demo deployment)
-                 --port-file FILE: once listening, write the port to FILE (\`PORT\n\`; removed at
+                 --port-file FILE: once listening, write the port to FILE (\`PORT\\n\`; removed at
                  shutdown): with --port 0 the OS picks it, and a script waits for FILE to learn it
                  --emulator: emulator mode for CI (reset, fault injection; never in production)
   check-config   Validate a config file (JSON or YAML) without starting
   hash-password  Read a password on stdin (one line) and print its scrypt hash for a config's
                  \`password\` (not an argument: it would stay in the shell history and in ps)
+  backup         Copy the SQLite store of DIR to FILE while the server runs (a consistent snapshot,
+                 checked with quick_check, written atomically); not cp, which can tear the file
+  restore        Install a backup FILE as the SQLite store of DIR, removing the old -wal/-shm files;
+                 refused while a server runs on DIR. PostgreSQL: use pg_dump / pg_restore
 
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
@@ -102,6 +108,36 @@ async function serve(argv: string[]): Promise<void> {
   }
 }
 
+/** `--data-dir DIR`, or SWITCHBOARD_DATA_DIR: never the default ./data, so a slip cannot pick the wrong store. */
+function dataDirOf(flag: string | undefined, usage: string): string {
+  const dir = flag || process.env.SWITCHBOARD_DATA_DIR;
+  if (!dir) throw new UsageError(usage);
+  return dir;
+}
+
+class UsageError extends Error {}
+
+async function backup(argv: string[]): Promise<void> {
+  const usage = 'usage: switchboard backup --data-dir DIR --to FILE';
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, to: { type: 'string' } }, strict: true });
+  const dir = dataDirOf(values['data-dir'], usage);
+  if (!values.to) throw new UsageError(usage);
+  // Loaded here so the other commands start without the native SQLite module.
+  const { backupSqlite } = await import('../adapters/sqlite/sqlite-backup.js');
+  const r = backupSqlite(dir, values.to);
+  process.stdout.write(`${r.file}: backup of ${dir} (${r.sessions} sessions, ${r.bytes} bytes, quick_check ok)\n`);
+}
+
+async function restore(argv: string[]): Promise<void> {
+  const usage = 'usage: switchboard restore --from FILE --data-dir DIR';
+  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, from: { type: 'string' } }, strict: true });
+  const dir = dataDirOf(values['data-dir'], usage);
+  if (!values.from) throw new UsageError(usage);
+  const { restoreSqlite } = await import('../adapters/sqlite/sqlite-backup.js');
+  const r = await restoreSqlite(values.from, dir);
+  process.stdout.write(`${r.file}: restored from ${values.from} (${r.sessions} sessions)${r.previous ? `; the store it replaced is ${r.previous}` : ''}\n`);
+}
+
 function checkConfig(argv: string[]): void {
   // `--config FILE` as serve takes it, or the file alone.
   const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
@@ -131,6 +167,14 @@ async function main(argv: string[]): Promise<number> {
       checkConfig(rest);
       return 0;
     }
+    if (command === 'backup') {
+      await backup(rest);
+      return 0;
+    }
+    if (command === 'restore') {
+      await restore(rest);
+      return 0;
+    }
     if (command === 'hash-password') {
       const input = await readStdin();
       const password = input.replace(/\r?\n$/, '');
@@ -148,6 +192,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
     return 2;
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
       return 1;

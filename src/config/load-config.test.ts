@@ -165,6 +165,13 @@ describe('validateConfig', () => {
   it('requires postgresUrl for postgres storage', () => {
     expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres' } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl/)]);
   });
+
+  it('refuses a postgresUrl that sets search_path (one database per deployment), from the file or the variable', () => {
+    const url = 'postgres://sb@127.0.0.1:5432/shared?options=-c%20search_path%3Dtenant_a';
+    expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres', postgresUrl: url } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database/)]);
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_STORAGE: 'postgres', SWITCHBOARD_POSTGRES_URL: 'postgres://127.0.0.1/test?options=-csearch_path=x' }, {}))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl: sets search_path/)]);
+    expect(validateConfig({ storage: { kind: 'postgres', postgresUrl: 'postgres://sb@127.0.0.1:5432/switchboard?sslmode=require&application_name=x' } }, 'test').storage.postgresUrl).toContain('sslmode');
+  });
 });
 
 describe('parseConfigText', () => {

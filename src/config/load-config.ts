@@ -189,7 +189,28 @@ function crossCheck(config: SwitchboardConfig): string[] {
     });
   });
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
+  if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
+    problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
+  }
   return problems;
+}
+
+/**
+ * True when a connection URL sets the schema search path (`?options=-c search_path=…`,
+ * which pg passes to the server): migrations and the node lock assume the default
+ * schema, so a deployment in another schema failed its first migration.
+ */
+function searchPathIn(url: string): boolean {
+  const q = url.indexOf('?');
+  if (q < 0) return false;
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(url.slice(q + 1));
+  } catch {
+    return false;
+  }
+  for (const [key, value] of params) if (/search_path/i.test(key) || /search_path/i.test(value)) return true;
+  return false;
 }
 
 /**

@@ -95,4 +95,36 @@ describe('metrics', () => {
     expect((await newSession()).status).toBe(500);
     expect(sample(await scrape(url), 'switchboard_store_write_failures_total')).toBe(1);
   });
+
+  it('gauges chats by state and agents online by kind (bot or person), with fixed label values only', async () => {
+    const { url } = await boot();
+    const v = { 'X-LIVEAGENT-API-VERSION': '34' };
+    const chat = async (buttonId: string) => {
+      const session = await (await fetch(`${url}/chat/rest/System/SessionId`, { headers: { ...v, 'X-LIVEAGENT-AFFINITY': 'null' } })).json() as { key: string; id: string; affinityToken: string };
+      const res = await fetch(`${url}/chat/rest/Chasitor/ChasitorInit`, {
+        method: 'POST',
+        headers: { ...v, 'X-LIVEAGENT-SESSION-KEY': session.key, 'X-LIVEAGENT-AFFINITY': session.affinityToken, 'X-LIVEAGENT-SEQUENCE': '1', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ organizationId: demoOrg.id, deploymentId: '572000000000001', buttonId, sessionId: session.id, visitorName: 'V', prechatDetails: [], prechatEntities: [], receiveQueueUpdates: true, isPost: true, userAgent: 'test', language: 'en-US', screenResolution: '1x1' }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await chat('573000000000001'); // the demo bot takes it at once
+    // A person online with room for one chat: the human button's first chat is offered to them, the second waits.
+    const login = await (await fetch(`${url}/agent/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'agent', password: 'agent-demo' }) })).json() as { accessToken: string };
+    const presence = await fetch(`${url}/agent/v1/presence`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.accessToken}` }, body: JSON.stringify({ status: 'online', capacity: 1 }) });
+    expect(presence.status).toBe(200);
+    await chat('573000000000003');
+    await chat('573000000000003');
+    let text = '';
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      text = await scrape(url);
+      if (sample(text, 'switchboard_chats{state="established"}') === 1) break;
+    }
+    expect(sample(text, 'switchboard_chats{state="established"}')).toBe(1);
+    expect(sample(text, 'switchboard_chats{state="offered"}')).toBe(1);
+    expect(sample(text, 'switchboard_chats{state="waiting"}')).toBe(1);
+    expect(sample(text, 'switchboard_agents_online{kind="bot"}')).toBe(1);
+    expect(sample(text, 'switchboard_agents_online{kind="person"}')).toBe(1);
+    expect(text.split('\n').filter((l) => /^switchboard_(chats|agents_online)\{/.test(l))).toHaveLength(5);
+  });
 });

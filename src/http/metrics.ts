@@ -37,7 +37,20 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   countedAt('switchboard_commit_batches_total', 'Group commits written', () => engine.queue.batches);
   countedAt('switchboard_store_write_failures_total', 'Group commits the store refused (each is written again after a back-off)', () => engine.queue.failures);
   countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
-  new Gauge({ name: 'switchboard_agents_online', help: 'Agents online', registers: [registry], collect() { this.set(engine.directory.all().filter((a) => a.presence === 'online').length); } });
+  // Labels take fixed values only (never an id), so the series stay few whatever the traffic.
+  new Gauge({ name: 'switchboard_agents_online', help: 'Agents online, by kind: bot (a built-in bot, config `bot`) or person', labelNames: ['kind'], registers: [registry], collect() {
+    const online = { bot: 0, person: 0 };
+    for (const a of engine.directory.all()) if (a.presence === 'online') online[a.config.bot === undefined ? 'person' : 'bot'] += 1;
+    for (const [kind, n] of Object.entries(online)) this.set({ kind }, n);
+  } });
+  new Gauge({ name: 'switchboard_chats', help: 'Chats not ended, by state: waiting (in a queue), offered (to an agent), established', labelNames: ['state'], registers: [registry], collect() {
+    const chats = { waiting: 0, offered: 0, established: 0 };
+    for (const s of engine.sessions.values()) {
+      const st = s.record.chatState;
+      if (st === 'waiting' || st === 'offered' || st === 'established') chats[st] += 1;
+    }
+    for (const [state, n] of Object.entries(chats)) this.set({ state }, n);
+  } });
   const delivery = new Histogram({
     name: 'switchboard_delivery_seconds',
     help: 'From an event being appended to the poll answer that carries it (oldest event of each payload; includes the group commit, and any time no poll was waiting)',

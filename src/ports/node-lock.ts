@@ -1,7 +1,7 @@
 /**
  * One node per store: the sessions in a store are served by the node that owns
  * them, from its memory (cursor, held polls, routing). A second process on the
- * same SQLite data directory or the same PostgreSQL database/schema would load
+ * same SQLite data directory or the same PostgreSQL database would load
  * the same sessions and write conflicting offsets, so a node holds this lock for
  * its whole life (docs/adr/0017-one-node-per-store.md).
  */

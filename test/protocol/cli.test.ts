@@ -31,6 +31,12 @@ describe('switchboard CLI', () => {
     expect(run('frobnicate').status).toBe(2);
   });
 
+  it('--help lists backup and restore', () => {
+    const help = run('--help').stdout;
+    expect(help).toContain('switchboard backup --data-dir DIR --to FILE');
+    expect(help).toContain('switchboard restore --from FILE --data-dir DIR');
+  });
+
   it('--help lists every environment variable of docs/configuration.md', () => {
     // The rows of the "Environment" table: | `NAME` | setting |
     const documented = [...readFileSync(join('docs', 'configuration.md'), 'utf8').matchAll(/^\s*\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
@@ -153,9 +159,11 @@ describe('switchboard CLI', () => {
       expect(server.output()).toContain(file);
     });
 
-    it('--help shows it', () => {
+    it('--help shows it, the file\'s format on one line as written', () => {
       const help = run('--help').stdout;
       expect(help).toContain('--port-file FILE');
+      // `\n` in the help's template literal was a real line break inside the quoted format.
+      expect(help).toContain('(`PORT\\n`; removed at');
       expect(help).toContain('SWITCHBOARD_PORT_FILE');
     });
   });

@@ -1,6 +1,7 @@
 /**
- * PostgreSQL store for clusters: the shared Kysely store over a pg pool.
- * `schema` isolates deployments (and test runs) sharing one database.
+ * PostgreSQL store: the shared Kysely store over a pg pool. A deployment is one
+ * whole database (docs/adr/0017, note): `schema` is not a setting, it isolates
+ * test runs sharing one database.
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';

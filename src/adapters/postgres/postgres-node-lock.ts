@@ -1,5 +1,5 @@
 /**
- * The node lock of a PostgreSQL database (and schema): a session-level advisory
+ * The node lock of a PostgreSQL database: a session-level advisory
  * lock held on a connection of its own for the life of the process. PostgreSQL
  * drops it when that connection ends, so a crashed node never leaves it behind.
  *

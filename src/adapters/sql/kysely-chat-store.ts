@@ -2,10 +2,10 @@
  * The ChatStore over Kysely, shared by SQLite and PostgreSQL: the same queries,
  * a different dialect. Each write batch is one transaction (group commit).
  */
-import { Migrator, sql, type Kysely } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely } from 'kysely';
 import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
 import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
-import { migrationProvider, type SqlDialectName } from './migrations.js';
+import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 import { searchSessions } from './session-search.js';
 
@@ -36,11 +36,27 @@ export class KyselyChatStore implements ChatStore {
 
   /** Runs the migrations over `db` (PostgreSQL migrates on a connection of its own, without the statement timeout). */
   protected async migrateWith(db: Kysely<Database>): Promise<void> {
+    // A downgrade: refused with what happened and what to do, before Kysely's "corrupted migrations".
+    const newer = unknownMigrations(this.dialect, await this.executedMigrations(db));
+    if (newer.length) throw new NewerStoreError(newer);
     const migrator = new Migrator({ db, provider: migrationProvider(this.dialect), ...(this.schema ? { migrationTableSchema: this.schema } : {}) });
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
-      throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+      throw new Error(`${failed ? `migration ${failed.migrationName}` : 'migrations'} failed: ${String(error)}`, { cause: error });
+    }
+  }
+
+  /** Names in Kysely's migration table; none before the first start. */
+  private async executedMigrations(db: Kysely<Database>): Promise<string[]> {
+    const table = sql.table(this.schema ? `${this.schema}.${DEFAULT_MIGRATION_TABLE}` : DEFAULT_MIGRATION_TABLE);
+    try {
+      const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+      return rows.map((r) => r.name);
+    } catch (err) {
+      // SQLite's "no such table", PostgreSQL's undefined_table: a new store.
+      if ((err as { code?: string }).code === '42P01' || /no such table/.test(String(err))) return [];
+      throw err;
     }
   }
 

@@ -5,7 +5,9 @@
  * stay readable as unattributed ones; after 0007 they stay too, without a key.
  * Migration 0008 backfills the chat search's columns from each record, so chats
  * stored before it are found like new ones.
+ * And a store a newer Switchboard migrated is refused by an older one, saying so.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,6 +185,50 @@ describe('migration 0008 (chat search columns) on older databases', () => {
     const store = await createPostgresChatStore({ url: PG_URL, schema, poolSize: 2 });
     try {
       await expectFoundBySearch(store);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+const NEWER = /this data was written by a newer Switchboard \(migration 9999-future-migration\); downgrades are not supported — run that version or a newer one, or restore a backup taken before the upgrade/;
+
+describe('a store migrated by a newer Switchboard (a downgrade)', () => {
+  it('SQLite: refused with the migration\'s name and what to do; the server exits 1 saying it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-downgrade-'));
+    const first = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    await first.migrate();
+    await first.close();
+    const raw = new Sqlite(join(dir, 'switchboard.sqlite'));
+    raw.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999-future-migration', new Date().toISOString());
+    raw.close();
+    const store = createSqliteChatStore({ dataDir: dir, synchronous: 'normal' });
+    await expect(store.migrate()).rejects.toThrow(NEWER);
+    await store.close();
+    const r = spawnSync(process.execPath, [join('dist', 'src', 'cli', 'main.js'), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_CONFIG: '', SWITCHBOARD_STORAGE: 'sqlite' } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(NEWER);
+  });
+
+  const newerSchema = `sb_downgrade_${process.pid}_${Date.now() % 100000}`;
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`drop schema if exists ${newerSchema} cascade`);
+    await client.end();
+  });
+
+  it('PostgreSQL: refused the same way', async () => {
+    const first = await createPostgresChatStore({ url: PG_URL, schema: newerSchema, poolSize: 1 });
+    await first.migrate();
+    await first.close();
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`insert into ${newerSchema}.kysely_migration (name, timestamp) values ($1, $2)`, ['9999-future-migration', new Date().toISOString()]);
+    await client.end();
+    const store = await createPostgresChatStore({ url: PG_URL, schema: newerSchema, poolSize: 1 });
+    try {
+      await expect(store.migrate()).rejects.toThrow(NEWER);
     } finally {
       await store.close();
     }

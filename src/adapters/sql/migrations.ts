@@ -148,3 +148,21 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
   return { getMigrations: () => Promise.resolve(migrations(dialect)) };
 }
+
+/**
+ * Executed migrations this binary does not know, oldest first: the store was
+ * written by a newer Switchboard (a downgrade). Kysely would refuse them too,
+ * as "corrupted migrations", without saying what happened or what to do.
+ */
+export function unknownMigrations(dialect: SqlDialectName, executed: readonly string[]): string[] {
+  const known = migrations(dialect);
+  return executed.filter((name) => !(name in known)).sort();
+}
+
+/** Thrown at start-up (and by restore) for a store a newer Switchboard has migrated. */
+export class NewerStoreError extends Error {
+  constructor(readonly migrationNames: readonly string[]) {
+    super(`this data was written by a newer Switchboard (migration ${migrationNames.join(', ')}); downgrades are not supported — run that version or a newer one, or restore a backup taken before the upgrade`);
+    this.name = 'NewerStoreError';
+  }
+}

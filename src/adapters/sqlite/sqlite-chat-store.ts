@@ -19,7 +19,7 @@ const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  */
 const QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024;
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
@@ -270,5 +270,9 @@ function checkIntegrity(database: Sqlite.Database, file: string, maxBytes: numbe
     problems = [err instanceof Error ? err.message : String(err)];
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
-  throw new Error(`${file} is damaged (SQLite's quick_check: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ' …' : ''}). Restore it from a backup, or move it away to start with an empty store.`);
+  // Says what to run: copying a backup over the file would have SQLite replay the old -wal over it.
+  const dir = dirname(file);
+  throw new Error(`${file} is damaged (SQLite's quick_check: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ' …' : ''}). `
+    + `To restore a backup taken with \`switchboard backup\`, run \`switchboard restore --from BACKUP_FILE --data-dir ${dir}\` (do not copy it over the file: the old switchboard.sqlite-wal would be replayed over it). `
+    + `To start with an empty store instead, move switchboard.sqlite, switchboard.sqlite-wal and switchboard.sqlite-shm out of ${dir}.`);
 }

@@ -66,6 +66,9 @@ describe('SQLite integrity check at start-up', () => {
     const r = spawnSync(process.execPath, [main, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_CONFIG: '' } });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(1);
     expect(r.stderr).toMatch(/switchboard\.sqlite is damaged \(SQLite's quick_check: /);
+    // What to do, exactly: restore (which removes the stale -wal), not copy a backup over the file.
+    expect(r.stderr).toContain(`run \`switchboard restore --from BACKUP_FILE --data-dir ${dir}\``);
+    expect(r.stderr).toContain(`move switchboard.sqlite, switchboard.sqlite-wal and switchboard.sqlite-shm out of ${dir}`);
     expect(r.stdout).not.toMatch(/listening on/);
   });
 });
