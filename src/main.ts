@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
@@ -41,6 +41,7 @@ import { VisitorFaults } from './http/emulator/visitor-faults.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
+import { LOG_REDACTION, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
 import type { ChatStore } from './ports/chat-store.js';
@@ -67,6 +68,17 @@ export interface CreateOptions {
   store?: ChatStore;
   /** The node must stop (another node took its store over); the CLI shuts down with exit code 1. */
   onFatal?: (reason: string) => void;
+  /** Where the server's own logger writes (tests capture its lines); stdout by default. Ignored with `logger`. */
+  logDestination?: DestinationStream;
+}
+
+/**
+ * The server's logger: pino JSON lines, with header-borne credentials censored
+ * whoever logs a headers object (log-redaction.ts; URLs are redacted where they are logged).
+ */
+export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+  const options = { level, base: undefined, redact: LOG_REDACTION };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The lock that keeps a second node off this node's store (ADR 0017); none for the memory store. */
@@ -95,6 +107,17 @@ export async function openStore(config: SwitchboardConfig, logger?: Logger): Pro
   return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous, logger });
 }
 
+/** What the log says of a PostgreSQL URL: where it points, and the URL without its password. */
+function postgresTarget(url: string): { url: string; host?: string; port?: number; database?: string; user?: string } {
+  const shown = redactConnectionUrl(url);
+  try {
+    const u = new URL(url);
+    return { url: shown, host: u.hostname, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)), user: decodeURIComponent(u.username) };
+  } catch {
+    return { url: shown };
+  }
+}
+
 /** The secret that signs bearer tokens; kept in the store so tokens survive restarts. */
 async function tokenSecret(store: ChatStore): Promise<Buffer> {
   const known = await store.getMeta('token_secret');
@@ -117,17 +140,31 @@ async function nodeIdentity(store: ChatStore): Promise<string> {
 const STREAM_CLOSE_GRACE_MS = 1_000;
 
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
-  const logger = opts.logger ?? pino({ level: config.server.logLevel, base: undefined });
+  const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
   const clock = opts.clock ?? systemClock;
   const nodeLock = opts.store ? null : nodeLockFor(config, logger, opts.onFatal ?? (() => undefined));
-  if (nodeLock) logger.debug('taking the node lock');
-  await nodeLock?.lock.acquire(config.storage.lockWaitSeconds * 1000);
+  if (nodeLock) {
+    logger.debug('taking the node lock');
+    const waitSeconds = config.storage.lockWaitSeconds;
+    let waited = false;
+    // A node that does not start for half a minute says why (a rolling deploy's old process is still stopping).
+    await nodeLock.lock.acquire(waitSeconds * 1000, (waitedMs, where) => {
+      const fields = { where, waitedSeconds: Math.round(waitedMs / 1000), waitSeconds };
+      if (!waited) logger.warn(fields, 'waiting for the node lock: another node is using this store (ADR 0017)');
+      else logger.info(fields, 'waiting for the node lock: still taken');
+      waited = true;
+    });
+    if (waited) logger.info('node lock taken');
+    else logger.debug('node lock taken');
+  }
   let store: ChatStore;
   try {
     store = opts.store ?? (await openStore(config, logger));
     await store.migrate();
     const durable = (store as Partial<SqliteStore>).durability?.();
     if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
+    const s = config.storage;
+    if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
   } catch (err) {
     await nodeLock?.lock.release();
     throw err;
@@ -204,7 +241,13 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     registerEmulatorRoutes(app, { users, reset, faults });
     logger.warn({ storage: store.kind, reset: store.canWipe === true }, 'emulator mode is on: admins can reset every chat and inject failures into the visitor API (/emulator/v1, docs/emulator.md); never turn it on in production');
   }
-  registerHealthRoutes(app, store, () => engine.queue.failing, () => nodeLock?.held() ?? true, () => (store as Partial<SqliteStore>).checkpointsStopped?.() ?? false);
+  registerHealthRoutes(app, store, {
+    writesFailing: () => engine.queue.failing,
+    lockHeld: () => nodeLock?.held() ?? true,
+    checkpointsStopped: () => (store as Partial<SqliteStore>).checkpointsStopped?.() ?? false,
+    timeoutMs: config.storage.readyTimeoutSeconds * 1000,
+    clock,
+  });
   registerMetricsRoute(app, metrics.registry);
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
@@ -253,10 +296,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         clearTimeout(hard);
         // A final flush the store refused still closes the store and frees the lock,
         // then fails the stop: the CLI exits 1, not 0, when changes were lost.
+        // Not logged here: the caller logs the rejection (the CLI's "shutdown failed"), once.
         let lost: unknown = null;
         await engine.queue.drain().catch((err: unknown) => {
           lost = err;
-          logger.error({ err }, 'shutdown: the store refused the last changes; they are lost');
         });
         await store.close();
         await nodeLock?.lock.release();

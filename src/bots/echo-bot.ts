@@ -9,6 +9,7 @@
  */
 import { TRANSCRIPT_PAGE_DEFAULT, type ChatEventWire, type TranscriptPage } from '../protocol/agent-api-types.js';
 import type { AgentTransport } from './agent-transport.js';
+import { redactUrl } from '../http/log-redaction.js';
 
 export const DEFAULT_GREETING = 'Hello! I am the Switchboard demo bot. Everything you type is echoed back.';
 
@@ -223,8 +224,8 @@ export class EchoBot {
   /** A chat may end between an event and the answer: a 4xx then is expected, not an error. */
   private async call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<void> {
     const res = await this.request(method, path, body);
-    if (res.status >= 500 || res.status === 429) this.logger.warn({ path, status: res.status, body: res.body }, 'demo bot request failed');
-    else if (res.status >= 400) this.logger.info({ path, status: res.status }, 'demo bot action skipped');
+    if (res.status >= 500 || res.status === 429) this.logger.warn({ path: redactUrl(path), status: res.status, body: res.body }, 'demo bot request failed');
+    else if (res.status >= 400) this.logger.info({ path: redactUrl(path), status: res.status }, 'demo bot action skipped');
   }
 
   /**
@@ -238,7 +239,7 @@ export class EchoBot {
     for (let attempt = 0; ; attempt++) {
       const res = await this.api.request<T>(method, path, body);
       if ((res.status < 500 && res.status !== 429) || this.stopped) return res;
-      this.logger.warn({ path, status: res.status, attempt }, 'demo bot request failed: trying again');
+      this.logger.warn({ path: redactUrl(path), status: res.status, attempt }, 'demo bot request failed: trying again');
       await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt)).unref());
     }
   }

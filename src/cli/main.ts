@@ -88,6 +88,7 @@ async function serve(argv: string[]): Promise<void> {
     sb.stop().then(
       () => process.exit(exitCode),
       (err: unknown) => {
+        // The one line about it (stop() does not log): the store refused the last changes, which are lost.
         sb.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },

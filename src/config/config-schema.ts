@@ -167,6 +167,11 @@ export const StorageConfig = Type.Object({
    * already using the store to stop (a rolling deploy) before it gives up.
    */
   lockWaitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
+  /**
+   * The longest /readyz waits for the store to answer before it says 503 `store not
+   * answering`. Keep it below the probes' own timeout (Kubernetes' default is 1 s: set 0.5 there).
+   */
+  readyTimeoutSeconds: Type.Number({ minimum: 0.1, maximum: 60, default: 2 }),
 });
 
 export const ServerConfig = Type.Object({

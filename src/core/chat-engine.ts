@@ -82,7 +82,8 @@ export class ChatEngine {
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
     this.router = new Router(this.catalog, this.directory);
-    this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock);
+    this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
+      (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'));
     for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);
     this.idle = new IdleTimeouts(this.clock, {
       buttonFor: (s) => (s.record.routedButtonId ? this.catalog.button(s.record.routedButtonId)?.config : undefined),

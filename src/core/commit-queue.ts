@@ -54,6 +54,8 @@ export class CommitQueue {
   private lastWriteError: unknown = null;
   /** Back-off before the next attempt while writes fail; 0 while they succeed. */
   private retryDelayMs = 0;
+  /** Failed writes since the last success (onRecovered reports them). */
+  private failedInARow = 0;
   private retryTimer: TimerHandle | null = null;
 
   constructor(
@@ -61,6 +63,8 @@ export class CommitQueue {
     private readonly onDurable: (events: LogEvent[]) => void,
     private readonly onError: (err: unknown) => void,
     private readonly clock: Pick<Clock, 'setTimeout'> = REAL_TIMERS,
+    /** Told once when a write succeeds after failed ones, with how many failed in a row (onError heard each). */
+    private readonly onRecovered: (failedWrites: number) => void = () => undefined,
   ) {}
 
   /** True while the last write failed and its batch waits to be written again (readiness). */
@@ -227,6 +231,11 @@ export class CommitQueue {
     if (failure === null) {
       this.batches++;
       this.retryDelayMs = 0;
+      if (this.failedInARow > 0) {
+        const failed = this.failedInARow;
+        this.failedInARow = 0;
+        this.report(() => this.onRecovered(failed));
+      }
       try {
         this.onDurable(p.batch.events);
       } catch (err) {
@@ -236,6 +245,7 @@ export class CommitQueue {
       p.resolve();
     } else {
       this.failures++;
+      this.failedInARow++;
       this.lastWriteError = failure.err;
       for (const source of p.dirty.values()) source.writeFailed();
       // While draining there is no next attempt: drain() rejects with the error instead.
@@ -275,6 +285,15 @@ export class CommitQueue {
     b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
     for (const [id, source] of dirty) if (!next.dirty.has(id)) next.dirty.set(id, source);
     this.retryLater();
+  }
+
+  /** Runs a listener that must not break a settle (a throwing logger). */
+  private report(listener: () => void): void {
+    try {
+      listener();
+    } catch (err) {
+      this.onError(err);
+    }
   }
 
   /** Schedules the next attempt after the back-off (or leaves it to drain()). */

@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode } from '../protocol/errors.js';
 import { addCorsHeadersWhenAllowed, type OriginPolicy } from './cors.js';
+import { logErrorAnswer } from './answer-log.js';
 import { renderError } from './error-catalogue.js';
 import type { VisitorMetrics } from './metrics.js';
 
@@ -56,7 +57,7 @@ const SAFE_HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
  * The whole HTTP answer to a client error, as bytes to write to the socket, and its status.
  * `allows` is the server's origin policy (server.allowedOrigins).
  */
-export function clientErrorAnswer(err: ClientError, allows: OriginPolicy): { status: number; response: string } {
+export function clientErrorAnswer(err: ClientError, allows: OriginPolicy): { status: number; code: ErrorCode; response: string } {
   const { code, detail } = codeOf(err);
   const { status, body } = renderError(code, detail);
   const headers: [string, string][] = [
@@ -76,7 +77,7 @@ export function clientErrorAnswer(err: ClientError, allows: OriginPolicy): { sta
     }
   }
   const head = headers.map(([name, value]) => `${name}: ${value}\r\n`).join('');
-  return { status, response: `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${body}` };
+  return { status, code, response: `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n${body}` };
 }
 
 /** The `clientError` listener for the server (fastify's `clientErrorHandler` option). */
@@ -85,13 +86,15 @@ export function clientErrorHandler(allows: OriginPolicy, metrics: VisitorMetrics
     // A reset connection has nobody to answer; an ended one was answered already (node reports
     // every later chunk of a request it could not parse again).
     if (err.code === 'ECONNRESET' || socket.destroyed || socket.writableEnded) return;
-    logger.debug({ err }, 'client error');
+    logger.debug({ error: err.message, code: err.code }, 'client error');
     // As node itself does: write an answer only if no answer on this connection has begun, or it
     // would corrupt that one. `_httpMessage` is node's in-flight response of the socket (not public API).
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent: boolean } | null })._httpMessage;
     if (socket.writable && !inFlight?.headersSent) {
-      const { status, response } = clientErrorAnswer(err, allows);
+      const { status, code, response } = clientErrorAnswer(err, allows);
       metrics.errorAnswered(status);
+      // Nothing of the request is logged: node could not parse it, and its raw bytes hold every header.
+      logErrorAnswer(logger, { method: '-', url: '-', client: socket.remoteAddress }, status, code);
       // Closed once written: the rest of a request that could not be parsed cannot be read.
       socket.end(response, () => socket.destroy());
       return;

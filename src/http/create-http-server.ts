@@ -10,6 +10,7 @@ import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
+import { logErrorAnswer, successLogger } from './answer-log.js';
 import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
@@ -93,7 +94,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.
     frameworkErrors: (err, req, reply: FastifyReply) => {
       const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
-      if (fromClient(req.raw)) opts.metrics.errorAnswered(r.status);
+      if (fromClient(req.raw)) {
+        opts.metrics.errorAnswered(r.status);
+        logErrorAnswer(opts.logger, { method: req.method, url: req.url, client: req.ip, reqId: req.id }, r.status, 'QUERY_INVALID');
+      }
       addCorsHeadersWhenAllowed(req.headers.origin, req.headers.host, allowsOrigin, reply);
       void reply.code(r.status).header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(r.body);
     },
@@ -137,14 +141,21 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((err: FastifyError | SwitchboardError, request, reply) => {
     const answer = errorAnswer(err, opts.maxBodyBytes);
-    if (answer.unexpected) request.log.error({ err, reqId: request.id, url: request.url }, 'unhandled error');
+    const client = fromClient(request.raw);
+    // The in-process demo bot's 4xx reached no client (it logs what it skips itself); its 500s are logged.
+    if (client || answer.unexpected) {
+      logErrorAnswer(opts.logger, { method: request.method, url: request.url, client: request.ip, reqId: request.id }, answer.status, answer.code, answer.unexpected ? err : undefined);
+    }
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
-    if (fromClient(request.raw)) opts.metrics.errorAnswered(answer.status);
+    if (client) opts.metrics.errorAnswered(answer.status);
     void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    if (fromClient(request.raw)) opts.metrics.errorAnswered(404);
+    if (fromClient(request.raw)) {
+      opts.metrics.errorAnswered(404);
+      logErrorAnswer(opts.logger, { method: request.method, url: request.url, client: request.ip, reqId: request.id }, 404, 'RESOURCE_NOT_FOUND');
+    }
     const r = renderError('RESOURCE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 100)}`);
     void reply.code(r.status).type('text/plain; charset=utf-8').send(r.body);
   });
@@ -154,6 +165,15 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.header('X-Content-Type-Options', 'nosniff');
     done(null, payload);
   });
+  // Successes are logged at debug only, and the hook exists only then: with the level
+  // above debug (read at start-up) a success costs nothing.
+  const logSuccess = successLogger(opts.logger);
+  if (logSuccess) {
+    app.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode < 400 && fromClient(request.raw)) logSuccess({ method: request.method, url: request.url, client: request.ip, reqId: request.id }, reply.statusCode);
+      done();
+    });
+  }
   registerCors(app, allowsOrigin);
   return app;
 }
@@ -182,19 +202,20 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
  * as they are, anything else 500 (`unexpected`: the caller logs it). Used by
  * fastify's error handler and by the poll fast path (poll-fast-path.ts).
  */
-export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; retryAfterSeconds?: number; unexpected: boolean } {
+export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; code: string | undefined; retryAfterSeconds?: number; unexpected: boolean } {
   if (err instanceof SwitchboardError) {
-    const r = renderError(err.code, err.detail);
+    const r = { ...renderError(err.code, err.detail), code: err.code };
     return err.retryAfterSeconds === undefined ? { ...r, unexpected: false } : { ...r, retryAfterSeconds: err.retryAfterSeconds, unexpected: false };
   }
   const e = err as Partial<FastifyError>;
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { ...renderError('BODY_TOO_LARGE', `limit ${maxBodyBytes} bytes`), unexpected: false };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { ...renderError('BODY_TOO_LARGE', `limit ${maxBodyBytes} bytes`), code: 'BODY_TOO_LARGE', unexpected: false };
   // A body the route's schema refuses reads as the same catalogue error a stream command gets.
-  if (e.validation && e.validationContext === 'body') return { ...renderError('BODY_INVALID', String(e.message).slice(0, 200)), unexpected: false };
+  if (e.validation && e.validationContext === 'body') return { ...renderError('BODY_INVALID', String(e.message).slice(0, 200)), code: 'BODY_INVALID', unexpected: false };
   // A query parameter the route's schema refuses (a transcript page's limit out of range): the text names it.
-  if (e.validation && e.validationContext === 'querystring') return { ...renderError('QUERY_INVALID', String(e.message).slice(0, 200)), unexpected: false };
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, body: String(e.message).slice(0, 200), unexpected: false };
-  return { ...renderError('INTERNAL'), unexpected: true };
+  if (e.validation && e.validationContext === 'querystring') return { ...renderError('QUERY_INVALID', String(e.message).slice(0, 200)), code: 'QUERY_INVALID', unexpected: false };
+  // fastify's own 4xx have no catalogue entry: the log names them by fastify's code.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return { status: e.statusCode, body: String(e.message).slice(0, 200), code: e.code, unexpected: false };
+  return { ...renderError('INTERNAL'), code: 'INTERNAL', unexpected: true };
 }
 
 const SLASH = 47;
@@ -211,12 +232,16 @@ function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, r
   return server;
 }
 
-/** Puts the poll fast path in front of fastify: its failures answer, log and count as fastify's do. */
+/**
+ * Puts the poll fast path in front of fastify: its answers log and count as fastify's do. Its client
+ * address is the peer's (the fast path does not read X-Forwarded-For: the poll noun never needs it).
+ */
 export function installPollFastPath(front: RawFront, gate: GateHandler, opts: HttpServerOptions): void {
-  front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url) => {
+  const logSuccess = successLogger(opts.logger);
+  front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url, client) => {
     const answer = errorAnswer(err, opts.maxBodyBytes);
-    if (answer.unexpected) opts.logger.error({ err, url }, 'unhandled error');
+    logErrorAnswer(opts.logger, { method: 'GET', url, client }, answer.status, answer.code, answer.unexpected ? err : undefined);
     opts.metrics.errorAnswered(answer.status);
     return answer;
-  });
+  }, logSuccess && ((url, status, client) => logSuccess({ method: 'GET', url, client }, status)));
 }

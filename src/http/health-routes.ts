@@ -1,18 +1,47 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChatStore } from '../ports/chat-store.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface ReadinessChecks {
+  /** The last group commit failed and waits to be written again. */
+  writesFailing: () => boolean;
+  /** This node holds its store's node lock (PostgreSQL can lose it with its connection, ADR 0017). */
+  lockHeld?: () => boolean;
+  /** (SQLite) the checkpointer thread crashed too often and is not restarted: the WAL grows. */
+  checkpointsStopped?: () => boolean;
+  /**
+   * How long the store's ping may take (storage.readyTimeoutSeconds). A store that
+   * does not answer at all (a SIGSTOPped PostgreSQL, a silent network) would hold the
+   * ping for the statement and driver timeouts, 15 s: a probe with a shorter timeout
+   * would see a timeout, not a 503 that says why.
+   */
+  timeoutMs: number;
+  clock: Pick<Clock, 'setTimeout'>;
+}
+
+/** Default of ReadinessChecks.timeoutMs. */
+export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 
 /**
- * /healthz: the process serves. /readyz: the store answers too, and takes writes
- * (`writesFailing`: the last group commit failed and waits to be written again),
- * and this node holds its store's node lock (`lockHeld`: PostgreSQL can lose it
- * with its connection, ADR 0017), and (SQLite) the WAL is still checkpointed: a
- * checkpointer thread that crashed too often is not restarted, and the WAL grows.
+ * /healthz: the process serves. /readyz: the store answers within the bound, and
+ * takes writes, and this node holds its node lock, and (SQLite) the WAL is still
+ * checkpointed.
  */
-export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, writesFailing: () => boolean, lockHeld: () => boolean = () => true, checkpointsStopped: () => boolean = () => false): void {
+export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, checks: ReadinessChecks): void {
+  const { writesFailing, lockHeld = () => true, checkpointsStopped = () => false } = checks;
+  // One ping at a time: probes of a stalled store share the one in flight instead
+  // of taking a pooled connection each, for as long as the store stays silent.
+  let inFlight: Promise<boolean> | null = null;
+  const ping = (): Promise<boolean> => (inFlight ??= store.ping().finally(() => { inFlight = null; }));
+  const pingWithin = (ms: number): Promise<boolean | 'timeout'> => new Promise((resolve) => {
+    const timer = checks.clock.setTimeout(() => resolve('timeout'), ms);
+    ping().then((ok) => { timer.cancel(); resolve(ok); }, () => { timer.cancel(); resolve(false); });
+  });
+
   app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
   app.get('/readyz', async (_req, reply) => {
-    const ok = await store.ping();
-    const problem = !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : !lockHeld() ? 'node lock lost'
+    const ok = await pingWithin(checks.timeoutMs);
+    const problem = ok === 'timeout' ? 'store not answering' : !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : !lockHeld() ? 'node lock lost'
       : checkpointsStopped() ? 'WAL checkpoints stopped' : null;
     void reply.code(problem ? 503 : 200).type('text/plain').send(problem ?? 'ready');
   });

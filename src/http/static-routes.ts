@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { logErrorAnswer } from './answer-log.js';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -42,15 +43,22 @@ const CONSOLE_HEADERS = {
 async function sendFile(reply: FastifyReply, root: string, relative: string, cache: string, headers: Record<string, string> = {}): Promise<void> {
   const path = normalize(join(root, relative));
   if (!path.startsWith(normalize(root) + sep) && path !== normalize(root)) {
-    void reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    notFound(reply, 'Not found');
     return;
   }
   try {
     const body = await readFile(path);
     void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('Cache-Control', cache).headers(headers).send(body);
   } catch {
-    void reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${relative.slice(0, 100)} (run \`npm run build\` to build the front ends)`);
+    notFound(reply, `Not found: ${relative.slice(0, 100)} (run \`npm run build\` to build the front ends)`);
   }
+}
+
+/** A 404 of the front doors: answered here, not by the error handler, so logged here (answer-log.ts). */
+function notFound(reply: FastifyReply, body: string): void {
+  const r = reply.request;
+  logErrorAnswer(reply.log, { method: r.method, url: r.url, client: r.ip, reqId: r.id }, 404, 'NOT_FOUND');
+  void reply.code(404).type('text/plain; charset=utf-8').send(body);
 }
 
 export function registerStaticRoutes(app: FastifyInstance, roots: StaticRoots): void {

@@ -2,7 +2,7 @@
  * SIGTERM whose final flush the store refuses exits 1, not 0: a supervisor
  * (systemd, Kubernetes) must see that the last changes were lost. The store is
  * the real SQLite file of the server, made to refuse writes by triggers the
- * test adds from its own connection.
+ * test adds from its own connection. The loss is logged once.
  */
 import Sqlite from 'better-sqlite3';
 import { join } from 'node:path';
@@ -28,5 +28,7 @@ describe.skipIf(!OWNS_PROCESS)('shutdown', () => {
     const exit = await server.stop();
     expect(exit.code, server.logTail).toBe(1);
     expect(server.logTail).toMatch(/final group commit was not written.*writes refused by the test/);
+    // Logged once (by the CLI), not once by stop() and again by the CLI.
+    expect(server.logTail.split('\n').filter((line) => line.includes('final group commit was not written')), server.logTail).toHaveLength(1);
   });
 });

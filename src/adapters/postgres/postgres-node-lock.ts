@@ -9,7 +9,7 @@
  * same sessions: `onTakenOver` is told, and the node must stop.
  */
 import pg from 'pg';
-import { retryLock, type NodeLock } from '../../ports/node-lock.js';
+import { retryLock, type LockWaitListener, type NodeLock } from '../../ports/node-lock.js';
 
 /** First half of the advisory lock key: "SB" and a version, so other applications' locks never collide. */
 const LOCK_CLASS = 0x5342_0001;
@@ -38,8 +38,8 @@ export class PostgresNodeLock implements NodeLock {
     private readonly retryDelayMs = 100,
   ) {}
 
-  acquire(waitMs: number): Promise<void> {
-    return retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`);
+  acquire(waitMs: number, onWaiting?: LockWaitListener): Promise<void> {
+    return retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`, onWaiting);
   }
 
   /** One attempt on a fresh connection; keeps the connection when the lock was taken. */

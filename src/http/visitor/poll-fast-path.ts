@@ -27,9 +27,18 @@ export function isPollRequest(req: IncomingMessage): boolean {
   return url.startsWith(POLL_PATH) && (url.length === POLL_PATH.length || url.charCodeAt(POLL_PATH.length) === QUESTION_MARK);
 }
 
-/** How the fast path answers a failure: the same renderer and metric as fastify's error handler. */
+/** How the fast path answers a failure: the same renderer, metric and log line as fastify's error handler. */
 export interface FailureRenderer {
-  (err: unknown, url: string): { status: number; body: string; retryAfterSeconds?: number };
+  (err: unknown, url: string, client: string | undefined): { status: number; body: string; retryAfterSeconds?: number };
+}
+
+/** Told of each successful answer (the debug log line); null when nobody listens, as with debug off. */
+export type SuccessListener = ((url: string, status: number, client: string | undefined) => void) | null;
+
+/** What every reply of the fast path shares: one reference per held poll, whatever it holds. */
+interface AnswerHooks {
+  readonly renderFailure: FailureRenderer;
+  readonly answered: SuccessListener;
 }
 
 /**
@@ -109,7 +118,7 @@ class PollReply implements GateReply {
   constructor(
     readonly raw: ServerResponse,
     private readonly url: string,
-    private readonly renderFailure: FailureRenderer,
+    private readonly hooks: AnswerHooks,
   ) {}
 
   header(name: string, value: string): this {
@@ -130,7 +139,7 @@ class PollReply implements GateReply {
   send(payload?: unknown): this {
     if (this.raw.headersSent || this.raw.destroyed) return this;
     if (payload instanceof Error) {
-      const answer = this.renderFailure(payload, this.url);
+      const answer = this.hooks.renderFailure(payload, this.url, this.raw.socket?.remoteAddress);
       if (answer.retryAfterSeconds !== undefined) this.header('Retry-After', String(answer.retryAfterSeconds));
       return this.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
     }
@@ -139,6 +148,7 @@ class PollReply implements GateReply {
     // so a held poll carries no headers object until then.
     headers['cache-control'] = 'no-store';
     headers['x-content-type-options'] = 'nosniff';
+    if (this.hooks.answered !== null && this.status < 400) this.hooks.answered(this.url, this.status, this.raw.socket?.remoteAddress);
     if (this.status === 204) {
       // As fastify answers a 204: no body, no content headers.
       delete headers['content-type'];
@@ -154,11 +164,15 @@ class PollReply implements GateReply {
   }
 }
 
-/** The fast path: answers `req` and returns true when it is a poll, else returns false and leaves it to fastify. */
-export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer): (req: IncomingMessage, res: ServerResponse) => boolean {
+/**
+ * The fast path: answers `req` and returns true when it is a poll, else returns false and leaves it to fastify.
+ * `answered` hears of each success (null: nothing is done per success).
+ */
+export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer, answered: SuccessListener = null): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const hooks: AnswerHooks = { renderFailure, answered };
   return (req, res) => {
     if (!isPollRequest(req)) return false;
-    const reply = new PollReply(res, req.url ?? POLL_PATH, renderFailure);
+    const reply = new PollReply(res, req.url ?? POLL_PATH, hooks);
     const origin = req.headers.origin;
     try {
       if (origin && !allowsOrigin(origin, req.headers.host)) throw originRefused(origin);
