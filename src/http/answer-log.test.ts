@@ -140,6 +140,14 @@ describe('one log line per error answer', () => {
     expect(answerLines(lines), raw()).toEqual([expect.objectContaining({ level: LEVEL.warn, method: 'POST', path: '/agent/v1/auth/login', status: 401, code: 'UNAUTHENTICATED' })]);
   });
 
+  it('the 503 for an affinity token this node did not issue at info: every visitor of a lost node gets one', async () => {
+    const { base, lines, raw } = await liveServer();
+    const session = await newSession(base);
+    const res = await fetch(`${base}/chat/rest/System/Messages`, { headers: { ...V, 'x-liveagent-session-key': session.key, 'x-liveagent-affinity': 'ffffffff' } });
+    expect(res.status).toBe(503);
+    expect(answerLines(lines), raw()).toEqual([expect.objectContaining({ level: LEVEL.info, status: 503, code: 'AFFINITY_INVALID' })]);
+  });
+
   it('one line for a 500, not two', async () => {
     const { base, store, lines, raw } = await liveServer();
     store.down = true;

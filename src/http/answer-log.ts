@@ -27,7 +27,11 @@ export interface AnsweredRequest {
 const LOGIN_PATH = '/agent/v1/auth/login';
 
 /** The level of an error answer's line. */
-export function errorAnswerLevel(status: number, url: string): 'error' | 'warn' | 'info' {
+export function errorAnswerLevel(status: number, url: string, code?: string): 'error' | 'warn' | 'info' {
+  // A 503 for an affinity token this node did not issue is the protocol's way to send a visitor
+  // to ResyncSession (after a restart with a new node id, or a failover): every visitor of the lost
+  // node gets one, which is expected and the client's to act on, like a 4xx.
+  if (code === 'AFFINITY_INVALID') return 'info';
   if (status >= 500) return 'error';
   if (status === 429) return 'warn';
   // A wrong password is what a password-guessing client produces; other 401s are expired tokens.
@@ -41,7 +45,7 @@ export function errorAnswerLevel(status: number, url: string): 'error' | 'warn' 
  * (`err`) is logged on the same line, with its stack: one line per 500, not two.
  */
 export function logErrorAnswer(logger: FastifyBaseLogger, req: AnsweredRequest, status: number, code: string | undefined, err?: unknown): void {
-  const level = errorAnswerLevel(status, req.url);
+  const level = errorAnswerLevel(status, req.url, code);
   if (!levelEnabled(logger, level)) return;
   const fields = { method: req.method, path: redactUrl(req.url), status, code, client: req.client, reqId: req.reqId, ...(err === undefined ? {} : { err }) };
   logger[level](fields, err === undefined ? 'request failed' : 'unhandled error');
