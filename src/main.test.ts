@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
+import { scratchDatabase } from './adapters/postgres/scratch-database.test-support.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import { demoOrg } from './config/demo-deployment.js';
 import { validateConfig } from './config/load-config.js';
@@ -30,32 +30,20 @@ afterEach(async () => {
   for (const sb of running.splice(0)) await sb.stop().catch(() => undefined);
 });
 
-const PG_ADMIN_URL = process.env['SWITCHBOARD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const database = `sb_logs_${process.pid}_${Date.now() % 100_000}`;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const database = scratchDatabase('sb_logs');
 
 describe('PostgreSQL start-up', () => {
-  beforeAll(() => admin(`create database ${database}`));
-  afterAll(() => admin(`drop database if exists ${database} with (force)`));
+  beforeAll(() => database.create());
+  afterAll(() => database.drop());
 
   it('logs the store it opened, as SQLite does, without the password', async () => {
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${database}`;
+    const url = new URL(database.url);
     url.password = 'hunter2-not-logged';
     const log = capture();
     const config = validateConfig({ storage: { kind: 'postgres', postgresUrl: url.toString() }, server: { logLevel: 'info' }, orgs: [structuredClone(demoOrg)] }, 'test');
     running.push(await createSwitchboard(config, { logDestination: log.logDestination }));
     const opened = log.lines.find((l) => l.msg === 'PostgreSQL store opened');
-    expect(opened, log.text()).toMatchObject({ level: 30, database, host: url.hostname, port: Number(url.port || 5432), schema: 'public', statementTimeoutMs: 10_000 });
+    expect(opened, log.text()).toMatchObject({ level: 30, database: database.name, host: url.hostname, port: Number(url.port || 5432), schema: 'public', statementTimeoutMs: 10_000 });
     expect(opened!['url']).toContain('[REDACTED]@');
     expect(log.text()).not.toContain('hunter2-not-logged');
   });

@@ -7,24 +7,13 @@
  * forwarding, in both directions and on new connections too, without closing anything.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_TEST_URL, scratchDatabase } from '../adapters/postgres/scratch-database.test-support.js';
 import { demoOrg } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
 
-const PG_ADMIN_URL = process.env['SWITCHBOARD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const database = `sb_readyz_${process.pid}_${Date.now() % 100_000}`;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const database = scratchDatabase('sb_readyz');
 
 /** Forwards to PostgreSQL until `stall()`: then every byte, old connection or new, stays where it is. */
 class StallingProxy {
@@ -74,26 +63,25 @@ class StallingProxy {
   }
 }
 
-const admin_ = new URL(PG_ADMIN_URL);
+const admin_ = new URL(PG_TEST_URL);
 const proxy = new StallingProxy({ host: admin_.hostname, port: Number(admin_.port || 5432) });
 let sb: Switchboard | undefined;
 
 beforeAll(async () => {
-  await admin(`create database ${database}`);
+  await database.create();
   await proxy.start();
 });
 
 afterAll(async () => {
   await proxy.stop(); // the stalled connections fail, so the server can stop
   await sb?.stop().catch(() => undefined);
-  await admin(`drop database if exists ${database} with (force)`);
+  await database.drop();
 }, 30_000);
 
 describe('/readyz on a PostgreSQL that stopped answering', () => {
   it('answers 503 "store not answering" within the readiness bound', async () => {
-    const url = new URL(PG_ADMIN_URL);
+    const url = new URL(database.url);
     url.host = `127.0.0.1:${proxy.port}`;
-    url.pathname = `/${database}`;
     const config = validateConfig({ storage: { kind: 'postgres', postgresUrl: url.toString() }, server: { host: '127.0.0.1', port: 0, logLevel: 'silent' }, orgs: [structuredClone(demoOrg)] }, 'test');
     sb = await createSwitchboard(config);
     const base = await sb.listen();
