@@ -142,6 +142,16 @@ export function useAgentServer(settings: TestSettings = {}): AgentTestServer {
   return server;
 }
 
+/** One event of a chat's log as the transcript answers it. */
+export interface WireEvent {
+  offset: number;
+  type: string;
+  actor: string;
+  at: number;
+  data: Record<string, unknown>;
+  clientMessageId?: string;
+}
+
 /** One event of an agent's stream (WebSocket frame or SSE message). */
 export interface StreamEvent {
   id?: string;

@@ -6,19 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer,
+  AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer, type WireEvent,
 } from './agent-fixtures.js';
 
 const server = useAgentServer();
-
-interface WireEvent {
-  offset: number;
-  type: string;
-  actor: string;
-  at: number;
-  data: Record<string, unknown>;
-  clientMessageId?: string;
-}
 
 const PRECHAT = [{ label: 'Email', value: 'pat@example.com', transcriptFields: [], displayToAgent: true }];
 

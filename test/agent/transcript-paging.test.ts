@@ -6,18 +6,10 @@
  * a chat is decided without reading its whole log.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, useAgentServer, type Login } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, useAgentServer, type Login, type WireEvent } from './agent-fixtures.js';
 import type { Visitor } from '../protocol/visitor.js';
 
 const server = useAgentServer();
-
-interface WireEvent {
-  offset: number;
-  type: string;
-  actor: string;
-  at: number;
-  data: Record<string, unknown>;
-}
 
 interface Page {
   chat: Record<string, unknown>;
