@@ -37,12 +37,12 @@ afterEach(async () => {
   await s?.stop().catch(() => undefined);
 });
 
-async function liveServer(logLevel: 'info' | 'debug' = 'info') {
+async function liveServer(logLevel: 'info' | 'debug' = 'info', trustProxy?: boolean | number | string) {
   const lines: LogLine[] = [];
   const raw: string[] = [];
   const destination = { write: (s: string) => { raw.push(s); lines.push(JSON.parse(s) as LogLine); } };
   const store = new FlakyStore();
-  const config = validateConfig({ storage: { kind: 'memory' }, server: { host: '127.0.0.1', port: 0, logLevel }, settings: { pollHoldSeconds: 1 }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const config = validateConfig({ storage: { kind: 'memory' }, server: { host: '127.0.0.1', port: 0, logLevel, ...(trustProxy === undefined ? {} : { trustProxy }) }, settings: { pollHoldSeconds: 1 }, orgs: [structuredClone(demoOrg)] }, 'test');
   sb = await createSwitchboard(config, { store, logDestination: destination });
   const base = await sb.listen();
   return { base, store, lines, raw: () => raw.join('') };
@@ -122,6 +122,26 @@ describe('one log line per error answer', () => {
     const res = await fetch(`${base}/chat/rest/System/Messages?ack=3`, { headers: { ...V, 'x-liveagent-session-key': 'nope!nope!nope', 'x-liveagent-affinity': 'null' } });
     expect(res.status).toBe(403);
     expect(answerLines(lines), raw()).toEqual([expect.objectContaining({ level: LEVEL.info, method: 'GET', path: '/chat/rest/System/Messages?ack=3', status: 403, code: 'SESSION_INVALID', client: '127.0.0.1' })]);
+  });
+
+  it('behind a trusted proxy, the poll fast path names the visitor as fastify does, not the proxy', async () => {
+    for (const trustProxy of [true, 1, '127.0.0.1/8'] as const) {
+      const { base, lines, raw } = await liveServer('debug', trustProxy);
+      const forwarded = { ...V, 'x-liveagent-affinity': 'null', 'x-forwarded-for': '198.51.100.99, 203.0.113.7' };
+      // An error answer of the fast path, a success of the fast path (debug), and one through fastify.
+      expect((await fetch(`${base}/chat/rest/System/Messages`, { headers: { ...forwarded, 'x-liveagent-session-key': 'nope!nope!nope' } })).status).toBe(403);
+      const session = await newSession(base);
+      expect((await fetch(`${base}/chat/rest/System/Messages`, { headers: { ...forwarded, 'x-liveagent-session-key': session.key } })).status).toBe(204);
+      expect((await fetch(`${base}/chat/rest/System/SessionId`, { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(400);
+      const client = trustProxy === true ? '198.51.100.99' : '203.0.113.7';
+      expect(answerLines(lines).map((l) => [l.path, l.status, l.client]), raw()).toEqual(expect.arrayContaining([
+        ['/chat/rest/System/Messages', 403, client],
+        ['/chat/rest/System/Messages', 204, client],
+        ['/chat/rest/System/SessionId', 400, '203.0.113.7'],
+      ]));
+      await sb!.stop();
+      sb = undefined;
+    }
   });
 
   it('a 4xx through fastify at info; a 404 too', async () => {

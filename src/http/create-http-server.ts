@@ -6,6 +6,7 @@
 import { TextDecoder } from 'node:util';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
@@ -15,7 +16,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
 import { originForm } from './request-target.js';
-import { pollFastPath } from './visitor/poll-fast-path.js';
+import { pollFastPath, type ClientAddress } from './visitor/poll-fast-path.js';
 import type { GateHandler } from './visitor/visitor-gate.js';
 
 /**
@@ -76,7 +77,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     bodyLimit: opts.maxBodyBytes,
     // A hop count becomes the equivalent function (fastify's types take no number).
-    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : opts.trustProxy ?? false,
+    trustProxy: proxyTrust(opts.trustProxy) ?? false,
     // Held polls are answered by the shutdown path; then idle keep-alive sockets close.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
@@ -192,9 +193,20 @@ function fromClient(raw: IncomingMessage): boolean {
   return raw.socket instanceof Socket;
 }
 
-/** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries back. */
-function trustHops(hops: number): (address: string, hop: number) => boolean {
-  return (_address, hop) => hop < hops;
+/** Whom X-Forwarded-For is believed from: `(address, hop) => trusted`, or null to believe nobody. */
+type ProxyTrust = (address: string, hop: number) => boolean;
+
+/**
+ * server.trustProxy as one function, given to fastify and used by the poll fast path's log
+ * lines, so both name a client the same way. A hop count trusts the nearest `hops` proxies
+ * (fastify's own reading of a number trusts none); a string is a list of addresses and
+ * subnets, as fastify compiles it.
+ */
+function proxyTrust(setting: boolean | number | string | undefined): ProxyTrust | null {
+  if (setting === undefined || setting === false) return null;
+  if (setting === true) return () => true;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return proxyAddr.compile(setting.split(',').map((part) => part.trim()));
 }
 
 /**
@@ -233,15 +245,19 @@ function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, r
 }
 
 /**
- * Puts the poll fast path in front of fastify: its answers log and count as fastify's do. Its client
- * address is the peer's (the fast path does not read X-Forwarded-For: the poll noun never needs it).
+ * Puts the poll fast path in front of fastify: its answers log and count as fastify's do, and
+ * name the client as fastify does (server.trustProxy). The address is worked out only for a
+ * line that is logged: the poll itself never needs it.
  */
 export function installPollFastPath(front: RawFront, gate: GateHandler, opts: HttpServerOptions): void {
   const logSuccess = successLogger(opts.logger);
-  front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url, client) => {
+  const trust = proxyTrust(opts.trustProxy);
+  // proxyAddr reads only `headers['x-forwarded-for']` and `socket.remoteAddress` (ClientAddress).
+  const clientOf = (client: ClientAddress): string | undefined => (trust ? proxyAddr(client as IncomingMessage, trust) : client.socket.remoteAddress);
+  front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url, req) => {
     const answer = errorAnswer(err, opts.maxBodyBytes);
-    logErrorAnswer(opts.logger, { method: 'GET', url, client }, answer.status, answer.code, answer.unexpected ? err : undefined);
+    logErrorAnswer(opts.logger, { method: 'GET', url, client: clientOf(req) }, answer.status, answer.code, answer.unexpected ? err : undefined);
     opts.metrics.errorAnswered(answer.status);
     return answer;
-  }, logSuccess && ((url, status, client) => logSuccess({ method: 'GET', url, client }, status)));
+  }, logSuccess && ((url, status, req) => logSuccess({ method: 'GET', url, client: clientOf(req) }, status)), trust !== null);
 }

@@ -29,11 +29,22 @@ export function isPollRequest(req: IncomingMessage): boolean {
 
 /** How the fast path answers a failure: the same renderer, metric and log line as fastify's error handler. */
 export interface FailureRenderer {
-  (err: unknown, url: string, client: string | undefined): { status: number; body: string; retryAfterSeconds?: number };
+  (err: unknown, url: string, client: ClientAddress): { status: number; body: string; retryAfterSeconds?: number };
 }
 
 /** Told of each successful answer (the debug log line); null when nobody listens, as with debug off. */
-export type SuccessListener = ((url: string, status: number, client: string | undefined) => void) | null;
+export type SuccessListener = ((url: string, status: number, client: ClientAddress) => void) | null;
+
+/**
+ * What names a poll's client in a log line: the peer, and the X-Forwarded-For it sent when the
+ * server believes proxies (server.trustProxy). The header is kept as it came (no parsing per
+ * poll): the address is worked out only for a line that is logged, after the request's headers
+ * were let go (releaseHeaders).
+ */
+export interface ClientAddress {
+  readonly socket: { readonly remoteAddress?: string | undefined };
+  readonly headers: { readonly 'x-forwarded-for'?: string | undefined };
+}
 
 /** What every reply of the fast path shares: one reference per held poll, whatever it holds. */
 interface AnswerHooks {
@@ -119,7 +130,14 @@ class PollReply implements GateReply {
     readonly raw: ServerResponse,
     private readonly url: string,
     private readonly hooks: AnswerHooks,
+    /** The request's X-Forwarded-For, kept only when proxies are believed (pollFastPath's keepsForwardedFor). */
+    private readonly forwardedFor: string | undefined,
   ) {}
+
+  /** The client for a log line (ClientAddress). */
+  private client(): ClientAddress {
+    return { socket: this.raw.socket ?? {}, headers: { 'x-forwarded-for': this.forwardedFor } };
+  }
 
   header(name: string, value: string): this {
     (this.headers ??= {})[name.toLowerCase()] = value;
@@ -139,7 +157,7 @@ class PollReply implements GateReply {
   send(payload?: unknown): this {
     if (this.raw.headersSent || this.raw.destroyed) return this;
     if (payload instanceof Error) {
-      const answer = this.hooks.renderFailure(payload, this.url, this.raw.socket?.remoteAddress);
+      const answer = this.hooks.renderFailure(payload, this.url, this.client());
       if (answer.retryAfterSeconds !== undefined) this.header('Retry-After', String(answer.retryAfterSeconds));
       return this.code(answer.status).type('text/plain; charset=utf-8').send(answer.body);
     }
@@ -148,7 +166,7 @@ class PollReply implements GateReply {
     // so a held poll carries no headers object until then.
     headers['cache-control'] = 'no-store';
     headers['x-content-type-options'] = 'nosniff';
-    if (this.hooks.answered !== null && this.status < 400) this.hooks.answered(this.url, this.status, this.raw.socket?.remoteAddress);
+    if (this.hooks.answered !== null && this.status < 400) this.hooks.answered(this.url, this.status, this.client());
     if (this.status === 204) {
       // As fastify answers a 204: no body, no content headers.
       delete headers['content-type'];
@@ -168,11 +186,12 @@ class PollReply implements GateReply {
  * The fast path: answers `req` and returns true when it is a poll, else returns false and leaves it to fastify.
  * `answered` hears of each success (null: nothing is done per success).
  */
-export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer, answered: SuccessListener = null): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer, answered: SuccessListener = null, keepsForwardedFor = false): (req: IncomingMessage, res: ServerResponse) => boolean {
   const hooks: AnswerHooks = { renderFailure, answered };
   return (req, res) => {
     if (!isPollRequest(req)) return false;
-    const reply = new PollReply(res, req.url ?? POLL_PATH, hooks);
+    const forwardedFor = keepsForwardedFor ? firstHeader(req.headers['x-forwarded-for']) : undefined;
+    const reply = new PollReply(res, req.url ?? POLL_PATH, hooks, forwardedFor);
     const origin = req.headers.origin;
     try {
       if (origin && !allowsOrigin(origin, req.headers.host)) throw originRefused(origin);
@@ -184,4 +203,9 @@ export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, rend
     releaseHeaders(req);
     return true;
   };
+}
+
+/** X-Forwarded-For as one string (node joins repeated ones; a type guard for the odd array). */
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
