@@ -20,7 +20,7 @@ import { ChatEngine } from './core/chat-engine.js';
 import { InjectTransport } from './bots/agent-transport.js';
 import { originPolicy } from './http/cors.js';
 import { DEFAULT_GREETING, EchoBot } from './bots/echo-bot.js';
-import { RateLimiter } from './core/rate-limiter.js';
+import { isLoopback, RateLimiter } from './core/rate-limiter.js';
 import { RetentionSweeper } from './core/retention-sweeper.js';
 import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
@@ -41,6 +41,7 @@ import { VisitorFaults } from './http/emulator/visitor-faults.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
+import { metricsAccess } from './http/metrics-access.js';
 import { LOG_REDACTION, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
@@ -134,6 +135,12 @@ async function nodeIdentity(store: ChatStore): Promise<string> {
   const id = randomBytes(4).toString('hex');
   await store.setMeta('node_id', id);
   return id;
+}
+
+/** True for a listen address only this machine reaches (127.0.0.0/8, ::1, localhost). */
+function listensOnLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h.toLowerCase() === 'localhost' || isLoopback(h);
 }
 
 /** How long a stream socket has to answer the close frame at shutdown before it is cut. */
@@ -248,7 +255,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     timeoutMs: config.storage.readyTimeoutSeconds * 1000,
     clock,
   });
-  registerMetricsRoute(app, metrics.registry);
+  // server.metrics: false leaves no route at all: /metrics answers 404 as any unknown path.
+  const { metricsToken } = config.server;
+  if (config.server.metrics) registerMetricsRoute(app, metrics.registry, metricsToken === undefined ? undefined : metricsAccess(metricsToken));
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
 
@@ -273,6 +282,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         listenTextResolver: (addr) => `listening on ${addr}`,
       });
       if (!config.server.publicUrl) baseUrl = address;
+      // Said once, at info: behind a proxy that blocks /metrics (README) this is expected, not a fault.
+      if (config.server.metrics && metricsToken === undefined && !listensOnLoopback(config.server.host)) {
+        logger.info({ host: config.server.host }, 'metrics are served without a token on a non-loopback address: anyone who reaches the port can read them (set server.metricsToken, or block /metrics at your proxy)');
+      }
       return address;
     },
     stop() {

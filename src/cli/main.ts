@@ -37,7 +37,9 @@ Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
   SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
-  SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md)
+  SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
+  SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
+  Authorization: Bearer <token>; 16+ characters)
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */

@@ -19,6 +19,13 @@ const Id = Type.String({ minLength: 1, maxLength: 64, [ID_FIELD]: true });
  */
 export const MAX_TIMER_SECONDS = 86_400;
 
+/**
+ * The shortest `server.metricsToken`: 16 characters. A token is compared on every
+ * scrape with no rate limit, so a short one could be guessed; `openssl rand -hex 32`
+ * gives 64.
+ */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
 /** A chat button, with every Button field of the Live Agent guide (chapter 8). */
 export const ButtonConfig = Type.Object({
   id: Id,
@@ -199,6 +206,14 @@ export const ServerConfig = Type.Object({
    * server between tests and to inject failures into the visitor API. Never in production.
    */
   emulator: Type.Boolean({ default: false }),
+  /** Serve Prometheus metrics at /metrics; false: no such route (404). */
+  metrics: Type.Boolean({ default: true }),
+  /**
+   * When set, /metrics answers only `Authorization: Bearer <this>` (401 otherwise; ADR 0026).
+   * The loader requires at least MIN_METRICS_TOKEN_LENGTH printable ASCII characters, no spaces.
+   * Unset (default): /metrics is open to whoever reaches the port, as before.
+   */
+  metricsToken: Type.Optional(Type.String()),
 });
 
 export const SwitchboardConfig = Type.Object({

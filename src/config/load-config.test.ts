@@ -397,6 +397,57 @@ describe('loadConfig', () => {
     expect(problemsOf(() => validateConfig({ server: { emulator: 'yes' } }, 'x.yaml'))).toEqual(['/server/emulator: must be boolean']);
   });
 
+  describe('the metrics token (server.metricsToken, SWITCHBOARD_METRICS_TOKEN)', () => {
+    const token = 'a3f1c0de5eed4b1d8c2e9f7a6b5c4d3e';
+
+    it('is unset by default, and SWITCHBOARD_METRICS_TOKEN overrides the file', () => {
+      expect(loadConfig(undefined, {}, {}).server.metricsToken).toBeUndefined();
+      expect(loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN: token }, {}).server.metricsToken).toBe(token);
+      const file = tempFile('metrics.yaml', `server:\n  metricsToken: ${'f'.repeat(20)}\n`);
+      expect(loadConfig(file, {}, {}).server.metricsToken).toBe('f'.repeat(20));
+      expect(loadConfig(file, { SWITCHBOARD_METRICS_TOKEN: token }, {}).server.metricsToken).toBe(token);
+    });
+
+    it('refuses an empty, short or spaced token with a clear reason that never shows the token', () => {
+      expect(problemsOf(() => validateConfig({ server: { metricsToken: '' } }, 'test'))).toEqual([
+        '/server/metricsToken: is empty: give a token of at least 16 characters (`openssl rand -hex 32` makes one), or leave the setting out to serve /metrics without one',
+      ]);
+      expect(problemsOf(() => validateConfig({ server: { metricsToken: 'sekrit-short' } }, 'test'))).toEqual([
+        '/server/metricsToken: must be at least 16 characters, this one has 12 (`openssl rand -hex 32` makes one)',
+      ]);
+      for (const spaced of [` ${token}`, `${token}\n`, 'correct horse battery staple', `${token}é`]) {
+        expect(problemsOf(() => validateConfig({ server: { metricsToken: spaced } }, 'test')), JSON.stringify(spaced)).toEqual([
+          '/server/metricsToken: may hold only printable ASCII characters, without spaces (it is sent in an HTTP header; `openssl rand -hex 32` makes one)',
+        ]);
+      }
+      expect(problemsOf(() => validateConfig({ server: { metricsToken: 1234567890123456 } }, 'test'))).toEqual(['/server/metricsToken: must be string']);
+      // A variable set to nothing (a secret that did not arrive) does not leave /metrics open without a word.
+      const empty = problemsOf(() => loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN: '' }, {}));
+      expect(empty).toHaveLength(1);
+      expect(empty[0]).toMatch(/^\/server\/metricsToken: is empty/);
+      const refused = (() => {
+        try {
+          loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN: 'sekrit-short' }, {});
+        } catch (err) {
+          return err;
+        }
+        return null;
+      })();
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as Error).message).toContain('environment (SWITCHBOARD_METRICS_TOKEN)');
+      expect((refused as Error).message).not.toContain('sekrit-short');
+    });
+
+    it('turns /metrics off with server.metrics: false or SWITCHBOARD_METRICS; on by default', () => {
+      expect(loadConfig(undefined, {}, {}).server.metrics).toBe(true);
+      expect(loadConfig(undefined, { SWITCHBOARD_METRICS: 'false' }, {}).server.metrics).toBe(false);
+      const file = tempFile('no-metrics.yaml', 'server:\n  metrics: false\n');
+      expect(loadConfig(file, {}, {}).server.metrics).toBe(false);
+      expect(loadConfig(file, { SWITCHBOARD_METRICS: 'yes' }, {}).server.metrics).toBe(true);
+      expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_METRICS: 'maybe' }, {}))).toEqual(['SWITCHBOARD_METRICS: maybe is not true or false']);
+    });
+  });
+
   it('says where the merged values came from when they are invalid: the file, the environment, the flags', () => {
     const message = (file: string | undefined, env: NodeJS.ProcessEnv, flags = {}) => {
       try {

@@ -7,7 +7,7 @@ import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
-import { ID_FIELD, LOG_LEVELS, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
+import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 
 export class ConfigError extends Error {
@@ -188,6 +188,8 @@ function crossCheck(config: SwitchboardConfig): string[] {
       if (hashProblem) problems.push(`/orgs/${o}/agents/${ai}/password: ${hashProblem}`);
     });
   });
+  const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
+  if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
@@ -211,6 +213,20 @@ function searchPathIn(url: string): boolean {
   }
   for (const [key, value] of params) if (/search_path/i.test(key) || /search_path/i.test(value)) return true;
   return false;
+}
+
+/**
+ * What is wrong with a metrics token, in words that never quote it (the
+ * message reaches the terminal and the logs). Printable ASCII without spaces:
+ * it travels in a header, where a space at either end would be cut and a
+ * character beyond ASCII would arrive as other bytes, so it could never match.
+ */
+function metricsTokenProblem(token: string): string | null {
+  const make = '`openssl rand -hex 32` makes one';
+  if (token === '') return `is empty: give a token of at least ${MIN_METRICS_TOKEN_LENGTH} characters (${make}), or leave the setting out to serve /metrics without one`;
+  if (!/^[!-~]+$/.test(token)) return `may hold only printable ASCII characters, without spaces (it is sent in an HTTP header; ${make})`;
+  if (token.length < MIN_METRICS_TOKEN_LENGTH) return `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters, this one has ${token.length} (${make})`;
+  return null;
 }
 
 /**
@@ -246,6 +262,9 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeInteger(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'seconds');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
+  if (env.SWITCHBOARD_METRICS) config.server.metrics = booleanFrom(env.SWITCHBOARD_METRICS, 'SWITCHBOARD_METRICS');
+  // Set but empty is not "unset": a secret that did not arrive must not leave /metrics open without a word.
+  if (env.SWITCHBOARD_METRICS_TOKEN !== undefined) config.server.metricsToken = env.SWITCHBOARD_METRICS_TOKEN;
   if (flags.host !== undefined) config.server.host = flags.host;
   if (flags.port !== undefined) config.server.port = flags.port;
   if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
@@ -254,7 +273,10 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR'];
+const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN'];
+
+/** The variables whose empty value is read too (an empty list; a token refused as empty). */
+const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_METRICS_TOKEN']);
 
 /**
  * Where the merged values came from, for an error about them: the file, the
@@ -262,7 +284,7 @@ const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE',
  * look for a mistake in no file when a variable holds it).
  */
 function sourcesOf(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): string {
-  const vars = ENV_VARS.filter((v) => v === 'SWITCHBOARD_ALLOWED_ORIGINS' ? env[v] !== undefined : env[v]);
+  const vars = ENV_VARS.filter((v) => READ_WHEN_EMPTY.has(v) ? env[v] !== undefined : env[v]);
   const flagNames = (['host', 'port', 'dataDir', 'emulator'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false).map((f) => (f === 'dataDir' ? '--data-dir' : `--${f}`));
   const parts = [
     ...(file ? [file] : []),

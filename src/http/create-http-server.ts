@@ -148,6 +148,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
       logErrorAnswer(opts.logger, { method: request.method, url: request.url, client: request.ip, reqId: request.id }, answer.status, answer.code, answer.unexpected ? err : undefined);
     }
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
+    if (answer.challenge !== undefined) void reply.header('WWW-Authenticate', answer.challenge);
     if (client) opts.metrics.errorAnswered(answer.status);
     void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });
@@ -214,7 +215,7 @@ function proxyTrust(setting: boolean | number | string | undefined): ProxyTrust 
  * as they are, anything else 500 (`unexpected`: the caller logs it). Used by
  * fastify's error handler and by the poll fast path (poll-fast-path.ts).
  */
-export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; code: string | undefined; retryAfterSeconds?: number; unexpected: boolean } {
+export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; code: string | undefined; retryAfterSeconds?: number; challenge?: string; unexpected: boolean } {
   if (err instanceof SwitchboardError) {
     const r = { ...renderError(err.code, err.detail), code: err.code };
     return err.retryAfterSeconds === undefined ? { ...r, unexpected: false } : { ...r, retryAfterSeconds: err.retryAfterSeconds, unexpected: false };

@@ -11,6 +11,11 @@ export interface CatalogueEntry {
   message: string;
   /** True when the detail may be appended after the message ("message: detail"). */
   withDetail: boolean;
+  /**
+   * Sent as WWW-Authenticate with the answer: RFC 9110 requires a challenge on
+   * every 401, and every credential the server takes over HTTP is a bearer token.
+   */
+  challenge?: string;
 }
 
 export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
@@ -33,7 +38,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   REQUEST_MALFORMED: { status: 400, message: 'Malformed request', withDetail: true },
   HEADERS_TOO_LARGE: { status: 431, message: 'Request header fields too large', withDetail: false },
   REQUEST_TIMEOUT: { status: 408, message: 'Request timeout', withDetail: true },
-  UNAUTHENTICATED: { status: 401, message: 'Authentication required', withDetail: true },
+  UNAUTHENTICATED: { status: 401, message: 'Authentication required', withDetail: true, challenge: 'Bearer' },
   FORBIDDEN: { status: 403, message: 'Forbidden', withDetail: true },
   NOT_FOUND: { status: 404, message: 'Not found', withDetail: true },
   CONFLICT: { status: 409, message: 'Conflict', withDetail: true },
@@ -44,8 +49,9 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 
-export function renderError(code: ErrorCode, detail?: string): { status: number; body: string } {
+/** An error as an HTTP answer: its status, its body and, for a 401, its WWW-Authenticate challenge. */
+export function renderError(code: ErrorCode, detail?: string): { status: number; body: string; challenge?: string } {
   const entry = ERROR_CATALOGUE[code];
   const body = entry.withDetail && detail ? `${entry.message}: ${detail}` : entry.message;
-  return { status: entry.status, body };
+  return entry.challenge === undefined ? { status: entry.status, body } : { status: entry.status, body, challenge: entry.challenge };
 }

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ChatEngine } from '../core/chat-engine.js';
 import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
+import type { MetricsAccess } from './metrics-access.js';
 
 export interface VisitorMetrics {
   requestStarted(noun: string): void;
@@ -78,8 +79,13 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   };
 }
 
-export function registerMetricsRoute(app: FastifyInstance, registry: Registry): void {
-  app.get('/metrics', async (_req, reply) => {
+/**
+ * GET (and HEAD) /metrics. With `access` (server.metricsToken set) a request
+ * without the token gets the catalogue's 401 before anything is collected.
+ */
+export function registerMetricsRoute(app: FastifyInstance, registry: Registry, access?: MetricsAccess): void {
+  app.get('/metrics', async (req, reply) => {
+    access?.(req.headers.authorization);
     const text = await registry.metrics();
     void reply.type(registry.contentType).send(text);
   });

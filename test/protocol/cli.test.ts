@@ -103,6 +103,19 @@ describe('switchboard CLI', () => {
     expect(runWithInput('', 'hash-password').status).toBe(1);
   });
 
+  it('never shows the metrics token: not in a refused config, not in what serve logs at start-up', async () => {
+    const short = join(dir, 'short-token.yaml');
+    writeFileSync(short, 'server:\n  metricsToken: sekrit-short\n');
+    const refused = run('check-config', short);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('/server/metricsToken: must be at least 16 characters, this one has 12');
+    expect(refused.stderr).not.toContain('sekrit-short');
+    const token = 'not-in-any-log-0123456789abcdef';
+    const log = await serveUntilListening([], { SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'trace', SWITCHBOARD_METRICS_TOKEN: token });
+    expect(log).toContain('listening on');
+    expect(log).not.toContain(token);
+  });
+
   describe('--port 0 with --port-file: a script learns the port the OS chose', () => {
     /** A server on an OS-chosen port that logs only warnings, as a CI job runs it. */
     const serve = (args: string[], env: Record<string, string> = {}) => {
