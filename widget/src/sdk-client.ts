@@ -41,7 +41,7 @@ export interface ChatConnection {
   end(): Promise<void>;
   /** The chat as JSON for another page to continue (null before the chat request is through). */
   snapshot(): VisitorSnapshot | null;
-  /** Stops listening (the chat itself is left as it is). */
+  /** Stops listening, to the SDK and to the browser's network and visibility events (the chat itself is left as it is). */
   dispose(): void;
 }
 
@@ -64,6 +64,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     prechatDetails: start.prechatDetails.map((d) => ({ label: d.label, value: d.value, displayToAgent: true, transcriptFields: [] })),
     receiveQueueUpdates: true,
   });
+  /** The SDK reported the connection lost and not back yet. */
+  let lost = false;
   const offs = [
     client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
     client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),
@@ -73,8 +75,23 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('agentDisconnected', () => cb.agentLeft()),
     client.on('ended', (e) => cb.ended(e.reason)),
     client.on('failed', (e) => cb.failed(e.reason)),
-    client.on('connection', (state) => cb.connection(state === 'online')),
+    client.on('connection', (state) => {
+      lost = state !== 'online';
+      cb.connection(!lost);
+    }),
   ];
+  // The network is back: the SDK's backoff may have put the next poll up to 15 s away, so
+  // retry now. A page shown again while the connection is lost does the same: the browser may
+  // have held back a background tab's timers, and the visitor just came back to the chat.
+  // reconnectNow() only cuts waits short: it never doubles a poll in flight (ADR 0006).
+  const online = (): void => {
+    client.reconnectNow();
+  };
+  const visible = (): void => {
+    if (lost && document.visibilityState === 'visible') client.reconnectNow();
+  };
+  window.addEventListener('online', online);
+  document.addEventListener('visibilitychange', visible);
   if (resume) {
     try {
       client.resume(resume);
@@ -90,6 +107,10 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
     end: () => client.end().catch(report('end')),
     snapshot: () => client.snapshot(),
-    dispose: () => offs.forEach((off) => off()),
+    dispose: () => {
+      offs.forEach((off) => off());
+      window.removeEventListener('online', online);
+      document.removeEventListener('visibilitychange', visible);
+    },
   };
 }

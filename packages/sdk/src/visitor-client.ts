@@ -107,8 +107,11 @@ export class VisitorClient {
    * Aborted (and replaced) on every success: a lane sleeping in its backoff wakes and
    * retries at once when the other lane got through, since the server is back. Without
    * it the poll could sleep up to `retry.maxMs` after the outbox already reported `online`.
+   * reconnectNow() aborts it too.
    */
   private wake = new AbortController();
+  /** Counts reconnectNow() calls: a backoff sleep it cut short starts the count of attempts again. */
+  private reconnects = 0;
   private ending = false;
 
   constructor(private readonly opts: VisitorClientOptions) {
@@ -266,6 +269,24 @@ export class VisitorClient {
     }
   }
 
+  /**
+   * Cuts every backoff wait short and retries now: for a network change (a browser's `online`
+   * event, a page shown again after the connection was lost), since the backoff may have put the
+   * next poll up to `retry.maxMs` away. The retries then count their attempts from the first
+   * again. A request in flight is left to run, a poll above all: a second poll on the session
+   * would replace it with a 409 (ADR 0006), so the one poll loop stays the only one, and
+   * messages still come in order through its `ack`, each once. Unlike AgentClient.reconnect()
+   * it replaces no connection: a poll outlives a network change only on a connection that
+   * still works, and a dead one ends at its own timeout. Returns false, doing nothing, when
+   * the chat is not running (start() or resume() not called yet, or the chat is over).
+   */
+  reconnectNow(): boolean {
+    if (this._state === 'idle' || this.stopped) return false;
+    this.reconnects += 1;
+    this.wakeSleepers();
+    return true;
+  }
+
   // ---------------------------------------------------------------- session
 
   private async createSession(): Promise<void> {
@@ -286,7 +307,7 @@ export class VisitorClient {
         return;
       }
       if (res && res.status < 500) throw new SwitchboardHttpError(res.status, res.text, 'GET System/SessionId');
-      await this.failed(++attempt);
+      attempt = await this.failed(attempt + 1);
     }
   }
 
@@ -331,7 +352,7 @@ export class VisitorClient {
           res = await this.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, this.pollTimeoutMs);
         } catch {
           if (this.stopped) return;
-          await this.failed(++attempt);
+          attempt = await this.failed(attempt + 1);
           continue;
         }
         if (this.stopped) return;
@@ -352,7 +373,7 @@ export class VisitorClient {
         } else if (res.status === 503) {
           if (this.affinity === affinityUsed) await this.recover();
         } else {
-          await this.failed(++attempt);
+          attempt = await this.failed(attempt + 1);
         }
       }
     } finally {
@@ -480,7 +501,7 @@ export class VisitorClient {
           }, 30_000, 'null');
       } catch {
         if (this.stopped) return;
-        await this.failed(++attempt);
+        attempt = await this.failed(attempt + 1);
         continue;
       }
       if (res.status === 200) return resync ? this.applyResync(res.text) : this.applyReconnect(res.text);
@@ -488,7 +509,7 @@ export class VisitorClient {
       // 405: nothing to recover (someone already did); the request that got the 503 is retried and tells.
       if (res.status === 405) return;
       if (res.status < 500) return this.finish('failed', 'recovery');
-      await this.failed(++attempt);
+      attempt = await this.failed(attempt + 1);
     }
   }
 
@@ -540,7 +561,7 @@ export class VisitorClient {
       } catch {
         if (this.stopped) break;
       }
-      await this.failed(++attempt);
+      attempt = await this.failed(attempt + 1);
     }
     hold.release();
   }
@@ -579,7 +600,7 @@ export class VisitorClient {
           res = await this.exchange({ method: 'POST', path: item.noun, body: item.body() }, 30_000, undefined, item.sequence);
         } catch {
           if (this.stopped) break;
-          await this.failed(++attempt);
+          attempt = await this.failed(attempt + 1);
           continue;
         }
         if (res.status === 503) {
@@ -587,7 +608,7 @@ export class VisitorClient {
           continue;
         }
         if (res.status >= 500 || res.status === 429) {
-          await this.failed(++attempt);
+          attempt = await this.failed(attempt + 1);
           continue;
         }
         attempt = 0;
@@ -627,19 +648,32 @@ export class VisitorClient {
     });
   }
 
-  /** A failed exchange: report, give up when failing for too long, else wait the backoff. */
-  private async failed(attempt: number): Promise<void> {
+  /**
+   * A failed exchange: report, give up when failing for too long, else wait the backoff.
+   * Returns the attempt to count on from: 0 when reconnectNow() cut the wait short.
+   */
+  private async failed(attempt: number): Promise<number> {
     this.setConnection('reconnecting');
     const now = Date.now();
     this.failingSince ??= now;
-    if (now - this.failingSince > (this.opts.retry?.giveUpAfterMs ?? 120_000)) return this.finish('failed', 'network');
+    if (now - this.failingSince > (this.opts.retry?.giveUpAfterMs ?? 120_000)) {
+      this.finish('failed', 'network');
+      return attempt;
+    }
+    const reconnects = this.reconnects;
     await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal, this.wake.signal);
+    return this.reconnects === reconnects ? attempt : 0;
   }
 
   private noteSuccess(): void {
     this.failingSince = null;
     this.consecutiveRecoveries = 0;
     this.setConnection('online');
+    this.wakeSleepers();
+  }
+
+  /** Ends every backoff sleep now (each lane then retries at once). */
+  private wakeSleepers(): void {
     this.wake.abort();
     this.wake = new AbortController();
   }
