@@ -30,6 +30,7 @@ import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
 import { ChatViews } from './core/chat-views.js';
 import { TokenService } from './core/identity/token-service.js';
+import { StreamTickets } from './core/identity/stream-tickets.js';
 import { UserDirectory, agentConfigOf } from './core/identity/user-directory.js';
 import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
@@ -239,12 +240,13 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       done();
     },
   });
-  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, loginLimiter });
-  registerAgentStreamRoutes(app, engine, users, hub, config.settings.agentStreamPingSeconds * 1000);
+  const tickets = new StreamTickets(clock);
+  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, tickets, loginLimiter });
+  registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {
     const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter].filter((l) => l !== undefined);
-    const reset = new EmulatorReset({ engine, hub, store, alsoClear: [() => faults.clearAll(), ...limiters.map((l) => () => l.clear())] });
+    const reset = new EmulatorReset({ engine, hub, store, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
     registerEmulatorRoutes(app, { users, reset, faults });
     logger.warn({ storage: store.kind, reset: store.canWipe === true }, 'emulator mode is on: admins can reset every chat and inject failures into the visitor API (/emulator/v1, docs/emulator.md); never turn it on in production');
   }

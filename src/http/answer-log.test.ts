@@ -87,6 +87,22 @@ describe('no credential reaches the log', () => {
     expect(raw()).not.toContain(encodeURIComponent(accessToken));
   });
 
+  it('a refused stream ticket (?ticket=) is logged without the ticket', async () => {
+    const { base, lines, raw } = await liveServer();
+    const { accessToken } = (await (await login(base)).json()) as { accessToken: string };
+    const issued = await fetch(`${base}/agent/v1/stream-ticket`, { method: 'POST', headers: { Authorization: `Bearer ${accessToken}` } });
+    const { ticket } = (await issued.json()) as { ticket: string };
+    // Spent on a first stream (not logged: a success), refused on the second.
+    const first = new AbortController();
+    expect((await fetch(`${base}/agent/v1/events?ticket=${ticket}`, { signal: first.signal })).status).toBe(200);
+    first.abort();
+    const res = await fetch(`${base}/agent/v1/events?lastEventId=x&ticket=${ticket}`);
+    expect(res.status).toBe(401);
+    const line = lines.find((l) => l['status'] === 401);
+    expect(line, raw()).toMatchObject({ path: '/agent/v1/events?lastEventId=x&ticket=[REDACTED]', code: 'UNAUTHENTICATED' });
+    expect(raw()).not.toContain(ticket);
+  });
+
   it('a 500 on DELETE /System/SessionId/<key> logs the path without the key', async () => {
     const { base, store, lines, raw } = await liveServer();
     const s = await newSession(base);

@@ -10,11 +10,13 @@ import type { LoggerOptions } from 'pino';
 export const REDACTED = '[REDACTED]';
 
 /**
- * Query parameters whose value is a credential or could be: `access_token` (the
- * agent API's for EventSource and WebSocket clients, docs/agent-api.md), and by
- * name anything that reads as a token, key, secret, password or signature.
+ * Query parameters whose value is a credential or could be: `access_token` and
+ * `ticket` (the agent stream's, for EventSource and WebSocket clients,
+ * docs/agent-api.md: a ticket is spent at once, but one logged before its use or
+ * by a proxy that retried would still open a stream), and by name anything that
+ * reads as a token, key, secret, password, ticket or signature.
  */
-const SECRET_PARAM = /token|key|secret|pass|auth|sig|session|credential|code/i;
+const SECRET_PARAM = /token|key|secret|pass|auth|sig|session|credential|code|ticket/i;
 
 /**
  * Path segments that are credentials: what follows `SessionId/` (DELETE

@@ -27,6 +27,15 @@ export type TokenPair = Static<typeof TokenPair>;
 /** GET /me: the user, with the server's limits (for a client that has a token but did not log in: an API key). */
 export const Me = Type.Object({ ...PublicUser.properties, limits: AgentLimits });
 export type Me = Static<typeof Me>;
+/**
+ * POST /stream-ticket: a single-use stand-in for the bearer credential in the stream's URL
+ * (`?ticket=`), for clients that cannot set headers there (browsers). ADR 0026.
+ */
+export const StreamTicket = Type.Object({
+  ticket: Type.String({ description: 'Pass as ?ticket= to /agent/v1/stream or /agent/v1/events; good for one connection' }),
+  expiresInSeconds: Type.Integer({ minimum: 1, description: 'Seconds the ticket can still be used (30)' }),
+});
+export type StreamTicket = Static<typeof StreamTicket>;
 
 export const Presence = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
 export const PresenceRequest = Type.Object({ status: Presence, capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) });

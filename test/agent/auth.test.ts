@@ -244,7 +244,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
       'POST /agent/v1/chats/{chatId}/transfer', 'GET /agent/v1/transfer-targets', 'POST /agent/v1/chats/{chatId}/end', 'GET /agent/v1/supervisor/overview',
       'POST /agent/v1/chats/{chatId}/whisper', 'POST /agent/v1/chats/{chatId}/takeover', 'POST /agent/v1/chats/{chatId}/reassign',
       'GET /agent/v1/admin/users', 'POST /agent/v1/admin/users', 'PATCH /agent/v1/admin/users/{userId}', 'GET /agent/v1/admin/api-keys',
-      'POST /agent/v1/admin/api-keys', 'DELETE /agent/v1/admin/api-keys/{keyId}', 'DELETE /agent/v1/admin/visitors/{visitorId}', 'GET /agent/v1/stream', 'GET /agent/v1/events',
+      'POST /agent/v1/admin/api-keys', 'DELETE /agent/v1/admin/api-keys/{keyId}', 'DELETE /agent/v1/admin/visitors/{visitorId}', 'GET /agent/v1/stream', 'GET /agent/v1/events', 'POST /agent/v1/stream-ticket',
     ]) expect(routes, r).toContain(r);
     expect(doc.paths['/agent/v1/supervisor/overview']?.['get']?.['x-required-role']).toBe('supervisor');
     expect(doc.paths['/agent/v1/admin/users']?.['post']?.['x-required-role']).toBe('admin');
@@ -255,7 +255,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect(Object.keys(op('/agent/v1/chats/{chatId}/accept', 'post').responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
     expect(Object.keys(op('/agent/v1/auth/login', 'post').responses)).toEqual(expect.arrayContaining(['401', '429']));
     expect(op('/agent/v1/chats/{chatId}/transcript', 'get').parameters?.map((q) => q.name)).toContain('format');
-    expect(op('/agent/v1/stream', 'get').parameters?.map((q) => q.name)).toEqual(['access_token', 'lastEventId']);
+    expect(op('/agent/v1/stream', 'get').parameters?.map((q) => q.name)).toEqual(['ticket', 'access_token', 'lastEventId']);
     expect(op('/agent/v1/events', 'get')['x-required-role']).toBe('agent');
     expect(op('/agent/v1/chats', 'get').responses['200']).toMatchObject({ content: { 'application/json': { schema: { type: 'array' } } } });
   });

@@ -25,6 +25,8 @@ let vera: PollingVisitor;
 let walt: PollingVisitor | undefined;
 const VERA = 'Vera Visitor';
 const screenshots: string[] = [];
+/** Every WebSocket URL the first agent's console opened. */
+const alexSockets: string[] = [];
 
 function transcript(page: Page, visitorName: string): Locator {
   return chat(page, visitorName).getByRole('log');
@@ -46,6 +48,7 @@ beforeAll(async () => {
   await server.start();
   [browser, proxy] = await Promise.all([launchChromium(), CuttableProxy.start(server.baseUrl)]);
   [alex, blair, sam] = await Promise.all([openConsole(browser, proxy.baseUrl), openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
+  alex.page.on('websocket', (ws) => alexSockets.push(ws.url()));
   vera = new PollingVisitor(server, VERA);
 }, 60_000);
 
@@ -167,6 +170,14 @@ describe('agent console', () => {
     expect(await line.count()).toBe(1);
     expect(await transcript(alex.page, VERA).locator('.msg.visitor').filter({ hasText: 'Hello, where is my order?' }).count()).toBe(1);
     expect(proxy.open(isAgentStream), 'one stream socket again').toHaveLength(1);
+    // Chromium prints a failed socket's URL in the console, and proxies log URLs: every stream
+    // URL carried a single-use ticket, never the access token (ADR 0026).
+    expect(alexSockets.length, alexSockets.join('\n')).toBeGreaterThanOrEqual(2);
+    for (const url of alexSockets) {
+      expect(new URL(url).searchParams.has('access_token'), url).toBe(false);
+      expect(new URL(url).searchParams.get('ticket'), url).toMatch(/^sbt_/);
+    }
+    expect(alex.errors.filter((e) => /access_token|sb1\./.test(e))).toEqual([]);
   });
 
   it('a stream event lost on the wire is delivered after the reconnect, once', async () => {

@@ -12,7 +12,7 @@ import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './
 import type { FetchLike } from './live-agent-http.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me,
+  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me, StreamTicket,
 } from './types.js';
 
 export interface AgentClientOptions {
@@ -60,6 +60,11 @@ interface CallOptions {
  * docs/agent-api.md): transcript() reads in pages this large, the fewest requests.
  */
 const TRANSCRIPT_PAGE_MAX = 1000;
+
+/** A stream ticket request unanswered this long gets another beside it (AgentClient.streamTicket). */
+const TICKET_HEDGE_MS = 1_000;
+/** Ticket requests in flight at most for one socket. */
+const TICKET_REQUESTS = 3;
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
@@ -333,6 +338,7 @@ export class AgentClient {
       retry: this.opts.retry,
       heartbeatMs: this.opts.heartbeatMs,
       token: () => this.accessToken,
+      ticket: () => this.streamTicket(),
       reauthenticate: () => this.refreshOutcome(),
       onEvent: (e) => this.dispatch(e),
       onResync: (r) => this.events.emit('resync', r),
@@ -343,6 +349,45 @@ export class AgentClient {
 
   disconnect(): void {
     this.stream?.disconnect();
+  }
+
+  /**
+   * A single-use ticket for the stream's URL (POST /stream-ticket). Not retried here: the
+   * stream's own backoff asks again. But a request still unanswered after
+   * {@link TICKET_HEDGE_MS} gets another one beside it (at most {@link TICKET_REQUESTS}),
+   * and the first ticket wins: after a network change the first may sit on a pooled
+   * keep-alive connection that is half-open (no answer, no close, until requestTimeoutMs),
+   * and a request sent while that one is busy goes out on another. A socket used to open
+   * on a new connection by itself; without this, reconnect() would wait out the timeout.
+   * A ticket that loses the race expires unused.
+   */
+  private streamTicket(): Promise<string> {
+    const ask = () => this.call<StreamTicket>('POST', '/stream-ticket').then((t) => t.ticket);
+    return new Promise((resolve, reject) => {
+      let asked = 0;
+      let failed = 0;
+      let settled = false;
+      let hedge: Timer | undefined;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(hedge);
+        return true;
+      };
+      const send = (): void => {
+        asked += 1;
+        ask().then(
+          (ticket) => { if (finish()) resolve(ticket); },
+          // A refusal (401, 429) or a failure of every request sent: the stream decides what next.
+          (err: unknown) => { if (++failed === asked && finish()) reject(err); },
+        );
+        if (asked < TICKET_REQUESTS) {
+          hedge = setTimeout(() => { if (!settled) send(); }, TICKET_HEDGE_MS);
+          unrefTimer(hedge);
+        }
+      };
+      send();
+    });
   }
 
   /**

@@ -5,8 +5,14 @@
  * already seen, and sends a heartbeat frame so presence stays alive. The server
  * answers every heartbeat, so a socket that has brought nothing back for two
  * heartbeats is dead (half-open: no close will ever come) and is replaced.
+ *
+ * Every socket opens with a fresh single-use ticket (`?ticket=`, POST
+ * /agent/v1/stream-ticket), never the access token: a browser cannot set headers on
+ * a WebSocket, and the URL is what devtools print on a failed connection and what
+ * proxies log (the server's ADR 0026).
  */
 import { backoffDelay, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
+import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import type { ConnectionState, ResyncData, StreamEvent } from './types.js';
 
 /** What the SDK needs of a WebSocket: the browser's and the `ws` package's both fit. */
@@ -24,8 +30,10 @@ export interface AgentStreamDeps {
   retry: RetryOptions | undefined;
   /** Heartbeat interval (default 20 s); nothing received for two of them ends the socket. */
   heartbeatMs?: number | undefined;
-  /** The access token to connect with. */
+  /** The access token (only whether there is one: the socket opens with a ticket). */
   token: () => string | undefined;
+  /** A new single-use stream ticket (POST /stream-ticket with the access token); rejects with SwitchboardHttpError when refused. */
+  ticket: () => Promise<string>;
   /**
    * After the server refused the token: refresh it. `refused`: the server said no
    * (the session is over, log in again); `unavailable`: it could not be asked now
@@ -62,6 +70,8 @@ export class AgentStream {
   /** The current socket is open and was not refused. */
   private online = false;
   private nextRef = 0;
+  /** Counts open() calls: a ticket that arrives for an earlier one is dropped (a newer open, or a disconnect, came since). */
+  private opening = 0;
   /** Commands sent and not answered yet, by ref. */
   private readonly pending = new Map<number, { ws: WebSocketLike; timer: Timer; resolve: (r: CommandReply | null) => void }>();
 
@@ -150,12 +160,7 @@ export class AgentStream {
 
   private open(): void {
     if (this.closed) return;
-    const token = this.deps.token();
-    if (!token) return this.fail(new Error('not logged in: call login() or useToken() first'));
-    const url = new URL(`${this.deps.baseUrl.replace(/\/+$/, '')}/agent/v1/stream`);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('access_token', token);
-    if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
+    if (!this.deps.token()) return this.fail(new Error('not logged in: call login() or useToken() first'));
     // Never two sockets: one left from before (a reconnect racing a connect()) is closed, not orphaned.
     const previous = this.ws;
     if (previous) {
@@ -166,6 +171,49 @@ export class AgentStream {
         // already closing
       }
     }
+    const attempt = ++this.opening;
+    this.deps.ticket().then(
+      (ticket) => {
+        if (!this.closed && attempt === this.opening) this.openSocket(ticket);
+      },
+      (err: unknown) => {
+        if (!this.closed && attempt === this.opening) this.ticketRefused(err);
+      },
+    );
+  }
+
+  /** No ticket: asked the way a refused socket is answered (401: refresh; 403: give up; else: later). */
+  private ticketRefused(err: unknown): void {
+    // logout() or close() stopped the client's calls; its disconnect() follows.
+    if (err instanceof SwitchboardClosedError) return;
+    const status = err instanceof SwitchboardHttpError ? err.status : undefined;
+    if (status === 401) return this.reauthenticateThenOpen();
+    if (status === 403) return this.fail(new Error('the stream is forbidden for this user'));
+    this.report('reconnecting');
+    this.retryLater();
+  }
+
+  /** After the server refused the credential: refresh it, then open again (or give up when refused). */
+  private reauthenticateThenOpen(): void {
+    const attempt = this.opening;
+    this.report('reconnecting');
+    this.deps.reauthenticate().then(
+      (outcome) => {
+        // disconnect() (and maybe a new connect() or reconnect()) while the refresh ran: that call decides now.
+        if (this.closed || attempt !== this.opening) return;
+        if (outcome === 'ok') this.scheduleReconnect(0);
+        else if (outcome === 'unavailable') this.retryLater();
+        else this.fail(new Error('the stream refused the access token'));
+      },
+      (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private openSocket(ticket: string): void {
+    const url = new URL(`${this.deps.baseUrl.replace(/\/+$/, '')}/agent/v1/stream`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('ticket', ticket);
+    if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
     let ws: WebSocketLike;
     try {
       ws = new this.deps.WebSocket(url.toString());
@@ -230,20 +278,7 @@ export class AgentStream {
       this.ws = undefined;
       this.online = false;
       if (this.closed) return;
-      if (refusedWith === 401 || code === 4401) {
-        this.report('reconnecting');
-        this.deps.reauthenticate().then(
-          (outcome) => {
-            // disconnect() (and maybe a new connect()) while the refresh ran: that call decides now.
-            if (this.closed || this.ws !== undefined) return;
-            if (outcome === 'ok') this.scheduleReconnect(0);
-            else if (outcome === 'unavailable') this.retryLater();
-            else this.fail(new Error('the stream refused the access token'));
-          },
-          (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))),
-        );
-        return;
-      }
+      if (refusedWith === 401 || code === 4401) return this.reauthenticateThenOpen();
       if (refusedWith === 403 || code === 4403) return this.fail(new Error('the stream is forbidden for this user'));
       this.report('reconnecting');
       this.retryLater();

@@ -93,6 +93,7 @@ export type TokenPair = Agent.TokenPair;
 export type AgentLimits = Agent.AgentLimits;
 /** GET /me: the user and the server's limits. */
 export type Me = Agent.Me;
+export type StreamTicket = Agent.StreamTicket;
 export type Presence = Static<typeof Agent.Presence>;
 export type PresenceState = Static<typeof Agent.PresenceState>;
 export type TransferTarget = Agent.TransferRequest;

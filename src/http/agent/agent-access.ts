@@ -1,12 +1,14 @@
 /**
  * Authentication and authorization for the agent API: every route declares the
  * role it needs; this resolves the bearer credential (header, or `access_token`
- * query for EventSource/WebSocket which cannot set headers) and checks it.
+ * query for EventSource/WebSocket which cannot set headers) and checks it. The
+ * stream routes also take a single-use `ticket` (stream-tickets.ts, ADR 0026).
  * An agent only reaches chats routed to them; supervisors reach their org's.
  */
 import type { FastifyRequest } from 'fastify';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { ChatSession } from '../../core/chat-session.js';
+import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import { roleAtLeast, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 
@@ -24,6 +26,32 @@ export function authenticate(users: UserDirectory, request: FastifyRequest, need
   if (!principal) fail('UNAUTHENTICATED', 'token invalid or expired');
   if (!roleAtLeast(principal.role, needed)) fail('FORBIDDEN', `needs role ${needed}`);
   return principal;
+}
+
+/**
+ * Who opens a stream, and the credential its commands are checked against (the
+ * socket re-checks it for every command, so a revoked one stops working there too).
+ * With `?ticket=`, the ticket is spent and stands for the credential it was issued
+ * for; a ticket used before, unknown or expired is the same 401 as a bad token, with
+ * its own reason. A credential sent along with a ticket (a header) must be the same
+ * user's. Without a ticket, the bearer credential as on every route.
+ */
+export function streamPrincipal(users: UserDirectory, tickets: StreamTickets, request: FastifyRequest, needed: Role): { principal: Principal; credential: string } {
+  const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
+  if (typeof ticket !== 'string') {
+    const principal = authenticate(users, request, needed);
+    return { principal, credential: credentialOf(request)! };
+  }
+  const { userId, credential } = tickets.redeem(ticket);
+  // Revoked between the ticket and its use (a logout, a revoked key): the stream's own words for it.
+  const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'credentials revoked');
+  const alongside = credentialOf(request);
+  if (alongside !== undefined) {
+    const also = users.authenticate(alongside) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
+    if (also.userId !== userId) fail('UNAUTHENTICATED', 'ticket issued to another user');
+  }
+  if (!roleAtLeast(principal.role, needed)) fail('FORBIDDEN', `needs role ${needed}`);
+  return { principal, credential };
 }
 
 /**

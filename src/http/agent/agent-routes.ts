@@ -10,6 +10,7 @@ import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { searchChats } from '../../core/chat-search.js';
+import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import type { ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueLabel } from '../../core/routing/dispatcher.js';
@@ -19,7 +20,7 @@ import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
-import { authenticate, chatFor } from './agent-access.js';
+import { authenticate, chatFor, credentialOf } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
 
 export interface AgentRouteSpec {
@@ -48,6 +49,8 @@ export interface AgentRouteDeps {
   hub: AgentStreamHub;
   views: ChatViews;
   store: ChatStore;
+  /** Single-use tickets for the stream's URL (POST /stream-ticket). */
+  tickets: StreamTickets;
   /** Throttles password guessing per user name and address (settings.failedLoginsPerAddress); none when off. */
   loginLimiter?: RateLimiter | undefined;
 }
@@ -133,6 +136,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       await users.logout(p.userId);
       return commit({ ok: true });
     });
+  route({ method: 'POST', url: '/agent/v1/stream-ticket', summary: 'A single-use ticket (30 s) to open the stream with ?ticket= instead of a credential in the URL', role: 'agent', response: T.StreamTicket,
+    errors: { 429: 'The user (40 in 30 s) or the server holds too many tickets (Retry-After)' } },
+    // The ticket stands for the credential that asked for it: the stream checks its commands against that one.
+    (req, p) => deps.tickets.issue(p.userId, credentialOf(req)!));
   route({ method: 'GET', url: '/agent/v1/me', summary: 'The current user, and the server\'s limits', role: 'agent', response: T.Me },
     (_req, p) => ({ ...toPublic(users.get(p.userId)!), limits: limits() }));
 

@@ -2,6 +2,8 @@
  * The agent's realtime stream: a WebSocket at /agent/v1/stream, and the same
  * events as Server-Sent Events at /agent/v1/events for clients that cannot use
  * WebSocket. Resume with `lastEventId` (query) or the `Last-Event-ID` header.
+ * A browser, which cannot set headers on either, sends a single-use `?ticket=`
+ * (POST /agent/v1/stream-ticket, ADR 0026) rather than its token in the URL.
  * The WebSocket also takes chat actions as command frames (chat-actions.ts), so
  * an agent that already holds its socket does not pay an HTTP request per message.
  */
@@ -10,11 +12,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { resyncFrame, type AgentStreamHub, type SerializedEvent } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
+import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../protocol/json-depth.js';
 import { renderError } from '../error-catalogue.js';
-import { authenticate, credentialOf } from './agent-access.js';
+import { streamPrincipal } from './agent-access.js';
 import { chatActionNamed, checkActionBody } from './chat-actions.js';
 
 const SSE_KEEPALIVE_MS = 15_000;
@@ -157,7 +160,7 @@ export function onStreamSocketError(err: Error, socket: WebSocket, req: FastifyR
 /** The answer to a client's `{"type":"heartbeat"}` frame (docs/agent-api.md). */
 const HEARTBEAT_ANSWER = '{"type":"heartbeat"}';
 
-export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, hub: AgentStreamHub, streamPingMs = 30_000): void {
+export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngine, users: UserDirectory, tickets: StreamTickets, hub: AgentStreamHub, streamPingMs = 30_000): void {
   app.route({
     method: 'GET',
     url: '/agent/v1/stream',
@@ -176,12 +179,13 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       socket.send(JSON.stringify({ type: 'error', status: r.status, message: r.body }));
       socket.close(4000 + (r.status % 1000), r.body.slice(0, 100));
     };
-    let principal;
+    let opened;
     try {
-      principal = authenticate(users, req, 'agent');
+      opened = streamPrincipal(users, tickets, req, 'agent');
     } catch (err) {
       return refuse(err);
     }
+    const { principal, credential } = opened;
     streamUsers.set(req, principal.userId);
     const write = frameWriter(socket);
     // The event's JSON was made once by the hub, for every connection.
@@ -199,7 +203,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     if (sub.resume.kind === 'resync') socket.send(resyncFrame(sub.resume.reason, sub.resume.snapshot));
     else for (const e of sub.resume.events) send(e);
     sub.announce();
-    const runCommand = commandRunner(engine, users, write, principal.userId, credentialOf(req)!, sub.setRole);
+    const runCommand = commandRunner(engine, users, write, principal.userId, credential, sub.setRole);
     // A peer that vanished without a close (sleep, a network change, a NAT timeout) leaves a
     // half-open socket that looks connected for as long as TCP keeps retrying: a ping every
     // STREAM_PING_MS, and a socket that answered none since the last one is cut, so presence
@@ -242,7 +246,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
   });
 
   app.get('/agent/v1/events', (req, reply) => {
-    const principal = authenticate(users, req, 'agent');
+    const { principal } = streamPrincipal(users, tickets, req, 'agent');
     // Refused with a status while there still is one to send (429): the headers go out before subscribing.
     hub.checkRoomFor(principal.userId);
     reply.hijack();

@@ -10,7 +10,8 @@ import type { AgentRouteSpec } from './agent-routes.js';
 const errorBody = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
 
 const STREAM_QUERY = [
-  { name: 'access_token', in: 'query', required: false, schema: { type: 'string' }, description: 'The bearer credential, for clients that cannot set headers (browsers\' WebSocket and EventSource)' },
+  { name: 'ticket', in: 'query', required: false, schema: { type: 'string' }, description: 'A single-use ticket from POST /agent/v1/stream-ticket (good for 30 s), for clients that cannot set headers (browsers\' WebSocket and EventSource). A used, unknown or expired ticket is refused like a bad credential' },
+  { name: 'access_token', in: 'query', required: false, schema: { type: 'string' }, description: 'The bearer credential itself, for clients that cannot set headers. Still accepted; prefer `ticket`: a URL ends up in logs and browser consoles' },
   { name: 'lastEventId', in: 'query', required: false, schema: { type: 'string' }, description: 'Resume after this event id (`epoch:offset`); the SSE variant also reads the Last-Event-ID header' },
 ];
 
@@ -72,17 +73,17 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
       summary: 'WebSocket stream of offers, chat events, presence and queue changes (resume with ?lastEventId=epoch:offset); command frames run chat actions',
       security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY,
       responses: {
-        101: { description: 'Switching protocols. A missing, invalid or later revoked credential gets an `error` frame `{status: 401, message}`, then close code 4401' },
+        101: { description: 'Switching protocols. A missing, invalid or later revoked credential, or a used, unknown or expired ticket, gets an `error` frame `{status: 401, message}`, then close code 4401' },
         426: errorBody('A plain HTTP request without the WebSocket upgrade (use /agent/v1/events for Server-Sent Events)'),
       },
       'x-close-codes': {
-        4401: 'Missing or invalid credential, or credentials revoked (after an error frame)',
+        4401: 'Missing or invalid credential, a used, unknown or expired ticket, or credentials revoked (after an error frame)',
         4429: 'The user already has 20 stream connections open (after an error frame)',
         1009: 'A frame over 64 KB',
       },
     },
   };
-  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody(ERROR_MEANING[401]!), 429: errorBody('The user already has 20 stream connections open') } } };
+  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody('Missing or invalid credential, or a used, unknown or expired ticket'), 429: errorBody('The user already has 20 stream connections open') } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Switchboard agent API', version },
