@@ -29,7 +29,7 @@ export const Me = Type.Object({ ...PublicUser.properties, limits: AgentLimits })
 export type Me = Static<typeof Me>;
 /**
  * POST /stream-ticket: a single-use stand-in for the bearer credential in the stream's URL
- * (`?ticket=`), for clients that cannot set headers there (browsers). ADR 0026.
+ * (`?ticket=`), for clients that cannot set headers there (browsers). ADR 0028.
  */
 export const StreamTicket = Type.Object({
   ticket: Type.String({ description: 'Pass as ?ticket= to /agent/v1/stream or /agent/v1/events; good for one connection' }),

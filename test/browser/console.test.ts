@@ -171,7 +171,7 @@ describe('agent console', () => {
     expect(await transcript(alex.page, VERA).locator('.msg.visitor').filter({ hasText: 'Hello, where is my order?' }).count()).toBe(1);
     expect(proxy.open(isAgentStream), 'one stream socket again').toHaveLength(1);
     // Chromium prints a failed socket's URL in the console, and proxies log URLs: every stream
-    // URL carried a single-use ticket, never the access token (ADR 0026).
+    // URL carried a single-use ticket, never the access token (ADR 0028).
     expect(alexSockets.length, alexSockets.join('\n')).toBeGreaterThanOrEqual(2);
     for (const url of alexSockets) {
       expect(new URL(url).searchParams.has('access_token'), url).toBe(false);

@@ -1,6 +1,6 @@
 /**
  * AgentClient opens its stream with a single-use ticket, never with the access
- * token in the URL (server ADR 0026): a browser prints a failed WebSocket's URL in
+ * token in the URL (server ADR 0028): a browser prints a failed WebSocket's URL in
  * its console, and proxies and access logs keep URLs. Each socket, a reconnect's
  * too, gets a ticket of its own (a ticket is spent by its first use).
  */

@@ -9,7 +9,7 @@
  * Every socket opens with a fresh single-use ticket (`?ticket=`, POST
  * /agent/v1/stream-ticket), never the access token: a browser cannot set headers on
  * a WebSocket, and the URL is what devtools print on a failed connection and what
- * proxies log (the server's ADR 0026).
+ * proxies log (the server's ADR 0028).
  */
 import { backoffDelay, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';

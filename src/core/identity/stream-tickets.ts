@@ -1,6 +1,6 @@
 /**
  * Stream tickets: short-lived, single-use stand-ins for a bearer credential in the
- * URL of the agent stream (ADR 0026). Browsers cannot set headers on WebSocket or
+ * URL of the agent stream (ADR 0028). Browsers cannot set headers on WebSocket or
  * EventSource, so the credential has to travel in the URL, and URLs are printed by
  * devtools and kept by proxies and access logs: a ticket found there is already
  * spent, or dead within 30 s, where an access token would have been good for 15

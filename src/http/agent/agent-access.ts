@@ -2,7 +2,7 @@
  * Authentication and authorization for the agent API: every route declares the
  * role it needs; this resolves the bearer credential (header, or `access_token`
  * query for EventSource/WebSocket which cannot set headers) and checks it. The
- * stream routes also take a single-use `ticket` (stream-tickets.ts, ADR 0026).
+ * stream routes also take a single-use `ticket` (stream-tickets.ts, ADR 0028).
  * An agent only reaches chats routed to them; supervisors reach their org's.
  */
 import type { FastifyRequest } from 'fastify';

@@ -3,7 +3,7 @@
  * events as Server-Sent Events at /agent/v1/events for clients that cannot use
  * WebSocket. Resume with `lastEventId` (query) or the `Last-Event-ID` header.
  * A browser, which cannot set headers on either, sends a single-use `?ticket=`
- * (POST /agent/v1/stream-ticket, ADR 0026) rather than its token in the URL.
+ * (POST /agent/v1/stream-ticket, ADR 0028) rather than its token in the URL.
  * The WebSocket also takes chat actions as command frames (chat-actions.ts), so
  * an agent that already holds its socket does not pay an HTTP request per message.
  */

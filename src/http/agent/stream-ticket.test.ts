@@ -1,5 +1,5 @@
 /**
- * Stream tickets (ADR 0026): a browser opens the agent stream with a single-use
+ * Stream tickets (ADR 0028): a browser opens the agent stream with a single-use
  * `?ticket=` instead of its access token in the URL. A whole Switchboard listening
  * on loopback with real clients (ws, fetch) and a fake clock, so expiry is a clock
  * step, not a wait.
