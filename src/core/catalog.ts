@@ -43,6 +43,11 @@ export class Catalog {
     return d && canonicalId(d.orgId) === canonicalId(orgId) ? d : undefined;
   }
 
+  /** The org a deployment belongs to (deployment ids are unique across orgs), for a request that names no org. */
+  orgOfDeployment(deploymentId: string): string | undefined {
+    return this.deployments.get(canonicalId(deploymentId))?.orgId;
+  }
+
   button(id: string): ButtonEntry | undefined {
     return this.buttons.get(canonicalId(id));
   }

@@ -15,7 +15,7 @@ import { logErrorAnswer, successLogger } from './answer-log.js';
 import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
 import type { VisitorMetrics } from './metrics.js';
-import { originForm } from './request-target.js';
+import { originForm, routedTarget } from './request-target.js';
 import { pollFastPath, type ClientAddress } from './visitor/poll-fast-path.js';
 import type { GateHandler } from './visitor/visitor-gate.js';
 
@@ -87,10 +87,12 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // (node checks every 30 s), so slow senders cannot pile up open connections.
     requestTimeout: REQUEST_TIMEOUT_MS,
     // With a raw front the server is ours: fastify then applies none of the two above, and the front
-    // reads an absolute-form target as its path for both ways in; without one, fastify's routing does.
-    ...(opts.rawFront
-      ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) }
-      : { rewriteUrl: (req: IncomingMessage) => originForm(req.url ?? '/') }),
+    // reads an absolute-form target as its path for the fast path (which also makes a poll path's
+    // slashes single itself, poll-fast-path.ts).
+    ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
+    // fastify routes a target by its origin form, with a visitor path's doubled and trailing slashes
+    // made single (ADR 0027); also for app.inject, which does not pass the front.
+    rewriteUrl: (req: IncomingMessage) => routedTarget(req.url ?? '/'),
     // Errors fastify raises before routing (a malformed URL) answer as every other error
     // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.
     frameworkErrors: (err, req, reply: FastifyReply) => {

@@ -1,6 +1,9 @@
-/** Absolute-form request targets read as their path (request-target.ts); over real sockets in test/protocol/http-edges.test.ts. */
+/**
+ * Absolute-form request targets read as their path, and visitor paths with doubled or trailing
+ * slashes as their single-slash form (request-target.ts); over real sockets in test/protocol/http-edges.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
-import { originForm } from './request-target.js';
+import { originForm, routedTarget, visitorTarget } from './request-target.js';
 
 describe('originForm', () => {
   it.each([
@@ -15,5 +18,40 @@ describe('originForm', () => {
     ['chat.example.com:443', 'chat.example.com:443'],
   ])('%s → %s', (target, expected) => {
     expect(originForm(target)).toBe(expected);
+  });
+});
+
+describe('visitorTarget', () => {
+  it.each([
+    ['/chat/rest//System/SessionId', '/chat/rest/System/SessionId'],
+    ['/chat/rest/System/SessionId/', '/chat/rest/System/SessionId'],
+    ['/chat/rest/System/SessionId//', '/chat/rest/System/SessionId'],
+    ['//chat/rest/System/SessionId', '/chat/rest/System/SessionId'],
+    ['/chat//rest///System//Messages/?ack=1//2', '/chat/rest/System/Messages?ack=1//2'],
+    ['/chat/rest/Visitor/Availability/?org_id=a&u=http://x/', '/chat/rest/Visitor/Availability?org_id=a&u=http://x/'],
+    ['/chat/rest/System/SessionId//a%2F%2Fb', '/chat/rest/System/SessionId/a%2F%2Fb'],
+    ['/chat/rest/', '/chat/rest/'],
+    ['/chat/rest//', '/chat/rest/'],
+    // Not the visitor API: left as it came.
+    ['/chat/rest', '/chat/rest'],
+    ['/chat/restx//a', '/chat/restx//a'],
+    ['/Chat/Rest//System/SessionId', '/Chat/Rest//System/SessionId'],
+    ['/agent/v1//chats/', '/agent/v1//chats/'],
+    ['//evil.example/chat/rest/System/SessionId', '//evil.example/chat/rest/System/SessionId'],
+    ['/console/', '/console/'],
+    ['/', '/'],
+    ['*', '*'],
+  ])('%s → %s', (target, expected) => {
+    expect(visitorTarget(target)).toBe(expected);
+  });
+
+  it('returns the same string when nothing changes (the usual request allocates nothing)', () => {
+    const target = `/chat/rest/System/Messages?ack=${3}`;
+    expect(visitorTarget(target)).toBe(target);
+  });
+
+  it('routedTarget: the origin form first, then the slashes', () => {
+    expect(routedTarget('http://chat.example.com//chat/rest/System/SessionId/')).toBe('/chat/rest/System/SessionId');
+    expect(routedTarget('http://chat.example.com/agent//x/')).toBe('/agent//x/');
   });
 });

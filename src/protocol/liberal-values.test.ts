@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwitchboardError } from './errors.js';
 import { parse as parseQuery } from 'node:querystring';
-import { canonicalId, firstOccurrences, isObject, readBoolean, readIdList, readInteger, readString } from './liberal-values.js';
+import { canonicalId, firstOccurrences, isObject, listOccurrences, readBoolean, readIdList, readInteger, readString } from './liberal-values.js';
 
 describe('readBoolean', () => {
   it.each([true, 'true', 'TRUE', ' True ', 1, '1', 'yes', 'on', -1])('%j is true', (v) => {
@@ -42,6 +42,11 @@ describe('firstOccurrences', () => {
     expect({ ...firstOccurrences(q, ['Availability.ids']) }).toEqual({ org_id: 'a', ack: '3', 'Availability.ids': ['x', 'y'], pc: '1' });
   });
 
+  it('keeps every occurrence of a list parameter spelled name[], and of no other name[]', () => {
+    const q = parseQuery('Availability.ids[]=x&Availability.ids[]=y&org_id[]=a&org_id[]=b');
+    expect({ ...firstOccurrences(q, ['Availability.ids']) }).toEqual({ 'Availability.ids[]': ['x', 'y'], 'org_id[]': 'a' });
+  });
+
   it('returns the query itself when nothing is repeated, and {} for no query', () => {
     const q = parseQuery('ack=3&pc=1');
     expect(firstOccurrences(q)).toBe(q);
@@ -52,6 +57,15 @@ describe('firstOccurrences', () => {
     const out = firstOccurrences(parseQuery('__proto__=a&__proto__=b&ack=1'));
     expect(Object.getPrototypeOf(out)).toBeNull();
     expect(out['__proto__']).toBe('a');
+  });
+});
+
+describe('listOccurrences', () => {
+  it('gives the occurrences of name, then of name[], each in the order sent', () => {
+    const q = parseQuery('ids[]=c&ids=a&ids[]=d&ids=b&other=x');
+    expect(listOccurrences(firstOccurrences(q, ['ids']), 'ids')).toEqual(['a', 'b', 'c', 'd']);
+    expect(listOccurrences(parseQuery('ids[]=a,b'), 'ids')).toEqual(['a,b']);
+    expect(listOccurrences(parseQuery('other=1'), 'ids')).toEqual([]);
   });
 });
 

@@ -47,9 +47,9 @@ export function readInteger(v: unknown): number | undefined {
 /**
  * A parsed query string as the visitor nouns read it: a parameter sent more than
  * once (`?org_id=a&org_id=b`, `ack=3&ack=4`) counts by its first occurrence, as a
- * Live Agent header sent twice does; the `lists` parameters (`Availability.ids`)
- * keep every occurrence. `query` itself is returned when nothing is repeated, the
- * usual case, so the poll makes no copy.
+ * Live Agent header sent twice does; the `lists` parameters (`Availability.ids`),
+ * also in their `name[]` spelling (listOccurrences), keep every occurrence. `query`
+ * itself is returned when nothing is repeated, the usual case, so the poll makes no copy.
  */
 export function firstOccurrences(query: unknown, lists: readonly string[] = NO_LISTS): JsonObject {
   if (!isObject(query)) return {};
@@ -57,7 +57,7 @@ export function firstOccurrences(query: unknown, lists: readonly string[] = NO_L
   // for-in, not Object.keys: no array per poll (query objects have no prototype, or Object's, with nothing enumerable).
   for (const key in query) {
     const v = query[key];
-    if (!Array.isArray(v) || lists.includes(key)) continue;
+    if (!Array.isArray(v) || isListName(key, lists)) continue;
     // No prototype, as the query parsers' own objects: a parameter named __proto__ stays a parameter.
     out ??= Object.assign(Object.create(null) as JsonObject, query);
     out[key] = v[0] as unknown;
@@ -65,6 +65,27 @@ export function firstOccurrences(query: unknown, lists: readonly string[] = NO_L
   return out ?? query;
 }
 const NO_LISTS: readonly string[] = [];
+
+/** True for a list parameter's name, or its `name[]` spelling. */
+function isListName(key: string, lists: readonly string[]): boolean {
+  if (lists.length === 0) return false;
+  return lists.includes(key) || (key.endsWith(BRACKETS) && lists.includes(key.slice(0, -BRACKETS.length)));
+}
+const BRACKETS = '[]';
+
+/**
+ * Every occurrence of a list parameter, for readIdList: those of `name`, then those of
+ * `name[]`, the spelling jQuery's `$.param` and PHP-style clients send
+ * (`Availability.ids[]=a&Availability.ids[]=b`). Both spellings are one list (ADR 0020).
+ */
+export function listOccurrences(query: JsonObject, name: string): unknown[] {
+  const out: unknown[] = [];
+  for (const v of [query[name], query[name + BRACKETS]]) {
+    if (Array.isArray(v)) out.push(...(v as unknown[]));
+    else if (v !== undefined) out.push(v);
+  }
+  return out;
+}
 
 /**
  * Id lists arrive as one id, a comma list, `[a,b]`, or repeated parameters.

@@ -201,3 +201,54 @@ describe.concurrent('repeated query parameters: the first occurrence counts', ()
     }
   });
 });
+
+describe.concurrent('doubled and trailing slashes in a visitor path', () => {
+  // Clients build `endpoint + "/System/SessionId"` from an endpoint that may end in `/`.
+  const raw = (method: string, path: string, headers: Record<string, string>) =>
+    rawRequest(server.baseUrl, `${method} ${path} HTTP/1.1\r\nHost: ${hostOf()}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`);
+  const version = { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null' };
+
+  it.each([
+    '/chat/rest//System/SessionId',
+    '/chat/rest/System/SessionId/',
+    '/chat/rest/System//SessionId',
+    '//chat/rest/System/SessionId',
+    '/chat//rest///System/SessionId//',
+  ])('%s makes a session', async (path) => {
+    const res = await raw('GET', path, version);
+    expect(res.status, `${path}: ${res.body}`).toBe(200);
+    expect(typeof (JSON.parse(res.body) as { key?: unknown }).key).toBe('string');
+  });
+
+  it('a query after the slash is read: Availability', async () => {
+    for (const path of ['/chat/rest/Visitor/Availability/', '/chat/rest//Visitor/Availability']) {
+      const res = await server.req('GET', path, { headers: version, query: AVAILABILITY });
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+      expect(res.json).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: BOT_BUTTON, isAvailable: true }] } }] });
+    }
+  });
+
+  it('the poll, both ways in, and DELETE SessionId/{key}', async () => {
+    for (const path of [`/chat/rest//${GUIDE}`, `/chat/rest/${GUIDE}/`, `//chat/rest/${GUIDE}`, `/chat/rest//${OTHER}/`]) {
+      const v = new Visitor(server);
+      await v.createSession();
+      expect((await v.init()).status).toBe(200);
+      const res = await raw('GET', `${path}?ack=-1`, v.headers());
+      expect(res.status, `${path}: ${res.body}`).toBe(200);
+      expect((JSON.parse(res.body) as { messages: { type: string }[] }).messages[0]?.type, path).toBe('ChatRequestSuccess');
+      const gone = await raw('GET', path, { ...v.headers(), 'X-LIVEAGENT-SESSION-KEY': 'nope!1!x' });
+      expect([gone.status, gone.body], path).toEqual([403, SESSION_GONE]);
+    }
+    const v = new Visitor(server);
+    await v.createSession();
+    const ended = await raw('DELETE', `/chat/rest/System/SessionId//${encodeURIComponent(v.key)}`, { 'X-LIVEAGENT-API-VERSION': API_VERSION });
+    expect([ended.status, ended.body]).toEqual([200, 'OK']);
+  });
+
+  it('an unknown noun is 404 by its collapsed path; paths outside /chat/rest/ are not touched', async () => {
+    const unknown = await raw('GET', '/chat/rest//Foo/Bar/', version);
+    expect([unknown.status, unknown.body]).toEqual([404, 'Resource not found: Foo/Bar']);
+    const outside = await raw('GET', '//no//such/path/', {});
+    expect([outside.status, outside.body]).toEqual([404, 'Resource not found: GET //no//such/path/']);
+  });
+});

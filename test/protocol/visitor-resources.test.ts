@@ -109,6 +109,75 @@ describe.concurrent('Visitor/Settings', () => {
   });
 });
 
+describe.concurrent('ids are echoed as the client sent them', () => {
+  // A client matches the answer's ids to its own by string: 15 or 18 characters, any case the server accepts.
+  const asked = ['573000000000001AAA', '573000000000002aaa'];
+
+  it('by Availability and Settings alike', async () => {
+    const results = await availability(`${base}&Availability.ids=${asked.join(',')}`);
+    expect(results.map((r) => r['id'])).toEqual(asked);
+    expect(byId(results, asked[0]!)?.['isAvailable']).toBe(true);
+    const res = await server.req('GET', 'Visitor/Settings', { headers: V, query: `${base}&Settings.buttonIds=${asked.join(',')}` });
+    const buttons = unwrap(res, 'Settings')['buttons'] as Result[];
+    expect(buttons.map((b) => b['id']), res.text).toEqual(asked);
+    expect(byId(buttons, asked[0]!)?.['isAvailable']).toBe(true);
+  });
+
+  it('Settings without Settings.buttonIds lists the configured ids', async () => {
+    const res = await server.req('GET', 'Visitor/Settings', { headers: V, query: base });
+    expect((unwrap(res, 'Settings')['buttons'] as Result[]).map((b) => b['id'])).toEqual([BOT_BUTTON, EMPTY_BUTTON]);
+  });
+});
+
+describe.concurrent('without org_id, the org is the deployment\'s', () => {
+  const settingsButtons = async (query: string): Promise<unknown[]> => {
+    const res = await server.req('GET', 'Visitor/Settings', { headers: V, query });
+    return (unwrap(res, 'Settings')['buttons'] as Result[]).map((b) => b['id']);
+  };
+  const botAvailable = async (query: string): Promise<boolean> =>
+    byId(await availability(`${query}&Availability.ids=${BOT_BUTTON}`), BOT_BUTTON)?.['isAvailable'] === true;
+
+  it('Availability: missing or empty org_id reads the deployment\'s org', async () => {
+    expect(await botAvailable(`deployment_id=${DEPLOYMENT_ID}`)).toBe(true);
+    expect(await botAvailable(`org_id=&deployment_id=${DEPLOYMENT_ID}`)).toBe(true);
+    expect(await botAvailable(`org_id=%20&deployment_id=${DEPLOYMENT_ID}`)).toBe(true);
+    expect(await botAvailable(`deployment_id=572000000000001AAA`)).toBe(true);
+  });
+
+  it('Availability: no org without a known deployment, and a mismatched org_id stays another org', async () => {
+    expect(await botAvailable('x=1')).toBe(false);
+    expect(await botAvailable('deployment_id=572000000000999')).toBe(false);
+    expect(await botAvailable(`org_id=00D000000000999&deployment_id=${DEPLOYMENT_ID}`)).toBe(false);
+  });
+
+  it('Settings: the same rules', async () => {
+    expect(await settingsButtons(`deployment_id=${DEPLOYMENT_ID}`)).toEqual([BOT_BUTTON, EMPTY_BUTTON]);
+    expect(await settingsButtons(`org_id=&deployment_id=${DEPLOYMENT_ID}&Settings.buttonIds=${BOT_BUTTON}`)).toEqual([BOT_BUTTON]);
+    expect(await settingsButtons(`org_id=${ORG_ID}%20&deployment_id=${DEPLOYMENT_ID}`)).toEqual([BOT_BUTTON, EMPTY_BUTTON]);
+    expect(await settingsButtons('x=1')).toEqual([]);
+    expect(await settingsButtons('deployment_id=572000000000999')).toEqual([]);
+    expect(await settingsButtons(`org_id=00D000000000999&deployment_id=${DEPLOYMENT_ID}`)).toEqual([]);
+  });
+});
+
+describe.concurrent('the bracket list form (jQuery\'s $.param)', () => {
+  it.each([
+    ['ids[]=a&ids[]=b', `Availability.ids[]=${BOT_BUTTON}&Availability.ids[]=${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['percent-encoded', `Availability.ids%5B%5D=${BOT_BUTTON}&Availability.ids%5B%5D=${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['one ids[] with a comma list', `Availability.ids[]=${BOT_BUTTON},${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['with the plain name: plain first, then []', `Availability.ids[]=${EMPTY_BUTTON}&Availability.ids=${BOT_BUTTON}&Availability.ids[]=${BOT_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+  ])('Availability.ids as %s', async (_label, ids, expected) => {
+    const results = await availability(`${base}&${ids}`);
+    expect(results.map((r) => r['id'])).toEqual(expected);
+    expect(byId(results, BOT_BUTTON)?.['isAvailable']).toBe(true);
+  });
+
+  it('Settings.buttonIds[]', async () => {
+    const res = await server.req('GET', 'Visitor/Settings', { headers: V, query: `${base}&Settings.buttonIds[]=${EMPTY_BUTTON}&Settings.buttonIds[]=${BOT_BUTTON}` });
+    expect((unwrap(res, 'Settings')['buttons'] as Result[]).map((b) => b['id'])).toEqual([EMPTY_BUTTON, BOT_BUTTON]);
+  });
+});
+
 describe.concurrent('Visitor/Breadcrumb', () => {
   it('POST {location} answers 200 OK, without a session', async () => {
     const res = await server.req('POST', 'Visitor/Breadcrumb', { headers: V, body: { location: 'https://shop.example.com/page2' } });
@@ -154,6 +223,11 @@ describe.concurrent('Visitor/VisitorId', () => {
     const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
     const again = await server.req('GET', 'Visitor/VisitorId', { headers: { ...V, ...(cookie ? { Cookie: cookie } : {}) }, query: base });
     expect(visitorIdOf(again)).toBe(id);
+  });
+
+  it('carries sessionId both wrapped and at the top level, the same id', async () => {
+    const res = await server.req('GET', 'Visitor/VisitorId', { headers: V, query: `${base}&visitorId=echo-visitor-0001` });
+    expect(res.json).toEqual({ messages: [{ type: 'VisitorId', message: { sessionId: 'echo-visitor-0001' } }], sessionId: 'echo-visitor-0001' });
   });
 
   it('different browsers (no cookies) get different visitor ids', async () => {

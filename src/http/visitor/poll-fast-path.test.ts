@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { parse as parseQuery } from 'node:querystring';
 import { describe, expect, it } from 'vitest';
 import { ANY_ORIGIN } from '../cors.js';
-import { pollFastPath, pollQuery } from './poll-fast-path.js';
+import { pollFastPath, pollQuery, pollTarget } from './poll-fast-path.js';
 import type { GateReply } from './visitor-gate.js';
 
 describe('a held poll', () => {
@@ -45,6 +45,57 @@ describe('a held poll', () => {
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
       expect(res.headers.get('vary')).toBe('Origin');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('which requests take the fast path', () => {
+  const target = (url: string, method = 'GET') => pollTarget({ method, url } as IncomingMessage);
+
+  it('the guide\'s path as it is (the same string), with or without a query', () => {
+    const url = '/chat/rest/System/Messages?ack=3';
+    expect(target(url)).toBe(url);
+    expect(target('/chat/rest/System/Messages')).toBe('/chat/rest/System/Messages');
+  });
+
+  it.each([
+    ['/chat/rest//System/Messages', '/chat/rest/System/Messages'],
+    ['/chat/rest/System/Messages/?ack=3', '/chat/rest/System/Messages?ack=3'],
+    ['//chat/rest/System//Messages//?ack=3', '/chat/rest/System/Messages?ack=3'],
+  ])('%s, read as %s', (url, expected) => {
+    expect(target(url)).toBe(expected);
+  });
+
+  it.each([
+    ['/chat/rest/system/messages'], ['/chat/rest/System/MessagesX'], ['/chat/rest/System/Messages/x'],
+    ['/chat/rest//System/SessionId/'], ['/agent//chat/rest/System/Messages'],
+  ])('not %s (fastify\'s)', (url) => {
+    expect(target(url)).toBeNull();
+  });
+
+  it('not a HEAD or POST', () => {
+    expect(target('/chat/rest/System/Messages', 'HEAD')).toBeNull();
+    expect(target('/chat/rest//System/Messages', 'POST')).toBeNull();
+  });
+
+  it('gives the gate the single-slash path over a real server', async () => {
+    const seen: string[] = [];
+    const fastPath = pollFastPath((request, reply) => {
+      seen.push(request.url);
+      reply.code(204).send();
+    }, ANY_ORIGIN, () => ({ status: 500, body: 'failed' }));
+    const server = createServer((req, res) => {
+      if (!fastPath(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port: p } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${p}/chat/rest//System/Messages/?ack=3`);
+      expect(res.status).toBe(204);
+      expect(seen).toEqual(['/chat/rest/System/Messages?ack=3']);
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,15 +15,27 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { parse as parseQuery } from 'node:querystring';
 import type { TLSSocket } from 'node:tls';
 import { addCorsHeaders, originRefused, type OriginPolicy } from '../cors.js';
+import { visitorTarget } from '../request-target.js';
 import type { GateHandler, GateReply, GateRequest } from './visitor-gate.js';
 
 const POLL_PATH = '/chat/rest/System/Messages';
 const QUESTION_MARK = 63;
 
-/** True for the requests the fast path answers: a GET of the poll noun in its usual spelling. */
-export function isPollRequest(req: IncomingMessage): boolean {
-  if (req.method !== 'GET') return false;
+/**
+ * The target of a request the fast path answers, a GET of the poll noun in its usual spelling; null
+ * for anything else (fastify's). The exact path, what clients send, is checked first and costs what it
+ * always did; only when that fails is a visitor path with doubled or trailing slashes
+ * (`/chat/rest//System/Messages`) read in its single-slash form (visitorTarget, ADR 0027) and checked again.
+ */
+export function pollTarget(req: IncomingMessage): string | null {
+  if (req.method !== 'GET') return null;
   const url = req.url ?? '';
+  if (isPollPath(url)) return url;
+  const single = visitorTarget(url);
+  return single !== url && isPollPath(single) ? single : null;
+}
+
+function isPollPath(url: string): boolean {
   return url.startsWith(POLL_PATH) && (url.length === POLL_PATH.length || url.charCodeAt(POLL_PATH.length) === QUESTION_MARK);
 }
 
@@ -189,7 +201,10 @@ class PollReply implements GateReply {
 export function pollFastPath(gate: GateHandler, allowsOrigin: OriginPolicy, renderFailure: FailureRenderer, answered: SuccessListener = null, keepsForwardedFor = false): (req: IncomingMessage, res: ServerResponse) => boolean {
   const hooks: AnswerHooks = { renderFailure, answered };
   return (req, res) => {
-    if (!isPollRequest(req)) return false;
+    const target = pollTarget(req);
+    if (target === null) return false;
+    // The gate and the log lines read the path as routed (single slashes), as fastify's requests do.
+    if (target !== req.url) req.url = target;
     const forwardedFor = keepsForwardedFor ? firstHeader(req.headers['x-forwarded-for']) : undefined;
     const reply = new PollReply(res, req.url ?? POLL_PATH, hooks, forwardedFor);
     const origin = req.headers.origin;

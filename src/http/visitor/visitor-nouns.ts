@@ -13,7 +13,7 @@ import type { SessionRecovery } from '../../core/session-recovery.js';
 import type { ClientGone, PollOutcome, VisitorPoller } from '../../core/visitor-poller.js';
 import { fail } from '../../protocol/errors.js';
 import { geoFromHeaders } from '../../protocol/geo-location.js';
-import { canonicalId, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
+import { canonicalId, listOccurrences, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import {
   parseBreadcrumb, parseChasitorInit, parseChatEnd, parseChatMessage, parseCustomEvent, parseMultiNoun, parseSneakPeek,
 } from '../../protocol/visitor-requests.js';
@@ -84,6 +84,12 @@ function wrap(type: string, message: unknown): { messages: { type: string; messa
 export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[] {
   const settings = engine.settings;
   const session = (req: VisitorRequest): ChatSession => req.session ?? fail('SESSION_INVALID');
+  /**
+   * The org an Availability or Settings request asks as: its `org_id`, or when that is missing or
+   * empty the deployment's (deployment ids are unique in the catalog). '' when neither names one:
+   * then nothing is the asker's, as before. An `org_id` that is not the deployment's still counts.
+   */
+  const askingOrg = (query: JsonObject): string => queryText(query.org_id) || (engine.catalog.orgOfDeployment(queryText(query.deployment_id)) ?? '');
 
   const chasitorPost = (noun: string, prepare: (req: VisitorRequest) => () => void): NounSpec =>
     ({ prefix: 'Chasitor', noun, method: 'POST', session: 'required', affinity: true, sequenced: true, prepare });
@@ -214,10 +220,10 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'Visitor', noun: 'Availability', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Availability.ids'],
       handle: (req) => {
-        const ids = readIdList(req.query['Availability.ids']);
+        const ids = readIdList(listOccurrences(req.query, 'Availability.ids'));
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
         // Only the asking org's buttons and agents: another org's online state is not its to read.
-        const org = canonicalId(typeof req.query.org_id === 'string' ? req.query.org_id.trim() : '');
+        const org = canonicalId(askingOrg(req.query));
         const results = ids.map((id) => {
           const button = engine.catalog.button(id);
           if (button && canonicalId(button.orgId) !== org) return { id };
@@ -236,15 +242,16 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Settings.buttonIds'],
       handle: (req) => {
-        const orgId = typeof req.query.org_id === 'string' ? req.query.org_id : '';
-        const deploymentId = typeof req.query.deployment_id === 'string' ? req.query.deployment_id : '';
-        const deployment = engine.catalog.deployment(orgId, deploymentId);
-        const asked = readIdList(req.query['Settings.buttonIds']);
+        const deployment = engine.catalog.deployment(askingOrg(req.query), queryText(req.query.deployment_id));
+        const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));
         const ids = asked.length ? asked : deployment?.buttonIds ?? [];
-        const buttons = ids.map((id) => engine.catalog.button(id)).filter((b) => b !== undefined)
-          // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
-          .filter((b) => deployment !== undefined && deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id)))
-          .map((b) => buttonSettings(b.config, engine.router.isAvailable(b.config)));
+        // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
+        const buttons = deployment === undefined ? [] : ids.flatMap((id) => {
+          const b = engine.catalog.button(id);
+          if (!b || !deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id))) return [];
+          // Under the id as asked (15 or 18 characters, any case), as Availability answers: clients match by string.
+          return [buttonSettings(id, b.config, engine.router.isAvailable(b.config))];
+        });
         return Promise.resolve({
           kind: 'json',
           body: wrap('Settings', { pingRate: settings.pingRateMs, contentServerUrl: settings.contentServerUrl ?? req.baseUrl, buttons }),
@@ -256,7 +263,9 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       handle: (req) => {
         const given = typeof req.query.visitorId === 'string' && /^[\w-]{8,64}$/.test(req.query.visitorId) ? req.query.visitorId : undefined;
         const id = given ?? req.visitorCookie ?? randomUUID();
-        return Promise.resolve({ kind: 'json', body: wrap('VisitorId', { sessionId: id }), setVisitorCookie: id });
+        // Wrapped like Availability and Settings, and also the guide's bare `sessionId` ("VisitorId
+        // response"): a client written to either shape finds the id (visitor-api.md, VisitorId).
+        return Promise.resolve({ kind: 'json', body: { ...wrap('VisitorId', { sessionId: id }), sessionId: id }, setVisitorCookie: id });
       },
     },
     breadcrumb,
@@ -265,9 +274,9 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
 
 type ButtonCfg = NonNullable<ReturnType<ChatEngine['catalog']['button']>>['config'];
 
-/** A Button as the guide's Settings response lists it (chapter 8). */
-function buttonSettings(b: ButtonCfg, isAvailable: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { id: b.id, type: b.type, isAvailable };
+/** A Button as the guide's Settings response lists it (chapter 8), under the id it was asked by. */
+function buttonSettings(id: string, b: ButtonCfg, isAvailable: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { id, type: b.type, isAvailable };
   const optional = [
     'endpointUrl', 'prechatUrl', 'language', 'inviteImageUrl', 'inviteImageWidth', 'inviteImageHeight', 'inviteRenderer',
     'inviteStartPosition', 'inviteEndPosition', 'hasInviteAfterAccept', 'hasInviteAfterReject', 'inviteRejectTime', 'inviteRules',
@@ -275,6 +284,11 @@ function buttonSettings(b: ButtonCfg, isAvailable: boolean): Record<string, unkn
   for (const k of optional) if (b[k] !== undefined) out[k] = b[k];
   if (b.prechatForm) out.prechatForm = b.prechatForm;
   return out;
+}
+
+/** A query parameter's text, trimmed; '' when absent or not text. */
+function queryText(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
 }
 
 /** A session key from the path; one that does not decode (`%ZZ`) names no session. */
