@@ -91,7 +91,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // slashes single itself, poll-fast-path.ts).
     ...(opts.rawFront ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => frontedServer(opts.rawFront!, handler) } : {}),
     // fastify routes a target by its origin form, with a visitor path's doubled and trailing slashes
-    // made single (ADR 0027); also for app.inject, which does not pass the front.
+    // made single (ADR 0029); also for app.inject, which does not pass the front.
     rewriteUrl: (req: IncomingMessage) => routedTarget(req.url ?? '/'),
     // Errors fastify raises before routing (a malformed URL) answer as every other error
     // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.

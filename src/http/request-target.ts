@@ -8,7 +8,7 @@
  *
  * A visitor API path with doubled or trailing slashes (`/chat/rest//System/SessionId`,
  * from a client that joins an endpoint ending in `/` to `/System/SessionId`) is
- * read as its single-slash form (ADR 0027). Only under `/chat/rest/`: the agent
+ * read as its single-slash form (ADR 0029). Only under `/chat/rest/`: the agent
  * API and the front doors keep their exact paths.
  */
 

@@ -25,7 +25,7 @@ const QUESTION_MARK = 63;
  * The target of a request the fast path answers, a GET of the poll noun in its usual spelling; null
  * for anything else (fastify's). The exact path, what clients send, is checked first and costs what it
  * always did; only when that fails is a visitor path with doubled or trailing slashes
- * (`/chat/rest//System/Messages`) read in its single-slash form (visitorTarget, ADR 0027) and checked again.
+ * (`/chat/rest//System/Messages`) read in its single-slash form (visitorTarget, ADR 0029) and checked again.
  */
 export function pollTarget(req: IncomingMessage): string | null {
   if (req.method !== 'GET') return null;

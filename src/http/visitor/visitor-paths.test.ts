@@ -1,6 +1,6 @@
 /**
  * Doubled and trailing slashes in a visitor path, through fastify's routing (app.inject does not
- * pass the poll fast path's front): read as the single-slash path under /chat/rest/ only (ADR 0027).
+ * pass the poll fast path's front): read as the single-slash path under /chat/rest/ only (ADR 0029).
  * Over real sockets, both ways in: test/protocol/http-edges.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
