@@ -13,6 +13,7 @@ import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import type { NodeLock } from './ports/node-lock.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
+import { OffsetClock } from './adapters/memory/offset-clock.js';
 import { systemClock } from './adapters/memory/system-clock.js';
 import type { SwitchboardConfig } from './config/config-schema.js';
 import { Catalog } from './core/catalog.js';
@@ -28,6 +29,7 @@ import { VisitorPoller } from './core/visitor-poller.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
+import { EmulatorTime } from './core/emulator-time.js';
 import { ChatViews } from './core/chat-views.js';
 import { TokenService } from './core/identity/token-service.js';
 import { StreamTickets } from './core/identity/stream-tickets.js';
@@ -149,7 +151,7 @@ const STREAM_CLOSE_GRACE_MS = 1_000;
 
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
-  const clock = opts.clock ?? systemClock;
+  const realClock = opts.clock ?? systemClock;
   const nodeLock = opts.store ? null : nodeLockFor(config, logger, opts.onFatal ?? (() => undefined));
   if (nodeLock) {
     logger.debug('taking the node lock');
@@ -177,11 +179,17 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     await nodeLock?.lock.release();
     throw err;
   }
+  // Emulator mode on the memory store runs on a clock that tests can move forward (ADR 0030);
+  // every other server has the real clock itself, so nothing of it is on their paths.
+  const adjustableClock = config.server.emulator && store.canWipe === true ? new OffsetClock(realClock) : null;
+  const clock: Clock = adjustableClock ?? realClock;
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
   const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger });
 
-  const users = new UserDirectory(store, new TokenService(await tokenSecret(store), clock), clock);
+  // Signing in stays on real time whatever the emulator does to the clock: an advance must not
+  // expire the credentials of the test that made it (ADR 0030).
+  const users = new UserDirectory(store, new TokenService(await tokenSecret(store), realClock), realClock);
   const loaded = await users.load(config.orgs);
   if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users whose config entry changed since it was last stored: the config applies (a new password, role or org, or enabling them, signs them out)');
   if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their tokens and API keys are revoked');
@@ -246,9 +254,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   registerOpenApiRoute(app, specs);
   if (faults) {
     const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter].filter((l) => l !== undefined);
-    const reset = new EmulatorReset({ engine, hub, store, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
-    registerEmulatorRoutes(app, { users, reset, faults });
-    logger.warn({ storage: store.kind, reset: store.canWipe === true }, 'emulator mode is on: admins can reset every chat and inject failures into the visitor API (/emulator/v1, docs/emulator.md); never turn it on in production');
+    const reset = new EmulatorReset({ engine, hub, store, clock: adjustableClock, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
+    const time = new EmulatorTime({ clock: adjustableClock, realTime: realClock, engine, reaper, storeKind: store.kind });
+    registerEmulatorRoutes(app, { users, reset, faults, time });
+    logger.warn({ storage: store.kind, reset: store.canWipe === true, clock: adjustableClock !== null }, 'emulator mode is on: admins can reset every chat, inject failures into the visitor API and move the clock forward (/emulator/v1, docs/emulator.md); never turn it on in production');
   }
   registerHealthRoutes(app, store, {
     writesFailing: () => engine.queue.failing,

@@ -72,4 +72,20 @@ describe('RetentionSweeper', () => {
     await on.stop();
     expect(clock.pendingTimers()).toBe(0); // the first sweep's one-off timer ran, the interval is cancelled
   });
+
+  it('sweeps as of the last run that came while a sweep was running (a clock moved on by days at once)', async () => {
+    const clock = new FakeClock();
+    const store = await world(clock);
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 30, intervalMs: 60 * 60_000 }, quiet);
+    sweeper.start();
+    // Every run of two days comes in this one call: the first starts a sweep, the others find it running.
+    clock.advance(2 * DAY);
+    for (let i = 0; i < 5; i++) await settle();
+    expect(await store.getSession('old-0')).toBeNull();
+    // 29 days old at the start, 31 at the last run.
+    expect(await store.getSession('recent')).toBeNull();
+    expect((await store.getSession('open'))?.id).toBe('open');
+    expect(sweeper.purged.sessions).toBe(6);
+    await sweeper.stop();
+  });
 });

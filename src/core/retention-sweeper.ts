@@ -29,6 +29,13 @@ export class RetentionSweeper {
   private timer: TimerHandle | null = null;
   private first: TimerHandle | null = null;
   private running: Promise<void> | null = null;
+  /**
+   * When the last run came that found a sweep still running (null: none did): a sweep
+   * as of that moment follows. Normally a sweep ends long before the next hour; but
+   * when the emulator's clock is moved forward a day, every hourly run of the span
+   * comes at once, and without this only the first would sweep (ADR 0030).
+   */
+  private missedAt: number | null = null;
   private stopped = false;
   /** Totals since start, for /metrics. */
   readonly purged = { sessions: 0, breadcrumbs: 0 };
@@ -49,7 +56,8 @@ export class RetentionSweeper {
     if (!this.enabled) return;
     const run = (): void => {
       if (this.stopped) return;
-      this.running ??= this.sweep().then(() => { this.running = null; });
+      if (this.running) this.missedAt = this.clock.now();
+      else this.running = this.sweepFrom(this.clock.now());
     };
     this.timer = this.clock.setInterval(run, this.opts.intervalMs ?? 60 * 60 * 1000);
     this.first = this.clock.setTimeout(run, 5_000);
@@ -65,9 +73,18 @@ export class RetentionSweeper {
     await this.running;
   }
 
-  /** Deletes everything due now, batch by batch; returns what went. */
-  async sweep(): Promise<{ sessions: number; breadcrumbs: number }> {
-    const before = this.clock.now() - this.opts.retentionDays * DAY_MS;
+  /** Sweeps as of `at`, then as of the last run that came meanwhile, until none did. */
+  private async sweepFrom(at: number): Promise<void> {
+    for (let next: number | null = at; next !== null && !this.stopped; next = this.missedAt) {
+      this.missedAt = null;
+      await this.sweep(next);
+    }
+    this.running = null;
+  }
+
+  /** Deletes everything due at `at` (now), batch by batch; returns what went. */
+  async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number }> {
+    const before = at - this.opts.retentionDays * DAY_MS;
     const limit = this.opts.batchSize ?? 200;
     const total = { sessions: 0, breadcrumbs: 0 };
     try {

@@ -10,6 +10,12 @@ import type { ChatSession } from './chat-session.js';
 
 export class SessionReaper {
   private timer: TimerHandle | null = null;
+  /**
+   * While the emulator's clock advances: the sessions whose client is taken to
+   * go on polling through the span, which is therefore not their silence
+   * (emulator-time.ts, ADR 0030). Null otherwise.
+   */
+  private excused: ReadonlySet<ChatSession> | null = null;
 
   constructor(
     private readonly engine: ChatEngine,
@@ -36,11 +42,21 @@ export class SessionReaper {
     // than copying the whole map first (ending a session changes the map).
     let due: ChatSession[] | null = null;
     for (const s of this.engine.sessions.values()) {
-      if (s.heldPoll || now - s.record.lastSeenAt <= limit) continue;
+      if (s.heldPoll || now - s.record.lastSeenAt <= limit || this.excused?.has(s)) continue;
       (due ??= []).push(s);
     }
     for (const s of due ?? []) this.engine.visitorTimedOut(s);
     return due?.length ?? 0;
+  }
+
+  /** Runs `during` (an advance of the emulator's clock) with `sessions` not timed out by it. */
+  excuseDuring(sessions: ReadonlySet<ChatSession>, during: () => void): void {
+    this.excused = sessions;
+    try {
+      during();
+    } finally {
+      this.excused = null;
+    }
   }
 
   private limitMs(): number {

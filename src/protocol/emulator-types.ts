@@ -49,3 +49,24 @@ export type FaultsCleared = Static<typeof FaultsCleared>;
 /** What a reset dropped: visitor sessions, and the chats among them still waiting, offered or established. */
 export const ResetOutcome = Type.Object({ sessions: Type.Integer(), chats: Type.Integer() });
 export type ResetOutcome = Static<typeof ResetOutcome>;
+
+/** The longest advance one request may ask for; a longer span is several requests. */
+export const MAX_ADVANCE_SECONDS = 86_400;
+
+/** POST /emulator/v1/clock: move the server's clock forward (timers due on the way run at once, in order). */
+export const AdvanceClockRequest = Type.Object({
+  /** Seconds to move forward, more than 0 and at most a day (fractions allowed; applied in whole milliseconds). */
+  advanceSeconds: Type.Number({ exclusiveMinimum: 0, maximum: MAX_ADVANCE_SECONDS }),
+});
+export type AdvanceClockRequest = Static<typeof AdvanceClockRequest>;
+
+/** The server's clock: what every timestamp it writes and every timer it runs goes by. */
+export const ClockReading = Type.Object({
+  /** Milliseconds since the Unix epoch. */
+  now: Type.Integer(),
+  /** The same moment, ISO 8601 in UTC. */
+  iso: Type.String(),
+  /** How far ahead of real time the clock is (0 until the first advance, and after a reset). */
+  offsetSeconds: Type.Number(),
+});
+export type ClockReading = Static<typeof ClockReading>;

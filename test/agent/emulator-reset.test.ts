@@ -4,7 +4,8 @@
  * chats in every state gone, held polls answered 403, queues empty, agents
  * offline with no load and told by a `resync`, wait statistics and transcripts
  * gone — while the demo bot keeps working. Also: admin only, refused on a
- * durable store, and requests in flight during a reset leave nothing behind.
+ * durable store (and so is moving the clock), and requests in flight during a
+ * reset leave nothing behind.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, request } from '../protocol/harness.js';
@@ -209,6 +210,16 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode on a durable store', () => {
     await armFault(root, { kind: 'status', noun: 'System/Messages', status: 500 });
     expect((await v.poll()).status).toBe(500);
   });
+
+  it('refuses to move the clock (409), which stays on real time (ADR 0030)', async () => {
+    const root = await admin(sqlite);
+    const res = await root.call('POST', '/emulator/v1/clock', { advanceSeconds: 60 });
+    expect(res.status, res.text).toBe(409);
+    expect(res.text).toContain('storage.kind memory');
+    const reading = await root.ok<{ now: number; offsetSeconds: number }>('GET', '/emulator/v1/clock');
+    expect(reading.offsetSeconds).toBe(0);
+    expect(Math.abs(reading.now - Date.now())).toBeLessThan(2_000);
+  });
 });
 
 describe.skipIf(!OWNS_PROCESS)('emulator mode off (the default)', () => {
@@ -216,8 +227,10 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode off (the default)', () => {
 
   it('has no emulator endpoints (404), and says nothing about them at start-up', async () => {
     const root = await admin(off);
-    for (const [method, path] of [['POST', '/emulator/v1/reset'], ['GET', '/emulator/v1/faults'], ['POST', '/emulator/v1/faults'], ['DELETE', '/emulator/v1/faults']] as const) {
-      const res = await root.call(method, path, method === 'POST' ? { kind: 'drop', noun: 'System/Messages' } : undefined);
+    const endpoints = [['POST', '/emulator/v1/reset'], ['GET', '/emulator/v1/faults'], ['POST', '/emulator/v1/faults'], ['DELETE', '/emulator/v1/faults'], ['GET', '/emulator/v1/clock'], ['POST', '/emulator/v1/clock']] as const;
+    for (const [method, path] of endpoints) {
+      const body = path.endsWith('/clock') ? { advanceSeconds: 60 } : { kind: 'drop', noun: 'System/Messages' };
+      const res = await root.call(method, path, method === 'POST' ? body : undefined);
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(404);
     }
     expect(off.logTail).not.toContain('emulator mode');

@@ -1,10 +1,11 @@
 /**
  * Switchboard's emulator mode (/emulator/v1, docs/emulator.md): reset the server
- * between tests and inject failures into the visitor API, so a client's error
- * handling can be tested. Reached through an admin's {@link AgentClient}
+ * between tests, inject failures into the visitor API, so a client's error
+ * handling can be tested, and move the server's clock forward, so its timeouts
+ * can be tested without waiting for them. Reached through an admin's {@link AgentClient}
  * (`client.emulator`); a server without emulator mode answers 404.
  */
-import type { ArmFaultRequest, Fault, FaultsCleared, ResetOutcome } from './types.js';
+import type { ArmFaultRequest, ClockReading, Fault, FaultsCleared, ResetOutcome } from './types.js';
 
 /** How the emulator API makes its calls: the agent client's, with its token and refresh. */
 export type EmulatorCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, retry: boolean) => Promise<T>;
@@ -45,5 +46,21 @@ export class EmulatorApi {
   /** Clears every fault; resolves with how many there were. */
   async clearFaults(): Promise<number> {
     return (await this.call<FaultsCleared>('DELETE', '/faults', undefined, true)).cleared;
+  }
+
+  /** The server's clock: `now` (epoch ms), `iso`, and `offsetSeconds` ahead of real time. */
+  clock(): Promise<ClockReading> {
+    return this.call('GET', '/clock', undefined, true);
+  }
+
+  /**
+   * Moves the server's clock `seconds` forward (more than 0, at most 86400): every
+   * timer due in the span runs at once, in order — idle warnings and ends, offer
+   * timeouts, the end of poll holds, session timeouts. Resolves with the new reading.
+   * Memory store only (409 otherwise); a reset takes the clock back to real time.
+   */
+  advanceClock(seconds: number): Promise<ClockReading> {
+    // Not retried: a retry after a lost answer would advance twice.
+    return this.call('POST', '/clock', { advanceSeconds: seconds }, false);
   }
 }

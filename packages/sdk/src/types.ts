@@ -171,6 +171,7 @@ export interface SupervisorOverview {
 
 // ---- emulator mode (/emulator/v1) ----
 export type ArmFaultRequest = Emulator.ArmFaultRequest;
+export type ClockReading = Emulator.ClockReading;
 export type Fault = Emulator.Fault;
 export type FaultKind = Emulator.FaultKind;
 export type FaultsCleared = Emulator.FaultsCleared;

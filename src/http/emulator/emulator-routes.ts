@@ -1,12 +1,13 @@
 /**
  * /emulator/v1 (emulator mode only; without it these routes do not exist and
- * answer 404): reset the server between tests, and arm, list and clear faults
- * of the visitor API. Admins only, with the agent API's credentials
- * (docs/emulator.md, ADR 0022).
+ * answer 404): reset the server between tests, arm, list and clear faults of
+ * the visitor API, and read and advance the server's clock. Admins only, with
+ * the agent API's credentials (docs/emulator.md, ADRs 0022 and 0030).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { EmulatorReset } from '../../core/emulator-reset.js';
+import type { EmulatorTime } from '../../core/emulator-time.js';
 import type { UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/emulator-types.js';
@@ -17,10 +18,11 @@ export interface EmulatorRouteDeps {
   users: UserDirectory;
   reset: EmulatorReset;
   faults: VisitorFaults;
+  time: EmulatorTime;
 }
 
 export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRouteDeps): void {
-  const { users, reset, faults } = deps;
+  const { users, reset, faults, time } = deps;
   const route = (method: 'GET' | 'POST' | 'DELETE', url: string, schema: { body?: TSchema; params?: TSchema }, handler: (req: FastifyRequest) => unknown) => {
     app.route({
       method, url, schema,
@@ -41,4 +43,6 @@ export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRoute
     if (!faults.clearOne(id)) fail('NOT_FOUND', `fault ${id}`);
     return { ok: true };
   });
+  route('GET', '/emulator/v1/clock', {}, (): T.ClockReading => time.reading());
+  route('POST', '/emulator/v1/clock', { body: T.AdvanceClockRequest }, (req): Promise<T.ClockReading> => time.advance((req.body as T.AdvanceClockRequest).advanceSeconds));
 }
