@@ -39,6 +39,12 @@ export class ChatSession implements RowSource {
   visitorTyping: boolean | undefined;
   /** Increments with every Messages request; an older poll that sees a newer number gives way. */
   pollGeneration = 0;
+  /**
+   * The visitor closed this session itself (ChatEnd, DELETE SessionId): the poll it
+   * still holds ends like a quiet one (204), not with 403. In memory only: a poll
+   * held now is a poll of this process.
+   */
+  endedByVisitor = false;
   /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
   recoveryPending = false;
   /** Timer for the current offer (routing), if any. */
