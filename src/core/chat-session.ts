@@ -254,6 +254,38 @@ export class ChatSession implements RowSource {
     return seq < oldest;
   }
 
+  /**
+   * ResyncSession: the guide calls the key it returns "the session key for the new
+   * session", so a client may number its requests from 1 again. The next sequenced
+   * request settles how it counts (settleSequenceRestart). Written with the record,
+   * so a restart in between does not forget it.
+   */
+  allowSequenceRestart(): void {
+    this.record.sequenceRestartAllowed = true;
+    this.touchRecord();
+  }
+
+  /**
+   * Called with every sequenced request before the retry check. The first one after
+   * a ResyncSession settles the question: sequence 1 means the client numbers from 1
+   * again, and the window of applied sequences starts over, so that its 1, 2, … are
+   * not taken for retries of the old count's (nothing is lost). Any other number
+   * means it goes on counting, and the window stays (its retries are still
+   * recognised). A retry of the old count's 1 is not plausible here: the client has
+   * sent more since, and a ChasitorInit, the usual 1, is ignored when applied again.
+   * docs/adr/0027.
+   */
+  settleSequenceRestart(seq: number): void {
+    const r = this.record;
+    if (!r.sequenceRestartAllowed) return;
+    r.sequenceRestartAllowed = false;
+    if (seq === 1) {
+      r.appliedSeqRecent = [];
+      r.appliedSeqMax = 0;
+    }
+    this.touchRecord();
+  }
+
   recordSequence(seq: number): void {
     const r = this.record;
     r.appliedSeqRecent.push(seq);
