@@ -372,6 +372,7 @@ export class ChatEngine {
       this.append(s, EventType.VisitorEnded, 'visitor', { reason }, false);
       this.finishChat(s, 'client');
     }
+    s.endedByVisitor = true;
     this.close(s);
   }
 

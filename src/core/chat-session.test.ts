@@ -66,3 +66,77 @@ describe('ChatSession.rowForWrite', () => {
     expect(kind(s.rowForWrite())).toBe('progress');
   });
 });
+
+describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0027)', () => {
+  /** A session that applied sequences 1..n, as a client counting from 1 leaves it. */
+  function applied(n: number): ChatSession {
+    const s = session();
+    for (let seq = 1; seq <= n; seq++) s.recordSequence(seq);
+    return s;
+  }
+
+  /** What the gate does with a sequenced request: true when it is applied (not taken for a retry). */
+  function arrive(s: ChatSession, seq: number): boolean {
+    s.settleSequenceRestart(seq);
+    if (s.isDuplicateSequence(seq)) return false;
+    s.recordSequence(seq);
+    return true;
+  }
+
+  it('without a resync, sequence 1 again is a retry', () => {
+    const s = applied(5);
+    expect(arrive(s, 1)).toBe(false);
+    expect(arrive(s, 3)).toBe(false);
+    expect(arrive(s, 6)).toBe(true);
+  });
+
+  it('a client that numbers from 1 again after the resync: every new request is applied, and its own retries are not', () => {
+    const s = applied(5);
+    s.allowSequenceRestart();
+    expect([1, 2, 3].map((seq) => arrive(s, seq)), 'the new count').toEqual([true, true, true]);
+    expect(arrive(s, 2), 'a retry within the new count').toBe(false);
+    expect(s.record.appliedSeqMax).toBe(3);
+  });
+
+  it('also when the old count had reached only 1 (the ChasitorInit)', () => {
+    const s = applied(1);
+    s.allowSequenceRestart();
+    expect(arrive(s, 1)).toBe(true);
+    expect(arrive(s, 1)).toBe(false);
+  });
+
+  it('a client that goes on counting after the resync: new numbers applied, retries of old ones still not, and a later 1 is a retry', () => {
+    const s = applied(5);
+    s.allowSequenceRestart();
+    expect(arrive(s, 6)).toBe(true);
+    expect(arrive(s, 6), 'a retry of the re-sent request').toBe(false);
+    expect(arrive(s, 4), 'a late retry from before the resync').toBe(false);
+    expect(arrive(s, 1), 'the question is settled: 1 is a retry again').toBe(false);
+  });
+
+  it('a retry as the first request after the resync settles it too: the count goes on', () => {
+    const s = applied(5);
+    s.allowSequenceRestart();
+    expect(arrive(s, 5)).toBe(false);
+    expect(arrive(s, 1)).toBe(false);
+    expect(arrive(s, 6)).toBe(true);
+  });
+
+  it('the open question and the cleared window are written in full with the sequence state, so they survive a restart', () => {
+    const s = applied(5);
+    s.rowForWrite();
+    s.allowSequenceRestart();
+    const opened = s.rowForWrite();
+    expect(kind(opened)).toBe('full');
+    expect(fromSessionRow(opened.json!, null).sequenceRestartAllowed).toBe(true);
+    expect(arrive(s, 1)).toBe(true);
+    const settled = s.rowForWrite();
+    expect(kind(settled)).toBe('full');
+    expect(fromSessionRow(settled.json!, null)).toMatchObject({ sequenceRestartAllowed: false, appliedSeqMax: 1, appliedSeqRecent: [1] });
+    // Read back from a full row and a later progress row, as a store does after a restart.
+    s.recordSequence(2);
+    const progress = s.rowForWrite();
+    expect(kind(progress)).toBe('progress');
+    expect(fromSessionRow(settled.json!, null, progress.progressJson)).toMatchObject({ sequenceRestartAllowed: false, appliedSeqRecent: [1, 2] });
+  });
+});

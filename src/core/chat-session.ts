@@ -39,6 +39,12 @@ export class ChatSession implements RowSource {
   visitorTyping: boolean | undefined;
   /** Increments with every Messages request; an older poll that sees a newer number gives way. */
   pollGeneration = 0;
+  /**
+   * The visitor closed this session itself (ChatEnd, DELETE SessionId): the poll it
+   * still holds ends like a quiet one (204), not with 403. In memory only: a poll
+   * held now is a poll of this process.
+   */
+  endedByVisitor = false;
   /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
   recoveryPending = false;
   /** Timer for the current offer (routing), if any. */
@@ -246,6 +252,38 @@ export class ChatSession implements RowSource {
     if (r.appliedSeqRecent.includes(seq)) return true;
     const oldest = r.appliedSeqRecent.length >= APPLIED_SEQ_KEPT ? Math.min(...r.appliedSeqRecent) : -Infinity;
     return seq < oldest;
+  }
+
+  /**
+   * ResyncSession: the guide calls the key it returns "the session key for the new
+   * session", so a client may number its requests from 1 again. The next sequenced
+   * request settles how it counts (settleSequenceRestart). Written with the record,
+   * so a restart in between does not forget it.
+   */
+  allowSequenceRestart(): void {
+    this.record.sequenceRestartAllowed = true;
+    this.touchRecord();
+  }
+
+  /**
+   * Called with every sequenced request before the retry check. The first one after
+   * a ResyncSession settles the question: sequence 1 means the client numbers from 1
+   * again, and the window of applied sequences starts over, so that its 1, 2, … are
+   * not taken for retries of the old count's (nothing is lost). Any other number
+   * means it goes on counting, and the window stays (its retries are still
+   * recognised). A retry of the old count's 1 is not plausible here: the client has
+   * sent more since, and a ChasitorInit, the usual 1, is ignored when applied again.
+   * docs/adr/0027.
+   */
+  settleSequenceRestart(seq: number): void {
+    const r = this.record;
+    if (!r.sequenceRestartAllowed) return;
+    r.sequenceRestartAllowed = false;
+    if (seq === 1) {
+      r.appliedSeqRecent = [];
+      r.appliedSeqMax = 0;
+    }
+    this.touchRecord();
   }
 
   recordSequence(seq: number): void {

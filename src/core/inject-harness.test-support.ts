@@ -38,14 +38,15 @@ export async function stopAll(): Promise<void> {
 /**
  * A Switchboard on the memory store and a fake clock. `unvalidated` settings are
  * applied after validation: for a test of a guard that valid settings never reach.
+ * Given the `store` of a stopped one, it is that server after a restart.
  */
-export async function boot(settings: Record<string, unknown> = {}, unvalidated: Partial<SettingsConfig> = {}): Promise<{ sb: Switchboard; clock: FakeClock }> {
+export async function boot(settings: Record<string, unknown> = {}, unvalidated: Partial<SettingsConfig> = {}, store = new MemoryChatStore()): Promise<{ sb: Switchboard; clock: FakeClock; store: MemoryChatStore }> {
   const clock = new FakeClock();
   const config = validateConfig({ storage: { kind: 'memory' }, settings: { pollHoldSeconds: HOLD_SECONDS, ...settings }, orgs: [structuredClone(demoOrg)] }, 'test');
   Object.assign(config.settings, unvalidated);
-  const sb = await createSwitchboard(config, { clock, store: new MemoryChatStore(), logger: pino({ level: 'silent' }) });
+  const sb = await createSwitchboard(config, { clock, store, logger: pino({ level: 'silent' }) });
   running.push(sb);
-  return { sb, clock };
+  return { sb, clock, store };
 }
 
 /** Lets the commit queue (setImmediate) and the bot's promise chains run. */

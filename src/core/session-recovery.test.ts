@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../adapters/memory/fake-clock.js';
 import { DEMO_IDS } from '../config/demo-deployment.js';
 import type { Switchboard } from '../main.js';
-import { HOLD_SECONDS, VERSION, type Visitor, boot, headers, init, newVisitor, poll, session, stopAll, take, until } from './inject-harness.test-support.js';
+import { EventType } from './event-types.js';
+import { HOLD_SECONDS, VERSION, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, until } from './inject-harness.test-support.js';
 
 afterEach(stopAll);
 
@@ -75,3 +76,56 @@ describe('ResyncSession re-sends the agent typing state', () => {
     expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData']);
   });
 });
+
+describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0027)', () => {
+  /** What the visitor said that the chat holds (the agent's view), in order. */
+  async function visitorTexts(sb: Switchboard, v: Visitor): Promise<string[]> {
+    await sb.engine.queue.commit();
+    return (await sb.store.readEvents(v.id, 0, 1000)).filter((e) => e.type === EventType.VisitorMessage).map((e) => String(e.data.text));
+  }
+
+  async function say(sb: Switchboard, v: Visitor, text: string, sequence: number): Promise<void> {
+    const res = await post(sb, v, 'Chasitor/ChatMessage', { text }, sequence);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toBe('OK');
+  }
+
+  /** A human chat whose visitor sent m1..m3 with sequences 2..4 (the ChasitorInit was 1), then lost its node and resynced. */
+  async function resyncedAfterThree(sb: Switchboard, clock: FakeClock): Promise<Visitor> {
+    const v = await humanChat(sb);
+    for (let i = 1; i <= 3; i++) await say(sb, v, `m${i}`, i + 1);
+    await resyncAndDrain(sb, clock, v);
+    return v;
+  }
+
+  it('a client that numbers from 1 again (the guide: the key of "the new session") loses nothing, and its retries are still applied once', async () => {
+    const { sb, clock } = await boot();
+    const v = await resyncedAfterThree(sb, clock);
+    await say(sb, v, 'r1', 1);
+    await say(sb, v, 'r2', 2);
+    await say(sb, v, 'r2', 2); // a retry in the new count
+    await say(sb, v, 'r3', 3);
+    expect(await visitorTexts(sb, v)).toEqual(['m1', 'm2', 'm3', 'r1', 'r2', 'r3']);
+  });
+
+  it('a client that goes on counting: what it re-sends with an old number is a retry, new numbers are applied', async () => {
+    const { sb, clock } = await boot();
+    const v = await resyncedAfterThree(sb, clock);
+    await say(sb, v, 'm3', 4); // re-sent after the 503 though it had been applied: a retry
+    await say(sb, v, 'c5', 5);
+    await say(sb, v, 'c5', 5);
+    await say(sb, v, 'm1', 2); // a late retry from before the resync
+    expect(await visitorTexts(sb, v)).toEqual(['m1', 'm2', 'm3', 'c5']);
+  });
+
+  it('the open question survives a restart between the resync and the next request', async () => {
+    const first = await boot();
+    const v = await resyncedAfterThree(first.sb, first.clock);
+    await first.sb.stop();
+    const { sb } = await boot({}, {}, first.store);
+    await say(sb, v, 'after the restart', 1);
+    await say(sb, v, 'and on', 2);
+    expect(await visitorTexts(sb, v)).toEqual(['m1', 'm2', 'm3', 'after the restart', 'and on']);
+  });
+});
+

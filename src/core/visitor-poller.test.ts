@@ -239,3 +239,51 @@ describe('concurrent polls', () => {
     expect((await third).statusCode).toBe(204);
   });
 });
+
+describe('the visitor ends its own session while a poll is held', () => {
+  const ends: [string, (sb: Switchboard, v: Visitor) => ReturnType<typeof poll>][] = [
+    ['ChatEnd', (sb, v) => post(sb, v, 'Chasitor/ChatEnd', { reason: 'client' }, 2)],
+    ['DELETE System/SessionId/{key}', (sb, v) => sb.app.inject({ method: 'DELETE', url: `/chat/rest/System/SessionId/${encodeURIComponent(v.key)}`, headers: headers(v) })],
+    ['MultiNoun [ChatMessage, ChatEnd]', (sb, v) => post(sb, v, 'System/MultiNoun', {
+      nouns: [{ noun: 'ChatMessage', object: { text: 'bye' } }, { noun: 'ChatEnd', object: { reason: 'client' } }],
+    }, 2)],
+  ];
+
+  it.each(ends)('%s: the held poll answers 204 at once (a normal close, not an error); a new poll is 403', async (_what, end) => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    for (let i = 0; i < 3; i++) await take(sb, v); // request success, established, greeting
+    const held = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+
+    expect((await end(sb, v)).statusCode).toBe(200);
+    const res = await held; // the fake clock never moves: the end answered it, not the hold
+    expect(res.statusCode, res.body).toBe(204);
+    expect(res.body).toBe('');
+    const after = await poll(sb, v);
+    expect(after.statusCode).toBe(403);
+  });
+
+  it('also before any chat: a poll held since before ChasitorInit answers 204 to the ChatEnd', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    const held = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    expect((await post(sb, v, 'Chasitor/ChatEnd', {}, 1)).statusCode).toBe(200);
+    expect((await held).statusCode).toBe(204);
+    expect((await poll(sb, v)).statusCode).toBe(403);
+  });
+
+  it('a session that ends otherwise (the visitor timed out) still answers its held poll 403', async () => {
+    const { sb } = await boot();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    for (let i = 0; i < 3; i++) await take(sb, v);
+    const held = poll(sb, v);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    sb.engine.visitorTimedOut(session(sb, v));
+    expect((await held).statusCode).toBe(403);
+  });
+});
+

@@ -69,7 +69,14 @@ class PollRun implements HeldPoll, Expiring {
     const { poller, s } = this;
     try {
       poller.touch(s);
-      if (s.record.closed || poller.engine.sessions.get(s.id) !== s) fail('SESSION_INVALID');
+      if (s.record.closed || poller.engine.sessions.get(s.id) !== s) {
+        // The visitor's own ChatEnd (or DELETE) closed the session under this poll: the
+        // close is normal, and clients that alert on any non-2xx would show an error for
+        // it. The poll ends as a quiet one; what was still undelivered stays so (the
+        // visitor left), and a new poll is refused at the gate (403) as before.
+        if (s.endedByVisitor) return this.end(null, EMPTY);
+        fail('SESSION_INVALID');
+      }
       const r = s.record;
       if (r.chatState === 'ended' && r.cursor >= r.lastVseq && r.lastVseq > 0) {
         // Everything including the final event was delivered and not re-requested.

@@ -94,6 +94,14 @@ export interface SessionRecord {
   appliedSeqMax: number;
   appliedSeqRecent: number[];
   /**
+   * Set by ResyncSession until the next sequenced request: if that request's
+   * X-LIVEAGENT-SEQUENCE is 1, the client numbers from 1 again and the window above
+   * starts over (docs/adr/0027). Not a progress field: it changes twice per resync,
+   * and each change is written in full, with the sequence state it goes with.
+   * Absent on records written before it was kept (no resync pending).
+   */
+  sequenceRestartAllowed?: boolean;
+  /**
    * Recent agent `clientMessageId`s with the offset each send got, so that a
    * retried send is answered with the first one's offset and not applied twice —
    * also when the retry reaches the server after a restart. The third item is the

@@ -37,6 +37,31 @@ export function readString(obj: JsonObject, field: string, opts: { required?: bo
   return s;
 }
 
+/**
+ * An optional text field read the way ChasitorInit reads its optional fields
+ * (wire-compat.md: accept every field real clients send, never an error): a
+ * number or a boolean becomes its text, a value of another shape (object,
+ * array) counts as absent, and text over `maxLength` is cut to it (cutText).
+ * The limit bounds what is stored, not what a client may send.
+ */
+export function readOptionalText(obj: JsonObject, field: string, maxLength: number): string | undefined {
+  const v = obj[field];
+  if (typeof v === 'string') return cutText(v, maxLength);
+  if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean') return cutText(String(v), maxLength);
+  return undefined;
+}
+
+/**
+ * `s` cut to at most `maxLength` UTF-16 units, never between the two halves of a
+ * surrogate pair: a lone half is not valid Unicode, and a store that encodes
+ * text as UTF-8 would write U+FFFD in its place.
+ */
+export function cutText(s: string, maxLength: number): string {
+  if (s.length <= maxLength) return s;
+  const last = s.charCodeAt(maxLength - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxLength - 1 : maxLength);
+}
+
 /** An integer, also from a numeric string; `undefined` when absent or unreadable. */
 export function readInteger(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return v;

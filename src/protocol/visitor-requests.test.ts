@@ -101,15 +101,20 @@ describe('parseChasitorInit', () => {
     ['null', null, []],
     ['missing', undefined, []],
     ['an empty string', '', []],
-    ['an array', ['573000000000002', ' 573000000000003 ', '', 7], ['573000000000002', '573000000000003']],
+    ['an array', ['573000000000002', ' 573000000000003 ', '', 7], ['573000000000002', '573000000000003', '7']],
     ['a comma string', '573000000000002, 573000000000003', ['573000000000002', '573000000000003']],
     ['one id as a string', '573000000000002', ['573000000000002']],
   ])('buttonOverrides as %s', (_what, value, expected) => {
     expect(parseChasitorInit({ ...ids, buttonOverrides: value }).buttonOverrides).toEqual(expected);
   });
 
-  it('rejects buttonOverrides of another type', () => {
-    expect(failureOf(() => parseChasitorInit({ ...ids, buttonOverrides: { a: 1 } }))).toBe('BODY_INVALID');
+  it.each([
+    ['an object', { a: 1 }, []],
+    ['a boolean', true, []],
+    ['a number (one id)', 573000000000002, ['573000000000002']],
+    ['an array with numbers and objects', [573000000000002, { id: 'x' }, null, '573000000000003'], ['573000000000002', '573000000000003']],
+  ])('buttonOverrides as %s is read, never refused', (_what, value, expected) => {
+    expect(parseChasitorInit({ ...ids, buttonOverrides: value }).buttonOverrides).toEqual(expected);
   });
 
   it('keeps unknown fields in extra and only those', () => {
@@ -140,13 +145,74 @@ describe('parseChasitorInit', () => {
   });
 
   it.each([
-    ['prechatDetails not an array', { prechatDetails: 'x' }],
-    ['a prechatDetails entry not an object', { prechatDetails: ['x'] }],
-    ['prechatEntities not an array', { prechatEntities: {} }],
-    ['visitorName an object', { visitorName: { first: 'A' } }],
     ['buttonId too long', { buttonId: 'x'.repeat(65) }],
-  ])('%s is BODY_INVALID', (_what, patch) => {
+    ['organizationId an object', { organizationId: { id: '00D000000000001' } }],
+    ['deploymentId an array', { deploymentId: ['572000000000001'] }],
+    ['buttonId a boolean', { buttonId: true }],
+  ])('a required id that is unusable (%s) is BODY_INVALID', (_what, patch) => {
     expect(failureOf(() => parseChasitorInit({ ...ids, ...patch }))).toBe('BODY_INVALID');
+  });
+});
+
+describe('parseChasitorInit never refuses an optional field', () => {
+  it.each([
+    ['userAgent', 2048],
+    ['visitorName', 256],
+    ['language', 64],
+    ['screenResolution', 64],
+    ['trackingId', 256],
+    ['sessionId', 256],
+    ['visitorId', 256],
+  ] as const)('%s longer than %i characters is cut to that length', (field, limit) => {
+    const init = parseChasitorInit({ ...ids, [field]: 'a'.repeat(limit) + 'b'.repeat(50) });
+    expect(init[field]).toBe('a'.repeat(limit));
+  });
+
+  it('agentId longer than 64 characters is cut to 64 (an id no agent has: routing treats it as an unknown agent)', () => {
+    expect(parseChasitorInit({ ...ids, agentId: `005${'x'.repeat(100)}` }).agentId).toBe(`005${'x'.repeat(61)}`);
+  });
+
+  it('a cut never splits a surrogate pair', () => {
+    const name = `${'a'.repeat(255)}😀tail`;
+    expect(parseChasitorInit({ ...ids, visitorName: name }).visitorName).toBe('a'.repeat(255));
+  });
+
+  it('turns numbers and booleans into text', () => {
+    expect(parseChasitorInit({ ...ids, trackingId: true, visitorName: 42, language: false, screenResolution: 1080, sessionId: 7 }))
+      .toMatchObject({ trackingId: 'true', visitorName: '42', language: 'false', screenResolution: '1080', sessionId: '7' });
+  });
+
+  it.each([
+    ['an object', { width: 1920, height: 1080 }],
+    ['an array', ['1920', '1080']],
+  ])('ignores a text field sent as %s', (_what, value) => {
+    const body = { ...ids, screenResolution: value, visitorName: value, userAgent: value, language: value, trackingId: value, sessionId: value, agentId: value, visitorId: value };
+    expect(parseChasitorInit(body)).toMatchObject({
+      screenResolution: '', visitorName: '', userAgent: '', language: '', trackingId: undefined, sessionId: undefined, agentId: undefined, visitorId: undefined,
+    });
+  });
+
+  it('ignores a visitorId with a NUL character (no store can index it): the cookie or a new id is used', () => {
+    expect(parseChasitorInit({ ...ids, visitorId: 'v\u00001' }).visitorId).toBeUndefined();
+  });
+
+  it.each([
+    ['an object', {}],
+    ['a string', 'x'],
+    ['a number', 3],
+    ['a boolean', true],
+  ])('ignores prechatDetails and prechatEntities sent as %s', (_what, value) => {
+    expect(parseChasitorInit({ ...ids, prechatDetails: value, prechatEntities: value })).toMatchObject({ prechatDetails: [], prechatEntities: [] });
+  });
+
+  it('skips prechatDetails and prechatEntities entries that are not objects, keeps the rest in order', () => {
+    const init = parseChasitorInit({
+      ...ids,
+      prechatDetails: ['x', { label: 'A', value: '1' }, null, 7, [{ label: 'nested' }], { label: 'B', value: '2' }],
+      prechatEntities: [{ entityName: 'Contact' }, 'Case', null, [], { entityName: 'Case' }],
+    });
+    expect(init.prechatDetails.map((d) => d.label)).toEqual(['A', 'B']);
+    expect(init.prechatEntities).toEqual([{ entityName: 'Contact' }, { entityName: 'Case' }]);
   });
 });
 

@@ -4,7 +4,7 @@
  * `object` or `data`. Strict only where a wrong value would corrupt the chat.
  */
 import { fail } from './errors.js';
-import { isObject, readBoolean, readInteger, readString, type JsonObject } from './liberal-values.js';
+import { isObject, readBoolean, readInteger, readOptionalText, readString, type JsonObject } from './liberal-values.js';
 import type { CustomDetail } from './visitor-messages.js';
 
 export interface ChasitorInit {
@@ -35,27 +35,43 @@ const INIT_FIELDS = new Set([
   'isPost', 'trackingId', 'visitorId',
 ]);
 
+/**
+ * The longest text kept of each optional ChasitorInit field: longer text is cut,
+ * never refused (docs/visitor-api.md). They bound what a chat request stores.
+ */
+export const INIT_TEXT_LIMITS = {
+  sessionId: 256, agentId: 64, visitorName: 256, userAgent: 2048, language: 64, screenResolution: 64, trackingId: 256, visitorId: 256,
+} as const;
+
+/**
+ * Reads a ChasitorInit body. Only the three ids it cannot do without are refused
+ * (missing, empty, not text, over 64 characters): 400 BODY_INVALID. Every optional
+ * field is read liberally and never refused (wire-compat.md): text is cut to
+ * INIT_TEXT_LIMITS, numbers and booleans become text, a value of the wrong shape
+ * is ignored, and a list entry of the wrong shape is skipped.
+ */
 export function parseChasitorInit(body: JsonObject): ChasitorInit {
   const extra: JsonObject = {};
   for (const [k, v] of Object.entries(body)) if (!INIT_FIELDS.has(k)) extra[k] = v;
+  const text = (field: keyof typeof INIT_TEXT_LIMITS) => readOptionalText(body, field, INIT_TEXT_LIMITS[field]);
   return {
     organizationId: readString(body, 'organizationId', { required: true, maxLength: 64 }),
     deploymentId: readString(body, 'deploymentId', { required: true, maxLength: 64 }),
     buttonId: readString(body, 'buttonId', { required: true, maxLength: 64 }),
-    sessionId: readString(body, 'sessionId', { maxLength: 256 }),
-    agentId: emptyToUndefined(readString(body, 'agentId', { maxLength: 64 })),
+    sessionId: text('sessionId'),
+    agentId: emptyToUndefined(text('agentId')),
     doFallback: readBoolean(body.doFallback, false),
-    visitorName: readString(body, 'visitorName', { maxLength: 256 }) ?? '',
-    userAgent: readString(body, 'userAgent', { maxLength: 2048 }) ?? '',
-    language: readString(body, 'language', { maxLength: 64 }) ?? '',
-    screenResolution: readString(body, 'screenResolution', { maxLength: 64 }) ?? '',
+    visitorName: text('visitorName') ?? '',
+    userAgent: text('userAgent') ?? '',
+    language: text('language') ?? '',
+    screenResolution: text('screenResolution') ?? '',
     prechatDetails: readPrechatDetails(body.prechatDetails),
-    prechatEntities: readArray(body.prechatEntities, 'prechatEntities'),
+    prechatEntities: objectsOf(body.prechatEntities),
     buttonOverrides: readButtonOverrides(body.buttonOverrides),
     receiveQueueUpdates: readBoolean(body.receiveQueueUpdates, false),
     isPost: readBoolean(body.isPost, true),
-    trackingId: readString(body, 'trackingId', { maxLength: 256 }),
-    visitorId: withoutNul(emptyToUndefined(readString(body, 'visitorId', { maxLength: 256 })), 'visitorId'),
+    trackingId: text('trackingId'),
+    visitorId: readVisitorId(text('visitorId')),
     extra,
   };
 }
@@ -64,15 +80,21 @@ function emptyToUndefined(s: string | undefined): string | undefined {
   return s === undefined || s.trim() === '' ? undefined : s.trim();
 }
 
-function readArray(v: unknown, field: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) fail('BODY_INVALID', `${field} must be an array`);
-  return v;
+/**
+ * An id with a NUL character is no id (PostgreSQL cannot store one in the indexed
+ * visitor id column): it counts as absent, and the cookie or a new id is used.
+ */
+function readVisitorId(s: string | undefined): string | undefined {
+  return s?.includes('\u0000') ? undefined : emptyToUndefined(s);
+}
+
+/** The object entries of a list; anything but an array is no list, and entries of another shape are skipped. */
+function objectsOf(v: unknown): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
 function readPrechatDetails(v: unknown): CustomDetail[] {
-  return readArray(v, 'prechatDetails').map((d, i) => {
-    if (!isObject(d)) return fail('BODY_INVALID', `prechatDetails[${i}] must be an object`);
+  return objectsOf(v).map((d) => {
     const value = d.value;
     return {
       ...d,
@@ -84,11 +106,12 @@ function readPrechatDetails(v: unknown): CustomDetail[] {
   });
 }
 
+/** Button ids as an array, a comma string or one id; numbers are ids too, anything else is skipped. */
 function readButtonOverrides(v: unknown): string[] {
-  if (v === undefined || v === null || v === '') return [];
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!Array.isArray(v)) fail('BODY_INVALID', 'buttonOverrides must be an array');
-  return v.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());
+  const asText = (x: unknown): string | undefined => (typeof x === 'string' ? x : typeof x === 'number' && Number.isFinite(x) ? String(x) : undefined);
+  if (Array.isArray(v)) return v.map(asText).filter((s): s is string => s !== undefined && s.trim() !== '').map((s) => s.trim());
+  const one = asText(v);
+  return one === undefined ? [] : one.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export function parseChatMessage(body: JsonObject, maxLength: number): { text: string } {

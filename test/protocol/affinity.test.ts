@@ -82,6 +82,39 @@ describe.concurrent('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorR
   });
 });
 
+describe.concurrent('X-LIVEAGENT-SEQUENCE after ResyncSession', () => {
+  it('a client that numbers from 1 again (the key "for the new session") loses no message', async () => {
+    const v = await chat();
+    for (const t of ['one', 'two', 'three']) await v.say(t);
+    await v.awaitEchoes(['one', 'two', 'three']);
+    await v.resyncAfter503();
+
+    v.sentSequence = 0;
+    await v.say('new count 1');
+    await v.say('new count 2');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'new count 2' }, { sequence: 2 }), 'a retry in the new count');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'new count 2'), 'the echo of the second message of the new count');
+    await v.expectNoMore();
+    expect(v.texts().filter((t) => t.startsWith('new count'))).toEqual(['new count 1', 'new count 2']);
+  });
+
+  it('a client that goes on counting: a re-sent request with its old number is applied once', async () => {
+    const v = await chat();
+    await v.say('before');
+    await v.awaitEchoes(['before']);
+    const resent = v.sentSequence + 1;
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'in flight' }, { sequence: resent }), 'applied, its answer lost');
+    // Its echo is delivered before the 503: applied twice, it would be echoed again after the resync.
+    await v.awaitEchoes(['before', 'in flight']);
+    await v.resyncAfter503();
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'in flight' }, { sequence: resent }), 're-sent after the resync');
+    await v.say('after');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after'), 'the echo of after');
+    await v.expectNoMore();
+    expect(v.texts().filter((t) => t === 'in flight')).toHaveLength(1);
+  });
+});
+
 describe.concurrent('later recovery: ReconnectSession', () => {
   it('with affinity null after a 503: wrapped ReconnectSession, old key still valid, polling resumes after offset', async () => {
     const v = await chat();

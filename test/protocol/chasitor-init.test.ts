@@ -100,6 +100,95 @@ describe.concurrent('ChasitorInit bodies', () => {
   });
 });
 
+/**
+ * Optional fields in shapes and sizes real clients send (wire-compat.md: accept every field,
+ * never an error): each starts the chat, alone in ChasitorInit and as a MultiNoun part.
+ */
+const oddOptionalFields: [string, Record<string, unknown>][] = [
+  ['userAgent over 2048 characters', { userAgent: `Mozilla/5.0 ${'x'.repeat(5000)}` }],
+  ['visitorName over 256 characters', { visitorName: 'n'.repeat(1000) }],
+  ['language over 64 characters', { language: 'en-US,en;q=0.9,'.repeat(20) }],
+  ['trackingId over 256 characters', { trackingId: 't'.repeat(1000) }],
+  ['sessionId over 256 characters', { sessionId: 's'.repeat(1000) }],
+  ['visitorId over 256 characters', { visitorId: 'v'.repeat(1000) }],
+  ['trackingId: true', { trackingId: true }],
+  ['visitorName: 42', { visitorName: 42 }],
+  ['screenResolution: {width, height}', { screenResolution: { width: 2560, height: 1440 } }],
+  ['visitorName: {first, last}', { visitorName: { first: 'Jon', last: 'A.' } }],
+  ['userAgent: [..]', { userAgent: ['Mozilla/5.0'] }],
+  ['prechatEntities: {}', { prechatEntities: {} }],
+  ['prechatEntities: "Contact"', { prechatEntities: 'Contact' }],
+  ['prechatDetails: {} (not an array)', { prechatDetails: { label: 'E-mail', value: 'jon@example.com' } }],
+  ['prechatDetails: "x"', { prechatDetails: 'x' }],
+  ['prechatDetails with entries that are not objects', { prechatDetails: ['x', null, 3, { label: 'Name', value: 'Jon' }] }],
+  ['prechatEntities with entries that are not objects', { prechatEntities: ['Contact', null, { entityName: 'Contact' }] }],
+  ['buttonOverrides: {} (not an array)', { buttonOverrides: { id: '573000000000001' } }],
+  ['buttonOverrides: true', { buttonOverrides: true }],
+  ['visitorId holding a NUL character', { visitorId: 'abc\u0000def' }],
+];
+
+describe.concurrent('ChasitorInit never refuses an optional field', () => {
+  it.each(oddOptionalFields)('%s: 200 OK and the chat starts', async (_label, patch) => {
+    const v = new Visitor(server);
+    await v.createSession();
+    expectOk(await v.init({ ...fullInitBody(v), ...patch }), 'ChasitorInit');
+    const first = await v.poll();
+    expect(first.messages[0]?.type, first.text).toBe('ChatRequestSuccess');
+    await expectEstablished(v);
+  });
+
+  it.each(oddOptionalFields)('%s in a MultiNoun: 200 OK and the chat starts', async (_label, patch) => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const res = await v.post('System/MultiNoun', {
+      nouns: [
+        { prefix: 'Chasitor', noun: 'ChasitorInit', object: { ...fullInitBody(v), ...patch } },
+        { prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'first words' } },
+      ],
+    }, { sequence: 1 });
+    expectOk(res, 'MultiNoun [ChasitorInit, ChatMessage]');
+    await expectEstablished(v);
+    expect(await v.awaitEchoes(['first words'])).toEqual(['first words']);
+  });
+
+  it('prechatDetails entries that are not objects are skipped, the others reach the chat in order', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const prechatDetails = ['x', { label: 'E-mail', value: 'jon@example.com' }, null, [1], { label: 'Order', value: 12345 }];
+    expectOk(await v.init({ ...fullInitBody(v), prechatDetails }), 'ChasitorInit');
+    const first = await v.poll();
+    expect(first.messages[0]?.type, first.text).toBe('ChatRequestSuccess');
+    const details = first.messages[0]?.message['customDetails'];
+    if (details !== undefined) {
+      expect((details as Array<Record<string, unknown>>).map((d) => [d['label'], d['value']])).toEqual([['E-mail', 'jon@example.com'], ['Order', '12345']]);
+    }
+  });
+
+  it('a visitorId that cannot be stored whole is cut (ChatRequestSuccess.visitorId), one with a NUL is replaced', async () => {
+    const long = new Visitor(server);
+    await long.createSession();
+    expectOk(await long.init({ ...fullInitBody(long), visitorId: 'v'.repeat(1000) }), 'ChasitorInit');
+    const first = await long.poll();
+    expect(first.messages[0]?.message['visitorId'], first.text).toBe('v'.repeat(256));
+    const nul = new Visitor(server);
+    await nul.createSession();
+    expectOk(await nul.init({ ...fullInitBody(nul), visitorId: 'abc\u0000def' }), 'ChasitorInit');
+    const id = (await nul.poll()).messages[0]?.message['visitorId'];
+    expect(typeof id === 'string' && id.length > 0 && !id.includes('\u0000'), String(id)).toBe(true);
+  });
+
+  it.each([
+    ['organizationId missing', { organizationId: undefined }],
+    ['deploymentId an object', { deploymentId: { id: '572000000000001' } }],
+    ['buttonId over 64 characters', { buttonId: `573${'0'.repeat(100)}` }],
+  ])('a required id still is 400: %s', async (_label, patch) => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const res = await v.init(JSON.parse(JSON.stringify({ ...fullInitBody(v), ...patch })) as unknown);
+    expect(res.status, res.text).toBe(400);
+  });
+});
+
 describe.concurrent('chat request outcome', () => {
   it('ChatRequestSuccess arrives in the first poll after ChasitorInit, with the field set', async () => {
     const v = new Visitor(server);

@@ -4,10 +4,12 @@
  * retries and the message length limit.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_GREETING, useServer } from './harness.js';
+import { DEMO_GREETING, sleep, useServer } from './harness.js';
 import { SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
 
 const server = useServer();
+/** A long hold, so that a poll is surely still held when the visitor ends the session. */
+const longHold = useServer({ pollHoldSeconds: 20 });
 
 async function chat(): Promise<Visitor> {
   const v = new Visitor(server);
@@ -74,6 +76,24 @@ describe.concurrent('ChatEnd', () => {
     const v = await chat();
     expectOk(await v.end(body), 'ChatEnd');
     await expectSessionGone(v);
+  });
+
+  it.each([
+    ['ChatEnd', (v: Visitor) => v.end()],
+    ['DELETE System/SessionId/{key}', (v: Visitor) => longHold.req('DELETE', `System/SessionId/${encodeURIComponent(v.key)}`, { headers: v.headers() })],
+    ['MultiNoun [ChatMessage, ChatEnd]', (v: Visitor) => v.post('System/MultiNoun', {
+      nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'Bye' } }, { prefix: 'Chasitor', noun: 'ChatEnd', object: { reason: 'client' } }],
+    })],
+  ])('the poll held when the visitor ends the session (%s) answers 204, not an error; a new poll is 403', async (_label, end) => {
+    const v = new Visitor(longHold);
+    await v.start();
+    const held = v.poll();
+    await sleep(300); // the poll is held: nothing is pending
+    expectOk(await end(v), 'the end');
+    const res = await held;
+    expect(res.status, `held poll after the visitor's own end: ${res.text}`).toBe(204);
+    expect(res.ms, 'answered by the end, not by the 20 s hold').toBeLessThan(10_000);
+    expectPlainError(await v.poll(), 403, SESSION_GONE);
   });
 
   it('ending one chat leaves other chats alone', async () => {

@@ -130,6 +130,22 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
     expect(other.status, 'the right id with a wrong key').toBe(403);
   });
 
+  it('a client that numbers from 1 again after a ResyncSession loses nothing, also across a restart in between', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    for (const t of ['s1', 's2', 's3']) await v.say(t);
+    await v.awaitEchoes(['s1', 's2', 's3']);
+    await v.resyncAfter503();
+    await server.kill9();
+    await server.start();
+    v.sentSequence = 0;
+    await v.say('after restart 1');
+    await v.say('after restart 2');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after restart 2'), 'the echo of the second message of the new count');
+    await v.expectNoMore();
+    expect(v.texts().filter((t) => t.startsWith('after restart'))).toEqual(['after restart 1', 'after restart 2']);
+  });
+
   it('kill -9 during a held poll: the client re-polls after restart and misses nothing', async () => {
     const v = new Visitor(server);
     await v.start();

@@ -294,6 +294,27 @@ export class Visitor {
     }, 'ChatEstablished and the greeting');
   }
 
+  /**
+   * The v34 recovery after a node change: a request with a stale affinity token gets
+   * 503, then ResyncSession, the poll that brings ChasitorSessionData, and
+   * ChasitorResyncState (no sequence). Key and token are the answer's afterwards.
+   */
+  async resyncAfter503(): Promise<void> {
+    const real = this.affinity;
+    this.affinity = real === 'deadbeef' ? 'feedface' : 'deadbeef';
+    const refused = await this.poll();
+    expect(refused.status, `a stale affinity token: ${refused.text}`).toBe(503);
+    const res = await this.server.req('GET', 'System/ResyncSession', { headers: this.headers(), query: { SessionId: this.id } });
+    expect(res.status, `ResyncSession: ${res.text}`).toBe(200);
+    const body = res.json;
+    if (!isRecord(body)) throw new Error(`ResyncSession body is not a JSON object: ${res.text}`);
+    this.key = String(body['key']);
+    this.affinity = String(body['affinityToken']);
+    this.forgetCursor();
+    await this.waitFor('ChasitorSessionData', 'ChasitorSessionData after ResyncSession', this.received.length);
+    expectOk(await this.post('Chasitor/ChasitorResyncState', { organizationId: ORG_ID }, { sequence: null }), 'ChasitorResyncState');
+  }
+
   /** POST Chasitor/ChatEnd with `body` (default `{reason: "client"}`). */
   end(body: unknown = { reason: 'client' }): Promise<Res> {
     return this.post('Chasitor/ChatEnd', body);
