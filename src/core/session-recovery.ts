@@ -97,7 +97,7 @@ export class SessionRecovery {
       const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
       this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
     }
-    // Same key, but the guide calls it the new session's: the client may count from 1 again (ADR 0027).
+    // Same key, but the guide calls it the new session's: the client may count from 1 again (ADR 0031).
     s.allowSequenceRestart();
     await this.engine.queue.commit();
     return { isValid: true, key: r.key, affinityToken: r.owner };

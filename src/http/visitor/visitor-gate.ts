@@ -164,7 +164,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     const failed = (err: unknown) => void reply.send(err);
     if (spec.prepare) {
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
-      // After a ResyncSession the first sequenced request may start a new count (ADR 0027).
+      // After a ResyncSession the first sequenced request may start a new count (ADR 0031).
       if (seq !== undefined) session!.settleSequenceRestart(seq);
       if (seq !== undefined && session!.isDuplicateSequence(seq)) {
         metrics.retriedSequence();
