@@ -67,7 +67,7 @@ describe('ChatSession.rowForWrite', () => {
   });
 });
 
-describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0027)', () => {
+describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0031)', () => {
   /** A session that applied sequences 1..n, as a client counting from 1 leaves it. */
   function applied(n: number): ChatSession {
     const s = session();

@@ -273,7 +273,7 @@ export class ChatSession implements RowSource {
    * means it goes on counting, and the window stays (its retries are still
    * recognised). A retry of the old count's 1 is not plausible here: the client has
    * sent more since, and a ChasitorInit, the usual 1, is ignored when applied again.
-   * docs/adr/0027.
+   * docs/adr/0031.
    */
   settleSequenceRestart(seq: number): void {
     const r = this.record;

@@ -77,7 +77,7 @@ describe('ResyncSession re-sends the agent typing state', () => {
   });
 });
 
-describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0027)', () => {
+describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0031)', () => {
   /** What the visitor said that the chat holds (the agent's view), in order. */
   async function visitorTexts(sb: Switchboard, v: Visitor): Promise<string[]> {
     await sb.engine.queue.commit();

@@ -96,7 +96,7 @@ export interface SessionRecord {
   /**
    * Set by ResyncSession until the next sequenced request: if that request's
    * X-LIVEAGENT-SEQUENCE is 1, the client numbers from 1 again and the window above
-   * starts over (docs/adr/0027). Not a progress field: it changes twice per resync,
+   * starts over (docs/adr/0031). Not a progress field: it changes twice per resync,
    * and each change is written in full, with the sequence state it goes with.
    * Absent on records written before it was kept (no resync pending).
    */
