@@ -40,6 +40,8 @@ Environment:
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
   Authorization: Bearer <token>; 16+ characters)
+  SWITCHBOARD_POSTGRES_URL_FILE, SWITCHBOARD_METRICS_TOKEN_FILE: read that variable's value from a file
+  (Docker/Kubernetes secrets; one final newline is dropped; set the variable or its _FILE, not both)
 `;
 
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */

@@ -9,6 +9,7 @@ import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
+import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], source: string) {
@@ -247,10 +248,14 @@ function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
  * The effective config: the file (or the demo deployment when there is none),
  * then environment variables, then command-line flags.
  */
-export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
+export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
   const raw = file ? parseConfigText(readFileSync(file, 'utf8'), file) : {};
   const config = validateConfig(raw, file ?? '(defaults)');
   if (!file || config.orgs.length === 0) config.orgs = [structuredClone(demoOrg), ...config.orgs.filter((o) => o.id !== demoOrg.id)];
+  // SWITCHBOARD_X_FILE gives SWITCHBOARD_X: from here on the value is read as if the variable held it.
+  const secrets = readSecretFiles(given, (name) => isSet(given, name));
+  if (secrets.problems.length) throw new ConfigError(secrets.problems, `environment (${SECRET_FILE_VARS.filter((v) => given[v] !== undefined).join(', ')})`);
+  const { env } = secrets;
   if (env.HOST) config.server.host = env.HOST;
   if (env.PORT) config.server.port = portFrom(env.PORT, 'PORT');
   if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
@@ -269,14 +274,22 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv, fla
   if (flags.port !== undefined) config.server.port = flags.port;
   if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
   if (flags.emulator) config.server.emulator = true;
-  return validateConfig(config, sourcesOf(file, env, flags));
+  return validateConfig(config, sourcesOf(file, given, flags));
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN'];
+const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
 
-/** The variables whose empty value is read too (an empty list; a token refused as empty). */
-const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_METRICS_TOKEN']);
+/**
+ * The variables whose empty value is read too (an empty list; a token refused
+ * as empty; a `_FILE` variable refused as naming no file).
+ */
+const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS]);
+
+/** Whether loadConfig reads variable `name`: most variables set to nothing count as unset. */
+function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  return READ_WHEN_EMPTY.has(name) ? env[name] !== undefined : Boolean(env[name]);
+}
 
 /**
  * Where the merged values came from, for an error about them: the file, the
@@ -284,7 +297,7 @@ const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_MET
  * look for a mistake in no file when a variable holds it).
  */
 function sourcesOf(file: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): string {
-  const vars = ENV_VARS.filter((v) => READ_WHEN_EMPTY.has(v) ? env[v] !== undefined : env[v]);
+  const vars = ENV_VARS.filter((v) => isSet(env, v));
   const flagNames = (['host', 'port', 'dataDir', 'emulator'] as const).filter((f) => flags[f] !== undefined && flags[f] !== false).map((f) => (f === 'dataDir' ? '--data-dir' : `--${f}`));
   const parts = [
     ...(file ? [file] : []),

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = join('dist', 'src', 'cli', 'main.js');
@@ -117,31 +118,6 @@ describe('switchboard CLI', () => {
   });
 
   describe('--port 0 with --port-file: a script learns the port the OS chose', () => {
-    /** A server on an OS-chosen port that logs only warnings, as a CI job runs it. */
-    const serve = (args: string[], env: Record<string, string> = {}) => {
-      const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
-        env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_STORAGE: 'memory', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      servers.add(child);
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
-      child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      return { child, exited, output: () => output };
-    };
-    /** What a shell loop does: wait for the file to hold a port other than a stale one. */
-    const portIn = async (file: string, stale?: string): Promise<number> => {
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
-        const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-        if (text && text !== stale) {
-          expect(text).toMatch(/^[0-9]+\n$/);
-          return Number(text);
-        }
-      }
-      throw new Error(`${file} was not written within 20 s`);
-    };
-
     it('writes the port once listening (replacing a stale file), serves on it, and removes the file at SIGTERM', async () => {
       const file = join(dir, 'flag.port');
       writeFileSync(file, '1\n'); // left by an earlier run that was killed
@@ -181,6 +157,70 @@ describe('switchboard CLI', () => {
     });
   });
 
+  describe('secrets from files (SWITCHBOARD_X_FILE), as Docker and Kubernetes mount them', () => {
+    it('serve runs on PostgreSQL with the URL and the metrics token read from files, and logs neither', async () => {
+      const admin = process.env['SWITCHBOARD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+      const database = `sb_secret_files_${process.pid}_${Date.now() % 100_000}`;
+      const url = new URL(admin);
+      url.pathname = `/${database}`;
+      // The server at 127.0.0.1 trusts local connections, so any password does; it must not reach the log.
+      if (!url.password) url.password = 'pg-pass-not-in-any-log';
+      const token = 'token-from-a-file-0123456789abcdef';
+      const urlFile = join(dir, 'postgres-url');
+      const tokenFile = join(dir, 'metrics-token');
+      writeFileSync(urlFile, `${url.toString()}\n`); // as `echo … > file` writes it
+      writeFileSync(tokenFile, `${token}\r\n`);
+      const sql = async (text: string) => {
+        const client = new pg.Client({ connectionString: admin });
+        await client.connect();
+        try {
+          await client.query(text);
+        } finally {
+          await client.end();
+        }
+      };
+      await sql(`create database ${database}`);
+      try {
+        const portFile = join(dir, 'secrets.port');
+        const server = serve(['--port-file', portFile], {
+          SWITCHBOARD_STORAGE: 'postgres',
+          SWITCHBOARD_LOG_LEVEL: 'trace',
+          SWITCHBOARD_POSTGRES_URL_FILE: urlFile,
+          SWITCHBOARD_METRICS_TOKEN_FILE: tokenFile,
+        });
+        const port = await portIn(portFile);
+        const base = `http://127.0.0.1:${port}`;
+        expect((await fetch(`${base}/readyz`)).status).toBe(200);
+        expect((await fetch(`${base}/metrics`)).status).toBe(401);
+        expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+        server.child.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+        expect(server.output()).toContain('PostgreSQL store opened');
+        expect(server.output()).toContain(database);
+        expect(server.output()).not.toContain(url.password);
+        expect(server.output()).not.toContain(token);
+      } finally {
+        await sql(`drop database if exists ${database} with (force)`);
+      }
+    });
+
+    it('serve exits with 1 naming the variable and the path of a secret file it cannot read', () => {
+      const missing = join(dir, 'no-such-secret');
+      const r = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_METRICS_TOKEN_FILE: missing } });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`SWITCHBOARD_METRICS_TOKEN_FILE: cannot read ${missing}: no such file (ENOENT)`);
+      const both = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0'], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_METRICS_TOKEN: 'x'.repeat(16), SWITCHBOARD_METRICS_TOKEN_FILE: missing } });
+      expect(both.status).toBe(1);
+      expect(both.stderr).toContain('SWITCHBOARD_METRICS_TOKEN and SWITCHBOARD_METRICS_TOKEN_FILE are both set');
+    });
+
+    it('--help lists the _FILE form of every secret variable', () => {
+      const help = run('--help').stdout;
+      expect(help).toContain('SWITCHBOARD_POSTGRES_URL_FILE');
+      expect(help).toContain('SWITCHBOARD_METRICS_TOKEN_FILE');
+    });
+  });
+
   it('serve --emulator (or SWITCHBOARD_EMULATOR=true) turns emulator mode on, with a warning; without it there is none', async () => {
     const logs: Record<string, string> = {};
     for (const [name, args, env] of [
@@ -195,6 +235,32 @@ describe('switchboard CLI', () => {
     expect(logs['neither']).not.toContain('emulator mode');
   });
 });
+
+/** A server on an OS-chosen port that logs only warnings, as a CI job runs it. */
+function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], {
+    env: { ...process.env, SWITCHBOARD_LOG_LEVEL: 'warn', SWITCHBOARD_STORAGE: 'memory', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  servers.add(child);
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+/** What a shell loop does: wait for the file to hold a port other than a stale one. */
+async function portIn(file: string, stale?: string): Promise<number> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text && text !== stale) {
+      expect(text).toMatch(/^[0-9]+\n$/);
+      return Number(text);
+    }
+  }
+  throw new Error(`${file} was not written within 20 s`);
+}
 
 /** Starts `serve` on a free port, returns what it logged up to "listening on", and kills it. */
 function serveUntilListening(args: string[], env: Record<string, string>): Promise<string> {
