@@ -193,16 +193,7 @@ describe.concurrent('Visitor/Breadcrumb', () => {
     expect(await v.awaitEchoes(['after breadcrumb'])).toEqual(['after breadcrumb']);
   });
 
-  it('a location holding a NUL character is 400, and the session goes on', async () => {
-    const v = new Visitor(server);
-    await v.start();
-    const bad = await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: 'https://shop.example.com/\u0000' } });
-    expect(bad.status, bad.text).toBe(400);
-    expect(bad.text).toContain('NUL');
-    // A ChasitorInit visitorId with a NUL is not refused but ignored (chasitor-init.test.ts).
-    await v.say('after the NUL');
-    expect(await v.awaitEchoes(['after the NUL'])).toEqual(['after the NUL']);
-  });
+  // A location holding NUL or another control character: control-characters.test.ts.
 });
 
 describe.concurrent('Visitor/VisitorId', () => {
