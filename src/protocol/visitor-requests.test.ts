@@ -287,6 +287,7 @@ describe('parseMultiNoun', () => {
     ['an entry without noun', { nouns: [{ prefix: 'Chasitor', object: {} }] }],
     ['data not JSON', { nouns: [{ noun: 'ChatMessage', data: '{text:' }] }],
     ['data JSON but not an object', { nouns: [{ noun: 'ChatMessage', data: '[1,2]' }] }],
+    ['data JSON nested deeper than 64 levels', { nouns: [{ noun: 'CustomEvent', data: `{"type":"t","data":${'['.repeat(65)}${']'.repeat(65)}}` }] }],
     ['object an array', { nouns: [{ noun: 'ChatMessage', object: [1] }] }],
     ['more than 50 nouns', { nouns: Array.from({ length: 51 }, () => ({ noun: 'ChasitorTyping' })) }],
   ])('%s is BODY_INVALID', (_what, body) => {

@@ -7,6 +7,7 @@
  */
 import { parseClientJson } from './client-json.js';
 import { fail } from './errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { isObject, readBoolean, readInteger, readOptionalText, readString, type JsonObject } from './liberal-values.js';
 import type { CustomDetail } from './visitor-messages.js';
 
@@ -168,6 +169,9 @@ export function parseMultiNoun(body: JsonObject): NounCall[] {
       } catch {
         return fail('BODY_INVALID', `nouns[${i}].data is not JSON`);
       }
+      // The gate checked the request's nesting, but this JSON was a string then: unchecked, a deep
+      // part kept in the session would fail every group commit after it (json-depth.ts).
+      if (nestedDeeperThan(payload)) fail('BODY_INVALID', `nouns[${i}].data: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     if (!isObject(payload)) return fail('BODY_INVALID', `nouns[${i}].object must be an object`);
     return { prefix, noun, body: payload };
