@@ -47,6 +47,11 @@ describe('firstOccurrences', () => {
     expect({ ...firstOccurrences(q, ['Availability.ids']) }).toEqual({ 'Availability.ids[]': ['x', 'y'], 'org_id[]': 'a' });
   });
 
+  it('keeps every occurrence of a list parameter spelled name[0], name[1], …', () => {
+    const q = parseQuery('ids[0]=x&ids[0]=y&ids[1]=z&org_id[0]=a&org_id[0]=b');
+    expect({ ...firstOccurrences(q, ['ids']) }).toEqual({ 'ids[0]': ['x', 'y'], 'ids[1]': 'z', 'org_id[0]': 'a' });
+  });
+
   it('returns the query itself when nothing is repeated, and {} for no query', () => {
     const q = parseQuery('ack=3&pc=1');
     expect(firstOccurrences(q)).toBe(q);
@@ -66,6 +71,21 @@ describe('listOccurrences', () => {
     expect(listOccurrences(firstOccurrences(q, ['ids']), 'ids')).toEqual(['a', 'b', 'c', 'd']);
     expect(listOccurrences(parseQuery('ids[]=a,b'), 'ids')).toEqual(['a,b']);
     expect(listOccurrences(parseQuery('other=1'), 'ids')).toEqual([]);
+  });
+
+  it('then those of name[0], name[1], … in index order, numerically, whatever the order sent', () => {
+    const q = parseQuery('ids[10]=k&ids[2]=c&ids[0]=a&ids[]=b&ids=p&ids[2]=d&ids[007]=g');
+    expect(listOccurrences(firstOccurrences(q, ['ids']), 'ids')).toEqual(['p', 'b', 'a', 'c', 'd', 'g', 'k']);
+  });
+
+  it('reads no other bracket: not a name, a sign, a nested key or another parameter', () => {
+    const q = parseQuery('ids[a]=1&ids[-1]=2&ids[0][x]=3&ids[ 1]=4&idsx[0]=5&ids.more[0]=6&ids[0=7');
+    expect(listOccurrences(firstOccurrences(q, ['ids']), 'ids')).toEqual([]);
+  });
+
+  it('orders indexes longer than a number holds', () => {
+    const q = parseQuery('ids[100000000000000000001]=b&ids[100000000000000000000]=a&ids[9]=c');
+    expect(listOccurrences(q, 'ids')).toEqual(['c', 'a', 'b']);
   });
 });
 

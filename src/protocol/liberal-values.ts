@@ -73,8 +73,8 @@ export function readInteger(v: unknown): number | undefined {
  * A parsed query string as the visitor nouns read it: a parameter sent more than
  * once (`?org_id=a&org_id=b`, `ack=3&ack=4`) counts by its first occurrence, as a
  * Live Agent header sent twice does; the `lists` parameters (`Availability.ids`),
- * also in their `name[]` spelling (listOccurrences), keep every occurrence. `query`
- * itself is returned when nothing is repeated, the usual case, so the poll makes no copy.
+ * also in their `name[]` and `name[0]` spellings (listOccurrences), keep every occurrence.
+ * `query` itself is returned when nothing is repeated, the usual case, so the poll makes no copy.
  */
 export function firstOccurrences(query: unknown, lists: readonly string[] = NO_LISTS): JsonObject {
   if (!isObject(query)) return {};
@@ -91,24 +91,56 @@ export function firstOccurrences(query: unknown, lists: readonly string[] = NO_L
 }
 const NO_LISTS: readonly string[] = [];
 
-/** True for a list parameter's name, or its `name[]` spelling. */
+/** True for a list parameter's name, or its `name[]` or `name[0]` spelling. */
 function isListName(key: string, lists: readonly string[]): boolean {
   if (lists.length === 0) return false;
-  return lists.includes(key) || (key.endsWith(BRACKETS) && lists.includes(key.slice(0, -BRACKETS.length)));
+  if (lists.includes(key)) return true;
+  const open = key.lastIndexOf('[');
+  return open > 0 && lists.includes(key.slice(0, open)) && (key.endsWith(BRACKETS) || indexOf(key, open) !== undefined);
 }
 const BRACKETS = '[]';
 
 /**
+ * The index of `name[digits]` (the `[` at `open`), as digits without leading zeros;
+ * undefined for any other key. Text, not a number: any length compares right (byIndex).
+ */
+function indexOf(key: string, open: number): string | undefined {
+  if (key.length < open + 3 || !key.endsWith(']')) return undefined;
+  const digits = key.slice(open + 1, -1);
+  return /^\d+$/.test(digits) ? digits.replace(/^0+(?=\d)/, '') : undefined;
+}
+
+/** Numeric order of two indexes as indexOf gives them: the shorter is smaller, else by digits. */
+function byIndex(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
  * Every occurrence of a list parameter, for readIdList: those of `name`, then those of
  * `name[]`, the spelling jQuery's `$.param` and PHP-style clients send
- * (`Availability.ids[]=a&Availability.ids[]=b`). Both spellings are one list (ADR 0020).
+ * (`Availability.ids[]=a&Availability.ids[]=b`), then those of `name[0]`, `name[1]`, …
+ * in index order, the spelling of form serialisers that number a list's entries
+ * (`Availability.ids[0]=a&Availability.ids[1]=b`). All spellings are one list (ADR 0020).
+ * The query parsers keep each key's values in order, not the order between keys: the
+ * indexes give the order of the numbered ones, whatever order they were sent in.
  */
 export function listOccurrences(query: JsonObject, name: string): unknown[] {
   const out: unknown[] = [];
-  for (const v of [query[name], query[name + BRACKETS]]) {
+  const add = (v: unknown) => {
     if (Array.isArray(v)) out.push(...(v as unknown[]));
     else if (v !== undefined) out.push(v);
+  };
+  add(query[name]);
+  add(query[name + BRACKETS]);
+  const numbered: [index: string, key: string][] = [];
+  for (const key in query) {
+    if (key.length > name.length && key.startsWith(name) && key[name.length] === '[') {
+      const index = indexOf(key, name.length);
+      if (index !== undefined) numbered.push([index, key]);
+    }
   }
+  // A stable sort: `[1]` and `[01]`, one index, keep the order the parser gave them.
+  for (const [, key] of numbered.sort((a, b) => byIndex(a[0], b[0]))) add(query[key]);
   return out;
 }
 

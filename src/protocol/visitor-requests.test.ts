@@ -192,9 +192,6 @@ describe('parseChasitorInit never refuses an optional field', () => {
     });
   });
 
-  it('ignores a visitorId with a NUL character (no store can index it): the cookie or a new id is used', () => {
-    expect(parseChasitorInit({ ...ids, visitorId: 'v\u00001' }).visitorId).toBeUndefined();
-  });
 
   it.each([
     ['an object', {}],
@@ -261,6 +258,11 @@ describe('parseMultiNoun', () => {
     expect(parseMultiNoun({ nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: '{"text":"c"}' }] })[0]!.body).toEqual({ text: 'c' });
   });
 
+  it('reads a `data` string as the gate reads a body: raw control characters in strings kept, NUL as U+FFFD (ADR 0032)', () => {
+    expect(parseMultiNoun({ nouns: [{ noun: 'ChatMessage', data: '{"text":"a\nb\\u0000","k\\u0000":"\u0000"}' }] })[0]!.body)
+      .toEqual({ text: 'a\nb\uFFFD', 'k\uFFFD': '\uFFFD' });
+  });
+
   it('prefers `object` when both are present', () => {
     expect(parseMultiNoun({ nouns: [{ noun: 'ChatMessage', object: { text: 'o' }, data: { text: 'd' } }] })[0]!.body).toEqual({ text: 'o' });
   });
@@ -285,6 +287,7 @@ describe('parseMultiNoun', () => {
     ['an entry without noun', { nouns: [{ prefix: 'Chasitor', object: {} }] }],
     ['data not JSON', { nouns: [{ noun: 'ChatMessage', data: '{text:' }] }],
     ['data JSON but not an object', { nouns: [{ noun: 'ChatMessage', data: '[1,2]' }] }],
+    ['data JSON nested deeper than 64 levels', { nouns: [{ noun: 'CustomEvent', data: `{"type":"t","data":${'['.repeat(65)}${']'.repeat(65)}}` }] }],
     ['object an array', { nouns: [{ noun: 'ChatMessage', object: [1] }] }],
     ['more than 50 nouns', { nouns: Array.from({ length: 51 }, () => ({ noun: 'ChasitorTyping' })) }],
   ])('%s is BODY_INVALID', (_what, body) => {
@@ -343,8 +346,9 @@ describe('parseCustomEvent', () => {
 });
 
 describe('parseBreadcrumb', () => {
-  it('requires a location', () => {
+  it('requires a location, and keeps control characters (the gate has replaced NUL)', () => {
     expect(parseBreadcrumb({ location: 'https://example.com/a' })).toEqual({ location: 'https://example.com/a' });
+    expect(parseBreadcrumb({ location: 'https://example.com/\uFFFD\u0001' })).toEqual({ location: 'https://example.com/\uFFFD\u0001' });
     expect(failureOf(() => parseBreadcrumb({}))).toBe('BODY_INVALID');
   });
 });

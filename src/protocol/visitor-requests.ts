@@ -2,8 +2,12 @@
  * Readers for visitor request bodies. Liberal in what they accept (wire-compat.md):
  * unknown fields are kept, booleans may be strings, MultiNoun wrappers may say
  * `object` or `data`. Strict only where a wrong value would corrupt the chat.
+ * Bodies come from the gate with every NUL already replaced by U+FFFD, and any
+ * other control character as sent (client-json.ts, ADR 0032).
  */
+import { parseClientJson } from './client-json.js';
 import { fail } from './errors.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { isObject, readBoolean, readInteger, readOptionalText, readString, type JsonObject } from './liberal-values.js';
 import type { CustomDetail } from './visitor-messages.js';
 
@@ -71,21 +75,13 @@ export function parseChasitorInit(body: JsonObject): ChasitorInit {
     receiveQueueUpdates: readBoolean(body.receiveQueueUpdates, false),
     isPost: readBoolean(body.isPost, true),
     trackingId: text('trackingId'),
-    visitorId: readVisitorId(text('visitorId')),
+    visitorId: emptyToUndefined(text('visitorId')),
     extra,
   };
 }
 
 function emptyToUndefined(s: string | undefined): string | undefined {
   return s === undefined || s.trim() === '' ? undefined : s.trim();
-}
-
-/**
- * An id with a NUL character is no id (PostgreSQL cannot store one in the indexed
- * visitor id column): it counts as absent, and the cookie or a new id is used.
- */
-function readVisitorId(s: string | undefined): string | undefined {
-  return s?.includes('\u0000') ? undefined : emptyToUndefined(s);
 }
 
 /** The object entries of a list; anything but an array is no list, and entries of another shape are skipped. */
@@ -147,17 +143,7 @@ export function parseChatEnd(body: JsonObject): { reason: string } {
 }
 
 export function parseBreadcrumb(body: JsonObject): { location: string } {
-  return { location: withoutNul(readString(body, 'location', { required: true, maxLength: 4096 }), 'location') };
-}
-
-/**
- * A URL or an id never holds a NUL character, and PostgreSQL's text columns
- * cannot store one: refused here rather than failing the group commit it
- * would ride in.
- */
-function withoutNul<T extends string | undefined>(value: T, field: string): T {
-  if (value !== undefined && value.includes('\u0000')) fail('BODY_INVALID', `${field} must not contain NUL characters`);
-  return value;
+  return { location: readString(body, 'location', { required: true, maxLength: 4096 }) };
 }
 
 export interface NounCall {
@@ -178,10 +164,14 @@ export function parseMultiNoun(body: JsonObject): NounCall[] {
     let payload: unknown = n.object ?? n.data ?? {};
     if (typeof payload === 'string') {
       try {
-        payload = payload.trim() === '' ? {} : JSON.parse(payload);
+        // Read as the request's own body is (ADR 0032): its NULs are replaced too.
+        payload = payload.trim() === '' ? {} : parseClientJson(payload);
       } catch {
         return fail('BODY_INVALID', `nouns[${i}].data is not JSON`);
       }
+      // The gate checked the request's nesting, but this JSON was a string then: unchecked, a deep
+      // part kept in the session would fail every group commit after it (json-depth.ts).
+      if (nestedDeeperThan(payload)) fail('BODY_INVALID', `nouns[${i}].data: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     }
     if (!isObject(payload)) return fail('BODY_INVALID', `nouns[${i}].object must be an object`);
     return { prefix, noun, body: payload };

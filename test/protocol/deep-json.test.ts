@@ -48,6 +48,18 @@ describe('deeply nested JSON', () => {
     await stillServes(v, 'after the deep bodies');
   });
 
+  it('a MultiNoun part sent as a JSON string (`data`) is refused the same way: the store still takes writes', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    // Nested inside a string, the request body itself is shallow: the part's own JSON must be checked.
+    const init = JSON.stringify(v.initBody()).replace(/}$/, `,"junk":${DEEP}}`);
+    const multi = await v.post('System/MultiNoun', { nouns: [{ prefix: 'Chasitor', noun: 'ChasitorInit', data: init }] }, { sequence: 1 });
+    expect([multi.status, multi.text]).toEqual([400, 'Invalid request body: nouns[0].data: JSON nested deeper than 64 levels']);
+    expectOk(await v.init(v.initBody(), { sequence: 2 }));
+    await v.awaitEchoes([]);
+    await stillServes(v, 'after the deep part');
+  });
+
   it('the agent API refuses it with 400, over REST and on the stream socket', async () => {
     const login = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: `{"username":"sup","password":"x","junk":${DEEP}}`, headers: { 'content-type': 'application/json' } });
     expect([login.status, login.text]).toEqual([400, 'Invalid request body: JSON nested deeper than 64 levels']);

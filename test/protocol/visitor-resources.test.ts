@@ -178,6 +178,33 @@ describe.concurrent('the bracket list form (jQuery\'s $.param)', () => {
   });
 });
 
+describe.concurrent('the indexed list form (form serialisers: ids[0]=a&ids[1]=b)', () => {
+  const UNKNOWN = '573000000000009';
+  it.each([
+    ['ids[0]=a&ids[1]=b', `Availability.ids[0]=${BOT_BUTTON}&Availability.ids[1]=${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['sent out of order: read in index order', `Availability.ids[1]=${EMPTY_BUTTON}&Availability.ids[0]=${BOT_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['index 10 after index 2 (numeric order)', `Availability.ids[10]=${UNKNOWN}&Availability.ids[2]=${EMPTY_BUTTON}&Availability.ids[0]=${BOT_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON, UNKNOWN]],
+    ['percent-encoded', `Availability.ids%5B0%5D=${BOT_BUTTON}&Availability.ids%5B1%5D=${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['an index with a comma list', `Availability.ids[0]=${BOT_BUTTON},${EMPTY_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON]],
+    ['with the other forms: plain, then [], then indexed; an id given twice once',
+      `Availability.ids[0]=${UNKNOWN}&Availability.ids[]=${EMPTY_BUTTON}&Availability.ids=${BOT_BUTTON}&Availability.ids[1]=${BOT_BUTTON}`, [BOT_BUTTON, EMPTY_BUTTON, UNKNOWN]],
+    ['the same index twice: both, in the order sent', `Availability.ids[0]=${EMPTY_BUTTON}&Availability.ids[0]=${BOT_BUTTON}`, [EMPTY_BUTTON, BOT_BUTTON]],
+  ])('Availability.ids as %s', async (_label, ids, expected) => {
+    const results = await availability(`${base}&${ids}`);
+    expect(results.map((r) => r['id'])).toEqual(expected);
+    expect(byId(results, BOT_BUTTON)?.['isAvailable']).toBe(true);
+  });
+
+  it('an index that is not a number is not read', async () => {
+    expect(await availability(`${base}&Availability.ids[a]=${BOT_BUTTON}&Availability.ids[-1]=${BOT_BUTTON}&Availability.ids[0][x]=${BOT_BUTTON}`)).toEqual([]);
+  });
+
+  it('Settings.buttonIds[0]', async () => {
+    const res = await server.req('GET', 'Visitor/Settings', { headers: V, query: `${base}&Settings.buttonIds[1]=${BOT_BUTTON}&Settings.buttonIds[0]=${EMPTY_BUTTON}` });
+    expect((unwrap(res, 'Settings')['buttons'] as Result[]).map((b) => b['id'])).toEqual([EMPTY_BUTTON, BOT_BUTTON]);
+  });
+});
+
 describe.concurrent('Visitor/Breadcrumb', () => {
   it('POST {location} answers 200 OK, without a session', async () => {
     const res = await server.req('POST', 'Visitor/Breadcrumb', { headers: V, body: { location: 'https://shop.example.com/page2' } });
@@ -193,16 +220,7 @@ describe.concurrent('Visitor/Breadcrumb', () => {
     expect(await v.awaitEchoes(['after breadcrumb'])).toEqual(['after breadcrumb']);
   });
 
-  it('a location holding a NUL character is 400, and the session goes on', async () => {
-    const v = new Visitor(server);
-    await v.start();
-    const bad = await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: 'https://shop.example.com/\u0000' } });
-    expect(bad.status, bad.text).toBe(400);
-    expect(bad.text).toContain('NUL');
-    // A ChasitorInit visitorId with a NUL is not refused but ignored (chasitor-init.test.ts).
-    await v.say('after the NUL');
-    expect(await v.awaitEchoes(['after the NUL'])).toEqual(['after the NUL']);
-  });
+  // A location holding NUL or another control character: control-characters.test.ts.
 });
 
 describe.concurrent('Visitor/VisitorId', () => {

@@ -11,6 +11,7 @@ import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
 import { parseApiVersion } from '../../protocol/api-version.js';
+import { parseClientJson } from '../../protocol/client-json.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { nestedDeeperThan, MAX_JSON_DEPTH } from '../../protocol/json-depth.js';
 import { firstOccurrences, isObject, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
@@ -256,7 +257,7 @@ function send(reply: GateReply, result: NounResult, request: GateRequest | null,
   }
 }
 
-/** Bodies arrive as text whatever the Content-Type; empty means `{}`. */
+/** Bodies arrive as text whatever the Content-Type; empty means `{}`. No NUL reaches a noun (parseClientJson). */
 function parseBody(raw: unknown): JsonObject {
   if (raw === undefined || raw === null) return {};
   if (isObject(raw)) return raw;
@@ -266,7 +267,8 @@ function parseBody(raw: unknown): JsonObject {
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // Raw control characters in strings are read, NUL becomes U+FFFD (ADR 0032).
+    parsed = parseClientJson(text);
   } catch (err) {
     return fail('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120));
   }

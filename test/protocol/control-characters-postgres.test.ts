@@ -1,0 +1,71 @@
+/**
+ * A visitor's NUL characters on PostgreSQL, end to end. PostgreSQL cannot hold NUL
+ * in text, and refuses `\u0000` in JSON it processes (`::jsonb`, `->>`): a NUL that
+ * reached a text column would fail its group commit, which is written again and
+ * again (ADR 0016) while the store refuses every other chat's writes; one kept
+ * inside JSON text would fail the first migration or query that reads that JSON
+ * (migrations 0006 and 0008 backfill columns with `record::json ->> …`). NUL is
+ * replaced where it comes in (U+FFFD), so neither can happen.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
+import { OWNS_PROCESS, TestServer, demoConfig, needsProcess, request } from './harness.js';
+import { BOT_BUTTON, Visitor, expectOk } from './visitor.js';
+
+const database = scratchDatabase('sb_nul');
+const server = new TestServer({}, { config: (settings) => ({ ...demoConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }) });
+const FFFD = '\uFFFD';
+
+beforeAll(async () => {
+  await database.create();
+  await server.start();
+}, 60_000);
+
+afterAll(async () => {
+  await server.dispose();
+  await database.drop();
+});
+
+async function query<T extends object>(sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!OWNS_PROCESS)(needsProcess('NUL in visitor text on PostgreSQL'), () => {
+  it('NUL in every free-text field: accepted, stored as U+FFFD, every commit and every JSON read succeeds, also after a restart', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    expectOk(await v.init(v.initBody(BOT_BUTTON, {
+      visitorName: 'Jo\u0000n', userAgent: 'UA\u0000', visitorId: 'visitor\u0000pg',
+      prechatDetails: [{ label: 'E-mail\u0000', value: 'jon\u0000@example.com', entityMaps: [{ fieldName: 'Email\u0000' }] }],
+      visitorInfo: { 'page\u0000': 'home\u0000' },
+    })), 'ChasitorInit');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatEstablished'), 'ChatEstablished');
+    expectOk(await v.post('Chasitor/ChasitorSneakPeek', { position: 2, text: 'h\u0000' }), 'ChasitorSneakPeek');
+    expectOk(await v.post('Chasitor/CustomEvent', { type: 'cart\u0000', data: { 'item\u0000': 'x\u0000' } }), 'CustomEvent');
+    expectOk(await v.post('Chasitor/ChasitorResyncState', { organizationId: 'org\u0000' }, { sequence: null }), 'ChasitorResyncState');
+    expectOk(await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: 'https://x.example/\u0000' } }), 'Breadcrumb');
+    await v.say('a\u0000b');
+    expect(await v.awaitEchoes(['a'])).toEqual([`a${FFFD}b`]);
+    expect((await request(server.baseUrl, 'GET', '/readyz')).status, 'the store takes writes').toBe(200);
+
+    // What a migration's backfill or an operator's query does with the JSON columns: no row refuses it.
+    const sessions = await query<{ state: string; name: string }>("select record::json ->> 'chatState' as state, request::jsonb ->> 'visitorName' as name from sessions");
+    expect(sessions.map((s) => s.name)).toContain(`Jo${FFFD}n`);
+    const events = await query<{ n: number }>('select count(*)::int as n from events where data::jsonb is not null');
+    expect(events[0]!.n).toBeGreaterThan(5);
+    expect(await query("select type from events where data like '%\\u0000%'")).toEqual([]);
+    expect(await query('select location, visitor_id from breadcrumbs')).toEqual([{ location: `https://x.example/${FFFD}`, visitor_id: `visitor${FFFD}pg` }]);
+
+    // And the store gives the chat back after a restart.
+    await server.restart();
+    await v.say('after the restart');
+    expect(await v.awaitEchoes(['a', 'after the restart'])).toEqual([`a${FFFD}b`, 'after the restart']);
+  });
+});
