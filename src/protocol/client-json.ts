@@ -1,6 +1,6 @@
 /**
  * JSON text from visitor clients, read liberally (wire-compat.md): a control
- * character in free text is never a reason to refuse a request (ADR 0032).
+ * character in free text is never a reason to refuse a request (ADR 0033).
  * Pure functions, no I/O.
  */
 

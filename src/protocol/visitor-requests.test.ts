@@ -258,7 +258,7 @@ describe('parseMultiNoun', () => {
     expect(parseMultiNoun({ nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: '{"text":"c"}' }] })[0]!.body).toEqual({ text: 'c' });
   });
 
-  it('reads a `data` string as the gate reads a body: raw control characters in strings kept, NUL as U+FFFD (ADR 0032)', () => {
+  it('reads a `data` string as the gate reads a body: raw control characters in strings kept, NUL as U+FFFD (ADR 0033)', () => {
     expect(parseMultiNoun({ nouns: [{ noun: 'ChatMessage', data: '{"text":"a\nb\\u0000","k\\u0000":"\u0000"}' }] })[0]!.body)
       .toEqual({ text: 'a\nb\uFFFD', 'k\uFFFD': '\uFFFD' });
   });

@@ -3,7 +3,7 @@
  * unknown fields are kept, booleans may be strings, MultiNoun wrappers may say
  * `object` or `data`. Strict only where a wrong value would corrupt the chat.
  * Bodies come from the gate with every NUL already replaced by U+FFFD, and any
- * other control character as sent (client-json.ts, ADR 0032).
+ * other control character as sent (client-json.ts, ADR 0033).
  */
 import { parseClientJson } from './client-json.js';
 import { fail } from './errors.js';
@@ -164,7 +164,7 @@ export function parseMultiNoun(body: JsonObject): NounCall[] {
     let payload: unknown = n.object ?? n.data ?? {};
     if (typeof payload === 'string') {
       try {
-        // Read as the request's own body is (ADR 0032): its NULs are replaced too.
+        // Read as the request's own body is (ADR 0033): its NULs are replaced too.
         payload = payload.trim() === '' ? {} : parseClientJson(payload);
       } catch {
         return fail('BODY_INVALID', `nouns[${i}].data is not JSON`);

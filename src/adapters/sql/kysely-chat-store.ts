@@ -248,7 +248,7 @@ export function sameEvent(stored: { type: string; actor: string; at: number | st
 /**
  * Client text that goes into a text column as it is (not inside JSON): PostgreSQL
  * cannot store NUL, and one refused row would refuse its whole batch, again and
- * again (ADR 0016). The visitor gate replaces NUL in every body (ADR 0032); this is the last guard.
+ * again (ADR 0016). The visitor gate replaces NUL in every body (ADR 0033); this is the last guard.
  */
 function plainText<T extends string | null>(value: T): T {
   return (value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;

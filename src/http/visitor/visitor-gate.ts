@@ -267,7 +267,7 @@ function parseBody(raw: unknown): JsonObject {
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {
-    // Raw control characters in strings are read, NUL becomes U+FFFD (ADR 0032).
+    // Raw control characters in strings are read, NUL becomes U+FFFD (ADR 0033).
     parsed = parseClientJson(text);
   } catch (err) {
     return fail('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120));
