@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './load-config.js';
-import { SECRET_VARS } from './secret-files.js';
+import { SECRET_FILE_MAX_BYTES, SECRET_VARS } from './secret-files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-secrets-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +89,14 @@ describe('secrets from files (SWITCHBOARD_X_FILE)', () => {
       .toEqual([`SWITCHBOARD_POSTGRES_URL_FILE: cannot read ${folder}: it is a directory (EISDIR)`]);
     // Every problem at once, so a deployment with two broken secrets is fixed in one go.
     expect(refusal(() => loadConfig(undefined, { SWITCHBOARD_POSTGRES_URL_FILE: folder, SWITCHBOARD_METRICS_TOKEN_FILE: missing }, {})).problems).toHaveLength(2);
+  });
+
+  it('refuses a file longer than a secret can be, and reads no further (a device never ends)', () => {
+    const big = secret('x'.repeat(SECRET_FILE_MAX_BYTES + 1));
+    expect(refusal(() => loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN_FILE: big }, {})).problems)
+      .toEqual([`SWITCHBOARD_METRICS_TOKEN_FILE: ${big} is longer than ${SECRET_FILE_MAX_BYTES} bytes: not a secret (a device or a log file?)`]);
+    expect(refusal(() => loadConfig(undefined, { SWITCHBOARD_POSTGRES_URL_FILE: '/dev/zero' }, {})).problems)
+      .toEqual([`SWITCHBOARD_POSTGRES_URL_FILE: /dev/zero is longer than ${SECRET_FILE_MAX_BYTES} bytes: not a secret (a device or a log file?)`]);
   });
 
   it('refuses a _FILE variable set to nothing: there is no file to read', () => {

@@ -5,7 +5,7 @@
  * operator needs a wrapper script that puts the secret back in the environment,
  * where `docker inspect` and /proc/PID/environ show it.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 /**
  * The variables that carry a secret, each of which may be given as `<name>_FILE`.
@@ -46,13 +46,35 @@ export function readSecretFiles(env: NodeJS.ProcessEnv, isSet: (name: string) =>
       problems.push(`${fileVar}: is empty: give the path of the file that holds ${name}, or unset it`);
     } else {
       try {
-        out[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+        const text = readCapped(path);
+        if (text === null) problems.push(`${fileVar}: ${path} is longer than ${SECRET_FILE_MAX_BYTES} bytes: not a secret (a device or a log file?)`);
+        else out[name] = text.replace(/\r?\n$/, '');
       } catch (err) {
         problems.push(`${fileVar}: cannot read ${path}: ${whyUnreadable(err)}`);
       }
     }
   }
   return { env: out, problems };
+}
+
+/** A secret is a token or a URL: a file longer than this is the wrong file (and `/dev/zero` would never end). */
+export const SECRET_FILE_MAX_BYTES = 65_536;
+
+/** The file as UTF-8 text, or null when it holds more than SECRET_FILE_MAX_BYTES (read no further). */
+function readCapped(path: string): string | null {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(SECRET_FILE_MAX_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return length > SECRET_FILE_MAX_BYTES ? null : buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const REASONS: Record<string, string> = {
