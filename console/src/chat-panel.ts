@@ -68,6 +68,11 @@ export class ChatPanel {
     return this.ended || this.detached !== null;
   }
 
+  /** The visitor's name as shown, for messages about this chat. */
+  get visitor(): string {
+    return this.visitorName || 'The visitor';
+  }
+
   /** Read-only because the chat left this agent (not because it ended): it may come back. */
   get isDetached(): boolean {
     return this.detached !== null && !this.ended;
@@ -382,7 +387,7 @@ export class ChatPanel {
  * A 4xx answer: the request itself was refused. Not 408 and 429 (timed out, rate limited):
  * those may go through when tried again.
  */
-function isRefusal(err: unknown): err is { status: number; body?: string } {
+export function isRefusal(err: unknown): err is { status: number; body?: string } {
   const status = (err as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }

@@ -11,7 +11,7 @@ import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { sharePresence } from './tab-presence.ts';
-import { openTransferDialog, type TransferOptions } from './transfer-dialog.ts';
+import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
@@ -50,6 +50,7 @@ export class ConsoleApp {
   private wasOpen = false;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly host: PanelHost;
+  private readonly transfers: Transfers;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
     this.capacity = me.capacity;
@@ -69,11 +70,12 @@ export class ConsoleApp {
       client, me,
       agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${a.load}/${a.capacity})` })),
       close: (p) => this.closePanel(p),
-      openTransfer: (p, opener) => void this.openTransfer(p, opener),
+      openTransfer: (p, opener) => void this.transfers.open(p, opener),
       takenOver: (p) => void this.takenOver(p),
       report: (m) => this.report(m),
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
     };
+    this.transfers = new Transfers(client, me, { report: (m) => this.report(m), updateLoad: () => this.updateLoad(), panel: (id) => this.panels.get(id) });
     this.offersSection = el('section', { class: 'offers', 'aria-labelledby': 'offers-title', hidden: true },
       el('h2', { id: 'offers-title' }, 'Incoming offers'), this.offersList);
     this.agentView = el('section', { class: 'agent-view', 'aria-labelledby': 'chats-title' },
@@ -354,6 +356,7 @@ export class ConsoleApp {
     const toMe = e.type === 'ChatTransferred' || e.type === 'ChatEstablished';
     if (panel && !(panel.isEnded && toMe)) {
       panel.ingest(e, true);
+      this.transfers.heard(chatId, e);
     } else if (!this.closed.has(chatId) || toMe || e.type === 'TransferFailed') {
       // A chat we do not show yet (reassigned to us, or after a reload), or one closed after
       // transferring it that came back when the transfer failed: open it.
@@ -363,6 +366,9 @@ export class ConsoleApp {
   }
 
   private async reloadChats(): Promise<void> {
+    // Before the panels reload: a panel whose transfer is in doubt would only learn "no longer
+    // yours" there (the chat's details answer a former holder 409), not that it was transferred.
+    await this.transfers.settle();
     /** Chats this agent holds now whose panel went read-only: they came back while the stream missed it. */
     const returned = new Set<string>();
     try {
@@ -378,7 +384,9 @@ export class ConsoleApp {
     // A resync that could not replay (`too old`) or a reconnect skips the events that gave the
     // chat back (ChatTransferred, ChatReassigned): a read-only panel of a chat we hold asks the
     // server who holds it (reload() reattaches it), as a reload of the page would.
-    await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => !p.isEnded || returned.has(p.chatId)).map((p) => p.reload().catch(() => undefined)));
+    // A panel whose transfer outcome is being read is left to that read.
+    await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => (!p.isEnded || returned.has(p.chatId)) && !this.transfers.checking(p.chatId))
+      .map((p) => p.reload().catch(() => undefined)));
     this.updateLoad();
   }
 
@@ -423,33 +431,6 @@ export class ConsoleApp {
       heading?.focus();
     } else {
       this.nextFocus();
-    }
-  }
-
-  private async openTransfer(panel: ChatPanel, opener: HTMLElement): Promise<void> {
-    const options = await this.transferOptions();
-    if (!panel.element.isConnected) return; // the chat went away while we asked
-    const name = panel.element.querySelector('h2')?.textContent ?? '';
-    openTransferDialog(name, options, opener, panel.element.querySelector('h2') ?? panel.element, async (target) => {
-      await this.client.transfer(panel.chatId, target);
-      panel.detach('Transferred');
-      this.updateLoad();
-      this.report('Chat transferred');
-    });
-  }
-
-  /** Who could take a transfer now; without an answer the dialog still takes typed ids. */
-  private async transferOptions(): Promise<TransferOptions> {
-    try {
-      const t = await this.client.transferTargets();
-      const room = (available: number, online: number) => (available ? `${available} available` : online ? `${online} online, all busy` : 'nobody online');
-      return {
-        agents: t.agents.map((a) => ({ id: a.id, name: a.name, hint: a.available ? 'available' : a.presence === 'online' ? `busy, ${a.load}/${a.capacity}` : a.presence })),
-        skills: t.skills.map((s) => ({ skill: s.skill, hint: room(s.availableAgents, s.onlineAgents) })),
-        buttons: t.buttons.map((b) => ({ id: b.id, label: b.label, hint: room(b.availableAgents, b.onlineAgents) })),
-      };
-    } catch {
-      return { agents: [], skills: this.me.skills.map((skill) => ({ skill })), buttons: [] };
     }
   }
 

@@ -52,6 +52,11 @@ export class TranscriptView {
     return this.maxOffset;
   }
 
+  /** The events after `offset` this view has, in offset order. */
+  eventsAfter(offset: number): ChatEventWire[] {
+    return [...this.events.values()].filter((e) => e.offset > offset).sort((a, b) => a.offset - b.offset);
+  }
+
   /**
    * Whether an event at `offset` would skip offsets after the newest one shown: events this
    * view never got (another tab's messages, typing; the stream does not echo the agent's own).

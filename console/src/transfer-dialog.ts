@@ -15,13 +15,28 @@ export interface TransferOptions {
 
 type Kind = 'agentId' | 'skill' | 'buttonId';
 
+/** What the opener keeps of an open dialog. */
+export interface TransferDialog {
+  /** Closes the dialog (a transfer whose answer was lost turned out to have happened). */
+  close(): void;
+}
+
+/**
+ * Sends the transfer. Resolves when the chat was transferred (the dialog closes); a rejection's
+ * message is shown in the dialog. `say` shows a line meanwhile (a check that takes a while).
+ */
+export type TransferSubmit = (target: TransferTarget, say: (text: string) => void) => Promise<void>;
+
 /**
  * Opens the dialog. Focus returns to `opener` on close, or to `fallback` when
  * the opener is gone (a finished transfer removes the chat's buttons).
  */
-export function openTransferDialog(visitorName: string, options: TransferOptions, opener: HTMLElement, fallback: HTMLElement, submit: (target: TransferTarget) => Promise<void>): void {
+export function openTransferDialog(visitorName: string, options: TransferOptions, opener: HTMLElement, fallback: HTMLElement, submit: TransferSubmit): TransferDialog {
   const titleId = uid('transfer-title');
   const error = el('p', { class: 'error', role: 'alert' });
+  const progress = el('p', { class: 'muted progress', role: 'status' });
+  const send = el('button', { type: 'submit', class: 'primary' }, 'Transfer');
+  let busy = false;
   const fields: Record<Kind, HTMLInputElement> = {
     agentId: el('input', { type: 'text', autocomplete: 'off' }),
     skill: el('input', { type: 'text', autocomplete: 'off' }),
@@ -59,12 +74,16 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
     el('h2', { id: titleId }, `Transfer chat with ${visitorName || 'visitor'}`),
     el('fieldset', {}, el('legend', {}, 'Transfer to'), ...rows),
     error,
+    progress,
     el('div', { class: 'dialog-actions' },
       el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
-      el('button', { type: 'submit', class: 'primary' }, 'Transfer')));
+      send));
   dialog.append(form);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    // One transfer at a time: a second click while the first has no answer yet would send
+    // a second transfer that may follow one the server already applied.
+    if (busy) return;
     const kind = (radios.find((r) => r.checked)?.value ?? 'agentId') as Kind;
     const value = fields[kind].value.trim();
     if (!value) {
@@ -75,8 +94,15 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
     // A name typed for an agent, or a label for a button, is resolved to its id.
     const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value
       : kind === 'buttonId' ? options.buttons.find((b) => b.label === value)?.id ?? value : value;
-    submit({ [kind]: target }).then(() => dialog.close(), (err: unknown) => {
+    busy = true;
+    send.setAttribute('aria-disabled', 'true');
+    error.textContent = '';
+    submit({ [kind]: target }, (text) => { progress.textContent = text; }).then(() => dialog.close(), (err: unknown) => {
+      progress.textContent = '';
       error.textContent = `Transfer failed: ${err instanceof Error ? err.message : String(err)}`;
+    }).finally(() => {
+      busy = false;
+      send.removeAttribute('aria-disabled');
     });
   });
   dialog.addEventListener('close', () => {
@@ -90,4 +116,5 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
   document.body.append(dialog);
   dialog.showModal();
   fields.agentId.focus();
+  return { close: () => { if (dialog.open) dialog.close(); } };
 }
