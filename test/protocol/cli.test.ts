@@ -7,8 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
 
 const MAIN = join('dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
@@ -159,10 +159,9 @@ describe('switchboard CLI', () => {
 
   describe('secrets from files (SWITCHBOARD_X_FILE), as Docker and Kubernetes mount them', () => {
     it('serve runs on PostgreSQL with the URL and the metrics token read from files, and logs neither', async () => {
-      const admin = process.env['SWITCHBOARD_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-      const database = `sb_secret_files_${process.pid}_${Date.now() % 100_000}`;
-      const url = new URL(admin);
-      url.pathname = `/${database}`;
+      const scratch = scratchDatabase('sb_secret_files');
+      const database = scratch.name;
+      const url = new URL(scratch.url);
       // The server at 127.0.0.1 trusts local connections, so any password does; it must not reach the log.
       if (!url.password) url.password = 'pg-pass-not-in-any-log';
       const token = 'token-from-a-file-0123456789abcdef';
@@ -170,16 +169,7 @@ describe('switchboard CLI', () => {
       const tokenFile = join(dir, 'metrics-token');
       writeFileSync(urlFile, `${url.toString()}\n`); // as `echo … > file` writes it
       writeFileSync(tokenFile, `${token}\r\n`);
-      const sql = async (text: string) => {
-        const client = new pg.Client({ connectionString: admin });
-        await client.connect();
-        try {
-          await client.query(text);
-        } finally {
-          await client.end();
-        }
-      };
-      await sql(`create database ${database}`);
+      await scratch.create();
       try {
         const portFile = join(dir, 'secrets.port');
         const server = serve(['--port-file', portFile], {
@@ -200,7 +190,7 @@ describe('switchboard CLI', () => {
         expect(server.output()).not.toContain(url.password);
         expect(server.output()).not.toContain(token);
       } finally {
-        await sql(`drop database if exists ${database} with (force)`);
+        await scratch.drop();
       }
     });
 
