@@ -10,6 +10,7 @@ import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 
 import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
+import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import type { NodeLock } from './ports/node-lock.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
@@ -45,7 +46,7 @@ import { registerHealthRoutes } from './http/health-routes.js';
 import { registerStaticRoutes } from './http/static-routes.js';
 import { createMetrics, registerMetricsRoute } from './http/metrics.js';
 import { metricsAccess } from './http/metrics-access.js';
-import { LOG_REDACTION, redactConnectionUrl } from './http/log-redaction.js';
+import { LOG_REDACTION, REDACTED, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
 import type { ChatStore } from './ports/chat-store.js';
@@ -91,7 +92,7 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
   if (s.kind === 'memory') return null;
   if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true };
   // One database per deployment (ADR 0017, note; a URL search_path is refused): advisory locks are per database.
-  const lock = new PostgresNodeLock(s.postgresUrl!, 'public', {
+  const lock = new PostgresNodeLock(connectionUrl(config), 'public', {
     onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
     onRegained: () => logger.info('node lock taken again'),
     onTakenOver: () => {
@@ -106,19 +107,32 @@ export async function openStore(config: SwitchboardConfig, logger?: Logger): Pro
   const s = config.storage;
   if (s.kind === 'memory') return new MemoryChatStore();
   if (s.kind === 'postgres') {
-    return createPostgresChatStore({ url: s.postgresUrl!, statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
+    return createPostgresChatStore({ url: connectionUrl(config), statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000, onConnectionError: (err) => logger?.warn({ err }, 'PostgreSQL connection lost: the pool opens a new one') });
   }
   return createSqliteChatStore({ dataDir: config.server.dataDir, synchronous: s.sqliteSynchronous, logger });
 }
 
-/** What the log says of a PostgreSQL URL: where it points, and the URL without its password. */
-function postgresTarget(url: string): { url: string; host?: string; port?: number; database?: string; user?: string } {
+/**
+ * The URL the PostgreSQL connections are made with: `storage.postgresUrl`, with
+ * `storage.postgresPassword` put in when it is given apart (connection-url.ts says
+ * why in the URL). Only pg sees it; logs are made from `storage.postgresUrl`.
+ */
+function connectionUrl(config: SwitchboardConfig): string {
+  return withPassword(config.storage.postgresUrl!, config.storage.postgresPassword);
+}
+
+/**
+ * What the log says of a PostgreSQL URL: where it points, and the URL without its
+ * password. A password given apart is shown as given, never its value.
+ */
+function postgresTarget(url: string, separatePassword: boolean): { url: string; host?: string; port?: number; database?: string; user?: string; password?: string } {
   const shown = redactConnectionUrl(url);
+  const password = separatePassword ? { password: `${REDACTED} (storage.postgresPassword)` } : {};
   try {
     const u = new URL(url);
-    return { url: shown, host: u.hostname, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)), user: decodeURIComponent(u.username) };
+    return { url: shown, host: u.hostname, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)), user: decodeURIComponent(u.username), ...password };
   } catch {
-    return { url: shown };
+    return { url: shown, ...password };
   }
 }
 
@@ -174,7 +188,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     const durable = (store as Partial<SqliteStore>).durability?.();
     if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
     const s = config.storage;
-    if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
+    if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!, s.postgresPassword !== undefined), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
   } catch (err) {
     await nodeLock?.lock.release();
     throw err;

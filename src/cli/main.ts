@@ -35,12 +35,14 @@ Commands:
 
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
-  SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
+  SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_POSTGRES_PASSWORD (apart from the URL, which then holds none),
+  SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
   SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
   Authorization: Bearer <token>; 16+ characters)
-  SWITCHBOARD_POSTGRES_URL_FILE, SWITCHBOARD_METRICS_TOKEN_FILE: read that variable's value from a file
+  SWITCHBOARD_POSTGRES_URL_FILE, SWITCHBOARD_POSTGRES_PASSWORD_FILE, SWITCHBOARD_METRICS_TOKEN_FILE: read
+  that variable's value from a file
   (Docker/Kubernetes secrets; one final newline is dropped; set the variable or its _FILE, not both)
 `;
 

@@ -165,6 +165,11 @@ export const StorageConfig = Type.Object({
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
   postgresUrl: Type.Optional(Type.String()),
   /**
+   * PostgreSQL: the password, given apart from `postgresUrl` (ADR 0035), which then holds
+   * none: a URL with a password and this one too is refused, as is an empty one.
+   */
+  postgresPassword: Type.Optional(Type.String()),
+  /**
    * PostgreSQL: the longest a statement may run (statement_timeout); a write stuck behind
    * a lock or a dead connection then fails and is written again (ADR 0016). 0: no limit.
    */

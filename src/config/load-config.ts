@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
+import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
@@ -192,6 +193,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
+  problems.push(...postgresPasswordProblems(config.storage));
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
   }
@@ -214,6 +216,20 @@ function searchPathIn(url: string): boolean {
   }
   for (const [key, value] of params) if (/search_path/i.test(key) || /search_path/i.test(value)) return true;
   return false;
+}
+
+/**
+ * A PostgreSQL password given apart from the URL (ADR 0035): in words that never
+ * quote it or the URL. Empty is refused, not read as "no password": PostgreSQL
+ * takes no empty password, so it can only be a secret that did not arrive.
+ */
+function postgresPasswordProblems(storage: SwitchboardConfig['storage']): string[] {
+  const { postgresPassword, postgresUrl } = storage;
+  if (postgresPassword === undefined) return [];
+  if (postgresPassword === '') return ['/storage/postgresPassword: is empty (PostgreSQL takes no empty password): give the password, or leave the setting out'];
+  if (postgresUrl === undefined || postgresUrl === '') return [];
+  const problem = separatePasswordProblem(postgresUrl);
+  return problem === null ? [] : [`/storage/postgresPassword: ${problem}`];
 }
 
 /**
@@ -261,6 +277,8 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (env.SWITCHBOARD_DATA_DIR) config.server.dataDir = env.SWITCHBOARD_DATA_DIR;
   if (env.SWITCHBOARD_STORAGE) config.storage.kind = oneOf(env.SWITCHBOARD_STORAGE, 'SWITCHBOARD_STORAGE', STORAGE_KINDS);
   if (env.SWITCHBOARD_POSTGRES_URL) config.storage.postgresUrl = env.SWITCHBOARD_POSTGRES_URL;
+  // Set but empty is refused (postgresPasswordProblems), like the metrics token: never read as unset.
+  if (env.SWITCHBOARD_POSTGRES_PASSWORD !== undefined) config.storage.postgresPassword = env.SWITCHBOARD_POSTGRES_PASSWORD;
   if (env.SWITCHBOARD_TRUST_PROXY) config.server.trustProxy = trustProxyFrom(env.SWITCHBOARD_TRUST_PROXY);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS !== undefined) config.server.allowedOrigins = env.SWITCHBOARD_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
@@ -278,13 +296,13 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
+const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
 
 /**
- * The variables whose empty value is read too (an empty list; a token refused
- * as empty; a `_FILE` variable refused as naming no file).
+ * The variables whose empty value is read too (an empty list; a token or a
+ * password refused as empty; a `_FILE` variable refused as naming no file).
  */
-const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS]);
+const READ_WHEN_EMPTY = new Set(['SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_METRICS_TOKEN', 'SWITCHBOARD_POSTGRES_PASSWORD', ...SECRET_FILE_VARS]);
 
 /** Whether loadConfig reads variable `name`: most variables set to nothing count as unset. */
 function isSet(env: NodeJS.ProcessEnv, name: string): boolean {

@@ -36,7 +36,7 @@ const URL_ = 'postgres://switchboard:pa55-from-file@db:5432/switchboard';
 
 describe('secrets from files (SWITCHBOARD_X_FILE)', () => {
   it('covers every variable that carries a secret, and nothing else', () => {
-    expect([...SECRET_VARS]).toEqual(['SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_METRICS_TOKEN']);
+    expect([...SECRET_VARS]).toEqual(['SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_METRICS_TOKEN']);
   });
 
   it('reads the value from the file, over the config file, as the variable itself would', () => {

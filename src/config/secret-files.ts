@@ -12,7 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
  * Only these: a port or a log level in a file would be a second way to set
  * something nobody hides. (Agent passwords live in the config file, as hashes.)
  */
-export const SECRET_VARS = ['SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_METRICS_TOKEN'] as const;
+export const SECRET_VARS = ['SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_METRICS_TOKEN'] as const;
 
 /** The `_FILE` forms of SECRET_VARS, in the same order. */
 export const SECRET_FILE_VARS = SECRET_VARS.map((name) => `${name}_FILE`);
