@@ -244,6 +244,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const perCrumbs = config.settings.breadcrumbsPerMinutePerAddress;
   const breadcrumbLimiter = perCrumbs > 0 ? new RateLimiter(clock, perCrumbs, perCrumbs) : undefined;
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
+  // As the login's: the allowance at once, then one more try a minute (ADR 0036).
+  const perTokens = config.settings.failedMetricsTokensPerAddress;
+  const metricsTokenLimiter = perTokens > 0 && config.server.metricsToken !== undefined ? new RateLimiter(clock, perTokens, 1) : undefined;
   const nouns = visitorNouns({ engine, poller, recovery });
   const faults = config.server.emulator ? new VisitorFaults(nouns) : undefined;
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
@@ -267,7 +270,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {
-    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter].filter((l) => l !== undefined);
+    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter, metricsTokenLimiter].filter((l) => l !== undefined);
     const reset = new EmulatorReset({ engine, hub, store, clock: adjustableClock, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
     const time = new EmulatorTime({ clock: adjustableClock, realTime: realClock, engine, reaper, storeKind: store.kind });
     registerEmulatorRoutes(app, { users, reset, faults, time });
@@ -282,7 +285,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   });
   // server.metrics: false leaves no route at all: /metrics answers 404 as any unknown path.
   const { metricsToken } = config.server;
-  if (config.server.metrics) registerMetricsRoute(app, metrics.registry, metricsToken === undefined ? undefined : metricsAccess(metricsToken));
+  if (config.server.metrics) registerMetricsRoute(app, metrics.registry, metricsToken === undefined ? undefined : metricsAccess(metricsToken, metricsTokenLimiter));
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
 

@@ -3,7 +3,8 @@
  * `switchboard` command line: serve, check-config, hash-password, backup, restore, help.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from '../config/load-config.js';
+import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { unknownSettings } from '../config/unknown-settings.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';

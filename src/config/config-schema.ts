@@ -10,6 +10,13 @@ import Type, { type Static } from 'typebox';
  */
 export const ID_FIELD = 'x-switchboard-id';
 
+/**
+ * Marks a setting that holds a secret (those a `SWITCHBOARD_…` secret variable sets
+ * too): an unknown key in the file that is close to one stops the start
+ * (unknown-settings.ts), since the server would run without the secret meant.
+ */
+export const SECRET_FIELD = 'x-switchboard-secret';
+
 const Id = Type.String({ minLength: 1, maxLength: 64, [ID_FIELD]: true });
 
 /**
@@ -20,8 +27,9 @@ const Id = Type.String({ minLength: 1, maxLength: 64, [ID_FIELD]: true });
 export const MAX_TIMER_SECONDS = 86_400;
 
 /**
- * The shortest `server.metricsToken`: 16 characters. A token is compared on every
- * scrape with no rate limit, so a short one could be guessed; `openssl rand -hex 32`
+ * The shortest `server.metricsToken`: 16 characters. Wrong tokens are limited per
+ * address (settings.failedMetricsTokensPerAddress), but not from loopback, and many
+ * addresses guess more: a short one could still be guessed; `openssl rand -hex 32`
  * gives 64.
  */
 export const MIN_METRICS_TOKEN_LENGTH = 16;
@@ -145,6 +153,11 @@ export const SettingsConfig = Type.Object({
    */
   failedLoginsPerAddress: Type.Integer({ minimum: 0, default: 10 }),
   /**
+   * Wrong /metrics tokens (server.metricsToken) from one address before /metrics answers it
+   * 429; one more try per minute after that. Loopback is never limited. 0 turns it off.
+   */
+  failedMetricsTokensPerAddress: Type.Integer({ minimum: 0, default: 10 }),
+  /**
    * Delete chats that ended more than this many days ago (session, events, transcript) and
    * breadcrumbs as old, in the background. 0 keeps everything.
    */
@@ -163,12 +176,12 @@ export const StorageConfig = Type.Object({
   kind: Type.Union([Type.Literal(STORAGE_KINDS[0]), Type.Literal(STORAGE_KINDS[1]), Type.Literal(STORAGE_KINDS[2])], { default: 'sqlite' }),
   /** SQLite: `normal` survives process crashes (kill -9); `full` also survives power loss. */
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
-  postgresUrl: Type.Optional(Type.String()),
+  postgresUrl: Type.Optional(Type.String({ [SECRET_FIELD]: true })),
   /**
    * PostgreSQL: the password, given apart from `postgresUrl` (ADR 0035), which then holds
    * none: a URL with a password and this one too is refused, as is an empty one.
    */
-  postgresPassword: Type.Optional(Type.String()),
+  postgresPassword: Type.Optional(Type.String({ [SECRET_FIELD]: true })),
   /**
    * PostgreSQL: the longest a statement may run (statement_timeout); a write stuck behind
    * a lock or a dead connection then fails and is written again (ADR 0016). 0: no limit.
@@ -218,7 +231,7 @@ export const ServerConfig = Type.Object({
    * The loader requires at least MIN_METRICS_TOKEN_LENGTH printable ASCII characters, no spaces.
    * Unset (default): /metrics is open to whoever reaches the port, as before.
    */
-  metricsToken: Type.Optional(Type.String()),
+  metricsToken: Type.Optional(Type.String({ [SECRET_FIELD]: true })),
 });
 
 export const SwitchboardConfig = Type.Object({

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_IDS, demoOrg } from './demo-deployment.js';
-import { ConfigError, loadConfig, parseConfigText, portFrom, unknownSettings, validateConfig } from './load-config.js';
+import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from './load-config.js';
+import { unknownSettings } from './unknown-settings.js';
 
 /** The problems a config is rejected with (fails the test when it is accepted). */
 function problemsOf(fn: () => unknown): string[] {

@@ -11,6 +11,7 @@ import { canonicalId } from '../protocol/liberal-values.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
+import { unknownSettingProblems } from './unknown-settings.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], source: string) {
@@ -266,6 +267,9 @@ function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
  */
 export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
   const raw = file ? parseConfigText(readFileSync(file, 'utf8'), file) : {};
+  // Other unknown keys are warnings (the CLI logs them); one that stands for a secret stops the start (ADR 0036).
+  const secretSlips = unknownSettingProblems(raw).filter((u) => u.secret).map((u) => u.text);
+  if (secretSlips.length) throw new ConfigError(secretSlips, file!);
   const config = validateConfig(raw, file ?? '(defaults)');
   if (!file || config.orgs.length === 0) config.orgs = [structuredClone(demoOrg), ...config.orgs.filter((o) => o.id !== demoOrg.id)];
   // SWITCHBOARD_X_FILE gives SWITCHBOARD_X: from here on the value is read as if the variable held it.
@@ -368,36 +372,4 @@ function normalizeTrustProxy(v: unknown): unknown {
   if (/^(false|no|0)$/i.test(t)) return false;
   if (/^\d+$/.test(t)) return Number(t);
   return t;
-}
-
-/**
- * Keys the schema does not know, with their paths (`settings.pollHoldSecs`) and
- * the known key they most likely meant: a misspelled setting would otherwise be
- * ignored without a word. `check-config` fails on them; `serve` logs them.
- */
-export function unknownSettings(raw: unknown): string[] {
-  const out: string[] = [];
-  /** The parts of a JSON schema this walk reads. */
-  interface Node { type?: unknown; properties?: Record<string, Node>; items?: Node }
-  const walk = (value: unknown, schema: Node, path: string): void => {
-    if (schema.type === 'object' && schema.properties && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const props = schema.properties;
-      for (const [k, v] of Object.entries(value)) {
-        const sub = props[k];
-        if (sub) walk(v, sub, path ? `${path}.${k}` : k);
-        else out.push(`${path ? `${path}.${k}` : k}: unknown setting${suggest(k, Object.keys(props))}`);
-      }
-    } else if (schema.type === 'array' && schema.items && Array.isArray(value)) {
-      const items = schema.items;
-      value.forEach((item, i) => walk(item, items, `${path}[${i}]`));
-    }
-  };
-  walk(raw, SwitchboardConfig as unknown as Node, '');
-  return out;
-}
-
-function suggest(key: string, known: string[]): string {
-  const k = key.toLowerCase();
-  const near = known.find((n) => n.toLowerCase() === k) ?? known.find((n) => n.toLowerCase().startsWith(k.slice(0, Math.max(4, k.length - 3))));
-  return near ? ` (did you mean ${near}?)` : '';
 }

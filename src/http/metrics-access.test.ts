@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { demoOrg } from '../config/demo-deployment.js';
 import { loadConfig, validateConfig } from '../config/load-config.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
 
 const TOKEN = 'c0ffee5eed4b1d8c2e9f7a6b5c4d3e2f';
 
@@ -32,15 +33,15 @@ function capture() {
   return { lines, text: () => raw.join(''), logDestination: { write: (s: string) => { raw.push(s); lines.push(JSON.parse(s) as LogLine); } } };
 }
 
-async function boot(server: Record<string, unknown>, log?: ReturnType<typeof capture>): Promise<Switchboard> {
-  const config = validateConfig({ server: { host: '127.0.0.1', port: 0, ...server }, storage: { kind: 'memory' }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const sb = await createSwitchboard(config, log ? { logDestination: log.logDestination } : { logger: pino({ level: 'silent' }) });
+async function boot(server: Record<string, unknown>, log?: ReturnType<typeof capture>, settings: Record<string, unknown> = {}, clock?: FakeClock): Promise<Switchboard> {
+  const config = validateConfig({ server: { host: '127.0.0.1', port: 0, ...server }, settings, storage: { kind: 'memory' }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const sb = await createSwitchboard(config, { ...(log ? { logDestination: log.logDestination } : { logger: pino({ level: 'silent' }) }), ...(clock ? { clock } : {}) });
   running.push(sb);
   return sb;
 }
 
-const scrape = (sb: Switchboard, authorization?: string, method: 'GET' | 'HEAD' = 'GET') =>
-  sb.app.inject({ method, url: '/metrics', headers: authorization === undefined ? {} : { authorization } });
+const scrape = (sb: Switchboard, authorization?: string, method: 'GET' | 'HEAD' = 'GET', remoteAddress?: string) =>
+  sb.app.inject({ method, url: '/metrics', headers: authorization === undefined ? {} : { authorization }, ...(remoteAddress === undefined ? {} : { remoteAddress }) });
 
 describe('/metrics with server.metricsToken', () => {
   it('answers 401 with a Bearer challenge and a reason without the token, 200 with it', async () => {
@@ -117,6 +118,76 @@ describe('/metrics with server.metricsToken', () => {
     expect(log.lines.some((l) => l.msg === 'request answered' && l['path'] === '/metrics' && l['status'] === 200), log.text()).toBe(true);
     expect(log.text()).not.toContain(TOKEN);
     expect(log.text()).not.toContain(wrong);
+  });
+});
+
+describe('wrong metrics tokens per address (settings.failedMetricsTokensPerAddress)', () => {
+  const RIGHT = `Bearer ${TOKEN}`;
+  const WRONG = 'Bearer wrong-token-0123456789abcdef';
+  const LIMITED = 'Too Many Requests: too many wrong metrics tokens from this address';
+
+  it('answers 429 with Retry-After after the allowed wrong tokens, even to the right one, until a minute passes', async () => {
+    const clock = new FakeClock();
+    const sb = await boot({ metricsToken: TOKEN }, undefined, { failedMetricsTokensPerAddress: 3 }, clock);
+    for (let i = 0; i < 3; i++) expect((await scrape(sb, WRONG, 'GET', '198.51.100.7')).statusCode).toBe(401);
+    for (const authorization of [WRONG, RIGHT]) {
+      const limited = await scrape(sb, authorization, 'GET', '198.51.100.7');
+      expect([limited.statusCode, limited.body]).toEqual([429, LIMITED]);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    }
+    // Only that address: the scraper elsewhere is not locked out.
+    expect((await scrape(sb, RIGHT, 'GET', '198.51.100.8')).statusCode).toBe(200);
+    clock.advance(60_000);
+    expect((await scrape(sb, RIGHT, 'GET', '198.51.100.7')).statusCode).toBe(200);
+    // One more try a minute, not a fresh allowance.
+    expect((await scrape(sb, WRONG, 'GET', '198.51.100.7')).statusCode).toBe(401);
+    expect((await scrape(sb, WRONG, 'GET', '198.51.100.7')).statusCode).toBe(429);
+  });
+
+  it('the right token and a request with no token use up nothing; an IPv6 client counts by its /64', async () => {
+    const sb = await boot({ metricsToken: TOKEN }, undefined, { failedMetricsTokensPerAddress: 2 });
+    for (let i = 0; i < 10; i++) expect((await scrape(sb, RIGHT, 'GET', '198.51.100.9')).statusCode).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await scrape(sb, undefined, 'GET', '198.51.100.9')).statusCode).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await scrape(sb, 'Basic Zm9vOmJhcg==', 'GET', '198.51.100.9')).statusCode).toBe(401);
+    expect((await scrape(sb, RIGHT, 'GET', '198.51.100.9')).statusCode).toBe(200);
+    expect((await scrape(sb, WRONG, 'GET', '2001:db8:1:2::1')).statusCode).toBe(401);
+    expect((await scrape(sb, WRONG, 'HEAD', '2001:db8:1:2::2')).statusCode).toBe(401);
+    expect((await scrape(sb, RIGHT, 'GET', '2001:db8:1:2:abcd::9')).statusCode).toBe(429);
+    expect((await scrape(sb, RIGHT, 'GET', '2001:db8:1:3::1')).statusCode, 'another /64').toBe(200);
+  });
+
+  it('never limits loopback, and is off at 0', async () => {
+    const sb = await boot({ metricsToken: TOKEN }, undefined, { failedMetricsTokensPerAddress: 1 });
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      for (let i = 0; i < 5; i++) expect((await scrape(sb, WRONG, 'GET', address)).statusCode, address).toBe(401);
+      expect((await scrape(sb, RIGHT, 'GET', address)).statusCode, address).toBe(200);
+    }
+    // The same server limits the first wrong token from anywhere else.
+    expect((await scrape(sb, WRONG, 'GET', '198.51.100.7')).statusCode).toBe(401);
+    expect((await scrape(sb, RIGHT, 'GET', '198.51.100.7')).statusCode).toBe(429);
+    const off = await boot({ metricsToken: TOKEN }, undefined, { failedMetricsTokensPerAddress: 0 });
+    for (let i = 0; i < 20; i++) expect((await scrape(off, WRONG, 'GET', '198.51.100.7')).statusCode).toBe(401);
+    expect((await scrape(off, RIGHT, 'GET', '198.51.100.7')).statusCode).toBe(200);
+  });
+
+  it('logs each refusal once, the 429 at warn, with the client address seen through a trusted proxy, never the token', async () => {
+    const log = capture();
+    const sb = await boot({ metricsToken: TOKEN, trustProxy: '127.0.0.1', logLevel: 'info' }, log, { failedMetricsTokensPerAddress: 1 });
+    const url = await sb.listen();
+    const get = (authorization: string) => fetch(`${url}/metrics`, { headers: { authorization, 'x-forwarded-for': '203.0.113.5' } });
+    expect((await get(WRONG)).status).toBe(401);
+    const limited = await get(RIGHT);
+    expect([limited.status, await limited.text()]).toEqual([429, LIMITED]);
+    const lines = log.lines.filter((l) => l['path'] === '/metrics');
+    expect(lines, log.text()).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request failed', status: 401, code: 'UNAUTHENTICATED', client: '203.0.113.5' }),
+      expect.objectContaining({ level: 40, msg: 'request failed', status: 429, code: 'RATE_LIMITED', client: '203.0.113.5' }),
+    ]);
+    expect(log.text()).not.toContain(TOKEN);
+    expect(log.text()).not.toContain('wrong-token-0123456789abcdef');
+    // Another client behind the same proxy has an allowance of its own.
+    expect((await fetch(`${url}/metrics`, { headers: { authorization: RIGHT, 'x-forwarded-for': '203.0.113.6' } })).status).toBe(200);
   });
 });
 

@@ -81,11 +81,11 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
 
 /**
  * GET (and HEAD) /metrics. With `access` (server.metricsToken set) a request
- * without the token gets the catalogue's 401 before anything is collected.
+ * without the token gets the catalogue's 401 (or 429) before anything is collected.
  */
 export function registerMetricsRoute(app: FastifyInstance, registry: Registry, access?: MetricsAccess): void {
   app.get('/metrics', async (req, reply) => {
-    access?.(req.headers.authorization);
+    access?.(req.headers.authorization, req.ip);
     const text = await registry.metrics();
     void reply.type(registry.contentType).send(text);
   });

@@ -71,6 +71,23 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('serve stops on a misspelled secret setting (metrics would be open), and only warns about other unknown keys', async () => {
+    const token = 'misspelled-token-0123456789abcdef';
+    const slip = join(dir, 'metric-token.yaml');
+    writeFileSync(slip, `server:\n  metricToken: ${token}\nstorage:\n  kind: memory\n`);
+    const refused = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0', '--config', slip], { encoding: 'utf8', timeout: 20_000 });
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('server.metricToken: unknown setting (did you mean server.metricsToken?): a secret there would be ignored, so the server does not start');
+    expect(refused.stderr).not.toContain(token);
+    expect(refused.stdout).not.toContain('listening on');
+    // check-config says the same.
+    expect(run('check-config', slip).stderr).toContain('did you mean server.metricsToken?');
+    const typo = join(dir, 'serve-typo.yaml');
+    writeFileSync(typo, 'settings:\n  pollHoldSecs: 5\nstorage:\n  kind: memory\n');
+    const log = await serveUntilListening(['--config', typo], { SWITCHBOARD_LOG_LEVEL: 'info' });
+    expect(log).toMatch(/"level":40[^\n]*settings\.pollHoldSecs: unknown setting \(did you mean pollHoldSeconds\?\)/);
+  });
+
   it('check-config refuses an idle timeout the server would announce and never carry out, naming the path', () => {
     const config = (idle: string) => `orgs:\n  - id: '00D000000000009'\n    deployments:\n      - id: '572000000000009'\n        buttons:\n          - { id: '573000000000009', chasitorIdleTimeout: ${idle} }\n`;
     const late = join(dir, 'late-warning.yaml');
@@ -207,6 +224,7 @@ describe('switchboard CLI', () => {
     it('--help lists the _FILE form of every secret variable', () => {
       const help = run('--help').stdout;
       expect(help).toContain('SWITCHBOARD_POSTGRES_URL_FILE');
+      expect(help).toContain('SWITCHBOARD_POSTGRES_PASSWORD_FILE');
       expect(help).toContain('SWITCHBOARD_METRICS_TOKEN_FILE');
     });
   });
