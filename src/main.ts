@@ -199,7 +199,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const clock: Clock = adjustableClock ?? realClock;
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
-  const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger });
+  const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock });
 
   // Signing in stays on real time whatever the emulator does to the clock: an advance must not
   // expire the credentials of the test that made it (ADR 0030).
@@ -282,6 +282,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     checkpointsStopped: () => (store as Partial<SqliteStore>).checkpointsStopped?.() ?? false,
     timeoutMs: config.storage.readyTimeoutSeconds * 1000,
     clock,
+    commitWaits: () => engine.queue.waits(),
+    writeStuckMs: config.storage.writeStuckSeconds * 1000,
   });
   // server.metrics: false leaves no route at all: /metrics answers 404 as any unknown path.
   const { metricsToken } = config.server;

@@ -197,6 +197,12 @@ export const StorageConfig = Type.Object({
    * answering`. Keep it below the probes' own timeout (Kubernetes' default is 1 s: set 0.5 there).
    */
   readyTimeoutSeconds: Type.Number({ minimum: 0.1, maximum: 60, default: 2 }),
+  /**
+   * A group commit whose changes have waited longer than this to be written makes /readyz
+   * answer 503 `store write stuck` (still waiting) or `store write slow` (for as long
+   * again after it ended: SQLite's write holds the process while it waits). 0: not checked.
+   */
+  writeStuckSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
 });
 
 export const ServerConfig = Type.Object({

@@ -40,6 +40,8 @@ export interface EngineDeps {
   /** This node's affinity token (8 hex characters). */
   nodeId: string;
   logger: EngineLogger;
+  /** Real time, for how long writes wait (readiness), whatever `clock` does in emulator mode; `clock` by default. */
+  realTime?: Pick<Clock, 'now'>;
 }
 
 export class ChatEngine {
@@ -83,7 +85,7 @@ export class ChatEngine {
     this.logger = deps.logger;
     this.router = new Router(this.catalog, this.directory);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
-      (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'));
+      (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'), deps.realTime ?? this.clock);
     for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);
     this.idle = new IdleTimeouts(this.clock, {
       buttonFor: (s) => (s.record.routedButtonId ? this.catalog.button(s.record.routedButtonId)?.config : undefined),

@@ -158,6 +158,28 @@ describe('CommitQueue', () => {
     expect([a.failed, b.failed]).toEqual([1, 0]);
   });
 
+  it('waits(): how long the oldest unwritten change has waited, a failed batch counted from its first attempt, and the last write', async () => {
+    const store = new FlakyStore();
+    const timers = new ManualTimers();
+    let t = 1_000;
+    const q = new CommitQueue(store, () => undefined, () => undefined, timers, () => undefined, { now: () => t });
+    expect(q.waits()).toEqual({ unwrittenMs: null, last: null });
+    store.failNext = 1;
+    q.addEvent(event('s', 1));
+    t = 1_400;
+    expect(q.waits().unwrittenMs).toBe(400);
+    await expect(q.commit()).rejects.toThrow(/store down/);
+    t = 3_000;
+    // Carried into the next batch, its changes keep their age: this attempt is not where they started waiting.
+    q.addEvent(event('s', 2));
+    expect(q.waits()).toEqual({ unwrittenMs: 2_000, last: { waitedMs: 400, endedAgoMs: 1_600 } });
+    const again = q.commit();
+    timers.fire();
+    await again;
+    t = 3_100;
+    expect(q.waits()).toEqual({ unwrittenMs: null, last: { waitedMs: 2_000, endedAgoMs: 100 } });
+  });
+
   it('a batch written again after its COMMIT\'s answer was lost records its breadcrumbs once', async () => {
     const store = new FlakyStore();
     const timers = new ManualTimers();

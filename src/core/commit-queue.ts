@@ -28,6 +28,8 @@ export interface RowSource {
 interface Pending {
   batch: WriteBatch;
   dirty: Map<string, RowSource>;
+  /** When its oldest change was queued (`time`): a failed batch carried into it keeps its own. */
+  since: number;
   promise: Promise<void>;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -57,6 +59,8 @@ export class CommitQueue {
   /** Failed writes since the last success (onRecovered reports them). */
   private failedInARow = 0;
   private retryTimer: TimerHandle | null = null;
+  /** The last write that ended, well or not: how long its oldest change had waited, and when it ended. */
+  private lastSettled: { waitedMs: number; endedAt: number } | null = null;
 
   constructor(
     private readonly store: ChatStore,
@@ -65,11 +69,33 @@ export class CommitQueue {
     private readonly clock: Pick<Clock, 'setTimeout'> = REAL_TIMERS,
     /** Told once when a write succeeds after failed ones, with how many failed in a row (onError heard each). */
     private readonly onRecovered: (failedWrites: number) => void = () => undefined,
+    /**
+     * What the waits of writes are measured with (readiness, `waits()`): real time,
+     * not the emulator's clock, whose jumps forward would read as a stalled write.
+     */
+    private readonly time: Pick<Clock, 'now'> = REAL_TIMERS,
   ) {}
 
   /** True while the last write failed and its batch waits to be written again (readiness). */
   get failing(): boolean {
     return this.retryDelayMs > 0;
+  }
+
+  /**
+   * How long writes wait (/readyz, storage.writeStuckSeconds): `unwrittenMs`, how long the
+   * oldest change not yet durable has waited (null when there is none), and `last`, the
+   * last write that ended. A write on a synchronous store (SQLite) holds the event loop
+   * while it waits for a lock or the disk, so nothing can look at it meanwhile: `last`
+   * is how such a write is seen, once it ended.
+   */
+  waits(): { unwrittenMs: number | null; last: { waitedMs: number; endedAgoMs: number } | null } {
+    const now = this.time.now();
+    const oldest = Math.min(this.writingBatch?.since ?? Infinity, this.pending?.since ?? Infinity);
+    const last = this.lastSettled;
+    return {
+      unwrittenMs: oldest === Infinity ? null : Math.max(0, now - oldest),
+      last: last === null ? null : { waitedMs: last.waitedMs, endedAgoMs: Math.max(0, now - last.endedAt) },
+    };
   }
 
   addEvent(e: LogEvent): void {
@@ -166,7 +192,7 @@ export class CommitQueue {
       // A failed write is reported to its awaiting callers; this catch only keeps
       // an unawaited failure from crashing the process (it is logged via onError).
       promise.catch(() => undefined);
-      this.pending = { batch: this.spareBatch ?? emptyBatch(), dirty: this.spareDirty ?? new Map(), promise, resolve, reject };
+      this.pending = { batch: this.spareBatch ?? emptyBatch(), dirty: this.spareDirty ?? new Map(), since: this.time.now(), promise, resolve, reject };
       this.spareBatch = null;
       this.spareDirty = null;
     }
@@ -228,6 +254,8 @@ export class CommitQueue {
   private settle(p: Pending, failure: { err: unknown } | null): void {
     this.writing = null;
     this.writingBatch = null;
+    const endedAt = this.time.now();
+    this.lastSettled = { waitedMs: Math.max(0, endedAt - p.since), endedAt };
     if (failure === null) {
       this.batches++;
       this.retryDelayMs = 0;
@@ -251,7 +279,7 @@ export class CommitQueue {
       // While draining there is no next attempt: drain() rejects with the error instead.
       if (!this.draining) this.onError(failure.err);
       p.reject(failure.err);
-      this.carryForward(p.batch, p.dirty);
+      this.carryForward(p.batch, p.dirty, p.since);
     }
     // Nothing holds the batch after the write and onDurable (both synchronous
     // consumers, adapters copy what they keep): it is emptied and reused.
@@ -270,7 +298,7 @@ export class CommitQueue {
    * write come after it) and schedules the next attempt after a back-off that
    * doubles up to RETRY_MAX_MS. Session rows are taken again at flush time.
    */
-  private carryForward(failed: WriteBatch, dirty: Map<string, RowSource>): void {
+  private carryForward(failed: WriteBatch, dirty: Map<string, RowSource>, failedSince: number): void {
     this.retryDelayMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, this.retryDelayMs * 2));
     // The next attempt waits for the back-off (or for drain()), not for the next turn.
     this.scheduled = true;
@@ -280,6 +308,8 @@ export class CommitQueue {
     // was reset away, and must not follow the wipe.
     if (b.wipe && !failed.wipe) return this.retryLater();
     if (failed.wipe) b.wipe = true;
+    // Its changes have waited since they were first queued, not since this attempt.
+    next.since = Math.min(next.since, failedSince);
     b.events = [...failed.events, ...b.events];
     b.visitorBreadcrumbs = [...failed.visitorBreadcrumbs, ...b.visitorBreadcrumbs];
     b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
@@ -321,8 +351,9 @@ function emptyOut(b: WriteBatch): void {
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 5_000;
 
-/** Real timers for queues made without a clock (tests of the queue alone). */
-const REAL_TIMERS: Pick<Clock, 'setTimeout'> = {
+/** Real timers and time for queues made without a clock (tests of the queue alone). */
+const REAL_TIMERS: Pick<Clock, 'setTimeout' | 'now'> = {
+  now: () => Date.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     return { cancel: () => clearTimeout(t) };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { CommitQueue } from '../core/commit-queue.js';
 
 export interface ReadinessChecks {
   /** The last group commit failed and waits to be written again. */
@@ -17,6 +18,14 @@ export interface ReadinessChecks {
    */
   timeoutMs: number;
   clock: Pick<Clock, 'setTimeout'>;
+  /** How long the group commit's writes wait (CommitQueue.waits). */
+  commitWaits?: CommitQueue['waits'];
+  /**
+   * storage.writeStuckSeconds, in ms: a write waiting longer is stuck (0: not checked).
+   * The store still answers a ping then (a row lock, a locked table, a disk that hangs
+   * on writes only), so without this a node whose every commit hangs said "ready".
+   */
+  writeStuckMs?: number;
 }
 
 /** Default of ReadinessChecks.timeoutMs. */
@@ -24,11 +33,27 @@ export const DEFAULT_READY_TIMEOUT_MS = 2_000;
 
 /**
  * /healthz: the process serves. /readyz: the store answers within the bound, and
- * takes writes, and this node holds its node lock, and (SQLite) the WAL is still
- * checkpointed.
+ * takes writes, and no write has waited longer than its bound, and this node holds
+ * its node lock, and (SQLite) the WAL is still checkpointed.
  */
 export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, checks: ReadinessChecks): void {
   const { writesFailing, lockHeld = () => true, checkpointsStopped = () => false } = checks;
+  const stuckMs = checks.writeStuckMs ?? 0;
+  /**
+   * `store write stuck` while a write has waited longer than the bound (an
+   * asynchronous store: PostgreSQL behind a lock); `store write slow` for as long
+   * again after one that took longer ended (SQLite: its write holds the process while
+   * it waits, so a probe only gets in between two such writes). The window ends by
+   * itself: a node that nobody writes to any more (the balancer took it out) is not
+   * held unready for ever by the last write it saw.
+   */
+  const writeStall = (): string | null => {
+    if (stuckMs <= 0 || !checks.commitWaits) return null;
+    const { unwrittenMs, last } = checks.commitWaits();
+    if (unwrittenMs !== null && unwrittenMs > stuckMs) return 'store write stuck';
+    if (last !== null && last.waitedMs > stuckMs && last.endedAgoMs < stuckMs) return 'store write slow';
+    return null;
+  };
   // One ping at a time: probes of a stalled store share the one in flight instead
   // of taking a pooled connection each, for as long as the store stays silent.
   let inFlight: Promise<boolean> | null = null;
@@ -41,8 +66,8 @@ export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, che
   app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
   app.get('/readyz', async (_req, reply) => {
     const ok = await pingWithin(checks.timeoutMs);
-    const problem = ok === 'timeout' ? 'store not answering' : !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : !lockHeld() ? 'node lock lost'
-      : checkpointsStopped() ? 'WAL checkpoints stopped' : null;
+    const problem = ok === 'timeout' ? 'store not answering' : !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : writeStall() ?? (!lockHeld() ? 'node lock lost'
+      : checkpointsStopped() ? 'WAL checkpoints stopped' : null);
     void reply.code(problem ? 503 : 200).type('text/plain').send(problem ?? 'ready');
   });
 }
