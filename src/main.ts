@@ -244,7 +244,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const perCrumbs = config.settings.breadcrumbsPerMinutePerAddress;
   const breadcrumbLimiter = perCrumbs > 0 ? new RateLimiter(clock, perCrumbs, perCrumbs) : undefined;
   const loginLimiter = config.settings.failedLoginsPerAddress > 0 ? new RateLimiter(clock, config.settings.failedLoginsPerAddress, 1) : undefined;
-  // As the login's: the allowance at once, then one more try a minute (ADR 0036).
+  // As the login's: the allowance at once, then one more try a minute (ADR 0041).
   const perTokens = config.settings.failedMetricsTokensPerAddress;
   const metricsTokenLimiter = perTokens > 0 && config.server.metricsToken !== undefined ? new RateLimiter(clock, perTokens, 1) : undefined;
   const nouns = visitorNouns({ engine, poller, recovery });

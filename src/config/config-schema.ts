@@ -178,7 +178,7 @@ export const StorageConfig = Type.Object({
   sqliteSynchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
   postgresUrl: Type.Optional(Type.String({ [SECRET_FIELD]: true })),
   /**
-   * PostgreSQL: the password, given apart from `postgresUrl` (ADR 0035), which then holds
+   * PostgreSQL: the password, given apart from `postgresUrl` (ADR 0040), which then holds
    * none: a URL with a password and this one too is refused, as is an empty one.
    */
   postgresPassword: Type.Optional(Type.String({ [SECRET_FIELD]: true })),

@@ -220,7 +220,7 @@ function searchPathIn(url: string): boolean {
 }
 
 /**
- * A PostgreSQL password given apart from the URL (ADR 0035): in words that never
+ * A PostgreSQL password given apart from the URL (ADR 0040): in words that never
  * quote it or the URL. Empty is refused, not read as "no password": PostgreSQL
  * takes no empty password, so it can only be a secret that did not arrive.
  */
@@ -267,7 +267,7 @@ function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
  */
 export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
   const raw = file ? parseConfigText(readFileSync(file, 'utf8'), file) : {};
-  // Other unknown keys are warnings (the CLI logs them); one that stands for a secret stops the start (ADR 0036).
+  // Other unknown keys are warnings (the CLI logs them); one that stands for a secret stops the start (ADR 0041).
   const secretSlips = unknownSettingProblems(raw).filter((u) => u.secret).map((u) => u.text);
   if (secretSlips.length) throw new ConfigError(secretSlips, file!);
   const config = validateConfig(raw, file ?? '(defaults)');

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL password given apart from the URL (ADR 0035): in the config
+ * The PostgreSQL password given apart from the URL (ADR 0040): in the config
  * file, in SWITCHBOARD_POSTGRES_PASSWORD or in a file named by
  * SWITCHBOARD_POSTGRES_PASSWORD_FILE; refused when the URL holds one too, when
  * it is empty, or when the URL cannot take it. No refusal quotes it.

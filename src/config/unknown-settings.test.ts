@@ -1,6 +1,6 @@
 /**
  * Unknown keys in a config file: `check-config` fails on each, `serve` warns and
- * starts, except for one that stands for a secret setting (ADR 0036), which
+ * starts, except for one that stands for a secret setting (ADR 0041), which
  * stops the start: `/metrics` must not be left open by a misspelled `metricsToken`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * Keys of a config file the schema does not know. A misspelled setting would
  * otherwise be ignored without a word: `check-config` fails on every one,
  * `serve` logs them as warnings and starts, except for one that stands for a
- * secret (ADR 0036): the server would run without the secret the operator
+ * secret (ADR 0041): the server would run without the secret the operator
  * meant to give (/metrics open to anyone, a password not used), so it stops.
  */
 import { SECRET_FIELD, SwitchboardConfig } from './config-schema.js';

@@ -3,7 +3,7 @@
  * `Authorization: Bearer <token>`, as Prometheus does with `authorization:` in a
  * scrape config (ADR 0026). Anything else is the catalogue's 401, whose answer
  * carries the `WWW-Authenticate: Bearer` challenge. Wrong tokens are limited per
- * client address as wrong passwords are at the login (ADR 0036).
+ * client address as wrong passwords are at the login (ADR 0041).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { clientKey, isLoopback, type RateLimiter } from '../core/rate-limiter.js';

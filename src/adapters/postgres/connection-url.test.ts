@@ -1,5 +1,5 @@
 /**
- * What pg is given for a password apart from the URL (ADR 0035): pg reads a
+ * What pg is given for a password apart from the URL (ADR 0040): pg reads a
  * connection string over its `password` option, so the password goes into the URL.
  */
 import pg from 'pg';

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL password given apart from the URL (`storage.postgresPassword`,
- * SWITCHBOARD_POSTGRES_PASSWORD, ADR 0035). pg cannot take it beside a
+ * SWITCHBOARD_POSTGRES_PASSWORD, ADR 0040). pg cannot take it beside a
  * connection string: it reads the string's empty password over the `password`
  * option (pg 8's ConnectionParameters), so the option would be dropped without a
  * word and the connection tried with none. The password goes into the URL

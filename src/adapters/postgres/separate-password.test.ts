@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL password given apart from the URL (storage.postgresPassword,
- * ADR 0035) against the machine's real PostgreSQL: a role of the test's own with a
+ * ADR 0040) against the machine's real PostgreSQL: a role of the test's own with a
  * password, a database it owns, a whole server started on it.
  *
  * The server here trusts every connection from 127.0.0.1 (pg_hba `trust`): it never
