@@ -83,7 +83,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   // The network is back: the SDK's backoff may have put the next poll up to 15 s away, so
   // retry now. A page shown again while the connection is lost does the same: the browser may
   // have held back a background tab's timers, and the visitor just came back to the chat.
-  // reconnectNow() only cuts waits short: it never doubles a poll in flight (ADR 0006).
+  // reconnectNow() also replaces the poll in flight, which the change may have left on a dead
+  // connection, and never doubles it (ADR 0035).
   const online = (): void => {
     client.reconnectNow();
   };

@@ -112,6 +112,11 @@ export class VisitorClient {
   private wake = new AbortController();
   /** Counts reconnectNow() calls: a backoff sleep it cut short starts the count of attempts again. */
   private reconnects = 0;
+  /**
+   * Aborts the poll in flight, for reconnectNow() to send it again; null between polls and
+   * while a poll carries no ack (see reconnectNow()).
+   */
+  private replacePoll: AbortController | null = null;
   private ending = false;
 
   constructor(private readonly opts: VisitorClientOptions) {
@@ -270,19 +275,24 @@ export class VisitorClient {
   }
 
   /**
-   * Cuts every backoff wait short and retries now: for a network change (a browser's `online`
-   * event, a page shown again after the connection was lost), since the backoff may have put the
-   * next poll up to `retry.maxMs` away. The retries then count their attempts from the first
-   * again. A request in flight is left to run, a poll above all: a second poll on the session
-   * would replace it with a 409 (ADR 0006), so the one poll loop stays the only one, and
-   * messages still come in order through its `ack`, each once. Unlike AgentClient.reconnect()
-   * it replaces no connection: a poll outlives a network change only on a connection that
-   * still works, and a dead one ends at its own timeout. Returns false, doing nothing, when
-   * the chat is not running (start() or resume() not called yet, or the chat is over).
+   * Retries now, for a network change (a browser's `online` event, a page shown again after the
+   * connection was lost): cuts every backoff wait short, since the backoff may have put the next
+   * poll up to `retry.maxMs` away, and the retries count their attempts from the first again.
+   * The long poll in flight is aborted and sent again at once, as AgentClient.reconnect()
+   * replaces the stream's socket: after a network change it may be held on a connection that
+   * died silently, which would keep the visitor waiting for the poll's own timeout
+   * (`clientPollTimeout` + 10 s). The new poll goes out only once the old one is aborted, so
+   * the poll loop stays one; it carries the same `ack`, so the server sends again an answer the
+   * old one took and never delivered, and an answer of the old one that still comes is dropped
+   * (ADR 0027). A poll that carries no ack yet (the chat's first, or the first after a resync)
+   * is left to run: the server could not send its answer again. Requests of the outbox in
+   * flight are left to run too. Returns false, doing nothing, when the chat is not running
+   * (start() or resume() not called yet, or the chat is over).
    */
   reconnectNow(): boolean {
     if (this._state === 'idle' || this.stopped) return false;
     this.reconnects += 1;
+    this.replacePoll?.abort();
     this.wakeSleepers();
     return true;
   }
@@ -347,13 +357,24 @@ export class VisitorClient {
         const affinityUsed = this.affinity;
         const gen = this.resyncGen;
         const ack = this.ackReset ? -1 : this.lastSequence;
+        // Only a poll whose answer the server can send again (the same ack rewinds its
+        // cursor, docs/visitor-api.md) may be replaced: with -1 a taken answer would be lost.
+        const replace = new AbortController();
+        this.replacePoll = ack >= 0 ? replace : null;
         let res: LaAnswer;
         try {
-          res = await this.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, this.pollTimeoutMs);
+          res = await this.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, this.pollTimeoutMs, undefined, undefined, replace.signal);
         } catch {
           if (this.stopped) return;
+          // Replaced by reconnectNow(): polls again at once, and it is no failure.
+          if (replace.signal.aborted) {
+            attempt = 0;
+            continue;
+          }
           attempt = await this.failed(attempt + 1);
           continue;
+        } finally {
+          this.replacePoll = null;
         }
         if (this.stopped) return;
         if (res.status === 200 || res.status === 204) {
@@ -636,7 +657,7 @@ export class VisitorClient {
     if (this.stopped) throw new SwitchboardClosedError('the chat is over');
   }
 
-  private exchange(r: Omit<LaRequest, 'headers' | 'timeoutMs'>, timeoutMs: number, affinity?: string, sequence?: number | null): Promise<LaAnswer> {
+  private exchange(r: Omit<LaRequest, 'headers' | 'timeoutMs' | 'signals'>, timeoutMs: number, affinity?: string, sequence?: number | null, replace?: AbortSignal): Promise<LaAnswer> {
     const headers: Record<string, string> = {
       'X-LIVEAGENT-API-VERSION': String(this.opts.apiVersion ?? 34),
       'X-LIVEAGENT-AFFINITY': affinity ?? this.affinity,
@@ -644,7 +665,7 @@ export class VisitorClient {
     if (this.key) headers['X-LIVEAGENT-SESSION-KEY'] = this.key;
     if (sequence !== undefined && sequence !== null) headers['X-LIVEAGENT-SEQUENCE'] = String(sequence);
     return laRequest(this.fetchImpl, this.opts.baseUrl, {
-      ...r, headers, timeoutMs, signal: this.stopper.signal, ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      ...r, headers, timeoutMs, signals: replace ? [this.stopper.signal, replace] : [this.stopper.signal], ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
     });
   }
 
