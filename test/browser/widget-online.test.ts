@@ -25,7 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
 import { browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
 import { CuttableProxy, isHeldPoll, type ProxiedConnection } from './cuttable-proxy.js';
-import { launchChromium, waitForText, widgetOf } from './widget-page.js';
+import { launchChromium, listenerTypes, waitForText, widgetOf } from './widget-page.js';
 
 const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
 
@@ -75,18 +75,6 @@ function watchPolls(page: Page) {
   page.on('requestfailed', (r) => { if (isPoll(r.url())) failedAt.push(Date.now()); });
   page.on('response', (r) => { if (isPoll(r.url())) statuses.push(r.status()); });
   return { failedAt, statuses };
-}
-
-/** The types of the listeners on `window` or `document`, read through the DevTools protocol. */
-async function listenerTypes(page: Page, target: 'window' | 'document'): Promise<string[]> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: target });
-    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId ?? '' });
-    return listeners.map((l) => l.type);
-  } finally {
-    await cdp.detach();
-  }
 }
 
 const count = (types: string[], type: string): number => types.filter((t) => t === type).length;
