@@ -92,7 +92,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   // retry now. A page shown again while the connection is lost does the same: the browser may
   // have held back a background tab's timers, and the visitor just came back to the chat.
   // reconnectNow() also replaces the poll in flight, which the change may have left on a dead
-  // connection, and never doubles it (ADR 0035).
+  // connection, and never doubles it (ADR 0038).
   const online = (): void => {
     client.reconnectNow();
   };

@@ -181,7 +181,7 @@ export class VisitorClient {
    * (`clientPollTimeout` + 10 s). The new poll goes out only once the old one is aborted, so
    * the poll loop stays one; it carries the same `ack`, so the server sends again an answer the
    * old one took and never delivered, and an answer of the old one that still comes is dropped
-   * (ADR 0035). A poll that carries no ack yet (the chat's first, or the first after a resync)
+   * (ADR 0038). A poll that carries no ack yet (the chat's first, or the first after a resync)
    * is left to run: the server could not send its answer again. Requests of the outbox in
    * flight are left to run too. Returns false, doing nothing, when the chat is not running
    * (start() or resume() not called yet, or the chat is over).

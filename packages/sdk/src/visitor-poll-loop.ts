@@ -1,7 +1,7 @@
 /**
  * The visitor's long poll: `System/Messages?ack=<last sequence>`, 204 → poll
  * again, network failure → backoff with jitter, 503 → recovery, 403 → ended.
- * One loop per client; reconnectNow() replaces the poll in flight (ADR 0035).
+ * One loop per client; reconnectNow() replaces the poll in flight (ADR 0038).
  */
 import type { LaAnswer } from './live-agent-http.js';
 import type { VisitorInbox } from './visitor-inbox.js';
