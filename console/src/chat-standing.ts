@@ -3,7 +3,7 @@
  * panel says it in. Live, the panel follows the stream's events one by one
  * (chat-panel.ts); after a reload of the page it has no stream history, only
  * the chat's transcript, which the agent may read also once the chat left it
- * (ADR 0035). Both use the words and the rules here, so a reload shows the
+ * (ADR 0037). Both use the words and the rules here, so a reload shows the
  * state the console showed before it: "Transferred" stays "Transferred".
  */
 import type { ChatEventWire, ChatSummary, TransferTarget } from './wire-types.ts';

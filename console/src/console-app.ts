@@ -111,7 +111,7 @@ export class ConsoleApp {
    * Connects the stream and shows the initial state. `restore` is what the page had
    * before it was reloaded: the presence, set again at once, so chats held within the
    * grace period stay with the agent; and the chats it showed, shown again as the server
-   * has them now (a chat transferred, ended or taken says so, as it did: ADR 0035).
+   * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
    */
   start(restore?: { presence: Presence; capacity: number; chats?: readonly string[] }): void {
     for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);

@@ -2,7 +2,7 @@
  * Keeps the console's login across a reload of the tab: the refresh token, the
  * presence the agent had and the chats it showed (their ids only: the server says
  * where each stands now), in sessionStorage (per tab, gone with it; docs/adr/0012,
- * 0035). Without storage (private modes) a reload shows the login form, as before.
+ * 0037). Without storage (private modes) a reload shows the login form, as before.
  */
 import type { Presence } from './wire-types.ts';
 

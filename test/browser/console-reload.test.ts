@@ -5,7 +5,7 @@
  * says where to, read-only; one a supervisor took is "Reassigned by a
  * supervisor"; one requeued when the agent went offline is "Back in the
  * queue"; one that ended says how (the visitor ended it, the agent did, the visitor went
- * away). The page keeps which chats it showed (ADR 0035); where each stands
+ * away). The page keeps which chats it showed (ADR 0037); where each stands
  * comes from the server, the chat's transcript, which a former holder may read.
  * A chat whose panel the agent closed stays closed, and a chat still the
  * agent's is active as before.
