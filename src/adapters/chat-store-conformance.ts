@@ -13,7 +13,7 @@ export interface StoreFactory {
   open(): Promise<ChatStore>;
   /** Reopens the same data after close (omit for stores that keep nothing). */
   reopen?: (previous: ChatStore) => Promise<ChatStore>;
-  /** A store holding sessions as one before migration 0009 wrote them, migrated since (omit for stores that keep nothing). */
+  /** A store holding sessions as one before migration 0010 wrote them, migrated since (omit for stores that keep nothing). */
   openMigrated?: OpenMigrated;
 }
 

@@ -53,7 +53,7 @@ async function pages(store: ChatStore, q: Query): Promise<string[][]> {
 const write = (store: ChatStore, records: SessionRecord[]) => store.write({ ...emptyBatch(), sessions: records.map((r) => toSessionRow(r)) });
 
 /**
- * Opens a store that holds `records` as a store before migration 0009 (chat_holders)
+ * Opens a store that holds `records` as a store before migration 0010 (chat_holders)
  * wrote them, migrated since: what an upgrade finds. Only stores that keep data
  * across a start have one.
  */
@@ -298,7 +298,7 @@ export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?
   }));
 
   if (openMigrated) {
-    it('finds chats stored before holders were searched under every agent who held them (migration 0009 backfills them)', async () => {
+    it('finds chats stored before holders were searched under every agent who held them (migration 0010 backfills them)', async () => {
       // More sessions than one backfill batch (1,000), in no particular id order.
       const old = Array.from({ length: 1203 }, (_, i) => chatRecord(`m-${String((i * 7919) % 1203).padStart(4, '0')}`, {
         createdAt: 100 + i, state: 'ended', agent: i % 2 ? 'B' : 'A', holders: i % 2 ? ['A', 'B'] : ['A'], endedAt: 200 + i, closed: true,

@@ -24,8 +24,8 @@ const schemas: string[] = [];
 const dirs = new Map<object, string>();
 const pgSchemas = new Map<object, string>();
 
-/** The last migration before chat_holders (0009): what a store upgraded to this version holds. */
-const BEFORE_HOLDERS = '0008-chat-search';
+/** The last migration before chat_holders (0010): what a store upgraded to this version holds. */
+const BEFORE_HOLDERS = '0009-nul-in-stored-json';
 
 /** Migrates `db` up to BEFORE_HOLDERS and writes `records` there as that version's store did: sessions rows only. */
 async function writeBeforeHolders(db: Kysely<Database>, dialect: SqlDialectName, records: SessionRecord[], schema?: string): Promise<void> {

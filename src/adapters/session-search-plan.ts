@@ -11,7 +11,7 @@ import type { SearchPosition, SessionSearch } from '../ports/chat-store.js';
  * visitor has a few chats, an agent a share of the org's, a state (other than
  * `ended`) the chats running now. The creation time range bounds every walk.
  * An agent's walk is two indexes merged: the chats they have now, and those they
- * held (the chat_holders table of migration 0009).
+ * held (the chat_holders table of migration 0010).
  */
 export type DrivingFilter = 'visitorId' | 'agentId' | 'chatState' | null;
 

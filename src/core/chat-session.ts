@@ -111,7 +111,7 @@ export class ChatSession implements RowSource {
    * offsets and the cursor), else the whole record (docs/adr/0013). The first
    * write on this node is always full, so a row is never progress-only before it exists.
    * A full row carries the holders only when they changed (an accept), or on the
-   * first write on this node: their rows (migration 0009) are written only then.
+   * first write on this node: their rows (migration 0010) are written only then.
    */
   rowForWrite(): SessionRow {
     const r = this.record;

@@ -167,7 +167,7 @@ export interface SessionRow {
   /**
    * The agents who held the chat (`SessionRecord.holders`), when this write must store them:
    * they changed since the last full write (an accept), or it is the first one. A chat search
-   * finds a chat under each of them (migration 0009, docs/adr/0023). Null leaves those stored
+   * finds a chat under each of them (migration 0010, docs/adr/0023). Null leaves those stored
    * as they are, as most full writes and every progress write do. Holders are only ever added.
    */
   holders: string[] | null;

@@ -6,7 +6,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuild
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
-/** Sessions per statement of migration 0009's backfill. */
+/** Sessions per statement of migration 0010's backfill. */
 const HOLDERS_BACKFILL_BATCH = 1000;
 
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
@@ -134,7 +134,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.dropIndex('sessions_visitor_org').ifExists().execute();
     },
   },
-  '0009-chat-holders': {
+  '0010-chat-holders': {
     async up(db: Kysely<unknown>) {
       // Every agent who held a chat (SessionRecord.holders, inside the record JSON): a chat
       // search finds a chat under each of them, not only under the agent who has it now

@@ -29,7 +29,7 @@ export interface SessionsTable {
 }
 
 /**
- * One row per chat and agent who held it (SessionRecord.holders; migration 0009,
+ * One row per chat and agent who held it (SessionRecord.holders; migration 0010,
  * docs/adr/0023): a chat search finds a chat under each. `org_id` and `created_at`
  * are the session's, copied so that the walk index gives the search's order.
  */

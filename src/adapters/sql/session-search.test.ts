@@ -1,5 +1,5 @@
 /**
- * The chat search uses the indexes of migrations 0008 and 0009 on both SQL engines:
+ * The chat search uses the indexes of migrations 0008 and 0010 on both SQL engines:
  * every shape of query walks an index in the page's order (no scan of the table, no
  * sort of an org's chats), and a filter the walk's index does not apply is
  * checked on the bounded stretch only (docs/adr/0023). On SQLite a read runs on
