@@ -18,6 +18,7 @@ import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { replaceNul } from '../../protocol/client-json.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor, credentialOf } from './agent-access.js';
@@ -77,6 +78,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       handler: async (req, reply) => {
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
+        // A NUL in a path or query parameter (sent as %00) is U+FFFD, as in a body (ADR 0035):
+        // a lookup for it finds what was stored for it, and PostgreSQL, which refuses NUL in
+        // any text it is sent, answered a search or a chat id holding one with a 500.
+        if (req.url.includes('%00')) {
+          replaceNul(req.params);
+          replaceNul(req.query);
+        }
         const p = spec.role ? authenticate(users, req, spec.role) : (null as unknown as Principal);
         // Returned for fastify to send, not sent here: fastify would take an async handler that
         // resolves with nothing before a streamed answer (the JSON Lines export) has started
