@@ -161,7 +161,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       hub.heartbeat(p.userId);
       if (b.status === 'offline') engine.agentActions.agentDisconnected(p.userId);
       else engine.agentActions.setPresence(p.userId, b.status);
-      return commit({ status: a.presence, capacity: a.capacity, load: a.chats.size });
+      return commit({ status: a.presence, capacity: a.capacity, load: engine.directory.load(a) });
     });
   route({ method: 'POST', url: '/agent/v1/heartbeat', summary: 'Keep presence alive without a stream connection', role: 'agent', response: T.Ok },
     (_req, p) => { hub.heartbeat(p.userId); return { ok: true }; });
@@ -236,7 +236,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
           .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
       })).filter((q) => q.waiting.length);
       const agents = engine.directory.all().filter((a) => a.orgId === p.orgId)
-        .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: a.chats.size, connections: hub.liveness(a.id).connections }));
+        .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: engine.directory.load(a), connections: hub.liveness(a.id).connections }));
       const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
       return { queues, agents, chats };
     });
@@ -276,6 +276,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         // The agent's consoles show its capacity: tell them (the `presence` stream event).
         engine.directory.notify(id, { kind: 'presence' });
         if (u.disabled) engine.agentActions.agentDisconnected(id);
+        // A skill taken away may leave a transfer to it with nobody who could take it: it fails back.
+        engine.dispatcher.failStrandedTransfers();
         // More capacity or another skill can take a waiting chat now (ADR 0008: every change dispatches).
         engine.dispatch();
       }
