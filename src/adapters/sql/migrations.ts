@@ -3,6 +3,7 @@
  * migrations; never edit one that has shipped.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
+import { replaceNulInStoredJson } from './nul-in-stored-json.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -132,6 +133,13 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await sql`create index if not exists sessions_org_state on sessions (org_id, chat_state, created_at, ${id})`.execute(db);
       await sql`create index if not exists sessions_visitor_org_created on sessions (visitor_id, org_id, created_at, ${id})`.execute(db);
       await db.schema.dropIndex('sessions_visitor_org').ifExists().execute();
+    },
+  },
+  '0009-nul-in-stored-json': {
+    async up(db: Kysely<unknown>) {
+      // PostgreSQL refuses a `\u0000` escape in JSON it processes (`::jsonb`, `->>`): stored JSON
+      // holding a NUL, from before the API replaced it, is written again with U+FFFD (docs/adr/0035).
+      await replaceNulInStoredJson(db, dialect);
     },
   },
   '0010-chat-holders': {
