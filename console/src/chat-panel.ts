@@ -4,14 +4,14 @@
  * own chat) or the supervisor's controls (a chat opened read-only).
  */
 import type { AgentPort } from './agent-port.ts';
+import { ENDED, ENDING_EVENTS, endedLabel, LEFT, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
-import type { ChatEventWire, PublicUser } from './wire-types.ts';
+import type { ChatDetails, ChatEventWire, PublicUser, TransferTarget } from './wire-types.ts';
 
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
-const ENDING_EVENTS = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
 
 export type PanelMode = 'agent' | 'monitor';
 
@@ -26,6 +26,8 @@ export interface PanelHost {
   report(message: string): void;
   /** A visitor message arrived live (for notifications). */
   visitorMessage(panel: ChatPanel, text: string): void;
+  /** Where a transfer went, in words ("to Blair Agent"). */
+  transferredTo(target: TransferTarget): string;
 }
 
 export class ChatPanel {
@@ -33,6 +35,8 @@ export class ChatPanel {
   readonly transcript: TranscriptView;
   private readonly details = new VisitorDetails();
   private readonly status: HTMLElement;
+  /** Where the chat went, next to the badge (a transfer's target). */
+  private readonly where: HTMLElement;
   private readonly actions: HTMLElement;
   private readonly peek: HTMLElement;
   private readonly footer: HTMLElement;
@@ -44,28 +48,41 @@ export class ChatPanel {
   private sneakPeek = '';
   private ended = false;
   private detached: string | null = null;
+  /**
+   * Reopened after a reload of the page: whose chat it is now is not known until the first
+   * reload() has read it, and until then the panel offers nothing to do.
+   */
+  private restoring: boolean;
   /** A transcript read that fills gaps is running; `refill`: another gap showed meanwhile. */
   private filling = false;
   private refill = false;
   /** The lowest offset after which a gap showed that no read has filled yet (null: none). */
   private gapAfter: number | null = null;
 
-  constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost) {
+  /** `restoring`: a panel the page showed before it was reloaded (see `restoring`). */
+  constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost, restoring = false) {
+    this.restoring = restoring;
     const titleId = uid('chat-title');
     this.title = el('h2', { id: titleId }, visitorName || 'Visitor');
-    this.status = el('span', { class: 'badge' }, mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
+    this.status = el('span', { class: 'badge' }, mode === 'monitor' ? 'Monitoring (read-only)' : restoring ? 'Loading…' : 'Active');
+    this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
     this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`);
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
     this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
-      el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status), this.actions),
+      el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status, ' ', this.where), this.actions),
       this.details.element, this.transcript.element, this.peek, this.footer);
     this.renderControls();
   }
 
   get isEnded(): boolean {
     return this.ended || this.detached !== null;
+  }
+
+  /** Reopened after a reload and not read yet: nobody knows yet whether the agent holds it. */
+  get isRestoring(): boolean {
+    return this.restoring;
   }
 
   /** The visitor's name as shown, for messages about this chat. */
@@ -78,45 +95,95 @@ export class ChatPanel {
     return this.detached !== null && !this.ended;
   }
 
-  /** Loads details and the full transcript; safe to repeat (events dedupe by offset). */
+  /**
+   * Loads details and the full transcript; safe to repeat (events dedupe by offset). The
+   * transcript, which the agent may read also once the chat left it, says where the chat
+   * stands: its `chat` whose it is now, its events how it left the agent (chat-standing.ts).
+   * The details answer only the chat's holder (409 to a former one): without them the panel
+   * shows the pre-chat data the transcript has.
+   */
   async reload(): Promise<void> {
-    let details: Awaited<ReturnType<AgentPort['chat']>>;
+    let details: ChatDetails | null;
     let transcript: Awaited<ReturnType<AgentPort['transcript']>>;
     try {
-      [details, transcript] = await Promise.all([this.host.client.chat(this.chatId), this.host.client.transcript(this.chatId)]);
+      [details, transcript] = await Promise.all([
+        this.host.client.chat(this.chatId).catch((err: unknown) => {
+          if (this.mode === 'agent' && statusOf(err) === 409) return null;
+          throw err;
+        }),
+        this.host.client.transcript(this.chatId),
+      ]);
     } catch (err) {
-      // Lost while we were away: taken over, reassigned, requeued (409 Chat is no longer yours),
-      // ended and gone (409), erased (404); 403 for a chat this agent never held.
-      const status = (err as { status?: unknown }).status;
+      // 404: erased; 403: a chat this agent never held (an offer it did not take). Nothing to show.
+      const status = statusOf(err);
       if (this.mode === 'agent' && (status === 403 || status === 404 || status === 409)) {
-        this.detach(status === 404 ? 'Gone' : 'No longer with you');
+        this.settle();
+        this.detach(status === 404 ? LEFT.gone : LEFT.noLonger);
         return;
       }
       throw err;
     }
-    this.details.set(details);
-    if (details.chat.visitorName && details.chat.visitorName !== this.visitorName) {
-      this.visitorName = details.chat.visitorName;
+    const chat = transcript.chat;
+    if (details) this.details.set(details);
+    else this.details.setWithoutHolder(transcript.prechatDetails);
+    if (chat.visitorName && chat.visitorName !== this.visitorName) {
+      this.visitorName = chat.visitorName;
       this.title.textContent = this.visitorName;
       const label = this.footer.querySelector('label');
       if (label && this.composer) label.textContent = `Message to ${this.visitorName}`;
     }
-    for (const e of transcript.events) this.ingest(e, false);
-    // Who holds the chat now decides, not the history: a chat can leave an agent and come
-    // back (a declined transfer, transferred back, reassigned to them), and the replay still
-    // has the agent's own TransferRequested.
-    const mine = details.chat.agentId === this.host.me.id && details.chat.state === 'established';
-    if (details.chat.state === 'ended') this.markEnded('Ended');
-    else if (this.mode === 'agent' && mine) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
-    else if (this.mode === 'agent') this.detach(details.chat.state === 'established' ? 'Now with another agent' : 'Transferred');
+    // Added without following them: the replay has, say, the agent's own TransferRequested of a
+    // chat that came back since (a declined transfer), or the end of a chat long transferred.
+    for (const e of transcript.events) this.record(e, false);
+    this.settle();
+    if (this.mode === 'monitor') {
+      const end = [...transcript.events].reverse().find((e) => ENDING_EVENTS.has(e.type));
+      if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false) : ENDED.unknown);
+    } else {
+      const now = standing(chat, transcript.events, this.host.me.id);
+      if (now.kind === 'ended') this.markEnded(now.label);
+      else if (now.kind === 'left') this.detach(now.label, now.to);
+      else this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+    }
     this.renderPeek();
   }
 
-  /** One event from the stream (`live`) or a transcript reload. */
+  /** The first read of a panel reopened after a reload is in: its controls as the chat now has them. */
+  private settle(): void {
+    if (!this.restoring) return;
+    this.restoring = false;
+    this.status.textContent = this.mode === 'monitor' ? 'Monitoring (read-only)' : 'Active';
+    this.renderControls();
+  }
+
+  /** One event from the stream (`live`) or a transcript read that fills a gap or checks a transfer. */
   ingest(e: ChatEventWire, live: boolean): void {
     if (live && this.transcript.leavesGap(e.offset)) this.fillGaps(this.transcript.newest);
-    const fresh = this.transcript.add(e);
-    if (!fresh) return;
+    if (!this.record(e, live)) return;
+    // Whether the chat is ours changes with live events only; after a replay reload() asks the server.
+    if (live) this.followHolder(e);
+    if (ENDING_EVENTS.has(e.type)) this.followEnd(e, live);
+    this.renderPeek();
+  }
+
+  /**
+   * An ending event. Live (or for a supervisor's monitor) it ends the panel. Read later, it
+   * is the agent's chat ending only if the chat was still the agent's then: one that left the
+   * agent before (a transfer the read also has) ended with someone else, which the stream
+   * would never have told this agent.
+   */
+  private followEnd(e: ChatEventWire, live: boolean): void {
+    if (live || this.mode === 'monitor') {
+      this.markEnded(endedLabel(e, this.mode === 'agent'));
+      return;
+    }
+    const then = standing({ state: 'ended', agentId: null }, this.transcript.eventsAfter(-1), this.host.me.id);
+    if (then.kind === 'ended') this.markEnded(then.label);
+  }
+
+  /** Adds an event to the transcript and what it shows of the visitor; false when it was there already. */
+  private record(e: ChatEventWire, live: boolean): boolean {
+    if (!this.transcript.add(e)) return false;
     switch (e.type) {
       case 'ChasitorTyping':
         if (live) this.visitorTyping = true;
@@ -136,10 +203,7 @@ export class ChatPanel {
         this.details.addBreadcrumb(String(e.data['location'] ?? ''), e.at);
         break;
     }
-    // Whether the chat is ours changes with live events only; after a replay reload() asks the server.
-    if (live) this.followHolder(e);
-    if (ENDING_EVENTS.has(e.type)) this.markEnded('Ended');
-    this.renderPeek();
+    return true;
   }
 
   /**
@@ -171,12 +235,12 @@ export class ChatPanel {
     });
   }
 
-  /** A live event that moves the chat away from this agent or back to it. */
+  /** A live event that moves the chat away from this agent or back to it (the words: chat-standing.ts). */
   private followHolder(e: ChatEventWire): void {
     const me = this.host.me.id;
     switch (e.type) {
       case 'TransferRequested':
-        if (e.data['from'] === me) this.detach('Transferred');
+        if (e.data['from'] === me) this.detach(LEFT.transferred, transferTarget(e.data));
         break;
       case 'TransferFailed':
         // The agent asked for declined or let it time out: the chat came back to us.
@@ -185,15 +249,15 @@ export class ChatPanel {
       case 'ChatTransferred':
       case 'ChatEstablished':
         if (e.data['userId'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
-        else this.detach('Now with another agent');
+        else this.detach(LEFT.anotherAgent);
         break;
       case 'ChatReassigned':
         if (e.data['to'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
-        else if (e.data['from'] === me) this.detach('Reassigned by a supervisor');
+        else if (e.data['from'] === me) this.detach(LEFT.reassigned);
         break;
       case 'AgentDisconnect':
         // The server dropped us (or we went offline): the chat went back to the queue.
-        this.detach('Back in the queue (you were disconnected)');
+        this.detach(LEFT.disconnected);
         break;
     }
   }
@@ -203,15 +267,17 @@ export class ChatPanel {
     if (!this.detached || this.ended || this.mode !== 'agent') return;
     this.detached = null;
     this.status.textContent = 'Active';
+    this.where.textContent = '';
     this.renderControls();
     this.host.report(message);
   }
 
-  /** The chat left this agent (transfer, reassignment): read-only from now on. */
-  detach(reason: string): void {
+  /** The chat left this agent (transfer, reassignment): read-only from now on. `to`: where a transfer sent it. */
+  detach(reason: string, to?: TransferTarget): void {
     if (this.detached || this.mode !== 'agent') return;
     this.detached = reason;
     this.status.textContent = reason;
+    this.where.textContent = to ? this.host.transferredTo(to) : '';
     this.stopTyping();
     this.renderControls();
   }
@@ -245,6 +311,7 @@ export class ChatPanel {
     this.actions.replaceChildren();
     this.footer.replaceChildren();
     this.composer = undefined;
+    if (this.restoring) return;
     if (this.isEnded || this.mode === 'monitor') {
       this.actions.append(el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
     }
@@ -332,7 +399,7 @@ export class ChatPanel {
     try {
       await this.host.client.end(this.chatId);
       const hadFocus = this.element.contains(document.activeElement) || document.activeElement === document.body;
-      this.markEnded('Ended');
+      this.markEnded(ENDED.byYou);
       // The End button is gone with the composer: keep the keyboard in this chat.
       if (hadFocus) this.actions.querySelector<HTMLButtonElement>('button')?.focus();
     } catch (err) {
@@ -346,7 +413,7 @@ export class ChatPanel {
    * stream that would have said so was away, or is still on its way): read-only at once.
    */
   private followRefusal(err: unknown): void {
-    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours === true) this.detach('No longer with you');
+    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours === true) this.detach(LEFT.noLonger);
   }
 
   private buildMonitorControls(): HTMLElement {
@@ -390,6 +457,10 @@ export class ChatPanel {
 export function isRefusal(err: unknown): err is { status: number; body?: string } {
   const status = (err as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function statusOf(err: unknown): unknown {
+  return (err as { status?: unknown } | null)?.status;
 }
 
 export function errorText(err: unknown): string {

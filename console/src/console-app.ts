@@ -7,6 +7,7 @@
 import type { AgentPort, ConnectionState, StreamHandlers } from './agent-port.ts';
 import { alertHidden, notificationPermission, requestNotifications, unlockAudio } from './attention.ts';
 import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
+import { LEFT } from './chat-standing.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { SupervisorView } from './supervisor-view.ts';
@@ -74,6 +75,7 @@ export class ConsoleApp {
       takenOver: (p) => void this.takenOver(p),
       report: (m) => this.report(m),
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
+      transferredTo: (target) => this.transfers.describe(target),
     };
     this.transfers = new Transfers(client, me, { report: (m) => this.report(m), updateLoad: () => this.updateLoad(), panel: (id) => this.panels.get(id) });
     this.offersSection = el('section', { class: 'offers', 'aria-labelledby': 'offers-title', hidden: true },
@@ -98,11 +100,21 @@ export class ConsoleApp {
   }
 
   /**
-   * Connects the stream and shows the initial state. `restore` is the presence the
-   * agent had before the page reloaded: set again at once, so chats held within the
-   * grace period stay with the agent.
+   * The chats whose panels are on screen, in their order (kept across a reload by main.ts):
+   * also those that left the agent or ended and that the agent has not closed yet.
    */
-  start(restore?: { presence: Presence; capacity: number }): void {
+  get openChats(): string[] {
+    return [...this.chatsArea.querySelectorAll<HTMLElement>('section.chat')].map((e) => e.dataset['chatId'] ?? '').filter(Boolean);
+  }
+
+  /**
+   * Connects the stream and shows the initial state. `restore` is what the page had
+   * before it was reloaded: the presence, set again at once, so chats held within the
+   * grace period stay with the agent; and the chats it showed, shown again as the server
+   * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
+   */
+  start(restore?: { presence: Presence; capacity: number; chats?: readonly string[] }): void {
+    for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -216,7 +228,7 @@ export class ConsoleApp {
 
   /** Load as the server counts it: open offers plus chats held. */
   private updateLoad(): void {
-    const held = [...this.panels.values()].filter((p) => !p.isEnded).length;
+    const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
     this.loadOut.textContent = `Load ${held + this.offers.size} / ${this.capacity}`;
     this.emptyChats.hidden = this.panels.size > 0;
     this.offersSection.hidden = this.offers.size === 0;
@@ -235,7 +247,10 @@ export class ConsoleApp {
 
   private onOffer(data: OfferData, at: number): void {
     this.noteServerTime(at);
-    if (this.offers.has(data.chatId) || this.panels.get(data.chatId)?.isEnded === false) return;
+    // A chat shown as ours is not offered to us: a stale offer. One still loading after a reload
+    // may be (transferred back to us meanwhile): the panel shows how it left, the card the offer.
+    const shown = this.panels.get(data.chatId);
+    if (this.offers.has(data.chatId) || (shown && !shown.isEnded && !shown.isRestoring)) return;
     const offset = Number.isFinite(this.clockOffset) ? this.clockOffset : 0;
     const card = new OfferCard(data, offset, { accept: (c) => void this.accept(c), decline: (c) => void this.decline(c) });
     this.offers.set(data.chatId, card);
@@ -260,7 +275,7 @@ export class ConsoleApp {
       this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
       if (hadFocus) this.nextFocus();
     } else {
-      this.panels.get(chatId)?.detach(reason === 'reassigned' ? 'Reassigned by a supervisor' : 'Withdrawn');
+      this.panels.get(chatId)?.detach(reason === 'reassigned' ? LEFT.reassigned : 'Withdrawn');
     }
     this.updateLoad();
   }
@@ -332,19 +347,23 @@ export class ConsoleApp {
   private async openPanel(chatId: string, visitorName: string, focus: boolean): Promise<ChatPanel> {
     this.closed.delete(chatId);
     let panel = this.panels.get(chatId);
-    if (!panel || panel.isEnded) {
-      panel?.element.remove();
-      panel = new ChatPanel(chatId, 'agent', visitorName, this.host);
-      this.panels.set(chatId, panel);
-      this.chatsArea.append(panel.element);
-      this.updateLoad();
-    }
+    if (!panel || panel.isEnded) panel = this.addPanel(chatId, visitorName, false);
     if (focus) panel.focusComposer();
     try {
       await panel.reload();
     } catch (err) {
       this.report(`Could not load the chat: ${errorText(err)}`);
     }
+    this.updateLoad();
+    return panel;
+  }
+
+  /** A new panel at the end of the chats (in place of an ended one of the same chat); `restoring`: see ChatPanel. */
+  private addPanel(chatId: string, visitorName: string, restoring: boolean): ChatPanel {
+    this.panels.get(chatId)?.element.remove();
+    const panel = new ChatPanel(chatId, 'agent', visitorName, this.host, restoring);
+    this.panels.set(chatId, panel);
+    this.chatsArea.append(panel.element);
     this.updateLoad();
     return panel;
   }
@@ -368,6 +387,8 @@ export class ConsoleApp {
   private async reloadChats(): Promise<void> {
     // Before the panels reload: a panel whose transfer is in doubt would only learn "no longer
     // yours" there (the chat's details answer a former holder 409), not that it was transferred.
+    // Meanwhile the names of the org's agents and buttons, which say where a transfer went.
+    const names = this.transfers.loadNames();
     await this.transfers.settle();
     /** Chats this agent holds now whose panel went read-only: they came back while the stream missed it. */
     const returned = new Set<string>();
@@ -385,6 +406,7 @@ export class ConsoleApp {
     // chat back (ChatTransferred, ChatReassigned): a read-only panel of a chat we hold asks the
     // server who holds it (reload() reattaches it), as a reload of the page would.
     // A panel whose transfer outcome is being read is left to that read.
+    await names;
     await Promise.all([...this.panels.values(), ...this.monitors.values()].filter((p) => (!p.isEnded || returned.has(p.chatId)) && !this.transfers.checking(p.chatId))
       .map((p) => p.reload().catch(() => undefined)));
     this.updateLoad();

@@ -23,14 +23,14 @@ client.onSignedOut(() => {
   showLogin('You were signed out (logged out in another window, or your password changed). Log in again to go on.');
 });
 
-function run(me: PublicUser, restore?: { presence: Presence; capacity: number }): ConsoleApp {
+function run(me: PublicUser, restore?: { presence: Presence; capacity: number; chats: string[] }): ConsoleApp {
   const app = new ConsoleApp(client, me);
   root.replaceChildren(app.element);
   document.title = `${me.name} — Switchboard console`;
   let loggedOut = false;
   const remember = (): void => {
     const refreshToken = client.refreshToken();
-    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState });
+    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState, chats: app.openChats });
   };
   app.onLogout = () => {
     loggedOut = true;
@@ -41,10 +41,11 @@ function run(me: PublicUser, restore?: { presence: Presence; capacity: number })
     app.stop();
     window.removeEventListener('pagehide', remember);
   };
-  // Saved when the page goes away, so the newest refresh token and presence are kept.
+  // Saved when the page goes away, so the newest refresh token, presence and chats are kept.
   window.addEventListener('pagehide', remember);
-  remember();
+  // After start(): the chats of the page before are on screen again, so a save now keeps them.
   app.start(restore);
+  remember();
   return app;
 }
 
@@ -65,7 +66,7 @@ if (saved) {
   pending.textContent = 'Signing in…';
   root.replaceChildren(pending);
   client.resumeSession(saved.refreshToken).then(
-    (me) => run(me, { presence: saved.presence, capacity: saved.capacity }),
+    (me) => run(me, { presence: saved.presence, capacity: saved.capacity, chats: saved.chats }),
     () => {
       // Expired or revoked (a logout elsewhere): log in again.
       clearSession();

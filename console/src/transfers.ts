@@ -9,9 +9,10 @@
  */
 import type { AgentPort } from './agent-port.ts';
 import { isRefusal, type ChatPanel } from './chat-panel.ts';
+import { ENDED, LEFT, transferTarget } from './chat-standing.ts';
 import { openTransferDialog, type TransferDialog, type TransferOptions } from './transfer-dialog.ts';
 import { checkTransfer, requestedBy, type TransferOutcome } from './transfer-outcome.ts';
-import type { ChatEventWire, PublicUser } from './wire-types.ts';
+import type { ChatEventWire, PublicUser, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export interface TransfersHost {
   report(message: string): void;
@@ -32,12 +33,38 @@ export class Transfers {
    * was sent. Asked again by settle() once the stream is back.
    */
   private readonly inDoubt = new Map<string, number>();
+  /** Names of the org's agents and labels of its buttons, as the last transfer targets read had them. */
+  private readonly names = new Map<string, string>();
+  private namesRead: Promise<void> | undefined;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser, private readonly host: TransfersHost) {}
 
   /** The outcome of a transfer of this chat is being read: the panel is left to that read. */
   checking(chatId: string): boolean {
     return this.reading.has(chatId);
+  }
+
+  /**
+   * Reads the names of the org's agents and buttons once (a reload shows where the agent's
+   * transfers went by name, as the console did when it sent them). Never rejects: without
+   * them a target is named by its id.
+   */
+  loadNames(): Promise<void> {
+    this.namesRead ??= this.client.transferTargets().then((t) => this.learn(t), () => { this.namesRead = undefined; });
+    return this.namesRead;
+  }
+
+  /** Where a transfer sent a chat, in words. */
+  describe(target: TransferTarget): string {
+    if (target.skill) return `to the ${target.skill} skill`;
+    if (target.agentId) return `to ${this.names.get(`agent:${target.agentId}`) ?? `agent ${target.agentId}`}`;
+    if (target.buttonId) return `to the ${this.names.get(`button:${target.buttonId}`) ?? target.buttonId} button`;
+    return '';
+  }
+
+  private learn(t: TransferTargets): void {
+    for (const a of t.agents) this.names.set(`agent:${a.id}`, a.name);
+    for (const b of t.buttons) this.names.set(`button:${b.id}`, b.label);
   }
 
   /** Opens the transfer dialog for `panel`'s chat. */
@@ -55,12 +82,12 @@ export class Transfers {
         // went on dies before the answer, and the copy finds the chat transferred by the first.
         if (isRefusal(err) && !(err as { chatNoLongerYours?: unknown }).chatNoLongerYours) throw err;
         // The stream may have told it already: the server sends the chat's events before the answer.
-        if (requestedBy(panel.transcript.eventsAfter(since), this.me.id)) return this.transferred(panel);
+        if (requestedBy(panel.transcript.eventsAfter(since), this.me.id)) return this.transferred(panel, target);
         say('No answer from the server: checking whether the chat was transferred…');
         const outcome = await this.read(panel, since);
         if (outcome !== 'transferred') throw new Error(outcomeText(panel, outcome, isRefusal(err) ? (err.body ?? '').trim() : ''));
       }
-      this.transferred(panel);
+      this.transferred(panel, target);
     });
     this.dialog = { chatId: panel.chatId, dialog };
   }
@@ -74,7 +101,7 @@ export class Transfers {
     const panel = this.host.panel(chatId);
     if (since === undefined || !panel || e.offset <= since || !requestedBy([e], this.me.id)) return;
     this.inDoubt.delete(chatId);
-    this.transferred(panel);
+    this.transferred(panel, transferTarget(e.data));
   }
 
   /** Transfers in doubt (no server to ask when they were sent): asked again now that the stream is back. */
@@ -87,8 +114,10 @@ export class Transfers {
       }
       if (this.reading.has(chatId)) continue;
       const outcome = await this.read(panel, since);
-      if (outcome === 'transferred') this.transferred(panel);
-      else if (outcome !== 'unknown') this.host.report(`Transfer failed: ${outcomeText(panel, outcome, '')}`);
+      if (outcome === 'transferred') {
+        const request = panel.transcript.eventsAfter(since).find((e) => requestedBy([e], this.me.id));
+        this.transferred(panel, request && transferTarget(request.data));
+      } else if (outcome !== 'unknown') this.host.report(`Transfer failed: ${outcomeText(panel, outcome, '')}`);
     }
   }
 
@@ -105,8 +134,8 @@ export class Transfers {
       this.inDoubt.delete(panel.chatId);
       // The server's word over the stream's so far: the stream may not have told it yet.
       if (outcome === 'not-transferred' || outcome === 'returned') panel.reattach(`${panel.visitor} is with you`);
-      else if (outcome === 'taken') panel.detach('No longer with you');
-      else if (outcome === 'ended') panel.markEnded('Ended');
+      else if (outcome === 'taken') panel.detach(LEFT.noLonger);
+      else if (outcome === 'ended') panel.markEnded(ENDED.unknown);
       this.host.updateLoad();
       return outcome;
     } finally {
@@ -114,9 +143,9 @@ export class Transfers {
     }
   }
 
-  /** The chat was transferred: read-only, as after a transfer the server answered. */
-  private transferred(panel: ChatPanel): void {
-    panel.detach('Transferred');
+  /** The chat was transferred (to `target`): read-only, as after a transfer the server answered. */
+  private transferred(panel: ChatPanel, target: TransferTarget | undefined): void {
+    panel.detach(LEFT.transferred, target);
     this.host.updateLoad();
     this.host.report('Chat transferred');
     if (this.dialog?.chatId === panel.chatId) this.dialog.dialog.close();
@@ -126,6 +155,7 @@ export class Transfers {
   private async options(): Promise<TransferOptions> {
     try {
       const t = await this.client.transferTargets();
+      this.learn(t);
       const room = (available: number, online: number) => (available ? `${available} available` : online ? `${online} online, all busy` : 'nobody online');
       return {
         agents: t.agents.map((a) => ({ id: a.id, name: a.name, hint: a.available ? 'available' : a.presence === 'online' ? `busy, ${a.load}/${a.capacity}` : a.presence })),

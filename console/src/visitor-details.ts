@@ -41,6 +41,17 @@ export class VisitorDetails {
     this.render();
   }
 
+  /**
+   * What a former holder may see (the details answer only the chat's holder, 409 to the
+   * agent it left): the pre-chat data its transcript has. Details shown already stay.
+   */
+  setWithoutHolder(prechatDetails: unknown[]): void {
+    if (this.details) return;
+    replaceChildren(this.body,
+      table('Pre-chat data', prechatRows(prechatDetails)),
+      el('p', { class: 'muted' }, 'The rest of the visitor details is for whoever holds the chat now.'));
+  }
+
   addBreadcrumb(location: string, at: number): void {
     if (this.breadcrumbs.some((b) => b.location === location && b.at === at)) return;
     this.breadcrumbs.push({ location, at });

@@ -6,13 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
-import { describeChatSearch } from './chat-store-search-conformance.js';
+import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
 
 export interface StoreFactory {
   /** A fresh, empty, migrated store. */
   open(): Promise<ChatStore>;
   /** Reopens the same data after close (omit for stores that keep nothing). */
   reopen?: (previous: ChatStore) => Promise<ChatStore>;
+  /** A store holding sessions as one before migration 0010 wrote them, migrated since (omit for stores that keep nothing). */
+  openMigrated?: OpenMigrated;
 }
 
 export function sessionRecord(id: string, patch: Partial<SessionRecord> = {}): SessionRecord {
@@ -342,7 +344,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.getSession('after')).not.toBeNull();
     }));
 
-    describeChatSearch(() => factory.open());
+    describeChatSearch(() => factory.open(), factory.openMigrated);
 
     if (factory.reopen) {
       const reopen = factory.reopen;

@@ -17,6 +17,8 @@ interface ChatSpec {
   endedAt?: number | null;
   endReason?: string | null;
   closed?: boolean;
+  /** Agents who held the chat (SessionRecord.holders); absent when not given. */
+  holders?: string[];
 }
 
 /** A session with a chat request in `org` (org-a by default). */
@@ -26,6 +28,7 @@ export function chatRecord(id: string, c: ChatSpec): SessionRecord {
     id, key: `${id}!1!x`, owner: 'abcdef01', epoch: 'e1', createdAt: c.createdAt, lastSeenAt: c.createdAt, chatState: c.state ?? 'waiting', request,
     routedButtonId: c.button ?? 'b1', agentId: c.agent ?? null, queuedAt: c.createdAt, establishedAt: null, endedAt: c.endedAt ?? null, endReason: c.endReason ?? null,
     declinedBy: [], lastOffset: 0, lastVseq: 0, cursor: 0, confirmed: 0, issuedRecent: [], appliedSeqMax: 0, appliedSeqRecent: [], closed: c.closed ?? false,
+    ...(c.holders ? { holders: c.holders } : {}),
   };
 }
 
@@ -49,7 +52,14 @@ async function pages(store: ChatStore, q: Query): Promise<string[][]> {
 
 const write = (store: ChatStore, records: SessionRecord[]) => store.write({ ...emptyBatch(), sessions: records.map((r) => toSessionRow(r)) });
 
-export function describeChatSearch(open: () => Promise<ChatStore>): void {
+/**
+ * Opens a store that holds `records` as a store before migration 0010 (chat_holders)
+ * wrote them, migrated since: what an upgrade finds. Only stores that keep data
+ * across a start have one.
+ */
+export type OpenMigrated = (records: SessionRecord[]) => Promise<ChatStore>;
+
+export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?: OpenMigrated): void {
   const withStore = (fn: (store: ChatStore) => Promise<void>) => async () => {
     const store = await open();
     try {
@@ -183,4 +193,137 @@ export function describeChatSearch(open: () => Promise<ChatStore>): void {
     expect(await ids(store, { visitorId: 'gone' })).toEqual(['kept']);
     expect(await ids(store, { visitorId: 'old' })).toEqual([]);
   }));
+
+  it('finds a chat under every agent who held it (transferred, taken over) and under the one it is with now, never another org\'s', withStore(async (store) => {
+    // As the engine writes a chat's life: holders only in the writes where they change.
+    const moved = chatRecord('moved', { createdAt: 100, state: 'offered', agent: 'ag1', visitor: 'v-moved' });
+    await write(store, [moved]);
+    const step = async (patch: Partial<SessionRecord>, holdersChanged: boolean) => {
+      Object.assign(moved, patch);
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(moved, false, holdersChanged)] });
+    };
+    await step({ chatState: 'established', holders: ['ag1'] }, true);
+    // ag1 transfers it to ag2: it waits, is offered to ag2, who accepts; messages between.
+    await step({ chatState: 'waiting', agentId: null, transferFrom: 'ag1', transferTo: 'ag2' }, false);
+    await store.write({ ...emptyBatch(), sessions: [toProgressRow({ ...moved, lastOffset: 4, cursor: 2 })] });
+    await step({ chatState: 'offered', agentId: 'ag2' }, false);
+    await step({ chatState: 'established', transferFrom: null, transferTo: null, holders: ['ag1', 'ag2'] }, true);
+    await step({ chatState: 'ended', endedAt: 190, endReason: 'agent', closed: true }, false);
+    await write(store, [
+      // Offered to ag1 now, never held: found under ag1, as before holders were searched.
+      chatRecord('offered', { createdAt: 200, state: 'offered', agent: 'ag1' }),
+      chatRecord('own', { createdAt: 300, state: 'ended', agent: 'ag1', holders: ['ag1'], button: 'b2', endedAt: 350, endReason: 'client' }),
+      // Taken over by a supervisor from ag3.
+      chatRecord('taken', { createdAt: 150, state: 'established', agent: 'sup', holders: ['ag3', 'sup'] }),
+      chatRecord('theirs', { org: 'org-b', createdAt: 250, state: 'ended', agent: 'ag2', holders: ['ag1', 'ag2'] }),
+    ]);
+
+    expect(await ids(store, { agentId: 'ag1' })).toEqual(['own', 'offered', 'moved']);
+    expect(await ids(store, { agentId: 'ag2' })).toEqual(['moved']);
+    expect(await ids(store, { agentId: 'ag3' })).toEqual(['taken']);
+    expect(await ids(store, { agentId: 'sup' })).toEqual(['taken']);
+    expect(await ids(store, { agentId: 'nobody' })).toEqual([]);
+    // With filters the agent's walk does not apply, and with another driving the walk.
+    expect(await ids(store, { agentId: 'ag1', chatState: 'ended' })).toEqual(['own', 'moved']);
+    expect(await ids(store, { agentId: 'ag1', endReason: 'agent' })).toEqual(['moved']);
+    expect(await ids(store, { agentId: 'ag1', buttonId: 'b1', createdTo: 200 })).toEqual(['moved']);
+    expect(await ids(store, { agentId: 'ag1', visitorId: 'v-moved' })).toEqual(['moved']);
+    expect(await ids(store, { agentId: 'ag2', visitorId: 'v-moved', chatState: 'ended' })).toEqual(['moved']);
+    expect(await ids(store, { agentId: 'ag3', visitorId: 'v-moved' })).toEqual([]);
+    expect(await ids(store, { agentId: 'ag1', after: { createdAt: 200, id: 'offered' } })).toEqual(['moved']);
+    // The chat as last written; another org's chat held by the same ids only from there.
+    expect((await search(store, { agentId: 'ag1', chatState: 'ended', endReason: 'agent' })).sessions).toEqual([moved]);
+    expect(await ids(store, { orgId: 'org-b', agentId: 'ag1' })).toEqual(['theirs']);
+    // Written again (a batch retried after a lost answer, ADR 0016, or a restart): found once.
+    await write(store, [moved]);
+    await write(store, [moved]);
+    expect(await ids(store, { agentId: 'ag2' })).toEqual(['moved']);
+  }));
+
+  it('pages through an agent\'s chats, held now, held before or both: every one exactly once, newest first, at every page size and walk bound', withStore(async (store) => {
+    // Three chats per millisecond; A has a third now, held another third before B took them; B the rest.
+    const all = Array.from({ length: 90 }, (_, i) => {
+      const [agent, holders] = i % 3 === 0 ? ['A', ['A']] : i % 3 === 1 ? ['B', ['A', 'B']] : ['B', ['B']];
+      return chatRecord(`h-${String((i * 37) % 90).padStart(2, '0')}`, { createdAt: 1000 + Math.floor(i / 3), state: i % 2 ? 'ended' : 'established', agent, holders, endedAt: i % 2 ? 5000 : null });
+    });
+    for (let i = 0; i < all.length; i += 30) await write(store, all.slice(i, i + 30));
+    const order = [...all].sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1));
+    const ofA = order.filter((r) => r.holders!.includes('A')).map((r) => r.id);
+    const ofB = order.filter((r) => r.holders!.includes('B')).map((r) => r.id);
+    for (const limit of [1, 4, 30, 60, 100]) {
+      const got = await pages(store, { agentId: 'A', limit });
+      expect(got.flat(), `limit ${limit}`).toEqual(ofA);
+      // Only the agent's filter: every page is full but the last.
+      for (const p of got.slice(0, -1)) expect(p.length, `a page before the last, limit ${limit}`).toBe(limit);
+      expect((await pages(store, { agentId: 'B', limit })).flat(), `B, limit ${limit}`).toEqual(ofB);
+    }
+    // Bounded walks (scanLimit) with a filter the agent's walks do not apply: each match once.
+    const endedOfA = order.filter((r) => r.holders!.includes('A') && r.chatState === 'ended').map((r) => r.id);
+    for (const [limit, scanLimit] of [[3, 5], [1, 1], [7, 2], [100, 1000]] as const) {
+      expect((await pages(store, { agentId: 'A', chatState: 'ended', limit, scanLimit })).flat(), `limit ${limit}, scanLimit ${scanLimit}`).toEqual(endedOfA);
+    }
+    // A walk of 7 at a time over A's 60 chats: more than 8 calls, some of them with nothing.
+    const sparse = await pages(store, { agentId: 'A', chatState: 'ended', endReason: 'none of these', limit: 10, scanLimit: 7 });
+    expect(sparse.flat()).toEqual([]);
+    expect(sparse.length).toBeGreaterThanOrEqual(9);
+    expect((await search(store, { agentId: 'A', chatState: 'ended', scanLimit: 60 })).next).toBeNull();
+    // Chats created (and transferred) between two pages are newer than any page's place: on no later page.
+    const first = await search(store, { agentId: 'A', limit: 25 });
+    await write(store, [chatRecord('late', { createdAt: 9000, state: 'established', agent: 'B', holders: ['A', 'B'] })]);
+    const rest = (await pages(store, { agentId: 'A', limit: 25, after: first.next! })).flat();
+    expect([...first.sessions.map((s) => s.id), ...rest]).toEqual(ofA);
+    expect(await ids(store, { agentId: 'A', limit: 1 })).toEqual(['late']);
+  }));
+
+  it('forgets who held a chat with the chat: erasure and retention delete it for every agent who held it', withStore(async (store) => {
+    await write(store, [
+      chatRecord('kept', { createdAt: 5000, state: 'ended', agent: 'B', holders: ['A', 'B'], closed: true }),
+      chatRecord('erased-1', { createdAt: 6000, state: 'ended', agent: 'B', holders: ['A', 'B'], closed: true }),
+      chatRecord('erased-2', { createdAt: 7000, state: 'ended', agent: 'A', holders: ['A'], closed: true }),
+      chatRecord('expired', { createdAt: 50, state: 'ended', agent: 'B', holders: ['A', 'B'], closed: true }),
+    ]);
+    expect(await ids(store, { agentId: 'A' })).toEqual(['erased-2', 'erased-1', 'kept', 'expired']);
+    expect(await store.deleteClosedSessions(['erased-1', 'erased-2'])).toBe(2);
+    expect(await store.purgeClosedBefore(60, 10)).toMatchObject({ sessions: 1 });
+    // Page by page and by a bounded walk, A's and B's searches hold only what is left, and end there.
+    for (const agentId of ['A', 'B']) {
+      expect(await pages(store, { agentId, limit: 1 }), agentId).toEqual([['kept']]);
+      expect(await pages(store, { agentId, chatState: 'ended', limit: 1, scanLimit: 1 }), agentId).toEqual([['kept']]);
+      expect(await ids(store, { agentId, visitorId: 'v-kept' })).toEqual(['kept']);
+      expect(await ids(store, { agentId, visitorId: 'v-erased-1' })).toEqual([]);
+    }
+    // A new session under an erased one's id (a restored backup, say) is not found under those who held the old.
+    await write(store, [chatRecord('erased-1', { createdAt: 8000, state: 'waiting' })]);
+    expect(await ids(store, { agentId: 'A' })).toEqual(['kept']);
+  }));
+
+  if (openMigrated) {
+    it('finds chats stored before holders were searched under every agent who held them (migration 0010 backfills them)', async () => {
+      // More sessions than one backfill batch (1,000), in no particular id order.
+      const old = Array.from({ length: 1203 }, (_, i) => chatRecord(`m-${String((i * 7919) % 1203).padStart(4, '0')}`, {
+        createdAt: 100 + i, state: 'ended', agent: i % 2 ? 'B' : 'A', holders: i % 2 ? ['A', 'B'] : ['A'], endedAt: 200 + i, closed: true,
+      }));
+      // Written before holders were kept (no `holders`): found under its agent, as before.
+      const unkept = chatRecord('unkept', { createdAt: 5000, state: 'ended', agent: 'C', endedAt: 5001 });
+      const theirs = chatRecord('theirs', { org: 'org-b', createdAt: 5000, state: 'ended', agent: 'B', holders: ['A', 'B'] });
+      const store = await openMigrated([...old, unkept, theirs]);
+      try {
+        const newest = [...old].sort((x, y) => y.createdAt - x.createdAt);
+        const order = newest.map((r) => r.id);
+        expect((await pages(store, { agentId: 'A', limit: 200 })).flat()).toEqual(order);
+        expect((await pages(store, { agentId: 'B', limit: 200 })).flat()).toEqual(newest.filter((r) => r.holders!.includes('B')).map((r) => r.id));
+        expect(await ids(store, { agentId: 'A', visitorId: old[0]!.request!.visitorId })).toEqual([old[0]!.id]);
+        expect(await ids(store, { agentId: 'C' })).toEqual(['unkept']);
+        expect(await ids(store, { orgId: 'org-b', agentId: 'A' })).toEqual(['theirs']);
+        // The engine writes the holders again at its first write after a start: they are there already.
+        await write(store, [old[0]!, theirs]);
+        expect(await ids(store, { orgId: 'org-b', agentId: 'A' })).toEqual(['theirs']);
+        // And they go with their chat.
+        expect(await store.deleteClosedSessions([old[0]!.id])).toBe(1);
+        expect((await pages(store, { agentId: 'A', limit: 200 })).flat()).toEqual(order.filter((id) => id !== old[0]!.id));
+      } finally {
+        await store.close();
+      }
+    });
+  }
 }

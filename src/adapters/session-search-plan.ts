@@ -10,6 +10,8 @@ import type { SearchPosition, SessionSearch } from '../ports/chat-store.js';
  * The filter whose index the walk follows: the most selective one given. A
  * visitor has a few chats, an agent a share of the org's, a state (other than
  * `ended`) the chats running now. The creation time range bounds every walk.
+ * An agent's walk is two indexes merged: the chats they have now, and those they
+ * held (the chat_holders table of migration 0010).
  */
 export type DrivingFilter = 'visitorId' | 'agentId' | 'chatState' | null;
 
@@ -39,6 +41,17 @@ export interface SearchKeys {
   visitorId: string | null;
   endedAt: number | null;
   endReason: string | null;
+  /** Every agent who held the chat (SessionRecord.holders; the SQL stores' chat_holders rows). */
+  holders: readonly string[];
+}
+
+/**
+ * The agent filter: the chat's agent now (holding it, offered it, or the last to
+ * hold it) or any agent who held it before (it was transferred, reassigned or
+ * taken over from them). A chat is found under every agent who handled it.
+ */
+export function hasAgent(k: Pick<SearchKeys, 'agentId' | 'holders'>, agentId: string): boolean {
+  return k.agentId === agentId || k.holders.includes(agentId);
 }
 
 /** Newest first: creation time, then id, both descending (ids compared by code unit, as SQL's binary collation does for ASCII ids). */
@@ -56,7 +69,7 @@ export function isAfter(k: SearchPosition, p: SearchPosition): boolean {
 export function inWalk(k: SearchKeys, q: SessionSearch, plan: SearchPlan): boolean {
   if (k.orgId !== q.orgId) return false;
   if (plan.driving === 'visitorId' && k.visitorId !== q.visitorId) return false;
-  if (plan.driving === 'agentId' && k.agentId !== q.agentId) return false;
+  if (plan.driving === 'agentId' && !hasAgent(k, q.agentId!)) return false;
   if (plan.driving === 'chatState' && k.chatState !== q.chatState) return false;
   if (q.createdFrom !== undefined && k.createdAt < q.createdFrom) return false;
   if (q.createdTo !== undefined && k.createdAt >= q.createdTo) return false;
@@ -66,7 +79,7 @@ export function inWalk(k: SearchKeys, q: SessionSearch, plan: SearchPlan): boole
 /** Every filter, the driving one included. */
 export function matchesAll(k: SearchKeys, q: SessionSearch): boolean {
   if (q.visitorId !== undefined && k.visitorId !== q.visitorId) return false;
-  if (q.agentId !== undefined && k.agentId !== q.agentId) return false;
+  if (q.agentId !== undefined && !hasAgent(k, q.agentId)) return false;
   if (q.chatState !== undefined && k.chatState !== q.chatState) return false;
   if (q.buttonId !== undefined && k.buttonId !== q.buttonId) return false;
   if (q.endReason !== undefined && k.endReason !== q.endReason) return false;

@@ -29,6 +29,9 @@ export class AgentActions {
         if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` }, false);
       }
     }
+    // The last agent who could take a transfer to a skill or button may have stepped away; after
+    // a restart (nobody online), the first agent back settles transfers nobody else is back for.
+    this.engine.dispatcher.failStrandedTransfers();
     this.engine.dispatch();
   }
 
@@ -45,7 +48,9 @@ export class AgentActions {
     this.engine.dispatcher.forget(s.id);
     const wasEstablished = r.establishedAt !== null;
     r.chatState = 'established';
-    // A transfer in progress, if any, has happened: the chat stays routed where it sent it.
+    // A transfer in progress, if any, has happened: the chat stays routed where it sent it, and
+    // the place it kept in the sender's capacity is free (dispatched below).
+    const freed = this.engine.dispatcher.releaseTransferSlot(s);
     r.transferFrom = null;
     r.transferTo = null;
     r.transferOrigin = null;
@@ -65,13 +70,16 @@ export class AgentActions {
       this.engine.queue.addButtonStats(this.engine.waits.observe(button.id, now - (r.queuedAt ?? now)));
       this.engine.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
     }
-    this.engine.dispatcher.sendQueueUpdates();
+    if (freed) this.engine.dispatch();
+    else this.engine.dispatcher.sendQueueUpdates();
   }
 
   /**
-   * Transfer to an agent, a skill or a button. The chat leaves its agent at once;
-   * the visitor sees ChatTransferred when the new agent accepts, and nothing the
-   * visitor sends meanwhile is lost (it is in the log the new agent reads).
+   * Transfer to an agent, a skill or a button. The chat leaves its agent at once
+   * but keeps its place in the agent's capacity until the transfer happens, so a
+   * transfer that fails always comes back to the agent; the visitor sees
+   * ChatTransferred when the new agent accepts, and nothing the visitor sends
+   * meanwhile is lost (it is in the log the new agent reads).
    */
   transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
     const given = [target.agentId, target.skill, target.buttonId].filter((t) => t !== undefined).length;
@@ -103,7 +111,9 @@ export class AgentActions {
     // The target's own fields only: a body's other properties are not the log's to keep.
     const { agentId: toAgent, skill, buttonId } = target;
     this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...(toAgent && { agentId: toAgent }), ...(skill && { skill }), ...(buttonId && { buttonId }) }, false);
-    this.engine.directory.get(agentId)?.chats.delete(s.id);
+    const caller = this.engine.directory.get(agentId)!;
+    caller.chats.delete(s.id);
+    caller.transfersOut.add(s.id);
     r.transferFrom = agentId;
     r.declinedBy = target.agentId ? [] : [agentId];
     this.engine.dispatcher.requeue(s, queueKey);
@@ -127,6 +137,7 @@ export class AgentActions {
         this.engine.dispatcher.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
       }
     }
+    this.engine.dispatcher.failStrandedTransfers();
     this.engine.dispatch();
   }
 

@@ -28,6 +28,12 @@ export interface AgentRuntime {
   capacity: number;
   /** Chats offered to or held by this agent. */
   chats: Set<string>;
+  /**
+   * Chats this agent is transferring, until the transfer happens or fails: each keeps
+   * its place in the agent's capacity, so a transfer that fails always has room to come
+   * back to its sender (docs/adr/0008 §9).
+   */
+  transfersOut: Set<string>;
   lastSeenAt: number;
 }
 
@@ -42,7 +48,7 @@ export class AgentDirectory {
    */
   register(orgId: string, config: AgentConfig): AgentRuntime {
     if (this.agents.has(canonicalId(config.id))) fail('CONFLICT', `agent ${config.id} exists`);
-    const a: AgentRuntime = { id: config.id, orgId, name: config.name, config, presence: 'offline', capacity: config.capacity, chats: new Set(), lastSeenAt: 0 };
+    const a: AgentRuntime = { id: config.id, orgId, name: config.name, config, presence: 'offline', capacity: config.capacity, chats: new Set(), transfersOut: new Set(), lastSeenAt: 0 };
     this.agents.set(canonicalId(config.id), a);
     return a;
   }
@@ -70,14 +76,19 @@ export class AgentDirectory {
     return [...this.agents.values()];
   }
 
+  /** What counts against the agent's capacity: chats offered to or held by it, and those it is transferring. */
+  load(a: AgentRuntime): number {
+    return a.chats.size + a.transfersOut.size;
+  }
+
   /** True when the agent may take one more chat. */
   hasRoom(a: AgentRuntime): boolean {
-    return a.presence === 'online' && (a.capacity === 0 || a.chats.size < a.capacity);
+    return a.presence === 'online' && (a.capacity === 0 || this.load(a) < a.capacity);
   }
 
   /** Load ratio for Most Available routing; unlimited agents count as empty. */
   loadRatio(a: AgentRuntime): number {
-    return a.capacity === 0 ? 0 : a.chats.size / a.capacity;
+    return a.capacity === 0 ? 0 : this.load(a) / a.capacity;
   }
 
   subscribe(agentId: string, listener: AgentListener): () => void {

@@ -208,7 +208,7 @@ export class AgentStreamHub {
     return {
       presence: agent?.presence ?? 'offline',
       capacity: agent?.capacity ?? 0,
-      load: agent?.chats.size ?? 0,
+      load: agent ? this.engine.directory.load(agent) : 0,
       chats,
     };
   }
@@ -306,7 +306,7 @@ export class AgentStreamHub {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
     } else if (n.kind === 'presence') {
       const a = this.engine.directory.get(userId);
-      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: a.chats.size });
+      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a) });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
     }

@@ -15,6 +15,7 @@ import type { ChasitorInit } from '../protocol/visitor-requests.js';
 import { AgentActions } from './agent-actions.js';
 import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
+import { holdersInLog } from './chat-holders.js';
 import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
@@ -128,12 +129,22 @@ export class ChatEngine {
       }
       if (record.chatState === 'waiting' && record.transferTo) {
         // A transfer to one agent waited for that agent's answer, and the restart took the
-        // offer away with everyone's presence: as when a transfer fails and its sender cannot
-        // take the chat back, the chat is routed like any other of its queue (the visitor saw
-        // nothing of the transfer; the transcript says why it went back to the queue).
+        // offer away with everyone's presence: the chat is routed like any other of its queue,
+        // in line again (the visitor saw nothing of the transfer; the transcript says why it
+        // went back to the queue).
         const to = record.transferTo;
         this.dispatcher.cancelTransfer(s);
         this.append(s, 'TransferFailed', 'system', transferFailed(record, to, 'restart'), false);
+      }
+      if (record.holders === undefined && record.chatState !== 'none') {
+        // Written before the record kept its holders: a former holder must hear "no longer
+        // yours" (409), not "not yours" (403), as for chats written since. Its log says who.
+        record.holders = await holdersInLog(this.store, record.id);
+        s.touchRecord();
+      }
+      if (record.chatState === 'waiting' && record.transferFrom) {
+        // A transfer to a skill or button still in progress keeps its place in its sender's capacity.
+        this.directory.get(record.transferFrom)?.transfersOut.add(record.id);
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
@@ -317,7 +328,7 @@ export class ChatEngine {
     r.queueKey = target;
     r.chatState = 'waiting';
     const targetButton = this.catalog.button(target)!.config;
-    if (this.router.queued(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
+    if (this.router.inLine(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }
@@ -443,6 +454,8 @@ export class ChatEngine {
     // An agent ringing for this chat drops the card now, not at the offer's expiry (and a click would only get a 409).
     if (r.agentId && r.chatState === 'offered') this.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'ChatEnded' });
     if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
+    // Ended under transfer: its sender's capacity keeps no place for it any more.
+    this.dispatcher.releaseTransferSlot(s);
     this.router.remove(s.id);
     this.dispatcher.forget(s.id);
     r.chatState = 'ended';

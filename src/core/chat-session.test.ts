@@ -65,6 +65,33 @@ describe('ChatSession.rowForWrite', () => {
     expect(kind(s.rowForWrite())).toBe('full+request');
     expect(kind(s.rowForWrite())).toBe('progress');
   });
+
+  it('carries the holders on the first full write, when they change (an accept) and after a failed write; never otherwise', () => {
+    const s = session({ holders: ['a1'] });
+    expect(s.rowForWrite().holders).toEqual(['a1']);
+    // Other full writes (a state change) and progress writes leave the stored holders alone.
+    s.record.chatState = 'waiting';
+    s.record.agentId = null;
+    expect(s.rowForWrite()).toMatchObject({ holders: null, chatState: 'waiting' });
+    s.record.cursor += 1;
+    expect(s.rowForWrite()).toMatchObject({ holders: null, json: null });
+    // A second agent accepts: the holders change, as the engine changes them (a new array).
+    s.record.chatState = 'established';
+    s.record.agentId = 'a2';
+    s.record.holders = [...s.record.holders!, 'a2'];
+    const row = s.rowForWrite();
+    expect(row.holders).toEqual(['a1', 'a2']);
+    // The row is a copy: a later change of the record does not reach a batch still being written.
+    s.record.holders.push('a3');
+    expect(row.holders).toEqual(['a1', 'a2']);
+    s.record.holders = ['a1', 'a2'];
+    s.record.endReason = 'agent';
+    expect(s.rowForWrite().holders).toBeNull();
+    s.writeFailed();
+    expect(s.rowForWrite().holders).toEqual(['a1', 'a2']);
+    // A chat nobody took: no holders to write.
+    expect(session().rowForWrite().holders).toBeNull();
+  });
 });
 
 describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0031)', () => {

@@ -3,7 +3,7 @@
  * the visitor has not confirmed yet, and the poll it is holding. The owning node
  * is the only writer, so offsets are assigned here without a round trip.
  */
-import { sameApartFromProgress, shapeApartFromProgress, toProgressRow, toSessionRow, type Actor, type LogEvent, type RecordShape, type SessionRecord, type SessionRow } from '../ports/records.js';
+import { holdersChangedSince, sameApartFromProgress, shapeApartFromProgress, toProgressRow, toSessionRow, type Actor, type LogEvent, type RecordShape, type SessionRecord, type SessionRow } from '../ports/records.js';
 import type { CommitQueue, RowSource } from './commit-queue.js';
 
 /** What a session hands its changes to: the commit queue, or nothing once it was discarded. */
@@ -110,17 +110,19 @@ export class ChatSession implements RowSource {
    * nothing else changed since the last full write (most writes: a message moves
    * offsets and the cursor), else the whole record (docs/adr/0013). The first
    * write on this node is always full, so a row is never progress-only before it exists.
+   * A full row carries the holders only when they changed (an accept), or on the
+   * first write on this node: their rows (migration 0010) are written only then.
    */
   rowForWrite(): SessionRow {
     const r = this.record;
     if (this.writtenShape !== null && r.request === this.writtenRequest && sameApartFromProgress(r, this.writtenShape)) return toProgressRow(r);
-    const row = toSessionRow(r, r.request !== this.writtenRequest);
+    const row = toSessionRow(r, r.request !== this.writtenRequest, holdersChangedSince(r, this.writtenShape));
     this.writtenRequest = r.request;
     this.writtenShape = shapeApartFromProgress(r);
     return row;
   }
 
-  /** The write that carried the last row failed: the next one is full again, request included. */
+  /** The write that carried the last row failed: the next one is full again, request and holders included. */
   writeFailed(): void {
     this.writtenRequest = undefined;
     this.writtenShape = null;

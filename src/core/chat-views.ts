@@ -8,6 +8,7 @@ import type { SessionRecord } from '../ports/records.js';
 import type { ChatSummary, ChatEventWire } from '../protocol/agent-api-types.js';
 import { toWire } from './agent-stream-hub.js';
 import type { ChatEngine } from './chat-engine.js';
+import { holdersInLog } from './chat-holders.js';
 import { EventType, isResentCopy } from './event-types.js';
 
 export function summarize(r: SessionRecord, queuePosition: number): ChatSummary {
@@ -103,23 +104,10 @@ export class ChatViews {
 
   /**
    * Whether a user ever held the chat (agents may read transcripts of their own
-   * chats): it became the chat's agent (ChatEstablished, or ChatTransferred after a
-   * transfer, takeover or reassign). An offer it declined or let time out, a
-   * transfer addressed to it that it never took, or an agent id a visitor put in
-   * ChatRequested is not holding it. Reads those two types only, not the whole log.
+   * chats): it became the chat's agent (chat-holders.ts).
    */
   async heldBy(chatId: string, userId: string): Promise<boolean> {
     await this.engine.queue.commit();
-    for (let after = 0; ;) {
-      const batch = await this.store.readEventsOfTypes(chatId, HOLDING_EVENTS, after, HOLDING_EVENTS_PAGE);
-      if (batch.some((e) => e.data.userId === userId)) return true;
-      if (batch.length < HOLDING_EVENTS_PAGE) return false;
-      after = batch[batch.length - 1]!.offset;
-    }
+    return (await holdersInLog(this.store, chatId)).includes(userId);
   }
 }
-
-/** The events that make their `userId` the chat's holder (see heldBy). */
-const HOLDING_EVENTS = [EventType.ChatEstablished, EventType.ChatTransferred];
-/** A chat has one such event per agent that took it: a page is nearly always all of them. */
-const HOLDING_EVENTS_PAGE = 100;

@@ -13,7 +13,7 @@ import { CommitQueue, type RowSource } from './commit-queue.js';
 function row(id: string, json: string | (() => string)): RowSource & { failed: number } {
   return {
     failed: 0,
-    rowForWrite: (): SessionRow => ({ id, owner: 'n1', closed: false, visitorId: null, orgId: null, createdAt: 1, chatState: 'none', agentId: null, buttonId: null, endedAt: null, endReason: null, json: typeof json === 'string' ? json : json(), progressJson: null, requestJson: null }),
+    rowForWrite: (): SessionRow => ({ id, owner: 'n1', closed: false, visitorId: null, orgId: null, createdAt: 1, chatState: 'none', agentId: null, buttonId: null, endedAt: null, endReason: null, holders: null, json: typeof json === 'string' ? json : json(), progressJson: null, requestJson: null }),
     writeFailed() { this.failed += 1; },
   };
 }

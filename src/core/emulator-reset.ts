@@ -49,6 +49,7 @@ export class EmulatorReset {
     const now = engine.clock.now();
     for (const a of engine.directory.all()) {
       a.chats.clear();
+      a.transfersOut.clear();
       // As at start-up: a bot goes online as it starts, a person logs in and chooses.
       a.presence = a.config.bot ? 'online' : 'offline';
       a.capacity = a.config.capacity;

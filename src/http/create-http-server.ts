@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Socket } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { withoutNulParsedFrom } from '../protocol/client-json.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
@@ -127,7 +128,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // Clients send JSON with any Content-Type, or none, or an empty body with
   // application/json: read every body as text and let the gate parse it.
   app.removeAllContentTypeParsers();
-  // The agent API (and the emulator's) is ours and strict: its bodies must be JSON (400 names the problem).
+  // The agent API (and the emulator's) is ours and strict: its bodies must be JSON (400 names the problem),
+  // and NUL becomes U+FFFD in them as in a visitor's (ADR 0035).
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     if (!takesStrictJson(req.url)) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
     const text = (body as Buffer).toString('utf8');
@@ -139,7 +141,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
       return done(new SwitchboardError('BODY_MALFORMED_JSON', (err as Error).message.slice(0, 120)), undefined);
     }
     if (nestedDeeperThan(parsed)) return done(new SwitchboardError('BODY_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
-    done(null, parsed);
+    // No NUL reaches a handler, a store or the event log's JSON, as none of a visitor's does (ADR 0035).
+    done(null, withoutNulParsedFrom(text, parsed));
   });
 
   app.setErrorHandler((err: FastifyError | SwitchboardError, request, reply) => {

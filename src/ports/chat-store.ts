@@ -13,7 +13,11 @@ export interface SearchPosition {
 export interface SessionSearch {
   orgId: string;
   chatState?: ChatState | undefined;
-  /** The chat's agent (`SessionRecord.agentId`): the one holding it, offered it, or the last to hold it. */
+  /**
+   * An agent the chat is or was with: its agent now (`SessionRecord.agentId`: holding it,
+   * offered it, or the last to hold it) or any who held it before (`SessionRecord.holders`:
+   * it was transferred, reassigned or taken over from them). docs/adr/0023, note.
+   */
   agentId?: string | undefined;
   /** The button the chat was requested on (its request's `buttonId`, fixed), not the one it is routed through now. */
   buttonId?: string | undefined;

@@ -164,6 +164,13 @@ export interface SessionRow {
   buttonId: string | null;
   endedAt: number | null;
   endReason: string | null;
+  /**
+   * The agents who held the chat (`SessionRecord.holders`), when this write must store them:
+   * they changed since the last full write (an accept), or it is the first one. A chat search
+   * finds a chat under each of them (migration 0010, docs/adr/0023). Null leaves those stored
+   * as they are, as most full writes and every progress write do. Holders are only ever added.
+   */
+  holders: string[] | null;
   /** JSON of the SessionRecord without its `request`; null: unchanged but for the progress. */
   json: string | null;
   /** JSON of the progress fields when only they are written (`json` null); null otherwise. */
@@ -180,9 +187,10 @@ const isProgressField = new Set<string>(PROGRESS_FIELDS);
 /**
  * Serializes a record at the moment of the call (later changes do not leak in).
  * `withRequest: false` leaves the stored request as it is (the caller knows it
- * was written already and has not changed: requests never change once made).
+ * was written already and has not changed: requests never change once made);
+ * `withHolders: false` likewise leaves the stored holders (they have not changed).
  */
-export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
+export function toSessionRow(r: SessionRecord, withRequest = true, withHolders = true): SessionRow {
   const request = r.request;
   // Serialized in place with the request blanked out, rather than from a copy
   // without it: this runs for every message, and a 30-field copy per write is garbage.
@@ -195,7 +203,8 @@ export function toSessionRow(r: SessionRecord, withRequest = true): SessionRow {
   }
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, orgId: request?.orgId ?? null, createdAt: r.createdAt,
-    chatState: r.chatState, agentId: r.agentId, buttonId: request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason, json, progressJson: null,
+    chatState: r.chatState, agentId: r.agentId, buttonId: request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason,
+    holders: withHolders && r.holders?.length ? [...r.holders] : null, json, progressJson: null,
     requestJson: withRequest && request ? JSON.stringify(request) : null,
   };
 }
@@ -211,7 +220,7 @@ export function toProgressRow(r: SessionRecord): SessionRow {
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,
     chatState: r.chatState, agentId: r.agentId, buttonId: r.request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason,
-    json: null, progressJson: JSON.stringify(progress), requestJson: null,
+    holders: null, json: null, progressJson: JSON.stringify(progress), requestJson: null,
   };
 }
 
@@ -254,6 +263,19 @@ export function sameApartFromProgress(r: SessionRecord, shape: RecordShape): boo
   }
   // A field that was there then and is gone now (an optional one deleted) is a change too.
   return compared === shape.count;
+}
+
+/**
+ * True when the record's holders differ from those in `shape` (the record as last
+ * written in full; null: never written on this node): the next full write must
+ * store them. Holders change at an accept only, so this is rarely true.
+ */
+export function holdersChangedSince(r: SessionRecord, shape: RecordShape | null): boolean {
+  if (shape === null) return true;
+  const then = shape.fields['holders'] as readonly string[] | undefined;
+  const now = r.holders;
+  if (now === undefined || then === undefined) return now !== then;
+  return now.length !== then.length || now.some((a, i) => a !== then[i]);
 }
 
 /**

@@ -152,7 +152,7 @@ const EpochMs = (description: string) => Type.Optional(Type.Integer({ minimum: 0
 export const ChatSearchQuery = Type.Object({
   state: Type.Optional(Type.Enum(['waiting', 'offered', 'established', 'ended'], { description: 'The chat\'s state now' })),
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
-  agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The chat\'s agent (`agentId`): the one holding or offered it now, or the last to hold it' })),
+  agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An agent who handled the chat: the one holding or offered it now (`agentId`), the last to hold it, or any who held it before it was transferred, reassigned or taken over' })),
   visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
   endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull' })),
   createdFrom: EpochMs('Created at or after this time (epoch ms)'),

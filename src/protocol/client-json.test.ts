@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRawControlsInStrings, parseClientJson, replaceNul } from './client-json.js';
+import { escapeRawControlsInStrings, mayHoldNul, parseClientJson, replaceNul, withoutNulParsedFrom } from './client-json.js';
 
 describe('parseClientJson', () => {
   it('parses JSON as JSON.parse does', () => {
@@ -54,5 +54,28 @@ describe('replaceNul', () => {
     const v = replaceNul(JSON.parse('{"__proto__":{"x":"\\u0000"}}') as Record<string, unknown>);
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ x: '\uFFFD' });
+  });
+});
+
+describe('withoutNulParsedFrom (agent bodies and stream frames)', () => {
+  const parsed = (text: string): unknown => withoutNulParsedFrom(text, JSON.parse(text));
+
+  it('replaces every NUL of a parsed value, in strings and keys, by U+FFFD', () => {
+    expect(parsed('{"text":"a\\u0000b","k\\u0000":["\\u0000"]}')).toEqual({ text: 'a\uFFFDb', 'k\uFFFD': ['\uFFFD'] });
+  });
+
+  it('an escaped backslash before u0000 is text, not a NUL', () => {
+    expect(parsed('{"text":"\\\\u0000"}')).toEqual({ text: '\\u0000' });
+    expect(parsed('{"text":"\\\\\\u0000"}')).toEqual({ text: '\\\uFFFD' });
+  });
+
+  it('does not walk a value whose text holds no NUL in either spelling', () => {
+    expect(mayHoldNul('{"text":"hello","n":1}')).toBe(false);
+    expect(mayHoldNul('{"text":"\\u0000"}')).toBe(true);
+    expect(mayHoldNul('{"text":"\u0000"}')).toBe(true);
+    // The value is given back as it is, not walked: a NUL put there by hand stays.
+    const value = { text: '\u0000' };
+    expect(withoutNulParsedFrom('{"text":"x"}', value)).toBe(value);
+    expect(value.text).toBe('\u0000');
   });
 });

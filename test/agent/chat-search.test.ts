@@ -2,8 +2,9 @@
  * A supervisor's search of the org's chats (GET /agent/v1/supervisor/chats):
  * chats are found after their visitor session closed (a ChatRequestFail, a chat
  * its agent ended), by every filter, a page at a time with every chat exactly
- * once; bad parameters are a 400 naming the parameter; agents may not search;
- * another org's chats never show; an erased visitor's chats do not come back.
+ * once; a chat under every agent who held it; bad parameters are a 400 naming
+ * the parameter; agents may not search; another org's chats never show; an
+ * erased visitor's chats do not come back.
  */
 import { describe, expect, it } from 'vitest';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
@@ -129,6 +130,38 @@ describe.skipIf(!OWNS_PROCESS)('agent API: searching the org\'s chats', () => {
     expect((await sam.ok<{ chat: { chatId: string } }>('GET', `/agent/v1/chats/${served}`)).chat.chatId).toBe(served);
     await alice.leave();
     await dave.leave();
+  });
+
+  it('finds a chat under every agent who held it (transferred, taken over), also after it ended, and under the one it is offered to', async () => {
+    const sam = await AgentUser.login(server, USERS.sam);
+    await sam.connect();
+    const alice = await onlineAgent(server, USERS.alice);
+    const bob = await onlineAgent(server, USERS.bob);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.toAlice, { visitorId: 'search-moved' });
+    const found = (query: string) => ids(sam, `visitorId=search-moved&${query}`);
+    expect(await found(`agentId=${USERS.bob.id}`)).toEqual([]);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+    await bob.nextOffer(0, chatId);
+    // Offered to Bob: found under him (the agent it is with now) and under Alice (who held it).
+    expect(await found(`agentId=${USERS.bob.id}&state=offered`)).toEqual([chatId]);
+    expect(await found(`agentId=${USERS.alice.id}`)).toEqual([chatId]);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatTransferred');
+    await sam.ok('POST', `/agent/v1/chats/${chatId}/takeover`);
+    await sam.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await v.waitFor('ChatEnded');
+    expect((await v.poll()).status).toBe(403);
+    for (const who of [USERS.alice, USERS.bob, USERS.sam]) {
+      // Walked by the agent (with the state and end checked on the way), and by the visitor (the agent checked on the way).
+      expect((await allPages(sam, `agentId=${who.id}`)).map((c) => c.chatId), who.name).toContain(chatId);
+      expect(await ids(sam, `agentId=${who.id}&state=ended&endReason=agent`), who.name).toContain(chatId);
+      expect(await found(`agentId=${who.id}`), who.name).toEqual([chatId]);
+    }
+    // The answer names the agent who had it last, whoever it was found under.
+    expect((await allPages(sam, `agentId=${USERS.alice.id}&visitorId=search-moved`))[0]).toMatchObject({ chatId, agentId: USERS.sam.id, state: 'ended' });
+    expect(await found(`agentId=${USERS.carol.id}`)).toEqual([]);
+    await alice.leave();
+    await bob.leave();
   });
 
   it('pages through many chats: every chat exactly once, newest first, at every page size; chats created meanwhile on no later page', async () => {

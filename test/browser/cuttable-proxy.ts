@@ -4,7 +4,8 @@
  * on both sides, so the browser's sockets (the console's stream WebSocket, the
  * widget's held long poll) really end on the wire and the server sees them go.
  * `down()` keeps the server unreachable (new connections are reset at once)
- * until `up()`. Playwright's `setOffline` cannot stand in for this: Chromium
+ * until `up()`. `freeze()` makes a connection silently dead instead (a network
+ * change with no reset: nothing passes, neither side is told). Playwright's `setOffline` cannot stand in for this: Chromium
  * leaves an open WebSocket alone when it goes offline.
  *
  * Every connection is recorded (its requests, when and by whom it was closed),
@@ -22,6 +23,10 @@ export interface ProxiedConnection {
   websocket: boolean;
   /** A request went out on it and its answer has not started coming back. */
   awaitingAnswer: boolean;
+  /** When its latest request went out. */
+  lastRequestAt: number;
+  /** What the server wrote on it after it was frozen, which the browser never got (latin1). */
+  swallowed: string;
   readonly openedAt: number;
   closedAt: number | undefined;
   /** Who ended it: `browser`, `server`, or `cut` (this proxy). */
@@ -32,6 +37,7 @@ interface Live {
   info: ProxiedConnection;
   browser: Socket;
   server: Socket;
+  frozen: boolean;
 }
 
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/;
@@ -43,6 +49,8 @@ export class CuttableProxy {
   /** When each connection attempt was refused while down: the browser's tries to come back. */
   readonly refusedAt: number[] = [];
   private readonly live = new Map<number, Live>();
+  /** Frozen connections, until cut: the server's side stays open after the browser's went. */
+  private readonly frozen = new Map<number, Live>();
   private nextId = 1;
   private isDown = false;
   private readonly traps: { match: (c: ProxiedConnection, chunk: string) => boolean; sprung: (c: ProxiedConnection) => void }[] = [];
@@ -73,14 +81,23 @@ export class CuttableProxy {
       browser.resetAndDestroy();
       return;
     }
-    const info: ProxiedConnection = { id: this.nextId++, requests: [], websocket: false, awaitingAnswer: false, openedAt: Date.now(), closedAt: undefined, closedBy: undefined };
+    const info: ProxiedConnection = {
+      id: this.nextId++, requests: [], websocket: false, awaitingAnswer: false, lastRequestAt: 0, swallowed: '', openedAt: Date.now(), closedAt: undefined, closedBy: undefined,
+    };
     this.connections.push(info);
     const server = connect(Number(this.target.port), this.target.hostname);
-    const entry: Live = { info, browser, server };
+    const entry: Live = { info, browser, server, frozen: false };
     this.live.set(info.id, entry);
     browser.setNoDelay(true);
     server.setNoDelay(true);
     const end = (by: 'browser' | 'server'): void => {
+      if (entry.frozen && this.frozen.has(info.id)) {
+        // Silently dead: a close on one side never reaches the other.
+        info.closedAt ??= Date.now();
+        info.closedBy ??= by;
+        (by === 'browser' ? browser : server).destroy();
+        return;
+      }
       if (!this.live.has(info.id)) return;
       this.live.delete(info.id);
       info.closedAt = Date.now();
@@ -89,18 +106,24 @@ export class CuttableProxy {
       server.destroy();
     };
     browser.on('data', (chunk: Buffer) => {
+      if (entry.frozen) return;
       if (!info.websocket) {
         // Only the start of a chunk is looked at: enough to name the requests, not a parser.
         const m = REQUEST_LINE.exec(chunk.subarray(0, 2048).toString('latin1'));
         if (m) {
           info.requests.push(`${m[1]} ${m[2]?.split('?')[0]}`);
           info.awaitingAnswer = true;
+          info.lastRequestAt = Date.now();
         }
         if (/\r\nupgrade: websocket\r\n/i.test(chunk.toString('latin1'))) info.websocket = true;
       }
       server.write(chunk);
     });
     server.on('data', (chunk: Buffer) => {
+      if (entry.frozen) {
+        info.swallowed += chunk.toString('latin1');
+        return;
+      }
       if (chunk.subarray(0, 9).toString('latin1') === 'HTTP/1.1 ') info.awaitingAnswer = false;
       const trap = this.traps.find((t) => t.match(info, chunk.toString('latin1')));
       if (!trap) {
@@ -124,11 +147,12 @@ export class CuttableProxy {
    */
   cut(which: (c: ProxiedConnection) => boolean = () => true): ProxiedConnection[] {
     const cut: ProxiedConnection[] = [];
-    for (const { info, browser, server } of [...this.live.values()]) {
+    for (const { info, browser, server } of [...this.live.values(), ...this.frozen.values()]) {
       if (!which(info)) continue;
       this.live.delete(info.id);
-      info.closedAt = Date.now();
-      info.closedBy = 'cut';
+      this.frozen.delete(info.id);
+      info.closedAt ??= Date.now();
+      info.closedBy ??= 'cut';
       browser.resetAndDestroy();
       server.destroy();
       cut.push(info);
@@ -143,6 +167,25 @@ export class CuttableProxy {
    */
   cutWhenServerSends(match: (c: ProxiedConnection, chunk: string) => boolean): Promise<ProxiedConnection> {
     return new Promise((sprung) => this.traps.push({ match, sprung }));
+  }
+
+  /**
+   * Makes the open connections `which` picks silently dead, as a network change under
+   * them does when no reset ever arrives: nothing passes either way from now on, and
+   * neither side learns it (the browser's close does not reach the server, nor the
+   * server's the browser). What the server still writes is kept in `swallowed`. They
+   * are no longer `open()`; `cut()` ends them. Returns what it froze.
+   */
+  freeze(which: (c: ProxiedConnection) => boolean): ProxiedConnection[] {
+    const frozen: ProxiedConnection[] = [];
+    for (const entry of [...this.live.values()]) {
+      if (!which(entry.info)) continue;
+      entry.frozen = true;
+      this.live.delete(entry.info.id);
+      this.frozen.set(entry.info.id, entry);
+      frozen.push(entry.info);
+    }
+    return frozen;
   }
 
   /** Cuts every open connection and resets new ones until `up()`: the server is gone for the browser. */
@@ -162,7 +205,7 @@ export class CuttableProxy {
 
   /** One line per connection, for a failure message. */
   describe(): string {
-    return this.connections.map((c) => `#${c.id} ${c.websocket ? 'ws ' : ''}${c.requests.join(' | ')} ${c.closedBy ? `closed by ${c.closedBy} after ${(c.closedAt ?? 0) - c.openedAt} ms` : 'open'}`).join('\n');
+    return this.connections.map((c) => `#${c.id} ${c.websocket ? 'ws ' : ''}${this.frozen.has(c.id) || c.swallowed ? 'frozen ' : ''}${c.requests.join(' | ')} ${c.closedBy ? `closed by ${c.closedBy} after ${(c.closedAt ?? 0) - c.openedAt} ms` : 'open'}`).join('\n');
   }
 
   async close(): Promise<void> {

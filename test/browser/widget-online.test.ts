@@ -9,8 +9,12 @@
  *   sent during the outage shows within 3 s, each message once and in order;
  * - a page shown again (`visibilitychange` to visible) while the connection is
  *   lost does the same;
- * - neither ever doubles a poll in flight (the server would answer the older
- *   one 409, ADR 0006), and the widget's listeners go when the chat ends.
+ * - `online` replaces a poll in flight, never doubles it (the server would
+ *   answer the older one 409, ADR 0006): a poll held on a connection the
+ *   network change left silently dead (cuttable-proxy.ts `freeze()`: no reset,
+ *   no answer ever) does not keep the visitor waiting for its 50 s timeout, and
+ *   the message the server wrote into it shows at once, once (ADR 0027);
+ * - the widget's listeners go when the chat ends.
  *
  * Needs `npm run build` (server and widget builds).
  */
@@ -20,8 +24,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
 import { browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
-import { CuttableProxy, isHeldPoll } from './cuttable-proxy.js';
-import { launchChromium, waitForText, widgetOf } from './widget-page.js';
+import { CuttableProxy, isHeldPoll, type ProxiedConnection } from './cuttable-proxy.js';
+import { launchChromium, listenerTypes, waitForText, widgetOf } from './widget-page.js';
 
 const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
 
@@ -71,18 +75,6 @@ function watchPolls(page: Page) {
   page.on('requestfailed', (r) => { if (isPoll(r.url())) failedAt.push(Date.now()); });
   page.on('response', (r) => { if (isPoll(r.url())) statuses.push(r.status()); });
   return { failedAt, statuses };
-}
-
-/** The types of the listeners on `window` or `document`, read through the DevTools protocol. */
-async function listenerTypes(page: Page, target: 'window' | 'document'): Promise<string[]> {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: target });
-    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId ?? '' });
-    return listeners.map((l) => l.type);
-  } finally {
-    await cdp.detach();
-  }
 }
 
 const count = (types: string[], type: string): number => types.filter((t) => t === type).length;
@@ -142,8 +134,8 @@ describe('chat widget when the network comes back', () => {
     await c.agent.send(c.chatId, 'Before the outage.');
     await waitForText(c.w.agentMessages, /Before the outage\./);
 
-    // `online` while a poll is held (Chromium's offline mode leaves it running): nothing to
-    // cut short, and no second poll next to it.
+    // `online` while a poll is held (Chromium's offline mode leaves it running): it is
+    // replaced, never doubled (no 409 reaches the page).
     await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
     await c.page.context().setOffline(true);
     await c.page.context().setOffline(false);
@@ -197,6 +189,41 @@ describe('chat widget when the network comes back', () => {
     expect(c.polls.statuses.filter((s) => s === 409)).toEqual([]);
     // While the chat runs, the widget listens for the page's visibility once more than before it.
     expect(count(await listenerTypes(c.page, 'document'), 'visibilitychange')).toBe(count(c.idle.document, 'visibilitychange') + 1);
+    await c.agent.end(c.chatId);
+    await waitForText(c.w.status, /The chat has ended/);
+  });
+
+  it('replaces a poll held on a silently dead connection on `online`: the message it swallowed shows at once, once', async () => {
+    const c = await chatting('Dana Dead');
+    await c.agent.send(c.chatId, 'Before the change.');
+    await waitForText(c.w.agentMessages, /Before the change\./);
+    // A poll just sent, so the server holds it (2 s) while the agent writes.
+    const fresh = (x: ProxiedConnection): boolean => isHeldPoll(x) && Date.now() - x.lastRequestAt < 1_000;
+    await eventually(async () => (proxy.open(fresh).length > 0 ? true : undefined), 5000, 'a fresh held poll');
+    // The network changes under it with no reset: the connection is silently dead.
+    const [dead] = proxy.freeze(fresh);
+    expect(dead, 'the held poll froze').toBeDefined();
+    await c.agent.send(c.chatId, 'Swallowed by the dead connection.');
+    await eventually(async () => (dead?.swallowed.includes('Swallowed by the dead connection.') ? true : undefined), 5000, 'the server answering the dead poll');
+    await c.page.waitForTimeout(500);
+    expect(await agentTexts(c)).toEqual(['Before the change.']);
+
+    // The browser reports the network back (a new address, say).
+    await c.page.context().setOffline(true);
+    const onlineAt = Date.now();
+    await c.page.context().setOffline(false);
+    await waitForText(c.w.agentMessages, /Swallowed by the dead connection\./, 10_000);
+    const tookMs = Date.now() - onlineAt;
+    expect(tookMs, `shown ${tookMs} ms after online (the dead poll's own timeout is 50 s)`).toBeLessThan(PROMPTLY_MS);
+    expect(dead?.closedBy, 'the page let go of the dead poll').toBe('browser');
+
+    await c.agent.send(c.chatId, 'After the change.');
+    await waitForText(c.w.agentMessages, /After the change\./);
+    await c.page.waitForTimeout(1500); // room for a re-delivery to (wrongly) show twice
+    expect(await agentTexts(c)).toEqual(['Before the change.', 'Swallowed by the dead connection.', 'After the change.']);
+    expect(c.polls.statuses.filter((st) => st === 409), 'two polls of the page were open at once').toEqual([]);
+    await waitForText(c.w.status, /chatting with Alex Agent/, 1_000);
+    proxy.cut((x) => x === dead);
     await c.agent.end(c.chatId);
     await waitForText(c.w.status, /The chat has ended/);
   });

@@ -34,6 +34,18 @@ export function widgetOf(page: Page) {
   };
 }
 
+/** The types of the listeners on `window` or `document`, read through the DevTools protocol. */
+export async function listenerTypes(page: Page, target: 'window' | 'document'): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { result } = await cdp.send('Runtime.evaluate', { expression: target });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId ?? '' });
+    return listeners.map((l) => l.type);
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** Waits until the locator's text matches (`attached` for elements in a closed panel). */
 export async function waitForText(loc: Locator, pattern: RegExp, timeout = 10_000, state: 'visible' | 'attached' = 'visible'): Promise<void> {
   await loc.filter({ hasText: pattern }).first().waitFor({ state, timeout });

@@ -2,15 +2,17 @@
  * VisitorClient.reconnectNow(), what a browser calls on `online`: a poll asleep
  * in its backoff after a network drop polls at once (the agent's messages sent
  * during the outage arrive right away, each once, in order), a poll in flight
- * is never doubled (the server would answer the older one 409, ADR 0006), and
- * the backoff starts from its first step again. The visitor reaches the server
- * through a TCP proxy that cuts its connections; the agent does not.
+ * is aborted and sent again (never doubled: the old one is gone before the new
+ * one goes out), so one held on a silently dead connection does not keep the
+ * visitor waiting for its timeout, and the backoff starts from its first step
+ * again. The visitor reaches the server through a TCP proxy that cuts or freezes
+ * its connections; the agent does not.
  */
 import { describe, expect, it } from 'vitest';
 import { VisitorClient } from '../../packages/sdk/src/index.js';
 import { useServer } from '../protocol/harness.js';
 import { DEMO, humanChat, until } from './sdk-fixtures.js';
-import { useProxy } from './tcp-proxy.js';
+import { useProxy, type ProxiedRequest } from './tcp-proxy.js';
 
 const server = useServer({}, { withConfig: false });
 const proxy = useProxy(server);
@@ -18,9 +20,11 @@ const proxy = useProxy(server);
 /**
  * The real fetch, watched: each visitor long poll (`System/Messages`) with when it
  * started and how it ended, and the most polls that were ever in flight at once.
+ * With `ignoreAbort` the polls are sent without the client's AbortSignal, as a fetch
+ * that does not honour it would.
  */
-function watchedFetch() {
-  const polls: Array<{ startedAt: number; status?: number; failed?: boolean }> = [];
+function watchedFetch(o: { ignoreAbort?: boolean } = {}) {
+  const polls: Array<{ startedAt: number; status?: number; failed?: boolean; aborted?: boolean }> = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const fetchImpl: typeof fetch = async (input, init) => {
@@ -30,19 +34,26 @@ function watchedFetch() {
     polls.push(poll);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     try {
-      const res = await fetch(input, init);
+      const res = await fetch(input, o.ignoreAbort ? { ...init, signal: null } : init);
       poll.status = res.status;
       // The poll is over once its body is read (the SDK reads it at once).
       const body = await res.text();
       return new Response(res.status === 204 ? null : body, { status: res.status, headers: res.headers });
     } catch (err) {
       poll.failed = true;
+      poll.aborted = err instanceof Error && err.name === 'AbortError';
       throw err;
     } finally {
       inFlight -= 1;
     }
   };
-  return { fetchImpl, polls, maxInFlight: () => maxInFlight };
+  return { fetchImpl, polls, maxInFlight: () => maxInFlight, inFlight: () => inFlight };
+}
+
+/** Picks the connection that carries the visitor's long poll, held at the server now. */
+function heldPollOf(v: VisitorClient): (c: ProxiedRequest) => boolean {
+  const key = v.snapshot()?.key;
+  return (c) => c.sessionKey === key && c.lastRequest.endsWith('/System/Messages') && c.awaitingAnswer;
 }
 
 describe('VisitorClient.reconnectNow()', () => {
@@ -101,21 +112,89 @@ describe('VisitorClient.reconnectNow()', () => {
     agent.disconnect();
   });
 
-  it('leaves a poll in flight alone: no second poll, no 409', async () => {
+  it('replaces a poll in flight: the old one is aborted before the new one goes out, nothing is lost or repeated', async () => {
     const watch = watchedFetch();
     const { agent, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Reconnect Held', visitor: { fetch: watch.fetchImpl } });
-    // Called over and over while polls are held and answered (the test server holds them 1 s).
+    // Called over and over while polls are held (the server holds them 25 s) and answered.
     for (let i = 0; i < 20; i++) {
+      if (i === 10) await agent.send(chatId, 'while replacing');
       expect(v.reconnectNow()).toBe(true);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await agent.send(chatId, 'still one poll');
-    await until(() => vr.texts().includes('still one poll'), 'the agent message');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(vr.texts()).toEqual(['still one poll']);
+    await agent.send(chatId, 'after replacing');
+    await until(() => vr.texts().includes('after replacing'), 'the agent message', 5_000, () => vr.log);
+    await new Promise((r) => setTimeout(r, 300)); // room for a re-delivery to (wrongly) show twice
+    expect(vr.texts()).toEqual(['while replacing', 'after replacing']);
+    expect(watch.polls.filter((p) => p.aborted).length, 'held polls were replaced').toBeGreaterThanOrEqual(15);
     expect(watch.maxInFlight(), 'two polls of ours were in flight at once').toBe(1);
+    // The server answered each replaced poll 409 (ADR 0006), on a request the client had dropped.
     expect(watch.polls.filter((p) => p.status === 409)).toEqual([]);
+    expect(vr.of('connection').includes('reconnecting'), 'a replaced poll is not a failure').toBe(false);
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
+
+  it('replaces a poll held on a silently dead connection: the answer the dead one swallowed arrives at once, once', async () => {
+    proxy.drop(0); // no connection left over from the tests before
+    const watch = watchedFetch();
+    const { agent, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Reconnect Dead', visitor: { fetch: watch.fetchImpl } });
+    await agent.send(chatId, 'before');
+    await until(() => vr.texts().includes('before'), 'the first agent message');
+    await until(() => watch.inFlight() === 1, 'the next poll');
+    await new Promise((r) => setTimeout(r, 200)); // the poll is held at the server
+    // The network changed under the held poll: it stays open on both sides, and nothing passes.
+    expect(proxy.freeze(heldPollOf(v)), 'the held poll froze').toBe(1);
+    await agent.send(chatId, 'swallowed');
+    await until(() => proxy.heldBack() > 0, 'the server answering the dead poll');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(vr.texts()).toEqual(['before']);
+
+    const wokenAt = Date.now();
+    expect(v.reconnectNow()).toBe(true);
+    await until(() => vr.texts().includes('swallowed'), 'the message the dead poll swallowed', 5_000, () => vr.log);
+    expect(Date.now() - wokenAt, 'the poll waited for its own timeout').toBeLessThan(1_500);
+    await agent.send(chatId, 'after');
+    await until(() => vr.texts().includes('after'), 'the next agent message');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(vr.texts()).toEqual(['before', 'swallowed', 'after']);
+    expect(watch.maxInFlight()).toBe(1);
     expect(vr.of('connection').includes('reconnecting')).toBe(false);
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
+
+  it('drops the late answer of a replaced poll, with a fetch that ignores the abort', async () => {
+    proxy.drop(0);
+    // Some fetch implementations (polyfills, some runtimes) do not honour the AbortSignal:
+    // the replaced poll's request goes on, and its answer comes after the new poll's.
+    const watch = watchedFetch({ ignoreAbort: true });
+    const { agent, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Reconnect Late', visitor: { fetch: watch.fetchImpl } });
+    await agent.send(chatId, 'before');
+    await until(() => vr.texts().includes('before'), 'the first agent message');
+    await until(() => watch.inFlight() === 1, 'the next poll');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(proxy.freeze(heldPollOf(v))).toBe(1);
+    await agent.send(chatId, 'held back');
+    await until(() => proxy.heldBack() > 0, 'the server answering the frozen poll');
+
+    const wokenAt = Date.now();
+    v.reconnectNow();
+    await until(() => vr.texts().includes('held back'), 'the message, through the new poll', 5_000, () => vr.log);
+    expect(Date.now() - wokenAt, 'the client waited for the request it had dropped').toBeLessThan(1_500);
+    // The old request's answer comes after all, late: the client must not take it.
+    const answeredBefore = watch.polls.filter((p) => p.status === 200).length;
+    proxy.thaw();
+    await until(() => watch.polls.filter((p) => p.status === 200).length > answeredBefore, 'the late answer reaching fetch');
+    await agent.send(chatId, 'after');
+    await until(() => vr.texts().includes('after'), 'the next agent message');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(vr.texts()).toEqual(['before', 'held back', 'after']);
 
     await agent.end(chatId);
     await until(() => v.state === 'ended', 'the end at the visitor');

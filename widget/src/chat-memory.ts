@@ -110,6 +110,13 @@ export class ChatMemory {
     });
   }
 
+  /** The chat is no longer run here (the widget left the page): stop answering for it, so a widget added again may take it up. */
+  release(): void {
+    this.held = null;
+    this.channel?.close();
+    this.channel = null;
+  }
+
   clear(): void {
     this.held = null;
     try {

@@ -60,6 +60,9 @@ export class ChatWidget {
   /** The last attempt to reach the server failed. */
   private unreachable = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private availabilityTimer: ReturnType<typeof setInterval> | undefined;
+  /** Aborted by destroy(): the listeners the widget put on the page go with it. */
+  private readonly teardown = new AbortController();
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.view = new PanelView(root, opts.title);
@@ -75,6 +78,8 @@ export class ChatWidget {
   /** Loads the button's settings, then keeps availability fresh while no chat runs. */
   async init(): Promise<void> {
     await this.loadSettings();
+    // Taken out of the page meanwhile: nothing starts (a saved chat stays saved).
+    if (this.destroyed) return;
     this.view.renderPrechat(this.form);
     // A chat the previous page of this tab left running goes on here, unless another
     // tab runs it (this one is a duplicate): then this tab starts afresh.
@@ -83,14 +88,39 @@ export class ChatWidget {
       this.memory.clear();
       saved = null;
     }
+    if (this.destroyed) return;
     if (saved) {
       this.memory.hold(saved.client.id);
       this.restore(saved);
     } else this.renderIdle();
     this.renderLauncher();
-    window.addEventListener('pagehide', () => this.persist());
-    setInterval(() => void this.refresh(), AVAILABILITY_REFRESH_MS);
-    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') void this.refresh(); });
+    const signal = this.teardown.signal;
+    window.addEventListener('pagehide', () => this.persist(), { signal });
+    this.availabilityTimer = setInterval(() => void this.refresh(), AVAILABILITY_REFRESH_MS);
+    document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') void this.refresh(); }, { signal });
+  }
+
+  /**
+   * Ends the widget for good, when its element leaves the page: its listeners on the page and
+   * its timers go, and it sends no request again (the poll in flight is let go of). The chat is
+   * not ended: the visitor did not end it. It is saved as for a page that goes (ADR 0012), and
+   * this tab no longer claims it, so a widget added again continues it.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.persist();
+    this.teardown.abort();
+    clearInterval(this.availabilityTimer);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.signals.dispose();
+    this.chat?.detach();
+    this.chat = undefined;
+    this.memory.release();
+  }
+
+  private get destroyed(): boolean {
+    return this.teardown.signal.aborted;
   }
 
   /**
@@ -116,7 +146,7 @@ export class ChatWidget {
 
   /** While the server cannot be reached, ask again every few seconds rather than every 30. */
   private retrySoon(): void {
-    if (this.retryTimer) return;
+    if (this.retryTimer || this.destroyed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.refresh();
@@ -141,7 +171,7 @@ export class ChatWidget {
   }
 
   private async refresh(): Promise<void> {
-    if (this.phase !== 'idle' && this.phase !== 'ended' && this.phase !== 'failed') return;
+    if (this.destroyed || (this.phase !== 'idle' && this.phase !== 'ended' && this.phase !== 'failed')) return;
     if (!this.settingsLoaded) {
       if (!(await this.loadSettings())) return;
       this.view.renderPrechat(this.form);

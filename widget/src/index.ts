@@ -6,8 +6,30 @@
  * Optional: data-title (launcher and panel title), data-visitor-name,
  * data-offline="hide" (hide the launcher while nobody is available; the default
  * shows it with an offline note). The server is the script's own origin.
+ *
+ * The page takes the widget out with `SwitchboardWidget.destroy()`, or by
+ * removing `<switchboard-chat>` from the document (a single-page app that
+ * re-renders its body): either ends it for good (ChatWidget.destroy()). The
+ * script added again brings a new one, which continues a chat that was running.
  */
 import { ChatWidget } from './chat-widget.js';
+
+const TAG = 'switchboard-chat';
+
+/** The widget's element: taken out of the page, not just moved, it ends its widget. */
+class ChatHost extends HTMLElement {
+  /** Set when the widget is made. A property, not a closure over this script's state: a second copy of the script reuses the class the first one defined. */
+  onRemoved: (() => void) | undefined;
+
+  disconnectedCallback(): void {
+    // A move (out and back in before the microtask) is not a removal.
+    queueMicrotask(() => {
+      if (!this.isConnected) this.onRemoved?.();
+    });
+  }
+}
+
+let mounted: { host: HTMLElement; widget: ChatWidget } | undefined;
 
 function boot(script: HTMLScriptElement): void {
   const d = script.dataset;
@@ -15,8 +37,9 @@ function boot(script: HTMLScriptElement): void {
     console.error('[switchboard] widget.js needs data-org, data-deployment and data-button');
     return;
   }
-  if (document.querySelector('switchboard-chat')) return; // included twice: one widget is enough
-  const host = document.createElement('switchboard-chat');
+  if (document.querySelector(TAG)) return; // included twice: one widget is enough
+  if (!customElements.get(TAG)) customElements.define(TAG, ChatHost);
+  const host = document.createElement(TAG) as ChatHost;
   const root = host.attachShadow({ mode: 'open' });
   document.body.appendChild(host);
   const widget = new ChatWidget(root, {
@@ -28,7 +51,24 @@ function boot(script: HTMLScriptElement): void {
     ...(d.visitorName ? { visitorName: d.visitorName } : {}),
     offline: d.offline === 'hide' ? 'hide' : 'message',
   });
+  host.onRemoved = () => {
+    if (mounted?.widget === widget) mounted = undefined;
+    widget.destroy();
+  };
+  mounted = { host, widget };
   void widget.init();
+}
+
+/**
+ * Takes the widget out of the page for good: its element, listeners and timers go, and it
+ * sends no request again. A running chat is not ended; the script added again continues it.
+ */
+export function destroy(): void {
+  if (!mounted) return;
+  const { host, widget } = mounted;
+  mounted = undefined;
+  widget.destroy();
+  host.remove();
 }
 
 // currentScript is only set while the script first runs, so read it now.

@@ -43,11 +43,11 @@ export interface ChatConnection {
   snapshot(): VisitorSnapshot | null;
   /** Stops listening, to the SDK and to the browser's network and visibility events (the chat itself is left as it is). */
   dispose(): void;
-}
-
-/** Reports a failed call; the SDK has already retried what a retry could fix. */
-function report(what: string): (err: unknown) => void {
-  return (err) => console.warn(`[switchboard] ${what} failed`, err);
+  /**
+   * dispose(), and the client lets go of the chat without ending it (VisitorClient.detach()):
+   * no request goes out any more, and what it had not sent is in the snapshot taken before.
+   */
+  detach(): void;
 }
 
 /**
@@ -66,6 +66,14 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   });
   /** The SDK reported the connection lost and not back yet. */
   let lost = false;
+  /** Aborted by dispose(): the listeners on the page go with it. */
+  const listening = new AbortController();
+  /** Set by detach(): the calls the client then rejects are in the saved chat, not failed. */
+  let detached = false;
+  /** Reports a failed call; the SDK has already retried what a retry could fix. */
+  const report = (what: string) => (err: unknown): void => {
+    if (!detached) console.warn(`[switchboard] ${what} failed`, err);
+  };
   const offs = [
     client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
     client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),
@@ -83,15 +91,20 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   // The network is back: the SDK's backoff may have put the next poll up to 15 s away, so
   // retry now. A page shown again while the connection is lost does the same: the browser may
   // have held back a background tab's timers, and the visitor just came back to the chat.
-  // reconnectNow() only cuts waits short: it never doubles a poll in flight (ADR 0006).
+  // reconnectNow() also replaces the poll in flight, which the change may have left on a dead
+  // connection, and never doubles it (ADR 0038).
   const online = (): void => {
     client.reconnectNow();
   };
   const visible = (): void => {
     if (lost && document.visibilityState === 'visible') client.reconnectNow();
   };
-  window.addEventListener('online', online);
-  document.addEventListener('visibilitychange', visible);
+  window.addEventListener('online', online, { signal: listening.signal });
+  document.addEventListener('visibilitychange', visible, { signal: listening.signal });
+  const dispose = (): void => {
+    offs.forEach((off) => off());
+    listening.abort();
+  };
   if (resume) {
     try {
       client.resume(resume);
@@ -99,7 +112,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
       cb.failed(err instanceof Error ? err.message : String(err));
     }
   } else {
-    client.start().catch((err: unknown) => cb.failed(err instanceof Error ? err.message : String(err)));
+    // After detach() the start is cut short on purpose: no failure to show.
+    client.start().catch((err: unknown) => { if (!detached) cb.failed(err instanceof Error ? err.message : String(err)); });
   }
   return {
     send: (text) => { client.send(text).catch(report('send')); },
@@ -107,10 +121,11 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
     end: () => client.end().catch(report('end')),
     snapshot: () => client.snapshot(),
-    dispose: () => {
-      offs.forEach((off) => off());
-      window.removeEventListener('online', online);
-      document.removeEventListener('visibilitychange', visible);
+    dispose,
+    detach: () => {
+      detached = true;
+      dispose();
+      client.detach();
     },
   };
 }

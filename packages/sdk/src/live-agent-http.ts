@@ -20,8 +20,12 @@ export interface LaRequest {
   headers: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
-  /** Aborts the request (the client stopped); the promise then rejects with an AbortError. */
-  signal?: AbortSignal;
+  /**
+   * Any of them aborts the request (the client stopped, or replaced its poll): the promise
+   * then rejects at once with an AbortError, even with a `fetch` that ignores the signal,
+   * and an answer that still comes is dropped.
+   */
+  signals?: AbortSignal[];
   credentials?: 'include' | 'same-origin' | 'omit';
 }
 
@@ -40,11 +44,14 @@ export async function laRequest(fetchImpl: FetchLike, baseUrl: string, r: LaRequ
     ac.abort();
   }, r.timeoutMs);
   const onAbort = (): void => ac.abort();
-  if (r.signal?.aborted) ac.abort();
-  r.signal?.addEventListener('abort', onAbort);
+  const signals = r.signals ?? [];
+  for (const s of signals) {
+    if (s.aborted) ac.abort();
+    s.addEventListener('abort', onAbort);
+  }
   const headers = { ...r.headers };
   if (r.body !== undefined) headers['Content-Type'] = 'application/json';
-  try {
+  const answer = (async (): Promise<LaAnswer> => {
     const res = await fetchImpl(url, {
       method: r.method,
       headers,
@@ -53,12 +60,25 @@ export async function laRequest(fetchImpl: FetchLike, baseUrl: string, r: LaRequ
       ...(r.credentials ? { credentials: r.credentials } : {}),
     });
     return { status: res.status, text: await res.text() };
+  })();
+  // Registered after fetchImpl has registered its own listener, so a fetch that honours the
+  // signal has cancelled the request by the time the caller hears of the abort. One that does
+  // not is not waited for: its answer, if it ever comes, settles a race already over.
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(ac.signal.reason);
+    if (ac.signal.aborted) fail();
+    else ac.signal.addEventListener('abort', fail, { once: true });
+  });
+  answer.catch(() => undefined);
+  aborted.catch(() => undefined);
+  try {
+    return await Promise.race([answer, aborted]);
   } catch (err) {
     if (timedOut) throw new NetworkTimeoutError(`${r.method} ${r.path}: no answer within ${r.timeoutMs} ms`);
     throw err;
   } finally {
     clearTimeout(timer);
-    r.signal?.removeEventListener('abort', onAbort);
+    for (const s of signals) s.removeEventListener('abort', onAbort);
   }
 }
 

@@ -14,8 +14,10 @@ interface StoredSession {
   keys: SearchKeys;
 }
 
-function searchKeys(s: SessionRow): SearchKeys {
-  return { id: s.id, orgId: s.orgId, createdAt: s.createdAt, chatState: s.chatState, agentId: s.agentId, buttonId: s.buttonId, visitorId: s.visitorId, endedAt: s.endedAt, endReason: s.endReason };
+/** A full row's search keys; its holders are added to those stored (`held`), as the SQL stores add rows. */
+function searchKeys(s: SessionRow, held: readonly string[]): SearchKeys {
+  const holders = s.holders ? [...new Set([...held, ...s.holders])] : held;
+  return { id: s.id, orgId: s.orgId, createdAt: s.createdAt, chatState: s.chatState, agentId: s.agentId, buttonId: s.buttonId, visitorId: s.visitorId, endedAt: s.endedAt, endReason: s.endReason, holders };
 }
 
 export class MemoryChatStore implements ChatStore {
@@ -116,7 +118,7 @@ export class MemoryChatStore implements ChatStore {
     for (const s of batch.sessions) {
       const stored = this.sessions.get(s.id);
       if (s.json === null) stored!.progress = s.progressJson;
-      else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null, keys: searchKeys(s) });
+      else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null, keys: searchKeys(s, stored?.keys.holders ?? []) });
     }
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
     for (const b of batch.visitorBreadcrumbs) {

@@ -97,6 +97,12 @@ export class KyselyChatStore implements ChatStore {
             button_id: row.button_id, ended_at: row.ended_at, end_reason: row.end_reason, record: row.record, request: sql`coalesce(excluded.request, sessions.request)`, progress: null,
           }))
           .execute();
+        // Holders are only added (an accept): one already stored, or a batch written again, is skipped.
+        if (s.holders?.length && s.orgId !== null) {
+          const { orgId } = s;
+          await trx.insertInto('chat_holders').values(s.holders.map((agentId) => ({ session_id: s.id, agent_id: agentId, org_id: orgId, created_at: s.createdAt })))
+            .onConflict((oc) => oc.columns(['session_id', 'agent_id']).doNothing()).execute();
+        }
       }
       for (const b of batch.buttonStats) {
         await trx.insertInto('button_stats').values({ button_id: b.buttonId, average_wait_ms: b.averageWaitMs, samples: b.samples })
@@ -172,6 +178,7 @@ export class KyselyChatStore implements ChatStore {
       const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before).limit(limit).execute()).map((r) => r.id);
       if (ids.length) {
         await trx.deleteFrom('events').where('session_id', 'in', ids).execute();
+        await trx.deleteFrom('chat_holders').where('session_id', 'in', ids).execute();
         await trx.deleteFrom('sessions').where('id', 'in', ids).execute();
       }
       const crumbs = (await trx.selectFrom('breadcrumbs').select('id').where('at', '<', before).limit(limit).execute()).map((r) => r.id);
@@ -186,6 +193,7 @@ export class KyselyChatStore implements ChatStore {
       const closed = (await trx.selectFrom('sessions').select('id').where('id', 'in', [...ids]).where('closed', '=', 1).execute()).map((r) => r.id);
       if (!closed.length) return 0;
       await trx.deleteFrom('events').where('session_id', 'in', closed).execute();
+      await trx.deleteFrom('chat_holders').where('session_id', 'in', closed).execute();
       await trx.deleteFrom('sessions').where('id', 'in', closed).execute();
       return closed.length;
     });

@@ -2,9 +2,13 @@
  * Schema migrations, as code, run at start-up by both SQL stores. Append new
  * migrations; never edit one that has shipped.
  */
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely';
+import { replaceNulInStoredJson } from './nul-in-stored-json.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** Sessions per statement of migration 0010's backfill. */
+const HOLDERS_BACKFILL_BATCH = 1000;
 
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
   return {
@@ -129,6 +133,48 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await sql`create index if not exists sessions_org_state on sessions (org_id, chat_state, created_at, ${id})`.execute(db);
       await sql`create index if not exists sessions_visitor_org_created on sessions (visitor_id, org_id, created_at, ${id})`.execute(db);
       await db.schema.dropIndex('sessions_visitor_org').ifExists().execute();
+    },
+  },
+  '0009-nul-in-stored-json': {
+    async up(db: Kysely<unknown>) {
+      // PostgreSQL refuses a `\u0000` escape in JSON it processes (`::jsonb`, `->>`): stored JSON
+      // holding a NUL, from before the API replaced it, is written again with U+FFFD (docs/adr/0035).
+      await replaceNulInStoredJson(db, dialect);
+    },
+  },
+  '0010-chat-holders': {
+    async up(db: Kysely<unknown>) {
+      // Every agent who held a chat (SessionRecord.holders, inside the record JSON): a chat
+      // search finds a chat under each of them, not only under the agent who has it now
+      // (docs/adr/0023, note). A table of its own, one row per chat and holder, written when
+      // the holders change (an accept), never with a message. org_id and created_at are the
+      // session's (neither ever changes): the walk index gives the search's order by itself.
+      const collateC = dialect === 'postgres' ? sql` collate "C"` : sql``;
+      await sql`create table if not exists chat_holders (
+        session_id varchar(128) not null, agent_id varchar(128) not null, org_id varchar(128) not null, created_at bigint not null,
+        primary key (session_id, agent_id))${dialect === 'sqlite' ? sql` without rowid` : sql``}`.execute(db);
+      // The primary key serves the deletes with the session (erasure, retention) and the check
+      // "did this agent hold this chat" when another filter drives the walk; this one the walk.
+      await sql`create index if not exists chat_holders_org_agent on chat_holders (org_id, agent_id, created_at, session_id${collateC})`.execute(db);
+      // Backfilled from each record, HOLDERS_BACKFILL_BATCH sessions per statement (by id, in
+      // the primary key's order): the work stays in the database, the process holds one id.
+      const holders = dialect === 'sqlite'
+        ? sql`select s.id, h.value, s.org_id, s.created_at from sessions s, json_each(s.record, '$.holders') h
+            where s.org_id is not null and json_type(s.record, '$.holders') = 'array'`
+        : sql`select s.id, h.value, s.org_id, s.created_at from sessions s cross join lateral json_array_elements_text(s.record::json -> 'holders') as h(value)
+            where s.org_id is not null and json_typeof(s.record::json -> 'holders') = 'array'`;
+      let after: string | null = null;
+      for (;;) {
+        const from: RawBuilder<unknown> = after === null ? sql`` : sql`where id > ${after}`;
+        const last: { rows: { id: string }[] } = await sql<{ id: string }>`select id from sessions ${from} order by id limit 1 offset ${HOLDERS_BACKFILL_BATCH - 1}`.execute(db);
+        const upTo: string | null = last.rows[0]?.id ?? null;
+        const range = [...(after === null ? [] : [sql`s.id > ${after}`]), ...(upTo === null ? [] : [sql`s.id <= ${upTo}`])];
+        await sql`insert into chat_holders (session_id, agent_id, org_id, created_at)
+          ${holders}${range.length ? sql` and ${sql.join(range, sql` and `)}` : sql``}
+          on conflict (session_id, agent_id) do nothing`.execute(db);
+        if (upTo === null) break;
+        after = upTo;
+      }
     },
   },
   '0002-documents': {

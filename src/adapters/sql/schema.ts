@@ -28,6 +28,18 @@ export interface SessionsTable {
   progress: string | null;
 }
 
+/**
+ * One row per chat and agent who held it (SessionRecord.holders; migration 0010,
+ * docs/adr/0023): a chat search finds a chat under each. `org_id` and `created_at`
+ * are the session's, copied so that the walk index gives the search's order.
+ */
+export interface ChatHoldersTable {
+  session_id: string;
+  agent_id: string;
+  org_id: string;
+  created_at: number | string;
+}
+
 export interface EventsTable {
   session_id: string;
   offset: number;
@@ -69,6 +81,7 @@ export interface DocumentsTable {
 export interface Database {
   documents: DocumentsTable;
   sessions: SessionsTable;
+  chat_holders: ChatHoldersTable;
   events: EventsTable;
   button_stats: ButtonStatsTable;
   breadcrumbs: BreadcrumbsTable;

@@ -1,9 +1,11 @@
 /**
- * The chat search uses the indexes of migration 0008 on both SQL engines: every
- * shape of query walks an index in the page's order (no scan of the table, no
+ * The chat search uses the indexes of migrations 0008 and 0010 on both SQL engines:
+ * every shape of query walks an index in the page's order (no scan of the table, no
  * sort of an org's chats), and a filter the walk's index does not apply is
  * checked on the bounded stretch only (docs/adr/0023). On SQLite a read runs on
  * the event loop: a query that sorted or scanned a large org would stall every chat.
+ * An agent's search walks two indexes (the chats they have, those they held), each
+ * bounded by a limit, and merges them: its sorts are of those bounded walks only.
  */
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type CompiledQuery } from 'kysely';
@@ -27,6 +29,8 @@ const SHAPES: Shape[] = [
   ['an agent', { agentId: 'a' }, 'sessions_org_agent'],
   ['a visitor', { visitorId: 'v' }, 'sessions_visitor_org_created'],
   ['a visitor and an agent', { visitorId: 'v', agentId: 'a' }, 'sessions_visitor_org_created'],
+  ['an agent after a place', { agentId: 'a', after: { createdAt: 15, id: 's15' } }, 'sessions_org_agent'],
+  ['an agent and a state', { agentId: 'a', chatState: 'ended' }, 'sessions_org_agent'],
   ['a creation range', { createdFrom: 1, createdTo: 15 }, 'sessions_org_created'],
   ['after a place', { after: { createdAt: 15, id: 's15' } }, 'sessions_org_created'],
   ['an end reason', { endReason: 'agent' }, 'sessions_org_created'],
@@ -45,16 +49,20 @@ async function queriesOf(db: Kysely<Database>, log: CompiledQuery[], dialect: Sq
 
 async function fill(db: Kysely<Database>): Promise<void> {
   for (let i = 0; i < 20; i++) {
-    const r = toSessionRow(chatRecord(`s${i}`, { org: 'o', createdAt: i, agent: 'a', visitor: 'v', state: 'ended', endedAt: 100 + i, endReason: 'agent' }));
+    const r = toSessionRow(chatRecord(`s${i}`, { org: 'o', createdAt: i, agent: 'a', visitor: 'v', state: 'ended', endedAt: 100 + i, endReason: 'agent', holders: ['b', 'a'] }));
     await db.insertInto('sessions').values({
       id: r.id, owner: r.owner, closed: 0, visitor_id: r.visitorId, org_id: r.orgId, created_at: r.createdAt, chat_state: r.chatState, agent_id: r.agentId,
       button_id: r.buttonId, ended_at: r.endedAt, end_reason: r.endReason, record: r.json!, request: r.requestJson, progress: null,
     }).execute();
+    await db.insertInto('chat_holders').values(r.holders!.map((agentId) => ({ session_id: r.id, agent_id: agentId, org_id: r.orgId!, created_at: r.createdAt }))).execute();
   }
 }
 
+/** The agent's walks: both indexes, read in the page's order. */
+const byAgent = (index: string) => index === 'sessions_org_agent';
+
 describe('chat search query plans', () => {
-  it('SQLite walks the right index in order for every shape: no table scan, no sort', async () => {
+  it('SQLite walks the right index in order for every shape: no table scan, no sort of an org\'s chats', async () => {
     const raw = new Sqlite(':memory:');
     const log: CompiledQuery[] = [];
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }), log: (e) => { log.push(e.query); } });
@@ -66,8 +74,19 @@ describe('chat search query plans', () => {
         expect(queries.length, what).toBeGreaterThan(0);
         for (const q of queries) {
           const plan = (raw.prepare(`explain query plan ${q.sql}`).all(...(q.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join(' | ');
+          if (byAgent(index)) {
+            // Each walk its index's stretch (limited: the page, or scanLimit), the rows by primary key;
+            // what is sorted (TEMP B-TREE) and scanned (SCAN a, h, w) is those walks' few entries.
+            expect(plan, `${what}: ${q.sql}`).toMatch(/SEARCH sessions USING COVERING INDEX sessions_org_agent \(org_id=\? AND agent_id=\?/);
+            expect(plan, `${what}: ${q.sql}`).toMatch(/SEARCH chat_holders USING COVERING INDEX chat_holders_org_agent \(org_id=\? AND agent_id=\?/);
+            expect(plan, `${what}: ${q.sql}`).not.toMatch(/SCAN (sessions|chat_holders)|USING (COVERING )?INDEX sessions_(org_created|org_state|visitor)/);
+            if (q.sql.includes('"record"')) expect(plan, `${what}: ${q.sql}`).toMatch(/^SEARCH sessions USING INDEX sqlite_autoindex_sessions_1 \(id=\?\)/);
+            continue;
+          }
           expect(plan, `${what}: ${q.sql}`).toMatch(new RegExp(`^SEARCH sessions USING (COVERING )?INDEX ${index} \\(`));
           expect(plan, `${what}: ${q.sql}`).not.toMatch(/SCAN|TEMP B-TREE/);
+          // An agent who held the chat, checked on the rows walked: one primary-key lookup each.
+          if (q.sql.includes('chat_holders')) expect(plan, `${what}: ${q.sql}`).toMatch(/SEARCH chat_holders USING PRIMARY KEY \(session_id=\? AND agent_id=\?\)/);
         }
       }
     } finally {
@@ -99,9 +118,19 @@ describe('chat search query plans', () => {
         for (const q of await queriesOf(db, log, 'postgres', shape)) {
           const { rows } = await pool.query<{ 'QUERY PLAN': string }>(`explain ${q.sql}`, q.parameters as unknown[]);
           const plan = rows.map((r) => r['QUERY PLAN']).join(' | ');
+          if (byAgent(index)) {
+            // Both walks in the page's order under a Limit, the rows by primary key; the Sort is of what the limited walks gave.
+            expect(plan, `${what}: ${q.sql}`).toMatch(/Limit [^|]* \| +-> +Index Only Scan Backward using sessions_org_agent /);
+            expect(plan, `${what}: ${q.sql}`).toMatch(/Limit [^|]* \| +-> +Index Only Scan Backward using chat_holders_org_agent /);
+            expect(plan, `${what}: ${q.sql}`).not.toMatch(/Seq Scan|using sessions_(org_created|org_state|visitor)/);
+            if (q.sql.includes('"record"')) expect(plan, `${what}: ${q.sql}`).toMatch(/Index Scan using sessions_pkey on sessions /);
+            continue;
+          }
           // Two indexes fit a state and an agent alike; the planner's choice then rests on statistics.
           if (!(what.includes('agent') && what.includes('state'))) expect(plan, `${what}: ${q.sql}`).toMatch(new RegExp(`Index (Only )?Scan Backward using ${index} `));
           expect(plan, `${what}: ${q.sql}`).not.toMatch(/Seq Scan|Sort/);
+          // A lookup per row walked, or the agent's holder rows of this org hashed once: never every org's.
+          if (q.sql.includes('chat_holders')) expect(plan, `${what}: ${q.sql}`).toMatch(/Index Only Scan using (chat_holders_pkey on chat_holders [^|]*\| +Index Cond: \(\(session_id|chat_holders_org_agent on chat_holders [^|]*\| +Index Cond: \(\(org_id = [^|]* AND \(agent_id = )/);
         }
       }
     } finally {

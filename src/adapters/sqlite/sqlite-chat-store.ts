@@ -150,6 +150,9 @@ class SqliteChatStore extends KyselyChatStore {
     // One already stored (a batch written again, ADR 0016) is skipped by its key.
     const insertCrumb = compile(k.insertInto('breadcrumbs').values({ key: '', visitor_id: '', org_id: '', location: '', at: 0 }).onConflict((oc) => oc.column('key').doNothing()));
     const storedEvent = this.database.prepare('select "type", "actor", "at", "data" from "events" where "session_id" = ? and "offset" = ?');
+    // Holders are only added (an accept): one already stored, or a batch written again, is skipped.
+    const insertHolder = compile(k.insertInto('chat_holders').values({ session_id: '', agent_id: '', org_id: '', created_at: 0 })
+      .onConflict((oc) => oc.columns(['session_id', 'agent_id']).doNothing()));
     const transaction = this.database.transaction((batch: WriteBatch) => {
       if (batch.wipe) throw new Error(WIPE_REFUSED);
       for (const e of batch.events) {
@@ -172,16 +175,20 @@ class SqliteChatStore extends KyselyChatStore {
         if (updateRecordIfKeysUnchanged.run(s.json, s.requestJson, s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.chatState, s.agentId, s.buttonId, s.endedAt, s.endReason).changes === 0) {
           upsertSession.run(s.id, s.owner, closed, s.visitorId, s.orgId, s.createdAt, s.chatState, s.agentId, s.buttonId, s.endedAt, s.endReason, s.json, s.requestJson, null);
         }
+        // Set on the few full writes whose holders changed (SessionRow.holders), never with a message.
+        if (s.holders && s.orgId !== null) for (const agentId of s.holders) insertHolder.run(s.id, agentId, s.orgId, s.createdAt);
       }
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
       for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.key, b.visitorId, b.orgId, b.location, b.at);
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');
+    const deleteHolders = this.database.prepare('delete from "chat_holders" where "session_id" = ?');
     const deleteSession = this.database.prepare('delete from "sessions" where "id" = ?');
     const deleteDueCrumbs = this.database.prepare('delete from "breadcrumbs" where "id" in (select "id" from "breadcrumbs" where "at" < ? limit ?)');
     const deleteWithEvents = (id: string): void => {
       deleteEvents.run(id);
+      deleteHolders.run(id);
       deleteSession.run(id);
     };
     const purge = this.database.transaction((before: number, limit: number) => {

@@ -1,10 +1,11 @@
 /**
  * Puts waiting chats in front of agents: queues a chat (first time, back after
  * its agent dropped or a transfer, or after a restart), offers every waiting
- * chat it can, withdraws offers that were declined or timed out (a failed
- * transfer to one agent goes back to the agent who asked), and keeps visitors
- * who asked for it told of their queue position. The Router picks the agent;
- * the ChatEngine owns the chat lifecycle and calls in here (docs/adr/0008).
+ * chat it can, withdraws offers that were declined or timed out, fails a
+ * transfer back to the agent who asked when nobody is left who could take it,
+ * and keeps visitors who asked for it told of their queue position. The Router
+ * picks the agent; the ChatEngine owns the chat lifecycle and calls in here
+ * (docs/adr/0008).
  */
 import type { ButtonConfig } from '../../config/config-schema.js';
 import type { Clock } from '../../ports/clock.js';
@@ -73,9 +74,12 @@ export class Dispatcher {
 
   constructor(private readonly d: DispatcherDeps) {}
 
-  /** Queues a chat at `queuedAt`, keeping its place among chats of the same millisecond. */
+  /**
+   * Queues a chat at `queuedAt`, keeping its place among chats of the same millisecond.
+   * A chat transferred to one agent waits for that agent only: it holds no place in line.
+   */
   enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
-    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets));
+    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), !s.record.transferTo);
   }
 
   /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
@@ -123,11 +127,11 @@ export class Dispatcher {
     this.sendQueueUpdates();
   }
 
-  /** Withdraws the open offer (declined, timed out, agent away) and routes the chat on. */
   /**
-   * Takes an open offer back. `passed` (a decline, or the offer timing out) keeps
-   * the chat from this agent from now on (ADR 0008); an agent who stepped away,
-   * went offline or logged out has not passed, and is a candidate again once back.
+   * Takes an open offer back and routes the chat on. `passed` (a decline, or the offer
+   * timing out) keeps the chat from this agent from now on (ADR 0008); an agent who
+   * stepped away, went offline or logged out has not passed, and is a candidate again
+   * once back.
    */
   withdrawOffer(s: ChatSession, type: string, data: { agentId: string; reason?: string }, passed = true): void {
     const { directory, host } = this.d;
@@ -140,20 +144,27 @@ export class Dispatcher {
     if (passed) r.declinedBy.push(data.agentId);
     r.agentId = null;
     r.chatState = 'waiting';
-    const caller = r.transferFrom ? directory.get(r.transferFrom) : undefined;
-    const callerCanTakeIt = caller !== undefined && directory.hasRoom(caller);
-    if (r.transferTo) {
-      // A transfer to one agent failed: the chat returns to the agent who asked, unseen by the
-      // visitor; if that agent cannot take it, it is routed like any waiting chat.
-      if (callerCanTakeIt) this.backToCaller(s, caller, data.agentId, type);
-      else this.cancelTransfer(s);
-    } else if (r.transferFrom && callerCanTakeIt && !this.anyCandidate(s)) {
-      // A transfer to a skill or button whose last candidate passed: nobody is left who could take
-      // it, and a chat waiting there would be held by no one while the visitor still reads the
-      // caller's name. It goes back to the caller, as a failed transfer to one agent does.
-      this.backToCaller(s, caller, queueLabel(r.queueKey ?? ''), type);
-    }
+    // A transfer to one agent who did not take it, or to a skill or button whose last candidate
+    // passed or went away: nobody is left who could take it, and a chat waiting there would be
+    // held by no one while the visitor still reads the caller's name.
+    if (r.transferTo) this.failTransfer(s, data.agentId, type);
+    else if (r.transferFrom && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
     this.dispatch();
+  }
+
+  /**
+   * Fails every transfer to a skill or button that waits while no online agent who
+   * serves its queue is left who has not passed on it (they went away, went offline,
+   * lost the skill). Run after presence and skill changes: such a transfer would
+   * otherwise wait, held by no one, until someone new came online. TransferFailed
+   * gives the reason `NoAgentLeft`.
+   */
+  failStrandedTransfers(): void {
+    const reason = 'NoAgentLeft';
+    for (const s of [...this.d.host.sessions.values()]) {
+      const r = s.record;
+      if (r.chatState === 'waiting' && r.transferFrom && !r.transferTo && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), reason);
+    }
   }
 
   /** Whether an online agent who serves the chat's queue has not passed on it (busy or not). */
@@ -164,29 +175,45 @@ export class Dispatcher {
   }
 
   /**
-   * A failed transfer: the chat is the caller's again, routed as before the transfer, with its
-   * idle timeout counting again (TransferFailed in its log, on the caller's stream).
+   * A transfer that will not happen goes back to the agent who asked, who keeps the chat,
+   * as in Live Agent: routed as before the transfer, its idle timeout counting again,
+   * TransferFailed in its log (on the caller's stream), unseen by the visitor. The chat
+   * kept its place in the caller's capacity (AgentRuntime.transfersOut), so there is always
+   * room for it, whatever the caller took on meanwhile. A caller who went offline (logged
+   * off, dropped) cannot take it: the visitor hears AgentDisconnect and the chat waits on
+   * its own queue at its old place, as the caller's other chats did.
    */
-  private backToCaller(s: ChatSession, caller: { id: string; chats: Set<string> }, to: string, reason: string): void {
+  private failTransfer(s: ChatSession, to: string, reason: string): void {
+    const { router, directory, host, idle } = this.d;
     const r = s.record;
-    this.d.router.remove(s.id);
+    const caller = r.transferFrom ? directory.get(r.transferFrom) : undefined;
+    router.remove(s.id);
     this.cancelTransfer(s);
-    r.chatState = 'established';
-    r.agentId = caller.id;
-    caller.chats.add(s.id);
-    this.d.host.append(s, 'TransferFailed', 'system', transferFailed(r, to, reason), false);
-    this.d.idle.resume(s);
+    if (caller && caller.presence !== 'offline') {
+      r.chatState = 'established';
+      r.agentId = caller.id;
+      caller.chats.add(s.id);
+      host.append(s, 'TransferFailed', 'system', transferFailed(r, to, reason), false);
+      idle.resume(s);
+      return;
+    }
+    host.append(s, 'TransferFailed', 'system', transferFailed(r, to, reason), false);
+    host.append(s, EventType.AgentDisconnect, 'system', {}, true);
+    r.declinedBy = [];
+    this.requeue(s, r.queueKey ?? r.routedButtonId!);
   }
 
   /**
    * The transfer in progress does not happen: the chat is routed exactly as before it
    * started (its button and queue: a transfer to a button or a skill moved them), so its
    * button's settings apply again and a later requeue (its agent dropping) goes to its own
-   * queue. The caller must take the chat out of the router first if it is queued under the
-   * target's key (a transfer to one agent keeps the chat's queue, so nothing moves then).
+   * queue, and the caller's capacity no longer keeps its place. The caller must take the
+   * chat out of the router first (a chat transferred to one agent holds no place in line
+   * there, and one transferred to a skill or button is in the target's queue).
    */
   cancelTransfer(s: ChatSession): void {
     const r = s.record;
+    this.releaseTransferSlot(s);
     if (r.transferOrigin) {
       r.routedButtonId = r.transferOrigin.routedButtonId;
       r.queueKey = r.transferOrigin.queueKey;
@@ -194,6 +221,15 @@ export class Dispatcher {
     r.transferOrigin = null;
     r.transferTo = null;
     r.transferFrom = null;
+  }
+
+  /**
+   * The caller's capacity no longer keeps a place for the chat it is transferring: the
+   * transfer happened, did not happen, or the chat ended. Returns whether it kept one.
+   */
+  releaseTransferSlot(s: ChatSession): boolean {
+    const from = s.record.transferFrom;
+    return from ? this.d.directory.get(from)?.transfersOut.delete(s.id) ?? false : false;
   }
 
   /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */
@@ -208,10 +244,10 @@ export class Dispatcher {
   sendQueueUpdates(): void {
     const { router, host, waits } = this.d;
     for (const buttonId of router.buttonsWithQueues()) {
-      router.queued(buttonId).forEach((id, i) => {
+      // A transfer to one agent waits for that agent, not in line: nothing to tell it, and not counted.
+      router.inLine(buttonId).forEach((id, i) => {
         const s = host.sessions.get(id);
-        // A transfer to one agent waits for that agent, not for its place in line: nothing to tell.
-        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates || s.record.transferTo) return;
+        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
         const position = i + 1;
         const estimatedWaitTime = waits.estimateForPosition(buttonId, position);
         const key = `${position}:${estimatedWaitTime}`;

@@ -3,6 +3,9 @@
  * the chat first asked for an agent, so a chat that comes back (agent
  * disconnect, transfer to a button) regains its old place. Selection follows the
  * button's rule: Most Available (lowest load ratio) or Least Active (fewest chats).
+ * A chat that waits for one named agent (a transfer to an agent) sits in its
+ * queue without holding a place in line: visitors waiting there are not told a
+ * worse position or wait because of it, and it does not fill the queue.
  */
 import type { ButtonConfig } from '../../config/config-schema.js';
 import type { AgentDirectory, AgentRuntime } from '../agent-directory.js';
@@ -27,6 +30,8 @@ interface QueueEntry {
   queuedAt: number;
   /** Arrival order among chats queued in the same millisecond (see ChatSession.queueTicket). */
   ticket: number;
+  /** False for a chat that waits for one named agent, not for the queue's agents. */
+  holdsPlace: boolean;
 }
 
 export class Router {
@@ -43,13 +48,13 @@ export class Router {
    * dropped, a transfer failed) keeps its queuedAt and its ticket, so it goes back
    * to its old place, also ahead of chats that arrived later in the same millisecond.
    */
-  enqueue(buttonId: string, sessionId: string, queuedAt: number, ticket: number): void {
+  enqueue(buttonId: string, sessionId: string, queuedAt: number, ticket: number, holdsPlace = true): void {
     this.remove(sessionId);
     let q = this.queues.get(buttonId);
     if (!q) this.queues.set(buttonId, (q = []));
     let i = q.length;
     while (i > 0 && (q[i - 1]!.queuedAt > queuedAt || (q[i - 1]!.queuedAt === queuedAt && q[i - 1]!.ticket > ticket))) i--;
-    q.splice(i, 0, { sessionId, queuedAt, ticket });
+    q.splice(i, 0, { sessionId, queuedAt, ticket, holdsPlace });
     this.where.set(sessionId, buttonId);
   }
 
@@ -65,15 +70,24 @@ export class Router {
     return this.where.get(sessionId);
   }
 
-  /** 1-based position in its button's queue, 0 when not queued. */
+  /**
+   * 1-based position in line in its button's queue (chats that hold no place are
+   * not counted), 0 when not queued or holding no place itself.
+   */
   position(sessionId: string): number {
     const b = this.where.get(sessionId);
     if (b === undefined) return 0;
-    return (this.queues.get(b) ?? []).findIndex((e) => e.sessionId === sessionId) + 1;
+    return this.inLine(b).indexOf(sessionId) + 1;
   }
 
+  /** Every chat in the queue, in order: also those waiting for one named agent. */
   queued(buttonId: string): string[] {
     return (this.queues.get(buttonId) ?? []).map((e) => e.sessionId);
+  }
+
+  /** The chats that hold a place in the queue's line, in order: what positions, waits and the size limit count. */
+  inLine(buttonId: string): string[] {
+    return (this.queues.get(buttonId) ?? []).filter((e) => e.holdsPlace).map((e) => e.sessionId);
   }
 
   buttonsWithQueues(): string[] {
@@ -124,7 +138,7 @@ export class Router {
   pick(button: ButtonConfig, exclude: readonly string[]): RoutingDecision | null {
     const candidates = this.onlineAgents(button)
       .filter((a) => this.directory.hasRoom(a) && !exclude.includes(a.id))
-      .map((a) => ({ agentId: a.id, active: a.chats.size, capacity: a.capacity, load: this.directory.loadRatio(a) }));
+      .map((a) => ({ agentId: a.id, active: this.directory.load(a), capacity: a.capacity, load: this.directory.loadRatio(a) }));
     if (!candidates.length) return null;
     const rule = button.routing;
     const sorted = [...candidates].sort((x, y) =>
@@ -137,6 +151,6 @@ export class Router {
   pickAgent(agentId: string, orgId: string, exclude: readonly string[]): RoutingDecision | null {
     const a = this.directory.get(agentId);
     if (!a || a.orgId !== orgId || !this.directory.hasRoom(a) || exclude.includes(a.id)) return null;
-    return { agentId: a.id, rule: 'DirectToAgent', candidates: [{ agentId: a.id, active: a.chats.size, capacity: a.capacity, load: this.directory.loadRatio(a) }] };
+    return { agentId: a.id, rule: 'DirectToAgent', candidates: [{ agentId: a.id, active: this.directory.load(a), capacity: a.capacity, load: this.directory.loadRatio(a) }] };
   }
 }

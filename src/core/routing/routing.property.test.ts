@@ -3,7 +3,10 @@
  * arrivals, presence changes, agent disconnects, accepts, declines, offer
  * timeouts (fake clock), transfers and chat ends, checked after every step:
  *
- * - no agent holds more offered + established chats than its capacity;
+ * - no agent holds more offered + established chats, plus chats it is
+ *   transferring, than its capacity (a transfer keeps its place in its sender's
+ *   capacity until it happens), and the chats each agent is transferring agree
+ *   with the session records;
  * - a chat is offered to one agent at a time, and agents' `chats` sets agree
  *   with the session records;
  * - every waiting or offered chat is in exactly one router queue (its
@@ -13,6 +16,10 @@
  * - an offer goes only to an online agent with room who serves the queue (or is
  *   the transfer target) and has not declined the chat (or let its offer time out) since it was last taken;
  * - no chat is left waiting while an agent who could take it has room;
+ * - no transfer to a skill or button waits while no online agent who serves
+ *   its queue is left who has not passed on it (it fails back to its sender);
+ * - a chat transferred to one agent holds no place in its queue's line (it
+ *   does not count in the positions of the visitors waiting there);
  * - a command that is refused leaves the session record unchanged;
  * - a transfer that fails (TransferFailed) leaves the chat routed exactly as
  *   before it started (its button and queue), and only a chat under transfer
@@ -248,7 +255,12 @@ class Harness {
         .map((s) => s.id).sort();
       const held = [...a.chats].sort();
       if (JSON.stringify(expected) !== JSON.stringify(held)) problems.push(`agent ${a.id} chats [${held.map((x) => x.slice(0, 8)).join(',')}] but records say [${expected.map((x) => x.slice(0, 8)).join(',')}]`);
-      if (a.capacity > 0 && a.chats.size > a.capacity) problems.push(`agent ${a.id} holds ${a.chats.size} chats, capacity ${a.capacity}`);
+      const transferring = [...engine.sessions.values()]
+        .filter((s) => (s.record.chatState === 'waiting' || s.record.chatState === 'offered') && s.record.transferFrom === a.id)
+        .map((s) => s.id).sort();
+      const out = [...a.transfersOut].sort();
+      if (JSON.stringify(transferring) !== JSON.stringify(out)) problems.push(`agent ${a.id} transfersOut [${out.map((x) => x.slice(0, 8)).join(',')}] but records say [${transferring.map((x) => x.slice(0, 8)).join(',')}]`);
+      if (a.capacity > 0 && a.chats.size + a.transfersOut.size > a.capacity) problems.push(`agent ${a.id} holds ${a.chats.size} chats and transfers ${a.transfersOut.size}, capacity ${a.capacity}`);
     }
 
     // Queue membership: waiting / offered in exactly one queue, the rest in none.
@@ -285,6 +297,13 @@ class Harness {
       } else if (!r.transferFrom !== !r.transferOrigin) {
         problems.push(`chat ${s.id.slice(0, 8)}: transferFrom ${r.transferFrom ?? '-'} but transferOrigin ${JSON.stringify(r.transferOrigin ?? null)}`);
       }
+      // A transfer to a skill or button waits only while someone could still take it.
+      if (open && r.chatState === 'waiting' && r.transferFrom && !r.transferTo && inQueues.length === 1) {
+        const cfg = engine.queueConfig(inQueues[0]!, r.routedButtonId ?? inQueues[0]!);
+        const left = engine.router.onlineAgents(cfg).filter((a) => !r.declinedBy.includes(a.id));
+        if (!left.length) problems.push(`transfer of ${s.id.slice(0, 8)} from ${r.transferFrom} waits in ${inQueues[0]} with nobody left who could take it`);
+      }
+      if (open && r.transferTo && engine.router.position(s.id) !== 0) problems.push(`chat ${s.id.slice(0, 8)} transferred to ${r.transferTo} holds place ${engine.router.position(s.id)} in line`);
       // Work conservation: a waiting chat never sits while an agent who could take it has room.
       if (open && r.chatState === 'waiting' && inQueues.length === 1) {
         const idle = this.agents().filter((a) => this.eligible(a, s, inQueues[0]!));
@@ -450,6 +469,43 @@ describe('routing invariants', () => {
       { kind: 'transferAgent', pick: 0, agent: 1 }, // V1 → offered to a1, a0 is free
       { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → offered to a0
       { kind: 'decline', pick: 0 }, // a1 declines V1 → back to a0
+    ]);
+  });
+
+  it('a transfer to a skill whose only agent declines comes back to its sender, who took a new chat meanwhile', async () => {
+    // a0 (capacity 1) transfers V1 to billing, whose a1 is offered it; a0's capacity was free at
+    // once and V2 was offered to a0. a1 declines: a0 had no room, so V1 waited in the billing
+    // queue where nobody was left who could take it, held by no one.
+    await scenario({ buttons: [button(['support']), button(['billing'])], agents: [agent(['support']), agent(['billing'])] }, [
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V1 → offered to a0
+      { kind: 'accept', pick: 0 },
+      { kind: 'transferSkill', pick: 0, skill: 2 }, // V1 → offered to a1 (billing)
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → waits: a0's capacity keeps V1's place
+      { kind: 'decline', pick: 0 }, // a1 declines V1 → back to a0
+    ]);
+  });
+
+  it('a transfer to a skill whose only agent goes away while it waits comes back to its sender', async () => {
+    // a1, the only billing agent, is busy: a0's transfer of V2 to billing waits in its queue.
+    // a1 steps away: nobody is left who could take V2, which waited there for ever.
+    await scenario({ buttons: [button(['support']), button(['billing'])], agents: [agent(['support']), agent(['billing'])] }, [
+      { kind: 'arrive', button: 1, override: null, advanceMs: 0 }, // V1 → offered to a1
+      { kind: 'accept', pick: 0 },
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → offered to a0
+      { kind: 'accept', pick: 0 },
+      { kind: 'transferSkill', pick: 1, skill: 2 }, // V2 → waits for billing
+      { kind: 'presence', agent: 1, presence: 'away' },
+    ]);
+  });
+
+  it('a chat transferred to one agent holds no place in its queue', async () => {
+    // V1 back in its button's queue at its first arrival time, while it waits for a1 only,
+    // counted ahead of V2 in line.
+    await scenario({ buttons: [button(['support'])], agents: [agent(['support']), agent(['sales'])] }, [
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V1 → offered to a0
+      { kind: 'accept', pick: 0 },
+      { kind: 'arrive', button: 0, override: null, advanceMs: 0 }, // V2 → waits
+      { kind: 'transferAgent', pick: 0, agent: 1 }, // V1 → offered to a1, V2 still first in line
     ]);
   });
 

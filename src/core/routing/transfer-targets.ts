@@ -22,7 +22,7 @@ export function transferTargets(catalog: Catalog, directory: AgentDirectory, org
   for (const a of others) for (const s of a.config.skills) skillNames.add(s);
   return {
     agents: others
-      .map((a) => ({ id: a.id, name: a.name, presence: a.presence, load: a.chats.size, capacity: a.capacity, available: directory.hasRoom(a) }))
+      .map((a) => ({ id: a.id, name: a.name, presence: a.presence, load: directory.load(a), capacity: a.capacity, available: directory.hasRoom(a) }))
       .sort((x, y) => Number(y.available) - Number(x.available) || x.name.localeCompare(y.name)),
     skills: [...skillNames].sort().map((skill) => ({ skill, ...count((a) => a.config.skills.includes(skill)) })),
     buttons: buttons.map((b) => ({ id: b.config.id, label: b.config.label ?? b.config.id, ...count((a) => catalog.agentServesButton(a.config, b.config)) })),

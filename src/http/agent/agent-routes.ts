@@ -18,6 +18,7 @@ import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { replaceNul } from '../../protocol/client-json.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor, credentialOf } from './agent-access.js';
@@ -77,6 +78,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       handler: async (req, reply) => {
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
+        // A NUL in a path or query parameter (sent as %00) is U+FFFD, as in a body (ADR 0035):
+        // a lookup for it finds what was stored for it, and PostgreSQL, which refuses NUL in
+        // any text it is sent, answered a search or a chat id holding one with a 500.
+        if (req.url.includes('%00')) {
+          replaceNul(req.params);
+          replaceNul(req.query);
+        }
         const p = spec.role ? authenticate(users, req, spec.role) : (null as unknown as Principal);
         // Returned for fastify to send, not sent here: fastify would take an async handler that
         // resolves with nothing before a streamed answer (the JSON Lines export) has started
@@ -153,7 +161,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       hub.heartbeat(p.userId);
       if (b.status === 'offline') engine.agentActions.agentDisconnected(p.userId);
       else engine.agentActions.setPresence(p.userId, b.status);
-      return commit({ status: a.presence, capacity: a.capacity, load: a.chats.size });
+      return commit({ status: a.presence, capacity: a.capacity, load: engine.directory.load(a) });
     });
   route({ method: 'POST', url: '/agent/v1/heartbeat', summary: 'Keep presence alive without a stream connection', role: 'agent', response: T.Ok },
     (_req, p) => { hub.heartbeat(p.userId); return { ok: true }; });
@@ -228,7 +236,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
           .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
       })).filter((q) => q.waiting.length);
       const agents = engine.directory.all().filter((a) => a.orgId === p.orgId)
-        .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: a.chats.size, connections: hub.liveness(a.id).connections }));
+        .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: engine.directory.load(a), connections: hub.liveness(a.id).connections }));
       const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
       return { queues, agents, chats };
     });
@@ -268,6 +276,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         // The agent's consoles show its capacity: tell them (the `presence` stream event).
         engine.directory.notify(id, { kind: 'presence' });
         if (u.disabled) engine.agentActions.agentDisconnected(id);
+        // A skill taken away may leave a transfer to it with nobody who could take it: it fails back.
+        engine.dispatcher.failStrandedTransfers();
         // More capacity or another skill can take a waiting chat now (ADR 0008: every change dispatches).
         engine.dispatch();
       }

@@ -14,6 +14,7 @@ import { resyncFrame, type AgentStreamHub, type SerializedEvent } from '../../co
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { mayHoldNul, replaceNul } from '../../protocol/client-json.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../protocol/json-depth.js';
 import { renderError } from '../error-catalogue.js';
@@ -220,14 +221,20 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
       hub.heartbeat(principal.userId); // any client frame counts as a heartbeat
       // Frames are at most 64 KB (the socket's maxPayload, main.ts), like a REST body.
       if (isBinary || data[0] !== 0x7b /* { */) return;
+      const text = data.toString('utf8');
       let frame: CommandFrame;
       try {
-        frame = JSON.parse(data.toString('utf8')) as CommandFrame;
+        frame = JSON.parse(text) as CommandFrame;
       } catch {
         return; // not a command: a keep-alive in whatever form the client sends
       }
       if (frame === null || typeof frame !== 'object') return;
-      if ('action' in frame) runCommand(frame);
+      if ('action' in frame) {
+        // The body's NULs become U+FFFD, as a REST body's do (ADR 0035). Only the body: the
+        // ref is echoed for the client to match, the chat id and action are looked up.
+        if (frame.body !== undefined && mayHoldNul(text)) frame.body = replaceNul(frame.body);
+        runCommand(frame);
+      }
       // Answered, so a client can tell a live socket from a half-open one (browsers see no pings).
       else if ((frame as { type?: unknown }).type === 'heartbeat') write(HEARTBEAT_ANSWER);
     });

@@ -229,7 +229,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
           if (button && canonicalId(button.orgId) !== org) return { id };
           if (button) {
             const available = engine.router.isAvailable(button.config);
-            const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.queued(button.config.id).length + 1) } : {};
+            const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.inLine(button.config.id).length + 1) } : {};
             return available ? { id, isAvailable: true, ...wait } : { id, ...wait };
           }
           // The routing directory, not the config: agents made through the admin API count too.

@@ -1,0 +1,118 @@
+/**
+ * Where a chat stands for the agent whose panel shows it, and the words the
+ * panel says it in. Live, the panel follows the stream's events one by one
+ * (chat-panel.ts); after a reload of the page it has no stream history, only
+ * the chat's transcript, which the agent may read also once the chat left it
+ * (ADR 0037). Both use the words and the rules here, so a reload shows the
+ * state the console showed before it: "Transferred" stays "Transferred".
+ */
+import type { ChatEventWire, ChatSummary, TransferTarget } from './wire-types.ts';
+
+/** Why a chat is read-only for its former agent (the panel's badge). */
+export const LEFT = {
+  transferred: 'Transferred',
+  anotherAgent: 'Now with another agent',
+  reassigned: 'Reassigned by a supervisor',
+  disconnected: 'Back in the queue (you were disconnected)',
+  /** Taken some way the console cannot tell (the server said 409 Chat is no longer yours). */
+  noLonger: 'No longer with you',
+  /** Erased (404): no transcript left to tell. */
+  gone: 'Gone',
+} as const;
+
+/** Log types that end a chat. */
+export const ENDING_EVENTS: ReadonlySet<string> = new Set(['ChatEnded', 'ChasitorChatEnded', 'ChasitorTimedOut']);
+
+/** The badge of an ended chat, by how it ended. */
+export const ENDED = {
+  byVisitor: 'Ended by the visitor',
+  visitorLeft: 'Ended: the visitor left (timed out)',
+  visitorIdle: 'Ended: the visitor was idle',
+  byYou: 'Ended by you',
+  byAgent: 'Ended by the agent',
+  /** Ended, the console cannot tell how (no ending event in what it read). */
+  unknown: 'Ended',
+} as const;
+
+/**
+ * The badge of a chat that ended with `e`. `holder`: the panel is the chat's agent's own
+ * (it ended the chat, `reason: agent`); a supervisor's monitor says "the agent".
+ */
+export function endedLabel(e: ChatEventWire, holder: boolean): string {
+  if (e.type === 'ChasitorChatEnded') return ENDED.byVisitor;
+  if (e.type === 'ChasitorTimedOut') return ENDED.visitorLeft;
+  if (e.data['reason'] === 'chasitorIdleTimeout') return ENDED.visitorIdle;
+  if (e.data['reason'] === 'agent') return holder ? ENDED.byYou : ENDED.byAgent;
+  return ENDED.unknown;
+}
+
+/** The target of a transfer as its `TransferRequested` names it (the request's own fields). */
+export function transferTarget(data: Record<string, unknown>): TransferTarget | undefined {
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const agentId = text(data['agentId']);
+  const skill = text(data['skill']);
+  const buttonId = text(data['buttonId']);
+  if (agentId) return { agentId };
+  if (skill) return { skill };
+  if (buttonId) return { buttonId };
+  return undefined;
+}
+
+export type Standing =
+  | { kind: 'mine' }
+  | { kind: 'ended'; label: string }
+  /** Read-only: the chat left the agent; `to` where a transfer of the agent's sent it. */
+  | { kind: 'left'; label: string; to?: TransferTarget | undefined };
+
+/**
+ * Where the chat stands for `me`, from its whole transcript and its summary now (the
+ * transcript's `chat`). Who holds the chat now decides whether it is the agent's; the
+ * events say how it left the agent, with the live rules: only what happened while the
+ * agent held it counts (a chat the agent transferred that ended later with someone else
+ * was "Transferred" for this agent, who never heard of that end).
+ */
+export function standing(chat: Pick<ChatSummary, 'state' | 'agentId'>, events: readonly ChatEventWire[], me: string): Standing {
+  if (chat.state === 'established' && chat.agentId === me) return { kind: 'mine' };
+  let mine = false;
+  /** Who asked for the transfer in progress (a `TransferFailed` gives the chat back to them). */
+  let transferBy: unknown = null;
+  let last: Standing | null = null;
+  const leave = (label: string, to?: TransferTarget) => {
+    mine = false;
+    last = { kind: 'left', label, to };
+  };
+  for (const e of events) {
+    const d = e.data;
+    switch (e.type) {
+      case 'ChatEstablished':
+      case 'ChatTransferred':
+        transferBy = null;
+        if (d['userId'] === me) mine = true;
+        else if (mine) leave(LEFT.anotherAgent);
+        break;
+      case 'TransferRequested':
+        transferBy = d['from'];
+        if (mine && d['from'] === me) leave(LEFT.transferred, transferTarget(d));
+        break;
+      case 'TransferFailed':
+        if (transferBy === me) mine = true;
+        transferBy = null;
+        break;
+      case 'ChatReassigned':
+        transferBy = null;
+        if (d['to'] === me) mine = true;
+        else if (mine && d['from'] === me) leave(LEFT.reassigned);
+        break;
+      case 'AgentDisconnect':
+        if (mine) leave(LEFT.disconnected);
+        break;
+      default:
+        if (mine && ENDING_EVENTS.has(e.type)) {
+          mine = false;
+          last = { kind: 'ended', label: endedLabel(e, true) };
+        }
+    }
+    if (mine) last = null;
+  }
+  return last ?? (chat.state === 'ended' ? { kind: 'ended', label: ENDED.unknown } : { kind: 'left', label: LEFT.noLonger });
+}

@@ -1,0 +1,31 @@
+/**
+ * Who has held a chat, read from its log: the agents (and supervisors) it became
+ * the chat's agent of. The session record keeps the same list (`holders`) for live
+ * chats; records written before it was kept have none, and get it from here.
+ */
+import type { ChatStore } from '../ports/chat-store.js';
+import { EventType } from './event-types.js';
+
+/**
+ * The events that make their `userId` the chat's holder: ChatEstablished, or
+ * ChatTransferred after a transfer, takeover or reassign. An offer declined or let
+ * time out, a transfer addressed to someone who never took it, or an agent id a
+ * visitor put in ChatRequested is not holding it.
+ */
+const HOLDING_EVENTS = [EventType.ChatEstablished, EventType.ChatTransferred];
+/** A chat has one such event per agent that took it: a page is nearly always all of them. */
+const HOLDING_EVENTS_PAGE = 100;
+
+/** Every user who held the chat, in the order they first took it. Reads those two event types only. */
+export async function holdersInLog(store: ChatStore, sessionId: string): Promise<string[]> {
+  const holders: string[] = [];
+  for (let after = 0; ;) {
+    const batch = await store.readEventsOfTypes(sessionId, HOLDING_EVENTS, after, HOLDING_EVENTS_PAGE);
+    for (const e of batch) {
+      const userId = e.data.userId;
+      if (typeof userId === 'string' && !holders.includes(userId)) holders.push(userId);
+    }
+    if (batch.length < HOLDING_EVENTS_PAGE) return holders;
+    after = batch[batch.length - 1]!.offset;
+  }
+}
