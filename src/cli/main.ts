@@ -3,7 +3,8 @@
  * `switchboard` command line: serve, check-config, hash-password, backup, restore, help.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { ConfigError, ENV_VARS, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { unknownEnvVarProblems } from '../config/unknown-env-vars.js';
 import { unknownSettings } from '../config/unknown-settings.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -70,6 +71,7 @@ async function serve(argv: string[]): Promise<void> {
   let fatal: ((reason: string) => void) | null = null;
   const sb = await createSwitchboard(config, { onFatal: (reason) => fatal?.(reason) });
   if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
+  for (const problem of unknownEnvVarProblems(process.env, ENV_VARS)) sb.logger.warn(problem.text);
   const url = await sb.listen();
   const { port } = sb.app.server.address() as AddressInfo;
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {

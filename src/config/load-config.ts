@@ -11,6 +11,7 @@ import { canonicalId } from '../protocol/liberal-values.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
+import { unknownEnvVarProblems } from './unknown-env-vars.js';
 import { unknownSettingProblems } from './unknown-settings.js';
 
 export class ConfigError extends Error {
@@ -270,6 +271,8 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   // Other unknown keys are warnings (the CLI logs them); one that stands for a secret stops the start (ADR 0041).
   const secretSlips = unknownSettingProblems(raw).filter((u) => u.secret).map((u) => u.text);
   if (secretSlips.length) throw new ConfigError(secretSlips, file!);
+  const envSlips = unknownEnvVarProblems(given, ENV_VARS).filter((u) => u.secret).map((u) => u.text);
+  if (envSlips.length) throw new ConfigError(envSlips, 'environment');
   const config = validateConfig(raw, file ?? '(defaults)');
   if (!file || config.orgs.length === 0) config.orgs = [structuredClone(demoOrg), ...config.orgs.filter((o) => o.id !== demoOrg.id)];
   // SWITCHBOARD_X_FILE gives SWITCHBOARD_X: from here on the value is read as if the variable held it.
@@ -286,7 +289,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (env.SWITCHBOARD_TRUST_PROXY) config.server.trustProxy = trustProxyFrom(env.SWITCHBOARD_TRUST_PROXY);
   if (env.SWITCHBOARD_ALLOWED_ORIGINS !== undefined) config.server.allowedOrigins = env.SWITCHBOARD_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
-  if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeInteger(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'seconds');
+  if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeSeconds(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
   if (env.SWITCHBOARD_METRICS) config.server.metrics = booleanFrom(env.SWITCHBOARD_METRICS, 'SWITCHBOARD_METRICS');
@@ -300,7 +303,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
+export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
 
 /**
  * The variables whose empty value is read too (an empty list; a token or a
@@ -347,6 +350,12 @@ function booleanFrom(text: string, name: string): boolean {
   if (t === 'true' || t === '1' || t === 'yes') return true;
   if (t === 'false' || t === '0' || t === 'no') return false;
   throw new ConfigError([`${name}: ${text} is not true or false`], name);
+}
+
+/** Seconds as the config file takes them for the setting: a fraction too (`1.5`). */
+function nonNegativeSeconds(text: string, name: string): number {
+  if (!/^\d{1,9}(\.\d{1,3})?$/.test(text)) throw new ConfigError([`${name}: ${text} is not a number of seconds`], name);
+  return Number(text);
 }
 
 function nonNegativeInteger(text: string, name: string, unit = 'days'): number {

@@ -94,7 +94,7 @@ function suggest(key: string, known: string[]): string {
  * after it (`metricsTokenFile`: ADR 0032 has no `…File` keys; `_FILE` variables
  * are where such a path goes).
  */
-function near(key: string, name: string): boolean {
+export function near(key: string, name: string): boolean {
   const k = normalized(key);
   const n = normalized(name);
   return k === n || k.startsWith(n) || editDistance(k, n) <= (n.length >= 6 ? 2 : 1);
