@@ -163,6 +163,26 @@ describe('validateConfig', () => {
     });
   });
 
+  it('refuses text holding a NUL anywhere (a name, a skill, a password, a key), naming each path, from YAML or JSON', () => {
+    const yaml = [
+      'orgs:',
+      '  - id: "00D000000000009"',
+      '    deployments: [{ id: "572000000000009", buttons: [{ id: "573000000000009", label: "Sa\\0les", skills: [sales] }] }]',
+      '    agents:',
+      '      - { id: "005000000000009", name: "Gr\\0ace", username: grace, password: "plain:se\\0cret", skills: ["sa\\0les"] }',
+    ].join('\n');
+    const problems = problemsOf(() => validateConfig(parseConfigText(yaml, 'c.yaml'), 'c.yaml'));
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^\/orgs\/0\/agents\/0\/name: contains a NUL character/),
+      expect.stringMatching(/^\/orgs\/0\/agents\/0\/password: contains a NUL/),
+      expect.stringMatching(/^\/orgs\/0\/agents\/0\/skills\/0: contains a NUL/),
+      expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/label: contains a NUL/),
+    ]));
+    expect(problems).toHaveLength(4);
+    const json = JSON.stringify({ orgs: [org({ agents: [{ id: '005000000000009', name: 'Grace', skills: ['sales'], ['bad\u0000key']: 1 }] })] });
+    expect(problemsOf(() => validateConfig(parseConfigText(json, 'c.json'), 'c.json')).some((p) => p.includes('/orgs/0/agents/0/bad\\u0000key: a key contains a NUL'))).toBe(true);
+  });
+
   it('requires postgresUrl for postgres storage', () => {
     expect(problemsOf(() => validateConfig({ storage: { kind: 'postgres' } }, 'test'))).toEqual([expect.stringMatching(/^\/storage\/postgresUrl/)]);
   });

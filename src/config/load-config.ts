@@ -130,9 +130,28 @@ export function validateConfig(raw: unknown, source: string): SwitchboardConfig 
     throw new ConfigError([...numberIds.values(), ...errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`)], source);
   }
   const config = withDefaults as SwitchboardConfig;
-  const problems = crossCheck(config);
+  const problems = [...nulProblems(config, ''), ...crossCheck(config)];
   if (problems.length) throw new ConfigError(problems, source);
   return config;
+}
+
+/**
+ * Text holding a NUL (U+0000), at its JSON pointer. PostgreSQL cannot store it in a
+ * text or jsonb column, and what the API takes from clients turns it into U+FFFD
+ * (ADR 0035); the configuration is the operator's own text, so a NUL there is a
+ * slip (a binary file pasted in, an escape gone wrong) to be told about, not to be
+ * rewritten: a password with a NUL would otherwise never match what is typed.
+ */
+function nulProblems(value: unknown, pointer: string): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [`${pointer || '/'}: contains a NUL character (U+0000), which Switchboard cannot store: remove it`] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulProblems(v, `${pointer}/${i}`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => [
+      ...(k.includes('\u0000') ? [`${pointer}/${k.replaceAll('\u0000', '\\u0000')}: a key contains a NUL character (U+0000): remove it`] : []),
+      ...nulProblems(v, `${pointer}/${k}`),
+    ]);
+  }
+  return [];
 }
 
 /**
