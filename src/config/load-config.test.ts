@@ -195,6 +195,24 @@ describe('validateConfig', () => {
   });
 });
 
+describe('PostgreSQL connection settings', () => {
+  it('refuses a key=value connection string, which pg would read as a database name on a host called "base"', () => {
+    const problems = problemsOf(() => validateConfig({ storage: { kind: 'postgres', postgresUrl: 'host=127.0.0.1 dbname=test password=hunter2' } }, 'test'));
+    expect(problems).toEqual([expect.stringMatching(/^\/storage\/postgresUrl: is not a postgres:\/\/ URL/)]);
+    expect(problems.join()).not.toContain('hunter2');
+    for (const ok of ['postgres://127.0.0.1/test', 'postgresql://sb@db:5432/x', 'POSTGRES://127.0.0.1/test', '/var/run/postgresql test']) {
+      expect(validateConfig({ storage: { kind: 'postgres', postgresUrl: ok } }, 'test').storage.postgresUrl).toBe(ok);
+    }
+  });
+
+  it('refuses PGOPTIONS that sets search_path when the store is PostgreSQL, and ignores it otherwise', () => {
+    const env = { SWITCHBOARD_STORAGE: 'postgres', SWITCHBOARD_POSTGRES_URL: 'postgres://127.0.0.1/test', PGOPTIONS: '-c search_path=tenant_a' };
+    expect(problemsOf(() => loadConfig(undefined, env, {}))).toEqual([expect.stringMatching(/^PGOPTIONS: sets search_path/)]);
+    expect(loadConfig(undefined, { ...env, PGOPTIONS: '-c statement_timeout=5000' }, {}).storage.kind).toBe('postgres');
+    expect(loadConfig(undefined, { PGOPTIONS: '-c search_path=tenant_a' }, {}).storage.kind).toBe('sqlite');
+  });
+});
+
 describe('parseConfigText', () => {
   it('parses YAML', () => {
     const yaml = [

@@ -215,6 +215,11 @@ function crossCheck(config: SwitchboardConfig): string[] {
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
   problems.push(...postgresPasswordProblems(config.storage));
+  if (config.storage.postgresUrl && !/^postgres(ql)?:\/\//i.test(config.storage.postgresUrl) && !config.storage.postgresUrl.startsWith('/')) {
+    // pg reads anything else as a path: `host=db dbname=x` became a database of that name on a host
+    // called "base", and the start failed later with ENOTFOUND base. The URL is never quoted (a password).
+    problems.push('/storage/postgresUrl: is not a postgres:// URL (a key=value connection string such as "host=… dbname=…" is not supported): write it as postgres://user@host:5432/database');
+  }
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
   }
@@ -318,7 +323,12 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (flags.port !== undefined) config.server.port = flags.port;
   if (flags.dataDir !== undefined) config.server.dataDir = flags.dataDir;
   if (flags.emulator) config.server.emulator = true;
-  return validateConfig(config, sourcesOf(file, given, flags));
+  const merged = validateConfig(config, sourcesOf(file, given, flags));
+  // pg also takes connection options from PGOPTIONS: the same search_path refusal as in the URL.
+  if (merged.storage.kind === 'postgres' && /search_path/i.test(given.PGOPTIONS ?? '')) {
+    throw new ConfigError(['PGOPTIONS: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database; unset it for the server'], 'environment (PGOPTIONS)');
+  }
+  return merged;
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
