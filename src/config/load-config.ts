@@ -214,8 +214,10 @@ function crossCheck(config: SwitchboardConfig): string[] {
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
-  problems.push(...postgresPasswordProblems(config.storage));
-  if (config.storage.postgresUrl && !/^postgres(ql)?:\/\//i.test(config.storage.postgresUrl) && !config.storage.postgresUrl.startsWith('/')) {
+  const passwordProblems = postgresPasswordProblems(config.storage);
+  problems.push(...passwordProblems);
+  // A separate password already says the URL is not one it can go into: one reason per mistake.
+  if (passwordProblems.length === 0 && config.storage.postgresUrl && !/^postgres(ql)?:\/\//i.test(config.storage.postgresUrl) && !config.storage.postgresUrl.startsWith('/')) {
     // pg reads anything else as a path: `host=db dbname=x` became a database of that name on a host
     // called "base", and the start failed later with ENOTFOUND base. The URL is never quoted (a password).
     problems.push('/storage/postgresUrl: is not a postgres:// URL (a key=value connection string such as "host=… dbname=…" is not supported): write it as postgres://user@host:5432/database');

@@ -56,8 +56,12 @@ describe('secrets from files (SWITCHBOARD_X_FILE)', () => {
     expect(url(`${URL_}\r\n`)).toBe(URL_);
     expect(url(`${URL_}\n\n`)).toBe(`${URL_}\n`);
     expect(url(`${URL_}\r`)).toBe(`${URL_}\r`);
-    expect(url(` ${URL_} \n`)).toBe(` ${URL_} `);
-    expect(url(`\t${URL_}\t`)).toBe(`\t${URL_}\t`);
+    expect(url(`${URL_} \n`)).toBe(`${URL_} `);
+    expect(url(`${URL_}\t`)).toBe(`${URL_}\t`);
+    // Leading whitespace is kept too, so the value is no longer a postgres:// URL and is refused as one.
+    for (const text of [` ${URL_}\n`, `\t${URL_}`]) {
+      expect(refusal(() => url(text)).problems).toEqual([expect.stringMatching(/^\/storage\/postgresUrl: is not a postgres:\/\/ URL/)]);
+    }
     // What is kept is checked as the variable's value would be: a token with a second newline is refused.
     expect(loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN_FILE: secret(`${TOKEN}\r\n`) }, {}).server.metricsToken).toBe(TOKEN);
     expect(refusal(() => loadConfig(undefined, { SWITCHBOARD_METRICS_TOKEN_FILE: secret(`${TOKEN}\n\n`) }, {})).problems)
