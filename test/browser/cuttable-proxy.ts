@@ -5,7 +5,9 @@
  * widget's held long poll) really end on the wire and the server sees them go.
  * `down()` keeps the server unreachable (new connections are reset at once)
  * until `up()`. `freeze()` makes a connection silently dead instead (a network
- * change with no reset: nothing passes, neither side is told). Playwright's `setOffline` cannot stand in for this: Chromium
+ * change with no reset: nothing passes, neither side is told), and `freezeNext()` does
+ * it to the connection of the next request a test picks, as that request goes out (a
+ * send in flight when the network changed). Playwright's `setOffline` cannot stand in for this: Chromium
  * leaves an open WebSocket alone when it goes offline.
  *
  * Every connection is recorded (its requests, when and by whom it was closed),
@@ -38,6 +40,15 @@ interface Live {
   browser: Socket;
   server: Socket;
   frozen: boolean;
+  /** Frozen by freezeNext() with `reachServer`: what the browser sends still goes through. */
+  passRequests: boolean;
+}
+
+/** A freezeNext() waiting for its request. */
+interface FreezeTrap {
+  match: (c: ProxiedConnection) => boolean;
+  reachServer: boolean;
+  sprung: (c: ProxiedConnection) => void;
 }
 
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/;
@@ -53,6 +64,7 @@ export class CuttableProxy {
   private readonly frozen = new Map<number, Live>();
   private nextId = 1;
   private isDown = false;
+  private readonly freezeTraps: FreezeTrap[] = [];
   private readonly traps: { match: (c: ProxiedConnection, chunk: string) => boolean; sprung: (c: ProxiedConnection) => void }[] = [];
   private readonly server: Server;
   private readonly target: URL;
@@ -86,7 +98,7 @@ export class CuttableProxy {
     };
     this.connections.push(info);
     const server = connect(Number(this.target.port), this.target.hostname);
-    const entry: Live = { info, browser, server, frozen: false };
+    const entry: Live = { info, browser, server, frozen: false, passRequests: false };
     this.live.set(info.id, entry);
     browser.setNoDelay(true);
     server.setNoDelay(true);
@@ -106,14 +118,22 @@ export class CuttableProxy {
       server.destroy();
     };
     browser.on('data', (chunk: Buffer) => {
-      if (entry.frozen) return;
-      if (!info.websocket) {
+      if (entry.frozen && !entry.passRequests) return;
+      if (!info.websocket && !entry.frozen) {
         // Only the start of a chunk is looked at: enough to name the requests, not a parser.
         const m = REQUEST_LINE.exec(chunk.subarray(0, 2048).toString('latin1'));
         if (m) {
           info.requests.push(`${m[1]} ${m[2]?.split('?')[0]}`);
           info.awaitingAnswer = true;
           info.lastRequestAt = Date.now();
+          const trap = this.freezeTraps.find((t) => t.match(info));
+          if (trap) {
+            this.freezeTraps.splice(this.freezeTraps.indexOf(trap), 1);
+            entry.passRequests = trap.reachServer;
+            this.freeze((c) => c === info);
+            trap.sprung(info);
+            if (!trap.reachServer) return;
+          }
         }
         if (/\r\nupgrade: websocket\r\n/i.test(chunk.toString('latin1'))) info.websocket = true;
       }
@@ -186,6 +206,17 @@ export class CuttableProxy {
       frozen.push(entry.info);
     }
     return frozen;
+  }
+
+  /**
+   * Freezes the connection of the next request `match` picks (by its latest request, see
+   * `lastRequest()`), as the request goes out: by default the request is held back and the
+   * server never sees it; with `reachServer` the server gets it (and whatever the browser
+   * still sends on it) and its answer goes into `swallowed`. Either way the browser is
+   * never answered. Resolves with the connection once it froze.
+   */
+  freezeNext(match: (c: ProxiedConnection) => boolean, o: { reachServer?: boolean } = {}): Promise<ProxiedConnection> {
+    return new Promise((sprung) => this.freezeTraps.push({ match, reachServer: o.reachServer ?? false, sprung }));
   }
 
   /** Cuts every open connection and resets new ones until `up()`: the server is gone for the browser. */

@@ -14,6 +14,10 @@
  *   network change left silently dead (cuttable-proxy.ts `freeze()`: no reset,
  *   no answer ever) does not keep the visitor waiting for its 50 s timeout, and
  *   the message the server wrote into it shows at once, once (ADR 0027);
+ * - `online` also sends again at once a visitor message in flight on a dead
+ *   connection (cuttable-proxy.ts `freezeNext()`), under the same
+ *   X-LIVEAGENT-SEQUENCE: the server applied it already and drops the repeat,
+ *   so the agent has it once, before the message typed after it (ADR 0038);
  * - the widget's listeners go when the chat ends.
  *
  * Needs `npm run build` (server and widget builds).
@@ -24,7 +28,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
 import { browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
-import { CuttableProxy, isHeldPoll, type ProxiedConnection } from './cuttable-proxy.js';
+import { CuttableProxy, isHeldPoll, lastRequest, type ProxiedConnection } from './cuttable-proxy.js';
 import { launchChromium, listenerTypes, waitForText, widgetOf } from './widget-page.js';
 
 const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
@@ -222,6 +226,38 @@ describe('chat widget when the network comes back', () => {
     await c.page.waitForTimeout(1500); // room for a re-delivery to (wrongly) show twice
     expect(await agentTexts(c)).toEqual(['Before the change.', 'Swallowed by the dead connection.', 'After the change.']);
     expect(c.polls.statuses.filter((st) => st === 409), 'two polls of the page were open at once').toEqual([]);
+    await waitForText(c.w.status, /chatting with Alex Agent/, 1_000);
+    proxy.cut((x) => x === dead);
+    await c.agent.end(c.chatId);
+    await waitForText(c.w.status, /The chat has ended/);
+  });
+
+  it('sends a message in flight on a dead connection again on `online`: the agent has it once, in order', async () => {
+    const c = await chatting('Seb Send');
+    const visitorTexts = async (): Promise<string[]> =>
+      (await c.agent.events(c.chatId)).filter((e) => e.type === 'ChasitorChatMessage').map((e) => String(e.data['text']));
+    // The network changes under the visitor's next message once the server has it: the
+    // server applies it and answers into a connection the browser no longer hears.
+    const frozen = proxy.freezeNext((x) => /\/Chasitor\/ChatMessage$/.test(lastRequest(x)), { reachServer: true });
+    await c.w.input.fill('Sent as the network changed');
+    await c.w.input.press('Enter');
+    const dead = await frozen;
+    await c.w.input.fill('Typed after it');
+    await c.w.input.press('Enter');
+    await eventually(async () => (dead.swallowed.startsWith('HTTP/1.1 200') ? true : undefined), 5000, 'the server answering the dead send');
+    await c.page.waitForTimeout(500);
+    // The outbox sends one at a time: the second message waits behind the dead one.
+    expect(await visitorTexts()).toEqual(['Sent as the network changed']);
+
+    await c.page.context().setOffline(true);
+    const onlineAt = Date.now();
+    await c.page.context().setOffline(false);
+    await eventually(async () => ((await visitorTexts()).includes('Typed after it') ? true : undefined), 10_000, 'the message typed after it');
+    const tookMs = Date.now() - onlineAt;
+    expect(tookMs, `sent ${tookMs} ms after online (the dead send's own limit is 30 s)`).toBeLessThan(PROMPTLY_MS);
+    expect(dead.closedBy, 'the page let go of the dead send').toBe('browser');
+    await c.page.waitForTimeout(1500); // room for a repeat to (wrongly) be applied
+    expect(await visitorTexts()).toEqual(['Sent as the network changed', 'Typed after it']);
     await waitForText(c.w.status, /chatting with Alex Agent/, 1_000);
     proxy.cut((x) => x === dead);
     await c.agent.end(c.chatId);

@@ -3,7 +3,9 @@
  * target, and on `drop(ms)` destroys every open connection and refuses new
  * ones (accept, then destroy) for `ms`, like a flaky network would; `freeze()`
  * leaves open connections half-open (silent, never closed), and `thaw()` lets
- * what they held back through after all (an answer that comes late).
+ * what they held back through after all (an answer that comes late);
+ * `freezeNext()` does it to the connection that carries the next request a test
+ * picks, as that request goes out: a send in flight over a dead connection.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
@@ -23,6 +25,25 @@ export interface ProxiedRequest {
 interface Pair extends ProxiedRequest {
   client: Socket;
   upstream: Socket;
+  /** What the client sent while frozen, held back from the server. */
+  heldUp: Buffer[] | null;
+}
+
+/** Which way a request frozen by freezeNext() dies. */
+export interface FreezeNextOptions {
+  /**
+   * The request reaches the server and the connection freezes after it, so its answer
+   * is held back (the server applied it, the client never hears). By default the
+   * request itself is held back: the server never sees it.
+   */
+  reachServer?: boolean;
+}
+
+/** A freezeNext() waiting for its request. */
+interface FreezeTrap {
+  which: (c: ProxiedRequest) => boolean;
+  reachServer: boolean;
+  sprung: () => void;
 }
 
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP\/1\.[01]\r\n/;
@@ -33,6 +54,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private readonly pairs = new Set<Pair>();
   private readonly frozen = new Set<Pair>();
+  private readonly traps: FreezeTrap[] = [];
   private downUntil = 0;
   /** Connections accepted so far (a reconnect shows up here). */
   connections = 0;
@@ -57,20 +79,32 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined); // a destroyed peer is the point of this proxy
       }
-      const pair: Pair = { client, upstream, lastRequest: '', sessionKey: '', awaitingAnswer: false };
-      // Only the start of a chunk is looked at: enough to name the request, not a parser.
+      const pair: Pair = { client, upstream, lastRequest: '', sessionKey: '', awaitingAnswer: false, heldUp: null };
+      // Forwarded by hand rather than piped: a freezeNext() trap must stop a chunk before it goes out.
       client.on('data', (chunk: Buffer) => {
+        // Only the start of a chunk is looked at: enough to name the request, not a parser.
         const head = chunk.subarray(0, 4096).toString('latin1');
         const m = REQUEST_LINE.exec(head);
-        if (!m) return;
-        pair.lastRequest = `${m[1]} ${m[2]?.split('?')[0]}`;
-        pair.sessionKey = SESSION_KEY.exec(head)?.[1] ?? '';
-        pair.awaitingAnswer = true;
+        if (m) {
+          pair.lastRequest = `${m[1]} ${m[2]?.split('?')[0]}`;
+          pair.sessionKey = SESSION_KEY.exec(head)?.[1] ?? '';
+          pair.awaitingAnswer = true;
+          const trap = this.traps.find((t) => t.which(pair));
+          if (trap) {
+            this.traps.splice(this.traps.indexOf(trap), 1);
+            if (trap.reachServer) upstream.write(chunk);
+            this.freezePair(pair);
+            if (!trap.reachServer) pair.heldUp?.push(chunk);
+            trap.sprung();
+            return;
+          }
+        }
+        if (pair.heldUp) pair.heldUp.push(chunk);
+        else upstream.write(chunk);
       });
       upstream.on('data', (chunk: Buffer) => {
         if (chunk.subarray(0, 9).toString('latin1') === 'HTTP/1.1 ') pair.awaitingAnswer = false;
       });
-      client.pipe(upstream);
       upstream.pipe(client);
       this.pairs.add(pair);
       client.on('close', () => {
@@ -102,15 +136,28 @@ export class TcpProxy {
     let n = 0;
     for (const pair of this.pairs) {
       if (!which(pair)) continue;
-      pair.client.unpipe(pair.upstream);
-      pair.upstream.unpipe(pair.client);
-      pair.client.pause();
-      pair.upstream.pause();
-      this.pairs.delete(pair);
-      this.frozen.add(pair);
+      this.freezePair(pair);
       n += 1;
     }
     return n;
+  }
+
+  /**
+   * Freezes the connection that carries the next request `which` picks, as the request goes
+   * out (see freeze()): by default the request is held back and the server never sees it;
+   * with `reachServer` the server gets it and its answer is held back. Nothing is answered
+   * either way. Resolves once a request was frozen.
+   */
+  freezeNext(which: (c: ProxiedRequest) => boolean, o: FreezeNextOptions = {}): Promise<void> {
+    return new Promise((sprung) => this.traps.push({ which, reachServer: o.reachServer ?? false, sprung }));
+  }
+
+  private freezePair(pair: Pair): void {
+    pair.heldUp ??= [];
+    pair.upstream.unpipe(pair.client);
+    pair.upstream.pause();
+    this.pairs.delete(pair);
+    this.frozen.add(pair);
   }
 
   /** Bytes the server sent on frozen connections that are held back from the client (an answer it thinks delivered). */
@@ -123,7 +170,8 @@ export class TcpProxy {
   /** Forwards again on the frozen connections still open: what they held back arrives now, late. */
   thaw(): void {
     for (const pair of this.frozen) {
-      pair.client.pipe(pair.upstream);
+      for (const chunk of pair.heldUp ?? []) pair.upstream.write(chunk);
+      pair.heldUp = null;
       pair.upstream.pipe(pair.client);
       this.pairs.add(pair);
     }

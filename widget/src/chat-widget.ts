@@ -4,38 +4,26 @@
  * focus moves that make it usable with a keyboard alone.
  */
 import { fetchAvailability, fetchSettings, type PrechatField } from './button-status.js';
+import { renderIdlePanel } from './idle-panel.js';
 import { InputSignals } from './input-signals.js';
+import { renderLauncher } from './launcher-state.js';
+import { bindPanelKeyboard } from './panel-keyboard.js';
 import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
+import { bindComposer } from './composer-input.js';
+import { prechatAnswers } from './prechat-answers.js';
+import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
+import type { WidgetOptions } from './widget-options.js';
 
-export interface WidgetOptions {
-  /** Origin of the Switchboard server (the script's own origin). */
-  baseUrl: string;
-  organizationId: string;
-  deploymentId: string;
-  buttonId: string;
-  title: string;
-  visitorName?: string;
-  /** When the button is unavailable: show the launcher with an offline note, or hide it. */
-  offline: 'message' | 'hide';
-}
+export type { WidgetOptions } from './widget-options.js';
 
 const AVAILABILITY_REFRESH_MS = 30_000;
 /** How soon the settings are asked for again while the server cannot be reached. */
 const UNREACHABLE_RETRY_MS = 5_000;
-/** When the panel covers the viewport (widget/src/styles.ts): it is modal there. */
-const FULL_SCREEN_QUERY = '(max-width: 480px)';
-const OFFLINE_TEXT = 'Nobody is available to chat right now. Please try again later.';
 
 type Phase = 'idle' | 'starting' | 'waiting' | 'chatting' | 'ended' | 'failed';
-
-/** "about 2 min", "less than a minute", or "" when unknown. */
-function waitText(seconds: number | undefined): string {
-  if (seconds === undefined || seconds < 0) return '';
-  return seconds < 60 ? 'less than a minute' : `about ${Math.round(seconds / 60)} min`;
-}
 
 export class ChatWidget {
   private readonly view: PanelView;
@@ -196,50 +184,12 @@ export class ChatWidget {
     const v = this.view;
     v.launcher.addEventListener('click', () => (v.panel.hidden ? this.open() : this.close()));
     v.close.addEventListener('click', () => this.close());
-    v.panel.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        this.close();
-      }
-      // On a narrow screen the panel covers the whole page: Tab must not move focus to
-      // controls hidden behind it, so it cycles within the panel there (a modal dialog).
-      if (e.key === 'Tab' && window.matchMedia(FULL_SCREEN_QUERY).matches) {
-        const focusable = [...v.panel.querySelectorAll<HTMLElement>('button,input,textarea,select,a[href],[tabindex="0"]')].filter((el) => !el.closest('[hidden]') && !(el as HTMLButtonElement).disabled);
-        const first = focusable[0];
-        const last = focusable[focusable.length - 1];
-        const active = v.root.activeElement;
-        if (first && last && e.shiftKey && active === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (first && last && !e.shiftKey && active === last) {
-          e.preventDefault();
-          first.focus();
-        }
-      }
-    });
-    // Keys typed in the widget are the widget's: out of the shadow root they are retargeted to
-    // the host element, so a host page's shortcut ("/" to search, checking activeElement) would
-    // fire while the visitor types. Stopped at the panel (the launcher's own keys go on).
-    for (const type of ['keydown', 'keypress', 'keyup'] as const) v.panel.addEventListener(type, (e) => e.stopPropagation());
+    bindPanelKeyboard(v, () => this.close());
     v.prechat.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submitPrechat();
     });
-    v.composer.addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.sendInput();
-    });
-    v.input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        this.sendInput();
-      }
-    });
-    v.input.addEventListener('input', () => {
-      v.input.style.height = 'auto';
-      v.input.style.height = `${v.input.scrollHeight + 2}px`;
-      this.signals.input(v.input.value);
-    });
+    bindComposer(v, () => this.sendInput(), (text) => this.signals.input(text));
     v.end.addEventListener('click', () => void this.endChat());
     const save = (): void => downloadTranscript(this.opts.title, this.lines);
     v.save.addEventListener('click', save);
@@ -256,54 +206,18 @@ export class ChatWidget {
   }
 
   private renderLauncher(): void {
-    const v = this.view;
     const busy = this.phase === 'starting' || this.phase === 'waiting' || this.phase === 'chatting';
-    const offline = !this.available && !busy;
-    v.launcherText.textContent = offline ? `${this.opts.title} (offline)` : this.opts.title;
-    v.setUnread(this.unread);
-    if (offline) v.launcher.dataset.offline = '';
-    else delete v.launcher.dataset.offline;
-    v.launcher.hidden = offline && this.opts.offline === 'hide' && v.panel.hidden;
+    renderLauncher(this.view, { title: this.opts.title, unread: this.unread, available: this.available, busy, offlineMode: this.opts.offline });
   }
 
   /** The panel before a chat: the form (or nothing to fill in), or the offline note. */
   private renderIdle(): void {
-    const v = this.view;
-    if (!this.settingsLoaded) {
-      // Not "nobody is available": we do not know yet, and say so.
-      v.showView('offline');
-      v.offline.textContent = 'The chat service cannot be reached right now. Retrying…';
-      v.chatControls('none');
-      v.setTyping('');
-      v.setStatus('Connecting to the chat service…', true);
-      return;
-    }
-    v.offline.textContent = OFFLINE_TEXT;
-    v.showView(this.available ? 'prechat' : 'offline');
-    v.chatControls('none');
-    v.setTyping('');
-    v.setStatus(this.available ? 'We are online.' : 'We are offline.');
+    renderIdlePanel(this.view, this.settingsLoaded, this.available);
   }
 
   private submitPrechat(): void {
-    const controls = [...this.view.prechat.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input,textarea')];
-    const err = this.view.prechat.querySelector<HTMLElement>('.err');
-    const missing = controls.find((c) => !c.checkValidity());
-    controls.forEach((c) => {
-      const bad = !c.checkValidity();
-      c.setAttribute('aria-invalid', String(bad));
-      // The message is tied to the field it is about, so a screen reader reads it with the field.
-      if (bad && err?.id) c.setAttribute('aria-describedby', err.id);
-      else c.removeAttribute('aria-describedby');
-    });
-    if (missing) {
-      if (err) err.textContent = missing.validity.valueMissing ? 'Please fill in the required fields.' : missing.validity.typeMismatch && missing.type === 'email' ? 'Enter a valid email address, such as name@example.com.' : 'Please check the highlighted field.';
-      missing.focus();
-      return;
-    }
-    if (err) err.textContent = '';
-    const details = this.form.map((f, i) => ({ label: f.label, value: controls[i]?.value.trim() ?? '' }));
-    this.start(details);
+    const details = prechatAnswers(this.view.prechat, this.form);
+    if (details) this.start(details);
   }
 
   private start(details: PrechatDetail[]): void {
@@ -368,9 +282,7 @@ export class ChatWidget {
       queue: (position, wait) => {
         if (this.phase === 'starting') this.phase = 'waiting';
         if (this.phase !== 'waiting') return;
-        const w = waitText(wait);
-        const place = position <= 1 ? 'You are next in line (position 1).' : `You are number ${position} in line.`;
-        this.setChatStatus(`${place}${w ? ` Estimated wait: ${w}.` : ''}`);
+        this.setChatStatus(queueStatusText(position, wait));
       },
       established: (name, sneakPeek) => {
         this.sneakPeek = sneakPeek;

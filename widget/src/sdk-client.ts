@@ -91,8 +91,9 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   // The network is back: the SDK's backoff may have put the next poll up to 15 s away, so
   // retry now. A page shown again while the connection is lost does the same: the browser may
   // have held back a background tab's timers, and the visitor just came back to the chat.
-  // reconnectNow() also replaces the poll in flight, which the change may have left on a dead
-  // connection, and never doubles it (ADR 0038).
+  // reconnectNow() also replaces the poll and the visitor's send in flight, which the change may
+  // have left on a dead connection: the poll never doubled, the send under its own sequence
+  // number so the server applies it once (ADR 0038 and its later note).
   const online = (): void => {
     client.reconnectNow();
   };

@@ -2,58 +2,25 @@
  * Client of Switchboard's agent API (/agent/v1): login and token refresh,
  * presence, offers, chat actions, supervisor actions, and the realtime stream.
  * Message sends carry a `clientMessageId`, so a send retried after a network
- * failure is applied once.
+ * failure is applied once. The pieces: agent-rest-call.ts (one call, its
+ * retries), agent-tokens.ts (tokens and their refresh), chat-action-queue.ts
+ * (a chat's actions in call order), hedged-stream-ticket.ts, agent-stream.ts.
  */
+import type { AgentClientOptions } from './agent-options.js';
+import { AgentRestCall, type CallOptions } from './agent-rest-call.js';
 import { AgentStream, type WebSocketConstructor } from './agent-stream.js';
-import { backoffDelay, sleep, unrefTimer, type RetryOptions, type Timer } from './backoff.js';
+import { AgentTokens } from './agent-tokens.js';
+import { ChatActionQueue } from './chat-action-queue.js';
 import { Emitter, type Handler } from './emitter.js';
 import { EmulatorApi } from './emulator-api.js';
-import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
-import type { FetchLike } from './live-agent-http.js';
+import { SwitchboardHttpError } from './errors.js';
+import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me, StreamTicket,
 } from './types.js';
 
-export interface AgentClientOptions {
-  /** Server root, e.g. `https://chat.example.com`. */
-  baseUrl: string;
-  fetch?: FetchLike;
-  /**
-   * The WebSocket class for connect(): the browser's by default; in Node 20 pass
-   * the `ws` package's (`import WebSocket from 'ws'`).
-   */
-  WebSocket?: unknown;
-  /**
-   * Retry timing of idempotent calls and of stream reconnects. `giveUpAfterMs` (default 30000)
-   * bounds a call's retries and the first connect(): it rejects when the stream could not be
-   * opened in that time (a stream that was open once reconnects for as long as it takes).
-   */
-  retry?: RetryOptions;
-  /**
-   * A request with no answer after this long is abandoned (default 30000 ms), and
-   * retried when the call is safe to repeat: a chat's actions run one after another,
-   * so one request left hanging would stall every later one of that chat.
-   */
-  requestTimeoutMs?: number;
-  /**
-   * How often the stream sends a heartbeat (default 20000 ms). The server answers
-   * each one; a socket that brings back nothing for two intervals is taken for
-   * dead (a half-open connection after a network change or sleep) and reconnected.
-   */
-  heartbeatMs?: number;
-}
-
-interface CallOptions {
-  /** Retry on network failures and 502–504 (only for calls that are safe to repeat). */
-  retry?: boolean;
-  /** The API the path is under (default `/agent/v1`). */
-  root?: string;
-  /** Send the bearer token (default true). */
-  auth?: boolean;
-  /** The call's closer, taken when it was queued (default: the current one). */
-  signal?: AbortSignal;
-}
+export type { AgentClientOptions } from './agent-options.js';
 
 /**
  * The most events a transcript page may hold (the server's TRANSCRIPT_PAGE_MAX,
@@ -61,25 +28,13 @@ interface CallOptions {
  */
 const TRANSCRIPT_PAGE_MAX = 1000;
 
-/** A stream ticket request unanswered this long gets another beside it (AgentClient.streamTicket). */
-const TICKET_HEDGE_MS = 1_000;
-/** Ticket requests in flight at most for one socket. */
-const TICKET_REQUESTS = 3;
-
-/** Refresh this long before the access token expires. */
-const REFRESH_MARGIN_MS = 60_000;
-
 export class AgentClient {
   private readonly events = new Emitter<AgentEvents>();
-  private readonly fetchImpl: FetchLike;
-  private accessToken: string | undefined;
-  private currentRefreshToken: string | undefined;
-  private refreshing: Promise<'ok' | 'refused' | 'unavailable'> | null = null;
-  private refreshTimer: Timer | undefined;
+  private readonly tokens: AgentTokens;
+  private readonly rest: AgentRestCall;
+  private readonly actions: ChatActionQueue;
   private currentLimits: AgentLimits | undefined;
   private stream: AgentStream | undefined;
-  /** Per chat: the tail of its queue of actions. */
-  private readonly chains = new Map<string, Promise<void>>();
   /**
    * Aborted by logout() and close(): every call in flight or queued, and its backoff
    * sleeps, ends at once (a retried send would otherwise go on for giveUpAfterMs and
@@ -94,7 +49,17 @@ export class AgentClient {
   readonly emulator: EmulatorApi;
 
   constructor(private readonly opts: AgentClientOptions) {
-    this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+    const fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.tokens = new AgentTokens(
+      (refreshToken) => this.call<TokenPair>('POST', '/auth/refresh', { refreshToken }, { auth: false, retry: true }),
+      (pair) => {
+        this.currentLimits = pair.limits;
+        // An open socket keeps the token it was opened with: give it the new one for its commands.
+        void this.stream?.command('auth', undefined, { token: pair.accessToken });
+      },
+    );
+    this.rest = new AgentRestCall(opts, fetchImpl, this.tokens, () => this.closer.signal);
+    this.actions = new ChatActionQueue(() => this.closer.signal);
     this.emulator = new EmulatorApi((method, path, body, retry) => this.call(method, path, body, { retry, root: '/emulator/v1' }));
   }
 
@@ -115,7 +80,7 @@ export class AgentClient {
   /** Logs in; the access token is then refreshed before it expires. */
   async login(username: string, password: string): Promise<PublicUser> {
     const pair = await this.call<TokenPair>('POST', '/auth/login', { username, password }, { auth: false, retry: true });
-    this.adopt(pair);
+    this.tokens.adopt(pair);
     return pair.user;
   }
 
@@ -126,20 +91,18 @@ export class AgentClient {
    */
   async resumeSession(refreshToken: string): Promise<PublicUser> {
     const pair = await this.call<TokenPair>('POST', '/auth/refresh', { refreshToken }, { auth: false, retry: true });
-    this.adopt(pair);
+    this.tokens.adopt(pair);
     return pair.user;
   }
 
   /** The current refresh token (after login() or resumeSession(); none with useToken()), for resumeSession() in a later page. */
   refreshToken(): string | undefined {
-    return this.currentRefreshToken;
+    return this.tokens.refreshToken;
   }
 
   /** Uses an access token obtained elsewhere (an API key, a token from your backend). It is not refreshed. */
   useToken(accessToken: string): void {
-    clearTimeout(this.refreshTimer);
-    this.accessToken = accessToken;
-    this.currentRefreshToken = undefined;
+    this.tokens.useToken(accessToken);
   }
 
   /**
@@ -150,11 +113,9 @@ export class AgentClient {
     // First: a pending call must not outlive the logout, even when the logout request itself hangs.
     this.abortCalls();
     try {
-      if (this.accessToken) await this.call('POST', '/auth/logout');
+      if (this.tokens.accessToken) await this.call('POST', '/auth/logout');
     } finally {
-      clearTimeout(this.refreshTimer);
-      this.accessToken = undefined;
-      this.currentRefreshToken = undefined;
+      this.tokens.forget();
       this.disconnect();
     }
   }
@@ -166,7 +127,7 @@ export class AgentClient {
    */
   close(): void {
     this.abortCalls();
-    clearTimeout(this.refreshTimer);
+    this.tokens.stopRefreshing();
     this.disconnect();
   }
 
@@ -360,9 +321,9 @@ export class AgentClient {
       WebSocket: WS,
       retry: this.opts.retry,
       heartbeatMs: this.opts.heartbeatMs,
-      token: () => this.accessToken,
+      token: () => this.tokens.accessToken,
       ticket: () => this.streamTicket(),
-      reauthenticate: () => this.refreshOutcome(),
+      reauthenticate: () => this.tokens.refreshOutcome(),
       onEvent: (e) => this.dispatch(e),
       onResync: (r) => this.events.emit('resync', r),
       onConnection: (c) => this.events.emit('connection', c),
@@ -374,43 +335,9 @@ export class AgentClient {
     this.stream?.disconnect();
   }
 
-  /**
-   * A single-use ticket for the stream's URL (POST /stream-ticket). Not retried here: the
-   * stream's own backoff asks again. But a request still unanswered after
-   * {@link TICKET_HEDGE_MS} gets another one beside it (at most {@link TICKET_REQUESTS}),
-   * and the first ticket wins: after a network change the first may sit on a pooled
-   * keep-alive connection that is half-open (no answer, no close, until requestTimeoutMs),
-   * and a request sent while that one is busy goes out on another. A socket used to open
-   * on a new connection by itself; without this, reconnect() would wait out the timeout.
-   * A ticket that loses the race expires unused.
-   */
+  /** A single-use ticket for the stream's URL, asked for with hedged requests (hedged-stream-ticket.ts). */
   private streamTicket(): Promise<string> {
-    const ask = () => this.call<StreamTicket>('POST', '/stream-ticket').then((t) => t.ticket);
-    return new Promise((resolve, reject) => {
-      let asked = 0;
-      let failed = 0;
-      let settled = false;
-      let hedge: Timer | undefined;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(hedge);
-        return true;
-      };
-      const send = (): void => {
-        asked += 1;
-        ask().then(
-          (ticket) => { if (finish()) resolve(ticket); },
-          // A refusal (401, 429) or a failure of every request sent: the stream decides what next.
-          (err: unknown) => { if (++failed === asked && finish()) reject(err); },
-        );
-        if (asked < TICKET_REQUESTS) {
-          hedge = setTimeout(() => { if (!settled) send(); }, TICKET_HEDGE_MS);
-          unrefTimer(hedge);
-        }
-      };
-      send();
-    });
+    return hedgedStreamTicket(() => this.call<StreamTicket>('POST', '/stream-ticket').then((t) => t.ticket));
   }
 
   /**
@@ -451,47 +378,6 @@ export class AgentClient {
     this.events.emit('event', e);
   }
 
-  // ---------------------------------------------------------------- tokens
-
-  private adopt(pair: TokenPair): void {
-    this.accessToken = pair.accessToken;
-    this.currentRefreshToken = pair.refreshToken;
-    this.currentLimits = pair.limits;
-    // An open socket keeps the token it was opened with: give it the new one for its commands.
-    void this.stream?.command('auth', undefined, { token: pair.accessToken });
-    clearTimeout(this.refreshTimer);
-    const inMs = Math.max(5_000, pair.expiresIn * 1000 - Math.min(REFRESH_MARGIN_MS, (pair.expiresIn * 1000) / 5));
-    this.refreshTimer = setTimeout(() => {
-      void this.refresh().then((ok) => {
-        // Could not refresh now (server away): try again soon; the stream reauthenticates on its own too.
-        if (!ok && this.currentRefreshToken) {
-          this.refreshTimer = setTimeout(() => void this.refresh(), 10_000);
-          unrefTimer(this.refreshTimer);
-        }
-      });
-    }, inMs);
-    unrefTimer(this.refreshTimer);
-  }
-
-  /** Exchanges the refresh token for a new pair; false when there is none, it was refused, or the server could not be asked. */
-  private async refresh(): Promise<boolean> {
-    return (await this.refreshOutcome()) === 'ok';
-  }
-
-  /** Like refresh(), telling a refusal (log in again) from a server that could not be asked now. */
-  private refreshOutcome(): Promise<'ok' | 'refused' | 'unavailable'> {
-    if (!this.currentRefreshToken) return Promise.resolve('refused');
-    this.refreshing ??= this.call<TokenPair>('POST', '/auth/refresh', { refreshToken: this.currentRefreshToken }, { auth: false, retry: true })
-      .then((pair) => {
-        this.adopt(pair);
-        return 'ok' as const;
-      }, (err: unknown) => (err instanceof SwitchboardHttpError && (err.status === 400 || err.status === 401 || err.status === 403) ? 'refused' as const : 'unavailable' as const))
-      .finally(() => {
-        this.refreshing = null;
-      });
-    return this.refreshing;
-  }
-
   // ---------------------------------------------------------------- HTTP
 
   /** A chat action; the idempotent ones (`retry`) go over the stream socket when it is open. */
@@ -506,7 +392,7 @@ export class AgentClient {
    * Runs an idempotent chat action as a command on the stream socket. Falls back
    * to REST when the socket is not open, the reply never came (it may have been
    * applied: the action is idempotent), or the socket's token was refused (REST
-   * refreshes it, and adopt() hands the new one to the socket).
+   * refreshes it, and the new pair is handed to the socket).
    */
   private async viaStream<T>(action: string, chatId: string, body: unknown, rest: () => Promise<T>): Promise<T> {
     const reply = this.stream ? await this.stream.command(action, chatId, body) : null;
@@ -515,75 +401,14 @@ export class AgentClient {
     return reply.result as T;
   }
 
-  /**
-   * Runs the chat actions of one chat one after the other, in call order: a send
-   * that is retried after a network failure must not be overtaken by the next
-   * send (or by end()), or the visitor would see the messages out of order.
-   */
+  /** Runs the chat actions of one chat one after the other, in call order (chat-action-queue.ts). */
   private inOrder<T>(chatId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const previous = this.chains.get(chatId) ?? Promise.resolve();
-    // The closer of now: an action queued before a logout()/close() is cancelled by it even if its turn comes after.
-    const signal = this.closer.signal;
-    const go = (): Promise<T> => (signal.aborted ? Promise.reject(closedError(chatId)) : run(signal));
-    const next = previous.then(go, go);
-    const tail = next.then(() => undefined, () => undefined);
-    this.chains.set(chatId, tail);
-    void tail.then(() => {
-      if (this.chains.get(chatId) === tail) this.chains.delete(chatId);
-    });
-    return next;
+    return this.actions.inOrder(chatId, run);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
-    const root = o.root ?? '/agent/v1';
-    const url = `${this.opts.baseUrl.replace(/\/+$/, '')}${root}${path}`;
-    const started = Date.now();
-    const closer = o.signal ?? this.closer.signal;
-    let attempt = 0;
-    let reauthenticated = false;
-    for (;;) {
-      if (closer.aborted) throw closedError(`${method} ${root}${path}`);
-      const headers: Record<string, string> = {};
-      if (o.auth !== false && this.accessToken) headers['Authorization'] = `Bearer ${this.accessToken}`;
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      let status: number;
-      let text: string;
-      // One signal for fetch: our time limit (a TimeoutError, retried) or the closer (not retried).
-      const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
-      const ac = new AbortController();
-      const onTimeout = (): void => ac.abort(timeout.reason);
-      const onClose = (): void => ac.abort(closer.reason);
-      timeout.addEventListener('abort', onTimeout);
-      closer.addEventListener('abort', onClose);
-      try {
-        const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ac.signal });
-        status = res.status;
-        text = await res.text();
-      } catch (err) {
-        if (closer.aborted) throw closedError(`${method} ${root}${path}`);
-        if (!o.retry || !isNetworkError(err) || Date.now() - started > (this.opts.retry?.giveUpAfterMs ?? 30_000)) throw err;
-        await sleep(backoffDelay(++attempt, this.opts.retry), closer);
-        continue;
-      } finally {
-        timeout.removeEventListener('abort', onTimeout);
-        closer.removeEventListener('abort', onClose);
-      }
-      if (status === 401 && o.auth !== false && !reauthenticated && this.currentRefreshToken) {
-        reauthenticated = true;
-        if (await this.refresh()) continue;
-      }
-      if (o.retry && status >= 502 && status <= 504 && Date.now() - started <= (this.opts.retry?.giveUpAfterMs ?? 30_000)) {
-        await sleep(backoffDelay(++attempt, this.opts.retry), closer);
-        continue;
-      }
-      if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} ${root}${path}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    }
+  private call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
+    return this.rest.call<T>(method, path, body, o);
   }
-}
-
-function closedError(what: string): SwitchboardClosedError {
-  return new SwitchboardClosedError(`${what}: the client was closed (logout() or close())`);
 }
 
 function enc(id: string): string {

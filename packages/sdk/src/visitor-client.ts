@@ -182,15 +182,18 @@ export class VisitorClient {
    * the poll loop stays one; it carries the same `ack`, so the server sends again an answer the
    * old one took and never delivered, and an answer of the old one that still comes is dropped
    * (ADR 0038). A poll that carries no ack yet (the chat's first, or the first after a resync)
-   * is left to run: the server could not send its answer again. Requests of the outbox in
-   * flight are left to run too. Returns false, doing nothing, when the chat is not running
-   * (start() or resume() not called yet, or the chat is over).
+   * is left to run: the server could not send its answer again. The outbox's request in flight
+   * (a message, typing, ChatEnd) is aborted and sent again at once too, with the same
+   * X-LIVEAGENT-SEQUENCE: the server applies it once whether or not the first one reached it,
+   * and the requests queued after it keep their order. Returns false, doing nothing, when the
+   * chat is not running (start() or resume() not called yet, or the chat is over).
    */
   reconnectNow(): boolean {
     const s = this.s;
     if (s.state === 'idle' || s.stopped) return false;
     s.reconnects += 1;
     this.poll.replace();
+    this.outbox.replace();
     s.wakeSleepers();
     return true;
   }

@@ -2,6 +2,7 @@
  * The visitor's outgoing requests: every POST in call order, one at a time,
  * each with its X-LIVEAGENT-SEQUENCE fixed when queued, so a retry after a
  * network failure or a 503 reuses it and the server drops the duplicate.
+ * reconnectNow() replaces the request in flight the same way (ADR 0038).
  */
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import type { LaAnswer } from './live-agent-http.js';
@@ -33,6 +34,8 @@ function outgoing(noun: string, body: () => unknown, sequence: number | null): O
 export class VisitorOutbox {
   private readonly queue: Outgoing[] = [];
   private pumping = false;
+  /** Aborts the request in flight, for replace() to send it again; null between requests. */
+  private replaceSend: AbortController | null = null;
 
   constructor(
     private readonly s: VisitorSession,
@@ -78,6 +81,14 @@ export class VisitorOutbox {
     void this.pump();
   }
 
+  /**
+   * Aborts the request in flight, if any: the pump sends it again at once under the same
+   * X-LIVEAGENT-SEQUENCE, so whether or not the server got the first one, it applies it once.
+   */
+  replace(): void {
+    this.replaceSend?.abort();
+  }
+
   private async pump(): Promise<void> {
     const s = this.s;
     if (this.pumping) return;
@@ -97,13 +108,23 @@ export class VisitorOutbox {
         const item = this.queue[0] as Outgoing;
         item.inFlight = true;
         const affinityUsed = s.affinity;
+        // Only a request the server can tell again (its sequence number) may be sent twice.
+        const replace = new AbortController();
+        this.replaceSend = item.sequence === null ? null : replace;
         let res: LaAnswer;
         try {
-          res = await s.exchange({ method: 'POST', path: item.noun, body: item.body() }, 30_000, { sequence: item.sequence });
+          res = await s.exchange({ method: 'POST', path: item.noun, body: item.body() }, 30_000, { sequence: item.sequence, replace: replace.signal });
         } catch {
           if (s.stopped) break;
+          // Replaced by reconnectNow(): sent again at once, and it is no failure.
+          if (replace.signal.aborted) {
+            attempt = 0;
+            continue;
+          }
           attempt = await s.failed(attempt + 1);
           continue;
+        } finally {
+          this.replaceSend = null;
         }
         if (res.status === 503) {
           if (s.affinity === affinityUsed) await this.recovery.recover();

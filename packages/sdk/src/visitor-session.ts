@@ -17,7 +17,7 @@ export interface ExchangeExtras {
   affinity?: string;
   /** X-LIVEAGENT-SEQUENCE, for the outbox's requests. */
   sequence?: number | null;
-  /** Aborts this request alone (reconnectNow() replacing the poll). */
+  /** Aborts this request alone (reconnectNow() replacing the poll, or the outbox's request). */
   replace?: AbortSignal;
 }
 

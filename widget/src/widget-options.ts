@@ -1,0 +1,12 @@
+/** What a ChatWidget is built with (read from the script tag's data attributes, index.ts). */
+export interface WidgetOptions {
+  /** Origin of the Switchboard server (the script's own origin). */
+  baseUrl: string;
+  organizationId: string;
+  deploymentId: string;
+  buttonId: string;
+  title: string;
+  visitorName?: string;
+  /** When the button is unavailable: show the launcher with an offline note, or hide it. */
+  offline: 'message' | 'hide';
+}
