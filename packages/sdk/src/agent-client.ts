@@ -136,7 +136,6 @@ export class AgentClient {
     this.closer = new AbortController();
   }
 
-  /** The current user. */
   /** The current user, and the server's limits (also kept as `limits`). */
   async me(): Promise<Me> {
     const me = await this.call<Me>('GET', '/me', undefined, { retry: true });
