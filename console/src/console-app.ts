@@ -15,6 +15,19 @@ import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
+/** The view on screen: the agent's own chats or (supervisors) the supervisor view. */
+export type ConsoleView = 'chats' | 'supervisor';
+
+/** What a page saved before a reload, shown again after it (ADR 0012, 0037, 0044). */
+export interface RestoredState {
+  presence: Presence;
+  capacity: number;
+  chats?: readonly string[];
+  /** Chats a supervisor was monitoring, in order. */
+  monitors?: readonly string[];
+  view?: ConsoleView;
+}
+
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
 const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Connection lost — reconnecting…', closed: 'Disconnected' };
 
@@ -40,6 +53,7 @@ export class ConsoleApp {
   private readonly notifyButton = el('button', { type: 'button' });
   private readonly viewButtons = new Map<'chats' | 'supervisor', HTMLButtonElement>();
   private presence: Presence = 'offline';
+  private currentView: ConsoleView = 'chats';
   private capacity: number;
   /**
    * The presence shown is the server's (a `presence` event, our own change, a resync) or
@@ -107,14 +121,27 @@ export class ConsoleApp {
     return [...this.chatsArea.querySelectorAll<HTMLElement>('section.chat')].map((e) => e.dataset['chatId'] ?? '').filter(Boolean);
   }
 
+  /** The chats a supervisor monitors, in their order, and the view on screen (kept across a reload: ADR 0044). */
+  get openMonitors(): string[] {
+    if (!this.supervisor) return [];
+    return [...this.supervisor.monitors.querySelectorAll<HTMLElement>('section.chat')].map((e) => e.dataset['chatId'] ?? '').filter(Boolean);
+  }
+
+  get view(): ConsoleView {
+    return this.currentView;
+  }
+
   /**
    * Connects the stream and shows the initial state. `restore` is what the page had
    * before it was reloaded: the presence, set again at once, so chats held within the
    * grace period stay with the agent; and the chats it showed, shown again as the server
    * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
    */
-  start(restore?: { presence: Presence; capacity: number; chats?: readonly string[] }): void {
+  start(restore?: RestoredState): void {
     for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
+    // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
+    if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
+    if (this.supervisor && restore?.view) this.showView(restore.view);
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -191,7 +218,8 @@ export class ConsoleApp {
     return b;
   }
 
-  private showView(view: 'chats' | 'supervisor'): void {
+  private showView(view: ConsoleView): void {
+    this.currentView = view;
     for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === view));
     this.agentView.hidden = view !== 'chats';
     this.supervisor?.show(view === 'supervisor');
@@ -275,7 +303,8 @@ export class ConsoleApp {
       this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
       if (hadFocus) this.nextFocus();
     } else {
-      this.panels.get(chatId)?.detach(reason === 'reassigned' ? LEFT.reassigned : 'Withdrawn');
+      // Vague: the chat's own event (ChatReassigned: taken over, or to whom) follows and says more.
+      this.panels.get(chatId)?.detach(reason === 'reassigned' ? LEFT.reassigned : 'Withdrawn', undefined, true);
     }
     this.updateLoad();
   }
@@ -456,16 +485,19 @@ export class ConsoleApp {
     }
   }
 
-  private async openMonitor(chatId: string, visitorName: string): Promise<void> {
+  /** `restoring`: reopened after a reload (not focused; "Loading…" until read, see ChatPanel). */
+  private async openMonitor(chatId: string, visitorName: string, restoring = false): Promise<void> {
     if (!this.supervisor) return;
     let panel = this.monitors.get(chatId);
     if (!panel) {
-      panel = new ChatPanel(chatId, 'monitor', visitorName, this.host);
+      panel = new ChatPanel(chatId, 'monitor', visitorName, this.host, restoring);
       this.monitors.set(chatId, panel);
       this.supervisor.monitors.append(panel.element);
     }
-    panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
-    panel.element.querySelector<HTMLElement>('h2')?.focus();
+    if (!restoring) {
+      panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
+      panel.element.querySelector<HTMLElement>('h2')?.focus();
+    }
     try {
       await panel.reload();
     } catch (err) {
