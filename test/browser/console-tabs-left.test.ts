@@ -8,40 +8,28 @@
  */
 import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { request, TestServer } from '../protocol/harness.js';
+import { request } from '../protocol/harness.js';
+import { AdminConsoleTestServer } from './console-admin-server.js';
 import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
-import { AGENT1, AGENT2, CONSOLE_INDEX, consoleConfig, SUPERVISOR } from './console-server.js';
+import { AGENT1, AGENT2, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 
-/** An admin besides the console's users: only an admin may erase a visitor. */
-const ADMIN = { id: '005000000000019', name: 'Ada Admin', username: 'ada', password: 'ada-password' };
-
-function configWithAdmin(): object {
-  const config = consoleConfig({ clientPollTimeoutSeconds: 3, sessionGraceSeconds: 1 }) as { orgs: { agents: object[] }[] };
-  config.orgs[0]!.agents.push({ ...ADMIN, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 });
-  return config;
-}
-
-const server = new TestServer({ pollHoldSeconds: 1 }, { config: configWithAdmin, requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
+// A visitor who stops polling times out within seconds (clientPollTimeoutSeconds + sessionGraceSeconds).
+const server = new AdminConsoleTestServer({ clientPollTimeoutSeconds: 3, sessionGraceSeconds: 1 });
 let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
 const visitors: PollingVisitor[] = [];
 
-async function tokenOf(user: { username: string; password: string }): Promise<string> {
-  const res = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: user.username, password: user.password } });
-  return (res.json as { accessToken: string }).accessToken;
-}
-
 async function chatIdOf(name: string): Promise<string> {
-  const token = await tokenOf(SUPERVISOR);
+  const token = await server.tokenOf(SUPERVISOR);
   const res = await request(server.baseUrl, 'GET', '/agent/v1/supervisor/chats', { headers: { Authorization: `Bearer ${token}` } });
   return (res.json as { chats: { chatId: string; visitorName: string }[] }).chats.find((c) => c.visitorName === name)!.chatId;
 }
 
 /** A supervisor's call on a chat (`takeover`, or `reassign` with a body). */
 async function supervise(name: string, action: 'takeover' | 'reassign', body?: unknown): Promise<void> {
-  const token = await tokenOf(SUPERVISOR);
+  const token = await server.tokenOf(SUPERVISOR);
   const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${await chatIdOf(name)}/${action}`, { headers: { Authorization: `Bearer ${token}` }, ...(body ? { body } : {}) });
   expect(res.status, res.text).toBe(200);
 }
@@ -156,11 +144,7 @@ describe('the panel of a chat that left the agent says why', () => {
     await chat(alex.page, v.name).getByRole('button', { name: 'End chat' }).click();
     await expectLeft(alex.page, v.name, 'Ended by you');
     await v.waitForType('ChatEnded');
-    const admin = await tokenOf(ADMIN);
-    await expect.poll(async () => {
-      const res = await request(server.baseUrl, 'DELETE', `/agent/v1/admin/visitors/${encodeURIComponent(visitorId)}`, { headers: { Authorization: `Bearer ${admin}` } });
-      return (res.json as { deletedChats?: number }).deletedChats;
-    }, { timeout: 10_000 }).toBe(1);
+    await server.eraseVisitor(visitorId);
     // An ended panel is not read again; a reload reads it and finds nothing: erased (the
     // visitor's name went with it, so the panel is found by its chat id).
     await alex.page.reload();
