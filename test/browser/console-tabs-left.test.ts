@@ -78,6 +78,24 @@ async function switchableStream(page: Page): Promise<(on: boolean) => Promise<vo
   };
 }
 
+/**
+ * Routes the page's stream socket so that the chat events `drop` picks never reach the page
+ * (a frame lost: the next event of the chat leaves a gap in its offsets, which the console fills
+ * from the transcript). Reloads the page for the route to take the stream.
+ */
+async function lossyStream(page: Page, drop: (frame: { type?: string; data?: { type?: string } }) => boolean): Promise<void> {
+  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      const frame = typeof message === 'string' ? (JSON.parse(message) as { type?: string; data?: { type?: string } }) : {};
+      if (!drop(frame)) ws.send(message);
+    });
+  });
+  await page.reload();
+  await page.getByRole('group', { name: 'Presence' }).waitFor();
+  await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
+}
+
 beforeAll(async () => {
   await server.start();
   browser = await launchChromium();
@@ -135,6 +153,35 @@ describe('the panel of a chat that left the agent says why', () => {
     await stream(true);
     await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
     await expectLeft(alex.page, v.name, 'A supervisor took this chat over');
+  });
+
+  it('moved while a read that fills a gap was on its way: what the read shows (transferred) is what the panel shows', async () => {
+    const v = await chatWithAlex('Gil Gap');
+    const chatId = await chatIdOf(v.name);
+    // Lost on the way: one visitor message (the next one leaves a gap) and the transfer's own event.
+    await lossyStream(alex.page, (f) => f.type === 'chat.event' && (f.data?.type === 'TransferRequested' || (f.data as { data?: { text?: string } } | undefined)?.data?.text === 'Lost message'));
+    // The read that fills the gap waits until the transfer happened: it is the console's only news of it.
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    const isGapRead = (url: URL) => url.pathname.endsWith(`/chats/${chatId}/transcript`) && url.searchParams.get('after') !== '0';
+    let gapReads = 0;
+    await alex.page.route(isGapRead, async (route) => {
+      gapReads++;
+      await gate;
+      await route.continue();
+    });
+    await v.say('Lost message');
+    await v.say('Second message');
+    await expect.poll(() => gapReads).toBe(1);
+    // The transfer, asked for elsewhere (another device of Alex's): the console hears nothing of it.
+    const token = await server.tokenOf(AGENT1);
+    const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${chatId}/transfer`, { headers: { Authorization: `Bearer ${token}` }, body: { agentId: AGENT2.id } });
+    expect(res.status, res.text).toBe(200);
+    release();
+    await chat(alex.page, v.name).getByRole('log').getByText('Lost message').waitFor();
+    await expectLeft(alex.page, v.name, 'Transferred', 'to Blair Agent');
+    await alex.page.unrouteAll();
+    await alex.context.unrouteAll();
   });
 
   it('erased while its panel was up (ended, then the visitor erased): "Gone: the chat was erased" once the console reads it again', async () => {
