@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { AgentLimits, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -41,6 +41,8 @@ export interface AgentPort {
   chat(chatId: string): Promise<ChatDetails>;
   /** The transcript after log offset `after` (default: all of it), every page read and joined. */
   transcript(chatId: string, after?: number): Promise<Transcript>;
+  /** One page of my own past chats: the ended chats I held (GET /agent/v1/chats/history). */
+  chatHistory(query: ChatHistoryQuery): Promise<ChatHistoryPage>;
   overview(): Promise<Overview>;
   /** One page of a search of the org's chats, running and past (supervisors). */
   searchChats(query: ChatSearchQuery): Promise<ChatSearchPage>;

@@ -10,13 +10,14 @@ import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { LEFT } from './chat-standing.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
+import { MyPastChatsView } from './my-past-chats-view.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
-/** The view on screen: the agent's own chats or (supervisors) the supervisor view. */
-export type ConsoleView = 'chats' | 'supervisor';
+/** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's. */
+export type ConsoleView = 'chats' | 'past' | 'supervisor';
 
 /** What a page saved before a reload, shown again after it (ADR 0012, 0037, 0044). */
 export interface RestoredState {
@@ -44,6 +45,7 @@ export class ConsoleApp {
   private readonly emptyChats = el('p', { class: 'muted empty' }, 'No chats yet. Go online to receive chat offers.');
   private readonly agentView: HTMLElement;
   private readonly supervisor: SupervisorView | undefined;
+  private readonly myPast: MyPastChatsView;
   private readonly connection = el('span', { class: 'connection', role: 'status' }, 'Connecting…');
   private readonly loadOut = el('output', { class: 'load', 'aria-live': 'polite' });
   private readonly capacityInput: HTMLInputElement;
@@ -51,7 +53,7 @@ export class ConsoleApp {
   private readonly announcer = el('div', { class: 'sr-only', 'aria-live': 'assertive' });
   private readonly toast = el('p', { class: 'toast', role: 'status' });
   private readonly notifyButton = el('button', { type: 'button' });
-  private readonly viewButtons = new Map<'chats' | 'supervisor', HTMLButtonElement>();
+  private readonly viewButtons = new Map<ConsoleView, HTMLButtonElement>();
   private presence: Presence = 'offline';
   private currentView: ConsoleView = 'chats';
   private capacity: number;
@@ -97,9 +99,10 @@ export class ConsoleApp {
     this.agentView = el('section', { class: 'agent-view', 'aria-labelledby': 'chats-title' },
       el('h2', { id: 'chats-title', class: 'sr-only' }, 'My chats'), this.emptyChats, this.chatsArea);
     if (isSupervisor) this.supervisor = new SupervisorView(client, (id, name) => void this.openMonitor(id, name));
+    this.myPast = new MyPastChatsView(client, me);
     this.element = el('div', { class: 'app' },
       this.header(isSupervisor),
-      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.supervisor?.element),
+      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.myPast.element, this.supervisor?.element),
       this.toast, this.announcer);
     this.updateLoad();
     this.updateNotifyButton();
@@ -141,7 +144,7 @@ export class ConsoleApp {
     for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
     // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
     if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
-    if (this.supervisor && restore?.view) this.showView(restore.view);
+    if (restore?.view && (restore.view !== 'supervisor' || this.supervisor)) this.showView(restore.view);
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -196,7 +199,8 @@ export class ConsoleApp {
         this.radios.set(p, radio);
         return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
       }));
-    const nav = isSupervisor ? el('nav', { 'aria-label': 'Views', class: 'views' }, this.viewButton('chats', 'My chats'), this.viewButton('supervisor', 'Supervisor')) : null;
+    const nav = el('nav', { 'aria-label': 'Views', class: 'views' }, this.viewButton('chats', 'My chats'), this.viewButton('past', 'My past chats'),
+      isSupervisor && this.viewButton('supervisor', 'Supervisor'));
     this.notifyButton.addEventListener('click', () => {
       unlockAudio();
       void requestNotifications().then(() => this.updateNotifyButton());
@@ -212,7 +216,7 @@ export class ConsoleApp {
       el('button', { type: 'button', onclick: () => void this.logout() }, 'Log out'));
   }
 
-  private viewButton(view: 'chats' | 'supervisor', label: string): HTMLButtonElement {
+  private viewButton(view: ConsoleView, label: string): HTMLButtonElement {
     const b = el('button', { type: 'button', 'aria-pressed': view === 'chats' ? 'true' : 'false', onclick: () => this.showView(view) }, label);
     this.viewButtons.set(view, b);
     return b;
@@ -222,6 +226,7 @@ export class ConsoleApp {
     this.currentView = view;
     for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === view));
     this.agentView.hidden = view !== 'chats';
+    this.myPast.show(view === 'past');
     this.supervisor?.show(view === 'supervisor');
   }
 
@@ -377,6 +382,8 @@ export class ConsoleApp {
     this.closed.delete(chatId);
     let panel = this.panels.get(chatId);
     if (!panel || panel.isEnded) panel = this.addPanel(chatId, visitorName, false);
+    // A chat accepted from another view (past chats, supervisor): its panel is where the agent goes.
+    if (focus) this.showView('chats');
     if (focus) panel.focusComposer();
     try {
       await panel.reload();

@@ -17,10 +17,11 @@ const PAGE = 25;
  * server looks at a bounded number of chats per request, so a rare filter can
  * answer empty pages before it reaches a match (docs/agent-api.md, "Finding chats").
  */
-const EMPTY_PAGES_FOLLOWED = 10;
+export const EMPTY_PAGES_FOLLOWED = 10;
 
 const STATES: [string, string][] = [['ended', 'Ended'], ['', 'Any state'], ['waiting', 'Waiting'], ['offered', 'Offered'], ['established', 'In progress']];
-const END_REASONS: Record<string, string> = {
+/** How a chat ended, in words (`endReason`); also the agent's own past chats (my-past-chats-view.ts). */
+export const END_REASONS: Record<string, string> = {
   agent: 'Ended by the agent', client: 'Ended by the visitor', clientTimeout: 'Visitor left (timed out)', chasitorIdleTimeout: 'Visitor idle',
   Unavailable: 'No agent available', QueueFull: 'Queue full',
 };

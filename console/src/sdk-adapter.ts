@@ -55,6 +55,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     chats: () => checked(() => client.chats()),
     chat: (id) => checked(() => client.chat(id)),
     transcript: (id, after) => checked(() => client.transcript(id, after)),
+    chatHistory: (query) => checked(() => client.chatHistory(query)),
     overview: () => checked(() => client.overview()),
     searchChats: (query) => checked(() => client.searchChats(query)),
     whisper: (id, text) => checked(() => client.whisper(id, text)),

@@ -5,7 +5,7 @@
 import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/index.ts';
 
 export type {
-  AgentLimits, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript,
+  AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript,
   TransferTarget, TransferTargets,
 } from '../../packages/sdk/src/index.ts';
 

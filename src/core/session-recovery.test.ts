@@ -1,15 +1,16 @@
 /**
  * ResyncSession and the agent's typing state: the visitor gets the state the
  * agent is in, once, after the snapshot (not every typing event it missed, and
- * not a typing state an agent message ended). Whole request path
- * (app.inject), fake clock, in-memory store, the demo deployment's human button.
+ * not a typing state an agent message ended). ReconnectSession: the offset moves
+ * the delivery cursor back, never forward. Whole request path (app.inject), fake
+ * clock, in-memory store, the demo deployment's human button.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeClock } from '../adapters/memory/fake-clock.js';
 import { DEMO_IDS } from '../config/demo-deployment.js';
 import type { Switchboard } from '../main.js';
 import { EventType } from './event-types.js';
-import { HOLD_SECONDS, VERSION, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, until } from './inject-harness.test-support.js';
+import { HOLD_SECONDS, type Payload, VERSION, type Visitor, boot, headers, init, newVisitor, poll, post, session, stopAll, take, until } from './inject-harness.test-support.js';
 
 afterEach(stopAll);
 
@@ -129,3 +130,51 @@ describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0031)', () => {
   });
 });
 
+
+describe('ReconnectSession moves the delivery cursor back, never forward', () => {
+  /** A 503 for a stale token, then ReconnectSession with `offset`; answers with the chat texts polled next until a 204. */
+  async function reconnectAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor, offset: number): Promise<string[]> {
+    await sb.engine.queue.commit();
+    const stale = v.affinity === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
+    const refused = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers(v, { 'x-liveagent-affinity': stale }) });
+    expect(refused.statusCode).toBe(503);
+    const res = await sb.app.inject({
+      method: 'GET',
+      url: `/chat/rest/System/ReconnectSession?ReconnectSession.offset=${offset}`,
+      headers: { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': 'null' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const texts: string[] = [];
+    for (;;) {
+      let answered = false;
+      const p = poll(sb, v).then((r) => { answered = true; return r; });
+      await until('an answer or a held poll', () => answered || session(sb, v).heldPoll !== null);
+      if (!answered) clock.advance(HOLD_SECONDS * 1000);
+      const r = await p;
+      if (r.statusCode === 204) return texts;
+      expect(r.statusCode, r.body).toBe(200);
+      for (const m of r.json<Payload>().messages) if (m.type === 'ChatMessage') texts.push(String((m.message as { text?: unknown }).text));
+    }
+  }
+
+  it('an offset past the last one delivered (never issued) drops nothing pending', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'a1');
+    const delivered = await take(sb, v);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'a2');
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'a3');
+    expect(await reconnectAndDrain(sb, clock, v, delivered.offset + 987_654)).toEqual(['a2', 'a3']);
+  });
+
+  it('an offset the visitor did receive re-delivers what came after it', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'b1');
+    const first = await take(sb, v);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'b2');
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatMessage');
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'b3');
+    expect(await reconnectAndDrain(sb, clock, v, first.offset)).toEqual(['b2', 'b3']);
+  });
+});

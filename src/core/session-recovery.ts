@@ -110,7 +110,11 @@ export class SessionRecovery {
       const events = await this.visibleEvents(s);
       let vseq = 0;
       for (const e of events) if (e.offset <= offset) vseq = e.vseq!;
-      s.resetCursor(vseq);
+      // An offset past the last one handed to a poll was never issued (a client's own
+      // counter, a stale or corrupted value): like such an ack it is ignored, so the
+      // cursor only ever goes back here. Moving it forward would skip messages the
+      // visitor never received (wire-compat.md: must not drop pending messages).
+      s.resetCursor(Math.min(vseq, s.record.cursor));
       await this.engine.queue.commit();
     }
     return { resetSequence: false, affinityToken: s.record.owner };

@@ -184,6 +184,24 @@ export const ChatSearchPage = Type.Object({
 });
 export type ChatSearchPage = Static<typeof ChatSearchPage>;
 
+/** Query of GET /agent/v1/chats/history: the calling agent's own ended chats, a page at a time. No `agentId`: it is always the caller. */
+export const ChatHistoryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: CHAT_SEARCH_PAGE_MAX, description: `At most this many chats (default ${CHAT_SEARCH_PAGE_DEFAULT}, at most ${CHAT_SEARCH_PAGE_MAX})` })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The previous page\'s `nextCursor`: the chats after it in the order (older)' })),
+});
+export type ChatHistoryQuery = Static<typeof ChatHistoryQuery>;
+
+/**
+ * A page of the caller's past chats (GET /agent/v1/chats/history), newest first: ended
+ * chats they held at some point, also those transferred away from them. Like a search
+ * page it can be short, even empty, and still have a `nextCursor`: page on until null.
+ */
+export const ChatHistoryPage = Type.Object({
+  chats: Type.Array(ChatSearchResult),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null: no older chat of yours' }),
+});
+export type ChatHistoryPage = Static<typeof ChatHistoryPage>;
+
 export const StreamEvent = Type.Object({ id: Type.String(), type: Type.String(), chatId: Type.Optional(Type.String()), at: Type.Number(), data: Type.Unknown() });
 export type StreamEventWire = Static<typeof StreamEvent>;
 

@@ -276,12 +276,13 @@ describe('parseMultiNoun', () => {
       ]);
   });
 
-  it('accepts an empty list', () => {
+  it('accepts an empty list, and no list at all (an empty body) as an empty list', () => {
     expect(parseMultiNoun({ nouns: [] })).toEqual([]);
+    expect(parseMultiNoun({})).toEqual([]);
+    expect(parseMultiNoun({ nouns: null })).toEqual([]);
   });
 
   it.each([
-    ['nouns missing', {}],
     ['nouns not an array', { nouns: { noun: 'ChatMessage' } }],
     ['an entry not an object', { nouns: ['ChatMessage'] }],
     ['an entry without noun', { nouns: [{ prefix: 'Chasitor', object: {} }] }],
@@ -346,9 +347,16 @@ describe('parseCustomEvent', () => {
 });
 
 describe('parseBreadcrumb', () => {
-  it('requires a location, and keeps control characters (the gate has replaced NUL)', () => {
+  it('reads the location and keeps control characters (the gate has replaced NUL)', () => {
     expect(parseBreadcrumb({ location: 'https://example.com/a' })).toEqual({ location: 'https://example.com/a' });
     expect(parseBreadcrumb({ location: 'https://example.com/\uFFFD\u0001' })).toEqual({ location: 'https://example.com/\uFFFD\u0001' });
-    expect(failureOf(() => parseBreadcrumb({}))).toBe('BODY_INVALID');
+  });
+
+  it('reads no location (an empty body) as nothing to record, and refuses a location of the wrong type', () => {
+    expect(parseBreadcrumb({})).toEqual({ location: undefined });
+    expect(parseBreadcrumb({ location: null })).toEqual({ location: undefined });
+    expect(parseBreadcrumb({ location: '  ' })).toEqual({ location: undefined });
+    expect(failureOf(() => parseBreadcrumb({ location: { href: '/a' } }))).toBe('BODY_INVALID');
+    expect(failureOf(() => parseBreadcrumb({ location: 'x'.repeat(4097) }))).toBe('BODY_INVALID');
   });
 });

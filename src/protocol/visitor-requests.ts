@@ -142,8 +142,14 @@ export function parseChatEnd(body: JsonObject): { reason: string } {
   return { reason: reason.slice(0, 256) };
 }
 
-export function parseBreadcrumb(body: JsonObject): { location: string } {
-  return { location: readString(body, 'location', { required: true, maxLength: 4096 }) };
+/**
+ * A Breadcrumb without a location (an empty body is `{}`) is accepted and records nothing:
+ * wire-compat.md lists Breadcrumb among the POSTs answered `200 OK`, and a breadcrumb is a hint
+ * nobody waits for. A location of the wrong type is still refused.
+ */
+export function parseBreadcrumb(body: JsonObject): { location: string | undefined } {
+  const location = readString(body, 'location', { maxLength: 4096 });
+  return { location: location?.trim() ? location : undefined };
 }
 
 export interface NounCall {
@@ -152,9 +158,13 @@ export interface NounCall {
   body: JsonObject;
 }
 
-/** MultiNoun: `{nouns:[{prefix, noun, object|data}]}`; `data` may be a JSON string. */
+/**
+ * MultiNoun: `{nouns:[{prefix, noun, object|data}]}`; `data` may be a JSON string. No `nouns` at
+ * all (an empty body is `{}`) is an empty batch, answered `200 OK` like any MultiNoun
+ * (wire-compat.md); `nouns` that is not an array is refused.
+ */
 export function parseMultiNoun(body: JsonObject): NounCall[] {
-  const nouns = body.nouns;
+  const nouns = body.nouns ?? [];
   if (!Array.isArray(nouns)) fail('BODY_INVALID', 'nouns must be an array');
   if (nouns.length > 50) fail('BODY_INVALID', 'nouns has more than 50 entries');
   return nouns.map((n, i) => {

@@ -95,6 +95,20 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
   });
 
+  it('describes my past chats: an agent\'s route, only limit and cursor (no agentId), the page, and its 400', async () => {
+    const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const op = doc.paths['/agent/v1/chats/history']!['get']!;
+    expect(op['x-required-role']).toBe('agent');
+    const query = (op['parameters'] as { name: string; in: string; required: boolean; schema: Record<string, unknown> }[]).filter((p) => p.in === 'query');
+    expect(query.map((p) => [p.name, p.required])).toEqual([['limit', false], ['cursor', false]]);
+    expect(query[0]!.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 200 });
+    const responses = op['responses'] as Record<string, { content?: Record<string, { schema: { required?: string[]; properties?: Record<string, { items?: { required?: string[] } }> } }> }>;
+    const page = responses['200']!.content!['application/json']!.schema;
+    expect(page.required).toEqual(expect.arrayContaining(['chats', 'nextCursor']));
+    expect(page.properties!['chats']!.items!.required).toEqual(expect.arrayContaining(['chatId', 'state', 'createdAt', 'agentId', 'endReason']));
+    expect(Object.keys(responses)).toEqual(expect.arrayContaining(['400', '401']));
+  });
+
   it('describes the stream socket: 101 for an upgrade (a bad credential is close code 4401), 426 without one', async () => {
     const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as Doc;
     const stream = doc.paths['/agent/v1/stream']!['get']!;

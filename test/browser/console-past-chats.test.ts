@@ -2,14 +2,16 @@
  * The supervisor's "Past chats" in a real browser: chats whose visitor session
  * closed (a request nobody could take, a chat its agent ended) are listed newest
  * first, found by how they ended and by agent, paged with "Load more", and open
- * in the read-only chat view with their whole transcript.
+ * in the read-only chat view with their whole transcript. An agent's own "My past
+ * chats": the ended chats they held, one transferred away included, each opening
+ * read-only with its transcript; never another agent's.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Visitor } from '../protocol/visitor.js';
 import { TestAgent, eventually } from './agent-api.js';
 import { chat, describeViolations, launchChromium, login, openConsole, screenshot, seriousViolations, type ConsolePage } from './console-browser.js';
-import { AGENT1, ConsoleTestServer, DEPLOYMENT_ID, ORG_ID, SUPERVISOR, SUPPORT_BUTTON } from './console-server.js';
+import { AGENT1, AGENT2, ConsoleTestServer, DEPLOYMENT_ID, ORG_ID, SUPERVISOR, SUPPORT_BUTTON } from './console-server.js';
 
 const server = new ConsoleTestServer();
 let browser: Browser;
@@ -31,6 +33,20 @@ afterEach(async (ctx) => {
   const text = await sam?.page.locator('body').innerText().catch(() => '(no page)');
   console.error(`--- sam console ---\n${text}\n${sam?.errors.join('\n') ?? ''}`);
 });
+
+/**
+ * Transfers `chatId` from the agent `from` to `toAgentId` with a login of its own (the
+ * suite's TestAgent has no transfer; this file's only use of one).
+ */
+async function transferAsAgent(from: { username: string; password: string }, chatId: string, toAgentId: string): Promise<void> {
+  const login = await fetch(`${server.baseUrl}/agent/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: from.username, password: from.password }) });
+  expect(login.status).toBe(200);
+  const { accessToken } = await login.json() as { accessToken: string };
+  const res = await fetch(`${server.baseUrl}/agent/v1/chats/${chatId}/transfer`, {
+    method: 'POST', headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ agentId: toAgentId }),
+  });
+  expect(res.status, await res.text()).toBe(200);
+}
 
 /** A visitor on the support button, named `name`; returns it after ChasitorInit. */
 async function visitor(name: string): Promise<Visitor> {
@@ -120,5 +136,81 @@ describe('supervisor console: past chats', () => {
     const visitors = (await rows.locator('td:nth-child(2)').allInnerTexts());
     expect(visitors).toEqual([...[...names].reverse(), 'Uma Unserved']);
     expect(sam.errors, 'browser errors').toEqual([]);
+  });
+});
+
+describe('agent console: my past chats', () => {
+  it('lists the ended chats I held, one I transferred away too, and opens one read-only; not another agent\'s', async () => {
+    // Alex takes a chat and transfers it to Blair, who takes it and ends it.
+    const alex = new TestAgent(server.baseUrl);
+    await alex.login(AGENT1.username, AGENT1.password);
+    await alex.openStream();
+    await alex.presence('online');
+    const blair = new TestAgent(server.baseUrl);
+    await blair.login(AGENT2.username, AGENT2.password);
+    await blair.openStream();
+    await blair.presence('away');
+    const tess = await visitor('Tess Transferred');
+    const chatId = await eventually(async () => (await alex.chats()).find((c) => c.visitorName === 'Tess Transferred')?.chatId, 10_000, 'the offer to Alex');
+    await alex.accept(chatId);
+    await tess.waitFor('ChatEstablished');
+    await alex.send(chatId, 'Blair knows billing best');
+    await blair.presence('online');
+    await transferAsAgent(AGENT1, chatId, AGENT2.id);
+    await eventually(async () => (await blair.chats()).find((c) => c.chatId === chatId), 10_000, 'the transfer offer to Blair');
+    await blair.accept(chatId);
+    await tess.waitFor('ChatTransferred');
+    await blair.send(chatId, 'Blair here: sorted');
+    await blair.end(chatId);
+    await tess.waitFor('ChatEnded');
+    for (const a of [alex, blair]) {
+      await a.presence('offline');
+      a.closeStream();
+    }
+
+    const page = await openConsole(browser, server.baseUrl);
+    try {
+      await login(page.page, AGENT1.username, AGENT1.password);
+      expect(await page.page.getByRole('button', { name: 'Supervisor' }).count(), 'an agent has no supervisor view').toBe(0);
+      await page.page.getByRole('button', { name: 'My past chats' }).click();
+      const mine = page.page.getByRole('region', { name: 'My past chats' });
+      const rows = mine.locator('table.my-past-chats tbody tr');
+      // Newest first: the one Blair ended after Alex transferred it, then the one Alex ended (first test).
+      await expect.poll(() => rows.allInnerTexts()).toEqual([
+        expect.stringMatching(/Tess Transferred\s+.+\s+Ended by the agent\s+Blair Agent/),
+        expect.stringMatching(/Pat Past\s+.+\s+Ended by the agent\s+You/),
+      ]);
+      await expect.poll(() => mine.getByRole('status').first().textContent()).toBe('2 chats');
+
+      // Open the transferred one: both agents' messages, read-only.
+      await mine.getByRole('button', { name: /^Open chat with Tess Transferred of / }).click();
+      const opened = mine.locator('section.past-chat');
+      await opened.getByRole('log').getByText('Blair knows billing best').waitFor();
+      await opened.getByRole('log').getByText('Blair here: sorted').waitFor();
+      expect(await opened.getByRole('textbox').count(), 'read-only: no composer').toBe(0);
+      const violations = await seriousViolations(page.page);
+      expect(violations, `axe on my past chats:\n${describeViolations(violations)}`).toEqual([]);
+      await screenshot(page.page, 'my-past-chats');
+      await opened.getByRole('button', { name: 'Close' }).click();
+      expect(await mine.locator('section.past-chat').count()).toBe(0);
+
+      // "My chats" is the live view again.
+      await page.page.getByRole('button', { name: 'My chats' }).click();
+      expect(await mine.isHidden()).toBe(true);
+      expect(page.errors, 'browser errors').toEqual([]);
+    } finally {
+      await page.context.close();
+    }
+
+    // Blair's list has the chat she ended and not Alex's own.
+    const bp = await openConsole(browser, server.baseUrl);
+    try {
+      await login(bp.page, AGENT2.username, AGENT2.password);
+      await bp.page.getByRole('button', { name: 'My past chats' }).click();
+      const rows = bp.page.getByRole('region', { name: 'My past chats' }).locator('table.my-past-chats tbody tr');
+      await expect.poll(() => rows.allInnerTexts()).toEqual([expect.stringMatching(/Tess Transferred\s+.+\s+You/)]);
+    } finally {
+      await bp.context.close();
+    }
   });
 });

@@ -11,7 +11,7 @@ import { EmulatorApi } from './emulator-api.js';
 import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 import type {
-  AgentEvents, ChatDetails, ChatEventWire, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
+  AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me, StreamTicket,
 } from './types.js';
 
@@ -235,6 +235,29 @@ export class AgentClient {
   /** Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek. */
   chat(chatId: string): Promise<ChatDetails> {
     return this.call('GET', `/chats/${enc(chatId)}`, undefined, { retry: true });
+  }
+
+  /**
+   * One page of my past chats (GET /agent/v1/chats/history): the ended chats I held at some
+   * point, those I transferred away included, newest first; `limit` and the previous page's
+   * `nextCursor` as `cursor`. A page can be short, even empty, and still have a `nextCursor`.
+   * Each chat's details and transcript stay readable to me (`chat`, `transcript`).
+   */
+  chatHistory(query: ChatHistoryQuery = {}): Promise<ChatHistoryPage> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const q = params.toString();
+    return this.call('GET', `/chats/history${q ? `?${q}` : ''}`, undefined, { retry: true });
+  }
+
+  /** Every page of my past chats in turn, from `query.cursor` (default: the newest), until the one without a `nextCursor` (`for await`). */
+  async *chatHistoryPages(query: ChatHistoryQuery = {}): AsyncGenerator<ChatHistoryPage, void, undefined> {
+    for (let cursor = query.cursor; ;) {
+      const page = await this.chatHistory({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+      yield page;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
   }
 
   /**

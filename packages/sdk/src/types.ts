@@ -121,6 +121,11 @@ export type ChatSearchResult = Agent.ChatSearchResult;
 /** A page of a chat search, newest first; it can be short, even empty, with a `nextCursor`: page on until that is null. */
 export type ChatSearchPage = Agent.ChatSearchPage;
 
+/** Which page of my past chats (GET /agent/v1/chats/history): `limit` (default 50, at most 200) and `cursor` (a page's `nextCursor`). No agent: it is always the caller's. */
+export type ChatHistoryQuery = Agent.ChatHistoryQuery;
+/** A page of my past chats, newest first: the ended chats I held; it can be short, even empty, with a `nextCursor`: page on until that is null. */
+export type ChatHistoryPage = Agent.ChatHistoryPage;
+
 /** An offer as the stream carries it (`data` of an `offer` event). */
 export interface OfferData {
   chatId: string;

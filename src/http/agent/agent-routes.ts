@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import type { AgentStreamHub } from '../../core/agent-stream-hub.js';
 import type { ChatEngine } from '../../core/chat-engine.js';
+import { chatHistory } from '../../core/chat-history.js';
 import { searchChats } from '../../core/chat-search.js';
 import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import type { ChatViews } from '../../core/chat-views.js';
@@ -174,6 +175,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         .filter((s) => s.record.request?.orgId === p.orgId && (all || s.record.agentId === p.userId) && s.record.chatState !== 'none')
         .map((s) => views.summary(s.record));
     });
+  route({ method: 'GET', url: '/agent/v1/chats/history', summary: 'My past chats: the ended chats I held at some point (also those I transferred away), newest first, a page at a time', role: 'agent',
+    querystring: T.ChatHistoryQuery, response: T.ChatHistoryPage,
+    errors: { 400: 'A query parameter out of range, malformed or unknown (`limit` 1 to 200, a `cursor` this server did not give, any `agentId`: the history is always the caller\'s): the text names it' } },
+    (req, p) => chatHistory(engine, store, views, p.orgId, p.userId, req.query as T.ChatHistoryQuery, req.query as Record<string, unknown>));
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   /**
@@ -192,8 +197,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'GET', url: '/agent/v1/chats/:chatId', summary: 'Chat details: prechat data, visitor, breadcrumbs, earlier chats, sneak peek', role: 'agent', params: T.ChatIdParams, response: T.ChatDetails },
     async (req, p) => {
       const id = chatId(req);
-      if (engine.sessions.has(id)) return views.details(chatFor(engine, p, id, { supervisorMayRead: true }).record);
-      // A chat whose session closed is read from the store, by the transcript's access rule.
+      // A running chat is the live one's rules (a former holder hears it is no longer theirs), and
+      // so is an ended one to its last agent. Otherwise an ended chat, its session open or closed,
+      // is read by the transcript's access rule: whoever held it may look back at it.
+      const live = engine.sessions.get(id);
+      if (live && (live.record.chatState !== 'ended' || live.record.agentId === p.userId)) return views.details(chatFor(engine, p, id, { supervisorMayRead: true }).record);
       return views.details((await readableChat(id, p)).r);
     });
   route({ method: 'GET', url: '/agent/v1/chats/:chatId/transcript', summary: 'The ordered transcript a page at a time (?after=&limit=), or all of it as JSON Lines (?format=jsonl)', role: 'agent',

@@ -136,7 +136,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
     prepare: (req) => {
       const { location } = parseBreadcrumb(req.body);
-      return () => engine.breadcrumb(req.session, req.visitorCookie, location);
+      return location === undefined ? () => undefined : () => engine.breadcrumb(req.session, req.visitorCookie, location);
     },
   };
   // A MultiNoun part is found by prefix and noun (Visitor/Breadcrumb batches too); a part whose
