@@ -4,11 +4,11 @@
  * own chat) or the supervisor's controls (a chat opened read-only).
  */
 import type { AgentPort } from './agent-port.ts';
-import { ENDED, ENDING_EVENTS, endedLabel, LEFT, standing, transferTarget } from './chat-standing.ts';
+import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
-import type { ChatDetails, ChatEventWire, PublicUser, TransferTarget } from './wire-types.ts';
+import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, TransferTarget } from './wire-types.ts';
 
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
@@ -49,6 +49,13 @@ export class ChatPanel {
   private ended = false;
   private detached: string | null = null;
   /**
+   * The detached reason is a guess ("No longer with you" from a 409, "Reassigned" from an
+   * `offer.withdrawn` that comes before the chat's own event): a precise one replaces it.
+   */
+  private vague = false;
+  /** The first read of a restored panel failed: what to say, next to a Retry (null: none). */
+  private failure: string | null = null;
+  /**
    * Reopened after a reload of the page: whose chat it is now is not known until the first
    * reload() has read it, and until then the panel offers nothing to do.
    */
@@ -64,7 +71,7 @@ export class ChatPanel {
     this.restoring = restoring;
     const titleId = uid('chat-title');
     this.title = el('h2', { id: titleId }, visitorName || 'Visitor');
-    this.status = el('span', { class: 'badge' }, mode === 'monitor' ? 'Monitoring (read-only)' : restoring ? 'Loading…' : 'Active');
+    this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
     this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`);
@@ -114,13 +121,21 @@ export class ChatPanel {
         this.host.client.transcript(this.chatId),
       ]);
     } catch (err) {
-      // 404: erased; 403: a chat this agent never held (an offer it did not take). Nothing to show.
+      // 404: erased; 403: a chat this agent never held (an offer it did not take), or one a
+      // supervisor may no longer see (a role changed). Nothing to show.
       const status = statusOf(err);
       if (this.mode === 'agent' && (status === 403 || status === 404 || status === 409)) {
         this.settle();
-        this.detach(status === 404 ? LEFT.gone : LEFT.noLonger);
+        this.detach(status === 404 ? LEFT.gone : LEFT.noLonger, undefined, status === 409);
         return;
       }
+      if (this.mode === 'monitor' && (status === 403 || status === 404)) {
+        this.settle();
+        this.markEnded(status === 404 ? LEFT.gone : LEFT.noAccess);
+        return;
+      }
+      // A panel reopened after a reload would otherwise say "Loading…" for good.
+      if (this.restoring) this.fail(err);
       throw err;
     }
     const chat = transcript.chat;
@@ -136,22 +151,47 @@ export class ChatPanel {
     // chat that came back since (a declined transfer), or the end of a chat long transferred.
     for (const e of transcript.events) this.record(e, false);
     this.settle();
-    if (this.mode === 'monitor') {
-      const end = [...transcript.events].reverse().find((e) => ENDING_EVENTS.has(e.type));
-      if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false) : ENDED.unknown);
-    } else {
-      const now = standing(chat, transcript.events, this.host.me.id);
-      if (now.kind === 'ended') this.markEnded(now.label);
-      else if (now.kind === 'left') this.detach(now.label, now.to);
-      else this.reattach(`${this.visitorName || 'The chat'} is with you again`);
-    }
+    this.follow(chat);
     this.renderPeek();
+  }
+
+  /**
+   * Brings the panel in line with where a read found the chat (`chat`, the transcript's summary)
+   * and what the panel has of its events: after a full read, and after a gap-filling one,
+   * which may be the only news of a transfer or an end the stream missed.
+   */
+  private follow(chat: Pick<ChatSummary, 'state' | 'agentId'>): void {
+    const events = this.transcript.eventsAfter(-1);
+    if (this.mode === 'monitor') {
+      const end = [...events].reverse().find((e) => ENDING_EVENTS.has(e.type));
+      if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false) : ENDED.unknown);
+      return;
+    }
+    const now = standing(chat, events, this.host.me.id);
+    if (now.kind === 'ended') this.markEnded(now.label);
+    else if (now.kind === 'left') this.detach(now.label, now.to);
+    else this.reattach(`${this.visitorName || 'The chat'} is with you again`);
+  }
+
+  /** The first read of a restored panel failed: say so, with a Retry, instead of "Loading…". */
+  private fail(err: unknown): void {
+    this.failure = `Could not load this chat: ${errorText(err)}`;
+    this.status.textContent = this.failure;
+    this.renderControls();
+  }
+
+  private retry(): void {
+    this.failure = null;
+    this.status.textContent = 'Loading…';
+    this.renderControls();
+    this.reload().catch((err: unknown) => this.host.report(`Could not load the chat: ${errorText(err)}`));
   }
 
   /** The first read of a panel reopened after a reload is in: its controls as the chat now has them. */
   private settle(): void {
     if (!this.restoring) return;
     this.restoring = false;
+    this.failure = null;
     this.status.textContent = this.mode === 'monitor' ? 'Monitoring (read-only)' : 'Active';
     this.renderControls();
   }
@@ -223,7 +263,12 @@ export class ChatPanel {
     this.gapAfter = null;
     this.filling = true;
     this.host.client.transcript(this.chatId, from).then(
-      (t) => { for (const e of t.events) this.ingest(e, false); },
+      (t) => {
+        for (const e of t.events) this.ingest(e, false);
+        // Where the chat stands, as of this read: not when a live event newer than it came meanwhile.
+        const last = t.events.at(-1)?.offset;
+        if (last !== undefined && last >= this.transcript.newest) this.follow(t.chat);
+      },
       // Kept for the next gap (or the reload after a reconnect) to read again, from here.
       () => { this.gapAfter = Math.min(this.gapAfter ?? from, from); },
     ).finally(() => {
@@ -253,7 +298,7 @@ export class ChatPanel {
         break;
       case 'ChatReassigned':
         if (e.data['to'] === me) this.reattach(`${this.visitorName || 'The chat'} is with you again`);
-        else if (e.data['from'] === me) this.detach(LEFT.reassigned);
+        else if (e.data['from'] === me) this.detach(...reassignedAway(e.data));
         break;
       case 'AgentDisconnect':
         // The server dropped us (or we went offline): the chat went back to the queue.
@@ -266,16 +311,22 @@ export class ChatPanel {
   reattach(message: string): void {
     if (!this.detached || this.ended || this.mode !== 'agent') return;
     this.detached = null;
+    this.vague = false;
     this.status.textContent = 'Active';
     this.where.textContent = '';
     this.renderControls();
     this.host.report(message);
   }
 
-  /** The chat left this agent (transfer, reassignment): read-only from now on. `to`: where a transfer sent it. */
-  detach(reason: string, to?: TransferTarget): void {
-    if (this.detached || this.mode !== 'agent') return;
+  /**
+   * The chat left this agent (transfer, reassignment): read-only from now on. `to`: where a
+   * transfer (or a supervisor) sent it. `vague`: a guess that a precise reason may replace.
+   */
+  detach(reason: string, to?: TransferTarget, vague = false): void {
+    if ((this.detached && !this.vague) || this.ended || this.mode !== 'agent') return;
+    if (this.detached && vague) return;
     this.detached = reason;
+    this.vague = vague;
     this.status.textContent = reason;
     this.where.textContent = to ? this.host.transferredTo(to) : '';
     this.stopTyping();
@@ -311,7 +362,12 @@ export class ChatPanel {
     this.actions.replaceChildren();
     this.footer.replaceChildren();
     this.composer = undefined;
-    if (this.restoring) return;
+    if (this.restoring) {
+      if (this.failure === null) return;
+      this.actions.append(el('button', { type: 'button', class: 'primary', onclick: () => this.retry() }, 'Retry'),
+        el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
+      return;
+    }
     if (this.isEnded || this.mode === 'monitor') {
       this.actions.append(el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
     }
@@ -413,7 +469,10 @@ export class ChatPanel {
    * stream that would have said so was away, or is still on its way): read-only at once.
    */
   private followRefusal(err: unknown): void {
-    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours === true) this.detach(LEFT.noLonger);
+    if ((err as { chatNoLongerYours?: unknown } | null)?.chatNoLongerYours !== true) return;
+    this.detach(LEFT.noLonger, undefined, true);
+    // The transcript, which a former holder may read, says how it left: the precise words then.
+    this.reload().catch(() => undefined);
   }
 
   private buildMonitorControls(): HTMLElement {

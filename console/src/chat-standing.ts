@@ -13,11 +13,15 @@ export const LEFT = {
   transferred: 'Transferred',
   anotherAgent: 'Now with another agent',
   reassigned: 'Reassigned by a supervisor',
+  /** `ChatReassigned {takeover: true}`: the supervisor holds it now. */
+  takenOver: 'A supervisor took this chat over',
   disconnected: 'Back in the queue (you were disconnected)',
   /** Taken some way the console cannot tell (the server said 409 Chat is no longer yours). */
   noLonger: 'No longer with you',
   /** Erased (404): no transcript left to tell. */
-  gone: 'Gone',
+  gone: 'Gone: the chat was erased',
+  /** 403 to a supervisor reopening a monitored chat (a role changed, another org). */
+  noAccess: 'You can no longer see this chat',
 } as const;
 
 /** Log types that end a chat. */
@@ -56,6 +60,12 @@ export function transferTarget(data: Record<string, unknown>): TransferTarget | 
   if (skill) return { skill };
   if (buttonId) return { buttonId };
   return undefined;
+}
+
+/** How a `ChatReassigned` away from the agent reads: taken over, or handed to another agent (`to` names them). */
+export function reassignedAway(data: Record<string, unknown>): [string, TransferTarget | undefined] {
+  if (data['takeover'] === true) return [LEFT.takenOver, undefined];
+  return [LEFT.reassigned, typeof data['to'] === 'string' && data['to'] ? { agentId: data['to'] } : undefined];
 }
 
 export type Standing =
@@ -101,7 +111,7 @@ export function standing(chat: Pick<ChatSummary, 'state' | 'agentId'>, events: r
       case 'ChatReassigned':
         transferBy = null;
         if (d['to'] === me) mine = true;
-        else if (mine && d['from'] === me) leave(LEFT.reassigned);
+        else if (mine && d['from'] === me) leave(...reassignedAway(d));
         break;
       case 'AgentDisconnect':
         if (mine) leave(LEFT.disconnected);

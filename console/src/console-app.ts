@@ -16,9 +16,20 @@ import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
+/** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's. */
+export type ConsoleView = 'chats' | 'past' | 'supervisor';
+
+/** What a page saved before a reload, shown again after it (ADR 0012, 0037, 0044). */
+export interface RestoredState {
+  presence: Presence;
+  capacity: number;
+  chats?: readonly string[];
+  /** Chats a supervisor was monitoring, in order. */
+  monitors?: readonly string[];
+  view?: ConsoleView;
+}
+
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
-/** The views the header switches between: the agent's live chats, their past chats, the supervisor's. */
-type View = 'chats' | 'past' | 'supervisor';
 const CONNECTION_TEXT: Record<ConnectionState, string> = { connecting: 'Connecting…', open: 'Connected', reconnecting: 'Connection lost — reconnecting…', closed: 'Disconnected' };
 
 export class ConsoleApp {
@@ -42,8 +53,9 @@ export class ConsoleApp {
   private readonly announcer = el('div', { class: 'sr-only', 'aria-live': 'assertive' });
   private readonly toast = el('p', { class: 'toast', role: 'status' });
   private readonly notifyButton = el('button', { type: 'button' });
-  private readonly viewButtons = new Map<View, HTMLButtonElement>();
+  private readonly viewButtons = new Map<ConsoleView, HTMLButtonElement>();
   private presence: Presence = 'offline';
+  private currentView: ConsoleView = 'chats';
   private capacity: number;
   /**
    * The presence shown is the server's (a `presence` event, our own change, a resync) or
@@ -112,14 +124,27 @@ export class ConsoleApp {
     return [...this.chatsArea.querySelectorAll<HTMLElement>('section.chat')].map((e) => e.dataset['chatId'] ?? '').filter(Boolean);
   }
 
+  /** The chats a supervisor monitors, in their order, and the view on screen (kept across a reload: ADR 0044). */
+  get openMonitors(): string[] {
+    if (!this.supervisor) return [];
+    return [...this.supervisor.monitors.querySelectorAll<HTMLElement>('section.chat')].map((e) => e.dataset['chatId'] ?? '').filter(Boolean);
+  }
+
+  get view(): ConsoleView {
+    return this.currentView;
+  }
+
   /**
    * Connects the stream and shows the initial state. `restore` is what the page had
    * before it was reloaded: the presence, set again at once, so chats held within the
    * grace period stay with the agent; and the chats it showed, shown again as the server
    * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
    */
-  start(restore?: { presence: Presence; capacity: number; chats?: readonly string[] }): void {
+  start(restore?: RestoredState): void {
     for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
+    // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
+    if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
+    if (restore?.view && (restore.view !== 'supervisor' || this.supervisor)) this.showView(restore.view);
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -191,13 +216,14 @@ export class ConsoleApp {
       el('button', { type: 'button', onclick: () => void this.logout() }, 'Log out'));
   }
 
-  private viewButton(view: View, label: string): HTMLButtonElement {
+  private viewButton(view: ConsoleView, label: string): HTMLButtonElement {
     const b = el('button', { type: 'button', 'aria-pressed': view === 'chats' ? 'true' : 'false', onclick: () => this.showView(view) }, label);
     this.viewButtons.set(view, b);
     return b;
   }
 
-  private showView(view: View): void {
+  private showView(view: ConsoleView): void {
+    this.currentView = view;
     for (const [v, b] of this.viewButtons) b.setAttribute('aria-pressed', String(v === view));
     this.agentView.hidden = view !== 'chats';
     this.myPast.show(view === 'past');
@@ -282,7 +308,8 @@ export class ConsoleApp {
       this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
       if (hadFocus) this.nextFocus();
     } else {
-      this.panels.get(chatId)?.detach(reason === 'reassigned' ? LEFT.reassigned : 'Withdrawn');
+      // Vague: the chat's own event (ChatReassigned: taken over, or to whom) follows and says more.
+      this.panels.get(chatId)?.detach(reason === 'reassigned' ? LEFT.reassigned : 'Withdrawn', undefined, true);
     }
     this.updateLoad();
   }
@@ -465,16 +492,19 @@ export class ConsoleApp {
     }
   }
 
-  private async openMonitor(chatId: string, visitorName: string): Promise<void> {
+  /** `restoring`: reopened after a reload (not focused; "Loading…" until read, see ChatPanel). */
+  private async openMonitor(chatId: string, visitorName: string, restoring = false): Promise<void> {
     if (!this.supervisor) return;
     let panel = this.monitors.get(chatId);
     if (!panel) {
-      panel = new ChatPanel(chatId, 'monitor', visitorName, this.host);
+      panel = new ChatPanel(chatId, 'monitor', visitorName, this.host, restoring);
       this.monitors.set(chatId, panel);
       this.supervisor.monitors.append(panel.element);
     }
-    panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
-    panel.element.querySelector<HTMLElement>('h2')?.focus();
+    if (!restoring) {
+      panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
+      panel.element.querySelector<HTMLElement>('h2')?.focus();
+    }
     try {
       await panel.reload();
     } catch (err) {

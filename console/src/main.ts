@@ -4,11 +4,11 @@
  */
 import './styles.css';
 import { unlockAudio } from './attention.ts';
-import { ConsoleApp } from './console-app.ts';
+import { ConsoleApp, type RestoredState } from './console-app.ts';
 import { loginView } from './login-view.ts';
 import { sdkAgentPort } from './sdk-adapter.ts';
 import { clearSession, loadSession, saveSession } from './session-memory.ts';
-import type { Presence, PublicUser } from './wire-types.ts';
+import type { PublicUser } from './wire-types.ts';
 
 const root = document.getElementById('app')!;
 const client = sdkAgentPort(location.origin);
@@ -23,14 +23,14 @@ client.onSignedOut(() => {
   showLogin('You were signed out (logged out in another window, or your password changed). Log in again to go on.');
 });
 
-function run(me: PublicUser, restore?: { presence: Presence; capacity: number; chats: string[] }): ConsoleApp {
+function run(me: PublicUser, restore?: RestoredState): ConsoleApp {
   const app = new ConsoleApp(client, me);
   root.replaceChildren(app.element);
   document.title = `${me.name} — Switchboard console`;
   let loggedOut = false;
   const remember = (): void => {
     const refreshToken = client.refreshToken();
-    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState, chats: app.openChats });
+    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState, chats: app.openChats, monitors: app.openMonitors, view: app.view });
   };
   app.onLogout = () => {
     loggedOut = true;
@@ -66,7 +66,7 @@ if (saved) {
   pending.textContent = 'Signing in…';
   root.replaceChildren(pending);
   client.resumeSession(saved.refreshToken).then(
-    (me) => run(me, { presence: saved.presence, capacity: saved.capacity, chats: saved.chats }),
+    (me) => run(me, { presence: saved.presence, capacity: saved.capacity, chats: saved.chats, monitors: saved.monitors, view: saved.view }),
     () => {
       // Expired or revoked (a logout elsewhere): log in again.
       clearSession();

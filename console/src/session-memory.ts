@@ -1,8 +1,8 @@
 /**
  * Keeps the console's login across a reload of the tab: the refresh token, the
- * presence the agent had and the chats it showed (their ids only: the server says
- * where each stands now), in sessionStorage (per tab, gone with it; docs/adr/0012,
- * 0037). Without storage (private modes) a reload shows the login form, as before.
+ * presence the agent had, the chats it showed and the chats a supervisor monitored
+ * (their ids only: the server says where each stands now) and the view, in
+ * sessionStorage (per tab, gone with it; docs/adr/0012, 0037, 0044). Without storage (private modes) a reload shows the login form, as before.
  */
 import type { Presence } from './wire-types.ts';
 
@@ -12,6 +12,9 @@ export interface SavedSession {
   capacity: number;
   /** The chats whose panels were on screen, in order (none in what an older console saved). */
   chats: string[];
+  /** A supervisor's monitored chats, in order, and the view on screen (ADR 0044; none in older saves). */
+  monitors: string[];
+  view: 'chats' | 'past' | 'supervisor';
 }
 
 const KEY = 'switchboard-console';
@@ -21,8 +24,9 @@ export function loadSession(): SavedSession | null {
     const raw = sessionStorage.getItem(KEY);
     const s = raw ? (JSON.parse(raw) as Partial<SavedSession>) : null;
     if (!s || typeof s.refreshToken !== 'string' || typeof s.presence !== 'string' || typeof s.capacity !== 'number') return null;
-    const chats = Array.isArray(s.chats) ? s.chats.filter((c): c is string => typeof c === 'string') : [];
-    return { refreshToken: s.refreshToken, presence: s.presence, capacity: s.capacity, chats };
+    const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((c): c is string => typeof c === 'string') : []);
+    const view = s.view === 'supervisor' || s.view === 'past' ? s.view : 'chats';
+    return { refreshToken: s.refreshToken, presence: s.presence, capacity: s.capacity, chats: ids(s.chats), monitors: ids(s.monitors), view };
   } catch {
     return null;
   }

@@ -134,7 +134,7 @@ export class Transfers {
       this.inDoubt.delete(panel.chatId);
       // The server's word over the stream's so far: the stream may not have told it yet.
       if (outcome === 'not-transferred' || outcome === 'returned') panel.reattach(`${panel.visitor} is with you`);
-      else if (outcome === 'taken') panel.detach(LEFT.noLonger);
+      else if (outcome === 'taken') panel.detach(LEFT.noLonger, undefined, true);
       else if (outcome === 'ended') panel.markEnded(ENDED.unknown);
       this.host.updateLoad();
       return outcome;

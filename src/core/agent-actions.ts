@@ -160,7 +160,8 @@ export class AgentActions {
       this.engine.directory.get(r.agentId)?.chats.delete(s.id);
       this.engine.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'reassigned' });
     }
-    this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id }, false);
+    // `takeover`: the agent who loses the chat is told a supervisor took it, not that it was handed on.
+    this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id, ...(takeover ? { takeover: true } : {}) }, false);
     this.engine.router.remove(s.id);
     // Handed back to the agent who asked for a transfer still in progress: the transfer does not
     // happen, and the chat is routed as before it, as when the transfer fails. Handed to anyone

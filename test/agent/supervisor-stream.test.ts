@@ -91,6 +91,8 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     const t = await sam.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
     expect(t.events.find((e) => e.type === 'Whisper')?.data).toMatchObject({ text: 'offer 10% off' });
     expect(t.events.filter((e) => e.type === 'ChatReassigned').map((e) => e.data['to'])).toEqual([USERS.sam.id, USERS.bob.id]);
+    // A takeover says so (the agent who lost the chat is told a supervisor took it); a reassign does not.
+    expect(t.events.filter((e) => e.type === 'ChatReassigned').map((e) => e.data['takeover'])).toEqual([true, undefined]);
     expect(received(v, 'ChatEstablished')).toHaveLength(1);
   });
 

@@ -2,9 +2,9 @@
  * A reload of the console shows every chat it showed, as it showed it, in a
  * real browser: a chat the agent transferred (to an agent, a skill, a button;
  * still waiting for its target, taken there, ended there) is "Transferred" and
- * says where to, read-only; one a supervisor took is "Reassigned by a
- * supervisor"; one requeued when the agent went offline is "Back in the
- * queue"; one that ended says how (the visitor ended it, the agent did, the visitor went
+ * says where to, read-only; one a supervisor reassigned is "Reassigned by a
+ * supervisor" and to whom, one it took over "A supervisor took this chat over";
+ * one requeued when the agent went offline is "Back in the queue"; one that ended says how (the visitor ended it, the agent did, the visitor went
  * away). The page keeps which chats it showed (ADR 0037); where each stands
  * comes from the server, the chat's transcript, which a former holder may read.
  * A chat whose panel the agent closed stays closed, and a chat still the
@@ -141,7 +141,7 @@ describe('after a reload the console shows each chat as it did', () => {
     await expectReadOnly(alex.page, b.name, 'Transferred', 'to the Chat with a person button');
   });
 
-  it('a chat a supervisor took over or reassigned: "Reassigned by a supervisor"', async () => {
+  it('a chat a supervisor took over ("A supervisor took this chat over") or reassigned ("Reassigned by a supervisor", to whom)', async () => {
     const v = await chatWithAlex('Rory Reassigned');
     const token = await supervisorToken();
     const res = await request(server.baseUrl, 'POST', `/agent/v1/chats/${await chatIdOf(token, v.name)}/takeover`, { headers: { Authorization: `Bearer ${token}` } });
@@ -149,9 +149,11 @@ describe('after a reload the console shows each chat as it did', () => {
     const w = await chatWithAlex('Rhea Reassigned');
     const moved = await request(server.baseUrl, 'POST', `/agent/v1/chats/${await chatIdOf(token, w.name)}/reassign`, { headers: { Authorization: `Bearer ${token}` }, body: { agentId: AGENT2.id } });
     expect(moved.status, moved.text).toBe(200);
-    for (const name of [v.name, w.name]) await expectReadOnly(alex.page, name, 'Reassigned by a supervisor');
+    await expectReadOnly(alex.page, v.name, 'A supervisor took this chat over', '');
+    await expectReadOnly(alex.page, w.name, 'Reassigned by a supervisor', 'to Blair Agent');
     await reload(alex.page);
-    for (const name of [v.name, w.name]) await expectReadOnly(alex.page, name, 'Reassigned by a supervisor', '');
+    await expectReadOnly(alex.page, v.name, 'A supervisor took this chat over', '');
+    await expectReadOnly(alex.page, w.name, 'Reassigned by a supervisor', 'to Blair Agent');
   });
 
   it('a chat that went back to the queue when the agent went offline: "Back in the queue"', async () => {

@@ -171,7 +171,7 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await expectActive(blair.page, v, 'Blair once more, after a reload');
   });
 
-  it('reassigned while the console heard nothing, the first action the server refuses as no longer ours makes it read-only', async () => {
+  it('reassigned while the console heard nothing, the first action the server refuses as no longer ours makes it read-only, and the transcript says how it left', async () => {
     const switchStream = await routedStream(alex.page);
     await setPresence(blair.page, 'Away');
     const v = await visitor('Tomas Taken');
@@ -180,8 +180,10 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await switchStream(false);
     await reassign(v.name, AGENT2);
     await chat(alex.page, v.name).getByRole('button', { name: 'End chat' }).click();
-    // 409 Chat is no longer yours: the panel follows the server, not only its stream.
-    await chat(alex.page, v.name).locator('.badge').getByText('No longer with you').waitFor();
+    // 409 Chat is no longer yours: the panel follows the server, not only its stream, and reads
+    // the transcript for how the chat left (ADR 0044), which the stream would have told it.
+    await expect.poll(() => chat(alex.page, v.name).locator('.badge').textContent()).toBe('Reassigned by a supervisor');
+    await expect.poll(() => chat(alex.page, v.name).locator('.where').textContent()).toBe('to Blair Agent');
     expect(await chat(alex.page, v.name).getByRole('button', { name: 'End chat' }).count()).toBe(0);
     expect(await chat(alex.page, v.name).getByRole('textbox').count()).toBe(0);
     await switchStream(true);
