@@ -325,6 +325,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         await Promise.resolve();
         reaper.stop();
         presence.stop();
+        engine.dispatcher.stop();
         // Held polls are answered first: nothing below (a retention batch on a slow
         // database) may keep them waiting.
         poller.shutdown();

@@ -1,13 +1,14 @@
 /**
  * The supervisor's view: queues with their waiting chats, agents with presence
- * and load, and live chats, each of which opens read-only (monitor.event).
+ * and load, live chats, each of which opens read-only (monitor.event), and the
+ * transfers in progress (who sent which chat where, for how long).
  * Refreshed from GET /agent/v1/supervisor/overview while visible. Below, the
  * org's past chats (past-chats.ts), which open read-only too.
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDuration, replaceChildren } from './dom-builder.ts';
 import { PastChats } from './past-chats.ts';
-import type { Overview } from './wire-types.ts';
+import type { Overview, TransferTarget } from './wire-types.ts';
 
 const REFRESH_MS = 2000;
 
@@ -17,6 +18,7 @@ export class SupervisorView {
   private readonly queues = el('div');
   private readonly agents = el('div');
   private readonly chats = el('div');
+  private readonly transfers = el('div');
   private readonly updated = el('p', { class: 'muted' });
   private readonly past: PastChats;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -32,7 +34,8 @@ export class SupervisorView {
       el('div', { class: 'grid3' },
         el('section', { 'aria-labelledby': 'queues-title' }, el('h3', { id: 'queues-title' }, 'Queues'), this.queues),
         el('section', { 'aria-labelledby': 'agents-title' }, el('h3', { id: 'agents-title' }, 'Agents'), this.agents),
-        el('section', { 'aria-labelledby': 'live-title' }, el('h3', { id: 'live-title' }, 'Live chats'), this.chats)),
+        el('section', { 'aria-labelledby': 'live-title' }, el('h3', { id: 'live-title' }, 'Live chats'), this.chats),
+        el('section', { 'aria-labelledby': 'transfers-title' }, el('h3', { id: 'transfers-title' }, 'Transfers in progress'), this.transfers)),
       this.monitors,
       this.past.element);
   }
@@ -86,6 +89,12 @@ export class SupervisorView {
         el('button', { type: 'button', 'data-chat-id': c.chatId, onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
       ]), 'live-chats')
       : el('p', { class: 'muted' }, 'No live chats.')));
+    // `since` is null for a transfer recorded before the server kept when it was asked for.
+    const now = Date.now();
+    const transfers = o.transfers.map((t) => [t.visitorName, names.get(t.from) ?? t.from, targetText(t.target, names), t.since === null ? '—' : formatDuration(now - t.since)]);
+    this.render(this.transfers, transfers, () => (transfers.length
+      ? table(['Visitor', 'From', 'To', 'For'], transfers, 'transfers')
+      : el('p', { class: 'muted' }, 'No transfers in progress.')));
   }
 
   /** What each section showed last: a refresh that changes nothing leaves the DOM (and focus, and screen readers) alone. */
@@ -112,6 +121,13 @@ export class SupervisorView {
       heading.focus();
     }
   }
+}
+
+/** A transfer's target in words: the agent's name, or the skill or button. */
+function targetText(target: TransferTarget, names: ReadonlyMap<string, string>): string {
+  if (target.agentId) return names.get(target.agentId) ?? target.agentId;
+  if (target.skill) return `skill ${target.skill}`;
+  return `button ${target.buttonId ?? ''}`;
 }
 
 function table(head: string[], rows: (string | Node)[][], name: string): HTMLTableElement {

@@ -54,6 +54,7 @@ export class AgentActions {
     r.transferFrom = null;
     r.transferTo = null;
     r.transferOrigin = null;
+    r.transferSince = null;
     r.declinedBy = [];
     // A count suspended while the chat was queued belonged to its previous agent (ChatTransferred
     // tells the visitor of the new one); one still running (a reassign) goes on.
@@ -115,6 +116,7 @@ export class AgentActions {
     caller.chats.delete(s.id);
     caller.transfersOut.add(s.id);
     r.transferFrom = agentId;
+    r.transferSince = this.engine.clock.now();
     r.declinedBy = target.agentId ? [] : [agentId];
     this.engine.dispatcher.requeue(s, queueKey);
   }

@@ -20,7 +20,7 @@ import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
-import { Dispatcher, skillQueueKey, transferFailed } from './routing/dispatcher.js';
+import { Dispatcher, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -114,6 +114,7 @@ export class ChatEngine {
   async start(): Promise<void> {
     this.waits.load(await this.store.loadButtonStats());
     const now = this.clock.now();
+    let pending = false;
     for (const record of await this.store.loadOpenSessions()) {
       if (record.owner !== this.nodeId) continue;
       // Visitors could not poll while we were down: give them a fresh timeout window.
@@ -127,15 +128,9 @@ export class ChatEngine {
         record.queueKey = skillQueueKey(record.request.orgId, record.queueKey.slice('skill:'.length));
         s.touchRecord();
       }
-      if (record.chatState === 'waiting' && record.transferTo) {
-        // A transfer to one agent waited for that agent's answer, and the restart took the
-        // offer away with everyone's presence: the chat is routed like any other of its queue,
-        // in line again (the visitor saw nothing of the transfer; the transcript says why it
-        // went back to the queue).
-        const to = record.transferTo;
-        this.dispatcher.cancelTransfer(s);
-        this.append(s, 'TransferFailed', 'system', transferFailed(record, to, 'restart'), false);
-      }
+      // A transfer or a request for one named agent still waiting waits on for the agents'
+      // grace (ADR 0043): the restart took every presence away, not the targets' will to take it.
+      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record))) pending = true;
       if (record.holders === undefined && record.chatState !== 'none') {
         // Written before the record kept its holders: a former holder must hear "no longer
         // yours" (409), not "not yours" (403), as for chats written since. Its log says who.
@@ -154,6 +149,7 @@ export class ChatEngine {
         await this.rearmIdleTimeout(s);
       }
     }
+    if (pending) this.dispatcher.holdAfterRestart(this.settings.agentGraceSeconds * 1000);
     this.dispatch();
   }
 
@@ -435,6 +431,23 @@ export class ChatEngine {
     const withRoom = buttons.find((b) => this.router.isAvailable(b));
     const online = withRoom ?? buttons.find((b) => this.router.onlineAgents(b).length > 0);
     return online?.id ?? null;
+  }
+
+  /**
+   * A waiting request for one named agent without fallback that agent will not take (it
+   * declined, let the offer time out, went away or offline): the visitor hears
+   * ChatRequestFail `Unavailable`, as when that agent was not online at the request (ADR 0043).
+   */
+  failWaitingRequest(s: ChatSession): void {
+    const r = s.record;
+    s.offerTimer?.cancel();
+    s.offerTimer = null;
+    if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
+    r.agentId = null;
+    this.router.remove(s.id);
+    this.dispatcher.forget(s.id);
+    this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined);
+    s.touchRecord();
   }
 
   private failRequest(s: ChatSession, reason: string, postChatUrl: string | undefined, detail?: string): void {

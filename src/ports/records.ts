@@ -63,6 +63,8 @@ export interface SessionRecord {
   transferFrom?: string | null;
   /** Agent a transfer (or reassignment) is aimed at. */
   transferTo?: string | null;
+  /** When the transfer in progress was asked for (epoch ms); absent on records written before it was kept. */
+  transferSince?: number | null;
   /**
    * How the chat was routed when the transfer in progress started (a transfer to
    * a button or a skill moves `routedButtonId` / `queueKey` at once, so that the

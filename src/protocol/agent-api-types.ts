@@ -90,6 +90,29 @@ export const ChatSummary = Type.Object({
 });
 export type ChatSummary = Static<typeof ChatSummary>;
 
+/**
+ * A transfer still in progress (ADR 0043): the chat left `from` but still counts in that agent's
+ * capacity until someone takes it or it fails back. `target` is what the transfer asked for;
+ * `since` when it was asked for (epoch ms), null for a transfer recorded before the server kept it.
+ */
+export const TransferInProgress = Type.Object({
+  chatId: Type.String(), visitorName: Type.String(), from: Type.String(), target: TransferRequest,
+  state: Type.String({ description: 'waiting, or offered (to a target agent now)' }), since: Type.Union([Type.Number(), Type.Null()]),
+});
+export type TransferInProgress = Static<typeof TransferInProgress>;
+
+/** The supervisor's live view (GET /agent/v1/supervisor/overview). */
+export const SupervisorOverview = Type.Object({
+  queues: Type.Array(Type.Object({
+    queue: Type.String(),
+    waiting: Type.Array(Type.Object({ chatId: Type.String(), visitorName: Type.String(), state: Type.String(), waitingMs: Type.Number() })),
+  })),
+  agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), presence: Presence, capacity: Type.Integer(), load: Type.Integer(), connections: Type.Integer() })),
+  chats: Type.Array(ChatSummary),
+  transfers: Type.Array(TransferInProgress),
+});
+export type SupervisorOverview = Static<typeof SupervisorOverview>;
+
 export const ChatDetails = Type.Object({
   chat: ChatSummary,
   prechatDetails: Type.Array(Type.Unknown()),

@@ -1,8 +1,8 @@
 /**
  * Routing across a restart: every agent starts offline, so a chat an agent held
- * must not wait for that agent for ever; a transfer to one agent still waiting
- * for that agent's answer goes back to its queue; and an admin's changes to a
- * config user (skills, capacity) still route after the restart.
+ * must not wait for that agent for ever; and an admin's changes to a config
+ * user (skills, capacity) still route after the restart. Transfers and
+ * named-agent requests across a restart: restart-transfers.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, received, requestChat, useAgentServer } from './agent-fixtures.js';
@@ -24,23 +24,6 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
     await v.waitFor('AgentDisconnect');
     await v.waitFor('ChatTransferred');
     expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
-  });
-
-  it('a transfer to one agent waiting for that agent at the restart is routed like any chat of its queue', async () => {
-    const dave = await onlineAgent(server, USERS.dave);
-    const bob = await onlineAgent(server, USERS.bob);
-    const { chatId } = await acceptedChat(dave, BUTTON.solo, { visitorName: 'Mid Transfer' });
-    // The solo button's offers last 5 s: the restart comes while Bob's offer is open.
-    await dave.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
-    await bob.nextOffer(0, chatId);
-    await server.restart();
-
-    // Bob stays away; Dave, who serves the chat's queue, gets it back.
-    const daveAgain = await onlineAgent(server, USERS.dave);
-    await daveAgain.nextOffer(0, chatId, 10_000);
-    await daveAgain.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    const transcript = await daveAgain.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
-    expect(transcript.events.find((e) => e.type === 'TransferFailed')?.data).toMatchObject({ to: USERS.bob.id, reason: 'restart' });
   });
 
   it("a chasitor idle timeout that was counting goes on counting after a restart", async () => {

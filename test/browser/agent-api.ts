@@ -82,6 +82,11 @@ export class TestAgent {
     return this.call('POST', `/agent/v1/chats/${chatId}/typing`, { typing });
   }
 
+  /** Transfers the chat to one agent, a skill or a button (exactly one of them). */
+  transfer(chatId: string, target: { agentId: string } | { skill: string } | { buttonId: string }): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/transfer`, target);
+  }
+
   end(chatId: string): Promise<unknown> {
     return this.call('POST', `/agent/v1/chats/${chatId}/end`);
   }

@@ -167,12 +167,10 @@ export interface AgentEvents {
   error: HandlerError;
 }
 
-/** The supervisor overview (GET /agent/v1/supervisor/overview). */
-export interface SupervisorOverview {
-  queues: Array<{ queue: string; waiting: Array<{ chatId: string; visitorName: string; state: string; waitingMs: number }> }>;
-  agents: Array<{ id: string; name: string; presence: Presence; capacity: number; load: number; connections: number }>;
-  chats: ChatSummary[];
-}
+/** The supervisor overview (GET /agent/v1/supervisor/overview), with the transfers in progress. */
+export type SupervisorOverview = Agent.SupervisorOverview;
+/** A transfer in progress as the supervisor overview lists it. */
+export type TransferInProgress = Agent.TransferInProgress;
 
 // ---- emulator mode (/emulator/v1) ----
 export type ArmFaultRequest = Emulator.ArmFaultRequest;

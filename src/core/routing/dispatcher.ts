@@ -8,7 +8,7 @@
  * (docs/adr/0008).
  */
 import type { ButtonConfig } from '../../config/config-schema.js';
-import type { Clock } from '../../ports/clock.js';
+import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../../ports/records.js';
 import type { AgentDirectory } from '../agent-directory.js';
 import type { Catalog } from '../catalog.js';
@@ -54,6 +54,17 @@ export function transferFailed(r: SessionRecord, to: string, reason: string): Re
 export interface DispatchHost {
   readonly sessions: ReadonlyMap<string, ChatSession>;
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent;
+  /** Ends a waiting request for one agent that agent will not take: ChatRequestFail `Unavailable`. */
+  failWaitingRequest(s: ChatSession): void;
+}
+
+/**
+ * Whether a chat is a visitor's request for one named agent without fallback that no agent has
+ * taken yet: only that agent may take it, so it holds no place in line and fails as `Unavailable`
+ * once that agent will not take it (ADR 0043).
+ */
+export function isNamedOnlyRequest(r: SessionRecord): boolean {
+  return r.establishedAt === null && !!r.request?.agentId && !r.request.doFallback;
 }
 
 export interface DispatcherDeps {
@@ -71,15 +82,52 @@ export class Dispatcher {
   private readonly lastQueueUpdate = new Map<string, string>();
   /** Hands out ChatSession.queueTicket. */
   private queueTickets = 0;
+  /**
+   * Until when (clock ms) pending transfers and named-agent requests wait after a restart for
+   * agents to come back (ADR 0043): everyone starts offline, as if every target had just left.
+   */
+  private restartGraceUntil = 0;
+  private restartGraceTimer: TimerHandle | null = null;
 
   constructor(private readonly d: DispatcherDeps) {}
 
   /**
    * Queues a chat at `queuedAt`, keeping its place among chats of the same millisecond.
-   * A chat transferred to one agent waits for that agent only: it holds no place in line.
+   * A chat under transfer still has its agent (the sender, whose name the visitor reads), and a
+   * request for one named agent without fallback waits for that agent only: neither holds a
+   * place in line, is told a position, or counts towards `queueSizeLimit` (ADR 0036, ADR 0043).
    */
   enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
-    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), !s.record.transferTo);
+    const r = s.record;
+    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), !r.transferFrom && !isNamedOnlyRequest(r));
+  }
+
+  /**
+   * After a restart: pending transfers and named-agent requests wait `graceMs` (the agents'
+   * grace for their held chats, counted from start) for their targets to come back, then
+   * whatever nobody is back to take fails (ADR 0043).
+   */
+  holdAfterRestart(graceMs: number): void {
+    this.restartGraceUntil = this.d.clock.now() + graceMs;
+    this.restartGraceTimer?.cancel();
+    this.restartGraceTimer = this.d.clock.setTimeout(() => {
+      this.restartGraceTimer = null;
+      this.restartGraceUntil = 0;
+      this.failStrandedTransfers();
+      this.dispatch();
+    }, graceMs);
+  }
+
+  /** Stops the restart grace's timer (shutdown, emulator reset). */
+  stop(): void {
+    this.restartGraceTimer?.cancel();
+    this.restartGraceTimer = null;
+    this.restartGraceUntil = 0;
+  }
+
+  /** Whether the restart grace still runs: targets who are not back yet may still come. */
+  inRestartGrace(): boolean {
+    return this.restartGraceUntil > this.d.clock.now();
   }
 
   /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
@@ -146,24 +194,41 @@ export class Dispatcher {
     r.chatState = 'waiting';
     // A transfer to one agent who did not take it, or to a skill or button whose last candidate
     // passed or went away: nobody is left who could take it, and a chat waiting there would be
-    // held by no one while the visitor still reads the caller's name.
+    // held by no one while the visitor still reads the caller's name. After a restart, others
+    // who serve a skill or button may still come back: that waits for the grace's end.
     if (r.transferTo) this.failTransfer(s, data.agentId, type);
-    else if (r.transferFrom && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
+    else if (r.transferFrom && !this.inRestartGrace() && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
+    // The one agent a visitor asked for, without fallback, declined, let it time out or left.
+    else if (isNamedOnlyRequest(r)) host.failWaitingRequest(s);
     this.dispatch();
   }
 
   /**
-   * Fails every transfer to a skill or button that waits while no online agent who
-   * serves its queue is left who has not passed on it (they went away, went offline,
-   * lost the skill). Run after presence and skill changes: such a transfer would
-   * otherwise wait, held by no one, until someone new came online. TransferFailed
-   * gives the reason `NoAgentLeft`.
+   * Fails every waiting chat nobody is left to take: a transfer to a skill or button
+   * while no online agent who serves its queue is left who has not passed on it (they
+   * went away, went offline, lost the skill), a transfer to one agent who is not online,
+   * and a request for one named agent without fallback whose agent is not online.
+   * Run after presence and skill changes: such a chat would otherwise wait, held by no
+   * one, until someone new came online. TransferFailed gives the reason `NoAgentLeft`;
+   * the request ends with ChatRequestFail `Unavailable`. While the restart grace runs
+   * nothing fails here: the agents may still come back (ADR 0043).
    */
   failStrandedTransfers(): void {
+    if (this.inRestartGrace()) return;
     const reason = 'NoAgentLeft';
-    for (const s of [...this.d.host.sessions.values()]) {
+    const { directory, host } = this.d;
+    for (const s of [...host.sessions.values()]) {
       const r = s.record;
-      if (r.chatState === 'waiting' && r.transferFrom && !r.transferTo && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), reason);
+      if (r.chatState !== 'waiting') continue;
+      const named = r.transferTo ?? (isNamedOnlyRequest(r) ? r.request!.agentId! : undefined);
+      const gone = named !== undefined && (directory.get(named)?.presence !== 'online' || r.declinedBy.includes(named));
+      if (r.transferFrom && r.transferTo) {
+        if (gone) this.failTransfer(s, r.transferTo, reason);
+      } else if (r.transferFrom) {
+        if (!this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), reason);
+      } else if (named !== undefined && gone) {
+        host.failWaitingRequest(s);
+      }
     }
   }
 
@@ -221,6 +286,7 @@ export class Dispatcher {
     r.transferOrigin = null;
     r.transferTo = null;
     r.transferFrom = null;
+    r.transferSince = null;
   }
 
   /**
@@ -244,7 +310,8 @@ export class Dispatcher {
   sendQueueUpdates(): void {
     const { router, host, waits } = this.d;
     for (const buttonId of router.buttonsWithQueues()) {
-      // A transfer to one agent waits for that agent, not in line: nothing to tell it, and not counted.
+      // A chat under transfer (its visitor still reads its agent's name) and a request for one
+      // named agent wait outside the line: nothing to tell them, and not counted.
       router.inLine(buttonId).forEach((id, i) => {
         const s = host.sessions.get(id);
         if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;

@@ -18,8 +18,12 @@
  * - no chat is left waiting while an agent who could take it has room;
  * - no transfer to a skill or button waits while no online agent who serves
  *   its queue is left who has not passed on it (it fails back to its sender);
- * - a chat transferred to one agent holds no place in its queue's line (it
- *   does not count in the positions of the visitors waiting there);
+ * - a chat under transfer (to an agent, a skill or a button) and a visitor's
+ *   request for one named agent without fallback hold no place in their
+ *   queue's line (they do not count in the positions of the visitors waiting
+ *   there) and are never told a QueueUpdate (ADR 0036, ADR 0043);
+ * - such a request waits only while its agent is online and has not passed on
+ *   it: otherwise it has failed (ChatRequestFail `Unavailable`);
  * - a command that is refused leaves the session record unchanged;
  * - a transfer that fails (TransferFailed) leaves the chat routed exactly as
  *   before it started (its button and queue), and only a chat under transfer
@@ -68,7 +72,7 @@ const worldArb: fc.Arbitrary<World> = fc.record({
 });
 
 type Action =
-  | { kind: 'arrive'; button: number; override: number | null; advanceMs: number }
+  | { kind: 'arrive'; button: number; override: number | null; advanceMs: number; named?: number | null; fallback?: boolean }
   | { kind: 'presence'; agent: number; presence: 'online' | 'away' | 'offline' }
   | { kind: 'disconnect'; agent: number }
   | { kind: 'accept'; pick: number }
@@ -83,7 +87,7 @@ type Action =
 const idx = fc.nat({ max: 7 });
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('arrive' as const), button: idx, override: fc.option(idx, { freq: 4 }), advanceMs: fc.constantFrom(0, 1, 250, 1000) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('arrive' as const), button: idx, override: fc.option(idx, { freq: 4 }), advanceMs: fc.constantFrom(0, 1, 250, 1000), named: fc.option(idx, { freq: 4 }), fallback: fc.boolean() }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('presence' as const), agent: idx, presence: fc.constantFrom('online' as const, 'online' as const, 'away' as const, 'offline' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), agent: idx }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('accept' as const), pick: idx }) },
@@ -164,6 +168,9 @@ class Harness {
     const r = s.record;
     if (!this.engine.directory.hasRoom(a) || this.declinedBy(s).has(a.id)) return false;
     if (r.transferTo && !this.declinedBy(s).has(r.transferTo)) return a.id === r.transferTo;
+    // A request for one named agent: that agent, then (with fallback, once it passed) the queue's.
+    const named = r.establishedAt === null ? r.request?.agentId : undefined;
+    if (named && !r.transferTo && (!r.request?.doFallback || !this.declinedBy(s).has(named))) return a.id === named;
     const cfg = this.engine.queueConfig(queueKey, r.routedButtonId ?? queueKey);
     return this.engine.catalog.agentServesButton(a.config, cfg);
   }
@@ -196,6 +203,10 @@ class Harness {
       case EventType.ChatOffered:
         this.checkOffer(s, String(data.agentId), String(data.rule));
         break;
+      case EventType.QueueUpdate:
+        if (r.transferFrom) this.violations.push(`chat ${s.id.slice(0, 8)} under transfer was told a QueueUpdate`);
+        if (r.establishedAt === null && r.request?.agentId && !r.request.doFallback) this.violations.push(`request ${s.id.slice(0, 8)} for one agent was told a QueueUpdate`);
+        break;
       case 'TransferFailed': {
         const was = this.routingAtTransfer.get(s.id);
         if (was !== routingOf(s)) this.violations.push(`failed transfer of ${s.id.slice(0, 8)} left it routed ${routingOf(s)}, not ${was} as before`);
@@ -219,7 +230,8 @@ class Harness {
     const queueKey = this.engine.router.queueOf(s.id);
     if (queueKey === undefined) return bad('offered chat is in no queue');
     if (rule === 'DirectToAgent') {
-      if (r.transferTo !== to) bad(`direct offer but transferTo is ${r.transferTo}`);
+      const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
+      if (direct !== to) bad(`direct offer but transferTo is ${r.transferTo} and the request names ${r.request?.agentId}`);
     } else {
       const cfg = this.engine.queueConfig(queueKey, r.routedButtonId ?? queueKey);
       if (!this.engine.catalog.agentServesButton(agent.config, cfg)) bad(`agent does not serve queue ${queueKey}`);
@@ -303,7 +315,13 @@ class Harness {
         const left = engine.router.onlineAgents(cfg).filter((a) => !r.declinedBy.includes(a.id));
         if (!left.length) problems.push(`transfer of ${s.id.slice(0, 8)} from ${r.transferFrom} waits in ${inQueues[0]} with nobody left who could take it`);
       }
-      if (open && r.transferTo && engine.router.position(s.id) !== 0) problems.push(`chat ${s.id.slice(0, 8)} transferred to ${r.transferTo} holds place ${engine.router.position(s.id)} in line`);
+      if (open && r.transferFrom && engine.router.position(s.id) !== 0) problems.push(`chat ${s.id.slice(0, 8)} under transfer holds place ${engine.router.position(s.id)} in line`);
+      const namedOnly = r.establishedAt === null && r.request?.agentId && !r.request.doFallback ? r.request.agentId : null;
+      if (open && namedOnly) {
+        if (engine.router.position(s.id) !== 0) problems.push(`request ${s.id.slice(0, 8)} for ${namedOnly} holds place ${engine.router.position(s.id)} in line`);
+        const agent = engine.directory.get(namedOnly);
+        if (agent?.presence !== 'online' || this.declinedBy(s).has(namedOnly)) problems.push(`request ${s.id.slice(0, 8)} still waits for ${namedOnly}, who is ${agent?.presence ?? 'unknown'}${this.declinedBy(s).has(namedOnly) ? ' and passed on it' : ''}`);
+      }
       // Work conservation: a waiting chat never sits while an agent who could take it has room.
       if (open && r.chatState === 'waiting' && inQueues.length === 1) {
         const idle = this.agents().filter((a) => this.eligible(a, s, inQueues[0]!));
@@ -327,6 +345,7 @@ class Harness {
           organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: buttonId(action.button % nButtons), sessionId: s.id, visitorName: `V${this.all.length + 1}`,
         };
         if (action.override !== null) body.buttonOverrides = [buttonId(action.override % nButtons)];
+        if (action.named !== undefined && action.named !== null) Object.assign(body, { agentId: this.agentAt(action.named).id, doFallback: action.fallback ?? false });
         this.all.push(s);
         engine.requestChat(s, parseChasitorInit(body), '127.0.0.1');
         this.trace.push(`arrive ${s.id.slice(0, 8)} → ${s.record.chatState} in ${engine.router.queueOf(s.id) ?? '-'}`);

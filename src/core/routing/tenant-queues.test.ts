@@ -68,8 +68,9 @@ describe('skill queues are per org', () => {
     const sb = await boot();
     const a = await chatWaitingForSkill(sb, 0);
     const b = await chatWaitingForSkill(sb, 1);
-    expect(sb.engine.router.position(a.id)).toBe(1);
-    expect(sb.engine.router.position(b.id)).toBe(1);
+    // Each is alone in its queue (a chat under transfer holds no place in line: position 0).
+    expect(sb.engine.router.queued(sb.engine.router.queueOf(a.id)!)).toEqual([a.id]);
+    expect(sb.engine.router.queued(sb.engine.router.queueOf(b.id)!)).toEqual([b.id]);
     expect(sb.engine.router.queueOf(a.id)).not.toBe(sb.engine.router.queueOf(b.id));
   });
 
@@ -94,8 +95,8 @@ describe('skill queues are per org', () => {
     const rb = again.engine.sessions.get(b.id)!.record;
     expect(ra.queueKey).toBe(`skill:${ORG_A}:support`);
     expect(rb.queueKey).toBe(`skill:${ORG_B}:support`);
-    expect(again.engine.router.position(a.id)).toBe(1);
-    expect(again.engine.router.position(b.id)).toBe(1);
+    expect(again.engine.router.queued(ra.queueKey!)).toEqual([a.id]);
+    expect(again.engine.router.queued(rb.queueKey!)).toEqual([b.id]);
   });
 });
 

@@ -16,6 +16,7 @@ import type { ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
+import { transfersInProgress } from '../../core/routing/transfers-in-progress.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
@@ -235,7 +236,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   }
 
   // ---- supervisors ----
-  route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats', role: 'supervisor' },
+  route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats, transfers in progress', role: 'supervisor', response: T.SupervisorOverview },
     (_req, p) => {
       const now = engine.clock.now();
       const queues = engine.router.buttonsWithQueues().map((key) => ({
@@ -246,7 +247,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const agents = engine.directory.all().filter((a) => a.orgId === p.orgId)
         .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: engine.directory.load(a), connections: hub.liveness(a.id).connections }));
       const chats = [...engine.sessions.values()].filter((s) => s.record.request?.orgId === p.orgId && s.record.chatState !== 'none').map((s) => views.summary(s.record));
-      return { queues, agents, chats };
+      const transfers = transfersInProgress([...engine.sessions.values()].map((s) => s.record), p.orgId);
+      return { queues, agents, chats, transfers };
     });
   route({ method: 'GET', url: '/agent/v1/supervisor/chats', summary: 'Search the org\'s chats, running and past (also after the visitor\'s session closed): filters, newest first, a page at a time', role: 'supervisor',
     querystring: T.ChatSearchQuery, response: T.ChatSearchPage,

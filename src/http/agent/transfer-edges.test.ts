@@ -45,11 +45,11 @@ const user = (name: UserName, skills: string[], role = 'agent') => ({
   id: USER[name], name, username: name, password: `plain:${name}-secret`, role, skills, capacity: role === 'admin' ? 0 : 1,
 });
 
-function config() {
+function config(agentGraceSeconds = 600) {
   return validateConfig({
     storage: { kind: 'memory' },
     // Nobody is dropped while a test moves the clock forward.
-    settings: { agentGraceSeconds: 600 },
+    settings: { agentGraceSeconds },
     orgs: [{
       id: ORG,
       deployments: [{
@@ -150,9 +150,9 @@ interface Server {
   clock: FakeClock;
 }
 
-async function boot(store: ChatStore): Promise<Server> {
+async function boot(store: ChatStore, agentGraceSeconds?: number): Promise<Server> {
   const clock = new FakeClock();
-  const sb = await createSwitchboard(config(), { clock, store, logger: pino({ level: 'silent' }) });
+  const sb = await createSwitchboard(config(agentGraceSeconds), { clock, store, logger: pino({ level: 'silent' }) });
   running = sb;
   return { sb, clock };
 }
@@ -305,7 +305,8 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     await alice.ok('POST', `/agent/v1/chats/${mine.id}/transfer`, { skill: 'billing' });
     await stop();
 
-    s = await boot(await backend.reopen());
+    // A grace shorter than the visitors' connection timeout (150 s), so they are still there after it.
+    s = await boot(await backend.reopen(), 60);
     bill = await Agent.online(s.sb, 'bill');
     alice = await Agent.login(s.sb, 'alice');
     // Alice holds nothing, but the transfer may still come back to her: her one place is taken.
@@ -313,7 +314,15 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     expect(chat(s.sb, mine).state, 'still waits for Bill').toBe('waiting');
     expect(chat(s.sb, next).state, 'not offered to Alice').toBe('waiting');
     await bill.ok('PUT', '/agent/v1/presence', { status: 'away' });
+    // The restart's grace (agentGraceSeconds, ADR 0043): another billing agent may still come back.
+    expect(chat(s.sb, mine).state, 'waits out the grace').toBe('waiting');
+    s.clock.advance(59_999);
+    expect(chat(s.sb, mine).state, 'waits out the grace').toBe('waiting');
+    // Exactly the grace: nobody is dropped by the presence monitor yet (it drops after it).
+    s.clock.advance(1);
+    await s.sb.engine.queue.commit();
     expect(chat(s.sb, mine)).toEqual({ state: 'established', agentId: USER.alice });
+    expect((await log(s.sb, mine, 'TransferFailed')).map((e) => e.data['reason'])).toEqual(['NoAgentLeft']);
     expect(chat(s.sb, next).state).toBe('waiting');
   });
 
