@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 10_000 } },
+      { test: { name: 'unit', include: ['src/**/*.test.ts', 'widget/src/**/*.test.ts', 'console/src/**/*.test.ts'], testTimeout: 10_000 } },
       { test: { name: 'protocol', include: ['test/**/*.test.ts'], exclude: ['test/browser/**'], testTimeout: 60_000, hookTimeout: 60_000 } },
       { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
