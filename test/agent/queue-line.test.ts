@@ -1,9 +1,11 @@
 /**
  * Who stands in a queue's line (ADR 0043): a chat under transfer still has its
- * agent (the visitor reads the sender's name), and a visitor's request for one
- * named agent without fallback waits for that agent only. Neither holds a place
- * in line: no QueueUpdate, queuePosition 0 wherever it is asked, and the
- * visitors in line are not told a place behind them. A named-agent request
+ * agent (the visitor reads the sender's name): it is told no place (no
+ * QueueUpdate, queuePosition 0 wherever it is asked), though a transfer to a
+ * skill or button is offered before the chats after it and counts in their
+ * positions. A visitor's request for one named agent without fallback waits for
+ * that agent only: it holds no place, and the visitors in line are not told a
+ * place behind it. A named-agent request
  * without fallback fails as `Unavailable` as soon as that agent will not take it.
  */
 import { describe, expect, it } from 'vitest';
@@ -43,6 +45,22 @@ describe.skipIf(!OWNS_PROCESS)('agent API: who stands in a queue\'s line', () =>
     expect((await next.waitFor('ChatRequestSuccess')).message).toMatchObject({ queuePosition: 1 });
     expect(await queuePosition(chatId)).toBe(0);
     await pause(1000); // a QueueUpdate would have come by now (polls hold 0.5 s)
+    expect(received(v, 'QueueUpdate')).toEqual([]);
+    expect(received(v, 'AgentDisconnect')).toEqual([]);
+  });
+
+  it('a chat under transfer to a button is told no place, but counts for the visitors behind it in that line', async () => {
+    const bill = await onlineAgent(server, USERS.bill, { capacity: 1 });
+    await acceptedChat(bill, BUTTON.billing, { visitorName: 'Keeps Bill Busy' });
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Sent To Billing' });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { buttonId: BUTTON.billing });
+    const next = await requestChat(server, BUTTON.billing, { visitorName: 'Behind The Transfer' });
+
+    // The transfer came first and will be offered first: the new visitor is second in line.
+    expect((await next.waitFor('ChatRequestSuccess')).message).toMatchObject({ queuePosition: 2 });
+    expect(await queuePosition(chatId)).toBe(0);
+    await pause(1000);
     expect(received(v, 'QueueUpdate')).toEqual([]);
     expect(received(v, 'AgentDisconnect')).toEqual([]);
   });

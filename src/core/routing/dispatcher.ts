@@ -93,13 +93,16 @@ export class Dispatcher {
 
   /**
    * Queues a chat at `queuedAt`, keeping its place among chats of the same millisecond.
-   * A chat under transfer still has its agent (the sender, whose name the visitor reads), and a
-   * request for one named agent without fallback waits for that agent only: neither holds a
-   * place in line, is told a position, or counts towards `queueSizeLimit` (ADR 0036, ADR 0043).
+   * A chat transferred to one agent, and a request for one named agent without fallback, wait for
+   * that agent only: neither holds a place in line or counts towards `queueSizeLimit`. A chat
+   * under transfer to a skill or button will be offered before the chats that came after it, so it
+   * counts in their positions; but its visitor still has its agent (the sender, whose name it
+   * reads), so it is told no position itself (ADR 0036, ADR 0043).
    */
   enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
     const r = s.record;
-    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), !r.transferFrom && !isNamedOnlyRequest(r));
+    const holdsPlace = !r.transferTo && !isNamedOnlyRequest(r);
+    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), holdsPlace, holdsPlace && !r.transferFrom);
   }
 
   /**
@@ -310,11 +313,12 @@ export class Dispatcher {
   sendQueueUpdates(): void {
     const { router, host, waits } = this.d;
     for (const buttonId of router.buttonsWithQueues()) {
-      // A chat under transfer (its visitor still reads its agent's name) and a request for one
-      // named agent wait outside the line: nothing to tell them, and not counted.
+      // A request for one named agent (or a transfer to one) waits outside the line: not counted.
+      // A chat under transfer to a skill or button counts for the chats behind it, but its
+      // visitor still reads its agent's name: nothing to tell it.
       router.inLine(buttonId).forEach((id, i) => {
         const s = host.sessions.get(id);
-        if (!s || s.record.chatState !== 'waiting' || !s.record.request?.receiveQueueUpdates) return;
+        if (!s || s.record.chatState !== 'waiting' || s.record.transferFrom || !s.record.request?.receiveQueueUpdates) return;
         const position = i + 1;
         const estimatedWaitTime = waits.estimateForPosition(buttonId, position);
         const key = `${position}:${estimatedWaitTime}`;

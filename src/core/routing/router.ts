@@ -32,6 +32,12 @@ interface QueueEntry {
   ticket: number;
   /** False for a chat that waits for one named agent, not for the queue's agents. */
   holdsPlace: boolean;
+  /**
+   * False for a chat under transfer: its visitor still reads its agent's name, so it is told no
+   * position (0) and no QueueUpdate, though a transfer to a skill or button stands in line ahead
+   * of the chats that came after it, and counts in their positions (ADR 0043, later note).
+   */
+  toldPlace: boolean;
 }
 
 export class Router {
@@ -48,13 +54,13 @@ export class Router {
    * dropped, a transfer failed) keeps its queuedAt and its ticket, so it goes back
    * to its old place, also ahead of chats that arrived later in the same millisecond.
    */
-  enqueue(buttonId: string, sessionId: string, queuedAt: number, ticket: number, holdsPlace = true): void {
+  enqueue(buttonId: string, sessionId: string, queuedAt: number, ticket: number, holdsPlace = true, toldPlace = holdsPlace): void {
     this.remove(sessionId);
     let q = this.queues.get(buttonId);
     if (!q) this.queues.set(buttonId, (q = []));
     let i = q.length;
     while (i > 0 && (q[i - 1]!.queuedAt > queuedAt || (q[i - 1]!.queuedAt === queuedAt && q[i - 1]!.ticket > ticket))) i--;
-    q.splice(i, 0, { sessionId, queuedAt, ticket, holdsPlace });
+    q.splice(i, 0, { sessionId, queuedAt, ticket, holdsPlace, toldPlace });
     this.where.set(sessionId, buttonId);
   }
 
@@ -72,11 +78,12 @@ export class Router {
 
   /**
    * 1-based position in line in its button's queue (chats that hold no place are
-   * not counted), 0 when not queued or holding no place itself.
+   * not counted), 0 when not queued, holding no place itself, or told none (under transfer).
    */
   position(sessionId: string): number {
     const b = this.where.get(sessionId);
     if (b === undefined) return 0;
+    if (!this.queues.get(b)?.find((e) => e.sessionId === sessionId)?.toldPlace) return 0;
     return this.inLine(b).indexOf(sessionId) + 1;
   }
 

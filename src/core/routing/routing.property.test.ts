@@ -19,9 +19,10 @@
  * - no transfer to a skill or button waits while no online agent who serves
  *   its queue is left who has not passed on it (it fails back to its sender);
  * - a chat under transfer (to an agent, a skill or a button) and a visitor's
- *   request for one named agent without fallback hold no place in their
- *   queue's line (they do not count in the positions of the visitors waiting
- *   there) and are never told a QueueUpdate (ADR 0036, ADR 0043);
+ *   request for one named agent without fallback are told no place and never a
+ *   QueueUpdate; a visitor in line is told one place after every chat ahead of
+ *   it that the queue's agents will be offered first, transfers to a skill or
+ *   button included (ADR 0036, ADR 0043 and its later note);
  * - such a request waits only while its agent is online and has not passed on
  *   it: otherwise it has failed (ChatRequestFail `Unavailable`);
  * - a command that is refused leaves the session record unchanged;
@@ -315,7 +316,18 @@ class Harness {
         const left = engine.router.onlineAgents(cfg).filter((a) => !r.declinedBy.includes(a.id));
         if (!left.length) problems.push(`transfer of ${s.id.slice(0, 8)} from ${r.transferFrom} waits in ${inQueues[0]} with nobody left who could take it`);
       }
-      if (open && r.transferFrom && engine.router.position(s.id) !== 0) problems.push(`chat ${s.id.slice(0, 8)} under transfer holds place ${engine.router.position(s.id)} in line`);
+      if (open && r.transferFrom && engine.router.position(s.id) !== 0) problems.push(`chat ${s.id.slice(0, 8)} under transfer is told place ${engine.router.position(s.id)} in line`);
+      // A visitor in line is told its true place: one after every chat ahead of it in its queue that
+      // will be offered to the queue's agents (transfers to a skill or button included; a transfer to
+      // one agent and a request for one named agent not).
+      if (open && r.chatState === 'waiting' && !r.transferFrom && inQueues.length === 1 && engine.router.position(s.id) !== 0) {
+        const ahead = engine.router.queued(inQueues[0]!).slice(0, engine.router.queued(inQueues[0]!).indexOf(s.id));
+        const counted = ahead.filter((id) => {
+          const o = engine.sessions.get(id)?.record;
+          return o && !o.transferTo && !(o.establishedAt === null && o.request?.agentId && !o.request.doFallback);
+        });
+        if (engine.router.position(s.id) !== counted.length + 1) problems.push(`chat ${s.id.slice(0, 8)} is told place ${engine.router.position(s.id)}, but ${counted.length} chats stand ahead of it`);
+      }
       const namedOnly = r.establishedAt === null && r.request?.agentId && !r.request.doFallback ? r.request.agentId : null;
       if (open && namedOnly) {
         if (engine.router.position(s.id) !== 0) problems.push(`request ${s.id.slice(0, 8)} for ${namedOnly} holds place ${engine.router.position(s.id)} in line`);
