@@ -6,11 +6,11 @@
  * nothing about is read from its transcript when the server refuses an action (409); a
  * chat erased while its panel was up is "Gone: the chat was erased".
  */
-import type { Page, WebSocketRoute } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
 import { AdminConsoleTestServer } from './console-admin-server.js';
-import { chat, type ConsolePage } from './console-browser.js';
+import { chat, routeStreamThroughSwitch, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, SUPERVISOR } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { acceptedChat, PollingVisitor } from './console-visitor.js';
@@ -53,23 +53,11 @@ async function expectLeft(page: Page, name: string, badge: string, where = ''): 
 
 /** Routes Alex's stream socket through a switch: off closes it and refuses new ones (the console hears nothing). */
 async function switchableStream(page: Page): Promise<(on: boolean) => Promise<void>> {
-  let off = false;
-  const sockets = new Set<WebSocketRoute>();
-  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
-    if (off) return void ws.close();
-    sockets.add(ws);
-    ws.connectToServer();
-  });
+  const stream = await routeStreamThroughSwitch(page);
   await page.reload();
   await page.getByRole('group', { name: 'Presence' }).waitFor();
   await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
-  return async (on) => {
-    off = !on;
-    if (on) return;
-    for (const ws of [...sockets]) await ws.close();
-    sockets.clear();
-    await page.getByRole('status').filter({ hasText: /reconnecting/ }).waitFor();
-  };
+  return stream;
 }
 
 /**
