@@ -27,25 +27,35 @@ async function humanChat(sb: Switchboard): Promise<Visitor> {
   return v;
 }
 
-/** A 503 for a stale affinity token, then ResyncSession; answers with the types the visitor polls next until a 204. */
-async function resyncAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<string[]> {
+/** A poll with a stale affinity token, as from a visitor whose node was lost: refused, 503. */
+async function staleAffinityRefused(sb: Switchboard, v: Visitor): Promise<void> {
   await sb.engine.queue.commit();
   const stale = v.affinity === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
   const refused = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers(v, { 'x-liveagent-affinity': stale }) });
   expect(refused.statusCode).toBe(503);
-  const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
-  expect(res.statusCode, res.body).toBe(200);
-  const types: string[] = [];
+}
+
+/** The messages the visitor polls next, until a 204 (a held poll is let go by the fake clock). */
+async function drain(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<Payload['messages']> {
+  const messages: Payload['messages'] = [];
   for (;;) {
     let answered = false;
     const p = poll(sb, v).then((r) => { answered = true; return r; });
     await until('an answer or a held poll', () => answered || session(sb, v).heldPoll !== null);
     if (!answered) clock.advance(HOLD_SECONDS * 1000);
     const r = await p;
-    if (r.statusCode === 204) return types;
+    if (r.statusCode === 204) return messages;
     expect(r.statusCode, r.body).toBe(200);
-    for (const m of r.json<{ messages: { type: string }[] }>().messages) types.push(m.type);
+    messages.push(...r.json<Payload>().messages);
   }
+}
+
+/** A 503 for a stale affinity token, then ResyncSession; answers with the types the visitor polls next until a 204. */
+async function resyncAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<string[]> {
+  await staleAffinityRefused(sb, v);
+  const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+  expect(res.statusCode, res.body).toBe(200);
+  return (await drain(sb, clock, v)).map((m) => m.type);
 }
 
 describe('ResyncSession re-sends the agent typing state', () => {
@@ -134,27 +144,14 @@ describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0031)', () => {
 describe('ReconnectSession moves the delivery cursor back, never forward', () => {
   /** A 503 for a stale token, then ReconnectSession with `offset`; answers with the chat texts polled next until a 204. */
   async function reconnectAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor, offset: number): Promise<string[]> {
-    await sb.engine.queue.commit();
-    const stale = v.affinity === 'ffffffff' ? 'eeeeeeee' : 'ffffffff';
-    const refused = await sb.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers(v, { 'x-liveagent-affinity': stale }) });
-    expect(refused.statusCode).toBe(503);
+    await staleAffinityRefused(sb, v);
     const res = await sb.app.inject({
       method: 'GET',
       url: `/chat/rest/System/ReconnectSession?ReconnectSession.offset=${offset}`,
       headers: { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': 'null' },
     });
     expect(res.statusCode, res.body).toBe(200);
-    const texts: string[] = [];
-    for (;;) {
-      let answered = false;
-      const p = poll(sb, v).then((r) => { answered = true; return r; });
-      await until('an answer or a held poll', () => answered || session(sb, v).heldPoll !== null);
-      if (!answered) clock.advance(HOLD_SECONDS * 1000);
-      const r = await p;
-      if (r.statusCode === 204) return texts;
-      expect(r.statusCode, r.body).toBe(200);
-      for (const m of r.json<Payload>().messages) if (m.type === 'ChatMessage') texts.push(String((m.message as { text?: unknown }).text));
-    }
+    return (await drain(sb, clock, v)).filter((m) => m.type === 'ChatMessage').map((m) => String((m.message as { text?: unknown }).text));
   }
 
   it('an offset past the last one delivered (never issued) drops nothing pending', async () => {

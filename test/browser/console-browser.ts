@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const AXE = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
@@ -92,6 +92,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `console-${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Routes the agent stream socket of `page`'s context through a switch; the route takes the
+ * page's next socket, so reload the page after. Off closes the socket and every reconnect at
+ * once (never open: the console keeps trying and hears nothing) and waits for the console to
+ * say it is reconnecting; on again, the next reconnect reaches the server.
+ */
+export async function routeStreamThroughSwitch(page: Page): Promise<(on: boolean) => Promise<void>> {
+  let off = false;
+  const sockets = new Set<WebSocketRoute>();
+  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
+    if (off) return void ws.close();
+    sockets.add(ws);
+    ws.connectToServer();
+  });
+  return async (on) => {
+    off = !on;
+    if (on) return;
+    for (const ws of [...sockets]) await ws.close();
+    sockets.clear();
+    await page.getByRole('status').filter({ hasText: /reconnecting/ }).waitFor();
+  };
 }
 
 /** The chat panel of the visitor called `visitorName`. */

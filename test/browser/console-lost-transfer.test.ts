@@ -13,7 +13,7 @@ import type { Browser, Locator } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer } from './console-server.js';
-import { PollingVisitor } from './console-visitor.js';
+import { acceptedChat, PollingVisitor } from './console-visitor.js';
 import { CuttableProxy, isAgentStream, lastRequest, type ProxiedConnection } from './cuttable-proxy.js';
 
 // Alex's connection is down for up to a minute in one test: its chats stay with it meanwhile.
@@ -35,15 +35,9 @@ const firstWordOfTransfer = (c: ProxiedConnection, chunk: string): boolean => is
 
 /** A visitor whose chat Alex has accepted; Blair is online afterwards, to be transferred to. */
 async function chatWithAlex(name: string): Promise<PollingVisitor> {
-  await setPresence(blair.page, 'Away'); // the new visitor goes to Alex
   const v = new PollingVisitor(server, name);
   visitors.push(v);
-  await v.request();
-  await alex.page.getByRole('article', { name: `Chat offer from ${name}` }).getByRole('button', { name: 'Accept' }).click();
-  await v.waitForType('ChatEstablished');
-  await chat(alex.page, name).getByRole('textbox').waitFor();
-  await setPresence(blair.page, 'Online');
-  return v;
+  return acceptedChat(alex.page, v, [blair.page]);
 }
 
 /** Alex asks for a transfer of `name`'s chat to Blair; the dialog, still open or not. */

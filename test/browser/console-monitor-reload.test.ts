@@ -5,18 +5,18 @@
  * erased"; one the server no longer lets the supervisor see (403) says so; one the server
  * fails to read shows the error with a Retry, never "Loading…" for good.
  */
-import type { Browser, Page, Route } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page, Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { AdminConsoleTestServer } from './console-admin-server.js';
-import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, type ConsolePage } from './console-browser.js';
 import { AGENT1, SUPERVISOR } from './console-server.js';
+import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
 
 const server = new AdminConsoleTestServer();
-let browser: Browser;
 let alex: ConsolePage;
 let sam: ConsolePage;
-const visitors: PollingVisitor[] = [];
+const { visitors } = consoleSuite(server, { alex: AGENT1, sam: SUPERVISOR }, (c) => ({ alex, sam } = c), { online: 'alex' });
 /** Mia's chat, monitored from the first test on (found by id once a panel cannot name the visitor). */
 let miaChat = '';
 
@@ -56,27 +56,6 @@ function badge(page: Page, chatId: string): Promise<string | null> {
 async function chatIdOf(name: string): Promise<string> {
   return (await chat(sam.page, name).getAttribute('data-chat-id'))!;
 }
-
-beforeAll(async () => {
-  await server.start();
-  browser = await launchChromium();
-  [alex, sam] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, SUPERVISOR] as const);
-  await setPresence(alex.page, 'Online');
-}, 60_000);
-
-afterAll(async () => {
-  for (const v of visitors) await v.stop().catch(() => undefined);
-  await browser?.close();
-  await server.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const [who, p] of [['alex', alex], ['sam', sam]] as const) {
-    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
-    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
-  }
-});
 
 describe('a supervisor\'s monitored chats after a reload', () => {
   it('reopen in their order, in the supervisor view, read-only, with their transcripts, and follow the chat live', async () => {

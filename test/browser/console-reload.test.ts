@@ -10,31 +10,25 @@
  * A chat whose panel the agent closed stays closed, and a chat still the
  * agent's is active as before.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR, SUPPORT_BUTTON } from './console-server.js';
-import { PollingVisitor } from './console-visitor.js';
+import { consoleSuite } from './console-suite.js';
+import { acceptedChat, PollingVisitor } from './console-visitor.js';
 
 // A visitor who stops polling times out within seconds (clientPollTimeoutSeconds + sessionGraceSeconds).
 const server = new ConsoleTestServer({ clientPollTimeoutSeconds: 3, sessionGraceSeconds: 1 });
-let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
-const visitors: PollingVisitor[] = [];
+const { visitors } = consoleSuite(server, { alex: AGENT1, blair: AGENT2 }, (c) => ({ alex, blair } = c), { online: 'alex' });
 
 /** A visitor whose chat Alex has accepted (Blair away meanwhile), Blair online again afterwards. */
 async function chatWithAlex(name: string): Promise<PollingVisitor> {
-  await setPresence(blair.page, 'Away');
   const v = new PollingVisitor(server, name);
   visitors.push(v);
-  await v.request();
-  await alex.page.getByRole('article', { name: `Chat offer from ${name}` }).getByRole('button', { name: 'Accept' }).click();
-  await v.waitForType('ChatEstablished');
-  await chat(alex.page, name).getByRole('textbox').waitFor();
-  await setPresence(blair.page, 'Online');
-  return v;
+  return acceptedChat(alex.page, v, [blair.page]);
 }
 
 /** Alex transfers `name`'s chat with the dialog to an agent, a skill or a button (`value`: its id or name). */
@@ -78,27 +72,6 @@ async function chatIdOf(token: string, name: string): Promise<string> {
   const chats = await request(server.baseUrl, 'GET', '/agent/v1/chats', { headers: { Authorization: `Bearer ${token}` } });
   return (chats.json as { chatId: string; visitorName: string }[]).find((c) => c.visitorName === name)!.chatId;
 }
-
-beforeAll(async () => {
-  await server.start();
-  browser = await launchChromium();
-  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
-  await setPresence(alex.page, 'Online');
-}, 60_000);
-
-afterAll(async () => {
-  for (const v of visitors) await v.stop().catch(() => undefined);
-  await browser?.close();
-  await server.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const [who, p] of [['alex', alex], ['blair', blair]] as const) {
-    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
-    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
-  }
-});
 
 describe('after a reload the console shows each chat as it did', () => {
   it('a chat transferred to an agent: "Transferred", to whom, read-only; also once that agent took it, and ended it', async () => {

@@ -5,17 +5,16 @@
  * presence and capacity the agent had chosen again, says so, and keeps the
  * agent's chat.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer, SUPERVISOR } from './console-server.js';
+import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
 
 const server = new ConsoleTestServer();
-let browser: Browser;
 let alex: ConsolePage;
-const visitors: PollingVisitor[] = [];
+const { visitors } = consoleSuite(server, { alex: AGENT1 }, (c) => ({ alex } = c), { report: () => `--- server ---\n${server.logTail.slice(-4000)}` });
 
 /** The agent's presence and capacity as the server has them (through a supervisor's overview). */
 async function onServer(agentId: string): Promise<string> {
@@ -25,25 +24,6 @@ async function onServer(agentId: string): Promise<string> {
   const a = (overview.json as { agents: { id: string; presence: string; capacity: number }[] }).agents.find((x) => x.id === agentId);
   return a ? `${a.presence} ${a.capacity}` : 'unknown';
 }
-
-beforeAll(async () => {
-  await server.start();
-  browser = await launchChromium();
-  alex = await openConsole(browser, server.baseUrl);
-  await login(alex.page, AGENT1.username, AGENT1.password);
-}, 60_000);
-
-afterAll(async () => {
-  for (const v of visitors) await v.stop().catch(() => undefined);
-  await browser?.close();
-  await server.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  const text = await alex?.page.locator('body').innerText().catch(() => '(no page)');
-  console.error(`--- alex console ---\n${text}\n${alex?.errors.join('\n') ?? ''}\n--- server ---\n${server.logTail.slice(-4000)}`);
-});
 
 describe('agent console and a server restart', () => {
   it('puts back the presence and capacity the agent had chosen, says so, and keeps the chat', async () => {

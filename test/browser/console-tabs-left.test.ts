@@ -6,20 +6,20 @@
  * nothing about is read from its transcript when the server refuses an action (409); a
  * chat erased while its panel was up is "Gone: the chat was erased".
  */
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
 import { AdminConsoleTestServer } from './console-admin-server.js';
-import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, routeStreamThroughSwitch, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, SUPERVISOR } from './console-server.js';
-import { PollingVisitor } from './console-visitor.js';
+import { consoleSuite } from './console-suite.js';
+import { acceptedChat, PollingVisitor } from './console-visitor.js';
 
 // A visitor who stops polling times out within seconds (clientPollTimeoutSeconds + sessionGraceSeconds).
 const server = new AdminConsoleTestServer({ clientPollTimeoutSeconds: 3, sessionGraceSeconds: 1 });
-let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
-const visitors: PollingVisitor[] = [];
+const { visitors } = consoleSuite(server, { alex: AGENT1, blair: AGENT2 }, (c) => ({ alex, blair } = c), { online: 'alex' });
 
 async function chatIdOf(name: string): Promise<string> {
   const token = await server.tokenOf(SUPERVISOR);
@@ -36,15 +36,9 @@ async function supervise(name: string, action: 'takeover' | 'reassign', body?: u
 
 /** A visitor whose chat Alex has accepted (Blair away meanwhile, online again afterwards). */
 async function chatWithAlex(name: string): Promise<PollingVisitor> {
-  await setPresence(blair.page, 'Away');
   const v = new PollingVisitor(server, name);
   visitors.push(v);
-  await v.request();
-  await alex.page.getByRole('article', { name: `Chat offer from ${name}` }).getByRole('button', { name: 'Accept' }).click();
-  await v.waitForType('ChatEstablished');
-  await chat(alex.page, name).getByRole('textbox').waitFor();
-  await setPresence(blair.page, 'Online');
-  return v;
+  return acceptedChat(alex.page, v, [blair.page]);
 }
 
 /** The panel is read-only with exactly this badge and this text next to it. */
@@ -59,23 +53,11 @@ async function expectLeft(page: Page, name: string, badge: string, where = ''): 
 
 /** Routes Alex's stream socket through a switch: off closes it and refuses new ones (the console hears nothing). */
 async function switchableStream(page: Page): Promise<(on: boolean) => Promise<void>> {
-  let off = false;
-  const sockets = new Set<WebSocketRoute>();
-  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
-    if (off) return void ws.close();
-    sockets.add(ws);
-    ws.connectToServer();
-  });
+  const stream = await routeStreamThroughSwitch(page);
   await page.reload();
   await page.getByRole('group', { name: 'Presence' }).waitFor();
   await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
-  return async (on) => {
-    off = !on;
-    if (on) return;
-    for (const ws of [...sockets]) await ws.close();
-    sockets.clear();
-    await page.getByRole('status').filter({ hasText: /reconnecting/ }).waitFor();
-  };
+  return stream;
 }
 
 /**
@@ -95,27 +77,6 @@ async function lossyStream(page: Page, drop: (frame: { type?: string; data?: { t
   await page.getByRole('group', { name: 'Presence' }).waitFor();
   await expect.poll(() => page.getByRole('status').filter({ hasText: 'Connected' }).count(), { timeout: 15_000 }).toBe(1);
 }
-
-beforeAll(async () => {
-  await server.start();
-  browser = await launchChromium();
-  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
-  await setPresence(alex.page, 'Online');
-}, 60_000);
-
-afterAll(async () => {
-  for (const v of visitors) await v.stop().catch(() => undefined);
-  await browser?.close();
-  await server.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const [who, p] of [['alex', alex], ['blair', blair]] as const) {
-    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
-    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
-  }
-});
 
 describe('the panel of a chat that left the agent says why', () => {
   it('taken over by a supervisor: "A supervisor took this chat over", not "Reassigned"', async () => {

@@ -8,18 +8,18 @@
  * transcript still has. And a chat taken while the stream heard nothing turns
  * read-only at the first action the server refuses as no longer the agent's.
  */
-import type { Browser, Page, WebSocketRoute } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, loggedInConsoles, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, routeStreamThroughSwitch, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
+import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
 
 const server = new ConsoleTestServer();
-let browser: Browser;
 let alex: ConsolePage;
 let blair: ConsolePage;
-const visitors: PollingVisitor[] = [];
+const { visitors } = consoleSuite(server, { alex: AGENT1, blair: AGENT2 }, (c) => ({ alex, blair } = c));
 
 async function visitor(name: string): Promise<PollingVisitor> {
   const v = new PollingVisitor(server, name);
@@ -70,51 +70,18 @@ async function reload(page: Page): Promise<void> {
 }
 
 /**
- * Routes the console's stream through a switch (a WebSocket route, which the page's next socket
- * takes: the page is reloaded once). Off, the stream's socket is closed and every reconnect is
- * closed at once (never open: the console keeps trying, and hears nothing); on again, the next
- * reconnect reaches the server and resumes from the console's last event id.
+ * The console's stream through a switch (routeStreamThroughSwitch), set up once: the page is
+ * reloaded for the route to take its socket. On again after off, the next reconnect resumes
+ * from the console's last event id.
  */
 let streamSwitch: ((on: boolean) => Promise<void>) | undefined;
 async function routedStream(page: Page): Promise<(on: boolean) => Promise<void>> {
   if (streamSwitch) return streamSwitch;
-  let off = false;
-  const sockets = new Set<WebSocketRoute>();
-  await page.context().routeWebSocket(/\/agent\/v1\/stream/, (ws) => {
-    if (off) return void ws.close();
-    sockets.add(ws);
-    ws.connectToServer();
-  });
+  const stream = await routeStreamThroughSwitch(page);
   await reload(page);
-  streamSwitch = async (on) => {
-    off = !on;
-    if (on) return;
-    for (const ws of [...sockets]) await ws.close();
-    sockets.clear();
-    await page.getByRole('status').filter({ hasText: /reconnecting/ }).waitFor();
-  };
+  streamSwitch = stream;
   return streamSwitch;
 }
-
-beforeAll(async () => {
-  await server.start();
-  browser = await launchChromium();
-  [alex, blair] = await loggedInConsoles(browser, server.baseUrl, [AGENT1, AGENT2] as const);
-}, 60_000);
-
-afterAll(async () => {
-  for (const v of visitors) await v.stop().catch(() => undefined);
-  await browser?.close();
-  await server.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state !== 'fail') return;
-  for (const [who, p] of [['alex', alex], ['blair', blair]] as const) {
-    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
-    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
-  }
-});
 
 describe('a chat that comes back to an agent who transferred it', () => {
   it('after a declined transfer it stays active across a reload of the console', async () => {

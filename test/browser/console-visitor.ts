@@ -3,8 +3,10 @@
  * one background Messages loop collecting everything the visitor receives so a
  * test can wait for a message while the browser does its part.
  */
+import type { Page } from 'playwright-core';
 import type { TestServer } from '../protocol/harness.js';
 import { Visitor, type LaMessage } from '../protocol/visitor.js';
+import { chat, setPresence } from './console-browser.js';
 import { SUPPORT_BUTTON } from './console-server.js';
 
 export class PollingVisitor {
@@ -74,4 +76,19 @@ export class PollingVisitor {
     this.running = false;
     await this.loop;
   }
+}
+
+/**
+ * `visitor` asks for a chat and the agent on `page` accepts it: the visitor hears it is
+ * established and the panel has its composer. The agents on `awayMeanwhile` are Away while
+ * the offer is out (so it can only go to `page`) and Online again afterwards.
+ */
+export async function acceptedChat(page: Page, visitor: PollingVisitor, awayMeanwhile: Page[] = []): Promise<PollingVisitor> {
+  for (const other of awayMeanwhile) await setPresence(other, 'Away');
+  await visitor.request();
+  await page.getByRole('article', { name: `Chat offer from ${visitor.name}` }).getByRole('button', { name: 'Accept' }).click();
+  await visitor.waitForType('ChatEstablished');
+  await chat(page, visitor.name).getByRole('textbox').waitFor();
+  for (const other of awayMeanwhile) await setPresence(other, 'Online');
+  return visitor;
 }

@@ -23,17 +23,45 @@ function messageOf(v: VisitorClient): (c: ProxiedRequest) => boolean {
   return (c) => c.sessionKey === key && c.lastRequest === 'POST /chat/rest/Chasitor/ChatMessage';
 }
 
+type Settled = () => 'pending' | 'resolved' | 'rejected';
+type Chat = Awaited<ReturnType<typeof humanChat>>;
+
 /** Settles to 'pending' while `p` has not settled. */
-function settled(p: Promise<void>): () => 'pending' | 'resolved' | 'rejected' {
+function settled(p: Promise<void>): Settled {
   let state: 'pending' | 'resolved' | 'rejected' = 'pending';
   p.then(() => (state = 'resolved'), () => (state = 'rejected'));
   return () => state;
 }
 
+/**
+ * reconnectNow() with two sends in flight: both settle at once (not after their own 30 s
+ * limit), resolved; then a message 'after' reaches the agent, with room for a duplicate
+ * of the replaced send to (wrongly) show.
+ */
+async function reconnectNowSettles({ v, ar, chatId }: Chat, first: Settled, next: Settled): Promise<void> {
+  const wokenAt = Date.now();
+  expect(v.reconnectNow()).toBe(true);
+  await until(() => first() !== 'pending' && next() !== 'pending', 'the sends to settle', 5_000);
+  expect(Date.now() - wokenAt, 'the send waited out its own time limit').toBeLessThan(1_500);
+  expect([first(), next()]).toEqual(['resolved', 'resolved']);
+  await v.send('after');
+  await until(() => ar.visitorTexts(chatId).includes('after'), 'the last visitor message');
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+/** The agent ends the chat, the visitor hears of it, and the agent leaves. */
+async function endChat({ agent, v, chatId }: Chat): Promise<void> {
+  await agent.end(chatId);
+  await until(() => v.state === 'ended', 'the end at the visitor');
+  await agent.setPresence('offline');
+  agent.disconnect();
+}
+
 describe('VisitorClient.reconnectNow() with a send in flight', () => {
   it('sends again a message whose request never reached the server: the agent gets it once, in order', async () => {
     proxy.drop(0); // no connection left over from the tests before
-    const { agent, ar, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Outbox Unsent' });
+    const chat = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Outbox Unsent' });
+    const { ar, v, vr, chatId } = chat;
     await v.send('before');
     await until(() => ar.visitorTexts(chatId).includes('before'), 'the first visitor message');
 
@@ -46,26 +74,17 @@ describe('VisitorClient.reconnectNow() with a send in flight', () => {
     expect(ar.visitorTexts(chatId)).toEqual(['before']);
     expect([first(), next()]).toEqual(['pending', 'pending']);
 
-    const wokenAt = Date.now();
-    expect(v.reconnectNow()).toBe(true);
-    await until(() => first() !== 'pending' && next() !== 'pending', 'the sends to settle', 5_000);
-    expect(Date.now() - wokenAt, 'the send waited out its own time limit').toBeLessThan(1_500);
-    expect([first(), next()]).toEqual(['resolved', 'resolved']);
-    await v.send('after');
-    await until(() => ar.visitorTexts(chatId).includes('after'), 'the last visitor message');
-    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to (wrongly) show
+    await reconnectNowSettles(chat, first, next);
     expect(ar.visitorTexts(chatId)).toEqual(['before', 'frozen on the way', 'queued behind it', 'after']);
     expect(vr.of('connection').includes('reconnecting'), 'a replaced send is no failure').toBe(false);
 
-    await agent.end(chatId);
-    await until(() => v.state === 'ended', 'the end at the visitor');
-    await agent.setPresence('offline');
-    agent.disconnect();
+    await endChat(chat);
   });
 
   it('sends again a message the server applied but whose answer was lost: the server drops the repeat, the agent gets it once', async () => {
     proxy.drop(0);
-    const { agent, ar, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Outbox Applied' });
+    const chat = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Outbox Applied' });
+    const { ar, v, vr, chatId } = chat;
     const frozen = proxy.freezeNext(messageOf(v), { reachServer: true });
     const first = settled(v.send('applied, answer lost'));
     const next = settled(v.send('queued behind it'));
@@ -77,14 +96,7 @@ describe('VisitorClient.reconnectNow() with a send in flight', () => {
     expect([first(), next()]).toEqual(['pending', 'pending']);
     expect(ar.visitorTexts(chatId)).toEqual(['applied, answer lost']);
 
-    const wokenAt = Date.now();
-    expect(v.reconnectNow()).toBe(true);
-    await until(() => first() !== 'pending' && next() !== 'pending', 'the sends to settle', 5_000);
-    expect(Date.now() - wokenAt, 'the send waited out its own time limit').toBeLessThan(1_500);
-    expect([first(), next()]).toEqual(['resolved', 'resolved']);
-    await v.send('after');
-    await until(() => ar.visitorTexts(chatId).includes('after'), 'the last visitor message');
-    await new Promise((r) => setTimeout(r, 300));
+    await reconnectNowSettles(chat, first, next);
     expect(ar.visitorTexts(chatId)).toEqual(['applied, answer lost', 'queued behind it', 'after']);
     expect(vr.of('connection').includes('reconnecting')).toBe(false);
 
@@ -93,9 +105,6 @@ describe('VisitorClient.reconnectNow() with a send in flight', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(ar.visitorTexts(chatId)).toEqual(['applied, answer lost', 'queued behind it', 'after']);
 
-    await agent.end(chatId);
-    await until(() => v.state === 'ended', 'the end at the visitor');
-    await agent.setPresence('offline');
-    agent.disconnect();
+    await endChat(chat);
   });
 });
