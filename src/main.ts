@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
@@ -75,6 +75,8 @@ export interface CreateOptions {
   onFatal?: (reason: string) => void;
   /** Where the server's own logger writes (tests capture its lines); stdout by default. Ignored with `logger`. */
   logDestination?: DestinationStream;
+  /** Sees each route of the server's own as it is registered (a test checks every one declares its response schema). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -237,6 +239,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   let baseUrl = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let stopping: Promise<void> | null = null;
   const perSessions = config.settings.newSessionsPerMinutePerAddress;

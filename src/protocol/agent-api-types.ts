@@ -244,6 +244,15 @@ export const UpdateUserRequest = Type.Partial(Type.Object({
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
+/** An API key as GET /agent/v1/admin/api-keys lists it: never its secret, which only POST answers, once. */
+export const ApiKey = Type.Object({
+  id: Type.String(), userId: Type.String(), name: Type.String(),
+  /** The highest role the key acts with (never above its user's). */
+  role: Role,
+  createdAt: Type.Number({ description: 'Epoch ms' }),
+  revokedAt: Type.Union([Type.Number(), Type.Null()], { description: 'Epoch ms of DELETE /admin/api-keys/:keyId; null while the key works' }),
+});
+export type ApiKey = Static<typeof ApiKey>;
 export const VisitorIdParams = Type.Object({ visitorId: Type.String({ minLength: 1, maxLength: 256 }) });
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({

@@ -65,6 +65,24 @@ describe('agent API: the OpenAPI document lists what the routes answer', () => {
     }
   });
 
+  it('describes the answer of every success: each operation has a 2xx with a schema (the socket, 101 only, aside)', async () => {
+    const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
+    const without: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        if (path === '/agent/v1/stream') continue;
+        const ok = Object.entries(op.responses).filter(([status]) => status.startsWith('2'));
+        if (!ok.length || ok.some(([, r]) => !r.content || Object.values(r.content).some((c) => c.schema === undefined))) without.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(without).toEqual([]);
+    // The keys' list, undescribed before: what an admin sees of a key, never its secret.
+    const keys = doc.paths['/agent/v1/admin/api-keys']!['get']!.responses['200']!.content!['application/json']!.schema as { type: string; items: { required: string[]; properties: Record<string, unknown> } };
+    expect(keys.type).toBe('array');
+    expect(keys.items.required).toEqual(expect.arrayContaining(['id', 'userId', 'name', 'role', 'createdAt', 'revokedAt']));
+    expect(Object.keys(keys.items.properties)).not.toContain('hash');
+  });
+
   it('describes the transcript\'s paging: its query parameters with their bounds, the page, and the JSON Lines it can answer instead', async () => {
     const doc = (await request(server.baseUrl, 'GET', '/agent/v1/openapi.json')).json as { paths: Record<string, Record<string, Record<string, unknown>>> };
     const op = doc.paths['/agent/v1/chats/{chatId}/transcript']!['get']!;

@@ -154,7 +154,7 @@ export interface AgentEvents {
   offer: StreamEvent & { data: OfferData };
   'offer.withdrawn': StreamEvent & { data: { chatId: string; reason: string } };
   /** Presence or capacity changed, also by the server (a drop after the grace period, another tab). */
-  presence: StreamEvent & { data: { status: 'online' | 'away' | 'offline'; capacity: number; load: number } };
+  presence: StreamEvent & { data: PresenceState };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */
@@ -171,6 +171,8 @@ export interface AgentEvents {
 export type SupervisorOverview = Agent.SupervisorOverview;
 /** A transfer in progress as the supervisor overview lists it. */
 export type TransferInProgress = Agent.TransferInProgress;
+/** An API key as admins list it (GET /agent/v1/admin/api-keys): never its secret. */
+export type ApiKey = Agent.ApiKey;
 
 // ---- emulator mode (/emulator/v1) ----
 export type ArmFaultRequest = Emulator.ArmFaultRequest;

@@ -36,7 +36,8 @@ export interface AgentRouteSpec {
   params?: TSchema;
   /** Query parameters (fastify validates them; the OpenAPI document lists them). */
   querystring?: TSchema;
-  response?: TSchema;
+  /** The 200 answer: the OpenAPI document shows it and fastify serializes with it (fields it lacks are not sent). */
+  response: TSchema;
   /** The schema of each line, for a route that can also answer JSON Lines (application/x-ndjson). */
   jsonLines?: TSchema;
   /**
@@ -71,7 +72,13 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     app.route({
       method: spec.method,
       url: spec.url,
-      schema: { ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}), ...(spec.querystring ? { querystring: spec.querystring } : {}) },
+      // The response schema is also fastify's serializer (fast-json-stringify): a field it does not
+      // declare is not sent, so the document cannot promise less than the route answers. A streamed
+      // answer (the JSON Lines export) is not serialized.
+      schema: {
+        ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}), ...(spec.querystring ? { querystring: spec.querystring } : {}),
+        response: { 200: spec.response },
+      },
       // An empty POST to a route whose body fields are all optional (decline, end) is `{}`, as
       // the same command on the stream socket is: not 400 "body must be object".
       ...(spec.body && !(spec.body as { required?: unknown[] }).required?.length
@@ -295,7 +302,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
   route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
     (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids)));
-  route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin' }, (_req, p) => users.listApiKeys(p.orgId));
+  route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin', response: Type.Array(T.ApiKey) }, (_req, p) => users.listApiKeys(p.orgId));
   route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated,
     errors: { 404: 'No such user in this organization' } },
     async (req, p) => {

@@ -14,6 +14,7 @@ import { resyncFrame, type AgentStreamHub, type SerializedEvent } from '../../co
 import type { ChatEngine } from '../../core/chat-engine.js';
 import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import { roleAtLeast, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
+import { StreamEvent } from '../../protocol/agent-api-types.js';
 import { mayHoldNul, replaceNul } from '../../protocol/client-json.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../protocol/json-depth.js';
@@ -252,7 +253,9 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     done();
   });
 
-  app.get('/agent/v1/events', (req, reply) => {
+  // The schema is the OpenAPI document's and the route audit's (test/agent/route-schemas.test.ts):
+  // the answer is hijacked and written by hand, fastify serializes nothing with it.
+  app.get('/agent/v1/events', { schema: { response: { 200: { content: { 'text/event-stream': { schema: StreamEvent } } } } } }, (req, reply) => {
     const { principal } = streamPrincipal(users, tickets, req, 'agent');
     // Refused with a status while there still is one to send (429): the headers go out before subscribing.
     hub.checkRoomFor(principal.userId);

@@ -3,7 +3,8 @@
  * specs and TypeBox schemas fastify validates with.
  */
 import type { FastifyInstance } from 'fastify';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { StreamEvent } from '../../protocol/agent-api-types.js';
 import type { AgentRouteSpec } from './agent-routes.js';
 
 /** Error answers are the catalogue's plain text (docs/errors.md): `<message>: <detail>`. */
@@ -60,7 +61,7 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
       responses: {
         200: {
           description: s.jsonLines ? 'OK. As application/x-ndjson: one JSON value of that schema per line' : 'OK',
-          ...(s.response ? { content: { 'application/json': { schema: s.response }, ...(s.jsonLines ? { 'application/x-ndjson': { schema: s.jsonLines } } : {}) } } : {}),
+          content: { 'application/json': { schema: s.response }, ...(s.jsonLines ? { 'application/x-ndjson': { schema: s.jsonLines } } : {}) },
         },
         ...errorResponses(s, path),
       },
@@ -83,7 +84,7 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
       },
     },
   };
-  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'text/event-stream' }, 401: errorBody('Missing or invalid credential, or a used, unknown or expired ticket'), 429: errorBody('The user already has 20 stream connections open') } } };
+  paths['/agent/v1/events'] = { get: { summary: 'The same stream as Server-Sent Events (Last-Event-ID resumes)', security: [{ bearer: [] }], 'x-required-role': 'agent', parameters: STREAM_QUERY, responses: { 200: { description: 'Server-Sent Events: each event\'s `data:` line is one JSON value of this schema, its `id:` line the same `id`, its `event:` line the `type`', content: { 'text/event-stream': { schema: StreamEvent } } }, 401: errorBody('Missing or invalid credential, or a used, unknown or expired ticket'), 429: errorBody('The user already has 20 stream connections open') } } };
   return {
     openapi: '3.1.0',
     info: { title: 'Switchboard agent API', version },
@@ -92,7 +93,13 @@ export function openApiDocument(specs: AgentRouteSpec[], version: string): Recor
   };
 }
 
+/** The document's top level, for the route's own response schema (it is sent serialized once, so nothing is filtered). */
+const OpenApiDocument = Type.Object({
+  openapi: Type.Literal('3.1.0'), info: Type.Object({ title: Type.String(), version: Type.String() }),
+  components: Type.Record(Type.String(), Type.Unknown()), paths: Type.Record(Type.String(), Type.Unknown()),
+});
+
 export function registerOpenApiRoute(app: FastifyInstance, specs: AgentRouteSpec[]): void {
   const doc = JSON.stringify(openApiDocument(specs, '1.0.0'));
-  app.get('/agent/v1/openapi.json', (_req, reply) => { void reply.type('application/json').send(doc); });
+  app.get('/agent/v1/openapi.json', { schema: { response: { 200: OpenApiDocument } } }, (_req, reply) => { void reply.type('application/json').send(doc); });
 }

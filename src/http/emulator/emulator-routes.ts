@@ -5,11 +5,12 @@
  * the agent API's credentials (docs/emulator.md, ADRs 0022 and 0030).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import type { EmulatorReset } from '../../core/emulator-reset.js';
 import type { EmulatorTime } from '../../core/emulator-time.js';
 import type { UserDirectory } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
+import { Ok } from '../../protocol/agent-api-types.js';
 import * as T from '../../protocol/emulator-types.js';
 import { authenticate } from '../agent/agent-access.js';
 import type { VisitorFaults } from './visitor-faults.js';
@@ -23,9 +24,11 @@ export interface EmulatorRouteDeps {
 
 export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRouteDeps): void {
   const { users, reset, faults, time } = deps;
-  const route = (method: 'GET' | 'POST' | 'DELETE', url: string, schema: { body?: TSchema; params?: TSchema }, handler: (req: FastifyRequest) => unknown) => {
+  // `response` is also fastify's serializer: a field it does not declare is not sent.
+  const route = (method: 'GET' | 'POST' | 'DELETE', url: string, schema: { body?: TSchema; params?: TSchema; response: TSchema }, handler: (req: FastifyRequest) => unknown) => {
+    const { response, ...input } = schema;
     app.route({
-      method, url, schema,
+      method, url, schema: { ...input, response: { 200: response } },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         void reply.header('Cache-Control', 'no-store');
         authenticate(users, req, 'admin');
@@ -34,15 +37,15 @@ export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRoute
     });
   };
 
-  route('POST', '/emulator/v1/reset', {}, (): Promise<T.ResetOutcome> => reset.reset());
-  route('GET', '/emulator/v1/faults', {}, (): T.Fault[] => faults.list());
-  route('POST', '/emulator/v1/faults', { body: T.ArmFaultRequest }, (req): T.Fault => faults.arm(req.body as T.ArmFaultRequest));
-  route('DELETE', '/emulator/v1/faults', {}, (): T.FaultsCleared => ({ cleared: faults.clearAll() }));
-  route('DELETE', '/emulator/v1/faults/:faultId', { params: T.FaultIdParams }, (req) => {
+  route('POST', '/emulator/v1/reset', { response: T.ResetOutcome }, (): Promise<T.ResetOutcome> => reset.reset());
+  route('GET', '/emulator/v1/faults', { response: Type.Array(T.Fault) }, (): T.Fault[] => faults.list());
+  route('POST', '/emulator/v1/faults', { body: T.ArmFaultRequest, response: T.Fault }, (req): T.Fault => faults.arm(req.body as T.ArmFaultRequest));
+  route('DELETE', '/emulator/v1/faults', { response: T.FaultsCleared }, (): T.FaultsCleared => ({ cleared: faults.clearAll() }));
+  route('DELETE', '/emulator/v1/faults/:faultId', { params: T.FaultIdParams, response: Ok }, (req) => {
     const id = (req.params as { faultId: string }).faultId;
     if (!faults.clearOne(id)) fail('NOT_FOUND', `fault ${id}`);
     return { ok: true };
   });
-  route('GET', '/emulator/v1/clock', {}, (): T.ClockReading => time.reading());
-  route('POST', '/emulator/v1/clock', { body: T.AdvanceClockRequest }, (req): Promise<T.ClockReading> => time.advance((req.body as T.AdvanceClockRequest).advanceSeconds));
+  route('GET', '/emulator/v1/clock', { response: T.ClockReading }, (): T.ClockReading => time.reading());
+  route('POST', '/emulator/v1/clock', { body: T.AdvanceClockRequest, response: T.ClockReading }, (req): Promise<T.ClockReading> => time.advance((req.body as T.AdvanceClockRequest).advanceSeconds));
 }
