@@ -175,9 +175,12 @@ export class ChatPanel {
 
   /** The first read of a restored panel failed: say so, with a Retry, instead of "Loading…". */
   private fail(err: unknown): void {
+    const shown = this.failure !== null;
     this.failure = `Could not load this chat: ${errorText(err)}`;
     this.status.textContent = this.failure;
-    this.renderControls();
+    // Failing again (the stream's refresh reads every panel) keeps the Retry already there: a
+    // new button would take the focus from a keyboard user about to press it.
+    if (!shown) this.renderControls();
   }
 
   private retry(): void {

@@ -5,6 +5,7 @@
  * erased"; one the server no longer lets the supervisor see (403) says so; one the server
  * fails to read shows the error with a Retry, never "Loading…" for good.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page, Route } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { AdminConsoleTestServer } from './console-admin-server.js';
@@ -124,12 +125,19 @@ describe('a supervisor\'s monitored chats after a reload', () => {
 
   it('a server error while reopening: the error and a Retry, which reads the chat again', async () => {
     const chatId = miaChat;
-    const fail = (route: Route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'Internal Server Error' }) });
+    let failed = 0;
+    const fail = (route: Route) => { failed++; return route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'Internal Server Error' }) }); };
     await sam.page.route(`**/agent/v1/chats/${chatId}/transcript**`, fail);
     await reload(sam.page);
     await expect.poll(() => badge(sam.page, chatId), { timeout: 15_000 }).toMatch(/^Could not load this chat: /);
     const panel = sam.page.locator(`section.chat[data-chat-id="${chatId}"]`);
     expect(await panel.getByRole('button', { name: 'Take over' }).count()).toBe(0);
+    // The stream's resume after the reload reads every open panel again: let that read fail too,
+    // so the read that succeeds below can only be Retry's (and failing again keeps one Retry).
+    await sam.page.locator('.connection[data-state="open"]').waitFor();
+    await sleep(1000);
+    expect(failed).toBeGreaterThanOrEqual(1);
+    expect(await panel.getByRole('button', { name: 'Retry' }).count()).toBe(1);
     await sam.page.unroute(`**/agent/v1/chats/${chatId}/transcript**`, fail);
     await panel.getByRole('button', { name: 'Retry' }).click();
     await expect.poll(() => badge(sam.page, chatId)).toBe('Monitoring (read-only)');
