@@ -254,6 +254,10 @@ export const ApiKey = Type.Object({
 });
 export type ApiKey = Static<typeof ApiKey>;
 export const VisitorIdParams = Type.Object({ visitorId: Type.String({ minLength: 1, maxLength: 256 }) });
+/** PATCH /agent/v1/admin/users/:userId. Longer than any id a user can have (config or API): a 404 then. */
+export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 256 }) });
+/** DELETE /agent/v1/admin/api-keys/:keyId. */
+export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, maxLength: 256 }) });
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),

@@ -63,6 +63,16 @@ describe('route schemas: every route of the agent and emulator APIs declares its
     expect(missing).toEqual([]);
   });
 
+  it('declares a params schema, naming each path parameter, for every route with one', async () => {
+    const routes = (await registeredRoutes()).routes.filter((r) => AUDITED.test(r.url) && r.url.includes('/:'));
+    expect(routes.length).toBeGreaterThan(5);
+    const undeclared = routes.flatMap((r) => {
+      const declared = Object.keys(((r.schema?.params ?? {}) as { properties?: Record<string, unknown> }).properties ?? {});
+      return [...r.url.matchAll(/:(\w+)/g)].map((m) => m[1]!).filter((name) => !declared.includes(name)).map((name) => `${r.method} ${r.url} (${name})`);
+    });
+    expect(undeclared).toEqual([]);
+  });
+
   it('documents every route of the agent API the server registers in the OpenAPI document (the document itself aside)', async () => {
     const { routes, documented } = await registeredRoutes();
     const agentRoutes = routes.filter((r) => r.url.startsWith('/agent/v1/') && r.url !== '/agent/v1/openapi.json').map((r) => `${r.method} ${r.url}`);

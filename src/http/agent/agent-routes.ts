@@ -281,7 +281,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       hub.attachAgent(a.id);
       return toPublic(u);
     });
-  route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', body: T.UpdateUserRequest, response: T.PublicUser,
+  route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', params: T.UserIdParams, body: T.UpdateUserRequest, response: T.PublicUser,
     errors: { 409: 'The change would leave the organization without an enabled admin (LAST_ADMIN): demoting or disabling its only one' } },
     async (req, p) => {
       const id = (req.params as { userId: string }).userId;
@@ -311,7 +311,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const k = await users.createApiKey(b.userId, b.name, b.role);
       return { id: k.id, key: k.key };
     });
-  route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', response: T.Ok },
+  route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', params: T.ApiKeyIdParams, response: T.Ok },
     async (req, p) => {
       const id = (req.params as { keyId: string }).keyId;
       const k = users.apiKey(id);
