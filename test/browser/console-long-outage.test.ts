@@ -69,9 +69,11 @@ describe('console after a long outage', () => {
     proxy.up();
 
     // The backoff's longest step is 15 s: by then the stream is back and has replayed what it missed.
+    // The line may come first from a transcript read over REST, so the stream gets the same 15 s
+    // (plus room) counted from there, not the default 10 s.
     const line = log.locator('.msg.visitor').filter({ hasText: 'Said while the agent could not reach the server' });
     await line.first().waitFor({ timeout: 20_000 });
-    await alex.page.locator('.connection').filter({ hasText: 'Connected' }).waitFor();
+    await alex.page.locator('.connection').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
     expect(proxy.open(isAgentStream)).toHaveLength(1);
     await alex.page.waitForTimeout(500); // room for a duplicate to show up
     expect(await line.count()).toBe(1);
