@@ -204,20 +204,12 @@ export class AgentClient {
    * Each chat's details and transcript stay readable to me (`chat`, `transcript`).
    */
   chatHistory(query: ChatHistoryQuery = {}): Promise<ChatHistoryPage> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-    const q = params.toString();
-    return this.call('GET', `/chats/history${q ? `?${q}` : ''}`, undefined, { retry: true });
+    return this.call('GET', `/chats/history${queryString(query)}`, undefined, { retry: true });
   }
 
   /** Every page of my past chats in turn, from `query.cursor` (default: the newest), until the one without a `nextCursor` (`for await`). */
-  async *chatHistoryPages(query: ChatHistoryQuery = {}): AsyncGenerator<ChatHistoryPage, void, undefined> {
-    for (let cursor = query.cursor; ;) {
-      const page = await this.chatHistory({ ...query, ...(cursor === undefined ? {} : { cursor }) });
-      yield page;
-      if (page.nextCursor === null) return;
-      cursor = page.nextCursor;
-    }
+  chatHistoryPages(query: ChatHistoryQuery = {}): AsyncGenerator<ChatHistoryPage, void, undefined> {
+    return pagesFrom(query, (q) => this.chatHistory(q));
   }
 
   /**
@@ -275,23 +267,15 @@ export class AgentClient {
    * and still have a `nextCursor` (the server looks at a bounded number per request).
    */
   searchChats(query: ChatSearchQuery = {}): Promise<ChatSearchPage> {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
-    const q = params.toString();
-    return this.call('GET', `/supervisor/chats${q ? `?${q}` : ''}`, undefined, { retry: true });
+    return this.call('GET', `/supervisor/chats${queryString(query)}`, undefined, { retry: true });
   }
 
   /**
    * Every page of a chat search in turn, from `query.cursor` (default: the newest), until
    * the one without a `nextCursor`: each matching chat comes once (`for await`).
    */
-  async *searchChatPages(query: ChatSearchQuery = {}): AsyncGenerator<ChatSearchPage, void, undefined> {
-    for (let cursor = query.cursor; ;) {
-      const page = await this.searchChats({ ...query, ...(cursor === undefined ? {} : { cursor }) });
-      yield page;
-      if (page.nextCursor === null) return;
-      cursor = page.nextCursor;
-    }
+  searchChatPages(query: ChatSearchQuery = {}): AsyncGenerator<ChatSearchPage, void, undefined> {
+    return pagesFrom(query, (q) => this.searchChats(q));
   }
 
   whisper(chatId: string, text: string): Promise<void> {
@@ -419,4 +403,22 @@ function newId(): string {
   const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (c?.randomUUID) return c.randomUUID();
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}
+
+/** `?name=value&…` of the defined fields of a query, or '' when none is. */
+function queryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const q = params.toString();
+  return q ? `?${q}` : '';
+}
+
+/** Every page of a cursor-paged search in turn, from `query.cursor`, until the one without a `nextCursor`. */
+async function* pagesFrom<Q extends { cursor?: string }, P extends { nextCursor: string | null }>(query: Q, page: (q: Q) => Promise<P>): AsyncGenerator<P, void, undefined> {
+  for (let cursor = query.cursor; ;) {
+    const p = await page({ ...query, ...(cursor === undefined ? {} : { cursor }) });
+    yield p;
+    if (p.nextCursor === null) return;
+    cursor = p.nextCursor;
+  }
 }
