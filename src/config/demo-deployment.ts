@@ -14,12 +14,14 @@ export const DEMO_IDS = {
   humanButtonId: '573000000000003',
   humanAgentId: '005000000000002',
   supervisorId: '005000000000003',
+  adminId: '005000000000004',
 } as const;
 
 /** Demo logins, printed at start-up. Demo only: a real config uses scrypt hashes. */
 export const DEMO_LOGINS = [
   { username: 'agent', password: 'agent-demo', role: 'agent' },
   { username: 'supervisor', password: 'supervisor-demo', role: 'supervisor' },
+  { username: 'admin', password: 'admin-demo', role: 'admin' },
 ] as const;
 
 export const demoOrg: OrgConfig = {
@@ -52,5 +54,7 @@ export const demoOrg: OrgConfig = {
     { id: DEMO_IDS.botAgentId, name: 'Demo Bot', role: 'agent', skills: ['demo-bot'], capacity: 0, bot: 'echo', greeting: DEFAULT_GREETING },
     { id: DEMO_IDS.humanAgentId, name: 'Alex Agent', username: 'agent', password: 'plain:agent-demo', role: 'agent', skills: ['support'], capacity: 3 },
     { id: DEMO_IDS.supervisorId, name: 'Sam Supervisor', username: 'supervisor', password: 'plain:supervisor-demo', role: 'supervisor', skills: ['support'], capacity: 3 },
+    // The team's admin (users, API keys, visitor erasure): no skill, so no button routes to her.
+    { id: DEMO_IDS.adminId, name: 'Ada Admin', username: 'admin', password: 'plain:admin-demo', role: 'admin', skills: [], capacity: 3 },
   ],
 };
