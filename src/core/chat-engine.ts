@@ -140,6 +140,10 @@ export class ChatEngine {
       if (record.chatState === 'waiting' && record.transferFrom) {
         // A transfer to a skill or button still in progress keeps its place in its sender's capacity.
         this.directory.get(record.transferFrom)?.transfersOut.add(record.id);
+        // Its idle count was suspended in memory: kept again, so a transfer that fails back to
+        // the sender resumes it, as without the restart (a visitor who went quiet still times out).
+        const idle = await this.unansweredAgentMessage(s, record.transferOrigin?.routedButtonId ?? record.routedButtonId);
+        if (idle) this.idle.restoreSuspended(s, idle.warned);
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
@@ -160,8 +164,18 @@ export class ChatEngine {
    * that already fired.
    */
   private async rearmIdleTimeout(s: ChatSession): Promise<void> {
-    const button = s.record.routedButtonId ? this.catalog.button(s.record.routedButtonId)?.config : undefined;
-    if (!button?.chasitorIdleTimeout.isEnabled) return;
+    const idle = await this.unansweredAgentMessage(s, s.record.routedButtonId);
+    if (idle) this.idle.armAfterAgentMessage(s, idle.warned);
+  }
+
+  /**
+   * Whether the chat's last agent message is unanswered (its idle count was running), and
+   * whether the warning fired, read from the log's tail; null too when `buttonId` (the
+   * button the count would run with) has no idle timeout.
+   */
+  private async unansweredAgentMessage(s: ChatSession, buttonId: string | null | undefined): Promise<{ warned: boolean } | null> {
+    const button = buttonId ? this.catalog.button(buttonId)?.config : undefined;
+    if (!button?.chasitorIdleTimeout.isEnabled) return null;
     const tail = await this.store.readEvents(s.id, Math.max(0, s.record.lastOffset - 200), 200);
     let unanswered = false;
     let warned = false;
@@ -170,7 +184,7 @@ export class ChatEngine {
       else if (e.type === EventType.VisitorMessage) { unanswered = false; warned = false; }
       else if (e.type === 'ChasitorIdleTimeoutWarningEvent') warned = e.data.type === 'triggered';
     }
-    if (unanswered) this.idle.armAfterAgentMessage(s, warned);
+    return unanswered ? { warned } : null;
   }
 
   onEventsDurable(listener: (events: LogEvent[]) => void): void {

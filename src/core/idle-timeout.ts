@@ -81,6 +81,14 @@ export class IdleTimeouts {
     this.armAfterAgentMessage(s, warned);
   }
 
+  /**
+   * After a restart: a chat under transfer whose count was suspended before it (the
+   * suspension lived in memory) is suspended again, so that {@link resume} finds it.
+   */
+  restoreSuspended(s: ChatSession, warned: boolean): void {
+    this.suspended.set(s.id, warned);
+  }
+
   /** A new agent took the chat: a count suspended for its previous one is over. */
   dropSuspended(s: ChatSession): void {
     this.suspended.delete(s.id);

@@ -118,6 +118,24 @@ for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as 
       expect(failed.map((e) => e.data)).toEqual([expect.objectContaining({ to: 'skill:billing', reason: 'NoAgentLeft', buttonId: BUTTON.support })]);
     });
 
+    it('a transfer that fails back to its sender after a restart resumes the visitor\'s idle count it suspended', async () => {
+      const ivy = await onlineAgent(server, USERS.ivy);
+      await onlineAgent(server, USERS.bob);
+      // The idle button warns after 1 s and ends the chat after 2 s of an unanswered agent message.
+      const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Went Quiet' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+      // At once: the count stops while the chat is away from Ivy (well before the warning).
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+      await server.restart();
+
+      // Ivy is back, Bob is not: after the grace the chat is Ivy's again, and the visitor still
+      // owes her an answer, so the count goes on as it does for a transfer that fails without a restart.
+      const ivyAgain = await onlineAgent(server, USERS.ivy);
+      await ivyAgain.nextChatEvent(chatId, 'TransferFailed', 0);
+      const ended = await v.waitFor('ChatEnded', 'ChatEnded by the idle timeout');
+      expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+    });
+
     it('a request for one named agent without fallback waits for the grace, then fails Unavailable', async () => {
       const bob = await onlineAgent(server, USERS.bob, { capacity: 1 });
       await acceptedChat(bob, BUTTON.support, { visitorName: 'Keeps Bob Busy' });
