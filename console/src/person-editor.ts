@@ -45,7 +45,7 @@ export class PersonEditor {
       this.host.saved(u, message(u));
       return u;
     } catch (err) {
-      error.textContent = adminErrorText(err, this.user.id === this.me.id ? 'you' : this.user.name);
+      error.textContent = adminErrorText(err, this.user.name, this.user.id === this.me.id);
       return undefined;
     } finally {
       button.disabled = false;

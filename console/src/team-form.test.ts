@@ -29,6 +29,10 @@ describe('admin error words', () => {
   it('says what LAST_ADMIN means and what to do', () => {
     const text = adminErrorText({ status: 409, body: 'Would leave the organization without an enabled admin: 005 is its only enabled admin; make another user admin first' }, 'Ada Admin');
     expect(text).toBe("Not changed: Ada Admin is the organization's only enabled admin. Make another person admin first, then change Ada Admin.");
+    expect(adminErrorText({ status: 409, body: 'Would leave the organization without an enabled admin' }, 'Ada Admin', true))
+      .toBe("Not changed: you are the organization's only enabled admin. Make another person admin first.");
+    // Another 409 is not LAST_ADMIN.
+    expect(adminErrorText({ status: 409, body: 'Conflict: user 005 exists' }, 'Ada Admin', true)).toBe('Not saved: user 005 exists.');
   });
 
   it("passes on the server's detail for a taken username and a refused field", () => {

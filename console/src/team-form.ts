@@ -65,15 +65,18 @@ export function passwordErrors(password: string): FieldError[] {
 const LAST_ADMIN = 'Would leave the organization without an enabled admin';
 
 /**
- * A refused admin call in words an admin can act on. `who` names the person the call was about.
+ * A refused admin call in words an admin can act on. `who` names the person the call was about
+ * (`self`: the admin using the console).
  * The server's own text follows where it says more (a taken username, the field a 400 names).
  */
-export function adminErrorText(err: unknown, who = 'this person'): string {
+export function adminErrorText(err: unknown, who = 'this person', self = false): string {
   const e = err as { status?: unknown; body?: unknown } | null;
   const status = typeof e?.status === 'number' ? e.status : undefined;
   const body = typeof e?.body === 'string' ? e.body : '';
   if (status === 409 && body.startsWith(LAST_ADMIN)) {
-    return `Not changed: ${who} is the organization's only enabled admin. Make another person admin first, then change ${who}.`;
+    return self
+      ? "Not changed: you are the organization's only enabled admin. Make another person admin first."
+      : `Not changed: ${who} is the organization's only enabled admin. Make another person admin first, then change ${who}.`;
   }
   const detail = body.includes(': ') ? body.slice(body.indexOf(': ') + 2) : body;
   if (status === 409) return `Not saved: ${detail || 'it conflicts with what the server has'}.`;

@@ -111,7 +111,9 @@ export class TeamView {
     const password = formField('Password', el('input', { type: 'password', autocomplete: 'new-password' }), 'At least 8 characters. Give it to them privately.');
     const role = formField('Role', roleSelect(ROLES, 'agent'));
     const skills = formField('Skills', el('input', { autocomplete: 'off' }), 'Comma-separated, e.g. "support, billing": matched against the buttons\' skills.');
+    // A default, not only a value: the form's reset after each person added brings it back.
     const capacity = formField('Capacity', el('input', { type: 'number', min: 0, max: 1000, value: 3 }), 'Most chats at once; 0: no limit.');
+    capacity.input.defaultValue = '3';
     const fields = { name, username, password, skills, capacity };
     const error = el('p', { class: 'error', role: 'alert' });
     const add = el('button', { type: 'submit', class: 'primary' }, 'Add person');
