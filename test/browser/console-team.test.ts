@@ -2,7 +2,7 @@
  * The admin's Team view in a real browser: an admin adds an agent (the form's
  * own checks first, then the server's: a taken username), who logs in and is
  * offered a chat; edits skills and capacity (GET /admin/users has them);
- * disabling signs the agent out (401); the org's only admin cannot demote
+ * a new password or disabling signs the agent out (401); the org's only admin cannot demote
  * itself (LAST_ADMIN, said in words); an API key made in the view works as a
  * bearer key until revoked there; a supervisor has no Team; axe finds nothing
  * serious in the view.
@@ -106,7 +106,7 @@ describe('console: the Team view (admins)', () => {
     kim.closeStream();
   });
 
-  it("edits skills and capacity (the server has them), and disabling signs the person out", async () => {
+  it("edits skills and capacity (the server has them); a new password or disabling signs the person out", async () => {
     const { page } = ada;
     await openTeam(page);
     await page.getByRole('button', { name: `Edit ${KIM.name}` }).click();
@@ -123,6 +123,16 @@ describe('console: the Team view (admins)', () => {
     await settings.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: `Saved: ${KIM.name} is agent, skills billing, sales, capacity 5` }).waitFor();
     expect((await usersOnServer()).find((u) => u.username === KIM.username)).toMatchObject({ skills: ['billing', 'sales'], capacity: 5, disabled: false });
+
+    // A new password signs Kim out; she logs in with the new one.
+    const before = await server.tokenOf(KIM);
+    const passwordForm = editor.getByRole('form', { name: `New password for ${KIM.name}` });
+    await passwordForm.getByText(`signs ${KIM.name} out of every console and app at once`).waitFor();
+    await passwordForm.getByLabel('New password', { exact: true }).fill('kim-password-2');
+    await passwordForm.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('status').filter({ hasText: `New password set for ${KIM.name}` }).waitFor();
+    expect((await api(before, 'GET', '/me')).status).toBe(401);
+    KIM.password = 'kim-password-2';
 
     // Kim is logged in somewhere; disabling her (after a confirmation) signs her out.
     const token = await server.tokenOf(KIM);
