@@ -6,7 +6,7 @@
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDateTime, replaceChildren, uid } from './dom-builder.ts';
-import { formField, roleSelect } from './form-field.ts';
+import { formField, roleSelect, whileBusy } from './form-field.ts';
 import { ROLES, adminErrorText } from './team-form.ts';
 import type { ApiKey, PublicUser, Role } from './wire-types.ts';
 
@@ -80,14 +80,13 @@ export class ApiKeysSection {
       person.setError(this.person.value ? undefined : 'Choose whose key it is');
       if (!keyName) return void name.input.focus();
       if (!this.person.value) return void this.person.focus();
-      create.disabled = true;
-      this.client.createApiKey({ userId: this.person.value, name: keyName, role: role.input.value as Role }).then(async (k) => {
+      void whileBusy(create, () => this.client.createApiKey({ userId: this.person.value, name: keyName, role: role.input.value as Role }).then(async (k) => {
         name.input.value = '';
         this.showCreated(keyName, this.nameOf(this.person.value), k.key);
         await this.refresh();
       }, (err: unknown) => {
         error.textContent = adminErrorText(err);
-      }).finally(() => { create.disabled = false; });
+      }));
     });
     return el('section', { class: 'team-subform', 'aria-label': 'New API key' }, el('h4', {}, 'New API key'), form);
   }
@@ -125,18 +124,14 @@ export class ApiKeysSection {
       if (button) button.focus();
       else this.title.focus();
     };
-    yes.addEventListener('click', () => {
-      yes.disabled = true;
-      this.client.revokeApiKey(k.id).then(async () => {
-        this.confirmBox.replaceChildren();
-        this.say(`API key "${k.name}" revoked: it answers 401 from now on`);
-        await this.refresh();
-        this.title.focus();
-      }, (err: unknown) => {
-        yes.disabled = false;
-        error.textContent = adminErrorText(err);
-      });
-    });
+    yes.addEventListener('click', () => void whileBusy(yes, () => this.client.revokeApiKey(k.id).then(async () => {
+      this.confirmBox.replaceChildren();
+      this.say(`API key "${k.name}" revoked: it answers 401 from now on`);
+      await this.refresh();
+      this.title.focus();
+    }, (err: unknown) => {
+      error.textContent = adminErrorText(err);
+    })));
     no.addEventListener('click', back);
     this.confirmBox.replaceChildren(el('div', { class: 'confirm', role: 'group', 'aria-label': `Confirm revoking key ${k.name}` },
       el('p', { class: 'notice' }, `Revoke the key "${k.name}" of ${this.nameOf(k.userId)}? What uses it gets 401 from then on; this cannot be undone.`),

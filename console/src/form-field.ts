@@ -32,3 +32,20 @@ export function formField<T extends HTMLInputElement | HTMLSelectElement>(label:
 export function roleSelect(roles: readonly string[], selected: string): HTMLSelectElement {
   return el('select', {}, ...roles.map((r) => el('option', { value: r, selected: r === selected }, r[0]!.toUpperCase() + r.slice(1))));
 }
+
+/**
+ * Runs `work` with `button` disabled (no second submit meanwhile). A disabled button loses the
+ * focus to the page: if nothing else took it by the end, it goes back to the button, so a
+ * keyboard user stays where they were.
+ */
+export async function whileBusy<T>(button: HTMLButtonElement, work: () => Promise<T>): Promise<T> {
+  const hadFocus = document.activeElement === button;
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (hadFocus && lost && button.isConnected) button.focus();
+  }
+}

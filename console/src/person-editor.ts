@@ -6,7 +6,7 @@
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, uid } from './dom-builder.ts';
-import { formField, roleSelect } from './form-field.ts';
+import { formField, roleSelect, whileBusy } from './form-field.ts';
 import { ROLES, adminErrorText, changeErrors, parseCapacity, parseSkills, passwordErrors } from './team-form.ts';
 import type { PublicUser, Role, UpdateUserInput } from './wire-types.ts';
 
@@ -38,18 +38,17 @@ export class PersonEditor {
   /** Sends one change; the answer or the refusal goes to `error` (a live region). */
   private async patch(patch: UpdateUserInput, error: HTMLElement, button: HTMLButtonElement, message: (u: PublicUser) => string): Promise<PublicUser | undefined> {
     error.textContent = '';
-    button.disabled = true;
-    try {
-      const u = await this.client.updateUser(this.user.id, patch);
-      this.user = u;
-      this.host.saved(u, message(u));
-      return u;
-    } catch (err) {
-      error.textContent = adminErrorText(err, this.user.name, this.user.id === this.me.id);
-      return undefined;
-    } finally {
-      button.disabled = false;
-    }
+    return whileBusy(button, async () => {
+      try {
+        const u = await this.client.updateUser(this.user.id, patch);
+        this.user = u;
+        this.host.saved(u, message(u));
+        return u;
+      } catch (err) {
+        error.textContent = adminErrorText(err, this.user.name, this.user.id === this.me.id);
+        return undefined;
+      }
+    });
   }
 
   private settingsForm(): HTMLElement {
@@ -70,6 +69,7 @@ export class PersonEditor {
       void this.patch(patch, error, save, (u) => `Saved: ${u.name} is ${u.role}, skills ${u.skills.join(', ') || 'none'}, capacity ${u.capacity}`).then((u) => {
         // Refused (LAST_ADMIN): the form shows what the server still has.
         role.input.value = (u ?? this.user).role;
+        if (u) skills.input.value = u.skills.join(', ');
         if (!u) error.focus();
       });
     });

@@ -8,7 +8,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { ApiKeysSection } from './api-keys-section.ts';
 import { el, replaceChildren, uid } from './dom-builder.ts';
-import { formField, roleSelect } from './form-field.ts';
+import { formField, roleSelect, whileBusy } from './form-field.ts';
 import { PersonEditor } from './person-editor.ts';
 import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, type FieldError } from './team-form.ts';
 import { VisitorErasureSection } from './visitor-erasure-section.ts';
@@ -130,8 +130,7 @@ export class TeamView {
         error.textContent = problems.length === 1 ? 'Fix the field marked above.' : `Fix the ${problems.length} fields marked above.`;
         return;
       }
-      add.disabled = true;
-      this.client.createUser({
+      void whileBusy(add, () => this.client.createUser({
         name: values.name.trim(), username: values.username.trim(), password: values.password, role: role.input.value as Role,
         skills: parseSkills(values.skills), capacity: parseCapacity(values.capacity) as number,
       }).then(async (u) => {
@@ -143,7 +142,7 @@ export class TeamView {
         error.textContent = adminErrorText(err, values.name.trim());
         // A taken username is the field to change.
         if ((err as { status?: unknown }).status === 409) username.input.focus();
-      }).finally(() => { add.disabled = false; });
+      }));
     });
     return el('section', { class: 'team-subform', 'aria-label': 'Add a person' }, el('h4', {}, 'Add a person'), form);
   }

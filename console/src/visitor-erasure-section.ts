@@ -5,7 +5,7 @@
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, uid } from './dom-builder.ts';
-import { formField } from './form-field.ts';
+import { formField, whileBusy } from './form-field.ts';
 import { adminErrorText } from './team-form.ts';
 import type { VisitorErasure } from './wire-types.ts';
 
@@ -37,17 +37,13 @@ export class VisitorErasureSection {
     const no = el('button', { type: 'button' }, 'Cancel');
     const error = el('p', { class: 'error', role: 'alert' });
     no.addEventListener('click', () => { this.area.replaceChildren(); back(); });
-    yes.addEventListener('click', () => {
-      yes.disabled = true;
-      this.client.eraseVisitor(visitorId).then((r) => {
-        this.area.replaceChildren();
-        this.show(visitorId, r);
-        back();
-      }, (err: unknown) => {
-        yes.disabled = false;
-        error.textContent = adminErrorText(err);
-      });
-    });
+    yes.addEventListener('click', () => void whileBusy(yes, () => this.client.eraseVisitor(visitorId).then((r) => {
+      this.area.replaceChildren();
+      this.show(visitorId, r);
+      back();
+    }, (err: unknown) => {
+      error.textContent = adminErrorText(err);
+    })));
     this.area.replaceChildren(el('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm the erasure' },
       el('p', { class: 'notice' }, `Erase the ended chats of visitor ${visitorId}? Their transcripts cannot be brought back.`),
       el('div', { class: 'form-actions' }, yes, no), error));

@@ -123,6 +123,8 @@ describe('console: the Team view (admins)', () => {
     await settings.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: `Saved: ${KIM.name} is agent, skills billing, sales, capacity 5` }).waitFor();
     expect((await usersOnServer()).find((u) => u.username === KIM.username)).toMatchObject({ skills: ['billing', 'sales'], capacity: 5, disabled: false });
+    // The button was disabled while saving: the focus is back on it, not lost to the page.
+    await expect.poll(() => settings.getByRole('button', { name: 'Save changes' }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
 
     // A new password signs Kim out; she logs in with the new one.
     const before = await server.tokenOf(KIM);
