@@ -186,7 +186,8 @@ describe('console: the Team view (admins)', () => {
     await form.getByLabel('Person', { exact: true }).selectOption({ label: `${SUPERVISOR.name} (${SUPERVISOR.username})` });
     await form.getByLabel('Key name', { exact: true }).fill('nightly report');
     await form.getByLabel('Role', { exact: true }).selectOption('supervisor');
-    await form.getByRole('button', { name: 'Create key' }).click();
+    // Enter in a field sends the form, as a keyboard user expects.
+    await form.getByLabel('Key name', { exact: true }).press('Enter');
     const shown = page.getByRole('group', { name: `New key "nightly report" for ${SUPERVISOR.name}` });
     await shown.getByText('This key is shown only once.').waitFor();
     const key = await shown.getByLabel('API key', { exact: true }).inputValue();
@@ -215,7 +216,7 @@ describe('console: the Team view (admins)', () => {
     expect(await row.getByRole('button').count()).toBe(0);
   });
 
-  it('erases a visitor after a confirmation and shows what was erased', async () => {
+  it('erases a visitor after a confirmation and shows what was erased; a reload stays in the Team view', async () => {
     const { page } = ada;
     await openTeam(page);
     const form = page.getByRole('form', { name: 'Erase a visitor' });
@@ -225,5 +226,9 @@ describe('console: the Team view (admins)', () => {
     await page.getByRole('status').filter({ hasText: 'Visitor nobody-we-know: 0 ended chats erased, 0 breadcrumbs deleted' }).waitFor();
     const violations = await seriousViolations(page);
     expect(violations, describeViolations(violations)).toEqual([]);
+
+    await page.reload();
+    await page.getByRole('table', { name: 'People of the organization' }).getByRole('rowheader', { name: KIM.name }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Team' }).getAttribute('aria-pressed')).toBe('true');
   });
 });
