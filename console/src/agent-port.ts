@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -49,6 +49,20 @@ export interface AgentPort {
   whisper(chatId: string, text: string): Promise<void>;
   takeover(chatId: string): Promise<void>;
   reassign(chatId: string, agentId: string): Promise<void>;
+  // Admins only (the Team view); anyone else gets 403.
+  /** The org's users. */
+  users(): Promise<PublicUser[]>;
+  /** Adds a user: 409 for a username taken anywhere on the server, 400 for a password under 8 characters. */
+  createUser(input: CreateUserInput): Promise<PublicUser>;
+  /** Changes a user; a new password or disabling signs it out; 409 LAST_ADMIN for the org's only enabled admin. */
+  updateUser(userId: string, patch: UpdateUserInput): Promise<PublicUser>;
+  /** The org's API keys, revoked ones included, never their secrets. */
+  apiKeys(): Promise<ApiKey[]>;
+  /** A new key: its secret is in this answer only. */
+  createApiKey(input: CreateApiKeyInput): Promise<ApiKeyCreated>;
+  revokeApiKey(keyId: string): Promise<void>;
+  /** Erases a visitor's ended chats of the org; running chats are left and counted. */
+  eraseVisitor(visitorId: string): Promise<VisitorErasure>;
   /**
    * Called once when the server no longer takes this login: the stream was closed as revoked
    * (a logout in another tab, a new password) or a request was refused with 401, and the

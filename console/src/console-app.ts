@@ -12,12 +12,13 @@ import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
 import { MyPastChatsView } from './my-past-chats-view.ts';
 import { SupervisorView } from './supervisor-view.ts';
+import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
 
-/** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's. */
-export type ConsoleView = 'chats' | 'past' | 'supervisor';
+/** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's, (admins) the team. */
+export type ConsoleView = 'chats' | 'past' | 'supervisor' | 'team';
 
 /** What a page saved before a reload, shown again after it (ADR 0012, 0037, 0044). */
 export interface RestoredState {
@@ -46,6 +47,8 @@ export class ConsoleApp {
   private readonly agentView: HTMLElement;
   private readonly supervisor: SupervisorView | undefined;
   private readonly myPast: MyPastChatsView;
+  /** Admins only: the server refuses the admin routes to anyone else anyway. */
+  private readonly team: TeamView | undefined;
   private readonly connection = el('span', { class: 'connection', role: 'status' }, 'Connecting…');
   private readonly loadOut = el('output', { class: 'load', 'aria-live': 'polite' });
   private readonly capacityInput: HTMLInputElement;
@@ -100,9 +103,10 @@ export class ConsoleApp {
       el('h2', { id: 'chats-title', class: 'sr-only' }, 'My chats'), this.emptyChats, this.chatsArea);
     if (isSupervisor) this.supervisor = new SupervisorView(client, (id, name) => void this.openMonitor(id, name));
     this.myPast = new MyPastChatsView(client, me);
+    if (me.role === 'admin') this.team = new TeamView(client, me);
     this.element = el('div', { class: 'app' },
       this.header(isSupervisor),
-      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.myPast.element, this.supervisor?.element),
+      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.myPast.element, this.supervisor?.element, this.team?.element),
       this.toast, this.announcer);
     this.updateLoad();
     this.updateNotifyButton();
@@ -144,7 +148,7 @@ export class ConsoleApp {
     for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
     // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
     if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
-    if (restore?.view && (restore.view !== 'supervisor' || this.supervisor)) this.showView(restore.view);
+    if (restore?.view && (restore.view !== 'supervisor' || this.supervisor) && (restore.view !== 'team' || this.team)) this.showView(restore.view);
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -200,7 +204,7 @@ export class ConsoleApp {
         return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
       }));
     const nav = el('nav', { 'aria-label': 'Views', class: 'views' }, this.viewButton('chats', 'My chats'), this.viewButton('past', 'My past chats'),
-      isSupervisor && this.viewButton('supervisor', 'Supervisor'));
+      isSupervisor && this.viewButton('supervisor', 'Supervisor'), this.me.role === 'admin' && this.viewButton('team', 'Team'));
     this.notifyButton.addEventListener('click', () => {
       unlockAudio();
       void requestNotifications().then(() => this.updateNotifyButton());
@@ -228,6 +232,7 @@ export class ConsoleApp {
     this.agentView.hidden = view !== 'chats';
     this.myPast.show(view === 'past');
     this.supervisor?.show(view === 'supervisor');
+    this.team?.show(view === 'team');
   }
 
   private updateNotifyButton(): void {

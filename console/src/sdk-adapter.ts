@@ -61,6 +61,13 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     whisper: (id, text) => checked(() => client.whisper(id, text)),
     takeover: (id) => checked(() => client.takeover(id)),
     reassign: (id, agentId) => checked(() => client.reassign(id, agentId)),
+    users: () => checked(() => client.users()),
+    createUser: (input) => checked(() => client.createUser(input)),
+    updateUser: (id, patch) => checked(() => client.updateUser(id, patch)),
+    apiKeys: () => checked(() => client.apiKeys()),
+    createApiKey: (input) => checked(() => client.createApiKey(input)),
+    revokeApiKey: (id) => checked(() => client.revokeApiKey(id)),
+    eraseVisitor: (id) => checked(() => client.eraseVisitor(id)),
     onSignedOut(listener) {
       signedOutListener = listener;
     },

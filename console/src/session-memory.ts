@@ -14,7 +14,7 @@ export interface SavedSession {
   chats: string[];
   /** A supervisor's monitored chats, in order, and the view on screen (ADR 0044; none in older saves). */
   monitors: string[];
-  view: 'chats' | 'past' | 'supervisor';
+  view: 'chats' | 'past' | 'supervisor' | 'team';
 }
 
 const KEY = 'switchboard-console';
@@ -25,7 +25,7 @@ export function loadSession(): SavedSession | null {
     const s = raw ? (JSON.parse(raw) as Partial<SavedSession>) : null;
     if (!s || typeof s.refreshToken !== 'string' || typeof s.presence !== 'string' || typeof s.capacity !== 'number') return null;
     const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((c): c is string => typeof c === 'string') : []);
-    const view = s.view === 'supervisor' || s.view === 'past' ? s.view : 'chats';
+    const view = s.view === 'supervisor' || s.view === 'past' || s.view === 'team' ? s.view : 'chats';
     return { refreshToken: s.refreshToken, presence: s.presence, capacity: s.capacity, chats: ids(s.chats), monitors: ids(s.monitors), view };
   } catch {
     return null;

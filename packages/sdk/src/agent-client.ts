@@ -18,6 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me, StreamTicket,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure,
 } from './types.js';
 
 export type { AgentClientOptions } from './agent-options.js';
@@ -288,6 +289,58 @@ export class AgentClient {
 
   reassign(chatId: string, agentId: string): Promise<void> {
     return this.action(chatId, 'reassign', { agentId });
+  }
+
+  // ---------------------------------------------------------------- admins
+
+  /** The users of my org (GET /admin/users). Admins only: anyone else gets SwitchboardHttpError 403. */
+  users(): Promise<PublicUser[]> {
+    return this.call('GET', '/admin/users', undefined, { retry: true });
+  }
+
+  /**
+   * Adds a user to my org. Not retried (a retry after a lost answer would be refused as a
+   * duplicate): a username taken anywhere on the server rejects with 409 (`code` CONFLICT),
+   * a password under 8 characters with 400 (BODY_INVALID).
+   */
+  createUser(input: CreateUserInput): Promise<PublicUser> {
+    return this.call('POST', '/admin/users', input);
+  }
+
+  /**
+   * Changes a user of my org: any of name, password, role, skills, capacity, disabled. A new
+   * password or `disabled: true` signs the user out; disabling also revokes its API keys for
+   * good. Demoting or disabling the org's only enabled admin rejects with 409 (`code` LAST_ADMIN).
+   * A config-file user keeps the change until its entry in the file changes (docs/configuration.md).
+   */
+  updateUser(userId: string, patch: UpdateUserInput): Promise<PublicUser> {
+    return this.call('PATCH', `/admin/users/${enc(userId)}`, patch, { retry: true });
+  }
+
+  /** The API keys of my org, revoked ones included, never their secrets. */
+  apiKeys(): Promise<ApiKey[]> {
+    return this.call('GET', '/admin/api-keys', undefined, { retry: true });
+  }
+
+  /**
+   * Makes an API key for a user of my org: `key` is in this answer only. Use it as a bearer
+   * token (another client's useToken()). Not retried: a retry would make a second key.
+   */
+  createApiKey(input: CreateApiKeyInput): Promise<ApiKeyCreated> {
+    return this.call('POST', '/admin/api-keys', input);
+  }
+
+  /** Revokes an API key: it answers 401 from then on (retried: revoking a revoked key answers 200 too). */
+  async revokeApiKey(keyId: string): Promise<void> {
+    await this.call('DELETE', `/admin/api-keys/${enc(keyId)}`, undefined, { retry: true });
+  }
+
+  /**
+   * Erases a visitor's ended chats in my org, transcripts included (docs/agent-api.md "Admin"):
+   * chats still running are left and counted in `activeChats`.
+   */
+  eraseVisitor(visitorId: string): Promise<VisitorErasure> {
+    return this.call('DELETE', `/admin/visitors/${enc(visitorId)}`, undefined, { retry: true });
   }
 
   // ---------------------------------------------------------------- stream

@@ -19,9 +19,33 @@ export class SwitchboardHttpError extends Error {
   get chatNoLongerYours(): boolean {
     return this.status === 409 && this.body.startsWith(CHAT_NO_LONGER_YOURS);
   }
+
+
+  /**
+   * The error's code in the server's catalogue (docs/errors.md), read from the start of the
+   * body, for the codes an SDK caller acts on; undefined for any other answer.
+   */
+  get code(): ErrorCode | undefined {
+    for (const [code, status, text] of KNOWN_CODES) if (this.status === status && this.body.startsWith(text)) return code;
+    return undefined;
+  }
 }
 
 const CHAT_NO_LONGER_YOURS = 'Chat is no longer yours';
+
+/** Catalogue codes (src/http/error-catalogue.ts) the SDK names, with their status and body text; the most specific first. */
+const KNOWN_CODES = [
+  ['CHAT_NO_LONGER_YOURS', 409, CHAT_NO_LONGER_YOURS],
+  ['LAST_ADMIN', 409, 'Would leave the organization without an enabled admin'],
+  ['CONFLICT', 409, 'Conflict'],
+  ['UNAUTHENTICATED', 401, 'Authentication required'],
+  ['FORBIDDEN', 403, 'Forbidden'],
+  ['NOT_FOUND', 404, 'Not found'],
+  ['BODY_INVALID', 400, 'Invalid request body'],
+] as const;
+
+/** A code of the server's error catalogue that {@link SwitchboardHttpError.code} recognises. */
+export type ErrorCode = (typeof KNOWN_CODES)[number][0];
 
 /** The client was stopped (end(), disconnect(), the chat ended) before the request could complete. */
 export class SwitchboardClosedError extends Error {

@@ -6,6 +6,6 @@ export { VisitorClient, type VisitorClientOptions } from './visitor-client.js';
 export { AgentClient, type AgentClientOptions } from './agent-client.js';
 export type { EmulatorApi } from './emulator-api.js';
 export type { WebSocketConstructor, WebSocketLike } from './agent-stream.js';
-export { SwitchboardHttpError, SwitchboardClosedError } from './errors.js';
+export { SwitchboardHttpError, SwitchboardClosedError, type ErrorCode } from './errors.js';
 export type { RetryOptions } from './backoff.js';
 export type * from './types.js';

@@ -174,6 +174,29 @@ export type TransferInProgress = Agent.TransferInProgress;
 /** An API key as admins list it (GET /agent/v1/admin/api-keys): never its secret. */
 export type ApiKey = Agent.ApiKey;
 
+// ---- admin (/agent/v1/admin, role admin) ----
+/** A user's role: `agent`, `supervisor` or `admin`. */
+export type Role = Static<typeof Agent.Role>;
+type CreateUserBody = Static<typeof Agent.CreateUserRequest>;
+/**
+ * POST /agent/v1/admin/users: `name` and `role`; `username` and `password` (at least 8 characters)
+ * to log in; `skills` (default none) and `capacity` (default 3, 0 unlimited), which the server fills in;
+ * `id` to choose one (else the server makes one).
+ */
+export type CreateUserInput = Omit<CreateUserBody, 'skills' | 'capacity'> & Partial<Pick<CreateUserBody, 'skills' | 'capacity'>>;
+/**
+ * PATCH /agent/v1/admin/users/:userId: any of name, password, role, skills, capacity, disabled.
+ * A new password or `disabled: true` signs the user out (its tokens are revoked); disabling also
+ * revokes its API keys for good.
+ */
+export type UpdateUserInput = Agent.UpdateUserRequest;
+/** POST /agent/v1/admin/api-keys: whose key, its name, and the role it acts with (never above its user's). */
+export type CreateApiKeyInput = Static<typeof Agent.CreateApiKeyRequest>;
+/** A new API key: `key` (`sbk_…`) is in this answer only, never again. */
+export type ApiKeyCreated = Static<typeof Agent.ApiKeyCreated>;
+/** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
+export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
+
 // ---- emulator mode (/emulator/v1) ----
 export type ArmFaultRequest = Emulator.ArmFaultRequest;
 export type ClockReading = Emulator.ClockReading;

@@ -1,0 +1,89 @@
+/**
+ * The Team view's rules for what an admin types, and its words for what the
+ * server answers: pure functions (no DOM, no port), so they are unit-tested.
+ * The limits are the server's (CreateUserRequest, UpdateUserRequest in
+ * src/protocol/agent-api-types.ts): checked here first so the admin learns
+ * them beside the field, not from a 400.
+ */
+import type { Role } from './wire-types.ts';
+
+export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin'];
+export const MIN_PASSWORD = 8;
+export const MAX_CAPACITY = 1000;
+
+/** A field's problem, to show beside it. */
+export interface FieldError {
+  field: 'name' | 'username' | 'password' | 'skills' | 'capacity';
+  message: string;
+}
+
+/** "billing, support ,, sales" → ['billing', 'support', 'sales']: trimmed, empties and repeats dropped. */
+export function parseSkills(text: string): string[] {
+  return [...new Set(text.split(',').map((s) => s.trim()).filter(Boolean))];
+}
+
+/** A capacity box's value, or a message: a whole number from 0 (no limit, for bots) to 1000. */
+export function parseCapacity(text: string): number | string {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(value) || value < 0 || value > MAX_CAPACITY) return `Capacity is a whole number from 0 to ${MAX_CAPACITY} (0: no limit)`;
+  return value;
+}
+
+function skillErrors(skills: string[]): FieldError[] {
+  if (skills.length > 100) return [{ field: 'skills', message: 'At most 100 skills' }];
+  if (skills.some((s) => s.length > 128)) return [{ field: 'skills', message: 'A skill is at most 128 characters' }];
+  return [];
+}
+
+/** What is wrong with a new person's fields (none: they can be sent). */
+export function newPersonErrors(f: { name: string; username: string; password: string; skills: string; capacity: string }): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!f.name.trim()) errors.push({ field: 'name', message: 'Enter a name' });
+  else if (f.name.trim().length > 256) errors.push({ field: 'name', message: 'A name is at most 256 characters' });
+  if (!f.username.trim()) errors.push({ field: 'username', message: 'Enter a username: it is what the person logs in with' });
+  else if (f.username.trim().length > 256) errors.push({ field: 'username', message: 'A username is at most 256 characters' });
+  errors.push(...passwordErrors(f.password));
+  errors.push(...skillErrors(parseSkills(f.skills)));
+  const capacity = parseCapacity(f.capacity);
+  if (typeof capacity === 'string') errors.push({ field: 'capacity', message: capacity });
+  return errors;
+}
+
+/** What is wrong with changed skills and capacity. */
+export function changeErrors(f: { skills: string; capacity: string }): FieldError[] {
+  const capacity = parseCapacity(f.capacity);
+  return [...skillErrors(parseSkills(f.skills)), ...(typeof capacity === 'string' ? [{ field: 'capacity' as const, message: capacity }] : [])];
+}
+
+export function passwordErrors(password: string): FieldError[] {
+  if (password.length < MIN_PASSWORD) return [{ field: 'password', message: `A password has at least ${MIN_PASSWORD} characters` }];
+  if (password.length > 1024) return [{ field: 'password', message: 'A password is at most 1024 characters' }];
+  return [];
+}
+
+/** The catalogue's body texts (docs/errors.md) this view tells apart. */
+const LAST_ADMIN = 'Would leave the organization without an enabled admin';
+
+/**
+ * A refused admin call in words an admin can act on. `who` names the person the call was about
+ * (`self`: the admin using the console).
+ * The server's own text follows where it says more (a taken username, the field a 400 names).
+ */
+export function adminErrorText(err: unknown, who = 'this person', self = false): string {
+  const e = err as { status?: unknown; body?: unknown } | null;
+  const status = typeof e?.status === 'number' ? e.status : undefined;
+  const body = typeof e?.body === 'string' ? e.body : '';
+  if (status === 409 && body.startsWith(LAST_ADMIN)) {
+    return self
+      ? "Not changed: you are the organization's only enabled admin. Make another person admin first."
+      : `Not changed: ${who} is the organization's only enabled admin. Make another person admin first, then change ${who}.`;
+  }
+  const detail = body.includes(': ') ? body.slice(body.indexOf(': ') + 2) : body;
+  if (status === 409) return `Not saved: ${detail || 'it conflicts with what the server has'}.`;
+  if (status === 400) return `The server refused it: ${detail || 'invalid input'}.`;
+  if (status === 403) return 'Only admins can do this (your role may have changed: log in again).';
+  if (status === 404) return `Not found: ${detail || 'it may have been removed'}. Refresh the list.`;
+  if (status !== undefined && status >= 500) return 'The server had a problem. Try again in a moment.';
+  if (status !== undefined) return `Failed (${status}${detail ? `: ${detail}` : ''}).`;
+  return 'Cannot reach the server. Check your connection and try again.';
+}

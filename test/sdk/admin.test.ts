@@ -1,0 +1,123 @@
+/**
+ * AgentClient's admin calls against a real server: an admin adds a user, who can
+ * log in; changes its skills, capacity and role; a new password or disabling signs
+ * it out; the org's only admin cannot demote or disable itself (409 LAST_ADMIN); a
+ * taken username is 409 CONFLICT, a short password 400; an API key works as a
+ * bearer token until revoked; a visitor with no chats erases to zero; and a
+ * supervisor gets 403 from every admin call.
+ */
+import { describe, expect, it } from 'vitest';
+import { AgentClient, SwitchboardHttpError, type ErrorCode } from '../../packages/sdk/src/index.js';
+import { demoConfig, useServer } from '../protocol/harness.js';
+
+const ADMIN = { id: '005000000000029', username: 'ada', password: 'ada-secret' };
+const SUPERVISOR = { username: 'sam', password: 'sam-secret' };
+
+const server = useServer({}, {
+  config: (settings) => {
+    const config = demoConfig(settings) as { orgs: { agents: unknown[] }[] };
+    config.orgs[0]!.agents.push(
+      { id: ADMIN.id, name: 'Ada Admin', username: ADMIN.username, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 },
+      { id: '005000000000028', name: 'Sam Supervisor', username: SUPERVISOR.username, password: `plain:${SUPERVISOR.password}`, role: 'supervisor', skills: [], capacity: 3 },
+    );
+    return config;
+  },
+});
+
+async function loggedIn(user: { username: string; password: string }): Promise<AgentClient> {
+  const c = new AgentClient({ baseUrl: server.baseUrl });
+  await c.login(user.username, user.password);
+  return c;
+}
+
+/** What `run` rejected with: the status and catalogue code of its SwitchboardHttpError. */
+async function refusal(run: () => Promise<unknown>): Promise<{ status: number; code: ErrorCode | undefined; body: string }> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof SwitchboardHttpError) return { status: err.status, code: err.code, body: err.body };
+    throw err;
+  }
+  throw new Error('expected a refusal, got an answer');
+}
+
+describe('AgentClient: admin calls', () => {
+  it('adds a user who can log in, changes it, and signs it out with a new password or when disabled', async () => {
+    const admin = await loggedIn(ADMIN);
+    const kim = await admin.createUser({ name: 'Kim Lee', username: 'kim', password: 'kim-secret', role: 'agent', skills: ['billing'] });
+    expect(kim).toMatchObject({ name: 'Kim Lee', username: 'kim', role: 'agent', skills: ['billing'], capacity: 3, disabled: false });
+    expect((await admin.users()).map((u) => u.username)).toContain('kim');
+
+    const asKim = await loggedIn({ username: 'kim', password: 'kim-secret' });
+    expect((await asKim.me()).id).toBe(kim.id);
+
+    const changed = await admin.updateUser(kim.id, { skills: ['billing', 'support'], capacity: 5, role: 'supervisor' });
+    expect(changed).toMatchObject({ skills: ['billing', 'support'], capacity: 5, role: 'supervisor' });
+    expect((await admin.users()).find((u) => u.id === kim.id)).toMatchObject({ skills: ['billing', 'support'], capacity: 5 });
+
+    // A new password revokes Kim's tokens: her refresh is refused too, so the call ends in 401.
+    await admin.updateUser(kim.id, { password: 'kim-new-secret' });
+    expect(await refusal(() => asKim.me())).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    const again = await loggedIn({ username: 'kim', password: 'kim-new-secret' });
+    await admin.updateUser(kim.id, { disabled: true });
+    expect(await refusal(() => again.me())).toMatchObject({ status: 401 });
+    expect(await refusal(() => loggedIn({ username: 'kim', password: 'kim-new-secret' }))).toMatchObject({ status: 401 });
+    expect((await admin.updateUser(kim.id, { disabled: false })).disabled).toBe(false);
+    expect((await (await loggedIn({ username: 'kim', password: 'kim-new-secret' })).me()).id).toBe(kim.id);
+  });
+
+  it('refuses to demote or disable the only admin (LAST_ADMIN), a taken username (CONFLICT) and a short password (400)', async () => {
+    const admin = await loggedIn(ADMIN);
+    const demote = await refusal(() => admin.updateUser(ADMIN.id, { role: 'agent' }));
+    expect(demote).toMatchObject({ status: 409, code: 'LAST_ADMIN' });
+    expect(await refusal(() => admin.updateUser(ADMIN.id, { disabled: true }))).toMatchObject({ status: 409, code: 'LAST_ADMIN' });
+    expect((await admin.me()).role).toBe('admin');
+
+    expect(await refusal(() => admin.createUser({ name: 'Other Sam', username: SUPERVISOR.username, password: 'long-enough', role: 'agent' })))
+      .toMatchObject({ status: 409, code: 'CONFLICT' });
+    const short = await refusal(() => admin.createUser({ name: 'Shorty', username: 'shorty', password: 'short', role: 'agent' }));
+    expect(short).toMatchObject({ status: 400, code: 'BODY_INVALID' });
+    expect((await admin.users()).map((u) => u.username)).not.toContain('shorty');
+
+    // With a second admin, the first may step down.
+    const bo = await admin.createUser({ name: 'Bo Boss', username: 'bo', password: 'bo-secret-1', role: 'admin' });
+    expect((await admin.updateUser(bo.id, { role: 'agent' })).role).toBe('agent');
+  });
+
+  it('makes an API key that works as a bearer token until it is revoked', async () => {
+    const admin = await loggedIn(ADMIN);
+    const user = (await admin.users()).find((u) => u.username === SUPERVISOR.username)!;
+    const created = await admin.createApiKey({ userId: user.id, name: 'reporting', role: 'supervisor' });
+    expect(created.key).toMatch(/^sbk_/);
+    const listed = (await admin.apiKeys()).find((k) => k.id === created.id);
+    expect(listed).toMatchObject({ userId: user.id, name: 'reporting', role: 'supervisor', revokedAt: null });
+    expect(JSON.stringify(await admin.apiKeys())).not.toContain(created.key);
+
+    const bot = new AgentClient({ baseUrl: server.baseUrl });
+    bot.useToken(created.key);
+    expect((await bot.me()).id).toBe(user.id);
+    await admin.revokeApiKey(created.id);
+    expect(await refusal(() => bot.me())).toMatchObject({ status: 401 });
+    expect((await admin.apiKeys()).find((k) => k.id === created.id)!.revokedAt).toEqual(expect.any(Number));
+    expect(await refusal(() => admin.revokeApiKey('no-such-key'))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('erases a visitor the org never chatted with to nothing', async () => {
+    const admin = await loggedIn(ADMIN);
+    expect(await admin.eraseVisitor('visitor-never-seen')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true });
+  });
+
+  it('answers a supervisor 403 on every admin call', async () => {
+    const sam = await loggedIn(SUPERVISOR);
+    const calls: (() => Promise<unknown>)[] = [
+      () => sam.users(),
+      () => sam.createUser({ name: 'X', role: 'agent' }),
+      () => sam.updateUser(ADMIN.id, { capacity: 1 }),
+      () => sam.apiKeys(),
+      () => sam.createApiKey({ userId: ADMIN.id, name: 'x', role: 'agent' }),
+      () => sam.revokeApiKey('x'),
+      () => sam.eraseVisitor('x'),
+    ];
+    for (const call of calls) expect(await refusal(call)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+});
