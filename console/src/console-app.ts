@@ -267,7 +267,8 @@ export class ConsoleApp {
   /** Load as the server counts it: open offers plus chats held. */
   private updateLoad(): void {
     const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
-    this.loadOut.textContent = `Load ${held + this.offers.size} / ${this.capacity}`;
+    // Capacity 0 is "no limit" to the server (a bot, an admin made with it): "Load 2 / 0" would read as over.
+    this.loadOut.textContent = `Load ${held + this.offers.size} / ${this.capacity === 0 ? 'no limit' : this.capacity}`;
     this.emptyChats.hidden = this.panels.size > 0;
     this.offersSection.hidden = this.offers.size === 0;
   }

@@ -57,6 +57,8 @@ describe('console: the Team view (admins)', () => {
 
   it('adds an agent, who can log in and is offered a chat; a taken username is refused in words', async () => {
     const { page } = ada;
+    // Ada's capacity is 0, "no limit" to the server: the top bar says so rather than "Load 0 / 0".
+    expect(await page.locator('output.load').textContent()).toBe('Load 0 / no limit');
     await openTeam(page);
     await page.getByRole('table', { name: 'People of the organization' }).getByRole('rowheader', { name: /Ada Admin/ }).waitFor();
 
