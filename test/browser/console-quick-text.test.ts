@@ -58,7 +58,7 @@ describe('console: quick texts', () => {
     const filter = panel.getByRole('combobox', { name: 'Quick text' });
     const list = panel.getByRole('listbox', { name: 'Quick texts' });
     await list.waitFor();
-    expect(await filter.evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await filter.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
     expect(await box.inputValue(), 'the / opens the list, it is not typed').toBe('');
     expect(await button.getAttribute('aria-expanded')).toBe('true');
     expect(await list.getByRole('option').allInnerTexts()).toEqual([expect.stringContaining('Greeting'), expect.stringContaining('Ask for the order number'), expect.stringContaining('Closing')]);
@@ -88,7 +88,7 @@ describe('console: quick texts', () => {
     // Inserted, not sent; the list is closed and the keyboard back in the message box.
     await list.waitFor({ state: 'hidden' });
     expect(await box.inputValue()).toBe('Could you give me your order number?');
-    expect(await box.evaluate((e) => e === document.activeElement)).toBe(true);
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     expect(v.received.some((m) => m.type === 'ChatMessage'), 'nothing is sent before the agent sends it').toBe(false);
 
@@ -109,7 +109,7 @@ describe('console: quick texts', () => {
     await alex.page.keyboard.press('Escape');
     await list.waitFor({ state: 'hidden' });
     expect(await box.inputValue()).toBe('Draft');
-    expect(await box.evaluate((e) => e === document.activeElement), 'Escape gives the keyboard back to the message box').toBe(true);
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), 'Escape gives the keyboard back to the message box').toBe(true);
     // `/` in a box that is not empty is just a character.
     await alex.page.keyboard.press('/');
     expect(await box.inputValue()).toBe('Draft/');
