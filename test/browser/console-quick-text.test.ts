@@ -4,7 +4,8 @@
  * inserts one with Enter: the text (its placeholders filled in) is in the box, not
  * sent, with the keyboard back in the box; the agent edits it and sends it, and the
  * visitor receives the edited text. The button opens the same list; Escape closes it
- * without inserting. axe finds no serious violation with the list open. An agent
+ * without inserting. axe finds no serious violation with the list open. A reload
+ * loads them again for the chats it shows again. An agent
  * with none of the quick texts' skills sees no control.
  */
 import { describe, expect, it } from 'vitest';
@@ -125,6 +126,19 @@ describe('console: quick texts', () => {
     await panel.getByRole('button', { name: 'Quick text' }).click();
     await list.getByRole('option', { name: /Closing/ }).click();
     expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?Thank you for contacting us!');
+  });
+
+  it('a reload loads them again, also for the chats it shows again', async () => {
+    await alex.page.reload();
+    const panel = chat(alex.page, 'Vera Quick');
+    await panel.getByRole('button', { name: 'Quick text' }).waitFor();
+    const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
+    await box.fill('');
+    await box.focus();
+    await alex.page.keyboard.press('/');
+    await alex.page.keyboard.type('closing');
+    await alex.page.keyboard.press('Enter');
+    expect(await box.inputValue()).toBe('Thank you for contacting us!');
   });
 
   it('an agent with none of the quick texts\' skills gets no control', async () => {
