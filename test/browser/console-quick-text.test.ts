@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TestServer } from '../protocol/harness.js';
-import { chat, describeViolations, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, describeViolations, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, CONSOLE_INDEX, consoleConfig } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
@@ -67,6 +67,7 @@ describe('console: quick texts', () => {
     // Nothing serious for axe with the list open.
     const violations = await seriousViolations(alex.page);
     expect(violations, `axe with the quick text list open:\n${describeViolations(violations)}`).toEqual([]);
+    await screenshot(alex.page, 'quick-text');
 
     // Typing filters; the arrow keys move the active option (and wrap); Enter inserts it.
     // Every one has an "a"; the title that starts with it comes first.
