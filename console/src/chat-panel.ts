@@ -392,6 +392,8 @@ export class ChatPanel {
   }
 
   private renderControls(): void {
+    // The composer (and the list with it) is rebuilt or goes: not left open behind it.
+    this.picker?.close(false);
     this.actions.replaceChildren();
     this.footer.replaceChildren();
     this.composer = undefined;
