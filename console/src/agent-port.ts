@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, QuickText, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -36,6 +36,8 @@ export interface AgentPort {
   transfer(chatId: string, target: TransferTarget): Promise<void>;
   /** Who could take a transfer now: the other agents of the org, its skills and buttons. */
   transferTargets(): Promise<TransferTargets>;
+  /** The quick texts (canned replies) the agent may use: those of its org for everyone or its skills (ADR 0047). */
+  quickTexts(): Promise<QuickText[]>;
   end(chatId: string): Promise<void>;
   chats(): Promise<ChatSummary[]>;
   chat(chatId: string): Promise<ChatDetails>;

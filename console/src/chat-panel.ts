@@ -6,9 +6,11 @@
 import type { AgentPort } from './agent-port.ts';
 import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
+import { QuickTextPicker } from './quick-text-picker.ts';
+import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
-import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, TransferTarget } from './wire-types.ts';
+import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, QuickText, TransferTarget } from './wire-types.ts';
 
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
@@ -28,6 +30,8 @@ export interface PanelHost {
   visitorMessage(panel: ChatPanel, text: string): void;
   /** Where a transfer went, in words ("to Blair Agent"). */
   transferredTo(target: TransferTarget): string;
+  /** The quick texts the agent may use, as loaded after login (empty until then, or when there are none). */
+  quickTexts(): readonly QuickText[];
 }
 
 export class ChatPanel {
@@ -42,6 +46,8 @@ export class ChatPanel {
   private readonly footer: HTMLElement;
   private readonly title: HTMLElement;
   private composer: HTMLTextAreaElement | undefined;
+  /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
+  private readonly picker: QuickTextPicker | undefined;
   private typingSent = false;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private visitorTyping = false;
@@ -77,6 +83,10 @@ export class ChatPanel {
     this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`);
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
+    if (mode === 'agent') {
+      this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus() });
+      this.picker.setItems(host.quickTexts());
+    }
     this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
       el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status, ' ', this.where), this.actions),
       this.details.element, this.transcript.element, this.peek, this.footer);
@@ -348,6 +358,26 @@ export class ChatPanel {
     this.renderPeek();
   }
 
+  /** The quick texts loaded (after login, or again): the control shows them, or hides with none. */
+  setQuickTexts(quickTexts: readonly QuickText[]): void {
+    this.picker?.setItems(quickTexts);
+  }
+
+  /**
+   * A quick text into the message box at the caret (in place of a selection), its placeholders
+   * filled in: not sent, the agent edits and sends it. Plain text as the textarea's value.
+   */
+  private insertQuickText(q: QuickText): void {
+    const box = this.composer;
+    if (!box) return;
+    const text = fillPlaceholders(q.text, { visitorName: this.visitorName, agentName: this.host.me.name });
+    const { value, caret } = insertText(box.value, box.selectionStart, box.selectionEnd, text, this.host.client.limits()?.maxMessageLength);
+    box.value = value;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    this.onInput(box.value);
+  }
+
   focusComposer(): void {
     (this.composer ?? this.transcript.element).focus();
   }
@@ -362,6 +392,8 @@ export class ChatPanel {
   }
 
   private renderControls(): void {
+    // The composer (and the list with it) is rebuilt or goes: not left open behind it.
+    this.picker?.close(false);
     this.actions.replaceChildren();
     this.footer.replaceChildren();
     this.composer = undefined;
@@ -391,6 +423,11 @@ export class ChatPanel {
     const box = el('textarea', { id, rows: 2, maxlength: this.host.client.limits()?.maxMessageLength, class: 'composer-input', placeholder: 'Type a message; Enter sends, Shift+Enter for a new line' });
     this.composer = box;
     box.addEventListener('keydown', (ev) => {
+      if (this.picker?.available && opensPicker(ev.key, box.value, ev)) {
+        ev.preventDefault();
+        this.picker.open();
+        return;
+      }
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
         form.requestSubmit();
@@ -399,7 +436,7 @@ export class ChatPanel {
     box.addEventListener('input', () => this.onInput(box.value));
     const form = el('form', { class: 'composer' },
       el('label', { for: id, class: 'sr-only' }, `Message to ${this.visitorName || 'the visitor'}`),
-      box, el('button', { type: 'submit', class: 'primary' }, 'Send'));
+      box, this.picker?.element, el('button', { type: 'submit', class: 'primary' }, 'Send'));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const text = box.value.trim();

@@ -15,7 +15,7 @@ import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
-import type { ChatEventWire, OfferData, Presence, PublicUser, ResyncSnapshot } from './wire-types.ts';
+import type { ChatEventWire, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot } from './wire-types.ts';
 
 /** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's, (admins) the team. */
 export type ConsoleView = 'chats' | 'past' | 'supervisor' | 'team';
@@ -70,6 +70,8 @@ export class ConsoleApp {
   private wasOpen = false;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly host: PanelHost;
+  /** The agent's quick texts (ADR 0047), loaded once per login or page load. */
+  private quickTexts: readonly QuickText[] = [];
   private readonly transfers: Transfers;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
@@ -95,6 +97,7 @@ export class ConsoleApp {
       report: (m) => this.report(m),
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
       transferredTo: (target) => this.transfers.describe(target),
+      quickTexts: () => this.quickTexts,
     };
     this.transfers = new Transfers(client, me, { report: (m) => this.report(m), updateLoad: () => this.updateLoad(), panel: (id) => this.panels.get(id) });
     this.offersSection = el('section', { class: 'offers', 'aria-labelledby': 'offers-title', hidden: true },
@@ -193,6 +196,21 @@ export class ConsoleApp {
     };
     if (restore && restore.presence !== 'offline') void this.changePresence(restore.presence, restore.capacity);
     void this.reloadChats();
+    void this.loadQuickTexts();
+  }
+
+  /**
+   * The quick texts, once per login or page load (they change only with the config file and a
+   * restart). Failing leaves the control hidden, as with none, and says so: chats work without it.
+   */
+  private async loadQuickTexts(): Promise<void> {
+    try {
+      this.quickTexts = await this.client.quickTexts();
+    } catch (err) {
+      this.report(`Quick texts not loaded (reload the page to try again): ${errorText(err)}`);
+      return;
+    }
+    for (const panel of this.panels.values()) panel.setQuickTexts(this.quickTexts);
   }
 
   private header(isSupervisor: boolean): HTMLElement {

@@ -51,6 +51,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     typing: (id, typing) => checked(() => client.typing(id, typing)),
     transfer: (id, target) => checked(() => client.transfer(id, target)),
     transferTargets: () => checked(() => client.transferTargets()),
+    quickTexts: () => checked(() => client.quickTexts()),
     end: (id) => checked(() => client.end(id)),
     chats: () => checked(() => client.chats()),
     chat: (id) => checked(() => client.chat(id)),

@@ -102,11 +102,31 @@ export const AgentConfig = Type.Object({
 });
 export type AgentConfig = Static<typeof AgentConfig>;
 
+/** The longest quick text title: it is shown in a one-line list in the console. */
+export const MAX_QUICK_TEXT_TITLE_LENGTH = 80;
+
+/**
+ * A quick text (canned reply, ADR 0047): a prepared reply an agent inserts into the
+ * message box and edits before sending. Its text is no longer than
+ * settings.maxMessageLength (the loader checks: that is a setting, not a constant).
+ */
+export const QuickTextConfig = Type.Object({
+  /** Unique in the org; not a Salesforce id (a name such as `greeting` is fine). */
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  title: Type.String({ minLength: 1, maxLength: MAX_QUICK_TEXT_TITLE_LENGTH }),
+  text: Type.String({ minLength: 1 }),
+  /** Only agents with one of these skills see it; absent: everyone in the org. */
+  skills: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+});
+export type QuickTextConfig = Static<typeof QuickTextConfig>;
+
 export const OrgConfig = Type.Object({
   id: Id,
   name: Type.Optional(Type.String()),
   deployments: Type.Array(DeploymentConfig, { default: [] }),
   agents: Type.Array(AgentConfig, { default: [] }),
+  /** Canned replies for the org's agents (ADR 0047). */
+  quickTexts: Type.Array(QuickTextConfig, { default: [] }),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

@@ -57,4 +57,11 @@ export const demoOrg: OrgConfig = {
     // The team's admin (users, API keys, visitor erasure): no skill, so no button routes to her.
     { id: DEMO_IDS.adminId, name: 'Ada Admin', username: 'admin', password: 'plain:admin-demo', role: 'admin', skills: [], capacity: 3 },
   ],
+  // Canned replies for the support team (ADR 0047); the console fills in the placeholders.
+  quickTexts: [
+    { id: 'greeting', title: 'Greeting', text: 'Hello {{visitor.name}}, this is {{agent.name}}. How can I help you today?', skills: ['support'] },
+    { id: 'order-number', title: 'Ask for the order number', text: 'Could you give me your order number? You will find it in your confirmation email (it starts with "SB-").', skills: ['support'] },
+    { id: 'one-moment', title: 'One moment, please', text: 'Thank you. Give me a moment while I look into this.', skills: ['support'] },
+    { id: 'closing', title: 'Closing', text: 'Is there anything else I can help you with? Thank you for contacting us, and have a good day!', skills: ['support'] },
+  ],
 };

@@ -195,6 +195,46 @@ describe('validateConfig', () => {
   });
 });
 
+describe('quick texts (ADR 0047)', () => {
+  const withQuickTexts = (quickTexts: unknown[], settings: Record<string, unknown> = {}) => ({ settings, orgs: [org({ quickTexts })] });
+
+  it('takes quick texts with and without skills, and an org without any has none', () => {
+    const config = validateConfig(withQuickTexts([{ id: 'hi', title: 'Hi', text: 'Hello!' }, { id: 'order', title: 'Order', text: 'Order number?', skills: ['sales'] }]), 'test');
+    expect(config.orgs[0]!.quickTexts).toEqual([{ id: 'hi', title: 'Hi', text: 'Hello!' }, { id: 'order', title: 'Order', text: 'Order number?', skills: ['sales'] }]);
+    expect(validateConfig({ orgs: [org()] }, 'test').orgs[0]!.quickTexts).toEqual([]);
+  });
+
+  it('names a duplicate id with both entries', () => {
+    const problems = problemsOf(() => validateConfig(withQuickTexts([{ id: 'hi', title: 'A', text: 'a' }, { id: 'bye', title: 'B', text: 'b' }, { id: 'hi', title: 'C', text: 'c' }]), 'test'));
+    expect(problems).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/2\/id: .*hi.*\/orgs\/0\/quickTexts\/0\/id/)]);
+  });
+
+  it('allows the same id in two orgs', () => {
+    const other = { id: '00D000000000008', quickTexts: [{ id: 'hi', title: 'Hi', text: 'Hallo' }] };
+    expect(() => validateConfig({ orgs: [org({ quickTexts: [{ id: 'hi', title: 'Hi', text: 'Hello' }] }), other] }, 'test')).not.toThrow();
+  });
+
+  it('names an empty or blank text, and a blank title', () => {
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: 'A', text: '' }]), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/0\/text: /)]);
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: 'A', text: 'ok' }, { id: 'b', title: 'B', text: ' \n ' }]), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/1\/text: is empty/)]);
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: '   ', text: 'ok' }]), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/0\/title: is empty/)]);
+  });
+
+  it('names a title over 80 characters and a text longer than settings.maxMessageLength', () => {
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: 'x'.repeat(81), text: 'ok' }]), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/0\/title: .*80/)]);
+    expect(() => validateConfig(withQuickTexts([{ id: 'a', title: 'A', text: 'x'.repeat(4000) }]), 'test')).not.toThrow();
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: 'A', text: 'x'.repeat(4001) }]), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/0\/text: .*4001.*maxMessageLength \(4000\)/)]);
+    expect(problemsOf(() => validateConfig(withQuickTexts([{ id: 'a', title: 'A', text: 'x'.repeat(11) }], { maxMessageLength: 10 }), 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/quickTexts\/0\/text: .*maxMessageLength \(10\)/)]);
+  });
+
+  it('the demo deployment has quick texts for the support skill, valid under the default limits', () => {
+    const config = validateConfig({ orgs: [structuredClone(demoOrg)] }, 'test');
+    const quickTexts = config.orgs[0]!.quickTexts;
+    expect(quickTexts.length).toBeGreaterThanOrEqual(3);
+    for (const q of quickTexts) expect(q.skills).toEqual(['support']);
+  });
+});
+
 describe('PostgreSQL connection settings', () => {
   it('refuses a key=value connection string, which pg would read as a database name on a host called "base"', () => {
     const problems = problemsOf(() => validateConfig({ storage: { kind: 'postgres', postgresUrl: 'host=127.0.0.1 dbname=test password=hunter2' } }, 'test'));

@@ -8,7 +8,7 @@ import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from '
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
-import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig } from './config-schema.js';
+import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
@@ -210,6 +210,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       const hashProblem = a.password === undefined ? null : passwordHashProblem(a.password);
       if (hashProblem) problems.push(`/orgs/${o}/agents/${ai}/password: ${hashProblem}`);
     });
+    problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
   });
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
@@ -225,6 +226,25 @@ function crossCheck(config: SwitchboardConfig): string[] {
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
   }
+  return problems;
+}
+
+/**
+ * An org's quick texts (ADR 0047): ids unique in the org (the console keys its list by
+ * them), text that is not blank, and no longer than an agent may send: a quick text the
+ * send would refuse with 400 is no use to the agent who picked it.
+ */
+function quickTextProblems(quickTexts: QuickTextConfig[], path: string, maxMessageLength: number): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  quickTexts.forEach((q, i) => {
+    const prior = seen.get(q.id);
+    if (prior !== undefined) problems.push(`${path}/${i}/id: quick text id ${q.id} is already used at ${path}/${prior}/id`);
+    else seen.set(q.id, i);
+    if (q.title.trim() === '') problems.push(`${path}/${i}/title: is empty (only spaces)`);
+    if (q.text.trim() === '') problems.push(`${path}/${i}/text: is empty (only spaces): quick text ${q.id} would insert nothing`);
+    if (q.text.length > maxMessageLength) problems.push(`${path}/${i}/text: quick text ${q.id} is ${q.text.length} characters, longer than settings.maxMessageLength (${maxMessageLength}): agents could not send it`);
+  });
   return problems;
 }
 

@@ -72,6 +72,20 @@ export const TransferTargets = Type.Object({
   buttons: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
 });
 export type TransferTargets = Static<typeof TransferTargets>;
+/**
+ * A quick text (canned reply, ADR 0047) the caller may use (GET /agent/v1/quick-texts):
+ * from the config file, those of the caller's org meant for everyone or for one of the
+ * caller's skills. The text is plain text as configured; placeholders such as
+ * `{{visitor.name}}` are left for the client to fill in.
+ */
+export const QuickText = Type.Object({
+  id: Type.String({ description: 'Unique in the org' }),
+  title: Type.String({ description: 'A short name for the list (at most 80 characters)' }),
+  text: Type.String({ description: 'Plain text to put in the message box; may hold {{visitor.name}} and {{agent.name}}' }),
+  skills: Type.Array(Type.String(), { description: 'The skills it is meant for; empty: everyone in the org' }),
+});
+export type QuickText = Static<typeof QuickText>;
+export const QuickTexts = Type.Array(QuickText);
 export const WhisperRequest = Type.Object({ text: Type.String({ minLength: 1 }) });
 export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 128 }) });
 export const Ok = Type.Object({ ok: Type.Literal(true) });

@@ -17,7 +17,7 @@ import { SwitchboardHttpError } from './errors.js';
 import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, AgentLimits, Me, StreamTicket,
+  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, AgentLimits, Me, StreamTicket,
   ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure,
 } from './types.js';
 
@@ -182,6 +182,15 @@ export class AgentClient {
   /** The other agents of my org, and its skills and buttons, with who could take a transfer now. */
   transferTargets(): Promise<TransferTargets> {
     return this.call('GET', '/transfer-targets', undefined, { retry: true });
+  }
+
+  /**
+   * The quick texts (canned replies) of my org I may use: those for everyone and those for one
+   * of my skills, in the config file's order. Plain text; `{{visitor.name}}` and `{{agent.name}}`
+   * are left in for the client to fill in (ADR 0047).
+   */
+  quickTexts(): Promise<QuickText[]> {
+    return this.call('GET', '/quick-texts', undefined, { retry: true });
   }
 
   end(chatId: string): Promise<void> {

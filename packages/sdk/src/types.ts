@@ -99,6 +99,8 @@ export type PresenceState = Static<typeof Agent.PresenceState>;
 export type TransferTarget = Agent.TransferRequest;
 /** Agents, skills and buttons a chat could be transferred to now (GET /agent/v1/transfer-targets). */
 export type TransferTargets = Agent.TransferTargets;
+/** A quick text (canned reply) the caller may use (GET /agent/v1/quick-texts; ADR 0047). */
+export type QuickText = Agent.QuickText;
 export type SentMessage = Static<typeof Agent.SentMessage>;
 export type ChatEventWire = Agent.ChatEventWire;
 export type ChatSummary = Agent.ChatSummary;

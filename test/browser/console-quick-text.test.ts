@@ -1,0 +1,156 @@
+/**
+ * Quick texts in the console, in real Chromium (ADR 0047). An agent types `/` into
+ * the empty message box, filters the list by typing, moves with the arrow keys and
+ * inserts one with Enter: the text (its placeholders filled in) is in the box, not
+ * sent, with the keyboard back in the box; the agent edits it and sends it, and the
+ * visitor receives the edited text. The button opens the same list; Escape closes it
+ * without inserting. axe finds no serious violation with the list open. A reload
+ * loads them again for the chats it shows again. An agent
+ * with none of the quick texts' skills sees no control.
+ */
+import { describe, expect, it } from 'vitest';
+import { TestServer } from '../protocol/harness.js';
+import { chat, describeViolations, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
+import { AGENT1, AGENT2, CONSOLE_INDEX, consoleConfig } from './console-server.js';
+import { consoleSuite } from './console-suite.js';
+import { PollingVisitor } from './console-visitor.js';
+
+const QUICK_TEXTS = [
+  { id: 'greeting', title: 'Greeting', text: 'Hello {{visitor.name}}, this is {{agent.name}}. How can I help?', skills: ['vip'] },
+  { id: 'order', title: 'Ask for the order number', text: 'Could you give me your order number?', skills: ['vip'] },
+  { id: 'closing', title: 'Closing', text: 'Thank you for contacting us!', skills: ['vip'] },
+];
+
+/** The console test config with quick texts for the skill `vip`: Alex has it, Blair has not. */
+function config(): object {
+  const c = consoleConfig() as { orgs: { agents: { username?: string; skills: string[] }[]; quickTexts?: unknown[] }[] };
+  const org = c.orgs[0]!;
+  org.quickTexts = QUICK_TEXTS;
+  for (const a of org.agents) if (a.username === AGENT1.username) a.skills = ['support', 'vip'];
+  return c;
+}
+
+const server = new TestServer({ pollHoldSeconds: 1 }, { config, requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
+let alex: ConsolePage;
+let blair: ConsolePage;
+const suite = consoleSuite(server, { alex: AGENT1, blair: AGENT2 }, (c) => { ({ alex, blair } = c); }, { online: 'alex' });
+
+/** A visitor whose chat `agent` (the only one online) accepts; the chat's panel. */
+async function acceptedChat(agent: ConsolePage, name: string) {
+  const v = new PollingVisitor(server, name);
+  suite.visitors.push(v);
+  await v.request();
+  await agent.page.getByRole('article', { name: `Chat offer from ${name}` }).getByRole('button', { name: 'Accept' }).click();
+  await v.waitForType('ChatEstablished');
+  return { v, panel: chat(agent.page, name) };
+}
+
+describe('console: quick texts', () => {
+  it('an agent inserts a quick text with the keyboard, edits it and sends it; the visitor receives it', async () => {
+    const { v, panel } = await acceptedChat(alex, 'Vera Quick');
+    const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
+    const button = panel.getByRole('button', { name: 'Quick text' });
+    await button.waitFor();
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+
+    // `/` into the empty box opens the list, with the keyboard in its filter.
+    await box.focus();
+    await alex.page.keyboard.press('/');
+    const filter = panel.getByRole('combobox', { name: 'Quick text' });
+    const list = panel.getByRole('listbox', { name: 'Quick texts' });
+    await list.waitFor();
+    expect(await filter.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect(await box.inputValue(), 'the / opens the list, it is not typed').toBe('');
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    expect(await list.getByRole('option').allInnerTexts()).toEqual([expect.stringContaining('Greeting'), expect.stringContaining('Ask for the order number'), expect.stringContaining('Closing')]);
+
+    // Nothing serious for axe with the list open.
+    const violations = await seriousViolations(alex.page);
+    expect(violations, `axe with the quick text list open:\n${describeViolations(violations)}`).toEqual([]);
+    await screenshot(alex.page, 'quick-text');
+
+    // Typing filters; the arrow keys move the active option (and wrap); Enter inserts it.
+    // Every one has an "a"; the title that starts with it comes first.
+    await alex.page.keyboard.type('a');
+    expect(await list.getByRole('option').allInnerTexts()).toEqual([expect.stringContaining('Ask for the order number'), expect.stringContaining('Greeting'), expect.stringContaining('Closing')]);
+    await alex.page.keyboard.type('sk for');
+    expect(await list.getByRole('option').count()).toBe(1);
+    for (let i = 0; i < 'ask for'.length; i++) await alex.page.keyboard.press('Backspace');
+    expect(await list.getByRole('option').count()).toBe(3);
+    await alex.page.keyboard.press('ArrowDown');
+    expect(await list.getByRole('option', { selected: true }).innerText()).toContain('Ask for the order number');
+    expect(await filter.getAttribute('aria-activedescendant')).toBe(await list.getByRole('option', { selected: true }).getAttribute('id'));
+    await alex.page.keyboard.press('ArrowUp');
+    await alex.page.keyboard.press('ArrowUp');
+    expect(await list.getByRole('option', { selected: true }).innerText(), 'Up from the first wraps to the last').toContain('Closing');
+    await alex.page.keyboard.press('ArrowDown');
+    await alex.page.keyboard.press('ArrowDown');
+    await alex.page.keyboard.press('Enter');
+
+    // Inserted, not sent; the list is closed and the keyboard back in the message box.
+    await list.waitFor({ state: 'hidden' });
+    expect(await box.inputValue()).toBe('Could you give me your order number?');
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    expect(v.received.some((m) => m.type === 'ChatMessage'), 'nothing is sent before the agent sends it').toBe(false);
+
+    // The agent edits it (the caret is after the text) and sends it.
+    await alex.page.keyboard.type(' It starts with SB-.');
+    await alex.page.keyboard.press('Enter');
+    await v.waitFor('the edited quick text', (m) => m.type === 'ChatMessage' && m.message['text'] === 'Could you give me your order number? It starts with SB-.');
+    expect(await box.inputValue()).toBe('');
+  });
+
+  it('the button opens the same list; Escape closes it without inserting; placeholders are filled in', async () => {
+    const panel = chat(alex.page, 'Vera Quick');
+    const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
+    const list = panel.getByRole('listbox', { name: 'Quick texts' });
+    await box.fill('Draft');
+    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await list.waitFor();
+    await alex.page.keyboard.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    expect(await box.inputValue()).toBe('Draft');
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), 'Escape gives the keyboard back to the message box').toBe(true);
+    // `/` in a box that is not empty is just a character.
+    await alex.page.keyboard.press('/');
+    expect(await box.inputValue()).toBe('Draft/');
+    expect(await list.isVisible()).toBe(false);
+
+    await box.fill('');
+    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await alex.page.keyboard.type('greet');
+    await alex.page.keyboard.press('Enter');
+    await list.waitFor({ state: 'hidden' });
+    expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?');
+    // A click on an option inserts it too, at the caret.
+    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await list.getByRole('option', { name: /Closing/ }).click();
+    expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?Thank you for contacting us!');
+  });
+
+  it('a reload loads them again, also for the chats it shows again', async () => {
+    await alex.page.reload();
+    const panel = chat(alex.page, 'Vera Quick');
+    await panel.getByRole('button', { name: 'Quick text' }).waitFor();
+    const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
+    await box.fill('');
+    await box.focus();
+    await alex.page.keyboard.press('/');
+    await alex.page.keyboard.type('closing');
+    await alex.page.keyboard.press('Enter');
+    expect(await box.inputValue()).toBe('Thank you for contacting us!');
+  });
+
+  it('an agent with none of the quick texts\' skills gets no control', async () => {
+    await setPresence(alex.page, 'Away');
+    await setPresence(blair.page, 'Online');
+    const { panel } = await acceptedChat(blair, 'Walt Without');
+    const box = panel.getByRole('textbox', { name: 'Message to Walt Without' });
+    await box.waitFor();
+    expect(await panel.getByRole('button', { name: 'Quick text' }).count()).toBe(0);
+    await box.focus();
+    await blair.page.keyboard.press('/');
+    expect(await box.inputValue(), 'with no quick texts, / is just a character').toBe('/');
+  });
+});
