@@ -338,7 +338,11 @@ export class ChatEngine {
     r.queueKey = target;
     r.chatState = 'waiting';
     const targetButton = this.catalog.button(target)!.config;
-    if (this.router.inLine(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
+    // A request for one named agent without fallback takes no place in line (ADR 0043 §2): the
+    // limit on the line's length is not its to meet, and whether the button's agents have room
+    // says nothing of the agent it waits for.
+    const full = !isNamedOnlyRequest(r) && targetButton.queueSizeLimit > 0 && this.router.inLine(target).length >= targetButton.queueSizeLimit;
+    if (full && !this.router.isAvailable(targetButton)) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }

@@ -8,6 +8,7 @@
  *   agent steps away or loses the skill while the chat waits;
  * - a chat transferred to one agent holds no place in its queue: visitors
  *   waiting there keep their positions and estimates, and it does not fill the queue;
+ *   nor does a request for one named agent without fallback, which a full queue does not refuse;
  * - chats stored before the record kept its holders answer a former holder
  *   409 "no longer yours" after the upgrade, as chats written since do.
  */
@@ -190,10 +191,14 @@ class Agent {
   }
 }
 
-/** A visitor asks for a chat on `button`, with queue updates; returns its session (= chat id). */
-async function visitor(sb: Switchboard, button: string, name: string): Promise<Visitor> {
+/**
+ * A visitor asks for a chat on `button`, with queue updates; returns its session (= chat id).
+ * `agentId` makes it a request for that agent only (no fallback).
+ */
+async function visitor(sb: Switchboard, button: string, name: string, agentId?: string): Promise<Visitor> {
   const v = await newVisitor(sb);
-  const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: button, sessionId: v.id, visitorName: name, receiveQueueUpdates: true }, 1);
+  const named = agentId === undefined ? {} : { agentId, doFallback: false };
+  const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: button, sessionId: v.id, visitorName: name, receiveQueueUpdates: true, ...named }, 1);
   expect(res.statusCode, res.body).toBe(200);
   await sb.engine.queue.commit();
   return v;
@@ -372,6 +377,28 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     expect(await placesTold(s.sb, first)).toEqual(['1@10s']);
     expect(await placesTold(s.sb, second)).toEqual(['2@20s']);
     expect(await placesTold(s.sb, third)).toEqual(['3@30s']);
+  });
+
+  it('a request for one named agent without fallback takes no place in line: a full queue does not refuse it', async () => {
+    const s = await boot(await backend.fresh());
+    const alice = await Agent.online(s.sb, 'alice');
+    const carol = await Agent.online(s.sb, 'carol'); // serves neither button, has room
+    await acceptedChat(s, alice, SUPPORT, 'Keeps Alice Busy'); // nobody of the support button has room
+    for (const name of ['One', 'Two', 'Three']) expect(chat(s.sb, await visitor(s.sb, SUPPORT, name)).state).toBe('waiting');
+    // The line holds 3: a fourth visitor who asks for anyone is refused.
+    const fourth = await visitor(s.sb, SUPPORT, 'Four');
+    expect((await log(s.sb, fourth, 'ChatRequestFail')).map((e) => e.data['reason'])).toEqual(['Unavailable']);
+
+    // Carol has room: she is offered the chat that asked for her only.
+    const forCarol = await visitor(s.sb, SUPPORT, 'Only Carol', USER.carol);
+    expect(await log(s.sb, forCarol, 'ChatRequestFail')).toEqual([]);
+    expect(chat(s.sb, forCarol)).toEqual({ state: 'offered', agentId: USER.carol });
+    await carol.ok('POST', `/agent/v1/chats/${forCarol.id}/accept`);
+    // Alice is busy: the chat that asked for her only waits for her, outside the line.
+    const forAlice = await visitor(s.sb, SUPPORT, 'Only Alice', USER.alice);
+    expect(await log(s.sb, forAlice, 'ChatRequestFail')).toEqual([]);
+    expect(chat(s.sb, forAlice).state).toBe('waiting');
+    expect((await log(s.sb, forAlice, 'ChatRequestSuccess')).map((e) => e.data['queuePosition'])).toEqual([0]);
   });
 
   it('a chat stored before the record kept its holders answers a former holder 409, not 403, after the upgrade', async () => {
