@@ -7,7 +7,7 @@
  * picks the agent; the ChatEngine owns the chat lifecycle and calls in here
  * (docs/adr/0008).
  */
-import type { ButtonConfig } from '../../config/config-schema.js';
+import { defaultButtonConfig, type ButtonConfig } from '../../config/config-schema.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../../ports/records.js';
 import type { AgentDirectory } from '../agent-directory.js';
@@ -321,7 +321,14 @@ export class Dispatcher {
   /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */
   queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
     const { catalog } = this.d;
-    const base = catalog.button(routedButtonId)?.config ?? catalog.allButtons()[0]!.config;
+    // A chat whose button was removed from the config between two starts gets the schema's
+    // button defaults under its own (now unknown) id, not some configured button: the first
+    // button may be another org's, and Router.onlineAgents finds agents by the button's org,
+    // so the chat would be offered across orgs. A button of the chat's own org would still hand
+    // it to agents of a queue its visitor never asked for (and accept reads the routed button).
+    // An id the catalog does not know is served by nobody: the chat waits, is never offered,
+    // and a transfer there fails back (NoAgentLeft).
+    const base = catalog.button(routedButtonId)?.config ?? defaultButtonConfig(routedButtonId);
     if (!queueKey.startsWith('skill:')) return catalog.button(queueKey)?.config ?? base;
     return { ...base, type: 'Standard', agentId: undefined, skills: [skillOfQueueKey(queueKey)] };
   }
