@@ -109,6 +109,19 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.getSession('b'))?.cursor).toBe(5);
     }));
 
+    it('lists open sessions by the time they were queued, then creation, then id, whatever order they were written in', withStore(async (store) => {
+      // Queued in the same millisecond (a, z), queued earlier (m), never queued (n: by its creation).
+      const sessions = [
+        sessionRecord('z', { createdAt: 1900, queuedAt: 2000, chatState: 'waiting' }),
+        sessionRecord('a', { createdAt: 1900, queuedAt: 2000, chatState: 'waiting' }),
+        sessionRecord('y', { createdAt: 1800, queuedAt: 2000, chatState: 'waiting' }),
+        sessionRecord('n', { createdAt: 1500 }),
+        sessionRecord('m', { createdAt: 900, queuedAt: 1000, chatState: 'waiting' }),
+      ];
+      for (const s of sessions) await store.write({ ...emptyBatch(), sessions: [toSessionRow(s)] });
+      expect((await store.loadOpenSessions()).map((s) => s.id)).toEqual(['m', 'n', 'y', 'a', 'z']);
+    }));
+
     it('rewrites a session whose indexed columns change (owner, closed, visitor) and whose record alone changes', withStore(async (store) => {
       const request = { visitorId: 'v1' } as SessionRecord['request'];
       const write = (r: SessionRecord, withRequest = true) => store.write({ ...emptyBatch(), sessions: [toSessionRow(r, withRequest)] });

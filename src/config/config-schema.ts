@@ -3,6 +3,7 @@
  * defaults and documents every field (docs/configuration.md is written from it).
  */
 import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
 
 /**
  * Marks a field as a Salesforce-style id: the loader keeps the text a file wrote
@@ -79,6 +80,11 @@ export const ButtonConfig = Type.Object({
   agentId: Type.Optional(Id),
 });
 export type ButtonConfig = Static<typeof ButtonConfig>;
+
+/** A button with nothing configured but its id: every field at the schema's default (offers 30 s, queue 100, …). */
+export function defaultButtonConfig(id: string): ButtonConfig {
+  return Value.Default(ButtonConfig, { id }) as ButtonConfig;
+}
 
 export const DeploymentConfig = Type.Object({
   id: Id,

@@ -114,7 +114,7 @@ export class ChatEngine {
   async start(): Promise<void> {
     this.waits.load(await this.store.loadButtonStats());
     const now = this.clock.now();
-    let pending = false;
+    const pending: string[] = [];
     for (const record of await this.store.loadOpenSessions()) {
       if (record.owner !== this.nodeId) continue;
       // Visitors could not poll while we were down: give them a fresh timeout window.
@@ -130,7 +130,7 @@ export class ChatEngine {
       }
       // A transfer or a request for one named agent still waiting waits on for the agents'
       // grace (ADR 0043): the restart took every presence away, not the targets' will to take it.
-      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record))) pending = true;
+      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record))) pending.push(record.id);
       if (record.holders === undefined && record.chatState !== 'none') {
         // Written before the record kept its holders: a former holder must hear "no longer
         // yours" (409), not "not yours" (403), as for chats written since. Its log says who.
@@ -153,7 +153,7 @@ export class ChatEngine {
         await this.rearmIdleTimeout(s);
       }
     }
-    if (pending) this.dispatcher.holdAfterRestart(this.settings.agentGraceSeconds * 1000);
+    if (pending.length) this.dispatcher.holdAfterRestart(this.settings.agentGraceSeconds * 1000, pending);
     this.dispatch();
   }
 
@@ -338,7 +338,11 @@ export class ChatEngine {
     r.queueKey = target;
     r.chatState = 'waiting';
     const targetButton = this.catalog.button(target)!.config;
-    if (this.router.inLine(target).length >= targetButton.queueSizeLimit && targetButton.queueSizeLimit > 0 && !this.router.isAvailable(targetButton)) {
+    // A request for one named agent without fallback takes no place in line (ADR 0043 §2): the
+    // limit on the line's length is not its to meet, and whether the button's agents have room
+    // says nothing of the agent it waits for.
+    const full = !isNamedOnlyRequest(r) && targetButton.queueSizeLimit > 0 && this.router.inLine(target).length >= targetButton.queueSizeLimit;
+    if (full && !this.router.isAvailable(targetButton)) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }

@@ -71,7 +71,10 @@ export interface ChatStore {
    * batch is durable, throws if it is not. The commit queue prefers it when present.
    */
   writeSync?(batch: WriteBatch): void;
-  /** Sessions that are not closed, for recovery at start-up. */
+  /**
+   * Sessions that are not closed, for recovery at start-up, in `compareOpenSessions` (records.ts)
+   * order (queued first, first; then creation, then id): the order queue tickets are handed out.
+   */
   loadOpenSessions(): Promise<SessionRecord[]>;
   /** One session by id, open or closed. */
   getSession(id: string): Promise<SessionRecord | null>;

@@ -323,3 +323,14 @@ export interface BreadcrumbRecord {
   location: string;
   at: number;
 }
+
+/**
+ * The order `ChatStore.loadOpenSessions` answers in, the same on every store: by the time the
+ * chat was queued (a session never queued by its creation), then its creation, then its id.
+ * Start-up hands out the queue's tie-break tickets in this order, so two chats queued in the
+ * same millisecond keep one order across restarts and stores, not whatever order a table scan
+ * gives. Compared in code, not in SQL: no collation or JSON path differs between backends.
+ */
+export function compareOpenSessions(a: SessionRecord, b: SessionRecord): number {
+  return (a.queuedAt ?? a.createdAt) - (b.queuedAt ?? b.createdAt) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { request } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, pause, requestChat, useAgentServer } from './agent-fixtures.js';
 
 /** Not the default (4000): the answers must carry the server's own setting. */
 const MAX_MESSAGE_LENGTH = 1234;
@@ -215,6 +215,12 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect((await root.call('DELETE', `/agent/v1/admin/api-keys/${key.id}`)).status).toBe(200);
     const revoked = await viaKey.call('GET', '/agent/v1/me');
     expect(revoked.status, revoked.text).toBe(401);
+    // Revoking it again is a 200 that changes nothing: it keeps the time it was first revoked.
+    const revokedAt = (await root.ok<Record<string, unknown>[]>('GET', '/agent/v1/admin/api-keys')).find((k) => k['id'] === key.id)?.['revokedAt'];
+    expect(revokedAt).toEqual(expect.any(Number));
+    await pause(20);
+    expect((await root.call('DELETE', `/agent/v1/admin/api-keys/${key.id}`)).status).toBe(200);
+    expect((await root.ok<Record<string, unknown>[]>('GET', '/agent/v1/admin/api-keys')).find((k) => k['id'] === key.id)?.['revokedAt']).toBe(revokedAt);
 
     // Disabling a user kills its tokens.
     expect((await root.call('PATCH', `/agent/v1/admin/users/${created.id}`, { disabled: true })).status).toBe(200);

@@ -3,7 +3,7 @@
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
 import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
-import { fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
 /** A stored session: its row's JSON columns, and what a search filters on (the SQL stores' columns). */
@@ -132,7 +132,7 @@ export class MemoryChatStore implements ChatStore {
   }
 
   loadOpenSessions(): Promise<SessionRecord[]> {
-    return Promise.resolve([...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress)).filter((s) => !s.closed));
+    return Promise.resolve([...this.sessions.values()].map((s) => fromSessionRow(s.json, s.request, s.progress)).filter((s) => !s.closed).sort(compareOpenSessions));
   }
 
   getSession(id: string): Promise<SessionRecord | null> {

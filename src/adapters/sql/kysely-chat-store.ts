@@ -4,7 +4,7 @@
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely } from 'kysely';
 import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
-import { fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 import { searchSessions } from './session-search.js';
@@ -119,7 +119,7 @@ export class KyselyChatStore implements ChatStore {
 
   async loadOpenSessions(): Promise<SessionRecord[]> {
     const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress']).where('closed', '=', 0).execute();
-    return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
+    return rows.map((r) => fromSessionRow(r.record, r.request, r.progress)).sort(compareOpenSessions);
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {

@@ -43,7 +43,7 @@ async function start(dataDir: string, agents: AgentConfig[], others: AgentConfig
   const clock = new FakeClock();
   const users = new UserDirectory(store, new TokenService(Buffer.alloc(32, 7), clock), clock);
   const loaded = await users.load(orgWith(agents, others));
-  return { users, loaded, stop: () => store.close().then(() => void open.splice(open.indexOf(store), 1)) };
+  return { users, loaded, clock, stop: () => store.close().then(() => void open.splice(open.indexOf(store), 1)) };
 }
 
 const canLogIn = (users: UserDirectory, username: string, password: string) => users.login(username, password).then(() => true, () => false);
@@ -107,6 +107,22 @@ describe('users across a restart', () => {
     await stop();
     const again = await start(dir, [agent()]);
     expect(again.users.authenticate(key.key), 'after a restart too').toBeNull();
+  });
+
+  it('revoking a revoked API key changes nothing: it keeps the time of its first revocation, also after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users, clock, stop } = await start(dir, [agent()]);
+    const key = await users.createApiKey('005000000000A01', 'ci', 'agent');
+    clock.advance(1000);
+    await users.revokeApiKey(key.id);
+    const first = users.apiKey(key.id)?.revokedAt;
+    expect(first).toBe(clock.now());
+    clock.advance(60_000);
+    await users.revokeApiKey(key.id);
+    expect(users.apiKey(key.id)?.revokedAt).toBe(first);
+    await stop();
+    const again = await start(dir, [agent()]);
+    expect(again.users.apiKey(key.id)?.revokedAt, 'as stored').toBe(first);
   });
 
   it('a password or role changed in the config revokes the tokens of a user the admin API never stored', async () => {

@@ -319,8 +319,13 @@ export class UserDirectory {
     return this.keys.get(id);
   }
 
+  /**
+   * Revokes a key for good. Revoking a revoked key changes nothing (an idempotent DELETE):
+   * `revokedAt` keeps saying when it stopped working.
+   */
   async revokeApiKey(id: string): Promise<void> {
     const k = this.keys.get(id) ?? fail('NOT_FOUND', `api key ${id}`);
+    if (k.revokedAt !== null) return;
     k.revokedAt = this.clock.now();
     await this.store.putDocument('apikey', id, k);
     this.revoked(k.userId);

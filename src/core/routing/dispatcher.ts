@@ -7,7 +7,7 @@
  * picks the agent; the ChatEngine owns the chat lifecycle and calls in here
  * (docs/adr/0008).
  */
-import type { ButtonConfig } from '../../config/config-schema.js';
+import { defaultButtonConfig, type ButtonConfig } from '../../config/config-schema.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../../ports/records.js';
 import type { AgentDirectory } from '../agent-directory.js';
@@ -87,6 +87,13 @@ export class Dispatcher {
    * agents to come back (ADR 0043): everyone starts offline, as if every target had just left.
    */
   private restartGraceUntil = 0;
+  /**
+   * The chats whose transfer or named-agent request was pending at the restart: only they wait
+   * out the grace. One started since was made while its candidates could be seen, and fails as
+   * on a node that never restarted (ADR 0043, later note). A chat leaves the set once that wait
+   * is over (taken, failed, ended), so a new transfer of it within the grace is not held either.
+   */
+  private readonly heldThroughRestart = new Set<string>();
   private restartGraceTimer: TimerHandle | null = null;
 
   constructor(private readonly d: DispatcherDeps) {}
@@ -106,16 +113,18 @@ export class Dispatcher {
   }
 
   /**
-   * After a restart: pending transfers and named-agent requests wait `graceMs` (the agents'
-   * grace for their held chats, counted from start) for their targets to come back, then
-   * whatever nobody is back to take fails (ADR 0043).
+   * After a restart: the transfers and named-agent requests of `sessionIds`, pending at the
+   * start, wait `graceMs` (the agents' grace for their held chats, counted from start) for their
+   * targets to come back, then whatever nobody is back to take fails (ADR 0043).
    */
-  holdAfterRestart(graceMs: number): void {
+  holdAfterRestart(graceMs: number, sessionIds: Iterable<string>): void {
+    for (const id of sessionIds) this.heldThroughRestart.add(id);
     this.restartGraceUntil = this.d.clock.now() + graceMs;
     this.restartGraceTimer?.cancel();
     this.restartGraceTimer = this.d.clock.setTimeout(() => {
       this.restartGraceTimer = null;
       this.restartGraceUntil = 0;
+      this.heldThroughRestart.clear();
       this.failStrandedTransfers();
       this.dispatch();
     }, graceMs);
@@ -126,11 +135,15 @@ export class Dispatcher {
     this.restartGraceTimer?.cancel();
     this.restartGraceTimer = null;
     this.restartGraceUntil = 0;
+    this.heldThroughRestart.clear();
   }
 
-  /** Whether the restart grace still runs: targets who are not back yet may still come. */
-  inRestartGrace(): boolean {
-    return this.restartGraceUntil > this.d.clock.now();
+  /**
+   * Whether the chat's transfer or named-agent request was pending at the restart and the grace
+   * still runs: targets who are not back yet may still come.
+   */
+  private heldByRestartGrace(sessionId: string): boolean {
+    return this.restartGraceUntil > this.d.clock.now() && this.heldThroughRestart.has(sessionId);
   }
 
   /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
@@ -147,10 +160,12 @@ export class Dispatcher {
   /**
    * The chat left the queue (an agent took it, or it ended): forget what its
    * visitor was told, so that if it comes back (agent disconnect, a transfer to a
-   * skill or button) the visitor hears its new place.
+   * skill or button) the visitor hears its new place; and what waited at a restart
+   * has stopped waiting.
    */
   forget(sessionId: string): void {
     this.lastQueueUpdate.delete(sessionId);
+    this.heldThroughRestart.delete(sessionId);
   }
 
   /** What ChatRequestSuccess told the visitor: QueueUpdates follow when it changes. */
@@ -198,9 +213,9 @@ export class Dispatcher {
     // A transfer to one agent who did not take it, or to a skill or button whose last candidate
     // passed or went away: nobody is left who could take it, and a chat waiting there would be
     // held by no one while the visitor still reads the caller's name. After a restart, others
-    // who serve a skill or button may still come back: that waits for the grace's end.
+    // who serve a skill or button may still come back: a transfer pending then waits for the grace's end.
     if (r.transferTo) this.failTransfer(s, data.agentId, type);
-    else if (r.transferFrom && !this.inRestartGrace() && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
+    else if (r.transferFrom && !this.heldByRestartGrace(s.id) && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
     // The one agent a visitor asked for, without fallback, declined, let it time out or left.
     else if (isNamedOnlyRequest(r)) host.failWaitingRequest(s);
     this.dispatch();
@@ -214,15 +229,15 @@ export class Dispatcher {
    * Run after presence and skill changes: such a chat would otherwise wait, held by no
    * one, until someone new came online. TransferFailed gives the reason `NoAgentLeft`;
    * the request ends with ChatRequestFail `Unavailable`. While the restart grace runs
-   * nothing fails here: the agents may still come back (ADR 0043).
+   * nothing that was pending at the restart fails here: its agents may still come back
+   * (ADR 0043); what started since fails as without a restart.
    */
   failStrandedTransfers(): void {
-    if (this.inRestartGrace()) return;
     const reason = 'NoAgentLeft';
     const { directory, host } = this.d;
     for (const s of [...host.sessions.values()]) {
       const r = s.record;
-      if (r.chatState !== 'waiting') continue;
+      if (r.chatState !== 'waiting' || this.heldByRestartGrace(s.id)) continue;
       const named = r.transferTo ?? (isNamedOnlyRequest(r) ? r.request!.agentId! : undefined);
       const gone = named !== undefined && (directory.get(named)?.presence !== 'online' || r.declinedBy.includes(named));
       if (r.transferFrom && r.transferTo) {
@@ -257,6 +272,8 @@ export class Dispatcher {
     const caller = r.transferFrom ? directory.get(r.transferFrom) : undefined;
     router.remove(s.id);
     this.cancelTransfer(s);
+    // Its wait is over: a transfer the caller starts again is not held by the restart.
+    this.heldThroughRestart.delete(s.id);
     if (caller && caller.presence !== 'offline') {
       r.chatState = 'established';
       r.agentId = caller.id;
@@ -304,7 +321,14 @@ export class Dispatcher {
   /** Routing settings for a queue: its button's, or for a skill queue the routed button's with that skill. */
   queueConfig(queueKey: string, routedButtonId: string): ButtonConfig {
     const { catalog } = this.d;
-    const base = catalog.button(routedButtonId)?.config ?? catalog.allButtons()[0]!.config;
+    // A chat whose button was removed from the config between two starts gets the schema's
+    // button defaults under its own (now unknown) id, not some configured button: the first
+    // button may be another org's, and Router.onlineAgents finds agents by the button's org,
+    // so the chat would be offered across orgs. A button of the chat's own org would still hand
+    // it to agents of a queue its visitor never asked for (and accept reads the routed button).
+    // An id the catalog does not know is served by nobody: the chat waits, is never offered,
+    // and a transfer there fails back (NoAgentLeft).
+    const base = catalog.button(routedButtonId)?.config ?? defaultButtonConfig(routedButtonId);
     if (!queueKey.startsWith('skill:')) return catalog.button(queueKey)?.config ?? base;
     return { ...base, type: 'Standard', agentId: undefined, skills: [skillOfQueueKey(queueKey)] };
   }

@@ -8,6 +8,9 @@
  *   agent steps away or loses the skill while the chat waits;
  * - a chat transferred to one agent holds no place in its queue: visitors
  *   waiting there keep their positions and estimates, and it does not fill the queue;
+ *   nor does a request for one named agent without fallback, which a full queue does not refuse;
+ * - after a restart only the transfers and named-agent requests pending at the start wait out
+ *   the agents' grace; one made since fails as on a server that never restarted;
  * - chats stored before the record kept its holders answer a former holder
  *   409 "no longer yours" after the upgrade, as chats written since do.
  */
@@ -190,10 +193,14 @@ class Agent {
   }
 }
 
-/** A visitor asks for a chat on `button`, with queue updates; returns its session (= chat id). */
-async function visitor(sb: Switchboard, button: string, name: string): Promise<Visitor> {
+/**
+ * A visitor asks for a chat on `button`, with queue updates; returns its session (= chat id).
+ * `agentId` makes it a request for that agent only (no fallback).
+ */
+async function visitor(sb: Switchboard, button: string, name: string, agentId?: string): Promise<Visitor> {
   const v = await newVisitor(sb);
-  const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: button, sessionId: v.id, visitorName: name, receiveQueueUpdates: true }, 1);
+  const named = agentId === undefined ? {} : { agentId, doFallback: false };
+  const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: button, sessionId: v.id, visitorName: name, receiveQueueUpdates: true, ...named }, 1);
   expect(res.statusCode, res.body).toBe(200);
   await sb.engine.queue.commit();
   return v;
@@ -326,6 +333,47 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     expect(chat(s.sb, next).state).toBe('waiting');
   });
 
+  it('after a restart only what was pending at the start waits out the grace: a transfer or named-agent request started since fails at once', async () => {
+    let s = await boot(await backend.fresh());
+    const alice = await Agent.online(s.sb, 'alice');
+    const bill = await Agent.online(s.sb, 'bill');
+    await acceptedChat(s, bill, BILLING, 'Billing First'); // Bill is busy
+    const pending = await acceptedChat(s, alice, SUPPORT, 'Pending At The Restart');
+    await alice.ok('POST', `/agent/v1/chats/${pending.id}/transfer`, { skill: 'billing' });
+    await stop();
+
+    s = await boot(await backend.reopen(), 60);
+    const billAgain = await Agent.online(s.sb, 'bill'); // busy with Billing First again
+    await Agent.online(s.sb, 'alice'); // her one place is kept for the pending transfer
+    const bob = await Agent.online(s.sb, 'bob');
+    const carol = await Agent.online(s.sb, 'carol');
+    const fresh = await acceptedChat(s, bob, SUPPORT, 'Transferred After The Restart');
+
+    // Its only candidate declines: back to Bob at once, as on a server that never restarted.
+    await bob.ok('POST', `/agent/v1/chats/${fresh.id}/transfer`, { skill: 'sales' });
+    expect(chat(s.sb, fresh)).toEqual({ state: 'offered', agentId: USER.carol });
+    await carol.ok('POST', `/agent/v1/chats/${fresh.id}/decline`, { reason: 'not sales' });
+    expect(chat(s.sb, fresh), 'back with Bob after the decline').toEqual({ state: 'established', agentId: USER.bob });
+
+    // Its only candidate (busy) steps away: back to Bob at once.
+    await bob.ok('POST', `/agent/v1/chats/${fresh.id}/transfer`, { buttonId: BILLING });
+    expect(chat(s.sb, fresh).state, 'waits for busy Bill').toBe('waiting');
+    const forAlice = await visitor(s.sb, SUPPORT, 'Only Alice', USER.alice);
+    expect(chat(s.sb, forAlice).state, 'waits for busy Alice').toBe('waiting');
+    await billAgain.ok('PUT', '/agent/v1/presence', { status: 'away' });
+    expect(chat(s.sb, fresh), 'back with Bob once Bill stepped away').toEqual({ state: 'established', agentId: USER.bob });
+    expect((await log(s.sb, fresh, 'TransferFailed')).map((e) => e.data['reason'])).toEqual(['OfferDeclined', 'NoAgentLeft']);
+    // The request made since the start for Alice only fails as soon as she steps away.
+    await (await Agent.login(s.sb, 'alice')).ok('PUT', '/agent/v1/presence', { status: 'away' });
+    expect((await log(s.sb, forAlice, 'ChatRequestFail')).map((e) => e.data['reason'])).toEqual(['Unavailable']);
+
+    // The transfer pending at the restart still waits for another billing agent to come back.
+    expect(chat(s.sb, pending).state, 'waits out the grace').toBe('waiting');
+    s.clock.advance(60_000);
+    await s.sb.engine.queue.commit();
+    expect((await log(s.sb, pending, 'TransferFailed')).map((e) => e.data['reason'])).toEqual(['NoAgentLeft']);
+  });
+
   it('a transfer that fails after its sender went offline: the visitor hears AgentDisconnect and waits on its own queue', async () => {
     const s = await boot(await backend.fresh());
     const alice = await Agent.online(s.sb, 'alice');
@@ -372,6 +420,28 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     expect(await placesTold(s.sb, first)).toEqual(['1@10s']);
     expect(await placesTold(s.sb, second)).toEqual(['2@20s']);
     expect(await placesTold(s.sb, third)).toEqual(['3@30s']);
+  });
+
+  it('a request for one named agent without fallback takes no place in line: a full queue does not refuse it', async () => {
+    const s = await boot(await backend.fresh());
+    const alice = await Agent.online(s.sb, 'alice');
+    const carol = await Agent.online(s.sb, 'carol'); // serves neither button, has room
+    await acceptedChat(s, alice, SUPPORT, 'Keeps Alice Busy'); // nobody of the support button has room
+    for (const name of ['One', 'Two', 'Three']) expect(chat(s.sb, await visitor(s.sb, SUPPORT, name)).state).toBe('waiting');
+    // The line holds 3: a fourth visitor who asks for anyone is refused.
+    const fourth = await visitor(s.sb, SUPPORT, 'Four');
+    expect((await log(s.sb, fourth, 'ChatRequestFail')).map((e) => e.data['reason'])).toEqual(['Unavailable']);
+
+    // Carol has room: she is offered the chat that asked for her only.
+    const forCarol = await visitor(s.sb, SUPPORT, 'Only Carol', USER.carol);
+    expect(await log(s.sb, forCarol, 'ChatRequestFail')).toEqual([]);
+    expect(chat(s.sb, forCarol)).toEqual({ state: 'offered', agentId: USER.carol });
+    await carol.ok('POST', `/agent/v1/chats/${forCarol.id}/accept`);
+    // Alice is busy: the chat that asked for her only waits for her, outside the line.
+    const forAlice = await visitor(s.sb, SUPPORT, 'Only Alice', USER.alice);
+    expect(await log(s.sb, forAlice, 'ChatRequestFail')).toEqual([]);
+    expect(chat(s.sb, forAlice).state).toBe('waiting');
+    expect((await log(s.sb, forAlice, 'ChatRequestSuccess')).map((e) => e.data['queuePosition'])).toEqual([0]);
   });
 
   it('a chat stored before the record kept its holders answers a former holder 409, not 403, after the upgrade', async () => {
