@@ -7,7 +7,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { el, uid } from './dom-builder.ts';
 import { formField, roleSelect, whileBusy } from './form-field.ts';
-import { ROLES, adminErrorText, changeErrors, parseCapacity, parseSkills, passwordErrors } from './team-form.ts';
+import { ROLES, adminErrorText, changeErrors, configFileNote, parseCapacity, parseSkills, passwordErrors } from './team-form.ts';
 import type { PublicUser, Role, UpdateUserInput } from './wire-types.ts';
 
 export interface PersonEditorHost {
@@ -26,9 +26,14 @@ export class PersonEditor {
     this.title = el('h3', { id: titleId, tabindex: -1 }, `Edit ${user.name}${user.username ? ` (${user.username})` : ''}`);
     this.element = el('section', { class: 'person-editor', 'aria-labelledby': titleId, 'data-user-id': user.id },
       el('div', { class: 'editor-header' }, this.title, el('button', { type: 'button', onclick: () => this.host.closed(this.user) }, 'Close')),
-      // PublicUser does not say whether a person comes from the config file, so every edit says it.
-      el('p', { class: 'muted' }, 'If this person is in the server\'s config file, these changes hold until their entry in the file changes; the file then wins at the next start, disabled included.'),
+      // Only a config user's changes can be undone by the file; a user made here has no entry.
+      this.configNote(),
       this.settingsForm(), this.passwordForm(), this.accessBox());
+  }
+
+  private configNote(): HTMLElement | null {
+    const note = configFileNote(this.user.source);
+    return note ? el('p', { class: 'muted config-note' }, note) : null;
   }
 
   focus(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminErrorText, changeErrors, newPersonErrors, parseCapacity, parseSkills } from './team-form.ts';
+import { adminErrorText, changeErrors, configFileNote, newPersonErrors, parseCapacity, parseSkills, sourceLabel } from './team-form.ts';
 
 const valid = { name: 'Kim Lee', username: 'kim', password: 'kim-secret', skills: 'billing', capacity: '3' };
 
@@ -41,5 +41,17 @@ describe('admin error words', () => {
     expect(adminErrorText({ status: 403, body: 'Forbidden' })).toMatch(/Only admins/);
     expect(adminErrorText({ status: 503, body: '' })).toMatch(/server had a problem/);
     expect(adminErrorText(new TypeError('fetch failed'))).toMatch(/Cannot reach the server/);
+  });
+});
+
+describe('where a person is defined', () => {
+  it('names the config file or the admin API', () => {
+    expect(sourceLabel('config')).toBe('Config file');
+    expect(sourceLabel('api')).toBe('Admin API');
+  });
+
+  it("tells only a config user's editor that the file wins once the entry changes", () => {
+    expect(configFileNote('config')).toMatch(/^This person is in the server's config file: .*the file then wins at the next start, disabled included\.$/);
+    expect(configFileNote('api')).toBeUndefined();
   });
 });

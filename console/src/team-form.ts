@@ -5,7 +5,7 @@
  * src/protocol/agent-api-types.ts): checked here first so the admin learns
  * them beside the field, not from a 400.
  */
-import type { Role } from './wire-types.ts';
+import type { Role, UserSource } from './wire-types.ts';
 
 export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin'];
 export const MIN_PASSWORD = 8;
@@ -59,6 +59,21 @@ export function passwordErrors(password: string): FieldError[] {
   if (password.length < MIN_PASSWORD) return [{ field: 'password', message: `A password has at least ${MIN_PASSWORD} characters` }];
   if (password.length > 1024) return [{ field: 'password', message: 'A password is at most 1024 characters' }];
   return [];
+}
+
+/** Where a person is defined, as the people table's "Defined in" column says it. */
+export function sourceLabel(source: UserSource): string {
+  return source === 'config' ? 'Config file' : 'Admin API';
+}
+
+/**
+ * What the editor of a config user says before any change (ADR 0024): the admin API's changes
+ * hold only until the person's entry in the file changes. A person made through the admin API
+ * has no entry, so its editor says nothing about the file.
+ */
+export function configFileNote(source: UserSource): string | undefined {
+  if (source !== 'config') return undefined;
+  return `This person is in the server's config file: these changes hold until their entry in the file changes; the file then wins at the next start, disabled included.`;
 }
 
 /** The catalogue's body texts (docs/errors.md) this view tells apart. */

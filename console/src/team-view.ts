@@ -1,6 +1,7 @@
 /**
  * The Team view, for admins only (ADR 0046): the org's people (name, username,
- * role, skills, capacity, enabled or not), a form to add one, an editor for each
+ * role, skills, capacity, enabled or not, defined in the config file or through
+ * the admin API), a form to add one, an editor for each
  * (person-editor.ts), the API keys (api-keys-section.ts) and a visitor's erasure
  * on request (visitor-erasure-section.ts). Everything goes through the admin
  * routes of the agent API; buttons and deployments stay in the config file.
@@ -10,7 +11,7 @@ import { ApiKeysSection } from './api-keys-section.ts';
 import { el, replaceChildren, uid } from './dom-builder.ts';
 import { formField, roleSelect, whileBusy } from './form-field.ts';
 import { PersonEditor } from './person-editor.ts';
-import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, type FieldError } from './team-form.ts';
+import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, sourceLabel, type FieldError } from './team-form.ts';
 import { VisitorErasureSection } from './visitor-erasure-section.ts';
 import type { PublicUser, Role } from './wire-types.ts';
 
@@ -39,7 +40,7 @@ export class TeamView {
         el('div', { class: 'card-header' }, this.peopleTitle, el('button', { type: 'button', onclick: () => void this.refresh() }, 'Refresh')),
         el('div', { class: 'table-scroll' }, el('table', { class: 'grid people' },
           el('caption', { class: 'sr-only' }, 'People of the organization'),
-          el('thead', {}, el('tr', {}, ...['Name', 'Username', 'Role', 'Skills', 'Capacity', 'Status'].map((h) => el('th', { scope: 'col' }, h)), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Actions')))),
+          el('thead', {}, el('tr', {}, ...['Name', 'Username', 'Role', 'Skills', 'Capacity', 'Status', 'Defined in'].map((h) => el('th', { scope: 'col' }, h)), el('th', { scope: 'col' }, el('span', { class: 'sr-only' }, 'Actions')))),
           this.body)),
         this.editorArea,
         this.addForm()),
@@ -60,7 +61,7 @@ export class TeamView {
       this.users = await this.client.users();
       this.render();
     } catch (err) {
-      replaceChildren(this.body, el('tr', {}, el('td', { colspan: 7 }, `Could not load the people: ${adminErrorText(err)}`)));
+      replaceChildren(this.body, el('tr', {}, el('td', { colspan: 8 }, `Could not load the people: ${adminErrorText(err)}`)));
     }
     this.keys.peopleChanged();
     await this.keys.refresh();
@@ -79,6 +80,7 @@ export class TeamView {
       el('td', {}, u.skills.join(', ') || '—'),
       el('td', {}, u.capacity === 0 ? '0 (no limit)' : u.capacity),
       el('td', {}, u.disabled ? 'Disabled' : 'Enabled'),
+      el('td', {}, sourceLabel(u.source)),
       el('td', {}, el('button', { type: 'button', 'aria-label': `Edit ${u.name}`, onclick: () => this.edit(u) }, 'Edit')))));
   }
 

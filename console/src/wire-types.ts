@@ -6,7 +6,7 @@ import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/inde
 
 export type {
   AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceState, PublicUser, Transcript,
-  TransferTarget, TransferTargets, QuickText, Role, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure,
+  TransferTarget, TransferTargets, QuickText, Role, UserSource, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure,
 } from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */

@@ -9,9 +9,18 @@ export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'
 
 export const LoginRequest = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) });
 export const RefreshRequest = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 4096 }) });
+/**
+ * Where a user is defined. A config user's changes through the admin API hold only until its
+ * entry in the config file changes: the file then wins at the next start (ADR 0024).
+ */
+export const UserSource = Type.Union([Type.Literal('config'), Type.Literal('api')], {
+  description: "'config': an entry of the config file (orgs[].agents[]), which wins at the next start once that entry changes, disabled included; 'api': made through POST /admin/users",
+});
+export type UserSource = Static<typeof UserSource>;
 export const PublicUser = Type.Object({
   id: Type.String(), orgId: Type.String(), name: Type.String(), username: Type.Optional(Type.String()), role: Role,
   skills: Type.Array(Type.String()), capacity: Type.Integer(), disabled: Type.Boolean(),
+  source: UserSource,
 });
 export type PublicUser = Static<typeof PublicUser>;
 /**

@@ -5,7 +5,8 @@
  * touched; a user removed from the file loses its tokens and API keys for good,
  * re-added or not. The last enabled admin of an org cannot be demoted or
  * disabled through the API, and an admin disabled through the API gets back in
- * when the operator changes its config entry.
+ * when the operator changes its config entry. Every user says where it is defined
+ * (`source`), and says the same after a restart and after changes through the API.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { AgentUser, ORG, OWNS_PROCESS, USERS, useAgentServer, type Login } from 
 
 const server = useAgentServer();
 
-interface ConfigAgent { id: string; password?: string; role?: string }
+interface ConfigAgent { id: string; password?: string; role?: string; capacity?: number }
 interface ConfigFile { orgs: { id: string; agents: ConfigAgent[] }[] }
 
 /** Edits the server's config file as an operator would; applies at the next restart. */
@@ -30,6 +31,39 @@ const refresh = (refreshToken: string) => request(server.baseUrl, 'POST', '/agen
 const login = (username: string, password: string) => request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username, password } });
 
 describe.skipIf(!OWNS_PROCESS)('agent API: config users across a restart', () => {
+  it('says which users come from the config file and which from the admin API, also after changes and restarts', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const sources = async () => new Map((await root.ok<{ id: string; source: string }[]>('GET', '/agent/v1/admin/users')).map((u) => [u.id, u.source]));
+    const nina = await root.ok<{ id: string; source: string }>('POST', '/agent/v1/admin/users',
+      { name: 'Nina Api', username: 'nina-api', password: 'nina-password', role: 'agent', skills: [], capacity: 1 });
+    expect(nina.source).toBe('api');
+    const before = await sources();
+    expect(before.get(USERS.alice.id)).toBe('config');
+    expect(before.get(USERS.root.id)).toBe('config');
+    expect(before.get(nina.id)).toBe('api');
+    // Changed through the API, a config user is still one: the file wins once its entry changes.
+    const changed = await root.ok<{ source: string; name: string }>('PATCH', `/agent/v1/admin/users/${USERS.alice.id}`, { name: 'Alice Renamed' });
+    expect(changed).toMatchObject({ name: 'Alice Renamed', source: 'config' });
+    await root.ok('PATCH', `/agent/v1/admin/users/${nina.id}`, { capacity: 2 });
+
+    await server.restart();
+    const again = await AgentUser.login(server, USERS.root);
+    const after = new Map((await again.ok<{ id: string; source: string; name: string }[]>('GET', '/agent/v1/admin/users')).map((u) => [u.id, u]));
+    expect(after.get(USERS.alice.id), 'the API change stands, the user still comes from the file').toMatchObject({ name: 'Alice Renamed', source: 'config' });
+    expect(after.get(nina.id)).toMatchObject({ source: 'api' });
+    const ninaLogin = await login('nina-api', 'nina-password');
+    expect((ninaLogin.json as { user: unknown }).user, 'the login answer carries it too').toMatchObject({ source: 'api' });
+    expect(await again.ok('GET', '/agent/v1/me'), 'and GET /me').toMatchObject({ source: 'config' });
+
+    // The entry changed in the file: the file wins, and the user is still the file's.
+    editConfig((agents) => agents.map((a) => (a.id === USERS.alice.id ? { ...a, capacity: 4 } : a)));
+    await server.restart();
+    const third = await AgentUser.login(server, USERS.root);
+    const last = new Map((await third.ok<{ id: string; source: string; name: string; capacity: number }[]>('GET', '/agent/v1/admin/users')).map((u) => [u.id, u]));
+    expect(last.get(USERS.alice.id)).toMatchObject({ name: 'Alice Agent', capacity: 4, source: 'config' });
+    expect(last.get(nina.id)).toMatchObject({ source: 'api' });
+  });
+
   it('a password or role changed in the config file revokes the tokens of a user the admin API never touched', async () => {
     const bob = await AgentUser.login(server, USERS.bob);
     const carol = await AgentUser.login(server, USERS.carol);

@@ -2,7 +2,9 @@
  * The admin's Team view in a real browser: an admin adds an agent (the form's
  * own checks first, then the server's: a taken username), who logs in and is
  * offered a chat; edits skills and capacity (GET /admin/users has them);
- * a new password or disabling signs the agent out (401); the org's only admin cannot demote
+ * a new password or disabling signs the agent out (401); each person says whether the config
+ * file defines them, and only a config user's editor says the file wins once its entry changes;
+ * the org's only admin cannot demote
  * itself (LAST_ADMIN, said in words); an API key made in the view works as a
  * bearer key until revoked there; a supervisor has no Team; axe finds nothing
  * serious in the view.
@@ -31,7 +33,7 @@ async function api(token: string, method: string, path: string): Promise<{ statu
   return { status: res.status, json: res.ok && text ? JSON.parse(text) as unknown : text };
 }
 
-async function usersOnServer(): Promise<{ id: string; username?: string; skills: string[]; capacity: number; role: string; disabled: boolean }[]> {
+async function usersOnServer(): Promise<{ id: string; username?: string; skills: string[]; capacity: number; role: string; disabled: boolean; source: string }[]> {
   const r = await api(await server.tokenOf(ADMIN), 'GET', '/admin/users');
   expect(r.status).toBe(200);
   return r.json as Awaited<ReturnType<typeof usersOnServer>>;
@@ -88,7 +90,13 @@ describe('console: the Team view (admins)', () => {
     await form.getByRole('button', { name: 'Add person' }).click();
     await page.getByRole('status').filter({ hasText: `Added ${KIM.name} (${KIM.username}) as agent: they can log in now` }).waitFor();
     const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: KIM.name }) });
-    expect(await row.getByRole('cell').allInnerTexts()).toEqual([KIM.username, 'agent', 'support, billing', '2', 'Enabled', 'Edit']);
+    expect(await row.getByRole('cell').allInnerTexts()).toEqual([KIM.username, 'agent', 'support, billing', '2', 'Enabled', 'Admin API', 'Edit']);
+    // Ada is in the config file; the column's header names what the cell says.
+    const table = page.getByRole('table', { name: 'People of the organization' });
+    expect(await table.getByRole('columnheader').allInnerTexts()).toContain('Defined in');
+    const adaRow = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /Ada Admin/ }) });
+    expect(await adaRow.getByRole('cell').allInnerTexts()).toEqual([ADMIN.username, 'admin', '—', '0 (no limit)', 'Enabled', 'Config file', 'Edit']);
+    expect((await usersOnServer()).map((u) => [u.username, u.source])).toEqual(expect.arrayContaining([[KIM.username, 'api'], [ADMIN.username, 'config']]));
     // The focus is on the new person's row, ready to edit.
     await expect.poll(() => row.getByRole('button', { name: `Edit ${KIM.name}` }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
     expect(await form.getByLabel('Name', { exact: true }).inputValue()).toBe('');
@@ -114,7 +122,8 @@ describe('console: the Team view (admins)', () => {
     await page.getByRole('button', { name: `Edit ${KIM.name}` }).click();
     const editor = page.getByRole('region', { name: `Edit ${KIM.name} (${KIM.username})` });
     await expect.poll(() => editor.getByRole('heading', { name: `Edit ${KIM.name}` }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
-    await editor.getByText("If this person is in the server's config file").waitFor();
+    // Kim was made through the admin API: her editor says nothing about the config file.
+    expect(await editor.getByText(/config file/).count()).toBe(0);
 
     const settings = editor.getByRole('form', { name: `Role, skills and capacity of ${KIM.name}` });
     await settings.getByLabel('Capacity', { exact: true }).fill('1001');
@@ -163,6 +172,8 @@ describe('console: the Team view (admins)', () => {
     await openTeam(page);
     await page.getByRole('button', { name: `Edit ${ADMIN.name}` }).click();
     const editor = page.getByRole('region', { name: `Edit ${ADMIN.name} (${ADMIN.username})` });
+    // Ada is in the config file: her editor says the file wins once her entry changes.
+    await editor.getByText("This person is in the server's config file: these changes hold until their entry in the file changes").waitFor();
     const settings = editor.getByRole('form', { name: `Role, skills and capacity of ${ADMIN.name}` });
     await settings.getByLabel('Role', { exact: true }).selectOption('agent');
     await settings.getByRole('button', { name: 'Save changes' }).click();

@@ -45,14 +45,17 @@ describe('AgentClient: admin calls', () => {
   it('adds a user who can log in, changes it, and signs it out with a new password or when disabled', async () => {
     const admin = await loggedIn(ADMIN);
     const kim = await admin.createUser({ name: 'Kim Lee', username: 'kim', password: 'kim-secret', role: 'agent', skills: ['billing'] });
-    expect(kim).toMatchObject({ name: 'Kim Lee', username: 'kim', role: 'agent', skills: ['billing'], capacity: 3, disabled: false });
-    expect((await admin.users()).map((u) => u.username)).toContain('kim');
+    expect(kim).toMatchObject({ name: 'Kim Lee', username: 'kim', role: 'agent', skills: ['billing'], capacity: 3, disabled: false, source: 'api' });
+    const listed = await admin.users();
+    expect(listed.map((u) => u.username)).toContain('kim');
+    // The admin logging in is an entry of the config file; Kim was made through the API.
+    expect(listed.find((u) => u.username === ADMIN.username)?.source).toBe('config');
 
     const asKim = await loggedIn({ username: 'kim', password: 'kim-secret' });
     expect((await asKim.me()).id).toBe(kim.id);
 
     const changed = await admin.updateUser(kim.id, { skills: ['billing', 'support'], capacity: 5, role: 'supervisor' });
-    expect(changed).toMatchObject({ skills: ['billing', 'support'], capacity: 5, role: 'supervisor' });
+    expect(changed).toMatchObject({ skills: ['billing', 'support'], capacity: 5, role: 'supervisor', source: 'api' });
     expect((await admin.users()).find((u) => u.id === kim.id)).toMatchObject({ skills: ['billing', 'support'], capacity: 5 });
 
     // A new password revokes Kim's tokens: her refresh is refused too, so the call ends in 401.

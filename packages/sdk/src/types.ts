@@ -179,6 +179,11 @@ export type ApiKey = Agent.ApiKey;
 // ---- admin (/agent/v1/admin, role admin) ----
 /** A user's role: `agent`, `supervisor` or `admin`. */
 export type Role = Static<typeof Agent.Role>;
+/**
+ * Where a user is defined (`PublicUser.source`): `config`, an entry of the server's config file,
+ * which wins at the next start once that entry changes; `api`, made through `createUser`.
+ */
+export type UserSource = Agent.UserSource;
 type CreateUserBody = Static<typeof Agent.CreateUserRequest>;
 /**
  * POST /agent/v1/admin/users: `name` and `role`; `username` and `password` (at least 8 characters)

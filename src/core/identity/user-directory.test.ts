@@ -4,7 +4,8 @@
  * password, a demotion, a removal, `disabled` too), also for one the API never
  * stored, and signs it out; the admin API's changes stand while the entry is the
  * same; disabling a user revokes its API keys for good; and the last enabled
- * admin of an org cannot be demoted or disabled through the API.
+ * admin of an org cannot be demoted or disabled through the API. Each user says
+ * where it is defined (the config file or the admin API), restart or not.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { createSqliteChatStore, type SqliteStore } from '../../adapters/sqlite/s
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import { SwitchboardError } from '../../protocol/errors.js';
 import { TokenService } from './token-service.js';
-import { UserDirectory } from './user-directory.js';
+import { UserDirectory, toPublic } from './user-directory.js';
 
 const ORG = '00D0000000000AA';
 const OTHER_ORG = '00D0000000000BB';
@@ -49,6 +50,25 @@ async function start(dataDir: string, agents: AgentConfig[], others: AgentConfig
 const canLogIn = (users: UserDirectory, username: string, password: string) => users.login(username, password).then(() => true, () => false);
 
 describe('users across a restart', () => {
+  it('tells config users from users made through the admin API, after changes and restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const first = await start(dir, [agent()]);
+    const made = await first.users.createUser(ORG, { name: 'Bo', username: 'bo', password: 'bo-password', role: 'agent', skills: [], capacity: 1 });
+    await first.users.updateUser('005000000000A01', { name: 'Ada Renamed' });
+    const sourceIn = (users: UserDirectory) => Object.fromEntries(users.list(ORG).map((u) => [u.id, u.source]));
+    expect(sourceIn(first.users)).toEqual({ '005000000000A01': 'config', [made.id]: 'api' });
+    await first.stop();
+
+    const second = await start(dir, [agent()]);
+    expect(sourceIn(second.users), 'the same file: the API change stands').toEqual({ '005000000000A01': 'config', [made.id]: 'api' });
+    expect(toPublic(second.users.get('005000000000A01')!)).toMatchObject({ name: 'Ada Renamed', source: 'config' });
+    await second.stop();
+
+    const third = await start(dir, [agent({ capacity: 5 })]);
+    expect(sourceIn(third.users), 'a changed entry: the file wins, still the file\'s').toEqual({ '005000000000A01': 'config', [made.id]: 'api' });
+    expect((await third.users.login('bo', 'bo-password')).user.source).toBe('api');
+  });
+
   it('a password rotated in the config applies after the user logged out once (the old password and its tokens stop working)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
     const first = await start(dir, [agent()]);

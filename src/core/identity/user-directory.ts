@@ -67,6 +67,8 @@ export interface PublicUser {
   skills: string[];
   capacity: number;
   disabled: boolean;
+  /** 'config': an entry of the config file, which wins once it changes; 'api': made through the admin API. */
+  source: 'config' | 'api';
 }
 
 export function roleAtLeast(role: Role, needed: Role): boolean {
@@ -367,6 +369,14 @@ function configFingerprint(orgId: string, a: AgentConfig): string {
   return sha256(JSON.stringify([orgId, a.id, a.name, a.username ?? null, a.password ?? null, a.role, a.skills, a.capacity, a.bot ?? null]));
 }
 
+/**
+ * A user as the API shows it. Its source is read from the record's config fingerprint, which
+ * every config user's record carries (and keeps through changes made with the admin API and
+ * restarts) and no user made through the admin API has.
+ */
 export function toPublic(u: UserRecord): PublicUser {
-  return { id: u.id, orgId: u.orgId, name: u.name, username: u.username, role: u.role, skills: u.skills, capacity: u.capacity, disabled: u.disabled };
+  return {
+    id: u.id, orgId: u.orgId, name: u.name, username: u.username, role: u.role, skills: u.skills, capacity: u.capacity, disabled: u.disabled,
+    source: u.configFingerprint ? 'config' : 'api',
+  };
 }
