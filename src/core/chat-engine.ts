@@ -115,7 +115,9 @@ export class ChatEngine {
     this.waits.load(await this.store.loadButtonStats());
     const now = this.clock.now();
     const pending: string[] = [];
-    for (const record of await this.store.loadOpenSessions()) {
+    const open = await this.store.loadOpenSessions();
+    this.dispatcher.continueQueueSeqsAfter(open.reduce((max, r) => Math.max(max, r.queueSeq ?? 0), 0));
+    for (const record of open) {
       if (record.owner !== this.nodeId) continue;
       // Visitors could not poll while we were down: give them a fresh timeout window.
       record.lastSeenAt = Math.max(record.lastSeenAt, now);
