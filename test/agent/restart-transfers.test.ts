@@ -136,6 +136,23 @@ for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as 
       expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
     });
 
+    it('a supervisor\'s reassign of a chat whose transfer was pending at the restart resumes the idle count', async () => {
+      const ivy = await onlineAgent(server, USERS.ivy);
+      await onlineAgent(server, USERS.bob);
+      const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Quiet Through Restart' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+      await server.restart();
+
+      // Within the grace (Bob not back): a supervisor hands the chat back to Ivy. The count the
+      // transfer suspended goes on for her, as without a restart.
+      await onlineAgent(server, USERS.ivy);
+      const sam = await AgentUser.login(server, USERS.sam);
+      await sam.ok('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.ivy.id });
+      const ended = await v.waitFor('ChatEnded', 'ChatEnded by the idle timeout');
+      expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+    });
+
     it('a request for one named agent without fallback waits for the grace, then fails Unavailable', async () => {
       const bob = await onlineAgent(server, USERS.bob, { capacity: 1 });
       await acceptedChat(bob, BUTTON.support, { visitorName: 'Keeps Bob Busy' });
