@@ -181,10 +181,15 @@ export class ChatEngine {
     const tail = await this.store.readEvents(s.id, Math.max(0, s.record.lastOffset - 200), 200);
     let unanswered = false;
     let warned = false;
+    let reassigned = false;
     for (const e of tail) {
       if (e.type === EventType.AgentMessage) unanswered = true;
       else if (e.type === EventType.VisitorMessage) { unanswered = false; warned = false; }
       else if (e.type === 'ChasitorIdleTimeoutWarningEvent') warned = e.data.type === 'triggered';
+      // An agent who accepted the chat from the queue starts from their own first message (the
+      // count was dropped then); a supervisor's reassign (ChatReassigned first) kept it.
+      else if (e.type === EventType.ChatTransferred && !reassigned) { unanswered = false; warned = false; }
+      reassigned = e.type === 'ChatReassigned';
     }
     return unanswered ? { warned } : null;
   }
