@@ -146,6 +146,10 @@ export class ChatEngine {
         // the sender resumes it, as without the restart (a visitor who went quiet still times out).
         const idle = await this.unansweredAgentMessage(s, record.transferOrigin?.routedButtonId ?? record.routedButtonId);
         if (idle) this.idle.restoreSuspended(s, idle.warned);
+      } else if (record.chatState === 'waiting' && record.establishedAt !== null) {
+        // Queued again after its agent dropped: suspended too, for a supervisor's reassign to resume.
+        const idle = await this.unansweredAgentMessage(s, record.routedButtonId);
+        if (idle) this.idle.restoreSuspended(s, idle.warned);
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;

@@ -3,7 +3,8 @@
  * the visitor's unanswered state as it was: the idle count the transfer suspended
  * counts again for the new holder (the sender, or anyone else), and a warning that
  * already fired is not repeated. Before, the suspended count was dropped and a
- * visitor who had gone quiet was never timed out.
+ * visitor who had gone quiet was never timed out. The same for a chat queued again
+ * after its agent dropped, also across a restart.
  */
 import { describe, expect, it } from 'vitest';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, useAgentServer } from './agent-fixtures.js';
@@ -28,6 +29,21 @@ describe.skipIf(!OWNS_PROCESS)('agent API: reassign during a transfer keeps the 
       expect(received(v, 'ChasitorIdleTimeoutWarningEvent').map((m) => m.message['type'])).toEqual(['triggered']);
     });
   }
+
+  it('a chat queued again after its agent dropped, reassigned after a restart, resumes the count', async () => {
+    const ivy = await onlineAgent(server, USERS.ivy);
+    const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Dropped Then Quiet' });
+    await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+    await ivy.ok('PUT', '/agent/v1/presence', { status: 'offline' });
+    await v.waitFor('AgentDisconnect');
+    await server.restart();
+
+    const sam = await AgentUser.login(server, USERS.sam);
+    await onlineAgent(server, USERS.bob);
+    await sam.ok('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.bob.id });
+    const ended = await v.waitFor('ChatEnded', 'ChatEnded by the idle timeout');
+    expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+  });
 
   it('a warning that fired before the transfer is not repeated; the count resumes from the reassign', async () => {
     const ivy = await onlineAgent(server, USERS.ivy);
