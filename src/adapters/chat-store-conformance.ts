@@ -122,6 +122,19 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.loadOpenSessions()).map((s) => s.id)).toEqual(['m', 'n', 'y', 'a', 'z']);
     }));
 
+    it('lists chats queued in the same millisecond by their stored arrival order (queueSeq), records without one first', withStore(async (store) => {
+      // q2 came before q1 (its queueSeq is lower), whatever their creation and ids say; `old` was
+      // written before the arrival order was kept and sorts as such records always did, first.
+      const sessions = [
+        sessionRecord('q1', { createdAt: 1000, queuedAt: 2000, chatState: 'waiting', queueSeq: 7 }),
+        sessionRecord('q2', { createdAt: 1900, queuedAt: 2000, chatState: 'waiting', queueSeq: 3 }),
+        sessionRecord('old', { createdAt: 1950, queuedAt: 2000, chatState: 'waiting' }),
+        sessionRecord('later', { createdAt: 500, queuedAt: 2001, chatState: 'waiting', queueSeq: 1 }),
+      ];
+      for (const s of sessions) await store.write({ ...emptyBatch(), sessions: [toSessionRow(s)] });
+      expect((await store.loadOpenSessions()).map((s) => [s.id, s.queueSeq ?? null])).toEqual([['old', null], ['q2', 3], ['q1', 7], ['later', 1]]);
+    }));
+
     it('rewrites a session whose indexed columns change (owner, closed, visitor) and whose record alone changes', withStore(async (store) => {
       const request = { visitorId: 'v1' } as SessionRecord['request'];
       const write = (r: SessionRecord, withRequest = true) => store.write({ ...emptyBatch(), sessions: [toSessionRow(r, withRequest)] });

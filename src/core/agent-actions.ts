@@ -36,6 +36,15 @@ export class AgentActions {
   }
 
   accept(agentId: string, sessionId: string): void {
+    this.establish(agentId, sessionId, false);
+  }
+
+  /**
+   * `inheritIdle`: a supervisor's reassign, which hands the chat on with the visitor's
+   * unanswered state as it was, so a count suspended by a transfer in progress resumes
+   * for the new holder (see {@link reassign}); an agent's own accept drops it.
+   */
+  private establish(agentId: string, sessionId: string, inheritIdle: boolean): void {
     const s = this.engine.sessions.get(sessionId);
     if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
     const r = s.record;
@@ -57,8 +66,11 @@ export class AgentActions {
     r.transferSince = null;
     r.declinedBy = [];
     // A count suspended while the chat was queued belonged to its previous agent (ChatTransferred
-    // tells the visitor of the new one); one still running (a reassign) goes on.
-    this.engine.idle.dropSuspended(s);
+    // tells the visitor of the new one); one still running (a reassign) goes on, and one a
+    // transfer suspended resumes on a reassign: the supervisor's hand changed nothing the
+    // visitor owes, and the visitor who went quiet still times out.
+    if (inheritIdle) this.engine.idle.resume(s);
+    else this.engine.idle.dropSuspended(s);
     if (!r.holders?.includes(agentId)) r.holders = [...(r.holders ?? []), agentId];
     // The agent's other connections (another tab) still show the offer: it is taken.
     this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
@@ -173,7 +185,7 @@ export class AgentActions {
     r.agentId = to.id;
     to.chats.add(s.id);
     // Forced: the new holder accepts on their behalf, visitor sees the change.
-    this.accept(to.id, s.id);
+    this.establish(to.id, s.id, true);
     this.engine.dispatch(); // the previous agent's freed capacity may take a waiting chat
   }
 

@@ -115,7 +115,9 @@ export class ChatEngine {
     this.waits.load(await this.store.loadButtonStats());
     const now = this.clock.now();
     const pending: string[] = [];
-    for (const record of await this.store.loadOpenSessions()) {
+    const open = await this.store.loadOpenSessions();
+    this.dispatcher.continueQueueSeqsAfter(open.reduce((max, r) => Math.max(max, r.queueSeq ?? 0), 0));
+    for (const record of open) {
       if (record.owner !== this.nodeId) continue;
       // Visitors could not poll while we were down: give them a fresh timeout window.
       record.lastSeenAt = Math.max(record.lastSeenAt, now);
@@ -143,6 +145,10 @@ export class ChatEngine {
         // Its idle count was suspended in memory: kept again, so a transfer that fails back to
         // the sender resumes it, as without the restart (a visitor who went quiet still times out).
         const idle = await this.unansweredAgentMessage(s, record.transferOrigin?.routedButtonId ?? record.routedButtonId);
+        if (idle) this.idle.restoreSuspended(s, idle.warned);
+      } else if (record.chatState === 'waiting' && record.establishedAt !== null) {
+        // Queued again after its agent dropped: suspended too, for a supervisor's reassign to resume.
+        const idle = await this.unansweredAgentMessage(s, record.routedButtonId);
         if (idle) this.idle.restoreSuspended(s, idle.warned);
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
@@ -179,10 +185,15 @@ export class ChatEngine {
     const tail = await this.store.readEvents(s.id, Math.max(0, s.record.lastOffset - 200), 200);
     let unanswered = false;
     let warned = false;
+    let reassigned = false;
     for (const e of tail) {
       if (e.type === EventType.AgentMessage) unanswered = true;
       else if (e.type === EventType.VisitorMessage) { unanswered = false; warned = false; }
       else if (e.type === 'ChasitorIdleTimeoutWarningEvent') warned = e.data.type === 'triggered';
+      // An agent who accepted the chat from the queue starts from their own first message (the
+      // count was dropped then); a supervisor's reassign (ChatReassigned first) kept it.
+      else if (e.type === EventType.ChatTransferred && !reassigned) { unanswered = false; warned = false; }
+      reassigned = e.type === 'ChatReassigned';
     }
     return unanswered ? { warned } : null;
   }

@@ -52,11 +52,12 @@ export class ChatSession implements RowSource {
   /** When the open offer goes to someone else (epoch ms); what a re-announced offer says. */
   offerExpiresAt = 0;
   /**
-   * Order of first queueing on this node, the tie-break between chats queued in
-   * the same millisecond; kept across requeues. In memory only: after a restart
-   * the recovered chats are queued in the order they are loaded, before any new arrival.
+   * Order of first queueing, the tie-break between chats queued in the same
+   * millisecond; kept across requeues and, stored in the record, across restarts.
    */
-  queueTicket: number | null = null;
+  get queueTicket(): number | null {
+    return this.record.queueSeq ?? null;
+  }
 
   private queue: ChangeSink;
 

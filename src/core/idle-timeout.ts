@@ -5,7 +5,9 @@
  * message clears it. While the chat is back in a queue (a transfer, an agent
  * who dropped) nobody holds it and the count is suspended; a transfer that
  * fails resumes it (the visitor never saw the transfer and still owes the
- * caller an answer), a new agent taking the chat drops it.
+ * caller an answer), and so does a supervisor's reassign (the new holder
+ * inherits the visitor's unanswered state as it was); a new agent accepting
+ * the chat from the queue drops it.
  */
 import type { ButtonConfig } from '../config/config-schema.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';

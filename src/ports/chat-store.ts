@@ -73,7 +73,8 @@ export interface ChatStore {
   writeSync?(batch: WriteBatch): void;
   /**
    * Sessions that are not closed, for recovery at start-up, in `compareOpenSessions` (records.ts)
-   * order (queued first, first; then creation, then id): the order queue tickets are handed out.
+   * order (queued first, first; then the stored arrival order `queueSeq`, creation, id): the order
+   * the chats are queued again in.
    */
   loadOpenSessions(): Promise<SessionRecord[]>;
   /** One session by id, open or closed. */

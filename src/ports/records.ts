@@ -54,6 +54,13 @@ export interface SessionRecord {
   routedButtonId: string | null;
   agentId: string | null;
   queuedAt: number | null;
+  /**
+   * Arrival order in the queue, the tie-break between chats queued in the same millisecond:
+   * handed out, increasing, when the chat first enters a queue, and kept across requeues,
+   * transfers and restarts. Absent on records written before it was kept (and on chats
+   * never queued).
+   */
+  queueSeq?: number | null;
   establishedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
@@ -326,11 +333,19 @@ export interface BreadcrumbRecord {
 
 /**
  * The order `ChatStore.loadOpenSessions` answers in, the same on every store: by the time the
- * chat was queued (a session never queued by its creation), then its creation, then its id.
- * Start-up hands out the queue's tie-break tickets in this order, so two chats queued in the
- * same millisecond keep one order across restarts and stores, not whatever order a table scan
- * gives. Compared in code, not in SQL: no collation or JSON path differs between backends.
+ * chat was queued (a session never queued by its creation), then its stored arrival order
+ * (`queueSeq`), then its creation, then its id. Start-up queues the chats again in this order
+ * and with their stored tie-break, so two chats queued in the same millisecond keep the order
+ * they came in across restarts and stores, not whatever order a table scan gives. Compared in code, not in SQL: no collation or JSON path differs between backends.
  */
 export function compareOpenSessions(a: SessionRecord, b: SessionRecord): number {
-  return (a.queuedAt ?? a.createdAt) - (b.queuedAt ?? b.createdAt) || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const byTime = (a.queuedAt ?? a.createdAt) - (b.queuedAt ?? b.createdAt);
+  if (byTime) return byTime;
+  // The stored arrival order decides. A record written before it was kept sorts first (it was
+  // written by the older server, so before the upgrade), then by creation time and id, as before.
+  const seqA = a.queueSeq ?? null;
+  const seqB = b.queueSeq ?? null;
+  if (seqA !== null && seqB !== null && seqA !== seqB) return seqA - seqB;
+  if ((seqA === null) !== (seqB === null)) return seqA === null ? -1 : 1;
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

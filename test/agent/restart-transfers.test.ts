@@ -136,6 +136,47 @@ for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as 
       expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
     });
 
+    it('a supervisor\'s reassign of a chat whose transfer was pending at the restart resumes the idle count', async () => {
+      const ivy = await onlineAgent(server, USERS.ivy);
+      await onlineAgent(server, USERS.bob);
+      const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Quiet Through Restart' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+      await server.restart();
+
+      // Within the grace (Bob not back): a supervisor hands the chat back to Ivy. The count the
+      // transfer suspended goes on for her, as without a restart.
+      await onlineAgent(server, USERS.ivy);
+      const sam = await AgentUser.login(server, USERS.sam);
+      await sam.ok('POST', `/agent/v1/chats/${chatId}/reassign`, { agentId: USERS.ivy.id });
+      const ended = await v.waitFor('ChatEnded', 'ChatEnded by the idle timeout');
+      expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+    });
+
+    it('after a restart, an agent who accepted a transfer does not inherit the sender\'s unanswered message', async () => {
+      const ivy = await onlineAgent(server, USERS.ivy);
+      const bob = await onlineAgent(server, USERS.bob);
+      const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Answered Nobody' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+      await bob.nextOffer(0, chatId);
+      await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+      await v.waitFor('ChatTransferred');
+      await server.restart();
+
+      // Bob starts from his own first message, as without the restart: before, the restart read
+      // Ivy's unanswered message from the log and ended the chat 2 s later.
+      const bobAgain = await onlineAgent(server, USERS.bob);
+      await pause(3_000);
+      // Still open: an ended chat answers Bob's message 409.
+      const seen = v.received.length;
+      await bobAgain.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Bob here, anything else?' });
+      await v.waitFor('ChatMessage', 'Bob\'s message', seen);
+      expect(received(v, 'ChatEnded')).toEqual([]);
+      const ended = await v.waitFor('ChatEnded', 'ChatEnded by the idle timeout');
+      expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+    });
+
     it('a request for one named agent without fallback waits for the grace, then fails Unavailable', async () => {
       const bob = await onlineAgent(server, USERS.bob, { capacity: 1 });
       await acceptedChat(bob, BUTTON.support, { visitorName: 'Keeps Bob Busy' });

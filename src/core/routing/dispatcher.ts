@@ -80,7 +80,7 @@ export interface DispatcherDeps {
 export class Dispatcher {
   /** The last QueueUpdate (position and estimate) each waiting visitor was told. */
   private readonly lastQueueUpdate = new Map<string, string>();
-  /** Hands out ChatSession.queueTicket. */
+  /** Hands out SessionRecord.queueSeq (ChatSession.queueTicket). */
   private queueTickets = 0;
   /**
    * Until when (clock ms) pending transfers and named-agent requests wait after a restart for
@@ -109,7 +109,16 @@ export class Dispatcher {
   enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
     const r = s.record;
     const holdsPlace = !r.transferTo && !isNamedOnlyRequest(r);
-    this.d.router.enqueue(queueKey, s.id, queuedAt, (s.queueTicket ??= ++this.queueTickets), holdsPlace, holdsPlace && !r.transferFrom);
+    // Stored with the record, so that a restart queues chats of the same millisecond as they came.
+    this.d.router.enqueue(queueKey, s.id, queuedAt, (r.queueSeq ??= ++this.queueTickets), holdsPlace, holdsPlace && !r.transferFrom);
+  }
+
+  /**
+   * At start-up, before the stored chats are queued again: new arrival numbers follow the
+   * highest stored one, so a chat queued after the restart never sorts before one queued before.
+   */
+  continueQueueSeqsAfter(highest: number): void {
+    this.queueTickets = Math.max(this.queueTickets, highest);
   }
 
   /**
