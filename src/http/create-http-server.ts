@@ -12,6 +12,7 @@ import { withoutNulParsedFrom } from '../protocol/client-json.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
+import { DECODED_CODINGS, decodeContentCoding } from './content-coding.js';
 import { logErrorAnswer, successLogger } from './answer-log.js';
 import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
@@ -130,9 +131,16 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   // The agent API (and the emulator's) is ours and strict: its bodies must be JSON (400 names the problem),
   // and NUL becomes U+FFFD in them as in a visitor's (ADR 0035).
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    if (!takesStrictJson(req.url)) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
-    const text = (body as Buffer).toString('utf8');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
+    let body: Buffer;
+    try {
+      // A compressed body (Content-Encoding) is decoded first, within maxBodyBytes (content-coding.ts).
+      body = decodeContentCoding(raw as Buffer, req.headers['content-encoding'], opts.maxBodyBytes);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    if (!takesStrictJson(req.url)) return done(null, decodeBody(body, req.headers['content-type']));
+    const text = body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     let parsed: unknown;
     try {
@@ -154,6 +162,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     }
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
     if (answer.challenge !== undefined) void reply.header('WWW-Authenticate', answer.challenge);
+    // A 415 for a content coding says which ones the server reads (RFC 9110 §12.5.3).
+    if (answer.code === 'BODY_ENCODING_UNSUPPORTED') void reply.header('Accept-Encoding', DECODED_CODINGS);
     if (client) opts.metrics.errorAnswered(answer.status);
     void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });
