@@ -130,6 +130,38 @@ describe.concurrent('HEAD', () => {
   });
 });
 
+describe.concurrent('OPTIONS without an Origin (not a CORS preflight)', () => {
+  // Monitoring probes and some proxies send a bare OPTIONS. The guide's 404 means "check the URI":
+  // a resource that exists answers 405 with its Allow list, as for any other method it does not
+  // take (the gate's order: noun 404, then method 405); only an unknown noun is 404.
+  it.each([
+    ['System/SessionId', 'GET, HEAD, DELETE'],
+    ['system/messages', 'GET, HEAD'],
+    ['Chasitor/ChatMessage', 'POST'],
+    ['Visitor/Availability', 'GET, HEAD'],
+  ])('on %s is 405 with Allow %s, never 404', async (noun, allow) => {
+    const res = await server.req('OPTIONS', noun, { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION } });
+    expectPlainError(res, 405, 'Method not allowed');
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('on an unknown noun is 404, and a preflight (with Origin) is still 204', async () => {
+    expectPlainError(await server.req('OPTIONS', 'System/NoSuchNoun'), 404, 'Resource not found');
+    const preflight = await server.req('OPTIONS', 'System/SessionId', { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it('leaves the session working', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    expect((await server.req('OPTIONS', 'Chasitor/ChatMessage', { headers: v.headers({ 'X-LIVEAGENT-SEQUENCE': String(v.sentSequence + 1) }) })).status).toBe(405);
+    await v.say('after OPTIONS');
+    expect(await v.awaitEchoes(['after OPTIONS'])).toEqual(['after OPTIONS']);
+  });
+});
+
 describe.concurrent('absolute-form request targets (forward proxies)', () => {
   const absolute = (path: string, headers: Record<string, string>, scheme = 'http') =>
     rawRequest(server.baseUrl, `GET ${scheme}://${hostOf()}${path} HTTP/1.1\r\nHost: ${hostOf()}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`);

@@ -182,7 +182,9 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     spec.handle!(req).then((result) => send(reply, result, request, deps.stopping()), failed);
   };
 
-  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
+  // OPTIONS too: a preflight (with Origin) is answered by the CORS hook before any route, and a bare
+  // OPTIONS on a noun that exists is a wrong method (405 with Allow), not an unknown resource (404).
+  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS'], url: `${BASE}*`, handler });
   return handler;
 }
 
