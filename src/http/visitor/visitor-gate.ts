@@ -167,13 +167,13 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
       // After a ResyncSession the first sequenced request may start a new count (ADR 0031).
       if (seq !== undefined) session!.settleSequenceRestart(seq);
-      if (seq !== undefined && session!.isDuplicateSequence(seq)) {
+      if (seq !== undefined && session!.isDuplicateSequence(seq, spec.noun)) {
         metrics.retriedSequence();
       } else {
         const apply = spec.prepare(req);
         // Recorded before it is applied, so that a request which closes the session
         // (ChatEnd) is among the sequences its closed record keeps.
-        if (seq !== undefined && session) session.recordSequence(seq);
+        if (seq !== undefined && session) session.recordSequence(seq, spec.noun);
         apply();
       }
       engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), failed);
