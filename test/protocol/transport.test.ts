@@ -393,6 +393,39 @@ describe.concurrent('what real HTTP stacks send', () => {
     expect(await v.awaitEchoes(['café crème'])).toEqual(['café crème']);
   });
 
+  it('a client that JSON-quotes every Live Agent header value (as it quotes the version: "34") chats like any other', async () => {
+    // wire-compat.md: the version arrives as `"34"`, quotes included. A client that writes its header
+    // values as JSON strings sends the affinity, the key and the sequence the same way; unquoted, they
+    // are a 503 for an affinity that is the session's own, a 403 for its own key, and a sequence that
+    // never recognises a retry.
+    const q = (value: string) => `"${value}"`;
+    const v = new Visitor(server);
+    const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': q(API_VERSION), 'X-LIVEAGENT-AFFINITY': q('null') } });
+    expect(sid.status, sid.text).toBe(200);
+    const body = sid.json as { key: string; affinityToken: string };
+    v.key = body.key;
+    v.affinity = body.affinityToken;
+    const quoted = (seq?: number): Record<string, string> => ({
+      'X-LIVEAGENT-API-VERSION': q(API_VERSION), 'X-LIVEAGENT-SESSION-KEY': q(v.key), 'X-LIVEAGENT-AFFINITY': q(v.affinity),
+      ...(seq === undefined ? {} : { 'X-LIVEAGENT-SEQUENCE': q(String(seq)) }),
+    });
+    expectOk(await server.req('POST', 'Chasitor/ChasitorInit', { headers: quoted(1), body: v.initBody() }), 'quoted ChasitorInit');
+    const seen: string[] = [];
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes('ChatEstablished') && Date.now() < deadline) {
+      const poll = await server.req('GET', 'System/Messages', { headers: quoted() });
+      expect([200, 204], `quoted poll: ${poll.status} ${poll.text}`).toContain(poll.status);
+      if (poll.status === 200) seen.push(...(poll.json as { messages: Array<{ type: string }> }).messages.map((m) => m.type));
+    }
+    expect(seen).toContain('ChatEstablished');
+    expectOk(await server.req('POST', 'Chasitor/ChatMessage', { headers: quoted(2), body: { text: 'quoted headers' } }), 'quoted ChatMessage');
+    expectOk(await server.req('POST', 'Chasitor/ChatMessage', { headers: quoted(2), body: { text: 'quoted headers' } }), 'its retry');
+    v.sentSequence = 2;
+    expect(await v.awaitEchoes(['quoted headers'])).toEqual(['quoted headers']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['quoted headers']);
+  });
+
   it('a Live Agent header sent twice (Java addRequestProperty, OkHttp addHeader) counts once', async () => {
     const v = new Visitor(server);
     await v.start();

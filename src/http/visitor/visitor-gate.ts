@@ -283,14 +283,19 @@ function parseBody(raw: unknown): JsonObject {
 /**
  * One Live Agent header's value. Node joins a header sent twice into `a, a`
  * (Java's addRequestProperty and OkHttp's addHeader send separate lines): the
- * first is read. None of these values (keys, tokens, numbers) holds a comma.
+ * first is read. None of these values (keys, tokens, numbers) holds a comma, nor
+ * a double quote: a client that writes its header values as JSON strings (the
+ * version arrives as `"34"`, wire-compat.md) quotes the key, the affinity and the
+ * sequence too, and the quotes are not part of them.
  */
 function headerValue(v: string | string[] | undefined): string | undefined {
   const first = Array.isArray(v) ? v[0] : v;
   if (first === undefined) return undefined;
   const comma = first.indexOf(',');
-  return comma < 0 ? first : first.slice(0, comma).trim();
+  const value = comma < 0 ? first : first.slice(0, comma).trim();
+  return value.length >= 2 && value.charCodeAt(0) === QUOTE && value.charCodeAt(value.length - 1) === QUOTE ? value.slice(1, -1).trim() : value;
 }
+const QUOTE = 34;
 
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
