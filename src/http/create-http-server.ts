@@ -49,8 +49,18 @@ const decoders = new Map<string, TextDecoder>();
 
 /** A visitor request body as text, in the charset its Content-Type declared (UTF-8 by default). */
 function decodeBody(body: Buffer, contentType: string | undefined): string {
+  // A UTF-16 byte order mark names the encoding whatever the label says (WHATWG's decode does the
+  // same): .NET's StreamWriter with Encoding.Unicode writes one, and the client labels the body
+  // application/json with no charset, or UTF-8. The UTF-8 mark is skipped later, with the text.
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return body.toString('utf16le', 2);
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return decoderFor('utf-16be').decode(body.subarray(2));
   const label = contentType ? /charset=([\w.:-]+)/i.exec(contentType)?.[1]?.toLowerCase() : undefined;
   if (!label || label === 'utf-8' || label === 'utf8') return body.toString('utf8');
+  return decoderFor(label).decode(body);
+}
+
+/** A decoder for a charset label, made once (an unknown label reads as UTF-8). */
+function decoderFor(label: string): TextDecoder {
   let decoder = decoders.get(label);
   if (!decoder) {
     try {
@@ -60,7 +70,7 @@ function decodeBody(body: Buffer, contentType: string | undefined): string {
     }
     if (decoders.size < 64) decoders.set(label, decoder);
   }
-  return decoder.decode(body);
+  return decoder;
 }
 
 /** How long a client may take to send a whole request (see createHttpServer). */

@@ -385,6 +385,17 @@ describe.concurrent('what real HTTP stacks send', () => {
     expect(await v.awaitEchoes(['with a BOM'])).toEqual(['with a BOM']);
   });
 
+  it('a UTF-16 body that starts with its byte order mark (.NET StreamWriter with Encoding.Unicode) is read as UTF-16, with or without a charset', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ text: 'utf-16le café' }), 'utf16le')]);
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(le), { headers: { 'Content-Type': 'application/json' } }), 'UTF-16LE with a BOM');
+    const beBody = Buffer.from(JSON.stringify({ text: 'utf-16be café' }), 'utf16le').swap16();
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), beBody]);
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(be), { headers: { 'Content-Type': 'application/json; charset=utf-8' } }), 'UTF-16BE with a BOM, mislabelled');
+    expect(await v.awaitEchoes(['utf-16le café', 'utf-16be café'])).toEqual(['utf-16le café', 'utf-16be café']);
+  });
+
   it('a body in the charset its Content-Type declares (Apache HttpClient sends ISO-8859-1) is read in it', async () => {
     const v = new Visitor(server);
     await v.start();
