@@ -21,6 +21,7 @@ import { Catalog } from './core/catalog.js';
 import { ChatEngine } from './core/chat-engine.js';
 import { InjectTransport } from './bots/agent-transport.js';
 import { originPolicy } from './http/cors.js';
+import { answerOtherUpgradesAsPlainRequests } from './http/plain-upgrades.js';
 import { DEFAULT_GREETING, EchoBot } from './bots/echo-bot.js';
 import { isLoopback, RateLimiter } from './core/rate-limiter.js';
 import { RetentionSweeper } from './core/retention-sweeper.js';
@@ -267,6 +268,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       setTimeout(() => { for (const socket of sockets) socket.terminate(); }, STREAM_CLOSE_GRACE_MS).unref();
       done();
     },
+  });
+  // Once every plugin is loaded (the WebSocket plugin's upgrade listener is there by then): an
+  // `Upgrade: h2c` offer (Java's HttpClient over http) is answered as a plain request.
+  app.addHook('onReady', (done) => {
+    answerOtherUpgradesAsPlainRequests(app.server);
+    done();
   });
   const tickets = new StreamTickets(clock);
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, tickets, loginLimiter });

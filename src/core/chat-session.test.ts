@@ -98,15 +98,15 @@ describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0031)', () => {
   /** A session that applied sequences 1..n, as a client counting from 1 leaves it. */
   function applied(n: number): ChatSession {
     const s = session();
-    for (let seq = 1; seq <= n; seq++) s.recordSequence(seq);
+    for (let seq = 1; seq <= n; seq++) s.recordSequence(seq, 'ChatMessage');
     return s;
   }
 
   /** What the gate does with a sequenced request: true when it is applied (not taken for a retry). */
   function arrive(s: ChatSession, seq: number): boolean {
     s.settleSequenceRestart(seq);
-    if (s.isDuplicateSequence(seq)) return false;
-    s.recordSequence(seq);
+    if (s.isDuplicateSequence(seq, 'ChatMessage')) return false;
+    s.recordSequence(seq, 'ChatMessage');
     return true;
   }
 
@@ -161,9 +161,48 @@ describe('X-LIVEAGENT-SEQUENCE after a ResyncSession (docs/adr/0031)', () => {
     expect(kind(settled)).toBe('full');
     expect(fromSessionRow(settled.json!, null)).toMatchObject({ sequenceRestartAllowed: false, appliedSeqMax: 1, appliedSeqRecent: [1] });
     // Read back from a full row and a later progress row, as a store does after a restart.
-    s.recordSequence(2);
+    s.recordSequence(2, 'ChatMessage');
     const progress = s.rowForWrite();
     expect(kind(progress)).toBe('progress');
     expect(fromSessionRow(settled.json!, null, progress.progressJson)).toMatchObject({ sequenceRestartAllowed: false, appliedSeqRecent: [1, 2] });
+  });
+});
+
+describe('X-LIVEAGENT-SEQUENCE: a retry repeats its noun', () => {
+  it('a number used by one noun is applied for another, and each noun\'s retry is still one', () => {
+    const s = session();
+    s.recordSequence(1, 'ChasitorInit');
+    expect(s.isDuplicateSequence(1, 'ChasitorInit')).toBe(true);
+    expect(s.isDuplicateSequence(1, 'ChatMessage')).toBe(false);
+    s.recordSequence(1, 'ChatMessage');
+    expect(s.isDuplicateSequence(1, 'ChatMessage')).toBe(true);
+    expect(s.isDuplicateSequence(1, 'ChasitorInit')).toBe(true);
+    expect(s.record.appliedSeqRecent).toEqual([1]);
+  });
+
+  it('keeps the nouns across a restart (the progress row), and a number recorded before nouns were kept is a retry for any noun', () => {
+    const s = session();
+    s.recordSequence(3, 'ChasitorTyping');
+    const full = s.rowForWrite();
+    s.recordSequence(4, 'ChatMessage');
+    const progress = s.rowForWrite();
+    expect(kind(progress)).toBe('progress');
+    const restored = fromSessionRow(full.json!, null, progress.progressJson);
+    expect(restored.appliedSeqNouns).toEqual([[3, 'ChasitorTyping'], [4, 'ChatMessage']]);
+
+    const old = session();
+    old.record.appliedSeqRecent = [7];
+    delete old.record.appliedSeqNouns;
+    expect(old.isDuplicateSequence(7, 'ChatMessage')).toBe(true);
+  });
+
+  it('keeps nouns only for the numbers in the window', () => {
+    const s = session();
+    for (let seq = 1; seq <= 200; seq++) s.recordSequence(seq, 'ChatMessage');
+    expect(s.record.appliedSeqRecent).toHaveLength(64);
+    expect(s.record.appliedSeqNouns!.length).toBeLessThanOrEqual(128);
+    expect(s.record.appliedSeqNouns!.every(([seq]) => s.record.appliedSeqRecent.includes(seq))).toBe(true);
+    expect(s.isDuplicateSequence(200, 'ChatMessage')).toBe(true);
+    expect(s.isDuplicateSequence(200, 'ChasitorTyping')).toBe(false);
   });
 });

@@ -250,9 +250,15 @@ export class ChatSession implements RowSource {
    * already. Sequences may arrive out of order from concurrent requests, so a
    * window of recent ones is kept rather than only the highest.
    */
-  isDuplicateSequence(seq: number): boolean {
+  isDuplicateSequence(seq: number, noun: string): boolean {
     const r = this.record;
-    if (r.appliedSeqRecent.includes(seq)) return true;
+    if (r.appliedSeqRecent.includes(seq)) {
+      // A retry repeats its request: the same number for another noun is a client that numbers its
+      // nouns apart (ChasitorInit 1, then its messages from 1), and dropping it would lose a message.
+      const nouns = r.appliedSeqNouns;
+      if (nouns === undefined || !nouns.some(([s]) => s === seq)) return true; // recorded before nouns were kept
+      return nouns.some(([s, n]) => s === seq && n === noun);
+    }
     const oldest = r.appliedSeqRecent.length >= APPLIED_SEQ_KEPT ? Math.min(...r.appliedSeqRecent) : -Infinity;
     return seq < oldest;
   }
@@ -285,17 +291,22 @@ export class ChatSession implements RowSource {
     if (seq === 1) {
       r.appliedSeqRecent = [];
       r.appliedSeqMax = 0;
+      if (r.appliedSeqNouns) r.appliedSeqNouns = [];
     }
     this.touchRecord();
   }
 
-  recordSequence(seq: number): void {
+  recordSequence(seq: number, noun: string): void {
     const r = this.record;
-    r.appliedSeqRecent.push(seq);
+    if (!r.appliedSeqRecent.includes(seq)) r.appliedSeqRecent.push(seq);
+    const nouns = (r.appliedSeqNouns ??= []);
+    nouns.push([seq, noun]);
     if (r.appliedSeqRecent.length > APPLIED_SEQ_KEPT) {
       r.appliedSeqRecent.sort((a, b) => a - b);
       r.appliedSeqRecent.splice(0, r.appliedSeqRecent.length - APPLIED_SEQ_KEPT);
     }
+    // Only numbers still in the window need their nouns; a number reused for many nouns is bounded too.
+    if (nouns.length > APPLIED_SEQ_KEPT) r.appliedSeqNouns = nouns.filter(([s]) => r.appliedSeqRecent.includes(s)).slice(-APPLIED_SEQ_KEPT * 2);
     r.appliedSeqMax = Math.max(r.appliedSeqMax, seq);
     this.touchRecord();
   }

@@ -12,6 +12,7 @@ import { withoutNulParsedFrom } from '../protocol/client-json.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import { renderError } from './error-catalogue.js';
+import { DECODED_CODINGS, decodeContentCoding } from './content-coding.js';
 import { logErrorAnswer, successLogger } from './answer-log.js';
 import { clientErrorHandler } from './client-errors.js';
 import { addCorsHeadersWhenAllowed, ANY_ORIGIN, registerCors, type OriginPolicy } from './cors.js';
@@ -48,8 +49,18 @@ const decoders = new Map<string, TextDecoder>();
 
 /** A visitor request body as text, in the charset its Content-Type declared (UTF-8 by default). */
 function decodeBody(body: Buffer, contentType: string | undefined): string {
+  // A UTF-16 byte order mark names the encoding whatever the label says (WHATWG's decode does the
+  // same): .NET's StreamWriter with Encoding.Unicode writes one, and the client labels the body
+  // application/json with no charset, or UTF-8. The UTF-8 mark is skipped later, with the text.
+  if (body.length >= 2 && body[0] === 0xff && body[1] === 0xfe) return body.toString('utf16le', 2);
+  if (body.length >= 2 && body[0] === 0xfe && body[1] === 0xff) return decoderFor('utf-16be').decode(body.subarray(2));
   const label = contentType ? /charset=([\w.:-]+)/i.exec(contentType)?.[1]?.toLowerCase() : undefined;
   if (!label || label === 'utf-8' || label === 'utf8') return body.toString('utf8');
+  return decoderFor(label).decode(body);
+}
+
+/** A decoder for a charset label, made once (an unknown label reads as UTF-8). */
+function decoderFor(label: string): TextDecoder {
   let decoder = decoders.get(label);
   if (!decoder) {
     try {
@@ -59,7 +70,7 @@ function decodeBody(body: Buffer, contentType: string | undefined): string {
     }
     if (decoders.size < 64) decoders.set(label, decoder);
   }
-  return decoder.decode(body);
+  return decoder;
 }
 
 /** How long a client may take to send a whole request (see createHttpServer). */
@@ -130,9 +141,16 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   // The agent API (and the emulator's) is ours and strict: its bodies must be JSON (400 names the problem),
   // and NUL becomes U+FFFD in them as in a visitor's (ADR 0035).
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    if (!takesStrictJson(req.url)) return done(null, decodeBody(body as Buffer, req.headers['content-type']));
-    const text = (body as Buffer).toString('utf8');
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
+    let body: Buffer;
+    try {
+      // A compressed body (Content-Encoding) is decoded first, within maxBodyBytes (content-coding.ts).
+      body = decodeContentCoding(raw as Buffer, req.headers['content-encoding'], opts.maxBodyBytes);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    if (!takesStrictJson(req.url)) return done(null, decodeBody(body, req.headers['content-type']));
+    const text = body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     let parsed: unknown;
     try {
@@ -154,6 +172,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     }
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
     if (answer.challenge !== undefined) void reply.header('WWW-Authenticate', answer.challenge);
+    // A 415 for a content coding says which ones the server reads (RFC 9110 §12.5.3).
+    if (answer.code === 'BODY_ENCODING_UNSUPPORTED') void reply.header('Accept-Encoding', DECODED_CODINGS);
     if (client) opts.metrics.errorAnswered(answer.status);
     void reply.code(answer.status).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send(answer.body);
   });

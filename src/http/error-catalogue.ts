@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   BODY_MALFORMED_JSON: { status: 400, message: 'Malformed JSON body', withDetail: true },
   BODY_INVALID: { status: 400, message: 'Invalid request body', withDetail: true },
   BODY_TOO_LARGE: { status: 413, message: 'Request body too large', withDetail: true },
+  BODY_ENCODING_UNSUPPORTED: { status: 415, message: 'Unsupported Content-Encoding', withDetail: true },
+  BODY_ENCODING_INVALID: { status: 400, message: 'Malformed request body', withDetail: true },
   MESSAGE_TOO_LONG: { status: 400, message: 'Message text too long', withDetail: true },
   SESSION_INVALID: { status: 403, message: 'Session required but was invalid or not found', withDetail: false },
   AFFINITY_INVALID: { status: 503, message: 'Invalid Affinity Token', withDetail: false },

@@ -103,6 +103,13 @@ export interface SessionRecord {
   appliedSeqMax: number;
   appliedSeqRecent: number[];
   /**
+   * The noun each number in appliedSeqRecent was applied to (`[sequence, noun]`): a retry repeats its
+   * request, so a request for another noun under a used number is applied (a client that numbers
+   * ChasitorInit and its messages apart). Absent on records written before it was kept; a number
+   * without an entry is a retry for any noun, as it was then.
+   */
+  appliedSeqNouns?: [number, string][];
+  /**
    * Set by ResyncSession until the next sequenced request: if that request's
    * X-LIVEAGENT-SEQUENCE is 1, the client numbers from 1 again and the window above
    * starts over (docs/adr/0031). Not a progress field: it changes twice per resync,
@@ -189,7 +196,7 @@ export interface SessionRow {
 }
 
 /** The fields that change with every message or poll (see SessionRow). */
-export const PROGRESS_FIELDS = ['lastSeenAt', 'lastOffset', 'lastVseq', 'cursor', 'confirmed', 'lastAck', 'issuedRecent', 'appliedSeqMax', 'appliedSeqRecent', 'agentClientIds'] as const;
+export const PROGRESS_FIELDS = ['lastSeenAt', 'lastOffset', 'lastVseq', 'cursor', 'confirmed', 'lastAck', 'issuedRecent', 'appliedSeqMax', 'appliedSeqRecent', 'appliedSeqNouns', 'agentClientIds'] as const;
 export type SessionProgress = Pick<SessionRecord, (typeof PROGRESS_FIELDS)[number]>;
 const isProgressField = new Set<string>(PROGRESS_FIELDS);
 
@@ -226,6 +233,7 @@ export function toProgressRow(r: SessionRecord): SessionRow {
   };
   // Only chats whose agent sends with clientMessageIds have them (an optional field stays absent).
   if (r.agentClientIds) progress.agentClientIds = r.agentClientIds;
+  if (r.appliedSeqNouns) progress.appliedSeqNouns = r.appliedSeqNouns;
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: r.request?.visitorId ?? null, orgId: r.request?.orgId ?? null, createdAt: r.createdAt,
     chatState: r.chatState, agentId: r.agentId, buttonId: r.request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason,

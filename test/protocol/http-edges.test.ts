@@ -6,6 +6,7 @@
  * query parameters. The long poll is asked both ways in (the guide's spelling,
  * answered in front of fastify, and another spelling, through it: ADR 0014).
  */
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { rawRequest, useServer, type RawRes } from './harness.js';
 import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor, expectPlainError } from './visitor.js';
@@ -127,6 +128,93 @@ describe.concurrent('HEAD', () => {
     const head = await server.req('HEAD', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null' } });
     expect(head.status).toBe(204);
     expect(head.text).toBe('');
+  });
+});
+
+describe.concurrent('OPTIONS without an Origin (not a CORS preflight)', () => {
+  // Monitoring probes and some proxies send a bare OPTIONS. The guide's 404 means "check the URI":
+  // a resource that exists answers 405 with its Allow list, as for any other method it does not
+  // take (the gate's order: noun 404, then method 405); only an unknown noun is 404.
+  it.each([
+    ['System/SessionId', 'GET, HEAD, DELETE'],
+    ['system/messages', 'GET, HEAD'],
+    ['Chasitor/ChatMessage', 'POST'],
+    ['Visitor/Availability', 'GET, HEAD'],
+  ])('on %s is 405 with Allow %s, never 404', async (noun, allow) => {
+    const res = await server.req('OPTIONS', noun, { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION } });
+    expectPlainError(res, 405, 'Method not allowed');
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('on an unknown noun is 404, and a preflight (with Origin) is still 204', async () => {
+    expectPlainError(await server.req('OPTIONS', 'System/NoSuchNoun'), 404, 'Resource not found');
+    const preflight = await server.req('OPTIONS', 'System/SessionId', { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'GET' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+  });
+
+  it('leaves the session working', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    expect((await server.req('OPTIONS', 'Chasitor/ChatMessage', { headers: v.headers({ 'X-LIVEAGENT-SEQUENCE': String(v.sentSequence + 1) }) })).status).toBe(405);
+    await v.say('after OPTIONS');
+    expect(await v.awaitEchoes(['after OPTIONS'])).toEqual(['after OPTIONS']);
+  });
+});
+
+describe.concurrent('an HTTP/2 cleartext upgrade offer (Upgrade: h2c) is ignored', () => {
+  // Java's java.net.http.HttpClient (HTTP/2 by default) and curl --http2 offer h2c on every request to
+  // an http:// URL: `Connection: Upgrade, HTTP2-Settings`, `Upgrade: h2c`. A server may ignore the
+  // offer (RFC 9110 §7.8) and answer in HTTP/1.1, which is what a Live Agent client then reads. Node
+  // hands any request with an Upgrade header to the WebSocket upgrade path, which lost a POST's body
+  // (400 Content-Length mismatch): a Java bot on the emulator (plain http in CI) could never chat.
+  const H2C = { Connection: 'Upgrade, HTTP2-Settings', Upgrade: 'h2c', 'HTTP2-Settings': 'AAMAAABkAAQCAAAAAAIAAAAA' };
+
+  function send(agent: http.Agent, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+    const base = new URL(server.baseUrl);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: base.hostname, port: base.port, method, path: path.startsWith('/') ? path : `/chat/rest/${path}`, agent, headers: { ...H2C, ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => { text += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('upgrade', () => reject(new Error('the server took the h2c offer')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('POSTs with the offer are read whole and applied, on one kept-alive connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const v = new Visitor(server);
+      await v.createSession();
+      const headers = (seq: number) => v.headers({ 'X-LIVEAGENT-SEQUENCE': String(seq), 'Content-Type': 'application/json' });
+      expect(await send(agent, 'POST', 'Chasitor/ChasitorInit', headers(1), JSON.stringify(v.initBody()))).toEqual({ status: 200, text: 'OK' });
+      await v.pollUntil((all) => all.some((m) => m.type === 'ChatEstablished'), 'ChatEstablished');
+      expect(await send(agent, 'POST', 'Chasitor/ChatMessage', headers(2), JSON.stringify({ text: 'over h2c offer' }))).toEqual({ status: 200, text: 'OK' });
+      // A body that arrives in several TCP reads after the request head (40 KB of JSON whitespace).
+      const padded = `{"text":"padded over h2c offer"${' '.repeat(40_000)}}`;
+      expect(await send(agent, 'POST', 'Chasitor/ChatMessage', headers(3), padded)).toEqual({ status: 200, text: 'OK' });
+      v.sentSequence = 3;
+      expect(await v.awaitEchoes(['over h2c offer', 'padded over h2c offer'])).toEqual(['over h2c offer', 'padded over h2c offer']);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a GET with the offer is answered in HTTP/1.1, and the agent stream still answers 426 without a WebSocket upgrade', async () => {
+    const agent = new http.Agent({ keepAlive: false });
+    try {
+      const sid = await send(agent, 'GET', 'System/SessionId', { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null' });
+      expect(sid.status, sid.text).toBe(200);
+      expect(JSON.parse(sid.text)).toHaveProperty('affinityToken');
+      const stream = await send(agent, 'GET', '/agent/v1/stream', {});
+      expect([401, 426]).toContain(stream.status);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

@@ -196,6 +196,27 @@ describe.concurrent('sequence retries', () => {
     expect(v.echoes()).toEqual(['only once', 'next one']);
   });
 
+  // The guide's X-LIVEAGENT-SEQUENCE is there "to avoid processing duplicate messages": a retry
+  // repeats its request. A request for another noun under a number already used is not a retry of
+  // it but a client that numbers differently (one that sends ChasitorInit with 1 and then counts its
+  // messages from 1, or leaves typing events out of its count): answered OK and dropped, its message
+  // would be lost for good.
+  it('a ChatMessage that reuses the sequence of a ChasitorInit or a ChasitorTyping is applied, not taken for a retry', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    expectOk(await v.init(v.initBody(), { sequence: 1 }), 'ChasitorInit 1');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatEstablished'), 'ChatEstablished');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'first, numbered 1' }, { sequence: 1 }), 'ChatMessage 1');
+    expectOk(await v.post('Chasitor/ChasitorTyping', {}, { sequence: 2 }), 'ChasitorTyping 2');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'second, numbered 2' }, { sequence: 2 }), 'ChatMessage 2');
+    // A real retry is still one: the same noun with the same number, applied once.
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'second, numbered 2' }, { sequence: 2 }), 'retried ChatMessage 2');
+    expectOk(await v.init(v.initBody(), { sequence: 1 }), 'retried ChasitorInit 1');
+    await v.awaitEchoes(['first, numbered 1', 'second, numbered 2']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['first, numbered 1', 'second, numbered 2']);
+  });
+
   it('a retried ChasitorInit (sequence 1 again) does not start a second chat', async () => {
     const v = new Visitor(server);
     await v.createSession();

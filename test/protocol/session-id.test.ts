@@ -119,6 +119,19 @@ describe.concurrent('DELETE System/SessionId/{key}', () => {
     expect(v.echoes()).not.toContain('after delete');
   });
 
+  it('without a key in the path, ends the session its X-LIVEAGENT-SESSION-KEY names; with neither, 403', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const other = new Visitor(server);
+    await other.start();
+    expectOk(await server.req('DELETE', 'System/SessionId', { headers: v.headers() }), 'DELETE with the key in the header');
+    expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'after delete' }), 403, SESSION_GONE);
+    // A key in the path wins over the header's.
+    expectOk(await server.req('DELETE', `System/SessionId/${other.key}`, { headers: v.headers() }), 'DELETE of the path key');
+    expectPlainError(await other.post('Chasitor/ChatMessage', { text: 'after delete' }), 403, SESSION_GONE);
+    expectPlainError(await server.req('DELETE', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION } }), 403, SESSION_GONE);
+  });
+
   it('does not touch other sessions', async () => {
     const a = new Visitor(server);
     const b = new Visitor(server);

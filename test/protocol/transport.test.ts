@@ -4,6 +4,7 @@
  * plain-text bodies, and that bad input never breaks the session it touched.
  */
 import http from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { OWNS_PROCESS, TestServer, needsProcess, useServer } from './harness.js';
 import { API_VERSION, BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
@@ -180,6 +181,69 @@ describe.concurrent('request bodies', () => {
   });
 });
 
+describe.concurrent('compressed request bodies (Content-Encoding)', () => {
+  // Some HTTP stacks compress what they send (OkHttp's and .NET's compressing handlers, proxies
+  // that gzip uploads): the body is the same JSON under a content coding (RFC 9110 §8.4). Read as
+  // text it is garbage, a 400 whose body quoted binary bytes, so a client that compresses could
+  // never chat. It is decoded first; a coding the server cannot decode is 415, and nothing is applied.
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  it.each([
+    ['gzip', (b: Buffer) => gzipSync(b)],
+    ['x-gzip', (b: Buffer) => gzipSync(b)],
+    ['deflate', (b: Buffer) => deflateSync(b)],
+    ['br', (b: Buffer) => brotliCompressSync(b)],
+    ['GZIP', (b: Buffer) => gzipSync(b)],
+    ['identity', (b: Buffer) => b],
+  ])('a body sent with Content-Encoding %s is decoded and applied', async (coding, encode) => {
+    const v = await chat();
+    const text = `compressed as ${coding}: café €`;
+    const res = await v.post('Chasitor/ChatMessage', new Uint8Array(encode(json({ text }))), { headers: { 'Content-Type': 'application/json', 'Content-Encoding': coding } });
+    expectOk(res, `ChatMessage with Content-Encoding ${coding}`);
+    expect(await v.awaitEchoes([text])).toEqual([text]);
+  });
+
+  it('a gzip ChasitorInit starts the chat, and a gzip body is read in the charset its Content-Type declares', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    expectOk(await v.init(new Uint8Array(gzipSync(json(v.initBody()))), { headers: { 'Content-Encoding': 'gzip' } }), 'gzip ChasitorInit');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatEstablished'), 'ChatEstablished');
+    const latin1 = Buffer.from(JSON.stringify({ text: 'gzip café crème' }), 'latin1');
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(gzipSync(latin1)), { headers: { 'Content-Type': 'text/plain; charset=ISO-8859-1', 'Content-Encoding': 'gzip' } }), 'gzip ISO-8859-1');
+    expect(await v.awaitEchoes(['gzip café crème'])).toEqual(['gzip café crème']);
+  });
+
+  it('an unknown content coding is 415 naming it, nothing is applied, and its sequence is not used up', async () => {
+    const v = await chat();
+    const seq = v.sentSequence + 1;
+    const res = await v.post('Chasitor/ChatMessage', new Uint8Array(json({ text: 'never' })), { sequence: seq, headers: { 'Content-Encoding': 'compress' } });
+    expectPlainError(res, 415, 'Unsupported Content-Encoding: compress');
+    expect(res.headers.get('accept-encoding') ?? '', 'a 415 for a coding says which ones are read (RFC 9110 §12.5.3)').toMatch(/gzip/);
+    // The same sequence, sent plainly, is a new request, not a retry of the refused one.
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'plain after 415' }, { sequence: seq }), 'same sequence after 415');
+    expect(await v.awaitEchoes(['plain after 415'])).toEqual(['plain after 415']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['plain after 415']);
+  });
+
+  it('a body that is not in the coding it names is a short plain-text 400, and the session keeps working', async () => {
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', new Uint8Array(json({ text: 'not gzip' })), { headers: { 'Content-Encoding': 'gzip' } });
+    expectPlainError(res, 400, 'Malformed request body');
+    expect(res.text, 'the error quotes no binary').toMatch(/^[\x20-\x7e]+$/);
+    await v.say('after a bad gzip');
+    expect(await v.awaitEchoes(['after a bad gzip'])).toEqual(['after a bad gzip']);
+  });
+
+  it('a small gzip body that inflates past maxBodyBytes (a zip bomb) is 413, and the session keeps working', async () => {
+    const v = await chat();
+    const bomb = gzipSync(json({ text: 'x'.repeat(2_000_000) }));
+    expect(bomb.length, 'the compressed body is under the limit').toBeLessThan(64 * 1024);
+    expectPlainError(await v.post('Chasitor/ChatMessage', new Uint8Array(bomb), { headers: { 'Content-Encoding': 'gzip' } }), 413);
+    await v.say('after a bomb');
+    expect(await v.awaitEchoes(['after a bomb'])).toEqual(['after a bomb']);
+  });
+});
+
 describe.concurrent('Accept', () => {
   it.each(['content/json', 'text/html', 'application/xml', 'nonsense', '*/*;q=0'])('Accept %j never gets 406 and always gets JSON', async (accept) => {
     const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Accept: accept } });
@@ -321,12 +385,56 @@ describe.concurrent('what real HTTP stacks send', () => {
     expect(await v.awaitEchoes(['with a BOM'])).toEqual(['with a BOM']);
   });
 
+  it('a UTF-16 body that starts with its byte order mark (.NET StreamWriter with Encoding.Unicode) is read as UTF-16, with or without a charset', async () => {
+    const v = new Visitor(server);
+    await v.start();
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify({ text: 'utf-16le café' }), 'utf16le')]);
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(le), { headers: { 'Content-Type': 'application/json' } }), 'UTF-16LE with a BOM');
+    const beBody = Buffer.from(JSON.stringify({ text: 'utf-16be café' }), 'utf16le').swap16();
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), beBody]);
+    expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(be), { headers: { 'Content-Type': 'application/json; charset=utf-8' } }), 'UTF-16BE with a BOM, mislabelled');
+    expect(await v.awaitEchoes(['utf-16le café', 'utf-16be café'])).toEqual(['utf-16le café', 'utf-16be café']);
+  });
+
   it('a body in the charset its Content-Type declares (Apache HttpClient sends ISO-8859-1) is read in it', async () => {
     const v = new Visitor(server);
     await v.start();
     const latin1 = Buffer.from(JSON.stringify({ text: 'café crème' }), 'latin1');
     expectOk(await v.post('Chasitor/ChatMessage', new Uint8Array(latin1), { headers: { 'Content-Type': 'text/plain; charset=ISO-8859-1' } }), 'ISO-8859-1 body');
     expect(await v.awaitEchoes(['café crème'])).toEqual(['café crème']);
+  });
+
+  it('a client that JSON-quotes every Live Agent header value (as it quotes the version: "34") chats like any other', async () => {
+    // wire-compat.md: the version arrives as `"34"`, quotes included. A client that writes its header
+    // values as JSON strings sends the affinity, the key and the sequence the same way; unquoted, they
+    // are a 503 for an affinity that is the session's own, a 403 for its own key, and a sequence that
+    // never recognises a retry.
+    const q = (value: string) => `"${value}"`;
+    const v = new Visitor(server);
+    const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': q(API_VERSION), 'X-LIVEAGENT-AFFINITY': q('null') } });
+    expect(sid.status, sid.text).toBe(200);
+    const body = sid.json as { key: string; affinityToken: string };
+    v.key = body.key;
+    v.affinity = body.affinityToken;
+    const quoted = (seq?: number): Record<string, string> => ({
+      'X-LIVEAGENT-API-VERSION': q(API_VERSION), 'X-LIVEAGENT-SESSION-KEY': q(v.key), 'X-LIVEAGENT-AFFINITY': q(v.affinity),
+      ...(seq === undefined ? {} : { 'X-LIVEAGENT-SEQUENCE': q(String(seq)) }),
+    });
+    expectOk(await server.req('POST', 'Chasitor/ChasitorInit', { headers: quoted(1), body: v.initBody() }), 'quoted ChasitorInit');
+    const seen: string[] = [];
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes('ChatEstablished') && Date.now() < deadline) {
+      const poll = await server.req('GET', 'System/Messages', { headers: quoted() });
+      expect([200, 204], `quoted poll: ${poll.status} ${poll.text}`).toContain(poll.status);
+      if (poll.status === 200) seen.push(...(poll.json as { messages: Array<{ type: string }> }).messages.map((m) => m.type));
+    }
+    expect(seen).toContain('ChatEstablished');
+    expectOk(await server.req('POST', 'Chasitor/ChatMessage', { headers: quoted(2), body: { text: 'quoted headers' } }), 'quoted ChatMessage');
+    expectOk(await server.req('POST', 'Chasitor/ChatMessage', { headers: quoted(2), body: { text: 'quoted headers' } }), 'its retry');
+    v.sentSequence = 2;
+    expect(await v.awaitEchoes(['quoted headers'])).toEqual(['quoted headers']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['quoted headers']);
   });
 
   it('a Live Agent header sent twice (Java addRequestProperty, OkHttp addHeader) counts once', async () => {

@@ -167,13 +167,13 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
       // After a ResyncSession the first sequenced request may start a new count (ADR 0031).
       if (seq !== undefined) session!.settleSequenceRestart(seq);
-      if (seq !== undefined && session!.isDuplicateSequence(seq)) {
+      if (seq !== undefined && session!.isDuplicateSequence(seq, spec.noun)) {
         metrics.retriedSequence();
       } else {
         const apply = spec.prepare(req);
         // Recorded before it is applied, so that a request which closes the session
         // (ChatEnd) is among the sequences its closed record keeps.
-        if (seq !== undefined && session) session.recordSequence(seq);
+        if (seq !== undefined && session) session.recordSequence(seq, spec.noun);
         apply();
       }
       engine.queue.commit().then(() => send(reply, OK, request, deps.stopping()), failed);
@@ -182,7 +182,9 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     spec.handle!(req).then((result) => send(reply, result, request, deps.stopping()), failed);
   };
 
-  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD'], url: `${BASE}*`, handler });
+  // OPTIONS too: a preflight (with Origin) is answered by the CORS hook before any route, and a bare
+  // OPTIONS on a noun that exists is a wrong method (405 with Allow), not an unknown resource (404).
+  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'HEAD', 'OPTIONS'], url: `${BASE}*`, handler });
   return handler;
 }
 
@@ -281,14 +283,19 @@ function parseBody(raw: unknown): JsonObject {
 /**
  * One Live Agent header's value. Node joins a header sent twice into `a, a`
  * (Java's addRequestProperty and OkHttp's addHeader send separate lines): the
- * first is read. None of these values (keys, tokens, numbers) holds a comma.
+ * first is read. None of these values (keys, tokens, numbers) holds a comma, nor
+ * a double quote: a client that writes its header values as JSON strings (the
+ * version arrives as `"34"`, wire-compat.md) quotes the key, the affinity and the
+ * sequence too, and the quotes are not part of them.
  */
 function headerValue(v: string | string[] | undefined): string | undefined {
   const first = Array.isArray(v) ? v[0] : v;
   if (first === undefined) return undefined;
   const comma = first.indexOf(',');
-  return comma < 0 ? first : first.slice(0, comma).trim();
+  const value = comma < 0 ? first : first.slice(0, comma).trim();
+  return value.length >= 2 && value.charCodeAt(0) === QUOTE && value.charCodeAt(value.length - 1) === QUOTE ? value.slice(1, -1).trim() : value;
 }
+const QUOTE = 34;
 
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
