@@ -84,7 +84,7 @@ export class ChatPanel {
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
     if (mode === 'agent') {
-      this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus() });
+      this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/') });
       this.picker.setItems(host.quickTexts());
     }
     this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
@@ -368,9 +368,13 @@ export class ChatPanel {
    * filled in: not sent, the agent edits and sends it. Plain text as the textarea's value.
    */
   private insertQuickText(q: QuickText): void {
+    this.insertIntoComposer(fillPlaceholders(q.text, { visitorName: this.visitorName, agentName: this.host.me.name }));
+  }
+
+  /** `text` into the message box at the caret (in place of a selection), the keyboard back in it. */
+  private insertIntoComposer(text: string): void {
     const box = this.composer;
     if (!box) return;
-    const text = fillPlaceholders(q.text, { visitorName: this.visitorName, agentName: this.host.me.name });
     const { value, caret } = insertText(box.value, box.selectionStart, box.selectionEnd, text, this.host.client.limits()?.maxMessageLength);
     box.value = value;
     box.focus();
@@ -425,7 +429,7 @@ export class ChatPanel {
     box.addEventListener('keydown', (ev) => {
       if (this.picker?.available && opensPicker(ev.key, box.value, ev)) {
         ev.preventDefault();
-        this.picker.open();
+        this.picker.open(true);
         return;
       }
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {

@@ -7,7 +7,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { el, uid } from './dom-builder.ts';
 import { formField, roleSelect, whileBusy } from './form-field.ts';
-import { ROLES, adminErrorText, changeErrors, configFileNote, parseCapacity, parseSkills, passwordErrors } from './team-form.ts';
+import { ROLES, adminErrorText, changeErrors, configFileNote, parseCapacity, parseSkills, passwordErrors, settingsPatch } from './team-form.ts';
 import type { PublicUser, Role, UpdateUserInput } from './wire-types.ts';
 
 export interface PersonEditorHost {
@@ -70,7 +70,8 @@ export class PersonEditor {
       skills.setError(problems.find((p) => p.field === 'skills')?.message);
       capacity.setError(problems.find((p) => p.field === 'capacity')?.message);
       if (problems.length) return void (problems[0]!.field === 'skills' ? skills : capacity).input.focus();
-      const patch: UpdateUserInput = { role: role.input.value as Role, skills: parseSkills(skills.input.value), capacity: parseCapacity(capacity.input.value) as number };
+      // What the admin changed, nothing else: an unchanged capacity sent would undo the agent's own.
+      const patch = settingsPatch(this.user, { role: role.input.value as Role, skills: parseSkills(skills.input.value), capacity: parseCapacity(capacity.input.value) as number });
       void this.patch(patch, error, save, (u) => `Saved: ${u.name} is ${u.role}, skills ${u.skills.join(', ') || 'none'}, capacity ${u.capacity}`).then((u) => {
         // Refused (LAST_ADMIN): the form shows what the server still has.
         role.input.value = (u ?? this.user).role;

@@ -2,7 +2,8 @@
  * The composer's "Quick text" control (ADR 0047): a button that opens a filterable list
  * of the agent's quick texts, as a WAI-ARIA combobox (a filter box that owns a listbox).
  * Typing filters; Up and Down move through the list; Enter inserts the one shown as
- * active; Escape closes. Either way the keyboard goes back to the message box. With no
+ * active; Escape closes; opened by `/`, a second `/` closes it and types the `/` (so a
+ * message can start with one). Either way the keyboard goes back to the message box. With no
  * quick texts the control is hidden.
  */
 import { el, uid } from './dom-builder.ts';
@@ -14,6 +15,8 @@ export interface QuickTextPickerHost {
   choose(quickText: QuickText): void;
   /** The list closed: the keyboard goes back to the message box. */
   returnFocus(): void;
+  /** `//`: the list closed, and the `/` that opened it goes into the message box after all. */
+  typeSlash(): void;
 }
 
 export class QuickTextPicker {
@@ -26,6 +29,8 @@ export class QuickTextPicker {
   private items: readonly QuickText[] = [];
   private shown: QuickText[] = [];
   private active = 0;
+  /** Opened by `/` typed into the empty message box (a second `/` types it). */
+  private openedBySlash = false;
 
   constructor(private readonly host: QuickTextPickerHost) {
     const listId = uid('quick-texts');
@@ -65,8 +70,10 @@ export class QuickTextPicker {
     return !this.popup.hidden;
   }
 
-  open(): void {
+  /** `bySlash`: the agent typed `/` into the empty message box. */
+  open(bySlash = false): void {
     if (!this.available) return;
+    this.openedBySlash = bySlash;
     this.filter.value = '';
     this.active = 0;
     this.popup.hidden = false;
@@ -110,6 +117,14 @@ export class QuickTextPicker {
         if (chosen) this.pick(chosen);
         break;
       }
+      case '/':
+        // `//`: a message that starts with `/` (a path, a command the visitor should type) can
+        // still be written; `/` opening the list must not make it impossible.
+        if (!this.openedBySlash || this.filter.value !== '' || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+        ev.preventDefault();
+        this.close(false);
+        this.host.typeSlash();
+        break;
       case 'Escape':
         ev.preventDefault();
         // Not the page's Escape too (which may close a dialog behind).

@@ -43,6 +43,8 @@ describe('quick text placeholders', () => {
 
   it('leaves a placeholder whose name is not known, and other braces, as they are', () => {
     expect(fillPlaceholders('Hello {{visitor.name}}!', { visitorName: ' ', agentName: 'A' })).toBe('Hello {{visitor.name}}!');
+    // A visitor who gave no name is "Visitor" to the server and the widget: not a name to greet with.
+    expect(fillPlaceholders('Hello {{visitor.name}}!', { visitorName: 'Visitor', agentName: 'A' })).toBe('Hello {{visitor.name}}!');
     expect(fillPlaceholders('{{order.id}} {agent.name}', { visitorName: 'V', agentName: 'A' })).toBe('{{order.id}} {agent.name}');
   });
 

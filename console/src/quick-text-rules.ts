@@ -33,14 +33,22 @@ export interface PlaceholderValues {
 }
 
 /**
+ * The name a visitor who gave none has: the server (ChatEngine, ChasitorInit without a
+ * `visitorName`) and the widget both call them this. Not a name to put into a greeting.
+ */
+const NO_VISITOR_NAME = 'Visitor';
+
+/**
  * The text with `{{visitor.name}}` and `{{agent.name}}` filled in (spaces inside the braces
- * allowed). A name not known (a visitor who gave none) leaves its placeholder as it is, for
- * the agent to see and edit: the text is never sent without the agent. Other `{{…}}` stay.
+ * allowed). A name not known (a visitor who gave none, so is "Visitor"; a chat whose details
+ * have not loaded yet) leaves its placeholder as it is, for the agent to see and edit: the
+ * text is never sent without the agent. Other `{{…}}` stay.
  * The result is plain text for a textarea's value: nothing here is HTML.
  */
 export function fillPlaceholders(text: string, values: PlaceholderValues): string {
   return text.replace(/\{\{\s*(visitor|agent)\.name\s*\}\}/g, (whole, who: string) => {
     const name = (who === 'visitor' ? values.visitorName : values.agentName).trim();
+    if (who === 'visitor' && name === NO_VISITOR_NAME) return whole;
     return name || whole;
   });
 }

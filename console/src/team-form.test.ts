@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminErrorText, changeErrors, configFileNote, newPersonErrors, parseCapacity, parseSkills, sourceLabel } from './team-form.ts';
+import { adminErrorText, changeErrors, configFileNote, newPersonErrors, parseCapacity, parseSkills, settingsPatch, sourceLabel } from './team-form.ts';
 
 const valid = { name: 'Kim Lee', username: 'kim', password: 'kim-secret', skills: 'billing', capacity: '3' };
 
@@ -22,6 +22,18 @@ describe('team form rules', () => {
     expect(newPersonErrors({ ...valid, skills: 'x'.repeat(129) })[0]?.field).toBe('skills');
     expect(changeErrors({ skills: 'a, b', capacity: '5' })).toEqual([]);
     expect(changeErrors({ skills: '', capacity: 'x' }).map((e) => e.field)).toEqual(['capacity']);
+  });
+});
+
+describe("the editor's change", () => {
+  const kim = { role: 'agent' as const, skills: ['billing', 'sales'], capacity: 5 };
+
+  it('holds only the fields that differ from what the server has', () => {
+    expect(settingsPatch(kim, { role: 'agent', skills: ['billing', 'sales'], capacity: 5 })).toEqual({});
+    expect(settingsPatch(kim, { role: 'agent', skills: ['billing', 'sales', 'support'], capacity: 5 })).toEqual({ skills: ['billing', 'sales', 'support'] });
+    expect(settingsPatch(kim, { role: 'agent', skills: ['billing'], capacity: 5 })).toEqual({ skills: ['billing'] });
+    expect(settingsPatch(kim, { role: 'agent', skills: [], capacity: 5 })).toEqual({ skills: [] });
+    expect(settingsPatch(kim, { role: 'supervisor', skills: ['billing', 'sales'], capacity: 0 })).toEqual({ role: 'supervisor', capacity: 0 });
   });
 });
 

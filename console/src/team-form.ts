@@ -5,7 +5,7 @@
  * src/protocol/agent-api-types.ts): checked here first so the admin learns
  * them beside the field, not from a 400.
  */
-import type { Role, UserSource } from './wire-types.ts';
+import type { PublicUser, Role, UpdateUserInput, UserSource } from './wire-types.ts';
 
 export const ROLES: readonly Role[] = ['agent', 'supervisor', 'admin'];
 export const MIN_PASSWORD = 8;
@@ -53,6 +53,20 @@ export function newPersonErrors(f: { name: string; username: string; password: s
 export function changeErrors(f: { skills: string; capacity: string }): FieldError[] {
   const capacity = parseCapacity(f.capacity);
   return [...skillErrors(parseSkills(f.skills)), ...(typeof capacity === 'string' ? [{ field: 'capacity' as const, message: capacity }] : [])];
+}
+
+/**
+ * The settings form's change: only the fields that differ from what the server last answered.
+ * A field sent unchanged is not "no change" to the server: a `capacity` in a PATCH replaces the
+ * capacity the agent set for themselves in their console (docs/agent-api.md, presence), so new
+ * skills alone must not send it.
+ */
+export function settingsPatch(user: Pick<PublicUser, 'role' | 'skills' | 'capacity'>, wanted: { role: Role; skills: string[]; capacity: number }): UpdateUserInput {
+  const patch: UpdateUserInput = {};
+  if (wanted.role !== user.role) patch.role = wanted.role;
+  if (wanted.skills.length !== user.skills.length || wanted.skills.some((s, i) => s !== user.skills[i])) patch.skills = wanted.skills;
+  if (wanted.capacity !== user.capacity) patch.capacity = wanted.capacity;
+  return patch;
 }
 
 export function passwordErrors(password: string): FieldError[] {

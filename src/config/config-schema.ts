@@ -121,7 +121,7 @@ export const QuickTextConfig = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   title: Type.String({ minLength: 1, maxLength: MAX_QUICK_TEXT_TITLE_LENGTH }),
   text: Type.String({ minLength: 1 }),
-  /** Only agents with one of these skills see it; absent: everyone in the org. */
+  /** Only agents with one of these skills see it; absent or empty: everyone in the org. */
   skills: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
 });
 export type QuickTextConfig = Static<typeof QuickTextConfig>;

@@ -5,6 +5,7 @@
  * changes the record and appends events through the engine (chat-engine.ts),
  * whose group commit makes them durable before anyone hears of them.
  */
+import { defaultButtonConfig } from '../config/config-schema.js';
 import type { LogEvent } from '../ports/records.js';
 import { fail } from '../protocol/errors.js';
 import type { Presence } from './agent-directory.js';
@@ -49,7 +50,10 @@ export class AgentActions {
     if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
     const r = s.record;
     const agent = this.engine.directory.get(agentId)!;
-    const button = this.engine.catalog.button(r.routedButtonId!)!.config;
+    // A button removed from the config since the chat was routed through it (a restart in
+    // between): its schema defaults, as its queue gets (Dispatcher.queueConfig), rather than a
+    // crash halfway through a reassign or an accept.
+    const button = this.engine.catalog.button(r.routedButtonId!)?.config ?? defaultButtonConfig(r.routedButtonId!);
     const now = this.engine.clock.now();
     s.offerTimer?.cancel();
     s.offerTimer = null;

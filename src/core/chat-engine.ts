@@ -153,7 +153,12 @@ export class ChatEngine {
       }
       if (record.chatState === 'waiting' && record.routedButtonId) {
         record.agentId = null;
+        const unnumbered = (record.queueSeq ?? null) === null;
         this.dispatcher.enqueue(record.queueKey ?? record.routedButtonId, s, record.queuedAt ?? record.createdAt);
+        // Written before the arrival order was stored: the number it gets now is written at once.
+        // Kept in memory only, the next start would number it again after any chat of the same
+        // millisecond whose record was written meanwhile, and the two would swap places.
+        if (unnumbered) s.touchRecord();
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
         await this.rearmIdleTimeout(s);

@@ -57,8 +57,8 @@ export interface SessionRecord {
   /**
    * Arrival order in the queue, the tie-break between chats queued in the same millisecond:
    * handed out, increasing, when the chat first enters a queue, and kept across requeues,
-   * transfers and restarts. Absent on records written before it was kept (and on chats
-   * never queued).
+   * transfers and restarts. Absent on records written before it was kept (the first start
+   * queues them again with one and writes it) and on chats never queued.
    */
   queueSeq?: number | null;
   establishedAt: number | null;

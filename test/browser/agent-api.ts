@@ -47,8 +47,9 @@ export class TestAgent {
     this.stream = undefined;
   }
 
-  presence(status: 'online' | 'away' | 'offline'): Promise<unknown> {
-    return this.call('PUT', '/agent/v1/presence', { status });
+  /** Sets presence; `capacity` as the agent's own setting (until an admin changes it). Answers the capacity in force. */
+  presence(status: 'online' | 'away' | 'offline', capacity?: number): Promise<{ status: string; capacity: number; load: number }> {
+    return this.call('PUT', '/agent/v1/presence', capacity === undefined ? { status } : { status, capacity });
   }
 
   chats(): Promise<{ chatId: string; state: string; visitorName: string }[]> {

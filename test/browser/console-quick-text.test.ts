@@ -4,7 +4,7 @@
  * inserts one with Enter: the text (its placeholders filled in) is in the box, not
  * sent, with the keyboard back in the box; the agent edits it and sends it, and the
  * visitor receives the edited text. The button opens the same list; Escape closes it
- * without inserting. axe finds no serious violation with the list open. A reload
+ * without inserting; `//` types a `/` (a message may start with one). axe finds no serious violation with the list open. A reload
  * loads them again for the chats it shows again. An agent
  * with none of the quick texts' skills sees no control.
  */
@@ -116,6 +116,17 @@ describe('console: quick texts', () => {
     await alex.page.keyboard.press('/');
     expect(await box.inputValue()).toBe('Draft/');
     expect(await list.isVisible()).toBe(false);
+
+    // A message that starts with `/`: a second `/` closes the list and types it.
+    await box.fill('');
+    await box.focus();
+    await alex.page.keyboard.press('/');
+    await list.waitFor();
+    await alex.page.keyboard.press('/');
+    await list.waitFor({ state: 'hidden' });
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), '// gives the keyboard back to the message box').toBe(true);
+    await alex.page.keyboard.type('account/settings');
+    expect(await box.inputValue()).toBe('/account/settings');
 
     await box.fill('');
     await panel.getByRole('button', { name: 'Quick text' }).click();

@@ -1,7 +1,8 @@
 /**
  * The admin's Team view in a real browser: an admin adds an agent (the form's
  * own checks first, then the server's: a taken username), who logs in and is
- * offered a chat; edits skills and capacity (GET /admin/users has them);
+ * offered a chat; edits skills and capacity (GET /admin/users has them), sending only what
+ * changed (new skills keep the capacity an agent set for themselves);
  * a new password or disabling signs the agent out (401); each person says whether the config
  * file defines them, and only a config user's editor says the file wins once its entry changes;
  * the org's only admin cannot demote
@@ -186,6 +187,36 @@ describe('console: the Team view (admins)', () => {
     expect((await usersOnServer()).find((u) => u.username === ADMIN.username)).toMatchObject({ role: 'admin', disabled: false });
     // The browser logs each refused request; nothing else went wrong on the page.
     expect(ada.errors.filter((e) => !e.includes('status of 409 (Conflict)'))).toEqual([]);
+    await editor.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it("sends only what the admin changed: new skills leave an agent's own capacity setting alone", async () => {
+    const { page } = ada;
+    // Kim is online and set her own capacity to 1 in her console (her stored capacity is 5).
+    const kim = new TestAgent(server.baseUrl);
+    await kim.login(KIM.username, KIM.password);
+    await kim.openStream();
+    expect((await kim.presence('online', 1)).capacity).toBe(1);
+
+    await openTeam(page);
+    await page.getByRole('button', { name: `Edit ${KIM.name}` }).click();
+    const editor = page.getByRole('region', { name: `Edit ${KIM.name} (${KIM.username})` });
+    const settings = editor.getByRole('form', { name: `Role, skills and capacity of ${KIM.name}` });
+    expect(await settings.getByLabel('Capacity', { exact: true }).inputValue()).toBe('5');
+    await settings.getByLabel('Skills', { exact: true }).fill('billing, sales, support');
+    await settings.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: `Saved: ${KIM.name} is agent, skills billing, sales, support, capacity 5` }).waitFor();
+    expect((await usersOnServer()).find((u) => u.username === KIM.username)).toMatchObject({ skills: ['billing', 'sales', 'support'], capacity: 5 });
+    // The capacity field was not touched: the server was not told to reset Kim's own setting.
+    expect((await kim.presence('online')).capacity, "Kim's own capacity, kept").toBe(1);
+
+    // Changing the capacity in the view does set it.
+    await settings.getByLabel('Capacity', { exact: true }).fill('4');
+    await settings.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: `Saved: ${KIM.name} is agent, skills billing, sales, support, capacity 4` }).waitFor();
+    expect((await kim.presence('online')).capacity).toBe(4);
+    await kim.presence('offline');
+    kim.closeStream();
     await editor.getByRole('button', { name: 'Close' }).click();
   });
 

@@ -209,6 +209,31 @@ describe('users across a restart', () => {
     expect(await canLogIn(back.users, 'bob', 'first-password')).toBe(true);
   });
 
+  it("refuses to make a user through the admin API with a removed config user's id, in any org, also starts later: the id would inherit its tokens and keys", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const first = await start(dir, [agent()]);
+    const ada = await first.users.login('ada', 'first-password');
+    await first.users.createApiKey('005000000000A01', 'ci', 'agent');
+    await first.stop();
+
+    const input = { name: 'Not Ada', username: 'not-ada', password: 'not-ada-password', role: 'admin' as const, skills: [], capacity: 1 };
+    for (const round of ['the start that found the entry gone', 'a later start']) {
+      const later = await start(dir, []);
+      for (const org of [ORG, OTHER_ORG]) {
+        // The 18-character form of the id too: the routing side takes the two for one agent.
+        for (const id of ['005000000000A01', '005000000000A01AAE']) {
+          const refused = await later.users.createUser(org, { ...input, id }).then(() => null, (e: unknown) => e);
+          expect(refused, `${round}, ${org}, ${id}`).toBeInstanceOf(SwitchboardError);
+          expect((refused as SwitchboardError).code).toBe('CONFLICT');
+        }
+      }
+      expect(later.users.get('005000000000A01')).toBeUndefined();
+      expect(later.users.listApiKeys(OTHER_ORG), "the removed user's keys are nobody's to list").toEqual([]);
+      expect(() => later.users.refresh(ada.refreshToken)).toThrow();
+      await later.stop();
+    }
+  });
+
   it('a user disabled through the API stays disabled while its entry is unchanged, and is enabled by a change to it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
     const first = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: 'bob', name: 'Bob', role: 'admin' })]);

@@ -85,6 +85,12 @@ export function agentConfigOf(u: UserRecord): AgentConfig {
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly keys = new Map<string, ApiKeyRecord>();
+  /**
+   * The ids (15-character form) of config users removed from the file, whose documents stay
+   * marked removed. Never handed out again: a user made with one would pick up the removed
+   * user's refresh tokens once its token version caught up, and list its API keys.
+   */
+  private readonly retiredIds = new Set<string>();
 
   private unmatchable: Promise<string> | null = null;
 
@@ -145,10 +151,13 @@ export class UserDirectory {
       const fromConfig = this.users.get(d.id);
       if (!fromConfig) {
         if (!stored.configFingerprint) this.users.set(d.id, stored); // made through the admin API
-        else if (stored.configFingerprint !== REMOVED_FROM_CONFIG) {
-          // A config user's document outlives its entry: the operator removed the user.
-          removedFromConfig.push(d.id);
-          await this.forgetRemoved(stored);
+        else {
+          this.retiredIds.add(canonicalId(d.id));
+          if (stored.configFingerprint !== REMOVED_FROM_CONFIG) {
+            // A config user's document outlives its entry: the operator removed the user.
+            removedFromConfig.push(d.id);
+            await this.forgetRemoved(stored);
+          }
         }
         continue;
       }
@@ -252,6 +261,7 @@ export class UserDirectory {
     // any user, of any org, would take that user's place.
     const same = canonicalId(id);
     if ([...this.users.keys()].some((u) => canonicalId(u) === same)) fail('CONFLICT', `user ${id} exists`);
+    if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
     if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
     const user: UserRecord = {
       id, orgId, name: input.name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,

@@ -4,7 +4,9 @@
  * stored with the record (`queueSeq`), not only held in memory. Before, the recovered
  * chats were ordered by creation time and then by id (a random UUID), so they swapped
  * places whenever the later one had the smaller id. Whole server through inject, a
- * frozen fake clock so that both chats share one millisecond.
+ * frozen fake clock so that both chats share one millisecond. Records written before
+ * `queueSeq` was kept get theirs at the first start and keep it: it is written then, so a
+ * later start cannot number them after a chat of the same millisecond written meanwhile.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,23 +16,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../adapters/memory/fake-clock.js';
 import { createPostgresChatStore } from '../../adapters/postgres/postgres-chat-store.js';
 import { scratchDatabase } from '../../adapters/postgres/scratch-database.test-support.js';
+import { MemoryChatStore } from '../../adapters/memory/memory-chat-store.js';
 import { createSqliteChatStore } from '../../adapters/sqlite/sqlite-chat-store.js';
 import { validateConfig } from '../../config/load-config.js';
 import { createSwitchboard, type Switchboard } from '../../main.js';
 import type { ChatStore } from '../../ports/chat-store.js';
+import { toSessionRow } from '../../ports/records.js';
 import { newVisitor, post, type Visitor } from '../inject-harness.test-support.js';
 
 const ORG = '00D0000000000Q1';
 const DEPLOYMENT = '5720000000000Q1';
 const SUPPORT = '5730000000000Q1';
 
-const config = () => validateConfig({
+const config = (capacity = 1) => validateConfig({
   storage: { kind: 'memory' },
   settings: { agentGraceSeconds: 600 },
   orgs: [{
     id: ORG,
     deployments: [{ id: DEPLOYMENT, buttons: [{ id: SUPPORT, type: 'Standard', skills: ['support'], offerTimeoutSeconds: 300 }] }],
-    agents: [{ id: '0050000000000Q1', name: 'alice', username: 'alice', password: 'plain:alice-secret', role: 'agent', skills: ['support'], capacity: 1 }],
+    agents: [{ id: '0050000000000Q1', name: 'alice', username: 'alice', password: 'plain:alice-secret', role: 'agent', skills: ['support'], capacity }],
   }],
 }, 'queue order test');
 
@@ -48,8 +52,8 @@ afterEach(async () => {
   running = null;
 });
 
-async function boot(store: ChatStore, clock: FakeClock): Promise<Switchboard> {
-  running = await createSwitchboard(config(), { clock, store, logger: pino({ level: 'silent' }) });
+async function boot(store: ChatStore, clock: FakeClock, capacity = 1): Promise<Switchboard> {
+  running = await createSwitchboard(config(capacity), { clock, store, logger: pino({ level: 'silent' }) });
   return running;
 }
 
@@ -122,5 +126,47 @@ describe.each(backends)('queue order across a restart ($name)', (backend) => {
     // And again: the order written at the first start holds.
     sb = await boot(await open(), clock);
     expect(sb.engine.router.inLine(SUPPORT)).toEqual([first.id, second.id, third.id]);
+  });
+});
+
+describe('queue order across restarts, chats stored before the arrival order was kept', () => {
+  it('the order the first start gives two chats of one millisecond is stored, even when only one of them is written again', async () => {
+    const store = new MemoryChatStore();
+    const clock = new FakeClock();
+    let sb = await boot(store, clock, 2);
+    const auth = await aliceOnline(sb);
+    // Two chats of one millisecond that Alice held, back in the queue when she left: they have holders,
+    // so a start has nothing else to write to their records. The smaller id first: the order records
+    // without an arrival order get.
+    const [first, second] = [await newVisitor(sb), await newVisitor(sb)].sort((a, b) => (a.id < b.id ? -1 : 1)) as [Visitor, Visitor];
+    for (const [v, name] of [[first, 'First'], [second, 'Second']] as const) {
+      await init(sb, v, name);
+      expect((await sb.app.inject({ method: 'POST', url: `/agent/v1/chats/${v.id}/accept`, headers: auth })).statusCode).toBe(200);
+    }
+    expect((await sb.app.inject({ method: 'PUT', url: '/agent/v1/presence', headers: auth, payload: { status: 'offline' } })).statusCode).toBe(200);
+    expect(sb.engine.router.inLine(SUPPORT)).toEqual([first.id, second.id]);
+    await sb.engine.queue.commit();
+    await sb.stop();
+    running = null;
+    // As a server from before queueSeq wrote them.
+    for (const r of await store.loadOpenSessions()) {
+      expect(r.holders).toBeDefined();
+      delete r.queueSeq;
+      await store.write({ sessions: [toSessionRow(r)], events: [], buttonStats: [], visitorBreadcrumbs: [] });
+    }
+
+    clock.advance(5_000);
+    sb = await boot(store, clock, 2);
+    expect(sb.engine.router.inLine(SUPPORT)).toEqual([first.id, second.id]);
+    await sb.engine.queue.commit();
+    // Only the second chat's record is written again (a visitor's message, say) before the next restart.
+    sb.engine.sessions.get(second.id)!.touchRecord();
+    await sb.engine.queue.commit();
+    await sb.stop();
+    running = null;
+
+    clock.advance(5_000);
+    sb = await boot(store, clock, 2);
+    expect(sb.engine.router.inLine(SUPPORT), 'the order of the first start').toEqual([first.id, second.id]);
   });
 });

@@ -278,7 +278,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   // ---- admin ----
   route({ method: 'GET', url: '/agent/v1/admin/users', summary: 'Users of the org', role: 'admin', response: Type.Array(T.PublicUser) }, (_req, p) => users.list(p.orgId));
-  route({ method: 'POST', url: '/agent/v1/admin/users', summary: 'Create a user', role: 'admin', body: T.CreateUserRequest, response: T.PublicUser },
+  route({ method: 'POST', url: '/agent/v1/admin/users', summary: 'Create a user', role: 'admin', body: T.CreateUserRequest, response: T.PublicUser,
+    errors: { 409: 'The username is taken, or the `id` (or its 15-character form) is a user\'s of any org or was a config user\'s removed from the config file (never used again)' } },
     async (req, p) => {
       const u = await users.createUser(p.orgId, body(req));
       const a = engine.directory.register(p.orgId, agentConfigOf(u));
