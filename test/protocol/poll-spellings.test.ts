@@ -76,13 +76,21 @@ describe.skipIf(!OWNS_PROCESS).concurrent('the poll in every spelling', () => {
   it(needsProcess('a poll replaced by a newer one answers 409 the same way'), async () => {
     const answers: Res[] = [];
     for (const [first, second] of [[GUIDE, OTHER], [OTHER, GUIDE]] as const) {
-      const v = new Visitor(server);
-      await v.createSession();
-      const older = pollAs(v, first);
-      await sleep(200);
-      const newer = pollAs(v, second);
-      answers.push(await older);
-      expect((await newer).status).toBe(204);
+      // The older poll must still be held when the newer one arrives: on a loaded machine the
+      // 200 ms gap can stretch past the 1 s hold (the older then ends 204 and nothing is replaced),
+      // so such a trial is made again, at most three times; a server that never answers 409 fails.
+      let older: Res | null = null;
+      for (let trial = 0; trial < 3 && older?.status !== 409; trial++) {
+        const v = new Visitor(server);
+        await v.createSession();
+        const olderPoll = pollAs(v, first);
+        await sleep(200);
+        const newer = pollAs(v, second);
+        older = await olderPoll;
+        if (older.status === 409) expect((await newer).status).toBe(204);
+        else await newer;
+      }
+      answers.push(older!);
     }
     expect(answers[0]!.status, answers[0]!.text).toBe(409);
     expectSameAnswer(answers[0]!, answers[1]!, '409');
