@@ -5,7 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { KyselyChatStore } from '../sql/kysely-chat-store.js';
+import { KyselyChatStore, raiseWriterEpochOn } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
 export interface PostgresOptions {
@@ -42,9 +42,21 @@ class PostgresChatStore extends KyselyChatStore {
 
   /** On a connection of its own, without the statement timeout: a migration of a large table may take minutes. */
   override async migrate(): Promise<void> {
+    await this.withoutTimeout((db) => this.migrateWith(db));
+  }
+
+  /**
+   * Without the statement timeout too: the raise waits for the old writer's transactions
+   * under way (ADR 0048), and a node that gave up on it would leave the store to nobody.
+   */
+  protected override raiseWriterEpoch(): Promise<number> {
+    return this.withoutTimeout(raiseWriterEpochOn);
+  }
+
+  private async withoutTimeout<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPgPool({ ...this.opts, poolSize: 1, statementTimeoutMs: 0 }) }) });
     try {
-      await this.migrateWith(db);
+      return await work(db);
     } finally {
       await db.destroy();
     }
