@@ -39,7 +39,9 @@ Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_POSTGRES_PASSWORD (apart from the URL, which then holds none),
   SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
-  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
+  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_STANDBY (true|false: hot standby, wait for the store as
+  long as it takes and take it over when the active node dies; ADR 0048),
+  SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
   Authorization: Bearer <token>; 16+ characters)
