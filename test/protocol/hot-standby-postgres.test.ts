@@ -6,7 +6,7 @@
  * its writes off: no 200 for them, and it stops.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { scratchDatabase, adminQuery } from '../../src/adapters/postgres/scratch-database.test-support.js';
 import { OWNS_PROCESS, TestServer, demoConfig, needsProcess } from './harness.js';
 import { Failover, expectStandingBy, probe, untilReady } from './standby-support.js';
@@ -104,6 +104,10 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on PostgreSQL'), () => 
       await v.start();
       await v.say('f1');
       await v.awaitEchoes(['f1']);
+      // A's pool keeps the connections it has (closed after 10 s idle): its /readyz pings keep one in use
+      // while B takes over, however long that takes on a busy machine.
+      const warm = setInterval(() => void probe(a, '/readyz').catch(() => undefined), 200);
+      onTestFinished(() => clearInterval(warm));
       await adminQuery(`alter role ${role} nologin`);
       await adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}' and application_name = 'switchboard-node-lock'`);
       const takeoverMs = await untilReady(b, 15_000);
@@ -113,6 +117,7 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on PostgreSQL'), () => 
       // Its pool still works: without the fence this message would be written beside the new node's.
       const refused = await v.post('Chasitor/ChatMessage', { text: 'f2' });
       expect(refused.status, refused.text).not.toBe(200);
+      clearInterval(warm);
       const exit = await a.exitWithin(15_000);
       expect(exit.code, a.logTail).toBe(1);
       expect(a.logTail).toMatch(/another node took over this store/);
