@@ -229,6 +229,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   try {
     store = opts.store ?? (await openStore(config, logger));
     await store.migrate();
+    const durable = (store as Partial<SqliteStore>).durability?.();
+    if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
+    const s = config.storage;
+    if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!, s.postgresPassword !== undefined), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
     // Before anything is read or written: from here on a node that takes this store over
     // fences this one's writes off (ADR 0048). Tests that bring their own store take no lock, and claim nothing.
     if (nodeLock && store.claimWriter) {
@@ -238,10 +242,6 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       });
       logger.info({ writerEpoch: epoch }, 'writer epoch claimed');
     }
-    const durable = (store as Partial<SqliteStore>).durability?.();
-    if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
-    const s = config.storage;
-    if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!, s.postgresPassword !== undefined), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
   } catch (err) {
     await standby?.close();
     await nodeLock?.lock.release();
