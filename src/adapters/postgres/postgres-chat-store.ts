@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { KyselyChatStore, raiseWriterEpochOn } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
+import { DEAD_PEER_OPTIONS } from './dead-peer.js';
 
 export interface PostgresOptions {
   url: string;
@@ -89,7 +90,7 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
  */
 export function createPgPool(opts: PostgresOptions): pg.Pool {
   const timeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), ...(timeoutMs > 0 ? [`-c statement_timeout=${timeoutMs}`] : [])];
+  const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), ...(timeoutMs > 0 ? [`-c statement_timeout=${timeoutMs}`] : []), DEAD_PEER_OPTIONS];
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
@@ -97,7 +98,7 @@ export function createPgPool(opts: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
     ...(timeoutMs > 0 ? { query_timeout: timeoutMs + 5_000 } : {}),
-    ...(options.length ? { options: options.join(' ') } : {}),
+    options: options.join(' '),
   });
   pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
   // The pool re-emits an idle connection's error on itself: the client's own listener above reported it.

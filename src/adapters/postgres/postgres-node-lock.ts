@@ -9,10 +9,12 @@
  * same sessions: `onTakenOver` is told, and the node must stop.
  */
 import pg from 'pg';
+import { DEAD_PEER_OPTIONS } from './dead-peer.js';
 import { retryLock, type LockWaitListener, type LockWaitOptions, type NodeLock } from '../../ports/node-lock.js';
 
 /** First half of the advisory lock key: "SB" and a version, so other applications' locks never collide. */
 const LOCK_CLASS = 0x5342_0001;
+
 
 export interface PostgresNodeLockEvents {
   /** The lock's connection ended; the node is trying to take the lock again. */
@@ -57,7 +59,7 @@ export class PostgresNodeLock implements NodeLock {
     let client = this.waiting;
     this.waiting = null;
     if (!client) {
-      const fresh = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
+      const fresh = new pg.Client({ connectionString: this.url, application_name: this.applicationName, options: DEAD_PEER_OPTIONS });
       // A connection error before `connect` resolves is thrown by it; afterwards it arrives here
       // (while waiting, `lost` ignores it: the next attempt's query fails and a new connection is made).
       fresh.on('error', (err) => this.lost(fresh, err));
