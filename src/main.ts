@@ -12,7 +12,8 @@ import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
-import type { NodeLock } from './ports/node-lock.js';
+import { LockWaitAbortedError, type NodeLock } from './ports/node-lock.js';
+import { listenAsStandby, type StandbyResponder } from './http/standby-responder.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { OffsetClock } from './adapters/memory/offset-clock.js';
 import { systemClock } from './adapters/memory/system-clock.js';
@@ -78,6 +79,59 @@ export interface CreateOptions {
   logDestination?: DestinationStream;
   /** Sees each route of the server's own as it is registered (a test checks every one declares its response schema). */
   onRoute?: (route: RouteOptions) => void;
+  /**
+   * Gives up the wait for the node lock (SIGTERM to a standby, ADR 0048): createSwitchboard
+   * then rejects with LockWaitAbortedError, having taken nothing.
+   */
+  signal?: AbortSignal;
+  /** A standby (storage.standby) listens for probes while it waits: told its port (the CLI's --port-file). */
+  onStandby?: (port: number) => void;
+}
+
+/** How often a standby says again, at info, that it still stands by. */
+const STANDBY_REPORT_EVERY_MS = 5 * 60_000;
+
+/**
+ * Takes the node lock (ADR 0017). A standby (ADR 0048) waits for it as long as it
+ * takes, answering probes on its port meanwhile (returned, for listen() to take over).
+ */
+async function takeNodeLock(config: SwitchboardConfig, lock: NodeLock, logger: Logger, opts: CreateOptions): Promise<StandbyResponder | null> {
+  logger.debug('taking the node lock');
+  const waitSeconds = config.storage.lockWaitSeconds;
+  const started = Date.now();
+  let waited = false;
+  if (!config.storage.standby) {
+    // A node that does not start for half a minute says why (a rolling deploy's old process is still stopping).
+    await lock.acquire(waitSeconds * 1000, (waitedMs, where) => {
+      const fields = { where, waitedSeconds: Math.round(waitedMs / 1000), waitSeconds };
+      if (!waited) logger.warn(fields, 'waiting for the node lock: another node is using this store (ADR 0017)');
+      else logger.info(fields, 'waiting for the node lock: still taken');
+      waited = true;
+    }, opts.signal ? { signal: opts.signal } : {});
+    if (waited) logger.info('node lock taken');
+    else logger.debug('node lock taken');
+    return null;
+  }
+  const responder = await listenAsStandby(config.server.host, config.server.port);
+  logger.info({ url: responder.url }, `standing by: listening on ${responder.url} for /healthz and /readyz (503 standby) until this node holds the store`);
+  opts.onStandby?.(responder.port);
+  try {
+    await lock.acquire(Infinity, (waitedMs, where) => {
+      const fields = { where, waitedMinutes: Math.round(waitedMs / 60_000) };
+      logger.info(fields, waited ? 'standing by: the active node still holds the store' : 'standing by: another node holds the store; this one takes it over when that one stops (ADR 0048)');
+      waited = true;
+    }, {
+      reportEveryMs: STANDBY_REPORT_EVERY_MS,
+      onAttemptFailed: (err) => logger.warn({ err }, 'standing by: could not ask for the node lock; trying again'),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } catch (err) {
+    await responder.close();
+    if (err instanceof LockWaitAbortedError) logger.info('stopped while standing by');
+    throw err;
+  }
+  logger.info({ standingByMs: Date.now() - started }, waited ? 'node lock taken: taking the store over' : 'node lock taken (no other node held it)');
+  return responder;
 }
 
 /**
@@ -169,21 +223,9 @@ const STREAM_CLOSE_GRACE_MS = 1_000;
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
   const realClock = opts.clock ?? systemClock;
-  const nodeLock = opts.store ? null : nodeLockFor(config, logger, opts.onFatal ?? (() => undefined));
-  if (nodeLock) {
-    logger.debug('taking the node lock');
-    const waitSeconds = config.storage.lockWaitSeconds;
-    let waited = false;
-    // A node that does not start for half a minute says why (a rolling deploy's old process is still stopping).
-    await nodeLock.lock.acquire(waitSeconds * 1000, (waitedMs, where) => {
-      const fields = { where, waitedSeconds: Math.round(waitedMs / 1000), waitSeconds };
-      if (!waited) logger.warn(fields, 'waiting for the node lock: another node is using this store (ADR 0017)');
-      else logger.info(fields, 'waiting for the node lock: still taken');
-      waited = true;
-    });
-    if (waited) logger.info('node lock taken');
-    else logger.debug('node lock taken');
-  }
+  const onFatal = opts.onFatal ?? (() => undefined);
+  const nodeLock = opts.store ? null : nodeLockFor(config, logger, onFatal);
+  const standby = nodeLock ? await takeNodeLock(config, nodeLock.lock, logger, opts) : null;
   let store: ChatStore;
   try {
     store = opts.store ?? (await openStore(config, logger));
@@ -192,7 +234,17 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
     const s = config.storage;
     if (!opts.store && s.kind === 'postgres') logger.info({ ...postgresTarget(s.postgresUrl!, s.postgresPassword !== undefined), schema: 'public', statementTimeoutMs: s.postgresStatementTimeoutSeconds * 1000 }, 'PostgreSQL store opened');
+    // Before anything is read or written: from here on a node that takes this store over
+    // fences this one's writes off (ADR 0048). Tests that bring their own store take no lock, and claim nothing.
+    if (nodeLock && store.claimWriter) {
+      const epoch = await store.claimWriter(() => {
+        logger.fatal('another node took over this store: its writes are refused here (writer epoch, ADR 0048); stopping');
+        onFatal('writes fenced off');
+      });
+      logger.info({ writerEpoch: epoch }, 'writer epoch claimed');
+    }
   } catch (err) {
+    await standby?.close();
     await nodeLock?.lock.release();
     throw err;
   }
@@ -316,9 +368,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   return {
     app, engine, store, bots, logger, users, hub,
     async listen() {
+      // A standby's port passes to the server proper: closed just before, so a client sees a
+      // refused or cut connection for a moment at most, and tries again (ADR 0048).
+      await standby?.close();
       const address = await app.listen({
         host: config.server.host,
-        port: config.server.port,
+        port: standby?.port ?? config.server.port,
         listenTextResolver: (addr) => `listening on ${addr}`,
       });
       if (!config.server.publicUrl) baseUrl = address;
@@ -356,6 +411,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
           lost = err;
         });
         await store.close();
+        await standby?.close();
         await nodeLock?.lock.release();
         if (lost !== null) throw lost;
       })();

@@ -39,7 +39,9 @@ Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_POSTGRES_PASSWORD (apart from the URL, which then holds none),
   SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
-  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
+  SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_STANDBY (true|false: hot standby, wait for the store as
+  long as it takes and take it over when the active node dies; ADR 0048),
+  SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
   Authorization: Bearer <token>; 16+ characters)
@@ -68,8 +70,41 @@ async function serve(argv: string[]): Promise<void> {
   if (portFile) clearPortFile(portFile);
   // Loaded here so `--help` and `check-config` start without the server's dependencies.
   const { createSwitchboard } = await import('../main.js');
+  const { LockWaitAbortedError } = await import('../ports/node-lock.js');
   let fatal: ((reason: string) => void) | null = null;
-  const sb = await createSwitchboard(config, { onFatal: (reason) => fatal?.(reason) });
+  // A signal before the server exists (a standby waiting for the store, ADR 0048, or a node
+  // waiting lockWaitSeconds) gives the wait up; one during the start proper stops the server
+  // as soon as it exists, within the same deadline.
+  let shutdown: ((signal: string, exitCode?: number) => void) | null = null;
+  let early: string | null = null;
+  const giveUpWaiting = new AbortController();
+  const onSignal = (signal: string): void => {
+    if (shutdown) return shutdown(signal);
+    if (early) return;
+    early = signal;
+    giveUpWaiting.abort();
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  let sb: Awaited<ReturnType<typeof createSwitchboard>>;
+  let standbyPort: number | null = null;
+  try {
+    sb = await createSwitchboard(config, {
+      onFatal: (reason) => fatal?.(reason),
+      signal: giveUpWaiting.signal,
+      // The standby listens: a script waiting for the port file learns it now, and probes /readyz.
+      onStandby: (p) => {
+        standbyPort = p;
+        if (portFile) writePortFile(portFile, p);
+      },
+    });
+  } catch (err) {
+    if (portFile && standbyPort !== null) removePortFile(portFile, standbyPort);
+    // Stopped while standing by: nothing was served, nothing is lost.
+    if (err instanceof LockWaitAbortedError) process.exit(0);
+    throw err;
+  }
   if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
   for (const problem of unknownEnvVarProblems(process.env, ENV_VARS)) sb.logger.warn(problem.text);
   const url = await sb.listen();
@@ -77,35 +112,36 @@ async function serve(argv: string[]): Promise<void> {
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
   }
+  const server = sb;
   let signalled = false;
-  const shutdown = (signal: string, exitCode = 0) => {
+  shutdown = (signal: string, exitCode = 0) => {
     if (signalled) return;
     signalled = true;
-    sb.logger.info({ signal }, 'shutting down');
+    server.logger.info({ signal }, 'shutting down');
     if (portFile) {
       try {
         removePortFile(portFile, port);
       } catch (err) {
-        sb.logger.warn({ err, portFile }, 'could not remove the port file');
+        server.logger.warn({ err, portFile }, 'could not remove the port file');
       }
     }
     const force = setTimeout(() => {
-      sb.logger.error('shutdown deadline passed; exiting');
+      server.logger.error('shutdown deadline passed; exiting');
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
-    sb.stop().then(
+    server.stop().then(
       () => process.exit(exitCode),
       (err: unknown) => {
         // The one line about it (stop() does not log): the store refused the last changes, which are lost.
-        sb.logger.error({ err }, 'shutdown failed');
+        server.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  fatal = (reason) => shutdown(reason, 1);
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const stopWith = shutdown;
+  fatal = (reason) => stopWith(reason, 1);
+  if (early) return stopWith(early);
   // Written last: a script that reads the port may stop the server at once.
   if (portFile) {
     try {
@@ -113,7 +149,7 @@ async function serve(argv: string[]): Promise<void> {
     } catch (err) {
       // A script waiting for the file would wait for ever: stop instead.
       sb.logger.error({ err, portFile }, `cannot write the port file ${portFile}`);
-      shutdown('port file', 1);
+      stopWith('port file', 1);
     }
   }
 }

@@ -219,6 +219,12 @@ export const StorageConfig = Type.Object({
    */
   lockWaitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
   /**
+   * Hot standby (ADR 0048): wait for the node lock for as long as it takes instead of
+   * lockWaitSeconds, answering /readyz 503 `standby` meanwhile, and take over the store
+   * (a restart's recovery) the moment the active node dies. SQLite and PostgreSQL only.
+   */
+  standby: Type.Boolean({ default: false }),
+  /**
    * The longest /readyz waits for the store to answer before it says 503 `store not
    * answering`. Keep it below the probes' own timeout (Kubernetes' default is 1 s: set 0.5 there).
    */

@@ -476,6 +476,22 @@ describe('loadConfig', () => {
     expect(problemsOf(() => validateConfig({ server: { emulator: 'yes' } }, 'x.yaml'))).toEqual(['/server/emulator: must be boolean']);
   });
 
+  it('turns hot standby on from the file or SWITCHBOARD_STANDBY; off by default; never on the memory store (ADR 0048)', () => {
+    expect(loadConfig(undefined, {}, {}).storage.standby).toBe(false);
+    for (const on of ['true', '1', 'yes']) expect(loadConfig(undefined, { SWITCHBOARD_STANDBY: on }, {}).storage.standby, on).toBe(true);
+    const file = tempFile('standby.yaml', 'storage:\n  standby: true\n');
+    expect(loadConfig(file, {}, {}).storage.standby).toBe(true);
+    expect(loadConfig(file, { SWITCHBOARD_STANDBY: 'false' }, {}).storage.standby).toBe(false);
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_STANDBY: 'maybe' }, {}))).toEqual(['SWITCHBOARD_STANDBY: maybe is not true or false']);
+    expect(problemsOf(() => validateConfig({ storage: { standby: 'yes' } }, 'x.yaml'))).toEqual(['/storage/standby: must be boolean']);
+    const memory = ["/storage/standby: needs storage.kind sqlite or postgres (a memory store is no one else's: a standby on it would serve at once)"];
+    expect(problemsOf(() => validateConfig({ storage: { kind: 'memory', standby: true } }, 'x.yaml'))).toEqual(memory);
+    expect(problemsOf(() => loadConfig(file, { SWITCHBOARD_STORAGE: 'memory' }, {}))).toEqual(memory);
+    // check-config knows the setting (a misspelling of it is reported).
+    expect(unknownSettings({ storage: { standby: true } })).toEqual([]);
+    expect(unknownSettings({ storage: { standBy: true } })).toHaveLength(1);
+  });
+
   describe('the metrics token (server.metricsToken, SWITCHBOARD_METRICS_TOKEN)', () => {
     const token = 'a3f1c0de5eed4b1d8c2e9f7a6b5c4d3e';
 

@@ -214,6 +214,8 @@ function crossCheck(config: SwitchboardConfig): string[] {
   });
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
+  // A standby waits for a lock that only a shared store has: on the memory store it would serve at once, beside the node it stands by for.
+  if (config.storage.standby && config.storage.kind === 'memory') problems.push('/storage/standby: needs storage.kind sqlite or postgres (a memory store is no one else\'s: a standby on it would serve at once)');
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
   const passwordProblems = postgresPasswordProblems(config.storage);
   problems.push(...passwordProblems);
@@ -336,6 +338,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (env.SWITCHBOARD_ALLOWED_ORIGINS !== undefined) config.server.allowedOrigins = env.SWITCHBOARD_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeSeconds(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS');
+  if (env.SWITCHBOARD_STANDBY) config.storage.standby = booleanFrom(env.SWITCHBOARD_STANDBY, 'SWITCHBOARD_STANDBY');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
   if (env.SWITCHBOARD_METRICS) config.server.metrics = booleanFrom(env.SWITCHBOARD_METRICS, 'SWITCHBOARD_METRICS');
@@ -354,7 +357,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
+export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_STANDBY', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
 
 /**
  * The variables whose empty value is read too (an empty list; a token or a

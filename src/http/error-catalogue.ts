@@ -48,6 +48,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   LAST_ADMIN: { status: 409, message: 'Would leave the organization without an enabled admin', withDetail: true },
   RATE_LIMITED: { status: 429, message: 'Too Many Requests', withDetail: true },
   UPGRADE_REQUIRED: { status: 426, message: 'WebSocket upgrade required', withDetail: true },
+  NODE_STANDBY: { status: 503, message: 'This node is a standby: the active node serves', withDetail: false },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

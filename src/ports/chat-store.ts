@@ -143,9 +143,28 @@ export interface ChatStore {
   listDocuments(kind: string): Promise<{ id: string; body: unknown }[]>;
   putDocument(kind: string, id: string, body: unknown): Promise<void>;
   deleteDocument(kind: string, id: string): Promise<boolean>;
+  /**
+   * Makes this process the store's writer (ADR 0048), once the node lock is held and
+   * before anything is loaded: raises the writer epoch kept in the store (`meta`
+   * `writer_epoch`) and remembers the new value. PostgreSQL then reads it, row-locked,
+   * at the start of every write transaction and refuses the write with
+   * {@link WriterFencedError} when another node has raised it since: the raise waits
+   * for this node's writes under way, and every later one fails. `onFenced` is told
+   * (once) when that first happens. SQLite raises the epoch only (its lock cannot be
+   * lost while the process lives); the memory store has none.
+   */
+  claimWriter?(onFenced: () => void): Promise<number>;
   /** True when the store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** A write refused because another node took the store over (ADR 0048): nothing of it was written. */
+export class WriterFencedError extends Error {
+  constructor(readonly ownEpoch: number, readonly storeEpoch: string | null) {
+    super(`another node took over this store: writer epoch ${storeEpoch ?? '(none)'} is not this node's ${ownEpoch}; the write was refused`);
+    this.name = 'WriterFencedError';
+  }
 }
 
 export function emptyBatch(): WriteBatch {

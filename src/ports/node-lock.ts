@@ -13,7 +13,7 @@ export interface NodeLock {
    * taken (after the first attempt, then every few seconds), so the node can say
    * why it does not start yet.
    */
-  acquire(waitMs: number, onWaiting?: LockWaitListener): Promise<void>;
+  acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void>;
   /** Lets the lock go (shutdown). */
   release(): Promise<void>;
 }
@@ -25,24 +25,73 @@ export class StoreInUseError extends Error {
   }
 }
 
+/** The wait was given up (a standby told to stop, ADR 0048): the lock is not held. */
+export class LockWaitAbortedError extends Error {
+  constructor() {
+    super('stopped while waiting for the node lock');
+    this.name = 'LockWaitAbortedError';
+  }
+}
+
 /** Told while a node waits for the lock: how long it has waited, and for what. */
 export type LockWaitListener = (waitedMs: number, where: string) => void;
 
+/** How a wait for the lock goes besides its length (a standby's: ADR 0048). */
+export interface LockWaitOptions {
+  /** Gives the wait up: acquire then rejects with {@link LockWaitAbortedError}. */
+  signal?: AbortSignal;
+  /** How often `onWaiting` hears again that the lock is still taken (default 5 s). */
+  reportEveryMs?: number;
+  /**
+   * An attempt that failed (the database restarted while a standby waits) is told
+   * here and tried again; without it, the failure ends the wait.
+   */
+  onAttemptFailed?: (err: unknown) => void;
+}
+
 /** How often a waiting node says again that it still waits. */
 const WAIT_REPORT_EVERY_MS = 5_000;
+/** Pause between attempts; after a failed one, longer (the database is away). */
+const RETRY_EVERY_MS = 250;
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
-/** Tries `attempt` until it returns true or `waitMs` passes; tells `onWaiting` after the first miss and every 5 s. */
-export async function retryLock(attempt: () => Promise<boolean> | boolean, waitMs: number, where: string, onWaiting?: LockWaitListener): Promise<void> {
+/**
+ * Tries `attempt` until it returns true or `waitMs` passes (Infinity: until it is
+ * taken or `opts.signal` aborts); tells `onWaiting` after the first miss and every
+ * `opts.reportEveryMs` (5 s).
+ */
+export async function retryLock(attempt: () => Promise<boolean> | boolean, waitMs: number, where: string, onWaiting?: LockWaitListener, opts: LockWaitOptions = {}): Promise<void> {
   const started = Date.now();
+  const { signal } = opts;
   let reportAt = started;
   for (;;) {
-    if (await attempt()) return;
+    if (signal?.aborted) throw new LockWaitAbortedError();
+    let pause = RETRY_EVERY_MS;
+    try {
+      if (await attempt()) return;
+    } catch (err) {
+      if (!opts.onAttemptFailed) throw err;
+      opts.onAttemptFailed(err);
+      pause = RETRY_AFTER_FAILURE_MS;
+    }
     const waited = Date.now() - started;
     if (waited >= waitMs) throw new StoreInUseError(where, waited);
     if (Date.now() >= reportAt) {
       onWaiting?.(waited, where);
-      reportAt = Date.now() + WAIT_REPORT_EVERY_MS;
+      reportAt = Date.now() + (opts.reportEveryMs ?? WAIT_REPORT_EVERY_MS);
     }
-    await new Promise((r) => setTimeout(r, Math.min(250, waitMs - waited)));
+    await abortableSleep(Math.min(pause, waitMs - waited), signal);
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

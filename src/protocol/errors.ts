@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'LAST_ADMIN'
   | 'RATE_LIMITED'
   | 'UPGRADE_REQUIRED'
+  | 'NODE_STANDBY'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

@@ -158,6 +158,40 @@ describe('switchboard CLI', () => {
       expect(await server.exited).toBe(0);
     });
 
+    it('a standby writes it once it listens for probes, serves on that port after taking over, and removes it at SIGTERM (ADR 0048)', async () => {
+      const data = join(dir, 'standby-data');
+      const active = serve(['--port-file', join(dir, 'active.port'), '--data-dir', data], { SWITCHBOARD_STORAGE: 'sqlite' });
+      await portIn(join(dir, 'active.port'));
+      const file = join(dir, 'standby.port');
+      const standby = serve(['--port-file', file, '--data-dir', data], { SWITCHBOARD_STORAGE: 'sqlite', SWITCHBOARD_STANDBY: 'true' });
+      const port = await portIn(file);
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+      active.child.kill('SIGKILL');
+      let ready = 0;
+      for (const deadline = Date.now() + 15_000; ready !== 200 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+      }
+      expect(ready, standby.output()).toBe(200);
+      expect(readFileSync(file, 'utf8')).toBe(`${port}\n`);
+      standby.child.kill('SIGTERM');
+      expect(await standby.exited).toBe(0);
+      expect(existsSync(file)).toBe(false);
+    });
+
+    it('a standby stopped while it stands by removes it too', async () => {
+      const data = join(dir, 'standby-data-2');
+      const active = serve(['--port-file', join(dir, 'active-2.port'), '--data-dir', data], { SWITCHBOARD_STORAGE: 'sqlite' });
+      await portIn(join(dir, 'active-2.port'));
+      const file = join(dir, 'standby-2.port');
+      const standby = serve(['--port-file', file, '--data-dir', data], { SWITCHBOARD_STORAGE: 'sqlite', SWITCHBOARD_STANDBY: 'true' });
+      await portIn(file);
+      standby.child.kill('SIGTERM');
+      expect(await standby.exited).toBe(0);
+      expect(existsSync(file)).toBe(false);
+      active.child.kill('SIGTERM');
+      expect(await active.exited).toBe(0);
+    });
+
     it('exits with 1 naming the file when it cannot be written (a script would wait for it for ever)', async () => {
       const file = join(dir, 'no-such-dir', 'sb.port');
       const server = serve(['--port-file', file]);

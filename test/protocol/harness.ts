@@ -214,6 +214,10 @@ export interface ServerOptions {
   config?: (settings: TestSettings) => object;
   /** Built files the server needs besides dist/, each with the command that builds it. */
   requires?: readonly (readonly [file: string, build: string])[];
+  /** Environment variables set for the process (SWITCHBOARD_STANDBY, say). */
+  env?: Record<string, string>;
+  /** Another server's data directory, shared with it (a standby of the same SQLite store, ADR 0048). */
+  dataDir?: () => string;
 }
 
 /**
@@ -266,8 +270,22 @@ export class TestServer {
 
   /** The data directory of a server this suite owns (after the first start). */
   get dataDir(): string {
+    if (this.opts.dataDir) return this.opts.dataDir();
     if (!this.root) throw new Error('server not started by this suite');
     return join(this.root, 'data');
+  }
+
+  /** Resolves when the process exits by itself (a fatal stop), or after `limitMs` with ms = Infinity. */
+  async exitWithin(limitMs: number): Promise<ExitInfo> {
+    const exited = this.exited;
+    if (!exited) throw new Error('server not running');
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const info = await Promise.race([exited, new Promise<undefined>((r) => { timer = setTimeout(() => r(undefined), limitMs); })]);
+    clearTimeout(timer);
+    if (!info) return { code: null, signal: null, ms: Number.POSITIVE_INFINITY };
+    this.child = undefined;
+    return { ...info, ms: performance.now() - started };
   }
 
   /**
@@ -308,7 +326,8 @@ export class TestServer {
     const root = this.root as string;
     const env = { ...process.env };
     for (const name of ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_CONFIG', 'SWITCHBOARD_BASE_URL']) delete env[name];
-    const args = [MAIN_JS, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(root, 'data')];
+    Object.assign(env, this.opts.env);
+    const args = [MAIN_JS, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', this.opts.dataDir?.() ?? join(root, 'data')];
     if (this.opts.withConfig !== false) args.push('--config', join(root, 'switchboard.json'));
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`could not spawn ${MAIN_JS}`);

@@ -133,3 +133,18 @@ describe('PostgreSQL store: lost connections', () => {
     }
   });
 });
+
+describe('PostgreSQL store: a node that dies without a word', () => {
+  it('its connections have the server find a silent dead peer in about 11 s, not the OS default of two hours (ADR 0048)', async () => {
+    const pool = createPgPool({ url: PG_URL, poolSize: 1 });
+    try {
+      const shown: Record<string, string> = {};
+      for (const name of ['tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout', 'statement_timeout']) {
+        shown[name] = String((await pool.query<Record<string, string>>(`show ${name}`)).rows[0]?.[name]);
+      }
+      expect(shown).toEqual({ tcp_keepalives_idle: '5', tcp_keepalives_interval: '2', tcp_keepalives_count: '3', tcp_user_timeout: '10000', statement_timeout: '10s' });
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -5,8 +5,9 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { KyselyChatStore } from '../sql/kysely-chat-store.js';
+import { KyselyChatStore, raiseWriterEpochOn } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
+import { DEAD_PEER_OPTIONS } from './dead-peer.js';
 
 export interface PostgresOptions {
   url: string;
@@ -42,9 +43,21 @@ class PostgresChatStore extends KyselyChatStore {
 
   /** On a connection of its own, without the statement timeout: a migration of a large table may take minutes. */
   override async migrate(): Promise<void> {
+    await this.withoutTimeout((db) => this.migrateWith(db));
+  }
+
+  /**
+   * Without the statement timeout too: the raise waits for the old writer's transactions
+   * under way (ADR 0048), and a node that gave up on it would leave the store to nobody.
+   */
+  protected override raiseWriterEpoch(): Promise<number> {
+    return this.withoutTimeout(raiseWriterEpochOn);
+  }
+
+  private async withoutTimeout<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPgPool({ ...this.opts, poolSize: 1, statementTimeoutMs: 0 }) }) });
     try {
-      await this.migrateWith(db);
+      return await work(db);
     } finally {
       await db.destroy();
     }
@@ -77,7 +90,7 @@ export async function createPostgresChatStore(opts: PostgresOptions): Promise<Ky
  */
 export function createPgPool(opts: PostgresOptions): pg.Pool {
   const timeoutMs = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
-  const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), ...(timeoutMs > 0 ? [`-c statement_timeout=${timeoutMs}`] : [])];
+  const options = [...(opts.schema ? [`-c search_path=${opts.schema}`] : []), ...(timeoutMs > 0 ? [`-c statement_timeout=${timeoutMs}`] : []), DEAD_PEER_OPTIONS];
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
@@ -85,7 +98,7 @@ export function createPgPool(opts: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
     ...(timeoutMs > 0 ? { query_timeout: timeoutMs + 5_000 } : {}),
-    ...(options.length ? { options: options.join(' ') } : {}),
+    options: options.join(' '),
   });
   pool.on('connect', (client) => client.on('error', (err) => opts.onConnectionError?.(err)));
   // The pool re-emits an idle connection's error on itself: the client's own listener above reported it.

@@ -5,11 +5,21 @@
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { StoreInUseError } from '../../ports/node-lock.js';
+import { LockWaitAbortedError, StoreInUseError } from '../../ports/node-lock.js';
 import { PostgresNodeLock } from './postgres-node-lock.js';
 
 const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const unique = () => `lock_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+
+async function backends(applicationName: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    return (await admin.query('select 1 from pg_stat_activity where application_name = $1', [applicationName])).rowCount ?? 0;
+  } finally {
+    await admin.end();
+  }
+}
 
 async function endBackends(applicationName: string): Promise<number> {
   const admin = new pg.Client({ connectionString: PG_URL });
@@ -85,6 +95,56 @@ describe('PostgreSQL node lock', () => {
     } finally {
       await first.release();
       await second.release();
+    }
+  });
+
+  it('a standby waits on one connection however long, survives that connection ending, and gives the wait up when told (ADR 0048)', async () => {
+    const app = unique();
+    const schema = unique();
+    const first = new PostgresNodeLock(PG_URL, schema);
+    const standby = new PostgresNodeLock(PG_URL, schema, {}, app);
+    const failures: unknown[] = [];
+    const stop = new AbortController();
+    await first.acquire(0);
+    try {
+      const waiting = standby.acquire(Infinity, undefined, { signal: stop.signal, onAttemptFailed: (err) => failures.push(err) });
+      const outcome = waiting.then(() => 'taken', (err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 1_000));
+      // Four attempts a second, on one kept connection (not one new connection each).
+      expect(await backends(app)).toBe(1);
+      // The database ends it: told, and the standby goes on waiting on a new one.
+      expect(await endBackends(app)).toBe(1);
+      await until(() => failures.length > 0, 'the failed attempt to be told');
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await backends(app)).toBe(1);
+      const asked = performance.now();
+      stop.abort();
+      expect(await outcome).toBeInstanceOf(LockWaitAbortedError);
+      expect(performance.now() - asked).toBeLessThan(1_000);
+      expect(standby.held).toBe(false);
+      expect(await backends(app)).toBe(0);
+    } finally {
+      await first.release();
+      await standby.release();
+    }
+  });
+
+  it('a standby takes the lock as soon as the active node lets go', async () => {
+    const schema = unique();
+    const first = new PostgresNodeLock(PG_URL, schema);
+    const standby = new PostgresNodeLock(PG_URL, schema);
+    await first.acquire(0);
+    try {
+      const waiting = standby.acquire(Infinity);
+      await new Promise((r) => setTimeout(r, 600));
+      const freed = performance.now();
+      await first.release();
+      await waiting;
+      expect(standby.held).toBe(true);
+      expect(performance.now() - freed).toBeLessThan(1_000);
+    } finally {
+      await first.release();
+      await standby.release();
     }
   });
 });

@@ -9,10 +9,12 @@
  * same sessions: `onTakenOver` is told, and the node must stop.
  */
 import pg from 'pg';
-import { retryLock, type LockWaitListener, type NodeLock } from '../../ports/node-lock.js';
+import { DEAD_PEER_OPTIONS } from './dead-peer.js';
+import { retryLock, type LockWaitListener, type LockWaitOptions, type NodeLock } from '../../ports/node-lock.js';
 
 /** First half of the advisory lock key: "SB" and a version, so other applications' locks never collide. */
 const LOCK_CLASS = 0x5342_0001;
+
 
 export interface PostgresNodeLockEvents {
   /** The lock's connection ended; the node is trying to take the lock again. */
@@ -25,6 +27,8 @@ export interface PostgresNodeLockEvents {
 
 export class PostgresNodeLock implements NodeLock {
   private client: pg.Client | null = null;
+  /** The connection of the last attempt that found the lock taken: the next attempt asks on it again. */
+  private waiting: pg.Client | null = null;
   private released = false;
   private retryTimer: NodeJS.Timeout | null = null;
 
@@ -38,16 +42,30 @@ export class PostgresNodeLock implements NodeLock {
     private readonly retryDelayMs = 100,
   ) {}
 
-  acquire(waitMs: number, onWaiting?: LockWaitListener): Promise<void> {
-    return retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`, onWaiting);
+  async acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
+    try {
+      await retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`, onWaiting, opts);
+    } finally {
+      await this.endWaiting();
+    }
   }
 
-  /** One attempt on a fresh connection; keeps the connection when the lock was taken. */
+  /**
+   * One attempt; keeps the connection when the lock was taken. One that finds it
+   * taken is kept for the next attempt: a standby asks for hours (ADR 0048), on
+   * one connection rather than four new ones a second.
+   */
   private async tryOnce(): Promise<boolean> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
-    // A connection error before `connect` resolves is thrown by it; afterwards it arrives here.
-    client.on('error', (err) => this.lost(client, err));
-    await client.connect();
+    let client = this.waiting;
+    this.waiting = null;
+    if (!client) {
+      const fresh = new pg.Client({ connectionString: this.url, application_name: this.applicationName, options: DEAD_PEER_OPTIONS });
+      // A connection error before `connect` resolves is thrown by it; afterwards it arrives here
+      // (while waiting, `lost` ignores it: the next attempt's query fails and a new connection is made).
+      fresh.on('error', (err) => this.lost(fresh, err));
+      await fresh.connect();
+      client = fresh;
+    }
     try {
       const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `switchboard:${this.schema}`]);
       if (res.rows[0]?.locked === true) {
@@ -58,8 +76,14 @@ export class PostgresNodeLock implements NodeLock {
       await client.end().catch(() => undefined);
       throw err;
     }
-    await client.end().catch(() => undefined);
+    this.waiting = client;
     return false;
+  }
+
+  private async endWaiting(): Promise<void> {
+    const client = this.waiting;
+    this.waiting = null;
+    await client?.end().catch(() => undefined);
   }
 
   private lost(client: pg.Client, err: Error): void {
@@ -76,7 +100,10 @@ export class PostgresNodeLock implements NodeLock {
             return;
           }
           if (held) this.events.onRegained?.();
-          else this.events.onTakenOver?.();
+          else {
+            void this.endWaiting();
+            this.events.onTakenOver?.();
+          }
         },
         () => {
           // The database is not reachable yet: keep trying.
@@ -95,6 +122,7 @@ export class PostgresNodeLock implements NodeLock {
   async release(): Promise<void> {
     this.released = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.endWaiting();
     const client = this.client;
     this.client = null;
     // Ending the connection ends the lock.

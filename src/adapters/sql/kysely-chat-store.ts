@@ -2,8 +2,8 @@
  * The ChatStore over Kysely, shared by SQLite and PostgreSQL: the same queries,
  * a different dialect. Each write batch is one transaction (group commit).
  */
-import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely } from 'kysely';
-import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { WriterFencedError, type ChatStore, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -15,11 +15,16 @@ import { searchSessions } from './session-search.js';
  */
 export const WIPE_REFUSED = 'this store does not wipe: the emulator resets the memory store only (ADR 0022)';
 
+/** The `meta` key of the writer epoch (ADR 0048). */
+export const WRITER_EPOCH_KEY = 'writer_epoch';
+
 /** SQLite limits bound parameters per statement; keep multi-row inserts under it. */
 const EVENT_ROWS_PER_INSERT = 100;
 
 export class KyselyChatStore implements ChatStore {
   readonly kind: string;
+  /** Set by claimWriter: the epoch this node raised, checked by every PostgreSQL write (ADR 0048). */
+  private writer: { epoch: number; onFenced: () => void; told: boolean } | null = null;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -60,10 +65,59 @@ export class KyselyChatStore implements ChatStore {
     }
   }
 
+  async claimWriter(onFenced: () => void): Promise<number> {
+    const epoch = await this.raiseWriterEpoch();
+    this.writer = { epoch, onFenced, told: false };
+    return epoch;
+  }
+
+  /**
+   * Adds one to the writer epoch and returns it. On PostgreSQL the update waits for
+   * the write transactions under way that hold the row (FOR SHARE), so none of the
+   * old writer's commits lands after it. Same SQL on both dialects.
+   */
+  protected raiseWriterEpoch(): Promise<number> {
+    return raiseWriterEpochOn(this.db);
+  }
+
+  /**
+   * A write transaction: on PostgreSQL, once this node claimed the store, it first
+   * reads the writer epoch with a share lock and refuses to go on if another node has
+   * raised it (ADR 0048). The lock is held to the commit, so a raise waits for it.
+   */
+  protected writeTransaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      await this.checkFence(trx);
+      return work(trx);
+    });
+  }
+
+  /** A single-statement write: a transaction of its own only where the fence needs one. */
+  protected writeStatement<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.fencing() ? this.writeTransaction(work) : work(this.db);
+  }
+
+  private fencing(): boolean {
+    // SQLite needs no fence: its lock is the operating system's, lost only with the process.
+    return this.writer !== null && this.dialect === 'postgres';
+  }
+
+  private async checkFence(trx: Transaction<Database>): Promise<void> {
+    const w = this.writer;
+    if (w === null || this.dialect !== 'postgres') return;
+    const row = await trx.selectFrom('meta').select('value').where('key', '=', WRITER_EPOCH_KEY).forShare().executeTakeFirst();
+    if (row !== undefined && Number(row.value) === w.epoch) return;
+    if (!w.told) {
+      w.told = true;
+      w.onFenced();
+    }
+    throw new WriterFencedError(w.epoch, row?.value ?? null);
+  }
+
   async write(batch: WriteBatch): Promise<void> {
     if (batch.wipe) throw new Error(WIPE_REFUSED);
     if (!batch.sessions.length && !batch.events.length && !batch.buttonStats.length && !batch.visitorBreadcrumbs.length) return;
-    await this.db.transaction().execute(async (trx) => {
+    await this.writeTransaction(async (trx) => {
       for (let i = 0; i < batch.events.length; i += EVENT_ROWS_PER_INSERT) {
         const rows: EventsTable[] = batch.events.slice(i, i + EVENT_ROWS_PER_INSERT).map((e) => ({
           session_id: e.sessionId, offset: e.offset, vseq: e.vseq, type: e.type, actor: e.actor, at: e.at, data: JSON.stringify(e.data),
@@ -174,7 +228,7 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.writeTransaction(async (trx) => {
       const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before).limit(limit).execute()).map((r) => r.id);
       if (ids.length) {
         await trx.deleteFrom('events').where('session_id', 'in', ids).execute();
@@ -189,7 +243,7 @@ export class KyselyChatStore implements ChatStore {
 
   async deleteClosedSessions(ids: readonly string[]): Promise<number> {
     if (!ids.length) return 0;
-    return this.db.transaction().execute(async (trx) => {
+    return this.writeTransaction(async (trx) => {
       const closed = (await trx.selectFrom('sessions').select('id').where('id', 'in', [...ids]).where('closed', '=', 1).execute()).map((r) => r.id);
       if (!closed.length) return 0;
       await trx.deleteFrom('events').where('session_id', 'in', closed).execute();
@@ -203,9 +257,9 @@ export class KyselyChatStore implements ChatStore {
   async scrubDeleted(): Promise<void> {}
 
   async deleteBreadcrumbs(orgId: string, visitorId: string, withUnattributed: boolean): Promise<number> {
-    const r = await this.db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId)
+    const r = await this.writeStatement((db) => db.deleteFrom('breadcrumbs').where('visitor_id', '=', visitorId)
       .where((eb) => (withUnattributed ? eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)]) : eb('org_id', '=', orgId)))
-      .executeTakeFirst();
+      .executeTakeFirst());
     return Number(r.numDeletedRows);
   }
 
@@ -215,7 +269,7 @@ export class KyselyChatStore implements ChatStore {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    await this.db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+    await this.writeStatement((db) => db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute());
   }
 
   async listDocuments(kind: string): Promise<{ id: string; body: unknown }[]> {
@@ -225,12 +279,12 @@ export class KyselyChatStore implements ChatStore {
 
   async putDocument(kind: string, id: string, body: unknown): Promise<void> {
     const text = JSON.stringify(body);
-    await this.db.insertInto('documents').values({ kind, id, body: text })
-      .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({ body: text })).execute();
+    await this.writeStatement((db) => db.insertInto('documents').values({ kind, id, body: text })
+      .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({ body: text })).execute());
   }
 
   async deleteDocument(kind: string, id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('documents').where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
+    const r = await this.writeStatement((db) => db.deleteFrom('documents').where('kind', '=', kind).where('id', '=', id).executeTakeFirst());
     return Number(r.numDeletedRows) > 0;
   }
 
@@ -246,6 +300,14 @@ export class KyselyChatStore implements ChatStore {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+/** Adds one to the writer epoch on `db` and returns the new value (see raiseWriterEpoch). */
+export async function raiseWriterEpochOn(db: Kysely<Database>): Promise<number> {
+  const row = await db.insertInto('meta').values({ key: WRITER_EPOCH_KEY, value: '1' })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<string>`cast(cast(meta.value as bigint) + 1 as text)` }))
+    .returning('value').executeTakeFirstOrThrow();
+  return Number(row.value);
 }
 
 /** The row stored at an offset is the one a batch brings again (a retried write). */

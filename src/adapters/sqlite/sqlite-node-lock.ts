@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { retryLock, type LockWaitListener, type NodeLock } from '../../ports/node-lock.js';
+import { retryLock, type LockWaitListener, type LockWaitOptions, type NodeLock } from '../../ports/node-lock.js';
 
 export class SqliteNodeLock implements NodeLock {
   private db: Sqlite.Database | null = null;
@@ -17,9 +17,9 @@ export class SqliteNodeLock implements NodeLock {
     this.path = join(dataDir, 'switchboard.lock');
   }
 
-  acquire(waitMs: number, onWaiting?: LockWaitListener): Promise<void> {
+  acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
-    return retryLock(() => this.tryOnce(), waitMs, `the data directory of ${this.path}`, onWaiting);
+    return retryLock(() => this.tryOnce(), waitMs, `the data directory of ${this.path}`, onWaiting, opts);
   }
 
   private tryOnce(): boolean {

@@ -1,0 +1,63 @@
+/**
+ * Hot standby on SQLite (ADR 0048): a second process on the same data directory,
+ * started with SWITCHBOARD_STANDBY, answers probes only (/healthz 200, /readyz 503
+ * `standby`, anything else 503 with Retry-After) while the active node holds the
+ * store, takes it over when that node is killed, as a restart does, and stops
+ * promptly on SIGTERM while it stands by.
+ */
+import { describe, expect, it } from 'vitest';
+import { OWNS_PROCESS, needsProcess, useServer, TestServer } from './harness.js';
+import { Failover, expectStandingBy, untilReady } from './standby-support.js';
+import { Visitor, expectOk } from './visitor.js';
+
+const a = useServer();
+
+function standbyOf(server: TestServer): TestServer {
+  return new TestServer({}, { env: { SWITCHBOARD_STANDBY: 'true' }, dataDir: () => server.dataDir });
+}
+
+describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on SQLite'), () => {
+  it('a standby stops within 10 s of SIGTERM, with exit code 0, and leaves the active node alone', async () => {
+    const c = standbyOf(a);
+    try {
+      await c.start();
+      await expectStandingBy(c);
+      const exit = await c.stop();
+      expect(exit.ms, 'exits within 10 s of SIGTERM').toBeLessThan(10_000);
+      expect(exit.code, c.logTail).toBe(0);
+      expect(c.logTail).toMatch(/stopped while standing by/);
+      const v = new Visitor(a);
+      await v.start();
+      await v.say('still here');
+      expect(await v.awaitEchoes(['still here'])).toEqual(['still here']);
+    } finally {
+      await c.dispose();
+    }
+  });
+
+  it('takes the store over after kill -9 of the active node: the accepted message is answered once, the chat goes on', async () => {
+    const b = standbyOf(a);
+    try {
+      await b.start();
+      await expectStandingBy(b);
+      const front = new Failover(a);
+      const v = new Visitor(front.server);
+      await v.start();
+      await v.say('s1');
+      await v.awaitEchoes(['s1']);
+      expectOk(await v.post('Chasitor/ChatMessage', { text: 's2' }), 'ChatMessage s2');
+      await a.kill9();
+      const takeoverMs = await untilReady(b, 15_000);
+      console.info(`hot standby (SQLite): ready ${Math.round(takeoverMs)} ms after the active node's kill -9`);
+      expect(takeoverMs).toBeLessThan(10_000);
+      front.to(b);
+      await v.awaitEchoes(['s1', 's2']);
+      await v.say('s3');
+      await v.awaitEchoes(['s1', 's2', 's3']);
+      await v.expectNoMore();
+      expect(v.echoes()).toEqual(['s1', 's2', 's3']);
+    } finally {
+      await b.dispose();
+    }
+  });
+});
