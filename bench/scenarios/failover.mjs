@@ -11,6 +11,8 @@ const SAMPLE = 500;
 /** Every wait after the kill ends by this (the takeover is well under 2 s on this machine). */
 const TAKEOVER_TIMEOUT_MS = 60_000;
 const PROBE_EVERY_MS = 10;
+/** How long the marker's echo may take after the takeover (the bot may still be greeting S chats). */
+const MARKER_TIMEOUT_MS = 90_000;
 /** After the marker's echo arrived: how long one more poll waits for a duplicate. */
 const DUPLICATE_WATCH_MS = 3_000;
 
@@ -26,25 +28,25 @@ async function timeUntil(since, probe) {
   return { ms: null, last };
 }
 
-export async function failover(target, { sessions, holdSeconds, addresses, log }) {
+export async function failover(target, { sessions, holdSeconds, sessionGraceSeconds, addresses, log }) {
   if (target.unavailable) return { skipped: target.unavailable };
   if (!target.startStandby) return { skipped: 'no standby mode' };
   try {
-    await target.start({ holdSeconds });
+    await target.start({ holdSeconds, sessionGraceSeconds });
   } catch (err) {
     return { skipped: `server did not start: ${err.message.slice(0, 300)}` };
   }
   let pool = new ClientPool({ host: target.host, port: target.port, addresses });
   let standbyPool = null;
   try {
-    const setupStart = performance.now();
-    const { channels, failures, errors } = await target.openChannels(pool, sessions, 'store');
-    const setupMs = performance.now() - setupStart;
     // The marker's session: greeting drained, so its ack is known and a poll after the takeover
-    // returns only what came after it.
+    // returns only what came after it. First, so that its greeting is not queued behind S others.
     const markerSetup = await target.openChannels(pool, 1, 'echo');
     const marker = markerSetup.channels[0];
     if (!marker) throw new Error(`marker session not opened: ${markerSetup.errors.join('; ')}`);
+    const setupStart = performance.now();
+    const { channels, failures, errors } = await target.openChannels(pool, sessions, 'store');
+    const setupMs = performance.now() - setupStart;
     log(`  ${target.name}: ${channels.length} sessions stored in ${Math.round(setupMs)} ms (${failures} failed)`);
 
     const standby = await target.startStandby();
@@ -90,7 +92,7 @@ export async function failover(target, { sessions, holdSeconds, addresses, log }
     // ack before the kill) shows the message was kept, and how many times it arrives.
     let seen = 0;
     let markerError = null;
-    const pollDeadline = performance.now() + TAKEOVER_TIMEOUT_MS;
+    const pollDeadline = performance.now() + MARKER_TIMEOUT_MS;
     while (seen === 0 && performance.now() < pollDeadline) {
       const result = await target.poll(standbyPool, marker, { timeoutMs: Math.max(1_000, pollDeadline - performance.now()) });
       if (result.kind === 'error') {

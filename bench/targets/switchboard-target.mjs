@@ -80,7 +80,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     agentTransport: AGENT_TRANSPORT,
 
     /** Starts the server; `reuseData` keeps the previous data dir / database (restart). */
-    async start({ holdSeconds, reuseData = false }) {
+    async start({ holdSeconds, reuseData = false, sessionGraceSeconds }) {
       startCount += 1;
       target.port = await freePort();
       let storageConfig;
@@ -99,7 +99,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       // BENCH_SQLITE_AS_MEMORY=1 (diagnosis only): the in-memory store instead of SQLite, to see what storage costs.
       if (storage === 'sqlite' && process.env.BENCH_SQLITE_AS_MEMORY === '1') storageConfig = { kind: 'memory' };
       target.configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
-      writeFileSync(target.configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig }), null, 2));
+      writeFileSync(target.configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig, sessionGraceSeconds }), null, 2));
       target.server = await startServerProcess({
         command: process.execPath,
         args: serveArgs(target.port),
