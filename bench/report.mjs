@@ -29,6 +29,10 @@ function table(header, body) {
 function skippedRow(name, result, width) {
   return [name, `skipped: ${result.skipped}`, ...Array(width - 2).fill('')];
 }
+function loadAverage(meta) {
+  const l = meta.loadAverage;
+  return l ? `${l.atStart.join(' / ')} → ${l.atEnd.join(' / ')}` : dash;
+}
 function lostDup(scenario, result) {
   const counts = messageCounts(scenario, result);
   if (!counts.length) return [dash, dash];
@@ -42,12 +46,12 @@ export function renderMarkdown(results) {
   out.push(`# Switchboard benchmark — ${meta.mode} mode — ${meta.date}`, '');
   out.push(
     table(
-      ['Machine', 'Node', 'Commit', 'Command', 'fd limit', 'Duration'],
-      [[`${m.cores} cores, ${m.memoryGiB} GiB, ${m.cpuModel} (${m.kernel})`, m.node, m.commit, `\`${meta.command}\``, meta.fdLimit, `${Math.round(meta.durationMs / 1000)} s`]],
+      ['Machine', 'Node', 'Commit', 'Command', 'fd limit', 'Duration', 'Load average 1/5/15 min (start → end)'],
+      [[`${m.cores} cores, ${m.memoryGiB} GiB, ${m.cpuModel} (${m.kernel})`, m.node, m.commit, `\`${meta.command}\``, meta.fdLimit, `${Math.round(meta.durationMs / 1000)} s`, loadAverage(meta)]],
     ),
     '',
   );
-  out.push('Ratios are to the bare node:http baseline measured in the same run (lower is better unless noted). CPU percentages are of one core; "other CPU" is what processes outside the measurement used on the same machine during the window (a shared machine makes figures noisy).', '');
+  out.push('Ratios are to the bare node:http baseline measured in the same run (lower is better unless noted; the failover figures: to the restart of the same store in the same run). CPU percentages are of one core; "other CPU" is what processes outside the measurement used on the same machine during the window (a shared machine makes figures noisy).', '');
 
   out.push('## Targets (issue 5)', '');
   out.push(
@@ -127,6 +131,26 @@ export function renderMarkdown(results) {
           r.skipped
             ? skippedRow(name, r, 7)
             : [name, r.sessions, r.stopMs, r.listeningMs, n(r.servedAgainMs) + (r.probeFailure ? ` (${r.probeFailure})` : ''), x(ratio(r.servedAgainMs, base?.servedAgainMs)), r.persistent ? `${r.sessionsLostInSample}/${r.sampled}` : 'all (in memory)'],
+        ),
+      ),
+      '',
+    );
+  }
+
+  const failover = scenarios.failover;
+  if (failover) {
+    out.push('## 5. Failover to a hot standby (SIGKILL to the active node, ADR 0048)', '');
+    out.push(
+      'A standby (same config and store, `SWITCHBOARD_STANDBY=1`, its own port) waits for the node lock; the active node has S sessions in the store and accepts one visitor message (200) just before it is killed with SIGKILL. Times run from the kill: to the standby\'s `/readyz` 200, and to the first visitor request on an old session that succeeds. The baseline is the restart scenario for the same store in the same run (its time runs from the new process\'s spawn, so it includes Node\'s start-up and not the stop; the failover includes the lock poll of up to 250 ms and not the process start). "Message accepted before the kill" counts the echo bot\'s answer to it on the visitor\'s poll after the takeover (from the ack before the kill): 1 is exactly once.',
+      '',
+    );
+    out.push(
+      table(
+        ['Server', 'Sessions', 'Standby spawn → standing by ms', 'Kill → /readyz 200 ms', 'Kill → old session served ms', 'Restart: spawn → old session served ms (same run)', 'Failover / restart', 'Sampled sessions lost', 'Message accepted before the kill: status, seen after takeover'],
+        rows(failover).map(([name, r]) =>
+          r.skipped
+            ? skippedRow(name, r, 9)
+            : [name, r.sessions, r.standbyStartMs, n(r.killToReadyMs), n(r.killToServedMs) + (r.probeFailure ? ` (${r.probeFailure})` : ''), n(r.restartServedAgainMs) + (r.restartNote ? ` (${r.restartNote})` : ''), x(r.servedRatioToRestart), `${r.sessionsLostInSample}/${r.sampled}`, `${r.marker.acceptedStatus}, ${r.marker.seenAfterTakeover}×${r.marker.error ? ` (${r.marker.error})` : ''}`],
         ),
       ),
       '',

@@ -2,18 +2,20 @@
 // (when installed) and Switchboard (when built), in one run on one machine.
 //   node bench/run.mjs --quick            (< 3 minutes)
 //   node bench/run.mjs                    (full mode)
-//   options: --only idle,latency,throughput,restart   --targets baseline,nchan,switchboard-sqlite,switchboard-postgres
+//   options: --only idle,latency,throughput,restart,failover   --targets baseline,nchan,switchboard-sqlite,switchboard-postgres
 //            --cpu-prof (Switchboard runs under node --cpu-prof)
 //   A run narrowed by --only or --targets is written to bench/.run/ (not results/), so it never
 //   replaces the committed full picture; pass --save to write it to bench/results/ under its own name.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTarget } from './targets/make-target.mjs';
 import { commandLine, machineInfo } from './lib/machine-info.mjs';
 import { evaluateTargets } from './lib/target-checks.mjs';
 import { combineRepetitions } from './lib/repetitions.mjs';
+import { ratio } from './lib/stats.mjs';
 import { renderMarkdown } from './report.mjs';
 
 const BENCH_DIR = import.meta.dirname;
@@ -24,13 +26,19 @@ const MODES = {
     idle: { polls: 5000, holdSeconds: 10 },
     latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 3, holdSeconds: 25, repetitions: 1 },
     throughput: { chats: 200, warmupSeconds: 1, seconds: 4, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
-    restart: { sessions: 2000, holdSeconds: 25, storages: ['sqlite'] },
+    restart: { sessions: 2000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite'] },
+    // Only with --only failover: quick mode stays under 3 minutes.
+    failover: { sessions: 2000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite'], onlyWhenSelected: true },
   },
   full: {
     idle: { polls: 19_000, holdSeconds: 25 },
     latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 10, holdSeconds: 25, repetitions: 3 },
     throughput: { chats: 200, warmupSeconds: 2, seconds: 15, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
-    restart: { sessions: 10_000, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
+    // The stored visitors never poll: a grace of 10 minutes keeps them live however long storing
+    // them takes (the default 40 + 20 s ended the oldest before the kill when PostgreSQL took 49 s).
+    restart: { sessions: 10_000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite', 'postgres'] },
+    // Same S as restart: its time to serve is the one each failover figure is set against.
+    failover: { sessions: 10_000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite', 'postgres'] },
   },
 };
 
@@ -46,6 +54,21 @@ function raiseFdLimitOrReexec() {
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
+
+/**
+ * The failover's time to serve beside the restart's for the same store in the same run
+ * (its baseline): the restart counts from the new process's spawn, the failover from the kill.
+ */
+function withRestartBaseline(failoverResult, restartResult) {
+  if (failoverResult.skipped) return failoverResult;
+  const restartMs = restartResult && !restartResult.skipped ? restartResult.servedAgainMs : null;
+  return {
+    ...failoverResult,
+    restartServedAgainMs: restartMs ?? null,
+    servedRatioToRestart: ratio(failoverResult.killToServedMs, restartMs),
+    ...(restartMs == null ? { restartNote: restartResult?.skipped ?? 'restart scenario not run (add restart to --only)' } : {}),
+  };
+}
 
 async function main() {
   const fdLimit = raiseFdLimitOrReexec();
@@ -71,6 +94,9 @@ async function main() {
   if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 
   const startedAt = Date.now();
+  // The 1/5/15-minute load averages: on a shared machine they say how disturbed the figures are.
+  const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
+  const loadAtStart = loadAverage();
   const notes = [];
   const context = { runDir, fdLimit, cpuProfileDir };
   const skippedByOption = { unavailable: 'not selected (--targets)' };
@@ -80,6 +106,21 @@ async function main() {
   const sqlite = pick('switchboard-sqlite');
   const postgres = pick('switchboard-postgres');
   let jobCounter = 0;
+  let runningGroup = null;
+  const killGroup = (pgid) => {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // ESRCH: the group has ended already.
+    }
+  };
+  // Detached scenario processes do not get the terminal's Ctrl-C: pass it on to the running one's group.
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      if (runningGroup) killGroup(runningGroup);
+      process.exit(130);
+    });
+  }
   /** Runs one scenario against one target in its own process (bounded in time). */
   const isolated = (scenario, target, params, timeoutMs) => {
     if (target.unavailable) return Promise.resolve({ skipped: target.unavailable });
@@ -90,10 +131,16 @@ async function main() {
     return new Promise((resolve) => {
       // BENCH_CLIENT_CPUS (diagnosis): a `taskset -c` CPU list for the load generator; the servers it starts get BENCH_SERVER_CPUS or the same list.
       const childArgs = [path.join(BENCH_DIR, 'lib', 'scenario-child.mjs'), jobPath, resultPath];
-      const child = spawn(...(process.env.BENCH_CLIENT_CPUS ? ['taskset', ['-c', process.env.BENCH_CLIENT_CPUS, process.execPath, ...childArgs]] : [process.execPath, childArgs]), { stdio: ['ignore', 'inherit', 'inherit'] });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      // Its own process group (detached), whose id is its pid: a scenario process killed at its time
+      // limit takes the servers it started with it (a standby left behind would wait for ever).
+      const child = spawn(...(process.env.BENCH_CLIENT_CPUS ? ['taskset', ['-c', process.env.BENCH_CLIENT_CPUS, process.execPath, ...childArgs]] : [process.execPath, childArgs]), { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+      runningGroup = child.pid;
+      const timer = setTimeout(() => killGroup(child.pid), timeoutMs);
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
+        runningGroup = null;
+        // Servers still running after the scenario process ended (it crashed, or was killed) go too.
+        killGroup(child.pid);
         if (existsSync(resultPath)) resolve(JSON.parse(readFileSync(resultPath, 'utf8')));
         else resolve({ skipped: `scenario process ended without a result (${signal ?? `exit ${code}`}${signal === 'SIGKILL' ? `, time limit ${timeoutMs} ms` : ''})` });
       });
@@ -111,7 +158,7 @@ async function main() {
   if (wanted('idle')) {
     const polls = Math.min(plan.idle.polls, fdLimit - 500);
     if (polls < plan.idle.polls) notes.push(`Idle capacity capped at ${polls} polls by the fd limit ${fdLimit}.`);
-    log(`[1/4] idle capacity: ${polls} held polls, hold ${plan.idle.holdSeconds} s`);
+    log(`[1/5] idle capacity: ${polls} held polls, hold ${plan.idle.holdSeconds} s`);
     scenarios.idleCapacity = {};
     for (const target of [baseline, nchan, sqlite]) {
       scenarios.idleCapacity[target.name] = await isolated('idleCapacity', target, { ...plan.idle, polls, addresses: addresses(polls) }, 180_000);
@@ -124,7 +171,7 @@ async function main() {
       ...(process.env.BENCH_RATES ? { rates: process.env.BENCH_RATES.split(',').map(Number) } : {}),
       ...(process.env.BENCH_REPETITIONS ? { repetitions: Math.max(1, Number(process.env.BENCH_REPETITIONS)) } : {}),
     };
-    log(`[2/4] delivery latency: ${p.chats} chats, ${p.rates.join(' / ')} msgs/s × ${p.secondsPerRate} s, ${p.repetitions} repetition(s), servers taking turns`);
+    log(`[2/5] delivery latency: ${p.chats} chats, ${p.rates.join(' / ')} msgs/s × ${p.secondsPerRate} s, ${p.repetitions} repetition(s), servers taking turns`);
     const runs = {};
     for (let repetition = 1; repetition <= p.repetitions; repetition++) {
       if (p.repetitions > 1) log(`  repetition ${repetition}/${p.repetitions}`);
@@ -136,7 +183,7 @@ async function main() {
   }
   if (wanted('throughput')) {
     const p = plan.throughput;
-    log(`[3/4] throughput: closed loop, ${p.chats} chats, ${p.seconds} s`);
+    log(`[3/5] throughput: closed loop, ${p.chats} chats, ${p.seconds} s`);
     scenarios.throughput = {};
     const targets = [baseline, nchan, ...(p.storages.includes('sqlite') ? [sqlite] : []), ...(p.storages.includes('postgres') ? [postgres] : [])];
     for (const target of targets) {
@@ -146,11 +193,22 @@ async function main() {
   }
   if (wanted('restart')) {
     const p = plan.restart;
-    log(`[4/4] start-up and recovery: ${p.sessions} sessions in the store`);
+    log(`[4/5] start-up and recovery: ${p.sessions} sessions in the store`);
     scenarios.restartRecovery = {};
     const targets = [baseline, ...(p.storages.includes('sqlite') ? [sqlite] : []), ...(p.storages.includes('postgres') ? [postgres] : [])];
     for (const target of targets) {
       scenarios.restartRecovery[target.name] = await isolated('restartRecovery', target, { ...p, addresses: addresses(p.sessions) }, 300_000);
+    }
+  }
+
+  if (wanted('failover') && !(plan.failover.onlyWhenSelected && !only?.has('failover'))) {
+    const p = plan.failover;
+    log(`[5/5] failover: ${p.sessions} sessions in the store, a hot standby waiting, SIGKILL to the active node`);
+    scenarios.failover = {};
+    const targets = [...(p.storages.includes('sqlite') ? [sqlite] : []), ...(p.storages.includes('postgres') ? [postgres] : [])];
+    for (const target of targets) {
+      const result = await isolated('failover', target, { ...p, addresses: addresses(p.sessions) }, 300_000);
+      scenarios.failover[target.name] = withRestartBaseline(result, scenarios.restartRecovery?.[target.name]);
     }
   }
 
@@ -173,7 +231,7 @@ async function main() {
 
   const date = new Date(startedAt).toISOString().slice(0, 10);
   const results = {
-    meta: { mode, date, startedAt: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, command: commandLine(REPO_ROOT), fdLimit, machine: machineInfo(REPO_ROOT), plan },
+    meta: { mode, date, startedAt: new Date(startedAt).toISOString(), durationMs: Date.now() - startedAt, command: commandLine(REPO_ROOT), fdLimit, machine: machineInfo(REPO_ROOT), loadAverage: { atStart: loadAtStart, atEnd: loadAverage() }, plan },
     scenarios,
     checks: evaluateTargets(scenarios),
     notes,

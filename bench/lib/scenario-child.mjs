@@ -7,8 +7,9 @@ import { idleCapacity } from '../scenarios/idle-capacity.mjs';
 import { deliveryLatency } from '../scenarios/delivery-latency.mjs';
 import { throughput } from '../scenarios/throughput.mjs';
 import { restartRecovery } from '../scenarios/restart-recovery.mjs';
+import { failover } from '../scenarios/failover.mjs';
 
-const SCENARIOS = { idleCapacity, deliveryLatency, throughput, restartRecovery };
+const SCENARIOS = { idleCapacity, deliveryLatency, throughput, restartRecovery, failover };
 
 const [jobPath, resultPath] = process.argv.slice(2);
 const job = JSON.parse(readFileSync(jobPath, 'utf8'));

@@ -57,6 +57,18 @@ export function evaluateTargets(scenarios) {
     checks.push(notMeasured('Server CPU per delivered message ≤ 2.5× baseline (SQLite)', sbTp?.skipped ?? 'throughput not run'));
   }
 
+  // Failover (ADR 0048): nothing the dead node held may be lost, on either store.
+  for (const [name, r] of Object.entries(scenarios.failover ?? {})) {
+    const checkName = `Failover keeps every sampled session and the message accepted before the kill, once (${name})`;
+    if (!r || r.skipped) {
+      checks.push(notMeasured(checkName, r?.skipped ?? 'not measured'));
+      continue;
+    }
+    const markerOk = r.marker.acceptedStatus === 200 && r.marker.seenAfterTakeover === 1;
+    const pass = r.killToServedMs !== null && r.sessionsLostInSample === 0 && markerOk;
+    checks.push(check(checkName, r.sessionsLostInSample, 0, 'sessions lost', pass, `${r.sampled - r.sessionsLostInSample}/${r.sampled} sampled sessions served; message accepted with ${r.marker.acceptedStatus}, seen ${r.marker.seenAfterTakeover}× after the takeover; kill → served ${r.killToServedMs ?? '–'} ms${r.servedRatioToRestart == null ? '' : ` (${r.servedRatioToRestart}× the restart's ${r.restartServedAgainMs} ms)`}`));
+  }
+
   // 0 lost / duplicated, over every Switchboard measurement that ran.
   let lost = 0;
   let duplicated = 0;
@@ -85,6 +97,7 @@ export function messageCounts(scenario, result) {
     return (result.repetitions ?? [result]).flatMap((run) => [...(run.warmupMessages ? [run.warmupMessages] : []), ...(run.steps ?? []).map((s) => s.messages)]);
   }
   if (scenario === 'throughput') return result.messages ? [result.messages] : [];
+  if (scenario === 'failover') return result.messages ? [result.messages] : [];
   return [];
 }
 

@@ -8,10 +8,10 @@ import { totalRssBytes } from '../lib/process-stats.mjs';
 const SAMPLE = 500;
 const SERVE_TIMEOUT_MS = 60_000;
 
-export async function restartRecovery(target, { sessions, holdSeconds, addresses, log }) {
+export async function restartRecovery(target, { sessions, holdSeconds, sessionGraceSeconds, addresses, log }) {
   if (target.unavailable) return { skipped: target.unavailable };
   try {
-    await target.start({ holdSeconds });
+    await target.start({ holdSeconds, sessionGraceSeconds });
   } catch (err) {
     return { skipped: `server did not start: ${err.message.slice(0, 300)}` };
   }
@@ -26,7 +26,7 @@ export async function restartRecovery(target, { sessions, holdSeconds, addresses
     const stopMs = await target.stop();
 
     const spawnAt = performance.now();
-    const restarted = await target.start({ holdSeconds, reuseData: true });
+    const restarted = await target.start({ holdSeconds, sessionGraceSeconds, reuseData: true });
     pool = new ClientPool({ host: target.host, port: target.port, addresses });
     // Time to serve again: the first visitor request on an old session that succeeds.
     const probe = channels[0];

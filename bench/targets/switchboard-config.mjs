@@ -7,9 +7,14 @@ export const ECHO_BUTTON = '573000000000001';
 export const AGENT_BUTTON = '573000000000009';
 export const AGENT_CREDENTIALS = { username: 'bench', password: 'bench' };
 
-export function switchboardConfig({ holdSeconds, storage }) {
+/**
+ * @param sessionGraceSeconds when set: how long past clientPollTimeout a silent visitor stays
+ *   live (the restart and failover scenarios' visitors never poll, and storing 10,000 of them
+ *   can take longer than the default 40 + 20 s on a loaded machine).
+ */
+export function switchboardConfig({ holdSeconds, storage, sessionGraceSeconds }) {
   return {
-    settings: { pollHoldSeconds: holdSeconds },
+    settings: { pollHoldSeconds: holdSeconds, ...(sessionGraceSeconds === undefined ? {} : { sessionGraceSeconds }) },
     storage,
     orgs: [
       {

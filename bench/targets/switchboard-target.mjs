@@ -59,6 +59,9 @@ function idsIn(messages) {
  */
 export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null }) {
   let startCount = 0;
+  // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
+  const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const serveArgs = (port) => [...nodeArgs, MAIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', target.dataDir, '--config', target.configPath];
   const target = {
     name: `switchboard-${storage}`,
     label: `Switchboard (${storage === 'sqlite' ? 'SQLite WAL' : 'PostgreSQL'}, 1 node)`,
@@ -67,14 +70,17 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     host: '127.0.0.1',
     port: null,
     server: null,
+    /** A hot standby on the same store (failover scenario), until promoteStandby(). */
+    standby: null,
     dataDir: null,
+    configPath: null,
     unavailable: switchboardUnavailableReason(),
     agentToken: null,
     agentSocket: null,
     agentTransport: AGENT_TRANSPORT,
 
     /** Starts the server; `reuseData` keeps the previous data dir / database (restart). */
-    async start({ holdSeconds, reuseData = false }) {
+    async start({ holdSeconds, reuseData = false, sessionGraceSeconds }) {
       startCount += 1;
       target.port = await freePort();
       let storageConfig;
@@ -92,13 +98,11 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       storageConfig = storage === 'postgres' ? { kind: 'postgres', postgresUrl: target.postgresUrl } : { kind: 'sqlite' };
       // BENCH_SQLITE_AS_MEMORY=1 (diagnosis only): the in-memory store instead of SQLite, to see what storage costs.
       if (storage === 'sqlite' && process.env.BENCH_SQLITE_AS_MEMORY === '1') storageConfig = { kind: 'memory' };
-      const configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
-      writeFileSync(configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig }), null, 2));
-      // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
-      const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+      target.configPath = path.join(runDir, `${target.name}-config-${startCount}.json`);
+      writeFileSync(target.configPath, JSON.stringify(switchboardConfig({ holdSeconds, storage: storageConfig, sessionGraceSeconds }), null, 2));
       target.server = await startServerProcess({
         command: process.execPath,
-        args: [...nodeArgs, MAIN, 'serve', '--port', String(target.port), '--host', '127.0.0.1', '--data-dir', target.dataDir, '--config', configPath],
+        args: serveArgs(target.port),
         cwd: REPO_ROOT,
         logPath: path.join(runDir, `${target.name}-${startCount}.log`),
         timeoutMs: 60_000,
@@ -106,12 +110,58 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       target.agentToken = null;
       return { readyMs: target.server.readyMs };
     },
-    serverPids: () => (target.server ? [target.server.pid] : []),
+
+    /**
+     * A hot standby (ADR 0048) on the running server's store and config, on a port of
+     * its own: resolves once it listens and has found the store taken (its first lock
+     * attempt failed), so a kill after this measures the takeover, not its start-up.
+     */
+    async startStandby() {
+      if (!target.server || !target.configPath) throw new Error('startStandby needs a running server');
+      const port = await freePort();
+      const server = await startServerProcess({
+        command: process.execPath,
+        args: serveArgs(port),
+        cwd: REPO_ROOT,
+        env: { SWITCHBOARD_STANDBY: '1' },
+        // Not "listening on": the standby logs "standing by: listening on …", then this line after its first miss.
+        readyPattern: /standing by: another node holds the store/,
+        logPath: path.join(runDir, `${target.name}-${startCount}-standby.log`),
+        timeoutMs: 60_000,
+      });
+      target.standby = { ...server, port };
+      return { port, readyMs: server.readyMs };
+    },
+
+    /** SIGKILL to the active server (its pid); returns performance.now() at the kill and a promise of its exit. */
+    killActive() {
+      const { child } = target.server;
+      const exited = new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode ?? child.exitCode);
+        else child.once('exit', (code, signal) => resolve(signal ?? code));
+      });
+      target.agentSocket?.close();
+      target.agentSocket = null;
+      const killedAt = performance.now();
+      child.kill('SIGKILL');
+      return { killedAt, exited };
+    },
+
+    /** After the takeover the standby is the server (its port; stop() stops it). */
+    promoteStandby() {
+      target.server = target.standby;
+      target.port = target.standby.port;
+      target.standby = null;
+    },
+
+    serverPids: () => [target.server, target.standby].filter(Boolean).map((s) => s.pid),
     async stop(options) {
       target.agentSocket?.close();
       target.agentSocket = null;
       const ms = await target.server?.stop(options);
       target.server = null;
+      await target.standby?.stop(options);
+      target.standby = null;
       return ms;
     },
 
