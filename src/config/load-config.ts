@@ -3,6 +3,7 @@
  * overrides, and validates against the schema. Errors name the bad field's path.
  */
 import { readFileSync } from 'node:fs';
+import proxyAddr from '@fastify/proxy-addr';
 import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
@@ -212,6 +213,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
     });
     problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
   });
+  if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   if (config.storage.kind === 'postgres' && !config.storage.postgresUrl) problems.push('/storage/postgresUrl: required when storage.kind is postgres');
@@ -225,6 +227,23 @@ function crossCheck(config: SwitchboardConfig): string[] {
   }
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
+  }
+  return problems;
+}
+
+/**
+ * Proxy addresses as fastify compiles them (create-http-server.ts): checked here so that
+ * check-config finds a bad one, and serve names the setting instead of failing in fastify
+ * with a bare `invalid IP address: …` after the store was opened.
+ */
+function trustProxyProblems(setting: string): string[] {
+  const problems: string[] = [];
+  for (const part of setting.split(',').map((p) => p.trim())) {
+    try {
+      proxyAddr.compile(part);
+    } catch {
+      problems.push(`/server/trustProxy: ${part || '(empty)'} is not an address or CIDR range (give true, false, a hop count 1–32, or comma-separated proxy addresses such as "10.0.0.0/8,127.0.0.1")`);
+    }
   }
   return problems;
 }

@@ -71,6 +71,20 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config and serve refuse a trustProxy proxy address that is not one, naming the setting', () => {
+    // serve used to open the store and die in fastify with `switchboard: invalid IP address: proxy.internal`.
+    const file = join(dir, 'trust-proxy.yaml');
+    writeFileSync(file, 'server:\n  trustProxy: "10.0.0.1, proxy.internal"\n');
+    const check = run('check-config', file);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain('/server/trustProxy: proxy.internal is not an address or CIDR range');
+    const dataDir = join(dir, 'trust-proxy-data');
+    const serve = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_TRUST_PROXY: 'maybe' } });
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toContain('/server/trustProxy: maybe is not an address or CIDR range');
+    expect(existsSync(dataDir), 'refused before the store was opened').toBe(false);
+  });
+
   it('serve stops on a misspelled secret setting (metrics would be open), and only warns about other unknown keys', async () => {
     const token = 'misspelled-token-0123456789abcdef';
     const slip = join(dir, 'metric-token.yaml');
