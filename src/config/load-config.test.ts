@@ -442,6 +442,13 @@ describe('loadConfig', () => {
     expect(() => validateConfig({ server: { trustProxy: 100 } }, 'test')).toThrow(ConfigError);
   });
 
+  it('refuses an API version range that accepts no version (every visitor request would be 400)', () => {
+    expect(() => validateConfig({ settings: { minApiVersion: 70 } }, 'test')).toThrow(
+      '/settings/minApiVersion: 70 is more than maxApiVersion (66): every visitor request would be refused as Unsupported API version',
+    );
+    expect(validateConfig({ settings: { minApiVersion: 34, maxApiVersion: 34 } }, 'test').settings.maxApiVersion).toBe(34);
+  });
+
   it('refuses a trustProxy address list the server could not use, naming the setting (not a bare "invalid IP address" at start-up)', () => {
     const problems = (raw: unknown) => {
       try {

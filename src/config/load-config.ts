@@ -182,6 +182,8 @@ function crossCheck(config: SwitchboardConfig): string[] {
   // a hold as long would have every quiet poll abandoned (and the answer lost with it).
   const { pollHoldSeconds, clientPollTimeoutSeconds } = config.settings;
   if (pollHoldSeconds >= clientPollTimeoutSeconds) problems.push(`/settings/pollHoldSeconds: ${pollHoldSeconds} must be less than clientPollTimeoutSeconds (${clientPollTimeoutSeconds}), which tells clients to give up on a poll not answered by then`);
+  const { minApiVersion, maxApiVersion } = config.settings;
+  if (minApiVersion > maxApiVersion) problems.push(`/settings/minApiVersion: ${minApiVersion} is more than maxApiVersion (${maxApiVersion}): every visitor request would be refused as Unsupported API version`);
   const seen = new Map<string, string>();
   // Ids are found by their 15-character form (an 18-character Salesforce id finds
   // its 15-character twin), so two ids that share it are one id.
