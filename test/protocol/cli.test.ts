@@ -133,6 +133,16 @@ describe('switchboard CLI', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('/orgs/0/agents/0/password: scrypt key must be 16–64 bytes');
     expect(runWithInput('', 'hash-password').status).toBe(1);
+    // `--help` says one line: a second line (a file with a comment, two echoes) would be hashed
+    // into a password nobody can type in the console's one-line field.
+    for (const input of ['first\nsecond\n', 'first\r\nsecond', 'pass\n\n']) {
+      const twoLines = runWithInput(input, 'hash-password');
+      expect(twoLines.status, JSON.stringify(input)).toBe(1);
+      expect(twoLines.stdout).toBe('');
+      expect(twoLines.stderr).toContain('hash-password: the password on stdin is more than one line');
+      expect(twoLines.stderr).not.toContain('first');
+    }
+    expect(runWithInput('s3cret pass\r\n', 'hash-password').status).toBe(0);
   });
 
   it('never shows the metrics token: not in a refused config, not in what serve logs at start-up', async () => {
