@@ -228,6 +228,12 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('hash-password: no password on stdin (e.g. `read -rs P && printf %s "$P" | switchboard hash-password`)\n');
         return 1;
       }
+      // One line, as --help says: a line break would be hashed into a password that the
+      // console's one-line field can never send. The text is never echoed (a password).
+      if (/[\r\n]/.test(password)) {
+        process.stderr.write('hash-password: the password on stdin is more than one line; give it alone, without a second line (e.g. `printf %s "$P" | switchboard hash-password`)\n');
+        return 1;
+      }
       process.stdout.write(`${await hashPassword(password)}\n`);
       return 0;
     }

@@ -442,6 +442,32 @@ describe('loadConfig', () => {
     expect(() => validateConfig({ server: { trustProxy: 100 } }, 'test')).toThrow(ConfigError);
   });
 
+  it('refuses an API version range that accepts no version (every visitor request would be 400)', () => {
+    expect(() => validateConfig({ settings: { minApiVersion: 70 } }, 'test')).toThrow(
+      '/settings/minApiVersion: 70 is more than maxApiVersion (66): every visitor request would be refused as Unsupported API version',
+    );
+    expect(validateConfig({ settings: { minApiVersion: 34, maxApiVersion: 34 } }, 'test').settings.maxApiVersion).toBe(34);
+  });
+
+  it('refuses a trustProxy address list the server could not use, naming the setting (not a bare "invalid IP address" at start-up)', () => {
+    const problems = (raw: unknown) => {
+      try {
+        validateConfig(raw, 'test');
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ server: { trustProxy: 'maybe' } })).toEqual([expect.stringMatching(/^\/server\/trustProxy: maybe is not an address or CIDR range/)]);
+    expect(problems({ server: { trustProxy: '10.0.0.0/33' } })).toEqual([expect.stringMatching(/^\/server\/trustProxy: 10\.0\.0\.0\/33 is not an address or CIDR range/)]);
+    expect(problems({ server: { trustProxy: '10.0.0.1, foo' } })).toEqual([expect.stringMatching(/^\/server\/trustProxy: foo is not/)]);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_TRUST_PROXY: 'proxy.internal' }, {})).toThrow(/\/server\/trustProxy: proxy\.internal is not/);
+    // What fastify's proxy-addr takes: addresses, ranges (also as masks), its named ranges.
+    for (const ok of ['10.0.0.0/8, 127.0.0.1', '::1', 'fd00::/8', '192.168.0.0/255.255.0.0', 'loopback, uniquelocal']) {
+      expect(problems({ server: { trustProxy: ok } }), ok).toEqual([]);
+    }
+  });
+
   it('names settings it does not know, with the one most likely meant', () => {
     const raw = { foo: 'bar', settings: { pollHoldSecs: 3, pollHoldSeconds: 5 }, server: { trustproxy: true }, orgs: [{ ...org(), colour: 'red' }] };
     expect(unknownSettings(raw)).toEqual([

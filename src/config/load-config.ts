@@ -3,6 +3,7 @@
  * overrides, and validates against the schema. Errors name the bad field's path.
  */
 import { readFileSync } from 'node:fs';
+import proxyAddr from '@fastify/proxy-addr';
 import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
@@ -181,6 +182,8 @@ function crossCheck(config: SwitchboardConfig): string[] {
   // a hold as long would have every quiet poll abandoned (and the answer lost with it).
   const { pollHoldSeconds, clientPollTimeoutSeconds } = config.settings;
   if (pollHoldSeconds >= clientPollTimeoutSeconds) problems.push(`/settings/pollHoldSeconds: ${pollHoldSeconds} must be less than clientPollTimeoutSeconds (${clientPollTimeoutSeconds}), which tells clients to give up on a poll not answered by then`);
+  const { minApiVersion, maxApiVersion } = config.settings;
+  if (minApiVersion > maxApiVersion) problems.push(`/settings/minApiVersion: ${minApiVersion} is more than maxApiVersion (${maxApiVersion}): every visitor request would be refused as Unsupported API version`);
   const seen = new Map<string, string>();
   // Ids are found by their 15-character form (an 18-character Salesforce id finds
   // its 15-character twin), so two ids that share it are one id.
@@ -212,6 +215,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
     });
     problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
   });
+  if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
   // A standby waits for a lock that only a shared store has: on the memory store it would serve at once, beside the node it stands by for.
@@ -227,6 +231,23 @@ function crossCheck(config: SwitchboardConfig): string[] {
   }
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
+  }
+  return problems;
+}
+
+/**
+ * Proxy addresses as fastify compiles them (create-http-server.ts): checked here so that
+ * check-config finds a bad one, and serve names the setting instead of failing in fastify
+ * with a bare `invalid IP address: …` after the store was opened.
+ */
+function trustProxyProblems(setting: string): string[] {
+  const problems: string[] = [];
+  for (const part of setting.split(',').map((p) => p.trim())) {
+    try {
+      proxyAddr.compile(part);
+    } catch {
+      problems.push(`/server/trustProxy: ${part || '(empty)'} is not an address or CIDR range (give true, false, a hop count 1–32, or comma-separated proxy addresses such as "10.0.0.0/8,127.0.0.1")`);
+    }
   }
   return problems;
 }

@@ -6,7 +6,7 @@
  * backup and nothing of that log; a restore is refused while a server runs.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -179,5 +179,22 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('backup and restore'), () => {
     const r = await cli('backup', '--data-dir', empty, '--to', join(work, 'x.sqlite'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pg_dump');
+  });
+
+  it('a restore refused for a bad backup names the backup file, not a temporary file in the data directory, and changes nothing', async () => {
+    const dataDir = mkdtempSync(join(work, 'restore-target-'));
+    const garbage = join(work, 'garbage.sqlite');
+    writeFileSync(garbage, 'not a database at all\n'.repeat(300));
+    const other = join(work, 'other-app.sqlite');
+    const db = new Sqlite(other);
+    db.exec('create table t (x)');
+    db.close();
+    for (const [file, reason] of [[garbage, 'is not a SQLite database'], [other, 'is not a Switchboard store']] as const) {
+      const r = await cli('restore', '--from', file, '--data-dir', dataDir);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`${file} ${reason}`);
+      expect(r.stderr).not.toContain('.tmp');
+    }
+    expect(readdirSync(dataDir).filter((f) => f !== 'switchboard.lock')).toEqual([]);
   });
 });

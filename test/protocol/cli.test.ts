@@ -71,6 +71,20 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config and serve refuse a trustProxy proxy address that is not one, naming the setting', () => {
+    // serve used to open the store and die in fastify with `switchboard: invalid IP address: proxy.internal`.
+    const file = join(dir, 'trust-proxy.yaml');
+    writeFileSync(file, 'server:\n  trustProxy: "10.0.0.1, proxy.internal"\n');
+    const check = run('check-config', file);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain('/server/trustProxy: proxy.internal is not an address or CIDR range');
+    const dataDir = join(dir, 'trust-proxy-data');
+    const serve = spawnSync(process.execPath, [MAIN, 'serve', '--port', '0', '--data-dir', dataDir], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, SWITCHBOARD_TRUST_PROXY: 'maybe' } });
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toContain('/server/trustProxy: maybe is not an address or CIDR range');
+    expect(existsSync(dataDir), 'refused before the store was opened').toBe(false);
+  });
+
   it('serve stops on a misspelled secret setting (metrics would be open), and only warns about other unknown keys', async () => {
     const token = 'misspelled-token-0123456789abcdef';
     const slip = join(dir, 'metric-token.yaml');
@@ -119,6 +133,16 @@ describe('switchboard CLI', () => {
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain('/orgs/0/agents/0/password: scrypt key must be 16–64 bytes');
     expect(runWithInput('', 'hash-password').status).toBe(1);
+    // `--help` says one line: a second line (a file with a comment, two echoes) would be hashed
+    // into a password nobody can type in the console's one-line field.
+    for (const input of ['first\nsecond\n', 'first\r\nsecond', 'pass\n\n']) {
+      const twoLines = runWithInput(input, 'hash-password');
+      expect(twoLines.status, JSON.stringify(input)).toBe(1);
+      expect(twoLines.stdout).toBe('');
+      expect(twoLines.stderr).toContain('hash-password: the password on stdin is more than one line');
+      expect(twoLines.stderr).not.toContain('first');
+    }
+    expect(runWithInput('s3cret pass\r\n', 'hash-password').status).toBe(0);
   });
 
   it('never shows the metrics token: not in a refused config, not in what serve logs at start-up', async () => {

@@ -59,7 +59,7 @@ export function backupSqlite(dataDir: string, toFile: string): BackupResult {
     } finally {
       db.close();
     }
-    const sessions = verifyCopy(tmp);
+    const sessions = verifyCopy(tmp, `the copy of ${source}`);
     fsyncFile(tmp);
     renameSync(tmp, target);
     fsyncFile(dirname(target));
@@ -94,7 +94,7 @@ export async function restoreSqlite(fromFile: string, dataDir: string, now = new
     // Checked as a copy in the data directory: what is renamed in is exactly what was checked.
     rmSync(tmp, { force: true });
     copyFileSync(fromFile, tmp);
-    const sessions = verifyCopy(tmp);
+    const sessions = verifyCopy(tmp, fromFile);
     fsyncFile(tmp);
     let previous: string | null = null;
     if (existsSync(live)) {
@@ -120,23 +120,30 @@ export async function restoreSqlite(fromFile: string, dataDir: string, now = new
  * Checks a backup file: SQLite's quick_check passes, it is a Switchboard store,
  * and written by no newer Switchboard than this one. `file` is this process's
  * own copy: it is also set to a rollback journal instead of WAL, so it stays a
- * single file when it is opened. Returns its number of sessions.
+ * single file when it is opened. Returns its number of sessions. Problems name
+ * `name` (the backup the operator gave, or the store copied), never the copy: it
+ * is a temporary file, removed before the message is read.
  */
-function verifyCopy(file: string): number {
+function verifyCopy(file: string, name: string): number {
   const db = new Sqlite(file, { fileMustExist: true });
   try {
-    db.pragma('journal_mode = DELETE');
+    try {
+      db.pragma('journal_mode = DELETE');
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_NOTADB') throw new Error(`${name} is not a SQLite database`, { cause: err });
+      throw err;
+    }
     let problems: string[];
     try {
       problems = (db.pragma('quick_check(20)') as { quick_check: string }[]).map((r) => r.quick_check);
     } catch (err) {
       problems = [err instanceof Error ? err.message : String(err)];
     }
-    if (problems.length !== 1 || problems[0] !== 'ok') throw new Error(`${file} is damaged (SQLite's quick_check: ${problems.slice(0, 5).join('; ')})`);
+    if (problems.length !== 1 || problems[0] !== 'ok') throw new Error(`${name} is damaged (SQLite's quick_check: ${problems.slice(0, 5).join('; ')})`);
     const tables = new Set((db.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[]));
-    if (!tables.has('sessions') || !tables.has('kysely_migration')) throw new Error(`${file} is not a Switchboard store (no sessions or migrations table)`);
+    if (!tables.has('sessions') || !tables.has('kysely_migration')) throw new Error(`${name} is not a Switchboard store (no sessions or migrations table)`);
     const newer = unknownMigrations('sqlite', db.prepare('select name from kysely_migration').pluck().all() as string[]);
-    if (newer.length) throw new Error(`${file} was written by a newer Switchboard (migration ${newer.join(', ')}): this version cannot use it`);
+    if (newer.length) throw new Error(`${name} was written by a newer Switchboard (migration ${newer.join(', ')}): this version cannot use it`);
     return Number(db.prepare('select count(*) from sessions').pluck().get());
   } finally {
     db.close();
