@@ -8,6 +8,7 @@
  * their ordinary retries: every message once and in order on both sides, the
  * visitor's sequences continuing, the chat still held by the same agent.
  */
+import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, type ResyncData } from '../../packages/sdk/src/index.js';
@@ -103,6 +104,8 @@ class AgentView {
   readonly byOffset = new Map<number, { type: string; data: Record<string, unknown> }>();
   readonly deliveries = new Map<number, number>();
   readonly resyncs: Array<{ at: number; reason: string }> = [];
+  /** Handlers of ours that failed (the SDK reports them as `error`). */
+  readonly errors: unknown[] = [];
   readonly connection: Array<{ at: number; state: string }> = [];
   /** performance.now() of every stream frame the client handed us (events and resyncs). */
   readonly frames: number[] = [];
@@ -114,6 +117,7 @@ class AgentView {
       if (chatId === this.chatId) this.add(data.offset, data.type, data.data);
     });
     client.on('event', () => void this.frames.push(performance.now()));
+    client.on('error', (e) => void this.errors.push(e.error));
     client.on('connection', (state) => void this.connection.push({ at: performance.now(), state }));
     client.on('resync', (r: ResyncData) => {
       this.frames.push(performance.now());
@@ -147,12 +151,25 @@ class AgentView {
   }
 }
 
-/** Resolves once `cond()` holds; fails with `what` after `ms`. */
-async function until(cond: () => boolean, what: string, ms: number): Promise<void> {
+/** Resolves once `cond()` holds, running `step` between looks; fails with `what` after `ms`. */
+async function until(cond: () => boolean, what: string, ms: number, step: () => Promise<void> = () => sleep(20)): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await step();
+  }
+}
+
+/** The agent messages of a chat as stored (read from PostgreSQL, beside the nodes). */
+async function storedAgentTexts(url: string, chatId: string): Promise<string[]> {
+  await sleep(20);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const rows = (await client.query<{ data: string }>(`select data from events where session_id = $1 and type = 'ChatMessage' order by "offset"`, [chatId])).rows;
+    return rows.map((r) => String((JSON.parse(r.data) as { text?: unknown }).text));
+  } finally {
+    await client.end();
   }
 }
 
@@ -165,7 +182,9 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('failover behind a /readyz load bala
   const db = scratchDatabase('sb_lb_failover');
   const a = new TestServer({}, { config: config(db.url) });
   const b = new TestServer({}, { config: config(db.url), env: { SWITCHBOARD_STANDBY: 'true' } });
-  const balancer = new ReadyBalancer(() => [a.baseUrl, b.baseUrl]);
+  // C stands by for the second failover (started once B serves: two standbys would race for the first).
+  const c = new TestServer({}, { config: config(db.url), env: { SWITCHBOARD_STANDBY: 'true' } });
+  const balancer = new ReadyBalancer(() => [a.baseUrl, b.baseUrl, c.baseUrl]);
   let agent: AgentClient | undefined;
 
   beforeAll(async () => {
@@ -179,10 +198,11 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('failover behind a /readyz load bala
     await balancer.stop();
     await a.dispose();
     await b.dispose();
+    await c.dispose();
     await db.drop();
   });
 
-  it('kill -9 of the active node: the SDK is back through the balancer within the grace, every message once and in order both ways, the chat still the agent\'s', async () => {
+  it('kill -9 of the active node, twice: the SDK is back through the balancer within the grace, every message once and in order both ways, the chat still the agent\'s', async () => {
     await expectStandingBy(b);
     await balancer.until(0, 5_000);
 
@@ -217,10 +237,11 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('failover behind a /readyz load bala
     // The visitor's long poll is held by A when it dies (the poll is cut and retried with the same ack).
     const visitorGetsA2 = v.pollRetryingUntil((all) => all.some((m) => m.message['text'] === 'a2'), 'a2', 30_000);
     await sleep(100);
+    const reconnectedBefore = view.connection.length;
     const killed = performance.now();
     await a.kill9();
     const a2 = within(agent.send(chatId, 'a2'), 40_000, 'agent.send(a2) across the failover');
-    const reconnectedBefore = view.connection.length;
+    a2.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
 
     // B takes over; the balancer moves new connections to it.
     await balancer.until(1, 15_000);
@@ -229,10 +250,11 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('failover behind a /readyz load bala
 
     // The agent's stream comes back through the balancer, to B, on its own.
     await until(() => view.connection.slice(reconnectedBefore).some((c) => c.state === 'online') && view.resyncs.length > 0, 'the SDK stream back online with a resync', AGENT_GRACE_SECONDS * 1000);
-    const online = view.connection.slice(reconnectedBefore).find((c) => c.state === 'online')!.at;
+    const changes = view.connection.slice(reconnectedBefore);
+    expect(changes.map((c) => c.state)).toEqual(['reconnecting', 'online']);
+    const [dropped, online] = changes.map((c) => c.at) as [number, number];
     // The first frame of the new socket: after the SDK saw the old one drop.
-    const dropped = view.connection.slice(reconnectedBefore).find((c) => c.state === 'reconnecting')!.at;
-    const firstFrame = view.frames.find((t) => t > dropped)!;
+    const firstFrame = view.frames.find((t) => t > dropped) ?? Number.NaN;
     await within(view.resyncDone, 20_000, 'rebuilding the view after the resync');
     const sent = await a2;
     expect(sent).toMatchObject({ offset: expect.any(Number) as number });
@@ -248,17 +270,49 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('failover behind a /readyz load bala
     await agent.send(chatId, 'a3');
     await v.pollRetryingUntil((all) => all.some((m) => m.message['text'] === 'a3'), 'a3');
     await until(() => view.texts('ChasitorChatMessage').includes('v3'), 'v3 at the agent', 10_000);
+
+    // A second failover, B to C, with the agent's send applied by B whose answer never got out
+    // (the balancer drops what B sends, then B dies): the SDK sent it on the socket and, with no
+    // reply, sends it again over REST under the same clientMessageId, now to C. Applied once.
+    let storedTexts: string[] = [];
+    await c.start();
+    await expectStandingBy(c);
+    await v.sayRetrying('v4');
+    const visitorGetsA4 = v.pollRetryingUntil((all) => all.some((m) => m.message['text'] === 'a4'), 'a4', 30_000);
+    await sleep(100);
+    const before2 = view.connection.length;
+    const resyncs2 = view.resyncs.length;
+    balancer.mute();
+    const a4 = within(agent.send(chatId, 'a4'), 40_000, 'agent.send(a4) in flight at the failover');
+    a4.catch(() => undefined);
+    await until(() => storedTexts.includes('a4'), 'a4 stored by B', 10_000, async () => { storedTexts = await storedAgentTexts(db.url, chatId); });
+    const killed2 = performance.now();
+    await b.kill9();
+    balancer.unmute();
+    await balancer.until(2, 15_000);
+    await until(() => view.connection.slice(before2).some((c) => c.state === 'online') && view.resyncs.length > resyncs2, 'the SDK stream back online after the second failover', AGENT_GRACE_SECONDS * 1000);
+    const online2 = view.connection.slice(before2).find((c) => c.state === 'online')?.at ?? Number.NaN;
+    await within(view.resyncDone, 20_000, 'rebuilding the view after the second resync');
+    await a4;
+    await visitorGetsA4;
+    console.info(`second failover (B to C, a send in flight): SDK stream online ${Math.round(online2 - killed2)} ms after kill -9; visitor retries: ${v.retries}`);
+    expect(online2 - killed2).toBeLessThan(AGENT_GRACE_SECONDS * 1000);
+    await v.sayRetrying('v5');
+    await agent.send(chatId, 'a5');
+    await v.pollRetryingUntil((all) => all.some((m) => m.message['text'] === 'a5'), 'a5');
+    await until(() => view.texts('ChasitorChatMessage').includes('v5'), 'v5 at the agent', 10_000);
     await v.expectNoMore();
 
     // Exactly once, in order, on both sides.
-    expect(v.texts()).toEqual(['a1', 'a2', 'a3']);
-    expect(view.texts('ChasitorChatMessage')).toEqual(['v1', 'v2', 'v3']);
+    expect(v.texts()).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(view.texts('ChasitorChatMessage')).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+    expect(view.errors).toEqual([]);
     expect(view.duplicates()).toEqual([]);
     // The store holds each message once (the agent's own messages are not echoed on its stream: the transcript).
     const transcript = await agent.transcript(chatId);
     const stored = (type: string): string[] => transcript.events.filter((e) => e.type === type).map((e) => String(e.data['text']));
-    expect(stored('ChatMessage')).toEqual(['a1', 'a2', 'a3']);
-    expect(stored('ChasitorChatMessage')).toEqual(['v1', 'v2', 'v3']);
+    expect(stored('ChatMessage')).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(stored('ChasitorChatMessage')).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
     // The chat never left the agent: no requeue, transfer or end on either side.
     const types = v.received.map((m) => m.type);
     for (const t of ['AgentDisconnect', 'ChatTransferred', 'ChatEnded', 'ChatRequestFail']) expect(types).not.toContain(t);

@@ -25,6 +25,8 @@ export class ReadyBalancer {
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly sockets = new Set<Socket>();
+  /** While true, nothing a backend sends reaches the clients (see {@link mute}). */
+  private muted = false;
   /** Which backend each new connection went to, in order (-1: none was ready), for failure messages. */
   readonly routed: number[] = [];
 
@@ -59,6 +61,19 @@ export class ReadyBalancer {
       await new Promise((r) => setTimeout(r, 20));
     }
     return performance.now() - started;
+  }
+
+  /**
+   * From now on, what the backends send is dropped instead of forwarded (requests still go
+   * through), until {@link unmute}: a node that applies a request and dies before its answer
+   * gets out, made certain rather than left to a race.
+   */
+  mute(): void {
+    this.muted = true;
+  }
+
+  unmute(): void {
+    this.muted = false;
   }
 
   /** Stops checking, closes the listener and every proxied connection. */
@@ -99,7 +114,9 @@ export class ReadyBalancer {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => {
+      if (!this.muted) client.write(chunk);
+    });
   }
 }
 
