@@ -30,8 +30,13 @@ export class ReadyBalancer {
   /** Which backend each new connection went to, in order (-1: none was ready), for failure messages. */
   readonly routed: number[] = [];
 
-  /** `backends()` gives the base URLs at check time (a TestServer's `baseUrl` is known only once it listens). */
-  constructor(private readonly backends: () => string[]) {
+  /**
+   * `backends()` gives the base URLs at check time (a TestServer's `baseUrl` is known only once it
+   * listens). With `healthChecks: false` it is a balancer without checks (ADR 0048's "a balancer
+   * without checks"): each new connection goes to the first backend that accepts a TCP connection,
+   * so once the active node is gone clients reach the standby and get its `503 NODE_STANDBY`.
+   */
+  constructor(private readonly backends: () => string[], private readonly opts: { healthChecks?: boolean } = {}) {
     this.ready = backends().map(() => false);
   }
 
@@ -93,6 +98,7 @@ export class ReadyBalancer {
   }
 
   private forward(client: Socket): void {
+    if (this.opts.healthChecks === false) return this.forwardToFirstAccepting(client, 0);
     const index = this.current;
     this.routed.push(index);
     const target = index < 0 ? undefined : this.backends()[index];
@@ -101,7 +107,31 @@ export class ReadyBalancer {
       return;
     }
     const { hostname, port } = new URL(target);
+    this.splice(client, connect(Number(port), hostname));
+  }
+
+  /** No checks: backend `index` if it accepts the connection, else the next one. */
+  private forwardToFirstAccepting(client: Socket, index: number): void {
+    const target = this.backends()[index];
+    if (!target) {
+      this.routed.push(-1);
+      client.destroy();
+      return;
+    }
+    client.pause(); // what the client sends meanwhile waits in its buffer
+    const { hostname, port } = new URL(target);
     const upstream = connect(Number(port), hostname);
+    const refused = (): void => this.forwardToFirstAccepting(client, index + 1);
+    upstream.once('error', refused);
+    upstream.once('connect', () => {
+      upstream.off('error', refused);
+      this.routed.push(index);
+      this.splice(client, upstream);
+    });
+  }
+
+  /** Joins a client's connection to a backend's. */
+  private splice(client: Socket, upstream: Socket): void {
     this.sockets.add(client);
     this.sockets.add(upstream);
     // Either side ending ends the other: a dead backend's connections die with it.
