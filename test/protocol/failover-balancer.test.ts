@@ -259,7 +259,7 @@ for (const [store, nodes] of [['PostgreSQL', postgresNodes], ['SQLite', sqliteNo
       await within(view.resyncDone, 20_000, 'rebuilding the view after the second resync');
       await a4;
       await visitorGetsA4;
-      console.info(`second failover (${store}, B to C, a send in flight): SDK stream online ${Math.round(online2 - killed2)} ms after kill -9; visitor retries: ${v.retries}`);
+      console.info(`second failover (${store}, B to C, a send applied by B and its answer lost): SDK stream online ${Math.round(online2 - killed2)} ms after kill -9; visitor retries: ${v.retries}`);
       expect(online2 - killed2).toBeLessThan(AGENT_GRACE_SECONDS * 1000);
       await v.sayRetrying('v5');
       await agent.send(chatId, 'a5');
