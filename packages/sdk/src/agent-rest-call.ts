@@ -1,12 +1,13 @@
 /**
  * One call of the agent API over fetch: the bearer token, a time limit, one
  * refresh and retry on a 401, and retries with backoff for the calls that are
- * safe to repeat (network failures, 502–504), until the client is closed.
+ * safe to repeat (network failures, 502–504), until the client is closed; and
+ * for every call, a hot standby's `503 NODE_STANDBY`, which applied nothing.
  */
 import type { AgentClientOptions } from './agent-options.js';
 import type { AgentTokens } from './agent-tokens.js';
 import { backoffDelay, sleep } from './backoff.js';
-import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError } from './errors.js';
+import { SwitchboardClosedError, SwitchboardHttpError, isNetworkError, isNodeStandby, retryAfterMs } from './errors.js';
 import type { FetchLike } from './live-agent-http.js';
 
 export interface CallOptions {
@@ -49,6 +50,7 @@ export class AgentRestCall {
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let status: number;
       let text: string;
+      let retryAfter: string | null = null;
       // One signal for fetch: our time limit (a TimeoutError, retried) or the closer (not retried).
       const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
       const ac = new AbortController();
@@ -60,6 +62,7 @@ export class AgentRestCall {
         const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ac.signal });
         status = res.status;
         text = await res.text();
+        retryAfter = res.headers.get('Retry-After');
       } catch (err) {
         if (closer.aborted) throw closedError(`${method} ${root}${path}`);
         if (!o.retry || !isNetworkError(err) || Date.now() - started > (this.opts.retry?.giveUpAfterMs ?? 30_000)) throw err;
@@ -73,8 +76,13 @@ export class AgentRestCall {
         reauthenticated = true;
         if (await this.tokens.refresh()) continue;
       }
-      if (o.retry && status >= 502 && status <= 504 && Date.now() - started <= (this.opts.retry?.giveUpAfterMs ?? 30_000)) {
-        await sleep(backoffDelay(++attempt, this.opts.retry), closer);
+      // A standby's 503 NODE_STANDBY applied nothing (ADR 0048): any call, even one not safe
+      // to repeat (accept, end, transfer), is sent again, not before the Retry-After it asks for.
+      const standby = isNodeStandby(status, text);
+      if ((standby || (o.retry && status >= 502 && status <= 504)) && Date.now() - started <= (this.opts.retry?.giveUpAfterMs ?? 30_000)) {
+        const backoff = backoffDelay(++attempt, this.opts.retry);
+        const asked = standby ? Math.min(retryAfterMs(retryAfter) ?? 0, this.opts.retry?.maxMs ?? 15_000) : 0;
+        await sleep(Math.max(backoff, asked), closer);
         continue;
       }
       if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} ${root}${path}`);

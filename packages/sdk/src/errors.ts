@@ -32,12 +32,30 @@ export class SwitchboardHttpError extends Error {
 }
 
 const CHAT_NO_LONGER_YOURS = 'Chat is no longer yours';
+const NODE_STANDBY = 'This node is a standby: the active node serves';
+
+/**
+ * The answer is a hot standby's `503 NODE_STANDBY` (ADR 0048): the node applied nothing,
+ * so any request, even one not safe to repeat, may be sent again once it has taken over.
+ * Told apart from Live Agent's `503 Invalid Affinity Token` by its body, as the server
+ * says its catalogue code on a plain-text answer only there.
+ */
+export function isNodeStandby(status: number, body: string): boolean {
+  return status === 503 && body.startsWith(NODE_STANDBY);
+}
+
+/** The wait a `Retry-After: <seconds>` header asks for, in ms; undefined without one (or a date form, not ours). */
+export function retryAfterMs(header: string | null | undefined): number | undefined {
+  const seconds = header == null || header.trim() === '' ? Number.NaN : Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
 
 /** Catalogue codes (src/http/error-catalogue.ts) the SDK names, with their status and body text; the most specific first. */
 const KNOWN_CODES = [
   ['CHAT_NO_LONGER_YOURS', 409, CHAT_NO_LONGER_YOURS],
   ['LAST_ADMIN', 409, 'Would leave the organization without an enabled admin'],
   ['CONFLICT', 409, 'Conflict'],
+  ['NODE_STANDBY', 503, NODE_STANDBY],
   ['UNAUTHENTICATED', 401, 'Authentication required'],
   ['FORBIDDEN', 403, 'Forbidden'],
   ['NOT_FOUND', 404, 'Not found'],

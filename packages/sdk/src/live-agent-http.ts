@@ -10,6 +10,8 @@ export type FetchLike = typeof fetch;
 export interface LaAnswer {
   status: number;
   text: string;
+  /** The `Retry-After` header (a standby's 503 has one); null without one. */
+  retryAfter?: string | null;
 }
 
 export interface LaRequest {
@@ -59,7 +61,7 @@ export async function laRequest(fetchImpl: FetchLike, baseUrl: string, r: LaRequ
       signal: ac.signal,
       ...(r.credentials ? { credentials: r.credentials } : {}),
     });
-    return { status: res.status, text: await res.text() };
+    return { status: res.status, text: await res.text(), retryAfter: res.headers.get('Retry-After') };
   })();
   // Registered after fetchImpl has registered its own listener, so a fetch that honours the
   // signal has cancelled the request by the time the caller hears of the abort. One that does

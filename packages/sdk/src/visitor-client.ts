@@ -8,7 +8,8 @@
  * - the outbox (visitor-outbox.ts): every POST in call order, each with its
  *   X-LIVEAGENT-SEQUENCE fixed when queued, so a retry after a network failure
  *   or a 503 reuses it and the server drops the duplicate.
- * A 503 sends both through one recovery (visitor-recovery.ts).
+ * A 503 sends both through one recovery (visitor-recovery.ts), except a standby's
+ * 503 NODE_STANDBY, which each lane waits out and sends again like a network failure.
  */
 import type { Handler } from './emitter.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';

@@ -4,7 +4,7 @@
  * network failure or a 503 reuses it and the server drops the duplicate.
  * reconnectNow() replaces the request in flight the same way (ADR 0038).
  */
-import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
+import { SwitchboardClosedError, SwitchboardHttpError, isNodeStandby, retryAfterMs } from './errors.js';
 import type { LaAnswer } from './live-agent-http.js';
 import type { VisitorSnapshot } from './types.js';
 import type { VisitorRecovery } from './visitor-recovery.js';
@@ -125,6 +125,11 @@ export class VisitorOutbox {
           continue;
         } finally {
           this.replaceSend = null;
+        }
+        // A standby (ADR 0048) applied nothing: the same request (same sequence) again once it serves, no recovery.
+        if (isNodeStandby(res.status, res.text)) {
+          attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter));
+          continue;
         }
         if (res.status === 503) {
           if (s.affinity === affinityUsed) await this.recovery.recover();

@@ -1,8 +1,10 @@
 /**
  * The visitor's long poll: `System/Messages?ack=<last sequence>`, 204 → poll
- * again, network failure → backoff with jitter, 503 → recovery, 403 → ended.
+ * again, network failure or a standby's 503 NODE_STANDBY → backoff with jitter,
+ * another 503 → recovery, 403 → ended.
  * One loop per client; reconnectNow() replaces the poll in flight (ADR 0038).
  */
+import { isNodeStandby, retryAfterMs } from './errors.js';
 import type { LaAnswer } from './live-agent-http.js';
 import type { VisitorInbox } from './visitor-inbox.js';
 import type { VisitorRecovery } from './visitor-recovery.js';
@@ -83,6 +85,9 @@ export class VisitorPollLoop {
         } else if (res.status === 403) {
           // After our own ChatEnd the server closes the session at once; that 403 is the end we asked for.
           return s.finish('ended', s.ending ? 'client' : 'session');
+        } else if (isNodeStandby(res.status, res.text)) {
+          // A standby (ADR 0048), not a lost affinity: the same poll (same ack) again once it serves.
+          attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter));
         } else if (res.status === 503) {
           if (s.affinity === affinityUsed) await this.recovery.recover();
         } else {

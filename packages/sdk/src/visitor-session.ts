@@ -109,10 +109,11 @@ export class VisitorSession {
   }
 
   /**
-   * A failed exchange: report, give up when failing for too long, else wait the backoff.
+   * A failed exchange: report, give up when failing for too long, else wait the backoff
+   * (and at least `minMs`, a Retry-After, up to `retry.maxMs`).
    * Returns the attempt to count on from: 0 when reconnectNow() cut the wait short.
    */
-  async failed(attempt: number): Promise<number> {
+  async failed(attempt: number, minMs = 0): Promise<number> {
     this.setConnection('reconnecting');
     const now = Date.now();
     this.failingSince ??= now;
@@ -121,7 +122,8 @@ export class VisitorSession {
       return attempt;
     }
     const reconnects = this.reconnects;
-    await sleep(backoffDelay(attempt, this.opts.retry), this.stopper.signal, this.wake.signal);
+    const wait = Math.max(backoffDelay(attempt, this.opts.retry), Math.min(minMs, this.opts.retry?.maxMs ?? 15_000));
+    await sleep(wait, this.stopper.signal, this.wake.signal);
     return this.reconnects === reconnects ? attempt : 0;
   }
 
