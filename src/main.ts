@@ -394,7 +394,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         // Held polls are answered first: nothing below (a retention batch on a slow
         // database) may keep them waiting.
         poller.shutdown();
-        for (const bot of bots) bot.stop();
+        // The bots stop before the server closes: a bot's request after app.close() is refused
+        // (fastify: "already been closed", a warning per queued answer). What they still owe
+        // stays in the transcripts, for the next start's catch-up (echo-bot.ts).
+        await Promise.all(bots.map((bot) => bot.stop()));
         await retention.stop();
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.

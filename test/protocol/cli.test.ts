@@ -158,6 +158,28 @@ describe('switchboard CLI', () => {
     expect(log).not.toContain(token);
   });
 
+  it('SIGTERM with a demo chat the bot is still answering: no "already been closed" warnings, exit 0 within 10 s', async () => {
+    // The bot's queued answers used to go to the closed server, one warning each.
+    const file = join(dir, 'demo-chat.port');
+    const server = serve(['--port-file', file, '--data-dir', join(dir, 'demo-chat-data')], { SWITCHBOARD_STORAGE: 'sqlite' });
+    const b = `http://127.0.0.1:${await portIn(file)}/chat/rest`;
+    const v = { 'X-LIVEAGENT-API-VERSION': '34' };
+    const session = await (await fetch(`${b}/System/SessionId`, { headers: { ...v, 'X-LIVEAGENT-AFFINITY': 'null' } })).json() as { key: string; affinityToken: string };
+    const s = { ...v, 'X-LIVEAGENT-SESSION-KEY': session.key, 'X-LIVEAGENT-AFFINITY': session.affinityToken };
+    const init = { organizationId: '00D000000000001', deploymentId: '572000000000001', buttonId: '573000000000001', visitorName: 'Jon', prechatDetails: [], receiveQueueUpdates: true, isPost: true };
+    expect((await fetch(`${b}/Chasitor/ChasitorInit`, { method: 'POST', headers: { ...s, 'X-LIVEAGENT-SEQUENCE': '1' }, body: JSON.stringify(init) })).status).toBe(200);
+    const sent = await Promise.all(Array.from({ length: 200 }, (_, i) => fetch(`${b}/Chasitor/ChatMessage`, {
+      method: 'POST', headers: { ...s, 'X-LIVEAGENT-SEQUENCE': String(i + 2) }, body: JSON.stringify({ text: `m${i}` }),
+    }).then((r) => r.status)));
+    expect(sent.every((status) => status === 200)).toBe(true);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.output()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(server.output()).not.toContain('already been closed');
+    expect(server.output()).not.toContain('demo bot');
+  });
+
   describe('--port 0 with --port-file: a script learns the port the OS chose', () => {
     it('writes the port once listening (replacing a stale file), serves on it, and removes the file at SIGTERM', async () => {
       const file = join(dir, 'flag.port');
