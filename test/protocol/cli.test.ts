@@ -180,6 +180,21 @@ describe('switchboard CLI', () => {
     expect(server.output()).not.toContain('demo bot');
   });
 
+  it('serve that cannot listen exits 1 naming the setting and its value (a host that does not resolve, a port in use)', async () => {
+    const env = { ...process.env, SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'warn' };
+    const badHost = spawnSync(process.execPath, [MAIN, 'serve', '--host', '999.1.1.1', '--port', '0'], { encoding: 'utf8', timeout: 20_000, env });
+    expect(badHost.status, badHost.stderr).toBe(1);
+    expect(badHost.stderr).toContain('server.host (HOST, --host) "999.1.1.1"');
+    const file = join(dir, 'in-use.port');
+    const first = serve(['--port-file', file]);
+    const port = await portIn(file);
+    const inUse = spawnSync(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], { encoding: 'utf8', timeout: 20_000, env });
+    expect(inUse.status, inUse.stderr).toBe(1);
+    expect(inUse.stderr).toContain(`server.port (PORT, --port) ${port} is in use`);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+
   describe('--port 0 with --port-file: a script learns the port the OS chose', () => {
     it('writes the port once listening (replacing a stale file), serves on it, and removes the file at SIGTERM', async () => {
       const file = join(dir, 'flag.port');
