@@ -12,7 +12,7 @@ import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
-import { LockWaitAbortedError, type NodeLock } from './ports/node-lock.js';
+import { LockWaitAbortedError, secondsOf, type NodeLock } from './ports/node-lock.js';
 import { listenAsStandby, type StandbyResponder } from './http/standby-responder.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { OffsetClock } from './adapters/memory/offset-clock.js';
@@ -103,7 +103,7 @@ async function takeNodeLock(config: SwitchboardConfig, lock: NodeLock, logger: L
   if (!config.storage.standby) {
     // A node that does not start for half a minute says why (a rolling deploy's old process is still stopping).
     await lock.acquire(waitSeconds * 1000, (waitedMs, where) => {
-      const fields = { where, waitedSeconds: Math.round(waitedMs / 1000), waitSeconds };
+      const fields = { where, waitedSeconds: secondsOf(waitedMs), waitSeconds };
       if (!waited) logger.warn(fields, 'waiting for the node lock: another node is using this store (ADR 0017)');
       else logger.info(fields, 'waiting for the node lock: still taken');
       waited = true;
