@@ -33,7 +33,8 @@ Commands:
                  \`password\` (not an argument: it would stay in the shell history and in ps)
   backup         Copy the SQLite store of DIR to FILE while the server runs (a consistent snapshot,
                  checked with quick_check, written atomically); not cp, which can tear the file
-  restore        Install a backup FILE as the SQLite store of DIR, removing the old -wal/-shm files;
+  restore        Install a backup FILE as the SQLite store of DIR; the old store and its -wal are
+                 moved aside (switchboard.sqlite.before-restore-<time>), the stale -shm removed;
                  refused while a server runs on DIR. PostgreSQL: use pg_dump / pg_restore
 
 Environment:

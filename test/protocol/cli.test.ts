@@ -36,6 +36,9 @@ describe('switchboard CLI', () => {
     const help = run('--help').stdout;
     expect(help).toContain('switchboard backup --data-dir DIR --to FILE');
     expect(help).toContain('switchboard restore --from FILE --data-dir DIR');
+    // restore moves the old -wal aside with the old store (docs/configuration.md); it removes only the -shm.
+    expect(help).toContain('the old store and its -wal are');
+    expect(help).not.toContain('removing the old -wal');
   });
 
   it('--help lists every environment variable of docs/configuration.md', () => {
