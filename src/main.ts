@@ -12,7 +12,7 @@ import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store
 import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
-import { LockWaitAbortedError, type NodeLock } from './ports/node-lock.js';
+import { LockWaitAbortedError, secondsOf, type NodeLock } from './ports/node-lock.js';
 import { listenAsStandby, type StandbyResponder } from './http/standby-responder.js';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { OffsetClock } from './adapters/memory/offset-clock.js';
@@ -103,7 +103,7 @@ async function takeNodeLock(config: SwitchboardConfig, lock: NodeLock, logger: L
   if (!config.storage.standby) {
     // A node that does not start for half a minute says why (a rolling deploy's old process is still stopping).
     await lock.acquire(waitSeconds * 1000, (waitedMs, where) => {
-      const fields = { where, waitedSeconds: Math.round(waitedMs / 1000), waitSeconds };
+      const fields = { where, waitedSeconds: secondsOf(waitedMs), waitSeconds };
       if (!waited) logger.warn(fields, 'waiting for the node lock: another node is using this store (ADR 0017)');
       else logger.info(fields, 'waiting for the node lock: still taken');
       waited = true;
@@ -394,7 +394,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         // Held polls are answered first: nothing below (a retention batch on a slow
         // database) may keep them waiting.
         poller.shutdown();
-        for (const bot of bots) bot.stop();
+        // The bots stop before the server closes: a bot's request after app.close() is refused
+        // (fastify: "already been closed", a warning per queued answer). What they still owe
+        // stays in the transcripts, for the next start's catch-up (echo-bot.ts).
+        await Promise.all(bots.map((bot) => bot.stop()));
         await retention.stop();
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.

@@ -27,9 +27,9 @@ afterEach(async () => {
   running = null;
 });
 
-async function boot(dataDir = mkdtempSync(join(tmpdir(), 'sb-bot-')), store: ChatStore = createSqliteChatStore({ dataDir, synchronous: 'normal' })): Promise<{ sb: Switchboard; bot: EchoBot; dataDir: string }> {
+async function boot(dataDir = mkdtempSync(join(tmpdir(), 'sb-bot-')), store: ChatStore = createSqliteChatStore({ dataDir, synchronous: 'normal' }), logger = pino({ level: 'silent' })): Promise<{ sb: Switchboard; bot: EchoBot; dataDir: string }> {
   const config = validateConfig({ server: { dataDir }, settings: { pollHoldSeconds: 25 }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
+  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger });
   running = sb;
   return { sb, bot: sb.bots[0]!, dataDir };
 }
@@ -142,6 +142,28 @@ describe('EchoBot', () => {
     expect(await agentTexts()).toEqual([DEFAULT_GREETING, 'after the blip']);
   });
 
+  it('stops before the server closes: nothing sent to the closed server, and what it still owed is answered after a restart, once, in order', async () => {
+    const lines: string[] = [];
+    const first = await boot(undefined, undefined, pino({ level: 'debug' }, { write: (line: string) => { lines.push(line); } }));
+    const v = await chatWithBot(first.sb, first.bot);
+    await sayMany(first.sb, v, 1, 300, 2);
+    // The bot is still answering (a message costs it a request): the server stops meanwhile.
+    expect(first.sb.engine.sessions.get(v.id)!.record.lastOffset).toBeGreaterThan(300);
+    await first.sb.stop();
+    running = null;
+    const warnings = lines.filter((l) => (JSON.parse(l) as { level: number }).level >= 40);
+    expect(warnings).toEqual([]);
+    expect(lines.filter((l) => l.includes('already been closed'))).toEqual([]);
+    const dropped = lines.filter((l) => l.includes('demo bot stopped'));
+    expect(dropped.length, 'one debug line for the work left to the restart').toBeLessThanOrEqual(1);
+
+    const second = await boot(first.dataDir);
+    const agentTexts = async () => (await second.sb.store.readEvents(v.id, 0, 10_000)).filter((e) => e.type === 'ChatMessage').map((e) => String(e.data.text));
+    await within('the bot answered all 300 after the restart', 20_000, async () => (await agentTexts()).length >= 301);
+    await second.bot.idle();
+    expect(await agentTexts()).toEqual([DEFAULT_GREETING, ...Array.from({ length: 300 }, (_, i) => `m${i + 1}`)]);
+  });
+
   it('after a restart, catches up on a chat longer than a transcript page: each message echoed once, in order, the greeting not repeated', async () => {
     const first = await boot();
     const v = await newVisitor(first.sb);
@@ -162,7 +184,7 @@ describe('EchoBot', () => {
     let seq = await sayMany(first.sb, v, 1, 400, 2);
     await within('the bot answered 400 messages', 20_000, async () => (await agentTexts()).length === 401);
     // The bot goes (as in a crash: nothing of it is told); the visitor goes on talking.
-    first.bot.stop();
+    await first.bot.stop();
     seq = await sayMany(first.sb, v, 401, 300, seq);
     await first.sb.stop();
     running = null;

@@ -14,6 +14,7 @@ import { redactUrl } from '../http/log-redaction.js';
 export const DEFAULT_GREETING = 'Hello! I am the Switchboard demo bot. Everything you type is echoed back.';
 
 export interface BotLogger {
+  debug(obj: object, msg?: string): void;
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
 }
@@ -37,6 +38,17 @@ const RETRY_MAX_MS = 5_000;
 /** The demo bot's answer to an empty visitor message (README). */
 export const EMPTY_ECHO = '(empty message)';
 
+/**
+ * A request the bot did not make because it was stopping: the server it talks to
+ * is about to close (fastify refuses an inject then, with a warning per answer).
+ * What it would have sent stays owed in the transcript; the next start's catch-up sends it.
+ */
+class BotStopped extends Error {
+  constructor() {
+    super('demo bot stopped');
+  }
+}
+
 export class EchoBot {
   private readonly chats = new Map<string, BotChat>();
   private closeStream: (() => void) | null = null;
@@ -51,7 +63,14 @@ export class EchoBot {
   /** Opens the stream, goes online, and catches up on chats it held before a restart. */
   async start(): Promise<void> {
     this.stopped = false;
-    this.closeStream = await this.api.stream((m) => this.onMessage(m), () => this.reopen());
+    this.wake = new Promise((resolve) => { this.wakeUp = resolve; });
+    const close = await this.api.stream((m) => this.onMessage(m), () => this.reopen());
+    // stop() came while the stream opened: it found nothing to close.
+    if (this.stopped) {
+      close();
+      throw new BotStopped();
+    }
+    this.closeStream = close;
     await this.call('PUT', '/agent/v1/presence', { status: 'online' });
     const mine = await this.request<{ chatId: string; state: string; agentId: string | null }[]>('GET', '/agent/v1/chats');
     for (const c of Array.isArray(mine.body) ? mine.body : []) {
@@ -61,13 +80,29 @@ export class EchoBot {
     }
   }
 
-  stop(): void {
+  /**
+   * Stops before the server closes (main.ts awaits it first): the stream is closed,
+   * the request under way finishes, and the work queued behind it is dropped rather
+   * than sent to a closing server. Nothing owed is lost: the transcript still shows
+   * every visitor message without its `echo-<offset>`, and the next start()'s
+   * catch-up (it lists the chats it holds and reconciles each) answers them, in order.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
+    this.wakeUp();
     this.closeStream?.();
     this.closeStream = null;
+    await this.idle();
+    if (this.dropped > 0) this.logger.debug({ agent: this.agentId, dropped: this.dropped }, 'demo bot stopped: work it had queued is left to the catch-up at the next start');
+    this.dropped = 0;
   }
 
   private stopped = false;
+  /** Work skipped because the bot was stopping (one debug line at stop(), not one warning each). */
+  private dropped = 0;
+  /** Resolved by stop(): a back-off in progress ends at once. */
+  private wake: Promise<void> = Promise.resolve();
+  private wakeUp: () => void = () => undefined;
 
   /**
    * The stream closed without stop() (the server cut it): open it again and catch
@@ -80,6 +115,7 @@ export class EchoBot {
     setTimeout(() => {
       if (this.stopped) return;
       this.start().catch((err: unknown) => {
+        if (this.stopped) return;
         this.logger.warn({ err, agent: this.agentId }, 'demo bot: could not reopen its stream');
         this.reopen(attempt + 1);
       });
@@ -88,7 +124,13 @@ export class EchoBot {
 
   /** Resolves when all queued work is done (tests, shutdown). */
   async idle(): Promise<void> {
-    await Promise.all([...this.chats.values()].map((c) => c.chain));
+    // Work may be queued while the queued work runs: wait until no chain grew.
+    for (;;) {
+      const chains = [...this.chats.values()].map((c) => c.chain);
+      await Promise.all(chains);
+      const now = [...this.chats.values()].map((c) => c.chain);
+      if (now.length === chains.length && now.every((c, i) => c === chains[i])) return;
+    }
   }
 
   private onMessage(m: { type: string; chatId?: string; data?: unknown; snapshot?: unknown }): void {
@@ -237,10 +279,12 @@ export class EchoBot {
    */
   private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; body: T }> {
     for (let attempt = 0; ; attempt++) {
+      if (this.stopped) throw new BotStopped();
       const res = await this.api.request<T>(method, path, body);
-      if ((res.status < 500 && res.status !== 429) || this.stopped) return res;
+      if (res.status < 500 && res.status !== 429) return res;
+      if (this.stopped) throw new BotStopped();
       this.logger.warn({ path: redactUrl(path), status: res.status, attempt }, 'demo bot request failed: trying again');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt)).unref());
+      await Promise.race([this.wake, new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt)).unref())]);
     }
   }
 
@@ -252,6 +296,12 @@ export class EchoBot {
 
   private enqueue(chatId: string, work: () => void | Promise<void>): void {
     const c = this.chat(chatId);
-    c.chain = c.chain.then(work).catch((err: unknown) => this.logger.warn({ err, chatId }, 'demo bot could not handle an event'));
+    c.chain = c.chain.then(() => {
+      if (this.stopped) throw new BotStopped();
+      return work();
+    }).catch((err: unknown) => {
+      if (err instanceof BotStopped) this.dropped++;
+      else this.logger.warn({ err, chatId }, 'demo bot could not handle an event');
+    });
   }
 }

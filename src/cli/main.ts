@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
 import { hashPassword } from '../core/identity/password-hash.js';
 import { clearPortFile, removePortFile, writePortFile } from './port-file.js';
+import { listenFailureMessage } from './listen-failure.js';
 
 const HELP = `switchboard — a self-hosted Live Agent (Legacy Chat) REST API server
 
@@ -32,7 +33,8 @@ Commands:
                  \`password\` (not an argument: it would stay in the shell history and in ps)
   backup         Copy the SQLite store of DIR to FILE while the server runs (a consistent snapshot,
                  checked with quick_check, written atomically); not cp, which can tear the file
-  restore        Install a backup FILE as the SQLite store of DIR, removing the old -wal/-shm files;
+  restore        Install a backup FILE as the SQLite store of DIR; the old store and its -wal are
+                 moved aside (switchboard.sqlite.before-restore-<time>), the stale -shm removed;
                  refused while a server runs on DIR. PostgreSQL: use pg_dump / pg_restore
 
 Environment:
@@ -107,7 +109,14 @@ async function serve(argv: string[]): Promise<void> {
   }
   if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
   for (const problem of unknownEnvVarProblems(process.env, ENV_VARS)) sb.logger.warn(problem.text);
-  const url = await sb.listen();
+  let url: string;
+  try {
+    url = await sb.listen();
+  } catch (err) {
+    // The store is open and the lock held by now: both are given back before the exit.
+    await sb.stop().catch((stopErr: unknown) => sb.logger.error({ err: stopErr }, 'shutdown failed'));
+    throw new ListenError(listenFailureMessage(err, config.server.host, config.server.port));
+  }
   const { port } = sb.app.server.address() as AddressInfo;
   if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
@@ -162,6 +171,8 @@ function dataDirOf(flag: string | undefined, usage: string): string {
 }
 
 class UsageError extends Error {}
+/** serve could not listen: the message names the setting (listen-failure.ts). */
+class ListenError extends Error {}
 
 async function backup(argv: string[]): Promise<void> {
   const usage = 'usage: switchboard backup --data-dir DIR --to FILE';
@@ -248,7 +259,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof ListenError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }

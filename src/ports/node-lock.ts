@@ -20,9 +20,17 @@ export interface NodeLock {
 
 export class StoreInUseError extends Error {
   constructor(where: string, waitedMs: number) {
-    super(`another Switchboard node is using ${where} (waited ${Math.round(waitedMs / 1000)} s for it to stop): one node per store`);
+    super(`another Switchboard node is using ${where} (waited ${secondsOf(waitedMs)} s for it to stop): one node per store`);
     this.name = 'StoreInUseError';
   }
+}
+
+/**
+ * Seconds to a tenth, without a trailing `.0`: a wait of 1.5 s reads `1.5`, not `2`
+ * (whole seconds rounded a short lockWaitSeconds up), and one of 30.02 s reads `30`.
+ */
+export function secondsOf(ms: number): number {
+  return Math.round(ms / 100) / 10;
 }
 
 /** The wait was given up (a standby told to stop, ADR 0048): the lock is not held. */

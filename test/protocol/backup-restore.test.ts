@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSqliteChatStore } from '../../src/adapters/sqlite/sqlite-chat-store.js';
 import { OWNS_PROCESS, TestServer, needsProcess } from './harness.js';
 import { Visitor } from './visitor.js';
 
@@ -179,6 +180,19 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('backup and restore'), () => {
     const r = await cli('backup', '--data-dir', empty, '--to', join(work, 'x.sqlite'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pg_dump');
+  });
+
+  it('backup --to an existing directory is refused naming it, and writes nothing there', async () => {
+    const dataDir = mkdtempSync(join(work, 'to-dir-data-'));
+    const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
+    await store.migrate();
+    await store.close();
+    const target = mkdtempSync(join(work, 'to-dir-'));
+    const r = await cli('backup', '--data-dir', dataDir, '--to', target);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`--to ${target} is a directory: give the backup's file name`);
+    expect(r.stderr).not.toContain('EISDIR');
+    expect(readdirSync(target)).toEqual([]);
   });
 
   it('a restore refused for a bad backup names the backup file, not a temporary file in the data directory, and changes nothing', async () => {

@@ -36,6 +36,9 @@ describe('switchboard CLI', () => {
     const help = run('--help').stdout;
     expect(help).toContain('switchboard backup --data-dir DIR --to FILE');
     expect(help).toContain('switchboard restore --from FILE --data-dir DIR');
+    // restore moves the old -wal aside with the old store (docs/configuration.md); it removes only the -shm.
+    expect(help).toContain('the old store and its -wal are');
+    expect(help).not.toContain('removing the old -wal');
   });
 
   it('--help lists every environment variable of docs/configuration.md', () => {
@@ -156,6 +159,43 @@ describe('switchboard CLI', () => {
     const log = await serveUntilListening([], { SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'trace', SWITCHBOARD_METRICS_TOKEN: token });
     expect(log).toContain('listening on');
     expect(log).not.toContain(token);
+  });
+
+  it('SIGTERM with a demo chat the bot is still answering: no "already been closed" warnings, exit 0 within 10 s', async () => {
+    // The bot's queued answers used to go to the closed server, one warning each.
+    const file = join(dir, 'demo-chat.port');
+    const server = serve(['--port-file', file, '--data-dir', join(dir, 'demo-chat-data')], { SWITCHBOARD_STORAGE: 'sqlite' });
+    const b = `http://127.0.0.1:${await portIn(file)}/chat/rest`;
+    const v = { 'X-LIVEAGENT-API-VERSION': '34' };
+    const session = await (await fetch(`${b}/System/SessionId`, { headers: { ...v, 'X-LIVEAGENT-AFFINITY': 'null' } })).json() as { key: string; affinityToken: string };
+    const s = { ...v, 'X-LIVEAGENT-SESSION-KEY': session.key, 'X-LIVEAGENT-AFFINITY': session.affinityToken };
+    const init = { organizationId: '00D000000000001', deploymentId: '572000000000001', buttonId: '573000000000001', visitorName: 'Jon', prechatDetails: [], receiveQueueUpdates: true, isPost: true };
+    expect((await fetch(`${b}/Chasitor/ChasitorInit`, { method: 'POST', headers: { ...s, 'X-LIVEAGENT-SEQUENCE': '1' }, body: JSON.stringify(init) })).status).toBe(200);
+    const sent = await Promise.all(Array.from({ length: 200 }, (_, i) => fetch(`${b}/Chasitor/ChatMessage`, {
+      method: 'POST', headers: { ...s, 'X-LIVEAGENT-SEQUENCE': String(i + 2) }, body: JSON.stringify({ text: `m${i}` }),
+    }).then((r) => r.status)));
+    expect(sent.every((status) => status === 200)).toBe(true);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.output()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(server.output()).not.toContain('already been closed');
+    expect(server.output()).not.toContain('demo bot');
+  });
+
+  it('serve that cannot listen exits 1 naming the setting and its value (a host that does not resolve, a port in use)', async () => {
+    const env = { ...process.env, SWITCHBOARD_STORAGE: 'memory', SWITCHBOARD_LOG_LEVEL: 'warn' };
+    const badHost = spawnSync(process.execPath, [MAIN, 'serve', '--host', '999.1.1.1', '--port', '0'], { encoding: 'utf8', timeout: 20_000, env });
+    expect(badHost.status, badHost.stderr).toBe(1);
+    expect(badHost.stderr).toContain('server.host (HOST, --host) "999.1.1.1"');
+    const file = join(dir, 'in-use.port');
+    const first = serve(['--port-file', file]);
+    const port = await portIn(file);
+    const inUse = spawnSync(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', String(port)], { encoding: 'utf8', timeout: 20_000, env });
+    expect(inUse.status, inUse.stderr).toBe(1);
+    expect(inUse.stderr).toContain(`server.port (PORT, --port) ${port} is in use`);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
   });
 
   describe('--port 0 with --port-file: a script learns the port the OS chose', () => {

@@ -48,6 +48,8 @@ export function backupSqlite(dataDir: string, toFile: string): BackupResult {
   if (!existsSync(source)) throw new Error(`no SQLite store in ${dataDir} (${source} does not exist). For storage.kind postgres use pg_dump (docs/configuration.md#backup-and-restore).`);
   const target = resolve(toFile);
   if (target === resolve(source)) throw new Error('the backup cannot be the store itself');
+  // `--to` names the backup's file (docs/configuration.md): a directory there would end in a raw `EISDIR` from the rename, after the whole copy.
+  if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--to ${toFile} is a directory: give the backup's file name, e.g. --to ${join(toFile, 'switchboard-YYYY-MM-DD.sqlite')}`);
   // Beside the target, so the final rename stays on one file system.
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   rmSync(tmp, { force: true });

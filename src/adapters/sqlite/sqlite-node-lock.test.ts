@@ -41,6 +41,22 @@ describe('SQLite node lock', () => {
     await other.release();
   });
 
+  it('says which data directory is in use and how long it waited, to the tenth of a second', async () => {
+    const dir = freshDir();
+    const first = new SqliteNodeLock(dir);
+    await first.acquire(0);
+    try {
+      const err = await new SqliteNodeLock(dir).acquire(1_500).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreInUseError);
+      const message = (err as Error).message;
+      expect(message).toContain(`another Switchboard node is using the data directory ${dir} (its lock file ${join(dir, 'switchboard.lock')} is held)`);
+      // Attempts every 250 ms: it gives up between 1.5 s and the next attempt after, never reported as 2 s.
+      expect(message).toMatch(/\(waited 1\.[5-9] s for it to stop\)/);
+    } finally {
+      await first.release();
+    }
+  });
+
   it('holds against another process, and a killed holder leaves no stale lock', async () => {
     const dir = freshDir();
     const holder = spawn(process.execPath, ['--input-type=module', '-e', `

@@ -19,7 +19,7 @@ export class SqliteNodeLock implements NodeLock {
 
   acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true });
-    return retryLock(() => this.tryOnce(), waitMs, `the data directory of ${this.path}`, onWaiting, opts);
+    return retryLock(() => this.tryOnce(), waitMs, `the data directory ${this.dataDir} (its lock file ${this.path} is held)`, onWaiting, opts);
   }
 
   private tryOnce(): boolean {
