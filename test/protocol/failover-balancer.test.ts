@@ -13,29 +13,15 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../packages/sdk/src/index.js';
 import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { OWNS_PROCESS, TestServer, needsProcess, request, sleep, type ServerOptions, type TestSettings } from './harness.js';
-import { AgentView, until, within } from './failover-support.js';
+import { OWNS_PROCESS, TestServer, needsProcess, request, sleep, type ServerOptions } from './harness.js';
+import { AGENT, AgentView, HUMAN_BUTTON, humanAgentConfig, until, within } from './failover-support.js';
 import { ReadyBalancer } from './ready-balancer.js';
 import { expectStandingBy } from './standby-support.js';
-import { DEPLOYMENT_ID, ORG_ID, Visitor, expectOk, type LaMessage, type PollResult } from './visitor.js';
+import { Visitor, expectOk, type LaMessage, type PollResult } from './visitor.js';
 
-const HUMAN_BUTTON = '573000000000003';
-const AGENT = { id: '005000000000002', name: 'Alex Agent', username: 'agent', password: 'agent-demo' };
 /** The agents' grace for their chats after a restart (the default): the agent must be back well within it. */
 const AGENT_GRACE_SECONDS = 60;
-
-/** One human agent on one button; `storage` as given (none: SQLite in the data directory). */
-function config(storage?: object) {
-  return (settings: TestSettings): object => ({
-    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: AGENT_GRACE_SECONDS, ...settings },
-    ...(storage ? { storage } : {}),
-    orgs: [{
-      id: ORG_ID,
-      deployments: [{ id: DEPLOYMENT_ID, buttons: [{ id: HUMAN_BUTTON, type: 'Standard', skills: ['support'] }] }],
-      agents: [{ id: AGENT.id, name: AGENT.name, username: AGENT.username, password: `plain:${AGENT.password}`, role: 'agent', skills: ['support'], capacity: 3 }],
-    }],
-  });
-}
+const config = (storage?: object) => humanAgentConfig(storage, AGENT_GRACE_SECONDS);
 
 /** True for a failure of the connection itself (reset, refused, closed early): a real client retries those. */
 function isNetworkError(err: unknown): boolean {

@@ -9,24 +9,12 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
-import { OWNS_PROCESS, TestServer, needsProcess, sleep, type TestSettings } from './harness.js';
-import { AgentView, until, within } from './failover-support.js';
+import { OWNS_PROCESS, TestServer, needsProcess, sleep } from './harness.js';
+import { AGENT, AgentView, HUMAN_BUTTON, humanAgentConfig, until, within } from './failover-support.js';
 import { ReadyBalancer } from './ready-balancer.js';
 import { DEPLOYMENT_ID, ORG_ID } from './visitor.js';
 
-const HUMAN_BUTTON = '573000000000003';
-const AGENT = { id: '005000000000002', name: 'Alex Agent', username: 'agent', password: 'agent-demo' };
-
-function config(settings: TestSettings): object {
-  return {
-    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: 60, ...settings },
-    orgs: [{
-      id: ORG_ID,
-      deployments: [{ id: DEPLOYMENT_ID, buttons: [{ id: HUMAN_BUTTON, type: 'Standard', skills: ['support'] }] }],
-      agents: [{ id: AGENT.id, name: AGENT.name, username: AGENT.username, password: `plain:${AGENT.password}`, role: 'agent', skills: ['support'], capacity: 3 }],
-    }],
-  };
-}
+const config = humanAgentConfig();
 
 /** A fetch that counts the standby's refusals it saw (the path this file is about). */
 function countingFetch(seen: string[], who: string): typeof fetch {

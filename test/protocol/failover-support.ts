@@ -3,7 +3,28 @@
  * a chat as the console keeps it across a resync, and bounded waits.
  */
 import type { AgentClient, ResyncData } from '../../packages/sdk/src/index.js';
-import { sleep } from './harness.js';
+import { sleep, type TestSettings } from './harness.js';
+import { DEPLOYMENT_ID, ORG_ID } from './visitor.js';
+
+/** The one button and the one human agent of the failover suites. */
+export const HUMAN_BUTTON = '573000000000003';
+export const AGENT = { id: '005000000000002', name: 'Alex Agent', username: 'agent', password: 'agent-demo' };
+
+/**
+ * One human agent on one button, `storage` as given (none: SQLite in the data directory),
+ * the agents' restart grace `agentGraceSeconds` (the default 60 s: the agent must be back well within it).
+ */
+export function humanAgentConfig(storage?: object, agentGraceSeconds = 60) {
+  return (settings: TestSettings): object => ({
+    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds, ...settings },
+    ...(storage ? { storage } : {}),
+    orgs: [{
+      id: ORG_ID,
+      deployments: [{ id: DEPLOYMENT_ID, buttons: [{ id: HUMAN_BUTTON, type: 'Standard', skills: ['support'] }] }],
+      agents: [{ id: AGENT.id, name: AGENT.name, username: AGENT.username, password: `plain:${AGENT.password}`, role: 'agent', skills: ['support'], capacity: 3 }],
+    }],
+  });
+}
 
 /**
  * The agent's side as the console keeps it (console-app.ts): the chat's events by log

@@ -8,25 +8,13 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
-import { OWNS_PROCESS, TestServer, needsProcess, sleep, type TestSettings } from '../protocol/harness.js';
-import { until, within } from '../protocol/failover-support.js';
+import { OWNS_PROCESS, TestServer, needsProcess, sleep } from '../protocol/harness.js';
+import { AGENT, HUMAN_BUTTON, humanAgentConfig, until, within } from '../protocol/failover-support.js';
 import { ReadyBalancer } from '../protocol/ready-balancer.js';
 import { untilReady } from '../protocol/standby-support.js';
 import { DEPLOYMENT_ID, ORG_ID } from '../protocol/visitor.js';
 
-const HUMAN_BUTTON = '573000000000003';
-const AGENT = { id: '005000000000002', name: 'Alex Agent', username: 'agent', password: 'agent-demo' };
-
-function config(settings: TestSettings): object {
-  return {
-    settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: 60, ...settings },
-    orgs: [{
-      id: ORG_ID,
-      deployments: [{ id: DEPLOYMENT_ID, buttons: [{ id: HUMAN_BUTTON, type: 'Standard', skills: ['support'] }] }],
-      agents: [{ id: AGENT.id, name: AGENT.name, username: AGENT.username, password: `plain:${AGENT.password}`, role: 'agent', skills: ['support'], capacity: 3 }],
-    }],
-  };
-}
+const config = humanAgentConfig();
 
 /**
  * A fetch that logs every request (`who path`) and every standby refusal (`who 503 path`).
