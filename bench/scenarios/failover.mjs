@@ -5,9 +5,9 @@
 // first old session served again, how many sampled old sessions survived, and
 // whether the message accepted before the kill arrived exactly once afterwards.
 // run.mjs sets these times beside the restart scenario's for the same store.
-import { ClientPool, nextMessageId, runBounded, sleep } from '../lib/load-generator.mjs';
+import { ClientPool, nextMessageId, sleep } from '../lib/load-generator.mjs';
+import { sampleOldSessions } from '../lib/sample-sessions.mjs';
 
-const SAMPLE = 500;
 /** Every wait after the kill ends by this (the takeover is well under 2 s on this machine). */
 const TAKEOVER_TIMEOUT_MS = 60_000;
 const PROBE_EVERY_MS = 10;
@@ -79,14 +79,7 @@ export async function failover(target, { sessions, holdSeconds, sessionGraceSeco
     target.promoteStandby();
     log(`  ${target.name}: killed (${killedSignal}); /readyz 200 after ${ready.ms === null ? '–' : Math.round(ready.ms)} ms, old session served after ${served.ms === null ? '–' : Math.round(served.ms)} ms`);
 
-    const sample = channels.slice(1).sort(() => Math.random() - 0.5).slice(0, SAMPLE);
-    const outcomes = {};
-    await runBounded(sample.length, 32, async (i) => {
-      const { res } = await target.visitorSend(standbyPool, sample[i], `failover check ${i}`, sample[i].slot);
-      const key = String(res.status || res.error);
-      outcomes[key] = (outcomes[key] ?? 0) + 1;
-    });
-    const survived = outcomes['200'] ?? 0;
+    const { sampled, outcomes, survived } = await sampleOldSessions(target, standbyPool, channels, 'failover check');
 
     // The echo bot answers the marker verbatim: its answer on the visitor's poll (from the
     // ack before the kill) shows the message was kept, and how many times it arrives.
@@ -120,9 +113,9 @@ export async function failover(target, { sessions, holdSeconds, sessionGraceSeco
       killToReadyMs: ready.ms === null ? null : Math.round(ready.ms),
       killToServedMs: served.ms === null ? null : Math.round(served.ms),
       probeFailure: served.ms === null ? `${served.last?.status} ${served.last?.error ?? served.last?.body?.slice(0, 120)}` : null,
-      sampled: sample.length,
+      sampled,
       sampleOutcomes: outcomes,
-      sessionsLostInSample: sample.length - survived,
+      sessionsLostInSample: sampled - survived,
       marker: { acceptedStatus: accepted.res.status, seenAfterTakeover: seen, error: seen ? null : markerError },
       // One message sent (the marker); only a 200 counts as accepted, and then it must arrive once.
       messages: { sent: 1, lost: accepted.ok && seen === 0 ? 1 : 0, duplicated: Math.max(0, seen - 1) },

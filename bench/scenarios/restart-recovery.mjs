@@ -2,10 +2,10 @@
 // is stopped (SIGTERM) and started again on the same data. Reports the time
 // from spawn to "listening", the time from spawn until an old session is served
 // again, and how many sampled old sessions survived (403 = lost).
-import { ClientPool, runBounded, sleep } from '../lib/load-generator.mjs';
+import { ClientPool, sleep } from '../lib/load-generator.mjs';
+import { sampleOldSessions } from '../lib/sample-sessions.mjs';
 import { totalRssBytes } from '../lib/process-stats.mjs';
 
-const SAMPLE = 500;
 const SERVE_TIMEOUT_MS = 60_000;
 
 export async function restartRecovery(target, { sessions, holdSeconds, sessionGraceSeconds, addresses, log }) {
@@ -41,14 +41,7 @@ export async function restartRecovery(target, { sessions, holdSeconds, sessionGr
       if (lastProbe.res.status === 403 || lastProbe.res.status === 503) break; // answered, but the session is gone
       await sleep(20);
     }
-    const sample = channels.slice(1).sort(() => Math.random() - 0.5).slice(0, SAMPLE);
-    const outcomes = {};
-    await runBounded(sample.length, 32, async (i) => {
-      const { res } = await target.visitorSend(pool, sample[i], `restart check ${i}`, sample[i].slot);
-      const key = String(res.status || res.error);
-      outcomes[key] = (outcomes[key] ?? 0) + 1;
-    });
-    const survived = outcomes['200'] ?? 0;
+    const { sampled, outcomes, survived } = await sampleOldSessions(target, pool, channels, 'restart check');
     return {
       persistent: target.persistent,
       sessions: channels.length,
@@ -60,10 +53,10 @@ export async function restartRecovery(target, { sessions, holdSeconds, sessionGr
       listeningMs: Math.round(restarted.readyMs),
       servedAgainMs: servedMs === null ? null : Math.round(servedMs),
       probeFailure: servedMs === null ? `${lastProbe?.res.status} ${lastProbe?.res.body?.slice(0, 120)}` : null,
-      sampled: sample.length,
+      sampled,
       sampleOutcomes: outcomes,
       // An in-memory server answers an unknown channel like a new one: everything it held is gone.
-      sessionsLostInSample: target.persistent ? sample.length - survived : sample.length,
+      sessionsLostInSample: target.persistent ? sampled - survived : sampled,
     };
   } finally {
     pool.destroy();
