@@ -16,7 +16,7 @@ import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
 import type { TokenService } from './token-service.js';
 import { ACCESS_TTL_MS } from './token-service.js';
 
@@ -302,14 +302,33 @@ export class UserDirectory {
   }
 
   /**
-   * Refuses a change that would leave the user's org with no enabled admin: nobody could then
-   * manage its users through the API, and only the config file could bring an admin back.
+   * Refuses a change that would leave the user's org with no enabled admin anyone can sign in
+   * as: nobody could then manage its users through the API, and only the config file could
+   * bring an admin back. An admin with no way to sign in (no password, no admin API key) is no
+   * such admin, so it does not let another go.
    */
   private keepAnAdmin(user: UserRecord, patch: { role?: Role | undefined; disabled?: boolean | undefined }): void {
     const losesAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
     if (!losesAdmin || user.role !== 'admin' || user.disabled) return;
-    const another = [...this.users.values()].some((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
-    if (!another) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
+    const others = [...this.users.values()].filter((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (others.some((u) => this.signInProblem(u) === null)) return;
+    if (others.length === 0) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
+    // Why the other admins do not count, so the caller knows what to fix.
+    const why = others.map((u) => `${u.id} ${this.signInProblem(u) ?? ''}`).join('; ');
+    fail('LAST_ADMIN', `${user.id}: no other enabled admin of its org can sign in (${why}); give one a password and username or an admin API key, or make another user admin first`);
+  }
+
+  /**
+   * Why an enabled user cannot sign in as itself with its own role, or null when it can: with a
+   * username and a usable password (POST /auth/login), or with an unrevoked API key of its role
+   * (a key of a lower role cannot do an admin's work). A refresh token needs a sign-in first, and
+   * the demo bot's in-process token is nobody's to use; there is no other way in (no SSO).
+   */
+  private signInProblem(user: UserRecord): string | null {
+    if (user.username !== undefined && user.passwordHash !== undefined && passwordHashProblem(user.passwordHash) === null) return null;
+    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role)) return null;
+    const password = user.passwordHash === undefined ? 'no password' : user.username === undefined ? 'no username' : 'an unusable password';
+    return `has ${password} and no unrevoked ${user.role} API key`;
   }
 
   async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
