@@ -4,6 +4,7 @@
  * the SDK imports the static types — one definition for all three.
  */
 import Type, { type Static } from 'typebox';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
 
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
 
@@ -253,7 +254,7 @@ export type StreamEventWire = Static<typeof StreamEvent>;
 
 export const CreateUserRequest = Type.Object({
   id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  name: Type.String({ minLength: 1, maxLength: 256 }),
+  name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }),
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
   role: Role,
@@ -261,11 +262,11 @@ export const CreateUserRequest = Type.Object({
   capacity: Type.Integer({ minimum: 0, maximum: 1000, default: 3 }),
 });
 export const UpdateUserRequest = Type.Partial(Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
+  name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
   skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
 }));
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
-export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
+export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: MAX_API_KEY_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
 /** An API key as GET /agent/v1/admin/api-keys lists it: never its secret, which only POST answers, once. */
 export const ApiKey = Type.Object({

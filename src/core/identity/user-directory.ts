@@ -14,6 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName } from '../../protocol/display-names.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
@@ -255,6 +256,7 @@ export class UserDirectory {
   }
 
   async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
+    const name = trimmedName('name', input.name, MAX_USER_NAME_LENGTH);
     const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
     // The routing side finds agents by the 15-character form of their id (an 18-character
     // Salesforce id and its 15-character twin are one agent): an id that shares it with
@@ -264,7 +266,7 @@ export class UserDirectory {
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
     if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
     const user: UserRecord = {
-      id, orgId, name: input.name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
+      id, orgId, name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
       passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
     };
     this.users.set(id, user);
@@ -274,10 +276,11 @@ export class UserDirectory {
 
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
+    const name = patch.name === undefined ? undefined : trimmedName('name', patch.name, MAX_USER_NAME_LENGTH);
     // Checked and changed in one turn of the event loop (the first await comes after), so two
     // admins demoting each other at once cannot both pass.
     this.keepAnAdmin(user, patch);
-    if (patch.name !== undefined) user.name = patch.name;
+    if (name !== undefined) user.name = name;
     if (patch.role !== undefined) user.role = patch.role;
     if (patch.skills !== undefined) user.skills = patch.skills;
     if (patch.capacity !== undefined) user.capacity = patch.capacity;
@@ -333,10 +336,11 @@ export class UserDirectory {
 
   async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
     const user = this.users.get(userId) ?? fail('NOT_FOUND', `user ${userId}`);
+    const keyName = trimmedName('name', name, MAX_API_KEY_NAME_LENGTH);
     const effective: Role = roleAtLeast(user.role, role) ? role : user.role;
     const id = randomBytes(6).toString('hex');
     const key = `sbk_${id}_${randomBytes(24).toString('base64url')}`;
-    const record: ApiKeyRecord = { id, userId, name, role: effective, hash: sha256(key), createdAt: this.clock.now(), revokedAt: null };
+    const record: ApiKeyRecord = { id, userId, name: keyName, role: effective, hash: sha256(key), createdAt: this.clock.now(), revokedAt: null };
     this.keys.set(id, record);
     await this.store.putDocument('apikey', id, record);
     return { id, key, record };
