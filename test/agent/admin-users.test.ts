@@ -40,7 +40,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await agent.leave();
   });
 
-  it("an admin's change to a user keeps the capacity the agent chose for itself unless it changes the capacity, and tells the agent's stream", async () => {
+  it("an admin's change to a user keeps the capacity the agent chose for itself unless it changes the capacity, and tells the agent's stream (its name too)", async () => {
     const root = await AgentUser.login(server, USERS.root);
     const ivy = await onlineAgent(server, USERS.ivy, { capacity: 5 });
     const presence = () => ivy.events.filter((e) => e.type === 'presence').map((e) => e.data['capacity']);
@@ -48,6 +48,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Renamed' });
     await ivy.next((e) => e.type === 'presence', 'presence after a rename', before);
     expect(presence().slice(before), 'a rename keeps the capacity the agent chose').toEqual([5]);
+    expect(ivy.events.filter((e) => e.type === 'presence').at(-1)?.data['name'], 'and says the new name (a console fills it into quick texts)').toBe('Ivy Renamed');
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { capacity: 4 });
     await ivy.next((e) => e.type === 'presence' && e.data['capacity'] === 4, 'presence after a capacity change', before);
     const overview = await root.ok<{ agents: { id: string; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');

@@ -295,7 +295,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const u = await users.updateUser(id, patch);
       if (engine.directory.get(id)) {
         engine.directory.applyUser(u, patch.capacity !== undefined);
-        // The agent's consoles show its capacity: tell them (the `presence` stream event).
+        // The agent's consoles show its capacity and fill in its name: tell them (the `presence` stream event).
         engine.directory.notify(id, { kind: 'presence' });
         if (u.disabled) engine.agentActions.agentDisconnected(id);
         // A skill taken away may leave a transfer to it with nobody who could take it: it fails back.
