@@ -201,7 +201,7 @@ export const ChatSearchQuery = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
   agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An agent who handled the chat: the one holding or offered it now (`agentId`), the last to hold it, or any who held it before it was transferred, reassigned or taken over' })),
   visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
-  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull' })),
+  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, ButtonRemoved' })),
   createdFrom: EpochMs('Created at or after this time (epoch ms)'),
   createdTo: EpochMs('Created before this time (epoch ms)'),
   endedFrom: EpochMs('Ended at or after this time (epoch ms); chats that have not ended never match a time of end'),
