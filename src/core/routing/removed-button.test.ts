@@ -3,7 +3,8 @@
  * waiting for that button's agents ends at once, in words the visitor's client knows
  * (ChatRequestFail `Unavailable` for a request nobody took yet, ChatEnded for a chat
  * whose agent left), `endReason` ButtonRemoved, instead of waiting until the visitor
- * gives up (ADR 0008, later note); it is never offered to anyone. Its queue's
+ * gives up (ADR 0008, later note); it is never offered to anyone. A transfer pending
+ * there fails back, and a named-agent request waits for its agent, as before. Its queue's
  * routing settings come from the config schema's button defaults, never from a button
  * of another org, whose agents must not be offered the chat; one an agent held at the
  * restart still changes hands (a reassign, a transfer to an agent or to a skill, which
@@ -28,6 +29,7 @@ const KEPT = '5730000000000R3';
 const EVE = '0050000000000R1'; // the other org's agent, skill support
 const ALICE = '0050000000000R2'; // this org's agent, skill support
 const BOB = '0050000000000R3'; // this org's agent, skill support
+const CAROL = '0050000000000R4'; // this org's agent, skill support
 
 /** The other org comes first, so its button is the first of every button. */
 function config(buttons: string[]) {
@@ -42,7 +44,7 @@ function config(buttons: string[]) {
       {
         id: ORG,
         deployments: [{ id: '5720000000000R2', buttons: buttons.map((id) => ({ id, skills: ['support'] })) }],
-        agents: [{ id: ALICE, name: 'Alice', skills: ['support'], capacity: 2 }, { id: BOB, name: 'Bob', skills: ['support'], capacity: 2 }],
+        agents: [{ id: ALICE, name: 'Alice', skills: ['support'], capacity: 2 }, { id: BOB, name: 'Bob', skills: ['support'], capacity: 2 }, { id: CAROL, name: 'Carol', skills: ['support'], capacity: 2 }],
       },
     ],
   }, 'removed button test');
@@ -179,5 +181,56 @@ describe('a chat whose button was removed from the config', () => {
     expect(seen[1]!.message).toEqual({ reason: 'agent', attachedRecords: [] });
     await sb.engine.queue.commit();
     expect((await store.readEvents(v.id, 0, 100)).filter((e) => e.type === 'ChatOffered').length, 'offered to Alice before the restart only').toBe(1);
+  });
+
+  it('what does not wait for the removed button\'s agents is not ended: a transfer pending at the restart fails back, a named-agent request waits for its agent', async () => {
+    const store = new MemoryChatStore();
+    let sb = await boot([REMOVED, KEPT], store);
+    sb.engine.agentActions.setPresence(ALICE, 'online');
+    // Carol holds a chat on the kept button and transfers it to the button that will be removed.
+    sb.engine.agentActions.setPresence(CAROL, 'online');
+    const transferred = await newVisitor(sb);
+    await post(sb, transferred, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: '5720000000000R2', buttonId: KEPT, sessionId: transferred.id, visitorName: 'Tess' }, 1);
+    const holder = sb.engine.sessions.get(transferred.id)!.record.agentId!;
+    sb.engine.agentActions.accept(holder, transferred.id);
+    sb.engine.agentActions.transfer(holder, transferred.id, { buttonId: REMOVED });
+    // Nell asks for Bob by name, without fallback; Bob is offered it and the server stops.
+    sb.engine.agentActions.setPresence(BOB, 'online');
+    const named = await newVisitor(sb);
+    await post(sb, named, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: '5720000000000R2', buttonId: REMOVED, sessionId: named.id, visitorName: 'Nell', agentId: BOB }, 1);
+    expect(sb.engine.sessions.get(named.id)?.record).toMatchObject({ chatState: 'offered', agentId: BOB });
+    await sb.engine.queue.commit();
+    await sb.stop();
+
+    sb = await boot([KEPT], store);
+    expect(sb.engine.sessions.get(transferred.id)?.record, 'the transfer waits out the grace').toMatchObject({ chatState: 'waiting', transferFrom: holder });
+    expect(sb.engine.sessions.get(named.id)?.record, 'the named request waits for Bob').toMatchObject({ chatState: 'waiting', endReason: null });
+    sb.engine.agentActions.setPresence(BOB, 'online');
+    expect(sb.engine.sessions.get(named.id)?.record).toMatchObject({ chatState: 'offered', agentId: BOB });
+    sb.engine.agentActions.setPresence(holder, 'online');
+    (sb.engine.clock as FakeClock).advance(60_000);
+    expect(sb.engine.sessions.get(transferred.id)?.record, 'the transfer failed back to its sender').toMatchObject({ chatState: 'established', agentId: holder, transferFrom: null });
+    await sb.engine.queue.commit();
+    expect((await store.readEvents(transferred.id, 0, 100)).filter((e) => e.type === 'TransferFailed').map((e) => e.data['reason'])).toEqual(['NoAgentLeft']);
+  });
+
+  it('established before the restart and transferred to a skill, it goes to the next agent of its org when one declines', async () => {
+    const store = new MemoryChatStore();
+    let sb = await boot([REMOVED, KEPT], store);
+    sb.engine.agentActions.setPresence(ALICE, 'online');
+    const v = await newVisitor(sb);
+    await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: '5720000000000R2', buttonId: REMOVED, sessionId: v.id, visitorName: 'Ada' }, 1);
+    sb.engine.agentActions.accept(ALICE, v.id);
+    await sb.engine.queue.commit();
+    await sb.stop();
+
+    sb = await boot([KEPT], store);
+    for (const id of [EVE, ALICE, BOB]) sb.engine.agentActions.setPresence(id, 'online');
+    sb.engine.agentActions.transfer(ALICE, v.id, { skill: 'support' });
+    expect(sb.engine.sessions.get(v.id)?.record).toMatchObject({ chatState: 'offered', agentId: BOB });
+    // Carol comes online while Bob rings; Bob declines: Carol is still a candidate, the transfer goes on.
+    sb.engine.agentActions.setPresence(CAROL, 'online');
+    sb.engine.agentActions.decline(BOB, v.id, 'busy');
+    expect(sb.engine.sessions.get(v.id)?.record).toMatchObject({ chatState: 'offered', agentId: CAROL, transferFrom: ALICE });
   });
 });
