@@ -10,8 +10,8 @@ export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 export interface StreamHandlers {
   offer(data: OfferData, at: number): void;
   offerWithdrawn(data: OfferWithdrawnData): void;
-  /** Presence as the server has it now (changed elsewhere: another tab, a drop). */
-  presence(status: Presence, capacity: number, at: number): void;
+  /** Presence as the server has it now (changed elsewhere: another tab, a drop), and the agent's name now (an admin renamed it). */
+  presence(status: Presence, capacity: number, at: number, name: string | undefined): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
   /** The stream could not replay what was missed; `reason` says why (`epoch changed`: the server restarted). */

@@ -56,6 +56,8 @@ export class ConsoleApp {
   private readonly announcer = el('div', { class: 'sr-only', 'aria-live': 'assertive' });
   private readonly toast = el('p', { class: 'toast', role: 'status' });
   private readonly notifyButton = el('button', { type: 'button' });
+  /** Who is logged in, shown in the top bar; kept up to date by {@link rename}. */
+  private readonly whoami = el('p', { class: 'whoami' });
   private readonly viewButtons = new Map<ConsoleView, HTMLButtonElement>();
   private presence: Presence = 'offline';
   private currentView: ConsoleView = 'chats';
@@ -76,6 +78,7 @@ export class ConsoleApp {
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
     this.capacity = me.capacity;
+    this.whoami.textContent = `${me.name} (${me.role})`;
     const isSupervisor = me.role === 'supervisor' || me.role === 'admin';
     this.capacityInput = el('input', { id: 'capacity', type: 'number', min: 1, max: 1000, value: me.capacity, class: 'capacity' });
     this.capacityInput.addEventListener('change', () => {
@@ -155,10 +158,11 @@ export class ConsoleApp {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
-      presence: (status, capacity, at) => {
+      presence: (status, capacity, at, name) => {
         this.noteServerTime(at);
         this.presenceKnown = true;
         this.applyPresence(status, capacity);
+        if (name) this.rename(name);
       },
       chatEvent: (chatId, e) => {
         this.noteServerTime(e.at);
@@ -229,7 +233,7 @@ export class ConsoleApp {
     });
     return el('header', { class: 'topbar' },
       el('p', { class: 'brand' }, 'Switchboard'),
-      el('p', { class: 'whoami' }, `${this.me.name} (${this.me.role})`),
+      this.whoami,
       presence,
       el('div', { class: 'capacity-box' }, el('label', { for: 'capacity' }, 'Capacity'), this.capacityInput, this.loadOut),
       this.connection,
@@ -272,6 +276,17 @@ export class ConsoleApp {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
     }
+  }
+
+  /**
+   * The agent's name as the server has it now (an admin renamed it). Changed on the one `me` the
+   * views share, so the next quick text fills `{{agent.name}}` with it; a text already inserted
+   * stays as the agent may have edited it.
+   */
+  private rename(name: string): void {
+    if (name === this.me.name) return;
+    this.me.name = name;
+    this.whoami.textContent = `${name} (${this.me.role})`;
   }
 
   private applyPresence(status: Presence, capacity: number): void {

@@ -43,6 +43,9 @@ describe('admin error words', () => {
     expect(text).toBe("Not changed: Ada Admin is the organization's only enabled admin. Make another person admin first, then change Ada Admin.");
     expect(adminErrorText({ status: 409, body: 'Would leave the organization without an enabled admin' }, 'Ada Admin', true))
       .toBe("Not changed: you are the organization's only enabled admin. Make another person admin first.");
+    // Other admins, none of whom anyone can sign in as: the server's detail says why, the words pass it on.
+    expect(adminErrorText({ status: 409, body: 'Would leave the organization without an enabled admin: 005A: no other enabled admin of its org can sign in (005B has no password and no unrevoked admin API key); give one a password and username or an admin API key, or make another user admin first' }, 'Ada Admin'))
+      .toBe("Not changed: Ada Admin is the organization's only admin anyone can sign in as (005B has no password and no unrevoked admin API key). Give another admin a username and password or an admin API key, or make another person admin first.");
     // Another 409 is not LAST_ADMIN.
     expect(adminErrorText({ status: 409, body: 'Conflict: user 005 exists' }, 'Ada Admin', true)).toBe('Not saved: user 005 exists.');
   });

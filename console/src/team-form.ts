@@ -92,6 +92,8 @@ export function configFileNote(source: UserSource): string | undefined {
 
 /** The catalogue's body texts (docs/errors.md) this view tells apart. */
 const LAST_ADMIN = 'Would leave the organization without an enabled admin';
+/** In LAST_ADMIN's detail when the org has other enabled admins nobody can sign in as. */
+const LAST_USABLE_ADMIN = 'no other enabled admin of its org can sign in';
 
 /**
  * A refused admin call in words an admin can act on. `who` names the person the call was about
@@ -103,6 +105,11 @@ export function adminErrorText(err: unknown, who = 'this person', self = false):
   const status = typeof e?.status === 'number' ? e.status : undefined;
   const body = typeof e?.body === 'string' ? e.body : '';
   if (status === 409 && body.startsWith(LAST_ADMIN)) {
+    // Other enabled admins exist, but nobody can sign in as them (no password, no admin API key): the detail names them.
+    if (body.includes(LAST_USABLE_ADMIN)) {
+      const others = body.slice(body.indexOf('(') + 1, body.lastIndexOf(')'));
+      return `Not changed: ${self ? 'you are' : `${who} is`} the organization's only admin anyone can sign in as (${others}). Give another admin a username and password or an admin API key, or make another person admin first.`;
+    }
     return self
       ? "Not changed: you are the organization's only enabled admin. Make another person admin first."
       : `Not changed: ${who} is the organization's only enabled admin. Make another person admin first, then change ${who}.`;

@@ -12,7 +12,7 @@ import type { Presence } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import type { ChatSession } from './chat-session.js';
 import { EventType } from './event-types.js';
-import { skillQueueKey } from './routing/dispatcher.js';
+import { orgOfQueueKey, skillQueueKey } from './routing/dispatcher.js';
 
 export class AgentActions {
   constructor(private readonly engine: ChatEngine) {}
@@ -120,7 +120,11 @@ export class AgentActions {
     }
     const routedButtonId = target.buttonId ? queueKey : r.routedButtonId!;
     const cfg = this.engine.queueConfig(queueKey, routedButtonId);
-    if (!target.agentId && !this.engine.router.onlineAgents(cfg).some((a) => a.id !== agentId)) fail('CONFLICT', 'no other agent is online for that transfer');
+    // A skill queue's agents are the chat's org's (orgOfQueueKey), also when the chat's own button
+    // was removed from the config since: a transfer to a skill needs nothing of that button.
+    if (!target.agentId && !this.engine.router.onlineAgents(cfg, orgOfQueueKey(queueKey)).some((a) => a.id !== agentId)) {
+      fail('CONFLICT', target.skill ? `no other agent with skill ${target.skill} is online` : `no other agent who serves button ${queueKey} is online`);
+    }
     // Checked: from here on the transfer happens. How the chat was routed is kept, and put
     // back if the transfer does not happen (Dispatcher.cancelTransfer).
     r.transferOrigin = { routedButtonId: r.routedButtonId!, queueKey: r.queueKey ?? r.routedButtonId! };

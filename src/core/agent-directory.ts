@@ -13,7 +13,7 @@ export type AgentNotification =
   | { kind: 'offer'; sessionId: string }
   | { kind: 'offer-withdrawn'; sessionId: string; reason: string }
   | { kind: 'event'; event: LogEvent }
-  /** Presence or capacity changed (by the agent on any connection, or by the server: a drop, a disable). */
+  /** Presence, capacity or name changed (by the agent on any connection, or by the server: a drop, a disable, an admin's change). */
   | { kind: 'presence' };
 
 export type AgentListener = (n: AgentNotification) => void;

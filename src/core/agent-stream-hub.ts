@@ -306,7 +306,9 @@ export class AgentStreamHub {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
     } else if (n.kind === 'presence') {
       const a = this.engine.directory.get(userId);
-      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a) });
+      // The name too: a rename through the admin API sends this event, and a console fills its quick
+      // texts' {{agent.name}} from it (the name it logged in with would stay until a reload).
+      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
     }

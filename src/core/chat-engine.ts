@@ -45,6 +45,9 @@ export interface EngineDeps {
   realTime?: Pick<Clock, 'now'>;
 }
 
+/** The `endReason` of a chat that waited on a button removed from the config (endOnRemovedButton). */
+const BUTTON_REMOVED = 'ButtonRemoved';
+
 export class ChatEngine {
   readonly sessions = new Map<string, ChatSession>();
   readonly directory = new AgentDirectory();
@@ -481,6 +484,30 @@ export class ChatEngine {
     this.router.remove(s.id);
     this.dispatcher.forget(s.id);
     this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined);
+    s.touchRecord();
+  }
+
+  /**
+   * A chat waiting on a button removed from the config (ADR 0008, later note): nobody serves that
+   * button, so the visitor is told at once rather than left waiting until it gives up, in words
+   * every Live Agent client knows. A request no agent took yet fails as when nobody is available
+   * (ChatRequestFail `Unavailable`, no post-chat URL: the button that had it is gone); a chat
+   * that had an agent, who left, ends (ChatEnded, reason `agent`: the service side ended it).
+   * Either way the chat's `endReason` is `ButtonRemoved`. The dispatcher calls this while it
+   * dispatches: nothing here dispatches again.
+   */
+  endOnRemovedButton(s: ChatSession): void {
+    const r = s.record;
+    this.idle.disarm(s);
+    this.router.remove(s.id);
+    this.dispatcher.forget(s.id);
+    if (r.establishedAt === null) this.failRequest(s, 'Unavailable', undefined, BUTTON_REMOVED);
+    else {
+      r.chatState = 'ended';
+      r.endedAt = this.clock.now();
+      r.endReason = BUTTON_REMOVED;
+      this.append(s, EventType.ChatEnded, 'system', { reason: 'agent', attachedRecords: [], $meta: { detail: BUTTON_REMOVED } }, true);
+    }
     s.touchRecord();
   }
 

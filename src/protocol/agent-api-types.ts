@@ -4,6 +4,7 @@
  * the SDK imports the static types — one definition for all three.
  */
 import Type, { type Static } from 'typebox';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
 
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
 
@@ -200,7 +201,7 @@ export const ChatSearchQuery = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
   agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An agent who handled the chat: the one holding or offered it now (`agentId`), the last to hold it, or any who held it before it was transferred, reassigned or taken over' })),
   visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
-  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull' })),
+  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, ButtonRemoved' })),
   createdFrom: EpochMs('Created at or after this time (epoch ms)'),
   createdTo: EpochMs('Created before this time (epoch ms)'),
   endedFrom: EpochMs('Ended at or after this time (epoch ms); chats that have not ended never match a time of end'),
@@ -253,7 +254,7 @@ export type StreamEventWire = Static<typeof StreamEvent>;
 
 export const CreateUserRequest = Type.Object({
   id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  name: Type.String({ minLength: 1, maxLength: 256 }),
+  name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }),
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
   role: Role,
@@ -261,11 +262,11 @@ export const CreateUserRequest = Type.Object({
   capacity: Type.Integer({ minimum: 0, maximum: 1000, default: 3 }),
 });
 export const UpdateUserRequest = Type.Partial(Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
+  name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
   skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
 }));
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
-export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: 128 }), role: Role });
+export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: MAX_API_KEY_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), role: Role });
 export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
 /** An API key as GET /agent/v1/admin/api-keys lists it: never its secret, which only POST answers, once. */
 export const ApiKey = Type.Object({

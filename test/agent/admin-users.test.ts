@@ -2,7 +2,8 @@
  * Users made through the admin API: they take chats after a restart like the
  * config's agents, and an id that would be another agent's (the same
  * 15-character form, as Salesforce ids compare) is refused, so one
- * org's admin cannot take over another org's agent and its chats.
+ * org's admin cannot take over another org's agent and its chats. A user's
+ * name and an API key's name are trimmed, and a blank one is refused (400).
  */
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
@@ -39,7 +40,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await agent.leave();
   });
 
-  it("an admin's change to a user keeps the capacity the agent chose for itself unless it changes the capacity, and tells the agent's stream", async () => {
+  it("an admin's change to a user keeps the capacity the agent chose for itself unless it changes the capacity, and tells the agent's stream (its name too)", async () => {
     const root = await AgentUser.login(server, USERS.root);
     const ivy = await onlineAgent(server, USERS.ivy, { capacity: 5 });
     const presence = () => ivy.events.filter((e) => e.type === 'presence').map((e) => e.data['capacity']);
@@ -47,11 +48,38 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Renamed' });
     await ivy.next((e) => e.type === 'presence', 'presence after a rename', before);
     expect(presence().slice(before), 'a rename keeps the capacity the agent chose').toEqual([5]);
+    expect(ivy.events.filter((e) => e.type === 'presence').at(-1)?.data['name'], 'and says the new name (a console fills it into quick texts)').toBe('Ivy Renamed');
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { capacity: 4 });
     await ivy.next((e) => e.type === 'presence' && e.data['capacity'] === 4, 'presence after a capacity change', before);
     const overview = await root.ok<{ agents: { id: string; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');
     expect(overview.agents.find((a) => a.id === USERS.ivy.id)?.capacity).toBe(4);
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Idle' });
     await ivy.leave();
+  });
+
+  it("trims a user's and an API key's name and refuses a blank one with 400 BODY_INVALID saying so; nothing is changed", async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const blank = ' \t\u00a0\n ';
+    const refusedWith = async (method: string, path: string, body: unknown) => {
+      const res = await root.call(method, path, body);
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(400);
+      expect(res.text).toBe('Invalid request body: name is blank: give a name with a letter or digit in it');
+    };
+    await refusedWith('POST', '/agent/v1/admin/users', { name: blank, username: 'blanky', password: 'blank-password', role: 'agent', skills: [], capacity: 1 });
+    const users = () => root.ok<{ id: string; name: string; username?: string }[]>('GET', '/agent/v1/admin/users');
+    expect((await users()).some((u) => u.username === 'blanky'), 'a refused user is not made').toBe(false);
+
+    const made = await root.ok<{ id: string; name: string }>('POST', '/agent/v1/admin/users', { name: '  Tim Trimmed \n', username: 'tim', password: 'tim-password', role: 'agent', skills: [], capacity: 1 });
+    expect(made.name).toBe('Tim Trimmed');
+    await refusedWith('PATCH', `/agent/v1/admin/users/${made.id}`, { name: blank, capacity: 2 });
+    expect((await users()).find((u) => u.id === made.id), 'nothing of a refused change applies').toMatchObject({ name: 'Tim Trimmed', capacity: 1 });
+    await root.ok('PATCH', `/agent/v1/admin/users/${made.id}`, { name: ' Tim Renamed ' });
+    expect((await users()).find((u) => u.id === made.id)?.name).toBe('Tim Renamed');
+
+    await refusedWith('POST', '/agent/v1/admin/api-keys', { userId: made.id, name: blank, role: 'agent' });
+    const keys = () => root.ok<{ id: string; userId: string; name: string }[]>('GET', '/agent/v1/admin/api-keys');
+    expect((await keys()).filter((k) => k.userId === made.id), 'a refused key is not made').toEqual([]);
+    const key = await root.ok<{ id: string }>('POST', '/agent/v1/admin/api-keys', { userId: made.id, name: '  nightly export  ', role: 'agent' });
+    expect((await keys()).find((k) => k.id === key.id)?.name).toBe('nightly export');
   });
 });

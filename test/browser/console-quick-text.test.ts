@@ -4,7 +4,8 @@
  * inserts one with Enter: the text (its placeholders filled in) is in the box, not
  * sent, with the keyboard back in the box; the agent edits it and sends it, and the
  * visitor receives the edited text. The button opens the same list; Escape closes it
- * without inserting; `//` types a `/` (a message may start with one). axe finds no serious violation with the list open. A reload
+ * without inserting; `//` types a `/` (a message may start with one). axe finds no serious violation with the list open. An
+ * admin renames the agent: the next quick text has the new name, without a reload. A reload
  * loads them again for the chats it shows again. An agent
  * with none of the quick texts' skills sees no control.
  */
@@ -21,12 +22,15 @@ const QUICK_TEXTS = [
   { id: 'closing', title: 'Closing', text: 'Thank you for contacting us!', skills: ['vip'] },
 ];
 
-/** The console test config with quick texts for the skill `vip`: Alex has it, Blair has not. */
+const ADMIN = { id: '005000000000019', name: 'Ada Admin', username: 'ada', password: 'ada-password' };
+
+/** The console test config with quick texts for the skill `vip`: Alex has it, Blair has not; Ada, an admin, renames people. */
 function config(): object {
-  const c = consoleConfig() as { orgs: { agents: { username?: string; skills: string[] }[]; quickTexts?: unknown[] }[] };
+  const c = consoleConfig() as { orgs: { agents: object[]; quickTexts?: unknown[] }[] };
   const org = c.orgs[0]!;
   org.quickTexts = QUICK_TEXTS;
-  for (const a of org.agents) if (a.username === AGENT1.username) a.skills = ['support', 'vip'];
+  org.agents.push({ ...ADMIN, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 });
+  for (const a of org.agents as { username?: string; skills: string[] }[]) if (a.username === AGENT1.username) a.skills = ['support', 'vip'];
   return c;
 }
 
@@ -138,6 +142,25 @@ describe('console: quick texts', () => {
     await panel.getByRole('button', { name: 'Quick text' }).click();
     await list.getByRole('option', { name: /Closing/ }).click();
     expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?Thank you for contacting us!');
+  });
+
+  it("an admin renames the agent: the next quick text has the new name, without a reload", async () => {
+    const login = await fetch(`${server.baseUrl}/agent/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }) });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const rename = await fetch(`${server.baseUrl}/agent/v1/admin/users/${AGENT1.id}`, {
+      method: 'PATCH', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ name: 'Alexandra Agent' }),
+    });
+    expect(rename.status, await rename.text()).toBe(200);
+    // The top bar says who is logged in: it follows the rename too.
+    await alex.page.locator('.whoami', { hasText: 'Alexandra Agent (agent)' }).waitFor();
+
+    const panel = chat(alex.page, 'Vera Quick');
+    const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
+    await box.fill('');
+    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await alex.page.keyboard.type('greet');
+    await alex.page.keyboard.press('Enter');
+    expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alexandra Agent. How can I help?');
   });
 
   it('a reload loads them again, also for the chats it shows again', async () => {

@@ -155,8 +155,11 @@ export interface ResyncData {
 export interface AgentEvents {
   offer: StreamEvent & { data: OfferData };
   'offer.withdrawn': StreamEvent & { data: { chatId: string; reason: string } };
-  /** Presence or capacity changed, also by the server (a drop after the grace period, another tab). */
-  presence: StreamEvent & { data: PresenceState };
+  /**
+   * Presence or capacity changed, also by the server (a drop after the grace period, another tab), or
+   * an admin changed the user (`name`: the agent's name now, e.g. after a rename).
+   */
+  presence: StreamEvent & { data: PresenceState & { name: string } };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */

@@ -269,4 +269,31 @@ describe('users across a restart', () => {
     // The only admin of the other org is its own last one.
     await expect(users.updateUser('005000000000B01', { role: 'agent' })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
   });
+
+  it('counts only admins who can sign in: a password with a username, or an unrevoked API key of the admin role', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    // Bob is a config admin with a password but no username: POST /auth/login cannot find him.
+    const { users } = await start(dir, [agent({ role: 'admin' }), agent({ id: '005000000000A02', username: undefined, name: 'Bob', role: 'admin' })]);
+    const cy = await users.createUser(ORG, { name: 'Cy', username: 'cy', role: 'admin', skills: [], capacity: 1 });
+    const refusal = () => users.updateUser('005000000000A01', { role: 'agent' }).then(() => null, (e: unknown) => e as SwitchboardError);
+    const refused = await refusal();
+    expect(refused?.code).toBe('LAST_ADMIN');
+    expect(refused?.detail).toBe(`005000000000A01: no other enabled admin of its org can sign in (005000000000A02 has no username and no unrevoked admin API key; ${cy.id} has no password and no unrevoked admin API key); give one a password and username or an admin API key, or make another user admin first`);
+    await expect(users.updateUser('005000000000A01', { disabled: true })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+
+    // A key that cannot act as an admin does not make Cy one anybody can use; a revoked admin key neither.
+    await users.createApiKey(cy.id, 'agent work', 'agent');
+    const adminKey = await users.createApiKey(cy.id, 'admin work', 'admin');
+    await users.revokeApiKey(adminKey.id);
+    expect((await refusal())?.code).toBe('LAST_ADMIN');
+
+    // Cy with an admin key, or with a password (her keys went with the disabling), is an admin who can sign in.
+    await users.createApiKey(cy.id, 'admin work', 'admin');
+    await users.updateUser('005000000000A01', { role: 'agent' });
+    await users.updateUser('005000000000A01', { role: 'admin' });
+    await users.updateUser(cy.id, { disabled: true });
+    await users.updateUser(cy.id, { disabled: false, password: 'cy-password' });
+    await users.updateUser('005000000000A01', { disabled: true });
+    await expect(users.updateUser(cy.id, { role: 'agent' })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+  });
 });

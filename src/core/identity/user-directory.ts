@@ -14,9 +14,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName } from '../../protocol/display-names.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
 import type { TokenService } from './token-service.js';
 import { ACCESS_TTL_MS } from './token-service.js';
 
@@ -255,6 +256,7 @@ export class UserDirectory {
   }
 
   async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
+    const name = trimmedName('name', input.name, MAX_USER_NAME_LENGTH);
     const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
     // The routing side finds agents by the 15-character form of their id (an 18-character
     // Salesforce id and its 15-character twin are one agent): an id that shares it with
@@ -264,7 +266,7 @@ export class UserDirectory {
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
     if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
     const user: UserRecord = {
-      id, orgId, name: input.name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
+      id, orgId, name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
       passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
     };
     this.users.set(id, user);
@@ -274,10 +276,11 @@ export class UserDirectory {
 
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
+    const name = patch.name === undefined ? undefined : trimmedName('name', patch.name, MAX_USER_NAME_LENGTH);
     // Checked and changed in one turn of the event loop (the first await comes after), so two
     // admins demoting each other at once cannot both pass.
     this.keepAnAdmin(user, patch);
-    if (patch.name !== undefined) user.name = patch.name;
+    if (name !== undefined) user.name = name;
     if (patch.role !== undefined) user.role = patch.role;
     if (patch.skills !== undefined) user.skills = patch.skills;
     if (patch.capacity !== undefined) user.capacity = patch.capacity;
@@ -302,22 +305,42 @@ export class UserDirectory {
   }
 
   /**
-   * Refuses a change that would leave the user's org with no enabled admin: nobody could then
-   * manage its users through the API, and only the config file could bring an admin back.
+   * Refuses a change that would leave the user's org with no enabled admin anyone can sign in
+   * as: nobody could then manage its users through the API, and only the config file could
+   * bring an admin back. An admin with no way to sign in (no password, no admin API key) is no
+   * such admin, so it does not let another go.
    */
   private keepAnAdmin(user: UserRecord, patch: { role?: Role | undefined; disabled?: boolean | undefined }): void {
     const losesAdmin = (patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true;
     if (!losesAdmin || user.role !== 'admin' || user.disabled) return;
-    const another = [...this.users.values()].some((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
-    if (!another) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
+    const others = [...this.users.values()].filter((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (others.some((u) => this.signInProblem(u) === null)) return;
+    if (others.length === 0) fail('LAST_ADMIN', `${user.id} is its only enabled admin; make another user admin first`);
+    // Why the other admins do not count, so the caller knows what to fix.
+    const why = others.map((u) => `${u.id} ${this.signInProblem(u) ?? ''}`).join('; ');
+    fail('LAST_ADMIN', `${user.id}: no other enabled admin of its org can sign in (${why}); give one a password and username or an admin API key, or make another user admin first`);
+  }
+
+  /**
+   * Why an enabled user cannot sign in as itself with its own role, or null when it can: with a
+   * username and a usable password (POST /auth/login), or with an unrevoked API key of its role
+   * (a key of a lower role cannot do an admin's work). A refresh token needs a sign-in first, and
+   * the demo bot's in-process token is nobody's to use; there is no other way in (no SSO).
+   */
+  private signInProblem(user: UserRecord): string | null {
+    if (user.username !== undefined && user.passwordHash !== undefined && passwordHashProblem(user.passwordHash) === null) return null;
+    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role)) return null;
+    const password = user.passwordHash === undefined ? 'no password' : user.username === undefined ? 'no username' : 'an unusable password';
+    return `has ${password} and no unrevoked ${user.role} API key`;
   }
 
   async createApiKey(userId: string, name: string, role: Role): Promise<{ id: string; key: string; record: ApiKeyRecord }> {
     const user = this.users.get(userId) ?? fail('NOT_FOUND', `user ${userId}`);
+    const keyName = trimmedName('name', name, MAX_API_KEY_NAME_LENGTH);
     const effective: Role = roleAtLeast(user.role, role) ? role : user.role;
     const id = randomBytes(6).toString('hex');
     const key = `sbk_${id}_${randomBytes(24).toString('base64url')}`;
-    const record: ApiKeyRecord = { id, userId, name, role: effective, hash: sha256(key), createdAt: this.clock.now(), revokedAt: null };
+    const record: ApiKeyRecord = { id, userId, name: keyName, role: effective, hash: sha256(key), createdAt: this.clock.now(), revokedAt: null };
     this.keys.set(id, record);
     await this.store.putDocument('apikey', id, record);
     return { id, key, record };

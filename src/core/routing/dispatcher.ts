@@ -37,6 +37,16 @@ export function skillOfQueueKey(queueKey: string): string {
   return rest.slice(rest.indexOf(':') + 1);
 }
 
+/**
+ * The org whose agents serve a queue, when the queue says it: a skill queue's (`skill:<orgId>:<skill>`).
+ * Undefined for a button's queue: its button's org, from the catalog.
+ */
+export function orgOfQueueKey(queueKey: string): string | undefined {
+  if (!queueKey.startsWith('skill:')) return undefined;
+  const rest = queueKey.slice('skill:'.length);
+  return rest.slice(0, rest.indexOf(':'));
+}
+
 /** A queue as agents and supervisors see it: a button id, or `skill:<skill>`. */
 export function queueLabel(queueKey: string): string {
   return queueKey.startsWith('skill:') ? `skill:${skillOfQueueKey(queueKey)}` : queueKey;
@@ -56,6 +66,8 @@ export interface DispatchHost {
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent;
   /** Ends a waiting request for one agent that agent will not take: ChatRequestFail `Unavailable`. */
   failWaitingRequest(s: ChatSession): void;
+  /** Ends a chat waiting on a button removed from the config, which nobody serves (ADR 0008, later note). */
+  endOnRemovedButton(s: ChatSession): void;
 }
 
 /**
@@ -193,10 +205,15 @@ export class Dispatcher {
       const s = host.sessions.get(sessionId);
       if (!s || s.record.chatState !== 'waiting') continue;
       const r = s.record;
+      if (this.waitsOnRemovedButton(queueKey, r)) {
+        host.endOnRemovedButton(s);
+        continue;
+      }
       const button = this.queueConfig(queueKey, r.routedButtonId ?? queueKey);
       const direct = r.transferTo ?? (r.establishedAt === null ? r.request?.agentId : undefined);
-      let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy);
-      if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy);
+      const orgId = orgOfQueueKey(queueKey);
+      let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy, orgId);
+      if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy, orgId);
       if (decision) this.offer(s, decision);
     }
     this.sendQueueUpdates();
@@ -259,11 +276,22 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Whether the chat waits in the queue of a button the config no longer has (removed before a
+   * restart), for that button's agents: nobody serves it, and it would wait until its visitor gave
+   * up. Not a chat under transfer (it fails back to its sender, NoAgentLeft), nor one for a named
+   * agent (that agent may still take it), nor one in a skill queue (served by its org's agents).
+   */
+  private waitsOnRemovedButton(queueKey: string, r: SessionRecord): boolean {
+    if (queueKey.startsWith('skill:') || this.d.catalog.button(queueKey) || r.transferFrom) return false;
+    return !(r.establishedAt === null && r.request?.agentId);
+  }
+
   /** Whether an online agent who serves the chat's queue has not passed on it (busy or not). */
   private anyCandidate(s: ChatSession): boolean {
     const r = s.record;
     const queueKey = r.queueKey ?? r.routedButtonId!;
-    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey)).some((a) => !r.declinedBy.includes(a.id));
+    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey), orgOfQueueKey(queueKey)).some((a) => !r.declinedBy.includes(a.id));
   }
 
   /**
@@ -335,8 +363,9 @@ export class Dispatcher {
     // button may be another org's, and Router.onlineAgents finds agents by the button's org,
     // so the chat would be offered across orgs. A button of the chat's own org would still hand
     // it to agents of a queue its visitor never asked for (and accept reads the routed button).
-    // An id the catalog does not know is served by nobody: the chat waits, is never offered,
-    // and a transfer there fails back (NoAgentLeft).
+    // An id the catalog does not know is served by nobody: a waiting chat on it ends (ADR 0008,
+    // later note), and a transfer there fails back (NoAgentLeft). A skill queue needs nothing of
+    // the routed button but these defaults: its agents are found by the org in its key.
     const base = catalog.button(routedButtonId)?.config ?? defaultButtonConfig(routedButtonId);
     if (!queueKey.startsWith('skill:')) return catalog.button(queueKey)?.config ?? base;
     return { ...base, type: 'Standard', agentId: undefined, skills: [skillOfQueueKey(queueKey)] };

@@ -126,12 +126,13 @@ export class Router {
 
   /**
    * Agents who serve the button and are online (whether or not they have room):
-   * only agents of the button's own org, whatever skills other orgs' agents have.
-   * (A skill queue's config carries the id of the chat's routed button, so it
-   * resolves to the chat's org too.)
+   * only agents of `orgId`, by default the button's own org, whatever skills other
+   * orgs' agents have. A skill queue passes the chat's org: its config carries the
+   * id of the chat's routed button, which may have been removed from the config
+   * since, and a skill queue needs nothing of it but defaults. A button the catalog
+   * does not know, without an org given, is served by nobody.
    */
-  onlineAgents(button: ButtonConfig): AgentRuntime[] {
-    const orgId = this.catalog.button(button.id)?.orgId;
+  onlineAgents(button: ButtonConfig, orgId = this.catalog.button(button.id)?.orgId): AgentRuntime[] {
     if (orgId === undefined) return [];
     return this.directory.all().filter((a) => a.orgId === orgId && a.presence === 'online' && this.catalog.agentServesButton(a.config, button));
   }
@@ -141,9 +142,9 @@ export class Router {
     return this.onlineAgents(button).some((a) => this.directory.hasRoom(a));
   }
 
-  /** Picks an agent for a chat on `button`, skipping `exclude` (agents who declined). */
-  pick(button: ButtonConfig, exclude: readonly string[]): RoutingDecision | null {
-    const candidates = this.onlineAgents(button)
+  /** Picks an agent of `orgId` (onlineAgents) for a chat on `button`, skipping `exclude` (agents who declined). */
+  pick(button: ButtonConfig, exclude: readonly string[], orgId?: string): RoutingDecision | null {
+    const candidates = this.onlineAgents(button, orgId)
       .filter((a) => this.directory.hasRoom(a) && !exclude.includes(a.id))
       .map((a) => ({ agentId: a.id, active: this.directory.load(a), capacity: a.capacity, load: this.directory.loadRatio(a) }));
     if (!candidates.length) return null;

@@ -287,7 +287,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return toPublic(u);
     });
   route({ method: 'PATCH', url: '/agent/v1/admin/users/:userId', summary: 'Change a user (name, password, role, skills, capacity, disabled)', role: 'admin', params: T.UserIdParams, body: T.UpdateUserRequest, response: T.PublicUser,
-    errors: { 409: 'The change would leave the organization without an enabled admin (LAST_ADMIN): demoting or disabling its only one' } },
+    errors: { 409: 'The change would leave the organization without an enabled admin (LAST_ADMIN): demoting or disabling the last one anyone can sign in as' } },
     async (req, p) => {
       const id = (req.params as { userId: string }).userId;
       if (users.get(id)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${id}`);
@@ -295,7 +295,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const u = await users.updateUser(id, patch);
       if (engine.directory.get(id)) {
         engine.directory.applyUser(u, patch.capacity !== undefined);
-        // The agent's consoles show its capacity: tell them (the `presence` stream event).
+        // The agent's consoles show its capacity and fill in its name: tell them (the `presence` stream event).
         engine.directory.notify(id, { kind: 'presence' });
         if (u.disabled) engine.agentActions.agentDisconnected(id);
         // A skill taken away may leave a transfer to it with nobody who could take it: it fails back.
