@@ -232,6 +232,25 @@ export class ChatSession implements RowSource {
     this.touchRecord();
   }
 
+  /**
+   * Moves the cursor over a resync block that ReconnectSession found after the client's
+   * offset (`replaySkips`), when the cursor has reached it: the client resumed from before
+   * the snapshot, so it gets the originals, and the snapshot and re-sent copies would repeat
+   * them. Only once something follows the block (or the chat has ended, so that the poll
+   * after the final event can see that all was delivered): an idle client that repeats its
+   * ack (a rewind to it, see applyAck) then costs no write per poll.
+   */
+  passResyncBlocks(): void {
+    const r = this.record;
+    const skips = r.replaySkips;
+    if (skips === undefined) return;
+    for (const [from, to] of skips) {
+      if (r.cursor !== from - 1 || !(r.lastVseq > to || r.chatState === 'ended')) continue;
+      r.cursor = to;
+      this.touchRecord();
+    }
+  }
+
   /** Records a payload handed to a poll. */
   markDelivered(lastVseq: number): void {
     const r = this.record;
