@@ -16,6 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addCorsHeadersWhenAllowed, addPreflightHeaders, type OriginPolicy } from './cors.js';
+import type { HealthzAnswer, NotReadyAnswer } from '../protocol/health-types.js';
 import { renderError } from './error-catalogue.js';
 
 export interface StandbyResponder {
@@ -26,6 +27,10 @@ export interface StandbyResponder {
   /** Stops listening and cuts every connection (a client then tries again, and reaches the server proper). */
   close(): Promise<void>;
 }
+
+/** The probes' answers, of their wire types (src/protocol/health-types.ts). */
+const HEALTHY: HealthzAnswer = 'ok';
+const STANDING_BY: NotReadyAnswer = 'standby';
 
 /** Seconds a client that reached the standby waits before it tries again. */
 const RETRY_AFTER_SECONDS = 1;
@@ -45,7 +50,7 @@ function answer(req: IncomingMessage, res: ServerResponse, allowsOrigin: OriginP
     return;
   }
   const path = (req.url ?? '/').split('?')[0];
-  const [status, body] = path === '/healthz' ? [200, 'ok'] : path === '/readyz' ? [503, 'standby'] : ((r) => [r.status, r.body] as const)(renderError('NODE_STANDBY'));
+  const [status, body] = path === '/healthz' ? [200, HEALTHY] : path === '/readyz' ? [503, STANDING_BY] : ((r) => [r.status, r.body] as const)(renderError('NODE_STANDBY'));
   res.statusCode = status;
   res.setHeader('Content-Type', 'text/plain; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
