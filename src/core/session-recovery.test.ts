@@ -230,6 +230,26 @@ describe('ReconnectSession moves the delivery cursor back, never forward', () =>
     expect(await drainAll(after.sb, after.clock, v)).toEqual(['ChatMessage c2', 'CustomEvent x', 'ChatMessage c3']);
   });
 
+  it('a chat that ended before the resync: the replay ends with the original ChatEnded, and the poll after it is 403', async () => {
+    const { sb } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'd1');
+    const d1 = (await take(sb, v)).offset;
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'd2');
+    sb.engine.agentActions.agentEnd(AGENT, v.id);
+    await staleAffinityRefused(sb, v);
+    const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+    expect(res.statusCode, res.body).toBe(200);
+    // The snapshot and the re-sent ChatEnded reach the server's side of the wire, not the client.
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChasitorSessionData');
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatEnded');
+    await reconnect(sb, v, d1);
+    expect((await take(sb, v)).messages.map((m) => m.type)).toEqual(['ChatMessage']);
+    expect((await take(sb, v)).messages.map((m) => m.type)).toEqual(['ChatEnded']);
+    const after = await poll(sb, v);
+    expect(after.statusCode, 'everything was delivered: the session is over').toBe(403);
+  });
+
   it('an offset at the snapshot (the client has it) replays what followed it: the re-sent copies, then the rest', async () => {
     const { sb, clock } = await boot();
     const v = await humanChat(sb);
