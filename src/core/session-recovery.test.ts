@@ -68,6 +68,16 @@ describe('ResyncSession re-sends the agent typing state', () => {
     expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'AgentNotTyping']);
   });
 
+  it('a second resync before the first snapshot was received sends one snapshot, the new one', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentCustomEvent(AGENT, v.id, 'missed', 'x');
+    await staleAffinityRefused(sb, v);
+    const first = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'CustomEvent']);
+  });
+
   it('of several typing events missed, only the last is re-sent, in its place among the other re-sent events', async () => {
     const { sb, clock } = await boot();
     const v = await humanChat(sb);

@@ -116,6 +116,9 @@ export class SessionRecovery {
     s.resetCursor(event.vseq! - 1);
     for (const e of pending) {
       if (e.type === EventType.AgentMessage) continue;
+      // An earlier resync's snapshot the client never got: this one supersedes it (a copy
+      // would reach the client after the new snapshot and show it the older state).
+      if (e.type === EventType.SessionData) continue;
       if ((e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) && e !== typing) continue;
       const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
       this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
