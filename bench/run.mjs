@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTarget } from './targets/make-target.mjs';
+import { benchDatabaseName, dropPostgresDatabase } from './targets/postgres-database.mjs';
 import { commandLine, machineInfo } from './lib/machine-info.mjs';
 import { evaluateTargets } from './lib/target-checks.mjs';
 import { combineRepetitions } from './lib/repetitions.mjs';
@@ -98,13 +99,22 @@ async function main() {
   const loadAverage = () => os.loadavg().map((v) => Math.round(v * 100) / 100);
   const loadAtStart = loadAverage();
   const notes = [];
-  const context = { runDir, fdLimit, cpuProfileDir };
+  // This run's PostgreSQL database (BENCH_POSTGRES_DATABASE, or one named after this process):
+  // created and dropped by each scenario, and dropped again at the end below.
+  const postgresDatabase = benchDatabaseName();
+  const context = { runDir, fdLimit, cpuProfileDir, postgresDatabase };
   const skippedByOption = { unavailable: 'not selected (--targets)' };
   const pick = (name) => (!onlyTargets || onlyTargets.has(name) ? makeTarget(name, context) : { name, ...skippedByOption });
   const baseline = pick('baseline');
   const nchan = pick('nchan');
   const sqlite = pick('switchboard-sqlite');
   const postgres = pick('switchboard-postgres');
+  /** A scenario process killed at its time limit could not drop its database: the run does. */
+  const dropDatabase = async () => {
+    if (postgres.unavailable) return;
+    const problem = await dropPostgresDatabase(postgresDatabase);
+    if (problem) log(`bench: could not drop ${postgresDatabase}: ${problem}`);
+  };
   let jobCounter = 0;
   let runningGroup = null;
   const killGroup = (pgid) => {
@@ -118,7 +128,9 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
       if (runningGroup) killGroup(runningGroup);
-      process.exit(130);
+      // Bounded: the drop's connection gives up after 3 s, and this exits after 5 s whatever happens.
+      setTimeout(() => process.exit(130), 5_000).unref();
+      void dropDatabase().finally(() => process.exit(130));
     });
   }
   /** Runs one scenario against one target in its own process (bounded in time). */
@@ -222,6 +234,8 @@ async function main() {
   );
   const clientBound = Object.values(scenarios.deliveryLatency ?? {}).flatMap((r) => r.steps ?? []).filter((s) => s.clientCpuPercent >= 90);
   if (clientBound.length) notes.push(`The load generator was CPU-bound (≥ 90% of a core) in ${clientBound.length} latency step(s), mostly at 5,000 msgs/s: those latencies include client-side queueing and the achieved rate is below the target rate.`);
+
+  await dropDatabase();
 
   const windows = [
     ...Object.values(scenarios.deliveryLatency ?? {}).flatMap((r) => r.steps ?? []),

@@ -112,7 +112,7 @@ async function takeNodeLock(config: SwitchboardConfig, lock: NodeLock, logger: L
     else logger.debug('node lock taken');
     return null;
   }
-  const responder = await listenAsStandby(config.server.host, config.server.port);
+  const responder = await listenAsStandby(config.server.host, config.server.port, originPolicy(config.server.allowedOrigins));
   logger.info({ url: responder.url }, `standing by: listening on ${responder.url} for /healthz and /readyz (503 standby) until this node holds the store`);
   opts.onStandby?.(responder.port);
   try {

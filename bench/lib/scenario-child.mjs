@@ -23,5 +23,8 @@ try {
   await target.stop().catch(() => {});
   result = { skipped: `error: ${String(err.message ?? err).slice(0, 300)}` };
 }
+// What the scenario left behind (the PostgreSQL target's database), once its servers are stopped.
+await target.stop?.().catch(() => {});
+await target.dispose?.().catch(() => {});
 writeFileSync(resultPath, JSON.stringify(result));
 process.exit(0);

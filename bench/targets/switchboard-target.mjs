@@ -5,7 +5,7 @@ import path from 'node:path';
 import { MESSAGE_ID_PATTERN, freePort, runBounded, sleep } from '../lib/load-generator.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { AGENT_BUTTON, AGENT_CREDENTIALS, DEPLOYMENT_ID, ECHO_BUTTON, ORG_ID, switchboardConfig } from './switchboard-config.mjs';
-import { freshPostgresDatabase } from './postgres-database.mjs';
+import { dropPostgresDatabase, freshPostgresDatabase } from './postgres-database.mjs';
 import { AgentSocket } from './agent-socket.mjs';
 
 /**
@@ -57,7 +57,7 @@ function idsIn(messages) {
  * @param storage 'sqlite' | 'postgres'
  * @param cpuProfileDir when set, the server runs with node --cpu-prof into this directory
  */
-export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null }) {
+export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null, postgresDatabase = null }) {
   let startCount = 0;
   // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
   const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
@@ -90,7 +90,9 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         rmSync(target.dataDir, { recursive: true, force: true });
         mkdirSync(target.dataDir, { recursive: true });
         if (storage === 'postgres') {
-          const db = await freshPostgresDatabase();
+          // The run's own database (the runner's BENCH_POSTGRES_DATABASE or its pid): never another bench's.
+          if (!postgresDatabase) throw new Error('no bench database name (context.postgresDatabase): run through bench/run.mjs');
+          const db = await freshPostgresDatabase(postgresDatabase);
           if (db.unavailable) throw new Error(db.unavailable);
           target.postgresUrl = db.url;
         }
@@ -155,6 +157,13 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     },
 
     serverPids: () => [target.server, target.standby].filter(Boolean).map((s) => s.pid),
+    /** The scenario is done (its servers stopped): drops the database it created. */
+    async dispose() {
+      if (!target.postgresUrl || !postgresDatabase) return;
+      const problem = await dropPostgresDatabase(postgresDatabase);
+      if (problem) process.stderr.write(`  ${target.name}: could not drop ${postgresDatabase}: ${problem}\n`);
+      target.postgresUrl = null;
+    },
     async stop(options) {
       target.agentSocket?.close();
       target.agentSocket = null;

@@ -2,7 +2,7 @@
 /**
  * `switchboard` command line: serve, check-config, hash-password, backup, restore, help.
  */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, ENV_VARS, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
 import { unknownEnvVarProblems } from '../config/unknown-env-vars.js';
 import { unknownSettings } from '../config/unknown-settings.js';
@@ -37,6 +37,13 @@ Commands:
                  moved aside (switchboard.sqlite.before-restore-<time>), the stale -shm removed;
                  refused while a server runs on DIR. PostgreSQL: use pg_dump / pg_restore
 
+Exit codes:
+  0  done (serve: stopped cleanly by SIGTERM or SIGINT)
+  1  a failure: an invalid config or secret file, a port in use, a store that cannot be opened,
+     a backup or restore that failed, no password on stdin, a refused shutdown flush
+  2  a usage error: an unknown command or flag, a flag without its value or with a malformed one
+     (--port abc), a missing or extra argument; the command's usage line is printed on stderr
+
 Environment:
   HOST, PORT, SWITCHBOARD_DATA_DIR, SWITCHBOARD_CONFIG, SWITCHBOARD_STORAGE (sqlite|postgres|memory),
   SWITCHBOARD_POSTGRES_URL, SWITCHBOARD_POSTGRES_PASSWORD (apart from the URL, which then holds none),
@@ -55,17 +62,37 @@ Environment:
 /** SIGTERM must answer held polls and exit within 10 s, whatever hangs. */
 const SHUTDOWN_DEADLINE_MS = 8_000;
 
+/** The `Usage:` line of `command` in HELP, for the message of its usage errors. */
+function usageOf(command: string): string {
+  const line = HELP.split('\n').find((l) => l.trim().startsWith(`switchboard ${command}`));
+  return `usage: ${line?.trim() ?? `switchboard ${command}`}`;
+}
+
+/**
+ * parseArgs with its refusals (an unknown flag, a flag without its value, an argument the
+ * command does not take) as usage errors: exit 2, with the usage line, not a failure's 1.
+ */
+function parseCommandLine<T extends ParseArgsConfig>(config: T, command: string): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(`switchboard ${command}: ${(err as Error).message}\n${usageOf(command)}`);
+    throw err;
+  }
+}
+
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args: argv,
     options: { host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' }, config: { type: 'string' }, 'port-file': { type: 'string' }, emulator: { type: 'boolean' } },
     strict: true,
-  });
+  }, 'serve');
   const portFile = values['port-file'] || process.env.SWITCHBOARD_PORT_FILE || undefined;
   const file = values.config ?? process.env.SWITCHBOARD_CONFIG;
   const config = loadConfig(file || undefined, process.env, {
     host: values.host,
-    port: values.port === undefined ? undefined : portFrom(values.port, '--port'),
+    port: values.port === undefined ? undefined : portFlag(values.port),
     dataDir: values['data-dir'],
     emulator: values.emulator,
   });
@@ -163,6 +190,16 @@ async function serve(argv: string[]): Promise<void> {
   }
 }
 
+/** `--port`'s value: one that is no port is the command line's fault (2), where PORT's is the environment's (1). */
+function portFlag(text: string): number {
+  try {
+    return portFrom(text, '--port');
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`switchboard serve: ${err.problems.join('; ')}\n${usageOf('serve')}`);
+    throw err;
+  }
+}
+
 /** `--data-dir DIR`, or SWITCHBOARD_DATA_DIR: never the default ./data, so a slip cannot pick the wrong store. */
 function dataDirOf(flag: string | undefined, usage: string): string {
   const dir = flag || process.env.SWITCHBOARD_DATA_DIR;
@@ -175,8 +212,8 @@ class UsageError extends Error {}
 class ListenError extends Error {}
 
 async function backup(argv: string[]): Promise<void> {
-  const usage = 'usage: switchboard backup --data-dir DIR --to FILE';
-  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, to: { type: 'string' } }, strict: true });
+  const usage = usageOf('backup');
+  const { values } = parseCommandLine({ args: argv, options: { 'data-dir': { type: 'string' }, to: { type: 'string' } }, strict: true }, 'backup');
   const dir = dataDirOf(values['data-dir'], usage);
   if (!values.to) throw new UsageError(usage);
   // Loaded here so the other commands start without the native SQLite module.
@@ -186,8 +223,8 @@ async function backup(argv: string[]): Promise<void> {
 }
 
 async function restore(argv: string[]): Promise<void> {
-  const usage = 'usage: switchboard restore --from FILE --data-dir DIR';
-  const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, from: { type: 'string' } }, strict: true });
+  const usage = usageOf('restore');
+  const { values } = parseCommandLine({ args: argv, options: { 'data-dir': { type: 'string' }, from: { type: 'string' } }, strict: true }, 'restore');
   const dir = dataDirOf(values['data-dir'], usage);
   if (!values.from) throw new UsageError(usage);
   const { restoreSqlite } = await import('../adapters/sqlite/sqlite-backup.js');
@@ -197,10 +234,10 @@ async function restore(argv: string[]): Promise<void> {
 
 function checkConfig(argv: string[]): void {
   // `--config FILE` as serve takes it, or the file alone.
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseCommandLine({ args: argv, options: { config: { type: 'string' } }, allowPositionals: true, strict: true }, 'check-config');
   const files = [...(values.config === undefined ? [] : [values.config]), ...positionals];
   const file = files[0];
-  if (!file || files.length > 1) throw new ConfigError(['usage: switchboard check-config [--config] FILE'], '(arguments)');
+  if (!file || files.length > 1) throw new UsageError(usageOf('check-config'));
   const raw = parseConfigText(readFileSync(file, 'utf8'), file);
   validateConfig(raw, file);
   // A misspelled setting would be ignored by serve: here it fails the check.
@@ -233,6 +270,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'hash-password') {
+      // It takes no argument (the password comes on stdin): anything else is a usage error, before stdin is read.
+      parseCommandLine({ args: rest, options: {}, strict: true }, 'hash-password');
       const input = await readStdin();
       const password = input.replace(/\r?\n$/, '');
       if (!password) {

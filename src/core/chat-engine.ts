@@ -16,7 +16,7 @@ import { AgentActions } from './agent-actions.js';
 import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
 import { holdersInLog } from './chat-holders.js';
-import { ChatSession } from './chat-session.js';
+import { appliedOf, ChatSession, type AppliedSequences } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { IdleTimeouts } from './idle-timeout.js';
@@ -260,21 +260,26 @@ export class ChatEngine {
    * `200 OK`, not 403. A cache in front of the store, which keeps closed sessions
    * until they are purged: a retry after a restart finds them there.
    */
-  private readonly closedKeys = new Map<string, number[]>();
+  private readonly closedKeys = new Map<string, AppliedSequences>();
 
-  /** The sequences applied by the closed session this key named, or undefined when it names no closed session. */
-  async closedSequences(key: string): Promise<number[] | undefined> {
+  /**
+   * The sequences (and their nouns) applied by the closed session this key named, or
+   * undefined when it names no closed session. A retry is told by isRetryOf: the number
+   * of the ChatEnd reused by a ChatMessage is a new request, refused (ADR 0050).
+   */
+  async closedSequences(key: string): Promise<AppliedSequences | undefined> {
     const cached = this.closedKeys.get(key);
     if (cached) return cached;
     const bang = key.indexOf('!');
     if (bang <= 0) return undefined;
     const record = await this.store.getSession(key.slice(0, bang));
     if (!record?.closed || record.key !== key) return undefined;
-    this.rememberClosed(key, record.appliedSeqRecent);
-    return record.appliedSeqRecent;
+    const applied = appliedOf(record);
+    this.rememberClosed(key, applied);
+    return applied;
   }
 
-  private rememberClosed(key: string, applied: number[]): void {
+  private rememberClosed(key: string, applied: AppliedSequences): void {
     this.closedKeys.set(key, applied);
     if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
   }
@@ -282,7 +287,7 @@ export class ChatEngine {
   /** Marks a session over: its key answers 403 from now on. */
   close(s: ChatSession): void {
     if (s.record.closed) return;
-    this.rememberClosed(s.record.key, [...s.record.appliedSeqRecent]);
+    this.rememberClosed(s.record.key, appliedOf(s.record));
     s.record.closed = true;
     s.touchRecord();
     const org = s.record.request?.orgId;

@@ -23,6 +23,34 @@ const DELIVERED_KEPT = 16;
 const ISSUED_KEPT = 32;
 const APPLIED_SEQ_KEPT = 64;
 
+/** The sequences a session applied, and their nouns (ADR 0031, ADR 0050): what tells a retry. */
+export type AppliedSequences = Pick<SessionRecord, 'appliedSeqRecent' | 'appliedSeqNouns'>;
+
+/** A copy of a record's applied sequences (kept for a closed session after its record goes). */
+export function appliedOf(r: AppliedSequences): AppliedSequences {
+  const copy: AppliedSequences = { appliedSeqRecent: [...r.appliedSeqRecent] };
+  if (r.appliedSeqNouns) copy.appliedSeqNouns = r.appliedSeqNouns.map(([seq, noun]) => [seq, noun]);
+  return copy;
+}
+
+/**
+ * Whether a request numbered `seq` for `noun` repeats one `applied` holds: its number is
+ * in the window and was applied to the same noun (or to no recorded noun), or is below a
+ * full window. For an open session and for a closed one alike: a new request on a closed
+ * session is refused, a retry of the one that closed it is answered again.
+ */
+export function isRetryOf(applied: AppliedSequences, seq: number, noun: string): boolean {
+  if (applied.appliedSeqRecent.includes(seq)) {
+    // A retry repeats its request: the same number for another noun is a client that numbers its
+    // nouns apart (ChasitorInit 1, then its messages from 1), and dropping it would lose a message.
+    const nouns = applied.appliedSeqNouns;
+    if (nouns === undefined || !nouns.some(([s]) => s === seq)) return true; // recorded before nouns were kept
+    return nouns.some(([s, n]) => s === seq && n === noun);
+  }
+  const oldest = applied.appliedSeqRecent.length >= APPLIED_SEQ_KEPT ? Math.min(...applied.appliedSeqRecent) : -Infinity;
+  return seq < oldest;
+}
+
 /**
  * Agent clientMessageIds remembered per chat: retries come within seconds and a
  * client keeps few sends in flight (the SDK one per chat), so a short list does.
@@ -204,6 +232,25 @@ export class ChatSession implements RowSource {
     this.touchRecord();
   }
 
+  /**
+   * Moves the cursor over a resync block that ReconnectSession found after the client's
+   * offset (`replaySkips`), when the cursor has reached it: the client resumed from before
+   * the snapshot, so it gets the originals, and the snapshot and re-sent copies would repeat
+   * them. Only once something follows the block (or the chat has ended, so that the poll
+   * after the final event can see that all was delivered): an idle client that repeats its
+   * ack (a rewind to it, see applyAck) then costs no write per poll.
+   */
+  passResyncBlocks(): void {
+    const r = this.record;
+    const skips = r.replaySkips;
+    if (skips === undefined) return;
+    for (const [from, to] of skips) {
+      if (r.cursor !== from - 1 || !(r.lastVseq > to || r.chatState === 'ended')) continue;
+      r.cursor = to;
+      this.touchRecord();
+    }
+  }
+
   /** Records a payload handed to a poll. */
   markDelivered(lastVseq: number): void {
     const r = this.record;
@@ -251,16 +298,7 @@ export class ChatSession implements RowSource {
    * window of recent ones is kept rather than only the highest.
    */
   isDuplicateSequence(seq: number, noun: string): boolean {
-    const r = this.record;
-    if (r.appliedSeqRecent.includes(seq)) {
-      // A retry repeats its request: the same number for another noun is a client that numbers its
-      // nouns apart (ChasitorInit 1, then its messages from 1), and dropping it would lose a message.
-      const nouns = r.appliedSeqNouns;
-      if (nouns === undefined || !nouns.some(([s]) => s === seq)) return true; // recorded before nouns were kept
-      return nouns.some(([s, n]) => s === seq && n === noun);
-    }
-    const oldest = r.appliedSeqRecent.length >= APPLIED_SEQ_KEPT ? Math.min(...r.appliedSeqRecent) : -Infinity;
-    return seq < oldest;
+    return isRetryOf(this.record, seq, noun);
   }
 
   /**

@@ -68,6 +68,16 @@ describe('ResyncSession re-sends the agent typing state', () => {
     expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'AgentNotTyping']);
   });
 
+  it('a second resync before the first snapshot was received sends one snapshot, the new one', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentCustomEvent(AGENT, v.id, 'missed', 'x');
+    await staleAffinityRefused(sb, v);
+    const first = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(await resyncAndDrain(sb, clock, v)).toEqual(['ChasitorSessionData', 'CustomEvent']);
+  });
+
   it('of several typing events missed, only the last is re-sent, in its place among the other re-sent events', async () => {
     const { sb, clock } = await boot();
     const v = await humanChat(sb);
@@ -162,6 +172,99 @@ describe('ReconnectSession moves the delivery cursor back, never forward', () =>
     sb.engine.agentActions.agentMessage(AGENT, v.id, 'a2');
     sb.engine.agentActions.agentMessage(AGENT, v.id, 'a3');
     expect(await reconnectAndDrain(sb, clock, v, delivered.offset + 987_654)).toEqual(['a2', 'a3']);
+  });
+
+  /** What the visitor polls next until a 204, as `Type text` (the text of a message or custom event). */
+  async function reconnectAndDrainAll(sb: Switchboard, clock: FakeClock, v: Visitor, offset: number): Promise<string[]> {
+    await reconnect(sb, v, offset);
+    return drainAll(sb, clock, v);
+  }
+
+  /** A 503 for a stale token, then ReconnectSession with `offset`. */
+  async function reconnect(sb: Switchboard, v: Visitor, offset: number): Promise<void> {
+    await staleAffinityRefused(sb, v);
+    const res = await sb.app.inject({
+      method: 'GET',
+      url: `/chat/rest/System/ReconnectSession?ReconnectSession.offset=${offset}`,
+      headers: { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': 'null' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+
+  async function drainAll(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<string[]> {
+    return (await drain(sb, clock, v)).map((m) => {
+      const body = m.message as { text?: unknown; data?: unknown };
+      return `${m.type} ${String(body.text ?? body.data ?? '')}`.trim();
+    });
+  }
+
+  /**
+   * A chat whose session had a resync: the visitor received c1 (its offset is returned), then
+   * c2 and a custom event were pending at a 503 and ResyncSession, whose snapshot and re-sent
+   * custom event the server delivered (their answers lost on the way, say: the client's last
+   * offset is still c1's), then c3 came.
+   */
+  async function chatAfterResync(sb: Switchboard, clock: FakeClock, v: Visitor): Promise<{ c1: number; snapshot: number }> {
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'c1');
+    const c1 = (await take(sb, v)).offset;
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'c2');
+    sb.engine.agentActions.agentCustomEvent(AGENT, v.id, 'ev', 'x');
+    await staleAffinityRefused(sb, v);
+    const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+    expect(res.statusCode, res.body).toBe(200);
+    const snapshot = await take(sb, v);
+    expect(snapshot.messages.map((m) => m.type)).toEqual(['ChasitorSessionData']);
+    expect((await drain(sb, clock, v)).map((m) => m.type)).toEqual(['CustomEvent']);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'c3');
+    return { c1, snapshot: snapshot.offset };
+  }
+
+  // wire-compat.md: after ReconnectSession "polling resumes after offset". A later client keeps its
+  // own view from the messages it got; the resync's snapshot and re-sent copies repeat, for the client
+  // that resynced, what lies before the snapshot in the log. Replayed from an offset before them,
+  // they would give this client c2 and the custom event twice and a snapshot it never asked for.
+  it('an offset before a resync replays the messages after it exactly once, in order: not the resync\'s snapshot or re-sent copies', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    const { c1 } = await chatAfterResync(sb, clock, v);
+    expect(await reconnectAndDrainAll(sb, clock, v, c1)).toEqual(['ChatMessage c2', 'CustomEvent x', 'ChatMessage c3']);
+  });
+
+  it('the replay is the same after a restart between ReconnectSession and the next poll', async () => {
+    const { sb, clock, store } = await boot();
+    const v = await humanChat(sb);
+    const { c1 } = await chatAfterResync(sb, clock, v);
+    await reconnect(sb, v, c1);
+    await sb.stop();
+    const after = await boot({}, {}, store);
+    expect(await drainAll(after.sb, after.clock, v)).toEqual(['ChatMessage c2', 'CustomEvent x', 'ChatMessage c3']);
+  });
+
+  it('a chat that ended before the resync: the replay ends with the original ChatEnded, and the poll after it is 403', async () => {
+    const { sb } = await boot();
+    const v = await humanChat(sb);
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'd1');
+    const d1 = (await take(sb, v)).offset;
+    sb.engine.agentActions.agentMessage(AGENT, v.id, 'd2');
+    sb.engine.agentActions.agentEnd(AGENT, v.id);
+    await staleAffinityRefused(sb, v);
+    const res = await sb.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: { ...VERSION, 'x-liveagent-session-key': v.key } });
+    expect(res.statusCode, res.body).toBe(200);
+    // The snapshot and the re-sent ChatEnded reach the server's side of the wire, not the client.
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChasitorSessionData');
+    expect((await take(sb, v)).messages[0]!.type).toBe('ChatEnded');
+    await reconnect(sb, v, d1);
+    expect((await take(sb, v)).messages.map((m) => m.type)).toEqual(['ChatMessage']);
+    expect((await take(sb, v)).messages.map((m) => m.type)).toEqual(['ChatEnded']);
+    const after = await poll(sb, v);
+    expect(after.statusCode, 'everything was delivered: the session is over').toBe(403);
+  });
+
+  it('an offset at the snapshot (the client has it) replays what followed it: the re-sent copies, then the rest', async () => {
+    const { sb, clock } = await boot();
+    const v = await humanChat(sb);
+    const { snapshot } = await chatAfterResync(sb, clock, v);
+    expect(await reconnectAndDrainAll(sb, clock, v, snapshot)).toEqual(['CustomEvent x', 'ChatMessage c3']);
   });
 
   it('an offset the visitor did receive re-delivers what came after it', async () => {

@@ -36,6 +36,29 @@ function typingToResend(pending: readonly LogEvent[]): LogEvent | undefined {
   return last;
 }
 
+/**
+ * The visitor sequences `[from, to]` of each resync block after `cursor` in the visitor's
+ * events (in order): a ChasitorSessionData snapshot and the re-sent copies that follow it
+ * (appended together, with no other event between). A block the cursor is inside of (the
+ * client got its snapshot) is not one: the rest of its copies complete the client's view.
+ */
+function resyncBlocksAfter(events: readonly LogEvent[], cursor: number): [number, number][] {
+  const blocks: [number, number][] = [];
+  let open: [number, number] | null = null;
+  for (const e of events) {
+    if (e.vseq! <= cursor) continue;
+    if (e.type === EventType.SessionData) {
+      open = [e.vseq!, e.vseq!];
+      blocks.push(open);
+    } else if (open !== null && isResentCopy(e) && e.vseq === open[1] + 1) {
+      open[1] = e.vseq;
+    } else {
+      open = null;
+    }
+  }
+  return blocks;
+}
+
 export class SessionRecovery {
   constructor(
     private readonly engine: ChatEngine,
@@ -93,10 +116,15 @@ export class SessionRecovery {
     s.resetCursor(event.vseq! - 1);
     for (const e of pending) {
       if (e.type === EventType.AgentMessage) continue;
+      // An earlier resync's snapshot the client never got: this one supersedes it (a copy
+      // would reach the client after the new snapshot and show it the older state).
+      if (e.type === EventType.SessionData) continue;
       if ((e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) && e !== typing) continue;
       const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
       this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
     }
+    // This client gets the snapshot: nothing before it is passed over any more.
+    delete r.replaySkips;
     // Same key, but the guide calls it the new session's: the client may count from 1 again (ADR 0031).
     s.allowSequenceRestart();
     await this.engine.queue.commit();
@@ -115,6 +143,13 @@ export class SessionRecovery {
       // cursor only ever goes back here. Moving it forward would skip messages the
       // visitor never received (wire-compat.md: must not drop pending messages).
       s.resetCursor(Math.min(vseq, s.record.cursor));
+      // Polling resumes after the offset: the messages after it, once each, in order. A resync's
+      // snapshot and re-sent copies after it repeat what the log holds before them, for the
+      // client that resynced; this client gets the originals, so the poll passes over them.
+      const skips = resyncBlocksAfter(events, s.record.cursor);
+      if (skips.length) s.record.replaySkips = skips;
+      else delete s.record.replaySkips;
+      s.touchRecord();
       await this.engine.queue.commit();
     }
     return { resetSequence: false, affinityToken: s.record.owner };

@@ -78,6 +78,7 @@ class PollRun implements HeldPoll, Expiring {
         fail('SESSION_INVALID');
       }
       const r = s.record;
+      s.passResyncBlocks();
       if (r.chatState === 'ended' && r.cursor >= r.lastVseq && r.lastVseq > 0) {
         // Everything including the final event was delivered and not re-requested.
         poller.engine.close(s);

@@ -73,6 +73,22 @@ export function addCorsHeadersWhenAllowed(origin: string | undefined, host: stri
   if (origin && allows(origin, host)) addCorsHeaders(origin, reply);
 }
 
+/**
+ * The headers of the answer to a preflight (OPTIONS with an Origin), which is
+ * `204` with these and addCorsHeaders' (here, and in the hot standby's
+ * responder, ADR 0048, so that a browser reaches its 503 rather than failing
+ * at the preflight).
+ */
+export function addPreflightHeaders(requestedHeaders: string | string[] | undefined, reply: { header(name: string, value: string): unknown }): void {
+  const requested = String(requestedHeaders ?? '')
+    .split(',').map((h) => h.trim()).filter(Boolean);
+  const names = [...ALWAYS_ALLOWED];
+  for (const h of requested) if (!names.some((n) => n.toLowerCase() === h.toLowerCase())) names.push(h);
+  reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+  reply.header('Access-Control-Allow-Headers', names.join(', '));
+  reply.header('Access-Control-Max-Age', '600');
+}
+
 export function registerCors(app: FastifyInstance, allows: OriginPolicy = ANY_ORIGIN): void {
   app.addHook('onRequest', (req, reply, done) => {
     const origin = req.headers.origin;
@@ -82,13 +98,7 @@ export function registerCors(app: FastifyInstance, allows: OriginPolicy = ANY_OR
     }
     addCorsHeaders(origin, reply);
     if (req.method === 'OPTIONS' && origin) {
-      const requested = String(req.headers['access-control-request-headers'] ?? '')
-        .split(',').map((h) => h.trim()).filter(Boolean);
-      const names = [...ALWAYS_ALLOWED];
-      for (const h of requested) if (!names.some((n) => n.toLowerCase() === h.toLowerCase())) names.push(h);
-      reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-      reply.header('Access-Control-Allow-Headers', names.join(', '));
-      reply.header('Access-Control-Max-Age', '600');
+      addPreflightHeaders(req.headers['access-control-request-headers'], reply);
       void reply.code(204).send();
       return;
     }

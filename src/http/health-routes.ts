@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { CommitQueue } from '../core/commit-queue.js';
+import { HealthzAnswer, NotReadyAnswer, ReadyzAnswer } from '../protocol/health-types.js';
 
 export interface ReadinessChecks {
   /** The last group commit failed and waits to be written again. */
@@ -47,7 +48,7 @@ export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, che
    * itself: a node that nobody writes to any more (the balancer took it out) is not
    * held unready for ever by the last write it saw.
    */
-  const writeStall = (): string | null => {
+  const writeStall = (): NotReadyAnswer | null => {
     if (stuckMs <= 0 || !checks.commitWaits) return null;
     const { unwrittenMs, last } = checks.commitWaits();
     if (unwrittenMs !== null && unwrittenMs > stuckMs) return 'store write stuck';
@@ -63,11 +64,15 @@ export function registerHealthRoutes(app: FastifyInstance, store: ChatStore, che
     ping().then((ok) => { timer.cancel(); resolve(ok); }, () => { timer.cancel(); resolve(false); });
   });
 
-  app.get('/healthz', (_req, reply) => { void reply.type('text/plain').send('ok'); });
-  app.get('/readyz', async (_req, reply) => {
+  // The response schemas (src/protocol/health-types.ts) document the texts; a string body
+  // with text/plain is sent as it is, and the types below keep the code to those texts.
+  const healthy: HealthzAnswer = 'ok';
+  const ready: ReadyzAnswer = 'ready';
+  app.get('/healthz', { schema: { response: { 200: HealthzAnswer } } }, (_req, reply) => { void reply.type('text/plain').send(healthy); });
+  app.get('/readyz', { schema: { response: { 200: ReadyzAnswer, 503: NotReadyAnswer } } }, async (_req, reply) => {
     const ok = await pingWithin(checks.timeoutMs);
-    const problem = ok === 'timeout' ? 'store not answering' : !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : writeStall() ?? (!lockHeld() ? 'node lock lost'
+    const problem: NotReadyAnswer | null = ok === 'timeout' ? 'store not answering' : !ok ? 'store unavailable' : writesFailing() ? 'store refuses writes' : writeStall() ?? (!lockHeld() ? 'node lock lost'
       : checkpointsStopped() ? 'WAL checkpoints stopped' : null);
-    void reply.code(problem ? 503 : 200).type('text/plain').send(problem ?? 'ready');
+    void reply.code(problem ? 503 : 200).type('text/plain').send(problem ?? ready);
   });
 }

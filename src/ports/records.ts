@@ -118,6 +118,15 @@ export interface SessionRecord {
    */
   sequenceRestartAllowed?: boolean;
   /**
+   * Set by ReconnectSession: the visitor sequences `[from, to]` of each resync block (a
+   * ChasitorSessionData snapshot and the copies re-sent after it) that lies after the offset
+   * the client resumed from. The poll passes over such a block (ChatSession.passResyncBlocks):
+   * the client gets the original events after its offset, and the block only repeats them for
+   * the client that resynced. Not a progress field: written in full when a reconnect sets it.
+   * Absent when no reconnect found one.
+   */
+  replaySkips?: [number, number][];
+  /**
    * Recent agent `clientMessageId`s with the offset each send got, so that a
    * retried send is answered with the first one's offset and not applied twice —
    * also when the retry reaches the server after a restart. The third item is the

@@ -92,6 +92,17 @@ describe('parseChasitorInit', () => {
     expect(order).toMatchObject({ label: 'Order', value: '12345', displayToAgent: false, entityMaps: [] });
   });
 
+  it('reads transcriptFields sent as one name or a comma string as a list, and anything else as none', () => {
+    const fieldsOf = (transcriptFields: unknown) => parseChasitorInit({ ...ids, prechatDetails: [{ label: 'E-mail', value: 'a@b.c', transcriptFields }] }).prechatDetails[0]!.transcriptFields;
+    expect(fieldsOf('Email__c')).toEqual(['Email__c']);
+    expect(fieldsOf('Email__c, Name__c,,')).toEqual(['Email__c', 'Name__c']);
+    expect(fieldsOf(['Email__c', ' Name__c ', '', 7])).toEqual(['Email__c', 'Name__c']);
+    expect(fieldsOf('')).toEqual([]);
+    expect(fieldsOf(null)).toEqual([]);
+    expect(fieldsOf(undefined)).toEqual([]);
+    expect(fieldsOf({ name: 'Email__c' })).toEqual([]);
+  });
+
   it('keeps prechatEntities whole, entityFieldsMaps included', () => {
     const init = parseChasitorInit(structuredClone(fieldInit));
     expect(init.prechatEntities).toEqual(fieldInit.prechatEntities);

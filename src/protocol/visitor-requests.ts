@@ -96,10 +96,21 @@ function readPrechatDetails(v: unknown): CustomDetail[] {
       ...d,
       label: typeof d.label === 'string' ? d.label : '',
       value: typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value),
-      transcriptFields: Array.isArray(d.transcriptFields) ? d.transcriptFields.filter((f): f is string => typeof f === 'string') : [],
+      transcriptFields: readFieldNames(d.transcriptFields),
       displayToAgent: readBoolean(d.displayToAgent, true),
     };
   });
+}
+
+/**
+ * `transcriptFields` as an array, one name or a comma string (clients that build it from a
+ * form attribute send `"Email__c"` or `"Email__c,Name__c"`): they are Salesforce field API names
+ * (letters, digits, underscores), which hold no comma, so splitting cannot cut one. Names are
+ * trimmed; empty ones and entries that are not strings are skipped. Anything else is no list.
+ */
+function readFieldNames(v: unknown): string[] {
+  const names = Array.isArray(v) ? v.filter((f): f is string => typeof f === 'string') : typeof v === 'string' ? v.split(',') : [];
+  return names.map((f) => f.trim()).filter(Boolean);
 }
 
 /** Button ids as an array, a comma string or one id; numbers are ids too, anything else is skipped. */

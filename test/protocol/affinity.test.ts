@@ -149,6 +149,40 @@ describe.concurrent('later recovery: ReconnectSession', () => {
   });
 });
 
+describe.concurrent('ReconnectSession after a ResyncSession', () => {
+  // A later client whose answers to the polls after a resync were lost (a failover, a proxy) comes
+  // back with the last offset it saw, from before the resync's snapshot. Polling resumes after that
+  // offset: the messages after it, each once, in order — not the snapshot and its re-sent copies,
+  // which repeat for the client that resynced what the log holds before them.
+  it('with an offset from before the snapshot: the messages after it once each, in order, and no ChasitorSessionData', async () => {
+    const v = await chat();
+    await v.say('q1');
+    await v.awaitEchoes(['q1']);
+    const offset = v.lastOffset as number;
+    await v.say('q2');
+    await new Promise((r) => setTimeout(r, 300));
+    await v.resyncAfter503();
+    await v.say('q3');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'q3'), 'q3 after the resync');
+
+    v.affinity = wrongToken(v.affinity);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    v.affinity = 'null';
+    const res = await server.req('GET', 'System/ReconnectSession', { headers: v.headers(), query: { 'ReconnectSession.offset': offset } });
+    expect(res.status, res.text).toBe(200);
+    const msg = (res.json as { messages: Array<{ message: Record<string, unknown> }> }).messages[0]!.message;
+    v.affinity = String(msg['affinityToken']);
+    v.forgetCursor();
+    const from = v.received.length;
+    await v.say('q4');
+    await v.pollUntil((all) => all.slice(from).some((m) => m.type === 'ChatMessage' && m.message['text'] === 'q4'), 'q4 after the reconnect');
+    await v.expectNoMore();
+    const replayed = v.received.slice(from);
+    expect(replayed.map((m) => m.type), 'no snapshot in a replay').not.toContain('ChasitorSessionData');
+    expect(replayed.filter((m) => m.type === 'ChatMessage').map((m) => m.message['text'])).toEqual(['q2', 'q3', 'q4']);
+  });
+});
+
 describe.concurrent('ResyncSession needs the session key', () => {
   it('with the session id alone (known to every agent of the org) it is 403 and leaves the recovery to the visitor', async () => {
     const v = await chat();

@@ -32,6 +32,38 @@ describe('switchboard CLI', () => {
     expect(run('frobnicate').status).toBe(2);
   });
 
+  it('exit codes: every usage error is 2 with the usage line on stderr, every failure 1 (--help, "Exit codes")', () => {
+    const { SWITCHBOARD_DATA_DIR: _unset, ...env } = process.env;
+    const runClean = (...args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 20_000, env, input: '' });
+    const usageErrors = [
+      ['frobnicate'],
+      ['serve', '--frobnicate'], ['serve', '--port'], ['serve', '--port', 'abc'], ['serve', 'extra'], ['serve', '--emulator=yes'],
+      ['check-config'], ['check-config', 'a.yaml', 'b.yaml'], ['check-config', '--frobnicate', 'a.yaml'],
+      ['backup'], ['backup', '--data-dir', dir], ['backup', '--to', 'x.sqlite'], ['backup', '--data-dir', dir, '--to', 'x', '--frobnicate'],
+      ['restore'], ['restore', '--from', 'x.sqlite'], ['restore', '--data-dir'],
+      ['hash-password', 'pw'], ['hash-password', '--frobnicate'],
+    ];
+    for (const args of usageErrors) {
+      const r = runClean(...args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/usage: switchboard|Usage:/);
+    }
+    const bad = join(dir, 'exit-codes-bad.yaml');
+    writeFileSync(bad, 'settings:\n  pollHoldSeconds: -5\n');
+    const failures = [
+      ['check-config', join(dir, 'no-such-file.yaml')], ['check-config', bad],
+      ['backup', '--data-dir', join(dir, 'no-such-dir'), '--to', join(dir, 'b.sqlite')],
+      ['restore', '--from', join(dir, 'no-such-backup.sqlite'), '--data-dir', join(dir, 'restore-here')],
+      ['hash-password'], // no password on stdin: the input, not the command line
+    ];
+    for (const args of failures) {
+      const r = runClean(...args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(1);
+      expect(r.stderr, args.join(' ')).not.toMatch(/^usage:/m);
+    }
+    expect(run('--help').stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 [\s\S]*\n {2}2 /);
+  });
+
   it('--help lists backup and restore', () => {
     const help = run('--help').stdout;
     expect(help).toContain('switchboard backup --data-dir DIR --to FILE');
@@ -57,7 +89,7 @@ describe('switchboard CLI', () => {
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(r.stdout).toBe(`${good}: ok\n`);
     }
-    expect(run('check-config').status).toBe(1);
+    expect(run('check-config').status, 'no file: a usage error').toBe(2);
     expect(run('check-config', good, good).stderr).toContain('usage: switchboard check-config [--config] FILE');
   });
 

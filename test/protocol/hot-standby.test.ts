@@ -12,8 +12,8 @@ import { Visitor, expectOk } from './visitor.js';
 
 const a = useServer();
 
-function standbyOf(server: TestServer): TestServer {
-  return new TestServer({}, { env: { SWITCHBOARD_STANDBY: 'true' }, dataDir: () => server.dataDir });
+function standbyOf(server: TestServer, env: Record<string, string> = {}): TestServer {
+  return new TestServer({}, { env: { SWITCHBOARD_STANDBY: 'true', ...env }, dataDir: () => server.dataDir });
 }
 
 describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on SQLite'), () => {
@@ -30,6 +30,26 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on SQLite'), () => {
       await v.start();
       await v.say('still here');
       expect(await v.awaitEchoes(['still here'])).toEqual(['still here']);
+    } finally {
+      await c.dispose();
+    }
+  });
+
+  it("answers a browser on an allowed origin with the server's CORS headers (server.allowedOrigins), preflight included; another origin gets none", async () => {
+    const site = 'https://www.shop.example';
+    const c = standbyOf(a, { SWITCHBOARD_ALLOWED_ORIGINS: site });
+    try {
+      await c.start();
+      await expectStandingBy(c);
+      const url = `${c.baseUrl}/chat/rest/Chasitor/ChatMessage`;
+      const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: site, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-liveagent-session-key, content-type' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(site);
+      expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-LIVEAGENT-SESSION-KEY/);
+      const post = await fetch(url, { method: 'POST', headers: { origin: site }, body: '{}' });
+      expect([post.status, post.headers.get('access-control-allow-origin'), post.headers.get('access-control-allow-credentials')]).toEqual([503, site, 'true']);
+      const other = await fetch(url, { method: 'POST', headers: { origin: 'https://evil.example' }, body: '{}' });
+      expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([503, null]);
     } finally {
       await c.dispose();
     }

@@ -217,6 +217,21 @@ describe.concurrent('sequence retries', () => {
     expect(v.echoes()).toEqual(['first, numbered 1', 'second, numbered 2']);
   });
 
+  // The other side of ADR 0050 on a session the ChatEnd closed: only the ChatEnd itself is retried
+  // under its number (200 OK, its answer may have been lost); any other noun under that number is a
+  // new request on an ended session, refused as every new request there is (403), never a 200 for a
+  // message that nobody will read.
+  it('after ChatEnd N, a ChatMessage or ChasitorTyping numbered N is 403 (a new request on an ended session); ChatEnd N again is 200 OK', async () => {
+    const v = await chat();
+    await v.say('before the end');
+    await v.awaitEchoes(['before the end']);
+    const n = v.sentSequence + 1;
+    expectOk(await v.post('Chasitor/ChatEnd', { reason: 'client' }, { sequence: n }), 'ChatEnd N');
+    expectPlainError(await v.post('Chasitor/ChatMessage', { text: 'after the end' }, { sequence: n }), 403, SESSION_GONE);
+    expectPlainError(await v.post('Chasitor/ChasitorTyping', {}, { sequence: n }), 403, SESSION_GONE);
+    expectOk(await v.post('Chasitor/ChatEnd', { reason: 'client' }, { sequence: n }), 'the retried ChatEnd N');
+  });
+
   it('a retried ChasitorInit (sequence 1 again) does not start a second chat', async () => {
     const v = new Visitor(server);
     await v.createSession();

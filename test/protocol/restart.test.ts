@@ -125,6 +125,7 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('restart'), () => {
     expect([retried.status, retried.text], 'the retried ChatEnd').toEqual([200, 'OK']);
     expect((await del()).status, 'the retried DELETE').toBe(200);
     expect((await ender.post('Chasitor/ChatMessage', { text: 'too late' })).status, 'a new request on the ended session').toBe(403);
+    expect((await ender.post('Chasitor/ChatMessage', { text: 'too late' }, { sequence: endSeq })).status, "a ChatMessage under the ChatEnd's number (ADR 0050)").toBe(403);
     const forged = ender.key.slice(0, ender.key.lastIndexOf('!') + 1) + 'x'.repeat(8);
     const other = await server.req('POST', 'Chasitor/ChatEnd', { headers: ender.headers({ 'X-LIVEAGENT-SESSION-KEY': forged, 'X-LIVEAGENT-SEQUENCE': String(endSeq) }), body: {} });
     expect(other.status, 'the right id with a wrong key').toBe(403);

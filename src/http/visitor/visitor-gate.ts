@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ChatEngine } from '../../core/chat-engine.js';
+import { isRetryOf } from '../../core/chat-session.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import { NEVER_GONE, type ClientGone } from '../../core/visitor-poller.js';
@@ -123,7 +124,8 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       // before a restart): a retry, answered once what it repeats is durable (it may
       // still be in this turn's commit).
       engine.closedSequences(key).then((applied) => {
-        if (!applied?.includes(seq)) fail('SESSION_INVALID');
+        // The number alone is not enough: a ChatMessage reusing the ChatEnd's number is a new request (ADR 0050).
+        if (!applied || !isRetryOf(applied, seq, spec.noun)) fail('SESSION_INVALID');
         metrics.retriedSequence();
         return engine.queue.commit();
       }).then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
