@@ -194,6 +194,22 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect((await sam.call('GET', `/agent/v1/chats/${chatId}/files/${file!.id}`)).status).toBe(404);
   });
 
+  it('re-sends a request the visitor had not received after ResyncSession, once, after the snapshot; the agent gets no copy', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support);
+    const { fileToken, uploadServletUrl } = await alice.ok<{ fileToken: string; uploadServletUrl: string }>('POST', `/agent/v1/chats/${chatId}/file-requests`);
+    const before = v.received.length;
+    await v.resyncAfter503();
+    await v.waitFor('FileTransfer', 'the re-sent FileTransfer', before);
+    const after = v.received.slice(before).map((m) => m.type);
+    expect(after.indexOf('FileTransfer')).toBeGreaterThan(after.indexOf('ChasitorSessionData'));
+    expect(received(v, 'FileTransfer').map((m) => m.message)).toEqual([{ type: 'Requested', fileToken, uploadServletUrl }]);
+    const up = await uploadForm(uploadServletUrl, { chatKey: v.key, fileToken }, { bytes: fileBytes(64), name: 'after-resync.png', type: 'image/png' });
+    expect(up.status, up.text).toBe(200);
+    await alice.nextChatEvent(chatId, 'ChasitorFileUploaded');
+    expect(alice.chatEvents(chatId, 'FileTransfer')).toHaveLength(1);
+  });
+
   it('answers the CORS preflight of the upload for an allowed origin', async () => {
     const res = await fetch(`${server.baseUrl}/chat/file-transfer`, { method: 'OPTIONS', headers: { Origin: 'https://shop.example', 'Access-Control-Request-Method': 'POST' } });
     expect(res.status).toBe(204);
