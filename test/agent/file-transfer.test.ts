@@ -46,6 +46,10 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect(dl.headers.get('x-content-type-options')).toBe('nosniff');
     expect(dl.headers.get('content-security-policy')).toBe('sandbox');
     expect(dl.headers.get('cache-control')).toBe('no-store');
+    // Counted once durable (prom-client counters, /metrics is open in the test config).
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(Number(/^switchboard_file_uploads_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^switchboard_file_upload_bytes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5000);
 
     // Single use: the exact retry gets the same answer and stores nothing twice; other bytes are refused.
     const again = await uploadForm(req.uploadServletUrl, { chatKey: v.key, fileToken: req.fileToken }, { bytes, name: 'receipt.png', type: 'image/png' });
