@@ -282,6 +282,7 @@ export const VisitorIdParams = Type.Object({ visitorId: Type.String({ minLength:
 export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 256 }) });
 /** DELETE /agent/v1/admin/api-keys/:keyId. */
 export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, maxLength: 256 }) });
+export * from './file-transfer-types.js';
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),

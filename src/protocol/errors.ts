@@ -33,6 +33,12 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'UPGRADE_REQUIRED'
   | 'NODE_STANDBY'
+  | 'FILE_TRANSFER_DISABLED'
+  | 'FILE_REQUEST_PENDING'
+  | 'FILE_ALREADY_UPLOADED'
+  | 'FILE_TOKEN_INVALID'
+  | 'FILE_TOO_LARGE'
+  | 'FILE_MISSING'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

@@ -74,6 +74,21 @@ export const ChatTransferred = Type.Object({
 });
 export const CustomEvent = Type.Object({ type: Type.String(), data: Type.String() });
 
+/**
+ * An agent asks the visitor for a file, or withdraws the request (docs/visitor-api.md,
+ * "File transfer"). Only these two subtypes ever go on the wire: wire-compat.md lists
+ * them and strict clients parse that enum. The client uploads to `uploadServletUrl`
+ * with its session key and `fileToken` (POST /chat/file-transfer).
+ */
+export const FileTransferRequested = Type.Object({
+  type: Type.Literal('Requested'),
+  fileToken: Type.String({ description: 'Opaque, single use: names this request in the upload' }),
+  uploadServletUrl: Type.String({ description: 'Absolute URL to POST the file to' }),
+});
+export const FileTransferCanceled = Type.Object({ type: Type.Literal('Canceled'), fileToken: Type.String() });
+export const FileTransfer = Type.Union([FileTransferRequested, FileTransferCanceled]);
+export type FileTransfer = Static<typeof FileTransfer>;
+
 export const TranscriptEntry = Type.Object({
   type: Type.Union([Type.Literal('Agent'), Type.Literal('Chasitor'), Type.Literal('OperatorTransferred')]),
   name: Type.String(),
@@ -106,6 +121,7 @@ export const VisitorMessageSchemas = {
   ChatEnded,
   ChatTransferred,
   CustomEvent,
+  FileTransfer,
   ChasitorSessionData,
 } as const;
 export type VisitorMessageType = keyof typeof VisitorMessageSchemas;
