@@ -11,6 +11,7 @@ import { bindPanelKeyboard } from './panel-keyboard.js';
 import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
 import { bindComposer } from './composer-input.js';
+import { FileRequestPrompt, fileSize } from './file-request-prompt.js';
 import { prechatAnswers } from './prechat-answers.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
@@ -49,6 +50,8 @@ export class ChatWidget {
   private unreachable = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private availabilityTimer: ReturnType<typeof setInterval> | undefined;
+  /** The agent's open file request, above the message box (one at a time: the server allows no more). */
+  private filePrompt: FileRequestPrompt | undefined;
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
 
@@ -200,6 +203,7 @@ export class ChatWidget {
       this.shown = [];
       this.memory.clear();
       this.view.clearLog();
+      this.dropFilePrompt();
       this.renderIdle();
       this.open();
     });
@@ -230,6 +234,7 @@ export class ChatWidget {
     this.reconnecting = false;
     this.outbox = [];
     v.clearLog();
+    this.dropFilePrompt();
     v.showView('chat');
     v.chatControls('live');
     this.setChatStatus('Connecting…');
@@ -249,6 +254,7 @@ export class ChatWidget {
     this.outbox = [...saved.outbox];
     this.reconnecting = false;
     v.clearLog();
+    this.dropFilePrompt();
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
@@ -330,7 +336,53 @@ export class ChatWidget {
         this.renderChatStatus();
         if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
       },
+      fileRequested: (fileToken) => this.fileRequested(fileToken),
+      fileCanceled: (fileToken) => {
+        if (this.filePrompt?.fileToken !== fileToken) return;
+        this.dropFilePrompt();
+        this.note(`${this.agentName} no longer asks for a file`);
+        v.announce(`${this.agentName} no longer asks for a file.`);
+      },
     };
+  }
+
+  /**
+   * The agent asked for a file: the prompt above the message box, said to screen readers (the log's
+   * notes are not: they repeat the status line), counted on the launcher while minimized. The focus
+   * stays where it is: the visitor may be typing.
+   */
+  private fileRequested(fileToken: string): void {
+    const v = this.view;
+    if (this.filePrompt?.fileToken === fileToken || !this.chat) return;
+    this.dropFilePrompt();
+    const chat = this.chat;
+    const prompt = new FileRequestPrompt(fileToken, {
+      upload: (file) => chat.upload(fileToken, file),
+      sent: (file) => {
+        const hadFocus = prompt.element.contains(v.root.activeElement);
+        this.dropFilePrompt();
+        this.record('me', 'You', `Sent a file: ${file.name} (${fileSize(file.size)})`);
+        if (hadFocus) v.input.focus();
+      },
+    });
+    this.filePrompt = prompt;
+    v.fileSlot.appendChild(prompt.element);
+    this.note(`${this.agentName} asked for a file`);
+    v.announce(`${this.agentName} asked for a file. Choose one above the message box and press Upload.`);
+    if (v.panel.hidden) {
+      this.unread += 1;
+      this.renderLauncher();
+    }
+  }
+
+  /** Takes the file prompt away; the keyboard goes to the message box if it was in the prompt. */
+  private dropFilePrompt(): void {
+    const prompt = this.filePrompt;
+    if (!prompt) return;
+    this.filePrompt = undefined;
+    const hadFocus = prompt.element.contains(this.view.root.activeElement);
+    prompt.element.remove();
+    if (hadFocus && !this.view.composer.hidden) this.view.input.focus();
   }
 
   /** An agent took the chat: first, or after the previous one left (then the outbox waited for this one). */
@@ -370,6 +422,7 @@ export class ChatWidget {
     this.signals.sent();
     this.chat?.dispose();
     this.chat = undefined;
+    this.dropFilePrompt();
     this.reconnecting = false;
     this.note(text);
     this.setChatStatus(text);
@@ -410,3 +463,4 @@ export class ChatWidget {
     this.view.addMessage(line.author, line.who, line.text);
   }
 }
+

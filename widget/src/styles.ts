@@ -48,6 +48,10 @@ textarea{resize:none}
 .err{color:#b3261e;font-size:.9em;font-weight:400}
 form.compose{display:flex;gap:.5em;padding:.6em;border-top:1px solid var(--l);align-items:flex-end}
 form.compose textarea{flex:1;min-height:44px;max-height:8em}
+.file-req{margin:0 .6em .4em;padding:.6em .8em;border:1px solid var(--a);border-radius:var(--r);display:flex;flex-direction:column;gap:.4em}
+.file-req p{margin:0}.fr-title{font-weight:700}.fr-row{display:flex;gap:.5em;align-items:center}.fr-row progress{flex:1}
+.fr-status{font-size:.9em;color:var(--m)}.fr-status[data-kind=err]{color:#b3261e}
+input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
 @media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{right:12px;bottom:12px}}
