@@ -6,7 +6,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
-import { saveFile } from './file-download.ts';
+import { downloadChatFile } from './file-download.ts';
 import { FileRequestControl } from './file-request-control.ts';
 import { QuickTextPicker } from './quick-text-picker.ts';
 import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
@@ -84,7 +84,8 @@ export class ChatPanel {
     this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
-    this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`, (fileId, name, button) => void this.downloadFile(fileId, name, button));
+    this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`, 
+      (fileId, name, button) => void downloadChatFile(host.client, chatId, fileId, name, button, (m) => host.report(m)));
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
     if (mode === 'agent') {
@@ -512,23 +513,6 @@ export class ChatPanel {
     } catch (err) {
       this.host.report(`Could not end the chat: ${errorText(err)}`);
       this.followRefusal(err);
-    }
-  }
-
-  /**
-   * Fetches a file the visitor sent with this login's token and saves it under its name. The
-   * entry's button says it is busy meanwhile (not `disabled`: that would drop the keyboard focus).
-   */
-  private async downloadFile(fileId: string, name: string, button: HTMLButtonElement): Promise<void> {
-    if (button.getAttribute('aria-disabled') === 'true') return;
-    button.setAttribute('aria-disabled', 'true');
-    try {
-      const file = await this.host.client.downloadFile(this.chatId, fileId);
-      saveFile(file.bytes, file.name || name, file.contentType);
-    } catch (err) {
-      this.host.report(`Could not download ${name}: ${errorText(err)}`);
-    } finally {
-      button.removeAttribute('aria-disabled');
     }
   }
 
