@@ -353,11 +353,11 @@ export class ChatWidget {
    */
   private fileRequested(fileToken: string): void {
     const v = this.view;
-    if (this.filePrompt?.fileToken === fileToken || !this.chat) return;
+    if (this.filePrompt?.fileToken === fileToken) return;
     this.dropFilePrompt();
-    const chat = this.chat;
+    // The chat as it is at the upload: a resumed chat reports its open requests before connectChat() returns.
     const prompt = new FileRequestPrompt(fileToken, {
-      upload: (file) => chat.upload(fileToken, file),
+      upload: (file) => (this.chat ? this.chat.upload(fileToken, file) : Promise.reject(new Error('the chat is over'))),
       sent: (file) => {
         const hadFocus = prompt.element.contains(v.root.activeElement);
         this.dropFilePrompt();
