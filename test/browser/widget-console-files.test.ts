@@ -148,9 +148,15 @@ describe('file transfer in the widget and the console (Chromium)', () => {
     expect(readFileSync(await again.path()).equals(bytes)).toBe(true);
   });
 
-  it('a canceled request takes the prompt away', async () => {
+  it('a request still open comes back after a reload of the visitor page; a cancel takes the prompt away', async () => {
     await chat(alex.page).getByRole('button', { name: 'Request file' }).click();
     await prompt().waitFor();
+    await visitorPage.reload();
+    w = widgetOf(visitorPage);
+    await prompt().waitFor();
+    await waitForText(w.status, /chatting with Alex Agent/);
+    // Shown again, not asked again: the restored log has the one note of the request.
+    expect(await w.log.locator('.msg.sys').filter({ hasText: /asked for a file/ }).count()).toBe(2);
     await chat(alex.page).getByRole('button', { name: 'Cancel file request' }).click();
     await chat(alex.page).getByRole('button', { name: 'Request file' }).waitFor();
     await chat(alex.page).getByRole('log').getByText('File request canceled').waitFor();

@@ -336,7 +336,7 @@ export class ChatWidget {
         this.renderChatStatus();
         if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
       },
-      fileRequested: (fileToken) => this.fileRequested(fileToken),
+      fileRequested: (fileToken, resumed) => this.fileRequested(fileToken, resumed),
       fileCanceled: (fileToken) => {
         if (this.filePrompt?.fileToken !== fileToken) return;
         this.dropFilePrompt();
@@ -349,9 +349,10 @@ export class ChatWidget {
   /**
    * The agent asked for a file: the prompt above the message box, said to screen readers (the log's
    * notes are not: they repeat the status line), counted on the launcher while minimized. The focus
-   * stays where it is: the visitor may be typing.
+   * stays where it is: the visitor may be typing. `resumed`: the previous page showed it, and its
+   * note is in the restored log already.
    */
-  private fileRequested(fileToken: string): void {
+  private fileRequested(fileToken: string, resumed: boolean): void {
     const v = this.view;
     if (this.filePrompt?.fileToken === fileToken) return;
     this.dropFilePrompt();
@@ -367,6 +368,7 @@ export class ChatWidget {
     });
     this.filePrompt = prompt;
     v.fileSlot.appendChild(prompt.element);
+    if (resumed) return;
     this.note(`${this.agentName} asked for a file`);
     v.announce(`${this.agentName} asked for a file. Choose one above the message box and press Upload.`);
     if (v.panel.hidden) {

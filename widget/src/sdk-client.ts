@@ -32,8 +32,8 @@ export interface ChatCallbacks {
   failed(reason: string): void;
   /** false while the SDK is recovering a lost connection, true once it is back. */
   connection(ok: boolean): void;
-  /** The agent asked for a file (FileTransfer Requested); also, after a reload, a request still open. */
-  fileRequested(fileToken: string): void;
+  /** The agent asked for a file (FileTransfer Requested); `resumed`: a request still open that a previous page showed. */
+  fileRequested(fileToken: string, resumed: boolean): void;
   /** The agent withdrew the request (FileTransfer Canceled: by hand, or the chat ended or left that agent). */
   fileCanceled(fileToken: string): void;
 }
@@ -89,7 +89,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('agentDisconnected', () => cb.agentLeft()),
     client.on('ended', (e) => cb.ended(e.reason)),
     client.on('failed', (e) => cb.failed(e.reason)),
-    client.on('fileTransfer', (e) => (e.type === 'Requested' ? cb.fileRequested(e.fileToken) : cb.fileCanceled(e.fileToken))),
+    client.on('fileTransfer', (e) => (e.type === 'Requested' ? cb.fileRequested(e.fileToken, false) : cb.fileCanceled(e.fileToken))),
     client.on('connection', (state) => {
       lost = state !== 'online';
       cb.connection(!lost);
@@ -117,7 +117,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     try {
       client.resume(resume);
       // Requests the previous page had not answered: the server does not send them again.
-      for (const r of client.fileRequests) cb.fileRequested(r.fileToken);
+      for (const r of client.fileRequests) cb.fileRequested(r.fileToken, true);
     } catch (err) {
       cb.failed(err instanceof Error ? err.message : String(err));
     }
