@@ -50,6 +50,7 @@ import { createMetrics, registerMetricsRoute } from './http/metrics.js';
 import { metricsAccess } from './http/metrics-access.js';
 import { LOG_REDACTION, REDACTED, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
+import { registerFileUploadRoute, UPLOADS_PER_MINUTE_PER_ADDRESS } from './http/visitor/file-upload-route.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
 import type { ChatStore } from './ports/chat-store.js';
 import type { Clock } from './ports/clock.js';
@@ -254,7 +255,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const clock: Clock = adjustableClock ?? realClock;
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
-  const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock });
+  const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl });
 
   // Signing in stays on real time whatever the emulator does to the clock: an advance must not
   // expire the credentials of the test that made it (ADR 0030).
@@ -305,6 +306,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const metricsTokenLimiter = perTokens > 0 && config.server.metricsToken !== undefined ? new RateLimiter(clock, perTokens, 1) : undefined;
   const nouns = visitorNouns({ engine, poller, recovery });
   const faults = config.server.emulator ? new VisitorFaults(nouns) : undefined;
+  // Loopback (the demo page, tests) is never limited, as for the visitor API's limits.
+  const uploadLimiter = new RateLimiter(clock, UPLOADS_PER_MINUTE_PER_ADDRESS, UPLOADS_PER_MINUTE_PER_ADDRESS);
+  registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter });
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
@@ -332,10 +336,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {
-    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter, metricsTokenLimiter].filter((l) => l !== undefined);
+    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter, metricsTokenLimiter, uploadLimiter].filter((l) => l !== undefined);
     const reset = new EmulatorReset({ engine, hub, store, clock: adjustableClock, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
     const time = new EmulatorTime({ clock: adjustableClock, realTime: realClock, engine, reaper, storeKind: store.kind });
-    registerEmulatorRoutes(app, { users, reset, faults, time });
+    registerEmulatorRoutes(app, { users, reset, faults, time, engine });
     logger.warn({ storage: store.kind, reset: store.canWipe === true, clock: adjustableClock !== null }, 'emulator mode is on: admins can reset every chat, inject failures into the visitor API and move the clock forward (/emulator/v1, docs/emulator.md); never turn it on in production');
   }
   registerHealthRoutes(app, store, {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
-import { toProgressRow, toSessionRow, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord } from '../ports/records.js';
 import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
 
 export interface StoreFactory {
@@ -28,6 +28,13 @@ export function sessionRecord(id: string, patch: Partial<SessionRecord> = {}): S
 
 export function logEvent(sessionId: string, offset: number, vseq: number | null, text = `m${offset}`): LogEvent {
   return { sessionId, offset, vseq, type: vseq === null ? 'ChasitorChatMessage' : 'ChatMessage', actor: vseq === null ? 'visitor' : 'agent', at: 2000 + offset, data: { text, nested: { ok: true } } };
+}
+
+/** An uploaded file of `sessionId` (its bytes every value 0–255 and more, so an encoding slip shows). */
+export function chatFile(sessionId: string, id: string, token: string, uploadedAt = 3000, size = 300): ChatFileRecord {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7) % 256;
+  return { sessionId, id, fileToken: token, name: `réçu ${id}.png`, contentType: 'image/png', size, sha256: `sha-${id}`, uploadedAt, bytes };
 }
 
 export function describeChatStore(name: string, factory: StoreFactory): void {
@@ -368,6 +375,51 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       // A wiping batch that does not hold is refused whole: nothing is wiped.
       await expect(store.write({ ...emptyBatch(), wipe: true, events: [logEvent('z', 2, 2), logEvent('z', 1, 1)] })).rejects.toThrow();
       expect(await store.getSession('after')).not.toBeNull();
+    }));
+
+    it('stores uploaded files with their batch: lists them without bytes, reads one with its exact bytes, by id or by token', withStore(async (store) => {
+      const a = chatFile('fs', 'f1', 't1', 3000);
+      const b = chatFile('fs', 'f2', 't2', 2000, 0);
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('fs', { lastOffset: 1 }))], events: [logEvent('fs', 1, null)], files: [a] });
+      await store.write({ ...emptyBatch(), files: [b, chatFile('other', 'f3', 't1')] });
+      const { bytes: _a, ...metaA } = a;
+      const { bytes: _b, ...metaB } = b;
+      expect(await store.listChatFiles('fs')).toEqual([metaB, metaA]);
+      const read = await store.getChatFile('fs', 'f1');
+      expect(read).toEqual({ ...metaA, bytes: expect.any(Uint8Array) as unknown });
+      expect(Buffer.from(read!.bytes).equals(Buffer.from(a.bytes))).toBe(true);
+      expect((await store.getChatFile('fs', 'f2'))!.bytes.byteLength).toBe(0);
+      expect(await store.getChatFile('fs', 'f3')).toBeNull();
+      expect(await store.getChatFileByToken('fs', 't2')).toEqual(metaB);
+      expect(await store.getChatFileByToken('fs', 'nope')).toBeNull();
+      expect(await store.listChatFiles('nobody')).toEqual([]);
+    }));
+
+    it('writes a file with its event or neither; a batch written again stores it once; a second file for a token is refused', withStore(async (store) => {
+      const file = chatFile('fa', 'f1', 't1');
+      // The event at a taken offset fails the batch: the file must not land without it.
+      await store.write({ ...emptyBatch(), events: [logEvent('fa', 1, null)] });
+      await expect(store.write({ ...emptyBatch(), events: [logEvent('fa', 1, null, 'other')], files: [file] })).rejects.toThrow();
+      expect(await store.listChatFiles('fa')).toEqual([]);
+      const batch = { ...emptyBatch(), events: [logEvent('fa', 2, null)], files: [file] };
+      await store.write(batch);
+      await store.write(batch);
+      expect((await store.listChatFiles('fa')).map((f) => f.id)).toEqual(['f1']);
+      await expect(store.write({ ...emptyBatch(), files: [chatFile('fa', 'f2', 't1')] })).rejects.toThrow();
+      expect((await store.listChatFiles('fa')).map((f) => f.id)).toEqual(['f1']);
+    }));
+
+    it('deletes files with their session: retention and erasure (closed sessions only)', withStore(async (store) => {
+      const closed = (id: string, createdAt: number) => toSessionRow(sessionRecord(id, { closed: true, createdAt }));
+      await store.write({ ...emptyBatch(), sessions: [closed('old', 100), closed('gone', 5000), toSessionRow(sessionRecord('open', { createdAt: 100 }))],
+        files: [chatFile('old', 'f1', 't'), chatFile('gone', 'f2', 't'), chatFile('open', 'f3', 't')] });
+      await store.purgeClosedBefore(1000, 10);
+      expect(await store.listChatFiles('old')).toEqual([]);
+      expect(await store.getChatFile('old', 'f1')).toBeNull();
+      expect(await store.listChatFiles('gone')).toHaveLength(1);
+      expect(await store.deleteClosedSessions(['gone', 'open'])).toBe(1);
+      expect(await store.listChatFiles('gone')).toEqual([]);
+      expect(await store.listChatFiles('open')).toHaveLength(1);
     }));
 
     describeChatSearch(() => factory.open(), factory.openMigrated);

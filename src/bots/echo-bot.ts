@@ -1,7 +1,8 @@
 /**
  * The demo bot, a client of the public agent API: goes online, accepts every
  * chat offered to it, greets, and echoes each visitor message verbatim, in
- * order, exactly once — also across a crash. What it already answered is in the
+ * order, exactly once — also across a crash. A file the visitor uploads
+ * (ChasitorFileUploaded) is answered the same way, with one message naming it. What it already answered is in the
  * chat's transcript (each reply carries clientMessageId `echo-<offset>`, the
  * greeting `greeting`), so after a restart it reads the transcript, a page at a
  * time, and answers only what is still unanswered; a retried send is
@@ -34,6 +35,14 @@ interface BotChat {
 /** Back-off before trying a failed request again; doubles per attempt up to RETRY_MAX_MS. */
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5_000;
+
+/** Visitor events the bot answers, each once: messages (echoed) and uploaded files (acknowledged). */
+const ANSWERED_TYPES: ReadonlySet<string> = new Set(['ChasitorChatMessage', 'ChasitorFileUploaded']);
+
+/** The demo bot's acknowledgement of an uploaded file. */
+export function fileAcknowledgement(data: Record<string, unknown>): string {
+  return `Thanks, I received your file ${String(data.name ?? 'file')} (${Number(data.size ?? 0)} bytes).`;
+}
 
 /** The demo bot's answer to an empty visitor message (README). */
 export const EMPTY_ECHO = '(empty message)';
@@ -159,7 +168,7 @@ export class EchoBot {
     if (m.type !== 'chat.event') return;
     const e = m.data as ChatEventWire;
     if (e.type === 'ChatEstablished' || e.type === 'ChatTransferred') this.enqueue(chatId, () => this.reconcile(chatId));
-    else if (e.type === 'ChasitorChatMessage') this.enqueue(chatId, () => this.answer(chatId, e));
+    else if (ANSWERED_TYPES.has(e.type)) this.enqueue(chatId, () => this.answer(chatId, e));
     // AgentDisconnect: the chat went back to its queue without the bot.
     else if (e.type === 'ChatEnded' || e.type === 'ChasitorChatEnded' || e.type === 'ChasitorTimedOut' || e.type === 'AgentDisconnect') this.forget(chatId);
   }
@@ -230,7 +239,7 @@ export class EchoBot {
       if (res.status !== 200 || !Array.isArray(page.events) || typeof page.nextAfter !== 'number') return null;
       const answeredBefore = chat.answeredUpTo;
       for (const e of page.events) {
-        if (e.type === 'ChasitorChatMessage') {
+        if (ANSWERED_TYPES.has(e.type)) {
           if (e.offset > chat.answeredUpTo) unanswered.push(e);
           continue;
         }
@@ -254,6 +263,7 @@ export class EchoBot {
     if (!chat.greeted) return this.reconcile(chatId);
     if (e.offset <= chat.answeredUpTo) return;
     chat.answeredUpTo = e.offset;
+    if (e.type === 'ChasitorFileUploaded') return this.send(chatId, fileAcknowledgement(e.data), `echo-${e.offset}`);
     // An agent message cannot be empty (the agent API says 400): an empty one is answered with EMPTY_ECHO.
     const text = String(e.data.text ?? '');
     await this.send(chatId, text === '' ? EMPTY_ECHO : text, `echo-${e.offset}`);

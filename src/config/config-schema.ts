@@ -272,10 +272,23 @@ export const ServerConfig = Type.Object({
   metricsToken: Type.Optional(Type.String({ [SECRET_FIELD]: true })),
 });
 
+/** The most `fileTransfer.maxBytes` may be: an upload is held in memory whole and written in one transaction. */
+export const MAX_FILE_BYTES_LIMIT = 100 * 1024 * 1024;
+
+/** Files a visitor uploads when an agent asks for one (docs/adr/0049-file-transfer.md). */
+export const FileTransferConfig = Type.Object({
+  /** False: agents cannot ask for files (409 FILE_TRANSFER_DISABLED) and uploads are refused. */
+  enabled: Type.Boolean({ default: true }),
+  /** The largest file a visitor may upload, in bytes (413 FILE_TOO_LARGE past it). */
+  maxBytes: Type.Integer({ minimum: 1, maximum: MAX_FILE_BYTES_LIMIT, default: 10 * 1024 * 1024 }),
+});
+export type FileTransferConfig = Static<typeof FileTransferConfig>;
+
 export const SwitchboardConfig = Type.Object({
   server: Type.Object(ServerConfig.properties, { default: {} }),
   storage: Type.Object(StorageConfig.properties, { default: {} }),
   settings: Type.Object(SettingsConfig.properties, { default: {} }),
+  fileTransfer: Type.Object(FileTransferConfig.properties, { default: {} }),
   orgs: Type.Array(OrgConfig, { default: [] }),
 });
 export type SwitchboardConfig = Static<typeof SwitchboardConfig>;

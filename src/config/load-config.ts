@@ -362,6 +362,8 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (env.SWITCHBOARD_STANDBY) config.storage.standby = booleanFrom(env.SWITCHBOARD_STANDBY, 'SWITCHBOARD_STANDBY');
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
+  if (env.SWITCHBOARD_FILE_TRANSFER_ENABLED) config.fileTransfer.enabled = booleanFrom(env.SWITCHBOARD_FILE_TRANSFER_ENABLED, 'SWITCHBOARD_FILE_TRANSFER_ENABLED');
+  if (env.SWITCHBOARD_FILE_TRANSFER_MAX_BYTES) config.fileTransfer.maxBytes = nonNegativeInteger(env.SWITCHBOARD_FILE_TRANSFER_MAX_BYTES, 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES', 'bytes');
   if (env.SWITCHBOARD_METRICS) config.server.metrics = booleanFrom(env.SWITCHBOARD_METRICS, 'SWITCHBOARD_METRICS');
   // Set but empty is not "unset": a secret that did not arrive must not leave /metrics open without a word.
   if (env.SWITCHBOARD_METRICS_TOKEN !== undefined) config.server.metricsToken = env.SWITCHBOARD_METRICS_TOKEN;
@@ -378,7 +380,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_STANDBY', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', ...SECRET_FILE_VARS];
+export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_STANDBY', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', 'SWITCHBOARD_FILE_TRANSFER_ENABLED', 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES', ...SECRET_FILE_VARS];
 
 /**
  * The variables whose empty value is read too (an empty list; a token or a

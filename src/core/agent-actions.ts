@@ -125,6 +125,8 @@ export class AgentActions {
     // back if the transfer does not happen (Dispatcher.cancelTransfer).
     r.transferOrigin = { routedButtonId: r.routedButtonId!, queueKey: r.queueKey ?? r.routedButtonId! };
     r.routedButtonId = routedButtonId;
+    // The file was asked for by the agent the chat leaves: the visitor hears it is withdrawn.
+    this.engine.files.cancelPending(s);
     // The target's own fields only: a body's other properties are not the log's to keep.
     const { agentId: toAgent, skill, buttonId } = target;
     this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...(toAgent && { agentId: toAgent }), ...(skill && { skill }), ...(buttonId && { buttonId }) }, false);
@@ -149,6 +151,7 @@ export class AgentActions {
       if (s.record.chatState === 'offered') {
         this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' }, false);
       } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
+        this.engine.files.cancelPending(s);
         this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);
         s.record.declinedBy = [agentId];
@@ -178,6 +181,8 @@ export class AgentActions {
       this.engine.directory.get(r.agentId)?.chats.delete(s.id);
       this.engine.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'reassigned' });
     }
+    // A file the previous agent asked for is not the new holder's request.
+    this.engine.files.cancelPending(s);
     // `takeover`: the agent who loses the chat is told a supervisor took it, not that it was handed on.
     this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id, ...(takeover ? { takeover: true } : {}) }, false);
     this.engine.router.remove(s.id);
@@ -231,6 +236,7 @@ export class AgentActions {
 
   agentEnd(agentId: string, sessionId: string): void {
     const s = this.requireAgentChat(agentId, sessionId);
+    this.engine.files.cancelPending(s);
     this.engine.append(s, EventType.ChatEnded, 'agent', { reason: 'agent', attachedRecords: [] }, true);
     this.engine.finishChat(s, 'agent');
   }

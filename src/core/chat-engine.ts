@@ -5,7 +5,7 @@
  * listeners) run only after the group commit made those events durable.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ButtonConfig, SettingsConfig } from '../config/config-schema.js';
+import type { ButtonConfig, FileTransferConfig, SettingsConfig } from '../config/config-schema.js';
 import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../ports/records.js';
@@ -19,6 +19,7 @@ import { holdersInLog } from './chat-holders.js';
 import { ChatSession } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
+import { FileTransfers } from './file-transfers.js';
 import { IdleTimeouts } from './idle-timeout.js';
 import { Dispatcher, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
@@ -43,6 +44,10 @@ export interface EngineDeps {
   logger: EngineLogger;
   /** Real time, for how long writes wait (readiness), whatever `clock` does in emulator mode; `clock` by default. */
   realTime?: Pick<Clock, 'now'>;
+  /** config `fileTransfer`; on, 10 MiB, when not given. */
+  fileTransfer?: FileTransferConfig;
+  /** config `server.publicUrl`: the base of the URLs the server hands out; else the origin each request came to. */
+  publicUrl?: string | undefined;
 }
 
 export class ChatEngine {
@@ -56,6 +61,8 @@ export class ChatEngine {
   readonly dispatcher: Dispatcher;
   /** What agents and supervisors do to chats (agent-actions.ts). */
   readonly agentActions: AgentActions = new AgentActions(this);
+  /** Files agents ask visitors for (file-transfers.ts). */
+  readonly files: FileTransfers;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -85,6 +92,7 @@ export class ChatEngine {
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
     this.router = new Router(this.catalog, this.directory);
+    this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024 }, deps.publicUrl);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
       (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'), deps.realTime ?? this.clock);
     for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);
@@ -93,6 +101,7 @@ export class ChatEngine {
       warn: (s, type) => { if (this.chatActive(s)) this.append(s, 'ChasitorIdleTimeoutWarningEvent', 'system', { type }, true); },
       expire: (s) => {
         if (!this.chatActive(s)) return;
+        this.files.cancelPending(s);
         this.append(s, EventType.ChatEnded, 'system', { reason: 'chasitorIdleTimeout', attachedRecords: [] }, true);
         this.finishChat(s, 'chasitorIdleTimeout');
       },
@@ -412,6 +421,7 @@ export class ChatEngine {
   /** The visitor ended the chat (ChatEnd or DELETE SessionId): the session closes at once. */
   visitorEnd(s: ChatSession, reason: string): void {
     if (this.chatActive(s)) {
+      this.files.cancelPending(s);
       this.append(s, EventType.VisitorEnded, 'visitor', { reason }, false);
       this.finishChat(s, 'client');
     }
@@ -422,6 +432,7 @@ export class ChatEngine {
   /** A visitor that stopped polling: the agent side is told, the session closes. */
   visitorTimedOut(s: ChatSession): void {
     if (this.chatActive(s)) {
+      this.files.cancelPending(s);
       this.append(s, EventType.VisitorTimedOut, 'system', { reason: 'clientTimeout', lastSeenAt: s.record.lastSeenAt }, false);
       this.finishChat(s, 'clientTimeout');
     }
@@ -495,6 +506,8 @@ export class ChatEngine {
   /** Ends the chat: frees the agent, leaves the queue, lets others move up (also for AgentActions). */
   finishChat(s: ChatSession, reason: string): void {
     const r = s.record;
+    // Those who end a chat cancel first (the visitor hears of it before ChatEnded); this catches any other end.
+    this.files.cancelPending(s);
     this.idle.disarm(s);
     s.offerTimer?.cancel();
     s.offerTimer = null;

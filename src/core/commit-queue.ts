@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { SwitchboardError } from '../protocol/errors.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
-import type { ButtonStatsRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
+import type { ButtonStatsRecord, ChatFileRecord, LogEvent, SessionRow, WriteBatch } from '../ports/records.js';
 
 /** A session that has changes to write: its row is taken at flush time (latest state wins). */
 export interface RowSource {
@@ -126,6 +126,11 @@ export class CommitQueue {
     const b = this.current().batch;
     b.buttonStats = b.buttonStats.filter((x) => x.buttonId !== s.buttonId);
     b.buttonStats.push(s);
+  }
+
+  /** An uploaded file, written in the same transaction as the events appended with it (ChatFileRecord). */
+  addFile(file: ChatFileRecord): void {
+    (this.current().batch.files ??= []).push(file);
   }
 
   addBreadcrumb(visitorId: string, orgId: string | null, location: string, at: number): void {
@@ -312,6 +317,7 @@ export class CommitQueue {
     next.since = Math.min(next.since, failedSince);
     b.events = [...failed.events, ...b.events];
     b.visitorBreadcrumbs = [...failed.visitorBreadcrumbs, ...b.visitorBreadcrumbs];
+    b.files = [...(failed.files ?? []), ...(b.files ?? [])];
     b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
     for (const [id, source] of dirty) if (!next.dirty.has(id)) next.dirty.set(id, source);
     this.retryLater();
@@ -345,6 +351,7 @@ function emptyOut(b: WriteBatch): void {
   b.events.length = 0;
   b.buttonStats.length = 0;
   b.visitorBreadcrumbs.length = 0;
+  if (b.files) b.files.length = 0;
   b.wipe = false;
 }
 

@@ -32,6 +32,10 @@ export const EventType = {
   VisitorTimedOut: 'ChasitorTimedOut',
   SessionData: 'ChasitorSessionData',
   ResyncState: 'ChasitorResyncState',
+  /** Visitor-visible: an agent asked for a file (`Requested`) or withdrew the request (`Canceled`). */
+  FileTransfer: 'FileTransfer',
+  /** Agent side only: the visitor uploaded the file a FileTransfer asked for. */
+  FileUploaded: 'ChasitorFileUploaded',
 } as const;
 
 /** The wire message a visitor receives for a visitor-visible event. */

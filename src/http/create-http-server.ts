@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { Socket } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
 import Fastify, { LogController, type FastifyReply, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { UPLOAD_PATH } from '../core/file-transfers.js';
 import { withoutNulParsedFrom } from '../protocol/client-json.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../protocol/json-depth.js';
 import { SwitchboardError } from '../protocol/errors.js';
@@ -127,7 +128,8 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   // never 415 for a header nobody reads.
   app.addHook('onRequest', (req, _reply, done) => {
     const type = req.headers['content-type'];
-    if (type !== undefined && !takesStrictJson(req.url)) {
+    // The file upload reads its own body, multipart boundary and all (file-upload-route.ts).
+    if (type !== undefined && !takesStrictJson(req.url) && !req.url.startsWith(UPLOAD_PATH)) {
       // The charset is the one part of the header that matters: Apache HttpClient's
       // StringEntity sends ISO-8859-1 unless told otherwise, and "café" must not arrive as "caf�".
       const charset = /;\s*charset\s*=\s*"?([\w.:-]+)/i.exec(type)?.[1];

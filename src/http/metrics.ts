@@ -59,6 +59,12 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
     registers: [registry],
   });
   poller.onDelivered = (ms) => delivery.observe(ms / 1000);
+  const uploads = new Counter({ name: 'switchboard_file_uploads_total', help: 'Files visitors uploaded (durable: each answered 200 once)', registers: [registry] });
+  const uploadedBytes = new Counter({ name: 'switchboard_file_upload_bytes_total', help: 'Bytes of the files visitors uploaded', registers: [registry] });
+  engine.files.onUploaded((size) => {
+    uploads.inc();
+    uploadedBytes.inc(size);
+  });
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
   // The gate matches nouns in any case (clients spell them `system/sessionid` too): so does the label.
   const byLowerCase = new Map([...known].map((n) => [n.toLowerCase(), n]));

@@ -1,4 +1,4 @@
-import type { ButtonStatsRecord, ChatState, LogEvent, SessionRecord, WriteBatch } from './records.js';
+import type { ButtonStatsRecord, ChatFileMeta, ChatFileRecord, ChatState, LogEvent, SessionRecord, WriteBatch } from './records.js';
 
 /** A place in the newest-first order of an org's chats: a session's creation time, then its id (both never change). */
 export interface SearchPosition {
@@ -94,6 +94,12 @@ export interface ChatStore {
   /** Visitor-visible events with vseq > afterVseq, in order, at most `limit`. */
   readVisitorEvents(sessionId: string, afterVseq: number, limit: number): Promise<LogEvent[]>;
   loadButtonStats(): Promise<ButtonStatsRecord[]>;
+  /** The files uploaded into a session's chat, without their bytes, oldest first (upload time, then id). */
+  listChatFiles(sessionId: string): Promise<ChatFileMeta[]>;
+  /** One file of a session, with its bytes; null when the session has no file with that id. */
+  getChatFile(sessionId: string, fileId: string): Promise<ChatFileRecord | null>;
+  /** The file that answered a request (its token) in a session, without its bytes; null when none did. */
+  getChatFileByToken(sessionId: string, fileToken: string): Promise<ChatFileMeta | null>;
   /**
    * The latest `limit` breadcrumbs of a visitor id, oldest first: those of
    * `orgId`'s chats and those posted without a chat (no org), never another
@@ -114,13 +120,13 @@ export interface ChatStore {
   searchSessions(query: SessionSearch): Promise<SessionSearchPage>;
   /**
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
-   * with all their events, and up to `limit` breadcrumbs recorded before it, in
+   * with all their events and files, and up to `limit` breadcrumbs recorded before it, in
    * one transaction. Open sessions are never touched. Returns what went, so the
    * caller repeats while a batch comes back full.
    */
   purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }>;
   /**
-   * Erasure: deletes these sessions with all their events, those that are closed
+   * Erasure: deletes these sessions with all their events and files, those that are closed
    * only (an open one is left as it is). Returns how many were deleted.
    */
   deleteClosedSessions(ids: readonly string[]): Promise<number>;
@@ -168,5 +174,5 @@ export class WriterFencedError extends Error {
 }
 
 export function emptyBatch(): WriteBatch {
-  return { sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [], wipe: false };
+  return { sessions: [], events: [], buttonStats: [], visitorBreadcrumbs: [], files: [], wipe: false };
 }

@@ -125,6 +125,12 @@ export interface SessionRecord {
    * `hello-<chatId>` is a new message (entries written before it had none).
    */
   agentClientIds?: [string, number, string?][];
+  /**
+   * The agent's file request still waiting for its upload (docs/adr/0049-file-transfer.md):
+   * at most one per chat. Written with its FileTransfer event, cleared in the batch that
+   * writes the file or logs the cancel. Absent on records written before it was kept.
+   */
+  fileRequest?: { token: string; requestedAt: number } | null;
   /** The session is over and every message was delivered: requests answer 403. */
   closed: boolean;
 }
@@ -308,12 +314,38 @@ export function fromSessionRow(json: string, requestJson: string | null, progres
   return r;
 }
 
+/** A file's metadata, as the agent API lists it (ChatFile). */
+export interface ChatFileMeta {
+  sessionId: string;
+  /** Unique in the store. */
+  id: string;
+  /** The request it answered: at most one file per token and session. */
+  fileToken: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  uploadedAt: number;
+}
+
+/** A file a visitor uploaded (docs/adr/0049-file-transfer.md): written in the batch of its ChasitorFileUploaded event. */
+export interface ChatFileRecord extends ChatFileMeta {
+  bytes: Uint8Array;
+}
+
 /** Everything one group commit writes, atomically. */
 export interface WriteBatch {
   sessions: SessionRow[];
   events: LogEvent[];
   buttonStats: ButtonStatsRecord[];
   visitorBreadcrumbs: BreadcrumbRecord[];
+  /**
+   * Uploaded files, written with the event that announces each (ChasitorFileUploaded) and
+   * the record that no longer holds its request: the three land together or not at all.
+   * One already stored (a batch written again, ADR 0016) is skipped by its id. Absent: none.
+   */
+  files?: ChatFileRecord[];
   /**
    * Emulator reset (ADR 0022): before the rest of the batch, in the same transaction,
    * delete every session, event, breadcrumb and wait statistic (meta and documents

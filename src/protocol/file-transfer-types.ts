@@ -50,5 +50,8 @@ export type ChasitorFileUploaded = Static<typeof ChasitorFileUploaded>;
 export const FileUploaded = Type.Object({ fileToken: Type.String(), fileId: Type.String(), name: Type.String(), size: Type.Integer({ minimum: 0 }) });
 export type FileUploaded = Static<typeof FileUploaded>;
 
+/** GET …/files/:fileId answers the bytes, not JSON (the OpenAPI document shows a binary string). */
+export const FileDownload = Type.String({ format: 'binary', description: 'The file\'s bytes' });
+
 /** The content types the download serves as themselves (they cannot run script in a browser); anything else is application/octet-stream. */
 export const SAFE_IMAGE_TYPES: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];

@@ -3,7 +3,7 @@
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
 import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
 /** A stored session: its row's JSON columns, and what a search filters on (the SQL stores' columns). */
@@ -29,6 +29,8 @@ export class MemoryChatStore implements ChatStore {
   private crumbs = new Map<string, Omit<BreadcrumbRecord, 'visitorId'>[]>();
   private meta = new Map<string, string>();
   private docs = new Map<string, string>();
+  /** Files by session, in upload order. */
+  private files = new Map<string, ChatFileRecord[]>();
 
   migrate(): Promise<void> {
     return Promise.resolve();
@@ -53,6 +55,7 @@ export class MemoryChatStore implements ChatStore {
       if (!row || !(JSON.parse(row.json) as { closed?: boolean }).closed) continue;
       this.sessions.delete(id);
       this.events.delete(id);
+      this.files.delete(id);
       n += 1;
     }
     return Promise.resolve(n);
@@ -66,6 +69,7 @@ export class MemoryChatStore implements ChatStore {
       if (!r.closed || (r.createdAt ?? Infinity) >= before) continue;
       this.sessions.delete(id);
       this.events.delete(id);
+      this.files.delete(id);
       sessions += 1;
     }
     let breadcrumbs = 0;
@@ -103,11 +107,18 @@ export class MemoryChatStore implements ChatStore {
     for (const s of batch.sessions) {
       if (s.json === null && (batch.wipe || !this.sessions.has(s.id))) return Promise.reject(new Error(`session ${s.id}: progress written before the session`));
     }
+    // A token answered by one file at most (the SQL stores' unique index); the same file again is skipped.
+    const files = batch.wipe ? new Map<string, ChatFileRecord[]>() : this.files;
+    for (const f of batch.files ?? []) {
+      const other = (files.get(f.sessionId) ?? []).find((x) => x.fileToken === f.fileToken || x.id === f.id);
+      if (other && other.id !== f.id) return Promise.reject(new Error(`file token ${f.fileToken} of ${f.sessionId} is answered by another file`));
+    }
     if (batch.wipe) {
       this.sessions.clear();
       this.events.clear();
       this.stats.clear();
       this.crumbs.clear();
+      this.files.clear();
     }
     for (const e of batch.events) {
       if (again.has(e)) continue;
@@ -121,6 +132,12 @@ export class MemoryChatStore implements ChatStore {
       else this.sessions.set(s.id, { json: s.json, request: s.requestJson ?? stored?.request ?? null, progress: null, keys: searchKeys(s, stored?.keys.holders ?? []) });
     }
     for (const b of batch.buttonStats) this.stats.set(b.buttonId, { ...b });
+    for (const f of batch.files ?? []) {
+      let list = this.files.get(f.sessionId);
+      if (!list) this.files.set(f.sessionId, (list = []));
+      if (list.some((x) => x.id === f.id)) continue;
+      list.push({ ...f, bytes: new Uint8Array(f.bytes) });
+    }
     for (const b of batch.visitorBreadcrumbs) {
       let list = this.crumbs.get(b.visitorId);
       if (!list) this.crumbs.set(b.visitorId, (list = []));
@@ -161,6 +178,23 @@ export class MemoryChatStore implements ChatStore {
 
   loadButtonStats(): Promise<ButtonStatsRecord[]> {
     return Promise.resolve([...this.stats.values()].map((s) => ({ ...s })));
+  }
+
+  listChatFiles(sessionId: string): Promise<ChatFileMeta[]> {
+    const list = [...(this.files.get(sessionId) ?? [])].sort((a, b) => a.uploadedAt - b.uploadedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return Promise.resolve(list.map(({ bytes: _bytes, ...meta }) => meta));
+  }
+
+  getChatFile(sessionId: string, fileId: string): Promise<ChatFileRecord | null> {
+    const f = this.files.get(sessionId)?.find((x) => x.id === fileId);
+    return Promise.resolve(f ? { ...f, bytes: new Uint8Array(f.bytes) } : null);
+  }
+
+  getChatFileByToken(sessionId: string, fileToken: string): Promise<ChatFileMeta | null> {
+    const f = this.files.get(sessionId)?.find((x) => x.fileToken === fileToken);
+    if (!f) return Promise.resolve(null);
+    const { bytes: _bytes, ...meta } = f;
+    return Promise.resolve(meta);
   }
 
   readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {

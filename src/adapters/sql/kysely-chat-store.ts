@@ -4,7 +4,7 @@
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import { WriterFencedError, type ChatStore, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 import { searchSessions } from './session-search.js';
@@ -116,7 +116,7 @@ export class KyselyChatStore implements ChatStore {
 
   async write(batch: WriteBatch): Promise<void> {
     if (batch.wipe) throw new Error(WIPE_REFUSED);
-    if (!batch.sessions.length && !batch.events.length && !batch.buttonStats.length && !batch.visitorBreadcrumbs.length) return;
+    if (!batch.sessions.length && !batch.events.length && !batch.buttonStats.length && !batch.visitorBreadcrumbs.length && !batch.files?.length) return;
     await this.writeTransaction(async (trx) => {
       for (let i = 0; i < batch.events.length; i += EVENT_ROWS_PER_INSERT) {
         const rows: EventsTable[] = batch.events.slice(i, i + EVENT_ROWS_PER_INSERT).map((e) => ({
@@ -162,6 +162,10 @@ export class KyselyChatStore implements ChatStore {
         await trx.insertInto('button_stats').values({ button_id: b.buttonId, average_wait_ms: b.averageWaitMs, samples: b.samples })
           .onConflict((oc) => oc.column('button_id').doUpdateSet({ average_wait_ms: b.averageWaitMs, samples: b.samples }))
           .execute();
+      }
+      for (const f of batch.files ?? []) {
+        // Stored already by a batch written again (ADR 0016): skipped by its id.
+        await trx.insertInto('chat_files').values(chatFileRow(f)).onConflict((oc) => oc.columns(['session_id', 'id']).doNothing()).execute();
       }
       if (batch.visitorBreadcrumbs.length) {
         // One already stored (a batch written again, ADR 0016) is skipped by its key.
@@ -209,6 +213,21 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => ({ buttonId: r.button_id, averageWaitMs: r.average_wait_ms === null ? null : Number(r.average_wait_ms), samples: Number(r.samples) }));
   }
 
+  async listChatFiles(sessionId: string): Promise<ChatFileMeta[]> {
+    const rows = await this.db.selectFrom('chat_files').select(FILE_META_COLUMNS).where('session_id', '=', sessionId).orderBy('uploaded_at').orderBy('id').execute();
+    return rows.map(toChatFileMeta);
+  }
+
+  async getChatFile(sessionId: string, fileId: string): Promise<ChatFileRecord | null> {
+    const row = await this.db.selectFrom('chat_files').select([...FILE_META_COLUMNS, 'bytes']).where('session_id', '=', sessionId).where('id', '=', fileId).executeTakeFirst();
+    return row ? { ...toChatFileMeta(row), bytes: new Uint8Array(row.bytes) } : null;
+  }
+
+  async getChatFileByToken(sessionId: string, fileToken: string): Promise<ChatFileMeta | null> {
+    const row = await this.db.selectFrom('chat_files').select(FILE_META_COLUMNS).where('session_id', '=', sessionId).where('file_token', '=', fileToken).executeTakeFirst();
+    return row ? toChatFileMeta(row) : null;
+  }
+
   async readBreadcrumbs(orgId: string, visitorId: string, limit: number): Promise<{ location: string; at: number }[]> {
     const rows = await this.db.selectFrom('breadcrumbs').select(['location', 'at', 'id'])
       .where('visitor_id', '=', visitorId).where((eb) => eb.or([eb('org_id', '=', orgId), eb('org_id', 'is', null)]))
@@ -232,6 +251,7 @@ export class KyselyChatStore implements ChatStore {
       const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before).limit(limit).execute()).map((r) => r.id);
       if (ids.length) {
         await trx.deleteFrom('events').where('session_id', 'in', ids).execute();
+        await trx.deleteFrom('chat_files').where('session_id', 'in', ids).execute();
         await trx.deleteFrom('chat_holders').where('session_id', 'in', ids).execute();
         await trx.deleteFrom('sessions').where('id', 'in', ids).execute();
       }
@@ -247,6 +267,7 @@ export class KyselyChatStore implements ChatStore {
       const closed = (await trx.selectFrom('sessions').select('id').where('id', 'in', [...ids]).where('closed', '=', 1).execute()).map((r) => r.id);
       if (!closed.length) return 0;
       await trx.deleteFrom('events').where('session_id', 'in', closed).execute();
+      await trx.deleteFrom('chat_files').where('session_id', 'in', closed).execute();
       await trx.deleteFrom('chat_holders').where('session_id', 'in', closed).execute();
       await trx.deleteFrom('sessions').where('id', 'in', closed).execute();
       return closed.length;
@@ -322,6 +343,20 @@ export function sameEvent(stored: { type: string; actor: string; at: number | st
  */
 function plainText<T extends string | null>(value: T): T {
   return (value !== null && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
+}
+
+const FILE_META_COLUMNS = ['session_id', 'id', 'file_token', 'name', 'content_type', 'size', 'sha256', 'uploaded_at'] as const;
+
+/** A file as its row (both dialects take a Buffer for BLOB / bytea). */
+export function chatFileRow(f: ChatFileRecord) {
+  return {
+    session_id: f.sessionId, id: f.id, file_token: f.fileToken, name: plainText(f.name), content_type: plainText(f.contentType), size: f.size, sha256: f.sha256,
+    uploaded_at: f.uploadedAt, bytes: Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength),
+  };
+}
+
+function toChatFileMeta(r: { session_id: string; id: string; file_token: string; name: string; content_type: string; size: number | string; sha256: string; uploaded_at: number | string }): ChatFileMeta {
+  return { sessionId: r.session_id, id: r.id, fileToken: r.file_token, name: r.name, contentType: r.content_type, size: Number(r.size), sha256: r.sha256, uploadedAt: Number(r.uploaded_at) };
 }
 
 function toLogEvent(r: { session_id: string; offset: number; vseq: number | null; type: string; actor: string; at: number | string; data: string }): LogEvent {

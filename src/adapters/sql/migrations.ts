@@ -177,6 +177,27 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       }
     },
   },
+  '0011-chat-files': {
+    async up(db: Kysely<unknown>) {
+      // One row per uploaded file, keyed by its session first: the deletes with the session
+      // (retention, erasure) and a chat's listing walk the primary key. The bytes sit in the
+      // row: files are small (fileTransfer.maxBytes, at most 100 MiB) and go with their chat.
+      await db.schema.createTable('chat_files').ifNotExists()
+        .addColumn('session_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('file_token', 'varchar(128)', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
+        .addColumn('uploaded_at', 'bigint', (c) => c.notNull())
+        .addColumn('bytes', dialect === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('chat_files_pk', ['session_id', 'id'])
+        .execute();
+      // A token is answered by one file at most: a second upload can never be stored beside the first.
+      await db.schema.createIndex('chat_files_token').ifNotExists().unique().on('chat_files').columns(['session_id', 'file_token']).execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

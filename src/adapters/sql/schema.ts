@@ -78,8 +78,25 @@ export interface DocumentsTable {
   body: string;
 }
 
+/**
+ * Files visitors uploaded (migration 0011, docs/adr/0049-file-transfer.md): the bytes
+ * (SQLite BLOB, PostgreSQL bytea) with their metadata, deleted with their session.
+ */
+export interface ChatFilesTable {
+  session_id: string;
+  id: string;
+  file_token: string;
+  name: string;
+  content_type: string;
+  size: number | string;
+  sha256: string;
+  uploaded_at: number | string;
+  bytes: Uint8Array;
+}
+
 export interface Database {
   documents: DocumentsTable;
+  chat_files: ChatFilesTable;
   sessions: SessionsTable;
   chat_holders: ChatHoldersTable;
   events: EventsTable;

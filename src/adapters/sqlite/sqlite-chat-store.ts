@@ -27,7 +27,7 @@ import type { WriteBatch } from '../../ports/records.js';
 import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../memory/system-clock.js';
-import { KyselyChatStore, WIPE_REFUSED, sameEvent } from '../sql/kysely-chat-store.js';
+import { KyselyChatStore, WIPE_REFUSED, chatFileRow, sameEvent } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 
 export interface SqliteOptions {
@@ -153,6 +153,9 @@ class SqliteChatStore extends KyselyChatStore {
     // Holders are only added (an accept): one already stored, or a batch written again, is skipped.
     const insertHolder = compile(k.insertInto('chat_holders').values({ session_id: '', agent_id: '', org_id: '', created_at: 0 })
       .onConflict((oc) => oc.columns(['session_id', 'agent_id']).doNothing()));
+    // Stored already by a batch written again (ADR 0016): skipped by its id.
+    const insertFile = compile(k.insertInto('chat_files').values({ session_id: '', id: '', file_token: '', name: '', content_type: '', size: 0, sha256: '', uploaded_at: 0, bytes: new Uint8Array() })
+      .onConflict((oc) => oc.columns(['session_id', 'id']).doNothing()));
     const transaction = this.database.transaction((batch: WriteBatch) => {
       if (batch.wipe) throw new Error(WIPE_REFUSED);
       for (const e of batch.events) {
@@ -180,14 +183,20 @@ class SqliteChatStore extends KyselyChatStore {
       }
       for (const b of batch.buttonStats) upsertStats.run(b.buttonId, b.averageWaitMs, b.samples);
       for (const b of batch.visitorBreadcrumbs) insertCrumb.run(b.key, b.visitorId, b.orgId, b.location, b.at);
+      for (const f of batch.files ?? []) {
+        const row = chatFileRow(f);
+        insertFile.run(row.session_id, row.id, row.file_token, row.name, row.content_type, row.size, row.sha256, row.uploaded_at, row.bytes);
+      }
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');
     const deleteHolders = this.database.prepare('delete from "chat_holders" where "session_id" = ?');
+    const deleteFiles = this.database.prepare('delete from "chat_files" where "session_id" = ?');
     const deleteSession = this.database.prepare('delete from "sessions" where "id" = ?');
     const deleteDueCrumbs = this.database.prepare('delete from "breadcrumbs" where "id" in (select "id" from "breadcrumbs" where "at" < ? limit ?)');
     const deleteWithEvents = (id: string): void => {
       deleteEvents.run(id);
+      deleteFiles.run(id);
       deleteHolders.run(id);
       deleteSession.run(id);
     };

@@ -26,6 +26,8 @@ import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor, credentialOf } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
+import { registerFileRoutes } from './file-routes.js';
+import { requestOrigin } from '../request-origin.js';
 
 export interface AgentRouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -60,7 +62,9 @@ export interface AgentRouteDeps {
   loginLimiter?: RateLimiter | undefined;
 }
 
-type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
+export type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
+/** Declares one agent route (registerAgentRoutes' `route`). */
+export type RouteAdder = (spec: AgentRouteSpec, handler: Handler) => void;
 
 /** Password checks one non-loopback address may have running at once. */
 const LOGINS_IN_FLIGHT_PER_ADDRESS = 4;
@@ -68,7 +72,7 @@ const LOGINS_IN_FLIGHT_PER_ADDRESS = 4;
 export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps): AgentRouteSpec[] {
   const { engine, users, hub, views, store } = deps;
   const specs: AgentRouteSpec[] = [];
-  const route = (spec: AgentRouteSpec, handler: Handler) => {
+  const route: RouteAdder = (spec, handler) => {
     specs.push(spec);
     app.route({
       method: spec.method,
@@ -242,9 +246,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return Readable.from(lines(), { objectMode: true, highWaterMark: 1 });
     });
   for (const action of CHAT_ACTIONS) {
-    route({ method: 'POST', url: `/agent/v1/chats/:chatId/${action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response },
-      (req, p) => commit(action.run(engine, p, chatId(req), req.body)));
+    route({ method: 'POST', url: `/agent/v1/chats/:chatId/${action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response, ...(action.errors ? { errors: action.errors } : {}) },
+      (req, p) => commit(action.run(engine, p, chatId(req), req.body, { origin: requestOrigin(req) })));
   }
+
+  registerFileRoutes(route, engine, store, readableChat);
 
   // ---- supervisors ----
   route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats, transfers in progress', role: 'supervisor', response: T.SupervisorOverview },

@@ -20,7 +20,8 @@ import { fail, SwitchboardError } from '../../protocol/errors.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../../protocol/json-depth.js';
 import { renderError } from '../error-catalogue.js';
 import { streamPrincipal } from './agent-access.js';
-import { chatActionNamed, checkActionBody } from './chat-actions.js';
+import { chatActionNamed, checkActionBody, type ActionContext } from './chat-actions.js';
+import { requestOrigin } from '../request-origin.js';
 
 const SSE_KEEPALIVE_MS = 15_000;
 
@@ -83,7 +84,7 @@ function errorReply(ref: unknown, err: unknown): string {
  * every command (a revoked or expired token stops working on an open socket too);
  * replies go out after the group commit, in the order the commands arrived.
  */
-function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: string) => void, userId: string, initialCredential: string, setRole: (role: Role) => void) {
+function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: string) => void, userId: string, initialCredential: string, setRole: (role: Role) => void, ctx: ActionContext) {
   let credential = initialCredential;
   // Replies leave in the order the commands arrived: one that waits for the group commit
   // holds back the replies after it, refusals included (a 409 must not overtake the end
@@ -121,7 +122,7 @@ function commandRunner(engine: ChatEngine, users: UserDirectory, send: (text: st
       const principal = users.authenticate(credential) ?? fail('UNAUTHENTICATED', 'token invalid or expired');
       if (!roleAtLeast(principal.role, action.role)) fail('FORBIDDEN', `needs role ${action.role}`);
       if (nestedDeeperThan(frame.body)) fail('BODY_INVALID', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-      const result = action.run(engine, principal, frame.chatId, checkActionBody(action, frame.body));
+      const result = action.run(engine, principal, frame.chatId, checkActionBody(action, frame.body), ctx);
       later(engine.queue.commit().then(
         () => JSON.stringify({ type: 'reply', ref, ok: true, result }),
         (err: unknown) => errorReply(ref, err),
@@ -205,7 +206,7 @@ export function registerAgentStreamRoutes(app: FastifyInstance, engine: ChatEngi
     if (sub.resume.kind === 'resync') socket.send(resyncFrame(sub.resume.reason, sub.resume.snapshot));
     else for (const e of sub.resume.events) send(e);
     sub.announce();
-    const runCommand = commandRunner(engine, users, write, principal.userId, credential, sub.setRole);
+    const runCommand = commandRunner(engine, users, write, principal.userId, credential, sub.setRole, { origin: requestOrigin(req) });
     // A peer that vanished without a close (sleep, a network change, a NAT timeout) leaves a
     // half-open socket that looks connected for as long as TCP keeps retrying: a ping every
     // STREAM_PING_MS, and a socket that answered none since the last one is cut, so presence

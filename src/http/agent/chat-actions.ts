@@ -14,6 +14,12 @@ import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { chatFor, sameOrg } from './agent-access.js';
 
+/** What an action may need of the request it came with. */
+export interface ActionContext {
+  /** The origin the request (or the stream socket's upgrade) was sent to (request-origin.ts). */
+  origin: string;
+}
+
 export interface ChatAction {
   /** The last path segment of the REST route, and the `action` of a stream command. */
   name: string;
@@ -21,8 +27,10 @@ export interface ChatAction {
   role: Role;
   body?: TSchema;
   response: TSchema;
+  /** Error statuses beyond those of every chat action (AgentRouteSpec.errors). */
+  errors?: Record<number, string>;
   /** Applies the action; the caller answers after the group commit. */
-  run(engine: ChatEngine, p: Principal, chatId: string, body: unknown): unknown;
+  run(engine: ChatEngine, p: Principal, chatId: string, body: unknown, ctx: ActionContext): unknown;
 }
 
 const ok = { ok: true };
@@ -68,6 +76,11 @@ export const CHAT_ACTIONS: ChatAction[] = [
   {
     name: 'end', summary: 'End the chat (visitor gets ChatEnded, reason agent)', role: 'agent', response: T.Ok,
     run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentActions.agentEnd(p.userId, chatId); return ok; },
+  },
+  {
+    name: 'file-requests', summary: 'Ask the visitor for a file (FileTransfer Requested; 200 once durable)', role: 'agent', body: T.FileRequestBody, response: T.FileRequestCreated,
+    errors: { 409: 'FILE_REQUEST_PENDING: a request of this chat is pending; FILE_TRANSFER_DISABLED: fileTransfer.enabled is false; or the chat is not established, has ended or is no longer yours' },
+    run(engine, p, chatId, _body, ctx) { chatFor(engine, p, chatId, { supervisorMayRead: false }); return engine.files.request(p.userId, chatId, ctx.origin); },
   },
   {
     name: 'whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', body: T.WhisperRequest, response: T.Ok,

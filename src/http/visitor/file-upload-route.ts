@@ -1,0 +1,203 @@
+/**
+ * POST /chat/file-transfer: where a visitor's client uploads the file an agent asked
+ * for (FileTransfer Requested's uploadServletUrl; docs/visitor-api.md). Outside
+ * /chat/rest on purpose: no X-LIVEAGENT-* headers, so a plain HTML form can post
+ * here. Credentials come from the query or the form's fields. The body is read as
+ * a stream and never past fileTransfer.maxBytes: over it, 413 and the connection
+ * closes (docs/adr/0049-file-transfer.md).
+ */
+import type { IncomingMessage } from 'node:http';
+import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatEngine } from '../../core/chat-engine.js';
+import { UPLOAD_PATH, type IncomingFile } from '../../core/file-transfers.js';
+import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
+import type { ChatStore } from '../../ports/chat-store.js';
+import { fail, SwitchboardError } from '../../protocol/errors.js';
+
+/** Uploads one non-loopback address may make per minute (and at once). */
+export const UPLOADS_PER_MINUTE_PER_ADDRESS = 30;
+
+/** What a multipart body may carry beside the file (fields, part headers) before it counts as too large. */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
+
+export interface FileUploadDeps {
+  engine: ChatEngine;
+  store: ChatStore;
+  /** Uploads per address (UPLOADS_PER_MINUTE_PER_ADDRESS); none: not limited. Loopback is never limited. */
+  limiter?: RateLimiter | undefined;
+}
+
+/** The upload's parameters, from the query and then the form (a form field fills what the query left out). */
+interface Params {
+  chatKey?: string;
+  fileToken?: string;
+  orgId?: string;
+  filename?: string;
+}
+
+export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDeps): void {
+  const { engine } = deps;
+  void app.register(async (scope) => {
+    // The body is this route's to read, as a stream (the app's parsers buffer up to maxBodyBytes).
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    scope.post(UPLOAD_PATH, async (req, reply) => {
+      void reply.header('Cache-Control', 'no-store');
+      let bodyRead = false;
+      try {
+        if (deps.limiter && !isLoopback(req.ip)) {
+          const waitMs = deps.limiter.take(clientKey(req.ip));
+          if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'file uploads from this address', Math.ceil(waitMs / 1000));
+        }
+        if (!engine.files.config.enabled) fail('FILE_TRANSFER_DISABLED');
+        const coding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+        if (coding !== '' && coding !== 'identity') fail('BODY_ENCODING_UNSUPPORTED', `${coding.slice(0, 40)} (send the file as it is)`);
+        const params = paramsOf(req.query);
+        // Credentials given in the query are checked before the body is read: a stranger's
+        // upload costs no bytes read.
+        if (params.chatKey !== undefined && params.fileToken !== undefined) await sessionFor(deps, params);
+        const maxBytes = engine.files.config.maxBytes;
+        const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params) : await readRaw(req, maxBytes, params);
+        bodyRead = true;
+        if (params.chatKey === undefined) fail('FILE_TOKEN_INVALID', 'no chatKey (the session key) in the query or the form');
+        if (params.fileToken === undefined) fail('FILE_TOKEN_INVALID', 'no fileToken in the query or the form');
+        if (!file || file.bytes.byteLength === 0) fail('FILE_MISSING', file ? 'the file is empty' : 'no part named file and none with a filename');
+        const found = await sessionFor(deps, params);
+        return found.kind === 'open' ? await engine.files.upload(found.session, params.fileToken, file) : await engine.files.retryOfClosed(found.id, params.fileToken, file);
+      } catch (err) {
+        // An answer before the whole body was read: the rest of it is not read, the connection closes.
+        if (!bodyRead) closeAfter(reply);
+        throw err;
+      }
+    });
+  });
+}
+
+function closeAfter(reply: FastifyReply): void {
+  void reply.header('Connection', 'close');
+}
+
+function paramsOf(query: unknown): Params {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const out: Params = {};
+  const chatKey = text(q.chatKey) ?? text(q.key);
+  if (chatKey !== undefined) out.chatKey = chatKey;
+  for (const name of ['fileToken', 'orgId', 'filename'] as const) {
+    const v = text(q[name]);
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/** A form field fills a parameter the query did not give (`key` stands for `chatKey`). */
+function takeField(params: Params, name: string, value: string): void {
+  if (value === '') return;
+  const key = name === 'key' ? 'chatKey' : name;
+  if ((key === 'chatKey' || key === 'fileToken' || key === 'orgId' || key === 'filename') && params[key] === undefined) params[key] = value;
+}
+
+type FoundSession = { kind: 'open'; session: NonNullable<ReturnType<ChatEngine['findByKey']>> } | { kind: 'closed'; id: string };
+
+/**
+ * The session the key names, open in this process, or closed (in the store: only a retry
+ * of an upload that landed can still be answered there). orgId, when given, must be its org's.
+ */
+async function sessionFor(deps: FileUploadDeps, params: Params): Promise<FoundSession> {
+  const key = params.chatKey!;
+  const open = deps.engine.findByKey(key);
+  const orgOk = (org: string | undefined) => params.orgId === undefined || (org !== undefined && org.slice(0, 15) === params.orgId.slice(0, 15));
+  if (open) {
+    if (!orgOk(open.record.request?.orgId)) fail('FILE_TOKEN_INVALID', 'orgId is not the organization of this chat');
+    return { kind: 'open', session: open };
+  }
+  const bang = key.indexOf('!');
+  const stored = bang > 0 ? await deps.store.getSession(key.slice(0, bang)) : null;
+  if (!stored || stored.key !== key) fail('FILE_TOKEN_INVALID', 'chatKey names no session');
+  if (!orgOk(stored.request?.orgId)) fail('FILE_TOKEN_INVALID', 'orgId is not the organization of this chat');
+  return { kind: 'closed', id: stored.id };
+}
+
+function isMultipart(type: string | undefined): boolean {
+  return typeof type === 'string' && /^\s*multipart\/form-data\s*;/i.test(type);
+}
+
+/** A non-multipart body: the file's bytes whole, at most maxBytes of them. */
+async function readRaw(req: FastifyRequest, maxBytes: number, params: Params): Promise<IncomingFile | null> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > maxBytes) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return null;
+  const type = String(req.headers['content-type'] ?? '');
+  return { name: params.filename ?? 'file', contentType: type, bytes: Buffer.concat(chunks, size) };
+}
+
+/**
+ * A multipart/form-data body: the part named `file`, else the first with a filename; its
+ * name the `filename` field, else the part's filename. Other fields fill the parameters;
+ * other files are read past. Fails at maxBytes of the file (or that much beside it).
+ */
+function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params): Promise<IncomingFile | null> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let chosen: { field: string; filename: string; type: string; chunks: Buffer[]; size: number } | null = null;
+    let total = 0;
+    const stop = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      raw.unpipe(parser);
+      raw.off('data', count);
+      reject(err instanceof SwitchboardError ? err : new SwitchboardError('FILE_MISSING', `unreadable multipart body: ${String((err as Error)?.message ?? err).slice(0, 80)}`));
+    };
+    const count = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > maxBytes + FORM_OVERHEAD_BYTES) stop(new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`));
+    };
+    let parser: BusboyInstance;
+    try {
+      parser = Busboy({
+        headers: raw.headers as BusboyHeaders,
+        limits: { fileSize: maxBytes, fields: 50, fieldSize: 8 * 1024, files: 20, parts: 100 },
+        // A part named `file` is the file even when the client sent it without a filename.
+        isPartAFile: (field, _type, filename) => filename !== undefined || field === 'file',
+      });
+    } catch (err) {
+      reject(new SwitchboardError('FILE_MISSING', `unreadable multipart body: ${String((err as Error).message).slice(0, 80)}`));
+      return;
+    }
+    parser.on('field', (name, value) => takeField(params, name, value));
+    parser.on('file', (field, stream, filename, _encoding, mimeType) => {
+      const take = chosen === null || (field === 'file' && chosen.field !== 'file');
+      if (!take) {
+        stream.resume();
+        return;
+      }
+      const mine = { field, filename: filename ?? '', type: mimeType, chunks: [] as Buffer[], size: 0 };
+      chosen = mine;
+      stream.on('data', (chunk: Buffer) => {
+        if (chosen !== mine) return;
+        mine.size += chunk.byteLength;
+        mine.chunks.push(chunk);
+      });
+      stream.on('limit', () => stop(new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`)));
+    });
+    parser.on('error', stop);
+    parser.on('finish', () => {
+      if (settled) return;
+      settled = true;
+      const c = chosen as typeof chosen;
+      if (!c) return resolve(null);
+      resolve({ name: params.filename ?? (c.filename || 'file'), contentType: c.type, bytes: Buffer.concat(c.chunks, c.size) });
+    });
+    raw.on('data', count);
+    raw.on('error', stop);
+    raw.pipe(parser);
+  });
+}
