@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
-import { OWNS_PROCESS, TestServer, request, type Res, type TestSettings } from '../protocol/harness.js';
+import { OWNS_PROCESS, TestServer, request, type Res, type ServerOptions, type TestSettings } from '../protocol/harness.js';
 import { Visitor, type LaMessage } from '../protocol/visitor.js';
 
 export { OWNS_PROCESS };
@@ -111,8 +111,8 @@ export function routingConfig(settings: TestSettings): object {
  * started with the routing config instead of the demo deployment.
  */
 export class AgentTestServer extends TestServer {
-  constructor(settings: TestSettings = {}) {
-    super(settings, { config: routingConfig });
+  constructor(settings: TestSettings = {}, opts: Omit<ServerOptions, 'config'> = {}) {
+    super(settings, { ...opts, config: routingConfig });
   }
 }
 
@@ -134,8 +134,8 @@ async function cleanUp(): Promise<void> {
  * Starts a routing-config server for this test file. After each test every
  * agent it logged in goes offline and every visitor it started ends its chat.
  */
-export function useAgentServer(settings: TestSettings = {}): AgentTestServer {
-  const server = new AgentTestServer({ pollHoldSeconds: 0.5, ...settings });
+export function useAgentServer(settings: TestSettings = {}, opts: Omit<ServerOptions, 'config'> = {}): AgentTestServer {
+  const server = new AgentTestServer({ pollHoldSeconds: 0.5, ...settings }, opts);
   beforeAll(() => server.start());
   afterEach(() => cleanUp());
   afterAll(() => server.dispose());

@@ -3,12 +3,14 @@
  * for (FileTransfer Requested's uploadServletUrl; docs/visitor-api.md). Outside
  * /chat/rest on purpose: no X-LIVEAGENT-* headers, so a plain HTML form can post
  * here. Credentials come from the query or the form's fields. The body is read as
- * a stream and never past fileTransfer.maxBytes: over it, 413 and the connection
- * closes (docs/adr/0049-file-transfer.md).
+ * a stream and nothing past fileTransfer.maxBytes is kept: over it the rest is read
+ * and dropped, up to DRAIN_BYTES more, so the client hears the 413; a body longer
+ * still (or declared so) is not read on, and the connection closes after the 413
+ * (docs/adr/0049-file-transfer.md).
  */
 import type { IncomingMessage } from 'node:http';
 import { Busboy, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ChatEngine } from '../../core/chat-engine.js';
 import { UPLOAD_PATH, type IncomingFile } from '../../core/file-transfers.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
@@ -20,6 +22,20 @@ export const UPLOADS_PER_MINUTE_PER_ADDRESS = 30;
 
 /** What a multipart body may carry beside the file (fields, part headers) before it counts as too large. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Bytes past the limit read and dropped so that the client, still sending, reads the 413
+ * (a client cut off mid-send sees a broken connection, not the answer). Beyond them the
+ * server stops reading and closes the connection.
+ */
+const DRAIN_BYTES = 1024 * 1024;
+
+/** Whether the request's body was read to its end (the connection can be kept). */
+interface BodyState {
+  complete: boolean;
+}
+
+const tooLarge = (maxBytes: number) => new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
 
 export interface FileUploadDeps {
   engine: ChatEngine;
@@ -44,7 +60,7 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     scope.post(UPLOAD_PATH, async (req, reply) => {
       void reply.header('Cache-Control', 'no-store');
-      let bodyRead = false;
+      const body: BodyState = { complete: false };
       try {
         if (deps.limiter && !isLoopback(req.ip)) {
           const waitMs = deps.limiter.take(clientKey(req.ip));
@@ -58,8 +74,9 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         // upload costs no bytes read.
         if (params.chatKey !== undefined && params.fileToken !== undefined) await sessionFor(deps, params);
         const maxBytes = engine.files.config.maxBytes;
-        const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params) : await readRaw(req, maxBytes, params);
-        bodyRead = true;
+        // A body declared longer than the server would ever read is refused before it is read.
+        if (Number(req.headers['content-length'] ?? 0) > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+        const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params, body) : await readRaw(req.raw, req.headers['content-type'], maxBytes, params, body);
         if (params.chatKey === undefined) fail('FILE_TOKEN_INVALID', 'no chatKey (the session key) in the query or the form');
         if (params.fileToken === undefined) fail('FILE_TOKEN_INVALID', 'no fileToken in the query or the form');
         if (!file || file.bytes.byteLength === 0) fail('FILE_MISSING', file ? 'the file is empty' : 'no part named file and none with a filename');
@@ -67,7 +84,7 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         return found.kind === 'open' ? await engine.files.upload(found.session, params.fileToken, file) : await engine.files.retryOfClosed(found.id, params.fileToken, file);
       } catch (err) {
         // An answer before the whole body was read: the rest of it is not read, the connection closes.
-        if (!bodyRead) closeAfter(reply);
+        if (!body.complete) closeAfter(reply);
         throw err;
       }
     });
@@ -124,19 +141,38 @@ function isMultipart(type: string | undefined): boolean {
 }
 
 /** A non-multipart body: the file's bytes whole, at most maxBytes of them. */
-async function readRaw(req: FastifyRequest, maxBytes: number, params: Params): Promise<IncomingFile | null> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > maxBytes) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.raw as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return null;
-  const type = String(req.headers['content-type'] ?? '');
-  return { name: params.filename ?? 'file', contentType: type, bytes: Buffer.concat(chunks, size) };
+function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: number, params: Params, body: BodyState): Promise<IncomingFile | null> {
+  // Listeners, not `for await`: leaving that loop early destroys the request, and its
+  // socket with it, before the 413 could be sent.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err: unknown, file: IncomingFile | null = null) => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', done);
+      if (err) reject(err instanceof SwitchboardError ? err : new SwitchboardError('FILE_MISSING', 'the upload was cut off'));
+      else resolve(file);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > maxBytes + DRAIN_BYTES) {
+        raw.pause();
+        done(tooLarge(maxBytes));
+        return;
+      }
+      // Past the limit the rest is only counted (DRAIN_BYTES).
+      if (size <= maxBytes) chunks.push(chunk);
+    };
+    const onEnd = () => {
+      body.complete = true;
+      if (size > maxBytes) return done(tooLarge(maxBytes));
+      done(null, size === 0 ? null : { name: params.filename ?? 'file', contentType: String(type ?? ''), bytes: Buffer.concat(chunks, size) });
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', done);
+  });
 }
 
 /**
@@ -144,9 +180,10 @@ async function readRaw(req: FastifyRequest, maxBytes: number, params: Params): P
  * name the `filename` field, else the part's filename. Other fields fill the parameters;
  * other files are read past. Fails at maxBytes of the file (or that much beside it).
  */
-function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params): Promise<IncomingFile | null> {
+function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, body: BodyState): Promise<IncomingFile | null> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let overLimit = false;
     let chosen: { field: string; filename: string; type: string; chunks: Buffer[]; size: number } | null = null;
     let total = 0;
     const stop = (err: unknown) => {
@@ -154,11 +191,13 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params): 
       settled = true;
       raw.unpipe(parser);
       raw.off('data', count);
+      raw.pause();
       reject(err instanceof SwitchboardError ? err : new SwitchboardError('FILE_MISSING', `unreadable multipart body: ${String((err as Error)?.message ?? err).slice(0, 80)}`));
     };
     const count = (chunk: Buffer) => {
       total += chunk.byteLength;
-      if (total > maxBytes + FORM_OVERHEAD_BYTES) stop(new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`));
+      if (total > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) stop(tooLarge(maxBytes));
+      else if (total > maxBytes + FORM_OVERHEAD_BYTES) overLimit = true;
     };
     let parser: BusboyInstance;
     try {
@@ -182,16 +221,22 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params): 
       const mine = { field, filename: filename ?? '', type: mimeType, chunks: [] as Buffer[], size: 0 };
       chosen = mine;
       stream.on('data', (chunk: Buffer) => {
-        if (chosen !== mine) return;
+        if (chosen !== mine || overLimit) return;
         mine.size += chunk.byteLength;
         mine.chunks.push(chunk);
       });
-      stream.on('limit', () => stop(new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`)));
+      // Busboy drops the rest of the file itself; the body is read on to its end (DRAIN_BYTES).
+      stream.on('limit', () => {
+        overLimit = true;
+        mine.chunks = [];
+      });
     });
     parser.on('error', stop);
     parser.on('finish', () => {
       if (settled) return;
       settled = true;
+      body.complete = true;
+      if (overLimit) return reject(tooLarge(maxBytes));
       const c = chosen as typeof chosen;
       if (!c) return resolve(null);
       resolve({ name: params.filename ?? (c.filename || 'file'), contentType: c.type, bytes: Buffer.concat(c.chunks, c.size) });
