@@ -4,8 +4,7 @@
  * uploads it, and the bot acknowledges it once with the file's name and size.
  */
 import { describe, expect, it } from 'vitest';
-import type { SwitchboardHttpError} from '../../packages/sdk/src/index.js';
-import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
+import { AgentClient, VisitorClient, type SwitchboardHttpError } from '../../packages/sdk/src/index.js';
 import { DEPLOYMENT } from '../agent/agent-fixtures.js';
 import { BOT_BUTTON, ORG, USERS, useEmulatorServer } from '../agent/emulator-fixtures.js';
 import { FAST_RETRY, recordVisitor, until } from './sdk-fixtures.js';
