@@ -11,7 +11,7 @@ import { bindPanelKeyboard } from './panel-keyboard.js';
 import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
 import { bindComposer } from './composer-input.js';
-import { FileRequestPrompt, fileSize } from './file-request-prompt.js';
+import { FilePromptSlot, fileSize } from './file-request-prompt.js';
 import { prechatAnswers } from './prechat-answers.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
@@ -50,13 +50,14 @@ export class ChatWidget {
   private unreachable = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private availabilityTimer: ReturnType<typeof setInterval> | undefined;
-  /** The agent's open file request, above the message box (one at a time: the server allows no more). */
-  private filePrompt: FileRequestPrompt | undefined;
+  /** The agent's open file request, above the message box. */
+  private readonly files: FilePromptSlot;
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.view = new PanelView(root, opts.title);
+    this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input));
     this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
     this.signals = new InputSignals(
       { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text) },
@@ -203,7 +204,7 @@ export class ChatWidget {
       this.shown = [];
       this.memory.clear();
       this.view.clearLog();
-      this.dropFilePrompt();
+      this.files.drop();
       this.renderIdle();
       this.open();
     });
@@ -234,7 +235,7 @@ export class ChatWidget {
     this.reconnecting = false;
     this.outbox = [];
     v.clearLog();
-    this.dropFilePrompt();
+    this.files.drop();
     v.showView('chat');
     v.chatControls('live');
     this.setChatStatus('Connecting…');
@@ -254,7 +255,7 @@ export class ChatWidget {
     this.outbox = [...saved.outbox];
     this.reconnecting = false;
     v.clearLog();
-    this.dropFilePrompt();
+    this.files.drop();
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
@@ -338,8 +339,8 @@ export class ChatWidget {
       },
       fileRequested: (fileToken, resumed) => this.fileRequested(fileToken, resumed),
       fileCanceled: (fileToken) => {
-        if (this.filePrompt?.fileToken !== fileToken) return;
-        this.dropFilePrompt();
+        if (this.files.fileToken !== fileToken) return;
+        this.files.drop();
         this.note(`${this.agentName} no longer asks for a file`);
         v.announce(`${this.agentName} no longer asks for a file.`);
       },
@@ -354,37 +355,21 @@ export class ChatWidget {
    */
   private fileRequested(fileToken: string, resumed: boolean): void {
     const v = this.view;
-    if (this.filePrompt?.fileToken === fileToken) return;
-    this.dropFilePrompt();
-    // The chat as it is at the upload: a resumed chat reports its open requests before connectChat() returns.
-    const prompt = new FileRequestPrompt(fileToken, {
+    const shown = this.files.show(fileToken, {
+      // The chat as it is at the upload: a resumed chat reports its open requests before connectChat() returns.
       upload: (file) => (this.chat ? this.chat.upload(fileToken, file) : Promise.reject(new Error('the chat is over'))),
       sent: (file) => {
-        const hadFocus = prompt.element.contains(v.root.activeElement);
-        this.dropFilePrompt();
+        this.files.drop();
         this.record('me', 'You', `Sent a file: ${file.name} (${fileSize(file.size)})`);
-        if (hadFocus) v.input.focus();
       },
     });
-    this.filePrompt = prompt;
-    v.fileSlot.appendChild(prompt.element);
-    if (resumed) return;
+    if (!shown || resumed) return;
     this.note(`${this.agentName} asked for a file`);
     v.announce(`${this.agentName} asked for a file. Choose one above the message box and press Upload.`);
     if (v.panel.hidden) {
       this.unread += 1;
       this.renderLauncher();
     }
-  }
-
-  /** Takes the file prompt away; the keyboard goes to the message box if it was in the prompt. */
-  private dropFilePrompt(): void {
-    const prompt = this.filePrompt;
-    if (!prompt) return;
-    this.filePrompt = undefined;
-    const hadFocus = prompt.element.contains(this.view.root.activeElement);
-    prompt.element.remove();
-    if (hadFocus && !this.view.composer.hidden) this.view.input.focus();
   }
 
   /** An agent took the chat: first, or after the previous one left (then the outbox waited for this one). */
@@ -424,7 +409,7 @@ export class ChatWidget {
     this.signals.sent();
     this.chat?.dispose();
     this.chat = undefined;
-    this.dropFilePrompt();
+    this.files.drop();
     this.reconnecting = false;
     this.note(text);
     this.setChatStatus(text);

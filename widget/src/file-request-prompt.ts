@@ -80,6 +80,38 @@ export class FileRequestPrompt {
   }
 }
 
+/** The panel's place for the open request's prompt: one at a time, as the server allows no more. */
+export class FilePromptSlot {
+  private prompt: FileRequestPrompt | undefined;
+
+  /** `fallback`: where the keyboard goes when the prompt it was in goes (null: leave it). */
+  constructor(private readonly slot: HTMLElement, private readonly root: ShadowRoot, private readonly fallback: () => HTMLElement | null) {}
+
+  /** The token of the request shown, if any. */
+  get fileToken(): string | undefined {
+    return this.prompt?.fileToken;
+  }
+
+  /** Shows the prompt of `fileToken` in place of any other; false when it shows already. */
+  show(fileToken: string, host: FilePromptHost): boolean {
+    if (this.prompt?.fileToken === fileToken) return false;
+    this.drop();
+    this.prompt = new FileRequestPrompt(fileToken, host);
+    this.slot.appendChild(this.prompt.element);
+    return true;
+  }
+
+  /** Takes the prompt away; the keyboard goes to the fallback if it was in the prompt. */
+  drop(): void {
+    const prompt = this.prompt;
+    if (!prompt) return;
+    this.prompt = undefined;
+    const hadFocus = prompt.element.contains(this.root.activeElement);
+    prompt.element.remove();
+    if (hadFocus) this.fallback()?.focus();
+  }
+}
+
 /** The SDK's refusal in the visitor's words; the server's reason when it is none of those we know. */
 export function uploadErrorText(err: unknown): string {
   const e = err as { status?: unknown; code?: unknown; maxBytes?: unknown; body?: unknown } | null;
