@@ -18,7 +18,7 @@ import { TestServer } from '../protocol/harness.js';
 import { REPO_ROOT } from './browser-server.js';
 import { isNetworkFailure, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, widgetConsoleConfig } from './widget-console-server.js';
-import { axeWidget, launchChromium, serious, waitForText, widgetOf } from './widget-page.js';
+import { axeWidget, focusedInWidget, launchChromium, serious, waitForText, widgetOf } from './widget-page.js';
 
 const VISITOR = 'Fiona Files';
 /** The server's limit: 1 MiB, so the widget says "max 1 MB". */
@@ -117,6 +117,8 @@ describe('file transfer in the widget and the console (Chromium)', () => {
     await prompt().getByRole('button', { name: 'Upload' }).click();
     await waitForText(prompt().getByRole('status'), /too large, max 1 MB/);
     expect(await prompt().getByRole('button', { name: 'Upload' }).isEnabled()).toBe(true);
+    // The keyboard is where it was: on Upload, for the next try.
+    expect(await focusedInWidget(visitorPage)).toBe('button Upload');
     expect(await chat(alex.page).locator('.msg.file').count(), 'nothing reached the agent').toBe(0);
   });
 

@@ -69,7 +69,9 @@ export class FileRequestPrompt {
   private setBusy(on: boolean): void {
     this.busy = on;
     this.input.disabled = on;
-    this.button.disabled = on;
+    // Not `disabled`: the button the visitor just pressed keeps the keyboard focus while it works.
+    if (on) this.button.setAttribute('aria-disabled', 'true');
+    else this.button.removeAttribute('aria-disabled');
     this.progress.hidden = !on;
   }
 

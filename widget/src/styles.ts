@@ -16,6 +16,7 @@ button,input,textarea{border-radius:calc(var(--r)*.6)}
 button{cursor:pointer;border:1px solid var(--a);background:var(--a);color:#fff;padding:.5em 1em;font-weight:600;min-height:44px}
 button.q{background:transparent;color:var(--f);border-color:var(--l)}
 button:disabled{opacity:.6;cursor:default}
+button[aria-disabled=true]{opacity:.6;cursor:progress}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
 .launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border-radius:999px;padding:.8em 1.3em;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;gap:.5em;align-items:center}
 .launch[data-offline]{background:#595959;border-color:#595959}
