@@ -72,9 +72,8 @@ export class FileRequestControl {
     const body = typeof e?.body === 'string' ? e.body : '';
     switch (e?.code) {
       case 'FILE_REQUEST_PENDING': {
-        // Another tab of ours asked first; the detail is its token.
-        const detail = body.split(': ')[1]?.trim();
-        if (detail) this.pending = detail;
+        // Another tab of ours asked first (its stream event is on the way); the detail names its token.
+        this.pending = pendingTokenOf(body) ?? this.pending;
         this.host.report('A file request is already open in this chat');
         return;
       }
@@ -103,4 +102,9 @@ export class FileRequestControl {
     if (this.busy) this.button.setAttribute('aria-disabled', 'true');
     else this.button.removeAttribute('aria-disabled');
   }
+}
+
+/** The open request's token in a 409 FILE_REQUEST_PENDING body (`…: fileToken <token>`, docs/errors.md). */
+export function pendingTokenOf(body: string): string | undefined {
+  return /: fileToken (\S+)$/.exec(body.trim())?.[1];
 }

@@ -63,6 +63,8 @@ describe('file transfer (SDK)', () => {
     // One request at a time.
     const pending = await rejection(agent.requestFile(chatId));
     expect([pending.status, pending.code]).toEqual([409, 'FILE_REQUEST_PENDING']);
+    // The detail names the open token (the console reads it: console/src/file-request-control.ts).
+    expect(pending.body).toBe(`A file request is already pending in this chat: fileToken ${asked.fileToken}`);
 
     const bytes = someBytes(40_000, 7);
     const name = 'Prüfbericht "Q3"; €.pdf';
