@@ -46,7 +46,9 @@ Environment:
   SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
-  Authorization: Bearer <token>; 16+ characters)
+  Authorization: Bearer <token>; 16+ characters),
+  SWITCHBOARD_FILE_TRANSFER_ENABLED (true|false: agents may ask visitors for files),
+  SWITCHBOARD_FILE_TRANSFER_MAX_BYTES (the largest file a visitor may upload, bytes; default 10485760)
   SWITCHBOARD_POSTGRES_URL_FILE, SWITCHBOARD_POSTGRES_PASSWORD_FILE, SWITCHBOARD_METRICS_TOKEN_FILE: read
   that variable's value from a file
   (Docker/Kubernetes secrets; one final newline is dropped; set the variable or its _FILE, not both)
