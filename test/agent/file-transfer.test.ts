@@ -46,6 +46,10 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect(dl.headers.get('x-content-type-options')).toBe('nosniff');
     expect(dl.headers.get('content-security-policy')).toBe('sandbox');
     expect(dl.headers.get('cache-control')).toBe('no-store');
+    // Counted once durable (prom-client counters, /metrics is open in the test config).
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(Number(/^switchboard_file_uploads_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^switchboard_file_upload_bytes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5000);
 
     // Single use: the exact retry gets the same answer and stores nothing twice; other bytes are refused.
     const again = await uploadForm(req.uploadServletUrl, { chatKey: v.key, fileToken: req.fileToken }, { bytes, name: 'receipt.png', type: 'image/png' });
@@ -192,6 +196,22 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     const erased = await root.ok<{ deletedChats: number }>('DELETE', '/agent/v1/admin/visitors/erase-file-visitor');
     expect(erased.deletedChats).toBe(1);
     expect((await sam.call('GET', `/agent/v1/chats/${chatId}/files/${file!.id}`)).status).toBe(404);
+  });
+
+  it('re-sends a request the visitor had not received after ResyncSession, once, after the snapshot; the agent gets no copy', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support);
+    const { fileToken, uploadServletUrl } = await alice.ok<{ fileToken: string; uploadServletUrl: string }>('POST', `/agent/v1/chats/${chatId}/file-requests`);
+    const before = v.received.length;
+    await v.resyncAfter503();
+    await v.waitFor('FileTransfer', 'the re-sent FileTransfer', before);
+    const after = v.received.slice(before).map((m) => m.type);
+    expect(after.indexOf('FileTransfer')).toBeGreaterThan(after.indexOf('ChasitorSessionData'));
+    expect(received(v, 'FileTransfer').map((m) => m.message)).toEqual([{ type: 'Requested', fileToken, uploadServletUrl }]);
+    const up = await uploadForm(uploadServletUrl, { chatKey: v.key, fileToken }, { bytes: fileBytes(64), name: 'after-resync.png', type: 'image/png' });
+    expect(up.status, up.text).toBe(200);
+    await alice.nextChatEvent(chatId, 'ChasitorFileUploaded');
+    expect(alice.chatEvents(chatId, 'FileTransfer')).toHaveLength(1);
   });
 
   it('answers the CORS preflight of the upload for an allowed origin', async () => {
