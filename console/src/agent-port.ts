@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, QuickText, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, QuickText, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -43,6 +43,14 @@ export interface AgentPort {
   chat(chatId: string): Promise<ChatDetails>;
   /** The transcript after log offset `after` (default: all of it), every page read and joined. */
   transcript(chatId: string, after?: number): Promise<Transcript>;
+  /** Asks the visitor of my chat for a file: 409 FILE_REQUEST_PENDING while one is open. */
+  requestFile(chatId: string): Promise<FileRequest>;
+  /** Withdraws the open file request: 409 FILE_ALREADY_UPLOADED when the visitor was quicker, 404 when it is closed already. */
+  cancelFileRequest(chatId: string, fileToken: string): Promise<void>;
+  /** The files the visitor uploaded into a chat (whoever may read its transcript). */
+  listFiles(chatId: string): Promise<ChatFile[]>;
+  /** A file's bytes, name and served type, fetched with this login's token. */
+  downloadFile(chatId: string, fileId: string): Promise<DownloadedFile>;
   /** One page of my own past chats: the ended chats I held (GET /agent/v1/chats/history). */
   chatHistory(query: ChatHistoryQuery): Promise<ChatHistoryPage>;
   overview(): Promise<Overview>;

@@ -6,6 +6,8 @@
 import type { AgentPort } from './agent-port.ts';
 import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
+import { downloadChatFile } from './file-download.ts';
+import { FileRequestControl } from './file-request-control.ts';
 import { QuickTextPicker } from './quick-text-picker.ts';
 import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
 import { TranscriptView } from './transcript-view.ts';
@@ -46,6 +48,8 @@ export class ChatPanel {
   private readonly footer: HTMLElement;
   private readonly title: HTMLElement;
   private composer: HTMLTextAreaElement | undefined;
+  /** "Request file" / "Cancel file request" (agent panels only); kept across re-rendered headers. */
+  private readonly files: FileRequestControl | undefined;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
   private typingSent = false;
@@ -80,10 +84,12 @@ export class ChatPanel {
     this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
-    this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`);
+    this.transcript = new TranscriptView(`Transcript with ${visitorName || 'visitor'}`, 
+      (fileId, name, button) => void downloadChatFile(host.client, chatId, fileId, name, button, (m) => host.report(m)));
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
     if (mode === 'agent') {
+      this.files = new FileRequestControl({ client: host.client, chatId, report: (m) => host.report(m), refused: (err) => this.followRefusal(err) });
       this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/') });
       this.picker.setItems(host.quickTexts());
     }
@@ -237,6 +243,7 @@ export class ChatPanel {
   /** Adds an event to the transcript and what it shows of the visitor; false when it was there already. */
   private record(e: ChatEventWire, live: boolean): boolean {
     if (!this.transcript.add(e)) return false;
+    this.files?.observe(e);
     switch (e.type) {
       case 'ChasitorTyping':
         if (live) this.visitorTyping = true;
@@ -414,6 +421,7 @@ export class ChatPanel {
     if (this.mode === 'agent') {
       this.actions.prepend(
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openTransfer(this, ev.currentTarget as HTMLElement) }, 'Transfer…'),
+        ...(this.files ? [this.files.button] : []),
         el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'));
       this.footer.append(this.buildComposer());
     } else {

@@ -11,6 +11,7 @@ import { ChatListTable } from './chat-list-table.ts';
 import { el, formatDateTime, uid } from './dom-builder.ts';
 import { END_REASONS } from './past-chats.ts';
 import { TranscriptView } from './transcript-view.ts';
+import { downloadChatFile } from './file-download.ts';
 import type { ChatSearchResult } from './wire-types.ts';
 
 /** Chats per request. */
@@ -72,8 +73,11 @@ export class MyPastChatsView {
     const opened = ++this.opened;
     const name = c.visitorName || 'Visitor';
     const titleId = uid('my-past-chat');
-    const transcript = new TranscriptView(`Transcript with ${name}`);
     const status = el('p', { class: 'muted', role: 'status' }, 'Loading…');
+    const transcript = new TranscriptView(`Transcript with ${name}`, (fileId, fileName, button) => void downloadChatFile(this.client, c.chatId, fileId, fileName, button, (m) => {
+      status.textContent = m;
+      status.hidden = false;
+    }));
     const title = el('h3', { id: titleId, tabindex: -1 }, `${name}, ${started}`);
     const close = el('button', { type: 'button', onclick: () => {
       this.reader.replaceChildren();

@@ -5,6 +5,7 @@
  * gives them an offset.
  */
 import { el, formatTime } from './dom-builder.ts';
+import { describeSize } from './file-download.ts';
 import type { ChatEventWire } from './wire-types.ts';
 
 /** Event types shown as lines; the rest (typing, queue updates, offers) only change state. */
@@ -19,7 +20,11 @@ const SYSTEM_TEXT: Record<string, (e: ChatEventWire) => string> = {
   ChasitorChatEnded: () => 'The visitor ended the chat',
   ChasitorTimedOut: () => 'The visitor timed out',
   NewVisitorBreadcrumb: (e) => `Visitor opened ${str(e.data['location'])}`,
+  FileTransfer: (e) => (e.data['type'] === 'Requested' ? 'File requested from the visitor' : e.data['type'] === 'Canceled' ? 'File request canceled' : ''),
 };
+
+/** Downloads a file the visitor uploaded (ChasitorFileUploaded); `button` is the entry's, busy meanwhile. */
+export type FileDownloader = (fileId: string, name: string, button: HTMLButtonElement) => void;
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
@@ -38,7 +43,8 @@ export class TranscriptView {
   private readonly pending = new Map<string, PendingMessage>();
   private maxOffset = -1;
 
-  constructor(label: string) {
+  /** `download`: what a file entry's button does (files render as plain lines without it). */
+  constructor(label: string, private readonly download?: FileDownloader) {
     // role=log is a polite live region: screen readers announce new messages.
     this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
   }
@@ -126,12 +132,32 @@ export class TranscriptView {
         return this.bubble('agent', str(e.data['name']) || 'Agent', text, e.at);
       case 'Whisper':
         return this.bubble('whisper', 'Supervisor whisper (not sent to the visitor)', text, e.at);
+      case 'ChasitorFileUploaded':
+        return this.fileEntry(e);
       default: {
         const describe = SYSTEM_TEXT[e.type];
-        if (!describe) return null;
+        if (!describe?.(e)) return null;
         return el('p', { class: 'system', 'data-type': e.type }, el('time', { datetime: new Date(e.at).toISOString() }, formatTime(e.at)), ' ', describe(e));
       }
     }
+  }
+
+  /**
+   * A file the visitor sent: its name as a button that downloads it with the agent's token
+   * (a link could not carry it), its size and declared type. Never shown inline: untrusted.
+   */
+  private fileEntry(e: ChatEventWire): HTMLElement {
+    const name = str(e.data['name']) || 'file';
+    const fileId = str(e.data['fileId']);
+    const size = typeof e.data['size'] === 'number' ? describeSize(e.data['size']) : '';
+    const type = str(e.data['contentType']);
+    const download = this.download;
+    const button = download && fileId
+      ? el('button', { type: 'button', class: 'link', 'aria-label': `Download ${name}`, onclick: (ev: Event) => download(fileId, name, ev.currentTarget as HTMLButtonElement) }, name)
+      : name;
+    return el('div', { class: 'msg visitor file', 'data-file-id': fileId },
+      el('p', { class: 'meta' }, el('span', { class: 'author' }, 'Visitor sent a file'), ' ', el('time', { datetime: new Date(e.at).toISOString() }, formatTime(e.at))),
+      el('p', { class: 'text' }, button, ' ', el('span', { class: 'note' }, [size, type].filter(Boolean).join(', '))));
   }
 
   private bubble(kind: string, author: string, text: string, at: number): HTMLElement {

@@ -11,6 +11,7 @@ import { bindPanelKeyboard } from './panel-keyboard.js';
 import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
 import { bindComposer } from './composer-input.js';
+import { FilePromptSlot, fileSize } from './file-request-prompt.js';
 import { prechatAnswers } from './prechat-answers.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
@@ -49,11 +50,14 @@ export class ChatWidget {
   private unreachable = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private availabilityTimer: ReturnType<typeof setInterval> | undefined;
+  /** The agent's open file request, above the message box. */
+  private readonly files: FilePromptSlot;
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.view = new PanelView(root, opts.title);
+    this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input));
     this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
     this.signals = new InputSignals(
       { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text) },
@@ -200,6 +204,7 @@ export class ChatWidget {
       this.shown = [];
       this.memory.clear();
       this.view.clearLog();
+      this.files.drop();
       this.renderIdle();
       this.open();
     });
@@ -230,6 +235,7 @@ export class ChatWidget {
     this.reconnecting = false;
     this.outbox = [];
     v.clearLog();
+    this.files.drop();
     v.showView('chat');
     v.chatControls('live');
     this.setChatStatus('Connecting…');
@@ -249,6 +255,7 @@ export class ChatWidget {
     this.outbox = [...saved.outbox];
     this.reconnecting = false;
     v.clearLog();
+    this.files.drop();
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
@@ -330,7 +337,39 @@ export class ChatWidget {
         this.renderChatStatus();
         if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
       },
+      fileRequested: (fileToken, resumed) => this.fileRequested(fileToken, resumed),
+      fileCanceled: (fileToken) => {
+        if (this.files.fileToken !== fileToken) return;
+        this.files.drop();
+        this.note(`${this.agentName} no longer asks for a file`);
+        v.announce(`${this.agentName} no longer asks for a file.`);
+      },
     };
+  }
+
+  /**
+   * The agent asked for a file: the prompt above the message box, said to screen readers (the log's
+   * notes are not: they repeat the status line), counted on the launcher while minimized. The focus
+   * stays where it is: the visitor may be typing. `resumed`: the previous page showed it, and its
+   * note is in the restored log already.
+   */
+  private fileRequested(fileToken: string, resumed: boolean): void {
+    const v = this.view;
+    const shown = this.files.show(fileToken, {
+      // The chat as it is at the upload: a resumed chat reports its open requests before connectChat() returns.
+      upload: (file) => (this.chat ? this.chat.upload(fileToken, file) : Promise.reject(new Error('the chat is over'))),
+      sent: (file) => {
+        this.files.drop();
+        this.record('me', 'You', `Sent a file: ${file.name} (${fileSize(file.size)})`);
+      },
+    });
+    if (!shown || resumed) return;
+    this.note(`${this.agentName} asked for a file`);
+    v.announce(`${this.agentName} asked for a file. Choose one above the message box and press Upload.`);
+    if (v.panel.hidden) {
+      this.unread += 1;
+      this.renderLauncher();
+    }
   }
 
   /** An agent took the chat: first, or after the previous one left (then the outbox waited for this one). */
@@ -370,6 +409,7 @@ export class ChatWidget {
     this.signals.sent();
     this.chat?.dispose();
     this.chat = undefined;
+    this.files.drop();
     this.reconnecting = false;
     this.note(text);
     this.setChatStatus(text);
@@ -410,3 +450,4 @@ export class ChatWidget {
     this.view.addMessage(line.author, line.who, line.text);
   }
 }
+

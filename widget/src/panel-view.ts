@@ -31,6 +31,8 @@ export class PanelView {
   readonly prechat: HTMLFormElement;
   readonly log: HTMLDivElement;
   readonly typing: HTMLDivElement;
+  /** Where an agent's file request shows (file-request-prompt.ts), above the message box. */
+  readonly fileSlot: HTMLDivElement;
   readonly composer: HTMLFormElement;
   readonly input: HTMLTextAreaElement;
   readonly send: HTMLButtonElement;
@@ -63,6 +65,7 @@ export class PanelView {
     this.body = h('div', { class: 'body' }, this.offline, this.prechat);
     this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages', tabindex: '0' });
     this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
+    this.fileSlot = h('div', { class: 'file-slot' });
     this.input = h('textarea', { id: inputId, rows: '1', maxlength: '4000', autocomplete: 'off', placeholder: 'Type a message…' });
     this.send = h('button', { type: 'submit' }, 'Send');
     this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, 'Message'), this.input, this.send);
@@ -74,7 +77,7 @@ export class PanelView {
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
     this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang: 'en', hidden: true },
       h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
-      this.status, this.body, this.log, this.typing, this.composer, this.actions);
+      this.status, this.body, this.log, this.typing, this.fileSlot, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
     this.showView('prechat');
     this.chatControls('none');
@@ -103,6 +106,7 @@ export class PanelView {
   /** `live`: composer and End; `after`: transcript and new-chat buttons; `none`: neither. */
   chatControls(mode: 'live' | 'after' | 'none'): void {
     show(this.composer, mode === 'live');
+    show(this.fileSlot, mode === 'live');
     show(this.end, mode === 'live');
     show(this.actions, mode === 'after');
     show(this.save, mode !== 'none');

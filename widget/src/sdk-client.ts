@@ -32,12 +32,18 @@ export interface ChatCallbacks {
   failed(reason: string): void;
   /** false while the SDK is recovering a lost connection, true once it is back. */
   connection(ok: boolean): void;
+  /** The agent asked for a file (FileTransfer Requested); `resumed`: a request still open that a previous page showed. */
+  fileRequested(fileToken: string, resumed: boolean): void;
+  /** The agent withdrew the request (FileTransfer Canceled: by hand, or the chat ended or left that agent). */
+  fileCanceled(fileToken: string): void;
 }
 
 export interface ChatConnection {
   send(text: string): void;
   typing(on: boolean): void;
   sneakPeek(text: string): void;
+  /** Uploads `file` for the request `fileToken`; rejects with the SDK's SwitchboardHttpError (status, reason, `code`, `maxBytes`). */
+  upload(fileToken: string, file: File): Promise<void>;
   end(): Promise<void>;
   /** The chat as JSON for another page to continue (null before the chat request is through). */
   snapshot(): VisitorSnapshot | null;
@@ -83,6 +89,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('agentDisconnected', () => cb.agentLeft()),
     client.on('ended', (e) => cb.ended(e.reason)),
     client.on('failed', (e) => cb.failed(e.reason)),
+    client.on('fileTransfer', (e) => (e.type === 'Requested' ? cb.fileRequested(e.fileToken, false) : cb.fileCanceled(e.fileToken))),
     client.on('connection', (state) => {
       lost = state !== 'online';
       cb.connection(!lost);
@@ -109,6 +116,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   if (resume) {
     try {
       client.resume(resume);
+      // Requests the previous page had not answered: the server does not send them again.
+      for (const r of client.fileRequests) cb.fileRequested(r.fileToken, true);
     } catch (err) {
       cb.failed(err instanceof Error ? err.message : String(err));
     }
@@ -120,6 +129,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     send: (text) => { client.send(text).catch(report('send')); },
     typing: (on) => { client.typing(on).catch(report('typing')); },
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
+    upload: async (fileToken, file) => { await client.uploadFile(fileToken, file, file.name); },
     end: () => client.end().catch(report('end')),
     snapshot: () => client.snapshot(),
     dispose,

@@ -16,6 +16,7 @@ button,input,textarea{border-radius:calc(var(--r)*.6)}
 button{cursor:pointer;border:1px solid var(--a);background:var(--a);color:#fff;padding:.5em 1em;font-weight:600;min-height:44px}
 button.q{background:transparent;color:var(--f);border-color:var(--l)}
 button:disabled{opacity:.6;cursor:default}
+button[aria-disabled=true]{opacity:.6;cursor:progress}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
 .launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border-radius:999px;padding:.8em 1.3em;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;gap:.5em;align-items:center}
 .launch[data-offline]{background:#595959;border-color:#595959}
@@ -48,6 +49,10 @@ textarea{resize:none}
 .err{color:#b3261e;font-size:.9em;font-weight:400}
 form.compose{display:flex;gap:.5em;padding:.6em;border-top:1px solid var(--l);align-items:flex-end}
 form.compose textarea{flex:1;min-height:44px;max-height:8em}
+.file-req{margin:0 .6em .4em;padding:.6em .8em;border:1px solid var(--a);border-radius:var(--r);display:flex;flex-direction:column;gap:.4em}
+.file-req p{margin:0}.fr-title{font-weight:700}.fr-row{display:flex;gap:.5em;align-items:center}.fr-row progress{flex:1}
+.fr-status{font-size:.9em;color:var(--m)}.fr-status[data-kind=err]{color:#b3261e}
+input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
 @media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{right:12px;bottom:12px}}

@@ -18,8 +18,9 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
+import { attachmentName } from './content-disposition.js';
 
 export type { AgentClientOptions } from './agent-options.js';
 
@@ -262,6 +263,48 @@ export class AgentClient {
     }
     // transcriptPages yields at least one page (or throws).
     return { ...last!, events, hasMore: false };
+  }
+
+  // ---------------------------------------------------------------- file transfer
+
+  /**
+   * Asks the visitor of my established chat for a file (docs/agent-api.md, "File transfer"): the
+   * visitor gets `FileTransfer Requested` with the answer's `fileToken` and `uploadServletUrl`.
+   * One pending request per chat: another one rejects with 409 `FILE_REQUEST_PENDING` (the
+   * body's detail is the pending token), and 409 `FILE_TRANSFER_DISABLED` when the server has
+   * file transfer off. Not retried after a network failure (a second request would be refused
+   * as pending): the chat's `FileTransfer` event on the stream, or in its transcript, tells
+   * whether it happened. Runs in order with the chat's other actions.
+   */
+  requestFile(chatId: string): Promise<FileRequest> {
+    return this.inOrder(chatId, (signal) => this.call<FileRequest>('POST', `/chats/${enc(chatId)}/file-requests`, {}, { signal }));
+  }
+
+  /**
+   * Withdraws a pending file request: the visitor gets `FileTransfer Canceled` and an upload
+   * with the token is refused from then on. 409 `FILE_ALREADY_UPLOADED` when the visitor was
+   * quicker (the file is in listFiles()), 404 for a token that is not the chat's pending request
+   * (unknown, or canceled already). Not retried after a network failure, as a canceled token
+   * then answers 404.
+   */
+  async cancelFileRequest(chatId: string, fileToken: string): Promise<void> {
+    await this.inOrder(chatId, (signal) => this.call('DELETE', `/chats/${enc(chatId)}/file-requests/${enc(fileToken)}`, undefined, { signal }));
+  }
+
+  /** The files the visitor uploaded into a chat, oldest first (whoever may read its transcript: also supervisors, also after it ended). */
+  listFiles(chatId: string): Promise<ChatFile[]> {
+    return this.call('GET', `/chats/${enc(chatId)}/files`, undefined, { retry: true });
+  }
+
+  /**
+   * A file's exact bytes, with its name (from `Content-Disposition`) and the type the server
+   * serves it as (the declared type only for png, jpeg, gif and webp images, else
+   * `application/octet-stream`). In a browser, `new Blob([file.bytes], {type: file.contentType})`
+   * and an `<a download={file.name}>` save it without ever rendering it in a page of yours.
+   */
+  async downloadFile(chatId: string, fileId: string): Promise<DownloadedFile> {
+    const { bytes, headers } = await this.rest.bytes('GET', `/chats/${enc(chatId)}/files/${enc(fileId)}`, { retry: true });
+    return { bytes, name: attachmentName(headers.get('Content-Disposition')) ?? fileId, contentType: headers.get('Content-Type') ?? 'application/octet-stream' };
   }
 
   // ---------------------------------------------------------------- supervisors

@@ -37,6 +37,21 @@ export class AgentRestCall {
 
   /** The parsed JSON answer (undefined for an empty one); a status outside 2xx rejects with SwitchboardHttpError. */
   async call<T>(method: string, path: string, body?: unknown, o: CallOptions = {}): Promise<T> {
+    const { body: text } = await this.exchange(method, path, body, o, (res) => res.text());
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** The answer's bytes and headers (a download); a status outside 2xx rejects with SwitchboardHttpError. */
+  async bytes(method: string, path: string, o: CallOptions = {}): Promise<{ bytes: Uint8Array; headers: Headers }> {
+    const { body, headers } = await this.exchange(method, path, undefined, o, async (res) => new Uint8Array(await res.arrayBuffer()));
+    return { bytes: body, headers };
+  }
+
+  /**
+   * One call with its retries, refresh and standby waits; `read` takes the body of a 2xx
+   * answer (an error's body is always read as text, for SwitchboardHttpError).
+   */
+  private async exchange<R>(method: string, path: string, body: unknown, o: CallOptions, read: (res: Response) => Promise<R>): Promise<{ body: R; headers: Headers }> {
     const root = o.root ?? '/agent/v1';
     const url = `${this.opts.baseUrl.replace(/\/+$/, '')}${root}${path}`;
     const started = Date.now();
@@ -49,7 +64,8 @@ export class AgentRestCall {
       if (o.auth !== false && this.tokens.accessToken) headers['Authorization'] = `Bearer ${this.tokens.accessToken}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let status: number;
-      let text: string;
+      let text = '';
+      let ok: { body: R; headers: Headers } | undefined;
       let retryAfter: string | null = null;
       // One signal for fetch: our time limit (a TimeoutError, retried) or the closer (not retried).
       const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000);
@@ -61,7 +77,8 @@ export class AgentRestCall {
       try {
         const res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: ac.signal });
         status = res.status;
-        text = await res.text();
+        if (status >= 200 && status < 300) ok = { body: await read(res), headers: res.headers };
+        else text = await res.text();
         retryAfter = res.headers.get('Retry-After');
       } catch (err) {
         if (closer.aborted) throw closedError(`${method} ${root}${path}`);
@@ -72,6 +89,7 @@ export class AgentRestCall {
         timeout.removeEventListener('abort', onTimeout);
         closer.removeEventListener('abort', onClose);
       }
+      if (ok) return ok;
       if (status === 401 && o.auth !== false && !reauthenticated && this.tokens.refreshToken) {
         reauthenticated = true;
         if (await this.tokens.refresh()) continue;
@@ -85,8 +103,7 @@ export class AgentRestCall {
         await sleep(Math.max(backoff, asked), closer);
         continue;
       }
-      if (status < 200 || status >= 300) throw new SwitchboardHttpError(status, text, `${method} ${root}${path}`);
-      return (text ? JSON.parse(text) : undefined) as T;
+      throw new SwitchboardHttpError(status, text, `${method} ${root}${path}`);
     }
   }
 }

@@ -5,7 +5,7 @@
  * can be tested without waiting for them. Reached through an admin's {@link AgentClient}
  * (`client.emulator`); a server without emulator mode answers 404.
  */
-import type { ArmFaultRequest, ClockReading, Fault, FaultsCleared, ResetOutcome } from './types.js';
+import type { ArmFaultRequest, ClockReading, Fault, FileRequest, FaultsCleared, ResetOutcome } from './types.js';
 
 /** How the emulator API makes its calls: the agent client's, with its token and refresh. */
 export type EmulatorCall = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, retry: boolean) => Promise<T>;
@@ -46,6 +46,17 @@ export class EmulatorApi {
   /** Clears every fault; resolves with how many there were. */
   async clearFaults(): Promise<number> {
     return (await this.call<FaultsCleared>('DELETE', '/faults', undefined, true)).cleared;
+  }
+
+  /**
+   * Makes the chat's agent (the demo bot, in CI) ask the visitor for a file, exactly as
+   * AgentClient.requestFile() does for a human agent: the visitor gets `FileTransfer
+   * Requested`, and the bot acknowledges the upload with a message naming the file and its
+   * size. 409 for a chat with no agent now, 409 `FILE_REQUEST_PENDING` while one is open.
+   */
+  requestFile(chatId: string): Promise<FileRequest> {
+    // Not retried: a retry after a lost answer would be refused as pending.
+    return this.call('POST', `/chats/${encodeURIComponent(chatId)}/file-requests`, {}, false);
   }
 
   /** The server's clock: `now` (epoch ms), `iso`, and `offsetSeconds` ahead of real time. */

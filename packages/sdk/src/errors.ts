@@ -26,9 +26,23 @@ export class SwitchboardHttpError extends Error {
    * body, for the codes an SDK caller acts on; undefined for any other answer.
    */
   get code(): ErrorCode | undefined {
-    for (const [code, status, text] of KNOWN_CODES) if (this.status === status && this.body.startsWith(text)) return code;
-    return undefined;
+    return codeOf(this.status, this.body);
   }
+
+  /**
+   * For a 413 FILE_TOO_LARGE (an upload over the server's `fileTransfer.maxBytes`): that limit in
+   * bytes, as the server's reason says it (`File too large: limit N bytes`); else undefined.
+   */
+  get maxBytes(): number | undefined {
+    if (this.code !== 'FILE_TOO_LARGE') return undefined;
+    const m = /limit (\d+) bytes/.exec(this.body);
+    return m ? Number(m[1]) : undefined;
+  }
+}
+
+function codeOf(status: number, body: string): ErrorCode | undefined {
+  for (const [code, s, text] of KNOWN_CODES) if (status === s && body.startsWith(text)) return code;
+  return undefined;
 }
 
 const CHAT_NO_LONGER_YOURS = 'Chat is no longer yours';
@@ -56,6 +70,13 @@ const KNOWN_CODES = [
   ['LAST_ADMIN', 409, 'Would leave the organization without an enabled admin'],
   ['CONFLICT', 409, 'Conflict'],
   ['NODE_STANDBY', 503, NODE_STANDBY],
+  // File transfer (docs/agent-api.md and docs/visitor-api.md, "File transfer").
+  ['FILE_TRANSFER_DISABLED', 409, 'File transfer is disabled on this server'],
+  ['FILE_REQUEST_PENDING', 409, 'A file request is already pending in this chat'],
+  ['FILE_ALREADY_UPLOADED', 409, 'File already uploaded for this token'],
+  ['FILE_TOKEN_INVALID', 403, 'File token invalid, canceled or not this session\'s'],
+  ['FILE_TOO_LARGE', 413, 'File too large'],
+  ['FILE_MISSING', 400, 'No file in the upload'],
   ['UNAUTHENTICATED', 401, 'Authentication required'],
   ['FORBIDDEN', 403, 'Forbidden'],
   ['NOT_FOUND', 404, 'Not found'],

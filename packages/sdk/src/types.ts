@@ -22,6 +22,12 @@ export type ChatEndedMessage = Static<typeof Visitor.ChatEnded>;
 export type ChatTransferredMessage = Static<typeof Visitor.ChatTransferred>;
 export type CustomEventMessage = Static<typeof Visitor.CustomEvent>;
 export type ChasitorSessionDataMessage = Static<typeof Visitor.ChasitorSessionData>;
+/** An agent asked for a file (`Requested`, with where to upload it) or withdrew the request (`Canceled`). */
+export type FileTransferMessage = Visitor.FileTransfer;
+export type FileTransferRequested = Static<typeof Visitor.FileTransferRequested>;
+export type FileTransferCanceled = Static<typeof Visitor.FileTransferCanceled>;
+/** 200 of an upload (VisitorClient.uploadFile): the file is stored and the agent told. */
+export type FileUploaded = Agent.FileUploaded;
 export type TranscriptEntry = Visitor.TranscriptEntry;
 export type CustomDetail = Visitor.CustomDetail;
 export type MessagesResponse = Visitor.MessagesResponse;
@@ -54,6 +60,8 @@ export interface VisitorSnapshot {
   nextSequence: number;
   agentId: string;
   pending: { noun: string; body: unknown; sequence: number | null }[];
+  /** File requests not answered nor canceled yet, oldest first (absent in snapshots of older clients). */
+  fileRequests?: FileTransferRequested[];
 }
 export type ConnectionState = 'online' | 'reconnecting' | 'offline';
 
@@ -79,6 +87,11 @@ export interface VisitorEvents {
   failed: { reason: string };
   agentDisconnected: Record<string, never>;
   customEvent: CustomEventMessage;
+  /**
+   * The agent asked for a file (`Requested`: answer with uploadFile(fileToken, …)) or withdrew
+   * the request (`Canceled`: by hand, or because the chat ended or left that agent).
+   */
+  fileTransfer: FileTransferMessage;
   connection: ConnectionState;
   /** Every message received, before it is interpreted (including types the SDK does not know). */
   raw: RawVisitorMessage;
@@ -112,6 +125,30 @@ export type Transcript = TranscriptPage;
 /** Which page of a transcript: the events after log offset `after` (default 0), at most `limit` (default 500, at most 1000). */
 export type TranscriptPageOptions = Pick<Agent.TranscriptQuery, 'after' | 'limit'>;
 export type StreamEvent = Agent.StreamEventWire;
+
+// ---- file transfer (docs/agent-api.md, "File transfer") ----
+/** POST /chats/:chatId/file-requests: the token the visitor uploads with, the URL it uploads to. */
+export type FileRequest = Agent.FileRequestCreated;
+/** A file a visitor uploaded into a chat (GET /chats/:chatId/files). */
+export type ChatFile = Agent.ChatFile;
+/** `data` of a `ChasitorFileUploaded` log event (agent side only). */
+export type ChasitorFileUploadedData = Agent.ChasitorFileUploaded;
+/** A chat event that is a `FileTransfer` (Requested or Canceled), as isFileTransferEvent() tells. */
+export type FileTransferEvent = Omit<ChatEventWire, 'type' | 'data'> & { type: 'FileTransfer'; data: FileTransferMessage };
+/** A chat event that is a `ChasitorFileUploaded`, as isFileUploadedEvent() tells. */
+export type FileUploadedEvent = Omit<ChatEventWire, 'type' | 'data'> & { type: 'ChasitorFileUploaded'; data: ChasitorFileUploadedData };
+/** A downloaded file (AgentClient.downloadFile). */
+export interface DownloadedFile {
+  /** The exact bytes the visitor uploaded. */
+  bytes: Uint8Array;
+  /** The file's name, from `Content-Disposition`. */
+  name: string;
+  /**
+   * The type the server served it as: the declared type for png, jpeg, gif and webp images, else
+   * `application/octet-stream` (the type the visitor declared is in listFiles()).
+   */
+  contentType: string;
+}
 /**
  * A chat search (GET /agent/v1/supervisor/chats, supervisors and admins): the filters (every one
  * given must hold; times in epoch ms, `…From` included, `…To` not), `limit` (default 50, at most

@@ -14,7 +14,8 @@
 import type { Handler } from './emitter.js';
 import { SwitchboardClosedError, SwitchboardHttpError } from './errors.js';
 import { isRecord, parseJson } from './live-agent-http.js';
-import type { SessionIdResponse, VisitorEvents, VisitorSnapshot, VisitorState } from './types.js';
+import type { FileTransferRequested, FileUploaded, SessionIdResponse, VisitorEvents, VisitorSnapshot, VisitorState } from './types.js';
+import { uploadFile, type UploadOptions } from './visitor-file-upload.js';
 import { VisitorInbox } from './visitor-inbox.js';
 import type { VisitorClientOptions } from './visitor-options.js';
 import { VisitorOutbox } from './visitor-outbox.js';
@@ -90,6 +91,7 @@ export class VisitorClient {
       v: 1, key: s.key, id: s.id, affinity: s.affinity, pollTimeoutMs: s.pollTimeoutMs, state: s.state,
       lastSequence: s.lastSequence, lastOffset: s.lastOffset, nextSequence: s.nextSequence, agentId: s.agentId,
       pending: this.outbox.pending(),
+      fileRequests: this.fileRequests,
     };
   }
 
@@ -112,6 +114,7 @@ export class VisitorClient {
     s.lastOffset = snap.lastOffset;
     s.nextSequence = snap.nextSequence;
     s.agentId = snap.agentId;
+    for (const r of Array.isArray(snap.fileRequests) ? snap.fileRequests : []) s.fileRequests.set(r.fileToken, r.uploadServletUrl);
     s.state = snap.state;
     s.markReady();
     this.poll.start();
@@ -146,6 +149,40 @@ export class VisitorClient {
 
   customEvent(type: string, data: string): Promise<void> {
     return this.outbox.enqueue('Chasitor/CustomEvent', () => ({ type, data }));
+  }
+
+  /**
+   * The agent's file requests not answered nor canceled yet, oldest first: each `Requested`
+   * fileTransfer event adds one, its `Canceled` or a successful uploadFile() removes it.
+   */
+  get fileRequests(): FileTransferRequested[] {
+    return [...this.s.fileRequests].map(([fileToken, uploadServletUrl]) => ({ type: 'Requested', fileToken, uploadServletUrl }));
+  }
+
+  /**
+   * Answers the agent's file request `fileToken` (a `fileTransfer` event of type `Requested`):
+   * posts `data` as `multipart/form-data` to the request's `uploadServletUrl`, with the
+   * session key (`chatKey`), `fileToken` and `orgId` as form fields. Resolves with the
+   * server's `{fileToken, fileId, name, size}` once the file is stored and the agent told.
+   * Not part of the Live Agent request queue: it runs beside messages, which keep flowing.
+   * An upload that got no answer is sent again (twice at most; the server answers an exact
+   * retry with the first 200). Rejects with SwitchboardHttpError and the server's status and
+   * reason: 413 `FILE_TOO_LARGE` (its `maxBytes` says the limit; the request stays open for a
+   * smaller file), 403 `FILE_TOKEN_INVALID` (canceled, or the chat is over), 409
+   * `FILE_ALREADY_UPLOADED`, 400 `FILE_MISSING` (an empty file); with a plain Error for a token
+   * this client never got; with SwitchboardClosedError when the client stopped first.
+   */
+  async uploadFile(fileToken: string, data: Blob | Uint8Array, name: string, options: UploadOptions = {}): Promise<FileUploaded> {
+    const s = this.s;
+    if (s.stopped) throw new SwitchboardClosedError(`upload ${name}: the chat is over`);
+    const url = s.fileRequests.get(fileToken);
+    if (url === undefined || s.key === undefined) throw new Error(`uploadFile(): no file request ${fileToken} pending in this chat`);
+    const uploaded = await uploadFile({
+      url, chatKey: s.key, fileToken, organizationId: this.opts.organizationId, data, name,
+      fetch: s.fetcher, retry: this.opts.retry, stopped: s.stopSignal, options,
+    });
+    s.fileRequests.delete(fileToken);
+    return uploaded;
   }
 
   /**

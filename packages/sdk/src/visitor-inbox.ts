@@ -90,6 +90,20 @@ export class VisitorInbox {
       case 'CustomEvent':
         s.events.emit('customEvent', { type: str('type'), data: str('data') });
         break;
+      case 'FileTransfer': {
+        // Only the two subtypes the wire has (wire-compat.md); anything else stays in `raw`.
+        const fileToken = str('fileToken');
+        const url = str('uploadServletUrl');
+        if (!fileToken) break;
+        if (str('type') === 'Requested' && url) {
+          s.fileRequests.set(fileToken, url);
+          s.events.emit('fileTransfer', { type: 'Requested', fileToken, uploadServletUrl: url });
+        } else if (str('type') === 'Canceled') {
+          s.fileRequests.delete(fileToken);
+          s.events.emit('fileTransfer', { type: 'Canceled', fileToken });
+        }
+        break;
+      }
       case 'ChatEnded':
         return s.finish('ended', str('reason') || 'agent');
       case 'ChasitorSessionData':

@@ -55,6 +55,8 @@ export class VisitorSession {
   consecutiveRecoveries = 0;
   /** Counts reconnectNow() calls: a backoff sleep it cut short starts the count of attempts again. */
   reconnects = 0;
+  /** The agent's file requests not answered nor canceled yet: fileToken → uploadServletUrl, oldest first. */
+  readonly fileRequests = new Map<string, string>();
 
   private readonly stopper = new AbortController();
   private readonly fetchImpl: FetchLike;
@@ -80,6 +82,16 @@ export class VisitorSession {
 
   get stopped(): boolean {
     return this.stopper.signal.aborted;
+  }
+
+  /** Aborted when the client stops (end, failure, detach). */
+  get stopSignal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  /** The fetch the client uses (the option's, else the global one). */
+  get fetcher(): FetchLike {
+    return this.fetchImpl;
   }
 
   get over(): boolean {

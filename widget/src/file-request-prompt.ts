@@ -1,0 +1,148 @@
+/**
+ * The visitor's side of an agent's file request (FileTransfer Requested): a
+ * labelled group above the message box with a file picker, an Upload button and
+ * a status line (a polite live region) for progress and errors. There is no
+ * Cancel: a visitor who does not want to send a file just does not; the agent
+ * withdraws the request (FileTransfer Canceled), which removes the prompt.
+ */
+import { h } from './dom.js';
+
+let nextId = 0;
+
+/** What the prompt needs done: the upload itself (the SDK), and what to do once it went through. */
+export interface FilePromptHost {
+  /** Uploads the file; rejects with the SDK's error (status, reason) when the server refuses it. */
+  upload(file: File): Promise<void>;
+  /** The file went through: the prompt is gone, the chat says so. */
+  sent(file: File): void;
+}
+
+export class FileRequestPrompt {
+  readonly element: HTMLDivElement;
+  private readonly input: HTMLInputElement;
+  private readonly button: HTMLButtonElement;
+  private readonly status: HTMLParagraphElement;
+  private readonly progress: HTMLProgressElement;
+  private busy = false;
+
+  constructor(readonly fileToken: string, private readonly host: FilePromptHost) {
+    const id = `sb-file-${++nextId}`;
+    this.input = h('input', { id: `${id}-input`, type: 'file', 'aria-describedby': `${id}-status` });
+    this.button = h('button', { type: 'button' }, 'Upload');
+    // Indeterminate: fetch tells nothing of an upload's progress, and the files are small (10 MB by default).
+    this.progress = h('progress', { 'aria-label': 'Uploading', hidden: true });
+    this.status = h('p', { id: `${id}-status`, class: 'fr-status', role: 'status' });
+    this.element = h('div', { class: 'file-req', role: 'group', 'aria-labelledby': `${id}-title` },
+      h('p', { id: `${id}-title`, class: 'fr-title' }, 'The agent asked for a file'),
+      h('label', { for: `${id}-input` }, 'Choose a file'), this.input,
+      h('div', { class: 'fr-row' }, this.button, this.progress),
+      this.status);
+    this.button.addEventListener('click', () => void this.upload());
+    this.input.addEventListener('change', () => this.say(''));
+  }
+
+  /** Puts the keyboard on the file picker. */
+  focus(): void {
+    this.input.focus();
+  }
+
+  private async upload(): Promise<void> {
+    const file = this.input.files?.[0];
+    if (this.busy) return;
+    if (!file) {
+      this.say('Choose a file first.', true);
+      this.input.focus();
+      return;
+    }
+    this.setBusy(true);
+    this.say(`Uploading ${file.name}…`);
+    try {
+      await this.host.upload(file);
+    } catch (err) {
+      this.setBusy(false);
+      this.say(uploadErrorText(err), true);
+      return;
+    }
+    this.host.sent(file);
+  }
+
+  private setBusy(on: boolean): void {
+    this.busy = on;
+    this.input.disabled = on;
+    // Not `disabled`: the button the visitor just pressed keeps the keyboard focus while it works.
+    if (on) this.button.setAttribute('aria-disabled', 'true');
+    else this.button.removeAttribute('aria-disabled');
+    this.progress.hidden = !on;
+  }
+
+  private say(text: string, error = false): void {
+    this.status.textContent = text;
+    if (error) this.status.dataset.kind = 'err';
+    else delete this.status.dataset.kind;
+  }
+}
+
+/** The panel's place for the open request's prompt: one at a time, as the server allows no more. */
+export class FilePromptSlot {
+  private prompt: FileRequestPrompt | undefined;
+
+  /** `fallback`: where the keyboard goes when the prompt it was in goes (null: leave it). */
+  constructor(private readonly slot: HTMLElement, private readonly root: ShadowRoot, private readonly fallback: () => HTMLElement | null) {}
+
+  /** The token of the request shown, if any. */
+  get fileToken(): string | undefined {
+    return this.prompt?.fileToken;
+  }
+
+  /** Shows the prompt of `fileToken` in place of any other; false when it shows already. */
+  show(fileToken: string, host: FilePromptHost): boolean {
+    if (this.prompt?.fileToken === fileToken) return false;
+    this.drop();
+    this.prompt = new FileRequestPrompt(fileToken, host);
+    this.slot.appendChild(this.prompt.element);
+    return true;
+  }
+
+  /** Takes the prompt away; the keyboard goes to the fallback if it was in the prompt. */
+  drop(): void {
+    const prompt = this.prompt;
+    if (!prompt) return;
+    this.prompt = undefined;
+    const hadFocus = prompt.element.contains(this.root.activeElement);
+    prompt.element.remove();
+    if (hadFocus) this.fallback()?.focus();
+  }
+}
+
+/** The SDK's refusal in the visitor's words; the server's reason when it is none of those we know. */
+export function uploadErrorText(err: unknown): string {
+  const e = err as { status?: unknown; code?: unknown; maxBytes?: unknown; body?: unknown } | null;
+  switch (e?.code) {
+    case 'FILE_TOO_LARGE':
+      return typeof e.maxBytes === 'number' ? `That file is too large, max ${megabytes(e.maxBytes)}. Choose a smaller one.` : 'That file is too large. Choose a smaller one.';
+    case 'FILE_MISSING':
+      return 'That file is empty. Choose another one.';
+    case 'FILE_TOKEN_INVALID':
+      return 'The agent no longer asks for a file.';
+    case 'FILE_ALREADY_UPLOADED':
+      return 'A file was already sent for this request.';
+    case 'FILE_TRANSFER_DISABLED':
+      return 'Files cannot be sent here.';
+  }
+  if (typeof e?.status === 'number') return `The upload failed (${e.status}${typeof e.body === 'string' && e.body ? `: ${e.body.slice(0, 120)}` : ''}). Try again.`;
+  return 'The upload failed: the connection was lost. Try again.';
+}
+
+/** 10485760 → "10 MB", 1572864 → "1.5 MB", 65536 → "0.06 MB". */
+export function megabytes(bytes: number): string {
+  const mb = bytes / 1_048_576;
+  const digits = mb >= 10 ? 0 : mb >= 1 ? 1 : 2;
+  return `${Number(mb.toFixed(digits))} MB`;
+}
+
+/** 532 → "532 bytes", 20480 → "20 KB", 3145728 → "3 MB". */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1_048_576) return `${Math.round(bytes / 1024)} KB`;
+  return megabytes(bytes);
+}
