@@ -322,14 +322,30 @@ export class UserDirectory {
   }
 
   /**
+   * Refuses to revoke the last way anyone can sign in as an admin of the key's org: the key is
+   * an admin key of an enabled admin who has no other way in, and no other admin of the org can
+   * sign in. A leaked key still goes quickly: make another admin key (or give the admin a
+   * password) first, then revoke it; the config file stays the way back in for an operator.
+   */
+  private keepAnAdminWithoutKey(key: ApiKeyRecord): void {
+    const user = this.users.get(key.userId);
+    if (!user || user.role !== 'admin' || user.disabled || key.role !== 'admin') return;
+    if (this.signInProblem(user, key.id) === null) return;
+    const others = [...this.users.values()].filter((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (others.some((u) => this.signInProblem(u) === null)) return;
+    fail('LAST_ADMIN', `API key ${key.id} is the last way to sign in as an admin of ${user.id}'s org; make another admin API key or give ${user.id} a password first, then revoke this one`);
+  }
+
+  /**
    * Why an enabled user cannot sign in as itself with its own role, or null when it can: with a
    * username and a usable password (POST /auth/login), or with an unrevoked API key of its role
    * (a key of a lower role cannot do an admin's work). A refresh token needs a sign-in first, and
    * the demo bot's in-process token is nobody's to use; there is no other way in (no SSO).
+   * `withoutKey`: as if that key were revoked.
    */
-  private signInProblem(user: UserRecord): string | null {
+  private signInProblem(user: UserRecord, withoutKey?: string): string | null {
     if (user.username !== undefined && user.passwordHash !== undefined && passwordHashProblem(user.passwordHash) === null) return null;
-    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role)) return null;
+    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role && k.id !== withoutKey)) return null;
     const password = user.passwordHash === undefined ? 'no password' : user.username === undefined ? 'no username' : 'an unusable password';
     return `has ${password} and no unrevoked ${user.role} API key`;
   }
@@ -361,6 +377,8 @@ export class UserDirectory {
   async revokeApiKey(id: string): Promise<void> {
     const k = this.keys.get(id) ?? fail('NOT_FOUND', `api key ${id}`);
     if (k.revokedAt !== null) return;
+    // Checked and revoked in one turn of the event loop, like a demotion (updateUser).
+    this.keepAnAdminWithoutKey(k);
     k.revokedAt = this.clock.now();
     await this.store.putDocument('apikey', id, k);
     this.revoked(k.userId);
