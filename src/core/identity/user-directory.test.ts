@@ -319,4 +319,24 @@ describe('users across a restart', () => {
     await users.revokeApiKey(second.id);
     expect(users.authenticate(second.key)).toBeNull();
   });
+
+  it('trims usernames and skills and refuses blank ones (400, nothing of the change applies)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent({ role: 'admin' })]);
+    const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as SwitchboardError);
+    const blankName = await refusal(users.createUser(ORG, { name: 'Kim', username: ' \t ', password: 'kim-password', role: 'agent', skills: [], capacity: 1 }));
+    expect(blankName).toMatchObject({ code: 'BODY_INVALID', detail: 'username is blank: give a name with a letter or digit in it' });
+    const blankSkill = await refusal(users.createUser(ORG, { name: 'Kim', username: 'kim', role: 'agent', skills: ['billing', '   '], capacity: 1 }));
+    expect(blankSkill).toMatchObject({ code: 'BODY_INVALID', detail: 'skills/1 is blank: give a name with a letter or digit in it' });
+    expect(users.list(ORG).map((u) => u.name), 'a refused user is not made').toEqual(['Ada']);
+
+    const kim = await users.createUser(ORG, { name: 'Kim', username: '  kim ', password: 'kim-password', role: 'agent', skills: [' billing', 'sales '], capacity: 1 });
+    expect(toPublic(kim)).toMatchObject({ username: 'kim', skills: ['billing', 'sales'] });
+    expect(await canLogIn(users, 'kim', 'kim-password')).toBe(true);
+    await expect(users.createUser(ORG, { name: 'Kim 2', username: 'kim\n', role: 'agent', skills: [], capacity: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    expect(await refusal(users.updateUser(kim.id, { name: 'Kim Renamed', skills: ['support', ''] }))).toMatchObject({ code: 'BODY_INVALID', detail: 'skills/1 is blank: give a name with a letter or digit in it' });
+    expect(users.get(kim.id), 'nothing of a refused change applies').toMatchObject({ name: 'Kim', skills: ['billing', 'sales'] });
+    expect((await users.updateUser(kim.id, { skills: ['  support  '] })).skills).toEqual(['support']);
+  });
 });

@@ -14,7 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
-import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName } from '../../protocol/display-names.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName, trimmedSkills } from '../../protocol/display-names.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
@@ -257,6 +257,9 @@ export class UserDirectory {
 
   async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
     const name = trimmedName('name', input.name, MAX_USER_NAME_LENGTH);
+    // Trimmed like a name: a username of spaces, or with spaces nobody sees, is one nobody types at login.
+    const username = input.username === undefined ? undefined : trimmedName('username', input.username, MAX_USERNAME_LENGTH);
+    const skills = trimmedSkills(input.skills);
     const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
     // The routing side finds agents by the 15-character form of their id (an 18-character
     // Salesforce id and its 15-character twin are one agent): an id that shares it with
@@ -264,9 +267,9 @@ export class UserDirectory {
     const same = canonicalId(id);
     if ([...this.users.keys()].some((u) => canonicalId(u) === same)) fail('CONFLICT', `user ${id} exists`);
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
-    if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
+    if (username !== undefined && [...this.users.values()].some((u) => u.username === username)) fail('CONFLICT', `username ${username} is taken`);
     const user: UserRecord = {
-      id, orgId, name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
+      id, orgId, name, username, role: input.role, skills, capacity: input.capacity,
       passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
     };
     this.users.set(id, user);
@@ -277,12 +280,13 @@ export class UserDirectory {
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
     const name = patch.name === undefined ? undefined : trimmedName('name', patch.name, MAX_USER_NAME_LENGTH);
+    const skills = patch.skills === undefined ? undefined : trimmedSkills(patch.skills);
     // Checked and changed in one turn of the event loop (the first await comes after), so two
     // admins demoting each other at once cannot both pass.
     this.keepAnAdmin(user, patch);
     if (name !== undefined) user.name = name;
     if (patch.role !== undefined) user.role = patch.role;
-    if (patch.skills !== undefined) user.skills = patch.skills;
+    if (skills !== undefined) user.skills = skills;
     if (patch.capacity !== undefined) user.capacity = patch.capacity;
     if (patch.disabled !== undefined) user.disabled = patch.disabled;
     if (patch.password !== undefined) {
