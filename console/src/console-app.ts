@@ -15,7 +15,7 @@ import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { Transfers } from './transfers.ts';
-import type { ChatEventWire, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot } from './wire-types.ts';
+import type { ChatEventWire, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot, Role } from './wire-types.ts';
 
 /** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's, (admins) the team. */
 export type ConsoleView = 'chats' | 'past' | 'supervisor' | 'team';
@@ -45,10 +45,12 @@ export class ConsoleApp {
   private readonly chatsArea = el('div', { class: 'chats' });
   private readonly emptyChats = el('p', { class: 'muted empty' }, 'No chats yet. Go online to receive chat offers.');
   private readonly agentView: HTMLElement;
-  private readonly supervisor: SupervisorView | undefined;
+  /** Supervisors and admins only; made and put away as the role changes ({@link applyRole}). */
+  private supervisor: SupervisorView | undefined;
   private readonly myPast: MyPastChatsView;
   /** Admins only: the server refuses the admin routes to anyone else anyway. */
-  private readonly team: TeamView | undefined;
+  private team: TeamView | undefined;
+  private readonly main: HTMLElement;
   private readonly connection = el('span', { class: 'connection', role: 'status' }, 'Connecting…');
   private readonly loadOut = el('output', { class: 'load', 'aria-live': 'polite' });
   private readonly capacityInput: HTMLInputElement;
@@ -79,7 +81,6 @@ export class ConsoleApp {
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
     this.capacity = me.capacity;
     this.whoami.textContent = `${me.name} (${me.role})`;
-    const isSupervisor = me.role === 'supervisor' || me.role === 'admin';
     this.capacityInput = el('input', { id: 'capacity', type: 'number', min: 1, max: 1000, value: me.capacity, class: 'capacity' });
     this.capacityInput.addEventListener('change', () => {
       // 0 means "unlimited" to the server (bots): an emptied or bad box is not a capacity.
@@ -107,13 +108,10 @@ export class ConsoleApp {
       el('h2', { id: 'offers-title' }, 'Incoming offers'), this.offersList);
     this.agentView = el('section', { class: 'agent-view', 'aria-labelledby': 'chats-title' },
       el('h2', { id: 'chats-title', class: 'sr-only' }, 'My chats'), this.emptyChats, this.chatsArea);
-    if (isSupervisor) this.supervisor = new SupervisorView(client, (id, name) => void this.openMonitor(id, name));
     this.myPast = new MyPastChatsView(client, me);
-    if (me.role === 'admin') this.team = new TeamView(client, me);
-    this.element = el('div', { class: 'app' },
-      this.header(isSupervisor),
-      el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.myPast.element, this.supervisor?.element, this.team?.element),
-      this.toast, this.announcer);
+    this.main = el('main', { id: 'main' }, el('h1', { class: 'sr-only' }, 'Agent console'), this.offersSection, this.agentView, this.myPast.element);
+    this.element = el('div', { class: 'app' }, this.header(), this.main, this.toast, this.announcer);
+    this.fitViewsToRole();
     this.updateLoad();
     this.updateNotifyButton();
   }
@@ -158,11 +156,12 @@ export class ConsoleApp {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
-      presence: (status, capacity, at, name) => {
+      presence: (status, capacity, at, name, role) => {
         this.noteServerTime(at);
         this.presenceKnown = true;
         this.applyPresence(status, capacity);
         if (name) this.rename(name);
+        if (role) this.applyRole(role);
       },
       chatEvent: (chatId, e) => {
         this.noteServerTime(e.at);
@@ -217,7 +216,7 @@ export class ConsoleApp {
     for (const panel of this.panels.values()) panel.setQuickTexts(this.quickTexts);
   }
 
-  private header(isSupervisor: boolean): HTMLElement {
+  private header(): HTMLElement {
     const presence = el('fieldset', { class: 'presence-switch' }, el('legend', {}, 'Presence'),
       ...PRESENCES.map((p) => {
         const radio = el('input', { type: 'radio', name: 'presence', id: `presence-${p}`, value: p, checked: p === this.presence });
@@ -226,7 +225,7 @@ export class ConsoleApp {
         return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
       }));
     const nav = el('nav', { 'aria-label': 'Views', class: 'views' }, this.viewButton('chats', 'My chats'), this.viewButton('past', 'My past chats'),
-      isSupervisor && this.viewButton('supervisor', 'Supervisor'), this.me.role === 'admin' && this.viewButton('team', 'Team'));
+      this.viewButton('supervisor', 'Supervisor'), this.viewButton('team', 'Team'));
     this.notifyButton.addEventListener('click', () => {
       unlockAudio();
       void requestNotifications().then(() => this.updateNotifyButton());
@@ -276,6 +275,46 @@ export class ConsoleApp {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
     }
+  }
+
+  /**
+   * The role as the server has it now (an admin changed it: the `presence` event says so). The
+   * server answers by the new role at once, so the views follow without a reload: a promoted agent
+   * gets the supervisor's (and an admin's team) view, a demoted one loses them, with the chats it
+   * monitored (the server sends their events no more) and, if one of them was on screen, back to
+   * the agent's chats.
+   */
+  private applyRole(role: Role): void {
+    if (role === this.me.role) return;
+    const was = this.me.role;
+    this.me.role = role;
+    this.whoami.textContent = `${this.me.name} (${role})`;
+    this.fitViewsToRole();
+    this.report(`An admin changed your role from ${was} to ${role}`);
+  }
+
+  /** Makes or puts away the supervisor's and the team views and their buttons, for `me.role`. */
+  private fitViewsToRole(): void {
+    const supervises = this.me.role === 'supervisor' || this.me.role === 'admin';
+    if (supervises && !this.supervisor) {
+      this.supervisor = new SupervisorView(this.client, (id, name) => void this.openMonitor(id, name));
+      this.myPast.element.after(this.supervisor.element);
+    } else if (!supervises && this.supervisor) {
+      this.supervisor.stop();
+      this.supervisor.element.remove();
+      this.supervisor = undefined;
+      this.monitors.clear();
+    }
+    if (this.me.role === 'admin' && !this.team) {
+      this.team = new TeamView(this.client, this.me);
+      this.main.append(this.team.element);
+    } else if (this.me.role !== 'admin' && this.team) {
+      this.team.element.remove();
+      this.team = undefined;
+    }
+    this.viewButtons.get('supervisor')!.hidden = !this.supervisor;
+    this.viewButtons.get('team')!.hidden = !this.team;
+    if ((this.currentView === 'supervisor' && !this.supervisor) || (this.currentView === 'team' && !this.team)) this.showView('chats');
   }
 
   /**

@@ -46,6 +46,9 @@ describe('admin error words', () => {
     // Other admins, none of whom anyone can sign in as: the server's detail says why, the words pass it on.
     expect(adminErrorText({ status: 409, body: 'Would leave the organization without an enabled admin: 005A: no other enabled admin of its org can sign in (005B has no password and no unrevoked admin API key); give one a password and username or an admin API key, or make another user admin first' }, 'Ada Admin'))
       .toBe("Not changed: Ada Admin is the organization's only admin anyone can sign in as (005B has no password and no unrevoked admin API key). Give another admin a username and password or an admin API key, or make another person admin first.");
+    // Revoking the last admin API key: the key is what was not changed, and another key is the way out.
+    expect(adminErrorText({ status: 409, body: "Would leave the organization without an enabled admin: API key 1a2b is the last way to sign in as an admin of 005A's org; make another admin API key or give 005A a password first, then revoke this one" }))
+      .toBe('Not revoked: this key is the last way anyone can sign in as an admin of the organization. Make another admin API key (or give the admin a username and password) first, then revoke this one.');
     // Another 409 is not LAST_ADMIN.
     expect(adminErrorText({ status: 409, body: 'Conflict: user 005 exists' }, 'Ada Admin', true)).toBe('Not saved: user 005 exists.');
   });

@@ -94,6 +94,8 @@ export function configFileNote(source: UserSource): string | undefined {
 const LAST_ADMIN = 'Would leave the organization without an enabled admin';
 /** In LAST_ADMIN's detail when the org has other enabled admins nobody can sign in as. */
 const LAST_USABLE_ADMIN = 'no other enabled admin of its org can sign in';
+/** In LAST_ADMIN's detail for revoking the last admin API key anyone can sign in with. */
+const LAST_ADMIN_KEY = 'is the last way to sign in as an admin';
 
 /**
  * A refused admin call in words an admin can act on. `who` names the person the call was about
@@ -105,6 +107,9 @@ export function adminErrorText(err: unknown, who = 'this person', self = false):
   const status = typeof e?.status === 'number' ? e.status : undefined;
   const body = typeof e?.body === 'string' ? e.body : '';
   if (status === 409 && body.startsWith(LAST_ADMIN)) {
+    if (body.includes(LAST_ADMIN_KEY)) {
+      return "Not revoked: this key is the last way anyone can sign in as an admin of the organization. Make another admin API key (or give the admin a username and password) first, then revoke this one.";
+    }
     // Other enabled admins exist, but nobody can sign in as them (no password, no admin API key): the detail names them.
     if (body.includes(LAST_USABLE_ADMIN)) {
       const others = body.slice(body.indexOf('(') + 1, body.lastIndexOf(')'));

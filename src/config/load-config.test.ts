@@ -121,6 +121,25 @@ describe('validateConfig', () => {
     expect(problemsOf(() => validateConfig({ orgs: [twins] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/agents\/1\/username/)]);
   });
 
+  it('reports a blank or space-padded agent name, username and skill, and a blank or padded skill of a button or quick text', () => {
+    const padded = org({
+      deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', skills: ['sales', '  '] }] }],
+      agents: [
+        { id: '005000000000009', name: '   ', username: ' ada', skills: ['sales', 'billing '] },
+        { id: '005000000000008', name: 'Bo', username: '\t', skills: [] },
+      ],
+      quickTexts: [{ id: 'hi', title: 'Hi', text: 'Hello', skills: [' '] }],
+    });
+    expect(problemsOf(() => validateConfig({ orgs: [padded] }, 'test'))).toEqual([
+      '/orgs/0/deployments/0/buttons/0/skills/1: is blank (only white space)',
+      '/orgs/0/agents/0/name: is blank (only white space)',
+      '/orgs/0/agents/0/username: " ada" has white space around it',
+      '/orgs/0/agents/0/skills/1: "billing " has white space around it',
+      '/orgs/0/agents/1/username: is blank (only white space)',
+      '/orgs/0/quickTexts/0/skills/0: is blank (only white space)',
+    ]);
+  });
+
   it('checks ToAgent buttons name an agent of the org', () => {
     const noAgent = org({ deployments: [{ id: '572000000000009', buttons: [{ id: '573000000000009', type: 'ToAgent' }] }] });
     expect(problemsOf(() => validateConfig({ orgs: [noAgent] }, 'test'))).toEqual([expect.stringMatching(/^\/orgs\/0\/deployments\/0\/buttons\/0\/agentId: required/)]);

@@ -9,6 +9,7 @@ import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from '
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { canonicalId } from '../protocol/liberal-values.js';
+import { untrimmedProblem } from '../protocol/display-names.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
@@ -202,10 +203,17 @@ function crossCheck(config: SwitchboardConfig): string[] {
         problems.push(...idleTimeoutProblems(b, `/orgs/${o}/deployments/${di}/buttons/${bi}/chasitorIdleTimeout`));
         if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
         if (b.agentId && !org.agents.some((a) => canonicalId(a.id) === canonicalId(b.agentId!))) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
+        problems.push(...skillProblems(b.skills, `/orgs/${o}/deployments/${di}/buttons/${bi}/skills`));
       });
     });
     org.agents.forEach((a, ai) => {
       unique(a.id, `/orgs/${o}/agents/${ai}/id`);
+      // The admin API trims these and refuses blank ones (display-names.ts); the file is held to the same.
+      for (const field of ['name', 'username'] as const) {
+        const problem = a[field] === undefined ? null : untrimmedProblem(a[field]);
+        if (problem) problems.push(`/orgs/${o}/agents/${ai}/${field}: ${problem}`);
+      }
+      problems.push(...skillProblems(a.skills, `/orgs/${o}/agents/${ai}/skills`));
       if (a.username) {
         if (usernames.has(a.username)) problems.push(`/orgs/${o}/agents/${ai}/username: ${a.username} is already used`);
         usernames.add(a.username);
@@ -214,6 +222,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       if (hashProblem) problems.push(`/orgs/${o}/agents/${ai}/password: ${hashProblem}`);
     });
     problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
+    org.quickTexts.forEach((q, qi) => problems.push(...skillProblems(q.skills ?? [], `/orgs/${o}/quickTexts/${qi}/skills`)));
   });
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
@@ -458,4 +467,15 @@ function normalizeTrustProxy(v: unknown): unknown {
   if (/^(false|no|0)$/i.test(t)) return false;
   if (/^\d+$/.test(t)) return Number(t);
   return t;
+}
+
+/**
+ * Skills are matched exactly (an agent's against a button's or a quick text's): a blank one, or
+ * one with white space around it, matches nothing it was meant to, and nothing says so at run time.
+ */
+function skillProblems(skills: string[], path: string): string[] {
+  return skills.flatMap((s, i) => {
+    const problem = untrimmedProblem(s);
+    return problem ? [`${path}/${i}: ${problem}`] : [];
+  });
 }

@@ -306,9 +306,11 @@ export class AgentStreamHub {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
     } else if (n.kind === 'presence') {
       const a = this.engine.directory.get(userId);
-      // The name too: a rename through the admin API sends this event, and a console fills its quick
-      // texts' {{agent.name}} from it (the name it logged in with would stay until a reload).
-      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name });
+      // The name and role too: a change through the admin API sends this event, and a console fills its
+      // quick texts' {{agent.name}} from the name and shows the views of the role (what it logged in
+      // with would stay until a reload; the server already answers by the role the user has now).
+      const role = this.users.get(userId)?.role;
+      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name, ...(role ? { role } : {}) });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
     }

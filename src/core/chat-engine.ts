@@ -21,7 +21,7 @@ import { CommitQueue } from './commit-queue.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { FileTransfers } from './file-transfers.js';
 import { IdleTimeouts } from './idle-timeout.js';
-import { Dispatcher, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
+import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -144,7 +144,7 @@ export class ChatEngine {
       }
       // A transfer or a request for one named agent still waiting waits on for the agents'
       // grace (ADR 0043): the restart took every presence away, not the targets' will to take it.
-      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record))) pending.push(record.id);
+      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record, this.catalog))) pending.push(record.id);
       if (record.holders === undefined && record.chatState !== 'none') {
         // Written before the record kept its holders: a former holder must hear "no longer
         // yours" (409), not "not yours" (403), as for chats written since. Its log says who.
@@ -374,7 +374,7 @@ export class ChatEngine {
     // A request for one named agent without fallback takes no place in line (ADR 0043 §2): the
     // limit on the line's length is not its to meet, and whether the button's agents have room
     // says nothing of the agent it waits for.
-    const full = !isNamedOnlyRequest(r) && targetButton.queueSizeLimit > 0 && this.router.inLine(target).length >= targetButton.queueSizeLimit;
+    const full = !isNamedOnlyRequest(r, this.catalog) && targetButton.queueSizeLimit > 0 && this.router.inLine(target).length >= targetButton.queueSizeLimit;
     if (full && !this.router.isAvailable(targetButton)) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
@@ -490,6 +490,8 @@ export class ChatEngine {
    * A waiting request for one named agent without fallback that agent will not take (it
    * declined, let the offer time out, went away or offline): the visitor hears
    * ChatRequestFail `Unavailable`, as when that agent was not online at the request (ADR 0043).
+   * One that asked to fall back to a button removed from the config since ends so too, `endReason`
+   * ButtonRemoved: that fallback is what did not happen (ADR 0008, later note).
    */
   failWaitingRequest(s: ChatSession): void {
     const r = s.record;
@@ -499,7 +501,8 @@ export class ChatEngine {
     r.agentId = null;
     this.router.remove(s.id);
     this.dispatcher.forget(s.id);
-    this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined);
+    const noFallback = r.request?.doFallback === true && fallbackButtonRemoved(r, this.catalog);
+    this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined, noFallback ? BUTTON_REMOVED : undefined);
     s.touchRecord();
   }
 

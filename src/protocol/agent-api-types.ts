@@ -4,7 +4,7 @@
  * the SDK imports the static types — one definition for all three.
  */
 import Type, { type Static } from 'typebox';
-import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_SKILL_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
 
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
 
@@ -255,15 +255,15 @@ export type StreamEventWire = Static<typeof StreamEvent>;
 export const CreateUserRequest = Type.Object({
   id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }),
-  username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' })),
   password: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
   role: Role,
-  skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { default: [], maxItems: 100 }),
+  skills: Type.Array(Type.String({ minLength: 1, maxLength: MAX_SKILL_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), { default: [], maxItems: 100 }),
   capacity: Type.Integer({ minimum: 0, maximum: 1000, default: 3 }),
 });
 export const UpdateUserRequest = Type.Partial(Type.Object({
   name: Type.String({ minLength: 1, maxLength: MAX_USER_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: Role,
-  skills: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
+  skills: Type.Array(Type.String({ minLength: 1, maxLength: MAX_SKILL_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), { maxItems: 100 }), capacity: Type.Integer({ minimum: 0, maximum: 1000 }), disabled: Type.Boolean(),
 }));
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: MAX_API_KEY_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), role: Role });

@@ -3,7 +3,8 @@
  * config's agents, and an id that would be another agent's (the same
  * 15-character form, as Salesforce ids compare) is refused, so one
  * org's admin cannot take over another org's agent and its chats. A user's
- * name and an API key's name are trimmed, and a blank one is refused (400).
+ * name and an API key's name are trimmed, and a blank one is refused (400); so are a
+ * username and skills. A change of name or role is told on the user's stream (`presence`).
  */
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
@@ -53,6 +54,13 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     await ivy.next((e) => e.type === 'presence' && e.data['capacity'] === 4, 'presence after a capacity change', before);
     const overview = await root.ok<{ agents: { id: string; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');
     expect(overview.agents.find((a) => a.id === USERS.ivy.id)?.capacity).toBe(4);
+    // A role change says the new role (a console shows the views of it without a reload).
+    const roles = () => ivy.events.filter((e) => e.type === 'presence').map((e) => e.data['role']);
+    expect(roles().at(-1)).toBe('agent');
+    await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { role: 'supervisor' });
+    await ivy.next((e) => e.type === 'presence' && e.data['role'] === 'supervisor', 'presence after a promotion', before);
+    await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { role: 'agent' });
+    await ivy.next((e) => e.type === 'presence' && e.data['role'] === 'agent' && roles().includes('supervisor'), 'presence after a demotion', before);
     await root.ok('PATCH', `/agent/v1/admin/users/${USERS.ivy.id}`, { name: 'Ivy Idle' });
     await ivy.leave();
   });
@@ -81,5 +89,23 @@ describe.skipIf(!OWNS_PROCESS)('agent API: users made by an admin', () => {
     expect((await keys()).filter((k) => k.userId === made.id), 'a refused key is not made').toEqual([]);
     const key = await root.ok<{ id: string }>('POST', '/agent/v1/admin/api-keys', { userId: made.id, name: '  nightly export  ', role: 'agent' });
     expect((await keys()).find((k) => k.id === key.id)?.name).toBe('nightly export');
+  });
+
+  it('trims usernames and skills and refuses a blank one with 400 BODY_INVALID naming it; nothing is changed', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    const refused = async (method: string, path: string, body: unknown, field: string) => {
+      const res = await root.call(method, path, body);
+      expect(res.status, `${method} ${path}: ${res.text}`).toBe(400);
+      expect(res.text).toBe(`Invalid request body: ${field} is blank: give a name with a letter or digit in it`);
+    };
+    await refused('POST', '/agent/v1/admin/users', { name: 'Una', username: '   ', password: 'una-password', role: 'agent', skills: [], capacity: 1 }, 'username');
+    await refused('POST', '/agent/v1/admin/users', { name: 'Una', username: 'una', password: 'una-password', role: 'agent', skills: ['support', ' \t'], capacity: 1 }, 'skills/1');
+    const users = () => root.ok<{ id: string; name: string; username?: string; skills: string[] }[]>('GET', '/agent/v1/admin/users');
+    expect((await users()).some((u) => u.name === 'Una'), 'a refused user is not made').toBe(false);
+    const una = await root.ok<{ id: string; username: string; skills: string[] }>('POST', '/agent/v1/admin/users', { name: 'Una', username: ' una ', password: 'una-password', role: 'agent', skills: [' support '], capacity: 1 });
+    expect(una).toMatchObject({ username: 'una', skills: ['support'] });
+    expect((await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: 'una', password: 'una-password' } })).status, 'logs in with the trimmed username').toBe(200);
+    await refused('PATCH', `/agent/v1/admin/users/${una.id}`, { skills: [' '], capacity: 2 }, 'skills/0');
+    expect((await users()).find((u) => u.id === una.id)?.skills, 'nothing of a refused change applies').toEqual(['support']);
   });
 });

@@ -194,9 +194,10 @@ export interface AgentEvents {
   'offer.withdrawn': StreamEvent & { data: { chatId: string; reason: string } };
   /**
    * Presence or capacity changed, also by the server (a drop after the grace period, another tab), or
-   * an admin changed the user (`name`: the agent's name now, e.g. after a rename).
+   * an admin changed the user (`name`: the agent's name now, e.g. after a rename; `role`: the user's
+   * role now, e.g. after a demotion; absent from servers before it was added).
    */
-  presence: StreamEvent & { data: PresenceState & { name: string } };
+  presence: StreamEvent & { data: PresenceState & { name: string; role?: Role } };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */

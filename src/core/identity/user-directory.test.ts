@@ -296,4 +296,47 @@ describe('users across a restart', () => {
     await users.updateUser('005000000000A01', { disabled: true });
     await expect(users.updateUser(cy.id, { role: 'agent' })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
   });
+
+  it("refuses to revoke the last admin API key of an org's only admin nobody can sign in as otherwise; another key or a password lets it go", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    // Ada, the only admin, has no username: her admin API key is the only way in.
+    const { users } = await start(dir, [agent({ role: 'admin', username: undefined })]);
+    const first = await users.createApiKey('005000000000A01', 'first', 'admin');
+    const agentKey = await users.createApiKey('005000000000A01', 'agent work', 'agent');
+    await users.revokeApiKey(agentKey.id); // a key that cannot act as an admin goes freely
+    const refused = await users.revokeApiKey(first.id).then(() => null, (e: unknown) => e as SwitchboardError);
+    expect(refused?.code).toBe('LAST_ADMIN');
+    expect(refused?.detail).toBe(`API key ${first.id} is the last way to sign in as an admin of 005000000000A01's org; make another admin API key or give 005000000000A01 a password first, then revoke this one`);
+    expect(users.apiKey(first.id)?.revokedAt, 'a refused revocation leaves the key working').toBeNull();
+    expect(users.authenticate(first.key)?.role).toBe('admin');
+
+    // With a second admin key, either may go, but not both.
+    const second = await users.createApiKey('005000000000A01', 'second', 'admin');
+    await users.revokeApiKey(first.id);
+    await expect(users.revokeApiKey(second.id)).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    // Another admin who can sign in (with a password) lets the last key go.
+    await users.createUser(ORG, { name: 'Cy', username: 'cy', password: 'cy-password', role: 'admin', skills: [], capacity: 1 });
+    await users.revokeApiKey(second.id);
+    expect(users.authenticate(second.key)).toBeNull();
+  });
+
+  it('trims usernames and skills and refuses blank ones (400, nothing of the change applies)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent({ role: 'admin' })]);
+    const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as SwitchboardError);
+    const blankName = await refusal(users.createUser(ORG, { name: 'Kim', username: ' \t ', password: 'kim-password', role: 'agent', skills: [], capacity: 1 }));
+    expect(blankName).toMatchObject({ code: 'BODY_INVALID', detail: 'username is blank: give a name with a letter or digit in it' });
+    const blankSkill = await refusal(users.createUser(ORG, { name: 'Kim', username: 'kim', role: 'agent', skills: ['billing', '   '], capacity: 1 }));
+    expect(blankSkill).toMatchObject({ code: 'BODY_INVALID', detail: 'skills/1 is blank: give a name with a letter or digit in it' });
+    expect(users.list(ORG).map((u) => u.name), 'a refused user is not made').toEqual(['Ada']);
+
+    const kim = await users.createUser(ORG, { name: 'Kim', username: '  kim ', password: 'kim-password', role: 'agent', skills: [' billing', 'sales '], capacity: 1 });
+    expect(toPublic(kim)).toMatchObject({ username: 'kim', skills: ['billing', 'sales'] });
+    expect(await canLogIn(users, 'kim', 'kim-password')).toBe(true);
+    await expect(users.createUser(ORG, { name: 'Kim 2', username: 'kim\n', role: 'agent', skills: [], capacity: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
+
+    expect(await refusal(users.updateUser(kim.id, { name: 'Kim Renamed', skills: ['support', ''] }))).toMatchObject({ code: 'BODY_INVALID', detail: 'skills/1 is blank: give a name with a letter or digit in it' });
+    expect(users.get(kim.id), 'nothing of a refused change applies').toMatchObject({ name: 'Kim', skills: ['billing', 'sales'] });
+    expect((await users.updateUser(kim.id, { skills: ['  support  '] })).skills).toEqual(['support']);
+  });
 });

@@ -14,7 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
-import { MAX_API_KEY_NAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName } from '../../protocol/display-names.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName, trimmedSkills } from '../../protocol/display-names.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
@@ -257,6 +257,9 @@ export class UserDirectory {
 
   async createUser(orgId: string, input: { id?: string | undefined; name: string; username?: string | undefined; password?: string | undefined; role: Role; skills: string[]; capacity: number }): Promise<UserRecord> {
     const name = trimmedName('name', input.name, MAX_USER_NAME_LENGTH);
+    // Trimmed like a name: a username of spaces, or with spaces nobody sees, is one nobody types at login.
+    const username = input.username === undefined ? undefined : trimmedName('username', input.username, MAX_USERNAME_LENGTH);
+    const skills = trimmedSkills(input.skills);
     const id = input.id ?? `005${randomBytes(6).toString('hex').slice(0, 12)}`;
     // The routing side finds agents by the 15-character form of their id (an 18-character
     // Salesforce id and its 15-character twin are one agent): an id that shares it with
@@ -264,9 +267,9 @@ export class UserDirectory {
     const same = canonicalId(id);
     if ([...this.users.keys()].some((u) => canonicalId(u) === same)) fail('CONFLICT', `user ${id} exists`);
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
-    if (input.username && [...this.users.values()].some((u) => u.username === input.username)) fail('CONFLICT', `username ${input.username} is taken`);
+    if (username !== undefined && [...this.users.values()].some((u) => u.username === username)) fail('CONFLICT', `username ${username} is taken`);
     const user: UserRecord = {
-      id, orgId, name, username: input.username, role: input.role, skills: input.skills, capacity: input.capacity,
+      id, orgId, name, username, role: input.role, skills, capacity: input.capacity,
       passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
     };
     this.users.set(id, user);
@@ -277,12 +280,13 @@ export class UserDirectory {
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
     const user = this.users.get(id) ?? fail('NOT_FOUND', `user ${id}`);
     const name = patch.name === undefined ? undefined : trimmedName('name', patch.name, MAX_USER_NAME_LENGTH);
+    const skills = patch.skills === undefined ? undefined : trimmedSkills(patch.skills);
     // Checked and changed in one turn of the event loop (the first await comes after), so two
     // admins demoting each other at once cannot both pass.
     this.keepAnAdmin(user, patch);
     if (name !== undefined) user.name = name;
     if (patch.role !== undefined) user.role = patch.role;
-    if (patch.skills !== undefined) user.skills = patch.skills;
+    if (skills !== undefined) user.skills = skills;
     if (patch.capacity !== undefined) user.capacity = patch.capacity;
     if (patch.disabled !== undefined) user.disabled = patch.disabled;
     if (patch.password !== undefined) {
@@ -322,14 +326,30 @@ export class UserDirectory {
   }
 
   /**
+   * Refuses to revoke the last way anyone can sign in as an admin of the key's org: the key is
+   * an admin key of an enabled admin who has no other way in, and no other admin of the org can
+   * sign in. A leaked key still goes quickly: make another admin key (or give the admin a
+   * password) first, then revoke it; the config file stays the way back in for an operator.
+   */
+  private keepAnAdminWithoutKey(key: ApiKeyRecord): void {
+    const user = this.users.get(key.userId);
+    if (!user || user.role !== 'admin' || user.disabled || key.role !== 'admin') return;
+    if (this.signInProblem(user, key.id) === null) return;
+    const others = [...this.users.values()].filter((u) => u !== user && u.orgId === user.orgId && u.role === 'admin' && !u.disabled);
+    if (others.some((u) => this.signInProblem(u) === null)) return;
+    fail('LAST_ADMIN', `API key ${key.id} is the last way to sign in as an admin of ${user.id}'s org; make another admin API key or give ${user.id} a password first, then revoke this one`);
+  }
+
+  /**
    * Why an enabled user cannot sign in as itself with its own role, or null when it can: with a
    * username and a usable password (POST /auth/login), or with an unrevoked API key of its role
    * (a key of a lower role cannot do an admin's work). A refresh token needs a sign-in first, and
    * the demo bot's in-process token is nobody's to use; there is no other way in (no SSO).
+   * `withoutKey`: as if that key were revoked.
    */
-  private signInProblem(user: UserRecord): string | null {
+  private signInProblem(user: UserRecord, withoutKey?: string): string | null {
     if (user.username !== undefined && user.passwordHash !== undefined && passwordHashProblem(user.passwordHash) === null) return null;
-    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role)) return null;
+    if ([...this.keys.values()].some((k) => k.userId === user.id && k.revokedAt === null && k.role === user.role && k.id !== withoutKey)) return null;
     const password = user.passwordHash === undefined ? 'no password' : user.username === undefined ? 'no username' : 'an unusable password';
     return `has ${password} and no unrevoked ${user.role} API key`;
   }
@@ -361,6 +381,8 @@ export class UserDirectory {
   async revokeApiKey(id: string): Promise<void> {
     const k = this.keys.get(id) ?? fail('NOT_FOUND', `api key ${id}`);
     if (k.revokedAt !== null) return;
+    // Checked and revoked in one turn of the event loop, like a demotion (updateUser).
+    this.keepAnAdminWithoutKey(k);
     k.revokedAt = this.clock.now();
     await this.store.putDocument('apikey', id, k);
     this.revoked(k.userId);

@@ -73,10 +73,18 @@ export interface DispatchHost {
 /**
  * Whether a chat is a visitor's request for one named agent without fallback that no agent has
  * taken yet: only that agent may take it, so it holds no place in line and fails as `Unavailable`
- * once that agent will not take it (ADR 0043).
+ * once that agent will not take it (ADR 0043). A request with fallback to a button removed from the
+ * config since is one too: the queue it would fall back to is served by nobody (ADR 0008, later note).
  */
-export function isNamedOnlyRequest(r: SessionRecord): boolean {
-  return r.establishedAt === null && !!r.request?.agentId && !r.request.doFallback;
+export function isNamedOnlyRequest(r: SessionRecord, catalog: Pick<Catalog, 'button'>): boolean {
+  if (r.establishedAt !== null || !r.request?.agentId) return false;
+  return !r.request.doFallback || fallbackButtonRemoved(r, catalog);
+}
+
+/** Whether the button a named-agent request would fall back to is gone from the config. */
+export function fallbackButtonRemoved(r: SessionRecord, catalog: Pick<Catalog, 'button'>): boolean {
+  const button = r.routedButtonId ?? r.request?.buttonId;
+  return button !== undefined && catalog.button(button) === undefined;
 }
 
 export interface DispatcherDeps {
@@ -120,7 +128,7 @@ export class Dispatcher {
    */
   enqueue(queueKey: string, s: ChatSession, queuedAt: number): void {
     const r = s.record;
-    const holdsPlace = !r.transferTo && !isNamedOnlyRequest(r);
+    const holdsPlace = !r.transferTo && !isNamedOnlyRequest(r, this.d.catalog);
     // Stored with the record, so that a restart queues chats of the same millisecond as they came.
     this.d.router.enqueue(queueKey, s.id, queuedAt, (r.queueSeq ??= ++this.queueTickets), holdsPlace, holdsPlace && !r.transferFrom);
   }
@@ -243,7 +251,7 @@ export class Dispatcher {
     if (r.transferTo) this.failTransfer(s, data.agentId, type);
     else if (r.transferFrom && !this.heldByRestartGrace(s.id) && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
     // The one agent a visitor asked for, without fallback, declined, let it time out or left.
-    else if (isNamedOnlyRequest(r)) host.failWaitingRequest(s);
+    else if (isNamedOnlyRequest(r, this.d.catalog)) host.failWaitingRequest(s);
     this.dispatch();
   }
 
@@ -264,7 +272,7 @@ export class Dispatcher {
     for (const s of [...host.sessions.values()]) {
       const r = s.record;
       if (r.chatState !== 'waiting' || this.heldByRestartGrace(s.id)) continue;
-      const named = r.transferTo ?? (isNamedOnlyRequest(r) ? r.request!.agentId! : undefined);
+      const named = r.transferTo ?? (isNamedOnlyRequest(r, this.d.catalog) ? r.request!.agentId! : undefined);
       const gone = named !== undefined && (directory.get(named)?.presence !== 'online' || r.declinedBy.includes(named));
       if (r.transferFrom && r.transferTo) {
         if (gone) this.failTransfer(s, r.transferTo, reason);

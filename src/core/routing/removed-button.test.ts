@@ -4,7 +4,8 @@
  * (ChatRequestFail `Unavailable` for a request nobody took yet, ChatEnded for a chat
  * whose agent left), `endReason` ButtonRemoved, instead of waiting until the visitor
  * gives up (ADR 0008, later note); it is never offered to anyone. A transfer pending
- * there fails back, and a named-agent request waits for its agent, as before. Its queue's
+ * there fails back, and a named-agent request waits for its agent, as before; with
+ * fallback to the removed button it ends once that agent will not take it. Its queue's
  * routing settings come from the config schema's button defaults, never from a button
  * of another org, whose agents must not be offered the chat; one an agent held at the
  * restart still changes hands (a reassign, a transfer to an agent or to a skill, which
@@ -212,6 +213,42 @@ describe('a chat whose button was removed from the config', () => {
     expect(sb.engine.sessions.get(transferred.id)?.record, 'the transfer failed back to its sender').toMatchObject({ chatState: 'established', agentId: holder, transferFrom: null });
     await sb.engine.queue.commit();
     expect((await store.readEvents(transferred.id, 0, 100)).filter((e) => e.type === 'TransferFailed').map((e) => e.data['reason'])).toEqual(['NoAgentLeft']);
+  });
+
+  it('a named-agent request with fallback to the removed button ends (ChatRequestFail Unavailable, ButtonRemoved) once its agent will not take it, where it used to wait for that agent for ever', async () => {
+    const store = new MemoryChatStore();
+    let sb = await boot([REMOVED, KEPT], store);
+    sb.engine.agentActions.setPresence(BOB, 'online');
+    sb.engine.agentActions.setPresence(CAROL, 'online');
+    // Nell asks for Bob, Otto for Carol, both with fallback to the button that will be removed.
+    const nell = await newVisitor(sb);
+    const otto = await newVisitor(sb);
+    for (const [v, name, agentId] of [[nell, 'Nell', BOB], [otto, 'Otto', CAROL]] as const) {
+      const res = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: ORG, deploymentId: '5720000000000R2', buttonId: REMOVED, sessionId: v.id, visitorName: name, agentId, doFallback: true }, 1);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(sb.engine.sessions.get(v.id)?.record).toMatchObject({ chatState: 'offered', agentId });
+    }
+    await sb.engine.queue.commit();
+    await sb.stop();
+
+    sb = await boot([KEPT], store);
+    sb.engine.agentActions.setPresence(ALICE, 'online');
+    sb.engine.agentActions.setPresence(BOB, 'online');
+    expect(sb.engine.sessions.get(nell.id)?.record, 'Bob may still take it').toMatchObject({ chatState: 'offered', agentId: BOB });
+    expect(sb.engine.sessions.get(otto.id)?.record, 'Carol may come back within the grace').toMatchObject({ chatState: 'waiting', endReason: null });
+    // Bob declines: there is no queue left to fall back to (Alice, online with room, is not offered it).
+    sb.engine.agentActions.decline(BOB, nell.id, 'busy');
+    expect(sb.engine.sessions.get(nell.id)?.record).toMatchObject({ chatState: 'ended', agentId: null, endReason: 'ButtonRemoved' });
+    // Carol does not come back: the request ends with the grace.
+    (sb.engine.clock as FakeClock).advance(60_000);
+    expect(sb.engine.sessions.get(otto.id)?.record).toMatchObject({ chatState: 'ended', agentId: null, endReason: 'ButtonRemoved' });
+    for (const v of [nell, otto]) {
+      const seen = await visitorReadsUntil(sb, v, 'ChatRequestFail');
+      expect(seen.map((m) => m.type)).toEqual(['ChatRequestSuccess', 'ChatRequestFail']);
+      expect(seen[1]!.message).toEqual({ reason: 'Unavailable', postChatUrl: '' });
+    }
+    await sb.engine.queue.commit();
+    expect((await store.readEvents(nell.id, 0, 100)).filter((e) => e.type === 'ChatOffered').map((e) => e.data['agentId']), 'offered to Bob only').toEqual([BOB, BOB]);
   });
 
   it('established before the restart and transferred to a skill, it goes to the next agent of its org when one declines', async () => {

@@ -322,7 +322,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const k = await users.createApiKey(b.userId, b.name, b.role);
       return { id: k.id, key: k.key };
     });
-  route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', params: T.ApiKeyIdParams, response: T.Ok },
+  route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', params: T.ApiKeyIdParams, response: T.Ok,
+    errors: { 409: 'The key is the last way anyone can sign in as an admin of the organization (LAST_ADMIN): make another admin key first' } },
     async (req, p) => {
       const id = (req.params as { keyId: string }).keyId;
       const k = users.apiKey(id);

@@ -1,0 +1,80 @@
+/**
+ * The console follows a role an admin changes, without a reload: the `presence`
+ * stream event carries the user's role, and the views fit it. An agent promoted
+ * to supervisor gets the Supervisor view (and it works: the overview loads), to
+ * admin the Team view too; a supervisor demoted to agent, who was looking at the
+ * Supervisor view, loses it and is back on their chats; an admin demoted to agent
+ * loses Team and Supervisor. The top bar says the role, and the change is told.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { type ConsolePage } from './console-browser.js';
+import { ADMIN, AdminConsoleTestServer } from './console-admin-server.js';
+import { AGENT1, SUPERVISOR } from './console-server.js';
+import { consoleSuite } from './console-suite.js';
+
+const server = new AdminConsoleTestServer();
+let alex: ConsolePage;
+let sam: ConsolePage;
+consoleSuite(server, { alex: AGENT1, sam: SUPERVISOR }, (c) => { ({ alex, sam } = c); });
+
+/** An admin changes the user's role through the admin API (not through the console under test). */
+async function setRole(userId: string, role: 'agent' | 'supervisor' | 'admin'): Promise<void> {
+  const res = await fetch(`${server.baseUrl}/agent/v1/admin/users/${userId}`, {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${await server.tokenOf(ADMIN)}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role }),
+  });
+  expect(res.status, await res.text()).toBe(200);
+}
+
+function viewButton(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name, exact: true });
+}
+
+const whoami = (page: Page) => page.locator('.whoami').textContent();
+
+describe('console: a role changed by an admin', () => {
+  it('an agent promoted to supervisor, then admin, gets those views at once; demoted to agent, loses them and is back on their chats', async () => {
+    const { page } = alex;
+    await expect.poll(() => viewButton(page, 'My chats').count()).toBe(1);
+    expect(await viewButton(page, 'Supervisor').count()).toBe(0);
+    expect(await whoami(page)).toBe(`${AGENT1.name} (agent)`);
+
+    await setRole(AGENT1.id, 'supervisor');
+    await viewButton(page, 'Supervisor').waitFor();
+    expect(await whoami(page)).toBe(`${AGENT1.name} (supervisor)`);
+    await page.getByRole('status').filter({ hasText: 'An admin changed your role from agent to supervisor' }).waitFor();
+    expect(await viewButton(page, 'Team').count(), 'a supervisor has no Team').toBe(0);
+    await viewButton(page, 'Supervisor').click();
+    await page.getByRole('heading', { name: 'Supervisor', level: 2 }).waitFor();
+    // The overview loads: the server takes the new role too.
+    await page.getByRole('heading', { name: 'Agents', level: 3 }).waitFor();
+    await expect.poll(() => page.locator('section.supervisor').innerText()).toContain(SUPERVISOR.name);
+
+    await setRole(AGENT1.id, 'admin');
+    await viewButton(page, 'Team').click();
+    await page.getByRole('table', { name: 'People of the organization' }).getByRole('rowheader', { name: /Ada Admin/ }).waitFor();
+
+    await setRole(AGENT1.id, 'agent');
+    await expect.poll(() => viewButton(page, 'Team').count()).toBe(0);
+    expect(await viewButton(page, 'Supervisor').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Team' }).count(), 'the team view is gone, not hidden behind another').toBe(0);
+    expect(await viewButton(page, 'My chats').getAttribute('aria-pressed'), 'back on the agent\'s chats').toBe('true');
+    expect(await whoami(page)).toBe(`${AGENT1.name} (agent)`);
+  });
+
+  it('a supervisor demoted to agent while looking at the Supervisor view loses it', async () => {
+    const { page } = sam;
+    await viewButton(page, 'Supervisor').click();
+    await page.getByRole('heading', { name: 'Supervisor', level: 2 }).waitFor();
+
+    await setRole(SUPERVISOR.id, 'agent');
+    await expect.poll(() => viewButton(page, 'Supervisor').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Supervisor' }).count()).toBe(0);
+    expect(await viewButton(page, 'My chats').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('.agent-view').isVisible()).toBe(true);
+    await setRole(SUPERVISOR.id, 'supervisor');
+    await viewButton(page, 'Supervisor').waitFor();
+  });
+});
