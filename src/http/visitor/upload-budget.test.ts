@@ -3,6 +3,8 @@
  * go past it is refused with 503 UPLOADS_BUSY and Retry-After while another is still being
  * read; once that one is written the bytes are free again, and one upload alone always fits.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +72,24 @@ describe('uploads in flight', () => {
     expect((await pending).statusCode).toBe(200);
     const again = await uploadForm(sb, second, Buffer.alloc(60_000, 2), '192.0.2.41');
     expect(again.statusCode, again.body).toBe(200);
+  });
+
+  it('gives the bytes back when the client goes away mid-upload', async () => {
+    const sb = await start({ maxBytes: 65_536, maxBytesInFlight: 100_000 });
+    const first = await asked(sb);
+    const address = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`POST ${first} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 65000\r\n\r\n`);
+    socket.write(Buffer.alloc(60_000, 1));
+    await new Promise<void>((resolve) => setTimeout(resolve, 200));
+    const whileHeld = await upload(sb, await asked(sb), Buffer.alloc(60_000, 2), '192.0.2.44');
+    expect(whileHeld.statusCode, 'the cut upload held its bytes until then').toBe(503);
+    socket.destroy();
+    await new Promise<void>((resolve) => setTimeout(resolve, 200));
+    const after = await upload(sb, await asked(sb), Buffer.alloc(60_000, 2), '192.0.2.44');
+    expect(after.statusCode, after.body).toBe(200);
   });
 
   it('always lets one upload in alone, even past a budget smaller than maxBytes', async () => {
