@@ -50,7 +50,8 @@ import { createMetrics, registerMetricsRoute } from './http/metrics.js';
 import { metricsAccess } from './http/metrics-access.js';
 import { LOG_REDACTION, REDACTED, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
-import { registerFileUploadRoute, UPLOADS_PER_MINUTE_PER_ADDRESS } from './http/visitor/file-upload-route.js';
+import { registerFileUploadRoute } from './http/visitor/file-upload-route.js';
+import { UploadBudget } from './http/visitor/upload-budget.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
 import type { ChatStore } from './ports/chat-store.js';
 import type { Clock } from './ports/clock.js';
@@ -307,8 +308,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const nouns = visitorNouns({ engine, poller, recovery });
   const faults = config.server.emulator ? new VisitorFaults(nouns) : undefined;
   // Loopback (the demo page, tests) is never limited, as for the visitor API's limits.
-  const uploadLimiter = new RateLimiter(clock, UPLOADS_PER_MINUTE_PER_ADDRESS, UPLOADS_PER_MINUTE_PER_ADDRESS);
-  registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter });
+  const perUploads = config.settings.fileUploadsPerMinutePerAddress;
+  const uploadLimiter = perUploads > 0 ? new RateLimiter(clock, perUploads, perUploads) : undefined;
+  registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter, budget: new UploadBudget(config.fileTransfer.maxBytesInFlight) });
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {

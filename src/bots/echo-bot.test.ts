@@ -19,7 +19,7 @@ import { init, newVisitor, post, until, type Visitor } from '../core/inject-harn
 import { createSwitchboard, type Switchboard } from '../main.js';
 import type { ChatStore } from '../ports/chat-store.js';
 import { TRANSCRIPT_PAGE_MAX } from '../protocol/agent-api-types.js';
-import { DEFAULT_GREETING, type EchoBot } from './echo-bot.js';
+import { DEFAULT_GREETING, fileAcknowledgement, type EchoBot } from './echo-bot.js';
 
 let running: Switchboard | null = null;
 afterEach(async () => {
@@ -162,6 +162,35 @@ describe('EchoBot', () => {
     await within('the bot answered all 300 after the restart', 20_000, async () => (await agentTexts()).length >= 301);
     await second.bot.idle();
     expect(await agentTexts()).toEqual([DEFAULT_GREETING, ...Array.from({ length: 300 }, (_, i) => `m${i + 1}`)]);
+  });
+
+  it('acknowledges a file uploaded while it was gone (durable, never answered) once after a restart, and not again after another', async () => {
+    const first = await boot();
+    const v = await chatWithBot(first.sb, first.bot);
+    const s = first.sb.engine.sessions.get(v.id)!;
+    const { fileToken } = first.sb.engine.files.request(DEMO_IDS.botAgentId, v.id, 'http://127.0.0.1');
+    await first.sb.engine.queue.commit();
+    // As after kill -9 between the upload's commit and the bot's answer: the bot is told nothing.
+    await first.bot.stop();
+    const url = `/chat/file-transfer?${new URLSearchParams({ chatKey: v.key, fileToken, filename: 'receipt.png' }).toString()}`;
+    const up = await first.sb.app.inject({ method: 'POST', url, headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(1234, 7) });
+    expect(up.statusCode, up.body).toBe(200);
+    expect(s.record.lastOffset).toBeGreaterThan(0);
+    await first.sb.stop();
+    running = null;
+
+    const acks = async (sb: Switchboard) => (await sb.store.readEvents(v.id, 0, 10_000)).filter((e) => e.type === 'ChatMessage' && String(e.data.text) === fileAcknowledgement({ name: 'receipt.png', size: 1234 }));
+    const second = await boot(first.dataDir);
+    await within('the bot acknowledged the file after the restart', 20_000, async () => (await acks(second.sb)).length >= 1);
+    await second.bot.idle();
+    expect(await acks(second.sb)).toHaveLength(1);
+    await second.sb.stop();
+    running = null;
+    const third = await boot(first.dataDir);
+    await third.bot.idle();
+    await new Promise<void>((resolve) => setTimeout(resolve, 200));
+    await third.bot.idle();
+    expect(await acks(third.sb)).toHaveLength(1);
   });
 
   it('after a restart, catches up on a chat longer than a transcript page: each message echoed once, in order, the greeting not repeated', async () => {

@@ -55,7 +55,8 @@ Environment:
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
   Authorization: Bearer <token>; 16+ characters),
   SWITCHBOARD_FILE_TRANSFER_ENABLED (true|false: agents may ask visitors for files),
-  SWITCHBOARD_FILE_TRANSFER_MAX_BYTES (the largest file a visitor may upload, bytes; default 10485760)
+  SWITCHBOARD_FILE_TRANSFER_MAX_BYTES (the largest file a visitor may upload, bytes; default 10485760),
+  SWITCHBOARD_FILE_TRANSFER_MAX_BYTES_IN_FLIGHT (the bytes all uploads may hold in memory at once; default 67108864)
   SWITCHBOARD_POSTGRES_URL_FILE, SWITCHBOARD_POSTGRES_PASSWORD_FILE, SWITCHBOARD_METRICS_TOKEN_FILE: read
   that variable's value from a file
   (Docker/Kubernetes secrets; one final newline is dropped; set the variable or its _FILE, not both)

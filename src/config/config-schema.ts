@@ -184,6 +184,11 @@ export const SettingsConfig = Type.Object({
    */
   failedMetricsTokensPerAddress: Type.Integer({ minimum: 0, default: 10 }),
   /**
+   * File uploads (POST /chat/file-transfer) one address may make per minute, also its burst;
+   * more get 429 with Retry-After. Loopback addresses are never limited. 0 turns it off.
+   */
+  fileUploadsPerMinutePerAddress: Type.Integer({ minimum: 0, default: 30 }),
+  /**
    * Delete chats that ended more than this many days ago (session, events, transcript) and
    * breadcrumbs as old, in the background. 0 keeps everything.
    */
@@ -281,6 +286,11 @@ export const FileTransferConfig = Type.Object({
   enabled: Type.Boolean({ default: true }),
   /** The largest file a visitor may upload, in bytes (413 FILE_TOO_LARGE past it). */
   maxBytes: Type.Integer({ minimum: 1, maximum: MAX_FILE_BYTES_LIMIT, default: 10 * 1024 * 1024 }),
+  /**
+   * The bytes of all uploads held in memory at once (read, not yet written), in bytes. An upload
+   * that would go past it gets 503 UPLOADS_BUSY with Retry-After; one upload alone always fits.
+   */
+  maxBytesInFlight: Type.Integer({ minimum: 1, default: 64 * 1024 * 1024 }),
 });
 export type FileTransferConfig = Static<typeof FileTransferConfig>;
 

@@ -647,3 +647,13 @@ describe('portFrom', () => {
     expect(() => portFrom(text, '--port')).toThrow(ConfigError);
   });
 });
+
+describe('fileTransfer from the environment', () => {
+  it('reads the size limit and the bytes in flight; defaults 10 MiB and 64 MiB', () => {
+    const d = loadConfig(undefined, {}, {}).fileTransfer;
+    expect([d.maxBytes, d.maxBytesInFlight]).toEqual([10 * 1024 * 1024, 64 * 1024 * 1024]);
+    const c = loadConfig(undefined, { SWITCHBOARD_FILE_TRANSFER_MAX_BYTES: '2048', SWITCHBOARD_FILE_TRANSFER_MAX_BYTES_IN_FLIGHT: '8192' }, {}).fileTransfer;
+    expect([c.maxBytes, c.maxBytesInFlight]).toEqual([2048, 8192]);
+    expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_FILE_TRANSFER_MAX_BYTES_IN_FLIGHT: '0' }, {}))).toEqual([expect.stringMatching(/maxBytesInFlight/)]);
+  });
+});

@@ -95,7 +95,7 @@ export class ChatEngine {
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
     this.router = new Router(this.catalog, this.directory);
-    this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024 }, deps.publicUrl);
+    this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024, maxBytesInFlight: 64 * 1024 * 1024 }, deps.publicUrl);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
       (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'), deps.realTime ?? this.clock);
     for (const a of this.catalog.allAgents()) this.directory.register(a.orgId, a.config);

@@ -171,14 +171,32 @@ function unsettledKey(sessionId: string, token: string): string {
 }
 
 /**
- * The name as kept and shown: no path (a client may send `C:\fakepath\x.png`), no
- * control characters (it goes into a header and a console), at most 255 characters.
+ * Control characters (C0, DEL, C1: it goes into a header and a console) and the bidirectional
+ * controls, which would let `invoice\u202Egnp.exe` show as `invoiceexe.png` in a console or a
+ * save dialog.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
+const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * The name as kept and shown: no path (a client may send `C:\fakepath\x.png`), no control
+ * or bidirectional characters, at most 255 UTF-16 units, cut between characters (half of a
+ * surrogate pair could not be encoded into the download's header).
  */
 export function safeFileName(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
-  const clean = base.replace(/[\u0000-\u001f\u007f]/g, '_').trim().slice(0, MAX_NAME_LENGTH);
+  let clean = '';
+  for (const ch of wellFormed(base).replace(UNSAFE_NAME_CHARS, '_').trim()) {
+    if (clean.length + ch.length > MAX_NAME_LENGTH) break;
+    clean += ch;
+  }
+  clean = clean.trim();
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean;
+}
+
+/** The text with each half of a surrogate pair that has no other half replaced by U+FFFD (String#toWellFormed, ES2024). */
+export function wellFormed(text: string): string {
+  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /** The declared type, lower-cased without parameters, or application/octet-stream when there is none worth keeping. */

@@ -55,6 +55,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   FILE_TOKEN_INVALID: { status: 403, message: 'File token invalid, canceled or not this session\'s', withDetail: true },
   FILE_TOO_LARGE: { status: 413, message: 'File too large', withDetail: true },
   FILE_MISSING: { status: 400, message: 'No file in the upload', withDetail: true },
+  UPLOADS_BUSY: { status: 503, message: 'Too many uploads in progress', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

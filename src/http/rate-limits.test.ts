@@ -1,6 +1,6 @@
 /**
  * Abuse limits at the edges (settings.newSessionsPerMinutePerAddress,
- * settings.failedLoginsPerAddress): 429 with Retry-After from a remote address,
+ * settings.failedLoginsPerAddress, settings.fileUploadsPerMinutePerAddress): 429 with Retry-After from a remote address,
  * never from loopback (the demo deployment's contract), and off at 0.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,5 +95,31 @@ describe('failed agent logins per user name and address', () => {
     const { sb } = await boot({ failedLoginsPerAddress: 1 });
     for (let i = 0; i < 5; i++) expect((await login(sb, '127.0.0.1', 'wrong')).statusCode).toBe(401);
     expect((await login(sb, '127.0.0.1', 'agent-demo')).statusCode).toBe(200);
+  });
+});
+
+describe('file uploads per address', () => {
+  const upload = (sb: Switchboard, remoteAddress: string) =>
+    sb.app.inject({ method: 'POST', url: '/chat/file-transfer?chatKey=nobody!x&fileToken=t', remoteAddress, headers: { 'content-type': 'application/octet-stream' }, payload: 'x' });
+
+  it('answers 429 with Retry-After past settings.fileUploadsPerMinutePerAddress, per address; loopback never', async () => {
+    const { sb, clock } = await boot({ fileUploadsPerMinutePerAddress: 2 });
+    for (let i = 0; i < 2; i++) expect((await upload(sb, '192.0.2.30')).statusCode).toBe(403); // counted, then refused for its token
+    const limited = await upload(sb, '192.0.2.30');
+    expect([limited.statusCode, limited.body]).toEqual([429, 'Too Many Requests: file uploads from this address']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await upload(sb, '192.0.2.31')).statusCode, 'another address').toBe(403);
+    for (let i = 0; i < 5; i++) expect((await upload(sb, '127.0.0.1')).statusCode).toBe(403);
+    clock.advance(30_000); // half a minute: one upload's worth
+    expect((await upload(sb, '192.0.2.30')).statusCode).toBe(403);
+    expect((await upload(sb, '192.0.2.30')).statusCode).toBe(429);
+  });
+
+  it('allows 30 a minute by default, and is off at 0', async () => {
+    const { sb } = await boot();
+    for (let i = 0; i < 30; i++) expect((await upload(sb, '192.0.2.32')).statusCode).toBe(403);
+    expect((await upload(sb, '192.0.2.32')).statusCode).toBe(429);
+    const off = (await boot({ fileUploadsPerMinutePerAddress: 0 })).sb;
+    for (let i = 0; i < 40; i++) expect((await upload(off, '192.0.2.32')).statusCode).toBe(403);
   });
 });

@@ -39,6 +39,7 @@ export type ErrorCode =
   | 'FILE_TOKEN_INVALID'
   | 'FILE_TOO_LARGE'
   | 'FILE_MISSING'
+  | 'UPLOADS_BUSY'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {
@@ -46,7 +47,7 @@ export class SwitchboardError extends Error {
   /** Short human detail appended to the catalogue text (e.g. a field path). */
   readonly detail: string | undefined;
 
-  /** Sent as Retry-After (seconds) with the answer, for RATE_LIMITED. */
+  /** Sent as Retry-After (seconds) with the answer, for RATE_LIMITED and UPLOADS_BUSY. */
   readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ErrorCode, detail?: string, retryAfterSeconds?: number) {

@@ -198,6 +198,35 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect((await sam.call('GET', `/agent/v1/chats/${chatId}/files/${file!.id}`)).status).toBe(404);
   });
 
+  it('serves a chat\'s files only to who may read the chat, a fileId only under its own chat; a hostile name downloads safely', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support);
+    const { fileToken, uploadServletUrl } = await alice.ok<{ fileToken: string; uploadServletUrl: string }>('POST', `/agent/v1/chats/${chatId}/file-requests`);
+    // 254 units and an emoji: cut at 255 units it would end in half a surrogate pair.
+    const name = `"x"\r\n${'a'.repeat(249)}😀.png`;
+    const up = await uploadRaw(uploadServletUrl, { chatKey: v.key, fileToken, filename: name }, fileBytes(10), 'image/png');
+    expect(up.status, up.text).toBe(200);
+    const { fileId } = up.json as { fileId: string };
+    const dl = await alice.call('GET', `/agent/v1/chats/${chatId}/files/${fileId}`);
+    expect(dl.status, dl.text).toBe(200);
+    const kept = `"x"__${'a'.repeat(249)}`;
+    expect(dl.headers.get('content-disposition')).toBe(`attachment; filename="_x___${'a'.repeat(249)}"; filename*=UTF-8''${encodeURIComponent(kept)}`);
+    // Bob (same org) never held the chat; Eve is of another org.
+    const bob = await AgentUser.login(server, USERS.bob);
+    const eve = await AgentUser.login(server, USERS.eve);
+    for (const who of [bob, eve]) {
+      expect((await who.call('GET', `/agent/v1/chats/${chatId}/files`)).status).toBe(403);
+      expect((await who.call('GET', `/agent/v1/chats/${chatId}/files/${fileId}`)).status).toBe(403);
+    }
+    // The file's id under another chat Alice holds: not found there.
+    const from = alice.events.length;
+    await requestChat(server, BUTTON.support);
+    const otherId = (await alice.nextOffer(from)).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${otherId}/accept`);
+    expect((await alice.call('GET', `/agent/v1/chats/${otherId}/files/${fileId}`)).status).toBe(404);
+    expect(await alice.ok<unknown[]>('GET', `/agent/v1/chats/${otherId}/files`)).toEqual([]);
+  });
+
   it('re-sends a request the visitor had not received after ResyncSession, once, after the snapshot; the agent gets no copy', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const { v, chatId } = await acceptedChat(alice, BUTTON.support);

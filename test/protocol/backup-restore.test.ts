@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { chatFile, logEvent, sessionRecord } from '../../src/adapters/chat-store-conformance.js';
 import { createSqliteChatStore } from '../../src/adapters/sqlite/sqlite-chat-store.js';
+import { emptyBatch } from '../../src/ports/chat-store.js';
+import { toSessionRow } from '../../src/ports/records.js';
 import { OWNS_PROCESS, TestServer, needsProcess } from './harness.js';
 import { Visitor } from './visitor.js';
 
@@ -180,6 +183,27 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('backup and restore'), () => {
     const r = await cli('backup', '--data-dir', empty, '--to', join(work, 'x.sqlite'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pg_dump');
+  });
+
+  it('backup and restore carry the files visitors uploaded (chat_files), byte for byte', async () => {
+    const dataDir = mkdtempSync(join(work, 'files-data-'));
+    const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
+    await store.migrate();
+    const file = chatFile('fs', 'f1', 't1');
+    await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('fs', { lastOffset: 1 }))], events: [logEvent('fs', 1, null)], files: [file] });
+    await store.close();
+    const backupFile = join(work, 'files-backup.sqlite');
+    const b = await cli('backup', '--data-dir', dataDir, '--to', backupFile);
+    expect(b.code, b.stderr).toBe(0);
+    const restoredDir = mkdtempSync(join(work, 'files-restored-'));
+    const r = await cli('restore', '--from', backupFile, '--data-dir', restoredDir);
+    expect(r.code, r.stderr).toBe(0);
+    const restored = createSqliteChatStore({ dataDir: restoredDir, synchronous: 'normal' });
+    await restored.migrate();
+    const read = await restored.getChatFile('fs', 'f1');
+    await restored.close();
+    expect(read?.sha256).toBe(file.sha256);
+    expect(Buffer.from(read!.bytes).equals(Buffer.from(file.bytes))).toBe(true);
   });
 
   it('backup --to an existing directory is refused naming it, and writes nothing there', async () => {

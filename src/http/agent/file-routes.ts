@@ -9,6 +9,7 @@ import type { Principal } from '../../core/identity/user-directory.js';
 import type { ChatRequestRecord, SessionRecord } from '../../ports/records.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
+import { wellFormed } from '../../core/file-transfers.js';
 import { chatFor } from './agent-access.js';
 import type { RouteAdder } from './agent-routes.js';
 import type { ChatStore } from '../../ports/chat-store.js';
@@ -52,7 +53,10 @@ export function registerFileRoutes(route: RouteAdder, engine: ChatEngine, store:
  * `attachment` with the name as RFC 8187 `filename*` (UTF-8, percent-encoded), and a plain
  * ASCII `filename` for clients that read only that one.
  */
-export function contentDisposition(name: string): string {
+export function contentDisposition(stored: string): string {
+  // A name stored before names were cut between characters may end in half a surrogate pair,
+  // which encodeURIComponent refuses (URIError: the download would be a 500).
+  const name = wellFormed(stored);
   const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;

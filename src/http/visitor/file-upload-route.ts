@@ -16,9 +16,8 @@ import { UPLOAD_PATH, type IncomingFile } from '../../core/file-transfers.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
-
-/** Uploads one non-loopback address may make per minute (and at once). */
-export const UPLOADS_PER_MINUTE_PER_ADDRESS = 30;
+import type { UploadBudget} from './upload-budget.js';
+import { type UploadHold } from './upload-budget.js';
 
 /** What a multipart body may carry beside the file (fields, part headers) before it counts as too large. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -35,13 +34,25 @@ interface BodyState {
   complete: boolean;
 }
 
+/** Retry-After for an upload refused while others hold the memory budget: long enough for a few of them to finish. */
+const BUSY_RETRY_AFTER_SECONDS = 5;
+
 const tooLarge = (maxBytes: number) => new SwitchboardError('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+const busy = (budget: UploadBudget) => new SwitchboardError('UPLOADS_BUSY', `over fileTransfer.maxBytesInFlight (${budget.maxBytes} bytes)`, BUSY_RETRY_AFTER_SECONDS);
+
+/** An upload's share of the memory budget: the bytes it keeps are taken from it as they arrive. */
+interface Keeper {
+  budget: UploadBudget;
+  hold: UploadHold;
+}
 
 export interface FileUploadDeps {
   engine: ChatEngine;
   store: ChatStore;
-  /** Uploads per address (UPLOADS_PER_MINUTE_PER_ADDRESS); none: not limited. Loopback is never limited. */
+  /** Uploads per address (settings.fileUploadsPerMinutePerAddress); none: not limited. Loopback is never limited. */
   limiter?: RateLimiter | undefined;
+  /** The bytes all uploads may hold at once (fileTransfer.maxBytesInFlight). */
+  budget: UploadBudget;
 }
 
 /** The upload's parameters, from the query and then the form (a form field fills what the query left out). */
@@ -61,6 +72,7 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
     scope.post(UPLOAD_PATH, async (req, reply) => {
       void reply.header('Cache-Control', 'no-store');
       const body: BodyState = { complete: false };
+      const keeper: Keeper = { budget: deps.budget, hold: { bytes: 0 } };
       try {
         if (deps.limiter && !isLoopback(req.ip)) {
           const waitMs = deps.limiter.take(clientKey(req.ip));
@@ -76,7 +88,7 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         const maxBytes = engine.files.config.maxBytes;
         // A body declared longer than the server would ever read is refused before it is read.
         if (Number(req.headers['content-length'] ?? 0) > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
-        const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params, body) : await readRaw(req.raw, req.headers['content-type'], maxBytes, params, body);
+        const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params, body, keeper) : await readRaw(req.raw, req.headers['content-type'], maxBytes, params, body, keeper);
         if (params.chatKey === undefined) fail('FILE_TOKEN_INVALID', 'no chatKey (the session key) in the query or the form');
         if (params.fileToken === undefined) fail('FILE_TOKEN_INVALID', 'no fileToken in the query or the form');
         if (!file || file.bytes.byteLength === 0) fail('FILE_MISSING', file ? 'the file is empty' : 'no part named file and none with a filename');
@@ -86,6 +98,9 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         // An answer before the whole body was read: the rest of it is not read, the connection closes.
         if (!body.complete) closeAfter(reply);
         throw err;
+      } finally {
+        // The bytes are written (or the upload failed): they no longer count.
+        deps.budget.release(keeper.hold);
       }
     });
   });
@@ -141,7 +156,7 @@ function isMultipart(type: string | undefined): boolean {
 }
 
 /** A non-multipart body: the file's bytes whole, at most maxBytes of them. */
-function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: number, params: Params, body: BodyState): Promise<IncomingFile | null> {
+function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: number, params: Params, body: BodyState, keeper: Keeper): Promise<IncomingFile | null> {
   // Listeners, not `for await`: leaving that loop early destroys the request, and its
   // socket with it, before the 413 could be sent.
   return new Promise((resolve, reject) => {
@@ -162,7 +177,13 @@ function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: numbe
         return;
       }
       // Past the limit the rest is only counted (DRAIN_BYTES).
-      if (size <= maxBytes) chunks.push(chunk);
+      if (size > maxBytes) return;
+      if (!keeper.budget.take(keeper.hold, chunk.byteLength)) {
+        raw.pause();
+        done(busy(keeper.budget));
+        return;
+      }
+      chunks.push(chunk);
     };
     const onEnd = () => {
       body.complete = true;
@@ -180,7 +201,7 @@ function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: numbe
  * name the `filename` field, else the part's filename. Other fields fill the parameters;
  * other files are read past. Fails at maxBytes of the file (or that much beside it).
  */
-function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, body: BodyState): Promise<IncomingFile | null> {
+function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, body: BodyState, keeper: Keeper): Promise<IncomingFile | null> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let overLimit = false;
@@ -219,9 +240,16 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
         return;
       }
       const mine = { field, filename: filename ?? '', type: mimeType, chunks: [] as Buffer[], size: 0 };
+      // A part named `file` after another file: the one read before is dropped.
+      keeper.budget.release(keeper.hold);
       chosen = mine;
       stream.on('data', (chunk: Buffer) => {
-        if (chosen !== mine || overLimit) return;
+        if (chosen !== mine || overLimit || settled) return;
+        if (!keeper.budget.take(keeper.hold, chunk.byteLength)) {
+          mine.chunks = [];
+          stop(busy(keeper.budget));
+          return;
+        }
         mine.size += chunk.byteLength;
         mine.chunks.push(chunk);
       });
@@ -229,6 +257,7 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
       stream.on('limit', () => {
         overLimit = true;
         mine.chunks = [];
+        keeper.budget.release(keeper.hold);
       });
     });
     parser.on('error', stop);
