@@ -290,7 +290,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays }, logger);
   retention.start();
 
-  const metrics = createMetrics(engine, poller, retention);
+  // Made here, not with its route: the metrics read how full it is.
+  const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);
+  const metrics = createMetrics(engine, poller, retention, uploadBudget);
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);
@@ -310,7 +312,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   // Loopback (the demo page, tests) is never limited, as for the visitor API's limits.
   const perUploads = config.settings.fileUploadsPerMinutePerAddress;
   const uploadLimiter = perUploads > 0 ? new RateLimiter(clock, perUploads, perUploads) : undefined;
-  registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter, budget: new UploadBudget(config.fileTransfer.maxBytesInFlight) });
+  registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter, budget: uploadBudget });
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {

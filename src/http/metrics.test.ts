@@ -6,6 +6,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -126,5 +127,26 @@ describe('metrics', () => {
     expect(sample(text, 'switchboard_agents_online{kind="bot"}')).toBe(1);
     expect(sample(text, 'switchboard_agents_online{kind="person"}')).toBe(1);
     expect(text.split('\n').filter((l) => /^switchboard_(chats|agents_online)\{/.test(l))).toHaveLength(5);
+  });
+
+  it('gauges the upload bytes held in memory: a slow upload\'s part while it sends, none once it is cut off', async () => {
+    const { url } = await boot();
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.on('error', () => undefined);
+    // No credentials in the query: the server reads the body before it looks for the chat.
+    socket.write(`POST /chat/file-transfer HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/octet-stream\r\nContent-Length: 50000\r\n\r\n`);
+    socket.write(Buffer.alloc(30_000, 1));
+    const inFlight = async (want: number) => {
+      let n = -1;
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline && n !== want; await new Promise((r) => setTimeout(r, 50))) {
+        n = sample(await scrape(url), 'switchboard_file_upload_bytes_in_flight');
+      }
+      return n;
+    };
+    expect(await inFlight(30_000)).toBe(30_000);
+    socket.destroy();
+    expect(await inFlight(0)).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ChatEngine } from '../core/chat-engine.js';
 import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
+import type { UploadBudget } from './visitor/upload-budget.js';
 import type { MetricsAccess } from './metrics-access.js';
 
 export interface VisitorMetrics {
@@ -17,7 +18,7 @@ export interface VisitorMetrics {
   errorAnswered(status: number): void;
 }
 
-export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper): { registry: Registry; visitor: VisitorMetrics } {
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget): { registry: Registry; visitor: VisitorMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
@@ -65,6 +66,8 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
     uploads.inc();
     uploadedBytes.inc(size);
   });
+  // How full fileTransfer.maxBytesInFlight is: near the limit, uploads get 503 UPLOADS_BUSY.
+  new Gauge({ name: 'switchboard_file_upload_bytes_in_flight', help: 'Bytes of uploads held in memory now (read, not yet written; bounded by fileTransfer.maxBytesInFlight)', registers: [registry], collect() { this.set(uploadBudget?.inFlight ?? 0); } });
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);
   // The gate matches nouns in any case (clients spell them `system/sessionid` too): so does the label.
   const byLowerCase = new Map([...known].map((n) => [n.toLowerCase(), n]));

@@ -357,7 +357,7 @@ export class ChatWidget {
     const v = this.view;
     const shown = this.files.show(fileToken, {
       // The chat as it is at the upload: a resumed chat reports its open requests before connectChat() returns.
-      upload: (file) => (this.chat ? this.chat.upload(fileToken, file) : Promise.reject(new Error('the chat is over'))),
+      upload: (file, busy) => (this.chat ? this.chat.upload(fileToken, file, busy) : Promise.reject(new Error('the chat is over'))),
       sent: (file) => {
         this.files.drop();
         this.record('me', 'You', `Sent a file: ${file.name} (${fileSize(file.size)})`);

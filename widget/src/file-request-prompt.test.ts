@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileSize, megabytes, uploadErrorText } from './file-request-prompt.js';
+import { busyWaitText, fileSize, megabytes, uploadErrorText } from './file-request-prompt.js';
 
 describe('the file prompt’s words', () => {
   it('says the server’s limit in MB on a 413', () => {
@@ -12,6 +12,12 @@ describe('the file prompt’s words', () => {
     expect(uploadErrorText({ status: 429, body: 'Too Many Requests: uploads from this address' })).toBe('The upload failed (429: Too Many Requests: uploads from this address). Try again.');
     expect(uploadErrorText({ status: 403, code: 'FILE_TOKEN_INVALID', body: 'File token invalid, canceled or not this session\'s: canceled' })).toBe('The agent no longer asks for a file.');
     expect(uploadErrorText(new TypeError('Failed to fetch'))).toBe('The upload failed: the connection was lost. Try again.');
+  });
+
+  it('says the upload waits while the server is busy or limits this address, and that it gave up after', () => {
+    expect(busyWaitText({ status: 503, waitMs: 5_000 })).toBe('Server busy, trying again…');
+    expect(busyWaitText({ status: 429, waitMs: 12_000 })).toBe('Too many uploads for now, trying again…');
+    expect(uploadErrorText({ status: 503, code: 'UPLOADS_BUSY', body: 'Too many uploads in progress: over fileTransfer.maxBytesInFlight (1 bytes)' })).toBe('The server is busy with other uploads. Try again in a minute.');
   });
 
   it('sizes', () => {

@@ -7,12 +7,21 @@
  */
 import { h } from './dom.js';
 
+/** What the SDK tells of a wait (its UploadBusyWait): the refusal and how long until the next try. */
+export interface BusyWait {
+  status: number;
+  waitMs: number;
+}
+
 let nextId = 0;
 
 /** What the prompt needs done: the upload itself (the SDK), and what to do once it went through. */
 export interface FilePromptHost {
-  /** Uploads the file; rejects with the SDK's error (status, reason) when the server refuses it. */
-  upload(file: File): Promise<void>;
+  /**
+   * Uploads the file; rejects with the SDK's error (status, reason) when the server refuses it.
+   * `busy` is called each time the SDK waits out a busy server before it tries again.
+   */
+  upload(file: File, busy: (wait: BusyWait) => void): Promise<void>;
   /** The file went through: the prompt is gone, the chat says so. */
   sent(file: File): void;
 }
@@ -57,7 +66,8 @@ export class FileRequestPrompt {
     this.setBusy(true);
     this.say(`Uploading ${file.name}…`);
     try {
-      await this.host.upload(file);
+      // A wait is not an error: the visitor is told the upload goes on by itself.
+      await this.host.upload(file, (wait) => this.say(busyWaitText(wait)));
     } catch (err) {
       this.setBusy(false);
       this.say(uploadErrorText(err), true);
@@ -114,6 +124,12 @@ export class FilePromptSlot {
   }
 }
 
+/** The status line while the SDK waits out a busy server (503) or this address's limit (429). */
+export function busyWaitText(wait: BusyWait): string {
+  // No seconds: the line is not a countdown, and a number left standing would soon be wrong.
+  return wait.status === 429 ? 'Too many uploads for now, trying again…' : 'Server busy, trying again…';
+}
+
 /** The SDK's refusal in the visitor's words; the server's reason when it is none of those we know. */
 export function uploadErrorText(err: unknown): string {
   const e = err as { status?: unknown; code?: unknown; maxBytes?: unknown; body?: unknown } | null;
@@ -128,6 +144,9 @@ export function uploadErrorText(err: unknown): string {
       return 'A file was already sent for this request.';
     case 'FILE_TRANSFER_DISABLED':
       return 'Files cannot be sent here.';
+    // Only after the SDK has waited and tried again (3 tries at most).
+    case 'UPLOADS_BUSY':
+      return 'The server is busy with other uploads. Try again in a minute.';
   }
   if (typeof e?.status === 'number') return `The upload failed (${e.status}${typeof e.body === 'string' && e.body ? `: ${e.body.slice(0, 120)}` : ''}). Try again.`;
   return 'The upload failed: the connection was lost. Try again.';

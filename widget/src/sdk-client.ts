@@ -3,7 +3,7 @@
  * and turns its events into the few callbacks the widget renders. The SDK does
  * the Live Agent loop itself (long poll, acks, retries, 503 recovery).
  */
-import { VisitorClient, type VisitorSnapshot } from '../../packages/sdk/src/index.ts';
+import { VisitorClient, type UploadBusyWait, type VisitorSnapshot } from '../../packages/sdk/src/index.ts';
 
 export interface PrechatDetail {
   label: string;
@@ -43,7 +43,7 @@ export interface ChatConnection {
   typing(on: boolean): void;
   sneakPeek(text: string): void;
   /** Uploads `file` for the request `fileToken`; rejects with the SDK's SwitchboardHttpError (status, reason, `code`, `maxBytes`). */
-  upload(fileToken: string, file: File): Promise<void>;
+  upload(fileToken: string, file: File, busy?: (wait: UploadBusyWait) => void): Promise<void>;
   end(): Promise<void>;
   /** The chat as JSON for another page to continue (null before the chat request is through). */
   snapshot(): VisitorSnapshot | null;
@@ -129,7 +129,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     send: (text) => { client.send(text).catch(report('send')); },
     typing: (on) => { client.typing(on).catch(report('typing')); },
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
-    upload: async (fileToken, file) => { await client.uploadFile(fileToken, file, file.name); },
+    upload: async (fileToken, file, busy) => { await client.uploadFile(fileToken, file, file.name, busy ? { onBusyWait: busy } : {}); },
     end: () => client.end().catch(report('end')),
     snapshot: () => client.snapshot(),
     dispose,

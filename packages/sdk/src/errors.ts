@@ -77,6 +77,8 @@ const KNOWN_CODES = [
   ['FILE_TOKEN_INVALID', 403, 'File token invalid, canceled or not this session\'s'],
   ['FILE_TOO_LARGE', 413, 'File too large'],
   ['FILE_MISSING', 400, 'No file in the upload'],
+  ['UPLOADS_BUSY', 503, 'Too many uploads in progress'],
+  ['RATE_LIMITED', 429, 'Too Many Requests'],
   ['UNAUTHENTICATED', 401, 'Authentication required'],
   ['FORBIDDEN', 403, 'Forbidden'],
   ['NOT_FOUND', 404, 'Not found'],

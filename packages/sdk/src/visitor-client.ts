@@ -166,7 +166,9 @@ export class VisitorClient {
    * server's `{fileToken, fileId, name, size}` once the file is stored and the agent told.
    * Not part of the Live Agent request queue: it runs beside messages, which keep flowing.
    * An upload that got no answer is sent again (twice at most; the server answers an exact
-   * retry with the first 200). Rejects with SwitchboardHttpError and the server's status and
+   * retry with the first 200). A 503 `UPLOADS_BUSY` or 429 `RATE_LIMITED` is sent again after its
+   * Retry-After (3 tries, 60 s of waiting at most; `options.onBusyWait` hears each wait, and
+   * `options.signal`, detach() or end() cut it short). Rejects with SwitchboardHttpError and the server's status and
    * reason: 413 `FILE_TOO_LARGE` (its `maxBytes` says the limit; the request stays open for a
    * smaller file), 403 `FILE_TOKEN_INVALID` (canceled, or the chat is over), 409
    * `FILE_ALREADY_UPLOADED`, 400 `FILE_MISSING` (an empty file); with a plain Error for a token
