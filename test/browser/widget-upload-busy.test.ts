@@ -15,8 +15,8 @@ import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../packages/sdk/src/index.js';
-import { TestServer, sleep } from '../protocol/harness.js';
-import { recordAgent, until } from '../sdk/sdk-fixtures.js';
+import { TestServer } from '../protocol/harness.js';
+import { recordAgent, until, untilUploadBytesHeld } from '../sdk/sdk-fixtures.js';
 import { AGENT1, widgetConsoleConfig } from './widget-console-server.js';
 import { launchChromium, waitForText, widgetOf } from './widget-page.js';
 
@@ -71,7 +71,7 @@ describe('the widget while uploads are busy (Chromium)', () => {
     socket.on('error', () => undefined);
     socket.write(`POST /chat/file-transfer HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/octet-stream\r\nContent-Length: 45000\r\n\r\n`);
     socket.write(Buffer.alloc(40_000, 1));
-    await sleep(300);
+    await untilUploadBytesHeld(server.baseUrl, 40_000);
 
     const path = join(dir, 'busy.txt');
     writeFileSync(path, Buffer.alloc(20_000, 65));

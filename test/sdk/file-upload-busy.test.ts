@@ -8,8 +8,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SwitchboardClosedError, SwitchboardHttpError, type UploadBusyWait } from '../../packages/sdk/src/index.js';
-import { sleep, useServer } from '../protocol/harness.js';
-import { humanChat, until } from './sdk-fixtures.js';
+import { useServer } from '../protocol/harness.js';
+import { humanChat, until, untilUploadBytesHeld } from './sdk-fixtures.js';
 
 /** The bytes all uploads may hold: the slow upload's first part leaves too little for another. */
 const IN_FLIGHT = 50_000;
@@ -28,8 +28,8 @@ async function slowUpload(first: number, total: number): Promise<{ socket: Socke
   socket.on('error', () => undefined);
   socket.write(`POST /chat/file-transfer HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${total}\r\n\r\n`);
   socket.write(Buffer.alloc(first, 1));
-  // The server has read them when its budget is held; nothing tells a client that, so a pause.
-  await sleep(300);
+  // Held once the server has read and counted them (its gauge), not after a guessed pause.
+  await untilUploadBytesHeld(server.baseUrl, first);
   return {
     socket,
     async finish() {

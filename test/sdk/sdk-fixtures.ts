@@ -99,3 +99,20 @@ export async function humanChat(o: {
   await until(() => v.state === 'chatting', 'ChatEstablished');
   return { agent, ar, v, vr, chatId };
 }
+
+/**
+ * Waits until the server holds at least `bytes` of uploads in memory (its gauge
+ * switchboard_file_upload_bytes_in_flight): the moment a slow upload's first part has
+ * been read and counted, which a client cannot see otherwise.
+ */
+export async function untilUploadBytesHeld(baseUrl: string, bytes: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  let last = '';
+  while (Date.now() < deadline) {
+    const text = await (await fetch(new URL('/metrics', baseUrl))).text();
+    last = /^switchboard_file_upload_bytes_in_flight (\d+)$/m.exec(text)?.[1] ?? 'absent';
+    if (Number(last) >= bytes) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`the server never held ${bytes} upload bytes (last reading: ${last})`);
+}
