@@ -16,8 +16,7 @@ import { UPLOAD_PATH, type IncomingFile } from '../../core/file-transfers.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
-import type { UploadBudget} from './upload-budget.js';
-import { type UploadHold } from './upload-budget.js';
+import type { UploadBudget, UploadHold } from './upload-budget.js';
 
 /** What a multipart body may carry beside the file (fields, part headers) before it counts as too large. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
