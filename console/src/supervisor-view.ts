@@ -75,7 +75,7 @@ export class SupervisorView {
     this.past.agentsChanged();
     const names = new Map(o.agents.map((a) => [a.id, a.name]));
     this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-    const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.queue })));
+    const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.name })));
     this.render(this.queues, waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), () => (waiting.length
       ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), 'queues')
       : el('p', { class: 'muted' }, 'No one is waiting.')));

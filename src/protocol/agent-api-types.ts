@@ -129,6 +129,7 @@ export type TransferInProgress = Static<typeof TransferInProgress>;
 export const SupervisorOverview = Type.Object({
   queues: Type.Array(Type.Object({
     queue: Type.String(),
+    name: Type.String({ description: "What a person calls the queue: a button's label (its id when it has none), or `skill <name>`" }),
     waiting: Type.Array(Type.Object({ chatId: Type.String(), visitorName: Type.String(), state: Type.String(), waitingMs: Type.Number() })),
   })),
   agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), presence: Presence, capacity: Type.Integer(), load: Type.Integer(), connections: Type.Integer() })),

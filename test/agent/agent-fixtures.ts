@@ -81,7 +81,7 @@ export function routingConfig(settings: TestSettings): object {
             standard(BUTTON.support, ['support']),
             standard(BUTTON.sales, ['sales'], { routing: 'LeastActive' }),
             { id: BUTTON.toAlice, type: 'ToAgent', agentId: USERS.alice.id, offerTimeoutSeconds: 1 },
-            standard(BUTTON.solo, ['solo'], { offerTimeoutSeconds: 5 }),
+            standard(BUTTON.solo, ['solo'], { offerTimeoutSeconds: 5, label: '  Solo line ' }),
             standard(BUTTON.idle, ['idle'], { sneakPeekEnabled: false, chasitorIdleTimeout: { isEnabled: true, warningTime: 1, timeout: 2 } }),
             standard(BUTTON.billing, ['billing']),
           ],

@@ -237,8 +237,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     expect((await dave.presence('online')).load).toBe(1);
 
     const sam = await AgentUser.login(server, USERS.sam);
-    const overview = await sam.ok<{ queues: { queue: string; waiting: { visitorName: string; waitingMs: number }[] }[]; agents: { id: string; load: number; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');
+    const overview = await sam.ok<{ queues: { queue: string; name: string; waiting: { visitorName: string; waitingMs: number }[] }[]; agents: { id: string; load: number; capacity: number }[] }>('GET', '/agent/v1/supervisor/overview');
     expect(overview.queues.find((q) => q.queue === BUTTON.solo)?.waiting.map((w) => w.visitorName)).toEqual(['Second', 'Third', 'Fourth']);
+    // A supervisor reads the button's label, not its id.
+    expect(overview.queues.find((q) => q.queue === BUTTON.solo)?.name).toBe('Solo line');
     expect(overview.agents.find((a) => a.id === USERS.dave.id)).toMatchObject({ load: 1, capacity: 1 });
 
     // The first chat ends: the second is offered, the third moves up and hears of it.

@@ -299,6 +299,8 @@ describe('agent console', () => {
     await sam.page.getByRole('button', { name: 'Supervisor' }).click();
     const sup = sam.page.getByRole('region', { name: 'Supervisor' });
     await sup.locator('table.queues').getByRole('cell', { name: 'Walt Waiting' }).waitFor();
+    // The queue is named by its button's label, not its 15-character id.
+    await sup.locator('table.queues').getByRole('row').filter({ hasText: 'Walt Waiting' }).filter({ hasText: 'Chat with a person' }).waitFor({ timeout: 5000 });
     const agents = sup.locator('table.agents');
     await agents.getByRole('row').filter({ hasText: AGENT1.name }).filter({ hasText: 'online' }).waitFor();
     await agents.getByRole('row').filter({ hasText: AGENT2.name }).filter({ hasText: '1 / 3' }).waitFor();

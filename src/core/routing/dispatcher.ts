@@ -52,6 +52,13 @@ export function queueLabel(queueKey: string): string {
   return queueKey.startsWith('skill:') ? `skill:${skillOfQueueKey(queueKey)}` : queueKey;
 }
 
+/** What a supervisor reads for a queue: a button's label rather than its 15-character id. */
+export function queueDisplayName(catalog: Pick<Catalog, 'button'>, queueKey: string): string {
+  if (queueKey.startsWith('skill:')) return `skill ${skillOfQueueKey(queueKey)}`;
+  const label = catalog.button(queueKey)?.config.label?.trim();
+  return label || queueKey;
+}
+
 /**
  * The data of a TransferFailed event: the target that did not take the chat, why,
  * and where the chat is routed now (its button and queue, as an `offer` names them).

@@ -14,7 +14,7 @@ import { searchChats } from '../../core/chat-search.js';
 import type { StreamTickets } from '../../core/identity/stream-tickets.js';
 import type { ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
-import { queueLabel } from '../../core/routing/dispatcher.js';
+import { queueDisplayName, queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { transfersInProgress } from '../../core/routing/transfers-in-progress.js';
 import { quickTextsFor } from '../../core/quick-texts.js';
@@ -258,6 +258,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const now = engine.clock.now();
       const queues = engine.router.buttonsWithQueues().map((key) => ({
         queue: queueLabel(key),
+        name: queueDisplayName(engine.catalog, key),
         waiting: engine.router.queued(key).map((id) => engine.sessions.get(id)).filter((s) => s?.record.request?.orgId === p.orgId)
           .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
       })).filter((q) => q.waiting.length);
