@@ -4,6 +4,7 @@
  * right chat; after a reconnect or a `resync` it reloads chats and transcripts,
  * which are keyed by offset, so nothing is lost and nothing shows twice.
  */
+import { loadText } from './load-text.ts';
 import type { AgentPort, ConnectionState, StreamHandlers } from './agent-port.ts';
 import { alertHidden, notificationPermission, requestNotifications, unlockAudio } from './attention.ts';
 import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
@@ -94,7 +95,7 @@ export class ConsoleApp {
     });
     this.host = {
       client, me,
-      agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${a.load}/${a.capacity})` })),
+      agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${loadText(a.load, a.capacity, '/')})` })),
       close: (p) => this.closePanel(p),
       openTransfer: (p, opener) => void this.transfers.open(p, opener),
       takenOver: (p) => void this.takenOver(p),
@@ -339,8 +340,7 @@ export class ConsoleApp {
   /** Load as the server counts it: open offers plus chats held. */
   private updateLoad(): void {
     const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
-    // Capacity 0 is "no limit" to the server (a bot, an admin made with it): "Load 2 / 0" would read as over.
-    this.loadOut.textContent = `Load ${held + this.offers.size} / ${this.capacity === 0 ? 'no limit' : this.capacity}`;
+    this.loadOut.textContent = `Load ${loadText(held + this.offers.size, this.capacity)}`;
     this.emptyChats.hidden = this.panels.size > 0;
     this.offersSection.hidden = this.offers.size === 0;
   }

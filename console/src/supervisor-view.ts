@@ -5,6 +5,7 @@
  * Refreshed from GET /agent/v1/supervisor/overview while visible. Below, the
  * org's past chats (past-chats.ts), which open read-only too.
  */
+import { loadText } from './load-text.ts';
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDuration, replaceChildren } from './dom-builder.ts';
 import { PastChats } from './past-chats.ts';
@@ -80,7 +81,7 @@ export class SupervisorView {
       ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), 'queues')
       : el('p', { class: 'muted' }, 'No one is waiting.')));
     this.render(this.agents, o.agents.map((a) => [a.name, a.presence, a.load, a.capacity]), () => table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
-      a.name, el('span', { class: `presence ${a.presence}` }, a.presence), `${a.load} / ${a.capacity}`,
+      a.name, el('span', { class: `presence ${a.presence}` }, a.presence), loadText(a.load, a.capacity),
     ]), 'agents'));
     const live = o.chats.filter((c) => c.state !== 'ended');
     this.render(this.chats, live.map((c) => [c.chatId, c.visitorName, c.state, c.agentId]), () => (live.length

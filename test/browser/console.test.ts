@@ -304,6 +304,8 @@ describe('agent console', () => {
     const agents = sup.locator('table.agents');
     await agents.getByRole('row').filter({ hasText: AGENT1.name }).filter({ hasText: 'online' }).waitFor();
     await agents.getByRole('row').filter({ hasText: AGENT2.name }).filter({ hasText: '1 / 3' }).waitFor();
+    // Capacity 0 is no limit, not "0 / 0".
+    await agents.getByRole('row').filter({ hasText: SUPERVISOR.name }).filter({ hasText: '0 / no limit' }).waitFor({ timeout: 5000 });
     // The view refreshes every 2 s: a keyboard user's focus stays on the button it is on.
     const open = sup.getByRole('button', { name: `Open chat with ${VERA} read-only` });
     await open.focus();
