@@ -2,12 +2,13 @@
  * The front doors served by the server itself: the embeddable widget at
  * /widget.js, the agent console at /console, and the demo page at /. Files come
  * from the front-end build outputs (`npm run build` makes them); a missing build
- * answers 503 with what to run, never a crash.
+ * answers 404 with what to run, never a crash. Each answer has an ETag, and text is sent
+ * compressed to clients that take it (static-files.ts).
  */
-import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { logErrorAnswer } from './answer-log.js';
+import { etagMatches, StaticFiles, type StaticBody } from './static-files.js';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -40,18 +41,27 @@ const CONSOLE_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
-async function sendFile(reply: FastifyReply, root: string, relative: string, cache: string, headers: Record<string, string> = {}): Promise<void> {
+async function sendFile(files: StaticFiles, reply: FastifyReply, root: string, relative: string, cache: string, headers: Record<string, string> = {}): Promise<void> {
   const path = normalize(join(root, relative));
   if (!path.startsWith(normalize(root) + sep) && path !== normalize(root)) {
     notFound(reply, 'Not found');
     return;
   }
+  let file: StaticBody;
   try {
-    const body = await readFile(path);
-    void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').header('Cache-Control', cache).headers(headers).send(body);
+    file = await files.read(path, reply.request.headers['accept-encoding']);
   } catch {
     notFound(reply, `Not found: ${relative.slice(0, 100)} (run \`npm run build\` to build the front ends)`);
+    return;
   }
+  void reply.header('Cache-Control', cache).header('ETag', file.etag).headers(headers);
+  if (file.varies) void reply.header('Vary', 'Accept-Encoding');
+  if (etagMatches(reply.request.headers['if-none-match'], file.etag)) {
+    void reply.code(304).send();
+    return;
+  }
+  if (file.coding) void reply.header('Content-Encoding', file.coding);
+  void reply.type(TYPES[extname(path)] ?? 'application/octet-stream').send(file.body);
 }
 
 /** A 404 of the front doors: answered here, not by the error handler, so logged here (answer-log.ts). */
@@ -62,9 +72,15 @@ function notFound(reply: FastifyReply, body: string): void {
 }
 
 export function registerStaticRoutes(app: FastifyInstance, roots: StaticRoots): void {
-  app.get('/widget.js', (_req, reply) => sendFile(reply, roots.widgetDir, 'widget.js', 'public, max-age=300'));
+  const files = new StaticFiles();
+  app.get('/widget.js', (_req, reply) => sendFile(files, reply, roots.widgetDir, 'widget.js', 'public, max-age=300'));
   app.get('/console', (_req, reply) => { void reply.redirect('/console/'); });
-  app.get('/console/', (_req, reply) => sendFile(reply, roots.consoleDir, 'index.html', 'no-cache', CONSOLE_HEADERS));
-  app.get('/console/*', (req, reply) => sendFile(reply, roots.consoleDir, (req.params as { '*': string })['*'], 'public, max-age=300', CONSOLE_HEADERS));
-  app.get('/', (_req, reply) => sendFile(reply, roots.demoDir, 'index.html', 'no-cache'));
+  app.get('/console/', (_req, reply) => sendFile(files, reply, roots.consoleDir, 'index.html', 'no-cache', CONSOLE_HEADERS));
+  app.get('/console/*', (req, reply) => {
+    const relative = (req.params as { '*': string })['*'];
+    // Vite names the console's assets by their content's hash: a new build is a new name, so they never go stale.
+    const cache = relative.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=300';
+    return sendFile(files, reply, roots.consoleDir, relative, cache, CONSOLE_HEADERS);
+  });
+  app.get('/', (_req, reply) => sendFile(files, reply, roots.demoDir, 'index.html', 'no-cache'));
 }
