@@ -53,4 +53,11 @@ describe('widgetLanguage', () => {
     expect(widgetLanguage('it', 'it', ['de'], HAVE, false, (m) => warnings.push(m))).toEqual({ lang: 'de', table: 'de' });
     expect(warnings).toEqual(['data-lang="it": no bundled texts for it; give them in data-texts']);
   });
+
+  it('a data-lang that is no language tag is passed over with a warning; a good one is written canonically', () => {
+    const warnings: string[] = [];
+    expect(widgetLanguage('not a tag!', 'fr', [], HAVE, true, (m) => warnings.push(m))).toEqual({ lang: 'fr', table: 'fr' });
+    expect(warnings).toEqual(['data-lang="not a tag!" is not a language tag; it is ignored']);
+    expect(widgetLanguage('IT-it', undefined, [], HAVE, true, quiet)).toEqual({ lang: 'it-IT', table: 'en' });
+  });
 });

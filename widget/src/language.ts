@@ -21,6 +21,15 @@ export function chooseLanguage(wanted: readonly (string | null | undefined)[], l
   return undefined;
 }
 
+/** `it-it` → `it-IT`; undefined for what is no BCP 47 tag (it would make Intl throw, and mean nothing to a screen reader). */
+function canonical(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The language the widget speaks: `lang` for its root, `table` the texts it starts from (`en` or a translation's tag). */
 export interface WidgetLanguage {
   lang: string;
@@ -41,8 +50,10 @@ export function widgetLanguage(
   if (wanted) {
     const table = chooseLanguage([wanted], languages);
     if (table) return { lang: table, table };
-    if (ownTexts) return { lang: wanted, table: 'en' };
-    warn(`data-lang="${wanted}": no bundled texts for it; give them in data-texts`);
+    const tag = canonical(wanted);
+    if (!tag) warn(`data-lang="${wanted}" is not a language tag; it is ignored`);
+    else if (ownTexts) return { lang: tag, table: 'en' };
+    else warn(`data-lang="${wanted}": no bundled texts for it; give them in data-texts`);
   }
   const table = chooseLanguage([htmlLang, ...browser], languages) ?? 'en';
   return { lang: table, table };
