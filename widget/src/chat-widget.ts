@@ -16,6 +16,7 @@ import { prechatAnswers } from './prechat-answers.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
+import type { Texts } from './texts.js';
 import type { WidgetOptions } from './widget-options.js';
 
 export type { WidgetOptions } from './widget-options.js';
@@ -34,7 +35,7 @@ export class ChatWidget {
   /** Agent messages that arrived while the panel was minimized. */
   private unread = 0;
   private chat: ChatConnection | undefined;
-  private agentName = 'Agent';
+  private agentName: string;
   private sneakPeek = true;
   private lines: TranscriptLine[] = [];
   /** What the log shows, kept to rebuild it after a reload (ChatMemory). */
@@ -54,10 +55,13 @@ export class ChatWidget {
   private readonly files: FilePromptSlot;
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
+  private readonly t: Texts;
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
-    this.view = new PanelView(root, opts.title);
-    this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input));
+    this.t = opts.texts;
+    this.agentName = this.t.agent;
+    this.view = new PanelView(root, this.t, opts.title, opts.lang);
+    this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input), this.t);
     this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
     this.signals = new InputSignals(
       { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text) },
@@ -195,7 +199,7 @@ export class ChatWidget {
     });
     bindComposer(v, () => this.sendInput(), (text) => this.signals.input(text));
     v.end.addEventListener('click', () => void this.endChat());
-    const save = (): void => downloadTranscript(this.opts.title, this.lines);
+    const save = (): void => downloadTranscript(this.t, this.opts.lang, this.opts.title, this.lines);
     v.save.addEventListener('click', save);
     v.saveAfter.addEventListener('click', save);
     v.newChat.addEventListener('click', () => {
@@ -212,16 +216,16 @@ export class ChatWidget {
 
   private renderLauncher(): void {
     const busy = this.phase === 'starting' || this.phase === 'waiting' || this.phase === 'chatting';
-    renderLauncher(this.view, { title: this.opts.title, unread: this.unread, available: this.available, busy, offlineMode: this.opts.offline });
+    renderLauncher(this.view, this.t, { title: this.opts.title, unread: this.unread, available: this.available, busy, offlineMode: this.opts.offline });
   }
 
   /** The panel before a chat: the form (or nothing to fill in), or the offline note. */
   private renderIdle(): void {
-    renderIdlePanel(this.view, this.settingsLoaded, this.available);
+    renderIdlePanel(this.view, this.t, this.settingsLoaded, this.available);
   }
 
   private submitPrechat(): void {
-    const details = prechatAnswers(this.view.prechat, this.form);
+    const details = prechatAnswers(this.view.prechat, this.form, this.t);
     if (details) this.start(details);
   }
 
@@ -230,7 +234,7 @@ export class ChatWidget {
     const v = this.view;
     const named = details.find((d, i) => /^(name|visitorname|firstname)$/i.test(this.form[i]?.name ?? ''));
     this.phase = 'starting';
-    this.agentName = 'Agent';
+    this.agentName = this.t.agent;
     this.sneakPeek = true;
     this.reconnecting = false;
     this.outbox = [];
@@ -238,8 +242,8 @@ export class ChatWidget {
     this.files.drop();
     v.showView('chat');
     v.chatControls('live');
-    this.setChatStatus('Connecting…');
-    this.note('Chat requested');
+    this.setChatStatus(this.t.connecting);
+    this.note(this.t.chatRequested);
     this.renderLauncher();
     // The form (and its focused button) just went away: keep keyboard users in the widget.
     if (!v.panel.hidden) v.input.focus();
@@ -259,7 +263,7 @@ export class ChatWidget {
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
-    this.setChatStatus(this.phase === 'chatting' ? `You are chatting with ${this.agentName}.` : saved.status || 'Waiting for an agent…');
+    this.setChatStatus(this.phase === 'chatting' ? this.t.chattingWith({ name: this.agentName }) : saved.status || this.t.waitingForAgent);
     if (saved.open) {
       v.panel.hidden = false;
       v.launcher.setAttribute('aria-expanded', 'true');
@@ -289,7 +293,7 @@ export class ChatWidget {
       queue: (position, wait) => {
         if (this.phase === 'starting') this.phase = 'waiting';
         if (this.phase !== 'waiting') return;
-        this.setChatStatus(queueStatusText(position, wait));
+        this.setChatStatus(queueStatusText(this.t, position, wait));
       },
       established: (name, sneakPeek) => {
         this.sneakPeek = sneakPeek;
@@ -302,17 +306,17 @@ export class ChatWidget {
         // on the launcher instead (for screen readers and for the eye).
         if (v.panel.hidden) {
           this.unread += 1;
-          v.announce(`New message from ${name || this.agentName}: ${text}`);
+          v.announce(this.t.newMessage({ name: name || this.agentName, text }));
           this.renderLauncher();
         }
       },
-      agentTyping: (on) => v.setTyping(on ? `${this.agentName} is typing…` : ''),
+      agentTyping: (on) => v.setTyping(on ? this.t.typing({ name: this.agentName }) : ''),
       transferred: (name) => {
         // After an agent left, the next one comes as a transfer (ChatTransferred, not ChatEstablished).
         if (this.phase !== 'chatting') return this.agentJoined(name);
         this.agentName = name || this.agentName;
-        this.setChatStatus(`You are chatting with ${this.agentName}.`);
-        this.note(`Chat transferred to ${this.agentName}`);
+        this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
+        this.note(this.t.transferred({ name: this.agentName }));
       },
       agentLeft: () => {
         if (this.phase !== 'chatting') return;
@@ -320,8 +324,8 @@ export class ChatWidget {
         // show again until the next agent takes it.
         this.phase = 'waiting';
         v.setTyping('');
-        const text = `${this.agentName} left the chat; waiting for another agent`;
-        this.setChatStatus('Waiting for another agent…');
+        const text = this.t.agentLeft({ name: this.agentName });
+        this.setChatStatus(this.t.waitingForAnother);
         this.note(text);
         if (v.panel.hidden) {
           v.announce(`${text}.`);
@@ -329,20 +333,21 @@ export class ChatWidget {
           this.renderLauncher();
         }
       },
-      ended: () => this.finish('ended', 'The chat has ended.'),
-      failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? 'Sorry, nobody is available right now. Please try again later.' : `The chat could not continue (${reason}).`),
+      ended: () => this.finish('ended', this.t.ended),
+      failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason })),
       connection: (ok) => {
         if (this.reconnecting === !ok) return;
         this.reconnecting = !ok;
         this.renderChatStatus();
-        if (v.panel.hidden) v.announce(ok ? 'Connection restored.' : 'Connection lost. Reconnecting…');
+        if (v.panel.hidden) v.announce(ok ? this.t.connectionRestored : this.t.connectionLost);
       },
       fileRequested: (fileToken, resumed) => this.fileRequested(fileToken, resumed),
       fileCanceled: (fileToken) => {
         if (this.files.fileToken !== fileToken) return;
         this.files.drop();
-        this.note(`${this.agentName} no longer asks for a file`);
-        v.announce(`${this.agentName} no longer asks for a file.`);
+        const text = this.t.fileUnasked({ name: this.agentName });
+        this.note(text);
+        v.announce(`${text}.`);
       },
     };
   }
@@ -360,12 +365,12 @@ export class ChatWidget {
       upload: (file, busy) => (this.chat ? this.chat.upload(fileToken, file, busy) : Promise.reject(new Error('the chat is over'))),
       sent: (file) => {
         this.files.drop();
-        this.record('me', 'You', `Sent a file: ${file.name} (${fileSize(file.size)})`);
+        this.record('me', this.t.you, this.t.fileSent({ file: file.name, size: fileSize(this.t, file.size) }));
       },
     });
     if (!shown || resumed) return;
-    this.note(`${this.agentName} asked for a file`);
-    v.announce(`${this.agentName} asked for a file. Choose one above the message box and press Upload.`);
+    this.note(this.t.fileAsked({ name: this.agentName }));
+    v.announce(this.t.fileAskedHint({ name: this.agentName }));
     if (v.panel.hidden) {
       this.unread += 1;
       this.renderLauncher();
@@ -375,9 +380,9 @@ export class ChatWidget {
   /** An agent took the chat: first, or after the previous one left (then the outbox waited for this one). */
   private agentJoined(name: string): void {
     this.phase = 'chatting';
-    this.agentName = name || 'Agent';
-    this.setChatStatus(`You are chatting with ${this.agentName}.`);
-    this.note(`${this.agentName} joined the chat`);
+    this.agentName = name || this.t.agent;
+    this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
+    this.note(this.t.joined({ name: this.agentName }));
     for (const text of this.outbox.splice(0)) this.chat?.send(text);
     // Text typed while waiting is not a sneak peek yet: send it now that the agent is here.
     if (this.view.input.value) this.signals.input(this.view.input.value);
@@ -389,14 +394,14 @@ export class ChatWidget {
     this.view.input.value = '';
     this.view.input.style.height = '';
     this.signals.sent();
-    this.record('me', 'You', text);
+    this.record('me', this.t.you, text);
     if (this.phase === 'chatting') this.chat.send(text);
     else this.outbox.push(text);
   }
 
   private async endChat(): Promise<void> {
     const chat = this.chat;
-    this.finish('ended', 'You ended the chat.');
+    this.finish('ended', this.t.youEnded);
     await chat?.end();
   }
 
@@ -431,7 +436,7 @@ export class ChatWidget {
   }
 
   private renderChatStatus(): void {
-    if (this.reconnecting) this.view.setStatus('Connection lost. Reconnecting…', true);
+    if (this.reconnecting) this.view.setStatus(this.t.connectionLost, true);
     else this.view.setStatus(this.chatStatus);
   }
 

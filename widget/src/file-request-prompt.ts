@@ -6,6 +6,7 @@
  * withdraws the request (FileTransfer Canceled), which removes the prompt.
  */
 import { h } from './dom.js';
+import type { Texts } from './texts.js';
 
 /** What the SDK tells of a wait (its UploadBusyWait): the refusal and how long until the next try. */
 export interface BusyWait {
@@ -34,16 +35,16 @@ export class FileRequestPrompt {
   private readonly progress: HTMLProgressElement;
   private busy = false;
 
-  constructor(readonly fileToken: string, private readonly host: FilePromptHost) {
+  constructor(readonly fileToken: string, private readonly host: FilePromptHost, private readonly t: Texts) {
     const id = `sb-file-${++nextId}`;
     this.input = h('input', { id: `${id}-input`, type: 'file', 'aria-describedby': `${id}-status` });
-    this.button = h('button', { type: 'button' }, 'Upload');
+    this.button = h('button', { type: 'button' }, t.upload);
     // Indeterminate: fetch tells nothing of an upload's progress, and the files are small (10 MB by default).
-    this.progress = h('progress', { 'aria-label': 'Uploading', hidden: true });
+    this.progress = h('progress', { 'aria-label': t.uploadingLabel, hidden: true });
     this.status = h('p', { id: `${id}-status`, class: 'fr-status', role: 'status' });
     this.element = h('div', { class: 'file-req', role: 'group', 'aria-labelledby': `${id}-title` },
-      h('p', { id: `${id}-title`, class: 'fr-title' }, 'The agent asked for a file'),
-      h('label', { for: `${id}-input` }, 'Choose a file'), this.input,
+      h('p', { id: `${id}-title`, class: 'fr-title' }, t.fileRequest),
+      h('label', { for: `${id}-input` }, t.chooseFile), this.input,
       h('div', { class: 'fr-row' }, this.button, this.progress),
       this.status);
     this.button.addEventListener('click', () => void this.upload());
@@ -59,18 +60,18 @@ export class FileRequestPrompt {
     const file = this.input.files?.[0];
     if (this.busy) return;
     if (!file) {
-      this.say('Choose a file first.', true);
+      this.say(this.t.chooseFileFirst, true);
       this.input.focus();
       return;
     }
     this.setBusy(true);
-    this.say(`Uploading ${file.name}…`);
+    this.say(this.t.uploadingFile({ file: file.name }));
     try {
       // A wait is not an error: the visitor is told the upload goes on by itself.
-      await this.host.upload(file, (wait) => this.say(busyWaitText(wait)));
+      await this.host.upload(file, (wait) => this.say(busyWaitText(this.t, wait)));
     } catch (err) {
       this.setBusy(false);
-      this.say(uploadErrorText(err), true);
+      this.say(uploadErrorText(this.t, err), true);
       return;
     }
     this.host.sent(file);
@@ -97,7 +98,7 @@ export class FilePromptSlot {
   private prompt: FileRequestPrompt | undefined;
 
   /** `fallback`: where the keyboard goes when the prompt it was in goes (null: leave it). */
-  constructor(private readonly slot: HTMLElement, private readonly root: ShadowRoot, private readonly fallback: () => HTMLElement | null) {}
+  constructor(private readonly slot: HTMLElement, private readonly root: ShadowRoot, private readonly fallback: () => HTMLElement | null, private readonly t: Texts) {}
 
   /** The token of the request shown, if any. */
   get fileToken(): string | undefined {
@@ -108,7 +109,7 @@ export class FilePromptSlot {
   show(fileToken: string, host: FilePromptHost): boolean {
     if (this.prompt?.fileToken === fileToken) return false;
     this.drop();
-    this.prompt = new FileRequestPrompt(fileToken, host);
+    this.prompt = new FileRequestPrompt(fileToken, host, this.t);
     this.slot.appendChild(this.prompt.element);
     return true;
   }
@@ -125,43 +126,42 @@ export class FilePromptSlot {
 }
 
 /** The status line while the SDK waits out a busy server (503) or this address's limit (429). */
-export function busyWaitText(wait: BusyWait): string {
+export function busyWaitText(t: Texts, wait: BusyWait): string {
   // No seconds: the line is not a countdown, and a number left standing would soon be wrong.
-  return wait.status === 429 ? 'Too many uploads for now, trying again…' : 'Server busy, trying again…';
+  return wait.status === 429 ? t.tooManyUploads : t.serverBusy;
 }
 
 /** The SDK's refusal in the visitor's words; the server's reason when it is none of those we know. */
-export function uploadErrorText(err: unknown): string {
+export function uploadErrorText(t: Texts, err: unknown): string {
   const e = err as { status?: unknown; code?: unknown; maxBytes?: unknown; body?: unknown } | null;
   switch (e?.code) {
     case 'FILE_TOO_LARGE':
-      return typeof e.maxBytes === 'number' ? `That file is too large, max ${megabytes(e.maxBytes)}. Choose a smaller one.` : 'That file is too large. Choose a smaller one.';
+      return typeof e.maxBytes === 'number' ? t.tooLargeMax({ size: megabytes(t, e.maxBytes) }) : t.tooLarge;
     case 'FILE_MISSING':
-      return 'That file is empty. Choose another one.';
+      return t.fileEmpty;
     case 'FILE_TOKEN_INVALID':
-      return 'The agent no longer asks for a file.';
+      return t.fileNoLongerAsked;
     case 'FILE_ALREADY_UPLOADED':
-      return 'A file was already sent for this request.';
+      return t.fileAlreadySent;
     case 'FILE_TRANSFER_DISABLED':
-      return 'Files cannot be sent here.';
+      return t.filesDisabled;
     // Only after the SDK has waited and tried again (3 tries at most).
     case 'UPLOADS_BUSY':
-      return 'The server is busy with other uploads. Try again in a minute.';
+      return t.uploadsBusy;
   }
-  if (typeof e?.status === 'number') return `The upload failed (${e.status}${typeof e.body === 'string' && e.body ? `: ${e.body.slice(0, 120)}` : ''}). Try again.`;
-  return 'The upload failed: the connection was lost. Try again.';
+  if (typeof e?.status === 'number') return t.uploadFailed({ reason: `${e.status}${typeof e.body === 'string' && e.body ? `: ${e.body.slice(0, 120)}` : ''}` });
+  return t.uploadLost;
 }
 
-/** 10485760 → "10 MB", 1572864 → "1.5 MB", 65536 → "0.06 MB". */
-export function megabytes(bytes: number): string {
+/** 10485760 → "10 MB", 1572864 → "1.5 MB" ("1,5 Mo" in French), 65536 → "0.06 MB". */
+export function megabytes(t: Texts, bytes: number): string {
   const mb = bytes / 1_048_576;
-  const digits = mb >= 10 ? 0 : mb >= 1 ? 1 : 2;
-  return `${Number(mb.toFixed(digits))} MB`;
+  return t.megabytes({ n: Number(mb.toFixed(mb >= 10 ? 0 : mb >= 1 ? 1 : 2)) });
 }
 
-/** 532 → "532 bytes", 20480 → "20 KB", 3145728 → "3 MB". */
-export function fileSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1_048_576) return `${Math.round(bytes / 1024)} KB`;
-  return megabytes(bytes);
+/** 532 → "532 bytes", 1 → "1 byte", 20480 → "20 KB", 3145728 → "3 MB". */
+export function fileSize(t: Texts, bytes: number): string {
+  if (bytes < 1024) return t.bytes({ n: bytes });
+  if (bytes < 1_048_576) return t.kilobytes({ n: Math.round(bytes / 1024) });
+  return megabytes(t, bytes);
 }

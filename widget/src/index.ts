@@ -5,7 +5,9 @@
  *
  * Optional: data-title (launcher and panel title), data-visitor-name,
  * data-offline="hide" (hide the launcher while nobody is available; the default
- * shows it with an offline note). The server is the script's own origin.
+ * shows it with an offline note), data-lang (the widget's language; else the
+ * page's <html lang>, else the browser's) and data-texts (JSON {key: text} of
+ * texts to replace, texts.ts; ADR 0053). The server is the script's own origin.
  *
  * The page takes the widget out with `SwitchboardWidget.destroy()`, or by
  * removing `<switchboard-chat>` from the document (a single-page app that
@@ -13,6 +15,9 @@
  * script added again brings a new one, which continues a chat that was running.
  */
 import { ChatWidget } from './chat-widget.js';
+import { widgetLanguage } from './language.js';
+import { buildTexts, parseTextOverrides } from './texts.js';
+import { TRANSLATIONS } from './translations.js';
 
 const TAG = 'switchboard-chat';
 
@@ -39,7 +44,11 @@ function boot(script: HTMLScriptElement): void {
   }
   if (document.querySelector(TAG)) return; // included twice: one widget is enough
   if (!customElements.get(TAG)) customElements.define(TAG, ChatHost);
+  const own = parseTextOverrides(d.texts);
+  const { lang, table } = widgetLanguage(d.lang, document.documentElement.lang, navigator.languages ?? [], ['en', ...Object.keys(TRANSLATIONS)], Object.keys(own).length > 0);
+  const texts = buildTexts(lang, TRANSLATIONS[table] ?? {}, own);
   const host = document.createElement(TAG) as ChatHost;
+  host.lang = lang;
   const root = host.attachShadow({ mode: 'open' });
   document.body.appendChild(host);
   const widget = new ChatWidget(root, {
@@ -47,9 +56,11 @@ function boot(script: HTMLScriptElement): void {
     organizationId: d.org,
     deploymentId: d.deployment,
     buttonId: d.button,
-    title: d.title || 'Chat with us',
+    title: d.title || texts.title,
     ...(d.visitorName ? { visitorName: d.visitorName } : {}),
     offline: d.offline === 'hide' ? 'hide' : 'message',
+    lang,
+    texts,
   });
   host.onRemoved = () => {
     if (mounted?.widget === widget) mounted = undefined;

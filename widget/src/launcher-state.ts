@@ -1,5 +1,6 @@
 /** The launcher button: its text, unread count, offline mark, and whether it shows at all. */
 import type { PanelView } from './panel-view.js';
+import type { Texts } from './texts.js';
 
 export interface LauncherState {
   title: string;
@@ -12,9 +13,9 @@ export interface LauncherState {
   offlineMode: 'message' | 'hide';
 }
 
-export function renderLauncher(v: PanelView, s: LauncherState): void {
+export function renderLauncher(v: PanelView, t: Texts, s: LauncherState): void {
   const offline = !s.available && !s.busy;
-  v.launcherText.textContent = offline ? `${s.title} (offline)` : s.title;
+  v.launcherText.textContent = offline ? t.launcherOffline({ title: s.title }) : s.title;
   v.setUnread(s.unread);
   if (offline) v.launcher.dataset.offline = '';
   else delete v.launcher.dataset.offline;

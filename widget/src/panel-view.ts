@@ -10,6 +10,7 @@
 import { h, show } from './dom.js';
 import type { PrechatField } from './button-status.js';
 import { CSS } from './styles.js';
+import type { Texts } from './texts.js';
 
 export type View = 'offline' | 'prechat' | 'chat';
 export type Author = 'agent' | 'me' | 'sys';
@@ -43,7 +44,8 @@ export class PanelView {
   readonly end: HTMLButtonElement;
   readonly close: HTMLButtonElement;
 
-  constructor(readonly root: ShadowRoot, title: string) {
+  /** `lang`: the language of `t`, set on every part so screen readers pronounce it right (ADR 0053). */
+  constructor(readonly root: ShadowRoot, private readonly t: Texts, title: string, lang: string) {
     const titleId = uid('title');
     const panelId = uid('panel');
     const inputId = uid('input');
@@ -51,31 +53,31 @@ export class PanelView {
 
     this.launcherText = h('span', {}, title);
     this.unreadBadge = h('span', { class: 'unread', hidden: true });
-    this.launcher = h('button', { class: 'launch', type: 'button', lang: 'en', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog' },
+    this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog', lang },
       h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText, this.unreadBadge);
     // Outside the panel: heard while the panel is minimized (the log is hidden with it).
-    this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite' });
+    this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite', lang });
 
-    this.save = h('button', { type: 'button', 'aria-label': 'Download transcript', title: 'Download transcript' }, '⤓');
-    this.end = h('button', { type: 'button' }, 'End chat');
-    this.close = h('button', { type: 'button', 'aria-label': 'Minimize chat', title: 'Minimize chat' }, '✕');
+    this.save = h('button', { type: 'button', 'aria-label': t.downloadTranscript, title: t.downloadTranscript }, '⤓');
+    this.end = h('button', { type: 'button' }, t.endChat);
+    this.close = h('button', { type: 'button', 'aria-label': t.minimize, title: t.minimize }, '✕');
     this.status = h('div', { class: 'status', role: 'status' });
-    this.offline = h('p', {}, 'Nobody is available to chat right now. Please try again later.');
+    this.offline = h('p', {}, t.offline);
     this.prechat = h('form', { class: 'pre', novalidate: true });
     this.body = h('div', { class: 'body' }, this.offline, this.prechat);
-    this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages', tabindex: '0' });
+    this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
     this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
     this.fileSlot = h('div', { class: 'file-slot' });
-    this.input = h('textarea', { id: inputId, rows: '1', maxlength: '4000', autocomplete: 'off', placeholder: 'Type a message…' });
-    this.send = h('button', { type: 'submit' }, 'Send');
-    this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, 'Message'), this.input, this.send);
-    this.saveAfter = h('button', { type: 'button', class: 'q' }, 'Download transcript');
-    this.newChat = h('button', { type: 'button' }, 'Start a new chat');
+    this.input = h('textarea', { id: inputId, rows: '1', maxlength: '4000', autocomplete: 'off', placeholder: t.placeholder });
+    this.send = h('button', { type: 'submit' }, t.send);
+    this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, t.message), this.input, this.send);
+    this.saveAfter = h('button', { type: 'button', class: 'q' }, t.downloadTranscript);
+    this.newChat = h('button', { type: 'button' }, t.newChat);
     this.actions = h('div', { class: 'actions' }, this.saveAfter, this.newChat);
 
-    // lang: the widget's own strings are English whatever the host page's language is.
+    // lang: the language of the widget's texts (texts.ts), which need not be the host page's.
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
-    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang: 'en', hidden: true },
+    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang, hidden: true },
       h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
       this.status, this.body, this.log, this.typing, this.fileSlot, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
@@ -91,7 +93,7 @@ export class PanelView {
   /** The launcher's count of messages that arrived while minimized (0 hides it). */
   setUnread(n: number): void {
     this.unreadBadge.hidden = n === 0;
-    this.unreadBadge.textContent = n === 0 ? '' : `${n} new`;
+    this.unreadBadge.textContent = n === 0 ? '' : this.t.unread({ n });
   }
 
   /** Which main area shows: the offline note, the pre-chat form or the message log. */
@@ -124,7 +126,7 @@ export class PanelView {
 
   /** Appends one message to the log and keeps the newest in view. */
   addMessage(author: Author, who: string, text: string): void {
-    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, 'You: ') : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ': '));
+    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, `${this.t.you}: `) : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ': '));
     // A system line ("X joined the chat") says what the status line above says: one announcement, not two.
     this.log.appendChild(h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, text));
     this.log.scrollTop = this.log.scrollHeight;
@@ -140,10 +142,10 @@ export class PanelView {
       const id = uid('f');
       const attrs = { id, name: f.name, required: f.required, 'aria-required': f.required ? 'true' : undefined, autocomplete: f.type === 'email' ? 'email' : f.name.toLowerCase().includes('name') ? 'name' : 'off' };
       const control = f.type === 'textarea' ? h('textarea', { ...attrs, rows: '3' }) : h('input', { ...attrs, type: f.type });
-      return h('label', { for: id }, `${f.label}${f.required ? ' (required)' : ''}`, control);
+      return h('label', { for: id }, f.required ? this.t.required({ label: f.label }) : f.label, control);
     });
-    const intro = h('p', {}, fields.length ? 'Tell us a little about yourself to start the chat.' : 'Start a chat with us.');
-    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, 'Start chat'));
+    const intro = h('p', {}, fields.length ? this.t.prechatIntro : this.t.prechatIntroEmpty);
+    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, this.t.startChat));
   }
 
   /** The first control a keyboard user should land on in the current view. */

@@ -1,13 +1,14 @@
 /** The pre-chat form's answers, once every field is valid. */
 import type { PrechatField } from './button-status.js';
 import type { PrechatDetail } from './sdk-client.js';
+import type { Texts } from './texts.js';
 
 /**
  * Checks the form's fields: each invalid one is marked (`aria-invalid`, tied to the error
  * message), the message says what is wrong with the first, which takes the focus, and the
  * result is null. Valid, the answers in the order of `fields`, trimmed.
  */
-export function prechatAnswers(prechat: HTMLFormElement, fields: readonly PrechatField[]): PrechatDetail[] | null {
+export function prechatAnswers(prechat: HTMLFormElement, fields: readonly PrechatField[], t: Texts): PrechatDetail[] | null {
   const controls = [...prechat.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input,textarea')];
   const err = prechat.querySelector<HTMLElement>('.err');
   const missing = controls.find((c) => !c.checkValidity());
@@ -19,7 +20,7 @@ export function prechatAnswers(prechat: HTMLFormElement, fields: readonly Precha
     else c.removeAttribute('aria-describedby');
   });
   if (missing) {
-    if (err) err.textContent = missing.validity.valueMissing ? 'Please fill in the required fields.' : missing.validity.typeMismatch && missing.type === 'email' ? 'Enter a valid email address, such as name@example.com.' : 'Please check the highlighted field.';
+    if (err) err.textContent = missing.validity.valueMissing ? t.fillRequired : missing.validity.typeMismatch && missing.type === 'email' ? t.invalidEmail : t.checkField;
     missing.focus();
     return null;
   }

@@ -2,6 +2,8 @@
  * The transcript the visitor can download: plain text built in the browser from
  * what the widget showed, so it needs no server call and no e-mail address.
  */
+import type { Texts } from './texts.js';
+
 export interface TranscriptLine {
   at: Date;
   /** Who wrote it; empty for system notes ("Chat started", "Chat ended"). */
@@ -14,9 +16,9 @@ function clock(d: Date): string {
 }
 
 /** Renders the transcript as text, one line per entry (continuation lines indented). */
-export function transcriptText(title: string, lines: readonly TranscriptLine[]): string {
+export function transcriptText(t: Texts, lang: string, title: string, lines: readonly TranscriptLine[]): string {
   const first = lines[0]?.at ?? new Date();
-  const head = [`${title} — chat transcript`, `Date: ${first.toDateString()}`, ''];
+  const head = [t.transcriptTitle({ title }), t.transcriptDate({ date: first.toLocaleDateString(lang, { dateStyle: 'full' }) }), ''];
   const body = lines.map((l) => {
     // Every line break a viewer honours (a lone CR, NEL, U+2028/2029 too) is indented, so a
     // message cannot forge a line that looks like another timestamped entry.
@@ -27,8 +29,8 @@ export function transcriptText(title: string, lines: readonly TranscriptLine[]):
 }
 
 /** Offers the transcript as a .txt download. */
-export function downloadTranscript(title: string, lines: readonly TranscriptLine[]): void {
-  const blob = new Blob([transcriptText(title, lines)], { type: 'text/plain;charset=utf-8' });
+export function downloadTranscript(t: Texts, lang: string, title: string, lines: readonly TranscriptLine[]): void {
+  const blob = new Blob([transcriptText(t, lang, title, lines)], { type: 'text/plain;charset=utf-8' });
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

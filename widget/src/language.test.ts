@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { chooseLanguage, widgetLanguage } from './language.js';
+
+const HAVE = ['en', 'de', 'fr', 'es', 'pt-BR'];
+
+describe('chooseLanguage', () => {
+  it('takes a tag the widget has, in any case and with _ for -', () => {
+    expect(chooseLanguage(['de'], HAVE)).toBe('de');
+    expect(chooseLanguage(['pt-br'], HAVE)).toBe('pt-BR');
+    expect(chooseLanguage(['PT_BR'], HAVE)).toBe('pt-BR');
+  });
+
+  it('takes the language of a regional tag, and the one table of a language it has under another region', () => {
+    expect(chooseLanguage(['de-AT'], HAVE)).toBe('de');
+    expect(chooseLanguage(['fr-CA'], HAVE)).toBe('fr');
+    expect(chooseLanguage(['es-419'], HAVE)).toBe('es');
+    expect(chooseLanguage(['pt'], HAVE)).toBe('pt-BR');
+    expect(chooseLanguage(['pt-PT'], HAVE)).toBe('pt-BR');
+    expect(chooseLanguage(['en-GB'], HAVE)).toBe('en');
+  });
+
+  it('with several tables of one language, a regional tag it lacks takes the plain language, not a sibling region', () => {
+    expect(chooseLanguage(['pt-PT'], ['en', 'pt', 'pt-BR'])).toBe('pt');
+    expect(chooseLanguage(['de-AT'], ['en', 'de-CH', 'de'])).toBe('de');
+    // Two regions and no plain language: no guess between them.
+    expect(chooseLanguage(['pt-AO'], ['en', 'pt-PT', 'pt-BR'])).toBeUndefined();
+  });
+
+  it('passes over what it has not, and empty tags, for the next; none: undefined', () => {
+    expect(chooseLanguage(['it-IT', '', null, undefined, 'es-MX'], HAVE)).toBe('es');
+    expect(chooseLanguage(['it', 'nl'], HAVE)).toBeUndefined();
+    expect(chooseLanguage([], HAVE)).toBeUndefined();
+  });
+});
+
+describe('widgetLanguage', () => {
+  const quiet = (): void => {};
+
+  it('data-lang, else <html lang>, else the browser, else English', () => {
+    expect(widgetLanguage('fr', 'de', ['es'], HAVE, false, quiet)).toEqual({ lang: 'fr', table: 'fr' });
+    expect(widgetLanguage(undefined, 'de-CH', ['es'], HAVE, false, quiet)).toEqual({ lang: 'de', table: 'de' });
+    expect(widgetLanguage('', '', ['it-IT', 'pt-BR', 'en'], HAVE, false, quiet)).toEqual({ lang: 'pt-BR', table: 'pt-BR' });
+    expect(widgetLanguage(undefined, undefined, ['it', 'nl'], HAVE, false, quiet)).toEqual({ lang: 'en', table: 'en' });
+  });
+
+  it('a page in English gets English, whatever the browser prefers', () => {
+    expect(widgetLanguage(undefined, 'en', ['de-DE', 'de'], HAVE, false, quiet)).toEqual({ lang: 'en', table: 'en' });
+  });
+
+  it('a data-lang without a table names the language when the site gives its own texts; else it is passed over with a warning', () => {
+    expect(widgetLanguage('it', 'it', ['de'], HAVE, true, quiet)).toEqual({ lang: 'it', table: 'en' });
+    const warnings: string[] = [];
+    expect(widgetLanguage('it', 'it', ['de'], HAVE, false, (m) => warnings.push(m))).toEqual({ lang: 'de', table: 'de' });
+    expect(warnings).toEqual(['data-lang="it": no bundled texts for it; give them in data-texts']);
+  });
+
+  it('a data-lang that is no language tag is passed over with a warning; a good one is written canonically', () => {
+    const warnings: string[] = [];
+    expect(widgetLanguage('not a tag!', 'fr', [], HAVE, true, (m) => warnings.push(m))).toEqual({ lang: 'fr', table: 'fr' });
+    expect(warnings).toEqual(['data-lang="not a tag!" is not a language tag; it is ignored']);
+    expect(widgetLanguage('IT-it', undefined, [], HAVE, true, quiet)).toEqual({ lang: 'it-IT', table: 'en' });
+  });
+});

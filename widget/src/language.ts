@@ -1,0 +1,60 @@
+/** Which of the widget's languages a page gets (ADR 0053). */
+
+/**
+ * The first of `wanted` (language tags, most wanted first: the script's `data-lang`,
+ * the page's `<html lang>`, then the browser's `navigator.languages`) that one of
+ * `languages` (the tags of the tables the widget has, `en` among them) serves: the
+ * tag itself (`pt-BR`, in any case), else its language alone (`de-AT` → `de`), else
+ * the one table of that language (`pt-PT` → `pt-BR`). A tag nothing serves is
+ * passed over for the next one; none served: undefined (the caller uses English).
+ */
+export function chooseLanguage(wanted: readonly (string | null | undefined)[], languages: readonly string[]): string | undefined {
+  const byTag = new Map(languages.map((l) => [l.toLowerCase(), l]));
+  for (const tag of wanted) {
+    const t = tag?.trim().replace(/_/g, '-').toLowerCase();
+    if (!t) continue;
+    const primary = t.split('-')[0] ?? t;
+    const sameLanguage = languages.filter((l) => l.toLowerCase().split('-')[0] === primary);
+    const found = byTag.get(t) ?? byTag.get(primary) ?? (sameLanguage.length === 1 ? sameLanguage[0] : undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** `it-it` → `it-IT`; undefined for what is no BCP 47 tag (it would make Intl throw, and mean nothing to a screen reader). */
+function canonical(tag: string): string | undefined {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The language the widget speaks: `lang` for its root, `table` the texts it starts from (`en` or a translation's tag). */
+export interface WidgetLanguage {
+  lang: string;
+  table: string;
+}
+
+/**
+ * `data-lang`, else `<html lang>`, else the browser's languages, else English. A `data-lang`
+ * the widget has no table for still names the widget's language when the site gives its own
+ * texts (`data-texts`: it translated the widget itself); without them it is passed over with a
+ * warning, as screen readers would otherwise read English words with that language's voice.
+ */
+export function widgetLanguage(
+  dataLang: string | undefined, htmlLang: string | undefined, browser: readonly string[], languages: readonly string[],
+  ownTexts: boolean, warn: (message: string) => void = (m) => console.warn(`[switchboard] ${m}`),
+): WidgetLanguage {
+  const wanted = dataLang?.trim();
+  if (wanted) {
+    const table = chooseLanguage([wanted], languages);
+    if (table) return { lang: table, table };
+    const tag = canonical(wanted);
+    if (!tag) warn(`data-lang="${wanted}" is not a language tag; it is ignored`);
+    else if (ownTexts) return { lang: tag, table: 'en' };
+    else warn(`data-lang="${wanted}": no bundled texts for it; give them in data-texts`);
+  }
+  const table = chooseLanguage([htmlLang, ...browser], languages) ?? 'en';
+  return { lang: table, table };
+}
