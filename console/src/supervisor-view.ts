@@ -45,9 +45,14 @@ export class SupervisorView {
     this.element.hidden = !visible;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // A refresh a burst of monitor events asked for is not wanted once the view is put away: after
+    // a demotion (stop) the server answers it 403, and the view is gone.
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = undefined;
     if (!visible) return;
     // The first search after the first overview: its rows name the agents the overview lists.
-    void this.refresh().then(() => this.past.showFirst());
+    // Not if the view was put away meanwhile (a demotion: the search is supervisors' only).
+    void this.refresh().then(() => { if (!this.element.hidden) this.past.showFirst(); });
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
   }
 
@@ -60,6 +65,7 @@ export class SupervisorView {
     }, 300);
   }
 
+  /** Puts the view away for good (logout, a demotion): no refresh is left running or pending. */
   stop(): void {
     this.show(false);
   }

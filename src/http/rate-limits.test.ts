@@ -91,6 +91,15 @@ describe('failed agent logins per user name and address', () => {
     expect(codes.every((c) => c === 401 || c === 429)).toBe(true);
   });
 
+  it('counts a user name with and without surrounding white space as one: padding a guess does not buy more', async () => {
+    const { sb } = await boot({ failedLoginsPerAddress: 3 });
+    const guess = (username: string, password: string) => sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', remoteAddress: '198.51.100.30', payload: { username, password } });
+    const codes = [];
+    for (const username of ['agent', ' agent', 'agent ', '\tagent\n']) codes.push((await guess(username, `wrong-${username.length}`)).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429]);
+    expect((await guess(' agent ', 'agent-demo')).statusCode, 'the right password too, until a minute passes').toBe(429);
+  });
+
   it('never limits loopback', async () => {
     const { sb } = await boot({ failedLoginsPerAddress: 1 });
     for (let i = 0; i < 5; i++) expect((await login(sb, '127.0.0.1', 'wrong')).statusCode).toBe(401);

@@ -28,6 +28,15 @@ export function trimmedName(field: string, value: string, maxLength: number): st
 }
 
 /**
+ * The user name a login is for: trimmed, as every stored username is (trimmedName, the config
+ * file's check), so " alice " signs in as alice. The failed-login limit keys on it too: a padded
+ * guess counts against the same name, or padding would buy an attacker a fresh allowance.
+ */
+export function loginName(username: string): string {
+  return username.trim();
+}
+
+/**
  * Each skill trimmed (400 BODY_INVALID naming `skills/<index>` when one is blank): a skill of
  * spaces matches no button, and " billing" would not match "billing", so the agent would
  * silently serve nothing it was meant to.

@@ -47,6 +47,17 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     await AgentUser.login(server, USERS.alice);
   });
 
+  it('trims the user name at login, as it was trimmed when the user was made: " alice " is alice', async () => {
+    for (const username of [' alice ', '\talice\n']) {
+      const res = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username, password: USERS.alice.password } });
+      expect(res.status, `${JSON.stringify(username)}: ${res.text}`).toBe(200);
+      expect((res.json as { user: { id: string; username: string } }).user).toMatchObject({ id: USERS.alice.id, username: 'alice' });
+    }
+    // Only white space is nobody's name: a wrong user name, not a malformed body.
+    const blank = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: '   ', password: USERS.alice.password } });
+    expect(blank.status, blank.text).toBe(401);
+  });
+
   it('answers 401 to a wrong password, an unknown user, no token and a forged token', async () => {
     const wrong = await request(server.baseUrl, 'POST', '/agent/v1/auth/login', { body: { username: 'alice', password: 'nope' } });
     expect(wrong.status).toBe(401);

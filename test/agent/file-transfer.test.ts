@@ -227,6 +227,24 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect(await alice.ok<unknown[]>('GET', `/agent/v1/chats/${otherId}/files`)).toEqual([]);
   });
 
+  it('lets an agent offered the chat (a transfer) read its files as it reads its transcript, and neither once it declined', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support);
+    const { fileToken, uploadServletUrl } = await alice.ok<{ fileToken: string; uploadServletUrl: string }>('POST', `/agent/v1/chats/${chatId}/file-requests`);
+    const up = await uploadRaw(uploadServletUrl, { chatKey: v.key, fileToken, filename: 'receipt.png' }, fileBytes(10), 'image/png');
+    expect(up.status, up.text).toBe(200);
+    const { fileId } = up.json as { fileId: string };
+    const bob = await onlineAgent(server, USERS.bob);
+    const reads = async () => Promise.all([`/agent/v1/chats/${chatId}/transcript`, `/agent/v1/chats/${chatId}/files`, `/agent/v1/chats/${chatId}/files/${fileId}`]
+      .map(async (path) => (await bob.call('GET', path)).status));
+    const from = bob.events.length;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+    await bob.nextOffer(from, chatId);
+    expect(await reads(), 'offered: transcript, list, download').toEqual([200, 200, 200]);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/decline`, {});
+    expect(await reads(), 'declined, never held: none of them').toEqual([403, 403, 403]);
+  });
+
   it('re-sends a request the visitor had not received after ResyncSession, once, after the snapshot; the agent gets no copy', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const { v, chatId } = await acceptedChat(alice, BUTTON.support);

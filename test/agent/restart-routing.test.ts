@@ -1,11 +1,12 @@
 /**
  * Routing across a restart: every agent starts offline, so a chat an agent held
  * must not wait for that agent for ever; and an admin's changes to a config
- * user (skills, capacity) still route after the restart. Transfers and
+ * user (skills, capacity) still route after the restart; a named-agent request
+ * waiting on its button by fallback keeps its place in line. Transfers and
  * named-agent requests across a restart: restart-transfers.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, received, requestChat, useAgentServer } from './agent-fixtures.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer } from './agent-fixtures.js';
 
 // agentGraceSeconds is 1 in the routing config.
 const server = useAgentServer();
@@ -35,6 +36,28 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
     await onlineAgent(server, USERS.ivy); // back within the grace period: the chat stays with Ivy
     const ended = await v.waitFor('ChatEnded');
     expect(ended.message).toMatchObject({ reason: 'chasitorIdleTimeout' });
+  });
+
+  it('a named-agent request waiting on its button by fallback keeps its place in line across a restart', async () => {
+    const bob = await onlineAgent(server, USERS.bob, { capacity: 1 });
+    await acceptedChat(bob, BUTTON.support, { visitorName: 'Keeps Bob Busy' });
+    // Alice is offline: the second visitor falls back to the support queue, between the other two.
+    const first = await requestChat(server, BUTTON.support, { visitorName: 'First In Line', receiveQueueUpdates: true });
+    const fallback = await requestChat(server, BUTTON.support, { visitorName: 'Asked For Alice', agentId: USERS.alice.id, doFallback: true, receiveQueueUpdates: true });
+    const third = await requestChat(server, BUTTON.support, { visitorName: 'Third In Line', receiveQueueUpdates: true });
+    const line = [first, fallback, third];
+    const told = async () => Promise.all(line.map(async (v) => (await v.waitFor('ChatRequestSuccess')).message['queuePosition']));
+    expect(await told()).toEqual([1, 2, 3]);
+    await server.restart();
+
+    const sam = await AgentUser.login(server, USERS.sam);
+    const positions = async () => Promise.all(line.map(async (v) => (await sam.ok<{ chat: { queuePosition: number } }>('GET', `/agent/v1/chats/${v.id}/transcript`)).chat.queuePosition));
+    expect(await positions(), 'the agents\' view, ordered by when each first asked').toEqual([1, 2, 3]);
+    // Whatever the visitor hears after the restart says the same place.
+    await pause(1_500);
+    for (const [i, v] of line.entries()) {
+      for (const update of received(v, 'QueueUpdate')) expect(update.message['position'], `${v.id} QueueUpdate`).toBe(i + 1);
+    }
   });
 
   it("an admin's change to a config user's skills and capacity routes after a restart", async () => {

@@ -4,19 +4,22 @@
  * to supervisor gets the Supervisor view (and it works: the overview loads), to
  * admin the Team view too; a supervisor demoted to agent, who was looking at the
  * Supervisor view, loses it and is back on their chats; an admin demoted to agent
- * loses Team and Supervisor. The top bar says the role, and the change is told.
+ * loses Team and Supervisor; a supervisor demoted while monitoring a chat loses the
+ * monitored chat, and no refresh of the supervisor view is left to ask the server
+ * (403) afterwards. The top bar says the role, and the change is told.
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { type ConsolePage } from './console-browser.js';
+import { chat, setPresence, type ConsolePage } from './console-browser.js';
 import { ADMIN, AdminConsoleTestServer } from './console-admin-server.js';
 import { AGENT1, SUPERVISOR } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
+import { PollingVisitor } from './console-visitor.js';
 
 const server = new AdminConsoleTestServer();
 let alex: ConsolePage;
 let sam: ConsolePage;
-consoleSuite(server, { alex: AGENT1, sam: SUPERVISOR }, (c) => { ({ alex, sam } = c); });
+const { visitors } = consoleSuite(server, { alex: AGENT1, sam: SUPERVISOR }, (c) => { ({ alex, sam } = c); });
 
 /** An admin changes the user's role through the admin API (not through the console under test). */
 async function setRole(userId: string, role: 'agent' | 'supervisor' | 'admin'): Promise<void> {
@@ -74,6 +77,44 @@ describe('console: a role changed by an admin', () => {
     expect(await page.getByRole('heading', { name: 'Supervisor' }).count()).toBe(0);
     expect(await viewButton(page, 'My chats').getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('.agent-view').isVisible()).toBe(true);
+    await setRole(SUPERVISOR.id, 'supervisor');
+    await viewButton(page, 'Supervisor').waitFor();
+  });
+
+  it('a supervisor demoted while monitoring a chat loses the monitored chat, and nothing of the supervisor view asks the server again', async () => {
+    const { page } = sam;
+    await setPresence(alex.page, 'Online');
+    const v = new PollingVisitor(server, 'Watched Visitor');
+    visitors.push(v);
+    await v.request();
+    await alex.page.getByRole('article', { name: 'Chat offer from Watched Visitor' }).getByRole('button', { name: 'Accept' }).click();
+    await v.waitForType('ChatEstablished');
+    await viewButton(page, 'Supervisor').click();
+    await page.getByRole('region', { name: 'Supervisor' }).getByRole('button', { name: 'Open chat with Watched Visitor read-only' }).click();
+    const panel = chat(page, 'Watched Visitor');
+    await panel.waitFor();
+
+    // When the role changed in the page, and when each supervisor request the page made was seen (epoch ms, one machine).
+    await page.evaluate(`{
+      const whoami = document.querySelector('.whoami');
+      new MutationObserver(() => { if (whoami.textContent.endsWith('(agent)')) window.demotedAt ??= Date.now(); })
+        .observe(whoami, { childList: true, characterData: true, subtree: true });
+    }`);
+    const asked: { url: string; at: number }[] = [];
+    page.on('request', (r) => { if (r.url().includes('/agent/v1/supervisor/')) asked.push({ url: r.url(), at: Date.now() }); });
+    // A monitored event makes the view refresh soon (it coalesces bursts); the demotion comes before that.
+    await v.say('Is anyone watching?');
+    await panel.getByRole('log').getByText('Is anyone watching?').waitFor();
+    await setRole(SUPERVISOR.id, 'agent');
+    await expect.poll(() => viewButton(page, 'Supervisor').count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'Chats you are monitoring' }).count(), 'the monitored chats went with the view').toBe(0);
+    expect(await panel.count()).toBe(0);
+    // Longer than the coalescing delay (300 ms) and the overview's refresh interval (2 s).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const demotedAt = (await page.evaluate('window.demotedAt')) as number | undefined;
+    expect(demotedAt).toEqual(expect.any(Number));
+    // A request the page started just before it learned of the demotion may be seen a little later.
+    expect(asked.filter((r) => r.at > demotedAt! + 50).map((r) => r.url), 'supervisor requests after the demotion').toEqual([]);
     await setRole(SUPERVISOR.id, 'supervisor');
     await viewButton(page, 'Supervisor').waitFor();
   });

@@ -339,4 +339,15 @@ describe('users across a restart', () => {
     expect(users.get(kim.id), 'nothing of a refused change applies').toMatchObject({ name: 'Kim', skills: ['billing', 'sales'] });
     expect((await users.updateUser(kim.id, { skills: ['  support  '] })).skills).toEqual(['support']);
   });
+
+  it('trims the username given at login, as usernames are trimmed when made; one stored padded before that still logs in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent()]);
+    for (const given of ['ada', ' ada', 'ada\t', '\n ada  ']) expect(await canLogIn(users, given, 'first-password'), JSON.stringify(given)).toBe(true);
+    expect(await canLogIn(users, '   ', 'first-password')).toBe(false);
+    const lee = await users.createUser(ORG, { name: 'Lee', username: 'lee', password: 'lee-password', role: 'agent', skills: [], capacity: 1 });
+    // As made by the admin API before it trimmed usernames.
+    users.get(lee.id)!.username = ' lee ';
+    for (const given of ['lee', ' lee ']) expect(await canLogIn(users, given, 'lee-password'), JSON.stringify(given)).toBe(true);
+  });
 });

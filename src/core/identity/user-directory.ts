@@ -14,7 +14,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AgentConfig, OrgConfig } from '../../config/config-schema.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import type { Clock } from '../../ports/clock.js';
-import { MAX_API_KEY_NAME_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH, trimmedName, trimmedSkills } from '../../protocol/display-names.js';
+import { MAX_API_KEY_NAME_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH, loginName, trimmedName, trimmedSkills } from '../../protocol/display-names.js';
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
@@ -211,7 +211,10 @@ export class UserDirectory {
   }
 
   async login(username: string, password: string): Promise<{ accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser }> {
-    const user = [...this.users.values()].find((u) => u.username === username);
+    const name = loginName(username);
+    // A username stored padded, before the admin API trimmed them, is matched by its trimmed form.
+    const all = [...this.users.values()];
+    const user = name === '' ? undefined : all.find((u) => u.username === name) ?? all.find((u) => u.username?.trim() === name);
     const stored = user?.passwordHash;
     // An unknown user, or one without a password, is checked against a scrypt hash of a
     // random secret, like a real one: the answer takes as long, and never succeeds.

@@ -22,6 +22,7 @@ import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
 import { replaceNul } from '../../protocol/client-json.js';
+import { loginName } from '../../protocol/display-names.js';
 import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor, credentialOf } from './agent-access.js';
@@ -126,7 +127,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       // Every attempt takes its token before the password is checked and gets it back
       // if the password was right: attempts sent all at once cannot all slip past a
       // limit that is charged only after each check.
-      const key = `${clientKey(req.ip)}|${b.username}`;
+      const key = `${clientKey(req.ip)}|${loginName(b.username)}`;
       const waitMs = limiter.take(key);
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'too many wrong passwords for this user from this address', Math.ceil(waitMs / 1000));
       // A password check is ~50 ms of a libuv thread (scrypt): one address gets a few at a
