@@ -329,6 +329,10 @@ export class ChatWidget {
           this.renderLauncher();
         }
       },
+      // A conference (ADR 0051): a status line in the log, which screen readers read as its other lines;
+      // announced too while the panel is minimized, as an agent who left is.
+      conferenceJoined: (name) => this.conferenceNote(`${name || 'Another agent'} joined the chat`),
+      conferenceLeft: (name) => this.conferenceNote(`${name || 'An agent'} left the chat`),
       ended: () => this.finish('ended', 'The chat has ended.'),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? 'Sorry, nobody is available right now. Please try again later.' : `The chat could not continue (${reason}).`),
       connection: (ok) => {
@@ -433,6 +437,16 @@ export class ChatWidget {
   private renderChatStatus(): void {
     if (this.reconnecting) this.view.setStatus('Connection lost. Reconnecting…', true);
     else this.view.setStatus(this.chatStatus);
+  }
+
+  private conferenceNote(text: string): void {
+    if (this.phase !== 'chatting') return;
+    this.note(text);
+    if (this.view.panel.hidden) {
+      this.view.announce(`${text}.`);
+      this.unread += 1;
+      this.renderLauncher();
+    }
   }
 
   private note(text: string): void {
