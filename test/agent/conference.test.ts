@@ -174,4 +174,29 @@ describe.skipIf(!OWNS_PROCESS)('agent API: chat conferences', () => {
     expect((await bob.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'hello?' })).status).toBe(403);
     expect((await dave.ok<{ chatId: string; participants: string[] }[]>('GET', '/agent/v1/chats')).find((c) => c.chatId === chatId)?.participants).toEqual([]);
   });
+
+  it('a supervisor takeover makes the participant leave first; a resync re-sends a join the visitor missed, once', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Taken Over' });
+    const bob = await onlineAgent(server, USERS.bob);
+    // The join happens while the visitor is not polling; then its node "changes" (503) and it resyncs.
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/conference`, { agentId: bob.id });
+    await bob.nextOffer(0, chatId);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await until(() => alice.chatEvents(chatId, 'AgentJoinedConference').length > 0, 'the join is durable');
+    await v.resyncAfter503();
+    await v.pollUntil((all) => all.some((m) => m.type === 'AgentJoinedConference'), 'the join, re-sent after the snapshot');
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'after the resync' });
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after the resync'), 'a later message');
+    expect(received(v, 'AgentJoinedConference')).toHaveLength(1);
+
+    const sam = await onlineAgent(server, USERS.sam);
+    const bobFrom = bob.events.length;
+    await sam.ok('POST', `/agent/v1/chats/${chatId}/takeover`);
+    expect((await bob.nextChatEvent(chatId, 'AgentLeftConference', bobFrom)).data['data']).toMatchObject({ agentId: USERS.bob.id, reason: 'chatMoved' });
+    const all = await v.pollUntil((msgs) => msgs.some((m) => m.type === 'ChatTransferred'), 'ChatTransferred to the supervisor');
+    expect(all.map((m) => m.type).filter((t) => t === 'AgentLeftConference' || t === 'ChatTransferred')).toEqual(['AgentLeftConference', 'ChatTransferred']);
+    expect(await load(bob)).toBe(0);
+    expect(received(v, 'AgentJoinedConference')).toHaveLength(1);
+  });
 });
