@@ -199,4 +199,17 @@ describe.skipIf(!OWNS_PROCESS)('agent API: chat conferences', () => {
     expect(await load(bob)).toBe(0);
     expect(received(v, 'AgentJoinedConference')).toHaveLength(1);
   });
+
+  it("the holder's disconnect makes the participant leave before AgentDisconnect", async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Dropped Holder' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await join(alice, bob, chatId, v);
+    // Alice's stream closes and she is not back within the grace (1 s here): the monitor drops her.
+    await alice.disconnect();
+    const all = await v.pollUntil((msgs) => msgs.some((m) => m.type === 'AgentDisconnect'), 'AgentDisconnect', 10_000);
+    expect(all.map((m) => m.type).filter((t) => t === 'AgentLeftConference' || t === 'AgentDisconnect')).toEqual(['AgentLeftConference', 'AgentDisconnect']);
+    expect(received(v, 'AgentLeftConference').map((m) => m.message)).toEqual([{ name: USERS.bob.name }]);
+  });
 });
+
