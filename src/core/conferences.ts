@@ -92,8 +92,8 @@ export class Conferences {
 
   /**
    * An agent stepped away, went offline or dropped: an invitation to it is withdrawn as an offer
-   * is (`OfferTimedOut`, not passing), and it leaves every conference it is in (`disconnected`).
-     * Callers dispatch afterwards.
+   * is (`OfferTimedOut`, not passing); with `leaveConferences` (offline or dropped, not away) it
+   * also leaves every conference it is in (`disconnected`). Callers dispatch afterwards.
    */
   agentGone(agentId: string, leaveConferences: boolean): void {
     const a = this.engine.directory.get(agentId);
