@@ -30,7 +30,7 @@ export class OfferCard {
     const heading = offer.conference ? `Conference with ${offer.conference.fromName}: ${who}` : offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`;
     this.element = el('article', { class: 'offer', 'aria-label': offer.conference ? `Conference invitation from ${offer.conference.fromName}` : `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
       el('h3', {}, heading),
-      el('p', { class: 'muted' }, `Queue ${offer.queue ?? offer.buttonId ?? '—'}`),
+      el('p', { class: 'muted' }, `Queue ${offer.queueName ?? offer.queue ?? offer.buttonId ?? '—'}`),
       prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map((p) => el('li', {}, p))) : null,
       el('p', {}, this.countdown, ' ', this.progress),
       el('div', { class: 'actions' },

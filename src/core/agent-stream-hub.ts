@@ -15,7 +15,7 @@ import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
 import { fail } from '../protocol/errors.js';
 import { agentSideFields, isResentCopy } from './event-types.js';
-import { queueLabel } from './routing/dispatcher.js';
+import { queueDisplayName, queueLabel } from './routing/dispatcher.js';
 
 export interface StreamEvent {
   id: string;
@@ -304,7 +304,7 @@ export class AgentStreamHub {
       // An invitation into a conference is an offer marked `conference`, naming who invites (ADR 0051).
       const invite = r?.conferenceInvite?.agentId === this.engine.directory.get(userId)?.id ? r?.conferenceInvite : undefined;
       this.publish(userId, 'offer', n.sessionId, r && {
-        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, visitorName: r.request?.visitorName, transfer: !invite && r.establishedAt !== null,
+        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, queueName: r.queueKey ? queueDisplayName(this.engine.catalog, r.queueKey) : null, visitorName: r.request?.visitorName, transfer: !invite && r.establishedAt !== null,
         prechatDetails: r.request?.prechatDetails,
         expiresAt: invite ? invite.expiresAt : s.offerExpiresAt || this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
         ...(invite ? { conference: { from: invite.from, fromName: this.engine.directory.get(invite.from)?.name ?? invite.from } } : {}),

@@ -60,7 +60,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
 
     const offer = await alice.nextOffer();
     expect(offer.id).toMatch(/^[0-9a-f]+:\d+$/);
-    expect(offer.data).toMatchObject({ chatId: offer.chatId, buttonId: BUTTON.support, visitorName: 'Olga', transfer: false });
+    expect(offer.data).toMatchObject({ chatId: offer.chatId, buttonId: BUTTON.support, visitorName: 'Olga', transfer: false, queueName: BUTTON.support });
     expect(offer.data['prechatDetails']).toEqual([expect.objectContaining({ label: 'Order', value: 'A-17' })]);
     expect(offer.data['expiresAt']).toEqual(expect.any(Number));
     await alice.ok('POST', `/agent/v1/chats/${offer.chatId!}/accept`);
@@ -234,6 +234,8 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     expect((await v4.waitFor('ChatRequestSuccess')).message['queuePosition']).toBe(3);
     await pause(500);
     expect(dave.offers()).toHaveLength(1);
+    // The offer names its queue as a person reads it: the button's label, trimmed.
+    expect(dave.offers()[0]!.data).toMatchObject({ queue: BUTTON.solo, queueName: 'Solo line' });
     expect((await dave.presence('online')).load).toBe(1);
 
     const sam = await AgentUser.login(server, USERS.sam);

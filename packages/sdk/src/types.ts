@@ -182,6 +182,8 @@ export interface OfferData {
   chatId: string;
   buttonId: string | null;
   queue: string | null;
+  /** What a person calls the queue: the button's label (its id when it has none), or `skill <name>`. */
+  queueName: string | null;
   visitorName?: string;
   transfer: boolean;
   prechatDetails?: CustomDetail[];
