@@ -197,7 +197,7 @@ export interface AgentEvents {
    * an admin changed the user (`name`: the agent's name now, e.g. after a rename; `role`: the user's
    * role now, e.g. after a demotion; absent from servers before it was added).
    */
-  presence: StreamEvent & { data: PresenceState & { name: string; role?: Role } };
+  presence: StreamEvent & { data: Agent.PresenceEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */
