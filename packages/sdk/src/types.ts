@@ -109,6 +109,8 @@ export type Me = Agent.Me;
 export type StreamTicket = Agent.StreamTicket;
 export type Presence = Static<typeof Agent.Presence>;
 export type PresenceState = Static<typeof Agent.PresenceState>;
+/** Why the server set the agent away (an offer it let pass, ADR 0054): on that one `presence` event. */
+export type PresenceReason = Static<typeof Agent.PresenceReason>;
 export type TransferTarget = Agent.TransferRequest;
 /** Agents, skills and buttons a chat could be transferred to now (GET /agent/v1/transfer-targets). */
 export type TransferTargets = Agent.TransferTargets;
