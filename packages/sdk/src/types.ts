@@ -197,7 +197,9 @@ export interface AgentEvents {
   /**
    * Presence or capacity changed, also by the server (a drop after the grace period, another tab), or
    * an admin changed the user (`name`: the agent's name now, e.g. after a rename; `role`: the user's
-   * role now, e.g. after a demotion; absent from servers before it was added).
+   * role now, e.g. after a demotion; absent from servers before it was added). `reason` (`offer-timeout`,
+   * `offer-declined`): the server set the agent away for an offer it let pass (auto away, ADR 0054); only
+   * on that event.
    */
   presence: StreamEvent & { data: Agent.PresenceEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
