@@ -3,15 +3,18 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface StreamHandlers {
   offer(data: OfferData, at: number): void;
   offerWithdrawn(data: OfferWithdrawnData): void;
-  /** Presence as the server has it now (changed elsewhere: another tab, a drop), and the agent's name now (an admin renamed it). */
-  presence(status: Presence, capacity: number, at: number, name: string | undefined, role: Role | undefined): void;
+  /**
+   * Presence as the server has it now (changed elsewhere: another tab, a drop), and the agent's name now (an admin renamed it).
+   * `reason`: the server set the agent away for an offer it let pass (ADR 0054).
+   */
+  presence(status: Presence, capacity: number, at: number, name: string | undefined, role: Role | undefined, reason?: PresenceReason): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
   /** The stream could not replay what was missed; `reason` says why (`epoch changed`: the server restarted). */

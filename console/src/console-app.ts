@@ -15,6 +15,7 @@ import { MyPastChatsView } from './my-past-chats-view.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
+import { autoAwayText } from './auto-away-text.ts';
 import { Transfers } from './transfers.ts';
 import type { ChatEventWire, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot, Role } from './wire-types.ts';
 
@@ -158,12 +159,18 @@ export class ConsoleApp {
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
-      presence: (status, capacity, at, name, role) => {
+      presence: (status, capacity, at, name, role, reason) => {
         this.noteServerTime(at);
         this.presenceKnown = true;
         this.applyPresence(status, capacity);
         if (name) this.rename(name);
         if (role) this.applyRole(role);
+        // Said once, on the event of the change itself (a reload's presence carries no reason).
+        if (reason) {
+          const text = autoAwayText(reason);
+          this.report(text);
+          this.announce(text);
+        }
       },
       chatEvent: (chatId, e) => {
         this.noteServerTime(e.at);

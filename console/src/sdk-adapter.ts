@@ -85,7 +85,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
       unsubscribe = [
         client.on('offer', (e) => handlers.offer(e.data, e.at)),
         client.on('offer.withdrawn', (e) => handlers.offerWithdrawn(e.data)),
-        client.on('presence', (e) => handlers.presence(e.data.status, e.data.capacity, e.at, e.data.name, e.data.role)),
+        client.on('presence', (e) => handlers.presence(e.data.status, e.data.capacity, e.at, e.data.name, e.data.role, e.data.reason)),
         client.on('chat.event', (e) => handlers.chatEvent(e.chatId, e.data)),
         client.on('monitor.event', (e) => handlers.monitorEvent(e.chatId, e.data)),
         client.on('resync', (r) => handlers.resync(r.snapshot, r.reason)),

@@ -133,6 +133,13 @@ export const OrgConfig = Type.Object({
   agents: Type.Array(AgentConfig, { default: [] }),
   /** Canned replies for the org's agents (ADR 0047). */
   quickTexts: Type.Array(QuickTextConfig, { default: [] }),
+  /**
+   * Live Agent's Auto Away on Push Time-Out (ADR 0054): an agent of the org whose offer times out
+   * is set away, so no more chats wait on it until it sets itself online. Bots never are.
+   */
+  autoAwayOnOfferTimeout: Type.Optional(Type.Boolean({ default: false })),
+  /** Live Agent's Auto Away on Decline (ADR 0054): an agent of the org who declines an offer is set away. */
+  autoAwayOnDecline: Type.Optional(Type.Boolean({ default: false })),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

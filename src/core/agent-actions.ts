@@ -7,6 +7,7 @@
  */
 import { defaultButtonConfig } from '../config/config-schema.js';
 import type { LogEvent } from '../ports/records.js';
+import type { PresenceReason } from '../protocol/agent-api-types.js';
 import { fail } from '../protocol/errors.js';
 import type { Presence } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
@@ -16,12 +17,17 @@ import { orgOfQueueKey, skillQueueKey } from './routing/dispatcher.js';
 export class AgentActions {
   constructor(private readonly engine: ChatEngine) {}
 
-  setPresence(agentId: string, presence: Presence): void {
+  /**
+   * The agent's presence, set by the agent (PUT /presence), or by the server for an offer the
+   * agent let pass (`reason`, {@link offerPassed}): the same change either way, but the server's
+   * is no sign of life, so it leaves the liveness clock as it was.
+   */
+  setPresence(agentId: string, presence: Presence, reason?: PresenceReason): void {
     const a = this.engine.directory.get(agentId);
     if (!a) fail('NOT_FOUND', `agent ${agentId}`);
     a.presence = presence;
-    a.lastSeenAt = this.engine.clock.now();
-    this.engine.directory.notify(a.id, { kind: 'presence' });
+    if (!reason) a.lastSeenAt = this.engine.clock.now();
+    this.engine.directory.notify(a.id, reason ? { kind: 'presence', reason } : { kind: 'presence' });
     if (presence !== 'online') {
       // Offers wait for no one who stepped away: they go to the next agent.
       for (const id of [...a.chats]) {
@@ -36,6 +42,23 @@ export class AgentActions {
     // a restart (nobody online), the first agent back settles transfers nobody else is back for.
     this.engine.dispatcher.failStrandedTransfers();
     this.engine.dispatch();
+  }
+
+  /**
+   * Auto Away on Push Time-Out / on Decline (ADR 0054): an online agent whose offer timed out,
+   * or who declined one, is set away when its org's `autoAwayOnOfferTimeout` /
+   * `autoAwayOnDecline` is on, exactly as if it had set away itself (its other open offers go
+   * to the next agent, the chats it holds stay). A transfer's offer counts the same. A bot
+   * (`bot` in its config, or capacity 0, which only bots use) is never set away: it has no one
+   * to come back. An agent already away or offline is left as it is.
+   */
+  offerPassed(agentId: string, type: string): void {
+    const a = this.engine.directory.get(agentId);
+    if (!a || a.presence !== 'online' || a.config.bot !== undefined || a.capacity === 0) return;
+    const org = this.engine.catalog.org(a.orgId);
+    const reason: PresenceReason | undefined = type === EventType.OfferTimedOut ? (org?.autoAwayOnOfferTimeout ? 'offer-timeout' : undefined)
+      : type === EventType.OfferDeclined && org?.autoAwayOnDecline ? 'offer-declined' : undefined;
+    if (reason) this.setPresence(a.id, 'away', reason);
   }
 
   accept(agentId: string, sessionId: string): void {

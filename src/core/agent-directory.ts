@@ -6,6 +6,7 @@ import type { AgentConfig } from '../config/config-schema.js';
 import type { LogEvent } from '../ports/records.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { fail } from '../protocol/errors.js';
+import type { PresenceReason } from '../protocol/agent-api-types.js';
 
 export type Presence = 'online' | 'away' | 'offline';
 
@@ -13,8 +14,11 @@ export type AgentNotification =
   | { kind: 'offer'; sessionId: string }
   | { kind: 'offer-withdrawn'; sessionId: string; reason: string }
   | { kind: 'event'; event: LogEvent }
-  /** Presence, capacity or name changed (by the agent on any connection, or by the server: a drop, a disable, an admin's change). */
-  | { kind: 'presence' };
+  /**
+   * Presence, capacity or name changed (by the agent on any connection, or by the server: a drop, a
+   * disable, an admin's change). `reason`: the server set the agent away for an offer it let pass (ADR 0054).
+   */
+  | { kind: 'presence'; reason?: PresenceReason };
 
 export type AgentListener = (n: AgentNotification) => void;
 

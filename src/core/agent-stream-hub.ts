@@ -317,7 +317,7 @@ export class AgentStreamHub {
       // quick texts' {{agent.name}} from the name and shows the views of the role (what it logged in
       // with would stay until a reload; the server already answers by the role the user has now).
       const role = this.users.get(userId)?.role;
-      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name, ...(role ? { role } : {}) });
+      if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name, ...(role ? { role } : {}), ...(n.reason ? { reason: n.reason } : {}) });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
     }

@@ -529,6 +529,11 @@ export class ChatEngine {
    * Either way the chat's `endReason` is `ButtonRemoved`. The dispatcher calls this while it
    * dispatches: nothing here dispatches again.
    */
+  /** An agent let an offer pass: away, if its org says so (AgentActions.offerPassed, ADR 0054). */
+  offerPassed(agentId: string, type: string): void {
+    this.agentActions.offerPassed(agentId, type);
+  }
+
   endOnRemovedButton(s: ChatSession): void {
     const r = s.record;
     this.idle.disarm(s);

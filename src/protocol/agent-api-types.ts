@@ -51,6 +51,16 @@ export const Presence = Type.Union([Type.Literal('online'), Type.Literal('away')
 export const PresenceRequest = Type.Object({ status: Presence, capacity: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) });
 export type PresenceRequest = Static<typeof PresenceRequest>;
 export const PresenceState = Type.Object({ status: Presence, capacity: Type.Integer(), load: Type.Integer() });
+/**
+ * Why the server set an agent away (ADR 0054): its offer timed out or it declined one while its
+ * org's `autoAwayOnOfferTimeout` / `autoAwayOnDecline` is on (Live Agent's Auto Away on Push
+ * Time-Out / on Decline). Only on the `presence` event that change sends.
+ */
+export const PresenceReason = Type.Union([Type.Literal('offer-timeout'), Type.Literal('offer-declined')]);
+export type PresenceReason = Static<typeof PresenceReason>;
+/** `data` of a `presence` stream event: the presence in force, the user's name and role now, and why the server changed it. */
+export const PresenceEvent = Type.Object({ status: Presence, capacity: Type.Integer(), load: Type.Integer(), name: Type.String(), role: Type.Optional(Role), reason: Type.Optional(PresenceReason) });
+export type PresenceEvent = Static<typeof PresenceEvent>;
 
 export const ChatIdParams = Type.Object({ chatId: Type.String({ minLength: 1, maxLength: 128 }) });
 export const DeclineRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 256 })) });

@@ -111,8 +111,9 @@ export function routingConfig(settings: TestSettings): object {
  * started with the routing config instead of the demo deployment.
  */
 export class AgentTestServer extends TestServer {
-  constructor(settings: TestSettings = {}, opts: Omit<ServerOptions, 'config'> = {}) {
-    super(settings, { ...opts, config: routingConfig });
+  /** `opts.config`: a variant of the routing config (one org's settings switched on, say). */
+  constructor(settings: TestSettings = {}, opts: ServerOptions = {}) {
+    super(settings, { config: routingConfig, ...opts });
   }
 }
 
@@ -134,7 +135,7 @@ async function cleanUp(): Promise<void> {
  * Starts a routing-config server for this test file. After each test every
  * agent it logged in goes offline and every visitor it started ends its chat.
  */
-export function useAgentServer(settings: TestSettings = {}, opts: Omit<ServerOptions, 'config'> = {}): AgentTestServer {
+export function useAgentServer(settings: TestSettings = {}, opts: ServerOptions = {}): AgentTestServer {
   const server = new AgentTestServer({ pollHoldSeconds: 0.5, ...settings }, opts);
   beforeAll(() => server.start());
   afterEach(() => cleanUp());

@@ -115,6 +115,8 @@ export type Me = Agent.Me;
 export type StreamTicket = Agent.StreamTicket;
 export type Presence = Static<typeof Agent.Presence>;
 export type PresenceState = Static<typeof Agent.PresenceState>;
+/** Why the server set the agent away (an offer it let pass, ADR 0054): on that one `presence` event. */
+export type PresenceReason = Static<typeof Agent.PresenceReason>;
 export type TransferTarget = Agent.TransferRequest;
 /** Agents, skills and buttons a chat could be transferred to now (GET /agent/v1/transfer-targets). */
 export type TransferTargets = Agent.TransferTargets;
@@ -215,9 +217,11 @@ export interface AgentEvents {
   /**
    * Presence or capacity changed, also by the server (a drop after the grace period, another tab), or
    * an admin changed the user (`name`: the agent's name now, e.g. after a rename; `role`: the user's
-   * role now, e.g. after a demotion; absent from servers before it was added).
+   * role now, e.g. after a demotion; absent from servers before it was added). `reason` (`offer-timeout`,
+   * `offer-declined`): the server set the agent away for an offer it let pass (auto away, ADR 0054); only
+   * on that event.
    */
-  presence: StreamEvent & { data: PresenceState & { name: string; role?: Role } };
+  presence: StreamEvent & { data: Agent.PresenceEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */

@@ -75,6 +75,12 @@ export interface DispatchHost {
   failWaitingRequest(s: ChatSession): void;
   /** Ends a chat waiting on a button removed from the config, which nobody serves (ADR 0008, later note). */
   endOnRemovedButton(s: ChatSession): void;
+  /**
+   * An agent let an offer pass (it timed out or was declined): the engine sets the agent away when
+   * its org says so (ADR 0054). Called after the offer is withdrawn, before the chat is dispatched
+   * again, so the next waiting chat is not offered to that agent first.
+   */
+  offerPassed(agentId: string, type: string): void;
 }
 
 /**
@@ -259,6 +265,7 @@ export class Dispatcher {
     else if (r.transferFrom && !this.heldByRestartGrace(s.id) && !this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), type);
     // The one agent a visitor asked for, without fallback, declined, let it time out or left.
     else if (isNamedOnlyRequest(r, this.d.catalog)) host.failWaitingRequest(s);
+    if (passed) host.offerPassed(data.agentId, type);
     this.dispatch();
   }
 
