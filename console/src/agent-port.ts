@@ -34,6 +34,10 @@ export interface AgentPort {
   send(chatId: string, text: string, clientMessageId: string): Promise<{ offset: number }>;
   typing(chatId: string, typing: boolean): Promise<void>;
   transfer(chatId: string, target: TransferTarget): Promise<void>;
+  /** Invites another agent into the chat (a conference, ADR 0051); only the holder may. */
+  inviteToConference(chatId: string, agentId: string): Promise<void>;
+  /** Leaves a conference this agent joined. */
+  leaveConference(chatId: string): Promise<void>;
   /** Who could take a transfer now: the other agents of the org, its skills and buttons. */
   transferTargets(): Promise<TransferTargets>;
   /** The quick texts (canned replies) the agent may use: those of its org for everyone or its skills (ADR 0047). */

@@ -14,6 +14,9 @@ import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
 import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, QuickText, TransferTarget } from './wire-types.ts';
 
+/** The badge of a panel whose conference this agent left (by itself, dropped, or the chat moved). */
+const LEFT_CONFERENCE = 'Left the conference';
+
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 
@@ -26,6 +29,8 @@ export interface PanelHost {
   agents(): { id: string; name: string }[];
   close(panel: ChatPanel): void;
   openTransfer(panel: ChatPanel, opener: HTMLElement): void;
+  /** Opens the "Invite to conference" dialog (the chat's holder only). */
+  openConference(panel: ChatPanel, opener: HTMLElement): void;
   takenOver(panel: ChatPanel): void;
   report(message: string): void;
   /** A visitor message arrived live (for notifications). */
@@ -57,6 +62,8 @@ export class ChatPanel {
   private visitorTyping = false;
   private sneakPeek = '';
   private ended = false;
+  /** This agent is in the chat as a conference participant, not its holder (ADR 0051). */
+  private participant = false;
   private detached: string | null = null;
   /**
    * The detached reason is a guess ("No longer with you" from a 409, "Reassigned" from an
@@ -176,12 +183,21 @@ export class ChatPanel {
    * and what the panel has of its events: after a full read, and after a gap-filling one,
    * which may be the only news of a transfer or an end the stream missed.
    */
-  private follow(chat: Pick<ChatSummary, 'state' | 'agentId'>): void {
+  private follow(chat: Pick<ChatSummary, 'state' | 'agentId'> & Partial<Pick<ChatSummary, 'participants'>>): void {
     const events = this.transcript.eventsAfter(-1);
     if (this.mode === 'monitor') {
       const end = [...events].reverse().find((e) => ENDING_EVENTS.has(e.type));
       if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false) : ENDED.unknown);
       return;
+    }
+    // In another agent's chat as a conference participant: active, with what a participant may do.
+    if (chat.state === 'established' && (chat as Partial<ChatSummary>).participants?.includes(this.host.me.id)) {
+      this.joinConference();
+      return;
+    }
+    if (this.participant) {
+      this.participant = false;
+      if (chat.state !== 'ended') this.detach(LEFT_CONFERENCE);
     }
     const now = standing(chat, events, this.host.me.id);
     if (now.kind === 'ended') this.markEnded(now.label);
@@ -303,7 +319,18 @@ export class ChatPanel {
   /** A live event that moves the chat away from this agent or back to it (the words: chat-standing.ts). */
   private followHolder(e: ChatEventWire): void {
     const me = this.host.me.id;
+    if (this.participant) {
+      // A participant's chat is someone else's: only its own leave (by itself, a drop, the chat moving) ends its part.
+      if (e.type === 'AgentLeftConference' && e.data['agentId'] === me) {
+        this.participant = false;
+        this.detach(LEFT_CONFERENCE);
+      }
+      return;
+    }
     switch (e.type) {
+      case 'AgentJoinedConference':
+        if (e.data['agentId'] === me) this.joinConference();
+        break;
       case 'TransferRequested':
         if (e.data['from'] === me) this.detach(LEFT.transferred, transferTarget(e.data));
         break;
@@ -324,6 +351,28 @@ export class ChatPanel {
         // The server dropped us (or we went offline): the chat went back to the queue.
         this.detach(LEFT.disconnected);
         break;
+    }
+  }
+
+  /** This agent joined the chat as a conference participant: active, the badge says so. */
+  private joinConference(): void {
+    if (this.ended || this.mode !== 'agent') return;
+    const was = this.participant && !this.detached;
+    this.participant = true;
+    this.detached = null;
+    this.vague = false;
+    this.status.textContent = 'Conference (participant)';
+    this.where.textContent = '';
+    if (!was) this.renderControls();
+  }
+
+  private async leaveConference(): Promise<void> {
+    try {
+      await this.host.client.leaveConference(this.chatId);
+      this.participant = false;
+      this.detach(LEFT_CONFERENCE);
+    } catch (err) {
+      this.host.report(`Could not leave the conference: ${errorText(err)}`);
     }
   }
 
@@ -418,9 +467,14 @@ export class ChatPanel {
       this.actions.append(el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
     }
     if (this.isEnded) return;
-    if (this.mode === 'agent') {
+    if (this.mode === 'agent' && this.participant) {
+      // Only the holder transfers, ends or invites; a participant talks and may leave.
+      this.actions.prepend(el('button', { type: 'button', onclick: () => void this.leaveConference() }, 'Leave conference'));
+      this.footer.append(this.buildComposer());
+    } else if (this.mode === 'agent') {
       this.actions.prepend(
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openTransfer(this, ev.currentTarget as HTMLElement) }, 'Transfer…'),
+        el('button', { type: 'button', onclick: (ev: Event) => this.host.openConference(this, ev.currentTarget as HTMLElement) }, 'Invite to conference…'),
         ...(this.files ? [this.files.button] : []),
         el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'));
       this.footer.append(this.buildComposer());

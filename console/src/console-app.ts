@@ -98,6 +98,7 @@ export class ConsoleApp {
       agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${loadText(a.load, a.capacity, '/')})` })),
       close: (p) => this.closePanel(p),
       openTransfer: (p, opener) => void this.transfers.open(p, opener),
+      openConference: (p, opener) => void this.transfers.openConference(p, opener),
       takenOver: (p) => void this.takenOver(p),
       report: (m) => this.report(m),
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),

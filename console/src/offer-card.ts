@@ -26,8 +26,10 @@ export class OfferCard {
       // displayToAgent: false (the guide): a value for routing or the CRM, not for the agent's eyes.
       return r && typeof r === 'object' && r['value'] && r['displayToAgent'] !== false ? [`${String(r['label'] ?? r['name'] ?? '')}: ${String(r['value'])}`] : [];
     });
-    this.element = el('article', { class: 'offer', 'aria-label': `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
-      el('h3', {}, offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`),
+    // An invitation into another agent's chat (a conference) says so, and whose chat it is.
+    const heading = offer.conference ? `Conference with ${offer.conference.fromName}: ${who}` : offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`;
+    this.element = el('article', { class: 'offer', 'aria-label': offer.conference ? `Conference invitation from ${offer.conference.fromName}` : `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
+      el('h3', {}, heading),
       el('p', { class: 'muted' }, `Queue ${offer.queue ?? offer.buttonId ?? '—'}`),
       prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map((p) => el('li', {}, p))) : null,
       el('p', {}, this.countdown, ' ', this.progress),

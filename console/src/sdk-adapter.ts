@@ -50,6 +50,8 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     send: (id, text, clientMessageId) => checked(() => client.send(id, text, clientMessageId)),
     typing: (id, typing) => checked(() => client.typing(id, typing)),
     transfer: (id, target) => checked(() => client.transfer(id, target)),
+    inviteToConference: (id, agentId) => checked(() => client.inviteToConference(id, agentId)),
+    leaveConference: (id) => checked(() => client.leaveConference(id)),
     transferTargets: () => checked(() => client.transferTargets()),
     quickTexts: () => checked(() => client.quickTexts()),
     end: (id) => checked(() => client.end(id)),

@@ -20,6 +20,10 @@ const SYSTEM_TEXT: Record<string, (e: ChatEventWire) => string> = {
   ChasitorChatEnded: () => 'The visitor ended the chat',
   ChasitorTimedOut: () => 'The visitor timed out',
   NewVisitorBreadcrumb: (e) => `Visitor opened ${str(e.data['location'])}`,
+  ConferenceInvited: () => 'Another agent was invited into the chat',
+  ConferenceInviteFailed: (e) => `The conference invitation was not taken (${e.data['reason'] === 'OfferDeclined' ? 'declined' : e.data['reason'] === 'OfferTimedOut' ? 'no answer' : 'withdrawn'})`,
+  AgentJoinedConference: (e) => `${str(e.data['name'])} joined the chat`,
+  AgentLeftConference: (e) => `${str(e.data['name'])} left the chat`,
   FileTransfer: (e) => (e.data['type'] === 'Requested' ? 'File requested from the visitor' : e.data['type'] === 'Canceled' ? 'File request canceled' : ''),
 };
 

@@ -10,6 +10,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { isRefusal, type ChatPanel } from './chat-panel.ts';
 import { ENDED, LEFT, transferTarget } from './chat-standing.ts';
+import { openConferenceDialog } from './conference-dialog.ts';
 import { openTransferDialog, type TransferDialog, type TransferOptions } from './transfer-dialog.ts';
 import { checkTransfer, requestedBy, type TransferOutcome } from './transfer-outcome.ts';
 import type { ChatEventWire, PublicUser, TransferTarget, TransferTargets } from './wire-types.ts';
@@ -65,6 +66,21 @@ export class Transfers {
   private learn(t: TransferTargets): void {
     for (const a of t.agents) this.names.set(`agent:${a.id}`, a.name);
     for (const b of t.buttons) this.names.set(`button:${b.id}`, b.label);
+  }
+
+  /** Opens the "Invite to conference" dialog for `panel`'s chat: the agents online with room (ADR 0051). */
+  async openConference(panel: ChatPanel, opener: HTMLElement): Promise<void> {
+    let agents: { id: string; name: string }[];
+    try {
+      const t = await this.client.transferTargets();
+      this.learn(t);
+      agents = t.agents.filter((a) => a.available).map((a) => ({ id: a.id, name: a.name }));
+    } catch (err) {
+      this.host.report(`Could not list the agents: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    if (!panel.element.isConnected) return;
+    openConferenceDialog(panel.element.querySelector('h2')?.textContent ?? '', agents, opener, (agentId) => this.client.inviteToConference(panel.chatId, agentId));
   }
 
   /** Opens the transfer dialog for `panel`'s chat. */

@@ -159,6 +159,11 @@ export const SettingsConfig = Type.Object({
   trustGeoHeaders: Type.Boolean({ default: false }),
   /** An agent with no stream and no heartbeat for this long is set offline and its chats requeued. */
   agentGraceSeconds: Type.Number({ minimum: 0.1, default: 60 }),
+  /**
+   * Agents one chat may have at once in a conference, its holder included (docs/adr/0051):
+   * an invitation that would go past it is refused (CONFERENCE_FULL). 1 turns conferences off.
+   */
+  conferenceMaxAgents: Type.Integer({ minimum: 1, maximum: 20, default: 3 }),
   agentStreamPingSeconds: Type.Number({ minimum: 0.1, maximum: 3600, default: 30 }),
   pingRateMs: Type.Integer({ minimum: 1000, default: 50000 }),
   connectionTimeoutMs: Type.Integer({ minimum: 1000, default: 150000 }),

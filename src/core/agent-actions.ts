@@ -10,7 +10,6 @@ import type { LogEvent } from '../ports/records.js';
 import { fail } from '../protocol/errors.js';
 import type { Presence } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
-import type { ChatSession } from './chat-session.js';
 import { EventType } from './event-types.js';
 import { orgOfQueueKey, skillQueueKey } from './routing/dispatcher.js';
 
@@ -29,6 +28,9 @@ export class AgentActions {
         const s = this.engine.sessions.get(id);
         if (s && s.record.chatState === 'offered' && s.record.agentId === a.id) this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId: a.id, reason: `agent ${presence}` }, false);
       }
+      // So do conference invitations; a participant who steps away stays (as a holder does), one
+      // who goes offline leaves: it can no longer answer the visitor (ADR 0051).
+      this.engine.conferences.agentGone(a.id, presence === 'offline');
     }
     // The last agent who could take a transfer to a skill or button may have stepped away; after
     // a restart (nobody online), the first agent back settles transfers nobody else is back for.
@@ -37,6 +39,8 @@ export class AgentActions {
   }
 
   accept(agentId: string, sessionId: string): void {
+    // An offer marked `conference` (ADR 0051): the chat stays its holder's, the agent joins it.
+    if (this.engine.conferences.invitedTo(sessionId, agentId)) return this.engine.conferences.accept(agentId, sessionId);
     this.establish(agentId, sessionId, false);
   }
 
@@ -101,7 +105,7 @@ export class AgentActions {
   transfer(agentId: string, sessionId: string, target: { agentId?: string | undefined; skill?: string | undefined; buttonId?: string | undefined }): void {
     const given = [target.agentId, target.skill, target.buttonId].filter((t) => t !== undefined).length;
     if (given > 1) fail('BODY_INVALID', 'transfer needs exactly one of agentId, skill or buttonId');
-    const s = this.requireAgentChat(agentId, sessionId);
+    const s = this.engine.conferences.requireHolder(agentId, sessionId, 'transfer');
     const r = s.record;
     let queueKey: string;
     if (target.agentId) {
@@ -131,6 +135,8 @@ export class AgentActions {
     r.routedButtonId = routedButtonId;
     // The file was asked for by the agent the chat leaves: the visitor hears it is withdrawn.
     this.engine.files.cancelPending(s);
+    // A conference lives only while its holder holds the chat: its participants leave first (ADR 0051).
+    this.engine.conferences.dissolve(s);
     // The target's own fields only: a body's other properties are not the log's to keep.
     const { agentId: toAgent, skill, buttonId } = target;
     this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...(toAgent && { agentId: toAgent }), ...(skill && { skill }), ...(buttonId && { buttonId }) }, false);
@@ -149,6 +155,9 @@ export class AgentActions {
     if (!a) return;
     a.presence = 'offline';
     this.engine.directory.notify(a.id, { kind: 'presence' });
+    // Its invitations are withdrawn and it leaves the conferences it is in (not those of chats it holds:
+    // those end with the chat leaving it, below).
+    this.engine.conferences.agentGone(a.id, true);
     for (const id of [...a.chats]) {
       const s = this.engine.sessions.get(id);
       if (!s) continue;
@@ -156,6 +165,7 @@ export class AgentActions {
         this.engine.dispatcher.withdrawOffer(s, EventType.OfferTimedOut, { agentId, reason: 'agent disconnected' }, false);
       } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
         this.engine.files.cancelPending(s);
+        this.engine.conferences.dissolve(s);
         this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);
         s.record.declinedBy = [agentId];
@@ -187,6 +197,8 @@ export class AgentActions {
     }
     // A file the previous agent asked for is not the new holder's request.
     this.engine.files.cancelPending(s);
+    // Nor is a conference the previous holder ran: its participants leave before the chat moves (ADR 0051).
+    this.engine.conferences.dissolve(s);
     // `takeover`: the agent who loses the chat is told a supervisor took it, not that it was handed on.
     this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id, ...(takeover ? { takeover: true } : {}) }, false);
     this.engine.router.remove(s.id);
@@ -211,13 +223,14 @@ export class AgentActions {
   }
 
   decline(agentId: string, sessionId: string, reason: string): void {
+    if (this.engine.conferences.invitedTo(sessionId, agentId)) return this.engine.conferences.decline(sessionId, reason);
     const s = this.engine.sessions.get(sessionId);
     if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
     this.engine.dispatcher.withdrawOffer(s, EventType.OfferDeclined, { agentId, reason });
   }
 
   agentMessage(agentId: string, sessionId: string, text: string, meta: Record<string, unknown> = {}): LogEvent {
-    const s = this.requireAgentChat(agentId, sessionId);
+    const s = this.engine.conferences.requireInChat(agentId, sessionId);
     if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
     const agent = this.engine.directory.get(agentId)!;
     const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
@@ -226,29 +239,23 @@ export class AgentActions {
   }
 
   agentTyping(agentId: string, sessionId: string, typing: boolean): void {
-    const s = this.requireAgentChat(agentId, sessionId);
+    const s = this.engine.conferences.requireInChat(agentId, sessionId);
     const agent = this.engine.directory.get(agentId)!;
     this.engine.append(s, typing ? EventType.AgentTyping : EventType.AgentNotTyping, 'agent', { name: agent.name, agentId }, true);
   }
 
   agentCustomEvent(agentId: string, sessionId: string, type: string, data: string): void {
-    const s = this.requireAgentChat(agentId, sessionId);
+    const s = this.engine.conferences.requireHolder(agentId, sessionId, 'custom events');
     // The same limit as the visitor's CustomEvent data and every message (settings.maxMessageLength).
     if (data.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${data.length} > ${this.engine.settings.maxMessageLength}`);
     this.engine.append(s, EventType.AgentCustomEvent, 'agent', { type, data }, true);
   }
 
   agentEnd(agentId: string, sessionId: string): void {
-    const s = this.requireAgentChat(agentId, sessionId);
+    const s = this.engine.conferences.requireHolder(agentId, sessionId, 'end');
     this.engine.files.cancelPending(s);
     this.engine.append(s, EventType.ChatEnded, 'agent', { reason: 'agent', attachedRecords: [] }, true);
     this.engine.finishChat(s, 'agent');
   }
 
-
-  private requireAgentChat(agentId: string, sessionId: string): ChatSession {
-    const s = this.engine.sessions.get(sessionId);
-    if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
-    return s;
-  }
 }

@@ -14,7 +14,7 @@ import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
 import { fail } from '../protocol/errors.js';
-import { isResentCopy } from './event-types.js';
+import { agentSideFields, isResentCopy } from './event-types.js';
 import { queueLabel } from './routing/dispatcher.js';
 
 export interface StreamEvent {
@@ -202,9 +202,12 @@ export class AgentStreamHub {
     const agent = this.engine.directory.get(userId);
     const supervisor = user ? monitor && roleAtLeast(user.role, 'supervisor') : false;
     const chats = [...this.engine.sessions.values()]
-      .filter((s) => s.record.request && (s.record.agentId === userId || (supervisor && s.record.request.orgId === user?.orgId)))
+      .filter((s) => s.record.request && (s.record.agentId === userId || s.record.participants?.includes(userId) || (supervisor && s.record.request.orgId === user?.orgId)))
       .filter((s) => s.record.chatState !== 'ended' && s.record.chatState !== 'none')
-      .map((s) => ({ chatId: s.id, state: s.record.chatState, agentId: s.record.agentId, buttonId: s.record.routedButtonId, visitorName: s.record.request!.visitorName, lastOffset: s.record.lastOffset }));
+      .map((s) => ({
+        chatId: s.id, state: s.record.chatState, agentId: s.record.agentId, buttonId: s.record.routedButtonId, visitorName: s.record.request!.visitorName, lastOffset: s.record.lastOffset,
+        ...(s.record.participants?.length ? { participants: [...s.record.participants] } : {}),
+      }));
     return {
       presence: agent?.presence ?? 'offline',
       capacity: agent?.capacity ?? 0,
@@ -284,7 +287,7 @@ export class AgentStreamHub {
     this.onNotification(userId, { kind: 'presence' });
     for (const chatId of agent.chats) {
       const r = this.engine.sessions.get(chatId)?.record;
-      if (r?.chatState === 'offered' && r.agentId === agent.id) this.onNotification(userId, { kind: 'offer', sessionId: chatId });
+      if ((r?.chatState === 'offered' && r.agentId === agent.id) || r?.conferenceInvite?.agentId === agent.id) this.onNotification(userId, { kind: 'offer', sessionId: chatId });
     }
   }
 
@@ -298,9 +301,13 @@ export class AgentStreamHub {
     if (n.kind === 'offer') {
       const s = this.engine.sessions.get(n.sessionId);
       const r = s?.record;
+      // An invitation into a conference is an offer marked `conference`, naming who invites (ADR 0051).
+      const invite = r?.conferenceInvite?.agentId === this.engine.directory.get(userId)?.id ? r?.conferenceInvite : undefined;
       this.publish(userId, 'offer', n.sessionId, r && {
-        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, visitorName: r.request?.visitorName, transfer: r.establishedAt !== null,
-        prechatDetails: r.request?.prechatDetails, expiresAt: s.offerExpiresAt || this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
+        chatId: n.sessionId, buttonId: r.routedButtonId, queue: r.queueKey ? queueLabel(r.queueKey) : r.queueKey, visitorName: r.request?.visitorName, transfer: !invite && r.establishedAt !== null,
+        prechatDetails: r.request?.prechatDetails,
+        expiresAt: invite ? invite.expiresAt : s.offerExpiresAt || this.clock.now() + this.engine.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!).offerTimeoutSeconds * 1000,
+        ...(invite ? { conference: { from: invite.from, fromName: this.engine.directory.get(invite.from)?.name ?? invite.from } } : {}),
       });
     } else if (n.kind === 'offer-withdrawn') {
       this.publish(userId, 'offer.withdrawn', n.sessionId, { chatId: n.sessionId, reason: n.reason });
@@ -331,8 +338,9 @@ export class AgentStreamHub {
       if (!org || isResentCopy(e)) continue;
       // Whoever held the chat when the event was appended had it as chat.event (or made it).
       const holder = this.engine.holderAtAppend(e);
+      const participants = this.engine.participantsAtAppend(e);
       for (const id of watching) {
-        if (id !== holder && this.users.get(id)?.orgId === org) this.publish(id, 'monitor.event', e.sessionId, toWire(e));
+        if (id !== holder && !participants.includes(id) && this.users.get(id)?.orgId === org) this.publish(id, 'monitor.event', e.sessionId, toWire(e));
       }
     }
   }
@@ -345,7 +353,9 @@ export function resyncFrame(reason: string, snapshot: unknown): string {
 
 /** A log event as agents see it (internal `$meta` stays on the server). */
 export function toWire(e: LogEvent): ChatEventWire {
-  const { $meta, ...data } = e.data;
+  const { $meta, ...rest } = e.data;
+  const side = agentSideFields(e);
+  const data = side ? { ...rest, ...side } : rest;
   const clientMessageId = (typeof $meta === 'object' && $meta !== null ? ($meta as { clientMessageId?: unknown }).clientMessageId : undefined);
   return { offset: e.offset, type: e.type, actor: e.actor, at: e.at, data, ...(typeof clientMessageId === 'string' ? { clientMessageId } : {}) };
 }

@@ -18,6 +18,7 @@ import type { ButtonEntry, Catalog } from './catalog.js';
 import { holdersInLog } from './chat-holders.js';
 import { appliedOf, ChatSession, type AppliedSequences } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
+import { Conferences } from './conferences.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { FileTransfers } from './file-transfers.js';
 import { IdleTimeouts } from './idle-timeout.js';
@@ -64,6 +65,8 @@ export class ChatEngine {
   readonly dispatcher: Dispatcher;
   /** What agents and supervisors do to chats (agent-actions.ts). */
   readonly agentActions: AgentActions = new AgentActions(this);
+  /** Conferences: other agents the holder brings into a chat (conferences.ts, ADR 0051). */
+  readonly conferences: Conferences = new Conferences(this);
   /** Files agents ask visitors for (file-transfers.ts). */
   readonly files: FileTransfers;
   readonly catalog: Catalog;
@@ -82,6 +85,11 @@ export class ChatEngine {
    * failing is written again, ADR 0016, and reaches onDurable then.)
    */
   private readonly heldBy = new Map<LogEvent, string>();
+  /**
+   * The conference participants of the event's chat when it was appended (ADR 0051): they hear
+   * of it as its holder does. Only events of chats with participants have an entry.
+   */
+  private readonly participantsAt = new Map<LogEvent, readonly string[]>();
   /** The org of sessions closed lately: their last events are fanned out after the close. */
   private readonly closedOrgs = new Map<string, string>();
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
@@ -175,6 +183,7 @@ export class ChatEngine {
         this.directory.get(record.agentId)?.chats.add(record.id);
         await this.rearmIdleTimeout(s);
       }
+      if (record.participants?.length || record.conferenceInvite) this.conferences.restore(s);
     }
     if (pending.length) this.dispatcher.holdAfterRestart(this.settings.agentGraceSeconds * 1000, pending);
     this.dispatch();
@@ -307,6 +316,7 @@ export class ChatEngine {
     this.sessions.delete(s.id);
     this.router.remove(s.id);
     s.offerTimer?.cancel();
+    s.inviteTimer?.cancel();
     s.heldPoll?.wake();
   }
 
@@ -329,6 +339,7 @@ export class ChatEngine {
     this.closedOrgs.clear();
     // Events of a write still under way reach onDurable after the reset: they tell no agent.
     this.heldBy.clear();
+    this.participantsAt.clear();
     for (const s of dropped) s.heldPoll?.wake();
     return dropped;
   }
@@ -462,7 +473,10 @@ export class ChatEngine {
     const e = s.append(type, actor, data, visibleToVisitor, this.clock.now());
     // Held, not offered: an agent with an open offer has `offer` / `offer.withdrawn`, and events of
     // a chat it never took (its own OfferDeclined, a message sent meanwhile) are not its chat's.
-    if (s.record.agentId && s.record.chatState === 'established') this.heldBy.set(e, s.record.agentId);
+    if (s.record.agentId && s.record.chatState === 'established') {
+      this.heldBy.set(e, s.record.agentId);
+      if (s.record.participants?.length) this.participantsAt.set(e, [...s.record.participants]);
+    }
     // A held poll takes the event now: its delivery cursor then joins the same
     // group commit, and the poll answers only after that commit (visitor-poller).
     if (visibleToVisitor) s.heldPoll?.wake();
@@ -549,6 +563,8 @@ export class ChatEngine {
     // An agent ringing for this chat drops the card now, not at the offer's expiry (and a click would only get a 409).
     if (r.agentId && r.chatState === 'offered') this.directory.notify(r.agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'ChatEnded' });
     if (r.agentId) this.directory.get(r.agentId)?.chats.delete(s.id);
+    // Its conference's participants and an invitee are free: ChatEnded tells them (ADR 0051).
+    this.conferences.chatEnded(s);
     // Ended under transfer: its sender's capacity keeps no place for it any more.
     this.dispatcher.releaseTransferSlot(s);
     this.router.remove(s.id);
@@ -576,6 +592,11 @@ export class ChatEngine {
     return this.heldBy.get(e) ?? null;
   }
 
+  /** The conference participants of the event's chat when it was appended (valid while durable listeners run). */
+  participantsAtAppend(e: LogEvent): readonly string[] {
+    return this.participantsAt.get(e) ?? [];
+  }
+
   /** The org of a session, also of one closed lately (its last events are still being fanned out). */
   orgOfSession(sessionId: string): string | undefined {
     return this.sessions.get(sessionId)?.record.request?.orgId ?? this.closedOrgs.get(sessionId);
@@ -590,12 +611,23 @@ export class ChatEngine {
         if (r && r.chatState === 'offered' && r.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
         continue;
       }
-      // The chat's agent hears of everything except what it did itself (it has the
-      // API response; its transcript still has it).
+      if (e.type === EventType.ConferenceInvited) {
+        // Only an invitation still open, as for an offer: the invitee gets `offer` marked `conference`.
+        const agentId = String(e.data.agentId);
+        if (this.sessions.get(e.sessionId)?.record.conferenceInvite?.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
+      }
+      // The chat's agent, and the participants of its conference, hear of everything except
+      // what each did itself (it has the API response; its transcript still has it).
       const holder = this.heldBy.get(e);
-      if (holder !== undefined && !(e.actor === 'agent' && SELF_AUTHORED.has(e.type)) && !isResentCopy(e)) this.directory.notify(holder, { kind: 'event', event: e });
+      if (holder === undefined || isResentCopy(e)) continue;
+      const author = e.actor === 'agent' && SELF_AUTHORED.has(e.type) ? (typeof e.data.agentId === 'string' ? e.data.agentId : holder) : null;
+      if (author !== holder) this.directory.notify(holder, { kind: 'event', event: e });
+      for (const id of this.participantsAt.get(e) ?? []) if (id !== author) this.directory.notify(id, { kind: 'event', event: e });
     }
     for (const l of this.durableListeners) l(events);
-    for (const e of events) this.heldBy.delete(e);
+    for (const e of events) {
+      this.heldBy.delete(e);
+      this.participantsAt.delete(e);
+    }
   }
 }

@@ -77,6 +77,8 @@ export class ChatSession implements RowSource {
   recoveryPending = false;
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;
+  /** Expires the open conference invitation (SessionRecord.conferenceInvite), in memory only. */
+  inviteTimer: { cancel(): void } | null = null;
   /** When the open offer goes to someone else (epoch ms); what a re-announced offer says. */
   offerExpiresAt = 0;
   /**
@@ -110,6 +112,8 @@ export class ChatSession implements RowSource {
     this.queue = DISCARDED;
     this.offerTimer?.cancel();
     this.offerTimer = null;
+    this.inviteTimer?.cancel();
+    this.inviteTimer = null;
   }
 
   get id(): string {

@@ -15,6 +15,7 @@ export function summarize(r: SessionRecord, queuePosition: number): ChatSummary 
   return {
     chatId: r.id, state: r.chatState, agentId: r.agentId, buttonId: r.routedButtonId, visitorName: r.request?.visitorName ?? '',
     visitorId: r.request?.visitorId ?? '', queuedAt: r.queuedAt, establishedAt: r.establishedAt, endedAt: r.endedAt, endReason: r.endReason, queuePosition,
+    participants: r.chatState === 'established' ? [...(r.participants ?? [])] : [],
   };
 }
 

@@ -34,9 +34,28 @@ export const EventType = {
   ResyncState: 'ChasitorResyncState',
   /** Visitor-visible: an agent asked for a file (`Requested`) or withdrew the request (`Canceled`). */
   FileTransfer: 'FileTransfer',
+  /** Visitor-visible: an agent joined the chat's conference (`{name}`; agents also see `agentId`, ADR 0051). */
+  AgentJoinedConference: 'AgentJoinedConference',
+  /** Visitor-visible: an agent left the chat's conference (`{name}`; agents also see `agentId` and `reason`). */
+  AgentLeftConference: 'AgentLeftConference',
+  /** Agent side only: the holder invited `agentId` into a conference. */
+  ConferenceInvited: 'ConferenceInvited',
+  /** Agent side only: an invitation that did not lead to a join (`{agentId, reason}`). */
+  ConferenceInviteFailed: 'ConferenceInviteFailed',
   /** Agent side only: the visitor uploaded the file a FileTransfer asked for. */
   FileUploaded: 'ChasitorFileUploaded',
 } as const;
+
+/**
+ * What an event's `$meta.agentSide` holds is for agents, supervisors and transcripts only: the
+ * agent API shows it in `data`, a visitor never gets it (ADR 0051). A conference event's visitor
+ * message is `{name}` exactly; agents need to know which agent it was.
+ */
+export function agentSideFields(e: LogEvent): Record<string, unknown> | undefined {
+  const meta = e.data.$meta;
+  const side = typeof meta === 'object' && meta !== null ? (meta as { agentSide?: unknown }).agentSide : undefined;
+  return typeof side === 'object' && side !== null ? side as Record<string, unknown> : undefined;
+}
 
 /** The wire message a visitor receives for a visitor-visible event. */
 export function toVisitorMessage(e: LogEvent): WireMessage {

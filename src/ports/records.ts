@@ -37,6 +37,16 @@ export interface TransferOrigin {
   readonly queueKey: string;
 }
 
+/** An open invitation of an agent into a chat's conference (SessionRecord.conferenceInvite). */
+export interface ConferenceInvite {
+  /** The invited agent. */
+  agentId: string;
+  /** The holder who invited it. */
+  from: string;
+  /** When the invitation expires unanswered (clock ms). */
+  expiresAt: number;
+}
+
 /** One visitor session (SessionId) and the chat inside it. */
 export interface SessionRecord {
   id: string;
@@ -87,6 +97,16 @@ export interface SessionRecord {
    * Absent on records written before it was kept.
    */
   holders?: string[];
+  /**
+   * Agents in a conference on the chat besides its holder (`agentId`), in the order they joined
+   * (docs/adr/0051). Each counts the chat in its load. Absent or empty: no conference.
+   */
+  participants?: string[];
+  /**
+   * The holder's conference invitation still open, if any: one at a time per chat. Replaced,
+   * never changed in place. Absent on records written before conferences existed.
+   */
+  conferenceInvite?: ConferenceInvite | null;
   /** Last log offset appended (all audiences). */
   lastOffset: number;
   /** Last visitor sequence assigned (visitor-visible events only, dense). */

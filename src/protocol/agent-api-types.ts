@@ -69,6 +69,9 @@ export const TransferRequest = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 export type TransferRequest = Static<typeof TransferRequest>;
+/** `POST /agent/v1/chats/:chatId/conference`: the agent the chat's holder invites (ADR 0051). */
+export const ConferenceInviteRequest = Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 128 }) });
+export type ConferenceInviteRequest = Static<typeof ConferenceInviteRequest>;
 /**
  * Where the caller could transfer a chat now (GET /agent/v1/transfer-targets):
  * the other agents of the org with their presence and load, and the skills and
@@ -111,6 +114,7 @@ export const ChatSummary = Type.Object({
   chatId: Type.String(), state: Type.String(), agentId: Type.Union([Type.String(), Type.Null()]), buttonId: Type.Union([Type.String(), Type.Null()]),
   visitorName: Type.String(), visitorId: Type.String(), queuedAt: Type.Union([Type.Number(), Type.Null()]), establishedAt: Type.Union([Type.Number(), Type.Null()]),
   endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]), queuePosition: Type.Integer(),
+  participants: Type.Array(Type.String(), { description: 'The agents in a conference on the chat besides its holder (`agentId`), in the order they joined; empty without one (ADR 0051)' }),
 });
 export type ChatSummary = Static<typeof ChatSummary>;
 

@@ -73,6 +73,12 @@ export const ChatTransferred = Type.Object({
   chasitorIdleTimeout: ChasitorIdleTimeout,
 });
 export const CustomEvent = Type.Object({ type: Type.String(), data: Type.String() });
+/**
+ * Another agent joined the chat's conference, or left it (later API versions; docs/adr/0051).
+ * `name` is that agent's display name, the one its ChatMessage and AgentTyping carry.
+ */
+export const AgentJoinedConference = Type.Object({ name: Type.String() });
+export const AgentLeftConference = Type.Object({ name: Type.String() });
 
 /**
  * An agent asks the visitor for a file, or withdraws the request (docs/visitor-api.md,
@@ -121,6 +127,8 @@ export const VisitorMessageSchemas = {
   ChatEnded,
   ChatTransferred,
   CustomEvent,
+  AgentJoinedConference,
+  AgentLeftConference,
   FileTransfer,
   ChasitorSessionData,
 } as const;

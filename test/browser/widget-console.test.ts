@@ -4,7 +4,7 @@
  * (/?button=human, pre-chat form) chats with agents logged in to the console in
  * two other browser contexts. Queue position while the offer is open, accept,
  * messages and typing both ways, the sneak peek, a transfer from agent 1 to
- * agent 2 through the console's dialog, a network drop on the visitor page (cut
+ * agent 2 through the console's dialog (after a conference of the two, ADR 0051), a network drop on the visitor page (cut
  * for real: the page reaches the server through a TCP proxy, cuttable-proxy.ts)
  * and the agent's end. Screenshot: docs/screenshots/widget-and-console.png.
  *
@@ -156,8 +156,39 @@ describe('widget and console in Chromium', () => {
     await chat(alex.page).locator('.peek-text').waitFor({ state: 'hidden' });
   });
 
-  it('agent 1 transfers to agent 2 in the dialog; the widget shows the transfer and agent 2 has the whole transcript', async () => {
+  it('agent 1 invites agent 2 into a conference; the widget says who joined and left, agent 2 talks and leaves', async () => {
     await setPresence(blair.page, 'Online');
+    await chat(alex.page).getByRole('button', { name: 'Invite to conference…' }).click();
+    const dialog = alex.page.getByRole('dialog', { name: `Invite an agent into the chat with ${VISITOR}` });
+    await dialog.getByRole('combobox', { name: 'Agent' }).selectOption(AGENT2.id);
+    await dialog.getByRole('button', { name: 'Invite' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const invitation = blair.page.getByRole('article', { name: `Conference invitation from ${AGENT1.name}` });
+    await invitation.getByRole('heading', { name: `Conference with ${AGENT1.name}: ${VISITOR}` }).waitFor();
+    await invitation.getByRole('button', { name: 'Accept' }).click();
+    await waitForText(w.log.locator('.msg.sys'), /Blair Agent joined the chat/);
+    await chat(blair.page).locator('.badge').getByText('Conference (participant)').waitFor();
+    await transcript(alex.page).getByText('Blair Agent joined the chat').waitFor();
+    // A participant has the transcript, talks, and has none of the holder's actions.
+    await transcript(blair.page).getByText('Happy to help. Which order?').waitFor();
+    expect(await chat(blair.page).getByRole('button', { name: 'End chat' }).count()).toBe(0);
+    await composer(blair.page).fill('Blair from shipping, listening in.');
+    await composer(blair.page).press('Enter');
+    await waitForText(w.agentMessages, /Blair Agent.*Blair from shipping, listening in\./);
+    await transcript(alex.page).getByText('Blair from shipping, listening in.').waitFor();
+    await w.input.fill('Hi both');
+    await w.input.press('Enter');
+    await transcript(alex.page).locator('.msg.visitor').getByText('Hi both').waitFor();
+    await transcript(blair.page).locator('.msg.visitor').getByText('Hi both').waitFor();
+
+    await chat(blair.page).getByRole('button', { name: 'Leave conference' }).click();
+    await waitForText(w.log.locator('.msg.sys'), /Blair Agent left the chat/);
+    await chat(blair.page).locator('.badge').getByText('Left the conference').waitFor();
+    await transcript(alex.page).getByText('Blair Agent left the chat').waitFor();
+  });
+
+  it('agent 1 transfers to agent 2 in the dialog; the widget shows the transfer and agent 2 has the whole transcript', async () => {
     await chat(alex.page).getByRole('button', { name: 'Transfer…' }).click();
     const dialog = alex.page.getByRole('dialog', { name: `Transfer chat with ${VISITOR}` });
     await dialog.waitFor();

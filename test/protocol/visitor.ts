@@ -371,6 +371,12 @@ export function expectWellFormed(m: LaMessage): void {
     case 'NewVisitorBreadcrumb':
       str('location');
       break;
+    case 'AgentJoinedConference':
+    case 'AgentLeftConference':
+      // Exactly the later API's `{name}`: which agent it was (agentId, why it left) is for agents only.
+      expect(Object.keys(b), what).toEqual(['name']);
+      str('name');
+      break;
   }
 }
 

@@ -38,7 +38,7 @@ describe('the packed SDK', () => {
 
     const load = (code: string, ...flags: string[]) => execFileSync(process.execPath, [...flags, '-e', code], { cwd: scratch, encoding: 'utf8' }).trim();
     expect(load("console.log(Object.keys(require('@switchboard/sdk')).sort().join())")).toBe(
-      'AgentClient,SwitchboardClosedError,SwitchboardHttpError,VisitorClient,isFileTransferEvent,isFileUploadedEvent');
+      'AgentClient,SwitchboardClosedError,SwitchboardHttpError,VisitorClient,isConferenceEvent,isFileTransferEvent,isFileUploadedEvent');
     expect(load("import('@switchboard/sdk').then((m) => console.log(typeof m.VisitorClient))", '--input-type=module')).toBe('function');
   });
 });

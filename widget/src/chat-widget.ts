@@ -341,6 +341,10 @@ export class ChatWidget {
           this.renderLauncher();
         }
       },
+      // A conference (ADR 0051): a status line in the log, which screen readers read as its other lines;
+      // announced too while the panel is minimized, as an agent who left is.
+      conferenceJoined: (name) => this.conferenceNote(this.t.joined({ name: name || this.t.someAgent })),
+      conferenceLeft: (name) => this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent })),
       ended: (reason) => this.finish('ended', this.t.ended, reason),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason }), reason),
       postChatUrl: (url) => {
@@ -460,6 +464,16 @@ export class ChatWidget {
   private renderChatStatus(): void {
     if (this.reconnecting) this.view.setStatus(this.t.connectionLost, true);
     else this.view.setStatus(this.chatStatus);
+  }
+
+  private conferenceNote(text: string): void {
+    if (this.phase !== 'chatting') return;
+    this.note(text);
+    if (this.view.panel.hidden) {
+      this.view.announce(`${text}.`);
+      this.unread += 1;
+      this.renderLauncher();
+    }
   }
 
   private note(text: string): void {

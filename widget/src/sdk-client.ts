@@ -27,6 +27,10 @@ export interface ChatCallbacks {
   transferred(agentName: string): void;
   /** The agent dropped (AgentDisconnect): the server put the chat back in its queue until another agent takes it. */
   agentLeft(): void;
+  /** Another agent joined the chat (AgentJoinedConference): the chat's agent brought it in. */
+  conferenceJoined(name: string): void;
+  /** An agent of the conference left (AgentLeftConference); the chat's own agent stays. */
+  conferenceLeft(name: string): void;
   /** The agent (or the server) ended the chat. */
   ended(reason: string): void;
   failed(reason: string): void;
@@ -98,6 +102,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('agentTyping', (on) => cb.agentTyping(on)),
     client.on('transferred', (e) => cb.transferred(String(e.name ?? ''))),
     client.on('agentDisconnected', () => cb.agentLeft()),
+    client.on('agentJoined', (e) => cb.conferenceJoined(String(e.name ?? ''))),
+    client.on('agentLeft', (e) => cb.conferenceLeft(String(e.name ?? ''))),
     client.on('ended', (e) => cb.ended(e.reason)),
     client.on('failed', (e) => cb.failed(e.reason)),
     client.on('fileTransfer', (e) => (e.type === 'Requested' ? cb.fileRequested(e.fileToken, false) : cb.fileCanceled(e.fileToken))),

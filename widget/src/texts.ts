@@ -55,6 +55,10 @@ export const EN = {
   newMessage: 'New message from {name}: {text}',
   transferred: 'Chat transferred to {name}',
   agentLeft: '{name} left the chat; waiting for another agent',
+  /** A conference's agent who left while the holder stays (ADR 0051). */
+  conferenceLeft: '{name} left the chat',
+  /** Who joined or left a conference when the server gave no name. */
+  someAgent: 'An agent',
   waitingForAnother: 'Waiting for another agent…',
   ended: 'The chat has ended.',
   youEnded: 'You ended the chat.',

@@ -180,6 +180,21 @@ export class AgentClient {
     return this.action(chatId, 'transfer', target);
   }
 
+  /**
+   * Invites another agent of my org into my chat, a conference (docs/agent-api.md, "Conferences"):
+   * it gets an `offer` with `conference` set and accepts or declines it as any offer. How it
+   * went comes on my stream: `AgentJoinedConference`, or `ConferenceInviteFailed {agentId, reason}`.
+   * Only the chat's holder may invite (403 HOLDER_ONLY for a participant).
+   */
+  inviteToConference(chatId: string, agentId: string): Promise<void> {
+    return this.action(chatId, 'conference', { agentId });
+  }
+
+  /** Leaves a chat's conference I joined: the visitor gets `AgentLeftConference {name}`, my load frees. */
+  leaveConference(chatId: string): Promise<void> {
+    return this.action(chatId, 'leave-conference');
+  }
+
   /** The other agents of my org, and its skills and buttons, with who could take a transfer now. */
   transferTargets(): Promise<TransferTargets> {
     return this.call('GET', '/transfer-targets', undefined, { retry: true });

@@ -5,7 +5,7 @@
 export { VisitorClient, type VisitorClientOptions } from './visitor-client.js';
 export { AgentClient, type AgentClientOptions } from './agent-client.js';
 export type { EmulatorApi } from './emulator-api.js';
-export { isFileTransferEvent, isFileUploadedEvent } from './file-events.js';
+export { isConferenceEvent, isFileTransferEvent, isFileUploadedEvent } from './file-events.js';
 export type { UploadBusyWait, UploadOptions } from './visitor-file-upload.js';
 export type { WebSocketConstructor, WebSocketLike } from './agent-stream.js';
 export { SwitchboardHttpError, SwitchboardClosedError, type ErrorCode } from './errors.js';

@@ -20,6 +20,8 @@ export type AgentTypingMessage = Static<typeof Visitor.AgentTyping>;
 export type QueueUpdateMessage = Static<typeof Visitor.QueueUpdate>;
 export type ChatEndedMessage = Static<typeof Visitor.ChatEnded>;
 export type ChatTransferredMessage = Static<typeof Visitor.ChatTransferred>;
+export type AgentJoinedConferenceMessage = Static<typeof Visitor.AgentJoinedConference>;
+export type AgentLeftConferenceMessage = Static<typeof Visitor.AgentLeftConference>;
 export type CustomEventMessage = Static<typeof Visitor.CustomEvent>;
 export type ChasitorSessionDataMessage = Static<typeof Visitor.ChasitorSessionData>;
 /** An agent asked for a file (`Requested`, with where to upload it) or withdrew the request (`Canceled`). */
@@ -86,6 +88,10 @@ export interface VisitorEvents {
    */
   failed: { reason: string };
   agentDisconnected: Record<string, never>;
+  /** Another agent joined the chat (a conference, later API versions): its display name. */
+  agentJoined: AgentJoinedConferenceMessage;
+  /** An agent of the conference left the chat; the chat's own agent stays. */
+  agentLeft: AgentLeftConferenceMessage;
   customEvent: CustomEventMessage;
   /**
    * The agent asked for a file (`Requested`: answer with uploadFile(fileToken, …)) or withdrew
@@ -135,6 +141,12 @@ export type ChatFile = Agent.ChatFile;
 export type ChasitorFileUploadedData = Agent.ChasitorFileUploaded;
 /** A chat event that is a `FileTransfer` (Requested or Canceled), as isFileTransferEvent() tells. */
 export type FileTransferEvent = Omit<ChatEventWire, 'type' | 'data'> & { type: 'FileTransfer'; data: FileTransferMessage };
+/** A chat event that is an `AgentJoinedConference` or `AgentLeftConference`, as isConferenceEvent() tells. */
+export type ConferenceEvent = Omit<ChatEventWire, 'type' | 'data'> & {
+  type: 'AgentJoinedConference' | 'AgentLeftConference';
+  /** `reason` on a leave: `left` (by itself), `chatMoved` (the chat left its holder), `disconnected` (went offline or dropped). */
+  data: { name: string; agentId: string; reason?: 'left' | 'chatMoved' | 'disconnected' };
+};
 /** A chat event that is a `ChasitorFileUploaded`, as isFileUploadedEvent() tells. */
 export type FileUploadedEvent = Omit<ChatEventWire, 'type' | 'data'> & { type: 'ChasitorFileUploaded'; data: ChasitorFileUploadedData };
 /** A downloaded file (AgentClient.downloadFile). */
@@ -175,6 +187,11 @@ export interface OfferData {
   prechatDetails?: CustomDetail[];
   /** Epoch ms after which the offer goes to someone else. */
   expiresAt: number;
+  /**
+   * Set when the offer is an invitation into another agent's chat (a conference): accepting joins
+   * the chat beside its holder `from` (named `fromName`) instead of taking it over.
+   */
+  conference?: { from: string; fromName: string };
 }
 
 /** The stream could not replay what was missed: rebuild the view from `snapshot`. */
@@ -184,7 +201,8 @@ export interface ResyncData {
     presence: Presence;
     capacity: number;
     load: number;
-    chats: Array<{ chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number }>;
+    /** `participants`: the other agents of a conference on the chat, when it has one (ADR 0051). */
+    chats: Array<{ chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number; participants?: string[] }>;
   };
 }
 

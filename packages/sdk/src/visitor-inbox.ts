@@ -87,6 +87,12 @@ export class VisitorInbox {
         if (s.state === 'chatting') s.state = 'waiting';
         s.events.emit('agentDisconnected', {});
         break;
+      case 'AgentJoinedConference':
+        s.events.emit('agentJoined', { name: str('name') });
+        break;
+      case 'AgentLeftConference':
+        s.events.emit('agentLeft', { name: str('name') });
+        break;
       case 'CustomEvent':
         s.events.emit('customEvent', { type: str('type'), data: str('data') });
         break;

@@ -68,6 +68,8 @@ export function chatFor(engine: ChatEngine, p: Principal, chatId: string, opts: 
   if (!s || !s.record.request) fail('NOT_FOUND', `chat ${chatId}`);
   if (s.record.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
   if (s.record.agentId === p.userId) return s;
+  // A conference participant reaches the chat too; what only its holder may do, the engine refuses (HOLDER_ONLY).
+  if (s.record.chatState === 'established' && s.record.participants?.includes(p.userId)) return s;
   if (opts.supervisorMayRead && roleAtLeast(p.role, 'supervisor')) return s;
   if (s.record.holders?.includes(p.userId)) {
     if (s.record.chatState === 'ended') fail('CONFLICT', 'chat has ended');

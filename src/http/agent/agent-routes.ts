@@ -182,11 +182,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (_req, p) => { hub.heartbeat(p.userId); return { ok: true }; });
 
   // ---- chats ----
-  route({ method: 'GET', url: '/agent/v1/chats', summary: 'Chats routed to me (supervisors: every chat of the org whose visitor session is open)', role: 'agent', response: Type.Array(T.ChatSummary) },
+  route({ method: 'GET', url: '/agent/v1/chats', summary: 'Chats routed to me and conferences I am in (supervisors: every chat of the org whose visitor session is open)', role: 'agent', response: Type.Array(T.ChatSummary) },
     (_req, p) => {
       const all = roleAtLeast(p.role, 'supervisor');
       return [...engine.sessions.values()]
-        .filter((s) => s.record.request?.orgId === p.orgId && (all || s.record.agentId === p.userId) && s.record.chatState !== 'none')
+        .filter((s) => s.record.request?.orgId === p.orgId && (all || s.record.agentId === p.userId || s.record.participants?.includes(p.userId) === true) && s.record.chatState !== 'none')
         .map((s) => views.summary(s.record));
     });
   route({ method: 'GET', url: '/agent/v1/chats/history', summary: 'My past chats: the ended chats I held at some point (also those I transferred away), newest first, a page at a time', role: 'agent',
@@ -200,14 +200,17 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   /**
    * A chat's record for reading, live or closed (from the store): the org's
-   * supervisors; the chat's agent while it runs (an open offer included: what to accept);
+   * supervisors; the chat's agent while it runs (an open offer included: what to accept), and
+   * its conference's participants and invitee;
    * afterwards only someone who held it (an offer that ended unanswered gave no access).
    */
   const readableChat = async (id: string, p: Principal) => {
     const r = await views.record(id);
     if (!r?.request) fail('NOT_FOUND', `chat ${id}`);
     if (r.request.orgId !== p.orgId) fail('FORBIDDEN', 'chat belongs to another organization');
-    const current = r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established');
+    const current = (r.agentId === p.userId && (r.chatState === 'offered' || r.chatState === 'established'))
+      // A conference's participants while in it, and its invitee while the invitation is open (what to accept), ADR 0051.
+      || (r.chatState === 'established' && (r.participants?.includes(p.userId) === true || r.conferenceInvite?.agentId === p.userId));
     if (!roleAtLeast(p.role, 'supervisor') && !current && !(await views.heldBy(r.id, p.userId))) fail('FORBIDDEN', 'not your chat');
     return { r, request: r.request };
   };

@@ -80,7 +80,24 @@ export const CHAT_ACTIONS: ChatAction[] = [
   {
     name: 'file-requests', summary: 'Ask the visitor for a file (FileTransfer Requested; 200 once durable)', role: 'agent', body: T.FileRequestBody, response: T.FileRequestCreated,
     errors: { 409: 'FILE_REQUEST_PENDING: a request of this chat is pending; FILE_TRANSFER_DISABLED: fileTransfer.enabled is false; or the chat is not established, has ended or is no longer yours' },
-    run(engine, p, chatId, _body, ctx) { chatFor(engine, p, chatId, { supervisorMayRead: false }); return engine.files.request(p.userId, chatId, ctx.origin); },
+    run(engine, p, chatId, _body, ctx) {
+      chatFor(engine, p, chatId, { supervisorMayRead: false });
+      engine.conferences.requireHolder(p.userId, chatId, 'file requests');
+      return engine.files.request(p.userId, chatId, ctx.origin);
+    },
+  },
+  {
+    name: 'conference', summary: 'Invite another agent into the chat (a conference; the invitee gets an offer marked conference)', role: 'agent', body: T.ConferenceInviteRequest, response: T.Ok,
+    errors: { 403: 'HOLDER_ONLY: a participant cannot invite', 409: 'CONFERENCE_FULL: settings.conferenceMaxAgents reached; CONFERENCE_INVITE_PENDING: an invitation is open; or the agent cannot join now (another org, not online, no room, already in the chat, the caller)' },
+    run(engine, p, chatId, body) {
+      chatFor(engine, p, chatId, { supervisorMayRead: false });
+      engine.conferences.invite(p.userId, chatId, (body as T.ConferenceInviteRequest).agentId);
+      return ok;
+    },
+  },
+  {
+    name: 'leave-conference', summary: 'Leave the chat’s conference (a participant; the visitor gets AgentLeftConference)', role: 'agent', response: T.Ok,
+    run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.conferences.leave(p.userId, chatId); return ok; },
   },
   {
     name: 'whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', body: T.WhisperRequest, response: T.Ok,
