@@ -35,6 +35,8 @@ export interface SavedChat {
    * can show it. Absent in chats saved by an older widget.
    */
   status?: string;
+  /** The button's post-chat page, shown when the chat ends (absent: none, or saved by an older widget). */
+  postChatUrl?: string;
   client: VisitorSnapshot;
 }
 

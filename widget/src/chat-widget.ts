@@ -12,6 +12,7 @@ import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
 import { bindComposer } from './composer-input.js';
 import { FilePromptSlot, fileSize } from './file-request-prompt.js';
+import { disconnectedBy, postChatHref } from './post-chat-link.js';
 import { prechatAnswers } from './prechat-answers.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
@@ -43,6 +44,8 @@ export class ChatWidget {
   private readonly memory: ChatMemory;
   private outbox: string[] = [];
   private chatStatus = '';
+  /** The button's post-chat page, as the server last said it for this chat ('' none). */
+  private postChatUrl = '';
   private reconnecting = false;
   private readonly signals: InputSignals;
   /** The button's settings were read at least once (until then no chat starts). */
@@ -238,6 +241,8 @@ export class ChatWidget {
     this.sneakPeek = true;
     this.reconnecting = false;
     this.outbox = [];
+    this.postChatUrl = '';
+    v.setPostChat(null, '');
     v.clearLog();
     this.files.drop();
     v.showView('chat');
@@ -257,6 +262,8 @@ export class ChatWidget {
     this.agentName = saved.agentName;
     this.sneakPeek = saved.sneakPeek;
     this.outbox = [...saved.outbox];
+    this.postChatUrl = saved.postChatUrl ?? '';
+    v.setPostChat(null, '');
     this.reconnecting = false;
     v.clearLog();
     this.files.drop();
@@ -284,6 +291,7 @@ export class ChatWidget {
     this.memory.save({
       v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
       lines: this.shown, outbox: this.outbox, client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
+      ...(this.postChatUrl && { postChatUrl: this.postChatUrl }),
     });
   }
 
@@ -337,8 +345,11 @@ export class ChatWidget {
       // announced too while the panel is minimized, as an agent who left is.
       conferenceJoined: (name) => this.conferenceNote(this.t.joined({ name: name || this.t.someAgent })),
       conferenceLeft: (name) => this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent })),
-      ended: () => this.finish('ended', this.t.ended),
-      failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason })),
+      ended: (reason) => this.finish('ended', this.t.ended, reason),
+      failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason }), reason),
+      postChatUrl: (url) => {
+        this.postChatUrl = url;
+      },
       connection: (ok) => {
         if (this.reconnecting === !ok) return;
         this.reconnecting = !ok;
@@ -405,14 +416,19 @@ export class ChatWidget {
 
   private async endChat(): Promise<void> {
     const chat = this.chat;
-    this.finish('ended', this.t.youEnded);
+    this.finish('ended', this.t.youEnded, 'client');
     await chat?.end();
   }
 
-  /** Closes the chat view: no composer, transcript and new-chat buttons take the focus. */
-  private finish(phase: 'ended' | 'failed', text: string): void {
+  /**
+   * Closes the chat view: no composer; the transcript and new-chat buttons, and the link to the
+   * button's post-chat page when it has one, which then takes the focus (else the transcript
+   * button does). `reason`: the SDK's `ended` or `failed` reason, `client` for End.
+   */
+  private finish(phase: 'ended' | 'failed', text: string, reason: string): void {
     if (this.phase === 'ended' || this.phase === 'failed') return;
     const hadFocus = this.view.root.activeElement !== null;
+    const chatId = this.chat?.sessionId;
     this.phase = phase;
     this.memory.clear();
     this.signals.sent();
@@ -424,13 +440,19 @@ export class ChatWidget {
     this.setChatStatus(text);
     this.view.setTyping('');
     this.view.chatControls('after');
+    const by = disconnectedBy(phase, reason);
+    const o = this.opts;
+    const href = postChatHref(this.postChatUrl, { chatId, deploymentId: o.deploymentId, buttonId: o.buttonId, disconnectedBy: by, lang: o.lang }, location.href);
+    if (!href && this.postChatUrl.trim()) console.warn('[switchboard] the button’s postChatUrl is not an http(s) URL: no link to it is shown');
+    // A chat that never reached anyone has nothing to rate: its page is the place to leave a message.
+    this.view.setPostChat(href, by === 'agentsUnavailable' ? this.t.postChatMessage : this.t.postChatSurvey);
     // Minimized, the log is hidden with the panel: the end is announced and shown on the launcher.
     if (this.view.panel.hidden) {
       this.view.announce(text);
       this.unread += 1;
     }
     this.renderLauncher();
-    if (hadFocus && !this.view.panel.hidden) this.view.saveAfter.focus();
+    if (hadFocus && !this.view.panel.hidden) (href ? this.view.postChat : this.view.saveAfter).focus();
     void this.refresh();
   }
 

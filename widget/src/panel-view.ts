@@ -38,6 +38,8 @@ export class PanelView {
   readonly input: HTMLTextAreaElement;
   readonly send: HTMLButtonElement;
   readonly actions: HTMLDivElement;
+  /** The button's post-chat page (a survey, a message form), above the after-chat buttons; hidden without one. */
+  readonly postChat: HTMLAnchorElement;
   readonly newChat: HTMLButtonElement;
   readonly saveAfter: HTMLButtonElement;
   readonly save: HTMLButtonElement;
@@ -73,7 +75,10 @@ export class PanelView {
     this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, t.message), this.input, this.send);
     this.saveAfter = h('button', { type: 'button', class: 'q' }, t.downloadTranscript);
     this.newChat = h('button', { type: 'button' }, t.newChat);
-    this.actions = h('div', { class: 'actions' }, this.saveAfter, this.newChat);
+    // A new tab: the panel, its transcript and the host page stay as they are. noreferrer: the
+    // post-chat page learns nothing of the page the chat ran on beyond what its query says.
+    this.postChat = h('a', { class: 'post', target: '_blank', rel: 'noopener noreferrer', hidden: true });
+    this.actions = h('div', { class: 'actions' }, this.postChat, this.saveAfter, this.newChat);
 
     // lang: the language of the widget's texts (texts.ts), which need not be the host page's.
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
@@ -112,6 +117,14 @@ export class PanelView {
     show(this.end, mode === 'live');
     show(this.actions, mode === 'after');
     show(this.save, mode !== 'none');
+  }
+
+  /** Shows the link to the post-chat page (`href` null: hides it), named `text`; screen readers also hear that it opens a new tab. */
+  setPostChat(href: string | null, text: string): void {
+    show(this.postChat, href !== null);
+    if (href === null) this.postChat.removeAttribute('href');
+    else this.postChat.href = href;
+    this.postChat.replaceChildren(text, h('span', { class: 'vh' }, ` ${this.t.opensInNewTab}`), h('span', { 'aria-hidden': 'true' }, ' ↗'));
   }
 
   setStatus(text: string, warn = false): void {

@@ -40,6 +40,8 @@ export interface ChatCallbacks {
   fileRequested(fileToken: string, resumed: boolean): void;
   /** The agent withdrew the request (FileTransfer Canceled: by hand, or the chat ended or left that agent). */
   fileCanceled(fileToken: string): void;
+  /** The button's post-chat page, as ChatRequestSuccess, ChatRequestFail or ChasitorSessionData gives it (`""`: none). Told before `failed`. */
+  postChatUrl(url: string): void;
 }
 
 export interface ChatConnection {
@@ -49,6 +51,8 @@ export interface ChatConnection {
   /** Uploads `file` for the request `fileToken`; rejects with the SDK's SwitchboardHttpError (status, reason, `code`, `maxBytes`). */
   upload(fileToken: string, file: File, busy?: (wait: UploadBusyWait) => void): Promise<void>;
   end(): Promise<void>;
+  /** The session's id (System/SessionId `id`, the agent API's chatId), once known; not a secret, unlike its key. */
+  readonly sessionId: string | undefined;
   /** The chat as JSON for another page to continue (null before the chat request is through). */
   snapshot(): VisitorSnapshot | null;
   /** Stops listening, to the SDK and to the browser's network and visibility events (the chat itself is left as it is). */
@@ -84,7 +88,14 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   const report = (what: string) => (err: unknown): void => {
     if (!detached) console.warn(`[switchboard] ${what} failed`, err);
   };
+  // The SDK has no event of its own for it: the raw message comes before the SDK acts on it
+  // (ChatRequestFail's `failed`), so the widget knows the page when it shows the end.
+  const POST_CHAT_CARRIERS = ['ChatRequestSuccess', 'ChatRequestFail', 'ChasitorSessionData'];
   const offs = [
+    client.on('raw', (m) => {
+      const url = m.message['postChatUrl'];
+      if (POST_CHAT_CARRIERS.includes(m.type) && typeof url === 'string') cb.postChatUrl(url);
+    }),
     client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
     client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),
     client.on('message', (e) => cb.message(String(e.name ?? ''), String(e.text ?? ''))),
@@ -137,6 +148,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
     upload: async (fileToken, file, busy) => { await client.uploadFile(fileToken, file, file.name, busy ? { onBusyWait: busy } : {}); },
     end: () => client.end().catch(report('end')),
+    get sessionId() { return client.sessionId; },
     snapshot: () => client.snapshot(),
     dispose,
     detach: () => {

@@ -55,6 +55,7 @@ form.compose textarea{flex:1;min-height:44px;max-height:8em}
 input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
+a.post{flex-basis:100%;display:flex;align-items:center;justify-content:center;min-height:44px;padding:.5em 1em;border:1px solid var(--a);border-radius:calc(var(--r)*.6);color:var(--a);font-weight:600;text-decoration:underline}
 @media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{right:12px;bottom:12px}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .16s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;
