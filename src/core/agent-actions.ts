@@ -207,7 +207,8 @@ export class AgentActions {
     const s = this.engine.sessions.get(sessionId);
     if (!s || !this.engine.chatActive(s)) fail('CONFLICT', 'chat is not active');
     if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
-    return this.engine.append(s, 'Whisper', 'system', { from: fromUserId, text }, false);
+    // A whisper is agent-side text in the chat's log: masked as an agent's (ADR 0052).
+    return this.engine.append(s, 'Whisper', 'system', { from: fromUserId, text: this.masked(s, text) }, false);
   }
 
   decline(agentId: string, sessionId: string, reason: string): void {
@@ -220,7 +221,7 @@ export class AgentActions {
     const s = this.requireAgentChat(agentId, sessionId);
     if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
     const agent = this.engine.directory.get(agentId)!;
-    const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+    const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text: this.masked(s, text), name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
     this.engine.idle.armAfterAgentMessage(s);
     return e;
   }
@@ -245,6 +246,12 @@ export class AgentActions {
     this.engine.finishChat(s, 'agent');
   }
 
+
+  /** Agent-side text as the chat's org masks it (ADR 0052); the length limit was checked on the text sent. */
+  private masked(s: ChatSession, text: string): string {
+    const orgId = s.record.request?.orgId;
+    return orgId === undefined ? text : this.engine.sensitiveData.mask(orgId, 'agent', text);
+  }
 
   private requireAgentChat(agentId: string, sessionId: string): ChatSession {
     const s = this.engine.sessions.get(sessionId);
