@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SensitiveDataRuleConfig } from '../config/config-schema.js';
 import { ConfigError, validateConfig } from '../config/load-config.js';
-import { CARD_RULE } from './sensitive-data-rules.test-support.js';
+import { CARD_BUT_LAST_FOUR_RULE, CARD_RULE, CVC_RULE } from './sensitive-data-rules.test-support.js';
 import { PROBE_BUDGET_MS, compileRule, probeProblem, sensitiveDataRuleProblems, type CompiledRule } from './sensitive-data-rules.js';
 
 
@@ -38,6 +38,7 @@ describe('the documented card number rule', () => {
     expect(maskWith(CARD_RULE, 'my card is 4111 1111 1111 1111, exp 12/29')).toBe('my card is *******************, exp 12/29');
     expect(maskWith(CARD_RULE, '4111-1111-1111-1111')).toBe('*'.repeat(19));
     expect(maskWith(CARD_RULE, '378282246310005')).toBe('*'.repeat(15));
+    expect(maskWith(CARD_RULE, '3782 822463 10005')).toBe('*'.repeat(17));
     expect(maskWith(CARD_RULE, '4222222222222')).toBe('*'.repeat(13));
     expect(maskWith(CARD_RULE, '6011 0009 9013 9424 123')).toBe('*'.repeat(23));
   });
@@ -60,6 +61,24 @@ describe('the documented card number rule', () => {
       text.replace(c.regex, c.replace);
       expect(performance.now() - t0).toBeLessThan(PROBE_BUDGET_MS);
     }
+  });
+});
+
+describe('the other examples of docs/configuration.md', () => {
+  it('the security code rule replaces the code and its keyword', () => {
+    expect(maskWith(CVC_RULE, 'exp 12/29 CVC 123, ok?')).toBe('exp 12/29 [security code removed], ok?');
+    expect(maskWith(CVC_RULE, 'cvv: 1234')).toBe('[security code removed]');
+    expect(maskWith(CVC_RULE, 'order 123')).toBe('order 123');
+  });
+
+  it('the card rule that keeps the last four digits', () => {
+    expect(maskWith(CARD_BUT_LAST_FOUR_RULE, 'card 4111 1111 1111 1234.')).toBe('card ***************1234.');
+    expect(maskWith(CARD_BUT_LAST_FOUR_RULE, '3782 822463 10005')).toBe(`${'*'.repeat(13)}0005`);
+    expect(maskWith(CARD_BUT_LAST_FOUR_RULE, 'order 123456789012')).toBe('order 123456789012');
+  });
+
+  it('both pass the load-time checks', () => {
+    expect(sensitiveDataRuleProblems([CVC_RULE, CARD_BUT_LAST_FOUR_RULE], '/x', 4000)).toEqual([]);
   });
 });
 

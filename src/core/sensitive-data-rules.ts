@@ -17,6 +17,9 @@ export type TextAuthor = 'visitor' | 'agent';
 /** A rule ready to run: its regular expression always has the `g` flag. */
 export interface CompiledRule {
   name: string;
+  /** The pattern and flags as the config file wrote them (a RegExp's `source` escapes `/`). */
+  pattern: string;
+  flags: string;
   regex: RegExp;
   appliesTo: SensitiveDataRuleConfig['appliesTo'];
   /** Text in place of a match: the mask character repeated to the match's length, or the fixed replacement. */
@@ -56,7 +59,7 @@ export function compileRule(rule: SensitiveDataRuleConfig): CompiledRule | strin
   const mask = rule.mask ?? DEFAULT_MASK;
   // A function, never a replacement string: `$&` or `$1` in the config is text, not a back-reference.
   const replace = replacement !== undefined ? () => replacement : (match: string) => mask.repeat(match.length);
-  return { name: rule.name, regex, appliesTo: rule.appliesTo, replace };
+  return { name: rule.name, pattern: rule.pattern, flags: rule.flags, regex, appliesTo: rule.appliesTo, replace };
 }
 
 /**

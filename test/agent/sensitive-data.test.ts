@@ -123,6 +123,19 @@ describe.skipIf(!OWNS_PROCESS)('sensitive data rules', () => {
     expect(holdsRaw(storedRows(chatId))).toBe(false);
   });
 
+  it('admins read the org\'s rules as the file sets them; supervisors and agents may not', async () => {
+    const root = await AgentUser.login(server, USERS.root);
+    expect(await root.ok('GET', '/agent/v1/admin/sensitive-data-rules')).toEqual([
+      { name: 'card-number', pattern: '\\b(?:\\d[ -]?){12,18}\\d\\b', flags: '', appliesTo: 'both' },
+      { name: 'pin', pattern: '\\bPIN:? ?\\d{4}\\b', flags: 'i', appliesTo: 'visitor' },
+      { name: 'voucher', pattern: 'VOUCHER-[A-Z0-9]{6}', flags: '', appliesTo: 'agent' },
+    ]);
+    const sam = await AgentUser.login(server, USERS.sam);
+    expect((await sam.call('GET', '/agent/v1/admin/sensitive-data-rules')).status).toBe(403);
+    const alice = await AgentUser.login(server, USERS.alice);
+    expect((await alice.call('GET', '/agent/v1/admin/sensitive-data-rules')).status).toBe(403);
+  });
+
   it('counts masked matches by rule name in /metrics, with no text in the labels', async () => {
     const metrics = await request(server.baseUrl, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
