@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { SensitiveDataRuleConfig } from '../config/config-schema.js';
 import { ConfigError, validateConfig } from '../config/load-config.js';
 import { CARD_BUT_LAST_FOUR_RULE, CARD_RULE, CVC_RULE } from './sensitive-data-rules.test-support.js';
-import { PROBE_BUDGET_MS, compileRule, probeProblem, sensitiveDataRuleProblems, type CompiledRule } from './sensitive-data-rules.js';
+import { PROBE_BUDGET_MS, compileRule, probeLengths, probeProblem, sensitiveDataRuleProblems, type CompiledRule } from './sensitive-data-rules.js';
 
 
 const rule = (patch: Partial<SensitiveDataRuleConfig>): SensitiveDataRuleConfig => ({ ...CARD_RULE, ...patch });
@@ -150,5 +150,17 @@ describe('the loader refuses a bad rule, naming it by its path', () => {
   it('probes at settings.maxMessageLength, so a polynomial pattern fine on short messages may pass with a lower limit', () => {
     expect(sensitiveDataRuleProblems([rule({})], '/x', 10)).toEqual([]);
     expect(sensitiveDataRuleProblems([rule({})], '/x', 100_000)).toEqual([]);
+  });
+});
+
+describe('probe lengths', () => {
+  it('grow by one, then never by more than an eighth, and end at the longest message', () => {
+    const lengths = probeLengths(4000);
+    expect(lengths.slice(0, 9)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(lengths.at(-1)).toBe(4000);
+    // An exponential pattern just under the budget at one length must not run for ever at the next.
+    for (let i = 1; i < lengths.length; i++) expect(lengths[i]! - lengths[i - 1]!, `after ${lengths[i - 1]}`).toBeLessThanOrEqual(Math.max(1, Math.floor(lengths[i - 1]! / 8)));
+    expect(lengths.length).toBeLessThan(80);
+    expect(probeLengths(5)).toEqual([1, 2, 3, 4, 5]);
   });
 });
