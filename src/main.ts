@@ -29,6 +29,7 @@ import { RetentionSweeper } from './core/retention-sweeper.js';
 import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
+import { SensitiveDataMasker } from './core/sensitive-data-masker.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
@@ -256,7 +257,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const clock: Clock = adjustableClock ?? realClock;
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
-  const engine = new ChatEngine({ store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl });
+  const engine = new ChatEngine({
+    store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl,
+    sensitiveData: new SensitiveDataMasker(config.orgs),
+  });
 
   // Signing in stays on real time whatever the emulator does to the clock: an advance must not
   // expire the credentials of the test that made it (ADR 0030).

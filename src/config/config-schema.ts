@@ -126,6 +126,31 @@ export const QuickTextConfig = Type.Object({
 });
 export type QuickTextConfig = Static<typeof QuickTextConfig>;
 
+/** The longest sensitive data rule pattern: a rule is one value's shape, not a program. */
+export const MAX_SENSITIVE_PATTERN_LENGTH = 1000;
+
+/**
+ * A sensitive data rule (ADR 0052): matches of `pattern` in chat text are masked before
+ * the text is stored, so agents, transcripts and exports never see them. The loader
+ * refuses a pattern that does not compile, matches the empty string, or is slow on texts
+ * up to settings.maxMessageLength (sensitive-data-rules.ts).
+ */
+export const SensitiveDataRuleConfig = Type.Object({
+  /** Unique in the org; the label of the masked-matches metric, so letters, digits, `_`, `.`, `-` only. */
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** A JavaScript regular expression's source, without slashes (`\\d{13,19}` in YAML double quotes). */
+  pattern: Type.String({ minLength: 1, maxLength: MAX_SENSITIVE_PATTERN_LENGTH }),
+  /** Regular expression flags out of `i`, `m`, `s`, `u`; `g` is always on. */
+  flags: Type.String({ pattern: '^[imsu]*$', default: '' }),
+  /** One character, repeated to the length of each match (the default, `*`): the text keeps its length. */
+  mask: Type.Optional(Type.String({ minLength: 1 })),
+  /** A fixed text in place of each match, whatever its length (instead of `mask`). Taken literally: `$&` is text. */
+  replacement: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  /** Whose text it masks: the visitor's (messages, sneak peeks, pre-chat values), the agent's (messages, whispers), or both. */
+  appliesTo: Type.Union([Type.Literal('visitor'), Type.Literal('agent'), Type.Literal('both')], { default: 'both' }),
+});
+export type SensitiveDataRuleConfig = Static<typeof SensitiveDataRuleConfig>;
+
 export const OrgConfig = Type.Object({
   id: Id,
   name: Type.Optional(Type.String()),
@@ -140,6 +165,8 @@ export const OrgConfig = Type.Object({
   autoAwayOnOfferTimeout: Type.Optional(Type.Boolean({ default: false })),
   /** Live Agent's Auto Away on Decline (ADR 0054): an agent of the org who declines an offer is set away. */
   autoAwayOnDecline: Type.Optional(Type.Boolean({ default: false })),
+  /** Patterns masked in chat text before it is stored (ADR 0052). */
+  sensitiveDataRules: Type.Array(SensitiveDataRuleConfig, { default: [] }),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

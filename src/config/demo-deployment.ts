@@ -64,4 +64,6 @@ export const demoOrg: OrgConfig = {
     { id: 'one-moment', title: 'One moment, please', text: 'Thank you. Give me a moment while I look into this.', skills: ['support'] },
     { id: 'closing', title: 'Closing', text: 'Is there anything else I can help you with? Thank you for contacting us, and have a good day!', skills: ['support'] },
   ],
+  // None in the demo: its chats show text as typed (docs/configuration.md has a card number rule to copy).
+  sensitiveDataRules: [],
 };

@@ -8,6 +8,7 @@ import Value from 'typebox/value';
 import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from 'yaml';
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
+import { sensitiveDataRuleProblems } from '../core/sensitive-data-rules.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig } from './config-schema.js';
@@ -223,6 +224,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
     });
     problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
     org.quickTexts.forEach((q, qi) => problems.push(...skillProblems(q.skills ?? [], `/orgs/${o}/quickTexts/${qi}/skills`)));
+    problems.push(...sensitiveDataRuleProblems(org.sensitiveDataRules, `/orgs/${o}/sensitiveDataRules`, config.settings.maxMessageLength));
   });
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);

@@ -11,6 +11,7 @@ import type { PresenceReason } from '../protocol/agent-api-types.js';
 import { fail } from '../protocol/errors.js';
 import type { Presence } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
+import type { ChatSession } from './chat-session.js';
 import { EventType } from './event-types.js';
 import { orgOfQueueKey, skillQueueKey } from './routing/dispatcher.js';
 
@@ -242,7 +243,8 @@ export class AgentActions {
     const s = this.engine.sessions.get(sessionId);
     if (!s || !this.engine.chatActive(s)) fail('CONFLICT', 'chat is not active');
     if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
-    return this.engine.append(s, 'Whisper', 'system', { from: fromUserId, text }, false);
+    // A whisper is agent-side text in the chat's log: masked as an agent's (ADR 0052).
+    return this.engine.append(s, 'Whisper', 'system', { from: fromUserId, text: this.masked(s, text) }, false);
   }
 
   decline(agentId: string, sessionId: string, reason: string): void {
@@ -256,7 +258,7 @@ export class AgentActions {
     const s = this.engine.conferences.requireInChat(agentId, sessionId);
     if (text.length > this.engine.settings.maxMessageLength) fail('MESSAGE_TOO_LONG', `${text.length} > ${this.engine.settings.maxMessageLength}`);
     const agent = this.engine.directory.get(agentId)!;
-    const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text, name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
+    const e = this.engine.append(s, EventType.AgentMessage, 'agent', { text: this.masked(s, text), name: agent.name, agentId, schedule: { responseDelayMilliseconds: 0 }, $meta: meta }, true);
     this.engine.idle.armAfterAgentMessage(s);
     return e;
   }
@@ -281,4 +283,10 @@ export class AgentActions {
     this.engine.finishChat(s, 'agent');
   }
 
+
+  /** Agent-side text as the chat's org masks it (ADR 0052); the length limit was checked on the text sent. */
+  private masked(s: ChatSession, text: string): string {
+    const orgId = s.record.request?.orgId;
+    return orgId === undefined ? text : this.engine.sensitiveData.mask(orgId, 'agent', text);
+  }
 }

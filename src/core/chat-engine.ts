@@ -22,6 +22,7 @@ import { Conferences } from './conferences.js';
 import { EventType, isResentCopy } from './event-types.js';
 import { FileTransfers } from './file-transfers.js';
 import { IdleTimeouts } from './idle-timeout.js';
+import { SensitiveDataMasker } from './sensitive-data-masker.js';
 import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
@@ -49,6 +50,8 @@ export interface EngineDeps {
   fileTransfer?: FileTransferConfig;
   /** config `server.publicUrl`: the base of the URLs the server hands out; else the origin each request came to. */
   publicUrl?: string | undefined;
+  /** The orgs' sensitive data rules (ADR 0052); none when not given. */
+  sensitiveData?: SensitiveDataMasker;
 }
 
 /** The `endReason` of a chat that waited on a button removed from the config (endOnRemovedButton). */
@@ -69,6 +72,8 @@ export class ChatEngine {
   readonly conferences: Conferences = new Conferences(this);
   /** Files agents ask visitors for (file-transfers.ts). */
   readonly files: FileTransfers;
+  /** Masks sensitive data in chat text before it is appended (ADR 0052). */
+  readonly sensitiveData: SensitiveDataMasker;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -102,6 +107,7 @@ export class ChatEngine {
     this.settings = deps.settings;
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
+    this.sensitiveData = deps.sensitiveData ?? new SensitiveDataMasker([]);
     this.router = new Router(this.catalog, this.directory);
     this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024, maxBytesInFlight: 64 * 1024 * 1024 }, deps.publicUrl);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
@@ -364,10 +370,12 @@ export class ChatEngine {
     const { deployment, button } = this.validateInit(init);
     const now = this.clock.now();
     const visitorId = init.visitorId ?? cookieVisitorId ?? randomUUID();
+    // Masked before anything holds them: the request is stored, offered to agents and echoed in ChatRequestSuccess.
+    const prechatDetails = this.sensitiveData.maskDetails(deployment.orgId, init.prechatDetails);
     r.request = {
       orgId: deployment.orgId, deploymentId: init.deploymentId, buttonId: button.config.id, visitorName: init.visitorName || 'Visitor',
       visitorId, agentId: init.agentId, doFallback: init.doFallback, buttonOverrides: init.buttonOverrides,
-      receiveQueueUpdates: init.receiveQueueUpdates, prechatDetails: init.prechatDetails, prechatEntities: init.prechatEntities,
+      receiveQueueUpdates: init.receiveQueueUpdates, prechatDetails, prechatEntities: init.prechatEntities,
       userAgent: init.userAgent, language: init.language, screenResolution: init.screenResolution, extra: init.extra, ipAddress,
       geoLocation,
     };
@@ -399,7 +407,7 @@ export class ChatEngine {
       estimatedWaitTime,
       connectionTimeout: this.settings.connectionTimeoutMs,
       visitorId,
-      customDetails: init.prechatDetails,
+      customDetails: prechatDetails,
       ...(geoLocation ? { geoLocation } : {}),
       url: '',
       oref: '',
@@ -412,7 +420,9 @@ export class ChatEngine {
 
   visitorMessage(s: ChatSession, text: string): void {
     this.requireChat(s);
-    this.append(s, EventType.VisitorMessage, 'visitor', { text, name: s.record.request!.visitorName }, false);
+    // Masked before the append (ADR 0052): the log, and all that is read from it, hold the masked text only.
+    const masked = this.sensitiveData.mask(s.record.request!.orgId, 'visitor', text);
+    this.append(s, EventType.VisitorMessage, 'visitor', { text: masked, name: s.record.request!.visitorName }, false);
     this.idle.onVisitorMessage(s);
   }
 
@@ -429,7 +439,8 @@ export class ChatEngine {
     if (!this.chatActive(s)) return;
     // Sneak peek reaches agents only where the button enables it.
     if (!(s.record.routedButtonId && this.catalog.button(s.record.routedButtonId)?.config.sneakPeekEnabled)) return;
-    this.append(s, EventType.SneakPeek, 'visitor', { position, text }, false);
+    // The agent's sneak peek must not show what the sent message will not.
+    this.append(s, EventType.SneakPeek, 'visitor', { position, text: this.sensitiveData.mask(s.record.request!.orgId, 'visitor', text) }, false);
   }
 
   visitorCustomEvent(s: ChatSession, type: string, data: string): void {

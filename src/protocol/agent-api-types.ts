@@ -109,6 +109,15 @@ export const QuickText = Type.Object({
 });
 export type QuickText = Static<typeof QuickText>;
 export const QuickTexts = Type.Array(QuickText);
+/** A sensitive data rule of the caller's org (ADR 0052), as the config file sets it: read-only. */
+export const SensitiveDataRule = Type.Object({
+  name: Type.String({ description: 'Unique in the org; the `rule` label of switchboard_sensitive_data_masked_total' }),
+  pattern: Type.String({ description: 'The JavaScript regular expression source masked' }),
+  flags: Type.String({ description: 'Its flags besides `g` (out of `imsu`)' }),
+  appliesTo: Type.Union([Type.Literal('visitor'), Type.Literal('agent'), Type.Literal('both')], { description: 'Whose text it masks' }),
+});
+export type SensitiveDataRule = Static<typeof SensitiveDataRule>;
+export const SensitiveDataRules = Type.Array(SensitiveDataRule);
 export const WhisperRequest = Type.Object({ text: Type.String({ minLength: 1 }) });
 export const ReassignRequest = Type.Object({ agentId: Type.String({ minLength: 1, maxLength: 128 }) });
 export const Ok = Type.Object({ ok: Type.Literal(true) });

@@ -106,6 +106,34 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config and serve refuse a sensitive data rule that is not a regex, matches nothing, or backtracks (ADR 0052)', () => {
+    const file = join(dir, 'sensitive-data.yaml');
+    writeFileSync(file, [
+      'orgs:',
+      '  - id: "00D000000000009"',
+      '    sensitiveDataRules:',
+      '      - { name: card-number, pattern: "\\\\b(?:\\\\d[ -]?){12,18}\\\\d\\\\b" }',
+      '      - { name: broken, pattern: "(\\\\d{4}" }',
+      '      - { name: anything, pattern: "\\\\d*" }',
+      '      - { name: slow, pattern: "(\\\\d+)+x" }',
+      '',
+    ].join('\n'));
+    const check = run('check-config', file);
+    expect(check.status, check.stderr).toBe(1);
+    expect(check.stderr).not.toContain('/orgs/0/sensitiveDataRules/0');
+    expect(check.stderr).toContain('/orgs/0/sensitiveDataRules/1: pattern is not a valid JavaScript regular expression');
+    expect(check.stderr).toContain('/orgs/0/sensitiveDataRules/2/pattern: matches the empty string');
+    expect(check.stderr).toMatch(/\/orgs\/0\/sensitiveDataRules\/3\/pattern: took \d+ ms .*over the 50 ms budget/);
+    const dataDir = join(dir, 'sensitive-data-data');
+    const serve = spawnSync(process.execPath, [MAIN, 'serve', '--config', file, '--port', '0', '--data-dir', dataDir], { encoding: 'utf8', timeout: 20_000 });
+    expect(serve.status).toBe(1);
+    expect(serve.stderr).toContain('/orgs/0/sensitiveDataRules/1: pattern is not a valid');
+    expect(existsSync(dataDir), 'refused before the store was opened').toBe(false);
+    writeFileSync(file, 'orgs:\n  - id: "00D000000000009"\n    sensitiveDataRules:\n      - { name: card-number, pattern: "\\\\b(?:\\\\d[ -]?){12,18}\\\\d\\\\b" }\n');
+    const ok = run('check-config', file);
+    expect(ok.status, ok.stderr).toBe(0);
+  });
+
   it('check-config and serve refuse a trustProxy proxy address that is not one, naming the setting', () => {
     // serve used to open the store and die in fastify with `switchboard: invalid IP address: proxy.internal`.
     const file = join(dir, 'trust-proxy.yaml');

@@ -318,6 +318,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
   route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
     (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids)));
+  route({ method: 'GET', url: '/agent/v1/admin/sensitive-data-rules', summary: 'Sensitive data rules of the org, in the order they apply (set in the config file; read-only)', role: 'admin', response: T.SensitiveDataRules },
+    (_req, p) => engine.sensitiveData.rulesOf(p.orgId).map((r) => ({ name: r.name, pattern: r.pattern, flags: r.flags, appliesTo: r.appliesTo })));
   route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin', response: Type.Array(T.ApiKey) }, (_req, p) => users.listApiKeys(p.orgId));
   route({ method: 'POST', url: '/agent/v1/admin/api-keys', summary: 'Create an API key for a user (the key is shown once)', role: 'admin', body: T.CreateApiKeyRequest, response: T.ApiKeyCreated,
     errors: { 404: 'No such user in this organization' } },
