@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useServer } from './harness.js';
-import { API_VERSION, INVALID_AFFINITY, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
+import { API_VERSION, BOT_NAME, INVALID_AFFINITY, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
 
 const server = useServer();
 
@@ -79,6 +79,51 @@ describe.concurrent('v34 recovery: ResyncSession, ChasitorSessionData, ChasitorR
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after resync'), 'echo after resync');
     await v.expectNoMore();
     expect(v.texts().filter((t) => t === 'after resync')).toHaveLength(1);
+  });
+});
+
+describe.concurrent('ChasitorSessionData has the guide\'s shape', () => {
+  it('queuePosition, url, oref, postChatUrl, sneakPeekEnabled, and each TranscriptEntry with type, name, content, timestamp, sequence', async () => {
+    const v = await chat();
+    await v.say('first words');
+    await v.awaitEchoes(['first words']);
+    const stale = wrongToken(v.affinity);
+    v.affinity = stale;
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expect(res.status, res.text).toBe(200);
+    v.affinity = String((res.json as Record<string, unknown>)['affinityToken']);
+    v.forgetCursor();
+    const first = await v.poll();
+    expect(first.messages[0]?.type, first.text).toBe('ChasitorSessionData');
+    const data = first.messages[0]?.message ?? {};
+    // Chapter 7's ChasitorSessionData properties (geoLocation only when the server knows one).
+    expect(Number.isInteger(data['queuePosition']), `queuePosition: ${first.text}`).toBe(true);
+    for (const k of ['url', 'oref', 'postChatUrl']) expect(typeof data[k], `${k}: ${first.text}`).toBe('string');
+    expect(typeof data['sneakPeekEnabled'], first.text).toBe('boolean');
+    if ('geoLocation' in data) expect(typeof data['geoLocation'], first.text).toBe('object');
+    // Chapter 8's TranscriptEntry: every field is required.
+    const entries = data['chatMessages'] as Array<Record<string, unknown>>;
+    expect(entries.length, first.text).toBeGreaterThanOrEqual(3);
+    for (const e of entries) {
+      expect(['Agent', 'Chasitor', 'OperatorTransferred'], JSON.stringify(e)).toContain(e['type']);
+      expect(typeof e['name'], JSON.stringify(e)).toBe('string');
+      expect(typeof e['content'], JSON.stringify(e)).toBe('string');
+      expect(Number.isFinite(e['timestamp']), `timestamp is a number (ms): ${JSON.stringify(e)}`).toBe(true);
+      expect(Number.isFinite(e['sequence']), `sequence is a number: ${JSON.stringify(e)}`).toBe(true);
+    }
+    // In the order they were said: sequences go up, timestamps never go back, and each side's name is its own.
+    for (let i = 1; i < entries.length; i++) {
+      expect(entries[i]!['sequence'] as number, JSON.stringify(entries)).toBeGreaterThan(entries[i - 1]!['sequence'] as number);
+      expect(entries[i]!['timestamp'] as number, JSON.stringify(entries)).toBeGreaterThanOrEqual(entries[i - 1]!['timestamp'] as number);
+    }
+    const said = entries.find((e) => e['type'] === 'Chasitor');
+    expect(said?.['content']).toBe('first words');
+    expect(said?.['name'], 'the visitor entry carries the ChasitorInit visitorName').toBe(v.initBody()['visitorName']);
+    const echoed = entries.filter((e) => e['type'] === 'Agent');
+    expect(echoed.map((e) => e['name'])).toEqual([BOT_NAME, BOT_NAME]);
+    expect(echoed[1]?.['content']).toBe('first words');
+    expect(Math.abs((said?.['timestamp'] as number) - Date.now()), 'timestamp is epoch ms').toBeLessThan(60_000);
   });
 });
 
