@@ -143,6 +143,55 @@ describe.concurrent('X-LIVEAGENT-SEQUENCE after ResyncSession', () => {
     expect(v.texts().filter((t) => t.startsWith('new count'))).toEqual(['new count 1', 'new count 2']);
   });
 
+  it('a client that numbers from 1 again and sends its 1 on ChasitorResyncState loses no message', async () => {
+    // A client that puts X-LIVEAGENT-SEQUENCE on every POST (the guide lists none for
+    // ChasitorResyncState, but a client's HTTP layer adds it) starts its new count there:
+    // 1 on ChasitorResyncState, 2 and 3 on the messages that follow, numbers its old
+    // count had used for ChatMessage.
+    const v = await chat();
+    await v.say('old 2');
+    await v.say('old 3');
+    await v.awaitEchoes(['old 2', 'old 3']);
+    const stale = wrongToken(v.affinity);
+    const real = v.affinity;
+    v.affinity = stale;
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    v.affinity = real;
+    const res = await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    expect(res.status, res.text).toBe(200);
+    v.forgetCursor();
+    await v.waitFor('ChasitorSessionData', 'ChasitorSessionData', v.received.length);
+    expectOk(await v.post('Chasitor/ChasitorResyncState', { organizationId: ORG_ID }, { sequence: 1 }), 'ChasitorResyncState numbered 1');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'new 2' }, { sequence: 2 }), 'ChatMessage 2 of the new count');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'new 3' }, { sequence: 3 }), 'ChatMessage 3 of the new count');
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'new 3' }, { sequence: 3 }), 'its retry');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'new 3'), 'the echo of new 3');
+    await v.expectNoMore();
+    expect(v.texts().filter((t) => t.startsWith('new'))).toEqual(['new 2', 'new 3']);
+  });
+
+  it('a client that goes on counting through ChasitorResyncState: its re-sent request is still a retry', async () => {
+    const v = await chat();
+    await v.say('kept');
+    const applied = v.sentSequence;
+    await v.awaitEchoes(['kept']);
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    v.affinity = real;
+    expect((await server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } })).status).toBe(200);
+    v.forgetCursor();
+    await v.waitFor('ChasitorSessionData', 'ChasitorSessionData', v.received.length);
+    expectOk(await v.post('Chasitor/ChasitorResyncState', { organizationId: ORG_ID }), 'ChasitorResyncState numbered n+1');
+    // The answer to 'kept' was lost: re-sent with its number, it is a retry, not a second message.
+    expectOk(await v.post('Chasitor/ChatMessage', { text: 'kept' }, { sequence: applied }), 're-sent with its old number');
+    await v.say('next');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'next'), 'the echo of next');
+    await v.expectNoMore();
+    // One echo of 'kept' (before the resync); applied again, it would be echoed again.
+    expect(v.texts().filter((t) => t === 'kept')).toHaveLength(1);
+  });
+
   it('a client that goes on counting: a re-sent request with its old number is applied once', async () => {
     const v = await chat();
     await v.say('before');
