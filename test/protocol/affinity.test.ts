@@ -3,7 +3,7 @@
  * ReconnectSession path, and 405 for both without a prior 503.
  */
 import { describe, expect, it } from 'vitest';
-import { useServer } from './harness.js';
+import { sleep, useServer } from './harness.js';
 import { API_VERSION, BOT_NAME, INVALID_AFFINITY, ORG_ID, SESSION_GONE, Visitor, expectOk, expectPlainError } from './visitor.js';
 
 const server = useServer();
@@ -313,5 +313,67 @@ describe.concurrent('recovery without a prior 503', () => {
     expectPlainError(res, 405);
     await v.say('still fine');
     expect(await v.awaitEchoes(['still fine'])).toEqual(['still fine']);
+  });
+});
+
+describe.concurrent('a recovery request sent again (its answer was lost)', () => {
+  // The answer to a recovery can be lost like the request that got the 503, and HTTP stacks send a
+  // GET again by themselves (OkHttp on a dropped connection). Until the client uses the session again
+  // (a poll or a POST), the same recovery is answered again; after that it is 405 as without a 503.
+  it('ResyncSession twice: both 200 with the same key and token, one snapshot delivered, nothing twice; after a poll, 405', async () => {
+    const v = await chat();
+    await v.say('before');
+    await v.awaitEchoes(['before']);
+    await v.say('pending');
+    await sleep(300);
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    const ask = () => server.req('GET', 'System/ResyncSession', { headers: v.headers(), query: { SessionId: v.id } });
+    const first = await ask();
+    expect(first.status, first.text).toBe(200);
+    const again = await ask();
+    expect(again.status, `the same ResyncSession again: ${again.text}`).toBe(200);
+    expect(again.json).toEqual(first.json);
+    v.affinity = real;
+    v.forgetCursor();
+    const from = v.received.length;
+    const snapshot = await v.poll();
+    expect(snapshot.messages[0]?.type, snapshot.text).toBe('ChasitorSessionData');
+    const transcript = snapshot.messages[0]?.message['chatMessages'] as Array<Record<string, unknown>>;
+    expect(transcript.filter((e) => e['type'] === 'Agent' && e['content'] === 'pending'), JSON.stringify(transcript)).toHaveLength(1);
+    await v.say('after');
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after'), 'the echo of after');
+    await v.expectNoMore();
+    const types = v.received.slice(from).map((m) => m.type);
+    expect(types.filter((t) => t === 'ChasitorSessionData'), types.join(', ')).toHaveLength(1);
+    expect(v.received.slice(from).filter((m) => m.type === 'ChatMessage').map((m) => m.message['text'])).toEqual(['after']);
+    expectPlainError(await ask(), 405, 'No session recovery is pending');
+  });
+
+  it('ReconnectSession twice with the same offset: both 200, each message after the offset once; after a poll, 405', async () => {
+    const v = await chat();
+    await v.say('r1');
+    await v.awaitEchoes(['r1']);
+    const offset = v.lastOffset as number;
+    await v.say('r2');
+    await sleep(300);
+    const real = v.affinity;
+    v.affinity = wrongToken(real);
+    expectPlainError(await v.poll(), 503, INVALID_AFFINITY);
+    const ask = () => server.req('GET', 'System/ReconnectSession', {
+      headers: { ...v.headers(), 'X-LIVEAGENT-AFFINITY': 'null' }, query: { 'ReconnectSession.offset': offset },
+    });
+    const first = await ask();
+    expect(first.status, first.text).toBe(200);
+    const again = await ask();
+    expect(again.status, `the same ReconnectSession again: ${again.text}`).toBe(200);
+    expect(again.json).toEqual(first.json);
+    v.affinity = real;
+    v.forgetCursor();
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'r2'), 'r2 after reconnect');
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['r1', 'r2']);
+    expectPlainError(await ask(), 405, 'No session recovery is pending');
   });
 });
