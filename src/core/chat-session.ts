@@ -73,7 +73,10 @@ export class ChatSession implements RowSource {
    * held now is a poll of this process.
    */
   endedByVisitor = false;
-  /** A 503 was answered: ResyncSession / ReconnectSession are now allowed. */
+  /**
+   * A 503 was answered and no request has passed the affinity check since: ResyncSession and
+   * ReconnectSession are allowed, also again when an answer was lost (ADR 0058, note).
+   */
   recoveryPending = false;
   /** Timer for the current offer (routing), if any. */
   offerTimer: { cancel(): void } | null = null;

@@ -65,17 +65,24 @@ export class SessionRecovery {
     private readonly store: ChatStore,
   ) {}
 
-  /** Gate check: throws AFFINITY_INVALID (503) when the token names another owner. */
+  /**
+   * Gate check: throws AFFINITY_INVALID (503) when the token names another owner, and from then on
+   * allows a recovery. A request that passes ends that: the client uses the session again, so a
+   * recovery sent after it is 405 (ADR 0058, note).
+   */
   checkAffinity(s: ChatSession, token: string | undefined): void {
-    if (isNullAffinity(token)) return;
-    if (token!.trim().toLowerCase() === s.record.owner) return;
+    if (isNullAffinity(token) || token!.trim().toLowerCase() === s.record.owner) {
+      s.recoveryPending = false;
+      return;
+    }
     s.recoveryPending = true;
     fail('AFFINITY_INVALID');
   }
 
   async resync(s: ChatSession): Promise<{ isValid: boolean; key: string; affinityToken: string }> {
+    // Still allowed after this answer, until the client polls or posts: a recovery whose answer was
+    // lost is sent again, and answered again (a later snapshot supersedes one never delivered).
     if (!s.recoveryPending) fail('RECOVERY_NOT_PENDING');
-    s.recoveryPending = false;
     const r = s.record;
     // The transcript must hold every message logged before the snapshot: one appended
     // while it was read (an async store) is read again rather than left out of both
@@ -132,8 +139,9 @@ export class SessionRecovery {
   }
 
   async reconnect(s: ChatSession, offset: number | undefined): Promise<{ resetSequence: boolean; affinityToken: string }> {
+    // Still allowed after this answer, until the client polls or posts: sent again with the same
+    // offset (its answer lost), it puts the cursor where the first one did.
     if (!s.recoveryPending) fail('RECOVERY_NOT_PENDING');
-    s.recoveryPending = false;
     if (offset !== undefined && offset >= 0) {
       const events = await this.visibleEvents(s);
       let vseq = 0;

@@ -126,11 +126,13 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       return () => engine.visitorEnd(session(req), reason);
     }),
     // The guide's body is {organizationId}: that is what is logged, not whatever else a body carries (up to 64 KB each time).
-    { ...chasitorPost('ChasitorResyncState', (req) => {
+    // Sequenced like the others: the guide lists no X-LIVEAGENT-SEQUENCE here, but a client that numbers every
+    // POST and counts from 1 again after ResyncSession starts its new count here (ADR 0058, ADR 0031).
+    chasitorPost('ChasitorResyncState', (req) => {
       const org = req.body.organizationId;
       const data = typeof org === 'string' ? { organizationId: org.slice(0, 64) } : {};
       return () => { engine.append(session(req), 'ChasitorResyncState', 'visitor', data, false); };
-    }), sequenced: false },
+    }),
   ];
   const breadcrumb: NounSpec = {
     prefix: 'Visitor', noun: 'Breadcrumb', method: 'POST', session: 'optional', affinity: false, sequenced: false,
