@@ -71,7 +71,12 @@ export function parseIpRange(input: string): ParsedRange {
 /** True when `address` (as the server sees a client: IPv4, IPv6 or mapped) lies in `range`. */
 export function rangeContains(range: IpRange, address: string): boolean {
   const a = parseAddress(address);
-  if (!a || a.family !== range.family) return false;
+  return a !== null && rangeHolds(range, a);
+}
+
+/** rangeContains for an address parsed once (parseAddress) and checked against many ranges. */
+export function rangeHolds(range: IpRange, a: { family: 4 | 6; value: bigint }): boolean {
+  if (a.family !== range.family) return false;
   const bits = range.family === 4 ? V4_BITS : V6_BITS;
   return (a.value & mask(bits, range.prefix)) === range.network;
 }
