@@ -30,6 +30,7 @@ import { SessionReaper } from './core/session-reaper.js';
 import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
 import { SensitiveDataMasker } from './core/sensitive-data-masker.js';
+import { VisitorBlocks } from './core/visitor-blocks.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
@@ -257,9 +258,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const clock: Clock = adjustableClock ?? realClock;
   const nodeId = await nodeIdentity(store);
   const catalog = new Catalog(config);
+  // Before the first visitor request: a blocked address is refused from the start (ADR 0055).
+  const blocks = new VisitorBlocks(store, clock, config.orgs);
+  await blocks.load();
   const engine = new ChatEngine({
     store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl,
-    sensitiveData: new SensitiveDataMasker(config.orgs),
+    sensitiveData: new SensitiveDataMasker(config.orgs), blocks,
   });
 
   // Signing in stays on real time whatever the emulator does to the clock: an advance must not

@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -80,6 +80,12 @@ export interface AgentPort {
   revokeApiKey(keyId: string): Promise<void>;
   /** Erases a visitor's ended chats of the org; running chats are left and counted. */
   eraseVisitor(visitorId: string): Promise<VisitorErasure>;
+  /** Blocks the chat visitor's address for the org and ends the chat (ADR 0055). */
+  blockVisitor(chatId: string, reason?: string): Promise<VisitorBlock>;
+  /** The org's blocks that apply now: the config file's, then stored ones. */
+  blocks(): Promise<VisitorBlock[]>;
+  createBlock(input: CreateVisitorBlockInput): Promise<VisitorBlock>;
+  deleteBlock(blockId: string): Promise<void>;
   /**
    * Called once when the server no longer takes this login: the stream was closed as revoked
    * (a logout in another tab, a new password) or a request was refused with 401, and the

@@ -3,6 +3,7 @@
  * the visitor's typing and sneak peek, and either the composer (the agent's
  * own chat) or the supervisor's controls (a chat opened read-only).
  */
+import { openBlockVisitorDialog } from './block-visitor-dialog.ts';
 import type { AgentPort } from './agent-port.ts';
 import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
 import { el, uid } from './dom-builder.ts';
@@ -476,7 +477,8 @@ export class ChatPanel {
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openTransfer(this, ev.currentTarget as HTMLElement) }, 'Transfer…'),
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openConference(this, ev.currentTarget as HTMLElement) }, 'Invite to conference…'),
         ...(this.files ? [this.files.button] : []),
-        el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'));
+        el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'),
+        el('button', { type: 'button', class: 'danger', onclick: (ev: Event) => this.openBlock(ev.currentTarget as HTMLElement) }, 'Block visitor…'));
       this.footer.append(this.buildComposer());
     } else {
       this.footer.append(this.buildMonitorControls());
@@ -555,6 +557,16 @@ export class ChatPanel {
     if (!this.typingSent) return;
     this.typingSent = false;
     this.host.client.typing(this.chatId, false).catch(() => undefined);
+  }
+
+  /** Block visitor (ADR 0055): confirmed in a dialog; the server blocks the address and ends the chat. */
+  private openBlock(opener: HTMLElement): void {
+    openBlockVisitorDialog(this.visitorName, opener, async (reason) => {
+      await this.host.client.blockVisitor(this.chatId, reason || undefined);
+      // As an End: the stream's ChatEnded (reason agent) says the same, whichever arrives first.
+      this.markEnded(ENDED.byYou);
+      this.actions.querySelector<HTMLButtonElement>('button')?.focus();
+    });
   }
 
   private async endChat(): Promise<void> {

@@ -75,6 +75,10 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     createApiKey: (input) => checked(() => client.createApiKey(input)),
     revokeApiKey: (id) => checked(() => client.revokeApiKey(id)),
     eraseVisitor: (id) => checked(() => client.eraseVisitor(id)),
+    blockVisitor: (id, reason) => checked(() => client.blockVisitor(id, reason)),
+    blocks: () => checked(() => client.blocks()),
+    createBlock: (input) => checked(() => client.createBlock(input)),
+    deleteBlock: (id) => checked(() => client.deleteBlock(id)),
     onSignedOut(listener) {
       signedOutListener = listener;
     },

@@ -13,6 +13,7 @@ import { formField, roleSelect, whileBusy } from './form-field.ts';
 import { PersonEditor } from './person-editor.ts';
 import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, sourceLabel, type FieldError } from './team-form.ts';
 import { VisitorErasureSection } from './visitor-erasure-section.ts';
+import { BlockedAddressesSection } from './blocked-addresses-section.ts';
 import type { PublicUser, Role } from './wire-types.ts';
 
 export class TeamView {
@@ -24,6 +25,7 @@ export class TeamView {
   private readonly editorArea = el('div', { class: 'editor-area' });
   private readonly keys: ApiKeysSection;
   private readonly erasure: VisitorErasureSection;
+  private readonly blocked: BlockedAddressesSection;
   private readonly peopleTitle: HTMLElement;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
@@ -32,6 +34,7 @@ export class TeamView {
     this.peopleTitle = el('h3', { id: peopleId, tabindex: -1 }, 'People');
     this.keys = new ApiKeysSection(client, () => this.users, (m) => this.say(m));
     this.erasure = new VisitorErasureSection(client, (m) => this.say(m));
+    this.blocked = new BlockedAddressesSection(client, (m) => this.say(m));
     this.element = el('section', { class: 'team', 'aria-labelledby': titleId, hidden: true },
       el('h2', { id: titleId }, 'Team'),
       el('p', { class: 'muted' }, 'The people of your organization, their roles, skills and capacity, and the API keys. Buttons and deployments are set in the server\'s config file.'),
@@ -45,6 +48,7 @@ export class TeamView {
         this.editorArea,
         this.addForm()),
       this.keys.element,
+      this.blocked.element,
       this.erasure.element);
   }
 
@@ -65,6 +69,7 @@ export class TeamView {
     }
     this.keys.peopleChanged();
     await this.keys.refresh();
+    await this.blocked.refresh();
   }
 
   private say(message: string): void {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
-import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord } from '../ports/records.js';
+import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord } from '../ports/records.js';
 import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
 
 export interface StoreFactory {
@@ -422,6 +422,27 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.listChatFiles('open')).toHaveLength(1);
     }));
 
+    it('stores, lists per org (oldest first) and deletes visitor blocks; a taken id is refused', withStore(async (store) => {
+      const block = (id: string, orgId: string, createdAt: number, patch: Partial<VisitorBlockRecord> = {}): VisitorBlockRecord => ({
+        id, orgId, ipRange: '203.0.113.0/24', reason: 'spam, “again”', createdBy: 'u1', createdAt, expiresAt: null, chatId: null, ...patch,
+      });
+      expect(await store.listVisitorBlocks(null)).toEqual([]);
+      const b2 = block('b2', 'o1', 2000, { ipRange: '2001:db8::/32', expiresAt: 9_000_000_000_000, chatId: 'chat-1', reason: '' });
+      await store.putVisitorBlock(b2);
+      await store.putVisitorBlock(block('b1', 'o1', 1000));
+      await store.putVisitorBlock(block('b0', 'o1', 2000));
+      await store.putVisitorBlock(block('x1', 'o2', 500, { ipRange: '1.2.3.4' }));
+      expect(await store.listVisitorBlocks('o1')).toEqual([block('b1', 'o1', 1000), block('b0', 'o1', 2000), b2]);
+      expect((await store.listVisitorBlocks(null)).map((b) => b.id)).toEqual(['x1', 'b1', 'b0', 'b2']);
+      await expect(store.putVisitorBlock(block('b1', 'o2', 3000))).rejects.toThrow();
+      expect((await store.listVisitorBlocks('o2')).map((b) => b.id)).toEqual(['x1']);
+      // Another org's block is not deleted through this one.
+      expect(await store.deleteVisitorBlock('o2', 'b1')).toBe(false);
+      expect(await store.deleteVisitorBlock('o1', 'b1')).toBe(true);
+      expect(await store.deleteVisitorBlock('o1', 'b1')).toBe(false);
+      expect((await store.listVisitorBlocks('o1')).map((b) => b.id)).toEqual(['b0', 'b2']);
+    }));
+
     describeChatSearch(() => factory.open(), factory.openMigrated);
 
     if (factory.reopen) {
@@ -430,12 +451,15 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
         const first = await factory.open();
         await first.write({ ...emptyBatch(), sessions: [sessionRecord('p', { lastOffset: 1 })].map((r) => toSessionRow(r)), events: [logEvent('p', 1, 1)] });
         await first.setMeta('node_id', '0badc0de');
+        const block: VisitorBlockRecord = { id: 'b', orgId: 'o1', ipRange: '::ffff:0:0/96', reason: 'r', createdBy: 'config', createdAt: 5, expiresAt: 6, chatId: 'c' };
+        await first.putVisitorBlock(block);
         await first.close();
         const second = await reopen(first);
         try {
           expect((await second.loadOpenSessions()).map((s) => s.id)).toEqual(['p']);
           expect(await second.readEvents('p', 0, 10)).toEqual([logEvent('p', 1, 1)]);
           expect(await second.getMeta('node_id')).toBe('0badc0de');
+          expect(await second.listVisitorBlocks(null)).toEqual([block]);
         } finally {
           await second.close();
         }

@@ -151,6 +151,19 @@ export const SensitiveDataRuleConfig = Type.Object({
 });
 export type SensitiveDataRuleConfig = Static<typeof SensitiveDataRuleConfig>;
 
+/**
+ * A visitor block from the config file (ADR 0055): chat requests from these addresses to
+ * the org's buttons are refused and its buttons look offline to them. Read-only through the
+ * admin API; removed by removing it here. The loader refuses a range that is not one.
+ */
+export const BlockedAddressConfig = Type.Object({
+  /** One address or a CIDR range, IPv4 or IPv6 (`203.0.113.7`, `198.51.100.0/24`, `2001:db8::/32`); no bits set past the prefix. */
+  ipRange: Type.String({ minLength: 1, maxLength: 64 }),
+  /** Why (the admin API shows it; the visitor never sees it). */
+  reason: Type.Optional(Type.String({ maxLength: 500 })),
+});
+export type BlockedAddressConfig = Static<typeof BlockedAddressConfig>;
+
 export const OrgConfig = Type.Object({
   id: Id,
   name: Type.Optional(Type.String()),
@@ -167,6 +180,8 @@ export const OrgConfig = Type.Object({
   autoAwayOnDecline: Type.Optional(Type.Boolean({ default: false })),
   /** Patterns masked in chat text before it is stored (ADR 0052). */
   sensitiveDataRules: Type.Array(SensitiveDataRuleConfig, { default: [] }),
+  /** Visitor addresses refused a chat with the org (ADR 0055), beside those blocked through the agent API. */
+  blockedAddresses: Type.Array(BlockedAddressConfig, { default: [] }),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

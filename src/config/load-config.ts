@@ -9,6 +9,7 @@ import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from '
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { sensitiveDataRuleProblems } from '../core/sensitive-data-rules.js';
+import { parseIpRange } from '../protocol/ip-range.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
 import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig } from './config-schema.js';
@@ -225,6 +226,10 @@ function crossCheck(config: SwitchboardConfig): string[] {
     problems.push(...quickTextProblems(org.quickTexts, `/orgs/${o}/quickTexts`, config.settings.maxMessageLength));
     org.quickTexts.forEach((q, qi) => problems.push(...skillProblems(q.skills ?? [], `/orgs/${o}/quickTexts/${qi}/skills`)));
     problems.push(...sensitiveDataRuleProblems(org.sensitiveDataRules, `/orgs/${o}/sensitiveDataRules`, config.settings.maxMessageLength));
+    org.blockedAddresses.forEach((b, bi) => {
+      const parsed = parseIpRange(b.ipRange);
+      if (!parsed.ok) problems.push(`/orgs/${o}/blockedAddresses/${bi}/ipRange: ${parsed.reason}`);
+    });
   });
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);

@@ -23,6 +23,7 @@ import { EventType, isResentCopy } from './event-types.js';
 import { FileTransfers } from './file-transfers.js';
 import { IdleTimeouts } from './idle-timeout.js';
 import { SensitiveDataMasker } from './sensitive-data-masker.js';
+import { VisitorBlocks } from './visitor-blocks.js';
 import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
@@ -52,10 +53,15 @@ export interface EngineDeps {
   publicUrl?: string | undefined;
   /** The orgs' sensitive data rules (ADR 0052); none when not given. */
   sensitiveData?: SensitiveDataMasker;
+  /** Visitor blocks (ADR 0055), loaded; none when not given. */
+  blocks?: VisitorBlocks;
 }
 
 /** The `endReason` of a chat that waited on a button removed from the config (endOnRemovedButton). */
 const BUTTON_REMOVED = 'ButtonRemoved';
+
+/** The `endReason` of a chat refused or ended because its visitor's address is blocked (ADR 0055). */
+export const BLOCKED = 'Blocked';
 
 export class ChatEngine {
   readonly sessions = new Map<string, ChatSession>();
@@ -74,6 +80,8 @@ export class ChatEngine {
   readonly files: FileTransfers;
   /** Masks sensitive data in chat text before it is appended (ADR 0052). */
   readonly sensitiveData: SensitiveDataMasker;
+  /** Addresses refused a chat with an org (ADR 0055). */
+  readonly blocks: VisitorBlocks;
   readonly catalog: Catalog;
   readonly clock: Clock;
   readonly settings: SettingsConfig;
@@ -108,6 +116,7 @@ export class ChatEngine {
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
     this.sensitiveData = deps.sensitiveData ?? new SensitiveDataMasker([]);
+    this.blocks = deps.blocks ?? new VisitorBlocks(deps.store, deps.clock);
     this.router = new Router(this.catalog, this.directory);
     this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024, maxBytesInFlight: 64 * 1024 * 1024 }, deps.publicUrl);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
@@ -381,6 +390,13 @@ export class ChatEngine {
     };
     r.queuedAt = now;
     this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
+    // A blocked address hears what it would when nobody can take the chat (ADR 0055): nothing says it is blocked.
+    const block = this.blocks.blocking(deployment.orgId, ipAddress);
+    if (block) {
+      this.blocks.refused(block);
+      this.failRequest(s, 'Unavailable', button.config.postChatUrl, BLOCKED);
+      return;
+    }
     const target = this.chooseEntryButton(init, deployment.orgId);
     if (!target) {
       this.failRequest(s, 'Unavailable', button.config.postChatUrl);

@@ -59,6 +59,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   FILE_TOO_LARGE: { status: 413, message: 'File too large', withDetail: true },
   FILE_MISSING: { status: 400, message: 'No file in the upload', withDetail: true },
   UPLOADS_BUSY: { status: 503, message: 'Too many uploads in progress', withDetail: true },
+  IP_RANGE_INVALID: { status: 400, message: 'Invalid IP range', withDetail: true },
+  BLOCK_IN_CONFIG: { status: 409, message: 'Block is set in the config file', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

@@ -1,4 +1,4 @@
-import type { ButtonStatsRecord, ChatFileMeta, ChatFileRecord, ChatState, LogEvent, SessionRecord, WriteBatch } from './records.js';
+import type { ButtonStatsRecord, ChatFileMeta, ChatFileRecord, ChatState, LogEvent, SessionRecord, VisitorBlockRecord, WriteBatch } from './records.js';
 
 /** A place in the newest-first order of an org's chats: a session's creation time, then its id (both never change). */
 export interface SearchPosition {
@@ -149,6 +149,15 @@ export interface ChatStore {
   listDocuments(kind: string): Promise<{ id: string; body: unknown }[]>;
   putDocument(kind: string, id: string, body: unknown): Promise<void>;
   deleteDocument(kind: string, id: string): Promise<boolean>;
+  /**
+   * Visitor blocks (ADR 0055, migration 0012): `orgId`'s, or every org's when null (loaded
+   * at start-up), oldest first (creation time, then id), expired ones included.
+   */
+  listVisitorBlocks(orgId: string | null): Promise<VisitorBlockRecord[]>;
+  /** Stores a new block; refused (rejects) when its id is taken. */
+  putVisitorBlock(block: VisitorBlockRecord): Promise<void>;
+  /** Deletes one of `orgId`'s blocks; false when it has none with that id. */
+  deleteVisitorBlock(orgId: string, id: string): Promise<boolean>;
   /**
    * Makes this process the store's writer (ADR 0048), once the node lock is held and
    * before anything is loaded: raises the writer epoch kept in the store (`meta`

@@ -418,3 +418,25 @@ export function compareOpenSessions(a: SessionRecord, b: SessionRecord): number 
   if ((seqA === null) !== (seqB === null)) return seqA === null ? -1 : 1;
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
+
+/**
+ * A visitor block (ADR 0055): chat requests from an address in `ipRange` to the org's
+ * buttons are refused, and its buttons look offline to that address. Made by an admin
+ * (the admin API) or by an agent from a chat (`chatId`); the config file's blocks are
+ * never stored.
+ */
+export interface VisitorBlockRecord {
+  id: string;
+  orgId: string;
+  /** One address or a CIDR range, canonical (protocol/ip-range.ts). */
+  ipRange: string;
+  /** Why, as its author wrote it ('' when none). */
+  reason: string;
+  /** The user who made it. */
+  createdBy: string;
+  createdAt: number;
+  /** When it stops applying (clock ms); null: never. */
+  expiresAt: number | null;
+  /** The chat it was made from; null when made by an admin. */
+  chatId: string | null;
+}

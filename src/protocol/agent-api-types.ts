@@ -307,6 +307,7 @@ export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, ma
 /** DELETE /agent/v1/admin/api-keys/:keyId. */
 export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, maxLength: 256 }) });
 export * from './file-transfer-types.js';
+export * from './visitor-block-types.js';
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),

@@ -43,6 +43,8 @@ export type ErrorCode =
   | 'FILE_TOO_LARGE'
   | 'FILE_MISSING'
   | 'UPLOADS_BUSY'
+  | 'IP_RANGE_INVALID'
+  | 'BLOCK_IN_CONFIG'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

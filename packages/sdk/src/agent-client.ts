@@ -18,7 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
 
@@ -213,6 +213,16 @@ export class AgentClient {
     return this.action(chatId, 'end');
   }
 
+  /**
+   * Blocks the chat visitor's address for my org and ends the chat (ADR 0055): the chat's holder,
+   * or a supervisor of the org. The visitor hears an agent's end (ChatEnded, reason `agent`) and,
+   * from then on, that nobody is available. Rejects with 409 for a visitor on a loopback address.
+   * Not retried: a retry after a lost answer would find the chat ended (409).
+   */
+  blockVisitor(chatId: string, reason?: string): Promise<VisitorBlock> {
+    return this.call('POST', `/chats/${enc(chatId)}/block`, reason === undefined ? {} : { reason });
+  }
+
   /** Chats routed to me (supervisors: every active chat of the org). */
   chats(): Promise<ChatSummary[]> {
     return this.call('GET', '/chats', undefined, { retry: true });
@@ -400,6 +410,27 @@ export class AgentClient {
   /** Revokes an API key: it answers 401 from then on (retried: revoking a revoked key answers 200 too). */
   async revokeApiKey(keyId: string): Promise<void> {
     await this.call('DELETE', `/admin/api-keys/${enc(keyId)}`, undefined, { retry: true });
+  }
+
+  /** The blocks of my org that apply now (expired ones left out): the config file's first, then stored ones, oldest first. */
+  blocks(): Promise<VisitorBlock[]> {
+    return this.call('GET', '/admin/blocks', undefined, { retry: true });
+  }
+
+  /**
+   * Blocks an address or CIDR range (IPv4 or IPv6) for my org. A range that is not one rejects
+   * with 400 (`code` IP_RANGE_INVALID, the text says why). Not retried: a retry would make a second block.
+   */
+  createBlock(input: CreateVisitorBlockInput): Promise<VisitorBlock> {
+    return this.call('POST', '/admin/blocks', input);
+  }
+
+  /**
+   * Unblocks: deletes a stored block (404 when gone; 409 BLOCK_IN_CONFIG for one of the config file).
+   * Not retried: after a lost answer a retry would be told 404 for the block it deleted.
+   */
+  async deleteBlock(blockId: string): Promise<void> {
+    await this.call('DELETE', `/admin/blocks/${enc(blockId)}`);
   }
 
   /**

@@ -266,6 +266,14 @@ export type UpdateUserInput = Agent.UpdateUserRequest;
 export type CreateApiKeyInput = Static<typeof Agent.CreateApiKeyRequest>;
 /** A new API key: `key` (`sbk_…`) is in this answer only, never again. */
 export type ApiKeyCreated = Static<typeof Agent.ApiKeyCreated>;
+/**
+ * A visitor block (ADR 0055): `ipRange` (one address or a CIDR range, canonical), `reason`, who made it
+ * (`createdBy`, a user id or `config`), when (`createdAt`, null for a config block), `expiresAt` (null: never),
+ * the chat it came from (`chatId`), and `source`: `stored`, or `config` (the config file's, read-only).
+ */
+export type VisitorBlock = Agent.VisitorBlock;
+/** POST /agent/v1/admin/blocks: `ipRange` (IPv4 or IPv6 address or CIDR range), `reason`, `expiresAt` (epoch ms, in the future). */
+export type CreateVisitorBlockInput = Agent.CreateVisitorBlockRequest;
 /** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
 export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
 

@@ -3,7 +3,7 @@
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
 import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type SessionRow, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
 /** A stored session: its row's JSON columns, and what a search filters on (the SQL stores' columns). */
@@ -29,6 +29,8 @@ export class MemoryChatStore implements ChatStore {
   private crumbs = new Map<string, Omit<BreadcrumbRecord, 'visitorId'>[]>();
   private meta = new Map<string, string>();
   private docs = new Map<string, string>();
+  /** Visitor blocks by id (ADR 0055); an emulator reset keeps them, as it keeps documents. */
+  private blocks = new Map<string, VisitorBlockRecord>();
   /** Files by session, in upload order. */
   private files = new Map<string, ChatFileRecord[]>();
 
@@ -246,6 +248,23 @@ export class MemoryChatStore implements ChatStore {
 
   deleteDocument(kind: string, id: string): Promise<boolean> {
     return Promise.resolve(this.docs.delete(`${kind}\u0000${id}`));
+  }
+
+  listVisitorBlocks(orgId: string | null): Promise<VisitorBlockRecord[]> {
+    const out = [...this.blocks.values()].filter((b) => orgId === null || b.orgId === orgId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return Promise.resolve(out.map((b) => ({ ...b })));
+  }
+
+  putVisitorBlock(block: VisitorBlockRecord): Promise<void> {
+    if (this.blocks.has(block.id)) return Promise.reject(new Error(`visitor block ${block.id} exists`));
+    this.blocks.set(block.id, { ...block });
+    return Promise.resolve();
+  }
+
+  deleteVisitorBlock(orgId: string, id: string): Promise<boolean> {
+    if (this.blocks.get(id)?.orgId !== orgId) return Promise.resolve(false);
+    return Promise.resolve(this.blocks.delete(id));
   }
 
   ping(): Promise<boolean> {

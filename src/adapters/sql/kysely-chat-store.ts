@@ -4,7 +4,7 @@
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import { WriterFencedError, type ChatStore, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type WriteBatch } from '../../ports/records.js';
+import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 import { searchSessions } from './session-search.js';
@@ -306,6 +306,26 @@ export class KyselyChatStore implements ChatStore {
 
   async deleteDocument(kind: string, id: string): Promise<boolean> {
     const r = await this.writeStatement((db) => db.deleteFrom('documents').where('kind', '=', kind).where('id', '=', id).executeTakeFirst());
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async listVisitorBlocks(orgId: string | null): Promise<VisitorBlockRecord[]> {
+    const rows = await this.db.selectFrom('visitor_blocks').selectAll()
+      .$if(orgId !== null, (q) => q.where('org_id', '=', orgId!)).orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => ({
+      id: r.id, orgId: r.org_id, ipRange: r.ip_range, reason: r.reason, createdBy: r.created_by, createdAt: Number(r.created_at),
+      expiresAt: r.expires_at === null ? null : Number(r.expires_at), chatId: r.chat_id,
+    }));
+  }
+
+  async putVisitorBlock(b: VisitorBlockRecord): Promise<void> {
+    await this.writeStatement((db) => db.insertInto('visitor_blocks').values({
+      id: b.id, org_id: b.orgId, ip_range: b.ipRange, reason: plainText(b.reason), created_by: b.createdBy, created_at: b.createdAt, expires_at: b.expiresAt, chat_id: b.chatId,
+    }).execute());
+  }
+
+  async deleteVisitorBlock(orgId: string, id: string): Promise<boolean> {
+    const r = await this.writeStatement((db) => db.deleteFrom('visitor_blocks').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst());
     return Number(r.numDeletedRows) > 0;
   }
 

@@ -198,6 +198,23 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.createIndex('chat_files_token').ifNotExists().unique().on('chat_files').columns(['session_id', 'file_token']).execute();
     },
   },
+  '0012-visitor-blocks': {
+    async up(db: Kysely<unknown>) {
+      // Visitor blocks (ADR 0055): few rows, read whole at start-up and per org by the admin
+      // API; the index gives that listing its order (creation, then id).
+      await db.schema.createTable('visitor_blocks').ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('org_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('ip_range', 'varchar(64)', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('chat_id', 'varchar(128)')
+        .execute();
+      await db.schema.createIndex('visitor_blocks_org').ifNotExists().on('visitor_blocks').columns(['org_id', 'created_at', 'id']).execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

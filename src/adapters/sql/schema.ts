@@ -94,8 +94,21 @@ export interface ChatFilesTable {
   bytes: Uint8Array;
 }
 
+/** Visitor blocks (migration 0012, docs/adr/0055-blocking-visitors.md). */
+export interface VisitorBlocksTable {
+  id: string;
+  org_id: string;
+  ip_range: string;
+  reason: string;
+  created_by: string;
+  created_at: number | string;
+  expires_at: number | string | null;
+  chat_id: string | null;
+}
+
 export interface Database {
   documents: DocumentsTable;
+  visitor_blocks: VisitorBlocksTable;
   chat_files: ChatFilesTable;
   sessions: SessionsTable;
   chat_holders: ChatHoldersTable;

@@ -27,6 +27,7 @@ import { fail, SwitchboardError } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { authenticate, chatFor, credentialOf } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
+import { registerBlockRoutes } from './block-routes.js';
 import { registerFileRoutes } from './file-routes.js';
 import { requestOrigin } from '../request-origin.js';
 
@@ -255,6 +256,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   }
 
   registerFileRoutes(route, engine, store, readableChat);
+  registerBlockRoutes(route, engine);
 
   // ---- supervisors ----
   route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats, transfers in progress', role: 'supervisor', response: T.SupervisorOverview },

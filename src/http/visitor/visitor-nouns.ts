@@ -229,6 +229,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const results = ids.map((id) => {
           const button = engine.catalog.button(id);
           if (button && canonicalId(button.orgId) !== org) return { id };
+          // A blocked address sees the org offline (ADR 0055), as when nobody is available.
+          if (button && engine.blocks.blocking(button.orgId, req.ip)) return { id };
           if (button) {
             const available = engine.router.isAvailable(button.config);
             const wait = needWait ? { estimatedWaitTime: engine.waits.estimateForPosition(button.config.id, engine.router.inLine(button.config.id).length + 1) } : {};
@@ -236,7 +238,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
           }
           // The routing directory, not the config: agents made through the admin API count too.
           const agent = engine.directory.get(id);
-          return agent && canonicalId(agent.orgId) === org && engine.directory.hasRoom(agent) ? { id, isAvailable: true } : { id };
+          return agent && canonicalId(agent.orgId) === org && engine.directory.hasRoom(agent) && !engine.blocks.blocking(agent.orgId, req.ip) ? { id, isAvailable: true } : { id };
         });
         return Promise.resolve({ kind: 'json', body: wrap('Availability', { results }) });
       },
@@ -248,11 +250,13 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));
         const ids = asked.length ? asked : deployment?.buttonIds ?? [];
         // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
+        // A blocked address sees every button of the org offline (ADR 0055).
+        const blocked = deployment !== undefined && engine.blocks.blocking(deployment.orgId, req.ip) !== null;
         const buttons = deployment === undefined ? [] : ids.flatMap((id) => {
           const b = engine.catalog.button(id);
           if (!b || !deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id))) return [];
           // Under the id as asked (15 or 18 characters, any case), as Availability answers: clients match by string.
-          return [buttonSettings(id, b.config, engine.router.isAvailable(b.config))];
+          return [buttonSettings(id, b.config, !blocked && engine.router.isAvailable(b.config))];
         });
         return Promise.resolve({
           kind: 'json',
