@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -17,6 +17,8 @@ export interface StreamHandlers {
   presence(status: Presence, capacity: number, at: number, name: string | undefined, role: Role | undefined, reason?: PresenceReason): void;
   chatEvent(chatId: string, e: ChatEventWire): void;
   monitorEvent(chatId: string, e: ChatEventWire): void;
+  /** A chat's flag went up or down (the holder's own chats, and for supervisors every chat of the org). */
+  flag(data: FlagEvent): void;
   /** The stream could not replay what was missed; `reason` says why (`epoch changed`: the server restarted). */
   resync(snapshot: ResyncSnapshot | undefined, reason: string): void;
   connection(state: ConnectionState): void;
@@ -41,6 +43,10 @@ export interface AgentPort {
   inviteToConference(chatId: string, agentId: string): Promise<void>;
   /** Leaves a conference this agent joined. */
   leaveConference(chatId: string): Promise<void>;
+  /** Raises my chat's flag for a supervisor's help (ADR 0056); again: a new message. Resolves with the flag. */
+  raiseFlag(chatId: string, message: string): Promise<ChatFlag>;
+  /** Lowers a chat's flag (its holder, or a supervisor); one already down is no error. */
+  lowerFlag(chatId: string): Promise<void>;
   /** Who could take a transfer now: the other agents of the org, its skills and buttons. */
   transferTargets(): Promise<TransferTargets>;
   /** The quick texts (canned replies) the agent may use: those of its org for everyone or its skills (ADR 0047). */

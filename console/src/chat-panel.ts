@@ -10,6 +10,7 @@ import { el, uid } from './dom-builder.ts';
 import { downloadChatFile } from './file-download.ts';
 import { FileRequestControl } from './file-request-control.ts';
 import { QuickTextPicker } from './quick-text-picker.ts';
+import { FlagControl } from './flag-control.ts';
 import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
@@ -56,6 +57,8 @@ export class ChatPanel {
   private composer: HTMLTextAreaElement | undefined;
   /** "Request file" / "Cancel file request" (agent panels only); kept across re-rendered headers. */
   private readonly files: FileRequestControl | undefined;
+  /** "Raise flag…" / "Lower flag" and the flag's text (agent panels only, ADR 0056); kept across re-rendered headers. */
+  private readonly flag: FlagControl | undefined;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
   private typingSent = false;
@@ -97,6 +100,7 @@ export class ChatPanel {
     this.peek = el('p', { class: 'peek', 'aria-label': 'What the visitor is typing' });
     this.footer = el('div', { class: 'chat-footer' });
     if (mode === 'agent') {
+      this.flag = new FlagControl({ client: host.client, chatId, report: (m) => host.report(m) });
       this.files = new FileRequestControl({ client: host.client, chatId, report: (m) => host.report(m), refused: (err) => this.followRefusal(err) });
       this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/') });
       this.picker.setItems(host.quickTexts());
@@ -261,6 +265,7 @@ export class ChatPanel {
   private record(e: ChatEventWire, live: boolean): boolean {
     if (!this.transcript.add(e)) return false;
     this.files?.observe(e);
+    this.flag?.observe(e);
     switch (e.type) {
       case 'ChasitorTyping':
         if (live) this.visitorTyping = true;
@@ -477,6 +482,7 @@ export class ChatPanel {
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openTransfer(this, ev.currentTarget as HTMLElement) }, 'Transfer…'),
         el('button', { type: 'button', onclick: (ev: Event) => this.host.openConference(this, ev.currentTarget as HTMLElement) }, 'Invite to conference…'),
         ...(this.files ? [this.files.button] : []),
+        ...(this.flag ? [this.flag.element] : []),
         el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'),
         el('button', { type: 'button', class: 'danger', onclick: (ev: Event) => this.openBlock(ev.currentTarget as HTMLElement) }, 'Block visitor…'));
       this.footer.append(this.buildComposer());

@@ -17,7 +17,7 @@ import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { autoAwayText } from './auto-away-text.ts';
 import { Transfers } from './transfers.ts';
-import type { ChatEventWire, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot, Role } from './wire-types.ts';
+import type { ChatEventWire, FlagEvent, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot, Role } from './wire-types.ts';
 
 /** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's, (admins) the team. */
 export type ConsoleView = 'chats' | 'past' | 'supervisor' | 'team';
@@ -180,6 +180,7 @@ export class ConsoleApp {
         this.monitors.get(chatId)?.ingest(e, true);
         this.supervisor?.nudge();
       },
+      flag: (data) => this.onFlag(data),
       resync: (snapshot, reason) => void this.onResync(snapshot, reason),
       connection: (state) => this.onConnection(state),
     };
@@ -630,6 +631,22 @@ export class ConsoleApp {
     for (const card of this.offers.values()) card.dispose();
     this.offers.clear();
     if (this.toastTimer) clearTimeout(this.toastTimer);
+  }
+
+  /**
+   * A chat's flag went up or down (ADR 0056). The holder's panel follows the chat's own events;
+   * a supervisor is told of a flag another agent raised, as of an offer: said to screen readers,
+   * in the toast, and, with the tab hidden, a notification and a beep. The supervisor view shows it.
+   */
+  private onFlag(data: FlagEvent): void {
+    this.supervisor?.nudge();
+    if (!data.raised || !data.flag || data.by === this.me.id) return;
+    const name = this.supervisor?.last?.agents.find((a) => a.id === data.flag!.raisedBy)?.name ?? 'An agent';
+    const visitor = this.supervisor?.last?.chats.find((c) => c.chatId === data.chatId)?.visitorName;
+    const text = `${name} raised a flag${visitor ? ` in the chat with ${visitor}` : ''}: ${data.flag.message || 'no message'}`;
+    this.report(text);
+    this.announce(text);
+    alertHidden('message', `Flag raised by ${name}`, data.flag.message || 'Open the console to help', `flag-${data.chatId}`);
   }
 
   report(message: string): void {

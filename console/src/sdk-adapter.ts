@@ -52,6 +52,8 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     transfer: (id, target) => checked(() => client.transfer(id, target)),
     inviteToConference: (id, agentId) => checked(() => client.inviteToConference(id, agentId)),
     leaveConference: (id) => checked(() => client.leaveConference(id)),
+    raiseFlag: (id, message) => checked(() => client.raiseFlag(id, message)),
+    lowerFlag: (id) => checked(() => client.lowerFlag(id)),
     transferTargets: () => checked(() => client.transferTargets()),
     quickTexts: () => checked(() => client.quickTexts()),
     end: (id) => checked(() => client.end(id)),
@@ -92,6 +94,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
         client.on('presence', (e) => handlers.presence(e.data.status, e.data.capacity, e.at, e.data.name, e.data.role, e.data.reason)),
         client.on('chat.event', (e) => handlers.chatEvent(e.chatId, e.data)),
         client.on('monitor.event', (e) => handlers.monitorEvent(e.chatId, e.data)),
+        client.on('flag', (e) => handlers.flag(e.data)),
         client.on('resync', (r) => handlers.resync(r.snapshot, r.reason)),
         client.on('connection', (s) => {
           handlers.connection(CONNECTION[s] ?? 'reconnecting');

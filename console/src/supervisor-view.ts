@@ -5,6 +5,7 @@
  * Refreshed from GET /agent/v1/supervisor/overview while visible. Below, the
  * org's past chats (past-chats.ts), which open read-only too.
  */
+import { flaggedText } from './flag-control.ts';
 import { loadText } from './load-text.ts';
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDuration, replaceChildren } from './dom-builder.ts';
@@ -89,10 +90,12 @@ export class SupervisorView {
     this.render(this.agents, o.agents.map((a) => [a.name, a.presence, a.load, a.capacity]), () => table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
       a.name, el('span', { class: `presence ${a.presence}` }, a.presence), loadText(a.load, a.capacity),
     ]), 'agents'));
-    const live = o.chats.filter((c) => c.state !== 'ended');
-    this.render(this.chats, live.map((c) => [c.chatId, c.visitorName, c.state, c.agentId]), () => (live.length
-      ? table(['Visitor', 'State', 'Agent', ''], live.map((c) => [
+    // Flagged chats first (ADR 0056): a flag asks for help now.
+    const live = o.chats.filter((c) => c.state !== 'ended').sort((a, b) => (a.flag ? 0 : 1) - (b.flag ? 0 : 1));
+    this.render(this.chats, live.map((c) => [c.chatId, c.visitorName, c.state, c.agentId, c.flag]), () => (live.length
+      ? table(['Visitor', 'State', 'Agent', 'Flag', ''], live.map((c) => [
         c.visitorName, c.state, c.agentId ? names.get(c.agentId) ?? c.agentId : '—',
+        c.flag ? this.flagCell(c.chatId, c.visitorName, c.flag.message) : '—',
         el('button', { type: 'button', 'data-chat-id': c.chatId, onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
       ]), 'live-chats')
       : el('p', { class: 'muted' }, 'No live chats.')));
@@ -102,6 +105,16 @@ export class SupervisorView {
     this.render(this.transfers, transfers, () => (transfers.length
       ? table(['Visitor', 'From', 'To', 'For'], transfers, 'transfers')
       : el('p', { class: 'muted' }, 'No transfers in progress.')));
+  }
+
+  /** A flagged chat's cell: a flag sign and "Flagged: <message>" (not colour alone), and "Lower flag". */
+  private flagCell(chatId: string, visitorName: string, message: string): HTMLElement {
+    const lower = el('button', { type: 'button', 'data-chat-id': `flag-${chatId}`, 'aria-label': `Lower flag of the chat with ${visitorName}`, onclick: () => {
+      this.client.lowerFlag(chatId).then(() => this.refresh(), (err: unknown) => {
+        this.updated.textContent = `Could not lower the flag: ${err instanceof Error ? err.message : String(err)}`;
+      });
+    } }, 'Lower flag');
+    return el('span', { class: 'flagged' }, el('span', { 'aria-hidden': 'true' }, '⚑ '), el('strong', {}, flaggedText(message)), ' ', lower);
   }
 
   /** What each section showed last: a refresh that changes nothing leaves the DOM (and focus, and screen readers) alone. */

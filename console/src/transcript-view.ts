@@ -21,6 +21,8 @@ const SYSTEM_TEXT: Record<string, (e: ChatEventWire) => string> = {
   ChasitorTimedOut: () => 'The visitor timed out',
   NewVisitorBreadcrumb: (e) => `Visitor opened ${str(e.data['location'])}`,
   ConferenceInvited: () => 'Another agent was invited into the chat',
+  FlagRaised: (e) => `Flag raised for a supervisor${str(e.data['message']) ? `: ${str(e.data['message'])}` : ''} (not sent to the visitor)`,
+  FlagLowered: (e) => (e.data['by'] === null ? 'Flag lowered (the chat ended or moved)' : 'Flag lowered'),
   ConferenceInviteFailed: (e) => `The conference invitation was not taken (${e.data['reason'] === 'OfferDeclined' ? 'declined' : e.data['reason'] === 'OfferTimedOut' ? 'no answer' : 'withdrawn'})`,
   AgentJoinedConference: (e) => `${str(e.data['name'])} joined the chat`,
   AgentLeftConference: (e) => `${str(e.data['name'])} left the chat`,

@@ -5,7 +5,7 @@
 import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/index.ts';
 
 export type {
-  ChatFile, DownloadedFile, FileRequest, AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceReason, PresenceState, PublicUser, Transcript,
+  ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceReason, PresenceState, PublicUser, Transcript,
   TransferTarget, TransferTargets, QuickText, Role, UserSource, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput,
 } from '../../packages/sdk/src/index.ts';
 

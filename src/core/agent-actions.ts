@@ -161,6 +161,8 @@ export class AgentActions {
     this.engine.files.cancelPending(s);
     // A conference lives only while its holder holds the chat: its participants leave first (ADR 0051).
     this.engine.conferences.dissolve(s);
+    // So does a flag: the help it asks for was for the agent the chat leaves (ADR 0056).
+    this.engine.flags.chatLeavesHolder(s, 'transferred');
     // The target's own fields only: a body's other properties are not the log's to keep.
     const { agentId: toAgent, skill, buttonId } = target;
     this.engine.append(s, 'TransferRequested', 'agent', { from: agentId, ...(toAgent && { agentId: toAgent }), ...(skill && { skill }), ...(buttonId && { buttonId }) }, false);
@@ -190,6 +192,7 @@ export class AgentActions {
       } else if (s.record.chatState === 'established' && s.record.agentId === agentId) {
         this.engine.files.cancelPending(s);
         this.engine.conferences.dissolve(s);
+        this.engine.flags.chatLeavesHolder(s, 'agentLeft');
         this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);
         s.record.declinedBy = [agentId];
@@ -223,6 +226,8 @@ export class AgentActions {
     this.engine.files.cancelPending(s);
     // Nor is a conference the previous holder ran: its participants leave before the chat moves (ADR 0051).
     this.engine.conferences.dissolve(s);
+    // And its flag: a takeover is the supervisor's answer to it, a reassign hands the chat to someone else (ADR 0056).
+    this.engine.flags.chatLeavesHolder(s, takeover ? 'takenOver' : 'reassigned');
     // `takeover`: the agent who loses the chat is told a supervisor took it, not that it was handed on.
     this.engine.append(s, 'ChatReassigned', 'system', { from: r.agentId, to: to.id, ...(takeover ? { takeover: true } : {}) }, false);
     this.engine.router.remove(s.id);

@@ -9,12 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { LogEvent } from '../ports/records.js';
-import type { ChatEventWire } from '../protocol/agent-api-types.js';
+import type { ChatEventWire, FlagEvent, FlagReason } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
 import { fail } from '../protocol/errors.js';
-import { agentSideFields, isResentCopy } from './event-types.js';
+import { agentSideFields, EventType, isResentCopy } from './event-types.js';
 import { queueDisplayName, queueLabel } from './routing/dispatcher.js';
 
 export interface StreamEvent {
@@ -63,6 +63,8 @@ const BUFFER_MAX_AGE_MS = 60 * 60 * 1000;
 /** A buffered event with the size of its JSON in UTF-8, for the buffer's byte limit. */
 interface BufferedEvent extends SerializedEvent {
   readonly bytes: number;
+  /** Only for connections whose credential may see supervisors' events (`monitor.event`, a `flag` of another's chat). */
+  readonly monitorOnly: boolean;
 }
 
 class UserStream {
@@ -97,6 +99,7 @@ export class AgentStreamHub {
     private readonly clock: Clock,
   ) {
     engine.onEventsDurable((events) => this.fanOutToSupervisors(events));
+    engine.onEventsDurable((events) => this.announceFlags(events));
     users.onCredentialsRevoked((userId) => this.disconnectUser(userId));
   }
 
@@ -120,12 +123,13 @@ export class AgentStreamHub {
     this.engine.directory.subscribe(userId, (n) => this.onNotification(userId, n));
   }
 
-  publish(userId: string, type: string, chatId: string | undefined, data: unknown): StreamEvent {
+  /** `monitorOnly`: for supervisor credentials only (by default, `monitor.event` is). */
+  publish(userId: string, type: string, chatId: string | undefined, data: unknown, monitorOnly = type === 'monitor.event'): StreamEvent {
     const st = this.stream(userId);
     st.offset += 1;
     const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
     const json = JSON.stringify(e);
-    const serialized: BufferedEvent = { event: e, json, bytes: Buffer.byteLength(json) };
+    const serialized: BufferedEvent = { event: e, json, bytes: Buffer.byteLength(json), monitorOnly };
     st.buffer.push(serialized);
     st.bufferBytes += serialized.bytes;
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
@@ -138,7 +142,7 @@ export class AgentStreamHub {
       this.dropOldest(st, n);
     }
     if (st.buffer.length && st.buffer[0]!.event.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
-    for (const [l, c] of st.listeners) if (c.monitor || type !== 'monitor.event') l(serialized);
+    for (const [l, c] of st.listeners) if (c.monitor || !monitorOnly) l(serialized);
     return e;
   }
 
@@ -207,6 +211,7 @@ export class AgentStreamHub {
       .map((s) => ({
         chatId: s.id, state: s.record.chatState, agentId: s.record.agentId, buttonId: s.record.routedButtonId, visitorName: s.record.request!.visitorName, lastOffset: s.record.lastOffset,
         ...(s.record.participants?.length ? { participants: [...s.record.participants] } : {}),
+        ...(s.record.flag && s.record.chatState === 'established' ? { flag: { ...s.record.flag } } : {}),
       }));
     return {
       presence: agent?.presence ?? 'offline',
@@ -273,7 +278,7 @@ export class AgentStreamHub {
     if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
-    return { kind: 'replay', events: st.buffer.filter(({ event: e }) => Number(e.id.split(':')[1]) > offset && (monitor || e.type !== 'monitor.event')) };
+    return { kind: 'replay', events: st.buffer.filter((b) => Number(b.event.id.split(':')[1]) > offset && (monitor || !b.monitorOnly)) };
   }
 
   /**
@@ -320,6 +325,31 @@ export class AgentStreamHub {
       if (a) this.publish(userId, 'presence', undefined, { status: a.presence, capacity: a.capacity, load: this.engine.directory.load(a), name: a.name, ...(role ? { role } : {}), ...(n.reason ? { reason: n.reason } : {}) });
     } else {
       this.publish(userId, 'chat.event', n.event.sessionId, toWire(n.event));
+    }
+  }
+
+  /**
+   * A flag raised or lowered (ADR 0056): a `flag` event to the agent that held the chat then and to
+   * every supervisor of the chat's org (also those not connected now: it waits in their stream for
+   * a resume), and to no other agent. A supervisor's is for supervisor credentials only, as
+   * `monitor.event` is; the holder's own is not.
+   */
+  private announceFlags(events: LogEvent[]): void {
+    for (const e of events) {
+      if (e.type !== EventType.FlagRaised && e.type !== EventType.FlagLowered) continue;
+      const org = this.engine.orgOfSession(e.sessionId);
+      if (!org) continue;
+      const raised = e.type === EventType.FlagRaised;
+      const d = e.data as { raisedBy: string; message: string; raisedAt?: number; by?: string | null; reason?: FlagReason };
+      const data: FlagEvent = {
+        chatId: e.sessionId, raised, flag: raised ? { raisedBy: d.raisedBy, message: d.message, raisedAt: d.raisedAt ?? e.at } : null,
+        by: raised ? d.raisedBy : d.by ?? null, reason: raised ? 'raised' : d.reason ?? 'lowered',
+      };
+      const holder = this.engine.holderAtAppend(e);
+      if (holder !== null) this.publish(holder, 'flag', e.sessionId, data, false);
+      for (const u of this.users.all()) {
+        if (u.id !== holder && u.orgId === org && !u.disabled && roleAtLeast(u.role, 'supervisor')) this.publish(u.id, 'flag', e.sessionId, data, true);
+      }
     }
   }
 

@@ -16,6 +16,7 @@ import { AgentActions } from './agent-actions.js';
 import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
 import { holdersInLog } from './chat-holders.js';
+import { ChatFlags } from './chat-flags.js';
 import { appliedOf, ChatSession, type AppliedSequences } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { Conferences } from './conferences.js';
@@ -27,6 +28,9 @@ import { VisitorBlocks } from './visitor-blocks.js';
 import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
+
+/** The flag is between the holder and the supervisors (ADR 0056): a conference's participants are not pushed its events. */
+const HOLDER_AND_SUPERVISORS_ONLY: ReadonlySet<string> = new Set([EventType.FlagRaised, EventType.FlagLowered]);
 
 /** Agent actions not echoed back on the acting agent's own stream. */
 const SELF_AUTHORED: ReadonlySet<string> = new Set([EventType.AgentMessage, EventType.AgentTyping, EventType.AgentNotTyping, EventType.AgentCustomEvent]);
@@ -76,6 +80,8 @@ export class ChatEngine {
   readonly agentActions: AgentActions = new AgentActions(this);
   /** Conferences: other agents the holder brings into a chat (conferences.ts, ADR 0051). */
   readonly conferences: Conferences = new Conferences(this);
+  /** Flags holders raise for a supervisor's help (chat-flags.ts, ADR 0056). */
+  readonly flags: ChatFlags = new ChatFlags(this);
   /** Files agents ask visitors for (file-transfers.ts). */
   readonly files: FileTransfers;
   /** Masks sensitive data in chat text before it is appended (ADR 0052). */
@@ -589,6 +595,8 @@ export class ChatEngine {
     const r = s.record;
     // Those who end a chat cancel first (the visitor hears of it before ChatEnded); this catches any other end.
     this.files.cancelPending(s);
+    // Its flag goes down while the holder still holds it, so the holder hears of it too (ADR 0056).
+    this.flags.chatLeavesHolder(s, 'chatEnded');
     this.idle.disarm(s);
     s.offerTimer?.cancel();
     s.offerTimer = null;
@@ -654,6 +662,7 @@ export class ChatEngine {
       if (holder === undefined || isResentCopy(e)) continue;
       const author = e.actor === 'agent' && SELF_AUTHORED.has(e.type) ? (typeof e.data.agentId === 'string' ? e.data.agentId : holder) : null;
       if (author !== holder) this.directory.notify(holder, { kind: 'event', event: e });
+      if (HOLDER_AND_SUPERVISORS_ONLY.has(e.type)) continue;
       for (const id of this.participantsAt.get(e) ?? []) if (id !== author) this.directory.notify(id, { kind: 'event', event: e });
     }
     for (const l of this.durableListeners) l(events);

@@ -16,6 +16,7 @@ export function summarize(r: SessionRecord, queuePosition: number): ChatSummary 
     chatId: r.id, state: r.chatState, agentId: r.agentId, buttonId: r.routedButtonId, visitorName: r.request?.visitorName ?? '',
     visitorId: r.request?.visitorId ?? '', queuedAt: r.queuedAt, establishedAt: r.establishedAt, endedAt: r.endedAt, endReason: r.endReason, queuePosition,
     participants: r.chatState === 'established' ? [...(r.participants ?? [])] : [],
+    flag: r.chatState === 'established' && r.flag ? { ...r.flag } : null,
   };
 }
 

@@ -42,6 +42,10 @@ export const EventType = {
   ConferenceInvited: 'ConferenceInvited',
   /** Agent side only: an invitation that did not lead to a join (`{agentId, reason}`). */
   ConferenceInviteFailed: 'ConferenceInviteFailed',
+  /** Agent side only: the holder raised its flag, or gave it a new message (`{raisedBy, message, raisedAt}`, ADR 0056). */
+  FlagRaised: 'FlagRaised',
+  /** Agent side only: the flag went down (`{raisedBy, message, by, reason}`; `by` null when the chat ended or moved). */
+  FlagLowered: 'FlagLowered',
   /** Agent side only: the visitor uploaded the file a FileTransfer asked for. */
   FileUploaded: 'ChasitorFileUploaded',
 } as const;

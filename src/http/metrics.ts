@@ -38,6 +38,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   };
   countedAt('switchboard_commit_batches_total', 'Group commits written', () => engine.queue.batches);
   countedAt('switchboard_store_write_failures_total', 'Group commits the store refused (each is written again after a back-off)', () => engine.queue.failures);
+  countedAt('switchboard_flags_raised_total', 'Flags agents raised for a supervisor\'s help (ADR 0056; a new message on a raised flag is not counted)', () => engine.flags.raised);
   countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
   // Labels take fixed values only (never an id), so the series stay few whatever the traffic.
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online, by kind: bot (a built-in bot, config `bot`) or person', labelNames: ['kind'], registers: [registry], collect() {

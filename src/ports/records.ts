@@ -47,6 +47,19 @@ export interface ConferenceInvite {
   expiresAt: number;
 }
 
+/**
+ * A flag the chat's holder raised to ask a supervisor for help (SessionRecord.flag, ADR 0056).
+ * Replaced, never changed in place (a full write compares the record's fields by identity).
+ */
+export interface ChatFlag {
+  /** The agent who raised it: the chat's holder then. */
+  raisedBy: string;
+  /** What it asks (masked as agent text, ADR 0052); empty when none was given. */
+  message: string;
+  /** When it was first raised (clock ms); a new message keeps it. */
+  raisedAt: number;
+}
+
 /** One visitor session (SessionId) and the chat inside it. */
 export interface SessionRecord {
   id: string;
@@ -107,6 +120,11 @@ export interface SessionRecord {
    * never changed in place. Absent on records written before conferences existed.
    */
   conferenceInvite?: ConferenceInvite | null;
+  /**
+   * The holder's raised flag, if any (docs/adr/0056): lowered by the holder or a supervisor, and
+   * when the chat ends or leaves its holder. Absent on records written before flags existed.
+   */
+  flag?: ChatFlag | null;
   /** Last log offset appended (all audiences). */
   lastOffset: number;
   /** Last visitor sequence assigned (visitor-visible events only, dense). */

@@ -129,11 +129,42 @@ export const ChatEventWire = Type.Object({
 });
 export type ChatEventWire = Static<typeof ChatEventWire>;
 
+/** The longest flag message, in characters: a line for a supervisor's panel, not a message. */
+export const FLAG_MESSAGE_MAX = 255;
+/** A chat's raised flag (ADR 0056): its holder asks a supervisor for help. */
+export const ChatFlag = Type.Object({
+  raisedBy: Type.String({ description: 'The agent who raised it (the chat\'s holder)' }),
+  message: Type.String({ description: 'What the agent asks, masked as agent text (ADR 0052); empty when none was given' }),
+  raisedAt: Type.Number({ description: 'When it was first raised (epoch ms); a new message keeps it' }),
+});
+export type ChatFlag = Static<typeof ChatFlag>;
+export const FlagRequest = Type.Object({ message: Type.Optional(Type.String({ maxLength: FLAG_MESSAGE_MAX, description: `At most ${FLAG_MESSAGE_MAX} characters; raising a raised flag replaces it` })) });
+export type FlagRequest = Static<typeof FlagRequest>;
+/** The answer to raising or lowering a flag: the chat's flag now (null: lowered). */
+export const FlagState = Type.Object({ flag: Type.Union([ChatFlag, Type.Null()]) });
+export type FlagState = Static<typeof FlagState>;
+/** Why a flag went up or down, in the `flag` stream event and the FlagLowered log event. */
+export const FlagReason = Type.Union([
+  Type.Literal('raised'), Type.Literal('lowered'), Type.Literal('chatEnded'), Type.Literal('transferred'),
+  Type.Literal('takenOver'), Type.Literal('reassigned'), Type.Literal('agentLeft'),
+]);
+export type FlagReason = Static<typeof FlagReason>;
+/**
+ * The `flag` stream event's data, to the chat's holder and the org's supervisors (ADR 0056):
+ * `flag` is the flag now (null once lowered), `by` who raised or lowered it (null: the server,
+ * for a chat that ended or left its holder), `reason` why.
+ */
+export const FlagEvent = Type.Object({
+  chatId: Type.String(), raised: Type.Boolean(), flag: Type.Union([ChatFlag, Type.Null()]), by: Type.Union([Type.String(), Type.Null()]), reason: FlagReason,
+});
+export type FlagEvent = Static<typeof FlagEvent>;
+
 export const ChatSummary = Type.Object({
   chatId: Type.String(), state: Type.String(), agentId: Type.Union([Type.String(), Type.Null()]), buttonId: Type.Union([Type.String(), Type.Null()]),
   visitorName: Type.String(), visitorId: Type.String(), queuedAt: Type.Union([Type.Number(), Type.Null()]), establishedAt: Type.Union([Type.Number(), Type.Null()]),
   endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]), queuePosition: Type.Integer(),
   participants: Type.Array(Type.String(), { description: 'The agents in a conference on the chat besides its holder (`agentId`), in the order they joined; empty without one (ADR 0051)' }),
+  flag: Type.Union([ChatFlag, Type.Null()], { description: 'The flag its holder raised for a supervisor\'s help, null when none (ADR 0056)' }),
 });
 export type ChatSummary = Static<typeof ChatSummary>;
 

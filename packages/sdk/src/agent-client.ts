@@ -16,7 +16,7 @@ import { EmulatorApi } from './emulator-api.js';
 import { SwitchboardHttpError } from './errors.js';
 import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
-  AgentEvents, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
+  AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, AgentLimits, Me, StreamTicket,
   ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
@@ -193,6 +193,23 @@ export class AgentClient {
   /** Leaves a chat's conference I joined: the visitor gets `AgentLeftConference {name}`, my load frees. */
   leaveConference(chatId: string): Promise<void> {
     return this.action(chatId, 'leave-conference');
+  }
+
+  /**
+   * Raises my chat's flag for a supervisor's help, with a short message (at most 255 characters;
+   * docs/agent-api.md, "Flags"). Raising it again replaces the message. The visitor never hears of
+   * it; I and my org's supervisors get a `flag` event. Only the chat's holder may (403 HOLDER_ONLY
+   * for a conference participant). Resolves with the flag as it is now.
+   */
+  raiseFlag(chatId: string, message?: string): Promise<ChatFlag> {
+    const body = message === undefined ? {} : { message };
+    // Safe to repeat: the same message again changes nothing.
+    return this.inOrder(chatId, (signal) => this.call<FlagState>('POST', `/chats/${enc(chatId)}/flag`, body, { retry: true, signal })).then((s) => s.flag!);
+  }
+
+  /** Lowers a chat's flag: its holder, or a supervisor of the org. A flag already down is no error. */
+  async lowerFlag(chatId: string): Promise<void> {
+    await this.inOrder(chatId, (signal) => this.call<FlagState>('DELETE', `/chats/${enc(chatId)}/flag`, undefined, { retry: true, signal }));
   }
 
   /** The other agents of my org, and its skills and buttons, with who could take a transfer now. */
@@ -501,6 +518,9 @@ export class AgentClient {
         break;
       case 'presence':
         this.events.emit('presence', e as AgentEvents['presence']);
+        break;
+      case 'flag':
+        this.events.emit('flag', e as AgentEvents['flag']);
         break;
       case 'chat.event':
       case 'monitor.event':

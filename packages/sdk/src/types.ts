@@ -125,6 +125,14 @@ export type QuickText = Agent.QuickText;
 export type SentMessage = Static<typeof Agent.SentMessage>;
 export type ChatEventWire = Agent.ChatEventWire;
 export type ChatSummary = Agent.ChatSummary;
+/** A chat's raised flag: its holder asks a supervisor for help (ADR 0056). */
+export type ChatFlag = Agent.ChatFlag;
+/** The answer to raising or lowering a flag: the flag now, null when down. */
+export type FlagState = Agent.FlagState;
+/** The `flag` stream event's data: raised or lowered, by whom (null: the server), why. */
+export type FlagEvent = Agent.FlagEvent;
+/** Why a flag went up or down: `raised`, `lowered`, or the server's `chatEnded`, `transferred`, `takenOver`, `reassigned`, `agentLeft`. */
+export type FlagReason = Agent.FlagReason;
 export type ChatDetails = Static<typeof Agent.ChatDetails>;
 /** One page of a transcript (GET /agent/v1/chats/:chatId/transcript). */
 export type TranscriptPage = Agent.TranscriptPage;
@@ -206,7 +214,8 @@ export interface ResyncData {
     capacity: number;
     load: number;
     /** `participants`: the other agents of a conference on the chat, when it has one (ADR 0051). */
-    chats: Array<{ chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number; participants?: string[] }>;
+    /** `flag`: the chat's raised flag, when it has one (ADR 0056). */
+    chats: Array<{ chatId: string; state: string; agentId: string | null; buttonId: string | null; visitorName: string; lastOffset: number; participants?: string[]; flag?: Agent.ChatFlag }>;
   };
 }
 
@@ -222,6 +231,8 @@ export interface AgentEvents {
    * on that event.
    */
   presence: StreamEvent & { data: Agent.PresenceEvent };
+  /** A chat's flag went up or down (ADR 0056): to its holder and the org's supervisors only. */
+  flag: StreamEvent & { chatId: string; data: Agent.FlagEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */

@@ -251,7 +251,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return Readable.from(lines(), { objectMode: true, highWaterMark: 1 });
     });
   for (const action of CHAT_ACTIONS) {
-    route({ method: 'POST', url: `/agent/v1/chats/:chatId/${action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response, ...(action.errors ? { errors: action.errors } : {}) },
+    route({ method: action.rest?.method ?? 'POST', url: `/agent/v1/chats/:chatId/${action.rest?.segment ?? action.name}`, summary: action.summary, role: action.role, params: T.ChatIdParams, ...(action.body ? { body: action.body } : {}), response: action.response, ...(action.errors ? { errors: action.errors } : {}) },
       (req, p) => commit(action.run(engine, p, chatId(req), req.body, { origin: requestOrigin(req) })));
   }
 

@@ -9,7 +9,7 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import type { TSchema } from 'typebox';
 import type { ChatEngine } from '../../core/chat-engine.js';
-import type { Principal, Role } from '../../core/identity/user-directory.js';
+import { roleAtLeast, type Principal, type Role } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
 import { chatFor, sameOrg } from './agent-access.js';
@@ -21,8 +21,10 @@ export interface ActionContext {
 }
 
 export interface ChatAction {
-  /** The last path segment of the REST route, and the `action` of a stream command. */
+  /** The `action` of a stream command, and the last path segment of the REST route unless `rest` says otherwise. */
   name: string;
+  /** A REST route other than `POST …/<name>`: lowering a flag is `DELETE …/flag` (ADR 0056). */
+  rest?: { method: 'DELETE'; segment: string };
   summary: string;
   role: Role;
   body?: TSchema;
@@ -98,6 +100,22 @@ export const CHAT_ACTIONS: ChatAction[] = [
   {
     name: 'leave-conference', summary: 'Leave the chat’s conference (a participant; the visitor gets AgentLeftConference)', role: 'agent', response: T.Ok,
     run(engine, p, chatId) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.conferences.leave(p.userId, chatId); return ok; },
+  },
+  {
+    name: 'flag', summary: 'Raise the chat’s flag for a supervisor’s help (the holder; again: a new message). The visitor never hears of it', role: 'agent', body: T.FlagRequest, response: T.FlagState,
+    errors: { 403: 'HOLDER_ONLY: a conference participant cannot raise the flag' },
+    run(engine, p, chatId, body) {
+      chatFor(engine, p, chatId, { supervisorMayRead: false });
+      return { flag: engine.flags.raise(p.userId, chatId, (body as T.FlagRequest).message ?? '') };
+    },
+  },
+  {
+    name: 'lower-flag', rest: { method: 'DELETE', segment: 'flag' }, summary: 'Lower the chat’s flag (the holder, or a supervisor of the org); a flag already down: 200, nothing changes', role: 'agent', response: T.FlagState,
+    errors: { 403: 'HOLDER_ONLY: a conference participant cannot lower the flag' },
+    run(engine, p, chatId) {
+      const s = chatFor(engine, p, chatId, { supervisorMayRead: true });
+      return { flag: engine.flags.lower(p.userId, roleAtLeast(p.role, 'supervisor'), s) };
+    },
   },
   {
     name: 'whisper', summary: 'Whisper to the chat’s agent (never delivered to the visitor)', role: 'supervisor', body: T.WhisperRequest, response: T.Ok,
