@@ -62,6 +62,8 @@ export class Conferences {
     const agent = this.engine.directory.get(agentId)!;
     this.closeInvite(s, 'accepted');
     r.participants = [...(r.participants ?? []), agent.id];
+    // Kept after it leaves: it was in the chat ("My past chats", the search by agent, the transcript).
+    if (!r.participated?.includes(agent.id)) r.participated = [...(r.participated ?? []), agent.id];
     // Its load counts the chat from the invitation on (chats kept it): nothing to add.
     this.engine.append(s, EventType.AgentJoinedConference, 'agent', { name: agent.name, $meta: { agentSide: { agentId: agent.id } } }, true);
   }
