@@ -77,6 +77,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: chat conferences', () => {
     expect((await alice.nextChatEvent(chatId, 'AgentLeftConference', aliceFrom)).data['data']).toEqual({ name: USERS.bob.name, agentId: USERS.bob.id, reason: 'left' });
     expect(await load(bob)).toBe(0);
     expect((await bob.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still here?' })).status).toBe(403);
+    // It saw the chat: it still reads the transcript of the running chat (ADR 0051 note), not its details.
+    expect((await bob.call('GET', `/agent/v1/chats/${chatId}`)).status).toBe(403);
+    expect((await bob.ok<{ events: { type: string }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events.map((e) => e.type)).toContain('AgentLeftConference');
     await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Thanks, Bob.' });
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'Thanks, Bob.'), 'the holder still talks');
   });
