@@ -240,6 +240,33 @@ export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?
     expect(await ids(store, { agentId: 'ag2' })).toEqual(['moved']);
   }));
 
+  it('finds a chat under each agent who joined a conference on it, after it left too, as the engine writes them (ADR 0051 note)', withStore(async (store) => {
+    const chat = chatRecord('conf', { createdAt: 100, state: 'established', agent: 'ag1', holders: ['ag1'], visitor: 'v-conf' });
+    await write(store, [chat]);
+    const step = async (patch: Partial<SessionRecord>, changed: boolean) => {
+      Object.assign(chat, patch);
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(chat, false, changed)] });
+    };
+    // ag2 joins (a full write with the agents: they changed), leaves (they did not: participated is kept).
+    await step({ participants: ['ag2'], participated: ['ag2'] }, true);
+    await step({ participants: [] }, false);
+    // ag3 joins; the holder ag1 is in no second row when it also shows up in `participated`.
+    await step({ participants: ['ag3'], participated: ['ag2', 'ag3', 'ag1'] }, true);
+    await step({ chatState: 'ended', endedAt: 190, endReason: 'agent', closed: true }, false);
+    await write(store, [chatRecord('other', { createdAt: 200, state: 'ended', agent: 'ag4', holders: ['ag4'], endedAt: 250 })]);
+
+    expect(await ids(store, { agentId: 'ag2' })).toEqual(['conf']);
+    expect(await ids(store, { agentId: 'ag3', chatState: 'ended' })).toEqual(['conf']);
+    expect(await ids(store, { agentId: 'ag1' })).toEqual(['conf']);
+    expect(await ids(store, { agentId: 'ag2', visitorId: 'v-conf' })).toEqual(['conf']);
+    expect(await ids(store, { agentId: 'ag4' })).toEqual(['other']);
+    expect((await search(store, { agentId: 'ag2' })).sessions).toEqual([chat]);
+    // Written again in full (a retry, a restart): found once under each.
+    await write(store, [chat]);
+    expect(await ids(store, { agentId: 'ag3' })).toEqual(['conf']);
+    expect(await ids(store, { agentId: 'ag1' })).toEqual(['conf']);
+  }));
+
   it('pages through an agent\'s chats, held now, held before or both: every one exactly once, newest first, at every page size and walk bound', withStore(async (store) => {
     // Three chats per millisecond; A has a third now, held another third before B took them; B the rest.
     const all = Array.from({ length: 90 }, (_, i) => {

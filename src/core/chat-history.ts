@@ -1,7 +1,7 @@
 /**
  * An agent's own past chats (GET /agent/v1/chats/history, docs/adr/0045): the
- * chats of their org that have ended and that they held at some point, newest
- * first, a page at a time. It is the supervisors' search (chat-search.ts) with
+ * chats of their org that have ended and that they held at some point (or joined
+ * as a conference participant, ADR 0051 note), newest first, a page at a time. It is the supervisors' search (chat-search.ts) with
  * the agent fixed to the caller and the state to ended, and one more check: the
  * search's agent filter also matches a chat only offered to the agent (a transfer
  * to them still unanswered when the visitor left keeps them as its `agentId`),
@@ -54,10 +54,12 @@ export async function chatHistory(engine: ChatEngine, store: ChatStore, views: C
 }
 
 /**
- * True when `userId` accepted the chat at some point. A record written before
- * holders were kept has none, and its log says (as for reading its transcript).
+ * True when `userId` accepted the chat at some point, or joined a conference on it (ADR 0051,
+ * note). A record written before holders were kept has none, and its log says (as for reading
+ * its transcript).
  */
 async function wasHeldBy(store: ChatStore, r: SessionRecord, userId: string): Promise<boolean> {
+  if (r.participated?.includes(userId)) return true;
   if (r.holders !== undefined) return r.holders.includes(userId);
   return (await holdersInLog(store, r.id)).includes(userId);
 }

@@ -8,7 +8,7 @@ import type { SessionRecord } from '../ports/records.js';
 import type { ChatSummary, ChatEventWire } from '../protocol/agent-api-types.js';
 import { toWire } from './agent-stream-hub.js';
 import type { ChatEngine } from './chat-engine.js';
-import { holdersInLog } from './chat-holders.js';
+import { agentsInLog } from './chat-holders.js';
 import { EventType, isResentCopy } from './event-types.js';
 
 export function summarize(r: SessionRecord, queuePosition: number): ChatSummary {
@@ -105,11 +105,11 @@ export class ChatViews {
   }
 
   /**
-   * Whether a user ever held the chat (agents may read transcripts of their own
-   * chats): it became the chat's agent (chat-holders.ts).
+   * Whether a user was ever in the chat (agents may read transcripts of their own
+   * chats): it became the chat's agent, or joined a conference on it (chat-holders.ts).
    */
   async heldBy(chatId: string, userId: string): Promise<boolean> {
     await this.engine.queue.commit();
-    return (await holdersInLog(this.store, chatId)).includes(userId);
+    return (await agentsInLog(this.store, chatId)).includes(userId);
   }
 }

@@ -45,6 +45,8 @@ export class Conferences {
     s.inviteTimer = engine.clock.setTimeout(() => {
       if (engine.sessions.get(s.id) !== s || s.record.conferenceInvite?.agentId !== to.id) return;
       this.failInvite(s, 'OfferTimedOut');
+      // Let pass as an offer is: away if its org says so (ADR 0054, note), before anything is routed.
+      engine.offerPassed(to.id, EventType.OfferTimedOut);
       engine.dispatch();
     }, timeoutMs);
   }
@@ -62,13 +64,21 @@ export class Conferences {
     const agent = this.engine.directory.get(agentId)!;
     this.closeInvite(s, 'accepted');
     r.participants = [...(r.participants ?? []), agent.id];
+    // Kept after it leaves: it was in the chat ("My past chats", the search by agent, the transcript).
+    if (!r.participated?.includes(agent.id)) r.participated = [...(r.participated ?? []), agent.id];
     // Its load counts the chat from the invitation on (chats kept it): nothing to add.
     this.engine.append(s, EventType.AgentJoinedConference, 'agent', { name: agent.name, $meta: { agentSide: { agentId: agent.id } } }, true);
   }
 
-  /** The invitee declines; the holder reads `ConferenceInviteFailed {reason: OfferDeclined, detail}`. */
+  /**
+   * The invitee declines; the holder reads `ConferenceInviteFailed {reason: OfferDeclined, detail}`.
+   * The invitee is set away when its org's `autoAwayOnDecline` is on, as for any offer (ADR 0054, note).
+   */
   decline(sessionId: string, reason: string): void {
-    this.failInvite(this.engine.sessions.get(sessionId)!, 'OfferDeclined', reason);
+    const s = this.engine.sessions.get(sessionId)!;
+    const invitee = s.record.conferenceInvite!.agentId;
+    this.failInvite(s, 'OfferDeclined', reason);
+    this.engine.offerPassed(invitee, EventType.OfferDeclined);
     this.engine.dispatch();
   }
 

@@ -18,22 +18,24 @@ export function isNullAffinity(token: string | undefined): boolean {
 }
 
 /**
- * Of the agent typing events a resyncing visitor had not received, the one that
- * says the agent's typing state now: the last of them, re-sent in its place among
- * the other re-sent events (an AgentDisconnect or ChatEnded after it still follows
- * it). None when the visitor missed no typing event (its client has the state
- * already), and none when the last is an AgentTyping that an agent message
- * followed: clients end "typing" at the message, which reaches them in the
- * snapshot, before any re-sent event, so a re-sent AgentTyping would say the
- * agent is typing after the message and leave it so.
+ * Of the agent typing events a resyncing visitor had not received, those that say
+ * each agent's typing state now: per agent (`agentId`; in a conference several
+ * agents type, ADR 0051 note), the last of its typing events, re-sent in its place
+ * among the other re-sent events (an AgentDisconnect or ChatEnded after it still
+ * follows it). None for an agent whose typing events the visitor did not miss (its
+ * client has that state already), and none when an agent's last is an AgentTyping
+ * that a message of that agent followed: clients end "typing" at the message, which
+ * reaches them in the snapshot, before any re-sent event, so a re-sent AgentTyping
+ * would say the agent is typing after the message and leave it so.
  */
-function typingToResend(pending: readonly LogEvent[]): LogEvent | undefined {
-  let last: LogEvent | undefined;
+function typingToResend(pending: readonly LogEvent[]): Set<LogEvent> {
+  const last = new Map<unknown, LogEvent>();
   for (const e of pending) {
-    if (e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) last = e;
-    else if (e.type === EventType.AgentMessage && last?.type === EventType.AgentTyping) last = undefined;
+    const agent = e.data['agentId'];
+    if (e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) last.set(agent, e);
+    else if (e.type === EventType.AgentMessage && last.get(agent)?.type === EventType.AgentTyping) last.delete(agent);
   }
-  return last;
+  return new Set(last.values());
 }
 
 /**
@@ -114,7 +116,7 @@ export class SessionRecovery {
     // Events the client had not received: chat messages are in the snapshot's
     // transcript; anything else that matters (ChatEstablished, ChatEnded, …) is
     // re-sent after the snapshot so no state change is lost. Typing is a state, not
-    // a history: only the agent's typing state is re-sent, once (see typingToResend).
+    // a history: only each agent's typing state is re-sent, once (see typingToResend).
     // The copies are for the visitor only (`$meta.resentOf`): agents, supervisors
     // and transcripts already have the originals. (Everything before the snapshot is
     // durable: the transcript read committed it, and nothing was appended since.)
@@ -126,7 +128,7 @@ export class SessionRecovery {
       // An earlier resync's snapshot the client never got: this one supersedes it (a copy
       // would reach the client after the new snapshot and show it the older state).
       if (e.type === EventType.SessionData) continue;
-      if ((e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) && e !== typing) continue;
+      if ((e.type === EventType.AgentTyping || e.type === EventType.AgentNotTyping) && !typing.has(e)) continue;
       const $meta = { ...(typeof e.data.$meta === 'object' && e.data.$meta !== null ? e.data.$meta : {}), resentOf: e.offset };
       this.engine.append(s, e.type, e.actor, { ...e.data, $meta }, true);
     }

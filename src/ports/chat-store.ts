@@ -16,7 +16,8 @@ export interface SessionSearch {
   /**
    * An agent the chat is or was with: its agent now (`SessionRecord.agentId`: holding it,
    * offered it, or the last to hold it) or any who held it before (`SessionRecord.holders`:
-   * it was transferred, reassigned or taken over from them). docs/adr/0023, note.
+   * it was transferred, reassigned or taken over from them), or any who joined a conference
+   * on it (`SessionRecord.participated`, docs/adr/0051 note). docs/adr/0023, note.
    */
   agentId?: string | undefined;
   /** The button the chat was requested on (its request's `buttonId`, fixed), not the one it is routed through now. */

@@ -116,6 +116,13 @@ export interface SessionRecord {
    */
   participants?: string[];
   /**
+   * Every agent who joined a conference on the chat, in the order they first joined; kept after
+   * they leave (docs/adr/0051, note): "My past chats", the chat search by agent and the
+   * transcript count them as agents who were in the chat, beside `holders`. Absent on records
+   * written before it was kept.
+   */
+  participated?: string[];
+  /**
    * The holder's conference invitation still open, if any: one at a time per chat. Replaced,
    * never changed in place. Absent on records written before conferences existed.
    */
@@ -234,10 +241,11 @@ export interface SessionRow {
   endedAt: number | null;
   endReason: string | null;
   /**
-   * The agents who held the chat (`SessionRecord.holders`), when this write must store them:
-   * they changed since the last full write (an accept), or it is the first one. A chat search
-   * finds a chat under each of them (migration 0010, docs/adr/0023). Null leaves those stored
-   * as they are, as most full writes and every progress write do. Holders are only ever added.
+   * The agents who were in the chat — who held it (`SessionRecord.holders`) or joined a conference
+   * on it (`participated`, ADR 0051 note) — when this write must store them: they changed since
+   * the last full write (an accept, a join), or it is the first one. A chat search finds a chat
+   * under each of them (migration 0010, docs/adr/0023). Null leaves those stored as they are, as
+   * most full writes and every progress write do. They are only ever added.
    */
   holders: string[] | null;
   /** JSON of the SessionRecord without its `request`; null: unchanged but for the progress. */
@@ -273,7 +281,7 @@ export function toSessionRow(r: SessionRecord, withRequest = true, withHolders =
   return {
     id: r.id, owner: r.owner, closed: r.closed, visitorId: request?.visitorId ?? null, orgId: request?.orgId ?? null, createdAt: r.createdAt,
     chatState: r.chatState, agentId: r.agentId, buttonId: request?.buttonId ?? null, endedAt: r.endedAt, endReason: r.endReason,
-    holders: withHolders && r.holders?.length ? [...r.holders] : null, json, progressJson: null,
+    holders: withHolders ? agentsInChat(r) : null, json, progressJson: null,
     requestJson: withRequest && request ? JSON.stringify(request) : null,
   };
 }
@@ -336,14 +344,28 @@ export function sameApartFromProgress(r: SessionRecord, shape: RecordShape): boo
 }
 
 /**
- * True when the record's holders differ from those in `shape` (the record as last
- * written in full; null: never written on this node): the next full write must
- * store them. Holders change at an accept only, so this is rarely true.
+ * The agents a chat search finds the chat under (SessionRow.holders): its holders, then the
+ * conference participants who never held it; null when there are none.
+ */
+function agentsInChat(r: SessionRecord): string[] | null {
+  if (!r.participated?.length) return r.holders?.length ? [...r.holders] : null;
+  const all = [...(r.holders ?? [])];
+  for (const a of r.participated) if (!all.includes(a)) all.push(a);
+  return all;
+}
+
+/**
+ * True when the record's holders (or conference participants) differ from those in `shape`
+ * (the record as last written in full; null: never written on this node): the next full write
+ * must store them. They change at an accept or a join only, so this is rarely true.
  */
 export function holdersChangedSince(r: SessionRecord, shape: RecordShape | null): boolean {
   if (shape === null) return true;
-  const then = shape.fields['holders'] as readonly string[] | undefined;
-  const now = r.holders;
+  return listChanged(shape.fields['holders'] as readonly string[] | undefined, r.holders)
+    || listChanged(shape.fields['participated'] as readonly string[] | undefined, r.participated);
+}
+
+function listChanged(then: readonly string[] | undefined, now: readonly string[] | undefined): boolean {
   if (now === undefined || then === undefined) return now !== then;
   return now.length !== then.length || now.some((a, i) => a !== then[i]);
 }

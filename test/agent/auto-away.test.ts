@@ -3,13 +3,15 @@
  * routing org has `autoAwayOnOfferTimeout` and `autoAwayOnDecline` on, the other
  * org has neither (today's behaviour). An agent set away gets a `presence` event
  * with the reason; the next chat goes to another agent at once; a bot (capacity
- * 0) never goes away.
+ * 0) never goes away. A transfer's offer and a conference invitation (ADR 0054,
+ * note) count as offers: the agent who lets one time out or declines it goes away,
+ * the sender does not.
  */
 import { describe, expect, it } from 'vitest';
 import type { TestSettings } from '../protocol/harness.js';
 import type {
   AgentUser} from './agent-fixtures.js';
-import { BUTTON, OWNS_PROCESS, USERS, onlineAgent, pause, requestChat, routingConfig, until, useAgentServer, type StreamEvent,
+import { BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, requestChat, routingConfig, until, useAgentServer, type StreamEvent,
 } from './agent-fixtures.js';
 
 interface OrgEntry { agents: { id: string; skills: string[] }[]; [key: string]: unknown }
@@ -25,6 +27,12 @@ function autoAwayConfig(settings: TestSettings): object {
 const server = useAgentServer({}, { config: autoAwayConfig });
 
 const isPresence = (status: string) => (e: StreamEvent) => e.type === 'presence' && e.data['status'] === status;
+
+/** The log events of `type` in a chat's transcript, as `reader` reads it. */
+async function logged(reader: AgentUser, chatId: string, type: string): Promise<Record<string, unknown>[]> {
+  const transcript = await reader.ok<{ events: { type: string; data: Record<string, unknown> }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+  return transcript.events.filter((e) => e.type === type).map((e) => e.data);
+}
 
 /** Two agents online; the chat's first offer goes to one of them (`silent`), who lets it time out. */
 async function timedOutOffer(one: AgentUser, two: AgentUser, org: 'main' | 'other'): Promise<{ silent: AgentUser; other: AgentUser; chatId: string }> {
@@ -107,6 +115,59 @@ describe.skipIf(!OWNS_PROCESS)('agent API: auto away on offer timeout and declin
     await second.nextOffer(0, chatId);
     await second.ok('POST', `/agent/v1/chats/${chatId}/decline`, {});
     expect((await second.next(isPresence('away'), 'the second auto away')).data['reason']).toBe('offer-declined');
+    await alice.leave();
+    await bob.leave();
+  });
+
+  it('switched on: a transfer\'s offer that times out sets its target away (offer-timeout); the sender keeps the chat and stays online', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Transferred' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: USERS.bob.id });
+    const offer = await bob.nextOffer(0, chatId);
+    expect(offer.data['transfer']).toBe(true);
+    expect((await bob.next(isPresence('away'), 'the auto away of the transfer\'s target', 0, 5_000)).data).toMatchObject({ status: 'away', reason: 'offer-timeout' });
+    expect((await alice.nextChatEvent(chatId, 'TransferFailed')).data['data']).toMatchObject({ to: USERS.bob.id, reason: 'OfferTimedOut' });
+    expect(await logged(alice, chatId, 'TransferFailed')).toHaveLength(1);
+    expect(alice.events.filter(isPresence('away'))).toEqual([]);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still mine' });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await alice.leave();
+    await bob.leave();
+  });
+
+  it('switched on: a conference invitation let time out sets the invitee away (offer-timeout); the holder reads OfferTimedOut', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Conference' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/conference`, { agentId: USERS.bob.id });
+    expect((await bob.nextOffer(0, chatId)).data['conference']).toMatchObject({ from: USERS.alice.id });
+    expect((await bob.next(isPresence('away'), 'the auto away of the invitee', 0, 5_000)).data).toMatchObject({ status: 'away', reason: 'offer-timeout', load: 0 });
+    expect(await logged(alice, chatId, 'ConferenceInviteFailed')).toEqual([{ agentId: USERS.bob.id, reason: 'OfferTimedOut' }]);
+    expect(alice.events.filter(isPresence('away'))).toEqual([]);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await alice.leave();
+    await bob.leave();
+  });
+
+  it('switched on: a declined conference invitation sets the invitee away (offer-declined); one withdrawn does not', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Conference declined' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/conference`, { agentId: USERS.bob.id });
+    await bob.nextOffer(0, chatId);
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/decline`, { reason: 'busy' });
+    expect((await bob.next(isPresence('away'), 'the auto away of the invitee')).data).toMatchObject({ status: 'away', reason: 'offer-declined' });
+    expect(await logged(alice, chatId, 'ConferenceInviteFailed')).toEqual([{ agentId: USERS.bob.id, reason: 'OfferDeclined', detail: 'busy' }]);
+    // Back online, invited again; the holder ends the chat before it is answered: withdrawn, not passed.
+    await bob.presence('online');
+    const from = bob.events.length;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/conference`, { agentId: USERS.bob.id });
+    await bob.nextOffer(from, chatId);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await bob.next((e) => e.type === 'offer.withdrawn' && e.chatId === chatId, 'the invitation withdrawn by the end', from);
+    await pause(1_300); // past the invitation's 1 s timeout
+    expect(bob.events.slice(from).filter(isPresence('away'))).toEqual([]);
     await alice.leave();
     await bob.leave();
   });

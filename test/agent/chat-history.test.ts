@@ -4,7 +4,10 @@
  * included, newest first and a page at a time; not a running chat, not one only
  * offered (a transfer still unanswered when the visitor left), not another
  * agent's or org's; `agentId` and unknown parameters are a 400; a former holder
- * reads an ended chat's details and transcript, others get 403.
+ * reads an ended chat's details and transcript, others get 403. A conference
+ * participant counts as having been in the chat (ADR 0051, note): its history, the
+ * supervisors' search by agent and the transcript rule list it, whether it left
+ * before the end or stayed to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
@@ -124,6 +127,52 @@ function historySuite(backend: string, server: TestServer): void {
 
       await alice.ok('POST', `/agent/v1/chats/${running.chatId}/end`);
       expect(idsOf(await history(alice))).toEqual([running.chatId, unanswered.chatId, moved.chatId, first.chatId]);
+      await alice.leave();
+      await bob.leave();
+    });
+
+    it('lists the chats I joined as a conference participant, left or stayed; the search by agent finds them; I read their transcript', async () => {
+      const alice = await onlineAgent(server, USERS.alice);
+      const bob = await onlineAgent(server, USERS.bob);
+      const sam = await AgentUser.login(server, USERS.sam);
+      const carol = await AgentUser.login(server, USERS.carol);
+      const join = async (chatId: string) => {
+        await alice.ok('POST', `/agent/v1/chats/${chatId}/conference`, { agentId: USERS.bob.id });
+        await bob.nextOffer(0, chatId);
+        await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+      };
+      // Bob joins and leaves before the end.
+      const left = await heldByAlice(server, alice, `${backend}-conf-left`);
+      await join(left.chatId);
+      await left.v.waitFor('AgentJoinedConference');
+      await bob.ok('POST', `/agent/v1/chats/${left.chatId}/leave-conference`);
+      await left.v.waitFor('AgentLeftConference');
+      await alice.ok('POST', `/agent/v1/chats/${left.chatId}/end`);
+      // Bob is still in the conference when Alice ends the chat.
+      const stayed = await heldByAlice(server, alice, `${backend}-conf-stayed`);
+      await join(stayed.chatId);
+      await stayed.v.waitFor('AgentJoinedConference');
+      await alice.ok('POST', `/agent/v1/chats/${stayed.chatId}/end`);
+      // Bob is invited and declines: never in the chat.
+      const declined = await heldByAlice(server, alice, `${backend}-conf-declined`);
+      await alice.ok('POST', `/agent/v1/chats/${declined.chatId}/conference`, { agentId: USERS.bob.id });
+      await bob.nextOffer(0, declined.chatId);
+      await bob.ok('POST', `/agent/v1/chats/${declined.chatId}/decline`);
+      await alice.ok('POST', `/agent/v1/chats/${declined.chatId}/end`);
+
+      // This test's chats only (the server kept the last test's).
+      const ours = (ids: string[]) => ids.filter((id) => [left.chatId, stayed.chatId, declined.chatId].includes(id));
+      expect(ours(idsOf(await history(bob)))).toEqual([stayed.chatId, left.chatId]);
+      expect(ours(idsOf(await history(alice)))).toEqual([declined.chatId, stayed.chatId, left.chatId]);
+      const search = await sam.ok<{ chats: { chatId: string }[] }>('GET', `/agent/v1/supervisor/chats?agentId=${USERS.bob.id}`);
+      expect(ours(search.chats.map((c) => c.chatId))).toEqual([stayed.chatId, left.chatId]);
+      for (const chatId of [left.chatId, stayed.chatId]) {
+        const transcript = await bob.ok<{ events: { type: string }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`);
+        expect(transcript.events.map((e) => e.type)).toEqual(expect.arrayContaining(['AgentJoinedConference', 'ChatEnded']));
+        expect((await bob.ok<{ chat: { chatId: string } }>('GET', `/agent/v1/chats/${chatId}`)).chat.chatId).toBe(chatId);
+        expect((await carol.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(403);
+      }
+      expect((await bob.call('GET', `/agent/v1/chats/${declined.chatId}/transcript`)).status).toBe(403);
       await alice.leave();
       await bob.leave();
     });

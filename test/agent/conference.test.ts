@@ -77,6 +77,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: chat conferences', () => {
     expect((await alice.nextChatEvent(chatId, 'AgentLeftConference', aliceFrom)).data['data']).toEqual({ name: USERS.bob.name, agentId: USERS.bob.id, reason: 'left' });
     expect(await load(bob)).toBe(0);
     expect((await bob.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still here?' })).status).toBe(403);
+    // It saw the chat: it still reads the transcript of the running chat (ADR 0051 note), not its details.
+    expect((await bob.call('GET', `/agent/v1/chats/${chatId}`)).status).toBe(403);
+    expect((await bob.ok<{ events: { type: string }[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events.map((e) => e.type)).toContain('AgentLeftConference');
     await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Thanks, Bob.' });
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'Thanks, Bob.'), 'the holder still talks');
   });
@@ -198,6 +201,35 @@ describe.skipIf(!OWNS_PROCESS)('agent API: chat conferences', () => {
     expect(all.map((m) => m.type).filter((t) => t === 'AgentLeftConference' || t === 'ChatTransferred')).toEqual(['AgentLeftConference', 'ChatTransferred']);
     expect(await load(bob)).toBe(0);
     expect(received(v, 'AgentJoinedConference')).toHaveLength(1);
+  });
+
+  it('a resync re-sends each agent\'s typing state, not only the last typing agent\'s (ADR 0051 note)', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Two Typing' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await join(alice, bob, chatId, v);
+    // While the visitor is not polling: Alice types; Bob types, then sends (his typing ends at his message).
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: true });
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: true });
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Bob, done typing.' });
+    await v.resyncAfter503();
+    const snapshotAt = v.received.findLastIndex((m) => m.type === 'ChasitorSessionData');
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'after the resync' });
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'after the resync'), 'a later message');
+    const typing = v.received.slice(snapshotAt).filter((m) => m.type === 'AgentTyping' || m.type === 'AgentNotTyping');
+    // Alice is still typing (her state is re-sent); Bob's typing ended at his message, which the snapshot has.
+    expect(typing.map((m) => [m.type, m.message['agentId']])).toEqual([['AgentTyping', USERS.alice.id]]);
+
+    // Both typing at the resync: both states are re-sent, each once.
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: true });
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: true });
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: false });
+    await v.resyncAfter503();
+    const again = v.received.findLastIndex((m) => m.type === 'ChasitorSessionData');
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'second resync' });
+    await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage' && m.message['text'] === 'second resync'), 'a later message');
+    const states = v.received.slice(again).filter((m) => m.type === 'AgentTyping' || m.type === 'AgentNotTyping');
+    expect(states.map((m) => [m.type, m.message['agentId']])).toEqual([['AgentTyping', USERS.bob.id], ['AgentNotTyping', USERS.alice.id]]);
   });
 
   it("the holder's disconnect makes the participant leave before AgentDisconnect", async () => {

@@ -173,6 +173,12 @@ describe('widget and console in Chromium', () => {
     // A participant has the transcript, talks, and has none of the holder's actions.
     await transcript(blair.page).getByText('Happy to help. Which order?').waitFor();
     expect(await chat(blair.page).getByRole('button', { name: 'End chat' }).count()).toBe(0);
+    // Typing says who types (ADR 0051 note): the participant's own name, not the holder's; both at once, neutral.
+    await composer(blair.page).pressSequentially('Blair from shipping,', { delay: 30 });
+    await waitForText(w.typing, /^Blair Agent is typing/);
+    await composer(alex.page).pressSequentially('One moment', { delay: 30 });
+    await waitForText(w.typing, /^Several agents are typing/);
+    await composer(alex.page).fill('');
     await composer(blair.page).fill('Blair from shipping, listening in.');
     await composer(blair.page).press('Enter');
     await waitForText(w.agentMessages, /Blair Agent.*Blair from shipping, listening in\./);

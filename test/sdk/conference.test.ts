@@ -1,7 +1,7 @@
 /**
  * The SDK's side of chat conferences (docs/adr/0051): AgentClient.inviteToConference and
  * leaveConference (over the stream socket), the invitee's offer marked `conference`, the
- * isConferenceEvent guard on the holder's stream, and VisitorClient's `agentJoined` / `agentLeft`.
+ * isConferenceEvent guard on the holder's stream, and VisitorClient's `agentJoined` / `agentLeft` and `agentTypingBy` (who types).
  */
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,17 @@ describe.skipIf(!OWNS_PROCESS)('SDK: chat conferences', () => {
     if (isConferenceEvent(joined)) expect(joined.data.agentId).toBe(USERS.bob.id);
     expect(isConferenceEvent({ offset: 1, type: 'ChatMessage', actor: 'agent', at: 0, data: { name: 'x', agentId: 'y' } })).toBe(false);
 
+    // Typing says who types (agentTypingBy), so a page can tell the two agents apart; agentTyping stays a boolean.
+    await bob.typing(chatId, true);
+    await alice.typing(chatId, true);
+    await bob.typing(chatId, false);
+    await until(() => vr.of('agentTypingBy').length >= 3, 'agentTypingBy three times', 10_000, () => vr.log);
+    expect(vr.of('agentTypingBy')).toEqual([
+      { typing: true, name: USERS.bob.name, agentId: USERS.bob.id },
+      { typing: true, name: USERS.alice.name, agentId: USERS.alice.id },
+      { typing: false, name: USERS.bob.name, agentId: USERS.bob.id },
+    ]);
+    expect(vr.of('agentTyping')).toEqual([true, true, false]);
     await bob.send(chatId, 'Bob joins in.');
     await until(() => vr.texts().includes('Bob joins in.'), 'the participant message', 10_000, () => vr.log);
     expect(vr.of('message').at(-1)).toMatchObject({ name: USERS.bob.name, agentId: USERS.bob.id });

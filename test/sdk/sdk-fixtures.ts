@@ -29,7 +29,7 @@ export async function until(cond: () => boolean, what: string, ms = 10_000, stat
 /** Everything a VisitorClient emits, in order. */
 export function recordVisitor(v: VisitorClient) {
   const log: Array<{ event: string; payload: unknown }> = [];
-  const names = ['queue', 'established', 'message', 'agentTyping', 'transferred', 'ended', 'failed', 'agentDisconnected', 'agentJoined', 'agentLeft', 'customEvent', 'fileTransfer', 'connection', 'raw'] as const;
+  const names = ['queue', 'established', 'message', 'agentTyping', 'agentTypingBy', 'transferred', 'ended', 'failed', 'agentDisconnected', 'agentJoined', 'agentLeft', 'customEvent', 'fileTransfer', 'connection', 'raw'] as const;
   for (const name of names) v.on(name, (payload: unknown) => log.push({ event: name, payload }));
   return {
     log,

@@ -18,6 +18,7 @@ import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
 import type { Texts } from './texts.js';
+import { TypingAgents } from './typing-agents.js';
 import type { WidgetOptions } from './widget-options.js';
 
 export type { WidgetOptions } from './widget-options.js';
@@ -37,6 +38,8 @@ export class ChatWidget {
   private unread = 0;
   private chat: ChatConnection | undefined;
   private agentName: string;
+  /** Who of the chat's agents is typing now (several in a conference, ADR 0051). */
+  private readonly typing = new TypingAgents();
   private sneakPeek = true;
   private lines: TranscriptLine[] = [];
   /** What the log shows, kept to rebuild it after a reload (ChatMemory). */
@@ -307,8 +310,9 @@ export class ChatWidget {
         this.sneakPeek = sneakPeek;
         this.agentJoined(name);
       },
-      message: (name, text) => {
-        v.setTyping('');
+      message: (name, text, agentId) => {
+        this.typing.messaged(name, agentId);
+        this.renderTyping();
         this.record('agent', name || this.agentName, text);
         // Minimized: the log is hidden with the panel, so the reply is announced and counted
         // on the launcher instead (for screen readers and for the eye).
@@ -318,10 +322,15 @@ export class ChatWidget {
           this.renderLauncher();
         }
       },
-      agentTyping: (on) => v.setTyping(on ? this.t.typing({ name: this.agentName }) : ''),
+      agentTyping: (on, name, agentId) => {
+        this.typing.set(on, name, agentId);
+        this.renderTyping();
+      },
       transferred: (name) => {
         // After an agent left, the next one comes as a transfer (ChatTransferred, not ChatEstablished).
         if (this.phase !== 'chatting') return this.agentJoined(name);
+        this.typing.clear();
+        this.renderTyping();
         this.agentName = name || this.agentName;
         this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
         this.note(this.t.transferred({ name: this.agentName }));
@@ -331,6 +340,7 @@ export class ChatWidget {
         // The chat is back in the queue: messages wait in the outbox and queue updates
         // show again until the next agent takes it.
         this.phase = 'waiting';
+        this.typing.clear();
         v.setTyping('');
         const text = this.t.agentLeft({ name: this.agentName });
         this.setChatStatus(this.t.waitingForAnother);
@@ -344,7 +354,11 @@ export class ChatWidget {
       // A conference (ADR 0051): a status line in the log, which screen readers read as its other lines;
       // announced too while the panel is minimized, as an agent who left is.
       conferenceJoined: (name) => this.conferenceNote(this.t.joined({ name: name || this.t.someAgent })),
-      conferenceLeft: (name) => this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent })),
+      conferenceLeft: (name) => {
+        this.typing.left(name);
+        this.renderTyping();
+        this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent }));
+      },
       ended: (reason) => this.finish('ended', this.t.ended, reason),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason }), reason),
       postChatUrl: (url) => {
@@ -438,6 +452,7 @@ export class ChatWidget {
     this.reconnecting = false;
     this.note(text);
     this.setChatStatus(text);
+    this.typing.clear();
     this.view.setTyping('');
     this.view.chatControls('after');
     const by = disconnectedBy(phase, reason);
@@ -464,6 +479,11 @@ export class ChatWidget {
   private renderChatStatus(): void {
     if (this.reconnecting) this.view.setStatus(this.t.connectionLost, true);
     else this.view.setStatus(this.chatStatus);
+  }
+
+  /** The typing line from who is typing now. */
+  private renderTyping(): void {
+    this.view.setTyping(this.typing.line(this.t, this.agentName));
   }
 
   private conferenceNote(text: string): void {

@@ -22,8 +22,10 @@ export interface ChatStart {
 export interface ChatCallbacks {
   queue(position: number, waitSeconds: number | undefined): void;
   established(agentName: string, sneakPeekEnabled: boolean): void;
-  message(name: string, text: string): void;
-  agentTyping(on: boolean): void;
+  /** `agentId`: whose message (empty when the server sent none). */
+  message(name: string, text: string, agentId: string): void;
+  /** AgentTyping / AgentNotTyping, with who (empty when the server sent none): a conference has several agents. */
+  agentTyping(on: boolean, name: string, agentId: string): void;
   transferred(agentName: string): void;
   /** The agent dropped (AgentDisconnect): the server put the chat back in its queue until another agent takes it. */
   agentLeft(): void;
@@ -98,8 +100,8 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     }),
     client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
     client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),
-    client.on('message', (e) => cb.message(String(e.name ?? ''), String(e.text ?? ''))),
-    client.on('agentTyping', (on) => cb.agentTyping(on)),
+    client.on('message', (e) => cb.message(String(e.name ?? ''), String(e.text ?? ''), String(e.agentId ?? ''))),
+    client.on('agentTypingBy', (e) => cb.agentTyping(e.typing, e.name, e.agentId)),
     client.on('transferred', (e) => cb.transferred(String(e.name ?? ''))),
     client.on('agentDisconnected', () => cb.agentLeft()),
     client.on('agentJoined', (e) => cb.conferenceJoined(String(e.name ?? ''))),

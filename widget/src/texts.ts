@@ -52,6 +52,8 @@ export const EN = {
   chattingWith: 'You are chatting with {name}.',
   joined: '{name} joined the chat',
   typing: '{name} is typing…',
+  /** Two or more agents of a conference typing at once (ADR 0051). */
+  typingSeveral: 'Several agents are typing…',
   newMessage: 'New message from {name}: {text}',
   transferred: 'Chat transferred to {name}',
   agentLeft: '{name} left the chat; waiting for another agent',

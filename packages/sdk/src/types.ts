@@ -75,6 +75,11 @@ export interface VisitorEvents {
   /** An agent (or bot) message. Messages recovered from a ChasitorSessionData snapshot carry the last known agent id. */
   message: Pick<ChatMessageMessage, 'text' | 'name' | 'agentId'>;
   agentTyping: boolean;
+  /**
+   * The same AgentTyping / AgentNotTyping, with who: in a conference several agents type (ADR 0051).
+   * `name` and `agentId` are empty when the server sent none (Live Agent before conferences).
+   */
+  agentTypingBy: { typing: boolean; name: string; agentId: string };
   transferred: Pick<ChatTransferredMessage, 'name' | 'userId'>;
   /**
    * The chat is over: ChatEnded's reason (`agent`, `chasitorIdleTimeout` when the visitor was idle too

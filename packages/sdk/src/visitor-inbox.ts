@@ -76,6 +76,7 @@ export class VisitorInbox {
       case 'AgentTyping':
       case 'AgentNotTyping':
         s.events.emit('agentTyping', type === 'AgentTyping');
+        s.events.emit('agentTypingBy', { typing: type === 'AgentTyping', name: str('name'), agentId: str('agentId') });
         break;
       case 'ChatTransferred':
         s.agentId = str('userId');
