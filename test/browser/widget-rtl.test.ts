@@ -1,5 +1,5 @@
 /**
- * The widget right to left (ADR 0053, note "right-to-left"), in Debian's Chromium against the
+ * The widget right to left (ADR 0053, note "right to left"), in Debian's Chromium against the
  * real server: `data-lang="ar"` on an English page gives an Arabic widget with `dir="rtl"` that
  * mirrors (launcher and panel on the left, the visitor's bubbles on the panel's left edge, the
  * agent's on its right), the pre-chat label the button's config gives in Arabic, the visitor's

@@ -1,5 +1,5 @@
 /**
- * Which way the widget's language is written (ADR 0053, note "right-to-left"). A list,
+ * Which way the widget's language is written (ADR 0053, note "right to left"). A list,
  * not `Intl.Locale#getTextInfo()`: that is missing from Firefox and from older Safari,
  * and the widget must lay out the same in every browser.
  */
