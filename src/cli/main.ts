@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, ENV_VARS, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
 import { unknownEnvVarProblems } from '../config/unknown-env-vars.js';
 import { unknownSettings } from '../config/unknown-settings.js';
+import { postChatUrlProblems } from '../config/widget-button-checks.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
@@ -138,6 +139,7 @@ async function serve(argv: string[]): Promise<void> {
     throw err;
   }
   if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
+  for (const problem of postChatUrlProblems(config)) sb.logger.warn(problem);
   for (const problem of unknownEnvVarProblems(process.env, ENV_VARS)) sb.logger.warn(problem.text);
   let url: string;
   try {
@@ -242,10 +244,11 @@ function checkConfig(argv: string[]): void {
   const file = files[0];
   if (!file || files.length > 1) throw new UsageError(usageOf('check-config'));
   const raw = parseConfigText(readFileSync(file, 'utf8'), file);
-  validateConfig(raw, file);
-  // A misspelled setting would be ignored by serve: here it fails the check.
-  const unknown = unknownSettings(raw);
-  if (unknown.length) throw new ConfigError(unknown, file);
+  const config = validateConfig(raw, file);
+  // A misspelled setting would be ignored by serve, and a postChatUrl the widget cannot open is
+  // passed on without a link (serve warns of both): here they fail the check.
+  const problems = [...unknownSettings(raw), ...postChatUrlProblems(config)];
+  if (problems.length) throw new ConfigError(problems, file);
   process.stdout.write(`${file}: ok\n`);
 }
 

@@ -61,6 +61,11 @@ export const ButtonConfig = Type.Object({
   /** Pre-chat form shown by the widget; values arrive as prechatDetails. */
   prechatForm: Type.Optional(Type.Array(Type.Object({
     label: Type.String(),
+    /**
+     * The label in other languages, by language tag (`de`, `pt-BR`): the widget shows the one of
+     * its language, else `label` (ADR 0053). prechatDetails always carry `label`.
+     */
+    labels: Type.Optional(Type.Record(Type.String(), Type.String({ minLength: 1 }))),
     name: Type.String(),
     type: Type.Union([Type.Literal('text'), Type.Literal('email'), Type.Literal('textarea')], { default: 'text' }),
     required: Type.Boolean({ default: false }),

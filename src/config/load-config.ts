@@ -17,6 +17,7 @@ import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
 import { unknownSettingProblems } from './unknown-settings.js';
+import { prechatLabelProblems } from './widget-button-checks.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[], source: string) {
@@ -206,6 +207,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
         if (b.type === 'ToAgent' && !b.agentId) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: required for a ToAgent button`);
         if (b.agentId && !org.agents.some((a) => canonicalId(a.id) === canonicalId(b.agentId!))) problems.push(`/orgs/${o}/deployments/${di}/buttons/${bi}/agentId: no agent ${b.agentId} in this org`);
         problems.push(...skillProblems(b.skills, `/orgs/${o}/deployments/${di}/buttons/${bi}/skills`));
+        problems.push(...prechatLabelProblems(b, `/orgs/${o}/deployments/${di}/buttons/${bi}`));
       });
     });
     org.agents.forEach((a, ai) => {

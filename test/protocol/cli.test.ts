@@ -106,6 +106,26 @@ describe('switchboard CLI', () => {
     expect(bad.stderr).toContain('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
   });
 
+  it('check-config refuses a postChatUrl the widget would not open, naming the button; serve warns and starts', async () => {
+    const file = join(dir, 'post-chat.yaml');
+    writeFileSync(file, [
+      'orgs:',
+      '  - id: "00D000000000009"',
+      '    deployments:',
+      '      - id: "572000000000009"',
+      '        buttons:',
+      '          - { id: "573000000000008", postChatUrl: "https://example.com/survey" }',
+      '          - { id: "573000000000009", postChatUrl: " JavaScript:alert(1)" }',
+      '',
+    ].join('\n'));
+    const check = run('check-config', file);
+    expect(check.status, check.stderr).toBe(1);
+    expect(check.stderr).toContain('/orgs/0/deployments/0/buttons/1/postChatUrl: button 573000000000009: " JavaScript:alert(1)" is not an http(s) URL');
+    expect(check.stderr).not.toContain('buttons/0/postChatUrl');
+    const log = await serveUntilListening(['--config', file], { SWITCHBOARD_LOG_LEVEL: 'info', SWITCHBOARD_STORAGE: 'memory' });
+    expect(log).toMatch(/"level":40[^\n]*buttons\/1\/postChatUrl: button 573000000000009: .* is not an http\(s\) URL/);
+  });
+
   it('check-config and serve refuse a sensitive data rule that is not a regex, matches nothing, or backtracks (ADR 0052)', () => {
     const file = join(dir, 'sensitive-data.yaml');
     writeFileSync(file, [

@@ -7,6 +7,8 @@
 /** One field of a button's pre-chat form, as the server's config defines it. */
 export interface PrechatField {
   label: string;
+  /** The label in other languages (language tag → label), from the button's config; the widget picks its own (language.ts). */
+  labels?: Record<string, string>;
   name: string;
   type: 'text' | 'email' | 'textarea';
   required: boolean;
@@ -27,16 +29,27 @@ async function getWrapped(url: string): Promise<Record<string, unknown>> {
   return body.messages?.[0]?.message ?? {};
 }
 
+/** The string entries of `raw` (an object from the server), or undefined when there are none. */
+function asLabels(raw: unknown): Record<string, string> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const entries = Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
 function asFields(raw: unknown): PrechatField[] {
   if (!Array.isArray(raw)) return [];
   return raw
     .filter((f): f is Record<string, unknown> => typeof f === 'object' && f !== null && typeof f.name === 'string')
-    .map((f) => ({
-      name: String(f.name),
-      label: typeof f.label === 'string' ? f.label : String(f.name),
-      type: f.type === 'email' || f.type === 'textarea' ? f.type : 'text',
-      required: f.required === true,
-    }));
+    .map((f) => {
+      const labels = asLabels(f.labels);
+      return {
+        name: String(f.name),
+        label: typeof f.label === 'string' ? f.label : String(f.name),
+        type: f.type === 'email' || f.type === 'textarea' ? f.type : 'text',
+        required: f.required === true,
+        ...(labels && { labels }),
+      };
+    });
 }
 
 /** Reads the button's pre-chat form and availability from Visitor/Settings. */

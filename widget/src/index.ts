@@ -15,6 +15,7 @@
  * script added again brings a new one, which continues a chat that was running.
  */
 import { ChatWidget } from './chat-widget.js';
+import { textDirection } from './direction.js';
 import { widgetLanguage } from './language.js';
 import { buildTexts, parseTextOverrides } from './texts.js';
 import { TRANSLATIONS } from './translations.js';
@@ -49,6 +50,9 @@ function boot(script: HTMLScriptElement): void {
   const texts = buildTexts(lang, TRANSLATIONS[table] ?? {}, own);
   const host = document.createElement(TAG) as ChatHost;
   host.lang = lang;
+  // Always set, both ways: an English widget on a right-to-left page stays left-to-right, and an
+  // Arabic one on an English page is right-to-left. Only our element gets it, never the page's.
+  host.dir = textDirection(lang);
   const root = host.attachShadow({ mode: 'open' });
   document.body.appendChild(host);
   const widget = new ChatWidget(root, {

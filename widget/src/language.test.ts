@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseLanguage, widgetLanguage } from './language.js';
+import { chooseLanguage, localLabel, widgetLanguage } from './language.js';
 
 const HAVE = ['en', 'de', 'fr', 'es', 'pt-BR'];
 
@@ -59,5 +59,26 @@ describe('widgetLanguage', () => {
     expect(widgetLanguage('not a tag!', 'fr', [], HAVE, true, (m) => warnings.push(m))).toEqual({ lang: 'fr', table: 'fr' });
     expect(warnings).toEqual(['data-lang="not a tag!" is not a language tag; it is ignored']);
     expect(widgetLanguage('IT-it', undefined, [], HAVE, true, quiet)).toEqual({ lang: 'it-IT', table: 'en' });
+  });
+});
+
+describe('localLabel', () => {
+  const labels = { de: 'Ihr Name', 'pt-BR': 'Seu nome', ar: 'اسمك', 'fr-CA': 'Votre nom (CA)', fr: 'Votre nom' };
+
+  it('takes the label of the widget’s language: the tag itself, else its language alone, else the one label of that language', () => {
+    expect(localLabel('Your name', labels, 'de')).toBe('Ihr Name');
+    expect(localLabel('Your name', labels, 'de-AT')).toBe('Ihr Name');
+    expect(localLabel('Your name', labels, 'ar')).toBe('اسمك');
+    expect(localLabel('Your name', labels, 'fr-CA')).toBe('Votre nom (CA)');
+    expect(localLabel('Your name', labels, 'fr-BE')).toBe('Votre nom');
+    expect(localLabel('Your name', labels, 'pt')).toBe('Seu nome');
+    expect(localLabel('Your name', { 'PT-br': 'Seu nome' }, 'pt-BR')).toBe('Seu nome');
+  });
+
+  it('falls back to `label` without a label in that language, without labels, and for an empty one', () => {
+    expect(localLabel('Your name', labels, 'he')).toBe('Your name');
+    expect(localLabel('Your name', labels, 'en')).toBe('Your name');
+    expect(localLabel('Your name', undefined, 'de')).toBe('Your name');
+    expect(localLabel('Your name', { de: '' }, 'de')).toBe('Your name');
   });
 });

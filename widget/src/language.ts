@@ -58,3 +58,13 @@ export function widgetLanguage(
   const table = chooseLanguage([htmlLang, ...browser], languages) ?? 'en';
   return { lang: table, table };
 }
+
+/**
+ * A pre-chat field's label in the widget's language `lang`: from the field's `labels`
+ * (language tag → label, the button's config) by the same chain as the widget's texts
+ * (the tag itself, its language alone, the one label of its language), else `label`.
+ */
+export function localLabel(label: string, labels: Readonly<Record<string, string>> | undefined, lang: string): string {
+  const tag = labels ? chooseLanguage([lang], Object.keys(labels)) : undefined;
+  return (tag !== undefined && labels?.[tag]) || label;
+}

@@ -9,6 +9,8 @@
  */
 import { h, show } from './dom.js';
 import type { PrechatField } from './button-status.js';
+import { textDirection } from './direction.js';
+import { localLabel } from './language.js';
 import { CSS } from './styles.js';
 import type { Texts } from './texts.js';
 
@@ -46,8 +48,12 @@ export class PanelView {
   readonly end: HTMLButtonElement;
   readonly close: HTMLButtonElement;
 
-  /** `lang`: the language of `t`, set on every part so screen readers pronounce it right (ADR 0053). */
-  constructor(readonly root: ShadowRoot, private readonly t: Texts, title: string, lang: string) {
+  /**
+   * `lang`: the language of `t`, set on every part so screen readers pronounce it right (ADR 0053),
+   * with its direction (`dir`: a right-to-left language mirrors the launcher and panel).
+   */
+  constructor(readonly root: ShadowRoot, private readonly t: Texts, title: string, private readonly lang: string) {
+    const dir = textDirection(lang);
     const titleId = uid('title');
     const panelId = uid('panel');
     const inputId = uid('input');
@@ -55,10 +61,10 @@ export class PanelView {
 
     this.launcherText = h('span', {}, title);
     this.unreadBadge = h('span', { class: 'unread', hidden: true });
-    this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog', lang },
+    this.launcher = h('button', { class: 'launch', type: 'button', 'aria-expanded': 'false', 'aria-controls': panelId, 'aria-haspopup': 'dialog', lang, dir },
       h('span', { class: 'dot', 'aria-hidden': 'true' }), this.launcherText, this.unreadBadge);
     // Outside the panel: heard while the panel is minimized (the log is hidden with it).
-    this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite', lang });
+    this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite', lang, dir });
 
     this.save = h('button', { type: 'button', 'aria-label': t.downloadTranscript, title: t.downloadTranscript }, '⤓');
     this.end = h('button', { type: 'button' }, t.endChat);
@@ -82,7 +88,7 @@ export class PanelView {
 
     // lang: the language of the widget's texts (texts.ts), which need not be the host page's.
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
-    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang, hidden: true },
+    this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang, dir, hidden: true },
       h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
       this.status, this.body, this.log, this.typing, this.fileSlot, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
@@ -139,9 +145,12 @@ export class PanelView {
 
   /** Appends one message to the log and keeps the newest in view. */
   addMessage(author: Author, who: string, text: string): void {
-    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, `${this.t.you}: `) : h('span', { class: 'who' }, who, h('span', { class: 'vh' }, ': '));
+    const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, `${this.t.you}: `) : h('span', { class: 'who', dir: 'auto' }, who, h('span', { class: 'vh' }, ': '));
+    // What the visitor or an agent wrote takes the direction of its own first letters (Hebrew in an
+    // English widget, English in an Arabic one), not the widget's; the bubble's side stays the widget's.
+    const body = author === 'sys' ? text : h('div', { dir: 'auto' }, text);
     // A system line ("X joined the chat") says what the status line above says: one announcement, not two.
-    this.log.appendChild(h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, text));
+    this.log.appendChild(h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, body));
     this.log.scrollTop = this.log.scrollHeight;
   }
 
@@ -155,7 +164,9 @@ export class PanelView {
       const id = uid('f');
       const attrs = { id, name: f.name, required: f.required, 'aria-required': f.required ? 'true' : undefined, autocomplete: f.type === 'email' ? 'email' : f.name.toLowerCase().includes('name') ? 'name' : 'off' };
       const control = f.type === 'textarea' ? h('textarea', { ...attrs, rows: '3' }) : h('input', { ...attrs, type: f.type });
-      return h('label', { for: id }, f.required ? this.t.required({ label: f.label }) : f.label, control);
+      // In the widget's language when the button's config gives the field a label in it (`labels`).
+      const label = localLabel(f.label, f.labels, this.lang);
+      return h('label', { for: id }, f.required ? this.t.required({ label }) : label, control);
     });
     const intro = h('p', {}, fields.length ? this.t.prechatIntro : this.t.prechatIntroEmpty);
     this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, this.t.startChat));

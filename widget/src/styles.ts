@@ -4,6 +4,8 @@
  * host page (they inherit into the shadow tree): --sb-accent, --sb-bg, --sb-fg,
  * --sb-radius, --sb-font (and
  * --sb-muted, --sb-line for secondary text and borders). Default colours meet WCAG AA contrast (4.5:1 or more).
+ * Sides are logical (inset-inline-end, padding-inline-start, flex-end in a column), never
+ * left/right, so a right-to-left widget (`dir="rtl"`, direction.ts) mirrors as a whole.
  */
 export const CSS = `
 :host{all:initial;--a:var(--sb-accent,#0b57d0);--b:var(--sb-bg,#fff);--f:var(--sb-fg,#1b1b1f);--r:var(--sb-radius,12px);
@@ -18,17 +20,17 @@ button.q{background:transparent;color:var(--f);border-color:var(--l)}
 button:disabled{opacity:.6;cursor:default}
 button[aria-disabled=true]{opacity:.6;cursor:progress}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
-.launch{position:fixed;right:16px;bottom:16px;z-index:2147483000;border-radius:999px;padding:.8em 1.3em;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;gap:.5em;align-items:center}
+.launch{position:fixed;inset-inline-end:16px;bottom:16px;z-index:2147483000;border-radius:999px;padding:.8em 1.3em;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;gap:.5em;align-items:center}
 .launch[data-offline]{background:#595959;border-color:#595959}
 .dot{width:.6em;height:.6em;border-radius:50%;background:#7ee2a8}
 .unread{background:#fff;color:#111;border-radius:999px;padding:0 .5em;font-size:.85em;font-weight:600}
 .unread[hidden]{display:none}
 [data-offline] .dot{background:#ddd}
-.panel{position:fixed;right:16px;bottom:84px;z-index:2147483001;width:min(380px,calc(100vw - 32px));height:min(580px,calc(100vh - 110px));display:flex;flex-direction:column;
+.panel{position:fixed;inset-inline-end:16px;bottom:84px;z-index:2147483001;width:min(380px,calc(100vw - 32px));height:min(580px,calc(100vh - 110px));display:flex;flex-direction:column;
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
 .panel:not([data-view=chat]){height:auto;max-height:calc(100vh - 110px)}
 [aria-invalid=true]{border-color:#b3261e;border-width:2px}
-.head{display:flex;align-items:center;gap:.25em;padding:.5em .5em .5em 1em;background:var(--a);color:#fff}
+.head{display:flex;align-items:center;gap:.25em;padding:.5em;padding-inline-start:1em;background:var(--a);color:#fff}
 .head h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
 .head button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
 .head button:focus-visible{outline-color:#fff;outline-offset:-3px}
@@ -56,6 +58,6 @@ input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
 a.post{flex-basis:100%;display:flex;align-items:center;justify-content:center;min-height:44px;padding:.5em 1em;border:1px solid var(--a);border-radius:calc(var(--r)*.6);color:var(--a);font-weight:600;text-decoration:underline}
-@media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{right:12px;bottom:12px}}
+@media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{inset-inline-end:12px;bottom:12px}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .16s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;

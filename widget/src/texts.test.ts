@@ -18,6 +18,18 @@ describe('buildTexts', () => {
     expect([fr.unread({ n: 0 }), fr.unread({ n: 1 }), fr.unread({ n: 2 })]).toEqual(['0 nouveau', '1 nouveau', '2 nouveaux']);
   });
 
+  it('Arabic uses all its plural forms; Hebrew its one and other', () => {
+    const ar = buildTexts('ar', TRANSLATIONS['ar'] ?? {});
+    const n = (f: (v: { n: number }) => string) => [1, 2, 3, 11, 100].map((x) => f({ n: x }).replace(/[0-9٠-٩]+/g, '#'));
+    expect(n(ar.aboutMinutes)).toEqual(['حوالي دقيقة واحدة', 'حوالي دقيقتين', 'حوالي # دقائق', 'حوالي # دقيقة', 'حوالي # دقيقة']);
+    expect(n(ar.unread)).toEqual(['رسالة جديدة', 'رسالتان جديدتان', '# رسائل جديدة', '# رسالة جديدة', '# رسالة جديدة']);
+    // 0 bytes: Arabic's `zero` is not given, so `other`.
+    expect(ar.bytes({ n: 0 }).replace(/[0٠]/, '#')).toBe('# بايت');
+    const he = buildTexts('he', TRANSLATIONS['he'] ?? {});
+    expect(n(he.aboutMinutes)).toEqual(['כדקה', 'כשתי דקות', 'כ־# דקות', 'כ־# דקות', 'כ־# דקות']);
+    expect(n(he.unread)).toEqual(['הודעה חדשה אחת', '# הודעות חדשות', '# הודעות חדשות', '# הודעות חדשות', '# הודעות חדשות']);
+  });
+
   it('writes numbers as the language does', () => {
     expect(buildTexts('de', TRANSLATIONS['de'] ?? {}).megabytes({ n: 1.5 })).toBe('1,5 MB');
     expect(buildTexts('en').placeInLine({ n: 12345 })).toBe('You are number 12345 in line.');
