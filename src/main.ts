@@ -43,6 +43,7 @@ import { PresenceMonitor } from './core/presence-monitor.js';
 import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
+import { registerAnswerCompression } from './http/agent/answer-compression.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerEmulatorRoutes } from './http/emulator/emulator-routes.js';
 import { VisitorFaults } from './http/emulator/visitor-faults.js';
@@ -344,6 +345,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     done();
   });
   const tickets = new StreamTickets(clock);
+  // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
+  await registerAnswerCompression(app);
   const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, tickets, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);

@@ -36,7 +36,8 @@ export interface AgentPort {
   setPresence(status: Presence, capacity?: number): Promise<PresenceState>;
   accept(chatId: string): Promise<void>;
   decline(chatId: string, reason?: string): Promise<void>;
-  send(chatId: string, text: string, clientMessageId: string): Promise<{ offset: number }>;
+  /** Resolves with the message's offset and its text as stored (masked by the org's sensitive data rules). */
+  send(chatId: string, text: string, clientMessageId: string): Promise<{ offset: number; text: string }>;
   typing(chatId: string, typing: boolean): Promise<void>;
   transfer(chatId: string, target: TransferTarget): Promise<void>;
   /** Invites another agent into the chat (a conference, ADR 0051); only the holder may. */

@@ -524,11 +524,12 @@ export class ChatPanel {
 
   private send(text: string, clientMessageId: string): void {
     if (!this.transcript.isPending(clientMessageId)) this.transcript.addPending(clientMessageId, text, this.host.me.name);
-    // The stream never echoes the agent's own messages: the reply's offset places it.
+    // The stream never echoes the agent's own messages: the reply's offset places it, and its text is
+    // what was stored (masked by the org's sensitive data rules, ADR 0052), which replaces the typed one.
     this.host.client.send(this.chatId, text, clientMessageId).then(
-      ({ offset }) => {
+      ({ offset, text: stored }) => {
         if (this.transcript.leavesGap(offset)) this.fillGaps(this.transcript.newest);
-        this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
+        this.transcript.add({ offset, type: 'ChatMessage', actor: 'agent', at: Date.now(), data: { text: stored, name: this.host.me.name, agentId: this.host.me.id }, clientMessageId });
       },
       (err: unknown) => {
         // The server answered no (too long, chat no longer ours, ...): the same message would

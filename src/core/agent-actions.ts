@@ -289,8 +289,11 @@ export class AgentActions {
   }
 
 
-  /** Agent-side text as the chat's org masks it (ADR 0052); the length limit was checked on the text sent. */
-  private masked(s: ChatSession, text: string): string {
+  /**
+   * Agent-side text as the chat's org masks it (ADR 0052): what is stored for it, and what a send's
+   * answer gives back (SentMessage.text). The length limit was checked on the text sent.
+   */
+  masked(s: ChatSession, text: string): string {
     const orgId = s.record.request?.orgId;
     return orgId === undefined ? text : this.engine.sensitiveData.mask(orgId, 'agent', text);
   }

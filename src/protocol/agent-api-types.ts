@@ -70,7 +70,11 @@ export const SendMessageRequest = Type.Object({
   clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
 });
 export type SendMessageRequest = Static<typeof SendMessageRequest>;
-export const SentMessage = Type.Object({ offset: Type.Integer() });
+export const SentMessage = Type.Object({
+  offset: Type.Integer(),
+  /** The text as stored: after the org's sensitive data rules (ADR 0052), what the visitor and the transcript get. */
+  text: Type.String(),
+});
 export const TypingRequest = Type.Object({ typing: Type.Boolean() });
 export const CustomEventRequest = Type.Object({ type: Type.String({ minLength: 1, maxLength: 256 }), data: Type.String({ maxLength: 65536 }) });
 export const TransferRequest = Type.Object({

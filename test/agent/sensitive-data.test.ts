@@ -109,11 +109,13 @@ describe.skipIf(!OWNS_PROCESS)('sensitive data rules', () => {
     const alice = await onlineAgent(server, USERS.alice);
     const sam = await AgentUser.login(server, USERS.sam);
     const { v, chatId } = await acceptedChat(alice, BUTTON.toAlice, { visitorName: 'Kim' });
-    const sent = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: `Your voucher is VOUCHER-AB12CD, card ${CARD}, pin 1234`, clientMessageId: 'v-1' });
-    // A retried send with its clientMessageId is still the same message.
-    expect((await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: `Your voucher is VOUCHER-AB12CD, card ${CARD}, pin 1234`, clientMessageId: 'v-1' })).offset).toBe(sent.offset);
-    await sam.ok('POST', `/agent/v1/chats/${chatId}/whisper`, { text: `ask for ${CARD}` });
+    const sent = await alice.ok<{ offset: number; text: string }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: `Your voucher is VOUCHER-AB12CD, card ${CARD}, pin 1234`, clientMessageId: 'v-1' });
     const expected = `Your voucher is ##############, card ${MASKED_CARD}, pin 1234`;
+    // The answer gives the text as stored, so the sender's console shows what everyone else sees.
+    expect(sent.text).toBe(expected);
+    // A retried send with its clientMessageId is still the same message, its answer the same.
+    expect(await alice.ok<{ offset: number; text: string }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: `Your voucher is VOUCHER-AB12CD, card ${CARD}, pin 1234`, clientMessageId: 'v-1' })).toEqual(sent);
+    await sam.ok('POST', `/agent/v1/chats/${chatId}/whisper`, { text: `ask for ${CARD}` });
     await v.pollUntil((all) => all.some((m) => m.type === 'ChatMessage'), 'the agent\'s message');
     expect(v.texts()).toEqual([expected]);
     expect((await alice.nextChatEvent(chatId, 'Whisper')).data['data']).toMatchObject({ text: `ask for ${MASKED_CARD}` });

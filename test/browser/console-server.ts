@@ -20,11 +20,12 @@ export const AGENT1 = { id: '005000000000011', name: 'Alex Agent', username: 'al
 export const AGENT2 = { id: '005000000000012', name: 'Blair Agent', username: 'blair', password: 'blair-password' };
 export const SUPERVISOR = { id: '005000000000013', name: 'Sam Supervisor', username: 'sam', password: 'sam-password' };
 
-/** @param settings overrides of the config's `settings`. */
-export function consoleConfig(settings: Record<string, unknown> = {}): object {
+/** @param settings overrides of the config's `settings`; @param org more fields of the org (e.g. `sensitiveDataRules`). */
+export function consoleConfig(settings: Record<string, unknown> = {}, org: Record<string, unknown> = {}): object {
   return {
     settings: { pollHoldSeconds: 1, clientPollTimeoutSeconds: 40, agentGraceSeconds: 30, ...settings },
     orgs: [{
+      ...org,
       id: ORG_ID,
       deployments: [{
         id: DEPLOYMENT_ID,
@@ -41,8 +42,8 @@ export function consoleConfig(settings: Record<string, unknown> = {}): object {
 }
 
 export class ConsoleTestServer extends TestServer {
-  /** @param settings overrides of the config's `settings` (e.g. a lower `maxMessageLength`). */
-  constructor(settings: Record<string, unknown> = {}) {
-    super({ pollHoldSeconds: 1 }, { config: () => consoleConfig(settings), requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
+  /** @param settings overrides of the config's `settings` (e.g. a lower `maxMessageLength`); @param org more fields of the org. */
+  constructor(settings: Record<string, unknown> = {}, org: Record<string, unknown> = {}) {
+    super({ pollHoldSeconds: 1 }, { config: () => consoleConfig(settings, org), requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
   }
 }

@@ -29,6 +29,7 @@ import { authenticate, chatFor, credentialOf } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
 import { registerBlockRoutes } from './block-routes.js';
 import { registerFileRoutes } from './file-routes.js';
+import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
 export interface AgentRouteSpec {
@@ -86,6 +87,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         ...(spec.body ? { body: spec.body } : {}), ...(spec.params ? { params: spec.params } : {}), ...(spec.querystring ? { querystring: spec.querystring } : {}),
         response: { 200: spec.response },
       },
+      // Answers over a kilobyte go out compressed when the client takes br or gzip (answer-compression.ts).
+      compress: spec.jsonLines ? STREAMED_AGENT_COMPRESSION : AGENT_COMPRESSION,
       // An empty POST to a route whose body fields are all optional (decline, end) is `{}`, as
       // the same command on the stream socket is: not 400 "body must be object".
       ...(spec.body && !(spec.body as { required?: unknown[] }).required?.length
@@ -94,6 +97,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       handler: async (req, reply) => {
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
+        varyOnAcceptEncoding(reply);
         // A NUL in a path or query parameter (sent as %00) is U+FFFD, as in a body (ADR 0035):
         // a lookup for it finds what was stored for it, and PostgreSQL, which refuses NUL in
         // any text it is sent, answered a search or a chat id holding one with a 500.

@@ -52,10 +52,11 @@ export const CHAT_ACTIONS: ChatAction[] = [
       const b = body as T.SendMessageRequest;
       const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
       const prior = b.clientMessageId ? s.clientIdOffset(b.clientMessageId, p.userId) : undefined;
-      if (prior !== undefined) return { offset: prior };
+      // A retry's answer masks the text it carries (a retry repeats its text; rules change only with a restart).
+      if (prior !== undefined) return { offset: prior, text: engine.agentActions.masked(s, b.text) };
       const e = engine.agentActions.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
       if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset, p.userId);
-      return { offset: e.offset };
+      return { offset: e.offset, text: (e.data as { text: string }).text };
     },
   },
   {
