@@ -73,8 +73,8 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   engine.sensitiveData.onMasked((rule, matches) => masked.inc({ rule }, matches));
   // Visitor blocks (ADR 0055): chat requests refused, by the block that refused them. The label is
   // the block's id (config-<n>, or a stored block's): as many as admins and agents made, never an address.
-  const blocked = new Counter({ name: 'switchboard_chat_requests_blocked_total', help: 'Chat requests (ChasitorInit) refused because the visitor\'s address is blocked, by block id', labelNames: ['block'], registers: [registry] });
-  engine.blocks.onRefused((block) => blocked.inc({ block: block.id }));
+  const blocked = new Counter({ name: 'switchboard_chat_requests_blocked_total', help: 'Chat requests (ChasitorInit) refused because the visitor\'s address is blocked, by where the block is defined (config or stored): an id would make a series per block', labelNames: ['source'], registers: [registry] });
+  engine.blocks.onRefused((block) => blocked.inc({ source: block.source }));
   // How full fileTransfer.maxBytesInFlight is: near the limit, uploads get 503 UPLOADS_BUSY.
   new Gauge({ name: 'switchboard_file_upload_bytes_in_flight', help: 'Bytes of uploads held in memory now (read, not yet written; bounded by fileTransfer.maxBytesInFlight)', registers: [registry], collect() { this.set(uploadBudget?.inFlight ?? 0); } });
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);

@@ -27,6 +27,9 @@ describe('readInteger', () => {
     [' 42 ', 42],
     ['-1', -1],
     ['123456789012345', 123456789012345],
+    // A client that formats its counter as a float (`2.0`): the same number, so a retry is still recognised.
+    ['2.0', 2],
+    [' 7.00 ', 7],
   ])('%j reads as %d', (v, expected) => {
     expect(readInteger(v)).toBe(expected);
   });

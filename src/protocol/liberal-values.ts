@@ -62,10 +62,10 @@ export function cutText(s: string, maxLength: number): string {
   return s.slice(0, last >= 0xd800 && last <= 0xdbff ? maxLength - 1 : maxLength);
 }
 
-/** An integer, also from a numeric string; `undefined` when absent or unreadable. */
+/** An integer, also from a numeric string (a whole number written `2.0` too: clients that keep counters as floats); `undefined` when absent or unreadable. */
 export function readInteger(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d{1,15}\s*$/.test(v)) return Number.parseInt(v, 10);
+  if (typeof v === 'string' && /^\s*-?\d{1,15}(?:\.0+)?\s*$/.test(v)) return Number.parseInt(v, 10);
   return undefined;
 }
 

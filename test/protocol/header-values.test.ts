@@ -3,7 +3,7 @@
  * inside a session, beyond the well-formed ones: the affinity of a client that
  * never stored the token (`null`, `"null"`, empty, `undefined`, no header) or
  * stored it in upper case, and the sequence of a client that sends none, or
- * sends garbage (an unset counter: `undefined`, `NaN`, `null`, empty).
+ * sends garbage (an unset counter: `undefined`, `NaN`, `null`, empty), or a float (`2.0`).
  * docs/compatibility.md rows 33, 43 and 57.
  */
 import { describe, expect, it } from 'vitest';
@@ -115,6 +115,19 @@ describe.concurrent('X-LIVEAGENT-SEQUENCE that is missing or not a number', () =
       expect(v.echoes()).toEqual(['g1', 'g2', 'g3']);
     },
   );
+
+  it('a whole number written as a decimal ("2.0") is that number: its retry is recognised and applied once', async () => {
+    const v = await chat();
+    const send = (text: string, value: string) => server.req('POST', 'Chasitor/ChatMessage', { headers: v.headers({ 'X-LIVEAGENT-SEQUENCE': value }), body: { text } });
+    expectOk(await send('d1', '1.0'), 'ChatMessage 1.0');
+    expectOk(await send('d2', '2.0'), 'ChatMessage 2.0');
+    expectOk(await send('d2', '2.0'), 'its retry');
+    expectOk(await send('d2', '2'), 'the same number written plainly');
+    await sleep(200);
+    expect(await v.awaitEchoes(['d1', 'd2'])).toEqual(['d1', 'd2']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['d1', 'd2']);
+  });
 
   it('a garbage sequence on ChatEnd ends the chat, and the session is then gone (403)', async () => {
     const v = await chat();
