@@ -3,6 +3,7 @@
  * the visitor's typing and sneak peek, and either the composer (the agent's
  * own chat) or the supervisor's controls (a chat opened read-only).
  */
+import { AgentsTyping } from './agents-typing.ts';
 import { openBlockVisitorDialog } from './block-visitor-dialog.ts';
 import type { AgentPort } from './agent-port.ts';
 import { ENDED, ENDING_EVENTS, endedLabel, LEFT, reassignedAway, standing, transferTarget } from './chat-standing.ts';
@@ -59,6 +60,8 @@ export class ChatPanel {
   private readonly files: FileRequestControl | undefined;
   /** "Raise flag…" / "Lower flag" and the flag's text (agent panels only, ADR 0056); kept across re-rendered headers. */
   private readonly flag: FlagControl | undefined;
+  /** "<name> is typing…" for the other agents of a conference (agent panels only, ADR 0051). */
+  private readonly agentsTyping: AgentsTyping | undefined;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
   private typingSent = false;
@@ -104,10 +107,11 @@ export class ChatPanel {
       this.files = new FileRequestControl({ client: host.client, chatId, report: (m) => host.report(m), refused: (err) => this.followRefusal(err) });
       this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/') });
       this.picker.setItems(host.quickTexts());
+      this.agentsTyping = new AgentsTyping(host.me.id);
     }
     this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
       el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status, ' ', this.where), this.actions),
-      this.details.element, this.transcript.element, this.peek, this.footer);
+      this.details.element, this.transcript.element, this.peek, this.agentsTyping?.element, this.footer);
     this.renderControls();
   }
 
@@ -192,7 +196,7 @@ export class ChatPanel {
     const events = this.transcript.eventsAfter(-1);
     if (this.mode === 'monitor') {
       const end = [...events].reverse().find((e) => ENDING_EVENTS.has(e.type));
-      if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false) : ENDED.unknown);
+      if (chat.state === 'ended') this.markEnded(end ? endedLabel(end, false, this.host.me.id) : ENDED.unknown);
       return;
     }
     // In another agent's chat as a conference participant: active, with what a participant may do.
@@ -254,7 +258,7 @@ export class ChatPanel {
    */
   private followEnd(e: ChatEventWire, live: boolean): void {
     if (live || this.mode === 'monitor') {
-      this.markEnded(endedLabel(e, this.mode === 'agent'));
+      this.markEnded(endedLabel(e, this.mode === 'agent', this.host.me.id));
       return;
     }
     const then = standing({ state: 'ended', agentId: null }, this.transcript.eventsAfter(-1), this.host.me.id);
@@ -266,6 +270,7 @@ export class ChatPanel {
     if (!this.transcript.add(e)) return false;
     this.files?.observe(e);
     this.flag?.observe(e);
+    this.agentsTyping?.observe(e, live);
     switch (e.type) {
       case 'ChasitorTyping':
         if (live) this.visitorTyping = true;
@@ -405,6 +410,7 @@ export class ChatPanel {
     this.status.textContent = reason;
     this.where.textContent = to ? this.host.transferredTo(to) : '';
     this.stopTyping();
+    this.agentsTyping?.clear();
     this.renderControls();
   }
 
@@ -416,6 +422,7 @@ export class ChatPanel {
     this.status.textContent = reason;
     this.element.classList.add('ended');
     this.stopTyping();
+    this.agentsTyping?.clear();
     this.renderControls();
     this.renderPeek();
   }
@@ -473,6 +480,7 @@ export class ChatPanel {
       this.actions.append(el('button', { type: 'button', onclick: () => this.host.close(this) }, this.mode === 'monitor' ? 'Stop monitoring' : 'Close'));
     }
     if (this.isEnded) return;
+    const block = el('button', { type: 'button', class: 'danger', onclick: (ev: Event) => this.openBlock(ev.currentTarget as HTMLElement) }, 'Block visitor…');
     if (this.mode === 'agent' && this.participant) {
       // Only the holder transfers, ends or invites; a participant talks and may leave.
       this.actions.prepend(el('button', { type: 'button', onclick: () => void this.leaveConference() }, 'Leave conference'));
@@ -484,9 +492,11 @@ export class ChatPanel {
         ...(this.files ? [this.files.button] : []),
         ...(this.flag ? [this.flag.element] : []),
         el('button', { type: 'button', class: 'danger', onclick: () => void this.endChat() }, 'End chat'),
-        el('button', { type: 'button', class: 'danger', onclick: (ev: Event) => this.openBlock(ev.currentTarget as HTMLElement) }, 'Block visitor…'));
+        block);
       this.footer.append(this.buildComposer());
     } else {
+      // A supervisor blocks the visitor of any chat of its org (ADR 0055), from the monitor too.
+      this.actions.append(block);
       this.footer.append(this.buildMonitorControls());
     }
   }
@@ -566,13 +576,16 @@ export class ChatPanel {
     this.host.client.typing(this.chatId, false).catch(() => undefined);
   }
 
-  /** Block visitor (ADR 0055): confirmed in a dialog; the server blocks the address and ends the chat. */
+  /**
+   * Block visitor (ADR 0055), the holder's or a supervisor's monitoring the chat: confirmed in a
+   * dialog; the server blocks the address and ends the chat.
+   */
   private openBlock(opener: HTMLElement): void {
-    openBlockVisitorDialog(this.visitorName, opener, async (reason) => {
+    // The Block button is gone with the chat's end: the keyboard goes to the panel's first button (Close, Stop monitoring).
+    openBlockVisitorDialog(this.visitorName, opener, () => this.actions.querySelector<HTMLButtonElement>('button'), async (reason) => {
       await this.host.client.blockVisitor(this.chatId, reason || undefined);
-      // As an End: the stream's ChatEnded (reason agent) says the same, whichever arrives first.
-      this.markEnded(ENDED.byYou);
-      this.actions.querySelector<HTMLButtonElement>('button')?.focus();
+      // As an End: the stream's ChatEnded (its agent-side endReason Blocked, blockedBy me) says the same, whichever arrives first.
+      this.markEnded(ENDED.youBlocked);
     });
   }
 

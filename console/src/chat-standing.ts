@@ -34,15 +34,21 @@ export const ENDED = {
   visitorIdle: 'Ended: the visitor was idle',
   byYou: 'Ended by you',
   byAgent: 'Ended by the agent',
+  /** Ended by a Block visitor (ADR 0055) this user made, from its own chat or a supervisor's monitor. */
+  youBlocked: 'Ended: you blocked this visitor',
+  /** Ended by a Block visitor someone else made (a supervisor, or the agent a supervisor monitors). */
+  blocked: 'Ended: the visitor was blocked',
   /** Ended, the console cannot tell how (no ending event in what it read). */
   unknown: 'Ended',
 } as const;
 
 /**
  * The badge of a chat that ended with `e`. `holder`: the panel is the chat's agent's own
- * (it ended the chat, `reason: agent`); a supervisor's monitor says "the agent".
+ * (it ended the chat, `reason: agent`); a supervisor's monitor says "the agent". A block's
+ * end says so (its agent-side `endReason: Blocked`), and who blocked (`blockedBy`, vs `me`).
  */
-export function endedLabel(e: ChatEventWire, holder: boolean): string {
+export function endedLabel(e: ChatEventWire, holder: boolean, me: string): string {
+  if (e.data['endReason'] === 'Blocked') return e.data['blockedBy'] === me ? ENDED.youBlocked : ENDED.blocked;
   if (e.type === 'ChasitorChatEnded') return ENDED.byVisitor;
   if (e.type === 'ChasitorTimedOut') return ENDED.visitorLeft;
   if (e.data['reason'] === 'chasitorIdleTimeout') return ENDED.visitorIdle;
@@ -119,7 +125,7 @@ export function standing(chat: Pick<ChatSummary, 'state' | 'agentId'>, events: r
       default:
         if (mine && ENDING_EVENTS.has(e.type)) {
           mine = false;
-          last = { kind: 'ended', label: endedLabel(e, true) };
+          last = { kind: 'ended', label: endedLabel(e, true, me) };
         }
     }
     if (mine) last = null;

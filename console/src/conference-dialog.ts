@@ -1,9 +1,11 @@
 /**
  * The "Invite to conference" dialog (ADR 0051): the holder picks one online agent with room
- * (as the transfer dialog lists them) and invites it into the chat. A modal <dialog>: focus
- * stays inside while open, Escape cancels, focus goes back to the button that opened it.
+ * (as the transfer dialog lists them) and invites it into the chat. A modal <dialog>
+ * (modal-dialog.ts): focus stays inside while open, Escape cancels, focus goes back to the
+ * button that opened it.
  */
 import { el, uid } from './dom-builder.ts';
+import { openModalDialog } from './modal-dialog.ts';
 
 /** An agent who could join now. */
 export interface ConferenceCandidate {
@@ -15,41 +17,19 @@ export interface ConferenceCandidate {
 export type ConferenceSubmit = (agentId: string) => Promise<void>;
 
 export function openConferenceDialog(visitorName: string, agents: readonly ConferenceCandidate[], opener: HTMLElement, submit: ConferenceSubmit): void {
-  const titleId = uid('conference-title');
   const selectId = uid('conference-agent');
-  const error = el('p', { class: 'error', role: 'alert' });
   const select = el('select', { id: selectId }, ...agents.map((a) => el('option', { value: a.id }, a.name)));
-  const send = el('button', { type: 'submit', class: 'primary' }, 'Invite');
-  let busy = false;
-  const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': titleId });
-  const form = el('form', { method: 'dialog' },
-    el('h2', { id: titleId }, `Invite an agent into the chat with ${visitorName || 'visitor'}`),
-    agents.length
+  openModalDialog({
+    name: 'conference',
+    title: `Invite an agent into the chat with ${visitorName || 'visitor'}`,
+    body: [agents.length
       ? el('p', {}, el('label', { for: selectId }, 'Agent'), ' ', select)
-      : el('p', {}, 'No other agent is online with room right now.'),
-    error,
-    el('div', { class: 'dialog-actions' },
-      el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
-      agents.length ? send : null));
-  dialog.append(form);
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    if (busy || !select.value) return;
-    busy = true;
-    send.setAttribute('aria-disabled', 'true');
-    error.textContent = '';
-    submit(select.value).then(() => dialog.close(), (err: unknown) => {
-      error.textContent = `Invitation failed: ${err instanceof Error ? err.message : String(err)}`;
-    }).finally(() => {
-      busy = false;
-      send.removeAttribute('aria-disabled');
-    });
+      : el('p', {}, 'No other agent is online with room right now.')],
+    submit: agents.length ? el('button', { type: 'submit', class: 'primary' }, 'Invite') : null,
+    // With nobody to invite, the keyboard starts on Cancel.
+    focus: agents.length ? select : null,
+    opener,
+    failure: 'Invitation failed',
+    run: () => (select.value ? submit(select.value) : undefined),
   });
-  dialog.addEventListener('close', () => {
-    dialog.remove();
-    if (opener.isConnected) opener.focus();
-  });
-  document.body.append(dialog);
-  dialog.showModal();
-  (agents.length ? select : dialog.querySelector('button'))?.focus();
 }

@@ -7,6 +7,7 @@
  */
 import type { AgentPort } from './agent-port.ts';
 import { el, uid } from './dom-builder.ts';
+import { openModalDialog } from './modal-dialog.ts';
 import type { ChatEventWire } from './wire-types.ts';
 
 /** The server's limit on a flag's message (FLAG_MESSAGE_MAX). */
@@ -75,41 +76,17 @@ export class FlagControl {
 
   /** The small dialog for the message: a modal <dialog>, Escape cancels, focus goes back to the opener. */
   private openDialog(opener: HTMLElement): void {
-    const titleId = uid('flag-title');
     const inputId = uid('flag-message');
-    const error = el('p', { class: 'error', role: 'alert' });
     const input = el('input', { id: inputId, type: 'text', maxlength: FLAG_MESSAGE_MAX, value: this.message ?? '', autocomplete: 'off' });
-    const send = el('button', { type: 'submit', class: 'primary' }, 'Raise flag');
-    let busy = false;
-    const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': titleId });
-    const form = el('form', { method: 'dialog' },
-      el('h2', { id: titleId }, 'Ask a supervisor for help'),
-      el('p', {}, el('label', { for: inputId }, 'Message for the supervisor (optional; the visitor does not see it)'), ' ', input),
-      error,
-      el('div', { class: 'dialog-actions' }, el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'), send));
-    dialog.append(form);
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      if (busy) return;
-      busy = true;
-      send.setAttribute('aria-disabled', 'true');
-      error.textContent = '';
-      this.host.client.raiseFlag(this.host.chatId, input.value.trim()).then((flag) => {
-        this.set(flag.message);
-        dialog.close();
-      }, (err: unknown) => {
-        error.textContent = `Could not raise the flag: ${err instanceof Error ? err.message : String(err)}`;
-      }).finally(() => {
-        busy = false;
-        send.removeAttribute('aria-disabled');
-      });
+    openModalDialog({
+      name: 'flag',
+      title: 'Ask a supervisor for help',
+      body: [el('p', {}, el('label', { for: inputId }, 'Message for the supervisor (optional; the visitor does not see it)'), ' ', input)],
+      submit: el('button', { type: 'submit', class: 'primary' }, 'Raise flag'),
+      focus: input,
+      opener,
+      failure: 'Could not raise the flag',
+      run: () => this.host.client.raiseFlag(this.host.chatId, input.value.trim()).then((flag) => this.set(flag.message)),
     });
-    dialog.addEventListener('close', () => {
-      dialog.remove();
-      if (opener.isConnected) opener.focus();
-    });
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
   }
 }

@@ -16,7 +16,7 @@ const SYSTEM_TEXT: Record<string, (e: ChatEventWire) => string> = {
   TransferFailed: () => 'Transfer failed',
   ChatReassigned: () => 'Chat reassigned by a supervisor',
   AgentDisconnect: () => 'Agent disconnected; chat queued again',
-  ChatEnded: (e) => `Chat ended (${str(e.data['reason']) || 'agent'})`,
+  ChatEnded: (e) => (e.data['endReason'] === 'Blocked' ? 'Chat ended (visitor blocked)' : `Chat ended (${str(e.data['reason']) || 'agent'})`),
   ChasitorChatEnded: () => 'The visitor ended the chat',
   ChasitorTimedOut: () => 'The visitor timed out',
   NewVisitorBreadcrumb: (e) => `Visitor opened ${str(e.data['location'])}`,

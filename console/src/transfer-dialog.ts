@@ -1,9 +1,10 @@
 /**
  * The transfer dialog: to an agent, a skill or a button. A modal <dialog>
- * keeps focus inside while open, Escape cancels, and focus goes back to the
- * button that opened it.
+ * (modal-dialog.ts) keeps focus inside while open, Escape cancels, and focus
+ * goes back to the button that opened it.
  */
 import { el, uid } from './dom-builder.ts';
+import { openModalDialog } from './modal-dialog.ts';
 import type { TransferTarget } from './wire-types.ts';
 
 /** Suggestions for the three fields; `hint` says who could take the chat now. */
@@ -32,11 +33,7 @@ export type TransferSubmit = (target: TransferTarget, say: (text: string) => voi
  * the opener is gone (a finished transfer removes the chat's buttons).
  */
 export function openTransferDialog(visitorName: string, options: TransferOptions, opener: HTMLElement, fallback: HTMLElement, submit: TransferSubmit): TransferDialog {
-  const titleId = uid('transfer-title');
-  const error = el('p', { class: 'error', role: 'alert' });
   const progress = el('p', { class: 'muted progress', role: 'status' });
-  const send = el('button', { type: 'submit', class: 'primary' }, 'Transfer');
-  let busy = false;
   const fields: Record<Kind, HTMLInputElement> = {
     agentId: el('input', { type: 'text', autocomplete: 'off' }),
     skill: el('input', { type: 'text', autocomplete: 'off' }),
@@ -69,52 +66,33 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
       radio, el('label', { for: radioId }, labels[kind]), input,
       el('datalist', { id: listId }, ...lists[kind].map(([value, label]) => el('option', { value, label }))));
   });
-  const dialog = el('dialog', { class: 'dialog', 'aria-labelledby': titleId });
-  const form = el('form', { method: 'dialog' },
-    el('h2', { id: titleId }, `Transfer chat with ${visitorName || 'visitor'}`),
-    el('fieldset', {}, el('legend', {}, 'Transfer to'), ...rows),
-    error,
-    progress,
-    el('div', { class: 'dialog-actions' },
-      el('button', { type: 'button', onclick: () => dialog.close() }, 'Cancel'),
-      send));
-  dialog.append(form);
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    // One transfer at a time: a second click while the first has no answer yet would send
-    // a second transfer that may follow one the server already applied.
-    if (busy) return;
-    const kind = (radios.find((r) => r.checked)?.value ?? 'agentId') as Kind;
-    const value = fields[kind].value.trim();
-    if (!value) {
-      error.textContent = `Enter the ${labels[kind].toLowerCase()} to transfer to.`;
-      fields[kind].focus();
-      return;
-    }
-    // A name typed for an agent, or a label for a button, is resolved to its id.
-    const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value
-      : kind === 'buttonId' ? options.buttons.find((b) => b.label === value)?.id ?? value : value;
-    busy = true;
-    send.setAttribute('aria-disabled', 'true');
-    error.textContent = '';
-    submit({ [kind]: target }, (text) => { progress.textContent = text; }).then(() => dialog.close(), (err: unknown) => {
-      progress.textContent = '';
-      error.textContent = `Transfer failed: ${err instanceof Error ? err.message : String(err)}`;
-    }).finally(() => {
-      busy = false;
-      send.removeAttribute('aria-disabled');
-    });
+  // One transfer at a time (modal-dialog.ts ignores a second submit): a second one could follow
+  // one the server already applied.
+  return openModalDialog({
+    name: 'transfer',
+    title: `Transfer chat with ${visitorName || 'visitor'}`,
+    body: [el('fieldset', {}, el('legend', {}, 'Transfer to'), ...rows)],
+    afterError: [progress],
+    submit: el('button', { type: 'submit', class: 'primary' }, 'Transfer'),
+    focus: fields.agentId,
+    opener,
+    fallback,
+    failure: 'Transfer failed',
+    run: (showError) => {
+      const kind = (radios.find((r) => r.checked)?.value ?? 'agentId') as Kind;
+      const value = fields[kind].value.trim();
+      if (!value) {
+        showError(`Enter the ${labels[kind].toLowerCase()} to transfer to.`);
+        fields[kind].focus();
+        return undefined;
+      }
+      // A name typed for an agent, or a label for a button, is resolved to its id.
+      const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value
+        : kind === 'buttonId' ? options.buttons.find((b) => b.label === value)?.id ?? value : value;
+      return submit({ [kind]: target }, (text) => { progress.textContent = text; }).catch((err: unknown) => {
+        progress.textContent = '';
+        throw err;
+      });
+    },
   });
-  dialog.addEventListener('close', () => {
-    dialog.remove();
-    if (opener.isConnected) opener.focus();
-    else {
-      if (!fallback.hasAttribute('tabindex')) fallback.setAttribute('tabindex', '-1');
-      fallback.focus();
-    }
-  });
-  document.body.append(dialog);
-  dialog.showModal();
-  fields.agentId.focus();
-  return { close: () => { if (dialog.open) dialog.close(); } };
 }

@@ -4,7 +4,9 @@
  * admin's Team view lists the address under "Blocked addresses", where admins add a range
  * (a bad one is refused with the server's reason) and unblock. The visitor's address comes
  * from X-Forwarded-For (server.trustProxy loopback): a loopback visitor is not blockable
- * from a chat.
+ * from a chat. A supervisor blocks from the monitor view of a chat too; each panel says who
+ * blocked ("Ended: you blocked this visitor", or "Ended: the visitor was blocked" for the agent
+ * whose chat it was), not "Ended by you".
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import { TestServer } from '../protocol/harness.js';
 import { Visitor } from '../protocol/visitor.js';
 import { chat, describeViolations, seriousViolations, type ConsolePage } from './console-browser.js';
 import { ADMIN } from './console-admin-server.js';
-import { AGENT1, CONSOLE_INDEX, DEPLOYMENT_ID, ORG_ID, SUPPORT_BUTTON, consoleConfig } from './console-server.js';
+import { AGENT1, CONSOLE_INDEX, DEPLOYMENT_ID, ORG_ID, SUPERVISOR, SUPPORT_BUTTON, consoleConfig } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 
 const server = new TestServer({ pollHoldSeconds: 1 }, {
@@ -26,7 +28,8 @@ const server = new TestServer({ pollHoldSeconds: 1 }, {
 });
 let alex: ConsolePage;
 let ada: ConsolePage;
-consoleSuite(server, { alex: AGENT1, ada: ADMIN }, (c) => { ({ alex, ada } = c); }, { online: 'alex' });
+let sam: ConsolePage;
+consoleSuite(server, { alex: AGENT1, ada: ADMIN, sam: SUPERVISOR }, (c) => { ({ alex, ada, sam } = c); }, { online: 'alex' });
 
 const ADDRESS = '203.0.113.9';
 
@@ -57,7 +60,8 @@ describe('console: blocking visitors', () => {
     await dialog.getByRole('textbox').fill('Insults, twice');
     await dialog.getByRole('button', { name: 'Block and end chat' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await panel.getByText('Ended by you').first().waitFor();
+    await panel.locator('.badge').getByText('Ended: you blocked this visitor').waitFor();
+    await panel.getByRole('log').getByText('Chat ended (visitor blocked)').waitFor();
     expect(await panel.getByRole('button', { name: 'Block visitor…' }).count()).toBe(0);
     expect((await v.waitFor('ChatEnded')).message).toMatchObject({ reason: 'agent' });
 
@@ -83,5 +87,46 @@ describe('console: blocking visitors', () => {
     expect(alex.errors).toEqual([]);
     // The refused range's 400 is logged by the browser; nothing else may be.
     expect(ada.errors.filter((e) => !e.includes('status of 400 (Bad Request)'))).toEqual([]);
+  });
+
+  it('a supervisor blocks the visitor from the monitor view; the agent reads that the visitor was blocked', async () => {
+    const name = 'Trent Troll';
+    const address = '203.0.113.10';
+    const v = new Visitor(server);
+    await v.createSession();
+    expect((await v.init(v.initBody(SUPPORT_BUTTON, { organizationId: ORG_ID, deploymentId: DEPLOYMENT_ID, visitorName: name }), { headers: { 'X-Forwarded-For': address } })).status).toBe(200);
+    await alex.page.getByRole('article', { name: `Chat offer from ${name}` }).getByRole('button', { name: 'Accept' }).click();
+    const agentPanel = chat(alex.page, name);
+    await agentPanel.locator('.badge').getByText('Active').waitFor();
+
+    await sam.page.getByRole('button', { name: 'Supervisor' }).click();
+    await sam.page.getByRole('region', { name: 'Supervisor' }).getByRole('button', { name: `Open chat with ${name} read-only` }).click();
+    const monitor = chat(sam.page, name);
+    await monitor.locator('.badge').getByText('Monitoring (read-only)').waitFor();
+    const opener = monitor.getByRole('button', { name: 'Block visitor…' });
+    await opener.click();
+    const dialog = sam.page.getByRole('dialog', { name: `Block ${name}?` });
+    const reason = dialog.getByRole('textbox', { name: 'Reason (optional, for your team)' });
+    expect(await reason.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    // Escape cancels, as in the agent's panel, and gives the keyboard back to the button.
+    await sam.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await opener.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await opener.click();
+    await reason.fill('Spam links');
+    await dialog.getByRole('button', { name: 'Block and end chat' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await monitor.locator('.badge').getByText('Ended: you blocked this visitor').waitFor();
+    expect(await monitor.getByRole('button', { name: 'Block visitor…' }).count()).toBe(0);
+    // The keyboard stays in the panel (its first button), not lost on the page.
+    expect(await monitor.getByRole('button', { name: 'Stop monitoring' }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    // The agent did not end it: its panel says the visitor was blocked.
+    await agentPanel.locator('.badge').getByText('Ended: the visitor was blocked').waitFor();
+    expect((await v.waitFor('ChatEnded')).message).toEqual({ reason: 'agent', attachedRecords: [] });
+
+    const violations = await seriousViolations(sam.page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+    expect(alex.errors).toEqual([]);
+    expect(sam.errors).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ export function registerBlockRoutes(route: RouteAdder, engine: ChatEngine): void
       const block = await engine.blocks.add(p.orgId, { ipRange: address, reason: (req.body as T.BlockVisitorRequest).reason, createdBy: p.userId, chatId });
       // Looked up again: the chat may have ended, or its session closed, while the block was written.
       const now = engine.sessions.get(chatId);
-      if (now) endBlockedChat(engine, now);
+      if (now) endBlockedChat(engine, now, p.userId);
       await engine.queue.commit();
       return block;
     });

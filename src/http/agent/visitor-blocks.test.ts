@@ -101,6 +101,9 @@ describe('blocking visitors', () => {
     const ended = (await eve.messagesUntil('ChatEnded')).find((m) => m.type === 'ChatEnded');
     expect(ended?.message).toEqual({ reason: 'agent', attachedRecords: [] });
     expect(sb.engine.sessions.get(eve.id)?.record.endReason).toBe('Blocked');
+    // Agents read why and by whom on the event itself (agent-side fields), so a console can say "you blocked".
+    const transcript = (await agent('GET', `/agent/v1/chats/${eve.id}/transcript`)).json<{ events: { type: string; data: Record<string, unknown> }[] }>();
+    expect(transcript.events.find((e) => e.type === 'ChatEnded')?.data).toEqual({ reason: 'agent', attachedRecords: [], endReason: 'Blocked', blockedBy: DEMO_IDS.humanAgentId });
 
     expect(await available(sb, BLOCKED_IP)).toEqual({ button: false, agent: false, settings: false });
     expect(await available(sb, `::ffff:${BLOCKED_IP}`)).toEqual({ button: false, agent: false, settings: false });
