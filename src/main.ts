@@ -296,7 +296,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   reaper.start();
   const presence = new PresenceMonitor(engine, hub, clock, config.settings.agentGraceSeconds * 1000);
   presence.start();
-  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays }, logger);
+  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays, blocks }, logger);
   retention.start();
 
   // Made here, not with its route: the metrics read how full it is.

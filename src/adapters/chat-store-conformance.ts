@@ -443,6 +443,22 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.listVisitorBlocks('o1')).map((b) => b.id)).toEqual(['b0', 'b2']);
     }));
 
+    it('purges the blocks of every org that expired before a time; blocks that never expire stay', withStore(async (store) => {
+      const block = (id: string, orgId: string, expiresAt: number | null): VisitorBlockRecord => ({
+        id, orgId, ipRange: '203.0.113.0/24', reason: '', createdBy: 'u1', createdAt: 1000, expiresAt, chatId: null,
+      });
+      // Times past 2^31 ms (as real clock times are), to catch a column or parameter that truncates.
+      const T = 1_800_000_000_000;
+      for (const b of [block('old1', 'o1', T - 10), block('old2', 'o2', T - 1), block('edge', 'o1', T), block('later', 'o2', T + 1), block('never', 'o1', null)]) {
+        await store.putVisitorBlock(b);
+      }
+      expect(await store.purgeVisitorBlocksExpiredBefore(T)).toBe(2);
+      expect((await store.listVisitorBlocks(null)).map((b) => b.id).sort()).toEqual(['edge', 'later', 'never']);
+      expect(await store.purgeVisitorBlocksExpiredBefore(T)).toBe(0);
+      expect(await store.purgeVisitorBlocksExpiredBefore(Number.MAX_SAFE_INTEGER)).toBe(2);
+      expect((await store.listVisitorBlocks(null)).map((b) => b.id)).toEqual(['never']);
+    }));
+
     describeChatSearch(() => factory.open(), factory.openMigrated);
 
     if (factory.reopen) {

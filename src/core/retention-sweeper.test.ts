@@ -4,7 +4,8 @@ import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
 import { logEvent, sessionRecord } from '../adapters/chat-store-conformance.js';
 import { emptyBatch } from '../ports/chat-store.js';
 import { toSessionRow } from '../ports/records.js';
-import { RetentionSweeper } from './retention-sweeper.js';
+import { BLOCK_GRACE_DAYS, RetentionSweeper } from './retention-sweeper.js';
+import { VisitorBlocks } from './visitor-blocks.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const quiet = { info: () => undefined, error: () => undefined };
@@ -33,11 +34,11 @@ describe('RetentionSweeper', () => {
       clock.advance(100);
       await settle();
     }
-    expect(await done).toEqual({ sessions: 5, breadcrumbs: 0 });
+    expect(await done).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
     for (let i = 0; i < 5; i++) expect(await store.readEvents(`old-${i}`, 0, 10)).toEqual([]);
     expect((await store.getSession('recent'))?.id).toBe('recent');
     expect((await store.getSession('open'))?.id).toBe('open');
-    expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0 });
+    expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
   });
 
   it('sweeps on its own after start, and never when retentionDays is 0', async () => {
@@ -87,5 +88,54 @@ describe('RetentionSweeper', () => {
     expect((await store.getSession('open'))?.id).toBe('open');
     expect(sweeper.purged.sessions).toBe(6);
     await sweeper.stop();
+  });
+
+  it('deletes visitor blocks that expired more than the grace period ago, also with chat retention off', async () => {
+    const clock = new FakeClock();
+    const store = new MemoryChatStore();
+    const blocks = new VisitorBlocks(store, clock, [{ id: 'org1', blockedAddresses: [{ ipRange: '198.51.100.0/24' }] }]);
+    const now = clock.now();
+    const soon = await blocks.add('org1', { ipRange: '192.0.2.1', expiresAt: now + DAY, createdBy: 'u1' });
+    const later = await blocks.add('org2', { ipRange: '192.0.2.2', expiresAt: now + 5 * DAY, createdBy: 'u1' });
+    await blocks.add('org1', { ipRange: '192.0.2.3', createdBy: 'u1' });
+    const storedIds = async (): Promise<string[]> => (await store.listVisitorBlocks(null)).map((b) => b.id);
+    const all = await storedIds();
+
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 0, intervalMs: 60 * 60_000, blocks }, quiet);
+    expect(sweeper.enabled).toBe(false);
+    sweeper.start();
+    // Expired a day ago: no longer applies or is listed, but kept for the grace period.
+    clock.advance(2 * DAY);
+    await settle();
+    expect(blocks.blocking('org1', '192.0.2.1')).toBeNull();
+    expect(blocks.list('org1').map((b) => b.id)).not.toContain(soon.id);
+    expect(await storedIds()).toEqual(all);
+    expect(sweeper.purged.blocks).toBe(0);
+
+    // Grace days after its expiry (and an hourly run): gone from the store; the others stay.
+    clock.advance((BLOCK_GRACE_DAYS - 1) * DAY + 60 * 60_000);
+    for (let i = 0; i < 3; i++) await settle();
+    expect(await storedIds()).toEqual(all.filter((id) => id !== soon.id));
+    expect(sweeper.purged.blocks).toBe(1);
+
+    clock.advance(5 * DAY);
+    for (let i = 0; i < 3; i++) await settle();
+    expect(await storedIds()).not.toContain(later.id);
+    expect(sweeper.purged).toEqual({ sessions: 0, breadcrumbs: 0, blocks: 2 });
+    // The block that never expires and the config file's stay, and still apply.
+    expect((await store.listVisitorBlocks(null)).map((b) => b.ipRange)).toEqual(['192.0.2.3']);
+    expect(blocks.list('org1').map((b) => b.ipRange)).toEqual(['198.51.100.0/24', '192.0.2.3']);
+    expect(blocks.blocking('org1', '198.51.100.9')?.source).toBe('config');
+    await sweeper.stop();
+  });
+
+  it('a failed block sweep is logged and does not stop the chat sweep', async () => {
+    const clock = new FakeClock();
+    const store = await world(clock);
+    const errors: string[] = [];
+    const failing = { purgeExpired: () => Promise.reject(new Error('disk gone')) };
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 30, blocks: failing }, { info: () => undefined, error: (_o, m) => errors.push(m) });
+    expect(await sweeper.sweep()).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
+    expect(errors).toEqual(['sweeping expired visitor blocks failed; it runs again at the next interval']);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Retention: deletes ended chats created more than `retentionDays` ago (the closed
  * session, its whole event log, hence its transcript) and breadcrumbs as old.
- * Off by default (`retentionDays: 0` keeps everything). Runs in small batches
+ * Off by default (`retentionDays: 0` keeps everything). Visitor blocks that expired
+ * more than `blockGraceDays` ago are deleted too, whatever `retentionDays` says
+ * (ADR 0055, later note): an expired block no longer applies nor is listed. Runs in small batches
  * with a pause between them, so a first sweep over years of history never holds
  * the event loop (SQLite deletes run on it) for more than one small batch.
  */
@@ -9,6 +11,14 @@ import type { ChatStore } from '../ports/chat-store.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How long an expired visitor block is kept before the sweep deletes it (ADR 0055, later note). */
+export const BLOCK_GRACE_DAYS = 7;
+
+/** What the sweeper deletes expired visitor blocks through (core/visitor-blocks.ts: the store and its memory). */
+export interface ExpiredBlocks {
+  purgeExpired(before: number): Promise<number>;
+}
 
 export interface RetentionOptions {
   retentionDays: number;
@@ -18,6 +28,10 @@ export interface RetentionOptions {
   batchSize?: number;
   /** Pause between two batches of one sweep. */
   pauseMs?: number;
+  /** Visitor blocks to sweep; none: only chats are swept. */
+  blocks?: ExpiredBlocks;
+  /** Days an expired block is kept (default {@link BLOCK_GRACE_DAYS}). */
+  blockGraceDays?: number;
 }
 
 export interface RetentionLog {
@@ -38,7 +52,7 @@ export class RetentionSweeper {
   private missedAt: number | null = null;
   private stopped = false;
   /** Totals since start, for /metrics. */
-  readonly purged = { sessions: 0, breadcrumbs: 0 };
+  readonly purged = { sessions: 0, breadcrumbs: 0, blocks: 0 };
 
   constructor(
     private readonly store: ChatStore,
@@ -47,13 +61,14 @@ export class RetentionSweeper {
     private readonly log: RetentionLog,
   ) {}
 
+  /** Whether ended chats are deleted (`retentionDays` above 0). */
   get enabled(): boolean {
     return this.opts.retentionDays > 0;
   }
 
-  /** Sweeps once soon after start, then every interval. */
+  /** Sweeps once soon after start, then every interval (when there is anything to sweep). */
   start(): void {
-    if (!this.enabled) return;
+    if (!this.enabled && !this.opts.blocks) return;
     const run = (): void => {
       if (this.stopped) return;
       if (this.running) this.missedAt = this.clock.now();
@@ -83,7 +98,23 @@ export class RetentionSweeper {
   }
 
   /** Deletes everything due at `at` (now), batch by batch; returns what went. */
-  async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number }> {
+  async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number; blocks: number }> {
+    const total = { ...(this.enabled ? await this.sweepChats(at) : { sessions: 0, breadcrumbs: 0 }), blocks: await this.sweepBlocks(at) };
+    this.purged.sessions += total.sessions;
+    this.purged.breadcrumbs += total.breadcrumbs;
+    this.purged.blocks += total.blocks;
+    if (total.sessions || total.breadcrumbs) {
+      this.log.info({ sessions: total.sessions, breadcrumbs: total.breadcrumbs, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
+    }
+    if (total.blocks) this.log.info({ blocks: total.blocks, graceDays: this.graceDays }, 'retention: deleted expired visitor blocks');
+    return total;
+  }
+
+  private get graceDays(): number {
+    return this.opts.blockGraceDays ?? BLOCK_GRACE_DAYS;
+  }
+
+  private async sweepChats(at: number): Promise<{ sessions: number; breadcrumbs: number }> {
     const before = at - this.opts.retentionDays * DAY_MS;
     const limit = this.opts.batchSize ?? 200;
     const total = { sessions: 0, breadcrumbs: 0 };
@@ -99,9 +130,17 @@ export class RetentionSweeper {
     } catch (err) {
       this.log.error({ err }, 'retention sweep failed; it runs again at the next interval');
     }
-    this.purged.sessions += total.sessions;
-    this.purged.breadcrumbs += total.breadcrumbs;
-    if (total.sessions || total.breadcrumbs) this.log.info({ ...total, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
     return total;
+  }
+
+  /** Expired blocks are few (one row each, made by hand): one statement, no batches. */
+  private async sweepBlocks(at: number): Promise<number> {
+    if (!this.opts.blocks || this.stopped) return 0;
+    try {
+      return await this.opts.blocks.purgeExpired(at - this.graceDays * DAY_MS);
+    } catch (err) {
+      this.log.error({ err }, 'sweeping expired visitor blocks failed; it runs again at the next interval');
+      return 0;
+    }
   }
 }

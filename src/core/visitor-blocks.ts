@@ -118,6 +118,22 @@ export class VisitorBlocks {
     if (at >= 0) list.splice(at, 1);
   }
 
+  /**
+   * Deletes the stored blocks of every org that expired before `before` (the retention
+   * sweeper's, ADR 0055 later note), from the store and from memory; returns how many
+   * the store deleted. They no longer applied nor were listed: this only frees them.
+   */
+  async purgeExpired(before: number): Promise<number> {
+    const n = await this.store.purgeVisitorBlocksExpiredBefore(before);
+    for (const list of this.byOrg.values()) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const v = list[i]!.view;
+        if (v.source === 'stored' && v.expiresAt !== null && v.expiresAt < before) list.splice(i, 1);
+      }
+    }
+    return n;
+  }
+
   private held(orgId: string): HeldBlock[] {
     const key = canonicalId(orgId);
     let list = this.byOrg.get(key);

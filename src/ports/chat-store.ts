@@ -160,6 +160,11 @@ export interface ChatStore {
   /** Deletes one of `orgId`'s blocks; false when it has none with that id. */
   deleteVisitorBlock(orgId: string, id: string): Promise<boolean>;
   /**
+   * Deletes every org's blocks whose `expiresAt` is before `before` (clock ms; blocks that
+   * never expire are kept), for the retention sweeper; returns how many went.
+   */
+  purgeVisitorBlocksExpiredBefore(before: number): Promise<number>;
+  /**
    * Makes this process the store's writer (ADR 0048), once the node lock is held and
    * before anything is loaded: raises the writer epoch kept in the store (`meta`
    * `writer_epoch`) and remembers the new value. PostgreSQL then reads it, row-locked,

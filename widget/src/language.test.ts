@@ -33,6 +33,34 @@ describe('chooseLanguage', () => {
   });
 });
 
+describe('legacy language tags (browsers, Android\'s java.util.Locale)', () => {
+  const TABLES = ['en', 'de', 'he', 'ar'];
+
+  it('iw, in and ji are matched as he, id and yi, with or without a region, in any case', () => {
+    expect(chooseLanguage(['iw'], TABLES)).toBe('he');
+    expect(chooseLanguage(['iw-IL'], TABLES)).toBe('he');
+    expect(chooseLanguage(['IW_il'], TABLES)).toBe('he');
+    expect(chooseLanguage(['in-ID'], ['en', 'id'])).toBe('id');
+    expect(chooseLanguage(['ji'], ['en', 'yi'])).toBe('yi');
+  });
+
+  it('the browser\'s iw-IL gets the Hebrew widget, and data-lang="iw" too', () => {
+    expect(widgetLanguage(undefined, undefined, ['iw-IL', 'en-US'], TABLES, false)).toEqual({ lang: 'he', table: 'he' });
+    expect(widgetLanguage('iw', 'en', [], TABLES, false)).toEqual({ lang: 'he', table: 'he' });
+  });
+
+  it('a legacy key of a pre-chat label matches the modern language, and the other way round', () => {
+    expect(localLabel('Name', { iw: 'שם' }, 'he')).toBe('שם');
+    expect(localLabel('Name', { he: 'שם' }, 'iw-IL')).toBe('שם');
+    expect(localLabel('Name', { id: 'Nama' }, 'in')).toBe('Nama');
+  });
+
+  it('only the language subtag is mapped: "in" as a region or a lookalike is left alone', () => {
+    expect(chooseLanguage(['en-IN'], TABLES)).toBe('en');
+    expect(chooseLanguage(['iwx'], TABLES)).toBeUndefined();
+  });
+});
+
 describe('widgetLanguage', () => {
   const quiet = (): void => {};
 

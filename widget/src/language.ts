@@ -1,20 +1,36 @@
 /** Which of the widget's languages a page gets (ADR 0053). */
 
 /**
+ * Legacy language subtags still produced by browsers and by Android's `java.util.Locale`
+ * (which turns `he` into `iw` on older Java), with the ones that replaced them (IANA registry's
+ * preferred values): `iw-IL` is matched as `he-IL`.
+ */
+const LEGACY_LANGUAGES: Readonly<Record<string, string>> = { iw: 'he', in: 'id', ji: 'yi', jw: 'jv', mo: 'ro' };
+
+/** A tag as matched: lowercase, `_` as `-`, a legacy language subtag replaced by its modern one. */
+function matchForm(tag: string): string {
+  const t = tag.trim().replace(/_/g, '-').toLowerCase();
+  const [primary = t, ...rest] = t.split('-');
+  const modern = LEGACY_LANGUAGES[primary];
+  return modern ? [modern, ...rest].join('-') : t;
+}
+
+/**
  * The first of `wanted` (language tags, most wanted first: the script's `data-lang`,
  * the page's `<html lang>`, then the browser's `navigator.languages`) that one of
  * `languages` (the tags of the tables the widget has, `en` among them) serves: the
  * tag itself (`pt-BR`, in any case), else its language alone (`de-AT` → `de`), else
- * the one table of that language (`pt-PT` → `pt-BR`). A tag nothing serves is
- * passed over for the next one; none served: undefined (the caller uses English).
+ * the one table of that language (`pt-PT` → `pt-BR`). Legacy tags match as their modern
+ * ones on both sides (`iw-IL` → `he`). A tag nothing serves is passed over for the next
+ * one; none served: undefined (the caller uses English).
  */
 export function chooseLanguage(wanted: readonly (string | null | undefined)[], languages: readonly string[]): string | undefined {
-  const byTag = new Map(languages.map((l) => [l.toLowerCase(), l]));
+  const byTag = new Map(languages.map((l) => [matchForm(l), l]));
   for (const tag of wanted) {
-    const t = tag?.trim().replace(/_/g, '-').toLowerCase();
+    const t = tag ? matchForm(tag) : '';
     if (!t) continue;
     const primary = t.split('-')[0] ?? t;
-    const sameLanguage = languages.filter((l) => l.toLowerCase().split('-')[0] === primary);
+    const sameLanguage = languages.filter((l) => matchForm(l).split('-')[0] === primary);
     const found = byTag.get(t) ?? byTag.get(primary) ?? (sameLanguage.length === 1 ? sameLanguage[0] : undefined);
     if (found) return found;
   }

@@ -267,6 +267,12 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve(this.blocks.delete(id));
   }
 
+  purgeVisitorBlocksExpiredBefore(before: number): Promise<number> {
+    let n = 0;
+    for (const [id, b] of this.blocks) if (b.expiresAt !== null && b.expiresAt < before && this.blocks.delete(id)) n++;
+    return Promise.resolve(n);
+  }
+
   ping(): Promise<boolean> {
     return Promise.resolve(true);
   }

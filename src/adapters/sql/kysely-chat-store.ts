@@ -329,6 +329,12 @@ export class KyselyChatStore implements ChatStore {
     return Number(r.numDeletedRows) > 0;
   }
 
+  async purgeVisitorBlocksExpiredBefore(before: number): Promise<number> {
+    // `expires_at < before` is never true for null (never expires): those stay.
+    const r = await this.writeStatement((db) => db.deleteFrom('visitor_blocks').where('expires_at', '<', before).executeTakeFirst());
+    return Number(r.numDeletedRows);
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.db.selectFrom('meta').select('key').limit(1).execute();

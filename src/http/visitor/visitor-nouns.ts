@@ -86,10 +86,21 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
   const session = (req: VisitorRequest): ChatSession => req.session ?? fail('SESSION_INVALID');
   /**
    * The org an Availability or Settings request asks as: its `org_id`, or when that is missing or
-   * empty the deployment's (deployment ids are unique in the catalog). '' when neither names one:
-   * then nothing is the asker's, as before. An `org_id` that is not the deployment's still counts.
+   * empty the deployment's (deployment ids are unique in the catalog). `null` when the request names
+   * neither (both missing or empty, as some clients in the field send only the ids): then each id
+   * answers for its own org (ids are unique in the catalog too). '' when `deployment_id` names no
+   * deployment: nothing is the asker's. An `org_id` that is not the deployment's still counts, so
+   * one org never reads another's online state by naming its own org.
    */
-  const askingOrg = (query: JsonObject): string => queryText(query.org_id) || (engine.catalog.orgOfDeployment(queryText(query.deployment_id)) ?? '');
+  const askingOrg = (query: JsonObject): string | null => {
+    const org = queryText(query.org_id);
+    if (org) return canonicalId(org);
+    const deploymentId = queryText(query.deployment_id);
+    if (!deploymentId) return null;
+    return canonicalId(engine.catalog.orgOfDeployment(deploymentId) ?? '');
+  };
+  /** Whether an id of `orgId` is answered for a request asking as `asking` (see {@link askingOrg}). */
+  const asksFor = (asking: string | null, orgId: string): boolean => asking === null || canonicalId(orgId) === asking;
 
   const chasitorPost = (noun: string, prepare: (req: VisitorRequest) => () => void): NounSpec =>
     ({ prefix: 'Chasitor', noun, method: 'POST', session: 'required', affinity: true, sequenced: true, prepare });
@@ -225,10 +236,10 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const ids = readIdList(listOccurrences(req.query, 'Availability.ids'));
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
         // Only the asking org's buttons and agents: another org's online state is not its to read.
-        const org = canonicalId(askingOrg(req.query));
+        const org = askingOrg(req.query);
         const results = ids.map((id) => {
           const button = engine.catalog.button(id);
-          if (button && canonicalId(button.orgId) !== org) return { id };
+          if (button && !asksFor(org, button.orgId)) return { id };
           // A blocked address sees the org offline (ADR 0055), as when nobody is available.
           if (button && engine.blocks.blocking(button.orgId, req.ip)) return { id };
           if (button) {
@@ -238,7 +249,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
           }
           // The routing directory, not the config: agents made through the admin API count too.
           const agent = engine.directory.get(id);
-          return agent && canonicalId(agent.orgId) === org && engine.directory.hasRoom(agent) && !engine.blocks.blocking(agent.orgId, req.ip) ? { id, isAvailable: true } : { id };
+          return agent && asksFor(org, agent.orgId) && engine.directory.hasRoom(agent) && !engine.blocks.blocking(agent.orgId, req.ip) ? { id, isAvailable: true } : { id };
         });
         return Promise.resolve({ kind: 'json', body: wrap('Availability', { results }) });
       },
@@ -246,18 +257,32 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Settings.buttonIds'],
       handle: (req) => {
-        const deployment = engine.catalog.deployment(askingOrg(req.query), queryText(req.query.deployment_id));
+        const org = askingOrg(req.query);
+        const deploymentId = queryText(req.query.deployment_id);
         const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));
-        const ids = asked.length ? asked : deployment?.buttonIds ?? [];
-        // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
-        // A blocked address sees every button of the org offline (ADR 0055).
-        const blocked = deployment !== undefined && engine.blocks.blocking(deployment.orgId, req.ip) !== null;
-        const buttons = deployment === undefined ? [] : ids.flatMap((id) => {
-          const b = engine.catalog.button(id);
-          if (!b || !deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id))) return [];
-          // Under the id as asked (15 or 18 characters, any case), as Availability answers: clients match by string.
-          return [buttonSettings(id, b.config, !blocked && engine.router.isAvailable(b.config))];
-        });
+        let buttons: Record<string, unknown>[];
+        if (deploymentId) {
+          const deployment = engine.catalog.deployment(org ?? '', deploymentId);
+          const ids = asked.length ? asked : deployment?.buttonIds ?? [];
+          // An unknown org or deployment lists no buttons (it listed any org's it was asked for).
+          // A blocked address sees every button of the org offline (ADR 0055).
+          const blocked = deployment !== undefined && engine.blocks.blocking(deployment.orgId, req.ip) !== null;
+          buttons = deployment === undefined ? [] : ids.flatMap((id) => {
+            const b = engine.catalog.button(id);
+            if (!b || !deployment.buttonIds.some((d) => canonicalId(d) === canonicalId(b.config.id))) return [];
+            // Under the id as asked (15 or 18 characters, any case), as Availability answers: clients match by string.
+            return [buttonSettings(id, b.config, !blocked && engine.router.isAvailable(b.config))];
+          });
+        } else {
+          // No deployment named: each asked id is its own button (of the org asked as, when one is),
+          // as Availability answers. Without asked ids there is no deployment to list.
+          buttons = asked.flatMap((id) => {
+            const b = engine.catalog.button(id);
+            if (!b || !asksFor(org, b.orgId)) return [];
+            const blocked = engine.blocks.blocking(b.orgId, req.ip) !== null;
+            return [buttonSettings(id, b.config, !blocked && engine.router.isAvailable(b.config))];
+          });
+        }
         return Promise.resolve({
           kind: 'json',
           body: wrap('Settings', { pingRate: settings.pingRateMs, contentServerUrl: settings.contentServerUrl ?? req.baseUrl, buttons }),
