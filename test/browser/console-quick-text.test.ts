@@ -243,7 +243,7 @@ describe('console: quick texts', () => {
   it('an admin adds, edits and deletes the org\'s quick texts in the Team view; the config file\'s are read-only', async () => {
     await ada.page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Team' }).click();
     const section = ada.page.getByRole('region', { name: 'Quick texts' });
-    await section.getByRole('cell', { name: 'Ask for the order number' }).waitFor();
+    await section.getByRole('cell', { name: 'Ask for the order number', exact: true }).waitFor();
     expect(await section.getByRole('cell', { name: 'Config file' }).count()).toBe(QUICK_TEXTS.length);
     expect(await section.getByRole('button', { name: /Edit quick text|Delete quick text/ }).count(), 'config ones cannot be changed here').toBe(0);
 
