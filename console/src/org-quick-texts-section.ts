@@ -31,7 +31,7 @@ export class OrgQuickTextsSection {
     this.cancel.addEventListener('click', () => this.edit(null));
     const form = el('form', { class: 'team-form', 'aria-labelledby': formTitleId, novalidate: true },
       this.formTitle, this.title.element,
-      el('div', { class: 'field' }, el('label', { for: textId }, 'Text'), this.text, el('p', { class: 'hint muted' }, '{{visitor.name}} and {{agent.name}} are filled in when an agent inserts it.')),
+      el('div', { class: 'field field-wide' }, el('label', { for: textId }, 'Text'), this.text, el('p', { class: 'hint muted' }, '{{visitor.name}} and {{agent.name}} are filled in when an agent inserts it.')),
       this.skills.element, el('div', { class: 'form-actions' }, this.cancel, this.save));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
