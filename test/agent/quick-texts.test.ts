@@ -31,7 +31,10 @@ const config = validateConfig({
     },
     {
       id: OTHER_ORG,
-      agents: [{ id: '0050000000000Q9', name: 'Olga Other', username: 'olga', password: 'plain:olga-secret', skills: ['support'] }],
+      agents: [
+        { id: '0050000000000Q9', name: 'Olga Other', username: 'olga', password: 'plain:olga-secret', skills: ['support'] },
+        { id: '0050000000000Q8', name: 'Oscar Other', username: 'oscar', password: 'plain:oscar-secret', role: 'admin', skills: [] },
+      ],
       quickTexts: [{ id: 'hello', title: 'Hallo', text: 'Hallo!' }],
     },
   ],
@@ -89,6 +92,14 @@ describe('agent API: GET /agent/v1/quick-texts', () => {
     const sally = await quickTexts(await tokenOf('sally'));
     expect(sally.map((q) => [q.id, q.source])).toEqual([['hello', 'config'], ['order', 'config'], [all, 'org']]);
     expect((await quickTexts(await tokenOf('olga'))).map((q) => q.id)).toEqual(['hello']);
+    // Another org's admin neither lists nor changes them.
+    const oscar = await tokenOf('oscar');
+    const theirs = await sb.app.inject({ method: 'GET', url: '/agent/v1/admin/quick-texts', headers: { authorization: `Bearer ${oscar}` } });
+    expect(theirs.json<{ id: string }[]>().map((q) => q.id)).toEqual(['hello']);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const res = await sb.app.inject({ method, url: `/agent/v1/admin/quick-texts/${all}`, headers: { authorization: `Bearer ${oscar}` }, ...(method === 'PATCH' ? { payload: { title: 'Mine' } } : {}) });
+      expect(res.statusCode, method).toBe(404);
+    }
     for (const id of [all, billing]) {
       const del = await sb.app.inject({ method: 'DELETE', url: `/agent/v1/admin/quick-texts/${id}`, headers: { authorization: `Bearer ${ann}` } });
       expect(del.statusCode).toBe(200);
