@@ -31,6 +31,7 @@ import { SessionRecovery } from './core/session-recovery.js';
 import { VisitorPoller } from './core/visitor-poller.js';
 import { SensitiveDataMasker } from './core/sensitive-data-masker.js';
 import { VisitorBlocks } from './core/visitor-blocks.js';
+import { QuickTextBook } from './core/quick-texts.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
@@ -262,6 +263,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   // Before the first visitor request: a blocked address is refused from the start (ADR 0055).
   const blocks = new VisitorBlocks(store, clock, config.orgs);
   await blocks.load();
+  const quickTexts = new QuickTextBook(store, clock, config.orgs, config.settings.maxMessageLength);
+  await quickTexts.load();
   const engine = new ChatEngine({
     store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl,
     sensitiveData: new SensitiveDataMasker(config.orgs), blocks,
@@ -347,7 +350,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const tickets = new StreamTickets(clock);
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
-  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, tickets, loginLimiter });
+  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, quickTexts, tickets, loginLimiter });
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {

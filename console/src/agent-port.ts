@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets } from './wire-types.ts';
+import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -52,6 +52,10 @@ export interface AgentPort {
   transferTargets(): Promise<TransferTargets>;
   /** The quick texts (canned replies) the agent may use: those of its org for everyone or its skills (ADR 0047). */
   quickTexts(): Promise<QuickText[]>;
+  /** The agent's own quick texts (ADR 0059): add, change, delete. */
+  createMyQuickText(input: CreateOwnQuickTextInput): Promise<QuickText>;
+  updateMyQuickText(quickTextId: string, patch: UpdateOwnQuickTextInput): Promise<QuickText>;
+  deleteMyQuickText(quickTextId: string): Promise<void>;
   end(chatId: string): Promise<void>;
   chats(): Promise<ChatSummary[]>;
   chat(chatId: string): Promise<ChatDetails>;
@@ -93,6 +97,11 @@ export interface AgentPort {
   blocks(): Promise<VisitorBlock[]>;
   createBlock(input: CreateVisitorBlockInput): Promise<VisitorBlock>;
   deleteBlock(blockId: string): Promise<void>;
+  /** Admin: the org's quick texts, the config file's (read-only) then stored ones (ADR 0059). */
+  orgQuickTexts(): Promise<QuickText[]>;
+  createOrgQuickText(input: CreateOrgQuickTextInput): Promise<QuickText>;
+  updateOrgQuickText(quickTextId: string, patch: UpdateOrgQuickTextInput): Promise<QuickText>;
+  deleteOrgQuickText(quickTextId: string): Promise<void>;
   /**
    * Called once when the server no longer takes this login: the stream was closed as revoked
    * (a logout in another tab, a new password) or a request was refused with 401, and the

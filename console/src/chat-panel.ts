@@ -42,6 +42,8 @@ export interface PanelHost {
   transferredTo(target: TransferTarget): string;
   /** The quick texts the agent may use, as loaded after login (empty until then, or when there are none). */
   quickTexts(): readonly QuickText[];
+  /** "My quick texts…" (ADR 0059): the agent's own, in a dialog; `done` once it closed (the keyboard goes back). */
+  manageQuickTexts(done: () => void): void;
 }
 
 export class ChatPanel {
@@ -105,7 +107,8 @@ export class ChatPanel {
     if (mode === 'agent') {
       this.flag = new FlagControl({ client: host.client, chatId, report: (m) => host.report(m) });
       this.files = new FileRequestControl({ client: host.client, chatId, report: (m) => host.report(m), refused: (err) => this.followRefusal(err) });
-      this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/') });
+      this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/'),
+        manage: () => host.manageQuickTexts(() => this.composer?.focus()) });
       this.picker.setItems(host.quickTexts());
       this.agentsTyping = new AgentsTyping(host.me.id);
     }

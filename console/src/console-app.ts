@@ -17,6 +17,7 @@ import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
 import { autoAwayText } from './auto-away-text.ts';
 import { Transfers } from './transfers.ts';
+import { openMyQuickTextsDialog } from './my-quick-texts-dialog.ts';
 import type { ChatEventWire, FlagEvent, OfferData, Presence, PublicUser, QuickText, ResyncSnapshot, Role } from './wire-types.ts';
 
 /** The views the header switches between: the agent's live chats, their past chats, (supervisors) the supervisor's, (admins) the team. */
@@ -105,6 +106,10 @@ export class ConsoleApp {
       visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
       transferredTo: (target) => this.transfers.describe(target),
       quickTexts: () => this.quickTexts,
+      manageQuickTexts: (done) => openMyQuickTextsDialog(client, (changed) => {
+        if (changed) void this.loadQuickTexts();
+        done();
+      }),
     };
     this.transfers = new Transfers(client, me, { report: (m) => this.report(m), updateLoad: () => this.updateLoad(), panel: (id) => this.panels.get(id) });
     this.offersSection = el('section', { class: 'offers', 'aria-labelledby': 'offers-title', hidden: true },
@@ -213,8 +218,9 @@ export class ConsoleApp {
   }
 
   /**
-   * The quick texts, once per login or page load (they change only with the config file and a
-   * restart). Failing leaves the control hidden, as with none, and says so: chats work without it.
+   * The quick texts, once per login or page load, and again after the agent changed its own
+   * (ADR 0059; the org's change with the config file or an admin: the next login or reload shows
+   * them). Failing leaves the list empty and says so: chats work without it.
    */
   private async loadQuickTexts(): Promise<void> {
     try {

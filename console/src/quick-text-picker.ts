@@ -3,8 +3,10 @@
  * of the agent's quick texts, as a WAI-ARIA combobox (a filter box that owns a listbox).
  * Typing filters; Up and Down move through the list; Enter inserts the one shown as
  * active; Escape closes; opened by `/`, a second `/` closes it and types the `/` (so a
- * message can start with one). Either way the keyboard goes back to the message box. With no
- * quick texts the control is hidden.
+ * message can start with one). Either way the keyboard goes back to the message box. With a
+ * `manage` host (ADR 0059), the list ends with "My quick texts…", which opens the agent's own
+ * for adding, editing and deleting, and the control shows even with no quick text (`/` then
+ * types a `/`); without one, the control is hidden when there is none.
  */
 import { el, uid } from './dom-builder.ts';
 import { filterQuickTexts } from './quick-text-rules.ts';
@@ -17,6 +19,8 @@ export interface QuickTextPickerHost {
   returnFocus(): void;
   /** `//`: the list closed, and the `/` that opened it goes into the message box after all. */
   typeSlash(): void;
+  /** "My quick texts…": the agent manages its own (the list is closed first). */
+  manage?: () => void;
 }
 
 export class QuickTextPicker {
@@ -41,9 +45,11 @@ export class QuickTextPicker {
       'aria-controls': listId, 'aria-autocomplete': 'list', placeholder: 'Type to filter' });
     this.list = el('ul', { id: listId, role: 'listbox', class: 'quick-text-list', 'aria-label': 'Quick texts' });
     this.empty = el('p', { class: 'quick-text-empty', role: 'status' });
+    const manage = host.manage;
+    const manageButton = manage ? el('button', { type: 'button', class: 'quick-text-manage', onclick: () => { this.close(false); manage(); } }, 'My quick texts…') : null;
     this.popup = el('div', { class: 'quick-text-popup', hidden: true },
-      el('label', { for: filterId }, 'Quick text'), this.filter, this.list, this.empty);
-    this.element = el('div', { class: 'quick-text', hidden: true }, this.button, this.popup);
+      el('label', { for: filterId }, 'Quick text'), this.filter, this.list, this.empty, manageButton);
+    this.element = el('div', { class: 'quick-text', hidden: !manage }, this.button, this.popup);
 
     this.filter.addEventListener('input', () => { this.active = 0; this.render(); });
     this.filter.addEventListener('keydown', (ev) => this.onKey(ev));
@@ -56,8 +62,9 @@ export class QuickTextPicker {
   /** The quick texts the agent may use; none hides the control. */
   setItems(items: readonly QuickText[]): void {
     this.items = items;
-    this.element.hidden = items.length === 0;
-    if (items.length === 0 && this.isOpen) this.close(false);
+    const canManage = this.host.manage !== undefined;
+    this.element.hidden = items.length === 0 && !canManage;
+    if (items.length === 0 && !canManage && this.isOpen) this.close(false);
     else if (this.isOpen) this.render();
   }
 
@@ -72,7 +79,7 @@ export class QuickTextPicker {
 
   /** `bySlash`: the agent typed `/` into the empty message box. */
   open(bySlash = false): void {
-    if (!this.available) return;
+    if (!this.available && !(this.host.manage && !bySlash)) return;
     this.openedBySlash = bySlash;
     this.filter.value = '';
     this.active = 0;
@@ -144,7 +151,8 @@ export class QuickTextPicker {
     if (this.active >= this.shown.length) this.active = Math.max(0, this.shown.length - 1);
     const options = this.shown.map((q, i) => {
       const option = el('li', { id: `${this.list.id}-${i}`, role: 'option', class: 'quick-text-option', 'aria-selected': i === this.active ? 'true' : 'false' },
-        el('span', { class: 'quick-text-title' }, q.title), el('span', { class: 'quick-text-preview' }, q.text));
+        el('span', { class: 'quick-text-title' }, q.title, q.source === 'personal' ? el('span', { class: 'quick-text-mine' }, ' · mine') : null),
+        el('span', { class: 'quick-text-preview' }, q.text));
       // mousedown, not click: the filter box keeps the focus until the choice is made.
       option.addEventListener('mousedown', (ev) => ev.preventDefault());
       option.addEventListener('click', () => this.pick(q));
@@ -152,7 +160,7 @@ export class QuickTextPicker {
     });
     this.list.replaceChildren(...options);
     this.list.hidden = options.length === 0;
-    this.empty.textContent = options.length === 0 ? 'No quick text matches' : '';
+    this.empty.textContent = options.length > 0 ? '' : this.items.length === 0 ? 'No quick texts yet' : 'No quick text matches';
     const activeOption = options[this.active];
     if (activeOption) {
       this.filter.setAttribute('aria-activedescendant', activeOption.id);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fillPlaceholders, filterQuickTexts, insertText, opensPicker } from './quick-text-rules.ts';
 
-const q = (id: string, title: string, text: string) => ({ id, title, text, skills: [] });
+const q = (id: string, title: string, text: string) => ({ id, title, text, skills: [], source: 'config' as const });
 const ALL = [
   q('greeting', 'Greeting', 'Hello {{visitor.name}}, this is {{agent.name}}.'),
   q('order', 'Ask for the order number', 'Could you give me your order number?'),

@@ -56,6 +56,9 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     lowerFlag: (id) => checked(() => client.lowerFlag(id)),
     transferTargets: () => checked(() => client.transferTargets()),
     quickTexts: () => checked(() => client.quickTexts()),
+    createMyQuickText: (input) => checked(() => client.createMyQuickText(input)),
+    updateMyQuickText: (id, patch) => checked(() => client.updateMyQuickText(id, patch)),
+    deleteMyQuickText: (id) => checked(() => client.deleteMyQuickText(id)),
     end: (id) => checked(() => client.end(id)),
     chats: () => checked(() => client.chats()),
     chat: (id) => checked(() => client.chat(id)),
@@ -81,6 +84,10 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     blocks: () => checked(() => client.blocks()),
     createBlock: (input) => checked(() => client.createBlock(input)),
     deleteBlock: (id) => checked(() => client.deleteBlock(id)),
+    orgQuickTexts: () => checked(() => client.orgQuickTexts()),
+    createOrgQuickText: (input) => checked(() => client.createOrgQuickText(input)),
+    updateOrgQuickText: (id, patch) => checked(() => client.updateOrgQuickText(id, patch)),
+    deleteOrgQuickText: (id) => checked(() => client.deleteOrgQuickText(id)),
     onSignedOut(listener) {
       signedOutListener = listener;
     },

@@ -2,7 +2,8 @@
  * The Team view, for admins only (ADR 0046): the org's people (name, username,
  * role, skills, capacity, enabled or not, defined in the config file or through
  * the admin API), a form to add one, an editor for each
- * (person-editor.ts), the API keys (api-keys-section.ts) and a visitor's erasure
+ * (person-editor.ts), the API keys (api-keys-section.ts), the org's quick texts
+ * (org-quick-texts-section.ts, ADR 0059) and a visitor's erasure
  * on request (visitor-erasure-section.ts). Everything goes through the admin
  * routes of the agent API; buttons and deployments stay in the config file.
  */
@@ -14,6 +15,7 @@ import { PersonEditor } from './person-editor.ts';
 import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, sourceLabel, type FieldError } from './team-form.ts';
 import { VisitorErasureSection } from './visitor-erasure-section.ts';
 import { BlockedAddressesSection } from './blocked-addresses-section.ts';
+import { OrgQuickTextsSection } from './org-quick-texts-section.ts';
 import type { PublicUser, Role } from './wire-types.ts';
 
 export class TeamView {
@@ -26,6 +28,7 @@ export class TeamView {
   private readonly keys: ApiKeysSection;
   private readonly erasure: VisitorErasureSection;
   private readonly blocked: BlockedAddressesSection;
+  private readonly quickTexts: OrgQuickTextsSection;
   private readonly peopleTitle: HTMLElement;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
@@ -35,6 +38,7 @@ export class TeamView {
     this.keys = new ApiKeysSection(client, () => this.users, (m) => this.say(m));
     this.erasure = new VisitorErasureSection(client, (m) => this.say(m));
     this.blocked = new BlockedAddressesSection(client, (m) => this.say(m));
+    this.quickTexts = new OrgQuickTextsSection(client, (m) => this.say(m));
     this.element = el('section', { class: 'team', 'aria-labelledby': titleId, hidden: true },
       el('h2', { id: titleId }, 'Team'),
       el('p', { class: 'muted' }, 'The people of your organization, their roles, skills and capacity, and the API keys. Buttons and deployments are set in the server\'s config file.'),
@@ -48,6 +52,7 @@ export class TeamView {
         this.editorArea,
         this.addForm()),
       this.keys.element,
+      this.quickTexts.element,
       this.blocked.element,
       this.erasure.element);
   }
@@ -69,6 +74,7 @@ export class TeamView {
     }
     this.keys.peopleChanged();
     await this.keys.refresh();
+    await this.quickTexts.refresh();
     await this.blocked.refresh();
   }
 

@@ -7,6 +7,7 @@ import type { ResyncData, SupervisorOverview } from '../../packages/sdk/src/inde
 export type {
   ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceReason, PresenceState, PublicUser, Transcript,
   TransferTarget, TransferTargets, QuickText, Role, UserSource, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput,
+  CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput,
 } from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord } from '../ports/records.js';
 import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
+import { QUICK_TEXT_DOCUMENT, QuickTextBook } from '../core/quick-texts.js';
+import type { OrgConfig } from '../config/config-schema.js';
+import { FakeClock } from './memory/fake-clock.js';
 
 export interface StoreFactory {
   /** A fresh, empty, migrated store. */
@@ -459,6 +462,30 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect((await store.listVisitorBlocks(null)).map((b) => b.id)).toEqual(['never']);
     }));
 
+    it('keeps stored quick texts (ADR 0059): the org\'s and each agent\'s own, edits and deletes, read back by a new book', withStore(async (store) => {
+      const orgs = [{ id: 'o1', quickTexts: [{ id: 'greeting', title: 'Greeting', text: 'Hello' }] }] as unknown as OrgConfig[];
+      const clock = new FakeClock();
+      const book = new QuickTextBook(store, clock, orgs, 1000);
+      await book.load();
+      const org = await book.add('o1', null, 'admin1', { title: 'Prices', text: 'Prices: “€5”\nper month', skills: ['sales'] });
+      clock.advance(10);
+      const mine = await book.add('o1', 'u1', 'u1', { title: 'Mine', text: 'Cheers, {{agent.name}}' });
+      clock.advance(10);
+      const gone = await book.add('o1', 'u2', 'u2', { title: 'Other', text: 'x' });
+      await book.update('o1', null, org.id, { title: 'Prices 2026' });
+      await book.remove('o1', 'u2', gone.id);
+      expect((await store.listDocuments(QUICK_TEXT_DOCUMENT)).map((d) => d.id).sort()).toEqual([org.id, mine.id].sort());
+      const again = new QuickTextBook(store, clock, orgs, 1000);
+      await again.load();
+      expect(again.orgList('o1')).toEqual([
+        { id: 'greeting', title: 'Greeting', text: 'Hello', skills: [], source: 'config' },
+        { id: org.id, title: 'Prices 2026', text: 'Prices: “€5”\nper month', skills: ['sales'], source: 'org' },
+      ]);
+      expect(again.usableBy('o1', 'u1', ['sales']).map((q) => q.id)).toEqual(['greeting', org.id, mine.id]);
+      expect(again.usableBy('o1', 'u2', []).map((q) => q.id)).toEqual(['greeting']);
+      expect(again.ownList('o2', 'u1')).toEqual([]);
+    }));
+
     describeChatSearch(() => factory.open(), factory.openMigrated);
 
     if (factory.reopen) {
@@ -469,6 +496,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
         await first.setMeta('node_id', '0badc0de');
         const block: VisitorBlockRecord = { id: 'b', orgId: 'o1', ipRange: '::ffff:0:0/96', reason: 'r', createdBy: 'config', createdAt: 5, expiresAt: 6, chatId: 'c' };
         await first.putVisitorBlock(block);
+        const quickText = await new QuickTextBook(first, new FakeClock(), [], 100).add('o1', 'u1', 'u1', { title: 'Kept', text: 'Across a reopen' });
         await first.close();
         const second = await reopen(first);
         try {
@@ -476,6 +504,9 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
           expect(await second.readEvents('p', 0, 10)).toEqual([logEvent('p', 1, 1)]);
           expect(await second.getMeta('node_id')).toBe('0badc0de');
           expect(await second.listVisitorBlocks(null)).toEqual([block]);
+          const book = new QuickTextBook(second, new FakeClock(), [], 100);
+          await book.load();
+          expect(book.ownList('o1', 'u1')).toEqual([quickText]);
         } finally {
           await second.close();
         }

@@ -61,6 +61,8 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   UPLOADS_BUSY: { status: 503, message: 'Too many uploads in progress', withDetail: true },
   IP_RANGE_INVALID: { status: 400, message: 'Invalid IP range', withDetail: true },
   BLOCK_IN_CONFIG: { status: 409, message: 'Block is set in the config file', withDetail: true },
+  QUICK_TEXT_IN_CONFIG: { status: 409, message: 'Quick text is set in the config file', withDetail: true },
+  QUICK_TEXT_LIMIT: { status: 409, message: 'Too many quick texts', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

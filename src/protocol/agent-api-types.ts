@@ -99,20 +99,6 @@ export const TransferTargets = Type.Object({
   buttons: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
 });
 export type TransferTargets = Static<typeof TransferTargets>;
-/**
- * A quick text (canned reply, ADR 0047) the caller may use (GET /agent/v1/quick-texts):
- * from the config file, those of the caller's org meant for everyone or for one of the
- * caller's skills. The text is plain text as configured; placeholders such as
- * `{{visitor.name}}` are left for the client to fill in.
- */
-export const QuickText = Type.Object({
-  id: Type.String({ description: 'Unique in the org' }),
-  title: Type.String({ description: 'A short name for the list (at most 80 characters)' }),
-  text: Type.String({ description: 'Plain text to put in the message box; may hold {{visitor.name}} and {{agent.name}}' }),
-  skills: Type.Array(Type.String(), { description: 'The skills it is meant for; empty: everyone in the org' }),
-});
-export type QuickText = Static<typeof QuickText>;
-export const QuickTexts = Type.Array(QuickText);
 /** A sensitive data rule of the caller's org (ADR 0052), as the config file sets it: read-only. */
 export const SensitiveDataRule = Type.Object({
   name: Type.String({ description: 'Unique in the org; the `rule` label of switchboard_sensitive_data_masked_total' }),
@@ -343,6 +329,7 @@ export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, ma
 export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, maxLength: 256 }) });
 export * from './file-transfer-types.js';
 export * from './visitor-block-types.js';
+export * from './quick-text-types.js';
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),

@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'UPLOADS_BUSY'
   | 'IP_RANGE_INVALID'
   | 'BLOCK_IN_CONFIG'
+  | 'QUICK_TEXT_IN_CONFIG'
+  | 'QUICK_TEXT_LIMIT'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

@@ -6,8 +6,10 @@
  * visitor receives the edited text. The button opens the same list; Escape closes it
  * without inserting; `//` types a `/` (a message may start with one). axe finds no serious violation with the list open. An
  * admin renames the agent: the next quick text has the new name, without a reload. A reload
- * loads them again for the chats it shows again. An agent
- * with none of the quick texts' skills sees no control.
+ * loads them again for the chats it shows again. An agent with none of the quick texts' skills
+ * still has the control (ADR 0059): an empty list, and "My quick texts…", where it adds, edits and
+ * deletes its own, which the list shows at once. An admin adds, edits and deletes the org's in the
+ * Team view, where the config file's are listed read-only.
  */
 import { describe, expect, it } from 'vitest';
 import { TestServer } from '../protocol/harness.js';
@@ -37,7 +39,8 @@ function config(): object {
 const server = new TestServer({ pollHoldSeconds: 1 }, { config, requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']] });
 let alex: ConsolePage;
 let blair: ConsolePage;
-const suite = consoleSuite(server, { alex: AGENT1, blair: AGENT2 }, (c) => { ({ alex, blair } = c); }, { online: 'alex' });
+let ada: ConsolePage;
+const suite = consoleSuite(server, { alex: AGENT1, blair: AGENT2, ada: ADMIN }, (c) => { ({ alex, blair, ada } = c); }, { online: 'alex' });
 
 /** A visitor whose chat `agent` (the only one online) accepts; the chat's panel. */
 async function acceptedChat(agent: ConsolePage, name: string) {
@@ -53,7 +56,7 @@ describe('console: quick texts', () => {
   it('an agent inserts a quick text with the keyboard, edits it and sends it; the visitor receives it', async () => {
     const { v, panel } = await acceptedChat(alex, 'Vera Quick');
     const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
-    const button = panel.getByRole('button', { name: 'Quick text' });
+    const button = panel.getByRole('button', { name: 'Quick text', exact: true });
     await button.waitFor();
     expect(await button.getAttribute('aria-expanded')).toBe('false');
 
@@ -110,7 +113,7 @@ describe('console: quick texts', () => {
     const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
     const list = panel.getByRole('listbox', { name: 'Quick texts' });
     await box.fill('Draft');
-    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).click();
     await list.waitFor();
     await alex.page.keyboard.press('Escape');
     await list.waitFor({ state: 'hidden' });
@@ -133,13 +136,13 @@ describe('console: quick texts', () => {
     expect(await box.inputValue()).toBe('/account/settings');
 
     await box.fill('');
-    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).click();
     await alex.page.keyboard.type('greet');
     await alex.page.keyboard.press('Enter');
     await list.waitFor({ state: 'hidden' });
     expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?');
     // A click on an option inserts it too, at the caret.
-    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).click();
     await list.getByRole('option', { name: /Closing/ }).click();
     expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alex Agent. How can I help?Thank you for contacting us!');
   });
@@ -157,7 +160,7 @@ describe('console: quick texts', () => {
     const panel = chat(alex.page, 'Vera Quick');
     const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
     await box.fill('');
-    await panel.getByRole('button', { name: 'Quick text' }).click();
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).click();
     await alex.page.keyboard.type('greet');
     await alex.page.keyboard.press('Enter');
     expect(await box.inputValue()).toBe('Hello Vera Quick, this is Alexandra Agent. How can I help?');
@@ -166,7 +169,7 @@ describe('console: quick texts', () => {
   it('a reload loads them again, also for the chats it shows again', async () => {
     await alex.page.reload();
     const panel = chat(alex.page, 'Vera Quick');
-    await panel.getByRole('button', { name: 'Quick text' }).waitFor();
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).waitFor();
     const box = panel.getByRole('textbox', { name: 'Message to Vera Quick' });
     await box.fill('');
     await box.focus();
@@ -176,15 +179,95 @@ describe('console: quick texts', () => {
     expect(await box.inputValue()).toBe('Thank you for contacting us!');
   });
 
-  it('an agent with none of the quick texts\' skills gets no control', async () => {
+  it('an agent with none of the quick texts\' skills gets an empty list, and adds, edits and deletes its own (ADR 0059)', async () => {
     await setPresence(alex.page, 'Away');
     await setPresence(blair.page, 'Online');
     const { panel } = await acceptedChat(blair, 'Walt Without');
     const box = panel.getByRole('textbox', { name: 'Message to Walt Without' });
     await box.waitFor();
-    expect(await panel.getByRole('button', { name: 'Quick text' }).count()).toBe(0);
     await box.focus();
     await blair.page.keyboard.press('/');
     expect(await box.inputValue(), 'with no quick texts, / is just a character').toBe('/');
+    await box.fill('');
+
+    const button = panel.getByRole('button', { name: 'Quick text', exact: true });
+    await button.click();
+    await panel.getByText('No quick texts yet').waitFor();
+    await panel.getByRole('button', { name: 'My quick texts…' }).click();
+    const dialog = blair.page.getByRole('dialog', { name: 'My quick texts' });
+    await dialog.waitFor();
+    expect(await dialog.getByRole('textbox', { name: 'Title' }).evaluate((e) => e === e.ownerDocument.activeElement), 'the keyboard starts in Title').toBe(true);
+    await blair.page.keyboard.type('Thanks');
+    await dialog.getByRole('textbox', { name: 'Text' }).fill('Thanks {{visitor.name}}, all the best from {{agent.name}}.');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Added Thanks' }).waitFor();
+    await dialog.getByRole('button', { name: 'Edit Thanks' }).waitFor();
+    const violations = await seriousViolations(blair.page);
+    expect(violations, `axe with My quick texts open:\n${describeViolations(violations)}`).toEqual([]);
+    await screenshot(blair.page, 'my-quick-texts');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), 'closing gives the keyboard back to the message box').toBe(true);
+
+    // The list has it at once (marked as the agent's own); it inserts like any other, placeholders filled in.
+    const list = panel.getByRole('listbox', { name: 'Quick texts' });
+    await button.click();
+    await list.getByRole('option', { name: /Thanks/ }).waitFor();
+    expect(await list.getByRole('option').allInnerTexts()).toEqual([expect.stringMatching(/^Thanks · mine/)]);
+    await blair.page.keyboard.press('Enter');
+    expect(await box.inputValue()).toBe('Thanks Walt Without, all the best from Blair Agent.');
+
+    // Edited, then deleted: the list follows.
+    await box.fill('');
+    await button.click();
+    await panel.getByRole('button', { name: 'My quick texts…' }).click();
+    await dialog.getByRole('button', { name: 'Edit Thanks' }).click();
+    await dialog.getByRole('textbox', { name: 'Title' }).fill('Thank you');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('button', { name: 'Delete Thank you' }).waitFor();
+    expect(await dialog.getByRole('listitem').allInnerTexts()).toEqual([expect.stringContaining('Thank you')]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await button.click();
+    await list.getByRole('option', { name: /Thank you/ }).waitFor();
+    await blair.page.keyboard.press('Escape');
+    await button.click();
+    await panel.getByRole('button', { name: 'My quick texts…' }).click();
+    await dialog.getByRole('button', { name: 'Delete Thank you' }).click();
+    await dialog.getByText('None yet.').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await button.click();
+    await panel.getByText('No quick texts yet').waitFor();
+    expect(await list.getByRole('option').count()).toBe(0);
+  });
+
+  it('an admin adds, edits and deletes the org\'s quick texts in the Team view; the config file\'s are read-only', async () => {
+    await ada.page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Team' }).click();
+    const section = ada.page.getByRole('region', { name: 'Quick texts' });
+    await section.getByRole('cell', { name: 'Ask for the order number', exact: true }).waitFor();
+    expect(await section.getByRole('cell', { name: 'Config file' }).count()).toBe(QUICK_TEXTS.length);
+    expect(await section.getByRole('button', { name: /Edit quick text|Delete quick text/ }).count(), 'config ones cannot be changed here').toBe(0);
+
+    const form = section.getByRole('form', { name: 'Add a quick text' });
+    await form.getByRole('textbox', { name: 'Title' }).fill('Opening hours');
+    await form.getByRole('textbox', { name: 'Text' }).fill('We are here from 9 to 5.');
+    await form.getByRole('textbox', { name: 'Skills' }).fill('vip');
+    await form.getByRole('button', { name: 'Add quick text' }).click();
+    await section.getByRole('button', { name: 'Edit quick text Opening hours' }).click();
+    const edit = section.getByRole('form', { name: 'Edit “Opening hours”' });
+    expect(await edit.getByRole('textbox', { name: 'Skills' }).inputValue()).toBe('vip');
+    await edit.getByRole('textbox', { name: 'Text' }).fill('We are here from 8 to 6.');
+    await edit.getByRole('button', { name: 'Save quick text' }).click();
+    await section.getByRole('cell', { name: 'We are here from 8 to 6.' }).waitFor();
+
+    // Alex (skill vip) gets it after a reload, after the config file's; Blair (no vip) does not.
+    const token = await (await fetch(`${server.baseUrl}/agent/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: AGENT1.username, password: AGENT1.password }) })).json() as { accessToken: string };
+    const usable = await (await fetch(`${server.baseUrl}/agent/v1/quick-texts`, { headers: { Authorization: `Bearer ${token.accessToken}` } })).json() as { title: string; source: string }[];
+    expect(usable.map((q) => [q.title, q.source])).toEqual([...QUICK_TEXTS.map((q) => [q.title, 'config']), ['Opening hours', 'org']]);
+    const violations = await seriousViolations(ada.page);
+    expect(violations, `axe in the Team view:\n${describeViolations(violations)}`).toEqual([]);
+
+    await section.getByRole('button', { name: 'Delete quick text Opening hours' }).click();
+    await section.getByRole('cell', { name: 'We are here from 8 to 6.' }).waitFor({ state: 'detached' });
+    expect(await section.getByRole('row').count()).toBe(QUICK_TEXTS.length + 1);
   });
 });

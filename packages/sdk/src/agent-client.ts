@@ -17,7 +17,7 @@ import { SwitchboardHttpError } from './errors.js';
 import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
-  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, AgentLimits, Me, StreamTicket,
+  TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, AgentLimits, Me, StreamTicket,
   ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
@@ -218,12 +218,35 @@ export class AgentClient {
   }
 
   /**
-   * The quick texts (canned replies) of my org I may use: those for everyone and those for one
-   * of my skills, in the config file's order. Plain text; `{{visitor.name}}` and `{{agent.name}}`
-   * are left in for the client to fill in (ADR 0047).
+   * The quick texts (canned replies) I may use: the config file's and my org's stored ones for
+   * everyone or for one of my skills, then my own (`source` says which; ADR 0047, ADR 0059). Plain
+   * text; `{{visitor.name}}` and `{{agent.name}}` are left in for the client to fill in.
    */
   quickTexts(): Promise<QuickText[]> {
     return this.call('GET', '/quick-texts', undefined, { retry: true });
+  }
+
+  /** My own quick texts (`source: personal`, seen by nobody else), oldest first. */
+  myQuickTexts(): Promise<QuickText[]> {
+    return this.call('GET', '/me/quick-texts', undefined, { retry: true });
+  }
+
+  /**
+   * Adds a quick text of my own: 400 BODY_INVALID for a blank title or text or one longer than
+   * settings.maxMessageLength, 409 QUICK_TEXT_LIMIT past 200. Not retried: a retry would add it twice.
+   */
+  createMyQuickText(input: CreateOwnQuickTextInput): Promise<QuickText> {
+    return this.call('POST', '/me/quick-texts', input);
+  }
+
+  /** Changes a quick text of my own (the fields given); 404 when it is not mine. */
+  updateMyQuickText(quickTextId: string, patch: UpdateOwnQuickTextInput): Promise<QuickText> {
+    return this.call('PATCH', `/me/quick-texts/${enc(quickTextId)}`, patch, { retry: true });
+  }
+
+  /** Deletes a quick text of my own (404 when gone). Not retried: a retry after a lost answer would be told 404. */
+  async deleteMyQuickText(quickTextId: string): Promise<void> {
+    await this.call('DELETE', `/me/quick-texts/${enc(quickTextId)}`);
   }
 
   end(chatId: string): Promise<void> {
@@ -448,6 +471,26 @@ export class AgentClient {
    */
   async deleteBlock(blockId: string): Promise<void> {
     await this.call('DELETE', `/admin/blocks/${enc(blockId)}`);
+  }
+
+  /** Admin: my org's quick texts, the config file's (`source: config`, read-only) then stored ones (`source: org`), whatever their skills. */
+  orgQuickTexts(): Promise<QuickText[]> {
+    return this.call('GET', '/admin/quick-texts', undefined, { retry: true });
+  }
+
+  /** Admin: adds a quick text for my org (400 BODY_INVALID, 409 QUICK_TEXT_LIMIT past 500). Not retried. */
+  createOrgQuickText(input: CreateOrgQuickTextInput): Promise<QuickText> {
+    return this.call('POST', '/admin/quick-texts', input);
+  }
+
+  /** Admin: changes a stored quick text of my org (the fields given); 409 QUICK_TEXT_IN_CONFIG for one of the config file. */
+  updateOrgQuickText(quickTextId: string, patch: UpdateOrgQuickTextInput): Promise<QuickText> {
+    return this.call('PATCH', `/admin/quick-texts/${enc(quickTextId)}`, patch, { retry: true });
+  }
+
+  /** Admin: deletes a stored quick text of my org (404 when gone; 409 QUICK_TEXT_IN_CONFIG for one of the config file). Not retried. */
+  async deleteOrgQuickText(quickTextId: string): Promise<void> {
+    await this.call('DELETE', `/admin/quick-texts/${enc(quickTextId)}`);
   }
 
   /**

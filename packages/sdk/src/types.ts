@@ -125,8 +125,20 @@ export type PresenceReason = Static<typeof Agent.PresenceReason>;
 export type TransferTarget = Agent.TransferRequest;
 /** Agents, skills and buttons a chat could be transferred to now (GET /agent/v1/transfer-targets). */
 export type TransferTargets = Agent.TransferTargets;
-/** A quick text (canned reply) the caller may use (GET /agent/v1/quick-texts; ADR 0047). */
+/**
+ * A quick text (canned reply; ADR 0047, ADR 0059): `id`, `title`, `text`, `skills`, and `source`: `config`
+ * (the config file's, read-only), `org` (stored by an admin for the org) or `personal` (the caller's own).
+ */
 export type QuickText = Agent.QuickText;
+export type QuickTextSource = Agent.QuickTextSource;
+/** POST /agent/v1/admin/quick-texts: `title` (1–80), `text` (not blank, at most settings.maxMessageLength), `skills?`. */
+export type CreateOrgQuickTextInput = Agent.CreateOrgQuickTextRequest;
+/** PATCH /agent/v1/admin/quick-texts/:quickTextId: the fields given change (at least one). */
+export type UpdateOrgQuickTextInput = Agent.UpdateOrgQuickTextRequest;
+/** POST /agent/v1/me/quick-texts: `title`, `text` (no skills: only their owner sees them). */
+export type CreateOwnQuickTextInput = Agent.CreateOwnQuickTextRequest;
+/** PATCH /agent/v1/me/quick-texts/:quickTextId. */
+export type UpdateOwnQuickTextInput = Agent.UpdateOwnQuickTextRequest;
 export type SentMessage = Static<typeof Agent.SentMessage>;
 export type ChatEventWire = Agent.ChatEventWire;
 export type ChatSummary = Agent.ChatSummary;

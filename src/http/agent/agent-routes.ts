@@ -17,7 +17,7 @@ import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter
 import { queueDisplayName, queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
 import { transfersInProgress } from '../../core/routing/transfers-in-progress.js';
-import { quickTextsFor } from '../../core/quick-texts.js';
+import type { QuickTextBook } from '../../core/quick-texts.js';
 import { eraseVisitor } from '../../core/visitor-erasure.js';
 import type { ChatStore } from '../../ports/chat-store.js';
 import { agentConfigOf, roleAtLeast, toPublic, type Principal, type Role, type UserDirectory } from '../../core/identity/user-directory.js';
@@ -29,6 +29,7 @@ import { authenticate, chatFor, credentialOf } from './agent-access.js';
 import { CHAT_ACTIONS } from './chat-actions.js';
 import { registerBlockRoutes } from './block-routes.js';
 import { registerFileRoutes } from './file-routes.js';
+import { registerQuickTextRoutes } from './quick-text-routes.js';
 import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
@@ -59,6 +60,8 @@ export interface AgentRouteDeps {
   hub: AgentStreamHub;
   views: ChatViews;
   store: ChatStore;
+  /** Quick texts: the config file's and stored ones (ADR 0059), loaded. */
+  quickTexts: QuickTextBook;
   /** Single-use tickets for the stream's URL (POST /stream-ticket). */
   tickets: StreamTickets;
   /** Throttles password guessing per user name and address (settings.failedLoginsPerAddress); none when off. */
@@ -198,9 +201,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     querystring: T.ChatHistoryQuery, response: T.ChatHistoryPage,
     errors: { 400: 'A query parameter out of range, malformed or unknown (`limit` 1 to 200, a `cursor` this server did not give, any `agentId`: the history is always the caller\'s): the text names it' } },
     (req, p) => chatHistory(engine, store, views, p.orgId, p.userId, req.query as T.ChatHistoryQuery, req.query as Record<string, unknown>));
-  route({ method: 'GET', url: '/agent/v1/quick-texts', summary: 'Quick texts (canned replies) of my org that I may use: those for everyone and those for one of my skills', role: 'agent', response: T.QuickTexts },
-    // The user's skills now (the admin API may have changed them), not those the token was issued with.
-    (_req, p) => quickTextsFor(engine.catalog.org(p.orgId), users.get(p.userId)?.skills ?? []));
+  registerQuickTextRoutes(route, deps.quickTexts, users);
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
   /**
