@@ -4,31 +4,12 @@
  * SWITCHBOARD_POSTGRES_PASSWORD_FILE; refused when the URL holds one too, when
  * it is empty, or when the URL cannot take it. No refusal quotes it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, validateConfig } from './load-config.js';
+import { describe, expect, it } from 'vitest';
+import { refusal, useConfigFiles } from './config-files.test-support.js';
+import { loadConfig, validateConfig } from './load-config.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchboard-pg-password-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-function secret(text: string): string {
-  const file = join(dir, `secret-${++files}`);
-  writeFileSync(file, text);
-  return file;
-}
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('config was accepted');
-}
+const { dir, file: configFile, secret } = useConfigFiles('pg-password');
 
 const PASSWORD = 'pa55 w@rd:/%41-apart';
 const BARE_URL = 'postgres://switchboard@db:5432/switchboard';
@@ -37,8 +18,7 @@ const postgres = (storage: Record<string, unknown>) => ({ storage: { kind: 'post
 describe('storage.postgresPassword', () => {
   it('is read from the config file, SWITCHBOARD_POSTGRES_PASSWORD (over the file) or SWITCHBOARD_POSTGRES_PASSWORD_FILE', () => {
     expect(validateConfig(postgres({ postgresUrl: BARE_URL, postgresPassword: PASSWORD }), 'test').storage.postgresPassword).toBe(PASSWORD);
-    const file = join(dir, 'with-password.yaml');
-    writeFileSync(file, `storage:\n  kind: postgres\n  postgresUrl: ${BARE_URL}\n  postgresPassword: from-the-file\n`);
+    const file = configFile('with-password.yaml', `storage:\n  kind: postgres\n  postgresUrl: ${BARE_URL}\n  postgresPassword: from-the-file\n`);
     expect(loadConfig(file, {}, {}).storage.postgresPassword).toBe('from-the-file');
     expect(loadConfig(file, { SWITCHBOARD_POSTGRES_PASSWORD: PASSWORD }, {}).storage.postgresPassword).toBe(PASSWORD);
     // One final newline dropped, as for every _FILE form; the rest (a space at the end) is the password.

@@ -2,34 +2,14 @@
  * `SWITCHBOARD_X_FILE=/path`: a secret variable's value read from a file
  * (Docker secrets, Kubernetes secret volumes), through the loader as `serve` uses it.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './load-config.js';
+import { describe, expect, it } from 'vitest';
+import { refusal, useConfigFiles } from './config-files.test-support.js';
+import { loadConfig } from './load-config.js';
 import { SECRET_FILE_MAX_BYTES, SECRET_VARS } from './secret-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchboard-secrets-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-let files = 0;
-/** A secret file holding exactly `text`. */
-function secret(text: string): string {
-  const file = join(dir, `secret-${++files}`);
-  writeFileSync(file, text);
-  return file;
-}
-
-/** The error a config is refused with (fails the test when it is accepted). */
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('config was accepted');
-}
+const { dir, file: configFile, secret } = useConfigFiles('secrets');
 
 const TOKEN = 'file-token-0123456789abcdef';
 const URL_ = 'postgres://switchboard:pa55-from-file@db:5432/switchboard';
@@ -44,8 +24,7 @@ describe('secrets from files (SWITCHBOARD_X_FILE)', () => {
     const config = loadConfig(undefined, env, {});
     expect(config.storage.postgresUrl).toBe(URL_);
     expect(config.server.metricsToken).toBe(TOKEN);
-    const file = join(dir, 'with-values.yaml');
-    writeFileSync(file, `server:\n  metricsToken: ${'f'.repeat(20)}\nstorage:\n  postgresUrl: postgres://other/db\n`);
+    const file = configFile('with-values.yaml', `server:\n  metricsToken: ${'f'.repeat(20)}\nstorage:\n  postgresUrl: postgres://other/db\n`);
     expect(loadConfig(file, env, {})).toMatchObject({ server: { metricsToken: TOKEN }, storage: { postgresUrl: URL_ } });
   });
 

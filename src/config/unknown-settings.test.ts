@@ -3,34 +3,16 @@
  * starts, except for one that stands for a secret setting (ADR 0041), which
  * stops the start: `/metrics` must not be left open by a misspelled `metricsToken`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { refusal, useConfigFiles } from './config-files.test-support.js';
 import { ConfigError, loadConfig } from './load-config.js';
 import { unknownSettingProblems, unknownSettings } from './unknown-settings.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'switchboard-unknown-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { file: yaml } = useConfigFiles('unknown');
 
 const TOKEN = 'c0ffee5eed4b1d8c2e9f7a6b5c4d3e2f';
 const STOP = 'a secret there would be ignored, so the server does not start';
 
-function yaml(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('an unknown key that stands for a secret setting', () => {
   it('is a close misspelling, a _FILE-style key or the right key in the wrong place', () => {

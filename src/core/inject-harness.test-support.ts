@@ -49,6 +49,36 @@ export async function boot(settings: Record<string, unknown> = {}, unvalidated: 
   return { sb, clock, store };
 }
 
+/**
+ * A demo-bot Switchboard on `store` and a fake clock, listening on a free port of
+ * 127.0.0.1, with one chat holding `messages` visitor messages (the n-th says
+ * `text(n)`) and the bot's echo of each, and a supervisor's access token. The
+ * caller stops it (it is stopped here only when this fails).
+ */
+export async function listeningBotChat(store: MemoryChatStore, messages: number, text: (n: number) => string): Promise<{ sb: Switchboard; base: string; v: Visitor; token: string }> {
+  const config = validateConfig({ server: { host: '127.0.0.1', port: 0 }, storage: { kind: 'memory' }, orgs: [structuredClone(demoOrg)] }, 'test');
+  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
+  try {
+    const base = await sb.listen();
+    const v = await newVisitor(sb);
+    await init(sb, v);
+    for (let i = 0, seq = 2; i < messages; i += 50, seq++) {
+      const nouns = Array.from({ length: Math.min(50, messages - i) }, (_, k) => ({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: text(i + k + 1) } }));
+      expect((await post(sb, v, 'System/MultiNoun', { nouns }, seq)).statusCode).toBe(200);
+    }
+    // The bot's echoes too: twice the messages, plus the chat's start.
+    for (const end = Date.now() + 20_000; (sb.engine.sessions.get(v.id)?.record.lastOffset ?? 0) <= 2 * messages; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > end) throw new Error('the bot did not answer every message');
+    }
+    await sb.bots[0]!.idle();
+    const login = await sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', payload: { username: 'supervisor', password: 'supervisor-demo' } });
+    return { sb, base, v, token: login.json<{ accessToken: string }>().accessToken };
+  } catch (err) {
+    await sb.stop();
+    throw err;
+  }
+}
+
 /** Lets the commit queue (setImmediate) and the bot's promise chains run. */
 export async function ticks(n = 5): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -154,13 +154,7 @@ describe('X-LIVEAGENT-SEQUENCE after ResyncSession (docs/adr/0031)', () => {
 describe('ReconnectSession moves the delivery cursor back, never forward', () => {
   /** A 503 for a stale token, then ReconnectSession with `offset`; answers with the chat texts polled next until a 204. */
   async function reconnectAndDrain(sb: Switchboard, clock: FakeClock, v: Visitor, offset: number): Promise<string[]> {
-    await staleAffinityRefused(sb, v);
-    const res = await sb.app.inject({
-      method: 'GET',
-      url: `/chat/rest/System/ReconnectSession?ReconnectSession.offset=${offset}`,
-      headers: { ...VERSION, 'x-liveagent-session-key': v.key, 'x-liveagent-affinity': 'null' },
-    });
-    expect(res.statusCode, res.body).toBe(200);
+    await reconnect(sb, v, offset);
     return (await drain(sb, clock, v)).filter((m) => m.type === 'ChatMessage').map((m) => String((m.message as { text?: unknown }).text));
   }
 

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseApiVersion } from './api-version.js';
-import { SwitchboardError, type ErrorCode } from './errors.js';
-
-/** The catalogue code a call fails with, or undefined when it succeeds. */
-function failureOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SwitchboardError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
+import type { SwitchboardError } from './errors.js';
+import { failureOf } from './failure-of.test-support.js';
 
 const parse = (raw: string | string[] | undefined) => parseApiVersion(raw, 29, 66);
 

@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SwitchboardError, type ErrorCode } from './errors.js';
+import { failureOf } from './failure-of.test-support.js';
 import {
   parseBreadcrumb, parseChasitorInit, parseChatEnd, parseChatMessage, parseCustomEvent, parseMultiNoun, parseSneakPeek,
 } from './visitor-requests.js';
-
-/** The catalogue code a call fails with, or undefined when it succeeds. */
-function failureOf(fn: () => unknown): ErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SwitchboardError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 const ids = { organizationId: '00D000000000001', deploymentId: '572000000000001', buttonId: '573000000000001' };
 

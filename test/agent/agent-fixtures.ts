@@ -9,7 +9,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
-import { OWNS_PROCESS, TestServer, request, type Res, type ServerOptions, type TestSettings } from '../protocol/harness.js';
+import { OWNS_PROCESS, TestServer, request, usePostgresServer, type Res, type ServerOptions, type TestSettings } from '../protocol/harness.js';
 import { Visitor, type LaMessage } from '../protocol/visitor.js';
 
 export { OWNS_PROCESS };
@@ -141,6 +141,18 @@ export function useAgentServer(settings: TestSettings = {}, opts: ServerOptions 
   afterEach(() => cleanUp());
   afterAll(() => server.dispose());
   return server;
+}
+
+/**
+ * The routing-config server on each store a restart test covers, as `[store, server]`
+ * pairs: a SQLite file ({@link useAgentServer}) and a PostgreSQL database of its own
+ * named after `databasePrefix` ({@link usePostgresServer}), each started before the
+ * file's tests and removed after them.
+ */
+export function useAgentServerPerStore(databasePrefix: string, settings: TestSettings = {}): readonly (readonly [store: 'SQLite' | 'PostgreSQL', server: TestServer])[] {
+  const sqlite = useAgentServer(settings);
+  const { server: postgres } = usePostgresServer(databasePrefix, { pollHoldSeconds: 0.5, ...settings }, routingConfig);
+  return [['SQLite', sqlite], ['PostgreSQL', postgres]];
 }
 
 /** One event of a chat's log as the transcript answers it. */

@@ -9,9 +9,8 @@
  * supervisors' search by agent and the transcript rule list it, whether it left
  * before the end or stayed to it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer } from '../protocol/harness.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgresServer, useServer, type TestServer } from '../protocol/harness.js';
 import type { Visitor } from '../protocol/visitor.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, onlineAgent, requestChat, routingConfig } from './agent-fixtures.js';
 
@@ -179,22 +178,5 @@ function historySuite(backend: string, server: TestServer): void {
   });
 }
 
-historySuite('SQLite', useServer(new TestServer({ pollHoldSeconds: 0.5 }, { config: routingConfig })));
-
-const database = scratchDatabase('sb_agent_history');
-historySuite('PostgreSQL', useServer(new TestServer({ pollHoldSeconds: 0.5 }, {
-  config: (settings) => ({ ...routingConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }),
-}), database));
-
-/** Starts `server` (after creating its database) before the file's tests, and disposes of both after. */
-function useServer(server: TestServer, db?: ReturnType<typeof scratchDatabase>): TestServer {
-  beforeAll(async () => {
-    await db?.create();
-    await server.start();
-  }, 60_000);
-  afterAll(async () => {
-    await server.dispose();
-    await db?.drop();
-  });
-  return server;
-}
+historySuite('SQLite', useServer({ pollHoldSeconds: 0.5 }, { config: routingConfig }));
+historySuite('PostgreSQL', usePostgresServer('sb_agent_history', { pollHoldSeconds: 0.5 }, routingConfig).server);

@@ -5,30 +5,12 @@
  * it was sent twice; the chat, ended, is in the participant's past chats. The PostgreSQL server has a scratch database of its own, as the other restart
  * tests (restart-transfers, file-transfer-restart).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer } from '../protocol/harness.js';
-import { BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, received, routingConfig, useAgentServer } from './agent-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, received, useAgentServerPerStore } from './agent-fixtures.js';
 
-const sqlite = useAgentServer({ agentGraceSeconds: 30 });
-const database = scratchDatabase('sb_restart_conference');
-const postgres = new TestServer({ pollHoldSeconds: 0.5, agentGraceSeconds: 30 }, {
-  config: (settings) => ({ ...routingConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }),
-});
+const stores = useAgentServerPerStore('sb_restart_conference', { agentGraceSeconds: 30 });
 
-beforeAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await database.create();
-  await postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await postgres.dispose();
-  await database.drop();
-});
-
-for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as const) {
+for (const [store, server] of stores) {
   describe.skipIf(!OWNS_PROCESS)(`a conference across kill -9 (${store})`, () => {
     it('keeps its participant, withdraws an open invitation, and repeats nothing to the visitor', async () => {
       const alice = await onlineAgent(server, USERS.alice);

@@ -6,35 +6,12 @@
  * operator's query over it, failed on the row. Agent bodies have NUL replaced by
  * U+FFFD where they are parsed, as visitor bodies do (ADR 0033).
  */
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer, request } from '../protocol/harness.js';
+import { describe, expect, it } from 'vitest';
+import { request, usePostgresServer } from '../protocol/harness.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, requestChat, routingConfig, type WireEvent } from './agent-fixtures.js';
 
-const database = scratchDatabase('sb_agent_nul');
-const server = new TestServer({ pollHoldSeconds: 0.5 }, { config: (settings) => ({ ...routingConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }) });
+const { server, database } = usePostgresServer('sb_agent_nul', { pollHoldSeconds: 0.5 }, routingConfig);
 const FFFD = '\uFFFD';
-
-beforeAll(async () => {
-  await database.create();
-  await server.start();
-}, 60_000);
-
-afterAll(async () => {
-  await server.dispose();
-  await database.drop();
-});
-
-async function query<T extends object>(sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!OWNS_PROCESS)('agent API: NUL in what an agent sends, on PostgreSQL', () => {
   it('REST and stream sends with NUL are stored with U+FFFD: every stored JSON casts to jsonb, also after a restart', async () => {
@@ -60,12 +37,12 @@ describe.skipIf(!OWNS_PROCESS)('agent API: NUL in what an agent sends, on Postgr
     expect((await request(server.baseUrl, 'GET', '/readyz')).status, 'the store takes writes').toBe(200);
 
     // What a migration's backfill or an operator's query does with the JSON columns: no row refuses it.
-    const [events] = await query<{ n: number }>('select count(*)::int as n from events where data::jsonb is not null');
+    const [events] = await database.query<{ n: number }>('select count(*)::int as n from events where data::jsonb is not null');
     expect(events!.n).toBeGreaterThan(8);
-    await query("select record::jsonb ->> 'chatState', request::jsonb, progress::jsonb from sessions");
-    const names = await query<{ name: string }>("select body::jsonb ->> 'name' as name from documents");
+    await database.query("select record::jsonb ->> 'chatState', request::jsonb, progress::jsonb from sessions");
+    const names = await database.query<{ name: string }>("select body::jsonb ->> 'name' as name from documents");
     expect(names.map((n) => n.name)).toEqual(expect.arrayContaining([`Nu${FFFD}l`, `key${FFFD}`]));
-    const texts = await query<{ text: string }>("select data::jsonb ->> 'text' as text from events where type in ('ChatMessage', 'Whisper') order by \"offset\"");
+    const texts = await database.query<{ text: string }>("select data::jsonb ->> 'text' as text from events where type in ('ChatMessage', 'Whisper') order by \"offset\"");
     expect(texts.map((t) => t.text)).toEqual([`rest${FFFD}`, `socket${FFFD}`, `psst${FFFD}`]);
 
     // The transcript and the supervisor's search read the same rows, after a restart too.

@@ -5,31 +5,13 @@
  * events are in the log once; a request still pending survives and is answered
  * after the restart (docs/adr/0049-file-transfer.md).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, routingConfig, useAgentServer } from './agent-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, useAgentServerPerStore } from './agent-fixtures.js';
 import { fileBytes, requestedOf, sha256, uploadForm, uploadRaw } from './file-transfer-support.js';
 
-const sqlite = useAgentServer({ agentGraceSeconds: 30 });
-const database = scratchDatabase('sb_restart_files');
-const postgres = new TestServer({ pollHoldSeconds: 0.5, agentGraceSeconds: 30 }, {
-  config: (settings) => ({ ...routingConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }),
-});
+const stores = useAgentServerPerStore('sb_restart_files', { agentGraceSeconds: 30 });
 
-beforeAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await database.create();
-  await postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await postgres.dispose();
-  await database.drop();
-});
-
-for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as const) {
+for (const [store, server] of stores) {
   describe.skipIf(!OWNS_PROCESS)(`file transfer across kill -9 (${store})`, () => {
     it('keeps the uploaded file, its used token and a pending request; logs each event once', async () => {
       const alice = await onlineAgent(server, USERS.alice);

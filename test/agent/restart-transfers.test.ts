@@ -5,31 +5,14 @@
  * on for the agents' grace period (agentGraceSeconds, counted from start), so the
  * targets can come back; only then does what nobody can take fail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer } from '../protocol/harness.js';
-import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, routingConfig, useAgentServer } from './agent-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../protocol/harness.js';
+import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServerPerStore } from './agent-fixtures.js';
 
 /** Long enough for a restart and a few logins, short enough to wait out. */
 const GRACE_SECONDS = 5;
 
-const sqlite = useAgentServer({ agentGraceSeconds: GRACE_SECONDS });
-const database = scratchDatabase('sb_restart_transfers');
-const postgres = new TestServer({ pollHoldSeconds: 0.5, agentGraceSeconds: GRACE_SECONDS }, {
-  config: (settings) => ({ ...routingConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }),
-});
-
-beforeAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await database.create();
-  await postgres.start();
-}, 60_000);
-
-afterAll(async () => {
-  if (!OWNS_PROCESS) return;
-  await postgres.dispose();
-  await database.drop();
-});
+const stores = useAgentServerPerStore('sb_restart_transfers', { agentGraceSeconds: GRACE_SECONDS });
 
 interface TranscriptEvent { type: string; data: Record<string, unknown> }
 
@@ -38,7 +21,7 @@ async function transcript(server: TestServer, chatId: string): Promise<Transcrip
   return (await sam.ok<{ events: TranscriptEvent[] }>('GET', `/agent/v1/chats/${chatId}/transcript`)).events;
 }
 
-for (const [store, server] of [['SQLite', sqlite], ['PostgreSQL', postgres]] as const) {
+for (const [store, server] of stores) {
   describe.skipIf(!OWNS_PROCESS)(`agent API: transfers across a restart (${store})`, () => {
     it('a transfer to one agent waits for that agent to come back, and happens', async () => {
       const dave = await onlineAgent(server, USERS.dave);

@@ -3,46 +3,25 @@
  * masked before it is appended, so no stored row holds the card number (the session's
  * record, request and progress, every event), and a restart reads the masked text back.
  */
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { TestServer } from '../protocol/harness.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgresServer } from '../protocol/harness.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, routingConfig, type WireEvent } from './agent-fixtures.js';
 
 const CARD = '5500-0000-0000-0004';
 const MASKED_CARD = '*'.repeat(CARD.length);
 const RAW = [CARD, CARD.replaceAll('-', '')];
 
-const database = scratchDatabase('sb_sensitive_data');
-const server = new TestServer({ pollHoldSeconds: 0.5 }, {
-  config: (settings) => {
-    const config = routingConfig(settings) as { orgs: Record<string, unknown>[] };
-    config.orgs[0]!['sensitiveDataRules'] = [{ name: 'card-number', pattern: '\\b(?:\\d[ -]?){12,18}\\d\\b' }];
-    return { ...config, storage: { kind: 'postgres', postgresUrl: database.url } };
-  },
-});
-
-beforeAll(async () => {
-  await database.create();
-  await server.start();
-}, 60_000);
-
-afterAll(async () => {
-  await server.dispose();
-  await database.drop();
+const { server, database } = usePostgresServer('sb_sensitive_data', { pollHoldSeconds: 0.5 }, (settings) => {
+  const config = routingConfig(settings) as { orgs: Record<string, unknown>[] };
+  config.orgs[0]!['sensitiveDataRules'] = [{ name: 'card-number', pattern: '\\b(?:\\d[ -]?){12,18}\\d\\b' }];
+  return config;
 });
 
 async function storedRows(chatId: string): Promise<string> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const sessions = (await client.query('select * from sessions where id = $1', [chatId])).rows;
-    const events = (await client.query('select * from events where session_id = $1 order by "offset"', [chatId])).rows;
-    expect(events.length).toBeGreaterThan(3);
-    return JSON.stringify({ sessions, events });
-  } finally {
-    await client.end();
-  }
+  const sessions = await database.query('select * from sessions where id = $1', [chatId]);
+  const events = await database.query('select * from events where session_id = $1 order by "offset"', [chatId]);
+  expect(events.length).toBeGreaterThan(3);
+  return JSON.stringify({ sessions, events });
 }
 
 describe.skipIf(!OWNS_PROCESS)('sensitive data rules on PostgreSQL', () => {

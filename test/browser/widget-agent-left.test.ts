@@ -7,38 +7,20 @@
  *
  * Needs `npm run build` (server and widget builds).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
-import { REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
 import { AGENT1, AGENT2, widgetConsoleConfig } from './widget-console-server.js';
-import { launchChromium, waitForText, widgetOf } from './widget-page.js';
+import { useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
-const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
-
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
-const agents: TestAgent[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`npm run build\``);
+const suite = useWidgetSuite(() => {
   const config = widgetConsoleConfig() as { settings: object };
   // An agent without a stream is dropped one second after its last sign of life.
   config.settings = { ...config.settings, agentGraceSeconds: 1 };
-  [server, browser] = await Promise.all([startServer(config), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+  return config;
+}, { needsWidgetBuild: true });
+const agents: TestAgent[] = [];
 
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   for (const a of agents.splice(0)) {
     a.closeStream();
     await a.presence('offline').catch(() => undefined);
@@ -47,7 +29,7 @@ afterEach(async () => {
 
 /** An agent signed in, with its stream open (alive), online. */
 async function onlineAgent(user: { username: string; password: string }): Promise<TestAgent> {
-  const agent = new TestAgent(server.baseUrl);
+  const agent = new TestAgent(suite.server.baseUrl);
   agents.push(agent);
   await agent.login(user.username, user.password);
   await agent.openStream();
@@ -58,10 +40,9 @@ async function onlineAgent(user: { username: string; password: string }): Promis
 describe('chat widget when the agent drops', () => {
   it('says the agent left, shows the queue again, holds messages and names the next agent', async () => {
     const alex = await onlineAgent(AGENT1);
-    context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-    const page = await context.newPage();
+    const page = await (await suite.newContext()).newPage();
     page.on('pageerror', (err) => console.error('[page error]', err));
-    await page.goto(`${server.baseUrl}/?button=human`);
+    await page.goto(`${suite.server.baseUrl}/?button=human`);
     const w = widgetOf(page);
     await waitForText(w.status, /We are online/, 10_000, 'attached');
     await w.launcher.click();

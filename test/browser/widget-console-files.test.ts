@@ -12,12 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestServer } from '../protocol/harness.js';
 import { REPO_ROOT } from './browser-server.js';
 import { isNetworkFailure, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
-import { AGENT1, widgetConsoleConfig } from './widget-console-server.js';
+import { AGENT1, logPages, openVisitorPage, widgetConsoleConfig } from './widget-console-server.js';
 import { axeWidget, focusedInWidget, launchChromium, serious, waitForText, widgetOf } from './widget-page.js';
 
 const VISITOR = 'Fiona Files';
@@ -27,7 +27,6 @@ const SUPERVISOR = { id: '005000000000013', name: 'Sam Supervisor', username: 's
 
 let server: TestServer;
 let browser: Browser;
-let visitorContext: BrowserContext;
 let visitorPage: Page;
 const visitorErrors: string[] = [];
 let w: ReturnType<typeof widgetOf>;
@@ -54,11 +53,7 @@ beforeAll(async () => {
   server = new TestServer({}, { config: () => config, env: { SWITCHBOARD_FILE_TRANSFER_MAX_BYTES: String(MAX_BYTES) } });
   [browser] = await Promise.all([launchChromium(), server.start()]);
   [alex, sam] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
-  visitorContext = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  visitorContext.setDefaultTimeout(10_000);
-  visitorPage = await visitorContext.newPage();
-  visitorPage.on('pageerror', (err) => visitorErrors.push(`pageerror: ${err.message}`));
-  visitorPage.on('console', (m) => { if (m.type() === 'error') visitorErrors.push(`console: ${m.text()}`); });
+  visitorPage = await openVisitorPage(browser, visitorErrors);
 }, 60_000);
 
 afterAll(async () => {
@@ -69,10 +64,7 @@ afterAll(async () => {
 
 afterEach(async (ctx) => {
   if (ctx.task.result?.state !== 'fail') return;
-  console.error(`--- widget ---\n${await w?.panel.innerText().catch(() => '(no panel)')}\n${visitorErrors.join('\n')}`);
-  for (const [who, p] of [['alex', alex], ['sam', sam]] as const) {
-    console.error(`--- ${who} console ---\n${await p?.page.locator('body').innerText().catch(() => '(no page)')}\n${p?.errors.join('\n') ?? ''}`);
-  }
+  await logPages(w, visitorErrors, { alex, sam });
   console.error(`--- server log (tail) ---\n${server?.logTail.slice(-4000)}`);
 });
 

@@ -12,13 +12,13 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './agent-api.js';
 import { REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
 import { isNetworkFailure, login, openConsole, SCREENSHOTS, setPresence, type ConsolePage } from './console-browser.js';
 import { CuttableProxy, isHeldPoll } from './cuttable-proxy.js';
-import { AGENT1, AGENT2, widgetConsoleConfig } from './widget-console-server.js';
+import { AGENT1, AGENT2, logPages, openVisitorPage, widgetConsoleConfig } from './widget-console-server.js';
 import { launchChromium, waitForText, widgetOf } from './widget-page.js';
 
 const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
@@ -29,7 +29,6 @@ let server: RunningServer;
 /** Between the visitor's page and the server. */
 let proxy: CuttableProxy;
 let browser: Browser;
-let visitorContext: BrowserContext;
 let visitorPage: Page;
 const visitorErrors: string[] = [];
 let w: ReturnType<typeof widgetOf>;
@@ -71,11 +70,7 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(widgetConsoleConfig()), launchChromium()]);
   proxy = await CuttableProxy.start(server.baseUrl);
   [alex, blair] = await Promise.all([openConsole(browser, server.baseUrl), openConsole(browser, server.baseUrl)]);
-  visitorContext = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  visitorContext.setDefaultTimeout(10_000);
-  visitorPage = await visitorContext.newPage();
-  visitorPage.on('pageerror', (err) => visitorErrors.push(`pageerror: ${err.message}`));
-  visitorPage.on('console', (m) => { if (m.type() === 'error') visitorErrors.push(`console: ${m.text()}`); });
+  visitorPage = await openVisitorPage(browser, visitorErrors);
 }, 60_000);
 
 afterAll(async () => {
@@ -87,12 +82,7 @@ afterAll(async () => {
 // On a failure, show what each page showed: a browser test is hard to debug blind.
 afterEach(async (ctx) => {
   if (ctx.task.result?.state !== 'fail') return;
-  const widgetText = await w?.panel.innerText().catch(() => '(no panel)');
-  console.error(`--- widget ---\n${widgetText}\n${visitorErrors.join('\n')}`);
-  for (const [who, p] of [['alex', alex], ['blair', blair]] as const) {
-    const text = await p?.page.locator('body').innerText().catch(() => '(no page)');
-    console.error(`--- ${who} console ---\n${text}\n${p?.errors.join('\n') ?? ''}`);
-  }
+  await logPages(w, visitorErrors, { alex, blair });
   console.error(`--- visitor's connections ---\n${proxy?.describe()}`);
   console.error(`--- server log (tail) ---\n${server?.log().slice(-4000)}`);
 });

@@ -13,43 +13,23 @@
  *
  * Needs `npm run build` (server and widget builds).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './agent-api.js';
-import { BOT_GREETING, browserConfig, IDS, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
-import { CuttableProxy, isHeldPoll } from './cuttable-proxy.js';
-import { launchChromium, listenerTypes, waitForText, widgetOf } from './widget-page.js';
+import { BOT_GREETING, browserConfig, IDS } from './browser-server.js';
+import { isHeldPoll } from './cuttable-proxy.js';
+import { listenerTypes, useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
-const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
 /** Longer than the server's hold (2 s): a widget still polling would have polled again. */
 const QUIET_MS = 3_500;
 const GREETING = new RegExp(BOT_GREETING.slice(0, 20));
 /** The widget's global listeners, and the page's own (none of these types on the demo page). */
 const GLOBAL_TYPES = ['pagehide', 'visibilitychange', 'online'];
 
-let server: RunningServer;
-let proxy: CuttableProxy;
-let browser: Browser;
-let context: BrowserContext | undefined;
+const suite = useWidgetSuite(browserConfig, { proxy: true, needsWidgetBuild: true });
 
-beforeAll(async () => {
-  if (!existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`npm run build\``);
-  [server, browser] = await Promise.all([startServer(browserConfig()), launchChromium()]);
-  proxy = await CuttableProxy.start(server.baseUrl);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await server?.dispose();
-});
-
-afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(`--- connections ---\n${proxy.describe()}`);
-  await context?.close();
-  context = undefined;
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') console.error(`--- connections ---\n${suite.proxy.describe()}`);
 });
 
 /**
@@ -57,7 +37,7 @@ afterEach(async (ctx) => {
  * recorded and the intervals it keeps running counted (`setInterval` watched from the start).
  */
 async function newPage() {
-  context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const context = await suite.newContext();
   await context.addInitScript(`(() => {
     const running = new Set(), set = window.setInterval.bind(window), clear = window.clearInterval.bind(window);
     window.setInterval = (...a) => { const id = set(...a); running.add(id); return id; };
@@ -67,7 +47,7 @@ async function newPage() {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[page error]', err));
   const requests: Array<{ url: string; at: number }> = [];
-  page.on('request', (r) => { if (r.url().startsWith(proxy.baseUrl) && r.url().includes('/chat/rest/')) requests.push({ url: r.url(), at: Date.now() }); });
+  page.on('request', (r) => { if (r.url().startsWith(suite.proxy.baseUrl) && r.url().includes('/chat/rest/')) requests.push({ url: r.url(), at: Date.now() }); });
   return { page, requests, since: (t: number) => requests.filter((r) => r.at >= t).map((r) => r.url.replace(/^.*\/chat\/rest\//, '')) };
 }
 
@@ -92,7 +72,7 @@ function addWidget(page: Page): Promise<void> {
 /** A chat with the demo bot in a new page, one message echoed. */
 async function chatWithBot(text: string) {
   const p = await newPage();
-  await p.page.goto(`${proxy.baseUrl}/?button=bot`);
+  await p.page.goto(`${suite.proxy.baseUrl}/?button=bot`);
   const w = widgetOf(p.page);
   await waitForText(w.status, /We are online/, 10_000, 'attached');
   await w.launcher.click();
@@ -111,8 +91,8 @@ describe('chat widget taken out of the page', () => {
     expect(running['pagehide']).toBeGreaterThan(0);
     expect(running['online']).toBeGreaterThan(0);
     expect(await page.evaluate('window.__intervals()')).toBeGreaterThan(0);
-    await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
-    const [held] = proxy.open(isHeldPoll);
+    await eventually(async () => (suite.proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
+    const [held] = suite.proxy.open(isHeldPoll);
 
     const removedAt = Date.now();
     await page.evaluate(`document.querySelector('switchboard-chat').remove()`);

@@ -8,31 +8,13 @@
  *
  * Needs `npm run build` (widget/dist/widget.js).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { TestAgent } from './agent-api.js';
-import { browserConfig, IDS, startServer, type RunningServer } from './browser-server.js';
-import { axeWidget, launchChromium, serious, waitForText } from './widget-page.js';
+import { browserConfig, IDS } from './browser-server.js';
+import { axeWidget, openSitePage, serious, useWidgetSuite, waitForText } from './widget-page.js';
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(browserConfig()), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
-
-const attr = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const suite = useWidgetSuite(browserConfig);
 
 interface HostPage {
   /** `<html lang>`; none when absent. */
@@ -46,17 +28,12 @@ interface HostPage {
 
 /** A site's page on the server's origin (served by the browser's router) with the widget's script tag. */
 async function openPage(p: HostPage): Promise<{ page: Page; warnings: string[] }> {
-  context = await browser.newContext({ viewport: { width: 1000, height: 760 }, ...(p.locale ? { locale: p.locale } : {}) });
-  const page = await context.newPage();
+  const page = await (await suite.newContext(p.locale ? { locale: p.locale } : {})).newPage();
   const warnings: string[] = [];
   page.on('pageerror', (err) => console.error('[page error]', err));
   page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
   const data = { org: IDS.org, deployment: IDS.deployment, button: p.button, ...p.data };
-  const tag = `<script src="/widget.js" ${Object.entries(data).map(([k, v]) => `data-${k}="${attr(v)}"`).join(' ')}></script>`;
-  const html = `<!doctype html><html${p.htmlLang ? ` lang="${p.htmlLang}"` : ''}><head><meta charset="utf-8"><title>A site</title></head><body><main><h1>A site</h1></main>${tag}</body></html>`;
-  await page.route(`${server.baseUrl}/site.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
-  await page.goto(`${server.baseUrl}/site.html`);
-  await page.locator('switchboard-chat button.launch').waitFor({ state: 'visible' });
+  await openSitePage(page, suite.server.baseUrl, { data, ...(p.htmlLang ? { html: `lang="${p.htmlLang}"` } : {}) });
   return { page, warnings };
 }
 
@@ -67,7 +44,7 @@ function widget(page: Page) {
 
 describe('chat widget in the visitor’s language', () => {
   it('data-lang="de" on an English page: German words, lang="de" on the widget, the pre-chat form and the queue line in German', async () => {
-    const agent = new TestAgent(server.baseUrl);
+    const agent = new TestAgent(suite.server.baseUrl);
     await agent.login('agent', 'agent-demo');
     await agent.presence('online');
     try {
@@ -113,7 +90,7 @@ describe('chat widget in the visitor’s language', () => {
     await w.launcher.click();
     await waitForText(w.host.locator('p'), /Gerade ist niemand für einen Chat erreichbar/);
     expect(serious(await axeWidget(offline.page))).toEqual([]);
-    await context?.close();
+    await suite.closeContext();
 
     const bot = await openPage({ button: IDS.botButton, data: { lang: 'de' } });
     w = widget(bot.page);
@@ -127,13 +104,13 @@ describe('chat widget in the visitor’s language', () => {
     let p = await openPage({ htmlLang: 'fr-CA', button: IDS.emptyButton, locale: 'de-DE' });
     await waitForText(widget(p.page).status, /Nous sommes hors ligne\./, 10_000, 'attached');
     expect(await widget(p.page).host.getAttribute('lang')).toBe('fr');
-    await context?.close();
+    await suite.closeContext();
 
     p = await openPage({ button: IDS.emptyButton, locale: 'pt-BR' });
     await waitForText(widget(p.page).status, /Estamos offline\./, 10_000, 'attached');
     expect(await widget(p.page).host.getAttribute('lang')).toBe('pt-BR');
     expect(await widget(p.page).launcher.textContent()).toBe('Fale com a gente (offline)');
-    await context?.close();
+    await suite.closeContext();
 
     p = await openPage({ htmlLang: 'it', button: IDS.emptyButton, locale: 'nl-NL' });
     await waitForText(widget(p.page).status, /We are offline\./, 10_000, 'attached');

@@ -22,16 +22,12 @@
  *
  * Needs `npm run build` (server and widget builds).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
-import { browserConfig, REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
-import { CuttableProxy, isHeldPoll, lastRequest, type ProxiedConnection } from './cuttable-proxy.js';
-import { launchChromium, listenerTypes, waitForText, widgetOf } from './widget-page.js';
-
-const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
+import { browserConfig } from './browser-server.js';
+import { isHeldPoll, lastRequest, type ProxiedConnection } from './cuttable-proxy.js';
+import { listenerTypes, useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
 /**
  * The SDK's default backoff (packages/sdk/src/backoff.ts, which the widget keeps): the
@@ -43,29 +39,12 @@ const LONG_BACKOFF_AT_LEAST_MS = 7_500;
 /** How soon after the network is back the agent's messages must show. */
 const PROMPTLY_MS = 3_000;
 
-let server: RunningServer;
-let proxy: CuttableProxy;
-let browser: Browser;
-let context: BrowserContext | undefined;
+const suite = useWidgetSuite(browserConfig, { proxy: true, needsWidgetBuild: true });
 let agent: TestAgent | undefined;
 
-beforeAll(async () => {
-  if (!existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`npm run build\``);
-  [server, browser] = await Promise.all([startServer(browserConfig()), launchChromium()]);
-  proxy = await CuttableProxy.start(server.baseUrl);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await server?.dispose();
-});
-
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail') console.error(`--- connections ---\n${proxy.describe()}`);
-  proxy.up();
-  await context?.close();
-  context = undefined;
+  if (ctx.task.result?.state === 'fail') console.error(`--- connections ---\n${suite.proxy.describe()}`);
+  suite.proxy.up();
   agent?.closeStream();
   await agent?.presence('offline').catch(() => undefined);
   agent = undefined;
@@ -85,15 +64,14 @@ const count = (types: string[], type: string): number => types.filter((t) => t =
 
 /** A visitor page chatting with Alex Agent (played through the agent API), the page reaching the server through the proxy. */
 async function chatting(name: string) {
-  agent = new TestAgent(server.baseUrl);
+  agent = new TestAgent(suite.server.baseUrl);
   await agent.login('agent', 'agent-demo');
   await agent.openStream();
   await agent.presence('online');
-  context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
-  const page = await context.newPage();
+  const page = await (await suite.newContext()).newPage();
   page.on('pageerror', (err) => console.error('[page error]', err));
   const polls = watchPolls(page);
-  await page.goto(`${proxy.baseUrl}/?button=human`);
+  await page.goto(`${suite.proxy.baseUrl}/?button=human`);
   const w = widgetOf(page);
   await waitForText(w.status, /We are online/, 10_000, 'attached');
   const idle = { window: await listenerTypes(page, 'window'), document: await listenerTypes(page, 'document') };
@@ -114,10 +92,10 @@ async function chatting(name: string) {
  * that its next try is at least LONG_BACKOFF_AT_LEAST_MS away, with when that last failure was.
  */
 async function outageUntilLongBackoff(c: Awaited<ReturnType<typeof chatting>>, offline: boolean, during: string[]): Promise<number> {
-  await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
+  await eventually(async () => (suite.proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
   const failedBefore = c.polls.failedAt.length;
   if (offline) await c.page.context().setOffline(true);
-  expect(proxy.down().filter(isHeldPoll), 'the held poll was cut').toHaveLength(1);
+  expect(suite.proxy.down().filter(isHeldPoll), 'the held poll was cut').toHaveLength(1);
   await waitForText(c.w.status, /Reconnecting/, 6000);
   for (const text of during) await c.agent.send(c.chatId, text);
   const failures = () => c.polls.failedAt.length - failedBefore;
@@ -140,14 +118,14 @@ describe('chat widget when the network comes back', () => {
 
     // `online` while a poll is held (Chromium's offline mode leaves it running): it is
     // replaced, never doubled (no 409 reaches the page).
-    await eventually(async () => (proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
+    await eventually(async () => (suite.proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
     await c.page.context().setOffline(true);
     await c.page.context().setOffline(false);
     await c.page.waitForTimeout(1500);
 
     const lastFailure = await outageUntilLongBackoff(c, true, ['Sent during the outage.', 'And a second one.']);
     // The network is back, and the browser says so.
-    proxy.up();
+    suite.proxy.up();
     const onlineAt = Date.now();
     await c.page.context().setOffline(false);
     expect(onlineAt - lastFailure, 'the backoff had barely started: its next try is still ≥ 6.5 s away').toBeLessThan(1_000);
@@ -174,7 +152,7 @@ describe('chat widget when the network comes back', () => {
     const c = await chatting('Vic Visible');
     // Only the wire is cut here: Chromium stays online, and no `online` event comes.
     const lastFailure = await outageUntilLongBackoff(c, false, ['Sent while you were away.']);
-    proxy.up();
+    suite.proxy.up();
     // Headless Chromium never hides a page, so the tab switch is played by the page itself:
     // the document says hidden, then visible, each time with its event.
     const shownAt = Date.now();
@@ -203,9 +181,9 @@ describe('chat widget when the network comes back', () => {
     await waitForText(c.w.agentMessages, /Before the change\./);
     // A poll just sent, so the server holds it (2 s) while the agent writes.
     const fresh = (x: ProxiedConnection): boolean => isHeldPoll(x) && Date.now() - x.lastRequestAt < 1_000;
-    await eventually(async () => (proxy.open(fresh).length > 0 ? true : undefined), 5000, 'a fresh held poll');
+    await eventually(async () => (suite.proxy.open(fresh).length > 0 ? true : undefined), 5000, 'a fresh held poll');
     // The network changes under it with no reset: the connection is silently dead.
-    const [dead] = proxy.freeze(fresh);
+    const [dead] = suite.proxy.freeze(fresh);
     expect(dead, 'the held poll froze').toBeDefined();
     await c.agent.send(c.chatId, 'Swallowed by the dead connection.');
     await eventually(async () => (dead?.swallowed.includes('Swallowed by the dead connection.') ? true : undefined), 5000, 'the server answering the dead poll');
@@ -227,7 +205,7 @@ describe('chat widget when the network comes back', () => {
     expect(await agentTexts(c)).toEqual(['Before the change.', 'Swallowed by the dead connection.', 'After the change.']);
     expect(c.polls.statuses.filter((st) => st === 409), 'two polls of the page were open at once').toEqual([]);
     await waitForText(c.w.status, /chatting with Alex Agent/, 1_000);
-    proxy.cut((x) => x === dead);
+    suite.proxy.cut((x) => x === dead);
     await c.agent.end(c.chatId);
     await waitForText(c.w.status, /The chat has ended/);
   });
@@ -238,7 +216,7 @@ describe('chat widget when the network comes back', () => {
       (await c.agent.events(c.chatId)).filter((e) => e.type === 'ChasitorChatMessage').map((e) => String(e.data['text']));
     // The network changes under the visitor's next message once the server has it: the
     // server applies it and answers into a connection the browser no longer hears.
-    const frozen = proxy.freezeNext((x) => /\/Chasitor\/ChatMessage$/.test(lastRequest(x)), { reachServer: true });
+    const frozen = suite.proxy.freezeNext((x) => /\/Chasitor\/ChatMessage$/.test(lastRequest(x)), { reachServer: true });
     await c.w.input.fill('Sent as the network changed');
     await c.w.input.press('Enter');
     const dead = await frozen;
@@ -259,7 +237,7 @@ describe('chat widget when the network comes back', () => {
     await c.page.waitForTimeout(1500); // room for a repeat to (wrongly) be applied
     expect(await visitorTexts()).toEqual(['Sent as the network changed', 'Typed after it']);
     await waitForText(c.w.status, /chatting with Alex Agent/, 1_000);
-    proxy.cut((x) => x === dead);
+    suite.proxy.cut((x) => x === dead);
     await c.agent.end(c.chatId);
     await waitForText(c.w.status, /The chat has ended/);
   });

@@ -1,11 +1,16 @@
 /**
  * Browser plumbing for the widget suite: Debian's Chromium through
  * playwright-core (never a downloaded browser), locators into the widget's
- * shadow root, and the axe-core check.
+ * shadow root, the axe-core check, and the server, browser and host page a
+ * widget test file starts ({@link useWidgetSuite}, {@link openSitePage}).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { REPO_ROOT, startServer, type RunningServer } from './browser-server.js';
+import { CuttableProxy } from './cuttable-proxy.js';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
@@ -78,4 +83,80 @@ export async function axeWidget(page: Page): Promise<AxeViolation[]> {
 /** Only what the suite fails on: serious and critical violations. */
 export function serious(violations: AxeViolation[]): AxeViolation[] {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export const WIDGET_JS = join(REPO_ROOT, 'widget', 'dist', 'widget.js');
+
+/** What {@link useWidgetSuite} starts for a test file; the fields are set once its `beforeAll` ran. */
+export interface WidgetSuite {
+  readonly server: RunningServer;
+  readonly browser: Browser;
+  /** A {@link CuttableProxy} in front of the server (with `proxy: true` only). */
+  readonly proxy: CuttableProxy;
+  /** A new browser context (1000 × 760 unless `options` say otherwise), closed after the test. */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** Closes the last context {@link newContext} opened, before the test's end. */
+  closeContext(): Promise<void>;
+}
+
+/**
+ * The real server (started with `config()`) and Chromium for this test file, with
+ * a {@link CuttableProxy} in front of the server when `proxy`: started in
+ * `beforeAll` (after checking, with `needsWidgetBuild`, that the widget was built:
+ * `buildHint` says how), closed in `afterAll`; the test's browser context is
+ * closed after each test.
+ */
+export function useWidgetSuite(config: () => object, opts: { proxy?: boolean; needsWidgetBuild?: boolean; buildHint?: string } = {}): WidgetSuite {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let proxy: CuttableProxy | undefined;
+  let context: BrowserContext | undefined;
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} not started: useWidgetSuite's beforeAll has not run`);
+    return value;
+  };
+  beforeAll(async () => {
+    if (opts.needsWidgetBuild && !existsSync(WIDGET_JS)) throw new Error(`${WIDGET_JS} not found: run \`${opts.buildHint ?? 'npm run build'}\``);
+    [server, browser] = await Promise.all([startServer(config()), launchChromium()]);
+    if (opts.proxy) proxy = await CuttableProxy.start(server.baseUrl);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await server?.dispose();
+  });
+  const closeContext = async (): Promise<void> => {
+    await context?.close();
+    context = undefined;
+  };
+  afterEach(closeContext);
+  return {
+    get server() { return started(server, 'the server'); },
+    get browser() { return started(browser, 'Chromium'); },
+    get proxy() { return started(proxy, 'the proxy'); },
+    async newContext(options = {}) {
+      context = await started(browser, 'Chromium').newContext({ viewport: { width: 1000, height: 760 }, ...options });
+      return context;
+    },
+    closeContext,
+  };
+}
+
+/** `value` as the content of a double-quoted HTML attribute. */
+function attributeValue(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Opens in `page` a site's page at `<baseUrl>/site.html` (answered by the browser's
+ * router, so on the server's origin) with the widget's script tag, and resolves once
+ * the launcher shows. `data`: the script tag's `data-*` attributes; `html`: the
+ * `<html>` element's attributes; `main`: what the page's `<main>` holds.
+ */
+export async function openSitePage(page: Page, baseUrl: string, site: { data: Record<string, string>; html?: string; main?: string }): Promise<void> {
+  const tag = `<script src="/widget.js" ${Object.entries(site.data).map(([k, v]) => `data-${k}="${attributeValue(v)}"`).join(' ')}></script>`;
+  const body = `<!doctype html><html${site.html ? ` ${site.html}` : ''}><head><meta charset="utf-8"><title>A site</title></head><body><main>${site.main ?? '<h1>A site</h1>'}</main>${tag}</body></html>`;
+  await page.route(`${baseUrl}/site.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }));
+  await page.goto(`${baseUrl}/site.html`);
+  await page.locator('switchboard-chat button.launch').waitFor({ state: 'visible' });
 }

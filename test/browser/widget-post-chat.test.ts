@@ -10,11 +10,11 @@
  *
  * Needs `npm run build` (widget/dist/widget.js).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
-import { BOT_GREETING, browserConfig, IDS, startServer, type RunningServer } from './browser-server.js';
-import { axeWidget, focusedInWidget, launchChromium, serious, waitForText } from './widget-page.js';
+import { BOT_GREETING, browserConfig, IDS } from './browser-server.js';
+import { axeWidget, focusedInWidget, openSitePage, serious, useWidgetSuite, waitForText } from './widget-page.js';
 
 const SURVEY = 'http://127.0.0.1:9/survey?src=widget#top';
 const AFTER_HUMAN = 'http://127.0.0.1:9/after-chat';
@@ -24,9 +24,6 @@ const BUTTONS = {
   human: '573000000000013',
 } as const;
 
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
 const agents: TestAgent[] = [];
 
 /** The browser suite's org, with three more buttons that have a postChatUrl. */
@@ -41,23 +38,14 @@ function postChatConfig(): object {
   return config;
 }
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(postChatConfig()), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const suite = useWidgetSuite(postChatConfig);
 
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   for (const a of agents.splice(0)) await a.presence('offline').catch(() => undefined);
 });
 
 async function onlineAgent(): Promise<TestAgent> {
-  const agent = new TestAgent(server.baseUrl);
+  const agent = new TestAgent(suite.server.baseUrl);
   agents.push(agent);
   await agent.login('agent', 'agent-demo');
   await agent.presence('online');
@@ -74,7 +62,7 @@ interface Opened {
 
 /** A site's page on the server's origin with the widget's script tag for `button`; the post-chat pages answered on 127.0.0.1:9. */
 async function openSite(button: string, data: Record<string, string> = {}): Promise<Opened> {
-  context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+  const context = await suite.newContext();
   await context.route('http://127.0.0.1:9/**', (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><title>Post-chat</title><h1>How did we do?</h1>' }));
   const page = await context.newPage();
   const warnings: string[] = [];
@@ -82,13 +70,9 @@ async function openSite(button: string, data: Record<string, string> = {}): Prom
   page.on('pageerror', (err) => console.error('[page error]', err));
   page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
   page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
-  const attrs = Object.entries({ org: IDS.org, deployment: IDS.deployment, button, ...data }).map(([k, v]) => `data-${k}="${v}"`).join(' ');
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A site</title></head><body><main><h1>A site</h1></main><script src="/widget.js" ${attrs}></script></body></html>`;
-  await page.route(`${server.baseUrl}/site.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
   const session = page.waitForResponse((r) => r.url().includes('/System/SessionId'), { timeout: 20_000 }).then(async (r) => (await r.json()) as { id: string; key: string });
   session.catch(() => undefined);
-  await page.goto(`${server.baseUrl}/site.html`);
-  await page.locator('switchboard-chat button.launch').waitFor({ state: 'visible' });
+  await openSitePage(page, suite.server.baseUrl, { html: 'lang="en"', data: { org: IDS.org, deployment: IDS.deployment, button, ...data } });
   return { page, warnings, dialogs, session };
 }
 

@@ -8,18 +8,14 @@
  *
  * Needs `npm run build` (widget/dist/widget.js).
  */
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserConfig, IDS, startServer, type RunningServer } from './browser-server.js';
-import { axeWidget, launchChromium, serious, waitForText } from './widget-page.js';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserConfig, IDS } from './browser-server.js';
+import { axeWidget, openSitePage, serious, useWidgetSuite, waitForText } from './widget-page.js';
 
 /** A bot button with a pre-chat form whose name field has an Arabic label and whose order field has none. */
 const FORM_BUTTON = '573000000000004';
 const VIEWPORT = { width: 1000, height: 760 };
-
-let server: RunningServer;
-let browser: Browser;
-let context: BrowserContext | undefined;
 
 function config(): object {
   const c = browserConfig() as { orgs: { deployments: { buttons: object[] }[] }[] };
@@ -33,30 +29,13 @@ function config(): object {
   return c;
 }
 
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(config()), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
-
-afterEach(async () => {
-  await context?.close();
-  context = undefined;
-});
+const suite = useWidgetSuite(config);
 
 /** A page on the server's origin with the widget's script tag; `html`: the `<html>` element's attributes. */
 async function openPage(html: string, data: Record<string, string>, button = FORM_BUTTON): Promise<Page> {
-  context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
+  const page = await (await suite.newContext({ viewport: VIEWPORT })).newPage();
   page.on('pageerror', (err) => console.error('[page error]', err));
-  const attrs = Object.entries({ org: IDS.org, deployment: IDS.deployment, button, ...data }).map(([k, v]) => `data-${k}="${v}"`).join(' ');
-  const body = `<!doctype html><html ${html}><head><meta charset="utf-8"><title>A site</title></head><body><main><h1>A site</h1><p>Some text.</p></main><script src="/widget.js" ${attrs}></script></body></html>`;
-  await page.route(`${server.baseUrl}/site.html`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body }));
-  await page.goto(`${server.baseUrl}/site.html`);
-  await page.locator('switchboard-chat button.launch').waitFor({ state: 'visible' });
+  await openSitePage(page, suite.server.baseUrl, { html, data: { org: IDS.org, deployment: IDS.deployment, button, ...data }, main: '<h1>A site</h1><p>Some text.</p>' });
   return page;
 }
 
@@ -140,7 +119,7 @@ describe('chat widget right to left', () => {
     expect(await host.getAttribute('dir')).toBe('rtl');
     expect(await host.locator('button.launch').textContent()).toBe('דברו איתנו (לא מחובר)');
     expect((await box(host.locator('button.launch'))).left).toBeCloseTo(16, 0);
-    await context?.close();
+    await suite.closeContext();
 
     page = await openPage('lang="he" dir="rtl"', { lang: 'en' }, IDS.emptyButton);
     host = page.locator('switchboard-chat');

@@ -7,35 +7,12 @@
  * (migrations 0006 and 0008 backfill columns with `record::json ->> …`). NUL is
  * replaced where it comes in (U+FFFD), so neither can happen.
  */
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { OWNS_PROCESS, TestServer, demoConfig, needsProcess, request } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { OWNS_PROCESS, demoConfig, needsProcess, request, usePostgresServer } from './harness.js';
 import { BOT_BUTTON, Visitor, expectOk } from './visitor.js';
 
-const database = scratchDatabase('sb_nul');
-const server = new TestServer({}, { config: (settings) => ({ ...demoConfig(settings), storage: { kind: 'postgres', postgresUrl: database.url } }) });
+const { server, database } = usePostgresServer('sb_nul', {}, demoConfig);
 const FFFD = '\uFFFD';
-
-beforeAll(async () => {
-  await database.create();
-  await server.start();
-}, 60_000);
-
-afterAll(async () => {
-  await server.dispose();
-  await database.drop();
-});
-
-async function query<T extends object>(sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe.skipIf(!OWNS_PROCESS)(needsProcess('NUL in visitor text on PostgreSQL'), () => {
   it('NUL in every free-text field: accepted, stored as U+FFFD, every commit and every JSON read succeeds, also after a restart', async () => {
@@ -56,12 +33,12 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('NUL in visitor text on PostgreSQL')
     expect((await request(server.baseUrl, 'GET', '/readyz')).status, 'the store takes writes').toBe(200);
 
     // What a migration's backfill or an operator's query does with the JSON columns: no row refuses it.
-    const sessions = await query<{ state: string; name: string }>("select record::json ->> 'chatState' as state, request::jsonb ->> 'visitorName' as name from sessions");
+    const sessions = await database.query<{ state: string; name: string }>("select record::json ->> 'chatState' as state, request::jsonb ->> 'visitorName' as name from sessions");
     expect(sessions.map((s) => s.name)).toContain(`Jo${FFFD}n`);
-    const events = await query<{ n: number }>('select count(*)::int as n from events where data::jsonb is not null');
+    const events = await database.query<{ n: number }>('select count(*)::int as n from events where data::jsonb is not null');
     expect(events[0]!.n).toBeGreaterThan(5);
-    expect(await query("select type from events where data like '%\\u0000%'")).toEqual([]);
-    expect(await query('select location, visitor_id from breadcrumbs')).toEqual([{ location: `https://x.example/${FFFD}`, visitor_id: `visitor${FFFD}pg` }]);
+    expect(await database.query("select type from events where data like '%\\u0000%'")).toEqual([]);
+    expect(await database.query('select location, visitor_id from breadcrumbs')).toEqual([{ location: `https://x.example/${FFFD}`, visitor_id: `visitor${FFFD}pg` }]);
 
     // And the store gives the chat back after a restart.
     await server.restart();

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
+import { scratchDatabase, type ScratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
 
 /** Base URL of an external server; when set, no process is started. */
 export const EXTERNAL_BASE_URL: string | undefined = process.env['SWITCHBOARD_BASE_URL'] || undefined;
@@ -439,6 +440,30 @@ export function useServer(settings: TestSettings = {}, opts: ServerOptions = {})
   beforeAll(() => server.start());
   afterAll(() => server.dispose());
   return server;
+}
+
+/**
+ * Registers a server on a PostgreSQL database of its own for the current test
+ * file: the database (`<prefix>_<pid>_<n>`, see {@link scratchDatabase}) is
+ * created and the server started in `beforeAll`, both removed in `afterAll`.
+ * `config` gives the config file's content as {@link ServerOptions.config} does;
+ * its `storage` is replaced by that database. When the suite does not own the
+ * process nothing is created (the tests that need it are skipped then).
+ */
+export function usePostgresServer(prefix: string, settings: TestSettings, config: (settings: TestSettings) => object): { server: TestServer; database: ScratchDatabase } {
+  const database = scratchDatabase(prefix);
+  const server = new TestServer(settings, { config: (s) => ({ ...config(s), storage: { kind: 'postgres', postgresUrl: database.url } }) });
+  beforeAll(async () => {
+    if (!OWNS_PROCESS) return;
+    await database.create();
+    await server.start();
+  }, 60_000);
+  afterAll(async () => {
+    if (!OWNS_PROCESS) return;
+    await server.dispose();
+    await database.drop();
+  });
+  return { server, database };
 }
 
 /** Resolves after `ms`. */

@@ -26,6 +26,8 @@ export interface ScratchDatabase {
   readonly url: string;
   create(): Promise<void>;
   drop(): Promise<void>;
+  /** Runs `sql` (with `$1`… `params`) on this database, on a connection of its own, and returns the rows. */
+  query<T extends object>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
 export function scratchDatabase(prefix: string): ScratchDatabase {
@@ -37,5 +39,14 @@ export function scratchDatabase(prefix: string): ScratchDatabase {
     url: url.toString(),
     create: () => adminQuery(`create database ${name}`),
     drop: () => adminQuery(`drop database if exists ${name} with (force)`),
+    query: async <T extends object>(sql: string, params?: unknown[]) => {
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return (await client.query<T>(sql, params)).rows;
+      } finally {
+        await client.end();
+      }
+    },
   };
 }

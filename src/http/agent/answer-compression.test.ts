@@ -6,14 +6,10 @@
  */
 import { request } from 'node:http';
 import { brotliDecompressSync, createBrotliDecompress, gunzipSync } from 'node:zlib';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../adapters/memory/fake-clock.js';
 import { MemoryChatStore } from '../../adapters/memory/memory-chat-store.js';
-import { demoOrg } from '../../config/demo-deployment.js';
-import { validateConfig } from '../../config/load-config.js';
-import { headers as visitorHeaders, init, newVisitor, post, type Visitor } from '../../core/inject-harness.test-support.js';
-import { createSwitchboard, type Switchboard } from '../../main.js';
+import { listeningBotChat, headers as visitorHeaders, type Visitor } from '../../core/inject-harness.test-support.js';
+import type { Switchboard } from '../../main.js';
 import type { LogEvent } from '../../ports/records.js';
 import { TRANSCRIPT_PAGE_MAX } from '../../protocol/agent-api-types.js';
 
@@ -48,22 +44,9 @@ afterEach(async () => {
 /** A server on a free port with one chat of the demo bot: `messages` visitor messages and their echoes. */
 async function chatWith(messages: number): Promise<{ sb: Switchboard; base: string; v: Visitor; token: string }> {
   store = new GatedStore();
-  const config = validateConfig({ server: { host: '127.0.0.1', port: 0 }, storage: { kind: 'memory' }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
-  running = sb;
-  const base = await sb.listen();
-  const v = await newVisitor(sb);
-  await init(sb, v);
-  for (let i = 0, seq = 2; i < messages; i += 50, seq++) {
-    const nouns = Array.from({ length: Math.min(50, messages - i) }, (_, k) => ({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: `message number ${i + k + 1} from the visitor` } }));
-    expect((await post(sb, v, 'System/MultiNoun', { nouns }, seq)).statusCode).toBe(200);
-  }
-  for (const end = Date.now() + 20_000; (sb.engine.sessions.get(v.id)?.record.lastOffset ?? 0) <= 2 * messages; await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > end) throw new Error('the bot did not answer every message');
-  }
-  await sb.bots[0]!.idle();
-  const login = await sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', payload: { username: 'supervisor', password: 'supervisor-demo' } });
-  return { sb, base, v, token: login.json<{ accessToken: string }>().accessToken };
+  const chat = await listeningBotChat(store, messages, (n) => `message number ${n} from the visitor`);
+  running = chat.sb;
+  return chat;
 }
 
 /** A GET over a real socket: status, headers, and the body's bytes as they came (nothing decoded). */

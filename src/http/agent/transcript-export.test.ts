@@ -4,14 +4,10 @@
  * midway cuts the download off (the client sees it fail) rather than ending it
  * short as if it were the whole chat. A real server on 127.0.0.1, real fetch.
  */
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../adapters/memory/fake-clock.js';
 import { MemoryChatStore } from '../../adapters/memory/memory-chat-store.js';
-import { demoOrg } from '../../config/demo-deployment.js';
-import { validateConfig } from '../../config/load-config.js';
-import { init, newVisitor, post } from '../../core/inject-harness.test-support.js';
-import { createSwitchboard, type Switchboard } from '../../main.js';
+import { listeningBotChat } from '../../core/inject-harness.test-support.js';
+import type { Switchboard } from '../../main.js';
 import type { LogEvent } from '../../ports/records.js';
 import { TRANSCRIPT_PAGE_MAX } from '../../protocol/agent-api-types.js';
 
@@ -36,23 +32,9 @@ afterEach(async () => {
 /** A server on a free port with one chat of the demo bot holding `messages` visitor messages and their echoes. */
 async function longChat(messages: number): Promise<{ sb: Switchboard; store: WatchedStore; base: string; chatId: string; token: string }> {
   const store = new WatchedStore();
-  const config = validateConfig({ server: { host: '127.0.0.1', port: 0 }, storage: { kind: 'memory' }, orgs: [structuredClone(demoOrg)] }, 'test');
-  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
+  const { sb, base, v, token } = await listeningBotChat(store, messages, (n) => `m${n}`);
   running = sb;
-  const base = await sb.listen();
-  const v = await newVisitor(sb);
-  await init(sb, v);
-  for (let i = 0, seq = 2; i < messages; i += 50, seq++) {
-    const nouns = Array.from({ length: Math.min(50, messages - i) }, (_, k) => ({ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: `m${i + k + 1}` } }));
-    expect((await post(sb, v, 'System/MultiNoun', { nouns }, seq)).statusCode).toBe(200);
-  }
-  // The bot's echoes too: twice the messages, plus the chat's start.
-  for (const end = Date.now() + 20_000; (sb.engine.sessions.get(v.id)?.record.lastOffset ?? 0) <= 2 * messages; await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > end) throw new Error('the bot did not answer every message');
-  }
-  await sb.bots[0]!.idle();
-  const login = await sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', payload: { username: 'supervisor', password: 'supervisor-demo' } });
-  return { sb, store, base, chatId: v.id, token: login.json<{ accessToken: string }>().accessToken };
+  return { sb, store, base, chatId: v.id, token };
 }
 
 describe('the JSON Lines export of a long chat', () => {
