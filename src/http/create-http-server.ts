@@ -43,7 +43,8 @@ export interface HttpServerOptions {
   allowsOrigin?: OriginPolicy;
 }
 
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How long an idle client connection is kept; a proxy in front must close its idle ones sooner (deploy/nginx, docs/deployment.md). */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** Decoders by charset label, made once each (the labels WHATWG knows; anything else reads as UTF-8). */
 const decoders = new Map<string, TextDecoder>();
