@@ -11,7 +11,8 @@ import type { TransferTarget } from './wire-types.ts';
 export interface TransferOptions {
   agents: { id: string; name: string; hint?: string }[];
   skills: { skill: string; hint?: string }[];
-  buttons: { id: string; label: string; hint?: string }[];
+  /** `closed`: outside its business hours (ADR 0062): listed disabled, and not sent. */
+  buttons: { id: string; label: string; hint?: string; closed?: boolean }[];
 }
 
 type Kind = 'agentId' | 'skill' | 'buttonId';
@@ -41,10 +42,10 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
   };
   const labels: Record<Kind, string> = { agentId: 'Agent', skill: 'Skill', buttonId: 'Button' };
   const withHint = (text: string, hint: string | undefined) => (hint ? `${text} (${hint})` : text);
-  const lists: Record<Kind, string[][]> = {
-    agentId: options.agents.map((a) => [a.id, withHint(a.name, a.hint)]),
-    skill: options.skills.map((s) => [s.skill, withHint(s.skill, s.hint)]),
-    buttonId: options.buttons.map((b) => [b.id, withHint(b.label, b.hint)]),
+  const lists: Record<Kind, { value: string; label: string; disabled?: boolean }[]> = {
+    agentId: options.agents.map((a) => ({ value: a.id, label: withHint(a.name, a.hint) })),
+    skill: options.skills.map((s) => ({ value: s.skill, label: withHint(s.skill, s.hint) })),
+    buttonId: options.buttons.map((b) => (b.closed ? { value: b.id, label: `${b.label} (closed)`, disabled: true } : { value: b.id, label: withHint(b.label, b.hint) })),
   };
   const radios: HTMLInputElement[] = [];
   const rows = (Object.keys(fields) as Kind[]).map((kind, i) => {
@@ -64,7 +65,7 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
     });
     return el('div', { class: 'transfer-row' },
       radio, el('label', { for: radioId }, labels[kind]), input,
-      el('datalist', { id: listId }, ...lists[kind].map(([value, label]) => el('option', { value, label }))));
+      el('datalist', { id: listId }, ...lists[kind].map(({ value, label, disabled }) => el('option', { value, label, disabled }))));
   });
   // One transfer at a time (modal-dialog.ts ignores a second submit): a second one could follow
   // one the server already applied.
@@ -89,6 +90,13 @@ export function openTransferDialog(visitorName: string, options: TransferOptions
       // A name typed for an agent, or a label for a button, is resolved to its id.
       const target = kind === 'agentId' ? options.agents.find((a) => a.name === value)?.id ?? value
         : kind === 'buttonId' ? options.buttons.find((b) => b.label === value)?.id ?? value : value;
+      const closed = kind === 'buttonId' ? options.buttons.find((b) => b.id === target && b.closed) : undefined;
+      if (closed) {
+        // The server would refuse it (409 BUTTON_CLOSED): said here, without a request.
+        showError(`${closed.label} is closed: it is outside its business hours.`);
+        fields[kind].focus();
+        return undefined;
+      }
       return submit({ [kind]: target }, (text) => { progress.textContent = text; }).catch((err: unknown) => {
         progress.textContent = '';
         throw err;

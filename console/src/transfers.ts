@@ -176,7 +176,7 @@ export class Transfers {
       return {
         agents: t.agents.map((a) => ({ id: a.id, name: a.name, hint: a.available ? 'available' : a.presence === 'online' ? `busy, ${a.load}/${a.capacity}` : a.presence })),
         skills: t.skills.map((s) => ({ skill: s.skill, hint: room(s.availableAgents, s.onlineAgents) })),
-        buttons: t.buttons.map((b) => ({ id: b.id, label: b.label, hint: room(b.availableAgents, b.onlineAgents) })),
+        buttons: t.buttons.map((b) => ({ id: b.id, label: b.label, hint: room(b.availableAgents, b.onlineAgents), closed: !b.openNow })),
       };
     } catch {
       return { agents: [], skills: this.me.skills.map((skill) => ({ skill })), buttons: [] };

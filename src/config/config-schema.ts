@@ -83,6 +83,11 @@ export const ButtonConfig = Type.Object({
   inviteRules: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /** For ToAgent buttons: the agent the button targets. */
   agentId: Type.Optional(Id),
+  /**
+   * The name of one of the org's `businessHours` schedules (ADR 0062): outside it the button is
+   * unavailable and new chat requests to it fail. Absent: always open.
+   */
+  businessHours: Type.Optional(Type.String({ minLength: 1 })),
 });
 export type ButtonConfig = Static<typeof ButtonConfig>;
 
@@ -169,6 +174,44 @@ export const BlockedAddressConfig = Type.Object({
 });
 export type BlockedAddressConfig = Static<typeof BlockedAddressConfig>;
 
+/** One opening of a day, local time of the schedule's zone: `start` included, `end` not. */
+export const OpeningHoursRange = Type.Object({
+  /** `HH:MM`, 00:00–23:59. */
+  start: Type.String(),
+  /** `HH:MM`, after `start`; `24:00` for the end of the day. */
+  end: Type.String(),
+});
+export type OpeningHoursRange = Static<typeof OpeningHoursRange>;
+
+/** The days of a week as `businessHours[].weekly` names them. */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * A named business hours schedule (ADR 0062), as Live Agent let an org attach to a chat button:
+ * the button is open during its weekly ranges, in its time zone, except on its closed dates.
+ * A day not listed, or listed with no range, is closed all day.
+ */
+export const BusinessHoursConfig = Type.Object({
+  /** Unique in the org; what `buttons[].businessHours` names. */
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  /** An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`): ranges and dates are its local time. */
+  timeZone: Type.String({ minLength: 1 }),
+  /** Each day's openings, sorted or not, not overlapping; `mon` … `sun`. */
+  weekly: Type.Object({
+    mon: Type.Optional(Type.Array(OpeningHoursRange)),
+    tue: Type.Optional(Type.Array(OpeningHoursRange)),
+    wed: Type.Optional(Type.Array(OpeningHoursRange)),
+    thu: Type.Optional(Type.Array(OpeningHoursRange)),
+    fri: Type.Optional(Type.Array(OpeningHoursRange)),
+    sat: Type.Optional(Type.Array(OpeningHoursRange)),
+    sun: Type.Optional(Type.Array(OpeningHoursRange)),
+  }, { default: {} }),
+  /** Whole local days closed whatever the weekday (`2026-12-25`). */
+  closedDates: Type.Array(Type.String(), { default: [] }),
+});
+export type BusinessHoursConfig = Static<typeof BusinessHoursConfig>;
+
 export const OrgConfig = Type.Object({
   id: Id,
   name: Type.Optional(Type.String()),
@@ -187,6 +230,8 @@ export const OrgConfig = Type.Object({
   sensitiveDataRules: Type.Array(SensitiveDataRuleConfig, { default: [] }),
   /** Visitor addresses refused a chat with the org (ADR 0055), beside those blocked through the agent API. */
   blockedAddresses: Type.Array(BlockedAddressConfig, { default: [] }),
+  /** Business hours schedules its buttons name (ADR 0062). */
+  businessHours: Type.Array(BusinessHoursConfig, { default: [] }),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

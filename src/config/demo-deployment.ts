@@ -67,4 +67,5 @@ export const demoOrg: OrgConfig = {
   // None in the demo: its chats show text as typed (docs/configuration.md has a card number rule to copy).
   sensitiveDataRules: [],
   blockedAddresses: [],
+  businessHours: [],
 };

@@ -17,6 +17,7 @@ import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
 import { unknownSettingProblems } from './unknown-settings.js';
+import { businessHoursProblems } from './business-hours-checks.js';
 import { prechatLabelProblems } from './widget-button-checks.js';
 
 export class ConfigError extends Error {
@@ -232,6 +233,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       const parsed = parseIpRange(b.ipRange);
       if (!parsed.ok) problems.push(`/orgs/${o}/blockedAddresses/${bi}/ipRange: ${parsed.reason}`);
     });
+    problems.push(...businessHoursProblems(org, `/orgs/${o}`));
   });
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);

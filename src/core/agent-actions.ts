@@ -142,6 +142,8 @@ export class AgentActions {
     } else if (target.buttonId) {
       const b = this.engine.catalog.button(target.buttonId);
       if (!b || b.orgId !== r.request?.orgId) fail('NOT_FOUND', `button ${target.buttonId}`);
+      // A closed button takes no new chats (ADR 0062), a transferred one neither: it would wait there until the hours open.
+      if (!this.engine.hours.openNow(b.config)) fail('BUTTON_CLOSED', `button ${b.config.id}`);
       queueKey = b.config.id;
     } else {
       return fail('BODY_INVALID', 'transfer needs agentId, skill or buttonId');

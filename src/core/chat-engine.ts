@@ -26,6 +26,7 @@ import { IdleTimeouts } from './idle-timeout.js';
 import { SensitiveDataMasker } from './sensitive-data-masker.js';
 import { VisitorBlocks } from './visitor-blocks.js';
 import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
+import { ButtonHours } from './routing/button-hours.js';
 import { Router } from './routing/router.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
@@ -67,10 +68,15 @@ const BUTTON_REMOVED = 'ButtonRemoved';
 /** The `endReason` of a chat refused or ended because its visitor's address is blocked (ADR 0055). */
 export const BLOCKED = 'Blocked';
 
+/** The `endReason` of a chat request refused because its button was outside its business hours (ADR 0062). */
+export const OUTSIDE_BUSINESS_HOURS = 'OutsideBusinessHours';
+
 export class ChatEngine {
   readonly sessions = new Map<string, ChatSession>();
   readonly directory = new AgentDirectory();
   readonly router: Router;
+  /** Whether buttons are within their business hours now (ADR 0062). */
+  readonly hours: ButtonHours;
   readonly waits = new WaitEstimator();
   readonly queue: CommitQueue;
   readonly idle: IdleTimeouts;
@@ -123,7 +129,8 @@ export class ChatEngine {
     this.logger = deps.logger;
     this.sensitiveData = deps.sensitiveData ?? new SensitiveDataMasker([]);
     this.blocks = deps.blocks ?? new VisitorBlocks(deps.store, deps.clock);
-    this.router = new Router(this.catalog, this.directory);
+    this.hours = new ButtonHours(this.catalog, this.clock);
+    this.router = new Router(this.catalog, this.directory, this.hours);
     this.files = new FileTransfers(this, this.store, deps.fileTransfer ?? { enabled: true, maxBytes: 10 * 1024 * 1024, maxBytesInFlight: 64 * 1024 * 1024 }, deps.publicUrl);
     this.queue = new CommitQueue(this.store, (events) => this.onDurable(events), (err) => this.logger.error({ err }, 'store write failed: written again after a back-off'), this.clock,
       (failedWrites) => this.logger.info({ failedWrites }, 'store writes resumed'), deps.realTime ?? this.clock);
@@ -405,7 +412,8 @@ export class ChatEngine {
     }
     const target = this.chooseEntryButton(init, deployment.orgId);
     if (!target) {
-      this.failRequest(s, 'Unavailable', button.config.postChatUrl);
+      // Outside its hours the button is unavailable, in the words for nobody online; the record says why.
+      this.failRequest(s, 'Unavailable', button.config.postChatUrl, this.hours.openNow(button.config) ? undefined : OUTSIDE_BUSINESS_HOURS);
       return;
     }
     r.routedButtonId = target;
@@ -516,18 +524,23 @@ export class ChatEngine {
     return e;
   }
 
-  /** The first button of overrides-then-own that has an agent online; null when none has. */
+  /**
+   * The first button of overrides-then-own that is within its business hours and has an agent
+   * online; null when none has. A request for one named agent goes through its own button, so
+   * that button's hours apply to it too (ADR 0062).
+   */
   private chooseEntryButton(init: ChasitorInit, orgId: string): string | null {
     if (init.agentId) {
       // An agent of another org is treated like one who is not online.
       const a = this.directory.get(init.agentId);
-      if (a && a.orgId === orgId && a.presence === 'online') return this.catalog.button(init.buttonId)!.config.id;
+      const own = this.catalog.button(init.buttonId)!.config;
+      if (a && a.orgId === orgId && a.presence === 'online' && this.hours.openNow(own)) return own.id;
       if (!init.doFallback) return null;
     }
     // Overrides we do not know, or of another org, are skipped (docs/visitor-api.md):
-    // a chat never moves into another org's queues.
+    // a chat never moves into another org's queues. Nor into a button outside its hours.
     const ids = [...init.buttonOverrides, init.buttonId];
-    const buttons = ids.map((id) => this.catalog.button(id)).filter((b) => b !== undefined && b.orgId === orgId).map((b) => b!.config);
+    const buttons = ids.map((id) => this.catalog.button(id)).filter((b) => b !== undefined && b.orgId === orgId && this.hours.openNow(b.config)).map((b) => b!.config);
     const withRoom = buttons.find((b) => this.router.isAvailable(b));
     const online = withRoom ?? buttons.find((b) => this.router.onlineAgents(b).length > 0);
     return online?.id ?? null;

@@ -63,6 +63,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   BLOCK_IN_CONFIG: { status: 409, message: 'Block is set in the config file', withDetail: true },
   QUICK_TEXT_IN_CONFIG: { status: 409, message: 'Quick text is set in the config file', withDetail: true },
   QUICK_TEXT_LIMIT: { status: 409, message: 'Too many quick texts', withDetail: true },
+  BUTTON_CLOSED: { status: 409, message: 'The button is outside its business hours', withDetail: true },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

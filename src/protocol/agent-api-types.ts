@@ -96,7 +96,11 @@ export type ConferenceInviteRequest = Static<typeof ConferenceInviteRequest>;
 export const TransferTargets = Type.Object({
   agents: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), presence: Presence, load: Type.Integer(), capacity: Type.Integer(), available: Type.Boolean() })),
   skills: Type.Array(Type.Object({ skill: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
-  buttons: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer() })),
+  buttons: Type.Array(Type.Object({
+    id: Type.String(), label: Type.String(), availableAgents: Type.Integer(), onlineAgents: Type.Integer(),
+    businessHours: Type.Union([Type.String(), Type.Null()], { description: 'The name of the business hours schedule the button keeps (ADR 0062); null: always open' }),
+    openNow: Type.Boolean({ description: 'Whether the button is within its business hours now: a transfer to a closed one is refused (409 BUTTON_CLOSED)' }),
+  })),
 });
 export type TransferTargets = Static<typeof TransferTargets>;
 /** A sensitive data rule of the caller's org (ADR 0052), as the config file sets it: read-only. */
@@ -246,7 +250,7 @@ export const ChatSearchQuery = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
   agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An agent who handled the chat: the one holding or offered it now (`agentId`), the last to hold it, or any who held it before it was transferred, reassigned or taken over' })),
   visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
-  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, ButtonRemoved' })),
+  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, ButtonRemoved, Blocked, OutsideBusinessHours' })),
   createdFrom: EpochMs('Created at or after this time (epoch ms)'),
   createdTo: EpochMs('Created before this time (epoch ms)'),
   endedFrom: EpochMs('Ended at or after this time (epoch ms); chats that have not ended never match a time of end'),

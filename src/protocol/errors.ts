@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'BLOCK_IN_CONFIG'
   | 'QUICK_TEXT_IN_CONFIG'
   | 'QUICK_TEXT_LIMIT'
+  | 'BUTTON_CLOSED'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

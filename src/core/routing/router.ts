@@ -10,6 +10,7 @@
 import type { ButtonConfig } from '../../config/config-schema.js';
 import type { AgentDirectory, AgentRuntime } from '../agent-directory.js';
 import type { Catalog } from '../catalog.js';
+import type { ButtonHours } from './button-hours.js';
 
 export interface Candidate {
   agentId: string;
@@ -47,6 +48,7 @@ export class Router {
   constructor(
     private readonly catalog: Catalog,
     private readonly directory: AgentDirectory,
+    private readonly hours: ButtonHours,
   ) {}
 
   /**
@@ -137,9 +139,13 @@ export class Router {
     return this.directory.all().filter((a) => a.orgId === orgId && a.presence === 'online' && this.catalog.agentServesButton(a.config, button));
   }
 
-  /** A button is available when an agent serving it is online with free capacity. */
+  /**
+   * A button is available when it is within its business hours (ADR 0062) and an agent serving
+   * it is online with free capacity. Only new requests ask this: chats already waiting in a
+   * closed button's queue are still offered (pick does not look at the hours).
+   */
   isAvailable(button: ButtonConfig): boolean {
-    return this.onlineAgents(button).some((a) => this.directory.hasRoom(a));
+    return this.hours.openNow(button) && this.onlineAgents(button).some((a) => this.directory.hasRoom(a));
   }
 
   /** Picks an agent of `orgId` (onlineAgents) for a chat on `button`, skipping `exclude` (agents who declined). */

@@ -203,7 +203,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     (req, p) => chatHistory(engine, store, views, p.orgId, p.userId, req.query as T.ChatHistoryQuery, req.query as Record<string, unknown>));
   registerQuickTextRoutes(route, deps.quickTexts, users);
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
-    (_req, p) => transferTargets(engine.catalog, engine.directory, p.orgId, p.userId));
+    (_req, p) => transferTargets(engine.catalog, engine.directory, engine.hours, p.orgId, p.userId));
   /**
    * A chat's record for reading, live or closed (from the store): the org's
    * supervisors; the chat's agent while it runs (an open offer included: what to accept), and

@@ -74,6 +74,7 @@ export const CHAT_ACTIONS: ChatAction[] = [
   },
   {
     name: 'transfer', summary: 'Transfer to an agent, a skill or a button', role: 'agent', body: T.TransferRequest, response: T.Ok,
+    errors: { 409: 'BUTTON_CLOSED: the button is outside its business hours (ADR 0062); or nobody could take the chat there, or the chat is no longer yours' },
     run(engine, p, chatId, body) { chatFor(engine, p, chatId, { supervisorMayRead: false }); engine.agentActions.transfer(p.userId, chatId, body as T.TransferRequest); return ok; },
   },
   {
