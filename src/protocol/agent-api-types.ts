@@ -330,6 +330,7 @@ export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, m
 export * from './file-transfer-types.js';
 export * from './visitor-block-types.js';
 export * from './quick-text-types.js';
+export * from './offline-message-types.js';
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),
