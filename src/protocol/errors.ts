@@ -47,6 +47,7 @@ export type ErrorCode =
   | 'BLOCK_IN_CONFIG'
   | 'QUICK_TEXT_IN_CONFIG'
   | 'QUICK_TEXT_LIMIT'
+  | 'OFFLINE_MESSAGES_UNAVAILABLE'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {
