@@ -583,6 +583,9 @@ export class AgentClient {
       case 'flag':
         this.events.emit('flag', e as AgentEvents['flag']);
         break;
+      case 'offlineMessage.created':
+        this.events.emit('offlineMessage.created', e as AgentEvents['offlineMessage.created']);
+        break;
       case 'chat.event':
       case 'monitor.event':
         this.events.emit(e.type, e as StreamEvent & { chatId: string; data: ChatEventWire });

@@ -250,6 +250,8 @@ export interface AgentEvents {
   presence: StreamEvent & { data: Agent.PresenceEvent };
   /** A chat's flag went up or down (ADR 0056): to its holder and the org's supervisors only. */
   flag: StreamEvent & { chatId: string; data: Agent.FlagEvent };
+  /** Supervisors and admins: a visitor left an offline message (ADR 0063). */
+  'offlineMessage.created': StreamEvent & { data: Agent.OfflineMessageCreatedEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */
