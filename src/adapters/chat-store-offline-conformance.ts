@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import type { ChatStore } from '../ports/chat-store.js';
 import type { OfflineMessageRecord } from '../ports/records.js';
+import { withStoreFrom } from './chat-store-search-conformance.js';
 
 /** A message of `orgId` left at `createdAt` (times past 2^31 ms, to catch a column that truncates them). */
 export function offlineMessage(id: string, orgId: string, createdAt: number, patch: Partial<OfflineMessageRecord> = {}): OfflineMessageRecord {
@@ -17,14 +18,7 @@ export function offlineMessage(id: string, orgId: string, createdAt: number, pat
 }
 
 export function describeOfflineMessages(open: () => Promise<ChatStore>, reopen?: (previous: ChatStore) => Promise<ChatStore>): void {
-  const withStore = (fn: (store: ChatStore) => Promise<void>) => async () => {
-    const store = await open();
-    try {
-      await fn(store);
-    } finally {
-      await store.close();
-    }
-  };
+  const withStore = withStoreFrom(open);
   const ids = (list: OfflineMessageRecord[]) => list.map((m) => m.id);
 
   it('stores offline messages and lists one org\'s newest first, a page at a time; a taken id is refused', withStore(async (store) => {
