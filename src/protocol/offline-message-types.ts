@@ -16,7 +16,7 @@ export const MAX_OFFLINE_EMAIL_LENGTH = 254;
 const EMAIL_SHAPE = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
-/** POST /widget/v1/offline-messages. */
+/** POST /widget/v1/offline-messages. A field not here is dropped (fastify's removeAdditional): a newer widget's extra is no error. */
 export const OfflineMessageRequest = Type.Object({
   orgId: Id,
   deploymentId: Id,

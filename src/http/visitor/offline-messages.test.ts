@@ -80,13 +80,15 @@ describe('the widget side: /widget/v1', () => {
       expect([res.statusCode, res.body.split(':')[0]]).toEqual([400, 'Invalid request body']);
     }
     expect((await leave(sb, '{"name": ')).statusCode).toBe(400);
+    // A field this server does not know (a newer widget's) is dropped, not refused.
+    expect((await leave(sb, message({ phone: '555-0100' }))).statusCode).toBe(201);
     expect((await leave(sb, message({ message: 'x'.repeat(4000) }))).statusCode).toBe(201);
     const unknown = await leave(sb, message({ buttonId: '573000000000099' }));
     expect(unknown.statusCode).toBe(404);
     expect((await leave(sb, message({ deploymentId: '572000000000099' }))).statusCode).toBe(404);
     const notTaken = await leave(sb, message({ buttonId: DEMO_IDS.humanButtonId }));
     expect([notTaken.statusCode, notTaken.body]).toEqual([409, 'This button takes no offline messages']);
-    expect(await sb.store.listOfflineMessages({ orgId: IDS.orgId, limit: 5 })).toHaveLength(1);
+    expect(await sb.store.listOfflineMessages({ orgId: IDS.orgId, limit: 5 })).toHaveLength(2);
   });
 
   it('refuses a blocked address with the same 409, and its widget shows no form', async () => {
