@@ -32,6 +32,7 @@ import { VisitorPoller } from './core/visitor-poller.js';
 import { SensitiveDataMasker } from './core/sensitive-data-masker.js';
 import { VisitorBlocks } from './core/visitor-blocks.js';
 import { QuickTextBook } from './core/quick-texts.js';
+import { OfflineMessageBox } from './core/offline-messages.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
@@ -55,6 +56,7 @@ import { metricsAccess } from './http/metrics-access.js';
 import { LOG_REDACTION, REDACTED, redactConnectionUrl } from './http/log-redaction.js';
 import { registerVisitorGate } from './http/visitor/visitor-gate.js';
 import { registerFileUploadRoute } from './http/visitor/file-upload-route.js';
+import { registerOfflineMessageRoutes } from './http/visitor/offline-message-routes.js';
 import { UploadBudget } from './http/visitor/upload-budget.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
 import type { ChatStore } from './ports/chat-store.js';
@@ -304,7 +306,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
 
   // Made here, not with its route: the metrics read how full it is.
   const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);
-  const metrics = createMetrics(engine, poller, retention, uploadBudget);
+  // Offline messages (ADR 0063); loopback is never limited, as for the visitor API's limits.
+  const perOffline = config.settings.offlineMessagesPerMinutePerAddress;
+  const offlineLimiter = perOffline > 0 ? new RateLimiter(clock, perOffline, perOffline) : undefined;
+  const offlineMessages = new OfflineMessageBox({ store, clock, catalog, masker: engine.sensitiveData, blocks, limiter: offlineLimiter });
+  offlineMessages.onCreated((orgId, message) => hub.announceOfflineMessage(orgId, message));
+  const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages);
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);
@@ -325,6 +332,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const perUploads = config.settings.fileUploadsPerMinutePerAddress;
   const uploadLimiter = perUploads > 0 ? new RateLimiter(clock, perUploads, perUploads) : undefined;
   registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter, budget: uploadBudget });
+  registerOfflineMessageRoutes(app, offlineMessages);
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {
@@ -350,11 +358,11 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const tickets = new StreamTickets(clock);
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
-  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, quickTexts, tickets, loginLimiter });
+  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, quickTexts, tickets, loginLimiter, offlineMessages });
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {
-    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter, metricsTokenLimiter, uploadLimiter].filter((l) => l !== undefined);
+    const limiters = [newSessionLimiter, breadcrumbLimiter, loginLimiter, metricsTokenLimiter, uploadLimiter, offlineLimiter].filter((l) => l !== undefined);
     const reset = new EmulatorReset({ engine, hub, store, clock: adjustableClock, alsoClear: [() => faults.clearAll(), () => tickets.clear(), ...limiters.map((l) => () => l.clear())] });
     const time = new EmulatorTime({ clock: adjustableClock, realTime: realClock, engine, reaper, storeKind: store.kind });
     registerEmulatorRoutes(app, { users, reset, faults, time, engine });

@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput } from './wire-types.ts';
+import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -19,6 +19,8 @@ export interface StreamHandlers {
   monitorEvent(chatId: string, e: ChatEventWire): void;
   /** A chat's flag went up or down (the holder's own chats, and for supervisors every chat of the org). */
   flag(data: FlagEvent): void;
+  /** Supervisors and admins: a visitor left an offline message (ADR 0063). */
+  offlineMessage(message: OfflineMessage): void;
   /** The stream could not replay what was missed; `reason` says why (`epoch changed`: the server restarted). */
   resync(snapshot: ResyncSnapshot | undefined, reason: string): void;
   connection(state: ConnectionState): void;
@@ -77,6 +79,10 @@ export interface AgentPort {
   whisper(chatId: string, text: string): Promise<void>;
   takeover(chatId: string): Promise<void>;
   reassign(chatId: string, agentId: string): Promise<void>;
+  /** Supervisors and admins: the messages visitors left while no one could chat (ADR 0063). */
+  listOfflineMessages(query: OfflineMessageQuery): Promise<OfflineMessagePage>;
+  markOfflineMessage(messageId: string, status: OfflineMessageStatus): Promise<OfflineMessage>;
+  deleteOfflineMessage(messageId: string): Promise<void>;
   // Admins only (the Team view); anyone else gets 403.
   /** The org's users. */
   users(): Promise<PublicUser[]>;

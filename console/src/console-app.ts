@@ -186,6 +186,7 @@ export class ConsoleApp {
         this.supervisor?.nudge();
       },
       flag: (data) => this.onFlag(data),
+      offlineMessage: (m) => this.supervisor?.offline.arrived(m),
       resync: (snapshot, reason) => void this.onResync(snapshot, reason),
       connection: (state) => this.onConnection(state),
     };
@@ -313,7 +314,7 @@ export class ConsoleApp {
   private fitViewsToRole(): void {
     const supervises = this.me.role === 'supervisor' || this.me.role === 'admin';
     if (supervises && !this.supervisor) {
-      this.supervisor = new SupervisorView(this.client, (id, name) => void this.openMonitor(id, name));
+      this.supervisor = new SupervisorView(this.client, (id, name) => void this.openMonitor(id, name), (text) => this.announce(text));
       this.myPast.element.after(this.supervisor.element);
     } else if (!supervises && this.supervisor) {
       this.supervisor.stop();

@@ -73,6 +73,9 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     whisper: (id, text) => checked(() => client.whisper(id, text)),
     takeover: (id) => checked(() => client.takeover(id)),
     reassign: (id, agentId) => checked(() => client.reassign(id, agentId)),
+    listOfflineMessages: (query) => checked(() => client.listOfflineMessages(query)),
+    markOfflineMessage: (id, status) => checked(() => client.markOfflineMessage(id, status)),
+    deleteOfflineMessage: (id) => checked(() => client.deleteOfflineMessage(id)),
     users: () => checked(() => client.users()),
     createUser: (input) => checked(() => client.createUser(input)),
     updateUser: (id, patch) => checked(() => client.updateUser(id, patch)),
@@ -102,6 +105,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
         client.on('chat.event', (e) => handlers.chatEvent(e.chatId, e.data)),
         client.on('monitor.event', (e) => handlers.monitorEvent(e.chatId, e.data)),
         client.on('flag', (e) => handlers.flag(e.data)),
+        client.on('offlineMessage.created', (e) => handlers.offlineMessage(e.data.message)),
         client.on('resync', (r) => handlers.resync(r.snapshot, r.reason)),
         client.on('connection', (s) => {
           handlers.connection(CONNECTION[s] ?? 'reconnecting');

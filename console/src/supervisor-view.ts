@@ -9,6 +9,7 @@ import { flaggedText } from './flag-control.ts';
 import { loadText } from './load-text.ts';
 import type { AgentPort } from './agent-port.ts';
 import { el, formatDuration, replaceChildren } from './dom-builder.ts';
+import { OfflineMessagesSection } from './offline-messages-section.ts';
 import { PastChats } from './past-chats.ts';
 import type { Overview, TransferTarget } from './wire-types.ts';
 
@@ -23,11 +24,14 @@ export class SupervisorView {
   private readonly transfers = el('div');
   private readonly updated = el('p', { class: 'muted' });
   private readonly past: PastChats;
+  /** What visitors left while no one could chat (ADR 0063). */
+  readonly offline: OfflineMessagesSection;
   private timer: ReturnType<typeof setInterval> | undefined;
   private soon: ReturnType<typeof setTimeout> | undefined;
   last: Overview | undefined;
 
-  constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void) {
+  constructor(private readonly client: AgentPort, private readonly open: (chatId: string, visitorName: string) => void, say: (message: string) => void = () => undefined) {
+    this.offline = new OfflineMessagesSection(client, say);
     this.monitors = el('div', { class: 'chats monitors', role: 'region', 'aria-label': 'Chats you are monitoring' });
     this.past = new PastChats(client, () => this.last?.agents ?? [], open);
     this.element = el('section', { class: 'supervisor', 'aria-labelledby': 'supervisor-title', hidden: true },
@@ -39,6 +43,7 @@ export class SupervisorView {
         el('section', { 'aria-labelledby': 'live-title' }, el('h3', { id: 'live-title' }, 'Live chats'), this.chats),
         el('section', { 'aria-labelledby': 'transfers-title' }, el('h3', { id: 'transfers-title' }, 'Transfers in progress'), this.transfers)),
       this.monitors,
+      this.offline.element,
       this.past.element);
   }
 
@@ -54,6 +59,7 @@ export class SupervisorView {
     // The first search after the first overview: its rows name the agents the overview lists.
     // Not if the view was put away meanwhile (a demotion: the search is supervisors' only).
     void this.refresh().then(() => { if (!this.element.hidden) this.past.showFirst(); });
+    void this.offline.refresh();
     this.timer = setInterval(() => void this.refresh(), REFRESH_MS);
   }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord } from '../ports/records.js';
 import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
+import { describeOfflineMessages } from './chat-store-offline-conformance.js';
 import { QUICK_TEXT_DOCUMENT, QuickTextBook } from '../core/quick-texts.js';
 import type { OrgConfig } from '../config/config-schema.js';
 import { FakeClock } from './memory/fake-clock.js';
@@ -487,6 +488,7 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
     }));
 
     describeChatSearch(() => factory.open(), factory.openMigrated);
+    describeOfflineMessages(() => factory.open(), factory.reopen);
 
     if (factory.reopen) {
       const reopen = factory.reopen;

@@ -59,8 +59,9 @@ const write = (store: ChatStore, records: SessionRecord[]) => store.write({ ...e
  */
 export type OpenMigrated = (records: SessionRecord[]) => Promise<ChatStore>;
 
-export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?: OpenMigrated): void {
-  const withStore = (fn: (store: ChatStore) => Promise<void>) => async () => {
+/** A test body run on a fresh store from `open`, closed after it whatever happened. */
+export function withStoreFrom(open: () => Promise<ChatStore>) {
+  return (fn: (store: ChatStore) => Promise<void>) => async (): Promise<void> => {
     const store = await open();
     try {
       await fn(store);
@@ -68,6 +69,10 @@ export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?
       await store.close();
     }
   };
+}
+
+export function describeChatSearch(open: () => Promise<ChatStore>, openMigrated?: OpenMigrated): void {
+  const withStore = withStoreFrom(open);
 
   it('searches an org\'s chats newest first by every filter, never another org\'s nor a session without a chat', withStore(async (store) => {
     const a = [

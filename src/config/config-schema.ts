@@ -88,6 +88,11 @@ export const ButtonConfig = Type.Object({
    * unavailable and new chat requests to it fail. Absent: always open.
    */
   businessHours: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * While no one can chat on the button, the widget offers a form to leave a message
+   * (POST /widget/v1/offline-messages; ADR 0063); supervisors and admins read them.
+   */
+  offlineMessages: Type.Boolean({ default: false }),
 });
 export type ButtonConfig = Static<typeof ButtonConfig>;
 
@@ -292,6 +297,11 @@ export const SettingsConfig = Type.Object({
    * more get 429 with Retry-After. Loopback addresses are never limited. 0 turns it off.
    */
   fileUploadsPerMinutePerAddress: Type.Integer({ minimum: 0, default: 30 }),
+  /**
+   * Offline messages (POST /widget/v1/offline-messages) one address may leave per minute, also
+   * its burst; more get 429 with Retry-After. Loopback addresses are never limited. 0 turns it off.
+   */
+  offlineMessagesPerMinutePerAddress: Type.Integer({ minimum: 0, default: 5 }),
   /**
    * Delete chats that ended more than this many days ago (session, events, transcript) and
    * breadcrumbs as old, in the background. 0 keeps everything.

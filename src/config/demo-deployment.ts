@@ -34,17 +34,17 @@ export const demoOrg: OrgConfig = {
       buttons: [
         {
           id: DEMO_IDS.botButtonId, type: 'Standard', label: 'Chat with the demo bot', skills: ['demo-bot'], routing: 'MostAvailable',
-          offerTimeoutSeconds: 30, queueSizeLimit: 0, sneakPeekEnabled: true,
+          offerTimeoutSeconds: 30, queueSizeLimit: 0, sneakPeekEnabled: true, offlineMessages: false,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
         {
           id: DEMO_IDS.emptyButtonId, type: 'Standard', label: 'Nobody here', skills: ['nobody'], routing: 'MostAvailable',
-          offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true,
+          offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true, offlineMessages: false,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
         {
           id: DEMO_IDS.humanButtonId, type: 'Standard', label: 'Chat with a person', skills: ['support'], routing: 'MostAvailable',
-          offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true,
+          offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true, offlineMessages: false,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
       ],

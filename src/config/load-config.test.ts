@@ -44,7 +44,7 @@ describe('validateConfig', () => {
       const config = validateConfig(raw, 'test');
       expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './data' });
       expect(config.storage.kind).toBe('sqlite');
-      expect(config.settings).toMatchObject({ pollHoldSeconds: 25, clientPollTimeoutSeconds: 40, messagesPerPayload: 1, maxBodyBytes: 65536, maxMessageLength: 4000 });
+      expect(config.settings).toMatchObject({ pollHoldSeconds: 25, clientPollTimeoutSeconds: 40, messagesPerPayload: 1, maxBodyBytes: 65536, maxMessageLength: 4000, offlineMessagesPerMinutePerAddress: 5 });
       expect(config.orgs).toEqual([]);
     }
   });
@@ -52,7 +52,7 @@ describe('validateConfig', () => {
   it('fills button and agent defaults', () => {
     const config = validateConfig({ orgs: [org()] }, 'test');
     const button = config.orgs[0]!.deployments[0]!.buttons[0]!;
-    expect(button).toMatchObject({ type: 'Standard', routing: 'MostAvailable', offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true });
+    expect(button).toMatchObject({ type: 'Standard', routing: 'MostAvailable', offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true, offlineMessages: false });
     expect(button.chasitorIdleTimeout).toEqual({ isEnabled: false, warningTime: 60, timeout: 120 });
     expect(config.orgs[0]!.agents[0]).toMatchObject({ role: 'agent', capacity: 3 });
   });

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../ports/clock.js';
 import type { LogEvent } from '../ports/records.js';
-import type { ChatEventWire, FlagEvent, FlagReason } from '../protocol/agent-api-types.js';
+import type { ChatEventWire, FlagEvent, FlagReason, OfflineMessage, OfflineMessageCreatedEvent } from '../protocol/agent-api-types.js';
 import type { AgentNotification } from './agent-directory.js';
 import type { ChatEngine } from './chat-engine.js';
 import { roleAtLeast, type Role, type UserDirectory } from './identity/user-directory.js';
@@ -350,6 +350,18 @@ export class AgentStreamHub {
       for (const u of this.users.all()) {
         if (u.id !== holder && u.orgId === org && !u.disabled && roleAtLeast(u.role, 'supervisor')) this.publish(u.id, 'flag', e.sessionId, data, true);
       }
+    }
+  }
+
+  /**
+   * A visitor left an offline message (ADR 0063): `offlineMessage.created` to every supervisor
+   * and admin of the org (also those not connected now: it waits for a resume), on supervisor
+   * credentials only, as `monitor.event`. Agents do not read offline messages.
+   */
+  announceOfflineMessage(orgId: string, message: OfflineMessage): void {
+    const data: OfflineMessageCreatedEvent = { message };
+    for (const u of this.users.all()) {
+      if (u.orgId === orgId && !u.disabled && roleAtLeast(u.role, 'supervisor')) this.publish(u.id, 'offlineMessage.created', undefined, data, true);
     }
   }
 

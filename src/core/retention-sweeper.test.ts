@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../adapters/memory/fake-clock.js';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
 import { logEvent, sessionRecord } from '../adapters/chat-store-conformance.js';
+import { offlineMessage } from '../adapters/chat-store-offline-conformance.js';
 import { emptyBatch } from '../ports/chat-store.js';
 import { toSessionRow } from '../ports/records.js';
 import { BLOCK_GRACE_DAYS, RetentionSweeper } from './retention-sweeper.js';
@@ -34,11 +35,11 @@ describe('RetentionSweeper', () => {
       clock.advance(100);
       await settle();
     }
-    expect(await done).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
+    expect(await done).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0, offlineMessages: 0 });
     for (let i = 0; i < 5; i++) expect(await store.readEvents(`old-${i}`, 0, 10)).toEqual([]);
     expect((await store.getSession('recent'))?.id).toBe('recent');
     expect((await store.getSession('open'))?.id).toBe('open');
-    expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
+    expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0, offlineMessages: 0 });
   });
 
   it('sweeps on its own after start, and never when retentionDays is 0', async () => {
@@ -121,7 +122,7 @@ describe('RetentionSweeper', () => {
     clock.advance(5 * DAY);
     for (let i = 0; i < 3; i++) await settle();
     expect(await storedIds()).not.toContain(later.id);
-    expect(sweeper.purged).toEqual({ sessions: 0, breadcrumbs: 0, blocks: 2 });
+    expect(sweeper.purged).toEqual({ sessions: 0, breadcrumbs: 0, blocks: 2, offlineMessages: 0 });
     // The block that never expires and the config file's stay, and still apply.
     expect((await store.listVisitorBlocks(null)).map((b) => b.ipRange)).toEqual(['192.0.2.3']);
     expect(blocks.list('org1').map((b) => b.ipRange)).toEqual(['198.51.100.0/24', '192.0.2.3']);
@@ -135,7 +136,23 @@ describe('RetentionSweeper', () => {
     const errors: string[] = [];
     const failing = { purgeExpired: () => Promise.reject(new Error('disk gone')) };
     const sweeper = new RetentionSweeper(store, clock, { retentionDays: 30, blocks: failing }, { info: () => undefined, error: (_o, m) => errors.push(m) });
-    expect(await sweeper.sweep()).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0 });
+    expect(await sweeper.sweep()).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0, offlineMessages: 0 });
     expect(errors).toEqual(['sweeping expired visitor blocks failed; it runs again at the next interval']);
+  });
+
+  it('deletes offline messages left more than retentionDays ago, handled or not (ADR 0063); none while retentionDays is 0', async () => {
+    const clock = new FakeClock();
+    const store = await world(clock);
+    const at = (daysAgo: number) => clock.now() - daysAgo * DAY - 1_800_000_000_000;
+    for (const m of [offlineMessage('old-new', 'o1', at(31)), offlineMessage('old-handled', 'o2', at(40), { status: 'handled', handledBy: 'u1', handledAt: 1 }), offlineMessage('recent', 'o1', at(29))]) {
+      await store.putOfflineMessage(m);
+    }
+    const left = async (org: string) => (await store.listOfflineMessages({ orgId: org, limit: 10 })).map((m) => m.id);
+    expect(await new RetentionSweeper(store, clock, { retentionDays: 0 }, quiet).sweep()).toMatchObject({ offlineMessages: 0 });
+    expect(await left('o2')).toEqual(['old-handled']);
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 30 }, quiet);
+    expect(await sweeper.sweep()).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0, offlineMessages: 2 });
+    expect([await left('o1'), await left('o2')]).toEqual([['recent'], []]);
+    expect(sweeper.purged.offlineMessages).toBe(2);
   });
 });

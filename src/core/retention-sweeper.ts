@@ -1,6 +1,7 @@
 /**
  * Retention: deletes ended chats created more than `retentionDays` ago (the closed
- * session, its whole event log, hence its transcript) and breadcrumbs as old.
+ * session, its whole event log, hence its transcript), breadcrumbs as old, and offline
+ * messages left as long ago (ADR 0063), handled or not.
  * Off by default (`retentionDays: 0` keeps everything). Visitor blocks that expired
  * more than `blockGraceDays` ago are deleted too, whatever `retentionDays` says
  * (ADR 0055, later note): an expired block no longer applies nor is listed. Runs in small batches
@@ -52,7 +53,7 @@ export class RetentionSweeper {
   private missedAt: number | null = null;
   private stopped = false;
   /** Totals since start, for /metrics. */
-  readonly purged = { sessions: 0, breadcrumbs: 0, blocks: 0 };
+  readonly purged = { sessions: 0, breadcrumbs: 0, blocks: 0, offlineMessages: 0 };
 
   constructor(
     private readonly store: ChatStore,
@@ -98,14 +99,17 @@ export class RetentionSweeper {
   }
 
   /** Deletes everything due at `at` (now), batch by batch; returns what went. */
-  async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number; blocks: number }> {
-    const total = { ...(this.enabled ? await this.sweepChats(at) : { sessions: 0, breadcrumbs: 0 }), blocks: await this.sweepBlocks(at) };
+  async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number; blocks: number; offlineMessages: number }> {
+    const chats = this.enabled ? await this.sweepChats(at) : { sessions: 0, breadcrumbs: 0 };
+    const total = { ...chats, blocks: await this.sweepBlocks(at), offlineMessages: this.enabled ? await this.sweepOfflineMessages(at) : 0 };
     this.purged.sessions += total.sessions;
     this.purged.breadcrumbs += total.breadcrumbs;
     this.purged.blocks += total.blocks;
+    this.purged.offlineMessages += total.offlineMessages;
     if (total.sessions || total.breadcrumbs) {
       this.log.info({ sessions: total.sessions, breadcrumbs: total.breadcrumbs, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
     }
+    if (total.offlineMessages) this.log.info({ offlineMessages: total.offlineMessages, retentionDays: this.opts.retentionDays }, 'retention: deleted offline messages');
     if (total.blocks) this.log.info({ blocks: total.blocks, graceDays: this.graceDays }, 'retention: deleted expired visitor blocks');
     return total;
   }
@@ -131,6 +135,19 @@ export class RetentionSweeper {
       this.log.error({ err }, 'retention sweep failed; it runs again at the next interval');
     }
     return total;
+  }
+
+  /** Offline messages are few (a handful a minute per address at most): one statement, no batches. */
+  private async sweepOfflineMessages(at: number): Promise<number> {
+    if (this.stopped) return 0;
+    try {
+      const n = await this.store.purgeOfflineMessagesBefore(at - this.opts.retentionDays * DAY_MS);
+      if (n) await this.store.scrubDeleted();
+      return n;
+    } catch (err) {
+      this.log.error({ err }, 'sweeping offline messages failed; it runs again at the next interval');
+      return 0;
+    }
   }
 
   /** Expired blocks are few (one row each, made by hand): one statement, no batches. */

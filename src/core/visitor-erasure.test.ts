@@ -27,7 +27,7 @@ describe('eraseVisitor', () => {
       sessionRecord('running', { lastOffset: 1, request: request('org-a', 'v1'), createdAt: 3000 }),
       sessionRecord('someone-else', { closed: true, lastOffset: 1, request: request('org-a', 'v2') }),
     ], [['v1', 'org-a'], ['v1', null], ['v2', null]]);
-    expect(await eraseVisitor(store, 'org-a', 'v1')).toEqual({ deletedChats: 2, activeChats: 1, deletedBreadcrumbs: 2, breadcrumbsKept: false });
+    expect(await eraseVisitor(store, 'org-a', 'v1')).toEqual({ deletedChats: 2, activeChats: 1, deletedBreadcrumbs: 2, breadcrumbsKept: false, deletedOfflineMessages: 0 });
     expect(await store.getSession('ended-1')).toBeNull();
     expect(await store.readEvents('ended-2', 0, 10)).toEqual([]);
     expect((await store.getSession('running'))?.id).toBe('running');
@@ -42,18 +42,18 @@ describe('eraseVisitor', () => {
       sessionRecord('theirs', { closed: true, lastOffset: 1, request: request('org-b', 'shared'), createdAt: 2000 }),
     ], [['shared', 'org-a'], ['shared', 'org-b'], ['shared', null]]);
     // The breadcrumb without an org goes too: what org-a learns must not depend on org-b's chats.
-    expect(await eraseVisitor(store, 'org-a', 'shared')).toEqual({ deletedChats: 1, activeChats: 0, deletedBreadcrumbs: 2, breadcrumbsKept: false });
+    expect(await eraseVisitor(store, 'org-a', 'shared')).toEqual({ deletedChats: 1, activeChats: 0, deletedBreadcrumbs: 2, breadcrumbsKept: false, deletedOfflineMessages: 0 });
     expect((await store.getSession('theirs'))?.id).toBe('theirs');
     expect(await store.readBreadcrumbs('org-a', 'shared', 10)).toEqual([]);
     expect(await store.readBreadcrumbs('org-b', 'shared', 10)).toEqual([{ location: 'https://shop/1', at: 1 }]);
     // An org that has nothing of this visitor deletes nothing of anyone's.
-    expect(await eraseVisitor(store, 'org-c', 'shared')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true });
+    expect(await eraseVisitor(store, 'org-c', 'shared')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true, deletedOfflineMessages: 0 });
     expect((await store.getSession('theirs'))?.id).toBe('theirs');
   });
 
   it('keeps the breadcrumbs of a visitor this org never chatted with', async () => {
     const store = await storeWith([], [['browsed-only', null]]);
-    expect(await eraseVisitor(store, 'org-a', 'browsed-only')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true });
+    expect(await eraseVisitor(store, 'org-a', 'browsed-only')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true, deletedOfflineMessages: 0 });
     expect(await store.readBreadcrumbs('org-a', 'browsed-only', 10)).toHaveLength(1);
   });
 });

@@ -14,6 +14,8 @@ export interface ErasureResult {
   deletedBreadcrumbs: number;
   /** True when the breadcrumbs posted without a chat were kept: this org has no chat with the visitor. */
   breadcrumbsKept: boolean;
+  /** Offline messages of this org left with the visitor's email address (ADR 0063); 0 when none was given. */
+  deletedOfflineMessages: number;
 }
 
 /** More chats than any one visitor has; a larger history is erased by calling again. */
@@ -21,9 +23,10 @@ const PAGE = 10_000;
 
 /**
  * `forget` is told the ids of the chats deleted, so that nothing keeps them in memory
- * (the agent stream's resume buffer).
+ * (the agent stream's resume buffer). An offline message names no visitor id (the widget
+ * leaves it before any chat): `email` erases those left with that address.
  */
-export async function eraseVisitor(store: ChatStore, orgId: string, visitorId: string, forget: (chatIds: string[]) => void = () => undefined): Promise<ErasureResult> {
+export async function eraseVisitor(store: ChatStore, orgId: string, visitorId: string, forget: (chatIds: string[]) => void = () => undefined, email?: string): Promise<ErasureResult> {
   const mine = await store.findSessionsByVisitor(orgId, visitorId, PAGE);
   const ended = mine.filter((r) => r.closed).map((r) => r.id);
   const deletedChats = await store.deleteClosedSessions(ended);
@@ -33,6 +36,7 @@ export async function eraseVisitor(store: ChatStore, orgId: string, visitorId: s
   // whether the visitor chats with them).
   const breadcrumbsKept = mine.length === 0;
   const deletedBreadcrumbs = await store.deleteBreadcrumbs(orgId, visitorId, !breadcrumbsKept);
-  if (deletedChats || deletedBreadcrumbs) await store.scrubDeleted();
-  return { deletedChats, activeChats: mine.length - ended.length, deletedBreadcrumbs, breadcrumbsKept };
+  const deletedOfflineMessages = email === undefined ? 0 : await store.deleteOfflineMessagesByEmail(orgId, email.trim());
+  if (deletedChats || deletedBreadcrumbs || deletedOfflineMessages) await store.scrubDeleted();
+  return { deletedChats, activeChats: mine.length - ended.length, deletedBreadcrumbs, breadcrumbsKept, deletedOfflineMessages };
 }

@@ -64,6 +64,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   QUICK_TEXT_IN_CONFIG: { status: 409, message: 'Quick text is set in the config file', withDetail: true },
   QUICK_TEXT_LIMIT: { status: 409, message: 'Too many quick texts', withDetail: true },
   BUTTON_CLOSED: { status: 409, message: 'The button is outside its business hours', withDetail: true },
+  OFFLINE_MESSAGES_UNAVAILABLE: { status: 409, message: 'This button takes no offline messages', withDetail: false },
   INTERNAL: { status: 500, message: 'Internal server error', withDetail: false },
 };
 

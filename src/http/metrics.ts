@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ChatEngine } from '../core/chat-engine.js';
+import type { OfflineMessageBox } from '../core/offline-messages.js';
 import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
 import type { UploadBudget } from './visitor/upload-budget.js';
@@ -18,7 +19,7 @@ export interface VisitorMetrics {
   errorAnswered(status: number): void;
 }
 
-export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget): { registry: Registry; visitor: VisitorMetrics } {
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget, offlineMessages?: OfflineMessageBox): { registry: Registry; visitor: VisitorMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
@@ -75,6 +76,10 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   // the block's id (config-<n>, or a stored block's): as many as admins and agents made, never an address.
   const blocked = new Counter({ name: 'switchboard_chat_requests_blocked_total', help: 'Chat requests (ChasitorInit) refused because the visitor\'s address is blocked, by where the block is defined (config or stored): an id would make a series per block', labelNames: ['source'], registers: [registry] });
   engine.blocks.onRefused((block) => blocked.inc({ source: block.source }));
+  // Offline messages (ADR 0063), by what became of each visitor's POST: a fixed label set.
+  const offline = new Counter({ name: 'switchboard_offline_messages_total', help: 'Offline messages visitors sent (POST /widget/v1/offline-messages), by outcome: accepted (stored), refused (an invalid body, an unknown button, one that takes none, a blocked address) or limited (settings.offlineMessagesPerMinutePerAddress)', labelNames: ['outcome'], registers: [registry] });
+  for (const outcome of ['accepted', 'refused', 'limited']) offline.inc({ outcome }, 0);
+  offlineMessages?.onOutcome((outcome) => offline.inc({ outcome }));
   // How full fileTransfer.maxBytesInFlight is: near the limit, uploads get 503 UPLOADS_BUSY.
   new Gauge({ name: 'switchboard_file_upload_bytes_in_flight', help: 'Bytes of uploads held in memory now (read, not yet written; bounded by fileTransfer.maxBytesInFlight)', registers: [registry], collect() { this.set(uploadBudget?.inFlight ?? 0); } });
   const known = new Set(['SessionId', 'ChasitorInit', 'Messages', 'ChatMessage', 'ChasitorTyping', 'ChasitorNotTyping', 'ChasitorSneakPeek', 'CustomEvent', 'ChatEnd', 'MultiNoun', 'ResyncSession', 'ChasitorResyncState', 'ReconnectSession', 'Availability', 'Settings', 'Breadcrumb', 'VisitorId']);

@@ -1,4 +1,4 @@
-import type { ButtonStatsRecord, ChatFileMeta, ChatFileRecord, ChatState, LogEvent, SessionRecord, VisitorBlockRecord, WriteBatch } from './records.js';
+import type { ButtonStatsRecord, ChatFileMeta, ChatFileRecord, ChatState, LogEvent, OfflineMessageRecord, SessionRecord, VisitorBlockRecord, WriteBatch } from './records.js';
 
 /** A place in the newest-first order of an org's chats: a session's creation time, then its id (both never change). */
 export interface SearchPosition {
@@ -38,6 +38,21 @@ export interface SessionSearch {
    * what matched the other filters among them, possibly nothing, and `next` set.
    */
   scanLimit: number;
+}
+
+/** A place in the newest-first order of an org's offline messages: creation time, then id. */
+export interface OfflineMessagePosition {
+  createdAt: number;
+  id: string;
+}
+
+/** Which of one org's offline messages `listOfflineMessages` returns, newest first (creation time, then id). */
+export interface OfflineMessageQuery {
+  orgId: string;
+  status?: 'new' | 'handled' | undefined;
+  /** Only messages after this place in the order (older, or as old with a smaller id). */
+  before?: OfflineMessagePosition | undefined;
+  limit: number;
 }
 
 /** One page of a search: the sessions, newest first, and where the next page starts (null: nothing older matches). */
@@ -164,6 +179,18 @@ export interface ChatStore {
    * never expire are kept), for the retention sweeper; returns how many went.
    */
   purgeVisitorBlocksExpiredBefore(before: number): Promise<number>;
+  /** Stores a visitor's offline message (ADR 0063, migration 0013); resolves once it is durable, rejects when its id is taken. */
+  putOfflineMessage(message: OfflineMessageRecord): Promise<void>;
+  /** One org's offline messages, newest first, filtered, a page at a time (keyset on creation time and id). */
+  listOfflineMessages(query: OfflineMessageQuery): Promise<OfflineMessageRecord[]>;
+  /** Sets the status of one of `orgId`'s messages (and who handled it, when); the message as it is now, null when the org has none by that id. */
+  updateOfflineMessage(orgId: string, id: string, change: Pick<OfflineMessageRecord, 'status' | 'handledBy' | 'handledAt'>): Promise<OfflineMessageRecord | null>;
+  /** Deletes one of `orgId`'s messages; false when it has none with that id. */
+  deleteOfflineMessage(orgId: string, id: string): Promise<boolean>;
+  /** Retention: deletes every org's offline messages created before `before` (clock ms); returns how many went. */
+  purgeOfflineMessagesBefore(before: number): Promise<number>;
+  /** Erasure: deletes `orgId`'s offline messages left with this email address (compared without case); returns how many. */
+  deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number>;
   /**
    * Makes this process the store's writer (ADR 0048), once the node lock is held and
    * before anything is loaded: raises the writer epoch kept in the store (`meta`

@@ -480,3 +480,24 @@ export interface VisitorBlockRecord {
   /** The chat it was made from; null when made by an admin. */
   chatId: string | null;
 }
+
+/**
+ * A message a visitor left when no one could chat (ADR 0063, migration 0013): its text
+ * already masked by the org's sensitive data rules.
+ */
+export interface OfflineMessageRecord {
+  id: string;
+  orgId: string;
+  deploymentId: string;
+  buttonId: string;
+  name: string;
+  email: string;
+  /** '' when the visitor gave none. */
+  subject: string;
+  message: string;
+  language: string | null;
+  createdAt: number;
+  status: 'new' | 'handled';
+  handledBy: string | null;
+  handledAt: number | null;
+}

@@ -334,7 +334,13 @@ export const ApiKeyIdParams = Type.Object({ keyId: Type.String({ minLength: 1, m
 export * from './file-transfer-types.js';
 export * from './visitor-block-types.js';
 export * from './quick-text-types.js';
+export * from './offline-message-types.js';
 /** DELETE /agent/v1/admin/visitors/:visitorId (core/visitor-erasure.ts). */
 export const VisitorErasure = Type.Object({
   deletedChats: Type.Integer(), activeChats: Type.Integer(), deletedBreadcrumbs: Type.Integer(), breadcrumbsKept: Type.Boolean(),
+  deletedOfflineMessages: Type.Integer({ description: 'Offline messages of the org left with `email` (0 without it; ADR 0063)' }),
 });
+export const VisitorErasureQuery = Type.Object({
+  email: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'Also delete the offline messages left with this address (compared without case)' })),
+}, { additionalProperties: false });
+export type VisitorErasureQuery = Static<typeof VisitorErasureQuery>;

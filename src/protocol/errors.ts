@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'QUICK_TEXT_IN_CONFIG'
   | 'QUICK_TEXT_LIMIT'
   | 'BUTTON_CLOSED'
+  | 'OFFLINE_MESSAGES_UNAVAILABLE'
   | 'INTERNAL';
 
 export class SwitchboardError extends Error {

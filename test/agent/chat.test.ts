@@ -143,7 +143,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
     await v.waitFor('ChatEstablished');
     // Still running: nothing is deleted, the chat is counted.
-    expect(await root.ok('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).toEqual({ deletedChats: 0, activeChats: 1, deletedBreadcrumbs: 0, breadcrumbsKept: false });
+    expect(await root.ok('DELETE', '/agent/v1/admin/visitors/visitor-erase-1')).toEqual({ deletedChats: 0, activeChats: 1, deletedBreadcrumbs: 0, breadcrumbsKept: false, deletedOfflineMessages: 0 });
     expect((await alice.call('GET', `/agent/v1/chats/${chatId}/transcript`)).status).toBe(200);
     await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
     await v.waitFor('ChatEnded');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chatFile, logEvent, sessionRecord } from '../../src/adapters/chat-store-conformance.js';
+import { offlineMessage } from '../../src/adapters/chat-store-offline-conformance.js';
 import { createSqliteChatStore } from '../../src/adapters/sqlite/sqlite-chat-store.js';
 import { emptyBatch } from '../../src/ports/chat-store.js';
 import { toSessionRow } from '../../src/ports/records.js';
@@ -185,12 +186,14 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('backup and restore'), () => {
     expect(r.stderr).toContain('pg_dump');
   });
 
-  it('backup and restore carry the files visitors uploaded (chat_files), byte for byte', async () => {
+  it('backup and restore carry the files visitors uploaded (chat_files), byte for byte, and the messages they left (offline_messages)', async () => {
     const dataDir = mkdtempSync(join(work, 'files-data-'));
     const store = createSqliteChatStore({ dataDir, synchronous: 'normal' });
     await store.migrate();
     const file = chatFile('fs', 'f1', 't1');
     await store.write({ ...emptyBatch(), sessions: [toSessionRow(sessionRecord('fs', { lastOffset: 1 }))], events: [logEvent('fs', 1, null)], files: [file] });
+    const left = offlineMessage('om1', 'o1', 5, { status: 'handled', handledBy: 'u1', handledAt: 1_800_000_000_010 });
+    await store.putOfflineMessage(left);
     await store.close();
     const backupFile = join(work, 'files-backup.sqlite');
     const b = await cli('backup', '--data-dir', dataDir, '--to', backupFile);
@@ -201,7 +204,9 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('backup and restore'), () => {
     const restored = createSqliteChatStore({ dataDir: restoredDir, synchronous: 'normal' });
     await restored.migrate();
     const read = await restored.getChatFile('fs', 'f1');
+    const messages = await restored.listOfflineMessages({ orgId: 'o1', limit: 5 });
     await restored.close();
+    expect(messages).toEqual([left]);
     expect(read?.sha256).toBe(file.sha256);
     expect(Buffer.from(read!.bytes).equals(Buffer.from(file.bytes))).toBe(true);
   });

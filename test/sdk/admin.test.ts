@@ -107,7 +107,7 @@ describe('AgentClient: admin calls', () => {
 
   it('erases a visitor the org never chatted with to nothing', async () => {
     const admin = await loggedIn(ADMIN);
-    expect(await admin.eraseVisitor('visitor-never-seen')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true });
+    expect(await admin.eraseVisitor('visitor-never-seen')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true, deletedOfflineMessages: 0 });
   });
 
   it('answers a supervisor 403 on every admin call', async () => {

@@ -14,6 +14,7 @@ import { bindComposer } from './composer-input.js';
 import { FilePromptSlot, fileSize } from './file-request-prompt.js';
 import { disconnectedBy, postChatHref } from './post-chat-link.js';
 import { prechatAnswers } from './prechat-answers.js';
+import { fetchTakesMessages, leaveMessage, MAX_MESSAGE_LENGTH, messageFields, type ButtonIds } from './offline-message.js';
 import { queueStatusText } from './queue-status-text.js';
 import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
@@ -32,6 +33,10 @@ type Phase = 'idle' | 'starting' | 'waiting' | 'chatting' | 'ended' | 'failed';
 export class ChatWidget {
   private readonly view: PanelView;
   private available = false;
+  /** The button takes offline messages from this visitor (GET /widget/v1/config, ADR 0063). */
+  private takesMessages = false;
+  /** A message is being sent: a second submit waits for its answer. */
+  private leaving = false;
   private form: PrechatField[] = [];
   private phase: Phase = 'idle';
   /** Agent messages that arrived while the panel was minimized. */
@@ -132,7 +137,9 @@ export class ChatWidget {
    */
   private async loadSettings(): Promise<boolean> {
     try {
-      const s = await fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId);
+      // Asked at once: the offline form is ready when the settings say nobody is available.
+      const [s, takes] = await Promise.all([fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId), fetchTakesMessages(this.opts.baseUrl, this.ids)]);
+      this.takesMessages = takes;
       this.form = s.form;
       this.available = s.available;
       this.settingsLoaded = true;
@@ -144,6 +151,10 @@ export class ChatWidget {
       this.retrySoon();
       return false;
     }
+  }
+
+  private get ids(): ButtonIds {
+    return { orgId: this.opts.organizationId, deploymentId: this.opts.deploymentId, buttonId: this.opts.buttonId };
   }
 
   /** While the server cannot be reached, ask again every few seconds rather than every 30. */
@@ -203,6 +214,10 @@ export class ChatWidget {
       e.preventDefault();
       this.submitPrechat();
     });
+    v.leave.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.submitMessage();
+    });
     bindComposer(v, () => this.sendInput(), (text) => this.signals.input(text));
     v.end.addEventListener('click', () => void this.endChat());
     const save = (): void => downloadTranscript(this.t, this.opts.lang, this.opts.title, this.lines);
@@ -222,12 +237,37 @@ export class ChatWidget {
 
   private renderLauncher(): void {
     const busy = this.phase === 'starting' || this.phase === 'waiting' || this.phase === 'chatting';
-    renderLauncher(this.view, this.t, { title: this.opts.title, unread: this.unread, available: this.available, busy, offlineMode: this.opts.offline });
+    // A button that takes messages keeps its launcher while offline: leaving one is what it is for then.
+    renderLauncher(this.view, this.t, { title: this.opts.title, unread: this.unread, available: this.available, busy, offlineMode: this.takesMessages ? 'message' : this.opts.offline });
   }
 
   /** The panel before a chat: the form (or nothing to fill in), or the offline note. */
   private renderIdle(): void {
-    renderIdlePanel(this.view, this.t, this.settingsLoaded, this.available);
+    const leave = this.settingsLoaded && !this.available && this.takesMessages;
+    // Built only while shown: hidden, its fields would share labels ("Your name") with a pre-chat form's.
+    if (!leave) this.view.leave.replaceChildren();
+    else if (!this.view.leave.firstChild) this.view.renderLeaveForm(messageFields(this.t), MAX_MESSAGE_LENGTH);
+    renderIdlePanel(this.view, this.t, this.settingsLoaded, this.available, this.takesMessages);
+  }
+
+  /** Checks the offline form like the pre-chat form, sends it, and says how that went (ADR 0063). */
+  private async submitMessage(): Promise<void> {
+    const v = this.view;
+    const fields = messageFields(this.t);
+    const values = prechatAnswers(v.leave, fields, this.t);
+    if (!values || this.leaving) return;
+    this.leaving = true;
+    const button = v.leave.querySelector('button');
+    if (button) button.disabled = true;
+    const r = await leaveMessage(this.opts.baseUrl, this.ids, values.map((d) => d.value), this.opts.lang, this.t);
+    this.leaving = false;
+    if (button) button.disabled = false;
+    if (r.sent) v.leaveSent(r.text);
+    else {
+      const err = v.leave.querySelector('.err');
+      // Its line is an alert: screen readers hear it. The thanks are focused, so read out too.
+      if (err) err.textContent = r.text;
+    }
   }
 
   private submitPrechat(): void {

@@ -14,7 +14,8 @@ import { localLabel } from './language.js';
 import { CSS } from './styles.js';
 import type { Texts } from './texts.js';
 
-export type View = 'offline' | 'prechat' | 'chat';
+/** `leave`: the form to leave a message while no one can chat (ADR 0063). */
+export type View = 'offline' | 'prechat' | 'leave' | 'chat';
 export type Author = 'agent' | 'me' | 'sys';
 
 let nextId = 0;
@@ -32,6 +33,8 @@ export class PanelView {
   readonly body: HTMLDivElement;
   readonly offline: HTMLParagraphElement;
   readonly prechat: HTMLFormElement;
+  /** The offline message form (ADR 0063), built by renderLeaveForm. */
+  readonly leave: HTMLFormElement;
   readonly log: HTMLDivElement;
   readonly typing: HTMLDivElement;
   /** Where an agent's file request shows (file-request-prompt.ts), above the message box. */
@@ -72,7 +75,8 @@ export class PanelView {
     this.status = h('div', { class: 'status', role: 'status' });
     this.offline = h('p', {}, t.offline);
     this.prechat = h('form', { class: 'pre', novalidate: true });
-    this.body = h('div', { class: 'body' }, this.offline, this.prechat);
+    this.leave = h('form', { class: 'pre', novalidate: true });
+    this.body = h('div', { class: 'body' }, this.offline, this.prechat, this.leave);
     this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
     this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
     this.fileSlot = h('div', { class: 'file-slot' });
@@ -113,6 +117,7 @@ export class PanelView {
     show(this.body, view !== 'chat');
     show(this.offline, view === 'offline');
     show(this.prechat, view === 'prechat');
+    show(this.leave, view === 'leave');
     show(this.log, view === 'chat');
   }
 
@@ -160,7 +165,31 @@ export class PanelView {
 
   /** Rebuilds the pre-chat form for these fields (none: just a Start button). */
   renderPrechat(fields: readonly PrechatField[]): void {
-    const rows = fields.map((f) => {
+    const intro = h('p', {}, fields.length ? this.t.prechatIntro : this.t.prechatIntroEmpty);
+    this.prechat.replaceChildren(intro, ...this.rows(fields), h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, this.t.startChat));
+  }
+
+  /**
+   * Builds the offline message form (ADR 0063): the pre-chat form's kind of labelled fields,
+   * an error line screen readers hear (role=alert), and a send button. `maxLength` caps the
+   * last field (the message) as the server does.
+   */
+  renderLeaveForm(fields: readonly PrechatField[], maxLength: number): void {
+    const rows = this.rows(fields);
+    rows.at(-1)?.lastElementChild?.setAttribute('maxlength', String(maxLength));
+    this.leave.replaceChildren(h('p', {}, this.t.leaveMessageIntro), ...rows, h('p', { class: 'err', id: `${this.panel.id}-lerr`, role: 'alert' }), h('button', { type: 'submit' }, this.t.sendMessage));
+  }
+
+  /** After the message was sent: the thanks in place of the form, focused so it is read out. */
+  leaveSent(text: string): void {
+    const done = h('p', { tabindex: '-1', role: 'status' }, text);
+    this.leave.replaceChildren(done);
+    done.focus();
+  }
+
+  /** One labelled control per field (required ones say so in their label). */
+  private rows(fields: readonly PrechatField[]): HTMLLabelElement[] {
+    return fields.map((f) => {
       const id = uid('f');
       const attrs = { id, name: f.name, required: f.required, 'aria-required': f.required ? 'true' : undefined, autocomplete: f.type === 'email' ? 'email' : f.name.toLowerCase().includes('name') ? 'name' : 'off' };
       const control = f.type === 'textarea' ? h('textarea', { ...attrs, rows: '3' }) : h('input', { ...attrs, type: f.type });
@@ -168,15 +197,13 @@ export class PanelView {
       const label = localLabel(f.label, f.labels, this.lang);
       return h('label', { for: id }, f.required ? this.t.required({ label }) : label, control);
     });
-    const intro = h('p', {}, fields.length ? this.t.prechatIntro : this.t.prechatIntroEmpty);
-    this.prechat.replaceChildren(intro, ...rows, h('p', { class: 'err', id: `${this.panel.id}-err`, role: 'alert' }), h('button', { type: 'submit' }, this.t.startChat));
   }
 
   /** The first control a keyboard user should land on in the current view. */
   firstFocus(): HTMLElement {
     if (!this.composer.hidden) return this.input;
     if (!this.actions.hidden) return this.newChat;
-    if (!this.prechat.hidden) return this.prechat.querySelector<HTMLElement>('input,textarea,button') ?? this.close;
+    for (const form of [this.prechat, this.leave]) if (!form.hidden) return form.querySelector<HTMLElement>('input,textarea,button,[tabindex]') ?? this.close;
     return this.close;
   }
 }

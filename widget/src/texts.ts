@@ -95,6 +95,15 @@ export const EN = {
   bytes: { one: '{n} byte', other: '{n} bytes' },
   kilobytes: '{n} KB',
   megabytes: '{n} MB',
+  /** The offline message form (ADR 0063), shown instead of `offline` where the button takes messages. */
+  leaveMessageIntro: 'No one can chat right now. Leave us a message and we will reply by email.',
+  yourName: 'Your name',
+  email: 'Email',
+  subject: 'Subject',
+  sendMessage: 'Send message',
+  messageSent: 'Thank you. Your message was sent; we will reply by email.',
+  messageNotSent: 'Your message could not be sent. Please try again later.',
+  tooManyMessages: 'Too many messages for now. Please try again in a minute.',
   transcriptTitle: '{title} — chat transcript',
   transcriptDate: 'Date: {date}',
 } as const;

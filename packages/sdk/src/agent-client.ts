@@ -18,7 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, ChatFile, DownloadedFile, FileRequest,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
 
@@ -495,10 +495,28 @@ export class AgentClient {
 
   /**
    * Erases a visitor's ended chats in my org, transcripts included (docs/agent-api.md "Admin"):
-   * chats still running are left and counted in `activeChats`.
+   * chats still running are left and counted in `activeChats`. With `email`, the offline
+   * messages left with that address go too (`deletedOfflineMessages`).
    */
-  eraseVisitor(visitorId: string): Promise<VisitorErasure> {
-    return this.call('DELETE', `/admin/visitors/${enc(visitorId)}`, undefined, { retry: true });
+  eraseVisitor(visitorId: string, email?: string): Promise<VisitorErasure> {
+    return this.call('DELETE', `/admin/visitors/${enc(visitorId)}${queryString({ email })}`, undefined, { retry: true });
+  }
+
+  // ---------------------------------------------------------------- offline messages (supervisor, admin)
+
+  /** One page of the messages visitors left while no one could chat, newest first (ADR 0063); pass a page's `next` as `before`. */
+  listOfflineMessages(query: OfflineMessageQuery = {}): Promise<OfflineMessagePage> {
+    return this.call('GET', `/offline-messages${queryString(query)}`, undefined, { retry: true });
+  }
+
+  /** Marks a message `handled` (recording who and when) or `new` again; 404 when my org has none by that id. */
+  markOfflineMessage(messageId: string, status: OfflineMessageStatus): Promise<OfflineMessage> {
+    return this.call('PATCH', `/offline-messages/${enc(messageId)}`, { status }, { retry: true });
+  }
+
+  /** Deletes a message (404 when gone). Not retried. */
+  async deleteOfflineMessage(messageId: string): Promise<void> {
+    await this.call('DELETE', `/offline-messages/${enc(messageId)}`);
   }
 
   // ---------------------------------------------------------------- stream
@@ -564,6 +582,9 @@ export class AgentClient {
         break;
       case 'flag':
         this.events.emit('flag', e as AgentEvents['flag']);
+        break;
+      case 'offlineMessage.created':
+        this.events.emit('offlineMessage.created', e as AgentEvents['offlineMessage.created']);
         break;
       case 'chat.event':
       case 'monitor.event':

@@ -250,6 +250,8 @@ export interface AgentEvents {
   presence: StreamEvent & { data: Agent.PresenceEvent };
   /** A chat's flag went up or down (ADR 0056): to its holder and the org's supervisors only. */
   flag: StreamEvent & { chatId: string; data: Agent.FlagEvent };
+  /** Supervisors and admins: a visitor left an offline message (ADR 0063). */
+  'offlineMessage.created': StreamEvent & { data: Agent.OfflineMessageCreatedEvent };
   /** An event of a chat routed to this agent (visitor messages, typing, sneak peek, end, ...). */
   'chat.event': StreamEvent & { chatId: string; data: ChatEventWire };
   /** Supervisors: an event of another agent's chat in the org. */
@@ -304,6 +306,19 @@ export type VisitorBlock = Agent.VisitorBlock;
 export type CreateVisitorBlockInput = Agent.CreateVisitorBlockRequest;
 /** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
 export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
+/**
+ * A message a visitor left while no one could chat (ADR 0063): who (`name`, `email`), `subject` ('' when none),
+ * `message` (the org's sensitive data rules applied), the button, `createdAt`, and `status` (`new` or `handled`,
+ * with `handledBy` and `handledAt` once handled).
+ */
+export type OfflineMessage = Agent.OfflineMessage;
+export type OfflineMessageStatus = Agent.OfflineMessageStatus;
+/** One page of offline messages, newest first; `next` is the `before` of the next (older) page, null when none. */
+export type OfflineMessagePage = Agent.OfflineMessagePage;
+/** GET /agent/v1/offline-messages: `status`, `limit` (1–200, default 50), `before` (a page's `next`). */
+export type OfflineMessageQuery = Agent.OfflineMessageListQuery;
+/** The data of an `offlineMessage.created` stream event (supervisors and admins of the org). */
+export type OfflineMessageCreatedEvent = Agent.OfflineMessageCreatedEvent;
 
 // ---- emulator mode (/emulator/v1) ----
 export type ArmFaultRequest = Emulator.ArmFaultRequest;

@@ -2,8 +2,8 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
+import type { ChatStore, OfflineMessageQuery, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
+import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
 /** A stored session: its row's JSON columns, and what a search filters on (the SQL stores' columns). */
@@ -31,6 +31,8 @@ export class MemoryChatStore implements ChatStore {
   private docs = new Map<string, string>();
   /** Visitor blocks by id (ADR 0055); an emulator reset keeps them, as it keeps documents. */
   private blocks = new Map<string, VisitorBlockRecord>();
+  /** Offline messages by id (ADR 0063); kept by an emulator reset, as blocks are. */
+  private offline = new Map<string, OfflineMessageRecord>();
   /** Files by session, in upload order. */
   private files = new Map<string, ChatFileRecord[]>();
 
@@ -271,6 +273,47 @@ export class MemoryChatStore implements ChatStore {
     let n = 0;
     for (const [id, b] of this.blocks) if (b.expiresAt !== null && b.expiresAt < before && this.blocks.delete(id)) n++;
     return Promise.resolve(n);
+  }
+
+  putOfflineMessage(m: OfflineMessageRecord): Promise<void> {
+    if (this.offline.has(m.id)) return Promise.reject(new Error(`offline message ${m.id} exists`));
+    this.offline.set(m.id, { ...m });
+    return Promise.resolve();
+  }
+
+  listOfflineMessages(q: OfflineMessageQuery): Promise<OfflineMessageRecord[]> {
+    const b = q.before;
+    const out = [...this.offline.values()]
+      .filter((m) => m.orgId === q.orgId && (q.status === undefined || m.status === q.status) && (!b || m.createdAt < b.createdAt || (m.createdAt === b.createdAt && m.id < b.id)))
+      .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0));
+    return Promise.resolve(out.slice(0, q.limit).map((m) => ({ ...m })));
+  }
+
+  updateOfflineMessage(orgId: string, id: string, change: Pick<OfflineMessageRecord, 'status' | 'handledBy' | 'handledAt'>): Promise<OfflineMessageRecord | null> {
+    const m = this.offline.get(id);
+    if (m?.orgId !== orgId) return Promise.resolve(null);
+    Object.assign(m, change);
+    return Promise.resolve({ ...m });
+  }
+
+  deleteOfflineMessage(orgId: string, id: string): Promise<boolean> {
+    if (this.offline.get(id)?.orgId !== orgId) return Promise.resolve(false);
+    return Promise.resolve(this.offline.delete(id));
+  }
+
+  purgeOfflineMessagesBefore(before: number): Promise<number> {
+    return Promise.resolve(this.deleteOfflineWhere((m) => m.createdAt < before));
+  }
+
+  deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number> {
+    const key = email.toLowerCase();
+    return Promise.resolve(this.deleteOfflineWhere((m) => m.orgId === orgId && m.email.toLowerCase() === key));
+  }
+
+  private deleteOfflineWhere(match: (m: OfflineMessageRecord) => boolean): number {
+    let n = 0;
+    for (const [id, m] of this.offline) if (match(m) && this.offline.delete(id)) n++;
+    return n;
   }
 
   ping(): Promise<boolean> {

@@ -3,11 +3,12 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
-import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
+import { WriterFencedError, type ChatStore, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
+import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
 import { searchSessions } from './session-search.js';
+import * as offline from './offline-message-queries.js';
 
 /**
  * The emulator's reset wipes the memory store only (ADR 0022): a durable store refuses
@@ -333,6 +334,32 @@ export class KyselyChatStore implements ChatStore {
     // `expires_at < before` is never true for null (never expires): those stay.
     const r = await this.writeStatement((db) => db.deleteFrom('visitor_blocks').where('expires_at', '<', before).executeTakeFirst());
     return Number(r.numDeletedRows);
+  }
+
+  putOfflineMessage(m: OfflineMessageRecord): Promise<void> {
+    return this.writeStatement((db) => offline.insertOfflineMessage(db, m, plainText));
+  }
+
+  listOfflineMessages(q: OfflineMessageQuery): Promise<OfflineMessageRecord[]> {
+    return offline.selectOfflineMessages(this.db, q);
+  }
+
+  updateOfflineMessage(orgId: string, id: string, change: Pick<OfflineMessageRecord, 'status' | 'handledBy' | 'handledAt'>): Promise<OfflineMessageRecord | null> {
+    // Not a Kysely transaction: on SQLite an await inside one would let a group commit run in
+    // it (sqlite-chat-store.ts). The row is read back after; one node writes (ADR 0017).
+    return this.writeStatement((db) => offline.updateOfflineMessageRow(db, orgId, id, change)).then((found) => (found ? offline.selectOfflineMessage(this.db, id) : null));
+  }
+
+  deleteOfflineMessage(orgId: string, id: string): Promise<boolean> {
+    return this.writeStatement((db) => offline.deleteOfflineMessageRow(db, orgId, id));
+  }
+
+  purgeOfflineMessagesBefore(before: number): Promise<number> {
+    return this.writeStatement((db) => offline.purgeOfflineMessageRows(db, before));
+  }
+
+  deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number> {
+    return this.writeStatement((db) => offline.deleteOfflineMessageRowsByEmail(db, orgId, email));
   }
 
   async ping(): Promise<boolean> {

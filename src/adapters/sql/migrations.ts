@@ -215,6 +215,29 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.createIndex('visitor_blocks_org').ifNotExists().on('visitor_blocks').columns(['org_id', 'created_at', 'id']).execute();
     },
   },
+  '0013-offline-messages': {
+    async up(db: Kysely<unknown>) {
+      // Messages visitors left when no one could chat (ADR 0063). The index gives the agent
+      // API's listing its order (newest first, keyset on creation time and id) per org; the
+      // status filter walks it too (an org's messages are few).
+      await db.schema.createTable('offline_messages').ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('org_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('deployment_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('button_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('language', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('handled_by', 'varchar(128)')
+        .addColumn('handled_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('offline_messages_org').ifNotExists().on('offline_messages').columns(['org_id', 'created_at', 'id']).execute();
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

@@ -106,8 +106,26 @@ export interface VisitorBlocksTable {
   chat_id: string | null;
 }
 
+/** Offline messages (migration 0013, docs/adr/0063-offline-messages.md). */
+export interface OfflineMessagesTable {
+  id: string;
+  org_id: string;
+  deployment_id: string;
+  button_id: string;
+  name: string;
+  email: string;
+  subject: string;
+  message: string;
+  language: string | null;
+  created_at: number | string;
+  status: string;
+  handled_by: string | null;
+  handled_at: number | string | null;
+}
+
 export interface Database {
   documents: DocumentsTable;
+  offline_messages: OfflineMessagesTable;
   visitor_blocks: VisitorBlocksTable;
   chat_files: ChatFilesTable;
   sessions: SessionsTable;

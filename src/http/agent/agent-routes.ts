@@ -30,6 +30,8 @@ import { CHAT_ACTIONS } from './chat-actions.js';
 import { registerBlockRoutes } from './block-routes.js';
 import { registerFileRoutes } from './file-routes.js';
 import { registerQuickTextRoutes } from './quick-text-routes.js';
+import { registerOfflineMessageAgentRoutes } from './offline-message-routes.js';
+import type { OfflineMessageBox } from '../../core/offline-messages.js';
 import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
@@ -64,6 +66,8 @@ export interface AgentRouteDeps {
   quickTexts: QuickTextBook;
   /** Single-use tickets for the stream's URL (POST /stream-ticket). */
   tickets: StreamTickets;
+  /** Messages visitors left while no one could chat (ADR 0063). */
+  offlineMessages: OfflineMessageBox;
   /** Throttles password guessing per user name and address (settings.failedLoginsPerAddress); none when off. */
   loginLimiter?: RateLimiter | undefined;
 }
@@ -262,6 +266,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
 
   registerFileRoutes(route, engine, store, readableChat);
   registerBlockRoutes(route, engine);
+  registerOfflineMessageAgentRoutes(route, deps.offlineMessages);
 
   // ---- supervisors ----
   route({ method: 'GET', url: '/agent/v1/supervisor/overview', summary: 'Queues with waits, agents with presence and load, active chats, transfers in progress', role: 'supervisor', response: T.SupervisorOverview },
@@ -323,8 +328,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       }
       return commit(toPublic(u));
     });
-  route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs", role: 'admin', params: T.VisitorIdParams, response: T.VisitorErasure },
-    (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids)));
+  route({ method: 'DELETE', url: '/agent/v1/admin/visitors/:visitorId', summary: "Erase a visitor's ended chats of my org (transcripts included) and, if no other org knows the visitor, their breadcrumbs; with `email`, the offline messages left with that address too", role: 'admin', params: T.VisitorIdParams, querystring: T.VisitorErasureQuery, response: T.VisitorErasure },
+    (req, p) => eraseVisitor(store, p.orgId, (req.params as { visitorId: string }).visitorId, (ids) => hub.forgetChats(ids), (req.query as T.VisitorErasureQuery).email));
   route({ method: 'GET', url: '/agent/v1/admin/sensitive-data-rules', summary: 'Sensitive data rules of the org, in the order they apply (set in the config file; read-only)', role: 'admin', response: T.SensitiveDataRules },
     (_req, p) => engine.sensitiveData.rulesOf(p.orgId).map((r) => ({ name: r.name, pattern: r.pattern, flags: r.flags, appliesTo: r.appliesTo })));
   route({ method: 'GET', url: '/agent/v1/admin/api-keys', summary: 'API keys of the org (without secrets)', role: 'admin', response: Type.Array(T.ApiKey) }, (_req, p) => users.listApiKeys(p.orgId));
