@@ -33,6 +33,9 @@ import { SensitiveDataMasker } from './core/sensitive-data-masker.js';
 import { VisitorBlocks } from './core/visitor-blocks.js';
 import { QuickTextBook } from './core/quick-texts.js';
 import { OfflineMessageBox } from './core/offline-messages.js';
+import { Webhooks } from './core/webhooks/webhooks.js';
+import { chatEndedPayload } from './core/webhooks/chat-ended-payload.js';
+import { fetchWebhookPoster } from './adapters/http-client/fetch-webhook-poster.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
 import { EmulatorReset } from './core/emulator-reset.js';
@@ -303,6 +306,14 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   presence.start();
   const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays, blocks }, logger);
   retention.start();
+  const views = new ChatViews(engine, store);
+  // Read from the store after the commit queue, never on the message path (ADR 0065).
+  const webhooks = new Webhooks(config.orgs, {
+    store, clock, realTime: realClock, poster: fetchWebhookPoster, logger,
+    durable: () => engine.queue.commit(),
+    payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }),
+  });
+  webhooks.start();
 
   // Made here, not with its route: the metrics read how full it is.
   const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);
@@ -311,7 +322,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const offlineLimiter = perOffline > 0 ? new RateLimiter(clock, perOffline, perOffline) : undefined;
   const offlineMessages = new OfflineMessageBox({ store, clock, catalog, masker: engine.sensitiveData, blocks, limiter: offlineLimiter });
   offlineMessages.onCreated((orgId, message) => hub.announceOfflineMessage(orgId, message));
-  const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages);
+  const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages, webhooks);
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);
@@ -358,7 +369,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const tickets = new StreamTickets(clock);
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
-  const specs = registerAgentRoutes(app, { engine, users, hub, views: new ChatViews(engine, store), store, quickTexts, tickets, loginLimiter, offlineMessages });
+  const specs = registerAgentRoutes(app, { engine, users, hub, views, store, quickTexts, tickets, loginLimiter, offlineMessages, webhooks });
   registerAgentStreamRoutes(app, engine, users, tickets, hub, config.settings.agentStreamPingSeconds * 1000);
   registerOpenApiRoute(app, specs);
   if (faults) {
@@ -418,6 +429,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         // (`stopping` is set before this body runs its first line: the polls answered
         // just below already carry Connection: close.)
         await Promise.resolve();
+        // Senders stop at once: a POST under way is abandoned, and sent again after a restart (at-least-once).
+        const webhooksStopped = webhooks.stop();
         reaper.stop();
         presence.stop();
         engine.dispatcher.stop();
@@ -429,6 +442,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         // stays in the transcripts, for the next start's catch-up (echo-bot.ts).
         await Promise.all(bots.map((bot) => bot.stop()));
         await retention.stop();
+        await webhooksStopped;
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.
         const sweep = setTimeout(() => app.server.closeIdleConnections(), 200);

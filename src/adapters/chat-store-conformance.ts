@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
 import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord } from '../ports/records.js';
-import { describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
+import { chatRecord, describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
 import { describeOfflineMessages } from './chat-store-offline-conformance.js';
 import { QUICK_TEXT_DOCUMENT, QuickTextBook } from '../core/quick-texts.js';
 import type { OrgConfig } from '../config/config-schema.js';
@@ -485,6 +485,30 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(again.usableBy('o1', 'u1', ['sales']).map((q) => q.id)).toEqual(['greeting', org.id, mine.id]);
       expect(again.usableBy('o1', 'u2', []).map((q) => q.id)).toEqual(['greeting']);
       expect(again.ownList('o2', 'u1')).toEqual([]);
+    }));
+
+    it('lists an org\'s ended chats oldest first by end time, then id (bytewise), from a position, a page at a time (webhooks, ADR 0065)', withStore(async (store) => {
+      const chats = [
+        chatRecord('c-late', { createdAt: 1, state: 'ended', endedAt: 300, endReason: 'agent', closed: true }),
+        chatRecord('c-B', { createdAt: 5, state: 'ended', endedAt: 200, endReason: 'visitor' }),
+        chatRecord('c-a', { createdAt: 6, state: 'ended', endedAt: 200, endReason: 'agent' }),
+        chatRecord('c-first', { createdAt: 9, state: 'ended', endedAt: 100, endReason: 'Unavailable' }),
+        chatRecord('c-running', { createdAt: 2, state: 'established' }),
+        chatRecord('c-other-org', { org: 'org-b', createdAt: 3, state: 'ended', endedAt: 150 }),
+      ];
+      await store.write({ ...emptyBatch(), sessions: chats.map((r) => toSessionRow(r)) });
+      const ids = async (after: { endedAt: number; id: string } | null, limit = 10) => (await store.listEndedChats('org-a', after, limit)).map((s) => s.id);
+      // 'B' (0x42) sorts before 'a' (0x61) bytewise, whatever a database collation would say.
+      expect(await ids(null)).toEqual(['c-first', 'c-B', 'c-a', 'c-late']);
+      expect(await ids(null, 2)).toEqual(['c-first', 'c-B']);
+      expect(await ids({ endedAt: 200, id: 'c-B' })).toEqual(['c-a', 'c-late']);
+      expect(await ids({ endedAt: 200, id: 'c-a' })).toEqual(['c-late']);
+      expect(await ids({ endedAt: 300, id: 'c-late' })).toEqual([]);
+      expect((await store.listEndedChats('org-a', { endedAt: 250, id: '' }, 10))[0]).toEqual(chats[0]);
+      expect((await store.listEndedChats('org-b', null, 10)).map((s) => s.id)).toEqual(['c-other-org']);
+      // A chat that ends later is found after the position it would have had.
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow({ ...chats[4]!, chatState: 'ended', endedAt: 400, endReason: 'agent' })] });
+      expect(await ids({ endedAt: 300, id: 'c-late' })).toEqual(['c-running']);
     }));
 
     describeChatSearch(() => factory.open(), factory.openMigrated);

@@ -216,6 +216,30 @@ export const BusinessHoursConfig = Type.Object({
   closedDates: Type.Array(Type.String(), { default: [] }),
 });
 export type BusinessHoursConfig = Static<typeof BusinessHoursConfig>;
+/** The events a webhook can be told of; only `chat.ended` for now (ADR 0065). */
+export const WEBHOOK_EVENTS = ['chat.ended'] as const;
+
+/**
+ * A webhook (ADR 0065): each chat of the org that ends is POSTed to `url`, once it is
+ * durable, oldest first, signed per Standard Webhooks with `secret`, until the receiver
+ * answers 2xx. A new webhook starts with the chats that end after it is first started.
+ */
+export const WebhookConfig = Type.Object({
+  /** Unique in the org; names the webhook's cursor (keep it to keep the place) and its metrics' `webhook` label. */
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+  /** Where the events are POSTed: http or https; redirects are not followed. */
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  /** What it is told of: `chat.ended` (the only event so far). */
+  events: Type.Array(Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e))), { minItems: 1, default: ['chat.ended'] }),
+  /**
+   * The Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes
+   * (`echo whsec_$(openssl rand -base64 32)`); the receiver verifies with the same text.
+   */
+  secret: Type.String({ minLength: 1, [SECRET_FIELD]: true }),
+  /** false: nothing is sent, and the cursor stays where it is (the chats meanwhile are sent when it is on again). */
+  enabled: Type.Boolean({ default: true }),
+});
+export type WebhookConfig = Static<typeof WebhookConfig>;
 
 export const OrgConfig = Type.Object({
   id: Id,
@@ -237,6 +261,8 @@ export const OrgConfig = Type.Object({
   blockedAddresses: Type.Array(BlockedAddressConfig, { default: [] }),
   /** Business hours schedules its buttons name (ADR 0062). */
   businessHours: Type.Array(BusinessHoursConfig, { default: [] }),
+  /** Where the org's ended chats are POSTed, with their transcripts (ADR 0065). */
+  webhooks: Type.Array(WebhookConfig, { default: [] }),
 });
 export type OrgConfig = Static<typeof OrgConfig>;
 

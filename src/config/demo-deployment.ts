@@ -68,4 +68,5 @@ export const demoOrg: OrgConfig = {
   sensitiveDataRules: [],
   blockedAddresses: [],
   businessHours: [],
+  webhooks: [],
 };

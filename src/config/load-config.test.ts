@@ -254,6 +254,44 @@ describe('quick texts (ADR 0047)', () => {
   });
 });
 
+describe('webhooks (ADR 0065)', () => {
+  const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const withWebhooks = (webhooks: unknown[]) => ({ orgs: [org({ webhooks })] });
+
+  it('takes a webhook with its defaults (chat.ended, enabled), and an org without any has none', () => {
+    const config = validateConfig(withWebhooks([{ name: 'crm', url: 'https://crm.example.com/hook', secret: SECRET }]), 'test');
+    expect(config.orgs[0]!.webhooks).toEqual([{ name: 'crm', url: 'https://crm.example.com/hook', secret: SECRET, events: ['chat.ended'], enabled: true }]);
+    expect(validateConfig({ orgs: [org()] }, 'test').orgs[0]!.webhooks).toEqual([]);
+  });
+
+  it('names a duplicate name, a URL that is not http(s), a secret that is not one, and a listed event twice', () => {
+    const problems = problemsOf(() => validateConfig(withWebhooks([
+      { name: 'crm', url: 'https://a.example/h', secret: SECRET },
+      { name: 'crm', url: 'ftp://b.example/h', secret: 'just a long enough password!!!!!' },
+      { name: 'tickets', url: 'not a url', secret: 'whsec_c2hvcnQ=', events: ['chat.ended', 'chat.ended'] },
+    ]), 'test'));
+    expect(problems).toEqual([
+      expect.stringMatching(/^\/orgs\/0\/webhooks\/1\/name: webhook name crm is already used at \/orgs\/0\/webhooks\/0\/name$/),
+      '/orgs/0/webhooks/1/url: ftp: is not http: or https:',
+      expect.stringMatching(/^\/orgs\/0\/webhooks\/1\/secret: is not whsec_ and base64/),
+      expect.stringMatching(/^\/orgs\/0\/webhooks\/2\/url: not a url is not a URL/),
+      expect.stringMatching(/^\/orgs\/0\/webhooks\/2\/secret: holds 5 bytes, fewer than 24/),
+      '/orgs/0/webhooks/2/events: an event is listed twice',
+    ]);
+  });
+
+  it('refuses an event it does not know and a name unfit for a metric label, by the schema', () => {
+    const problems = problemsOf(() => validateConfig(withWebhooks([{ name: 'my crm', url: 'https://a.example/h', secret: SECRET, events: ['chat.started'] }]), 'test'));
+    expect(problems.some((p) => p.startsWith('/orgs/0/webhooks/0/name'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('/orgs/0/webhooks/0/events/0'))).toBe(true);
+  });
+
+  it('allows the same name in two orgs', () => {
+    const other = { id: '00D000000000008', webhooks: [{ name: 'crm', url: 'http://127.0.0.1:9/h', secret: SECRET }] };
+    expect(() => validateConfig({ orgs: [org({ webhooks: [{ name: 'crm', url: 'https://a.example/h', secret: SECRET }] }), other] }, 'test')).not.toThrow();
+  });
+});
+
 describe('PostgreSQL connection settings', () => {
   it('refuses a key=value connection string, which pg would read as a database name on a host called "base"', () => {
     const problems = problemsOf(() => validateConfig({ storage: { kind: 'postgres', postgresUrl: 'host=127.0.0.1 dbname=test password=hunter2' } }, 'test'));

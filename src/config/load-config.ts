@@ -9,10 +9,11 @@ import { isAlias, isScalar, parseDocument, visit, Scalar, type Document } from '
 import { separatePasswordProblem } from '../adapters/postgres/connection-url.js';
 import { passwordHashProblem } from '../core/identity/password-hash.js';
 import { sensitiveDataRuleProblems } from '../core/sensitive-data-rules.js';
+import { secretProblem } from '../core/webhooks/webhook-signature.js';
 import { parseIpRange } from '../protocol/ip-range.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
-import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig } from './config-schema.js';
+import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
@@ -234,6 +235,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
       if (!parsed.ok) problems.push(`/orgs/${o}/blockedAddresses/${bi}/ipRange: ${parsed.reason}`);
     });
     problems.push(...businessHoursProblems(org, `/orgs/${o}`));
+    problems.push(...webhookProblems(org.webhooks, `/orgs/${o}/webhooks`));
   });
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
@@ -269,6 +271,31 @@ function trustProxyProblems(setting: string): string[] {
       problems.push(`/server/trustProxy: ${part || '(empty)'} is not an address or CIDR range (give true, false, a hop count 1–32, or comma-separated proxy addresses such as "10.0.0.0/8,127.0.0.1")`);
     }
   }
+  return problems;
+}
+
+/**
+ * An org's webhooks (ADR 0065): names unique in the org (a name keys the webhook's cursor
+ * and its metrics), an http(s) URL, a Standard Webhooks secret, and each event once.
+ */
+function webhookProblems(webhooks: WebhookConfig[], path: string): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  webhooks.forEach((w, i) => {
+    const prior = seen.get(w.name);
+    if (prior !== undefined) problems.push(`${path}/${i}/name: webhook name ${w.name} is already used at ${path}/${prior}/name`);
+    else seen.set(w.name, i);
+    let url: URL | null = null;
+    try {
+      url = new URL(w.url);
+    } catch {
+      problems.push(`${path}/${i}/url: ${w.url} is not a URL (write it in full: https://crm.example.com/hooks/switchboard)`);
+    }
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`${path}/${i}/url: ${url.protocol} is not http: or https:`);
+    const secret = secretProblem(w.secret);
+    if (secret) problems.push(`${path}/${i}/secret: ${secret}`);
+    if (new Set(w.events).size !== w.events.length) problems.push(`${path}/${i}/events: an event is listed twice`);
+  });
   return problems;
 }
 

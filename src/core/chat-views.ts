@@ -4,8 +4,8 @@
  * ordered transcript — both sides, system events, timestamps.
  */
 import type { ChatStore } from '../ports/chat-store.js';
-import type { SessionRecord } from '../ports/records.js';
-import type { ChatSummary, ChatEventWire } from '../protocol/agent-api-types.js';
+import type { ChatRequestRecord, SessionRecord } from '../ports/records.js';
+import type { ChatSummary, ChatEventWire, ChatVisitor } from '../protocol/agent-api-types.js';
 import { toWire } from './agent-stream-hub.js';
 import type { ChatEngine } from './chat-engine.js';
 import { agentsInLog } from './chat-holders.js';
@@ -18,6 +18,11 @@ export function summarize(r: SessionRecord, queuePosition: number): ChatSummary 
     participants: r.chatState === 'established' ? [...(r.participants ?? [])] : [],
     flag: r.chatState === 'established' && r.flag ? { ...r.flag } : null,
   };
+}
+
+/** A chat's visitor as its details (and its webhook, ADR 0065) give it. */
+export function visitorOf(req: ChatRequestRecord): ChatVisitor {
+  return { id: req.visitorId, name: req.visitorName, userAgent: req.userAgent, language: req.language, screenResolution: req.screenResolution, ipAddress: req.ipAddress, geoLocation: req.geoLocation ?? null };
 }
 
 /** Events read back from the end of a chat's log to find its latest sneak peek. */
@@ -54,7 +59,7 @@ export class ChatViews {
       chat: this.summary(r),
       prechatDetails: req.prechatDetails,
       prechatEntities: req.prechatEntities,
-      visitor: { id: req.visitorId, name: req.visitorName, userAgent: req.userAgent, language: req.language, screenResolution: req.screenResolution, ipAddress: req.ipAddress, geoLocation: req.geoLocation ?? null },
+      visitor: visitorOf(req),
       breadcrumbs,
       earlierChats: earlier.filter((s) => s.id !== r.id).map((s) => ({ chatId: s.id, endedAt: s.endedAt, endReason: s.endReason })),
       sneakPeekEnabled: button?.sneakPeekEnabled ?? false,

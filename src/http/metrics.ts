@@ -9,6 +9,7 @@ import type { ChatEngine } from '../core/chat-engine.js';
 import type { OfflineMessageBox } from '../core/offline-messages.js';
 import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
+import type { Webhooks } from '../core/webhooks/webhooks.js';
 import type { UploadBudget } from './visitor/upload-budget.js';
 import type { MetricsAccess } from './metrics-access.js';
 
@@ -19,7 +20,7 @@ export interface VisitorMetrics {
   errorAnswered(status: number): void;
 }
 
-export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget, offlineMessages?: OfflineMessageBox): { registry: Registry; visitor: VisitorMetrics } {
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget, offlineMessages?: OfflineMessageBox, webhooks?: Webhooks): { registry: Registry; visitor: VisitorMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
@@ -41,6 +42,15 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   countedAt('switchboard_store_write_failures_total', 'Group commits the store refused (each is written again after a back-off)', () => engine.queue.failures);
   countedAt('switchboard_flags_raised_total', 'Flags agents raised for a supervisor\'s help (ADR 0056; a new message on a raised flag is not counted)', () => engine.flags.raised);
   countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
+  // Per webhook by its config name (few, fixed by the operator): catches up with the senders' counts when scraped.
+  const exportedDeliveries = new Map<string, number>();
+  new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook POST attempts by webhook (orgs[].webhooks[].name), its org, and outcome: delivered (2xx) or failed (any other answer, a network error, a timeout; tried again)', labelNames: ['org', 'webhook', 'outcome'], registers: [registry], collect() {
+    for (const [k, c] of webhooks?.counts ?? []) {
+      const before = exportedDeliveries.get(k) ?? 0;
+      if (c.count > before) this.inc({ org: c.org, webhook: c.webhook, outcome: c.outcome }, c.count - before);
+      exportedDeliveries.set(k, c.count);
+    }
+  } });
   // Labels take fixed values only (never an id), so the series stay few whatever the traffic.
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online, by kind: bot (a built-in bot, config `bot`) or person', labelNames: ['kind'], registers: [registry], collect() {
     const online = { bot: 0, person: 0 };

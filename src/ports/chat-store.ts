@@ -55,6 +55,12 @@ export interface OfflineMessageQuery {
   limit: number;
 }
 
+/** A place in the oldest-first order of an org's ended chats: when the chat ended, then its id. */
+export interface EndedPosition {
+  endedAt: number;
+  id: string;
+}
+
 /** One page of a search: the sessions, newest first, and where the next page starts (null: nothing older matches). */
 export interface SessionSearchPage {
   sessions: SessionRecord[];
@@ -134,6 +140,12 @@ export interface ChatStore {
    * be short, or empty, with `next` set when `scanLimit` stopped the walk.
    */
   searchSessions(query: SessionSearch): Promise<SessionSearchPage>;
+  /**
+   * The ended chats of one org (`endedAt` set), oldest first by when they ended, then id
+   * (bytewise), after `after` (null: from the first), at most `limit`: what a webhook
+   * sender reads from its cursor (ADR 0065). Ids order bytewise in every store.
+   */
+  listEndedChats(orgId: string, after: EndedPosition | null, limit: number): Promise<SessionRecord[]>;
   /**
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events and files, and up to `limit` breadcrumbs recorded before it, in

@@ -186,14 +186,18 @@ export const SupervisorOverview = Type.Object({
 });
 export type SupervisorOverview = Static<typeof SupervisorOverview>;
 
+/** A chat's visitor as its details give it, and as a `chat.ended` webhook does (webhook-types.ts). */
+export const ChatVisitor = Type.Object({
+  id: Type.String(), name: Type.String(), userAgent: Type.String(), language: Type.String(), screenResolution: Type.String(), ipAddress: Type.String(),
+  geoLocation: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
+});
+export type ChatVisitor = Static<typeof ChatVisitor>;
+
 export const ChatDetails = Type.Object({
   chat: ChatSummary,
   prechatDetails: Type.Array(Type.Unknown()),
   prechatEntities: Type.Array(Type.Unknown()),
-  visitor: Type.Object({
-    id: Type.String(), name: Type.String(), userAgent: Type.String(), language: Type.String(), screenResolution: Type.String(), ipAddress: Type.String(),
-    geoLocation: Type.Union([Type.Null(), Type.Record(Type.String(), Type.Unknown())]),
-  }),
+  visitor: ChatVisitor,
   breadcrumbs: Type.Array(Type.Object({ location: Type.String(), at: Type.Number() })),
   earlierChats: Type.Array(Type.Object({ chatId: Type.String(), endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]) })),
   sneakPeekEnabled: Type.Boolean(),

@@ -4,7 +4,7 @@
  * it out; the org's only admin cannot demote or disable itself (409 LAST_ADMIN); a
  * taken username is 409 CONFLICT, a short password 400; an API key works as a
  * bearer token until revoked; a visitor with no chats erases to zero; and a
- * supervisor gets 403 from every admin call.
+ * supervisor gets 403 from every admin call; the org's webhooks are listed without secrets.
  */
 import { describe, expect, it } from 'vitest';
 import { AgentClient, SwitchboardHttpError, type ErrorCode } from '../../packages/sdk/src/index.js';
@@ -15,7 +15,9 @@ const SUPERVISOR = { username: 'sam', password: 'sam-secret' };
 
 const server = useServer({}, {
   config: (settings) => {
-    const config = demoConfig(settings) as { orgs: { agents: unknown[] }[] };
+    const config = demoConfig(settings) as { orgs: { agents: unknown[]; webhooks?: unknown[] }[] };
+    // Nothing ends a chat here: the webhook only has to be listed.
+    config.orgs[0]!.webhooks = [{ name: 'crm', url: 'https://hooks:hunter2@crm.example.com/in', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', enabled: false }];
     config.orgs[0]!.agents.push(
       { id: ADMIN.id, name: 'Ada Admin', username: ADMIN.username, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 },
       { id: '005000000000028', name: 'Sam Supervisor', username: SUPERVISOR.username, password: `plain:${SUPERVISOR.password}`, role: 'supervisor', skills: [], capacity: 3 },
@@ -110,6 +112,13 @@ describe('AgentClient: admin calls', () => {
     expect(await admin.eraseVisitor('visitor-never-seen')).toEqual({ deletedChats: 0, activeChats: 0, deletedBreadcrumbs: 0, breadcrumbsKept: true, deletedOfflineMessages: 0 });
   });
 
+  it('lists the org\'s webhooks without their secret or a password in their URL (ADR 0065)', async () => {
+    const admin = await loggedIn(ADMIN);
+    const listed = await admin.webhooks();
+    expect(listed).toEqual([{ name: 'crm', url: 'https://hooks:***@crm.example.com/in', enabled: false, events: ['chat.ended'], lastDeliveredAt: null, lastDeliveredChatId: null, failingSince: null, lastError: null, nextAttemptAt: null }]);
+    expect(JSON.stringify(listed)).not.toContain('MfKQ9r8G');
+  });
+
   it('answers a supervisor 403 on every admin call', async () => {
     const sam = await loggedIn(SUPERVISOR);
     const calls: (() => Promise<unknown>)[] = [
@@ -120,6 +129,7 @@ describe('AgentClient: admin calls', () => {
       () => sam.createApiKey({ userId: ADMIN.id, name: 'x', role: 'agent' }),
       () => sam.revokeApiKey('x'),
       () => sam.eraseVisitor('x'),
+      () => sam.webhooks(),
     ];
     for (const call of calls) expect(await refusal(call)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });

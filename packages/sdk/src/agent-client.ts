@@ -18,7 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, WebhookStatus, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
 
@@ -471,6 +471,11 @@ export class AgentClient {
    */
   async deleteBlock(blockId: string): Promise<void> {
     await this.call('DELETE', `/admin/blocks/${enc(blockId)}`);
+  }
+
+  /** Admin: my org's webhooks (config `orgs[].webhooks`, ADR 0065): last delivery, and a failing streak while one lasts. */
+  webhooks(): Promise<WebhookStatus[]> {
+    return this.call('GET', '/admin/webhooks', undefined, { retry: true });
   }
 
   /** Admin: my org's quick texts, the config file's (`source: config`, read-only) then stored ones (`source: org`), whatever their skills. */

@@ -6,6 +6,7 @@
 import type { Static } from 'typebox';
 import type * as Agent from '../../../src/protocol/agent-api-types.js';
 import type * as Emulator from '../../../src/protocol/emulator-types.js';
+import type * as Webhooks from '../../../src/protocol/webhook-types.js';
 import type * as Visitor from '../../../src/protocol/visitor-messages.js';
 import type { HandlerError } from './emitter.js';
 
@@ -304,6 +305,10 @@ export type ApiKeyCreated = Static<typeof Agent.ApiKeyCreated>;
 export type VisitorBlock = Agent.VisitorBlock;
 /** POST /agent/v1/admin/blocks: `ipRange` (IPv4 or IPv6 address or CIDR range), `reason`, `expiresAt` (epoch ms, in the future). */
 export type CreateVisitorBlockInput = Agent.CreateVisitorBlockRequest;
+/** GET /agent/v1/admin/webhooks: one webhook of my org and where it stands (ADR 0065). */
+export type WebhookStatus = Webhooks.WebhookStatus;
+/** The body a `chat.ended` webhook receives (a receiver can type what it parses with it). */
+export type ChatEndedWebhook = Webhooks.ChatEndedWebhook;
 /** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
 export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
 /**

@@ -2,7 +2,7 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore, OfflineMessageQuery, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
+import type { ChatStore, EndedPosition, OfflineMessageQuery, SessionSearch, SessionSearchPage } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
@@ -226,6 +226,18 @@ export class MemoryChatStore implements ChatStore {
     const last = walked[walked.length - 1];
     const page = pageOf(matches.map((s) => ({ ...s.keys, stored: s })), q.limit, plan.residual && last ? { last: { createdAt: last.keys.createdAt, id: last.keys.id }, more: walk.length > walked.length } : null);
     return Promise.resolve({ sessions: page.items.map((k) => fromSessionRow(k.stored.json, k.stored.request, k.stored.progress)), next: page.next });
+  }
+
+  listEndedChats(orgId: string, after: EndedPosition | null, limit: number): Promise<SessionRecord[]> {
+    const ended = [...this.sessions.values()].map((s) => s.keys)
+      .filter((k): k is SearchKeys & { endedAt: number } => k.orgId === orgId && k.endedAt !== null
+        && (after === null || k.endedAt > after.endedAt || (k.endedAt === after.endedAt && k.id > after.id)))
+      .sort((a, b) => a.endedAt - b.endedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, limit);
+    return Promise.resolve(ended.map((k) => {
+      const s = this.sessions.get(k.id)!;
+      return fromSessionRow(s.json, s.request, s.progress);
+    }));
   }
 
   getMeta(key: string): Promise<string | null> {

@@ -3,7 +3,7 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
+import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -245,6 +245,16 @@ export class KyselyChatStore implements ChatStore {
 
   searchSessions(q: SessionSearch): Promise<SessionSearchPage> {
     return searchSessions(this.db, this.dialect, q);
+  }
+
+  async listEndedChats(orgId: string, after: EndedPosition | null, limit: number): Promise<SessionRecord[]> {
+    // Bytewise ids on PostgreSQL too, as the index (migration 0014) orders them.
+    const id = this.dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
+    const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress'])
+      .where('org_id', '=', orgId).where('ended_at', 'is not', null)
+      .$if(after !== null, (q) => q.where((eb) => eb.or([eb('ended_at', '>', after!.endedAt), eb.and([eb('ended_at', '=', after!.endedAt), eb(id, '>', after!.id)])])))
+      .orderBy('ended_at').orderBy(id).limit(limit).execute();
+    return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
   async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {

@@ -238,6 +238,14 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       await db.schema.createIndex('offline_messages_org').ifNotExists().on('offline_messages').columns(['org_id', 'created_at', 'id']).execute();
     },
   },
+  '0014-ended-chats': {
+    async up(db: Kysely<unknown>) {
+      // Webhook senders (ADR 0065) read an org's ended chats oldest first from a cursor
+      // (when it ended, then id): without this index every read walks all the org's chats.
+      const id = dialect === 'postgres' ? sql`id collate "C"` : sql`id`;
+      await sql`create index if not exists sessions_org_ended on sessions (org_id, ended_at, ${id})`.execute(db);
+    },
+  },
   '0002-documents': {
     async up(db: Kysely<unknown>) {
       // Small JSON documents managed through the admin API: users, API keys.

@@ -32,6 +32,8 @@ import { registerFileRoutes } from './file-routes.js';
 import { registerQuickTextRoutes } from './quick-text-routes.js';
 import { registerOfflineMessageAgentRoutes } from './offline-message-routes.js';
 import type { OfflineMessageBox } from '../../core/offline-messages.js';
+import { WebhookStatuses } from '../../protocol/webhook-types.js';
+import type { Webhooks } from '../../core/webhooks/webhooks.js';
 import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
@@ -70,6 +72,8 @@ export interface AgentRouteDeps {
   offlineMessages: OfflineMessageBox;
   /** Throttles password guessing per user name and address (settings.failedLoginsPerAddress); none when off. */
   loginLimiter?: RateLimiter | undefined;
+  /** The orgs' webhooks (ADR 0065); none: every org has none. */
+  webhooks?: Webhooks | undefined;
 }
 
 export type Handler = (req: FastifyRequest, p: Principal, reply: FastifyReply) => Promise<unknown> | unknown;
@@ -206,6 +210,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     errors: { 400: 'A query parameter out of range, malformed or unknown (`limit` 1 to 200, a `cursor` this server did not give, any `agentId`: the history is always the caller\'s): the text names it' } },
     (req, p) => chatHistory(engine, store, views, p.orgId, p.userId, req.query as T.ChatHistoryQuery, req.query as Record<string, unknown>));
   registerQuickTextRoutes(route, deps.quickTexts, users);
+  route({ method: 'GET', url: '/agent/v1/admin/webhooks', summary: 'The org\'s webhooks (config orgs[].webhooks, ADR 0065) and where each stands: last delivery, a failing streak, the next attempt', role: 'admin', response: WebhookStatuses },
+    async (_req, p) => (await deps.webhooks?.statuses(p.orgId)) ?? []);
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, engine.hours, p.orgId, p.userId));
   /**

@@ -1,0 +1,67 @@
+/**
+ * The org's webhooks (ADR 0065): a sender per enabled webhook, started with the server
+ * and stopped first at shutdown; what the admin API and the metrics read of them.
+ */
+import type { OrgConfig } from '../../config/config-schema.js';
+import type { WebhookStatus } from '../../protocol/webhook-types.js';
+import { cursorKey, parseCursor, WebhookSender, type WebhookSenderDeps } from './webhook-sender.js';
+import { secretKey } from './webhook-signature.js';
+
+/** What every sender needs; each gets its own `counted`. */
+export type WebhooksDeps = Omit<WebhookSenderDeps, 'counted'>;
+
+/** Attempts by outcome, per webhook (`org`, `webhook`, `outcome`), for the metrics. */
+export type DeliveryCounts = Map<string, { org: string; webhook: string; outcome: 'delivered' | 'failed'; count: number }>;
+
+export class Webhooks {
+  private readonly senders = new Map<string, WebhookSender>();
+  readonly counts: DeliveryCounts = new Map();
+
+  constructor(private readonly orgs: readonly OrgConfig[], private readonly deps: WebhooksDeps) {
+    for (const org of orgs) for (const w of org.webhooks) {
+      if (!w.enabled) continue;
+      const count = (outcome: 'delivered' | 'failed') => {
+        const k = `${org.id}\u0000${w.name}\u0000${outcome}`;
+        const c = this.counts.get(k) ?? { org: org.id, webhook: w.name, outcome, count: 0 };
+        c.count += 1;
+        this.counts.set(k, c);
+      };
+      this.senders.set(`${org.id}\u0000${w.name}`, new WebhookSender({ orgId: org.id, name: w.name, url: w.url, key: secretKey(w.secret) }, { ...deps, counted: count }));
+    }
+  }
+
+  start(): void {
+    for (const s of this.senders.values()) s.start();
+  }
+
+  /** Stops every sender at once (SIGTERM): POSTs under way are abandoned, sent again after a restart. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.senders.values()].map((s) => s.stop()));
+  }
+
+  /** The org's webhooks, as configured, with where each stands. */
+  async statuses(orgId: string): Promise<WebhookStatus[]> {
+    const org = this.orgs.find((o) => o.id === orgId);
+    const out: WebhookStatus[] = [];
+    for (const w of org?.webhooks ?? []) {
+      const sender = this.senders.get(`${orgId}\u0000${w.name}`);
+      // A disabled webhook has no sender: where it stopped is in the store.
+      const cursor = sender ? sender.lastDelivered : parseCursor(await this.deps.store.getMeta(cursorKey(orgId, w.name)));
+      const delivered = cursor?.deliveredAt != null ? cursor : null;
+      out.push({
+        name: w.name, url: shownUrl(w.url), enabled: w.enabled, events: [...w.events],
+        lastDeliveredAt: delivered?.deliveredAt ?? null, lastDeliveredChatId: delivered?.id ?? null,
+        failingSince: sender?.failingSince ?? null, lastError: sender?.lastError ?? null, nextAttemptAt: sender?.nextAttemptAt ?? null,
+      });
+    }
+    return out;
+  }
+}
+
+/** A URL with a password in it shows *** in its place: the admin API is no place for credentials. */
+function shownUrl(url: string): string {
+  const u = new URL(url);
+  if (!u.password) return url;
+  u.password = '***';
+  return u.toString();
+}
