@@ -72,6 +72,12 @@ export class ConsoleApp {
    * another tab's that had it; until then 'offline' is only a placeholder.
    */
   private presenceKnown = false;
+  /**
+   * Presence changes of this tab still waiting for the server's answer. Meanwhile a `presence` event
+   * (the one a new stream starts with, sent before the change) does not turn the switch back: the
+   * answer, when it comes, sets it as the server has it.
+   */
+  private presenceChanges = 0;
   private leaveTabs: () => void = () => undefined;
   private unlisten: () => void = () => undefined;
   private wasOpen = false;
@@ -167,7 +173,12 @@ export class ConsoleApp {
       presence: (status, capacity, at, name, role, reason) => {
         this.noteServerTime(at);
         this.presenceKnown = true;
-        this.applyPresence(status, capacity);
+        if (this.presenceChanges === 0) this.applyPresence(status, capacity);
+        else {
+          // Kept for a change that fails (the switch goes back to it), not shown over the agent's choice.
+          this.presence = status;
+          this.capacity = capacity;
+        }
         if (name) this.rename(name);
         if (role) this.applyRole(role);
         // Said once, on the event of the change itself (a reload's presence carries no reason).
@@ -283,6 +294,7 @@ export class ConsoleApp {
   /** `restoring`: the presence is set again after the server restarted, and the agent is told so. */
   private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<void> {
     unlockAudio();
+    this.presenceChanges += 1;
     try {
       const state = await this.client.setPresence(status, capacity);
       this.presenceKnown = true;
@@ -291,6 +303,8 @@ export class ConsoleApp {
     } catch (err) {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
+    } finally {
+      this.presenceChanges -= 1;
     }
   }
 

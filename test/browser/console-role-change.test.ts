@@ -118,4 +118,40 @@ describe('console: a role changed by an admin', () => {
     await setRole(SUPERVISOR.id, 'supervisor');
     await viewButton(page, 'Supervisor').waitFor();
   });
+
+  it('a presence change waiting for its answer is not turned back by a presence event that comes meanwhile', async () => {
+    const { page } = alex;
+    const online = page.getByRole('radio', { name: 'Online' });
+    await setPresence(page, 'Offline');
+    // The server's answer to the change is held back; a rename by an admin sends a `presence` event
+    // (with the presence as it still is, offline) before it.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/agent/v1/presence', async (route) => {
+      if (route.request().method() === 'PUT') await held;
+      await route.continue();
+    });
+    try {
+      await online.click();
+      const res = await fetch(`${server.baseUrl}/agent/v1/admin/users/${AGENT1.id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${await server.tokenOf(ADMIN)}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Alex Renamed' }),
+      });
+      expect(res.status, await res.text()).toBe(200);
+      await expect.poll(() => whoami(page)).toBe('Alex Renamed (agent)');
+      expect(await online.isChecked(), 'the agent’s choice stays while its answer is on the way').toBe(true);
+      release();
+      await page.getByRole('status').filter({ hasText: 'You are online' }).waitFor();
+      expect(await online.isChecked()).toBe(true);
+    } finally {
+      release();
+      await page.unroute('**/agent/v1/presence');
+      await fetch(`${server.baseUrl}/agent/v1/admin/users/${AGENT1.id}`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${await server.tokenOf(ADMIN)}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: AGENT1.name }),
+      });
+    }
+  });
 });
