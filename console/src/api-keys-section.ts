@@ -126,8 +126,9 @@ export class ApiKeysSection {
     };
     yes.addEventListener('click', () => void whileBusy(yes, () => this.client.revokeApiKey(k.id).then(async () => {
       this.confirmBox.replaceChildren();
-      this.say(`API key "${k.name}" revoked: it answers 401 from now on`);
+      // The table first, then the announcement: what the status says is already on screen.
       await this.refresh();
+      this.say(`API key "${k.name}" revoked: it answers 401 from now on`);
       this.title.focus();
     }, (err: unknown) => {
       error.textContent = adminErrorText(err);

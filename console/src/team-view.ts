@@ -148,8 +148,9 @@ export class TeamView {
         skills: parseSkills(values.skills), capacity: parseCapacity(values.capacity) as number,
       }).then(async (u) => {
         form.reset();
-        this.say(`Added ${u.name} (${u.username ?? u.id}) as ${u.role}: they can log in now`);
+        // The table first, then the announcement: what the status says is already on screen.
         await this.refresh();
+        this.say(`Added ${u.name} (${u.username ?? u.id}) as ${u.role}: they can log in now`);
         this.rowButton(u.id)?.focus();
       }, (err: unknown) => {
         error.textContent = adminErrorText(err, values.name.trim());
