@@ -31,8 +31,7 @@ export class BlockedAddressesSection {
       void whileBusy(add, () => this.client.createBlock({ ipRange, ...(reason.input.value.trim() ? { reason: reason.input.value.trim() } : {}) }).then((b) => {
         range.input.value = '';
         reason.input.value = '';
-        this.say(`Blocked ${b.ipRange}`);
-        return this.refresh();
+        return this.refresh().then(() => this.say(`Blocked ${b.ipRange}`));
       }, (err: unknown) => {
         range.setError(adminErrorText(err));
         range.input.focus();
@@ -65,8 +64,10 @@ export class BlockedAddressesSection {
       : el('button', { type: 'button', 'aria-label': `Unblock ${b.ipRange}` }, 'Unblock');
     if (action instanceof HTMLButtonElement) {
       action.addEventListener('click', () => void whileBusy(action, () => this.client.deleteBlock(b.id).then(() => {
-        this.say(`Unblocked ${b.ipRange}`);
-        return this.refresh().then(() => this.rangeInput.focus());
+        return this.refresh().then(() => {
+          this.say(`Unblocked ${b.ipRange}`);
+          this.rangeInput.focus();
+        });
       }, (err: unknown) => {
         this.error.textContent = `Could not unblock ${b.ipRange}: ${adminErrorText(err)}`;
       })));

@@ -67,12 +67,10 @@ export class OfflineMessagesSection {
     const mark = el('button', { type: 'button', 'data-message-id': m.id, 'aria-label': `${markText}: message from ${m.name}` }, markText);
     const remove = el('button', { type: 'button', 'aria-label': `Delete: message from ${m.name}` }, 'Delete');
     mark.addEventListener('click', () => void whileBusy(mark, () => this.client.markOfflineMessage(m.id, handled ? 'new' : 'handled').then(() => {
-      this.say(`Message from ${m.name} marked ${handled ? 'new' : 'handled'}`);
-      return this.refresh();
+      return this.refresh().then(() => this.say(`Message from ${m.name} marked ${handled ? 'new' : 'handled'}`));
     }, (err: unknown) => { this.error.textContent = `Could not change the message from ${m.name}: ${adminErrorText(err)}`; })));
     remove.addEventListener('click', () => void whileBusy(remove, () => this.client.deleteOfflineMessage(m.id).then(() => {
-      this.say(`Message from ${m.name} deleted`);
-      return this.refresh();
+      return this.refresh().then(() => this.say(`Message from ${m.name} deleted`));
     }, (err: unknown) => { this.error.textContent = `Could not delete the message from ${m.name}: ${adminErrorText(err)}`; })));
     return el('article', { class: `offline-message${handled ? ' handled' : ''}`, 'aria-label': `Message from ${m.name}` },
       el('p', {}, el('strong', {}, m.subject || '(no subject)'), ' — ', m.name, ' ', el('a', { href: `mailto:${m.email}` }, m.email)),

@@ -70,9 +70,8 @@ export class OrgQuickTextsSection {
     const body = { title, text, skills: parseSkills(this.skills.input.value) };
     const was = this.editing;
     void whileBusy(this.save, () => (was ? this.client.updateOrgQuickText(was.id, body) : this.client.createOrgQuickText(body)).then((q) => {
-      this.say(was ? `Saved quick text ${q.title}` : `Added quick text ${q.title}`);
       this.edit(null);
-      return this.refresh();
+      return this.refresh().then(() => this.say(was ? `Saved quick text ${q.title}` : `Added quick text ${q.title}`));
     }, (err: unknown) => {
       this.error.textContent = adminErrorText(err);
     }));
@@ -98,9 +97,11 @@ export class OrgQuickTextsSection {
     } else {
       const del = el('button', { type: 'button', 'aria-label': `Delete quick text ${q.title}` }, 'Delete');
       del.addEventListener('click', () => void whileBusy(del, () => this.client.deleteOrgQuickText(q.id).then(() => {
-        this.say(`Deleted quick text ${q.title}`);
         if (this.editing?.id === q.id) this.edit(null);
-        return this.refresh().then(() => this.title.input.focus());
+        return this.refresh().then(() => {
+          this.say(`Deleted quick text ${q.title}`);
+          this.title.input.focus();
+        });
       }, (err: unknown) => {
         this.error.textContent = `Could not delete ${q.title}: ${adminErrorText(err)}`;
       })));
