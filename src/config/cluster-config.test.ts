@@ -84,6 +84,9 @@ describe('the cluster section', () => {
     expect(loadConfig(file, {}, {}).cluster?.shard).toBe('a');
     expect(loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: 'b' }, {}).cluster?.shard).toBe('b');
     expect(problemsOf(() => loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: 'c' }, {}))).toEqual(['/cluster/shard: no shard c in cluster.shards (a, b)']);
+    // `*`: whichever shard is free when the node takes the lock.
+    expect(loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: '*' }, {}).cluster?.shard).toBe('*');
+    expect(problemsOf(() => loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: '**' }, {}))[0]).toMatch(/^\/cluster\/shard: /);
     expect(problemsOf(() => loadConfig(undefined, { SWITCHBOARD_CLUSTER_SHARD: 'a' }, {})))
       .toEqual(['SWITCHBOARD_CLUSTER_SHARD: a names a shard, but the config has no cluster section (cluster.shards)']);
   });
