@@ -98,5 +98,15 @@ describe('a node of shard a', () => {
     expect(bDocs.map((d) => d.username).sort()).toEqual(['admin2', 'agent2', 'bea', 'supervisor2', undefined].sort());
     expect(bDocs.every((d) => d.configFingerprint !== 'removed')).toBe(true);
     expect((await login(b, 'bea', 'bea-password-1')).statusCode).toBe(200);
+
+    // Usernames sign in at one place: a person made on shard a takes none of shard b's, from the file or the store.
+    const adminA = (await login(a, 'admin', 'admin-demo')).json<{ accessToken: string }>().accessToken;
+    const create = (username: string) => a.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: { authorization: `Bearer ${adminA}` }, payload: { name: 'Someone', username, password: 'some-password-1', role: 'agent', skills: [], capacity: 1 } });
+    for (const taken of ['agent2', 'bea']) {
+      const res = await create(taken);
+      expect(res.statusCode, taken).toBe(409);
+      expect(res.body, taken).toContain(`username ${taken} is taken (in another shard of the cluster)`);
+    }
+    expect((await create('cleo')).statusCode).toBe(200);
   });
 });
