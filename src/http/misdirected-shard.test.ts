@@ -68,6 +68,8 @@ describe('a node of shard a', () => {
     const own = await get(`/chat/rest/Visitor/Availability?org_id=${DEMO_IDS.organizationId}&deployment_id=${DEMO_IDS.deploymentId}&Availability.ids=${DEMO_IDS.botButtonId}`);
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: DEMO_IDS.botButtonId, isAvailable: true }] } }] });
+    const metrics = await sb.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('switchboard_cluster_shard{shard="a"} 1');
     // Shard b's bot is not this node's: nothing of org b is served or routed here.
     expect(sb.bots.map((b) => b.agentId)).toEqual([DEMO_IDS.botAgentId]);
     expect(sb.engine.catalog.button(SECOND_ORG.botButtonId)).toBeUndefined();
