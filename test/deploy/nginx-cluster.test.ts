@@ -29,32 +29,47 @@ function proxyLocations(conf: string): string[][] {
   return blocks.map((m) => m[1]!.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '' && !l.startsWith('proxy_pass ')));
 }
 
-/** Sends again what a standby refused (503 with Retry-After: it applied nothing), as clients do; notes each refusal. */
-async function retryingStandby(send: () => Promise<Res>, refusals: string[], limitMs = 20_000): Promise<Res> {
+/** An answer a client sends its request again on, and when it came. */
+interface Refusal {
+  readonly at: number;
+  readonly status: number;
+  readonly text: string;
+}
+
+const STANDBY = 'This node is a standby: the active node serves';
+
+/**
+ * Sends the request again, as clients do (the SDK's VisitorClient; a POST with the same
+ * X-LIVEAGENT-SEQUENCE, which the node answers once), on a standby's 503 (it applied nothing;
+ * after its Retry-After) and on nginx's 502 (no node answered: the moment the spare switches from
+ * its standby listener to the server proper). Notes each.
+ */
+async function retrying(send: () => Promise<Res>, refusals: Refusal[], limitMs = 20_000): Promise<Res> {
   const deadline = Date.now() + limitMs;
   for (;;) {
     const res = await send();
     const retryAfter = res.headers.get('retry-after');
-    if (res.status !== 503 || retryAfter === null) return res;
-    refusals.push(res.text);
-    if (Date.now() > deadline) throw new Error(`still refused after ${limitMs} ms: ${res.text}`);
-    await sleep(Number(retryAfter) * 1000);
+    const standby = res.status === 503 && retryAfter !== null;
+    if (!standby && res.status !== 502) return res;
+    refusals.push({ at: performance.now(), status: res.status, text: res.status === 502 ? '502' : res.text });
+    if (Date.now() > deadline) throw new Error(`still refused after ${limitMs} ms: ${res.status} ${res.text}`);
+    await sleep(standby ? Number(retryAfter) * 1000 : 100);
   }
 }
 
-/** The visitor's message, sent again on a standby's refusal with the same X-LIVEAGENT-SEQUENCE. */
-async function say(v: Visitor, text: string, refusals: string[]): Promise<void> {
+/** The visitor's message, sent again on a refusal with the same X-LIVEAGENT-SEQUENCE. */
+async function say(v: Visitor, text: string, refusals: Refusal[]): Promise<void> {
   const sequence = v.sentSequence + 1;
-  const res = await retryingStandby(() => v.post('Chasitor/ChatMessage', { text }, { sequence }), refusals);
+  const res = await retrying(() => v.post('Chasitor/ChatMessage', { text }, { sequence }), refusals);
   expect(res.status, `ChatMessage ${text}: ${res.text}`).toBe(200);
 }
 
 /** Polls (through refusals) until the visitor has `count` echoes; any other answer than 200/204 fails. */
-async function echoes(v: Visitor, count: number, refusals: string[], limitMs = 20_000): Promise<string[]> {
+async function echoes(v: Visitor, count: number, refusals: Refusal[], limitMs = 20_000): Promise<string[]> {
   const deadline = Date.now() + limitMs;
   while (v.echoes().length < count) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} echoes; got ${JSON.stringify(v.echoes())}`);
-    const res = await retryingStandby(() => v.poll(), refusals, Math.max(1, deadline - Date.now()));
+    const res = await retrying(() => v.poll(), refusals, Math.max(1, deadline - Date.now()));
     if (res.status !== 200 && res.status !== 204) throw new Error(`Messages answered ${res.status} ${JSON.stringify(res.text)}`);
   }
   return v.echoes();
@@ -116,7 +131,7 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
       rewrites: (certs) => [
         { from: 'server 10.0.0.11:8080 ', to: `server ${host(a)} ` },
         { from: 'server 10.0.0.12:8080 ', to: `server ${host(b)} ` },
-        { from: 'server 10.0.0.19:8080 backup;', to: `server ${host(spare)} backup;`, times: 2 },
+        { from: 'server 10.0.0.19:8080 ', to: `server ${host(spare)} `, times: 2 },
         { from: 'listen 80;', to: `listen 127.0.0.1:${ports.http};` },
         { from: 'listen [::]:80;', to: '' },
         { from: 'listen 443 ssl http2;', to: `listen 127.0.0.1:${ports.https} ssl http2;`, times: 2 },
@@ -206,14 +221,17 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
   it('kill -9 of shard a’s node: through la-a the spare takes over and the chat goes on, every echo once and in order; la-b kept working', async () => {
     expect(va, 'the chats of the test before').toBeDefined();
     await expectStandingBy(spare);
-    const refusals: string[] = [];
-    const bRefusals: string[] = [];
-    // A poll held by node a when it dies: nginx sends it to the spare (a GET, not answered yet).
-    const held = retryingStandby(() => va.poll(), refusals);
+    const refusals: Refusal[] = [];
+    const bRefusals: Refusal[] = [];
+    // A poll held by node a when it dies: nginx sends it on to the spare (a GET, not answered yet),
+    // which answers it, or refuses it as a standby; nginx's own 502 would mean it was not sent on.
+    const held = va.poll();
     await sleep(100);
     await a.kill9();
-    const heldRes = await held;
-    expect([200, 204], `the held poll: ${heldRes.status} ${heldRes.text}`).toContain(heldRes.status);
+    const killed = performance.now();
+    const ready = untilReady(spare, 15_000).then(() => performance.now());
+    const first = await held;
+    expect(first.status === 200 || first.status === 204 || (first.status === 503 && first.text === STANDBY), `the held poll: ${first.status} ${first.text}`).toBe(true);
 
     // Shard b, while shard a changes hands.
     await say(vb, 'b-2', bRefusals);
@@ -221,16 +239,52 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
 
     await say(va, 'a-2', refusals);
     expect(await echoes(va, 2, refusals)).toEqual(['a-1', 'a-2']);
-    await untilReady(spare, 15_000);
+    const readyAt = await ready;
     expect(spare.logTail).toContain('cluster mode: serving shard a');
     await say(va, 'a-3', refusals);
     expect(await echoes(va, 3, refusals)).toEqual(['a-1', 'a-2', 'a-3']);
     await va.expectNoMore();
-    // The only refusals on the way were the spare's before it took over, never another shard's 421.
-    for (const text of refusals) expect(text).toBe('This node is a standby: the active node serves');
+    // The only refusals on the way were the spare's before it served: its 503 standby, and 502 in the
+    // moment it switched over. None once it served, never another shard's 421.
+    for (const r of refusals) {
+      expect([STANDBY, '502']).toContain(r.text);
+      expect(r.at - killed, `${r.status} ${Math.round(r.at - killed)} ms after the kill, the spare ready after ${Math.round(readyAt - killed)} ms`).toBeLessThan(readyAt - killed + 250);
+    }
 
     await say(vb, 'b-3', bRefusals);
     expect(await echoes(vb, 3, bRefusals)).toEqual(['b-1', 'b-2', 'b-3']);
     expect(bRefusals).toEqual([]);
+  }, 60_000);
+
+  it('fail-back: node a started again waits for the lock without listening (la-a stays on the spare), and serves shard a once the spare stops; nginx answers 502 for at most fail_timeout between', async () => {
+    expect(va, 'the chats of the tests before').toBeDefined();
+    const refusals: Refusal[] = [];
+    const address = a.baseUrl;
+    // Not a standby: one would listen at once and answer 503 standby from the address nginx prefers.
+    const back = a.start();
+    await sleep(1_000);
+    await say(va, 'a-4', refusals);
+    expect(await echoes(va, 4, refusals)).toEqual(['a-1', 'a-2', 'a-3', 'a-4']);
+
+    await spare.stop();
+    await back;
+    const up = performance.now();
+    expect(a.baseUrl, 'node a back at the address nginx has').toBe(address);
+    expect(a.logTail).toContain('cluster mode: serving shard a');
+    // A planned switch: the message is sent again on nginx's 502 ("no live upstreams") until node a
+    // is tried again, at most fail_timeout (2 s) after nginx last found it refusing.
+    const sequence = va.sentSequence + 1;
+    let res: Res;
+    for (;;) {
+      res = await va.post('Chasitor/ChatMessage', { text: 'a-5' }, { sequence });
+      if (res.status !== 502 || performance.now() - up > 5_000) break;
+      await sleep(100);
+    }
+    const gapMs = performance.now() - up;
+    expect(res.status, res.text).toBe(200);
+    expect(gapMs, '502s after node a listened').toBeLessThan(3_000);
+    expect(await echoes(va, 5, refusals)).toEqual(['a-1', 'a-2', 'a-3', 'a-4', 'a-5']);
+    await va.expectNoMore();
+    expect(refusals, 'la-a served by the spare while node a waited').toEqual([]);
   }, 60_000);
 });

@@ -171,7 +171,9 @@ http {
         child.kill('SIGTERM'); // nginx's fast shutdown
         await exited;
       }
-      rmSync(prefix, { recursive: true, force: true });
+      // As the harness keeps a server's data directory: the error log, to see why a request failed.
+      if (process.env['SWITCHBOARD_KEEP_DATA'] === '1') process.stderr.write(`nginx prefix kept: ${prefix}\n`);
+      else rmSync(prefix, { recursive: true, force: true });
     },
   };
 }
