@@ -14,7 +14,7 @@ import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.te
 import { SECOND_ORG, twoShardConfig } from '../../src/config/cluster-config.test-support.js';
 import { OWNS_PROCESS, TestServer, needsProcess, sleep, type Res } from '../protocol/harness.js';
 import { expectStandingBy, untilReady } from '../protocol/standby-support.js';
-import { BOT_BUTTON, Visitor } from '../protocol/visitor.js';
+import { BOT_BUTTON, DEPLOYMENT_ID, ORG_ID, Visitor } from '../protocol/visitor.js';
 import { HostClient } from './host-client.js';
 import { NGINX_CLUSTER_CONF, NGINX_CONF, freePort, runNginx, type RunningNginx } from './nginx-front.js';
 
@@ -230,6 +230,18 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
     await a.kill9();
     const killed = performance.now();
     const ready = untilReady(spare, 15_000).then(() => performance.now());
+    // Meanwhile a widget's Availability every 20 ms through la-a, until a second after the spare
+    // serves: it meets the spare's moment of switching, and shows whether nginx then skips the spare.
+    const availability: Refusal[] = [];
+    let readySeen = Number.POSITIVE_INFINITY;
+    void ready.then((t) => (readySeen = t));
+    const probing = (async () => {
+      while (performance.now() < readySeen + 1_000 && performance.now() - killed < 15_000) {
+        const res = await laA.req('GET', 'Visitor/Availability', { headers: { 'X-LIVEAGENT-API-VERSION': '34' }, query: { org_id: ORG_ID, deployment_id: DEPLOYMENT_ID, 'Availability.ids': BOT_BUTTON } });
+        availability.push({ at: performance.now(), status: res.status, text: res.status === 502 ? '502' : res.text });
+        await sleep(20);
+      }
+    })();
     const first = await held;
     expect(first.status === 200 || first.status === 204 || (first.status === 503 && first.text === STANDBY), `the held poll: ${first.status} ${first.text}`).toBe(true);
 
@@ -249,6 +261,14 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
     for (const r of refusals) {
       expect([STANDBY, '502']).toContain(r.text);
       expect(r.at - killed, `${r.status} ${Math.round(r.at - killed)} ms after the kill, the spare ready after ${Math.round(readyAt - killed)} ms`).toBeLessThan(readyAt - killed + 250);
+    }
+
+    await probing;
+    const served = availability.filter((r) => r.status === 200);
+    expect(served.length, 'Availability answered once the spare serves').toBeGreaterThan(0);
+    for (const r of availability.filter((x) => x.status !== 200)) {
+      expect([STANDBY, '502']).toContain(r.text);
+      expect(r.at - killed, `Availability ${r.status} ${Math.round(r.at - killed)} ms after the kill, the spare ready after ${Math.round(readyAt - killed)} ms`).toBeLessThan(readyAt - killed + 250);
     }
 
     await say(vb, 'b-3', bRefusals);
