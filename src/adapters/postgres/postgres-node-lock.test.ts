@@ -59,6 +59,35 @@ describe('PostgreSQL node lock', () => {
     }
   });
 
+  it('cluster shards (ADR 0066): shards of one database lock side by side, a shard has one holder, and a node without a cluster never runs beside them', async () => {
+    const schema = unique();
+    const a = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, 'a');
+    const b = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, 'b');
+    const secondA = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, 'a');
+    const single = new PostgresNodeLock(PG_URL, schema);
+    try {
+      await a.acquire(0);
+      await b.acquire(0);
+      await expect(secondA.acquire(300)).rejects.toThrow(/shard a of schema/);
+      await expect(single.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await a.release();
+      // Shard a is free, b still runs: the database stays the cluster's.
+      await expect(single.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await secondA.acquire(0);
+      await secondA.release();
+      await b.release();
+      await single.acquire(0);
+      // A shard node waiting meanwhile holds nothing (its shared lock goes back each try).
+      const late = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, 'c');
+      await expect(late.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await single.release();
+      await late.acquire(0);
+      await late.release();
+    } finally {
+      for (const l of [a, b, secondA, single]) await l.release();
+    }
+  });
+
   it('a lock whose connection the server ended is taken again', async () => {
     const app = unique();
     const events: string[] = [];

@@ -40,11 +40,20 @@ export class PostgresNodeLock implements NodeLock {
     private readonly applicationName = 'switchboard-node-lock',
     /** How soon after a loss the lock is taken again. */
     private readonly retryDelayMs = 100,
+    /**
+     * Cluster mode (ADR 0066): the shard this node serves. Its lock is then the shard's, held
+     * exclusively, with the database's own held shared: shards run side by side, and a node
+     * without a cluster (which holds the database's exclusively) never runs beside them.
+     */
+    private readonly shard: string | null = null,
   ) {}
 
   async acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
+    const where = this.shard === null
+      ? `schema ${this.schema} of the PostgreSQL database`
+      : `shard ${this.shard} of schema ${this.schema} of the PostgreSQL database (held by another node of the shard, or by a node without cluster mode on the database)`;
     try {
-      await retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`, onWaiting, opts);
+      await retryLock(() => this.tryOnce(), waitMs, where, onWaiting, opts);
     } finally {
       await this.endWaiting();
     }
@@ -67,8 +76,7 @@ export class PostgresNodeLock implements NodeLock {
       client = fresh;
     }
     try {
-      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `switchboard:${this.schema}`]);
-      if (res.rows[0]?.locked === true) {
+      if (await this.tryLocks(client)) {
         this.client = client;
         return true;
       }
@@ -77,6 +85,22 @@ export class PostgresNodeLock implements NodeLock {
       throw err;
     }
     this.waiting = client;
+    return false;
+  }
+
+  /** Takes this node's locks on `client`: all of them, or none (a shared lock taken alone is given back). */
+  private async tryLocks(client: pg.Client): Promise<boolean> {
+    const store = `switchboard:${this.schema}`;
+    if (this.shard === null) {
+      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
+      return res.rows[0]?.locked === true;
+    }
+    const shared = await client.query<{ locked: boolean }>('select pg_try_advisory_lock_shared($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
+    if (shared.rows[0]?.locked !== true) return false;
+    const own = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `${store}:shard:${this.shard}`]);
+    if (own.rows[0]?.locked === true) return true;
+    // A waiting connection holds nothing: the database's lock goes back until both can be had.
+    await client.query('select pg_advisory_unlock_shared($1::int, hashtext($2))', [LOCK_CLASS, store]);
     return false;
   }
 
