@@ -159,6 +159,10 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('org shards on one PostgreSQL databa
       console.info(`org shards (PostgreSQL): shard a's standby ready ${Math.round(takeoverMs)} ms after kill -9 of node a`);
       expect(takeoverMs).toBeLessThan(10_000);
       expect(standbyA.logTail).toMatch(/node lock taken: taking the store over/);
+      // The new node of shard a recovered shard a's chats only: org B's open chat stays node b's
+      // (known there, a 503 would invite a resync that moves it; answered, two nodes would write it).
+      const stray = await standbyA.req('GET', 'System/Messages', { headers: vb.headers(), query: { ack: -1 } });
+      expect([403, 421], `org B's session asked of shard a's new node: ${stray.status} ${stray.text}`).toContain(stray.status);
       front.to(standbyA);
       await va.awaitEchoes(['m1', 'm2']);
       await Promise.all([va.say('m3'), vb.say('n3')]);
