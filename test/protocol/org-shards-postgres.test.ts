@@ -132,7 +132,7 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('org shards on one PostgreSQL databa
       const failed = await startFails(whole);
       expect(failed, 'the unsharded node started beside the shard nodes').not.toBeNull();
       expect(failed).toMatch(/exited before listening \(code 1,/);
-      expect(whole.logTail).toMatch(/another Switchboard node is using|node lock/);
+      expect(whole.logTail).toMatch(/another Switchboard node is using .*PostgreSQL database/);
       expect(await probe(a, '/readyz')).toMatchObject({ status: 200 });
       expect(await probe(b, '/readyz')).toMatchObject({ status: 200 });
     });
@@ -209,7 +209,7 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('org shards on one PostgreSQL databa
       const failed = await startFails(shard);
       expect(failed, 'the shard node started beside the unsharded node').not.toBeNull();
       expect(failed).toMatch(/exited before listening \(code 1,/);
-      expect(shard.logTail).toMatch(/another Switchboard node is using|node lock/);
+      expect(shard.logTail).toMatch(/another Switchboard node is using .*PostgreSQL database/);
       const vb = new Visitor(whole);
       await startChat(vb, ORG_B);
       await vb.say('still one node');
