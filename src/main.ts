@@ -17,7 +17,7 @@ import { listenAsStandby, type StandbyResponder } from './http/standby-responder
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { OffsetClock } from './adapters/memory/offset-clock.js';
 import { systemClock } from './adapters/memory/system-clock.js';
-import type { SwitchboardConfig } from './config/config-schema.js';
+import { ANY_SHARD, type SwitchboardConfig } from './config/config-schema.js';
 import { Catalog } from './core/catalog.js';
 import { OrgShards } from './core/org-shards.js';
 import { WRITER_EPOCH_KEY } from './adapters/sql/kysely-chat-store.js';
@@ -157,10 +157,13 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
 }
 
 /** The lock that keeps a second node off this node's store (ADR 0017); none for the memory store. */
-function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void, shard: string | null): { lock: NodeLock; held: () => boolean } | null {
+function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void): { lock: NodeLock; held: () => boolean; shard: () => string | null } | null {
   const s = config.storage;
   if (s.kind === 'memory') return null;
-  if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true };
+  if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true, shard: () => null };
+  // Cluster mode (ADR 0066): the shard's lock, or the first free one's for a node of any shard.
+  const cluster = config.cluster;
+  const shards = cluster ? (cluster.shard === ANY_SHARD ? cluster.shards.map((sh) => sh.id) : [cluster.shard]) : null;
   // One database per deployment (ADR 0017, note; a URL search_path is refused): advisory locks are per database.
   const lock = new PostgresNodeLock(connectionUrl(config), 'public', {
     onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
@@ -169,8 +172,8 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
       logger.fatal('another node took this store over while the node lock was lost: stopping');
       onFatal('node lock taken over');
     },
-  }, undefined, undefined, shard);
-  return { lock, held: () => lock.held };
+  }, undefined, undefined, shards);
+  return { lock, held: () => lock.held, shard: () => lock.shard };
 }
 
 export async function openStore(config: SwitchboardConfig, logger?: Logger): Promise<ChatStore> {
@@ -227,6 +230,17 @@ async function nodeIdentity(store: ChatStore, key: string): Promise<string> {
   return id;
 }
 
+/**
+ * The config with the shard this node holds: a node of any shard (`*`, ADR 0066) knows
+ * which once it has the lock. Without one (a test's own store) it cannot serve.
+ */
+function withShard(config: SwitchboardConfig, held: string | null): SwitchboardConfig {
+  const cluster = config.cluster;
+  if (!cluster || cluster.shard !== ANY_SHARD) return config;
+  if (held === null) throw new Error('cluster.shard "*" takes a free shard with the node lock, which this node did not take');
+  return { ...config, cluster: { ...cluster, shard: held } };
+}
+
 /** True for a listen address only this machine reaches (127.0.0.0/8, ::1, localhost). */
 function listensOnLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '');
@@ -240,12 +254,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
   const realClock = opts.clock ?? systemClock;
   const onFatal = opts.onFatal ?? (() => undefined);
+  const nodeLock = opts.store ? null : nodeLockFor(config, logger, onFatal);
+  const standby = nodeLock ? await takeNodeLock(config, nodeLock.lock, logger, opts) : null;
   // Cluster mode (ADR 0066): everything below is built for this node's shard's orgs only (`served`);
   // the users' load alone reads the whole file, to leave other shards' users as they are.
-  const shards = OrgShards.of(config);
+  const shards = OrgShards.of(withShard(config, nodeLock?.shard() ?? null));
   const served = shards.scope(config);
-  const nodeLock = opts.store ? null : nodeLockFor(config, logger, onFatal, shards.shard);
-  const standby = nodeLock ? await takeNodeLock(config, nodeLock.lock, logger, opts) : null;
   let store: ChatStore;
   try {
     store = opts.store ?? (await openStore(config, logger));

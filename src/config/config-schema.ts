@@ -436,6 +436,9 @@ export type FileTransferConfig = Static<typeof FileTransferConfig>;
 
 /** A shard id (`cluster.shards[].id`, `cluster.shard`): it goes into lock and meta keys and log lines. */
 export const SHARD_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$';
+/** `cluster.shard`: a shard id, or `*` for whichever shard is free (ADR 0066). */
+export const ANY_SHARD = '*';
+const ANY_SHARD_PATTERN = '^(\\*|[a-z0-9][a-z0-9-]{0,31})$';
 
 /** One shard of a cluster (ADR 0066): the orgs its node serves, and where their clients reach it. */
 export const ShardConfig = Type.Object({
@@ -456,8 +459,11 @@ export type ShardConfig = Static<typeof ShardConfig>;
  * for every node; a node differs by `shard` (SWITCHBOARD_CLUSTER_SHARD).
  */
 export const ClusterConfig = Type.Object({
-  /** The shard this node serves. */
-  shard: Type.String({ pattern: SHARD_ID_PATTERN }),
+  /**
+   * The shard this node serves, or `*`: the first of `shards` no other node holds, in their
+   * order (identical nodes, and standbys that take over whichever shard's node dies).
+   */
+  shard: Type.String({ pattern: ANY_SHARD_PATTERN }),
   shards: Type.Array(ShardConfig, { minItems: 1 }),
 });
 export type ClusterConfig = Static<typeof ClusterConfig>;

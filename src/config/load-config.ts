@@ -13,7 +13,7 @@ import { secretProblem } from '../core/webhooks/webhook-signature.js';
 import { parseIpRange } from '../protocol/ip-range.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
-import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
+import { ANY_SHARD, ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
@@ -282,7 +282,7 @@ function clusterProblems(config: SwitchboardConfig): string[] {
   config.orgs.forEach((org, o) => {
     if (!shardOfOrg.has(canonicalId(org.id))) problems.push(`/orgs/${o}/id: org ${org.id} is in no shard of cluster.shards (no node would serve it)`);
   });
-  if (!shardIds.has(cluster.shard)) problems.push(`/cluster/shard: no shard ${cluster.shard} in cluster.shards (${[...shardIds].join(', ')})`);
+  if (cluster.shard !== ANY_SHARD && !shardIds.has(cluster.shard)) problems.push(`/cluster/shard: no shard ${cluster.shard} in cluster.shards (${[...shardIds].join(', ')})`);
   return problems;
 }
 

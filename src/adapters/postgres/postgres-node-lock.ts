@@ -41,17 +41,26 @@ export class PostgresNodeLock implements NodeLock {
     /** How soon after a loss the lock is taken again. */
     private readonly retryDelayMs = 100,
     /**
-     * Cluster mode (ADR 0066): the shard this node serves. Its lock is then the shard's, held
-     * exclusively, with the database's own held shared: shards run side by side, and a node
-     * without a cluster (which holds the database's exclusively) never runs beside them.
+     * Cluster mode (ADR 0066): the shards this node may serve, in order: one, or every shard of
+     * the cluster for a node that takes whichever is free (`cluster.shard: "*"`). The lock is then
+     * a shard's, held exclusively, with the database's own held shared: shards run side by side,
+     * and a node without a cluster (which holds the database's exclusively) never runs beside them.
      */
-    private readonly shard: string | null = null,
+    private readonly shards: readonly string[] | null = null,
   ) {}
 
+  /** The shard whose lock this node holds (or held last); null without a cluster, or before it has one. */
+  private heldShard: string | null = null;
+
+  get shard(): string | null {
+    return this.heldShard;
+  }
+
   async acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
-    const where = this.shard === null
+    const shards = this.shards === null ? '' : this.shards.length === 1 ? `shard ${this.shards[0]!}` : `any of shards ${this.shards.join(', ')}`;
+    const where = this.shards === null
       ? `schema ${this.schema} of the PostgreSQL database`
-      : `shard ${this.shard} of schema ${this.schema} of the PostgreSQL database (held by another node of the shard, or by a node without cluster mode on the database)`;
+      : `${shards} of schema ${this.schema} of the PostgreSQL database (held by other nodes of the cluster, or by a node without cluster mode on the database)`;
     try {
       await retryLock(() => this.tryOnce(), waitMs, where, onWaiting, opts);
     } finally {
@@ -91,14 +100,20 @@ export class PostgresNodeLock implements NodeLock {
   /** Takes this node's locks on `client`: all of them, or none (a shared lock taken alone is given back). */
   private async tryLocks(client: pg.Client): Promise<boolean> {
     const store = `switchboard:${this.schema}`;
-    if (this.shard === null) {
+    if (this.shards === null) {
       const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
       return res.rows[0]?.locked === true;
     }
     const shared = await client.query<{ locked: boolean }>('select pg_try_advisory_lock_shared($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
     if (shared.rows[0]?.locked !== true) return false;
-    const own = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `${store}:shard:${this.shard}`]);
-    if (own.rows[0]?.locked === true) return true;
+    // Once a shard is this node's, a lock lost with its connection is taken again for that shard only.
+    for (const shard of this.heldShard === null ? this.shards : [this.heldShard]) {
+      const own = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `${store}:shard:${shard}`]);
+      if (own.rows[0]?.locked === true) {
+        this.heldShard = shard;
+        return true;
+      }
+    }
     // A waiting connection holds nothing: the database's lock goes back until both can be had.
     await client.query('select pg_advisory_unlock_shared($1::int, hashtext($2))', [LOCK_CLASS, store]);
     return false;
