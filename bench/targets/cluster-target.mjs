@@ -13,7 +13,7 @@
 // processes itself.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../lib/load-generator.mjs';
+import { ClientPool, freePort } from '../lib/load-generator.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
 import { BENCH_ORG, SECOND_ORG, twoOrgConfig } from './switchboard-config.mjs';
 import { dropPostgresDatabase, freshPostgresDatabase } from './postgres-database.mjs';
@@ -31,21 +31,12 @@ const SHARD_IDS = ['a', 'b'];
  * would measure something else.
  */
 async function expectMisdirected(port, org) {
-  let status;
-  let body;
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/agent/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(org.credentials),
-      signal: AbortSignal.timeout(10_000),
-    });
-    status = res.status;
-    body = await res.text();
-  } catch (err) {
-    throw new Error(`shard a: login probe failed: ${err.message}`);
-  }
-  if (status !== 421) throw new Error(`not sharded: shard a answered ${status}, not 421, to the login of org ${org.orgId}'s agent${status >= 200 && status < 300 ? '' : ` (${body.slice(0, 120).replaceAll('\n', ' ')})`}`);
+  const pool = new ClientPool({ host: '127.0.0.1', port, addresses: 1 });
+  const res = await pool.request({ method: 'POST', path: '/agent/v1/auth/login', body: org.credentials, timeoutMs: 10_000 });
+  pool.destroy();
+  if (res.status === 421) return;
+  const detail = res.status === 0 ? ` (${res.error})` : res.status >= 200 && res.status < 300 ? '' : ` (${res.body.slice(0, 120).replaceAll('\n', ' ')})`;
+  throw new Error(`not sharded: shard a answered ${res.status}, not 421, to the login of org ${org.orgId}'s agent${detail}`);
 }
 
 /**
