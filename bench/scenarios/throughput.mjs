@@ -177,7 +177,8 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       clientCpuMicrosPerMessage: perMessage(usage.clientCpuMicros),
       databaseCpuMicrosPerMessage: onPostgres ? perMessage(usage.extraCpuMicros) : null,
       serverCpuPercent: Math.round((usage.serverCpuMicros / 1000 / usage.wallMs) * 100),
-      serverThreadsPercent: usage.serverThreadsPercent,
+      // The first server process's threads only: left out when the target has several nodes.
+      serverThreadsPercent: serverNodes?.length > 1 ? null : usage.serverThreadsPercent,
       clientCpuPercent: Math.round((usage.clientCpuMicros / 1000 / usage.wallMs) * 100),
       otherCpuPercent: usage.otherCpuPercent,
       roundTripMs: summarizeLatencies(windowLatencies),
