@@ -17,8 +17,10 @@ import { listenAsStandby, type StandbyResponder } from './http/standby-responder
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { OffsetClock } from './adapters/memory/offset-clock.js';
 import { systemClock } from './adapters/memory/system-clock.js';
-import type { SwitchboardConfig } from './config/config-schema.js';
+import { ANY_SHARD, type SwitchboardConfig } from './config/config-schema.js';
 import { Catalog } from './core/catalog.js';
+import { OrgShards } from './core/org-shards.js';
+import { WRITER_EPOCH_KEY } from './adapters/sql/kysely-chat-store.js';
 import { ChatEngine } from './core/chat-engine.js';
 import { InjectTransport } from './bots/agent-transport.js';
 import { originPolicy } from './http/cors.js';
@@ -155,10 +157,13 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
 }
 
 /** The lock that keeps a second node off this node's store (ADR 0017); none for the memory store. */
-function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void): { lock: NodeLock; held: () => boolean } | null {
+function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void): { lock: NodeLock; held: () => boolean; shard: () => string | null } | null {
   const s = config.storage;
   if (s.kind === 'memory') return null;
-  if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true };
+  if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true, shard: () => null };
+  // Cluster mode (ADR 0066): the shard's lock, or the first free one's for a node of any shard.
+  const cluster = config.cluster;
+  const shards = cluster ? (cluster.shard === ANY_SHARD ? cluster.shards.map((sh) => sh.id) : [cluster.shard]) : null;
   // One database per deployment (ADR 0017, note; a URL search_path is refused): advisory locks are per database.
   const lock = new PostgresNodeLock(connectionUrl(config), 'public', {
     onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
@@ -167,8 +172,8 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
       logger.fatal('another node took this store over while the node lock was lost: stopping');
       onFatal('node lock taken over');
     },
-  });
-  return { lock, held: () => lock.held };
+  }, undefined, undefined, shards);
+  return { lock, held: () => lock.held, shard: () => lock.shard };
 }
 
 export async function openStore(config: SwitchboardConfig, logger?: Logger): Promise<ChatStore> {
@@ -213,13 +218,27 @@ async function tokenSecret(store: ChatStore): Promise<Buffer> {
   return secret;
 }
 
-/** The node's affinity token: 8 hex characters, kept in the store so it survives restarts. */
-async function nodeIdentity(store: ChatStore): Promise<string> {
-  const known = await store.getMeta('node_id');
+/**
+ * The node's affinity token: 8 hex characters, kept in the store so it survives restarts
+ * (and taken over with the store by a standby). `key` is a cluster shard's own (ADR 0066).
+ */
+async function nodeIdentity(store: ChatStore, key: string): Promise<string> {
+  const known = await store.getMeta(key);
   if (known && /^[0-9a-f]{8}$/.test(known)) return known;
   const id = randomBytes(4).toString('hex');
-  await store.setMeta('node_id', id);
+  await store.setMeta(key, id);
   return id;
+}
+
+/**
+ * The config with the shard this node holds: a node of any shard (`*`, ADR 0066) knows
+ * which once it has the lock. Without one (a test's own store) it cannot serve.
+ */
+function withShard(config: SwitchboardConfig, held: string | null): SwitchboardConfig {
+  const cluster = config.cluster;
+  if (!cluster || cluster.shard !== ANY_SHARD) return config;
+  if (held === null) throw new Error('cluster.shard "*" takes a free shard with the node lock, which this node did not take');
+  return { ...config, cluster: { ...cluster, shard: held } };
 }
 
 /** True for a listen address only this machine reaches (127.0.0.0/8, ::1, localhost). */
@@ -237,6 +256,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const onFatal = opts.onFatal ?? (() => undefined);
   const nodeLock = opts.store ? null : nodeLockFor(config, logger, onFatal);
   const standby = nodeLock ? await takeNodeLock(config, nodeLock.lock, logger, opts) : null;
+  // Cluster mode (ADR 0066): everything below is built for this node's shard's orgs only (`served`);
+  // the users' load alone reads the whole file, to leave other shards' users as they are.
+  const shards = OrgShards.of(withShard(config, nodeLock?.shard() ?? null));
+  const served = shards.scope(config);
   let store: ChatStore;
   try {
     store = opts.store ?? (await openStore(config, logger));
@@ -251,8 +274,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       const epoch = await store.claimWriter(() => {
         logger.fatal('another node took over this store: its writes are refused here (writer epoch, ADR 0048); stopping');
         onFatal('writes fenced off');
-      });
-      logger.info({ writerEpoch: epoch }, 'writer epoch claimed');
+      }, shards.scoped(WRITER_EPOCH_KEY));
+      logger.info({ writerEpoch: epoch, ...(shards.shard === null ? {} : { shard: shards.shard }) }, 'writer epoch claimed');
     }
   } catch (err) {
     await standby?.close();
@@ -263,22 +286,23 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   // every other server has the real clock itself, so nothing of it is on their paths.
   const adjustableClock = config.server.emulator && store.canWipe === true ? new OffsetClock(realClock) : null;
   const clock: Clock = adjustableClock ?? realClock;
-  const nodeId = await nodeIdentity(store);
-  const catalog = new Catalog(config);
+  const nodeId = await nodeIdentity(store, shards.scoped('node_id'));
+  if (shards.shard !== null) logger.info({ shard: shards.shard, orgs: served.orgs.map((o) => o.id) }, `cluster mode: serving shard ${shards.shard} (ADR 0066)`);
+  const catalog = new Catalog(served, shards);
   // Before the first visitor request: a blocked address is refused from the start (ADR 0055).
-  const blocks = new VisitorBlocks(store, clock, config.orgs);
+  const blocks = new VisitorBlocks(store, clock, served.orgs);
   await blocks.load();
-  const quickTexts = new QuickTextBook(store, clock, config.orgs, config.settings.maxMessageLength);
+  const quickTexts = new QuickTextBook(store, clock, served.orgs, config.settings.maxMessageLength);
   await quickTexts.load();
   const engine = new ChatEngine({
     store, clock, catalog, settings: config.settings, nodeId, logger, realTime: realClock, fileTransfer: config.fileTransfer, publicUrl: config.server.publicUrl,
-    sensitiveData: new SensitiveDataMasker(config.orgs), blocks,
+    sensitiveData: new SensitiveDataMasker(served.orgs), blocks,
   });
 
   // Signing in stays on real time whatever the emulator does to the clock: an advance must not
   // expire the credentials of the test that made it (ADR 0030).
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), realClock), realClock);
-  const loaded = await users.load(config.orgs);
+  const loaded = await users.load(config.orgs, shards);
   if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users whose config entry changed since it was last stored: the config applies (a new password, role or org, or enabling them, signs them out)');
   if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their tokens and API keys are revoked');
   // Users created through the admin API live in the store, not the config: they route too.
@@ -292,7 +316,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   }
   const hub = new AgentStreamHub(engine, users, clock);
   for (const a of engine.directory.all()) hub.attachAgent(a.id);
-  for (const u of catalog.allAgents()) if (u.config.password?.startsWith('plain:') && !config.orgs.some((o) => o.id === '00D000000000001' && o.agents.includes(u.config))) {
+  for (const u of catalog.allAgents()) if (u.config.password?.startsWith('plain:') && !served.orgs.some((o) => o.id === '00D000000000001' && o.agents.includes(u.config))) {
     logger.warn({ user: u.config.username }, 'plain-text password in config: use a scrypt hash outside demos');
   }
 
@@ -308,7 +332,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   retention.start();
   const views = new ChatViews(engine, store);
   // Read from the store after the commit queue, never on the message path (ADR 0065).
-  const webhooks = new Webhooks(config.orgs, {
+  const webhooks = new Webhooks(served.orgs, {
     store, clock, realTime: realClock, poster: fetchWebhookPoster, logger,
     durable: () => engine.queue.commit(),
     payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }),

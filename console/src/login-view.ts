@@ -1,5 +1,6 @@
 /** The login form. Errors are announced (role=alert) and focus stays in the form. */
 import { el } from './dom-builder.ts';
+import { loginError } from './login-error.ts';
 
 /** `notice`: why the form is shown again (the server signed this tab out), above the fields. */
 export function loginView(submit: (username: string, password: string) => Promise<void>, notice?: string): HTMLElement {
@@ -33,15 +34,4 @@ export function loginView(submit: (username: string, password: string) => Promis
   });
   queueMicrotask(() => user.focus());
   return el('main', { class: 'login' }, form);
-}
-
-/** What went wrong, in words an agent can act on (the HTTP details are for the log). */
-function loginError(err: unknown): string {
-  const status = (err as { status?: unknown } | null)?.status;
-  if (status === 401) return 'Wrong username or password.';
-  if (status === 429) return 'Too many failed attempts from here. Wait a minute and try again.';
-  if (typeof status === 'number' && status >= 500) return 'The server had a problem. Try again in a moment.';
-  if (typeof status === 'number') return `Login failed (${status}).`;
-  console.warn('[console] login failed', err);
-  return 'Cannot reach the server. Check your connection and try again.';
 }

@@ -434,11 +434,47 @@ export const FileTransferConfig = Type.Object({
 });
 export type FileTransferConfig = Static<typeof FileTransferConfig>;
 
+/** A shard id (`cluster.shards[].id`, `cluster.shard`): it goes into lock and meta keys and log lines. */
+export const SHARD_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,31}$';
+/** `cluster.shard`: a shard id, or `*` for whichever shard is free (ADR 0066). */
+export const ANY_SHARD = '*';
+const ANY_SHARD_PATTERN = '^(\\*|[a-z0-9][a-z0-9-]{0,31})$';
+
+/** One shard of a cluster (ADR 0066): the orgs its node serves, and where their clients reach it. */
+export const ShardConfig = Type.Object({
+  id: Type.String({ pattern: SHARD_ID_PATTERN }),
+  /** The org ids the shard serves; every org of `orgs` is in exactly one shard. */
+  orgs: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  /**
+   * Where the shard's clients reach it (its host name at the load balancer): named in the 421
+   * a node answers to a request for one of this shard's orgs. Optional: without it the 421 names the shard only.
+   */
+  url: Type.Optional(Type.String({ pattern: '^https?://[^/\\s]+(/.*)?$' })),
+});
+export type ShardConfig = Static<typeof ShardConfig>;
+
+/**
+ * Cluster mode by org shards (ADR 0066): several nodes on one PostgreSQL database, each serving
+ * the orgs of one shard, side by side, every shard with its own hot standbys (ADR 0048). One file
+ * for every node; a node differs by `shard` (SWITCHBOARD_CLUSTER_SHARD).
+ */
+export const ClusterConfig = Type.Object({
+  /**
+   * The shard this node serves, or `*`: the first of `shards` no other node holds, in their
+   * order (identical nodes, and standbys that take over whichever shard's node dies).
+   */
+  shard: Type.String({ pattern: ANY_SHARD_PATTERN }),
+  shards: Type.Array(ShardConfig, { minItems: 1 }),
+});
+export type ClusterConfig = Static<typeof ClusterConfig>;
+
 export const SwitchboardConfig = Type.Object({
   server: Type.Object(ServerConfig.properties, { default: {} }),
   storage: Type.Object(StorageConfig.properties, { default: {} }),
   settings: Type.Object(SettingsConfig.properties, { default: {} }),
   fileTransfer: Type.Object(FileTransferConfig.properties, { default: {} }),
   orgs: Type.Array(OrgConfig, { default: [] }),
+  /** Absent: one node serves every org (ADR 0017), with hot standbys (ADR 0048). */
+  cluster: Type.Optional(ClusterConfig),
 });
 export type SwitchboardConfig = Static<typeof SwitchboardConfig>;

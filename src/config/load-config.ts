@@ -13,7 +13,7 @@ import { secretProblem } from '../core/webhooks/webhook-signature.js';
 import { parseIpRange } from '../protocol/ip-range.js';
 import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
-import { ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
+import { ANY_SHARD, ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
 import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
@@ -237,6 +237,7 @@ function crossCheck(config: SwitchboardConfig): string[] {
     problems.push(...businessHoursProblems(org, `/orgs/${o}`));
     problems.push(...webhookProblems(org.webhooks, `/orgs/${o}/webhooks`));
   });
+  if (config.cluster) problems.push(...clusterProblems(config));
   if (typeof config.server.trustProxy === 'string') problems.push(...trustProxyProblems(config.server.trustProxy));
   const tokenProblem = config.server.metricsToken === undefined ? null : metricsTokenProblem(config.server.metricsToken);
   if (tokenProblem) problems.push(`/server/metricsToken: ${tokenProblem}`);
@@ -254,6 +255,34 @@ function crossCheck(config: SwitchboardConfig): string[] {
   if (config.storage.postgresUrl !== undefined && searchPathIn(config.storage.postgresUrl)) {
     problems.push('/storage/postgresUrl: sets search_path, which Switchboard does not support: a deployment is one whole PostgreSQL database (its tables and its node lock are in the default schema); give it a database of its own instead of a schema');
   }
+  return problems;
+}
+
+/**
+ * A cluster (ADR 0066) shares one PostgreSQL database, and every org is served by exactly one
+ * shard: an org in none would be served nowhere, one in two by two writers.
+ */
+function clusterProblems(config: SwitchboardConfig): string[] {
+  const cluster = config.cluster!;
+  const problems: string[] = [];
+  if (config.storage.kind !== 'postgres') problems.push(`/cluster: needs storage.kind postgres (the shards share one database; ${config.storage.kind} is one node's own)`);
+  const shardOfOrg = new Map<string, string>();
+  const shardIds = new Set<string>();
+  cluster.shards.forEach((shard, si) => {
+    if (shardIds.has(shard.id)) problems.push(`/cluster/shards/${si}/id: shard ${shard.id} is already defined`);
+    shardIds.add(shard.id);
+    shard.orgs.forEach((orgId, oi) => {
+      const path = `/cluster/shards/${si}/orgs/${oi}`;
+      if (!config.orgs.some((o) => canonicalId(o.id) === canonicalId(orgId))) problems.push(`${path}: no org ${orgId} in orgs`);
+      const other = shardOfOrg.get(canonicalId(orgId));
+      if (other !== undefined) problems.push(`${path}: org ${orgId} is already in shard ${other} (an org is served by one shard)`);
+      else shardOfOrg.set(canonicalId(orgId), shard.id);
+    });
+  });
+  config.orgs.forEach((org, o) => {
+    if (!shardOfOrg.has(canonicalId(org.id))) problems.push(`/orgs/${o}/id: org ${org.id} is in no shard of cluster.shards (no node would serve it)`);
+  });
+  if (cluster.shard !== ANY_SHARD && !shardIds.has(cluster.shard)) problems.push(`/cluster/shard: no shard ${cluster.shard} in cluster.shards (${[...shardIds].join(', ')})`);
   return problems;
 }
 
@@ -407,6 +436,11 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
   if (env.SWITCHBOARD_RETENTION_DAYS) config.settings.retentionDays = nonNegativeInteger(env.SWITCHBOARD_RETENTION_DAYS, 'SWITCHBOARD_RETENTION_DAYS');
   if (env.SWITCHBOARD_LOCK_WAIT_SECONDS) config.storage.lockWaitSeconds = nonNegativeSeconds(env.SWITCHBOARD_LOCK_WAIT_SECONDS, 'SWITCHBOARD_LOCK_WAIT_SECONDS');
   if (env.SWITCHBOARD_STANDBY) config.storage.standby = booleanFrom(env.SWITCHBOARD_STANDBY, 'SWITCHBOARD_STANDBY');
+  if (env.SWITCHBOARD_CLUSTER_SHARD) {
+    // One file for every node of a cluster: the variable picks the node's shard, it does not make a cluster.
+    if (!config.cluster) throw new ConfigError([`SWITCHBOARD_CLUSTER_SHARD: ${env.SWITCHBOARD_CLUSTER_SHARD} names a shard, but the config has no cluster section (cluster.shards)`], 'environment');
+    config.cluster.shard = env.SWITCHBOARD_CLUSTER_SHARD;
+  }
   if (env.SWITCHBOARD_LOG_LEVEL) config.server.logLevel = oneOf(env.SWITCHBOARD_LOG_LEVEL, 'SWITCHBOARD_LOG_LEVEL', LOG_LEVELS) as typeof config.server.logLevel;
   if (env.SWITCHBOARD_EMULATOR) config.server.emulator = booleanFrom(env.SWITCHBOARD_EMULATOR, 'SWITCHBOARD_EMULATOR');
   if (env.SWITCHBOARD_FILE_TRANSFER_ENABLED) config.fileTransfer.enabled = booleanFrom(env.SWITCHBOARD_FILE_TRANSFER_ENABLED, 'SWITCHBOARD_FILE_TRANSFER_ENABLED');
@@ -428,7 +462,7 @@ export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, f
 }
 
 /** The variables loadConfig reads (docs/configuration.md lists them). */
-export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_STANDBY', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', 'SWITCHBOARD_FILE_TRANSFER_ENABLED', 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES', 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES_IN_FLIGHT', ...SECRET_FILE_VARS];
+export const ENV_VARS = ['HOST', 'PORT', 'SWITCHBOARD_DATA_DIR', 'SWITCHBOARD_STORAGE', 'SWITCHBOARD_POSTGRES_URL', 'SWITCHBOARD_POSTGRES_PASSWORD', 'SWITCHBOARD_TRUST_PROXY', 'SWITCHBOARD_ALLOWED_ORIGINS', 'SWITCHBOARD_RETENTION_DAYS', 'SWITCHBOARD_LOCK_WAIT_SECONDS', 'SWITCHBOARD_STANDBY', 'SWITCHBOARD_CLUSTER_SHARD', 'SWITCHBOARD_LOG_LEVEL', 'SWITCHBOARD_EMULATOR', 'SWITCHBOARD_METRICS', 'SWITCHBOARD_METRICS_TOKEN', 'SWITCHBOARD_FILE_TRANSFER_ENABLED', 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES', 'SWITCHBOARD_FILE_TRANSFER_MAX_BYTES_IN_FLIGHT', ...SECRET_FILE_VARS];
 
 /**
  * The variables whose empty value is read too (an empty list; a token or a

@@ -5,6 +5,7 @@
  */
 import type { AgentConfig, ButtonConfig, OrgConfig, SwitchboardConfig } from '../config/config-schema.js';
 import { canonicalId } from '../protocol/liberal-values.js';
+import { OrgShards, type ShardPlace } from './org-shards.js';
 
 export interface ButtonEntry {
   orgId: string;
@@ -23,7 +24,11 @@ export class Catalog {
   private readonly buttons = new Map<string, ButtonEntry>();
   private readonly agents = new Map<string, AgentEntry>();
 
-  constructor(config: SwitchboardConfig) {
+  /**
+   * `config` holds the orgs this node serves; `shards` knows the cluster's others (ADR 0066),
+   * so that a request for one of them is told where to go.
+   */
+  constructor(config: SwitchboardConfig, private readonly shards: OrgShards = OrgShards.of(config)) {
     for (const org of config.orgs) {
       this.orgs.set(canonicalId(org.id), org);
       for (const dep of org.deployments) {
@@ -32,6 +37,27 @@ export class Catalog {
       }
       for (const a of org.agents) this.agents.set(canonicalId(a.id), { orgId: org.id, config: a });
     }
+  }
+
+  /** This node's cluster shard; null when it serves every org of its config. */
+  get shard(): string | null {
+    return this.shards.shard;
+  }
+
+  /** Whether this node serves the org (ADR 0066): always without a cluster. */
+  serves(orgId: string): boolean {
+    return this.shards.serves(orgId);
+  }
+
+  /**
+   * Where an org is served when another shard of the cluster serves it (a 421 names it), given
+   * by its id or, when the request names none, by a deployment's; null for this node's orgs and unknown ones.
+   */
+  elsewhere(orgId: string | undefined, deploymentId?: string): ShardPlace & { orgId: string } | null {
+    const org = orgId || (deploymentId ? this.shards.deploymentOrg(deploymentId) : undefined);
+    if (!org) return null;
+    const place = this.shards.elsewhere(org);
+    return place ? { ...place, orgId: org } : null;
   }
 
   org(id: string): OrgConfig | undefined {

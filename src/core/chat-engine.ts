@@ -15,6 +15,7 @@ import type { ChasitorInit } from '../protocol/visitor-requests.js';
 import { AgentActions } from './agent-actions.js';
 import { AgentDirectory } from './agent-directory.js';
 import type { ButtonEntry, Catalog } from './catalog.js';
+import { OrgShards } from './org-shards.js';
 import { holdersInLog } from './chat-holders.js';
 import { ChatFlags } from './chat-flags.js';
 import { appliedOf, ChatSession, type AppliedSequences } from './chat-session.js';
@@ -158,6 +159,16 @@ export class ChatEngine {
     return this.dispatcher.queueConfig(queueKey, routedButtonId);
   }
 
+  /**
+   * Whether a stored open session is this node's to recover. A session is its maker's (its
+   * affinity token); in a cluster (ADR 0066) a chat is its org's shard's whoever made it: an org
+   * moved to this shard brings its open chats, whose visitors get 503 once and resync here.
+   */
+  private recovers(record: SessionRecord): boolean {
+    if (this.catalog.shard !== null && record.request) return this.catalog.serves(record.request.orgId);
+    return record.owner === this.nodeId;
+  }
+
   /** Loads open sessions and routing state from the store (restart recovery). */
   async start(): Promise<void> {
     this.waits.load(await this.store.loadButtonStats());
@@ -166,7 +177,7 @@ export class ChatEngine {
     const open = await this.store.loadOpenSessions();
     this.dispatcher.continueQueueSeqsAfter(open.reduce((max, r) => Math.max(max, r.queueSeq ?? 0), 0));
     for (const record of open) {
-      if (record.owner !== this.nodeId) continue;
+      if (!this.recovers(record)) continue;
       // Visitors could not poll while we were down: give them a fresh timeout window.
       record.lastSeenAt = Math.max(record.lastSeenAt, now);
       record.issuedRecent ??= [];
@@ -377,7 +388,12 @@ export class ChatEngine {
   /** Checks a ChasitorInit's ids before anything is applied (a MultiNoun validates every part first). */
   validateInit(init: ChasitorInit): { deployment: { orgId: string; buttonIds: string[] }; button: ButtonEntry } {
     const deployment = this.catalog.deployment(init.organizationId, init.deploymentId);
-    if (!deployment) fail('UNKNOWN_DEPLOYMENT', `organizationId ${init.organizationId} / deploymentId ${init.deploymentId}`);
+    if (!deployment) {
+      // Another shard's org (ADR 0066): the client is sent there, not told the org does not exist.
+      const there = this.catalog.elsewhere(init.organizationId);
+      if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(init.organizationId, there));
+      fail('UNKNOWN_DEPLOYMENT', `organizationId ${init.organizationId} / deploymentId ${init.deploymentId}`);
+    }
     const button = this.catalog.button(init.buttonId);
     if (!button || !deployment.buttonIds.includes(button.config.id)) fail('UNKNOWN_DEPLOYMENT', `buttonId ${init.buttonId}`);
     return { deployment, button };

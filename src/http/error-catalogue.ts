@@ -52,6 +52,7 @@ export const ERROR_CATALOGUE: Record<ErrorCode, CatalogueEntry> = {
   RATE_LIMITED: { status: 429, message: 'Too Many Requests', withDetail: true },
   UPGRADE_REQUIRED: { status: 426, message: 'WebSocket upgrade required', withDetail: true },
   NODE_STANDBY: { status: 503, message: 'This node is a standby: the active node serves', withDetail: false },
+  MISDIRECTED_REQUEST: { status: 421, message: 'Misdirected Request', withDetail: true },
   FILE_TRANSFER_DISABLED: { status: 409, message: 'File transfer is disabled on this server', withDetail: false },
   FILE_REQUEST_PENDING: { status: 409, message: 'A file request is already pending in this chat', withDetail: true },
   FILE_ALREADY_UPLOADED: { status: 409, message: 'File already uploaded for this token', withDetail: true },

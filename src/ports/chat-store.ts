@@ -211,9 +211,11 @@ export interface ChatStore {
    * {@link WriterFencedError} when another node has raised it since: the raise waits
    * for this node's writes under way, and every later one fails. `onFenced` is told
    * (once) when that first happens. SQLite raises the epoch only (its lock cannot be
-   * lost while the process lives); the memory store has none.
+   * lost while the process lives); the memory store has none. `key` is the meta key of the
+   * epoch: a cluster's shard has its own (`writer_epoch:shard:<id>`, ADR 0066), so shards
+   * never fence each other off.
    */
-  claimWriter?(onFenced: () => void): Promise<number>;
+  claimWriter?(onFenced: () => void, key?: string): Promise<number>;
   /** True when the store answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -50,8 +50,8 @@ class PostgresChatStore extends KyselyChatStore {
    * Without the statement timeout too: the raise waits for the old writer's transactions
    * under way (ADR 0048), and a node that gave up on it would leave the store to nobody.
    */
-  protected override raiseWriterEpoch(): Promise<number> {
-    return this.withoutTimeout(raiseWriterEpochOn);
+  protected override raiseWriterEpoch(key: string): Promise<number> {
+    return this.withoutTimeout((db) => raiseWriterEpochOn(db, key));
   }
 
   private async withoutTimeout<T>(work: (db: Kysely<Database>) => Promise<T>): Promise<T> {

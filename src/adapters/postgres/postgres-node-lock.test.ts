@@ -59,6 +59,57 @@ describe('PostgreSQL node lock', () => {
     }
   });
 
+  it('cluster shards (ADR 0066): shards of one database lock side by side, a shard has one holder, and a node without a cluster never runs beside them', async () => {
+    const schema = unique();
+    const a = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a']);
+    const b = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['b']);
+    const secondA = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a']);
+    const single = new PostgresNodeLock(PG_URL, schema);
+    try {
+      await a.acquire(0);
+      await b.acquire(0);
+      await expect(secondA.acquire(300)).rejects.toThrow(/shard a of schema/);
+      await expect(single.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await a.release();
+      // Shard a is free, b still runs: the database stays the cluster's.
+      await expect(single.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await secondA.acquire(0);
+      await secondA.release();
+      await b.release();
+      await single.acquire(0);
+      // A shard node waiting meanwhile holds nothing (its shared lock goes back each try).
+      const late = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['c']);
+      await expect(late.acquire(300)).rejects.toBeInstanceOf(StoreInUseError);
+      await single.release();
+      await late.acquire(0);
+      await late.release();
+    } finally {
+      for (const l of [a, b, secondA, single]) await l.release();
+    }
+  });
+
+  it('a node for any shard takes the first free one, in order, and waits while every shard is held (ADR 0066)', async () => {
+    const schema = unique();
+    const b = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['b']);
+    const any1 = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a', 'b', 'c']);
+    const any2 = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a', 'b', 'c']);
+    const any3 = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a', 'b', 'c']);
+    try {
+      expect(any1.shard).toBeNull();
+      await b.acquire(0);
+      await any1.acquire(0);
+      await any2.acquire(0);
+      expect([any1.shard, any2.shard]).toEqual(['a', 'c']);
+      await expect(any3.acquire(300)).rejects.toThrow(/any of shards a, b, c of schema/);
+      const waiting = any3.acquire(5_000);
+      setTimeout(() => void b.release(), 300);
+      await waiting;
+      expect(any3.shard).toBe('b');
+    } finally {
+      for (const l of [b, any1, any2, any3]) await l.release();
+    }
+  });
+
   it('a lock whose connection the server ended is taken again', async () => {
     const app = unique();
     const events: string[] = [];

@@ -40,11 +40,29 @@ export class PostgresNodeLock implements NodeLock {
     private readonly applicationName = 'switchboard-node-lock',
     /** How soon after a loss the lock is taken again. */
     private readonly retryDelayMs = 100,
+    /**
+     * Cluster mode (ADR 0066): the shards this node may serve, in order: one, or every shard of
+     * the cluster for a node that takes whichever is free (`cluster.shard: "*"`). The lock is then
+     * a shard's, held exclusively, with the database's own held shared: shards run side by side,
+     * and a node without a cluster (which holds the database's exclusively) never runs beside them.
+     */
+    private readonly shards: readonly string[] | null = null,
   ) {}
 
+  /** The shard whose lock this node holds (or held last); null without a cluster, or before it has one. */
+  private heldShard: string | null = null;
+
+  get shard(): string | null {
+    return this.heldShard;
+  }
+
   async acquire(waitMs: number, onWaiting?: LockWaitListener, opts?: LockWaitOptions): Promise<void> {
+    const shards = this.shards === null ? '' : this.shards.length === 1 ? `shard ${this.shards[0]!}` : `any of shards ${this.shards.join(', ')}`;
+    const where = this.shards === null
+      ? `schema ${this.schema} of the PostgreSQL database`
+      : `${shards} of schema ${this.schema} of the PostgreSQL database (held by other nodes of the cluster, or by a node without cluster mode on the database)`;
     try {
-      await retryLock(() => this.tryOnce(), waitMs, `schema ${this.schema} of the PostgreSQL database`, onWaiting, opts);
+      await retryLock(() => this.tryOnce(), waitMs, where, onWaiting, opts);
     } finally {
       await this.endWaiting();
     }
@@ -67,8 +85,7 @@ export class PostgresNodeLock implements NodeLock {
       client = fresh;
     }
     try {
-      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `switchboard:${this.schema}`]);
-      if (res.rows[0]?.locked === true) {
+      if (await this.tryLocks(client)) {
         this.client = client;
         return true;
       }
@@ -77,6 +94,28 @@ export class PostgresNodeLock implements NodeLock {
       throw err;
     }
     this.waiting = client;
+    return false;
+  }
+
+  /** Takes this node's locks on `client`: all of them, or none (a shared lock taken alone is given back). */
+  private async tryLocks(client: pg.Client): Promise<boolean> {
+    const store = `switchboard:${this.schema}`;
+    if (this.shards === null) {
+      const res = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
+      return res.rows[0]?.locked === true;
+    }
+    const shared = await client.query<{ locked: boolean }>('select pg_try_advisory_lock_shared($1::int, hashtext($2)) as locked', [LOCK_CLASS, store]);
+    if (shared.rows[0]?.locked !== true) return false;
+    // Once a shard is this node's, a lock lost with its connection is taken again for that shard only.
+    for (const shard of this.heldShard === null ? this.shards : [this.heldShard]) {
+      const own = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::int, hashtext($2)) as locked', [LOCK_CLASS, `${store}:shard:${shard}`]);
+      if (own.rows[0]?.locked === true) {
+        this.heldShard = shard;
+        return true;
+      }
+    }
+    // A waiting connection holds nothing: the database's lock goes back until both can be had.
+    await client.query('select pg_advisory_unlock_shared($1::int, hashtext($2))', [LOCK_CLASS, store]);
     return false;
   }
 

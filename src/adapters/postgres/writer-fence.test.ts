@@ -29,6 +29,32 @@ function batchOf(sessionId: string, offset: number) {
 }
 
 describe('PostgreSQL store: the writer epoch', () => {
+  it('is a cluster shard\'s own (ADR 0066): a claim fences that shard\'s old writer only', async () => {
+    const oldA = await createPostgresChatStore({ url: PG_TEST_URL, schema, poolSize: 2 });
+    const b = await createPostgresChatStore({ url: PG_TEST_URL, schema, poolSize: 2 });
+    const newA = await createPostgresChatStore({ url: PG_TEST_URL, schema, poolSize: 2 });
+    try {
+      await oldA.migrate();
+      let toldA = 0;
+      let toldB = 0;
+      await oldA.claimWriter(() => { toldA++; }, 'writer_epoch:shard:a');
+      const epochB = await b.claimWriter(() => { toldB++; }, 'writer_epoch:shard:b');
+      await oldA.write(batchOf('shard-a-1', 1));
+      await b.write(batchOf('shard-b-1', 1));
+      await newA.claimWriter(() => undefined, 'writer_epoch:shard:a');
+      await expect(oldA.write(batchOf('shard-a-1', 2))).rejects.toBeInstanceOf(WriterFencedError);
+      await b.write(batchOf('shard-b-1', 2));
+      await newA.write(batchOf('shard-a-1', 2));
+      expect([toldA, toldB]).toEqual([1, 0]);
+      expect(await b.getMeta('writer_epoch:shard:b')).toBe(String(epochB));
+      expect((await b.readEvents('shard-b-1', 0, 10)).map((e) => e.offset)).toEqual([1, 2]);
+    } finally {
+      await oldA.close();
+      await b.close();
+      await newA.close();
+    }
+  });
+
   it('refuses every write of a node whose store another node claimed, and tells it once', async () => {
     const old = await createPostgresChatStore({ url: PG_TEST_URL, schema, poolSize: 2 });
     const taker = await createPostgresChatStore({ url: PG_TEST_URL, schema, poolSize: 2 });

@@ -25,7 +25,7 @@ const EVENT_ROWS_PER_INSERT = 100;
 export class KyselyChatStore implements ChatStore {
   readonly kind: string;
   /** Set by claimWriter: the epoch this node raised, checked by every PostgreSQL write (ADR 0048). */
-  private writer: { epoch: number; onFenced: () => void; told: boolean } | null = null;
+  private writer: { epoch: number; key: string; onFenced: () => void; told: boolean } | null = null;
 
   constructor(
     protected readonly db: Kysely<Database>,
@@ -66,9 +66,9 @@ export class KyselyChatStore implements ChatStore {
     }
   }
 
-  async claimWriter(onFenced: () => void): Promise<number> {
-    const epoch = await this.raiseWriterEpoch();
-    this.writer = { epoch, onFenced, told: false };
+  async claimWriter(onFenced: () => void, key = WRITER_EPOCH_KEY): Promise<number> {
+    const epoch = await this.raiseWriterEpoch(key);
+    this.writer = { epoch, key, onFenced, told: false };
     return epoch;
   }
 
@@ -77,8 +77,8 @@ export class KyselyChatStore implements ChatStore {
    * the write transactions under way that hold the row (FOR SHARE), so none of the
    * old writer's commits lands after it. Same SQL on both dialects.
    */
-  protected raiseWriterEpoch(): Promise<number> {
-    return raiseWriterEpochOn(this.db);
+  protected raiseWriterEpoch(key: string): Promise<number> {
+    return raiseWriterEpochOn(this.db, key);
   }
 
   /**
@@ -106,7 +106,7 @@ export class KyselyChatStore implements ChatStore {
   private async checkFence(trx: Transaction<Database>): Promise<void> {
     const w = this.writer;
     if (w === null || this.dialect !== 'postgres') return;
-    const row = await trx.selectFrom('meta').select('value').where('key', '=', WRITER_EPOCH_KEY).forShare().executeTakeFirst();
+    const row = await trx.selectFrom('meta').select('value').where('key', '=', w.key).forShare().executeTakeFirst();
     if (row !== undefined && Number(row.value) === w.epoch) return;
     if (!w.told) {
       w.told = true;
@@ -387,8 +387,8 @@ export class KyselyChatStore implements ChatStore {
 }
 
 /** Adds one to the writer epoch on `db` and returns the new value (see raiseWriterEpoch). */
-export async function raiseWriterEpochOn(db: Kysely<Database>): Promise<number> {
-  const row = await db.insertInto('meta').values({ key: WRITER_EPOCH_KEY, value: '1' })
+export async function raiseWriterEpochOn(db: Kysely<Database>, key: string = WRITER_EPOCH_KEY): Promise<number> {
+  const row = await db.insertInto('meta').values({ key, value: '1' })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<string>`cast(cast(meta.value as bigint) + 1 as text)` }))
     .returning('value').executeTakeFirstOrThrow();
   return Number(row.value);

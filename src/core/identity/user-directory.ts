@@ -18,6 +18,7 @@ import { MAX_API_KEY_NAME_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH, log
 import { fail } from '../../protocol/errors.js';
 import { canonicalId } from '../../protocol/liberal-values.js';
 import { hashPassword, passwordHashProblem, verifyPassword } from './password-hash.js';
+import { OrgShards } from '../org-shards.js';
 import type { TokenService } from './token-service.js';
 import { ACCESS_TTL_MS } from './token-service.js';
 
@@ -86,6 +87,8 @@ export function agentConfigOf(u: UserRecord): AgentConfig {
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly keys = new Map<string, ApiKeyRecord>();
+  /** Config users of other shards of a cluster, by username: a login here is told where they sign in (ADR 0066). */
+  private readonly elsewhereLogins = new Map<string, { passwordHash: string; detail: string }>();
   /**
    * The ids (15-character form) of config users removed from the file, whose documents stay
    * marked removed. Never handed out again: a user made with one would pick up the removed
@@ -131,9 +134,23 @@ export class UserDirectory {
    * logged out would keep its tokens for ever). A config user with no record yet starts at
    * token version 1, so tokens of version 0, issued before such records existed, stop
    * working once: the file may have changed meanwhile, and nothing says whether it did.
+   *
+   * In a cluster (ADR 0066) `orgs` is the whole file and `serves` says which orgs are this
+   * node's: only their users are held, and only their documents written. Another shard's
+   * user, in the file or made through its API, is that shard's to load, change or retire.
    */
-  async load(orgs: OrgConfig[]): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
+  async load(orgs: OrgConfig[], shards?: OrgShards): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
+    const serves = (orgId: string): boolean => shards?.serves(orgId) ?? true;
+    const elsewhereInFile = new Set<string>();
     for (const org of orgs) {
+      const place = serves(org.id) ? null : shards?.elsewhere(org.id);
+      if (place) {
+        for (const a of org.agents) {
+          elsewhereInFile.add(a.id);
+          if (a.username && a.password) this.elsewhereLogins.set(a.username, { passwordHash: a.password, detail: OrgShards.misdirectedDetail(org.id, place) });
+        }
+        continue;
+      }
       for (const a of org.agents) {
         this.users.set(a.id, {
           id: a.id, orgId: org.id, name: a.name, username: a.username, passwordHash: a.password, role: a.role,
@@ -150,6 +167,7 @@ export class UserDirectory {
     for (const d of await this.store.listDocuments('user')) {
       const stored = d.body as UserRecord;
       const fromConfig = this.users.get(d.id);
+      if (!fromConfig && (elsewhereInFile.has(d.id) || !serves(stored.orgId))) continue; // another shard's
       if (!fromConfig) {
         if (!stored.configFingerprint) this.users.set(d.id, stored); // made through the admin API
         else {
@@ -216,9 +234,13 @@ export class UserDirectory {
     const all = [...this.users.values()];
     const user = name === '' ? undefined : all.find((u) => u.username === name) ?? all.find((u) => u.username?.trim() === name);
     const stored = user?.passwordHash;
+    // Another shard's config user (ADR 0066) is sent there, once the password shows it is them:
+    // a wrong one is told what anyone would be, so the 421 names no one to a guesser.
+    const elsewhere = user ? undefined : this.elsewhereLogins.get(name);
     // An unknown user, or one without a password, is checked against a scrypt hash of a
     // random secret, like a real one: the answer takes as long, and never succeeds.
-    const ok = await verifyPassword(password, stored ?? (await this.unmatchableHash()));
+    const ok = await verifyPassword(password, stored ?? elsewhere?.passwordHash ?? (await this.unmatchableHash()));
+    if (elsewhere && ok) fail('MISDIRECTED_REQUEST', elsewhere.detail);
     if (!user || stored === undefined || !ok || user.disabled) fail('UNAUTHENTICATED', 'wrong username or password');
     return this.issuePair(user);
   }

@@ -12,6 +12,7 @@ import type { ChatSession } from '../../core/chat-session.js';
 import type { SessionRecovery } from '../../core/session-recovery.js';
 import type { ClientGone, PollOutcome, VisitorPoller } from '../../core/visitor-poller.js';
 import { fail } from '../../protocol/errors.js';
+import { OrgShards } from '../../core/org-shards.js';
 import { geoFromHeaders } from '../../protocol/geo-location.js';
 import { canonicalId, listOccurrences, readBoolean, readIdList, readInteger, type JsonObject } from '../../protocol/liberal-values.js';
 import {
@@ -98,6 +99,14 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     const deploymentId = queryText(query.deployment_id);
     if (!deploymentId) return null;
     return canonicalId(engine.catalog.orgOfDeployment(deploymentId) ?? '');
+  };
+  /**
+   * Availability or Settings asked of this node for an org another shard of the cluster serves
+   * (ADR 0066): 421 with where to go, not an answer that says its buttons are all offline.
+   */
+  const refuseOtherShard = (query: JsonObject): void => {
+    const there = engine.catalog.elsewhere(queryText(query.org_id), queryText(query.deployment_id));
+    if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
   };
   /** Whether an id of `orgId` is answered for a request asking as `asking` (see {@link askingOrg}). */
   const asksFor = (asking: string | null, orgId: string): boolean => asking === null || canonicalId(orgId) === asking;
@@ -235,6 +244,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       handle: (req) => {
         const ids = readIdList(listOccurrences(req.query, 'Availability.ids'));
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
+        refuseOtherShard(req.query);
         // Only the asking org's buttons and agents: another org's online state is not its to read.
         const org = askingOrg(req.query);
         const results = ids.map((id) => {
@@ -257,6 +267,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Settings.buttonIds'],
       handle: (req) => {
+        refuseOtherShard(req.query);
         const org = askingOrg(req.query);
         const deploymentId = queryText(req.query.deployment_id);
         const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));

@@ -1,0 +1,102 @@
+/**
+ * A node of a cluster (ADR 0066) serves its shard's orgs and sends a request for another
+ * shard's to it: 421 MISDIRECTED_REQUEST naming the shard and its url, with nothing changed.
+ * Its users are its shard's: another shard's, in the file or in the store, are neither held
+ * nor retired. (The memory store stands in for the shared database here; the locks, fences
+ * and processes of a real cluster are test/protocol/org-shards-postgres.test.ts's.)
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../adapters/memory/fake-clock.js';
+import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
+import { SECOND_ORG, twoShardConfig } from '../config/cluster-config.test-support.js';
+import { DEMO_IDS } from '../config/demo-deployment.js';
+import { validateConfig } from '../config/load-config.js';
+import { createSwitchboard, type Switchboard } from '../main.js';
+import { VERSION, init, newVisitor, post, take } from '../core/inject-harness.test-support.js';
+
+const PG = 'postgres://postgres@127.0.0.1:5432/test';
+const B_URL = 'https://la-b.example.com';
+const TO_B = `Misdirected Request: organization ${SECOND_ORG.organizationId} is served by shard b at ${B_URL}`;
+
+let running: Switchboard[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((s) => s.stop()));
+  running = [];
+});
+
+async function node(shard: 'a' | 'b', store: MemoryChatStore): Promise<Switchboard> {
+  const config = validateConfig(twoShardConfig(PG, shard, { b: B_URL }), 'test');
+  const sb = await createSwitchboard(config, { clock: new FakeClock(), store, logger: pino({ level: 'silent' }) });
+  running.push(sb);
+  return sb;
+}
+
+const login = (sb: Switchboard, username: string, password: string) =>
+  sb.app.inject({ method: 'POST', url: '/agent/v1/auth/login', payload: { username, password } });
+
+describe('a node of shard a', () => {
+  it('answers ChasitorInit for shard b\'s org 421, changing nothing: the session still starts a chat of its own org', async () => {
+    const sb = await node('a', new MemoryChatStore());
+    const v = await newVisitor(sb);
+    const misdirected = await post(sb, v, 'Chasitor/ChasitorInit', {
+      organizationId: SECOND_ORG.organizationId, deploymentId: SECOND_ORG.deploymentId, buttonId: SECOND_ORG.botButtonId, sessionId: v.id, visitorName: 'Ada',
+    }, 1);
+    expect(misdirected.statusCode).toBe(421);
+    expect(misdirected.body).toBe(TO_B);
+    expect(sb.engine.sessions.get(v.id)?.record.chatState).toBe('none');
+    // An unknown org is still what it was: not another shard's.
+    const unknown = await post(sb, v, 'Chasitor/ChasitorInit', { organizationId: '00D000000000077', deploymentId: SECOND_ORG.deploymentId, buttonId: SECOND_ORG.botButtonId, sessionId: v.id }, 1);
+    expect(unknown.statusCode).toBe(400);
+    await init(sb, v);
+    const first = await take(sb, v);
+    expect(first.messages.map((m) => m.type)).toContain('ChatRequestSuccess');
+  });
+
+  it('answers Availability and Settings for shard b\'s org (by org_id or deployment_id) 421, and its own as before', async () => {
+    const sb = await node('a', new MemoryChatStore());
+    const get = (url: string) => sb.app.inject({ method: 'GET', url, headers: VERSION });
+    for (const url of [
+      `/chat/rest/Visitor/Availability?org_id=${SECOND_ORG.organizationId}&deployment_id=${SECOND_ORG.deploymentId}&Availability.ids=${SECOND_ORG.botButtonId}`,
+      `/chat/rest/Visitor/Availability?deployment_id=${SECOND_ORG.deploymentId}&Availability.ids=${SECOND_ORG.botButtonId}`,
+      `/chat/rest/Visitor/Settings?org_id=${SECOND_ORG.organizationId}&deployment_id=${SECOND_ORG.deploymentId}`,
+    ]) {
+      const res = await get(url);
+      expect(res.statusCode, url).toBe(421);
+      expect(res.body, url).toBe(TO_B);
+    }
+    const own = await get(`/chat/rest/Visitor/Availability?org_id=${DEMO_IDS.organizationId}&deployment_id=${DEMO_IDS.deploymentId}&Availability.ids=${DEMO_IDS.botButtonId}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: DEMO_IDS.botButtonId, isAvailable: true }] } }] });
+    // Shard b's bot is not this node's: nothing of org b is served or routed here.
+    expect(sb.bots.map((b) => b.agentId)).toEqual([DEMO_IDS.botAgentId]);
+    expect(sb.engine.catalog.button(SECOND_ORG.botButtonId)).toBeUndefined();
+  });
+
+  it('sends shard b\'s config users to shard b once their password is right; a wrong one is 401 as for anyone', async () => {
+    const sb = await node('a', new MemoryChatStore());
+    const right = await login(sb, 'agent2', 'agent-demo');
+    expect(right.statusCode).toBe(421);
+    expect(right.body).toBe(TO_B);
+    expect((await login(sb, 'agent2', 'wrong')).statusCode).toBe(401);
+    expect((await login(sb, 'nobody', 'agent-demo')).statusCode).toBe(401);
+    expect((await login(sb, 'agent', 'agent-demo')).statusCode).toBe(200);
+  });
+
+  it('leaves shard b\'s users to shard b: neither held nor retired, whichever node starts first', async () => {
+    const store = new MemoryChatStore();
+    const b = await node('b', store);
+    const token = (await login(b, 'admin2', 'admin-demo')).json<{ accessToken: string }>().accessToken;
+    const made = await b.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Bea B', username: 'bea', password: 'bea-password-1', role: 'agent', skills: ['support'], capacity: 2 } });
+    expect(made.statusCode, made.body).toBe(200);
+    const a = await node('a', store);
+    expect(a.users.all().map((u) => u.orgId).every((o) => o === DEMO_IDS.organizationId)).toBe(true);
+    expect(a.users.all().some((u) => u.username === 'bea')).toBe(false);
+    // Shard b's documents are as b wrote them: a did not mark its config users removed.
+    const docs = (await store.listDocuments('user')).map((d) => d.body as { orgId: string; username?: string; configFingerprint?: string });
+    const bDocs = docs.filter((d) => d.orgId === SECOND_ORG.organizationId);
+    expect(bDocs.map((d) => d.username).sort()).toEqual(['admin2', 'agent2', 'bea', 'supervisor2', undefined].sort());
+    expect(bDocs.every((d) => d.configFingerprint !== 'removed')).toBe(true);
+    expect((await login(b, 'bea', 'bea-password-1')).statusCode).toBe(200);
+  });
+});
