@@ -84,6 +84,7 @@ export function twoOrgConfig({ holdSeconds, storage, shards = null }) {
     settings: settings({ holdSeconds }),
     storage,
     orgs: orgs.map(orgConfig),
-    ...(shards ? { cluster: { shards: shards.map((shard, i) => ({ id: shard.id, orgs: [orgs[i].orgId], ...(shard.url ? { url: shard.url } : {}) })) } } : {}),
+    // `shard` is required in the file: the first shard's; each node names its own with SWITCHBOARD_CLUSTER_SHARD.
+    ...(shards ? { cluster: { shard: shards[0].id, shards: shards.map((shard, i) => ({ id: shard.id, orgs: [orgs[i].orgId], ...(shard.url ? { url: shard.url } : {}) })) } } : {}),
   };
 }

@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-cluster-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface OrgShape { id: string; deployments: { id: string; buttons: { id: string }[] }[]; agents: { id: string; username?: string }[] }
-interface Config { orgs: OrgShape[]; cluster?: { shards: { id: string; orgs: string[]; url?: string }[] } }
+interface Config { orgs: OrgShape[]; cluster?: { shard: string; shards: { id: string; orgs: string[]; url?: string }[] } }
 
 function twoOrgConfig(shards: unknown): Config {
   const code = `const m = await import(${JSON.stringify(MODULE)}); process.stdout.write(JSON.stringify(m.twoOrgConfig({ holdSeconds: 25, storage: ${JSON.stringify(STORAGE)}, shards: ${JSON.stringify(shards)} })));`;
@@ -49,6 +49,7 @@ describe('bench two-org config (cluster rows)', () => {
 
     const sharded = twoOrgConfig([{ id: 'a', url: 'http://127.0.0.1:8081' }, { id: 'b' }]);
     expect(sharded.orgs).toEqual(oneNode.orgs);
+    expect(sharded.cluster?.shard).toBe('a');
     expect(sharded.cluster?.shards).toEqual([
       { id: 'a', orgs: [oneNode.orgs[0]!.id], url: 'http://127.0.0.1:8081' },
       { id: 'b', orgs: [oneNode.orgs[1]!.id] },
