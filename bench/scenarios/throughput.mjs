@@ -149,12 +149,19 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     const onPostgres = target.storage === 'postgres';
     const dbPids = onPostgres ? () => pidsByCommand('postgres') : () => [];
     const serverNodes = target.serverNodes?.() ?? null;
+    // Group commits per node (Switchboard's /metrics), read just outside the window: with the
+    // deliveries they say how many messages each commit carried (batching falls with the rate).
+    const commitsBefore = (await target.commitBatchesByNode?.(pool)) ?? null;
     measuring = true;
     const cpu = startCpuWindow(target.serverPids, dbPids);
     const latencyStart = roundTrips.length;
     await sleep(seconds * 1000);
     const usage = cpu.end();
     measuring = false;
+    const commitsAfter = commitsBefore ? await target.commitBatchesByNode(pool) : null;
+    const commitsByNode = commitsBefore?.map((before, i) => (before == null || commitsAfter[i] == null ? null : commitsAfter[i] - before)) ?? null;
+    const commitsInWindow = commitsByNode && !commitsByNode.includes(null) ? commitsByNode.reduce((a, b) => a + b, 0) : null;
+    const perCommit = (delivered, commits) => (commits ? Math.round((delivered / commits) * 10) / 10 : null);
     const windowLatencies = roundTrips.slice(latencyStart);
     stopped = true;
     await Promise.all(chatLoops);
@@ -186,10 +193,12 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       sendFailures,
       stalls,
       polls: loops.stats,
-      ...(serverNodes ? { nodes: perNode(serverNodes, usage, deliveredByNode) } : {}),
+      commitsInWindow,
+      deliveredPerCommit: perCommit(deliveredInWindow, commitsInWindow),
+      ...(serverNodes ? { nodes: perNode(serverNodes, usage, deliveredByNode).map((n, i) => ({ ...n, commitsInWindow: commitsByNode?.[i] ?? null, deliveredPerCommit: perCommit(n.deliveredInWindow, commitsByNode?.[i]) })) } : {}),
     };
     log(`  ${target.name}: ${result.messagesPerSecond} msg/s, server ${result.serverCpuMicrosPerMessage} µs/msg (${result.serverCpuPercent}% CPU), client ${result.clientCpuMicrosPerMessage} µs/msg (${result.clientCpuPercent}%), lost ${counts.lost}, dup ${counts.duplicated}`);
-    if (result.nodes?.length > 1) for (const n of result.nodes) log(`    node ${n.node}: ${n.messagesPerSecond} msg/s, ${n.serverCpuMicrosPerMessage} µs/msg (${n.serverCpuPercent}% CPU)`);
+    if (result.nodes?.length > 1) for (const n of result.nodes) log(`    node ${n.node}: ${n.messagesPerSecond} msg/s, ${n.serverCpuMicrosPerMessage} µs/msg (${n.serverCpuPercent}% CPU), ${n.deliveredPerCommit ?? '–'} msgs/commit`);
     return result;
   } finally {
     if (loops) await loops.stop();

@@ -110,6 +110,11 @@ export function clusterTarget({ runDir, cpuProfileDir = null, postgresDatabase =
     /** The node (index into serverNodes()) that serves org view `i`. */
     nodeOfView: (i) => (shards ? i : 0),
     viewCount: views.length,
+    /** Group commits so far, per node (from its /metrics, through the view of an org it serves). */
+    async commitBatchesByNode(pool) {
+      const metrics = await Promise.all(nodes.map((_, i) => views[i].serverMetrics(pool)));
+      return metrics.map((m) => m?.commitBatches ?? null);
+    },
 
     async stop() {
       for (const view of views) {

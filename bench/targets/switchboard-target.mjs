@@ -187,7 +187,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
      * caller subtracts the scrape taken at the start of the window).
      */
     async serverMetrics(pool) {
-      const res = await pool.request({ path: '/metrics' });
+      const res = await pool.request({ port: target.requestPort, path: '/metrics' });
       if (res.status !== 200) return null;
       const values = {};
       for (const line of res.body.split('\n')) {
@@ -210,6 +210,12 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         gc,
         commitBatches: values.switchboard_commit_batches_total,
       };
+    },
+
+    /** Group commits so far, per server node (here one): [count or null]. */
+    async commitBatchesByNode(pool) {
+      const metrics = await target.serverMetrics(pool);
+      return [metrics?.commitBatches ?? null];
     },
 
     /** Agent API probe: null when usable, else the reason (404 on login = not built yet). */
