@@ -2,34 +2,18 @@
  * The cluster section (ADR 0066): every org in exactly one shard, PostgreSQL only, the
  * node's shard among them, SWITCHBOARD_CLUSTER_SHARD picking it from one shared file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, validateConfig } from './load-config.js';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, validateConfig } from './load-config.js';
 import { SECOND_ORG, twoShardConfig } from './cluster-config.test-support.js';
+import { refusal, useConfigFiles } from './config-files.test-support.js';
 import { unknownSettings } from './unknown-settings.js';
 
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('config was accepted');
-}
+const files = useConfigFiles('cluster');
+const problemsOf = (fn: () => unknown): string[] => refusal(fn).problems;
 
 type Raw = { storage: Record<string, unknown>; orgs: unknown[]; cluster: { shard: string; shards: { id: string; orgs: string[]; url?: string }[] } };
 const raw = (shard: 'a' | 'b' = 'a'): Raw => twoShardConfig(PG, shard) as Raw;
-
-let dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
 
 describe('the cluster section', () => {
   it('is accepted as the shared file writes it, and is absent without a cluster', () => {
@@ -77,10 +61,7 @@ describe('the cluster section', () => {
   });
 
   it('SWITCHBOARD_CLUSTER_SHARD picks the node\'s shard from one shared file; it does not make a cluster', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'switchboard-cluster-'));
-    dirs.push(dir);
-    const file = join(dir, 'cluster.json');
-    writeFileSync(file, JSON.stringify(raw('a')));
+    const file = files.file('cluster.json', JSON.stringify(raw('a')));
     expect(loadConfig(file, {}, {}).cluster?.shard).toBe('a');
     expect(loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: 'b' }, {}).cluster?.shard).toBe('b');
     expect(problemsOf(() => loadConfig(file, { SWITCHBOARD_CLUSTER_SHARD: 'c' }, {}))).toEqual(['/cluster/shard: no shard c in cluster.shards (a, b)']);

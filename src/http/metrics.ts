@@ -27,6 +27,9 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   const retries = new Counter({ name: 'switchboard_visitor_sequence_retries_total', help: 'POSTs recognised as retries by X-LIVEAGENT-SEQUENCE', registers: [registry] });
   const errors = new Counter({ name: 'switchboard_http_errors_total', help: 'Error answers by status', labelNames: ['status'], registers: [registry] });
   new Gauge({ name: 'switchboard_held_polls', help: 'Messages long polls being held', registers: [registry], collect() { this.set(poller.heldCount); } });
+  // Cluster mode (ADR 0066): which shard a node serves, for dashboards that group nodes by it (a standby that took one over included).
+  const shard = engine.catalog.shard;
+  if (shard !== null) new Gauge({ name: 'switchboard_cluster_shard', help: 'Cluster mode: 1, labelled with the shard this node serves (cluster.shard)', labelNames: ['shard'], registers: [registry] }).set({ shard }, 1);
   new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
   // Counted where they happen, with no hook on the hot path: each of these counters
   // catches up with its source when scraped (they only ever grow, so it is still a counter).

@@ -68,6 +68,8 @@ describe('a node of shard a', () => {
     const own = await get(`/chat/rest/Visitor/Availability?org_id=${DEMO_IDS.organizationId}&deployment_id=${DEMO_IDS.deploymentId}&Availability.ids=${DEMO_IDS.botButtonId}`);
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: DEMO_IDS.botButtonId, isAvailable: true }] } }] });
+    const metrics = await sb.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('switchboard_cluster_shard{shard="a"} 1');
     // Shard b's bot is not this node's: nothing of org b is served or routed here.
     expect(sb.bots.map((b) => b.agentId)).toEqual([DEMO_IDS.botAgentId]);
     expect(sb.engine.catalog.button(SECOND_ORG.botButtonId)).toBeUndefined();
@@ -98,5 +100,15 @@ describe('a node of shard a', () => {
     expect(bDocs.map((d) => d.username).sort()).toEqual(['admin2', 'agent2', 'bea', 'supervisor2', undefined].sort());
     expect(bDocs.every((d) => d.configFingerprint !== 'removed')).toBe(true);
     expect((await login(b, 'bea', 'bea-password-1')).statusCode).toBe(200);
+
+    // Usernames sign in at one place: a person made on shard a takes none of shard b's, from the file or the store.
+    const adminA = (await login(a, 'admin', 'admin-demo')).json<{ accessToken: string }>().accessToken;
+    const create = (username: string) => a.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: { authorization: `Bearer ${adminA}` }, payload: { name: 'Someone', username, password: 'some-password-1', role: 'agent', skills: [], capacity: 1 } });
+    for (const taken of ['agent2', 'bea']) {
+      const res = await create(taken);
+      expect(res.statusCode, taken).toBe(409);
+      expect(res.body, taken).toContain(`username ${taken} is taken (in another shard of the cluster)`);
+    }
+    expect((await create('cleo')).statusCode).toBe(200);
   });
 });

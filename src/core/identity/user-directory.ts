@@ -87,6 +87,11 @@ export function agentConfigOf(u: UserRecord): AgentConfig {
 export class UserDirectory {
   private readonly users = new Map<string, UserRecord>();
   private readonly keys = new Map<string, ApiKeyRecord>();
+  /**
+   * In a cluster (ADR 0066): the canonical ids of other shards' config users. A new user's id and
+   * username are then checked against the whole cluster, not only the people this node holds.
+   */
+  private elsewhereIds: Set<string> | null = null;
   /** Config users of other shards of a cluster, by username: a login here is told where they sign in (ADR 0066). */
   private readonly elsewhereLogins = new Map<string, { passwordHash: string; detail: string }>();
   /**
@@ -145,8 +150,10 @@ export class UserDirectory {
     for (const org of orgs) {
       const place = serves(org.id) ? null : shards?.elsewhere(org.id);
       if (place) {
+        this.elsewhereIds ??= new Set();
         for (const a of org.agents) {
           elsewhereInFile.add(a.id);
+          this.elsewhereIds.add(canonicalId(a.id));
           if (a.username && a.password) this.elsewhereLogins.set(a.username, { passwordHash: a.password, detail: OrgShards.misdirectedDetail(org.id, place) });
         }
         continue;
@@ -212,6 +219,22 @@ export class UserDirectory {
       if (k.userId !== stored.id || k.revokedAt !== null) continue;
       k.revokedAt = this.clock.now();
       await this.store.putDocument('apikey', k.id, k);
+    }
+  }
+
+  /**
+   * A user made here must not take the id or username of another shard's (ADR 0066): ids route
+   * agents, and a username signs in at one place. Their config users and every stored user are
+   * looked at (an admin action: reading the documents is cheap enough).
+   */
+  private async checkClusterWide(canonical: string, username: string | undefined): Promise<void> {
+    if (this.elsewhereIds?.has(canonical)) fail('CONFLICT', `user ${canonical} exists in another shard of the cluster`);
+    if (username !== undefined && this.elsewhereLogins.has(username)) fail('CONFLICT', `username ${username} is taken (in another shard of the cluster)`);
+    for (const d of await this.store.listDocuments('user')) {
+      const other = d.body as UserRecord;
+      if (this.users.has(d.id)) continue;
+      if (canonicalId(d.id) === canonical) fail('CONFLICT', `user ${d.id} exists in another shard of the cluster`);
+      if (username !== undefined && other.username === username && other.configFingerprint !== REMOVED_FROM_CONFIG) fail('CONFLICT', `username ${username} is taken (in another shard of the cluster)`);
     }
   }
 
@@ -293,6 +316,7 @@ export class UserDirectory {
     if ([...this.users.keys()].some((u) => canonicalId(u) === same)) fail('CONFLICT', `user ${id} exists`);
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
     if (username !== undefined && [...this.users.values()].some((u) => u.username === username)) fail('CONFLICT', `username ${username} is taken`);
+    if (this.elsewhereIds !== null) await this.checkClusterWide(same, username);
     const user: UserRecord = {
       id, orgId, name, username, role: input.role, skills, capacity: input.capacity,
       passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
