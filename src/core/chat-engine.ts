@@ -336,6 +336,20 @@ export class ChatEngine {
     return applied;
   }
 
+  /**
+   * A key this node does not hold that names an open chat of another shard's org (ADR 0066):
+   * refused with 421 and where that shard is. Anything else returns (the caller answers 403).
+   * Read from the store, on this error path only.
+   */
+  async refuseOtherShardsSession(key: string): Promise<void> {
+    const bang = key.indexOf('!');
+    if (bang <= 0) return;
+    const record = await this.store.getSession(key.slice(0, bang));
+    if (!record || record.key !== key || record.closed || !record.request) return;
+    const there = this.catalog.elsewhere(record.request.orgId);
+    if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
+  }
+
   private rememberClosed(key: string, applied: AppliedSequences): void {
     this.closedKeys.set(key, applied);
     if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);
