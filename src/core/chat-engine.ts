@@ -162,7 +162,8 @@ export class ChatEngine {
   /**
    * Whether a stored open session is this node's to recover. A session is its maker's (its
    * affinity token); in a cluster (ADR 0066) a chat is its org's shard's whoever made it: an org
-   * moved to this shard brings its open chats, whose visitors get 503 once and resync here.
+   * moved to this shard brings its open chats (their tokens are checked against the session, so
+   * their visitors carry on).
    */
   private recovers(record: SessionRecord): boolean {
     if (this.catalog.shard !== null && record.request) return this.catalog.serves(record.request.orgId);
