@@ -8,7 +8,7 @@ import { p99RatiosByRepetition } from './lib/repetitions.mjs';
 
 const SB_NAME = 'switchboard-sqlite';
 
-const ORDER = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres', 'switchboard-cluster'];
+const ORDER = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres', 'switchboard-postgres-2-orgs', 'switchboard-cluster'];
 const dash = '–';
 
 function rows(byTarget) {
@@ -37,6 +37,26 @@ function lostDup(scenario, result) {
   const counts = messageCounts(scenario, result);
   if (!counts.length) return [dash, dash];
   return [counts.reduce((s, c) => s + c.lost, 0), counts.reduce((s, c) => s + c.duplicated, 0)];
+}
+
+/** The cluster rows against each other: two shard nodes vs one node, same two orgs, same run. */
+function clusterSection(oneNode, cluster) {
+  const perNode = (r) => (r.nodes ?? []).map((node) => `${node.node}: ${node.messagesPerSecond} msgs/s, ${node.serverCpuPercent}% CPU, ${n(node.serverCpuMicrosPerMessage)} µs/msg, ${n(node.deliveredPerCommit)} msgs/commit`).join('; ') || dash;
+  const row = (name, r, ratios) =>
+    r?.skipped || !r
+      ? skippedRow(name, r ?? { skipped: 'not run' }, 11)
+      : [name, r.nodes?.length ?? 1, r.messagesPerSecond, x(ratios?.messagesPerSecond), n(r.serverCpuMicrosPerMessage), x(ratios?.serverCpuMicrosPerMessage), n(r.databaseCpuMicrosPerMessage), `${r.serverCpuPercent}%`, n(r.deliveredPerCommit), perNode(r), r.roundTripMs.p99];
+  return [
+    '### Cluster mode: two shard nodes vs one node (ADR 0066)',
+    '',
+    'The same two orgs and the same chats (half per org, each org with its own bench agent), on one PostgreSQL database: one node serving both orgs, then two shard nodes serving one org each, back to back in this run. "× one node" is the cluster row against the one-node row (msgs/s: higher is better; µs/msg: lower is better). Server CPU adds up both nodes; per node: the messages of the chats it serves, its own CPU and its group commits (from its `/metrics`, read just outside the window): at half the rate each node writes smaller batches, which costs CPU per message on the nodes and in PostgreSQL. All of them share the machine\'s cores with PostgreSQL and the load generator (see Notes).',
+    '',
+    table(
+      ['Server', 'Nodes', 'Delivered msgs/s', '× one node', 'server µs/msg (all nodes)', '× one node', 'DB µs/msg', 'server CPU (all nodes)', 'Delivered msgs per group commit', 'Per node', 'round trip p99 ms'],
+      [row('switchboard-postgres-2-orgs', oneNode, null), row('switchboard-cluster', cluster, cluster?.ratioToOneNode)],
+    ),
+    '',
+  ];
 }
 
 export function renderMarkdown(results) {
@@ -118,6 +138,9 @@ export function renderMarkdown(results) {
       ),
       '',
     );
+    const cluster = tp['switchboard-cluster'];
+    const oneNode = tp['switchboard-postgres-2-orgs'];
+    if ((cluster && !cluster.skipped) || (oneNode && !oneNode.skipped)) out.push(...clusterSection(oneNode, cluster));
   }
 
   const restart = scenarios.restartRecovery;

@@ -2,7 +2,7 @@
 // (when installed) and Switchboard (when built), in one run on one machine.
 //   node bench/run.mjs --quick            (< 3 minutes)
 //   node bench/run.mjs                    (full mode)
-//   options: --only idle,latency,throughput,restart,failover   --targets baseline,nchan,switchboard-sqlite,switchboard-postgres
+//   options: --only idle,latency,throughput,restart,failover   --targets baseline,nchan,switchboard-sqlite,switchboard-postgres,switchboard-cluster
 //            --cpu-prof (Switchboard runs under node --cpu-prof)
 //   A run narrowed by --only or --targets is written to bench/.run/ (not results/), so it never
 //   replaces the committed full picture; pass --save to write it to bench/results/ under its own name.
@@ -26,7 +26,8 @@ const MODES = {
   quick: {
     idle: { polls: 5000, holdSeconds: 10 },
     latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 3, holdSeconds: 25, repetitions: 1 },
-    throughput: { chats: 200, warmupSeconds: 1, seconds: 4, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
+    // cluster: the two-org rows (one node, then two shard nodes) on PostgreSQL, ADR 0066.
+    throughput: { chats: 200, warmupSeconds: 1, seconds: 4, holdSeconds: 25, storages: ['sqlite', 'postgres'], cluster: true },
     restart: { sessions: 2000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite'] },
     // Only with --only failover: quick mode stays under 3 minutes.
     failover: { sessions: 2000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite'], onlyWhenSelected: true },
@@ -34,7 +35,7 @@ const MODES = {
   full: {
     idle: { polls: 19_000, holdSeconds: 25 },
     latency: { chats: 2000, rates: [500, 2000, 5000], secondsPerRate: 10, holdSeconds: 25, repetitions: 3 },
-    throughput: { chats: 200, warmupSeconds: 2, seconds: 15, holdSeconds: 25, storages: ['sqlite', 'postgres'] },
+    throughput: { chats: 200, warmupSeconds: 2, seconds: 15, holdSeconds: 25, storages: ['sqlite', 'postgres'], cluster: true },
     // The stored visitors never poll: a grace of 10 minutes keeps them live however long storing
     // them takes (the default 40 + 20 s ended the oldest before the kill when PostgreSQL took 49 s).
     restart: { sessions: 10_000, holdSeconds: 25, sessionGraceSeconds: 600, storages: ['sqlite', 'postgres'] },
@@ -68,6 +69,24 @@ function withRestartBaseline(failoverResult, restartResult) {
     restartServedAgainMs: restartMs ?? null,
     servedRatioToRestart: ratio(failoverResult.killToServedMs, restartMs),
     ...(restartMs == null ? { restartNote: restartResult?.skipped ?? 'restart scenario not run (add restart to --only)' } : {}),
+  };
+}
+
+/**
+ * The cluster row beside the one-node row of the same two orgs in the same run (its own
+ * baseline): delivered msgs/s (higher is better) and server CPU per message, as ratios.
+ */
+function withOneNodeBaseline(clusterResult, oneNodeResult) {
+  if (clusterResult.skipped) return clusterResult;
+  const oneNode = oneNodeResult && !oneNodeResult.skipped ? oneNodeResult : null;
+  return {
+    ...clusterResult,
+    oneNode: oneNode ? { messagesPerSecond: oneNode.messagesPerSecond, serverCpuMicrosPerMessage: oneNode.serverCpuMicrosPerMessage } : null,
+    ratioToOneNode: {
+      messagesPerSecond: ratio(clusterResult.messagesPerSecond, oneNode?.messagesPerSecond),
+      serverCpuMicrosPerMessage: ratio(clusterResult.serverCpuMicrosPerMessage, oneNode?.serverCpuMicrosPerMessage),
+    },
+    ...(oneNode ? {} : { oneNodeNote: oneNodeResult?.skipped ?? 'one-node row not run' }),
   };
 }
 
@@ -109,9 +128,14 @@ async function main() {
   const nchan = pick('nchan');
   const sqlite = pick('switchboard-sqlite');
   const postgres = pick('switchboard-postgres');
+  // The cluster row and its one-node row go together (--targets switchboard-cluster picks both).
+  const clusterPicked = !onlyTargets || onlyTargets.has('switchboard-cluster') || onlyTargets.has('switchboard-postgres-2-orgs');
+  const pickCluster = (name) => (clusterPicked ? makeTarget(name, context) : { name, ...skippedByOption });
+  const twoOrgs = pickCluster('switchboard-postgres-2-orgs');
+  const cluster = pickCluster('switchboard-cluster');
   /** A scenario process killed at its time limit could not drop its database: the run does. */
   const dropDatabase = async () => {
-    if (postgres.unavailable) return;
+    if (postgres.unavailable && cluster.unavailable) return;
     const problem = await dropPostgresDatabase(postgresDatabase);
     if (problem) log(`bench: could not drop ${postgresDatabase}: ${problem}`);
   };
@@ -201,7 +225,17 @@ async function main() {
     for (const target of targets) {
       scenarios.throughput[target.name] = await isolated('throughput', target, { ...p, addresses: 4 }, 180_000);
     }
-    scenarios.throughput['switchboard-cluster'] = { skipped: 'two active nodes with PostgreSQL + Redis: scale-out cluster mode does not exist (ADR 0017; a hot standby, ADR 0048, serves nothing until it takes over: see the failover scenario)' };
+    if (p.cluster) {
+      // Back to back, so both see the same machine: one node serving both orgs, then two shard nodes.
+      log(`  cluster (ADR 0066): ${p.chats} chats over two orgs, one node, then two shard nodes on one PostgreSQL database`);
+      scenarios.throughput[twoOrgs.name] = await isolated('throughput', twoOrgs, { ...p, addresses: 4 }, 180_000);
+      const clusterResult = await isolated('throughput', cluster, { ...p, addresses: 4 }, 180_000);
+      scenarios.throughput[cluster.name] = withOneNodeBaseline(clusterResult, scenarios.throughput[twoOrgs.name]);
+      if (!clusterResult.skipped) {
+        const cores = os.cpus().length;
+        notes.push(`Cluster (ADR 0066): switchboard-postgres-2-orgs is one node serving two orgs; switchboard-cluster is two shard nodes (one org each) on the same PostgreSQL database, the same chats split the same way (half per org, each chat on its org's node), measured back to back; its "× one node" figures are against that row. Server CPU is the sum of both nodes' processes (per node: its CPU and the messages of its org's chats). ${cores <= 4 ? `On this ${cores}-core machine both nodes, PostgreSQL and the load generator share the same ${cores} cores, so the cluster row measures what sharding costs (CPU per message, the shared database), not what it scales out to: a second node brings no core of its own here.` : `Both nodes, PostgreSQL and the load generator share this ${cores}-core machine: the row measures what sharding costs, not the scale-out of nodes on machines of their own.`}`);
+      }
+    }
   }
   if (wanted('restart')) {
     const p = plan.restart;

@@ -45,9 +45,10 @@ export class ClientPool {
   /**
    * One HTTP request. Resolves (never rejects) with
    * {status, headers, body, startedAt, endedAt, error}; status 0 means a
-   * transport error or the client-side timeout.
+   * transport error or the client-side timeout. `port` overrides the pool's port (one pool
+   * drives several servers, e.g. the shard nodes of a cluster, each on its own port).
    */
-  request({ slot = 0, method = 'GET', path, headers = {}, body, timeoutMs = 30_000, onFlushed }) {
+  request({ slot = 0, port = this.port, method = 'GET', path, headers = {}, body, timeoutMs = 30_000, onFlushed }) {
     return new Promise((resolve) => {
       const startedAt = performance.now();
       let settled = false;
@@ -60,7 +61,7 @@ export class ClientPool {
       const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const allHeaders = payload === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers };
       const req = http.request(
-        { agent: this.agentFor(slot), host: this.host, port: this.port, method, path, headers: allHeaders },
+        { agent: this.agentFor(slot), host: this.host, port, method, path, headers: allHeaders },
         (res) => {
           const chunks = [];
           res.on('data', (chunk) => chunks.push(chunk));

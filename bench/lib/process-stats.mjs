@@ -119,6 +119,8 @@ export function machineBusyMicros() {
  */
 export function startCpuWindow(getServerPids, extraPids = () => []) {
   const wallStart = performance.now();
+  // Per pid too: a target with several server processes (the cluster's shard nodes) reports each.
+  const pidStart = new Map(getServerPids().map((pid) => [pid, processCpuMicros(pid) ?? 0]));
   const serverStart = totalCpuMicros(getServerPids());
   const mainPid = getServerPids()[0];
   const threadsStart = mainPid ? threadCpuMicros(mainPid) : {};
@@ -130,6 +132,7 @@ export function startCpuWindow(getServerPids, extraPids = () => []) {
       const client = process.cpuUsage(clientStart);
       const wallMs = performance.now() - wallStart;
       const serverCpuMicros = totalCpuMicros(getServerPids()) - serverStart;
+      const serverCpuMicrosByPid = Object.fromEntries([...pidStart].map(([pid, start]) => [pid, (processCpuMicros(pid) ?? start) - start]));
       // Where the server's CPU went, by thread name, as % of one core over the window.
       const threadsEnd = mainPid ? threadCpuMicros(mainPid) : {};
       const serverThreadsPercent = {};
@@ -146,6 +149,7 @@ export function startCpuWindow(getServerPids, extraPids = () => []) {
         wallMs,
         otherCpuPercent,
         serverCpuMicros,
+        serverCpuMicrosByPid,
         serverThreadsPercent,
         extraCpuMicros,
         clientCpuMicros,

@@ -6,12 +6,32 @@
 // and both checked for loss and duplication. On the bare servers the published
 // message comes straight back (one delivery per round trip). Reports delivered
 // messages/s and server CPU µs per delivered message, and the same per round trip.
+// A target with several server processes (cluster-target.mjs: `serverNodes()`, and a
+// `node` on each channel) also gets each node's CPU and deliveries.
 import { ClientPool, nextMessageId, sleep } from '../lib/load-generator.mjs';
 import { MessageLedger, summarizeLatencies } from '../lib/stats.mjs';
 import { pidsByCommand, startCpuWindow } from '../lib/process-stats.mjs';
 import { startPollLoops, waitUntil } from '../lib/poll-loops.mjs';
 
 const ANSWER_TIMEOUT_MS = 10_000;
+
+/**
+ * Each node's share: its CPU over the window (% of one core) and per message delivered on
+ * the chats it serves (both legs of its orgs' round trips).
+ */
+function perNode(serverNodes, usage, deliveredByNode) {
+  return serverNodes.map(({ node, pid }, i) => {
+    const micros = usage.serverCpuMicrosByPid[pid] ?? 0;
+    const delivered = deliveredByNode[i] ?? 0;
+    return {
+      node,
+      deliveredInWindow: delivered,
+      messagesPerSecond: Math.round((delivered / usage.wallMs) * 1000),
+      serverCpuMicrosPerMessage: delivered ? Math.round(micros / delivered) : null,
+      serverCpuPercent: Math.round((micros / 1000 / usage.wallMs) * 100),
+    };
+  });
+}
 
 export async function throughput(target, { chats, warmupSeconds, seconds, holdSeconds, addresses, log }) {
   if (target.unavailable) return { skipped: target.unavailable };
@@ -36,6 +56,11 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     let measuring = false;
     let deliveredInWindow = 0;
     let roundTripsInWindow = 0;
+    // Deliveries in the window per server node (multi-node targets), by the node that served the chat.
+    const deliveredByNode = [];
+    const countForNode = (node) => {
+      if (node !== undefined) deliveredByNode[node] = (deliveredByNode[node] ?? 0) + 1;
+    };
     const toAgentLatencies = [];
     const sendFailures = { count: 0, samples: [] };
     const noteFailure = (res) => {
@@ -47,11 +72,12 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     if (twoLegs) {
       target.startEchoAgent({
         pool,
-        onReceived(id, at) {
+        onReceived(id, at, node) {
           const latency = ledger.recordDelivery(id, at);
           if (latency === null) return null; // a duplicate (counted) is not answered twice
           if (measuring) {
             deliveredInWindow += 1;
+            countForNode(node);
             toAgentLatencies.push(latency);
           }
           const answer = answerOf(id);
@@ -71,10 +97,13 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       pool,
       channels,
       deadlineMs: (warmupSeconds + seconds) * 1000 + 60_000,
-      onIds(ids, endedAt) {
+      onIds(ids, endedAt, channel) {
         for (const id of ids) {
           const latency = ledger.recordDelivery(id, endedAt);
-          if (latency !== null && measuring) deliveredInWindow += 1;
+          if (latency !== null && measuring) {
+            deliveredInWindow += 1;
+            countForNode(channel.node);
+          }
           waiters.get(id)?.('answered');
           waiters.delete(id);
         }
@@ -117,13 +146,22 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
     }
     const chatLoops = channels.map((channel) => chatLoop(channel));
     await sleep(warmupSeconds * 1000);
-    const dbPids = target.name.endsWith('postgres') ? () => pidsByCommand('postgres') : () => [];
+    const onPostgres = target.storage === 'postgres';
+    const dbPids = onPostgres ? () => pidsByCommand('postgres') : () => [];
+    const serverNodes = target.serverNodes?.() ?? null;
+    // Group commits per node (Switchboard's /metrics), read just outside the window: with the
+    // deliveries they say how many messages each commit carried (batching falls with the rate).
+    const commitsBefore = (await target.commitBatchesByNode?.(pool)) ?? null;
     measuring = true;
     const cpu = startCpuWindow(target.serverPids, dbPids);
     const latencyStart = roundTrips.length;
     await sleep(seconds * 1000);
     const usage = cpu.end();
     measuring = false;
+    const commitsAfter = commitsBefore ? await target.commitBatchesByNode(pool) : null;
+    const commitsByNode = commitsBefore?.map((before, i) => (before == null || commitsAfter[i] == null ? null : commitsAfter[i] - before)) ?? null;
+    const commitsInWindow = commitsByNode && !commitsByNode.includes(null) ? commitsByNode.reduce((a, b) => a + b, 0) : null;
+    const perCommit = (delivered, commits) => (commits ? Math.round((delivered / commits) * 10) / 10 : null);
     const windowLatencies = roundTrips.slice(latencyStart);
     stopped = true;
     await Promise.all(chatLoops);
@@ -144,9 +182,10 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       messagesPerSecond: Math.round((deliveredInWindow / usage.wallMs) * 1000),
       serverCpuMicrosPerMessage: perMessage(usage.serverCpuMicros),
       clientCpuMicrosPerMessage: perMessage(usage.clientCpuMicros),
-      databaseCpuMicrosPerMessage: target.name.endsWith('postgres') ? perMessage(usage.extraCpuMicros) : null,
+      databaseCpuMicrosPerMessage: onPostgres ? perMessage(usage.extraCpuMicros) : null,
       serverCpuPercent: Math.round((usage.serverCpuMicros / 1000 / usage.wallMs) * 100),
-      serverThreadsPercent: usage.serverThreadsPercent,
+      // The first server process's threads only: left out when the target has several nodes.
+      serverThreadsPercent: serverNodes?.length > 1 ? null : usage.serverThreadsPercent,
       clientCpuPercent: Math.round((usage.clientCpuMicros / 1000 / usage.wallMs) * 100),
       otherCpuPercent: usage.otherCpuPercent,
       roundTripMs: summarizeLatencies(windowLatencies),
@@ -154,8 +193,12 @@ export async function throughput(target, { chats, warmupSeconds, seconds, holdSe
       sendFailures,
       stalls,
       polls: loops.stats,
+      commitsInWindow,
+      deliveredPerCommit: perCommit(deliveredInWindow, commitsInWindow),
+      ...(serverNodes ? { nodes: perNode(serverNodes, usage, deliveredByNode).map((n, i) => ({ ...n, commitsInWindow: commitsByNode?.[i] ?? null, deliveredPerCommit: perCommit(n.deliveredInWindow, commitsByNode?.[i]) })) } : {}),
     };
     log(`  ${target.name}: ${result.messagesPerSecond} msg/s, server ${result.serverCpuMicrosPerMessage} µs/msg (${result.serverCpuPercent}% CPU), client ${result.clientCpuMicrosPerMessage} µs/msg (${result.clientCpuPercent}%), lost ${counts.lost}, dup ${counts.duplicated}`);
+    if (result.nodes?.length > 1) for (const n of result.nodes) log(`    node ${n.node}: ${n.messagesPerSecond} msg/s, ${n.serverCpuMicrosPerMessage} µs/msg (${n.serverCpuPercent}% CPU), ${n.deliveredPerCommit ?? '–'} msgs/commit`);
     return result;
   } finally {
     if (loops) await loops.stop();

@@ -1,8 +1,9 @@
 // One place that turns a target name into a target object.
 import { baselineTarget, nchanTarget } from './pubsub-target.mjs';
 import { switchboardTarget } from './switchboard-target.mjs';
+import { clusterTarget } from './cluster-target.mjs';
 
-export const TARGET_NAMES = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres'];
+export const TARGET_NAMES = ['baseline', 'nchan', 'switchboard-sqlite', 'switchboard-postgres', 'switchboard-postgres-2-orgs', 'switchboard-cluster'];
 
 /** @param context {runDir, fdLimit, cpuProfileDir} */
 export function makeTarget(name, context) {
@@ -15,6 +16,10 @@ export function makeTarget(name, context) {
       return switchboardTarget({ ...context, storage: 'sqlite' });
     case 'switchboard-postgres':
       return switchboardTarget({ ...context, storage: 'postgres' });
+    case 'switchboard-postgres-2-orgs':
+      return clusterTarget({ ...context, shards: false });
+    case 'switchboard-cluster':
+      return clusterTarget({ ...context, shards: true });
     default:
       throw new Error(`unknown target ${name}`);
   }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MESSAGE_ID_PATTERN, freePort, runBounded, sleep } from '../lib/load-generator.mjs';
 import { startServerProcess } from '../lib/server-process.mjs';
-import { AGENT_BUTTON, AGENT_CREDENTIALS, DEPLOYMENT_ID, ECHO_BUTTON, ORG_ID, switchboardConfig } from './switchboard-config.mjs';
+import { BENCH_ORG, switchboardConfig } from './switchboard-config.mjs';
 import { dropPostgresDatabase, freshPostgresDatabase } from './postgres-database.mjs';
 import { AgentSocket } from './agent-socket.mjs';
 
@@ -56,8 +56,9 @@ function idsIn(messages) {
 /**
  * @param storage 'sqlite' | 'postgres'
  * @param cpuProfileDir when set, the server runs with node --cpu-prof into this directory
+ * @param org the org its visitors and its bench agent use (BENCH_ORG unless a multi-org target says otherwise)
  */
-export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null, postgresDatabase = null }) {
+export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = null, postgresDatabase = null, org = BENCH_ORG }) {
   let startCount = 0;
   // BENCH_NODE_ARGS adds flags for diagnosis (e.g. --trace-gc); the log lands in the run dir.
   const nodeArgs = [...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : []), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
@@ -67,8 +68,14 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     label: `Switchboard (${storage === 'sqlite' ? 'SQLite WAL' : 'PostgreSQL'}, 1 node)`,
     timeoutStatus: 204,
     persistent: true,
+    storage,
     host: '127.0.0.1',
     port: null,
+    /**
+     * When set, every request of this target goes to this port whatever the pool's own: a
+     * multi-node target (cluster-target.mjs) drives several servers through one pool.
+     */
+    requestPort: undefined,
     server: null,
     /** A hot standby on the same store (failover scenario), until promoteStandby(). */
     standby: null,
@@ -180,7 +187,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
      * caller subtracts the scrape taken at the start of the window).
      */
     async serverMetrics(pool) {
-      const res = await pool.request({ path: '/metrics' });
+      const res = await pool.request({ port: target.requestPort, path: '/metrics' });
       if (res.status !== 200) return null;
       const values = {};
       for (const line of res.body.split('\n')) {
@@ -205,9 +212,15 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       };
     },
 
+    /** Group commits so far, per server node (here one): [count or null]. */
+    async commitBatchesByNode(pool) {
+      const metrics = await target.serverMetrics(pool);
+      return [metrics?.commitBatches ?? null];
+    },
+
     /** Agent API probe: null when usable, else the reason (404 on login = not built yet). */
     async agentApiUnavailableReason(pool) {
-      const login = await pool.request({ method: 'POST', path: '/agent/v1/auth/login', body: AGENT_CREDENTIALS });
+      const login = await pool.request({ port: target.requestPort, method: 'POST', path: '/agent/v1/auth/login', body: org.credentials });
       if (login.status === 404) return 'agent API not available (POST /agent/v1/auth/login → 404)';
       if (login.status !== 200) return `agent login failed: ${login.status} ${login.error ?? login.body.slice(0, 200)}`;
       try {
@@ -215,7 +228,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       } catch {
         return `agent login answered 200 without JSON: ${login.body.slice(0, 200)}`;
       }
-      const presence = await pool.request({ method: 'PUT', path: '/agent/v1/presence', headers: target.agentHeaders(), body: { status: 'online' } });
+      const presence = await pool.request({ port: target.requestPort, method: 'PUT', path: '/agent/v1/presence', headers: target.agentHeaders(), body: { status: 'online' } });
       if (presence.status < 200 || presence.status >= 300) return `agent presence failed: ${presence.status} ${presence.body.slice(0, 200)}`;
       target.agentSocket = new AgentSocket({ host: target.host, port: target.port, token: target.agentToken });
       try {
@@ -246,6 +259,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         const slot = i;
         const res = await pool.request({
           slot,
+          port: target.requestPort,
           path: '/chat/rest/System/SessionId',
           headers: { 'x-liveagent-api-version': API_VERSION, 'x-liveagent-affinity': 'null' },
         });
@@ -253,15 +267,16 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
         const session = JSON.parse(res.body);
         const channel = { id: session.id, key: session.key, affinityToken: session.affinityToken, slot, ack: -1, sequence: 1, backlog: [] };
         if (purpose === 'idle') return channel;
-        const button = purpose === 'agent' ? AGENT_BUTTON : ECHO_BUTTON;
+        const button = purpose === 'agent' ? org.agentButton : org.echoButton;
         const init = await pool.request({
           slot,
+          port: target.requestPort,
           method: 'POST',
           path: '/chat/rest/Chasitor/ChasitorInit',
           headers: visitorHeaders(channel, { 'x-liveagent-sequence': '1' }),
           body: {
-            organizationId: ORG_ID,
-            deploymentId: DEPLOYMENT_ID,
+            organizationId: org.orgId,
+            deploymentId: org.deploymentId,
             buttonId: button,
             sessionId: channel.id,
             userAgent: 'switchboard-bench',
@@ -292,7 +307,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     async acceptChat(pool, channel) {
       let last = null;
       for (let attempt = 0; attempt < 50; attempt += 1) {
-        last = await pool.request({ slot: channel.slot, method: 'POST', path: `/agent/v1/chats/${channel.id}/accept`, headers: target.agentHeaders() });
+        last = await pool.request({ slot: channel.slot, port: target.requestPort, method: 'POST', path: `/agent/v1/chats/${channel.id}/accept`, headers: target.agentHeaders() });
         if (last.status >= 200 && last.status < 300) return { ok: true };
         if (last.status !== 404 && last.status !== 409) break;
         await sleep(100);
@@ -316,6 +331,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     async poll(pool, channel, { timeoutMs = 40_000, onFlushed } = {}) {
       const res = await pool.request({
         slot: channel.slot,
+        port: target.requestPort,
         path: `/chat/rest/System/Messages?ack=${channel.ack}`,
         headers: visitorHeaders(channel),
         timeoutMs,
@@ -332,7 +348,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
     /** Agent → visitor; 200 (or an ok reply on the socket) means durable. */
     async agentSend(pool, channel, id, slot) {
       if (AGENT_TRANSPORT === 'socket') return target.agentSocket.command('messages', channel.id, { text: id });
-      const res = await pool.request({ slot, method: 'POST', path: `/agent/v1/chats/${channel.id}/messages`, headers: target.agentHeaders(), body: { text: id } });
+      const res = await pool.request({ slot, port: target.requestPort, method: 'POST', path: `/agent/v1/chats/${channel.id}/messages`, headers: target.agentHeaders(), body: { text: id } });
       return { ok: res.status === 200, res };
     },
 
@@ -359,6 +375,7 @@ export function switchboardTarget({ runDir, storage = 'sqlite', cpuProfileDir = 
       channel.sequence += 1;
       const res = await pool.request({
         slot,
+        port: target.requestPort,
         method: 'POST',
         path: '/chat/rest/Chasitor/ChatMessage',
         headers: visitorHeaders(channel, { 'x-liveagent-sequence': String(channel.sequence) }),

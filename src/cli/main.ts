@@ -51,6 +51,8 @@ Environment:
   SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
   SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_STANDBY (true|false: hot standby, wait for the store as
   long as it takes and take it over when the active node dies; ADR 0048),
+  SWITCHBOARD_CLUSTER_SHARD (cluster mode: the shard of cluster.shards this node serves, or * for the
+  first free one; ADR 0066),
   SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
   SWITCHBOARD_PORT_FILE (as --port-file), SWITCHBOARD_EMULATOR (true|false: emulator mode, docs/emulator.md),
   SWITCHBOARD_METRICS (true|false: serve /metrics), SWITCHBOARD_METRICS_TOKEN (/metrics then needs
@@ -150,7 +152,8 @@ async function serve(argv: string[]): Promise<void> {
     throw new ListenError(listenFailureMessage(err, config.server.host, config.server.port));
   }
   const { port } = sb.app.server.address() as AddressInfo;
-  if (config.orgs.some((o) => o.id === DEMO_IDS.organizationId)) {
+  // Only where the demo org is served: a cluster's other shards have none of its logins (ADR 0066).
+  if (sb.engine.catalog.org(DEMO_IDS.organizationId) !== undefined) {
     sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
   }
   const server = sb;

@@ -55,7 +55,24 @@ export class Catalog {
    */
   elsewhere(orgId: string | undefined, deploymentId?: string): ShardPlace & { orgId: string } | null {
     const org = orgId || (deploymentId ? this.shards.deploymentOrg(deploymentId) : undefined);
-    if (!org) return null;
+    return org ? this.placeOf(org) : null;
+  }
+
+  /**
+   * Where the asked button or agent ids are served when none of them is this node's and one is
+   * another shard's (an Availability or Settings that names no org or deployment, ADR 0066).
+   */
+  idsElsewhere(ids: readonly string[]): ShardPlace & { orgId: string } | null {
+    if (this.shards.shard === null || ids.some((id) => this.buttons.has(canonicalId(id)) || this.agents.has(canonicalId(id)))) return null;
+    for (const id of ids) {
+      const org = this.shards.idOrg(id);
+      const place = org ? this.placeOf(org) : null;
+      if (place) return place;
+    }
+    return null;
+  }
+
+  private placeOf(org: string): ShardPlace & { orgId: string } | null {
     const place = this.shards.elsewhere(org);
     return place ? { ...place, orgId: org } : null;
   }

@@ -162,7 +162,8 @@ export class ChatEngine {
   /**
    * Whether a stored open session is this node's to recover. A session is its maker's (its
    * affinity token); in a cluster (ADR 0066) a chat is its org's shard's whoever made it: an org
-   * moved to this shard brings its open chats, whose visitors get 503 once and resync here.
+   * moved to this shard brings its open chats (their tokens are checked against the session, so
+   * their visitors carry on).
    */
   private recovers(record: SessionRecord): boolean {
     if (this.catalog.shard !== null && record.request) return this.catalog.serves(record.request.orgId);
@@ -334,6 +335,20 @@ export class ChatEngine {
     const applied = appliedOf(record);
     this.rememberClosed(key, applied);
     return applied;
+  }
+
+  /**
+   * A key this node does not hold that names an open chat of another shard's org (ADR 0066):
+   * refused with 421 and where that shard is. Anything else returns (the caller answers 403).
+   * Read from the store, on this error path only.
+   */
+  async refuseOtherShardsSession(key: string): Promise<void> {
+    const bang = key.indexOf('!');
+    if (bang <= 0) return;
+    const record = await this.store.getSession(key.slice(0, bang));
+    if (!record || record.key !== key || record.closed || !record.request) return;
+    const there = this.catalog.elsewhere(record.request.orgId);
+    if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
   }
 
   private rememberClosed(key: string, applied: AppliedSequences): void {

@@ -15,6 +15,7 @@ import type { Catalog } from './catalog.js';
 import { clientKey, isLoopback, type RateLimiter } from './rate-limiter.js';
 import type { SensitiveDataMasker } from './sensitive-data-masker.js';
 import type { VisitorBlocks } from './visitor-blocks.js';
+import { OrgShards } from './org-shards.js';
 
 /** What became of a visitor's message, for the metric (a fixed set: labels never take ids). */
 export type OfflineOutcome = 'accepted' | 'refused' | 'limited';
@@ -142,6 +143,9 @@ export class OfflineMessageBox {
     const deployment = catalog.deployment(orgId, deploymentId);
     const button = catalog.button(buttonId);
     if (!deployment || !button || !deployment.buttonIds.includes(button.config.id)) {
+      // Another shard's org (ADR 0066): the widget was pointed at the wrong host.
+      const there = catalog.elsewhere(orgId, deploymentId);
+      if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
       fail('NOT_FOUND', `no button ${buttonId} in deployment ${deploymentId} of organization ${orgId}`);
     }
     return { orgId: deployment.orgId, deploymentId: button.deploymentId, buttonId: button.config.id, takes: button.config.offlineMessages };

@@ -18,6 +18,8 @@ export class OrgShards {
   private readonly shardOfOrg = new Map<string, ShardPlace>();
   /** Org of each deployment of the config, by canonical id (Availability may name only a deployment). */
   private readonly orgOfDeployment = new Map<string, string>();
+  /** Org of each button and agent of the config, by canonical id (Availability may name only those). */
+  private readonly orgOfId = new Map<string, string>();
 
   private constructor(
     /** This node's shard; null when the node serves every org (no cluster). */
@@ -27,7 +29,13 @@ export class OrgShards {
     for (const s of config.cluster?.shards ?? []) {
       for (const orgId of s.orgs) this.shardOfOrg.set(canonicalId(orgId), { shard: s.id, url: s.url });
     }
-    for (const org of config.orgs) for (const d of org.deployments) this.orgOfDeployment.set(canonicalId(d.id), org.id);
+    for (const org of config.orgs) {
+      for (const d of org.deployments) {
+        this.orgOfDeployment.set(canonicalId(d.id), org.id);
+        for (const b of d.buttons) this.orgOfId.set(canonicalId(b.id), org.id);
+      }
+      for (const a of org.agents) this.orgOfId.set(canonicalId(a.id), org.id);
+    }
   }
 
   static of(config: SwitchboardConfig): OrgShards {
@@ -50,6 +58,11 @@ export class OrgShards {
   /** The org of a deployment anywhere in the cluster's config (this node's or another shard's). */
   deploymentOrg(deploymentId: string): string | undefined {
     return this.orgOfDeployment.get(canonicalId(deploymentId));
+  }
+
+  /** The org of a button or agent id anywhere in the cluster's config. */
+  idOrg(id: string): string | undefined {
+    return this.orgOfId.get(canonicalId(id));
   }
 
   /** The config as this node serves it: only its shard's orgs (the same config without a cluster). */

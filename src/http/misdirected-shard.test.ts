@@ -13,7 +13,7 @@ import { SECOND_ORG, twoShardConfig } from '../config/cluster-config.test-suppor
 import { DEMO_IDS } from '../config/demo-deployment.js';
 import { validateConfig } from '../config/load-config.js';
 import { createSwitchboard, type Switchboard } from '../main.js';
-import { VERSION, init, newVisitor, post, take } from '../core/inject-harness.test-support.js';
+import { VERSION, headers, init, newVisitor, post, take } from '../core/inject-harness.test-support.js';
 
 const PG = 'postgres://postgres@127.0.0.1:5432/test';
 const B_URL = 'https://la-b.example.com';
@@ -60,6 +60,11 @@ describe('a node of shard a', () => {
       `/chat/rest/Visitor/Availability?org_id=${SECOND_ORG.organizationId}&deployment_id=${SECOND_ORG.deploymentId}&Availability.ids=${SECOND_ORG.botButtonId}`,
       `/chat/rest/Visitor/Availability?deployment_id=${SECOND_ORG.deploymentId}&Availability.ids=${SECOND_ORG.botButtonId}`,
       `/chat/rest/Visitor/Settings?org_id=${SECOND_ORG.organizationId}&deployment_id=${SECOND_ORG.deploymentId}`,
+      // Naming only ids, all of them shard b's.
+      `/chat/rest/Visitor/Availability?Availability.ids=${SECOND_ORG.botButtonId},${SECOND_ORG.botAgentId}`,
+      `/chat/rest/Visitor/Settings?Settings.buttonIds=${SECOND_ORG.botButtonId}`,
+      // The widget's own endpoint, for a button of shard b.
+      `/widget/v1/config?orgId=${SECOND_ORG.organizationId}&deploymentId=${SECOND_ORG.deploymentId}&buttonId=${SECOND_ORG.botButtonId}`,
     ]) {
       const res = await get(url);
       expect(res.statusCode, url).toBe(421);
@@ -68,11 +73,37 @@ describe('a node of shard a', () => {
     const own = await get(`/chat/rest/Visitor/Availability?org_id=${DEMO_IDS.organizationId}&deployment_id=${DEMO_IDS.deploymentId}&Availability.ids=${DEMO_IDS.botButtonId}`);
     expect(own.statusCode).toBe(200);
     expect(own.json()).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: DEMO_IDS.botButtonId, isAvailable: true }] } }] });
+    // Ids of both shards: this node answers for its own, and the other's are offline (nothing to send anywhere).
+    const mixed = await get(`/chat/rest/Visitor/Availability?Availability.ids=${DEMO_IDS.botButtonId},${SECOND_ORG.botButtonId}`);
+    expect(mixed.json()).toEqual({ messages: [{ type: 'Availability', message: { results: [{ id: DEMO_IDS.botButtonId, isAvailable: true }, { id: SECOND_ORG.botButtonId }] } }] });
+    const left = await sb.app.inject({ method: 'POST', url: '/widget/v1/offline-messages', payload: { orgId: SECOND_ORG.organizationId, deploymentId: SECOND_ORG.deploymentId, buttonId: SECOND_ORG.botButtonId, name: 'Ada', email: 'ada@example.com', message: 'hello' } });
+    expect(left.statusCode, left.body).toBe(421);
     const metrics = await sb.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('switchboard_cluster_shard{shard="a"} 1');
     // Shard b's bot is not this node's: nothing of org b is served or routed here.
     expect(sb.bots.map((b) => b.agentId)).toEqual([DEMO_IDS.botAgentId]);
     expect(sb.engine.catalog.button(SECOND_ORG.botButtonId)).toBeUndefined();
+  });
+
+  it('answers a visitor of shard b\'s open chat 421 (a balancer that sent it to the wrong node); an unknown key stays 403', async () => {
+    const store = new MemoryChatStore();
+    const b = await node('b', store);
+    const v = await newVisitor(b);
+    const started = await post(b, v, 'Chasitor/ChasitorInit', {
+      organizationId: SECOND_ORG.organizationId, deploymentId: SECOND_ORG.deploymentId, buttonId: SECOND_ORG.botButtonId, sessionId: v.id, visitorName: 'Bea',
+    }, 1);
+    expect(started.statusCode).toBe(200);
+    await b.engine.queue.commit();
+    const a = await node('a', store);
+    const poll = await a.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers(v) });
+    expect(poll.statusCode).toBe(421);
+    expect(poll.body).toBe(TO_B);
+    const say = await post(a, v, 'Chasitor/ChatMessage', { text: 'hello?' }, 2);
+    expect(say.statusCode).toBe(421);
+    // Nothing of it reached shard b's chat.
+    expect((await store.readEvents(v.id, 0, 100)).some((e) => e.type === 'ChatMessage')).toBe(false);
+    const unknown = await a.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers({ ...v, key: `${v.id}!nope` }) });
+    expect(unknown.statusCode).toBe(403);
   });
 
   it('sends shard b\'s config users to shard b once their password is right; a wrong one is 401 as for anyone', async () => {

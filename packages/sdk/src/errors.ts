@@ -30,6 +30,16 @@ export class SwitchboardHttpError extends Error {
   }
 
   /**
+   * For a 421 MISDIRECTED_REQUEST (a node of a cluster that does not serve the org, ADR 0066): the
+   * shard that does, and the URL its clients reach it at when the server's config names one; else undefined.
+   */
+  get servedBy(): { shard: string; url: string | undefined } | undefined {
+    if (this.code !== 'MISDIRECTED_REQUEST') return undefined;
+    const m = /served by shard (\S+?)(?: at (\S+))?$/.exec(this.body);
+    return m ? { shard: m[1]!, url: m[2] } : undefined;
+  }
+
+  /**
    * For a 413 FILE_TOO_LARGE (an upload over the server's `fileTransfer.maxBytes`): that limit in
    * bytes, as the server's reason says it (`File too large: limit N bytes`); else undefined.
    */
@@ -70,6 +80,8 @@ const KNOWN_CODES = [
   ['LAST_ADMIN', 409, 'Would leave the organization without an enabled admin'],
   ['CONFLICT', 409, 'Conflict'],
   ['NODE_STANDBY', 503, NODE_STANDBY],
+  // Cluster mode (ADR 0066): this node does not serve the org; `servedBy` says which shard does.
+  ['MISDIRECTED_REQUEST', 421, 'Misdirected Request'],
   // File transfer (docs/agent-api.md and docs/visitor-api.md, "File transfer").
   ['FILE_TRANSFER_DISABLED', 409, 'File transfer is disabled on this server'],
   ['FILE_REQUEST_PENDING', 409, 'A file request is already pending in this chat'],

@@ -119,16 +119,23 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
     }
     if (spec.session === 'required' && !session) {
       const seq = readInteger(headerValue(request.headers['x-liveagent-sequence']));
-      if (!key || !spec.sequenced || seq === undefined) fail('SESSION_INVALID');
-      // Perhaps the response to this request was lost after it ended the session (also
-      // before a restart): a retry, answered once what it repeats is durable (it may
-      // still be in this turn's commit).
-      engine.closedSequences(key).then((applied) => {
+      const retry = key !== undefined && spec.sequenced && seq !== undefined;
+      // In a cluster a key this node does not hold may be an open chat of another shard's org
+      // (a balancer that routes by something else than the org's host): 421 says where (ADR 0066).
+      const cluster = key !== undefined && engine.catalog.shard !== null;
+      if (!retry && !cluster) fail('SESSION_INVALID');
+      (async () => {
+        if (cluster) await engine.refuseOtherShardsSession(key);
+        if (!retry) fail('SESSION_INVALID');
+        // Perhaps the response to this request was lost after it ended the session (also
+        // before a restart): a retry, answered once what it repeats is durable (it may
+        // still be in this turn's commit).
+        const applied = await engine.closedSequences(key);
         // The number alone is not enough: a ChatMessage reusing the ChatEnd's number is a new request (ADR 0050).
         if (!applied || !isRetryOf(applied, seq, spec.noun)) fail('SESSION_INVALID');
         metrics.retriedSequence();
-        return engine.queue.commit();
-      }).then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
+        await engine.queue.commit();
+      })().then(() => send(reply, OK, request, deps.stopping()), (err: unknown) => void reply.send(err));
       return;
     }
     if (session) {

@@ -104,8 +104,10 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
    * Availability or Settings asked of this node for an org another shard of the cluster serves
    * (ADR 0066): 421 with where to go, not an answer that says its buttons are all offline.
    */
-  const refuseOtherShard = (query: JsonObject): void => {
-    const there = engine.catalog.elsewhere(queryText(query.org_id), queryText(query.deployment_id));
+  const refuseOtherShard = (query: JsonObject, ids: readonly string[]): void => {
+    const org = queryText(query.org_id);
+    const deploymentId = queryText(query.deployment_id);
+    const there = org || deploymentId ? engine.catalog.elsewhere(org, deploymentId) : engine.catalog.idsElsewhere(ids);
     if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
   };
   /** Whether an id of `orgId` is answered for a request asking as `asking` (see {@link askingOrg}). */
@@ -244,7 +246,7 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       handle: (req) => {
         const ids = readIdList(listOccurrences(req.query, 'Availability.ids'));
         const needWait = readBoolean(req.query['Availability.needEstimatedWaitTime']);
-        refuseOtherShard(req.query);
+        refuseOtherShard(req.query, ids);
         // Only the asking org's buttons and agents: another org's online state is not its to read.
         const org = askingOrg(req.query);
         const results = ids.map((id) => {
@@ -267,10 +269,10 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
     {
       prefix: 'Visitor', noun: 'Settings', method: 'GET', session: 'none', affinity: false, sequenced: false, safe: true, listParams: ['Settings.buttonIds'],
       handle: (req) => {
-        refuseOtherShard(req.query);
+        const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));
+        refuseOtherShard(req.query, asked);
         const org = askingOrg(req.query);
         const deploymentId = queryText(req.query.deployment_id);
-        const asked = readIdList(listOccurrences(req.query, 'Settings.buttonIds'));
         let buttons: Record<string, unknown>[];
         if (deploymentId) {
           const deployment = engine.catalog.deployment(org ?? '', deploymentId);
