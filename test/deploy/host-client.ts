@@ -9,7 +9,7 @@
 import { request as httpsRequest, Agent } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { Res, ReqOptions, TestServer } from '../protocol/harness.js';
-import { restPath } from '../protocol/harness.js';
+import { requestBody, restPath } from '../protocol/harness.js';
 
 /** Every name resolves to 127.0.0.1 (both forms of the callback: net asks for `all` with autoSelectFamily). */
 const loopback: LookupFunction = (_hostname, options, callback) => {
@@ -36,14 +36,7 @@ export class HostClient {
     const url = new URL(this.baseUrl + restPath(path));
     if (typeof opts.query === 'string') url.search = opts.query;
     else if (opts.query) for (const [k, v] of Object.entries(opts.query)) url.searchParams.append(k, String(v));
-    const headers: Record<string, string> = { ...opts.headers };
-    let body: string | Uint8Array | undefined;
-    if (opts.body === undefined) body = undefined;
-    else if (typeof opts.body === 'string' || opts.body instanceof Uint8Array) body = opts.body;
-    else {
-      body = JSON.stringify(opts.body);
-      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-    }
+    const { headers, body } = requestBody(opts);
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     const signals = [AbortSignal.timeout(opts.timeoutMs ?? 40_000)];
     if (opts.signal) signals.push(opts.signal);

@@ -106,20 +106,22 @@ export function restPath(path: string): string {
   return path.startsWith('/') ? path : `/chat/rest/${path}`;
 }
 
+/** The headers and body of a request as {@link ReqOptions} describes them (see `body` there). */
+export function requestBody(opts: ReqOptions): { headers: Record<string, string>; body: string | Uint8Array | undefined } {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.body === undefined) return { headers, body: undefined };
+  if (typeof opts.body === 'string' || opts.body instanceof Uint8Array) return { headers, body: opts.body };
+  if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  return { headers, body: JSON.stringify(opts.body) };
+}
+
 /** One HTTP request with the global fetch. Never throws on a status; throws on network errors. */
 export async function request(baseUrl: string, method: string, path: string, opts: ReqOptions = {}): Promise<Res> {
   let url = baseUrl.replace(/\/$/, '') + restPath(path);
   if (typeof opts.query === 'string') url += `?${opts.query}`;
   else if (opts.query) url += `?${new URLSearchParams(Object.entries(opts.query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
 
-  const headers: Record<string, string> = { ...opts.headers };
-  let body: string | Uint8Array | undefined;
-  if (opts.body === undefined) body = undefined;
-  else if (typeof opts.body === 'string' || opts.body instanceof Uint8Array) body = opts.body;
-  else {
-    body = JSON.stringify(opts.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
-  }
+  const { headers, body } = requestBody(opts);
 
   const signals = [AbortSignal.timeout(opts.timeoutMs ?? 40_000)];
   if (opts.signal) signals.push(opts.signal);
