@@ -5,7 +5,9 @@
  * here. Credentials come from the query or the form's fields. The body is read as
  * a stream and nothing past fileTransfer.maxBytes is kept: over it the rest is read
  * and dropped, up to DRAIN_BYTES more, so the client hears the 413; a body longer
- * still (or declared so) is not read on, and the connection closes after the 413
+ * still (or declared so) is not read on, and the connection closes after the 413.
+ * An upload refused because fileTransfer.maxBytesInFlight is full (503) is drained the
+ * same way: what it kept is given back at once, the rest is read and dropped
  * (docs/adr/0049-file-transfer.md).
  */
 import type { IncomingMessage } from 'node:http';
@@ -159,8 +161,11 @@ function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: numbe
   // Listeners, not `for await`: leaving that loop early destroys the request, and its
   // socket with it, before the 413 could be sent.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
+    // Set once the budget is full: the bytes kept so far are dropped, the rest is read and
+    // dropped too (as past maxBytes), and the refusal is the answer once the body is read.
+    let refused: SwitchboardError | null = null;
     const done = (err: unknown, file: IncomingFile | null = null) => {
       raw.off('data', onData);
       raw.off('end', onEnd);
@@ -172,20 +177,22 @@ function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: numbe
       size += chunk.byteLength;
       if (size > maxBytes + DRAIN_BYTES) {
         raw.pause();
-        done(tooLarge(maxBytes));
+        done(refused ?? tooLarge(maxBytes));
         return;
       }
-      // Past the limit the rest is only counted (DRAIN_BYTES).
-      if (size > maxBytes) return;
+      // Past the limit, or once refused, the rest is only counted (DRAIN_BYTES).
+      if (size > maxBytes || refused) return;
       if (!keeper.budget.take(keeper.hold, chunk.byteLength)) {
-        raw.pause();
-        done(busy(keeper.budget));
+        refused = busy(keeper.budget);
+        chunks = [];
+        keeper.budget.release(keeper.hold);
         return;
       }
       chunks.push(chunk);
     };
     const onEnd = () => {
       body.complete = true;
+      if (refused) return done(refused);
       if (size > maxBytes) return done(tooLarge(maxBytes));
       done(null, size === 0 ? null : { name: params.filename ?? 'file', contentType: String(type ?? ''), bytes: Buffer.concat(chunks, size) });
     };
@@ -204,6 +211,8 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
   return new Promise((resolve, reject) => {
     let settled = false;
     let overLimit = false;
+    // Set once the budget is full: the file's bytes are dropped and the body read on to its end, as past maxBytes.
+    let refused: SwitchboardError | null = null;
     let chosen: { field: string; filename: string; type: string; chunks: Buffer[]; size: number } | null = null;
     let total = 0;
     const stop = (err: unknown) => {
@@ -216,7 +225,7 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
     };
     const count = (chunk: Buffer) => {
       total += chunk.byteLength;
-      if (total > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) stop(tooLarge(maxBytes));
+      if (total > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) stop(refused ?? tooLarge(maxBytes));
       else if (total > maxBytes + FORM_OVERHEAD_BYTES) overLimit = true;
     };
     let parser: BusboyInstance;
@@ -243,10 +252,11 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
       keeper.budget.release(keeper.hold);
       chosen = mine;
       stream.on('data', (chunk: Buffer) => {
-        if (chosen !== mine || overLimit || settled) return;
+        if (chosen !== mine || overLimit || refused || settled) return;
         if (!keeper.budget.take(keeper.hold, chunk.byteLength)) {
+          refused = busy(keeper.budget);
           mine.chunks = [];
-          stop(busy(keeper.budget));
+          keeper.budget.release(keeper.hold);
           return;
         }
         mine.size += chunk.byteLength;
@@ -264,6 +274,7 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
       if (settled) return;
       settled = true;
       body.complete = true;
+      if (refused) return reject(refused);
       if (overLimit) return reject(tooLarge(maxBytes));
       const c = chosen as typeof chosen;
       if (!c) return resolve(null);

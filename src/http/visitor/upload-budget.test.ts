@@ -74,6 +74,43 @@ describe('uploads in flight', () => {
     expect(again.statusCode, again.body).toBe(200);
   });
 
+  it('reads a refused upload to its end, so a client still sending hears the 503 and keeps its connection', async () => {
+    const sb = await start({ maxBytes: 65_536, maxBytesInFlight: 100_000 });
+    const slow = new PassThrough();
+    const pending = upload(sb, await asked(sb), slow, '192.0.2.45');
+    slow.write(Buffer.alloc(60_000, 1));
+    await until('the first upload holds its bytes', () => slow.readableLength === 0 && slow.writableLength === 0);
+    for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const address = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const head = '--b0undary\r\nContent-Disposition: form-data; name="file"; filename="f.bin"\r\n\r\n';
+    const bodies = [
+      { type: 'application/octet-stream', bytes: Buffer.alloc(60_000, 2) },
+      { type: 'multipart/form-data; boundary=b0undary', bytes: Buffer.concat([Buffer.from(head), Buffer.alloc(60_000, 2), Buffer.from('\r\n--b0undary--\r\n')]) },
+    ];
+    for (const { type, bytes } of bodies) {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      socket.write(`POST ${await asked(sb)} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${bytes.length}\r\n\r\n`);
+      // Past the budget with its first part; the rest follows once the server has read that.
+      socket.write(bytes.subarray(0, 50_000));
+      await new Promise<void>((resolve) => setTimeout(resolve, 100));
+      socket.write(bytes.subarray(50_000));
+      await until('the answer', () => answer.includes('\r\n\r\nToo many'));
+      expect(answer.split('\r\n')[0], type).toBe('HTTP/1.1 503 Service Unavailable');
+      expect(answer, 'kept open: the body was read').not.toMatch(/^connection: close/im);
+      // The same connection answers the next request.
+      answer = '';
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until('the next answer on the same connection', () => /^HTTP\/1\.1 \d{3}/.test(answer));
+      socket.destroy();
+    }
+    slow.end(Buffer.alloc(1000, 1));
+    expect((await pending).statusCode).toBe(200);
+  });
+
   it('gives the bytes back when the client goes away mid-upload', async () => {
     const sb = await start({ maxBytes: 65_536, maxBytesInFlight: 100_000 });
     const first = await asked(sb);
