@@ -33,6 +33,8 @@ const DRAIN_BYTES = 1024 * 1024;
 /** Whether the request's body was read to its end (the connection can be kept). */
 interface BodyState {
   complete: boolean;
+  /** Read up to its drain already (or declared longer than that): the rest is not read, the connection closes. */
+  cutOff: boolean;
 }
 
 /** Retry-After for an upload refused while others hold the memory budget: long enough for a few of them to finish. */
@@ -72,7 +74,7 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
     scope.post(UPLOAD_PATH, async (req, reply) => {
       void reply.header('Cache-Control', 'no-store');
-      const body: BodyState = { complete: false };
+      const body: BodyState = { complete: false, cutOff: false };
       const keeper: Keeper = { budget: deps.budget, hold: { bytes: 0 } };
       try {
         if (deps.limiter && !isLoopback(req.ip)) {
@@ -88,7 +90,10 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         if (params.chatKey !== undefined && params.fileToken !== undefined) await sessionFor(deps, params);
         const maxBytes = engine.files.config.maxBytes;
         // A body declared longer than the server would ever read is refused before it is read.
-        if (Number(req.headers['content-length'] ?? 0) > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+        if (Number(req.headers['content-length'] ?? 0) > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) {
+          body.cutOff = true;
+          fail('FILE_TOO_LARGE', `limit ${maxBytes} bytes`);
+        }
         const file = isMultipart(req.headers['content-type']) ? await readMultipart(req.raw, maxBytes, params, body, keeper) : await readRaw(req.raw, req.headers['content-type'], maxBytes, params, body, keeper);
         if (params.chatKey === undefined) fail('FILE_TOKEN_INVALID', 'no chatKey (the session key) in the query or the form');
         if (params.fileToken === undefined) fail('FILE_TOKEN_INVALID', 'no fileToken in the query or the form');
@@ -96,7 +101,11 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         const found = await sessionFor(deps, params);
         return found.kind === 'open' ? await engine.files.upload(found.session, params.fileToken, file) : await engine.files.retryOfClosed(found.id, params.fileToken, file);
       } catch (err) {
-        // An answer before the whole body was read: the rest of it is not read, the connection closes.
+        // An answer before the whole body was read (a refusal by the query's credentials, the
+        // rate limit, a malformed form): the rest is read and dropped first, up to DRAIN_BYTES,
+        // so a client still sending reads the answer rather than a reset connection; past
+        // that the rest is not read and the connection closes.
+        if (!body.complete && !body.cutOff) body.complete = await drainRest(req.raw, DRAIN_BYTES);
         if (!body.complete) closeAfter(reply);
         throw err;
       } finally {
@@ -104,6 +113,34 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         deps.budget.release(keeper.hold);
       }
     });
+  });
+}
+
+/** Reads and drops what is left of a body, at most `limit` bytes: true once it ended, false when there was more (or the client went away). */
+function drainRest(raw: IncomingMessage, limit: number): Promise<boolean> {
+  if (raw.complete) return Promise.resolve(true);
+  if (raw.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let read = 0;
+    const finish = (ended: boolean) => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onGone);
+      raw.off('close', onGone);
+      if (!ended) raw.pause();
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.byteLength;
+      if (read > limit) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onGone = () => finish(raw.complete);
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onGone);
+    raw.on('close', onGone);
+    raw.resume();
   });
 }
 
@@ -176,6 +213,7 @@ function readRaw(raw: IncomingMessage, type: string | undefined, maxBytes: numbe
     const onData = (chunk: Buffer) => {
       size += chunk.byteLength;
       if (size > maxBytes + DRAIN_BYTES) {
+        body.cutOff = true;
         raw.pause();
         done(refused ?? tooLarge(maxBytes));
         return;
@@ -225,7 +263,10 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
     };
     const count = (chunk: Buffer) => {
       total += chunk.byteLength;
-      if (total > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) stop(refused ?? tooLarge(maxBytes));
+      if (total > maxBytes + FORM_OVERHEAD_BYTES + DRAIN_BYTES) {
+        body.cutOff = true;
+        stop(refused ?? tooLarge(maxBytes));
+      }
       else if (total > maxBytes + FORM_OVERHEAD_BYTES) overLimit = true;
     };
     let parser: BusboyInstance;

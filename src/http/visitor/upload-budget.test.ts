@@ -2,6 +2,8 @@
  * fileTransfer.maxBytesInFlight: the bytes all uploads hold at once. An upload that would
  * go past it is refused with 503 UPLOADS_BUSY and Retry-After while another is still being
  * read; once that one is written the bytes are free again, and one upload alone always fits.
+ * A refusal (this one, or any decided before the body is read) reads the rest of the body
+ * first, up to 1 MiB, so a client still sending hears it rather than a reset.
  */
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -135,5 +137,50 @@ describe('uploads in flight', () => {
     expect(res.statusCode, res.body).toBe(200);
     const res2 = await upload(sb, await asked(sb), Buffer.alloc(50_000, 5), '192.0.2.43');
     expect(res2.statusCode, res2.body).toBe(200);
+  });
+});
+
+describe('an upload refused before its body is read', () => {
+  /** Sends the body in two parts, the second after the server could have answered: the status line and the headers of the answer. */
+  async function twoPartUpload(sb: Switchboard, path: string, bytes: Buffer): Promise<{ status: string; head: string; nextAnswered: boolean }> {
+    const address = await sb.app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = connect(Number(new URL(address).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${bytes.length}\r\n\r\n`);
+    socket.write(bytes.subarray(0, 1000));
+    await new Promise<void>((resolve) => setTimeout(resolve, 100));
+    socket.write(bytes.subarray(1000));
+    await until('the answer', () => answer.includes('\r\n\r\n'));
+    const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+    answer = '';
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until('the next answer, or the connection closed', () => answer !== '' || socket.destroyed || socket.readableEnded);
+    const nextAnswered = /^HTTP\/1\.1 200/.test(answer);
+    socket.destroy();
+    await sb.app.close();
+    return { status: head.split('\r\n')[0]!, head, nextAnswered };
+  }
+
+  it('reads and drops the rest (up to 1 MiB) so the client still sending hears the 403, on a connection kept open', async () => {
+    const sb = await start({ maxBytes: 65_536, maxBytesInFlight: 100_000 });
+    const url = new URL(`http://x${await asked(sb)}`);
+    url.searchParams.set('chatKey', `${url.searchParams.get('chatKey')!}x`);
+    const res = await twoPartUpload(sb, `${url.pathname}${url.search}`, Buffer.alloc(50_000, 6));
+    expect(res.status).toBe('HTTP/1.1 403 Forbidden');
+    expect(res.head).not.toMatch(/^connection: close/im);
+    expect(res.nextAnswered).toBe(true);
+  });
+
+  it('closes the connection after the answer when more than that is left', async () => {
+    const sb = await start({ maxBytes: 65_536, maxBytesInFlight: 100_000 });
+    const url = new URL(`http://x${await asked(sb)}`);
+    url.searchParams.set('chatKey', `${url.searchParams.get('chatKey')!}x`);
+    const res = await twoPartUpload(sb, `${url.pathname}${url.search}`, Buffer.alloc(1024 * 1024 + 10_000, 6));
+    expect(res.status).toBe('HTTP/1.1 403 Forbidden');
+    expect(res.head).toMatch(/^connection: close/im);
+    expect(res.nextAnswered).toBe(false);
   });
 });
