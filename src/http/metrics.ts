@@ -54,6 +54,11 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
       exportedDeliveries.set(k, c.count);
     }
   } });
+  // What to alert on: a receiver down holds back every chat after the one it fails (ADR 0065).
+  new Gauge({ name: 'switchboard_webhook_failing_seconds', help: 'How long a webhook has been failing: seconds since the first failed attempt of its current streak; 0 while it delivers', labelNames: ['org', 'webhook'], registers: [registry], collect() {
+    const now = engine.clock.now();
+    for (const s of webhooks?.streaks() ?? []) this.set({ org: s.org, webhook: s.webhook }, s.failingSince === null ? 0 : Math.max(0, (now - s.failingSince) / 1000));
+  } });
   // Labels take fixed values only (never an id), so the series stay few whatever the traffic.
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online, by kind: bot (a built-in bot, config `bot`) or person', labelNames: ['kind'], registers: [registry], collect() {
     const online = { bot: 0, person: 0 };

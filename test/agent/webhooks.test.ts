@@ -145,6 +145,10 @@ for (const [store, server, receiver] of [['SQLite', sqlite, sqliteReceiver], ['P
       expect(status!.lastDeliveredAt).toBeGreaterThan(0);
     });
 
+    const scrape = async () => (await request(server.baseUrl, 'GET', '/metrics')).text;
+    /** switchboard_webhook_failing_seconds of the crm webhook (NaN when the series is missing). */
+    const failingSeconds = (metrics: string) => Number(metrics.split('\n').find((l) => l.startsWith('switchboard_webhook_failing_seconds{') && l.includes('webhook="crm"'))?.split(' ').at(-1));
+
     it('tries a failing chat again with back-off; the chats after it wait, then follow in order; the admin endpoint shows the streak', async () => {
       const alice = await onlineAgent(server, USERS.alice);
       receiver.plan = [503, 500];
@@ -155,6 +159,7 @@ for (const [store, server, receiver] of [['SQLite', sqlite, sqliteReceiver], ['P
       const third = await endedChat(alice, 'Third');
       const failing = await statuses();
       expect(failing[0]).toMatchObject({ failingSince: expect.any(Number), lastError: expect.stringMatching(/^HTTP (503|500)$/), nextAttemptAt: expect.any(Number) });
+      expect(failingSeconds(await scrape())).toBeGreaterThan(0);
       await until(() => receiver.delivered().includes(third), 'all three delivered', 20_000);
       const attempts = receiver.requests.slice(before).map((r) => [(JSON.parse(r.body) as ChatEnded).data.chatId, r.status]);
       expect(attempts).toEqual([[first, 503], [first, 500], [first, 200], [second, 200], [third, 200]]);
@@ -163,7 +168,8 @@ for (const [store, server, receiver] of [['SQLite', sqlite, sqliteReceiver], ['P
       expect(receiver.attemptsAt(first).every(signatureValid)).toBe(true);
       const recovered = await statusOnce((s) => s.lastDeliveredChatId === third);
       expect(recovered).toMatchObject({ lastDeliveredChatId: third, failingSince: null, lastError: null, nextAttemptAt: null });
-      const metrics = (await request(server.baseUrl, 'GET', '/metrics')).text;
+      const metrics = await scrape();
+      expect(failingSeconds(metrics), 'delivering again').toBe(0);
       const series = (outcome: string) => Number(metrics.split('\n').find((l) => l.startsWith('switchboard_webhook_deliveries_total{') && l.includes('webhook="crm"') && l.includes(`outcome="${outcome}"`))?.split(' ').at(-1));
       expect(series('failed')).toBe(2);
       expect(series('delivered')).toBeGreaterThanOrEqual(4);

@@ -39,6 +39,11 @@ export class Webhooks {
     await Promise.all([...this.senders.values()].map((s) => s.stop()));
   }
 
+  /** Every running sender's failing streak (`failingSince` null while it delivers), for the metrics. */
+  streaks(): Array<{ org: string; webhook: string; failingSince: number | null }> {
+    return [...this.senders.values()].map((s) => ({ org: s.target.orgId, webhook: s.target.name, failingSince: s.failingSince }));
+  }
+
   /** The org's webhooks, as configured, with where each stands. */
   async statuses(orgId: string): Promise<WebhookStatus[]> {
     const org = this.orgs.find((o) => o.id === orgId);
