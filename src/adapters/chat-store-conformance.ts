@@ -326,6 +326,15 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.deleteDocument('user', 'a')).toBe(false);
       expect((await store.listDocuments('user')).map((d) => d.id)).toEqual(['b']);
       expect(await store.listDocuments('apikey')).toHaveLength(1);
+      // A claim stores only where nothing is, and says whether it did.
+      expect(await store.claimDocument('login', 'ann', { userId: 'u1' })).toBe(true);
+      expect(await store.claimDocument('login', 'ann', { userId: 'u2' })).toBe(false);
+      expect(await store.claimDocument('user', 'b', { name: 'B2' })).toBe(false);
+      expect(await store.listDocuments('login')).toEqual([{ id: 'ann', body: { userId: 'u1' } }]);
+      expect(await store.listDocuments('user')).toEqual([{ id: 'b', body: { name: 'B' } }]);
+      // Of many claims at once, exactly one wins.
+      const wins = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimDocument('login', 'bea', { userId: `u${i}` })));
+      expect(wins.filter(Boolean)).toHaveLength(1);
     }));
 
     it('takes a batch written again after its answer was lost: stored events are skipped, the rest is written', withStore(async (store) => {

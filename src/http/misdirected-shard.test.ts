@@ -141,5 +141,13 @@ describe('a node of shard a', () => {
       expect(res.body, taken).toContain(`username ${taken} is taken (in another shard of the cluster)`);
     }
     expect((await create('cleo')).statusCode).toBe(200);
+
+    // Two admins, one per shard, making the same new username at the same moment: the checks
+    // above read before either writes; the store's claim lets exactly one of them have it.
+    const createOnB = (username: string) => b.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Someone Else', username, password: 'some-password-2', role: 'agent', skills: [], capacity: 1 } });
+    const both = await Promise.all([create('dana'), createOnB('dana')]);
+    expect(both.map((r) => r.statusCode).sort(), both.map((r) => r.body).join(' | ')).toEqual([200, 409]);
+    const docs2 = (await store.listDocuments('user')).map((d) => d.body as { username?: string });
+    expect(docs2.filter((d) => d.username === 'dana')).toHaveLength(1);
   });
 });

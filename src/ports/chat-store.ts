@@ -178,6 +178,12 @@ export interface ChatStore {
   putDocument(kind: string, id: string, body: unknown): Promise<void>;
   deleteDocument(kind: string, id: string): Promise<boolean>;
   /**
+   * Stores the document only if none of that kind and id exists, atomically across every
+   * node on the store (cluster mode's shards share one database): true when this call
+   * stored it, false when one was there already (left as it was).
+   */
+  claimDocument(kind: string, id: string, body: unknown): Promise<boolean>;
+  /**
    * Visitor blocks (ADR 0055, migration 0012): `orgId`'s, or every org's when null (loaded
    * at start-up), oldest first (creation time, then id), expired ones included.
    */

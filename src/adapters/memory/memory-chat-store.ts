@@ -260,6 +260,13 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve();
   }
 
+  claimDocument(kind: string, id: string, body: unknown): Promise<boolean> {
+    const key = `${kind}\u0000${id}`;
+    if (this.docs.has(key)) return Promise.resolve(false);
+    this.docs.set(key, JSON.stringify(body));
+    return Promise.resolve(true);
+  }
+
   deleteDocument(kind: string, id: string): Promise<boolean> {
     return Promise.resolve(this.docs.delete(`${kind}\u0000${id}`));
   }

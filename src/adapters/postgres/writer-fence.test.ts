@@ -70,6 +70,7 @@ describe('PostgreSQL store: the writer epoch', () => {
         ['setMeta', () => old.setMeta('k', 'old again')],
         ['putDocument', () => old.putDocument('users', 'u1', { a: 1 })],
         ['deleteDocument', () => old.deleteDocument('users', 'u1')],
+        ['claimDocument', () => old.claimDocument('users', 'u2', { a: 1 })],
         ['deleteBreadcrumbs', () => old.deleteBreadcrumbs('org', 'v', true)],
         ['purgeClosedBefore', () => old.purgeClosedBefore(Date.now(), 10)],
         ['deleteClosedSessions', () => old.deleteClosedSessions(['s1'])],

@@ -315,6 +315,12 @@ export class KyselyChatStore implements ChatStore {
       .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet({ body: text })).execute());
   }
 
+  async claimDocument(kind: string, id: string, body: unknown): Promise<boolean> {
+    const r = await this.writeStatement((db) => db.insertInto('documents').values({ kind, id, body: JSON.stringify(body) })
+      .onConflict((oc) => oc.columns(['kind', 'id']).doNothing()).executeTakeFirst());
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
   async deleteDocument(kind: string, id: string): Promise<boolean> {
     const r = await this.writeStatement((db) => db.deleteFrom('documents').where('kind', '=', kind).where('id', '=', id).executeTakeFirst());
     return Number(r.numDeletedRows) > 0;

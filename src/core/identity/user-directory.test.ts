@@ -209,6 +209,26 @@ describe('users across a restart', () => {
     expect(await canLogIn(back.users, 'bob', 'first-password')).toBe(true);
   });
 
+  it('makes one user of two made at once with the same username or id: the other is refused (409), and what was refused is free again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
+    const { users } = await start(dir, [agent()]);
+    const input = (name: string, username: string, id?: string) => ({ id, name, username, password: `${username}-password`, role: 'agent' as const, skills: [], capacity: 1 });
+    const outcome = (p: Promise<unknown>) => p.then(() => 'made', (e: unknown) => (e instanceof SwitchboardError ? e.code : String(e)));
+    // Both pass the checks that read before either is written (a password hash in between).
+    const sameName = await Promise.all([outcome(users.createUser(ORG, input('Cy One', 'cy'))), outcome(users.createUser(OTHER_ORG, input('Cy Two', 'cy')))]);
+    expect(sameName.sort()).toEqual(['CONFLICT', 'made']);
+    expect(users.all().filter((u) => u.username === 'cy')).toHaveLength(1);
+    const sameId = await Promise.all([
+      outcome(users.createUser(ORG, input('Di One', 'di-1', '005000000000D01'))),
+      outcome(users.createUser(OTHER_ORG, input('Di Two', 'di-2', '005000000000D01'))),
+    ]);
+    expect(sameId.sort()).toEqual(['CONFLICT', 'made']);
+    // The loser's username was given back: it can be made now.
+    const loser = users.get('005000000000D01') ? 'di-2' : 'di-1';
+    expect(users.all().some((u) => u.username === loser)).toBe(false);
+    expect((await users.createUser(ORG, input('Di Again', loser))).username).toBe(loser);
+  });
+
   it("refuses to make a user through the admin API with a removed config user's id, in any org, also starts later: the id would inherit its tokens and keys", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sb-users-'));
     const first = await start(dir, [agent()]);

@@ -317,13 +317,38 @@ export class UserDirectory {
     if (this.retiredIds.has(same)) fail('CONFLICT', `user ${id} was removed from the config file: its id is not used again`);
     if (username !== undefined && [...this.users.values()].some((u) => u.username === username)) fail('CONFLICT', `username ${username} is taken`);
     if (this.elsewhereIds !== null) await this.checkClusterWide(same, username);
-    const user: UserRecord = {
-      id, orgId, name, username, role: input.role, skills, capacity: input.capacity,
-      passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
-    };
-    this.users.set(id, user);
-    await this.store.putDocument('user', id, user);
-    return user;
+    // The checks above read, then the user is written after awaits: two admins making the same
+    // username or id at once (in this process, or on two shards of one database) could both
+    // pass them. A claim in the store is atomic: the second one is refused.
+    const claims = await this.claim(same, username, id);
+    try {
+      const user: UserRecord = {
+        id, orgId, name, username, role: input.role, skills, capacity: input.capacity,
+        passwordHash: input.password ? await hashPassword(input.password) : undefined, tokenVersion: 0, disabled: false,
+      };
+      await this.store.putDocument('user', id, user);
+      this.users.set(id, user);
+      return user;
+    } catch (err) {
+      // Not made: its username and id are free again.
+      for (const [kind, key] of claims) await this.store.deleteDocument(kind, key).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Claims the user's id (its 15-character form) and username in the store; what it claimed, for an undo. */
+  private async claim(canonical: string, username: string | undefined, id: string): Promise<Array<[string, string]>> {
+    const claimed: Array<[string, string]> = [];
+    if (!(await this.store.claimDocument(USER_ID_CLAIM, canonical, { userId: id }))) fail('CONFLICT', `user ${id} exists`);
+    claimed.push([USER_ID_CLAIM, canonical]);
+    // By its hash: a username may be longer (256) than a document id (128).
+    const login = username === undefined ? undefined : sha256(username);
+    if (login !== undefined && !(await this.store.claimDocument(LOGIN_CLAIM, login, { userId: id }))) {
+      await this.store.deleteDocument(USER_ID_CLAIM, canonical).catch(() => undefined);
+      fail('CONFLICT', `username ${username!} is taken`);
+    }
+    if (login !== undefined) claimed.push([LOGIN_CLAIM, login]);
+    return claimed;
   }
 
   async updateUser(id: string, patch: { name?: string | undefined; password?: string | undefined; role?: Role | undefined; skills?: string[] | undefined; capacity?: number | undefined; disabled?: boolean | undefined }): Promise<UserRecord> {
@@ -459,6 +484,9 @@ export class UserDirectory {
 
 /** The fingerprint of a removed config user's document: no config entry has it. */
 const REMOVED_FROM_CONFIG = 'removed';
+/** Store documents that reserve a user's id (its 15-character form) and username, made with the user (claimDocument). */
+const USER_ID_CLAIM = 'user-id-claim';
+const LOGIN_CLAIM = 'login-claim';
 
 /**
  * Whether tokens issued to `before` must stop working for `after`: another password, role,
