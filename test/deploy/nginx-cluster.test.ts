@@ -134,6 +134,10 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
         { from: 'server 10.0.0.19:8080 ', to: `server ${host(spare)} `, times: 2 },
         { from: 'listen 80;', to: `listen 127.0.0.1:${ports.http};` },
         { from: 'listen [::]:80;', to: '' },
+        { from: 'listen 80 default_server;', to: `listen 127.0.0.1:${ports.http} default_server;` },
+        { from: 'listen [::]:80 default_server;', to: '' },
+        { from: 'listen 443 ssl http2 default_server;', to: `listen 127.0.0.1:${ports.https} ssl http2 default_server;` },
+        { from: 'listen [::]:443 ssl http2 default_server;', to: '' },
         { from: 'listen 443 ssl http2;', to: `listen 127.0.0.1:${ports.https} ssl http2;`, times: 2 },
         { from: 'listen [::]:443 ssl http2;', to: '', times: 2 },
         { from: `/etc/letsencrypt/live/${HOST_A}/fullchain.pem`, to: certs['a']!.certFile },
@@ -180,6 +184,10 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('behind nginx (deploy/nginx/switchbo
       expect(metrics.text).not.toMatch(/switchboard_/);
       expect(await plainHttp(ports.http, hostname, '/chat/rest/System/SessionId')).toEqual({ status: 301, location: `https://${hostname}/chat/rest/System/SessionId` });
     }
+    // A name that is no shard's is not shard a's: no certificate, no answer.
+    const stranger = 'elsewhere.example.net';
+    await expect(handshake(ports.https, stranger, ca), 'TLS for an unknown name').rejects.toThrow(/alert|unrecognized name|handshake|ECONNRESET/i);
+    await expect(plainHttp(ports.http, stranger, '/chat/rest/System/SessionId'), 'plain HTTP for an unknown name').rejects.toThrow(/socket hang up|ECONNRESET/);
   });
 
   it('carries a chat with the demo bot on each shard by its host name, answers 421 naming the shard for another shard’s org, and passes a node’s own 503 on', async () => {
