@@ -9,7 +9,7 @@ import { unknownSettings } from '../config/unknown-settings.js';
 import { postChatUrlProblems } from '../config/widget-button-checks.js';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { DEMO_IDS, DEMO_LOGINS } from '../config/demo-deployment.js';
+import { DEMO_IDS, demoLoginsIn } from '../config/demo-deployment.js';
 import { hashPassword } from '../core/identity/password-hash.js';
 import { clearPortFile, removePortFile, writePortFile } from './port-file.js';
 import { listenFailureMessage } from './listen-failure.js';
@@ -152,9 +152,11 @@ async function serve(argv: string[]): Promise<void> {
     throw new ListenError(listenFailureMessage(err, config.server.host, config.server.port));
   }
   const { port } = sb.app.server.address() as AddressInfo;
-  // Only where the demo org is served: a cluster's other shards have none of its logins (ADR 0066).
-  if (sb.engine.catalog.org(DEMO_IDS.organizationId) !== undefined) {
-    sb.logger.info({ logins: DEMO_LOGINS, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
+  // Only where the demo org is served (a cluster's other shards have none of its logins, ADR
+  // 0066), and only the logins its config still has.
+  const demoLogins = sb.engine.catalog.org(DEMO_IDS.organizationId) === undefined ? [] : demoLoginsIn(config.orgs);
+  if (demoLogins.length > 0) {
+    sb.logger.info({ logins: demoLogins, console: `${url}/console`, demo: `${url}/` }, 'demo deployment: agent console logins (demo only)');
   }
   const server = sb;
   let signalled = false;

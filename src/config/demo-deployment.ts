@@ -24,6 +24,16 @@ export const DEMO_LOGINS = [
   { username: 'admin', password: 'admin-demo', role: 'admin' },
 ] as const;
 
+/**
+ * The demo logins that work with `orgs` (what start-up prints): those the demo org still has, as
+ * a user with that username and that demo password. A config that keeps the demo org's id but
+ * changed or dropped its people prints none of them: a printed login that fails is worse than none.
+ */
+export function demoLoginsIn(orgs: readonly OrgConfig[]): Array<(typeof DEMO_LOGINS)[number]> {
+  const demo = orgs.find((o) => o.id === DEMO_IDS.organizationId);
+  return DEMO_LOGINS.filter((l) => demo?.agents.some((a) => a.username === l.username && a.password === `plain:${l.password}`) === true);
+}
+
 export const demoOrg: OrgConfig = {
   id: DEMO_IDS.organizationId,
   name: 'Switchboard Demo',
