@@ -62,8 +62,8 @@ export class ChatPanel {
   private readonly files: FileRequestControl | undefined;
   /** "Raise flag…" / "Lower flag" and the flag's text (agent panels only, ADR 0056); kept across re-rendered headers. */
   private readonly flag: FlagControl | undefined;
-  /** "<name> is typing…" for the other agents of a conference (agent panels only, ADR 0051). */
-  private readonly agentsTyping: AgentsTyping | undefined;
+  /** "<name> is typing…": the other agents of a conference, or in a monitor the chat's agents (ADR 0051). */
+  private readonly agentsTyping: AgentsTyping;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
   private typingSent = false;
@@ -110,11 +110,13 @@ export class ChatPanel {
       this.picker = new QuickTextPicker({ choose: (q) => this.insertQuickText(q), returnFocus: () => this.composer?.focus(), typeSlash: () => this.insertIntoComposer('/'),
         manage: () => host.manageQuickTexts(() => this.composer?.focus()) });
       this.picker.setItems(host.quickTexts());
-      this.agentsTyping = new AgentsTyping(host.me.id);
     }
+    // Agent panels: the conference's other agents. A supervisor's monitor: the holder (and any
+    // participant), as the supervisor watches them write (ADR 0051, note "typing in the monitor").
+    this.agentsTyping = new AgentsTyping(host.me.id);
     this.element = el('section', { class: `chat ${mode}`, 'aria-labelledby': titleId, 'data-chat-id': chatId },
       el('header', { class: 'chat-header' }, el('div', {}, this.title, ' ', this.status, ' ', this.where), this.actions),
-      this.details.element, this.transcript.element, this.peek, this.agentsTyping?.element, this.footer);
+      this.details.element, this.transcript.element, this.peek, this.agentsTyping.element, this.footer);
     this.renderControls();
   }
 
@@ -273,7 +275,7 @@ export class ChatPanel {
     if (!this.transcript.add(e)) return false;
     this.files?.observe(e);
     this.flag?.observe(e);
-    this.agentsTyping?.observe(e, live);
+    this.agentsTyping.observe(e, live);
     switch (e.type) {
       case 'ChasitorTyping':
         if (live) this.visitorTyping = true;
@@ -413,7 +415,7 @@ export class ChatPanel {
     this.status.textContent = reason;
     this.where.textContent = to ? this.host.transferredTo(to) : '';
     this.stopTyping();
-    this.agentsTyping?.clear();
+    this.agentsTyping.clear();
     this.renderControls();
   }
 
@@ -425,7 +427,7 @@ export class ChatPanel {
     this.status.textContent = reason;
     this.element.classList.add('ended');
     this.stopTyping();
-    this.agentsTyping?.clear();
+    this.agentsTyping.clear();
     this.renderControls();
     this.renderPeek();
   }
