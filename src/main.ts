@@ -328,8 +328,6 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   reaper.start();
   const presence = new PresenceMonitor(engine, hub, clock, config.settings.agentGraceSeconds * 1000);
   presence.start();
-  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays, blocks }, logger);
-  retention.start();
   const views = new ChatViews(engine, store);
   // Read from the store after the commit queue, never on the message path (ADR 0065).
   const webhooks = new Webhooks(served.orgs, {
@@ -338,6 +336,9 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }),
   });
   webhooks.start();
+  // Retention keeps the ended chats a webhook has not delivered yet, however old (ADR 0065).
+  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays, blocks, undelivered: () => webhooks.undelivered() }, logger);
+  retention.start();
 
   // Made here, not with its route: the metrics read how full it is.
   const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);

@@ -520,6 +520,29 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await ids({ endedAt: 300, id: 'c-late' })).toEqual(['c-running']);
     }));
 
+    it('retention keeps the ended chats a webhook has not delivered: an org\'s after its position, whatever their age (ADR 0065)', withStore(async (store) => {
+      const closed = { closed: true, state: 'ended' as const, endReason: 'agent' as const };
+      const chats = [
+        chatRecord('u-delivered', { ...closed, createdAt: 1, endedAt: 100 }),
+        chatRecord('u-at', { ...closed, createdAt: 2, endedAt: 200 }),
+        chatRecord('u-after', { ...closed, createdAt: 3, endedAt: 300 }),
+        chatRecord('u-other-org', { ...closed, org: 'org-b', createdAt: 4, endedAt: 300 }),
+        chatRecord('u-never-chatted', { closed: true, state: 'waiting', createdAt: 5 }),
+        chatRecord('u-b-late', { ...closed, org: 'org-c', createdAt: 6, endedAt: 900 }),
+      ];
+      await store.write({ ...emptyBatch(), sessions: chats.map((r) => toSessionRow(r)) });
+      // org-a's webhook delivered up to u-delivered; org-c's is at 500 (nothing of it delivered since).
+      const keep = [{ orgId: 'org-a', after: { endedAt: 100, id: 'u-delivered' } }, { orgId: 'org-c', after: { endedAt: 500, id: '' } }];
+      expect(await store.purgeClosedBefore(1000, 10, keep)).toEqual({ sessions: 3, breadcrumbs: 0 });
+      for (const id of ['u-delivered', 'u-other-org', 'u-never-chatted']) expect(await store.getSession(id), id).toBeNull();
+      for (const id of ['u-at', 'u-after', 'u-b-late']) expect((await store.getSession(id))?.id, id).toBe(id);
+      // Once delivered (the position moved on, or no webhook asks), they go too.
+      // At the same end time, the id decides (bytewise): u-at is delivered, u-after (ended later) not.
+      expect(await store.purgeClosedBefore(1000, 10, [{ orgId: 'org-a', after: { endedAt: 200, id: 'u-at' } }, { orgId: 'org-c', after: { endedAt: 900, id: 'u-b-late' } }])).toEqual({ sessions: 2, breadcrumbs: 0 });
+      expect((await store.getSession('u-after'))?.id).toBe('u-after');
+      expect(await store.purgeClosedBefore(1000, 10)).toEqual({ sessions: 1, breadcrumbs: 0 });
+    }));
+
     describeChatSearch(() => factory.open(), factory.openMigrated);
     describeOfflineMessages(() => factory.open(), factory.reopen);
 

@@ -8,7 +8,7 @@
  * with a pause between them, so a first sweep over years of history never holds
  * the event loop (SQLite deletes run on it) for more than one small batch.
  */
-import type { ChatStore } from '../ports/chat-store.js';
+import type { ChatStore, UndeliveredChats } from '../ports/chat-store.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -33,6 +33,8 @@ export interface RetentionOptions {
   blocks?: ExpiredBlocks;
   /** Days an expired block is kept (default {@link BLOCK_GRACE_DAYS}). */
   blockGraceDays?: number;
+  /** Ended chats a webhook has not delivered yet: kept whatever their age (ADR 0065). Asked before every batch. */
+  undelivered?: () => readonly UndeliveredChats[];
 }
 
 export interface RetentionLog {
@@ -124,7 +126,7 @@ export class RetentionSweeper {
     const total = { sessions: 0, breadcrumbs: 0 };
     try {
       for (;;) {
-        const n = await this.store.purgeClosedBefore(before, limit);
+        const n = await this.store.purgeClosedBefore(before, limit, this.opts.undelivered?.() ?? []);
         total.sessions += n.sessions;
         total.breadcrumbs += n.breadcrumbs;
         if (this.stopped || (n.sessions < limit && n.breadcrumbs < limit)) break;

@@ -56,6 +56,15 @@ export interface OfflineMessageQuery {
 }
 
 /** A place in the oldest-first order of an org's ended chats: when the chat ended, then its id. */
+/**
+ * An org's ended chats that retention must keep: those after `after` in a webhook's order (ended
+ * later, or at the same time with a greater id, bytewise), i.e. not delivered yet (ADR 0065).
+ */
+export interface UndeliveredChats {
+  orgId: string;
+  after: EndedPosition;
+}
+
 export interface EndedPosition {
   endedAt: number;
   id: string;
@@ -150,9 +159,10 @@ export interface ChatStore {
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events and files, and up to `limit` breadcrumbs recorded before it, in
    * one transaction. Open sessions are never touched. Returns what went, so the
-   * caller repeats while a batch comes back full.
+   * caller repeats while a batch comes back full. `keep`: chats a webhook has not delivered
+   * yet (ADR 0065), each org's after its position, stay whatever their age.
    */
-  purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }>;
+  purgeClosedBefore(before: number, limit: number, keep?: readonly UndeliveredChats[]): Promise<{ sessions: number; breadcrumbs: number }>;
   /**
    * Erasure: deletes these sessions with all their events and files, those that are closed
    * only (an open one is left as it is). Returns how many were deleted.

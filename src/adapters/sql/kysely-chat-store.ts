@@ -3,7 +3,7 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage } from '../../ports/chat-store.js';
+import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage, type UndeliveredChats } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -247,9 +247,13 @@ export class KyselyChatStore implements ChatStore {
     return searchSessions(this.db, this.dialect, q);
   }
 
+  /** Ids compared bytewise on PostgreSQL too, as the index of migration 0014 orders them (SQLite's default is bytewise). */
+  private bytewiseId() {
+    return this.dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
+  }
+
   async listEndedChats(orgId: string, after: EndedPosition | null, limit: number): Promise<SessionRecord[]> {
-    // Bytewise ids on PostgreSQL too, as the index (migration 0014) orders them.
-    const id = this.dialect === 'postgres' ? sql<string>`id collate "C"` : sql<string>`id`;
+    const id = this.bytewiseId();
     const rows = await this.db.selectFrom('sessions').select(['record', 'request', 'progress'])
       .where('org_id', '=', orgId).where('ended_at', 'is not', null)
       .$if(after !== null, (q) => q.where((eb) => eb.or([eb('ended_at', '>', after!.endedAt), eb.and([eb('ended_at', '=', after!.endedAt), eb(id, '>', after!.id)])])))
@@ -257,9 +261,15 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
-  async purgeClosedBefore(before: number, limit: number): Promise<{ sessions: number; breadcrumbs: number }> {
+  async purgeClosedBefore(before: number, limit: number, keep: readonly UndeliveredChats[] = []): Promise<{ sessions: number; breadcrumbs: number }> {
     return this.writeTransaction(async (trx) => {
-      const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before).limit(limit).execute()).map((r) => r.id);
+      const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before)
+        // Not yet delivered to a webhook: kept (ended_at is null for a session that never started a chat).
+        .$if(keep.length > 0, (q) => q.where((eb) => eb.and(keep.map((k) => eb.or([
+          eb('org_id', 'is', null), eb('org_id', '!=', k.orgId), eb('ended_at', 'is', null), eb('ended_at', '<', k.after.endedAt),
+          eb.and([eb('ended_at', '=', k.after.endedAt), eb(this.bytewiseId(), '<=', k.after.id)]),
+        ])))))
+        .limit(limit).execute()).map((r) => r.id);
       if (ids.length) {
         await trx.deleteFrom('events').where('session_id', 'in', ids).execute();
         await trx.deleteFrom('chat_files').where('session_id', 'in', ids).execute();

@@ -3,6 +3,7 @@
  * and stopped first at shutdown; what the admin API and the metrics read of them.
  */
 import type { OrgConfig } from '../../config/config-schema.js';
+import type { EndedPosition, UndeliveredChats } from '../../ports/chat-store.js';
 import type { WebhookStatus } from '../../protocol/webhook-types.js';
 import { cursorKey, parseCursor, WebhookSender, type WebhookSenderDeps } from './webhook-sender.js';
 import { secretKey } from './webhook-signature.js';
@@ -37,6 +38,20 @@ export class Webhooks {
   /** Stops every sender at once (SIGTERM): POSTs under way are abandoned, sent again after a restart. */
   async stop(): Promise<void> {
     await Promise.all([...this.senders.values()].map((s) => s.stop()));
+  }
+
+  /**
+   * What retention must keep (ADR 0065): per org with a running webhook, the chats after the
+   * earliest of its webhooks' positions. A sender that has not read its position yet keeps all.
+   */
+  undelivered(): UndeliveredChats[] {
+    const earliest = new Map<string, EndedPosition>();
+    for (const s of this.senders.values()) {
+      const at: EndedPosition = s.lastDelivered ?? { endedAt: 0, id: '' };
+      const known = earliest.get(s.target.orgId);
+      if (!known || at.endedAt < known.endedAt || (at.endedAt === known.endedAt && at.id < known.id)) earliest.set(s.target.orgId, { endedAt: at.endedAt, id: at.id });
+    }
+    return [...earliest].map(([orgId, after]) => ({ orgId, after }));
   }
 
   /** Every running sender's failing streak (`failingSince` null while it delivers), for the metrics. */
