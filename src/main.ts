@@ -336,8 +336,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }),
   });
   webhooks.start();
-  // Retention keeps the ended chats a webhook has not delivered yet, however old (ADR 0065).
-  const retention = new RetentionSweeper(store, clock, { retentionDays: config.settings.retentionDays, blocks, undelivered: () => webhooks.undelivered() }, logger);
+  // Retention keeps the ended chats a webhook has not delivered yet, however old (ADR 0065); a
+  // cluster node sweeps its shard's orgs only, whose webhooks it runs (ADR 0066).
+  const retention = new RetentionSweeper(store, clock, {
+    retentionDays: config.settings.retentionDays, blocks, undelivered: () => webhooks.undelivered(),
+    ...(shards.shard === null ? {} : { orgs: served.orgs.map((o) => o.id) }),
+  }, logger);
   retention.start();
 
   // Made here, not with its route: the metrics read how full it is.

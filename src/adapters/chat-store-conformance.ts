@@ -533,14 +533,31 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.write({ ...emptyBatch(), sessions: chats.map((r) => toSessionRow(r)) });
       // org-a's webhook delivered up to u-delivered; org-c's is at 500 (nothing of it delivered since).
       const keep = [{ orgId: 'org-a', after: { endedAt: 100, id: 'u-delivered' } }, { orgId: 'org-c', after: { endedAt: 500, id: '' } }];
-      expect(await store.purgeClosedBefore(1000, 10, keep)).toEqual({ sessions: 3, breadcrumbs: 0 });
+      expect(await store.purgeClosedBefore(1000, 10, { keep })).toEqual({ sessions: 3, breadcrumbs: 0 });
       for (const id of ['u-delivered', 'u-other-org', 'u-never-chatted']) expect(await store.getSession(id), id).toBeNull();
       for (const id of ['u-at', 'u-after', 'u-b-late']) expect((await store.getSession(id))?.id, id).toBe(id);
       // Once delivered (the position moved on, or no webhook asks), they go too.
       // At the same end time, the id decides (bytewise): u-at is delivered, u-after (ended later) not.
-      expect(await store.purgeClosedBefore(1000, 10, [{ orgId: 'org-a', after: { endedAt: 200, id: 'u-at' } }, { orgId: 'org-c', after: { endedAt: 900, id: 'u-b-late' } }])).toEqual({ sessions: 2, breadcrumbs: 0 });
+      expect(await store.purgeClosedBefore(1000, 10, { keep: [{ orgId: 'org-a', after: { endedAt: 200, id: 'u-at' } }, { orgId: 'org-c', after: { endedAt: 900, id: 'u-b-late' } }] })).toEqual({ sessions: 2, breadcrumbs: 0 });
       expect((await store.getSession('u-after'))?.id).toBe('u-after');
       expect(await store.purgeClosedBefore(1000, 10)).toEqual({ sessions: 1, breadcrumbs: 0 });
+    }));
+
+    it('retention on a cluster node sweeps its shard\'s orgs only, and sessions of no org (ADR 0066)', withStore(async (store) => {
+      const closed = { closed: true, state: 'ended' as const, endReason: 'agent' as const };
+      await store.write({ ...emptyBatch(), sessions: [
+        toSessionRow(chatRecord('s-a', { ...closed, org: 'org-a', createdAt: 1, endedAt: 10 })),
+        toSessionRow(chatRecord('s-b', { ...closed, org: 'org-b', createdAt: 2, endedAt: 10 })),
+        toSessionRow(chatRecord('s-c', { ...closed, org: 'org-c', createdAt: 3, endedAt: 10 })),
+        toSessionRow(sessionRecord('s-none', { createdAt: 4, closed: true })),
+      ] });
+      expect(await store.purgeClosedBefore(1000, 10, { orgs: ['org-a', 'org-c'], keep: [{ orgId: 'org-c', after: { endedAt: 5, id: '' } }] })).toEqual({ sessions: 2, breadcrumbs: 0 });
+      expect(await store.getSession('s-a')).toBeNull();
+      expect(await store.getSession('s-none')).toBeNull();
+      expect((await store.getSession('s-b'))?.id, 'another shard\'s').toBe('s-b');
+      expect((await store.getSession('s-c'))?.id, 'kept for its webhook').toBe('s-c');
+      expect(await store.purgeClosedBefore(1000, 10, { orgs: [] })).toEqual({ sessions: 0, breadcrumbs: 0 });
+      expect(await store.purgeClosedBefore(1000, 10)).toEqual({ sessions: 2, breadcrumbs: 0 });
     }));
 
     describeChatSearch(() => factory.open(), factory.openMigrated);

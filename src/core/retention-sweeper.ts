@@ -35,6 +35,8 @@ export interface RetentionOptions {
   blockGraceDays?: number;
   /** Ended chats a webhook has not delivered yet: kept whatever their age (ADR 0065). Asked before every batch. */
   undelivered?: () => readonly UndeliveredChats[];
+  /** A cluster node's orgs (ADR 0066): only their chats (and sessions of no org) are swept; absent, every org's. */
+  orgs?: readonly string[];
 }
 
 export interface RetentionLog {
@@ -126,7 +128,7 @@ export class RetentionSweeper {
     const total = { sessions: 0, breadcrumbs: 0 };
     try {
       for (;;) {
-        const n = await this.store.purgeClosedBefore(before, limit, this.opts.undelivered?.() ?? []);
+        const n = await this.store.purgeClosedBefore(before, limit, { keep: this.opts.undelivered?.() ?? [], ...(this.opts.orgs ? { orgs: this.opts.orgs } : {}) });
         total.sessions += n.sessions;
         total.breadcrumbs += n.breadcrumbs;
         if (this.stopped || (n.sessions < limit && n.breadcrumbs < limit)) break;

@@ -65,6 +65,12 @@ export interface UndeliveredChats {
   after: EndedPosition;
 }
 
+/** Which closed sessions retention may delete (purgeClosedBefore). */
+export interface PurgeScope {
+  keep?: readonly UndeliveredChats[];
+  orgs?: readonly string[];
+}
+
 export interface EndedPosition {
   endedAt: number;
   id: string;
@@ -159,10 +165,12 @@ export interface ChatStore {
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events and files, and up to `limit` breadcrumbs recorded before it, in
    * one transaction. Open sessions are never touched. Returns what went, so the
-   * caller repeats while a batch comes back full. `keep`: chats a webhook has not delivered
-   * yet (ADR 0065), each org's after its position, stay whatever their age.
+   * caller repeats while a batch comes back full. `scope.keep`: chats a webhook has not
+   * delivered yet (ADR 0065), each org's after its position, stay whatever their age.
+   * `scope.orgs`: only sessions of these orgs (and of none: a session that never asked for a
+   * chat), for a cluster node that sweeps its shard's orgs (ADR 0066); absent, every org's.
    */
-  purgeClosedBefore(before: number, limit: number, keep?: readonly UndeliveredChats[]): Promise<{ sessions: number; breadcrumbs: number }>;
+  purgeClosedBefore(before: number, limit: number, scope?: PurgeScope): Promise<{ sessions: number; breadcrumbs: number }>;
   /**
    * Erasure: deletes these sessions with all their events and files, those that are closed
    * only (an open one is left as it is). Returns how many were deleted.

@@ -2,7 +2,7 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore, EndedPosition, OfflineMessageQuery, SessionSearch, SessionSearchPage, UndeliveredChats } from '../../ports/chat-store.js';
+import type { ChatStore, EndedPosition, OfflineMessageQuery, SessionSearch, SessionSearchPage, PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
@@ -65,13 +65,15 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve(n);
   }
 
-  purgeClosedBefore(before: number, limit: number, keep: readonly UndeliveredChats[] = []): Promise<{ sessions: number; breadcrumbs: number }> {
+  purgeClosedBefore(before: number, limit: number, scope: PurgeScope = {}): Promise<{ sessions: number; breadcrumbs: number }> {
+    const keep = scope.keep ?? [];
     let sessions = 0;
     for (const [id, row] of this.sessions) {
       if (sessions >= limit) break;
       const r = JSON.parse(row.json) as { closed?: boolean; createdAt?: number };
       if (!r.closed || (r.createdAt ?? Infinity) >= before) continue;
       const { orgId, endedAt } = row.keys;
+      if (scope.orgs && orgId !== null && !scope.orgs.includes(orgId)) continue;
       if (endedAt !== null && keep.some((k) => k.orgId === orgId && (endedAt > k.after.endedAt || (endedAt === k.after.endedAt && id > k.after.id)))) continue;
       this.sessions.delete(id);
       this.events.delete(id);

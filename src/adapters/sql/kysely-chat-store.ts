@@ -3,7 +3,7 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage, type UndeliveredChats } from '../../ports/chat-store.js';
+import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage, type PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -261,9 +261,12 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
-  async purgeClosedBefore(before: number, limit: number, keep: readonly UndeliveredChats[] = []): Promise<{ sessions: number; breadcrumbs: number }> {
+  async purgeClosedBefore(before: number, limit: number, scope: PurgeScope = {}): Promise<{ sessions: number; breadcrumbs: number }> {
+    const keep = scope.keep ?? [];
+    const orgs = scope.orgs;
     return this.writeTransaction(async (trx) => {
       const ids = (await trx.selectFrom('sessions').select('id').where('closed', '=', 1).where('created_at', '<', before)
+        .$if(orgs !== undefined, (q) => q.where((eb) => (orgs!.length ? eb.or([eb('org_id', 'is', null), eb('org_id', 'in', [...orgs!])]) : eb('org_id', 'is', null))))
         // Not yet delivered to a webhook: kept (ended_at is null for a session that never started a chat).
         .$if(keep.length > 0, (q) => q.where((eb) => eb.and(keep.map((k) => eb.or([
           eb('org_id', 'is', null), eb('org_id', '!=', k.orgId), eb('ended_at', 'is', null), eb('ended_at', '<', k.after.endedAt),

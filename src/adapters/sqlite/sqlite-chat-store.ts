@@ -24,7 +24,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
-import type { UndeliveredChats } from '../../ports/chat-store.js';
+import type { PurgeScope } from '../../ports/chat-store.js';
 import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../memory/system-clock.js';
@@ -101,9 +101,9 @@ class SqliteChatStore extends KyselyChatStore {
    * on this one connection (as a savepoint), so a message acknowledged as durable
    * could still be rolled back with the purge.
    */
-  override purgeClosedBefore(before: number, limit: number, keep: readonly UndeliveredChats[] = []): Promise<{ sessions: number; breadcrumbs: number }> {
+  override purgeClosedBefore(before: number, limit: number, scope: PurgeScope = {}): Promise<{ sessions: number; breadcrumbs: number }> {
     const st = this.statements;
-    return st ? settled(() => st.purge(before, limit, keep)) : super.purgeClosedBefore(before, limit, keep);
+    return st ? settled(() => st.purge(before, limit, scope)) : super.purgeClosedBefore(before, limit, scope);
   }
 
   /** One synchronous transaction, for the reason given at purgeClosedBefore. */
@@ -190,9 +190,14 @@ class SqliteChatStore extends KyselyChatStore {
       }
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
-    // Keeping what webhooks have not delivered (ADR 0065): one condition per org, prepared per sweep (hourly).
-    const dueSessionsKeeping = (keep: readonly UndeliveredChats[]) => this.database.prepare(`select "id" from "sessions" where "closed" = 1 and "created_at" < ?${
-       ' and ("org_id" is null or "org_id" != ? or "ended_at" is null or "ended_at" < ? or ("ended_at" = ? and "id" <= ?))'.repeat(keep.length)} limit ?`).pluck();
+    // A scope (ADR 0065's webhooks, ADR 0066's shards): prepared per sweep (hourly), one condition per org kept.
+    const dueSessionsIn = (scope: PurgeScope) => {
+      const keep = scope.keep ?? [];
+      const orgs = scope.orgs === undefined ? '' : ` and ("org_id" is null${scope.orgs.length ? ` or "org_id" in (${scope.orgs.map(() => '?').join(', ')})` : ''})`;
+      const statement = this.database.prepare(`select "id" from "sessions" where "closed" = 1 and "created_at" < ?${orgs}${
+        ' and ("org_id" is null or "org_id" != ? or "ended_at" is null or "ended_at" < ? or ("ended_at" = ? and "id" <= ?))'.repeat(keep.length)} limit ?`).pluck();
+      return (before: number, limit: number) => statement.all(before, ...(scope.orgs ?? []), ...keep.flatMap((k) => [k.orgId, k.after.endedAt, k.after.endedAt, k.after.id]), limit) as string[];
+    };
     const deleteEvents = this.database.prepare('delete from "events" where "session_id" = ?');
     const deleteHolders = this.database.prepare('delete from "chat_holders" where "session_id" = ?');
     const deleteFiles = this.database.prepare('delete from "chat_files" where "session_id" = ?');
@@ -204,8 +209,8 @@ class SqliteChatStore extends KyselyChatStore {
       deleteHolders.run(id);
       deleteSession.run(id);
     };
-    const purge = this.database.transaction((before: number, limit: number, keep: readonly UndeliveredChats[]) => {
-      const ids = (keep.length ? dueSessionsKeeping(keep).all(before, ...keep.flatMap((k) => [k.orgId, k.after.endedAt, k.after.endedAt, k.after.id]), limit) : dueSessions.all(before, limit)) as string[];
+    const purge = this.database.transaction((before: number, limit: number, scope: PurgeScope) => {
+      const ids = scope.keep?.length || scope.orgs ? dueSessionsIn(scope)(before, limit) : (dueSessions.all(before, limit) as string[]);
       for (const id of ids) deleteWithEvents(id);
       return { sessions: ids.length, breadcrumbs: deleteDueCrumbs.run(before, limit).changes };
     });
