@@ -105,6 +105,8 @@ export function registerFileUploadRoute(app: FastifyInstance, deps: FileUploadDe
         // rate limit, a malformed form): the rest is read and dropped first, up to DRAIN_BYTES,
         // so a client still sending reads the answer rather than a reset connection; past
         // that the rest is not read and the connection closes.
+        // What it kept goes back first: a slow client's drain must not hold the budget.
+        deps.budget.release(keeper.hold);
         if (!body.complete && !body.cutOff) body.complete = await drainRest(req.raw, DRAIN_BYTES);
         if (!body.complete) closeAfter(reply);
         throw err;
