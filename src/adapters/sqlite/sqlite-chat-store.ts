@@ -190,7 +190,7 @@ class SqliteChatStore extends KyselyChatStore {
       }
     });
     const dueSessions = this.database.prepare('select "id" from "sessions" where "closed" = 1 and "created_at" < ? limit ?').pluck();
-    // A scope (ADR 0065's webhooks, ADR 0066's shards): prepared per sweep (hourly), one condition per org kept.
+    // A scope (ADR 0065's webhooks, ADR 0066's shards): prepared per retention batch (a few an hour, off the message path), one condition per org kept.
     const dueSessionsIn = (scope: PurgeScope) => {
       const keep = scope.keep ?? [];
       const orgs = scope.orgs === undefined ? '' : ` and ("org_id" is null${scope.orgs.length ? ` or "org_id" in (${scope.orgs.map(() => '?').join(', ')})` : ''})`;
