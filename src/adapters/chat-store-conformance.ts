@@ -515,9 +515,17 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await ids({ endedAt: 300, id: 'c-late' })).toEqual([]);
       expect((await store.listEndedChats('org-a', { endedAt: 250, id: '' }, 10))[0]).toEqual(chats[0]);
       expect((await store.listEndedChats('org-b', null, 10)).map((s) => s.id)).toEqual(['c-other-org']);
+      // The backlog behind a position counts what listEndedChats would give, up to the cap.
+      expect(await store.countEndedChats('org-a', null, 100)).toBe(4);
+      expect(await store.countEndedChats('org-a', null, 3)).toBe(3);
+      expect(await store.countEndedChats('org-a', { endedAt: 200, id: 'c-B' }, 100)).toBe(2);
+      expect(await store.countEndedChats('org-a', { endedAt: 200, id: '' }, 100)).toBe(3);
+      expect(await store.countEndedChats('org-a', { endedAt: 300, id: 'c-late' }, 100)).toBe(0);
+      expect(await store.countEndedChats('org-c', null, 100)).toBe(0);
       // A chat that ends later is found after the position it would have had.
       await store.write({ ...emptyBatch(), sessions: [toSessionRow({ ...chats[4]!, chatState: 'ended', endedAt: 400, endReason: 'agent' })] });
       expect(await ids({ endedAt: 300, id: 'c-late' })).toEqual(['c-running']);
+      expect(await store.countEndedChats('org-a', { endedAt: 300, id: 'c-late' }, 100)).toBe(1);
     }));
 
     it('retention keeps the ended chats a webhook has not delivered: an org\'s after its position, whatever their age (ADR 0065)', withStore(async (store) => {

@@ -47,7 +47,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
   // Per webhook by its config name (few, fixed by the operator): catches up with the senders' counts when scraped.
   const exportedDeliveries = new Map<string, number>();
-  new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook POST attempts by webhook (orgs[].webhooks[].name), its org, and outcome: delivered (2xx) or failed (any other answer, a network error, a timeout; tried again)', labelNames: ['org', 'webhook', 'outcome'], registers: [registry], collect() {
+  new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook POST attempts by webhook (orgs[].webhooks[].name), its org, and outcome: delivered (2xx), failed (any other answer, a network error, a timeout; tried again) or skipped (an admin passed over the chat: not sent)', labelNames: ['org', 'webhook', 'outcome'], registers: [registry], collect() {
     for (const [k, c] of webhooks?.counts ?? []) {
       const before = exportedDeliveries.get(k) ?? 0;
       if (c.count > before) this.inc({ org: c.org, webhook: c.webhook, outcome: c.outcome }, c.count - before);

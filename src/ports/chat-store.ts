@@ -162,6 +162,11 @@ export interface ChatStore {
    */
   listEndedChats(orgId: string, after: EndedPosition | null, limit: number): Promise<SessionRecord[]>;
   /**
+   * How many ended chats of the org come after `after` in listEndedChats' order, counted up
+   * to `cap` (a webhook's backlog, ADR 0065: read on an admin's request, never per scrape).
+   */
+  countEndedChats(orgId: string, after: EndedPosition | null, cap: number): Promise<number>;
+  /**
    * Retention: deletes up to `limit` closed sessions created before `before` (ms)
    * with all their events and files, and up to `limit` breadcrumbs recorded before it, in
    * one transaction. Open sessions are never touched. Returns what went, so the

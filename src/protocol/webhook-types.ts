@@ -39,6 +39,24 @@ export const WebhookStatus = Type.Object({
   failingSince: Type.Union([Type.Number(), Type.Null()], { description: 'When the first failed attempt of the current streak was made; null while deliveries succeed' }),
   lastError: Type.Union([Type.String(), Type.Null()], { description: 'What went wrong the last time (`HTTP 503`, a network error, `no answer within 10 s`); null while deliveries succeed' }),
   nextAttemptAt: Type.Union([Type.Number(), Type.Null()], { description: 'When the failed chat is tried again (epoch ms); null when not waiting to retry' }),
+  failingChatId: Type.Union([Type.String(), Type.Null()], { description: 'The chat being tried again while failing (what a skip names); null while deliveries succeed' }),
+  backlog: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Ended chats still to send, counted up to 10000 (10000: that many or more); null for a webhook that has never run' }),
 });
 export type WebhookStatus = Static<typeof WebhookStatus>;
 export const WebhookStatuses = Type.Array(WebhookStatus);
+
+/** The webhook an admin route names. */
+export const WebhookNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+export type WebhookNameParams = Static<typeof WebhookNameParams>;
+
+/** POST /agent/v1/admin/webhooks/:name/replay: send again the chats that ended since. */
+export const WebhookReplayRequest = Type.Object({
+  since: Type.Integer({ minimum: 0, description: 'Epoch ms: every stored chat of the org that ended at or after it is sent again, oldest first; not later than where the webhook stands, nor in the future' }),
+});
+export type WebhookReplayRequest = Static<typeof WebhookReplayRequest>;
+
+/** POST /agent/v1/admin/webhooks/:name/skip: pass over the next chat to send. */
+export const WebhookSkipRequest = Type.Object({
+  chatId: Type.String({ minLength: 1, maxLength: 64, description: 'The next chat the webhook would send (`failingChatId` while it fails): it is not sent' }),
+});
+export type WebhookSkipRequest = Static<typeof WebhookSkipRequest>;

@@ -94,7 +94,7 @@ const settings: TestSettings = { pollHoldSeconds: 0.5, agentGraceSeconds: 30 };
 const sqlite = useAgentServer(settings, { config: webhookConfig(sqliteReceiver) });
 const { server: postgres } = usePostgresServer('webhooks', settings, webhookConfig(postgresReceiver));
 
-interface Status { name: string; url: string; enabled: boolean; lastDeliveredAt: number | null; lastDeliveredChatId: string | null; failingSince: number | null; lastError: string | null; nextAttemptAt: number | null }
+interface Status { name: string; url: string; enabled: boolean; lastDeliveredAt: number | null; lastDeliveredChatId: string | null; failingSince: number | null; failingChatId: string | null; lastError: string | null; nextAttemptAt: number | null; backlog: number | null }
 
 for (const [store, server, receiver] of [['SQLite', sqlite, sqliteReceiver], ['PostgreSQL', postgres, postgresReceiver]] as const satisfies readonly (readonly [string, TestServer, Receiver])[]) {
   describe.skipIf(!OWNS_PROCESS)(`webhooks for ended chats (${store})`, () => {
@@ -175,6 +175,51 @@ for (const [store, server, receiver] of [['SQLite', sqlite, sqliteReceiver], ['P
       expect(series('delivered')).toBeGreaterThanOrEqual(4);
       expect(server.logTail.match(/webhook delivery failed/g)).toHaveLength(1);
       expect(server.logTail.match(/webhook delivering again/g)).toHaveLength(1);
+    });
+
+    it('an admin skips a chat the receiver refuses for good, and replays chats that ended since a time; the status shows the failing chat and the backlog', async () => {
+      const alice = await onlineAgent(server, USERS.alice);
+      const admin = await AgentUser.login(server, USERS.root);
+      // The receiver refuses this chat whatever it is sent (a 400: it will never take it).
+      receiver.plan = [400, 400, 400, 400, 400, 400];
+      const before = receiver.requests.length;
+      const poison = await endedChat(alice, 'Poison');
+      await until(() => receiver.attemptsAt(poison).length > 0, 'the first attempt at the refused chat');
+      const after = await endedChat(alice, 'After the refused one');
+      const stuck = await statusOnce((s) => s.backlog === 2);
+      expect(stuck).toMatchObject({ failingChatId: poison, lastError: 'HTTP 400', backlog: 2 });
+      // Admins only; the next chat only; a webhook of the org only.
+      expect((await alice.call('POST', '/agent/v1/admin/webhooks/crm/skip', { chatId: poison })).status).toBe(403);
+      const notNext = await admin.call('POST', '/agent/v1/admin/webhooks/crm/skip', { chatId: after });
+      expect([notNext.status, notNext.text]).toEqual([409, `Conflict: chat ${after} is not the next chat of webhook crm (next: ${poison})`]);
+      expect((await admin.call('POST', '/agent/v1/admin/webhooks/nope/skip', { chatId: poison })).status).toBe(404);
+      expect((await admin.call('POST', '/agent/v1/admin/webhooks/crm/skip', {})).status).toBe(400);
+      // Skipped at once, without waiting out the back-off; the chat after it follows.
+      const skipped = await admin.ok<Status>('POST', '/agent/v1/admin/webhooks/crm/skip', { chatId: poison });
+      expect(skipped).toMatchObject({ name: 'crm', failingChatId: null, failingSince: null, lastError: null, nextAttemptAt: null });
+      expect(skipped.backlog).toBeLessThanOrEqual(1);
+      receiver.plan = [];
+      await until(() => receiver.delivered().includes(after), 'the chat after the skipped one', 10_000);
+      expect(receiver.delivered()).not.toContain(poison);
+      const metrics = await scrape();
+      expect(Number(metrics.split('\n').find((l) => l.startsWith('switchboard_webhook_deliveries_total{') && l.includes('webhook="crm"') && l.includes('outcome="skipped"'))?.split(' ').at(-1))).toBe(1);
+      expect(server.logTail).toMatch(/webhook chat skipped by an admin/);
+      const caughtUp = await statusOnce((s) => s.lastDeliveredChatId === after && s.backlog === 0);
+      expect(caughtUp).toMatchObject({ lastDeliveredChatId: after, backlog: 0 });
+
+      // The receiver lost what it had since the refused chat ended: both are sent again, in order, and the refused one is taken now.
+      const poisonEndedAt = (JSON.parse(receiver.attemptsAt(poison)[0]!.body) as ChatEnded).data.endedAt;
+      const future = await admin.call('POST', '/agent/v1/admin/webhooks/crm/replay', { since: Date.now() + 60_000 });
+      expect([future.status, future.text]).toEqual([400, 'Invalid request body: since is in the future']);
+      const delivered = receiver.delivered().length;
+      const replayed = await admin.ok<Status>('POST', '/agent/v1/admin/webhooks/crm/replay', { since: poisonEndedAt });
+      expect(replayed.backlog).toBeGreaterThanOrEqual(1);
+      await until(() => receiver.delivered().length >= delivered + 2, 'the replayed chats', 10_000);
+      expect(receiver.delivered().slice(delivered)).toEqual([poison, after]);
+      expect(receiver.requests.slice(before).filter((r) => r.status === 200).map((r) => (JSON.parse(r.body) as ChatEnded).data.chatId)).toEqual([after, poison, after]);
+      // A replayed chat is the same event: the same id, so a receiver that kept it drops the copy.
+      expect(new Set(receiver.attemptsAt(after).map((r) => r.headers['webhook-id'])).size).toBe(1);
+      expect((await statusOnce((s) => s.backlog === 0)).backlog).toBe(0);
     });
 
     it('delivers a chat that ended while the receiver was down after kill -9 and a restart, and nothing it had delivered', async () => {

@@ -115,8 +115,23 @@ describe('AgentClient: admin calls', () => {
   it('lists the org\'s webhooks without their secret or a password in their URL (ADR 0065)', async () => {
     const admin = await loggedIn(ADMIN);
     const listed = await admin.webhooks();
-    expect(listed).toEqual([{ name: 'crm', url: 'https://hooks:***@crm.example.com/in', enabled: false, events: ['chat.ended'], lastDeliveredAt: null, lastDeliveredChatId: null, failingSince: null, lastError: null, nextAttemptAt: null }]);
+    expect(listed).toEqual([{ name: 'crm', url: 'https://hooks:***@crm.example.com/in', enabled: false, events: ['chat.ended'], lastDeliveredAt: null, lastDeliveredChatId: null, failingSince: null, failingChatId: null, lastError: null, nextAttemptAt: null, backlog: null }]);
     expect(JSON.stringify(listed)).not.toContain('MfKQ9r8G');
+  });
+
+  it('replays a disabled webhook from a time (its place is kept for when it is enabled) and refuses to skip on it', async () => {
+    const admin = await loggedIn(ADMIN);
+    expect(await refusal(() => admin.skipWebhookChat('crm', 'some-chat'))).toMatchObject({ status: 409, code: 'CONFLICT' });
+    expect(await refusal(() => admin.replayWebhook('crm', Date.now() + 60_000))).toMatchObject({ status: 400 });
+    expect(await refusal(() => admin.replayWebhook('no-such-webhook', 0))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    const since = Date.now() - 3_600_000;
+    const replayed = await admin.replayWebhook('crm', since);
+    // It has a place now: the chats that ended since are its backlog, still unsent (disabled).
+    expect(replayed).toMatchObject({ name: 'crm', enabled: false, backlog: expect.any(Number), lastDeliveredChatId: null });
+    expect((await admin.webhooks())[0]!.backlog).toBe(replayed.backlog);
+    // Only back from where it stands now.
+    expect(await refusal(() => admin.replayWebhook('crm', since + 1))).toMatchObject({ status: 409, code: 'CONFLICT' });
+    expect((await admin.replayWebhook('crm', since - 1)).backlog).toBeGreaterThanOrEqual(replayed.backlog!);
   });
 
   it('answers a supervisor 403 on every admin call', async () => {
@@ -130,6 +145,8 @@ describe('AgentClient: admin calls', () => {
       () => sam.revokeApiKey('x'),
       () => sam.eraseVisitor('x'),
       () => sam.webhooks(),
+      () => sam.skipWebhookChat('crm', 'x'),
+      () => sam.replayWebhook('crm', 0),
     ];
     for (const call of calls) expect(await refusal(call)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });

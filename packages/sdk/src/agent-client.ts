@@ -478,6 +478,24 @@ export class AgentClient {
     return this.call('GET', '/admin/webhooks', undefined, { retry: true });
   }
 
+  /**
+   * Admin: pass over a webhook's next chat, the one its receiver keeps refusing (`failingChatId`): it is
+   * not sent, the chats after it follow. 409 when `chatId` is not the next chat. Not retried: after a
+   * lost answer a retry would be told 409 for the chat it skipped.
+   */
+  skipWebhookChat(name: string, chatId: string): Promise<WebhookStatus> {
+    return this.call('POST', `/admin/webhooks/${enc(name)}/skip`, { chatId });
+  }
+
+  /**
+   * Admin: send again every stored chat of my org that ended at or after `since` (epoch ms), oldest
+   * first, then go on with new ones. 409 when `since` is after where the webhook stands. Not retried:
+   * a repeat would send the chats a third time.
+   */
+  replayWebhook(name: string, since: number): Promise<WebhookStatus> {
+    return this.call('POST', `/admin/webhooks/${enc(name)}/replay`, { since });
+  }
+
   /** Admin: my org's quick texts, the config file's (`source: config`, read-only) then stored ones (`source: org`), whatever their skills. */
   orgQuickTexts(): Promise<QuickText[]> {
     return this.call('GET', '/admin/quick-texts', undefined, { retry: true });

@@ -244,6 +244,15 @@ export class MemoryChatStore implements ChatStore {
     }));
   }
 
+  countEndedChats(orgId: string, after: EndedPosition | null, cap: number): Promise<number> {
+    let n = 0;
+    for (const { keys: k } of this.sessions.values()) {
+      if (n >= cap) break;
+      if (k.orgId === orgId && k.endedAt !== null && (after === null || k.endedAt > after.endedAt || (k.endedAt === after.endedAt && k.id > after.id))) n++;
+    }
+    return Promise.resolve(n);
+  }
+
   getMeta(key: string): Promise<string | null> {
     return Promise.resolve(this.meta.get(key) ?? null);
   }

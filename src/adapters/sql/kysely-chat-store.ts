@@ -261,6 +261,17 @@ export class KyselyChatStore implements ChatStore {
     return rows.map((r) => fromSessionRow(r.record, r.request, r.progress));
   }
 
+  async countEndedChats(orgId: string, after: EndedPosition | null, cap: number): Promise<number> {
+    const id = this.bytewiseId();
+    // Counted over a limited subquery: the index walk stops at the cap, however long the backlog.
+    const row = await this.db.selectFrom((eb) => eb.selectFrom('sessions').select('id')
+      .where('org_id', '=', orgId).where('ended_at', 'is not', null)
+      .$if(after !== null, (q) => q.where((e) => e.or([e('ended_at', '>', after!.endedAt), e.and([e('ended_at', '=', after!.endedAt), e(id, '>', after!.id)])])))
+      .limit(cap).as('backlog'))
+      .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async purgeClosedBefore(before: number, limit: number, scope: PurgeScope = {}): Promise<{ sessions: number; breadcrumbs: number }> {
     const keep = scope.keep ?? [];
     const orgs = scope.orgs;

@@ -7,7 +7,8 @@ import { emptyBatch } from '../../ports/chat-store.js';
 import { toSessionRow, type SessionRecord } from '../../ports/records.js';
 import type { WebhookPoster } from '../../ports/webhook-poster.js';
 import type { ChatEndedWebhook } from '../../protocol/webhook-types.js';
-import { backoffMs, cursorKey, WEBHOOK_POLL_MS, WebhookSender } from './webhook-sender.js';
+import { SwitchboardError } from '../../protocol/errors.js';
+import { backoffMs, cursorKey, parseCursor, WEBHOOK_POLL_MS, WebhookSender } from './webhook-sender.js';
 import { secretKey, signWebhook } from './webhook-signature.js';
 
 describe('webhook back-off', () => {
@@ -51,7 +52,7 @@ describe('WebhookSender on a fake clock', () => {
 
   it('starts from now, retries on the clock after 1 s, 2 s, 4 s, holds later chats back, and logs once per streak', async () => {
     const t = await setUp((n) => Promise.resolve(n <= 3 ? 503 : 200));
-    expect(JSON.parse((await t.store.getMeta(cursorKey('org-a', 'crm')))!)).toEqual({ endedAt: 1_000_000, id: '', deliveredAt: null });
+    expect(JSON.parse((await t.store.getMeta(cursorKey('org-a', 'crm')))!)).toEqual({ endedAt: 1_000_000, id: '', deliveredAt: null, deliveredId: null });
     await t.advance(10);
     await t.end('c1');
     await t.advance(10);
@@ -86,5 +87,90 @@ describe('WebhookSender on a fake clock', () => {
     expect(t.posts).toHaveLength(2);
     await t.sender.stop();
     expect(JSON.parse((await t.store.getMeta(cursorKey('org-a', 'crm')))!)).toMatchObject({ id: '' });
+  });
+
+  /** What the receiver was sent, by chat id, in order. */
+  const sentIds = (posts: { body: string }[]) => posts.map((p) => (JSON.parse(p.body) as { id: string }).id.slice('chat.ended_'.length));
+  const refusal = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e instanceof SwitchboardError ? `${e.code}: ${e.detail}` : String(e));
+
+  it('skips the chat a receiver keeps refusing, at once (the back-off is not waited out), and the chats after it follow', async () => {
+    const t = await setUp((n) => Promise.resolve(n <= 2 ? 400 : 200));
+    await t.advance(10);
+    await t.end('poison');
+    await t.advance(10);
+    await t.end('c2');
+    await t.advance(WEBHOOK_POLL_MS);
+    await t.advance(1000);
+    expect(sentIds(t.posts)).toEqual(['poison', 'poison']);
+    expect(t.sender.failingChatId).toBe('poison');
+    expect(t.sender.nextAttemptAt).toBe(t.clock.now() + 2000);
+    // Only the next chat can be skipped: one behind it, or an unknown one, is refused.
+    expect(await refusal(t.sender.reposition({ kind: 'skip', chatId: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (next: poison)');
+    const skipped = t.sender.reposition({ kind: 'skip', chatId: 'poison' }, 'admin-1');
+    await t.advance(0);
+    expect(await skipped).toMatchObject({ id: 'poison', deliveredId: null, deliveredAt: null });
+    expect(sentIds(t.posts)).toEqual(['poison', 'poison', 'c2']);
+    expect(t.sender).toMatchObject({ failingSince: null, failingChatId: null, lastError: null, nextAttemptAt: null });
+    expect(t.counted).toEqual(['failed', 'failed', 'skipped', 'delivered']);
+    expect(t.logs).toContain('warn webhook chat skipped by an admin: it is not sent');
+    expect(parseCursor(await t.store.getMeta(cursorKey('org-a', 'crm')))).toMatchObject({ id: 'c2', deliveredId: 'c2' });
+    // Nothing left to send: nothing to skip.
+    expect(await refusal(t.sender.reposition({ kind: 'skip', chatId: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (it has delivered every chat)');
+    await t.sender.stop();
+  });
+
+  it('replays from a time: the chats that ended at or after it are sent again in order, then new ones; never forward, never from the future', async () => {
+    const t = await setUp(() => Promise.resolve(200));
+    await t.advance(10);
+    await t.end('c1');
+    const c1At = t.clock.now();
+    await t.advance(10);
+    await t.end('c2');
+    await t.advance(WEBHOOK_POLL_MS);
+    expect(sentIds(t.posts)).toEqual(['c1', 'c2']);
+    expect(await refusal(t.sender.reposition({ kind: 'replay', since: t.clock.now() + 1 }, 'admin-1'))).toBe('BODY_INVALID: since is in the future');
+    // c2 is delivered: its end is where the webhook stands; a later `since` would pass over what comes between.
+    await t.advance(10);
+    await t.end('c3-held');
+    const ahead = await refusal(t.sender.reposition({ kind: 'replay', since: t.clock.now() }, 'admin-1'));
+    expect(ahead).toMatch(/^CONFLICT: since is after where webhook crm stands/);
+    // The loop goes back to waiting once it answered the refused move.
+    await t.advance(0);
+    await t.advance(WEBHOOK_POLL_MS);
+    expect(sentIds(t.posts)).toEqual(['c1', 'c2', 'c3-held']);
+    const replayed = t.sender.reposition({ kind: 'replay', since: c1At }, 'admin-1');
+    await t.advance(0);
+    // The place moved back, and what was last delivered is still said.
+    expect(await replayed).toEqual({ endedAt: c1At, id: '', deliveredAt: expect.any(Number), deliveredId: 'c3-held' });
+    await t.advance(0);
+    expect(sentIds(t.posts)).toEqual(['c1', 'c2', 'c3-held', 'c1', 'c2', 'c3-held']);
+    // The same message id as the first time: it is the same event.
+    expect(t.posts[3]!.headers['webhook-id']).toBe(t.posts[0]!.headers['webhook-id']);
+    await t.advance(10);
+    await t.end('c4');
+    await t.advance(WEBHOOK_POLL_MS);
+    expect(sentIds(t.posts).slice(6)).toEqual(['c4']);
+    expect(t.logs).toContain('info webhook replay: chats that ended since are sent again');
+    await t.sender.stop();
+  });
+
+  it('a move abandons a POST under way and is not counted as the receiver\'s failure; stop() refuses moves', async () => {
+    const t = await setUp((_n, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))));
+    await t.advance(10);
+    await t.end('hanging');
+    await t.advance(WEBHOOK_POLL_MS);
+    expect(t.posts).toHaveLength(1);
+    const skipped = t.sender.reposition({ kind: 'skip', chatId: 'hanging' }, 'admin-1');
+    await t.advance(0);
+    expect(await skipped).toMatchObject({ id: 'hanging' });
+    expect(t.counted).toEqual(['skipped']);
+    expect(t.sender.lastError).toBeNull();
+    await t.sender.stop();
+    expect(await refusal(t.sender.reposition({ kind: 'replay', since: 0 }, 'admin-1'))).toBe('Error: webhook crm is not running');
+  });
+
+  it('reads a cursor kept before positions could move as the chat it delivered', () => {
+    expect(parseCursor(JSON.stringify({ endedAt: 5, id: 'c9', deliveredAt: 7 }))).toEqual({ endedAt: 5, id: 'c9', deliveredAt: 7, deliveredId: 'c9' });
+    expect(parseCursor(JSON.stringify({ endedAt: 5, id: '', deliveredAt: null }))).toEqual({ endedAt: 5, id: '', deliveredAt: null, deliveredId: null });
   });
 });

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { SessionRecord } from '../../ports/records.js';
 import type { WebhookPoster } from '../../ports/webhook-poster.js';
 import type { ChatEndedWebhook } from '../../protocol/webhook-types.js';
+import { fail } from '../../protocol/errors.js';
 import type { EngineLogger } from '../chat-engine.js';
 import { signWebhook } from './webhook-signature.js';
 
@@ -30,11 +31,24 @@ export function backoffMs(failures: number): number {
   return Math.min(WEBHOOK_FIRST_BACKOFF_MS * 2 ** Math.min(failures - 1, 30), WEBHOOK_MAX_BACKOFF_MS);
 }
 
-/** A webhook's place, kept in `meta`: the last chat delivered, and when. */
+/**
+ * A webhook's place, kept in `meta`: the position (`endedAt`, `id`) after which chats are
+ * still to send, and the last chat the receiver took and when. The two are the same chat
+ * but after an admin moved the position (a replay or a skip, which deliver nothing).
+ */
 export interface WebhookCursor extends EndedPosition {
-  /** When the receiver took it (epoch ms); null for the cursor a new webhook starts with. */
+  /** When the receiver last took a chat (epoch ms); null until it first did. */
   deliveredAt: number | null;
+  /** The chat it then took; null until it first did. */
+  deliveredId: string | null;
 }
+
+/** An admin's move of a webhook's position (ADR 0065's note "replay and skip"). */
+export type WebhookMove =
+  /** Send again every stored chat that ended at or after `since` (epoch ms), in order. */
+  | { kind: 'replay'; since: number }
+  /** Pass over the next chat to send, `chatId` (the one a receiver keeps refusing). */
+  | { kind: 'skip'; chatId: string };
 
 /** The `meta` key of a webhook's cursor: per org and name (renaming a webhook starts it afresh). */
 export function cursorKey(orgId: string, name: string): string {
@@ -44,7 +58,28 @@ export function cursorKey(orgId: string, name: string): string {
 export function parseCursor(text: string | null): WebhookCursor | null {
   if (text === null) return null;
   const v = JSON.parse(text) as Partial<WebhookCursor>;
-  return typeof v.endedAt === 'number' && typeof v.id === 'string' ? { endedAt: v.endedAt, id: v.id, deliveredAt: typeof v.deliveredAt === 'number' ? v.deliveredAt : null } : null;
+  if (typeof v.endedAt !== 'number' || typeof v.id !== 'string') return null;
+  const deliveredAt = typeof v.deliveredAt === 'number' ? v.deliveredAt : null;
+  // Cursors kept before positions could move have no deliveredId: their position is the chat delivered.
+  const deliveredId = typeof v.deliveredId === 'string' ? v.deliveredId : deliveredAt !== null ? v.id : null;
+  return { endedAt: v.endedAt, id: v.id, deliveredAt, deliveredId };
+}
+
+/**
+ * Where a move puts a webhook now at `from` (null: it never ran), given `next`, the next chat
+ * it would send; throws what refuses it. Shared by a running sender and a disabled webhook.
+ */
+export function movedCursor(from: WebhookCursor | null, move: WebhookMove, next: SessionRecord | null, name: string, now: number): WebhookCursor {
+  const delivered = { deliveredAt: from?.deliveredAt ?? null, deliveredId: from?.deliveredId ?? null };
+  if (move.kind === 'replay') {
+    if (move.since > now) fail('BODY_INVALID', 'since is in the future');
+    // Only back: a later `since` would pass over chats not delivered yet without a word.
+    if (from && move.since > from.endedAt) fail('CONFLICT', `since is after where webhook ${name} stands (${new Date(from.endedAt).toISOString()}): the chats between have not been delivered yet`);
+    // Id '' sorts before every id: the chats that ended at `since` itself are sent too.
+    return { endedAt: move.since, id: '', ...delivered };
+  }
+  if (next?.id !== move.chatId) fail('CONFLICT', `chat ${move.chatId} is not the next chat of webhook ${name} (${next ? `next: ${next.id}` : 'it has delivered every chat'})`);
+  return { endedAt: next.endedAt!, id: next.id, ...delivered };
 }
 
 export interface WebhookTarget {
@@ -66,8 +101,16 @@ export interface WebhookSenderDeps {
   durable(): Promise<void>;
   /** The body for an ended chat. */
   payload(chat: SessionRecord): Promise<ChatEndedWebhook>;
-  /** Counts one attempt's outcome (metrics). */
-  counted(outcome: 'delivered' | 'failed'): void;
+  /** Counts one attempt's outcome, or a chat an admin had skipped (metrics). */
+  counted(outcome: 'delivered' | 'failed' | 'skipped'): void;
+}
+
+interface MoveRequest {
+  move: WebhookMove;
+  /** Who asked (a user id), for the log. */
+  by: string;
+  resolve: (to: WebhookCursor) => void;
+  reject: (err: unknown) => void;
 }
 
 type Attempt = { ok: true } | { ok: false; error: string; status: number | null };
@@ -78,15 +121,36 @@ export class WebhookSender {
   private running: Promise<void> | null = null;
   private inFlight: AbortController | null = null;
   private wait: { timer: TimerHandle; done: () => void } | null = null;
+  /** Moves asked for, applied by the loop between two attempts, in order. */
+  private moves: MoveRequest[] = [];
   failingSince: number | null = null;
+  /** The chat being tried again while failing. */
+  failingChatId: string | null = null;
   lastError: string | null = null;
   nextAttemptAt: number | null = null;
   private failures = 0;
 
   constructor(readonly target: WebhookTarget, private readonly deps: WebhookSenderDeps) {}
 
+  /** Where the webhook stands: chats after this position are still to send (null: not read yet). */
   get lastDelivered(): WebhookCursor | null {
     return this.cursor;
+  }
+
+  /**
+   * Moves the position (an admin's replay or skip). The loop takes it between two
+   * attempts: a POST under way is abandoned and a back-off ends, so a move never waits for
+   * a receiver. Resolves with the new place once it is stored; rejects with why it was
+   * refused (a skip of a chat that is not the next one, a replay past the position).
+   */
+  reposition(move: WebhookMove, by: string): Promise<WebhookCursor> {
+    if (this.stopped || !this.running) return Promise.reject(new Error(`webhook ${this.target.name} is not running`));
+    return new Promise((resolve, reject) => {
+      this.moves.push({ move, by, resolve, reject });
+      this.inFlight?.abort(new Error('moved'));
+      this.wait?.timer.cancel();
+      this.wait?.done();
+    });
   }
 
   start(): void {
@@ -96,6 +160,7 @@ export class WebhookSender {
   /** Stops at once: an attempt under way is abandoned (its chat is sent again after a restart). */
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const m of this.moves.splice(0)) m.reject(new Error(`webhook ${this.target.name} stopped`));
     this.inFlight?.abort(new Error('stopping'));
     this.wait?.timer.cancel();
     this.wait?.done();
@@ -106,22 +171,60 @@ export class WebhookSender {
     while (!this.stopped) {
       try {
         this.cursor ??= await this.loadCursor();
-        // Chats that ended before this moment are all queued to the store by now; once
-        // those writes are durable, none of them can turn up behind the cursor later.
-        const before = this.deps.clock.now();
-        await this.deps.durable();
-        const chats = await this.deps.store.listEndedChats(this.target.orgId, this.cursor, READ_BATCH);
-        const ready = chats.filter((c) => c.endedAt! < before);
+        if (this.moves.length) await this.applyMoves();
+        const ready = await this.readyChats(READ_BATCH);
         if (!ready.length) {
           await this.sleep(WEBHOOK_POLL_MS);
           continue;
         }
-        for (const chat of ready) if (!(await this.deliver(chat))) return;
+        for (const chat of ready) {
+          const outcome = await this.deliver(chat);
+          if (outcome === 'stopped') return;
+          if (outcome === 'moved') break;
+        }
       } catch (err) {
         if (this.stopped) return;
         // The store failed (a read, the cursor's write): nothing moved on; try again in a while.
         this.deps.logger.warn({ err, webhook: this.target.name, org: this.target.orgId }, 'webhook sender could not read or keep its place: trying again');
         await this.sleep(WEBHOOK_POLL_MS * 5);
+      }
+    }
+  }
+
+  /** Up to `limit` chats after the position that are safe to send now. */
+  private async readyChats(limit: number): Promise<SessionRecord[]> {
+    // Chats that ended before this moment are all queued to the store by now; once
+    // those writes are durable, none of them can turn up behind the cursor later.
+    const before = this.deps.clock.now();
+    await this.deps.durable();
+    const chats = await this.deps.store.listEndedChats(this.target.orgId, this.cursor, limit);
+    return chats.filter((c) => c.endedAt! < before);
+  }
+
+  /** Applies the moves asked for, each from where the one before left the webhook. */
+  private async applyMoves(): Promise<void> {
+    for (const m of this.moves.splice(0)) {
+      try {
+        const next = m.move.kind === 'skip' ? (await this.readyChats(1))[0] ?? null : null;
+        const to = movedCursor(this.cursor, m.move, next, this.target.name, this.deps.clock.now());
+        await this.deps.store.setMeta(cursorKey(this.target.orgId, this.target.name), JSON.stringify(to));
+        this.cursor = to;
+        // What was failing is no longer what is sent next (a skip), or is sent afresh (a replay).
+        this.failingSince = null;
+        this.failingChatId = null;
+        this.lastError = null;
+        this.nextAttemptAt = null;
+        this.failures = 0;
+        const at = { webhook: this.target.name, org: this.target.orgId, by: m.by };
+        if (m.move.kind === 'skip') {
+          this.deps.counted('skipped');
+          this.deps.logger.warn({ ...at, chatId: m.move.chatId }, 'webhook chat skipped by an admin: it is not sent');
+        } else {
+          this.deps.logger.info({ ...at, since: m.move.since }, 'webhook replay: chats that ended since are sent again');
+        }
+        m.resolve(to);
+      } catch (err) {
+        m.reject(err);
       }
     }
   }
@@ -132,34 +235,39 @@ export class WebhookSender {
     const known = parseCursor(await this.deps.store.getMeta(key));
     if (known) return known;
     // Kept at once: a restart before the first delivery must not move "now" on past chats that ended meanwhile.
-    const fresh: WebhookCursor = { endedAt: this.deps.clock.now(), id: '', deliveredAt: null };
+    const fresh: WebhookCursor = { endedAt: this.deps.clock.now(), id: '', deliveredAt: null, deliveredId: null };
     await this.deps.store.setMeta(key, JSON.stringify(fresh));
     return fresh;
   }
 
-  /** Sends one chat until the receiver takes it; false when stopped first. */
-  private async deliver(chat: SessionRecord): Promise<boolean> {
+  /** Sends one chat until the receiver takes it, the webhook stops, or an admin moves its position. */
+  private async deliver(chat: SessionRecord): Promise<'delivered' | 'stopped' | 'moved'> {
     const payload = await this.deps.payload(chat);
     const body = JSON.stringify(payload);
     for (;;) {
-      if (this.stopped) return false;
+      if (this.stopped) return 'stopped';
+      if (this.moves.length) return 'moved';
       const attempt = await this.attempt(payload.id, body);
-      if (this.stopped) return false;
+      if (this.stopped) return 'stopped';
       const now = this.deps.clock.now();
+      // A move abandoned this attempt (or came while it failed): not a failure of the receiver's.
+      if (!attempt.ok && this.moves.length) return 'moved';
       if (attempt.ok) {
         this.deps.counted('delivered');
         if (this.failingSince !== null) this.deps.logger.info({ webhook: this.target.name, org: this.target.orgId, chatId: chat.id, failedAttempts: this.failures, failingSince: this.failingSince }, 'webhook delivering again');
         this.failingSince = null;
+        this.failingChatId = null;
         this.lastError = null;
         this.failures = 0;
-        const next: WebhookCursor = { endedAt: chat.endedAt!, id: chat.id, deliveredAt: now };
+        const next: WebhookCursor = { endedAt: chat.endedAt!, id: chat.id, deliveredAt: now, deliveredId: chat.id };
         await this.deps.store.setMeta(cursorKey(this.target.orgId, this.target.name), JSON.stringify(next));
         this.cursor = next;
-        return true;
+        return 'delivered';
       }
       this.deps.counted('failed');
       this.failures += 1;
       this.lastError = attempt.error;
+      this.failingChatId = chat.id;
       // Said once per failing streak, not per attempt: a receiver down for an hour is one warning.
       if (this.failingSince === null) {
         this.failingSince = now;
