@@ -434,6 +434,13 @@ export class ChatEngine {
     };
     r.queuedAt = now;
     this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
+    // The page seen before the chat, from a session that had no visitor id to keep it under
+    // then (no cookie): the chat's agents find it among the visitor's breadcrumbs.
+    const seen = r.visitorLocation;
+    if (seen && seen.storedFor !== visitorId) {
+      this.queue.addBreadcrumb(visitorId, deployment.orgId, seen.href, seen.at);
+      r.visitorLocation = { ...seen, storedFor: visitorId };
+    }
     // A blocked address hears what it would when nobody can take the chat (ADR 0055): nothing says it is blocked.
     const block = this.blocks.blocking(deployment.orgId, ipAddress);
     if (block) {
@@ -470,7 +477,7 @@ export class ChatEngine {
       visitorId,
       customDetails: prechatDetails,
       ...(geoLocation ? { geoLocation } : {}),
-      url: '',
+      url: r.visitorLocation?.href ?? '',
       oref: '',
       postChatUrl: button.config.postChatUrl ?? '',
       sensitiveDataRules: [],
@@ -536,6 +543,12 @@ export class ChatEngine {
     const vid = s?.record.request?.visitorId ?? visitorId;
     // The chat's org when there is one; a breadcrumb posted before any chat names no org.
     if (vid) this.queue.addBreadcrumb(vid, s?.record.request?.orgId ?? null, location, now);
+    // The session keeps where its visitor is: the `url` Live Agent's messages carry, and, for a
+    // client with no cookie, the only trace of a page seen before the chat (stored at ChasitorInit).
+    if (s && !s.record.closed) {
+      s.record.visitorLocation = { href: location, at: now, storedFor: vid ?? null };
+      s.touchRecord();
+    }
   }
 
   // ---- internals ----------------------------------------------------------

@@ -107,7 +107,7 @@ export class SessionRecovery {
     const event = this.engine.append(s, EventType.SessionData, 'system', {
       queuePosition,
       ...(r.request?.geoLocation ? { geoLocation: r.request.geoLocation } : {}),
-      url: '',
+      url: r.visitorLocation?.href ?? '',
       oref: '',
       postChatUrl: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.postChatUrl ?? '' : '',
       sneakPeekEnabled: r.routedButtonId ? this.engine.catalog.button(r.routedButtonId)?.config.sneakPeekEnabled ?? false : false,

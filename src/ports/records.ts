@@ -87,6 +87,14 @@ export interface SessionRecord {
   establishedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
+  /**
+   * The page the visitor was last on: the session's latest Visitor/Breadcrumb, before or during
+   * the chat. It is ChatRequestSuccess's and ChasitorSessionData's `url`. `storedFor`: the visitor
+   * id it was stored under as a breadcrumb (null: none, a session with neither a chat nor a
+   * cookie), so ChasitorInit stores it for the chat's visitor when it was not. Replaced, never
+   * changed in place. Absent until the first breadcrumb.
+   */
+  visitorLocation?: { href: string; at: number; storedFor: string | null } | null;
   /** Router queue holding the chat: a button id or `skill:<orgId>:<name>` (transfers to a skill, one queue per org). */
   queueKey?: string | null;
   /** Agent who started a transfer still in progress. */

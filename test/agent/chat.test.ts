@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer, type WireEvent,
+  AgentUser, BUTTON, DEPLOYMENT, ORG, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer, type WireEvent,
 } from './agent-fixtures.js';
+import { Visitor } from '../protocol/visitor.js';
 
 const server = useAgentServer();
 
@@ -133,6 +134,29 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     await alice.ok('POST', `/agent/v1/chats/${ourChat}/end`);
     await alice.leave();
     await eve.leave();
+  });
+
+  it('a page a visitor with no cookie saw before asking for the chat is among the chat\'s breadcrumbs', async () => {
+    type Details = { breadcrumbs: { location: string }[] };
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = new Visitor(server);
+    await v.createSession();
+    expect((await v.post('Visitor/Breadcrumb', { location: 'https://a.example/pricing' }, { sequence: null })).status).toBe(200);
+    expect((await v.init(v.initBody(BUTTON.toAlice, { organizationId: ORG, deploymentId: DEPLOYMENT }))).status).toBe(200);
+    const chatId = (await alice.nextOffer()).chatId!;
+    // Offered: the agent deciding whether to take it sees where the visitor came from.
+    expect((await alice.ok<Details>('GET', `/agent/v1/chats/${chatId}`)).breadcrumbs.map((b) => b.location)).toEqual(['https://a.example/pricing']);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    expect((await v.post('Visitor/Breadcrumb', { location: 'https://a.example/checkout' })).status).toBe(200);
+    let details: Details | undefined;
+    for (let i = 0; i < 50 && details?.breadcrumbs.length !== 2; i++) {
+      if (i) await pause(50);
+      details = await alice.ok<Details>('GET', `/agent/v1/chats/${chatId}`);
+    }
+    expect(details!.breadcrumbs.map((b) => b.location).sort()).toEqual(['https://a.example/checkout', 'https://a.example/pricing']);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await alice.leave();
   });
 
   it("erasure: an admin deletes a visitor's ended chats and transcripts; running chats and agents cannot", async () => {

@@ -221,6 +221,21 @@ describe.concurrent('Visitor/Breadcrumb', () => {
     expect(await v.awaitEchoes(['after breadcrumb'])).toEqual(['after breadcrumb']);
   });
 
+  it('a breadcrumb before the chat, from a client with no cookie, is the chat\'s url; the latest is the url after a resync', async () => {
+    const v = new Visitor(server);
+    await v.createSession();
+    const before = 'https://shop.example.com/cart?no-cookie=1';
+    expectOk(await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: before } }), 'Breadcrumb before the chat');
+    expectOk(await v.init(v.initBody(BOT_BUTTON)), 'ChasitorInit');
+    expect((await v.waitFor('ChatRequestSuccess')).message['url']).toBe(before);
+    await v.waitFor('ChatEstablished');
+    // (Its agents see it among the visitor's breadcrumbs: test/agent/chat.test.ts.) A later page is the url of what a resync sends.
+    const during = 'https://shop.example.com/checkout';
+    expectOk(await server.req('POST', 'Visitor/Breadcrumb', { headers: v.headers(), body: { location: during } }), 'Breadcrumb in the chat');
+    await v.resyncAfter503();
+    expect(v.received.findLast((m) => m.type === 'ChasitorSessionData')?.message['url']).toBe(during);
+  });
+
   // A location holding NUL or another control character: control-characters.test.ts.
 });
 
