@@ -77,9 +77,13 @@ export function addCorsHeadersWhenAllowed(origin: string | undefined, host: stri
  * The headers of the answer to a preflight (OPTIONS with an Origin), which is
  * `204` with these and addCorsHeaders' (here, and in the hot standby's
  * responder, ADR 0048, so that a browser reaches its 503 rather than failing
- * at the preflight).
+ * at the preflight). A preflight that asks for Private Network Access (Chrome, when a
+ * public site's page calls a server on a private address: Switchboard on an intranet
+ * serving a widget on the company's public site) is allowed it: the visitor API is
+ * meant to be called from other sites, and `server.allowedOrigins` already narrows who
+ * gets this far.
  */
-export function addPreflightHeaders(requestedHeaders: string | string[] | undefined, reply: { header(name: string, value: string): unknown }): void {
+export function addPreflightHeaders(requestedHeaders: string | string[] | undefined, reply: { header(name: string, value: string): unknown }, privateNetwork?: string | string[]): void {
   const requested = String(requestedHeaders ?? '')
     .split(',').map((h) => h.trim()).filter(Boolean);
   const names = [...ALWAYS_ALLOWED];
@@ -87,6 +91,7 @@ export function addPreflightHeaders(requestedHeaders: string | string[] | undefi
   reply.header('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
   reply.header('Access-Control-Allow-Headers', names.join(', '));
   reply.header('Access-Control-Max-Age', '600');
+  if (String(privateNetwork ?? '').trim().toLowerCase() === 'true') reply.header('Access-Control-Allow-Private-Network', 'true');
 }
 
 export function registerCors(app: FastifyInstance, allows: OriginPolicy = ANY_ORIGIN): void {
@@ -98,7 +103,7 @@ export function registerCors(app: FastifyInstance, allows: OriginPolicy = ANY_OR
     }
     addCorsHeaders(origin, reply);
     if (req.method === 'OPTIONS' && origin) {
-      addPreflightHeaders(req.headers['access-control-request-headers'], reply);
+      addPreflightHeaders(req.headers['access-control-request-headers'], reply, req.headers['access-control-request-private-network']);
       void reply.code(204).send();
       return;
     }

@@ -42,7 +42,7 @@ function answer(req: IncomingMessage, res: ServerResponse, allowsOrigin: OriginP
   addCorsHeadersWhenAllowed(origin, req.headers.host, allowsOrigin, headers);
   if (cors && req.method === 'OPTIONS') {
     // The preflight the server proper answers too: the request it clears then gets the 503 below.
-    addPreflightHeaders(req.headers['access-control-request-headers'], headers);
+    addPreflightHeaders(req.headers['access-control-request-headers'], headers, req.headers['access-control-request-private-network']);
     res.statusCode = 204;
     res.setHeader('Connection', 'close');
     res.end();

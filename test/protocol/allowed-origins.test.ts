@@ -32,9 +32,11 @@ describe('server.allowedOrigins', () => {
     expect([refused.status, refused.text]).toEqual([403, `Forbidden: origin ${EVIL} is not in server.allowedOrigins`]);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
 
-    const preflight = await server.req('OPTIONS', 'Chasitor/ChatMessage', { headers: { Origin: EVIL, 'Access-Control-Request-Method': 'POST' } });
+    const preflight = await server.req('OPTIONS', 'Chasitor/ChatMessage', { headers: { Origin: EVIL, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Private-Network': 'true' } });
     expect(preflight.status).toBe(403);
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    // Nor is a refused origin let into a private network.
+    expect(preflight.headers.get('access-control-allow-private-network')).toBeNull();
 
     const served = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Origin: 'https://eu.help.example' } });
     expect(served.status).toBe(200);

@@ -41,6 +41,10 @@ describe.concurrent('typing, sneak peek, custom events', () => {
     ['ChasitorTyping', undefined],
     ['ChasitorNotTyping', {}],
     ['ChasitorNotTyping', undefined],
+    // The typing nouns' body says nothing: whatever a client sends there is not read.
+    ['ChasitorTyping', []],
+    ['ChasitorNotTyping', 'typing'],
+    ['ChasitorTyping', '{not json'],
     ['ChasitorSneakPeek', { position: 3, text: 'Hi th' }],
     ['CustomEvent', { type: 'PromptForCreditCard', data: 'Visa' }],
     ['CustomEvent', { type: 'json-data', data: '{"a":1}' }],

@@ -304,6 +304,17 @@ describe.concurrent('CORS', () => {
     for (const h of upper) expect(allowed).toContain(h.toLowerCase());
   });
 
+  it('a preflight asking for Private Network Access (a public site calling a server on an intranet) is allowed it; one that does not ask is not told', async () => {
+    const ask = (extra: Record<string, string>) => server.req('OPTIONS', 'Chasitor/ChatMessage', {
+      headers: { Origin: 'https://www.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type', ...extra },
+    });
+    const asked = await ask({ 'Access-Control-Request-Private-Network': 'true' });
+    expect([200, 204]).toContain(asked.status);
+    expect(asked.headers.get('access-control-allow-private-network')).toBe('true');
+    expect(asked.headers.get('access-control-allow-origin')).toBe('https://www.example.com');
+    expect((await ask({})).headers.get('access-control-allow-private-network')).toBeNull();
+  });
+
   it('normal responses reflect the exact Origin with credentials, errors included', async () => {
     const origin = 'https://widget.example.com';
     const sid = await server.req('GET', 'System/SessionId', { headers: { 'X-LIVEAGENT-API-VERSION': API_VERSION, 'X-LIVEAGENT-AFFINITY': 'null', Origin: origin } });

@@ -108,7 +108,7 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       if (waitMs) throw new SwitchboardError('RATE_LIMITED', 'new sessions from this address', Math.ceil(waitMs / 1000));
     }
 
-    const body = spec.method === 'POST' ? parseBody(request.body) : {};
+    const body = spec.method === 'POST' && !spec.bodyIgnored ? parseBody(request.body) : {};
     const key = headerValue(request.headers['x-liveagent-session-key']);
     const session = spec.session !== 'none' && key ? engine.findByKey(key) : undefined;
     if (spec.noun === 'Breadcrumb' && !session && deps.breadcrumbLimiter && !isLoopback(request.ip)) {

@@ -62,6 +62,8 @@ export interface NounSpec {
    * 204 without running it (ADR 0019).
    */
   safe?: boolean;
+  /** A POST whose body says nothing (the typing nouns): not parsed, so no body a client sends is refused. */
+  bodyIgnored?: boolean;
   prepare?: (req: VisitorRequest) => () => void;
   handle?: (req: VisitorRequest) => Promise<NounResult>;
   /** Query parameters that take every occurrence when repeated; any other counts by its first (firstOccurrences). */
@@ -131,8 +133,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
       // failed for want of an agent): then there is no one to tell.
       return () => { if (engine.chatActive(s)) engine.visitorMessage(s, text); };
     }),
-    chasitorPost('ChasitorTyping', (req) => () => engine.visitorTyping(session(req), true)),
-    chasitorPost('ChasitorNotTyping', (req) => () => engine.visitorTyping(session(req), false)),
+    { ...chasitorPost('ChasitorTyping', (req) => () => engine.visitorTyping(session(req), true)), bodyIgnored: true },
+    { ...chasitorPost('ChasitorNotTyping', (req) => () => engine.visitorTyping(session(req), false)), bodyIgnored: true },
     chasitorPost('ChasitorSneakPeek', (req) => {
       const { position, text } = parseSneakPeek(req.body, settings.maxMessageLength);
       return () => engine.visitorSneakPeek(session(req), position, text);
