@@ -52,7 +52,8 @@ for (const w of windows) {
     const total = Object.values(kinds).reduce((a, b) => a + b, 0);
     console.log(`  ${roleOf(p).padEnd(20)} pid ${p.file.slice(6, -5).padEnd(7)} stalls ${String(count).padStart(4)}, ${total.toFixed(0).padStart(4)} ms (gc ${kinds.gc.toFixed(0)}, cpu ${kinds.cpu.toFixed(0)}, run-queue ${kinds.wait.toFixed(0)}, off ${kinds.off.toFixed(0)}); GC pauses ${gcs.length}, ${gcs.reduce((a, g) => a + g[1], 0).toFixed(0)} ms`);
   }
-  const server = alive.find((p) => p.recv.length > 0);
+  // The server, not the load generator: its WebSocket agent reads ids too (in the server's replies).
+  const server = alive.find((p) => p.recv.length > 0 && roleOf(p) !== 'client' && !roleOf(p).startsWith('bench parent'));
   if (!server) continue;
   const recv = new Map(server.recv);
   const answer = new Map(server.answer);
