@@ -113,6 +113,7 @@ export class AgentActions {
     } else {
       r.establishedAt = now;
       this.engine.queue.addButtonStats(this.engine.waits.observe(button.id, now - (r.queuedAt ?? now)));
+      this.engine.outcomes.answered(r, now);
       this.engine.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
     }
     if (freed) this.engine.dispatch();

@@ -18,6 +18,7 @@ import type { ButtonEntry, Catalog } from './catalog.js';
 import { OrgShards } from './org-shards.js';
 import { holdersInLog } from './chat-holders.js';
 import { ChatFlags } from './chat-flags.js';
+import { ChatOutcomes } from './chat-outcomes.js';
 import { appliedOf, ChatSession, type AppliedSequences } from './chat-session.js';
 import { CommitQueue } from './commit-queue.js';
 import { Conferences } from './conferences.js';
@@ -120,6 +121,8 @@ export class ChatEngine {
   private readonly closedOrgs = new Map<string, string>();
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
+  /** What chats come to, for dashboards (the metrics). */
+  readonly outcomes: ChatOutcomes;
 
   constructor(deps: EngineDeps) {
     this.store = deps.store;
@@ -129,6 +132,7 @@ export class ChatEngine {
     this.nodeId = deps.nodeId;
     this.logger = deps.logger;
     this.sensitiveData = deps.sensitiveData ?? new SensitiveDataMasker([]);
+    this.outcomes = new ChatOutcomes((err) => this.logger.error({ err }, 'a chat outcome listener failed'));
     this.blocks = deps.blocks ?? new VisitorBlocks(deps.store, deps.clock);
     this.hours = new ButtonHours(this.catalog, this.clock);
     this.router = new Router(this.catalog, this.directory, this.hours);
@@ -445,13 +449,16 @@ export class ChatEngine {
     const block = this.blocks.blocking(deployment.orgId, ipAddress);
     if (block) {
       this.blocks.refused(block);
+      this.outcomes.requested(r, 'blocked');
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, BLOCKED);
       return;
     }
     const target = this.chooseEntryButton(init, deployment.orgId);
     if (!target) {
       // Outside its hours the button is unavailable, in the words for nobody online; the record says why.
-      this.failRequest(s, 'Unavailable', button.config.postChatUrl, this.hours.openNow(button.config) ? undefined : OUTSIDE_BUSINESS_HOURS);
+      const open = this.hours.openNow(button.config);
+      this.outcomes.requested(r, open ? 'unavailable' : 'outside_hours');
+      this.failRequest(s, 'Unavailable', button.config.postChatUrl, open ? undefined : OUTSIDE_BUSINESS_HOURS);
       return;
     }
     r.routedButtonId = target;
@@ -463,9 +470,11 @@ export class ChatEngine {
     // says nothing of the agent it waits for.
     const full = !isNamedOnlyRequest(r, this.catalog) && targetButton.queueSizeLimit > 0 && this.router.inLine(target).length >= targetButton.queueSizeLimit;
     if (full && !this.router.isAvailable(targetButton)) {
+      this.outcomes.requested(r, 'queue_full');
       this.failRequest(s, 'Unavailable', button.config.postChatUrl, 'QueueFull');
       return;
     }
+    this.outcomes.requested(r, 'queued');
     this.dispatcher.enqueue(target, s, now);
     const position = this.router.position(s.id);
     const estimatedWaitTime = this.waits.estimateForPosition(target, position);
@@ -635,6 +644,7 @@ export class ChatEngine {
       r.endedAt = this.clock.now();
       r.endReason = BUTTON_REMOVED;
       this.append(s, EventType.ChatEnded, 'system', { reason: 'agent', attachedRecords: [], $meta: { detail: BUTTON_REMOVED } }, true);
+      this.outcomes.ended(r);
     }
     s.touchRecord();
   }
@@ -645,6 +655,7 @@ export class ChatEngine {
     r.endedAt = this.clock.now();
     r.endReason = detail ?? reason;
     this.append(s, EventType.ChatRequestFail, 'system', { reason, postChatUrl: postChatUrl ?? '', ...(detail ? { $meta: { detail } } : {}) }, true);
+    this.outcomes.ended(r);
   }
 
   /** Ends the chat: frees the agent, leaves the queue, lets others move up (also for AgentActions). */
@@ -670,6 +681,7 @@ export class ChatEngine {
     r.endedAt = this.clock.now();
     r.endReason = reason;
     s.touchRecord();
+    this.outcomes.ended(r);
     this.dispatch();
   }
 

@@ -59,6 +59,23 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
     const now = engine.clock.now();
     for (const s of webhooks?.streaks() ?? []) this.set({ org: s.org, webhook: s.webhook }, s.failingSince === null ? 0 : Math.max(0, (now - s.failingSince) / 1000));
   } });
+  // What a support team's dashboard is made of (what chats came to): labelled by org and button, ids the
+  // config fixes (few, whatever the traffic), and by outcome or endReason, fixed sets.
+  const requested = new Counter({ name: 'switchboard_chat_requests_total', help: 'Chat requests by org, button and outcome: queued (for an agent), or refused: unavailable (nobody could take it), outside_hours, queue_full, blocked', labelNames: ['org', 'button', 'outcome'], registers: [registry] });
+  const waited = new Histogram({ name: 'switchboard_chat_wait_seconds', help: 'How long visitors waited for an agent: from the request to the first agent taking the chat, by org and button', labelNames: ['org', 'button'], buckets: [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800], registers: [registry] });
+  const ended = new Counter({ name: 'switchboard_chats_ended_total', help: 'Chats that ended, by org, button, reason (the chat\'s endReason: client, agent, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, OutsideBusinessHours, Blocked, ButtonRemoved) and answered (whether an agent ever took it: "false" with client or clientTimeout is a visitor who gave up waiting)', labelNames: ['org', 'button', 'reason', 'answered'], registers: [registry] });
+  const talked = new Histogram({ name: 'switchboard_chat_duration_seconds', help: 'How long answered chats lasted: from the first agent taking the chat to its end, by org and button', labelNames: ['org', 'button'], buckets: [30, 60, 120, 180, 300, 600, 900, 1200, 1800, 2700, 3600, 7200], registers: [registry] });
+  engine.outcomes.listen({
+    requested: (at, outcome) => requested.inc({ org: at.org, button: at.button, outcome }),
+    answered: (at, waitMs) => waited.observe({ org: at.org, button: at.button }, waitMs / 1000),
+    ended: (at, reason, talkMs) => {
+      ended.inc({ org: at.org, button: at.button, reason, answered: String(talkMs !== null) });
+      if (talkMs !== null) talked.observe({ org: at.org, button: at.button }, talkMs / 1000);
+    },
+  });
+  new Gauge({ name: 'switchboard_queue_length', help: 'Chats waiting in a button\'s line for an agent now (those that hold a place: not transfers, not requests for one named agent), by org and button', labelNames: ['org', 'button'], registers: [registry], collect() {
+    for (const b of engine.catalog.allButtons()) this.set({ org: b.orgId, button: b.config.id }, engine.router.inLine(b.config.id).length);
+  } });
   // Labels take fixed values only (never an id), so the series stay few whatever the traffic.
   new Gauge({ name: 'switchboard_agents_online', help: 'Agents online, by kind: bot (a built-in bot, config `bot`) or person', labelNames: ['kind'], registers: [registry], collect() {
     const online = { bot: 0, person: 0 };
