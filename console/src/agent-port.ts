@@ -3,7 +3,7 @@
  * interface only, so the console is tested against the SDK in one place
  * (sdk-adapter.ts) and the views never see transport details.
  */
-import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus } from './wire-types.ts';
+import type { ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Overview, OfferData, OfferWithdrawnData, Presence, PresenceReason, PresenceState, PublicUser, ResyncSnapshot, QuickText, Role, Transcript, TransferTarget, TransferTargets, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, WebhookStatus } from './wire-types.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -108,6 +108,12 @@ export interface AgentPort {
   createOrgQuickText(input: CreateOrgQuickTextInput): Promise<QuickText>;
   updateOrgQuickText(quickTextId: string, patch: UpdateOrgQuickTextInput): Promise<QuickText>;
   deleteOrgQuickText(quickTextId: string): Promise<void>;
+  /** Admin: the org's webhooks (the config file's `orgs[].webhooks`, read-only; ADR 0065) and where each stands. */
+  webhooks(): Promise<WebhookStatus[]>;
+  /** Passes over the chat a webhook's receiver keeps refusing (its `failingChatId`): 409 when it is not the next chat to send. */
+  skipWebhookChat(name: string, chatId: string): Promise<WebhookStatus>;
+  /** Sends again every stored chat that ended at or after `since` (epoch ms): 409 when that is after where the webhook stands, 400 in the future. */
+  replayWebhook(name: string, since: number): Promise<WebhookStatus>;
   /**
    * Called once when the server no longer takes this login: the stream was closed as revoked
    * (a logout in another tab, a new password) or a request was refused with 401, and the

@@ -91,6 +91,9 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     createOrgQuickText: (input) => checked(() => client.createOrgQuickText(input)),
     updateOrgQuickText: (id, patch) => checked(() => client.updateOrgQuickText(id, patch)),
     deleteOrgQuickText: (id) => checked(() => client.deleteOrgQuickText(id)),
+    webhooks: () => checked(() => client.webhooks()),
+    skipWebhookChat: (name, chatId) => checked(() => client.skipWebhookChat(name, chatId)),
+    replayWebhook: (name, since) => checked(() => client.replayWebhook(name, since)),
     onSignedOut(listener) {
       signedOutListener = listener;
     },

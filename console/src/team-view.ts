@@ -3,9 +3,11 @@
  * role, skills, capacity, enabled or not, defined in the config file or through
  * the admin API), a form to add one, an editor for each
  * (person-editor.ts), the API keys (api-keys-section.ts), the org's quick texts
- * (org-quick-texts-section.ts, ADR 0059) and a visitor's erasure
- * on request (visitor-erasure-section.ts). Everything goes through the admin
- * routes of the agent API; buttons and deployments stay in the config file.
+ * (org-quick-texts-section.ts, ADR 0059), the blocked addresses
+ * (blocked-addresses-section.ts), the webhooks' state (webhooks-section.ts,
+ * ADR 0065) and a visitor's erasure on request (visitor-erasure-section.ts).
+ * Everything goes through the admin routes of the agent API; buttons,
+ * deployments and webhooks stay in the config file.
  */
 import type { AgentPort } from './agent-port.ts';
 import { ApiKeysSection } from './api-keys-section.ts';
@@ -16,6 +18,7 @@ import { ROLES, adminErrorText, newPersonErrors, parseCapacity, parseSkills, sou
 import { VisitorErasureSection } from './visitor-erasure-section.ts';
 import { BlockedAddressesSection } from './blocked-addresses-section.ts';
 import { OrgQuickTextsSection } from './org-quick-texts-section.ts';
+import { WebhooksSection } from './webhooks-section.ts';
 import type { PublicUser, Role } from './wire-types.ts';
 
 export class TeamView {
@@ -29,6 +32,7 @@ export class TeamView {
   private readonly erasure: VisitorErasureSection;
   private readonly blocked: BlockedAddressesSection;
   private readonly quickTexts: OrgQuickTextsSection;
+  private readonly webhooks: WebhooksSection;
   private readonly peopleTitle: HTMLElement;
 
   constructor(private readonly client: AgentPort, private readonly me: PublicUser) {
@@ -39,6 +43,7 @@ export class TeamView {
     this.erasure = new VisitorErasureSection(client, (m) => this.say(m));
     this.blocked = new BlockedAddressesSection(client, (m) => this.say(m));
     this.quickTexts = new OrgQuickTextsSection(client, (m) => this.say(m));
+    this.webhooks = new WebhooksSection(client, (m) => this.say(m));
     this.element = el('section', { class: 'team', 'aria-labelledby': titleId, hidden: true },
       el('h2', { id: titleId }, 'Team'),
       el('p', { class: 'muted' }, 'The people of your organization, their roles, skills and capacity, and the API keys. Buttons and deployments are set in the server\'s config file.'),
@@ -54,6 +59,7 @@ export class TeamView {
       this.keys.element,
       this.quickTexts.element,
       this.blocked.element,
+      this.webhooks.element,
       this.erasure.element);
   }
 
@@ -76,6 +82,7 @@ export class TeamView {
     await this.keys.refresh();
     await this.quickTexts.refresh();
     await this.blocked.refresh();
+    await this.webhooks.refresh();
   }
 
   private say(message: string): void {

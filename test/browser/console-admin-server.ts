@@ -9,11 +9,14 @@ import { CONSOLE_INDEX, consoleConfig } from './console-server.js';
 export const ADMIN = { id: '005000000000019', name: 'Ada Admin', username: 'ada', password: 'ada-password' };
 
 export class AdminConsoleTestServer extends TestServer {
-  /** @param settings overrides of the config's `settings`. */
-  constructor(settings: Record<string, unknown> = {}) {
+  /**
+   * @param settings overrides of the config's `settings`; @param org more fields of the org,
+   * read when the server starts (so they can name a port opened after this is made: a webhook's receiver).
+   */
+  constructor(settings: Record<string, unknown> = {}, org: () => Record<string, unknown> = () => ({})) {
     super({ pollHoldSeconds: 1 }, {
       config: () => {
-        const config = consoleConfig(settings) as { orgs: { agents: object[] }[] };
+        const config = consoleConfig(settings, org()) as { orgs: { agents: object[] }[] };
         config.orgs[0]!.agents.push({ ...ADMIN, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 });
         return config;
       },

@@ -260,6 +260,15 @@ describe('console: the Team view (admins)', () => {
     expect(await row.getByRole('button').count()).toBe(0);
   });
 
+  it('says in one line that the org has no webhooks', async () => {
+    const { page } = ada;
+    await openTeam(page);
+    const webhooks = page.getByRole('region', { name: 'Webhooks' });
+    await webhooks.getByText('No webhooks are configured for this organization (config file: orgs[].webhooks).').waitFor();
+    expect(await webhooks.getByRole('list').count()).toBe(0);
+    expect(await webhooks.getByRole('button').allInnerTexts()).toEqual(['Refresh']);
+  });
+
   it('erases a visitor after a confirmation and shows what was erased; a reload stays in the Team view', async () => {
     const { page } = ada;
     await openTeam(page);
