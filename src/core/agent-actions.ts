@@ -65,15 +65,17 @@ export class AgentActions {
   accept(agentId: string, sessionId: string): void {
     // An offer marked `conference` (ADR 0051): the chat stays its holder's, the agent joins it.
     if (this.engine.conferences.invitedTo(sessionId, agentId)) return this.engine.conferences.accept(agentId, sessionId);
-    this.establish(agentId, sessionId, false);
+    this.establish(agentId, sessionId, false, true);
   }
 
   /**
    * `inheritIdle`: a supervisor's reassign, which hands the chat on with the visitor's
    * unanswered state as it was, so a count suspended by a transfer in progress resumes
-   * for the new holder (see {@link reassign}); an agent's own accept drops it.
+   * for the new holder (see {@link reassign}); an agent's own accept drops it. `offerShown`: the
+   * agent had an offer card of the chat (its own accept, or a reassign to the agent it was
+   * offered to), which its other tabs drop now; a supervisor's takeover shows none to drop.
    */
-  private establish(agentId: string, sessionId: string, inheritIdle: boolean): void {
+  private establish(agentId: string, sessionId: string, inheritIdle: boolean, offerShown: boolean): void {
     const s = this.engine.sessions.get(sessionId);
     if (!s || s.record.chatState !== 'offered' || s.record.agentId !== agentId) fail('CONFLICT', 'no open offer of this chat to this agent');
     const r = s.record;
@@ -105,7 +107,7 @@ export class AgentActions {
     else this.engine.idle.dropSuspended(s);
     if (!r.holders?.includes(agentId)) r.holders = [...(r.holders ?? []), agentId];
     // The agent's other connections (another tab) still show the offer: it is taken.
-    this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
+    if (offerShown) this.engine.directory.notify(agentId, { kind: 'offer-withdrawn', sessionId: s.id, reason: 'accepted' });
     const fields = { name: agent.name, userId: agent.id, sneakPeekEnabled: button.sneakPeekEnabled, chasitorIdleTimeout: { ...button.chasitorIdleTimeout } };
     if (wasEstablished) {
       // A new agent in a chat the visitor already had: the guide's ChatTransferred.
@@ -198,7 +200,10 @@ export class AgentActions {
         this.engine.flags.chatLeavesHolder(s, 'agentLeft');
         this.engine.append(s, EventType.AgentDisconnect, 'system', {}, true);
         a.chats.delete(id);
-        s.record.declinedBy = [agentId];
+        // Dropping a chat is not passing it (ADR 0008, later note): the agent is offered it
+        // again once back, if nobody else took it first; a visitor whose only agent's browser
+        // crashed would otherwise wait for an agent who is online and free.
+        s.record.declinedBy = [];
         this.engine.dispatcher.requeue(s, s.record.queueKey ?? s.record.routedButtonId!);
       }
     }
@@ -219,6 +224,7 @@ export class AgentActions {
     if (!takeover && to.presence === 'offline') fail('CONFLICT', `agent ${toAgentId} is offline`);
     if (takeover) to.lastSeenAt = this.engine.clock.now();
     const r = s.record;
+    const offeredToThem = r.chatState === 'offered' && r.agentId === to.id;
     s.offerTimer?.cancel();
     s.offerTimer = null;
     if (r.agentId && r.agentId !== to.id) {
@@ -242,7 +248,7 @@ export class AgentActions {
     r.agentId = to.id;
     to.chats.add(s.id);
     // Forced: the new holder accepts on their behalf, visitor sees the change.
-    this.establish(to.id, s.id, true);
+    this.establish(to.id, s.id, true, offeredToThem);
     this.engine.dispatch(); // the previous agent's freed capacity may take a waiting chat
   }
 

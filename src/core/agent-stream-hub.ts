@@ -98,7 +98,7 @@ export class AgentStreamHub {
     private readonly users: UserDirectory,
     private readonly clock: Clock,
   ) {
-    engine.onEventsDurable((events) => this.fanOutToSupervisors(events));
+    engine.onEachEventDurable(() => this.supervisorFanOut());
     engine.onEventsDurable((events) => this.announceFlags(events));
     users.onCredentialsRevoked((userId) => this.disconnectUser(userId));
   }
@@ -366,25 +366,30 @@ export class AgentStreamHub {
   }
 
   /** Supervisors with an open stream see every event of their org's chats. */
-  private fanOutToSupervisors(events: LogEvent[]): void {
-    // Runs after every commit: allocates nothing unless a supervisor is watching.
+  /**
+   * Once per durable batch: the function that tells the watching supervisors of one event, or
+   * null when none watches (then nothing is allocated: this runs after every commit). The engine
+   * calls it per event, right after the event's holder heard of it (ChatEngine.onEachEventDurable).
+   */
+  private supervisorFanOut(): ((e: LogEvent) => void) | null {
     let watching: string[] | null = null;
     for (const [id, st] of this.streams) {
       if (st.listeners.size > 0 && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor')) (watching ??= []).push(id);
     }
-    if (!watching) return;
-    for (const e of events) {
+    if (!watching) return null;
+    const supervisors = watching;
+    return (e) => {
       // Looked up through the engine, which remembers the org of a chat closed in this batch
       // (a visitor's ChatEnd closes the session before its last events are durable).
       const org = this.engine.orgOfSession(e.sessionId);
-      if (!org || isResentCopy(e)) continue;
+      if (!org || isResentCopy(e)) return;
       // Whoever held the chat when the event was appended had it as chat.event (or made it).
       const holder = this.engine.holderAtAppend(e);
       const participants = this.engine.participantsAtAppend(e);
-      for (const id of watching) {
+      for (const id of supervisors) {
         if (id !== holder && !participants.includes(id) && this.users.get(id)?.orgId === org) this.publish(id, 'monitor.event', e.sessionId, toWire(e));
       }
-    }
+    };
   }
 }
 

@@ -121,6 +121,8 @@ export class ChatEngine {
   private readonly closedOrgs = new Map<string, string>();
   /** Runs after each durable batch (poll wake-ups are handled here; others subscribe). */
   private readonly durableListeners: ((events: LogEvent[]) => void)[] = [];
+  /** The supervisors' fan-out, per event (onEachEventDurable). */
+  private monitorFanOut: (() => ((e: LogEvent) => void) | null) | null = null;
   /** What chats come to, for dashboards (the metrics). */
   readonly outcomes: ChatOutcomes;
 
@@ -270,6 +272,39 @@ export class ChatEngine {
 
   onEventsDurable(listener: (events: LogEvent[]) => void): void {
     this.durableListeners.push(listener);
+  }
+
+  /**
+   * The supervisors' fan-out (agent-stream-hub): asked once per durable batch for a function
+   * that tells watching supervisors of one event (null: nobody watches), then called per event
+   * in order with the holders' notifications.
+   */
+  onEachEventDurable(fanOut: () => ((e: LogEvent) => void) | null): void {
+    this.monitorFanOut = fanOut;
+  }
+
+  /** Tells an event's agents of it once it is durable: an offer's agent, the holder, the conference's participants. */
+  private notifyHolders(e: LogEvent): void {
+    if (e.type === EventType.ChatOffered) {
+      // Only an offer still open: one withdrawn while its commit ran (agent went away) is not announced.
+      const agentId = String(e.data.agentId);
+      const r = this.sessions.get(e.sessionId)?.record;
+      if (r && r.chatState === 'offered' && r.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
+      return;
+    }
+    if (e.type === EventType.ConferenceInvited) {
+      // Only an invitation still open, as for an offer: the invitee gets `offer` marked `conference`.
+      const agentId = String(e.data.agentId);
+      if (this.sessions.get(e.sessionId)?.record.conferenceInvite?.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
+    }
+    // The chat's agent, and the participants of its conference, hear of everything except
+    // what each did itself (it has the API response; its transcript still has it).
+    const holder = this.heldBy.get(e);
+    if (holder === undefined || isResentCopy(e)) return;
+    const author = e.actor === 'agent' && SELF_AUTHORED.has(e.type) ? (typeof e.data.agentId === 'string' ? e.data.agentId : holder) : null;
+    if (author !== holder) this.directory.notify(holder, { kind: 'event', event: e });
+    if (HOLDER_AND_SUPERVISORS_ONLY.has(e.type)) return;
+    for (const id of this.participantsAt.get(e) ?? []) if (id !== author) this.directory.notify(id, { kind: 'event', event: e });
   }
 
   // ---- sessions -----------------------------------------------------------
@@ -712,27 +747,13 @@ export class ChatEngine {
   }
 
   private onDurable(events: LogEvent[]): void {
+    // Supervisors watching hear of each event right after its holder does, so that a user who
+    // gets some of a chat's events as its holder and others as a supervisor (a takeover, a
+    // reassign) gets them in the log's order.
+    const monitor = this.monitorFanOut?.() ?? null;
     for (const e of events) {
-      if (e.type === EventType.ChatOffered) {
-        // Only an offer still open: one withdrawn while its commit ran (agent went away) is not announced.
-        const agentId = String(e.data.agentId);
-        const r = this.sessions.get(e.sessionId)?.record;
-        if (r && r.chatState === 'offered' && r.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
-        continue;
-      }
-      if (e.type === EventType.ConferenceInvited) {
-        // Only an invitation still open, as for an offer: the invitee gets `offer` marked `conference`.
-        const agentId = String(e.data.agentId);
-        if (this.sessions.get(e.sessionId)?.record.conferenceInvite?.agentId === agentId) this.directory.notify(agentId, { kind: 'offer', sessionId: e.sessionId });
-      }
-      // The chat's agent, and the participants of its conference, hear of everything except
-      // what each did itself (it has the API response; its transcript still has it).
-      const holder = this.heldBy.get(e);
-      if (holder === undefined || isResentCopy(e)) continue;
-      const author = e.actor === 'agent' && SELF_AUTHORED.has(e.type) ? (typeof e.data.agentId === 'string' ? e.data.agentId : holder) : null;
-      if (author !== holder) this.directory.notify(holder, { kind: 'event', event: e });
-      if (HOLDER_AND_SUPERVISORS_ONLY.has(e.type)) continue;
-      for (const id of this.participantsAt.get(e) ?? []) if (id !== author) this.directory.notify(id, { kind: 'event', event: e });
+      this.notifyHolders(e);
+      monitor?.(e);
     }
     for (const l of this.durableListeners) l(events);
     for (const e of events) {

@@ -95,6 +95,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     const offsets = sam.events.filter((e) => (e.type === 'chat.event' || e.type === 'monitor.event') && e.chatId === otherId).map((e) => Number(e.data['offset']));
     expect(offsets.length).toBeGreaterThan(3);
     expect(new Set(offsets).size).toBe(offsets.length);
+    // And in the log's order, across the switch from monitor.event to chat.event and back.
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    // A takeover took no offer of Sam's: there is no offer card for his other tabs to drop.
+    expect(sam.events.filter((e) => e.type === 'offer.withdrawn' && e.chatId === otherId)).toEqual([]);
   });
 
   it('disabling a user ends its open streams at once (WebSocket 4401, SSE ends)', async () => {

@@ -170,6 +170,25 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await dave.leave();
   });
 
+  it('an agent whose chat went back to the queue when it went offline has not passed it: back online, it is offered that chat again', async () => {
+    const dave = await onlineAgent(server, USERS.dave);
+    const v = await requestChat(server, BUTTON.solo, { visitorName: 'Dropped' });
+    const chatId = (await dave.nextOffer()).chatId!;
+    await dave.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    // Its browser crashed, say: offline, and the visitor waits in line for the button's one agent.
+    await dave.presence('offline');
+    await v.waitFor('AgentDisconnect');
+    const from = dave.events.length;
+    await dave.presence('online');
+    await dave.nextOffer(from, chatId);
+    await dave.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    // The visitor already had an agent: the guide's ChatTransferred says who it has now.
+    expect((await v.waitFor('ChatTransferred')).message['userId']).toBe(USERS.dave.id);
+    await dave.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await dave.leave();
+  });
+
   it('logging out takes the agent offline: a new chat is not offered to nobody, and the agent gets chats again after logging in', async () => {
     const dave = await onlineAgent(server, USERS.dave);
     await dave.ok('POST', '/agent/v1/auth/logout');

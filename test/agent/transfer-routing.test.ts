@@ -79,6 +79,30 @@ describe.skipIf(!OWNS_PROCESS)('agent API: a transfer that does not happen leave
     });
   }
 
+  it('a transfer to an agent declined after its caller went offline: the chat is not offered to the decliner again, and is to the caller once back', async () => {
+    const alice = await onlineAgent(server, USERS.alice);
+    const { v, chatId } = await acceptedChat(alice, BUTTON.support, { visitorName: 'Declined Twice?' });
+    const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/transfer`, { agentId: bob.id });
+    await bob.nextOffer(0, chatId);
+    await alice.presence('offline');
+    const seen = bob.events.length;
+    await bob.ok('POST', `/agent/v1/chats/${chatId}/decline`, { reason: 'not mine' });
+    await v.waitFor('AgentDisconnect');
+    // Bob passed it: back in the support line, it waits rather than ringing him again.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(bob.events.slice(seen).filter((e) => e.type === 'offer' && e.chatId === chatId)).toEqual([]);
+    // Alice only went away: back online, she is offered it.
+    const from = alice.events.length;
+    await alice.presence('online');
+    await alice.nextOffer(from, chatId, 4_000);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    expect((await v.waitFor('ChatTransferred')).message['userId']).toBe(USERS.alice.id);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/end`);
+    await alice.leave();
+    await bob.leave();
+  });
+
   it('a supervisor who hands a chat under transfer back to the caller cancels the transfer; to anyone else, completes it', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     // Bill, the one billing agent, is busy: a transfer to billing waits in its queue.

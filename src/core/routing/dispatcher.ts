@@ -328,7 +328,8 @@ export class Dispatcher {
   private failTransfer(s: ChatSession, to: string, reason: string): void {
     const { router, directory, host, idle } = this.d;
     const r = s.record;
-    const caller = r.transferFrom ? directory.get(r.transferFrom) : undefined;
+    const callerId = r.transferFrom;
+    const caller = callerId ? directory.get(callerId) : undefined;
     router.remove(s.id);
     this.cancelTransfer(s);
     // Its wait is over: a transfer the caller starts again is not held by the restart.
@@ -343,7 +344,9 @@ export class Dispatcher {
     }
     host.append(s, 'TransferFailed', 'system', transferFailed(r, to, reason), false);
     host.append(s, EventType.AgentDisconnect, 'system', {}, true);
-    r.declinedBy = [];
+    // Those who declined the transfer's offer passed the chat: not offered it again. The caller,
+    // kept from a queue it sent the chat to, only went away: a candidate again once back.
+    r.declinedBy = r.declinedBy.filter((id) => id !== callerId);
     this.requeue(s, r.queueKey ?? r.routedButtonId!);
   }
 
