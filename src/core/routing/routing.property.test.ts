@@ -127,6 +127,8 @@ class Harness {
   readonly all: ChatSession[] = [];
   /** Agents who declined (or let time out) each chat since it was last taken: they must not get it again. */
   readonly declined = new Map<string, Set<string>>();
+  /** The caller of each chat's latest transfer. */
+  private readonly callers = new Map<string, string>();
   /** Violations seen inside engine calls (at the moment of an offer). */
   readonly violations: string[] = [];
   readonly trace: string[] = [];
@@ -195,12 +197,17 @@ class Harness {
         break;
       case 'TransferRequested':
         declined.clear();
+        this.callers.set(s.id, String(data.from));
         if (!data.agentId) declined.add(String(data.from)); // a skill / button transfer goes to someone else
         break;
-      case EventType.AgentDisconnect:
-        declined.clear();
-        if (r.agentId) declined.add(r.agentId);
+      case EventType.AgentDisconnect: {
+        // Dropping a chat is not passing it (ADR 0008, later note): its agent may get it again once
+        // back. After a transfer that failed while its caller was away, those who declined the
+        // transfer's offer still passed; the caller did not.
+        const caller = this.callers.get(s.id);
+        if (caller) declined.delete(caller);
         break;
+      }
       case EventType.ChatOffered:
         this.checkOffer(s, String(data.agentId), String(data.rule));
         break;
