@@ -205,18 +205,23 @@ export class ChatSession implements RowSource {
     this.tailLoaded = true;
   }
 
-  /** The offset this agent's send with this clientMessageId got, if it was applied recently. */
-  clientIdOffset(id: string, agentId: string): number | undefined {
-    return this.record.agentClientIds?.find(([known, , by]) => known === id && (by === undefined || by === agentId))?.[1];
+  /**
+   * This agent's send with this clientMessageId, if it was applied recently: its offset, and
+   * the textHash of its text as sent (undefined for one remembered before hashes were kept).
+   */
+  clientIdSend(id: string, agentId: string): { offset: number; textHash: number | undefined } | undefined {
+    const known = this.record.agentClientIds?.find(([cid, , by]) => cid === id && (by === undefined || by === agentId));
+    return known ? { offset: known[1], textHash: known[3] } : undefined;
   }
 
   /**
    * Remembers a send's clientMessageId in the record, so it is written with the
-   * send itself and survives a restart; the last CLIENT_IDS_KEPT are kept.
+   * send itself and survives a restart; the last CLIENT_IDS_KEPT are kept. With the
+   * hash of its text as sent, so a "retry" with other words is told it is none.
    */
-  rememberClientId(id: string, offset: number, agentId: string): void {
+  rememberClientId(id: string, offset: number, agentId: string, sentText: string): void {
     const kept = (this.record.agentClientIds ??= []);
-    kept.push([id, offset, agentId]);
+    kept.push([id, offset, agentId, textHash(sentText)]);
     if (kept.length > CLIENT_IDS_KEPT) kept.splice(0, kept.length - CLIENT_IDS_KEPT);
     this.touchRecord();
   }
@@ -365,4 +370,17 @@ export class ChatSession implements RowSource {
     while (drop < this.tail.length && this.tail[drop]!.vseq! <= keepFrom) drop++;
     if (drop) this.tail.splice(0, drop);
   }
+}
+
+/**
+ * A 32-bit FNV-1a hash of a text: enough to tell a retried send (the same words) from another
+ * send that reuses its clientMessageId, without keeping the text in the record.
+ */
+export function textHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

@@ -186,7 +186,7 @@ export interface SessionRecord {
    * sending agent: ids are the sender's, so after a transfer the next agent's
    * `hello-<chatId>` is a new message (entries written before it had none).
    */
-  agentClientIds?: [string, number, string?][];
+  agentClientIds?: [string, number, string?, number?][];
   /**
    * The agent's file request still waiting for its upload (docs/adr/0049-file-transfer.md):
    * at most one per chat. Written with its FileTransfer event, cleared in the batch that

@@ -48,6 +48,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: in a chat', () => {
     const first = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'It ships today.', clientMessageId: 'm-1' });
     const retry = await alice.ok<{ offset: number }>('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'It ships today.', clientMessageId: 'm-1' });
     expect(retry.offset).toBe(first.offset);
+    // The same id with other words is no retry: refused, and not answered as if it had been stored.
+    const other = await alice.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'It ships tomorrow.', clientMessageId: 'm-1' });
+    expect([other.status, other.text]).toEqual([409, `Conflict: clientMessageId m-1 was sent with other text (offset ${first.offset}); a retry repeats its text, a new message needs a new id`]);
     await alice.ok('POST', `/agent/v1/chats/${chatId}/typing`, { typing: false });
     await alice.ok('POST', `/agent/v1/chats/${chatId}/events`, { type: 'cobrowse', data: '{"url":"/track"}' });
     await alice.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Anything else?' });

@@ -12,6 +12,7 @@ import type { ChatEngine } from '../../core/chat-engine.js';
 import { roleAtLeast, type Principal, type Role } from '../../core/identity/user-directory.js';
 import { fail } from '../../protocol/errors.js';
 import * as T from '../../protocol/agent-api-types.js';
+import { textHash } from '../../core/chat-session.js';
 import { chatFor, sameOrg } from './agent-access.js';
 
 /** What an action may need of the request it came with. */
@@ -51,11 +52,16 @@ export const CHAT_ACTIONS: ChatAction[] = [
     run(engine, p, chatId, body) {
       const b = body as T.SendMessageRequest;
       const s = chatFor(engine, p, chatId, { supervisorMayRead: false });
-      const prior = b.clientMessageId ? s.clientIdOffset(b.clientMessageId, p.userId) : undefined;
-      // A retry's answer masks the text it carries (a retry repeats its text; rules change only with a restart).
-      if (prior !== undefined) return { offset: prior, text: engine.agentActions.masked(s, b.text) };
+      const prior = b.clientMessageId ? s.clientIdSend(b.clientMessageId, p.userId) : undefined;
+      if (prior !== undefined) {
+        // A retry repeats its text (compared as sent, before masking: rules may change at a restart
+        // between the two), and its answer is the first's. Other words under the same id are
+        // another message: refused, never answered as if they had been stored.
+        if (prior.textHash !== undefined && prior.textHash !== textHash(b.text)) fail('CONFLICT', `clientMessageId ${b.clientMessageId!.slice(0, 64)} was sent with other text (offset ${prior.offset}); a retry repeats its text, a new message needs a new id`);
+        return { offset: prior.offset, text: engine.agentActions.masked(s, b.text) };
+      }
       const e = engine.agentActions.agentMessage(p.userId, s.id, b.text, b.clientMessageId ? { clientMessageId: b.clientMessageId } : {});
-      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset, p.userId);
+      if (b.clientMessageId) s.rememberClientId(b.clientMessageId, e.offset, p.userId, b.text);
       return { offset: e.offset, text: (e.data as { text: string }).text };
     },
   },
