@@ -97,11 +97,21 @@ describe('agent console and the server agree', () => {
     await setPresence(blair.page, 'Away');
   });
 
-  it('going offline with a chat shows it back in the queue, without a composer', async () => {
+  it('going offline with a chat shows it back in the queue, without a composer; back online, it is offered again', async () => {
     await setPresence(alex.page, 'Offline');
     const panel = chat(alex.page, 'Tess Transfer');
     await panel.locator('.badge').getByText(/Back in the queue/).waitFor();
     expect(await panel.locator('textarea').count()).toBe(0);
+    // Dropping a chat is not passing it (ADR 0008's later note): back online, Alex is offered it again.
+    await setPresence(alex.page, 'Online');
+    const offer = alex.page.getByRole('article', { name: 'Chat offer from Tess Transfer' });
+    await offer.waitFor();
+    // Tess gives up waiting: the offer goes, and the tests after this one find nothing in line.
+    const tess = visitors.find((v) => v.name === 'Tess Transfer')!;
+    await tess.stop();
+    expect((await tess.v.end()).status).toBe(200);
+    await offer.waitFor({ state: 'detached' });
+    await setPresence(alex.page, 'Offline');
   });
 
   it('an emptied capacity box is refused: the server keeps the capacity', async () => {
