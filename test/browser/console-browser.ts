@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -120,4 +121,18 @@ export async function routeStreamThroughSwitch(page: Page): Promise<(on: boolean
 /** The chat panel of the visitor called `visitorName`. */
 export function chat(page: Page, visitorName: string): Locator {
   return page.locator('section.chat').filter({ has: page.getByRole('heading', { name: visitorName }) });
+}
+
+/**
+ * `target` holds the keyboard (polled: focus that moves after a task, as a dialog's close event
+ * does, still counts). Failing names what holds it instead, so a flaky run says who took it.
+ */
+export async function expectFocused(target: Locator, message: string): Promise<void> {
+  await expect.poll(() => target.evaluate((e) => {
+    const active = e.ownerDocument.activeElement;
+    if (active === e) return 'the target';
+    if (!active) return 'nothing';
+    const label = active.getAttribute('aria-label') ?? active.textContent?.trim().slice(0, 40) ?? '';
+    return `${active.tagName.toLowerCase()}${active.id ? `#${active.id}` : ''} "${label}"`;
+  }), { message, timeout: 2_000 }).toBe('the target');
 }

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TestServer } from '../protocol/harness.js';
-import { chat, describeViolations, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, describeViolations, expectFocused, screenshot, seriousViolations, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, CONSOLE_INDEX, consoleConfig } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
@@ -66,7 +66,7 @@ describe('console: quick texts', () => {
     const filter = panel.getByRole('combobox', { name: 'Quick text' });
     const list = panel.getByRole('listbox', { name: 'Quick texts' });
     await list.waitFor();
-    expect(await filter.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await expectFocused(filter, '/ puts the keyboard in the filter box');
     expect(await box.inputValue(), 'the / opens the list, it is not typed').toBe('');
     expect(await button.getAttribute('aria-expanded')).toBe('true');
     expect(await list.getByRole('option').allInnerTexts()).toEqual([expect.stringContaining('Greeting'), expect.stringContaining('Ask for the order number'), expect.stringContaining('Closing')]);
@@ -97,7 +97,7 @@ describe('console: quick texts', () => {
     // Inserted, not sent; the list is closed and the keyboard back in the message box.
     await list.waitFor({ state: 'hidden' });
     expect(await box.inputValue()).toBe('Could you give me your order number?');
-    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await expectFocused(box, 'a chosen quick text leaves the keyboard in the message box');
     expect(await button.getAttribute('aria-expanded')).toBe('false');
     expect(v.received.some((m) => m.type === 'ChatMessage'), 'nothing is sent before the agent sends it').toBe(false);
 
@@ -118,7 +118,7 @@ describe('console: quick texts', () => {
     await alex.page.keyboard.press('Escape');
     await list.waitFor({ state: 'hidden' });
     expect(await box.inputValue()).toBe('Draft');
-    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), 'Escape gives the keyboard back to the message box').toBe(true);
+    await expectFocused(box, 'Escape gives the keyboard back to the message box');
     // `/` in a box that is not empty is just a character.
     await alex.page.keyboard.press('/');
     expect(await box.inputValue()).toBe('Draft/');
@@ -131,7 +131,7 @@ describe('console: quick texts', () => {
     await list.waitFor();
     await alex.page.keyboard.press('/');
     await list.waitFor({ state: 'hidden' });
-    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), '// gives the keyboard back to the message box').toBe(true);
+    await expectFocused(box, '// gives the keyboard back to the message box');
     await alex.page.keyboard.type('account/settings');
     expect(await box.inputValue()).toBe('/account/settings');
 
@@ -196,7 +196,7 @@ describe('console: quick texts', () => {
     await panel.getByRole('button', { name: 'My quick texts…' }).click();
     const dialog = blair.page.getByRole('dialog', { name: 'My quick texts' });
     await dialog.waitFor();
-    expect(await dialog.getByRole('textbox', { name: 'Title' }).evaluate((e) => e === e.ownerDocument.activeElement), 'the keyboard starts in Title').toBe(true);
+    await expectFocused(dialog.getByRole('textbox', { name: 'Title' }), 'the keyboard starts in Title');
     await blair.page.keyboard.type('Thanks');
     await dialog.getByRole('textbox', { name: 'Text' }).fill('Thanks {{visitor.name}}, all the best from {{agent.name}}.');
     await dialog.getByRole('button', { name: 'Add' }).click();
@@ -207,7 +207,7 @@ describe('console: quick texts', () => {
     await screenshot(blair.page, 'my-quick-texts');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'detached' });
-    expect(await box.evaluate((e) => e === e.ownerDocument.activeElement), 'closing gives the keyboard back to the message box').toBe(true);
+    await expectFocused(box, 'closing gives the keyboard back to the message box');
 
     // The list has it at once (marked as the agent's own); it inserts like any other, placeholders filled in.
     const list = panel.getByRole('listbox', { name: 'Quick texts' });
