@@ -37,6 +37,8 @@ import { QuickTextBook } from './core/quick-texts.js';
 import { OfflineMessageBox } from './core/offline-messages.js';
 import { Webhooks } from './core/webhooks/webhooks.js';
 import { chatEndedPayload } from './core/webhooks/chat-ended-payload.js';
+import { chatEndedFeed, offlineMessageFeed } from './core/webhooks/webhook-feeds.js';
+import type { WebhookFeed } from './core/webhooks/webhook-sender.js';
 import { fetchWebhookPoster } from './adapters/http-client/fetch-webhook-poster.js';
 import websocket from '@fastify/websocket';
 import { AgentStreamHub } from './core/agent-stream-hub.js';
@@ -329,28 +331,31 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const presence = new PresenceMonitor(engine, hub, clock, config.settings.agentGraceSeconds * 1000);
   presence.start();
   const views = new ChatViews(engine, store);
-  // Read from the store after the commit queue, never on the message path (ADR 0065).
+  // Offline messages (ADR 0063); loopback is never limited, as for the visitor API's limits.
+  const perOffline = config.settings.offlineMessagesPerMinutePerAddress;
+  const offlineLimiter = perOffline > 0 ? new RateLimiter(clock, perOffline, perOffline) : undefined;
+  const offlineMessages = new OfflineMessageBox({ store, clock, catalog, masker: engine.sensitiveData, blocks, limiter: offlineLimiter });
+  offlineMessages.onCreated((orgId, message) => hub.announceOfflineMessage(orgId, message));
+  // Read from the store after the commit queue, never on the message path (ADR 0065, ADR 0068).
   const webhooks = new Webhooks(served.orgs, {
     store, clock, realTime: realClock, poster: fetchWebhookPoster, logger,
-    durable: () => engine.queue.commit(),
-    payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }),
+    feeds: {
+      'chat.ended': chatEndedFeed({ store, durable: () => engine.queue.commit(), payload: (chat) => chatEndedPayload(chat, { store, views, agentName: (id) => engine.directory.get(id)?.config.name ?? null }) }) as WebhookFeed<unknown>,
+      'offline_message.created': offlineMessageFeed({ store, settled: () => offlineMessages.settled() }) as WebhookFeed<unknown>,
+    },
   });
   webhooks.start();
-  // Retention keeps the ended chats a webhook has not delivered yet, however old (ADR 0065); a
-  // cluster node sweeps its shard's orgs only, whose webhooks it runs (ADR 0066).
+  // Retention keeps the ended chats and offline messages a webhook has not delivered yet, however
+  // old (ADR 0065, ADR 0068); a cluster node sweeps its shard's orgs only, whose webhooks it runs (ADR 0066).
   const retention = new RetentionSweeper(store, clock, {
     retentionDays: config.settings.retentionDays, blocks, undelivered: () => webhooks.undelivered(),
+    undeliveredOfflineMessages: () => webhooks.undeliveredOfflineMessages(),
     ...(shards.shard === null ? {} : { orgs: served.orgs.map((o) => o.id) }),
   }, logger);
   retention.start();
 
   // Made here, not with its route: the metrics read how full it is.
   const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);
-  // Offline messages (ADR 0063); loopback is never limited, as for the visitor API's limits.
-  const perOffline = config.settings.offlineMessagesPerMinutePerAddress;
-  const offlineLimiter = perOffline > 0 ? new RateLimiter(clock, perOffline, perOffline) : undefined;
-  const offlineMessages = new OfflineMessageBox({ store, clock, catalog, masker: engine.sensitiveData, blocks, limiter: offlineLimiter });
-  offlineMessages.onCreated((orgId, message) => hub.announceOfflineMessage(orgId, message));
   const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages, webhooks);
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };

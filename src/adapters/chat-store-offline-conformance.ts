@@ -67,6 +67,36 @@ export function describeOfflineMessages(open: () => Promise<ChatStore>, reopen?:
     expect(ids(await store.listOfflineMessages({ orgId: 'o2', limit: 10 })), 'another org\'s stay').toEqual(['zoe3']);
   }));
 
+  it('lists one org\'s messages after a place, oldest first, ids bytewise at the same time, and counts them up to a cap (ADR 0068)', withStore(async (store) => {
+    // Mixed case and `-`/`_`: a collation that is not bytewise would order these otherwise.
+    for (const m of [offlineMessage('om_b', 'o1', 2000), offlineMessage('om_B', 'o1', 2000), offlineMessage('om_-', 'o1', 2000), offlineMessage('om_a', 'o1', 1000),
+      offlineMessage('om_z', 'o1', 3000), offlineMessage('om_x', 'o2', 1500)]) await store.putOfflineMessage(m);
+    const after = async (at: { createdAt: number; id: string } | null, limit = 10) => ids(await store.listOfflineMessagesAfter('o1', at, limit));
+    expect(await after(null)).toEqual(['om_a', 'om_-', 'om_B', 'om_b', 'om_z']);
+    expect(await after(null, 2)).toEqual(['om_a', 'om_-']);
+    expect(await after({ createdAt: 1_800_000_002_000, id: 'om_-' })).toEqual(['om_B', 'om_b', 'om_z']);
+    expect(await after({ createdAt: 1_800_000_002_000, id: '' }), 'id "" comes before every id at its time').toEqual(['om_-', 'om_B', 'om_b', 'om_z']);
+    expect(await after({ createdAt: 1_800_000_003_000, id: 'om_z' })).toEqual([]);
+    expect((await store.listOfflineMessagesAfter('o1', null, 1))[0]).toEqual(offlineMessage('om_a', 'o1', 1000));
+    expect(await store.countOfflineMessagesAfter('o1', null, 100)).toBe(5);
+    expect(await store.countOfflineMessagesAfter('o1', null, 3)).toBe(3);
+    expect(await store.countOfflineMessagesAfter('o1', { createdAt: 1_800_000_002_000, id: 'om_B' }, 100)).toBe(2);
+    expect(await store.countOfflineMessagesAfter('o2', null, 100)).toBe(1);
+    expect(await store.countOfflineMessagesAfter('o3', null, 100)).toBe(0);
+  }));
+
+  it('retention keeps what a webhook has not sent yet and, given orgs, sweeps only theirs (ADR 0068)', withStore(async (store) => {
+    for (const m of [offlineMessage('a1', 'o1', 10), offlineMessage('a2', 'o1', 20), offlineMessage('a3', 'o1', 20), offlineMessage('b1', 'o2', 10), offlineMessage('c1', 'o3', 10), offlineMessage('new', 'o1', 500)]) await store.putOfflineMessage(m);
+    const before = 1_800_000_000_100;
+    expect(await store.purgeOfflineMessagesBefore(before, { orgs: [] }), 'no orgs: nothing').toBe(0);
+    // o1's webhook stands after a2: a3 is still to send; o3 is another node's.
+    expect(await store.purgeOfflineMessagesBefore(before, { keep: [{ orgId: 'o1', after: { createdAt: 1_800_000_000_020, id: 'a2' } }], orgs: ['o1', 'o2'] })).toBe(3);
+    expect(ids(await store.listOfflineMessagesAfter('o1', null, 10))).toEqual(['a3', 'new']);
+    expect(ids(await store.listOfflineMessagesAfter('o2', null, 10))).toEqual([]);
+    expect(ids(await store.listOfflineMessagesAfter('o3', null, 10))).toEqual(['c1']);
+    expect(await store.purgeOfflineMessagesBefore(before)).toBe(2);
+  }));
+
   if (reopen) {
     it('keeps offline messages, their status included, across close and reopen', async () => {
       const first = await open();

@@ -216,21 +216,23 @@ export const BusinessHoursConfig = Type.Object({
   closedDates: Type.Array(Type.String(), { default: [] }),
 });
 export type BusinessHoursConfig = Static<typeof BusinessHoursConfig>;
-/** The events a webhook can be told of; only `chat.ended` for now (ADR 0065). */
-export const WEBHOOK_EVENTS = ['chat.ended'] as const;
+/** The events a webhook can be told of: a chat that ended (ADR 0065), a message a visitor left (ADR 0068). */
+export const WEBHOOK_EVENTS = ['chat.ended', 'offline_message.created'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /**
- * A webhook (ADR 0065): each chat of the org that ends is POSTed to `url`, once it is
- * durable, oldest first, signed per Standard Webhooks with `secret`, until the receiver
- * answers 2xx. A new webhook starts with the chats that end after it is first started.
+ * A webhook (ADR 0065, ADR 0068): each chat of the org that ends, each offline message a
+ * visitor leaves (the events it names) is POSTed to `url`, once it is durable, oldest first
+ * per event, signed per Standard Webhooks with `secret`, until the receiver answers 2xx. A
+ * new webhook, or a new event of one, starts with what comes after it is first started.
  */
 export const WebhookConfig = Type.Object({
   /** Unique in the org; names the webhook's cursor (keep it to keep the place) and its metrics' `webhook` label. */
   name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
   /** Where the events are POSTed: http or https; redirects are not followed. */
   url: Type.String({ minLength: 1, maxLength: 2048 }),
-  /** What it is told of: `chat.ended` (the only event so far). */
-  events: Type.Array(Type.Union(WEBHOOK_EVENTS.map((e) => Type.Literal(e))), { minItems: 1, default: ['chat.ended'] }),
+  /** What it is told of: `chat.ended`, `offline_message.created`; each event has its own place and order. */
+  events: Type.Array(Type.Union([Type.Literal(WEBHOOK_EVENTS[0]), Type.Literal(WEBHOOK_EVENTS[1])]), { minItems: 1, default: ['chat.ended'] }),
   /**
    * The Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 random bytes
    * (`echo whsec_$(openssl rand -base64 32)`); the receiver verifies with the same text.

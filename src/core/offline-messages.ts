@@ -53,6 +53,8 @@ export function toWire(r: OfflineMessageRecord): OfflineMessage {
 export class OfflineMessageBox {
   private readonly outcomeListeners: ((outcome: OfflineOutcome) => void)[] = [];
   private readonly createdListeners: ((orgId: string, message: OfflineMessage) => void)[] = [];
+  /** Stores under way (settled either way), for settled(). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly deps: OfflineMessageDeps) {}
 
@@ -100,7 +102,11 @@ export class OfflineMessageBox {
         subject: masker.mask(orgId, 'visitor', (req.subject ?? '').trim()), message: masker.mask(orgId, 'visitor', req.message),
         language: req.language?.trim() || null, createdAt: this.deps.clock.now(), status: 'new', handledBy: null, handledAt: null,
       };
-      await this.deps.store.putOfflineMessage(record);
+      const put = this.deps.store.putOfflineMessage(record);
+      const written = put.then(() => undefined, () => undefined);
+      this.writing.add(written);
+      void written.then(() => this.writing.delete(written));
+      await put;
       const wire = toWire(record);
       this.tell('accepted');
       for (const l of this.createdListeners) l(orgId, wire);
@@ -109,6 +115,14 @@ export class OfflineMessageBox {
       if (err instanceof SwitchboardError && err.code !== 'RATE_LIMITED') this.tell('refused');
       throw err;
     }
+  }
+
+  /**
+   * Resolves once every message stamped before the call is in the store, or failed to be
+   * (a webhook's sender reads after it, so no message can turn up behind its place, ADR 0068).
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.writing]);
   }
 
   /** Counts a message whose body the route's schema refused (the metric's `refused`). */

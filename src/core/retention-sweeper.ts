@@ -8,7 +8,7 @@
  * with a pause between them, so a first sweep over years of history never holds
  * the event loop (SQLite deletes run on it) for more than one small batch.
  */
-import type { ChatStore, UndeliveredChats } from '../ports/chat-store.js';
+import type { ChatStore, UndeliveredChats, UndeliveredOfflineMessages } from '../ports/chat-store.js';
 import type { Clock, TimerHandle } from '../ports/clock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -35,7 +35,9 @@ export interface RetentionOptions {
   blockGraceDays?: number;
   /** Ended chats a webhook has not delivered yet: kept whatever their age (ADR 0065). Asked before every batch. */
   undelivered?: () => readonly UndeliveredChats[];
-  /** A cluster node's orgs (ADR 0066): only their chats (and sessions of no org) are swept; absent, every org's. */
+  /** Offline messages a webhook has not delivered yet: kept whatever their age (ADR 0068). */
+  undeliveredOfflineMessages?: () => readonly UndeliveredOfflineMessages[];
+  /** A cluster node's orgs (ADR 0066): only their chats (and sessions of no org) and offline messages are swept; absent, every org's. */
   orgs?: readonly string[];
 }
 
@@ -145,7 +147,8 @@ export class RetentionSweeper {
   private async sweepOfflineMessages(at: number): Promise<number> {
     if (this.stopped) return 0;
     try {
-      const n = await this.store.purgeOfflineMessagesBefore(at - this.opts.retentionDays * DAY_MS);
+      const n = await this.store.purgeOfflineMessagesBefore(at - this.opts.retentionDays * DAY_MS,
+        { keep: this.opts.undeliveredOfflineMessages?.() ?? [], ...(this.opts.orgs ? { orgs: this.opts.orgs } : {}) });
       if (n) await this.store.scrubDeleted();
       return n;
     } catch (err) {

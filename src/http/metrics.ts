@@ -47,17 +47,17 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   countedAt('switchboard_retention_deleted_chats_total', 'Closed visitor sessions deleted by retention: ended chats, and sessions that never started one', () => retention?.purged.sessions ?? 0);
   // Per webhook by its config name (few, fixed by the operator): catches up with the senders' counts when scraped.
   const exportedDeliveries = new Map<string, number>();
-  new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook POST attempts by webhook (orgs[].webhooks[].name), its org, and outcome: delivered (2xx), failed (any other answer, a network error, a timeout; tried again) or skipped (an admin passed over the chat: not sent)', labelNames: ['org', 'webhook', 'outcome'], registers: [registry], collect() {
+  new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook POST attempts by webhook (orgs[].webhooks[].name), its org, event (chat.ended, offline_message.created) and outcome: delivered (2xx), failed (any other answer, a network error, a timeout; tried again) or skipped (an admin passed over the item: not sent)', labelNames: ['org', 'webhook', 'event', 'outcome'], registers: [registry], collect() {
     for (const [k, c] of webhooks?.counts ?? []) {
       const before = exportedDeliveries.get(k) ?? 0;
-      if (c.count > before) this.inc({ org: c.org, webhook: c.webhook, outcome: c.outcome }, c.count - before);
+      if (c.count > before) this.inc({ org: c.org, webhook: c.webhook, event: c.event, outcome: c.outcome }, c.count - before);
       exportedDeliveries.set(k, c.count);
     }
   } });
-  // What to alert on: a receiver down holds back every chat after the one it fails (ADR 0065).
-  new Gauge({ name: 'switchboard_webhook_failing_seconds', help: 'How long a webhook has been failing: seconds since the first failed attempt of its current streak; 0 while it delivers', labelNames: ['org', 'webhook'], registers: [registry], collect() {
+  // What to alert on: a receiver down holds back every item after the one it fails (ADR 0065); per event, each has its own place (ADR 0068).
+  new Gauge({ name: 'switchboard_webhook_failing_seconds', help: 'How long a webhook\'s event has been failing: seconds since the first failed attempt of its current streak; 0 while it delivers', labelNames: ['org', 'webhook', 'event'], registers: [registry], collect() {
     const now = engine.clock.now();
-    for (const s of webhooks?.streaks() ?? []) this.set({ org: s.org, webhook: s.webhook }, s.failingSince === null ? 0 : Math.max(0, (now - s.failingSince) / 1000));
+    for (const s of webhooks?.streaks() ?? []) this.set({ org: s.org, webhook: s.webhook, event: s.event }, s.failingSince === null ? 0 : Math.max(0, (now - s.failingSince) / 1000));
   } });
   // What a support team's dashboard is made of (what chats came to): labelled by org and button, ids the
   // config fixes (few, whatever the traffic), and by outcome or endReason, fixed sets.

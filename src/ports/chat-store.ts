@@ -55,6 +55,18 @@ export interface OfflineMessageQuery {
   limit: number;
 }
 
+/** An org's offline messages retention must keep: those after `after`, not sent by a webhook yet (ADR 0068). */
+export interface UndeliveredOfflineMessages {
+  orgId: string;
+  after: OfflineMessagePosition;
+}
+
+/** Which offline messages retention may delete (purgeOfflineMessagesBefore). */
+export interface OfflinePurgeScope {
+  keep?: readonly UndeliveredOfflineMessages[];
+  orgs?: readonly string[];
+}
+
 /** A place in the oldest-first order of an org's ended chats: when the chat ended, then its id. */
 /**
  * An org's ended chats that retention must keep: those after `after` in a webhook's order (ended
@@ -228,8 +240,18 @@ export interface ChatStore {
   updateOfflineMessage(orgId: string, id: string, change: Pick<OfflineMessageRecord, 'status' | 'handledBy' | 'handledAt'>): Promise<OfflineMessageRecord | null>;
   /** Deletes one of `orgId`'s messages; false when it has none with that id. */
   deleteOfflineMessage(orgId: string, id: string): Promise<boolean>;
-  /** Retention: deletes every org's offline messages created before `before` (clock ms); returns how many went. */
-  purgeOfflineMessagesBefore(before: number): Promise<number>;
+  /**
+   * One org's offline messages after `after` (null: from the first), oldest first (creation time,
+   * then id bytewise): what a webhook has still to send (ADR 0068).
+   */
+  listOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, limit: number): Promise<OfflineMessageRecord[]>;
+  /** How many of the org's offline messages come after `after` in listOfflineMessagesAfter's order, counted up to `cap`. */
+  countOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, cap: number): Promise<number>;
+  /**
+   * Retention: deletes offline messages created before `before` (clock ms) but those a webhook
+   * has not sent yet (`keep`), of `orgs` only when given (a cluster node's); returns how many went.
+   */
+  purgeOfflineMessagesBefore(before: number, scope?: OfflinePurgeScope): Promise<number>;
   /** Erasure: deletes `orgId`'s offline messages left with this email address (compared without case); returns how many. */
   deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number>;
   /**

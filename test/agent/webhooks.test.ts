@@ -7,69 +7,10 @@
  * shows a failing streak while it lasts; SIGTERM abandons a POST under way, and the chat is sent
  * again after the restart.
  */
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, usePostgresServer, type TestServer, type TestSettings } from '../protocol/harness.js';
+import { Receiver, SECRET, signatureValid, type ChatEnded } from './webhook-receiver.js';
 import { AgentUser, BUTTON, ORG, OWNS_PROCESS, USERS, onlineAgent, requestChat, routingConfig, until, useAgentServer } from './agent-fixtures.js';
-
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-
-interface Delivery { headers: IncomingHttpHeaders; body: string; status: number }
-interface ChatEnded { type: string; id: string; createdAt: number; data: { chatId: string; orgId: string; buttonId: string; visitor: { name: string; ipAddress: string }; agents: { id: string; name: string | null }[]; establishedAt: number | null; endedAt: number; endReason: string | null; events: { type: string; data: Record<string, unknown> }[] } }
-
-/** A webhook receiver: answers each POST with the next planned status (200 once the plan is empty; 0: never answers), and keeps every request. */
-class Receiver {
-  readonly requests: Delivery[] = [];
-  plan: number[] = [];
-  port = 0;
-  private server: Server | null = null;
-
-  async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => { body += c; });
-      req.on('end', () => {
-        const status = this.plan.shift() ?? 200;
-        this.requests.push({ headers: req.headers, body, status });
-        if (status === 0) return;
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'not now');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Down: the port refuses connections until listen() again. */
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** The chats taken (2xx), in the order they were. */
-  delivered(): string[] {
-    return this.requests.filter((r) => r.status === 200).map((r) => (JSON.parse(r.body) as ChatEnded).data.chatId);
-  }
-
-  attemptsAt(chatId: string): Delivery[] {
-    return this.requests.filter((r) => (JSON.parse(r.body) as ChatEnded).data.chatId === chatId);
-  }
-}
-
-/** Verifies a delivery as a receiver would: the HMAC of `id.timestamp.body` with the secret's bytes. */
-function signatureValid(d: Delivery): boolean {
-  const id = String(d.headers['webhook-id']);
-  const ts = String(d.headers['webhook-timestamp']);
-  const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${ts}.${d.body}`).digest('base64');
-  return String(d.headers['webhook-signature']).split(' ').includes(`v1,${expected}`);
-}
 
 function webhookConfig(receiver: Receiver) {
   return (settings: TestSettings) => {

@@ -2,7 +2,7 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore, EndedPosition, OfflineMessageQuery, SessionSearch, SessionSearchPage, PurgeScope } from '../../ports/chat-store.js';
+import type { ChatStore, EndedPosition, OfflineMessagePosition, OfflineMessageQuery, OfflinePurgeScope, SessionSearch, SessionSearchPage, PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
@@ -333,8 +333,21 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve(this.offline.delete(id));
   }
 
-  purgeOfflineMessagesBefore(before: number): Promise<number> {
-    return Promise.resolve(this.deleteOfflineWhere((m) => m.createdAt < before));
+  listOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, limit: number): Promise<OfflineMessageRecord[]> {
+    const out = [...this.offline.values()].filter((m) => m.orgId === orgId && isAfter(m, after))
+      .sort((x, y) => x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return Promise.resolve(out.slice(0, limit).map((m) => ({ ...m })));
+  }
+
+  countOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, cap: number): Promise<number> {
+    let n = 0;
+    for (const m of this.offline.values()) if (n < cap && m.orgId === orgId && isAfter(m, after)) n++;
+    return Promise.resolve(n);
+  }
+
+  purgeOfflineMessagesBefore(before: number, scope: OfflinePurgeScope = {}): Promise<number> {
+    return Promise.resolve(this.deleteOfflineWhere((m) => m.createdAt < before && (!scope.orgs || scope.orgs.includes(m.orgId))
+      && !(scope.keep ?? []).some((k) => k.orgId === m.orgId && isAfter(m, k.after))));
   }
 
   deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number> {
@@ -370,4 +383,9 @@ function firstAfter(log: readonly LogEvent[], after: number): number {
     else lo = mid + 1;
   }
   return lo;
+}
+
+/** `m` comes after `after` in the oldest-first order (creation time, then id bytewise); null: every message does. */
+function isAfter(m: OfflineMessageRecord, after: OfflineMessagePosition | null): boolean {
+  return after === null || m.createdAt > after.createdAt || (m.createdAt === after.createdAt && m.id > after.id);
 }

@@ -3,7 +3,7 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessageQuery, type SessionSearch, type SessionSearchPage, type PurgeScope } from '../../ports/chat-store.js';
+import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessagePosition, type OfflineMessageQuery, type OfflinePurgeScope, type SessionSearch, type SessionSearchPage, type PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -394,8 +394,16 @@ export class KyselyChatStore implements ChatStore {
     return this.writeStatement((db) => offline.deleteOfflineMessageRow(db, orgId, id));
   }
 
-  purgeOfflineMessagesBefore(before: number): Promise<number> {
-    return this.writeStatement((db) => offline.purgeOfflineMessageRows(db, before));
+  listOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, limit: number): Promise<OfflineMessageRecord[]> {
+    return offline.selectOfflineMessagesAfter(this.db, orgId, after, limit, this.bytewiseId());
+  }
+
+  countOfflineMessagesAfter(orgId: string, after: OfflineMessagePosition | null, cap: number): Promise<number> {
+    return offline.countOfflineMessagesAfter(this.db, orgId, after, cap, this.bytewiseId());
+  }
+
+  purgeOfflineMessagesBefore(before: number, scope: OfflinePurgeScope = {}): Promise<number> {
+    return this.writeStatement((db) => offline.purgeOfflineMessageRows(db, before, scope, this.bytewiseId()));
   }
 
   deleteOfflineMessagesByEmail(orgId: string, email: string): Promise<number> {

@@ -2,8 +2,8 @@
  * The offline_messages table's queries (migration 0013, ADR 0063), shared by SQLite and
  * PostgreSQL through KyselyChatStore, which runs the writes under its writer fence.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { OfflineMessageQuery } from '../../ports/chat-store.js';
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder, type Selectable } from 'kysely';
+import type { OfflineMessagePosition, OfflineMessageQuery, OfflinePurgeScope } from '../../ports/chat-store.js';
 import type { OfflineMessageRecord } from '../../ports/records.js';
 import type { Database, OfflineMessagesTable } from './schema.js';
 
@@ -53,8 +53,36 @@ export async function deleteOfflineMessageRow(db: Kysely<Database>, orgId: strin
   return Number(r.numDeletedRows) > 0;
 }
 
-export async function purgeOfflineMessageRows(db: Kysely<Database>, before: number): Promise<number> {
-  const r = await db.deleteFrom('offline_messages').where('created_at', '<', before).executeTakeFirst();
+/** `id` as the store orders ids: bytewise (`collate "C"` on PostgreSQL), as the memory store and JavaScript compare them. */
+type IdExpression = RawBuilder<string>;
+
+function after(eb: ExpressionBuilder<Database, 'offline_messages'>, at: OfflineMessagePosition, id: IdExpression) {
+  return eb.or([eb('created_at', '>', at.createdAt), eb.and([eb('created_at', '=', at.createdAt), eb(id, '>', at.id)])]);
+}
+
+export async function selectOfflineMessagesAfter(db: Kysely<Database>, orgId: string, at: OfflineMessagePosition | null, limit: number, id: IdExpression): Promise<OfflineMessageRecord[]> {
+  const rows = await db.selectFrom('offline_messages').selectAll().where('org_id', '=', orgId)
+    .$if(at !== null, (b) => b.where((eb) => after(eb, at!, id)))
+    .orderBy('created_at').orderBy(id).limit(limit).execute();
+  return rows.map(offlineMessageOf);
+}
+
+export async function countOfflineMessagesAfter(db: Kysely<Database>, orgId: string, at: OfflineMessagePosition | null, cap: number, id: IdExpression): Promise<number> {
+  // Over a limited subquery: the walk stops at the cap, however long the backlog.
+  const row = await db.selectFrom((eb) => eb.selectFrom('offline_messages').select('id').where('org_id', '=', orgId)
+    .$if(at !== null, (b) => b.where((e) => after(e, at!, id))).limit(cap).as('backlog'))
+    .select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function purgeOfflineMessageRows(db: Kysely<Database>, before: number, scope: OfflinePurgeScope, id: IdExpression): Promise<number> {
+  if (scope.orgs?.length === 0) return 0;
+  const keep = scope.keep ?? [];
+  const r = await db.deleteFrom('offline_messages').where('created_at', '<', before)
+    .$if(scope.orgs !== undefined, (b) => b.where('org_id', 'in', scope.orgs!))
+    // What a webhook has still to send stays, whatever its age (ADR 0068).
+    .$if(keep.length > 0, (b) => b.where((eb) => eb.not(eb.or(keep.map((k) => eb.and([eb('org_id', '=', k.orgId), after(eb, k.after, id)]))))))
+    .executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

@@ -10,6 +10,8 @@ import type { ChatEndedWebhook } from '../../protocol/webhook-types.js';
 import { SwitchboardError } from '../../protocol/errors.js';
 import { backoffMs, cursorKey, parseCursor, WEBHOOK_POLL_MS, WebhookSender } from './webhook-sender.js';
 import { secretKey, signWebhook } from './webhook-signature.js';
+import { chatEndedFeed, offlineMessageCreatedPayload, offlineMessageFeed } from './webhook-feeds.js';
+import { offlineMessage } from '../../adapters/chat-store-offline-conformance.js';
 
 describe('webhook back-off', () => {
   it('doubles from 1 s per failure in a row, capped at 10 minutes', () => {
@@ -37,7 +39,7 @@ describe('WebhookSender on a fake clock', () => {
     const logger = { info: (_o: object, m?: string) => logs.push(`info ${m}`), warn: (_o: object, m?: string) => logs.push(`warn ${m}`), error: (_o: object, m?: string) => logs.push(`error ${m}`) };
     const counted: string[] = [];
     const payload = (c: SessionRecord): Promise<ChatEndedWebhook> => Promise.resolve({ type: 'chat.ended', id: `chat.ended_${c.id}`, createdAt: c.endedAt!, data: {} as ChatEndedWebhook['data'] });
-    const sender = new WebhookSender({ orgId: 'org-a', name: 'crm', url: 'http://receiver.invalid/h', key }, { store, clock, realTime: clock, poster, logger, durable: () => Promise.resolve(), payload, counted: (o) => counted.push(o) });
+    const sender = new WebhookSender({ orgId: 'org-a', name: 'crm', url: 'http://receiver.invalid/h', key }, chatEndedFeed({ store, durable: () => Promise.resolve(), payload }), { store, clock, realTime: clock, poster, logger, counted: (o) => counted.push(o) });
     sender.start();
     await settle();
     const end = async (id: string) => {
@@ -102,20 +104,20 @@ describe('WebhookSender on a fake clock', () => {
     await t.advance(WEBHOOK_POLL_MS);
     await t.advance(1000);
     expect(sentIds(t.posts)).toEqual(['poison', 'poison']);
-    expect(t.sender.failingChatId).toBe('poison');
+    expect(t.sender.failingId).toBe('poison');
     expect(t.sender.nextAttemptAt).toBe(t.clock.now() + 2000);
     // Only the next chat can be skipped: one behind it, or an unknown one, is refused.
-    expect(await refusal(t.sender.reposition({ kind: 'skip', chatId: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (next: poison)');
-    const skipped = t.sender.reposition({ kind: 'skip', chatId: 'poison' }, 'admin-1');
+    expect(await refusal(t.sender.reposition({ kind: 'skip', id: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (next: poison)');
+    const skipped = t.sender.reposition({ kind: 'skip', id: 'poison' }, 'admin-1');
     await t.advance(0);
     expect(await skipped).toMatchObject({ id: 'poison', deliveredId: null, deliveredAt: null });
     expect(sentIds(t.posts)).toEqual(['poison', 'poison', 'c2']);
-    expect(t.sender).toMatchObject({ failingSince: null, failingChatId: null, lastError: null, nextAttemptAt: null });
+    expect(t.sender).toMatchObject({ failingSince: null, failingId: null, lastError: null, nextAttemptAt: null });
     expect(t.counted).toEqual(['failed', 'failed', 'skipped', 'delivered']);
     expect(t.logs).toContain('warn webhook chat skipped by an admin: it is not sent');
     expect(parseCursor(await t.store.getMeta(cursorKey('org-a', 'crm')))).toMatchObject({ id: 'c2', deliveredId: 'c2' });
     // Nothing left to send: nothing to skip.
-    expect(await refusal(t.sender.reposition({ kind: 'skip', chatId: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (it has delivered every chat)');
+    expect(await refusal(t.sender.reposition({ kind: 'skip', id: 'c2' }, 'admin-1'))).toBe('CONFLICT: chat c2 is not the next chat of webhook crm (it has delivered every chat)');
     await t.sender.stop();
   });
 
@@ -150,7 +152,7 @@ describe('WebhookSender on a fake clock', () => {
     await t.end('c4');
     await t.advance(WEBHOOK_POLL_MS);
     expect(sentIds(t.posts).slice(6)).toEqual(['c4']);
-    expect(t.logs).toContain('info webhook replay: chats that ended since are sent again');
+    expect(t.logs).toContain('info webhook replay: chats since are sent again');
     await t.sender.stop();
   });
 
@@ -160,13 +162,53 @@ describe('WebhookSender on a fake clock', () => {
     await t.end('hanging');
     await t.advance(WEBHOOK_POLL_MS);
     expect(t.posts).toHaveLength(1);
-    const skipped = t.sender.reposition({ kind: 'skip', chatId: 'hanging' }, 'admin-1');
+    const skipped = t.sender.reposition({ kind: 'skip', id: 'hanging' }, 'admin-1');
     await t.advance(0);
     expect(await skipped).toMatchObject({ id: 'hanging' });
     expect(t.counted).toEqual(['skipped']);
     expect(t.sender.lastError).toBeNull();
     await t.sender.stop();
     expect(await refusal(t.sender.reposition({ kind: 'replay', since: 0 }, 'admin-1'))).toBe('Error: webhook crm is not running');
+  });
+
+  it('sends offline messages in the order they were left, under a cursor of their own, never passing one still being stored (ADR 0068)', async () => {
+    const clock = new FakeClock(1_000_000);
+    const store = new MemoryChatStore();
+    const posts: { id: string; body: string }[] = [];
+    const poster: WebhookPoster = { post: (_url, headers, body) => {
+      posts.push({ id: headers['webhook-id']!, body });
+      return Promise.resolve(200);
+    } };
+    let storing: Promise<void> = Promise.resolve();
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const sender = new WebhookSender({ orgId: 'org-a', name: 'crm', url: 'http://receiver.invalid/h', key }, offlineMessageFeed({ store, settled: () => storing }),
+      { store, clock, realTime: clock, poster, logger: quiet, counted: () => undefined });
+    sender.start();
+    await settle();
+    const left = (id: string, at: number) => ({ ...offlineMessage(id, 'org-a', 0), createdAt: at });
+    clock.advance(10);
+    // "slow" is stamped first but its write is still under way when "fast", stamped later, is in.
+    const slowAt = clock.now();
+    let stored = () => undefined as void;
+    storing = new Promise((resolve) => (stored = resolve));
+    clock.advance(10);
+    const fast = left('om_fast', clock.now());
+    await store.putOfflineMessage(fast);
+    clock.advance(WEBHOOK_POLL_MS);
+    await settle();
+    expect(posts, 'nothing is sent past a message still being stored').toEqual([]);
+    await store.putOfflineMessage(left('om_slow', slowAt));
+    stored();
+    storing = Promise.resolve();
+    await settle();
+    expect(posts.map((p) => p.id)).toEqual(['offline_message.created_om_slow', 'offline_message.created_om_fast']);
+    expect(JSON.parse(posts[1]!.body)).toEqual(offlineMessageCreatedPayload(fast));
+    expect(JSON.parse(posts[1]!.body).data).not.toHaveProperty('status');
+    expect(parseCursor(await store.getMeta(cursorKey('org-a', 'crm', 'offline_message.created')))).toMatchObject({ endedAt: fast.createdAt, id: 'om_fast', deliveredId: 'om_fast' });
+    expect(await store.getMeta(cursorKey('org-a', 'crm')), 'chat.ended\'s cursor is another').toBeNull();
+    // Skips name an offline message.
+    expect(await refusal(sender.reposition({ kind: 'skip', id: 'om_x' }, 'admin-1'))).toBe('CONFLICT: offline message om_x is not the next offline message of webhook crm (it has delivered every offline message)');
+    await sender.stop();
   });
 
   it('reads a cursor kept before positions could move as the chat it delivered', () => {

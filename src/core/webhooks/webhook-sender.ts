@@ -1,17 +1,16 @@
 /**
- * One webhook's sender (ADR 0065). Deliveries are derived from the store, not queued on
- * the message path: the webhook keeps a durable cursor (when the last chat it delivered
- * ended, and that chat's id) in the store's `meta`, reads the org's chats ended after it,
- * oldest first, and POSTs them one at a time. The cursor moves on only after a 2xx, so a
- * chat is delivered at least once, in the order chats ended, across restarts and kill -9;
- * a chat that fails holds back those after it (head-of-line) and is tried again with an
- * exponential back-off on the Clock.
+ * One webhook's sender of one event (ADR 0065, ADR 0068). Deliveries are derived from the
+ * store, not queued on the message path: the sender keeps a durable cursor (the time and id
+ * of the last item it delivered: a chat's end, an offline message's creation) in the store's
+ * `meta`, reads the org's items after it from its feed, oldest first, and POSTs them one at a
+ * time. The cursor moves on only after a 2xx, so an item is delivered at least once, in
+ * order, across restarts and kill -9; an item that fails holds back those after it
+ * (head-of-line) and is tried again with an exponential back-off on the Clock.
  */
 import type { ChatStore, EndedPosition } from '../../ports/chat-store.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
-import type { SessionRecord } from '../../ports/records.js';
 import type { WebhookPoster } from '../../ports/webhook-poster.js';
-import type { ChatEndedWebhook } from '../../protocol/webhook-types.js';
+import type { WebhookEvent } from '../../config/config-schema.js';
 import { fail } from '../../protocol/errors.js';
 import type { EngineLogger } from '../chat-engine.js';
 import { signWebhook } from './webhook-signature.js';
@@ -23,7 +22,7 @@ export const WEBHOOK_FIRST_BACKOFF_MS = 1_000;
 export const WEBHOOK_MAX_BACKOFF_MS = 10 * 60_000;
 /** How often a sender with nothing to send looks for chats that ended. */
 export const WEBHOOK_POLL_MS = 1_000;
-/** Ended chats read per store call. */
+/** Items read per store call. */
 const READ_BATCH = 50;
 
 /** The delay before attempt `failures + 1`, after `failures` (≥ 1) failed in a row: 1 s, 2 s, 4 s … 10 min. */
@@ -32,27 +31,55 @@ export function backoffMs(failures: number): number {
 }
 
 /**
- * A webhook's place, kept in `meta`: the position (`endedAt`, `id`) after which chats are
- * still to send, and the last chat the receiver took and when. The two are the same chat
+ * A place in a feed's order: the item's time (`endedAt`: a chat's end; an offline message's
+ * creation, whose cursor keeps the field's name so one parser reads both) and its id.
+ */
+export type FeedPosition = EndedPosition;
+
+/**
+ * What one event's sender sends (ADR 0068): the items of an org in a fixed order by time
+ * and id, how to read them after a place and how to make each one's body.
+ */
+export interface WebhookFeed<T> {
+  readonly event: WebhookEvent;
+  /** What an item is called in messages and logs ("chat", "offline message"). */
+  readonly noun: string;
+  /** Up to `limit` of the org's items after `after` (null: from the first), oldest first. */
+  list(orgId: string, after: FeedPosition | null, limit: number): Promise<T[]>;
+  /** How many come after `after`, counted up to `cap` (the backlog an admin sees). */
+  count(orgId: string, after: FeedPosition | null, cap: number): Promise<number>;
+  positionOf(item: T): FeedPosition;
+  /** Resolves once every item stamped before this call is readable (a write under way is in the store). */
+  settled(): Promise<void>;
+  /** The body; the same for every attempt at one item, its `id` the `webhook-id`. */
+  payload(item: T): Promise<{ id: string }>;
+}
+
+/**
+ * A webhook's place, kept in `meta`: the position (`endedAt`, `id`) after which items are
+ * still to send, and the last item the receiver took and when. The two are the same item
  * but after an admin moved the position (a replay or a skip, which deliver nothing).
  */
-export interface WebhookCursor extends EndedPosition {
-  /** When the receiver last took a chat (epoch ms); null until it first did. */
+export interface WebhookCursor extends FeedPosition {
+  /** When the receiver last took an item (epoch ms); null until it first did. */
   deliveredAt: number | null;
-  /** The chat it then took; null until it first did. */
+  /** The item it then took; null until it first did. */
   deliveredId: string | null;
 }
 
 /** An admin's move of a webhook's position (ADR 0065's note "replay and skip"). */
 export type WebhookMove =
-  /** Send again every stored chat that ended at or after `since` (epoch ms), in order. */
+  /** Send again every stored item at or after `since` (epoch ms), in order. */
   | { kind: 'replay'; since: number }
-  /** Pass over the next chat to send, `chatId` (the one a receiver keeps refusing). */
-  | { kind: 'skip'; chatId: string };
+  /** Pass over the next item to send, `id` (the one a receiver keeps refusing). */
+  | { kind: 'skip'; id: string };
 
-/** The `meta` key of a webhook's cursor: per org and name (renaming a webhook starts it afresh). */
-export function cursorKey(orgId: string, name: string): string {
-  return `webhook_cursor:${orgId}:${name}`;
+/**
+ * The `meta` key of a webhook's cursor of one event: per org and name (renaming a webhook
+ * starts it afresh). `chat.ended`'s keeps the key it had before there were other events.
+ */
+export function cursorKey(orgId: string, name: string, event: WebhookEvent = 'chat.ended'): string {
+  return event === 'chat.ended' ? `webhook_cursor:${orgId}:${name}` : `webhook_cursor:${orgId}:${name}:${event}`;
 }
 
 export function parseCursor(text: string | null): WebhookCursor | null {
@@ -66,20 +93,26 @@ export function parseCursor(text: string | null): WebhookCursor | null {
 }
 
 /**
- * Where a move puts a webhook now at `from` (null: it never ran), given `next`, the next chat
+ * Where a move puts a webhook now at `from` (null: it never ran), given `next`, the next item
  * it would send; throws what refuses it. Shared by a running sender and a disabled webhook.
+ * `noun` names the items ("chat") in the refusals.
  */
-export function movedCursor(from: WebhookCursor | null, move: WebhookMove, next: SessionRecord | null, name: string, now: number): WebhookCursor {
+export function movedCursor(from: WebhookCursor | null, move: WebhookMove, next: FeedPosition | null, name: string, now: number, noun = 'chat'): WebhookCursor {
   const delivered = { deliveredAt: from?.deliveredAt ?? null, deliveredId: from?.deliveredId ?? null };
   if (move.kind === 'replay') {
-    if (move.since > now) fail('BODY_INVALID', 'since is in the future');
-    // Only back: a later `since` would pass over chats not delivered yet without a word.
-    if (from && move.since > from.endedAt) fail('CONFLICT', `since is after where webhook ${name} stands (${new Date(from.endedAt).toISOString()}): the chats between have not been delivered yet`);
-    // Id '' sorts before every id: the chats that ended at `since` itself are sent too.
+    refuseReplay(from, move.since, name, now, noun);
+    // Id '' sorts before every id: the items at `since` itself are sent too.
     return { endedAt: move.since, id: '', ...delivered };
   }
-  if (next?.id !== move.chatId) fail('CONFLICT', `chat ${move.chatId} is not the next chat of webhook ${name} (${next ? `next: ${next.id}` : 'it has delivered every chat'})`);
-  return { endedAt: next.endedAt!, id: next.id, ...delivered };
+  if (next?.id !== move.id) fail('CONFLICT', `${noun} ${move.id} is not the next ${noun} of webhook ${name} (${next ? `next: ${next.id}` : `it has delivered every ${noun}`})`);
+  return { endedAt: next.endedAt, id: next.id, ...delivered };
+}
+
+/** Throws when a replay from `since` is refused: in the future, or ahead of where the webhook stands. */
+export function refuseReplay(from: WebhookCursor | null, since: number, name: string, now: number, noun = 'chat'): void {
+  if (since > now) fail('BODY_INVALID', 'since is in the future');
+  // Only back: a later `since` would pass over items not delivered yet without a word.
+  if (from && since > from.endedAt) fail('CONFLICT', `since is after where webhook ${name} stands (${new Date(from.endedAt).toISOString()}): the ${noun}s between have not been delivered yet`);
 }
 
 export interface WebhookTarget {
@@ -90,18 +123,15 @@ export interface WebhookTarget {
 }
 
 export interface WebhookSenderDeps {
-  store: ChatStore;
+  /** Where the cursor is kept (`meta`). */
+  store: Pick<ChatStore, 'getMeta' | 'setMeta'>;
   /** The engine's clock: chats' end times, polls and back-off (the emulator's clock moves them). */
   clock: Clock;
   /** Real time, for the `webhook-timestamp` header: receivers compare it with their own clock. */
   realTime: Pick<Clock, 'now'>;
   poster: WebhookPoster;
   logger: EngineLogger;
-  /** Resolves once every change queued so far is durable (the commit queue's commit()). */
-  durable(): Promise<void>;
-  /** The body for an ended chat. */
-  payload(chat: SessionRecord): Promise<ChatEndedWebhook>;
-  /** Counts one attempt's outcome, or a chat an admin had skipped (metrics). */
+  /** Counts one attempt's outcome, or an item an admin had skipped (metrics). */
   counted(outcome: 'delivered' | 'failed' | 'skipped'): void;
 }
 
@@ -115,7 +145,7 @@ interface MoveRequest {
 
 type Attempt = { ok: true } | { ok: false; error: string; status: number | null };
 
-export class WebhookSender {
+export class WebhookSender<T = unknown> {
   private cursor: WebhookCursor | null = null;
   private stopped = false;
   private running: Promise<void> | null = null;
@@ -124,15 +154,15 @@ export class WebhookSender {
   /** Moves asked for, applied by the loop between two attempts, in order. */
   private moves: MoveRequest[] = [];
   failingSince: number | null = null;
-  /** The chat being tried again while failing. */
-  failingChatId: string | null = null;
+  /** The item being tried again while failing. */
+  failingId: string | null = null;
   lastError: string | null = null;
   nextAttemptAt: number | null = null;
   private failures = 0;
 
-  constructor(readonly target: WebhookTarget, private readonly deps: WebhookSenderDeps) {}
+  constructor(readonly target: WebhookTarget, readonly feed: WebhookFeed<T>, private readonly deps: WebhookSenderDeps) {}
 
-  /** Where the webhook stands: chats after this position are still to send (null: not read yet). */
+  /** Where the webhook stands: items after this position are still to send (null: not read yet). */
   get lastDelivered(): WebhookCursor | null {
     return this.cursor;
   }
@@ -141,7 +171,7 @@ export class WebhookSender {
    * Moves the position (an admin's replay or skip). The loop takes it between two
    * attempts: a POST under way is abandoned and a back-off ends, so a move never waits for
    * a receiver. Resolves with the new place once it is stored; rejects with why it was
-   * refused (a skip of a chat that is not the next one, a replay past the position).
+   * refused (a skip of an item that is not the next one, a replay past the position).
    */
   reposition(move: WebhookMove, by: string): Promise<WebhookCursor> {
     if (this.stopped || !this.running) return Promise.reject(new Error(`webhook ${this.target.name} is not running`));
@@ -157,7 +187,7 @@ export class WebhookSender {
     this.running ??= this.run();
   }
 
-  /** Stops at once: an attempt under way is abandoned (its chat is sent again after a restart). */
+  /** Stops at once: an attempt under way is abandoned (its item is sent again after a restart). */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const m of this.moves.splice(0)) m.reject(new Error(`webhook ${this.target.name} stopped`));
@@ -172,55 +202,56 @@ export class WebhookSender {
       try {
         this.cursor ??= await this.loadCursor();
         if (this.moves.length) await this.applyMoves();
-        const ready = await this.readyChats(READ_BATCH);
+        const ready = await this.readyItems(READ_BATCH);
         if (!ready.length) {
           await this.sleep(WEBHOOK_POLL_MS);
           continue;
         }
-        for (const chat of ready) {
-          const outcome = await this.deliver(chat);
+        for (const item of ready) {
+          const outcome = await this.deliver(item);
           if (outcome === 'stopped') return;
           if (outcome === 'moved') break;
         }
       } catch (err) {
         if (this.stopped) return;
         // The store failed (a read, the cursor's write): nothing moved on; try again in a while.
-        this.deps.logger.warn({ err, webhook: this.target.name, org: this.target.orgId }, 'webhook sender could not read or keep its place: trying again');
+        this.deps.logger.warn({ err, webhook: this.target.name, org: this.target.orgId, event: this.feed.event }, 'webhook sender could not read or keep its place: trying again');
         await this.sleep(WEBHOOK_POLL_MS * 5);
       }
     }
   }
 
-  /** Up to `limit` chats after the position that are safe to send now. */
-  private async readyChats(limit: number): Promise<SessionRecord[]> {
-    // Chats that ended before this moment are all queued to the store by now; once
-    // those writes are durable, none of them can turn up behind the cursor later.
+  /** Up to `limit` items after the position that are safe to send now. */
+  private async readyItems(limit: number): Promise<T[]> {
+    // Items stamped before this moment are all on their way to the store by now; once
+    // those writes are in, none of them can turn up behind the cursor later.
     const before = this.deps.clock.now();
-    await this.deps.durable();
-    const chats = await this.deps.store.listEndedChats(this.target.orgId, this.cursor, limit);
-    return chats.filter((c) => c.endedAt! < before);
+    await this.feed.settled();
+    const items = await this.feed.list(this.target.orgId, this.cursor, limit);
+    return items.filter((i) => this.feed.positionOf(i).endedAt < before);
   }
 
   /** Applies the moves asked for, each from where the one before left the webhook. */
   private async applyMoves(): Promise<void> {
     for (const m of this.moves.splice(0)) {
       try {
-        const next = m.move.kind === 'skip' ? (await this.readyChats(1))[0] ?? null : null;
-        const to = movedCursor(this.cursor, m.move, next, this.target.name, this.deps.clock.now());
-        await this.deps.store.setMeta(cursorKey(this.target.orgId, this.target.name), JSON.stringify(to));
+        const first = m.move.kind === 'skip' ? (await this.readyItems(1))[0] : undefined;
+        const next = first === undefined ? null : this.feed.positionOf(first);
+        const to = movedCursor(this.cursor, m.move, next, this.target.name, this.deps.clock.now(), this.feed.noun);
+        await this.deps.store.setMeta(this.key, JSON.stringify(to));
         this.cursor = to;
         // What was failing is no longer what is sent next (a skip), or is sent afresh (a replay).
         this.failingSince = null;
-        this.failingChatId = null;
+        this.failingId = null;
         this.lastError = null;
         this.nextAttemptAt = null;
         this.failures = 0;
-        const at = { webhook: this.target.name, org: this.target.orgId, by: m.by };
+        const at = { webhook: this.target.name, org: this.target.orgId, event: this.feed.event, by: m.by };
         if (m.move.kind === 'skip') {
           this.deps.counted('skipped');
-          this.deps.logger.warn({ ...at, chatId: m.move.chatId }, 'webhook chat skipped by an admin: it is not sent');
+          this.deps.logger.warn({ ...at, id: m.move.id }, `webhook ${this.feed.noun} skipped by an admin: it is not sent`);
         } else {
-          this.deps.logger.info({ ...at, since: m.move.since }, 'webhook replay: chats that ended since are sent again');
+          this.deps.logger.info({ ...at, since: m.move.since }, `webhook replay: ${this.feed.noun}s since are sent again`);
         }
         m.resolve(to);
       } catch (err) {
@@ -229,20 +260,24 @@ export class WebhookSender {
     }
   }
 
-  /** The cursor kept in the store; a new webhook's starts now (it does not send the chats before it). */
+  private get key(): string {
+    return cursorKey(this.target.orgId, this.target.name, this.feed.event);
+  }
+
+  /** The cursor kept in the store; a new webhook's starts now (it does not send the items before it). */
   private async loadCursor(): Promise<WebhookCursor> {
-    const key = cursorKey(this.target.orgId, this.target.name);
-    const known = parseCursor(await this.deps.store.getMeta(key));
+    const known = parseCursor(await this.deps.store.getMeta(this.key));
     if (known) return known;
-    // Kept at once: a restart before the first delivery must not move "now" on past chats that ended meanwhile.
+    // Kept at once: a restart before the first delivery must not move "now" on past items that came meanwhile.
     const fresh: WebhookCursor = { endedAt: this.deps.clock.now(), id: '', deliveredAt: null, deliveredId: null };
-    await this.deps.store.setMeta(key, JSON.stringify(fresh));
+    await this.deps.store.setMeta(this.key, JSON.stringify(fresh));
     return fresh;
   }
 
-  /** Sends one chat until the receiver takes it, the webhook stops, or an admin moves its position. */
-  private async deliver(chat: SessionRecord): Promise<'delivered' | 'stopped' | 'moved'> {
-    const payload = await this.deps.payload(chat);
+  /** Sends one item until the receiver takes it, the webhook stops, or an admin moves its position. */
+  private async deliver(item: T): Promise<'delivered' | 'stopped' | 'moved'> {
+    const at = this.feed.positionOf(item);
+    const payload = await this.feed.payload(item);
     const body = JSON.stringify(payload);
     for (;;) {
       if (this.stopped) return 'stopped';
@@ -254,24 +289,24 @@ export class WebhookSender {
       if (!attempt.ok && this.moves.length) return 'moved';
       if (attempt.ok) {
         this.deps.counted('delivered');
-        if (this.failingSince !== null) this.deps.logger.info({ webhook: this.target.name, org: this.target.orgId, chatId: chat.id, failedAttempts: this.failures, failingSince: this.failingSince }, 'webhook delivering again');
+        if (this.failingSince !== null) this.deps.logger.info({ webhook: this.target.name, org: this.target.orgId, event: this.feed.event, id: at.id, failedAttempts: this.failures, failingSince: this.failingSince }, 'webhook delivering again');
         this.failingSince = null;
-        this.failingChatId = null;
+        this.failingId = null;
         this.lastError = null;
         this.failures = 0;
-        const next: WebhookCursor = { endedAt: chat.endedAt!, id: chat.id, deliveredAt: now, deliveredId: chat.id };
-        await this.deps.store.setMeta(cursorKey(this.target.orgId, this.target.name), JSON.stringify(next));
+        const next: WebhookCursor = { endedAt: at.endedAt, id: at.id, deliveredAt: now, deliveredId: at.id };
+        await this.deps.store.setMeta(this.key, JSON.stringify(next));
         this.cursor = next;
         return 'delivered';
       }
       this.deps.counted('failed');
       this.failures += 1;
       this.lastError = attempt.error;
-      this.failingChatId = chat.id;
+      this.failingId = at.id;
       // Said once per failing streak, not per attempt: a receiver down for an hour is one warning.
       if (this.failingSince === null) {
         this.failingSince = now;
-        this.deps.logger.warn({ webhook: this.target.name, org: this.target.orgId, chatId: chat.id, status: attempt.status, error: attempt.error }, 'webhook delivery failed');
+        this.deps.logger.warn({ webhook: this.target.name, org: this.target.orgId, event: this.feed.event, id: at.id, status: attempt.status, error: attempt.error }, 'webhook delivery failed');
       }
       const delay = backoffMs(this.failures);
       this.nextAttemptAt = now + delay;

@@ -33,7 +33,7 @@ import { registerQuickTextRoutes } from './quick-text-routes.js';
 import { registerOfflineMessageAgentRoutes } from './offline-message-routes.js';
 import type { OfflineMessageBox } from '../../core/offline-messages.js';
 import { WebhookNameParams, WebhookReplayRequest, WebhookSkipRequest, WebhookStatus, WebhookStatuses } from '../../protocol/webhook-types.js';
-import type { Webhooks } from '../../core/webhooks/webhooks.js';
+import type { AdminMove, Webhooks } from '../../core/webhooks/webhooks.js';
 import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
@@ -213,14 +213,14 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
   route({ method: 'GET', url: '/agent/v1/admin/webhooks', summary: 'The org\'s webhooks (config orgs[].webhooks, ADR 0065) and where each stands: last delivery, a failing streak, the next attempt', role: 'admin', response: WebhookStatuses },
     async (_req, p) => (await deps.webhooks?.statuses(p.orgId)) ?? []);
   const webhookNamed = (req: { params: unknown }) => (req.params as WebhookNameParams).name;
-  route({ method: 'POST', url: '/agent/v1/admin/webhooks/:name/replay', summary: 'Send again the org\'s stored chats that ended since a time, in order (a receiver that lost what it had, or a new one to fill)', role: 'admin',
+  route({ method: 'POST', url: '/agent/v1/admin/webhooks/:name/replay', summary: 'Send again the org\'s stored chats that ended (offline messages left) since a time, in order (a receiver that lost what it had, or a new one to fill); `event` moves one event only', role: 'admin',
     params: WebhookNameParams, body: WebhookReplayRequest, response: WebhookStatus,
-    errors: { 400: 'BODY_INVALID: `since` in the future', 404: 'No such webhook in this organization', 409: '`since` after where the webhook stands (the chats between are not delivered yet)' } },
-    (req, p) => (deps.webhooks ?? fail('NOT_FOUND', `webhook ${webhookNamed(req)}`)).move(p.orgId, webhookNamed(req), { kind: 'replay', since: (req.body as WebhookReplayRequest).since }, p.userId));
-  route({ method: 'POST', url: '/agent/v1/admin/webhooks/:name/skip', summary: 'Pass over the next chat of a webhook (one its receiver keeps refusing): it is not sent, the chats after it follow', role: 'admin',
+    errors: { 400: 'BODY_INVALID: `since` in the future', 404: 'No such webhook in this organization', 409: '`since` after where the webhook stands (what came between is not delivered yet; nothing moved), or an `event` the webhook is not told of' } },
+    (req, p) => (deps.webhooks ?? fail('NOT_FOUND', `webhook ${webhookNamed(req)}`)).move(p.orgId, webhookNamed(req), { kind: 'replay', since: (req.body as WebhookReplayRequest).since, event: (req.body as WebhookReplayRequest).event }, p.userId));
+  route({ method: 'POST', url: '/agent/v1/admin/webhooks/:name/skip', summary: 'Pass over the next chat (`chatId`) or offline message (`offlineMessageId`) of a webhook, one its receiver keeps refusing: it is not sent, those after it follow', role: 'admin',
     params: WebhookNameParams, body: WebhookSkipRequest, response: WebhookStatus,
-    errors: { 404: 'No such webhook in this organization', 409: 'The chat is not the next one the webhook would send (it was delivered meanwhile, or another is next), or the webhook is disabled' } },
-    (req, p) => (deps.webhooks ?? fail('NOT_FOUND', `webhook ${webhookNamed(req)}`)).move(p.orgId, webhookNamed(req), { kind: 'skip', chatId: (req.body as WebhookSkipRequest).chatId }, p.userId));
+    errors: { 400: 'BODY_INVALID: neither or both of chatId and offlineMessageId', 404: 'No such webhook in this organization', 409: 'It is not the next one the webhook would send (delivered meanwhile, or another is next), the webhook is disabled, or not told of that event' } },
+    (req, p) => (deps.webhooks ?? fail('NOT_FOUND', `webhook ${webhookNamed(req)}`)).move(p.orgId, webhookNamed(req), skipOf(req.body as WebhookSkipRequest), p.userId));
   route({ method: 'GET', url: '/agent/v1/transfer-targets', summary: 'Agents, skills and buttons of my org a chat could be transferred to now', role: 'agent', response: T.TransferTargets },
     (_req, p) => transferTargets(engine.catalog, engine.directory, engine.hours, p.orgId, p.userId));
   /**
@@ -366,4 +366,11 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       return { ok: true };
     });
   return specs;
+}
+
+/** A skip names a chat or an offline message, never both (ADR 0068). */
+function skipOf(body: WebhookSkipRequest): AdminMove {
+  if (body.chatId !== undefined && body.offlineMessageId === undefined) return { kind: 'skip', event: 'chat.ended', id: body.chatId };
+  if (body.offlineMessageId !== undefined && body.chatId === undefined) return { kind: 'skip', event: 'offline_message.created', id: body.offlineMessageId };
+  fail('BODY_INVALID', 'give chatId or offlineMessageId, one of the two');
 }
