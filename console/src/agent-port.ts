@@ -112,7 +112,9 @@ export interface AgentPort {
   webhooks(): Promise<WebhookStatus[]>;
   /** Passes over the chat a webhook's receiver keeps refusing (its `failingChatId`): 409 when it is not the next chat to send. */
   skipWebhookChat(name: string, chatId: string): Promise<WebhookStatus>;
-  /** Sends again every stored chat that ended at or after `since` (epoch ms): 409 when that is after where the webhook stands, 400 in the future. */
+  /** The same for an offline message (`offlineMessages.failingId`, ADR 0068). */
+  skipWebhookOfflineMessage(name: string, offlineMessageId: string): Promise<WebhookStatus>;
+  /** Sends again every stored chat that ended (offline message left) at or after `since` (epoch ms), every event of the webhook: 409 when that is after where one stands, 400 in the future. */
   replayWebhook(name: string, since: number): Promise<WebhookStatus>;
   /**
    * Called once when the server no longer takes this login: the stream was closed as revoked

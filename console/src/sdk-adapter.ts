@@ -93,6 +93,7 @@ export function sdkAgentPort(baseUrl: string): AgentPort {
     deleteOrgQuickText: (id) => checked(() => client.deleteOrgQuickText(id)),
     webhooks: () => checked(() => client.webhooks()),
     skipWebhookChat: (name, chatId) => checked(() => client.skipWebhookChat(name, chatId)),
+    skipWebhookOfflineMessage: (name, id) => checked(() => client.skipWebhookOfflineMessage(name, id)),
     replayWebhook: (name, since) => checked(() => client.replayWebhook(name, since)),
     onSignedOut(listener) {
       signedOutListener = listener;

@@ -23,7 +23,7 @@ describe('webhook words', () => {
   it('says a replay refusal as what to do: an earlier time (where the webhook stands, in the locale), or one that has passed', () => {
     const stands = Date.UTC(2026, 4, 1, 8, 30, 15);
     const late = refused(409, `Conflict: since is after where webhook crm stands (${new Date(stands).toISOString()}): the chats between have not been delivered yet`);
-    expect(replayRefusalText(late, 'en-US')).toBe(`the time is after where the webhook stands (${momentText(stands, 'en-US')}): the chats that ended since have not been sent yet, and a replay from it would pass over them. Choose an earlier time.`);
+    expect(replayRefusalText(late, 'en-US')).toBe(`the time is after where the webhook stands (${momentText(stands, 'en-US')}): what came since has not been sent yet, and a replay from it would pass over it. Choose an earlier time.`);
     // Without the time in the text, the words still say what to do.
     expect(replayRefusalText(refused(409, 'Conflict: since is too late'))).toMatch(/^the time is after where the webhook stands: .* Choose an earlier time\.$/);
     expect(replayRefusalText(refused(400, 'Invalid request body: since is in the future'))).toBe('the time is in the future. Choose a time that has passed.');

@@ -54,7 +54,7 @@ export function replayRefusalText(err: unknown, locale?: string): string {
   if (status === 409) {
     const stands = /\((\d{4}-\d{2}-\d{2}T[\d:.]+Z)\)/.exec(body)?.[1];
     const where = stands ? ` (${momentText(Date.parse(stands), locale)})` : '';
-    return `the time is after where the webhook stands${where}: the chats that ended since have not been sent yet, and a replay from it would pass over them. Choose an earlier time.`;
+    return `the time is after where the webhook stands${where}: what came since has not been sent yet, and a replay from it would pass over it. Choose an earlier time.`;
   }
   if (status === 400 && /future/.test(body)) return 'the time is in the future. Choose a time that has passed.';
   return adminErrorText(err, 'this webhook');

@@ -8,7 +8,7 @@ export type {
   ChatFlag, FlagEvent, ChatFile, DownloadedFile, FileRequest, AgentLimits, ChatDetails, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSearchResult, ChatSummary, OfferData, Presence, PresenceReason, PresenceState, PublicUser, Transcript,
   TransferTarget, TransferTargets, QuickText, Role, UserSource, ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, UpdateUserInput, VisitorErasure, VisitorBlock, CreateVisitorBlockInput,
   CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput,
-  OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, WebhookStatus,
+  OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, WebhookStatus, WebhookStreamStatus,
 } from '../../packages/sdk/src/index.ts';
 
 /** `data` of an `offer.withdrawn` stream event. */

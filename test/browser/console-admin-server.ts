@@ -8,16 +8,21 @@ import { CONSOLE_INDEX, consoleConfig } from './console-server.js';
 
 export const ADMIN = { id: '005000000000019', name: 'Ada Admin', username: 'ada', password: 'ada-password' };
 
+/** The parts of the console test config a test edits. */
+export interface ConsoleConfig { orgs: { agents: object[]; deployments: { buttons: { id: string; offlineMessages?: boolean }[] }[] }[] }
+
 export class AdminConsoleTestServer extends TestServer {
   /**
    * @param settings overrides of the config's `settings`; @param org more fields of the org,
-   * read when the server starts (so they can name a port opened after this is made: a webhook's receiver).
+   * read when the server starts (so they can name a port opened after this is made: a webhook's receiver);
+   * @param edit changes the config further (a button's options).
    */
-  constructor(settings: Record<string, unknown> = {}, org: () => Record<string, unknown> = () => ({})) {
+  constructor(settings: Record<string, unknown> = {}, org: () => Record<string, unknown> = () => ({}), edit: (config: ConsoleConfig) => void = () => undefined) {
     super({ pollHoldSeconds: 1 }, {
       config: () => {
-        const config = consoleConfig(settings, org()) as { orgs: { agents: object[] }[] };
+        const config = consoleConfig(settings, org()) as ConsoleConfig;
         config.orgs[0]!.agents.push({ ...ADMIN, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 });
+        edit(config);
         return config;
       },
       requires: [[CONSOLE_INDEX, 'npx vite build --config console/vite.config.ts']],

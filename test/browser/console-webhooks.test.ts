@@ -1,12 +1,14 @@
 /**
- * The Team view's Webhooks section (ADR 0065) in a real browser, against the real server and a
+ * The Team view's Webhooks section (ADR 0065, ADR 0068) in a real browser, against the real server and a
  * real receiver (node:http on 127.0.0.1) the test answers for: the org's webhooks as configured
  * (a disabled one with its URL's password masked), `crm` delivering with its last chat; a chat the
  * receiver refuses (400) shows as a failing streak after Refresh, and "Skip this chat…", after a
  * confirmation, passes over it so the next chat follows; "Replay…" refuses a time in the future
  * and one after where the webhook stands in words, and from a time before the first chat sends
- * every chat again (the receiver's log says so, with the same webhook-ids). axe finds nothing
- * serious in the section, failing or not, nor in the replay dialog.
+ * every chat again (the receiver's log says so, with the same webhook-ids). A webhook told of
+ * messages left shows them as their own event: one the receiver refuses fails, and "Skip this
+ * message left…" passes over it. axe finds nothing serious in the section, failing or not, nor in
+ * the replay dialog.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,9 +26,14 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 interface Delivery { chatId: string; webhookId: string; endedAt: number; status: number }
 
-/** The webhook's receiver: 400 for the chats in `refuse` (it will never take them), 200 for the rest; keeps every POST. */
+/**
+ * The webhooks' receiver: at /tickets messages left (400 for those whose subject is "refuse me"),
+ * elsewhere chats (400 for those in `refuse`: it will never take them), 200 for the rest; keeps every POST.
+ */
 class Receiver {
   readonly requests: Delivery[] = [];
+  /** Messages left POSTed to /tickets: their id and the answer. */
+  readonly messages: { id: string; status: number }[] = [];
   readonly refuse = new Set<string>();
   port = 0;
   private server: Server | undefined;
@@ -37,6 +44,13 @@ class Receiver {
       req.setEncoding('utf8');
       req.on('data', (c: string) => { body += c; });
       req.on('end', () => {
+        if (req.url === '/tickets') {
+          const left = (JSON.parse(body) as { data: { id: string; subject: string } }).data;
+          const status = left.subject === 'refuse me' ? 400 : 200;
+          this.messages.push({ id: left.id, status });
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'never this one');
+          return;
+        }
         const data = (JSON.parse(body) as { data: { chatId: string; endedAt: number } }).data;
         const status = this.refuse.has(data.chatId) ? 400 : 200;
         this.requests.push({ chatId: data.chatId, webhookId: String(req.headers['webhook-id']), endedAt: data.endedAt, status });
@@ -68,9 +82,12 @@ const server = new AdminConsoleTestServer({}, () => ({
   webhooks: [
     { name: 'crm', url: `http://127.0.0.1:${receiver.port}/hook`, secret: SECRET },
     // Disabled: never sent to, so the password in its URL is only shown (masked).
-    { name: 'archive', url: `http://archiver:s3cret-pass@127.0.0.1:${receiver.port}/archive`, secret: SECRET, enabled: false },
+    { name: 'archive', url: `http://archiver:s3cret-pass@127.0.0.1:${receiver.port}/archive`, secret: SECRET, enabled: false, events: ['chat.ended', 'offline_message.created'] },
+    { name: 'tickets', url: `http://127.0.0.1:${receiver.port}/tickets`, secret: SECRET, events: ['offline_message.created'] },
   ],
-}));
+}), (config) => {
+  config.orgs[0]!.deployments[0]!.buttons[0]!.offlineMessages = true;
+});
 let ada: ConsolePage;
 consoleSuite(server, { ada: ADMIN }, (c) => { ({ ada } = c); });
 
@@ -181,6 +198,7 @@ describe('console: the Team view\'s webhooks (admins)', () => {
     expect(status.lastDeliveredChatId).toBe(chats[0]);
     expect(await facts(crm)).toEqual({
       URL: `http://127.0.0.1:${receiver.port}/hook`,
+      Sends: 'ended chats',
       State: 'Enabled',
       'Last delivered': `${await moment(page, status.lastDeliveredAt!)}, chat ${chats[0]}`,
       'Backlog (chats to send)': '0',
@@ -189,15 +207,19 @@ describe('console: the Team view\'s webhooks (admins)', () => {
     expect(await crm.getByRole('button', { name: /^Skip/ }).count()).toBe(0);
     expect(await crm.getByRole('button', { name: 'Replay webhook crm…' }).count()).toBe(1);
 
+    // Two events: each one's facts under its own words.
     expect(await facts(webhook(page, 'archive'))).toEqual({
       URL: `http://archiver:***@127.0.0.1:${receiver.port}/archive`,
-      State: 'Disabled: nothing is sent; the chats that end meanwhile are sent once it is enabled',
-      'Last delivered': 'Nothing yet',
-      'Backlog (chats to send)': 'Not started yet',
+      Sends: 'ended chats and messages left',
+      State: 'Disabled: nothing is sent; what comes meanwhile is sent once it is enabled',
+      'Ended chats: Last delivered': 'Nothing yet',
+      'Ended chats: Backlog (chats to send)': 'Not started yet',
+      'Messages left: Last delivered': 'Nothing yet',
+      'Messages left: Backlog (messages left to send)': 'Not started yet',
     });
     expect(await section(page).innerText()).not.toContain('s3cret-pass');
     // In file order.
-    expect(await section(page).getByRole('heading', { level: 4 }).allInnerTexts()).toEqual(['crm', 'archive']);
+    expect(await section(page).getByRole('heading', { level: 4 }).allInnerTexts()).toEqual(['crm', 'archive', 'tickets']);
 
     const violations = await seriousViolations(page);
     expect(violations, describeViolations(violations)).toEqual([]);
@@ -292,7 +314,7 @@ describe('console: the Team view\'s webhooks (admins)', () => {
     await eventually(async () => (Date.now() > after + 200 ? true : undefined), 5_000, 'the second after the last chat');
     await since.fill(await localValue(page, after));
     await dialog.getByRole('button', { name: 'Replay' }).click();
-    await dialog.getByRole('alert').filter({ hasText: `Not replayed: the time is after where the webhook stands (${await moment(page, stands)}): the chats that ended since have not been sent yet` }).waitFor();
+    await dialog.getByRole('alert').filter({ hasText: `Not replayed: the time is after where the webhook stands (${await moment(page, stands)}): what came since has not been sent yet` }).waitFor();
     expect(receiver.requests.filter((r) => r.status === 200)).toHaveLength(2);
 
     const mark = receiver.requests.length;
@@ -313,4 +335,47 @@ describe('console: the Team view\'s webhooks (admins)', () => {
     // The browser logs each refused request (the 400 and the 409); nothing else went wrong on the page.
     expect(ada.errors.filter((e) => !/status of (400|409)/.test(e))).toEqual([]);
   });
+
+  it('shows a webhook told of messages left: one the receiver refuses fails, and Skip passes over it so the next one follows (ADR 0068)', async () => {
+    const { page } = ada;
+    await openTeam(page);
+    const tickets = webhook(page, 'tickets');
+    const refused = await leave('refuse me');
+    await eventually(async () => (receiver.messages.some((m) => m.id === refused) ? true : undefined), 10_000, 'the first attempt at the refused message');
+    const next = await leave('call me back');
+    let shown: string[] = [];
+    await expect.poll(async () => {
+      await refresh(page);
+      shown = await tickets.locator('.webhook-failing p').allInnerTexts();
+      return shown.at(-1);
+    }, { timeout: 15_000 }).toBe(`Failing message left: ${refused}`);
+    expect(shown[0]).toMatch(/^Failing since .+: HTTP 400$/);
+    const shownFacts = await facts(tickets);
+    expect(shownFacts).toMatchObject({ Sends: 'messages left', State: 'Enabled', 'Backlog (messages left to send)': '2' });
+    const violations = await seriousViolations(page);
+    expect(violations, describeViolations(violations)).toEqual([]);
+
+    const skip = tickets.getByRole('button', { name: 'Skip this message left of webhook tickets…' });
+    expect(await skip.innerText()).toBe('Skip this message left…');
+    await skip.click();
+    const dialog = page.getByRole('dialog', { name: `Skip message left ${refused}?` });
+    await dialog.getByText(`Skipped, the message left will not be sent to http://127.0.0.1:${receiver.port}/tickets`).waitFor();
+    await dialog.getByRole('button', { name: 'Skip the message left' }).click();
+    await page.getByRole('status').filter({ hasText: `Message left ${refused} skipped: webhook tickets will not send it, and the messages left after it follow` }).waitFor();
+    await eventually(async () => (receiver.messages.some((m) => m.id === next && m.status === 200) ? true : undefined), 10_000, 'the message after the refused one');
+    expect(receiver.messages.filter((m) => m.status === 200).map((m) => m.id)).toEqual([next]);
+    await expect.poll(async () => { await refresh(page); return facts(tickets); }).toMatchObject({ 'Last delivered': expect.stringContaining(`message left ${next}`), 'Backlog (messages left to send)': '0' });
+    expect(await tickets.getByText(/Failing since/).count()).toBe(0);
+    expect(ada.errors.filter((e) => !/status of (400|409)/.test(e))).toEqual([]);
+  });
 });
+
+/** A message a visitor leaves on the support button (it takes them in this config); its id. */
+async function leave(subject: string): Promise<string> {
+  const res = await fetch(`${server.baseUrl}/widget/v1/offline-messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orgId: ORG_ID, deploymentId: DEPLOYMENT_ID, buttonId: SUPPORT_BUTTON, name: 'Kim', email: 'kim@example.com', subject, message: 'Please call.' }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}

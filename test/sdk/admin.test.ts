@@ -7,7 +7,7 @@
  * supervisor gets 403 from every admin call; the org's webhooks are listed without secrets.
  */
 import { describe, expect, it } from 'vitest';
-import { AgentClient, SwitchboardHttpError, type ErrorCode } from '../../packages/sdk/src/index.js';
+import { AgentClient, SwitchboardHttpError, type ErrorCode, type WebhookStreamStatus } from '../../packages/sdk/src/index.js';
 import { demoConfig, useServer } from '../protocol/harness.js';
 
 const ADMIN = { id: '005000000000029', username: 'ada', password: 'ada-secret' };
@@ -17,7 +17,7 @@ const server = useServer({}, {
   config: (settings) => {
     const config = demoConfig(settings) as { orgs: { agents: unknown[]; webhooks?: unknown[] }[] };
     // Nothing ends a chat here: the webhook only has to be listed.
-    config.orgs[0]!.webhooks = [{ name: 'crm', url: 'https://hooks:hunter2@crm.example.com/in', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', enabled: false }];
+    config.orgs[0]!.webhooks = [{ name: 'crm', url: 'https://hooks:hunter2@crm.example.com/in', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', enabled: false, events: ['chat.ended', 'offline_message.created'] }];
     config.orgs[0]!.agents.push(
       { id: ADMIN.id, name: 'Ada Admin', username: ADMIN.username, password: `plain:${ADMIN.password}`, role: 'admin', skills: [], capacity: 0 },
       { id: '005000000000028', name: 'Sam Supervisor', username: SUPERVISOR.username, password: `plain:${SUPERVISOR.password}`, role: 'supervisor', skills: [], capacity: 3 },
@@ -115,23 +115,30 @@ describe('AgentClient: admin calls', () => {
   it('lists the org\'s webhooks without their secret or a password in their URL (ADR 0065)', async () => {
     const admin = await loggedIn(ADMIN);
     const listed = await admin.webhooks();
-    expect(listed).toEqual([{ name: 'crm', url: 'https://hooks:***@crm.example.com/in', enabled: false, events: ['chat.ended'], lastDeliveredAt: null, lastDeliveredChatId: null, failingSince: null, failingChatId: null, lastError: null, nextAttemptAt: null, backlog: null }]);
+    const neverRun: WebhookStreamStatus = { lastDeliveredAt: null, lastDeliveredId: null, failingSince: null, failingId: null, lastError: null, nextAttemptAt: null, backlog: null };
+    expect(listed).toEqual([{ name: 'crm', url: 'https://hooks:***@crm.example.com/in', enabled: false, events: ['chat.ended', 'offline_message.created'], lastDeliveredAt: null, lastDeliveredChatId: null, failingSince: null, failingChatId: null, lastError: null, nextAttemptAt: null, backlog: null, offlineMessages: neverRun }]);
     expect(JSON.stringify(listed)).not.toContain('MfKQ9r8G');
   });
 
   it('replays a disabled webhook from a time (its place is kept for when it is enabled) and refuses to skip on it', async () => {
     const admin = await loggedIn(ADMIN);
     expect(await refusal(() => admin.skipWebhookChat('crm', 'some-chat'))).toMatchObject({ status: 409, code: 'CONFLICT' });
+    expect(await refusal(() => admin.skipWebhookOfflineMessage('crm', 'om_x'))).toMatchObject({ status: 409, code: 'CONFLICT' });
     expect(await refusal(() => admin.replayWebhook('crm', Date.now() + 60_000))).toMatchObject({ status: 400 });
+
     expect(await refusal(() => admin.replayWebhook('no-such-webhook', 0))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     const since = Date.now() - 3_600_000;
     const replayed = await admin.replayWebhook('crm', since);
     // It has a place now: the chats that ended since are its backlog, still unsent (disabled).
-    expect(replayed).toMatchObject({ name: 'crm', enabled: false, backlog: expect.any(Number), lastDeliveredChatId: null });
+    expect(replayed).toMatchObject({ name: 'crm', enabled: false, backlog: expect.any(Number), lastDeliveredChatId: null, offlineMessages: { backlog: expect.any(Number) } });
     expect((await admin.webhooks())[0]!.backlog).toBe(replayed.backlog);
     // Only back from where it stands now.
     expect(await refusal(() => admin.replayWebhook('crm', since + 1))).toMatchObject({ status: 409, code: 'CONFLICT' });
     expect((await admin.replayWebhook('crm', since - 1)).backlog).toBeGreaterThanOrEqual(replayed.backlog!);
+    // One event's replay moves that event's place only; a replay of both is refused while either stands before `since`.
+    const offlineOnly = await admin.replayWebhook('crm', since - 7_200_000, 'offline_message.created');
+    expect(offlineOnly.offlineMessages?.backlog).toEqual(expect.any(Number));
+    expect(await refusal(() => admin.replayWebhook('crm', since - 3_600_000))).toMatchObject({ status: 409, code: 'CONFLICT' });
   });
 
   it('answers a supervisor 403 on every admin call', async () => {

@@ -18,7 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, WebhookStatus, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, WebhookEvent, WebhookStatus, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
 
@@ -488,12 +488,21 @@ export class AgentClient {
   }
 
   /**
-   * Admin: send again every stored chat of my org that ended at or after `since` (epoch ms), oldest
-   * first, then go on with new ones. 409 when `since` is after where the webhook stands. Not retried:
-   * a repeat would send the chats a third time.
+   * Admin: the same for a webhook's next offline message (`offlineMessages.failingId`, ADR 0068). 409
+   * when it is not the next one, or the webhook is not told of `offline_message.created`. Not retried.
    */
-  replayWebhook(name: string, since: number): Promise<WebhookStatus> {
-    return this.call('POST', `/admin/webhooks/${enc(name)}/replay`, { since });
+  skipWebhookOfflineMessage(name: string, offlineMessageId: string): Promise<WebhookStatus> {
+    return this.call('POST', `/admin/webhooks/${enc(name)}/skip`, { offlineMessageId });
+  }
+
+  /**
+   * Admin: send again every stored chat of my org that ended at or after `since` (epoch ms), and every
+   * offline message left since (ADR 0068), oldest first per event, then go on with new ones; `event`
+   * moves only that event's. 409 when `since` is after where the webhook stands (nothing moved), or for
+   * an event the webhook is not told of. Not retried: a repeat would send them a third time.
+   */
+  replayWebhook(name: string, since: number, event?: WebhookEvent): Promise<WebhookStatus> {
+    return this.call('POST', `/admin/webhooks/${enc(name)}/replay`, event === undefined ? { since } : { since, event });
   }
 
   /** Admin: my org's quick texts, the config file's (`source: config`, read-only) then stored ones (`source: org`), whatever their skills. */

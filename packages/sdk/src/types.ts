@@ -305,10 +305,19 @@ export type ApiKeyCreated = Static<typeof Agent.ApiKeyCreated>;
 export type VisitorBlock = Agent.VisitorBlock;
 /** POST /agent/v1/admin/blocks: `ipRange` (IPv4 or IPv6 address or CIDR range), `reason`, `expiresAt` (epoch ms, in the future). */
 export type CreateVisitorBlockInput = Agent.CreateVisitorBlockRequest;
-/** GET /agent/v1/admin/webhooks: one webhook of my org and where it stands (ADR 0065). */
+/**
+ * GET /agent/v1/admin/webhooks: one webhook of my org and where it stands (ADR 0065): the top-level
+ * fields are its `chat.ended` events', `offlineMessages` its `offline_message.created` events' (ADR 0068).
+ */
 export type WebhookStatus = Webhooks.WebhookStatus;
+/** Where one event of a webhook stands (`WebhookStatus.offlineMessages`). */
+export type WebhookStreamStatus = Webhooks.WebhookStreamStatus;
+/** What a webhook can be told of. */
+export type WebhookEvent = NonNullable<Webhooks.WebhookReplayRequest['event']>;
 /** The body a `chat.ended` webhook receives (a receiver can type what it parses with it). */
 export type ChatEndedWebhook = Webhooks.ChatEndedWebhook;
+/** The body an `offline_message.created` webhook receives (ADR 0068). */
+export type OfflineMessageCreatedWebhook = Webhooks.OfflineMessageCreatedWebhook;
 /** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
 export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
 /**
