@@ -12,8 +12,14 @@ export const MAX_OFFLINE_SUBJECT_LENGTH = 200;
 /** RFC 5321's limit on a forward path. */
 export const MAX_OFFLINE_EMAIL_LENGTH = 254;
 
-/** One `@` with something on each side and a dot in the domain; no spaces. Deliverability is the agent's to find out. */
-const EMAIL_SHAPE = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+/**
+ * An address as people write them: a local part of RFC 5322's atext and dots (letters of any
+ * script too), one `@`, and a domain of letters, digits and hyphens in two labels or more.
+ * Deliverability is the agent's to find out; what this keeps out is what an address never has
+ * and a reply link or a ticket system would read as something else: `?cc=…&body=…` after the
+ * domain, `<b>`, `javascript:…(…)`, quotes, commas, spaces.
+ */
+const EMAIL_SHAPE = "^[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]+@[\\p{L}\\p{N}-]+(\\.[\\p{L}\\p{N}-]+)+$";
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** POST /widget/v1/offline-messages. A field not here is dropped (fastify's removeAdditional): a newer widget's extra is no error. */

@@ -91,6 +91,17 @@ describe('the widget side: /widget/v1', () => {
     expect(await sb.store.listOfflineMessages({ orgId: IDS.orgId, limit: 5 })).toHaveLength(2);
   });
 
+  it('takes the addresses people write and refuses what a reply link would read as more than an address', async () => {
+    const { sb } = await boot({ offlineMessagesPerMinutePerAddress: 0 });
+    // A query after the domain (a hidden Cc and a prefilled body in a mailto: reply), markup, a script URL, quotes, two @.
+    for (const email of ['fay@example.com?cc=boss%40evil.example&body=Approved', '<b>x</b>@example.com', 'javascript:alert(1)//@x.com', '"a b"@example.com', 'a@b@example.com', 'zoe@example', 'zoe@exa mple.com', 'zoe@example.com/']) {
+      const res = await leave(sb, message({ email }));
+      expect([res.statusCode, res.body.split(':')[0]], email).toEqual([400, 'Invalid request body']);
+    }
+    // Tags, apostrophes, subdomains, other scripts (internationalised addresses).
+    for (const email of ["o'brien+orders@mail.example.co.uk", 'zoë.müller@exämple.de', 'имя@пример.рф', 'a.b-c_d@x-y.io']) expect((await leave(sb, message({ email }))).statusCode, email).toBe(201);
+  });
+
   it('refuses a blocked address with the same 409, and its widget shows no form', async () => {
     const { sb } = await boot();
     const admin = await as(sb, 'admin');
