@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, renderError } from './error-catalogue.js';
+import { KNOWN_CODES, SwitchboardHttpError } from '../../packages/sdk/src/errors.js';
+import type { ErrorCode } from '../protocol/errors.js';
 
 function documentedRows(): Map<string, { status: number; body: string }> {
   const text = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
@@ -21,6 +23,18 @@ function documentedRows(): Map<string, { status: number; body: string }> {
 }
 
 describe('error catalogue', () => {
+  it('is what the SDK reads each code it names from: the status and body the server renders give back that code', () => {
+    for (const [code, status, text] of KNOWN_CODES) {
+      const entry = ERROR_CATALOGUE[code as ErrorCode];
+      expect([entry.status, entry.message], code).toEqual([status, text]);
+      const { body } = renderError(code as ErrorCode, 'some detail');
+      expect(new SwitchboardHttpError(status, body, 'call').code, code).toBe(code);
+    }
+    // The agent API's own codes a caller acts on are all named (the visitor wire's are Live Agent's texts).
+    const named = new Set<string>(KNOWN_CODES.map(([c]) => c));
+    for (const code of ['HOLDER_ONLY', 'CONFERENCE_FULL', 'CONFERENCE_INVITE_PENDING', 'BUTTON_CLOSED', 'BLOCK_IN_CONFIG', 'QUICK_TEXT_IN_CONFIG', 'QUICK_TEXT_LIMIT', 'IP_RANGE_INVALID', 'MESSAGE_TOO_LONG', 'QUERY_INVALID']) expect(named.has(code), code).toBe(true);
+  });
+
   it('matches docs/errors.md code for code', () => {
     const documented = documentedRows();
     const catalogue = new Map(Object.entries(ERROR_CATALOGUE).map(([code, e]) => [code, { status: e.status, body: e.message }]));

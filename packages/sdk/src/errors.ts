@@ -75,9 +75,21 @@ export function retryAfterMs(header: string | null | undefined): number | undefi
 }
 
 /** Catalogue codes (src/http/error-catalogue.ts) the SDK names, with their status and body text; the most specific first. */
-const KNOWN_CODES = [
+export const KNOWN_CODES = [
   ['CHAT_NO_LONGER_YOURS', 409, CHAT_NO_LONGER_YOURS],
   ['LAST_ADMIN', 409, 'Would leave the organization without an enabled admin'],
+  // Conferences (ADR 0051), business hours (ADR 0062), blocks (ADR 0055), quick texts (ADR 0059), offline messages (ADR 0063).
+  ['HOLDER_ONLY', 403, 'Only the chat\'s holder may do this'],
+  ['CONFERENCE_FULL', 409, 'The chat has as many agents as it may'],
+  ['CONFERENCE_INVITE_PENDING', 409, 'A conference invitation of this chat is pending'],
+  ['BUTTON_CLOSED', 409, 'The button is outside its business hours'],
+  ['BLOCK_IN_CONFIG', 409, 'Block is set in the config file'],
+  ['QUICK_TEXT_IN_CONFIG', 409, 'Quick text is set in the config file'],
+  ['QUICK_TEXT_LIMIT', 409, 'Too many quick texts'],
+  ['OFFLINE_MESSAGES_UNAVAILABLE', 409, 'This button takes no offline messages'],
+  ['IP_RANGE_INVALID', 400, 'Invalid IP range'],
+  ['MESSAGE_TOO_LONG', 400, 'Message text too long'],
+  ['QUERY_INVALID', 400, 'Invalid query parameter'],
   ['CONFLICT', 409, 'Conflict'],
   ['NODE_STANDBY', 503, NODE_STANDBY],
   // Cluster mode (ADR 0066): this node does not serve the org; `servedBy` says which shard does.
