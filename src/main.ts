@@ -211,13 +211,18 @@ function postgresTarget(url: string, separatePassword: boolean): { url: string; 
   }
 }
 
-/** The secret that signs bearer tokens; kept in the store so tokens survive restarts. */
+/**
+ * The secret that signs bearer tokens; kept in the store so tokens survive restarts and
+ * failovers. Claimed, not overwritten: cluster nodes starting at once on a new store must all
+ * sign with the one that was stored first, or a node's tokens fail after its failover.
+ */
 async function tokenSecret(store: ChatStore): Promise<Buffer> {
   const known = await store.getMeta('token_secret');
   if (known && /^[0-9a-f]{64}$/.test(known)) return Buffer.from(known, 'hex');
-  const secret = randomBytes(32);
-  await store.setMeta('token_secret', secret.toString('hex'));
-  return secret;
+  const mine = randomBytes(32).toString('hex');
+  // A malformed stored value (never written by us) is replaced, as before.
+  const stored = known === null ? await store.claimMeta('token_secret', mine) : (await store.setMeta('token_secret', mine), mine);
+  return Buffer.from(stored, 'hex');
 }
 
 /**

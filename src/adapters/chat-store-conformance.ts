@@ -215,6 +215,13 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       await store.setMeta('k', 'one');
       await store.setMeta('k', 'two');
       expect(await store.getMeta('k')).toBe('two');
+      // A claim stores only where nothing is, and says what is there.
+      expect(await store.claimMeta('k', 'three')).toBe('two');
+      expect(await store.claimMeta('fresh', 'first')).toBe('first');
+      const [x, y] = await Promise.all([store.claimMeta('race', 'a'), store.claimMeta('race', 'b')]);
+      expect([x === y, ['a', 'b'].includes(x)], 'both claims agree on one value').toEqual([true, true]);
+      expect(await store.getMeta('race')).toBe(x);
+      expect(await store.getMeta('fresh')).toBe('first');
     }));
 
     it('purges closed sessions created before a time, with their events and old breadcrumbs, in batches; open ones stay', withStore(async (store) => {

@@ -208,6 +208,11 @@ export interface ChatStore {
   /** A small key/value area for node identity and the like. */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Stores `value` under `key` unless the key has one, atomically, and resolves with the value
+   * the key has then: two nodes starting at once on a new store agree on the first one written.
+   */
+  claimMeta(key: string, value: string): Promise<string>;
   /** JSON documents by kind (users, API keys) for the admin API. */
   listDocuments(kind: string): Promise<{ id: string; body: unknown }[]>;
   putDocument(kind: string, id: string, body: unknown): Promise<void>;

@@ -257,6 +257,11 @@ export class MemoryChatStore implements ChatStore {
     return Promise.resolve(this.meta.get(key) ?? null);
   }
 
+  claimMeta(key: string, value: string): Promise<string> {
+    if (!this.meta.has(key)) this.meta.set(key, value);
+    return Promise.resolve(this.meta.get(key)!);
+  }
+
   setMeta(key: string, value: string): Promise<void> {
     this.meta.set(key, value);
     return Promise.resolve();

@@ -328,6 +328,11 @@ export class KyselyChatStore implements ChatStore {
     await this.writeStatement((db) => db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute());
   }
 
+  async claimMeta(key: string, value: string): Promise<string> {
+    await this.writeStatement((db) => db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute());
+    return (await this.getMeta(key)) ?? value;
+  }
+
   async listDocuments(kind: string): Promise<{ id: string; body: unknown }[]> {
     const rows = await this.db.selectFrom('documents').select(['id', 'body']).where('kind', '=', kind).orderBy('id').execute();
     return rows.map((r) => ({ id: r.id, body: JSON.parse(r.body) as unknown }));
