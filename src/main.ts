@@ -9,7 +9,8 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlite-chat-store.js';
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
-import { PostgresNodeLock } from './adapters/postgres/postgres-node-lock.js';
+import { PostgresNodeLock, shardMapText } from './adapters/postgres/postgres-node-lock.js';
+import { canonicalId } from './protocol/liberal-values.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import { LockWaitAbortedError, secondsOf, type NodeLock } from './ports/node-lock.js';
@@ -174,7 +175,7 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
       logger.fatal('another node took this store over while the node lock was lost: stopping');
       onFatal('node lock taken over');
     },
-  }, undefined, undefined, shards);
+  }, undefined, undefined, shards, cluster ? shardMapText(cluster.shards.map((sh) => ({ id: sh.id, orgs: sh.orgs.map(canonicalId) }))) : null);
   return { lock, held: () => lock.held, shard: () => lock.shard };
 }
 

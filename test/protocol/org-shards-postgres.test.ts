@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { scratchDatabase } from '../../src/adapters/postgres/scratch-database.test-support.js';
-import { OWNS_PROCESS, TestServer, needsProcess } from './harness.js';
+import { OWNS_PROCESS, TestServer, needsProcess, type TestSettings } from './harness.js';
 import {
   ORG_A, ORG_B, SHARD_B_URL, initBodyFor, login, metaRows, misdirected, shardedConfig, startChat, storedEvents, textsOf,
   unshardedConfig, untilEstablished, visitorGet, type StoredEvent,
@@ -214,6 +214,41 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('org shards on one PostgreSQL databa
       await startChat(vb, ORG_B);
       await vb.say('still one node');
       expect(await vb.awaitEchoes(['still one node'])).toEqual(['still one node']);
+    });
+  });
+
+  describe('an org moved to another shard in the config file (ADR 0066, note "one shard map")', () => {
+    const db = scratchDatabase('sb_shards_move');
+    const b = new TestServer({}, { config: shardedConfig(db), env: { SWITCHBOARD_CLUSTER_SHARD: 'b' } });
+    beforeAll(async () => {
+      await db.create();
+      await b.start();
+    }, 60_000);
+    afterAll(async () => {
+      await b.dispose();
+      await db.drop();
+    });
+
+    it('a node with the new file does not serve while another shard\'s node runs the old one: the moved org is never served by two nodes', async () => {
+      const vb = new Visitor(b);
+      await startChat(vb, ORG_B);
+      await vb.say('before the move');
+      expect(await vb.awaitEchoes(['before the move'])).toEqual(['before the move']);
+      // The new file swaps the orgs: shard a would serve ORG_B, which b still serves.
+      const moved = (settings: TestSettings) => {
+        const c = shardedConfig(db, { lockWaitSeconds: 1 })(settings) as { cluster: { shards: { id: string; orgs: string[] }[] } };
+        c.cluster.shards = [{ id: 'a', orgs: [ORG_B.orgId] }, { id: 'b', orgs: [ORG_A.orgId] }];
+        return c;
+      };
+      const a = new TestServer({}, { config: moved });
+      onTestFinished(() => a.dispose());
+      const failed = await startFails(a);
+      expect(failed, 'shard a started with another map than shard b\'s node').not.toBeNull();
+      expect(failed).toMatch(/exited before listening \(code 1,/);
+      expect(a.logTail).toContain("shard b's node runs another shard map");
+      // b serves its chat on, alone.
+      await vb.say('after the refused start');
+      expect(await vb.awaitEchoes(['before the move', 'after the refused start'])).toEqual(['before the move', 'after the refused start']);
     });
   });
 });

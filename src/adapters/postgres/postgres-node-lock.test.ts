@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { LockWaitAbortedError, StoreInUseError } from '../../ports/node-lock.js';
-import { PostgresNodeLock } from './postgres-node-lock.js';
+import { PostgresNodeLock, shardMapText } from './postgres-node-lock.js';
 
 const PG_URL = process.env.SWITCHBOARD_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const unique = () => `lock_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
@@ -109,6 +109,63 @@ describe('PostgreSQL node lock', () => {
       for (const l of [b, any1, any2, any3]) await l.release();
     }
   });
+
+  it('a shard is not taken while another shard\'s node runs another shard map: an org that moved is never served twice (ADR 0066, note "one shard map")', async () => {
+    const schema = unique();
+    const v1 = shardMapText([{ id: 'a', orgs: ['o1'] }, { id: 'b', orgs: ['o3', 'o2'] }]);
+    const v2 = shardMapText([{ id: 'b', orgs: ['o2'] }, { id: 'a', orgs: ['o1', 'o3'] }]);
+    expect(shardMapText([{ id: 'b', orgs: ['o2', 'o3'] }, { id: 'a', orgs: ['o1'] }]), 'the order in the file does not matter').toBe(v1);
+    const node = (shard: string, map: string) => new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, [shard], map);
+    const b1 = node('b', v1);
+    const a2 = node('a', v2);
+    const a1 = node('a', v1);
+    const b2 = node('b', v2);
+    try {
+      await b1.acquire(0);
+      // Org o3 moves to shard a: shard a's node restarted first with the new file waits for shard b's.
+      await expect(a2.acquire(400)).rejects.toThrow("shard b's node runs another shard map (a: o1; b: o2, o3; this node's: a: o1, o3; b: o2)");
+      expect(a2.held).toBe(false);
+      // A node with the running map is admitted.
+      await a1.acquire(0);
+      await a1.release();
+      // Both on the new file, in either order: shard a's node waits until shard b's runs it too.
+      const waiting = a2.acquire(10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a2.held).toBe(false);
+      await b1.release();
+      await b2.acquire(5_000);
+      await waiting;
+      expect([a2.shard, b2.shard]).toEqual(['a', 'b']);
+    } finally {
+      for (const l of [b1, a2, a1, b2]) await l.release();
+    }
+  });
+
+  it('a spare leaves a shard to the shard\'s own node that waits for it (a rolling restart), and takes it once that node stops asking', async () => {
+    const schema = unique();
+    const map = shardMapText([{ id: 'a', orgs: ['o1'] }, { id: 'b', orgs: ['o2'] }]);
+    const oldA = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a'], map);
+    const newA = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a'], map);
+    const b = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['b'], map);
+    const spare = new PostgresNodeLock(PG_URL, schema, {}, undefined, undefined, ['a', 'b'], map);
+    try {
+      await oldA.acquire(0);
+      await b.acquire(0);
+      const spareWaits = spare.acquire(20_000);
+      // The new process starts first and waits; then the old one stops.
+      const newWaits = newA.acquire(10_000);
+      await new Promise((r) => setTimeout(r, 600));
+      await oldA.release();
+      await newWaits;
+      expect([newA.shard, spare.held]).toEqual(['a', false]);
+      // The shard's node gone for good: the spare covers it once it no longer asks.
+      await newA.release();
+      await spareWaits;
+      expect(spare.shard).toBe('a');
+    } finally {
+      for (const l of [oldA, newA, b, spare]) await l.release();
+    }
+  }, 30_000);
 
   it('a lock whose connection the server ended is taken again', async () => {
     const app = unique();
