@@ -150,4 +150,24 @@ describe('a node of shard a', () => {
     const docs2 = (await store.listDocuments('user')).map((d) => d.body as { username?: string });
     expect(docs2.filter((d) => d.username === 'dana')).toHaveLength(1);
   });
+
+  it('answers shard b\'s users\' genuine credentials 421 naming shard b, not 401: a token, a refresh, an API key, and the login of a person made on b', async () => {
+    const store = new MemoryChatStore();
+    const b = await node('b', store);
+    const pair = (await login(b, 'admin2', 'admin-demo')).json<{ accessToken: string; refreshToken: string }>();
+    const asAdmin2 = { authorization: `Bearer ${pair.accessToken}` };
+    expect((await b.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: asAdmin2, payload: { name: 'Bea B', username: 'bea', password: 'bea-password-1', role: 'agent', skills: [], capacity: 1 } })).statusCode).toBe(200);
+    const key = (await b.app.inject({ method: 'POST', url: '/agent/v1/admin/api-keys', headers: asAdmin2, payload: { userId: b.users.all().find((u) => u.username === 'admin2')!.id, name: 'crm', role: 'admin' } })).json<{ key: string }>().key;
+    const a = await node('a', store);
+    const me = (authorization: string) => a.app.inject({ method: 'GET', url: '/agent/v1/me', headers: { authorization } });
+    for (const [what, res] of [
+      ['access token', await me(`Bearer ${pair.accessToken}`)],
+      ['API key', await me(`Bearer ${key}`)],
+      ['refresh token', await a.app.inject({ method: 'POST', url: '/agent/v1/auth/refresh', payload: { refreshToken: pair.refreshToken } })],
+      ['login of a person made on b', await login(a, 'bea', 'bea-password-1')],
+    ] as const) expect([res.statusCode, res.body], what).toEqual([421, TO_B]);
+    // Not genuine: as before.
+    expect((await me(`Bearer ${pair.accessToken}x`)).statusCode).toBe(401);
+    expect((await login(a, 'bea', 'wrong-password')).statusCode).toBe(401);
+  });
 });

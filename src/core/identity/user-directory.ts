@@ -95,6 +95,12 @@ export class UserDirectory {
   /** Config users of other shards of a cluster, by username: a login here is told where they sign in (ADR 0066). */
   private readonly elsewhereLogins = new Map<string, { passwordHash: string; detail: string }>();
   /**
+   * Users of other shards of a cluster (config users, and stored ones as the store had them at
+   * start-up), by id, with where they are served: a valid token or API key of theirs is answered
+   * 421 naming that shard rather than 401, so a client goes there instead of signing out (ADR 0066).
+   */
+  private readonly elsewhereUsers = new Map<string, string>();
+  /**
    * The ids (15-character form) of config users removed from the file, whose documents stay
    * marked removed. Never handed out again: a user made with one would pick up the removed
    * user's refresh tokens once its token version caught up, and list its API keys.
@@ -154,6 +160,7 @@ export class UserDirectory {
         for (const a of org.agents) {
           elsewhereInFile.add(a.id);
           this.elsewhereIds.add(canonicalId(a.id));
+          this.elsewhereUsers.set(a.id, OrgShards.misdirectedDetail(org.id, place));
           if (a.username && a.password) this.elsewhereLogins.set(a.username, { passwordHash: a.password, detail: OrgShards.misdirectedDetail(org.id, place) });
         }
         continue;
@@ -174,7 +181,16 @@ export class UserDirectory {
     for (const d of await this.store.listDocuments('user')) {
       const stored = d.body as UserRecord;
       const fromConfig = this.users.get(d.id);
-      if (!fromConfig && (elsewhereInFile.has(d.id) || !serves(stored.orgId))) continue; // another shard's
+      if (!fromConfig && (elsewhereInFile.has(d.id) || !serves(stored.orgId))) {
+        // Another shard's: sent there when it signs in here (a config user's login is, above).
+        const place = shards?.elsewhere(stored.orgId);
+        if (place && !elsewhereInFile.has(d.id)) {
+          const detail = OrgShards.misdirectedDetail(stored.orgId, place);
+          this.elsewhereUsers.set(d.id, detail);
+          if (stored.username && stored.passwordHash && !stored.disabled) this.elsewhereLogins.set(stored.username, { passwordHash: stored.passwordHash, detail });
+        }
+        continue;
+      }
       if (!fromConfig) {
         if (!stored.configFingerprint) this.users.set(d.id, stored); // made through the admin API
         else {
@@ -271,6 +287,7 @@ export class UserDirectory {
   refresh(refreshToken: string): { accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser } {
     const claims = this.tokens.verify(refreshToken, 'refresh');
     const user = claims ? this.users.get(claims.sub) : undefined;
+    if (claims && !user) this.sendElsewhere(claims.sub);
     if (!claims || !user || user.disabled || claims.ver !== user.tokenVersion) fail('UNAUTHENTICATED', 'refresh token invalid or expired');
     return this.issuePair(user);
   }
@@ -299,6 +316,7 @@ export class UserDirectory {
     if (credential.startsWith('sbk_')) return this.authenticateKey(credential);
     const claims = this.tokens.verify(credential, 'access');
     const user = claims ? this.users.get(claims.sub) : undefined;
+    if (claims && !user) this.sendElsewhere(claims.sub);
     if (!claims || !user || user.disabled || claims.ver !== user.tokenVersion) return null;
     return { userId: user.id, orgId: user.orgId, name: user.name, role: user.role, via: 'token' };
   }
@@ -470,9 +488,16 @@ export class UserDirectory {
     const b = Buffer.from(sha256(key));
     if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
     const user = this.users.get(record.userId);
+    if (!user) this.sendElsewhere(record.userId);
     if (!user || user.disabled) return null;
     const role: Role = roleAtLeast(user.role, record.role) ? record.role : user.role;
     return { userId: user.id, orgId: user.orgId, name: user.name, role, via: 'apikey' };
+  }
+
+  /** A genuine credential of another shard's user: 421 naming the shard (ADR 0066); nothing for anyone else. */
+  private sendElsewhere(userId: string): void {
+    const detail = this.elsewhereUsers.get(userId);
+    if (detail !== undefined) fail('MISDIRECTED_REQUEST', detail);
   }
 
   private issuePair(user: UserRecord): { accessToken: string; refreshToken: string; expiresIn: number; user: PublicUser } {
