@@ -390,6 +390,14 @@ export class ChatEngine {
     if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(there.orgId, there));
   }
 
+  /** A ChasitorInit body (unchecked) naming another shard's org: refused with 421 and where that shard is (ADR 0066). */
+  refuseOtherShardsInit(body: unknown): void {
+    const orgId = (body as { organizationId?: unknown } | null)?.organizationId;
+    if (typeof orgId !== 'string') return;
+    const there = this.catalog.elsewhere(orgId);
+    if (there) fail('MISDIRECTED_REQUEST', OrgShards.misdirectedDetail(orgId, there));
+  }
+
   private rememberClosed(key: string, applied: AppliedSequences): void {
     this.closedKeys.set(key, applied);
     if (this.closedKeys.size > 10_000) this.closedKeys.delete(this.closedKeys.keys().next().value!);

@@ -102,6 +102,17 @@ describe('a node of shard a', () => {
     expect(say.statusCode).toBe(421);
     // Nothing of it reached shard b's chat.
     expect((await store.readEvents(v.id, 0, 100)).some((e) => e.type === 'ChatMessage')).toBe(false);
+    // Recovery and the end too: a 403 would make the client start over, and the chat would stay open on b.
+    const resync = await a.app.inject({ method: 'GET', url: `/chat/rest/System/ResyncSession?SessionId=${v.id}`, headers: headers(v) });
+    expect([resync.statusCode, resync.body]).toEqual([421, TO_B]);
+    const ended = await a.app.inject({ method: 'DELETE', url: `/chat/rest/System/SessionId/${encodeURIComponent(v.key)}`, headers: headers(v) });
+    expect([ended.statusCode, ended.body]).toEqual([421, TO_B]);
+    expect((await store.getSession(v.id))?.closed).toBeFalsy();
+    // A session shard b made, before its chat: its ChasitorInit names the org, and that says where.
+    const early = await newVisitor(b);
+    await b.engine.queue.commit();
+    const init = await post(a, early, 'Chasitor/ChasitorInit', { organizationId: SECOND_ORG.organizationId, deploymentId: SECOND_ORG.deploymentId, buttonId: SECOND_ORG.botButtonId, sessionId: early.id, visitorName: 'Early' }, 1);
+    expect([init.statusCode, init.body]).toEqual([421, TO_B]);
     const unknown = await a.app.inject({ method: 'GET', url: '/chat/rest/System/Messages', headers: headers({ ...v, key: `${v.id}!nope` }) });
     expect(unknown.statusCode).toBe(403);
   });

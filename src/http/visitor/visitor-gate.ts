@@ -125,7 +125,11 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       const cluster = key !== undefined && engine.catalog.shard !== null;
       if (!retry && !cluster) fail('SESSION_INVALID');
       (async () => {
-        if (cluster) await engine.refuseOtherShardsSession(key);
+        if (cluster) {
+          await engine.refuseOtherShardsSession(key);
+          // A session another shard made, before its chat (ChasitorInit names the org): sent there too.
+          if (spec.noun === 'ChasitorInit') engine.refuseOtherShardsInit(body);
+        }
         if (!retry) fail('SESSION_INVALID');
         // Perhaps the response to this request was lost after it ended the session (also
         // before a restart): a retry, answered once what it repeats is durable (it may

@@ -205,11 +205,14 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         const key = decodedPathKey(req.rest.join('/'));
         // The key in the path names the session; the header is used only when the path has none.
         const s = key ? engine.findByKey(key) : req.session;
-        if (!s && await engine.closedSequences(key || String(req.headers['x-liveagent-session-key'] ?? ''))) {
+        const named = key || String(req.headers['x-liveagent-session-key'] ?? '');
+        if (!s && await engine.closedSequences(named)) {
           // A retried DELETE: answered once the end it repeats is durable (it may still be in this turn's commit).
           await engine.queue.commit();
           return { kind: 'ok' };
         }
+        // Another shard's open chat (ADR 0066): sent there, not told it does not exist (it would stay open).
+        if (!s && engine.catalog.shard !== null) await engine.refuseOtherShardsSession(named);
         if (!s) fail('SESSION_INVALID');
         engine.visitorEnd(s, 'client');
         await engine.queue.commit();
@@ -232,6 +235,8 @@ export function visitorNouns({ engine, poller, recovery }: NounDeps): NounSpec[]
         // enough: every agent of the org knows it (the chatId), and the answer carries the key.
         const id = typeof req.query.SessionId === 'string' ? req.query.SessionId : undefined;
         const s = req.session;
+        const key = req.headers['x-liveagent-session-key'];
+        if (!s && typeof key === 'string' && engine.catalog.shard !== null) await engine.refuseOtherShardsSession(key);
         if (!s || (id !== undefined && id !== s.id)) fail('SESSION_INVALID');
         return { kind: 'json', body: await recovery.resync(s) };
       },
