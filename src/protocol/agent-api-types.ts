@@ -320,7 +320,10 @@ export const UpdateUserRequest = Type.Partial(Type.Object({
 }));
 export type UpdateUserRequest = Static<typeof UpdateUserRequest>;
 export const CreateApiKeyRequest = Type.Object({ userId: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1, maxLength: MAX_API_KEY_NAME_LENGTH, description: 'Trimmed; blank (only white space) is refused' }), role: Role });
-export const ApiKeyCreated = Type.Object({ id: Type.String(), key: Type.String() });
+export const ApiKeyCreated = Type.Object({
+  id: Type.String(), key: Type.String(),
+  role: Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')], { description: 'The role the key was made with: the one asked for, lowered to its user\'s role at this moment, for good (promoting the user later does not raise it)' }),
+});
 /** An API key as GET /agent/v1/admin/api-keys lists it: never its secret, which only POST answers, once. */
 export const ApiKey = Type.Object({
   id: Type.String(), userId: Type.String(), name: Type.String(),

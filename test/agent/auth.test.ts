@@ -209,8 +209,10 @@ describe.skipIf(!OWNS_PROCESS)('agent API: identity and access', () => {
     expect(await nina.ok('GET', '/agent/v1/me')).toMatchObject({ id: created.id });
 
     // A key for a user never acts above the user's role.
-    const key = await root.ok<{ id: string; key: string }>('POST', '/agent/v1/admin/api-keys', { userId: created.id, name: 'bot', role: 'admin' });
+    const key = await root.ok<{ id: string; key: string; role: string }>('POST', '/agent/v1/admin/api-keys', { userId: created.id, name: 'bot', role: 'admin' });
     expect(key.key).toMatch(/^sbk_/);
+    // Said at once: the key is made with the user's role, not the one asked for.
+    expect(key.role).toBe('agent');
     const viaKey = new AgentUser(server, USERS.alice);
     viaKey.accessToken = key.key;
     expect(await viaKey.ok('GET', '/agent/v1/me')).toMatchObject({ id: created.id, role: 'agent' });

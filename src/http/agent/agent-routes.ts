@@ -354,7 +354,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
       const b = body<{ userId: string; name: string; role: Role }>(req);
       if (users.get(b.userId)?.orgId !== p.orgId) fail('NOT_FOUND', `user ${b.userId}`);
       const k = await users.createApiKey(b.userId, b.name, b.role);
-      return { id: k.id, key: k.key };
+      return { id: k.id, key: k.key, role: k.record.role };
     });
   route({ method: 'DELETE', url: '/agent/v1/admin/api-keys/:keyId', summary: 'Revoke an API key', role: 'admin', params: T.ApiKeyIdParams, response: T.Ok,
     errors: { 409: 'The key is the last way anyone can sign in as an admin of the organization (LAST_ADMIN): make another admin key first' } },
