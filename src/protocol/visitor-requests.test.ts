@@ -357,6 +357,9 @@ describe('parseBreadcrumb', () => {
     expect(parseBreadcrumb({ location: null })).toEqual({ location: undefined });
     expect(parseBreadcrumb({ location: '  ' })).toEqual({ location: undefined });
     expect(failureOf(() => parseBreadcrumb({ location: { href: '/a' } }))).toBe('BODY_INVALID');
+    expect(failureOf(() => parseBreadcrumb({ location: true }))).toBe('BODY_INVALID');
     expect(failureOf(() => parseBreadcrumb({ location: 'x'.repeat(4097) }))).toBe('BODY_INVALID');
+    // A number is its text, as every string field of the visitor wire reads one (docs/compatibility.md #44).
+    expect(parseBreadcrumb({ location: 5 })).toEqual({ location: '5' });
   });
 });

@@ -34,7 +34,7 @@ import { registerOfflineMessageAgentRoutes } from './offline-message-routes.js';
 import type { OfflineMessageBox } from '../../core/offline-messages.js';
 import { WebhookNameParams, WebhookReplayRequest, WebhookSkipRequest, WebhookStatus, WebhookStatuses } from '../../protocol/webhook-types.js';
 import type { AdminMove, Webhooks } from '../../core/webhooks/webhooks.js';
-import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
+import { AGENT_COMPRESSION, STREAMED_AGENT_COMPRESSION, settleAcceptEncoding, varyOnAcceptEncoding } from './answer-compression.js';
 import { requestOrigin } from '../request-origin.js';
 
 export interface AgentRouteSpec {
@@ -109,6 +109,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         // Tokens, chats and transcripts: nothing of the agent API is for a shared cache.
         void reply.header('Cache-Control', 'no-store');
         varyOnAcceptEncoding(reply);
+        settleAcceptEncoding(req);
         // A NUL in a path or query parameter (sent as %00) is U+FFFD, as in a body (ADR 0035):
         // a lookup for it finds what was stored for it, and PostgreSQL, which refuses NUL in
         // any text it is sent, answered a search or a chat id holding one with a 500.

@@ -88,6 +88,10 @@ describe('agent API answers', () => {
 
     expect((await get('br;q=0.5, gzip')).headers['content-encoding'], 'the higher q-value').toBe('gzip');
     expect((await get('br;q=0, *')).headers['content-encoding'], '* stands for gzip, br refused').toBe('gzip');
+    expect((await get('gzip;q=0, *')).headers['content-encoding'], '* stands for br, gzip refused').toBe('br');
+    expect((await get('*;q=0.5, gzip')).headers['content-encoding'], 'gzip named at 1 over br by * at 0.5').toBe('gzip');
+    expect((await get('x-gzip')).headers['content-encoding'], 'x-gzip is gzip').toBe('gzip');
+    expect((await get('*;q=0')).headers['content-encoding'], 'nothing coded is acceptable: as it is').toBeUndefined();
     for (const refused of ['identity', 'gzip;q=0, br;q=0', 'identity;q=0', 'compress']) {
       const res = await get(refused);
       expect(res.headers['content-encoding'], refused).toBeUndefined();

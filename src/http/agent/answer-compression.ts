@@ -6,7 +6,7 @@
  * front of fastify (poll-fast-path.ts, ADR 0014).
  */
 import compress from '@fastify/compress';
-import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { constants as zlib } from 'node:zlib';
 
 /**
@@ -55,6 +55,41 @@ export const STREAMED_AGENT_COMPRESSION: RouteCompression = {
  */
 export async function registerAnswerCompression(app: FastifyInstance): Promise<void> {
   await app.register(compress, { ...AGENT_COMPRESSION, global: false });
+}
+
+/**
+ * The coding an Accept-Encoding asks for, of ours, per RFC 9110 §12.5.3: a coding's own q-value, or
+ * `*`'s for one not named, 0 refusing it; br before gzip at the same weight; null for neither.
+ */
+export function chosenCoding(header: string | undefined): 'br' | 'gzip' | null {
+  if (!header) return null;
+  const named = new Map<string, number>();
+  let star: number | undefined;
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.split(';');
+    const coding = name.trim().toLowerCase();
+    if (!coding) continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(p)?.[1]).find((v) => v !== undefined);
+    const weight = q === undefined ? 1 : Number(q);
+    const w = Number.isFinite(weight) ? weight : 0;
+    if (coding === '*') star = w;
+    else named.set(coding === 'x-gzip' ? 'gzip' : coding, w);
+  }
+  const weightOf = (c: string) => named.get(c) ?? star ?? 0;
+  const br = weightOf('br');
+  const gzip = weightOf('gzip');
+  if (br > 0 && br >= gzip) return 'br';
+  return gzip > 0 ? 'gzip' : null;
+}
+
+/**
+ * Puts the coding chosen by {@link chosenCoding} in the request's Accept-Encoding, for the plugin
+ * to apply: it let `*` override a coding's own `q=0` (`gzip;q=0, *` got gzip).
+ */
+export function settleAcceptEncoding(request: FastifyRequest): void {
+  const header = request.headers['accept-encoding'];
+  if (header === undefined) return;
+  request.headers['accept-encoding'] = chosenCoding(Array.isArray(header) ? header.join(',') : header) ?? 'identity';
 }
 
 /**

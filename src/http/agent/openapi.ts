@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type TSchema } from 'typebox';
 import { StreamEvent } from '../../protocol/agent-api-types.js';
 import type { AgentRouteSpec } from './agent-routes.js';
-import { AGENT_COMPRESSION, varyOnAcceptEncoding } from './answer-compression.js';
+import { AGENT_COMPRESSION, settleAcceptEncoding, varyOnAcceptEncoding } from './answer-compression.js';
 
 /** Error answers are the catalogue's plain text (docs/errors.md): `<message>: <detail>`. */
 const errorBody = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
@@ -102,8 +102,9 @@ const OpenApiDocument = Type.Object({
 
 export function registerOpenApiRoute(app: FastifyInstance, specs: AgentRouteSpec[]): void {
   const doc = JSON.stringify(openApiDocument(specs, '1.0.0'));
-  app.get('/agent/v1/openapi.json', { schema: { response: { 200: OpenApiDocument } }, compress: AGENT_COMPRESSION }, (_req, reply) => {
+  app.get('/agent/v1/openapi.json', { schema: { response: { 200: OpenApiDocument } }, compress: AGENT_COMPRESSION }, (req, reply) => {
     varyOnAcceptEncoding(reply);
+    settleAcceptEncoding(req);
     void reply.type('application/json').send(doc);
   });
 }
