@@ -157,6 +157,8 @@ export class Conferences {
     const s = this.engine.sessions.get(sessionId);
     const id = this.engine.directory.get(agentId)?.id ?? agentId;
     if (s && s.record.chatState === 'established' && s.record.participants?.includes(id)) fail('HOLDER_ONLY', action);
+    // Ended, the chat says so (an agent acting again after its own end: docs/errors.md's words).
+    if (s?.record.chatState === 'ended') fail('CONFLICT', 'chat has ended');
     if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
     return s;
   }
@@ -164,6 +166,8 @@ export class Conferences {
   /** The chat's holder or one of its participants: who may send messages and typing. */
   requireInChat(agentId: string, sessionId: string): ChatSession {
     const s = this.engine.sessions.get(sessionId);
+    // Ended, the chat says so (an agent acting again after its own end: docs/errors.md's words).
+    if (s?.record.chatState === 'ended') fail('CONFLICT', 'chat has ended');
     if (!s || s.record.chatState !== 'established' || (s.record.agentId !== agentId && !s.record.participants?.includes(agentId))) fail('CONFLICT', 'this agent holds no such active chat');
     return s;
   }

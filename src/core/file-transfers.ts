@@ -161,6 +161,8 @@ export class FileTransfers {
   /** The established chat this agent holds (the HTTP layer checked access already: this is the state check). */
   private heldChat(agentId: string, sessionId: string): ChatSession {
     const s = this.engine.sessions.get(sessionId);
+    // Ended, the chat says so (an agent acting again after its own end: docs/errors.md's words).
+    if (s?.record.chatState === 'ended') fail('CONFLICT', 'chat has ended');
     if (!s || s.record.chatState !== 'established' || s.record.agentId !== agentId) fail('CONFLICT', 'this agent holds no such active chat');
     return s;
   }

@@ -95,6 +95,11 @@ describe.skipIf(!OWNS_PROCESS)('agent API: commands on the stream socket', () =>
     // Once the new holder ended it, the one before hears what everyone who held it hears.
     await bob.command('end', chatId);
     expect(await alice.command('messages', chatId, { text: 'and now?' })).toMatchObject({ ok: false, status: 409, error: 'Conflict: chat has ended' });
+    // And so does the agent who ended it, acting again while the visitor's session is still open (docs/errors.md).
+    for (const [command, body] of [['end', {}], ['messages', { text: 'one more' }], ['typing', { typing: true }]] as const) {
+      expect(await bob.command(command, chatId, body), command).toMatchObject({ ok: false, status: 409, error: 'Conflict: chat has ended' });
+    }
+    expect((await bob.call('POST', `/agent/v1/chats/${chatId}/end`)).text).toBe('Conflict: chat has ended');
     await alice.leave();
     await bob.leave();
   });
