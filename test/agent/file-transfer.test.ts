@@ -89,7 +89,11 @@ describe.skipIf(!OWNS_PROCESS)('file transfer', () => {
     expect(new TextDecoder().decode(await dl.arrayBuffer())).toBe('<script>alert(1)</script>');
     const listed = await alice.ok<{ contentType: string; name: string }[]>('GET', `/agent/v1/chats/${chatId}/files`);
     expect(listed[0]).toMatchObject({ contentType: 'text/html', name: 'naïve "page".html' });
-    void v;
+    // The same name from a form: fetch (as browsers) writes its `"` as %22 in the part's filename; it is the visitor's `"` again.
+    const again = await alice.ok<{ fileToken: string; uploadServletUrl: string }>('POST', `/agent/v1/chats/${chatId}/file-requests`);
+    const form = await uploadForm(again.uploadServletUrl, { chatKey: v.key, fileToken: again.fileToken }, { bytes: html, name: 'naïve "page".html', type: 'text/html' });
+    expect(form.status, form.text).toBe(200);
+    expect((form.json as { name: string }).name).toBe('naïve "page".html');
   });
 
   it('one request at a time; cancel tells the visitor; canceled, unknown and foreign tokens are refused', async () => {

@@ -290,7 +290,7 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
         stream.resume();
         return;
       }
-      const mine = { field, filename: filename ?? '', type: mimeType, chunks: [] as Buffer[], size: 0 };
+      const mine = { field, filename: formFilename(filename ?? ''), type: mimeType, chunks: [] as Buffer[], size: 0 };
       // A part named `file` after another file: the one read before is dropped.
       keeper.budget.release(keeper.hold);
       chosen = mine;
@@ -327,4 +327,13 @@ function readMultipart(raw: IncomingMessage, maxBytes: number, params: Params, b
     raw.on('error', stop);
     raw.pipe(parser);
   });
+}
+
+/**
+ * A part's filename as the visitor's file had it: browsers and undici write `"`, CR and LF of a
+ * filename as `%22`, `%0D` and `%0A` (the HTML standard's multipart/form-data encoding), which
+ * busboy leaves as they are, so `ev"il.html` was stored as `ev%22il.html`.
+ */
+export function formFilename(name: string): string {
+  return name.replace(/%(22|0D|0A)/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
