@@ -15,7 +15,8 @@ const SUPERVISOR = { username: 'sam', password: 'sam-secret' };
 
 const server = useServer({}, {
   config: (settings) => {
-    const config = demoConfig(settings) as { orgs: { agents: unknown[]; webhooks?: unknown[] }[] };
+    const config = demoConfig(settings) as { orgs: { agents: unknown[]; webhooks?: unknown[]; sensitiveDataRules?: unknown[] }[] };
+    config.orgs[0]!.sensitiveDataRules = [{ name: 'card', pattern: '\\d{13,19}', appliesTo: 'visitor' }];
     // Nothing ends a chat here: the webhook only has to be listed.
     config.orgs[0]!.webhooks = [{ name: 'crm', url: 'https://hooks:hunter2@crm.example.com/in', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', enabled: false, events: ['chat.ended', 'offline_message.created'] }];
     config.orgs[0]!.agents.push(
@@ -105,6 +106,14 @@ describe('AgentClient: admin calls', () => {
     expect(await refusal(() => bot.me())).toMatchObject({ status: 401 });
     expect((await admin.apiKeys()).find((k) => k.id === created.id)!.revokedAt).toEqual(expect.any(Number));
     expect(await refusal(() => admin.revokeApiKey('no-such-key'))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('reads the org\'s sensitive data rules as the config file has them, and keeps presence alive by heartbeat', async () => {
+    const admin = await loggedIn(ADMIN);
+    expect(await admin.sensitiveDataRules()).toEqual([{ name: 'card', pattern: '\\d{13,19}', flags: '', appliesTo: 'visitor' }]);
+    await expect(admin.heartbeat()).resolves.toBeUndefined();
+    const sam = await loggedIn(SUPERVISOR);
+    expect(await refusal(() => sam.sensitiveDataRules())).toMatchObject({ status: 403, code: 'FORBIDDEN' });
   });
 
   it('erases a visitor the org never chatted with to nothing', async () => {

@@ -18,7 +18,7 @@ import { hedgedStreamTicket } from './hedged-stream-ticket.js';
 import type {
   AgentEvents, ChatDetails, ChatFlag, FlagState, ChatEventWire, ChatHistoryPage, ChatHistoryQuery, ChatSearchPage, ChatSearchQuery, ChatSummary, Presence, PresenceState, PublicUser, SentMessage, StreamEvent, SupervisorOverview,
   TokenPair, Transcript, TranscriptPage, TranscriptPageOptions, TransferTarget, TransferTargets, QuickText, CreateOrgQuickTextInput, UpdateOrgQuickTextInput, CreateOwnQuickTextInput, UpdateOwnQuickTextInput, AgentLimits, Me, StreamTicket,
-  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, WebhookEvent, WebhookStatus, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
+  ApiKey, ApiKeyCreated, CreateApiKeyInput, CreateUserInput, CreateVisitorBlockInput, UpdateUserInput, VisitorBlock, VisitorErasure, SensitiveDataRule, WebhookEvent, WebhookStatus, OfflineMessage, OfflineMessagePage, OfflineMessageQuery, OfflineMessageStatus, ChatFile, DownloadedFile, FileRequest,
 } from './types.js';
 import { attachmentName } from './content-disposition.js';
 
@@ -471,6 +471,19 @@ export class AgentClient {
    */
   async deleteBlock(blockId: string): Promise<void> {
     await this.call('DELETE', `/admin/blocks/${enc(blockId)}`);
+  }
+
+  /** Admin: my org's sensitive data rules (config `orgs[].sensitiveDataRules`, ADR 0052, read-only), in the order they apply. */
+  sensitiveDataRules(): Promise<SensitiveDataRule[]> {
+    return this.call('GET', '/admin/sensitive-data-rules', undefined, { retry: true });
+  }
+
+  /**
+   * Keeps my presence alive without a stream connection (a bot that only uses REST): without a stream
+   * or a heartbeat for `settings.agentGraceSeconds` an agent is taken offline.
+   */
+  async heartbeat(): Promise<void> {
+    await this.call('POST', '/heartbeat', undefined, { retry: true });
   }
 
   /** Admin: my org's webhooks (config `orgs[].webhooks`, ADR 0065): last delivery, and a failing streak while one lasts. */

@@ -318,6 +318,8 @@ export type WebhookEvent = NonNullable<Webhooks.WebhookReplayRequest['event']>;
 export type ChatEndedWebhook = Webhooks.ChatEndedWebhook;
 /** The body an `offline_message.created` webhook receives (ADR 0068). */
 export type OfflineMessageCreatedWebhook = Webhooks.OfflineMessageCreatedWebhook;
+/** GET /agent/v1/admin/sensitive-data-rules: one rule of my org (ADR 0052): `name`, `pattern`, `flags`, `appliesTo`. */
+export type SensitiveDataRule = Agent.SensitiveDataRule;
 /** DELETE /agent/v1/admin/visitors/:visitorId: what the erasure deleted, and the chats still running it left alone. */
 export type VisitorErasure = Static<typeof Agent.VisitorErasure>;
 /**
