@@ -274,6 +274,10 @@ export class AgentStreamHub {
         : offset > st.offset ? 'event id from the future'
           : st.resetThrough !== null && offset <= st.resetThrough ? 'reset' : null;
     if (unusable) return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: unusable };
+    // Away longer than the window: its org's events were no longer kept for it (supervisorFanOut).
+    if (monitor && st.listeners.size === 0 && this.clock.now() - st.lastAliveAt >= BUFFER_MAX_AGE_MS) {
+      return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
+    }
     const first = st.buffer[0]?.event;
     if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
@@ -365,16 +369,20 @@ export class AgentStreamHub {
     }
   }
 
-  /** Supervisors with an open stream see every event of their org's chats. */
   /**
    * Once per durable batch: the function that tells the watching supervisors of one event, or
    * null when none watches (then nothing is allocated: this runs after every commit). The engine
    * calls it per event, right after the event's holder heard of it (ChatEngine.onEachEventDurable).
+   * Watching: a stream open now, or one open within the resume window ({@link BUFFER_MAX_AGE_MS}):
+   * a supervisor whose connection dropped resumes with every event it missed, as an agent does,
+   * not with a gap nothing tells of.
    */
   private supervisorFanOut(): ((e: LogEvent) => void) | null {
     let watching: string[] | null = null;
+    const now = this.clock.now();
     for (const [id, st] of this.streams) {
-      if (st.listeners.size > 0 && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor')) (watching ??= []).push(id);
+      const following = st.listeners.size > 0 || now - st.lastAliveAt < BUFFER_MAX_AGE_MS;
+      if (following && roleAtLeast(this.users.get(id)?.role ?? 'agent', 'supervisor')) (watching ??= []).push(id);
     }
     if (!watching) return null;
     const supervisors = watching;

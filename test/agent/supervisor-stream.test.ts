@@ -159,6 +159,33 @@ describe.skipIf(!OWNS_PROCESS)('agent API: supervisors and the stream', () => {
     await sse.close();
   });
 
+  it('a supervisor whose only stream dropped resumes with the monitor.events it missed, in order, without a gap', async () => {
+    const sam = await onlineAgent(server, USERS.sam, { online: false });
+    const alice = await onlineAgent(server, USERS.alice);
+    const v = await requestChat(server, BUTTON.sales, { visitorName: 'Watched' });
+    const chatId = (await alice.nextOffer()).chatId!;
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    await v.say('seen live');
+    const textOf = (e: { data: Record<string, unknown> }) => (e.data['data'] as { text?: string } | undefined)?.text;
+    await sam.next((e) => e.type === 'monitor.event' && e.chatId === chatId && textOf(e) === 'seen live', 'the live monitor.event');
+    const last = sam.events.at(-1)!.id!;
+    // Its only connection gone: what the visitor says meanwhile is kept for it.
+    await sam.disconnect();
+    const seen = sam.events.length;
+    await v.say('while away 1');
+    await v.say('while away 2');
+    await alice.next((e) => e.type === 'chat.event' && e.chatId === chatId && textOf(e) === 'while away 2', 'the agent hears it');
+    await sam.connect(last);
+    await until(() => sam.events.slice(seen).filter((e) => e.type === 'monitor.event' && e.chatId === chatId && e.data['type'] === 'ChasitorChatMessage').length >= 2, 'the replayed monitor.events', 5_000, () => sam.events.slice(seen));
+    const replay = sam.events.slice(seen);
+    expect(replay.some((e) => e.type === 'resync'), 'replayed, not resynced').toBe(false);
+    expect(replay.filter((e) => e.type === 'monitor.event' && e.data['type'] === 'ChasitorChatMessage').map(textOf)).toEqual(['while away 1', 'while away 2']);
+    expect(replay.map((e) => offsetOf(e.id)), 'every id after the last seen, none skipped').toEqual(replay.map((_, i) => offsetOf(last) + 1 + i));
+    await sam.leave();
+    await alice.leave();
+  });
+
   it('answers a lastEventId of another epoch, or from the future, with resync and a snapshot', async () => {
     const alice = await onlineAgent(server, USERS.alice, { capacity: 2 });
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Snap' });
