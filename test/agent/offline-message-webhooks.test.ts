@@ -6,10 +6,10 @@
  * skips it; a replay sends them again; one left while the receiver was down is delivered
  * after kill -9 and a restart. The webhook's status and metrics say where its event stands.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request, usePostgresServer, type TestServer, type TestSettings } from '../protocol/harness.js';
 import { AgentUser, BUTTON, DEPLOYMENT, ORG, OWNS_PROCESS, USERS, routingConfig, until, useAgentServer } from './agent-fixtures.js';
-import { Receiver, SECRET, signatureValid, type ItemOf } from './webhook-receiver.js';
+import { SECRET, signatureValid, useReceivers, type Receiver, type ItemOf } from './webhook-receiver.js';
 
 interface Left { type: string; id: string; createdAt: number; data: { id: string; orgId: string; deploymentId: string; buttonId: string; name: string; email: string; subject: string; message: string; language: string | null; createdAt: number } }
 interface Stream { lastDeliveredAt: number | null; lastDeliveredId: string | null; failingSince: number | null; failingId: string | null; lastError: string | null; nextAttemptAt: number | null; backlog: number | null }
@@ -26,17 +26,8 @@ function config(receiver: Receiver) {
   };
 }
 
-const sqliteReceiver = new Receiver();
-const postgresReceiver = new Receiver();
 // Listening before the servers start (their beforeAll hooks come after these): the config names the port.
-beforeAll(async () => {
-  await sqliteReceiver.listen();
-  await postgresReceiver.listen();
-});
-afterAll(async () => {
-  await sqliteReceiver.close();
-  await postgresReceiver.close();
-});
+const { sqliteReceiver, postgresReceiver } = useReceivers();
 const settings: TestSettings = { pollHoldSeconds: 0.5 };
 const sqlite = useAgentServer(settings, { config: config(sqliteReceiver) });
 const { server: postgres } = usePostgresServer('offline_webhooks', settings, config(postgresReceiver));

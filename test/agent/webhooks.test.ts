@@ -7,9 +7,9 @@
  * shows a failing streak while it lasts; SIGTERM abandons a POST under way, and the chat is sent
  * again after the restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request, usePostgresServer, type TestServer, type TestSettings } from '../protocol/harness.js';
-import { Receiver, SECRET, signatureValid, type ChatEnded } from './webhook-receiver.js';
+import { SECRET, signatureValid, useReceivers, type Receiver, type ChatEnded } from './webhook-receiver.js';
 import { AgentUser, BUTTON, ORG, OWNS_PROCESS, USERS, onlineAgent, requestChat, routingConfig, until, useAgentServer } from './agent-fixtures.js';
 
 function webhookConfig(receiver: Receiver) {
@@ -20,17 +20,8 @@ function webhookConfig(receiver: Receiver) {
   };
 }
 
-const sqliteReceiver = new Receiver();
-const postgresReceiver = new Receiver();
 // Listening before the servers start (their beforeAll hooks come after these): the config names the port.
-beforeAll(async () => {
-  await sqliteReceiver.listen();
-  await postgresReceiver.listen();
-});
-afterAll(async () => {
-  await sqliteReceiver.close();
-  await postgresReceiver.close();
-});
+const { sqliteReceiver, postgresReceiver } = useReceivers();
 const settings: TestSettings = { pollHoldSeconds: 0.5, agentGraceSeconds: 30 };
 const sqlite = useAgentServer(settings, { config: webhookConfig(sqliteReceiver) });
 const { server: postgres } = usePostgresServer('webhooks', settings, webhookConfig(postgresReceiver));

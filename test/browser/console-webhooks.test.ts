@@ -10,8 +10,6 @@
  * message left…" passes over it. axe finds nothing serious in the section, failing or not, nor in
  * the replay dialog.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -21,6 +19,7 @@ import { SCREENSHOTS, describeViolations, seriousViolations, type ConsolePage } 
 import { ADMIN, AdminConsoleTestServer } from './console-admin-server.js';
 import { AGENT1, DEPLOYMENT_ID, ORG_ID, SUPPORT_BUTTON } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
+import { Receiver as HttpReceiver } from '../agent/webhook-receiver.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -31,40 +30,35 @@ interface Delivery { chatId: string; webhookId: string; endedAt: number; status:
  * elsewhere chats (400 for those in `refuse`: it will never take them), 200 for the rest; keeps every POST.
  */
 class Receiver {
-  readonly requests: Delivery[] = [];
-  /** Messages left POSTed to /tickets: their id and the answer. */
-  readonly messages: { id: string; status: number }[] = [];
   readonly refuse = new Set<string>();
-  port = 0;
-  private server: Server | undefined;
+  private readonly http = new HttpReceiver((url, body) => {
+    if (url === '/tickets') return (JSON.parse(body) as { data: { subject: string } }).data.subject === 'refuse me' ? 400 : 200;
+    return this.refuse.has((JSON.parse(body) as { data: { chatId: string } }).data.chatId) ? 400 : 200;
+  });
 
-  async listen(): Promise<void> {
-    const server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => { body += c; });
-      req.on('end', () => {
-        if (req.url === '/tickets') {
-          const left = (JSON.parse(body) as { data: { id: string; subject: string } }).data;
-          const status = left.subject === 'refuse me' ? 400 : 200;
-          this.messages.push({ id: left.id, status });
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'never this one');
-          return;
-        }
-        const data = (JSON.parse(body) as { data: { chatId: string; endedAt: number } }).data;
-        const status = this.refuse.has(data.chatId) ? 400 : 200;
-        this.requests.push({ chatId: data.chatId, webhookId: String(req.headers['webhook-id']), endedAt: data.endedAt, status });
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'never this one');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
+  get port(): number {
+    return this.http.port;
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  /** The chats POSTed, in order. */
+  get requests(): Delivery[] {
+    return this.http.requests.filter((r) => r.url !== '/tickets').map((r) => {
+      const data = (JSON.parse(r.body) as { data: { chatId: string; endedAt: number } }).data;
+      return { chatId: data.chatId, webhookId: String(r.headers['webhook-id']), endedAt: data.endedAt, status: r.status };
+    });
+  }
+
+  /** Messages left POSTed to /tickets: their id and the answer. */
+  get messages(): { id: string; status: number }[] {
+    return this.http.requests.filter((r) => r.url === '/tickets').map((r) => ({ id: (JSON.parse(r.body) as { data: { id: string } }).data.id, status: r.status }));
+  }
+
+  listen(): Promise<void> {
+    return this.http.listen();
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 
   /** The chats it took (200), in order. */
