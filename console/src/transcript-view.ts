@@ -2,7 +2,7 @@
  * One chat's transcript: events keyed by their log offset, so an event that
  * arrives twice (live, then again in a reload after a reconnect) is shown
  * once. Messages the agent is still sending show as pending until the server
- * gives them an offset.
+ * gives them an offset, and then become the sent message in place.
  */
 import { el, formatTime } from './dom-builder.ts';
 import { describeSize } from './file-download.ts';
@@ -81,18 +81,19 @@ export class TranscriptView {
   add(e: ChatEventWire): boolean {
     if (this.events.has(e.offset)) return false;
     this.events.set(e.offset, e);
-    if (e.clientMessageId) this.settle(e.clientMessageId);
-    const node = this.render(e);
+    const pending = e.clientMessageId ? this.pending.get(e.clientMessageId) : undefined;
+    // The agent's own message, shown while it was sent: the same bubble becomes the sent one.
+    // A new one in its place would be a second addition to the log, read out again.
+    const node = pending ? this.confirm(pending, e) : this.render(e);
     if (!node) return true;
     this.nodes.set(e.offset, node);
     const stickToBottom = this.element.scrollTop + this.element.clientHeight >= this.element.scrollHeight - 40;
-    if (e.offset > this.maxOffset) {
-      this.element.insertBefore(node, this.firstPending());
-    } else {
-      // An older event (a reload filled a gap): insert it in offset order.
-      const after = [...this.nodes.entries()].filter(([o]) => o > e.offset).sort((a, b) => a[0] - b[0])[0];
-      this.element.insertBefore(node, after ? after[1] : this.firstPending());
-    }
+    // In offset order, before the messages still being sent: an older event (a read filled a gap)
+    // goes before the first newer one.
+    const after = e.offset > this.maxOffset ? undefined : [...this.nodes.entries()].filter(([o]) => o > e.offset).sort((a, b) => a[0] - b[0])[0];
+    const before = after ? after[1] : this.firstPending();
+    // Already there (a confirmed bubble usually is): not moved, as a move is another addition.
+    if (!(node.isConnected && node.nextElementSibling === before)) this.element.insertBefore(node, before);
     this.maxOffset = Math.max(this.maxOffset, e.offset);
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
     return true;
@@ -108,9 +109,17 @@ export class TranscriptView {
     this.element.scrollTop = this.element.scrollHeight;
   }
 
-  settle(clientMessageId: string): void {
-    this.pending.get(clientMessageId)?.node.remove();
-    this.pending.delete(clientMessageId);
+  /** A pending message the server stored: its bubble, now as sent (the stored text, masked maybe, ADR 0052). */
+  private confirm(p: PendingMessage, e: ChatEventWire): HTMLElement {
+    this.pending.delete(p.clientMessageId);
+    const { node } = p;
+    node.classList.remove('pending', 'failed');
+    delete node.dataset['clientMessageId'];
+    node.querySelector('.note')?.remove();
+    const text = node.querySelector('.text');
+    const stored = str(e.data['text']);
+    if (text && text.textContent !== stored) text.textContent = stored;
+    return node;
   }
 
   /** Marks a pending message as failed, with a Retry button when trying again could help. */
