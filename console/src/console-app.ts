@@ -369,11 +369,22 @@ export class ConsoleApp {
 
   /** Load as the server counts it: open offers plus chats held. */
   private updateLoad(): void {
-    const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
-    this.loadOut.textContent = `Load ${loadText(held + this.offers.size, this.capacity)}`;
     this.emptyChats.hidden = this.panels.size > 0;
     this.offersSection.hidden = this.offers.size === 0;
+    // The load is a live region: written once the current step is done (an accept drops the offer,
+    // then opens the chat: 1, not 0 and 1 again), and only when it changed (every chat event
+    // comes here, and the same words written again are read again).
+    if (this.loadPending) return;
+    this.loadPending = true;
+    queueMicrotask(() => {
+      this.loadPending = false;
+      const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
+      const text = `Load ${loadText(held + this.offers.size, this.capacity)}`;
+      if (this.loadOut.textContent !== text) this.loadOut.textContent = text;
+    });
   }
+
+  private loadPending = false;
 
   /**
    * How far our clock is ahead of the server's: the smallest `now - at` seen over

@@ -1,6 +1,7 @@
 /**
  * What the console's live regions tell a screen reader, each thing once (test/browser/live-regions.ts
- * records it): the agent's own message is told once, not once "sending…" and again sent.
+ * records it): the agent's own message is told once, not once "sending…" and again sent; the
+ * load is told when it changes, not after every event nor 0 in between on an accept.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -8,11 +9,16 @@ import { chat, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { acceptedChat, PollingVisitor } from './console-visitor.js';
-import { recordSpoken, timesSpoken } from './live-regions.js';
+import { clearSpoken, recordSpoken, spoken, timesSpoken } from './live-regions.js';
 
 const server = new ConsoleTestServer();
 let alex: ConsolePage;
 const { visitors } = consoleSuite(server, { alex: AGENT1 }, (c) => ({ alex } = c), { online: 'alex' });
+
+/** What the load indicator told. */
+async function loadTold(page: Page): Promise<string[]> {
+  return (await spoken(page)).filter((s) => s.region.includes('load')).map((s) => s.text);
+}
 
 /** Waits until `text` was told once, then checks it was told once only (a second telling comes with the first's change). */
 async function toldOnce(page: Page, text: string): Promise<void> {
@@ -51,6 +57,31 @@ describe('console: what screen readers are told', () => {
     await toldOnce(page, 'The visitor again');
     expect(await timesSpoken(page, 'The agent answers'), 'the agent\'s own message told').toBe(1);
     expect(await panel.getByRole('log').locator('.msg.agent .text').allTextContents()).toEqual(['The agent answers']);
+    await done(v);
+  });
+
+  it('the load is told when it changes, once: not again after each event, nor 0 between the offer and its chat', async () => {
+    const page = alex.page;
+    const sid = await accepted('Sid Second');
+    await recordSpoken(page);
+    await clearSpoken(page);
+    const v = new PollingVisitor(server, 'Lou Load');
+    visitors.push(v);
+    await v.request();
+    const card = page.getByRole('article', { name: `Chat offer from ${v.name}` });
+    await card.waitFor();
+    await expect.poll(() => loadTold(page)).toEqual(['Load 2 / 3']);
+    await clearSpoken(page);
+    await card.getByRole('button', { name: 'Accept' }).click();
+    await v.waitForType('ChatEstablished');
+    await v.say('Hello from Lou');
+    await sid.say('Hello from Sid');
+    await toldOnce(page, 'Hello from Lou');
+    await toldOnce(page, 'Hello from Sid');
+    // The offer became the chat: still 2 of 3, nothing to tell.
+    expect(await loadTold(page)).toEqual([]);
+    await done(sid);
+    await expect.poll(() => loadTold(page)).toEqual(['Load 1 / 3']);
     await done(v);
   });
 });
