@@ -145,8 +145,19 @@ export class ChatPanel {
    * stands: its `chat` whose it is now, its events how it left the agent (chat-standing.ts).
    * The details answer only the chat's holder (409 to a former one): without them the panel
    * shows the pre-chat data the transcript has.
+   *
+   * The first read is the chat's history, shown without being read aloud: the transcript is a
+   * live log from then on (also when the read failed: what the stream brings next is news).
    */
   async reload(): Promise<void> {
+    try {
+      await this.read();
+    } finally {
+      this.transcript.goLive();
+    }
+  }
+
+  private async read(): Promise<void> {
     let details: ChatDetails | null;
     let transcript: Awaited<ReturnType<AgentPort['transcript']>>;
     try {

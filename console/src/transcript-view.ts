@@ -3,6 +3,9 @@
  * arrives twice (live, then again in a reload after a reconnect) is shown
  * once. Messages the agent is still sending show as pending until the server
  * gives them an offset, and then become the sent message in place.
+ *
+ * It is a live log, but not from the start: a chat that opens (accepted, monitored, after a
+ * reload) shows its history first, quietly, and only what comes after is told ({@link goLive}).
  */
 import { el, formatTime } from './dom-builder.ts';
 import { describeSize } from './file-download.ts';
@@ -48,11 +51,24 @@ export class TranscriptView {
   private readonly nodes = new Map<number, HTMLElement>();
   private readonly pending = new Map<string, PendingMessage>();
   private maxOffset = -1;
+  private live = false;
 
   /** `download`: what a file entry's button does (files render as plain lines without it). */
   constructor(label: string, private readonly download?: FileDownloader) {
-    // role=log is a polite live region: screen readers announce new messages.
-    this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
+    // role=log is a polite live region: screen readers announce new messages. Off until the
+    // history is in: added one by one to a live log, past messages would all be read aloud.
+    this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'off', 'aria-label': label, tabindex: 0 });
+  }
+
+  /**
+   * From now on what is added is told: called once the history the chat had when it opened is
+   * shown. The accessibility tree takes in the page's changes when it next renders, not at once:
+   * switched on after that frame, the history added before is already there, not news.
+   */
+  goLive(): void {
+    if (this.live) return;
+    this.live = true;
+    requestAnimationFrame(() => setTimeout(() => this.element.setAttribute('aria-live', 'polite'), 0));
   }
 
   has(offset: number): boolean {

@@ -1,19 +1,21 @@
 /**
  * What the console's live regions tell a screen reader, each thing once (test/browser/live-regions.ts
  * records it): the agent's own message is told once, not once "sending…" and again sent; the
- * load is told when it changes, not after every event nor 0 in between on an accept.
+ * load is told when it changes, not after every event nor 0 in between on an accept; a chat that
+ * opens (accepted, after a reload, monitored) does not read its history aloud, only what comes after.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { chat, type ConsolePage } from './console-browser.js';
-import { AGENT1, ConsoleTestServer } from './console-server.js';
+import { AGENT1, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { acceptedChat, PollingVisitor } from './console-visitor.js';
-import { clearSpoken, recordSpoken, spoken, timesSpoken } from './live-regions.js';
+import { clearSpoken, recordSpoken, recordSpokenFromStart, spoken, timesSpoken } from './live-regions.js';
 
 const server = new ConsoleTestServer();
 let alex: ConsolePage;
-const { visitors } = consoleSuite(server, { alex: AGENT1 }, (c) => ({ alex } = c), { online: 'alex' });
+let sam: ConsolePage;
+const { visitors } = consoleSuite(server, { alex: AGENT1, sam: SUPERVISOR }, (c) => ({ alex, sam } = c), { online: 'alex' });
 
 /** What the load indicator told. */
 async function loadTold(page: Page): Promise<string[]> {
@@ -26,11 +28,12 @@ async function toldOnce(page: Page, text: string): Promise<void> {
   expect(await timesSpoken(page, text), `"${text}" told once`).toBe(1);
 }
 
-/** A chat `name` the agent accepted (the only agent online). */
+/** A chat `name` the agent accepted (the only agent online), its history shown: what comes now is told. */
 async function accepted(name: string): Promise<PollingVisitor> {
   const v = new PollingVisitor(server, name);
   visitors.push(v);
   await acceptedChat(alex.page, v);
+  await expect.poll(() => chat(alex.page, name).getByRole('log').getAttribute('aria-live')).toBe('polite');
   return v;
 }
 
@@ -82,6 +85,40 @@ describe('console: what screen readers are told', () => {
     expect(await loadTold(page)).toEqual([]);
     await done(sid);
     await expect.poll(() => loadTold(page)).toEqual(['Load 1 / 3']);
+    await done(v);
+  });
+
+  it('a chat that opens does not read its history aloud, accepted, after a reload or monitored: only what comes after', async () => {
+    const page = alex.page;
+    await recordSpoken(page);
+    const v = new PollingVisitor(server, 'Hal History');
+    visitors.push(v);
+    await v.request();
+    const card = page.getByRole('article', { name: `Chat offer from ${v.name}` });
+    await card.waitFor();
+    await v.say('Queued line one');
+    await v.say('Queued line two');
+    await card.getByRole('button', { name: 'Accept' }).click();
+    await v.waitForType('ChatEstablished');
+    await chat(page, v.name).getByRole('log').getByText('Queued line two').waitFor();
+    await v.say('A line after the accept');
+    await toldOnce(page, 'A line after the accept');
+    expect(await timesSpoken(page, 'Queued line'), 'the history read out on the accept').toBe(0);
+
+    await recordSpokenFromStart(page);
+    await page.reload();
+    await chat(page, v.name).getByRole('log').getByText('A line after the accept').waitFor();
+    await v.say('A line after the reload');
+    await toldOnce(page, 'A line after the reload');
+    expect(await timesSpoken(page, /Queued line|A line after the accept/), 'the history read out after the reload').toBe(0);
+
+    await recordSpoken(sam.page);
+    await sam.page.getByRole('button', { name: 'Supervisor' }).click();
+    await sam.page.getByRole('button', { name: `Open chat with ${v.name} read-only` }).click();
+    await chat(sam.page, v.name).getByRole('log').getByText('A line after the reload').waitFor();
+    await v.say('A line the supervisor watches');
+    await toldOnce(sam.page, 'A line the supervisor watches');
+    expect(await timesSpoken(sam.page, /Queued line|A line after/), 'the history read out in the monitor').toBe(0);
     await done(v);
   });
 });
