@@ -182,11 +182,7 @@ export class ConsoleApp {
         if (name) this.rename(name);
         if (role) this.applyRole(role);
         // Said once, on the event of the change itself (a reload's presence carries no reason).
-        if (reason) {
-          const text = autoAwayText(reason);
-          this.report(text);
-          this.announce(text);
-        }
+        if (reason) this.notice(autoAwayText(reason));
       },
       chatEvent: (chatId, e) => {
         this.noteServerTime(e.at);
@@ -196,7 +192,7 @@ export class ConsoleApp {
         this.monitors.get(chatId)?.ingest(e, true);
         this.supervisor?.nudge();
       },
-      flag: (data) => this.onFlag(data),
+      flag: (data) => void this.onFlag(data),
       offlineMessage: (m) => this.supervisor?.offline.arrived(m),
       resync: (snapshot, reason) => void this.onResync(snapshot, reason),
       connection: (state) => this.onConnection(state),
@@ -669,20 +665,37 @@ export class ConsoleApp {
    * A chat's flag went up or down (ADR 0056). The holder's panel follows the chat's own events;
    * a supervisor is told of a flag another agent raised, as of an offer: said to screen readers,
    * in the toast, and, with the tab hidden, a notification and a beep. The supervisor view shows it.
+   * The event names neither the agent nor the visitor: the overview does, read now if the supervisor
+   * has not opened the Supervisor view yet (or the agent is new to it).
    */
-  private onFlag(data: FlagEvent): void {
+  private async onFlag(data: FlagEvent): Promise<void> {
     this.supervisor?.nudge();
-    if (!data.raised || !data.flag || data.by === this.me.id) return;
-    const name = this.supervisor?.last?.agents.find((a) => a.id === data.flag!.raisedBy)?.name ?? 'An agent';
+    const flag = data.flag;
+    if (!data.raised || !flag || data.by === this.me.id) return;
+    const named = (): boolean => this.supervisor?.last?.agents.some((a) => a.id === flag.raisedBy) === true;
+    if (this.supervisor && !named()) await this.supervisor.refresh();
+    const name = this.supervisor?.last?.agents.find((a) => a.id === flag.raisedBy)?.name ?? 'An agent';
     const visitor = this.supervisor?.last?.chats.find((c) => c.chatId === data.chatId)?.visitorName;
-    const text = `${name} raised a flag${visitor ? ` in the chat with ${visitor}` : ''}: ${data.flag.message || 'no message'}`;
-    this.report(text);
-    this.announce(text);
-    alertHidden('message', `Flag raised by ${name}`, data.flag.message || 'Open the console to help', `flag-${data.chatId}`);
+    this.notice(`${name} raised a flag${visitor ? ` in the chat with ${visitor}` : ''}: ${flag.message || 'no message'}`);
+    alertHidden('message', `Flag raised by ${name}`, flag.message || 'Open the console to help', `flag-${data.chatId}`);
   }
 
+  /** Shown in the toast, a polite live region: told when the agent is not busy. */
   report(message: string): void {
-    this.toast.textContent = message;
+    this.showToast(message);
+  }
+
+  /**
+   * What the agent must hear now (a flag raised, set away): told once, assertively, and shown in
+   * the toast with its words hidden from screen readers there, which would read them a second time.
+   */
+  private notice(text: string): void {
+    this.showToast(el('span', { 'aria-hidden': 'true' }, text));
+    this.announce(text);
+  }
+
+  private showToast(content: string | Node): void {
+    replaceChildren(this.toast, content);
     if (this.toastTimer) clearTimeout(this.toastTimer);
     this.toastTimer = setTimeout(() => { this.toast.textContent = ''; }, 8000);
   }

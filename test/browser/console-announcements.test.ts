@@ -2,7 +2,9 @@
  * What the console's live regions tell a screen reader, each thing once (test/browser/live-regions.ts
  * records it): the agent's own message is told once, not once "sending…" and again sent; the
  * load is told when it changes, not after every event nor 0 in between on an accept; a chat that
- * opens (accepted, after a reload, monitored) does not read its history aloud, only what comes after.
+ * opens (accepted, after a reload, monitored) does not read its history aloud, only what comes after;
+ * a flag is told to a supervisor once (not by the toast and the announcer both), by the name of the
+ * agent who raised it also before the supervisor opened the Supervisor view.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -33,8 +35,13 @@ async function accepted(name: string): Promise<PollingVisitor> {
   const v = new PollingVisitor(server, name);
   visitors.push(v);
   await acceptedChat(alex.page, v);
-  await expect.poll(() => chat(alex.page, name).getByRole('log').getAttribute('aria-live')).toBe('polite');
+  await shown(alex.page, name);
   return v;
+}
+
+/** The chat's history is shown in `page`: its log tells what comes from now on. */
+async function shown(page: Page, name: string): Promise<void> {
+  await expect.poll(() => chat(page, name).getByRole('log').getAttribute('aria-live')).toBe('polite');
 }
 
 /** The visitor ends the chat and the agent closes its panel: the next test starts at load 0. */
@@ -77,6 +84,7 @@ describe('console: what screen readers are told', () => {
     await clearSpoken(page);
     await card.getByRole('button', { name: 'Accept' }).click();
     await v.waitForType('ChatEstablished');
+    await shown(page, v.name);
     await v.say('Hello from Lou');
     await sid.say('Hello from Sid');
     await toldOnce(page, 'Hello from Lou');
@@ -85,6 +93,22 @@ describe('console: what screen readers are told', () => {
     expect(await loadTold(page)).toEqual([]);
     await done(sid);
     await expect.poll(() => loadTold(page)).toEqual(['Load 1 / 3']);
+    await done(v);
+  });
+
+  // Before any test opens sam's Supervisor view: the flag must be named without it.
+  it('a flag is told to a supervisor once, naming the agent, also before the Supervisor view was opened', async () => {
+    const v = await accepted('Fay Flagged');
+    await recordSpoken(sam.page);
+    const panel = chat(alex.page, v.name);
+    await panel.getByRole('button', { name: 'Raise flag…' }).click();
+    const dialog = alex.page.getByRole('dialog', { name: 'Ask a supervisor for help' });
+    await dialog.getByRole('textbox', { name: /Message for the supervisor/ }).fill('Refund over my limit');
+    await dialog.getByRole('button', { name: 'Raise flag' }).click();
+    const text = 'Alex Agent raised a flag in the chat with Fay Flagged: Refund over my limit';
+    await sam.page.locator('.toast', { hasText: text }).waitFor();
+    await toldOnce(sam.page, 'raised a flag');
+    expect((await spoken(sam.page)).filter((s) => s.text.includes('raised a flag'))).toEqual([{ region: expect.stringContaining('sr-only') as unknown, politeness: 'assertive', text }]);
     await done(v);
   });
 
@@ -101,6 +125,7 @@ describe('console: what screen readers are told', () => {
     await card.getByRole('button', { name: 'Accept' }).click();
     await v.waitForType('ChatEstablished');
     await chat(page, v.name).getByRole('log').getByText('Queued line two').waitFor();
+    await shown(page, v.name);
     await v.say('A line after the accept');
     await toldOnce(page, 'A line after the accept');
     expect(await timesSpoken(page, 'Queued line'), 'the history read out on the accept').toBe(0);
@@ -108,6 +133,7 @@ describe('console: what screen readers are told', () => {
     await recordSpokenFromStart(page);
     await page.reload();
     await chat(page, v.name).getByRole('log').getByText('A line after the accept').waitFor();
+    await shown(page, v.name);
     await v.say('A line after the reload');
     await toldOnce(page, 'A line after the reload');
     expect(await timesSpoken(page, /Queued line|A line after the accept/), 'the history read out after the reload').toBe(0);
@@ -116,6 +142,7 @@ describe('console: what screen readers are told', () => {
     await sam.page.getByRole('button', { name: 'Supervisor' }).click();
     await sam.page.getByRole('button', { name: `Open chat with ${v.name} read-only` }).click();
     await chat(sam.page, v.name).getByRole('log').getByText('A line after the reload').waitFor();
+    await shown(sam.page, v.name);
     await v.say('A line the supervisor watches');
     await toldOnce(sam.page, 'A line the supervisor watches');
     expect(await timesSpoken(sam.page, /Queued line|A line after/), 'the history read out in the monitor').toBe(0);
