@@ -418,9 +418,11 @@ export class ConsoleApp {
       const hadFocus = card.element.contains(document.activeElement);
       card.dispose();
       this.offers.delete(chatId);
-      // `accepted`: taken in another tab of ours; its events open the chat here too.
       const who = card.offer.visitorName || 'a visitor';
       this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
+      // `accepted`: taken in another tab of ours. The chat is ours: its panel opens now, with the
+      // card's going (its events would open it a moment later, the load said 0 in between).
+      if (reason === 'accepted') void this.openPanel(chatId, card.offer.visitorName ?? '', false);
       if (hadFocus) this.nextFocus();
     } else {
       // Vague: the chat's own event (ChatReassigned: taken over, or to whom) follows and says more.

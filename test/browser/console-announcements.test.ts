@@ -4,11 +4,12 @@
  * load is told when it changes, not after every event nor 0 in between on an accept; a chat that
  * opens (accepted, after a reload, monitored) does not read its history aloud, only what comes after;
  * a flag is told to a supervisor once (not by the toast and the announcer both), by the name of the
- * agent who raised it also before the supervisor opened the Supervisor view.
+ * agent who raised it also before the supervisor opened the Supervisor view; a second tab of the
+ * agent is told once that an offer was accepted in another window, and its load stays as it was.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { chat, type ConsolePage } from './console-browser.js';
+import { chat, login, type ConsolePage } from './console-browser.js';
 import { AGENT1, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { acceptedChat, PollingVisitor } from './console-visitor.js';
@@ -146,6 +147,27 @@ describe('console: what screen readers are told', () => {
     await v.say('A line the supervisor watches');
     await toldOnce(sam.page, 'A line the supervisor watches');
     expect(await timesSpoken(sam.page, /Queued line|A line after/), 'the history read out in the monitor').toBe(0);
+    await done(v);
+  });
+
+  it('a second tab of the agent is told once that the offer was accepted in another window, and nothing else', async () => {
+    const tab2 = await alex.context.newPage();
+    await tab2.goto('/console/');
+    await login(tab2, AGENT1.username, AGENT1.password);
+    await expect.poll(() => tab2.getByRole('radio', { name: 'Online' }).isChecked()).toBe(true);
+    await recordSpoken(tab2);
+    const v = new PollingVisitor(server, 'Tess Tabs');
+    visitors.push(v);
+    await v.request();
+    await tab2.getByRole('article', { name: `Chat offer from ${v.name}` }).waitFor();
+    await expect.poll(() => loadTold(tab2)).toEqual(['Load 1 / 3']);
+    await clearSpoken(tab2);
+    await alex.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
+    await chat(tab2, v.name).getByRole('textbox').waitFor();
+    await toldOnce(tab2, 'accepted in another window');
+    // Said once, and nothing else: the offer became a chat of the agent's, the load is 1 all along.
+    expect(await spoken(tab2)).toEqual([{ region: expect.stringContaining('sr-only') as unknown, politeness: 'assertive', text: `Offer from ${v.name} accepted in another window` }]);
+    await tab2.close();
     await done(v);
   });
 });
