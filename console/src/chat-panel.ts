@@ -96,7 +96,8 @@ export class ChatPanel {
   constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost, restoring = false) {
     this.restoring = restoring;
     const titleId = uid('chat-title');
-    this.title = el('h2', { id: titleId }, visitorName || 'Visitor');
+    // dir=auto: the visitor's name, in its own direction and isolated (a right-to-left name, bidi controls).
+    this.title = el('h2', { id: titleId, dir: 'auto' }, visitorName || 'Visitor');
     this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });

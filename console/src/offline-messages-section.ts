@@ -4,7 +4,7 @@
  * live from the stream (`offlineMessage.created`); a filter shows the new ones only.
  */
 import type { AgentPort } from './agent-port.ts';
-import { el, uid } from './dom-builder.ts';
+import { bdi, el, uid } from './dom-builder.ts';
 import { whileBusy } from './form-field.ts';
 import { mailtoHref } from './mailto.ts';
 import { adminErrorText } from './team-form.ts';
@@ -76,9 +76,9 @@ export class OfflineMessagesSection {
     // The visitor's address, as a link only when the link can name that one recipient and nothing else.
     const href = mailtoHref(m.email);
     return el('article', { class: `offline-message${handled ? ' handled' : ''}`, 'aria-label': `Message from ${m.name}` },
-      el('p', {}, el('strong', {}, m.subject || '(no subject)'), ' — ', m.name, ' ', href ? el('a', { href }, m.email) : m.email),
+      el('p', {}, el('strong', {}, m.subject ? bdi(m.subject) : '(no subject)'), ' — ', bdi(m.name), ' ', href ? el('a', { href }, bdi(m.email)) : bdi(m.email)),
       el('p', { class: 'muted' }, `${new Date(m.createdAt).toLocaleString()}${handled ? ' · handled' : ''}`),
-      el('p', { class: 'offline-text' }, m.message),
+      el('p', { class: 'offline-text', dir: 'auto' }, m.message),
       el('div', { class: 'form-actions' }, mark, remove));
   }
 }

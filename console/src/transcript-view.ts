@@ -7,7 +7,7 @@
  * It is a live log, but not from the start: a chat that opens (accepted, monitored, after a
  * reload) shows its history first, quietly, and only what comes after is told ({@link goLive}).
  */
-import { el, formatTime } from './dom-builder.ts';
+import { bdi, el, formatTime } from './dom-builder.ts';
 import { describeSize } from './file-download.ts';
 import type { ChatEventWire } from './wire-types.ts';
 
@@ -191,9 +191,10 @@ export class TranscriptView {
       el('p', { class: 'text' }, button, ' ', el('span', { class: 'note' }, [size, type].filter(Boolean).join(', '))));
   }
 
+  /** A message: its author isolated and its text in its own direction (dir=auto: an Arabic line ends at the left). */
   private bubble(kind: string, author: string, text: string, at: number): HTMLElement {
     return el('div', { class: `msg ${kind}` },
-      el('p', { class: 'meta' }, el('span', { class: 'author' }, author), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
-      el('p', { class: 'text' }, text));
+      el('p', { class: 'meta' }, el('span', { class: 'author' }, bdi(author)), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
+      el('p', { class: 'text', dir: 'auto' }, text));
   }
 }
