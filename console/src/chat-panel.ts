@@ -66,6 +66,8 @@ export class ChatPanel {
   private readonly agentsTyping: AgentsTyping;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
+  /** What the agent wrote and did not send when the composer went (see renderControls). */
+  private unsent = '';
   private typingSent = false;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private visitorTyping = false;
@@ -481,7 +483,38 @@ export class ChatPanel {
     this.peek.hidden = !text && !typing;
   }
 
+  /**
+   * The panel's actions and footer as the chat stands now. What the agent was writing survives
+   * them: back in a composer that is rebuilt, or, when the chat ended or left the agent while
+   * the agent wrote, kept below the transcript, read-only to copy, and said to be unsent. The
+   * keyboard stays in the panel: on the control it was on if that is still there, or the
+   * composer, or the first action (Close, as after the agent's own End).
+   */
   private renderControls(): void {
+    const focused = this.element.contains(document.activeElement) ? document.activeElement as HTMLElement : null;
+    const draft = this.composer?.value ?? '';
+    if (draft.trim()) this.unsent = draft;
+    this.buildControls();
+    if (this.unsent && this.composer) {
+      this.composer.value = this.unsent;
+      this.unsent = '';
+    } else if (this.unsent) {
+      this.footer.append(this.unsentNote(this.unsent));
+      if (draft.trim()) this.host.report(`What you were writing to ${this.visitor} was not sent; it is kept in the chat's panel to copy`);
+    }
+    if (focused && !this.element.contains(document.activeElement)) {
+      const target = focused.isConnected && this.element.contains(focused) ? focused : this.composer ?? this.actions.querySelector<HTMLButtonElement>('button');
+      target?.focus();
+    }
+  }
+
+  /** A message the agent did not get to send, read-only (a textarea: it can be selected and copied). */
+  private unsentNote(text: string): HTMLElement {
+    const id = uid('unsent');
+    return el('div', { class: 'unsent' }, el('label', { for: id }, 'Not sent'), el('textarea', { id, readonly: true, rows: 2, value: text }));
+  }
+
+  private buildControls(): void {
     // The composer (and the list with it) is rebuilt or goes: not left open behind it.
     this.picker?.close(false);
     this.actions.replaceChildren();
