@@ -7,7 +7,7 @@
  * button.
  */
 import { errorText } from './chat-panel.ts';
-import { el, formatDateTime } from './dom-builder.ts';
+import { bdi, el, formatDateTime } from './dom-builder.ts';
 import type { ChatSearchResult } from './wire-types.ts';
 
 /**
@@ -101,7 +101,7 @@ export class ChatListTable {
     const started = formatDateTime(c.createdAt);
     return el('tr', { 'data-chat-id': c.chatId },
       el('td', {}, el('time', { datetime: new Date(c.createdAt).toISOString() }, started)),
-      el('td', { title: c.visitorId }, name),
+      el('td', { title: c.visitorId }, bdi(name)),
       ...this.options.cells(c).map((text) => el('td', {}, text)),
       el('td', {}, el('button', { type: 'button', 'data-chat-id': c.chatId, onclick: () => this.options.open(c, started), 'aria-label': this.options.openLabel(name, started) }, 'Open')));
   }

@@ -66,6 +66,8 @@ export class ChatPanel {
   private readonly agentsTyping: AgentsTyping;
   /** The composer's quick text control (agent panels only); kept across re-rendered composers. */
   private readonly picker: QuickTextPicker | undefined;
+  /** What the agent wrote and did not send when the composer went (see renderControls). */
+  private unsent = '';
   private typingSent = false;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private visitorTyping = false;
@@ -96,7 +98,8 @@ export class ChatPanel {
   constructor(readonly chatId: string, readonly mode: PanelMode, private visitorName: string, private readonly host: PanelHost, restoring = false) {
     this.restoring = restoring;
     const titleId = uid('chat-title');
-    this.title = el('h2', { id: titleId }, visitorName || 'Visitor');
+    // dir=auto: the visitor's name, in its own direction and isolated (a right-to-left name, bidi controls).
+    this.title = el('h2', { id: titleId, dir: 'auto' }, visitorName || 'Visitor');
     this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
@@ -145,8 +148,19 @@ export class ChatPanel {
    * stands: its `chat` whose it is now, its events how it left the agent (chat-standing.ts).
    * The details answer only the chat's holder (409 to a former one): without them the panel
    * shows the pre-chat data the transcript has.
+   *
+   * The first read is the chat's history, shown without being read aloud: the transcript is a
+   * live log from then on (also when the read failed: what the stream brings next is news).
    */
   async reload(): Promise<void> {
+    try {
+      await this.read();
+    } finally {
+      this.transcript.goLive();
+    }
+  }
+
+  private async read(): Promise<void> {
     let details: ChatDetails | null;
     let transcript: Awaited<ReturnType<AgentPort['transcript']>>;
     try {
@@ -469,7 +483,38 @@ export class ChatPanel {
     this.peek.hidden = !text && !typing;
   }
 
+  /**
+   * The panel's actions and footer as the chat stands now. What the agent was writing survives
+   * them: back in a composer that is rebuilt, or, when the chat ended or left the agent while
+   * the agent wrote, kept below the transcript, read-only to copy, and said to be unsent. The
+   * keyboard stays in the panel: on the control it was on if that is still there, or the
+   * composer, or the first action (Close, as after the agent's own End).
+   */
   private renderControls(): void {
+    const focused = this.element.contains(document.activeElement) ? document.activeElement as HTMLElement : null;
+    const draft = this.composer?.value ?? '';
+    if (draft.trim()) this.unsent = draft;
+    this.buildControls();
+    if (this.unsent && this.composer) {
+      this.composer.value = this.unsent;
+      this.unsent = '';
+    } else if (this.unsent) {
+      this.footer.append(this.unsentNote(this.unsent));
+      if (draft.trim()) this.host.report(`What you were writing to ${this.visitor} was not sent; it is kept in the chat's panel to copy`);
+    }
+    if (focused && !this.element.contains(document.activeElement)) {
+      const target = focused.isConnected && this.element.contains(focused) ? focused : this.composer ?? this.actions.querySelector<HTMLButtonElement>('button');
+      target?.focus();
+    }
+  }
+
+  /** A message the agent did not get to send, read-only (a textarea: it can be selected and copied). */
+  private unsentNote(text: string): HTMLElement {
+    const id = uid('unsent');
+    return el('div', { class: 'unsent' }, el('label', { for: id }, 'Not sent'), el('textarea', { id, readonly: true, rows: 2, value: text }));
+  }
+
+  private buildControls(): void {
     // The composer (and the list with it) is rebuilt or goes: not left open behind it.
     this.picker?.close(false);
     this.actions.replaceChildren();

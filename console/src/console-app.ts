@@ -182,11 +182,7 @@ export class ConsoleApp {
         if (name) this.rename(name);
         if (role) this.applyRole(role);
         // Said once, on the event of the change itself (a reload's presence carries no reason).
-        if (reason) {
-          const text = autoAwayText(reason);
-          this.report(text);
-          this.announce(text);
-        }
+        if (reason) this.notice(autoAwayText(reason));
       },
       chatEvent: (chatId, e) => {
         this.noteServerTime(e.at);
@@ -196,7 +192,7 @@ export class ConsoleApp {
         this.monitors.get(chatId)?.ingest(e, true);
         this.supervisor?.nudge();
       },
-      flag: (data) => this.onFlag(data),
+      flag: (data) => void this.onFlag(data),
       offlineMessage: (m) => this.supervisor?.offline.arrived(m),
       resync: (snapshot, reason) => void this.onResync(snapshot, reason),
       connection: (state) => this.onConnection(state),
@@ -369,11 +365,22 @@ export class ConsoleApp {
 
   /** Load as the server counts it: open offers plus chats held. */
   private updateLoad(): void {
-    const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
-    this.loadOut.textContent = `Load ${loadText(held + this.offers.size, this.capacity)}`;
     this.emptyChats.hidden = this.panels.size > 0;
     this.offersSection.hidden = this.offers.size === 0;
+    // The load is a live region: written once the current step is done (an accept drops the offer,
+    // then opens the chat: 1, not 0 and 1 again), and only when it changed (every chat event
+    // comes here, and the same words written again are read again).
+    if (this.loadPending) return;
+    this.loadPending = true;
+    queueMicrotask(() => {
+      this.loadPending = false;
+      const held = [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring).length;
+      const text = `Load ${loadText(held + this.offers.size, this.capacity)}`;
+      if (this.loadOut.textContent !== text) this.loadOut.textContent = text;
+    });
   }
+
+  private loadPending = false;
 
   /**
    * How far our clock is ahead of the server's: the smallest `now - at` seen over
@@ -411,9 +418,11 @@ export class ConsoleApp {
       const hadFocus = card.element.contains(document.activeElement);
       card.dispose();
       this.offers.delete(chatId);
-      // `accepted`: taken in another tab of ours; its events open the chat here too.
       const who = card.offer.visitorName || 'a visitor';
       this.announce(reason === 'accepted' ? `Offer from ${who} accepted in another window` : reason === 'ChatEnded' ? `${who} left before the chat started` : `Offer from ${who} withdrawn`);
+      // `accepted`: taken in another tab of ours. The chat is ours: its panel opens now, with the
+      // card's going (its events would open it a moment later, the load said 0 in between).
+      if (reason === 'accepted') void this.openPanel(chatId, card.offer.visitorName ?? '', false);
       if (hadFocus) this.nextFocus();
     } else {
       // Vague: the chat's own event (ChatReassigned: taken over, or to whom) follows and says more.
@@ -658,20 +667,37 @@ export class ConsoleApp {
    * A chat's flag went up or down (ADR 0056). The holder's panel follows the chat's own events;
    * a supervisor is told of a flag another agent raised, as of an offer: said to screen readers,
    * in the toast, and, with the tab hidden, a notification and a beep. The supervisor view shows it.
+   * The event names neither the agent nor the visitor: the overview does, read now if the supervisor
+   * has not opened the Supervisor view yet (or the agent is new to it).
    */
-  private onFlag(data: FlagEvent): void {
+  private async onFlag(data: FlagEvent): Promise<void> {
     this.supervisor?.nudge();
-    if (!data.raised || !data.flag || data.by === this.me.id) return;
-    const name = this.supervisor?.last?.agents.find((a) => a.id === data.flag!.raisedBy)?.name ?? 'An agent';
+    const flag = data.flag;
+    if (!data.raised || !flag || data.by === this.me.id) return;
+    const named = (): boolean => this.supervisor?.last?.agents.some((a) => a.id === flag.raisedBy) === true;
+    if (this.supervisor && !named()) await this.supervisor.refresh();
+    const name = this.supervisor?.last?.agents.find((a) => a.id === flag.raisedBy)?.name ?? 'An agent';
     const visitor = this.supervisor?.last?.chats.find((c) => c.chatId === data.chatId)?.visitorName;
-    const text = `${name} raised a flag${visitor ? ` in the chat with ${visitor}` : ''}: ${data.flag.message || 'no message'}`;
-    this.report(text);
-    this.announce(text);
-    alertHidden('message', `Flag raised by ${name}`, data.flag.message || 'Open the console to help', `flag-${data.chatId}`);
+    this.notice(`${name} raised a flag${visitor ? ` in the chat with ${visitor}` : ''}: ${flag.message || 'no message'}`);
+    alertHidden('message', `Flag raised by ${name}`, flag.message || 'Open the console to help', `flag-${data.chatId}`);
   }
 
+  /** Shown in the toast, a polite live region: told when the agent is not busy. */
   report(message: string): void {
-    this.toast.textContent = message;
+    this.showToast(message);
+  }
+
+  /**
+   * What the agent must hear now (a flag raised, set away): told once, assertively, and shown in
+   * the toast with its words hidden from screen readers there, which would read them a second time.
+   */
+  private notice(text: string): void {
+    this.showToast(el('span', { 'aria-hidden': 'true' }, text));
+    this.announce(text);
+  }
+
+  private showToast(content: string | Node): void {
+    replaceChildren(this.toast, content);
     if (this.toastTimer) clearTimeout(this.toastTimer);
     this.toastTimer = setTimeout(() => { this.toast.textContent = ''; }, 8000);
   }

@@ -32,6 +32,15 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
+/**
+ * Text someone else typed (a visitor's name, a subject), isolated from what is around it: its
+ * direction is its own (Hebrew, Arabic), and a bidi control in it (U+202E) cannot reorder the
+ * words next to it.
+ */
+export function bdi(text: string): HTMLElement {
+  return el('bdi', {}, text);
+}
+
 let idCounter = 0;
 /** A document-unique id for label/aria wiring. */
 export function uid(prefix: string): string {

@@ -8,7 +8,7 @@
 import type { AgentPort } from './agent-port.ts';
 import { errorText } from './chat-panel.ts';
 import { ChatListTable } from './chat-list-table.ts';
-import { el, formatDateTime, uid } from './dom-builder.ts';
+import { bdi, el, formatDateTime, uid } from './dom-builder.ts';
 import { END_REASONS } from './past-chats.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { downloadChatFile } from './file-download.ts';
@@ -78,7 +78,7 @@ export class MyPastChatsView {
       status.textContent = m;
       status.hidden = false;
     }));
-    const title = el('h3', { id: titleId, tabindex: -1 }, `${name}, ${started}`);
+    const title = el('h3', { id: titleId, tabindex: -1 }, bdi(name), `, ${started}`);
     const close = el('button', { type: 'button', onclick: () => {
       this.reader.replaceChildren();
       this.list.focusOpen(c.chatId);

@@ -4,7 +4,7 @@
  * our clock is ahead of the server's (ConsoleApp measures it from live events;
  * a replayed offer's own `at` is late by the outage and would lengthen it).
  */
-import { el } from './dom-builder.ts';
+import { bdi, el } from './dom-builder.ts';
 import type { OfferData } from './wire-types.ts';
 
 export class OfferCard {
@@ -24,14 +24,14 @@ export class OfferCard {
     const prechat = (offer.prechatDetails ?? []).flatMap((d) => {
       const r = d as Record<string, unknown>;
       // displayToAgent: false (the guide): a value for routing or the CRM, not for the agent's eyes.
-      return r && typeof r === 'object' && r['value'] && r['displayToAgent'] !== false ? [`${String(r['label'] ?? r['name'] ?? '')}: ${String(r['value'])}`] : [];
+      return r && typeof r === 'object' && r['value'] && r['displayToAgent'] !== false ? [[String(r['label'] ?? r['name'] ?? ''), String(r['value'])] as const] : [];
     });
     // An invitation into another agent's chat (a conference) says so, and whose chat it is.
-    const heading = offer.conference ? `Conference with ${offer.conference.fromName}: ${who}` : offer.transfer ? `Transfer: ${who}` : `New chat: ${who}`;
+    const heading = offer.conference ? `Conference with ${offer.conference.fromName}: ` : offer.transfer ? 'Transfer: ' : 'New chat: ';
     this.element = el('article', { class: 'offer', 'aria-label': offer.conference ? `Conference invitation from ${offer.conference.fromName}` : `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
-      el('h3', {}, heading),
+      el('h3', {}, heading, bdi(who)),
       el('p', { class: 'muted' }, `Queue ${offer.queueName ?? offer.queue ?? offer.buttonId ?? '—'}`),
-      prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map((p) => el('li', {}, p))) : null,
+      prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map(([label, value]) => el('li', {}, bdi(label), ': ', bdi(value)))) : null,
       el('p', {}, this.countdown, ' ', this.progress),
       el('div', { class: 'actions' },
         el('button', { type: 'button', class: 'primary', onclick: () => actions.accept(this) }, 'Accept'),

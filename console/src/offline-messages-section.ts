@@ -4,8 +4,9 @@
  * live from the stream (`offlineMessage.created`); a filter shows the new ones only.
  */
 import type { AgentPort } from './agent-port.ts';
-import { el, uid } from './dom-builder.ts';
+import { bdi, el, uid } from './dom-builder.ts';
 import { whileBusy } from './form-field.ts';
+import { mailtoHref } from './mailto.ts';
 import { adminErrorText } from './team-form.ts';
 import type { OfflineMessage } from './wire-types.ts';
 
@@ -72,10 +73,12 @@ export class OfflineMessagesSection {
     remove.addEventListener('click', () => void whileBusy(remove, () => this.client.deleteOfflineMessage(m.id).then(() => {
       return this.refresh().then(() => this.say(`Message from ${m.name} deleted`));
     }, (err: unknown) => { this.error.textContent = `Could not delete the message from ${m.name}: ${adminErrorText(err)}`; })));
+    // The visitor's address, as a link only when the link can name that one recipient and nothing else.
+    const href = mailtoHref(m.email);
     return el('article', { class: `offline-message${handled ? ' handled' : ''}`, 'aria-label': `Message from ${m.name}` },
-      el('p', {}, el('strong', {}, m.subject || '(no subject)'), ' — ', m.name, ' ', el('a', { href: `mailto:${m.email}` }, m.email)),
+      el('p', {}, el('strong', {}, m.subject ? bdi(m.subject) : '(no subject)'), ' — ', bdi(m.name), ' ', href ? el('a', { href }, bdi(m.email)) : bdi(m.email)),
       el('p', { class: 'muted' }, `${new Date(m.createdAt).toLocaleString()}${handled ? ' · handled' : ''}`),
-      el('p', { class: 'offline-text' }, m.message),
+      el('p', { class: 'offline-text', dir: 'auto' }, m.message),
       el('div', { class: 'form-actions' }, mark, remove));
   }
 }

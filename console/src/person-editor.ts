@@ -29,6 +29,12 @@ export class PersonEditor {
       // Only a config user's changes can be undone by the file; a user made here has no entry.
       this.configNote(),
       this.settingsForm(), this.passwordForm(), this.accessBox());
+    // Escape closes the editor, as its Close button does (a confirmation inside takes it first).
+    this.element.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape' || ev.defaultPrevented) return;
+      ev.preventDefault();
+      this.host.closed(this.user);
+    });
   }
 
   private configNote(): HTMLElement | null {
@@ -133,7 +139,14 @@ export class PersonEditor {
         box.querySelector<HTMLButtonElement>('button')?.focus();
       }));
       no.addEventListener('click', () => { render(); box.querySelector<HTMLButtonElement>('button')?.focus(); });
-      box.replaceChildren(el('div', { class: 'confirm', role: 'group', 'aria-label': `Confirm disabling ${u.name}` }, question, el('div', { class: 'form-actions' }, yes, no)), error);
+      const group = el('div', { class: 'confirm', role: 'group', 'aria-label': `Confirm disabling ${u.name}` }, question, el('div', { class: 'form-actions' }, yes, no));
+      // Escape answers no, as Cancel does (and only that: the editor stays open).
+      group.addEventListener('keydown', (ev) => {
+        if (ev.key !== 'Escape' || yes.disabled) return;
+        ev.preventDefault();
+        no.click();
+      });
+      box.replaceChildren(group, error);
       no.focus();
     };
     render();

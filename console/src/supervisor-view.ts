@@ -8,7 +8,7 @@
 import { flaggedText } from './flag-control.ts';
 import { loadText } from './load-text.ts';
 import type { AgentPort } from './agent-port.ts';
-import { el, formatDuration, replaceChildren } from './dom-builder.ts';
+import { bdi, el, formatDuration, replaceChildren } from './dom-builder.ts';
 import { OfflineMessagesSection } from './offline-messages-section.ts';
 import { PastChats } from './past-chats.ts';
 import type { Overview, TransferTarget } from './wire-types.ts';
@@ -91,7 +91,7 @@ export class SupervisorView {
     this.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     const waiting = o.queues.flatMap((q) => q.waiting.map((w) => ({ ...w, queue: q.name })));
     this.render(this.queues, waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), () => (waiting.length
-      ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, w.visitorName, formatDuration(w.waitingMs)]), 'queues')
+      ? table(['Queue', 'Visitor', 'Waiting'], waiting.map((w) => [w.queue, bdi(w.visitorName), formatDuration(w.waitingMs)]), 'queues')
       : el('p', { class: 'muted' }, 'No one is waiting.')));
     this.render(this.agents, o.agents.map((a) => [a.name, a.presence, a.load, a.capacity]), () => table(['Agent', 'Presence', 'Load'], o.agents.map((a) => [
       a.name, el('span', { class: `presence ${a.presence}` }, a.presence), loadText(a.load, a.capacity),
@@ -100,7 +100,7 @@ export class SupervisorView {
     const live = o.chats.filter((c) => c.state !== 'ended').sort((a, b) => (a.flag ? 0 : 1) - (b.flag ? 0 : 1));
     this.render(this.chats, live.map((c) => [c.chatId, c.visitorName, c.state, c.agentId, c.flag]), () => (live.length
       ? table(['Visitor', 'State', 'Agent', 'Flag', ''], live.map((c) => [
-        c.visitorName, c.state, c.agentId ? names.get(c.agentId) ?? c.agentId : '—',
+        bdi(c.visitorName), c.state, c.agentId ? names.get(c.agentId) ?? c.agentId : '—',
         c.flag ? this.flagCell(c.chatId, c.visitorName, c.flag.message) : '—',
         el('button', { type: 'button', 'data-chat-id': c.chatId, onclick: () => this.open(c.chatId, c.visitorName), 'aria-label': `Open chat with ${c.visitorName} read-only` }, 'Open'),
       ]), 'live-chats')
@@ -109,7 +109,7 @@ export class SupervisorView {
     const now = Date.now();
     const transfers = o.transfers.map((t) => [t.visitorName, names.get(t.from) ?? t.from, targetText(t.target, names), t.since === null ? '—' : formatDuration(now - t.since)]);
     this.render(this.transfers, transfers, () => (transfers.length
-      ? table(['Visitor', 'From', 'To', 'For'], transfers, 'transfers')
+      ? table(['Visitor', 'From', 'To', 'For'], transfers.map(([visitor, ...rest]) => [bdi(visitor ?? ''), ...rest]), 'transfers')
       : el('p', { class: 'muted' }, 'No transfers in progress.')));
   }
 

@@ -2,9 +2,12 @@
  * One chat's transcript: events keyed by their log offset, so an event that
  * arrives twice (live, then again in a reload after a reconnect) is shown
  * once. Messages the agent is still sending show as pending until the server
- * gives them an offset.
+ * gives them an offset, and then become the sent message in place.
+ *
+ * It is a live log, but not from the start: a chat that opens (accepted, monitored, after a
+ * reload) shows its history first, quietly, and only what comes after is told ({@link goLive}).
  */
-import { el, formatTime } from './dom-builder.ts';
+import { bdi, el, formatTime } from './dom-builder.ts';
 import { describeSize } from './file-download.ts';
 import type { ChatEventWire } from './wire-types.ts';
 
@@ -48,11 +51,24 @@ export class TranscriptView {
   private readonly nodes = new Map<number, HTMLElement>();
   private readonly pending = new Map<string, PendingMessage>();
   private maxOffset = -1;
+  private live = false;
 
   /** `download`: what a file entry's button does (files render as plain lines without it). */
   constructor(label: string, private readonly download?: FileDownloader) {
-    // role=log is a polite live region: screen readers announce new messages.
-    this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: 0 });
+    // role=log is a polite live region: screen readers announce new messages. Off until the
+    // history is in: added one by one to a live log, past messages would all be read aloud.
+    this.element = el('div', { class: 'transcript', role: 'log', 'aria-live': 'off', 'aria-label': label, tabindex: 0 });
+  }
+
+  /**
+   * From now on what is added is told: called once the history the chat had when it opened is
+   * shown. The accessibility tree takes in the page's changes when it next renders, not at once:
+   * switched on after that frame, the history added before is already there, not news.
+   */
+  goLive(): void {
+    if (this.live) return;
+    this.live = true;
+    requestAnimationFrame(() => setTimeout(() => this.element.setAttribute('aria-live', 'polite'), 0));
   }
 
   has(offset: number): boolean {
@@ -81,18 +97,19 @@ export class TranscriptView {
   add(e: ChatEventWire): boolean {
     if (this.events.has(e.offset)) return false;
     this.events.set(e.offset, e);
-    if (e.clientMessageId) this.settle(e.clientMessageId);
-    const node = this.render(e);
+    const pending = e.clientMessageId ? this.pending.get(e.clientMessageId) : undefined;
+    // The agent's own message, shown while it was sent: the same bubble becomes the sent one.
+    // A new one in its place would be a second addition to the log, read out again.
+    const node = pending ? this.confirm(pending, e) : this.render(e);
     if (!node) return true;
     this.nodes.set(e.offset, node);
     const stickToBottom = this.element.scrollTop + this.element.clientHeight >= this.element.scrollHeight - 40;
-    if (e.offset > this.maxOffset) {
-      this.element.insertBefore(node, this.firstPending());
-    } else {
-      // An older event (a reload filled a gap): insert it in offset order.
-      const after = [...this.nodes.entries()].filter(([o]) => o > e.offset).sort((a, b) => a[0] - b[0])[0];
-      this.element.insertBefore(node, after ? after[1] : this.firstPending());
-    }
+    // In offset order, before the messages still being sent: an older event (a read filled a gap)
+    // goes before the first newer one.
+    const after = e.offset > this.maxOffset ? undefined : [...this.nodes.entries()].filter(([o]) => o > e.offset).sort((a, b) => a[0] - b[0])[0];
+    const before = after ? after[1] : this.firstPending();
+    // Already there (a confirmed bubble usually is): not moved, as a move is another addition.
+    if (!(node.isConnected && node.nextElementSibling === before)) this.element.insertBefore(node, before);
     this.maxOffset = Math.max(this.maxOffset, e.offset);
     if (stickToBottom) this.element.scrollTop = this.element.scrollHeight;
     return true;
@@ -108,9 +125,17 @@ export class TranscriptView {
     this.element.scrollTop = this.element.scrollHeight;
   }
 
-  settle(clientMessageId: string): void {
-    this.pending.get(clientMessageId)?.node.remove();
-    this.pending.delete(clientMessageId);
+  /** A pending message the server stored: its bubble, now as sent (the stored text, masked maybe, ADR 0052). */
+  private confirm(p: PendingMessage, e: ChatEventWire): HTMLElement {
+    this.pending.delete(p.clientMessageId);
+    const { node } = p;
+    node.classList.remove('pending', 'failed');
+    delete node.dataset['clientMessageId'];
+    node.querySelector('.note')?.remove();
+    const text = node.querySelector('.text');
+    const stored = str(e.data['text']);
+    if (text && text.textContent !== stored) text.textContent = stored;
+    return node;
   }
 
   /** Marks a pending message as failed, with a Retry button when trying again could help. */
@@ -166,9 +191,10 @@ export class TranscriptView {
       el('p', { class: 'text' }, button, ' ', el('span', { class: 'note' }, [size, type].filter(Boolean).join(', '))));
   }
 
+  /** A message: its author isolated and its text in its own direction (dir=auto: an Arabic line ends at the left). */
   private bubble(kind: string, author: string, text: string, at: number): HTMLElement {
     return el('div', { class: `msg ${kind}` },
-      el('p', { class: 'meta' }, el('span', { class: 'author' }, author), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
-      el('p', { class: 'text' }, text));
+      el('p', { class: 'meta' }, el('span', { class: 'author' }, bdi(author)), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
+      el('p', { class: 'text', dir: 'auto' }, text));
   }
 }

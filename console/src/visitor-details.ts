@@ -21,7 +21,7 @@ function prechatRows(list: unknown[]): [string, string][] {
 function table(caption: string, rows: [string, string][]): HTMLElement {
   if (!rows.length) return el('p', { class: 'muted' }, `${caption}: none`);
   return el('table', { class: 'kv' }, el('caption', {}, caption),
-    el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v)))));
+    el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row', dir: 'auto' }, k), el('td', { dir: 'auto' }, v)))));
 }
 
 export class VisitorDetails {

@@ -1,7 +1,7 @@
 /**
  * Auto away in the console (ADR 0054): in an org with `autoAwayOnOfferTimeout`, an
  * agent who lets an offer time out sees the presence switch on Away and is told why
- * once, in the toast and in the screen-reader announcer.
+ * once: shown in the toast, said by the screen-reader announcer (not by both).
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { TestServer } from '../protocol/harness.js';
 import { Visitor } from '../protocol/visitor.js';
 import { launchChromium, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, CONSOLE_INDEX, DEPLOYMENT_ID, ORG_ID, SUPPORT_BUTTON, consoleConfig } from './console-server.js';
+import { recordSpoken, timesSpoken } from './live-regions.js';
 
 /** The console suite's config with auto away on and 1 s offers. */
 function autoAwayConfig(): object {
@@ -41,6 +42,7 @@ describe('console: auto away', () => {
     await alex.page.locator('.connection').filter({ hasText: 'Connected' }).waitFor();
     await new Promise((r) => setTimeout(r, 300));
     await setPresence(alex.page, 'Online');
+    await recordSpoken(alex.page);
     const v = new Visitor(server);
     await v.createSession();
     expect((await v.init(v.initBody(SUPPORT_BUTTON, { organizationId: ORG_ID, deploymentId: DEPLOYMENT_ID, visitorName: 'Wendy Waiting' }))).status).toBe(200);
@@ -48,6 +50,7 @@ describe('console: auto away', () => {
     await alex.page.locator('.toast', { hasText: text }).waitFor();
     expect(await alex.page.getByRole('radio', { name: 'Away' }).isChecked()).toBe(true);
     expect(await alex.page.locator('[aria-live="assertive"]').textContent()).toBe(text);
+    expect(await timesSpoken(alex.page, text), 'told once').toBe(1);
     await setPresence(alex.page, 'Online');
     expect(alex.errors).toEqual([]);
     await v.end();

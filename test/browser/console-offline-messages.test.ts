@@ -21,10 +21,10 @@ const server = new TestServer({ pollHoldSeconds: 1 }, {
 let sam: ConsolePage;
 consoleSuite(server, { sam: SUPERVISOR }, (c) => { ({ sam } = c); });
 
-async function leave(name: string, subject: string, message: string): Promise<void> {
+async function leave(name: string, subject: string, message: string, email = `${name.toLowerCase()}@example.com`): Promise<void> {
   const res = await fetch(`${server.baseUrl}/widget/v1/offline-messages`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ orgId: ORG_ID, deploymentId: DEPLOYMENT_ID, buttonId: SUPPORT_BUTTON, name, email: `${name.toLowerCase()}@example.com`, subject, message }),
+    body: JSON.stringify({ orgId: ORG_ID, deploymentId: DEPLOYMENT_ID, buttonId: SUPPORT_BUTTON, name, email, subject, message }),
   });
   expect(res.status).toBe(201);
 }
@@ -50,5 +50,20 @@ describe('console: messages left', () => {
     expect(await card.innerText()).toContain('handled');
     await card.getByRole('button', { name: 'Delete: message from Kim' }).click();
     await section.getByText('No messages.', { exact: true }).waitFor();
+  });
+
+  it('links an address with mailto header fields in it to that one address: no hidden copy, no text of the visitor\'s', async () => {
+    const page = sam.page;
+    const section = page.getByRole('region', { name: 'Messages left' });
+    // A valid address (`?`, `=`, `%` and `&` are letters of a local part) that, put in a mailto
+    // link as it is, writes to "fay" with a copy to boss@evil.example and the visitor's words.
+    const email = 'fay?cc=boss%40evil.example&subject=Refund&body=Approved@example.com';
+    await leave('Fay', 'Refund', 'Where is my refund?', email);
+    const link = section.getByRole('article', { name: 'Message from Fay' }).getByRole('link', { name: email });
+    const href = (await link.getAttribute('href'))!;
+    expect(href.startsWith('mailto:')).toBe(true);
+    // RFC 6068: the recipients run up to the first `?`, header fields follow it.
+    expect(href).not.toContain('?');
+    expect(decodeURIComponent(href.slice('mailto:'.length))).toBe(email);
   });
 });

@@ -6,7 +6,7 @@
  * a new password or disabling signs the agent out (401); each person says whether the config
  * file defines them, and only a config user's editor says the file wins once its entry changes;
  * the org's only admin cannot demote
- * itself (LAST_ADMIN, said in words); an API key made in the view works as a
+ * itself (LAST_ADMIN, said in words); Escape cancels a confirmation, then closes the editor; an API key made in the view works as a
  * bearer key until revoked there; a supervisor has no Team; axe finds nothing
  * serious in the view.
  */
@@ -218,6 +218,27 @@ describe('console: the Team view (admins)', () => {
     await kim.presence('offline');
     kim.closeStream();
     await editor.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('Escape cancels the "Disable…" confirmation, and then closes the editor, the keyboard back on the person\'s row', async () => {
+    const { page } = ada;
+    await openTeam(page);
+    await page.getByRole('button', { name: `Edit ${ADMIN.name}` }).click();
+    const editor = page.getByRole('region', { name: `Edit ${ADMIN.name} (${ADMIN.username})` });
+    const disable = editor.getByRole('button', { name: `Disable ${ADMIN.name}` });
+    await disable.click();
+    const confirm = editor.getByRole('group', { name: `Confirm disabling ${ADMIN.name}` });
+    await expect.poll(() => confirm.getByRole('button', { name: 'Cancel' }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.count()).toBe(0);
+    await expect.poll(() => disable.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    // Only the confirmation went: the editor is still open.
+    expect(await editor.count()).toBe(1);
+
+    await page.keyboard.press('Escape');
+    await expect.poll(() => editor.count()).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: `Edit ${ADMIN.name}` }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect((await usersOnServer()).find((u) => u.username === ADMIN.username)).toMatchObject({ disabled: false });
   });
 
   it('makes an API key that works as a bearer key, shown once with a Copy button, and revokes it', async () => {
