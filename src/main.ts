@@ -383,7 +383,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const perUploads = config.settings.fileUploadsPerMinutePerAddress;
   const uploadLimiter = perUploads > 0 ? new RateLimiter(clock, perUploads, perUploads) : undefined;
   registerFileUploadRoute(app, { engine, store, limiter: uploadLimiter, budget: uploadBudget });
-  registerOfflineMessageRoutes(app, offlineMessages);
+  registerOfflineMessageRoutes(app, offlineMessages, () => engine.settings.maxMessageLength);
   const gate = registerVisitorGate(app, { engine, recovery, nouns, metrics: metrics.visitor, baseUrl: () => baseUrl, stopping: () => stopping !== null, newSessionLimiter, breadcrumbLimiter, faults });
   installPollFastPath(rawFront, gate, httpOptions);
   await app.register(websocket, {

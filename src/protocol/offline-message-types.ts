@@ -42,6 +42,7 @@ export const OfflineMessageCreated = Type.Object({ id: Type.String() });
 export const WidgetConfigQuery = Type.Object({ orgId: Id, deploymentId: Id, buttonId: Id });
 export const WidgetConfig = Type.Object({
   offlineMessages: Type.Boolean({ description: 'The button takes offline messages from this visitor (buttons[].offlineMessages, and the address is not blocked)' }),
+  maxMessageLength: Type.Integer({ minimum: 1, description: 'settings.maxMessageLength: the longest chat message the server takes, in characters (the widget caps its message box there)' }),
 });
 export type WidgetConfig = Static<typeof WidgetConfig>;
 

@@ -3,7 +3,8 @@
  * what the widget needs beyond Live Agent's nouns, kept out of /chat/rest so that no Live
  * Agent answer carries a field Salesforce never sent.
  *
- * - GET /widget/v1/config: whether the button takes offline messages from this visitor.
+ * - GET /widget/v1/config: whether the button takes offline messages from this visitor, and
+ *   the longest chat message the server takes (settings.maxMessageLength).
  * - POST /widget/v1/offline-messages: leave one; 201 `{id}` once it is durable.
  *
  * Bodies are read as the visitor wire reads them (client-json.ts, ADR 0033): raw control
@@ -35,12 +36,13 @@ function readBody(req: FastifyRequest, _reply: unknown, done: (err?: Error) => v
   done();
 }
 
-export function registerOfflineMessageRoutes(app: FastifyInstance, box: OfflineMessageBox): void {
+/** `maxMessageLength`: settings.maxMessageLength as it is now (ChatMessage refuses longer text with MESSAGE_TOO_LONG). */
+export function registerOfflineMessageRoutes(app: FastifyInstance, box: OfflineMessageBox, maxMessageLength: () => number): void {
   app.get(WIDGET_CONFIG_PATH, { schema: { querystring: WidgetConfigQuery, response: { 200: WidgetConfig } } }, (req, reply) => {
     // Per visitor (a blocked address hears false): no shared cache may keep it.
     void reply.header('Cache-Control', 'no-store');
     const q = req.query as { orgId: string; deploymentId: string; buttonId: string };
-    return { offlineMessages: box.accepts(q.orgId, q.deploymentId, q.buttonId, req.ip) };
+    return { offlineMessages: box.accepts(q.orgId, q.deploymentId, q.buttonId, req.ip), maxMessageLength: maxMessageLength() };
   });
   // attachValidation: a body the schema refuses is counted (the metric's `refused`), then answered as any other's.
   app.post(OFFLINE_MESSAGES_PATH, { schema: { body: OfflineMessageRequest, response: { 201: OfflineMessageCreated } }, preValidation: readBody, attachValidation: true }, async (req, reply) => {

@@ -50,8 +50,8 @@ async function as(sb: Switchboard, username: string) {
 describe('the widget side: /widget/v1', () => {
   it('tells the widget which button takes offline messages, and stores one with 201 {id}', async () => {
     const { sb, clock } = await boot();
-    expect((await widgetConfig(sb, TAKES)).json()).toEqual({ offlineMessages: true });
-    expect((await widgetConfig(sb, DEMO_IDS.humanButtonId)).json()).toEqual({ offlineMessages: false });
+    expect((await widgetConfig(sb, TAKES)).json()).toEqual({ offlineMessages: true, maxMessageLength: 4000 });
+    expect((await widgetConfig(sb, DEMO_IDS.humanButtonId)).json()).toEqual({ offlineMessages: false, maxMessageLength: 4000 });
     expect((await widgetConfig(sb, '573000000000099')).statusCode).toBe(404);
     const res = await leave(sb, message());
     expect(res.statusCode).toBe(201);
@@ -102,11 +102,16 @@ describe('the widget side: /widget/v1', () => {
     for (const email of ["o'brien+orders@mail.example.co.uk", 'zoë.müller@exämple.de', 'имя@пример.рф', 'a.b-c_d@x-y.io']) expect((await leave(sb, message({ email }))).statusCode, email).toBe(201);
   });
 
+  it('tells the widget settings.maxMessageLength, the longest chat message the server takes', async () => {
+    const { sb } = await boot({ maxMessageLength: 200 });
+    expect((await widgetConfig(sb, TAKES)).json()).toEqual({ offlineMessages: true, maxMessageLength: 200 });
+  });
+
   it('refuses a blocked address with the same 409, and its widget shows no form', async () => {
     const { sb } = await boot();
     const admin = await as(sb, 'admin');
     expect((await admin('POST', '/agent/v1/admin/blocks', { ipRange: '198.51.100.0/24' })).statusCode).toBe(200);
-    expect((await widgetConfig(sb, TAKES)).json()).toEqual({ offlineMessages: false });
+    expect((await widgetConfig(sb, TAKES)).json()).toEqual({ offlineMessages: false, maxMessageLength: 4000 });
     const res = await leave(sb, message());
     expect([res.statusCode, res.body]).toEqual([409, 'This button takes no offline messages']);
     expect((await leave(sb, message(), '192.0.2.50')).statusCode, 'another address').toBe(201);
