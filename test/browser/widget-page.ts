@@ -160,3 +160,33 @@ export async function openSitePage(page: Page, baseUrl: string, site: { data: Re
   await page.goto(`${baseUrl}/site.html`);
   await page.locator('switchboard-chat button.launch').waitFor({ state: 'visible' });
 }
+
+/**
+ * Starts recording what the widget's live regions say (the log, the status lines, the announcer):
+ * text added to a region that is not hidden, leaving out what is `aria-hidden`. Call once the
+ * widget is on the page; the function returned reads what was heard so far.
+ */
+export async function recordAnnouncements(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(`(() => {
+    const root = document.querySelector('switchboard-chat').shadowRoot;
+    const heard = window.__sbHeard = [];
+    const regionOf = (node) => {
+      for (let el = node && node.nodeType === 1 ? node : node && node.parentElement; el; el = el.parentElement) {
+        if (el.getAttribute('aria-hidden') === 'true') return null;
+        const live = el.getAttribute('aria-live');
+        if (live === 'off') return null;
+        if (live || ['log', 'status', 'alert'].includes(el.getAttribute('role'))) return el;
+      }
+      return null;
+    };
+    new MutationObserver((mutations) => {
+      for (const m of mutations) {
+        const region = regionOf(m.target);
+        if (!region || region.closest('[hidden]')) continue;
+        const added = m.type === 'characterData' ? [m.target] : [...m.addedNodes].filter((n) => !(n.nodeType === 1 && n.closest('[aria-hidden=true]')));
+        for (const n of added) { const t = (n.textContent || '').trim(); if (t) heard.push(t); }
+      }
+    }).observe(root, { subtree: true, childList: true, characterData: true });
+  })()`);
+  return () => page.evaluate('window.__sbHeard');
+}

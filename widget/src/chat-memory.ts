@@ -18,6 +18,8 @@ export interface SavedLine {
   who: string;
   text: string;
   at: number;
+  /** A visitor's message the server never took: why (notSent…, notDelivered), shown under it. */
+  failed?: string;
 }
 
 export interface SavedChat {

@@ -14,9 +14,9 @@ import { bindComposer } from './composer-input.js';
 import { FilePromptSlot, fileSize } from './file-request-prompt.js';
 import { disconnectedBy, postChatHref } from './post-chat-link.js';
 import { prechatAnswers } from './prechat-answers.js';
-import { fetchTakesMessages, leaveMessage, MAX_MESSAGE_LENGTH, messageFields, type ButtonIds } from './offline-message.js';
+import { DEFAULT_CHAT_MESSAGE_LENGTH, fetchWidgetConfig, leaveMessage, MAX_MESSAGE_LENGTH, messageFields, type ButtonIds } from './offline-message.js';
 import { queueStatusText } from './queue-status-text.js';
-import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail } from './sdk-client.js';
+import { connectChat, type ChatCallbacks, type ChatConnection, type ChatStart, type PrechatDetail, type SendResult } from './sdk-client.js';
 import { downloadTranscript, type TranscriptLine } from './transcript.js';
 import type { Texts } from './texts.js';
 import { TypingAgents } from './typing-agents.js';
@@ -27,6 +27,16 @@ export type { WidgetOptions } from './widget-options.js';
 const AVAILABILITY_REFRESH_MS = 30_000;
 /** How soon the settings are asked for again while the server cannot be reached. */
 const UNREACHABLE_RETRY_MS = 5_000;
+/** A message the server has not confirmed after this long is marked "Sending…" (a quick one never is). */
+const SENDING_MARK_MS = 1_500;
+
+/** A visitor's message typed while no agent had the chat: sent when one joins. */
+interface Held {
+  text: string;
+  /** Its bubble and saved line (none for a message a previous page held). */
+  bubble?: HTMLElement;
+  line?: SavedLine;
+}
 
 type Phase = 'idle' | 'starting' | 'waiting' | 'chatting' | 'ended' | 'failed';
 
@@ -50,7 +60,11 @@ export class ChatWidget {
   /** What the log shows, kept to rebuild it after a reload (ChatMemory). */
   private shown: SavedLine[] = [];
   private readonly memory: ChatMemory;
-  private outbox: string[] = [];
+  private outbox: Held[] = [];
+  /** The longest message the server takes (GET /widget/v1/config, or a MESSAGE_TOO_LONG answer). */
+  private maxLength = DEFAULT_CHAT_MESSAGE_LENGTH;
+  /** The limit line was shown for the text in the box (it is announced once, when it appears). */
+  private overLimit = false;
   private chatStatus = '';
   /** The button's post-chat page, as the server last said it for this chat ('' none). */
   private postChatUrl = '';
@@ -75,7 +89,8 @@ export class ChatWidget {
     this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input), this.t);
     this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
     this.signals = new InputSignals(
-      { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text) },
+      // A sneak peek longer than the server takes would be refused: the agent sees its start.
+      { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text.slice(0, this.maxLength)) },
       { idleMs: 3000, peekIntervalMs: 400, sneakPeek: () => this.sneakPeek && this.phase === 'chatting' },
     );
     this.bind();
@@ -138,8 +153,9 @@ export class ChatWidget {
   private async loadSettings(): Promise<boolean> {
     try {
       // Asked at once: the offline form is ready when the settings say nobody is available.
-      const [s, takes] = await Promise.all([fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId), fetchTakesMessages(this.opts.baseUrl, this.ids)]);
-      this.takesMessages = takes;
+      const [s, config] = await Promise.all([fetchSettings(this.opts.baseUrl, this.opts.organizationId, this.opts.deploymentId, this.opts.buttonId), fetchWidgetConfig(this.opts.baseUrl, this.ids)]);
+      this.takesMessages = config.offlineMessages;
+      this.maxLength = config.maxMessageLength;
       this.form = s.form;
       this.available = s.available;
       this.settingsLoaded = true;
@@ -218,7 +234,10 @@ export class ChatWidget {
       e.preventDefault();
       void this.submitMessage();
     });
-    bindComposer(v, () => this.sendInput(), (text) => this.signals.input(text));
+    bindComposer(v, () => this.sendInput(), (text) => {
+      this.signals.input(text);
+      this.renderLimit();
+    });
     v.end.addEventListener('click', () => void this.endChat());
     const save = (): void => downloadTranscript(this.t, this.opts.lang, this.opts.title, this.lines);
     v.save.addEventListener('click', save);
@@ -304,7 +323,7 @@ export class ChatWidget {
     this.phase = saved.phase;
     this.agentName = saved.agentName;
     this.sneakPeek = saved.sneakPeek;
-    this.outbox = [...saved.outbox];
+    this.outbox = saved.outbox.map((text) => ({ text }));
     this.postChatUrl = saved.postChatUrl ?? '';
     v.setPostChat(null, '');
     this.reconnecting = false;
@@ -333,7 +352,7 @@ export class ChatWidget {
     if (!client) return;
     this.memory.save({
       v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
-      lines: this.shown, outbox: this.outbox, client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
+      lines: this.shown, outbox: this.outbox.map((m) => m.text), client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
       ...(this.postChatUrl && { postChatUrl: this.postChatUrl }),
     });
   }
@@ -452,7 +471,10 @@ export class ChatWidget {
     this.agentName = name || this.t.agent;
     this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
     this.note(this.t.joined({ name: this.agentName }));
-    for (const text of this.outbox.splice(0)) this.chat?.send(text);
+    for (const held of this.outbox.splice(0)) {
+      const sent = this.chat?.send(held.text);
+      if (sent && held.bubble && held.line) this.deliver(held.bubble, held.line, sent);
+    }
     // Text typed while waiting is not a sneak peek yet: send it now that the agent is here.
     if (this.view.input.value) this.signals.input(this.view.input.value);
   }
@@ -460,12 +482,73 @@ export class ChatWidget {
   private sendInput(): void {
     const text = this.view.input.value.trim();
     if (!text || !this.chat) return;
+    // Over the limit the server would refuse it: it stays in the box, and the limit line says it again.
+    if (text.length > this.maxLength) {
+      this.overLimit = false;
+      this.renderLimit();
+      return;
+    }
     this.view.input.value = '';
     this.view.input.style.height = '';
+    this.renderLimit();
     this.signals.sent();
-    this.record('me', this.t.you, text);
-    if (this.phase === 'chatting') this.chat.send(text);
-    else this.outbox.push(text);
+    const line: SavedLine = { author: 'me', who: this.t.you, text, at: Date.now() };
+    const bubble = this.show(line);
+    if (this.phase === 'chatting') this.deliver(bubble, line, this.chat.send(text));
+    else {
+      this.outbox.push({ text, bubble, line });
+      this.markLater(bubble);
+    }
+    this.persist();
+  }
+
+  /** Marks the bubble "Sending…" unless its message is through first; returns the cancel. */
+  private markLater(bubble: HTMLElement): () => void {
+    const timer = setTimeout(() => { if (!bubble.dataset.state) this.view.markMessage(bubble, 'sending', this.t.sending); }, SENDING_MARK_MS);
+    return () => clearTimeout(timer);
+  }
+
+  /**
+   * Follows a visitor's message to the server: "Sending…" while it is not confirmed, no mark once it
+   * is; refused, or left unsent when the chat ended, it says so under the message (in the log, which
+   * screen readers hear; announced as well while the panel is minimized) and the text goes back into
+   * an empty message box, to be shortened or sent again.
+   */
+  private deliver(bubble: HTMLElement, line: SavedLine, sent: Promise<SendResult>): void {
+    const cancel = this.markLater(bubble);
+    void sent.then((r) => {
+      cancel();
+      // The widget left the page: the message is in the saved chat, and the next page sends it.
+      if (r.status === 'detached') return;
+      if (r.status === 'sent') return this.view.markMessage(bubble, null);
+      if (r.status === 'tooLong' && r.max !== undefined) this.maxLength = r.max;
+      const why = r.status === 'tooLong' ? `${this.t.notSent} ${this.t.maxLength({ n: this.maxLength })}` : r.status === 'undelivered' ? this.t.notDelivered : this.t.notSent;
+      this.failed(bubble, line, why);
+    });
+  }
+
+  private failed(bubble: HTMLElement, line: SavedLine, why: string): void {
+    line.failed = why;
+    this.view.markMessage(bubble, 'failed', why);
+    const input = this.view.input;
+    // Not through bindComposer's input handler: the agent must not see it as typing.
+    if (!this.view.composer.hidden && input.value === '') {
+      input.value = line.text;
+      input.style.height = 'auto';
+      input.style.height = `${input.scrollHeight + 2}px`;
+      this.renderLimit();
+    }
+    if (this.view.panel.hidden) this.view.announce(why);
+    this.persist();
+  }
+
+  /** The limit line under the box: shown while the text is longer than the server takes, announced when it appears. */
+  private renderLimit(): void {
+    const over = this.view.input.value.trim().length > this.maxLength;
+    const text = this.t.maxLength({ n: this.maxLength });
+    this.view.setLimit(over ? text : '');
+    if (over && !this.overLimit) this.view.announce(text);
+    this.overLimit = over;
   }
 
   private async endChat(): Promise<void> {
@@ -485,6 +568,8 @@ export class ChatWidget {
     const chatId = this.chat?.sessionId;
     this.phase = phase;
     this.memory.clear();
+    // Messages held for an agent who never came: the server never had them.
+    for (const held of this.outbox.splice(0)) if (held.bubble && held.line) this.failed(held.bubble, held.line, this.t.notDelivered);
     this.signals.sent();
     this.chat?.dispose();
     this.chat = undefined;
@@ -545,10 +630,12 @@ export class ChatWidget {
     this.persist();
   }
 
-  private show(line: SavedLine): void {
+  private show(line: SavedLine): HTMLElement {
     this.shown.push(line);
     this.lines.push({ at: new Date(line.at), from: line.author === 'sys' ? '' : line.who, text: line.text });
-    this.view.addMessage(line.author, line.who, line.text);
+    const bubble = this.view.addMessage(line.author, line.who, line.text);
+    if (line.failed) this.view.markMessage(bubble, 'failed', line.failed);
+    return bubble;
   }
 }
 

@@ -14,17 +14,31 @@ export interface ButtonIds {
   buttonId: string;
 }
 
-/** The server's limit on a message (OfflineMessageRequest): the textarea stops there. */
+/** The server's limit on an offline message (OfflineMessageRequest, fixed): the textarea stops there. */
 export const MAX_MESSAGE_LENGTH = 4000;
 
-/** Whether the button takes offline messages from this visitor; false when the server cannot say. */
-export async function fetchTakesMessages(base: string, ids: ButtonIds): Promise<boolean> {
+/** settings.maxMessageLength's default: the chat's limit when the server does not say its own. */
+export const DEFAULT_CHAT_MESSAGE_LENGTH = 4000;
+
+/** What GET /widget/v1/config says of the button (ADR 0063). */
+export interface WidgetConfig {
+  /** The button takes offline messages from this visitor. */
+  offlineMessages: boolean;
+  /** The longest chat message the server takes (settings.maxMessageLength). */
+  maxMessageLength: number;
+}
+
+/** The widget's config; a server that cannot say (older, or another Live Agent server) takes no offline message and the default length. */
+export async function fetchWidgetConfig(base: string, ids: ButtonIds): Promise<WidgetConfig> {
+  const none = { offlineMessages: false, maxMessageLength: DEFAULT_CHAT_MESSAGE_LENGTH };
   try {
     const res = await fetch(`${base}/widget/v1/config?${new URLSearchParams({ ...ids }).toString()}`, { credentials: 'omit' });
-    // A server without the endpoint (older, or another Live Agent server) takes none.
-    return res.ok && ((await res.json()) as { offlineMessages?: unknown }).offlineMessages === true;
+    if (!res.ok) return none;
+    const body = (await res.json()) as { offlineMessages?: unknown; maxMessageLength?: unknown };
+    const max = body.maxMessageLength;
+    return { offlineMessages: body.offlineMessages === true, maxMessageLength: typeof max === 'number' && Number.isInteger(max) && max > 0 ? max : DEFAULT_CHAT_MESSAGE_LENGTH };
   } catch {
-    return false;
+    return none;
   }
 }
 

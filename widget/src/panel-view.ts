@@ -39,6 +39,8 @@ export class PanelView {
   readonly typing: HTMLDivElement;
   /** Where an agent's file request shows (file-request-prompt.ts), above the message box. */
   readonly fileSlot: HTMLDivElement;
+  /** Under the message box while its text is longer than the server takes (the box never cuts a paste). */
+  readonly limit: HTMLParagraphElement;
   readonly composer: HTMLFormElement;
   readonly input: HTMLTextAreaElement;
   readonly send: HTMLButtonElement;
@@ -60,6 +62,7 @@ export class PanelView {
     const titleId = uid('title');
     const panelId = uid('panel');
     const inputId = uid('input');
+    const limitId = uid('limit');
     root.appendChild(h('style', {}, CSS));
 
     this.launcherText = h('span', {}, title);
@@ -80,8 +83,10 @@ export class PanelView {
     this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
     this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
     this.fileSlot = h('div', { class: 'file-slot' });
-    this.input = h('textarea', { id: inputId, rows: '1', maxlength: '4000', autocomplete: 'off', placeholder: t.placeholder });
+    // No maxlength: the browser would cut a long paste without a word. The limit line says it instead.
+    this.input = h('textarea', { id: inputId, rows: '1', autocomplete: 'off', placeholder: t.placeholder, 'aria-describedby': limitId });
     this.send = h('button', { type: 'submit' }, t.send);
+    this.limit = h('p', { class: 'limit err', id: limitId, hidden: true });
     this.composer = h('form', { class: 'compose' }, h('label', { for: inputId, class: 'vh' }, t.message), this.input, this.send);
     this.saveAfter = h('button', { type: 'button', class: 'q' }, t.downloadTranscript);
     this.newChat = h('button', { type: 'button' }, t.newChat);
@@ -94,7 +99,7 @@ export class PanelView {
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
     this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang, dir, hidden: true },
       h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
-      this.status, this.body, this.log, this.typing, this.fileSlot, this.composer, this.actions);
+      this.status, this.body, this.log, this.typing, this.fileSlot, this.limit, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
     this.showView('prechat');
     this.chatControls('none');
@@ -124,6 +129,7 @@ export class PanelView {
   /** `live`: composer and End; `after`: transcript and new-chat buttons; `none`: neither. */
   chatControls(mode: 'live' | 'after' | 'none'): void {
     show(this.composer, mode === 'live');
+    if (mode !== 'live') this.setLimit('');
     show(this.fileSlot, mode === 'live');
     show(this.end, mode === 'live');
     show(this.actions, mode === 'after');
@@ -148,15 +154,39 @@ export class PanelView {
     this.typing.textContent = text;
   }
 
-  /** Appends one message to the log and keeps the newest in view. */
-  addMessage(author: Author, who: string, text: string): void {
+  /** The limit line under the message box ('' hides it); the box is marked invalid while it shows. */
+  setLimit(text: string): void {
+    show(this.limit, text !== '');
+    if (this.limit.textContent !== text) this.limit.textContent = text;
+    if (text) this.input.setAttribute('aria-invalid', 'true');
+    else this.input.removeAttribute('aria-invalid');
+  }
+
+  /** Appends one message to the log, keeps the newest in view, and returns its bubble. */
+  addMessage(author: Author, who: string, text: string): HTMLDivElement {
     const label = author === 'sys' ? null : author === 'me' ? h('span', { class: 'vh' }, `${this.t.you}: `) : h('span', { class: 'who', dir: 'auto' }, who, h('span', { class: 'vh' }, ': '));
     // What the visitor or an agent wrote takes the direction of its own first letters (Hebrew in an
     // English widget, English in an Arabic one), not the widget's; the bubble's side stays the widget's.
     const body = author === 'sys' ? text : h('div', { dir: 'auto' }, text);
     // A system line ("X joined the chat") says what the status line above says: one announcement, not two.
-    this.log.appendChild(h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, body));
+    const bubble = h('div', { class: `msg ${author}`, ...(author === 'sys' ? { 'aria-hidden': 'true' } : {}) }, label, body);
+    this.log.appendChild(bubble);
     this.log.scrollTop = this.log.scrollHeight;
+    return bubble;
+  }
+
+  /**
+   * How a visitor's message went, under its text: `sending` (not confirmed yet), `failed` (not sent or
+   * not delivered, with why), or null (sent: no mark). The mark is text in the log, so screen readers
+   * hear it as it appears and find it beside the message later.
+   */
+  markMessage(bubble: HTMLElement, state: 'sending' | 'failed' | null, text = ''): void {
+    bubble.querySelector(':scope > .state')?.remove();
+    if (state === null) delete bubble.dataset.state;
+    else {
+      bubble.dataset.state = state;
+      bubble.appendChild(h('span', { class: 'state' }, text));
+    }
   }
 
   clearLog(): void {

@@ -3,7 +3,7 @@
  * and turns its events into the few callbacks the widget renders. The SDK does
  * the Live Agent loop itself (long poll, acks, retries, 503 recovery).
  */
-import { VisitorClient, type UploadBusyWait, type VisitorSnapshot } from '../../packages/sdk/src/index.ts';
+import { SwitchboardClosedError, SwitchboardHttpError, VisitorClient, type UploadBusyWait, type VisitorSnapshot } from '../../packages/sdk/src/index.ts';
 
 export interface PrechatDetail {
   label: string;
@@ -18,6 +18,14 @@ export interface ChatStart {
   visitorName: string;
   prechatDetails: PrechatDetail[];
 }
+
+/**
+ * How a visitor's message went: `sent` (the server has it), `tooLong` (refused, MESSAGE_TOO_LONG; `max`
+ * is the server's limit as its answer says it), `refused` (another 4xx), `undelivered` (the chat ended
+ * while it waited to go out: the server never took it), `detached` (the widget left the page: the
+ * message is in the saved chat and goes out from the next page).
+ */
+export type SendResult = { status: 'sent' } | { status: 'tooLong'; max: number | undefined } | { status: 'refused' | 'undelivered' | 'detached' };
 
 export interface ChatCallbacks {
   queue(position: number, waitSeconds: number | undefined): void;
@@ -47,7 +55,8 @@ export interface ChatCallbacks {
 }
 
 export interface ChatConnection {
-  send(text: string): void;
+  /** Sends a visitor message; resolves (never rejects) with how it went. */
+  send(text: string): Promise<SendResult>;
   typing(on: boolean): void;
   sneakPeek(text: string): void;
   /** Uploads `file` for the request `fileToken`; rejects with the SDK's SwitchboardHttpError (status, reason, `code`, `maxBytes`). */
@@ -145,7 +154,16 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.start().catch((err: unknown) => { if (!detached) cb.failed(err instanceof Error ? err.message : String(err)); });
   }
   return {
-    send: (text) => { client.send(text).catch(report('send')); },
+    send: (text) => client.send(text).then((): SendResult => ({ status: 'sent' }), (err: unknown): SendResult => {
+      if (err instanceof SwitchboardClosedError) return { status: detached ? 'detached' : 'undelivered' };
+      report('send')(err);
+      if (!(err instanceof SwitchboardHttpError)) return { status: 'refused' };
+      // The session is over on the server (the chat ended meanwhile): it took nothing.
+      if (err.status === 403) return { status: 'undelivered' };
+      // MESSAGE_TOO_LONG's detail is "<length> > <limit>" (docs/errors.md).
+      const limit = /too long: \d+ > (\d+)/i.exec(err.body);
+      return err.status === 400 && /too long/i.test(err.body) ? { status: 'tooLong', max: limit ? Number(limit[1]) : undefined } : { status: 'refused' };
+    }),
     typing: (on) => { client.typing(on).catch(report('typing')); },
     sneakPeek: (text) => { client.sneakPeek(text).catch(report('sneak peek')); },
     upload: async (fileToken, file, busy) => { await client.uploadFile(fileToken, file, file.name, busy ? { onBusyWait: busy } : {}); },

@@ -43,6 +43,10 @@ background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px
 .msg.me{align-self:flex-end;background:var(--a);color:#fff}
 .msg.sys{align-self:center;background:none;color:var(--m);font-size:.85em;padding:0}
 .who{display:block;font-size:.78em;font-weight:700;opacity:.9}
+.msg .state{display:block;font-size:.8em;font-style:italic}
+.msg.me[data-state=failed]{background:var(--b);color:var(--f);border:2px solid #b3261e}
+.msg[data-state=failed] .state{color:#b3261e;font-style:normal;font-weight:600}
+.limit{margin:0;padding:0 .8em}
 .typing{color:var(--m);font-size:.85em;font-style:italic;padding:0 1em;min-height:1.3em}
 form.pre{display:flex;flex-direction:column;gap:.8em}
 label{display:flex;flex-direction:column;gap:.25em;font-weight:600;font-size:.92em}

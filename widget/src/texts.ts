@@ -104,6 +104,14 @@ export const EN = {
   messageSent: 'Thank you. Your message was sent; we will reply by email.',
   messageNotSent: 'Your message could not be sent. Please try again later.',
   tooManyMessages: 'Too many messages for now. Please try again in a minute.',
+  /** A visitor's message not confirmed by the server yet (a slow or lost connection, or waiting for an agent). */
+  sending: 'Sending…',
+  /** The server refused a visitor's message; the text is back in the message box. */
+  notSent: 'Not sent.',
+  /** Under the message box while its text is over the server's limit, and after "Not sent." when the server said it was. */
+  maxLength: 'A message can have at most {n} characters.',
+  /** The chat ended while the message waited to go out (a network outage): the server never took it. */
+  notDelivered: 'Not delivered: the chat had ended.',
   transcriptTitle: '{title} — chat transcript',
   transcriptDate: 'Date: {date}',
 } as const;
