@@ -39,6 +39,8 @@ export interface SavedChat {
   status?: string;
   /** The button's post-chat page, shown when the chat ends (absent: none, or saved by an older widget). */
   postChatUrl?: string;
+  /** The server's idle warning is up (ChasitorIdleTimeoutWarningEvent triggered, not cleared). */
+  idleWarned?: boolean;
   client: VisitorSnapshot;
 }
 

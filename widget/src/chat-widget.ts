@@ -65,6 +65,8 @@ export class ChatWidget {
   private maxLength = DEFAULT_CHAT_MESSAGE_LENGTH;
   /** The limit line was shown for the text in the box (it is announced once, when it appears). */
   private overLimit = false;
+  /** The server warned that the chat ends unless the visitor writes (ChasitorIdleTimeoutWarningEvent). */
+  private idleWarned = false;
   private chatStatus = '';
   /** The button's post-chat page, as the server last said it for this chat ('' none). */
   private postChatUrl = '';
@@ -303,6 +305,7 @@ export class ChatWidget {
     this.sneakPeek = true;
     this.reconnecting = false;
     this.outbox = [];
+    this.idleWarned = false;
     this.postChatUrl = '';
     v.setPostChat(null, '');
     v.clearLog();
@@ -324,6 +327,7 @@ export class ChatWidget {
     this.agentName = saved.agentName;
     this.sneakPeek = saved.sneakPeek;
     this.outbox = saved.outbox.map((text) => ({ text }));
+    this.idleWarned = saved.idleWarned === true;
     this.postChatUrl = saved.postChatUrl ?? '';
     v.setPostChat(null, '');
     this.reconnecting = false;
@@ -354,6 +358,7 @@ export class ChatWidget {
       v: 1, phase: this.phase, agentName: this.agentName, sneakPeek: this.sneakPeek, open: !this.view.panel.hidden,
       lines: this.shown, outbox: this.outbox.map((m) => m.text), client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
       ...(this.postChatUrl && { postChatUrl: this.postChatUrl }),
+      ...(this.idleWarned && { idleWarned: true }),
     });
   }
 
@@ -401,6 +406,8 @@ export class ChatWidget {
         this.phase = 'waiting';
         this.typing.clear();
         v.setTyping('');
+        // Nobody holds the chat now: the server's idle count stops with it.
+        this.idleWarned = false;
         const text = this.t.agentLeft({ name: this.agentName });
         this.setChatStatus(this.t.waitingForAnother);
         this.note(text);
@@ -418,7 +425,8 @@ export class ChatWidget {
         this.renderTyping();
         this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent }));
       },
-      ended: (reason) => this.finish('ended', this.t.ended, reason),
+      ended: (reason) => this.finish('ended', reason === 'chasitorIdleTimeout' ? this.t.endedIdle : this.t.ended, reason),
+      idleWarning: (on) => this.idleWarning(on),
       failed: (reason) => this.finish('failed', reason === 'Unavailable' || !reason ? this.t.nobodyAvailable : this.t.couldNotContinue({ reason }), reason),
       postChatUrl: (url) => {
         this.postChatUrl = url;
@@ -492,6 +500,8 @@ export class ChatWidget {
     this.view.input.style.height = '';
     this.renderLimit();
     this.signals.sent();
+    // A message answers the agent: the server clears its idle warning (and says so; shown gone at once).
+    if (this.idleWarned) this.idleWarning(false);
     const line: SavedLine = { author: 'me', who: this.t.you, text, at: Date.now() };
     const bubble = this.show(line);
     if (this.phase === 'chatting') this.deliver(bubble, line, this.chat.send(text));
@@ -551,6 +561,19 @@ export class ChatWidget {
     this.overLimit = over;
   }
 
+  /** The server's idle warning came (`on`) or went: the status line says it, and so does the launcher while minimized. */
+  private idleWarning(on: boolean): void {
+    if (this.idleWarned === on || (on && this.phase !== 'chatting')) return;
+    this.idleWarned = on;
+    this.renderChatStatus();
+    if (on && this.view.panel.hidden) {
+      this.view.announce(this.t.idleWarning);
+      this.unread += 1;
+      this.renderLauncher();
+    }
+    this.persist();
+  }
+
   private async endChat(): Promise<void> {
     const chat = this.chat;
     this.finish('ended', this.t.youEnded, 'client');
@@ -567,6 +590,7 @@ export class ChatWidget {
     const hadFocus = this.view.root.activeElement !== null;
     const chatId = this.chat?.sessionId;
     this.phase = phase;
+    this.idleWarned = false;
     this.memory.clear();
     // Messages held for an agent who never came: the server never had them.
     for (const held of this.outbox.splice(0)) if (held.bubble && held.line) this.failed(held.bubble, held.line, this.t.notDelivered);
@@ -603,6 +627,7 @@ export class ChatWidget {
 
   private renderChatStatus(): void {
     if (this.reconnecting) this.view.setStatus(this.t.connectionLost, true);
+    else if (this.idleWarned) this.view.setStatus(this.t.idleWarning, true);
     else this.view.setStatus(this.chatStatus);
   }
 

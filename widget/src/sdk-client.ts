@@ -52,6 +52,11 @@ export interface ChatCallbacks {
   fileCanceled(fileToken: string): void;
   /** The button's post-chat page, as ChatRequestSuccess, ChatRequestFail or ChasitorSessionData gives it (`""`: none). Told before `failed`. */
   postChatUrl(url: string): void;
+  /**
+   * The chasitor idle timeout (ChasitorIdleTimeoutWarningEvent): `true` when the server warns that the
+   * chat ends unless the visitor writes, `false` when a visitor message cleared it. The SDK has no event for it.
+   */
+  idleWarning(on: boolean): void;
 }
 
 export interface ChatConnection {
@@ -106,6 +111,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('raw', (m) => {
       const url = m.message['postChatUrl'];
       if (POST_CHAT_CARRIERS.includes(m.type) && typeof url === 'string') cb.postChatUrl(url);
+      if (m.type === 'ChasitorIdleTimeoutWarningEvent') cb.idleWarning(m.message['type'] !== 'cleared');
     }),
     client.on('queue', (e) => cb.queue(Number(e.position), Number(e.estimatedWaitTime) >= 0 ? Number(e.estimatedWaitTime) : undefined)),
     client.on('established', (e) => cb.established(String(e.name ?? ''), e.sneakPeekEnabled !== false)),

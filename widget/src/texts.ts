@@ -112,6 +112,10 @@ export const EN = {
   maxLength: 'A message can have at most {n} characters.',
   /** The chat ended while the message waited to go out (a network outage): the server never took it. */
   notDelivered: 'Not delivered: the chat had ended.',
+  /** ChasitorIdleTimeoutWarningEvent: the chat ends soon (at the button's timeout) unless the visitor writes. */
+  idleWarning: 'Are you still there? Send a message, or the chat will end soon.',
+  /** The chasitor idle timeout ended the chat (ChatEnded reason chasitorIdleTimeout). */
+  endedIdle: 'The chat ended because you were inactive.',
   transcriptTitle: '{title} — chat transcript',
   transcriptDate: 'Date: {date}',
 } as const;

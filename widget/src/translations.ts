@@ -98,6 +98,8 @@ const de: Translation = {
   notSent: 'Nicht gesendet.',
   maxLength: 'Eine Nachricht darf höchstens {n} Zeichen lang sein.',
   notDelivered: 'Nicht zugestellt: Der Chat war beendet.',
+  idleWarning: 'Sind Sie noch da? Senden Sie eine Nachricht, sonst endet der Chat bald.',
+  endedIdle: 'Der Chat wurde beendet, weil Sie nicht mehr aktiv waren.',
   transcriptTitle: '{title} — Chatverlauf',
   transcriptDate: 'Datum: {date}',
 };
@@ -192,6 +194,8 @@ const fr: Translation = {
   notSent: 'Non envoyé.',
   maxLength: 'Un message peut compter au plus {n}\u00a0caractères.',
   notDelivered: 'Non remis\u00a0: la discussion était terminée.',
+  idleWarning: 'Êtes-vous toujours là\u00a0? Envoyez un message, sinon la discussion se terminera bientôt.',
+  endedIdle: 'La discussion s’est terminée faute d’activité de votre part.',
   transcriptTitle: '{title} — transcription de la discussion',
   transcriptDate: 'Date\u00a0: {date}',
 };
@@ -286,6 +290,8 @@ const es: Translation = {
   notSent: 'No enviado.',
   maxLength: 'Un mensaje puede tener como máximo {n} caracteres.',
   notDelivered: 'No entregado: el chat ya había terminado.',
+  idleWarning: '¿Sigues ahí? Envía un mensaje o el chat terminará pronto.',
+  endedIdle: 'El chat terminó porque no hubo actividad por tu parte.',
   transcriptTitle: '{title} — conversación del chat',
   transcriptDate: 'Fecha: {date}',
 };
@@ -380,6 +386,8 @@ const ptBR: Translation = {
   notSent: 'Não enviada.',
   maxLength: 'Uma mensagem pode ter no máximo {n} caracteres.',
   notDelivered: 'Não entregue: o chat já tinha sido encerrado.',
+  idleWarning: 'Você ainda está aí? Envie uma mensagem, ou o chat será encerrado em breve.',
+  endedIdle: 'O chat foi encerrado por inatividade.',
   transcriptTitle: '{title} — conversa do chat',
   transcriptDate: 'Data: {date}',
 };
@@ -479,6 +487,8 @@ const ar: Translation = {
   notSent: 'لم تُرسل.',
   maxLength: 'الحد الأقصى لطول الرسالة هو {n} من الأحرف.',
   notDelivered: 'لم تُسلَّم: كانت المحادثة قد انتهت.',
+  idleWarning: 'هل ما زلت هنا؟ أرسل رسالة، وإلا ستنتهي المحادثة قريبًا.',
+  endedIdle: 'انتهت المحادثة بسبب عدم النشاط.',
   transcriptTitle: '{title} — نص المحادثة',
   transcriptDate: 'التاريخ: {date}',
 };
@@ -578,6 +588,8 @@ const he: Translation = {
   notSent: 'לא נשלחה.',
   maxLength: 'הודעה יכולה להכיל עד {n} תווים.',
   notDelivered: 'לא נמסרה: השיחה כבר הסתיימה.',
+  idleWarning: 'עדיין כאן? שלחו הודעה, אחרת השיחה תסתיים בקרוב.',
+  endedIdle: 'השיחה הסתיימה בגלל חוסר פעילות.',
   transcriptTitle: '{title} — תמליל השיחה',
   transcriptDate: 'תאריך: {date}',
 };
