@@ -45,6 +45,8 @@ export class ChatWidget {
   private available = false;
   /** The button takes offline messages from this visitor (GET /widget/v1/config, ADR 0063). */
   private takesMessages = false;
+  /** The offline form's nodes (with what the visitor typed) while it is out of the page (renderIdle). */
+  private leaveStash: ChildNode[] | undefined;
   /** A message is being sent: a second submit waits for its answer. */
   private leaving = false;
   private form: PrechatField[] = [];
@@ -264,11 +266,25 @@ export class ChatWidget {
 
   /** The panel before a chat: the form (or nothing to fill in), or the offline note. */
   private renderIdle(): void {
+    const v = this.view;
     const leave = this.settingsLoaded && !this.available && this.takesMessages;
-    // Built only while shown: hidden, its fields would share labels ("Your name") with a pre-chat form's.
-    if (!leave) this.view.leave.replaceChildren();
-    else if (!this.view.leave.firstChild) this.view.renderLeaveForm(messageFields(this.t), MAX_MESSAGE_LENGTH);
-    renderIdlePanel(this.view, this.t, this.settingsLoaded, this.available, this.takesMessages);
+    const focused = v.root.activeElement;
+    const hadFocus = focused !== null && v.panel.contains(focused);
+    // In the page only while shown: hidden, its fields would share labels ("Your name") with a pre-chat
+    // form's. Taken out, not emptied: what the visitor typed comes back with it when nobody can chat again.
+    if (!leave) {
+      if (v.leave.firstChild) this.leaveStash = [...v.leave.childNodes];
+      v.leave.replaceChildren();
+    } else if (!v.leave.firstChild) {
+      if (this.leaveStash) v.leave.replaceChildren(...this.leaveStash);
+      else v.renderLeaveForm(messageFields(this.t), MAX_MESSAGE_LENGTH);
+    }
+    if (leave) this.leaveStash = undefined;
+    renderIdlePanel(v, this.t, this.settingsLoaded, this.available, this.takesMessages);
+    // The form the visitor was in went (an agent came online, or went): the focus stays in the panel,
+    // on the first control of what shows now, not on the page's <body>.
+    const now = v.root.activeElement;
+    if (hadFocus && !v.panel.hidden && (now === null || !now.isConnected || now.closest('[hidden]') !== null)) v.firstFocus().focus();
   }
 
   /** Checks the offline form like the pre-chat form, sends it, and says how that went (ADR 0063). */
