@@ -91,6 +91,15 @@ export class TestAgent {
   end(chatId: string): Promise<unknown> {
     return this.call('POST', `/agent/v1/chats/${chatId}/end`);
   }
+
+  /** The holder invites `agentId` into the chat's conference (ADR 0051); the invitee answers with accept(). */
+  invite(chatId: string, agentId: string): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/conference`, { agentId });
+  }
+
+  leaveConference(chatId: string): Promise<unknown> {
+    return this.call('POST', `/agent/v1/chats/${chatId}/leave-conference`);
+  }
 }
 
 /** Polls `probe` until it returns a value other than undefined (or throws after `ms`). */

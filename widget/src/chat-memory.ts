@@ -41,6 +41,8 @@ export interface SavedChat {
   postChatUrl?: string;
   /** The server's idle warning is up (ChasitorIdleTimeoutWarningEvent triggered, not cleared). */
   idleWarned?: boolean;
+  /** The other agents of a conference (ADR 0051), beside `agentName`. */
+  conference?: string[];
   client: VisitorSnapshot;
 }
 

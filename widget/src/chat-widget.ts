@@ -69,6 +69,8 @@ export class ChatWidget {
   private overLimit = false;
   /** The server warned that the chat ends unless the visitor writes (ChasitorIdleTimeoutWarningEvent). */
   private idleWarned = false;
+  /** The other agents of a conference (ADR 0051), beside agentName. */
+  private conference: string[] = [];
   private chatStatus = '';
   /** The button's post-chat page, as the server last said it for this chat ('' none). */
   private postChatUrl = '';
@@ -322,6 +324,7 @@ export class ChatWidget {
     this.reconnecting = false;
     this.outbox = [];
     this.idleWarned = false;
+    this.conference = [];
     this.postChatUrl = '';
     v.setPostChat(null, '');
     v.clearLog();
@@ -344,6 +347,7 @@ export class ChatWidget {
     this.sneakPeek = saved.sneakPeek;
     this.outbox = saved.outbox.map((text) => ({ text }));
     this.idleWarned = saved.idleWarned === true;
+    this.conference = saved.conference ?? [];
     this.postChatUrl = saved.postChatUrl ?? '';
     v.setPostChat(null, '');
     this.reconnecting = false;
@@ -352,7 +356,7 @@ export class ChatWidget {
     for (const line of saved.lines) this.show(line);
     v.showView('chat');
     v.chatControls('live');
-    this.setChatStatus(this.phase === 'chatting' ? this.t.chattingWith({ name: this.agentName }) : saved.status || this.t.waitingForAgent);
+    this.setChatStatus(this.phase === 'chatting' ? this.chattingText() : saved.status || this.t.waitingForAgent);
     if (saved.open) {
       v.panel.hidden = false;
       v.launcher.setAttribute('aria-expanded', 'true');
@@ -375,6 +379,7 @@ export class ChatWidget {
       lines: this.shown, outbox: this.outbox.map((m) => m.text), client, ...(this.phase === 'waiting' && { status: this.chatStatus }),
       ...(this.postChatUrl && { postChatUrl: this.postChatUrl }),
       ...(this.idleWarned && { idleWarned: true }),
+      ...(this.conference.length > 0 && { conference: this.conference }),
     });
   }
 
@@ -412,7 +417,8 @@ export class ChatWidget {
         this.typing.clear();
         this.renderTyping();
         this.agentName = name || this.agentName;
-        this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
+        this.conference = this.conference.filter((n) => n !== this.agentName);
+        this.setChatStatus(this.chattingText());
         this.note(this.t.transferred({ name: this.agentName }));
       },
       agentLeft: () => {
@@ -424,6 +430,7 @@ export class ChatWidget {
         v.setTyping('');
         // Nobody holds the chat now: the server's idle count stops with it.
         this.idleWarned = false;
+        this.conference = [];
         const text = this.t.agentLeft({ name: this.agentName });
         this.setChatStatus(this.t.waitingForAnother);
         this.note(text);
@@ -435,10 +442,14 @@ export class ChatWidget {
       },
       // A conference (ADR 0051): a status line in the log, which screen readers read as its other lines;
       // announced too while the panel is minimized, as an agent who left is.
-      conferenceJoined: (name) => this.conferenceNote(this.t.joined({ name: name || this.t.someAgent })),
+      conferenceJoined: (name) => {
+        if (name && name !== this.agentName && !this.conference.includes(name)) this.conference.push(name);
+        this.conferenceNote(this.t.joined({ name: name || this.t.someAgent }));
+      },
       conferenceLeft: (name) => {
         this.typing.left(name);
         this.renderTyping();
+        this.conference = this.conference.filter((n) => n !== name);
         this.conferenceNote(this.t.conferenceLeft({ name: name || this.t.someAgent }));
       },
       ended: (reason) => this.finish('ended', reason === 'chasitorIdleTimeout' ? this.t.endedIdle : this.t.ended, reason),
@@ -493,7 +504,7 @@ export class ChatWidget {
   private agentJoined(name: string): void {
     this.phase = 'chatting';
     this.agentName = name || this.t.agent;
-    this.setChatStatus(this.t.chattingWith({ name: this.agentName }));
+    this.setChatStatus(this.chattingText());
     this.note(this.t.joined({ name: this.agentName }));
     for (const held of this.outbox.splice(0)) {
       const sent = this.chat?.send(held.text);
@@ -590,6 +601,18 @@ export class ChatWidget {
     this.persist();
   }
 
+  /** "You are chatting with …": the chat's agent, and in a conference the others too. */
+  private chattingText(): string {
+    const names = [this.agentName, ...this.conference];
+    let name = this.agentName;
+    try {
+      name = new Intl.ListFormat(this.opts.lang, { type: 'conjunction' }).format(names);
+    } catch {
+      name = names.join(', ');
+    }
+    return this.t.chattingWith({ name });
+  }
+
   private async endChat(): Promise<void> {
     const chat = this.chat;
     this.finish('ended', this.t.youEnded, 'client');
@@ -652,11 +675,17 @@ export class ChatWidget {
     this.view.setTyping(this.typing.line(this.t, this.agentName));
   }
 
+  /**
+   * A conference's agent joined or left: a line in the log, the status line names who is in the chat
+   * now, and the line is announced (the log's notes are hidden from screen readers, and the status
+   * line alone would not say who came or went); counted on the launcher while minimized.
+   */
   private conferenceNote(text: string): void {
     if (this.phase !== 'chatting') return;
     this.note(text);
+    this.setChatStatus(this.chattingText());
+    this.view.announce(`${text}.`);
     if (this.view.panel.hidden) {
-      this.view.announce(`${text}.`);
       this.unread += 1;
       this.renderLauncher();
     }
