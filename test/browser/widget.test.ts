@@ -55,6 +55,17 @@ async function newPage(viewport = { width: 1000, height: 760 }): Promise<Page> {
   return page;
 }
 
+/** The links Chromium's accessibility tree exposes (not ignored), by name (Playwright's ariaSnapshot does not heed `inert`). */
+async function pageLinksInAccessibilityTree(page: Page): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    return nodes.filter((n) => !n.ignored && n.role?.value === 'link').map((n) => String(n.name?.value ?? ''));
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** `via`: the origin the page (and so the widget) talks to: the server's, or the proxy's. */
 async function openDemo(page: Page, button: 'bot' | 'human' | 'nobody', via = server.baseUrl): Promise<ReturnType<typeof widgetOf>> {
   await page.goto(`${via}/?button=${button}`);
@@ -373,8 +384,21 @@ describe('chat widget in Chromium', () => {
     await w.input.press('Enter');
     await waitForText(w.agentMessages, /small screen/);
     expect(await w.host.getByRole('button', { name: 'Minimize chat' }).isVisible()).toBe(true);
+    // It covers the page: modal to screen readers too (aria-modal, and the page behind it inert, so
+    // nothing of the page is left in the accessibility tree), and given back as it was when minimized.
+    expect(await w.panel.getAttribute('aria-modal')).toBe('true');
+    expect(await page.evaluate(`document.querySelector('main').inert`)).toBe(true);
+    expect(await pageLinksInAccessibilityTree(page), 'the page behind the panel is still reachable').toEqual([]);
+    await w.host.getByRole('button', { name: 'Minimize chat' }).click();
+    expect(await page.evaluate(`document.querySelector('main').inert`)).toBe(false);
+    expect(await pageLinksInAccessibilityTree(page)).toContain('Chat with the demo bot');
+    await w.launcher.click();
     expect(serious(await axeWidget(page))).toEqual([]);
     await shot(page, 'mobile-360');
+    // Wider than a phone the panel is a corner of the page again: not modal.
+    await page.setViewportSize({ width: 1000, height: 740 });
+    await expect.poll(() => w.panel.getAttribute('aria-modal')).toBe(null);
+    expect(await page.evaluate(`document.querySelector('main').inert`)).toBe(false);
   });
 
   it(`stays within the bundle budget (${BUDGET_GZIP_BYTES} bytes gzip)`, () => {

@@ -7,7 +7,7 @@ import { fetchAvailability, fetchSettings, type PrechatField } from './button-st
 import { renderIdlePanel } from './idle-panel.js';
 import { InputSignals } from './input-signals.js';
 import { renderLauncher } from './launcher-state.js';
-import { bindPanelKeyboard } from './panel-keyboard.js';
+import { bindPanelKeyboard, FullScreenModal } from './panel-keyboard.js';
 import { PanelView } from './panel-view.js';
 import { ChatMemory, type SavedChat, type SavedLine } from './chat-memory.js';
 import { bindComposer } from './composer-input.js';
@@ -87,6 +87,8 @@ export class ChatWidget {
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
   private readonly t: Texts;
+  /** On a phone the open panel is modal: aria-modal, the page behind inert. */
+  private readonly modal: FullScreenModal;
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
     this.t = opts.texts;
@@ -94,6 +96,7 @@ export class ChatWidget {
     this.view = new PanelView(root, this.t, opts.title, opts.lang);
     this.files = new FilePromptSlot(this.view.fileSlot, root, () => (this.view.composer.hidden ? null : this.view.input), this.t);
     this.memory = new ChatMemory(opts.organizationId, opts.deploymentId, opts.buttonId);
+    this.modal = new FullScreenModal(this.view, root.host, this.teardown.signal);
     this.signals = new InputSignals(
       // A sneak peek longer than the server takes would be refused: the agent sees its start.
       { typing: (on) => this.chat?.typing(on), sneakPeek: (text) => this.chat?.sneakPeek(text.slice(0, this.maxLength)) },
@@ -194,6 +197,7 @@ export class ChatWidget {
     this.unread = 0;
     this.renderLauncher();
     v.launcher.setAttribute('aria-expanded', 'true');
+    this.modal.sync();
     if (this.phase === 'idle' && this.settingsLoaded && this.available && this.form.length === 0) this.start([]);
     v.firstFocus().focus();
   }
@@ -201,6 +205,7 @@ export class ChatWidget {
   close(): void {
     this.view.panel.hidden = true;
     this.view.launcher.setAttribute('aria-expanded', 'false');
+    this.modal.sync();
     this.renderLauncher();
     this.view.launcher.focus();
   }
@@ -360,6 +365,7 @@ export class ChatWidget {
     if (saved.open) {
       v.panel.hidden = false;
       v.launcher.setAttribute('aria-expanded', 'true');
+      this.modal.sync();
     }
     this.chat = connectChat(this.chatStart(this.opts.visitorName || 'Visitor', []), this.callbacks(), saved.client);
   }
