@@ -10,12 +10,16 @@
  *   MESSAGE_TOO_LONG) is marked "Not sent" with the reason, which screen readers
  *   hear, and its text goes back into the box;
  * - a message sent during a network outage shows "Sending…"; when the chat ended
- *   meanwhile (the agent ended it), it says "Not delivered" once the network is back.
+ *   meanwhile (the agent ended it), it says "Not delivered" once the network is back;
+ * - while the browser is offline the status line never says the connection is back, even
+ *   when a poll that was in flight as the network went ends well (Chromium lets it finish,
+ *   ADR 0025); back online it does, and the message sent meanwhile goes out.
  *
  * Needs `npm run build` (server and widget builds).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestAgent } from './agent-api.js';
+import { isHeldPoll } from './cuttable-proxy.js';
 import { widgetConsoleConfig } from './widget-console-server.js';
 import { recordAnnouncements, useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
@@ -118,5 +122,25 @@ describe('the visitor’s messages: limit, refusal, outage', () => {
     expect(await mine.getAttribute('data-state')).toBe('failed');
     expect(await c.heard()).toContain('Not delivered: the chat had ended.');
     expect(await c.visitorTexts()).toEqual([]);
+  });
+
+  it('does not say the connection is back while the browser is offline, though a poll in flight ends well', async () => {
+    const c = await chatting('Nina Network');
+    await eventually(async () => (suite.proxy.open(isHeldPoll).length > 0 ? true : undefined), 5000, 'a held poll');
+    const before = (await c.heard()).length;
+    await c.page.context().setOffline(true);
+    // Fails at once (offline); the held poll still ends well after it.
+    await c.w.input.fill('Sent while offline');
+    await c.w.input.press('Enter');
+    await waitForText(c.w.status, /Reconnecting/, 5000);
+    await c.page.waitForTimeout(3000);
+    const whileOffline = (await c.heard()).slice(before);
+    expect(whileOffline.filter((t) => t.startsWith('You are chatting')), `heard while offline: ${whileOffline.join(' | ')}`).toEqual([]);
+    expect(await c.w.status.textContent()).toBe('Connection lost. Reconnecting…');
+
+    await c.page.context().setOffline(false);
+    await waitForText(c.w.status, /^You are chatting with Alex Agent\.$/, 5000);
+    await eventually(async () => ((await c.visitorTexts()).includes('Sent while offline') ? true : undefined), 5000, 'the message sent while offline');
+    await expect.poll(() => c.w.host.locator('.msg.me').getAttribute('data-state')).toBe(null);
   });
 });

@@ -96,6 +96,12 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   });
   /** The SDK reported the connection lost and not back yet. */
   let lost = false;
+  /**
+   * Back only when the SDK says so and the browser is online: a request that was in flight when the
+   * network went can still end well (a held poll), and the visitor was then told the connection was
+   * back while it was not, and lost again at the next request.
+   */
+  const reportConnection = (): void => cb.connection(!lost && navigator.onLine !== false);
   /** Aborted by dispose(): the listeners on the page go with it. */
   const listening = new AbortController();
   /** Set by detach(): the calls the client then rejects are in the saved chat, not failed. */
@@ -126,7 +132,7 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
     client.on('fileTransfer', (e) => (e.type === 'Requested' ? cb.fileRequested(e.fileToken, false) : cb.fileCanceled(e.fileToken))),
     client.on('connection', (state) => {
       lost = state !== 'online';
-      cb.connection(!lost);
+      reportConnection();
     }),
   ];
   // The network is back: the SDK's backoff may have put the next poll up to 15 s away, so
@@ -137,11 +143,14 @@ export function connectChat(start: ChatStart, cb: ChatCallbacks, resume?: Visito
   // number so the server applies it once (ADR 0038 and its later note).
   const online = (): void => {
     client.reconnectNow();
+    reportConnection();
   };
   const visible = (): void => {
     if (lost && document.visibilityState === 'visible') client.reconnectNow();
   };
   window.addEventListener('online', online, { signal: listening.signal });
+  // The browser knows first: "Connection lost" shows at once, not at the next failed request.
+  window.addEventListener('offline', reportConnection, { signal: listening.signal });
   document.addEventListener('visibilitychange', visible, { signal: listening.signal });
   const dispose = (): void => {
     offs.forEach((off) => off());
