@@ -221,9 +221,10 @@ async function tokenSecret(store: ChatStore): Promise<Buffer> {
   const known = await store.getMeta('token_secret');
   if (known && /^[0-9a-f]{64}$/.test(known)) return Buffer.from(known, 'hex');
   const mine = randomBytes(32).toString('hex');
+  if (known === null) return Buffer.from(await store.claimMeta('token_secret', mine), 'hex');
   // A malformed stored value (never written by us) is replaced, as before.
-  const stored = known === null ? await store.claimMeta('token_secret', mine) : (await store.setMeta('token_secret', mine), mine);
-  return Buffer.from(stored, 'hex');
+  await store.setMeta('token_secret', mine);
+  return Buffer.from(mine, 'hex');
 }
 
 /**
