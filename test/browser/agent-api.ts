@@ -1,4 +1,5 @@
 /** A minimal agent-side client over fetch, for the browser suite to play the human agent. */
+import { afterEach } from 'vitest';
 
 export interface ChatEvent {
   type: string;
@@ -116,4 +117,26 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, ms = 10
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Agents signed in, with their stream open (alive), online, for one test: each goes offline and
+ * closes its stream after the test. `baseUrl` is read when an agent is made (the server runs by then).
+ */
+export function useOnlineAgents(baseUrl: () => string): (user: { username: string; password: string }) => Promise<TestAgent> {
+  const agents: TestAgent[] = [];
+  afterEach(async () => {
+    for (const a of agents.splice(0)) {
+      a.closeStream();
+      await a.presence('offline').catch(() => undefined);
+    }
+  });
+  return async (user) => {
+    const agent = new TestAgent(baseUrl());
+    agents.push(agent);
+    await agent.login(user.username, user.password);
+    await agent.openStream();
+    await agent.presence('online');
+    return agent;
+  };
 }

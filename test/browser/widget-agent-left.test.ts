@@ -7,8 +7,8 @@
  *
  * Needs `npm run build` (server and widget builds).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, TestAgent } from './agent-api.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useOnlineAgents } from './agent-api.js';
 import { AGENT1, AGENT2, widgetConsoleConfig } from './widget-console-server.js';
 import { useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
@@ -18,24 +18,8 @@ const suite = useWidgetSuite(() => {
   config.settings = { ...config.settings, agentGraceSeconds: 1 };
   return config;
 }, { needsWidgetBuild: true });
-const agents: TestAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) {
-    a.closeStream();
-    await a.presence('offline').catch(() => undefined);
-  }
-});
-
-/** An agent signed in, with its stream open (alive), online. */
-async function onlineAgent(user: { username: string; password: string }): Promise<TestAgent> {
-  const agent = new TestAgent(suite.server.baseUrl);
-  agents.push(agent);
-  await agent.login(user.username, user.password);
-  await agent.openStream();
-  await agent.presence('online');
-  return agent;
-}
+/** An agent signed in, with its stream open (alive), online; offline after each test. */
+const onlineAgent = useOnlineAgents(() => suite.server.baseUrl);
 
 describe('chat widget when the agent drops', () => {
   it('says the agent left, shows the queue again, holds messages and names the next agent', async () => {

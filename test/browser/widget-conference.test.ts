@@ -6,29 +6,14 @@
  *
  * Needs `npm run build` (server and widget builds).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, TestAgent } from './agent-api.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useOnlineAgents } from './agent-api.js';
 import { AGENT1, AGENT2, widgetConsoleConfig } from './widget-console-server.js';
 import { recordAnnouncements, useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
 const suite = useWidgetSuite(widgetConsoleConfig, { needsWidgetBuild: true });
-const agents: TestAgent[] = [];
-
-afterEach(async () => {
-  for (const a of agents.splice(0)) {
-    a.closeStream();
-    await a.presence('offline').catch(() => undefined);
-  }
-});
-
-async function onlineAgent(user: { username: string; password: string }): Promise<TestAgent> {
-  const agent = new TestAgent(suite.server.baseUrl);
-  agents.push(agent);
-  await agent.login(user.username, user.password);
-  await agent.openStream();
-  await agent.presence('online');
-  return agent;
-}
+/** An agent signed in, with its stream open (alive), online; offline after each test. */
+const onlineAgent = useOnlineAgents(() => suite.server.baseUrl);
 
 describe('chat widget in a conference', () => {
   it('announces who joined and left while the panel is open, and names them in the status line', async () => {
