@@ -3,6 +3,8 @@
  * layers together. Everything else receives its dependencies.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, RouteOptions } from 'fastify';
@@ -259,6 +261,14 @@ function listensOnLoopback(host: string): boolean {
 /** How long a stream socket has to answer the close frame at shutdown before it is cut. */
 const STREAM_CLOSE_GRACE_MS = 1_000;
 
+/**
+ * How long open connections keep being served after SIGTERM, before idle ones are closed.
+ * A request sent just before the signal may still sit unread in the socket; closing its
+ * connection then would reset it (the client cannot tell whether it was applied). Each
+ * answer in this window carries Connection: close, so busy connections end by themselves.
+ */
+const IN_FLIGHT_GRACE_MS = 250;
+
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
   const realClock = opts.clock ?? systemClock;
@@ -435,10 +445,10 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
   registerStaticRoutes(app, { widgetDir: join(repoRoot, 'widget', 'dist'), consoleDir: join(repoRoot, 'console', 'dist'), demoDir: join(repoRoot, 'demo') });
 
-  // While stopping, the polls answered by the shutdown close their connections
-  // (the gate adds Connection: close), fastify does the same for requests that
-  // arrive meanwhile, and stop() sweeps idle keep-alive sockets, so none holds the
-  // process past SIGTERM's deadline. (Not an onSend hook: that costs every response.)
+  // While stopping, every answer closes its connection (the raw front adds Connection:
+  // close; so do the gate, for app.inject, and fastify once it is closing), and stop()
+  // sweeps idle keep-alive sockets after a short grace, so none holds the process past
+  // SIGTERM's deadline. (Not an onSend hook: that costs every response.)
 
   // Bots are clients of the public agent API, started before the server listens
   // so the demo button is available from the first request.
@@ -470,6 +480,15 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         // (`stopping` is set before this body runs its first line: the polls answered
         // just below already carry Connection: close.)
         await Promise.resolve();
+        // From now on every answer closes its connection, and no new connection is taken; the
+        // open ones are still served for a moment (IN_FLIGHT_GRACE_MS). net's close, not http's:
+        // http's would also drop every connection that looks idle now, among them one whose
+        // request is already in its socket, unread. (fastify's app.close() below closes again:
+        // it takes "not running" as done.)
+        rawFront.closing = true;
+        const drained = app.server.listening ? once(app.server, 'close') : Promise.resolve();
+        if (app.server.listening) NetServer.prototype.close.call(app.server);
+        const served = new Promise<void>((resolve) => { setTimeout(resolve, IN_FLIGHT_GRACE_MS).unref(); });
         // Senders stop at once: a POST under way is abandoned, and sent again after a restart (at-least-once).
         const webhooksStopped = webhooks.stop();
         reaper.stop();
@@ -484,6 +503,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
         await Promise.all(bots.map((bot) => bot.stop()));
         await retention.stop();
         await webhooksStopped;
+        // Ends early once every connection has closed (the net server's 'close').
+        await Promise.race([served, drained]);
         const closing = app.close();
         // Polls answered just now may still be flushing; then drop whatever is idle or stuck.
         const sweep = setTimeout(() => app.server.closeIdleConnections(), 200);

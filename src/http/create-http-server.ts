@@ -29,6 +29,8 @@ import type { GateHandler } from './visitor/visitor-gate.js';
  */
 export interface RawFront {
   handle: ((req: IncomingMessage, res: ServerResponse) => boolean) | null;
+  /** Set at shutdown: every answer from then on closes its connection (Connection: close). */
+  closing?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -265,6 +267,7 @@ function frontedServer(front: RawFront, fastifyHandler: (req: IncomingMessage, r
   const server = createServer((req, res) => {
     // An absolute-form target (a forward proxy's) is routed by its path, on the fast path and in fastify.
     if (req.url !== undefined && req.url.charCodeAt(0) !== SLASH) req.url = originForm(req.url);
+    if (front.closing) res.setHeader('Connection', 'close');
     if (front.handle?.(req, res)) return;
     fastifyHandler(req, res);
   });
