@@ -56,6 +56,7 @@ import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { registerAnswerCompression } from './http/agent/answer-compression.js';
+import { credentialOf } from './http/agent/agent-access.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerEmulatorRoutes } from './http/emulator/emulator-routes.js';
 import { VisitorFaults } from './http/emulator/visitor-faults.js';
@@ -418,6 +419,17 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     done();
   });
   const tickets = new StreamTickets(clock);
+  // In a cluster: a credential of a person another shard made since this node started is
+  // looked up in the store before the route checks it, so its answer is 421 naming that shard,
+  // not 401 (a client signs out on 401). Before the agent routes, which so get this hook; the
+  // visitor routes above do not.
+  if (engine.catalog.shard !== null) {
+    app.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/agent/')) return;
+      const credential = credentialOf(request);
+      if (credential !== undefined && users.mayBeOtherShards(credential)) await users.learnOtherShards();
+    });
+  }
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
   const specs = registerAgentRoutes(app, { engine, users, hub, views, store, quickTexts, tickets, loginLimiter, offlineMessages, webhooks });

@@ -108,6 +108,10 @@ describe('a node of shard a', () => {
     const ended = await a.app.inject({ method: 'DELETE', url: `/chat/rest/System/SessionId/${encodeURIComponent(v.key)}`, headers: headers(v) });
     expect([ended.statusCode, ended.body]).toEqual([421, TO_B]);
     expect((await store.getSession(v.id))?.closed).toBeFalsy();
+    // A breadcrumb too: stored here it would belong to no chat, and shard b's agents would never see it.
+    const crumb = await a.app.inject({ method: 'POST', url: '/chat/rest/Visitor/Breadcrumb', headers: { ...headers(v), 'content-type': 'application/json' }, payload: { location: 'https://shop.example.com/cart' } });
+    expect([crumb.statusCode, crumb.body]).toEqual([421, TO_B]);
+    expect((await store.readEvents(v.id, 0, 100)).some((e) => e.type === 'Breadcrumb')).toBe(false);
     // A session shard b made, before its chat: its ChasitorInit names the org, and that says where.
     const early = await newVisitor(b);
     await b.engine.queue.commit();
@@ -180,5 +184,29 @@ describe('a node of shard a', () => {
     // Not genuine: as before.
     expect((await me(`Bearer ${pair.accessToken}x`)).statusCode).toBe(401);
     expect((await login(a, 'bea', 'wrong-password')).statusCode).toBe(401);
+  });
+
+  it('answers 421 for a person, an API key and tokens shard b made after node a started (read from the store on a miss)', async () => {
+    const store = new MemoryChatStore();
+    const b = await node('b', store);
+    const a = await node('a', store);
+    const admin2 = (await login(b, 'admin2', 'admin-demo')).json<{ accessToken: string }>().accessToken;
+    const made = await b.app.inject({ method: 'POST', url: '/agent/v1/admin/users', headers: { authorization: `Bearer ${admin2}` }, payload: { name: 'Bea B', username: 'bea', password: 'bea-password-1', role: 'admin', skills: [], capacity: 1 } });
+    expect(made.statusCode, made.body).toBe(200);
+    const bea = (await login(b, 'bea', 'bea-password-1')).json<{ accessToken: string; refreshToken: string; user: { id: string } }>();
+    const key = (await b.app.inject({ method: 'POST', url: '/agent/v1/admin/api-keys', headers: { authorization: `Bearer ${bea.accessToken}` }, payload: { userId: bea.user.id, name: 'crm', role: 'agent' } })).json<{ key: string }>().key;
+    const me = (authorization: string) => a.app.inject({ method: 'GET', url: '/agent/v1/me', headers: { authorization } });
+    for (const [what, res] of [
+      ['login', await login(a, 'bea', 'bea-password-1')],
+      ['access token', await me(`Bearer ${bea.accessToken}`)],
+      ['API key', await me(`Bearer ${key}`)],
+      ['refresh token', await a.app.inject({ method: 'POST', url: '/agent/v1/auth/refresh', payload: { refreshToken: bea.refreshToken } })],
+    ] as const) expect([res.statusCode, res.body], what).toEqual([421, TO_B]);
+    // Nobody's: 401 as before, from the store read or without it.
+    expect((await login(a, 'bea', 'wrong-password')).statusCode).toBe(401);
+    expect((await me(`Bearer ${key.slice(0, -2)}xx`)).statusCode).toBe(401);
+    expect((await me('Bearer sbk_madeup_secret')).statusCode).toBe(401);
+    // Node a's own people are as they were.
+    expect((await login(a, 'agent', 'agent-demo')).statusCode).toBe(200);
   });
 });

@@ -100,6 +100,11 @@ export class UserDirectory {
    * 421 naming that shard rather than 401, so a client goes there instead of signing out (ADR 0066).
    */
   private readonly elsewhereUsers = new Map<string, string>();
+  /** Which orgs are this node's and where the others are served (a cluster, ADR 0066); set by load(). */
+  private shards: OrgShards | undefined;
+  /** The running (or last) look at the store for other shards' people made since start-up (learnOtherShards). */
+  private learning: Promise<void> | null = null;
+  private learnedAt = Number.NEGATIVE_INFINITY;
   /**
    * The ids (15-character form) of config users removed from the file, whose documents stay
    * marked removed. Never handed out again: a user made with one would pick up the removed
@@ -152,6 +157,7 @@ export class UserDirectory {
    */
   async load(orgs: OrgConfig[], shards?: OrgShards): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
     const serves = (orgId: string): boolean => shards?.serves(orgId) ?? true;
+    this.shards = shards;
     const elsewhereInFile = new Set<string>();
     for (const org of orgs) {
       const place = serves(org.id) ? null : shards?.elsewhere(org.id);
@@ -275,6 +281,7 @@ export class UserDirectory {
     const stored = user?.passwordHash;
     // Another shard's config user (ADR 0066) is sent there, once the password shows it is them:
     // a wrong one is told what anyone would be, so the 421 names no one to a guesser.
+    if (!user && name !== '' && !this.elsewhereLogins.has(name) && this.elsewhereIds !== null) await this.learnOtherShards();
     const elsewhere = user ? undefined : this.elsewhereLogins.get(name);
     // An unknown user, or one without a password, is checked against a scrypt hash of a
     // random secret, like a real one: the answer takes as long, and never succeeds.
@@ -494,6 +501,51 @@ export class UserDirectory {
     return { userId: user.id, orgId: user.orgId, name: user.name, role, via: 'apikey' };
   }
 
+  /**
+   * Whether `credential` may belong to a person another shard of the cluster made after this
+   * node loaded its users (ADR 0066): a genuine access token of someone unknown here, or an API
+   * key this node has never seen (`kind` refresh: a genuine refresh token). The agent API then
+   * looks at the store first (learnOtherShards), so that such a person is sent to their shard
+   * (421), not signed out (401).
+   */
+  mayBeOtherShards(credential: string, kind: 'access' | 'refresh' = 'access'): boolean {
+    if (this.elsewhereIds === null) return false;
+    if (kind === 'access' && credential.startsWith('sbk_')) return !this.keys.has(credential.split('_')[1] ?? '');
+    const claims = this.tokens.verify(credential, kind);
+    return claims !== null && !this.users.has(claims.sub) && !this.elsewhereUsers.has(claims.sub);
+  }
+
+  /**
+   * Reads the people and API keys other shards of the cluster made since start-up from the
+   * store, so that their credentials and logins are answered 421 naming their shard. At most
+   * one read every LEARN_INTERVAL_MS, shared by everyone waiting: made-up API keys cannot make
+   * this node read the store once per request.
+   */
+  learnOtherShards(): Promise<void> {
+    const shards = this.shards;
+    if (!shards || this.elsewhereIds === null) return Promise.resolve();
+    if (this.learning && this.clock.now() - this.learnedAt < LEARN_INTERVAL_MS) return this.learning;
+    this.learnedAt = this.clock.now();
+    this.learning = (async () => {
+      for (const d of await this.store.listDocuments('user')) {
+        const stored = d.body as UserRecord;
+        if (this.users.has(d.id) || shards.serves(stored.orgId)) continue;
+        const place = shards.elsewhere(stored.orgId);
+        if (!place) continue;
+        const detail = OrgShards.misdirectedDetail(stored.orgId, place);
+        this.elsewhereIds?.add(canonicalId(d.id));
+        this.elsewhereUsers.set(d.id, detail);
+        if (stored.username && stored.passwordHash && !stored.disabled) this.elsewhereLogins.set(stored.username, { passwordHash: stored.passwordHash, detail });
+      }
+      // Only keys of people held elsewhere: this node's own are all in the map already.
+      for (const d of await this.store.listDocuments('apikey')) {
+        const key = d.body as ApiKeyRecord;
+        if (!this.keys.has(d.id) && this.elsewhereUsers.has(key.userId)) this.keys.set(d.id, key);
+      }
+    })().catch(() => undefined);
+    return this.learning;
+  }
+
   /** A genuine credential of another shard's user: 421 naming the shard (ADR 0066); nothing for anyone else. */
   private sendElsewhere(userId: string): void {
     const detail = this.elsewhereUsers.get(userId);
@@ -506,6 +558,9 @@ export class UserDirectory {
     return { accessToken: access.token, refreshToken: refresh.token, expiresIn: Math.round(ACCESS_TTL_MS / 1000), user: toPublic(user) };
   }
 }
+
+/** The shortest time between two reads of other shards' people from the store (learnOtherShards). */
+const LEARN_INTERVAL_MS = 2_000;
 
 /** The fingerprint of a removed config user's document: no config entry has it. */
 const REMOVED_FROM_CONFIG = 'removed';

@@ -167,7 +167,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
     });
   route({ method: 'POST', url: '/agent/v1/auth/refresh', summary: 'Exchange a refresh token for a new token pair', role: null, body: T.RefreshRequest, response: T.TokenPair,
     errors: { 401: 'Refresh token invalid or expired' } },
-    (req) => withLimits(users.refresh(body<{ refreshToken: string }>(req).refreshToken)));
+    async (req) => {
+      const { refreshToken } = body<{ refreshToken: string }>(req);
+      // A person another shard made since this node started is looked up, to be sent there (421).
+      if (users.mayBeOtherShards(refreshToken, 'refresh')) await users.learnOtherShards();
+      return withLimits(users.refresh(refreshToken));
+    });
   route({ method: 'POST', url: '/agent/v1/auth/logout', summary: 'Revoke every token of the current user', role: 'agent', response: T.Ok },
     async (_req, p) => {
       // Logged out everywhere is offline: no chat is offered to a user nobody can act for. Chats

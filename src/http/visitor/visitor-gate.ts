@@ -176,6 +176,17 @@ export function registerVisitorGate(app: FastifyInstance, deps: GateDeps): GateH
       return;
     }
     const failed = (err: unknown) => void reply.send(err);
+    if (spec.prepare && !session && key !== undefined && engine.catalog.shard !== null) {
+      // A breadcrumb (its session is optional) naming a key this node does not hold, in a cluster:
+      // another shard's open chat is sent there (421), not stored here with no chat (ADR 0066).
+      // Not sequenced: nothing to record.
+      const prepare = spec.prepare;
+      engine.refuseOtherShardsSession(key).then(() => {
+        prepare(req)();
+        return engine.queue.commit();
+      }).then(() => send(reply, OK, request, deps.stopping()), failed);
+      return;
+    }
     if (spec.prepare) {
       const seq = spec.sequenced && session ? readInteger(headerValue(request.headers['x-liveagent-sequence'])) : undefined;
       // After a ResyncSession the first sequenced request may start a new count (ADR 0031).
