@@ -80,9 +80,10 @@ export class ApiKeysSection {
       person.setError(this.person.value ? undefined : 'Choose whose key it is');
       if (!keyName) return void name.input.focus();
       if (!this.person.value) return void this.person.focus();
-      void whileBusy(create, () => this.client.createApiKey({ userId: this.person.value, name: keyName, role: role.input.value as Role }).then(async (k) => {
+      const asked = role.input.value as Role;
+      void whileBusy(create, () => this.client.createApiKey({ userId: this.person.value, name: keyName, role: asked }).then(async (k) => {
         name.input.value = '';
-        this.showCreated(keyName, this.nameOf(this.person.value), k.key);
+        this.showCreated(keyName, this.nameOf(this.person.value), k.key, k.role, asked);
         await this.refresh();
       }, (err: unknown) => {
         error.textContent = adminErrorText(err);
@@ -91,8 +92,11 @@ export class ApiKeysSection {
     return el('section', { class: 'team-subform', 'aria-label': 'New API key' }, el('h4', {}, 'New API key'), form);
   }
 
-  /** The new key, once: a read-only box to select or copy, and a warning that it will not be shown again. */
-  private showCreated(name: string, person: string, key: string): void {
+  /**
+   * The new key, once: a read-only box to select or copy, and a warning that it will not be
+   * shown again. Its role is said, and said as lower when the server capped it at its person's.
+   */
+  private showCreated(name: string, person: string, key: string, role: Role, asked: Role): void {
     const id = uid('new-key');
     const box = el('input', { id, class: 'key-value', readonly: true, value: key, spellcheck: 'false', autocomplete: 'off' });
     const copied = el('span', { role: 'status', class: 'muted' });
@@ -105,11 +109,16 @@ export class ApiKeysSection {
       else copied.textContent = 'The key is selected: press Ctrl+C';
     });
     const done = el('button', { type: 'button', onclick: () => { this.created.replaceChildren(); this.title.focus(); } }, 'I have copied it');
+    const capped = role !== asked;
+    const roleLine = capped
+      ? `It acts as ${role}, not ${asked}: a key's role is capped at its person's, and ${person} is ${role === 'agent' ? 'an' : 'a'} ${role}.`
+      : `It acts as ${role}.`;
     this.created.replaceChildren(el('div', { class: 'new-key', role: 'group', 'aria-labelledby': `${id}-title` },
       el('p', { id: `${id}-title`, class: 'notice' }, `New key "${name}" for ${person}`),
+      el('p', { class: capped ? 'warning key-role' : 'key-role' }, roleLine),
       el('p', { class: 'warning' }, 'This key is shown only once. Copy it now and keep it somewhere safe: it cannot be shown again, only revoked.'),
       el('label', { for: id }, 'API key'), el('div', { class: 'key-row' }, box, copy, copied), done));
-    this.say(`API key "${name}" created for ${person}: copy it now, it is shown only once`);
+    this.say(`API key "${name}" created for ${person}${capped ? `, as ${role} (capped at their role)` : ''}: copy it now, it is shown only once`);
     box.focus();
     box.select();
   }

@@ -255,6 +255,7 @@ describe('console: the Team view (admins)', () => {
     await form.getByLabel('Key name', { exact: true }).press('Enter');
     const shown = page.getByRole('group', { name: `New key "nightly report" for ${SUPERVISOR.name}` });
     await shown.getByText('This key is shown only once.').waitFor();
+    await shown.getByText('It acts as supervisor.').waitFor();
     const key = await shown.getByLabel('API key', { exact: true }).inputValue();
     expect(key).toMatch(/^sbk_/);
     await shown.getByRole('button', { name: 'Copy' }).click();
@@ -279,6 +280,24 @@ describe('console: the Team view (admins)', () => {
     await page.getByRole('status').filter({ hasText: 'API key "nightly report" revoked' }).waitFor();
     expect((await api(key, 'GET', '/me')).status).toBe(401);
     expect(await row.getByRole('button').count()).toBe(0);
+  });
+
+  it('says when a new key\'s role was capped at its person\'s: asked admin for a supervisor, it acts as supervisor', async () => {
+    const { page } = ada;
+    await openTeam(page);
+    const form = page.getByRole('form', { name: 'Create an API key' });
+    await form.getByLabel('Person', { exact: true }).selectOption({ label: `${SUPERVISOR.name} (${SUPERVISOR.username})` });
+    await form.getByLabel('Key name', { exact: true }).fill('wall board');
+    await form.getByLabel('Role', { exact: true }).selectOption('admin');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByRole('group', { name: `New key "wall board" for ${SUPERVISOR.name}` });
+    await shown.getByText(`It acts as supervisor, not admin: a key's role is capped at its person's, and ${SUPERVISOR.name} is a supervisor.`).waitFor();
+    await page.getByRole('status').filter({ hasText: `API key "wall board" created for ${SUPERVISOR.name}, as supervisor (capped at their role)` }).waitFor();
+    const key = await shown.getByLabel('API key', { exact: true }).inputValue();
+    expect((await api(key, 'GET', '/me')).json).toMatchObject({ role: 'supervisor' });
+    const row = page.getByRole('table', { name: 'API keys of the organization' }).getByRole('row').filter({ hasText: 'wall board' });
+    expect((await row.getByRole('cell').allInnerTexts()).slice(0, 3)).toEqual(['wall board', SUPERVISOR.name, 'supervisor']);
+    await shown.getByRole('button', { name: 'I have copied it' }).click();
   });
 
   it('says in one line that the org has no webhooks', async () => {
