@@ -10,7 +10,7 @@
 import { defaultButtonConfig, type ButtonConfig } from '../../config/config-schema.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { Actor, LogEvent, SessionRecord } from '../../ports/records.js';
-import type { AgentDirectory } from '../agent-directory.js';
+import type { AgentDirectory, AgentRuntime } from '../agent-directory.js';
 import type { Catalog } from '../catalog.js';
 import type { ChatSession } from '../chat-session.js';
 import { EventType } from '../event-types.js';
@@ -222,6 +222,7 @@ export class Dispatcher {
    */
   dispatch(): void {
     const { router, host } = this.d;
+    let unoffered: ChatSession[] | null = null;
     for (const { queueKey, sessionId } of router.allQueuedOldestFirst()) {
       const s = host.sessions.get(sessionId);
       if (!s || s.record.chatState !== 'waiting') continue;
@@ -236,8 +237,42 @@ export class Dispatcher {
       let decision: RoutingDecision | null = direct && r.request ? router.pickAgent(direct, r.request.orgId, r.declinedBy) : router.pick(button, r.declinedBy, orgId);
       if (!decision && direct && !r.transferTo && r.request?.doFallback) decision = router.pick(button, r.declinedBy, orgId);
       if (decision) this.offer(s, decision);
+      else if (r.transferFrom && !r.transferTo) (unoffered ??= []).push(s);
     }
+    if (unoffered) this.failCircularTransfers(unoffered);
     this.sendQueueUpdates();
+  }
+
+  /**
+   * Transfers to a skill or button that can only wait on each other (ADR 0070): every agent
+   * who could take one is full, and full only because the chats it is itself transferring keep
+   * their places in its capacity, and those transfers wait in the same way, round to where they
+   * started. Nothing would ever move (no offer is made, so none times out): each fails back to
+   * its sender with the reason `CircularWait`. A transfer waits on if any agent who could take
+   * it has room, holds or is offered chats that fill it (they end or time out), or is
+   * transferring a chat whose transfer can still happen.
+   */
+  private failCircularTransfers(unoffered: ChatSession[]): void {
+    const { directory } = this.d;
+    const waiting = unoffered.filter((s) => s.record.chatState === 'waiting' && s.record.transferFrom && !s.record.transferTo && !this.heldByRestartGrace(s.id));
+    if (waiting.length === 0) return;
+    const waitingIds = new Set(waiting.map((s) => s.id));
+    const candidates = new Map(waiting.map((s) => [s, this.candidates(s)]));
+    const moves = new Set<string>();
+    const canMove = (s: ChatSession): boolean => candidates.get(s)!.some((a) =>
+      directory.hasRoom(a) || a.chats.size >= a.capacity || [...a.transfersOut].some((id) => !waitingIds.has(id) || moves.has(id)));
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const s of waiting) {
+        if (moves.has(s.id) || !canMove(s)) continue;
+        moves.add(s.id);
+        changed = true;
+      }
+    }
+    for (const s of waiting) {
+      // Nobody at all (gone, passed) is failStrandedTransfers' NoAgentLeft, not a circle.
+      if (!moves.has(s.id) && candidates.get(s)!.length > 0 && s.record.chatState === 'waiting') this.failTransfer(s, queueLabel(s.record.queueKey ?? ''), 'CircularWait');
+    }
   }
 
   /**
@@ -311,9 +346,14 @@ export class Dispatcher {
 
   /** Whether an online agent who serves the chat's queue has not passed on it (busy or not). */
   private anyCandidate(s: ChatSession): boolean {
+    return this.candidates(s).length > 0;
+  }
+
+  /** The online agents who serve the chat's queue and have not passed on it (busy or not). */
+  private candidates(s: ChatSession): AgentRuntime[] {
     const r = s.record;
     const queueKey = r.queueKey ?? r.routedButtonId!;
-    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey), orgOfQueueKey(queueKey)).some((a) => !r.declinedBy.includes(a.id));
+    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey), orgOfQueueKey(queueKey)).filter((a) => !r.declinedBy.includes(a.id));
   }
 
   /**

@@ -302,6 +302,36 @@ describe.each([sqliteBackend(), postgresBackend()])('transfers at the edges ($na
     });
   }
 
+  it('two transfers to a skill that could only wait on each other both come back to their senders (CircularWait)', async () => {
+    const s = await boot(await backend.fresh());
+    const alice = await Agent.online(s.sb, 'alice');
+    const bob = await Agent.online(s.sb, 'bob');
+    const first = await visitor(s.sb, SUPPORT, 'First');
+    const second = await visitor(s.sb, SUPPORT, 'Second');
+    const [forAlice, forBob] = chat(s.sb, first).agentId === USER.alice ? [first, second] : [second, first];
+    await alice.ok('POST', `/agent/v1/chats/${forAlice.id}/accept`);
+    await bob.ok('POST', `/agent/v1/chats/${forBob.id}/accept`);
+
+    // Bob is full with a chat he holds: Alice's transfer waits for him, as documented.
+    await alice.ok('POST', `/agent/v1/chats/${forAlice.id}/transfer`, { skill: 'support' });
+    expect(chat(s.sb, forAlice).state, 'waits for Bob, who may end his chat').toBe('waiting');
+    // Now Bob passes his on too: each is full only with the chat he is transferring, each transfer
+    // waits for the other. Nothing would ever move; both come back.
+    await bob.ok('POST', `/agent/v1/chats/${forBob.id}/transfer`, { skill: 'support' });
+    expect(chat(s.sb, forAlice), 'back with Alice').toEqual({ state: 'established', agentId: USER.alice });
+    expect(chat(s.sb, forBob), 'back with Bob').toEqual({ state: 'established', agentId: USER.bob });
+    for (const v of [forAlice, forBob]) {
+      expect((await log(s.sb, v, 'TransferFailed')).map((e) => e.data)).toEqual([{ to: 'skill:support', reason: 'CircularWait', buttonId: SUPPORT, queue: SUPPORT }]);
+    }
+    await alice.ok('POST', `/agent/v1/chats/${forAlice.id}/messages`, { text: 'Still with me.' });
+    await bob.ok('POST', `/agent/v1/chats/${forBob.id}/messages`, { text: 'Still with me too.' });
+    // A new visitor is not stuck behind them: the next free place takes it.
+    const third = await visitor(s.sb, SUPPORT, 'Third');
+    expect(chat(s.sb, third).state).toBe('waiting');
+    await alice.ok('POST', `/agent/v1/chats/${forAlice.id}/end`);
+    expect(chat(s.sb, third)).toEqual({ state: 'offered', agentId: USER.alice });
+  });
+
   it('a transfer to a skill still waiting at a restart keeps its place in its sender\'s capacity', async () => {
     let s = await boot(await backend.fresh());
     let alice = await Agent.online(s.sb, 'alice');
