@@ -13,6 +13,7 @@ import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlit
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
 import { PostgresNodeLock, shardMapText } from './adapters/postgres/postgres-node-lock.js';
 import { canonicalId } from './protocol/liberal-values.js';
+import { SwitchboardError } from './protocol/errors.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import { LockWaitAbortedError, secondsOf, type NodeLock } from './ports/node-lock.js';
@@ -430,6 +431,20 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
       if (credential !== undefined && users.mayBeOtherShards(credential)) await users.learnOtherShards();
     });
   }
+  // A query number too large for a double ("1e400", "Infinity") is coerced by the schema check to
+  // Infinity, which passes its `maximum` (ajv checks ranges of finite numbers only) and would reach
+  // SQL or the serializer as a 500. Refused here as any other bad query, on the agent routes
+  // registered below (the only ones with numeric query parameters).
+  app.addHook('preHandler', (request, _reply, done) => {
+    const query = request.query as Record<string, unknown> | null | undefined;
+    if (query) {
+      for (const key in query) {
+        const value = query[key];
+        if (typeof value === 'number' && !Number.isFinite(value)) return done(new SwitchboardError('QUERY_INVALID', `querystring/${key.slice(0, 40)} must be a finite number`));
+      }
+    }
+    done();
+  });
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
   const specs = registerAgentRoutes(app, { engine, users, hub, views, store, quickTexts, tickets, loginLimiter, offlineMessages, webhooks });

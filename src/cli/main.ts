@@ -3,11 +3,10 @@
  * `switchboard` command line: serve, check-config, hash-password, backup, restore, help.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, ENV_VARS, loadConfig, parseConfigText, portFrom, validateConfig } from '../config/load-config.js';
+import { ConfigError, ENV_VARS, loadConfig, parseConfigText, portFrom, readConfigFile, validateConfig } from '../config/load-config.js';
 import { unknownEnvVarProblems } from '../config/unknown-env-vars.js';
 import { unknownSettings } from '../config/unknown-settings.js';
 import { postChatUrlProblems } from '../config/widget-button-checks.js';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEMO_IDS, demoLoginsIn } from '../config/demo-deployment.js';
 import { hashPassword } from '../core/identity/password-hash.js';
@@ -140,7 +139,7 @@ async function serve(argv: string[]): Promise<void> {
     if (err instanceof LockWaitAbortedError) process.exit(0);
     throw err;
   }
-  if (file) for (const problem of unknownSettings(parseConfigText(readFileSync(file, 'utf8'), file))) sb.logger.warn({ config: file }, problem);
+  if (file) for (const problem of unknownSettings(parseConfigText(readConfigFile(file), file))) sb.logger.warn({ config: file }, problem);
   for (const problem of postChatUrlProblems(config)) sb.logger.warn(problem);
   for (const problem of unknownEnvVarProblems(process.env, ENV_VARS)) sb.logger.warn(problem.text);
   let url: string;
@@ -248,7 +247,7 @@ function checkConfig(argv: string[]): void {
   const files = [...(values.config === undefined ? [] : [values.config]), ...positionals];
   const file = files[0];
   if (!file || files.length > 1) throw new UsageError(usageOf('check-config'));
-  const raw = parseConfigText(readFileSync(file, 'utf8'), file);
+  const raw = parseConfigText(readConfigFile(file), file);
   const config = validateConfig(raw, file);
   // A misspelled setting would be ignored by serve, and a postChatUrl the widget cannot open is
   // passed on without a link (serve warns of both): here they fail the check.

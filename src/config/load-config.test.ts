@@ -448,6 +448,18 @@ describe('parseConfigText', () => {
 });
 
 describe('loadConfig', () => {
+  it('says a config file it cannot read as any other config problem, naming the file and why', () => {
+    const missing = join(tmpdir(), 'switchboard-no-such-config.yaml');
+    let err: unknown;
+    try {
+      loadConfig(missing, {}, {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(`invalid config ${missing}:\n  cannot read ${missing}: no such file (ENOENT)`);
+  });
+
   it('loads the demo deployment when there is no file', () => {
     const config = loadConfig(undefined, {}, {});
     expect(config.orgs.map((o) => o.id)).toEqual([DEMO_IDS.organizationId]);

@@ -15,7 +15,7 @@ import { canonicalId } from '../protocol/liberal-values.js';
 import { untrimmedProblem } from '../protocol/display-names.js';
 import { ANY_SHARD, ID_FIELD, LOG_LEVELS, MIN_METRICS_TOKEN_LENGTH, STORAGE_KINDS, SwitchboardConfig, type ButtonConfig, type QuickTextConfig, type WebhookConfig } from './config-schema.js';
 import { demoOrg } from './demo-deployment.js';
-import { SECRET_FILE_VARS, readSecretFiles } from './secret-files.js';
+import { SECRET_FILE_VARS, readSecretFiles, whyUnreadable } from './secret-files.js';
 import { unknownEnvVarProblems } from './unknown-env-vars.js';
 import { unknownSettingProblems } from './unknown-settings.js';
 import { businessHoursProblems } from './business-hours-checks.js';
@@ -407,12 +407,21 @@ function idleTimeoutProblems(button: ButtonConfig, path: string): string[] {
   return [];
 }
 
+/** A config file's text; one that cannot be read is a config problem, said as the others are. */
+export function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${file}: ${whyUnreadable(err)}`], file);
+  }
+}
+
 /**
  * The effective config: the file (or the demo deployment when there is none),
  * then environment variables, then command-line flags.
  */
 export function loadConfig(file: string | undefined, given: NodeJS.ProcessEnv, flags: ConfigOverrides): SwitchboardConfig {
-  const raw = file ? parseConfigText(readFileSync(file, 'utf8'), file) : {};
+  const raw = file ? parseConfigText(readConfigFile(file), file) : {};
   // Other unknown keys are warnings (the CLI logs them); one that stands for a secret stops the start (ADR 0041).
   const secretSlips = unknownSettingProblems(raw).filter((u) => u.secret).map((u) => u.text);
   if (secretSlips.length) throw new ConfigError(secretSlips, file!);

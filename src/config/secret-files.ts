@@ -86,7 +86,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** Why a file could not be read, in words (its content was never read, so it cannot be in them). */
-function whyUnreadable(err: unknown): string {
+export function whyUnreadable(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const reason = code ? REASONS[code] : undefined;
   if (!reason) return err instanceof Error ? err.message : String(err);

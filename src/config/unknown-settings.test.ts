@@ -51,6 +51,15 @@ describe('an unknown key that stands for a secret setting', () => {
     ]);
   });
 
+  it('counts `constructor` and `__proto__` as unknown too (they are no settings, whatever Object.prototype has)', () => {
+    const raw = JSON.parse('{"__proto__": {"x": 1}, "settings": {"constructor": {"prototype": {}}}, "orgs": [{"id": "00D000000000009", "agents": [{"id": "005000000000009", "name": "A", "__proto__": {"role": "admin"}}]}]}') as unknown;
+    expect(unknownSettings(raw)).toEqual([
+      '__proto__: unknown setting',
+      'settings.constructor: unknown setting',
+      'orgs[0].agents[0].__proto__: unknown setting',
+    ]);
+  });
+
   it('stops serve\'s config loading, never quoting the value; the other unknown keys do not', () => {
     const slip = yaml('slip.yaml', `server:\n  host: 0.0.0.0\n  metricToken: ${TOKEN}\nstorage:\n  kind: memory\n`);
     const err = refusal(() => loadConfig(slip, {}, {}));

@@ -50,7 +50,8 @@ export function unknownSettingProblems(raw: unknown): UnknownSetting[] {
       const props = schema.properties;
       for (const [k, v] of Object.entries(value)) {
         const at = path ? `${path}.${k}` : k;
-        const sub = props[k];
+        // Own keys only: `constructor` or `__proto__` would find Object.prototype's and pass as known.
+        const sub = Object.hasOwn(props, k) ? props[k] : undefined;
         if (sub) walk(v, sub, at);
         else out.push(describe(k, at, Object.keys(props), !path.includes('[')));
       }

@@ -1,6 +1,7 @@
 /**
- * Drops agents who went silent: online (or away), or offline but still holding
- * chats, with no stream connection open and no heartbeat for the grace period.
+ * Drops agents who went silent: online (or away) with no stream connection open
+ * and no heartbeat for the grace period, or offline but still holding chats for
+ * the grace period (counted from the start, or the takeover), connected or not.
  * Their chats go back to the queue at their old place and the visitor hears
  * AgentDisconnect (engine.agentDisconnected). An agent holds chats while offline
  * after a restart (everyone starts offline, their chats are given back to them)
@@ -38,8 +39,15 @@ export class PresenceMonitor {
     const dropped: string[] = [];
     for (const a of this.engine.directory.all()) {
       if (a.config.bot || (a.presence === 'offline' && a.chats.size === 0)) continue;
-      const live = this.hub.liveness(a.id);
-      if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt, this.startedAt) <= this.graceMs) continue;
+      if (a.presence === 'offline') {
+        // Offline with chats (after a restart, or a takeover while offline): coming back is setting a
+        // presence, not being connected. A client that opens its stream again but stays offline
+        // would otherwise keep its visitors with nobody for ever (offline is a disconnect).
+        if (now - Math.max(a.lastSeenAt, this.startedAt) <= this.graceMs) continue;
+      } else {
+        const live = this.hub.liveness(a.id);
+        if (live.connections > 0 || now - Math.max(live.lastAliveAt, a.lastSeenAt, this.startedAt) <= this.graceMs) continue;
+      }
       this.engine.agentActions.agentDisconnected(a.id);
       dropped.push(a.id);
     }

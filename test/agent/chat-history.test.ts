@@ -114,7 +114,7 @@ function historySuite(backend: string, server: TestServer): void {
       // The history is the caller's only: asking for another agent's is a 400 that says so.
       const refused: [string, RegExp][] = [
         [`agentId=${USERS.bob.id}`, /agentId: the history is always your own/], [`agentId=${USERS.alice.id}`, /agentId/],
-        ['state=ended', /state: not a parameter/], ['limit=0', /limit/], ['limit=201', /limit/], ['cursor=nonsense', /cursor/],
+        ['state=ended', /state: not a parameter/], ['limit=0', /limit/], ['limit=201', /limit/], ['limit=1e400', /limit/], ['cursor=nonsense', /cursor/],
       ];
       for (const [query, names] of refused) {
         const res = await alice.call('GET', `${HISTORY}?${query}`);

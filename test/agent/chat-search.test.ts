@@ -204,6 +204,8 @@ describe.skipIf(!OWNS_PROCESS)('agent API: searching the org\'s chats', () => {
       ['state=closed', /state/], ['state=', /state/],
       ['createdFrom=-1', /createdFrom/], ['createdTo=yesterday', /createdTo/], ['endedFrom=1.5', /endedFrom/], ['endedTo=-5', /endedTo/],
       ['createdFrom=10&createdTo=5', /createdTo/], ['endedFrom=10&endedTo=5', /endedTo/],
+      // Too large for a double: coerced to Infinity, which a range check alone lets through (a 500 before).
+      ['limit=Infinity', /limit/], ['limit=1e400', /limit/], ['createdFrom=1e400', /createdFrom/], ['endedTo=-Infinity', /endedTo/],
       ['cursor=not%20a%20cursor', /cursor/], [`cursor=${notACursor}`, /cursor/],
       ['buttonId=', /buttonId/], [`visitorId=${'x'.repeat(257)}`, /visitorId/], ['agentId=', /agentId/],
       // A misspelt filter would otherwise answer with every chat of the org.

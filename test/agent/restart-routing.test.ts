@@ -27,6 +27,23 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
     expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
   });
 
+  it('an agent who reopens its stream after a restart but stays offline loses its chats after the grace, as one who never came back', async () => {
+    const bob = await onlineAgent(server, USERS.bob);
+    const { v, chatId } = await acceptedChat(bob, BUTTON.support, { visitorName: 'Offline Holder' });
+    await server.restart();
+
+    // Bob's client connects again (a login and its stream) and never sets a presence: offline.
+    const back = await onlineAgent(server, USERS.bob, { online: false });
+    const alice = await onlineAgent(server, USERS.alice);
+    const offer = await alice.nextOffer(0, chatId, 10_000);
+    expect(offer.data['transfer']).toBe(true);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('AgentDisconnect');
+    await v.waitFor('ChatTransferred');
+    expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
+    expect((await back.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still here?' })).status).toBe(409);
+  });
+
   it("a chasitor idle timeout that was counting goes on counting after a restart", async () => {
     const ivy = await onlineAgent(server, USERS.ivy);
     const { v, chatId } = await acceptedChat(ivy, BUTTON.idle, { visitorName: 'Gone Quiet' });

@@ -99,7 +99,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: transcripts of long chats', () => {
     const { chatId } = await acceptedChat(alice, BUTTON.toAlice, { visitorName: 'Bad Query' });
     const refused: [string, RegExp][] = [
       ['limit=0', /limit/], [`limit=${MAX_LIMIT + 1}`, /limit/], ['limit=abc', /limit/], ['limit=2.5', /limit/], ['limit=-3', /limit/],
-      ['after=-1', /after/], ['after=x', /after/], ['after=1.5', /after/],
+      ['after=-1', /after/], ['after=x', /after/], ['after=1.5', /after/], ['after=1e400', /after/], ['limit=Infinity', /limit/],
       ['format=xml', /format/], ['format=jsonl&limit=10', /limit/],
     ];
     for (const [query, names] of refused) {
