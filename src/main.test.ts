@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryChatStore } from './adapters/memory/memory-chat-store.js';
 import { scratchDatabase } from './adapters/postgres/scratch-database.test-support.js';
@@ -46,6 +47,38 @@ describe('PostgreSQL start-up', () => {
     expect(opened, log.text()).toMatchObject({ level: 30, database: database.name, host: url.hostname, port: Number(url.port || 5432), schema: 'public', statementTimeoutMs: 10_000 });
     expect(opened!['url']).toContain('[REDACTED]@');
     expect(log.text()).not.toContain('hunter2-not-logged');
+  });
+});
+
+describe('SQLite start-up and upgrades', () => {
+  it('says it created the store, later which migrations an upgrade applied, and that config users stored for the first time were signed out', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-upgrade-log-'));
+    try {
+      const config = validateConfig({ storage: { kind: 'sqlite' }, server: { dataDir, logLevel: 'info' }, orgs: [structuredClone(demoOrg)] }, 'test');
+      const first = capture();
+      const sb = await createSwitchboard(config, { logDestination: first.logDestination });
+      await sb.stop();
+      expect(first.lines.find((l) => l.msg === 'store created'), first.text()).toMatchObject({ level: 30 });
+      expect(first.lines.some((l) => l.msg.startsWith('config users stored for the first time')), first.text()).toBe(false);
+
+      const again = capture();
+      await (await createSwitchboard(config, { logDestination: again.logDestination })).stop();
+      expect(again.lines.some((l) => l.msg === 'store created' || l.msg.startsWith('store upgraded')), again.text()).toBe(false);
+
+      // As a store of an older version looks: its last migration not yet run (it is idempotent), and
+      // no record of the config users (written since ADR 0024).
+      const db = new Sqlite(join(dataDir, 'switchboard.sqlite'));
+      db.prepare("delete from kysely_migration where name = '0014-ended-chats'").run();
+      db.prepare("delete from documents where kind = 'user'").run();
+      db.close();
+      const upgraded = capture();
+      await (await createSwitchboard(config, { logDestination: upgraded.logDestination })).stop();
+      expect(upgraded.lines.find((l) => l.msg === 'store upgraded: migrations applied'), upgraded.text()).toMatchObject({ applied: ['0014-ended-chats'], before: 13 });
+      const signedOut = upgraded.lines.find((l) => l.msg.startsWith('config users stored for the first time'));
+      expect(signedOut?.['users'], upgraded.text()).toEqual(expect.arrayContaining(demoOrg.agents.map((a) => a.id)));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -71,7 +71,7 @@ import { registerFileUploadRoute } from './http/visitor/file-upload-route.js';
 import { registerOfflineMessageRoutes } from './http/visitor/offline-message-routes.js';
 import { UploadBudget } from './http/visitor/upload-budget.js';
 import { visitorNouns } from './http/visitor/visitor-nouns.js';
-import type { ChatStore } from './ports/chat-store.js';
+import type { ChatStore, MigrationOutcome } from './ports/chat-store.js';
 import type { Clock } from './ports/clock.js';
 
 export interface Switchboard {
@@ -282,9 +282,12 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const shards = OrgShards.of(withShard(config, nodeLock?.shard() ?? null));
   const served = shards.scope(config);
   let store: ChatStore;
+  let migrated: MigrationOutcome = { applied: [], before: 0 };
   try {
     store = opts.store ?? (await openStore(config, logger));
-    await store.migrate();
+    migrated = await store.migrate();
+    if (migrated.applied.length && migrated.before > 0) logger.info({ applied: migrated.applied, before: migrated.before }, 'store upgraded: migrations applied');
+    else if (migrated.applied.length) logger.info({ migrations: migrated.applied.length }, 'store created');
     const durable = (store as Partial<SqliteStore>).durability?.();
     if (durable) logger.info({ dataDir: config.server.dataDir, ...durable }, 'SQLite store opened');
     const s = config.storage;
@@ -325,6 +328,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
   const users = new UserDirectory(store, new TokenService(await tokenSecret(store), realClock), realClock);
   const loaded = await users.load(config.orgs, shards);
   if (loaded.changedByConfig.length) logger.info({ users: loaded.changedByConfig }, 'users whose config entry changed since it was last stored: the config applies (a new password, role or org, or enabling them, signs them out)');
+  // A store written before config users had records (an upgrade): their earlier tokens stop working once (ADR 0024).
+  if (loaded.recordedFirst.length && migrated.before > 0 && migrated.applied.length > 0) logger.info({ users: loaded.recordedFirst }, 'config users stored for the first time: tokens issued to them before this start no longer work (they log in again)');
   if (loaded.removedFromConfig.length) logger.info({ users: loaded.removedFromConfig }, 'users removed from the config: their tokens and API keys are revoked');
   // Users created through the admin API live in the store, not the config: they route too.
   for (const u of users.all()) {

@@ -99,6 +99,14 @@ export interface SessionSearchPage {
  * SQLite and PostgreSQL adapters; `src/adapters/chat-store-conformance.ts` is the
  * suite every one of them passes.
  */
+/** What a start-up's migrations did (ChatStore.migrate). */
+export interface MigrationOutcome {
+  /** The migrations applied by this start, in order. */
+  applied: string[];
+  /** How many had been applied before it (0: the store was new). */
+  before: number;
+}
+
 export interface ChatStore {
   readonly kind: string;
   /**
@@ -107,8 +115,11 @@ export interface ChatStore {
    * caller believes gone.
    */
   readonly canWipe?: boolean;
-  /** Creates or upgrades the schema (migrations are code, run at start-up). */
-  migrate(): Promise<void>;
+  /**
+   * Creates or upgrades the schema (migrations are code, run at start-up). Says which
+   * migrations ran now and how many had run before (0: a new store), for the start-up log.
+   */
+  migrate(): Promise<MigrationOutcome>;
   /**
    * Writes a batch atomically: all of it or none of it. The batch is the
    * caller's again once the promise settles (the commit queue empties and reuses

@@ -2,7 +2,7 @@
  * An in-process store: nothing survives a restart. For tests and for running the
  * emulator in CI where persistence is not wanted (`storage.kind: memory`).
  */
-import type { ChatStore, EndedPosition, OfflineMessagePosition, OfflineMessageQuery, OfflinePurgeScope, SessionSearch, SessionSearchPage, PurgeScope } from '../../ports/chat-store.js';
+import type { ChatStore, EndedPosition, MigrationOutcome, OfflineMessagePosition, OfflineMessageQuery, OfflinePurgeScope, SessionSearch, SessionSearchPage, PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type BreadcrumbRecord, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type SessionRow, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { inWalk, matchesAll, newestFirst, pageOf, searchPlan, type SearchKeys } from '../session-search-plan.js';
 
@@ -36,8 +36,8 @@ export class MemoryChatStore implements ChatStore {
   /** Files by session, in upload order. */
   private files = new Map<string, ChatFileRecord[]>();
 
-  migrate(): Promise<void> {
-    return Promise.resolve();
+  migrate(): Promise<MigrationOutcome> {
+    return Promise.resolve({ applied: [], before: 0 });
   }
 
   scrubDeleted(): Promise<void> {

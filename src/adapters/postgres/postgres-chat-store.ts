@@ -5,6 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { MigrationOutcome } from '../../ports/chat-store.js';
 import { KyselyChatStore, raiseWriterEpochOn } from '../sql/kysely-chat-store.js';
 import type { Database } from '../sql/schema.js';
 import { DEAD_PEER_OPTIONS } from './dead-peer.js';
@@ -42,8 +43,8 @@ class PostgresChatStore extends KyselyChatStore {
   }
 
   /** On a connection of its own, without the statement timeout: a migration of a large table may take minutes. */
-  override async migrate(): Promise<void> {
-    await this.withoutTimeout((db) => this.migrateWith(db));
+  override migrate(): Promise<MigrationOutcome> {
+    return this.withoutTimeout((db) => this.migrateWith(db));
   }
 
   /**

@@ -3,7 +3,7 @@
  * a different dialect. Each write batch is one transaction (group commit).
  */
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Transaction } from 'kysely';
-import { WriterFencedError, type ChatStore, type EndedPosition, type OfflineMessagePosition, type OfflineMessageQuery, type OfflinePurgeScope, type SessionSearch, type SessionSearchPage, type PurgeScope } from '../../ports/chat-store.js';
+import { WriterFencedError, type ChatStore, type EndedPosition, type MigrationOutcome, type OfflineMessagePosition, type OfflineMessageQuery, type OfflinePurgeScope, type SessionSearch, type SessionSearchPage, type PurgeScope } from '../../ports/chat-store.js';
 import { compareOpenSessions, fromSessionRow, type ButtonStatsRecord, type ChatFileMeta, type ChatFileRecord, type LogEvent, type OfflineMessageRecord, type SessionRecord, type VisitorBlockRecord, type WriteBatch } from '../../ports/records.js';
 import { NewerStoreError, migrationProvider, unknownMigrations, type SqlDialectName } from './migrations.js';
 import type { Database, EventsTable } from './schema.js';
@@ -36,14 +36,15 @@ export class KyselyChatStore implements ChatStore {
     this.kind = dialect;
   }
 
-  async migrate(): Promise<void> {
-    await this.migrateWith(this.db);
+  migrate(): Promise<MigrationOutcome> {
+    return this.migrateWith(this.db);
   }
 
   /** Runs the migrations over `db` (PostgreSQL migrates on a connection of its own, without the statement timeout). */
-  protected async migrateWith(db: Kysely<Database>): Promise<void> {
+  protected async migrateWith(db: Kysely<Database>): Promise<MigrationOutcome> {
     // A downgrade: refused with what happened and what to do, before Kysely's "corrupted migrations".
-    const newer = unknownMigrations(this.dialect, await this.executedMigrations(db));
+    const executed = await this.executedMigrations(db);
+    const newer = unknownMigrations(this.dialect, executed);
     if (newer.length) throw new NewerStoreError(newer);
     const migrator = new Migrator({ db, provider: migrationProvider(this.dialect), ...(this.schema ? { migrationTableSchema: this.schema } : {}) });
     const { error, results } = await migrator.migrateToLatest();
@@ -51,6 +52,7 @@ export class KyselyChatStore implements ChatStore {
     if (error || failed) {
       throw new Error(`${failed ? `migration ${failed.migrationName}` : 'migrations'} failed: ${String(error)}`, { cause: error });
     }
+    return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName), before: executed.length };
   }
 
   /** Names in Kysely's migration table; none before the first start. */

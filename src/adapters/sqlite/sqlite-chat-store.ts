@@ -24,7 +24,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import { TransactionalDdlSqliteDialect } from './transactional-ddl-dialect.js';
 import type { WriteBatch } from '../../ports/records.js';
-import type { PurgeScope } from '../../ports/chat-store.js';
+import type { MigrationOutcome, PurgeScope } from '../../ports/chat-store.js';
 import { WalCheckpointer, type CheckpointerLogger } from './wal-checkpointer.js';
 import type { Clock } from '../../ports/clock.js';
 import { systemClock } from '../memory/system-clock.js';
@@ -55,10 +55,11 @@ class SqliteChatStore extends KyselyChatStore {
     super(db, 'sqlite');
   }
 
-  override async migrate(): Promise<void> {
-    await super.migrate();
+  override async migrate(): Promise<MigrationOutcome> {
+    const outcome = await super.migrate();
     this.statements = this.prepare();
     await this.checkpointer?.whenReady();
+    return outcome;
   }
 
   /**

@@ -155,7 +155,7 @@ export class UserDirectory {
    * node's: only their users are held, and only their documents written. Another shard's
    * user, in the file or made through its API, is that shard's to load, change or retire.
    */
-  async load(orgs: OrgConfig[], shards?: OrgShards): Promise<{ changedByConfig: string[]; removedFromConfig: string[] }> {
+  async load(orgs: OrgConfig[], shards?: OrgShards): Promise<{ changedByConfig: string[]; removedFromConfig: string[]; recordedFirst: string[] }> {
     const serves = (orgId: string): boolean => shards?.serves(orgId) ?? true;
     this.shards = shards;
     const elsewhereInFile = new Set<string>();
@@ -223,12 +223,14 @@ export class UserDirectory {
       fromConfig.tokenVersion = stored.tokenVersion + (signsOut(stored, fromConfig) ? 1 : 0);
       await this.store.putDocument('user', d.id, fromConfig);
     }
+    const recordedFirst: string[] = [];
     for (const u of this.users.values()) {
       if (!u.configFingerprint || recorded.has(u.id)) continue;
       u.tokenVersion = 1;
+      recordedFirst.push(u.id);
       await this.store.putDocument('user', u.id, u);
     }
-    return { changedByConfig, removedFromConfig };
+    return { changedByConfig, removedFromConfig, recordedFirst };
   }
 
   /**
