@@ -33,6 +33,21 @@ describe('the agent stream buffer', () => {
   });
 });
 
+describe('the agent stream buffer of a user who went quiet', () => {
+  it('is emptied once its events are older than the hour, with no new event or resume to trim it', async () => {
+    const { sb, clock } = await boot();
+    const user = DEMO_IDS.botAgentId;
+    for (let n = 0; n < 3; n++) sb.hub.publish(user, 'test.event', undefined, { n });
+    const held = sb.hub.bufferedEvents(user);
+    expect(held).toBeGreaterThanOrEqual(3);
+    clock.advance(30 * 60 * 1000);
+    expect(sb.hub.bufferedEvents(user)).toBe(held);
+    // The presence monitor's sweep (every few seconds) trims every buffer.
+    clock.advance(31 * 60 * 1000);
+    expect(sb.hub.bufferedEvents(user)).toBe(0);
+  });
+});
+
 describe('the agent stream buffer by size', () => {
   it('keeps at most 8 MB of events, dropping the oldest: a resume from before them gets resync, a later one replays the rest', async () => {
     const { sb } = await boot();

@@ -60,8 +60,17 @@ const BUFFER_MAX_BYTES = 8 * 1024 * 1024;
  */
 const BUFFER_MAX_AGE_MS = 60 * 60 * 1000;
 
-/** A buffered event with the size of its JSON in UTF-8, for the buffer's byte limit. */
-interface BufferedEvent extends SerializedEvent {
+/**
+ * A buffered event: its JSON (what a replay sends) and what the buffer's limits and a resume read,
+ * not the event object itself (its data is in the JSON; a replay parses it back): a user's 2,000
+ * buffered events held ~1.6 MB with the objects, most of it their data (session 28's soak audit).
+ */
+interface BufferedEvent {
+  readonly json: string;
+  readonly offset: number;
+  readonly chatId: string | undefined;
+  readonly at: number;
+  /** The size of `json` in UTF-8, for the buffer's byte limit. */
   readonly bytes: number;
   /** Only for connections whose credential may see supervisors' events (`monitor.event`, a `flag` of another's chat). */
   readonly monitorOnly: boolean;
@@ -129,9 +138,10 @@ export class AgentStreamHub {
     st.offset += 1;
     const e: StreamEvent = { id: `${st.epoch}:${st.offset}`, type, chatId, at: this.clock.now(), data };
     const json = JSON.stringify(e);
-    const serialized: BufferedEvent = { event: e, json, bytes: Buffer.byteLength(json), monitorOnly };
-    st.buffer.push(serialized);
-    st.bufferBytes += serialized.bytes;
+    const serialized: SerializedEvent = { event: e, json };
+    const buffered: BufferedEvent = { json, offset: st.offset, chatId, at: e.at, bytes: Buffer.byteLength(json), monitorOnly };
+    st.buffer.push(buffered);
+    st.bufferBytes += buffered.bytes;
     // Trimmed in steps, not by one on every event: at least BUFFER events stay for resume.
     if (st.buffer.length > BUFFER + BUFFER / 4) this.dropOldest(st, st.buffer.length - BUFFER);
     // By bytes, oldest first, down to the limit (an event over it alone is not kept at all:
@@ -141,7 +151,7 @@ export class AgentStreamHub {
       for (let over = st.bufferBytes - BUFFER_MAX_BYTES; over > 0; n++) over -= st.buffer[n]!.bytes;
       this.dropOldest(st, n);
     }
-    if (st.buffer.length && st.buffer[0]!.event.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
+    if (st.buffer.length && st.buffer[0]!.at < e.at - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, e.at - BUFFER_MAX_AGE_MS);
     for (const [l, c] of st.listeners) if (c.monitor || !monitorOnly) l(serialized);
     return e;
   }
@@ -246,7 +256,7 @@ export class AgentStreamHub {
     if (!chatIds.length) return;
     const gone = new Set(chatIds);
     for (const st of this.streams.values()) {
-      const i = st.buffer.findIndex(({ event: e }) => e.chatId !== undefined && gone.has(e.chatId));
+      const i = st.buffer.findIndex((b) => b.chatId !== undefined && gone.has(b.chatId));
       if (i < 0) continue;
       // Everything from the first dropped event on is replaced by a resync: the ids stay
       // continuous, so no client reads a gap as "nothing happened".
@@ -256,7 +266,7 @@ export class AgentStreamHub {
   }
 
   private dropOlderThan(st: UserStream, at: number): void {
-    const keep = st.buffer.findIndex((e) => e.event.at >= at);
+    const keep = st.buffer.findIndex((b) => b.at >= at);
     this.dropOldest(st, keep < 0 ? st.buffer.length : keep);
   }
 
@@ -266,7 +276,7 @@ export class AgentStreamHub {
 
   private resume(userId: string, st: UserStream, lastEventId: string | undefined, monitor: boolean): ResumeResult {
     if (!lastEventId) return { kind: 'replay', events: [] };
-    if (st.buffer.length && st.buffer[0]!.event.at < this.clock.now() - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, this.clock.now() - BUFFER_MAX_AGE_MS);
+    if (st.buffer.length && st.buffer[0]!.at < this.clock.now() - BUFFER_MAX_AGE_MS) this.dropOlderThan(st, this.clock.now() - BUFFER_MAX_AGE_MS);
     const [epoch, offText] = lastEventId.split(':');
     const offset = Number(offText);
     const unusable = offText === undefined || !Number.isInteger(offset) || offset < 0 ? 'unreadable event id'
@@ -278,11 +288,26 @@ export class AgentStreamHub {
     if (monitor && st.listeners.size === 0 && this.clock.now() - st.lastAliveAt >= BUFFER_MAX_AGE_MS) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
-    const first = st.buffer[0]?.event;
-    if (offset < st.replayFrom || (offset < st.offset && (!first || Number(first.id.split(':')[1]) > offset + 1))) {
+    const first = st.buffer[0];
+    if (offset < st.replayFrom || (offset < st.offset && (!first || first.offset > offset + 1))) {
       return { kind: 'resync', snapshot: this.snapshot(userId, monitor), reason: 'too old' };
     }
-    return { kind: 'replay', events: st.buffer.filter((b) => Number(b.event.id.split(':')[1]) > offset && (monitor || !b.monitorOnly)) };
+    return { kind: 'replay', events: st.buffer.filter((b) => b.offset > offset && (monitor || !b.monitorOnly)).map((b) => ({ event: JSON.parse(b.json) as StreamEvent, json: b.json })) };
+  }
+
+  /** How many events a user's stream keeps for resume now (tests; operators read the heap). */
+  bufferedEvents(userId: string): number {
+    return this.streams.get(userId)?.buffer.length ?? 0;
+  }
+
+  /**
+   * Drops what every user's buffer holds past the resume window. Run by the presence monitor's
+   * sweep: otherwise only a user's next event or resume trims its buffer, and the buffers of
+   * users who went quiet stayed full for as long as the process ran.
+   */
+  dropExpired(): void {
+    const before = this.clock.now() - BUFFER_MAX_AGE_MS;
+    for (const st of this.streams.values()) if (st.buffer.length && st.buffer[0]!.at < before) this.dropOlderThan(st, before);
   }
 
   /**

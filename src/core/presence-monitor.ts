@@ -37,6 +37,7 @@ export class PresenceMonitor {
   sweep(): string[] {
     const now = this.clock.now();
     const dropped: string[] = [];
+    this.hub.dropExpired();
     for (const a of this.engine.directory.all()) {
       if (a.config.bot || (a.presence === 'offline' && a.chats.size === 0)) continue;
       if (a.presence === 'offline') {
