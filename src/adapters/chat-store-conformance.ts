@@ -575,6 +575,20 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       expect(await store.purgeClosedBefore(1000, 10)).toEqual({ sessions: 2, breadcrumbs: 0 });
     }));
 
+    it('the sweep of sessions that never had a chat deletes those only, closed and old enough, and no breadcrumb', withStore(async (store) => {
+      const closed = { closed: true, state: 'ended' as const, endReason: 'agent' as const };
+      await store.write({ ...emptyBatch(), sessions: [
+        toSessionRow(chatRecord('s-chat', { ...closed, org: 'org-a', createdAt: 1, endedAt: 10 })),
+        toSessionRow(sessionRecord('s-old', { createdAt: 2, closed: true })),
+        toSessionRow(sessionRecord('s-new', { createdAt: 2000, closed: true })),
+        toSessionRow(sessionRecord('s-open', { createdAt: 3 })),
+      ], visitorBreadcrumbs: [{ key: 'k1', visitorId: 'v1', orgId: null, location: 'https://shop.example.com/', at: 5 }] });
+      expect(await store.purgeClosedBefore(1000, 10, { orgs: [], sessionsOnly: true })).toEqual({ sessions: 1, breadcrumbs: 0 });
+      expect(await store.getSession('s-old')).toBeNull();
+      for (const id of ['s-chat', 's-new', 's-open']) expect((await store.getSession(id))?.id, id).toBe(id);
+      expect(await store.purgeClosedBefore(1000, 10)).toEqual({ sessions: 1, breadcrumbs: 1 });
+    }));
+
     describeChatSearch(() => factory.open(), factory.openMigrated);
     describeOfflineMessages(() => factory.open(), factory.reopen);
 

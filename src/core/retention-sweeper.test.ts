@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../adapters/memory/fake-clock.js';
 import { MemoryChatStore } from '../adapters/memory/memory-chat-store.js';
 import { logEvent, sessionRecord } from '../adapters/chat-store-conformance.js';
+import { chatRecord } from '../adapters/chat-store-search-conformance.js';
 import { offlineMessage } from '../adapters/chat-store-offline-conformance.js';
 import { emptyBatch } from '../ports/chat-store.js';
 import { toSessionRow } from '../ports/records.js';
-import { BLOCK_GRACE_DAYS, RetentionSweeper } from './retention-sweeper.js';
+import { BLOCK_GRACE_DAYS, CHATLESS_KEEP_DAYS, RetentionSweeper } from './retention-sweeper.js';
 import { VisitorBlocks } from './visitor-blocks.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -15,8 +16,10 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function world(clock: FakeClock) {
   const store = new MemoryChatStore();
   const now = clock.now();
-  const old = Array.from({ length: 5 }, (_, i) => sessionRecord(`old-${i}`, { createdAt: now - 31 * DAY, closed: true, lastOffset: 1 }));
-  const rows = [...old, sessionRecord('recent', { createdAt: now - 29 * DAY, closed: true, lastOffset: 1 }), sessionRecord('open', { createdAt: now - 90 * DAY, lastOffset: 1 })];
+  // Chats (each asked for one): a session that never did is swept after a day whatever retentionDays says (below).
+  const ended = { closed: true, state: 'ended' as const, endReason: 'agent' };
+  const old = Array.from({ length: 5 }, (_, i) => ({ ...chatRecord(`old-${i}`, { ...ended, createdAt: now - 31 * DAY, endedAt: now - 31 * DAY }), lastOffset: 1 }));
+  const rows = [...old, { ...chatRecord('recent', { ...ended, createdAt: now - 29 * DAY, endedAt: now - 29 * DAY }), lastOffset: 1 }, { ...chatRecord('open', { createdAt: now - 90 * DAY }), lastOffset: 1 }];
   await store.write({ ...emptyBatch(), sessions: rows.map((r) => toSessionRow(r)), events: rows.map((r) => logEvent(r.id, 1, 1)) });
   return store;
 }
@@ -42,9 +45,30 @@ describe('RetentionSweeper', () => {
     expect(sweeper.purged).toEqual({ sessions: 5, breadcrumbs: 0, blocks: 0, offlineMessages: 0 });
   });
 
+  it('deletes closed sessions that never asked for a chat after a day, also when retentionDays is 0, and nothing else of it', async () => {
+    const clock = new FakeClock();
+    const store = await world(clock);
+    const now = clock.now();
+    const chatless = [
+      sessionRecord('no-chat-old', { createdAt: now - CHATLESS_KEEP_DAYS * DAY - 1, closed: true, lastOffset: 1 }),
+      sessionRecord('no-chat-new', { createdAt: now - CHATLESS_KEEP_DAYS * DAY + 60_000, closed: true, lastOffset: 1 }),
+      sessionRecord('no-chat-open', { createdAt: now - 5 * DAY, lastOffset: 1 }),
+    ];
+    await store.write({ ...emptyBatch(), sessions: chatless.map((r) => toSessionRow(r)), visitorBreadcrumbs: [{ key: 'k', visitorId: 'v', orgId: null, location: 'https://x/', at: now - 9 * DAY }] });
+    const logged: string[] = [];
+    const sweeper = new RetentionSweeper(store, clock, { retentionDays: 0 }, { info: (_o, m) => logged.push(m), error: () => undefined });
+    expect(await sweeper.sweep()).toEqual({ sessions: 1, breadcrumbs: 0, blocks: 0, offlineMessages: 0 });
+    expect(await store.getSession('no-chat-old')).toBeNull();
+    for (const id of ['no-chat-new', 'no-chat-open', 'old-0', 'recent', 'open']) expect((await store.getSession(id))?.id, id).toBe(id);
+    expect(logged).toEqual(['retention: deleted closed sessions that never had a chat']);
+    // chatlessKeepDays 0 keeps them for ever, as retentionDays 0 keeps chats.
+    clock.advance(2 * DAY);
+    expect(await new RetentionSweeper(store, clock, { retentionDays: 0, chatlessKeepDays: 0 }, quiet).sweep()).toMatchObject({ sessions: 0 });
+  });
+
   it('sweeps on its own after start, and never when retentionDays is 0', async () => {
     const clock = new FakeClock();
-    const off = new RetentionSweeper(await world(clock), clock, { retentionDays: 0 }, quiet);
+    const off = new RetentionSweeper(await world(clock), clock, { retentionDays: 0, chatlessKeepDays: 0 }, quiet);
     off.start();
     expect(off.enabled).toBe(false);
     expect(clock.pendingTimers()).toBe(0);

@@ -16,6 +16,14 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** How long an expired visitor block is kept before the sweep deletes it (ADR 0055, later note). */
 export const BLOCK_GRACE_DAYS = 7;
 
+/**
+ * How long a closed session that never asked for a chat (no ChasitorInit: nothing in it any
+ * transcript or search shows) is kept, whatever `retentionDays` says. Anyone can make one with
+ * `GET System/SessionId`; kept for ever, each was ~1 KB of the store (session 28's soak audit).
+ * A day still answers a retried DELETE of one as done.
+ */
+export const CHATLESS_KEEP_DAYS = 1;
+
 /** What the sweeper deletes expired visitor blocks through (core/visitor-blocks.ts: the store and its memory). */
 export interface ExpiredBlocks {
   purgeExpired(before: number): Promise<number>;
@@ -33,6 +41,8 @@ export interface RetentionOptions {
   blocks?: ExpiredBlocks;
   /** Days an expired block is kept (default {@link BLOCK_GRACE_DAYS}). */
   blockGraceDays?: number;
+  /** Days a closed session that never had a chat is kept (default {@link CHATLESS_KEEP_DAYS}; 0: kept for ever). */
+  chatlessKeepDays?: number;
   /** Ended chats a webhook has not delivered yet: kept whatever their age (ADR 0065). Asked before every batch. */
   undelivered?: () => readonly UndeliveredChats[];
   /** Offline messages a webhook has not delivered yet: kept whatever their age (ADR 0068). */
@@ -75,7 +85,7 @@ export class RetentionSweeper {
 
   /** Sweeps once soon after start, then every interval (when there is anything to sweep). */
   start(): void {
-    if (!this.enabled && !this.opts.blocks) return;
+    if (!this.enabled && !this.opts.blocks && this.chatlessKeepDays === 0) return;
     const run = (): void => {
       if (this.stopped) return;
       if (this.running) this.missedAt = this.clock.now();
@@ -107,16 +117,42 @@ export class RetentionSweeper {
   /** Deletes everything due at `at` (now), batch by batch; returns what went. */
   async sweep(at = this.clock.now()): Promise<{ sessions: number; breadcrumbs: number; blocks: number; offlineMessages: number }> {
     const chats = this.enabled ? await this.sweepChats(at) : { sessions: 0, breadcrumbs: 0 };
+    const chatless = await this.sweepChatless(at);
+    chats.sessions += chatless;
     const total = { ...chats, blocks: await this.sweepBlocks(at), offlineMessages: this.enabled ? await this.sweepOfflineMessages(at) : 0 };
     this.purged.sessions += total.sessions;
     this.purged.breadcrumbs += total.breadcrumbs;
     this.purged.blocks += total.blocks;
     this.purged.offlineMessages += total.offlineMessages;
-    if (total.sessions || total.breadcrumbs) {
-      this.log.info({ sessions: total.sessions, breadcrumbs: total.breadcrumbs, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
+    if (chatless) this.log.info({ sessions: chatless, keepDays: this.chatlessKeepDays }, 'retention: deleted closed sessions that never had a chat');
+    if (total.sessions - chatless || total.breadcrumbs) {
+      this.log.info({ sessions: total.sessions - chatless, breadcrumbs: total.breadcrumbs, retentionDays: this.opts.retentionDays }, 'retention: deleted ended chats and breadcrumbs');
     }
     if (total.offlineMessages) this.log.info({ offlineMessages: total.offlineMessages, retentionDays: this.opts.retentionDays }, 'retention: deleted offline messages');
     if (total.blocks) this.log.info({ blocks: total.blocks, graceDays: this.graceDays }, 'retention: deleted expired visitor blocks');
+    return total;
+  }
+
+  private get chatlessKeepDays(): number {
+    return this.opts.chatlessKeepDays ?? CHATLESS_KEEP_DAYS;
+  }
+
+  /** Closed sessions of no org (never a ChasitorInit) older than chatlessKeepDays, in batches; no breadcrumb. */
+  private async sweepChatless(at: number): Promise<number> {
+    if (this.chatlessKeepDays === 0 || this.stopped) return 0;
+    const limit = this.opts.batchSize ?? 200;
+    let total = 0;
+    try {
+      for (;;) {
+        const n = await this.store.purgeClosedBefore(at - this.chatlessKeepDays * DAY_MS, limit, { orgs: [], sessionsOnly: true });
+        total += n.sessions;
+        if (this.stopped || n.sessions < limit) break;
+        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.opts.pauseMs ?? 50));
+      }
+      if (total) await this.store.scrubDeleted();
+    } catch (err) {
+      this.log.error({ err }, 'sweeping sessions that never had a chat failed; it runs again at the next interval');
+    }
     return total;
   }
 

@@ -81,6 +81,8 @@ export interface UndeliveredChats {
 export interface PurgeScope {
   keep?: readonly UndeliveredChats[];
   orgs?: readonly string[];
+  /** Sessions only: no breadcrumb is deleted (the sweep of sessions that never had a chat). */
+  sessionsOnly?: boolean;
 }
 
 export interface EndedPosition {

@@ -81,6 +81,7 @@ export class MemoryChatStore implements ChatStore {
       sessions += 1;
     }
     let breadcrumbs = 0;
+    if (scope.sessionsOnly) return Promise.resolve({ sessions, breadcrumbs });
     for (const [visitorId, list] of this.crumbs) {
       const keep = list.filter((c) => {
         if (c.at >= before || breadcrumbs >= limit) return true;

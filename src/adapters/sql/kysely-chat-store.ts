@@ -292,6 +292,7 @@ export class KyselyChatStore implements ChatStore {
         await trx.deleteFrom('chat_holders').where('session_id', 'in', ids).execute();
         await trx.deleteFrom('sessions').where('id', 'in', ids).execute();
       }
+      if (scope.sessionsOnly) return { sessions: ids.length, breadcrumbs: 0 };
       const crumbs = (await trx.selectFrom('breadcrumbs').select('id').where('at', '<', before).limit(limit).execute()).map((r) => r.id);
       if (crumbs.length) await trx.deleteFrom('breadcrumbs').where('id', 'in', crumbs).execute();
       return { sessions: ids.length, breadcrumbs: crumbs.length };

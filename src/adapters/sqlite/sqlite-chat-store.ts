@@ -213,7 +213,7 @@ class SqliteChatStore extends KyselyChatStore {
     const purge = this.database.transaction((before: number, limit: number, scope: PurgeScope) => {
       const ids = scope.keep?.length || scope.orgs ? dueSessionsIn(scope)(before, limit) : (dueSessions.all(before, limit) as string[]);
       for (const id of ids) deleteWithEvents(id);
-      return { sessions: ids.length, breadcrumbs: deleteDueCrumbs.run(before, limit).changes };
+      return { sessions: ids.length, breadcrumbs: scope.sessionsOnly ? 0 : deleteDueCrumbs.run(before, limit).changes };
     });
     const isClosed = this.database.prepare('select 1 from "sessions" where "id" = ? and "closed" = 1').pluck();
     const deleteClosed = this.database.transaction((ids: readonly string[]) => {
