@@ -6,10 +6,22 @@
  * named-agent requests across a restart: restart-transfers.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import type { Visitor } from '../protocol/visitor.js';
 import { AgentUser, BUTTON, OWNS_PROCESS, USERS, acceptedChat, onlineAgent, pause, received, requestChat, useAgentServer } from './agent-fixtures.js';
 
 // agentGraceSeconds is 1 in the routing config.
 const server = useAgentServer();
+
+/** The chat went back to the queue (the visitor hears AgentDisconnect) and Alice, online on the same button, takes it. */
+async function requeuedToAlice(v: Visitor, chatId: string): Promise<void> {
+  const alice = await onlineAgent(server, USERS.alice);
+  const offer = await alice.nextOffer(0, chatId, 10_000);
+  expect(offer.data['transfer']).toBe(true);
+  await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+  await v.waitFor('AgentDisconnect');
+  await v.waitFor('ChatTransferred');
+  expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
+}
 
 describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
   it('a chat whose agent does not come back after a restart goes back to the queue after the grace period', async () => {
@@ -18,13 +30,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
     await server.restart();
 
     // Bob never returns. Alice serves the same button.
-    const alice = await onlineAgent(server, USERS.alice);
-    const offer = await alice.nextOffer(0, chatId, 10_000);
-    expect(offer.data['transfer']).toBe(true);
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('AgentDisconnect');
-    await v.waitFor('ChatTransferred');
-    expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
+    await requeuedToAlice(v, chatId);
   });
 
   it('an agent who reopens its stream after a restart but stays offline loses its chats after the grace, as one who never came back', async () => {
@@ -34,13 +40,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing across a restart', () => {
 
     // Bob's client connects again (a login and its stream) and never sets a presence: offline.
     const back = await onlineAgent(server, USERS.bob, { online: false });
-    const alice = await onlineAgent(server, USERS.alice);
-    const offer = await alice.nextOffer(0, chatId, 10_000);
-    expect(offer.data['transfer']).toBe(true);
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/accept`);
-    await v.waitFor('AgentDisconnect');
-    await v.waitFor('ChatTransferred');
-    expect(received(v, 'ChatTransferred').at(-1)?.message).toMatchObject({ userId: USERS.alice.id });
+    await requeuedToAlice(v, chatId);
     expect((await back.call('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'still here?' })).status).toBe(409);
   });
 
