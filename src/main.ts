@@ -13,7 +13,6 @@ import { createSqliteChatStore, type SqliteStore } from './adapters/sqlite/sqlit
 import { createPostgresChatStore } from './adapters/postgres/postgres-chat-store.js';
 import { PostgresNodeLock, shardMapText } from './adapters/postgres/postgres-node-lock.js';
 import { canonicalId } from './protocol/liberal-values.js';
-import { SwitchboardError } from './protocol/errors.js';
 import { withPassword } from './adapters/postgres/connection-url.js';
 import { SqliteNodeLock } from './adapters/sqlite/sqlite-node-lock.js';
 import { LockWaitAbortedError, secondsOf, type NodeLock } from './ports/node-lock.js';
@@ -57,7 +56,7 @@ import { registerAgentRoutes } from './http/agent/agent-routes.js';
 import { onStreamSocketError, registerAgentStreamRoutes } from './http/agent/agent-stream-routes.js';
 import { registerOpenApiRoute } from './http/agent/openapi.js';
 import { registerAnswerCompression } from './http/agent/answer-compression.js';
-import { credentialOf } from './http/agent/agent-access.js';
+import { registerAgentRequestChecks } from './http/agent/agent-request-checks.js';
 import { createHttpServer, installPollFastPath, type RawFront } from './http/create-http-server.js';
 import { registerEmulatorRoutes } from './http/emulator/emulator-routes.js';
 import { VisitorFaults } from './http/emulator/visitor-faults.js';
@@ -425,31 +424,8 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     done();
   });
   const tickets = new StreamTickets(clock);
-  // In a cluster: a credential of a person another shard made since this node started is
-  // looked up in the store before the route checks it, so its answer is 421 naming that shard,
-  // not 401 (a client signs out on 401). Before the agent routes, which so get this hook; the
-  // visitor routes above do not.
-  if (engine.catalog.shard !== null) {
-    app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/agent/')) return;
-      const credential = credentialOf(request);
-      if (credential !== undefined && users.mayBeOtherShards(credential)) await users.learnOtherShards();
-    });
-  }
-  // A query number too large for a double ("1e400", "Infinity") is coerced by the schema check to
-  // Infinity, which passes its `maximum` (ajv checks ranges of finite numbers only) and would reach
-  // SQL or the serializer as a 500. Refused here as any other bad query, on the agent routes
-  // registered below (the only ones with numeric query parameters).
-  app.addHook('preHandler', (request, _reply, done) => {
-    const query = request.query as Record<string, unknown> | null | undefined;
-    if (query) {
-      for (const key in query) {
-        const value = query[key];
-        if (typeof value === 'number' && !Number.isFinite(value)) return done(new SwitchboardError('QUERY_INVALID', `querystring/${key.slice(0, 40)} must be a finite number`));
-      }
-    }
-    done();
-  });
+  // Before the agent routes, which so get these hooks (agent-request-checks.ts); the visitor routes above do not.
+  registerAgentRequestChecks(app, users, engine.catalog.shard !== null);
   // After the visitor routes (above), which so get none of its hooks; only the agent routes ask for it (ADR 0057).
   await registerAnswerCompression(app);
   const specs = registerAgentRoutes(app, { engine, users, hub, views, store, quickTexts, tickets, loginLimiter, offlineMessages, webhooks });

@@ -254,7 +254,8 @@ export class Dispatcher {
    */
   private failCircularTransfers(unoffered: ChatSession[]): void {
     const { directory } = this.d;
-    const waiting = unoffered.filter((s) => s.record.chatState === 'waiting' && s.record.transferFrom && !s.record.transferTo && !this.heldByRestartGrace(s.id));
+    // (dispatch() passes the waiting transfers to a skill or button it could not offer.)
+    const waiting = unoffered.filter((s) => !this.heldByRestartGrace(s.id));
     if (waiting.length === 0) return;
     const waitingIds = new Set(waiting.map((s) => s.id));
     const candidates = new Map(waiting.map((s) => [s, this.candidates(s)]));
