@@ -16,7 +16,8 @@ const STATES: [string, string][] = [['ended', 'Ended'], ['', 'Any state'], ['wai
 /** How a chat ended, in words (`endReason`); also the agent's own past chats (my-past-chats-view.ts). */
 export const END_REASONS: Record<string, string> = {
   agent: 'Ended by the agent', client: 'Ended by the visitor', clientTimeout: 'Visitor left (timed out)', chasitorIdleTimeout: 'Visitor idle',
-  Unavailable: 'No agent available', QueueFull: 'Queue full', ButtonRemoved: 'Button removed from the config',
+  Unavailable: 'No agent available', QueueFull: 'Queue full', EveryAgentPassed: 'Every agent passed',
+  OutsideBusinessHours: 'Outside business hours', Blocked: 'Visitor blocked', ButtonRemoved: 'Button removed from the config',
 };
 
 export class PastChats {

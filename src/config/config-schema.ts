@@ -45,6 +45,14 @@ export const ButtonConfig = Type.Object({
   routing: Type.Union([Type.Literal('MostAvailable'), Type.Literal('LeastActive')], { default: 'MostAvailable' }),
   offerTimeoutSeconds: Type.Number({ minimum: 1, maximum: MAX_TIMER_SECONDS, default: 30 }),
   queueSizeLimit: Type.Integer({ minimum: 0, default: 100 }),
+  /**
+   * Live Agent's *Reroute Declined Requests* (ADR 0071): a new request that every online agent
+   * who serves its queue has passed on (declined, let the offer time out) is offered to them all
+   * again, up to `reroutingAttempts` rounds in all, before it fails. Off: it fails after the first round.
+   */
+  rerouteDeclinedRequests: Type.Boolean({ default: false }),
+  /** Live Agent's *Number of Rerouting Attempts*: rounds of offers in all while rerouting is on. */
+  reroutingAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 3 }),
   sneakPeekEnabled: Type.Boolean({ default: true }),
   /**
    * Announced in ChatEstablished and enforced. While enabled, the loader also

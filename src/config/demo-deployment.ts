@@ -45,16 +45,19 @@ export const demoOrg: OrgConfig = {
         {
           id: DEMO_IDS.botButtonId, type: 'Standard', label: 'Chat with the demo bot', skills: ['demo-bot'], routing: 'MostAvailable',
           offerTimeoutSeconds: 30, queueSizeLimit: 0, sneakPeekEnabled: true, offlineMessages: false,
+          rerouteDeclinedRequests: false, reroutingAttempts: 3,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
         {
           id: DEMO_IDS.emptyButtonId, type: 'Standard', label: 'Nobody here', skills: ['nobody'], routing: 'MostAvailable',
           offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true, offlineMessages: false,
+          rerouteDeclinedRequests: false, reroutingAttempts: 3,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
         {
           id: DEMO_IDS.humanButtonId, type: 'Standard', label: 'Chat with a person', skills: ['support'], routing: 'MostAvailable',
           offerTimeoutSeconds: 30, queueSizeLimit: 100, sneakPeekEnabled: true, offlineMessages: false,
+          rerouteDeclinedRequests: false, reroutingAttempts: 3,
           chasitorIdleTimeout: { isEnabled: false, warningTime: 60, timeout: 120 },
         },
       ],

@@ -198,7 +198,9 @@ export class ChatEngine {
       }
       // A transfer or a request for one named agent still waiting waits on for the agents'
       // grace (ADR 0043): the restart took every presence away, not the targets' will to take it.
-      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record, this.catalog))) pending.push(record.id);
+      // So does a new request some agent passed on (ADR 0071): with every presence gone, it would
+      // look passed on by everyone and fail before its other agents could come back.
+      if (record.chatState === 'waiting' && (record.transferFrom || isNamedOnlyRequest(record, this.catalog) || (record.establishedAt === null && record.declinedBy.length > 0))) pending.push(record.id);
       if (record.holders === undefined && record.chatState !== 'none') {
         // Written before the record kept its holders: a former holder must hear "no longer
         // yours" (409), not "not yours" (403), as for chats written since. Its log says who.
@@ -649,7 +651,7 @@ export class ChatEngine {
    * One that asked to fall back to a button removed from the config since ends so too, `endReason`
    * ButtonRemoved: that fallback is what did not happen (ADR 0008, later note).
    */
-  failWaitingRequest(s: ChatSession): void {
+  failWaitingRequest(s: ChatSession, detail?: string): void {
     const r = s.record;
     s.offerTimer?.cancel();
     s.offerTimer = null;
@@ -658,7 +660,7 @@ export class ChatEngine {
     this.router.remove(s.id);
     this.dispatcher.forget(s.id);
     const noFallback = r.request?.doFallback === true && fallbackButtonRemoved(r, this.catalog);
-    this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined, noFallback ? BUTTON_REMOVED : undefined);
+    this.failRequest(s, 'Unavailable', r.request ? this.catalog.button(r.request.buttonId)?.config.postChatUrl : undefined, noFallback ? BUTTON_REMOVED : detail);
     s.touchRecord();
   }
 

@@ -13,6 +13,11 @@ export const EventType = {
   ChatOffered: 'ChatOffered',
   OfferDeclined: 'OfferDeclined',
   OfferTimedOut: 'OfferTimedOut',
+  /**
+   * Agent side only: every agent who could take a new request passed on it, and its button
+   * reroutes declined requests: they are all candidates again (`{round, rounds, passedBy}`, ADR 0071).
+   */
+  RerouteRound: 'RerouteRound',
   ChatEstablished: 'ChatEstablished',
   AgentMessage: 'ChatMessage',
   VisitorMessage: 'ChasitorChatMessage',

@@ -10,6 +10,7 @@ import type { OfflineMessageBox } from '../core/offline-messages.js';
 import type { RetentionSweeper } from '../core/retention-sweeper.js';
 import type { VisitorPoller } from '../core/visitor-poller.js';
 import type { Webhooks } from '../core/webhooks/webhooks.js';
+import { END_REASONS } from '../protocol/end-reasons.js';
 import type { UploadBudget } from './visitor/upload-budget.js';
 import type { MetricsAccess } from './metrics-access.js';
 
@@ -63,7 +64,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   // config fixes (few, whatever the traffic), and by outcome or endReason, fixed sets.
   const requested = new Counter({ name: 'switchboard_chat_requests_total', help: 'Chat requests by org, button and outcome: queued (for an agent), or refused: unavailable (nobody could take it), outside_hours, queue_full, blocked', labelNames: ['org', 'button', 'outcome'], registers: [registry] });
   const waited = new Histogram({ name: 'switchboard_chat_wait_seconds', help: 'How long visitors waited for an agent: from the request to the first agent taking the chat, by org and button', labelNames: ['org', 'button'], buckets: [5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800], registers: [registry] });
-  const ended = new Counter({ name: 'switchboard_chats_ended_total', help: 'Chats that ended, by org, button, reason (the chat\'s endReason: client, agent, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, OutsideBusinessHours, Blocked, ButtonRemoved) and answered (whether an agent ever took it: "false" with client or clientTimeout is a visitor who gave up waiting)', labelNames: ['org', 'button', 'reason', 'answered'], registers: [registry] });
+  const ended = new Counter({ name: 'switchboard_chats_ended_total', help: `Chats that ended, by org, button, reason (the chat's endReason: ${END_REASONS.join(', ')}) and answered (whether an agent ever took it: "false" with client or clientTimeout is a visitor who gave up waiting)`, labelNames: ['org', 'button', 'reason', 'answered'], registers: [registry] });
   const talked = new Histogram({ name: 'switchboard_chat_duration_seconds', help: 'How long answered chats lasted: from the first agent taking the chat to its end, by org and button', labelNames: ['org', 'button'], buckets: [30, 60, 120, 180, 300, 600, 900, 1200, 1800, 2700, 3600, 7200], registers: [registry] });
   engine.outcomes.listen({
     requested: (at, outcome) => requested.inc({ org: at.org, button: at.button, outcome }),

@@ -110,8 +110,13 @@ export interface SessionRecord {
    * chat is routed exactly as before. Replaced, never changed in place.
    */
   transferOrigin?: TransferOrigin | null;
-  /** Agents that declined or let the current offer time out. */
+  /** Agents that declined or let the current offer time out (in this rerouting round: ADR 0071). */
   declinedBy: string[];
+  /**
+   * The rerouting round of a request every agent passed on, when its button reroutes declined
+   * requests (ADR 0071): absent in the first round. Absent on records written before it was kept.
+   */
+  routingRound?: number;
   /**
    * Every agent (or supervisor) who has held the chat, in the order they first took it: one who
    * acts on it after it was taken from them hears "no longer yours" (409), not "not yours" (403).

@@ -4,6 +4,7 @@
  * the SDK imports the static types — one definition for all three.
  */
 import Type, { type Static } from 'typebox';
+import { END_REASONS } from './end-reasons.js';
 import { MAX_API_KEY_NAME_LENGTH, MAX_SKILL_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
 
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
@@ -254,7 +255,7 @@ export const ChatSearchQuery = Type.Object({
   buttonId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The button the visitor requested the chat on (`requestedButtonId`; a transfer or a button override does not change it)' })),
   agentId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'An agent who handled the chat: the one holding or offered it now (`agentId`), the last to hold it, or any who held it before it was transferred, reassigned or taken over' })),
   visitorId: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'The visitor id of the chat request' })),
-  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'How the chat ended (`endReason`): agent, client, clientTimeout, chasitorIdleTimeout, Unavailable, QueueFull, ButtonRemoved, Blocked, OutsideBusinessHours' })),
+  endReason: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `How the chat ended (\`endReason\`): ${END_REASONS.join(', ')}` })),
   createdFrom: EpochMs('Created at or after this time (epoch ms)'),
   createdTo: EpochMs('Created before this time (epoch ms)'),
   endedFrom: EpochMs('Ended at or after this time (epoch ms); chats that have not ended never match a time of end'),

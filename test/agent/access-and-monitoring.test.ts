@@ -218,8 +218,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: access and monitoring', () => {
     const alice = await onlineAgent(server, USERS.alice);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Declined' });
     const chatId = (await alice.nextOffer()).chatId!;
-    await alice.ok('POST', `/agent/v1/chats/${chatId}/decline`, { reason: 'busy' });
+    // Bob comes online before Alice declines: with nobody left, the request would fail (ADR 0071).
     const bob = await onlineAgent(server, USERS.bob);
+    await alice.ok('POST', `/agent/v1/chats/${chatId}/decline`, { reason: 'busy' });
     await bob.nextOffer(0, chatId);
     await bob.ok('POST', `/agent/v1/chats/${chatId}/accept`);
     await v.waitFor('ChatEstablished');

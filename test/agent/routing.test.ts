@@ -79,7 +79,7 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     await alice.leave();
   });
 
-  it('decline: the next agent gets the offer, and no one who declined is offered it again', async () => {
+  it('decline: the next agent gets the offer, no one who declined is offered it again, and once everyone passed the request fails', async () => {
     const alice = await onlineAgent(server, USERS.alice);
     const bob = await onlineAgent(server, USERS.bob);
     const v = await requestChat(server, BUTTON.support, { visitorName: 'Dana' });
@@ -98,7 +98,9 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
 
     const before = first.offers().length;
     await second.ok('POST', `/agent/v1/chats/${chatId}/decline`, {});
-    // Both declined: the chat waits; it is not offered back to either (offers last 1 s, wait 1.5 s).
+    // Both declined, and nobody else who serves the button is online: the visitor is told, as in
+    // Live Agent (ADR 0071); it is not offered back to either (offers last 1 s, wait 1.5 s).
+    expect((await v.waitFor('ChatRequestFail')).message).toMatchObject({ reason: 'Unavailable' });
     await pause(1_500);
     expect(first.offers().length).toBe(before);
     expect(second.offers().length).toBe(1);
@@ -113,8 +115,8 @@ describe.skipIf(!OWNS_PROCESS)('agent API: routing', () => {
     expect(offered[0]!.data).toMatchObject({ agentId: first.id, rule: 'MostAvailable' });
     expect(offered[0]!.data['candidates']).toEqual(expect.arrayContaining([expect.objectContaining({ agentId: first.id, active: 0, capacity: 2, load: 0 })]));
     expect(offered[1]!.data['candidates']).toEqual([expect.objectContaining({ agentId: second.id })]);
+    expect(transcript.events.at(-1)).toMatchObject({ type: 'ChatRequestFail', data: { reason: 'Unavailable' } });
 
-    expect((await v.end()).status).toBe(200);
     await alice.leave();
     await bob.leave();
   });

@@ -71,8 +71,11 @@ export function transferFailed(r: SessionRecord, to: string, reason: string): Re
 export interface DispatchHost {
   readonly sessions: ReadonlyMap<string, ChatSession>;
   append(s: ChatSession, type: string, actor: Actor, data: Record<string, unknown>, visibleToVisitor: boolean): LogEvent;
-  /** Ends a waiting request for one agent that agent will not take: ChatRequestFail `Unavailable`. */
-  failWaitingRequest(s: ChatSession): void;
+  /**
+   * Ends a waiting request nobody will take: ChatRequestFail `Unavailable`. For one agent that agent
+   * will not take; `detail` (the chat's endReason) for one every agent passed on (ADR 0071).
+   */
+  failWaitingRequest(s: ChatSession, detail?: string): void;
   /** Ends a chat waiting on a button removed from the config, which nobody serves (ADR 0008, later note). */
   endOnRemovedButton(s: ChatSession): void;
   /**
@@ -99,6 +102,9 @@ export function fallbackButtonRemoved(r: SessionRecord, catalog: Pick<Catalog, '
   const button = r.routedButtonId ?? r.request?.buttonId;
   return button !== undefined && catalog.button(button) === undefined;
 }
+
+/** The endReason of a request every agent passed on, rerouted or not (ADR 0071). */
+export const EVERY_AGENT_PASSED = 'EveryAgentPassed';
 
 export interface DispatcherDeps {
   host: DispatchHost;
@@ -302,6 +308,8 @@ export class Dispatcher {
     // The one agent a visitor asked for, without fallback, declined, let it time out or left.
     else if (isNamedOnlyRequest(r, this.d.catalog)) host.failWaitingRequest(s);
     if (passed) host.offerPassed(data.agentId, type);
+    // After offerPassed: an agent it set away is no longer someone to reroute to (ADR 0071).
+    if (this.everyAgentPassed(s)) this.rerouteOrFail(s);
     this.dispatch();
   }
 
@@ -330,8 +338,47 @@ export class Dispatcher {
         if (!this.anyCandidate(s)) this.failTransfer(s, queueLabel(r.queueKey ?? ''), reason);
       } else if (named !== undefined && gone) {
         host.failWaitingRequest(s);
+      } else if (this.everyAgentPassed(s)) {
+        this.rerouteOrFail(s);
       }
     }
+  }
+
+  /**
+   * Whether a new request (no agent has taken it; not a transfer, not for one named agent: those
+   * fail on their own terms) has been passed on by someone (in any round) and no online agent who serves its
+   * queue is left who has not (busy or not: one at capacity may still take it when a chat ends).
+   * While the restart grace runs, one that was passed on before the restart waits: its agents
+   * may still come back (ADR 0043, ADR 0071).
+   */
+  private everyAgentPassed(s: ChatSession): boolean {
+    const r = s.record;
+    // Passed on by someone: in this round, or in an earlier one (whose agents may all have gone since).
+    const passedOn = r.declinedBy.length > 0 || (r.routingRound ?? 1) > 1;
+    if (r.chatState !== 'waiting' || r.establishedAt !== null || r.transferFrom || r.transferTo || !passedOn) return false;
+    if (isNamedOnlyRequest(r, this.d.catalog) || this.heldByRestartGrace(s.id)) return false;
+    return !this.anyCandidate(s);
+  }
+
+  /**
+   * A new request every agent passed on (ADR 0071), as Live Agent's *Reroute Declined Requests*
+   * does it: while its button reroutes and rounds are left, those agents are candidates again (the
+   * caller dispatches next); otherwise the visitor hears ChatRequestFail `Unavailable`, endReason
+   * `EveryAgentPassed`, instead of waiting for an agent who may never come.
+   */
+  private rerouteOrFail(s: ChatSession): void {
+    const r = s.record;
+    const button = this.queueConfig(r.queueKey ?? r.routedButtonId!, r.routedButtonId!);
+    const round = r.routingRound ?? 1;
+    // Only those still online are offered it again: with nobody online, a new round would leave it
+    // waiting for whoever comes next, which is what failing spares the visitor.
+    if (button.rerouteDeclinedRequests && round < button.reroutingAttempts && this.servers(s).length > 0) {
+      r.routingRound = round + 1;
+      this.d.host.append(s, EventType.RerouteRound, 'system', { round: round + 1, rounds: button.reroutingAttempts, passedBy: r.declinedBy }, false);
+      r.declinedBy = [];
+      return;
+    }
+    this.d.host.failWaitingRequest(s, EVERY_AGENT_PASSED);
   }
 
   /**
@@ -353,8 +400,14 @@ export class Dispatcher {
   /** The online agents who serve the chat's queue and have not passed on it (busy or not). */
   private candidates(s: ChatSession): AgentRuntime[] {
     const r = s.record;
+    return this.servers(s).filter((a) => !r.declinedBy.includes(a.id));
+  }
+
+  /** The online agents who serve the chat's queue (busy or not, passed on it or not). */
+  private servers(s: ChatSession): AgentRuntime[] {
+    const r = s.record;
     const queueKey = r.queueKey ?? r.routedButtonId!;
-    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey), orgOfQueueKey(queueKey)).filter((a) => !r.declinedBy.includes(a.id));
+    return this.d.router.onlineAgents(this.queueConfig(queueKey, r.routedButtonId ?? queueKey), orgOfQueueKey(queueKey));
   }
 
   /**
