@@ -68,6 +68,12 @@ export class ChatSession implements RowSource {
   /** Increments with every Messages request; an older poll that sees a newer number gives way. */
   pollGeneration = 0;
   /**
+   * Whether the previous Messages request was answered with messages (as far as this process
+   * knows: true after a restart, which keeps the rewind a lost answer needs). A repeated ack after
+   * an empty answer (204) is not a lost answer: nothing was in it (applyAck).
+   */
+  private previousPollDelivered = true;
+  /**
    * The visitor closed this session itself (ChatEnd, DELETE SessionId): the poll it
    * still holds ends like a quiet one (204), not with 403. In memory only: a poll
    * held now is a poll of this process.
@@ -230,6 +236,7 @@ export class ChatSession implements RowSource {
   undoDelivery(lastVseq: number, previousCursor: number): void {
     const r = this.record;
     if (r.cursor !== lastVseq) return;
+    this.previousPollDelivered = false;
     r.cursor = previousCursor;
     r.issuedRecent = r.issuedRecent.filter((s) => s !== lastVseq);
     this.touchRecord();
@@ -266,6 +273,7 @@ export class ChatSession implements RowSource {
   /** Records a payload handed to a poll. */
   markDelivered(lastVseq: number): void {
     const r = this.record;
+    this.previousPollDelivered = true;
     r.cursor = lastVseq;
     r.issuedRecent.push(lastVseq);
     if (r.issuedRecent.length > ISSUED_KEPT) r.issuedRecent.splice(0, r.issuedRecent.length - ISSUED_KEPT);
@@ -276,13 +284,18 @@ export class ChatSession implements RowSource {
   /**
    * Applies a client's ack (wire-compat.md): -1 or absent says nothing; an ack
    * the server never issued is ignored. An issued ack below the cursor rewinds
-   * only when the client repeats the ack of its previous poll — that is what a
-   * client does when the response to that poll was lost. A client counting its
-   * own polls never repeats a value, so it is never sent anything twice.
+   * only when the client repeats the ack of its previous poll and that poll was
+   * answered with messages — that is what a client does when the response to that
+   * poll was lost. A client counting its own polls never repeats a value, and one
+   * whose count trails by one (it counts the 200s it read from -1) repeats it only
+   * after an empty answer, which held nothing to lose: neither is sent anything twice.
+   * Called once per Messages request, at its start.
    */
   applyAck(ack: number | undefined): void {
     const r = this.record;
     const previous = r.lastAck ?? null;
+    const previousDelivered = this.previousPollDelivered;
+    this.previousPollDelivered = false;
     // The ack bookkeeping is lazily durable: it rides with this session's next
     // strict write, and every delivery (a cursor move) is one, so a crash can only
     // lose ack changes made after the last delivery, which no rewind depends on.
@@ -297,7 +310,7 @@ export class ChatSession implements RowSource {
     }
     // 0 is never issued (sequences start at 1): a client that sends it on every poll (an
     // unread `sequence` defaulting to 0) would otherwise get its first payload for ever.
-    if (ack !== previous || ack < r.confirmed || !r.issuedRecent.includes(ack)) return;
+    if (ack !== previous || !previousDelivered || ack < r.confirmed || !r.issuedRecent.includes(ack)) return;
     r.cursor = ack;
     r.confirmed = ack;
     r.issuedRecent = r.issuedRecent.filter((s) => s <= ack);

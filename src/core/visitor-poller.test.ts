@@ -133,6 +133,46 @@ describe('ack', () => {
     expect(third.messages[0]!.type).toBe('ChatMessage');
   });
 
+  it('a counter that trails by one (200s counted from -1) repeats its ack after a 204: nothing is sent twice', async () => {
+    const { sb, clock } = await boot();
+    const v = await chatWithEchoes(sb, 0);
+    let ack = -1;
+    const seqs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      seqs.push((await take(sb, v, ack)).sequence);
+      ack += 1; // its own count of answers with messages, one behind the sequence
+    }
+    expect(seqs).toEqual([1, 2, 3]);
+    const idle = poll(sb, v, ack);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(HOLD_SECONDS * 1000);
+    expect((await idle).statusCode).toBe(204);
+    // The same ack again (a 204 does not move its count): held, not the greeting a second time.
+    const next = poll(sb, v, ack);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'm1' }, 2)).statusCode).toBe(200);
+    const p = (await next).json<Payload>();
+    expect(p.sequence).toBe(4);
+    expect(p.messages.map((m) => m.message.text)).toEqual(['m1']);
+  });
+
+  it('an answer lost after a 204 is still sent again when its ack is repeated', async () => {
+    const { sb, clock } = await boot();
+    const v = await chatWithEchoes(sb, 0);
+    let ack = -1;
+    for (let i = 0; i < 3; i++) ack = (await take(sb, v, ack)).sequence;
+    const idle = poll(sb, v, ack);
+    await until('the poll to be held', () => session(sb, v).heldPoll !== null);
+    clock.advance(HOLD_SECONDS * 1000);
+    expect((await idle).statusCode).toBe(204);
+    expect((await post(sb, v, 'Chasitor/ChatMessage', { text: 'm1' }, 2)).statusCode).toBe(200);
+    await waitForEvents(sb, v, 4);
+    const lost = await take(sb, v, ack); // the echo; its answer never arrives
+    expect(lost.sequence).toBe(4);
+    const again = await take(sb, v, ack);
+    expect(again).toEqual(lost);
+  });
+
   it('an ack the server never issued (987654) is ignored and drops nothing', async () => {
     const { sb } = await boot();
     const v = await chatWithEchoes(sb, 2);

@@ -117,8 +117,9 @@ describe.concurrent('ack', () => {
     ['no ack at all', 'none'],
     ['ack=-1 on every poll', 'minus-one'],
     ['its own counter (-1, 0, 1, ...)', 'counter'],
+    ['its own count of answers with messages (one behind the sequence, the same again after a 204)', 'answers'],
     ['the previous sequence', 'sequence'],
-  ])('a client that sends %s gets every message exactly once, in order', async (_label, mode) => {
+  ])('a client that sends %s gets every message exactly once, in order, also after an empty answer', async (_label, mode) => {
     const v = new Visitor(server);
     v.ackMode = mode;
     await v.start();
@@ -128,7 +129,11 @@ describe.concurrent('ack', () => {
     await sleep(300);
     await v.awaitEchoes(['m1', 'm2', 'm3', 'm4', 'm5']);
     await v.expectNoMore();
-    expect(v.echoes()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
+    // After the empty answer (204): what comes next is new, and nothing before it comes again.
+    await v.say('m6');
+    await v.awaitEchoes(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    await v.expectNoMore();
+    expect(v.echoes()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
     const types = v.received.map((m) => m.type);
     expect(types.filter((t) => t === 'ChatRequestSuccess')).toHaveLength(1);
     expect(types.filter((t) => t === 'ChatEstablished')).toHaveLength(1);

@@ -43,7 +43,9 @@ export type AckMode =
   /** `-1` on every poll (a client that never reads `sequence`). */
   | 'minus-one'
   /** Own counter: -1, 0, 1, ... one step per Messages request. */
-  | 'counter';
+  | 'counter'
+  /** Own count of answers with messages: -1, then one step per 200 (one behind `sequence`; a 204 does not move it). */
+  | 'answers';
 
 export interface PollOptions {
   /** `null` sends no ack; undefined follows the visitor's ack mode. */
@@ -79,6 +81,7 @@ export class Visitor {
   lastOffset: number | undefined;
   ackMode: AckMode = 'sequence';
   private counter = -1;
+  private answers = -1;
   /** Every message received, in order, over the visitor's life. */
   readonly received: LaMessage[] = [];
   /** Every 200 payload, in order. */
@@ -163,6 +166,8 @@ export class Visitor {
         return -1;
       case 'counter':
         return this.counter++;
+      case 'answers':
+        return this.answers;
       case 'sequence':
         return this.lastSequence ?? -1;
     }
@@ -209,6 +214,7 @@ export class Visitor {
     }
     this.lastSequence = result.sequence;
     this.lastOffset = result.offset;
+    this.answers++;
     this.payloads.push(result);
     this.received.push(...result.messages);
     return result;
