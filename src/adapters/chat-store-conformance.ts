@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { emptyBatch, type ChatStore } from '../ports/chat-store.js';
+import { MAX_LOG_OFFSET } from '../protocol/agent-api-types.js';
 import { toProgressRow, toSessionRow, type ChatFileRecord, type LogEvent, type SessionRecord, type VisitorBlockRecord } from '../ports/records.js';
 import { chatRecord, describeChatSearch, type OpenMigrated } from './chat-store-search-conformance.js';
 import { describeOfflineMessages } from './chat-store-offline-conformance.js';
@@ -90,6 +91,8 @@ export function describeChatStore(name: string, factory: StoreFactory): void {
       }
       expect(await store.readEvents('long', 1200, 10)).toEqual([]);
       expect(await store.readEvents('long', 5000, 10)).toEqual([]);
+      // The largest `after` the agent API lets through (MAX_LOG_OFFSET: PostgreSQL's integer).
+      expect(await store.readEvents('long', MAX_LOG_OFFSET, 10)).toEqual([]);
       expect((await store.readEvents('long', 1195, 10)).map((e) => e.offset)).toEqual([1196, 1197, 1198, 1199, 1200]);
       expect((await store.readEvents('long', 599, 2))[0]).toEqual(logEvent('long', 600, null));
     }));

@@ -112,7 +112,12 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // Errors fastify raises before routing (a malformed URL) answer as every other error
     // does: no hook runs for them, so the CORS, cache and nosniff headers are set here.
     frameworkErrors: (err, req, reply: FastifyReply) => {
-      const r = renderError('QUERY_INVALID', err.message.slice(0, 120));
+      // A path segment longer than the router takes (fastify's maxParamLength, 100) is no id of ours
+      // (ids are at most 64 characters; session keys far shorter): nothing is there, which is a 404,
+      // not a bad query; and the path is not echoed back at length.
+      const r = err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? renderError('RESOURCE_NOT_FOUND', `${req.method} ${(req.url ?? '').slice(0, 60)}… (a path segment longer than 100 characters)`)
+        : renderError('QUERY_INVALID', err.message.slice(0, 120));
       if (fromClient(req.raw)) {
         opts.metrics.errorAnswered(r.status);
         logErrorAnswer(opts.logger, { method: req.method, url: req.url, client: req.ip, reqId: req.id }, r.status, 'QUERY_INVALID');

@@ -7,6 +7,12 @@ import Type, { type Static } from 'typebox';
 import { END_REASONS } from './end-reasons.js';
 import { MAX_API_KEY_NAME_LENGTH, MAX_SKILL_LENGTH, MAX_USERNAME_LENGTH, MAX_USER_NAME_LENGTH } from './display-names.js';
 
+/**
+ * The largest log offset a chat can have: PostgreSQL stores offsets as `integer` (32 bits), and a
+ * larger `after` would fail there (a 500) where SQLite answered an empty page. Refused on both.
+ */
+export const MAX_LOG_OFFSET = 2_147_483_647;
+
 export const Role = Type.Union([Type.Literal('agent'), Type.Literal('supervisor'), Type.Literal('admin')]);
 
 export const LoginRequest = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) });
@@ -212,7 +218,7 @@ export const TRANSCRIPT_PAGE_MAX = 1000;
 
 /** Query of GET /agent/v1/chats/:chatId/transcript. */
 export const TranscriptQuery = Type.Object({
-  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Events with a greater log offset (default 0: from the start); the previous page\'s `nextAfter`' })),
+  after: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LOG_OFFSET, description: 'Events with a greater log offset (default 0: from the start); the previous page\'s `nextAfter`' })),
   limit: Type.Optional(Type.Integer({
     minimum: 1, maximum: TRANSCRIPT_PAGE_MAX,
     description: `At most this many events (default ${TRANSCRIPT_PAGE_DEFAULT}, at most ${TRANSCRIPT_PAGE_MAX}); JSON only: the JSON Lines export is every event after \`after\``,

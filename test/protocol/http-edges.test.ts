@@ -52,6 +52,18 @@ describe.concurrent('errors before any route carry CORS and the catalogue\'s pla
     expectCorsPlainError(res, 400, 'Invalid query parameter', 'GET /chat/rest/%zz');
   });
 
+  it('a path segment too long to be any id (a chat id, a visitor id to erase): 404, the path not echoed at length', async () => {
+    for (const path of [`/agent/v1/chats/${'x'.repeat(300)}`, `/agent/v1/admin/visitors/${'v'.repeat(300)}`]) {
+      for (const method of ['GET', 'DELETE']) {
+        const res = await rawRequest(server.baseUrl, `${method} ${path} HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n\r\n`);
+        expect(res.status, `${method} ${path.slice(0, 30)}: ${res.body}`).toBe(404);
+        expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+        expect(res.body).toMatch(/^Resource not found: /);
+        expect(res.body.length).toBeLessThan(160);
+      }
+    }
+  });
+
   it('fastify\'s own 404 and 413', async () => {
     const notFound = await rawRequest(server.baseUrl, `GET /no/such/path HTTP/1.1\r\nHost: ${hostOf()}\r\nOrigin: ${ORIGIN}\r\nConnection: close\r\n\r\n`);
     expect(notFound.status).toBe(404);
