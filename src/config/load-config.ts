@@ -133,12 +133,15 @@ export function validateConfig(raw: unknown, source: string): SwitchboardConfig 
   const numberIds = numberIdProblems(input);
   const withDefaults = Value.Default(SwitchboardConfig, structuredClone(input));
   const errors = [...Value.Errors(SwitchboardConfig, withDefaults)].filter((e) => !numberIds.has(e.instancePath));
+  // A misspelt key is only a warning on its own, but when the config is refused it is often why
+  // (`pollHldSeconds: 1` leaves the hold at 25, which then fails a cross-check): named first.
+  const slips = () => unknownSettingProblems(input).map((u) => u.text);
   if (numberIds.size || errors.length) {
-    throw new ConfigError([...numberIds.values(), ...errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`)], source);
+    throw new ConfigError([...slips(), ...numberIds.values(), ...errors.slice(0, 20).map((e) => `${e.instancePath || '/'}: ${e.message}`)], source);
   }
   const config = withDefaults as SwitchboardConfig;
   const problems = [...nulProblems(config, ''), ...crossCheck(config)];
-  if (problems.length) throw new ConfigError(problems, source);
+  if (problems.length) throw new ConfigError([...slips(), ...problems], source);
   return config;
 }
 

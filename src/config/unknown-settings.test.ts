@@ -71,4 +71,18 @@ describe('an unknown key that stands for a secret setting', () => {
     const typo = yaml('typo.yaml', 'server:\n  hots: 0.0.0.0\nsettings:\n  pollHoldSecs: 3\nstorage:\n  kind: memory\n');
     expect(loadConfig(typo, {}, {}).storage.kind).toBe('memory');
   });
+
+  it('is named first when the config is refused for another reason, which it may well explain', () => {
+    // The misspelt hold leaves the default 25 s, which a short clientPollTimeoutSeconds then refuses.
+    const ci = yaml('ci.yaml', 'settings:\n  pollHldSeconds: 1\n  clientPollTimeoutSeconds: 5\nstorage:\n  kind: memory\n');
+    expect(refusal(() => loadConfig(ci, {}, {})).problems).toEqual([
+      'settings.pollHldSeconds: unknown setting (did you mean pollHoldSeconds?)',
+      '/settings/pollHoldSeconds: 25 must be less than clientPollTimeoutSeconds (5), which tells clients to give up on a poll not answered by then',
+    ]);
+    // And beside a schema error.
+    const schema = yaml('schema.yaml', 'settings:\n  pollHoldSecs: 3\n  clientPollTimeoutSeconds: "soon"\nstorage:\n  kind: memory\n');
+    const problems = refusal(() => loadConfig(schema, {}, {})).problems;
+    expect(problems[0]).toBe('settings.pollHoldSecs: unknown setting (did you mean pollHoldSeconds?)');
+    expect(problems.slice(1).join('\n')).toMatch(/clientPollTimeoutSeconds/);
+  });
 });
