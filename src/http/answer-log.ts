@@ -44,11 +44,12 @@ export function errorAnswerLevel(status: number, url: string, code?: string): 'e
  * fastify's own code for its 4xx), the client address. An unexpected failure
  * (`err`) is logged on the same line, with its stack: one line per 500, not two.
  */
-export function logErrorAnswer(logger: FastifyBaseLogger, req: AnsweredRequest, status: number, code: string | undefined, err?: unknown): void {
-  const level = errorAnswerLevel(status, req.url, code);
+export function logErrorAnswer(logger: FastifyBaseLogger, req: AnsweredRequest, status: number, code: string | undefined, err?: unknown, injected?: boolean): void {
+  // An emulator fault is what the test asked for, whatever its status: info, and marked as such.
+  const level = injected ? 'info' : errorAnswerLevel(status, req.url, code);
   if (!levelEnabled(logger, level)) return;
-  const fields = { method: req.method, path: redactUrl(req.url), status, code, client: req.client, reqId: req.reqId, ...(err === undefined ? {} : { err }) };
-  logger[level](fields, err === undefined ? 'request failed' : 'unhandled error');
+  const fields = { method: req.method, path: redactUrl(req.url), status, code, client: req.client, reqId: req.reqId, ...(injected ? { injected: true } : {}), ...(err === undefined ? {} : { err }) };
+  logger[level](fields, err === undefined ? (injected ? 'request failed (injected fault)' : 'request failed') : 'unhandled error');
 }
 
 /** Logs a successful answer (debug). */

@@ -178,7 +178,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     const client = fromClient(request.raw);
     // The in-process demo bot's 4xx reached no client (it logs what it skips itself); its 500s are logged.
     if (client || answer.unexpected) {
-      logErrorAnswer(opts.logger, { method: request.method, url: request.url, client: request.ip, reqId: request.id }, answer.status, answer.code, answer.unexpected ? err : undefined);
+      logErrorAnswer(opts.logger, { method: request.method, url: request.url, client: request.ip, reqId: request.id }, answer.status, answer.code, answer.unexpected ? err : undefined, answer.injected);
     }
     if (answer.retryAfterSeconds !== undefined) void reply.header('Retry-After', String(answer.retryAfterSeconds));
     if (answer.challenge !== undefined) void reply.header('WWW-Authenticate', answer.challenge);
@@ -250,9 +250,9 @@ function proxyTrust(setting: boolean | number | string | undefined): ProxyTrust 
  * as they are, anything else 500 (`unexpected`: the caller logs it). Used by
  * fastify's error handler and by the poll fast path (poll-fast-path.ts).
  */
-export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; code: string | undefined; retryAfterSeconds?: number; challenge?: string; unexpected: boolean } {
+export function errorAnswer(err: unknown, maxBodyBytes: number): { status: number; body: string; code: string | undefined; retryAfterSeconds?: number; challenge?: string; unexpected: boolean; injected?: true } {
   if (err instanceof SwitchboardError) {
-    const r = { ...renderError(err.code, err.detail), code: err.code };
+    const r = { ...renderError(err.code, err.detail), code: err.code, ...(err.injected ? { injected: true as const } : {}) };
     return err.retryAfterSeconds === undefined ? { ...r, unexpected: false } : { ...r, retryAfterSeconds: err.retryAfterSeconds, unexpected: false };
   }
   const e = err as Partial<FastifyError>;
@@ -293,7 +293,7 @@ export function installPollFastPath(front: RawFront, gate: GateHandler, opts: Ht
   const clientOf = (client: ClientAddress): string | undefined => (trust ? proxyAddr(client as IncomingMessage, trust) : client.socket.remoteAddress);
   front.handle = pollFastPath(gate, opts.allowsOrigin ?? ANY_ORIGIN, (err, url, req) => {
     const answer = errorAnswer(err, opts.maxBodyBytes);
-    logErrorAnswer(opts.logger, { method: 'GET', url, client: clientOf(req) }, answer.status, answer.code, answer.unexpected ? err : undefined);
+    logErrorAnswer(opts.logger, { method: 'GET', url, client: clientOf(req) }, answer.status, answer.code, answer.unexpected ? err : undefined, answer.injected);
     opts.metrics.errorAnswered(answer.status);
     return answer;
   }, logSuccess && ((url, status, req) => logSuccess({ method: 'GET', url, client: clientOf(req) }, status)), trust !== null);

@@ -60,12 +60,19 @@ export class SwitchboardError extends Error {
   /** Sent as Retry-After (seconds) with the answer, for RATE_LIMITED and UPLOADS_BUSY. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail?: string, retryAfterSeconds?: number) {
+  /**
+   * A fault the emulator was told to inject (docs/emulator.md): answered like the real one, but
+   * logged at info and marked, so a CI job's log scan does not take it for the server failing.
+   */
+  readonly injected: boolean;
+
+  constructor(code: ErrorCode, detail?: string, retryAfterSeconds?: number, injected = false) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = 'SwitchboardError';
     this.code = code;
     this.detail = detail;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.injected = injected;
   }
 }
 

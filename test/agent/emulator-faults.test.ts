@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../packages/sdk/src/index.js';
 import { OWNS_PROCESS } from '../protocol/harness.js';
 import { INVALID_AFFINITY, SESSION_GONE, Visitor } from '../protocol/visitor.js';
-import { AgentUser, onlineAgent } from './agent-fixtures.js';
+import { AgentUser, onlineAgent, until } from './agent-fixtures.js';
 import { BUTTON, USERS, admin, armFault, chatAcceptedBy, listFaults, reset, useEmulatorServer } from './emulator-fixtures.js';
 
 const server = useEmulatorServer();
@@ -58,6 +58,10 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode: visitor API faults', () => {
     await alice.nextChatEvent(chatId, 'ChasitorChatMessage');
     expect(await visitorTexts(alice, chatId)).toEqual(['once', 'twice']);
     expect(await listFaults(root)).toEqual([expect.objectContaining({ id: fault['id'], remaining: 0, fired: 2 })]);
+    // Logged as what they are: asked for by the test, not the server failing (no error line for a CI log scan).
+    const injected = () => server.logTail.split('\n').filter((l) => l.includes('"code":"INTERNAL"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await until(() => injected().length >= 2, 'the two injected 500s logged');
+    for (const line of injected()) expect(line).toMatchObject({ level: 30, status: 500, injected: true, msg: 'request failed (injected fault)' });
   });
 
   it('fails polls on both ways into the gate without moving the delivery cursor', async () => {

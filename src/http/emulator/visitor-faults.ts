@@ -140,7 +140,7 @@ export class VisitorFaults {
     if (f.remaining === 0) this.active -= 1;
     if (f.kind === 'drop') return { drop: true };
     const code = f.code!;
-    return { drop: false, error: new SwitchboardError(code, undefined, code === 'RATE_LIMITED' ? INJECTED_RETRY_AFTER_SECONDS : undefined), grantsRecovery: f.kind === 'affinity' };
+    return { drop: false, error: new SwitchboardError(code, undefined, code === 'RATE_LIMITED' ? INJECTED_RETRY_AFTER_SECONDS : undefined, true), grantsRecovery: f.kind === 'affinity' };
   }
 }
 
