@@ -267,6 +267,16 @@ describe.concurrent('message length', () => {
     expect(await v.awaitEchoes([wide])).toEqual([wide]);
   });
 
+  it('characters are UTF-16 code units, as Java and a browser\'s maxlength count them: an emoji counts 2', async () => {
+    const v = await chat();
+    const res = await v.post('Chasitor/ChatMessage', { text: '😀'.repeat(2001) });
+    expectPlainError(res, 400);
+    expect(res.text).toBe('Message text too long: 4002 > 4000');
+    const emoji = '😀'.repeat(2000);
+    await v.say(emoji);
+    expect(await v.awaitEchoes([emoji])).toEqual([emoji]);
+  });
+
   it('an over-long message inside MultiNoun is 400 too', async () => {
     const v = await chat();
     const res = await v.post('System/MultiNoun', { nouns: [{ prefix: 'Chasitor', noun: 'ChatMessage', object: { text: 'z'.repeat(4001) } }] });
