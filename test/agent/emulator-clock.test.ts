@@ -113,7 +113,7 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode: controlling time', () => {
 
   it('refuses an advance it cannot make (400, naming the field)', async () => {
     const root = await admin(server);
-    for (const bad of [{}, { advanceSeconds: 0 }, { advanceSeconds: -60 }, { advanceSeconds: 86_401 }, { advanceSeconds: 'soon' }, { advanceSeconds: null }, { seconds: 60 }]) {
+    for (const bad of [{}, { advanceSeconds: 0 }, { advanceSeconds: -60 }, { advanceSeconds: 86_401 }, { advanceSeconds: 'soon' }, { advanceSeconds: null }, { seconds: 60 }, { advanceSeconds: 60, seconds: 60 }]) {
       const res = await root.call('POST', '/emulator/v1/clock', bad);
       expect(res.status, `${JSON.stringify(bad)}: ${res.text}`).toBe(400);
       expect(res.text).toContain('Invalid request body');

@@ -150,10 +150,17 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode: visitor API faults', () => {
       { kind: 'explode', noun: 'Chasitor/ChatMessage' },
       { kind: 'drop', noun: 'Chasitor/ChatMessage', count: 0 },
       { kind: 'drop', noun: 'System/SessionId', method: 'PUT' },
+      // A status that would be ignored, and a misspelt field that would widen the fault to every session.
+      { kind: 'affinity', noun: 'System/Messages', status: 500 },
+      { kind: 'drop', noun: 'System/Messages', code: 'INTERNAL' },
+      { kind: 'drop', noun: 'System/Messages', sesionId: 'abc' },
     ]) {
       const res = await root.call('POST', '/emulator/v1/faults', bad);
       expect(res.status, `${JSON.stringify(bad)}: ${res.text}`).toBe(400);
     }
+    expect((await root.call('POST', '/emulator/v1/faults', { kind: 'drop', noun: 'System/Messages', sesionId: 'abc' })).text)
+      .toBe('Invalid request body: sesionId: not a field of this request (kind, noun, method, status, code, count, sessionId)');
+    expect(await listFaults(root), 'none of them armed').toEqual([]);
     const alice = await AgentUser.login(server, USERS.alice);
     expect((await alice.call('POST', '/emulator/v1/faults', { kind: 'drop', noun: 'System/Messages' })).status).toBe(403);
     expect((await alice.call('GET', '/emulator/v1/faults')).status).toBe(403);

@@ -35,6 +35,7 @@ export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRoute
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         void reply.header('Cache-Control', 'no-store');
         const p = authenticate(users, req, 'admin');
+        if (input.body) refuseUnknownFields(req.body, input.body);
         return handler(req, p.orgId);
       },
     });
@@ -62,4 +63,16 @@ export function registerEmulatorRoutes(app: FastifyInstance, deps: EmulatorRoute
   });
   route('GET', '/emulator/v1/clock', { response: T.ClockReading }, (): T.ClockReading => time.reading());
   route('POST', '/emulator/v1/clock', { body: T.AdvanceClockRequest, response: T.ClockReading }, (req): Promise<T.ClockReading> => time.advance((req.body as T.AdvanceClockRequest).advanceSeconds));
+}
+
+/**
+ * A field the request does not have is a 400 naming it, not ignored: in a test's fixture it is a
+ * typo, and an ignored `sesionId` would arm a fault for every session instead of one.
+ */
+function refuseUnknownFields(body: unknown, schema: TSchema): void {
+  const known = Object.keys((schema as { properties?: Record<string, unknown> }).properties ?? {});
+  if (typeof body !== 'object' || body === null) return;
+  for (const key of Object.keys(body)) {
+    if (!known.includes(key)) fail('BODY_INVALID', `${key.slice(0, 64)}: not a field of this request (${known.join(', ')})`);
+  }
 }

@@ -77,6 +77,8 @@ export class VisitorFaults {
     if (req.method && noun !== '*' && !this.methods.get(noun)!.includes(req.method)) fail('BODY_INVALID', `${noun} has no ${req.method}`);
     let kind = req.kind;
     let code: ErrorCode | undefined;
+    // What a drop or an affinity fault answers is fixed: a status given with it would be quietly ignored.
+    if (kind !== 'status' && (req.status !== undefined || req.code !== undefined)) fail('BODY_INVALID', `status and code are for kind status; kind ${kind} ${kind === 'drop' ? 'answers nothing' : 'answers 503 Invalid Affinity Token'}`);
     if (kind === 'status') {
       if (req.code !== undefined) {
         if (!(req.code in ERROR_CATALOGUE)) fail('BODY_INVALID', `code ${req.code.slice(0, 64)} is not in the error catalogue (docs/errors.md)`);
