@@ -8,10 +8,10 @@
  */
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient } from '../../packages/sdk/src/index.js';
+import { AgentClient, VisitorClient } from '../../packages/sdk/src/index.js';
 import { OWNS_PROCESS, TestServer, request, type TestSettings } from '../protocol/harness.js';
 import { SESSION_GONE } from '../protocol/visitor.js';
-import { AgentUser, onlineAgent } from './agent-fixtures.js';
+import { AgentUser, DEPLOYMENT, ORG, onlineAgent, until } from './agent-fixtures.js';
 import { USERS, admin, chatAcceptedBy, emulatorConfig, reset } from './emulator-fixtures.js';
 
 /** A button like a production one: the warning after 2 minutes of visitor silence, the end after 5. */
@@ -130,6 +130,33 @@ describe.skipIf(!OWNS_PROCESS)('emulator mode: controlling time', () => {
     expect((await alice.call('GET', '/emulator/v1/clock')).status).toBe(403);
     expect((await request(server.baseUrl, 'POST', '/emulator/v1/clock', { body: { advanceSeconds: 60 } })).status).toBe(401);
     expect((await request(server.baseUrl, 'GET', '/emulator/v1/clock')).status).toBe(401);
+  });
+
+  it('the SDK visitor hears the warning (idleWarning triggered, then cleared when it answers)', async () => {
+    const root = await admin(server);
+    await reset(root);
+    const ivy = await onlineAgent(server, USERS.ivy);
+    agents.push(ivy);
+    const v = new VisitorClient({ baseUrl: server.baseUrl, organizationId: ORG, deploymentId: DEPLOYMENT, buttonId: SLOW_IDLE_BUTTON, visitorName: 'Idle SDK' });
+    const warnings: string[] = [];
+    v.on('idleWarning', (w) => { warnings.push(w.type); });
+    const said: string[] = [];
+    v.on('message', (m) => { said.push(m.text); });
+    try {
+      await v.start();
+      const chatId = (await ivy.nextOffer()).chatId!;
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+      await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Are you there?' });
+      await until(() => said.includes('Are you there?'), 'the agent message');
+      await advance(root, WARNING_S + 1);
+      await until(() => warnings.length === 1, 'the warning');
+      expect(warnings).toEqual(['triggered']);
+      await v.send('still here');
+      await until(() => warnings.length === 2, 'the warning cleared');
+      expect(warnings).toEqual(['triggered', 'cleared']);
+    } finally {
+      await v.end().catch(() => undefined);
+    }
   });
 
   it('is scripted from the SDK: read and advance the clock', async () => {

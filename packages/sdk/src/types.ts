@@ -100,6 +100,12 @@ export interface VisitorEvents {
   agentLeft: AgentLeftConferenceMessage;
   customEvent: CustomEventMessage;
   /**
+   * The button's chasitor idle timeout (ChasitorIdleTimeoutWarningEvent): `triggered` when the visitor
+   * left the agent's last message unanswered for `warningTime` seconds (send a message, or the chat
+   * ends with `ended` reason `chasitorIdleTimeout`), `cleared` once the visitor answered.
+   */
+  idleWarning: { type: 'triggered' | 'cleared' };
+  /**
    * The agent asked for a file (`Requested`: answer with uploadFile(fileToken, …)) or withdrew
    * the request (`Canceled`: by hand, or because the chat ended or left that agent).
    */

@@ -111,6 +111,12 @@ export class VisitorInbox {
         }
         break;
       }
+      case 'ChasitorIdleTimeoutWarningEvent': {
+        // Only the two states the wire has; anything else stays in `raw`.
+        const state = str('type');
+        if (state === 'triggered' || state === 'cleared') s.events.emit('idleWarning', { type: state });
+        break;
+      }
       case 'ChatEnded':
         return s.finish('ended', str('reason') || 'agent');
       case 'ChasitorSessionData':
