@@ -66,6 +66,8 @@ describe('console: what screen readers are told', () => {
     await expect.poll(() => panel.getByRole('log').locator('.pending').count()).toBe(0);
     await v.say('The visitor again');
     await toldOnce(page, 'The visitor again');
+    // Author, time and text apart, not "Sid Sender 07:49:56 AMThe visitor again".
+    expect((await spoken(page)).find((s) => s.text.includes('The visitor again'))?.text).toMatch(/^Sid Sender, \d.*\d( [AP]M)?: The visitor again$/);
     expect(await timesSpoken(page, 'The agent answers'), 'the agent\'s own message told').toBe(1);
     expect(await panel.getByRole('log').locator('.msg.agent .text').allTextContents()).toEqual(['The agent answers']);
     await done(v);
