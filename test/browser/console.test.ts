@@ -290,7 +290,7 @@ describe('agent console', () => {
     await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.textContent')).toBe(VERA);
 
     await vera.say('Said during the transfer');
-    const offer = blair.page.getByRole('article', { name: `Chat offer from ${VERA}` });
+    const offer = blair.page.getByRole('article', { name: `Transfer offer: chat with ${VERA}` });
     await offer.getByRole('heading', { name: `Transfer: ${VERA}` }).waitFor();
     await offer.getByRole('button', { name: 'Accept' }).click();
     const transferred = await vera.waitForType('ChatTransferred');
