@@ -143,9 +143,16 @@ export class ApiKeysSection {
       error.textContent = adminErrorText(err);
     })));
     no.addEventListener('click', back);
-    this.confirmBox.replaceChildren(el('div', { class: 'confirm', role: 'group', 'aria-label': `Confirm revoking key ${k.name}` },
+    const group = el('div', { class: 'confirm', role: 'group', 'aria-label': `Confirm revoking key ${k.name}` },
       el('p', { class: 'notice' }, `Revoke the key "${k.name}" of ${this.nameOf(k.userId)}? What uses it gets 401 from then on; this cannot be undone.`),
-      el('div', { class: 'form-actions' }, yes, no), error));
+      el('div', { class: 'form-actions' }, yes, no), error);
+    // Escape answers no, as Cancel does (not while the revocation is on its way).
+    group.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Escape' || yes.disabled) return;
+      ev.preventDefault();
+      back();
+    });
+    this.confirmBox.replaceChildren(group);
     no.focus();
   }
 }

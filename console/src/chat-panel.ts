@@ -99,7 +99,8 @@ export class ChatPanel {
     this.restoring = restoring;
     const titleId = uid('chat-title');
     // dir=auto: the visitor's name, in its own direction and isolated (a right-to-left name, bidi controls).
-    this.title = el('h2', { id: titleId, dir: 'auto' }, visitorName || 'Visitor');
+    // h3: under the heading of the view it is in ("My chats", "Supervisor").
+    this.title = el('h3', { id: titleId, dir: 'auto' }, visitorName || 'Visitor');
     this.status = el('span', { class: 'badge' }, restoring ? 'Loading…' : mode === 'monitor' ? 'Monitoring (read-only)' : 'Active');
     this.where = el('span', { class: 'where' });
     this.actions = el('div', { class: 'actions' });
@@ -130,6 +131,11 @@ export class ChatPanel {
   /** Reopened after a reload and not read yet: nobody knows yet whether the agent holds it. */
   get isRestoring(): boolean {
     return this.restoring;
+  }
+
+  /** The panel's heading: the visitor's name as shown, and where the keyboard can go to in the panel. */
+  get heading(): HTMLElement {
+    return this.title;
   }
 
   /** The visitor's name as shown, for messages about this chat. */

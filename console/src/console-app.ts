@@ -11,6 +11,8 @@ import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { LEFT } from './chat-standing.ts';
 import { el, replaceChildren } from './dom-builder.ts';
 import { OfferCard } from './offer-card.ts';
+import { offerText } from './offer-text.ts';
+import { myChatsLabel, noChatsText, pageTitle } from './my-chats-text.ts';
 import { MyPastChatsView } from './my-past-chats-view.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
@@ -46,7 +48,7 @@ export class ConsoleApp {
   private readonly offersList = el('div', { class: 'offers-list' });
   private readonly offersSection: HTMLElement;
   private readonly chatsArea = el('div', { class: 'chats' });
-  private readonly emptyChats = el('p', { class: 'muted empty' }, 'No chats yet. Go online to receive chat offers.');
+  private readonly emptyChats = el('p', { class: 'muted empty' }, noChatsText('offline'));
   private readonly agentView: HTMLElement;
   /** Supervisors and admins only; made and put away as the role changes ({@link applyRole}). */
   private supervisor: SupervisorView | undefined;
@@ -64,6 +66,11 @@ export class ConsoleApp {
   /** Who is logged in, shown in the top bar; kept up to date by {@link rename}. */
   private readonly whoami = el('p', { class: 'whoami' });
   private readonly viewButtons = new Map<ConsoleView, HTMLButtonElement>();
+  /** The "My chats" button's count of visitor messages that came while another view was on screen. */
+  private readonly unreadBadge = el('span', { class: 'unread', 'aria-hidden': 'true', hidden: true });
+  private unread = 0;
+  /** The page's own title, which the unread count goes before. */
+  private readonly title = document.title;
   private presence: Presence = 'offline';
   private currentView: ConsoleView = 'chats';
   private capacity: number;
@@ -109,7 +116,10 @@ export class ConsoleApp {
       openConference: (p, opener) => void this.transfers.openConference(p, opener),
       takenOver: (p) => void this.takenOver(p),
       report: (m) => this.report(m),
-      visitorMessage: (p, text) => alertHidden('message', `Message from ${p.element.querySelector('h2')?.textContent ?? 'visitor'}`, text, p.chatId),
+      visitorMessage: (p, text) => {
+        alertHidden('message', `Message from ${p.heading.textContent ?? 'visitor'}`, text, p.chatId);
+        if (p.mode === 'agent') this.noteUnread(p);
+      },
       transferredTo: (target) => this.transfers.describe(target),
       quickTexts: () => this.quickTexts,
       manageQuickTexts: (done) => openMyQuickTextsDialog(client, (changed) => {
@@ -266,9 +276,29 @@ export class ConsoleApp {
   }
 
   private viewButton(view: ConsoleView, label: string): HTMLButtonElement {
-    const b = el('button', { type: 'button', 'aria-pressed': view === 'chats' ? 'true' : 'false', onclick: () => this.showView(view) }, label);
+    const b = el('button', { type: 'button', 'aria-pressed': view === 'chats' ? 'true' : 'false', onclick: () => this.showView(view) }, label, view === 'chats' ? this.unreadBadge : null);
     this.viewButtons.set(view, b);
     return b;
+  }
+
+  /**
+   * A visitor wrote in one of the agent's chats. On another view nothing else shows it (the chat's
+   * log is hidden, and silent): counted on the "My chats" button and in the title, and told once,
+   * politely. On My chats the chat's own log tells it.
+   */
+  private noteUnread(panel: ChatPanel): void {
+    if (this.currentView === 'chats') return;
+    this.unread += 1;
+    this.showUnread();
+    this.report(`New message from ${panel.heading.textContent || 'a visitor'} in My chats`);
+  }
+
+  private showUnread(): void {
+    const button = this.viewButtons.get('chats')!;
+    button.setAttribute('aria-label', myChatsLabel(this.unread));
+    this.unreadBadge.textContent = String(this.unread);
+    this.unreadBadge.hidden = this.unread === 0;
+    document.title = pageTitle(this.title, this.unread);
   }
 
   private showView(view: ConsoleView): void {
@@ -278,6 +308,10 @@ export class ConsoleApp {
     this.myPast.show(view === 'past');
     this.supervisor?.show(view === 'supervisor');
     this.team?.show(view === 'team');
+    if (view === 'chats' && this.unread > 0) {
+      this.unread = 0;
+      this.showUnread();
+    }
   }
 
   private updateNotifyButton(): void {
@@ -359,6 +393,7 @@ export class ConsoleApp {
     this.presence = status;
     this.capacity = capacity;
     for (const [p, r] of this.radios) r.checked = p === status;
+    this.emptyChats.textContent = noChatsText(status);
     if (document.activeElement !== this.capacityInput) this.capacityInput.value = String(capacity);
     this.updateLoad();
   }
@@ -404,9 +439,9 @@ export class ConsoleApp {
     this.offers.set(data.chatId, card);
     this.offersList.append(card.element);
     this.updateLoad();
-    const who = data.visitorName || 'a visitor';
-    this.announce(`New chat offer from ${who}`);
-    alertHidden('offer', data.transfer ? `Transfer offer: ${who}` : `Chat offer: ${who}`, 'Open the console to accept', data.chatId);
+    const text = offerText(data);
+    this.announce(text.announcement);
+    alertHidden('offer', text.notification, 'Open the console to accept', data.chatId);
   }
 
   private onOfferWithdrawn(chatId: string, reason: string | undefined): void {
@@ -619,8 +654,8 @@ export class ConsoleApp {
       this.supervisor.monitors.append(panel.element);
     }
     if (!restoring) {
-      panel.element.querySelector('h2')?.setAttribute('tabindex', '-1');
-      panel.element.querySelector<HTMLElement>('h2')?.focus();
+      panel.heading.setAttribute('tabindex', '-1');
+      panel.heading.focus();
     }
     try {
       await panel.reload();
@@ -633,7 +668,7 @@ export class ConsoleApp {
     this.monitors.delete(panel.chatId);
     panel.element.remove();
     this.showView('chats');
-    await this.openPanel(panel.chatId, panel.element.querySelector('h2')?.textContent ?? '', true);
+    await this.openPanel(panel.chatId, panel.heading.textContent ?? '', true);
     this.report('You took over the chat');
   }
 
@@ -661,6 +696,7 @@ export class ConsoleApp {
     for (const card of this.offers.values()) card.dispose();
     this.offers.clear();
     if (this.toastTimer) clearTimeout(this.toastTimer);
+    document.title = this.title;
   }
 
   /**

@@ -14,3 +14,8 @@ export function loginError(err: unknown): string {
   console.warn('[console] login failed', err);
   return 'Cannot reach the server. Check your connection and try again.';
 }
+
+/** The server refused the username and password (not the server or the network failing): the fields are wrong. */
+export function refusedCredentials(err: unknown): boolean {
+  return (err as { status?: unknown } | null)?.status === 401;
+}

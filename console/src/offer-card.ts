@@ -5,6 +5,7 @@
  * a replayed offer's own `at` is late by the outage and would lengthen it).
  */
 import { bdi, el } from './dom-builder.ts';
+import { offerText } from './offer-text.ts';
 import type { OfferData } from './wire-types.ts';
 
 export class OfferCard {
@@ -26,10 +27,10 @@ export class OfferCard {
       // displayToAgent: false (the guide): a value for routing or the CRM, not for the agent's eyes.
       return r && typeof r === 'object' && r['value'] && r['displayToAgent'] !== false ? [[String(r['label'] ?? r['name'] ?? ''), String(r['value'])] as const] : [];
     });
-    // An invitation into another agent's chat (a conference) says so, and whose chat it is.
-    const heading = offer.conference ? `Conference with ${offer.conference.fromName}: ` : offer.transfer ? 'Transfer: ' : 'New chat: ';
-    this.element = el('article', { class: 'offer', 'aria-label': offer.conference ? `Conference invitation from ${offer.conference.fromName}` : `Chat offer from ${who}`, 'data-chat-id': offer.chatId },
-      el('h3', {}, heading, bdi(who)),
+    // A transfer or an invitation into another agent's chat (a conference) says so, and whose chat it is.
+    const text = offerText(offer);
+    this.element = el('article', { class: 'offer', 'aria-label': text.label, 'data-chat-id': offer.chatId },
+      el('h3', {}, text.headingPrefix, bdi(who)),
       el('p', { class: 'muted' }, `Queue ${offer.queueName ?? offer.queue ?? offer.buttonId ?? '—'}`),
       prechat.length ? el('ul', { class: 'prechat' }, ...prechat.map(([label, value]) => el('li', {}, bdi(label), ': ', bdi(value)))) : null,
       el('p', {}, this.countdown, ' ', this.progress),

@@ -160,7 +160,9 @@ export class QuickTextPicker {
     });
     this.list.replaceChildren(...options);
     this.list.hidden = options.length === 0;
-    this.empty.textContent = options.length > 0 ? '' : this.items.length === 0 ? 'No quick texts yet' : 'No quick text matches';
+    // A status region: the same words written again are read again, on every keystroke.
+    const status = options.length > 0 ? '' : this.items.length === 0 ? 'No quick texts yet' : 'No quick text matches';
+    if (this.empty.textContent !== status) this.empty.textContent = status;
     const activeOption = options[this.active];
     if (activeOption) {
       this.filter.setAttribute('aria-activedescendant', activeOption.id);

@@ -187,14 +187,23 @@ export class TranscriptView {
       ? el('button', { type: 'button', class: 'link', 'aria-label': `Download ${name}`, onclick: (ev: Event) => download(fileId, name, ev.currentTarget as HTMLButtonElement) }, name)
       : name;
     return el('div', { class: 'msg visitor file', 'data-file-id': fileId },
-      el('p', { class: 'meta' }, el('span', { class: 'author' }, 'Visitor sent a file'), ' ', el('time', { datetime: new Date(e.at).toISOString() }, formatTime(e.at))),
+      meta('Visitor sent a file', e.at),
       el('p', { class: 'text' }, button, ' ', el('span', { class: 'note' }, [size, type].filter(Boolean).join(', '))));
   }
 
   /** A message: its author isolated and its text in its own direction (dir=auto: an Arabic line ends at the left). */
   private bubble(kind: string, author: string, text: string, at: number): HTMLElement {
     return el('div', { class: `msg ${kind}` },
-      el('p', { class: 'meta' }, el('span', { class: 'author' }, bdi(author)), ' ', el('time', { datetime: new Date(at).toISOString() }, formatTime(at))),
+      meta(bdi(author), at),
       el('p', { class: 'text', dir: 'auto' }, text));
   }
+}
+
+/**
+ * Who wrote an entry and when. The punctuation is for screen readers only: a live log reads the
+ * entry as one line, where the time would otherwise run into the text ("…07:49 AMMy order…").
+ */
+function meta(author: Node | string, at: number): HTMLElement {
+  return el('p', { class: 'meta' }, el('span', { class: 'author' }, author), el('span', { class: 'sr-only' }, ','), ' ',
+    el('time', { datetime: new Date(at).toISOString() }, formatTime(at)), el('span', { class: 'sr-only' }, ': '));
 }

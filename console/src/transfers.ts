@@ -80,15 +80,15 @@ export class Transfers {
       return;
     }
     if (!panel.element.isConnected) return;
-    openConferenceDialog(panel.element.querySelector('h2')?.textContent ?? '', agents, opener, (agentId) => this.client.inviteToConference(panel.chatId, agentId));
+    openConferenceDialog(panel.heading.textContent ?? '', agents, opener, (agentId) => this.client.inviteToConference(panel.chatId, agentId));
   }
 
   /** Opens the transfer dialog for `panel`'s chat. */
   async open(panel: ChatPanel, opener: HTMLElement): Promise<void> {
     const options = await this.options();
     if (!panel.element.isConnected) return; // the chat went away while we asked
-    const name = panel.element.querySelector('h2')?.textContent ?? '';
-    const dialog = openTransferDialog(name, options, opener, panel.element.querySelector('h2') ?? panel.element, async (target, say) => {
+    const name = panel.heading.textContent ?? '';
+    const dialog = openTransferDialog(name, options, opener, panel.heading, async (target, say) => {
       const since = panel.transcript.newest;
       try {
         await this.client.transfer(panel.chatId, target);

@@ -1,11 +1,13 @@
 /**
  * What the console's live regions tell a screen reader, each thing once (test/browser/live-regions.ts
- * records it): the agent's own message is told once, not once "sending…" and again sent; the
- * load is told when it changes, not after every event nor 0 in between on an accept; a chat that
+ * records it): a message is told with its author, time and text apart; the agent's own message is
+ * told once, not once "sending…" and again sent; the load is told when it changes, not after every event nor 0 in between on an accept; a chat that
  * opens (accepted, after a reload, monitored) does not read its history aloud, only what comes after;
  * a flag is told to a supervisor once (not by the toast and the announcer both), by the name of the
  * agent who raised it also before the supervisor opened the Supervisor view; a second tab of the
- * agent is told once that an offer was accepted in another window, and its load stays as it was.
+ * agent is told once that an offer was accepted in another window, and its load stays as it was; a
+ * message that comes while the agent is on another view is counted on "My chats" (its name and badge)
+ * and in the page's title, and told once, politely, until the agent is back on My chats.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +68,8 @@ describe('console: what screen readers are told', () => {
     await expect.poll(() => panel.getByRole('log').locator('.pending').count()).toBe(0);
     await v.say('The visitor again');
     await toldOnce(page, 'The visitor again');
+    // Author, time and text apart, not "Sid Sender 07:49:56 AMThe visitor again".
+    expect((await spoken(page)).find((s) => s.text.includes('The visitor again'))?.text).toMatch(/^Sid Sender, \d.*\d( [AP]M)?: The visitor again$/);
     expect(await timesSpoken(page, 'The agent answers'), 'the agent\'s own message told').toBe(1);
     expect(await panel.getByRole('log').locator('.msg.agent .text').allTextContents()).toEqual(['The agent answers']);
     await done(v);
@@ -168,6 +172,43 @@ describe('console: what screen readers are told', () => {
     // Said once, and nothing else: the offer became a chat of the agent's, the load is 1 all along.
     expect(await spoken(tab2)).toEqual([{ region: expect.stringContaining('sr-only') as unknown, politeness: 'assertive', text: `Offer from ${v.name} accepted in another window` }]);
     await tab2.close();
+    await done(v);
+  });
+
+  it('a visitor who writes while the agent is on another view: counted on "My chats" and in the title, told once per message', async () => {
+    const page = alex.page;
+    const nav = page.getByRole('navigation', { name: 'Views' });
+    const myChats = (name: string) => nav.getByRole('button', { name, exact: true });
+    await page.getByText('No chats yet. You are online: waiting for chat offers.').waitFor();
+    const v = await accepted('Una Unread');
+    // Under the "My chats" heading (h2), each chat's is one level down.
+    expect(await page.getByRole('region', { name: 'My chats' }).getByRole('heading', { name: v.name, level: 3 }).count()).toBe(1);
+    await recordSpoken(page);
+    await clearSpoken(page);
+    await nav.getByRole('button', { name: 'My past chats' }).click();
+    await v.say('Are you there?');
+    await myChats('My chats, 1 unread').waitFor();
+    expect(await myChats('My chats, 1 unread').locator('.unread').textContent()).toBe('1');
+    expect(await page.title()).toBe('(1) Switchboard agent console');
+    await v.say('Hello?');
+    await myChats('My chats, 2 unread').waitFor();
+    expect(await page.title()).toBe('(2) Switchboard agent console');
+    const told = `New message from ${v.name} in My chats`;
+    await expect.poll(() => timesSpoken(page, told)).toBe(2);
+    expect((await spoken(page)).filter((s) => s.text === told).map((s) => s.politeness)).toEqual(['polite', 'polite']);
+    // The hidden chat's log says nothing itself: the count and the one notice are all.
+    expect(await timesSpoken(page, /Are you there\?|Hello\?/)).toBe(0);
+
+    await myChats('My chats, 2 unread').click();
+    await myChats('My chats').waitFor();
+    expect(await myChats('My chats').locator('.unread').isVisible()).toBe(false);
+    expect(await page.title()).toBe('Switchboard agent console');
+    // Looking at the chat: its log tells the message, nothing else does, nothing is counted.
+    await clearSpoken(page);
+    await v.say('Back on My chats');
+    await toldOnce(page, 'Back on My chats');
+    expect(await timesSpoken(page, 'New message from')).toBe(0);
+    expect(await myChats('My chats').count()).toBe(1);
     await done(v);
   });
 });

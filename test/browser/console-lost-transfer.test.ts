@@ -71,7 +71,7 @@ async function expectActive(v: PollingVisitor, text: string): Promise<void> {
 
 /** Blair accepts the transferred chat (the visitor hears of it) and, unless `keep`, ends it, to have room for the next. */
 async function blairTakes(v: PollingVisitor, keep = false): Promise<void> {
-  await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
+  await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
   await v.waitForType('ChatTransferred');
   if (keep) return;
   await chat(blair.page, v.name).getByRole('button', { name: 'End chat' }).click();
@@ -171,7 +171,7 @@ describe('a transfer whose answer is lost', () => {
     proxy.up();
     await dialog.getByRole('alert').filter({ hasText: `the chat was not transferred (the request got no answer). ${v.name} is still with you: try again.` }).waitFor({ timeout: 20_000 });
     expect(transferRequests() - before, 'no transfer reached the server').toBe(0);
-    expect(await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).count()).toBe(0);
+    expect(await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).count()).toBe(0);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expectActive(v, 'Still with you, Rory');
   });
@@ -181,7 +181,7 @@ describe('a transfer whose answer is lost', () => {
     const lost = proxy.cutWhenServerSends(firstWordOfTransfer).then(() => proxy.down());
     const dialog = await transferToBlair(v.name);
     await lost;
-    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
+    await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
     proxy.up();
     await dialog.getByRole('alert').filter({ hasText: `it went through, but the chat was not taken and came back: ${v.name} is with you.` }).waitFor({ timeout: 20_000 });
     await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -47,7 +47,7 @@ async function reload(page: Page): Promise<void> {
 }
 
 function monitored(page: Page): Promise<string[]> {
-  return page.getByRole('region', { name: 'Chats you are monitoring' }).locator('section.chat h2').allTextContents();
+  return page.getByRole('region', { name: 'Chats you are monitoring' }).locator('section.chat h3').allTextContents();
 }
 
 function badge(page: Page, chatId: string): Promise<string | null> {

@@ -88,7 +88,7 @@ describe('agent console and the server agree', () => {
     await dialog.getByRole('combobox', { name: 'Agent id' }).fill(AGENT2.id);
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await chat(alex.page, 'Tess Transfer').getByText('Transferred', { exact: true }).waitFor();
-    await blair.page.getByRole('article', { name: 'Chat offer from Tess Transfer' }).getByRole('button', { name: 'Decline' }).click();
+    await blair.page.getByRole('article', { name: 'Transfer offer: chat with Tess Transfer' }).getByRole('button', { name: 'Decline' }).click();
     await chat(alex.page, 'Tess Transfer').locator('.badge').getByText('Active').waitFor();
     const box = chat(alex.page, 'Tess Transfer').getByRole('textbox');
     await box.fill('Still with me');
@@ -104,7 +104,8 @@ describe('agent console and the server agree', () => {
     expect(await panel.locator('textarea').count()).toBe(0);
     // Dropping a chat is not passing it (ADR 0008's later note): back online, Alex is offered it again.
     await setPresence(alex.page, 'Online');
-    const offer = alex.page.getByRole('article', { name: 'Chat offer from Tess Transfer' });
+    // Offered as a transfer: the chat had an agent before (the offer's `transfer`).
+    const offer = alex.page.getByRole('article', { name: 'Transfer offer: chat with Tess Transfer' });
     await offer.waitFor();
     // Tess gives up waiting: the offer goes, and the tests after this one find nothing in line.
     const tess = visitors.find((v) => v.name === 'Tess Transfer')!;

@@ -4,7 +4,8 @@
  * inserts one with Enter: the text (its placeholders filled in) is in the box, not
  * sent, with the keyboard back in the box; the agent edits it and sends it, and the
  * visitor receives the edited text. The button opens the same list; Escape closes it
- * without inserting; `//` types a `/` (a message may start with one). axe finds no serious violation with the list open. An
+ * without inserting; `//` types a `/` (a message may start with one); a filter that matches nothing
+ * says so once, not on every keystroke. axe finds no serious violation with the list open. An
  * admin renames the agent: the next quick text has the new name, without a reload. A reload
  * loads them again for the chats it shows again. An agent with none of the quick texts' skills
  * still has the control (ADR 0059): an empty list, and "My quick texts…", where it adds, edits and
@@ -17,6 +18,7 @@ import { chat, describeViolations, expectFocused, screenshot, seriousViolations,
 import { AGENT1, AGENT2, CONSOLE_INDEX, consoleConfig } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { PollingVisitor } from './console-visitor.js';
+import { recordSpoken, timesSpoken } from './live-regions.js';
 
 const QUICK_TEXTS = [
   { id: 'greeting', title: 'Greeting', text: 'Hello {{visitor.name}}, this is {{agent.name}}. How can I help?', skills: ['vip'] },
@@ -134,6 +136,14 @@ describe('console: quick texts', () => {
     await expectFocused(box, '// gives the keyboard back to the message box');
     await alex.page.keyboard.type('account/settings');
     expect(await box.inputValue()).toBe('/account/settings');
+
+    // No match is said once, not again on every keystroke that still matches nothing.
+    await recordSpoken(alex.page);
+    await panel.getByRole('button', { name: 'Quick text', exact: true }).click();
+    await alex.page.keyboard.type('zzz', { delay: 50 });
+    await panel.getByText('No quick text matches').waitFor();
+    await alex.page.keyboard.press('Escape');
+    expect(await timesSpoken(alex.page, 'No quick text matches')).toBe(1);
 
     await box.fill('');
     await panel.getByRole('button', { name: 'Quick text', exact: true }).click();

@@ -83,7 +83,7 @@ describe('after a reload the console shows each chat as it did', () => {
     // The details are for whoever holds the chat now; the pre-chat data is in the transcript.
     await chat(alex.page, v.name).getByText('Visitor details', { exact: true }).click();
     await chat(alex.page, v.name).getByText(/for whoever holds the chat now/).waitFor();
-    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
+    await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
     await v.waitForType('ChatTransferred');
     await reload(alex.page);
     await expectReadOnly(alex.page, v.name, 'Transferred', 'to Blair Agent');
@@ -106,7 +106,7 @@ describe('after a reload the console shows each chat as it did', () => {
     await expectReadOnly(alex.page, s.name, 'Transferred', 'to the support skill');
     await expectReadOnly(alex.page, b.name, 'Transferred', 'to the Chat with a person button');
     // Blair (the only other agent there) takes both: still "Transferred" for Alex.
-    for (const v of [s, b]) await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
+    for (const v of [s, b]) await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Accept' }).click();
     await s.waitForType('ChatTransferred');
     await b.waitForType('ChatTransferred');
     await reload(alex.page);
@@ -136,7 +136,8 @@ describe('after a reload the console shows each chat as it did', () => {
     // Dropping a chat is not passing it (ADR 0008's later note): back online, Alex is offered it
     // again. Declined, it waits in line, and a reload still shows it back in the queue.
     await setPresence(alex.page, 'Online');
-    const offer = alex.page.getByRole('article', { name: `Chat offer from ${v.name}` });
+    // Offered as a transfer: the chat had an agent before (the offer's `transfer`).
+    const offer = alex.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` });
     await offer.getByRole('button', { name: 'Decline' }).click();
     await offer.waitFor({ state: 'detached' });
     await reload(alex.page);
@@ -165,10 +166,10 @@ describe('after a reload the console shows each chat as it did', () => {
 
   it('keeps the panels in their order, leaves closed ones closed, and a chat still the agent\'s active', async () => {
     const v = await chatWithAlex('Kim Kept');
-    const before = await alex.page.locator('section.chat h2').allTextContents();
+    const before = await alex.page.locator('section.chat h3').allTextContents();
     await chat(alex.page, 'Tara Transferred').getByRole('button', { name: 'Close' }).click();
     await reload(alex.page);
-    await expect.poll(() => alex.page.locator('section.chat h2').allTextContents()).toEqual(before.filter((n) => n !== 'Tara Transferred'));
+    await expect.poll(() => alex.page.locator('section.chat h3').allTextContents()).toEqual(before.filter((n) => n !== 'Tara Transferred'));
     const panel = chat(alex.page, v.name);
     await expect.poll(() => panel.locator('.badge').textContent()).toBe('Active');
     await panel.getByRole('textbox').fill('Still here after the reload');

@@ -7,7 +7,7 @@
  * file defines them, and only a config user's editor says the file wins once its entry changes;
  * the org's only admin cannot demote
  * itself (LAST_ADMIN, said in words); Escape cancels a confirmation, then closes the editor; an API key made in the view works as a
- * bearer key until revoked there; a supervisor has no Team; axe finds nothing
+ * bearer key until revoked there (Escape cancels the revocation's confirmation); a supervisor has no Team; axe finds nothing
  * serious in the view.
  */
 import { describe, expect, it } from 'vitest';
@@ -274,8 +274,16 @@ describe('console: the Team view (admins)', () => {
 
     await shown.getByRole('button', { name: 'I have copied it' }).click();
     expect(await page.getByLabel('API key', { exact: true }).count()).toBe(0);
-    await row.getByRole('button', { name: `Revoke key nightly report of ${SUPERVISOR.name}` }).click();
+    const revoke = row.getByRole('button', { name: `Revoke key nightly report of ${SUPERVISOR.name}` });
+    await revoke.click();
     const confirm = page.getByRole('group', { name: 'Confirm revoking key nightly report' });
+    // Escape answers no, as Cancel does: the keyboard back on the row's Revoke.
+    await expect.poll(() => confirm.getByRole('button', { name: 'Cancel' }).evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => confirm.count()).toBe(0);
+    await expect.poll(() => revoke.evaluate((e) => e === e.ownerDocument.activeElement)).toBe(true);
+    expect((await api(key, 'GET', '/me')).status).toBe(200);
+    await revoke.click();
     await confirm.getByRole('button', { name: 'Revoke key' }).click();
     await page.getByRole('status').filter({ hasText: 'API key "nightly report" revoked' }).waitFor();
     expect((await api(key, 'GET', '/me')).status).toBe(401);

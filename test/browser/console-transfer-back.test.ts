@@ -46,8 +46,9 @@ async function reassign(visitorName: string, to: { id: string }): Promise<void> 
   expect(res.status, res.text).toBe(200);
 }
 
-async function acceptOffer(page: Page, visitorName: string): Promise<void> {
-  await page.getByRole('article', { name: `Chat offer from ${visitorName}` }).getByRole('button', { name: 'Accept' }).click();
+/** `transfer`: the offer is of a chat another agent transferred, and named so. */
+async function acceptOffer(page: Page, visitorName: string, transfer = false): Promise<void> {
+  await page.getByRole('article', { name: transfer ? `Transfer offer: chat with ${visitorName}` : `Chat offer from ${visitorName}` }).getByRole('button', { name: 'Accept' }).click();
 }
 
 /** The panel is the agent's own chat: badge Active, End and a composer whose message reaches the visitor. */
@@ -91,7 +92,7 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await v.waitForType('ChatEstablished');
     await setPresence(blair.page, 'Online');
     await transfer(alex.page, v.name, AGENT2);
-    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
+    await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
     await expectActive(alex.page, v, 'Back with you');
     await reload(alex.page);
     await expectActive(alex.page, v, 'Still with you after the reload');
@@ -105,10 +106,10 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await v.waitForType('ChatEstablished');
     await setPresence(blair.page, 'Online');
     await transfer(alex.page, v.name, AGENT2);
-    await acceptOffer(blair.page, v.name);
+    await acceptOffer(blair.page, v.name, true);
     await expectActive(blair.page, v, 'Blair here');
     await transfer(blair.page, v.name, AGENT1);
-    await acceptOffer(alex.page, v.name);
+    await acceptOffer(alex.page, v.name, true);
     await expectActive(alex.page, v, 'Alex again');
     await reload(alex.page);
     await expectActive(alex.page, v, 'Alex again, after a reload');
@@ -124,7 +125,7 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await transfer(alex.page, v.name, AGENT2);
     await chat(alex.page, v.name).getByRole('button', { name: 'Close' }).click();
     expect(await chat(alex.page, v.name).count()).toBe(0);
-    await blair.page.getByRole('article', { name: `Chat offer from ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
+    await blair.page.getByRole('article', { name: `Transfer offer: chat with ${v.name}` }).getByRole('button', { name: 'Decline' }).click();
     await expectActive(alex.page, v, 'Back after all');
     await expect.poll(() => alex.page.locator('output.load').textContent()).toBe('Load 3 / 3');
   });
@@ -165,7 +166,7 @@ describe('a chat that comes back to an agent who transferred it', () => {
     await v.waitForType('ChatEstablished');
     await setPresence(blair.page, 'Online');
     await transfer(alex.page, v.name, AGENT2);
-    await acceptOffer(blair.page, v.name);
+    await acceptOffer(blair.page, v.name, true);
     await expectActive(blair.page, v, 'Blair has it');
     expect(await chat(alex.page, v.name).locator('.badge').textContent()).toBe('Transferred');
     await switchStream(false);

@@ -87,10 +87,27 @@ describe('agent console', () => {
     await alex.page.getByLabel('Password').fill('not-the-password');
     await alex.page.getByRole('button', { name: 'Log in' }).click();
     await expect.poll(() => alex.page.getByRole('alert').textContent()).toBe('Wrong username or password.');
+    // Tied to the fields: both invalid and described by the error, until the next attempt.
+    const fields = [alex.page.getByLabel('Username'), alex.page.getByLabel('Password')];
+    const described = (field: Locator) => field.evaluate((e) => (e.getAttribute('aria-describedby') ?? '').split(' ').map((id: string) => e.ownerDocument.getElementById(id)?.textContent ?? '').join(' ').trim());
+    for (const field of fields) {
+      expect(await field.getAttribute('aria-invalid')).toBe('true');
+      expect(await described(field)).toBe('Wrong username or password.');
+    }
     // The browser logs the refused request itself ("Failed to load resource: 401"): expected here, and only here.
     const refused = alex.errors.splice(0);
     expect(refused.every((e) => /401/.test(e)), refused.join('\n')).toBe(true);
-    await login(alex.page, AGENT1.username, AGENT1.password);
+    // The next attempt, held on its way: the fields are no longer said to be wrong meanwhile.
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => { release = r; });
+    await alex.page.route('**/auth/login', async (route) => { await held; await route.continue(); });
+    await fields[1]!.fill(AGENT1.password);
+    await alex.page.getByRole('button', { name: 'Log in' }).click();
+    for (const field of fields) await expect.poll(() => field.getAttribute('aria-invalid')).toBeNull();
+    expect(await described(fields[1]!)).toBe('');
+    release();
+    await alex.page.getByRole('group', { name: 'Presence' }).waitFor();
+    await alex.page.unroute('**/auth/login');
     await login(blair.page, AGENT2.username, AGENT2.password);
     await expect.poll(() => alex.page.getByRole('status').filter({ hasText: 'Connected' }).count()).toBe(1);
     await setPresence(alex.page, 'Online');
@@ -273,7 +290,7 @@ describe('agent console', () => {
     await expect.poll(() => alex.page.evaluate('document.activeElement && document.activeElement.textContent')).toBe(VERA);
 
     await vera.say('Said during the transfer');
-    const offer = blair.page.getByRole('article', { name: `Chat offer from ${VERA}` });
+    const offer = blair.page.getByRole('article', { name: `Transfer offer: chat with ${VERA}` });
     await offer.getByRole('heading', { name: `Transfer: ${VERA}` }).waitFor();
     await offer.getByRole('button', { name: 'Accept' }).click();
     const transferred = await vera.waitForType('ChatTransferred');

@@ -193,7 +193,7 @@ describe('widget and console in Chromium', () => {
     await dialog.waitFor({ state: 'detached' });
     await chat(alex.page).getByText('Transferred', { exact: true }).waitFor();
 
-    const offer = blair.page.getByRole('article', { name: `Chat offer from ${VISITOR}` });
+    const offer = blair.page.getByRole('article', { name: `Transfer offer: chat with ${VISITOR}` });
     await offer.getByRole('heading', { name: `Transfer: ${VISITOR}` }).waitFor();
     await offer.getByRole('button', { name: 'Accept' }).click();
     await waitForText(w.log.locator('.msg.sys'), /Chat transferred to Blair Agent/);
