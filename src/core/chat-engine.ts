@@ -550,6 +550,7 @@ export class ChatEngine {
 
   visitorTyping(s: ChatSession, typing: boolean): void {
     if (!this.chatActive(s)) return; // typing outside a chat carries nothing worth keeping
+    if (typing) this.idle.onVisitorTyping(s);
     // A state, not a stream of keystrokes: a repeat of the last one tells the agent nothing
     // and would grow the log without bound (some clients send ChasitorTyping per key).
     if (s.visitorTyping === typing) return;
@@ -559,6 +560,8 @@ export class ChatEngine {
 
   visitorSneakPeek(s: ChatSession, position: number, text: string): void {
     if (!this.chatActive(s)) return;
+    // Typing, whether or not the agent may see it (ADR 0072).
+    if (text !== '') this.idle.onVisitorTyping(s);
     // Sneak peek reaches agents only where the button enables it.
     if (!(s.record.routedButtonId && this.catalog.button(s.record.routedButtonId)?.config.sneakPeekEnabled)) return;
     // The agent's sneak peek must not show what the sent message will not.

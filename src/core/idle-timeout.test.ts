@@ -82,3 +82,32 @@ describe('idle timeout while the chat is queued', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 });
+
+describe('idle timeout while the visitor types (ADR 0072)', () => {
+  it('typing starts the count again from then; a warning given is cleared first', () => {
+    const { clock, said, timeouts, s } = setUp(WARN_5_END_10);
+    timeouts.armAfterAgentMessage(s);
+    clock.advance(3_000);
+    timeouts.onVisitorTyping(s); // before the warning: nothing to clear
+    clock.advance(6_000);
+    expect(said).toEqual(['8000 warn triggered']);
+    timeouts.onVisitorTyping(s); // after it: cleared, and ten more seconds
+    clock.advance(9_999);
+    expect(said).toEqual(['8000 warn triggered', '9000 warn cleared', '14000 warn triggered']);
+    clock.advance(1);
+    expect(said.at(-1)).toBe('19000 end');
+  });
+
+  it('typing while nothing counts (no unanswered agent message, or queued) starts nothing', () => {
+    const { clock, said, timeouts, s } = setUp(WARN_1_END_2);
+    timeouts.onVisitorTyping(s);
+    clock.advance(5_000);
+    expect(said).toEqual([]);
+    timeouts.armAfterAgentMessage(s);
+    timeouts.suspend(s);
+    timeouts.onVisitorTyping(s);
+    clock.advance(5_000);
+    expect(said).toEqual([]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -2,7 +2,7 @@
  * Chasitor idle timeout, per button: after an agent's message, a visitor who
  * stays silent for `warningTime` seconds gets a warning, and after `timeout`
  * seconds the chat ends (ChatEnded, reason `chasitorIdleTimeout`). Any visitor
- * message clears it. While the chat is back in a queue (a transfer, an agent
+ * message clears it; the visitor typing starts the count again (ADR 0072). While the chat is back in a queue (a transfer, an agent
  * who dropped) nobody holds it and the count is suspended; a transfer that
  * fails resumes it (the visitor never saw the transfer and still owes the
  * caller an answer), and so does a supervisor's reassign (the new holder
@@ -51,6 +51,19 @@ export class IdleTimeouts {
     }
     a.end = this.clock.setTimeout(() => { this.disarm(s); this.host.expire(s); }, cfg.timeout * 1000);
     this.armed.set(s.id, a);
+  }
+
+  /**
+   * The visitor is typing (ChasitorTyping, a sneak peek): present, only not done yet. The count
+   * starts again from now, and a warning given is cleared, so a slow typist is not cut off with
+   * the answer half written (ADR 0072). A count suspended while the chat is queued stays as it is.
+   */
+  onVisitorTyping(s: ChatSession): void {
+    const a = this.armed.get(s.id);
+    if (!a) return;
+    this.disarm(s);
+    if (a.warned) this.host.warn(s, 'cleared');
+    this.armAfterAgentMessage(s);
   }
 
   onVisitorMessage(s: ChatSession): void {

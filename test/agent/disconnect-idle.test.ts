@@ -102,4 +102,31 @@ describe.skipIf(!OWNS_PROCESS)('agent API: disconnect and idle timeout', () => {
     expect(d).toMatchObject({ sneakPeekEnabled: false, sneakPeek: null });
     expect((await ivy.presence('online')).load).toBe(0);
   });
+
+  it('idle timeout: a visitor typing after the warning clears it and gets the whole count again (ADR 0072)', async () => {
+    const ivy = await onlineAgent(server, USERS.ivy);
+    const v = await requestChat(server, BUTTON.idle, { visitorName: 'Slow Sam' });
+    const chatId = (await ivy.nextOffer()).chatId!;
+    await ivy.ok('POST', `/agent/v1/chats/${chatId}/accept`);
+    await v.waitFor('ChatEstablished');
+    await ivy.ok('POST', `/agent/v1/chats/${chatId}/messages`, { text: 'Are you there?' });
+    const warning = await v.waitFor('ChasitorIdleTimeoutWarningEvent');
+    expect(warning.message['type']).toBe('triggered');
+    // Typing (ChasitorTyping), then a long answer under way: no message sent yet.
+    await v.post('Chasitor/ChasitorTyping', {});
+    const typedAt = Date.now();
+    const cleared = await v.waitFor('ChasitorIdleTimeoutWarningEvent', 'the cleared warning', v.received.indexOf(warning) + 1);
+    expect(cleared.message['type']).toBe('cleared');
+    // Past the 2 s the agent's message started: the count began again at the typing.
+    const again = await v.waitFor('ChasitorIdleTimeoutWarningEvent', 'a new warning', v.received.indexOf(cleared) + 1);
+    expect(again.message['type']).toBe('triggered');
+    expect(Date.now() - typedAt).toBeGreaterThanOrEqual(700);
+    await v.post('Chasitor/ChasitorSneakPeek', { position: 5, text: 'sorry' }); // a sneak peek counts too
+    const clearedAgain = await v.waitFor('ChasitorIdleTimeoutWarningEvent', 'cleared again', v.received.indexOf(again) + 1);
+    expect(clearedAgain.message['type']).toBe('cleared');
+    // Silent from here: it ends, as before.
+    const ended = await v.waitFor('ChatEnded');
+    expect(ended.message['reason']).toBe('chasitorIdleTimeout');
+    expect((await ivy.presence('online')).load).toBe(0);
+  });
 });
