@@ -5,7 +5,8 @@
  * Accessibility: the panel is a non-modal dialog labelled by its title; the
  * message list is a `role=log` live region (polite) that keyboard users can
  * focus to scroll; status changes (queue, reconnecting, ended) go to a
- * `role=status` line; every control has a visible label or an aria-label.
+ * `role=status` line, and so does "<agent> is typing…", once as it starts;
+ * every control has a visible label or an aria-label.
  */
 import { h, show } from './dom.js';
 import type { PrechatField } from './button-status.js';
@@ -81,7 +82,8 @@ export class PanelView {
     this.leave = h('form', { class: 'pre', novalidate: true });
     this.body = h('div', { class: 'body' }, this.offline, this.prechat, this.leave);
     this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
-    this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
+    // A polite status: that the agent is writing is news to a screen reader user too (WCAG 4.1.3).
+    this.typing = h('div', { class: 'typing', role: 'status' });
     this.fileSlot = h('div', { class: 'file-slot' });
     // No maxlength: the browser would cut a long paste without a word. The limit line says it instead.
     this.input = h('textarea', { id: inputId, rows: '1', autocomplete: 'off', placeholder: t.placeholder, 'aria-describedby': limitId });
@@ -150,8 +152,13 @@ export class PanelView {
     else delete this.status.dataset.kind;
   }
 
+  /**
+   * The typing line ('' empties it). Only a change is written: the same line written again (every
+   * AgentTyping while the agent goes on typing, a message that leaves another agent typing) would be
+   * told again. Emptied, it tells nothing (a removal is not read out).
+   */
   setTyping(text: string): void {
-    this.typing.textContent = text;
+    if (this.typing.textContent !== text) this.typing.textContent = text;
   }
 
   /** The limit line under the message box ('' hides it); the box is marked invalid while it shows. */
