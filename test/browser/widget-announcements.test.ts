@@ -4,14 +4,16 @@
  *
  * - the agent typing is told once when it starts ("Alex Agent is typing…", a polite status), not
  *   again for each AgentTyping the server sends while it goes on, nor when it stops;
- * - each new message is told once, its author apart from its text ("Alex Agent: …", "You: …").
+ * - each new message is told once, its author apart from its text ("Alex Agent: …", "You: …");
+ * - a reload (or another page of the site) fills the restored log in quietly: none of the history is
+ *   told again, with the panel open or minimized and then opened; what comes after is told, once.
  *
  * Needs `npm run build` (server and widget builds).
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { eventually, useOnlineAgents, type TestAgent } from './agent-api.js';
-import { browserConfig } from './browser-server.js';
+import { BOT_GREETING, browserConfig } from './browser-server.js';
 import { recordSpokenFromStart, spoken, timesSpoken } from './live-regions.js';
 import { useWidgetSuite, waitForText, widgetOf } from './widget-page.js';
 
@@ -88,5 +90,45 @@ describe('chat widget: what screen readers are told', () => {
     const told = (await spoken(page)).map((s) => s.text);
     expect(told).toContain('Alex Agent: My order is late?');
     expect(told).toContain('You: It is.');
+  });
+
+  it('a reload fills the restored log in quietly: no history told again, with the panel open or opened later; what comes after is told once', async () => {
+    const { page, w } = await demoPage('bot');
+    await w.launcher.click();
+    // A chat's first open: the greeting and each message told once.
+    await toldOnce(page, BOT_GREETING);
+    await w.input.fill('before the reload');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /before the reload$/);
+    await expect.poll(() => timesSpoken(page, 'before the reload')).toBe(2); // the visitor's, the echo
+    await page.waitForTimeout(300);
+    expect(await timesSpoken(page, 'before the reload')).toBe(2);
+    expect(await timesSpoken(page, BOT_GREETING)).toBe(1);
+
+    // Reloaded with the panel open: the history comes back, none of it told.
+    await page.reload();
+    await w.panel.waitFor({ state: 'visible' });
+    await waitForText(w.agentMessages, /before the reload$/);
+    await expect.poll(() => w.log.getAttribute('aria-live')).toBe('polite');
+    await page.waitForTimeout(300);
+    expect(await timesSpoken(page, BOT_GREETING), `history told after the reload: ${JSON.stringify(await spoken(page))}`).toBe(0);
+    expect(await timesSpoken(page, 'before the reload')).toBe(0);
+    await w.input.fill('after the reload');
+    await w.input.press('Enter');
+    await expect.poll(() => timesSpoken(page, 'after the reload')).toBe(2);
+
+    // Minimized, then reloaded, then opened: still nothing of the history.
+    await w.host.getByRole('button', { name: 'Minimize chat' }).click();
+    await page.reload();
+    await waitForText(w.status, /chatting with Demo Bot/, 10_000, 'attached');
+    await w.launcher.click();
+    await w.panel.waitFor({ state: 'visible' });
+    await page.waitForTimeout(300);
+    expect(await timesSpoken(page, /reload/), `history told on the first open after the reload: ${JSON.stringify(await spoken(page))}`).toBe(0);
+    await w.input.fill('once opened');
+    await w.input.press('Enter');
+    await expect.poll(() => timesSpoken(page, 'once opened')).toBe(2);
+    await page.waitForTimeout(300);
+    expect(await timesSpoken(page, 'once opened')).toBe(2);
   });
 });

@@ -358,7 +358,8 @@ export class ChatWidget {
     this.reconnecting = false;
     v.clearLog();
     this.files.drop();
-    for (const line of saved.lines) this.show(line);
+    // The history the visitor heard on the previous page: shown, not told again.
+    v.fillQuietly(() => { for (const line of saved.lines) this.show(line); });
     v.showView('chat');
     v.chatControls('live');
     this.setChatStatus(this.phase === 'chatting' ? this.chattingText() : saved.status || this.t.waitingForAgent);

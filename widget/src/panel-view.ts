@@ -3,9 +3,9 @@
  * small methods to render state. No chat logic lives here (see chat-widget.ts).
  *
  * Accessibility: the panel is a non-modal dialog labelled by its title; the
- * message list is a `role=log` live region (polite) that keyboard users can
- * focus to scroll; status changes (queue, reconnecting, ended) go to a
- * `role=status` line, and so does "<agent> is typing…", once as it starts;
+ * message list is a `role=log` live region (polite; quiet while a restored
+ * chat's history fills it in) that keyboard users can focus to scroll; status
+ * changes (queue, reconnecting, ended) go to a `role=status` line, and so does "<agent> is typing…", once as it starts;
  * every control has a visible label or an aria-label.
  */
 import { h, show } from './dom.js';
@@ -194,6 +194,19 @@ export class PanelView {
       bubble.dataset.state = state;
       bubble.appendChild(h('span', { class: 'state' }, text));
     }
+  }
+
+  /**
+   * Runs `fill`, which adds a chat's history to the log, without the log telling it: a chat continued
+   * after a reload or on another page of the site shows its history again, and that is not news. As
+   * in the console's transcript, the log is `aria-live=off` while it fills, and polite again only after
+   * the next frame, once the accessibility tree has taken the history in (it takes the page's changes
+   * when it next renders, not at once).
+   */
+  fillQuietly(fill: () => void): void {
+    this.log.setAttribute('aria-live', 'off');
+    fill();
+    requestAnimationFrame(() => setTimeout(() => this.log.setAttribute('aria-live', 'polite'), 0));
   }
 
   clearLog(): void {
