@@ -87,7 +87,7 @@ export class ChatWidget {
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
   private readonly t: Texts;
-  /** On a phone the open panel is modal: aria-modal, the page behind inert. */
+  /** On a phone or a narrow (zoomed) window the open panel is modal: aria-modal, the page behind inert. */
   private readonly modal: FullScreenModal;
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {

@@ -2,11 +2,13 @@
  * The widget's DOM inside its shadow root: launcher button and chat panel, with
  * small methods to render state. No chat logic lives here (see chat-widget.ts).
  *
- * Accessibility: the panel is a non-modal dialog labelled by its title; the
- * message list is a `role=log` live region (polite; quiet while a restored
- * chat's history fills it in) that keyboard users can focus to scroll; status
- * changes (queue, reconnecting, ended) go to a `role=status` line, and so does "<agent> is typing…", once as it starts;
- * every control has a visible label or an aria-label.
+ * Accessibility: the panel is a dialog labelled by its title, non-modal except
+ * where it takes the whole viewport (panel-keyboard.ts); the message list is a
+ * `role=log` live region (polite; quiet while a restored chat's history fills
+ * it in) that keyboard users can focus to scroll; status changes (queue,
+ * reconnecting, ended) go to a `role=status` line, and so does "<agent> is
+ * typing…", once as it starts; every control has a visible label or an
+ * aria-label.
  */
 import { h, show } from './dom.js';
 import type { PrechatField } from './button-status.js';

@@ -7,6 +7,15 @@
  * Sides are logical (inset-inline-end, padding-inline-start, flex-end in a column), never
  * left/right, so a right-to-left widget (`dir="rtl"`, direction.ts) mirrors as a whole.
  */
+/**
+ * Where the open panel takes the whole viewport and is modal (panel-keyboard.ts). Up to 480 px (a
+ * phone) it always did. Up to 800 px too (a tablet, or a laptop window at 200 % zoom: 1280 × 860 is
+ * 640 × 430): there the 380 px panel would take half the width or more and nearly all the height,
+ * leaving little of the page beside it, and a page element the visitor Tabs to could sit wholly behind
+ * it (WCAG 2.4.11). Full-screen and modal, the focus stays in the panel until it is minimized.
+ */
+export const FULL_SCREEN_QUERY = '(max-width: 800px)';
+
 export const CSS = `
 :host{all:initial;--a:var(--sb-accent,#0b57d0);--b:var(--sb-bg,#fff);--f:var(--sb-fg,#1b1b1f);--r:var(--sb-radius,12px);
 --m:var(--sb-muted,#55555e);--l:var(--sb-line,#e4e4ea);
@@ -62,6 +71,6 @@ input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
 a.post{flex-basis:100%;display:flex;align-items:center;justify-content:center;min-height:44px;padding:.5em 1em;border:1px solid var(--a);border-radius:calc(var(--r)*.6);color:var(--a);font-weight:600;text-decoration:underline}
-@media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{inset-inline-end:12px;bottom:12px}}
+@media ${FULL_SCREEN_QUERY}{.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{inset-inline-end:12px;bottom:12px}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .16s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;
