@@ -3,7 +3,10 @@
  *
  * - at 640 × 430 (a 1280 × 860 window at 200 % zoom) the open panel covers most of the page, so it
  *   is full-screen and modal as on a phone: Tab and Shift+Tab never put the focus on a page element
- *   the panel hides (WCAG 2.4.11), and the page behind it is inert.
+ *   the panel hides (WCAG 2.4.11), and the page behind it is inert;
+ * - at 320 px the panel's title breaks between words: a word too long to fit beside the header's
+ *   buttons moves them to a second row (never out of the panel), and is broken only when it is
+ *   longer than the whole row.
  *
  * Needs `npm run build` (server and widget builds).
  */
@@ -59,5 +62,31 @@ describe('chat widget on small viewports', () => {
     expect(await page.evaluate(`document.querySelector('main').inert`)).toBe(true);
     await w.host.getByRole('button', { name: 'Minimize chat' }).click();
     expect(await page.evaluate(`document.querySelector('main').inert`)).toBe(false);
+  });
+
+  it('at 320 px the title breaks between words, and a long word moves the header buttons to a second row, not out of the panel', async () => {
+    const page = await openChat({ width: 320, height: 640 }, '<h1>A site</h1>', { lang: 'de', title: 'Besucherservicechat Visitor' });
+    const w = widgetOf(page);
+    const panel = await w.panel.boundingBox();
+    for (const name of ['Chatverlauf herunterladen', 'Chat beenden', 'Chat minimieren']) {
+      const b = await w.host.getByRole('button', { name }).boundingBox();
+      expect(b && panel && b.x >= panel.x && b.x + b.width <= panel.x + panel.width + 0.5, `${name} inside the panel`).toBe(true);
+    }
+    // Each word of the title on one line: the lines of its text, word by word.
+    const linesPerWord = await page.evaluate(`(() => {
+      const h2 = document.querySelector('switchboard-chat').shadowRoot.querySelector('.head h2');
+      const text = h2.firstChild;
+      const out = {};
+      let at = 0;
+      for (const word of text.data.split(' ')) {
+        const range = document.createRange();
+        range.setStart(text, at);
+        range.setEnd(text, at + word.length);
+        out[word] = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        at += word.length + 1;
+      }
+      return out;
+    })()`);
+    expect(linesPerWord).toEqual({ Besucherservicechat: 1, Visitor: 1 });
   });
 });

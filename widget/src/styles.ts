@@ -4,6 +4,10 @@
  * host page (they inherit into the shadow tree): --sb-accent, --sb-bg, --sb-fg,
  * --sb-radius, --sb-font (and
  * --sb-muted, --sb-line for secondary text and borders). Default colours meet WCAG AA contrast (4.5:1 or more).
+ * The title breaks between words: its longest word keeps the header's buttons beside it or, too
+ * long for that (a long title at 320 px), moves them to a second row; a word longer than the whole
+ * row is broken as a last resort (break-word, not anywhere, which would let the title shrink beside
+ * the buttons and split its words first: "Visit/or").
  * Sides are logical (inset-inline-end, padding-inline-start, flex-end in a column), never
  * left/right, so a right-to-left widget (`dir="rtl"`, direction.ts) mirrors as a whole.
  */
@@ -39,8 +43,8 @@ button[aria-disabled=true]{opacity:.6;cursor:progress}
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
 .panel:not([data-view=chat]){height:auto;max-height:calc(100vh - 110px)}
 [aria-invalid=true]{border-color:#b3261e;border-width:2px}
-.head{display:flex;align-items:center;gap:.25em;padding:.5em;padding-inline-start:1em;background:var(--a);color:#fff}
-.head h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
+.head{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:.25em;padding:.5em;padding-inline-start:1em;background:var(--a);color:#fff}
+.head h2{flex:1;max-width:100%;margin:0;font-size:1.05em;font-weight:700;overflow-wrap:break-word}
 .head button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
 .head button:focus-visible{outline-color:#fff;outline-offset:-3px}
 .status{padding:.45em 1em;border-bottom:1px solid var(--l);color:var(--m);font-size:.9em;min-height:2.2em}
