@@ -87,9 +87,14 @@ describe('chat widget: what screen readers are told', () => {
     await w.input.fill('It is.');
     await w.input.press('Enter');
     await toldOnce(page, 'It is.');
+    // Minimized, a reply is told by the announcer outside the panel, as one sentence.
+    await w.host.getByRole('button', { name: 'Minimize chat' }).click();
+    await agent.send(chatId, 'Anything else?');
+    await toldOnce(page, 'Anything else?');
     const told = (await spoken(page)).map((s) => s.text);
     expect(told).toContain('Alex Agent: My order is late?');
     expect(told).toContain('You: It is.');
+    expect(told).toContain('New message from Alex Agent: Anything else?');
   });
 
   it('a reload fills the restored log in quietly: no history told again, with the panel open or opened later; what comes after is told once', async () => {
