@@ -4,7 +4,8 @@
  * assertive, or the implicit one of `role=log`, `status`, `alert`), as the page holds it when the
  * change is observed. An explicit `aria-live="off"` (the nearest one counts) silences a region,
  * as does `hidden` or `aria-hidden="true"` on the region, the node added or an ancestor of them.
- * Removals are not told (the default `aria-relevant` is "additions text").
+ * Removals are not told (the default `aria-relevant` is "additions text"). Open shadow roots (the
+ * widget's) are watched as the document is.
  */
 import type { Page } from 'playwright-core';
 
@@ -29,7 +30,7 @@ const RECORDER = `(() => {
     }
     return null;
   };
-  const start = () => new MutationObserver((records) => {
+  const observe = (root) => new MutationObserver((records) => {
     for (const r of records) {
       const target = r.target.nodeType === 1 ? r.target : r.target.parentElement;
       const region = target && regionOf(target);
@@ -41,8 +42,16 @@ const RECORDER = `(() => {
       const e = region.element;
       window.__spoken.push({ region: (e.getAttribute('role') ?? e.tagName.toLowerCase()) + ' ' + (e.getAttribute('aria-label') ?? e.className), politeness: region.politeness, text });
     }
-  }).observe(document, { subtree: true, childList: true, characterData: true });
-  start();
+  }).observe(root, { subtree: true, childList: true, characterData: true });
+  observe(document);
+  // Open shadow roots too (the widget's): the ones there are, and the ones made from now on.
+  for (const e of document.querySelectorAll('*')) if (e.shadowRoot) observe(e.shadowRoot);
+  const attachShadow = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attachShadow.call(this, init);
+    if (init.mode === 'open') observe(root);
+    return root;
+  };
 })()`;
 
 /** Starts recording in the page as it is now (again after a reload: see {@link recordSpokenFromStart}). */

@@ -87,7 +87,7 @@ export class ChatWidget {
   /** Aborted by destroy(): the listeners the widget put on the page go with it. */
   private readonly teardown = new AbortController();
   private readonly t: Texts;
-  /** On a phone the open panel is modal: aria-modal, the page behind inert. */
+  /** On a phone or a narrow (zoomed) window the open panel is modal: aria-modal, the page behind inert. */
   private readonly modal: FullScreenModal;
 
   constructor(root: ShadowRoot, private readonly opts: WidgetOptions) {
@@ -358,7 +358,8 @@ export class ChatWidget {
     this.reconnecting = false;
     v.clearLog();
     this.files.drop();
-    for (const line of saved.lines) this.show(line);
+    // The history the visitor heard on the previous page: shown, not told again.
+    v.fillQuietly(() => { for (const line of saved.lines) this.show(line); });
     v.showView('chat');
     v.chatControls('live');
     this.setChatStatus(this.phase === 'chatting' ? this.chattingText() : saved.status || this.t.waitingForAgent);

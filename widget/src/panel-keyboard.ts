@@ -1,16 +1,15 @@
 /** The panel's keyboard: Escape closes it, Tab stays inside it where it covers the page, and its keys stay its own. */
 import type { PanelView } from './panel-view.js';
-
-/** When the panel covers the viewport (widget/src/styles.ts): it is modal there. */
-const FULL_SCREEN_QUERY = '(max-width: 480px)';
+import { FULL_SCREEN_QUERY } from './styles.js';
 
 /**
- * Where the panel covers the viewport (a phone) it is a modal dialog for screen readers too, as it
- * is for Tab below: `aria-modal`, and the page behind it is `inert` while it shows, since Chromium
- * does not leave the rest of the page out of the accessibility tree for `aria-modal` alone (the
- * page's elements beside the widget's, up to <body>; only those it was not already, and given back
- * as they were when the panel closes, the screen widens, or the widget goes). Kept in step with the
- * viewport (a phone turned, a window resized) until `signal` aborts.
+ * Where the panel covers the viewport (a phone, a small or zoomed window: FULL_SCREEN_QUERY in
+ * styles.ts) it is a modal dialog for screen readers too, as it is for Tab below: `aria-modal`, and
+ * the page behind it is `inert` while it shows, since Chromium does not leave the rest of the page
+ * out of the accessibility tree for `aria-modal` alone (the page's elements beside the widget's, up
+ * to <body>; only those it was not already, and given back as they were when the panel closes, the
+ * screen widens, or the widget goes). Kept in step with the viewport (a phone turned, a window
+ * resized, a zoom) until `signal` aborts.
  */
 export class FullScreenModal {
   private readonly query = window.matchMedia(FULL_SCREEN_QUERY);

@@ -2,10 +2,13 @@
  * The widget's DOM inside its shadow root: launcher button and chat panel, with
  * small methods to render state. No chat logic lives here (see chat-widget.ts).
  *
- * Accessibility: the panel is a non-modal dialog labelled by its title; the
- * message list is a `role=log` live region (polite) that keyboard users can
- * focus to scroll; status changes (queue, reconnecting, ended) go to a
- * `role=status` line; every control has a visible label or an aria-label.
+ * Accessibility: the panel is a dialog labelled by its title, non-modal except
+ * where it takes the whole viewport (panel-keyboard.ts); the message list is a
+ * `role=log` live region (polite; quiet while a restored chat's history fills
+ * it in) that keyboard users can focus to scroll; status changes (queue,
+ * reconnecting, ended) go to a `role=status` line, and so does "<agent> is
+ * typing…", once as it starts; every control has a visible label or an
+ * aria-label.
  */
 import { h, show } from './dom.js';
 import type { PrechatField } from './button-status.js';
@@ -81,7 +84,8 @@ export class PanelView {
     this.leave = h('form', { class: 'pre', novalidate: true });
     this.body = h('div', { class: 'body' }, this.offline, this.prechat, this.leave);
     this.log = h('div', { class: 'body log', role: 'log', 'aria-live': 'polite', 'aria-label': t.messages, tabindex: '0' });
-    this.typing = h('div', { class: 'typing', 'aria-hidden': 'true' });
+    // A polite status: that the agent is writing is news to a screen reader user too (WCAG 4.1.3).
+    this.typing = h('div', { class: 'typing', role: 'status' });
     this.fileSlot = h('div', { class: 'file-slot' });
     // No maxlength: the browser would cut a long paste without a word. The limit line says it instead.
     this.input = h('textarea', { id: inputId, rows: '1', autocomplete: 'off', placeholder: t.placeholder, 'aria-describedby': limitId });
@@ -150,8 +154,13 @@ export class PanelView {
     else delete this.status.dataset.kind;
   }
 
+  /**
+   * The typing line ('' empties it). Only a change is written: the same line written again (every
+   * AgentTyping while the agent goes on typing, a message that leaves another agent typing) would be
+   * told again. Emptied, it tells nothing (a removal is not read out).
+   */
   setTyping(text: string): void {
-    this.typing.textContent = text;
+    if (this.typing.textContent !== text) this.typing.textContent = text;
   }
 
   /** The limit line under the message box ('' hides it); the box is marked invalid while it shows. */
@@ -187,6 +196,19 @@ export class PanelView {
       bubble.dataset.state = state;
       bubble.appendChild(h('span', { class: 'state' }, text));
     }
+  }
+
+  /**
+   * Runs `fill`, which adds a chat's history to the log, without the log telling it: a chat continued
+   * after a reload or on another page of the site shows its history again, and that is not news. As
+   * in the console's transcript, the log is `aria-live=off` while it fills, and polite again only after
+   * the next frame, once the accessibility tree has taken the history in (it takes the page's changes
+   * when it next renders, not at once).
+   */
+  fillQuietly(fill: () => void): void {
+    this.log.setAttribute('aria-live', 'off');
+    fill();
+    requestAnimationFrame(() => setTimeout(() => this.log.setAttribute('aria-live', 'polite'), 0));
   }
 
   clearLog(): void {

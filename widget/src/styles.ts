@@ -4,9 +4,22 @@
  * host page (they inherit into the shadow tree): --sb-accent, --sb-bg, --sb-fg,
  * --sb-radius, --sb-font (and
  * --sb-muted, --sb-line for secondary text and borders). Default colours meet WCAG AA contrast (4.5:1 or more).
+ * The title breaks between words: its longest word keeps the header's buttons beside it or, too
+ * long for that (a long title at 320 px), moves them to a second row; a word longer than the whole
+ * row is broken as a last resort (break-word, not anywhere, which would let the title shrink beside
+ * the buttons and split its words first: "Visit/or").
  * Sides are logical (inset-inline-end, padding-inline-start, flex-end in a column), never
  * left/right, so a right-to-left widget (`dir="rtl"`, direction.ts) mirrors as a whole.
  */
+/**
+ * Where the open panel takes the whole viewport and is modal (panel-keyboard.ts). Up to 480 px (a
+ * phone) it always did. Up to 800 px too (a tablet, or a laptop window at 200 % zoom: 1280 × 860 is
+ * 640 × 430): there the 380 px panel would take half the width or more and nearly all the height,
+ * leaving little of the page beside it, and a page element the visitor Tabs to could sit wholly behind
+ * it (WCAG 2.4.11). Full-screen and modal, the focus stays in the panel until it is minimized.
+ */
+export const FULL_SCREEN_QUERY = '(max-width: 800px)';
+
 export const CSS = `
 :host{all:initial;--a:var(--sb-accent,#0b57d0);--b:var(--sb-bg,#fff);--f:var(--sb-fg,#1b1b1f);--r:var(--sb-radius,12px);
 --m:var(--sb-muted,#55555e);--l:var(--sb-line,#e4e4ea);
@@ -30,8 +43,8 @@ button[aria-disabled=true]{opacity:.6;cursor:progress}
 background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px rgba(0,0,0,.3);overflow:hidden;border:1px solid var(--l)}
 .panel:not([data-view=chat]){height:auto;max-height:calc(100vh - 110px)}
 [aria-invalid=true]{border-color:#b3261e;border-width:2px}
-.head{display:flex;align-items:center;gap:.25em;padding:.5em;padding-inline-start:1em;background:var(--a);color:#fff}
-.head h2{flex:1;margin:0;font-size:1.05em;font-weight:700}
+.head{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:.25em;padding:.5em;padding-inline-start:1em;background:var(--a);color:#fff}
+.head h2{flex:1;max-width:100%;margin:0;font-size:1.05em;font-weight:700;overflow-wrap:break-word}
 .head button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
 .head button:focus-visible{outline-color:#fff;outline-offset:-3px}
 .status{padding:.45em 1em;border-bottom:1px solid var(--l);color:var(--m);font-size:.9em;min-height:2.2em}
@@ -62,6 +75,6 @@ input[type=file]{border:0;padding:0}
 .actions{display:flex;gap:.5em;flex-wrap:wrap;padding:0 .6em .6em}
 .actions button{flex:1}
 a.post{flex-basis:100%;display:flex;align-items:center;justify-content:center;min-height:44px;padding:.5em 1em;border:1px solid var(--a);border-radius:calc(var(--r)*.6);color:var(--a);font-weight:600;text-decoration:underline}
-@media (max-width:480px){.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{inset-inline-end:12px;bottom:12px}}
+@media ${FULL_SCREEN_QUERY}{.panel,.panel:not([data-view=chat]){inset:0;width:100%;height:100%;max-height:none;border-radius:0;border:0}.launch{inset-inline-end:12px;bottom:12px}}
 @media (prefers-reduced-motion:no-preference){.panel{animation:in .16s ease-out}@keyframes in{from{opacity:0;transform:translateY(8px)}}}
 `;
