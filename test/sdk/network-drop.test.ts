@@ -5,7 +5,8 @@
  * has every message of the other exactly once, in order, and the agent stream
  * resumed from its last event id (no resync, no gap, no repeat). And once the
  * visitor's outbox gets through after an outage, its poll runs at once instead
- * of finishing its own backoff sleep.
+ * of finishing its own backoff sleep; and in a quiet chat, where only the held poll
+ * would tell, a probe says online as soon as the server answers again.
  */
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../protocol/harness.js';
@@ -91,6 +92,26 @@ describe('network drop in the middle of a chat', () => {
     await agent.send(chatId, 'after the outage');
     await until(() => vr.texts().includes('after the outage'), 'the agent message at the visitor', 10_000, () => vr.log);
     expect(Date.now() - onlineAt, 'the agent message came long after online: the poll slept on').toBeLessThan(1_500);
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
+
+  it('in a quiet chat, connection is online again soon after the network is back, not when the held poll ends', async () => {
+    // Nobody sends: only the poll sees the outage, and the poll after it is held for the
+    // demo's whole hold (25 s) unless something arrives. The probe beside it says online.
+    const { agent, v, vr, chatId } = await humanChat({ agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Quiet Test' });
+    proxy.drop(1_000);
+    await until(() => vr.of('connection').includes('reconnecting'), 'reconnecting');
+    const backAt = Date.now() + 1_000;
+    await until(() => vr.of('connection').at(-1) === 'online', 'online after the outage', 8_000, () => vr.of('connection'));
+    expect(Date.now() - backAt, 'online came long after the network was back').toBeLessThan(3_000);
+    // The poll held meanwhile still delivers (the probe took nothing from it).
+    await agent.send(chatId, 'after the quiet outage');
+    await until(() => vr.texts().includes('after the quiet outage'), 'the agent message at the visitor', 5_000, () => vr.log);
+    expect(vr.texts().filter((t) => t === 'after the quiet outage')).toHaveLength(1);
 
     await agent.end(chatId);
     await until(() => v.state === 'ended', 'the end at the visitor');

@@ -1,7 +1,8 @@
 /**
  * VisitorClient against a live server: a whole chat with the demo bot, and
  * recovery from an injected `503 Invalid Affinity Token` on a POST and on a
- * poll, with both recovery paths (ReconnectSession and the v34 ResyncSession).
+ * poll, with both recovery paths (ReconnectSession and the v34 ResyncSession); and a
+ * rate limit's `429 Retry-After` (a proxy's) waited out on both lanes.
  */
 import { describe, expect, it } from 'vitest';
 import { SwitchboardClosedError, VisitorClient, type VisitorClientOptions } from '../../packages/sdk/src/index.js';
@@ -233,4 +234,45 @@ describe.concurrent('VisitorClient recovery after 503 Invalid Affinity Token', (
     expect(rec.texts()).toEqual([DEMO.greeting, 'b1', 'b2', 'b3', 'wake', 'after resync']);
     await v.end();
   });
+});
+
+/**
+ * A fetch in front of the real server that answers the next `times` requests matching
+ * `method path` itself, `429` with `Retry-After: 1`, as a rate-limiting proxy would, and
+ * logs when each request of that kind went out.
+ */
+function rateLimitedOnce(what: string, times: number) {
+  const sentAt: number[] = [];
+  let left = times;
+  const f: typeof fetch = async (input, init) => {
+    const path = new URL(String(input)).pathname.replace('/chat/rest/', '');
+    if (`${init?.method ?? 'GET'} ${path}` !== what) return fetch(input, init);
+    sentAt.push(Date.now());
+    if (left > 0) {
+      left -= 1;
+      return new Response('Too Many Requests', { status: 429, headers: { 'Retry-After': '1' } });
+    }
+    return fetch(input, init);
+  };
+  return { fetch: f, sentAt };
+}
+
+describe.concurrent('VisitorClient and a rate limit (429 Retry-After)', () => {
+  for (const what of ['GET System/Messages', 'POST Chasitor/ChatMessage']) {
+    it(`waits out Retry-After on ${what}, then goes on with nothing lost or twice`, async () => {
+      const limited = rateLimitedOnce(what, 2);
+      // Backoff steps of 25–100 ms here, and Retry-After (1 s) within the longest wait allowed (maxMs).
+      const v = visitor({ fetch: limited.fetch, retry: { baseMs: 50, maxMs: 2_000 } });
+      const rec = recordVisitor(v);
+      await v.start();
+      await v.send('through the limit');
+      await until(() => rec.texts().includes('through the limit'), 'the echo after the 429s', 10_000, () => ({ log: rec.log, sentAt: limited.sentAt }));
+      // Only Retry-After makes each retry wait about a second.
+      const gaps = limited.sentAt.slice(1, 3).map((t, i) => t - limited.sentAt[i]!);
+      expect(gaps).toHaveLength(2);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(950);
+      expect(rec.texts()).toEqual([DEMO.greeting, 'through the limit']);
+      await v.end();
+    });
+  }
 });

@@ -1,5 +1,6 @@
 /** What an AgentClient is built with. */
 import type { RetryOptions } from './backoff.js';
+import type { WebSocketClass } from './agent-stream.js';
 import type { FetchLike } from './live-agent-http.js';
 
 export interface AgentClientOptions {
@@ -10,7 +11,7 @@ export interface AgentClientOptions {
    * The WebSocket class for connect(): the browser's by default; in Node 20 pass
    * the `ws` package's (`import WebSocket from 'ws'`).
    */
-  WebSocket?: unknown;
+  WebSocket?: WebSocketClass;
   /**
    * Retry timing of idempotent calls and of stream reconnects. `giveUpAfterMs` (default 30000)
    * bounds a call's retries and the first connect(): it rejects when the stream could not be

@@ -23,6 +23,12 @@ export interface WebSocketLike {
   addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (ev: { data?: unknown; code?: number }) => void): void;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/**
+ * What `AgentClientOptions.WebSocket` takes: the browser's WebSocket class or the `ws`
+ * package's. Their `addEventListener` is typed per event, which no one signature of ours
+ * matches, so that method is checked only for being there; the rest is checked as used.
+ */
+export type WebSocketClass = new (url: string) => Omit<WebSocketLike, 'addEventListener'> & { addEventListener(type: never, listener: never): void };
 
 export interface AgentStreamDeps {
   baseUrl: string;

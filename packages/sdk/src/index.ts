@@ -7,7 +7,7 @@ export { AgentClient, type AgentClientOptions } from './agent-client.js';
 export type { EmulatorApi } from './emulator-api.js';
 export { isConferenceEvent, isFileTransferEvent, isFileUploadedEvent } from './file-events.js';
 export type { UploadBusyWait, UploadOptions } from './visitor-file-upload.js';
-export type { WebSocketConstructor, WebSocketLike } from './agent-stream.js';
+export type { WebSocketClass, WebSocketConstructor, WebSocketLike } from './agent-stream.js';
 export { SwitchboardHttpError, SwitchboardClosedError, type ErrorCode } from './errors.js';
 export type { RetryOptions } from './backoff.js';
 export type * from './types.js';

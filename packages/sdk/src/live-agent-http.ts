@@ -15,7 +15,8 @@ export interface LaAnswer {
 }
 
 export interface LaRequest {
-  method: 'GET' | 'POST';
+  /** HEAD: a probe that the server answers at once (ADR 0019), never a held poll. */
+  method: 'GET' | 'POST' | 'HEAD';
   /** `Prefix/Noun`, appended to `<baseUrl>/chat/rest/`. */
   path: string;
   query?: Record<string, string | number>;

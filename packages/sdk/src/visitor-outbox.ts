@@ -136,7 +136,8 @@ export class VisitorOutbox {
           continue;
         }
         if (res.status >= 500 || res.status === 429) {
-          attempt = await s.failed(attempt + 1);
+          // Retry-After is waited out; a rate limit's (429) even when the poll gets through meanwhile.
+          attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter), { wakeable: res.status !== 429 });
           continue;
         }
         attempt = 0;

@@ -3,6 +3,10 @@
  * again, network failure or a standby's 503 NODE_STANDBY → backoff with jitter,
  * another 503 → recovery, 403 → ended.
  * One loop per client; reconnectNow() replaces the poll in flight (ADR 0038).
+ *
+ * A poll that follows a failure is held like any other (up to the server's hold, 25 s), so
+ * its answer cannot say soon that the server is back. A HEAD on the same noun, sent with it,
+ * can: the server answers it at once (204 for a live session, ADR 0019) and it delivers nothing.
  */
 import { isNodeStandby, retryAfterMs } from './errors.js';
 import type { LaAnswer } from './live-agent-http.js';
@@ -55,6 +59,7 @@ export class VisitorPollLoop {
         // cursor, docs/visitor-api.md) may be replaced: with -1 a taken answer would be lost.
         const replace = new AbortController();
         this.replacePoll = ack >= 0 ? replace : null;
+        if (attempt > 0) void this.probe();
         let res: LaAnswer;
         try {
           res = await s.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, s.pollTimeoutMs, { replace: replace.signal });
@@ -90,12 +95,32 @@ export class VisitorPollLoop {
           attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter));
         } else if (res.status === 503) {
           if (s.affinity === affinityUsed) await this.recovery.recover();
+        } else if (res.status === 429) {
+          // A rate limit (a proxy's, or the emulator's fault): its Retry-After is kept even if the outbox gets through.
+          attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter), { wakeable: false });
         } else {
-          attempt = await s.failed(attempt + 1);
+          attempt = await s.failed(attempt + 1, retryAfterMs(res.retryAfter));
         }
       }
     } finally {
       this.loops -= 1;
     }
   }
+
+  /**
+   * Whether the server is reachable again, asked while the poll after a failure is held: a
+   * 204 is `connection: online` at once, instead of when that poll ends. Anything else says
+   * nothing the poll will not find out itself.
+   */
+  private async probe(): Promise<void> {
+    try {
+      const res = await this.s.exchange({ method: 'HEAD', path: 'System/Messages' }, PROBE_TIMEOUT_MS);
+      if (res.status === 204 && !this.s.stopped) this.s.noteSuccess();
+    } catch {
+      // The poll meets the same failure and retries.
+    }
+  }
 }
+
+/** How long the reachability probe may take: the server answers it without holding it. */
+const PROBE_TIMEOUT_MS = 10_000;

@@ -125,7 +125,7 @@ export class VisitorSession {
    * (and at least `minMs`, a Retry-After, up to `retry.maxMs`).
    * Returns the attempt to count on from: 0 when reconnectNow() cut the wait short.
    */
-  async failed(attempt: number, minMs = 0): Promise<number> {
+  async failed(attempt: number, minMs = 0, o: { wakeable?: boolean } = {}): Promise<number> {
     this.setConnection('reconnecting');
     const now = Date.now();
     this.failingSince ??= now;
@@ -135,7 +135,8 @@ export class VisitorSession {
     }
     const reconnects = this.reconnects;
     const wait = Math.max(backoffDelay(attempt, this.opts.retry), Math.min(minMs, this.opts.retry?.maxMs ?? 15_000));
-    await sleep(wait, this.stopper.signal, this.wake.signal);
+    // Not wakeable: a rate limit's Retry-After is for this lane, whatever the other one does.
+    await (o.wakeable === false ? sleep(wait, this.stopper.signal) : sleep(wait, this.stopper.signal, this.wake.signal));
     return this.reconnects === reconnects ? attempt : 0;
   }
 
