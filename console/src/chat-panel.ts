@@ -17,9 +17,6 @@ import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
 import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, QuickText, TransferTarget } from './wire-types.ts';
 
-/** The badge of a panel whose conference this agent left (by itself, dropped, or the chat moved). */
-const LEFT_CONFERENCE = 'Left the conference';
-
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
 
@@ -231,7 +228,7 @@ export class ChatPanel {
     }
     if (this.participant) {
       this.participant = false;
-      if (chat.state !== 'ended') this.detach(LEFT_CONFERENCE);
+      if (chat.state !== 'ended') this.detach(LEFT.leftConference);
     }
     const now = standing(chat, events, this.host.me.id);
     if (now.kind === 'ended') this.markEnded(now.label);
@@ -283,7 +280,8 @@ export class ChatPanel {
    */
   private followEnd(e: ChatEventWire, live: boolean): void {
     if (live || this.mode === 'monitor') {
-      this.markEnded(endedLabel(e, this.mode === 'agent', this.host.me.id));
+      // A conference participant did not end it: the holder did ("Ended by the agent", as after a reload).
+      this.markEnded(endedLabel(e, this.mode === 'agent' && !this.participant, this.host.me.id));
       return;
     }
     const then = standing({ state: 'ended', agentId: null }, this.transcript.eventsAfter(-1), this.host.me.id);
@@ -359,7 +357,7 @@ export class ChatPanel {
       // A participant's chat is someone else's: only its own leave (by itself, a drop, the chat moving) ends its part.
       if (e.type === 'AgentLeftConference' && e.data['agentId'] === me) {
         this.participant = false;
-        this.detach(LEFT_CONFERENCE);
+        this.detach(LEFT.leftConference);
       }
       return;
     }
@@ -406,7 +404,7 @@ export class ChatPanel {
     try {
       await this.host.client.leaveConference(this.chatId);
       this.participant = false;
-      this.detach(LEFT_CONFERENCE);
+      this.detach(LEFT.leftConference);
     } catch (err) {
       this.host.report(`Could not leave the conference: ${errorText(err)}`);
     }
