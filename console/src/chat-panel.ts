@@ -11,6 +11,7 @@ import { el, uid } from './dom-builder.ts';
 import { downloadChatFile } from './file-download.ts';
 import { FileRequestControl } from './file-request-control.ts';
 import { QuickTextPicker } from './quick-text-picker.ts';
+import { reassignFailure } from './reassign-targets.ts';
 import { FlagControl } from './flag-control.ts';
 import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
 import { TranscriptView } from './transcript-view.ts';
@@ -25,13 +26,14 @@ export type PanelMode = 'agent' | 'monitor';
 export interface PanelHost {
   client: AgentPort;
   me: PublicUser;
-  /** Agents a supervisor can reassign to (empty for agents). */
-  agents(): { id: string; name: string }[];
+  /** Agents a supervisor can reassign this chat to, labelled (empty for agents; see reassign-targets.ts). */
+  reassignTargets(chatId: string): { id: string; name: string }[];
   close(panel: ChatPanel): void;
   openTransfer(panel: ChatPanel, opener: HTMLElement): void;
   /** Opens the "Invite to conference" dialog (the chat's holder only). */
   openConference(panel: ChatPanel, opener: HTMLElement): void;
-  takenOver(panel: ChatPanel): void;
+  /** A supervisor's "Take over" of a monitored chat: the host makes sure the chat stays (presence) and moves the panel. */
+  takeOver(panel: ChatPanel): void;
   report(message: string): void;
   /** A visitor message arrived live (for notifications). */
   visitorMessage(panel: ChatPanel, text: string): void;
@@ -679,7 +681,11 @@ export class ChatPanel {
       this.host.client.whisper(this.chatId, text).then(() => { input.value = ''; }, (err: unknown) => this.host.report(`Whisper failed: ${errorText(err)}`));
     });
     const selectId = uid('reassign');
-    const options = () => this.host.agents().map((a) => el('option', { value: a.id }, a.name));
+    const options = (): HTMLOptionElement[] => {
+      const targets = this.host.reassignTargets(this.chatId);
+      return targets.length > 0 ? targets.map((a) => el('option', { value: a.id }, a.name))
+        : [el('option', { value: '', disabled: true }, 'No agent online or away to take it')];
+    };
     const select = el('select', { id: selectId }, ...options());
     // The agent list changes (presence, load): refresh it whenever the list is about to be used.
     select.addEventListener('focus', () => {
@@ -692,10 +698,12 @@ export class ChatPanel {
     reassign.addEventListener('submit', (ev) => {
       ev.preventDefault();
       if (!select.value) return;
-      this.host.client.reassign(this.chatId, select.value).then(() => this.host.report('Chat reassigned'), (err: unknown) => this.host.report(`Reassign failed: ${errorText(err)}`));
+      // The agent's name without the presence and load its option shows.
+      const name = (select.selectedOptions[0]?.textContent ?? 'the agent').replace(/ \([^()]*\)$/, '');
+      this.host.client.reassign(this.chatId, select.value).then(() => this.host.report(`Chat reassigned to ${name}`), (err: unknown) => this.host.report(reassignFailure(err, name)));
     });
     const takeover = el('button', { type: 'button', class: 'primary', onclick: () => {
-      this.host.client.takeover(this.chatId).then(() => this.host.takenOver(this), (err: unknown) => this.host.report(`Take over failed: ${errorText(err)}`));
+      this.host.takeOver(this);
     } }, 'Take over');
     return el('div', { class: 'monitor-controls' }, whisper, reassign, takeover);
   }

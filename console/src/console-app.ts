@@ -14,6 +14,7 @@ import { OfferCard } from './offer-card.ts';
 import { offerText } from './offer-text.ts';
 import { myChatsLabel, noChatsText, pageTitle } from './my-chats-text.ts';
 import { MyPastChatsView } from './my-past-chats-view.ts';
+import { reassignTargets } from './reassign-targets.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
@@ -110,11 +111,15 @@ export class ConsoleApp {
     });
     this.host = {
       client, me,
-      agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${loadText(a.load, a.capacity, '/')})` })),
+      reassignTargets: (chatId) => {
+        // The holder of an established chat only: one offered to an agent may be reassigned to them.
+        const c = this.supervisor?.last?.chats.find((x) => x.chatId === chatId);
+        return reassignTargets(this.supervisor?.last?.agents ?? [], c?.state === 'established' ? c.agentId : null, me.id);
+      },
       close: (p) => this.closePanel(p),
       openTransfer: (p, opener) => void this.transfers.open(p, opener),
       openConference: (p, opener) => void this.transfers.openConference(p, opener),
-      takenOver: (p) => void this.takenOver(p),
+      takeOver: (p) => void this.takeOver(p),
       report: (m) => this.report(m),
       visitorMessage: (p, text) => {
         alertHidden('message', `Message from ${p.heading.textContent ?? 'visitor'}`, text, p.chatId);
@@ -322,7 +327,7 @@ export class ConsoleApp {
   }
 
   /** `restoring`: the presence is set again after the server restarted, and the agent is told so. */
-  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<void> {
+  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<boolean> {
     unlockAudio();
     this.presenceChanges += 1;
     try {
@@ -330,9 +335,11 @@ export class ConsoleApp {
       this.presenceKnown = true;
       this.applyPresence(state.status, state.capacity);
       this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
+      return true;
     } catch (err) {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
+      return false;
     } finally {
       this.presenceChanges -= 1;
     }
@@ -664,12 +671,29 @@ export class ConsoleApp {
     }
   }
 
-  private async takenOver(panel: ChatPanel): Promise<void> {
+  /**
+   * A supervisor takes a monitored chat over. Offline (a supervisor's usual presence), the server
+   * would drop the chat after the grace period, as of any offline agent holding one (docs/agent-api.md,
+   * "Agent disconnect"): the supervisor is set Away first, which keeps the chat and brings no new
+   * offers, and is told so.
+   */
+  private async takeOver(panel: ChatPanel): Promise<void> {
+    const wasOffline = this.presence === 'offline';
+    if (wasOffline && !(await this.changePresence('away'))) {
+      this.report('Take over not done: you are offline, and going Away (to keep the chat) failed');
+      return;
+    }
+    try {
+      await this.client.takeover(panel.chatId);
+    } catch (err) {
+      this.report(`Take over failed: ${errorText(err)}`);
+      return;
+    }
     this.monitors.delete(panel.chatId);
     panel.element.remove();
     this.showView('chats');
     await this.openPanel(panel.chatId, panel.heading.textContent ?? '', true);
-    this.report('You took over the chat');
+    this.report(wasOffline ? 'You took over the chat. You were offline, so you are now Away: the chat stays with you, and no new chats are offered to you' : 'You took over the chat');
   }
 
   private async logout(): Promise<void> {
