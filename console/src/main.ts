@@ -24,9 +24,10 @@ client.onSignedOut(() => {
 });
 
 function run(me: PublicUser, restore?: RestoredState): ConsoleApp {
+  // Before the app: it keeps the title it finds, to put the unread count before it.
+  document.title = `${me.name} — Switchboard console`;
   const app = new ConsoleApp(client, me);
   root.replaceChildren(app.element);
-  document.title = `${me.name} — Switchboard console`;
   let loggedOut = false;
   const remember = (): void => {
     const refreshToken = client.refreshToken();
