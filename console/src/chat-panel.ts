@@ -142,6 +142,21 @@ export class ChatPanel {
     return this.visitorName || 'The visitor';
   }
 
+  /** What the agent wrote and has not sent: in the message box, or kept read-only once the chat ended or left. */
+  get draft(): string {
+    return this.composer ? this.composer.value : this.unsent;
+  }
+
+  /**
+   * Text the agent had written before the page was reloaded: back in the message box once the
+   * first read shows the chat is still the agent's, or kept read-only, as unsent, when it is not.
+   */
+  keepDraft(text: string): void {
+    if (!text) return;
+    if (this.composer) this.composer.value = text;
+    else this.unsent = text;
+  }
+
   /** Read-only because the chat left this agent (not because it ended): it may come back. */
   get isDetached(): boolean {
     return this.detached !== null && !this.ended;
@@ -504,7 +519,8 @@ export class ChatPanel {
     if (this.unsent && this.composer) {
       this.composer.value = this.unsent;
       this.unsent = '';
-    } else if (this.unsent) {
+    } else if (this.unsent && !this.restoring) {
+      // Restoring: the first read decides where a draft kept across a reload goes (composer or note).
       this.footer.append(this.unsentNote(this.unsent));
       if (draft.trim()) this.host.report(`What you were writing to ${this.visitor} was not sent; it is kept in the chat's panel to copy`);
     }

@@ -34,6 +34,10 @@ export interface RestoredState {
   /** Chats a supervisor was monitoring, in order. */
   monitors?: readonly string[];
   view?: ConsoleView;
+  /** Visitor messages not seen yet (shown again on "My chats" and in the title when another view comes back). */
+  unread?: number;
+  /** Unsent text of the agent's chats, by chat id: back in their message boxes. */
+  drafts?: Readonly<Record<string, string>>;
 }
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
@@ -171,6 +175,18 @@ export class ConsoleApp {
     return this.currentView;
   }
 
+  /** The "My chats" unread count (kept across a reload by main.ts). */
+  get unreadCount(): number {
+    return this.unread;
+  }
+
+  /** What the agent wrote in each chat and did not send, by chat id (kept across a reload by main.ts). */
+  get drafts(): Record<string, string> {
+    const drafts: Record<string, string> = {};
+    for (const [chatId, panel] of this.panels) if (panel.draft.trim()) drafts[chatId] = panel.draft;
+    return drafts;
+  }
+
   /**
    * Connects the stream and shows the initial state. `restore` is what the page had
    * before it was reloaded: the presence, set again at once, so chats held within the
@@ -178,10 +194,15 @@ export class ConsoleApp {
    * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
    */
   start(restore?: RestoredState): void {
-    for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
+    for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true).keepDraft(restore?.drafts?.[chatId] ?? '');
     // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
     if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
     if (restore?.view && (restore.view !== 'supervisor' || this.supervisor) && (restore.view !== 'team' || this.team)) this.showView(restore.view);
+    // Still unseen: the agent was on another view (on My chats, the chats themselves show them).
+    if (this.currentView !== 'chats' && restore?.unread) {
+      this.unread = restore.unread;
+      this.showUnread();
+    }
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
