@@ -34,6 +34,8 @@ export interface PanelHost {
   openConference(panel: ChatPanel, opener: HTMLElement): void;
   /** A supervisor's "Take over" of a monitored chat: the host makes sure the chat stays (presence) and moves the panel. */
   takeOver(panel: ChatPanel): void;
+  /** The agent chose Offline in this console (and is offline still): a chat requeued now went by that choice. */
+  wentOffline(): boolean;
   report(message: string): void;
   /** A visitor message arrived live (for notifications). */
   visitorMessage(panel: ChatPanel, text: string): void;
@@ -140,6 +142,11 @@ export class ChatPanel {
   /** The visitor's name as shown, for messages about this chat. */
   get visitor(): string {
     return this.visitorName || 'The visitor';
+  }
+
+  /** In the chat as a conference participant: not the agent's to hand back to the queue. */
+  get isParticipant(): boolean {
+    return this.participant;
   }
 
   /** What the agent wrote and has not sent: in the message box, or kept read-only once the chat ended or left. */
@@ -399,8 +406,8 @@ export class ChatPanel {
         else if (e.data['from'] === me) this.detach(...reassignedAway(e.data));
         break;
       case 'AgentDisconnect':
-        // The server dropped us (or we went offline): the chat went back to the queue.
-        this.detach(LEFT.disconnected);
+        // The server dropped us, or the agent chose Offline here: the chat went back to the queue.
+        this.detach(this.host.wentOffline() ? LEFT.wentOffline : LEFT.disconnected);
         break;
     }
   }

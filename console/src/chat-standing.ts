@@ -16,6 +16,8 @@ export const LEFT = {
   /** `ChatReassigned {takeover: true}`: the supervisor holds it now. */
   takenOver: 'A supervisor took this chat over',
   disconnected: 'Back in the queue (you were disconnected)',
+  /** The agent chose Offline in this console (live only: the event does not say why, so a reload says "disconnected"). */
+  wentOffline: 'Back in the queue (you went offline)',
   /** Taken some way the console cannot tell (the server said 409 Chat is no longer yours). */
   noLonger: 'No longer with you',
   /** Erased (404): no transcript left to tell. */

@@ -10,6 +10,7 @@ import { alertHidden, notificationPermission, requestNotifications, unlockAudio 
 import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { LEFT } from './chat-standing.ts';
 import { el, replaceChildren } from './dom-builder.ts';
+import { openGoOfflineDialog } from './go-offline-dialog.ts';
 import { OfferCard } from './offer-card.ts';
 import { offerText } from './offer-text.ts';
 import { myChatsLabel, noChatsText, pageTitle } from './my-chats-text.ts';
@@ -90,6 +91,8 @@ export class ConsoleApp {
    * answer, when it comes, sets it as the server has it.
    */
   private presenceChanges = 0;
+  /** The agent chose Offline here (confirmed when it held chats); reset by any other presence. */
+  private offlineByChoice = false;
   private leaveTabs: () => void = () => undefined;
   private unlisten: () => void = () => undefined;
   private wasOpen = false;
@@ -124,6 +127,7 @@ export class ConsoleApp {
       openTransfer: (p, opener) => void this.transfers.open(p, opener),
       openConference: (p, opener) => void this.transfers.openConference(p, opener),
       takeOver: (p) => void this.takeOver(p),
+      wentOffline: () => this.offlineByChoice,
       report: (m) => this.report(m),
       visitorMessage: (p, text) => {
         alertHidden('message', `Message from ${p.heading.textContent ?? 'visitor'}`, text, p.chatId);
@@ -280,7 +284,7 @@ export class ConsoleApp {
     const presence = el('fieldset', { class: 'presence-switch' }, el('legend', {}, 'Presence'),
       ...PRESENCES.map((p) => {
         const radio = el('input', { type: 'radio', name: 'presence', id: `presence-${p}`, value: p, checked: p === this.presence });
-        radio.addEventListener('change', () => { if (radio.checked) void this.changePresence(p); });
+        radio.addEventListener('change', () => { if (radio.checked) this.choosePresence(p, radio); });
         this.radios.set(p, radio);
         return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
       }));
@@ -347,8 +351,40 @@ export class ConsoleApp {
     this.notifyButton.disabled = p !== 'default';
   }
 
-  /** `restoring`: the presence is set again after the server restarted, and the agent is told so. */
-  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<boolean> {
+  /** Chats the agent holds now (not ended, not left, not a conference it only joined). */
+  private heldChats(): number {
+    return [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring && !p.isParticipant).length;
+  }
+
+  /**
+   * The agent picked a presence on the switch. Offline while holding chats hands them all back to
+   * the queue: asked first (Away, which keeps them, is not).
+   */
+  private choosePresence(status: Presence, radio: HTMLInputElement): void {
+    const held = this.heldChats();
+    if (status !== 'offline' || held === 0) {
+      void this.changePresence(status);
+      return;
+    }
+    openGoOfflineDialog(held, radio, async () => {
+      this.offlineByChoice = true;
+      const failure = await this.changePresence('offline');
+      if (failure !== null) {
+        this.offlineByChoice = false;
+        throw new Error(failure);
+      }
+    }, () => {
+      // Cancelled: the switch shows the presence kept, and the keyboard is on it.
+      this.applyPresence(this.presence, this.capacity);
+      this.radios.get(this.presence)?.focus();
+    });
+  }
+
+  /**
+   * `restoring`: the presence is set again after the server restarted, and the agent is told so.
+   * Resolves to null once the server took it, or to what went wrong (said in the toast too).
+   */
+  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<string | null> {
     unlockAudio();
     this.presenceChanges += 1;
     try {
@@ -356,11 +392,11 @@ export class ConsoleApp {
       this.presenceKnown = true;
       this.applyPresence(state.status, state.capacity);
       this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
-      return true;
+      return null;
     } catch (err) {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
-      return false;
+      return errorText(err);
     } finally {
       this.presenceChanges -= 1;
     }
@@ -418,6 +454,7 @@ export class ConsoleApp {
   }
 
   private applyPresence(status: Presence, capacity: number): void {
+    if (status !== 'offline') this.offlineByChoice = false;
     this.presence = status;
     this.capacity = capacity;
     for (const [p, r] of this.radios) r.checked = p === status;
@@ -700,7 +737,7 @@ export class ConsoleApp {
    */
   private async takeOver(panel: ChatPanel): Promise<void> {
     const wasOffline = this.presence === 'offline';
-    if (wasOffline && !(await this.changePresence('away'))) {
+    if (wasOffline && (await this.changePresence('away')) !== null) {
       this.report('Take over not done: you are offline, and going Away (to keep the chat) failed');
       return;
     }
