@@ -11,14 +11,12 @@ import { el, uid } from './dom-builder.ts';
 import { downloadChatFile } from './file-download.ts';
 import { FileRequestControl } from './file-request-control.ts';
 import { QuickTextPicker } from './quick-text-picker.ts';
+import { reassignFailure } from './reassign-targets.ts';
 import { FlagControl } from './flag-control.ts';
 import { fillPlaceholders, insertText, opensPicker } from './quick-text-rules.ts';
 import { TranscriptView } from './transcript-view.ts';
 import { VisitorDetails } from './visitor-details.ts';
 import type { ChatDetails, ChatEventWire, ChatSummary, PublicUser, QuickText, TransferTarget } from './wire-types.ts';
-
-/** The badge of a panel whose conference this agent left (by itself, dropped, or the chat moved). */
-const LEFT_CONFERENCE = 'Left the conference';
 
 /** How long after the last keystroke "typing" turns off. */
 const TYPING_IDLE_MS = 1500;
@@ -28,13 +26,16 @@ export type PanelMode = 'agent' | 'monitor';
 export interface PanelHost {
   client: AgentPort;
   me: PublicUser;
-  /** Agents a supervisor can reassign to (empty for agents). */
-  agents(): { id: string; name: string }[];
+  /** Agents a supervisor can reassign this chat to, labelled (empty for agents; see reassign-targets.ts). */
+  reassignTargets(chatId: string): { id: string; name: string }[];
   close(panel: ChatPanel): void;
   openTransfer(panel: ChatPanel, opener: HTMLElement): void;
   /** Opens the "Invite to conference" dialog (the chat's holder only). */
   openConference(panel: ChatPanel, opener: HTMLElement): void;
-  takenOver(panel: ChatPanel): void;
+  /** A supervisor's "Take over" of a monitored chat: the host makes sure the chat stays (presence) and moves the panel. */
+  takeOver(panel: ChatPanel): void;
+  /** The agent chose Offline in this console (and is offline still): a chat requeued now went by that choice. */
+  wentOffline(): boolean;
   report(message: string): void;
   /** A visitor message arrived live (for notifications). */
   visitorMessage(panel: ChatPanel, text: string): void;
@@ -143,6 +144,26 @@ export class ChatPanel {
     return this.visitorName || 'The visitor';
   }
 
+  /** In the chat as a conference participant: not the agent's to hand back to the queue. */
+  get isParticipant(): boolean {
+    return this.participant;
+  }
+
+  /** What the agent wrote and has not sent: in the message box, or kept read-only once the chat ended or left. */
+  get draft(): string {
+    return this.composer ? this.composer.value : this.unsent;
+  }
+
+  /**
+   * Text the agent had written before the page was reloaded: back in the message box once the
+   * first read shows the chat is still the agent's, or kept read-only, as unsent, when it is not.
+   */
+  keepDraft(text: string): void {
+    if (!text) return;
+    if (this.composer) this.composer.value = text;
+    else this.unsent = text;
+  }
+
   /** Read-only because the chat left this agent (not because it ended): it may come back. */
   get isDetached(): boolean {
     return this.detached !== null && !this.ended;
@@ -231,7 +252,7 @@ export class ChatPanel {
     }
     if (this.participant) {
       this.participant = false;
-      if (chat.state !== 'ended') this.detach(LEFT_CONFERENCE);
+      if (chat.state !== 'ended') this.detach(LEFT.leftConference);
     }
     const now = standing(chat, events, this.host.me.id);
     if (now.kind === 'ended') this.markEnded(now.label);
@@ -283,7 +304,8 @@ export class ChatPanel {
    */
   private followEnd(e: ChatEventWire, live: boolean): void {
     if (live || this.mode === 'monitor') {
-      this.markEnded(endedLabel(e, this.mode === 'agent', this.host.me.id));
+      // A conference participant did not end it: the holder did ("Ended by the agent", as after a reload).
+      this.markEnded(endedLabel(e, this.mode === 'agent' && !this.participant, this.host.me.id));
       return;
     }
     const then = standing({ state: 'ended', agentId: null }, this.transcript.eventsAfter(-1), this.host.me.id);
@@ -359,7 +381,7 @@ export class ChatPanel {
       // A participant's chat is someone else's: only its own leave (by itself, a drop, the chat moving) ends its part.
       if (e.type === 'AgentLeftConference' && e.data['agentId'] === me) {
         this.participant = false;
-        this.detach(LEFT_CONFERENCE);
+        this.detach(LEFT.leftConference);
       }
       return;
     }
@@ -384,8 +406,8 @@ export class ChatPanel {
         else if (e.data['from'] === me) this.detach(...reassignedAway(e.data));
         break;
       case 'AgentDisconnect':
-        // The server dropped us (or we went offline): the chat went back to the queue.
-        this.detach(LEFT.disconnected);
+        // The server dropped us, or the agent chose Offline here: the chat went back to the queue.
+        this.detach(this.host.wentOffline() ? LEFT.wentOffline : LEFT.disconnected);
         break;
     }
   }
@@ -406,7 +428,7 @@ export class ChatPanel {
     try {
       await this.host.client.leaveConference(this.chatId);
       this.participant = false;
-      this.detach(LEFT_CONFERENCE);
+      this.detach(LEFT.leftConference);
     } catch (err) {
       this.host.report(`Could not leave the conference: ${errorText(err)}`);
     }
@@ -504,7 +526,8 @@ export class ChatPanel {
     if (this.unsent && this.composer) {
       this.composer.value = this.unsent;
       this.unsent = '';
-    } else if (this.unsent) {
+    } else if (this.unsent && !this.restoring) {
+      // Restoring: the first read decides where a draft kept across a reload goes (composer or note).
       this.footer.append(this.unsentNote(this.unsent));
       if (draft.trim()) this.host.report(`What you were writing to ${this.visitor} was not sent; it is kept in the chat's panel to copy`);
     }
@@ -681,7 +704,11 @@ export class ChatPanel {
       this.host.client.whisper(this.chatId, text).then(() => { input.value = ''; }, (err: unknown) => this.host.report(`Whisper failed: ${errorText(err)}`));
     });
     const selectId = uid('reassign');
-    const options = () => this.host.agents().map((a) => el('option', { value: a.id }, a.name));
+    const options = (): HTMLOptionElement[] => {
+      const targets = this.host.reassignTargets(this.chatId);
+      return targets.length > 0 ? targets.map((a) => el('option', { value: a.id }, a.name))
+        : [el('option', { value: '', disabled: true }, 'No agent online or away to take it')];
+    };
     const select = el('select', { id: selectId }, ...options());
     // The agent list changes (presence, load): refresh it whenever the list is about to be used.
     select.addEventListener('focus', () => {
@@ -694,10 +721,12 @@ export class ChatPanel {
     reassign.addEventListener('submit', (ev) => {
       ev.preventDefault();
       if (!select.value) return;
-      this.host.client.reassign(this.chatId, select.value).then(() => this.host.report('Chat reassigned'), (err: unknown) => this.host.report(`Reassign failed: ${errorText(err)}`));
+      // The agent's name without the presence and load its option shows.
+      const name = (select.selectedOptions[0]?.textContent ?? 'the agent').replace(/ \([^()]*\)$/, '');
+      this.host.client.reassign(this.chatId, select.value).then(() => this.host.report(`Chat reassigned to ${name}`), (err: unknown) => this.host.report(reassignFailure(err, name)));
     });
     const takeover = el('button', { type: 'button', class: 'primary', onclick: () => {
-      this.host.client.takeover(this.chatId).then(() => this.host.takenOver(this), (err: unknown) => this.host.report(`Take over failed: ${errorText(err)}`));
+      this.host.takeOver(this);
     } }, 'Take over');
     return el('div', { class: 'monitor-controls' }, whisper, reassign, takeover);
   }

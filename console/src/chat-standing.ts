@@ -16,12 +16,16 @@ export const LEFT = {
   /** `ChatReassigned {takeover: true}`: the supervisor holds it now. */
   takenOver: 'A supervisor took this chat over',
   disconnected: 'Back in the queue (you were disconnected)',
+  /** The agent chose Offline in this console (live only: the event does not say why, so a reload says "disconnected"). */
+  wentOffline: 'Back in the queue (you went offline)',
   /** Taken some way the console cannot tell (the server said 409 Chat is no longer yours). */
   noLonger: 'No longer with you',
   /** Erased (404): no transcript left to tell. */
   gone: 'Gone: the chat was erased',
   /** 403 to a supervisor reopening a monitored chat (a role changed, another org). */
   noAccess: 'You can no longer see this chat',
+  /** A conference participant who left it (by itself, dropped, or the chat moved). */
+  leftConference: 'Left the conference',
 } as const;
 
 /** Log types that end a chat. */
@@ -90,6 +94,8 @@ export type Standing =
 export function standing(chat: Pick<ChatSummary, 'state' | 'agentId'>, events: readonly ChatEventWire[], me: string): Standing {
   if (chat.state === 'established' && chat.agentId === me) return { kind: 'mine' };
   let mine = false;
+  /** In the chat as a conference participant (ADR 0051): its end is the holder's doing, not ours. */
+  let participant = false;
   /** Who asked for the transfer in progress (a `TransferFailed` gives the chat back to them). */
   let transferBy: unknown = null;
   let last: Standing | null = null;
@@ -122,10 +128,24 @@ export function standing(chat: Pick<ChatSummary, 'state' | 'agentId'>, events: r
       case 'AgentDisconnect':
         if (mine) leave(LEFT.disconnected);
         break;
+      case 'AgentJoinedConference':
+        if (d['agentId'] === me) {
+          participant = true;
+          last = null;
+        }
+        break;
+      case 'AgentLeftConference':
+        if (participant && d['agentId'] === me) {
+          participant = false;
+          last = { kind: 'left', label: LEFT.leftConference };
+        }
+        break;
       default:
-        if (mine && ENDING_EVENTS.has(e.type)) {
+        if ((mine || participant) && ENDING_EVENTS.has(e.type)) {
+          // A participant saw the chat end as the holder's console did, but "by the agent", not "by you".
+          last = { kind: 'ended', label: endedLabel(e, mine, me) };
           mine = false;
-          last = { kind: 'ended', label: endedLabel(e, true, me) };
+          participant = false;
         }
     }
     if (mine) last = null;

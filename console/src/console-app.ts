@@ -10,10 +10,12 @@ import { alertHidden, notificationPermission, requestNotifications, unlockAudio 
 import { ChatPanel, errorText, type PanelHost } from './chat-panel.ts';
 import { LEFT } from './chat-standing.ts';
 import { el, replaceChildren } from './dom-builder.ts';
+import { openGoOfflineDialog } from './go-offline-dialog.ts';
 import { OfferCard } from './offer-card.ts';
 import { offerText } from './offer-text.ts';
 import { myChatsLabel, noChatsText, pageTitle } from './my-chats-text.ts';
 import { MyPastChatsView } from './my-past-chats-view.ts';
+import { reassignTargets } from './reassign-targets.ts';
 import { SupervisorView } from './supervisor-view.ts';
 import { TeamView } from './team-view.ts';
 import { sharePresence } from './tab-presence.ts';
@@ -33,6 +35,10 @@ export interface RestoredState {
   /** Chats a supervisor was monitoring, in order. */
   monitors?: readonly string[];
   view?: ConsoleView;
+  /** Visitor messages not seen yet (shown again on "My chats" and in the title when another view comes back). */
+  unread?: number;
+  /** Unsent text of the agent's chats, by chat id: back in their message boxes. */
+  drafts?: Readonly<Record<string, string>>;
 }
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline'];
@@ -85,6 +91,8 @@ export class ConsoleApp {
    * answer, when it comes, sets it as the server has it.
    */
   private presenceChanges = 0;
+  /** The agent chose Offline here (confirmed when it held chats); reset by any other presence. */
+  private offlineByChoice = false;
   private leaveTabs: () => void = () => undefined;
   private unlisten: () => void = () => undefined;
   private wasOpen = false;
@@ -110,11 +118,16 @@ export class ConsoleApp {
     });
     this.host = {
       client, me,
-      agents: () => (this.supervisor?.last?.agents ?? []).map((a) => ({ id: a.id, name: `${a.name} (${a.presence}, ${loadText(a.load, a.capacity, '/')})` })),
+      reassignTargets: (chatId) => {
+        // The holder of an established chat only: one offered to an agent may be reassigned to them.
+        const c = this.supervisor?.last?.chats.find((x) => x.chatId === chatId);
+        return reassignTargets(this.supervisor?.last?.agents ?? [], c?.state === 'established' ? c.agentId : null, me.id);
+      },
       close: (p) => this.closePanel(p),
       openTransfer: (p, opener) => void this.transfers.open(p, opener),
       openConference: (p, opener) => void this.transfers.openConference(p, opener),
-      takenOver: (p) => void this.takenOver(p),
+      takeOver: (p) => void this.takeOver(p),
+      wentOffline: () => this.offlineByChoice,
       report: (m) => this.report(m),
       visitorMessage: (p, text) => {
         alertHidden('message', `Message from ${p.heading.textContent ?? 'visitor'}`, text, p.chatId);
@@ -166,6 +179,18 @@ export class ConsoleApp {
     return this.currentView;
   }
 
+  /** The "My chats" unread count (kept across a reload by main.ts). */
+  get unreadCount(): number {
+    return this.unread;
+  }
+
+  /** What the agent wrote in each chat and did not send, by chat id (kept across a reload by main.ts). */
+  get drafts(): Record<string, string> {
+    const drafts: Record<string, string> = {};
+    for (const [chatId, panel] of this.panels) if (panel.draft.trim()) drafts[chatId] = panel.draft;
+    return drafts;
+  }
+
   /**
    * Connects the stream and shows the initial state. `restore` is what the page had
    * before it was reloaded: the presence, set again at once, so chats held within the
@@ -173,10 +198,15 @@ export class ConsoleApp {
    * has them now (a chat transferred, ended or taken says so, as it did: ADR 0037).
    */
   start(restore?: RestoredState): void {
-    for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true);
+    for (const chatId of new Set(restore?.chats)) this.addPanel(chatId, '', true).keepDraft(restore?.drafts?.[chatId] ?? '');
     // A supervisor's monitored chats, each read again: erased, no longer visible or failing says so (ADR 0044).
     if (this.supervisor) for (const chatId of new Set(restore?.monitors)) void this.openMonitor(chatId, '', true);
     if (restore?.view && (restore.view !== 'supervisor' || this.supervisor) && (restore.view !== 'team' || this.team)) this.showView(restore.view);
+    // Still unseen: the agent was on another view (on My chats, the chats themselves show them).
+    if (this.currentView !== 'chats' && restore?.unread) {
+      this.unread = restore.unread;
+      this.showUnread();
+    }
     const handlers: StreamHandlers = {
       offer: (data, at) => this.onOffer(data, at),
       offerWithdrawn: (data) => this.onOfferWithdrawn(data.chatId, data.reason),
@@ -254,7 +284,7 @@ export class ConsoleApp {
     const presence = el('fieldset', { class: 'presence-switch' }, el('legend', {}, 'Presence'),
       ...PRESENCES.map((p) => {
         const radio = el('input', { type: 'radio', name: 'presence', id: `presence-${p}`, value: p, checked: p === this.presence });
-        radio.addEventListener('change', () => { if (radio.checked) void this.changePresence(p); });
+        radio.addEventListener('change', () => { if (radio.checked) this.choosePresence(p, radio); });
         this.radios.set(p, radio);
         return el('label', { for: `presence-${p}`, class: `presence-option ${p}` }, radio, ` ${p[0]!.toUpperCase()}${p.slice(1)}`);
       }));
@@ -321,8 +351,40 @@ export class ConsoleApp {
     this.notifyButton.disabled = p !== 'default';
   }
 
-  /** `restoring`: the presence is set again after the server restarted, and the agent is told so. */
-  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<void> {
+  /** Chats the agent holds now (not ended, not left, not a conference it only joined). */
+  private heldChats(): number {
+    return [...this.panels.values()].filter((p) => !p.isEnded && !p.isRestoring && !p.isParticipant).length;
+  }
+
+  /**
+   * The agent picked a presence on the switch. Offline while holding chats hands them all back to
+   * the queue: asked first (Away, which keeps them, is not).
+   */
+  private choosePresence(status: Presence, radio: HTMLInputElement): void {
+    const held = this.heldChats();
+    if (status !== 'offline' || held === 0) {
+      void this.changePresence(status);
+      return;
+    }
+    openGoOfflineDialog(held, radio, async () => {
+      this.offlineByChoice = true;
+      const failure = await this.changePresence('offline');
+      if (failure !== null) {
+        this.offlineByChoice = false;
+        throw new Error(failure);
+      }
+    }, () => {
+      // Cancelled: the switch shows the presence kept, and the keyboard is on it.
+      this.applyPresence(this.presence, this.capacity);
+      this.radios.get(this.presence)?.focus();
+    });
+  }
+
+  /**
+   * `restoring`: the presence is set again after the server restarted, and the agent is told so.
+   * Resolves to null once the server took it, or to what went wrong (said in the toast too).
+   */
+  private async changePresence(status: Presence, capacity?: number, restoring = false): Promise<string | null> {
     unlockAudio();
     this.presenceChanges += 1;
     try {
@@ -330,9 +392,11 @@ export class ConsoleApp {
       this.presenceKnown = true;
       this.applyPresence(state.status, state.capacity);
       this.report(restoring ? `The server restarted: you are ${state.status} again` : `You are ${state.status}`);
+      return null;
     } catch (err) {
       this.applyPresence(this.presence, this.capacity);
       this.report(restoring ? `The server restarted and set you ${this.presence}; going ${status} again failed: ${errorText(err)}` : `Could not change presence: ${errorText(err)}`);
+      return errorText(err);
     } finally {
       this.presenceChanges -= 1;
     }
@@ -390,6 +454,7 @@ export class ConsoleApp {
   }
 
   private applyPresence(status: Presence, capacity: number): void {
+    if (status !== 'offline') this.offlineByChoice = false;
     this.presence = status;
     this.capacity = capacity;
     for (const [p, r] of this.radios) r.checked = p === status;
@@ -664,12 +729,29 @@ export class ConsoleApp {
     }
   }
 
-  private async takenOver(panel: ChatPanel): Promise<void> {
+  /**
+   * A supervisor takes a monitored chat over. Offline (a supervisor's usual presence), the server
+   * would drop the chat after the grace period, as of any offline agent holding one (docs/agent-api.md,
+   * "Agent disconnect"): the supervisor is set Away first, which keeps the chat and brings no new
+   * offers, and is told so.
+   */
+  private async takeOver(panel: ChatPanel): Promise<void> {
+    const wasOffline = this.presence === 'offline';
+    if (wasOffline && (await this.changePresence('away')) !== null) {
+      this.report('Take over not done: you are offline, and going Away (to keep the chat) failed');
+      return;
+    }
+    try {
+      await this.client.takeover(panel.chatId);
+    } catch (err) {
+      this.report(`Take over failed: ${errorText(err)}`);
+      return;
+    }
     this.monitors.delete(panel.chatId);
     panel.element.remove();
     this.showView('chats');
     await this.openPanel(panel.chatId, panel.heading.textContent ?? '', true);
-    this.report('You took over the chat');
+    this.report(wasOffline ? 'You took over the chat. You were offline, so you are now Away: the chat stays with you, and no new chats are offered to you' : 'You took over the chat');
   }
 
   private async logout(): Promise<void> {

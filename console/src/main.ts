@@ -24,13 +24,14 @@ client.onSignedOut(() => {
 });
 
 function run(me: PublicUser, restore?: RestoredState): ConsoleApp {
+  // Before the app: it keeps the title it finds, to put the unread count before it.
+  document.title = `${me.name} — Switchboard console`;
   const app = new ConsoleApp(client, me);
   root.replaceChildren(app.element);
-  document.title = `${me.name} — Switchboard console`;
   let loggedOut = false;
   const remember = (): void => {
     const refreshToken = client.refreshToken();
-    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState, chats: app.openChats, monitors: app.openMonitors, view: app.view });
+    if (!loggedOut && refreshToken) saveSession({ refreshToken, ...app.presenceState, chats: app.openChats, monitors: app.openMonitors, view: app.view, unread: app.unreadCount, drafts: app.drafts });
   };
   app.onLogout = () => {
     loggedOut = true;
@@ -66,7 +67,7 @@ if (saved) {
   pending.textContent = 'Signing in…';
   root.replaceChildren(pending);
   client.resumeSession(saved.refreshToken).then(
-    (me) => run(me, { presence: saved.presence, capacity: saved.capacity, chats: saved.chats, monitors: saved.monitors, view: saved.view }),
+    (me) => run(me, { presence: saved.presence, capacity: saved.capacity, chats: saved.chats, monitors: saved.monitors, view: saved.view, unread: saved.unread, drafts: saved.drafts }),
     () => {
       // Expired or revoked (a logout elsewhere): log in again.
       clearSession();

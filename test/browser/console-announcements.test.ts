@@ -189,10 +189,11 @@ describe('console: what screen readers are told', () => {
     await v.say('Are you there?');
     await myChats('My chats, 1 unread').waitFor();
     expect(await myChats('My chats, 1 unread').locator('.unread').textContent()).toBe('1');
-    expect(await page.title()).toBe('(1) Switchboard agent console');
+    // The agent's name stays in the title, the count before it.
+    expect(await page.title()).toBe(`(1) ${AGENT1.name} — Switchboard console`);
     await v.say('Hello?');
     await myChats('My chats, 2 unread').waitFor();
-    expect(await page.title()).toBe('(2) Switchboard agent console');
+    expect(await page.title()).toBe(`(2) ${AGENT1.name} — Switchboard console`);
     const told = `New message from ${v.name} in My chats`;
     await expect.poll(() => timesSpoken(page, told)).toBe(2);
     expect((await spoken(page)).filter((s) => s.text === told).map((s) => s.politeness)).toEqual(['polite', 'polite']);
@@ -202,7 +203,7 @@ describe('console: what screen readers are told', () => {
     await myChats('My chats, 2 unread').click();
     await myChats('My chats').waitFor();
     expect(await myChats('My chats').locator('.unread').isVisible()).toBe(false);
-    expect(await page.title()).toBe('Switchboard agent console');
+    expect(await page.title()).toBe(`${AGENT1.name} — Switchboard console`);
     // Looking at the chat: its log tells the message, nothing else does, nothing is counted.
     await clearSpoken(page);
     await v.say('Back on My chats');

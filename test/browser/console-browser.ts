@@ -67,6 +67,13 @@ export async function setPresence(page: Page, status: 'Online' | 'Away' | 'Offli
   await page.getByRole('status').filter({ hasText: `You are ${status.toLowerCase()}` }).waitFor();
 }
 
+/** Offline while holding chats: the console asks first ("Go offline?"), and this confirms it. */
+export async function goOfflineConfirmed(page: Page): Promise<void> {
+  await page.getByRole('radio', { name: 'Offline' }).check();
+  await page.getByRole('dialog', { name: 'Go offline?' }).getByRole('button', { name: 'Go offline' }).click();
+  await page.getByRole('status').filter({ hasText: 'You are offline' }).waitFor();
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

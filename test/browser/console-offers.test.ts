@@ -13,7 +13,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, launchChromium, loggedInConsoles, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, goOfflineConfirmed, launchChromium, loggedInConsoles, login, openConsole, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR } from './console-server.js';
 import { PollingVisitor } from './console-visitor.js';
 import { CuttableProxy, isAgentStream, lastRequest } from './cuttable-proxy.js';
@@ -98,7 +98,7 @@ describe('agent console and the server agree', () => {
   });
 
   it('going offline with a chat shows it back in the queue, without a composer; back online, it is offered again', async () => {
-    await setPresence(alex.page, 'Offline');
+    await goOfflineConfirmed(alex.page);
     const panel = chat(alex.page, 'Tess Transfer');
     await panel.locator('.badge').getByText(/Back in the queue/).waitFor();
     expect(await panel.locator('textarea').count()).toBe(0);

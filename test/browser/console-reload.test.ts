@@ -13,7 +13,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { request } from '../protocol/harness.js';
-import { chat, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, goOfflineConfirmed, setPresence, type ConsolePage } from './console-browser.js';
 import { AGENT1, AGENT2, ConsoleTestServer, SUPERVISOR, SUPPORT_BUTTON } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
 import { acceptedChat, PollingVisitor } from './console-visitor.js';
@@ -131,8 +131,9 @@ describe('after a reload the console shows each chat as it did', () => {
 
   it('a chat that went back to the queue when the agent went offline: "Back in the queue"', async () => {
     const v = await chatWithAlex('Quinn Queued');
-    await setPresence(alex.page, 'Offline');
-    await expectReadOnly(alex.page, v.name, 'Back in the queue (you were disconnected)');
+    await goOfflineConfirmed(alex.page);
+    // Live, the console knows the agent chose it; the event does not say why, so a reload says "disconnected".
+    await expectReadOnly(alex.page, v.name, 'Back in the queue (you went offline)');
     // Dropping a chat is not passing it (ADR 0008's later note): back online, Alex is offered it
     // again. Declined, it waits in line, and a reload still shows it back in the queue.
     await setPresence(alex.page, 'Online');

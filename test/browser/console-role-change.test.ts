@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chat, setPresence, type ConsolePage } from './console-browser.js';
+import { chat, goOfflineConfirmed, setPresence, type ConsolePage } from './console-browser.js';
 import { ADMIN, AdminConsoleTestServer } from './console-admin-server.js';
 import { AGENT1, SUPERVISOR } from './console-server.js';
 import { consoleSuite } from './console-suite.js';
@@ -122,7 +122,8 @@ describe('console: a role changed by an admin', () => {
   it('a presence change waiting for its answer is not turned back by a presence event that comes meanwhile', async () => {
     const { page } = alex;
     const online = page.getByRole('radio', { name: 'Online' });
-    await setPresence(page, 'Offline');
+    // Alex still holds the chat of the tests before: Offline asks first.
+    await goOfflineConfirmed(page);
     // The server's answer to the change is held back; a rename by an admin sends a `presence` event
     // (with the presence as it still is, offline) before it.
     let release = (): void => undefined;
