@@ -163,7 +163,7 @@ export function createLogger(level: LevelWithSilent, destination?: DestinationSt
 }
 
 /** The lock that keeps a second node off this node's store (ADR 0017); none for the memory store. */
-function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string) => void): { lock: NodeLock; held: () => boolean; shard: () => string | null } | null {
+function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason: string, message: string) => void): { lock: NodeLock; held: () => boolean; shard: () => string | null } | null {
   const s = config.storage;
   if (s.kind === 'memory') return null;
   if (s.kind === 'sqlite') return { lock: new SqliteNodeLock(config.server.dataDir), held: () => true, shard: () => null };
@@ -171,13 +171,14 @@ function nodeLockFor(config: SwitchboardConfig, logger: Logger, onFatal: (reason
   const cluster = config.cluster;
   const shards = cluster ? (cluster.shard === ANY_SHARD ? cluster.shards.map((sh) => sh.id) : [cluster.shard]) : null;
   // One database per deployment (ADR 0017, note; a URL search_path is refused): advisory locks are per database.
+  const lostExitSeconds = s.lockLostExitSeconds;
   const lock = new PostgresNodeLock(connectionUrl(config), 'public', {
-    onLost: (err) => logger.error({ err }, 'node lock lost with its PostgreSQL connection: taking it again'),
+    onLost: (err) => logger.error({ err, ...(lostExitSeconds > 0 ? { exitAfterSeconds: lostExitSeconds } : {}) }, 'node lock lost with its PostgreSQL connection: taking it again'),
     onRegained: () => logger.info('node lock taken again'),
-    onTakenOver: () => {
-      logger.fatal('another node took this store over while the node lock was lost: stopping');
-      onFatal('node lock taken over');
-    },
+    onTakenOver: () => onFatal('node lock taken over', 'another node took this store over while the node lock was lost: stopping'),
+    // Lost this long, the node can only answer 500s: it closes, so that the standby or spare gets its traffic (ADR 0073).
+    lostTooLongMs: lostExitSeconds * 1000,
+    onLostTooLong: () => onFatal('node lock lost', `node lock lost for ${lostExitSeconds} s: exiting so that a standby or spare can serve; a service manager restarts this node, which then waits for the lock (storage.lockLostExitSeconds, ADR 0073)`),
   }, undefined, undefined, shards, cluster ? shardMapText(cluster.shards.map((sh) => ({ id: sh.id, orgs: sh.orgs.map(canonicalId) }))) : null);
   return { lock, held: () => lock.held, shard: () => lock.shard };
 }
@@ -273,7 +274,14 @@ const IN_FLIGHT_GRACE_MS = 250;
 export async function createSwitchboard(config: SwitchboardConfig, opts: CreateOptions = {}): Promise<Switchboard> {
   const logger = opts.logger ?? createLogger(config.server.logLevel, opts.logDestination);
   const realClock = opts.clock ?? systemClock;
-  const onFatal = opts.onFatal ?? (() => undefined);
+  // The first reason to stop is logged (fatal) and acted on; another that follows while the node stops is not.
+  let fatal: string | null = null;
+  const onFatal = (reason: string, message: string): void => {
+    if (fatal !== null) return;
+    fatal = reason;
+    logger.fatal(message);
+    opts.onFatal?.(reason);
+  };
   const nodeLock = opts.store ? null : nodeLockFor(config, logger, onFatal);
   const standby = nodeLock ? await takeNodeLock(config, nodeLock.lock, logger, opts) : null;
   // Cluster mode (ADR 0066): everything below is built for this node's shard's orgs only (`served`);
@@ -294,10 +302,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
     // Before anything is read or written: from here on a node that takes this store over
     // fences this one's writes off (ADR 0048). Tests that bring their own store take no lock, and claim nothing.
     if (nodeLock && store.claimWriter) {
-      const epoch = await store.claimWriter(() => {
-        logger.fatal('another node took over this store: its writes are refused here (writer epoch, ADR 0048); stopping');
-        onFatal('writes fenced off');
-      }, shards.scoped(WRITER_EPOCH_KEY));
+      const epoch = await store.claimWriter(() => onFatal('writes fenced off', 'another node took over this store: its writes are refused here (writer epoch, ADR 0048); stopping'), shards.scoped(WRITER_EPOCH_KEY));
       logger.info({ writerEpoch: epoch, ...(shards.shard === null ? {} : { shard: shards.shard }) }, 'writer epoch claimed');
     }
   } catch (err) {
@@ -379,7 +384,7 @@ export async function createSwitchboard(config: SwitchboardConfig, opts: CreateO
 
   // Made here, not with its route: the metrics read how full it is.
   const uploadBudget = new UploadBudget(config.fileTransfer.maxBytesInFlight);
-  const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages, webhooks);
+  const metrics = createMetrics(engine, poller, retention, uploadBudget, offlineMessages, webhooks, () => nodeLock?.held() ?? true);
   const rawFront: RawFront = { handle: null };
   const httpOptions = { logger, maxBodyBytes: config.settings.maxBodyBytes, metrics: metrics.visitor, trustProxy: config.server.trustProxy, rawFront, allowsOrigin: originPolicy(config.server.allowedOrigins) };
   const app = createHttpServer(httpOptions);

@@ -50,6 +50,8 @@ Environment:
   SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_TRUST_PROXY, SWITCHBOARD_RETENTION_DAYS,
   SWITCHBOARD_LOCK_WAIT_SECONDS, SWITCHBOARD_STANDBY (true|false: hot standby, wait for the store as
   long as it takes and take it over when the active node dies; ADR 0048),
+  SWITCHBOARD_LOCK_LOST_EXIT_SECONDS (PostgreSQL: exit 1 when the node lock stays lost this long;
+  0 never; default 10; ADR 0073),
   SWITCHBOARD_CLUSTER_SHARD (cluster mode: the shard of cluster.shards this node serves, or * for the
   first free one; ADR 0066),
   SWITCHBOARD_ALLOWED_ORIGINS (comma-separated browser origins),
@@ -106,6 +108,8 @@ async function serve(argv: string[]): Promise<void> {
   const { createSwitchboard } = await import('../main.js');
   const { LockWaitAbortedError } = await import('../ports/node-lock.js');
   let fatal: ((reason: string) => void) | null = null;
+  // A reason to stop that came while the server was still starting (the node lock lost, ADR 0073): acted on once it exists.
+  let fatalWhileStarting: string | null = null;
   // A signal before the server exists (a standby waiting for the store, ADR 0048, or a node
   // waiting lockWaitSeconds) gives the wait up; one during the start proper stops the server
   // as soon as it exists, within the same deadline.
@@ -125,7 +129,10 @@ async function serve(argv: string[]): Promise<void> {
   let standbyPort: number | null = null;
   try {
     sb = await createSwitchboard(config, {
-      onFatal: (reason) => fatal?.(reason),
+      onFatal: (reason) => {
+        if (fatal) fatal(reason);
+        else fatalWhileStarting ??= reason;
+      },
       signal: giveUpWaiting.signal,
       // The standby listens: a script waiting for the port file learns it now, and probes /readyz.
       onStandby: (p) => {
@@ -186,6 +193,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   const stopWith = shutdown;
   fatal = (reason) => stopWith(reason, 1);
+  if (fatalWhileStarting !== null) return stopWith(fatalWhileStarting, 1);
   if (early) return stopWith(early);
   // Written last: a script that reads the port may stop the server at once.
   if (portFile) {

@@ -380,6 +380,13 @@ export const StorageConfig = Type.Object({
    */
   standby: Type.Boolean({ default: false }),
   /**
+   * PostgreSQL (ADR 0073): a node whose node lock has been lost this long (its connection to the
+   * database ended) without being taken again stops with exit code 1, so that a balancer sends its
+   * traffic to the standby or spare that took the store over; a service manager restarts it, and
+   * it then waits for the lock. 0: never (it stays up, answering errors, until it takes the lock again).
+   */
+  lockLostExitSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 10 }),
+  /**
    * The longest /readyz waits for the store to answer before it says 503 `store not
    * answering`. Keep it below the probes' own timeout (Kubernetes' default is 1 s: set 0.5 there).
    */

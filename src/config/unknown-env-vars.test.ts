@@ -39,3 +39,13 @@ describe('SWITCHBOARD_LOCK_WAIT_SECONDS', () => {
     expect(() => loadConfig(undefined, { SWITCHBOARD_LOCK_WAIT_SECONDS: '4000' }, {})).toThrow(ConfigError);
   });
 });
+
+describe('SWITCHBOARD_LOCK_LOST_EXIT_SECONDS', () => {
+  it('sets storage.lockLostExitSeconds (ADR 0073): 10 by default, 0 for never, a fraction too', () => {
+    expect(loadConfig(undefined, {}, {}).storage.lockLostExitSeconds).toBe(10);
+    expect(loadConfig(undefined, { SWITCHBOARD_LOCK_LOST_EXIT_SECONDS: '0' }, {}).storage.lockLostExitSeconds).toBe(0);
+    expect(loadConfig(undefined, { SWITCHBOARD_LOCK_LOST_EXIT_SECONDS: '2.5' }, {}).storage.lockLostExitSeconds).toBe(2.5);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_LOCK_LOST_EXIT_SECONDS: '-1' }, {})).toThrow(/is not a number of seconds/);
+    expect(() => loadConfig(undefined, { SWITCHBOARD_LOCK_LOST_EXIT_SECONDS: '4000' }, {})).toThrow(ConfigError);
+  });
+});

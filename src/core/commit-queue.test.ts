@@ -72,6 +72,37 @@ class ManualTimers {
   }
 }
 
+  /** A memory store whose writes wait for release() (a PostgreSQL round trip). */
+  class SlowStore extends MemoryChatStore {
+    readonly written: WriteBatch[] = [];
+    failNext = 0;
+    private releases: (() => void)[] = [];
+
+    override write(batch: WriteBatch): Promise<void> {
+      const copy = structuredClone(batch);
+      return new Promise<void>((resolve, reject) => this.releases.push(() => {
+        if (this.failNext > 0) {
+          this.failNext -= 1;
+          return reject(new Error('store down'));
+        }
+        this.written.push(copy);
+        super.write(copy).then(resolve, reject);
+      }));
+    }
+
+    /** Lets the oldest waiting write go on; resolves once it has settled. */
+    async release(): Promise<void> {
+      await until(() => this.releases.length > 0);
+      this.releases.shift()!();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async function until(cond: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
+    if (!cond()) throw new Error('condition never held');
+  }
+
 describe('CommitQueue', () => {
   it('writes what changed in one turn as one batch, latest snapshot of each session', async () => {
     const { store, batches } = recordingStore();
@@ -224,6 +255,36 @@ describe('CommitQueue', () => {
     expect(store.attempts - attemptsBefore).toBe(1);
   });
 
+  it('a write that fails fails the changes queued while it was under way too, at once; they are written with it, and later ones wait for the next attempt (ADR 0016)', async () => {
+    const store = new SlowStore();
+    const timers = new ManualTimers();
+    const q = new CommitQueue(store, () => undefined, () => undefined, timers);
+    q.addEvent(event('a', 1));
+    const first = q.commit();
+    await new Promise((r) => setImmediate(r)); // flushed: the write is under way
+    // Queued during the write (a visitor's POST while the database hangs): it can only be written after it.
+    q.addEvent(event('b', 1));
+    q.markDirty('b', row('b', '{}'));
+    const behind = q.commit();
+    expect(behind).not.toBe(first);
+    store.failNext = 1;
+    await store.release();
+    await expect(first).rejects.toThrow('store down');
+    // Told now, not after the next attempt (which in a silent outage waits a statement timeout again).
+    const settled = await Promise.race([behind.then(() => 'durable', () => 'failed'), new Promise((r) => setImmediate(() => r('waiting')))]);
+    expect(settled).toBe('failed');
+    // A change queued after the failure waits for the next attempt, which carries all three, in order.
+    q.addEvent(event('c', 1));
+    const after = q.commit();
+    expect(await Promise.race([after.then(() => 'durable', () => 'failed'), new Promise((r) => setImmediate(() => r('waiting')))])).toBe('waiting');
+    timers.fire();
+    await store.release();
+    await expect(after).resolves.toBeUndefined();
+    expect(store.written.map((b) => b.events.map((e) => e.sessionId))).toEqual([['a', 'b', 'c']]);
+    expect(store.written[0]!.sessions.map((x) => x.id)).toEqual(['b']);
+    expect((await store.readEvents('b', 0, 10)).map((e) => e.offset)).toEqual([1]);
+  });
+
   it('a listener that throws does not fail a durable batch', async () => {
     const store = new MemoryChatStore();
     const errors: unknown[] = [];
@@ -235,37 +296,6 @@ describe('CommitQueue', () => {
   });
 
   describe('discardAndWipe (the emulator\'s reset)', () => {
-    /** A memory store whose writes wait for release() (a PostgreSQL round trip). */
-    class SlowStore extends MemoryChatStore {
-      readonly written: WriteBatch[] = [];
-      failNext = 0;
-      private releases: (() => void)[] = [];
-
-      override write(batch: WriteBatch): Promise<void> {
-        const copy = structuredClone(batch);
-        return new Promise<void>((resolve, reject) => this.releases.push(() => {
-          if (this.failNext > 0) {
-            this.failNext -= 1;
-            return reject(new Error('store down'));
-          }
-          this.written.push(copy);
-          super.write(copy).then(resolve, reject);
-        }));
-      }
-
-      /** Lets the oldest waiting write go on; resolves once it has settled. */
-      async release(): Promise<void> {
-        await until(() => this.releases.length > 0);
-        this.releases.shift()!();
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-
-    async function until(cond: () => boolean): Promise<void> {
-      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setImmediate(r));
-      if (!cond()) throw new Error('condition never held');
-    }
-
     it('drops what is queued, lazy changes included, and wipes the store before what comes after', async () => {
       const { store, batches } = recordingStore();
       const durable: number[][] = [];

@@ -8,8 +8,9 @@
  * A write that fails is not dropped: the sessions in memory already hold its
  * changes (offsets, sequences, a retry's "already applied" marks), so its batch
  * goes first into the next one, written again after a back-off until the store
- * takes it. Its callers get the error (outcome unknown, as with any 5xx); a retry
- * of theirs is then answered once the carried batch is durable. Nothing later is
+ * takes it. Its callers get the error (outcome unknown, as with any 5xx), and so
+ * do those of changes queued while it was being written (they are carried with it);
+ * a retry of theirs is then answered once the carried batch is durable. Nothing later is
  * written before it, so the log never has a gap (docs/adr/0016).
  */
 import { randomUUID } from 'node:crypto';
@@ -284,7 +285,10 @@ export class CommitQueue {
       // While draining there is no next attempt: drain() rejects with the error instead.
       if (!this.draining) this.onError(failure.err);
       p.reject(failure.err);
+      // Changes queued during this write can only be written after it: they are carried with it.
+      const behind = this.pending;
       this.carryForward(p.batch, p.dirty, p.since);
+      if (behind !== null && this.pending === behind) this.failBehind(behind, failure.err);
     }
     // Nothing holds the batch after the write and onDurable (both synchronous
     // consumers, adapters copy what they keep): it is emptied and reused.
@@ -321,6 +325,26 @@ export class CommitQueue {
     b.buttonStats = [...failed.buttonStats.filter((s) => !b.buttonStats.some((n) => n.buttonId === s.buttonId)), ...b.buttonStats];
     for (const [id, source] of dirty) if (!next.dirty.has(id)) next.dirty.set(id, source);
     this.retryLater();
+  }
+
+  /**
+   * The callers of changes queued while a write that failed was under way get its error now,
+   * as its own callers do (outcome unknown: their changes stay queued behind it and are written
+   * with it, and a retry of theirs is answered once that is durable, ADR 0016). They would
+   * otherwise wait for the next attempt too: twice the statement timeout in a silent outage.
+   * Callers that come after this one wait for the next attempt. Not while draining (shutdown's
+   * last attempt answers them) nor for a wipe (the emulator's reset, which waits for its own write).
+   */
+  private failBehind(behind: Pending, err: unknown): void {
+    if (this.draining || behind.batch.wipe) return;
+    const failed = behind.reject;
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    behind.promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    behind.promise.catch(() => undefined);
+    behind.resolve = resolve;
+    behind.reject = reject;
+    failed(err);
   }
 
   /** Runs a listener that must not break a settle (a throwing logger). */

@@ -21,7 +21,11 @@ export interface VisitorMetrics {
   errorAnswered(status: number): void;
 }
 
-export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget, offlineMessages?: OfflineMessageBox, webhooks?: Webhooks): { registry: Registry; visitor: VisitorMetrics } {
+/**
+ * The server's metrics. `lockHeld` says whether the node holds its node lock now (ADR 0017;
+ * a PostgreSQL node can lose it, ADR 0073): `switchboard_cluster_shard` is 0 while it does not.
+ */
+export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retention?: RetentionSweeper, uploadBudget?: UploadBudget, offlineMessages?: OfflineMessageBox, webhooks?: Webhooks, lockHeld: () => boolean = () => true): { registry: Registry; visitor: VisitorMetrics } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'switchboard_visitor_requests_total', help: 'Visitor API requests by noun', labelNames: ['noun'], registers: [registry] });
@@ -29,8 +33,10 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
   const errors = new Counter({ name: 'switchboard_http_errors_total', help: 'Error answers by status', labelNames: ['status'], registers: [registry] });
   new Gauge({ name: 'switchboard_held_polls', help: 'Messages long polls being held', registers: [registry], collect() { this.set(poller.heldCount); } });
   // Cluster mode (ADR 0066): which shard a node serves, for dashboards that group nodes by it (a standby that took one over included).
+  // Read when scraped: a node that lost its shard's lock (the database out of its reach) serves it no more, and
+  // says 0 while the spare that took the shard says 1 (ADR 0073).
   const shard = engine.catalog.shard;
-  if (shard !== null) new Gauge({ name: 'switchboard_cluster_shard', help: 'Cluster mode: 1, labelled with the shard this node serves (cluster.shard)', labelNames: ['shard'], registers: [registry] }).set({ shard }, 1);
+  if (shard !== null) new Gauge({ name: 'switchboard_cluster_shard', help: 'Cluster mode: 1, labelled with the shard this node serves (cluster.shard); 0 while it has lost the shard\'s node lock (another node may serve the shard)', labelNames: ['shard'], registers: [registry], collect() { this.set({ shard }, lockHeld() ? 1 : 0); } });
   new Gauge({ name: 'switchboard_open_sessions', help: 'Visitor sessions in memory', registers: [registry], collect() { this.set(engine.sessions.size); } });
   // Counted where they happen, with no hook on the hot path: each of these counters
   // catches up with its source when scraped (they only ever grow, so it is still a counter).

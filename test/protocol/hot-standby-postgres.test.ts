@@ -82,7 +82,9 @@ describe.skipIf(!OWNS_PROCESS)(needsProcess('hot standby on PostgreSQL'), () => 
     const role = `sb_fence_a_${process.pid}`;
     const aUrl = new URL(db.url);
     aUrl.username = role;
-    const a = pgServer(aUrl.toString());
+    // lockLostExitSeconds 0: the fence alone stops it here. Its default (10 s, ADR 0073) is a second
+    // way out, which would stop A too, before the fence is tried if B's takeover were slow.
+    const a = pgServer(aUrl.toString(), { SWITCHBOARD_LOCK_LOST_EXIT_SECONDS: '0' });
     const b = pgServer(db.url, { SWITCHBOARD_STANDBY: 'true' });
     beforeAll(async () => {
       await adminQuery(`create role ${role} login`);

@@ -3,6 +3,7 @@
  * node's lock waits and gives up; a lock whose connection the server ends is
  * taken again; and if another node took it meanwhile, the first is told to stop.
  */
+import { createConnection, createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { LockWaitAbortedError, StoreInUseError } from '../../ports/node-lock.js';
@@ -30,6 +31,48 @@ async function endBackends(applicationName: string): Promise<number> {
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * A TCP proxy to the PostgreSQL of PG_URL, on a free port: `cut()` ends every connection and
+ * refuses new ones (the database out of reach), `restore()` forwards again. `url` goes through it.
+ */
+async function cuttableDatabase(): Promise<{ url: string; cut(): void; restore(): void; stop(): Promise<void> }> {
+  const target = new URL(PG_URL);
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection({ host: target.hostname, port: Number(target.port || 5432) });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(PG_URL);
+  url.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    url: url.toString(),
+    cut() {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
 }
 
 const until = async (cond: () => boolean, what: string): Promise<void> => {
@@ -181,6 +224,58 @@ describe('PostgreSQL node lock', () => {
       expect(lock.held).toBe(true);
     } finally {
       await lock.release();
+    }
+  });
+
+  it('lost for lostTooLongMs without being taken again (the database out of reach), the node is told to stop once, and tries no more (ADR 0073)', async () => {
+    const db = await cuttableDatabase();
+    const events: string[] = [];
+    const lock = new PostgresNodeLock(db.url, unique(), {
+      onLost: () => events.push('lost'), onRegained: () => events.push('regained'), onTakenOver: () => events.push('taken over'),
+      lostTooLongMs: 600, onLostTooLong: (ms) => events.push(`lost too long ${ms}`),
+    }, unique());
+    try {
+      await lock.acquire(0);
+      const cutAt = performance.now();
+      db.cut();
+      await until(() => events.includes('lost too long 600'), 'the node to be told');
+      expect(performance.now() - cutAt).toBeGreaterThanOrEqual(550);
+      expect(lock.held).toBe(false);
+      // The database back: the lock is not taken again (the node is stopping), nor is the node told twice.
+      db.restore();
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(events).toEqual(['lost', 'lost too long 600']);
+      expect(lock.held).toBe(false);
+    } finally {
+      await lock.release();
+      await db.stop();
+    }
+  });
+
+  it('a lock taken again before lostTooLongMs does not stop the node, nor does a later loss that is short (ADR 0073)', async () => {
+    const db = await cuttableDatabase();
+    const app = unique();
+    const events: string[] = [];
+    const lock = new PostgresNodeLock(db.url, unique(), {
+      onLost: () => events.push('lost'), onRegained: () => events.push('regained'), onTakenOver: () => events.push('taken over'),
+      lostTooLongMs: 1_500, onLostTooLong: () => events.push('lost too long'),
+    }, app);
+    try {
+      await lock.acquire(0);
+      // Out of reach for a second: the first attempt (after 100 ms) fails, the next (1 s later) takes it.
+      db.cut();
+      setTimeout(() => db.restore(), 700);
+      await until(() => events.includes('regained'), 'the lock to be taken again');
+      // A second loss a moment later has a deadline of its own, not what was left of the first one's.
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await endBackends(app)).toBe(1);
+      await until(() => events.filter((e) => e === 'regained').length === 2, 'the lock to be taken again, twice');
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(events).toEqual(['lost', 'regained', 'lost', 'regained']);
+      expect(lock.held).toBe(true);
+    } finally {
+      await lock.release();
+      await db.stop();
     }
   });
 

@@ -6,7 +6,9 @@
  * If the connection is lost (the database restarted, a proxy cut it), the lock
  * is gone with it: the node takes it again on a new connection as soon as it
  * can. Should another node have taken it meanwhile, two nodes now write the
- * same sessions: `onTakenOver` is told, and the node must stop.
+ * same sessions: `onTakenOver` is told, and the node must stop. Lost for
+ * `lostTooLongMs` without being taken again (the database out of reach),
+ * `onLostTooLong` is told, and the node steps aside (ADR 0073).
  */
 import pg from 'pg';
 import { DEAD_PEER_OPTIONS } from './dead-peer.js';
@@ -34,6 +36,13 @@ export interface PostgresNodeLockEvents {
   onRegained?: () => void;
   /** Another node took the lock while this one had lost it. */
   onTakenOver?: () => void;
+  /**
+   * How long (ms) the lock may stay lost before `onLostTooLong` is told (storage.lockLostExitSeconds,
+   * ADR 0073); 0 or absent: never, the node keeps trying.
+   */
+  lostTooLongMs?: number;
+  /** The lock has been lost for `lostTooLongMs` without being taken again: the node must stop; no more attempts are made. */
+  onLostTooLong?: (lostMs: number) => void;
 }
 
 export class PostgresNodeLock implements NodeLock {
@@ -42,6 +51,10 @@ export class PostgresNodeLock implements NodeLock {
   private waiting: pg.Client | null = null;
   private released = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** Ends the wait for the lock lost (`lostTooLongMs`); null while it is held. */
+  private lostTimer: NodeJS.Timeout | null = null;
+  /** Gave up taking the lock again (`onLostTooLong`): the node is stopping. */
+  private gaveUp = false;
 
   constructor(
     private readonly url: string,
@@ -199,18 +212,35 @@ export class PostgresNodeLock implements NodeLock {
   }
 
   private lost(client: pg.Client, err: Error): void {
-    if (this.client !== client || this.released) return;
+    if (this.client !== client || this.released || this.gaveUp) return;
     this.client = null;
     this.events.onLost?.(err);
+    // While it is lost the node can write nothing (unreachable, or fenced off by whoever took
+    // it): past the deadline it steps aside, so that a balancer sends its traffic elsewhere (ADR 0073).
+    const limitMs = this.events.lostTooLongMs ?? 0;
+    if (limitMs > 0 && this.events.onLostTooLong) {
+      const tell = this.events.onLostTooLong;
+      this.lostTimer = setTimeout(() => {
+        this.lostTimer = null;
+        if (this.released || this.client !== null) return;
+        this.gaveUp = true;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        void this.endWaiting();
+        tell(limitMs);
+      }, limitMs);
+    }
     const again = (): void => {
       this.retryTimer = null;
-      if (this.released) return;
+      if (this.released || this.gaveUp) return;
       this.tryOnce().then(
         (held) => {
-          if (this.released) {
-            void this.release();
+          // Released, or given up while this attempt was under way: whatever it took goes back.
+          if (this.released || this.gaveUp) {
+            void this.giveBack();
             return;
           }
+          this.clearLostTimer();
           if (held) this.events.onRegained?.();
           else {
             void this.endWaiting();
@@ -219,11 +249,24 @@ export class PostgresNodeLock implements NodeLock {
         },
         () => {
           // The database is not reachable yet: keep trying.
-          if (!this.released) this.retryTimer = setTimeout(again, 1000);
+          if (!this.released && !this.gaveUp) this.retryTimer = setTimeout(again, 1000);
         },
       );
     };
     this.retryTimer = setTimeout(again, this.retryDelayMs);
+  }
+
+  private clearLostTimer(): void {
+    if (this.lostTimer) clearTimeout(this.lostTimer);
+    this.lostTimer = null;
+  }
+
+  /** Ends the lock's connection (and so the lock), leaving `released` as it is. */
+  private async giveBack(): Promise<void> {
+    await this.endWaiting();
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
   }
 
   /** True while this node holds the lock. */
@@ -234,11 +277,9 @@ export class PostgresNodeLock implements NodeLock {
   async release(): Promise<void> {
     this.released = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.endWaiting();
-    const client = this.client;
-    this.client = null;
+    this.clearLostTimer();
     // Ending the connection ends the lock.
-    await client?.end().catch(() => undefined);
+    await this.giveBack();
   }
 }
 
