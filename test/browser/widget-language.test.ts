@@ -75,6 +75,10 @@ describe('chat widget in the visitor’s language', () => {
       expect(serious(await axeWidget(page))).toEqual([]);
 
       await w.host.getByRole('button', { name: 'Chat beenden' }).click();
+      // The question in German too.
+      await w.host.getByRole('group', { name: 'Diesen Chat beenden?' }).waitFor({ state: 'visible' });
+      expect(await w.host.getByRole('button', { name: 'Weiter chatten' }).isVisible()).toBe(true);
+      await w.host.getByRole('button', { name: 'Beenden', exact: true }).click();
       await waitForText(w.status, /Sie haben den Chat beendet\./);
       expect(await w.host.getByRole('button', { name: 'Neuen Chat starten' }).isVisible()).toBe(true);
     } finally {

@@ -34,6 +34,10 @@ export function widgetOf(page: Page) {
     input: host.getByLabel('Message', { exact: true }),
     typing: host.locator('.typing'),
     endButton: host.getByRole('button', { name: 'End chat' }),
+    /** "End this chat?": its End and Keep chatting (End chat asks first). */
+    endQuestion: host.getByRole('group', { name: 'End this chat?' }),
+    endYes: host.getByRole('button', { name: 'End', exact: true }),
+    keepChatting: host.getByRole('button', { name: 'Keep chatting' }),
     saveButton: host.getByRole('button', { name: 'Download transcript' }),
     offlineNote: host.getByText('Nobody is available to chat right now'),
   };

@@ -84,6 +84,8 @@ function widget(page: Page) {
     status: host.locator('.status'),
     postChat: host.locator('a.post'),
     endButton: host.locator('.head button', { hasText: /End chat|Chat beenden/ }),
+    /** The End of "End this chat?" (End chat asks first), in either language. */
+    endYes: host.locator('.confirm button').first(),
   };
 }
 
@@ -100,6 +102,7 @@ describe('chat widget and the button’s postChatUrl', () => {
     const { id, key } = await session;
 
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     const link = w.host.getByRole('link', { name: 'Tell us how we did (opens in a new tab)' });
     await link.waitFor({ state: 'visible' });
@@ -174,6 +177,7 @@ describe('chat widget and the button’s postChatUrl', () => {
     await page.reload();
     await waitForText(w.host.locator('.msg.agent'), new RegExp(BOT_GREETING.slice(0, 20)));
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     const link = w.host.getByRole('link', { name: 'Tell us how we did (opens in a new tab)' });
     await link.waitFor({ state: 'visible' });
@@ -187,6 +191,7 @@ describe('chat widget and the button’s postChatUrl', () => {
     await w.launcher.click();
     await waitForText(w.host.locator('.msg.agent'), new RegExp(BOT_GREETING.slice(0, 20)));
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     await w.host.getByRole('button', { name: 'Download transcript' }).last().waitFor({ state: 'visible' });
     expect(await w.host.getByRole('link').count()).toBe(0);
@@ -205,6 +210,7 @@ describe('chat widget and the button’s postChatUrl', () => {
     await w.launcher.click();
     await waitForText(w.host.locator('.msg.agent'), new RegExp(BOT_GREETING.slice(0, 20)));
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     expect(await w.host.getByRole('link').count()).toBe(0);
     expect(await focusedInWidget(page)).toMatch(/^button\.q Download transcript/);

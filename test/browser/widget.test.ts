@@ -123,9 +123,29 @@ describe('chat widget in Chromium', () => {
     expect(viewerLines.filter((l) => l.startsWith('[00:00:00]')), text).toEqual([]);
     expect(viewerLines.filter((l) => l.trim().startsWith('[00:00:00] You: forged'))).toHaveLength(2); // the visitor's and the echo, indented
 
+    // End chat asks first; Escape there (or Keep chatting) keeps the chat and the panel open.
     await w.endButton.click();
+    await w.endQuestion.waitFor({ state: 'visible' });
+    expect(await w.endButton.getAttribute('aria-expanded')).toBe('true');
+    expect(await focusedInWidget(page)).toMatch(/Keep chatting/);
+    expect(serious(await axeWidget(page))).toEqual([]);
+    await page.keyboard.press('Escape');
+    await w.endQuestion.waitFor({ state: 'hidden' });
+    expect(await w.panel.isVisible()).toBe(true);
+    expect(await focusedInWidget(page)).toMatch(/End chat/);
+    await w.endButton.click();
+    await w.keepChatting.click();
+    await w.endQuestion.waitFor({ state: 'hidden' });
+    expect(await w.input.isVisible()).toBe(true);
+    await w.input.fill('still chatting');
+    await w.input.press('Enter');
+    await waitForText(w.agentMessages, /still chatting$/);
+
+    await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     expect(await w.input.isVisible()).toBe(false);
+    expect(await w.endQuestion.isVisible()).toBe(false);
     expect(await focusedInWidget(page)).toMatch(/Download transcript/);
     await shot(page, 'ended');
 
@@ -160,6 +180,7 @@ describe('chat widget in Chromium', () => {
 
     // An ended chat is not brought back.
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     await page.reload();
     w = widgetOf(page);
@@ -188,6 +209,7 @@ describe('chat widget in Chromium', () => {
     expect(await w.status.textContent()).toBe(queued);
 
     await w.endButton.click();
+    await w.endYes.click();
     await waitForText(w.status, /You ended the chat/);
     await agent.presence('offline');
   });

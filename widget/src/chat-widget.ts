@@ -249,7 +249,20 @@ export class ChatWidget {
       this.signals.input(text);
       this.renderLimit();
     });
-    v.end.addEventListener('click', () => void this.endChat());
+    v.end.addEventListener('click', () => v.confirmEnd(v.endConfirm.hidden));
+    v.endYes.addEventListener('click', () => void this.endChat());
+    const keepChatting = (): void => {
+      v.confirmEnd(false);
+      v.end.focus();
+    };
+    v.endNo.addEventListener('click', keepChatting);
+    // Escape there is "Keep chatting", not the panel's Minimize.
+    v.endConfirm.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape') return;
+      e.stopPropagation();
+      e.preventDefault();
+      keepChatting();
+    });
     const save = (): void => downloadTranscript(this.t, this.opts.lang, this.opts.title, this.lines);
     v.save.addEventListener('click', save);
     v.saveAfter.addEventListener('click', save);

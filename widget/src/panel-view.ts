@@ -54,6 +54,13 @@ export class PanelView {
   readonly saveAfter: HTMLButtonElement;
   readonly save: HTMLButtonElement;
   readonly end: HTMLButtonElement;
+  /**
+   * "End this chat?" under the title bar, opened by End chat: one click must not end a chat
+   * (a stray tap on a phone, a mouse slip near Minimize). Its "Keep chatting" takes the focus.
+   */
+  readonly endConfirm: HTMLDivElement;
+  readonly endYes: HTMLButtonElement;
+  readonly endNo: HTMLButtonElement;
   readonly close: HTMLButtonElement;
 
   /**
@@ -76,7 +83,13 @@ export class PanelView {
     this.announcer = h('div', { class: 'vh', role: 'status', 'aria-live': 'polite', lang, dir });
 
     this.save = h('button', { type: 'button', 'aria-label': t.downloadTranscript, title: t.downloadTranscript }, '⤓');
-    this.end = h('button', { type: 'button' }, t.endChat);
+    const confirmId = uid('confirm');
+    this.end = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': confirmId }, t.endChat);
+    const questionId = uid('question');
+    this.endYes = h('button', { type: 'button' }, t.endChatYes);
+    this.endNo = h('button', { type: 'button', class: 'q' }, t.keepChatting);
+    this.endConfirm = h('div', { class: 'confirm', id: confirmId, role: 'group', 'aria-labelledby': questionId, hidden: true },
+      h('p', { id: questionId }, t.endChatConfirm), this.endYes, this.endNo);
     this.close = h('button', { type: 'button', 'aria-label': t.minimize, title: t.minimize }, '✕');
     this.status = h('div', { class: 'status', role: 'status' });
     this.offline = h('p', {}, t.offline);
@@ -103,10 +116,17 @@ export class PanelView {
     // The title bar is a div, not <header>: inside the host page it would be a second banner landmark.
     this.panel = h('div', { class: 'panel', id: panelId, role: 'dialog', 'aria-labelledby': titleId, lang, dir, hidden: true },
       h('div', { class: 'head' }, h('h2', { id: titleId }, title), this.save, this.end, this.close),
-      this.status, this.body, this.log, this.typing, this.fileSlot, this.limit, this.composer, this.actions);
+      this.endConfirm, this.status, this.body, this.log, this.typing, this.fileSlot, this.limit, this.composer, this.actions);
     root.append(this.launcher, this.announcer, this.panel);
     this.showView('prechat');
     this.chatControls('none');
+  }
+
+  /** Opens or closes "End this chat?"; opened, its "Keep chatting" has the focus. */
+  confirmEnd(open: boolean): void {
+    show(this.endConfirm, open);
+    this.end.setAttribute('aria-expanded', String(open));
+    if (open) this.endNo.focus();
   }
 
   /** Says `text` to screen readers, also while the panel is minimized. */
@@ -136,6 +156,7 @@ export class PanelView {
     if (mode !== 'live') this.setLimit('');
     show(this.fileSlot, mode === 'live');
     show(this.end, mode === 'live');
+    if (mode !== 'live') this.confirmEnd(false);
     show(this.actions, mode === 'after');
     show(this.save, mode !== 'none');
   }

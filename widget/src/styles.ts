@@ -47,6 +47,7 @@ background:var(--b);color:var(--f);border-radius:var(--r);box-shadow:0 10px 40px
 .head h2{flex:1;max-width:100%;margin:0;font-size:1.05em;font-weight:700;overflow-wrap:break-word}
 .head button{min-width:44px;padding:.4em .6em;background:transparent;border-color:transparent;color:#fff}
 .head button:focus-visible{outline-color:#fff;outline-offset:-3px}
+.confirm{display:flex;flex-wrap:wrap;align-items:center;gap:.5em;padding:.5em 1em;border-bottom:1px solid var(--l)}.confirm p{margin:0;flex-basis:100%}
 .status{padding:.45em 1em;border-bottom:1px solid var(--l);color:var(--m);font-size:.9em;min-height:2.2em}
 .status[data-kind=warn]{background:#fff4ce;color:#4d3800}
 .body{flex:1;overflow:auto;padding:1em;display:flex;flex-direction:column;gap:.6em}
