@@ -43,7 +43,7 @@ describe('WebhookSender on a fake clock', () => {
     sender.start();
     await settle();
     const end = async (id: string) => {
-      await store.write({ ...emptyBatch(), sessions: [toSessionRow(chatRecord(id, { createdAt: clock.now(), state: 'ended', endedAt: clock.now(), endReason: 'agent' }))] });
+      await store.write({ ...emptyBatch(), sessions: [toSessionRow(chatRecord(id, { createdAt: clock.now(), state: 'ended', endedAt: clock.now(), endReason: 'agent', closed: true }))] });
     };
     const advance = async (ms: number) => {
       clock.advance(ms);
@@ -89,6 +89,30 @@ describe('WebhookSender on a fake clock', () => {
     expect(t.posts).toHaveLength(2);
     await t.sender.stop();
     expect(JSON.parse((await t.store.getMeta(cursorKey('org-a', 'crm')))!)).toMatchObject({ id: '' });
+  });
+
+  it('does not send a chat that was erased while the receiver was failing, nor one erased further down the batch', async () => {
+    let refuse = true;
+    const t = await setUp(() => Promise.resolve(refuse ? 503 : 200));
+    await t.advance(10);
+    await t.end('erased-while-failing');
+    await t.advance(10);
+    await t.end('erased-in-batch');
+    await t.advance(10);
+    await t.end('kept');
+    await t.advance(WEBHOOK_POLL_MS);
+    await t.advance(1000);
+    // Read in one batch; the first failing, the second behind it.
+    expect(sentIds(t.posts)).toEqual(['erased-while-failing', 'erased-while-failing']);
+    expect(t.sender.failingId).toBe('erased-while-failing');
+    // Erasure (or a supervisor's delete) takes both while the receiver is down; then it is back.
+    expect(await t.store.deleteClosedSessions(['erased-while-failing', 'erased-in-batch'])).toBe(2);
+    refuse = false;
+    await t.advance(2000);
+    expect(sentIds(t.posts)).toEqual(['erased-while-failing', 'erased-while-failing', 'kept']);
+    expect(t.sender).toMatchObject({ failingSince: null, failingId: null, lastError: null });
+    expect(parseCursor(await t.store.getMeta(cursorKey('org-a', 'crm')))).toMatchObject({ id: 'kept', deliveredId: 'kept' });
+    await t.sender.stop();
   });
 
   /** What the receiver was sent, by chat id, in order. */

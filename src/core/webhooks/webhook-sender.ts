@@ -210,7 +210,8 @@ export class WebhookSender<T = unknown> {
         for (const item of ready) {
           const outcome = await this.deliver(item);
           if (outcome === 'stopped') return;
-          if (outcome === 'moved') break;
+          // Moved by an admin, or the batch is stale (an item was deleted or erased): read again.
+          if (outcome === 'moved' || outcome === 'gone') break;
         }
       } catch (err) {
         if (this.stopped) return;
@@ -274,14 +275,25 @@ export class WebhookSender<T = unknown> {
     return fresh;
   }
 
-  /** Sends one item until the receiver takes it, the webhook stops, or an admin moves its position. */
-  private async deliver(item: T): Promise<'delivered' | 'stopped' | 'moved'> {
+  /**
+   * Sends one item until the receiver takes it, the webhook stops, an admin moves its position,
+   * or the item is gone from the feed: before every attempt, the first one included, the item
+   * must still be the next one. An offline message a supervisor deleted, or a chat an erasure
+   * took, after it was read (while the receiver was failing, or further down the batch) is then
+   * not sent, as the docs promise, rather than posted with the body read before.
+   */
+  private async deliver(item: T): Promise<'delivered' | 'stopped' | 'moved' | 'gone'> {
     const at = this.feed.positionOf(item);
     const payload = await this.feed.payload(item);
     const body = JSON.stringify(payload);
     for (;;) {
       if (this.stopped) return 'stopped';
       if (this.moves.length) return 'moved';
+      if (!(await this.stillNext(at.id))) {
+        if (this.stopped) return 'stopped';
+        this.forgetFailing();
+        return 'gone';
+      }
       const attempt = await this.attempt(payload.id, body);
       if (this.stopped) return 'stopped';
       const now = this.deps.clock.now();
@@ -313,6 +325,21 @@ export class WebhookSender<T = unknown> {
       await this.sleep(delay);
       this.nextAttemptAt = null;
     }
+  }
+
+  /** Whether the item `id` is still the next one to send (not deleted or erased meanwhile). */
+  private async stillNext(id: string): Promise<boolean> {
+    const [next] = await this.readyItems(1);
+    return next !== undefined && this.feed.positionOf(next).id === id;
+  }
+
+  /** What was failing is no longer sent (deleted or erased): the status stops naming it. */
+  private forgetFailing(): void {
+    this.failingSince = null;
+    this.failingId = null;
+    this.lastError = null;
+    this.nextAttemptAt = null;
+    this.failures = 0;
   }
 
   private async attempt(id: string, body: string): Promise<Attempt> {
