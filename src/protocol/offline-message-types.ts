@@ -19,7 +19,9 @@ export const MAX_OFFLINE_EMAIL_LENGTH = 254;
  * and a reply link or a ticket system would read as something else: `?cc=…&body=…` after the
  * domain, `<b>`, `javascript:…(…)`, quotes, commas, spaces.
  */
-const EMAIL_SHAPE = "^[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]+@[\\p{L}\\p{N}-]+(\\.[\\p{L}\\p{N}-]+)+$";
+// Spaces around the address (a paste, a client that does not trim as a browser's email field does)
+// are allowed and trimmed when stored; inside it they are not.
+const EMAIL_SHAPE = "^\\s*[\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]+@[\\p{L}\\p{N}-]+(\\.[\\p{L}\\p{N}-]+)+\\s*$";
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** POST /widget/v1/offline-messages. A field not here is dropped (fastify's removeAdditional): a newer widget's extra is no error. */

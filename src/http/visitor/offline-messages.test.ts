@@ -100,6 +100,10 @@ describe('the widget side: /widget/v1', () => {
     }
     // Tags, apostrophes, subdomains, other scripts (internationalised addresses).
     for (const email of ["o'brien+orders@mail.example.co.uk", 'zoë.müller@exämple.de', 'имя@пример.рф', 'a.b-c_d@x-y.io']) expect((await leave(sb, message({ email }))).statusCode, email).toBe(201);
+    // Spaces around it (a paste) are taken and trimmed; inside it they were refused above.
+    const padded = await leave(sb, message({ email: '  pad@example.com \t' }));
+    expect(padded.statusCode).toBe(201);
+    expect((await sb.store.listOfflineMessages({ orgId: IDS.orgId, limit: 50 })).map((m) => m.email)).toContain('pad@example.com');
   });
 
   it('tells the widget settings.maxMessageLength, the longest chat message the server takes', async () => {
