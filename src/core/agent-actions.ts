@@ -114,7 +114,10 @@ export class AgentActions {
       this.engine.append(s, EventType.ChatTransferred, 'system', fields, true);
     } else {
       r.establishedAt = now;
-      this.engine.queue.addButtonStats(this.engine.waits.observe(button.id, now - (r.queuedAt ?? now)));
+      // The whole wait, from the request, per place it entered the line at (ADR 0008 §10, note "waits"):
+      // the wait already holds the chats ahead of it, so A·p would count them twice.
+      const stats = this.engine.waits.observe(button.id, now - (r.queuedAt ?? now), r.entryPosition ?? 0);
+      if (stats) this.engine.queue.addButtonStats(stats);
       this.engine.outcomes.answered(r, now);
       this.engine.append(s, EventType.ChatEstablished, 'agent', { name: fields.name, userId: fields.userId, items: [], sneakPeekEnabled: fields.sneakPeekEnabled, chasitorIdleTimeout: fields.chasitorIdleTimeout }, true);
     }

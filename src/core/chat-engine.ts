@@ -30,6 +30,7 @@ import { VisitorBlocks } from './visitor-blocks.js';
 import { Dispatcher, fallbackButtonRemoved, isNamedOnlyRequest, skillQueueKey } from './routing/dispatcher.js';
 import { ButtonHours } from './routing/button-hours.js';
 import { Router } from './routing/router.js';
+import { lastToldInLog, QUEUE_TOLD_TYPES } from './routing/queue-updates-told.js';
 import { WaitEstimator } from './routing/wait-estimator.js';
 
 /** The flag is between the holder and the supervisors (ADR 0056): a conference's participants are not pushed its events. */
@@ -227,6 +228,11 @@ export class ChatEngine {
         // Kept in memory only, the next start would number it again after any chat of the same
         // millisecond whose record was written meanwhile, and the two would swap places.
         if (unnumbered) s.touchRecord();
+        // What it was told before the restart: a QueueUpdate follows only a change (not the restart).
+        if (record.request?.receiveQueueUpdates && !record.transferFrom) {
+          const told = lastToldInLog(await this.store.readEventsOfTypes(record.id, QUEUE_TOLD_TYPES, 0, 100_000));
+          if (told) this.dispatcher.told(record.id, told.position, told.estimatedWaitTime);
+        }
       } else if (record.chatState === 'established' && record.agentId) {
         this.directory.get(record.agentId)?.chats.add(record.id);
         await this.rearmIdleTimeout(s);
@@ -482,6 +488,7 @@ export class ChatEngine {
       geoLocation,
     };
     r.queuedAt = now;
+    r.waitingSince = now;
     this.append(s, EventType.ChatRequested, 'visitor', { ...r.request }, false);
     // The page seen before the chat, from a session that had no visitor id to keep it under
     // then (no cookie): the chat's agents find it among the visitor's breadcrumbs.
@@ -523,6 +530,7 @@ export class ChatEngine {
     this.dispatcher.enqueue(target, s, now);
     const position = this.router.position(s.id);
     const estimatedWaitTime = this.waits.estimateForPosition(target, position);
+    r.entryPosition = position;
     this.dispatcher.told(s.id, position, estimatedWaitTime);
     this.append(s, EventType.ChatRequestSuccess, 'system', {
       queuePosition: position,

@@ -11,10 +11,21 @@ import type { ChatEngine } from './chat-engine.js';
 import { agentsInLog } from './chat-holders.js';
 import { EventType, isResentCopy } from './event-types.js';
 
+/**
+ * When a waiting (or offered) chat last went into a queue: its wait as supervisors see it counts
+ * from here, not from `queuedAt` (the first request, which a chat back in the queue keeps for its
+ * place); null for a chat that waits for nothing. Records from before it was kept: `queuedAt`.
+ */
+export function waitingSince(r: SessionRecord): number | null {
+  if (r.chatState !== 'waiting' && r.chatState !== 'offered') return null;
+  return r.waitingSince ?? r.queuedAt;
+}
+
 export function summarize(r: SessionRecord, queuePosition: number): ChatSummary {
   return {
     chatId: r.id, state: r.chatState, agentId: r.agentId, buttonId: r.routedButtonId, visitorName: r.request?.visitorName ?? '',
     visitorId: r.request?.visitorId ?? '', queuedAt: r.queuedAt, establishedAt: r.establishedAt, endedAt: r.endedAt, endReason: r.endReason, queuePosition,
+    waitingSince: waitingSince(r),
     participants: r.chatState === 'established' ? [...(r.participants ?? [])] : [],
     flag: r.chatState === 'established' && r.flag ? { ...r.flag } : null,
   };

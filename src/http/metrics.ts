@@ -80,7 +80,7 @@ export function createMetrics(engine: ChatEngine, poller: VisitorPoller, retenti
       if (talkMs !== null) talked.observe({ org: at.org, button: at.button }, talkMs / 1000);
     },
   });
-  new Gauge({ name: 'switchboard_queue_length', help: 'Chats waiting in a button\'s line for an agent now (those that hold a place: not transfers, not requests for one named agent), by org and button', labelNames: ['org', 'button'], registers: [registry], collect() {
+  new Gauge({ name: 'switchboard_queue_length', help: 'Chats waiting in a button\'s line for an agent now (those that hold a place, as queue positions count them: transfers to the button included; not transfers to one agent, not requests for one named agent), by org and button', labelNames: ['org', 'button'], registers: [registry], collect() {
     for (const b of engine.catalog.allButtons()) this.set({ org: b.orgId, button: b.config.id }, engine.router.inLine(b.config.id).length);
   } });
   // Labels take fixed values only (never an id), so the series stay few whatever the traffic.

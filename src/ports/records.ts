@@ -84,6 +84,22 @@ export interface SessionRecord {
    * queues them again with one and writes it) and on chats never queued.
    */
   queueSeq?: number | null;
+  /**
+   * When the chat last went into a queue (epoch ms): its request, or its coming back after its
+   * agent dropped, a transfer to a skill or button, a transfer that failed back into its queue.
+   * `queuedAt` stays the first request (it orders the line); this is what a supervisor's
+   * `waitingMs` counts from (ADR 0008, note "waits"). Absent on records written before it was
+   * kept and on chats never queued: `queuedAt` stands in.
+   */
+  waitingSince?: number | null;
+  /**
+   * The place in line the chat was told when its request was queued (ChatRequestSuccess
+   * `queuePosition`): its first answer records its wait divided by this, the time per place in
+   * line the estimate is made of (ADR 0008 §10, note "waits"). 0 for a request for one named agent
+   * (it stands in no line: it records nothing). Absent on records written before it was kept
+   * (they record nothing either).
+   */
+  entryPosition?: number | null;
   establishedAt: number | null;
   endedAt: number | null;
   endReason: string | null;
@@ -218,7 +234,11 @@ export interface LogEvent {
 /** Per-button routing statistics that must survive a restart. */
 export interface ButtonStatsRecord {
   buttonId: string;
-  /** Moving average of waits in milliseconds (A = 0.9·A' + 0.1·W), null when unknown. */
+  /**
+   * Moving average of the wait per place in line in milliseconds (W = a chat's wait ÷ the position it
+   * entered the line at; A = 0.9·A' + 0.1·W once warmed up, ADR 0008 §10), null when unknown. Stored
+   * before that note, it was the average of whole waits: those converge as new samples come.
+   */
   averageWaitMs: number | null;
   samples: number;
 }

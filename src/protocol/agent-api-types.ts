@@ -164,6 +164,7 @@ export const ChatSummary = Type.Object({
   chatId: Type.String(), state: Type.String(), agentId: Type.Union([Type.String(), Type.Null()]), buttonId: Type.Union([Type.String(), Type.Null()]),
   visitorName: Type.String(), visitorId: Type.String(), queuedAt: Type.Union([Type.Number(), Type.Null()]), establishedAt: Type.Union([Type.Number(), Type.Null()]),
   endedAt: Type.Union([Type.Number(), Type.Null()]), endReason: Type.Union([Type.String(), Type.Null()]), queuePosition: Type.Integer(),
+  waitingSince: Type.Union([Type.Number(), Type.Null()], { description: 'While the chat waits or is offered: when it last went into a queue (epoch ms), what the overview\'s `waitingMs` counts from; null otherwise. `queuedAt` is the first request, kept for the chat\'s place in line' }),
   participants: Type.Array(Type.String(), { description: 'The agents in a conference on the chat besides its holder (`agentId`), in the order they joined; empty without one (ADR 0051)' }),
   flag: Type.Union([ChatFlag, Type.Null()], { description: 'The flag its holder raised for a supervisor\'s help, null when none (ADR 0056)' }),
 });

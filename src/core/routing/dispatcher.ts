@@ -194,9 +194,14 @@ export class Dispatcher {
     return this.restartGraceUntil > this.d.clock.now() && this.heldThroughRestart.has(sessionId);
   }
 
-  /** Puts a chat back into a queue at its original place (queuedAt and ticket are kept). */
+  /**
+   * Puts a chat back into a queue at its original place (queuedAt and ticket are kept); its wait
+   * as supervisors see it starts now (`waitingSince`): the time since the first request holds its
+   * conversation with the agent it had.
+   */
   requeue(s: ChatSession, queueKey: string): void {
     const r = s.record;
+    r.waitingSince = this.d.clock.now();
     r.agentId = null;
     r.chatState = 'waiting';
     r.queueKey = queueKey;
@@ -501,7 +506,10 @@ export class Dispatcher {
         const s = host.sessions.get(id);
         if (!s || s.record.chatState !== 'waiting' || s.record.transferFrom || !s.record.request?.receiveQueueUpdates) return;
         const position = i + 1;
-        const estimatedWaitTime = waits.estimateForPosition(buttonId, position);
+        // A skill queue keeps no statistics of its own (no chat is first answered there): the
+        // estimate is that of the button the chat is routed through, per place in this line.
+        const statsOf = buttonId.startsWith('skill:') ? s.record.routedButtonId ?? buttonId : buttonId;
+        const estimatedWaitTime = waits.estimateForPosition(statsOf, position);
         const key = `${position}:${estimatedWaitTime}`;
         // Compared with what the visitor was last told (ChatRequestSuccess counts); nothing
         // told yet (back in the queue after an agent) means this is news.

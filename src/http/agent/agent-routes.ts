@@ -12,7 +12,7 @@ import type { ChatEngine } from '../../core/chat-engine.js';
 import { chatHistory } from '../../core/chat-history.js';
 import { searchChats } from '../../core/chat-search.js';
 import type { StreamTickets } from '../../core/identity/stream-tickets.js';
-import type { ChatViews } from '../../core/chat-views.js';
+import { waitingSince, type ChatViews } from '../../core/chat-views.js';
 import { clientKey, isLoopback, type RateLimiter } from '../../core/rate-limiter.js';
 import { queueDisplayName, queueLabel } from '../../core/routing/dispatcher.js';
 import { transferTargets } from '../../core/routing/transfer-targets.js';
@@ -297,7 +297,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentRouteDeps):
         queue: queueLabel(key),
         name: queueDisplayName(engine.catalog, key),
         waiting: engine.router.queued(key).map((id) => engine.sessions.get(id)).filter((s) => s?.record.request?.orgId === p.orgId)
-          .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (s!.record.queuedAt ?? now) })),
+          .map((s) => ({ chatId: s!.id, visitorName: s!.record.request!.visitorName, state: s!.record.chatState, waitingMs: now - (waitingSince(s!.record) ?? now) })),
       })).filter((q) => q.waiting.length);
       const agents = engine.directory.all().filter((a) => a.orgId === p.orgId)
         .map((a) => ({ id: a.id, name: a.name, presence: a.presence, capacity: a.capacity, load: engine.directory.load(a), connections: hub.liveness(a.id).connections }));
