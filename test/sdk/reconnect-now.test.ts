@@ -29,7 +29,8 @@ function watchedFetch(o: { ignoreAbort?: boolean } = {}) {
   let maxInFlight = 0;
   const fetchImpl: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
-    if (!url.includes('/chat/rest/System/Messages')) return fetch(input, init);
+    // Polls only: the HEAD the client sends beside a poll after a failure (a probe, answered at once) is no poll.
+    if (!url.includes('/chat/rest/System/Messages') || (init?.method ?? 'GET') !== 'GET') return fetch(input, init);
     const poll: (typeof polls)[number] = { startedAt: Date.now() };
     polls.push(poll);
     maxInFlight = Math.max(maxInFlight, ++inFlight);
