@@ -40,7 +40,8 @@ Commands:
 Exit codes:
   0  done (serve: stopped cleanly by SIGTERM or SIGINT)
   1  a failure: an invalid config or secret file, a port in use, a store that cannot be opened,
-     a backup or restore that failed, no password on stdin, a refused shutdown flush
+     a backup or restore that failed, no password on stdin, a refused shutdown flush, a PostgreSQL
+     node whose node lock another node took or that stayed lost (storage.lockLostExitSeconds)
   2  a usage error: an unknown command or flag, a flag without its value or with a malformed one
      (--port abc), a missing or extra argument; the command's usage line is printed on stderr
 

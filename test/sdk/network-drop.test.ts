@@ -118,4 +118,27 @@ describe('network drop in the middle of a chat', () => {
     await agent.setPresence('offline');
     agent.disconnect();
   });
+
+  it('in a quiet chat, the poll reconnectNow() sends when the network is back says online at once too', async () => {
+    // The widget's way back: the browser's `online` event calls reconnectNow(), which starts the
+    // retry count again; its poll is held like any other, so the probe must go with it as well.
+    const { agent, v, vr, chatId } = await humanChat({
+      agentUrl: server.baseUrl, visitorUrl: proxy.baseUrl, visitorName: 'Quiet Reconnect', visitor: { retry: { baseMs: 20_000, maxMs: 20_000 } },
+    });
+    proxy.drop(500);
+    await until(() => vr.of('connection').includes('reconnecting'), 'reconnecting');
+    await new Promise((r) => setTimeout(r, 700)); // the network is back; the client sleeps its 10–20 s backoff
+    const calledAt = Date.now();
+    expect(v.reconnectNow()).toBe(true);
+    await until(() => vr.of('connection').at(-1) === 'online', 'online after reconnectNow()', 8_000, () => vr.of('connection'));
+    expect(Date.now() - calledAt, 'online only when the held poll ended').toBeLessThan(3_000);
+    await agent.send(chatId, 'after reconnectNow');
+    await until(() => vr.texts().includes('after reconnectNow'), 'the agent message at the visitor', 5_000, () => vr.log);
+    expect(vr.texts().filter((t) => t === 'after reconnectNow')).toHaveLength(1);
+
+    await agent.end(chatId);
+    await until(() => v.state === 'ended', 'the end at the visitor');
+    await agent.setPresence('offline');
+    agent.disconnect();
+  });
 });

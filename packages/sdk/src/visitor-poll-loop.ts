@@ -59,7 +59,8 @@ export class VisitorPollLoop {
         // cursor, docs/visitor-api.md) may be replaced: with -1 a taken answer would be lost.
         const replace = new AbortController();
         this.replacePoll = ack >= 0 ? replace : null;
-        if (attempt > 0) void this.probe();
+        // While reconnecting, also after reconnectNow() (which starts the count again).
+        if (s.reconnecting) void this.probe();
         let res: LaAnswer;
         try {
           res = await s.exchange({ method: 'GET', path: 'System/Messages', query: { ack } }, s.pollTimeoutMs, { replace: replace.signal });

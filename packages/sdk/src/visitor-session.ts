@@ -158,6 +158,11 @@ export class VisitorSession {
     this.wake = new AbortController();
   }
 
+  /** Whether the last exchange failed and none has got through since (`connection` is `reconnecting`). */
+  get reconnecting(): boolean {
+    return this.connection === 'reconnecting';
+  }
+
   setConnection(c: ConnectionState): void {
     if (this.connection === c) return;
     this.connection = c;
