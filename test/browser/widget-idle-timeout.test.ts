@@ -63,19 +63,19 @@ describe('the chasitor idle timeout', () => {
     expect(await c.w.status.getAttribute('data-kind')).toBe('warn');
     expect(await c.heard()).toContain(warning);
 
-    // Typing is no answer to the server's count: the warning stays until a message goes.
+    // Typing answers the server's count (ADR 0072): the server clears the warning, and the widget with it.
     await c.input.pressSequentially('Yes');
-    expect(await c.w.status.textContent()).toBe(warning);
-    await c.input.press('Enter');
-    await waitForText(c.w.status, /^You are chatting with Alex Agent\.$/, 2000);
+    await waitForText(c.w.status, /^You are chatting with Alex Agent\.$/, 5000);
     const events = await eventually(async () => {
       const all = await c.agent.events(c.chatId);
       return all.some((e) => e.type === 'ChasitorIdleTimeoutWarningEvent' && e.data.type === 'cleared') ? all : undefined;
     }, 5000, 'the server’s cleared warning');
     expect(events.filter((e) => e.type === 'ChasitorIdleTimeoutWarningEvent').map((e) => e.data.type)).toEqual(['triggered', 'cleared']);
-    // The server's `cleared` that follows changes nothing.
+    // The message that follows changes nothing more.
+    await c.input.press('Enter');
     await c.page.waitForTimeout(1500);
     expect(await c.w.status.textContent()).toBe('You are chatting with Alex Agent.');
+    expect((await c.agent.events(c.chatId)).filter((e) => e.type === 'ChasitorIdleTimeoutWarningEvent').map((e) => e.data.type)).toEqual(['triggered', 'cleared']);
 
     // Silent again after the agent's next message: the chat ends, and the widget says why.
     await c.agent.send(c.chatId, 'Still there?');
