@@ -207,8 +207,9 @@ export class WebhookSender<T = unknown> {
           await this.sleep(WEBHOOK_POLL_MS);
           continue;
         }
-        for (const item of ready) {
-          const outcome = await this.deliver(item);
+        for (const [i, item] of ready.entries()) {
+          // The first item was read just now: its first attempt needs no second look (stillNext).
+          const outcome = await this.deliver(item, i === 0);
           if (outcome === 'stopped') return;
           // Moved by an admin, or the batch is stale (an item was deleted or erased): read again.
           if (outcome === 'moved' || outcome === 'gone') break;
@@ -242,11 +243,7 @@ export class WebhookSender<T = unknown> {
         await this.deps.store.setMeta(this.key, JSON.stringify(to));
         this.cursor = to;
         // What was failing is no longer what is sent next (a skip), or is sent afresh (a replay).
-        this.failingSince = null;
-        this.failingId = null;
-        this.lastError = null;
-        this.nextAttemptAt = null;
-        this.failures = 0;
+        this.forgetFailing();
         const at = { webhook: this.target.name, org: this.target.orgId, event: this.feed.event, by: m.by };
         if (m.move.kind === 'skip') {
           this.deps.counted('skipped');
@@ -282,14 +279,14 @@ export class WebhookSender<T = unknown> {
    * took, after it was read (while the receiver was failing, or further down the batch) is then
    * not sent, as the docs promise, rather than posted with the body read before.
    */
-  private async deliver(item: T): Promise<'delivered' | 'stopped' | 'moved' | 'gone'> {
+  private async deliver(item: T, justRead: boolean): Promise<'delivered' | 'stopped' | 'moved' | 'gone'> {
     const at = this.feed.positionOf(item);
     const payload = await this.feed.payload(item);
     const body = JSON.stringify(payload);
-    for (;;) {
+    for (let first = true; ; first = false) {
       if (this.stopped) return 'stopped';
       if (this.moves.length) return 'moved';
-      if (!(await this.stillNext(at.id))) {
+      if (!(first && justRead) && !(await this.stillNext(at.id))) {
         if (this.stopped) return 'stopped';
         this.forgetFailing();
         return 'gone';
@@ -302,10 +299,7 @@ export class WebhookSender<T = unknown> {
       if (attempt.ok) {
         this.deps.counted('delivered');
         if (this.failingSince !== null) this.deps.logger.info({ webhook: this.target.name, org: this.target.orgId, event: this.feed.event, id: at.id, failedAttempts: this.failures, failingSince: this.failingSince }, 'webhook delivering again');
-        this.failingSince = null;
-        this.failingId = null;
-        this.lastError = null;
-        this.failures = 0;
+        this.forgetFailing();
         const next: WebhookCursor = { endedAt: at.endedAt, id: at.id, deliveredAt: now, deliveredId: at.id };
         await this.deps.store.setMeta(this.key, JSON.stringify(next));
         this.cursor = next;
@@ -333,7 +327,7 @@ export class WebhookSender<T = unknown> {
     return next !== undefined && this.feed.positionOf(next).id === id;
   }
 
-  /** What was failing is no longer sent (deleted or erased): the status stops naming it. */
+  /** Nothing is failing any more (delivered, skipped or replayed, or deleted or erased): the status says so. */
   private forgetFailing(): void {
     this.failingSince = null;
     this.failingId = null;
